@@ -1,0 +1,88 @@
+// Env vars and command-line flags -> one typed, zod-validated config.
+// Flags win over env vars; an invalid value is a ConfigError naming the variable (main exits 2).
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port");
+
+export const configSchema = z.object({
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'")
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./.orrery-data"),
+  BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
+  /** Address other nodes use to reach this one (defaults to BIND_ADDRESS, or 127.0.0.1 when binding 0.0.0.0). */
+  ADVERTISE_ADDRESS: z.string().min(1).optional(),
+  HTTP_PORT: port.default(3000),
+  GOSSIP_PORT: port.default(4000),
+  TRANSFER_PORT: port.default(5000),
+  SEEDS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(hostPort)),
+  REPLICATION_FACTOR: z.coerce.number().int().min(1).max(16).default(3),
+  CHUNK_SIZE_MB: z.coerce.number().positive().max(64).default(4),
+  REBALANCE_BANDWIDTH_MBPS: z.coerce.number().positive().default(50),
+  VNODES: z.coerce.number().int().min(1).max(4096).default(128),
+  ZONE: z.string().max(64).optional(),
+  /** SWIM probe interval; tests shorten it. memberlist's LAN default is 1 s. */
+  GOSSIP_INTERVAL_MS: z.coerce.number().int().min(20).max(60000).default(1000),
+  QUEUE_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600000).default(1000),
+  QUEUE_RETRY_MAX_MS: z.coerce.number().int().min(10).max(3600000).default(60000),
+  /** Anti-entropy period for manifests. */
+  SYNC_INTERVAL_MS: z.coerce.number().int().min(50).max(3600000).default(5000),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Config = z.output<typeof configSchema> & { chunkSize: number; advertise: string };
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`invalid ${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+const flagToVar = (flag: string) => flag.replace(/^--/, "").replace(/-/g, "_").toUpperCase();
+
+/** Parses `--http-port 3001` / `--http-port=3001` flags into env-var names. */
+export function flagsToEnv(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new ConfigError(arg, "unexpected argument");
+    const eq = arg.indexOf("=");
+    if (eq > 0) {
+      out[flagToVar(arg.slice(0, eq))] = arg.slice(eq + 1);
+    } else {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith("--")) throw new ConfigError(flagToVar(arg), "missing value");
+      out[flagToVar(arg)] = value;
+      i++;
+    }
+  }
+  return out;
+}
+
+export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): Config {
+  const known = Object.keys(configSchema.shape);
+  const flags = flagsToEnv(argv);
+  for (const k of Object.keys(flags)) {
+    if (!known.includes(k)) throw new ConfigError(k, "unknown flag");
+  }
+  const input: Record<string, string | undefined> = {};
+  for (const k of known) {
+    const v = flags[k] ?? env[k];
+    if (v !== undefined && v !== "") input[k] = v;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? "config"), issue.message);
+  }
+  const c = parsed.data;
+  const advertise = c.ADVERTISE_ADDRESS ?? (c.BIND_ADDRESS === "0.0.0.0" ? "127.0.0.1" : c.BIND_ADDRESS);
+  return { ...c, chunkSize: Math.round(c.CHUNK_SIZE_MB * 1024 * 1024), advertise };
+}

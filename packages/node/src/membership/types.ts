@@ -1,0 +1,34 @@
+// The shape of a cluster member as membership, the ring and the gateway see it.
+
+export type MemberState = "alive" | "suspect" | "dead" | "left";
+
+/** What a node announces about itself; carried in gossip. */
+export interface MemberInfo {
+  id: string;
+  /** Address other nodes reach it at. */
+  host: string;
+  gossipPort: number;
+  httpPort: number;
+  transferPort: number;
+  /** Failure domain; replica sets prefer distinct zones when set. */
+  zone?: string;
+  /** Relative capacity: scales the number of virtual nodes on the ring. */
+  weight: number;
+}
+
+export interface Member extends MemberInfo {
+  state: MemberState;
+  incarnation: number;
+  /** Local clock (ms) when this node last saw the state change. */
+  stateChangedAt: number;
+}
+
+export interface MemberChange {
+  member: Member;
+  previous: MemberState | undefined;
+}
+
+/** The members that own data: alive or suspect (a suspect may still answer). */
+export function isRingMember(m: Pick<Member, "state">): boolean {
+  return m.state === "alive" || m.state === "suspect";
+}

@@ -1,0 +1,63 @@
+// Versioned schema migrations for the node's SQLite database. Append only: never edit a
+// migration that has shipped; add a new one. PRAGMA user_version records the last applied.
+
+export const migrations: string[] = [
+  // 1: the initial schema
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  -- Chunk files held in this node's chunk store.
+  CREATE TABLE chunks (
+    id TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    stored_at INTEGER NOT NULL,
+    verified_at INTEGER
+  );
+
+  -- File and directory manifests: a last-writer-wins CRDT keyed by path.
+  CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    parent TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'dir')),
+    version TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT,
+    chunk_size INTEGER NOT NULL DEFAULT 0,
+    chunks TEXT NOT NULL DEFAULT '[]',
+    mtime INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL
+  );
+  CREATE INDEX files_parent ON files (parent, name);
+  CREATE INDEX files_origin ON files (origin, seq);
+
+  -- Per-origin contiguous sequence numbers seen (the version vector for delta sync).
+  CREATE TABLE sync_state (origin TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+
+  -- Last known membership, so a restarted node knows whom to contact.
+  CREATE TABLE peers (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    gossip_port INTEGER NOT NULL,
+    http_port INTEGER NOT NULL,
+    transfer_port INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    incarnation INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  -- Copies not yet acknowledged by their target. A row leaves only after a durable ack.
+  CREATE TABLE replication_queue (
+    chunk_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (chunk_id, target)
+  );
+  CREATE INDEX replication_queue_due ON replication_queue (next_attempt_at);
+  `,
+];
