@@ -1,0 +1,121 @@
+// The client's command line → one validated ClientArgs. Every mistake is a UsageError (exit 2),
+// reported before any file is opened or any request is sent.
+import { parseArgs } from "node:util";
+import { UsageError } from "./errors.ts";
+
+export const durabilities = ["quorum", "fast", "all"] as const;
+export type Durability = (typeof durabilities)[number];
+
+interface CommandSpec {
+  /** Names of the positional arguments; those in [brackets] are optional. */
+  params: string[];
+  /** Options besides the global ones. */
+  options: string[];
+}
+
+export const commands = {
+  put: { params: ["<local>", "<remote>"], options: ["durability"] },
+  get: { params: ["<remote>", "[local|-]"], options: [] },
+  ls: { params: ["[remote-dir]"], options: [] },
+  rm: { params: ["<remote>"], options: ["recursive"] },
+  mv: { params: ["<from>", "<to>"], options: ["overwrite"] },
+  mkdir: { params: ["<remote-dir>"], options: [] },
+  status: { params: [], options: [] },
+} satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof commands;
+
+const options = {
+  node: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  durability: { type: "string" },
+  recursive: { type: "boolean", short: "r" },
+  overwrite: { type: "boolean" },
+} as const;
+
+const globalOptions = ["node", "json", "help"];
+
+export const DEFAULT_NODE = "http://127.0.0.1:3000";
+
+export interface ClientArgs {
+  /** Absent only when `help` is set without a command. */
+  command?: CommandName;
+  positionals: string[];
+  /** Base URL of the node, without a trailing slash. */
+  node: string;
+  json: boolean;
+  help: boolean;
+  durability?: Durability;
+  recursive: boolean;
+  overwrite: boolean;
+}
+
+/** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
+function parseError(err: unknown): UsageError {
+  const e = err as { code?: string; message?: string };
+  const name = /'(-[^' ]+)/.exec(e.message ?? "")?.[1];
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && name) return new UsageError(`unknown option ${name}`);
+  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && name) {
+    return new UsageError(/missing/.test(e.message ?? "") ? `option ${name} needs a value` : `option ${name} takes no value`);
+  }
+  return new UsageError(e.message ?? String(err));
+}
+
+function nodeUrl(raw: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${source} must be a URL like http://127.0.0.1:3000, got '${raw}'`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`${source} must be an http:// or https:// URL, got '${raw}'`);
+  }
+  // Keep a path prefix (a node behind a reverse proxy), drop the query and the trailing slash.
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+}
+
+const isCommand = (s: string): s is CommandName => Object.hasOwn(commands, s);
+
+/**
+ * Parses `<command> <args...>` as main.ts hands them over. Global options may come before the
+ * command (`orrery --node URL ls`), in which case main.ts passed an option as `command`.
+ */
+export function parseClientArgs(command: string, argv: string[], env: Record<string, string | undefined>): ClientArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [command, ...argv], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw parseError(err);
+  }
+  const { values, positionals } = parsed;
+  const name = positionals.shift();
+  const help = values.help ?? false;
+  if (name === undefined && !help) throw new UsageError("missing command");
+  if (name !== undefined && !isCommand(name)) throw new UsageError(`unknown command '${name}'`);
+
+  const node = values.node !== undefined ? nodeUrl(values.node, "--node") : env.ORRERY_NODE ? nodeUrl(env.ORRERY_NODE, "ORRERY_NODE") : DEFAULT_NODE;
+  const base = { positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false };
+  if (name === undefined || help) return { ...base, command: name };
+
+  const spec: CommandSpec = commands[name];
+  for (const key of Object.keys(values)) {
+    if (!globalOptions.includes(key) && !spec.options.includes(key)) throw new UsageError(`${name} takes no option --${key}`);
+  }
+  const required = spec.params.filter((p) => p.startsWith("<"));
+  if (positionals.length < required.length) throw new UsageError(`${name}: missing argument ${required[positionals.length]}`);
+  if (positionals.length > spec.params.length) throw new UsageError(`${name}: unexpected argument '${positionals[spec.params.length]}'`);
+
+  const durability = values.durability;
+  if (durability !== undefined && !(durabilities as readonly string[]).includes(durability)) {
+    throw new UsageError(`--durability must be one of ${durabilities.join(", ")}, got '${durability}'`);
+  }
+  return {
+    ...base,
+    command: name,
+    durability: durability as Durability | undefined,
+    recursive: values.recursive ?? false,
+    overwrite: values.overwrite ?? false,
+  };
+}

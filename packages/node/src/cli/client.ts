@@ -1,0 +1,61 @@
+// Entry of every client sub-command (main.ts calls runClient for all but `node`): parses the command
+// line, runs the command against the node, and turns any failure into a message and an exit code.
+import { type CommandName, parseClientArgs } from "./args.ts";
+import type { Command } from "./commands/context.ts";
+import { get } from "./commands/get.ts";
+import { ls } from "./commands/ls.ts";
+import { mkdir } from "./commands/mkdir.ts";
+import { mv } from "./commands/mv.ts";
+import { put } from "./commands/put.ts";
+import { rm } from "./commands/rm.ts";
+import { status } from "./commands/status.ts";
+import { CliError, ExitCode, UsageError } from "./errors.ts";
+import { NodeClient } from "./http.ts";
+import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
+
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, status };
+
+/** `key=value` pairs from an error's details (what a 503 says was stored), one line. */
+const detailsText = (details: Record<string, unknown>) =>
+  Object.entries(details)
+    .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .join(" ");
+
+function report(e: CliError, usage: string): void {
+  const code = e.code ? ` (${e.code})` : "";
+  err(`orrery: ${e.message}${code}`);
+  if (e.details && Object.keys(e.details).length > 0) err(`  ${detailsText(e.details)}`);
+  if (e instanceof UsageError && e.showUsage) err(`\n${usage}`);
+}
+
+export async function runClient(command: string, argv: string[], usage: string): Promise<number> {
+  const code = await execute(command, argv, usage);
+  await flushOutput();
+  return code;
+}
+
+async function execute(command: string, argv: string[], usage: string): Promise<number> {
+  try {
+    const args = parseClientArgs(command, argv, process.env);
+    if (args.help || args.command === undefined) {
+      out(usage);
+      return ExitCode.ok;
+    }
+    exitQuietlyOnBrokenPipe();
+    await run[args.command]({
+      args,
+      client: new NodeClient(args.node),
+      json: args.json,
+      progress: !args.json && stderrIsTTY(),
+    });
+    return ExitCode.ok;
+  } catch (e) {
+    if (e instanceof CliError) {
+      report(e, usage);
+      return e.exitCode;
+    }
+    // A bug in the client, not a failure of the node: show where it happened.
+    err(`orrery: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return ExitCode.failed;
+  }
+}

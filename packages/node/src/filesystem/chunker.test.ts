@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { createHash, randomBytes } from "node:crypto";
+import { Chunker } from "./chunker.ts";
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+function chunkAll(data: Uint8Array, chunkSize: number, pieceSizes: number[]) {
+  const c = new Chunker(chunkSize);
+  const chunks = [];
+  let pos = 0;
+  let i = 0;
+  while (pos < data.length) {
+    const n = pieceSizes[i++ % pieceSizes.length]!;
+    chunks.push(...c.push(data.subarray(pos, pos + n)).map((x) => ({ ...x, data: x.data.slice() })));
+    pos += n;
+  }
+  const end = c.finish();
+  if (end.last) chunks.push({ ...end.last, data: end.last.data.slice() });
+  return { chunks, end };
+}
+
+describe("Chunker", () => {
+  test("splits into fixed-size chunks named by their SHA-256, whatever the network piece sizes", () => {
+    const data = new Uint8Array(randomBytes(10_000));
+    for (const pieces of [[1], [7, 1000, 3], [4096], [10_000], [333, 1]]) {
+      const { chunks, end } = chunkAll(data, 1024, pieces);
+      expect(chunks.length).toBe(10);
+      expect(chunks.map((c) => c.data.length)).toEqual([...Array(9).fill(1024), 10_000 - 9 * 1024]);
+      for (const c of chunks) {
+        expect(c.id).toBe(sha(c.data));
+        expect(c.data).toEqual(data.subarray(c.offset, c.offset + c.data.length));
+      }
+      expect(end.sha256).toBe(sha(data));
+      expect(end.size).toBe(10_000);
+    }
+  });
+
+  test("an exact multiple of the chunk size has no empty last chunk", () => {
+    const data = new Uint8Array(randomBytes(4096));
+    const { chunks, end } = chunkAll(data, 1024, [500]);
+    expect(chunks.length).toBe(4);
+    expect(end.last).toBeUndefined();
+  });
+
+  test("an empty file has no chunks and the empty-string hash", () => {
+    const end = new Chunker(1024).finish();
+    expect(end.last).toBeUndefined();
+    expect(end.size).toBe(0);
+    expect(end.sha256).toBe(sha(new Uint8Array()));
+  });
+
+  test("emitted chunk buffers are not overwritten by later input", () => {
+    const c = new Chunker(4);
+    const [first] = c.push(new Uint8Array([1, 2, 3, 4]));
+    c.push(new Uint8Array([9, 9, 9, 9]));
+    expect([...first!.data]).toEqual([1, 2, 3, 4]);
+  });
+});

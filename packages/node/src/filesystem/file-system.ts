@@ -1,0 +1,248 @@
+// The cluster's file tree as the APIs see it (files API now; S3 and WebDAV later): put, read,
+// list, mkdir, move, delete over replicated manifests and placed chunks.
+import { badRequest, conflict, notFound } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { joinPath, nameOf, parentOf } from "../metadata/path.ts";
+import type { ChunkReader } from "../replication/chunk-reader.ts";
+import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
+import { DurabilityError, type WriteCoordinator } from "../replication/write-coordinator.ts";
+import type { Durability, Placement } from "../replication/placement.ts";
+import { uploadStream } from "./upload.ts";
+
+export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
+
+export interface PutResult {
+  path: string;
+  size: number;
+  sha256: string;
+  chunkSize: number;
+  chunks: string[];
+  version: string;
+  mtime: number;
+  durability: Durability;
+  replicationFactor: number;
+  /** Fewest durable copies any chunk had when the write was acknowledged. */
+  copies: number;
+  /** Copies waiting in the replication queue. */
+  queued: number;
+  /** Fewer live owners than the replication factor: the queue and placement checks will catch up. */
+  underReplicated: boolean;
+  /** Nodes holding the manifest when the write was acknowledged. */
+  manifestCopies: number;
+}
+
+export interface FileSystemComponents {
+  manifests: ManifestStore;
+  coordinator: WriteCoordinator;
+  reader: ChunkReader;
+  placement: Placement;
+  replicator: ManifestReplicator;
+  log: Logger;
+}
+
+const dirChange = (path: string, mtime: number): ManifestChange => ({
+  path,
+  kind: "dir",
+  deleted: false,
+  size: 0,
+  sha256: null,
+  chunkSize: 0,
+  chunks: [],
+  mtime,
+});
+
+const tombstoneOf = (m: Manifest, mtime: number): ManifestChange => ({
+  path: m.path,
+  kind: m.kind,
+  deleted: true,
+  size: 0,
+  sha256: null,
+  chunkSize: 0,
+  chunks: [],
+  mtime,
+});
+
+export class FileSystem {
+  constructor(
+    private readonly chunkSize: number,
+    private readonly c: FileSystemComponents,
+  ) {}
+
+  /** A live entry, or undefined (the root is always a directory). */
+  lookup(path: string): Manifest | undefined {
+    if (path === "") return { ...dirChange("", 0), version: "", origin: "", seq: 0 };
+    const m = this.c.manifests.get(path);
+    return m && !m.deleted ? m : undefined;
+  }
+
+  stat(path: string): Manifest {
+    const m = this.lookup(path);
+    if (!m) throw notFound("not_found", `no such file or directory: /${path}`);
+    return m;
+  }
+
+  list(dir: string, opts: { limit?: number; after?: string } = {}): Manifest[] {
+    const d = this.stat(dir);
+    if (d.kind !== "dir") throw badRequest("not_a_directory", `/${dir} is a file, not a directory`);
+    return this.c.manifests.children(dir, opts);
+  }
+
+  /** Directory entries to create so that `path`'s parent exists; throws if an ancestor is a file. */
+  private ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
+    const missing: ManifestChange[] = [];
+    for (let p = parentOf(path); p !== ""; p = parentOf(p)) {
+      const m = this.lookup(p);
+      if (m?.kind === "file") throw conflict("parent_is_file", `/${p} is a file, so /${path} cannot be created`);
+      if (m) break;
+      missing.push(dirChange(p, mtime));
+    }
+    return missing.reverse();
+  }
+
+  /** Refuses early when the durability level cannot be reached, before any byte is read. */
+  checkWritable(durability: Durability): void {
+    const { placement } = this.c;
+    const required = placement.required(durability);
+    const up = placement.ring.size;
+    if (up < required) {
+      throw new DurabilityError(
+        `durability '${durability}' needs ${required} live node(s), only ${up} up; nothing was stored`,
+        { required, available: up, stored: "nothing" },
+      );
+    }
+  }
+
+  async put(path: string, body: ReadableStream<Uint8Array> | null, durability: Durability, mtime = Date.now()): Promise<PutResult> {
+    if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    const existing = this.lookup(path);
+    if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
+    this.checkWritable(durability);
+    const ancestors = this.ancestorsToCreate(path, mtime);
+    const upload = await uploadStream(body, this.chunkSize, durability, this.c.coordinator, this.c.log);
+    const change: ManifestChange = {
+      path,
+      kind: "file",
+      deleted: false,
+      size: upload.size,
+      sha256: upload.sha256,
+      chunkSize: this.chunkSize,
+      chunks: upload.results.map((r) => r.chunkId),
+      mtime,
+    };
+    const committed = await this.commit([...ancestors, change], durability, {
+      stored: `all ${upload.results.length} chunk(s) of /${path}`,
+    });
+    const file = committed.find((m) => m.path === path)!;
+    const n = this.c.placement.effectiveReplicationFactor();
+    return {
+      path,
+      size: upload.size,
+      sha256: upload.sha256,
+      chunkSize: this.chunkSize,
+      chunks: file.chunks,
+      version: file.version,
+      mtime,
+      durability,
+      replicationFactor: n,
+      copies: upload.results.length ? Math.min(...upload.results.map((r) => r.copies.length)) : this.c.placement.ring.size,
+      queued: upload.results.reduce((s, r) => s + r.queued.length, 0),
+      underReplicated: upload.results.some((r) => r.owners.length < n) || (upload.results.length === 0 && this.c.placement.ring.size < n),
+      manifestCopies: file.manifestCopies,
+    };
+  }
+
+  /** Commits manifest changes locally, then pushes them until `durability` holds for them too. */
+  private async commit(
+    changes: ManifestChange[],
+    durability: Durability,
+    context: Record<string, unknown>,
+  ): Promise<Array<Manifest & { manifestCopies: number }>> {
+    const committed = this.c.manifests.commitLocalBatch(changes);
+    const required = this.c.placement.required(durability);
+    const acks = await this.c.replicator.publish(committed, required - 1);
+    const manifestCopies = acks.length + 1;
+    if (manifestCopies < required) {
+      throw new DurabilityError(
+        `the manifest reached ${manifestCopies} of the ${required} node(s) durability '${durability}' needs; it will spread by anti-entropy`,
+        { ...context, manifestCopies, required },
+      );
+    }
+    return committed.map((m) => ({ ...m, manifestCopies }));
+  }
+
+  async mkdir(path: string): Promise<{ created: boolean; entry: Manifest }> {
+    if (path === "") return { created: false, entry: this.stat("") };
+    const existing = this.lookup(path);
+    if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
+    if (existing) return { created: false, entry: existing };
+    const now = Date.now();
+    const committed = await this.commit([...this.ancestorsToCreate(path, now), dirChange(path, now)], "quorum", {});
+    return { created: true, entry: committed.find((m) => m.path === path)! };
+  }
+
+  /** Every live entry under `dir` (depth first, parents before children). */
+  private subtree(dir: string): Manifest[] {
+    const out: Manifest[] = [];
+    const walk = (d: string) => {
+      let after: string | undefined;
+      for (;;) {
+        const page = this.c.manifests.children(d, { limit: 1000, after });
+        if (page.length === 0) return;
+        for (const m of page) {
+          out.push(m);
+          if (m.kind === "dir") walk(m.path);
+        }
+        after = nameOf(page[page.length - 1]!.path);
+      }
+    };
+    walk(dir);
+    return out;
+  }
+
+  async remove(path: string, recursive: boolean): Promise<Manifest> {
+    if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
+    const m = this.stat(path);
+    const now = Date.now();
+    const changes: ManifestChange[] = [];
+    if (m.kind === "dir") {
+      const below = this.subtree(path);
+      if (below.length > 0 && !recursive) {
+        throw conflict("directory_not_empty", `/${path} is not empty; pass recursive=true to delete it and its contents`);
+      }
+      changes.push(...below.reverse().map((e) => tombstoneOf(e, now)));
+    }
+    changes.push(tombstoneOf(m, now));
+    const committed = await this.commit(changes, "quorum", {});
+    return committed[committed.length - 1]!;
+  }
+
+  async move(from: string, to: string, overwrite: boolean): Promise<Manifest> {
+    if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
+    if (from === to) throw badRequest("same_path", "source and destination are the same");
+    if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
+    const src = this.stat(from);
+    const now = Date.now();
+    const changes: ManifestChange[] = [];
+    const dest = this.lookup(to);
+    if (dest) {
+      if (!overwrite) throw conflict("destination_exists", `/${to} already exists`);
+      if (dest.kind === "dir" && this.subtree(to).length > 0) {
+        throw conflict("directory_not_empty", `/${to} is a non-empty directory`);
+      }
+    }
+    changes.push(...this.ancestorsToCreate(to, now));
+    const { version: _v, origin: _o, seq: _s, ...content } = src;
+    changes.push({ ...content, path: to, mtime: src.mtime });
+    const below = src.kind === "dir" ? this.subtree(from) : [];
+    for (const e of below) {
+      const { version: _ev, origin: _eo, seq: _es, ...c } = e;
+      changes.push({ ...c, path: joinPath(to, e.path.slice(from.length + 1)) });
+    }
+    changes.push(...[...below].reverse().map((e) => tombstoneOf(e, now)), tombstoneOf(src, now));
+    const committed = await this.commit(changes, "quorum", {});
+    return committed.find((m) => m.path === to)!;
+  }
+}
+

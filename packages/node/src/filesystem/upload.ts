@@ -1,0 +1,68 @@
+// Streams a request body through the chunker into the write coordinator, with a bounded number of
+// chunks in flight: memory stays at a few chunks whatever the file size.
+import { OrreryError, errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Durability } from "../replication/placement.ts";
+import type { ChunkWriteResult, WriteCoordinator } from "../replication/write-coordinator.ts";
+import { type Chunk, Chunker } from "./chunker.ts";
+
+/** Chunks being placed while the next one is read from the network. */
+const MAX_IN_FLIGHT = 2;
+
+export interface UploadResult {
+  size: number;
+  sha256: string;
+  results: ChunkWriteResult[];
+}
+
+export async function uploadStream(
+  body: ReadableStream<Uint8Array> | null,
+  chunkSize: number,
+  durability: Durability,
+  coordinator: WriteCoordinator,
+  log: Logger,
+): Promise<UploadResult> {
+  const chunker = new Chunker(chunkSize);
+  const results: ChunkWriteResult[] = [];
+  const inFlight: Array<Promise<ChunkWriteResult>> = [];
+  let failure: unknown;
+
+  const place = async (chunk: Chunk) => {
+    const p = coordinator.writeChunk(chunk.id, chunk.data, durability);
+    // Keep a handled copy so a rejection is never "unhandled" while it waits its turn.
+    p.catch(() => {});
+    inFlight.push(p);
+    while (inFlight.length >= MAX_IN_FLIGHT) results.push(await inFlight.shift()!);
+  };
+
+  const reader = body?.getReader();
+  try {
+    if (reader) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const chunk of chunker.push(value)) await place(chunk);
+      }
+    }
+    const end = chunker.finish();
+    if (end.last) await place(end.last);
+    while (inFlight.length) results.push(await inFlight.shift()!);
+    return { size: end.size, sha256: end.sha256, results };
+  } catch (err) {
+    failure = err;
+    await reader?.cancel(errorMessage(err)).catch(() => {});
+    const settled = await Promise.allSettled(inFlight);
+    for (const s of settled) if (s.status === "fulfilled") results.push(s.value);
+    const stored = `${results.length} chunk(s) (${results.length * chunkSize} bytes at most) were stored before the failure; no manifest was written, so the file does not exist`;
+    log.warn("upload failed", { err, chunksStored: results.length });
+    if (failure instanceof OrreryError) {
+      throw new OrreryError(failure.status, failure.code, `${failure.message}; ${stored}`, {
+        ...failure.details,
+        chunksStored: results.length,
+      });
+    }
+    throw new OrreryError(400, "upload_aborted", `upload aborted: ${errorMessage(err)}; ${stored}`, {
+      chunksStored: results.length,
+    });
+  }
+}

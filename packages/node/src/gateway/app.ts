@@ -1,0 +1,26 @@
+// The node's single Hono app: files API, cluster API, internal endpoints; JSON errors everywhere.
+import { Hono } from "hono";
+import type { Logger } from "../log.ts";
+import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
+import { toErrorResponse } from "./errors.ts";
+import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
+import { internalRoutes } from "./internal-routes.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
+
+export type GatewayDeps = FilesRoutesDeps & ClusterRoutesDeps & { manifests: ManifestStore; log: Logger };
+
+export function createGateway(d: GatewayDeps): Hono {
+  const app = new Hono();
+  app.onError((err, c) => toErrorResponse(err, c, d.log));
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: "no_route" }, 404));
+  app.get("/", (c) =>
+    c.html(
+      `<!doctype html><title>Orrery</title><h1>Orrery node ${d.self().id}</h1>` +
+        `<p>The web UI is on its way. Meanwhile: <a href="/status">/status</a>, <a href="/api/cluster">/api/cluster</a>, <a href="/api/files/">/api/files/</a>.</p>`,
+    ),
+  );
+  app.route("/", filesRoutes(d));
+  app.route("/", clusterRoutes(d));
+  app.route("/", internalRoutes(d));
+  return app;
+}

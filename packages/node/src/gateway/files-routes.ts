@@ -1,0 +1,156 @@
+// The files API: PUT/GET/HEAD/DELETE /api/files/<path>, directory listings, mkdir, move, stat.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { badRequest } from "../errors.ts";
+import type { FileSystem } from "../filesystem/file-system.ts";
+import { fileReadStream } from "../filesystem/read-stream.ts";
+import type { Logger } from "../log.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import { normalizePath } from "../metadata/path.ts";
+import type { ChunkReader } from "../replication/chunk-reader.ts";
+import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
+import { parseRange } from "./range.ts";
+
+export interface FilesRoutesDeps {
+  fs: FileSystem;
+  reader: ChunkReader;
+  placement: Placement;
+  log: Logger;
+}
+
+const PREFIX = "/api/files";
+
+/** The user path from the raw (still percent-encoded) URL, validated and normalised. */
+export function pathFromUrl(url: string, prefix: string): { path: string; trailingSlash: boolean } {
+  const raw = new URL(url).pathname.slice(prefix.length);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw badRequest("invalid_path", "path is not valid percent-encoded UTF-8");
+  }
+  if (decoded === "" || decoded === "/") return { path: "", trailingSlash: true };
+  if (!decoded.startsWith("/")) throw badRequest("invalid_path", "path must follow /api/files/");
+  const body = decoded.slice(1);
+  const trailingSlash = body.endsWith("/");
+  return { path: normalizePath(trailingSlash ? body.slice(0, -1) : body), trailingSlash };
+}
+
+const entryJson = (m: Manifest) => ({
+  name: m.path.slice(m.path.lastIndexOf("/") + 1),
+  path: `/${m.path}`,
+  kind: m.kind,
+  size: m.size,
+  mtime: m.mtime,
+  version: m.version,
+  ...(m.kind === "file" ? { sha256: m.sha256, chunks: m.chunks.length } : {}),
+});
+
+const jsonBody = async <T extends z.ZodType>(req: Request, schema: T): Promise<z.output<T>> => {
+  let data: unknown;
+  try {
+    data = await req.json();
+  } catch {
+    throw badRequest("malformed_json", "request body is not valid JSON");
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badRequest("invalid_body", `${issue.path.join(".") || "body"}: ${issue.message}`);
+  }
+  return parsed.data;
+};
+
+const mkdirSchema = z.object({ path: z.string().min(1).max(4096) }).strict();
+const moveSchema = z
+  .object({ from: z.string().min(1).max(4096), to: z.string().min(1).max(4096), overwrite: z.boolean().optional() })
+  .strict();
+const stripSlash = (p: string) => normalizePath(p.replace(/^\/+/, "").replace(/\/+$/, ""));
+
+export function filesRoutes(d: FilesRoutesDeps): Hono {
+  const app = new Hono();
+  const json = bodyLimit({ maxSize: 1024 * 1024 });
+
+  app.put(`${PREFIX}/*`, async (c) => {
+    const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
+    if (trailingSlash) throw badRequest("invalid_path", "a file path cannot end with '/'; use POST /api/mkdir for directories");
+    const durability = (c.req.query("durability") ?? "quorum") as Durability;
+    if (!durabilities.includes(durability)) {
+      throw badRequest("invalid_durability", `durability must be one of ${durabilities.join(", ")}`);
+    }
+    const mtimeHeader = c.req.header("x-orrery-mtime");
+    const mtime = mtimeHeader === undefined ? Date.now() : Number(mtimeHeader);
+    if (!Number.isSafeInteger(mtime) || mtime < 0) throw badRequest("invalid_mtime", "x-orrery-mtime must be milliseconds since the epoch");
+    const result = await d.fs.put(path, c.req.raw.body, durability, mtime);
+    return c.json({ ...result, path: `/${result.path}` }, 201);
+  });
+
+  const getOrHead = async (c: import("hono").Context, head: boolean) => {
+    const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
+    const m = d.fs.stat(path);
+    if (m.kind === "dir") {
+      const limit = Number(c.req.query("limit") ?? 1000);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw badRequest("invalid_limit", "limit must be 1..10000");
+      const entries = d.fs.list(path, { limit, after: c.req.query("after") });
+      return c.json({ path: `/${path}`, kind: "dir", entries: entries.map(entryJson), more: entries.length === limit });
+    }
+    if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);
+    const etag = `"${m.sha256}"`;
+    const headers: Record<string, string> = {
+      etag,
+      "accept-ranges": "bytes",
+      "last-modified": new Date(m.mtime).toUTCString(),
+      "content-type": "application/octet-stream",
+      "x-orrery-version": m.version,
+    };
+    if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
+    const ifRange = c.req.header("if-range");
+    const range = ifRange && ifRange !== etag ? ({ kind: "full" } as const) : parseRange(c.req.header("range"), m.size);
+    if (range.kind === "unsatisfiable") {
+      return c.json({ error: `range not satisfiable for a ${m.size}-byte file`, code: "range_not_satisfiable" }, 416, {
+        "content-range": `bytes */${m.size}`,
+      });
+    }
+    const [start, end, status] = range.kind === "range" ? [range.start, range.end, 206] : [0, m.size - 1, 200];
+    headers["content-length"] = String(end - start + 1);
+    if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
+    if (head) return new Response(null, { status, headers });
+    return new Response(fileReadStream(m, start, end, d.reader, d.log), { status, headers });
+  };
+  app.get(`${PREFIX}/*`, (c) => getOrHead(c, false));
+  app.get(PREFIX, (c) => getOrHead(c, false));
+  app.on("HEAD", `${PREFIX}/*`, (c) => getOrHead(c, true));
+
+  app.delete(`${PREFIX}/*`, async (c) => {
+    const { path } = pathFromUrl(c.req.url, PREFIX);
+    const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
+    const m = await d.fs.remove(path, recursive);
+    return c.json({ path: `/${m.path}`, deleted: true, version: m.version });
+  });
+
+  app.post("/api/mkdir", json, async (c) => {
+    const body = await jsonBody(c.req.raw, mkdirSchema);
+    const { created, entry } = await d.fs.mkdir(stripSlash(body.path));
+    return c.json({ path: `/${entry.path}`, created, version: entry.version }, created ? 201 : 200);
+  });
+
+  app.post("/api/move", json, async (c) => {
+    const body = await jsonBody(c.req.raw, moveSchema);
+    const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false);
+    return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version });
+  });
+
+  app.get("/api/stat/*", (c) => {
+    const { path } = pathFromUrl(c.req.url, "/api/stat");
+    const m = d.fs.stat(path);
+    return c.json({
+      ...entryJson(m),
+      chunkSize: m.chunkSize,
+      chunks: m.chunks.map((id) => ({ id, owners: d.placement.owners(id) })),
+    });
+  });
+
+  return app;
+}
+

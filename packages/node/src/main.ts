@@ -1,0 +1,70 @@
+#!/usr/bin/env bun
+// Entry point of the single executable: `orrery node` runs a node; other sub-commands are clients.
+import { ConfigError, loadConfig } from "./config/index.ts";
+import { startNode } from "./node.ts";
+
+const USAGE = `usage: orrery <command> [options]
+
+  node [--http-port N --gossip-port N --transfer-port N --data-dir DIR --seeds h:p,h:p ...]
+                                 run a node (every flag is also an env var: HTTP_PORT, SEEDS, ...)
+  put <local> <remote>           upload a file (--durability quorum|fast|all)
+  get <remote> [local|-]         download a file
+  ls [remote-dir]                list a directory
+  rm <remote> [--recursive]      delete a file or directory
+  mv <from> <to> [--overwrite]   move or rename
+  mkdir <remote-dir>             create a directory
+  status                         show the cluster
+
+client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json`;
+
+async function runNode(argv: string[]): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(process.env, argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`orrery: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  let node;
+  try {
+    node = await startNode(config);
+  } catch (err) {
+    process.stderr.write(`orrery: cannot start node: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`Orrery node ${node.id} is up: ${node.url}\n`);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      process.stdout.write(`received ${signal}, stopping\n`);
+      node.stop().then(resolve, (err) => {
+        process.stderr.write(`orrery: error while stopping: ${(err as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "node") return runNode(rest);
+  if (command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { runClient } = await import("./cli/client.ts");
+  return runClient(command, rest, USAGE);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`orrery: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

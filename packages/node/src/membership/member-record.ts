@@ -1,0 +1,53 @@
+// What a member's record means: its gossip address, SWIM's precedence between (state, incarnation)
+// claims, and the conversions between a stored Member and the MemberUpdate gossiped about it.
+import { formatAddress, type Address } from "./address.ts";
+import type { MemberUpdate } from "./messages.ts";
+import type { Member, MemberInfo, MemberState } from "./types.ts";
+
+export function memberAddress(m: Pick<MemberInfo, "host" | "gossipPort">): Address {
+  return formatAddress(m.host, m.gossipPort);
+}
+
+/** SWIM precedence: does `incoming` (state, incarnation) about a member override what we hold? */
+export function overrides(
+  incoming: { state: MemberState; incarnation: number },
+  current: { state: MemberState; incarnation: number },
+): boolean {
+  const i = incoming.incarnation;
+  const j = current.incarnation;
+  switch (incoming.state) {
+    case "alive":
+      return i > j;
+    case "suspect":
+      return current.state === "alive" ? i >= j : current.state === "suspect" && i > j;
+    case "dead":
+      return current.state === "alive" || current.state === "suspect" ? i >= j : current.state === "dead" && i > j;
+    case "left":
+      return current.state === "left" ? i > j : i >= j;
+  }
+}
+
+export function sameInfo(a: MemberInfo, b: MemberInfo): boolean {
+  return (
+    a.host === b.host &&
+    a.gossipPort === b.gossipPort &&
+    a.httpPort === b.httpPort &&
+    a.transferPort === b.transferPort &&
+    a.zone === b.zone &&
+    a.weight === b.weight
+  );
+}
+
+export function infoOf(u: MemberInfo): MemberInfo {
+  const { id, host, gossipPort, httpPort, transferPort, zone, weight } = u;
+  return zone === undefined
+    ? { id, host, gossipPort, httpPort, transferPort, weight }
+    : { id, host, gossipPort, httpPort, transferPort, zone, weight };
+}
+
+export function toUpdate(m: Member): MemberUpdate {
+  return { ...infoOf(m), state: m.state, incarnation: m.incarnation };
+}
+
+/** Members we probe and gossip with: a suspect may still answer and refute. */
+export const probeable = (m: Pick<Member, "state">): boolean => m.state === "alive" || m.state === "suspect";

@@ -1,0 +1,134 @@
+// The SWIM wire format: one JSON message per UDP datagram, validated with zod before any field is used.
+// Bounds on every string, number and array keep a hostile datagram from costing more than its parse.
+import { z } from "zod";
+
+/** Hard ceiling for one datagram; stays under the 64 KiB UDP limit with room for headers. */
+export const MAX_DATAGRAM_BYTES = 60 * 1024;
+/** Wire format version; a peer speaking another version gets a clear decode error, not a misreading. */
+export const WIRE_VERSION = 1;
+
+const nodeId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "node id: 1-64 of [A-Za-z0-9._-]");
+const host = z.string().regex(/^[^\s]{1,255}$/, "host: 1-255 non-space characters");
+const port = z.number().int().min(0).max(65535);
+// "host:port"; an IPv6 host may be bracketed ("[::1]:4000").
+const address = z.string().regex(/^[^\s]{1,255}:\d{1,5}$/, "address: host:port");
+const counter = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const memberUpdateSchema = z.object({
+  id: nodeId,
+  host,
+  gossipPort: port,
+  httpPort: port,
+  transferPort: port,
+  zone: z.string().max(64).optional(),
+  weight: z.number().positive().max(1e6),
+  state: z.enum(["alive", "suspect", "dead", "left"]),
+  incarnation: counter,
+  /** On a suspicion: who suspects, so independent suspicions confirm each other (Lifeguard). */
+  suspectedBy: nodeId.optional(),
+});
+/** One member's state as gossiped: what it announces about itself plus (state, incarnation). */
+export type MemberUpdate = z.infer<typeof memberUpdateSchema>;
+
+const updates = z.array(memberUpdateSchema).max(256);
+const base = { v: z.literal(WIRE_VERSION), from: nodeId };
+
+const pingSchema = z.object({
+  ...base,
+  type: z.literal("ping"),
+  seq: counter,
+  /** The node id the sender means to reach; a different node now at that address must not answer. */
+  to: nodeId,
+  updates,
+});
+const ackSchema = z.object({ ...base, type: z.literal("ack"), seq: counter, updates });
+const pingReqSchema = z.object({
+  ...base,
+  type: z.literal("ping-req"),
+  seq: counter,
+  to: nodeId,
+  toAddr: address,
+  updates,
+});
+const pushPullSchema = z
+  .object({
+    ...base,
+    type: z.literal("push-pull"),
+    /** Identifies one state exchange, so a multi-part push is answered once. */
+    exchange: counter,
+    part: z.number().int().min(0).max(9999),
+    parts: z.number().int().min(1).max(10000),
+    /** True on a push that asks for the receiver's full state in return. */
+    reply: z.boolean(),
+    members: z.array(memberUpdateSchema).max(1024),
+  })
+  .refine((m) => m.part < m.parts, { message: "part must be below parts", path: ["part"] });
+const gossipSchema = z.object({ ...base, type: z.literal("gossip"), updates });
+
+export const swimMessageSchema = z.discriminatedUnion("type", [
+  pingSchema,
+  ackSchema,
+  pingReqSchema,
+  pushPullSchema,
+  gossipSchema,
+]);
+export type SwimMessage = z.infer<typeof swimMessageSchema>;
+export type SwimMessageType = SwimMessage["type"];
+
+export class MalformedMessageError extends Error {
+  constructor(message: string) {
+    super(`malformed gossip message: ${message}`);
+    this.name = "MalformedMessageError";
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Bytes this value takes as JSON on the wire; the core uses it to size piggy-backs and push-pull parts. */
+export function encodedSize(value: unknown): number {
+  return encoder.encode(JSON.stringify(value)).byteLength;
+}
+
+export function encodeMessage(msg: SwimMessage): Uint8Array {
+  const bytes = encoder.encode(JSON.stringify(msg));
+  // The core sizes its messages below the limit; reaching this is a bug, not bad input.
+  if (bytes.byteLength > MAX_DATAGRAM_BYTES) {
+    throw new Error(`gossip message of ${bytes.byteLength} bytes exceeds ${MAX_DATAGRAM_BYTES}`);
+  }
+  return bytes;
+}
+
+export function decodeMessage(bytes: Uint8Array): SwimMessage {
+  if (bytes.byteLength === 0) throw new MalformedMessageError("empty datagram");
+  if (bytes.byteLength > MAX_DATAGRAM_BYTES) {
+    throw new MalformedMessageError(`datagram of ${bytes.byteLength} bytes exceeds ${MAX_DATAGRAM_BYTES}`);
+  }
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new MalformedMessageError("not valid UTF-8");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new MalformedMessageError("not valid JSON");
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new MalformedMessageError("not a JSON object");
+  }
+  const rec = json as Record<string, unknown>;
+  if (rec.v !== WIRE_VERSION) throw new MalformedMessageError(`unsupported version ${JSON.stringify(rec.v)}`);
+  if (!["ping", "ack", "ping-req", "push-pull", "gossip"].includes(rec.type as string)) {
+    throw new MalformedMessageError(`unknown message type ${JSON.stringify(rec.type)?.slice(0, 40)}`);
+  }
+  const parsed = swimMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? issue.path.join(".") : "message";
+    throw new MalformedMessageError(`${rec.type} ${where}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,305 @@
+// Unit tests of the SWIM state machine, driven by hand: instant delivery, chosen drops, a stepped clock.
+import { describe, expect, test } from "bun:test";
+import { decodeMessage, encodeMessage, MAX_DATAGRAM_BYTES, type MemberUpdate, type SwimMessage } from "./messages.ts";
+import { mulberry32 } from "./sim-network.ts";
+import { defaultSwimConfig, suspicionTimeoutMs } from "./swim-config.ts";
+import { overrides } from "./member-record.ts";
+import { SwimNode, type Output, type SwimConfig } from "./swim.ts";
+import type { Member, MemberChange, MemberInfo, MemberState } from "./types.ts";
+
+const info = (id: string, extra: Partial<MemberInfo> = {}): MemberInfo => ({
+  id,
+  host: id,
+  gossipPort: 7946,
+  httpPort: 8080,
+  transferPort: 9090,
+  weight: 1,
+  ...extra,
+});
+const addr = (id: string) => `${id}:7946`;
+const idOf = (address: string) => address.split(":")[0]!;
+const member = (id: string, state: MemberState = "alive", incarnation = 0): Member => ({
+  ...info(id),
+  state,
+  incarnation,
+  stateChangedAt: 0,
+});
+const update = (id: string, state: MemberState, incarnation: number, extra: Partial<MemberUpdate> = {}): MemberUpdate => ({
+  ...info(id),
+  state,
+  incarnation,
+  ...extra,
+});
+const gossip = (from: string, updates: MemberUpdate[]): SwimMessage => ({ v: 1, type: "gossip", from, updates });
+
+/** A few SwimNodes with instant, in-order delivery through the real wire format, and a drop rule. */
+class Cluster {
+  readonly nodes = new Map<string, SwimNode>();
+  readonly sent: { from: string; to: string; msg: SwimMessage }[] = [];
+  readonly events = new Map<string, MemberChange[]>();
+  drop: (from: string, to: string, msg: SwimMessage) => boolean = () => false;
+
+  constructor(readonly config: SwimConfig = defaultSwimConfig(1000)) {}
+
+  add(id: string, knownMembers?: Member[]): SwimNode {
+    const node = new SwimNode({ self: info(id), config: this.config, random: mulberry32(this.nodes.size + 1), knownMembers });
+    this.nodes.set(id, node);
+    this.events.set(id, []);
+    return node;
+  }
+
+  node(id: string): SwimNode {
+    return this.nodes.get(id)!;
+  }
+
+  start(now: number, id: string, seeds: string[]): void {
+    this.deliver(now, id, this.node(id).start(now, seeds.map(addr)));
+  }
+
+  deliver(now: number, from: string, outputs: Output[]): void {
+    this.collect(from);
+    const queue = outputs.map((o) => ({ from, to: idOf(o.to), msg: o.msg }));
+    while (queue.length > 0) {
+      const { from: src, to, msg } = queue.shift()!;
+      this.sent.push({ from: src, to, msg });
+      const target = this.nodes.get(to);
+      if (!target || this.drop(src, to, msg)) continue;
+      const out = target.receive(now, addr(src), decodeMessage(encodeMessage(msg)));
+      this.collect(to);
+      queue.push(...out.map((o) => ({ from: to, to: idOf(o.to), msg: o.msg })));
+    }
+  }
+
+  /** Ticks every node each `stepMs` from `fromMs` up to and including `toMs`. */
+  run(fromMs: number, toMs: number, stepMs = 10): void {
+    for (let t = fromMs; t <= toMs; t += stepMs) {
+      for (const [id, n] of this.nodes) this.deliver(t, id, n.tick(t));
+    }
+  }
+
+  state(observer: string, id: string): Member | undefined {
+    return this.node(observer).members().find((m) => m.id === id);
+  }
+
+  /** The first time `observer` saw `id` enter `state`, or undefined. */
+  when(observer: string, id: string, state: MemberState): number | undefined {
+    return this.events.get(observer)!.find((c) => c.member.id === id && c.member.state === state)?.member.stateChangedAt;
+  }
+
+  private collect(id: string): void {
+    this.events.get(id)?.push(...this.node(id).drainEvents());
+  }
+}
+
+/** Three nodes joined through "a" and converged. */
+function threeNodes(config?: SwimConfig): Cluster {
+  const c = new Cluster(config);
+  for (const id of ["a", "b", "c"]) c.add(id);
+  c.start(0, "a", []);
+  c.start(0, "b", ["a"]);
+  c.start(0, "c", ["a"]);
+  c.run(0, 3000);
+  for (const o of ["a", "b", "c"]) expect(c.node(o).members().map((m) => `${m.id}:${m.state}`).sort()).toEqual(["a:alive", "b:alive", "c:alive"]);
+  return c;
+}
+
+describe("incarnation precedence", () => {
+  test("the override rules between (state, incarnation) claims", () => {
+    const o = (s: MemberState, i: number, cs: MemberState, j: number) => overrides({ state: s, incarnation: i }, { state: cs, incarnation: j });
+    expect([o("alive", 2, "suspect", 1), o("alive", 1, "suspect", 1), o("alive", 0, "suspect", 1)]).toEqual([true, false, false]);
+    expect([o("suspect", 1, "alive", 1), o("suspect", 2, "alive", 1), o("suspect", 0, "alive", 1)]).toEqual([true, true, false]);
+    expect([o("dead", 1, "alive", 1), o("dead", 1, "suspect", 1), o("dead", 0, "suspect", 1)]).toEqual([true, true, false]);
+    expect([o("alive", 1, "dead", 1), o("alive", 2, "dead", 1), o("suspect", 5, "dead", 1)]).toEqual([false, true, false]);
+    expect([o("left", 1, "alive", 1), o("left", 1, "dead", 1), o("dead", 3, "left", 1), o("alive", 2, "left", 1)]).toEqual([true, true, false, true]);
+  });
+
+  test("a node applies gossip about a member in precedence order", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("x")]);
+    c.start(0, "a", []);
+    const say = (u: MemberUpdate) => c.deliver(1, "a", a.receive(1, addr("z"), gossip("z", [u])));
+    const seen = () => `${c.state("a", "x")!.state}#${c.state("a", "x")!.incarnation}`;
+    say(update("x", "suspect", 0));
+    expect(seen()).toBe("suspect#0");
+    say(update("x", "alive", 0)); // same incarnation cannot clear a suspicion
+    expect(seen()).toBe("suspect#0");
+    say(update("x", "alive", 1));
+    expect(seen()).toBe("alive#1");
+    say(update("x", "suspect", 0)); // stale
+    expect(seen()).toBe("alive#1");
+    say(update("x", "dead", 1));
+    expect(seen()).toBe("dead#1");
+    say(update("x", "alive", 1));
+    expect(seen()).toBe("dead#1");
+    say(update("x", "alive", 2));
+    expect(seen()).toBe("alive#2");
+    expect(c.events.get("a")!.map((e) => `${e.previous}->${e.member.state}`)).toEqual([
+      "alive->suspect",
+      "suspect->alive",
+      "alive->dead",
+      "dead->alive",
+    ]);
+  });
+
+  test("a higher incarnation with new metadata updates the member; the same incarnation does not", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("x")]);
+    c.start(0, "a", []);
+    a.receive(1, addr("z"), gossip("z", [update("x", "alive", 0, { httpPort: 1111 })]));
+    expect(c.state("a", "x")!.httpPort).toBe(8080);
+    a.receive(2, addr("z"), gossip("z", [update("x", "alive", 1, { httpPort: 1111, gossipPort: 7000, zone: "attic" })]));
+    const x = c.state("a", "x")!;
+    expect([x.httpPort, x.gossipPort, x.zone, x.incarnation]).toEqual([1111, 7000, "attic", 1]);
+    const changes = a.drainEvents();
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.previous).toBe("alive");
+    expect(changes[0]!.member.httpPort).toBe(1111);
+  });
+});
+
+describe("refutation", () => {
+  test("a node told it is suspect or dead raises its incarnation and gossips alive", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("b")]);
+    c.start(0, "a", []);
+    a.receive(1, addr("b"), gossip("b", [update("a", "suspect", 0)]));
+    expect(a.self().incarnation).toBe(1);
+    a.receive(2, addr("b"), gossip("b", [update("a", "dead", 4)]));
+    expect(a.self()).toMatchObject({ state: "alive", incarnation: 5 });
+    a.receive(3, addr("b"), gossip("b", [update("a", "suspect", 2)])); // older than what we are now: ignored
+    expect(a.self().incarnation).toBe(5);
+    // The refutation rides on the next message a sends.
+    const out = a.receive(4, addr("b"), { v: 1, type: "ping", from: "b", seq: 7, to: "a", updates: [] });
+    expect(out[0]!.msg.type).toBe("ack");
+    const carried = (out[0]!.msg as { updates: MemberUpdate[] }).updates.find((u) => u.id === "a");
+    expect(carried).toMatchObject({ state: "alive", incarnation: 5 });
+  });
+
+  test("a restarted node (fresh state, incarnation 0) learns it was declared dead and rejoins above it", () => {
+    const c = threeNodes();
+    c.drop = (from, to) => from === "c" || to === "c";
+    c.run(3010, 30_000);
+    expect(c.state("a", "c")!.state).toBe("dead");
+    const deadAt = c.state("a", "c")!.incarnation;
+
+    c.nodes.delete("c");
+    c.add("c"); // a fresh process: no memory, incarnation 0
+    c.drop = () => false;
+    c.start(30_000, "c", ["a"]);
+    expect(c.node("c").self().incarnation).toBeGreaterThan(deadAt);
+    c.run(30_010, 40_000);
+    for (const o of ["a", "b"]) expect(c.state(o, "c")).toMatchObject({ state: "alive", incarnation: c.node("c").self().incarnation });
+  });
+});
+
+describe("failure detection", () => {
+  test("a member that stops answering becomes suspect, then dead exactly at the suspicion timeout", () => {
+    const c = threeNodes();
+    c.drop = (from, to) => from === "b" || to === "b";
+    c.run(3010, 30_000);
+    const suspectAt = c.when("a", "b", "suspect")!;
+    const deadAt = c.when("a", "b", "dead")!;
+    expect(suspectAt).toBeDefined();
+    // Three members: too few to confirm a suspicion, so Lifeguard's minimum applies: 4 * max(1, log10 3) * 1 s.
+    expect(deadAt - suspectAt).toBe(suspicionTimeoutMs(c.config, 3));
+    expect(deadAt - suspectAt).toBe(4000);
+    expect(c.state("c", "b")!.state).toBe("dead");
+  });
+
+  test("Lifeguard: an unconfirmed suspicion waits the maximum; independent confirmations shorten it", () => {
+    const config = defaultSwimConfig(1000);
+    const others = ["b", "c", "d", "e", "f", "g", "h", "i", "x"].map((id) => member(id));
+    const suspectX = (node: SwimNode, now: number, by: string) =>
+      node.receive(now, addr(by), gossip(by, [update("x", "suspect", 0, { suspectedBy: by })]));
+    // n = 10: min = 4 * log10(10) * 1 s = 4 s, max = 6 * min = 24 s, k = suspicionMult - 2 = 2.
+    const lone = new SwimNode({ self: info("a"), config, random: mulberry32(1), knownMembers: others });
+    lone.start(0, []);
+    suspectX(lone, 0, "b");
+    suspectX(lone, 100, "b"); // the same suspecter again is no confirmation
+    lone.tick(23_999);
+    expect(lone.members().find((m) => m.id === "x")!.state).toBe("suspect");
+    lone.tick(24_000);
+    expect(lone.members().find((m) => m.id === "x")!.state).toBe("dead");
+
+    const confirmed = new SwimNode({ self: info("a"), config, random: mulberry32(1), knownMembers: others });
+    confirmed.start(0, []);
+    suspectX(confirmed, 0, "b");
+    suspectX(confirmed, 1000, "c"); // one confirmation: 24 - log(2)/log(3) * 20 s = 11.38 s
+    expect(confirmed.nextDeadline()).toBeLessThanOrEqual(Math.floor(24_000 - (Math.log(2) / Math.log(3)) * 20_000));
+    suspectX(confirmed, 2000, "d"); // k confirmations: down to the minimum, 4 s after the suspicion began
+    confirmed.tick(3999);
+    expect(confirmed.members().find((m) => m.id === "x")!.state).toBe("suspect");
+    confirmed.tick(4000);
+    expect(confirmed.members().find((m) => m.id === "x")!.state).toBe("dead");
+  });
+
+  test("when the direct ping fails but a helper reaches the target, the target is not suspected", () => {
+    const c = threeNodes();
+    const sentAt = c.sent.length;
+    // a and b cannot talk directly; c can reach both.
+    c.drop = (from, to) => (from === "a" && to === "b") || (from === "b" && to === "a");
+    c.run(3010, 20_000);
+    expect(c.when("a", "b", "suspect")).toBeUndefined();
+    expect(c.state("a", "b")!.state).toBe("alive");
+    const later = c.sent.slice(sentAt);
+    const pingReqs = later.filter((s) => s.from === "a" && s.msg.type === "ping-req" && s.msg.to === "b");
+    expect(pingReqs.length).toBeGreaterThan(0);
+    // c relayed b's ack back to a under a's sequence number.
+    const relayed = later.filter((s) => s.from === "c" && s.to === "a" && s.msg.type === "ack");
+    expect(relayed.some((r) => pingReqs.some((p) => p.msg.type === "ping-req" && r.msg.type === "ack" && p.msg.seq === r.msg.seq))).toBe(true);
+
+    // Control: with the helper cut off from b as well, the same probes do end in suspicion.
+    c.drop = (from, to) => to === "b" && from !== "b" ? true : (from === "b" && to === "a");
+    c.run(20_010, 30_000);
+    expect(c.when("a", "b", "suspect")).toBeDefined();
+  });
+});
+
+describe("leave and bookkeeping", () => {
+  test("a graceful leave announces left at incarnation + 1; the others keep it and stop probing it", () => {
+    const c = threeNodes();
+    c.deliver(3005, "b", c.node("b").leave(3005));
+    expect(c.node("b").self()).toMatchObject({ state: "left", incarnation: 1 });
+    expect(c.events.get("b")!.at(-1)).toMatchObject({ previous: "alive", member: { id: "b", state: "left" } });
+    for (const o of ["a", "c"]) expect(c.state(o, "b")).toMatchObject({ state: "left", incarnation: 1 });
+    c.nodes.delete("b");
+    const sentAt = c.sent.length;
+    c.run(3010, 40_000);
+    expect(c.sent.slice(sentAt).filter((s) => s.to === "b" && s.msg.type === "ping")).toEqual([]);
+    for (const o of ["a", "c"]) expect(c.state(o, "b")!.state).toBe("left");
+  });
+
+  test("dead members are kept by default and reaped after deadReapMs when set", () => {
+    const kept = threeNodes();
+    kept.drop = (from, to) => from === "b" || to === "b";
+    kept.run(3010, 60_000);
+    expect(kept.state("a", "b")!.state).toBe("dead");
+
+    const reaped = threeNodes({ ...defaultSwimConfig(1000), deadReapMs: 5000 });
+    reaped.drop = (from, to) => from === "b" || to === "b";
+    reaped.run(3010, 60_000);
+    expect(reaped.state("a", "b")).toBeUndefined();
+    expect(reaped.node("a").members().map((m) => m.id).sort()).toEqual(["a", "c"]);
+  });
+
+  test("a full state of hundreds of members is split into datagrams under the limit and answered once", () => {
+    const long = "h".repeat(200);
+    const known = Array.from({ length: 500 }, (_, i) => ({
+      ...member(`m${String(i).padStart(3, "0")}`),
+      host: `${long}${i}`,
+      zone: "z".repeat(64),
+    }));
+    const c = new Cluster();
+    c.add("a", known);
+    c.add("seed");
+    c.start(0, "seed", []);
+    const out = c.node("a").start(0, [addr("seed")]).filter((o) => o.to === addr("seed"));
+    expect(out.length).toBeGreaterThan(1);
+    for (const o of out) expect(encodeMessage(o.msg).byteLength).toBeLessThan(MAX_DATAGRAM_BYTES);
+    c.deliver(0, "a", out);
+    expect(c.node("seed").members()).toHaveLength(502);
+    const replies = c.sent.filter((s) => s.from === "seed" && s.msg.type === "push-pull");
+    const exchanges = new Set(replies.map((r) => (r.msg.type === "push-pull" ? r.msg.exchange : -1)));
+    expect(exchanges.size).toBe(1);
+  });
+});

@@ -1,0 +1,327 @@
+// The conformance suite every ManifestStore passes (after Hono's router tests): each implementation's
+// test file is three lines calling runManifestStoreTests.
+import { describe, expect, test } from "bun:test";
+import { OrreryError } from "../errors.ts";
+import { compareVersions, formatVersion, parseVersion } from "./hlc.ts";
+import type { Manifest } from "./manifest.ts";
+import type { ManifestStore } from "./manifest-store.ts";
+import { answerSyncRequest, runSyncRound } from "./sync.ts";
+import { deleteChange, dirChange, FakeTime, fileChange, hexId, pick, seededRandom } from "./test-fixtures.ts";
+
+export type NewManifestStore = (nodeId: string, now: () => number) => ManifestStore;
+
+/** Every row, tombstones included, in (origin, seq) order: the whole observable content of a store. */
+const dump = (s: ManifestStore) => s.changesSince({}, 1_000_000).entries;
+
+/** One single-page exchange: `to` asks `from` for what it lacks, applies it, absorbs the marks. */
+function exchange(to: ManifestStore, from: ManifestStore): Manifest[] {
+  const page = from.changesSince(to.marks(), 1_000_000);
+  expect(page.more).toBe(false);
+  to.apply(page.entries);
+  to.absorbMarks(page.marks);
+  return page.entries;
+}
+
+function syncAll(stores: ManifestStore[]): void {
+  for (const to of stores) for (const from of stores) if (to !== from) exchange(to, from);
+}
+
+function expectConverged(stores: ManifestStore[]): void {
+  const [first, ...rest] = stores;
+  for (const s of rest) {
+    expect(dump(s)).toEqual(dump(first!));
+    expect(s.marks()).toEqual(first!.marks());
+  }
+}
+
+function thrown(fn: () => unknown): OrreryError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(OrreryError);
+    return err as OrreryError;
+  }
+  throw new Error("expected an OrreryError");
+}
+
+export function runManifestStoreTests(name: string, newStore: NewManifestStore): void {
+  describe(`ManifestStore conformance: ${name}`, () => {
+    const trio = (time = new FakeTime()) => ["a", "b", "c"].map((id) => newStore(id, time.now)) as [ManifestStore, ManifestStore, ManifestStore];
+
+    describe("local writes", () => {
+      test("commitLocal stamps version, origin and consecutive seqs; get returns the row", () => {
+        const time = new FakeTime();
+        const s = newStore("a", time.now);
+        const m1 = s.commitLocal(fileChange("x", 10));
+        time.advance(5);
+        const m2 = s.commitLocal(dirChange("d"));
+        expect(m1).toMatchObject({ path: "x", kind: "file", origin: "a", seq: 1, deleted: false, size: 10 });
+        expect(m2).toMatchObject({ path: "d", kind: "dir", origin: "a", seq: 2 });
+        expect(parseVersion(m1.version)).toEqual({ wall: time.ms - 5, counter: 0, nodeId: "a" });
+        expect(compareVersions(m2.version, m1.version)).toBe(1);
+        expect(s.get("x")).toEqual(m1);
+        expect(s.get("missing")).toBeUndefined();
+        expect(s.marks()).toEqual({ a: 2 });
+      });
+
+      test("a batch is one transaction: consecutive seqs, and one bad change writes nothing", () => {
+        const s = newStore("a", new FakeTime().now);
+        const written = s.commitLocalBatch([dirChange("p"), dirChange("p/q"), fileChange("p/q/f", 5)]);
+        expect(written.map((m) => m.seq)).toEqual([1, 2, 3]);
+        expect(compareVersions(written[2]!.version, written[1]!.version)).toBe(1);
+        const err = thrown(() => s.commitLocalBatch([fileChange("ok", 3), fileChange("bad//path", 3)]));
+        expect(err.code).toBe("invalid_manifest");
+        expect(s.get("ok")).toBeUndefined();
+        expect(s.marks()).toEqual({ a: 3 });
+        expect(thrown(() => s.commitLocal({ ...fileChange("f", 10), chunks: [hexId(1)] })).message).toMatch(/3 chunks/);
+      });
+
+      test("a delete is a tombstone without content, newer than what it deletes", () => {
+        const s = newStore("a", new FakeTime().now);
+        const live = s.commitLocal(fileChange("f", 9));
+        const tomb = s.commitLocal({ ...fileChange("f", 9), deleted: true }); // content is dropped
+        expect(tomb).toMatchObject({ deleted: true, size: 0, chunks: [], sha256: null, seq: 2 });
+        expect(compareVersions(tomb.version, live.version)).toBe(1);
+        expect(s.get("f")).toEqual(tomb);
+      });
+
+      test("a local write beats the row it replaces even if that row came from a faster clock", () => {
+        const time = new FakeTime();
+        const fast = newStore("fast", () => time.ms + 30 * 60_000); // 30 min ahead: within the drift bound
+        const slow = newStore("slow", time.now);
+        slow.apply([fast.commitLocal(fileChange("f", 4, "fast"))]);
+        const mine = slow.commitLocal(deleteChange("f"));
+        expect(compareVersions(mine.version, fast.get("f")!.version)).toBe(1);
+        fast.apply([mine]);
+        expect(fast.get("f")!.deleted).toBe(true);
+      });
+    });
+
+    describe("last writer wins", () => {
+      test("apply keeps the newer row, returns only the winners, and is idempotent", () => {
+        const [a, b] = trio();
+        const v1 = a.commitLocal(fileChange("f", 4, "v1"));
+        const v2 = a.commitLocal(fileChange("f", 8, "v2"));
+        expect(b.apply([v2])).toEqual([v2]);
+        expect(b.apply([v1])).toEqual([]); // older: loses
+        expect(b.apply([v2])).toEqual([]); // same write again: nothing changes
+        expect(b.get("f")).toEqual(v2);
+        // Within one batch the newest row for a path wins, whatever the order.
+        const c = newStore("c", new FakeTime().now);
+        expect(c.apply([v2, v1])).toEqual([v2]);
+        expect(c.get("f")).toEqual(v2);
+      });
+
+      test("a node that was offline never resurrects a delete with its older row", () => {
+        const time = new FakeTime();
+        const [a, b, c] = trio(time);
+        a.commitLocal(fileChange("doc", 12));
+        syncAll([a, b, c]);
+        expect(c.get("doc")!.deleted).toBe(false);
+        // c goes offline; the file is deleted on b and the delete reaches a.
+        time.advance(1000);
+        const tomb = b.commitLocal(deleteChange("doc"));
+        exchange(a, b);
+        // c comes back holding the old live row and offers it to everyone.
+        expect(a.apply([c.get("doc")!])).toEqual([]);
+        syncAll([a, b, c]);
+        syncAll([a, b, c]);
+        for (const s of [a, b, c]) expect(s.get("doc")).toEqual(tomb);
+        expect(c.children("")).toEqual([]);
+        expectConverged([a, b, c]);
+      });
+
+      test("versions too far in the future are refused, and the whole batch with them", () => {
+        const time = new FakeTime();
+        const s = newStore("a", time.now);
+        const ok = newStore("b", time.now).commitLocal(fileChange("ok", 3));
+        const evilVersion = formatVersion({ wall: time.ms + 2 * 3_600_000, counter: 0, nodeId: "evil" });
+        const evil: Manifest = { ...ok, path: "evil", version: evilVersion, origin: "evil", seq: 1 };
+        expect(thrown(() => s.apply([ok, evil])).code).toBe("clock_skew");
+        expect(s.get("ok")).toBeUndefined();
+        expect(s.get("evil")).toBeUndefined();
+        expect(s.marks()).toEqual({});
+      });
+
+      test("stored rows are not aliased to the caller's objects", () => {
+        const s = newStore("b", new FakeTime().now);
+        const m = newStore("a", new FakeTime().now).commitLocal(fileChange("f", 8));
+        const copy = structuredClone(m);
+        s.apply([m]);
+        m.chunks.push(hexId("x"));
+        m.size = 99;
+        expect(s.get("f")).toEqual(copy);
+      });
+    });
+
+    describe("children", () => {
+      test("lists live direct children only, ordered by name, with paging", () => {
+        const s = newStore("a", new FakeTime().now);
+        s.commitLocalBatch([dirChange("d"), dirChange("d/sub"), fileChange("d/sub/deep"), fileChange("top")]);
+        for (const n of ["b", "a", "😀", "\ue000", "c", "gone"]) s.commitLocal(fileChange(`d/${n}`));
+        s.commitLocal(deleteChange("d/gone"));
+        const names = (ms: Manifest[]) => ms.map((m) => m.path);
+        expect(names(s.children("d"))).toEqual(["d/a", "d/b", "d/c", "d/sub", "d/\ue000", "d/😀"]);
+        expect(names(s.children(""))).toEqual(["d", "top"]);
+        expect(names(s.children("d", { limit: 2 }))).toEqual(["d/a", "d/b"]);
+        expect(names(s.children("d", { limit: 2, after: "b" }))).toEqual(["d/c", "d/sub"]);
+        expect(names(s.children("d", { after: "sub" }))).toEqual(["d/\ue000", "d/😀"]);
+        expect(s.children("d/sub/deep")).toEqual([]);
+        expect(s.children("nothing")).toEqual([]);
+        expect(thrown(() => s.children("d/")).code).toBe("invalid_path");
+        expect(thrown(() => s.children("d", { limit: 0 })).code).toBe("invalid_limit");
+      });
+    });
+
+    describe("marks and changesSince", () => {
+      test("rows come in (origin, seq) order, from the marks given (unknown origins from 0)", () => {
+        const [a, b, c] = trio();
+        b.commitLocalBatch([fileChange("b1"), fileChange("b2")]);
+        a.commitLocalBatch([fileChange("a1"), fileChange("a2"), fileChange("a3")]);
+        c.apply([...dump(b), ...dump(a)]);
+        c.commitLocal(fileChange("c1"));
+        const page = c.changesSince({ a: 1, zzz: 5, constructor: 3 }, 100);
+        expect(page.entries.map((m) => `${m.origin}:${m.seq}`)).toEqual(["a:2", "a:3", "b:1", "b:2", "c:1"]);
+        expect(page.marks).toEqual({ a: 3, b: 2, c: 1 });
+        expect(page.more).toBe(false);
+        const first = c.changesSince({}, 4);
+        expect(first.entries.map((m) => `${m.origin}:${m.seq}`)).toEqual(["a:1", "a:2", "a:3", "b:1"]);
+        expect(first.more).toBe(true);
+        expect(c.changesSince({ a: 3, b: 1 }, 2)).toMatchObject({ more: false, entries: [{ path: "b2" }, { path: "c1" }] });
+        expect(c.changesSince({ a: 3, b: 2, c: 1 }, 10)).toEqual({ entries: [], marks: c.marks(), more: false });
+      });
+
+      test("apply advances a mark only over contiguous seqs; absorbMarks raises marks", () => {
+        const a = newStore("a", new FakeTime().now);
+        const rows = a.commitLocalBatch([1, 2, 3, 4, 5].map((i) => fileChange(`f${i}`)));
+        const b = newStore("b", new FakeTime().now);
+        b.apply([rows[3]!, rows[0]!, rows[1]!]); // seqs 4, 1, 2: sorted, 1-2 are contiguous
+        expect(b.marks()).toEqual({ a: 2 });
+        b.apply([rows[2]!]);
+        expect(b.marks()).toEqual({ a: 3 }); // 4 was seen, but not contiguously; a complete sync fixes that
+        b.absorbMarks({ a: 2, x: 7 });
+        expect(b.marks()).toEqual({ a: 3, x: 7 });
+        expect(thrown(() => b.absorbMarks({ a: -1 })).code).toBe("invalid_marks");
+      });
+
+      test("a node that lost its state never reuses a seq its peers have seen", () => {
+        const time = new FakeTime();
+        const a = newStore("a", time.now);
+        const b = newStore("b", time.now);
+        b.apply(a.commitLocalBatch([fileChange("f1"), fileChange("f2")]));
+        const reborn = newStore("a", time.now); // same node id, empty store
+        exchange(reborn, b);
+        expect(reborn.commitLocal(fileChange("f3")).seq).toBe(3);
+        const reborn2 = newStore("a", time.now);
+        reborn2.absorbMarks(b.marks());
+        expect(reborn2.commitLocal(fileChange("f4")).seq).toBe(3);
+      });
+    });
+
+    describe("delta sync between three stores", () => {
+      test("exchanging changesSince → apply → absorbMarks converges all stores", () => {
+        const time = new FakeTime();
+        const stores = trio(time);
+        const rand = seededRandom(11);
+        const paths = ["a", "b", "c", "d/e", "d/f", "g"];
+        for (let i = 0; i < 60; i++) {
+          time.advance(Math.floor(rand() * 3));
+          const s = pick(rand, stores);
+          const path = pick(rand, paths);
+          s.commitLocal(rand() < 0.3 ? deleteChange(path) : fileChange(path, Math.floor(rand() * 20), `${i}`));
+          if (rand() < 0.3) exchange(pick(rand, stores), pick(rand, stores));
+        }
+        syncAll(stores);
+        syncAll(stores);
+        expectConverged(stores);
+        // Every path holds its newest write.
+        for (const path of paths) {
+          const versions = stores.map((s) => s.get(path)?.version ?? "");
+          expect(new Set(versions).size).toBe(1);
+        }
+        expect(stores[0]!.marks()).toEqual({
+          a: stores[0]!.marks().a!,
+          b: stores[1]!.marks().b!,
+          c: stores[2]!.marks().c!,
+        });
+      });
+
+      test("a store that was offline catches up with only the rows it lacks", () => {
+        const time = new FakeTime();
+        const [a, b, c] = trio(time);
+        for (let i = 0; i < 20; i++) (i % 2 ? a : b).commitLocal(fileChange(`old/${i}`));
+        syncAll([a, b, c]);
+        // c is offline while a and b write 5 new rows and overwrite one old row.
+        const fresh = [
+          ...a.commitLocalBatch([fileChange("new/1"), fileChange("new/2"), fileChange("old/1", 3, "v2")]),
+          ...b.commitLocalBatch([fileChange("new/3"), fileChange("new/4")]),
+        ];
+        exchange(a, b);
+        exchange(b, a);
+        const received = exchange(c, a);
+        expect(received.map((m) => m.path).sort()).toEqual(fresh.map((m) => m.path).sort());
+        expect(received.length).toBe(5); // not the 20 rows c already had
+        expect(exchange(c, b)).toEqual([]);
+        expectConverged([a, b, c]);
+      });
+
+      test("paging with limit/more delivers everything exactly once per round", async () => {
+        const [a, b] = trio();
+        a.commitLocalBatch(Array.from({ length: 23 }, (_, i) => fileChange(`f${i}`)));
+        b.commitLocalBatch(Array.from({ length: 4 }, (_, i) => fileChange(`g${i}`)));
+        const page = a.changesSince({}, 10);
+        expect(page.entries).toHaveLength(10);
+        expect(page.more).toBe(true);
+        const c = newStore("c", new FakeTime().now);
+        let served = 0;
+        const result = await runSyncRound(c, (req) => {
+          const res = answerSyncRequest(a, req, { maxEntries: 10 });
+          served += res.entries.length;
+          return res;
+        });
+        expect(result).toMatchObject({ pages: 3, received: 23, applied: 23, complete: true });
+        expect(served).toBe(23);
+        await runSyncRound(c, (req) => answerSyncRequest(b, req, { maxEntries: 3 }));
+        expect(dump(c).length).toBe(27);
+        expect(c.marks()).toEqual({ a: 23, b: 4 });
+      });
+
+      test("rows superseded by another origin still converge", () => {
+        const time = new FakeTime();
+        const [o, p, q] = trio(time);
+        o.commitLocalBatch([fileChange("shared", 4, "o"), fileChange("only-o")]); // o:1, o:2
+        exchange(p, o);
+        time.advance(10);
+        const newer = p.commitLocal(fileChange("shared", 8, "p")); // supersedes o:1 at p
+        // q syncs from p alone: it never receives o:1, yet ends up covering it.
+        const got = exchange(q, p);
+        expect(got.map((m) => `${m.origin}:${m.seq}`)).toEqual(["a:2", "b:1"]);
+        expect(q.marks()).toEqual({ a: 2, b: 1 });
+        expect(q.get("shared")).toEqual(newer);
+        // o, which still has the old row, learns the new one; nobody brings o:1 back.
+        expect(exchange(q, o)).toEqual([]);
+        exchange(o, q);
+        expect(o.get("shared")).toEqual(newer);
+        syncAll([o, p, q]);
+        expectConverged([o, p, q]);
+      });
+    });
+
+    test("stats count live files, directories, tombstones and bytes", () => {
+      const time = new FakeTime();
+      const s = newStore("a", time.now);
+      expect(s.stats()).toEqual({ files: 0, dirs: 0, tombstones: 0, bytes: 0 });
+      s.commitLocalBatch([dirChange("d"), fileChange("d/x", 10), fileChange("y", 7)]);
+      expect(s.stats()).toEqual({ files: 2, dirs: 1, tombstones: 0, bytes: 17 });
+      s.commitLocal(fileChange("y", 3, "smaller"));
+      s.commitLocal(deleteChange("d/x"));
+      expect(s.stats()).toEqual({ files: 1, dirs: 1, tombstones: 1, bytes: 3 });
+      const other = newStore("b", time.now);
+      time.advance(5);
+      s.apply([other.commitLocal(fileChange("d/x", 5, "back")), other.commitLocal(deleteChange("d", "dir"))]);
+      expect(s.stats()).toEqual({ files: 2, dirs: 0, tombstones: 1, bytes: 8 });
+      thrown(() => s.commitLocalBatch([fileChange("z", 4), fileChange("//", 1)]));
+      expect(s.stats()).toEqual({ files: 2, dirs: 0, tombstones: 1, bytes: 8 });
+    });
+  });
+}

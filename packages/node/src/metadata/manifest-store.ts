@@ -1,0 +1,275 @@
+// The ManifestStore interface (the gateway and the sync worker see only this, so the table can later
+// be partitioned on the ring) and LwwManifestStore, the merge and mark logic shared by every backend.
+import { badRequest } from "../errors.ts";
+import { HybridClock, type HybridClockInit } from "./hlc.ts";
+import { contentProblem, type Manifest, manifestContentShape, mergeManifest } from "./manifest.ts";
+import { compareNames, isCanonicalPath } from "./path.ts";
+import { z } from "zod";
+
+/** What a local write supplies; the store adds version, origin and seq. */
+export interface ManifestChange {
+  path: string;
+  kind: Manifest["kind"];
+  deleted: boolean;
+  size: number;
+  sha256: string | null;
+  chunkSize: number;
+  chunks: string[];
+  mtime: number;
+}
+
+/** Per-origin contiguous high-water marks: every write of origin o with seq <= marks[o] is covered. */
+export type Marks = Record<string, number>;
+
+export interface ChangesPage {
+  entries: Manifest[];
+  /** The answering store's own marks. */
+  marks: Marks;
+  more: boolean;
+}
+
+export interface ManifestStats {
+  files: number;
+  dirs: number;
+  tombstones: number;
+  /** Sum of the sizes of live files. */
+  bytes: number;
+}
+
+export interface ChildrenOptions {
+  /** At most this many entries (default DEFAULT_CHILDREN_LIMIT, at most MAX_CHILDREN_LIMIT). */
+  limit?: number;
+  /** Only names after this one (a child *name*, not a path): the cursor for the next page. */
+  after?: string;
+}
+
+export const DEFAULT_CHILDREN_LIMIT = 1000;
+export const MAX_CHILDREN_LIMIT = 10_000;
+
+export interface ManifestStore {
+  readonly nodeId: string;
+  /** The row at a canonical path, tombstones included. */
+  get(path: string): Manifest | undefined;
+  /** A new version from the HLC, origin = this node, seq = next local seq. Durable when it returns. */
+  commitLocal(change: ManifestChange): Manifest;
+  /** Several local writes in one transaction (mkdir -p, move, recursive delete). */
+  commitLocalBatch(changes: ManifestChange[]): Manifest[];
+  /**
+   * Merges remote rows in one transaction and returns those that won (are now the row at their
+   * path). Observes their versions in the HLC; advances the contiguous mark of an origin for each
+   * row with seq === mark + 1. Throws badRequest("clock_skew") and writes nothing when any version
+   * is too far in the future.
+   */
+  apply(entries: Manifest[]): Manifest[];
+  /** Live (non-deleted) direct children of a canonical directory path, ordered by name (code points). */
+  children(dir: string, opts?: ChildrenOptions): Manifest[];
+  /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
+  marks(): Marks;
+  /**
+   * Rows with seq > marks[origin] (0 for unknown origins), ordered by (origin, seq), at most `limit`;
+   * `marks` is this store's own marks, read in the same snapshot. See sync.ts for how pages are chained.
+   */
+  changesSince(marks: Marks, limit: number): ChangesPage;
+  /** After applying a complete sync answer: mark[o] = max(mark[o], peerMarks[o]). Why this is safe: sync.ts. */
+  absorbMarks(peerMarks: Marks): void;
+  stats(): ManifestStats;
+}
+
+export interface ManifestStoreInit extends HybridClockInit {}
+
+/** Reads a mark without falling into Object.prototype ("constructor" is a valid node id). */
+export function markOf(marks: Marks, origin: string): number {
+  return Object.hasOwn(marks, origin) ? (marks[origin] as number) : 0;
+}
+
+const changeSchema = z.strictObject(manifestContentShape);
+
+/** Validates a local change; a tombstone drops its content (it only has to win, not to be read). */
+function checkChange(change: ManifestChange): ManifestChange {
+  const c: ManifestChange = change.deleted ? { ...change, size: 0, sha256: null, chunks: [] } : change;
+  const parsed = changeSchema.safeParse(c);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badRequest("invalid_manifest", `invalid change for ${String(c.path)}: ${issue.path.join(".")} ${issue.message}`);
+  }
+  const problem = contentProblem(c);
+  if (problem) throw badRequest("invalid_manifest", `invalid change for ${c.path}: ${problem}`);
+  return { ...c, chunks: [...c.chunks] };
+}
+
+function checkLimit(limit: number, max: number, name: string): number {
+  if (!Number.isInteger(limit) || limit < 1) throw badRequest("invalid_limit", `${name} must be a positive integer`);
+  return Math.min(limit, max);
+}
+
+const byOriginSeq = (a: Manifest, b: Manifest) => compareNames(a.origin, b.origin) || a.seq - b.seq;
+
+/**
+ * The last-writer-wins and mark bookkeeping, written once. A backend supplies a table of rows keyed
+ * by path, a table of marks, and a way to run a function atomically.
+ */
+export abstract class LwwManifestStore implements ManifestStore {
+  readonly clock: HybridClock;
+  private counts: ManifestStats | undefined;
+  private pending: ManifestStats | undefined;
+
+  constructor(
+    readonly nodeId: string,
+    now: () => number,
+    init: ManifestStoreInit = {},
+  ) {
+    this.clock = new HybridClock(nodeId, now, init);
+  }
+
+  abstract get(path: string): Manifest | undefined;
+  /** Rows of a directory with name > after, live only, ordered by name. */
+  protected abstract liveChildren(dir: string, after: string, limit: number): Manifest[];
+  /** Rows of one origin with seq > after, ordered by seq. */
+  protected abstract rowsOf(origin: string, after: number, limit: number): Manifest[];
+  /** Every origin that has, or had, a row here, in code point order. */
+  protected abstract origins(): string[];
+  protected abstract readMark(origin: string): number | undefined;
+  protected abstract writeMark(origin: string, seq: number): void;
+  protected abstract writeRow(next: Manifest, previous: Manifest | undefined): void;
+  protected abstract atomically<T>(fn: () => T): T;
+  /** Counts every row; called once, on the first stats(), then kept up to date incrementally. */
+  protected abstract countRows(): ManifestStats;
+
+  commitLocal(change: ManifestChange): Manifest {
+    return this.commitLocalBatch([change])[0]!;
+  }
+
+  commitLocalBatch(changes: ManifestChange[]): Manifest[] {
+    const checked = changes.map(checkChange); // all or nothing: vet every change before writing one
+    return this.transact(() => {
+      let seq = this.readMark(this.nodeId) ?? 0;
+      const written = checked.map((change) => {
+        const previous = this.get(change.path);
+        // Our version must beat the row it replaces even if our wall clock went back since it was written.
+        if (previous) this.clock.restore(previous.version);
+        seq++;
+        const next: Manifest = { ...change, version: this.clock.tick(), origin: this.nodeId, seq };
+        this.store(next, previous);
+        return next;
+      });
+      this.writeMark(this.nodeId, seq);
+      return written;
+    });
+  }
+
+  apply(entries: Manifest[]): Manifest[] {
+    for (const e of entries) this.clock.check(e.version); // refuse the whole batch before writing anything
+    // (origin, seq) order lets one batch advance a mark across several consecutive rows.
+    const sorted = [...entries].sort(byOriginSeq);
+    const won = new Map<string, Manifest>();
+    this.transact(() => {
+      for (const entry of sorted) {
+        const previous = this.get(entry.path);
+        const winner = previous ? mergeManifest(previous, entry) : entry;
+        if (winner !== previous) {
+          const row = { ...entry, chunks: [...entry.chunks] };
+          this.store(row, previous);
+          won.set(entry.path, row); // replaces an earlier winner for the same path in this batch
+        }
+        this.noteSeen(entry.origin, entry.seq);
+      }
+    });
+    for (const e of entries) this.clock.restore(e.version);
+    return [...won.values()];
+  }
+
+  children(dir: string, opts: ChildrenOptions = {}): Manifest[] {
+    if (!isCanonicalPath(dir)) throw badRequest("invalid_path", `not a canonical directory path: ${dir}`);
+    const limit = checkLimit(opts.limit ?? DEFAULT_CHILDREN_LIMIT, MAX_CHILDREN_LIMIT, "limit");
+    return this.liveChildren(dir, opts.after ?? "", limit);
+  }
+
+  marks(): Marks {
+    const out: Marks = {};
+    for (const origin of this.origins()) {
+      const seq = this.readMark(origin) ?? 0;
+      if (seq > 0) out[origin] = seq;
+    }
+    return out;
+  }
+
+  changesSince(marks: Marks, limit: number): ChangesPage {
+    const max = checkLimit(limit, Number.MAX_SAFE_INTEGER, "limit");
+    // One transaction: the rows and the marks come from the same snapshot, which the safety
+    // argument in sync.ts relies on.
+    return this.atomically(() => {
+      const entries: Manifest[] = [];
+      for (const origin of this.origins()) {
+        // Ask for one row more than fits: if it exists, there is more.
+        const rows = this.rowsOf(origin, markOf(marks, origin), max - entries.length + 1);
+        if (entries.length + rows.length > max) {
+          entries.push(...rows.slice(0, max - entries.length));
+          return { entries, marks: this.marks(), more: true };
+        }
+        entries.push(...rows);
+      }
+      return { entries, marks: this.marks(), more: false };
+    });
+  }
+
+  absorbMarks(peerMarks: Marks): void {
+    this.transact(() => {
+      for (const [origin, seq] of Object.entries(peerMarks)) {
+        if (!Number.isSafeInteger(seq) || seq < 0) throw badRequest("invalid_marks", `bad mark for ${origin}`);
+        // For our own origin this also lifts our seq above what peers saw from us before a data loss,
+        // so our next writes are not mistaken for ones they already have.
+        if (seq > (this.readMark(origin) ?? 0)) this.writeMark(origin, seq);
+      }
+    });
+  }
+
+  stats(): ManifestStats {
+    this.counts ??= this.countRows();
+    return { ...this.counts };
+  }
+
+  /** Records that the write (origin, seq) has been seen, merged or not. */
+  private noteSeen(origin: string, seq: number): void {
+    const mark = this.readMark(origin);
+    if (origin === this.nodeId) {
+      // Our own rows coming back with a higher seq: we lost state; never reuse those numbers.
+      if (seq > (mark ?? 0)) this.writeMark(origin, seq);
+    } else if (seq === (mark ?? 0) + 1) {
+      this.writeMark(origin, seq);
+    } else if (mark === undefined) {
+      this.writeMark(origin, 0); // register the origin so changesSince finds its rows
+    }
+  }
+
+  private store(next: Manifest, previous: Manifest | undefined): void {
+    this.writeRow(next, previous);
+    if (this.pending) {
+      if (previous) addRow(this.pending, previous, -1);
+      addRow(this.pending, next, 1);
+    }
+  }
+
+  /** atomically() plus stats bookkeeping that only lands if the transaction commits. */
+  private transact<T>(fn: () => T): T {
+    if (this.pending) return fn(); // nested: the outer call settles the counts
+    this.pending = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
+    try {
+      const result = this.atomically(fn);
+      if (this.counts) {
+        for (const k of ["files", "dirs", "tombstones", "bytes"] as const) this.counts[k] += this.pending[k];
+      }
+      return result;
+    } finally {
+      this.pending = undefined;
+    }
+  }
+}
+
+export function addRow(stats: ManifestStats, m: Manifest, sign: 1 | -1): void {
+  if (m.deleted) stats.tombstones += sign;
+  else if (m.kind === "dir") stats.dirs += sign;
+  else {
+    stats.files += sign;
+    stats.bytes += sign * m.size;
+  }
+}

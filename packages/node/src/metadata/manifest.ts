@@ -1,0 +1,121 @@
+// File and directory manifests and their merge: a last-writer-wins register per path, where the
+// whole entry with the higher HLC version wins. A delete is a tombstone entry with a newer version.
+import { z } from "zod";
+import { compareVersions, nodeIdSchema, parseVersion, versionSchema } from "./hlc.ts";
+import { isCanonicalPath } from "./path.ts";
+
+/** 1 TiB of 4 MiB chunks (the default size): bounds one manifest to ~18 MB of JSON. */
+export const MAX_CHUNKS = 262_144;
+export const MAX_CHUNK_SIZE = 1024 * 1024 * 1024;
+
+export type ManifestKind = "file" | "dir";
+
+export interface Manifest {
+  /** Canonical, non-root path (see normalizePath). */
+  path: string;
+  kind: ManifestKind;
+  /** HLC version; the node id inside it is `origin`. */
+  version: string;
+  /** A tombstone: the path was deleted by this write. */
+  deleted: boolean;
+  size: number;
+  /** SHA-256 of the whole file (hex); null for directories and tombstones. */
+  sha256: string | null;
+  /** Every chunk but the last is exactly chunkSize bytes, so byte offsets map to chunks without lookups. */
+  chunkSize: number;
+  chunks: string[];
+  /** Client-visible modification time, ms since epoch. */
+  mtime: number;
+  /** The node that made this write and its local sequence number there: the key of delta sync. */
+  origin: string;
+  seq: number;
+}
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** The content fields of a manifest: what a local change supplies (version, origin and seq are the store's). */
+export const manifestContentShape = {
+  path: z.string().refine((p) => p !== "" && isCanonicalPath(p), "path must be canonical (a/b/c) and not the root"),
+  kind: z.enum(["file", "dir"]),
+  deleted: z.boolean(),
+  size: count,
+  sha256: hex64.nullable(),
+  chunkSize: z.number().int().min(0).max(MAX_CHUNK_SIZE),
+  chunks: z.array(hex64).max(MAX_CHUNKS),
+  mtime: count,
+};
+
+type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks">;
+
+/**
+ * Cross-field rules. Tombstones and directories carry no content, so a tombstone stays small and can
+ * never be read as data; a live file's chunk list must match its size, or Range reads would map
+ * offsets to the wrong chunk.
+ */
+export function contentProblem(m: Content): string | undefined {
+  if (m.deleted || m.kind === "dir") {
+    if (m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null) {
+      return `${m.deleted ? "a tombstone" : "a directory"} has no content: size 0, no chunks, sha256 null`;
+    }
+    return undefined;
+  }
+  if (m.sha256 === null) return "a file needs its sha256";
+  if (m.size === 0) return m.chunks.length === 0 ? undefined : "an empty file has no chunks";
+  if (m.chunkSize === 0) return "a non-empty file needs a chunkSize";
+  const expected = Math.ceil(m.size / m.chunkSize);
+  if (m.chunks.length !== expected) {
+    return `a file of ${m.size} bytes in ${m.chunkSize}-byte chunks has ${expected} chunks, not ${m.chunks.length}`;
+  }
+  return undefined;
+}
+
+export const manifestSchema = z
+  .strictObject({
+    ...manifestContentShape,
+    version: versionSchema,
+    origin: nodeIdSchema,
+    seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  })
+  .superRefine(
+    (m, ctx) => {
+      const problem = contentProblem(m);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+      // The version's node id is the writer; a row claiming another origin would corrupt delta sync.
+      if (parseVersion(m.version).nodeId !== m.origin) {
+        ctx.addIssue({ code: "custom", path: ["origin"], message: "origin must be the node id in the version" });
+      }
+    },
+    // zod runs refinements after non-fatal field issues (a failed regex) too; judge only well-formed rows.
+    { when: (payload) => payload.issues.length === 0 },
+  );
+
+// Compile-time check that the schema and the interface describe the same thing.
+const _schemaMatches: (m: z.output<typeof manifestSchema>) => Manifest = (m) => m;
+void _schemaMatches;
+
+/** A stable serialisation (fixed key order) for tie-breaks and equality. */
+function canonical(m: Manifest): string {
+  return JSON.stringify([m.path, m.kind, m.version, m.deleted, m.size, m.sha256, m.chunkSize, m.chunks, m.mtime, m.origin, m.seq]);
+}
+
+export function sameManifest(a: Manifest, b: Manifest): boolean {
+  return a === b || canonical(a) === canonical(b);
+}
+
+/**
+ * Last writer wins: the entry with the higher version wins whole, so a tombstone with a newer version
+ * is never overridden by an older write. Equal versions are the same write from an honest node; if a
+ * faulty node sent two different entries under one version, a deterministic tie-break on their
+ * content keeps the merge commutative, so every node still picks the same one.
+ * Returns `a` itself when both are the same, so callers can tell "nothing changed" by identity.
+ */
+export function mergeManifest(a: Manifest, b: Manifest): Manifest {
+  if (a.path !== b.path) throw new Error(`cannot merge manifests of different paths: ${a.path} and ${b.path}`);
+  const byVersion = compareVersions(a.version, b.version);
+  if (byVersion !== 0) return byVersion > 0 ? a : b;
+  if (a === b) return a;
+  const ca = canonical(a);
+  const cb = canonical(b);
+  return ca >= cb ? a : b;
+}

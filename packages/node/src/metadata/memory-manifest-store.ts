@@ -1,0 +1,81 @@
+// An in-memory ManifestStore for the simulator and unit tests: the same semantics as the SQLite store
+// (one conformance suite runs against both), nothing durable.
+import type { Manifest } from "./manifest.ts";
+import { addRow, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
+import { compareNames, nameOf, parentOf } from "./path.ts";
+
+export class MemoryManifestStore extends LwwManifestStore {
+  private readonly rows = new Map<string, Manifest>();
+  /** parent → name → live row: directory listings without scanning every row. */
+  private readonly live = new Map<string, Map<string, Manifest>>();
+  /** origin → seq → row: delta sync without scanning every row. */
+  private readonly byOrigin = new Map<string, Map<number, Manifest>>();
+  private readonly markTable = new Map<string, number>();
+
+  constructor(nodeId: string, now: () => number = Date.now, init: ManifestStoreInit = {}) {
+    super(nodeId, now, init);
+  }
+
+  get(path: string): Manifest | undefined {
+    return this.rows.get(path);
+  }
+
+  protected liveChildren(dir: string, after: string, limit: number): Manifest[] {
+    const entries = this.live.get(dir);
+    if (!entries) return [];
+    return [...entries.entries()]
+      .filter(([name]) => compareNames(name, after) > 0)
+      .sort(([a], [b]) => compareNames(a, b))
+      .slice(0, limit)
+      .map(([, row]) => row);
+  }
+
+  protected rowsOf(origin: string, after: number, limit: number): Manifest[] {
+    const bySeq = this.byOrigin.get(origin);
+    if (!bySeq) return [];
+    return [...bySeq.values()]
+      .filter((row) => row.seq > after)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit);
+  }
+
+  protected origins(): string[] {
+    return [...this.markTable.keys()].sort(compareNames);
+  }
+
+  protected readMark(origin: string): number | undefined {
+    return this.markTable.get(origin);
+  }
+
+  protected writeMark(origin: string, seq: number): void {
+    this.markTable.set(origin, seq);
+  }
+
+  protected writeRow(next: Manifest, previous: Manifest | undefined): void {
+    if (previous) {
+      this.live.get(parentOf(previous.path))?.delete(nameOf(previous.path));
+      this.byOrigin.get(previous.origin)?.delete(previous.seq);
+    }
+    this.rows.set(next.path, next);
+    if (!next.deleted) {
+      const parent = parentOf(next.path);
+      let names = this.live.get(parent);
+      if (!names) this.live.set(parent, (names = new Map()));
+      names.set(nameOf(next.path), next);
+    }
+    let bySeq = this.byOrigin.get(next.origin);
+    if (!bySeq) this.byOrigin.set(next.origin, (bySeq = new Map()));
+    bySeq.set(next.seq, next);
+  }
+
+  // No rollback: LwwManifestStore vets every input before its first write, so nothing throws midway.
+  protected atomically<T>(fn: () => T): T {
+    return fn();
+  }
+
+  protected countRows(): ManifestStats {
+    const stats: ManifestStats = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
+    for (const row of this.rows.values()) addRow(stats, row, 1);
+    return stats;
+  }
+}

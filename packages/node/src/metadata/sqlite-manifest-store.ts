@@ -1,0 +1,147 @@
+// The node's ManifestStore on SQLite (bun:sqlite): the `files` table holds one row per path,
+// `sync_state` the per-origin marks, including this node's own seq, so both survive a restart.
+import type { Database, Statement } from "bun:sqlite";
+import type { Manifest } from "./manifest.ts";
+import { LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
+import { nameOf, parentOf } from "./path.ts";
+
+interface FileRow {
+  path: string;
+  kind: "file" | "dir";
+  version: string;
+  deleted: number;
+  size: number;
+  sha256: string | null;
+  chunk_size: number;
+  chunks: string;
+  mtime: number;
+  origin: string;
+  seq: number;
+}
+
+const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq";
+
+function toManifest(r: FileRow): Manifest {
+  return {
+    path: r.path,
+    kind: r.kind,
+    version: r.version,
+    deleted: r.deleted !== 0,
+    size: r.size,
+    sha256: r.sha256,
+    chunkSize: r.chunk_size,
+    chunks: JSON.parse(r.chunks) as string[],
+    mtime: r.mtime,
+    origin: r.origin,
+    seq: r.seq,
+  };
+}
+
+export class SqliteManifestStore extends LwwManifestStore {
+  private readonly q: {
+    get: Statement<FileRow, [string]>;
+    children: Statement<FileRow, [string, string, number]>;
+    rowsOf: Statement<FileRow, [string, number, number]>;
+    upsert: Statement<unknown, [string, string, string, string, string, number, number, string | null, number, string, number, string, number]>;
+    origins: Statement<{ origin: string }, []>;
+    mark: Statement<{ seq: number }, [string]>;
+    setMark: Statement<unknown, [string, number]>;
+    count: Statement<{ kind: string; deleted: number; n: number; bytes: number }, []>;
+  };
+
+  /** `db` must be migrated (store/db.ts openDatabase); this store is the only writer of its two tables. */
+  constructor(
+    private readonly db: Database,
+    nodeId: string,
+    now: () => number = Date.now,
+    init: ManifestStoreInit = {},
+  ) {
+    super(nodeId, now, init);
+    this.q = {
+      get: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path = ?`),
+      // Uses the (parent, name) index; tombstones are skipped in the index range.
+      children: db.prepare(
+        `SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? AND deleted = 0 ORDER BY name LIMIT ?`,
+      ),
+      // Uses the (origin, seq) index.
+      rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
+      upsert: db.prepare(
+        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (path) DO UPDATE SET parent = excluded.parent, name = excluded.name, kind = excluded.kind,
+           version = excluded.version, deleted = excluded.deleted, size = excluded.size, sha256 = excluded.sha256,
+           chunk_size = excluded.chunk_size, chunks = excluded.chunks, mtime = excluded.mtime,
+           origin = excluded.origin, seq = excluded.seq`,
+      ),
+      origins: db.prepare("SELECT origin FROM sync_state ORDER BY origin"),
+      mark: db.prepare("SELECT seq FROM sync_state WHERE origin = ?"),
+      setMark: db.prepare(
+        "INSERT INTO sync_state (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq",
+      ),
+      count: db.prepare(
+        "SELECT kind, deleted, count(*) AS n, total(size) AS bytes FROM files GROUP BY kind, deleted",
+      ),
+    };
+  }
+
+  get(path: string): Manifest | undefined {
+    const row = this.q.get.get(path);
+    return row ? toManifest(row) : undefined;
+  }
+
+  protected liveChildren(dir: string, after: string, limit: number): Manifest[] {
+    return this.q.children.all(dir, after, limit).map(toManifest);
+  }
+
+  protected rowsOf(origin: string, after: number, limit: number): Manifest[] {
+    return this.q.rowsOf.all(origin, after, limit).map(toManifest);
+  }
+
+  protected origins(): string[] {
+    return this.q.origins.all().map((r) => r.origin);
+  }
+
+  protected readMark(origin: string): number | undefined {
+    return this.q.mark.get(origin)?.seq;
+  }
+
+  protected writeMark(origin: string, seq: number): void {
+    this.q.setMark.run(origin, seq);
+  }
+
+  protected writeRow(m: Manifest): void {
+    this.q.upsert.run(
+      m.path,
+      parentOf(m.path),
+      nameOf(m.path),
+      m.kind,
+      m.version,
+      m.deleted ? 1 : 0,
+      m.size,
+      m.sha256,
+      m.chunkSize,
+      JSON.stringify(m.chunks),
+      m.mtime,
+      m.origin,
+      m.seq,
+    );
+  }
+
+  protected atomically<T>(fn: () => T): T {
+    // With the database's synchronous=FULL, the commit at the end is durable when this returns.
+    return this.db.transaction(fn)() as T;
+  }
+
+  protected countRows(): ManifestStats {
+    const stats: ManifestStats = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
+    for (const r of this.q.count.all()) {
+      if (r.deleted) stats.tombstones += r.n;
+      else if (r.kind === "dir") stats.dirs += r.n;
+      else {
+        stats.files += r.n;
+        stats.bytes += r.bytes;
+      }
+    }
+    return stats;
+  }
+}

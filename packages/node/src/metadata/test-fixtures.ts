@@ -1,0 +1,45 @@
+// Seeded randomness and manifest builders shared by the metadata tests (not a test file itself).
+import type { ManifestChange } from "./manifest-store.ts";
+
+/** mulberry32: a small seeded PRNG, so a failing property test replays exactly from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+
+/** A deterministic 64-hex id derived from a label. */
+export function hexId(label: string | number): string {
+  return new Bun.CryptoHasher("sha256").update(String(label)).digest("hex");
+}
+
+/** A live file change of `size` bytes in 4-byte chunks (small numbers keep tests readable). */
+export function fileChange(path: string, size = 10, tag: string | number = path, mtime = 1): ManifestChange {
+  const chunkSize = 4;
+  const chunks = Array.from({ length: Math.ceil(size / chunkSize) }, (_, i) => hexId(`${tag}:${i}`));
+  return { path, kind: "file", deleted: false, size, sha256: hexId(`${tag}:all`), chunkSize, chunks, mtime };
+}
+
+export function dirChange(path: string, mtime = 1): ManifestChange {
+  return { path, kind: "dir", deleted: false, size: 0, sha256: null, chunkSize: 0, chunks: [], mtime };
+}
+
+export function deleteChange(path: string, kind: "file" | "dir" = "file", mtime = 2): ManifestChange {
+  return { path, kind, deleted: true, size: 0, sha256: null, chunkSize: 0, chunks: [], mtime };
+}
+
+/** A manual clock for stores and HLCs under test. */
+export class FakeTime {
+  constructor(public ms = 1_700_000_000_000) {}
+  readonly now = () => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}

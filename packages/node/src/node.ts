@@ -1,0 +1,194 @@
+// The composition root: builds every component of a node from its config, starts them in
+// dependency order (storage, transfer, HTTP, then membership) and stops them in reverse.
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "./config/index.ts";
+import { createGateway } from "./gateway/app.ts";
+import { FileSystem } from "./filesystem/file-system.ts";
+import { logger, setLogLevel, setLogNodeId } from "./log.ts";
+import { Membership } from "./membership/membership.ts";
+import type { Member } from "./membership/types.ts";
+import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
+import { loadHash64 } from "./ring/index.ts";
+import { ChunkReader } from "./replication/chunk-reader.ts";
+import { ManifestReplicator } from "./replication/manifest-replicator.ts";
+import { PlacementCheck } from "./replication/placement-check.ts";
+import { Placement } from "./replication/placement.ts";
+import { QueueWorker } from "./replication/queue-worker.ts";
+import { ReplicationQueue } from "./replication/queue.ts";
+import { WriteCoordinator } from "./replication/write-coordinator.ts";
+import { ChunkStore } from "./store/chunk-store.ts";
+import { getMeta, openDatabase, setMeta } from "./store/db.ts";
+import { loadPeers, savePeer } from "./store/peers.ts";
+import { TransferClient } from "./transfer/client.ts";
+import { TransferServer } from "./transfer/server.ts";
+import { TokenBucket } from "./util/token-bucket.ts";
+
+export const VERSION = "0.1.0";
+
+export interface RunningNode {
+  id: string;
+  url: string;
+  config: Config;
+  /** Stops every component; `leave` first announces a graceful leave to the cluster. */
+  stop(opts?: { leave?: boolean }): Promise<void>;
+}
+
+function resolveNodeId(config: Config, db: ReturnType<typeof openDatabase>): string {
+  const stored = getMeta(db, "node_id");
+  const id = config.NODE_ID ?? stored ?? `node-${randomBytes(4).toString("hex")}`;
+  if (id !== stored) setMeta(db, "node_id", id);
+  return id;
+}
+
+export async function startNode(config: Config): Promise<RunningNode> {
+  setLogLevel(config.LOG_LEVEL);
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const db = openDatabase(join(config.DATA_DIR, "orrery.db"));
+  const id = resolveNodeId(config, db);
+  setLogNodeId(id);
+  const log = logger("node");
+  const startedAt = Date.now();
+
+  const store = new ChunkStore(
+    { dir: join(config.DATA_DIR, "chunks"), db, maxChunkSize: config.chunkSize },
+    { log: logger("store") },
+  );
+  const manifests = new SqliteManifestStore(db, id, () => Date.now());
+  const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES);
+  const queue = new ReplicationQueue(db);
+  const transfer = new TransferClient({}, { log: logger("transfer") });
+  const transferServer = new TransferServer(
+    { store, host: config.BIND_ADDRESS, port: config.TRANSFER_PORT, maxChunkSize: config.chunkSize },
+    { log: logger("transfer") },
+  );
+
+  const selfInfo = {
+    id,
+    host: config.advertise,
+    gossipPort: config.GOSSIP_PORT,
+    httpPort: config.HTTP_PORT,
+    transferPort: config.TRANSFER_PORT,
+    zone: config.ZONE,
+    weight: 1,
+  };
+  const known = loadPeers(db).filter((m) => m.id !== id);
+  const seeds = [...new Set([...config.SEEDS, ...known.map((m) => `${m.host}:${m.gossipPort}`)])].filter(
+    (a) => a !== `${config.advertise}:${config.GOSSIP_PORT}`,
+  );
+  const membership = new Membership(
+    { self: selfInfo, bindHost: config.BIND_ADDRESS, seeds, probeIntervalMs: config.GOSSIP_INTERVAL_MS, knownMembers: known },
+    { log: logger("membership") },
+  );
+
+  const reader = new ChunkReader({
+    selfId: id,
+    placement,
+    store,
+    transfer,
+    log: logger("read"),
+    onBadReplica: (chunkId, target) => queue.enqueue([{ chunkId, target }], Date.now()),
+  });
+  const coordinator = new WriteCoordinator(
+    { stragglerGraceMs: 2000, retryBaseMs: config.QUEUE_RETRY_BASE_MS },
+    { selfId: id, placement, store, transfer, queue, log: logger("write") },
+  );
+  const worker = new QueueWorker(
+    { batchSize: 64, retryBaseMs: config.QUEUE_RETRY_BASE_MS, retryMaxMs: config.QUEUE_RETRY_MAX_MS, pollMs: 500 },
+    {
+      selfId: id,
+      queue,
+      placement,
+      store,
+      reader,
+      transfer,
+      bandwidth: new TokenBucket(config.REBALANCE_BANDWIDTH_MBPS * 1024 * 1024, config.chunkSize * 2),
+      log: logger("queue"),
+    },
+  );
+  const replicator = new ManifestReplicator(
+    { selfId: id, syncIntervalMs: config.SYNC_INTERVAL_MS, pushTimeoutMs: 5000, publishGraceMs: 500 },
+    { manifests, placement, log: logger("sync") },
+  );
+  const placementCheck = new PlacementCheck(1000, { selfId: id, placement, store, queue, log: logger("placement") });
+  const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, log: logger("fs") });
+
+  const app = createGateway({
+    fs,
+    reader,
+    placement,
+    store,
+    manifests,
+    queue,
+    chunkSize: config.chunkSize,
+    startedAt,
+    version: VERSION,
+    self: () => membership.self(),
+    members: () => membership.members(),
+    log: logger("gateway"),
+  });
+
+  const onMembers = (members: Member[]) => {
+    const previous = placement.update(members);
+    if (previous) placementCheck.ringChanged(previous);
+  };
+
+  await transferServer.start();
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: config.BIND_ADDRESS,
+      port: config.HTTP_PORT,
+      fetch: app.fetch,
+      // Uploads stream through in bounded memory, so the body size is not limited here.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      idleTimeout: 0,
+    });
+  } catch (err) {
+    await transferServer.stop();
+    if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use`);
+    throw err;
+  }
+
+  membership.onChange((change) => {
+    savePeer(db, change.member);
+    onMembers(membership.members());
+    // A member that joined or came back, or one this node has not caught up with: sync now.
+    replicator.tick();
+  });
+  try {
+    await membership.start();
+  } catch (err) {
+    server.stop(true);
+    await transferServer.stop();
+    throw err;
+  }
+  onMembers(membership.members());
+  worker.start();
+  replicator.start();
+
+  const url = `http://${config.advertise}:${server.port}`;
+  log.info("node started", { url, gossip: config.GOSSIP_PORT, transfer: config.TRANSFER_PORT, seeds });
+
+  let stopped = false;
+  return {
+    id,
+    url,
+    config,
+    async stop(opts = {}) {
+      if (stopped) return;
+      stopped = true;
+      if (opts.leave) await membership.leave();
+      else await membership.stop();
+      await replicator.stop();
+      await placementCheck.stop();
+      await worker.stop();
+      server.stop(true);
+      await transferServer.stop();
+      await transfer.close();
+      db.close();
+      log.info("node stopped");
+    },
+  };
+}

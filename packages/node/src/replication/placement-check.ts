@@ -1,0 +1,84 @@
+// When the ring changes, each node walks its local chunks and queues a copy to every owner that is
+// new in the chunk's owner set (a node that returned, a node that joined, a chunk written while the
+// cluster had fewer than N nodes up). One old owner per chunk is responsible, so copies are not sent
+// twice; the queue worker asks the target what it already holds before sending bytes.
+import type { Logger } from "../log.ts";
+import type { Ring } from "../ring/index.ts";
+import type { ChunkStore } from "../store/chunk-store.ts";
+import type { Placement } from "./placement.ts";
+import type { ReplicationQueue } from "./queue.ts";
+
+/** New owners that `selfId` must send `chunkId` to after the ring moved from `before` to `after` (pure). */
+export function newOwnersToFeed(selfId: string, before: readonly string[], after: readonly string[]): string[] {
+  const added = after.filter((id) => !before.includes(id) && id !== selfId);
+  if (added.length === 0) return [];
+  const stayed = after.filter((id) => before.includes(id));
+  // The first remaining old owner in the new order sends; if none remains, every holder does.
+  const responsible = stayed.length > 0 ? stayed[0] : selfId;
+  return responsible === selfId ? added : [];
+}
+
+export interface PlacementCheckComponents {
+  selfId: string;
+  placement: Placement;
+  store: ChunkStore;
+  queue: ReplicationQueue;
+  log: Logger;
+}
+
+export class PlacementCheck {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private baseline: Ring | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly debounceMs: number,
+    private readonly c: PlacementCheckComponents,
+  ) {}
+
+  /** Called with the ring that was in force before a change; checks run debounced. */
+  ringChanged(previous: Ring): void {
+    this.baseline ??= previous;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const before = this.baseline!;
+      this.baseline = undefined;
+      this.running = (this.running ?? Promise.resolve())
+        .then(() => this.run(before))
+        .then(
+          () => undefined,
+          (err) => this.c.log.error("placement check failed", { err }),
+        );
+    }, this.debounceMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Walks local chunks in pages, yielding between pages so the node keeps serving. */
+  async run(before: Ring): Promise<number> {
+    const { placement, store, queue, selfId, log } = this.c;
+    const n = placement.effectiveReplicationFactor();
+    let after: string | undefined;
+    let queued = 0;
+    for (;;) {
+      const ids = store.ids(after, 1000);
+      if (ids.length === 0) break;
+      const copies: Array<{ chunkId: string; target: string }> = [];
+      for (const id of ids) {
+        for (const target of newOwnersToFeed(selfId, before.replicaSet(id, n), placement.owners(id))) {
+          copies.push({ chunkId: id, target });
+        }
+      }
+      queue.enqueue(copies, Date.now());
+      queued += copies.length;
+      after = ids[ids.length - 1];
+      await Bun.sleep(0);
+    }
+    if (queued > 0) log.info("placement check queued copies for new owners", { copies: queued });
+    return queued;
+  }
+}

@@ -1,0 +1,148 @@
+// Delivers the replication queue: due rows are grouped by target, the target is asked which
+// chunks it already holds, and the rest are sent (rate-capped) and removed only after a durable
+// ack. Failures are retried with exponential backoff; nothing leaves the queue unsent.
+import { errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ChunkStore } from "../store/chunk-store.ts";
+import type { TransferClient } from "../transfer/client.ts";
+import { backoffDelay } from "../util/backoff.ts";
+import type { TokenBucket } from "../util/token-bucket.ts";
+import type { ChunkReader } from "./chunk-reader.ts";
+import type { Placement } from "./placement.ts";
+import { decideQueueRow } from "./queue-decision.ts";
+import type { QueueRow, ReplicationQueue } from "./queue.ts";
+
+export interface QueueWorkerInit {
+  batchSize: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  pollMs: number;
+}
+
+export interface QueueWorkerComponents {
+  selfId: string;
+  queue: ReplicationQueue;
+  placement: Placement;
+  store: ChunkStore;
+  reader: ChunkReader;
+  transfer: TransferClient;
+  bandwidth: TokenBucket;
+  log: Logger;
+  random?: () => number;
+}
+
+export class QueueWorker {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** Copies delivered since start (for /status and tests). */
+  delivered = 0;
+
+  constructor(
+    private readonly init: QueueWorkerInit,
+    private readonly c: QueueWorkerComponents,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.c.queue.onEnqueue(() => this.notify());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.notify();
+    await this.loop;
+  }
+
+  notify(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = 0;
+      try {
+        worked = await this.work();
+      } catch (err) {
+        this.c.log.error("queue worker pass failed", { err });
+      }
+      if (worked === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.init.pollMs);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** One pass over the due rows; returns how many rows it acted on. */
+  async work(): Promise<number> {
+    const rows = this.c.queue.due(Date.now(), this.init.batchSize);
+    if (rows.length === 0) return 0;
+    const byTarget = new Map<string, QueueRow[]>();
+    for (const r of rows) {
+      const list = byTarget.get(r.target) ?? [];
+      list.push(r);
+      byTarget.set(r.target, list);
+    }
+    await Promise.all([...byTarget].map(([target, list]) => this.deliverTo(target, list)));
+    return rows.length;
+  }
+
+  private retry(row: QueueRow, error: string): void {
+    const delay = backoffDelay(row.attempts, this.init.retryBaseMs, this.init.retryMaxMs, this.c.random ?? Math.random);
+    this.c.queue.reschedule(row, Date.now() + delay, error);
+  }
+
+  private async deliverTo(targetId: string, rows: QueueRow[]): Promise<void> {
+    const { placement, queue, log, selfId, transfer } = this.c;
+    const target = placement.member(targetId);
+    const deliver: QueueRow[] = [];
+    for (const row of rows) {
+      const action = decideQueueRow(target, placement.owners(row.chunkId), selfId);
+      if (action.kind === "deliver") deliver.push(row);
+      else if (action.kind === "drop") {
+        log.info("queue row dropped", { chunk: row.chunkId, peer: targetId, reason: action.reason });
+        queue.remove(row.chunkId, row.target);
+      } else this.retry(row, action.reason);
+    }
+    if (deliver.length === 0 || !target) return;
+    const peer = { host: target.host, port: target.transferPort };
+
+    let present: boolean[];
+    try {
+      present = await transfer.hasChunks(
+        peer,
+        deliver.map((r) => r.chunkId),
+      );
+    } catch (err) {
+      for (const row of deliver) this.retry(row, errorMessage(err));
+      log.warn("queue: target unreachable", { peer: targetId, rows: deliver.length, err });
+      return;
+    }
+    queue.removeMany(deliver.filter((_, i) => present[i]));
+    for (const [i, row] of deliver.entries()) {
+      if (present[i] || !this.running) continue;
+      try {
+        const data = this.c.store.has(row.chunkId) ? await this.c.store.get(row.chunkId) : await this.c.reader.read(row.chunkId);
+        const wait = this.c.bandwidth.take(data.byteLength);
+        if (wait > 0) await Bun.sleep(wait);
+        await transfer.putChunk(peer, row.chunkId, data);
+        queue.remove(row.chunkId, row.target);
+        this.delivered++;
+        log.debug("queue: copy delivered", { chunk: row.chunkId, peer: targetId });
+      } catch (err) {
+        this.retry(row, errorMessage(err));
+        log.warn("queue: delivery failed, will retry", { chunk: row.chunkId, peer: targetId, attempts: row.attempts + 1, err });
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// The replication queue: one SQLite row per (chunk, target) copy not yet acknowledged.
+// Rows are committed durably before a write is acknowledged and deleted only after the target's
+// durable ack, so a crash or restart resumes delivery (at least once).
+import type { Database, Statement } from "bun:sqlite";
+
+export interface QueueRow {
+  chunkId: string;
+  target: string;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+}
+
+export class ReplicationQueue {
+  private readonly insert: Statement;
+  private readonly del: Statement;
+  private readonly dueStmt: Statement;
+  private readonly resched: Statement;
+  private readonly depthStmt: Statement;
+  private readonly byTargetStmt: Statement;
+  private listeners = new Set<() => void>();
+
+  constructor(private readonly db: Database) {
+    // A copy already queued keeps its earliest due time; attempts are not reset.
+    this.insert = db.query(
+      `INSERT INTO replication_queue (chunk_id, target, attempts, next_attempt_at, created_at)
+       VALUES (?1, ?2, 0, ?3, ?4)
+       ON CONFLICT (chunk_id, target) DO UPDATE SET next_attempt_at = min(next_attempt_at, excluded.next_attempt_at)`,
+    );
+    this.del = db.query("DELETE FROM replication_queue WHERE chunk_id = ? AND target = ?");
+    this.dueStmt = db.query(
+      `SELECT chunk_id AS chunkId, target, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError
+       FROM replication_queue WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+    );
+    this.resched = db.query(
+      "UPDATE replication_queue SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE chunk_id = ? AND target = ?",
+    );
+    this.depthStmt = db.query("SELECT count(*) AS n FROM replication_queue");
+    this.byTargetStmt = db.query("SELECT target, count(*) AS n FROM replication_queue GROUP BY target");
+  }
+
+  /** Durably records copies to make; one transaction for the batch. */
+  enqueue(copies: ReadonlyArray<{ chunkId: string; target: string }>, dueAt: number, now = Date.now()): void {
+    if (copies.length === 0) return;
+    this.db.transaction(() => {
+      for (const c of copies) this.insert.run(c.chunkId, c.target, dueAt, now);
+    })();
+    for (const l of this.listeners) l();
+  }
+
+  remove(chunkId: string, target: string): void {
+    this.del.run(chunkId, target);
+  }
+
+  removeMany(rows: ReadonlyArray<{ chunkId: string; target: string }>): void {
+    if (rows.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of rows) this.del.run(r.chunkId, r.target);
+    })();
+  }
+
+  due(now: number, limit: number): QueueRow[] {
+    return this.dueStmt.all(now, limit) as QueueRow[];
+  }
+
+  reschedule(row: QueueRow, nextAttemptAt: number, error: string | null): void {
+    this.resched.run(row.attempts + 1, nextAttemptAt, error, row.chunkId, row.target);
+  }
+
+  depth(): number {
+    return (this.depthStmt.get() as { n: number }).n;
+  }
+
+  depthByTarget(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.byTargetStmt.all() as Array<{ target: string; n: number }>) out[r.target] = r.n;
+    return out;
+  }
+
+  /** Called after every enqueue, so the worker wakes at once instead of at its next poll. */
+  onEnqueue(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+}

@@ -1,0 +1,162 @@
+// The write coordinator: puts one chunk on its ring owners and resolves once the durability level
+// holds. Copies not made by then become durable queue rows before the caller is answered.
+import { errorMessage, OrreryError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ChunkStore } from "../store/chunk-store.ts";
+import type { TransferClient } from "../transfer/client.ts";
+import type { Durability, Placement } from "./placement.ts";
+import type { ReplicationQueue } from "./queue.ts";
+
+export interface ChunkWriteResult {
+  chunkId: string;
+  owners: string[];
+  /** Members that acknowledged a durable copy before the result was returned. */
+  copies: string[];
+  /** Owners whose copy sits in the replication queue. */
+  queued: string[];
+}
+
+export interface WriteCoordinatorComponents {
+  selfId: string;
+  placement: Placement;
+  store: ChunkStore;
+  transfer: TransferClient;
+  queue: ReplicationQueue;
+  log: Logger;
+}
+
+export interface WriteCoordinatorInit {
+  /** Once enough copies are acknowledged, how long to wait for the rest before queueing them. */
+  stragglerGraceMs: number;
+  /** First retry of a queued copy. */
+  retryBaseMs: number;
+}
+
+export class DurabilityError extends OrreryError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super(503, "durability_unreachable", message, details);
+  }
+}
+
+export class WriteCoordinator {
+  constructor(
+    private readonly init: WriteCoordinatorInit,
+    private readonly c: WriteCoordinatorComponents,
+  ) {}
+
+  private writeTo(memberId: string, chunkId: string, data: Uint8Array): Promise<unknown> {
+    if (memberId === this.c.selfId) return this.c.store.put(chunkId, data);
+    const m = this.c.placement.member(memberId);
+    if (!m) return Promise.reject(new Error(`unknown member ${memberId}`));
+    return this.c.transfer.putChunk({ host: m.host, port: m.transferPort }, chunkId, data);
+  }
+
+  async writeChunk(chunkId: string, data: Uint8Array, durability: Durability): Promise<ChunkWriteResult> {
+    const { placement, selfId } = this.c;
+    const owners = placement.owners(chunkId);
+    const required = placement.required(durability);
+    if (owners.length < required) {
+      throw new DurabilityError(
+        `durability '${durability}' needs ${required} copies but only ${owners.length} node(s) are up`,
+        { required, available: owners.length },
+      );
+    }
+    return durability === "fast"
+      ? this.writeFast(chunkId, data, owners)
+      : this.writeParallel(chunkId, data, owners, required, durability);
+  }
+
+  /** One durable copy (local first when this node is an owner), the rest queued. */
+  private async writeFast(chunkId: string, data: Uint8Array, owners: string[]): Promise<ChunkWriteResult> {
+    const order = owners.includes(this.c.selfId)
+      ? [this.c.selfId, ...owners.filter((o) => o !== this.c.selfId)]
+      : owners;
+    const errors: string[] = [];
+    for (const target of order) {
+      try {
+        await this.writeTo(target, chunkId, data);
+        const queued = owners.filter((o) => o !== target);
+        this.c.queue.enqueue(
+          queued.map((t) => ({ chunkId, target: t })),
+          Date.now(),
+        );
+        return { chunkId, owners, copies: [target], queued };
+      } catch (err) {
+        errors.push(`${target}: ${errorMessage(err)}`);
+        this.c.log.warn("fast write to owner failed, trying next", { chunk: chunkId, peer: target, err });
+      }
+    }
+    throw new DurabilityError(`no owner could store chunk ${chunkId}`, { chunk: chunkId, errors });
+  }
+
+  private writeParallel(
+    chunkId: string,
+    data: Uint8Array,
+    owners: string[],
+    required: number,
+    durability: Durability,
+  ): Promise<ChunkWriteResult> {
+    const { queue, log } = this.c;
+    return new Promise((resolve, reject) => {
+      const copies: string[] = [];
+      const failed: string[] = [];
+      const errors: string[] = [];
+      const pending = new Set(owners);
+      let settled = false;
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        if (graceTimer) clearTimeout(graceTimer);
+        if (copies.length < required) {
+          reject(
+            new DurabilityError(
+              `durability '${durability}' needs ${required} copies of chunk ${chunkId}, only ${copies.length} succeeded`,
+              { chunk: chunkId, required, copies: [...copies], errors },
+            ),
+          );
+          return;
+        }
+        // Still-pending and failed copies become queue rows before the caller may acknowledge.
+        const queued = [...failed, ...pending];
+        try {
+          queue.enqueue(
+            queued.map((target) => ({ chunkId, target })),
+            Date.now() + (pending.size > 0 ? this.init.retryBaseMs : 0),
+          );
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        resolve({ chunkId, owners, copies: [...copies], queued });
+      };
+
+      const maybeFinish = () => {
+        if (pending.size === 0) return finish();
+        if (copies.length >= required && !graceTimer && !settled) {
+          graceTimer = setTimeout(finish, this.init.stragglerGraceMs);
+        }
+      };
+
+      for (const target of owners) {
+        this.writeTo(target, chunkId, data).then(
+          () => {
+            pending.delete(target);
+            copies.push(target);
+            // A straggler that lands after we answered: its queue row is no longer needed.
+            if (settled) queue.remove(chunkId, target);
+            maybeFinish();
+          },
+          (err) => {
+            pending.delete(target);
+            failed.push(target);
+            errors.push(`${target}: ${errorMessage(err)}`);
+            log.warn("replica write failed", { chunk: chunkId, peer: target, err });
+            maybeFinish();
+          },
+        );
+      }
+    });
+  }
+}

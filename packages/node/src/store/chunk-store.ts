@@ -1,0 +1,324 @@
+// Content-addressed chunk files: a chunk is named by the SHA-256 of its bytes and lives at dir/ab/cd/<id>.
+// The file on disk is the truth; the `chunks` table is an index kept in step (insert after rename, delete before unlink).
+import type { Database, Statement } from "bun:sqlite";
+import { existsSync, mkdirSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { badRequest, ChunkCorruptError, ChunkNotFoundError, StoreFullError } from "../errors.ts";
+import { type Logger, logger } from "../log.ts";
+import { ChunkFileWriter, isDiskFull, writeDurably } from "./chunk-store-writer.ts";
+
+export interface ChunkStoreInit {
+  /** Where chunk files live, e.g. DATA_DIR/chunks. One ChunkStore per directory. */
+  dir: string;
+  /** bun:sqlite database, already migrated. */
+  db: Database;
+  maxChunkSize: number;
+  /** Refuse new chunks when free disk space would fall below this many bytes. */
+  minFreeBytes?: number;
+  /** Test hook: refuse new chunks once the store holds this many bytes. */
+  quotaBytes?: number;
+  /** Where corrupt copies are moved; defaults to a `quarantine` folder beside `dir` (DATA_DIR/quarantine). */
+  quarantineDir?: string;
+}
+
+export interface ChunkStoreComponents {
+  log?: Logger;
+}
+
+/**
+ * Streams one chunk into the store. Call write() sequentially (await each), then commit() or abort().
+ * Nothing is visible under the chunk's name until commit() has fsynced the file and its directory.
+ */
+export interface ChunkWriter {
+  write(bytes: Uint8Array): Promise<void>;
+  commit(): Promise<{ created: boolean }>;
+  abort(): Promise<void>;
+}
+
+const CHUNK_ID = /^[0-9a-f]{64}$/;
+const WHERE = "local store";
+
+export class ChunkStore {
+  readonly dir: string;
+  readonly tmpDir: string;
+  readonly quarantineDir: string;
+  readonly maxChunkSize: number;
+  private readonly log: Logger;
+  private readonly minFreeBytes: number;
+  private readonly quotaBytes: number | undefined;
+  /** Fan-out directories known to exist (and to have been fsynced into their parents). */
+  private readonly knownDirs = new Set<string>();
+  /** Bytes promised to writers in flight, so concurrent writers cannot jointly overshoot the limits. */
+  private reservedBytes = 0;
+  private count: number;
+  private bytes: number;
+  private tmpSeq = 0;
+  private readonly sql: {
+    insert: Statement;
+    remove: Statement;
+    exists: Statement;
+    page: Statement;
+  };
+
+  constructor(init: ChunkStoreInit, components: ChunkStoreComponents = {}) {
+    this.dir = init.dir;
+    this.tmpDir = join(init.dir, "tmp");
+    this.quarantineDir = init.quarantineDir ?? join(dirname(init.dir), "quarantine");
+    this.maxChunkSize = init.maxChunkSize;
+    this.minFreeBytes = init.minFreeBytes ?? 0;
+    this.quotaBytes = init.quotaBytes;
+    this.log = components.log ?? logger("store");
+    mkdirSync(this.tmpDir, { recursive: true });
+    // Leftovers from a crash mid-write: never renamed, so never acknowledged. Safe because one store owns the dir.
+    for (const name of readdirSync(this.tmpDir)) unlinkSync(join(this.tmpDir, name));
+
+    const db = init.db;
+    this.sql = {
+      insert: db.prepare("INSERT INTO chunks (id, size, stored_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"),
+      remove: db.prepare("DELETE FROM chunks WHERE id = ? RETURNING size"),
+      exists: db.prepare("SELECT 1 AS found FROM chunks WHERE id = ?"),
+      page: db.prepare("SELECT id FROM chunks WHERE id > ? ORDER BY id LIMIT ?"),
+    };
+    const totals = db.query("SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM chunks").get() as {
+      count: number;
+      bytes: number;
+    };
+    this.count = totals.count;
+    this.bytes = totals.bytes;
+  }
+
+  /** Exactly 64 lowercase hex characters: the only names that may touch the filesystem. */
+  static isChunkId(s: string): boolean {
+    return typeof s === "string" && CHUNK_ID.test(s);
+  }
+
+  /** True when the chunk file exists (the file, not the index, is the truth). */
+  has(id: string): boolean {
+    return ChunkStore.isChunkId(id) && existsSync(this.pathOf(id));
+  }
+
+  /** Stores a whole chunk held in memory. Verifies the bytes against the id before touching the disk. */
+  async put(id: string, data: Uint8Array): Promise<{ created: boolean }> {
+    this.assertId(id);
+    if (data.byteLength > this.maxChunkSize) {
+      throw badRequest("chunk_too_large", `chunk ${id} is ${data.byteLength} bytes, over ${this.maxChunkSize}`);
+    }
+    if (Bun.CryptoHasher.hash("sha256", data, "hex") !== id) throw new ChunkCorruptError(id, "receipt");
+    if (existsSync(this.pathOf(id))) {
+      this.indexInsert(id, data.byteLength);
+      return { created: false };
+    }
+    this.reserve(id, data.byteLength);
+    const tmp = this.tmpPath(id);
+    try {
+      await writeDurably(tmp, data);
+      return await this.install(id, tmp, data.byteLength);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw isDiskFull(err) ? new StoreFullError(`disk full while storing chunk ${id}`) : err;
+    } finally {
+      this.release(data.byteLength);
+    }
+  }
+
+  /**
+   * Streams a chunk whose bytes arrive piecewise (e.g. from a socket), hashing as they come.
+   * `expectedSize`, when known, lets the store refuse a chunk that will not fit before any byte is written.
+   */
+  writer(id: string, expectedSize?: number): ChunkWriter {
+    this.assertId(id);
+    return new ChunkFileWriter(this, id, expectedSize);
+  }
+
+  /** Reads and verifies a chunk. A bad copy is quarantined and reported as ChunkCorruptError. */
+  async get(id: string): Promise<Uint8Array> {
+    this.assertId(id);
+    const path = this.pathOf(id);
+    let data: Uint8Array;
+    try {
+      data = await Bun.file(path).bytes();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      if (this.sql.exists.get(id)) {
+        this.log.warn("chunk indexed but its file is missing; dropping the index row", { chunk: id });
+        this.indexRemove(id);
+      }
+      throw new ChunkNotFoundError(id, WHERE);
+    }
+    if (Bun.CryptoHasher.hash("sha256", data, "hex") !== id) {
+      await this.quarantine(id, "hash mismatch on read");
+      throw new ChunkCorruptError(id, WHERE);
+    }
+    return data;
+  }
+
+  /** Removes a chunk. Returns whether a file was there. */
+  async delete(id: string): Promise<boolean> {
+    this.assertId(id);
+    this.indexRemove(id);
+    // No directory fsync: a delete that a crash undoes leaves an unreferenced chunk for GC, never a lost one.
+    try {
+      await unlink(this.pathOf(id));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
+    }
+  }
+
+  /** Chunk ids in id order, `limit` at a time, starting after `afterId`. */
+  ids(afterId = "", limit = 1000): string[] {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
+      throw badRequest("bad_limit", `limit must be an integer in 1..100000, got ${limit}`);
+    }
+    const rows = this.sql.page.all(afterId, limit) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  stats(): { count: number; bytes: number } {
+    return { count: this.count, bytes: this.bytes };
+  }
+
+  /** Size and free space of the filesystem holding the chunk directory (free = available to this user). */
+  diskUsage(): { totalBytes: number; freeBytes: number } {
+    const s = statfsSync(this.dir);
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  }
+
+  /**
+   * Brings the index in step with the files after a crash (a file renamed into place whose row was never
+   * committed, or a row whose file was removed by hand). Hashes are not checked here; that is scrub's job.
+   */
+  async reconcile(): Promise<{ added: number; removed: number }> {
+    let removed = 0;
+    let added = 0;
+    for (let after = "", page = this.ids("", 1000); page.length > 0; page = this.ids(after, 1000)) {
+      for (const id of page) {
+        if (!existsSync(this.pathOf(id))) {
+          this.indexRemove(id);
+          removed++;
+        }
+      }
+      after = page[page.length - 1]!;
+    }
+    for (const a of await readdir(this.dir)) {
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const b of await readdir(join(this.dir, a))) {
+        if (!/^[0-9a-f]{2}$/.test(b)) continue;
+        for (const name of await readdir(join(this.dir, a, b))) {
+          if (!ChunkStore.isChunkId(name) || name.slice(0, 4) !== a + b) {
+            this.log.warn("stray file in chunk directory", { file: join(a, b, name) });
+            continue;
+          }
+          if (this.sql.exists.get(name)) continue;
+          this.indexInsert(name, (await stat(join(this.dir, a, b, name))).size);
+          added++;
+        }
+      }
+    }
+    if (added || removed) this.log.info("chunk index reconciled with files", { added, removed });
+    return { added, removed };
+  }
+
+  // ---- internals shared with ChunkFileWriter ----
+
+  /** dir/ab/cd/<id>; only ever called with a validated id. */
+  pathOf(id: string): string {
+    return join(this.dir, id.slice(0, 2), id.slice(2, 4), id);
+  }
+
+  tmpPath(id: string): string {
+    return join(this.tmpDir, `${id}.${process.pid}.${++this.tmpSeq}.tmp`);
+  }
+
+  /** Claims room for `size` more bytes, or throws StoreFullError. */
+  reserve(id: string, size: number): void {
+    if (size <= 0) return;
+    if (this.quotaBytes !== undefined && this.bytes + this.reservedBytes + size > this.quotaBytes) {
+      throw new StoreFullError(`store quota of ${this.quotaBytes} bytes reached; refusing chunk ${id}`);
+    }
+    if (this.minFreeBytes > 0) {
+      const free = this.diskUsage().freeBytes - this.reservedBytes;
+      if (free - size < this.minFreeBytes) {
+        throw new StoreFullError(`only ${free} bytes free, keeping ${this.minFreeBytes} in reserve; refusing chunk ${id}`);
+      }
+    }
+    this.reservedBytes += size;
+  }
+
+  release(size: number): void {
+    this.reservedBytes = Math.max(0, this.reservedBytes - Math.max(0, size));
+  }
+
+  /** Moves a fsynced tmp file into place, makes the rename durable, then indexes it. */
+  async install(id: string, tmp: string, size: number): Promise<{ created: boolean }> {
+    const final = this.pathOf(id);
+    const fanout = dirname(final);
+    await this.ensureFanoutDir(fanout);
+    const existed = existsSync(final);
+    await rename(tmp, final);
+    await fsyncDir(fanout);
+    this.indexInsert(id, size);
+    return { created: !existed };
+  }
+
+  /** Keeps the index in step with a file known to exist. */
+  indexInsert(id: string, size: number): void {
+    const changes = this.sql.insert.run(id, size, Date.now()).changes;
+    if (changes > 0) {
+      this.count++;
+      this.bytes += size;
+    }
+  }
+
+  private indexRemove(id: string): void {
+    const row = this.sql.remove.get(id) as { size: number } | null;
+    if (row) {
+      this.count--;
+      this.bytes -= row.size;
+    }
+  }
+
+  private async quarantine(id: string, reason: string): Promise<void> {
+    this.indexRemove(id);
+    const target = join(this.quarantineDir, `${id}.${Date.now()}`);
+    try {
+      await mkdir(this.quarantineDir, { recursive: true });
+      await rename(this.pathOf(id), target);
+      this.log.warn("corrupt chunk quarantined", { chunk: id, reason, file: target });
+    } catch (err) {
+      // Already moved or deleted by a concurrent reader; the row is gone either way.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+        this.log.error("could not quarantine corrupt chunk", { chunk: id, reason, err });
+        throw err;
+      }
+    }
+  }
+
+  /** Creates dir/ab/cd if needed; a new directory's entry is fsynced into its parent so the chunk can be found after a crash. */
+  private async ensureFanoutDir(fanout: string): Promise<void> {
+    if (this.knownDirs.has(fanout)) return;
+    const first = await mkdir(fanout, { recursive: true });
+    if (first !== undefined) {
+      // `first` is the topmost directory created; fsync every parent that gained an entry.
+      for (let d = fanout; d.length >= first.length; d = dirname(d)) await fsyncDir(dirname(d));
+    }
+    this.knownDirs.add(fanout);
+  }
+
+  private assertId(id: string): void {
+    if (!ChunkStore.isChunkId(id)) {
+      throw badRequest("invalid_chunk_id", `invalid chunk id ${JSON.stringify(String(id).slice(0, 80))}`);
+    }
+  }
+}
+
+async function fsyncDir(path: string): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

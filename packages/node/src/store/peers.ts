@@ -1,0 +1,40 @@
+// The last membership this node saw, kept in SQLite so a restarted node knows whom to contact.
+import type { Database } from "bun:sqlite";
+import type { Member } from "../membership/types.ts";
+
+export function savePeer(db: Database, m: Member): void {
+  db.query(
+    `INSERT INTO peers (id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET host = excluded.host, gossip_port = excluded.gossip_port,
+       http_port = excluded.http_port, transfer_port = excluded.transfer_port, state = excluded.state,
+       incarnation = excluded.incarnation, updated_at = excluded.updated_at`,
+  ).run(m.id, m.host, m.gossipPort, m.httpPort, m.transferPort, m.state, m.incarnation, Date.now());
+}
+
+/** Known peers, as remembered; their states are stale until gossip confirms them. */
+export function loadPeers(db: Database): Member[] {
+  const rows = db
+    .query("SELECT id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at FROM peers")
+    .all() as Array<{
+    id: string;
+    host: string;
+    gossip_port: number;
+    http_port: number;
+    transfer_port: number;
+    state: Member["state"];
+    incarnation: number;
+    updated_at: number;
+  }>;
+  return rows.map((r) => ({
+    id: r.id,
+    host: r.host,
+    gossipPort: r.gossip_port,
+    httpPort: r.http_port,
+    transferPort: r.transfer_port,
+    state: r.state,
+    incarnation: r.incarnation,
+    stateChangedAt: r.updated_at,
+    weight: 1,
+  }));
+}

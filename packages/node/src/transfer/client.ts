@@ -1,0 +1,378 @@
+// Talks to other nodes' transfer ports: put, get and has chunks over a small pool of TCP connections per peer,
+// with timeouts and typed failures. A chunk fetched from a peer is verified against its id before it is returned.
+import * as net from "node:net";
+import { type Logger, logger } from "../log.ts";
+import {
+  encodeGetChunk,
+  encodeHas,
+  encodePutChunkHead,
+  FrameDecoder,
+  type FrameHead,
+  FrameType,
+  MAX_HAS_IDS,
+  parseChunkStatus,
+  parseHasResult,
+  parsePutResult,
+  PayloadBuffer,
+  ProtocolError,
+  decodeText,
+} from "./frames.ts";
+
+export type TransferErrorCode =
+  | "connect"
+  | "timeout"
+  | "hash_mismatch"
+  | "store_full"
+  | "not_found"
+  | "corrupt"
+  | "protocol"
+  | "remote";
+
+export class TransferError extends Error {
+  constructor(
+    readonly code: TransferErrorCode,
+    message: string,
+    readonly peer?: string,
+    readonly chunkId?: string,
+  ) {
+    super(message);
+    this.name = "TransferError";
+  }
+}
+
+export interface Peer {
+  host: string;
+  port: number;
+}
+
+export interface TransferClientOptions {
+  connectTimeoutMs?: number;
+  /** Whole request: sending the frame and receiving the answer. */
+  requestTimeoutMs?: number;
+  maxConnectionsPerPeer?: number;
+  /** Largest chunk a peer may send back (default 64 MiB, the largest CHUNK_SIZE_MB allows). */
+  maxChunkSize?: number;
+  /** Close a pooled connection unused for this long (default 30 s, below the server's idle timeout). */
+  idleTimeoutMs?: number;
+}
+
+interface Response {
+  head: FrameHead;
+  payload: Uint8Array;
+  /** For CHUNK_DATA: SHA-256 of the bytes after the status byte, hashed as they arrived (overlapping the transfer). */
+  sha256?: string;
+}
+
+interface PendingRequest {
+  requestId: number;
+  resolve: (r: Response) => void;
+  reject: (e: TransferError) => void;
+  payload?: PayloadBuffer;
+  hasher?: Bun.CryptoHasher;
+  received?: number;
+}
+
+/** One TCP connection carrying one request at a time. */
+class PeerConnection {
+  private readonly decoder: FrameDecoder;
+  private pending: PendingRequest | undefined;
+  private failure: TransferError | undefined;
+  /** Whether any response byte arrived for the current request (a stale pooled socket fails before that). */
+  answered = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly peer: string,
+    maxChunkSize: number,
+    private readonly onClose: (c: PeerConnection) => void,
+  ) {
+    this.decoder = new FrameDecoder({ maxChunkSize, accept: "responses" });
+    socket.on("data", (chunk: Uint8Array) => this.receive(chunk));
+    socket.on("error", (err) => this.fail(new TransferError("connect", `connection to ${peer} failed: ${err.message}`, peer)));
+    socket.on("close", () => {
+      this.fail(new TransferError("connect", `connection to ${peer} closed`, peer));
+      this.onClose(this);
+    });
+    socket.on("timeout", () => socket.destroy()); // only armed while idle in the pool
+  }
+
+  get usable(): boolean {
+    return !this.failure && !this.socket.destroyed;
+  }
+
+  /** Sends the frame parts (respecting back-pressure) and resolves with the matching response. */
+  async request(requestId: number, parts: Uint8Array[], timeoutMs: number): Promise<Response> {
+    if (this.failure) throw this.failure;
+    this.answered = false;
+    const response = new Promise<Response>((resolve, reject) => {
+      this.pending = { requestId, resolve, reject };
+    });
+    response.catch(() => {}); // may fail while we are still writing; awaited below
+    const timer = setTimeout(() => {
+      this.fail(new TransferError("timeout", `no answer from ${this.peer} within ${timeoutMs} ms`, this.peer));
+      this.socket.destroy();
+    }, timeoutMs);
+    try {
+      for (const part of parts) {
+        if (!this.socket.write(part)) await this.drained();
+        if (this.failure) break;
+      }
+      return await response;
+    } finally {
+      clearTimeout(timer);
+      this.pending = undefined;
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
+  }
+
+  private receive(chunk: Uint8Array): void {
+    try {
+      for (const event of this.decoder.push(chunk)) {
+        const pending = this.pending;
+        if (!pending) throw new ProtocolError("response without a request");
+        this.answered = true;
+        if (event.kind === "head") {
+          if (event.head.requestId !== pending.requestId && event.head.type !== FrameType.ERROR) {
+            throw new ProtocolError(`response for request ${event.head.requestId}, expected ${pending.requestId}`);
+          }
+          pending.payload = new PayloadBuffer(event.head.payloadLength);
+          pending.received = 0;
+          if (event.head.type === FrameType.CHUNK_DATA) pending.hasher = new Bun.CryptoHasher("sha256");
+        } else if (event.kind === "body") {
+          pending.payload!.append(event.bytes);
+          pending.hasher?.update(pending.received === 0 ? event.bytes.subarray(1) : event.bytes);
+          pending.received! += event.bytes.byteLength;
+        } else {
+          const payload = pending.payload!.bytes();
+          if (event.head.type === FrameType.ERROR) throw new ProtocolError(`peer reported: ${decodeText(payload)}`);
+          this.pending = undefined;
+          pending.resolve({ head: event.head, payload, sha256: pending.hasher?.digest("hex") });
+        }
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.fail(new TransferError("protocol", `bad response from ${this.peer}: ${message}`, this.peer));
+      this.socket.destroy();
+    }
+  }
+
+  private fail(err: TransferError): void {
+    this.failure ??= err;
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(this.failure);
+  }
+}
+
+/** Connections to one peer: reuses idle ones, opens up to the limit, queues callers beyond it. */
+class PeerPool {
+  readonly all = new Set<PeerConnection>();
+  readonly idle: PeerConnection[] = [];
+  open = 0;
+  readonly waiters: Array<() => void> = [];
+}
+
+export class TransferClient {
+  private readonly connectTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly maxConnectionsPerPeer: number;
+  private readonly maxChunkSize: number;
+  private readonly idleTimeoutMs: number;
+  private readonly pools = new Map<string, PeerPool>();
+  private readonly log: Logger;
+  private nextRequestId = 1;
+  private closed = false;
+
+  constructor(opts: TransferClientOptions = {}, components: { log?: Logger } = {}) {
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.maxConnectionsPerPeer = opts.maxConnectionsPerPeer ?? 4;
+    this.maxChunkSize = opts.maxChunkSize ?? 64 * 1024 * 1024;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
+    this.log = components.log ?? logger("transfer");
+  }
+
+  /** Resolves once the peer has fsynced the chunk (file and directory). */
+  async putChunk(peer: Peer, id: string, data: Uint8Array): Promise<void> {
+    if (data.byteLength > this.maxChunkSize) throw new RangeError(`chunk ${id} is larger than ${this.maxChunkSize} bytes`);
+    const frame = (rid: number) => [encodePutChunkHead(rid, id, data.byteLength), data];
+    await this.call(peer, FrameType.PUT_RESULT, id, frame, ({ payload }) => {
+      const { status, message } = parsePutResult(payload);
+      if (status === "ok") return;
+      const where = key(peer);
+      if (status === "hash_mismatch") this.log.warn("peer rejected chunk: bytes do not match id", { peer: where, chunk: id });
+      const code = status === "error" ? "remote" : status;
+      throw new TransferError(code, `put of chunk ${id} to ${where} failed (${status}): ${message}`, where, id);
+    });
+  }
+
+  /** Fetches a chunk and verifies its SHA-256; a bad copy is TransferError "corrupt". */
+  getChunk(peer: Peer, id: string): Promise<Uint8Array> {
+    return this.call(peer, FrameType.CHUNK_DATA, id, (rid) => [encodeGetChunk(rid, id)], ({ payload, sha256 }) => {
+      const status = parseChunkStatus(payload);
+      const where = key(peer);
+      if (status !== "ok") {
+        const code = status === "error" ? "remote" : status;
+        const reason = decodeText(payload.subarray(1));
+        throw new TransferError(code, `get of chunk ${id} from ${where} failed (${status}): ${reason}`, where, id);
+      }
+      if (sha256 !== id) {
+        this.log.warn("peer sent a chunk that does not match its id", { peer: where, chunk: id });
+        throw new TransferError("corrupt", `chunk ${id} from ${where} does not match its id`, where, id);
+      }
+      return payload.subarray(1);
+    });
+  }
+
+  /** Which of `ids` the peer holds, in order. */
+  async hasChunks(peer: Peer, ids: string[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (let i = 0; i < ids.length; i += MAX_HAS_IDS) {
+      const batch = ids.slice(i, i + MAX_HAS_IDS);
+      const bits = await this.call(peer, FrameType.HAS_RESULT, undefined, (rid) => [encodeHas(rid, batch)], ({ payload }) =>
+        parseHasResult(payload, batch.length),
+      );
+      for (const bit of bits) out.push(bit);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pool of this.pools.values()) {
+      for (const c of pool.all) c.destroy();
+      pool.idle.length = 0;
+      for (const wake of pool.waiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * One request/response exchange; `parse` turns the response into the result or a typed failure.
+   * A pooled connection the peer closed while it sat idle fails before any answer; such a request is retried once
+   * on a fresh connection (every request here is idempotent: chunks are named by their content).
+   */
+  private async call<T>(
+    peer: Peer,
+    expect: FrameType,
+    chunkId: string | undefined,
+    frame: (requestId: number) => Uint8Array[],
+    parse: (response: Response) => T,
+  ): Promise<T> {
+    const where = key(peer);
+    for (let attempt = 0; ; attempt++) {
+      const requestId = this.nextRequestId;
+      this.nextRequestId = (this.nextRequestId % 0xffff_ffff) + 1;
+      const parts = frame(requestId); // encoding validates the ids before a connection is taken
+      const { connection, reused } = await this.acquire(peer);
+      let healthy = false;
+      try {
+        const response = await connection.request(requestId, parts, this.requestTimeoutMs);
+        if (response.head.type !== expect) {
+          throw new ProtocolError(`answered with frame type 0x${response.head.type.toString(16)}`);
+        }
+        healthy = true;
+        return parse(response);
+      } catch (err) {
+        if (err instanceof ProtocolError) {
+          healthy = false;
+          this.log.warn("peer broke the transfer protocol", { peer: where, chunk: chunkId, err: err.message });
+          throw new TransferError("protocol", `bad response from ${where}: ${err.message}`, where, chunkId);
+        }
+        // Failures from parse() already name the chunk; connection-level ones get it added here.
+        if (!(err instanceof TransferError) || err.chunkId) throw err;
+        if (err.code === "connect" && reused && !connection.answered && attempt === 0) continue;
+        throw new TransferError(err.code, chunkId ? `${err.message} (chunk ${chunkId})` : err.message, where, chunkId);
+      } finally {
+        this.release(where, connection, healthy);
+      }
+    }
+  }
+
+  private async acquire(peer: Peer): Promise<{ connection: PeerConnection; reused: boolean }> {
+    const where = key(peer);
+    let pool = this.pools.get(where);
+    if (!pool) this.pools.set(where, (pool = new PeerPool()));
+    for (;;) {
+      if (this.closed) throw new TransferError("connect", "transfer client is closed", where);
+      const idle = pool.idle.pop();
+      if (idle) {
+        if (!idle.usable) continue;
+        idle.socket.setTimeout(0);
+        idle.socket.ref();
+        return { connection: idle, reused: true };
+      }
+      if (pool.open < this.maxConnectionsPerPeer) {
+        pool.open++;
+        try {
+          return { connection: await this.connect(peer, where), reused: false };
+        } catch (err) {
+          pool.open--;
+          pool.waiters.shift()?.();
+          throw err;
+        }
+      }
+      await new Promise<void>((resolve) => pool.waiters.push(resolve));
+    }
+  }
+
+  private release(where: string, connection: PeerConnection, healthy: boolean): void {
+    const pool = this.pools.get(where)!;
+    if (healthy && connection.usable && !this.closed) {
+      // Idle connections neither keep the process alive nor linger past the server's own idle timeout.
+      connection.socket.setTimeout(this.idleTimeoutMs);
+      connection.socket.unref();
+      pool.idle.push(connection);
+    } else {
+      connection.destroy();
+    }
+    pool.waiters.shift()?.();
+  }
+
+  private connect(peer: Peer, where: string): Promise<PeerConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: peer.host, port: peer.port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new TransferError("connect", `connecting to ${where} timed out after ${this.connectTimeoutMs} ms`, where));
+      }, this.connectTimeoutMs);
+      const onError = (err: Error) => {
+        clearTimeout(timer);
+        reject(new TransferError("connect", `cannot connect to ${where}: ${err.message}`, where));
+      };
+      socket.once("error", onError);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.off("error", onError);
+        const pool = this.pools.get(where)!;
+        const connection = new PeerConnection(socket, where, this.maxChunkSize, (gone) => {
+          pool.open--;
+          pool.all.delete(gone);
+          const i = pool.idle.indexOf(gone);
+          if (i >= 0) pool.idle.splice(i, 1);
+          pool.waiters.shift()?.();
+        });
+        pool.all.add(connection);
+        resolve(connection);
+      });
+    });
+  }
+}
+
+function key(peer: Peer): string {
+  return `${peer.host}:${peer.port}`;
+}

@@ -1,0 +1,251 @@
+// Test harness: real Orrery node processes on 127.0.0.1, each with its own data dir and ports,
+// that tests can SIGKILL, restart and inspect. Logs go to files; their tails are printed on demand.
+import { type Subprocess } from "bun";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./ports.ts";
+
+const PKG = join(import.meta.dir, "..", "..");
+const CHUNK_FILE = /^[0-9a-f]{64}$/;
+
+export interface NodeOptions {
+  replicationFactor?: number;
+  chunkSizeMb?: number;
+  gossipIntervalMs?: number;
+  env?: Record<string, string>;
+}
+
+export class TestNode {
+  proc: Subprocess | undefined;
+  readonly logFile: string;
+  private starts = 0;
+
+  constructor(
+    readonly id: string,
+    readonly dataDir: string,
+    readonly httpPort: number,
+    readonly gossipPort: number,
+    readonly transferPort: number,
+    private readonly env: Record<string, string>,
+  ) {
+    this.logFile = join(dataDir, "..", `${id}.log`);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  get gossipAddr(): string {
+    return `127.0.0.1:${this.gossipPort}`;
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  start(seeds: string[] = []): void {
+    this.starts++;
+    const log = openSync(`${this.logFile}.${this.starts}`, "a");
+    this.proc = Bun.spawn([process.execPath, "src/main.ts", "node"], {
+      cwd: PKG,
+      env: {
+        ...process.env,
+        NODE_ID: this.id,
+        DATA_DIR: this.dataDir,
+        BIND_ADDRESS: "127.0.0.1",
+        HTTP_PORT: String(this.httpPort),
+        GOSSIP_PORT: String(this.gossipPort),
+        TRANSFER_PORT: String(this.transferPort),
+        SEEDS: seeds.join(","),
+        ...this.env,
+      },
+      stdout: log,
+      stderr: log,
+    });
+    closeSync(log);
+  }
+
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`${this.id} exited (${this.proc?.exitCode}):\n${this.logTail()}`);
+      try {
+        const res = await fetch(`${this.url}/status`, { signal: AbortSignal.timeout(1000) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await Bun.sleep(50);
+    }
+    throw new Error(`${this.id} not ready after ${timeoutMs} ms:\n${this.logTail()}`);
+  }
+
+  /** SIGKILL: no clean-up, no goodbye — a crash. */
+  async kill(): Promise<void> {
+    if (!this.proc || !this.running) return;
+    this.proc.kill("SIGKILL");
+    await this.proc.exited;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.proc || !this.running) return;
+    this.proc.kill("SIGTERM");
+    const t = setTimeout(() => this.proc?.kill("SIGKILL"), 5000);
+    await this.proc.exited;
+    clearTimeout(t);
+  }
+
+  logTail(lines = 40): string {
+    try {
+      const text = readFileSync(`${this.logFile}.${this.starts}`, "utf8");
+      return text.split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  }
+
+  /** Chunk ids present in this node's data dir (files on disk, not the index). */
+  chunkFiles(): string[] {
+    const out: string[] = [];
+    const walk = (dir: string) => {
+      let entries: string[];
+      try {
+        entries = readdirSync(dir);
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = join(dir, e);
+        if (CHUNK_FILE.test(e) && statSync(p).isFile()) out.push(e);
+        else if (e.length === 2 && statSync(p).isDirectory()) walk(p);
+      }
+    };
+    walk(join(this.dataDir, "chunks"));
+    return out;
+  }
+
+  async status(): Promise<any> {
+    const res = await fetch(`${this.url}/status`);
+    return res.json();
+  }
+
+  async members(): Promise<Array<{ id: string; state: string; incarnation: number }>> {
+    const res = await fetch(`${this.url}/api/cluster`);
+    return ((await res.json()) as any).members;
+  }
+}
+
+export class TestCluster {
+  readonly root: string;
+  readonly nodes: TestNode[] = [];
+
+  private constructor(private readonly opts: NodeOptions) {
+    this.root = mkdtempSync(join(tmpdir(), "orrery-test-"));
+  }
+
+  static async start(n: number, opts: NodeOptions = {}): Promise<TestCluster> {
+    const c = new TestCluster(opts);
+    for (let i = 0; i < n; i++) await c.add();
+    await c.waitForMembers(n);
+    return c;
+  }
+
+  async add(): Promise<TestNode> {
+    const id = `n${this.nodes.length + 1}`;
+    const env: Record<string, string> = {
+      REPLICATION_FACTOR: String(this.opts.replicationFactor ?? 3),
+      CHUNK_SIZE_MB: String(this.opts.chunkSizeMb ?? 1),
+      GOSSIP_INTERVAL_MS: String(this.opts.gossipIntervalMs ?? 200),
+      SYNC_INTERVAL_MS: "1000",
+      QUEUE_RETRY_BASE_MS: "200",
+      QUEUE_RETRY_MAX_MS: "2000",
+      LOG_LEVEL: "info",
+      ...this.opts.env,
+    };
+    const node = new TestNode(id, join(this.root, id), await freePort(), await freePort(), await freePort(), env);
+    const seeds = this.nodes.map((x) => x.gossipAddr);
+    this.nodes.push(node);
+    node.start(seeds);
+    await node.waitReady();
+    return node;
+  }
+
+  node(id: string): TestNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** Restarts a stopped node with the others as seeds. */
+  async restart(node: TestNode): Promise<void> {
+    node.start(this.nodes.filter((x) => x !== node).map((x) => x.gossipAddr));
+    await node.waitReady();
+  }
+
+  /** Waits until every running node sees `count` alive members. */
+  async waitForMembers(count: number, timeoutMs = 20_000): Promise<void> {
+    await waitFor(async () => {
+      for (const n of this.nodes.filter((x) => x.running)) {
+        const alive = (await n.members()).filter((m) => m.state === "alive").length;
+        if (alive !== count) return false;
+      }
+      return true;
+    }, timeoutMs, `all nodes to see ${count} alive members`);
+  }
+
+  /** How many data dirs hold each chunk id. */
+  copies(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const n of this.nodes) for (const id of n.chunkFiles()) counts.set(id, (counts.get(id) ?? 0) + 1);
+    return counts;
+  }
+
+  logs(): string {
+    return this.nodes.map((n) => `--- ${n.id} ---\n${n.logTail()}`).join("\n");
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.kill()));
+    if (!process.env.KEEP_TEST_DATA) rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastErr = err;
+    }
+    await Bun.sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${lastErr})` : ""}`);
+}
+
+export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  for (let off = 0; off < size; off += 65536) crypto.getRandomValues(out.subarray(off, Math.min(size, off + 65536)));
+  return out;
+}
+
+export async function put(url: string, path: string, body: Uint8Array<ArrayBuffer> | string, durability = "quorum"): Promise<Response> {
+  return fetch(`${url}/api/files/${path}?durability=${durability}`, { method: "PUT", body });
+}
+
+export async function getBytes(url: string, path: string): Promise<Uint8Array> {
+  const res = await fetch(`${url}/api/files/${path}`);
+  if (!res.ok) throw new Error(`GET ${path} from ${url}: ${res.status} ${await res.text()}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export function sha256(b: Uint8Array): string {
+  return new Bun.CryptoHasher("sha256").update(b).digest("hex");
+}

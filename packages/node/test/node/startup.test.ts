@@ -1,0 +1,100 @@
+// Starting a node: config validation (exit 2 naming the variable), a clear message for a port in
+// use, and a lone node working as a complete store.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
+import { freePort } from "../harness/ports.ts";
+
+const PKG = join(import.meta.dir, "..", "..");
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "orrery-start-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function runNode(env: Record<string, string>, args: string[] = []) {
+  const proc = Bun.spawn([process.execPath, "src/main.ts", "node", ...args], {
+    cwd: PKG,
+    env: { ...process.env, DATA_DIR: tmp(), LOG_LEVEL: "error", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+  const code = await proc.exited;
+  clearTimeout(timer);
+  return { code, stderr: await new Response(proc.stderr).text() };
+}
+
+describe("node start-up", () => {
+  test("an invalid value exits 2 with a message naming the variable", async () => {
+    for (const [name, value] of [
+      ["HTTP_PORT", "70000"],
+      ["REPLICATION_FACTOR", "zero"],
+      ["CHUNK_SIZE_MB", "-1"],
+      ["SEEDS", "not a host"],
+      ["NODE_ID", "bad id!"],
+    ] as const) {
+      const r = await runNode({ [name]: value });
+      expect({ name, code: r.code }).toEqual({ name, code: 2 });
+      expect(r.stderr).toContain(name);
+    }
+    const flag = await runNode({}, ["--gossip-port", "abc"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("GOSSIP_PORT");
+    const unknown = await runNode({}, ["--no-such-flag", "1"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("NO_SUCH_FLAG");
+  });
+
+  test("a port already in use gives a clear message and a non-zero exit", async () => {
+    const busy = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => busy.listen(port, "127.0.0.1", () => r()));
+    try {
+      const r = await runNode({
+        HTTP_PORT: String(port),
+        GOSSIP_PORT: String(await freePort()),
+        TRANSFER_PORT: String(await freePort()),
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`HTTP port ${port} is already in use`);
+      const t = await runNode({
+        HTTP_PORT: String(await freePort()),
+        GOSSIP_PORT: String(await freePort()),
+        TRANSFER_PORT: String(port),
+      });
+      expect(t.code).toBe(1);
+      expect(t.stderr).toContain(`transfer port ${port} is already in use`);
+    } finally {
+      busy.close();
+    }
+  });
+
+  test("a single node on its own is a working store, and keeps its id and data across restarts", async () => {
+    const cluster = await TestCluster.start(1, { replicationFactor: 3 });
+    try {
+      const [n] = cluster.nodes;
+      const data = randomBytes(2_500_000);
+      const res = await put(n!.url, "docs/report.pdf", data);
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as any;
+      expect(body.replicationFactor).toBe(1);
+      expect(body.copies).toBe(1);
+      const dirs = (await (await fetch(`${n!.url}/api/files/`)).json()) as any;
+      expect(dirs.entries.map((e: any) => [e.name, e.kind])).toEqual([["docs", "dir"]]);
+      await n!.kill();
+      await cluster.restart(n!);
+      expect((await n!.status()).nodeId).toBe("n1");
+      expect(sha256(await getBytes(n!.url, "docs/report.pdf"))).toBe(sha256(data));
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
