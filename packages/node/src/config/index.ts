@@ -9,6 +9,7 @@ export const configSchema = z.object({
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'")
+    .refine((id) => id !== "__proto__", "reserved id")
     .optional(),
   DATA_DIR: z.string().min(1).default("./.orrery-data"),
   BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),

@@ -95,6 +95,16 @@ describe("Membership over UDP", () => {
     expect(seenByA.filter((ch) => ch.member.id === "c").at(-1)).toMatchObject({ previous: "dead", member: { state: "alive" } });
   });
 
+  test("the same instance stopped and started again rejoins above its old incarnation", async () => {
+    const { a, b } = await threeNodes();
+    await b.m.stop();
+    await waitFor("a declares b dead", () => stateOf(a.m, "b") === "dead");
+    await b.m.start();
+    await waitFor("b alive again at a", () => stateOf(a.m, "b") === "alive");
+    expect(b.m.self().incarnation).toBeGreaterThan(0);
+    expect(aliveIds(b.m)).toEqual(["a", "b", "c"]);
+  });
+
   test("a graceful leave is seen as left, not dead", async () => {
     const { a, b, c } = await threeNodes();
     await b.m.leave();
@@ -158,10 +168,12 @@ describe("Membership over UDP", () => {
     await waitFor("a declares b dead", () => stateOf(a.m, "b") === "dead");
   });
 
-  test("a second instance on a gossip port in use fails with a clear message", async () => {
+  test("a second instance on a gossip port in use fails with a clear message; bad ports and seeds too", async () => {
     const a = await startNode("a", []);
     const dup = new Membership(init("a2", a.port, []), { log: capturingLog() });
     await expect(dup.start()).rejects.toThrow(`gossip port ${a.port} is already in use`);
     expect(aliveIds(a.m)).toEqual(["a"]);
+    expect(() => new Membership(init("z", 0, []))).toThrow("gossip port must be 1-65535, got 0");
+    expect(() => new Membership({ ...init("z", 4000, []), seeds: ["nohost"] })).toThrow('invalid gossip address "nohost"');
   });
 });

@@ -1,7 +1,7 @@
 // Membership as the rest of the node sees it: the SWIM core wired to a UDP socket, one timer and
 // change listeners. All protocol decisions live in swim.ts; this file only moves bytes and time.
 import { logger, type Logger } from "../log.ts";
-import type { Address } from "./address.ts";
+import { parseAddress, type Address } from "./address.ts";
 import { decodeMessage, encodeMessage } from "./messages.ts";
 import { defaultSwimConfig, SwimNode, type Output, type SwimConfig } from "./swim.ts";
 import type { Member, MemberChange, MemberInfo } from "./types.ts";
@@ -53,6 +53,12 @@ export class Membership {
     private readonly init: MembershipInit,
     components: MembershipComponents = {},
   ) {
+    const port = init.self.gossipPort;
+    // Peers reach us at the announced port, so an OS-chosen ephemeral port (0) cannot work.
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`gossip port must be 1-65535, got ${port}`);
+    }
+    for (const seed of init.seeds) parseAddress(seed); // throws naming the bad seed
     this.config = { ...defaultSwimConfig(init.probeIntervalMs), ...init.swim };
     this.now = components.now ?? Date.now;
     this.random = components.random ?? Math.random;
@@ -68,7 +74,8 @@ export class Membership {
     await this.transport.bind(this.init.bindHost, this.init.self.gossipPort);
     this.running = true;
     this.startedBefore = true;
-    this.log.info("gossip started", { bind: `${this.init.bindHost}:${this.init.self.gossipPort}`, seeds: this.init.seeds });
+    const bind = `${this.init.bindHost}:${this.init.self.gossipPort}`;
+    this.log.info("gossip started", { bind, seeds: this.init.seeds });
     this.deliver(this.core.start(this.now(), this.init.seeds));
   }
 
@@ -151,7 +158,8 @@ export class Membership {
     }
     for (const change of this.core.drainEvents()) {
       const m = change.member;
-      this.log.info("member changed", { member: m.id, from: change.previous ?? "unknown", to: m.state, incarnation: m.incarnation });
+      const from = change.previous ?? "unknown";
+      this.log.info("member changed", { member: m.id, from, to: m.state, incarnation: m.incarnation });
       for (const fn of this.listeners) {
         try {
           fn(change);

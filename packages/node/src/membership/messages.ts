@@ -75,6 +75,28 @@ export const swimMessageSchema = z.discriminatedUnion("type", [
 export type SwimMessage = z.infer<typeof swimMessageSchema>;
 export type SwimMessageType = SwimMessage["type"];
 
+/** Room for one push-pull part's member list; the envelope needs far less than the 2 KiB left over. */
+const PART_BYTES = MAX_DATAGRAM_BYTES - 2048;
+const PART_MEMBERS = 1024;
+
+/** Splits a full member table into push-pull parts that each encode below MAX_DATAGRAM_BYTES. */
+export function splitIntoParts(members: MemberUpdate[]): MemberUpdate[][] {
+  const parts: MemberUpdate[][] = [[]];
+  let used = 0;
+  for (const u of members) {
+    const bytes = encodedSize(u) + 1;
+    const last = parts[parts.length - 1]!;
+    if (last.length > 0 && (used + bytes > PART_BYTES || last.length >= PART_MEMBERS)) {
+      parts.push([u]);
+      used = bytes;
+    } else {
+      last.push(u);
+      used += bytes;
+    }
+  }
+  return parts;
+}
+
 export class MalformedMessageError extends Error {
   constructor(message: string) {
     super(`malformed gossip message: ${message}`);

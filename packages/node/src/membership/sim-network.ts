@@ -71,7 +71,8 @@ export class SimNetwork {
     const prior = this.hosts.get(id);
     if (prior?.running) throw new Error(`sim node ${id} is already running`);
     if (prior) this.byAddress.delete(memberAddress(prior.info));
-    const info: MemberInfo = { id, host: id, gossipPort: 7946, httpPort: 8080, transferPort: 9090, weight: 1, ...overrides };
+    const defaults = { id, host: id, gossipPort: 7946, httpPort: 8080, transferPort: 9090, weight: 1 };
+    const info: MemberInfo = { ...defaults, ...overrides };
     const node = new SwimNode({ self: info, config: this.config, random: mulberry32(this.nextSeed()) });
     const host: SimHost = { id, info, node, running: true };
     this.hosts.set(id, host);

@@ -39,7 +39,10 @@ export function defaultSwimConfig(probeIntervalMs = 1000): SwimConfig {
   };
 }
 
-/** Lifeguard/memberlist: suspicionMult * max(1, log10(n)) * probeInterval, so larger clusters wait for gossip to reach the suspect. */
+/**
+ * Lifeguard/memberlist: suspicionMult * max(1, log10(n)) * probeInterval. Larger clusters need longer
+ * for the suspicion to reach the suspect through gossip, and for its refutation to come back.
+ */
 export function suspicionTimeoutMs(config: SwimConfig, n: number): number {
   return config.suspicionMult * Math.max(1, Math.log10(Math.max(1, n))) * config.probeIntervalMs;
 }

@@ -282,6 +282,30 @@ describe("leave and bookkeeping", () => {
     expect(reaped.node("a").members().map((m) => m.id).sort()).toEqual(["a", "c"]);
   });
 
+  test("a node learns a member from any message it sends, even if gossip about its join missed it", () => {
+    const c = new Cluster();
+    const a = c.add("a");
+    c.start(0, "a", []);
+    a.receive(5, addr("x"), { v: 1, type: "ping", from: "x", seq: 1, to: "a", updates: [update("x", "alive", 3)] });
+    expect(c.state("a", "x")).toMatchObject({ state: "alive", incarnation: 3 });
+    // And every message a sends carries a's own record.
+    const out = c.node("a").receive(6, addr("x"), { v: 1, type: "ping", from: "x", seq: 2, to: "a", updates: [] });
+    expect((out[0]!.msg as { updates: MemberUpdate[] }).updates[0]).toMatchObject({ id: "a", state: "alive" });
+  });
+
+  test("a node whose seed was not up yet keeps retrying the seed and joins once it is", () => {
+    const c = new Cluster();
+    c.add("a");
+    c.start(0, "a", ["b"]); // b does not exist yet: the join push-pull is lost
+    c.run(0, 5000);
+    expect(c.node("a").members()).toHaveLength(1);
+    c.add("b");
+    c.start(5000, "b", []);
+    c.run(5010, 10_000);
+    expect(c.state("a", "b")!.state).toBe("alive");
+    expect(c.state("b", "a")!.state).toBe("alive");
+  });
+
   test("a full state of hundreds of members is split into datagrams under the limit and answered once", () => {
     const long = "h".repeat(200);
     const known = Array.from({ length: 500 }, (_, i) => ({

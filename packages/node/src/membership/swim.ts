@@ -3,19 +3,13 @@
 // Follows SWIM (Das et al.) with memberlist/Lifeguard conventions: ping, ping-req via k helpers, suspicion
 // timeout scaled by log10(n), incarnation refutation, piggy-backed gossip, push-pull state exchange.
 import type { Address } from "./address.ts";
-import { BroadcastQueue } from "./broadcast-queue.ts";
-import { infoOf, memberAddress, overrides, probeable, sameInfo, toUpdate } from "./member-record.ts";
-import { encodedSize, MAX_DATAGRAM_BYTES, WIRE_VERSION, type MemberUpdate, type SwimMessage } from "./messages.ts";
-import { pick, sample, shuffle } from "./random.ts";
-import {
-  pushPullIntervalMs,
-  retransmitLimit,
-  suspicionBounds,
-  suspicionTimeoutAfter,
-  type SuspicionBounds,
-  type SwimConfig,
-} from "./swim-config.ts";
-import type { Member, MemberChange, MemberInfo, MemberState } from "./types.ts";
+import { memberAddress, probeable, toUpdate } from "./member-record.ts";
+import { MemberTable } from "./member-table.ts";
+import { encodedSize, splitIntoParts, WIRE_VERSION, type MemberUpdate, type SwimMessage } from "./messages.ts";
+import { ProbeRound } from "./probe-round.ts";
+import { pick, sample } from "./random.ts";
+import { pushPullIntervalMs, retransmitLimit, type SwimConfig } from "./swim-config.ts";
+import type { Member, MemberChange, MemberInfo } from "./types.ts";
 
 export type { Address };
 export { defaultSwimConfig, type SwimConfig } from "./swim-config.ts";
@@ -36,26 +30,10 @@ export interface SwimNodeInit {
 
 /** Piggy-back budget per message: keeps pings and acks inside one typical Ethernet frame, as memberlist does. */
 const PIGGYBACK_BYTES = 1200;
-/** Room for one push-pull part's member list; the envelope needs far less than the 2 KiB left over. */
-const PUSH_PULL_PART_BYTES = MAX_DATAGRAM_BYTES - 2048;
-const PUSH_PULL_PART_MEMBERS = 1024;
-/** Caps on state a hostile peer could grow by sending made-up members, ping-reqs or exchanges. */
-const MAX_MEMBERS = 4096;
+/** Caps on state a hostile peer could grow by sending ping-reqs or push-pull exchanges. */
 const MAX_RELAYS = 1024;
 const MAX_ANSWERED_EXCHANGES = 4096;
 
-interface Entry {
-  member: Member;
-  suspicion?: Suspicion;
-}
-/** Lifeguard's dynamic suspicion: independent suspecters shorten the time a suspect has to refute. */
-interface Suspicion {
-  startedAt: number;
-  bounds: SuspicionBounds;
-  /** The first suspecter and each confirming one; only distinct nodes count. */
-  suspecters: Set<string>;
-  expiresAt: number;
-}
 interface Probe {
   seq: number;
   target: string;
@@ -74,12 +52,10 @@ interface Relay {
 export class SwimNode {
   private readonly config: SwimConfig;
   private readonly random: () => number;
-  private readonly me: Member;
-  private readonly others = new Map<string, Entry>();
-  private readonly broadcasts = new BroadcastQueue();
+  private readonly table: MemberTable;
+  private readonly probeRound: ProbeRound;
   private readonly relays = new Map<number, Relay>();
   private readonly answeredExchanges = new Map<string, number>();
-  private events: MemberChange[] = [];
   private out: Output[] = [];
   private seeds: Address[] = [];
   private started = false;
@@ -87,8 +63,6 @@ export class SwimNode {
   // Random starting points so a restarted process does not reuse the sequence numbers of its past life.
   private seq: number;
   private exchange: number;
-  private probeOrder: string[] = [];
-  private probeIndex = 0;
   private probe: Probe | undefined;
   private nextProbeAt = 0;
   private nextPushPullAt = 0;
@@ -97,17 +71,8 @@ export class SwimNode {
   constructor(init: SwimNodeInit) {
     this.config = init.config;
     this.random = init.random;
-    const known = init.knownMembers ?? [];
-    // Remembering our own last incarnation saves a refutation round after a restart.
-    const previousSelf = known.find((m) => m.id === init.self.id);
-    const incarnation = previousSelf ? previousSelf.incarnation + 1 : 0;
-    this.me = { ...infoOf(init.self), state: "alive", incarnation, stateChangedAt: 0 };
-    for (const m of known) {
-      if (m.id === init.self.id) continue;
-      // A remembered suspicion has no timer any more; the probe will find out afresh.
-      const state = m.state === "suspect" ? "alive" : m.state;
-      this.others.set(m.id, { member: { ...m, state } });
-    }
+    this.probeRound = new ProbeRound(init.random);
+    this.table = new MemberTable(init.self, init.knownMembers ?? [], init.config, (id) => this.probeRound.insert(id));
     this.seq = Math.floor(this.random() * 2 ** 31);
     this.exchange = Math.floor(this.random() * 2 ** 31);
   }
@@ -116,42 +81,35 @@ export class SwimNode {
   start(now: number, seeds: Address[]): Output[] {
     if (this.started) throw new Error("SwimNode already started");
     this.started = true;
-    this.me.stateChangedAt = now;
-    const selfAddr = memberAddress(this.me);
+    const me = this.table.me;
+    me.stateChangedAt = now;
+    const selfAddr = memberAddress(me);
     this.seeds = [...new Set(seeds)].filter((a) => a !== selfAddr);
     // Jitter the first probe so nodes started together do not probe in lock-step.
     this.nextProbeAt = now + this.random() * this.config.probeIntervalMs;
     this.nextPushPullAt = now + this.pushPullInterval();
     this.nextReconnectAt = now + this.reconnectInterval();
-    this.broadcasts.enqueue(toUpdate(this.me));
-    const remembered = this.sample([...this.others.values()].filter((e) => e.member.state !== "left"), 3);
-    const targets = new Set([...this.seeds, ...remembered.map((e) => memberAddress(e.member))]);
+    this.table.broadcasts.enqueue(toUpdate(me));
+    const remembered = sample(this.random, this.table.peers().filter((m) => m.state !== "left"), 3);
+    const targets = new Set([...this.seeds, ...remembered.map(memberAddress)]);
     for (const to of targets) if (to !== selfAddr) this.sendState(to, true);
     return this.flush();
   }
 
   tick(now: number): Output[] {
     if (!this.started) return [];
-    for (const e of this.others.values()) {
-      if (e.suspicion && now >= e.suspicion.expiresAt) this.transition(now, e, "dead", e.member.incarnation);
-    }
+    this.table.expire(now);
     for (const [seq, r] of this.relays) if (now >= r.expiresAt) this.relays.delete(seq);
-    const reapMs = this.config.deadReapMs;
-    if (reapMs !== undefined) {
-      for (const [id, e] of this.others) {
-        if (!probeable(e.member) && now >= e.member.stateChangedAt + reapMs) this.others.delete(id);
-      }
-    }
     if (!this.leaving) {
       this.advanceProbe(now);
       if (now >= this.nextPushPullAt) {
         this.nextPushPullAt = now + this.pushPullInterval();
-        const peer = this.pick(this.aliveOthers());
+        const peer = pick(this.random, this.aliveOthers());
         if (peer) this.sendState(memberAddress(peer), true);
       }
       if (now >= this.nextReconnectAt) {
         this.nextReconnectAt = now + this.reconnectInterval();
-        const to = this.pick(this.reconnectCandidates());
+        const to = pick(this.random, this.reconnectCandidates());
         if (to) this.sendState(to, true);
       }
     }
@@ -160,15 +118,15 @@ export class SwimNode {
 
   receive(now: number, from: Address, msg: SwimMessage): Output[] {
     // Our own id from elsewhere is a stale process of ours or a loop; nothing in it is news.
-    if (!this.started || msg.from === this.me.id) return [];
+    if (!this.started || msg.from === this.table.me.id) return [];
     const updates = msg.type === "push-pull" ? msg.members : msg.updates;
-    for (const u of updates) this.apply(now, u, msg.type === "push-pull", msg.from);
+    for (const u of updates) this.table.apply(now, u, msg.type === "push-pull", msg.from);
     // A member we hold dead is talking to us: tell it, so it refutes now rather than at our next reconnect.
-    const sender = this.others.get(msg.from);
-    if (sender?.member.state === "dead") this.send(from, this.gossip([toUpdate(sender.member)]));
+    const sender = this.table.get(msg.from);
+    if (sender?.state === "dead") this.send(from, this.gossip([toUpdate(sender)]));
     switch (msg.type) {
       case "ping":
-        if (msg.to === this.me.id) this.send(from, this.ack(msg.seq));
+        if (msg.to === this.table.me.id) this.send(from, this.ack(msg.seq));
         break;
       case "ack":
         this.onAck(msg.seq);
@@ -194,46 +152,32 @@ export class SwimNode {
     if (!this.started || this.leaving) return [];
     this.leaving = true;
     this.probe = undefined;
-    const previous = this.me.state;
-    this.me.incarnation += 1;
-    this.me.state = "left";
-    this.me.stateChangedAt = now;
-    this.events.push({ member: { ...this.me }, previous });
-    const update = toUpdate(this.me);
-    this.broadcasts.enqueue(update);
-    const ring = [...this.others.values()].map((e) => e.member).filter(probeable);
-    for (const m of this.sample(ring, 64)) this.send(memberAddress(m), this.gossip([update]));
+    const update = this.table.leave(now);
+    const ring = this.table.peers().filter(probeable);
+    for (const m of sample(this.random, ring, 64)) this.send(memberAddress(m), this.gossip([update]));
     return this.flush();
   }
 
   members(): Member[] {
-    return [{ ...this.me }, ...[...this.others.values()].map((e) => ({ ...e.member }))];
+    return this.table.snapshot();
   }
 
   self(): Member {
-    return { ...this.me };
+    return { ...this.table.me };
   }
 
   drainEvents(): MemberChange[] {
-    const events = this.events;
-    this.events = [];
-    return events;
+    return this.table.drainEvents();
   }
 
   /** The earliest clock value at which `tick` has work; adapters arm one timer for it. */
   nextDeadline(): number {
     if (!this.started) return Number.POSITIVE_INFINITY;
-    let t = Number.POSITIVE_INFINITY;
-    const reapMs = this.config.deadReapMs;
-    for (const e of this.others.values()) {
-      if (e.suspicion) t = Math.min(t, e.suspicion.expiresAt);
-      if (reapMs !== undefined && !probeable(e.member)) t = Math.min(t, e.member.stateChangedAt + reapMs);
-    }
+    const t = this.table.nextExpiry();
     if (this.leaving) return t;
-    t = Math.min(t, this.nextProbeAt, this.nextPushPullAt, this.nextReconnectAt);
     const p = this.probe;
-    if (p) t = Math.min(t, p.startedAt + (p.indirectSent ? this.config.probeIntervalMs : this.config.probeTimeoutMs));
-    return t;
+    const probeDue = p ? p.startedAt + (p.indirectSent ? this.config.probeIntervalMs : this.config.probeTimeoutMs) : t;
+    return Math.min(t, probeDue, this.nextProbeAt, this.nextPushPullAt, this.nextReconnectAt);
   }
 
   private advanceProbe(now: number): void {
@@ -241,16 +185,16 @@ export class SwimNode {
     const { probeIntervalMs, probeTimeoutMs, indirectChecks } = this.config;
     if (p && !p.indirectSent && now >= p.startedAt + probeTimeoutMs) {
       p.indirectSent = true;
-      const helpers = this.sample(this.aliveOthers().filter((m) => m.id !== p.target), indirectChecks);
+      const helpers = sample(this.random, this.aliveOthers().filter((m) => m.id !== p.target), indirectChecks);
       for (const h of helpers) {
-        this.send(memberAddress(h), { ...this.envelope(), type: "ping-req", seq: p.seq, to: p.target, toAddr: p.addr, updates: this.piggyback() });
+        const pingReq = { type: "ping-req", seq: p.seq, to: p.target, toAddr: p.addr, updates: this.piggyback() } as const;
+        this.send(memberAddress(h), { ...this.envelope(), ...pingReq });
       }
     }
     if (p && now >= p.startedAt + probeIntervalMs) {
       // Neither the target nor any helper answered within the protocol period.
       this.probe = undefined;
-      const e = this.others.get(p.target);
-      if (e) this.apply(now, { ...toUpdate(e.member), state: "suspect", incarnation: p.incarnation }, false, this.me.id);
+      this.table.suspect(now, p.target, p.incarnation);
     }
     if (now >= this.nextProbeAt && !this.probe) {
       // Scheduled from the actual start, so a late tick never overlaps two probes.
@@ -259,25 +203,22 @@ export class SwimNode {
       if (!target) return;
       const seq = this.nextSeq();
       const addr = memberAddress(target);
-      this.probe = { seq, target: target.id, addr, incarnation: target.incarnation, startedAt: now, indirectSent: false };
+      const { id, incarnation } = target;
+      this.probe = { seq, target: id, addr, incarnation, startedAt: now, indirectSent: false };
       // Lifeguard's buddy system: a suspect we ping hears of its suspicion first-hand and can refute at once.
-      const buddy = target.state === "suspect" ? { ...toUpdate(target), suspectedBy: this.me.id } : undefined;
-      this.send(addr, { ...this.envelope(), type: "ping", seq, to: target.id, updates: this.piggyback(buddy) });
+      const buddy = target.state === "suspect" ? { ...toUpdate(target), suspectedBy: this.table.me.id } : undefined;
+      this.send(addr, { ...this.envelope(), type: "ping", seq, to: id, updates: this.piggyback(buddy) });
     }
   }
 
-  /** Randomized round-robin: every probeable member once per round, in a fresh random order each round. */
   private nextProbeTarget(): Member | undefined {
-    for (let round = 0; round < 2; round++) {
-      while (this.probeIndex < this.probeOrder.length) {
-        const e = this.others.get(this.probeOrder[this.probeIndex++]!);
-        if (e && probeable(e.member)) return e.member;
-      }
-      const ids = [...this.others.values()].filter((e) => probeable(e.member)).map((e) => e.member.id);
-      this.probeOrder = this.shuffle(ids);
-      this.probeIndex = 0;
-    }
-    return undefined;
+    const isProbeable = (id: string) => {
+      const m = this.table.get(id);
+      return m !== undefined && probeable(m);
+    };
+    const members = () => this.table.peers().filter(probeable).map((m) => m.id);
+    const id = this.probeRound.next(members, isProbeable);
+    return id === undefined ? undefined : this.table.get(id);
   }
 
   private onAck(seq: number): void {
@@ -293,122 +234,22 @@ export class SwimNode {
   }
 
   private onPingReq(now: number, origin: Address, originSeq: number, target: string, targetAddr: Address): void {
-    if (target === this.me.id) {
+    if (target === this.table.me.id) {
       this.send(origin, this.ack(originSeq));
       return;
     }
     if (this.relays.size >= MAX_RELAYS) return;
     // Prefer the address we know for the target over one a peer handed us.
-    const known = this.others.get(target);
+    const known = this.table.get(target);
     const seq = this.nextSeq();
     this.relays.set(seq, { origin, originSeq, expiresAt: now + this.config.probeIntervalMs });
-    const addr = known ? memberAddress(known.member) : targetAddr;
+    const addr = known ? memberAddress(known) : targetAddr;
     this.send(addr, { ...this.envelope(), type: "ping", seq, to: target, updates: this.piggyback() });
-  }
-
-  private apply(now: number, u: MemberUpdate, viaPushPull: boolean, sender: string): void {
-    if (u.id === this.me.id) return this.applyAboutSelf(u);
-    // A full state is our own reading of the peer's table, so its suspicions count as ours (memberlist).
-    const suspecter = viaPushPull ? this.me.id : (u.suspectedBy ?? sender);
-    const e = this.others.get(u.id);
-    if (!e) {
-      if (this.others.size < MAX_MEMBERS) this.add(now, u, suspecter);
-      return;
-    }
-    // memberlist: a peer's full state calling a member dead is stale news as often as not, so it only
-    // makes us suspect; the member gets a suspicion period to refute.
-    const state = viaPushPull && u.state === "dead" ? "suspect" : u.state;
-    const m = e.member;
-    if (state === "suspect" && e.suspicion && u.incarnation >= m.incarnation) {
-      m.incarnation = u.incarnation;
-      this.confirm(e, suspecter);
-    } else if (overrides({ state, incarnation: u.incarnation }, m)) {
-      this.transition(now, e, state, u.incarnation, state === "alive" ? u : undefined, suspecter);
-    }
-  }
-
-  private startSuspicion(now: number, e: Entry, suspecter: string): void {
-    const bounds = suspicionBounds(this.config, this.clusterSize());
-    e.suspicion = { startedAt: now, bounds, suspecters: new Set([suspecter]), expiresAt: now + suspicionTimeoutAfter(bounds, 0) };
-  }
-
-  /** Another node suspects the same member independently: shorten the timeout and pass the news on. */
-  private confirm(e: Entry, suspecter: string): void {
-    const s = e.suspicion!;
-    if (s.suspecters.has(suspecter) || s.suspecters.size - 1 >= s.bounds.k) return;
-    s.suspecters.add(suspecter);
-    s.expiresAt = s.startedAt + suspicionTimeoutAfter(s.bounds, s.suspecters.size - 1);
-    this.broadcasts.enqueue({ ...toUpdate(e.member), suspectedBy: suspecter });
-  }
-
-  /** Someone says something about us: refute anything that is not exactly our current state. */
-  private applyAboutSelf(u: MemberUpdate): void {
-    const me = this.me;
-    if (u.incarnation < me.incarnation) return;
-    const current = u.state === me.state && u.incarnation === me.incarnation && sameInfo(u, me);
-    if (current) return;
-    me.incarnation = u.incarnation + 1;
-    this.broadcasts.enqueue(toUpdate(me));
-  }
-
-  private add(now: number, u: MemberUpdate, suspecter: string): void {
-    const member: Member = { ...infoOf(u), state: u.state, incarnation: u.incarnation, stateChangedAt: now };
-    const e: Entry = { member };
-    if (u.state === "suspect") this.startSuspicion(now, e, suspecter);
-    this.others.set(u.id, e);
-    if (probeable(member)) this.insertIntoProbeOrder(u.id);
-    this.broadcasts.enqueue(u.state === "suspect" ? { ...toUpdate(member), suspectedBy: suspecter } : toUpdate(member));
-    this.events.push({ member: { ...member }, previous: undefined });
-  }
-
-  private transition(
-    now: number,
-    e: Entry,
-    state: MemberState,
-    incarnation: number,
-    info?: MemberInfo,
-    suspecter = this.me.id,
-  ): void {
-    const m = e.member;
-    const previous = m.state;
-    const infoChanged = info !== undefined && !sameInfo(m, info);
-    if (infoChanged) Object.assign(m, infoOf(info), { zone: info.zone });
-    if (m.zone === undefined) delete m.zone;
-    m.incarnation = incarnation;
-    if (state !== previous) {
-      m.state = state;
-      m.stateChangedAt = now;
-      if (state === "suspect") this.startSuspicion(now, e, suspecter);
-      else delete e.suspicion;
-      if (probeable(m) && !(previous === "alive" || previous === "suspect")) this.insertIntoProbeOrder(m.id);
-    }
-    this.broadcasts.enqueue(state === "suspect" ? { ...toUpdate(m), suspectedBy: suspecter } : toUpdate(m));
-    if (state !== previous || infoChanged) this.events.push({ member: { ...m }, previous });
-  }
-
-  /** A newcomer goes at a random place in the rest of this round, so it is probed soon but unpredictably. */
-  private insertIntoProbeOrder(id: string): void {
-    const span = this.probeOrder.length - this.probeIndex;
-    const at = this.probeIndex + Math.min(span, Math.floor(this.random() * (span + 1)));
-    this.probeOrder.splice(at, 0, id);
   }
 
   /** Our full member table (self included), split into parts that each fit one datagram. */
   private sendState(to: Address, reply: boolean): void {
-    const parts: MemberUpdate[][] = [[]];
-    let used = 0;
-    for (const m of [this.me, ...[...this.others.values()].map((e) => e.member)]) {
-      const u = toUpdate(m);
-      const bytes = encodedSize(u) + 1;
-      const last = parts[parts.length - 1]!;
-      if (last.length > 0 && (used + bytes > PUSH_PULL_PART_BYTES || last.length >= PUSH_PULL_PART_MEMBERS)) {
-        parts.push([u]);
-        used = bytes;
-      } else {
-        last.push(u);
-        used += bytes;
-      }
-    }
+    const parts = splitIntoParts(this.table.snapshot().map(toUpdate));
     const exchange = (this.exchange = (this.exchange + 1) % Number.MAX_SAFE_INTEGER);
     parts.forEach((members, part) => {
       this.send(to, { ...this.envelope(), type: "push-pull", exchange, part, parts: parts.length, reply, members });
@@ -416,11 +257,11 @@ export class SwimNode {
   }
 
   private reconnectCandidates(): Address[] {
-    const live = new Set([memberAddress(this.me)]);
+    const live = new Set([memberAddress(this.table.me)]);
     const dead: Address[] = [];
-    for (const { member } of this.others.values()) {
-      if (probeable(member)) live.add(memberAddress(member));
-      else if (member.state === "dead") dead.push(memberAddress(member));
+    for (const m of this.table.peers()) {
+      if (probeable(m)) live.add(memberAddress(m));
+      else if (m.state === "dead") dead.push(memberAddress(m));
     }
     return [...new Set([...dead, ...this.seeds])].filter((a) => !live.has(a));
   }
@@ -428,22 +269,15 @@ export class SwimNode {
   /** A node that knows nobody alive (its join was lost, or its seeds were not up yet) retries sooner. */
   private reconnectInterval(): number {
     const { probeIntervalMs, reconnectIntervalMs } = this.config;
-    return this.clusterSize() === 1 ? Math.min(2 * probeIntervalMs, reconnectIntervalMs) : reconnectIntervalMs;
-  }
-
-  private aliveOthers(): Member[] {
-    return [...this.others.values()].map((e) => e.member).filter((m) => m.state === "alive");
-  }
-
-  /** Alive and suspect members, self included: the n in the log(n) scalings. */
-  private clusterSize(): number {
-    let n = 1;
-    for (const e of this.others.values()) if (probeable(e.member)) n++;
-    return n;
+    return this.table.clusterSize() === 1 ? Math.min(2 * probeIntervalMs, reconnectIntervalMs) : reconnectIntervalMs;
   }
 
   private pushPullInterval(): number {
-    return pushPullIntervalMs(this.config, this.clusterSize());
+    return pushPullIntervalMs(this.config, this.table.clusterSize());
+  }
+
+  private aliveOthers(): Member[] {
+    return this.table.peers().filter((m) => m.state === "alive");
   }
 
   /**
@@ -451,14 +285,15 @@ export class SwimNode {
    * if gossip about our join missed it), then `extra`, then the freshest of the broadcast queue.
    */
   private piggyback(extra?: MemberUpdate): MemberUpdate[] {
-    const head = extra ? [extra] : [];
+    const own = toUpdate(this.table.me);
+    const head = extra ? [own, extra] : [own];
     const budget = PIGGYBACK_BYTES - head.reduce((sum, u) => sum + encodedSize(u), 0);
-    const rest = this.broadcasts.take(budget, retransmitLimit(this.config, this.clusterSize()));
+    const rest = this.table.broadcasts.take(budget, retransmitLimit(this.config, this.table.clusterSize()));
     return [...head, ...rest.filter((u) => !head.some((h) => h.id === u.id && h.state === u.state))];
   }
 
   private envelope() {
-    return { v: WIRE_VERSION, from: this.me.id } as const;
+    return { v: WIRE_VERSION, from: this.table.me.id } as const;
   }
 
   private ack(seq: number): SwimMessage {
@@ -482,17 +317,5 @@ export class SwimNode {
   private nextSeq(): number {
     this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER;
     return this.seq;
-  }
-
-  private pick<T>(xs: T[]): T | undefined {
-    return pick(this.random, xs);
-  }
-
-  private shuffle<T>(xs: T[]): T[] {
-    return shuffle(this.random, xs);
-  }
-
-  private sample<T>(xs: T[], k: number): T[] {
-    return sample(this.random, xs, k);
   }
 }

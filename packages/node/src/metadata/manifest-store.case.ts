@@ -215,6 +215,9 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         const reborn2 = newStore("a", time.now);
         reborn2.absorbMarks(b.marks());
         expect(reborn2.commitLocal(fileChange("f4")).seq).toBe(3);
+        const reborn3 = newStore("a", time.now);
+        reborn3.apply([b.get("f2")!]); // its own old row pushed back to it
+        expect(reborn3.commitLocal(fileChange("f5")).seq).toBe(3);
       });
     });
 

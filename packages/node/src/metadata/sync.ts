@@ -10,8 +10,8 @@
 // our row at r.path is at least as new as r, so mark[O] may cover r.seq without our ever seeing r.
 //
 // Paging: the argument needs one snapshot of the peer, but pages are read at different times. So a
-// round absorbs the marks of its FIRST page (every write they cover was at the peer, or superseded
-// there, when that page was read, and stays there), and asks for later pages with a cursor: our
+// round absorbs the marks of its FIRST page (the newest write of a path, if those marks cover it,
+// was at the peer when that page was read and stays there), and asks for later pages with a cursor: our
 // marks raised to the highest seq received per origin. Rows are served in (origin, seq) order, so
 // the cursor sweeps every (origin, seq) position the peer holds. Rows that reach the peer meanwhile
 // ahead of the cursor are simply fetched too. One that lands behind it either has a seq above the
@@ -147,7 +147,7 @@ export class SyncRound {
     this.peerMarks ??= response.marks;
     const applied = this.store.apply(response.entries);
     for (const e of response.entries) {
-      void e;
+      if (e.seq > markOf(this.cursor, e.origin)) this.cursor[e.origin] = e.seq;
     }
     this.pages++;
     this.received += response.entries.length;

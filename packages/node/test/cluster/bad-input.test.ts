@@ -134,6 +134,7 @@ describe("bad input", () => {
     const closed = await new Promise<boolean>((resolve) => {
       const sock = connect(n.transferPort, "127.0.0.1");
       sock.on("error", () => {});
+      sock.on("data", () => {}); // consume the server's ERROR frame so 'end' and 'close' can fire
       sock.on("close", () => resolve(true));
       sock.write(Buffer.from(randomBytes(4096)));
       setTimeout(() => resolve(false), 5000);
@@ -146,6 +147,7 @@ describe("bad input", () => {
     const closed2 = await new Promise<boolean>((resolve) => {
       const sock = connect(n.transferPort, "127.0.0.1");
       sock.on("error", () => {});
+      sock.on("data", () => {}); // consume the server's ERROR frame so 'end' and 'close' can fire
       sock.on("close", () => resolve(true));
       sock.write(hostile);
       setTimeout(() => resolve(false), 5000);

@@ -1,0 +1,179 @@
+// What this node believes about every member and the rules for changing its mind: SWIM's incarnation
+// precedence, Lifeguard suspicion timers, refutation of claims about ourselves. Accepted changes are queued
+// for gossip and reported as events; swim.ts decides what evidence to gather and where to send it.
+import { BroadcastQueue } from "./broadcast-queue.ts";
+import { infoOf, overrides, probeable, sameInfo, toUpdate } from "./member-record.ts";
+import type { MemberUpdate } from "./messages.ts";
+import { Suspicion } from "./suspicion.ts";
+import { suspicionBounds, type SwimConfig } from "./swim-config.ts";
+import type { Member, MemberChange, MemberInfo, MemberState } from "./types.ts";
+
+/** Cap on members a hostile peer could make us track by gossiping made-up ones. */
+const MAX_MEMBERS = 4096;
+
+interface Entry {
+  member: Member;
+  suspicion?: Suspicion;
+}
+
+export class MemberTable {
+  readonly me: Member;
+  /** Updates waiting to be piggy-backed. */
+  readonly broadcasts = new BroadcastQueue();
+  private readonly entries = new Map<string, Entry>();
+  private events: MemberChange[] = [];
+
+  constructor(
+    self: MemberInfo,
+    known: Member[],
+    private readonly config: SwimConfig,
+    /** Called when a member becomes worth probing (joined, or back from dead or left). */
+    private readonly onProbeable: (id: string) => void,
+  ) {
+    // Remembering our own last incarnation saves a refutation round after a restart.
+    const previousSelf = known.find((m) => m.id === self.id);
+    const incarnation = previousSelf ? previousSelf.incarnation + 1 : 0;
+    this.me = { ...infoOf(self), state: "alive", incarnation, stateChangedAt: 0 };
+    for (const m of known) {
+      if (m.id === self.id) continue;
+      // A remembered suspicion has no timer any more; the probes will find out afresh.
+      this.entries.set(m.id, { member: { ...m, state: m.state === "suspect" ? "alive" : m.state } });
+    }
+  }
+
+  get(id: string): Member | undefined {
+    return this.entries.get(id)?.member;
+  }
+
+  /** Every member but ourselves (live records: read, do not change). */
+  peers(): Member[] {
+    return [...this.entries.values()].map((e) => e.member);
+  }
+
+  snapshot(): Member[] {
+    return [{ ...this.me }, ...this.peers().map((m) => ({ ...m }))];
+  }
+
+  /** Alive and suspect members, self included: the n in the log(n) scalings. */
+  clusterSize(): number {
+    let n = 1;
+    for (const e of this.entries.values()) if (probeable(e.member)) n++;
+    return n;
+  }
+
+  drainEvents(): MemberChange[] {
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+
+  /** A claim about a member, from gossip (`sender` passed it on) or from a peer's full state. */
+  apply(now: number, u: MemberUpdate, viaPushPull: boolean, sender: string): void {
+    if (u.id === this.me.id) return this.applyAboutSelf(u);
+    // A full state is our own reading of the peer's table, so its suspicions count as ours (memberlist).
+    const suspecter = viaPushPull ? this.me.id : (u.suspectedBy ?? sender);
+    const e = this.entries.get(u.id);
+    if (!e) {
+      if (this.entries.size < MAX_MEMBERS) this.add(now, u, suspecter);
+      return;
+    }
+    // memberlist: a peer's full state calling a member dead is stale news as often as not, so it only
+    // makes us suspect; the member gets a suspicion period to refute.
+    const state = viaPushPull && u.state === "dead" ? "suspect" : u.state;
+    const m = e.member;
+    if (state === "suspect" && e.suspicion && u.incarnation >= m.incarnation) {
+      // Another node suspects it independently: a shorter timeout, and news worth passing on.
+      m.incarnation = u.incarnation;
+      if (e.suspicion.confirm(suspecter)) this.broadcasts.enqueue({ ...toUpdate(m), suspectedBy: suspecter });
+    } else if (overrides({ state, incarnation: u.incarnation }, m)) {
+      this.transition(now, e, state, u.incarnation, state === "alive" ? u : undefined, suspecter);
+    }
+  }
+
+  /** Our own probe of `id` (as it was at `incarnation`) went unanswered. */
+  suspect(now: number, id: string, incarnation: number): void {
+    const m = this.entries.get(id)?.member;
+    if (m) this.apply(now, { ...toUpdate(m), state: "suspect", incarnation }, false, this.me.id);
+  }
+
+  /** Suspicions past their timeout become deaths; dead and left members past `deadReapMs` are forgotten. */
+  expire(now: number): void {
+    const reapMs = this.config.deadReapMs;
+    for (const [id, e] of this.entries) {
+      if (e.suspicion && now >= e.suspicion.expiresAt) this.transition(now, e, "dead", e.member.incarnation);
+      if (reapMs !== undefined && !probeable(e.member) && now >= e.member.stateChangedAt + reapMs) this.entries.delete(id);
+    }
+  }
+
+  /** The earliest time `expire` has work. */
+  nextExpiry(): number {
+    let t = Number.POSITIVE_INFINITY;
+    const reapMs = this.config.deadReapMs;
+    for (const e of this.entries.values()) {
+      if (e.suspicion) t = Math.min(t, e.suspicion.expiresAt);
+      if (reapMs !== undefined && !probeable(e.member)) t = Math.min(t, e.member.stateChangedAt + reapMs);
+    }
+    return t;
+  }
+
+  /** Graceful leave: we announce "left" one incarnation up, which overrides any alive claim about us. */
+  leave(now: number): MemberUpdate {
+    const previous = this.me.state;
+    this.me.incarnation += 1;
+    this.me.state = "left";
+    this.me.stateChangedAt = now;
+    this.events.push({ member: { ...this.me }, previous });
+    const update = toUpdate(this.me);
+    this.broadcasts.enqueue(update);
+    return update;
+  }
+
+  /** Someone says something about us: refute anything that is not exactly our current state. */
+  private applyAboutSelf(u: MemberUpdate): void {
+    const me = this.me;
+    if (u.incarnation < me.incarnation) return;
+    if (u.state === me.state && u.incarnation === me.incarnation && sameInfo(u, me)) return;
+    me.incarnation = u.incarnation + 1;
+    this.broadcasts.enqueue(toUpdate(me));
+  }
+
+  private add(now: number, u: MemberUpdate, suspecter: string): void {
+    const member: Member = { ...infoOf(u), state: u.state, incarnation: u.incarnation, stateChangedAt: now };
+    const e: Entry = { member };
+    this.entries.set(u.id, e);
+    if (u.state === "suspect") this.startSuspicion(now, e, suspecter);
+    if (probeable(member)) this.onProbeable(u.id);
+    this.broadcasts.enqueue(u.state === "suspect" ? { ...toUpdate(member), suspectedBy: suspecter } : toUpdate(member));
+    this.events.push({ member: { ...member }, previous: undefined });
+  }
+
+  /** Applies an accepted claim: new state and incarnation (and metadata, for alive), gossip, event. */
+  private transition(
+    now: number,
+    e: Entry,
+    state: MemberState,
+    incarnation: number,
+    info?: MemberInfo,
+    suspecter = this.me.id,
+  ): void {
+    const m = e.member;
+    const previous = m.state;
+    const infoChanged = info !== undefined && !sameInfo(m, info);
+    if (infoChanged) Object.assign(m, infoOf(info), { zone: info.zone });
+    if (m.zone === undefined) delete m.zone;
+    m.incarnation = incarnation;
+    if (state !== previous) {
+      m.state = state;
+      m.stateChangedAt = now;
+      if (state === "suspect") this.startSuspicion(now, e, suspecter);
+      else delete e.suspicion;
+      if (probeable(m) && !(previous === "alive" || previous === "suspect")) this.onProbeable(m.id);
+    }
+    this.broadcasts.enqueue(state === "suspect" ? { ...toUpdate(m), suspectedBy: suspecter } : toUpdate(m));
+    if (state !== previous || infoChanged) this.events.push({ member: { ...m }, previous });
+  }
+
+  private startSuspicion(now: number, e: Entry, suspecter: string): void {
+    e.suspicion = new Suspicion(now, suspicionBounds(this.config, this.clusterSize()), suspecter);
+  }
+}
