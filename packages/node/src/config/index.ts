@@ -26,6 +26,8 @@ export const configSchema = z.object({
   REPLICATION_FACTOR: z.coerce.number().int().min(1).max(16).default(3),
   CHUNK_SIZE_MB: z.coerce.number().positive().max(64).default(4),
   REBALANCE_BANDWIDTH_MBPS: z.coerce.number().positive().default(50),
+  /** The store refuses new chunks when the disk would have less free space than this. */
+  MIN_FREE_MB: z.coerce.number().min(0).default(256),
   VNODES: z.coerce.number().int().min(1).max(4096).default(128),
   ZONE: z.string().max(64).optional(),
   /** SWIM probe interval; tests shorten it. memberlist's LAN default is 1 s. */

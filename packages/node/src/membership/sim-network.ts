@@ -7,18 +7,9 @@ import { decodeMessage, encodeMessage, type SwimMessage } from "./messages.ts";
 import { defaultSwimConfig, type SwimConfig } from "./swim-config.ts";
 import { SwimNode, type Output } from "./swim.ts";
 import type { Member, MemberInfo, MemberState } from "./types.ts";
+import { mulberry32 } from "../util/seeded-random.ts";
 
-/** mulberry32: a tiny, fast 32-bit PRNG; good enough to drive a simulation, and trivially seedable. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export interface SimNetworkOptions {
   seed: number;

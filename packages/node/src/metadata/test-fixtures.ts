@@ -1,17 +1,8 @@
 // Seeded randomness and manifest builders shared by the metadata tests (not a test file itself).
 import type { ManifestChange } from "./manifest-store.ts";
 
-/** mulberry32: a small seeded PRNG, so a failing property test replays exactly from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so a failing property test replays exactly from its seed. */
+export { mulberry32 as seededRandom } from "../util/seeded-random.ts";
 
 export const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 

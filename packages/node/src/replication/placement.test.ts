@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Member } from "../membership/types.ts";
+import { testMember } from "../membership/test-member.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { newOwnersToFeed } from "./placement-check.ts";
 import { Placement, requiredCopies } from "./placement.ts";
@@ -9,17 +9,7 @@ beforeAll(async () => {
   h = await loadHash64();
 });
 
-const m = (id: string, state: Member["state"] = "alive"): Member => ({
-  id,
-  host: "127.0.0.1",
-  gossipPort: 1,
-  httpPort: 2,
-  transferPort: 3,
-  weight: 1,
-  state,
-  incarnation: 0,
-  stateChangedAt: 0,
-});
+const m = testMember;
 
 describe("durability", () => {
   test("quorum is a majority of n, fast one, all n", () => {

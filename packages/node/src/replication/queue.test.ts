@@ -2,24 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Member } from "../membership/types.ts";
+import { testMember } from "../membership/test-member.ts";
 import { openDatabase } from "../store/db.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import { TokenBucket } from "../util/token-bucket.ts";
 import { decideQueueRow } from "./queue-decision.ts";
 import { ReplicationQueue } from "./queue.ts";
 
-const member = (id: string, state: Member["state"]): Member => ({
-  id,
-  host: "127.0.0.1",
-  gossipPort: 1,
-  httpPort: 2,
-  transferPort: 3,
-  weight: 1,
-  state,
-  incarnation: 0,
-  stateChangedAt: 0,
-});
+const member = testMember;
 
 describe("ReplicationQueue", () => {
   test("rows survive closing and reopening the database (a crash or restart)", () => {

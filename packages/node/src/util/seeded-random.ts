@@ -1,0 +1,13 @@
+// mulberry32: a tiny, fast, seedable 32-bit PRNG. Drives the simulators and property tests so that
+// one seed replays a run exactly. Not for anything that needs unpredictability.
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,126 @@
+// The files API's semantics on a real node: directories, moves, deletes, conflicts and listings.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
+
+let cluster: TestCluster;
+let url: string;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start(1, { replicationFactor: 3 });
+  url = cluster.nodes[0]!.url;
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const post = (path: string, body: unknown) =>
+  fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+const list = async (dir: string) => ((await (await fetch(`${url}/api/files/${dir}`)).json()) as any).entries.map((e: any) => `${e.name}${e.kind === "dir" ? "/" : ""}`);
+const code = async (res: Response) => ((await res.json()) as any).code;
+
+describe("files API", () => {
+  test("PUT creates missing parent directories; GET on a directory lists it", async () => {
+    expect((await put(url, "photos/2026/a.jpg", "aaa")).status).toBe(201);
+    expect(await list("")).toEqual(["photos/"]);
+    expect(await list("photos/")).toEqual(["2026/"]);
+    expect(await list("photos/2026")).toEqual(["a.jpg"]);
+  });
+
+  test("an empty file round-trips", async () => {
+    const res = await put(url, "empty.txt", "");
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as any;
+    expect(body.size).toBe(0);
+    expect(body.chunks).toEqual([]);
+    const got = await fetch(`${url}/api/files/empty.txt`);
+    expect(got.status).toBe(200);
+    expect((await got.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  test("overwriting a file replaces its content", async () => {
+    await put(url, "notes.txt", "v1");
+    await put(url, "notes.txt", "version two");
+    expect(new TextDecoder().decode(await getBytes(url, "notes.txt"))).toBe("version two");
+  });
+
+  test("mkdir is idempotent, refuses a file path, and a file cannot be put under a file", async () => {
+    expect((await post("/api/mkdir", { path: "/docs/reports" })).status).toBe(201);
+    expect((await post("/api/mkdir", { path: "docs/reports" })).status).toBe(200);
+    expect(await list("docs")).toEqual(["reports/"]);
+    const onFile = await post("/api/mkdir", { path: "notes.txt" });
+    expect(onFile.status).toBe(409);
+    expect(await code(onFile)).toBe("file_exists");
+    const under = await put(url, "notes.txt/child", "x");
+    expect(under.status).toBe(409);
+    expect(await code(under)).toBe("parent_is_file");
+    const onDir = await put(url, "docs", "x");
+    expect(onDir.status).toBe(409);
+    expect(await code(onDir)).toBe("is_a_directory");
+  });
+
+  test("move renames files and whole directories, and refuses to clobber without overwrite", async () => {
+    const data = randomBytes(50_000);
+    await put(url, "docs/reports/q1.bin", data);
+    await put(url, "docs/reports/sub/deep.txt", "deep");
+    let res = await post("/api/move", { from: "docs/reports/q1.bin", to: "docs/q1-final.bin" });
+    expect(res.status).toBe(200);
+    expect(sha256(await getBytes(url, "docs/q1-final.bin"))).toBe(sha256(data));
+    expect((await fetch(`${url}/api/files/docs/reports/q1.bin`)).status).toBe(404);
+
+    res = await post("/api/move", { from: "docs/reports", to: "archive/2026/reports" });
+    expect(res.status).toBe(200);
+    expect(await list("archive/2026/reports")).toEqual(["sub/"]);
+    expect(new TextDecoder().decode(await getBytes(url, "archive/2026/reports/sub/deep.txt"))).toBe("deep");
+    expect(await list("docs")).toEqual(["q1-final.bin"]);
+
+    await put(url, "a.txt", "A");
+    await put(url, "b.txt", "B");
+    res = await post("/api/move", { from: "a.txt", to: "b.txt" });
+    expect(res.status).toBe(409);
+    expect(await code(res)).toBe("destination_exists");
+    res = await post("/api/move", { from: "a.txt", to: "b.txt", overwrite: true });
+    expect(res.status).toBe(200);
+    expect(new TextDecoder().decode(await getBytes(url, "b.txt"))).toBe("A");
+    res = await post("/api/move", { from: "archive", to: "archive/inside" });
+    expect(res.status).toBe(400);
+    expect(await code(res)).toBe("move_into_self");
+    res = await post("/api/move", { from: "nope", to: "x" });
+    expect(res.status).toBe(404);
+  });
+
+  test("deleting a non-empty directory needs recursive=true", async () => {
+    await put(url, "trash/one/two.txt", "2");
+    let res = await fetch(`${url}/api/files/trash`, { method: "DELETE" });
+    expect(res.status).toBe(409);
+    expect(await code(res)).toBe("directory_not_empty");
+    res = await fetch(`${url}/api/files/trash?recursive=true`, { method: "DELETE" });
+    expect(res.status).toBe(200);
+    expect((await fetch(`${url}/api/files/trash/one/two.txt`)).status).toBe(404);
+    expect(await list("")).not.toContain("trash/");
+    // A deleted path can be written again.
+    expect((await put(url, "trash/one/two.txt", "again")).status).toBe(201);
+    expect((await fetch(`${url}/api/files/nothing-here`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  test("listings page with limit and after", async () => {
+    for (let i = 0; i < 25; i++) await put(url, `many/f${String(i).padStart(2, "0")}`, String(i));
+    const first = (await (await fetch(`${url}/api/files/many/?limit=10`)).json()) as any;
+    expect(first.entries.length).toBe(10);
+    expect(first.more).toBe(true);
+    const second = (await (await fetch(`${url}/api/files/many/?limit=10&after=f09`)).json()) as any;
+    expect(second.entries[0].name).toBe("f10");
+    const bad = await fetch(`${url}/api/files/many/?limit=0`);
+    expect(bad.status).toBe(400);
+  });
+
+  test("stat shows each chunk's owners; status counts files", async () => {
+    await put(url, "stat-me.bin", randomBytes(10_000));
+    const stat = (await (await fetch(`${url}/api/stat/stat-me.bin`)).json()) as any;
+    expect(stat.kind).toBe("file");
+    expect(stat.chunks.length).toBe(1);
+    expect(stat.chunks[0].owners).toEqual(["n1"]);
+    const status = await cluster.nodes[0]!.status();
+    expect(status.files.files).toBeGreaterThan(5);
+    expect(status.chunks.count).toBeGreaterThan(0);
+  });
+});
