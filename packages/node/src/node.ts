@@ -17,6 +17,7 @@ import { PlacementCheck } from "./replication/placement-check.ts";
 import { Placement } from "./replication/placement.ts";
 import { QueueWorker } from "./replication/queue-worker.ts";
 import { ReplicationQueue } from "./replication/queue.ts";
+import { replicaHealth } from "./replication/replica-health.ts";
 import { WriteCoordinator } from "./replication/write-coordinator.ts";
 import { ChunkStore } from "./store/chunk-store.ts";
 import { getMeta, openDatabase, setMeta } from "./store/db.ts";
@@ -121,6 +122,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
 
   const app = createGateway({
     fs,
+    health: (ids) => replicaHealth(ids, { selfId: id, placement, store, transfer }),
     reader,
     placement,
     store,

@@ -10,10 +10,13 @@ import type { Manifest } from "../metadata/manifest.ts";
 import { normalizePath } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
+import type { ReplicaHealth } from "../replication/replica-health.ts";
 import { parseRange } from "./range.ts";
 
 export interface FilesRoutesDeps {
   fs: FileSystem;
+  /** Live copy counts of chunks (asks their owners). */
+  health: (chunkIds: readonly string[]) => Promise<ReplicaHealth>;
   reader: ChunkReader;
   placement: Placement;
   log: Logger;
@@ -141,14 +144,11 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version });
   });
 
-  app.get("/api/stat/*", (c) => {
+  app.get("/api/stat/*", async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/stat");
     const m = d.fs.stat(path);
-    return c.json({
-      ...entryJson(m),
-      chunkSize: m.chunkSize,
-      chunks: m.chunks.map((id) => ({ id, owners: d.placement.owners(id) })),
-    });
+    const health = await d.health(m.chunks);
+    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health });
   });
 
   return app;

@@ -8,12 +8,16 @@ import type { ChunkStore } from "../store/chunk-store.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 
-/** New owners that `selfId` must send `chunkId` to after the ring moved from `before` to `after` (pure). */
-export function newOwnersToFeed(selfId: string, before: readonly string[], after: readonly string[]): string[] {
-  const added = after.filter((id) => !before.includes(id) && id !== selfId);
+/**
+ * New owners that `selfId` must send a chunk to, given its owner sets under every ring in force since
+ * the last check (`before`, oldest first; writes may have happened under any of them) and now (`after`).
+ * Pure. An owner missing from any earlier set may lack the chunk; the first owner present in all of
+ * them sends, or, if there is none, every holder does.
+ */
+export function newOwnersToFeed(selfId: string, before: readonly (readonly string[])[], after: readonly string[]): string[] {
+  const added = after.filter((id) => id !== selfId && before.some((set) => !set.includes(id)));
   if (added.length === 0) return [];
-  const stayed = after.filter((id) => before.includes(id));
-  // The first remaining old owner in the new order sends; if none remains, every holder does.
+  const stayed = after.filter((id) => before.every((set) => set.includes(id)));
   const responsible = stayed.length > 0 ? stayed[0] : selfId;
   return responsible === selfId ? added : [];
 }
@@ -28,7 +32,8 @@ export interface PlacementCheckComponents {
 
 export class PlacementCheck {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private baseline: Ring | undefined;
+  /** Every ring in force since the last check, oldest first. */
+  private baselines: Ring[] = [];
   private running: Promise<void> | undefined;
 
   constructor(
@@ -36,14 +41,14 @@ export class PlacementCheck {
     private readonly c: PlacementCheckComponents,
   ) {}
 
-  /** Called with the ring that was in force before a change; checks run debounced. */
+  /** Called with the ring that was in force before a change; checks run debounced, against every ring seen. */
   ringChanged(previous: Ring): void {
-    this.baseline ??= previous;
+    this.baselines.push(previous);
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const before = this.baseline!;
-      this.baseline = undefined;
+      const before = this.baselines;
+      this.baselines = [];
       this.running = (this.running ?? Promise.resolve())
         .then(() => this.run(before))
         .then(
@@ -59,7 +64,7 @@ export class PlacementCheck {
   }
 
   /** Walks local chunks in pages, yielding between pages so the node keeps serving. */
-  async run(before: Ring): Promise<number> {
+  async run(before: readonly Ring[]): Promise<number> {
     const { placement, store, queue, selfId, log } = this.c;
     const n = placement.effectiveReplicationFactor();
     let after: string | undefined;
@@ -69,7 +74,8 @@ export class PlacementCheck {
       if (ids.length === 0) break;
       const copies: Array<{ chunkId: string; target: string }> = [];
       for (const id of ids) {
-        for (const target of newOwnersToFeed(selfId, before.replicaSet(id, n), placement.owners(id))) {
+        const earlier = before.map((ring) => ring.replicaSet(id, n));
+        for (const target of newOwnersToFeed(selfId, earlier, placement.owners(id))) {
           copies.push({ chunkId: id, target });
         }
       }

@@ -49,13 +49,19 @@ describe("Placement", () => {
 
 describe("newOwnersToFeed", () => {
   test("the first remaining old owner feeds the new owners; others do nothing", () => {
-    expect(newOwnersToFeed("a", ["a", "b"], ["a", "b", "c"])).toEqual(["c"]);
-    expect(newOwnersToFeed("b", ["a", "b"], ["a", "b", "c"])).toEqual([]);
-    expect(newOwnersToFeed("b", ["a", "b"], ["c", "b", "a"])).toEqual(["c"]);
-    expect(newOwnersToFeed("a", ["a", "b", "c"], ["a", "b", "c"])).toEqual([]);
+    expect(newOwnersToFeed("a", [["a", "b"]], ["a", "b", "c"])).toEqual(["c"]);
+    expect(newOwnersToFeed("b", [["a", "b"]], ["a", "b", "c"])).toEqual([]);
+    expect(newOwnersToFeed("b", [["a", "b"]], ["c", "b", "a"])).toEqual(["c"]);
+    expect(newOwnersToFeed("a", [["a", "b", "c"]], ["a", "b", "c"])).toEqual([]);
   });
 
   test("when no old owner remains, every holder feeds", () => {
-    expect(newOwnersToFeed("x", ["a", "b"], ["c", "d"])).toEqual(["c", "d"]);
+    expect(newOwnersToFeed("x", [["a", "b"]], ["c", "d"])).toEqual(["c", "d"]);
+  });
+
+  test("a member that died and returned within one check is fed what was written meanwhile", () => {
+    // Ring went abc -> ab (c died; writes went to a, b) -> abc (c returned) before the check ran.
+    expect(newOwnersToFeed("a", [["a", "b", "c"], ["a", "b"]], ["a", "b", "c"])).toEqual(["c"]);
+    expect(newOwnersToFeed("b", [["a", "b", "c"], ["a", "b"]], ["a", "b", "c"])).toEqual([]);
   });
 });

@@ -119,6 +119,9 @@ describe("files API", () => {
     expect(stat.kind).toBe("file");
     expect(stat.chunks.length).toBe(1);
     expect(stat.chunks[0].owners).toEqual(["n1"]);
+    expect(stat.chunks[0].holders).toEqual(["n1"]);
+    expect(stat.minCopies).toBe(1);
+    expect(stat.underReplicated).toBe(false);
     const status = await cluster.nodes[0]!.status();
     expect(status.files.files).toBeGreaterThan(5);
     expect(status.chunks.count).toBeGreaterThan(0);

@@ -1,0 +1,62 @@
+// How many copies of a file's chunks exist right now: asks each ring owner (one batched HAS per
+// owner) which of the chunks it holds. Used by /api/stat and, later, the web UI's health view.
+import { errorMessage } from "../errors.ts";
+import type { ChunkStore } from "../store/chunk-store.ts";
+import type { TransferClient } from "../transfer/client.ts";
+import type { Placement } from "./placement.ts";
+
+export interface ChunkHealth {
+  id: string;
+  owners: string[];
+  /** Owners that confirmed they hold a copy. */
+  holders: string[];
+}
+
+export interface ReplicaHealth {
+  chunks: ChunkHealth[];
+  replicationFactor: number;
+  /** Fewest confirmed copies of any chunk (the file's weakest point). */
+  minCopies: number;
+  underReplicated: boolean;
+  /** Owners that could not be asked, with the reason. */
+  unreachable: Record<string, string>;
+}
+
+const HAS_BATCH = 4096;
+
+export async function replicaHealth(
+  chunkIds: readonly string[],
+  c: { selfId: string; placement: Placement; store: ChunkStore; transfer: TransferClient },
+): Promise<ReplicaHealth> {
+  const n = c.placement.effectiveReplicationFactor();
+  const chunks: ChunkHealth[] = chunkIds.map((id) => ({ id, owners: c.placement.owners(id), holders: [] }));
+  const byOwner = new Map<string, ChunkHealth[]>();
+  for (const ch of chunks) {
+    for (const o of ch.owners) byOwner.set(o, [...(byOwner.get(o) ?? []), ch]);
+  }
+  const unreachable: Record<string, string> = {};
+  await Promise.all(
+    [...byOwner].map(async ([owner, list]) => {
+      if (owner === c.selfId) {
+        for (const ch of list) if (c.store.has(ch.id)) ch.holders.push(owner);
+        return;
+      }
+      const m = c.placement.member(owner);
+      if (!m) return;
+      try {
+        for (let i = 0; i < list.length; i += HAS_BATCH) {
+          const page = list.slice(i, i + HAS_BATCH);
+          const present = await c.transfer.hasChunks(
+            { host: m.host, port: m.transferPort },
+            page.map((ch) => ch.id),
+          );
+          page.forEach((ch, j) => present[j] && ch.holders.push(owner));
+        }
+      } catch (err) {
+        unreachable[owner] = errorMessage(err);
+      }
+    }),
+  );
+  const minCopies = chunks.length ? Math.min(...chunks.map((ch) => ch.holders.length)) : n;
+  return { chunks, replicationFactor: n, minCopies, underReplicated: minCopies < n, unreachable };
+}
