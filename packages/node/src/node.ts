@@ -23,6 +23,10 @@ import { ChunkStore } from "./store/chunk-store.ts";
 import { getMeta, openDatabase, setMeta } from "./store/db.ts";
 import { loadPeers, savePeer } from "./store/peers.ts";
 import { TransferClient } from "./transfer/client.ts";
+import type { ChunkTransport } from "./transfer/transport.ts";
+import { FaultInjector } from "./faults/fault-injector.ts";
+import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
+import { Scrubber } from "./replication/scrubber.ts";
 import { TransferServer } from "./transfer/server.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
 
@@ -58,13 +62,18 @@ export async function startNode(config: Config): Promise<RunningNode> {
       db,
       maxChunkSize: config.chunkSize,
       minFreeBytes: config.MIN_FREE_MB * 1024 * 1024,
+      quotaBytes: config.STORE_QUOTA_MB === undefined ? undefined : config.STORE_QUOTA_MB * 1024 * 1024,
     },
     { log: logger("store") },
   );
   const manifests = new SqliteManifestStore(db, id, () => Date.now());
   const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES);
   const queue = new ReplicationQueue(db);
-  const transfer = new TransferClient({ maxChunkSize: config.chunkSize }, { log: logger("transfer") });
+  const transferClient = new TransferClient({ maxChunkSize: config.chunkSize }, { log: logger("transfer") });
+  const faults = config.FAULT_INJECTION ? new FaultInjector() : undefined;
+  const memberAtTransfer = (host: string, port: number) =>
+    placement.members().find((m) => m.host === host && m.transferPort === port)?.id;
+  const transfer: ChunkTransport = faults ? faults.wrap(transferClient, memberAtTransfer) : transferClient;
   const transferServer = new TransferServer(
     { store, host: config.BIND_ADDRESS, port: config.TRANSFER_PORT, maxChunkSize: config.chunkSize },
     { log: logger("transfer") },
@@ -115,14 +124,29 @@ export async function startNode(config: Config): Promise<RunningNode> {
   );
   const replicator = new ManifestReplicator(
     { selfId: id, syncIntervalMs: config.SYNC_INTERVAL_MS, pushTimeoutMs: 5000, publishGraceMs: 500 },
-    { manifests, placement, log: logger("sync") },
+    { manifests, placement, log: logger("sync"), isBlocked: faults ? (m) => faults.isBlocked(m) : undefined },
   );
   const placementCheck = new PlacementCheck(1000, { selfId: id, placement, store, queue, log: logger("placement") });
+  const sweeper = new SurplusSweeper(
+    { graceMs: config.REBALANCE_GRACE_S * 1000, intervalMs: Math.min(5000, Math.max(200, config.REBALANCE_GRACE_S * 250)), pageSize: 1000 },
+    { selfId: id, placement, store, transfer, queue, log: logger("handoff") },
+  );
+  const scrubber = new Scrubber(
+    { pauseMs: config.SCRUB_PAUSE_S * 1000, pageSize: 500 },
+    {
+      selfId: id,
+      store,
+      reader,
+      placement,
+      bandwidth: new TokenBucket(config.SCRUB_BANDWIDTH_MBPS * 1024 * 1024, config.chunkSize * 2),
+      log: logger("scrub"),
+    },
+  );
   const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, log: logger("fs") });
 
   const app = createGateway({
     fs,
-    health: (ids) => replicaHealth(ids, { selfId: id, placement, store, transfer }),
+    replicaHealth: (ids) => replicaHealth(ids, { selfId: id, placement, store, transfer }),
     reader,
     placement,
     store,
@@ -133,7 +157,19 @@ export async function startNode(config: Config): Promise<RunningNode> {
     version: VERSION,
     self: () => membership.self(),
     members: () => membership.members(),
+    health: () => ({
+      queue: { depth: queue.depth(), byTarget: queue.depthByTarget(), delivered: worker.delivered },
+      handoff: { surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted, graceSeconds: config.REBALANCE_GRACE_S },
+      scrub: scrubber.stats,
+      faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
+    }),
+    setBlockedPeers: faults ? (ids) => faults.setBlocked(ids) : undefined,
     log: logger("gateway"),
+  });
+  faults?.onChange((blocked) => {
+    const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);
+    membership.setBlockedPeers(addrs);
+    log.warn("fault injection: partitioned from peers", { peers: [...blocked] });
   });
 
   const onMembers = (members: Member[]) => {
@@ -174,6 +210,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
   onMembers(membership.members());
   worker.start();
   replicator.start();
+  sweeper.start();
+  scrubber.start();
   // A crash between a chunk's rename and its index row leaves them out of step; mend in the background.
   store.reconcile().catch((err) => log.error("chunk index reconcile failed", { err }));
 
@@ -192,10 +230,12 @@ export async function startNode(config: Config): Promise<RunningNode> {
       else await membership.stop();
       await replicator.stop();
       await placementCheck.stop();
+      await sweeper.stop();
+      await scrubber.stop();
       await worker.stop();
       server.stop(true);
       await transferServer.stop();
-      await transfer.close();
+      await transferClient.close();
       db.close();
       log.info("node stopped");
     },

@@ -28,6 +28,18 @@ export const configSchema = z.object({
   REBALANCE_BANDWIDTH_MBPS: z.coerce.number().positive().default(50),
   /** The store refuses new chunks when the disk would have less free space than this. */
   MIN_FREE_MB: z.coerce.number().min(0).default(256),
+  /** After a hand-off, how long an old owner keeps its copy once every new owner holds one. */
+  REBALANCE_GRACE_S: z.coerce.number().min(0).default(120),
+  /** Re-hash rate of the background scrub, and the pause between full passes. */
+  SCRUB_BANDWIDTH_MBPS: z.coerce.number().positive().default(20),
+  SCRUB_PAUSE_S: z.coerce.number().min(0).default(3600),
+  /** Test hook: the store refuses chunks beyond this many MiB (simulates a full disk). */
+  STORE_QUOTA_MB: z.coerce.number().positive().optional(),
+  /** Test hook: enables POST /internal/faults (network partitions between chosen peers). */
+  FAULT_INJECTION: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   VNODES: z.coerce.number().int().min(1).max(4096).default(128),
   ZONE: z.string().max(64).optional(),
   /** SWIM probe interval; tests shorten it. memberlist's LAN default is 1 s. */

@@ -1,5 +1,6 @@
 // Node and cluster views: GET /status and GET /api/cluster.
 import { Hono } from "hono";
+import { z } from "zod";
 import type { Member } from "../membership/types.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import type { Placement } from "../replication/placement.ts";
@@ -16,6 +17,10 @@ export interface ClusterRoutesDeps {
   chunkSize: number;
   startedAt: number;
   version: string;
+  /** Repair and rebalance progress: queue, hand-off, scrub. */
+  health: () => Record<string, unknown>;
+  /** Fault injection (FAULT_INJECTION=true only): replaces the set of peers this node is cut off from. */
+  setBlockedPeers?: (memberIds: string[]) => void;
 }
 
 const memberJson = (m: Member) => ({
@@ -29,6 +34,8 @@ const memberJson = (m: Member) => ({
   zone: m.zone ?? null,
   weight: m.weight,
 });
+
+const faultsSchema = z.object({ blockedPeers: z.array(z.string().max(64)).max(1000) }).strict();
 
 export function clusterRoutes(d: ClusterRoutesDeps): Hono {
   const app = new Hono();
@@ -52,6 +59,24 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
       disk: { totalBytes: disk.totalBytes, freeBytes: disk.freeBytes, usedBytes: disk.totalBytes - disk.freeBytes },
       queue: { depth: d.queue.depth(), byTarget: d.queue.depthByTarget() },
     });
+  });
+
+  app.get("/api/health", (c) => {
+    const members = d.members();
+    return c.json({
+      nodeId: d.self().id,
+      members: Object.fromEntries(["alive", "suspect", "dead", "left"].map((s) => [s, members.filter((m) => m.state === s).length])),
+      underReplicatedChunks: d.queue.chunksWithPendingCopies(),
+      ...d.health(),
+    });
+  });
+
+  app.post("/internal/faults", async (c) => {
+    if (!d.setBlockedPeers) return c.json({ error: "fault injection is disabled (FAULT_INJECTION=true enables it)", code: "disabled" }, 403);
+    const parsed = faultsSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: "body must be {blockedPeers: string[]}", code: "invalid_body" }, 400);
+    d.setBlockedPeers(parsed.data.blockedPeers);
+    return c.json({ blockedPeers: parsed.data.blockedPeers });
   });
 
   app.get("/api/cluster", (c) => {

@@ -16,7 +16,7 @@ import { parseRange } from "./range.ts";
 export interface FilesRoutesDeps {
   fs: FileSystem;
   /** Live copy counts of chunks (asks their owners). */
-  health: (chunkIds: readonly string[]) => Promise<ReplicaHealth>;
+  replicaHealth: (chunkIds: readonly string[]) => Promise<ReplicaHealth>;
   reader: ChunkReader;
   placement: Placement;
   log: Logger;
@@ -147,7 +147,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   app.get("/api/stat/*", async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/stat");
     const m = d.fs.stat(path);
-    const health = await d.health(m.chunks);
+    const health = await d.replicaHealth(m.chunks);
     return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health });
   });
 

@@ -4,14 +4,14 @@
 import { ChunkNotFoundError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import type { TransferClient } from "../transfer/client.ts";
+import type { ChunkTransport } from "../transfer/transport.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ChunkReaderComponents {
   selfId: string;
   placement: Placement;
   store: ChunkStore;
-  transfer: TransferClient;
+  transfer: ChunkTransport;
   log: Logger;
   /** An owner that lacks the chunk or holds a corrupt copy: queue a copy to it. */
   onBadReplica?: (chunkId: string, memberId: string, reason: string) => void;

@@ -22,6 +22,8 @@ export interface ManifestReplicatorComponents {
   placement: Placement;
   log: Logger;
   random?: () => number;
+  /** Fault injection: peers this node must not reach. */
+  isBlocked?: (memberId: string) => boolean;
 }
 
 const baseUrl = (m: Member) => `http://${m.host.includes(":") ? `[${m.host}]` : m.host}:${m.httpPort}`;
@@ -38,7 +40,9 @@ export class ManifestReplicator {
   ) {}
 
   private peers(): Member[] {
-    return this.c.placement.members().filter((m) => m.id !== this.init.selfId && m.state === "alive");
+    return this.c.placement
+      .members()
+      .filter((m) => m.id !== this.init.selfId && m.state === "alive" && !this.c.isBlocked?.(m.id));
   }
 
   /**
@@ -108,7 +112,7 @@ export class ManifestReplicator {
 
   private async pull(memberId: string): Promise<number> {
     const m = this.c.placement.member(memberId);
-    if (!m) return 0;
+    if (!m || this.c.isBlocked?.(memberId)) return 0;
     const fetchPage = async (request: SyncRequest) => {
       const res = await fetch(`${baseUrl(m)}/internal/sync`, {
         method: "POST",

@@ -4,7 +4,7 @@
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import type { TransferClient } from "../transfer/client.ts";
+import type { ChunkTransport } from "../transfer/transport.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import type { TokenBucket } from "../util/token-bucket.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
@@ -25,7 +25,7 @@ export interface QueueWorkerComponents {
   placement: Placement;
   store: ChunkStore;
   reader: ChunkReader;
-  transfer: TransferClient;
+  transfer: ChunkTransport;
   bandwidth: TokenBucket;
   log: Logger;
   random?: () => number;

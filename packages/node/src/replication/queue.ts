@@ -18,6 +18,7 @@ export class ReplicationQueue {
   private readonly resched: Statement;
   private readonly depthStmt: Statement;
   private readonly byTargetStmt: Statement;
+  private readonly chunksStmt: Statement;
   private listeners = new Set<() => void>();
 
   constructor(private readonly db: Database) {
@@ -37,6 +38,7 @@ export class ReplicationQueue {
     );
     this.depthStmt = db.query("SELECT count(*) AS n FROM replication_queue");
     this.byTargetStmt = db.query("SELECT target, count(*) AS n FROM replication_queue GROUP BY target");
+    this.chunksStmt = db.query("SELECT count(DISTINCT chunk_id) AS n FROM replication_queue");
   }
 
   /** Durably records copies to make; one transaction for the batch. */
@@ -69,6 +71,11 @@ export class ReplicationQueue {
 
   depth(): number {
     return (this.depthStmt.get() as { n: number }).n;
+  }
+
+  /** Distinct chunks with at least one copy still to make. */
+  chunksWithPendingCopies(): number {
+    return (this.chunksStmt.get() as { n: number }).n;
   }
 
   depthByTarget(): Record<string, number> {

@@ -2,7 +2,7 @@
 // owner) which of the chunks it holds. Used by /api/stat and, later, the web UI's health view.
 import { errorMessage } from "../errors.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import type { TransferClient } from "../transfer/client.ts";
+import type { ChunkTransport } from "../transfer/transport.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ChunkHealth {
@@ -26,7 +26,7 @@ const HAS_BATCH = 4096;
 
 export async function replicaHealth(
   chunkIds: readonly string[],
-  c: { selfId: string; placement: Placement; store: ChunkStore; transfer: TransferClient },
+  c: { selfId: string; placement: Placement; store: ChunkStore; transfer: ChunkTransport },
 ): Promise<ReplicaHealth> {
   const n = c.placement.effectiveReplicationFactor();
   const chunks: ChunkHealth[] = chunkIds.map((id) => ({ id, owners: c.placement.owners(id), holders: [] }));

@@ -1,9 +1,10 @@
 // The write coordinator: puts one chunk on its ring owners and resolves once the durability level
 // holds. Copies not made by then become durable queue rows before the caller is answered.
-import { errorMessage, OrreryError } from "../errors.ts";
+import { errorMessage, OrreryError, StoreFullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import type { TransferClient } from "../transfer/client.ts";
+import { TransferError } from "../transfer/client.ts";
+import type { ChunkTransport } from "../transfer/transport.ts";
 import type { Durability, Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 
@@ -20,7 +21,7 @@ export interface WriteCoordinatorComponents {
   selfId: string;
   placement: Placement;
   store: ChunkStore;
-  transfer: TransferClient;
+  transfer: ChunkTransport;
   queue: ReplicationQueue;
   log: Logger;
 }
@@ -36,6 +37,23 @@ export class DurabilityError extends OrreryError {
   constructor(message: string, details: Record<string, unknown>) {
     super(503, "durability_unreachable", message, details);
   }
+}
+
+/** Not enough copies because the owners' stores are full: 507, so the client knows to free space. */
+export class InsufficientStorageError extends OrreryError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super(507, "store_full", message, details);
+  }
+}
+
+export function isStoreFull(err: unknown): boolean {
+  return err instanceof StoreFullError || (err instanceof TransferError && err.code === "store_full");
+}
+
+function notEnoughCopies(message: string, details: Record<string, unknown>, full: number): OrreryError {
+  return full > 0
+    ? new InsufficientStorageError(`${message}; ${full} owner(s) refused the chunk because their store is full`, details)
+    : new DurabilityError(message, details);
 }
 
 export class WriteCoordinator {
@@ -72,6 +90,7 @@ export class WriteCoordinator {
       ? [this.c.selfId, ...owners.filter((o) => o !== this.c.selfId)]
       : owners;
     const errors: string[] = [];
+    let full = 0;
     for (const target of order) {
       try {
         await this.writeTo(target, chunkId, data);
@@ -83,10 +102,11 @@ export class WriteCoordinator {
         return { chunkId, owners, copies: [target], queued };
       } catch (err) {
         errors.push(`${target}: ${errorMessage(err)}`);
+        if (isStoreFull(err)) full++;
         this.c.log.warn("fast write to owner failed, trying next", { chunk: chunkId, peer: target, err });
       }
     }
-    throw new DurabilityError(`no owner could store chunk ${chunkId}`, { chunk: chunkId, errors });
+    throw notEnoughCopies(`no owner could store chunk ${chunkId}`, { chunk: chunkId, errors }, full);
   }
 
   private writeParallel(
@@ -102,6 +122,7 @@ export class WriteCoordinator {
       const failed: string[] = [];
       const errors: string[] = [];
       const pending = new Set(owners);
+      let full = 0;
       let settled = false;
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -111,9 +132,10 @@ export class WriteCoordinator {
         if (graceTimer) clearTimeout(graceTimer);
         if (copies.length < required) {
           reject(
-            new DurabilityError(
+            notEnoughCopies(
               `durability '${durability}' needs ${required} copies of chunk ${chunkId}, only ${copies.length} succeeded`,
               { chunk: chunkId, required, copies: [...copies], errors },
+              full,
             ),
           );
           return;
@@ -151,6 +173,7 @@ export class WriteCoordinator {
           (err) => {
             pending.delete(target);
             failed.push(target);
+            if (isStoreFull(err)) full++;
             errors.push(`${target}: ${errorMessage(err)}`);
             log.warn("replica write failed", { chunk: chunkId, peer: target, err });
             maybeFinish();

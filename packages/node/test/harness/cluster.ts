@@ -161,6 +161,7 @@ export class TestCluster {
       QUEUE_RETRY_BASE_MS: "200",
       QUEUE_RETRY_MAX_MS: "2000",
       LOG_LEVEL: "info",
+      REBALANCE_GRACE_S: "2",
       ...this.opts.env,
     };
     const node = new TestNode(id, join(this.root, id), await freePort(), await freePort(), await freePort(), env);

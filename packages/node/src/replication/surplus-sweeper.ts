@@ -1,0 +1,133 @@
+// Hand-off clean-up: walks the local chunks this node no longer owns (after a join, or a return of a
+// node that was away) and deletes each copy once every current owner holds one and REBALANCE_GRACE_S
+// has passed, so the cluster ends at exactly N copies. Rate-bounded: one page per pass.
+import type { Logger } from "../log.ts";
+import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkTransport } from "../transfer/transport.ts";
+import { errorMessage } from "../errors.ts";
+import type { Placement } from "./placement.ts";
+import type { ReplicationQueue } from "./queue.ts";
+import { decideSurplus } from "./surplus-decision.ts";
+
+export interface SurplusSweeperInit {
+  graceMs: number;
+  intervalMs: number;
+  pageSize: number;
+}
+
+export interface SurplusSweeperComponents {
+  selfId: string;
+  placement: Placement;
+  store: ChunkStore;
+  transfer: ChunkTransport;
+  queue: ReplicationQueue;
+  log: Logger;
+  now?: () => number;
+  /** While true (e.g. the node is leaving), nothing is deleted. */
+  paused?: () => boolean;
+}
+
+export class SurplusSweeper {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private cursor: string | undefined;
+  private readonly since = new Map<string, number>();
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  /** Copies deleted since start (for /api/health). */
+  deleted = 0;
+
+  constructor(
+    private readonly init: SurplusSweeperInit,
+    private readonly c: SurplusSweeperComponents,
+  ) {}
+
+  get pending(): number {
+    return this.since.size;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.pass()
+        .catch((err) => this.c.log.error("surplus sweep failed", { err }))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.init.intervalMs);
+        });
+    };
+    this.timer = setTimeout(loop, this.init.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One page of local chunks; wraps around at the end. */
+  async pass(): Promise<void> {
+    const { placement, store, selfId } = this.c;
+    if (this.c.paused?.()) return;
+    const ids = store.ids(this.cursor, this.init.pageSize);
+    this.cursor = ids.length === this.init.pageSize ? ids[ids.length - 1] : undefined;
+    const now = (this.c.now ?? Date.now)();
+    const surplus = new Map<string, string[]>();
+    for (const id of ids) {
+      const owners = placement.owners(id);
+      if (owners.includes(selfId) || owners.length === 0) this.since.delete(id);
+      else surplus.set(id, owners);
+    }
+    if (surplus.size === 0) return;
+    const { confirmed, unreachable } = await this.ask(surplus);
+    for (const [id, owners] of surplus) {
+      if (!this.since.has(id)) this.since.set(id, now);
+      const action = decideSurplus({
+        owners,
+        confirmed: confirmed.get(id) ?? new Set(),
+        unreachable,
+        surplusSince: this.since.get(id)!,
+        now,
+        graceMs: this.init.graceMs,
+      });
+      if (action.kind === "delete") {
+        if (this.c.paused?.()) return;
+        await store.delete(id);
+        this.since.delete(id);
+        this.deleted++;
+        this.c.log.debug("surplus copy deleted after hand-off", { chunk: id });
+      } else if (action.kind === "feed") {
+        this.c.queue.enqueue(action.targets.map((target) => ({ chunkId: id, target })), now);
+      }
+    }
+  }
+
+  /** One batched HAS per owner: which owners hold which chunks. */
+  private async ask(surplus: Map<string, string[]>) {
+    const byOwner = new Map<string, string[]>();
+    for (const [id, owners] of surplus) for (const o of owners) byOwner.set(o, [...(byOwner.get(o) ?? []), id]);
+    const confirmed = new Map<string, Set<string>>();
+    const unreachable = new Set<string>();
+    await Promise.all(
+      [...byOwner].map(async ([owner, ids]) => {
+        const m = this.c.placement.member(owner);
+        if (!m) {
+          unreachable.add(owner);
+          return;
+        }
+        try {
+          const present = await this.c.transfer.hasChunks({ host: m.host, port: m.transferPort }, ids);
+          ids.forEach((id, i) => {
+            if (!present[i]) return;
+            const set = confirmed.get(id) ?? new Set<string>();
+            set.add(owner);
+            confirmed.set(id, set);
+          });
+        } catch (err) {
+          unreachable.add(owner);
+          this.c.log.warn("surplus sweep: owner unreachable", { peer: owner, err: errorMessage(err) });
+        }
+      }),
+    );
+    return { confirmed, unreachable };
+  }
+}
