@@ -44,7 +44,7 @@ export class TestNode {
     return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  start(seeds: string[] = []): void {
+  start(seeds: string[] = [], extraEnv: Record<string, string> = {}): void {
     this.starts++;
     const log = openSync(`${this.logFile}.${this.starts}`, "a");
     this.proc = Bun.spawn([process.execPath, "src/main.ts", "node"], {
@@ -59,6 +59,7 @@ export class TestNode {
         TRANSFER_PORT: String(this.transferPort),
         SEEDS: seeds.join(","),
         ...this.env,
+        ...extraEnv,
       },
       stdout: log,
       stderr: log,
