@@ -27,6 +27,7 @@ import type { ChunkTransport } from "./transfer/transport.ts";
 import { FaultInjector } from "./faults/fault-injector.ts";
 import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
 import { Scrubber } from "./replication/scrubber.ts";
+import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { TransferServer } from "./transfer/server.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
 
@@ -142,6 +143,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
       log: logger("scrub"),
     },
   );
+  const gc = new GarbageCollector(
+    {
+      intervalMs: config.GC_INTERVAL_S * 1000,
+      minChunkAgeMs: config.GC_MIN_CHUNK_AGE_S * 1000,
+      minTombstoneAgeMs: config.GC_MIN_TOMBSTONE_AGE_S * 1000,
+    },
+    { selfId: id, placement, manifests, store, replicator, log: logger("gc") },
+  );
   const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, log: logger("fs") });
 
   const app = createGateway({
@@ -161,6 +170,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       queue: { depth: queue.depth(), byTarget: queue.depthByTarget(), delivered: worker.delivered },
       handoff: { surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted, graceSeconds: config.REBALANCE_GRACE_S },
       scrub: scrubber.stats,
+      gc: gc.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
     }),
     setBlockedPeers: faults ? (ids) => faults.setBlocked(ids) : undefined,
@@ -212,6 +222,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   replicator.start();
   sweeper.start();
   scrubber.start();
+  gc.start();
   // A crash between a chunk's rename and its index row leaves them out of step; mend in the background.
   store.reconcile().catch((err) => log.error("chunk index reconcile failed", { err }));
 
@@ -231,6 +242,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       await replicator.stop();
       await placementCheck.stop();
       await sweeper.stop();
+      await gc.stop();
       await scrubber.stop();
       await worker.stop();
       server.stop(true);

@@ -326,5 +326,36 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
       thrown(() => s.commitLocalBatch([fileChange("z", 4), fileChange("//", 1)]));
       expect(s.stats()).toEqual({ files: 2, dirs: 0, tombstones: 1, bytes: 8 });
     });
+
+    describe("garbage collection", () => {
+      test("referencedChunks lists the chunks of live files only", () => {
+        const [s] = trio();
+        const a = s.commitLocal(fileChange("a", 10, "a"));
+        const b = s.commitLocal(fileChange("b", 10, "b"));
+        s.commitLocal(deleteChange("b"));
+        expect([...s.referencedChunks()]).toEqual(a.chunks);
+        expect(s.referencedChunks().has(b.chunks[0]!)).toBe(false);
+      });
+
+      test("purgeTombstones removes only what the predicate allows, keeps marks, updates stats", () => {
+        const [s, t] = trio();
+        s.commitLocal(fileChange("x"));
+        s.commitLocal(fileChange("y"));
+        s.commitLocal(fileChange("keep"));
+        s.commitLocalBatch([deleteChange("x"), deleteChange("y")]);
+        const marks = s.marks();
+        expect(s.purgeTombstones((m) => m.path === "x", 10)).toBe(1);
+        expect(s.get("x")).toBeUndefined();
+        expect(s.get("y")?.deleted).toBe(true);
+        expect(s.marks()).toEqual(marks);
+        expect(s.stats()).toEqual({ files: 1, dirs: 0, tombstones: 1, bytes: 10 });
+        expect(s.purgeTombstones(() => true, 10)).toBe(1);
+        expect(s.stats().tombstones).toBe(0);
+        // A store that already saw everything does not get the purged rows back, nor the old writes.
+        exchange(t, s);
+        expect(t.get("x")).toBeUndefined();
+        expect(t.get("keep")?.deleted).toBe(false);
+      });
+    });
   });
 }

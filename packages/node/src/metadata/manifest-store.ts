@@ -73,6 +73,13 @@ export interface ManifestStore {
   /** After applying a complete sync answer: mark[o] = max(mark[o], peerMarks[o]). Why this is safe: sync.ts. */
   absorbMarks(peerMarks: Marks): void;
   stats(): ManifestStats;
+  /** Chunk ids referenced by live file manifests (for chunk garbage collection). */
+  referencedChunks(): Set<string>;
+  /**
+   * Deletes tombstone rows for which `collectable` says yes (every member that can still hold an
+   * older row has seen them); at most `limit` per call. Returns how many were removed.
+   */
+  purgeTombstones(collectable: (tombstone: Manifest) => boolean, limit: number): number;
 }
 
 export interface ManifestStoreInit extends HybridClockInit {}
@@ -134,6 +141,32 @@ export abstract class LwwManifestStore implements ManifestStore {
   protected abstract atomically<T>(fn: () => T): T;
   /** Counts every row; called once, on the first stats(), then kept up to date incrementally. */
   protected abstract countRows(): ManifestStats;
+  /** Tombstone rows with path > after, in path order. */
+  protected abstract tombstoneRows(after: string, limit: number): Manifest[];
+  protected abstract deleteRow(row: Manifest): void;
+  abstract referencedChunks(): Set<string>;
+
+  purgeTombstones(collectable: (tombstone: Manifest) => boolean, limit: number): number {
+    let purged = 0;
+    let after = "";
+    while (purged < limit) {
+      const page = this.tombstoneRows(after, 500);
+      if (page.length === 0) break;
+      const doomed = page.filter(collectable).slice(0, limit - purged);
+      this.transact(() => {
+        for (const row of doomed) {
+          // Re-read inside the transaction: a newer write may have replaced the tombstone meanwhile.
+          const current = this.get(row.path);
+          if (!current?.deleted || current.version !== row.version) continue;
+          this.deleteRow(current);
+          if (this.pending) addRow(this.pending, current, -1);
+          purged++;
+        }
+      });
+      after = page[page.length - 1]!.path;
+    }
+    return purged;
+  }
 
   commitLocal(change: ManifestChange): Manifest {
     return this.commitLocalBatch([change])[0]!;

@@ -68,6 +68,24 @@ export class MemoryManifestStore extends LwwManifestStore {
     bySeq.set(next.seq, next);
   }
 
+  protected tombstoneRows(after: string, limit: number): Manifest[] {
+    return [...this.rows.values()]
+      .filter((r) => r.deleted && r.path > after)
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  protected deleteRow(row: Manifest): void {
+    this.rows.delete(row.path);
+    this.byOrigin.get(row.origin)?.delete(row.seq);
+  }
+
+  referencedChunks(): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.rows.values()) if (!r.deleted) for (const id of r.chunks) out.add(id);
+    return out;
+  }
+
   // No rollback: LwwManifestStore vets every input before its first write, so nothing throws midway.
   protected atomically<T>(fn: () => T): T {
     return fn();

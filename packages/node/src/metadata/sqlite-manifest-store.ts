@@ -47,6 +47,9 @@ export class SqliteManifestStore extends LwwManifestStore {
     mark: Statement<{ seq: number }, [string]>;
     setMark: Statement<unknown, [string, number]>;
     count: Statement<{ kind: string; deleted: number; n: number; bytes: number }, []>;
+    tombstones: Statement<FileRow, [string, number]>;
+    deleteRow: Statement<unknown, [string]>;
+    liveChunks: Statement<{ chunks: string }, []>;
   };
 
   /** `db` must be migrated (store/db.ts openDatabase); this store is the only writer of its two tables. */
@@ -81,6 +84,10 @@ export class SqliteManifestStore extends LwwManifestStore {
       count: db.prepare(
         "SELECT kind, deleted, count(*) AS n, total(size) AS bytes FROM files GROUP BY kind, deleted",
       ),
+      // Uses the partial index on tombstones.
+      tombstones: db.prepare(`SELECT ${COLUMNS} FROM files WHERE deleted = 1 AND path > ? ORDER BY path LIMIT ?`),
+      deleteRow: db.prepare("DELETE FROM files WHERE path = ?"),
+      liveChunks: db.prepare("SELECT chunks FROM files WHERE deleted = 0 AND kind = 'file' AND chunks != '[]'"),
     };
   }
 
@@ -125,6 +132,20 @@ export class SqliteManifestStore extends LwwManifestStore {
       m.origin,
       m.seq,
     );
+  }
+
+  protected tombstoneRows(after: string, limit: number): Manifest[] {
+    return this.q.tombstones.all(after, limit).map(toManifest);
+  }
+
+  protected deleteRow(row: Manifest): void {
+    this.q.deleteRow.run(row.path);
+  }
+
+  referencedChunks(): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.q.liveChunks.iterate()) for (const id of JSON.parse(r.chunks) as string[]) out.add(id);
+    return out;
   }
 
   protected atomically<T>(fn: () => T): T {

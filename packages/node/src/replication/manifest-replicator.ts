@@ -4,7 +4,7 @@
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
-import type { ManifestStore } from "../metadata/manifest-store.ts";
+import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
 import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest, syncResponseSchema } from "../metadata/sync.ts";
 import type { Member } from "../membership/types.ts";
 import type { Placement } from "./placement.ts";
@@ -31,6 +31,8 @@ const baseUrl = (m: Member) => `http://${m.host.includes(":") ? `[${m.host}]` : 
 export class ManifestReplicator {
   private timer: ReturnType<typeof setInterval> | undefined;
   private syncing = new Map<string, Promise<number>>();
+  /** Each peer's marks as of its latest sync answer: what it has seen (for garbage collection). */
+  private readonly peerMarksSeen = new Map<string, { marks: Marks; at: number }>();
   /** Live peers this node has completed a round with since it started or since they returned. */
   private caughtUp = new Set<string>();
 
@@ -121,11 +123,18 @@ export class ManifestReplicator {
         signal: AbortSignal.timeout(30_000),
       });
       if (!res.ok) throw new Error(`sync with ${memberId}: HTTP ${res.status}`);
-      return syncResponseSchema.parse(await res.json());
+      const page = syncResponseSchema.parse(await res.json());
+      this.peerMarksSeen.set(memberId, { marks: page.marks, at: Date.now() });
+      return page;
     };
     const round = await runSyncRound(this.c.manifests, fetchPage);
     if (round.applied > 0) this.c.log.info("anti-entropy applied rows", { peer: memberId, ...round });
     return round.applied;
+  }
+
+  /** The marks a peer reported in its latest sync answer, and when. */
+  peerMarks(memberId: string): { marks: Marks; at: number } | undefined {
+    return this.peerMarksSeen.get(memberId);
   }
 
   /**

@@ -59,6 +59,7 @@ export class ChunkStore {
     remove: Statement;
     exists: Statement;
     page: Statement;
+    storedAt: Statement;
   };
 
   constructor(init: ChunkStoreInit, components: ChunkStoreComponents = {}) {
@@ -75,7 +76,12 @@ export class ChunkStore {
 
     const db = init.db;
     this.sql = {
-      insert: db.prepare("INSERT INTO chunks (id, size, stored_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"),
+      // stored_at is refreshed whenever a write brings the chunk again (dedup), so garbage collection
+      // never takes a chunk that an upload in progress has just referenced.
+      insert: db.prepare(
+        "INSERT INTO chunks (id, size, stored_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET stored_at = excluded.stored_at",
+      ),
+      storedAt: db.prepare("SELECT stored_at AS t FROM chunks WHERE id = ?"),
       remove: db.prepare("DELETE FROM chunks WHERE id = ? RETURNING size"),
       exists: db.prepare("SELECT 1 AS found FROM chunks WHERE id = ?"),
       page: db.prepare("SELECT id FROM chunks WHERE id > ? ORDER BY id LIMIT ?"),
@@ -129,6 +135,11 @@ export class ChunkStore {
   writer(id: string, expectedSize?: number): ChunkWriter {
     this.assertId(id);
     return new ChunkFileWriter(this, id, expectedSize);
+  }
+
+  /** When the chunk was last written or re-written (ms), or undefined if it is not indexed. */
+  storedAt(id: string): number | undefined {
+    return (this.sql.storedAt.get(id) as { t: number } | null)?.t;
   }
 
   /** Reads and verifies a chunk. A bad copy is quarantined and reported as ChunkCorruptError. */

@@ -60,4 +60,8 @@ export const migrations: string[] = [
   );
   CREATE INDEX replication_queue_due ON replication_queue (next_attempt_at);
   `,
+  // 2: tombstone garbage collection walks tombstones without scanning live rows.
+  `
+  CREATE INDEX files_tombstones ON files (path) WHERE deleted = 1;
+  `,
 ];

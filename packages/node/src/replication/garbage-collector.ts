@@ -1,0 +1,138 @@
+// Garbage collection of deleted data. Tombstones are purged only once every member that has not
+// left has seen them (so no returning node can resurrect the file); chunks no live manifest
+// references are deleted only when every member's manifests have converged with ours and the chunk
+// has not been written for a while (an upload in progress writes chunks before its manifest).
+import type { Logger } from "../log.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
+import { markOf } from "../metadata/manifest-store.ts";
+import { parseVersion } from "../metadata/hlc.ts";
+import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ManifestReplicator } from "./manifest-replicator.ts";
+import type { Placement } from "./placement.ts";
+
+export interface GarbageCollectorInit {
+  intervalMs: number;
+  /** A chunk written more recently than this is never collected. */
+  minChunkAgeMs: number;
+  /** A tombstone younger than this is kept even if everyone has seen it. */
+  minTombstoneAgeMs: number;
+}
+
+export interface GarbageCollectorComponents {
+  selfId: string;
+  placement: Placement;
+  manifests: ManifestStore;
+  store: ChunkStore;
+  replicator: ManifestReplicator;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Every write `mine` covers is covered by `theirs` too (pure). */
+export function marksCover(theirs: Marks, mine: Marks): boolean {
+  return Object.entries(mine).every(([origin, seq]) => markOf(theirs, origin) >= seq);
+}
+
+/** A tombstone may go once every listed member's marks cover its write and it is old enough (pure). */
+export function tombstoneCollectable(t: Manifest, peers: readonly Marks[], now: number, minAgeMs: number): boolean {
+  if (!t.deleted) return false;
+  if (now - parseVersion(t.version).wall < minAgeMs) return false;
+  return peers.every((marks) => markOf(marks, t.origin) >= t.seq);
+}
+
+export interface GcStats {
+  passes: number;
+  skipped: string | null;
+  chunksDeleted: number;
+  tombstonesPurged: number;
+  lastPassAt: number | null;
+}
+
+export class GarbageCollector {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  readonly stats: GcStats = { passes: 0, skipped: null, chunksDeleted: 0, tombstonesPurged: 0, lastPassAt: null };
+
+  constructor(
+    private readonly init: GarbageCollectorInit,
+    private readonly c: GarbageCollectorComponents,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.pass()
+        .catch((err) => this.c.log.error("garbage collection pass failed", { err }))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.init.intervalMs);
+        });
+    };
+    this.timer = setTimeout(loop, this.init.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  async pass(): Promise<void> {
+    const { placement, manifests, replicator, selfId, log } = this.c;
+    const now = (this.c.now ?? Date.now)();
+    this.stats.passes++;
+    this.stats.lastPassAt = now;
+    const peers = placement.members().filter((m) => m.id !== selfId && m.state !== "left");
+    const away = peers.filter((m) => m.state !== "alive").map((m) => m.id);
+    if (away.length > 0) {
+      // A member that is down may hold old rows; until it is back (or has left), nothing is collected.
+      this.stats.skipped = `members not alive: ${away.join(", ")}`;
+      return;
+    }
+    const started = Date.now();
+    await Promise.all(peers.map((m) => replicator.syncWith(m.id).catch(() => 0)));
+    const seen = peers.map((m) => replicator.peerMarks(m.id));
+    if (seen.some((s) => !s || s.at < started)) {
+      this.stats.skipped = "could not sync with every member";
+      return;
+    }
+    const peerMarks = seen.map((s) => s!.marks);
+    const purged = manifests.purgeTombstones(
+      (t) => tombstoneCollectable(t, peerMarks, now, this.init.minTombstoneAgeMs),
+      10_000,
+    );
+    this.stats.tombstonesPurged += purged;
+    const mine = manifests.marks();
+    if (!peerMarks.every((theirs) => marksCover(theirs, mine))) {
+      this.stats.skipped = "manifests not converged yet";
+      if (purged) log.info("tombstones purged", { purged });
+      return;
+    }
+    const deleted = await this.collectChunks(now);
+    this.stats.chunksDeleted += deleted;
+    this.stats.skipped = null;
+    if (purged || deleted) log.info("garbage collected", { tombstones: purged, chunks: deleted });
+  }
+
+  private async collectChunks(now: number): Promise<number> {
+    const { store, manifests } = this.c;
+    const referenced = manifests.referencedChunks();
+    let deleted = 0;
+    let after: string | undefined;
+    for (;;) {
+      const ids = store.ids(after, 1000);
+      if (ids.length === 0) break;
+      for (const id of ids) {
+        if (referenced.has(id)) continue;
+        const storedAt = store.storedAt(id);
+        if (storedAt === undefined || now - storedAt < this.init.minChunkAgeMs) continue;
+        if (await store.delete(id)) deleted++;
+      }
+      after = ids[ids.length - 1];
+      await Bun.sleep(0);
+    }
+    return deleted;
+  }
+}
