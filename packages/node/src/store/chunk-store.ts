@@ -60,6 +60,7 @@ export class ChunkStore {
     exists: Statement;
     page: Statement;
     storedAt: Statement;
+    touch: Statement;
   };
 
   constructor(init: ChunkStoreInit, components: ChunkStoreComponents = {}) {
@@ -78,9 +79,8 @@ export class ChunkStore {
     this.sql = {
       // stored_at is refreshed whenever a write brings the chunk again (dedup), so garbage collection
       // never takes a chunk that an upload in progress has just referenced.
-      insert: db.prepare(
-        "INSERT INTO chunks (id, size, stored_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET stored_at = excluded.stored_at",
-      ),
+      insert: db.prepare("INSERT INTO chunks (id, size, stored_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"),
+      touch: db.prepare("UPDATE chunks SET stored_at = ? WHERE id = ?"),
       storedAt: db.prepare("SELECT stored_at AS t FROM chunks WHERE id = ?"),
       remove: db.prepare("DELETE FROM chunks WHERE id = ? RETURNING size"),
       exists: db.prepare("SELECT 1 AS found FROM chunks WHERE id = ?"),
@@ -276,10 +276,13 @@ export class ChunkStore {
 
   /** Keeps the index in step with a file known to exist. */
   indexInsert(id: string, size: number): void {
-    const changes = this.sql.insert.run(id, size, Date.now()).changes;
+    const now = Date.now();
+    const changes = this.sql.insert.run(id, size, now).changes;
     if (changes > 0) {
       this.count++;
       this.bytes += size;
+    } else {
+      this.sql.touch.run(now, id);
     }
   }
 

@@ -1,0 +1,42 @@
+// The placement check of replication/placement-check.ts on virtual time: ring changes are collected and,
+// debounced, every local chunk is run through the real rule `newOwnersToFeed` against every ring in force
+// since the last check; the copies it asks for become queue rows. State is per process (lost on a crash).
+import { newOwnersToFeed } from "../replication/placement-check.ts";
+import type { Ring } from "../ring/ring.ts";
+import type { NodeProcess, Timer } from "./virtual-node.ts";
+
+export class PlacementChecker {
+  /** Every ring in force since the last check, oldest first. */
+  private baselines: Ring[] = [];
+  private timer: Timer | undefined;
+  checks = 0;
+
+  constructor(private readonly p: NodeProcess) {}
+
+  ringChanged(previous: Ring): void {
+    this.baselines.push(previous);
+    this.timer?.cancel();
+    this.timer = this.p.timer(this.p.ctx.settings.placementDebounceMs, () => {
+      this.timer = undefined;
+      const before = this.baselines;
+      this.baselines = [];
+      this.run(before);
+    });
+  }
+
+  private run(before: readonly Ring[]): void {
+    const { p } = this;
+    if (p.ctx.broken.has("no-placement-check")) return;
+    this.checks++;
+    const { placement, node } = p;
+    const n = placement.effectiveReplicationFactor();
+    const copies: Array<{ chunkId: string; target: string }> = [];
+    // store.ids() pages in id order.
+    for (const id of [...node.chunks].sort()) {
+      const earlier = before.map((ring) => ring.replicaSet(id, n));
+      for (const target of newOwnersToFeed(p.id, earlier, placement.owners(id))) copies.push({ chunkId: id, target });
+    }
+    node.queue.enqueue(copies, p.now);
+    if (copies.length > 0) p.log(`placement check queued ${copies.length} copies (${before.length} earlier rings)`);
+  }
+}
