@@ -14,6 +14,7 @@ const USAGE = `usage: orrery <command> [options]
   mv <from> <to> [--overwrite]   move or rename
   mkdir <remote-dir>             create a directory
   status                         show the cluster
+  leave                          hand this node's data off and take it out of the cluster (POST /api/cluster/leave)
 
 client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json`;
 
@@ -46,6 +47,8 @@ async function runNode(argv: string[]): Promise<number> {
     };
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));
+    // A graceful leave (POST /api/cluster/leave) stops the node by itself.
+    node.stopped.then(resolve);
   });
   return 0;
 }

@@ -28,6 +28,7 @@ import { FaultInjector } from "./faults/fault-injector.ts";
 import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
 import { Scrubber } from "./replication/scrubber.ts";
 import { GarbageCollector } from "./replication/garbage-collector.ts";
+import { handOffAndDrain } from "./replication/handoff.ts";
 import { TransferServer } from "./transfer/server.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
 
@@ -39,6 +40,10 @@ export interface RunningNode {
   config: Config;
   /** Stops every component; `leave` first announces a graceful leave to the cluster. */
   stop(opts?: { leave?: boolean }): Promise<void>;
+  /** Hands every chunk off to the remaining owners, announces the leave, and stops. */
+  leave(): Promise<void>;
+  /** Resolves once the node has stopped (after stop() or leave()). */
+  stopped: Promise<void>;
 }
 
 function resolveNodeId(config: Config, db: ReturnType<typeof openDatabase>): string {
@@ -56,6 +61,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   setLogNodeId(id);
   const log = logger("node");
   const startedAt = Date.now();
+  let leaving = false;
 
   const store = new ChunkStore(
     {
@@ -130,7 +136,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const placementCheck = new PlacementCheck(1000, { selfId: id, placement, store, queue, log: logger("placement") });
   const sweeper = new SurplusSweeper(
     { graceMs: config.REBALANCE_GRACE_S * 1000, intervalMs: Math.min(5000, Math.max(200, config.REBALANCE_GRACE_S * 250)), pageSize: 1000 },
-    { selfId: id, placement, store, transfer, queue, log: logger("handoff") },
+    { selfId: id, placement, store, transfer, queue, log: logger("handoff"), paused: () => leaving },
   );
   const scrubber = new Scrubber(
     { pauseMs: config.SCRUB_PAUSE_S * 1000, pageSize: 500 },
@@ -174,6 +180,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
     }),
     setBlockedPeers: faults ? (ids) => faults.setBlocked(ids) : undefined,
+    leave: () => {
+      node.leave().catch((err) => log.error("graceful leave failed", { err }));
+    },
     log: logger("gateway"),
   });
   faults?.onChange((blocked) => {
@@ -230,10 +239,12 @@ export async function startNode(config: Config): Promise<RunningNode> {
   log.info("node started", { url, gossip: config.GOSSIP_PORT, transfer: config.TRANSFER_PORT, seeds });
 
   let stopped = false;
-  return {
+  let markStopped!: () => void;
+  const node: RunningNode = {
     id,
     url,
     config,
+    stopped: new Promise<void>((resolve) => (markStopped = resolve)),
     async stop(opts = {}) {
       if (stopped) return;
       stopped = true;
@@ -250,6 +261,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
       await transferClient.close();
       db.close();
       log.info("node stopped");
+      markStopped();
+    },
+    async leave() {
+      if (leaving) return;
+      leaving = true;
+      await handOffAndDrain({ selfId: id, placement, store, queue, log }, config.LEAVE_TIMEOUT_S * 1000);
+      await node.stop({ leave: true });
     },
   };
+  return node;
 }

@@ -21,6 +21,7 @@ export const commands = {
   mv: { params: ["<from>", "<to>"], options: ["overwrite"] },
   mkdir: { params: ["<remote-dir>"], options: [] },
   status: { params: [], options: [] },
+  leave: { params: [], options: [] },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;

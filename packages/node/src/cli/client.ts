@@ -5,6 +5,7 @@ import type { Command } from "./commands/context.ts";
 import { get } from "./commands/get.ts";
 import { ls } from "./commands/ls.ts";
 import { mkdir } from "./commands/mkdir.ts";
+import { leave } from "./commands/leave.ts";
 import { mv } from "./commands/mv.ts";
 import { put } from "./commands/put.ts";
 import { rm } from "./commands/rm.ts";
@@ -13,7 +14,7 @@ import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { NodeClient } from "./http.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, status };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, status, leave };
 
 /** `key=value` pairs from an error's details (what a 503 says was stored), one line. */
 const detailsText = (details: Record<string, unknown>) =>

@@ -21,6 +21,8 @@ export interface ClusterRoutesDeps {
   health: () => Record<string, unknown>;
   /** Fault injection (FAULT_INJECTION=true only): replaces the set of peers this node is cut off from. */
   setBlockedPeers?: (memberIds: string[]) => void;
+  /** Starts a graceful leave: hand-off, then the node announces it left and stops. */
+  leave: () => void;
 }
 
 const memberJson = (m: Member) => ({
@@ -69,6 +71,11 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
       underReplicatedChunks: d.queue.chunksWithPendingCopies(),
       ...d.health(),
     });
+  });
+
+  app.post("/api/cluster/leave", (c) => {
+    d.leave();
+    return c.json({ nodeId: d.self().id, leaving: true, message: "handing chunks off; the node stops when done" }, 202);
   });
 
   app.post("/internal/faults", async (c) => {

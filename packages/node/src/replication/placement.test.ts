@@ -65,3 +65,19 @@ describe("newOwnersToFeed", () => {
     expect(newOwnersToFeed("b", [["a", "b", "c"], ["a", "b"]], ["a", "b", "c"])).toEqual([]);
   });
 });
+
+describe("Placement.exclude", () => {
+  test("an excluded member leaves the ring and the replication factor count at once", () => {
+    const p = new Placement(3, h, 16);
+    p.update([m("a"), m("b"), m("c"), m("d")]);
+    const before = p.ring;
+    expect(p.exclude("d")).toBe(before);
+    expect(p.ring.memberIds).toEqual(["a", "b", "c"]);
+    expect(p.effectiveReplicationFactor()).toBe(3);
+    for (let i = 0; i < 50; i++) expect(p.owners(String(i).padStart(64, "0"))).not.toContain("d");
+    // Later membership updates keep it excluded.
+    p.update([m("a"), m("b"), m("c"), m("d")]);
+    expect(p.ring.memberIds).toEqual(["a", "b", "c"]);
+  });
+});
+

@@ -23,6 +23,9 @@ export class Placement {
   private ringValue: Ring;
   private byId = new Map<string, Member>();
   private ringKey = "";
+  private all: readonly Member[] = [];
+  /** Members kept off the ring though still reachable: this node while it hands off and leaves. */
+  private excluded = new Set<string>();
 
   constructor(
     readonly replicationFactor: number,
@@ -38,8 +41,9 @@ export class Placement {
 
   /** Replaces the member list; returns the previous ring when the ring itself changed. */
   update(members: readonly Member[]): Ring | undefined {
+    this.all = members;
     this.byId = new Map(members.map((m) => [m.id, m]));
-    const ringMembers = members.filter(isRingMember);
+    const ringMembers = members.filter((m) => isRingMember(m) && !this.excluded.has(m.id));
     const key = ringMembers
       .map((m) => `${m.id}/${m.weight}/${m.zone ?? ""}`)
       .sort()
@@ -53,6 +57,12 @@ export class Placement {
       this.vnodesPerMember,
     );
     return previous;
+  }
+
+  /** Takes a member off the ring (placement moves as if it had left); returns the previous ring. */
+  exclude(id: string): Ring | undefined {
+    this.excluded.add(id);
+    return this.update(this.all);
   }
 
   member(id: string): Member | undefined {
@@ -69,7 +79,7 @@ export class Placement {
    */
   effectiveReplicationFactor(): number {
     let known = 0;
-    for (const m of this.byId.values()) if (m.state !== "left") known++;
+    for (const m of this.byId.values()) if (m.state !== "left" && !this.excluded.has(m.id)) known++;
     return Math.max(1, Math.min(this.replicationFactor, known));
   }
 

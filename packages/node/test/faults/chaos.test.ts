@@ -197,8 +197,8 @@ describe("chaos", () => {
       console.log(`chaos: seed ${SEED}, ${ackedCount} acknowledged writes, ${failed.length} failed attempts, ${kills} kills, lost: ${lost.length}`);
 
       if (orderViolations.length > 0) console.log(`chaos: a later acknowledged write got a lower version on ${orderViolations.join(", ")}`);
+      console.log(`chaos: schedule: ${events.join("; ")}`);
       if (lost.length > 0 || slowRejoins > 0) {
-        console.log(`chaos: events: ${events.join("; ")}`);
         console.log(`chaos: data and logs in ${c.root} (kept with KEEP_TEST_DATA=1)`);
       }
       for (const ch of lost.slice(0, 20)) {

@@ -96,3 +96,30 @@ describe("self-healing", () => {
     expect(health.handoff.graceSeconds).toBe(2);
   });
 });
+
+describe("graceful leave", () => {
+  test("a leaving node hands its chunks off first: every chunk keeps 3 copies on the others", async () => {
+    const cluster = await TestCluster.start(4, { chunkSizeMb: 0.0625 });
+    clusters.push(cluster);
+    const files = await uploadMany(cluster.nodes, 60, "leave");
+    const chunks = [...new Set(files.flatMap((f) => f.chunks))];
+    const leaver = cluster.nodes[3]!;
+    expect(leaver.chunkFiles().length).toBeGreaterThan(0);
+    const cli = Bun.spawn([process.execPath, "src/main.ts", "leave", "--node", leaver.url], {
+      cwd: `${import.meta.dir}/../..`,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await cli.exited).toBe(0);
+    expect(await new Response(cli.stdout).text()).toContain("handing chunks off");
+    // The node stops by itself once the hand-off is done.
+    expect(await leaver.proc!.exited).toBe(0);
+    const rest = cluster.nodes.slice(0, 3);
+    const copies = liveCopies(rest);
+    for (const id of chunks) expect(copies.get(id) ?? 0).toBeGreaterThanOrEqual(3);
+    await waitFor(async () => (await rest[0]!.members()).find((m) => m.id === leaver.id)?.state === "left", 10_000, "left state");
+    const status = await rest[0]!.status();
+    expect(status.effectiveReplicationFactor).toBe(3);
+    for (const [i, f] of files.entries()) expect(sha256(await getBytes(rest[i % 3]!.url, f.path))).toBe(f.sha);
+  });
+});
