@@ -1,5 +1,5 @@
 // The machine's own ceilings, measured in the same run as Orrery: (a) raw sequential write + fsync to the data
-// disk, (b) a plain Bun.serve PUT to disk and (c) a plain Bun.serve GET of a file, through the same client code.
+// disk (one writer, and three at once), (b) a plain Bun.serve PUT to disk and (c) a plain Bun.serve GET of a file.
 import type { Subprocess } from "bun";
 import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -20,6 +20,8 @@ export interface Throughput {
 export interface Ceilings {
   /** (a) sequential write in 4 MiB blocks, fsync after every block. */
   diskWrite: Throughput;
+  /** (a3) the same by three writers at once (as three nodes sharing this disk do), total bytes over wall time. */
+  diskWriteParallel: Throughput | null;
   /** (b) Bun.serve PUT, streamed to one file, fsync every 4 MiB. */
   httpPut: Throughput | null;
   httpPutError?: string;
@@ -74,21 +76,44 @@ const through = (bytes: number, ms: number): Throughput => ({ bytes, ms, mbps: m
 
 /** (a): what the disk takes when written the way Orrery must write (fsync per 4 MiB). */
 export async function diskWriteCeiling(path: string, size: number, payload: Payload): Promise<Throughput> {
-  const handle = await open(path, "w");
   const t0 = performance.now();
+  const { bytes, endMs } = await writeBlocks(path, size, payload, 0);
+  return through(bytes, endMs - t0);
+}
+
+/** (a3): `writers` files written at once, `size` bytes in all, each in 4 MiB blocks with an fsync after every block. */
+export async function parallelDiskWriteCeiling(dir: string, size: number, writers: number, payload: Payload): Promise<Throughput> {
+  const each = Math.max(BLOCK, Math.floor(size / writers / BLOCK) * BLOCK);
+  const t0 = performance.now();
+  const done = await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      const path = join(dir, `disk-ceiling-${w}.bin`);
+      try {
+        return await writeBlocks(path, each, payload, w * 7);
+      } finally {
+        await rm(path, { force: true });
+      }
+    }),
+  );
+  // rm is cheap next to the writes but not free: time stops when the last writer has fsynced.
+  return through(done.reduce((a, b) => a + b.bytes, 0), Math.max(...done.map((d) => d.endMs)) - t0);
+}
+
+async function writeBlocks(path: string, size: number, payload: Payload, firstBlock: number): Promise<{ bytes: number; endMs: number }> {
+  const handle = await open(path, "w");
   let written = 0;
   try {
-    for (let i = 0; written < size; i++) {
+    for (let i = firstBlock; written < size; i++) {
       const block = payload.poolBlock(i, Math.min(BLOCK, size - written));
       let off = 0;
       while (off < block.byteLength) off += (await handle.write(block, off, block.byteLength - off)).bytesWritten;
       await handle.sync();
       written += block.byteLength;
     }
+    return { bytes: written, endMs: performance.now() };
   } finally {
     await handle.close();
   }
-  return through(written, performance.now() - t0);
 }
 
 export async function measureCeilings(
@@ -106,8 +131,12 @@ export async function measureCeilings(
   const diskWrite = await diskWriteCeiling(rawFile, size, payload);
   log(`  ${diskWrite.mbps?.toFixed(1)} MB/s`);
 
+  log(`ceiling (a3): the same, ${size / MiB} MiB in all by 3 writers at once`);
+  const diskWriteParallel = await parallelDiskWriteCeiling(dir, size, 3, payload);
+  log(`  ${diskWriteParallel.mbps?.toFixed(1)} MB/s`);
+
   await server.start(dir);
-  const result: Ceilings = { diskWrite, httpPut: null, httpGetWarm: null, httpGetCold: null };
+  const result: Ceilings = { diskWrite, diskWriteParallel, httpPut: null, httpGetWarm: null, httpGetCold: null };
   try {
     log("ceiling (c): Bun.serve GET of that file, cold then warm");
     const drop = dropPageCache();

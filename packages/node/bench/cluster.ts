@@ -71,7 +71,7 @@ export class BenchNode {
 
   start(seeds: string[], env: Record<string, string>, cpuProfDir?: string): void {
     const log = openSync(this.logFile, "a");
-    const prof = cpuProfDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${this.id}.cpuprofile`] : [];
+    const prof = cpuProfDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${this.id}`] : [];
     this.proc = Bun.spawn([process.execPath, ...prof, "src/main.ts", "node"], {
       cwd: PKG,
       env: {

@@ -110,6 +110,7 @@ function sampleReport(): BenchReport {
     targets: TARGETS,
     ceilings: {
       diskWrite: { bytes: 1, ms: 1, mbps: 600 },
+      diskWriteParallel: { bytes: 1, ms: 1, mbps: 500 },
       httpPut: { bytes: 1, ms: 1, mbps: 400 },
       httpGetWarm: { bytes: 1, ms: 1, mbps: 2000 },
       httpGetCold: null,
@@ -146,6 +147,7 @@ describe("report", () => {
     expect(r.diskAtAckVsDiskWrite).toBe(1);
     expect(r.diskMBpsDurable).toBe(300);
     expect(r.diskDurableVsDiskWrite).toBe(0.5);
+    expect(r.diskDurableVsDiskWriteParallel).toBe(0.6);
     expect(r.downloadWarmVsHttpGetWarm).toBe(0.5);
     expect(r.downloadColdVsHttpGetCold).toBeNull();
     expect(r.vsTarget.uploadDurable).toBeCloseTo(100 / 180);
@@ -174,6 +176,7 @@ describe("report", () => {
     const text = renderReport(sampleReport());
     expect(text).toContain("200.0 MB/s");
     expect(text).toContain("0.50 × (b)");
+    expect(text).toContain("1.00 × (a), 1.20 × (a3)");
     expect(text).toContain("600.0 MB/s");
     expect(text).toContain("≥ 180 MB/s");
     expect(text).toContain("≥ 8,000 /s");

@@ -44,8 +44,10 @@ export interface Ratios {
   /** 3 copies written: bytes hitting the disks per second, and that against ceiling (a). */
   diskMBpsAtAck: number | null;
   diskAtAckVsDiskWrite: number | null;
+  diskAtAckVsDiskWriteParallel: number | null;
   diskMBpsDurable: number | null;
   diskDurableVsDiskWrite: number | null;
+  diskDurableVsDiskWriteParallel: number | null;
   downloadColdVsHttpGetCold: number | null;
   downloadWarmVsHttpGetWarm: number | null;
   vsTarget: {
@@ -103,8 +105,10 @@ export function computeRatios(r: Omit<BenchReport, "ratios">, nodeIds: string[])
     uploadDurableVsHttpPut: ratio(durable, c?.httpPut?.mbps),
     diskMBpsAtAck: TIMES(ack, copies),
     diskAtAckVsDiskWrite: ratio(TIMES(ack, copies), c?.diskWrite.mbps),
+    diskAtAckVsDiskWriteParallel: ratio(TIMES(ack, copies), c?.diskWriteParallel?.mbps),
     diskMBpsDurable: TIMES(durable, copies),
     diskDurableVsDiskWrite: ratio(TIMES(durable, copies), c?.diskWrite.mbps),
+    diskDurableVsDiskWriteParallel: ratio(TIMES(durable, copies), c?.diskWriteParallel?.mbps),
     downloadColdVsHttpGetCold: ratio(r.download?.cold?.mbps, c?.httpGetCold?.mbps),
     downloadWarmVsHttpGetWarm: ratio(r.download?.warm.mbps, c?.httpGetWarm?.mbps),
     vsTarget: {
@@ -127,6 +131,7 @@ export function fmt(n: number | null | undefined, decimals = 1): string {
 }
 
 const times = (n: number | null | undefined, which: string) => (n == null ? "" : `${fmt(n, 2)} × ${which}`);
+const both = (a: number | null, a3: number | null) => [times(a, "(a)"), times(a3, "(a3)")].filter(Boolean).join(", ");
 
 /** Left-aligns the first column and right-aligns the others; rows shorter than the header are padded. */
 export function renderTable(header: string[], rows: string[][], indent = "  "): string {
@@ -159,7 +164,10 @@ export function renderReport(r: BenchReport): string {
     `machine: ${m.cpus} × ${m.cpuModel}, ${fmt(m.memTotalMB / 1000, 1)} GB RAM, ${m.kernel}, bun ${m.bun};` +
       ` load avg ${m.loadAvgStart.map((x) => x.toFixed(2)).join(" ")} at start, ${m.loadAvgEnd.map((x) => x.toFixed(2)).join(" ")} at end`,
   );
-  out.push(`${r.startedAt} → ${r.finishedAt}. MB = 10^6 bytes. Ceilings: (a) raw disk write+fsync, (b) plain Bun.serve PUT, (c) plain Bun.serve GET.`);
+  out.push(
+    `${r.startedAt} → ${r.finishedAt}. MB = 10^6 bytes. Ceilings: (a) raw disk write+fsync, (a3) three such writers at once,` +
+      ` (b) plain Bun.serve PUT, (c) plain Bun.serve GET. All three nodes share this one disk.`,
+  );
   if (r.error) out.push(``, `RUN FAILED: ${r.error}`);
 
   const c = r.ceilings;
@@ -169,6 +177,7 @@ export function renderReport(r: BenchReport): string {
       ["ceiling", "MB/s"],
       [
         ["(a) disk: sequential write, 4 MiB blocks, fsync each", fmt(c?.diskWrite.mbps)],
+        ["(a3) the same, 3 writers at once (3 nodes, 1 disk)", fmt(c?.diskWriteParallel?.mbps)],
         ["(b) Bun.serve PUT → one file, fsync every 4 MiB", c?.httpPut ? fmt(c.httpPut.mbps) : `n/a${c?.httpPutError ? ` (${c.httpPutError})` : ""}`],
         ["(c) Bun.serve GET of a file (Bun.file), cold", c?.httpGetCold ? fmt(c.httpGetCold.mbps) : `n/a${c?.httpGetColdReason ? ` (${c.httpGetColdReason})` : ""}`],
         ["(c) Bun.serve GET of a file (Bun.file), warm", fmt(c?.httpGetWarm?.mbps)],
@@ -183,7 +192,7 @@ export function renderReport(r: BenchReport): string {
   const s = r.smallFiles;
   const rows: string[][] = [];
   rows.push([`upload ${cfg.sizeMiB} MiB, until 201`, `${fmt(u?.ackMBps)} MB/s`, times(x.uploadAckVsHttpPut, "(b)"), "", ""]);
-  rows.push(["  disk writes, 3 copies (3 × the line above)", `${fmt(x.diskMBpsAtAck)} MB/s`, times(x.diskAtAckVsDiskWrite, "(a)"), "", ""]);
+  rows.push(["  disk writes, 3 copies (3 × the line above)", `${fmt(x.diskMBpsAtAck)} MB/s`, both(x.diskAtAckVsDiskWrite, x.diskAtAckVsDiskWriteParallel), "", ""]);
   rows.push([
     "upload, until all 3 copies durable",
     u?.durableError ? "not reached" : `${fmt(u?.durableMBps)} MB/s`,
@@ -191,7 +200,7 @@ export function renderReport(r: BenchReport): string {
     `≥ ${fmt(t.uploadDurableMBps, 0)} MB/s`,
     fmt(x.vsTarget.uploadDurable, 2),
   ]);
-  rows.push(["  disk writes, 3 copies (3 × the line above)", `${fmt(x.diskMBpsDurable)} MB/s`, times(x.diskDurableVsDiskWrite, "(a)"), "", ""]);
+  rows.push(["  disk writes, 3 copies (3 × the line above)", `${fmt(x.diskMBpsDurable)} MB/s`, both(x.diskDurableVsDiskWrite, x.diskDurableVsDiskWriteParallel), "", ""]);
   rows.push([
     `download, cold${d?.cold ? ` (from ${d.cold.node})` : ""}`,
     d?.cold ? `${fmt(d.cold.mbps)} MB/s` : `n/a`,

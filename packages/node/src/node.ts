@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
+import { ClusterEvents, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { FileSystem } from "./filesystem/file-system.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
 import { Membership } from "./membership/membership.ts";
@@ -159,7 +160,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
   );
   const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, log: logger("fs") });
 
+  const events = new ClusterEvents();
   const app = createGateway({
+    events,
     fs,
     replicaHealth: (ids) => replicaHealth(ids, { selfId: id, placement, store, transfer }),
     reader,
@@ -215,6 +218,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
 
   membership.onChange((change) => {
     savePeer(db, change.member);
+    recordMemberEvent(events, change);
     onMembers(membership.members());
     // A member that joined or came back, or one this node has not caught up with: sync now.
     replicator.tick();
@@ -235,6 +239,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
   // A crash between a chunk's rename and its index row leaves them out of step; mend in the background.
   store.reconcile().catch((err) => log.error("chunk index reconcile failed", { err }));
 
+  // The timeline notes when a burst of repair or rebalance work has been delivered.
+  let hadQueue = false;
+  const queueWatch = setInterval(() => {
+    const depth = queue.depth();
+    if (hadQueue && depth === 0) events.record("rebalance", "replication queue drained: every pending copy delivered");
+    hadQueue = depth > 0;
+  }, 1000);
+
   const url = `http://${config.advertise}:${server.port}`;
   log.info("node started", { url, gossip: config.GOSSIP_PORT, transfer: config.TRANSFER_PORT, seeds });
 
@@ -248,6 +260,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     async stop(opts = {}) {
       if (stopped) return;
       stopped = true;
+      clearInterval(queueWatch);
       if (opts.leave) await membership.leave();
       else await membership.stop();
       await replicator.stop();

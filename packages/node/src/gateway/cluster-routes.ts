@@ -1,6 +1,8 @@
 // Node and cluster views: GET /status and GET /api/cluster.
 import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import type { ClusterEvents } from "./cluster-events.ts";
 import type { Member } from "../membership/types.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import type { Placement } from "../replication/placement.ts";
@@ -21,6 +23,7 @@ export interface ClusterRoutesDeps {
   health: () => Record<string, unknown>;
   /** Fault injection (FAULT_INJECTION=true only): replaces the set of peers this node is cut off from. */
   setBlockedPeers?: (memberIds: string[]) => void;
+  events: ClusterEvents;
   /** Starts a graceful leave: hand-off, then the node announces it left and stops. */
   leave: () => void;
 }
@@ -72,6 +75,43 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
       ...d.health(),
     });
   });
+
+  app.get("/api/events/recent", (c) => c.json({ events: d.events.recent(Number(c.req.query("limit") ?? 100) || 100) }));
+
+  // Live updates for the web UI: every cluster event as it happens, and a health snapshot every 2 s.
+  app.get("/api/events", (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: string[] = [];
+      let wake: (() => void) | undefined;
+      const push = (event: string, data: unknown) => {
+        queue.push(JSON.stringify({ event, data }));
+        wake?.();
+      };
+      const off = d.events.subscribe((e) => push("cluster", e));
+      const health = () => push("health", { ...d.health(), members: d.members().map(memberJson) });
+      health();
+      const timer = setInterval(health, 2000);
+      stream.onAbort(() => {
+        off();
+        clearInterval(timer);
+        wake?.();
+      });
+      while (!stream.aborted) {
+        while (queue.length > 0) {
+          const { event, data } = JSON.parse(queue.shift()!) as { event: string; data: unknown };
+          await stream.writeSSE({ event, data: JSON.stringify(data) });
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 15_000); // heartbeat: keeps proxies from closing an idle stream
+        });
+        wake = undefined;
+        if (queue.length === 0 && !stream.aborted) await stream.writeSSE({ event: "ping", data: "{}" });
+      }
+      off();
+      clearInterval(timer);
+    }),
+  );
 
   app.post("/api/cluster/leave", (c) => {
     d.leave();

@@ -1,0 +1,53 @@
+// The cluster's recent events (joins, suspicions, deaths, returns, leaves, repairs) as a bounded
+// timeline, and their fan-out to live subscribers (the web UI's server-sent event stream).
+import type { MemberChange } from "../membership/types.ts";
+
+export type ClusterEventType = "join" | "alive" | "suspect" | "dead" | "left" | "rebalance" | "repair";
+
+export interface ClusterEvent {
+  seq: number;
+  at: number;
+  type: ClusterEventType;
+  member?: string;
+  message: string;
+}
+
+export class ClusterEvents {
+  private readonly recentEvents: ClusterEvent[] = [];
+  private readonly subscribers = new Set<(e: ClusterEvent) => void>();
+  private seq = 0;
+
+  constructor(
+    private readonly capacity = 200,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(type: ClusterEventType, message: string, member?: string): ClusterEvent {
+    const event: ClusterEvent = { seq: ++this.seq, at: this.now(), type, member, message };
+    this.recentEvents.push(event);
+    if (this.recentEvents.length > this.capacity) this.recentEvents.shift();
+    for (const s of this.subscribers) s(event);
+    return event;
+  }
+
+  recent(limit = 100): ClusterEvent[] {
+    return this.recentEvents.slice(-limit);
+  }
+
+  subscribe(fn: (e: ClusterEvent) => void): () => void {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+}
+
+/** Turns a membership change into a timeline entry. */
+export function recordMemberEvent(events: ClusterEvents, change: MemberChange): void {
+  const { member: m, previous } = change;
+  if (previous === m.state) return;
+  const addr = `${m.host}:${m.httpPort}`;
+  if (previous === undefined && m.state === "alive") events.record("join", `${m.id} joined (${addr})`, m.id);
+  else if (m.state === "alive") events.record("alive", `${m.id} is back (was ${previous})`, m.id);
+  else if (m.state === "suspect") events.record("suspect", `${m.id} is suspected of having failed`, m.id);
+  else if (m.state === "dead") events.record("dead", `${m.id} was declared dead; its data is being re-replicated`, m.id);
+  else if (m.state === "left") events.record("left", `${m.id} left the cluster`, m.id);
+}
