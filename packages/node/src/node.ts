@@ -5,6 +5,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
+import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
+import { resolveUiSource } from "./gateway/ui.ts";
 import { ClusterEvents, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { FileSystem } from "./filesystem/file-system.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
@@ -161,7 +163,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, log: logger("fs") });
 
   const events = new ClusterEvents();
+  const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
   const app = createGateway({
+    ui,
     events,
     fs,
     replicaHealth: (ids) => replicaHealth(ids, { selfId: id, placement, store, transfer }),

@@ -41,6 +41,8 @@ export const configSchema = z.object({
   GC_MIN_TOMBSTONE_AGE_S: z.coerce.number().min(0).default(86400),
   /** Test hook: the store refuses chunks beyond this many MiB (simulates a full disk). */
   STORE_QUOTA_MB: z.coerce.number().positive().optional(),
+  /** Serve the web UI from this folder (a SvelteKit build) instead of the embedded copy. */
+  UI_DIR: z.string().min(1).optional(),
   /** Test hook: enables POST /internal/faults (network partitions between chosen peers). */
   FAULT_INJECTION: z
     .enum(["true", "false", "1", "0"])

@@ -1,26 +1,33 @@
-// The node's single Hono app: files API, cluster API, internal endpoints; JSON errors everywhere.
+// The node's single Hono app: files API, cluster API, internal endpoints, the web UI; JSON errors everywhere.
 import { Hono } from "hono";
 import type { Logger } from "../log.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
+import { clusterStatusRoutes } from "./cluster-status.ts";
 import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
 import { internalRoutes } from "./internal-routes.ts";
-import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { type UiSource, uiRoutes } from "./ui.ts";
 
-export type GatewayDeps = FilesRoutesDeps & ClusterRoutesDeps & { manifests: ManifestStore; log: Logger };
+export type GatewayDeps = FilesRoutesDeps & ClusterRoutesDeps & { manifests: ManifestStore; log: Logger; ui: UiSource };
 
 export function createGateway(d: GatewayDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => toErrorResponse(err, c, d.log));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: "no_route" }, 404));
-  app.get("/", (c) =>
-    c.html(
-      `<!doctype html><title>Orrery</title><h1>Orrery node ${d.self().id}</h1>` +
-        `<p>The web UI is on its way. Meanwhile: <a href="/status">/status</a>, <a href="/api/cluster">/api/cluster</a>, <a href="/api/files/">/api/files/</a>.</p>`,
-    ),
-  );
   app.route("/", filesRoutes(d));
+  app.route("/", clusterStatusRoutes(d));
   app.route("/", clusterRoutes(d));
   app.route("/", internalRoutes(d));
+  app.route(
+    "/",
+    uiRoutes(
+      d.ui,
+      () =>
+        `<!doctype html><title>Orrery</title><h1>Orrery node ${d.self().id}</h1>` +
+        `<p>This build has no web UI (build it with <code>pnpm build</code>). The API is here: ` +
+        `<a href="/status">/status</a>, <a href="/api/cluster">/api/cluster</a>, <a href="/api/files/">/api/files/</a>.</p>`,
+    ),
+  );
   return app;
 }

@@ -7,6 +7,8 @@ import type { Placement } from "./placement.ts";
 
 export interface ChunkHealth {
   id: string;
+  /** Ring position, 16 hex digits (for the web UI's ring view). */
+  position: string;
   owners: string[];
   /** Owners that confirmed they hold a copy. */
   holders: string[];
@@ -29,7 +31,12 @@ export async function replicaHealth(
   c: { selfId: string; placement: Placement; store: ChunkStore; transfer: ChunkTransport },
 ): Promise<ReplicaHealth> {
   const n = c.placement.effectiveReplicationFactor();
-  const chunks: ChunkHealth[] = chunkIds.map((id) => ({ id, owners: c.placement.owners(id), holders: [] }));
+  const chunks: ChunkHealth[] = chunkIds.map((id) => ({
+    id,
+    position: c.placement.ring.positionOf(id).toString(16).padStart(16, "0"),
+    owners: c.placement.owners(id),
+    holders: [],
+  }));
   const byOwner = new Map<string, ChunkHealth[]>();
   for (const ch of chunks) {
     for (const o of ch.owners) byOwner.set(o, [...(byOwner.get(o) ?? []), ch]);

@@ -64,6 +64,11 @@ export class Ring {
     return lo === this.positions.length ? 0 : lo;
   }
 
+  /** Where a key sits on the circle (the same hash the replica set walks from). */
+  positionOf(key: string): bigint {
+    return this.hash(key);
+  }
+
   /**
    * The n distinct members clockwise of key's position, preferring members in zones not yet used;
    * when there are fewer zones than n, the remaining places go to the next members clockwise.
