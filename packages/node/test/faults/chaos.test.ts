@@ -171,10 +171,13 @@ describe("chaos", () => {
       // Reads, retried for a generous while (anti-entropy and the replication queue catch up after restarts).
       const verifyStarted = Date.now();
       let pending = checks;
+      let rounds = 0;
+      let notFirstTime: string[] = [];
       await waitFor(
         async () => {
           for (const ch of pending) await verify(ch);
           pending = pending.filter((ch) => !ch.ok);
+          if (++rounds === 1) notFirstTime = pending.map((ch) => `${ch.path} (${ch.result})`);
           return pending.length === 0;
         },
         45_000,
@@ -192,8 +195,10 @@ describe("chaos", () => {
           `${attempts.filter((a) => a.acked).length - new Set(attempts.filter((a) => a.acked).map((a) => a.path)).size} acknowledged overwrites, ` +
           `failures by status ${JSON.stringify(Object.fromEntries(statuses))} (0 = connection error), ` +
           `${checks.filter((ch) => ch.superseded).length} path(s) hold a later unacknowledged write, ` +
-          `${slowRejoins} slow rejoin(s), verified in ${Date.now() - verifyStarted} ms`,
+          `${slowRejoins} slow rejoin(s), verified in ${Date.now() - verifyStarted} ms ` +
+          `(${rounds} read round(s); ${notFirstTime.length} path(s) not right in the first)`,
       );
+      if (notFirstTime.length > 0) console.log(`chaos: not right in the first read round: ${notFirstTime.slice(0, 10).join("; ")}`);
       console.log(`chaos: seed ${SEED}, ${ackedCount} acknowledged writes, ${failed.length} failed attempts, ${kills} kills, lost: ${lost.length}`);
 
       if (orderViolations.length > 0) console.log(`chaos: a later acknowledged write got a lower version on ${orderViolations.join(", ")}`);
