@@ -37,6 +37,13 @@ export interface LogSummary {
   samples: string[];
 }
 
+export interface StopResult {
+  ms: number;
+  exitCode: number | null;
+  /** The node did not exit within the grace period after SIGTERM and was SIGKILLed. */
+  killedAfterGrace: boolean;
+}
+
 export class BenchNode {
   proc: Subprocess | undefined;
   /** Set when the process ended before stop() asked it to. */
@@ -150,15 +157,26 @@ export class BenchNode {
     return out;
   }
 
-  /** SIGTERM (a clean stop, which also writes a CPU profile), SIGKILL after `graceMs`. Only this node's PID. */
+  /**
+   * SIGTERM (a clean stop, which also writes a CPU profile), SIGKILL after `graceMs`. Only this node's PID.
+   * How long the clean stop took, and whether it needed the SIGKILL, are kept for the report.
+   */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.proc || !this.running) return;
     this.stopping = true;
+    const t0 = performance.now();
+    let killed = false;
     this.proc.kill("SIGTERM");
-    const t = setTimeout(() => this.proc?.kill("SIGKILL"), graceMs);
-    await this.proc.exited;
+    const t = setTimeout(() => {
+      killed = true;
+      this.proc?.kill("SIGKILL");
+    }, graceMs);
+    const code = await this.proc.exited;
     clearTimeout(t);
+    this.stopResult = { ms: performance.now() - t0, exitCode: code, killedAfterGrace: killed };
   }
+
+  stopResult: StopResult | undefined;
 
   /** Synchronous last resort (process exit handler): SIGKILL this node's PID. */
   killNow(): void {

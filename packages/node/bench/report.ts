@@ -1,7 +1,7 @@
 // The benchmark's results as one JSON document and as readable tables. Pure: it formats what run.ts
 // measured, computes the ratios to the machine's ceilings and to the targets, and judges nothing.
 import type { Ceilings } from "./ceilings.ts";
-import type { LogSummary } from "./cluster.ts";
+import type { LogSummary, StopResult } from "./cluster.ts";
 import type { PhaseStats } from "./rss.ts";
 import { ratio } from "./stats.ts";
 import type { DownloadResult, SmallFilesResult, UploadResult } from "./workloads.ts";
@@ -76,7 +76,7 @@ export interface BenchReport {
   rss: { peakSampledMB: Record<string, number | null>; hwmMB: Record<string, number | null> };
   phases: PhaseStats[];
   ratios: Ratios;
-  nodeLogs: Record<string, LogSummary & { unexpectedExit?: string }>;
+  nodeLogs: Record<string, LogSummary & { unexpectedExit?: string; stop?: StopResult }>;
   /** Integrity failures and anything else a reader of the numbers must know. */
   problems: string[];
   error?: string;
@@ -261,9 +261,12 @@ export function renderReport(r: BenchReport): string {
     );
   }
 
-  out.push("", "Node logs (LOG_LEVEL=warn)");
+  out.push("", "Node logs (LOG_LEVEL=warn) and clean stop");
   for (const [id, l] of Object.entries(r.nodeLogs)) {
-    out.push(`  ${id}: ${l.warnings} warnings, ${l.errors} errors, ${l.other} other lines${l.unexpectedExit ? `; DIED: ${l.unexpectedExit}` : ""}`);
+    const stop = l.stop
+      ? `; SIGTERM → exit ${l.stop.exitCode ?? "none"} in ${fmt(l.stop.ms, 0)} ms${l.stop.killedAfterGrace ? " (did not stop in time: SIGKILLed)" : ""}`
+      : "";
+    out.push(`  ${id}: ${l.warnings} warnings, ${l.errors} errors, ${l.other} other lines${stop}${l.unexpectedExit ? `; DIED: ${l.unexpectedExit}` : ""}`);
     for (const line of l.samples) out.push(`    ${line}`);
   }
   if (r.problems.length) {

@@ -147,12 +147,14 @@ async function run(opts: BenchOptions): Promise<number> {
 
   const peaks = sampler?.peaks() ?? {};
   const phases = sampler?.stop() ?? [];
-  if (cluster.nodes.length) log("stopping nodes");
+  if (cluster.nodes.length) log("stopping nodes (SIGTERM)");
   await cluster.stop().catch((err) => problems.push(`stopping nodes: ${(err as Error).message}`));
+  if (cluster.nodes.length) log(`nodes stopped: ${cluster.nodes.map((n) => `${n.id} ${n.stopResult ? `${n.stopResult.ms.toFixed(0)} ms` : "?"}`).join(", ")}`);
   const nodeLogs: BenchReport["nodeLogs"] = {};
   for (const n of cluster.nodes) {
     const summary = n.logSummary();
-    nodeLogs[n.id] = { ...summary, ...(n.unexpectedExit ? { unexpectedExit: n.unexpectedExit } : {}) };
+    nodeLogs[n.id] = { ...summary, ...(n.unexpectedExit ? { unexpectedExit: n.unexpectedExit } : {}), ...(n.stopResult ? { stop: n.stopResult } : {}) };
+    if (n.stopResult?.killedAfterGrace) problems.push(`node ${n.id} did not exit within 10 s of SIGTERM and was SIGKILLed`);
     if (n.unexpectedExit) {
       problems.push(`node ${n.id} died during the run: ${n.unexpectedExit}`);
       exitCode = 1;
@@ -163,7 +165,9 @@ async function run(opts: BenchOptions): Promise<number> {
     problems.push(`the machine was busy at start (load average ${mach.loadAvgStart[0]!.toFixed(2)}): other work competes for the CPUs and disk`);
   }
   if (opts.cpuProfDir) log(`CPU profiles of the nodes are in ${opts.cpuProfDir}`);
+  const tc = performance.now();
   await cleanup();
+  if (!opts.keep) log(`removed ${root} in ${((performance.now() - tc) / 1000).toFixed(1)} s`);
   if (opts.keep) log(`kept data dirs and node logs in ${root}`);
 
   mach.loadAvgEnd = loadavg();

@@ -55,4 +55,21 @@ describe("Chunker", () => {
     c.push(new Uint8Array([9, 9, 9, 9]));
     expect([...first!.data]).toEqual([1, 2, 3, 4]);
   });
+
+  test("a size hint sizes the buffers; a body longer than announced still chunks correctly", () => {
+    const data = new Uint8Array(randomBytes(2500));
+    for (const hint of [2500, 100, 0, 1_000_000]) {
+      const c = new Chunker(1024, hint);
+      const chunks = [...c.push(data.subarray(0, 1500)), ...c.push(data.subarray(1500))];
+      const end = c.finish();
+      if (end.last) chunks.push(end.last);
+      expect(chunks.map((x) => x.data.length)).toEqual([1024, 1024, 452]);
+      for (const x of chunks) expect(x.id).toBe(sha(x.data));
+      expect(end.sha256).toBe(sha(data));
+    }
+    // A 4 KiB file with its length announced never allocates a whole chunk.
+    const small = new Chunker(4 * 1024 * 1024, 4096);
+    small.push(new Uint8Array(4096));
+    expect(small.finish().last!.data.buffer.byteLength).toBe(4096);
+  });
 });

@@ -10,15 +10,28 @@ export interface Chunk {
 }
 
 export class Chunker {
-  private buf: Uint8Array;
+  /** Allocated when the first byte of a chunk arrives, sized to what is expected, never above chunkSize. */
+  private buf: Uint8Array | undefined;
   private fill = 0;
   private offset = 0;
   private chunkHash = new Bun.CryptoHasher("sha256");
   private readonly fileHash = new Bun.CryptoHasher("sha256");
 
-  constructor(private readonly chunkSize: number) {
+  /**
+   * @param sizeHint the body's announced length (Content-Length), if any: a small file then gets a
+   *   small buffer instead of a whole chunk's worth.
+   */
+  constructor(
+    private readonly chunkSize: number,
+    private readonly sizeHint?: number,
+  ) {
     if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new RangeError(`bad chunk size ${chunkSize}`);
-    this.buf = new Uint8Array(chunkSize);
+  }
+
+  /** A buffer for the chunk starting at the current offset. */
+  private allocate(): Uint8Array {
+    const remaining = this.sizeHint === undefined ? this.chunkSize : this.sizeHint - this.offset;
+    return new Uint8Array(Math.max(1, Math.min(this.chunkSize, remaining)));
   }
 
   /** Bytes seen so far. */
@@ -32,7 +45,14 @@ export class Chunker {
     this.fileHash.update(bytes);
     let pos = 0;
     while (pos < bytes.length) {
-      const n = Math.min(this.chunkSize - this.fill, bytes.length - pos);
+      this.buf ??= this.allocate();
+      if (this.fill === this.buf.length && this.buf.length < this.chunkSize) {
+        // The body is longer than announced: grow to a full chunk (one extra copy, only in that case).
+        const bigger = new Uint8Array(this.chunkSize);
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
+      const n = Math.min(this.buf.length - this.fill, bytes.length - pos);
       const piece = bytes.subarray(pos, pos + n);
       this.buf.set(piece, this.fill);
       this.chunkHash.update(piece);
@@ -50,16 +70,17 @@ export class Chunker {
   }
 
   private cut(): Chunk {
+    const buf = this.buf!;
     const chunk: Chunk = {
       id: this.chunkHash.digest("hex"),
-      data: this.fill === this.chunkSize ? this.buf : this.buf.subarray(0, this.fill),
+      data: this.fill === buf.length ? buf : buf.subarray(0, this.fill),
       offset: this.offset,
     };
     this.offset += this.fill;
     this.fill = 0;
     this.chunkHash = new Bun.CryptoHasher("sha256");
-    // A fresh buffer per chunk: the previous one now belongs to the writers in flight.
-    this.buf = new Uint8Array(this.chunkSize);
+    // The next chunk gets a fresh buffer: this one now belongs to the writers in flight.
+    this.buf = undefined;
     return chunk;
   }
 }

@@ -114,13 +114,19 @@ export class FileSystem {
     }
   }
 
-  async put(path: string, body: ReadableStream<Uint8Array> | null, durability: Durability, mtime = Date.now()): Promise<PutResult> {
+  async put(
+    path: string,
+    body: ReadableStream<Uint8Array> | null,
+    durability: Durability,
+    mtime = Date.now(),
+    sizeHint?: number,
+  ): Promise<PutResult> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     this.checkWritable(durability);
     const ancestors = this.ancestorsToCreate(path, mtime);
-    const upload = await uploadStream(body, this.chunkSize, durability, this.c.coordinator, this.c.log);
+    const upload = await uploadStream(body, this.chunkSize, durability, this.c.coordinator, this.c.log, sizeHint);
     const change: ManifestChange = {
       path,
       kind: "file",

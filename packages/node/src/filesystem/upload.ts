@@ -21,8 +21,9 @@ export async function uploadStream(
   durability: Durability,
   coordinator: WriteCoordinator,
   log: Logger,
+  sizeHint?: number,
 ): Promise<UploadResult> {
-  const chunker = new Chunker(chunkSize);
+  const chunker = new Chunker(chunkSize, sizeHint);
   const results: ChunkWriteResult[] = [];
   const inFlight: Array<Promise<ChunkWriteResult>> = [];
   let failure: unknown;

@@ -85,7 +85,9 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const mtimeHeader = c.req.header("x-orrery-mtime");
     const mtime = mtimeHeader === undefined ? Date.now() : Number(mtimeHeader);
     if (!Number.isSafeInteger(mtime) || mtime < 0) throw badRequest("invalid_mtime", "x-orrery-mtime must be milliseconds since the epoch");
-    const result = await d.fs.put(path, c.req.raw.body, durability, mtime);
+    const length = Number(c.req.header("content-length"));
+    const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    const result = await d.fs.put(path, c.req.raw.body, durability, mtime, sizeHint);
     return c.json({ ...result, path: `/${result.path}` }, 201);
   });
 

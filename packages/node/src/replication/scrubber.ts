@@ -52,7 +52,7 @@ export class Scrubber {
         } catch (err) {
           this.c.log.error("scrub pass failed", { err });
         }
-        await this.sleep(this.init.pauseMs);
+        if (!this.stopped) await this.sleep(this.init.pauseMs);
       }
     })();
   }
@@ -64,6 +64,7 @@ export class Scrubber {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       this.wake = () => {
