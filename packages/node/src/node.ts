@@ -32,6 +32,7 @@ import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
 import { Scrubber } from "./replication/scrubber.ts";
 import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { handOffAndDrain } from "./replication/handoff.ts";
+import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
 import { TransferServer } from "./transfer/server.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
 
@@ -152,6 +153,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
       log: logger("scrub"),
     },
   );
+  const antiEntropy = new ChunkAntiEntropy(config.CHUNK_SYNC_INTERVAL_S * 1000, {
+    selfId: id,
+    placement,
+    store,
+    queue,
+    log: logger("anti-entropy"),
+    isBlocked: faults ? (m) => faults.isBlocked(m) : undefined,
+  });
   const gc = new GarbageCollector(
     {
       intervalMs: config.GC_INTERVAL_S * 1000,
@@ -165,6 +174,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const events = new ClusterEvents();
   const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
   const app = createGateway({
+    antiEntropy,
     ui,
     events,
     fs,
@@ -184,6 +194,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       handoff: { surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted, graceSeconds: config.REBALANCE_GRACE_S },
       scrub: scrubber.stats,
       gc: gc.stats,
+      antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
     }),
     setBlockedPeers: faults ? (ids) => faults.setBlocked(ids) : undefined,
@@ -240,6 +251,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   sweeper.start();
   scrubber.start();
   gc.start();
+  antiEntropy.start();
   // A crash between a chunk's rename and its index row leaves them out of step; mend in the background.
   store.reconcile().catch((err) => log.error("chunk index reconcile failed", { err }));
 
@@ -271,6 +283,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       await placementCheck.stop();
       await sweeper.stop();
       await gc.stop();
+      await antiEntropy.stop();
       await scrubber.stop();
       await worker.stop();
       server.stop(true);

@@ -35,6 +35,8 @@ export const configSchema = z.object({
   SCRUB_PAUSE_S: z.coerce.number().min(0).default(3600),
   /** A graceful leave waits at most this long for its hand-off to finish. */
   LEAVE_TIMEOUT_S: z.coerce.number().positive().default(3600),
+  /** How often a node compares its chunks with a random co-owner (range digests). */
+  CHUNK_SYNC_INTERVAL_S: z.coerce.number().positive().default(300),
   /** Garbage collection period, and how old a chunk or tombstone must be before it can go. */
   GC_INTERVAL_S: z.coerce.number().positive().default(600),
   GC_MIN_CHUNK_AGE_S: z.coerce.number().min(0).default(86400),

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
+import type { ChunkAntiEntropy } from "../replication/chunk-anti-entropy.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
 import { toErrorResponse } from "./errors.ts";
@@ -9,7 +10,8 @@ import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
 import { internalRoutes } from "./internal-routes.ts";
 import { type UiSource, uiRoutes } from "./ui.ts";
 
-export type GatewayDeps = FilesRoutesDeps & ClusterRoutesDeps & { manifests: ManifestStore; log: Logger; ui: UiSource };
+export type GatewayDeps = FilesRoutesDeps &
+  ClusterRoutesDeps & { manifests: ManifestStore; antiEntropy: ChunkAntiEntropy; log: Logger; ui: UiSource };
 
 export function createGateway(d: GatewayDeps): Hono {
   const app = new Hono();

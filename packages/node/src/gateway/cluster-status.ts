@@ -1,7 +1,7 @@
 // GET /api/cluster/status: every member's /status and /api/health, fetched by the node the browser
 // talks to, so the web UI served by any node shows the whole cluster without cross-origin calls.
 import { Hono } from "hono";
-import type { Member } from "../membership/types.ts";
+import { httpBase, type Member } from "../membership/types.ts";
 import { errorMessage } from "../errors.ts";
 
 const TIMEOUT_MS = 1500;
@@ -17,7 +17,7 @@ export function clusterStatusRoutes(d: { members: () => Member[] }): Hono {
   app.get("/api/cluster/status", async (c) => {
     const members = await Promise.all(
       d.members().map(async (m) => {
-        const base = `http://${m.host.includes(":") ? `[${m.host}]` : m.host}:${m.httpPort}`;
+        const base = httpBase(m);
         const entry = {
           id: m.id,
           host: m.host,

@@ -1,8 +1,9 @@
-// Node-to-node HTTP endpoints: manifest push and delta anti-entropy. Bodies are zod-validated.
+// Node-to-node HTTP endpoints: manifest push, manifest delta sync, chunk anti-entropy. Bodies are zod-validated.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { badRequest } from "../errors.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { type ChunkAntiEntropy, digestsRequestSchema, idsRequestSchema } from "../replication/chunk-anti-entropy.ts";
 import {
   answerSyncRequest,
   applyPush,
@@ -20,7 +21,7 @@ async function readJson(req: Request): Promise<unknown> {
   }
 }
 
-export function internalRoutes(d: { manifests: ManifestStore }): Hono {
+export function internalRoutes(d: { manifests: ManifestStore; antiEntropy: ChunkAntiEntropy }): Hono {
   const app = new Hono();
   app.use("/internal/*", bodyLimit({ maxSize: MAX_SYNC_BODY_BYTES }));
 
@@ -31,6 +32,16 @@ export function internalRoutes(d: { manifests: ManifestStore }): Hono {
 
   app.post("/internal/sync", async (c) => {
     return c.json(answerSyncRequest(d.manifests, parseBody(syncRequestSchema, await readJson(c.req.raw))));
+  });
+
+  app.post("/internal/chunk-digests", async (c) => {
+    const body = parseBody(digestsRequestSchema, await readJson(c.req.raw));
+    return c.json(d.antiEntropy.digestsFor(body.peer));
+  });
+
+  app.post("/internal/chunk-ids", async (c) => {
+    const body = parseBody(idsRequestSchema, await readJson(c.req.raw));
+    return c.json({ ids: d.antiEntropy.idsFor(body.peer, body.ranges) });
   });
 
   return app;

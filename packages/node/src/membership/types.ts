@@ -32,3 +32,8 @@ export interface MemberChange {
 export function isRingMember(m: Pick<Member, "state">): boolean {
   return m.state === "alive" || m.state === "suspect";
 }
+
+/** Base URL of a member's HTTP gateway (IPv6 hosts bracketed). */
+export function httpBase(m: Pick<MemberInfo, "host" | "httpPort">): string {
+  return `http://${m.host.includes(":") ? `[${m.host}]` : m.host}:${m.httpPort}`;
+}

@@ -6,7 +6,7 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
 import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest, syncResponseSchema } from "../metadata/sync.ts";
-import type { Member } from "../membership/types.ts";
+import { httpBase, type Member } from "../membership/types.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ManifestReplicatorInit {
@@ -26,7 +26,6 @@ export interface ManifestReplicatorComponents {
   isBlocked?: (memberId: string) => boolean;
 }
 
-const baseUrl = (m: Member) => `http://${m.host.includes(":") ? `[${m.host}]` : m.host}:${m.httpPort}`;
 
 export class ManifestReplicator {
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -88,7 +87,7 @@ export class ManifestReplicator {
   private async pushTo(m: Member, batches: string[]): Promise<boolean> {
     try {
       for (const body of batches) {
-        const res = await fetch(`${baseUrl(m)}/internal/manifests`, {
+        const res = await fetch(`${httpBase(m)}/internal/manifests`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body,
@@ -116,7 +115,7 @@ export class ManifestReplicator {
     const m = this.c.placement.member(memberId);
     if (!m || this.c.isBlocked?.(memberId)) return 0;
     const fetchPage = async (request: SyncRequest) => {
-      const res = await fetch(`${baseUrl(m)}/internal/sync`, {
+      const res = await fetch(`${httpBase(m)}/internal/sync`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(request),

@@ -1,7 +1,7 @@
 // The simulated cluster: the clock, the network and every virtual node, plus the loop that runs events
 // in order and lets promise continuations (sync rounds) finish before the next event.
 import type { Hash64 } from "../ring/ring.ts";
-import { type Broken, defaultNodeSettings, type NodeSettings, type SimContext } from "./context.ts";
+import { type Broken, defaultNodeSettings, type NodeSettings, type SimContext, type WhatIf } from "./context.ts";
 import { EventQueue } from "./event-queue.ts";
 import { SimNetwork } from "./network.ts";
 import { fork, type Rng } from "./rng.ts";
@@ -16,6 +16,7 @@ export interface ClusterInit {
   settings?: Partial<NodeSettings>;
   wire?: boolean;
   broken?: Iterable<Broken>;
+  whatIf?: Iterable<WhatIf>;
 }
 
 export class Cluster implements SimContext {
@@ -26,6 +27,7 @@ export class Cluster implements SimContext {
   readonly hash: Hash64;
   readonly wire: boolean;
   readonly broken: ReadonlySet<Broken>;
+  readonly whatIf: ReadonlySet<WhatIf>;
   readonly nodes = new Map<string, VirtualNode>();
   private asyncPending = false;
   private readonly nodeRng: Rng;
@@ -35,10 +37,17 @@ export class Cluster implements SimContext {
     this.net = new SimNetwork(this.events, fork(init.rng));
     this.nodeRng = fork(init.rng);
     this.trace = init.trace;
-    this.hash = init.hash;
+    // The hash is pure; every node hashes the same vnode names and chunk ids, so one cache serves all.
+    const cache = new Map<string, bigint>();
+    this.hash = (input: string) => {
+      let h = cache.get(input);
+      if (h === undefined) cache.set(input, (h = init.hash(input)));
+      return h;
+    };
     this.settings = { ...defaultNodeSettings, ...init.settings };
     this.wire = init.wire ?? false;
     this.broken = new Set(init.broken ?? []);
+    this.whatIf = new Set(init.whatIf ?? []);
   }
 
   running(id: string): NodeProcess | undefined {

@@ -15,6 +15,14 @@ import type { NodeProcess } from "./virtual-node.ts";
 export const brokenModes = ["no-placement-check", "ack-before-quorum", "no-anti-entropy"] as const;
 export type Broken = (typeof brokenModes)[number];
 
+/**
+ * Candidate changes to the real rules, tried in the simulator only (the real code is not touched):
+ * - `every-holder-feeds`: in the placement check every holder of a chunk queues copies to the new owners,
+ *   instead of only the first owner present under every ring (which may not hold the chunk yet).
+ */
+export const whatIfModes = ["every-holder-feeds"] as const;
+export type WhatIf = (typeof whatIfModes)[number];
+
 /** Timing and sizing of one node; defaults mirror config/index.ts and node.ts. */
 export interface NodeSettings {
   replicationFactor: number;
@@ -67,6 +75,7 @@ export interface SimContext {
   /** Round-trip every message through its wire encoding and schema (slower, stricter). */
   readonly wire: boolean;
   readonly broken: ReadonlySet<Broken>;
+  readonly whatIf: ReadonlySet<WhatIf>;
   /** The running process of a node, if any. */
   running(id: string): NodeProcess | undefined;
   /** A promise was settled: the runner lets its continuations run before the next event. */

@@ -14,7 +14,8 @@ export interface FileContent {
 }
 
 export type OpResult =
-  | { ok: true; version: string }
+  /** `copies`: the quorum the coordinator counted to (⌊n/2⌋+1 for its effective replication factor n). */
+  | { ok: true; version: string; quorum: number }
   /** `unknown`: the coordinator crashed mid-way; the write may or may not have taken effect. */
   | { ok: false; error: string; unknown?: boolean; committed?: string };
 
@@ -138,7 +139,7 @@ function commit(p: NodeProcess, changes: ManifestChange[], done: (r: OpResult, c
     if (copies < required && !p.ctx.broken.has("ack-before-quorum")) {
       return done({ ok: false, error: `manifest reached ${copies} of ${required} nodes`, committed: last.version }, committed);
     }
-    done({ ok: true, version: last.version }, committed);
+    done({ ok: true, version: last.version, quorum: required }, committed);
   });
 }
 

@@ -13,6 +13,8 @@ export interface Violation {
   node?: string;
   path?: string;
   chunk?: string;
+  /** For a chunk: live nodes holding a copy (owners or not). */
+  holders?: number;
 }
 
 const MAX_REPORTED = 12;
@@ -28,11 +30,13 @@ function digestRows(rows: Manifest[]): string {
   return `${Bun.hash(text).toString(16)}/${rows.length}`;
 }
 
-export function checkMembership(cluster: Cluster): Violation[] {
+/** Invariant 1 (membership); `firstOnly` stops at the first node that disagrees (cheap polling). */
+export function checkMembership(cluster: Cluster, firstOnly = false): Violation[] {
   const live = cluster.liveIds();
   const want = live.join(",");
   const out: Violation[] = [];
   for (const id of live) {
+    if (firstOnly && out.length > 0) break;
     const p = cluster.running(id)!;
     const alive = p.swim.members().filter((m) => m.state === "alive").map((m) => m.id).sort();
     if (alive.join(",") !== want) {
@@ -49,9 +53,12 @@ export function checkMembership(cluster: Cluster): Violation[] {
   return out;
 }
 
-/** All four invariants; stops at the first family that fails (later ones would only echo it). */
-export function checkInvariants(cluster: Cluster, history: History): Violation[] {
-  const membership = checkMembership(cluster);
+/**
+ * All four invariants; stops at the first family that fails (later ones would only echo it).
+ * `quick` (for polling) reports only the first membership disagreement.
+ */
+export function checkInvariants(cluster: Cluster, history: History, quick = false): Violation[] {
+  const membership = checkMembership(cluster, quick);
   if (membership.length > 0) return membership.slice(0, MAX_REPORTED);
   const live = cluster.liveIds();
   if (live.length === 0) return [{ invariant: "1 membership", message: "no live node" }];
@@ -136,6 +143,7 @@ export function checkInvariants(cluster: Cluster, history: History): Violation[]
           path: row.path,
           chunk,
           node: missing[0],
+          holders: holders.length,
           message: `chunk ${chunk.slice(0, 12)} of ${row.path} ${row.version} (${label}) missing on owner(s) [${missing}] of [${owners}]; live holders [${holders}]`,
         });
       }

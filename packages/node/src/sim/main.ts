@@ -2,12 +2,14 @@
 // the invariant, the offending path/chunk/node and the command that replays it; then a summary.
 import { parseArgs } from "node:util";
 import { loadHash64 } from "../ring/hash.ts";
-import { type Broken, brokenModes } from "./context.ts";
+import { type Broken, brokenModes, type WhatIf, whatIfModes } from "./context.ts";
 import { runScenario, type RunResult } from "./runner.ts";
 import { deriveScenario, describe, type Overrides } from "./scenario.ts";
 
 const USAGE = `usage: pnpm sim [--seeds K] [--seed S] [--nodes N] [--loss P] [--duration-s T] [--heal-s H]
-                [--vnodes V] [--wire] [--broken ${brokenModes.join("|")}] [--trace] [--quiet]
+                [--vnodes V] [--wire] [--broken ${brokenModes.join("|")}]
+                [--what-if ${whatIfModes.join("|")}] [--kills N] [--partitions N] [--joins N]
+                [--permanent-loss 0|1] [--boot join|restart] [--trace] [--quiet]
   --seeds K       run K seeds (from --seed, default 1); default: 5 seeds
   --seed S        the (first) seed
   --nodes N       cluster size (default: drawn from the seed, 5-50)
@@ -17,6 +19,8 @@ const USAGE = `usage: pnpm sim [--seeds K] [--seed S] [--nodes N] [--loss P] [--
   --vnodes V      virtual nodes per member on the ring (default 16, 8 above 100 nodes)
   --wire          send every message through its wire encoding and schema
   --broken X      deliberately break a rule (to see the checker catch it)
+  --what-if X     try a candidate change to a real rule (simulator only)
+  --kills, --partitions, --joins, --permanent-loss, --boot   pin these fault counts (default: drawn)
   --trace         print the event log of every run`;
 
 function fail(message: string): never {
@@ -46,6 +50,12 @@ const { values } = (() => {
         vnodes: { type: "string" },
         wire: { type: "boolean" },
         broken: { type: "string", multiple: true },
+        "what-if": { type: "string", multiple: true },
+        kills: { type: "string" },
+        partitions: { type: "string" },
+        joins: { type: "string" },
+        "permanent-loss": { type: "string" },
+        boot: { type: "string" },
         trace: { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -64,6 +74,7 @@ const isInt = (n: number) => Number.isSafeInteger(n);
 const firstSeed = numberFlag(values, "seed", (n) => isInt(n) && n >= 0 && n < 2 ** 32) ?? 1;
 const seedCount = numberFlag(values, "seeds", (n) => isInt(n) && n >= 1) ?? (values.seed !== undefined ? 1 : 5);
 for (const b of values.broken ?? []) if (!brokenModes.includes(b as Broken)) fail(`unknown --broken ${b}`);
+for (const w of values["what-if"] ?? []) if (!whatIfModes.includes(w as WhatIf)) fail(`unknown --what-if ${w}`);
 const overrides: Overrides = {
   nodes: numberFlag(values, "nodes", (n) => isInt(n) && n >= 1 && n <= 5000),
   loss: numberFlag(values, "loss", (n) => n >= 0 && n < 1),
@@ -72,11 +83,17 @@ const overrides: Overrides = {
   vnodes: numberFlag(values, "vnodes", (n) => isInt(n) && n >= 1 && n <= 4096),
   wire: values.wire,
   broken: values.broken as Broken[] | undefined,
+  whatIf: values["what-if"] as WhatIf[] | undefined,
+  kills: numberFlag(values, "kills", (n) => isInt(n) && n >= 0),
+  partitions: numberFlag(values, "partitions", (n) => isInt(n) && n >= 0),
+  joins: numberFlag(values, "joins", (n) => isInt(n) && n >= 0),
+  permanentLoss: ((n) => (n === undefined ? undefined : n === 1))(numberFlag(values, "permanent-loss", (n) => n === 0 || n === 1)),
+  boot: ((b) => (b === undefined || b === "join" || b === "restart" ? b : fail(`invalid --boot ${b}`)))(values.boot),
 };
 
 const hash = await loadHash64();
 const wallStart = performance.now();
-const totals = { seeds: 0, failed: 0, violations: 0, virtualMs: 0, messages: 0, acked: 0, writes: 0, deletes: 0, maxConverge: 0 };
+const totals = { seeds: 0, failed: 0, violations: 0, virtualMs: 0, messages: 0, acked: 0, weak: 0, writes: 0, deletes: 0, maxConverge: 0 };
 const failures: RunResult[] = [];
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
 
@@ -89,6 +106,7 @@ for (let i = 0; i < seedCount; i++) {
   totals.virtualMs += r.virtualMs;
   totals.messages += r.messages;
   totals.acked += r.writes.acked;
+  totals.weak += r.writes.weak;
   totals.writes += r.writes.attempted;
   totals.deletes += r.deletes.acked;
   if (r.convergedAfterMs !== undefined) totals.maxConverge = Math.max(totals.maxConverge, r.convergedAfterMs);
@@ -97,7 +115,8 @@ for (let i = 0; i < seedCount; i++) {
     console.log(
       `seed ${String(seed).padEnd(6)} ${String(params.nodes).padStart(3)} nodes ${params.boot.padEnd(7)} ` +
         `virt ${(r.virtualMs / 1000).toFixed(0).padStart(4)} s  msgs ${fmt(r.messages).padStart(6)}  ` +
-        `writes ${r.writes.acked}/${r.writes.attempted} acked, deletes ${r.deletes.acked}/${r.deletes.attempted}  ` +
+        `writes ${r.writes.acked}/${r.writes.attempted} acked${r.writes.weak ? ` (${r.writes.weak} under a reduced quorum)` : ""}, ` +
+        `deletes ${r.deletes.acked}/${r.deletes.attempted}  ` +
         `${r.lost.length ? `lost ${r.lost.join(",")}  ` : ""}` +
         `converged ${r.convergedAfterMs === undefined ? "never" : `${(r.convergedAfterMs / 1000).toFixed(0)} s`}  ` +
         `wall ${(r.wallMs / 1000).toFixed(2)} s  ${ok ? "ok" : "VIOLATION"}`,
@@ -119,7 +138,7 @@ for (let i = 0; i < seedCount; i++) {
 const wallS = (performance.now() - wallStart) / 1000;
 console.log(
   `\n${totals.seeds} seed(s), ${(totals.virtualMs / 1000).toFixed(0)} s virtual, ${fmt(totals.messages)} messages, ` +
-    `${totals.acked}/${totals.writes} writes and ${totals.deletes} deletes acknowledged, ` +
+    `${totals.acked}/${totals.writes} writes (${totals.weak} with a quorum below ⌊RF/2⌋+1) and ${totals.deletes} deletes acknowledged, ` +
     `slowest convergence ${(totals.maxConverge / 1000).toFixed(0)} s, ` +
     `${totals.violations} violation(s) in ${totals.failed} seed(s), wall ${wallS.toFixed(1)} s`,
 );

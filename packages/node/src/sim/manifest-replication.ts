@@ -82,6 +82,9 @@ export class ManifestReplication {
     const fresh = peers.filter((m) => !this.caughtUp.has(m.id));
     const targets = fresh.length > 0 ? fresh : peers.length > 0 ? [peers[Math.floor(p.rng() * peers.length)]!] : [];
     for (const t of targets) {
+      // The real tick attaches these handlers again to a round already in flight with the same peer;
+      // they would only add the same id and log the same failure once more, so here they go on once.
+      if (this.syncing.has(t.id)) continue;
       this.syncWith(t.id).then(
         () => this.caughtUp.add(t.id),
         (err) => p.log(`sync with ${t.id} failed: ${err instanceof Error ? err.message : String(err)}`),

@@ -5,6 +5,11 @@ import { newOwnersToFeed } from "../replication/placement-check.ts";
 import type { Ring } from "../ring/ring.ts";
 import type { NodeProcess, Timer } from "./virtual-node.ts";
 
+/** What-if `every-holder-feeds`: every holder queues the new owners; the target's HAS answer avoids resending. */
+function everyHolderFeeds(selfId: string, before: readonly (readonly string[])[], after: readonly string[]): string[] {
+  return after.filter((id) => id !== selfId && before.some((set) => !set.includes(id)));
+}
+
 export class PlacementChecker {
   /** Every ring in force since the last check, oldest first. */
   private baselines: Ring[] = [];
@@ -30,11 +35,12 @@ export class PlacementChecker {
     this.checks++;
     const { placement, node } = p;
     const n = placement.effectiveReplicationFactor();
+    const feed = p.ctx.whatIf.has("every-holder-feeds") ? everyHolderFeeds : newOwnersToFeed;
     const copies: Array<{ chunkId: string; target: string }> = [];
     // store.ids() pages in id order.
     for (const id of [...node.chunks].sort()) {
       const earlier = before.map((ring) => ring.replicaSet(id, n));
-      for (const target of newOwnersToFeed(p.id, earlier, placement.owners(id))) copies.push({ chunkId: id, target });
+      for (const target of feed(p.id, earlier, placement.owners(id))) copies.push({ chunkId: id, target });
     }
     node.queue.enqueue(copies, p.now);
     if (copies.length > 0) p.log(`placement check queued ${copies.length} copies (${before.length} earlier rings)`);

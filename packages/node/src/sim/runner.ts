@@ -28,7 +28,7 @@ export interface RunResult {
   messages: number;
   dropped: number;
   events: number;
-  writes: { attempted: number; acked: number; failed: number; unknown: number };
+  writes: { attempted: number; acked: number; failed: number; unknown: number; weak: number };
   deletes: { attempted: number; acked: number };
   lost: string[];
   digest: string;
@@ -51,6 +51,7 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
     settings: { vnodes: params.vnodes },
     wire: params.wire,
     broken: params.broken,
+    whatIf: params.whatIf,
   });
   const skewRng = fork(master);
   const skew = () => Math.round(uniform(skewRng, -500, 500));
@@ -78,7 +79,7 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
   let booted = false;
   while (events.now < BOOT_LIMIT_MS) {
     await cluster.runUntil(events.now + 500);
-    if (cluster.liveIds().length === ids.length && checkMembership(cluster).length === 0) {
+    if (cluster.liveIds().length === ids.length && checkMembership(cluster, true).length === 0) {
       booted = true;
       break;
     }
@@ -132,18 +133,16 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
     chaos.heal();
     healedAt = events.now;
     const deadline = healedAt + params.healS * 1000;
-    let last: Violation[] = [];
     while (events.now < deadline) {
       await cluster.runUntil(Math.min(deadline, events.now + CHECK_EVERY_MS));
       if (history.inFlight > 0) continue;
-      last = checkInvariants(cluster, history);
-      if (last.length === 0) {
+      if (checkInvariants(cluster, history, true).length === 0) {
         convergedAfterMs = events.now - healedAt;
         break;
       }
     }
     if (convergedAfterMs === undefined) {
-      violations.push(...(history.inFlight > 0 ? checkInvariants(cluster, history) : last));
+      violations.push(...checkInvariants(cluster, history));
     } else {
       // Converged: it must stay so.
       await cluster.runUntil(events.now + 10_000);
@@ -153,6 +152,7 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
   }
 
   const ops = history.ops;
+  const fullQuorum = Math.floor(Math.min(cluster.settings.replicationFactor, params.nodes) / 2) + 1;
   const writes = ops.filter((o) => o.kind === "write");
   const deletes = ops.filter((o) => o.kind === "delete");
   return {
@@ -168,6 +168,8 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
       acked: writes.filter((o) => o.outcome === "acked").length,
       failed: writes.filter((o) => o.outcome === "failed").length,
       unknown: writes.filter((o) => o.outcome === "unknown").length,
+      // Acknowledged by a coordinator that knew too few members to ask for ⌊RF/2⌋+1 copies.
+      weak: writes.filter((o) => o.outcome === "acked" && o.quorum! < fullQuorum).length,
     },
     deletes: { attempted: deletes.length, acked: deletes.filter((o) => o.outcome === "acked").length },
     lost: chaos?.lost ?? [],

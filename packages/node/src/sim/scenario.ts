@@ -1,6 +1,6 @@
 // One run's parameters: everything is drawn from the seed, and any of the main ones can be pinned from
 // the command line. The replay command names them all, so it reproduces the run exactly.
-import type { Broken } from "./context.ts";
+import type { Broken, WhatIf } from "./context.ts";
 import { chance, choose, int, rngFrom, uniform } from "./rng.ts";
 
 export interface ScenarioParams {
@@ -24,6 +24,9 @@ export interface ScenarioParams {
   boot: "join" | "restart";
   wire: boolean;
   broken: Broken[];
+  whatIf: WhatIf[];
+  /** Command-line flags for the pinned fault counts (part of the replay command). */
+  pins: string[];
 }
 
 export interface Overrides {
@@ -34,6 +37,12 @@ export interface Overrides {
   vnodes?: number;
   wire?: boolean;
   broken?: Broken[];
+  whatIf?: WhatIf[];
+  kills?: number;
+  partitions?: number;
+  joins?: number;
+  permanentLoss?: boolean;
+  boot?: "join" | "restart";
 }
 
 export const DEFAULT_HEAL_S = 300;
@@ -56,33 +65,48 @@ export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams 
   };
   const nodes = o.nodes ?? drawn.nodes;
   const durationS = o.durationS ?? drawn.durationS;
+  const pins: string[] = [];
+  if (o.kills !== undefined) pins.push(`--kills ${o.kills}`);
+  if (o.partitions !== undefined) pins.push(`--partitions ${o.partitions}`);
+  if (o.joins !== undefined) pins.push(`--joins ${o.joins}`);
+  if (o.permanentLoss !== undefined) pins.push(`--permanent-loss ${o.permanentLoss ? 1 : 0}`);
+  if (o.boot !== undefined) pins.push(`--boot ${o.boot}`);
   return {
     seed,
     nodes,
     loss: o.loss ?? drawn.loss,
     durationS,
     healS: o.healS ?? DEFAULT_HEAL_S,
-    vnodes: o.vnodes ?? (nodes > 100 ? 8 : 16),
+    vnodes: o.vnodes ?? defaultVnodes(nodes),
     duplicate: drawn.duplicate,
     maxDelayMs: drawn.maxDelayMs,
     opsPerSecond: drawn.opsPerSecond,
-    kills: Math.round((drawn.killsPerMinute * durationS) / 60),
-    permanentLoss: drawn.permanentLoss,
-    partitions: drawn.partitions,
-    joins: drawn.joins,
-    boot: nodes > 100 || drawn.restartBoot ? "restart" : "join",
+    kills: o.kills ?? Math.round((drawn.killsPerMinute * durationS) / 60),
+    permanentLoss: o.permanentLoss ?? drawn.permanentLoss,
+    partitions: o.partitions ?? drawn.partitions,
+    joins: o.joins ?? drawn.joins,
+    boot: o.boot ?? (nodes > 100 || drawn.restartBoot ? "restart" : "join"),
     wire: o.wire ?? false,
     broken: o.broken ?? [],
+    whatIf: o.whatIf ?? [],
+    pins,
   };
+}
+
+/** Ring points per member: fewer in big clusters, where 500 nodes rebuilding rings dominate the run. */
+function defaultVnodes(nodes: number): number {
+  return nodes > 100 ? 8 : 16;
 }
 
 /** The command that replays this run. */
 export function replayCommand(p: ScenarioParams): string {
   const parts = [`pnpm sim --seed ${p.seed} --nodes ${p.nodes} --loss ${p.loss} --duration-s ${p.durationS}`];
   if (p.healS !== DEFAULT_HEAL_S) parts.push(`--heal-s ${p.healS}`);
-  if (p.vnodes !== (p.nodes > 100 ? 8 : 16)) parts.push(`--vnodes ${p.vnodes}`);
+  if (p.vnodes !== defaultVnodes(p.nodes)) parts.push(`--vnodes ${p.vnodes}`);
+  parts.push(...p.pins);
   if (p.wire) parts.push("--wire");
   for (const b of p.broken) parts.push(`--broken ${b}`);
+  for (const w of p.whatIf) parts.push(`--what-if ${w}`);
   return parts.join(" ");
 }
 

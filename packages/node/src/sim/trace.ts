@@ -2,10 +2,12 @@
 // line. Lines are folded into a digest (the replay check) and kept or printed only when tracing.
 
 export class Trace {
-  /** Two FNV-1a lanes (64 bits together): a cheap fingerprint of the whole run. */
+  /** Two 32-bit lanes folding each line's CRC-32: a cheap fingerprint of the whole run. */
   private h1 = 0x811c9dc5;
   private h2 = 0x01000193;
   lines = 0;
+  private prefixAt = Number.NaN;
+  private prefix = "";
   readonly kept: string[] = [];
 
   constructor(
@@ -17,17 +19,15 @@ export class Trace {
   }
 
   log(now: number, who: string, text: string): void {
-    const line = `${(now / 1000).toFixed(3).padStart(9)} ${who.padEnd(5)} ${text}`;
-    this.lines++;
-    let a = this.h1;
-    let b = this.h2;
-    for (let i = 0; i < line.length; i++) {
-      const c = line.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x0100019d) ^ (a >>> 13);
+    if (now !== this.prefixAt) {
+      this.prefixAt = now;
+      this.prefix = `${(now / 1000).toFixed(3).padStart(9)} `;
     }
-    this.h1 = a >>> 0;
-    this.h2 = b >>> 0;
+    const line = `${this.prefix}${who.length < 5 ? (who + "     ").slice(0, 5) : who} ${text}`;
+    this.lines++;
+    const c = Bun.hash.crc32(line);
+    this.h1 = Math.imul(this.h1 ^ c, 0x01000193) >>> 0;
+    this.h2 = (Math.imul(this.h2 + c, 0x85ebca6b) ^ (this.h1 >>> 13)) >>> 0;
     if (this.opts.keep) this.kept.push(line);
     this.opts.print?.(line);
   }

@@ -172,11 +172,13 @@ export class NodeProcess {
       ctx.net.send(this.id, target, () => ctx.running(target)?.receiveDatagram(from, payload));
     }
     const changes = this.swim.drainEvents();
-    for (const { member: m, previous } of changes) {
-      this.log(`sees ${m.id} ${previous ?? "new"}->${m.state}#${m.incarnation}`);
-      // node.ts: savePeer, onMembers(membership.members()), replicator.tick() for every change.
+    for (const { member: m, previous } of changes) this.log(`sees ${m.id} ${previous ?? "new"}->${m.state}#${m.incarnation}`);
+    if (changes.length > 0) {
+      // node.ts calls onMembers(membership.members()) for every change, but all with the same member list
+      // (changes are reported after the core returns), so only the first can change the ring: once is the same.
       this.onMembers();
-      this.replication.tick();
+      // ... and replicator.tick() for every change.
+      for (let i = 0; i < changes.length; i++) this.replication.tick();
     }
     this.armSwimTimer();
   }

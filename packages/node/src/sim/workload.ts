@@ -16,6 +16,8 @@ export interface FileOp {
   outcome: "pending" | "acked" | "failed" | "unknown";
   version?: string;
   error?: string;
+  /** Copies the coordinator required when it acknowledged. */
+  quorum?: number;
 }
 
 export class History {
@@ -36,6 +38,7 @@ export class History {
     if (r.ok) {
       op.outcome = "acked";
       op.version = r.version;
+      op.quorum = r.quorum;
     } else {
       op.outcome = r.unknown ? "unknown" : "failed";
       op.error = r.error;
@@ -135,7 +138,7 @@ export class Workload {
     p.log(`client #${op.id} ${op.kind} ${path}${content ? ` [${content.chunks.map((c) => c.slice(0, 8)).join(",")}]` : ""}`);
     const done = (r: OpResult) => {
       history.settle(op, r);
-      cluster.trace.log(cluster.events.now, p.id, `client #${op.id} ${op.kind} ${path}: ${r.ok ? `ACK ${r.version}` : `${r.unknown ? "UNKNOWN" : "FAILED"} ${r.error}`}`);
+      cluster.trace.log(cluster.events.now, p.id, `client #${op.id} ${op.kind} ${path}: ${r.ok ? `ACK ${r.version} quorum ${r.quorum}` : `${r.unknown ? "UNKNOWN" : "FAILED"} ${r.error}`}`);
     };
     if (content) putFile(p, path, content, done);
     else deleteFile(p, path, done);

@@ -1,0 +1,124 @@
+// Chunk anti-entropy: periodically, a node compares with a random live co-owner which chunks both
+// should hold (range digests first, id lists only for ranges that differ) and queues a copy of every
+// chunk the peer lacks. The peer's own rounds cover the other direction. This heals what no ring
+// change reveals: a copy lost on disk, a queue row lost with a coordinator that died for good, writes
+// made on both sides of a partition.
+import { z } from "zod";
+import { errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { httpBase } from "../membership/types.ts";
+import type { ChunkStore } from "../store/chunk-store.ts";
+import { differingRanges, idsInRanges, RANGES, rangeDigests, ringFingerprint } from "./chunk-digest.ts";
+import type { Placement } from "./placement.ts";
+import type { ReplicationQueue } from "./queue.ts";
+
+const idSchema = z.string().regex(/^[0-9a-f]{64}$/);
+export const digestsRequestSchema = z.object({ peer: z.string().min(1).max(64), ring: z.string().max(100_000) }).strict();
+export const digestsResponseSchema = z.object({ ring: z.string(), digests: z.array(z.string().regex(/^[0-9a-f]{16}$/)).length(RANGES) }).strict();
+export const idsRequestSchema = digestsRequestSchema.extend({ ranges: z.array(z.number().int().min(0).max(RANGES - 1)).max(RANGES) }).strict();
+export const idsResponseSchema = z.object({ ids: z.array(idSchema) }).strict();
+
+export interface ChunkAntiEntropyComponents {
+  selfId: string;
+  placement: Placement;
+  store: ChunkStore;
+  queue: ReplicationQueue;
+  log: Logger;
+  isBlocked?: (memberId: string) => boolean;
+  random?: () => number;
+}
+
+export interface AntiEntropyStats {
+  rounds: number;
+  rangesDiffering: number;
+  copiesQueued: number;
+  lastRoundAt: number | null;
+}
+
+export class ChunkAntiEntropy {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private running: Promise<unknown> | undefined;
+  readonly stats: AntiEntropyStats = { rounds: 0, rangesDiffering: 0, copiesQueued: 0, lastRoundAt: null };
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly c: ChunkAntiEntropyComponents,
+  ) {}
+
+  private *localIds(): Generator<string> {
+    let after: string | undefined;
+    for (;;) {
+      const page = this.c.store.ids(after, 1000);
+      if (page.length === 0) return;
+      yield* page;
+      after = page[page.length - 1];
+    }
+  }
+
+  /** Answers a peer: our digests for the chunks we and it should both hold. */
+  digestsFor(peer: string): { ring: string; digests: string[] } {
+    const { selfId, placement, store } = this.c;
+    return { ring: ringFingerprint(placement), digests: rangeDigests(this.localIds(), selfId, peer, placement, (id) => store.has(id)) };
+  }
+
+  idsFor(peer: string, ranges: number[]): string[] {
+    const { selfId, placement, store } = this.c;
+    return idsInRanges(this.localIds(), selfId, peer, placement, ranges, (id) => store.has(id));
+  }
+
+  ringFingerprint(): string {
+    return ringFingerprint(this.c.placement);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.round().finally(() => (this.running = undefined));
+    }, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One round with a random live peer; returns the copies queued. */
+  async round(peerId?: string): Promise<number> {
+    const { placement, selfId, log } = this.c;
+    const peers = placement.members().filter((m) => m.id !== selfId && m.state === "alive" && !this.c.isBlocked?.(m.id));
+    const peer = peerId ? peers.find((m) => m.id === peerId) : peers[Math.floor((this.c.random ?? Math.random)() * peers.length)];
+    if (!peer) return 0;
+    this.stats.rounds++;
+    this.stats.lastRoundAt = Date.now();
+    try {
+      const ring = ringFingerprint(placement);
+      const theirs = digestsResponseSchema.parse(await post(`${httpBase(peer)}/internal/chunk-digests`, { peer: selfId, ring }));
+      if (theirs.ring !== ring) return 0; // membership still settling: compare next round
+      const mine = this.digestsFor(peer.id).digests;
+      const ranges = differingRanges(mine, theirs.digests);
+      if (ranges.length === 0) return 0;
+      this.stats.rangesDiffering += ranges.length;
+      const { ids } = idsResponseSchema.parse(await post(`${httpBase(peer)}/internal/chunk-ids`, { peer: selfId, ring, ranges }));
+      const theyHave = new Set(ids);
+      const missing = this.idsFor(peer.id, ranges).filter((id) => !theyHave.has(id));
+      this.c.queue.enqueue(missing.map((chunkId) => ({ chunkId, target: peer.id })), Date.now());
+      this.stats.copiesQueued += missing.length;
+      if (missing.length > 0) log.info("anti-entropy: queued copies a co-owner lacks", { peer: peer.id, copies: missing.length, ranges: ranges.length });
+      return missing.length;
+    } catch (err) {
+      log.warn("chunk anti-entropy round failed", { peer: peer.id, err: errorMessage(err) });
+      return 0;
+    }
+  }
+}
+
+async function post(url: string, body: unknown): Promise<unknown> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
