@@ -1,0 +1,136 @@
+// The node's HTTP API as the UI uses it: same-origin relative URLs (the UI works from any node),
+// JSON in and out, errors as ApiError carrying the node's `{error, code}`.
+import { ApiError, errorFromBody } from "./errors.ts";
+import { apiFileUrl, apiListUrl, apiStatUrl, normalize } from "./paths.ts";
+
+export type EntryKind = "file" | "dir";
+
+export interface Entry {
+  name: string;
+  path: string;
+  kind: EntryKind;
+  size: number;
+  mtime: number;
+  version: string;
+  sha256?: string;
+  chunks?: number;
+}
+
+export interface Listing {
+  path: string;
+  kind: "dir";
+  entries: Entry[];
+  more: boolean;
+}
+
+export interface ChunkInfo {
+  id: string;
+  owners: string[];
+  holders: string[];
+  /** 16 hex digits; older nodes leave it out. */
+  position?: string;
+}
+
+export interface Stat extends Omit<Entry, "chunks"> {
+  chunkSize?: number;
+  chunks: ChunkInfo[] | number;
+  replicationFactor: number;
+  minCopies: number;
+  underReplicated: boolean;
+  unreachable: Record<string, string>;
+}
+
+export type MemberState = "alive" | "suspect" | "dead" | "left";
+
+export interface Member {
+  id: string;
+  host: string;
+  httpPort: number;
+  gossipPort: number;
+  transferPort: number;
+  state: MemberState;
+  incarnation: number;
+  zone: string | null;
+  weight: number;
+}
+
+export interface ClusterView {
+  self: string;
+  replicationFactor: number;
+  members: Member[];
+  ring: { vnodes: { member: string; position: string }[] };
+}
+
+export interface NodeStatus {
+  nodeId: string;
+  version?: string;
+  uptimeSeconds?: number;
+  addresses: { host: string; http: number; gossip: number; transfer: number };
+  replicationFactor: number;
+  effectiveReplicationFactor?: number;
+  chunks: { count: number; bytes: number };
+  files: { files: number; dirs: number; tombstones: number; bytes: number };
+  disk: { totalBytes: number; freeBytes: number; usedBytes: number };
+  queue: { depth: number };
+}
+
+export interface Health {
+  nodeId?: string;
+  underReplicatedChunks: number;
+  queue: { depth: number; delivered: number };
+  handoff: { surplusCopiesWaiting: number; surplusCopiesDeleted: number; graceSeconds?: number };
+  scrub: { passes: number; checked: number; corrupt: number; repaired: number; lastPassFinishedAt: number | null };
+  gc: { chunksDeleted: number; tombstonesPurged: number; skipped: number };
+  members: { alive: number; suspect: number; dead: number; left: number };
+}
+
+export interface MemberStatus extends Member {
+  status: NodeStatus | null;
+  health: Health | null;
+  error?: string;
+}
+
+export type ClusterEventType = "join" | "alive" | "suspect" | "dead" | "left" | "rebalance" | "repair";
+
+export interface ClusterEvent {
+  seq: number;
+  at: number;
+  type: ClusterEventType;
+  member?: string;
+  message: string;
+}
+
+/** The `health` server-sent event: this node's health plus the member list it sees. */
+export type HealthEvent = Omit<Health, "members"> & { members: Member[] };
+
+async function request<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, { ...init, headers: { accept: "application/json", ...init?.headers } });
+  const text = await res.text();
+  if (!res.ok) throw errorFromBody(res.status, text, res.statusText);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(`The node sent something that is not JSON for ${url}.`, res.status, "bad_response");
+  }
+}
+
+const post = <T>(url: string, body: unknown) =>
+  request<T>(url, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+
+export const api = {
+  list: (dir: string, page: { limit?: number; after?: string } = {}) => request<Listing>(apiListUrl(dir, page)),
+  stat: (path: string, signal?: AbortSignal) => request<Stat>(apiStatUrl(path), { signal }),
+  remove: (path: string, recursive: boolean) =>
+    request<{ path: string; deleted: boolean }>(`${apiFileUrl(path)}${recursive ? "?recursive=true" : ""}`, { method: "DELETE" }),
+  mkdir: (path: string) => post<{ path: string; created: boolean }>("/api/mkdir", { path: normalize(path) }),
+  move: (from: string, to: string, overwrite = false) =>
+    post<{ from: string; to: string }>("/api/move", { from: normalize(from), to: normalize(to), overwrite }),
+  cluster: () => request<ClusterView>("/api/cluster"),
+  clusterStatus: () => request<{ members: MemberStatus[] }>("/api/cluster/status"),
+  status: () => request<NodeStatus>("/status"),
+  health: () => request<Health>("/api/health"),
+  recentEvents: (limit = 100) => request<{ events: ClusterEvent[] }>(`/api/events/recent?limit=${limit}`),
+};
+
+/** The chunks of a stat answer as a list (the node may answer with a count on older versions). */
+export const statChunks = (s: Stat): ChunkInfo[] => (Array.isArray(s.chunks) ? s.chunks : []);

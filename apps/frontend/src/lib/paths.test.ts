@@ -1,0 +1,74 @@
+import { describe, expect, test } from "bun:test";
+import {
+  apiFileUrl,
+  apiListUrl,
+  apiStatUrl,
+  basename,
+  breadcrumbs,
+  browseHref,
+  dirname,
+  encodePath,
+  invalidName,
+  join,
+  normalize,
+  resolveDestination,
+  ringHref,
+} from "./paths.ts";
+
+test("normalize, join, basename, dirname", () => {
+  expect(normalize("")).toBe("/");
+  expect(normalize("a//b/")).toBe("/a/b");
+  expect(join("/a", "b/c.txt")).toBe("/a/b/c.txt");
+  expect(join("/", "x")).toBe("/x");
+  expect(basename("/a/b/c.txt")).toBe("c.txt");
+  expect(basename("/")).toBe("");
+  expect(dirname("/a/b/c.txt")).toBe("/a/b");
+  expect(dirname("/a")).toBe("/");
+  expect(dirname("/")).toBe("/");
+});
+
+describe("encoding", () => {
+  test("each segment on its own, so reserved characters are data", () => {
+    expect(encodePath("/my docs/a#1?.txt")).toBe("my%20docs/a%231%3F.txt");
+    expect(encodePath("/100%/ü")).toBe("100%25/%C3%BC");
+  });
+  test("API URLs", () => {
+    expect(apiFileUrl("/a b/c")).toBe("/api/files/a%20b/c");
+    expect(apiFileUrl("/", { dir: true })).toBe("/api/files/");
+    expect(apiFileUrl("/docs", { dir: true })).toBe("/api/files/docs/");
+    expect(apiListUrl("/docs", { limit: 200, after: "b&c" })).toBe("/api/files/docs/?limit=200&after=b%26c");
+    expect(apiListUrl("/")).toBe("/api/files/");
+    expect(apiStatUrl("/x/y z")).toBe("/api/stat/x/y%20z");
+  });
+  test("UI routes", () => {
+    expect(browseHref("/")).toBe("/");
+    expect(browseHref("/a/b c")).toBe("/files/a/b%20c");
+    expect(ringHref("a/b.txt")).toBe("/cluster?file=%2Fa%2Fb.txt");
+  });
+});
+
+test("breadcrumbs", () => {
+  expect(breadcrumbs("/")).toEqual([{ name: "Files", path: "/", href: "/" }]);
+  expect(breadcrumbs("/photos/2024")).toEqual([
+    { name: "Files", path: "/", href: "/" },
+    { name: "photos", path: "/photos", href: "/files/photos" },
+    { name: "2024", path: "/photos/2024", href: "/files/photos/2024" },
+  ]);
+});
+
+test("invalidName", () => {
+  expect(invalidName("report.pdf")).toBeUndefined();
+  expect(invalidName("  ")).toBe("Enter a name.");
+  expect(invalidName("..")).toContain("not a valid name");
+  expect(invalidName("a/b")).toContain("'/'");
+  expect(invalidName("a\\b")).toContain("backslash");
+  expect(invalidName("a\nb")).toContain("control");
+  expect(invalidName("é".repeat(128))).toContain("too long");
+});
+
+test("resolveDestination: relative to the current directory, '..' goes up, '/' is absolute", () => {
+  expect(resolveDestination("/docs", "new.txt")).toBe("/docs/new.txt");
+  expect(resolveDestination("/docs", "../new.txt")).toBe("/new.txt");
+  expect(resolveDestination("/docs", "/archive/2024/old.txt")).toBe("/archive/2024/old.txt");
+  expect(resolveDestination("/", "../../x")).toBe("/x");
+});
