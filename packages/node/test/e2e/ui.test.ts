@@ -1,0 +1,111 @@
+// Issue 4: the web UI in a real browser against a real three-node cluster. Upload through the page
+// and watch the progress reach 100%; download and compare bytes; create a folder, move a file into
+// it, delete it; watch a killed node turn suspect, then dead, on another node's ring without a reload.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { getBytes, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
+import { ARTIFACTS, launchBrowser } from "./browser.ts";
+
+let cluster: TestCluster;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start(3, { chunkSizeMb: 1 });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cluster?.stop();
+});
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const entry = (name: string) => page.locator(`[data-testid="entry"][data-name="${name}"]`);
+
+async function dialog(value?: string) {
+  if (value !== undefined) await page.fill('[data-testid="dialog-input"]', value);
+  await page.click('[data-testid="confirm"]');
+}
+
+describe("web UI", () => {
+  const data = randomBytes(3 * 1024 * 1024 + 123);
+
+  test("upload a file through the page: progress reaches 100% and it is listed", async () => {
+    const a = cluster.nodes[0]!;
+    await page.goto(a.url);
+    await page.waitForSelector('[data-testid="upload-input"]', { state: "attached" });
+    await shot("files-empty");
+    await page.setInputFiles('[data-testid="upload-input"]', {
+      name: "report.bin",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(data),
+    });
+    const progress = page.locator('[data-testid="upload-row"] [data-testid="upload-progress"]').first();
+    await progress.locator('xpath=self::*[@data-status="done"]').waitFor({ timeout: 30_000 });
+    expect(await progress.getAttribute("aria-valuenow")).toBe("100");
+    await entry("report.bin").waitFor({ timeout: 10_000 });
+    await shot("files-uploaded");
+    // The bytes really are in the cluster, readable from another node.
+    expect(sha256(await getBytes(cluster.nodes[1]!.url, "report.bin"))).toBe(sha256(data));
+  });
+
+  test("download it and compare bytes", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), entry("report.bin").locator('[data-testid="download"]').click()]);
+    const path = join(ARTIFACTS, "downloaded-report.bin");
+    await download.saveAs(path);
+    expect(sha256(new Uint8Array(readFileSync(path)))).toBe(sha256(data));
+  });
+
+  test("create a folder, move the file into it, delete it", async () => {
+    await page.click('[data-testid="new-folder"]');
+    await dialog("archive");
+    await entry("archive").waitFor();
+    expect(await entry("archive").getAttribute("data-kind")).toBe("dir");
+
+    await entry("report.bin").locator('[data-testid="rename"]').click();
+    await dialog("archive/report.bin");
+    await entry("report.bin").waitFor({ state: "detached" });
+    const moved = await fetch(`${cluster.nodes[2]!.url}/api/files/archive/report.bin`, { method: "HEAD" });
+    expect(moved.status).toBe(200);
+
+    await entry("archive").locator("a").first().click();
+    await entry("report.bin").waitFor();
+    await shot("files-folder");
+    await entry("report.bin").locator('[data-testid="delete"]').click();
+    await dialog();
+    await entry("report.bin").waitFor({ state: "detached" });
+    expect((await fetch(`${cluster.nodes[0]!.url}/api/files/archive/report.bin`)).status).toBe(404);
+  });
+
+  test("the cluster page on B shows C turn suspect, then dead, without a reload", async () => {
+    const [, b, c] = cluster.nodes;
+    await page.goto(`${b!.url}/cluster`);
+    const member = page.locator(`[data-testid="ring"] [data-member="${c!.id}"]`);
+    await member.waitFor({ state: "attached" });
+    expect(await member.getAttribute("data-state")).toBe("alive");
+    await shot("cluster");
+    // Any navigation would reset this marker; it proves the page was never reloaded.
+    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    await c!.kill();
+    const seen = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const state = await member.getAttribute("data-state");
+      if (state) seen.add(state);
+      if (state === "suspect") await shot("cluster-suspect");
+      if (state === "dead") break;
+      await Bun.sleep(50);
+    }
+    expect(seen.has("suspect")).toBe(true);
+    expect(await member.getAttribute("data-state")).toBe("dead");
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    await shot("cluster-dead");
+    await page.goto(`${b!.url}/health`);
+    await page.waitForSelector('[data-testid="node-row"]');
+    await shot("health");
+  });
+});
