@@ -1,7 +1,8 @@
 // A local Orrery cluster for the benchmark: real `bun src/main.ts node` processes on 127.0.0.1 with free
-// ports and data dirs under the run's tmp dir; started in order, stopped by PID (SIGTERM, then SIGKILL).
+// ports and data dirs under the run's tmp dir; started in order (or added later, seeded with the running
+// ones), SIGKILLed on purpose by PID for the failure benchmark, stopped by PID (SIGTERM, then SIGKILL).
 import type { Subprocess } from "bun";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../test/harness/ports.ts";
 
@@ -15,7 +16,31 @@ export interface ClusterInit {
   env: Record<string, string>;
   /** When set, every node runs under `bun --cpu-prof --cpu-prof-md` with profiles written here. */
   cpuProfDir?: string;
+  /** Node ids are `<prefix>1`, `<prefix>2`, …; default "n". */
+  idPrefix?: string;
   log: (line: string) => void;
+}
+
+/** One member as GET /api/cluster lists it. */
+export interface ClusterMember {
+  id: string;
+  state: "alive" | "suspect" | "dead" | "left";
+  incarnation: number;
+}
+
+/** The parts of GET /api/health the benchmark reads. */
+export interface NodeHealth {
+  queue: { depth: number; delivered: number };
+  handoff: { surplusCopiesWaiting: number; surplusCopiesDeleted: number; graceSeconds: number };
+}
+
+/** A JSON log line of a node, as written on its stderr. */
+export interface LogEntry {
+  t?: string;
+  level?: string;
+  component?: string;
+  msg?: string;
+  [key: string]: unknown;
 }
 
 export interface NodeStatus {
@@ -48,6 +73,8 @@ export class BenchNode {
   proc: Subprocess | undefined;
   /** Set when the process ended before stop() asked it to. */
   unexpectedExit: string | undefined;
+  /** SIGKILLed on purpose by kill(): not a failure, and no longer part of the live cluster. */
+  killed = false;
   private stopping = false;
 
   constructor(
@@ -131,9 +158,78 @@ export class BenchNode {
   }
 
   async aliveMembers(): Promise<number> {
-    const res = await fetch(`${this.url}/api/cluster`, { signal: AbortSignal.timeout(5_000) });
-    const body = (await res.json()) as { members: Array<{ state: string }> };
-    return body.members.filter((m) => m.state === "alive").length;
+    return (await this.members()).filter((m) => m.state === "alive").length;
+  }
+
+  /** Members and their states as this node sees them (GET /api/cluster). */
+  async members(timeoutMs = 5_000): Promise<ClusterMember[]> {
+    const res = await fetch(`${this.url}/api/cluster`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`${this.id} GET /api/cluster: ${res.status}`);
+    const body = (await res.json()) as { members: ClusterMember[] };
+    return body.members;
+  }
+
+  async health(): Promise<NodeHealth> {
+    this.assertAlive();
+    const res = await fetch(`${this.url}/api/health`, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`${this.id} GET /api/health: ${res.status}`);
+    return (await res.json()) as NodeHealth;
+  }
+
+  /** Size of every chunk file (id → bytes) under DATA_DIR/chunks/. */
+  chunkFileSizes(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const id of this.chunkFiles()) {
+      try {
+        out.set(id, statSync(join(this.dataDir, "chunks", id.slice(0, 2), id.slice(2, 4), id)).size);
+      } catch {
+        // deleted between the listing and the stat
+      }
+    }
+    return out;
+  }
+
+  /** Current length of the log file: a mark for logSince(). */
+  logOffset(): number {
+    try {
+      return statSync(this.logFile).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** The JSON log lines written after `offset` (other lines are skipped). */
+  logSince(offset: number): LogEntry[] {
+    let text: string;
+    try {
+      const fd = openSync(this.logFile, "r");
+      try {
+        const size = statSync(this.logFile).size;
+        const buf = Buffer.alloc(Math.max(0, size - offset));
+        let got = 0;
+        while (got < buf.length) {
+          const n = readSync(fd, buf, got, buf.length - got, offset + got);
+          if (n === 0) break;
+          got += n;
+        }
+        text = buf.subarray(0, got).toString("utf8");
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return [];
+    }
+    const out: LogEntry[] = [];
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      try {
+        const e = JSON.parse(line);
+        if (e && typeof e === "object") out.push(e as LogEntry);
+      } catch {
+        // a partial last line
+      }
+    }
+    return out;
   }
 
   /** Chunk ids present as files under DATA_DIR/chunks/ab/cd/ (the files, not the node's index). */
@@ -177,6 +273,24 @@ export class BenchNode {
   }
 
   stopResult: StopResult | undefined;
+
+  /**
+   * A crash on purpose: SIGKILL to this node's PID, no clean-up. Returns `performance.now()` at the moment the
+   * signal was sent; the node counts as killed (not as an unexpected death) from then on.
+   */
+  kill(): number {
+    if (!this.proc || !this.running) throw new Error(`${this.id} is not running`);
+    this.stopping = true;
+    this.killed = true;
+    const at = performance.now();
+    this.proc.kill("SIGKILL");
+    return at;
+  }
+
+  /** Resolves when the process has exited. */
+  async exited(): Promise<void> {
+    await this.proc?.exited;
+  }
 
   /** Synchronous last resort (process exit handler): SIGKILL this node's PID. */
   killNow(): void {
@@ -235,28 +349,48 @@ export class BenchCluster {
 
   /** Starts the nodes one by one (each seeded with the ones before it) and waits for full membership. */
   async start(): Promise<void> {
-    const { root, size, env, cpuProfDir, log } = this.init;
+    const { size, log } = this.init;
     for (let i = 1; i <= size; i++) {
-      const id = `n${i}`;
-      const node = new BenchNode(id, join(root, id), join(root, `${id}.log`), await freePort(), await freePort(), await freePort());
-      const seeds = this.nodes.map((n) => n.gossipAddr);
-      this.nodes.push(node);
-      node.start(seeds, env, cpuProfDir);
-      await node.waitReady();
-      log(`${id} up: pid ${node.pid}, http ${node.httpPort}, gossip ${node.gossipPort}, transfer ${node.transferPort}`);
+      const node = await this.addNode(this.nodes.map((n) => n.gossipAddr));
+      log(`${node.id} up: pid ${node.pid}, http ${node.httpPort}, gossip ${node.gossipPort}, transfer ${node.transferPort}`);
     }
+    await this.waitForMembers(size);
+  }
+
+  /**
+   * Starts one more node with the next id, joining through `seeds` (gossip addresses), and waits until its
+   * HTTP port answers. Membership is not awaited: the caller measures the join.
+   */
+  async addNode(seeds: string[], extraEnv: Record<string, string> = {}): Promise<BenchNode> {
+    const { root, env, cpuProfDir } = this.init;
+    const id = `${this.init.idPrefix ?? "n"}${this.nodes.length + 1}`;
+    const node = new BenchNode(id, join(root, id), join(root, `${id}.log`), await freePort(), await freePort(), await freePort());
+    this.nodes.push(node);
+    node.start(seeds, { ...env, ...extraEnv }, cpuProfDir);
+    await node.waitReady();
+    return node;
+  }
+
+  /** Nodes not SIGKILLed on purpose. */
+  live(): BenchNode[] {
+    return this.nodes.filter((n) => !n.killed);
+  }
+
+  /** Until every live node sees exactly `count` alive members. */
+  async waitForMembers(count: number, timeoutMs = 60_000): Promise<void> {
     await this.waitFor(async () => {
-      for (const n of this.nodes) if ((await n.aliveMembers()) !== size) return false;
+      for (const n of this.live()) if ((await n.aliveMembers()) !== count) return false;
       return true;
-    }, 60_000, `every node to see ${size} alive members`);
+    }, timeoutMs, `every node to see ${count} alive members`);
   }
 
   assertAlive(): void {
     for (const n of this.nodes) n.assertAlive();
   }
 
+  /** /status of every live node, in node order. */
   async statuses(): Promise<NodeStatus[]> {
-    return Promise.all(this.nodes.map((n) => n.status()));
+    return Promise.all(this.live().map((n) => n.status()));
   }
 
   /** Polls `check` until true; node deaths fail at once rather than at the timeout. */

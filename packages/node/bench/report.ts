@@ -2,8 +2,10 @@
 // measured, computes the ratios to the machine's ceilings and to the targets, and judges nothing.
 import type { Ceilings } from "./ceilings.ts";
 import type { LogSummary, StopResult } from "./cluster.ts";
+import type { FailureResult, JoinResult, ScenarioProcs } from "./heal.ts";
+import type { BenchPart } from "./options.ts";
 import type { PhaseStats } from "./rss.ts";
-import { ratio } from "./stats.ts";
+import { MiB, ratio } from "./stats.ts";
 import type { DownloadResult, SmallFilesResult, UploadResult } from "./workloads.ts";
 
 /** From the issue, for 2 cores and a ~600 MB/s fsync disk. Reported next to the results, never asserted. */
@@ -13,6 +15,8 @@ export const TARGETS = {
   smallPutOpsPerSec: 2000,
   smallGetOpsPerSec: 8000,
   rssMBPerNode: 150,
+  /** Join of a 4th node: bytes moved ÷ the least possible (one copy of each chunk the newcomer owns), at most. */
+  joinBytesMovedRatio: 1.15,
 } as const;
 
 export interface Machine {
@@ -26,6 +30,8 @@ export interface Machine {
 }
 
 export interface RunConfig {
+  /** The parts that ran (--only). */
+  parts: BenchPart[];
   nodes: number;
   replicationFactor: number;
   durability: "quorum";
@@ -58,7 +64,36 @@ export interface Ratios {
     smallGet: number | null;
     /** Highest node RSS (VmHWM, else sampled peak) over the limit: below 1 is within it. */
     rssWorstNode: number | null;
+    /** Join bytes-moved ratio over its ceiling (1.15): at most 1 meets the target. */
+    joinBytesMoved: number | null;
   };
+}
+
+export type NodeLog = LogSummary & { unexpectedExit?: string; stop?: StopResult };
+
+export interface HealConfig {
+  replicationFactor: number;
+  sizeMiB: number;
+  fileMiB: number;
+  files: number;
+  durability: "quorum";
+  gossipIntervalMs: number;
+  /** As given to the nodes; they read it as MiB/s, one cap per node's queue worker. */
+  rebalanceBandwidthMBps: number;
+  graceS: number;
+  logLevel: string;
+  detectionPollMs: number;
+  /** The node's placement check runs this long after a ring change (fixed in the node). */
+  placementCheckDebounceMs: number;
+}
+
+export interface HealReport {
+  config: HealConfig;
+  failure: FailureResult | null;
+  failureError?: string;
+  join: JoinResult | null;
+  joinError?: string;
+  nodeLogs: Record<string, NodeLog>;
 }
 
 export interface BenchReport {
@@ -73,10 +108,12 @@ export interface BenchReport {
   upload: UploadResult | null;
   download: DownloadResult | null;
   smallFiles: SmallFilesResult | null;
+  /** The self-healing benchmarks; null when they did not run (--only core). */
+  heal: HealReport | null;
   rss: { peakSampledMB: Record<string, number | null>; hwmMB: Record<string, number | null> };
   phases: PhaseStats[];
   ratios: Ratios;
-  nodeLogs: Record<string, LogSummary & { unexpectedExit?: string; stop?: StopResult }>;
+  nodeLogs: Record<string, NodeLog>;
   /** Integrity failures and anything else a reader of the numbers must know. */
   problems: string[];
   error?: string;
@@ -118,6 +155,7 @@ export function computeRatios(r: Omit<BenchReport, "ratios">, nodeIds: string[])
       smallPut: ratio(r.smallFiles?.put.opsPerSec, TARGETS.smallPutOpsPerSec),
       smallGet: ratio(r.smallFiles?.get.opsPerSec, TARGETS.smallGetOpsPerSec),
       rssWorstNode: ratio(worstRss, TARGETS.rssMBPerNode),
+      joinBytesMoved: ratio(r.heal?.join?.movedVsIdeal, TARGETS.joinBytesMovedRatio),
     },
   };
 }
@@ -154,10 +192,14 @@ const pct = (cpuMs: number | null, wallMs: number) =>
 export function renderReport(r: BenchReport): string {
   const out: string[] = [];
   const cfg = r.config;
+  const core = cfg.parts.includes("core");
   const chunk = cfg.chunkSize ? `${fmt(cfg.chunkSize / 1024 / 1024, 0)} MiB` : "?";
   out.push(
-    `Orrery benchmark · ${cfg.nodes} nodes on 127.0.0.1 · RF ${cfg.replicationFactor} · durability=${cfg.durability} · chunk ${chunk}` +
-      ` · ${cfg.sizeMiB} MiB file · ${cfg.smallCount} × 4 KiB files at concurrency ${cfg.concurrency}${cfg.quick ? " · --quick" : ""}`,
+    core
+      ? `Orrery benchmark · ${cfg.nodes} nodes on 127.0.0.1 · RF ${cfg.replicationFactor} · durability=${cfg.durability} · chunk ${chunk}` +
+          ` · ${cfg.sizeMiB} MiB file · ${cfg.smallCount} × 4 KiB files at concurrency ${cfg.concurrency}${cfg.quick ? " · --quick" : ""}` +
+          (r.heal ? " · then self-healing" : "")
+      : `Orrery benchmark · self-healing only (--only heal) · nodes on 127.0.0.1 · chunk ${chunk}${cfg.quick ? " · --quick" : ""}`,
   );
   const m = r.machine;
   out.push(
@@ -165,11 +207,55 @@ export function renderReport(r: BenchReport): string {
       ` load avg ${m.loadAvgStart.map((x) => x.toFixed(2)).join(" ")} at start, ${m.loadAvgEnd.map((x) => x.toFixed(2)).join(" ")} at end`,
   );
   out.push(
-    `${r.startedAt} → ${r.finishedAt}. MB = 10^6 bytes. Ceilings: (a) raw disk write+fsync, (a3) three such writers at once,` +
-      ` (b) plain Bun.serve PUT, (c) plain Bun.serve GET. All three nodes share this one disk.`,
+    `${r.startedAt} → ${r.finishedAt}. MB = 10^6 bytes.` +
+      (core
+        ? ` Ceilings: (a) raw disk write+fsync, (a3) three such writers at once, (b) plain Bun.serve PUT, (c) plain Bun.serve GET. All three nodes share this one disk.`
+        : " All nodes share this one disk."),
   );
   if (r.error) out.push(``, `RUN FAILED: ${r.error}`);
+  if (core) out.push(...renderCore(r));
+  if (r.heal) out.push(...renderHeal(r.heal, r.ratios, m.cpus));
+  if (r.problems.length) {
+    out.push("", "Problems");
+    for (const p of r.problems) out.push(`  - ${p}`);
+  }
+  return `${out.join("\n")}\n`;
+}
 
+function renderPhases(phases: PhaseStats[], cpus: number, title: string): string[] {
+  if (!phases.length) return [];
+  const procs = [...new Set(phases.flatMap((p) => Object.keys(p.procs)))];
+  return [
+    "",
+    `${title}: CPU time as % of one core (this machine has ${cpus}; – for phases under 0.5 s), peak RSS in MB`,
+    renderTable(
+      ["phase", "wall s", ...procs.map((p) => `${p} cpu`), ...procs.map((p) => `${p} rss`)],
+      phases.map((p) => [
+        p.name,
+        fmt(p.wallMs / 1000, 1),
+        ...procs.map((n) => pct(p.procs[n]?.cpuMs ?? null, p.wallMs)),
+        ...procs.map((n) => fmt(p.procs[n]?.peakRssMB, 0)),
+      ]),
+    ),
+  ];
+}
+
+function renderNodeLogs(logs: Record<string, NodeLog>, title: string): string[] {
+  const out = ["", title];
+  for (const [id, l] of Object.entries(logs)) {
+    const stop = l.stop
+      ? `; SIGTERM → exit ${l.stop.exitCode ?? "none"} in ${fmt(l.stop.ms, 0)} ms${l.stop.killedAfterGrace ? " (did not stop in time: SIGKILLed)" : ""}`
+      : "";
+    out.push(`  ${id}: ${l.warnings} warnings, ${l.errors} errors, ${l.other} other lines${stop}${l.unexpectedExit ? `; DIED: ${l.unexpectedExit}` : ""}`);
+    for (const line of l.samples) out.push(`    ${line}`);
+  }
+  return out;
+}
+
+function renderCore(r: BenchReport): string[] {
+  const out: string[] = [];
+  const cfg = r.config;
+  const m = r.machine;
   const c = r.ceilings;
   out.push("", "Machine ceilings, same run");
   out.push(
@@ -245,33 +331,100 @@ export function renderReport(r: BenchReport): string {
   }
   if (details.length) out.push("", ...details);
 
-  if (r.phases.length) {
-    const procs = Object.keys(r.phases[0]!.procs);
-    out.push("", `Per phase: CPU time as % of one core (this machine has ${m.cpus}; – for phases under 0.5 s), peak RSS in MB`);
-    out.push(
-      renderTable(
-        ["phase", "wall s", ...procs.map((p) => `${p} cpu`), ...procs.map((p) => `${p} rss`)],
-        r.phases.map((p) => [
-          p.name,
-          fmt(p.wallMs / 1000, 1),
-          ...procs.map((n) => pct(p.procs[n]?.cpuMs ?? null, p.wallMs)),
-          ...procs.map((n) => fmt(p.procs[n]?.peakRssMB, 0)),
-        ]),
-      ),
-    );
-  }
+  out.push(...renderPhases(r.phases, m.cpus, "Per phase"));
+  out.push(...renderNodeLogs(r.nodeLogs, "Node logs (LOG_LEVEL=warn) and clean stop"));
+  return out;
+}
 
-  out.push("", "Node logs (LOG_LEVEL=warn) and clean stop");
-  for (const [id, l] of Object.entries(r.nodeLogs)) {
-    const stop = l.stop
-      ? `; SIGTERM → exit ${l.stop.exitCode ?? "none"} in ${fmt(l.stop.ms, 0)} ms${l.stop.killedAfterGrace ? " (did not stop in time: SIGKILLed)" : ""}`
-      : "";
-    out.push(`  ${id}: ${l.warnings} warnings, ${l.errors} errors, ${l.other} other lines${stop}${l.unexpectedExit ? `; DIED: ${l.unexpectedExit}` : ""}`);
-    for (const line of l.samples) out.push(`    ${line}`);
+const secs = (ms: number | null | undefined) => (ms == null ? "n/a" : `${fmt(ms / 1000, 2)} s`);
+const mib = (bytes: number | null | undefined) => (bytes == null ? "n/a" : `${fmt(bytes / MiB, 0)} MiB`);
+const counts = (rec: Record<string, number>) =>
+  Object.keys(rec).length ? Object.entries(rec).map(([k, v]) => `${v} × ${k}`).join(", ") : "none";
+const perNode = (rec: Record<string, number>) => Object.entries(rec).map(([k, v]) => `${k} ${v}`).join(", ");
+
+export function renderHeal(h: HealReport, x: Ratios, cpus: number): string[] {
+  const out: string[] = [];
+  const c = h.config;
+  out.push(
+    "",
+    `Self-healing · RF ${c.replicationFactor} · GOSSIP_INTERVAL_MS=${c.gossipIntervalMs} (the default) · REBALANCE_BANDWIDTH_MBPS=${fmt(c.rebalanceBandwidthMBps, 0)}` +
+      ` (a cap per node's queue worker, read as MiB/s${c.rebalanceBandwidthMBps >= 500 ? ": high, so not the limit" : ""}) · ${c.sizeMiB} MiB as ${c.files} × ${c.fileMiB} MiB files at durability=${c.durability} · LOG_LEVEL=${c.logLevel}`,
+    `  The placement check runs ${fmt(c.placementCheckDebounceMs / 1000, 0)} s after a ring change; the queue worker is rate-capped by REBALANCE_BANDWIDTH_MBPS.` +
+      ` Detection: GET /api/cluster on every survivor every ${c.detectionPollMs} ms. Copies: chunk files listed under each DATA_DIR/chunks.`,
+  );
+  const rows: string[][] = [];
+  const f = h.failure;
+  if (f) {
+    const r = f.rereplication;
+    const d = f.detection;
+    rows.push([`failure: ${f.nodes} nodes, SIGKILL ${f.victim}`, "", "", ""]);
+    rows.push(["  kill → first survivor reports it suspect", secs(d.firstSuspectMs), "", ""]);
+    rows.push(["  kill → first survivor reports it dead", secs(d.firstDeadMs), "", ""]);
+    rows.push([`  kill → all ${f.survivors.length} survivors report it dead`, secs(d.allDeadMs), "", ""]);
+    rows.push(["  kill → first placement check queued copies (log)", secs(r.firstPlacementCheckMs), "", ""]);
+    rows.push(["  kill → every chunk at 3 copies on live nodes", r.completeMs == null ? "not reached" : secs(r.completeMs), "", ""]);
+    rows.push(["  kill → survivors' queues empty", secs(r.queuesEmptyMs), "", ""]);
+    rows.push([`  copies made / copies ${f.victim} held`, `${r.copiesMade} / ${r.copiesLost}`, "", fmt(r.copiesMadeVsLost, 2)]);
+    rows.push(["  bytes re-replicated (copies made × chunk size)", `${mib(r.bytesMade)} (${fmt(r.bytesMade / 1e6, 0)} MB)`, "", ""]);
+    rows.push(["  bytes sent over the transfer port ÷ bytes lost (node logs)", fmt(r.bytesSentVsLost, 3), "", ""]);
+    rows.push(["  re-replication rate, from the kill", `${fmt(r.mbpsFromKill)} MB/s`, "", ""]);
+    rows.push(["  re-replication rate, from the first `dead`", `${fmt(r.mbpsFromFirstDead)} MB/s`, "", ""]);
+  } else {
+    rows.push(["failure", `not measured${h.failureError ? `: ${h.failureError.split("\n")[0]!.slice(0, 120)}` : ""}`, "", ""]);
   }
-  if (r.problems.length) {
-    out.push("", "Problems");
-    for (const p of r.problems) out.push(`  - ${p}`);
+  const j = h.join;
+  if (j) {
+    rows.push([`join: ${j.nodesBefore} nodes + ${j.newcomer} (REBALANCE_GRACE_S=${fmt(j.graceS, 0)})`, "", "", ""]);
+    rows.push(["  bytes moved ÷ ideal", fmt(j.movedVsIdeal, 3), `≤ ${fmt(TARGETS.joinBytesMovedRatio, 2)}`, fmt(x.vsTarget.joinBytesMoved, 2)]);
+    rows.push([
+      "  bytes moved: to the newcomer + new copies on old nodes",
+      `${mib(j.moved.movedBytes)} = ${mib(j.moved.newcomerBytes)} + ${mib(j.moved.oldNodeBytes)}`,
+      "",
+      "",
+    ]);
+    rows.push([`  ideal: the ${j.ideal.copies} chunk copies ${j.newcomer} owns`, `${mib(j.ideal.bytes)} (even share ${mib(j.ideal.evenShareBytes)})`, "", ""]);
+    rows.push(["  bytes moved ÷ even share (all copies ÷ 4)", fmt(j.movedVsEvenShare, 3), "", ""]);
+    rows.push(["  bytes sent over the transfer port ÷ ideal (node logs; counts repeats)", `${fmt(j.sentVsIdeal, 3)} (${mib(j.sentBytes)})`, "", ""]);
+    rows.push([`  start → ${j.newcomer} answers HTTP`, secs(j.readyMs), "", ""]);
+    rows.push(["  start → every node sees 4 alive", secs(j.membershipMs), "", ""]);
+    rows.push([`  start → ${j.newcomer} holds all its chunks`, secs(j.newcomerFilledMs), "", ""]);
+    rows.push(["  start → hand-off complete (exactly the owners hold each chunk, queues empty)", j.completeMs == null ? "not reached" : secs(j.completeMs), "", ""]);
+  } else {
+    rows.push(["join", `not measured${h.joinError ? `: ${h.joinError.split("\n")[0]!.slice(0, 120)}` : ""}`, "", ""]);
   }
-  return `${out.join("\n")}\n`;
+  out.push("", renderTable(["measure", "result", "target", "÷ target"], rows));
+
+  const details: string[] = [];
+  const tl = (t: FailureResult["transfers"]) =>
+    `${t.delivered} copies delivered by queue workers (${mib(t.deliveredBytes)}), ${t.repeatedDeliveries} repeated (same chunk to the same node); ` +
+    `${t.received} chunk PUTs received, ${t.receivedExisting} of chunks already there; ${t.placementChecks} placement checks queued ${t.placementQueued} copies` +
+    `${Object.keys(t.otherQueued).length ? `; also queued: ${counts(t.otherQueued)}` : ""}; queue rows dropped: ${counts(t.dropped)}; surplus copies deleted: ${t.surplusDeleted}`;
+  if (f) {
+    details.push(
+      `failure: upload ${f.upload.files} files, ${f.upload.chunks} chunks in ${fmt(f.upload.ms / 1000, 1)} s (${fmt(f.upload.mbps)} MB/s), 3 copies settled ${fmt(f.upload.settleMs / 1000, 1)} s later`,
+      `  detection per survivor (poll / its own log): ${Object.entries(f.detection.perNode)
+        .map(([id, p]) => `${id} suspect ${secs(p.suspectMs)}, dead ${secs(p.deadMs)} / ${secs(p.deadInLogMs)}`)
+        .join("; ")}`,
+      `  node logs: ${tl(f.transfers)}`,
+      `  copies sent per survivor (GET /api/health queue.delivered): ${perNode(f.deliveredByNode)}; after: copies per chunk min ${f.rereplication.after.min}, max ${f.rereplication.after.max}`,
+      `  read-back from ${f.survivors[0]}: ${f.readBack.checked} files, ${f.readBack.mismatches.length ? `MISMATCH ${f.readBack.mismatches.join("; ")}` : "sha256 matches the upload"}`,
+    );
+    if (f.rereplication.completeError) details.push(`  ${f.rereplication.completeError}`);
+  }
+  if (j) {
+    details.push(
+      `join: upload ${j.upload.files} files, ${j.upload.chunks} chunks in ${fmt(j.upload.ms / 1000, 1)} s (${fmt(j.upload.mbps)} MB/s), 3 copies settled ${fmt(j.upload.settleMs / 1000, 1)} s later`,
+      `  moved: ${j.moved.newcomerCopies} chunk files on ${j.newcomer}, ${j.moved.oldNodeCopies} new on old nodes; after: copies per chunk min ${j.after.min}, max ${j.after.max}`,
+      `  node logs: ${tl(j.transfers)}`,
+      `  copies sent per node (GET /api/health queue.delivered): ${perNode(j.deliveredByNode)}`,
+      `  read-back from ${j.newcomer}: ${j.readBack.checked} files, ${j.readBack.mismatches.length ? `MISMATCH ${j.readBack.mismatches.join("; ")}` : "sha256 matches the upload"}`,
+    );
+    if (j.completeError) details.push(`  ${j.completeError}`);
+  }
+  if (details.length) out.push("", ...details);
+  const procs = (p: ScenarioProcs | undefined, title: string) => (p ? renderPhases(p.phases, cpus, title) : []);
+  out.push(...procs(f?.procs, "Failure benchmark, per phase"));
+  out.push(...procs(j?.procs, "Join benchmark, per phase"));
+  if (Object.keys(h.nodeLogs).length) out.push(...renderNodeLogs(h.nodeLogs, `Self-healing node logs (LOG_LEVEL=${c.logLevel}: warnings and errors counted) and clean stop`));
+  return out;
 }

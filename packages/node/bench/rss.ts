@@ -58,10 +58,20 @@ export class ProcessSampler {
 
   /** `pids`: a name per process, e.g. { n1: 1234, bench: process.pid }. */
   constructor(
-    private readonly pids: Record<string, number>,
+    private readonly pids: Record<string, number> = {},
     private readonly intervalMs = 100,
   ) {
     for (const name of Object.keys(pids)) this.overallPeak[name] = null;
+  }
+
+  /** Starts sampling one more process (a node added during the run) from the current phase on. */
+  addProcess(name: string, pid: number): void {
+    this.pids[name] = pid;
+    this.overallPeak[name] ??= null;
+    if (this.current) {
+      this.current.cpu0[name] = cpuMs(pid);
+      this.current.peak[name] = null;
+    }
   }
 
   start(firstPhase: string): void {

@@ -1,20 +1,28 @@
 #!/usr/bin/env bun
 // `pnpm bench`: measures the machine's ceilings, then a local 3-node Orrery cluster (large upload, download,
-// small files, RSS), and prints a JSON report and tables. It reports numbers; it never fails on one.
+// small files, RSS) — the "core" part — and then the self-healing part (failure detection and re-replication on
+// 5 nodes, bytes moved when a 4th node joins 3), and prints a JSON report and tables. `--only core|heal` runs one
+// part. It reports numbers; it never fails on one.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { type Ceilings, CeilingServer, measureCeilings } from "./ceilings.ts";
 import { BenchCluster } from "./cluster.ts";
+import { DETECTION_POLL_MS, type FailureResult, failureBenchmark, HEAL_REPLICATION_FACTOR, type HealContext, type JoinResult, joinBenchmark } from "./heal.ts";
+import { healFileSizes } from "./heal-math.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
 import { Payload } from "./payload.ts";
-import { type BenchReport, computeRatios, renderReport, TARGETS, UNITS } from "./report.ts";
+import { type BenchReport, computeRatios, type HealReport, type NodeLog, renderReport, TARGETS, UNITS } from "./report.ts";
 import { ProcessSampler } from "./rss.ts";
 import { MB, MiB } from "./stats.ts";
 import { type DownloadResult, downloadLarge, type SmallFilesResult, smallFiles, type UploadResult, uploadLarge } from "./workloads.ts";
 
 const NODES = 3;
 const REPLICATION_FACTOR = 3;
+/** The self-healing data set is uploaded in files of this size. */
+const HEAL_FILE_MIB = 16;
+/** The node's own default, set explicitly for the self-healing nodes so the detection figure means the default. */
+const GOSSIP_INTERVAL_MS = 1000;
 
 const t0 = performance.now();
 const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
@@ -41,6 +49,7 @@ async function run(opts: BenchOptions): Promise<number> {
   const nonce = crypto.randomUUID().slice(0, 8);
   const problems: string[] = [];
   let exitCode = 0;
+  const core = opts.parts.includes("core");
 
   const server = new CeilingServer();
   const cluster = new BenchCluster({
@@ -50,6 +59,8 @@ async function run(opts: BenchOptions): Promise<number> {
     cpuProfDir: opts.cpuProfDir,
     log,
   });
+  /** Every cluster of the run (the core one, and each self-healing one as it is created). */
+  const clusters: BenchCluster[] = [cluster];
   let sampler: ProcessSampler | undefined;
 
   // Everything this run started is stopped by its PID, once, whichever way the run ends.
@@ -58,7 +69,7 @@ async function run(opts: BenchOptions): Promise<number> {
     (cleaning ??= (async () => {
       sampler?.stop();
       await server.stop().catch(() => server.killNow());
-      await cluster.stop().catch(() => cluster.killNow());
+      await Promise.all(clusters.map((c) => c.stop().catch(() => c.killNow())));
       if (!opts.keep) rmSync(root, { recursive: true, force: true });
     })());
   const onSignal = (signal: NodeJS.Signals, code: number) => {
@@ -69,7 +80,7 @@ async function run(opts: BenchOptions): Promise<number> {
   process.once("SIGTERM", () => onSignal("SIGTERM", 143));
   process.once("exit", () => {
     server.killNow();
-    cluster.killNow();
+    for (const c of clusters) c.killNow();
   });
 
   let ceilings: Ceilings | null = null;
@@ -80,8 +91,9 @@ async function run(opts: BenchOptions): Promise<number> {
   let hwm: Record<string, number | null> = {};
   let observedChunkSize: number | null = null;
 
-  try {
-    log(`data root ${root}; payload ${opts.sizeMiB} MiB, chunk ${chunkSize / MiB} MiB, run ${nonce}`);
+  log(`data root ${root}; chunk ${chunkSize / MiB} MiB, run ${nonce}; parts: ${opts.parts.join(", ")}`);
+  if (core) try {
+    log(`payload ${opts.sizeMiB} MiB`);
     const payload = new Payload({ size, chunkSize, nonce });
     const th = performance.now();
     const expectedSha = payload.sha256();
@@ -147,20 +159,103 @@ async function run(opts: BenchOptions): Promise<number> {
 
   const peaks = sampler?.peaks() ?? {};
   const phases = sampler?.stop() ?? [];
-  if (cluster.nodes.length) log("stopping nodes (SIGTERM)");
-  await cluster.stop().catch((err) => problems.push(`stopping nodes: ${(err as Error).message}`));
-  if (cluster.nodes.length) log(`nodes stopped: ${cluster.nodes.map((n) => `${n.id} ${n.stopResult ? `${n.stopResult.ms.toFixed(0)} ms` : "?"}`).join(", ")}`);
+  sampler = undefined;
   const nodeLogs: BenchReport["nodeLogs"] = {};
-  for (const n of cluster.nodes) {
-    const summary = n.logSummary();
-    nodeLogs[n.id] = { ...summary, ...(n.unexpectedExit ? { unexpectedExit: n.unexpectedExit } : {}), ...(n.stopResult ? { stop: n.stopResult } : {}) };
-    if (n.stopResult?.killedAfterGrace) problems.push(`node ${n.id} did not exit within 10 s of SIGTERM and was SIGKILLed`);
-    if (n.unexpectedExit) {
-      problems.push(`node ${n.id} died during the run: ${n.unexpectedExit}`);
-      exitCode = 1;
+  const stopAndSummarize = async (c: BenchCluster, into: Record<string, NodeLog>, prefix = "") => {
+    if (c.nodes.length) log("stopping nodes (SIGTERM)");
+    await c.stop().catch((err) => problems.push(`${prefix}stopping nodes: ${(err as Error).message}`));
+    if (c.nodes.length) log(`nodes stopped: ${c.nodes.map((n) => `${n.id} ${n.killed ? "(SIGKILLed by the benchmark)" : n.stopResult ? `${n.stopResult.ms.toFixed(0)} ms` : "?"}`).join(", ")}`);
+    for (const n of c.nodes) {
+      const summary = n.logSummary();
+      into[n.id] = { ...summary, ...(n.unexpectedExit ? { unexpectedExit: n.unexpectedExit } : {}), ...(n.stopResult ? { stop: n.stopResult } : {}) };
+      if (n.stopResult?.killedAfterGrace) problems.push(`${prefix}node ${n.id} did not exit within 10 s of SIGTERM and was SIGKILLed`);
+      if (n.unexpectedExit) {
+        problems.push(`${prefix}node ${n.id} died during the run: ${n.unexpectedExit}`);
+        exitCode = 1;
+      }
+      if (summary.errors) problems.push(`${prefix}node ${n.id} logged ${summary.errors} error(s)`);
     }
-    if (summary.errors) problems.push(`node ${n.id} logged ${summary.errors} error(s)`);
+  };
+  await stopAndSummarize(cluster, nodeLogs);
+  if (core && !opts.keep) for (const n of cluster.nodes) rmSync(n.dataDir, { recursive: true, force: true });
+
+  let heal: HealReport | null = null;
+  if (opts.parts.includes("heal")) {
+    const files = healFileSizes(opts.healSizeMiB, HEAL_FILE_MIB);
+    heal = {
+      config: {
+        replicationFactor: HEAL_REPLICATION_FACTOR,
+        sizeMiB: opts.healSizeMiB,
+        fileMiB: Math.min(HEAL_FILE_MIB, opts.healSizeMiB),
+        files: files.length,
+        durability: "quorum",
+        gossipIntervalMs: GOSSIP_INTERVAL_MS,
+        rebalanceBandwidthMBps: opts.healBandwidthMBps,
+        graceS: opts.healGraceS,
+        logLevel: "debug",
+        detectionPollMs: DETECTION_POLL_MS,
+        placementCheckDebounceMs: 1000,
+      },
+      failure: null,
+      join: null,
+      nodeLogs: {},
+    };
+    let current: BenchCluster | undefined;
+    const ctx: HealContext = {
+      root: join(root, "heal"),
+      nonce,
+      settings: {
+        sizeMiB: opts.healSizeMiB,
+        fileMiB: HEAL_FILE_MIB,
+        bandwidthMBps: opts.healBandwidthMBps,
+        graceS: opts.healGraceS,
+        gossipIntervalMs: GOSSIP_INTERVAL_MS,
+        logLevel: "debug",
+        chunkSize,
+      },
+      cpuProfDir: opts.cpuProfDir,
+      log,
+      register: (c) => {
+        current = c;
+        clusters.push(c);
+      },
+    };
+    const h = heal;
+    // Each benchmark has its own cluster, stopped (and its data removed) before the next one starts.
+    const scenario = async <T,>(name: "failure" | "join", body: () => Promise<T>): Promise<T | null> => {
+      current = undefined;
+      let result: T | null = null;
+      try {
+        result = await body();
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (name === "failure") h.failureError = msg;
+        else h.joinError = msg;
+        problems.push(`heal/${name} failed: ${msg.split("\n")[0]}`);
+        log(`heal/${name} failed: ${(err as Error).stack ?? msg}`);
+        exitCode = 1;
+      }
+      const c = current as BenchCluster | undefined;
+      if (c) {
+        await stopAndSummarize(c, h.nodeLogs, `heal/${name}: `);
+        if (!opts.keep) for (const n of c.nodes) rmSync(n.dataDir, { recursive: true, force: true });
+      }
+      return result;
+    };
+    h.failure = await scenario<FailureResult>("failure", () => failureBenchmark(ctx));
+    h.join = await scenario<JoinResult>("join", () => joinBenchmark(ctx));
+    for (const [name, r] of [["failure", h.failure], ["join", h.join]] as const) {
+      if (!r) continue;
+      if (r.readBack.mismatches.length) {
+        problems.push(`INTEGRITY: heal/${name}: read-back after the heal does not match the upload: ${r.readBack.mismatches.join("; ")}`);
+        exitCode = 1;
+      }
+    }
+    if (h.failure?.rereplication.completeError) problems.push(`heal/failure: ${h.failure.rereplication.completeError}`);
+    if (h.failure && h.failure.detection.allDeadMs === null) problems.push("heal/failure: not every survivor reported the killed node dead");
+    if (h.join?.completeError) problems.push(`heal/join: ${h.join.completeError}`);
   }
+
   if (mach.loadAvgStart[0]! > 0.5) {
     problems.push(`the machine was busy at start (load average ${mach.loadAvgStart[0]!.toFixed(2)}): other work competes for the CPUs and disk`);
   }
@@ -178,10 +273,11 @@ async function run(opts: BenchOptions): Promise<number> {
     units: UNITS,
     machine: mach,
     config: {
+      parts: opts.parts,
       nodes: NODES,
       replicationFactor: REPLICATION_FACTOR,
       durability: "quorum",
-      chunkSize: observedChunkSize,
+      chunkSize: observedChunkSize ?? (core ? null : chunkSize),
       sizeMiB: opts.sizeMiB,
       smallCount: opts.smallCount,
       concurrency: opts.concurrency,
@@ -194,6 +290,7 @@ async function run(opts: BenchOptions): Promise<number> {
     upload,
     download,
     smallFiles: small,
+    heal,
     rss: { peakSampledMB: peaks, hwmMB: hwm },
     phases,
     nodeLogs,
