@@ -28,7 +28,7 @@ export interface ClusterRoutesDeps {
   leave: () => void;
 }
 
-const memberJson = (m: Member) => ({
+export const memberJson = (m: Member) => ({
   id: m.id,
   host: m.host,
   httpPort: m.httpPort,

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { httpBase, type Member } from "../membership/types.ts";
 import { errorMessage } from "../errors.ts";
+import { memberJson } from "./cluster-routes.ts";
 
 const TIMEOUT_MS = 1500;
 
@@ -18,17 +19,7 @@ export function clusterStatusRoutes(d: { members: () => Member[] }): Hono {
     const members = await Promise.all(
       d.members().map(async (m) => {
         const base = httpBase(m);
-        const entry = {
-          id: m.id,
-          host: m.host,
-          httpPort: m.httpPort,
-          gossipPort: m.gossipPort,
-          transferPort: m.transferPort,
-          state: m.state,
-          incarnation: m.incarnation,
-          zone: m.zone ?? null,
-          weight: m.weight,
-        };
+        const entry = memberJson(m);
         if (m.state === "dead" || m.state === "left") return { ...entry, status: null, health: null, error: `member is ${m.state}` };
         try {
           const [status, health] = await Promise.all([fetchJson(`${base}/status`), fetchJson(`${base}/api/health`)]);

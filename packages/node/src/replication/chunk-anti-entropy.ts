@@ -11,6 +11,7 @@ import type { ChunkStore } from "../store/chunk-store.ts";
 import { differingRanges, idsInRanges, RANGES, rangeDigests, ringFingerprint } from "./chunk-digest.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
+import { PeriodicTask } from "../util/periodic-task.ts";
 
 const idSchema = z.string().regex(/^[0-9a-f]{64}$/);
 export const digestsRequestSchema = z.object({ peer: z.string().min(1).max(64), ring: z.string().max(100_000) }).strict();
@@ -36,14 +37,15 @@ export interface AntiEntropyStats {
 }
 
 export class ChunkAntiEntropy {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly task: PeriodicTask;
   readonly stats: AntiEntropyStats = { rounds: 0, rangesDiffering: 0, copiesQueued: 0, lastRoundAt: null };
 
   constructor(
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly c: ChunkAntiEntropyComponents,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(intervalMs, () => this.round(), (err) => c.log.error("chunk anti-entropy failed", { err }));
+  }
 
   private *localIds(): Generator<string> {
     let after: string | undefined;
@@ -71,15 +73,11 @@ export class ChunkAntiEntropy {
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.round().finally(() => (this.running = undefined));
-    }, this.intervalMs);
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One round with a random live peer; returns the copies queued. */

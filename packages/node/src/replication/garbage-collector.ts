@@ -10,6 +10,7 @@ import { parseVersion } from "../metadata/hlc.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
 import type { ManifestReplicator } from "./manifest-replicator.ts";
 import type { Placement } from "./placement.ts";
+import { PeriodicTask } from "../util/periodic-task.ts";
 
 export interface GarbageCollectorInit {
   intervalMs: number;
@@ -50,33 +51,22 @@ export interface GcStats {
 }
 
 export class GarbageCollector {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly task: PeriodicTask;
   readonly stats: GcStats = { passes: 0, skipped: null, chunksDeleted: 0, tombstonesPurged: 0, lastPassAt: null };
 
   constructor(
     private readonly init: GarbageCollectorInit,
     private readonly c: GarbageCollectorComponents,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    const loop = () => {
-      if (this.stopped) return;
-      this.running = this.pass()
-        .catch((err) => this.c.log.error("garbage collection pass failed", { err }))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.init.intervalMs);
-        });
-    };
-    this.timer = setTimeout(loop, this.init.intervalMs);
+  ) {
+    this.task = new PeriodicTask(init.intervalMs, () => this.pass(), (err) => c.log.error("garbage collection pass failed", { err }));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   async pass(): Promise<void> {

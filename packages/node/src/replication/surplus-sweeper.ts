@@ -8,6 +8,7 @@ import { errorMessage } from "../errors.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 import { decideSurplus } from "./surplus-decision.ts";
+import { PeriodicTask } from "../util/periodic-task.ts";
 
 export interface SurplusSweeperInit {
   graceMs: number;
@@ -28,40 +29,29 @@ export interface SurplusSweeperComponents {
 }
 
 export class SurplusSweeper {
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly task: PeriodicTask;
   private cursor: string | undefined;
   private readonly since = new Map<string, number>();
-  private running: Promise<void> | undefined;
-  private stopped = true;
   /** Copies deleted since start (for /api/health). */
   deleted = 0;
 
   constructor(
     private readonly init: SurplusSweeperInit,
     private readonly c: SurplusSweeperComponents,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(init.intervalMs, () => this.pass(), (err) => c.log.error("surplus sweep failed", { err }));
+  }
 
   get pending(): number {
     return this.since.size;
   }
 
   start(): void {
-    this.stopped = false;
-    const loop = () => {
-      if (this.stopped) return;
-      this.running = this.pass()
-        .catch((err) => this.c.log.error("surplus sweep failed", { err }))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.init.intervalMs);
-        });
-    };
-    this.timer = setTimeout(loop, this.init.intervalMs);
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One page of local chunks; wraps around at the end. */
