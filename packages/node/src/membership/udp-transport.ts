@@ -36,7 +36,12 @@ export class UdpTransport {
       socket.bind(port, host, () => {
         socket.off("error", onBindError);
         // After bind, socket errors (e.g. a send to an unresolvable name) are logged, never thrown.
-        socket.on("error", (err) => this.log.warn("gossip socket error", { err }));
+        socket.on("error", (err) => {
+          // ECONNREFUSED is the kernel relaying "port unreachable" from a peer that is down: the
+          // failure detector already deals with that, so it is not worth a warning each probe.
+          if ((err as NodeJS.ErrnoException).code === "ECONNREFUSED") this.log.debug("gossip peer unreachable", { err });
+          else this.log.warn("gossip socket error", { err });
+        });
         socket.on("message", (buf, rinfo) => {
           const from = formatAddress(rinfo.address, rinfo.port);
           if (this.blocked.has(from)) return;
