@@ -1,0 +1,24 @@
+// `pnpm build` for the node: embeds the web UI's build (scripts/embed-ui.ts writes a generated module),
+// compiles the single executable, and removes the generated module again so that the source tree
+// (type-checking, running from source) never sees a stale list of UI files.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { writeEmbedModule } from "./embed-ui.ts";
+
+const pkg = join(import.meta.dir, "..");
+const generated = join(pkg, "src", "gateway", "ui-embedded.generated.ts");
+// `bun scripts/build.ts [linux-x64|linux-arm64]`: a host build (dist/orrery) or a cross-compiled one.
+const target = process.argv[2];
+const outfile = target ? `../../dist/orrery-${target}` : "../../dist/orrery";
+const targetFlag = target ? [`--target=bun-${target}`] : [];
+
+try {
+  writeEmbedModule(generated);
+  const proc = Bun.spawnSync(
+    [process.execPath, "build", "--compile", "--minify", ...targetFlag, "src/main.ts", "--outfile", outfile],
+    { cwd: pkg, stdout: "inherit", stderr: "inherit" },
+  );
+  if (proc.exitCode !== 0) process.exitCode = proc.exitCode ?? 1;
+} finally {
+  rmSync(generated, { force: true });
+}

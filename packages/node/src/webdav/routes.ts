@@ -1,0 +1,209 @@
+// WebDAV class 1 and 2 on /dav/ (RFC 4918): one handler per method over FileSystem, dead properties
+// in SQLite and this node's lock table. Every error here is a WebDAV response, never the JSON API format.
+import { Hono } from "hono";
+import { fileReadStream } from "../filesystem/read-stream.ts";
+import { parseRange } from "../gateway/range.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import { nameOf } from "../metadata/path.ts";
+import { handleCopy, handleMove, parseTransfer } from "./copy-move.ts";
+import { davError } from "./errors.ts";
+import { handleLock, handleUnlock } from "./locking.ts";
+import { LockTable } from "./locks.ts";
+import { contentTypeOf, DAV_PREFIX, davPath, etagOf, hrefOf } from "./paths.ts";
+import {
+  checkEtagHeaders,
+  checkIfHeader,
+  checkLocks,
+  type DavContext,
+  requireParent,
+  type WebdavDeps,
+} from "./preconditions.ts";
+import { applyProppatch, parseProppatch } from "./proppatch.ts";
+import { parsePropfind, propfindDepth, propfindBody } from "./propfind.ts";
+import { DAV_METHODS, davErrorResponse, xmlResponse } from "./responses.ts";
+import { escapeXml, readXmlBody } from "./xml.ts";
+
+export type { WebdavDeps } from "./preconditions.ts";
+
+const OPTIONS_HEADERS = { dav: "1, 2", allow: DAV_METHODS, "ms-author-via": "DAV", "content-length": "0" };
+
+/** A request's resource: its canonical path and the live entry there, if any. */
+interface Target {
+  path: string;
+  trailingSlash: boolean;
+  entry: Manifest | undefined;
+}
+
+function target(req: Request, ctx: DavContext): Target {
+  // A fragment never reaches a server from a well-behaved client; refuse rather than act on a truncated URL.
+  if (req.url.includes("#")) throw davError(400, "a request URL must not carry a fragment");
+  const { path, trailingSlash } = davPath(req.url);
+  const entry = ctx.fs.lookup(path);
+  // `/dav/file/` names nothing: a file has no members.
+  return { path, trailingSlash, entry: entry?.kind === "file" && trailingSlash ? undefined : entry };
+}
+
+const found = (t: Target): Manifest => {
+  if (!t.entry) throw davError(404, `no such resource: /${t.path}`);
+  return t.entry;
+};
+
+/** A plain HTML index of a collection, for browsers (the first 1000 members). */
+function collectionPage(ctx: DavContext, dir: Manifest): string {
+  const rows = ctx.fs.list(dir.path, { limit: 1000 }).map((m) => {
+    const name = `${nameOf(m.path)}${m.kind === "dir" ? "/" : ""}`;
+    return `<li><a href="${escapeXml(hrefOf(m.path, m.kind === "dir"))}">${escapeXml(name)}</a></li>`;
+  });
+  const title = escapeXml(hrefOf(dir.path, true));
+  return `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><ul>${rows.join("")}</ul>`;
+}
+
+function getOrHead(req: Request, ctx: DavContext, head: boolean): Response {
+  const m = found(target(req, ctx));
+  checkIfHeader(req, ctx, m.path);
+  if (m.kind === "dir") {
+    const html = head ? null : collectionPage(ctx, m);
+    return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+  }
+  const etag = etagOf(m);
+  const headers: Record<string, string> = {
+    etag,
+    "accept-ranges": "bytes",
+    "last-modified": new Date(m.mtime).toUTCString(),
+    "content-type": contentTypeOf(m.path),
+  };
+  const inm = req.headers.get("if-none-match");
+  if (inm && (inm.trim() === "*" || inm.split(",").some((t) => t.trim() === etag))) return new Response(null, { status: 304, headers });
+  const ifRange = req.headers.get("if-range");
+  const range = ifRange && ifRange !== etag ? ({ kind: "full" } as const) : parseRange(req.headers.get("range") ?? undefined, m.size);
+  if (range.kind === "unsatisfiable") {
+    return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${m.size}` } });
+  }
+  const [start, end, status] = range.kind === "range" ? [range.start, range.end, 206] : [0, m.size - 1, 200];
+  headers["content-length"] = String(end - start + 1);
+  if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
+  if (head) return new Response(null, { status, headers });
+  return new Response(fileReadStream(m, start, end, ctx.reader, ctx.log), { status, headers });
+}
+
+async function put(req: Request, ctx: DavContext): Promise<Response> {
+  const t = target(req, ctx);
+  if (t.path === "" || t.entry?.kind === "dir") throw davError(405, "cannot PUT to a collection");
+  if (t.trailingSlash) throw davError(409, "a file's URL cannot end with '/'");
+  // RFC 9110 §14.5: a partial PUT would be taken for the whole representation; refuse it.
+  if (req.headers.has("content-range")) throw davError(400, "PUT with Content-Range is not supported");
+  requireParent(ctx, t.path);
+  checkEtagHeaders(req, t.entry);
+  const submitted = checkIfHeader(req, ctx, t.path);
+  checkLocks(ctx, submitted, [{ path: t.path, membership: !t.entry }]);
+  // macOS Finder sends chunked bodies and announces the size in X-Expected-Entity-Length.
+  const length = Number(req.headers.get("content-length") ?? req.headers.get("x-expected-entity-length"));
+  const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+  const result = await ctx.fs.put(t.path, req.body, "quorum", Date.now(), sizeHint);
+  if (!t.entry) ctx.davProperties.deleteTree(t.path); // left over from a file deleted outside WebDAV
+  return new Response(null, { status: t.entry ? 204 : 201, headers: { etag: etagOf({ kind: "file", ...result }) } });
+}
+
+async function remove(req: Request, ctx: DavContext): Promise<Response> {
+  const t = target(req, ctx);
+  const m = found(t);
+  if (t.path === "") throw davError(403, "the root collection cannot be deleted");
+  const depth = req.headers.get("depth");
+  if (m.kind === "dir" && depth !== null && depth.trim().toLowerCase() !== "infinity") {
+    throw davError(400, "a collection's DELETE must have Depth infinity");
+  }
+  checkEtagHeaders(req, m);
+  const submitted = checkIfHeader(req, ctx, t.path);
+  checkLocks(ctx, submitted, [{ path: t.path, recursive: true, membership: true }]);
+  await ctx.fs.remove(t.path, true);
+  ctx.davProperties.deleteTree(t.path);
+  ctx.locks.removeWithin(t.path);
+  return new Response(null, { status: 204 });
+}
+
+async function mkcol(req: Request, ctx: DavContext): Promise<Response> {
+  const t = target(req, ctx);
+  // RFC 4918 §9.3: a body we do not understand is a 415 (we understand none).
+  if ((await readXmlBody(req)) !== "") throw davError(415, "MKCOL with a request body is not supported");
+  if (t.path === "" || ctx.fs.lookup(t.path)) throw davError(405, `/${t.path} already exists`);
+  requireParent(ctx, t.path);
+  const submitted = checkIfHeader(req, ctx, t.path);
+  checkLocks(ctx, submitted, [{ path: t.path, membership: true }]);
+  await ctx.fs.mkdir(t.path);
+  ctx.davProperties.deleteTree(t.path);
+  return new Response(null, { status: 201 });
+}
+
+async function propfind(req: Request, ctx: DavContext): Promise<Response> {
+  const depth = propfindDepth(req.headers.get("depth"));
+  const body = parsePropfind(await readXmlBody(req));
+  const m = found(target(req, ctx));
+  checkIfHeader(req, ctx, m.path);
+  return xmlResponse(propfindBody(m, depth, body, ctx), 207);
+}
+
+async function proppatch(req: Request, ctx: DavContext): Promise<Response> {
+  const m = found(target(req, ctx));
+  const ops = parseProppatch(await readXmlBody(req));
+  const submitted = checkIfHeader(req, ctx, m.path);
+  checkLocks(ctx, submitted, [{ path: m.path }]);
+  return xmlResponse(applyProppatch(m, ops, ctx.davProperties), 207);
+}
+
+async function dispatch(req: Request, ctx: DavContext): Promise<Response> {
+  switch (req.method) {
+    case "OPTIONS":
+      return new Response(null, { status: 200, headers: OPTIONS_HEADERS });
+    case "GET":
+      return getOrHead(req, ctx, false);
+    case "HEAD":
+      return getOrHead(req, ctx, true);
+    case "PUT":
+      return put(req, ctx);
+    case "DELETE":
+      return remove(req, ctx);
+    case "MKCOL":
+      return mkcol(req, ctx);
+    case "PROPFIND":
+      return propfind(req, ctx);
+    case "PROPPATCH":
+      return proppatch(req, ctx);
+    case "COPY":
+    case "MOVE": {
+      const t = target(req, ctx);
+      found(t);
+      const transfer = parseTransfer(req, t.path);
+      return req.method === "COPY" ? handleCopy(req, ctx, transfer) : handleMove(req, ctx, transfer);
+    }
+    case "LOCK": {
+      const t = target(req, ctx);
+      return handleLock(req, ctx, t.path, await readXmlBody(req));
+    }
+    case "UNLOCK":
+      return handleUnlock(req, ctx, target(req, ctx).path);
+    default:
+      return new Response(`${req.method} is not supported on WebDAV resources\n`, { status: 405, headers: { allow: DAV_METHODS } });
+  }
+}
+
+/**
+ * The WebDAV routes, mounted on the node's Hono app. Locks live in memory here, one table per node.
+ *
+ * @example app.route("/", webdavRoutes({ fs, reader, davProperties, log }))
+ */
+export function webdavRoutes(d: WebdavDeps): Hono {
+  const ctx: DavContext = { ...d, locks: new LockTable() };
+  const app = new Hono();
+  const handle = async (c: { req: { raw: Request } }) => {
+    try {
+      return await dispatch(c.req.raw, ctx);
+    } catch (err) {
+      return davErrorResponse(err, c.req.raw, ctx.log);
+    }
+  };
+  app.all(DAV_PREFIX, handle);
+  app.all(`${DAV_PREFIX}/*`, handle);
+  // Windows' WebDAV redirector asks the server root for its DAV class before it maps a drive.
+  app.options("/", () => new Response(null, { status: 200, headers: OPTIONS_HEADERS }));
+  return app;
+}
