@@ -1,4 +1,4 @@
-// Chunk anti-entropy: periodically, a node compares with a random live co-owner which chunks both
+// Chunk anti-entropy: periodically, a node compares with each live co-owner which chunks both
 // should hold (range digests first, id lists only for ranges that differ) and queues a copy of every
 // chunk the peer lacks. The peer's own rounds cover the other direction. This heals what no ring
 // change reveals: a copy lost on disk, a queue row lost with a coordinator that died for good, writes
@@ -6,9 +6,9 @@
 import { z } from "zod";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { httpBase } from "../membership/types.ts";
+import { httpBase, type Member } from "../membership/types.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import { differingRanges, idsInRanges, RANGES, rangeDigests, ringFingerprint } from "./chunk-digest.ts";
+import { differingRanges, idsInRanges, RANGES, rangeDigests, rangeDigestsByPeer, ringFingerprint } from "./chunk-digest.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 import { PeriodicTask } from "../util/periodic-task.ts";
@@ -80,19 +80,34 @@ export class ChunkAntiEntropy {
     return this.task.stop();
   }
 
-  /** One round with a random live peer; returns the copies queued. */
+  /**
+   * One round: compares with every live co-owner (or just `peerId`), so a chunk an owner lacks is found
+   * within one interval whichever holder has it. Digests for all peers come from one pass over the
+   * local chunks. Returns the copies queued.
+   */
   async round(peerId?: string): Promise<number> {
-    const { placement, selfId, log } = this.c;
-    const peers = placement.members().filter((m) => m.id !== selfId && m.state === "alive" && !this.c.isBlocked?.(m.id));
-    const peer = peerId ? peers.find((m) => m.id === peerId) : peers[Math.floor((this.c.random ?? Math.random)() * peers.length)];
-    if (!peer) return 0;
+    const { placement, selfId, store } = this.c;
+    const peers = placement
+      .members()
+      .filter((m) => m.id !== selfId && m.state === "alive" && !this.c.isBlocked?.(m.id) && (!peerId || m.id === peerId));
+    if (peers.length === 0) return 0;
     this.stats.rounds++;
     this.stats.lastRoundAt = Date.now();
+    const ring = ringFingerprint(placement);
+    const mine = rangeDigestsByPeer(this.localIds(), selfId, placement, (id) => store.has(id));
+    let queued = 0;
+    for (const peer of peers) {
+      if (ringFingerprint(placement) !== ring) break; // the ring moved meanwhile: the next round compares afresh
+      queued += await this.compareWith(peer, ring, mine.get(peer.id) ?? new Array<string>(RANGES).fill("0".repeat(16)));
+    }
+    return queued;
+  }
+
+  private async compareWith(peer: Member, ring: string, mine: string[]): Promise<number> {
+    const { selfId, log } = this.c;
     try {
-      const ring = ringFingerprint(placement);
       const theirs = digestsResponseSchema.parse(await post(`${httpBase(peer)}/internal/chunk-digests`, { peer: selfId, ring }));
       if (theirs.ring !== ring) return 0; // membership still settling: compare next round
-      const mine = this.digestsFor(peer.id).digests;
       const ranges = differingRanges(mine, theirs.digests);
       if (ranges.length === 0) return 0;
       this.stats.rangesDiffering += ranges.length;

@@ -1,7 +1,7 @@
 import { beforeAll, expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
 import { loadHash64 } from "../ring/index.ts";
-import { differingRanges, idsInRanges, RANGES, rangeDigests } from "./chunk-digest.ts";
+import { differingRanges, idsInRanges, RANGES, rangeDigests, rangeDigestsByPeer } from "./chunk-digest.ts";
 import { Placement } from "./placement.ts";
 
 let placement: Placement;
@@ -32,4 +32,10 @@ test("two holders of the same shared chunks have equal digests; a missing chunk 
 test("chunks the peer does not co-own never enter the digest", () => {
   const notShared = ids.filter((id) => !placement.owners(id).includes("b"));
   expect(rangeDigests(notShared, "a", "b", placement).every((d) => d === "0".repeat(16))).toBe(true);
+});
+
+test("digests for every co-owner in one pass equal the per-peer digests", () => {
+  const all = rangeDigestsByPeer(ids, "a", placement);
+  for (const peer of ["b", "c"]) expect(all.get(peer)).toEqual(rangeDigests(ids, "a", peer, placement));
+  expect(all.has("a")).toBe(false);
 });

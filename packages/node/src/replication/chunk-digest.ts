@@ -31,6 +31,28 @@ export function rangeDigests(
   return acc.map((x) => x.toString(16).padStart(16, "0"));
 }
 
+/** rangeDigests for every co-owner at once, in one pass over the local chunks. */
+export function rangeDigestsByPeer(
+  ids: Iterable<string>,
+  self: string,
+  placement: Placement,
+  holds: (id: string) => boolean = () => true,
+): Map<string, string[]> {
+  const acc = new Map<string, bigint[]>();
+  for (const id of ids) {
+    const owners = placement.owners(id);
+    if (!owners.includes(self) || !holds(id)) continue;
+    const p = placement.ring.positionOf(id);
+    for (const peer of owners) {
+      if (peer === self) continue;
+      let ranges = acc.get(peer);
+      if (!ranges) acc.set(peer, (ranges = new Array<bigint>(RANGES).fill(0n)));
+      ranges[rangeOf(p)]! ^= p;
+    }
+  }
+  return new Map([...acc].map(([peer, r]) => [peer, r.map((x) => x.toString(16).padStart(16, "0"))]));
+}
+
 export function differingRanges(a: readonly string[], b: readonly string[]): number[] {
   const out: number[] = [];
   for (let i = 0; i < RANGES; i++) if (a[i] !== b[i]) out.push(i);

@@ -148,6 +148,8 @@ export class ManifestReplicator {
     const fresh = peers.filter((p) => !this.caughtUp.has(p.id));
     const targets = fresh.length > 0 ? fresh : peers.length > 0 ? [peers[Math.floor((this.c.random ?? Math.random)() * peers.length)]!] : [];
     for (const t of targets) {
+      // A round already in flight with this peer reports its own outcome; don't pile handlers on it.
+      if (this.syncing.has(t.id)) continue;
       this.syncWith(t.id).then(
         () => this.caughtUp.add(t.id),
         (err) => this.c.log.warn("anti-entropy pull failed", { peer: t.id, err: errorMessage(err) }),

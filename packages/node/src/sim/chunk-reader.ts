@@ -1,6 +1,5 @@
-// replication/chunk-reader.ts on simulated transfers: find a copy of a chunk locally, then on the owners,
-// then on every other ring member (in id order). An owner found lacking it gets a queued copy
-// (onBadReplica), and a missing local copy on an owner is restored from the replica (read repair).
+// replication/chunk-reader.ts on simulated transfers: local copy, then the owners, then every other ring
+// member; an owner found lacking the chunk gets a queued copy, a missing local copy is repaired.
 import type { NodeProcess } from "./virtual-node.ts";
 
 export function candidates(p: NodeProcess, chunkId: string): string[] {

@@ -39,6 +39,10 @@ export interface NodeSettings {
   queuePollMs: number;
   queueBatchSize: number;
   placementDebounceMs: number;
+  /** REBALANCE_GRACE_S: a surplus copy goes (or its owners are fed) this long after it became surplus; < 0 = no sweeper. */
+  rebalanceGraceMs: number;
+  /** Chunk anti-entropy period (CHUNK_SYNC_INTERVAL_S); 0 turns it off. */
+  chunkSyncIntervalMs: number;
   /** A chunk transfer to an unreachable node fails after the connect timeout (transfer/client.ts). */
   transferTimeoutMs: number;
   /** A local chunk write (tmp, fsync, rename) takes this long. */
@@ -62,6 +66,8 @@ export const defaultNodeSettings: NodeSettings = {
   queueBatchSize: 64,
   placementDebounceMs: 1000,
   transferTimeoutMs: 5000,
+  chunkSyncIntervalMs: 300_000,
+  rebalanceGraceMs: 120_000,
   localWriteMs: 1,
   epochMs: 1_700_000_000_000,
 };

@@ -1,6 +1,5 @@
-// A client's write and delete at one node, as filesystem/file-system.ts, filesystem/upload.ts and
-// replication/write-coordinator.ts do them: chunks to their owners counted against the quorum, missing
-// copies queued, then the manifest committed locally and pushed until a quorum of nodes holds it.
+// A client's write or delete at one node, as file-system.ts, upload.ts and write-coordinator.ts do it: chunks
+// to their owners against the quorum, missing copies queued, then the manifest committed and pushed to a quorum.
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestChange } from "../metadata/manifest-store.ts";
 import { parentOf } from "../metadata/path.ts";
@@ -115,6 +114,7 @@ function writeChunk(p: NodeProcess, chunkId: string, done: (ok: boolean, why: st
   for (const target of owners) {
     if (target === p.id) {
       p.timer(ctx.settings.localWriteMs, () => {
+        if (!node.chunks.has(chunkId)) p.log(`stored ${chunkId.slice(0, 8)} (local)`);
         node.chunks.add(chunkId);
         succeeded(target);
       });

@@ -1,6 +1,5 @@
-// The chaos phase: message loss, duplication and delay, crashes with restarts (disk kept), at most one
-// node lost for good (disk gone), partitions into two groups that later heal, and fresh nodes joining;
-// then heal(): calm network, no partition, every crashed node back.
+// The chaos phase (loss, duplication, delay, crashes with the disk kept, at most one node lost for good,
+// two-group partitions, joins) and heal(): calm network, no partition, every crashed node back.
 import type { Cluster } from "./cluster.ts";
 import { calm, type LinkConditions } from "./network.ts";
 import { choose, int, type Rng, uniform } from "./rng.ts";

@@ -1,6 +1,5 @@
-// The promises checked once the cluster has healed: (1) live nodes agree on membership and placement,
-// (2) acknowledged files are everywhere with their chunks on every owner, (3) acknowledged deletes stay
-// deleted, (4) every live manifest store holds identical rows.
+// The checks after healing: (1) membership and placement agree, (2) acknowledged files are everywhere with
+// every chunk on all its owners, (3) acknowledged deletes stay deleted, (4) all manifest stores are identical.
 import { compareVersions } from "../metadata/hlc.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { Cluster } from "./cluster.ts";
@@ -13,8 +12,9 @@ export interface Violation {
   node?: string;
   path?: string;
   chunk?: string;
-  /** For a chunk: live nodes holding a copy (owners or not). */
+  /** For a chunk: live nodes holding a copy (owners or not), and how many of them are owners. */
   holders?: number;
+  ownerHolders?: number;
 }
 
 const MAX_REPORTED = 12;
@@ -144,6 +144,7 @@ export function checkInvariants(cluster: Cluster, history: History, quick = fals
           chunk,
           node: missing[0],
           holders: holders.length,
+          ownerHolders: owners.length - missing.length,
           message: `chunk ${chunk.slice(0, 12)} of ${row.path} ${row.version} (${label}) missing on owner(s) [${missing}] of [${owners}]; live holders [${holders}]`,
         });
       }

@@ -3,11 +3,11 @@
 import { parseArgs } from "node:util";
 import { loadHash64 } from "../ring/hash.ts";
 import { type Broken, brokenModes, type WhatIf, whatIfModes } from "./context.ts";
-import { runScenario, type RunResult } from "./runner.ts";
+import { runScenario } from "./runner.ts";
 import { deriveScenario, describe, type Overrides } from "./scenario.ts";
 
 const USAGE = `usage: pnpm sim [--seeds K] [--seed S] [--nodes N] [--loss P] [--duration-s T] [--heal-s H]
-                [--vnodes V] [--wire] [--broken ${brokenModes.join("|")}]
+                [--vnodes V] [--chunk-sync-s S] [--rebalance-grace-s G] [--wire] [--broken ${brokenModes.join("|")}]
                 [--what-if ${whatIfModes.join("|")}] [--kills N] [--partitions N] [--joins N]
                 [--permanent-loss 0|1] [--boot join|restart] [--trace] [--quiet]
   --seeds K       run K seeds (from --seed, default 1); default: 5 seeds
@@ -17,11 +17,16 @@ const USAGE = `usage: pnpm sim [--seeds K] [--seed S] [--nodes N] [--loss P] [--
   --duration-s T  chaos phase in virtual seconds (default: drawn, 20-90)
   --heal-s H      bound on convergence after healing, virtual seconds (default 300)
   --vnodes V      virtual nodes per member on the ring (default 16, 8 above 100 nodes)
+  --chunk-sync-s S       chunk anti-entropy period (CHUNK_SYNC_INTERVAL_S, default 300, or off)
+  --rebalance-grace-s G  surplus sweeper grace (REBALANCE_GRACE_S, default 120, or off)
   --wire          send every message through its wire encoding and schema
   --broken X      deliberately break a rule (to see the checker catch it)
   --what-if X     try a candidate change to a real rule (simulator only)
   --kills, --partitions, --joins, --permanent-loss, --boot   pin these fault counts (default: drawn)
-  --trace         print the event log of every run`;
+  --trace         print the event log of every run
+  --trace-grep R  with --trace, only the lines matching the regular expression R
+  --jobs J        run the seeds in J processes (default 1)
+  --quiet         print only the seeds that fail, and the summary`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -48,6 +53,8 @@ const { values } = (() => {
         "duration-s": { type: "string" },
         "heal-s": { type: "string" },
         vnodes: { type: "string" },
+        "chunk-sync-s": { type: "string" },
+        "rebalance-grace-s": { type: "string" },
         wire: { type: "boolean" },
         broken: { type: "string", multiple: true },
         "what-if": { type: "string", multiple: true },
@@ -57,7 +64,11 @@ const { values } = (() => {
         "permanent-loss": { type: "string" },
         boot: { type: "string" },
         trace: { type: "boolean" },
+        "trace-grep": { type: "string" },
         quiet: { type: "boolean" },
+        jobs: { type: "string" },
+        stride: { type: "string" },
+        "summary-json": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -81,6 +92,8 @@ const overrides: Overrides = {
   durationS: numberFlag(values, "duration-s", (n) => n > 0),
   healS: numberFlag(values, "heal-s", (n) => n > 0),
   vnodes: numberFlag(values, "vnodes", (n) => isInt(n) && n >= 1 && n <= 4096),
+  chunkSyncS: values["chunk-sync-s"] === "off" ? 0 : numberFlag(values, "chunk-sync-s", (n) => n >= 0),
+  rebalanceGraceS: values["rebalance-grace-s"] === "off" ? -1 : numberFlag(values, "rebalance-grace-s", (n) => n >= 0),
   wire: values.wire,
   broken: values.broken as Broken[] | undefined,
   whatIf: values["what-if"] as WhatIf[] | undefined,
@@ -91,59 +104,140 @@ const overrides: Overrides = {
   boot: ((b) => (b === undefined || b === "join" || b === "restart" ? b : fail(`invalid --boot ${b}`)))(values.boot),
 };
 
-const hash = await loadHash64();
-const wallStart = performance.now();
-const totals = { seeds: 0, failed: 0, violations: 0, virtualMs: 0, messages: 0, acked: 0, weak: 0, writes: 0, deletes: 0, maxConverge: 0 };
-const failures: RunResult[] = [];
+interface Totals {
+  seeds: number;
+  failed: number;
+  violations: number;
+  virtualMs: number;
+  messages: number;
+  acked: number;
+  weak: number;
+  writes: number;
+  deletes: number;
+  maxConverge: number;
+  replays: string[];
+}
+const newTotals = (): Totals => ({
+  seeds: 0, failed: 0, violations: 0, virtualMs: 0, messages: 0, acked: 0, weak: 0, writes: 0, deletes: 0, maxConverge: 0, replays: [],
+});
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+const SUMMARY_TAG = "@@sim-summary ";
 
-for (let i = 0; i < seedCount; i++) {
-  const seed = (firstSeed + i) >>> 0;
-  const params = deriveScenario(seed, overrides);
-  if (values.trace) console.log(`# seed ${seed}: ${describe(params)}`);
-  const r = await runScenario(params, { hash, print: values.trace ? (line) => console.log(line) : undefined });
-  totals.seeds++;
-  totals.virtualMs += r.virtualMs;
-  totals.messages += r.messages;
-  totals.acked += r.writes.acked;
-  totals.weak += r.writes.weak;
-  totals.writes += r.writes.attempted;
-  totals.deletes += r.deletes.acked;
-  if (r.convergedAfterMs !== undefined) totals.maxConverge = Math.max(totals.maxConverge, r.convergedAfterMs);
-  const ok = r.violations.length === 0;
-  if (!values.quiet || !ok) {
-    console.log(
-      `seed ${String(seed).padEnd(6)} ${String(params.nodes).padStart(3)} nodes ${params.boot.padEnd(7)} ` +
-        `virt ${(r.virtualMs / 1000).toFixed(0).padStart(4)} s  msgs ${fmt(r.messages).padStart(6)}  ` +
-        `writes ${r.writes.acked}/${r.writes.attempted} acked${r.writes.weak ? ` (${r.writes.weak} under a reduced quorum)` : ""}, ` +
-        `deletes ${r.deletes.acked}/${r.deletes.attempted}  ` +
-        `${r.lost.length ? `lost ${r.lost.join(",")}  ` : ""}` +
-        `converged ${r.convergedAfterMs === undefined ? "never" : `${(r.convergedAfterMs / 1000).toFixed(0)} s`}  ` +
-        `wall ${(r.wallMs / 1000).toFixed(2)} s  ${ok ? "ok" : "VIOLATION"}`,
-    );
-  }
-  if (!ok) {
-    totals.failed++;
-    totals.violations += r.violations.length;
-    failures.push(r);
-    console.log(`  scenario: ${describe(params)}`);
-    for (const v of r.violations) {
-      const where = [v.path && `path ${v.path}`, v.chunk && `chunk ${v.chunk}`, v.node && `node ${v.node}`].filter(Boolean).join(", ");
-      console.log(`  seed ${seed} invariant ${v.invariant}: ${v.message}${where ? `\n    (${where})` : ""}`);
+/** Runs seeds first, first + stride, ... (count of them) in this process. */
+async function runHere(first: number, count: number, stride: number): Promise<Totals> {
+  const hash = await loadHash64();
+  const grep = values["trace-grep"] === undefined ? undefined : new RegExp(values["trace-grep"]);
+  const print = !values.trace ? undefined : grep ? (line: string) => grep.test(line) && console.log(line) : (line: string) => console.log(line);
+  const totals = newTotals();
+  for (let i = 0; i < count; i++) {
+    const seed = (first + i * stride) >>> 0;
+    const params = deriveScenario(seed, overrides);
+    if (values.trace) console.log(`# seed ${seed}: ${describe(params)}`);
+    const r = await runScenario(params, { hash, print });
+    totals.seeds++;
+    totals.virtualMs += r.virtualMs;
+    totals.messages += r.messages;
+    totals.acked += r.writes.acked;
+    totals.weak += r.writes.weak;
+    totals.writes += r.writes.attempted;
+    totals.deletes += r.deletes.acked;
+    if (r.convergedAfterMs !== undefined) totals.maxConverge = Math.max(totals.maxConverge, r.convergedAfterMs);
+    const ok = r.violations.length === 0;
+    const lines: string[] = [];
+    if (!values.quiet || !ok) {
+      lines.push(
+        `seed ${String(seed).padEnd(6)} ${String(params.nodes).padStart(3)} nodes ${params.boot.padEnd(7)} ` +
+          `virt ${(r.virtualMs / 1000).toFixed(0).padStart(4)} s  msgs ${fmt(r.messages).padStart(6)}  ` +
+          `writes ${r.writes.acked}/${r.writes.attempted} acked${r.writes.weak ? ` (${r.writes.weak} under a reduced quorum)` : ""}, ` +
+          `deletes ${r.deletes.acked}/${r.deletes.attempted}  ` +
+          `${r.lost.length ? `lost ${r.lost.join(",")}  ` : ""}` +
+          `converged ${r.convergedAfterMs === undefined ? "never" : `${(r.convergedAfterMs / 1000).toFixed(0)} s`}  ` +
+          `wall ${(r.wallMs / 1000).toFixed(2)} s  ${ok ? "ok" : "VIOLATION"}`,
+      );
     }
-    console.log(`  replay: ${r.replay}   (add --trace for the event log)`);
+    if (!ok) {
+      totals.failed++;
+      totals.violations += r.violations.length;
+      totals.replays.push(r.replay);
+      lines.push(`  scenario: ${describe(params)}`);
+      for (const v of r.violations) {
+        const where = [v.path && `path ${v.path}`, v.chunk && `chunk ${v.chunk}`, v.node && `node ${v.node}`].filter(Boolean).join(", ");
+        lines.push(`  seed ${seed} invariant ${v.invariant}: ${v.message}${where ? `\n    (${where})` : ""}`);
+      }
+      const focus = r.violations.find((v) => v.chunk)?.chunk?.slice(0, 8) ?? r.violations.find((v) => v.path)?.path;
+      lines.push(`  replay: ${r.replay}`);
+      lines.push(`  event log: add --trace${focus ? ` (e.g. --trace --trace-grep '${focus}|KILL|RESTART|PARTITION|HEAL|JOIN')` : ""}`);
+    }
+    if (lines.length > 0) console.log(lines.join("\n"));
   }
+  return totals;
 }
 
+/** Splits the seeds over `jobs` child processes (seed i goes to child i mod jobs) and adds up their totals. */
+async function runInChildren(first: number, count: number, jobs: number): Promise<Totals> {
+  const own = new Set(["--jobs", "--seed", "--seeds"]);
+  const args: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.split("=")[0]!;
+    if (own.has(name)) {
+      if (!a.includes("=")) i++;
+      continue;
+    }
+    args.push(a);
+  }
+  const children = Array.from({ length: Math.min(jobs, count) }, (_, k) => {
+    const n = Math.ceil((count - k) / jobs);
+    return Bun.spawn(
+      [process.execPath, import.meta.path, ...args, "--seed", String(first + k), "--seeds", String(n), "--stride", String(jobs), "--summary-json"],
+      { stdout: "pipe", stderr: "inherit" },
+    );
+  });
+  const totals = newTotals();
+  await Promise.all(
+    children.map(async (child) => {
+      let buffered = "";
+      const decoder = new TextDecoder();
+      const onLine = (line: string) => {
+        if (!line.startsWith(SUMMARY_TAG)) return console.log(line);
+        const t = JSON.parse(line.slice(SUMMARY_TAG.length)) as Totals;
+        for (const k of ["seeds", "failed", "violations", "virtualMs", "messages", "acked", "weak", "writes", "deletes"] as const) totals[k] += t[k];
+        totals.maxConverge = Math.max(totals.maxConverge, t.maxConverge);
+        totals.replays.push(...t.replays);
+      };
+      for await (const chunk of child.stdout) {
+        buffered += decoder.decode(chunk, { stream: true });
+        const lines = buffered.split("\n");
+        buffered = lines.pop()!;
+        lines.forEach(onLine);
+      }
+      if (buffered) onLine(buffered);
+      const code = await child.exited;
+      if (code !== 0 && code !== 1) throw new Error(`a simulator process exited with code ${code}`);
+    }),
+  );
+  return totals;
+}
+
+const wallStart = performance.now();
+const jobs = numberFlag(values, "jobs", (n) => isInt(n) && n >= 1 && n <= 64) ?? 1;
+const stride = numberFlag(values, "stride", (n) => isInt(n) && n >= 1) ?? 1;
+if (jobs > 1 && values.trace) fail("--trace needs --jobs 1");
+const totals = jobs > 1 && seedCount > 1 ? await runInChildren(firstSeed, seedCount, jobs) : await runHere(firstSeed, seedCount, stride);
+if (values["summary-json"]) {
+  console.log(SUMMARY_TAG + JSON.stringify(totals));
+  process.exit(0);
+}
 const wallS = (performance.now() - wallStart) / 1000;
 console.log(
   `\n${totals.seeds} seed(s), ${(totals.virtualMs / 1000).toFixed(0)} s virtual, ${fmt(totals.messages)} messages, ` +
     `${totals.acked}/${totals.writes} writes (${totals.weak} with a quorum below ⌊RF/2⌋+1) and ${totals.deletes} deletes acknowledged, ` +
-    `slowest convergence ${(totals.maxConverge / 1000).toFixed(0)} s, ` +
+    `slowest convergence ${totals.failed === totals.seeds ? "-" : `${(totals.maxConverge / 1000).toFixed(0)} s`}, ` +
     `${totals.violations} violation(s) in ${totals.failed} seed(s), wall ${wallS.toFixed(1)} s`,
 );
-if (failures.length > 0) {
+if (totals.replays.length > 0) {
   console.log("replay:");
-  for (const f of failures) console.log(`  ${f.replay}`);
+  for (const r of totals.replays) console.log(`  ${r}`);
 }
-process.exit(failures.length > 0 ? 1 : 0);
+process.exit(totals.replays.length > 0 ? 1 : 0);

@@ -1,6 +1,5 @@
-// replication/manifest-replicator.ts on simulated calls: fresh rows are pushed to every live peer (the
-// writer counts acks), and delta anti-entropy runs the real `runSyncRound`/`answerSyncRequest` against a
-// random live peer every sync interval, and against every peer not yet caught up with after a change.
+// manifest-replicator.ts on simulated calls: pushes to every alive peer (the writer counts acks), and the
+// real runSyncRound/answerSyncRequest with a random peer each interval and with new peers after a change.
 import type { Manifest } from "../metadata/manifest.ts";
 import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest, type SyncResponse } from "../metadata/sync.ts";
 import type { Member } from "../membership/types.ts";

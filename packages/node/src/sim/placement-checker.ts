@@ -1,6 +1,5 @@
-// The placement check of replication/placement-check.ts on virtual time: ring changes are collected and,
-// debounced, every local chunk is run through the real rule `newOwnersToFeed` against every ring in force
-// since the last check; the copies it asks for become queue rows. State is per process (lost on a crash).
+// placement-check.ts on virtual time: ring changes collected, then (debounced) every local chunk goes through
+// the real `newOwnersToFeed` against every ring since the last check; the copies it asks for are queued.
 import { newOwnersToFeed } from "../replication/placement-check.ts";
 import type { Ring } from "../ring/ring.ts";
 import type { NodeProcess, Timer } from "./virtual-node.ts";
@@ -43,6 +42,9 @@ export class PlacementChecker {
       for (const target of feed(p.id, earlier, placement.owners(id))) copies.push({ chunkId: id, target });
     }
     node.queue.enqueue(copies, p.now);
-    if (copies.length > 0) p.log(`placement check queued ${copies.length} copies (${before.length} earlier rings)`);
+    if (copies.length > 0 && p.ctx.trace.enabled) {
+      const some = copies.slice(0, 24).map((c) => `${c.chunkId.slice(0, 8)}->${c.target}`).join(" ");
+      p.log(`placement check queued ${copies.length} copies (${before.length} earlier rings): ${some}${copies.length > 24 ? " ..." : ""}`);
+    }
   }
 }

@@ -1,6 +1,5 @@
-// replication/queue-worker.ts on virtual time: a pass takes up to a batch of due rows, groups them by
-// target, lets the real `decideQueueRow` deliver, wait or drop each, asks the target what it holds, sends
-// the rest one by one and removes a row only after the target's ack; failures back off with full jitter.
+// queue-worker.ts on virtual time: due rows by target, the real `decideQueueRow` for each, HAS then PUT one
+// by one; a row goes only after the target's ack, failures back off with full jitter.
 import { decideQueueRow } from "../replication/queue-decision.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import { readChunk } from "./chunk-reader.ts";

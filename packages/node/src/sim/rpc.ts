@@ -1,6 +1,7 @@
 // Request/response calls between virtual nodes (the transfer protocol and the internal HTTP routes)
 // over the simulated network: a lost request or answer, or an unreachable node, is a timeout.
 import { type PushBody, pushBodySchema, parseBody, type SyncRequest, syncRequestSchema, type SyncResponse, syncResponseSchema } from "../metadata/sync.ts";
+import { digestsRequestSchema, digestsResponseSchema, idsRequestSchema, idsResponseSchema } from "../replication/chunk-anti-entropy.ts";
 import type { SimContext } from "./context.ts";
 
 export interface RpcMap {
@@ -14,6 +15,10 @@ export interface RpcMap {
   push: { req: PushBody; res: { applied: number } };
   /** POST /internal/sync */
   sync: { req: SyncRequest; res: SyncResponse };
+  /** POST /internal/chunk-digests */
+  "chunk-digests": { req: { peer: string; ring: string }; res: { ring: string; digests: string[] } };
+  /** POST /internal/chunk-ids */
+  "chunk-ids": { req: { peer: string; ring: string; ranges: number[] }; res: { ids: string[] } };
 }
 export type RpcName = keyof RpcMap;
 export type RpcResult<K extends RpcName> = { ok: true; res: RpcMap[K]["res"] } | { ok: false; error: string };
@@ -25,6 +30,8 @@ function overWire<K extends RpcName>(name: K, body: unknown, direction: "req" | 
   const copy = JSON.parse(JSON.stringify(body));
   if (name === "push" && direction === "req") return parseBody(pushBodySchema, copy);
   if (name === "sync") return direction === "req" ? parseBody(syncRequestSchema, copy) : syncResponseSchema.parse(copy);
+  if (name === "chunk-digests") return direction === "req" ? parseBody(digestsRequestSchema, copy) : digestsResponseSchema.parse(copy);
+  if (name === "chunk-ids") return direction === "req" ? parseBody(idsRequestSchema, copy) : idsResponseSchema.parse(copy);
   return copy;
 }
 

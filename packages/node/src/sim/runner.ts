@@ -39,6 +39,7 @@ export interface RunResult {
 
 const BOOT_LIMIT_MS = 180_000;
 const CHECK_EVERY_MS = 1000;
+const STUCK_MS = 60_000;
 
 export async function runScenario(params: ScenarioParams, opts: RunOptions): Promise<RunResult> {
   const wallStart = performance.now();
@@ -48,7 +49,7 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
     rng: fork(master),
     trace,
     hash: opts.hash,
-    settings: { vnodes: params.vnodes },
+    settings: { vnodes: params.vnodes, chunkSyncIntervalMs: params.chunkSyncS * 1000, rebalanceGraceMs: params.rebalanceGraceS * 1000 },
     wire: params.wire,
     broken: params.broken,
     whatIf: params.whatIf,
@@ -133,11 +134,29 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
     chaos.heal();
     healedAt = events.now;
     const deadline = healedAt + params.healS * 1000;
+    let stuck: { since: number; fingerprint: string } | undefined;
     while (events.now < deadline) {
       await cluster.runUntil(Math.min(deadline, events.now + CHECK_EVERY_MS));
       if (history.inFlight > 0) continue;
-      if (checkInvariants(cluster, history, true).length === 0) {
+      const pending = checkInvariants(cluster, history, true);
+      if (trace.enabled && pending.length > 0) trace.log(events.now, "check", `not yet: ${pending.length} e.g. ${pending[0]!.invariant}: ${pending[0]!.message}`);
+      if (pending.length === 0) {
         convergedAfterMs = events.now - healedAt;
+        break;
+      }
+      // Nothing left that could repair it, for STUCK_MS: membership agreed, manifests converged, every
+      // replication queue empty, and the same chunks missing with no copy the backstops could spread (the
+      // sweeper feeds owners from non-owner copies, chunk anti-entropy between co-owners; with both off,
+      // nothing moves a copy without a ring change).
+      const backstops = params.chunkSyncS > 0 || params.rebalanceGraceS >= 0;
+      const fingerprint = pending.map((v) => `${v.invariant} ${v.message}`).join("\n");
+      const idle =
+        pending.every((v) => v.invariant === "2 durability" && v.chunk !== undefined && (!backstops || v.holders === 0)) &&
+        cluster.liveIds().every((id) => cluster.node(id).queue.depth === 0);
+      if (!idle) stuck = undefined;
+      else if (stuck?.fingerprint !== fingerprint) stuck = { since: events.now, fingerprint };
+      else if (events.now - stuck.since >= STUCK_MS) {
+        trace.log(events.now, "sim", `stuck for ${STUCK_MS / 1000} s with empty queues: giving up`);
         break;
       }
     }

@@ -13,6 +13,10 @@ export interface ScenarioParams {
   /** Bound on the time the cluster may take to converge after healing, seconds. */
   healS: number;
   vnodes: number;
+  /** Chunk anti-entropy period, seconds (the node's CHUNK_SYNC_INTERVAL_S); 0 = off. */
+  chunkSyncS: number;
+  /** The surplus sweeper's grace, seconds (REBALANCE_GRACE_S); negative = sweeper off. */
+  rebalanceGraceS: number;
   duplicate: number;
   maxDelayMs: number;
   opsPerSecond: number;
@@ -35,6 +39,8 @@ export interface Overrides {
   durationS?: number;
   healS?: number;
   vnodes?: number;
+  chunkSyncS?: number;
+  rebalanceGraceS?: number;
   wire?: boolean;
   broken?: Broken[];
   whatIf?: WhatIf[];
@@ -46,6 +52,8 @@ export interface Overrides {
 }
 
 export const DEFAULT_HEAL_S = 300;
+export const DEFAULT_CHUNK_SYNC_S = 300;
+export const DEFAULT_REBALANCE_GRACE_S = 120;
 
 /** Draws the parameters of `seed`; the draws do not depend on the overrides, so pinning one changes nothing else. */
 export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams {
@@ -78,6 +86,8 @@ export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams 
     durationS,
     healS: o.healS ?? DEFAULT_HEAL_S,
     vnodes: o.vnodes ?? defaultVnodes(nodes),
+    chunkSyncS: o.chunkSyncS ?? DEFAULT_CHUNK_SYNC_S,
+    rebalanceGraceS: o.rebalanceGraceS ?? DEFAULT_REBALANCE_GRACE_S,
     duplicate: drawn.duplicate,
     maxDelayMs: drawn.maxDelayMs,
     opsPerSecond: drawn.opsPerSecond,
@@ -103,6 +113,8 @@ export function replayCommand(p: ScenarioParams): string {
   const parts = [`pnpm sim --seed ${p.seed} --nodes ${p.nodes} --loss ${p.loss} --duration-s ${p.durationS}`];
   if (p.healS !== DEFAULT_HEAL_S) parts.push(`--heal-s ${p.healS}`);
   if (p.vnodes !== defaultVnodes(p.nodes)) parts.push(`--vnodes ${p.vnodes}`);
+  if (p.chunkSyncS !== DEFAULT_CHUNK_SYNC_S) parts.push(`--chunk-sync-s ${p.chunkSyncS > 0 ? p.chunkSyncS : "off"}`);
+  if (p.rebalanceGraceS !== DEFAULT_REBALANCE_GRACE_S) parts.push(`--rebalance-grace-s ${p.rebalanceGraceS >= 0 ? p.rebalanceGraceS : "off"}`);
   parts.push(...p.pins);
   if (p.wire) parts.push("--wire");
   for (const b of p.broken) parts.push(`--broken ${b}`);

@@ -1,7 +1,5 @@
-// One virtual node: a VirtualNode is the machine and its disk (chunk set, manifest store, queue, the
-// remembered member list), which outlives crashes; a NodeProcess is one life of the node process
-// wiring the real cores together as node.ts does: SWIM → Placement → placement check, queue worker,
-// manifest replication and the request handlers.
+// A virtual node: its machine and disk (chunks, manifests, queue, peers) survive a crash; a NodeProcess is one
+// life wiring the real cores as node.ts does (SWIM, placement, queue, replication, sweeper, anti-entropy).
 import { memberAddress } from "../membership/member-record.ts";
 import type { SwimMessage } from "../membership/messages.ts";
 import { decodeMessage, encodeMessage } from "../membership/messages.ts";
@@ -12,6 +10,8 @@ import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
 import { answerSyncRequest, applyPush } from "../metadata/sync.ts";
 import { Placement } from "../replication/placement.ts";
 import { ChunkQueue } from "./chunk-queue.ts";
+import { ChunkSync, digestsFor, idsFor } from "./chunk-sync.ts";
+import { SimSurplusSweeper } from "./surplus-sweeper.ts";
 import type { SimContext } from "./context.ts";
 import { ManifestReplication } from "./manifest-replication.ts";
 import { PlacementChecker } from "./placement-checker.ts";
@@ -94,6 +94,8 @@ export class NodeProcess {
   readonly worker: SimQueueWorker;
   readonly check: PlacementChecker;
   readonly replication: ManifestReplication;
+  readonly chunkSync: ChunkSync;
+  readonly sweeper: SimSurplusSweeper;
   alive = true;
   /** Client operations this process is coordinating; abandoned if it dies. */
   readonly ops = new Set<{ abandon(): void }>();
@@ -110,6 +112,8 @@ export class NodeProcess {
     this.worker = new SimQueueWorker(this);
     this.check = new PlacementChecker(this);
     this.replication = new ManifestReplication(this);
+    this.chunkSync = new ChunkSync(this);
+    this.sweeper = new SimSurplusSweeper(this);
   }
 
   get id(): string {
@@ -142,6 +146,8 @@ export class NodeProcess {
     this.onMembers();
     this.worker.start();
     this.replication.start();
+    this.sweeper.start();
+    this.chunkSync.start();
   }
 
   stop(): void {
@@ -154,7 +160,9 @@ export class NodeProcess {
   /** node.ts onMembers: a changed ring goes to the placement check. */
   private onMembers(): void {
     const previous = this.placement.update(this.swim.members());
-    if (previous) this.check.ringChanged(previous);
+    if (!previous) return;
+    if (this.ctx.trace.enabled) this.log(`ring ${previous.size} -> ${this.placement.ring.size} members`);
+    this.check.ringChanged(previous);
   }
 
   receiveDatagram(from: string, msg: SwimMessage | Uint8Array): void {
@@ -219,6 +227,12 @@ export class NodeProcess {
       }
       case "sync":
         return answerSyncRequest(node.manifests, req as RpcMap["sync"]["req"]) as RpcMap[K]["res"];
+      case "chunk-digests":
+        return digestsFor(this, (req as RpcMap["chunk-digests"]["req"]).peer) as RpcMap[K]["res"];
+      case "chunk-ids": {
+        const { peer, ranges } = req as RpcMap["chunk-ids"]["req"];
+        return { ids: idsFor(this, peer, ranges) } as RpcMap[K]["res"];
+      }
     }
     throw new Error(`unknown request ${String(name)}`);
   }
