@@ -1,5 +1,6 @@
-// replication/chunk-anti-entropy.ts on simulated calls: every interval a node compares, with a random alive
-// peer, range digests of the chunks both should hold (the real chunk-digest.ts) and queues what the peer lacks.
+// replication/chunk-anti-entropy.ts on simulated calls: every interval a node compares, with each live
+// co-owner in turn, range digests of the chunks both should hold (the real chunk-digest.ts) and queues
+// what the peer lacks.
 import { differingRanges, idsInRanges, rangeDigests, ringFingerprint } from "../replication/chunk-digest.ts";
 import type { NodeProcess } from "./virtual-node.ts";
 
@@ -33,24 +34,32 @@ export class ChunkSync {
 
   private round(done: () => void): void {
     const { p } = this;
-    const { placement } = p;
-    const peers = placement.members().filter((m) => m.id !== p.id && m.state === "alive");
-    const peer = peers[Math.floor(p.rng() * peers.length)];
-    if (!peer) return done();
+    const peers = p.placement.members().filter((m) => m.id !== p.id && m.state === "alive");
+    if (peers.length === 0) return done();
     this.rounds++;
-    const ring = ringFingerprint(placement);
+    const ring = ringFingerprint(p.placement);
+    // One peer after another, as the real round does.
+    const next = (i: number) => {
+      if (i >= peers.length || ringFingerprint(p.placement) !== ring) return done();
+      this.compareWith(peers[i]!.id, ring, () => next(i + 1));
+    };
+    next(0);
+  }
+
+  private compareWith(peer: string, ring: string, done: () => void): void {
+    const { p } = this;
     const timeout = 60_000;
-    p.rpc.call(peer.id, "chunk-digests", { peer: p.id, ring }, timeout, (r) => {
+    p.rpc.call(peer, "chunk-digests", { peer: p.id, ring }, timeout, (r) => {
       if (!r.ok || r.res.ring !== ring) return done(); // failed, or membership still settling
-      const ranges = differingRanges(digestsFor(p, peer.id).digests, r.res.digests);
+      const ranges = differingRanges(digestsFor(p, peer).digests, r.res.digests);
       if (ranges.length === 0) return done();
-      p.rpc.call(peer.id, "chunk-ids", { peer: p.id, ring, ranges }, timeout, (ids) => {
+      p.rpc.call(peer, "chunk-ids", { peer: p.id, ring, ranges }, timeout, (ids) => {
         if (!ids.ok) return done();
         const theyHave = new Set(ids.res.ids);
-        const missing = idsFor(p, peer.id, ranges).filter((id) => !theyHave.has(id));
-        p.node.queue.enqueue(missing.map((chunkId) => ({ chunkId, target: peer.id })), p.now);
+        const missing = idsFor(p, peer, ranges).filter((id) => !theyHave.has(id));
+        p.node.queue.enqueue(missing.map((chunkId) => ({ chunkId, target: peer })), p.now);
         if (missing.length > 0) {
-          p.log(`chunk anti-entropy with ${peer.id} queued ${missing.length}: ${missing.slice(0, 8).map((c) => c.slice(0, 8)).join(" ")}`);
+          p.log(`chunk anti-entropy with ${peer} queued ${missing.length}: ${missing.slice(0, 8).map((c) => c.slice(0, 8)).join(" ")}`);
         }
         done();
       });

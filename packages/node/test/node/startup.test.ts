@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
+import { getBytes, put, randomBytes, sha256, TestCluster, TestNode } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
 
 const PKG = join(import.meta.dir, "..", "..");
@@ -97,4 +97,26 @@ describe("node start-up", () => {
       await cluster.stop();
     }
   });
+
+  test("a node whose seeds never answered refuses writes instead of counting its lone copy as a quorum", async () => {
+    const dir = tmp();
+    const node = new TestNode("lonely", join(dir, "lonely"), await freePort(), await freePort(), await freePort(), {
+      REPLICATION_FACTOR: "3",
+      LOG_LEVEL: "warn",
+    });
+    node.start([`127.0.0.1:${await freePort()}`]); // a seed nobody listens on
+    try {
+      await node.waitReady();
+      const res = await put(node.url, "x.txt", "hello");
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as any;
+      expect(body.code).toBe("not_joined");
+      expect(body.error).toContain("nothing was stored");
+      const mk = await fetch(`${node.url}/api/mkdir`, { method: "POST", body: JSON.stringify({ path: "d" }) });
+      expect(mk.status).toBe(503);
+    } finally {
+      await node.kill();
+    }
+  });
 });
+
