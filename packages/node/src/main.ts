@@ -7,6 +7,8 @@ const USAGE = `usage: orrery <command> [options]
 
   node [--http-port N --gossip-port N --transfer-port N --data-dir DIR --seeds h:p,h:p ...]
                                  run a node (every flag is also an env var: HTTP_PORT, SEEDS, ...)
+  sim [--nodes N --base-port P --data-dir DIR]
+                                 run N local nodes on consecutive ports for demos (orrery sim --help)
   put <local> <remote>           upload a file (--durability quorum|fast|all)
   get <remote> [local|-]         download a file
   ls [remote-dir]                list a directory
@@ -56,6 +58,10 @@ async function runNode(argv: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "node") return runNode(rest);
+  if (command === "sim") {
+    const { runLocalCluster } = await import("./local-cluster/local-cluster.ts");
+    return runLocalCluster(rest);
+  }
   if (command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -11,6 +11,7 @@ import { ClusterEvents, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { FileSystem } from "./filesystem/file-system.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
 import { Membership } from "./membership/membership.ts";
+import { startLanDiscovery } from "./discovery/index.ts";
 import type { Member } from "./membership/types.ts";
 import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
 import { loadHash64 } from "./ring/index.ts";
@@ -35,6 +36,8 @@ import { handOffAndDrain } from "./replication/handoff.ts";
 import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
 import { TransferServer } from "./transfer/server.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
+import { type S3Server, startS3Api } from "./s3/index.ts";
+import { DeadPropertyStore } from "./webdav/dead-properties.ts";
 
 export const VERSION = "0.1.0";
 
@@ -104,7 +107,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
     (a) => a !== `${config.advertise}:${config.GOSSIP_PORT}`,
   );
   const membership = new Membership(
-    { self: selfInfo, bindHost: config.BIND_ADDRESS, seeds, probeIntervalMs: config.GOSSIP_INTERVAL_MS, knownMembers: known },
+    {
+      self: selfInfo,
+      bindHost: config.BIND_ADDRESS,
+      seeds,
+      probeIntervalMs: config.GOSSIP_INTERVAL_MS,
+      knownMembers: known,
+      cluster: config.CLUSTER_NAME,
+    },
     { log: logger("membership") },
   );
 
@@ -169,12 +179,15 @@ export async function startNode(config: Config): Promise<RunningNode> {
     },
     { selfId: id, placement, manifests, store, replicator, log: logger("gc") },
   );
-  const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, log: logger("fs") });
+  // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
+  const joined = () => seeds.length === 0 || membership.members().some((m) => m.id !== id && m.state === "alive");
+  const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, joined, log: logger("fs") });
 
   const events = new ClusterEvents();
   const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
   const app = createGateway({
     antiEntropy,
+    davProperties: new DeadPropertyStore(db),
     ui,
     events,
     fs,
@@ -230,6 +243,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
     if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use`);
     throw err;
   }
+  let s3: S3Server | undefined;
+  try {
+    s3 = await startS3Api(config, { fs, reader, log: logger("s3") });
+  } catch (err) {
+    server.stop(true);
+    await transferServer.stop();
+    throw err;
+  }
 
   membership.onChange((change) => {
     savePeer(db, change.member);
@@ -241,11 +262,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
   try {
     await membership.start();
   } catch (err) {
+    await s3?.stop();
     server.stop(true);
     await transferServer.stop();
     throw err;
   }
   onMembers(membership.members());
+  const discovery = await startLanDiscovery(config, membership, logger("discovery"));
   worker.start();
   replicator.start();
   sweeper.start();
@@ -277,6 +300,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       if (stopped) return;
       stopped = true;
       clearInterval(queueWatch);
+      await discovery?.stop();
       if (opts.leave) await membership.leave();
       else await membership.stop();
       await replicator.stop();
@@ -286,6 +310,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       await antiEntropy.stop();
       await scrubber.stop();
       await worker.stop();
+      await s3?.stop();
       server.stop(true);
       await transferServer.stop();
       await transferClient.close();

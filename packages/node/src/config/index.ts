@@ -1,9 +1,17 @@
 // Env vars and command-line flags -> one typed, zod-validated config.
 // Flags win over env vars; an invalid value is a ConfigError naming the variable (main exits 2).
 import { z } from "zod";
+import { pickLanAddress } from "./lan-address.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port");
+// No '/' (it would break the credential scope), ':' or ',' (the S3_CREDENTIALS separators).
+const s3AccessKey = z.string().regex(/^[A-Za-z0-9._~+=@-]{3,128}$/, "an access key is 3-128 letters, digits or ._~+=@-");
+const s3SecretKey = z.string().regex(/^[\x21-\x2b\x2d-\x7e]{8,128}$/, "a secret key is 8-128 printable ASCII characters, no ',' or spaces");
+const isMulticastV4 = (s: string) => {
+  const parts = s.split(".");
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255) && Number(parts[0]) >= 224 && Number(parts[0]) <= 239;
+};
 
 export const configSchema = z.object({
   NODE_ID: z
@@ -13,7 +21,7 @@ export const configSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default("./.orrery-data"),
   BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
-  /** Address other nodes use to reach this one (defaults to BIND_ADDRESS, or 127.0.0.1 when binding 0.0.0.0). */
+  /** Address other nodes use to reach this one (defaults to BIND_ADDRESS; when binding 0.0.0.0, the LAN IPv4 address). */
   ADVERTISE_ADDRESS: z.string().min(1).optional(),
   HTTP_PORT: port.default(3000),
   GOSSIP_PORT: port.default(4000),
@@ -23,6 +31,12 @@ export const configSchema = z.object({
     .default("")
     .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(hostPort)),
+  /** Nodes join only members of the same cluster name, in gossip and in LAN discovery. */
+  CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'").default("orrery"),
+  /** LAN discovery: "auto" announces and listens when SEEDS is empty and the node has a LAN address. */
+  DISCOVERY: z.enum(["auto", "off"]).default("auto"),
+  DISCOVERY_PORT: port.min(1).default(4007),
+  DISCOVERY_GROUP: z.string().refine(isMulticastV4, "expected an IPv4 multicast address (224.0.0.0-239.255.255.255)").default("239.255.77.77"),
   REPLICATION_FACTOR: z.coerce.number().int().min(1).max(16).default(3),
   CHUNK_SIZE_MB: z.coerce.number().positive().max(64).default(4),
   REBALANCE_BANDWIDTH_MBPS: z.coerce.number().positive().default(50),
@@ -59,6 +73,21 @@ export const configSchema = z.object({
   /** Anti-entropy period for manifests. */
   SYNC_INTERVAL_MS: z.coerce.number().int().min(50).max(3600000).default(5000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** S3 API port on BIND_ADDRESS; 0 turns it off. Unset: 9000, skipped with a warning when that is taken. */
+  S3_PORT: port.optional(),
+  /** The region GetBucketLocation reports; requests signed for any region are accepted. */
+  S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "lowercase letters, digits and '-'").default("us-east-1"),
+  S3_ACCESS_KEY: s3AccessKey.optional(),
+  S3_SECRET_KEY: s3SecretKey.optional(),
+  /** More than one key pair: `key:secret,key2:secret2`. */
+  S3_CREDENTIALS: z
+    .string()
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean).map((pair) => {
+      const colon = pair.indexOf(":");
+      return colon < 0 ? [pair, ""] : [pair.slice(0, colon), pair.slice(colon + 1)];
+    }))
+    .pipe(z.array(z.tuple([s3AccessKey, s3SecretKey])).min(1, "expected key:secret,key2:secret2"))
+    .optional(),
 });
 
 export type Config = z.output<typeof configSchema> & { chunkSize: number; advertise: string };
@@ -91,7 +120,11 @@ export function flagsToEnv(argv: string[]): Record<string, string> {
   return out;
 }
 
-export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): Config {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  argv: string[] = [],
+  lanAddress: () => string | undefined = pickLanAddress,
+): Config {
   const known = Object.keys(configSchema.shape);
   const flags = flagsToEnv(argv);
   for (const k of Object.keys(flags)) {
@@ -108,6 +141,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     throw new ConfigError(String(issue.path[0] ?? "config"), issue.message);
   }
   const c = parsed.data;
-  const advertise = c.ADVERTISE_ADDRESS ?? (c.BIND_ADDRESS === "0.0.0.0" ? "127.0.0.1" : c.BIND_ADDRESS);
+  if ((c.S3_ACCESS_KEY === undefined) !== (c.S3_SECRET_KEY === undefined)) {
+    throw new ConfigError(c.S3_ACCESS_KEY === undefined ? "S3_ACCESS_KEY" : "S3_SECRET_KEY", "S3_ACCESS_KEY and S3_SECRET_KEY go together");
+  }
+  const advertise = c.ADVERTISE_ADDRESS ?? (c.BIND_ADDRESS === "0.0.0.0" ? (lanAddress() ?? "127.0.0.1") : c.BIND_ADDRESS);
   return { ...c, chunkSize: Math.round(c.CHUNK_SIZE_MB * 1024 * 1024), advertise };
 }

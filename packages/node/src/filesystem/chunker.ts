@@ -1,5 +1,6 @@
 // Splits a byte stream into fixed-size chunks, copying each network byte exactly once (into the
-// chunk's own buffer), and hashes each chunk and the whole file on the way through.
+// chunk's own buffer), and hashes each chunk and the whole file on the way through (SHA-256, and
+// MD5 for S3's ETag).
 
 export interface Chunk {
   /** SHA-256 of data, lowercase hex: the chunk's name. */
@@ -16,6 +17,7 @@ export class Chunker {
   private offset = 0;
   private chunkHash = new Bun.CryptoHasher("sha256");
   private readonly fileHash = new Bun.CryptoHasher("sha256");
+  private readonly fileMd5 = new Bun.CryptoHasher("md5");
 
   /**
    * @param sizeHint the body's announced length (Content-Length), if any: a small file then gets a
@@ -43,6 +45,7 @@ export class Chunker {
   push(bytes: Uint8Array): Chunk[] {
     const out: Chunk[] = [];
     this.fileHash.update(bytes);
+    this.fileMd5.update(bytes);
     let pos = 0;
     while (pos < bytes.length) {
       this.buf ??= this.allocate();
@@ -63,10 +66,10 @@ export class Chunker {
     return out;
   }
 
-  /** The last, partial chunk (if any) and the whole file's SHA-256. */
-  finish(): { last: Chunk | undefined; sha256: string; size: number } {
+  /** The last, partial chunk (if any) and the whole file's SHA-256 and MD5. */
+  finish(): { last: Chunk | undefined; sha256: string; md5: string; size: number } {
     const last = this.fill > 0 ? this.cut() : undefined;
-    return { last, sha256: this.fileHash.digest("hex"), size: this.offset };
+    return { last, sha256: this.fileHash.digest("hex"), md5: this.fileMd5.digest("hex"), size: this.offset };
   }
 
   private cut(): Chunk {

@@ -1,6 +1,6 @@
 // The cluster's file tree as the APIs see it (files API now; S3 and WebDAV later): put, read,
 // list, mkdir, move, delete over replicated manifests and placed chunks.
-import { badRequest, conflict, notFound } from "../errors.ts";
+import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
@@ -9,14 +9,23 @@ import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import { DurabilityError, type WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { Durability, Placement } from "../replication/placement.ts";
+import { chunkSizesOf } from "./chunk-layout.ts";
 import { uploadStream } from "./upload.ts";
 
 export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
+
+/** What an upload turned out to contain, for checks against what the client announced. */
+export interface UploadedContent {
+  size: number;
+  sha256: string;
+  md5: string;
+}
 
 export interface PutResult {
   path: string;
   size: number;
   sha256: string;
+  md5: string;
   chunkSize: number;
   chunks: string[];
   version: string;
@@ -40,6 +49,11 @@ export interface FileSystemComponents {
   placement: Placement;
   replicator: ManifestReplicator;
   log: Logger;
+  /**
+   * False while a node that was given seeds (or remembers peers) has not reached any of them: it
+   * knows only itself, so it would count a lone copy as a quorum. Writes wait until it has joined.
+   */
+  joined?: () => boolean;
 }
 
 const dirChange = (path: string, mtime: number): ManifestChange => ({
@@ -102,7 +116,15 @@ export class FileSystem {
   }
 
   /** Refuses early when the durability level cannot be reached, before any byte is read. */
+  /** Refuses writes on a node that has not joined its cluster yet (see FileSystemComponents.joined). */
+  private checkJoined(): void {
+    if (this.c.joined && !this.c.joined()) {
+      throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered); nothing was stored");
+    }
+  }
+
   checkWritable(durability: Durability): void {
+    this.checkJoined();
     const { placement } = this.c;
     const required = placement.required(durability);
     const up = placement.ring.size;
@@ -120,6 +142,8 @@ export class FileSystem {
     durability: Durability,
     mtime = Date.now(),
     sizeHint?: number,
+    /** Runs after the body is stored and before the manifest is committed; a throw leaves no file. */
+    check?: (content: UploadedContent) => void,
   ): Promise<PutResult> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     const existing = this.lookup(path);
@@ -127,12 +151,14 @@ export class FileSystem {
     this.checkWritable(durability);
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, this.chunkSize, durability, this.c.coordinator, this.c.log, sizeHint);
+    check?.({ size: upload.size, sha256: upload.sha256, md5: upload.md5 });
     const change: ManifestChange = {
       path,
       kind: "file",
       deleted: false,
       size: upload.size,
       sha256: upload.sha256,
+      md5: upload.md5,
       chunkSize: this.chunkSize,
       chunks: upload.results.map((r) => r.chunkId),
       mtime,
@@ -146,6 +172,7 @@ export class FileSystem {
       path,
       size: upload.size,
       sha256: upload.sha256,
+      md5: upload.md5,
       chunkSize: this.chunkSize,
       chunks: file.chunks,
       version: file.version,
@@ -159,12 +186,60 @@ export class FileSystem {
     };
   }
 
+  /**
+   * Commits a file made of other files' chunks, in order, without copying a byte (S3 CopyObject and
+   * CompleteMultipartUpload); the entries at `remove` (directories with everything below) are deleted
+   * in the same commit. The caller supplies the content's hashes: they do not follow from the parts'.
+   */
+  async compose(
+    path: string,
+    sources: readonly Manifest[],
+    content: { sha256: string; md5?: string },
+    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability } = {},
+  ): Promise<Manifest & { manifestCopies: number }> {
+    if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    if (this.lookup(path)?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
+    const durability = opts.durability ?? "quorum";
+    this.checkWritable(durability);
+    const mtime = opts.mtime ?? Date.now();
+    const sizes = sources.flatMap((m) => chunkSizesOf(m));
+    const chunkSize = Math.max(this.chunkSize, ...sources.map((m) => m.chunkSize));
+    // Keep the plain layout (every chunk chunkSize bytes but the last) whenever the sizes allow it.
+    const fixed = sources.length === 1 && !sources[0]!.chunkSizes
+      ? sources[0]!.chunkSize
+      : sizes.slice(0, -1).every((s) => s === chunkSize) ? chunkSize : undefined;
+    const change: ManifestChange = {
+      path,
+      kind: "file",
+      deleted: false,
+      size: sizes.reduce((a, b) => a + b, 0),
+      sha256: content.sha256,
+      ...(content.md5 === undefined ? {} : { md5: content.md5 }),
+      chunkSize: fixed ?? chunkSize,
+      chunks: sources.flatMap((m) => m.chunks),
+      ...(fixed === undefined ? { chunkSizes: sizes } : {}),
+      mtime,
+    };
+    const removals: ManifestChange[] = [];
+    for (const r of opts.remove ?? []) {
+      const m = this.lookup(r);
+      if (!m || r === "") continue;
+      const below = m.kind === "dir" ? this.subtree(r) : [];
+      removals.push(...below.reverse().map((e) => tombstoneOf(e, mtime)), tombstoneOf(m, mtime));
+    }
+    const committed = await this.commit([...this.ancestorsToCreate(path, mtime), change, ...removals], durability, {
+      stored: `the chunks of /${path} (already stored)`,
+    });
+    return committed.find((m) => m.path === path)!;
+  }
+
   /** Commits manifest changes locally, then pushes them until `durability` holds for them too. */
   private async commit(
     changes: ManifestChange[],
     durability: Durability,
     context: Record<string, unknown>,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
+    this.checkJoined();
     const committed = this.c.manifests.commitLocalBatch(changes);
     const required = this.c.placement.required(durability);
     const acks = await this.c.replicator.publish(committed, required - 1);

@@ -3,6 +3,7 @@
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
+import { ChunkLayout } from "./chunk-layout.ts";
 
 export function fileReadStream(
   file: Manifest,
@@ -11,16 +12,16 @@ export function fileReadStream(
   reader: ChunkReader,
   log: Logger,
 ): ReadableStream<Uint8Array> {
-  const chunkSize = file.chunkSize;
-  const first = Math.floor(start / chunkSize);
-  const last = end < start ? first - 1 : Math.floor(end / chunkSize);
+  const layout = new ChunkLayout(file);
+  const first = layout.indexAt(start);
+  const last = end < start ? first - 1 : layout.indexAt(end);
   let index = first;
   let next: Promise<Uint8Array> | undefined;
 
   const fetchChunk = (i: number) => {
     const id = file.chunks[i]!;
     const p = reader.read(id).then((data) => {
-      const expected = i === file.chunks.length - 1 ? file.size - i * chunkSize : chunkSize;
+      const expected = layout.size(i);
       if (data.byteLength !== expected) {
         throw new Error(`chunk ${id} of /${file.path} has ${data.byteLength} bytes, expected ${expected}`);
       }
@@ -39,7 +40,7 @@ export function fileReadStream(
       try {
         const data = await (next ?? fetchChunk(index));
         next = index + 1 <= last ? fetchChunk(index + 1) : undefined;
-        const base = index * chunkSize;
+        const base = layout.offset(index);
         const from = Math.max(0, start - base);
         const to = Math.min(data.byteLength, end - base + 1);
         index++;

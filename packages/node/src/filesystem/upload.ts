@@ -12,6 +12,7 @@ const MAX_IN_FLIGHT = 2;
 export interface UploadResult {
   size: number;
   sha256: string;
+  md5: string;
   results: ChunkWriteResult[];
 }
 
@@ -48,7 +49,7 @@ export async function uploadStream(
     const end = chunker.finish();
     if (end.last) await place(end.last);
     while (inFlight.length) results.push(await inFlight.shift()!);
-    return { size: end.size, sha256: end.sha256, results };
+    return { size: end.size, sha256: end.sha256, md5: end.md5, results };
   } catch (err) {
     failure = err;
     await reader?.cancel(errorMessage(err)).catch(() => {});

@@ -9,8 +9,10 @@ import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
 import { internalRoutes } from "./internal-routes.ts";
 import { type UiSource, uiRoutes } from "./ui.ts";
+import { type WebdavDeps, webdavRoutes } from "../webdav/routes.ts";
 
 export type GatewayDeps = FilesRoutesDeps &
+  WebdavDeps &
   ClusterRoutesDeps & { manifests: ManifestStore; antiEntropy: ChunkAntiEntropy; log: Logger; ui: UiSource };
 
 export function createGateway(d: GatewayDeps): Hono {
@@ -18,6 +20,8 @@ export function createGateway(d: GatewayDeps): Hono {
   app.onError((err, c) => toErrorResponse(err, c, d.log));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: "no_route" }, 404));
   app.route("/", filesRoutes(d));
+  // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
+  app.route("/", webdavRoutes(d));
   app.route("/", clusterStatusRoutes(d));
   app.route("/", clusterRoutes(d));
   app.route("/", internalRoutes(d));

@@ -2,7 +2,7 @@
 // change listeners. All protocol decisions live in swim.ts; this file only moves bytes and time.
 import { logger, type Logger } from "../log.ts";
 import { parseAddress, type Address } from "./address.ts";
-import { decodeMessage, encodeMessage } from "./messages.ts";
+import { decodeMessage, DEFAULT_CLUSTER, encodeMessage } from "./messages.ts";
 import { defaultSwimConfig, SwimNode, type Output, type SwimConfig } from "./swim.ts";
 import type { Member, MemberChange, MemberInfo } from "./types.ts";
 import { UdpTransport } from "./udp-transport.ts";
@@ -16,6 +16,8 @@ export interface MembershipInit {
   probeIntervalMs: number;
   knownMembers?: Member[];
   swim?: Partial<SwimConfig>;
+  /** Cluster name carried in every message; gossip from another cluster is dropped (swim.ts). */
+  cluster?: string;
 }
 
 export interface MembershipComponents {
@@ -48,6 +50,8 @@ export class Membership {
   private timerAt = Number.POSITIVE_INFINITY;
   private malformedWindowStart = Number.NEGATIVE_INFINITY;
   private malformedInWindow = 0;
+  /** Senders of another cluster already logged: a misdirected seed retries forever, one line is enough. */
+  private readonly foreignLogged = new Set<string>();
 
   constructor(
     private readonly init: MembershipInit,
@@ -110,13 +114,20 @@ export class Membership {
     return () => this.listeners.delete(fn);
   }
 
+  /** Contacts a gossip address found after start (LAN discovery) with a state exchange, as a seed is. */
+  join(addr: string): void {
+    if (!this.running) return;
+    parseAddress(addr); // throws naming the bad address
+    this.deliver(this.core.join(addr));
+  }
+
   /** Fault injection for partition tests: drop all datagrams to and from these gossip addresses. */
   setBlockedPeers(addrs: string[]): void {
     this.transport.setBlocked(addrs);
   }
 
   private newCore(knownMembers: Member[] | undefined): SwimNode {
-    return new SwimNode({ self: this.init.self, config: this.config, random: this.random, knownMembers });
+    return new SwimNode({ self: this.init.self, config: this.config, random: this.random, knownMembers, cluster: this.init.cluster });
   }
 
   private onDatagram(bytes: Uint8Array, from: Address): void {
@@ -126,6 +137,16 @@ export class Membership {
       msg = decodeMessage(bytes);
     } catch (err) {
       this.warnMalformed(from, err);
+      return;
+    }
+    if (!this.core.sameCluster(msg)) {
+      const cluster = msg.cluster ?? DEFAULT_CLUSTER;
+      const key = `${msg.from}@${from}/${cluster}`;
+      if (!this.foreignLogged.has(key)) {
+        if (this.foreignLogged.size >= 256) this.foreignLogged.clear();
+        this.foreignLogged.add(key);
+        this.log.warn("dropped gossip from another cluster", { from, peer: msg.from, cluster, ours: this.init.cluster ?? DEFAULT_CLUSTER });
+      }
       return;
     }
     try {

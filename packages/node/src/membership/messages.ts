@@ -31,7 +31,17 @@ export const memberUpdateSchema = z.object({
 export type MemberUpdate = z.infer<typeof memberUpdateSchema>;
 
 const updates = z.array(memberUpdateSchema).max(256);
-const base = { v: z.literal(WIRE_VERSION), from: nodeId };
+
+/** The cluster a node belongs to when none is configured; a message without a cluster name is from it. */
+export const DEFAULT_CLUSTER = "orrery";
+export const clusterNameSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "cluster name: 1-64 of [A-Za-z0-9._-]");
+
+const base = {
+  v: z.literal(WIRE_VERSION),
+  from: nodeId,
+  /** The sender's cluster name; receivers drop messages of another cluster, so two clusters never merge. */
+  cluster: clusterNameSchema.optional(),
+};
 
 const pingSchema = z.object({
   ...base,

@@ -5,7 +5,14 @@
 import type { Address } from "./address.ts";
 import { memberAddress, probeable, toUpdate } from "./member-record.ts";
 import { MemberTable } from "./member-table.ts";
-import { encodedSize, splitIntoParts, WIRE_VERSION, type MemberUpdate, type SwimMessage } from "./messages.ts";
+import {
+  DEFAULT_CLUSTER,
+  encodedSize,
+  splitIntoParts,
+  WIRE_VERSION,
+  type MemberUpdate,
+  type SwimMessage,
+} from "./messages.ts";
 import { ProbeRound } from "./probe-round.ts";
 import { pick, sample } from "./random.ts";
 import { pushPullIntervalMs, retransmitLimit, type SwimConfig } from "./swim-config.ts";
@@ -26,6 +33,11 @@ export interface SwimNodeInit {
   random: () => number;
   /** Members remembered from a previous run; tried as join targets besides the seeds. */
   knownMembers?: Member[];
+  /**
+   * Cluster name, sent in every message; messages of another cluster are dropped, so two clusters never
+   * merge even when one is seeded with the other's address. Absent: DEFAULT_CLUSTER, and not sent.
+   */
+  cluster?: string;
 }
 
 /** Piggy-back budget per message: keeps pings and acks inside one typical Ethernet frame, as memberlist does. */
@@ -52,6 +64,7 @@ interface Relay {
 export class SwimNode {
   private readonly config: SwimConfig;
   private readonly random: () => number;
+  private readonly cluster: string | undefined;
   private readonly table: MemberTable;
   private readonly probeRound: ProbeRound;
   private readonly relays = new Map<number, Relay>();
@@ -71,6 +84,7 @@ export class SwimNode {
   constructor(init: SwimNodeInit) {
     this.config = init.config;
     this.random = init.random;
+    this.cluster = init.cluster;
     this.probeRound = new ProbeRound(init.random);
     this.table = new MemberTable(init.self, init.knownMembers ?? [], init.config, (id) => this.probeRound.insert(id));
     this.seq = Math.floor(this.random() * 2 ** 31);
@@ -118,7 +132,7 @@ export class SwimNode {
 
   receive(now: number, from: Address, msg: SwimMessage): Output[] {
     // Our own id from elsewhere is a stale process of ours or a loop; nothing in it is news.
-    if (!this.started || msg.from === this.table.me.id) return [];
+    if (!this.started || msg.from === this.table.me.id || !this.sameCluster(msg)) return [];
     const updates = msg.type === "push-pull" ? msg.members : msg.updates;
     for (const u of updates) this.table.apply(now, u, msg.type === "push-pull", msg.from);
     // A member we hold dead is talking to us: tell it, so it refutes now rather than at our next reconnect.
@@ -144,6 +158,18 @@ export class SwimNode {
       case "gossip":
         break;
     }
+    return this.flush();
+  }
+
+  /** Is `msg` from a node of our cluster? Only such messages are acted on. */
+  sameCluster(msg: Pick<SwimMessage, "cluster">): boolean {
+    return (msg.cluster ?? DEFAULT_CLUSTER) === (this.cluster ?? DEFAULT_CLUSTER);
+  }
+
+  /** Contacts an address learned after start (LAN discovery) with a state exchange, as a seed is at start. */
+  join(to: Address): Output[] {
+    if (!this.started || this.leaving || to === memberAddress(this.table.me)) return [];
+    this.sendState(to, true);
     return this.flush();
   }
 
@@ -293,7 +319,8 @@ export class SwimNode {
   }
 
   private envelope() {
-    return { v: WIRE_VERSION, from: this.table.me.id } as const;
+    const envelope = { v: WIRE_VERSION, from: this.table.me.id } as const;
+    return this.cluster === undefined ? envelope : { ...envelope, cluster: this.cluster };
   }
 
   private ack(seq: number): SwimMessage {

@@ -85,6 +85,24 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         expect(s.get("f")).toEqual(tomb);
       });
 
+      test("an MD5 and per-chunk sizes round-trip; a tombstone drops them; rows without them stay without", () => {
+        const s = newStore("a", new FakeTime().now);
+        const sized = { ...fileChange("f", 10), md5: `${"c".repeat(32)}-2`, chunkSizes: [4, 2, 4] };
+        const written = s.commitLocal(sized);
+        expect(s.get("f")).toEqual(written);
+        expect(s.get("f")).toMatchObject({ md5: sized.md5, chunkSizes: [4, 2, 4] });
+        const plain = s.commitLocal(fileChange("g", 10));
+        expect(Object.keys(s.get("g")!).sort()).toEqual(Object.keys(plain).sort());
+        expect("md5" in s.get("g")!).toBe(false);
+        const other = newStore("b", new FakeTime().now);
+        other.apply([written]);
+        expect(other.get("f")).toEqual(written);
+        const tomb = s.commitLocal({ ...sized, deleted: true });
+        expect(tomb.md5).toBeUndefined();
+        expect(tomb.chunkSizes).toBeUndefined();
+        expect(s.get("f")).toEqual(tomb);
+      });
+
       test("a local write beats the row it replaces even if that row came from a faster clock", () => {
         const time = new FakeTime();
         const fast = newStore("fast", () => time.ms + 30 * 60_000); // 30 min ahead: within the drift bound

@@ -15,6 +15,8 @@ export interface ManifestChange {
   sha256: string | null;
   chunkSize: number;
   chunks: string[];
+  chunkSizes?: number[];
+  md5?: string;
   mtime: number;
 }
 
@@ -93,7 +95,11 @@ const changeSchema = z.strictObject(manifestContentShape);
 
 /** Validates a local change; a tombstone drops its content (it only has to win, not to be read). */
 function checkChange(change: ManifestChange): ManifestChange {
-  const c: ManifestChange = change.deleted ? { ...change, size: 0, sha256: null, chunks: [] } : change;
+  let c = change;
+  if (change.deleted) {
+    const { md5: _m, chunkSizes: _s, ...rest } = change;
+    c = { ...rest, size: 0, sha256: null, chunks: [] };
+  }
   const parsed = changeSchema.safeParse(c);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -101,7 +107,7 @@ function checkChange(change: ManifestChange): ManifestChange {
   }
   const problem = contentProblem(c);
   if (problem) throw badRequest("invalid_manifest", `invalid change for ${c.path}: ${problem}`);
-  return { ...c, chunks: [...c.chunks] };
+  return { ...c, chunks: [...c.chunks], ...(c.chunkSizes ? { chunkSizes: [...c.chunkSizes] } : {}) };
 }
 
 function checkLimit(limit: number, max: number, name: string): number {

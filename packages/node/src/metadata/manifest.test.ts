@@ -67,6 +67,20 @@ describe("manifestSchema", () => {
     expect(problems({ ...base, kind: "dir" }).join()).toMatch(/directory has no content/);
   });
 
+  test("an MD5, and per-chunk sizes for a file assembled from parts, are optional and checked", () => {
+    expect(problems({ ...base, md5: "0".repeat(32) })).toEqual([]);
+    expect(problems({ ...base, md5: `${"a".repeat(32)}-12` })).toEqual([]);
+    expect(problems({ ...base, md5: "xyz" }).length).toBeGreaterThan(0);
+    expect(problems({ ...base, chunkSizes: [4, 2, 4] })).toEqual([]);
+    expect(problems({ ...base, chunkSizes: [4, 2] }).join()).toMatch(/2 entries for 3 chunks/);
+    expect(problems({ ...base, chunkSizes: [4, 2, 3] }).join()).toMatch(/add up to 9 bytes, not the file's 10/);
+    expect(problems({ ...base, chunkSizes: [5, 1, 4] }).join()).toMatch(/larger than chunkSize 4/);
+    expect(problems({ ...base, chunkSizes: [4, 0, 6] }).length).toBeGreaterThan(0);
+    const empty = { size: 0, sha256: null, chunkSize: 0, chunks: [] };
+    expect(problems({ ...base, ...empty, deleted: true, md5: "0".repeat(32) }).join()).toMatch(/tombstone has no content/);
+    expect(problems({ ...base, ...empty, kind: "dir", chunkSizes: [] }).join()).toMatch(/directory has no content/);
+  });
+
   test("caps the chunk list", () => {
     const id = hexId(0);
     const huge = { ...base, chunkSize: 1, size: MAX_CHUNKS + 1, chunks: new Array(MAX_CHUNKS + 1).fill(id) };

@@ -21,9 +21,23 @@ export interface Manifest {
   size: number;
   /** SHA-256 of the whole file (hex); null for directories and tombstones. */
   sha256: string | null;
-  /** Every chunk but the last is exactly chunkSize bytes, so byte offsets map to chunks without lookups. */
+  /**
+   * Every chunk but the last is exactly chunkSize bytes, so byte offsets map to chunks without lookups;
+   * unless chunkSizes is present, in which case chunkSize is the largest a chunk may be.
+   */
   chunkSize: number;
   chunks: string[];
+  /**
+   * Each chunk's size, present only when the chunks are not all chunkSize bytes but the last: a file
+   * assembled from other files' chunks without copying them (an S3 multipart upload's parts).
+   */
+  chunkSizes?: number[];
+  /**
+   * MD5 of the content (hex), S3's ETag. A file assembled from S3 multipart parts has S3's multipart
+   * form instead: the MD5 of the parts' binary MD5s, '-', the part count. Absent on files written
+   * before it was recorded.
+   */
+  md5?: string;
   /** Client-visible modification time, ms since epoch. */
   mtime: number;
   /** The node that made this write and its local sequence number there: the key of delta sync. */
@@ -43,10 +57,15 @@ export const manifestContentShape = {
   sha256: hex64.nullable(),
   chunkSize: z.number().int().min(0).max(MAX_CHUNK_SIZE),
   chunks: z.array(hex64).max(MAX_CHUNKS),
+  chunkSizes: z.array(z.number().int().min(1).max(MAX_CHUNK_SIZE)).max(MAX_CHUNKS).optional(),
+  md5: z
+    .string()
+    .regex(/^[0-9a-f]{32}(-[1-9][0-9]{0,4})?$/, "expected 32 lowercase hex digits, optionally -<parts>")
+    .optional(),
   mtime: count,
 };
 
-type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks">;
+type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks" | "chunkSizes" | "md5">;
 
 /**
  * Cross-field rules. Tombstones and directories carry no content, so a tombstone stays small and can
@@ -55,14 +74,27 @@ type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSiz
  */
 export function contentProblem(m: Content): string | undefined {
   if (m.deleted || m.kind === "dir") {
-    if (m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null) {
-      return `${m.deleted ? "a tombstone" : "a directory"} has no content: size 0, no chunks, sha256 null`;
+    if (m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null || m.md5 !== undefined || m.chunkSizes !== undefined) {
+      return `${m.deleted ? "a tombstone" : "a directory"} has no content: size 0, no chunks, sha256 null, no md5`;
     }
     return undefined;
   }
   if (m.sha256 === null) return "a file needs its sha256";
-  if (m.size === 0) return m.chunks.length === 0 ? undefined : "an empty file has no chunks";
+  if (m.size === 0) {
+    return m.chunks.length === 0 && m.chunkSizes === undefined ? undefined : "an empty file has no chunks";
+  }
   if (m.chunkSize === 0) return "a non-empty file needs a chunkSize";
+  if (m.chunkSizes !== undefined) {
+    if (m.chunkSizes.length !== m.chunks.length) {
+      return `chunkSizes has ${m.chunkSizes.length} entries for ${m.chunks.length} chunks`;
+    }
+    let total = 0;
+    for (const s of m.chunkSizes) {
+      if (s > m.chunkSize) return `a chunk of ${s} bytes is larger than chunkSize ${m.chunkSize}`;
+      total += s;
+    }
+    return total === m.size ? undefined : `chunkSizes add up to ${total} bytes, not the file's ${m.size}`;
+  }
   const expected = Math.ceil(m.size / m.chunkSize);
   if (m.chunks.length !== expected) {
     return `a file of ${m.size} bytes in ${m.chunkSize}-byte chunks has ${expected} chunks, not ${m.chunks.length}`;
@@ -96,7 +128,10 @@ void _schemaMatches;
 
 /** A stable serialisation (fixed key order) for tie-breaks and equality. */
 function canonical(m: Manifest): string {
-  return JSON.stringify([m.path, m.kind, m.version, m.deleted, m.size, m.sha256, m.chunkSize, m.chunks, m.mtime, m.origin, m.seq]);
+  return JSON.stringify([
+    m.path, m.kind, m.version, m.deleted, m.size, m.sha256, m.chunkSize, m.chunks, m.mtime, m.origin, m.seq,
+    m.md5 ?? null, m.chunkSizes ?? null,
+  ]);
 }
 
 export function sameManifest(a: Manifest, b: Manifest): boolean {

@@ -17,9 +17,11 @@ interface FileRow {
   mtime: number;
   origin: string;
   seq: number;
+  md5: string | null;
+  chunk_sizes: string | null;
 }
 
-const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq";
+const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes";
 
 function toManifest(r: FileRow): Manifest {
   return {
@@ -34,6 +36,9 @@ function toManifest(r: FileRow): Manifest {
     mtime: r.mtime,
     origin: r.origin,
     seq: r.seq,
+    // Optional fields stay absent rather than undefined, like the rows that never had them.
+    ...(r.md5 === null ? {} : { md5: r.md5 }),
+    ...(r.chunk_sizes === null ? {} : { chunkSizes: JSON.parse(r.chunk_sizes) as number[] }),
   };
 }
 
@@ -42,7 +47,10 @@ export class SqliteManifestStore extends LwwManifestStore {
     get: Statement<FileRow, [string]>;
     children: Statement<FileRow, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
-    upsert: Statement<unknown, [string, string, string, string, string, number, number, string | null, number, string, number, string, number]>;
+    upsert: Statement<
+      unknown,
+      [string, string, string, string, string, number, number, string | null, number, string, number, string, number, string | null, string | null]
+    >;
     origins: Statement<{ origin: string }, []>;
     mark: Statement<{ seq: number }, [string]>;
     setMark: Statement<unknown, [string, number]>;
@@ -69,12 +77,12 @@ export class SqliteManifestStore extends LwwManifestStore {
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
       upsert: db.prepare(
-        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (path) DO UPDATE SET parent = excluded.parent, name = excluded.name, kind = excluded.kind,
            version = excluded.version, deleted = excluded.deleted, size = excluded.size, sha256 = excluded.sha256,
            chunk_size = excluded.chunk_size, chunks = excluded.chunks, mtime = excluded.mtime,
-           origin = excluded.origin, seq = excluded.seq`,
+           origin = excluded.origin, seq = excluded.seq, md5 = excluded.md5, chunk_sizes = excluded.chunk_sizes`,
       ),
       origins: db.prepare("SELECT origin FROM sync_state ORDER BY origin"),
       mark: db.prepare("SELECT seq FROM sync_state WHERE origin = ?"),
@@ -131,6 +139,8 @@ export class SqliteManifestStore extends LwwManifestStore {
       m.mtime,
       m.origin,
       m.seq,
+      m.md5 ?? null,
+      m.chunkSizes ? JSON.stringify(m.chunkSizes) : null,
     );
   }
 

@@ -64,4 +64,20 @@ export const migrations: string[] = [
   `
   CREATE INDEX files_tombstones ON files (path) WHERE deleted = 1;
   `,
+  // 3: WebDAV dead properties (PROPPATCH), per node and keyed by canonical path; not replicated.
+  `
+  CREATE TABLE dav_properties (
+    path TEXT NOT NULL,
+    ns TEXT NOT NULL,
+    name TEXT NOT NULL,
+    xml TEXT NOT NULL,
+    PRIMARY KEY (path, ns, name)
+  );
+  `,
+  // 4: S3 needs each file's MD5 (its ETag), and a file assembled from multipart parts has chunks of
+  // varying size (a JSON array of sizes; NULL when all but the last are chunk_size bytes).
+  `
+  ALTER TABLE files ADD COLUMN md5 TEXT;
+  ALTER TABLE files ADD COLUMN chunk_sizes TEXT;
+  `,
 ];

@@ -163,6 +163,8 @@ export class TestCluster {
       QUEUE_RETRY_MAX_MS: "2000",
       LOG_LEVEL: "info",
       REBALANCE_GRACE_S: "2",
+      // No S3 listener unless a test asks for one (many nodes on one host would contend for 9000).
+      S3_PORT: "0",
       ...this.opts.env,
     };
     const node = new TestNode(id, join(this.root, id), await freePort(), await freePort(), await freePort(), env);

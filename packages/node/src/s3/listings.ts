@@ -1,0 +1,105 @@
+// ListObjectsV2, ListObjects (v1) and ListObjectVersions (a bucket here is never versioned: each key
+// has one version, "null"), as XML over list.ts's pages.
+import { s3Error } from "./errors.ts";
+import { treeOf } from "./buckets.ts";
+import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request } from "./http.ts";
+import { type ListedItem, type ListPage, listPage } from "./list.ts";
+import { renderXml, type XmlNode } from "./xml.ts";
+
+const xml = (root: string, children: readonly XmlNode[]) =>
+  new Response(renderXml(root, children), { headers: { "content-type": "application/xml" } });
+
+/** Continuation tokens are opaque to clients: the last key or common prefix of the previous page. */
+export const encodeToken = (last: string): string => Buffer.from(last, "utf8").toString("base64url");
+
+export function decodeToken(token: string): string {
+  const last = Buffer.from(token, "base64url").toString("utf8");
+  if (token === "" || encodeToken(last) !== token) throw s3Error("InvalidArgument", "The continuation token provided is incorrect.");
+  return last;
+}
+
+interface Common {
+  page: ListPage;
+  prefix: string;
+  delimiter: string;
+  maxKeys: number;
+  enc: (s: string) => string;
+}
+
+function list(r: S3Request, c: S3Components, after: string): Common {
+  const dir = requireBucket(c, r.bucket!);
+  const prefix = r.query.get("prefix") ?? "";
+  const delimiter = r.query.get("delimiter") ?? "";
+  const maxKeys = intParam(r, "max-keys", 1000, 0, 1000);
+  const enc = keyEncoder(r);
+  return { page: listPage(treeOf(c), dir, { prefix, delimiter, after, maxKeys }), prefix, delimiter, maxKeys, enc };
+}
+
+const objectFields = (o: ListedItem, enc: (s: string) => string): XmlNode[] => [
+  ["Key", enc(o.key)],
+  ["LastModified", isoDate(o.entry.mtime)],
+  ["ETag", etagOf(o.entry)],
+  ["Size", o.kind === "file" ? o.entry.size : 0],
+  ["StorageClass", "STANDARD"],
+];
+
+const prefixes = (l: Common): XmlNode[] => l.page.commonPrefixes.map((p) => ["CommonPrefixes", [["Prefix", l.enc(p)]]]);
+
+const header = (r: S3Request, l: Common): XmlNode[] => [
+  ["Name", r.bucket!],
+  ["Prefix", l.enc(l.prefix)],
+  ["Delimiter", l.delimiter === "" ? undefined : l.enc(l.delimiter)],
+  ["MaxKeys", l.maxKeys],
+  ["EncodingType", r.query.get("encoding-type")],
+];
+
+export const listObjectsV2: Handler = (r, c) => {
+  const token = r.query.get("continuation-token");
+  const startAfter = r.query.get("start-after") ?? "";
+  const l = list(r, c, token !== undefined ? decodeToken(token) : startAfter);
+  const owner = r.query.get("fetch-owner") === "true" ? ownerOf(r.auth.accessKey) : undefined;
+  return xml("ListBucketResult", [
+    ...header(r, l),
+    ["KeyCount", l.page.objects.length + l.page.commonPrefixes.length],
+    ["IsTruncated", l.page.truncated],
+    ["ContinuationToken", token],
+    ["NextContinuationToken", l.page.truncated && l.page.last !== undefined ? encodeToken(l.page.last) : undefined],
+    ["StartAfter", startAfter === "" ? undefined : l.enc(startAfter)],
+    ...l.page.objects.map((o): XmlNode => ["Contents", [...objectFields(o, l.enc), ["Owner", owner]]]),
+    ...prefixes(l),
+  ]);
+};
+
+export const listObjectsV1: Handler = (r, c) => {
+  const marker = r.query.get("marker") ?? "";
+  const l = list(r, c, marker);
+  return xml("ListBucketResult", [
+    ...header(r, l),
+    ["Marker", l.enc(marker)],
+    ["NextMarker", l.page.truncated && l.page.last !== undefined ? l.enc(l.page.last) : undefined],
+    ["IsTruncated", l.page.truncated],
+    ...l.page.objects.map((o): XmlNode => ["Contents", [...objectFields(o, l.enc), ["Owner", ownerOf(r.auth.accessKey)]]]),
+    ...prefixes(l),
+  ]);
+};
+
+/** Tools list versions to empty a bucket; with versioning never enabled each key has the version "null". */
+export const listObjectVersions: Handler = (r, c) => {
+  const keyMarker = r.query.get("key-marker") ?? "";
+  const l = list(r, c, keyMarker);
+  const owner = ownerOf(r.auth.accessKey);
+  const next = l.page.truncated ? l.page.last : undefined;
+  return xml("ListVersionsResult", [
+    ...header(r, l),
+    ["KeyMarker", l.enc(keyMarker)],
+    ["VersionIdMarker", r.query.get("version-id-marker") ?? ""],
+    ["NextKeyMarker", next === undefined ? undefined : l.enc(next)],
+    ["NextVersionIdMarker", next === undefined ? undefined : "null"],
+    ["IsTruncated", l.page.truncated],
+    ...l.page.objects.map((o): XmlNode => {
+      const [key, lastModified, etag, size, storage] = objectFields(o, l.enc);
+      return ["Version", [key!, ["VersionId", "null"], ["IsLatest", true], lastModified!, etag!, size!, storage!, ["Owner", owner]]];
+    }),
+    ...prefixes(l),
+  ]);
+};

@@ -1,0 +1,351 @@
+// Multipart uploads: parts are ordinary (replicated) files under .s3-uploads/<uploadId>/; Complete
+// commits one manifest listing the parts' chunks in order, copying no byte, and drops the staging.
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { fileReadStream } from "../filesystem/read-stream.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import { compareNames, nameOf } from "../metadata/path.ts";
+import { errorXml, s3Error, toS3Error } from "./errors.ts";
+import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request, sameEtag, xmlResponse } from "./http.ts";
+import { objectPath, UPLOADS_DIR } from "./names.ts";
+import { copySourceOf } from "./objects.ts";
+import { childrenNamed, childText, parseXml, readSmallBody } from "./request-body.ts";
+import { renderXml, type XmlNode } from "./xml.ts";
+
+/** S3's limits: parts 1..10000, each but the last at least 5 MiB. */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const MAX_PART_NUMBER = 10_000;
+/** Above this size Complete answers at once and sends spaces while it hashes, as S3 does for long completions. */
+const KEEPALIVE_ABOVE_BYTES = 256 * 1024 * 1024;
+const KEEPALIVE_INTERVAL_MS = 5000;
+
+const uploadDir = (id: string) => `${UPLOADS_DIR}/${id}`;
+const metaPath = (id: string) => `${uploadDir(id)}/upload.json`;
+/** Zero-padded, so a directory listing (by name) is in part order. */
+export const partName = (n: number) => `part-${String(n).padStart(5, "0")}`;
+const partNumberOf = (name: string) => {
+  const m = /^part-(\d{5})$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+};
+
+const metaSchema = z.strictObject({ bucket: z.string(), key: z.string(), initiated: z.number().int() });
+export type UploadMeta = z.output<typeof metaSchema> & { id: string };
+
+/** S3's multipart ETag: the MD5 of the parts' binary MD5s, '-', the number of parts. */
+export function multipartEtag(partMd5s: readonly string[]): string {
+  const md5 = new Bun.CryptoHasher("md5");
+  for (const hex of partMd5s) md5.update(Buffer.from(hex, "hex"));
+  return `${md5.digest("hex")}-${partMd5s.length}`;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/** Checks Complete's part list against the stored parts; returns them in order. Pure. */
+export function checkParts(requested: readonly CompletedPart[], stored: (n: number) => Manifest | undefined): Manifest[] {
+  if (requested.length === 0) throw s3Error("MalformedXML", "A CompleteMultipartUpload request must list at least one part.");
+  const parts: Manifest[] = [];
+  for (const [i, p] of requested.entries()) {
+    if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > MAX_PART_NUMBER) {
+      throw s3Error("InvalidPart", `Part number ${p.partNumber} is not between 1 and ${MAX_PART_NUMBER}.`);
+    }
+    if (i > 0 && p.partNumber <= requested[i - 1]!.partNumber) throw s3Error("InvalidPartOrder");
+    const m = stored(p.partNumber);
+    if (m?.kind !== "file" || !/^[0-9a-f]{32}$/.test(m.md5 ?? "") || !sameEtag(p.etag, m.md5!)) {
+      throw s3Error("InvalidPart", `Part ${p.partNumber} was not uploaded, or its ETag is not ${p.etag}.`);
+    }
+    parts.push(m);
+  }
+  for (const [i, m] of parts.slice(0, -1).entries()) {
+    if (m.size < MIN_PART_SIZE) {
+      throw s3Error("EntityTooSmall", `Part ${requested[i]!.partNumber} has ${m.size} bytes; every part but the last needs at least ${MIN_PART_SIZE}.`);
+    }
+  }
+  return parts;
+}
+
+export class MultipartUploads {
+  /** Upload metadata by id, with the version of the file it was read from. */
+  private readonly meta = new Map<string, { version: string; upload: UploadMeta }>();
+
+  constructor(private readonly c: S3Components) {}
+
+  private async load(id: string): Promise<UploadMeta | undefined> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
+    const m = this.c.fs.lookup(metaPath(id));
+    if (m?.kind !== "file") return undefined;
+    const cached = this.meta.get(id);
+    if (cached?.version === m.version) return cached.upload;
+    const text = await new Response(fileReadStream(m, 0, m.size - 1, this.c.reader, this.c.log)).text();
+    let parsed;
+    try {
+      parsed = metaSchema.safeParse(JSON.parse(text));
+    } catch {
+      return undefined; // not JSON: not an upload this API made
+    }
+    if (!parsed.success) return undefined;
+    const upload = { ...parsed.data, id };
+    if (this.meta.size > 10_000) this.meta.clear();
+    this.meta.set(id, { version: m.version, upload });
+    return upload;
+  }
+
+  /** The upload the request names (uploadId) for its bucket and key, or NoSuchUpload. */
+  private async required(r: S3Request): Promise<UploadMeta> {
+    const upload = await this.load(r.query.get("uploadId") ?? "");
+    if (!upload || upload.bucket !== r.bucket || upload.key !== r.key) throw s3Error("NoSuchUpload");
+    return upload;
+  }
+
+  readonly create: Handler = async (r) => {
+    requireBucket(this.c, r.bucket!);
+    if (objectPath(r.bucket!, r.key!).directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be uploaded.");
+    // Time first, so the ids of one key's uploads sort in the order they began.
+    const id = `${Date.now().toString(36).padStart(9, "0")}-${randomBytes(12).toString("hex")}`;
+    const meta = JSON.stringify({ bucket: r.bucket, key: r.key, initiated: Date.now() });
+    await this.c.fs.put(metaPath(id), new Response(meta).body, "quorum");
+    const algorithm = r.header("x-amz-checksum-algorithm");
+    return xmlResponse(
+      "InitiateMultipartUploadResult",
+      [
+        ["Bucket", r.bucket!],
+        ["Key", r.key!],
+        ["UploadId", id],
+      ],
+      200,
+      algorithm ? { "x-amz-checksum-algorithm": algorithm } : {},
+    );
+  };
+
+  /** UploadPart, and UploadPartCopy when x-amz-copy-source is set. */
+  readonly uploadPart: Handler = async (r) => {
+    const n = Number(r.query.get("partNumber"));
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PART_NUMBER) {
+      throw s3Error("InvalidArgument", `partNumber must be an integer from 1 to ${MAX_PART_NUMBER}.`);
+    }
+    const upload = await this.required(r);
+    const path = `${uploadDir(upload.id)}/${partName(n)}`;
+    const copying = r.header("x-amz-copy-source") !== null;
+    const headers: Record<string, string> = {};
+    let result;
+    if (copying) {
+      const src = copySourceOf(r, this.c);
+      const [start, end] = copyRange(r.header("x-amz-copy-source-range"), src.size);
+      const body = fileReadStream(src, start, end, this.c.reader, this.c.log);
+      result = await this.c.fs.put(path, body, "quorum", Date.now(), end - start + 1);
+    } else {
+      const payload = r.payload();
+      result = await this.c.fs.put(path, payload.stream, "quorum", Date.now(), payload.length, (content) => payload.check(content));
+      const checksum = payload.checksum();
+      if (checksum) headers[checksum[0]] = checksum[1];
+    }
+    if (!(await this.load(upload.id))) {
+      // Aborted or completed while this part was arriving: putting it recreated the directory.
+      await this.c.fs.remove(uploadDir(upload.id), true).catch(() => {});
+      throw s3Error("NoSuchUpload");
+    }
+    if (!copying) return new Response(null, { headers: { ...headers, etag: `"${result.md5}"` } });
+    return xmlResponse("CopyPartResult", [
+      ["ETag", `"${result.md5}"`],
+      ["LastModified", isoDate(result.mtime)],
+    ]);
+  };
+
+  readonly complete: Handler = async (r) => {
+    const upload = await this.required(r);
+    requireBucket(this.c, upload.bucket);
+    const { path } = objectPath(upload.bucket, upload.key);
+    const doc = parseXml(await readSmallBody(r.payload(), 4 * 1024 * 1024));
+    if (doc.name !== "CompleteMultipartUpload") throw s3Error("MalformedXML", "The body must be a <CompleteMultipartUpload> document.");
+    const requested = childrenNamed(doc, "Part").map((p) => ({
+      partNumber: Number(childText(p, "PartNumber")),
+      etag: childText(p, "ETag") ?? "",
+    }));
+    const parts = checkParts(requested, (n) => this.c.fs.lookup(`${uploadDir(upload.id)}/${partName(n)}`));
+    const etag = multipartEtag(parts.map((m) => m.md5!));
+    const finish = async (): Promise<string> => {
+      // The manifest keeps the whole content's SHA-256 (the files API's ETag, checked by `orrery get`):
+      // it does not follow from the parts' hashes, so the parts are read once, in order.
+      const sha256 = await this.contentSha256(parts);
+      await this.c.fs.compose(path, parts, { sha256, md5: etag }, { remove: [uploadDir(upload.id)] });
+      this.meta.delete(upload.id);
+      const host = r.header("host") ?? "localhost";
+      return renderXml("CompleteMultipartUploadResult", [
+        ["Location", `http://${host}/${encodeURIComponent(upload.bucket)}/${upload.key.split("/").map(encodeURIComponent).join("/")}`],
+        ["Bucket", upload.bucket],
+        ["Key", upload.key],
+        ["ETag", `"${etag}"`],
+      ]);
+    };
+    const size = parts.reduce((s, m) => s + m.size, 0);
+    if (size <= KEEPALIVE_ABOVE_BYTES) return new Response(await finish(), { headers: { "content-type": "application/xml" } });
+    const resource = new URL(r.raw.url).pathname;
+    return respondWhileWorking(finish, (err) => errorXml(toS3Error(err, this.c.log, { op: "CompleteMultipartUpload" }), resource, r.requestId));
+  };
+
+  readonly abort: Handler = async (r) => {
+    const upload = await this.required(r);
+    await this.c.fs.remove(uploadDir(upload.id), true);
+    this.meta.delete(upload.id);
+    return new Response(null, { status: 204 });
+  };
+
+  readonly listParts: Handler = async (r) => {
+    const upload = await this.required(r);
+    const marker = intParam(r, "part-number-marker", 0, 0, MAX_PART_NUMBER);
+    const maxParts = intParam(r, "max-parts", 1000, 0, 1000);
+    // upload.json sorts after every part, so one more than asked (and one for it) tells if there are more.
+    const entries = this.c.fs.list(uploadDir(upload.id), { after: partName(marker), limit: maxParts + 2 });
+    const parts = entries.filter((m) => m.kind === "file" && partNumberOf(nameOf(m.path)) !== undefined);
+    const page = parts.slice(0, maxParts);
+    const truncated = parts.length > maxParts;
+    const owner = ownerOf(r.auth.accessKey);
+    return xmlResponse("ListPartsResult", [
+      ["Bucket", upload.bucket],
+      ["Key", upload.key],
+      ["UploadId", upload.id],
+      ["Initiator", owner],
+      ["Owner", owner],
+      ["StorageClass", "STANDARD"],
+      ["PartNumberMarker", marker],
+      ["NextPartNumberMarker", page.length > 0 ? partNumberOf(nameOf(page[page.length - 1]!.path)) : marker],
+      ["MaxParts", maxParts],
+      ["IsTruncated", truncated],
+      ...page.map((m): XmlNode => [
+        "Part",
+        [
+          ["PartNumber", partNumberOf(nameOf(m.path))],
+          ["LastModified", isoDate(m.mtime)],
+          ["ETag", etagOf(m)],
+          ["Size", m.size],
+        ],
+      ]),
+    ]);
+  };
+
+  readonly listUploads: Handler = async (r) => {
+    requireBucket(this.c, r.bucket!);
+    const prefix = r.query.get("prefix") ?? "";
+    const delimiter = r.query.get("delimiter") ?? "";
+    const keyMarker = r.query.get("key-marker") ?? "";
+    const idMarker = r.query.get("upload-id-marker") ?? "";
+    const maxUploads = intParam(r, "max-uploads", 1000, 0, 1000);
+    const enc = keyEncoder(r);
+    const all = (await this.uploadsOf(r.bucket!))
+      .filter((u) => u.key.startsWith(prefix))
+      .filter((u) => compareNames(u.key, keyMarker) > 0 || (u.key === keyMarker && idMarker !== "" && u.id > idMarker));
+    const uploads: UploadMeta[] = [];
+    const prefixes: string[] = [];
+    let truncated = false;
+    for (const u of all) {
+      const i = delimiter === "" ? -1 : u.key.indexOf(delimiter, prefix.length);
+      const cp = i < 0 ? undefined : u.key.slice(0, i + delimiter.length);
+      if (cp !== undefined && (cp === prefixes[prefixes.length - 1] || cp === keyMarker)) continue;
+      if (uploads.length + prefixes.length === maxUploads) {
+        truncated = true;
+        break;
+      }
+      if (cp === undefined) uploads.push(u);
+      else prefixes.push(cp);
+    }
+    const last = uploads[uploads.length - 1];
+    const owner = ownerOf(r.auth.accessKey);
+    return xmlResponse("ListMultipartUploadsResult", [
+      ["Bucket", r.bucket!],
+      ["KeyMarker", enc(keyMarker)],
+      ["UploadIdMarker", idMarker],
+      ["NextKeyMarker", truncated && last ? enc(last.key) : undefined],
+      ["NextUploadIdMarker", truncated && last ? last.id : undefined],
+      ["Prefix", enc(prefix)],
+      ["Delimiter", delimiter === "" ? undefined : enc(delimiter)],
+      ["MaxUploads", maxUploads],
+      ["EncodingType", r.query.get("encoding-type")],
+      ["IsTruncated", truncated],
+      ...uploads.map((u): XmlNode => [
+        "Upload",
+        [
+          ["Key", enc(u.key)],
+          ["UploadId", u.id],
+          ["Initiator", owner],
+          ["Owner", owner],
+          ["StorageClass", "STANDARD"],
+          ["Initiated", isoDate(u.initiated)],
+        ],
+      ]),
+      ...prefixes.map((p): XmlNode => ["CommonPrefixes", [["Prefix", enc(p)]]]),
+    ]);
+  };
+
+  /** Every upload in progress for a bucket, by key, then by when it began. */
+  private async uploadsOf(bucket: string): Promise<UploadMeta[]> {
+    const out: UploadMeta[] = [];
+    if (this.c.fs.lookup(UPLOADS_DIR)?.kind !== "dir") return out;
+    let after: string | undefined;
+    for (;;) {
+      const page = this.c.fs.list(UPLOADS_DIR, { after, limit: 1000 });
+      for (const d of page) {
+        const u = d.kind === "dir" ? await this.load(nameOf(d.path)) : undefined;
+        if (u?.bucket === bucket) out.push(u);
+      }
+      if (page.length < 1000) break;
+      after = nameOf(page[page.length - 1]!.path);
+    }
+    return out.sort((a, b) => compareNames(a.key, b.key) || a.initiated - b.initiated || (a.id < b.id ? -1 : 1));
+  }
+
+  private async contentSha256(parts: readonly Manifest[]): Promise<string> {
+    const hash = new Bun.CryptoHasher("sha256");
+    for (const m of parts) {
+      if (m.size === 0) continue;
+      const reader = fileReadStream(m, 0, m.size - 1, this.c.reader, this.c.log).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        hash.update(value);
+      }
+    }
+    return hash.digest("hex");
+  }
+}
+
+/**
+ * 200 at once, a space every few seconds while `work` runs, then its document, or an <Error> document
+ * if it fails: what S3 does for long completions, so that clients and proxies do not time out.
+ */
+export function respondWhileWorking(
+  work: () => Promise<string>,
+  errorDocument: (err: unknown) => string,
+  intervalMs = KEEPALIVE_INTERVAL_MS,
+): Response {
+  const enc = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(enc.encode('<?xml version="1.0" encoding="UTF-8"?>\n'));
+      const timer = setInterval(() => controller.enqueue(enc.encode(" ")), intervalMs);
+      let doc: string;
+      try {
+        doc = await work();
+      } catch (err) {
+        doc = errorDocument(err);
+      } finally {
+        clearInterval(timer);
+      }
+      controller.enqueue(enc.encode(doc.replace(/^<\?xml[^>]*\?>\n?/, "")));
+      controller.close();
+    },
+  });
+  return new Response(body, { headers: { "content-type": "application/xml" } });
+}
+
+/** x-amz-copy-source-range: `bytes=first-last` within the source; the whole source without one. */
+export function copyRange(header: string | null, size: number): [number, number] {
+  if (header === null) return [0, size - 1];
+  const m = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
+  const [start, end] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
+  if (!m || start > end || end >= size) {
+    throw s3Error("InvalidArgument", `The x-amz-copy-source-range ${header} is not a valid range for a source object of ${size} bytes.`);
+  }
+  return [start, end];
+}

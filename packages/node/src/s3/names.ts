@@ -1,0 +1,53 @@
+// S3 names on the Orrery tree: a bucket is a top-level directory, `bucket/key` the path `bucket/key`, a
+// key ending in '/' a directory; multipart staging has a reserved top-level directory.
+import { OrreryError } from "../errors.ts";
+import { normalizePath } from "../metadata/path.ts";
+import { s3Error } from "./errors.ts";
+
+/** Staging area of multipart uploads: `.s3-uploads/<uploadId>/…`. Hidden from ListBuckets. */
+export const UPLOADS_DIR = ".s3-uploads";
+
+/** S3's rules for new buckets: 3–63 of a-z 0-9 . -, starting and ending with a letter or digit, not an IP. */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return "must be 3 to 63 characters long";
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) return "may hold only a-z, 0-9, '.' and '-', and must start and end with a letter or digit";
+  if (name.includes("..")) return "must not contain '..'";
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return "must not look like an IP address";
+  return undefined;
+}
+
+/**
+ * The directory path of an existing bucket name. Any top-level directory is a bucket, so this only
+ * insists on a valid path segment (directories made through the files API may have names S3 would
+ * not allow for a new bucket).
+ */
+export function bucketPath(bucket: string): string {
+  if (bucket === UPLOADS_DIR) throw s3Error("InvalidBucketName", `${UPLOADS_DIR} is reserved for multipart uploads.`);
+  try {
+    const path = normalizePath(bucket);
+    if (path !== bucket || bucket.includes("/")) throw new Error("not a single segment");
+    return path;
+  } catch {
+    throw s3Error("InvalidBucketName", `The specified bucket is not valid: '${bucket}'.`);
+  }
+}
+
+export interface ObjectPath {
+  path: string;
+  /** The key ends in '/': it names a directory (S3 tools call these folder markers). */
+  directory: boolean;
+}
+
+/** The Orrery path of `bucket/key`; a key the tree cannot hold ('a//b', '../x', control characters) is InvalidArgument. */
+export function objectPath(bucket: string, key: string): ObjectPath {
+  if (key === "") throw s3Error("InvalidArgument", "An object key must not be empty.");
+  if (Buffer.byteLength(key, "utf8") > 1024) throw s3Error("InvalidArgument", "Your key is too long (at most 1024 bytes).");
+  const directory = key.endsWith("/");
+  try {
+    return { path: normalizePath(`${bucketPath(bucket)}/${directory ? key.slice(0, -1) : key}`), directory };
+  } catch (err) {
+    if (err instanceof OrreryError && err.code === "InvalidBucketName") throw err;
+    const reason = err instanceof Error ? err.message.replace(/^invalid path: /, "") : String(err);
+    throw s3Error("InvalidArgument", `The key '${key}' cannot be stored in Orrery's file tree: ${reason}.`);
+  }
+}

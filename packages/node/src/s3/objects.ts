@@ -1,0 +1,213 @@
+// Object operations: PutObject, GetObject and HeadObject (Range, conditional requests), DeleteObject,
+// DeleteObjects, CopyObject (a new manifest over the same chunks) and GetObjectAcl.
+import { OrreryError } from "../errors.ts";
+import { fileReadStream } from "../filesystem/read-stream.ts";
+import { parseRange } from "../gateway/range.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import { parentOf } from "../metadata/path.ts";
+import { aclResponse } from "./buckets.ts";
+import { s3Error, toS3Error } from "./errors.ts";
+import { etagOf, type Handler, isoDate, requireBucket, type S3Components, type S3Request, sameEtag, xmlResponse } from "./http.ts";
+import { objectPath } from "./names.ts";
+import { childrenNamed, childText, parseXml, readSmallBody } from "./request-body.ts";
+import { percentDecode } from "./sigv4.ts";
+import type { XmlNode } from "./xml.ts";
+
+/** The live entry a key names: a file, or a directory for a key ending in '/'; NoSuchKey otherwise. */
+export function objectOf(c: S3Components, bucket: string, key: string): Manifest {
+  requireBucket(c, bucket);
+  const { path, directory } = objectPath(bucket, key);
+  const m = c.fs.lookup(path);
+  if (!m || (m.kind === "dir") !== directory) throw s3Error("NoSuchKey", `The specified key does not exist: ${key}.`);
+  return m;
+}
+
+/** rclone keeps a file's modification time in x-amz-meta-mtime (seconds); it becomes the file's mtime. */
+function metaMtime(r: S3Request): number | undefined {
+  const s = Number(r.header("x-amz-meta-mtime") ?? Number.NaN);
+  return Number.isFinite(s) && s >= 0 ? Math.round(s * 1000) : undefined;
+}
+
+export const putObject: Handler = async (r, c) => {
+  requireBucket(c, r.bucket!);
+  const { path, directory } = objectPath(r.bucket!, r.key!);
+  const payload = r.payload();
+  if (directory) {
+    if (payload.length !== undefined && payload.length > 0) {
+      throw s3Error("InvalidRequest", "A key ending in '/' names a directory here; it cannot hold data.");
+    }
+    await readSmallBody(payload, 0);
+    await c.fs.mkdir(path);
+    return new Response(null, { headers: { etag: etagOf(c.fs.stat(path)) } });
+  }
+  const result = await c.fs.put(path, payload.stream, "quorum", metaMtime(r) ?? Date.now(), payload.length, (content) =>
+    payload.check(content),
+  );
+  const headers: Record<string, string> = { etag: `"${result.md5}"` };
+  const checksum = payload.checksum();
+  if (checksum) headers[checksum[0]] = checksum[1];
+  return new Response(null, { headers });
+};
+
+/** 304, 412 or nothing, by If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since (RFC 9110 §13.2.2). */
+function preconditions(r: S3Request, m: Manifest, prefix = ""): "not-modified" | undefined {
+  const etag = etagOf(m);
+  const modified = Math.floor(m.mtime / 1000) * 1000;
+  const matches = (list: string) => list.split(",").some((t) => t.trim() === "*" || sameEtag(t, etag));
+  const date = (name: string) => {
+    const v = r.header(`${prefix}${name}`);
+    const t = v === null ? Number.NaN : Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  };
+  const ifMatch = r.header(`${prefix}if-match`);
+  if (ifMatch !== null && !matches(ifMatch)) throw s3Error("PreconditionFailed");
+  const unmodifiedSince = date("if-unmodified-since");
+  if (ifMatch === null && unmodifiedSince !== undefined && modified > unmodifiedSince) throw s3Error("PreconditionFailed");
+  const ifNoneMatch = r.header(`${prefix}if-none-match`);
+  if (ifNoneMatch !== null && matches(ifNoneMatch)) return "not-modified";
+  const modifiedSince = date("if-modified-since");
+  if (ifNoneMatch === null && modifiedSince !== undefined && modified <= modifiedSince) return "not-modified";
+  return undefined;
+}
+
+const OVERRIDES = ["content-type", "content-language", "expires", "cache-control", "content-disposition", "content-encoding"];
+
+async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<Response> {
+  const m = objectOf(c, r.bucket!, r.key!);
+  const headers: Record<string, string> = {
+    etag: etagOf(m),
+    "last-modified": new Date(m.mtime).toUTCString(),
+    "accept-ranges": "bytes",
+    "content-type": "binary/octet-stream",
+    "x-amz-meta-mtime": (m.mtime / 1000).toFixed(3),
+  };
+  for (const h of OVERRIDES) {
+    const v = r.query.get(`response-${h}`);
+    if (v !== undefined) headers[h] = v;
+  }
+  if (preconditions(r, m) === "not-modified") return new Response(null, { status: 304, headers: { etag: headers.etag!, "last-modified": headers["last-modified"]! } });
+  const range = parseRange(r.header("range") ?? undefined, m.size);
+  if (range.kind === "unsatisfiable") {
+    throw s3Error("InvalidRange", `The requested range (${r.header("range")}) is not satisfiable for an object of ${m.size} bytes.`, {
+      headers: { "content-range": `bytes */${m.size}` },
+    });
+  }
+  const [start, end, status] = range.kind === "range" ? [range.start, range.end, 206] : [0, m.size - 1, 200];
+  headers["content-length"] = String(end - start + 1);
+  if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
+  if (head || m.kind === "dir" || m.size === 0) return new Response(null, { status, headers });
+  return new Response(fileReadStream(m, start, end, c.reader, c.log), { status, headers });
+}
+
+export const getObject: Handler = (r, c) => getOrHead(r, c, false);
+export const headObject: Handler = (r, c) => getOrHead(r, c, true);
+
+/**
+ * Removes directories a delete left empty, up to the bucket: S3 has no directories, a prefix exists
+ * while something is under it. Each check follows this delete's own commit, so of two racing deletes
+ * on one node the later one sees the directory empty.
+ */
+async function pruneEmptyParents(c: S3Components, path: string, bucketDir: string): Promise<void> {
+  for (let p = parentOf(path); p !== bucketDir && p !== ""; p = parentOf(p)) {
+    if (c.fs.lookup(p)?.kind !== "dir" || c.fs.list(p, { limit: 1 }).length > 0) return;
+    try {
+      await c.fs.remove(p, false);
+    } catch (err) {
+      if (err instanceof OrreryError && (err.code === "directory_not_empty" || err.code === "not_found")) return;
+      throw err;
+    }
+  }
+}
+
+/** Deletes a key if it is there (S3 answers a delete of a missing key with success too). */
+async function deleteKey(c: S3Components, bucket: string, key: string): Promise<void> {
+  const bucketDir = requireBucket(c, bucket);
+  const { path, directory } = objectPath(bucket, key);
+  const m = c.fs.lookup(path);
+  if (!m || (m.kind === "dir") !== directory) return;
+  if (directory && c.fs.list(path, { limit: 1 }).length > 0) return; // a non-empty "folder" is not an object
+  try {
+    await c.fs.remove(path, false);
+  } catch (err) {
+    if (err instanceof OrreryError && err.code === "not_found") return; // deleted meanwhile
+    throw err;
+  }
+  await pruneEmptyParents(c, path, bucketDir);
+}
+
+export const deleteObject: Handler = async (r, c) => {
+  await deleteKey(c, r.bucket!, r.key!);
+  return new Response(null, { status: 204 });
+};
+
+const MAX_DELETE_KEYS = 1000;
+/** Deletes in flight at once: commits are serial, the manifest pushes to peers overlap. */
+const DELETE_CONCURRENCY = 8;
+
+export const deleteObjects: Handler = async (r, c) => {
+  requireBucket(c, r.bucket!);
+  const doc = parseXml(await readSmallBody(r.payload(), 2 * 1024 * 1024));
+  if (doc.name !== "Delete") throw s3Error("MalformedXML", "The body must be a <Delete> document.");
+  const objects = childrenNamed(doc, "Object").map((o) => ({ key: childText(o, "Key") ?? "", versionId: childText(o, "VersionId") }));
+  if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) {
+    throw s3Error("MalformedXML", `A Delete request names 1 to ${MAX_DELETE_KEYS} objects, not ${objects.length}.`);
+  }
+  const quiet = childText(doc, "Quiet")?.trim() === "true";
+  const results: XmlNode[] = new Array(objects.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < objects.length; i = next++) {
+      const { key, versionId } = objects[i]!;
+      try {
+        if (versionId !== undefined && versionId !== "null") throw s3Error("NoSuchKey", `No version ${versionId} of ${key}: versioning is off.`);
+        await deleteKey(c, r.bucket!, key);
+        results[i] = ["Deleted", [["Key", key], ["VersionId", versionId]]];
+      } catch (err) {
+        const e = toS3Error(err, c.log, { op: "DeleteObjects", bucket: r.bucket, key });
+        results[i] = ["Error", [["Key", key], ["Code", e.code], ["Message", e.message]]];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: DELETE_CONCURRENCY }, worker));
+  return xmlResponse("DeleteResult", quiet ? results.filter((n) => n[0] === "Error") : results);
+};
+
+/** x-amz-copy-source: `[/]bucket/key[?versionId=…]`, URL-encoded. */
+export function parseCopySource(value: string): { bucket: string; key: string } {
+  const q = value.indexOf("?versionId=");
+  const versionId = q < 0 ? undefined : value.slice(q + "?versionId=".length);
+  if (versionId !== undefined && versionId !== "null") throw s3Error("InvalidArgument", "Versioning is off: a copy source has no version but 'null'.");
+  const decoded = percentDecode(q < 0 ? value : value.slice(0, q)).replace(/^\//, "");
+  const slash = decoded.indexOf("/");
+  if (slash <= 0 || slash === decoded.length - 1) throw s3Error("InvalidArgument", "x-amz-copy-source must be bucket/key.");
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+}
+
+/** The file a copy reads, after the x-amz-copy-source-if-* conditions. */
+export function copySourceOf(r: S3Request, c: S3Components): Manifest {
+  const { bucket, key } = parseCopySource(r.header("x-amz-copy-source")!);
+  const src = objectOf(c, bucket, key);
+  if (src.kind !== "file") throw s3Error("InvalidRequest", "A directory cannot be copied through S3.");
+  if (preconditions(r, src, "x-amz-copy-source-") === "not-modified") throw s3Error("PreconditionFailed");
+  return src;
+}
+
+export const copyObject: Handler = async (r, c) => {
+  const src = copySourceOf(r, c);
+  requireBucket(c, r.bucket!);
+  const { path, directory } = objectPath(r.bucket!, r.key!);
+  if (directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be a copy's destination.");
+  // The only metadata kept is the modification time: COPY keeps it, REPLACE takes the request's.
+  const replace = (r.header("x-amz-metadata-directive") ?? "COPY").toUpperCase() === "REPLACE";
+  const mtime = replace ? (metaMtime(r) ?? Date.now()) : src.mtime;
+  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5 }, { mtime });
+  return xmlResponse("CopyObjectResult", [
+    ["LastModified", isoDate(copy.mtime)],
+    ["ETag", etagOf(copy)],
+  ]);
+};
+
+export const getObjectAcl: Handler = (r, c) => {
+  objectOf(c, r.bucket!, r.key!);
+  return aclResponse(r);
+};

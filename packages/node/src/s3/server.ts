@@ -1,0 +1,131 @@
+// The S3 API: its own HTTP server on S3_PORT, path-style addressing (/bucket/key), Signature V4 on
+// every request, one handler per operation, and every failure as S3's XML error.
+import { randomBytes } from "node:crypto";
+import type { Logger } from "../log.ts";
+import { authenticate } from "./auth.ts";
+import * as buckets from "./buckets.ts";
+import type { CredentialStore } from "./credentials.ts";
+import { errorXml, s3Error, toS3Error } from "./errors.ts";
+import { type Handler, type S3Components, type S3Init, s3RequestOf } from "./http.ts";
+import * as listings from "./listings.ts";
+import { MultipartUploads } from "./multipart.ts";
+import * as objects from "./objects.ts";
+import { type Operation, route } from "./operations.ts";
+import { parseQuery, percentDecode } from "./sigv4.ts";
+
+export interface S3ServerInit extends S3Init {
+  host: string;
+  port: number;
+  /** The port was configured: failing to bind it is an error; otherwise S3 is skipped with a warning. */
+  portIsExplicit: boolean;
+  credentials: CredentialStore;
+}
+
+/** `/bucket/key…` → bucket and key, decoded; the key keeps every '/' (and so any empty segment). */
+export function addressOf(rawPath: string): { bucket: string | undefined; key: string | undefined } {
+  const path = rawPath.replace(/^\/+/, "");
+  if (path === "") return { bucket: undefined, key: undefined };
+  const slash = path.indexOf("/");
+  if (slash < 0) return { bucket: percentDecode(path), key: undefined };
+  const key = path.slice(slash + 1);
+  return { bucket: percentDecode(path.slice(0, slash)), key: key === "" ? undefined : percentDecode(key) };
+}
+
+export class S3Server {
+  private server: ReturnType<typeof Bun.serve> | undefined;
+  private readonly handlers: Record<Operation, Handler>;
+
+  constructor(
+    private readonly init: S3ServerInit,
+    private readonly c: S3Components & { log: Logger },
+  ) {
+    const multipart = new MultipartUploads(c);
+    this.handlers = {
+      ListBuckets: buckets.listBuckets,
+      CreateBucket: buckets.createBucket,
+      DeleteBucket: buckets.deleteBucket,
+      HeadBucket: buckets.headBucket,
+      GetBucketLocation: buckets.getBucketLocation,
+      GetBucketAcl: buckets.getBucketAcl,
+      GetBucketVersioning: buckets.getBucketVersioning,
+      ListObjects: listings.listObjectsV1,
+      ListObjectsV2: listings.listObjectsV2,
+      ListObjectVersions: listings.listObjectVersions,
+      ListMultipartUploads: multipart.listUploads,
+      DeleteObjects: objects.deleteObjects,
+      PutObject: objects.putObject,
+      CopyObject: objects.copyObject,
+      GetObject: objects.getObject,
+      HeadObject: objects.headObject,
+      DeleteObject: objects.deleteObject,
+      GetObjectAcl: objects.getObjectAcl,
+      CreateMultipartUpload: multipart.create,
+      UploadPart: multipart.uploadPart,
+      CompleteMultipartUpload: multipart.complete,
+      AbortMultipartUpload: multipart.abort,
+      ListParts: multipart.listParts,
+    };
+  }
+
+  /** The bound port, or undefined when S3 was skipped because the default port is taken. */
+  get port(): number | undefined {
+    return this.server?.port;
+  }
+
+  /** Serves one request; in-process tests call this directly. */
+  readonly fetch = async (req: Request): Promise<Response> => {
+    const requestId = randomBytes(8).toString("hex").toUpperCase();
+    const url = new URL(req.url);
+    const started = Date.now();
+    let op: string = "?";
+    let payload: string | undefined;
+    let res: Response;
+    try {
+      const query = parseQuery(url.search);
+      const auth = authenticate({ method: req.method, rawPath: url.pathname, query, header: (n) => req.headers.get(n) }, this.init.credentials, started);
+      const { bucket, key } = addressOf(url.pathname);
+      payload = auth.payload.kind === "chunked" ? `chunked${auth.payload.signer ? "-signed" : ""}${auth.payload.trailer ? "-trailer" : ""}` : auth.payload.kind;
+      const r = s3RequestOf(req, bucket, key, auth, requestId);
+      const routing = route(req.method, bucket, key, r.query, req.headers.has("x-amz-copy-source"));
+      if ("methodNotAllowed" in routing) throw s3Error("MethodNotAllowed", `${req.method} is not allowed on ${url.pathname}.`);
+      if ("notImplemented" in routing) throw s3Error("NotImplemented", `Not implemented by Orrery's S3 API: ${routing.notImplemented}.`);
+      op = routing.op;
+      res = await this.handlers[routing.op](r, this.c, this.init);
+    } catch (err) {
+      const e = toS3Error(err, this.c.log, { method: req.method, path: url.pathname, op });
+      this.c.log.debug("S3 request refused", { method: req.method, path: url.pathname, op, code: e.code, message: e.message });
+      const headers = { "content-type": "application/xml", "x-amz-request-id": requestId, ...e.headers };
+      // A HEAD response has no body: clients read the status (404 → NotFound).
+      res = new Response(req.method === "HEAD" ? null : errorXml(e, url.pathname, requestId), { status: e.status, headers });
+    }
+    res.headers.set("x-amz-request-id", requestId);
+    res.headers.set("server", "Orrery");
+    this.c.log.debug("S3 request", { method: req.method, path: url.pathname, op, payload, status: res.status, ms: Date.now() - started });
+    return res;
+  };
+
+  async start(): Promise<number | undefined> {
+    const { host, port, portIsExplicit } = this.init;
+    try {
+      this.server = Bun.serve({
+        hostname: host,
+        port,
+        fetch: this.fetch,
+        // Bodies stream into chunks in bounded memory: no size limit here (S3's own is 5 TiB per object).
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        idleTimeout: 0,
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EADDRINUSE") throw err;
+      if (portIsExplicit) throw new Error(`S3 port ${port} is already in use`);
+      this.c.log.warn("the default S3 port is in use: this node serves no S3 API; set S3_PORT to choose another (0 turns S3 off)", { port });
+      return undefined;
+    }
+    return this.server.port;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.stop(true);
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,233 @@
+// Zero-config LAN discovery between real node processes on a real (virtual) LAN: four network
+// namespaces joined by a bridge, UDP broadcast and multicast included. Three nodes of cluster "alpha"
+// and one of "beta" start with no SEEDS; the alphas must form one cluster that stores and serves a
+// file, and the beta node must stay alone. Needs root (CI runs as root); it fails, not skips, without.
+//
+// Everything lives in namespaces this test creates: the bridge sits in its own "hub" namespace with no
+// uplink, and the node namespaces have only lo and one veth on 10.77.N.0/24 with no default route, so
+// no packet can leave. All of it is deleted afterwards, also when the test fails.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { randomBytes, sha256, waitFor } from "../harness/cluster.ts";
+
+const PKG = join(import.meta.dir, "..", "..");
+const FETCH = join(import.meta.dir, "ns-fetch.ts");
+const PREFIX = "orrlan-";
+const tag = `${PREFIX}${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
+const hub = `${tag}-hub`;
+const subnet = `10.77.${10 + (process.pid % 200)}`;
+
+interface LanNode {
+  id: string;
+  cluster: string;
+  ns: string;
+  ip: string;
+  /** Set ADVERTISE_ADDRESS explicitly, or let the node pick its LAN address (BIND_ADDRESS=0.0.0.0 alone). */
+  advertise: boolean;
+  proc?: Subprocess;
+  log: string;
+}
+
+const root = mkdtempSync(join(tmpdir(), "orrery-lan-"));
+const nodes: LanNode[] = [
+  { id: "alpha1", cluster: "alpha", advertise: true },
+  { id: "alpha2", cluster: "alpha", advertise: true },
+  { id: "alpha3", cluster: "alpha", advertise: false },
+  { id: "beta1", cluster: "beta", advertise: true },
+].map((n, i) => ({ ...n, ns: `${tag}-n${i + 1}`, ip: `${subnet}.${11 + i}`, log: join(root, `${n.id}.log`) }));
+const namespaces: string[] = [];
+
+function run(cmd: string[]): string {
+  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed (${r.exitCode}): ${r.stderr.toString().trim()}`);
+  return r.stdout.toString();
+}
+
+function addNamespace(name: string): void {
+  try {
+    run(["ip", "netns", "add", name]);
+  } catch (err) {
+    throw new Error(
+      `the LAN discovery test needs root and iproute2's \`ip netns\` (network namespaces joined by a bridge ` +
+        `are how it sees real broadcast and multicast); creating one failed: ${(err as Error).message}`,
+    );
+  }
+  namespaces.push(name);
+}
+
+/** Namespaces left by a run of this test that was killed before its clean-up (its pid is gone). */
+function removeStaleNamespaces(): void {
+  let list = "";
+  try {
+    list = run(["ip", "netns", "list"]);
+  } catch {
+    return;
+  }
+  for (const line of list.split("\n")) {
+    const name = line.split(" ")[0] ?? "";
+    const pid = /^orrlan-(\d+)-/.exec(name)?.[1];
+    if (!pid || Number(pid) === process.pid) continue;
+    let alive = true;
+    try {
+      process.kill(Number(pid), 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) Bun.spawnSync(["ip", "netns", "del", name]);
+  }
+}
+
+function buildLan(): void {
+  removeStaleNamespaces();
+  addNamespace(hub);
+  run(["ip", "-n", hub, "link", "add", "br0", "type", "bridge"]);
+  run(["ip", "-n", hub, "link", "set", "br0", "up"]);
+  nodes.forEach((n, i) => {
+    addNamespace(n.ns);
+    // The veth pair is created inside the hub with its peer moved straight into the node's namespace,
+    // so nothing is ever added to the host's own network.
+    run(["ip", "-n", hub, "link", "add", `p${i}`, "type", "veth", "peer", "name", "eth0", "netns", n.ns]);
+    run(["ip", "-n", hub, "link", "set", `p${i}`, "master", "br0"]);
+    run(["ip", "-n", hub, "link", "set", `p${i}`, "up"]);
+    run(["ip", "-n", n.ns, "link", "set", "lo", "up"]);
+    run(["ip", "-n", n.ns, "addr", "add", `${n.ip}/24`, "dev", "eth0"]);
+    run(["ip", "-n", n.ns, "link", "set", "eth0", "up"]);
+  });
+}
+
+function startNode(n: LanNode): void {
+  const log = openSync(n.log, "a");
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ID: n.id,
+    DATA_DIR: join(root, n.id),
+    BIND_ADDRESS: "0.0.0.0",
+    ADVERTISE_ADDRESS: n.advertise ? n.ip : undefined,
+    SEEDS: "",
+    CLUSTER_NAME: n.cluster,
+    DISCOVERY: "auto",
+    // Every namespace has its own ports, so every node uses the defaults (HTTP 3000, discovery 4007, ...).
+    HTTP_PORT: undefined,
+    GOSSIP_PORT: undefined,
+    TRANSFER_PORT: undefined,
+    DISCOVERY_PORT: undefined,
+    DISCOVERY_GROUP: undefined,
+    GOSSIP_INTERVAL_MS: "200",
+    SYNC_INTERVAL_MS: "1000",
+    CHUNK_SIZE_MB: "1",
+    LOG_LEVEL: "info",
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  n.proc = Bun.spawn(["ip", "netns", "exec", n.ns, process.execPath, "src/main.ts", "node"], {
+    cwd: PKG,
+    env: env as Record<string, string>,
+    stdout: log,
+    stderr: log,
+  });
+  closeSync(log);
+}
+
+/** An HTTP request made from inside a namespace. */
+async function nsFetch(ns: string, method: string, url: string, bodyFile?: string): Promise<{ status: number; body: Buffer; error?: string }> {
+  const proc = Bun.spawn(["ip", "netns", "exec", ns, process.execPath, FETCH, method, url, ...(bodyFile ? [bodyFile] : [])], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const line = out.trim().split("\n").pop() ?? "";
+  if (!line) return { status: 0, body: Buffer.alloc(0), error: err.trim() };
+  const r = JSON.parse(line) as { status: number; body?: string; error?: string };
+  return { status: r.status, body: Buffer.from(r.body ?? "", "base64"), error: r.error };
+}
+
+const url = (n: LanNode, path: string) => `http://${n.ip}:3000${path}`;
+
+async function members(n: LanNode): Promise<{ id: string; host: string; state: string }[]> {
+  const r = await nsFetch(n.ns, "GET", url(n, "/api/cluster"));
+  if (r.status !== 200) throw new Error(`${n.id} /api/cluster: ${r.status} ${r.error ?? r.body.toString()}`);
+  return JSON.parse(r.body.toString()).members;
+}
+
+const logs = () => nodes.map((n) => `--- ${n.id} ---\n${readTail(n.log)}`).join("\n");
+const readTail = (file: string) => {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-25).join("\n");
+  } catch {
+    return "(no log)";
+  }
+};
+
+async function cleanUp(): Promise<void> {
+  for (const n of nodes) n.proc?.kill("SIGKILL");
+  await Promise.all(nodes.map((n) => n.proc?.exited));
+  // Deleting a namespace deletes its veth ends; deleting the hub deletes the bridge.
+  for (const ns of namespaces.splice(0).reverse()) Bun.spawnSync(["ip", "netns", "del", ns]);
+  if (!process.env.KEEP_TEST_DATA) rmSync(root, { recursive: true, force: true });
+}
+
+describe("LAN discovery across network namespaces", () => {
+  beforeAll(async () => {
+    try {
+      buildLan();
+      for (const n of nodes) startNode(n);
+      await waitFor(
+        async () => (await Promise.all(nodes.map((n) => nsFetch(n.ns, "GET", url(n, "/status"))))).every((r) => r.status === 200),
+        30_000,
+        "all four nodes to answer /status",
+        200,
+      );
+    } catch (err) {
+      const detail = logs();
+      await cleanUp();
+      throw new Error(`${(err as Error).message}\n${detail}`);
+    }
+  });
+  afterAll(cleanUp);
+
+  test("three alpha nodes without SEEDS form one cluster; the beta node stays alone", async () => {
+    const alphas = nodes.filter((n) => n.cluster === "alpha");
+    const beta = nodes.find((n) => n.cluster === "beta")!;
+    const alive = async (n: LanNode) => (await members(n)).filter((m) => m.state === "alive").map((m) => m.id).sort();
+    try {
+      await waitFor(
+        async () => (await Promise.all(alphas.map(alive))).every((ids) => ids.join() === "alpha1,alpha2,alpha3"),
+        30_000,
+        "every alpha node to see the three alpha nodes alive",
+        250,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${logs()}`);
+    }
+    // The beta node has been hearing the alphas' announcements all along.
+    await Bun.sleep(2000);
+    for (const a of alphas) expect((await members(a)).map((m) => m.id).sort()).toEqual(["alpha1", "alpha2", "alpha3"]);
+    expect((await members(beta)).map((m) => m.id)).toEqual(["beta1"]);
+    expect(readFileSync(beta.log, "utf8")).toContain("ignoring nodes of another cluster");
+    // alpha3 set only BIND_ADDRESS=0.0.0.0: it advertises its LAN address, not loopback.
+    const a3 = (await members(alphas[0]!)).find((m) => m.id === "alpha3")!;
+    expect(a3.host).toBe(alphas[2]!.ip);
+  });
+
+  test("a file put on one alpha node reads back from another", async () => {
+    const [a1, a2] = nodes;
+    const data = randomBytes(3 * 1024 * 1024 + 1234); // four 1 MiB chunks
+    const file = join(root, "upload.bin");
+    writeFileSync(file, data);
+    const put = await nsFetch(a1!.ns, "PUT", url(a1!, "/api/files/lan/hello.bin?durability=all"), file);
+    expect(put.status, put.body.toString()).toBe(201);
+    expect(JSON.parse(put.body.toString())).toMatchObject({ size: data.byteLength, sha256: sha256(data), underReplicated: false });
+    let got = { status: 0, body: Buffer.alloc(0) } as Awaited<ReturnType<typeof nsFetch>>;
+    await waitFor(
+      async () => (got = await nsFetch(a2!.ns, "GET", url(a2!, "/api/files/lan/hello.bin"))).status === 200,
+      15_000,
+      "alpha2 to serve the file",
+    );
+    expect(sha256(new Uint8Array(got.body))).toBe(sha256(data));
+    // And the beta node knows nothing of it.
+    const beta = await nsFetch(nodes[3]!.ns, "GET", url(nodes[3]!, "/api/files/lan/hello.bin"));
+    expect(beta.status).toBe(404);
+  });
+});

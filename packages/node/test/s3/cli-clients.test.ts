@@ -1,0 +1,131 @@
+// Real S3 tools against a real node: the aws CLI (Debian's 2.x, and a 1.x on PATH if any) and rclone
+// put, list, get, multipart-upload and delete, with the bytes compared at every step.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getBytes, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
+import { freePort } from "../harness/ports.ts";
+
+const KEY = "cli-test-key";
+const SECRET = "cli-test-secret-0123456789";
+let cluster: TestCluster;
+let endpoint: string;
+let url: string;
+let work: string;
+
+const small = randomBytes(100_000);
+/** Over awscli's 8 MiB multipart threshold, and several of rclone's 5 MiB chunks. */
+const big = randomBytes(20 * 1024 * 1024 + 12_345);
+
+/** Runs a command; throws with its output when it fails. */
+async function run(cmd: string[], env: Record<string, string | undefined>): Promise<string> {
+  const proc = Bun.spawn(cmd, { env: env as Record<string, string>, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}\n${out}\n${err}`);
+  return out;
+}
+
+/** A CLI that is installed and runs (a pyenv shim can exist for a Python without awscli). */
+const works = (bin: string) => Bun.spawnSync([bin, "--version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+const awsBinaries = [...new Set(["/usr/bin/aws", Bun.which("aws")].filter((p): p is string => !!p && existsSync(p) && works(p)))];
+const rclone = Bun.which("rclone");
+if (awsBinaries.length === 0) console.warn("no aws CLI installed (apt-get install awscli): the aws CLI tests are skipped");
+if (!rclone) console.warn("no rclone installed (apt-get install rclone): the rclone tests are skipped");
+
+beforeAll(async () => {
+  const s3Port = await freePort();
+  cluster = await TestCluster.start(1, { env: { S3_PORT: String(s3Port), S3_CREDENTIALS: `${KEY}:${SECRET}` } });
+  url = cluster.nodes[0]!.url;
+  endpoint = `http://127.0.0.1:${s3Port}`;
+  work = mkdtempSync(join(tmpdir(), "orrery-s3-cli-"));
+  writeFileSync(join(work, "small.bin"), small);
+  writeFileSync(join(work, "big.bin"), big);
+});
+afterAll(async () => {
+  await cluster?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const fileSha = (path: string) => sha256(readFileSync(path));
+
+describe.each(awsBinaries.map((bin) => [bin]))("aws CLI %s", (bin) => {
+  const bucket = `aws-${awsBinaries.indexOf(bin)}`;
+  const aws = async (...args: string[]) => {
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: KEY,
+      AWS_SECRET_ACCESS_KEY: SECRET,
+      AWS_DEFAULT_REGION: "us-east-1",
+      AWS_CONFIG_FILE: join(work, "no-aws-config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, "no-aws-credentials"),
+      AWS_PAGER: "",
+    };
+    return run([bin, "--endpoint-url", endpoint, ...args], env);
+  };
+
+  test("mb, cp up and down (small, and multipart above 8 MiB), ls, list-objects-v2, rm, rb", async () => {
+    await aws("s3", "mb", `s3://${bucket}`);
+    await aws("s3", "cp", "--only-show-errors", join(work, "small.bin"), `s3://${bucket}/dir/small.bin`);
+    await aws("s3", "cp", "--only-show-errors", join(work, "big.bin"), `s3://${bucket}/dir/big.bin`);
+    // What the tools put is in the tree the files API serves.
+    expect(sha256(await getBytes(url, `${bucket}/dir/big.bin`))).toBe(sha256(big));
+
+    const ls = await aws("s3", "ls", "--recursive", `s3://${bucket}/`);
+    expect(ls).toContain(`${big.length} dir/big.bin`);
+    expect(ls).toContain(`${small.length} dir/small.bin`);
+    expect(await aws("s3", "ls", `s3://${bucket}/`)).toContain("PRE dir/");
+
+    const listed = JSON.parse(await aws("s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "dir/"));
+    expect(listed.Contents.map((o: { Key: string; Size: number }) => [o.Key, o.Size])).toEqual([
+      ["dir/big.bin", big.length],
+      ["dir/small.bin", small.length],
+    ]);
+    const bigEtag = listed.Contents[0].ETag as string;
+    expect(bigEtag).toMatch(/^"[0-9a-f]{32}-\d+"$/); // uploaded in parts
+    expect(listed.Contents[1].ETag).toBe(`"${new Bun.CryptoHasher("md5").update(small).digest("hex")}"`);
+
+    await aws("s3", "cp", "--only-show-errors", `s3://${bucket}/dir/big.bin`, join(work, `${bucket}-big.out`));
+    await aws("s3", "cp", "--only-show-errors", `s3://${bucket}/dir/small.bin`, join(work, `${bucket}-small.out`));
+    expect(fileSha(join(work, `${bucket}-big.out`))).toBe(sha256(big));
+    expect(fileSha(join(work, `${bucket}-small.out`))).toBe(sha256(small));
+
+    await aws("s3", "rm", "--only-show-errors", `s3://${bucket}/dir/small.bin`);
+    expect(await aws("s3", "ls", "--recursive", `s3://${bucket}/`)).not.toContain("small.bin");
+    await aws("s3", "rb", "--force", `s3://${bucket}`);
+    expect((await fetch(`${url}/api/files/${bucket}`)).status).toBe(404);
+  });
+});
+
+describe.skipIf(!rclone)("rclone", () => {
+  const remote = (path: string) => `:s3,provider=Other,access_key_id=${KEY},secret_access_key=${SECRET},endpoint='${endpoint}':${path}`;
+  const rc = (...args: string[]) => {
+    // AWS_CA_BUNDLE (set on some machines) makes rclone's S3 backend refuse its own HTTP transport.
+    const { AWS_CA_BUNDLE: _, ...env } = process.env;
+    return run([rclone!, "--config", join(work, "no-rclone.conf"), ...args], env);
+  };
+
+  test("mkdir, put (single and multipart above --s3-upload-cutoff), list, get, check, delete", async () => {
+    await rc("mkdir", remote("rclone-bucket"));
+    await rc("copyto", join(work, "small.bin"), remote("rclone-bucket/in/small.bin"));
+    await rc("copyto", "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", join(work, "big.bin"), remote("rclone-bucket/in/big.bin"));
+
+    const listing = JSON.parse(await rc("lsjson", "-R", remote("rclone-bucket")));
+    const files = listing.filter((e: { IsDir: boolean }) => !e.IsDir).map((e: { Path: string; Size: number }) => [e.Path, e.Size]);
+    expect(files).toEqual([
+      ["in/big.bin", big.length],
+      ["in/small.bin", small.length],
+    ]);
+    // rclone compares its MD5 with the ETag of a single-part upload.
+    expect(await rc("md5sum", remote("rclone-bucket/in/small.bin"))).toContain(new Bun.CryptoHasher("md5").update(small).digest("hex"));
+
+    await rc("copyto", remote("rclone-bucket/in/big.bin"), join(work, "rclone-big.out"));
+    expect(fileSha(join(work, "rclone-big.out"))).toBe(sha256(big));
+    expect(sha256(await getBytes(url, "rclone-bucket/in/small.bin"))).toBe(sha256(small));
+    await rc("check", "--one-way", "--include", "small.bin", work, remote("rclone-bucket/in"));
+
+    await rc("deletefile", remote("rclone-bucket/in/small.bin"));
+    await rc("purge", remote("rclone-bucket"));
+    expect((await fetch(`${url}/api/files/rclone-bucket`)).status).toBe(404);
+  });
+});

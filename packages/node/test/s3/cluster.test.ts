@@ -1,0 +1,93 @@
+// S3 on three nodes: one bucket everywhere, and one multipart upload created on n1, fed through n1
+// and n2 and completed on n3 (its parts are ordinary replicated files).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
+import { freePort } from "../harness/ports.ts";
+
+const KEY = "cluster-key";
+const SECRET = "cluster-secret-0123456789";
+let cluster: TestCluster;
+const clients: S3Client[] = [];
+
+const bytesOf = async (c: S3Client, Key: string) => {
+  const out = await c.send(new GetObjectCommand({ Bucket: "shared", Key }));
+  return new Uint8Array(await out.Body!.transformToByteArray());
+};
+
+beforeAll(async () => {
+  // The harness gives every node the same env; each node gets its own S3 port by changing it between starts.
+  const env: Record<string, string> = { S3_CREDENTIALS: `${KEY}:${SECRET}`, S3_PORT: "" };
+  const ports: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    ports.push(await freePort());
+    env.S3_PORT = String(ports[i]);
+    if (i === 0) cluster = await TestCluster.start(1, { env });
+    else await cluster.add();
+  }
+  await cluster.waitForMembers(3);
+  for (const port of ports) {
+    clients.push(
+      new S3Client({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: KEY, secretAccessKey: SECRET },
+        maxAttempts: 1,
+      }),
+    );
+  }
+  await clients[0]!.send(new CreateBucketCommand({ Bucket: "shared" }));
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe("S3 across three nodes", () => {
+  test("an object put through one node is read through the others", async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 7);
+    await clients[0]!.send(new PutObjectCommand({ Bucket: "shared", Key: "a/b.bin", Body: data }));
+    for (const c of clients.slice(1)) {
+      await waitFor(async () => sha256(await bytesOf(c, "a/b.bin")) === sha256(data), 10_000, "the object on every node");
+    }
+  });
+
+  test("a multipart upload created on n1, fed through n1 and n2, completed on n3", async () => {
+    const [n1, n2, n3] = clients as [S3Client, S3Client, S3Client];
+    const Key = "mp/object.bin";
+    const { UploadId } = await n1.send(new CreateMultipartUploadCommand({ Bucket: "shared", Key }));
+    const parts = [randomBytes(5 * 1024 * 1024 + 99), randomBytes(4321)];
+    await waitFor(
+      async () => ((await n2.send(new ListMultipartUploadsCommand({ Bucket: "shared" }))).Uploads ?? []).some((u) => u.UploadId === UploadId),
+      10_000,
+      "the upload to reach n2",
+    );
+    const e1 = (await n1.send(new UploadPartCommand({ Bucket: "shared", Key, UploadId, PartNumber: 1, Body: parts[0] }))).ETag!;
+    const e2 = (await n2.send(new UploadPartCommand({ Bucket: "shared", Key, UploadId, PartNumber: 2, Body: parts[1] }))).ETag!;
+    await waitFor(
+      async () => ((await n3.send(new ListPartsCommand({ Bucket: "shared", Key, UploadId }))).Parts ?? []).length === 2,
+      10_000,
+      "both parts to reach n3",
+    );
+    await n3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: "shared",
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: [{ ETag: e1, PartNumber: 1 }, { ETag: e2, PartNumber: 2 }] },
+      }),
+    );
+    const whole = sha256(Buffer.concat(parts));
+    for (const c of clients) await waitFor(async () => sha256(await bytesOf(c, Key)) === whole, 10_000, "the completed object on every node");
+  });
+});

@@ -1,0 +1,396 @@
+// The S3 API of a real node through @aws-sdk/client-s3: buckets, objects, ranges, copies, listings,
+// multipart uploads, presigned URLs, signatures, and that S3 and the files API see one tree.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { PassThrough } from "node:stream";
+import { crc32 } from "node:zlib";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketAclCommand,
+  GetBucketLocationCommand,
+  GetObjectAclCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
+import { freePort } from "../harness/ports.ts";
+import { chunkedPut, signedFetch, streamedChunkedPut, unsignedTrailerPut } from "./raw-client.ts";
+
+const creds = { accessKey: "sdk-test-key", secretKey: "sdk-test-secret-0123456789" };
+let cluster: TestCluster;
+let endpoint: string;
+let url: string;
+let s3: S3Client;
+
+const clientFor = (secretAccessKey: string, accessKeyId = creds.accessKey) =>
+  new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+const md5 = (b: Uint8Array) => new Bun.CryptoHasher("md5").update(b).digest("hex");
+const bodyOf = async (out: { Body?: unknown }) => new Uint8Array(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+/** The S3 error name and HTTP status a call fails with. */
+async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error("expected the call to fail");
+}
+
+beforeAll(async () => {
+  const s3Port = await freePort();
+  cluster = await TestCluster.start(1, { env: { S3_PORT: String(s3Port), S3_CREDENTIALS: `${creds.accessKey}:${creds.secretKey}`, LOG_LEVEL: process.env.S3_TEST_LOG_LEVEL ?? "info" } });
+  url = cluster.nodes[0]!.url;
+  endpoint = `http://127.0.0.1:${s3Port}`;
+  s3 = clientFor(creds.secretKey);
+  await s3.send(new CreateBucketCommand({ Bucket: "data" }));
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe("buckets", () => {
+  test("create, head, list, location, ACL, and the errors around them", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "photos" }));
+    await s3.send(new HeadBucketCommand({ Bucket: "photos" }));
+    const names = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+    expect(names).toContain("photos");
+    expect((await s3.send(new GetBucketLocationCommand({ Bucket: "photos" }))).LocationConstraint).toBeFalsy();
+    const acl = await s3.send(new GetBucketAclCommand({ Bucket: "photos" }));
+    expect(acl.Grants?.[0]?.Permission).toBe("FULL_CONTROL");
+    expect(await failure(s3.send(new CreateBucketCommand({ Bucket: "photos" })))).toEqual({ name: "BucketAlreadyOwnedByYou", status: 409 });
+    expect(await failure(s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })))).toEqual({ name: "InvalidBucketName", status: 400 });
+    expect((await failure(s3.send(new HeadBucketCommand({ Bucket: "nope" })))).status).toBe(404);
+    expect(await failure(s3.send(new ListObjectsV2Command({ Bucket: "nope" })))).toEqual({ name: "NoSuchBucket", status: 404 });
+    // A bucket is a top-level directory in the files API.
+    expect((await fetch(`${url}/api/files/photos`)).status).toBe(200);
+  });
+
+  test("delete refuses a bucket with objects, then removes the empty one", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "short-lived" }));
+    await s3.send(new PutObjectCommand({ Bucket: "short-lived", Key: "deep/down/x", Body: "x" }));
+    expect(await failure(s3.send(new DeleteBucketCommand({ Bucket: "short-lived" })))).toEqual({ name: "BucketNotEmpty", status: 409 });
+    await s3.send(new DeleteObjectCommand({ Bucket: "short-lived", Key: "deep/down/x" }));
+    await s3.send(new DeleteBucketCommand({ Bucket: "short-lived" }));
+    expect((await fetch(`${url}/api/files/short-lived`)).status).toBe(404);
+  });
+});
+
+describe("objects", () => {
+  const body = randomBytes(300_000);
+
+  test("PutObject answers the MD5 as ETag; GetObject, HeadObject and Range read it back", async () => {
+    const putOut = await s3.send(new PutObjectCommand({ Bucket: "data", Key: "docs/report.bin", Body: body }));
+    expect(putOut.ETag).toBe(`"${md5(body)}"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin" }));
+    expect(got.ETag).toBe(`"${md5(body)}"`);
+    expect(sha256(await bodyOf(got))).toBe(sha256(body));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: "data", Key: "docs/report.bin" }));
+    expect(head.ContentLength).toBe(body.length);
+    const range = await s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", Range: "bytes=1000-1999" }));
+    expect(range.ContentRange).toBe(`bytes 1000-1999/${body.length}`);
+    expect(await bodyOf(range)).toEqual(body.subarray(1000, 2000));
+    const tail = await s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", Range: "bytes=-10" }));
+    expect(await bodyOf(tail)).toEqual(body.subarray(body.length - 10));
+    expect((await failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", Range: "bytes=999999-" })))).status).toBe(416);
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/missing" })))).toEqual({ name: "NoSuchKey", status: 404 });
+    expect((await failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: "docs/missing" })))).status).toBe(404);
+    expect((await failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", IfNoneMatch: `"${md5(body)}"` })))).status).toBe(304);
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket: "data", Key: "docs/report.bin" }));
+    expect(acl.Grants?.[0]?.Permission).toBe("FULL_CONTROL");
+  });
+
+  test("S3 and the files API see the same tree, both ways", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: "data", Key: "shared/from-s3.bin", Body: body }));
+    expect(sha256(await getBytes(url, "data/shared/from-s3.bin"))).toBe(sha256(body));
+    const other = randomBytes(12_345);
+    expect((await put(url, "data/shared/from-api.bin", other)).status).toBe(201);
+    const got = await s3.send(new GetObjectCommand({ Bucket: "data", Key: "shared/from-api.bin" }));
+    expect(await bodyOf(got)).toEqual(other);
+    expect(got.ETag).toBe(`"${md5(other)}"`); // the files API records the MD5 too
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "shared/" }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(["shared/from-api.bin", "shared/from-s3.bin"]);
+  });
+
+  test("CopyObject makes a new object from the same chunks", async () => {
+    const out = await s3.send(new CopyObjectCommand({ Bucket: "data", Key: "copies/report.bin", CopySource: "data/docs/report.bin" }));
+    expect(out.CopyObjectResult?.ETag).toBe(`"${md5(body)}"`);
+    expect(sha256(await getBytes(url, "data/copies/report.bin"))).toBe(sha256(body));
+    const stat = async (p: string) => ((await (await fetch(`${url}/api/stat/${p}`)).json()) as { chunks: unknown[] }).chunks;
+    expect(await stat("data/copies/report.bin")).toEqual(await stat("data/docs/report.bin"));
+    expect((await failure(s3.send(new CopyObjectCommand({ Bucket: "data", Key: "x", CopySource: "data/nothing" })))).name).toBe("NoSuchKey");
+  });
+
+  test("DeleteObject and DeleteObjects; emptied directories go with the last key", async () => {
+    for (const k of ["trash/a/1", "trash/a/2", "trash/b"]) await s3.send(new PutObjectCommand({ Bucket: "data", Key: k, Body: k }));
+    await s3.send(new DeleteObjectCommand({ Bucket: "data", Key: "trash/b" }));
+    await s3.send(new DeleteObjectCommand({ Bucket: "data", Key: "trash/never-there" }));
+    const out = await s3.send(
+      new DeleteObjectsCommand({ Bucket: "data", Delete: { Objects: [{ Key: "trash/a/1" }, { Key: "trash/a/2" }, { Key: "trash/gone" }] } }),
+    );
+    expect(out.Deleted?.map((d) => d.Key).sort()).toEqual(["trash/a/1", "trash/a/2", "trash/gone"]);
+    expect(out.Errors ?? []).toEqual([]);
+    expect((await fetch(`${url}/api/files/data/trash`)).status).toBe(404);
+  });
+
+  test("keys with spaces, '+', '%', parentheses and non-ASCII sign, store and list as they are", async () => {
+    const key = "odd names/a b+c%20d (1) ü€.txt";
+    await s3.send(new PutObjectCommand({ Bucket: "data", Key: key, Body: "odd" }));
+    expect(new TextDecoder().decode(await bodyOf(await s3.send(new GetObjectCommand({ Bucket: "data", Key: key }))))).toBe("odd");
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "odd names/" }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([key]);
+    const encoded = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "odd names/", EncodingType: "url" }));
+    expect(encoded.Contents?.map((o) => decodeURIComponent(o.Key!))).toEqual([key]);
+    expect(new TextDecoder().decode(await getBytes(url, `data/${key.split("/").map(encodeURIComponent).join("/")}`))).toBe("odd");
+    await s3.send(new CopyObjectCommand({ Bucket: "data", Key: `${key}.copy`, CopySource: encodeURIComponent(`data/${key}`) }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: "data", Key: `${key}.copy` }))).ContentLength).toBe(3);
+  });
+
+  test("a key ending in '/' is a directory marker", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: "data", Key: "empty-folder/", Body: "" }));
+    expect(((await (await fetch(`${url}/api/files/data/empty-folder`)).json()) as { kind: string }).kind).toBe("dir");
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "empty-folder/" }));
+    expect(listed.Contents?.map((o) => [o.Key, o.Size])).toEqual([["empty-folder/", 0]]);
+    await s3.send(new DeleteObjectCommand({ Bucket: "data", Key: "empty-folder/" }));
+    expect((await fetch(`${url}/api/files/data/empty-folder`)).status).toBe(404);
+  });
+});
+
+describe("listings", () => {
+  const keys = ["l/a/1", "l/a/2", "l/a-b", "l/b/1", "l/c", "l/d", "l/e.txt"];
+  beforeAll(async () => {
+    await Promise.all(keys.map((Key) => s3.send(new PutObjectCommand({ Bucket: "data", Key, Body: Key }))));
+  });
+
+  test("ListObjectsV2: prefix and delimiter, in byte order ('a-b' before 'a/')", async () => {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "l/", Delimiter: "/" }));
+    expect(out.Contents?.map((o) => o.Key)).toEqual(["l/a-b", "l/c", "l/d", "l/e.txt"]);
+    expect(out.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["l/a/", "l/b/"]);
+    expect(out.KeyCount).toBe(6);
+    const all = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "l/" }));
+    expect(all.Contents?.map((o) => o.Key)).toEqual(["l/a-b", "l/a/1", "l/a/2", "l/b/1", "l/c", "l/d", "l/e.txt"]);
+  });
+
+  test("ListObjectsV2 pages with continuation tokens, ListObjects with markers", async () => {
+    for (const Delimiter of [undefined, "/"]) {
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "l/", Delimiter, MaxKeys: 2, ContinuationToken: token }));
+        expect((page.Contents?.length ?? 0) + (page.CommonPrefixes?.length ?? 0)).toBeLessThanOrEqual(2);
+        seen.push(...(page.Contents ?? []).map((o) => o.Key!), ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      const want = Delimiter ? ["l/a-b", "l/a/", "l/b/", "l/c", "l/d", "l/e.txt"] : ["l/a-b", "l/a/1", "l/a/2", "l/b/1", "l/c", "l/d", "l/e.txt"];
+      expect(seen.sort()).toEqual([...want].sort());
+    }
+    const v1 = await s3.send(new ListObjectsCommand({ Bucket: "data", Prefix: "l/", Marker: "l/b/1", MaxKeys: 2 }));
+    expect(v1.Contents?.map((o) => o.Key)).toEqual(["l/c", "l/d"]);
+    expect(v1.IsTruncated).toBe(true);
+    const after = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "l/", StartAfter: "l/d" }));
+    expect(after.Contents?.map((o) => o.Key)).toEqual(["l/e.txt"]);
+  });
+
+  test("ListObjectVersions lists each key once, version null", async () => {
+    const out = await s3.send(new ListObjectVersionsCommand({ Bucket: "data", Prefix: "l/a/" }));
+    expect(out.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([
+      ["l/a/1", "null", true],
+      ["l/a/2", "null", true],
+    ]);
+  });
+});
+
+describe("multipart uploads", () => {
+  // Parts that are not a multiple of the 1 MiB chunk size, so the object's chunks vary in size.
+  const parts = [randomBytes(5 * 1024 * 1024 + 1000), randomBytes(5 * 1024 * 1024 + 1000), randomBytes(5 * 1024 * 1024 + 1000), randomBytes(1234)];
+  const whole = Buffer.concat(parts);
+
+  test("create, upload parts, list them, complete: the object is the parts, with S3's multipart ETag", async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "data", Key: "big/object.bin" }));
+    const etags = await Promise.all(
+      parts.map(async (Body, i) => (await s3.send(new UploadPartCommand({ Bucket: "data", Key: "big/object.bin", UploadId, PartNumber: i + 1, Body }))).ETag!),
+    );
+    expect(etags).toEqual(parts.map((p) => `"${md5(p)}"`));
+    const listed = await s3.send(new ListPartsCommand({ Bucket: "data", Key: "big/object.bin", UploadId }));
+    expect(listed.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual(parts.map((p, i) => [i + 1, p.length]));
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: "data" }));
+    expect(uploads.Uploads?.map((u) => u.UploadId)).toContain(UploadId);
+    // Staging is invisible to S3 listings.
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).not.toContain(".s3-uploads");
+
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: "data",
+        Key: "big/object.bin",
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    const expected = new Bun.CryptoHasher("md5").update(Buffer.concat(parts.map((p) => Buffer.from(md5(p), "hex")))).digest("hex");
+    expect(done.ETag).toBe(`"${expected}-4"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: "data", Key: "big/object.bin" }));
+    expect(sha256(await bodyOf(got))).toBe(sha256(whole));
+    // A range across the first part boundary (and across chunks of different sizes).
+    const start = 5 * 1024 * 1024 - 10;
+    const range = await s3.send(new GetObjectCommand({ Bucket: "data", Key: "big/object.bin", Range: `bytes=${start}-${start + 2000}` }));
+    expect(await bodyOf(range)).toEqual(whole.subarray(start, start + 2001));
+    // The files API reads the same bytes and reports the whole content's SHA-256.
+    const apiGet = await fetch(`${url}/api/files/data/big/object.bin`);
+    expect(apiGet.headers.get("etag")).toBe(`"${sha256(whole)}"`);
+    expect(sha256(new Uint8Array(await apiGet.arrayBuffer()))).toBe(sha256(whole));
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: "data" }))).Uploads?.map((u) => u.UploadId) ?? []).not.toContain(UploadId);
+  });
+
+  test("UploadPartCopy takes a range of an existing object", async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "data", Key: "big/copied.bin" }));
+    const first = await s3.send(
+      new UploadPartCopyCommand({ Bucket: "data", Key: "big/copied.bin", UploadId, PartNumber: 1, CopySource: "data/big/object.bin", CopySourceRange: `bytes=0-${5 * 1024 * 1024}` }),
+    );
+    const tail = randomBytes(100);
+    const second = await s3.send(new UploadPartCommand({ Bucket: "data", Key: "big/copied.bin", UploadId, PartNumber: 2, Body: tail }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: "data",
+        Key: "big/copied.bin",
+        UploadId,
+        MultipartUpload: { Parts: [{ ETag: first.CopyPartResult!.ETag, PartNumber: 1 }, { ETag: second.ETag, PartNumber: 2 }] },
+      }),
+    );
+    const got = await bodyOf(await s3.send(new GetObjectCommand({ Bucket: "data", Key: "big/copied.bin" })));
+    expect(sha256(got)).toBe(sha256(Buffer.concat([whole.subarray(0, 5 * 1024 * 1024 + 1), tail])));
+  });
+
+  test("abort, and the errors: wrong ETag, a small middle part, an unknown upload", async () => {
+    const key = "big/aborted.bin";
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "data", Key: key }));
+    const a = await s3.send(new UploadPartCommand({ Bucket: "data", Key: key, UploadId, PartNumber: 1, Body: randomBytes(1000) }));
+    const b = await s3.send(new UploadPartCommand({ Bucket: "data", Key: key, UploadId, PartNumber: 2, Body: randomBytes(1000) }));
+    const complete = (Parts: Array<{ ETag?: string; PartNumber: number }>) =>
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: "data", Key: key, UploadId, MultipartUpload: { Parts } }));
+    expect((await failure(complete([{ ETag: '"0123"', PartNumber: 1 }]))).name).toBe("InvalidPart");
+    expect((await failure(complete([{ ETag: b.ETag, PartNumber: 2 }, { ETag: a.ETag, PartNumber: 1 }]))).name).toBe("InvalidPartOrder");
+    expect((await failure(complete([{ ETag: a.ETag, PartNumber: 1 }, { ETag: b.ETag, PartNumber: 2 }]))).name).toBe("EntityTooSmall");
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: "data", Key: key, UploadId }));
+    expect((await failure(s3.send(new UploadPartCommand({ Bucket: "data", Key: key, UploadId, PartNumber: 3, Body: "x" })))).name).toBe("NoSuchUpload");
+    expect((await failure(s3.send(new ListPartsCommand({ Bucket: "data", Key: key, UploadId })))).name).toBe("NoSuchUpload");
+    expect((await failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: key })))).status).toBe(404);
+  });
+});
+
+describe("presigned URLs", () => {
+  test("GET and PUT through presigned URLs; an expired or altered one is refused", async () => {
+    const data = randomBytes(5000);
+    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: "data", Key: "presigned/x.bin" }), { expiresIn: 300 });
+    expect((await fetch(putUrl, { method: "PUT", body: data })).status).toBe(200);
+    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "data", Key: "presigned/x.bin" }), { expiresIn: 300 });
+    const res = await fetch(getUrl);
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(data);
+    const ranged = await fetch(getUrl, { headers: { range: "bytes=0-9" } });
+    expect(ranged.status).toBe(206);
+    const expired = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "data", Key: "presigned/x.bin" }), {
+      expiresIn: 60,
+      signingDate: new Date(Date.now() - 120_000),
+    });
+    const old = await fetch(expired);
+    expect(old.status).toBe(403);
+    expect(await old.text()).toContain("<Code>AccessDenied</Code>");
+    const altered = await fetch(getUrl.replace("presigned/x.bin", "presigned/y.bin"));
+    expect(await altered.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
+  });
+});
+
+describe("authentication and body integrity", () => {
+  test("a wrong secret is SignatureDoesNotMatch, an unknown key InvalidAccessKeyId, an unsigned request AccessDenied", async () => {
+    expect(await failure(clientFor("wrong-secret-000").send(new ListBucketsCommand({})))).toEqual({ name: "SignatureDoesNotMatch", status: 403 });
+    expect(await failure(clientFor(creds.secretKey, "nobody").send(new ListBucketsCommand({})))).toEqual({ name: "InvalidAccessKeyId", status: 403 });
+    const res = await fetch(`${endpoint}/data/docs/report.bin`);
+    expect(res.status).toBe(403);
+    const text = await res.text();
+    expect(text).toContain("<Code>AccessDenied</Code>");
+    expect(text).toMatch(/<Message>[^<]+<\/Message>/);
+  });
+
+  test("an aws-chunked body with chunk signatures is decoded; a tampered chunk commits nothing", async () => {
+    const chunks = [randomBytes(64 * 1024), randomBytes(64 * 1024), randomBytes(1000)];
+    const ok = await chunkedPut(`${endpoint}/data/chunked/ok.bin`, creds, chunks);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("etag")).toBe(`"${md5(Buffer.concat(chunks))}"`);
+    expect(sha256(await getBytes(url, "data/chunked/ok.bin"))).toBe(sha256(Buffer.concat(chunks)));
+    const bad = await chunkedPut(`${endpoint}/data/chunked/bad.bin`, creds, chunks, (i, d) => (i === 1 ? Buffer.concat([d.subarray(0, -1), Buffer.from([d[d.length - 1]! ^ 1])]) : d));
+    expect(bad.status).toBe(403);
+    expect(await bad.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
+    expect((await fetch(`${url}/api/files/data/chunked/bad.bin`)).status).toBe(404);
+  });
+
+  test("a streamed SDK body (aws-chunked, unsigned, CRC32 trailer) is stored; a wrong trailer commits nothing", async () => {
+    const data = randomBytes(200_000);
+    const stream = new PassThrough();
+    const sent = s3.send(new PutObjectCommand({ Bucket: "data", Key: "streamed/sdk.bin", Body: stream, ContentLength: data.length }));
+    stream.end(Buffer.from(data));
+    expect((await sent).ETag).toBe(`"${md5(data)}"`);
+    expect(sha256(await getBytes(url, "data/streamed/sdk.bin"))).toBe(sha256(data));
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(data));
+    expect((await unsignedTrailerPut(`${endpoint}/data/streamed/raw.bin`, creds, data, crc.toString("base64"))).status).toBe(200);
+    crc.writeUInt32BE((crc32(data) ^ 1) >>> 0);
+    const bad = await unsignedTrailerPut(`${endpoint}/data/streamed/bad.bin`, creds, data, crc.toString("base64"));
+    expect(await bad.text()).toContain("<Code>BadDigest</Code>");
+    expect((await fetch(`${url}/api/files/data/streamed/bad.bin`)).status).toBe(404);
+  });
+
+  test("a body that does not match x-amz-content-sha256 or Content-MD5 commits nothing", async () => {
+    const data = randomBytes(10_000);
+    const lie = await signedFetch("PUT", `${endpoint}/data/integrity/sha.bin`, creds, data, { payloadHash: sha256(randomBytes(10)) });
+    expect(lie.status).toBe(400);
+    expect(await lie.text()).toContain("<Code>XAmzContentSHA256Mismatch</Code>");
+    expect((await fetch(`${url}/api/files/data/integrity/sha.bin`)).status).toBe(404);
+    const badMd5 = await signedFetch("PUT", `${endpoint}/data/integrity/md5.bin`, creds, data, {
+      headers: { "content-md5": Buffer.from(md5(randomBytes(10)), "hex").toString("base64") },
+    });
+    expect(await badMd5.text()).toContain("<Code>BadDigest</Code>");
+    expect((await fetch(`${url}/api/files/data/integrity/md5.bin`)).status).toBe(404);
+  });
+});
+
+describe("bounded memory", () => {
+  test("a 256 MiB aws-chunked PutObject streams through: the node's memory grows by far less than the body", async () => {
+    const pid = cluster.nodes[0]!.proc!.pid;
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+    const block = randomBytes(1024 * 1024);
+    const chunkOf = (i: number) => {
+      const c = Buffer.from(block);
+      c.writeUInt32BE(i); // every chunk distinct, so every one is really stored
+      return c;
+    };
+    const before = rss();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rss())), 20);
+    const res = await streamedChunkedPut(`${endpoint}/data/huge.bin`, creds, 256, block.length, chunkOf);
+    clearInterval(sampler);
+    expect(res.status).toBe(200);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: "data", Key: "huge.bin" }));
+    expect(head.ContentLength).toBe(256 * 1024 * 1024);
+    console.log(`node RSS before ${(before / 2 ** 20).toFixed(0)} MiB, peak during the upload ${(peak / 2 ** 20).toFixed(0)} MiB`);
+    expect(peak - before).toBeLessThan(96 * 1024 * 1024);
+  });
+});
