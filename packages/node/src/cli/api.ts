@@ -59,3 +59,14 @@ export interface ClusterView {
   replicationFactor: number;
   members: ClusterMember[];
 }
+
+/** GET /api/cluster/status: every member with its own /status and /api/health (null when unreachable). */
+export interface ClusterStatus {
+  members: Array<
+    ClusterMember & {
+      status: NodeStatus | null;
+      health: { underReplicatedChunks?: number; queue?: { depth: number } } | null;
+      error?: string;
+    }
+  >;
+}

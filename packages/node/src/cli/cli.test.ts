@@ -253,7 +253,9 @@ describe("against a real node", () => {
   test("status: --json holds both answers; the table names the member", async () => {
     const j = await cli(["status", "--json"]);
     expect(j.code).toBe(0);
-    const { status, cluster } = JSON.parse(text(j));
+    const { status, cluster, nodes } = JSON.parse(text(j));
+    expect(nodes.members[0].status.nodeId).toBe(status.nodeId);
+    expect(nodes.members[0].health.underReplicatedChunks).toBe(0);
     expect(status.replicationFactor).toBe(1);
     expect(typeof status.nodeId).toBe("string");
     expect(status.disk.totalBytes).toBeGreaterThan(0);
@@ -264,6 +266,9 @@ describe("against a real node", () => {
     const t = await cli(["status"]);
     expect(t.code).toBe(0);
     expect(text(t)).toContain(`${status.nodeId} *`);
+    expect(text(t)).toContain("every chunk has its copies");
+    expect(text(t)).toMatch(/DISK\s+CHUNKS\s+QUEUE\s+SHORT/);
+    expect(text(t)).toMatch(/\[[█░]{12}\]\s+\d+% of /); // this member's capacity bar
     expect(text(t)).toMatch(/disk +\[[█░]+\] +\d+%/);
     expect(text(t)).toMatch(/MEMBER +ADDRESS +STATE +INCARNATION/);
   });

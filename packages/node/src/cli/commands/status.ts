@@ -1,6 +1,7 @@
-// `orrery status`: GET /status and /api/cluster side by side: this node's disk, chunks, files and
-// replication queue, then every member the node knows with its SWIM state and incarnation.
-import type { ClusterView, NodeStatus } from "../api.ts";
+// `orrery status`: this node's summary (GET /status), then every member with its SWIM state, disk use
+// and capacity bar, chunks, queue depth and chunks short of copies (GET /api/cluster/status), and the
+// cluster's replication health.
+import type { ClusterStatus, ClusterView, NodeStatus } from "../api.ts";
 import { bar, formatCounters, formatTable, formatUptime, humanSize, percent } from "../format.ts";
 import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";
@@ -21,7 +22,26 @@ function queueLine(queue: NodeStatus["queue"]): string {
   return `${queue.depth} ${queue.depth === 1 ? "copy" : "copies"} pending${split ? ` (${split})` : ""}`;
 }
 
-export function statusText(status: NodeStatus, cluster: ClusterView): string {
+const MEMBER_BAR = 12;
+
+function memberDisk(disk: NodeStatus["disk"] | undefined): string {
+  if (!disk || !(disk.totalBytes > 0)) return "-";
+  const fraction = disk.usedBytes / disk.totalBytes;
+  return `${bar(fraction, MEMBER_BAR)} ${percent(fraction)} of ${humanSize(disk.totalBytes)}`;
+}
+
+/** One line on how far the cluster is from N copies of everything, from each member's health. */
+export function replicationHealthLine(nodes: ClusterStatus | undefined): string {
+  if (!nodes) return "-";
+  const answered = nodes.members.filter((m) => m.health);
+  const short = answered.reduce((s, m) => s + (m.health?.underReplicatedChunks ?? 0), 0);
+  const pending = answered.reduce((s, m) => s + (m.health?.queue?.depth ?? 0), 0);
+  const silent = nodes.members.filter((m) => !m.health && (m.state === "alive" || m.state === "suspect")).length;
+  const base = short === 0 ? "every chunk has its copies" : `${short} chunk(s) short of copies, ${pending} copies queued`;
+  return silent > 0 ? `${base} (${silent} live member(s) did not answer)` : base;
+}
+
+export function statusText(status: NodeStatus, cluster: ClusterView, nodes?: ClusterStatus): string {
   const about = [status.version && `orrery ${status.version}`, status.uptimeSeconds !== undefined && `up ${formatUptime(status.uptimeSeconds)}`]
     .filter(Boolean)
     .join(", ");
@@ -36,26 +56,39 @@ export function statusText(status: NodeStatus, cluster: ClusterView): string {
     ["chunks", formatCounters(status.chunks)],
     ["files", formatCounters(status.files)],
     ["queue", queueLine(status.queue)],
+    ["health", replicationHealthLine(nodes)],
   ]);
+  const detail = new Map(nodes?.members.map((m) => [m.id, m]) ?? []);
   const members = formatTable(
-    cluster.members.map((m) => [
-      m.id === cluster.self ? `${m.id} *` : m.id,
-      `${m.host}:${m.httpPort}`,
-      m.state,
-      String(m.incarnation),
-      m.zone ?? "-",
-    ]),
-    { header: ["MEMBER", "ADDRESS", "STATE", "INCARNATION", "ZONE"], align: ["left", "left", "left", "right", "left"] },
+    cluster.members.map((m) => {
+      const d = detail.get(m.id);
+      return [
+        m.id === cluster.self ? `${m.id} *` : m.id,
+        `${m.host}:${m.httpPort}`,
+        m.state,
+        String(m.incarnation),
+        m.zone ?? "-",
+        memberDisk(d?.status?.disk),
+        d?.status?.chunks && typeof d.status.chunks === "object" ? String((d.status.chunks as { count?: number }).count ?? "-") : "-",
+        d?.status?.queue ? String(d.status.queue.depth) : "-",
+        d?.health?.underReplicatedChunks !== undefined ? String(d.health.underReplicatedChunks) : "-",
+      ];
+    }),
+    {
+      header: ["MEMBER", "ADDRESS", "STATE", "INCARNATION", "ZONE", "DISK", "CHUNKS", "QUEUE", "SHORT"],
+      align: ["left", "left", "left", "right", "left", "left", "right", "right", "right"],
+    },
   );
   return `${summary}\n\n${members}\n(* = this node)`;
 }
 
 export async function status(ctx: CommandContext): Promise<void> {
-  const [node, cluster] = await Promise.all([
+  const [node, cluster, nodes] = await Promise.all([
     ctx.client.json<NodeStatus>("GET", "/status"),
     ctx.client.json<ClusterView>("GET", "/api/cluster"),
+    ctx.client.json<ClusterStatus>("GET", "/api/cluster/status"),
   ]);
-  // Both answers unchanged, ring included: --json is for scripts, which pick what they need.
-  if (ctx.json) printJson({ status: node, cluster });
-  else out(statusText(node, cluster));
+  // The answers unchanged, ring included: --json is for scripts, which pick what they need.
+  if (ctx.json) printJson({ status: node, cluster, nodes });
+  else out(statusText(node, cluster, nodes));
 }
