@@ -30,8 +30,12 @@ async function run(cmd: string[], env: Record<string, string | undefined>): Prom
 const works = (bin: string) => Bun.spawnSync([bin, "--version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
 const awsBinaries = [...new Set(["/usr/bin/aws", Bun.which("aws")].filter((p): p is string => !!p && existsSync(p) && works(p)))];
 const rclone = Bun.which("rclone");
-if (awsBinaries.length === 0) console.warn("no aws CLI installed (apt-get install awscli): the aws CLI tests are skipped");
-if (!rclone) console.warn("no rclone installed (apt-get install rclone): the rclone tests are skipped");
+
+// The real clients are the point of this file: a missing one fails, it is not skipped.
+test("the aws CLI and rclone are installed", () => {
+  expect(awsBinaries.length, "no aws CLI installed: apt-get install -y awscli").toBeGreaterThan(0);
+  expect(rclone, "rclone is not installed: apt-get install -y rclone").toBeTruthy();
+});
 
 beforeAll(async () => {
   const s3Port = await freePort();
@@ -97,7 +101,7 @@ describe.each(awsBinaries.map((bin) => [bin]))("aws CLI %s", (bin) => {
   });
 });
 
-describe.skipIf(!rclone)("rclone", () => {
+describe("rclone", () => {
   const remote = (path: string) => `:s3,provider=Other,access_key_id=${KEY},secret_access_key=${SECRET},endpoint='${endpoint}':${path}`;
   const rc = (...args: string[]) => {
     // AWS_CA_BUNDLE (set on some machines) makes rclone's S3 backend refuse its own HTTP transport.
