@@ -56,7 +56,8 @@ export interface FileSystemComponents {
   joined?: () => boolean;
 }
 
-const dirChange = (path: string, mtime: number): ManifestChange => ({
+/** The manifest change that creates (or re-creates) a directory. */
+export const dirChange = (path: string, mtime: number): ManifestChange => ({
   path,
   kind: "dir",
   deleted: false,

@@ -4,6 +4,7 @@ import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestChange } from "../metadata/manifest-store.ts";
 import { parentOf } from "../metadata/path.ts";
 import type { NodeProcess, Timer } from "./virtual-node.ts";
+import { dirChange } from "../filesystem/file-system.ts";
 
 export interface FileContent {
   chunks: string[];
@@ -21,16 +22,6 @@ export type OpResult =
 /** upload.ts: chunks being placed at once. */
 const MAX_IN_FLIGHT = 2;
 
-const dirChange = (path: string, mtime: number): ManifestChange => ({
-  path,
-  kind: "dir",
-  deleted: false,
-  size: 0,
-  sha256: null,
-  chunkSize: 0,
-  chunks: [],
-  mtime,
-});
 
 /** Wraps `done` so it runs once, and is told "unknown" if the process dies first. */
 function track(p: NodeProcess, done: (r: OpResult) => void): (r: OpResult) => void {

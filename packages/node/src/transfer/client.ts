@@ -17,6 +17,7 @@ import {
   ProtocolError,
   decodeText,
 } from "./frames.ts";
+import { drained } from "./drained.ts";
 
 export type TransferErrorCode =
   | "connect"
@@ -129,15 +130,7 @@ class PeerConnection {
   }
 
   private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off("drain", done);
-        this.socket.off("close", done);
-        resolve();
-      };
-      this.socket.on("drain", done);
-      this.socket.on("close", done);
-    });
+    return drained(this.socket);
   }
 
   private receive(chunk: Uint8Array): void {

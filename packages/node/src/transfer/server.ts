@@ -26,6 +26,7 @@ import {
   ProtocolError,
   type PutStatus,
 } from "./frames.ts";
+import { drained } from "./drained.ts";
 
 export interface TransferServerInit {
   store: ChunkStore;
@@ -274,16 +275,7 @@ class InboundConnection {
     if (this.closed) return Promise.resolve();
     let flushed = true;
     for (const part of parts) flushed = this.socket.write(part) && flushed;
-    if (flushed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off("drain", done);
-        this.socket.off("close", done);
-        resolve();
-      };
-      this.socket.on("drain", done);
-      this.socket.on("close", done);
-    });
+    return flushed ? Promise.resolve() : drained(this.socket);
   }
 
   private protocolFailure(err: unknown): void {
