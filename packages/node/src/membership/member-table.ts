@@ -6,7 +6,7 @@ import { infoOf, overrides, probeable, sameInfo, toUpdate } from "./member-recor
 import type { MemberUpdate } from "./messages.ts";
 import { Suspicion } from "./suspicion.ts";
 import { suspicionBounds, type SwimConfig } from "./swim-config.ts";
-import type { Member, MemberChange, MemberInfo, MemberState } from "./types.ts";
+import type { Member, MemberChange, MemberInfo, MemberState, Refutation } from "./types.ts";
 
 /** Cap on members a hostile peer could make us track by gossiping made-up ones. */
 const MAX_MEMBERS = 4096;
@@ -22,6 +22,7 @@ export class MemberTable {
   readonly broadcasts = new BroadcastQueue();
   private readonly entries = new Map<string, Entry>();
   private events: MemberChange[] = [];
+  private refutations: Refutation[] = [];
 
   constructor(
     self: MemberInfo,
@@ -65,6 +66,13 @@ export class MemberTable {
     const events = this.events;
     this.events = [];
     return events;
+  }
+
+  /** Suspect or dead claims about this node that it refuted since the last call (for the operator's log). */
+  drainRefutations(): Refutation[] {
+    const refuted = this.refutations;
+    this.refutations = [];
+    return refuted;
   }
 
   /** A claim about a member, from gossip (`sender` passed it on) or from a peer's full state. */
@@ -135,6 +143,9 @@ export class MemberTable {
     if (u.state === me.state && u.incarnation === me.incarnation && sameInfo(u, me)) return;
     me.incarnation = u.incarnation + 1;
     this.broadcasts.enqueue(toUpdate(me));
+    if (u.state === "suspect" || u.state === "dead") {
+      this.refutations.push({ claimed: u.state, incarnation: u.incarnation, suspectedBy: u.suspectedBy });
+    }
   }
 
   private add(now: number, u: MemberUpdate, suspecter: string): void {

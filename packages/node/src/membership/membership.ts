@@ -189,6 +189,15 @@ export class Membership {
         }
       }
     }
+    for (const r of this.core.drainRefutations()) {
+      // Peers timed out waiting for our acks: usually this process or its disk stalled (a long fsync, a swap storm).
+      this.log.warn("peers suspected this node; refuted", {
+        claimed: r.claimed,
+        claimedIncarnation: r.incarnation,
+        suspectedBy: r.suspectedBy,
+        incarnation: this.core.self().incarnation,
+      });
+    }
     if (this.running) this.armAt(this.core.nextDeadline());
   }
 

@@ -168,6 +168,9 @@ describe("refutation", () => {
     expect(a.self()).toMatchObject({ state: "alive", incarnation: 5 });
     a.receive(3, addr("b"), gossip("b", [update("a", "suspect", 2)])); // older than what we are now: ignored
     expect(a.self().incarnation).toBe(5);
+    // Each refuted claim is reported once, for the operator's log; the stale one was not refuted.
+    expect(a.drainRefutations().map((r) => [r.claimed, r.incarnation])).toEqual([["suspect", 0], ["dead", 4]]);
+    expect(a.drainRefutations()).toEqual([]);
     // The refutation rides on the next message a sends.
     const out = a.receive(4, addr("b"), { v: 1, type: "ping", from: "b", seq: 7, to: "a", updates: [] });
     expect(out[0]!.msg.type).toBe("ack");

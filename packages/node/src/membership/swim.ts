@@ -16,7 +16,7 @@ import {
 import { ProbeRound } from "./probe-round.ts";
 import { pick, sample } from "./random.ts";
 import { pushPullIntervalMs, retransmitLimit, type SwimConfig } from "./swim-config.ts";
-import type { Member, MemberChange, MemberInfo } from "./types.ts";
+import type { Member, MemberChange, MemberInfo, Refutation } from "./types.ts";
 
 export type { Address };
 export { defaultSwimConfig, type SwimConfig } from "./swim-config.ts";
@@ -194,6 +194,11 @@ export class SwimNode {
 
   drainEvents(): MemberChange[] {
     return this.table.drainEvents();
+  }
+
+  /** Claims that this node was suspect or dead, refuted since the last call. */
+  drainRefutations(): Refutation[] {
+    return this.table.drainRefutations();
   }
 
   /** The earliest clock value at which `tick` has work; adapters arm one timer for it. */

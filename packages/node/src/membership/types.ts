@@ -28,6 +28,15 @@ export interface MemberChange {
   previous: MemberState | undefined;
 }
 
+/** A peer claimed this node suspect or dead, and this node refuted it by raising its incarnation. */
+export interface Refutation {
+  claimed: "suspect" | "dead";
+  /** The incarnation the claim was about. */
+  incarnation: number;
+  /** Who first suspected us, when the claim says. */
+  suspectedBy?: string;
+}
+
 /** The members that own data: alive or suspect (a suspect may still answer). */
 export function isRingMember(m: Pick<Member, "state">): boolean {
   return m.state === "alive" || m.state === "suspect";

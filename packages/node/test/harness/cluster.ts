@@ -205,8 +205,31 @@ export class TestCluster {
     return counts;
   }
 
-  logs(): string {
-    return this.nodes.map((n) => `--- ${n.id} ---\n${n.logTail()}`).join("\n");
+  /** Every node's recent log lines, each prefixed with the node's id. */
+  logs(lines = 40): string {
+    return this.nodes
+      .map((n) =>
+        n
+          .logTail(lines)
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => `${n.id}| ${l}`)
+          .join("\n"),
+      )
+      .join("\n");
+  }
+
+  /**
+   * Runs a test body; if it fails, prints the nodes' recent logs before rethrowing, so that a failure seen
+   * only in CI carries what the nodes were doing.
+   */
+  async explain<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (err) {
+      console.error(`--- node logs at the failure ---\n${this.logs()}`);
+      throw err;
+    }
   }
 
   async stop(): Promise<void> {

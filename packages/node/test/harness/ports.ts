@@ -1,6 +1,7 @@
 // Free loopback ports for test nodes: bind port 0, read the port, release it. Each port is
 // checked for both TCP and UDP because a node uses one of each kind per number it announces.
 import { createSocket } from "node:dgram";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 const taken = new Set<number>();
@@ -21,11 +22,34 @@ function udpFree(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Ports are drawn below the kernel's ephemeral range: a port in that range can be handed to an outgoing
+ * connection (a test's fetch, a node's transfer client) between our check and the node's bind, which made a
+ * node fail to start with "port already in use" now and then.
+ */
+function candidateRange(): [number, number] {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 12_000) return [10_000, low];
+  } catch {
+    // Not Linux: fall through to the IANA dynamic range's complement.
+  }
+  return [10_000, 49_152];
+}
+
+/** The range test ports are drawn from: [low, high). */
+export const [rangeLow, rangeHigh] = candidateRange();
+
+/** Whether both TCP and UDP `port` can be bound on loopback right now. */
+export async function portFree(port: number): Promise<boolean> {
+  return (await tcpFree(port)) && (await udpFree(port));
+}
+
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
+    const port = rangeLow + Math.floor(Math.random() * (rangeHigh - rangeLow));
     if (taken.has(port)) continue;
-    if ((await tcpFree(port)) && (await udpFree(port))) {
+    if (await portFree(port)) {
       taken.add(port);
       return port;
     }

@@ -1,35 +1,21 @@
 // `orrery sim --nodes 3` as a user runs it: three real node processes that form one cluster, and a
 // SIGINT to the command (what Ctrl-C sends) stops every one of them.
 import { afterAll, describe, expect, test } from "bun:test";
-import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitFor } from "../harness/cluster.ts";
+import { portFree, rangeHigh, rangeLow } from "../harness/ports.ts";
 
 const PKG = join(import.meta.dir, "..", "..");
 const root = mkdtempSync(join(tmpdir(), "orrery-sim-cmd-"));
 
-const tcpFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-const udpFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createSocket("udp4");
-    s.once("error", () => resolve(false));
-    s.bind(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-
 /** A base port with base..base+n-1, +1000 and +2000 all free. */
 async function freeBase(n: number): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = rangeLow + Math.floor(Math.random() * (rangeHigh - rangeLow - 2000 - n));
     const ports = Array.from({ length: n }, (_, i) => [base + i, base + 1000 + i, base + 2000 + i]).flat();
-    if ((await Promise.all(ports.map(async (p) => (await tcpFree(p)) && (await udpFree(p))))).every(Boolean)) return base;
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
   }
   throw new Error("no free port range");
 }
