@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
+import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
 import { resolveUiSource } from "./gateway/ui.ts";
 import { ClusterEvents, recordMemberEvent } from "./gateway/cluster-events.ts";
@@ -185,7 +186,21 @@ export async function startNode(config: Config): Promise<RunningNode> {
 
   const events = new ClusterEvents();
   const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
+  const metrics = new NodeMetrics({
+    nodeId: id,
+    version: VERSION,
+    members: () => membership.members(),
+    chunks: () => store.stats(),
+    files: () => manifests.stats(),
+    disk: () => store.diskUsage(),
+    queue: () => ({ depth: queue.depth(), chunksPending: queue.chunksWithPendingCopies(), delivered: worker.delivered }),
+    handoff: () => ({ surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted }),
+    scrub: () => scrubber.stats,
+    gc: () => gc.stats,
+    antiEntropy: () => antiEntropy.stats,
+  });
   const app = createGateway({
+    metrics,
     antiEntropy,
     davProperties: new DeadPropertyStore(db),
     ui,

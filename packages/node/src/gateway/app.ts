@@ -8,17 +8,30 @@ import { clusterStatusRoutes } from "./cluster-status.ts";
 import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
 import { internalRoutes } from "./internal-routes.ts";
+import type { NodeMetrics } from "./metrics.ts";
 import { type UiSource, uiRoutes } from "./ui.ts";
 import { type WebdavDeps, webdavRoutes } from "../webdav/routes.ts";
 
 export type GatewayDeps = FilesRoutesDeps &
   WebdavDeps &
-  ClusterRoutesDeps & { manifests: ManifestStore; antiEntropy: ChunkAntiEntropy; log: Logger; ui: UiSource };
+  ClusterRoutesDeps & {
+    manifests: ManifestStore;
+    antiEntropy: ChunkAntiEntropy;
+    log: Logger;
+    ui: UiSource;
+    /** Prometheus metrics: counts every request and answers GET /metrics. */
+    metrics?: NodeMetrics;
+  };
 
 export function createGateway(d: GatewayDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => toErrorResponse(err, c, d.log));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: "no_route" }, 404));
+  const metrics = d.metrics;
+  if (metrics) {
+    app.use(metrics.middleware());
+    app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
+  }
   app.route("/", filesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
   app.route("/", webdavRoutes(d));

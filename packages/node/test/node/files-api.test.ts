@@ -126,4 +126,29 @@ describe("files API", () => {
     expect(status.files.files).toBeGreaterThan(5);
     expect(status.chunks.count).toBeGreaterThan(0);
   });
+
+  test("GET /metrics is Prometheus text that follows the node: chunks, files, members, requests", async () => {
+    const scrape = async () => {
+      const res = await fetch(`${url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toContain("text/plain");
+      const values = new Map<string, number>();
+      for (const line of (await res.text()).split("\n")) {
+        const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+        if (m) values.set(m[1]!, Number(m[2]));
+      }
+      return values;
+    };
+    const before = await scrape();
+    await put(url, "metrics/one.bin", randomBytes(300_000));
+    const after = await scrape();
+    expect(after.get("orrery_chunks")).toBe(before.get("orrery_chunks")! + 1);
+    expect(after.get("orrery_chunk_bytes")).toBe(before.get("orrery_chunk_bytes")! + 300_000);
+    expect(after.get("orrery_files")).toBe(before.get("orrery_files")! + 1);
+    expect(after.get('orrery_members{state="alive"}')).toBe(1);
+    const puts = (v: Map<string, number>) => v.get('orrery_http_requests_total{interface="files",method="PUT",status="201"}') ?? 0;
+    expect(puts(after)).toBe(puts(before) + 1);
+    expect(after.get("process_resident_memory_bytes")).toBeGreaterThan(10_000_000);
+    expect([...after].filter(([k, v]) => k.startsWith('orrery_node_info{node_id="n1",version="') && v === 1).length).toBe(1);
+  });
 });

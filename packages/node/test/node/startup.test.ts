@@ -42,14 +42,14 @@ describe("node start-up", () => {
       ["NODE_ID", "bad id!"],
     ] as const) {
       const r = await runNode({ [name]: value });
-      expect({ name, code: r.code }).toEqual({ name, code: 2 });
+      expect({ name, code: r.code }, r.stderr).toEqual({ name, code: 2 });
       expect(r.stderr).toContain(name);
     }
     const flag = await runNode({}, ["--gossip-port", "abc"]);
-    expect(flag.code).toBe(2);
+    expect(flag.code, flag.stderr).toBe(2);
     expect(flag.stderr).toContain("GOSSIP_PORT");
     const unknown = await runNode({}, ["--no-such-flag", "1"]);
-    expect(unknown.code).toBe(2);
+    expect(unknown.code, unknown.stderr).toBe(2);
     expect(unknown.stderr).toContain("NO_SUCH_FLAG");
   });
 

@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { Hono } from "hono";
+import { interfaceOf, NodeMetrics, type NodeMetricsSources } from "./metrics.ts";
+
+function sources(over: Partial<NodeMetricsSources> = {}): NodeMetricsSources {
+  return {
+    nodeId: "n1",
+    version: "9.9.9",
+    members: () => [],
+    chunks: () => ({ count: 0, bytes: 0 }),
+    files: () => ({ files: 0, dirs: 0, tombstones: 0, bytes: 0 }),
+    disk: () => ({ totalBytes: 100, freeBytes: 40 }),
+    queue: () => ({ depth: 0, chunksPending: 0, delivered: 0 }),
+    handoff: () => ({ surplusCopiesWaiting: 0, surplusCopiesDeleted: 0 }),
+    scrub: () => ({ passes: 0, checked: 0, corrupt: 0, repaired: 0, lastPassStartedAt: null, lastPassFinishedAt: null }),
+    gc: () => ({ passes: 0, skipped: null, chunksDeleted: 0, tombstonesPurged: 0, lastPassAt: null }),
+    antiEntropy: () => ({ rounds: 0, rangesDiffering: 0, copiesQueued: 0, lastRoundAt: null }),
+    ...over,
+  };
+}
+
+const value = (text: string, series: string) => {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+
+describe("NodeMetrics", () => {
+  test("gauges and totals are read from their sources at every scrape", async () => {
+    let checked = 3;
+    const m = new NodeMetrics(sources({ scrub: () => ({ ...sources().scrub(), checked }) }));
+    expect(value(await m.text(), "orrery_scrub_chunks_checked_total")).toBe(3);
+    expect(value(await m.text(), "orrery_disk_free_bytes")).toBe(40);
+    checked = 10;
+    // Mirrors the running total; scraping twice does not add it up twice.
+    expect(value(await m.text(), "orrery_scrub_chunks_checked_total")).toBe(10);
+    expect(value(await m.text(), "orrery_scrub_chunks_checked_total")).toBe(10);
+  });
+
+  test("requests are counted by interface, method and status; invented methods share one label", async () => {
+    const m = new NodeMetrics(sources());
+    const app = new Hono();
+    app.use(m.middleware());
+    app.all("*", (c) => c.text("x", c.req.method === "GET" ? 200 : 405));
+    await app.request("/api/files/a", { method: "GET" });
+    await app.request("/api/files/b", { method: "GET" });
+    await app.request("/dav/x", { method: "PATCH" });
+    const text = await m.text();
+    expect(value(text, 'orrery_http_requests_total{interface="files",method="GET",status="200"}')).toBe(2);
+    expect(value(text, 'orrery_http_requests_total{interface="webdav",method="other",status="405"}')).toBe(1);
+    expect(text).not.toContain("PATCH");
+  });
+
+  test("interfaceOf maps paths to a few labels", () => {
+    expect(["/api/files/x", "/dav", "/dav/a", "/internal/chunks", "/api/cluster", "/status", "/metrics", "/", "/files/x"].map(interfaceOf)).toEqual(
+      ["files", "webdav", "webdav", "internal", "api", "status", "status", "ui", "ui"],
+    );
+  });
+});

@@ -1,0 +1,120 @@
+// Prometheus metrics (GET /metrics): the node's storage, membership and repair figures, read at scrape time,
+// plus request counts and latencies and prom-client's process metrics (RSS, CPU, event-loop lag).
+import type { MiddlewareHandler } from "hono";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ManifestStats } from "../metadata/manifest-store.ts";
+import type { Member, MemberState } from "../membership/types.ts";
+import type { AntiEntropyStats } from "../replication/chunk-anti-entropy.ts";
+import type { GcStats } from "../replication/garbage-collector.ts";
+import type { ScrubStats } from "../replication/scrubber.ts";
+
+/** Where the figures come from; every function is called once per scrape. */
+export interface NodeMetricsSources {
+  nodeId: string;
+  version: string;
+  members: () => Member[];
+  chunks: () => { count: number; bytes: number };
+  files: () => ManifestStats;
+  disk: () => { totalBytes: number; freeBytes: number };
+  queue: () => { depth: number; chunksPending: number; delivered: number };
+  handoff: () => { surplusCopiesWaiting: number; surplusCopiesDeleted: number };
+  scrub: () => ScrubStats;
+  gc: () => GcStats;
+  antiEntropy: () => AntiEntropyStats;
+}
+
+const STATES: MemberState[] = ["alive", "suspect", "dead", "left"];
+/** Methods worth a label of their own; anything else a client invents is "other", so labels stay few. */
+const METHODS = new Set(["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"]);
+
+/** Which interface a request used: a label with a handful of values, never the path itself. */
+export function interfaceOf(path: string): string {
+  if (path.startsWith("/api/files")) return "files";
+  if (path === "/dav" || path.startsWith("/dav/")) return "webdav";
+  if (path.startsWith("/internal/")) return "internal";
+  if (path.startsWith("/api/")) return "api";
+  if (path === "/status" || path === "/metrics") return "status";
+  return "ui";
+}
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"interface" | "method" | "status">;
+  private readonly duration: Histogram<"interface" | "method">;
+
+  constructor(src: NodeMetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    // A gauge whose value (or values, per label set) is read from `read` at every scrape.
+    const gauge = (name: string, help: string, read: (g: Gauge) => void, labelNames: string[] = []) =>
+      new Gauge({ name, help, labelNames, registers, collect() { this.reset(); read(this); } });
+    // A counter that mirrors a running total kept elsewhere.
+    const total = (name: string, help: string, read: () => number) =>
+      new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()); } });
+
+    gauge("orrery_node_info", "Constant 1, labelled with the node's id and version.", (g) =>
+      g.set({ node_id: src.nodeId, version: src.version }, 1), ["node_id", "version"]);
+    gauge("orrery_members", "Cluster members by state, as this node sees them.", (g) => {
+      const members = src.members();
+      for (const state of STATES) g.set({ state }, members.filter((m) => m.state === state).length);
+    }, ["state"]);
+    gauge("orrery_chunks", "Chunks stored on this node.", (g) => g.set(src.chunks().count));
+    gauge("orrery_chunk_bytes", "Bytes of chunks stored on this node.", (g) => g.set(src.chunks().bytes));
+    gauge("orrery_disk_total_bytes", "Size of the filesystem holding the chunks.", (g) => g.set(src.disk().totalBytes));
+    gauge("orrery_disk_free_bytes", "Free space on the filesystem holding the chunks.", (g) => g.set(src.disk().freeBytes));
+    gauge("orrery_files", "Live files in the replicated manifest table.", (g) => g.set(src.files().files));
+    gauge("orrery_tombstones", "Delete tombstones not yet collected.", (g) => g.set(src.files().tombstones));
+    gauge("orrery_file_bytes", "Total size of the live files.", (g) => g.set(src.files().bytes));
+    gauge("orrery_replication_queue_depth", "Copies waiting in this node's replication queue.", (g) => g.set(src.queue().depth));
+    gauge("orrery_under_replicated_chunks", "Chunks with at least one copy still queued here.", (g) =>
+      g.set(src.queue().chunksPending));
+    gauge("orrery_handoff_surplus_copies", "Copies this node no longer owns, waiting for the grace period.", (g) =>
+      g.set(src.handoff().surplusCopiesWaiting));
+    total("orrery_replication_copies_delivered_total", "Queued copies delivered to their owners.", () => src.queue().delivered);
+    total("orrery_handoff_surplus_copies_deleted_total", "Surplus copies deleted after hand-off.", () =>
+      src.handoff().surplusCopiesDeleted);
+    total("orrery_scrub_chunks_checked_total", "Chunks re-hashed by the scrub.", () => src.scrub().checked);
+    total("orrery_scrub_chunks_corrupt_total", "Chunks the scrub found corrupt.", () => src.scrub().corrupt);
+    total("orrery_scrub_chunks_repaired_total", "Corrupt chunks replaced from a replica.", () => src.scrub().repaired);
+    total("orrery_scrub_passes_total", "Completed scrub passes.", () => src.scrub().passes);
+    total("orrery_gc_chunks_deleted_total", "Unreferenced chunks deleted.", () => src.gc().chunksDeleted);
+    total("orrery_gc_tombstones_purged_total", "Tombstones collected.", () => src.gc().tombstonesPurged);
+    total("orrery_anti_entropy_rounds_total", "Chunk anti-entropy rounds.", () => src.antiEntropy().rounds);
+    total("orrery_anti_entropy_copies_queued_total", "Missing copies found by anti-entropy.", () =>
+      src.antiEntropy().copiesQueued);
+
+    this.requests = new Counter({
+      name: "orrery_http_requests_total",
+      help: "HTTP requests answered, by interface, method and status.",
+      labelNames: ["interface", "method", "status"],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: "orrery_http_request_duration_seconds",
+      help: "Time to the response's headers, by interface and method.",
+      labelNames: ["interface", "method"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    });
+  }
+
+  /** Counts every request the app answers (SSE streams too, timed to their first byte). */
+  middleware(): MiddlewareHandler {
+    return async (c, next) => {
+      const started = performance.now();
+      await next();
+      const method = METHODS.has(c.req.method) ? c.req.method : "other";
+      const labels = { interface: interfaceOf(c.req.path), method };
+      this.duration.observe(labels, (performance.now() - started) / 1000);
+      this.requests.inc({ ...labels, status: String(c.res.status) });
+    };
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
