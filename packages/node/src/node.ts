@@ -190,6 +190,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     nodeId: id,
     version: VERSION,
     members: () => membership.members(),
+    gossipHealth: () => membership.healthScore(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
     disk: () => store.diskUsage(),

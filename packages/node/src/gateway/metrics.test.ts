@@ -7,6 +7,7 @@ function sources(over: Partial<NodeMetricsSources> = {}): NodeMetricsSources {
     nodeId: "n1",
     version: "9.9.9",
     members: () => [],
+    gossipHealth: () => 2,
     chunks: () => ({ count: 0, bytes: 0 }),
     files: () => ({ files: 0, dirs: 0, tombstones: 0, bytes: 0 }),
     disk: () => ({ totalBytes: 100, freeBytes: 40 }),
@@ -30,6 +31,7 @@ describe("NodeMetrics", () => {
     const m = new NodeMetrics(sources({ scrub: () => ({ ...sources().scrub(), checked }) }));
     expect(value(await m.text(), "orrery_scrub_chunks_checked_total")).toBe(3);
     expect(value(await m.text(), "orrery_disk_free_bytes")).toBe(40);
+    expect(value(await m.text(), "orrery_gossip_health_score")).toBe(2);
     checked = 10;
     // Mirrors the running total; scraping twice does not add it up twice.
     expect(value(await m.text(), "orrery_scrub_chunks_checked_total")).toBe(10);

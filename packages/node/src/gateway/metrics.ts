@@ -13,6 +13,8 @@ export interface NodeMetricsSources {
   nodeId: string;
   version: string;
   members: () => Member[];
+  /** Lifeguard's local health score of the gossip layer. */
+  gossipHealth: () => number;
   chunks: () => { count: number; bytes: number };
   files: () => ManifestStats;
   disk: () => { totalBytes: number; freeBytes: number };
@@ -58,6 +60,8 @@ export class NodeMetrics {
       const members = src.members();
       for (const state of STATES) g.set({ state }, members.filter((m) => m.state === state).length);
     }, ["state"]);
+    gauge("orrery_gossip_health_score", "Lifeguard local health: 0 healthy; n stretches the probe period n+1 times.", (g) =>
+      g.set(src.gossipHealth()));
     gauge("orrery_chunks", "Chunks stored on this node.", (g) => g.set(src.chunks().count));
     gauge("orrery_chunk_bytes", "Bytes of chunks stored on this node.", (g) => g.set(src.chunks().bytes));
     gauge("orrery_disk_total_bytes", "Size of the filesystem holding the chunks.", (g) => g.set(src.disk().totalBytes));

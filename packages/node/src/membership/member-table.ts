@@ -23,6 +23,8 @@ export class MemberTable {
   private readonly entries = new Map<string, Entry>();
   private events: MemberChange[] = [];
   private refutations: Refutation[] = [];
+  /** Suspect or dead claims about us refuted since start (drained or not). */
+  refutationCount = 0;
 
   constructor(
     self: MemberInfo,
@@ -145,6 +147,7 @@ export class MemberTable {
     this.broadcasts.enqueue(toUpdate(me));
     if (u.state === "suspect" || u.state === "dead") {
       this.refutations.push({ claimed: u.state, incarnation: u.incarnation, suspectedBy: u.suspectedBy });
+      this.refutationCount++;
     }
   }
 

@@ -104,6 +104,11 @@ export class Membership {
     return this.core.members();
   }
 
+  /** Lifeguard's local health score (0 = healthy); above 0, this node stretches its protocol period. */
+  healthScore(): number {
+    return this.core.healthScore();
+  }
+
   self(): Member {
     return this.core.self();
   }
@@ -196,6 +201,7 @@ export class Membership {
         claimedIncarnation: r.incarnation,
         suspectedBy: r.suspectedBy,
         incarnation: this.core.self().incarnation,
+        healthScore: this.core.healthScore(),
       });
     }
     if (this.running) this.armAt(this.core.nextDeadline());

@@ -22,6 +22,12 @@ export interface SwimConfig {
   reconnectIntervalMs: number;
   /** Forget dead and left members this long after they changed state; kept forever when unset. */
   deadReapMs?: number;
+  /**
+   * Lifeguard's local health awareness: a node whose own probes go unanswered, or which had to refute a
+   * suspicion of itself, is probably the slow one; it stretches its protocol period up to this many times
+   * (memberlist: 8) instead of suspecting healthy peers. 1 turns it off. Default 8.
+   */
+  awarenessMax?: number;
 }
 
 /** memberlist's LAN profile scaled to `probeIntervalMs` (1 s probe, 500 ms timeout, k = 3, 30 s push-pull). */
@@ -32,6 +38,7 @@ export function defaultSwimConfig(probeIntervalMs = 1000): SwimConfig {
     indirectChecks: 3,
     suspicionMult: 4,
     suspicionMaxTimeoutMult: 6,
+    awarenessMax: 8,
     retransmitMult: 4,
     pushPullIntervalMs: 30 * probeIntervalMs,
     // serf reconnects every 30 s; a household cluster benefits from healing faster, and it is one message.

@@ -258,6 +258,63 @@ describe("failure detection", () => {
   });
 });
 
+describe("local health awareness (Lifeguard)", () => {
+  test("a node that hears no acks blames itself too: its score climbs and its protocol period stretches", () => {
+    // awarenessMax 4 so that the cap is reached before a declares both silent peers dead and stops probing.
+    const c = threeNodes({ ...defaultSwimConfig(1000), awarenessMax: 4 });
+    expect(c.node("a").healthScore()).toBe(0);
+    // a is cut off from everyone (its own network or process is the slow part).
+    c.drop = (from, to) => from === "a" || to === "a";
+    const probesAt: number[] = [];
+    const before = c.sent.length;
+    for (let t = 3010; t <= 60_000; t += 10) {
+      const sentBefore = c.sent.length;
+      c.deliver(t, "a", c.node("a").tick(t));
+      if (c.sent.slice(sentBefore).some((s) => s.from === "a" && s.msg.type === "ping")) probesAt.push(t);
+    }
+    expect(c.sent.length).toBeGreaterThan(before);
+    // Capped at awarenessMax - 1 = 3: the period grows from 1 to 4 protocol intervals.
+    expect(c.node("a").healthScore()).toBe(3);
+    const gaps = probesAt.slice(1).map((t, i) => t - probesAt[i]!);
+    // Each unanswered probe stretches the next period by one interval, until both peers are dead and
+    // there is nobody left to probe.
+    expect(gaps).toEqual([1000, 2000, 3000]);
+    for (const o of ["b", "c"]) expect(c.state("a", o)!.state).toBe("dead");
+  });
+
+  test("acks bring the score back down to 0, one successful probe at a time", () => {
+    const c = threeNodes();
+    c.drop = (from, to) => from === "a" || to === "a";
+    for (let t = 3010; t <= 20_000; t += 10) c.deliver(t, "a", c.node("a").tick(t));
+    const high = c.node("a").healthScore();
+    expect(high).toBeGreaterThan(2);
+    c.drop = () => false;
+    // Peers may have declared a dead meanwhile; it refutes (a count of its own) and then acks flow again.
+    c.run(20_010, 200_000);
+    expect(c.node("a").healthScore()).toBe(0);
+    for (const o of ["b", "c"]) expect(c.state(o, "a")!.state).toBe("alive");
+  });
+
+  test("refuting a suspicion of itself raises a node's score", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("b")]);
+    c.start(0, "a", []);
+    a.receive(1, addr("b"), gossip("b", [update("a", "suspect", 0)]));
+    expect(a.healthScore()).toBe(1);
+    a.receive(2, addr("b"), gossip("b", [update("a", "dead", 1)]));
+    expect(a.healthScore()).toBe(2);
+    a.receive(3, addr("b"), gossip("b", [update("a", "suspect", 0)])); // stale: nothing to refute
+    expect(a.healthScore()).toBe(2);
+  });
+
+  test("awarenessMax 1 turns it off: the period never stretches", () => {
+    const c = threeNodes({ ...defaultSwimConfig(1000), awarenessMax: 1 });
+    c.drop = (from, to) => from === "a" || to === "a";
+    for (let t = 3010; t <= 30_000; t += 10) c.deliver(t, "a", c.node("a").tick(t));
+    expect(c.node("a").healthScore()).toBe(0);
+  });
+});
+
 describe("leave and bookkeeping", () => {
   test("a graceful leave announces left at incarnation + 1; the others keep it and stop probing it", () => {
     const c = threeNodes();

@@ -1,7 +1,8 @@
 // SWIM failure detection and membership as a pure state machine: callers pass the clock in, send the
 // returned outputs and feed received messages back. No timers, sockets or global randomness here.
 // Follows SWIM (Das et al.) with memberlist/Lifeguard conventions: ping, ping-req via k helpers, suspicion
-// timeout scaled by log10(n), incarnation refutation, piggy-backed gossip, push-pull state exchange.
+// timeout scaled by log10(n), local health awareness, incarnation refutation, piggy-backed gossip,
+// push-pull state exchange.
 import type { Address } from "./address.ts";
 import { memberAddress, probeable, toUpdate } from "./member-record.ts";
 import { MemberTable } from "./member-table.ts";
@@ -52,6 +53,8 @@ interface Probe {
   addr: Address;
   incarnation: number;
   startedAt: number;
+  /** The protocol period this probe runs for: probeIntervalMs stretched by our health score. */
+  periodMs: number;
   indirectSent: boolean;
 }
 /** A ping we sent for someone else's ping-req: its ack goes back to the origin under the origin's seq. */
@@ -80,6 +83,10 @@ export class SwimNode {
   private nextProbeAt = 0;
   private nextPushPullAt = 0;
   private nextReconnectAt = 0;
+  /** Lifeguard's local health score, 0 (healthy) to awarenessMax - 1; stretches our protocol period. */
+  private health = 0;
+  /** Refutations seen so far, to count new ones into the health score. */
+  private refutationsSeen = 0;
 
   constructor(init: SwimNodeInit) {
     this.config = init.config;
@@ -135,6 +142,7 @@ export class SwimNode {
     if (!this.started || msg.from === this.table.me.id || !this.sameCluster(msg)) return [];
     const updates = msg.type === "push-pull" ? msg.members : msg.updates;
     for (const u of updates) this.table.apply(now, u, msg.type === "push-pull", msg.from);
+    this.noteRefutations();
     // A member we hold dead is talking to us: tell it, so it refutes now rather than at our next reconnect.
     const sender = this.table.get(msg.from);
     if (sender?.state === "dead") this.send(from, this.gossip([toUpdate(sender)]));
@@ -196,6 +204,23 @@ export class SwimNode {
     return this.table.drainEvents();
   }
 
+  /** Lifeguard's local health score: 0 when healthy; the protocol period is stretched by (score + 1). */
+  healthScore(): number {
+    return this.health;
+  }
+
+  private adjustHealth(delta: number): void {
+    const max = Math.max(1, this.config.awarenessMax ?? 1);
+    this.health = Math.min(max - 1, Math.max(0, this.health + delta));
+  }
+
+  /** Having to refute a suspicion means peers did not hear from us in time: we count as less healthy. */
+  private noteRefutations(): void {
+    const total = this.table.refutationCount;
+    if (total > this.refutationsSeen) this.adjustHealth(total - this.refutationsSeen);
+    this.refutationsSeen = total;
+  }
+
   /** Claims that this node was suspect or dead, refuted since the last call. */
   drainRefutations(): Refutation[] {
     return this.table.drainRefutations();
@@ -207,7 +232,7 @@ export class SwimNode {
     const t = this.table.nextExpiry();
     if (this.leaving) return t;
     const p = this.probe;
-    const probeDue = p ? p.startedAt + (p.indirectSent ? this.config.probeIntervalMs : this.config.probeTimeoutMs) : t;
+    const probeDue = p ? p.startedAt + (p.indirectSent ? p.periodMs : this.config.probeTimeoutMs) : t;
     return Math.min(t, probeDue, this.nextProbeAt, this.nextPushPullAt, this.nextReconnectAt);
   }
 
@@ -222,20 +247,23 @@ export class SwimNode {
         this.send(memberAddress(h), { ...this.envelope(), ...pingReq });
       }
     }
-    if (p && now >= p.startedAt + probeIntervalMs) {
-      // Neither the target nor any helper answered within the protocol period.
+    if (p && now >= p.startedAt + p.periodMs) {
+      // Neither the target nor any helper answered within the protocol period. Without nacks from the
+      // helpers we cannot tell whether the target or we are at fault, so our score takes the blame too.
       this.probe = undefined;
+      this.adjustHealth(+1);
       this.table.suspect(now, p.target, p.incarnation);
     }
     if (now >= this.nextProbeAt && !this.probe) {
       // Scheduled from the actual start, so a late tick never overlaps two probes.
-      this.nextProbeAt = now + probeIntervalMs;
+      const periodMs = probeIntervalMs * (this.health + 1);
+      this.nextProbeAt = now + periodMs;
       const target = this.nextProbeTarget();
       if (!target) return;
       const seq = this.nextSeq();
       const addr = memberAddress(target);
       const { id, incarnation } = target;
-      this.probe = { seq, target: id, addr, incarnation, startedAt: now, indirectSent: false };
+      this.probe = { seq, target: id, addr, incarnation, startedAt: now, periodMs, indirectSent: false };
       // Lifeguard's buddy system: a suspect we ping hears of its suspicion first-hand and can refute at once.
       const buddy = target.state === "suspect" ? { ...toUpdate(target), suspectedBy: this.table.me.id } : undefined;
       this.send(addr, { ...this.envelope(), type: "ping", seq, to: id, updates: this.piggyback(buddy) });
@@ -255,6 +283,7 @@ export class SwimNode {
   private onAck(seq: number): void {
     if (this.probe?.seq === seq) {
       this.probe = undefined;
+      this.adjustHealth(-1);
       return;
     }
     const relay = this.relays.get(seq);

@@ -146,6 +146,7 @@ describe("files API", () => {
     expect(after.get("orrery_chunk_bytes")).toBe(before.get("orrery_chunk_bytes")! + 300_000);
     expect(after.get("orrery_files")).toBe(before.get("orrery_files")! + 1);
     expect(after.get('orrery_members{state="alive"}')).toBe(1);
+    expect(after.get("orrery_gossip_health_score")).toBe(0);
     const puts = (v: Map<string, number>) => v.get('orrery_http_requests_total{interface="files",method="PUT",status="201"}') ?? 0;
     expect(puts(after)).toBe(puts(before) + 1);
     expect(after.get("process_resident_memory_bytes")).toBeGreaterThan(10_000_000);
