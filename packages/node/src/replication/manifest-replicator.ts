@@ -1,4 +1,4 @@
-// Keeps every node's manifests converged: fresh writes are pushed to all live peers at once
+// Keeps every node's manifests converged: fresh writes are pushed to all ring members at once
 // (the writer counts the acks toward its durability level), and a periodic pull of deltas
 // from a random peer (plus one from each member that joins or returns) fills whatever a push missed.
 import { errorMessage } from "../errors.ts";
@@ -6,7 +6,7 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
 import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest, syncResponseSchema } from "../metadata/sync.ts";
-import { httpBase, type Member } from "../membership/types.ts";
+import { httpBase, isRingMember, type Member } from "../membership/types.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ManifestReplicatorInit {
@@ -40,20 +40,30 @@ export class ManifestReplicator {
     private readonly c: ManifestReplicatorComponents,
   ) {}
 
+  /** Peers to pull from: alive ones (a suspect one may be gone; the next round picks another). */
   private peers(): Member[] {
-    return this.c.placement
-      .members()
-      .filter((m) => m.id !== this.init.selfId && m.state === "alive" && !this.c.isBlocked?.(m.id));
+    return this.pushTargets().filter((m) => m.state === "alive");
   }
 
   /**
-   * Pushes committed rows to every live peer. Resolves with the peers that committed them once
+   * Peers to push fresh writes to: every ring member, suspects included. A suspect still owns chunks and
+   * is usually alive (a slow process, a lost datagram); skipping it left it without files it holds the
+   * chunks of until the next anti-entropy round, so a read there right after the write found nothing.
+   */
+  private pushTargets(): Member[] {
+    return this.c.placement
+      .members()
+      .filter((m) => m.id !== this.init.selfId && isRingMember(m) && !this.c.isBlocked?.(m.id));
+  }
+
+  /**
+   * Pushes committed rows to every ring member (alive or suspect). Resolves with the peers that committed them once
    * `needed` peers have (or every push has settled), after giving the rest a short grace so that a
    * read right after the write finds the file on every healthy node. Slow pushes go on in the
    * background; anti-entropy covers any that fail.
    */
   publish(entries: Manifest[], needed: number): Promise<string[]> {
-    const peers = this.peers();
+    const peers = this.pushTargets();
     const batches: string[] = [];
     for (let i = 0; i < entries.length; i += MAX_PUSH_ENTRIES) {
       batches.push(JSON.stringify({ entries: entries.slice(i, i + MAX_PUSH_ENTRIES) }));

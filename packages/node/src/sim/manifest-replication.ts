@@ -1,8 +1,8 @@
-// manifest-replicator.ts on simulated calls: pushes to every alive peer (the writer counts acks), and the
+// manifest-replicator.ts on simulated calls: pushes to every ring member, suspects too (the writer counts acks), and the
 // real runSyncRound/answerSyncRequest with a random peer each interval and with new peers after a change.
 import type { Manifest } from "../metadata/manifest.ts";
 import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest, type SyncResponse } from "../metadata/sync.ts";
-import type { Member } from "../membership/types.ts";
+import { isRingMember, type Member } from "../membership/types.ts";
 import type { NodeProcess, Timer } from "./virtual-node.ts";
 
 export class ManifestReplication {
@@ -13,8 +13,14 @@ export class ManifestReplication {
 
   constructor(private readonly p: NodeProcess) {}
 
+  /** Peers to pull from. */
   private peers(): Member[] {
-    return this.p.placement.members().filter((m) => m.id !== this.p.id && m.state === "alive");
+    return this.pushTargets().filter((m) => m.state === "alive");
+  }
+
+  /** Peers to push to: alive and suspect, as the real replicator does. */
+  private pushTargets(): Member[] {
+    return this.p.placement.members().filter((m) => m.id !== this.p.id && isRingMember(m));
   }
 
   start(): void {
@@ -29,12 +35,12 @@ export class ManifestReplication {
   }
 
   /**
-   * Pushes committed rows to every live peer; `done` gets the peers that committed them, once `needed`
+   * Pushes committed rows to every ring member; `done` gets the peers that committed them, once `needed`
    * have (after a short grace for the rest) or once every push settled.
    */
   publish(entries: Manifest[], needed: number, done: (acks: string[]) => void): void {
     const { p } = this;
-    const peers = this.peers();
+    const peers = this.pushTargets();
     const acks: string[] = [];
     let pending = peers.length;
     let finished = false;

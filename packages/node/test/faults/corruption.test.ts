@@ -108,6 +108,12 @@ describe("disk full", () => {
         expect(members.filter((m) => m.state === "dead" || m.state === "left"), `${n.id}'s view`).toEqual([]);
       }
       await full.waitForMembers(3, 15_000);
+      // Manifests reach C by push, or by anti-entropy if a push was late; then C serves every file.
+      await waitFor(
+        async () => (await Promise.all(files.map(([path]) => fetch(`${c!.url}/api/stat/${path}`)))).every((r) => r.ok),
+        10_000,
+        "C to have the four files' manifests",
+      );
       for (const [path, sha] of files) expect(sha256(await getBytes(c!.url, path))).toBe(sha);
     }));
 });
