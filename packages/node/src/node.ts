@@ -194,7 +194,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     chunks: () => store.stats(),
     files: () => manifests.stats(),
     disk: () => store.diskUsage(),
-    queue: () => ({ depth: queue.depth(), chunksPending: queue.chunksWithPendingCopies(), delivered: worker.delivered }),
+    queue: { depth: () => queue.depth(), chunksPending: () => queue.chunksWithPendingCopies(), delivered: () => worker.delivered },
     handoff: () => ({ surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted }),
     scrub: () => scrubber.stats,
     gc: () => gc.stats,

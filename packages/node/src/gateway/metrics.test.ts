@@ -11,7 +11,7 @@ function sources(over: Partial<NodeMetricsSources> = {}): NodeMetricsSources {
     chunks: () => ({ count: 0, bytes: 0 }),
     files: () => ({ files: 0, dirs: 0, tombstones: 0, bytes: 0 }),
     disk: () => ({ totalBytes: 100, freeBytes: 40 }),
-    queue: () => ({ depth: 0, chunksPending: 0, delivered: 0 }),
+    queue: { depth: () => 0, chunksPending: () => 0, delivered: () => 0 },
     handoff: () => ({ surplusCopiesWaiting: 0, surplusCopiesDeleted: 0 }),
     scrub: () => ({ passes: 0, checked: 0, corrupt: 0, repaired: 0, lastPassStartedAt: null, lastPassFinishedAt: null }),
     gc: () => ({ passes: 0, skipped: null, chunksDeleted: 0, tombstonesPurged: 0, lastPassAt: null }),

@@ -18,7 +18,8 @@ export interface NodeMetricsSources {
   chunks: () => { count: number; bytes: number };
   files: () => ManifestStats;
   disk: () => { totalBytes: number; freeBytes: number };
-  queue: () => { depth: number; chunksPending: number; delivered: number };
+  /** Separate readers: the first two are SQL counts, and each gauge needs only its own. */
+  queue: { depth: () => number; chunksPending: () => number; delivered: () => number };
   handoff: () => { surplusCopiesWaiting: number; surplusCopiesDeleted: number };
   scrub: () => ScrubStats;
   gc: () => GcStats;
@@ -69,12 +70,12 @@ export class NodeMetrics {
     gauge("orrery_files", "Live files in the replicated manifest table.", (g) => g.set(src.files().files));
     gauge("orrery_tombstones", "Delete tombstones not yet collected.", (g) => g.set(src.files().tombstones));
     gauge("orrery_file_bytes", "Total size of the live files.", (g) => g.set(src.files().bytes));
-    gauge("orrery_replication_queue_depth", "Copies waiting in this node's replication queue.", (g) => g.set(src.queue().depth));
+    gauge("orrery_replication_queue_depth", "Copies waiting in this node's replication queue.", (g) => g.set(src.queue.depth()));
     gauge("orrery_under_replicated_chunks", "Chunks with at least one copy still queued here.", (g) =>
-      g.set(src.queue().chunksPending));
+      g.set(src.queue.chunksPending()));
     gauge("orrery_handoff_surplus_copies", "Copies this node no longer owns, waiting for the grace period.", (g) =>
       g.set(src.handoff().surplusCopiesWaiting));
-    total("orrery_replication_copies_delivered_total", "Queued copies delivered to their owners.", () => src.queue().delivered);
+    total("orrery_replication_copies_delivered_total", "Queued copies delivered to their owners.", () => src.queue.delivered());
     total("orrery_handoff_surplus_copies_deleted_total", "Surplus copies deleted after hand-off.", () =>
       src.handoff().surplusCopiesDeleted);
     total("orrery_scrub_chunks_checked_total", "Chunks re-hashed by the scrub.", () => src.scrub().checked);
