@@ -4,7 +4,7 @@
 import type { Subprocess } from "bun";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { freePort } from "../test/harness/ports.ts";
+import { freePort, waitForStatus } from "../test/harness/ports.ts";
 
 const PKG = join(import.meta.dir, "..");
 const CHUNK_FILE = /^[0-9a-f]{64}$/;
@@ -129,19 +129,13 @@ export class BenchNode {
     });
   }
 
-  async waitReady(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      this.assertAlive();
-      try {
-        const res = await fetch(`${this.url}/status`, { signal: AbortSignal.timeout(1000) });
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await Bun.sleep(50);
-    }
-    throw new Error(`${this.id} not ready after ${timeoutMs} ms:\n${this.logTail()}`);
+  waitReady(timeoutMs = 30_000): Promise<void> {
+    return waitForStatus(
+      this.url,
+      () => this.assertAlive(),
+      timeoutMs,
+      () => new Error(`${this.id} not ready after ${timeoutMs} ms:\n${this.logTail()}`),
+    );
   }
 
   assertAlive(): void {

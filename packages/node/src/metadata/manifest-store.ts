@@ -7,18 +7,7 @@ import { compareNames, isCanonicalPath } from "./path.ts";
 import { z } from "zod";
 
 /** What a local write supplies; the store adds version, origin and seq. */
-export interface ManifestChange {
-  path: string;
-  kind: Manifest["kind"];
-  deleted: boolean;
-  size: number;
-  sha256: string | null;
-  chunkSize: number;
-  chunks: string[];
-  chunkSizes?: number[];
-  md5?: string;
-  mtime: number;
-}
+export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
 
 /** Per-origin contiguous high-water marks: every write of origin o with seq <= marks[o] is covered. */
 export type Marks = Record<string, number>;

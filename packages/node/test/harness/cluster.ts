@@ -4,7 +4,7 @@ import { type Subprocess } from "bun";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./ports.ts";
+import { freePort, waitForStatus } from "./ports.ts";
 
 const PKG = join(import.meta.dir, "..", "..");
 const CHUNK_FILE = /^[0-9a-f]{64}$/;
@@ -67,19 +67,15 @@ export class TestNode {
     closeSync(log);
   }
 
-  async waitReady(timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`${this.id} exited (${this.proc?.exitCode}):\n${this.logTail()}`);
-      try {
-        const res = await fetch(`${this.url}/status`, { signal: AbortSignal.timeout(1000) });
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await Bun.sleep(50);
-    }
-    throw new Error(`${this.id} not ready after ${timeoutMs} ms:\n${this.logTail()}`);
+  waitReady(timeoutMs = 20_000): Promise<void> {
+    return waitForStatus(
+      this.url,
+      () => {
+        if (!this.running) throw new Error(`${this.id} exited (${this.proc?.exitCode}):\n${this.logTail()}`);
+      },
+      timeoutMs,
+      () => new Error(`${this.id} not ready after ${timeoutMs} ms:\n${this.logTail()}`),
+    );
   }
 
   /** SIGKILL: no clean-up, no goodbye — a crash. */

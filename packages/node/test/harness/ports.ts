@@ -1,5 +1,5 @@
-// Free loopback ports for test nodes: bind port 0, read the port, release it. Each port is
-// checked for both TCP and UDP because a node uses one of each kind per number it announces.
+// Free loopback ports for test nodes (bind, read the port, release it; each checked for both TCP and UDP,
+// since a node uses one of each kind per number it announces), and waiting for a node to serve on them.
 import { createSocket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -55,4 +55,28 @@ export async function freePort(): Promise<number> {
     }
   }
   throw new Error("no free port found");
+}
+
+/**
+ * Polls `url`/status until it answers 200; `assertRunning` throws (with the process's log) once the
+ * process has died, so a node that cannot start fails fast instead of timing out.
+ */
+export async function waitForStatus(
+  url: string,
+  assertRunning: () => void,
+  timeoutMs: number,
+  notReady: () => Error,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    assertRunning();
+    try {
+      const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await Bun.sleep(50);
+  }
+  throw notReady();
 }
