@@ -1,6 +1,7 @@
 // A local Orrery cluster for the benchmark: real `bun src/main.ts node` processes on 127.0.0.1 with free
 // ports and data dirs under the run's tmp dir; started in order (or added later, seeded with the running
 // ones), SIGKILLed on purpose by PID for the failure benchmark, stopped by PID (SIGTERM, then SIGKILL).
+import { randomBytes } from "node:crypto";
 import type { Subprocess } from "bun";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -338,6 +339,8 @@ export class BenchNode {
 
 export class BenchCluster {
   readonly nodes: BenchNode[] = [];
+  /** One key for the bench's nodes, as an operator would hand it out. */
+  private clusterKey: string | undefined;
 
   constructor(private readonly init: ClusterInit) {}
 
@@ -358,9 +361,10 @@ export class BenchCluster {
   async addNode(seeds: string[], extraEnv: Record<string, string> = {}): Promise<BenchNode> {
     const { root, env, cpuProfDir } = this.init;
     const id = `${this.init.idPrefix ?? "n"}${this.nodes.length + 1}`;
+    this.clusterKey ??= randomBytes(32).toString("base64url");
     const node = new BenchNode(id, join(root, id), join(root, `${id}.log`), await freePort(), await freePort(), await freePort());
     this.nodes.push(node);
-    node.start(seeds, { ...env, ...extraEnv }, cpuProfDir);
+    node.start(seeds, { CLUSTER_KEY: this.clusterKey, ...env, ...extraEnv }, cpuProfDir);
     await node.waitReady();
     return node;
   }

@@ -17,8 +17,13 @@ const USAGE = `usage: orrery <command> [options]
   mkdir <remote-dir>             create a directory
   status                         show the cluster
   leave                          hand this node's data off and take it out of the cluster (POST /api/cluster/leave)
+  members [forget <id>]          list members; forget a dead member for good (it stops blocking GC)
+  key generate|show|list|install <key>|use <id>|remove <id>|rotate
+                                 the cluster key: make one, show a data dir's, rotate it on every live member
 
-client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json`;
+client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json
+admin commands (leave, members forget, key) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
+CLUSTER_KEY_FILE or --data-dir DIR (default ./.orrery-data); a node bound only to loopback needs none`;
 
 async function runNode(argv: string[]): Promise<number> {
   let config;
@@ -39,6 +44,14 @@ async function runNode(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`Orrery node ${node.id} is up: ${node.url}\n`);
+  if (node.generatedKey) {
+    // Printed once, when the key is made; `orrery key show --data-dir DIR` prints it again.
+    const gossip = `${config.advertise}:${config.GOSSIP_PORT}`;
+    process.stdout.write(
+      `This node generated the cluster key (kept in ${config.DATA_DIR}/cluster-keys.json). Start the other nodes with:\n` +
+        `  CLUSTER_KEY=${node.generatedKey} SEEDS=${gossip}\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       process.stdout.write(`received ${signal}, stopping\n`);

@@ -28,7 +28,6 @@ import { ChunkStore } from "./store/chunk-store.ts";
 import { getMeta, openDatabase, setMeta } from "./store/db.ts";
 import { loadPeers, savePeer } from "./store/peers.ts";
 import { TransferClient } from "./transfer/client.ts";
-import type { ChunkTransport } from "./transfer/transport.ts";
 import { FaultInjector } from "./faults/fault-injector.ts";
 import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
 import { Scrubber } from "./replication/scrubber.ts";
@@ -36,6 +35,18 @@ import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { handOffAndDrain } from "./replication/handoff.ts";
 import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
 import { TransferServer } from "./transfer/server.ts";
+import { TransferStats } from "./transfer/stats.ts";
+import { KEYRING_FILE, loadKeyring } from "./security/keyring.ts";
+import { AdminVerifier } from "./security/admin-auth.ts";
+import { ClusterKeys } from "./security/cluster-keys.ts";
+import { DatagramSeal } from "./security/datagram-seal.ts";
+import { NetworkRpc } from "./rpc/network-rpc.ts";
+import { FaultyRpc } from "./rpc/faulty-rpc.ts";
+import { dispatchJson, type PeerRpc } from "./rpc/peer-rpc.ts";
+import type { JsonHandlers } from "./rpc/methods.ts";
+import { applyPush, answerSyncRequest } from "./metadata/sync.ts";
+import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
+import { isLoopbackHost } from "./util/loopback.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
 import { type S3Server, startS3Api } from "./s3/index.ts";
 import { DeadPropertyStore } from "./webdav/dead-properties.ts";
@@ -52,6 +63,10 @@ export interface RunningNode {
   leave(): Promise<void>;
   /** Resolves once the node has stopped (after stop() or leave()). */
   stopped: Promise<void>;
+  /** Set when this start generated the cluster key: what to give the other nodes. */
+  generatedKey?: string;
+  /** The id of the cluster key in use (safe to print). */
+  keyId: string;
 }
 
 function resolveNodeId(config: Config, db: ReturnType<typeof openDatabase>): string {
@@ -70,6 +85,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const log = logger("node");
   const startedAt = Date.now();
   let leaving = false;
+  const keys = loadKeyring(config.DATA_DIR, config.clusterKey);
+  const keyring = keys.keyring;
+  if (keys.warning) log.warn(keys.warning);
+  log.info("cluster key loaded", { source: keys.source, keyId: keyring.primary().id, keys: keyring.ids().length });
+  // Encrypted peer records whenever traffic can leave this host (either end not on loopback).
+  const encryptAll = config.PEER_ENCRYPTION === "always" || !isLoopbackHost(config.BIND_ADDRESS);
+  const transferStats = new TransferStats();
+  const timeouts = { connectMs: config.PEER_CONNECT_TIMEOUT_MS, dataMs: config.PEER_REQUEST_TIMEOUT_MS, controlMs: config.PEER_CONTROL_TIMEOUT_MS };
 
   const store = new ChunkStore(
     {
@@ -84,15 +107,44 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const manifests = new SqliteManifestStore(db, id, () => Date.now());
   const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES);
   const queue = new ReplicationQueue(db);
-  const transferClient = new TransferClient({ maxChunkSize: config.chunkSize }, { log: logger("transfer") });
-  const faults = config.FAULT_INJECTION ? new FaultInjector() : undefined;
-  const memberAtTransfer = (host: string, port: number) =>
-    placement.members().find((m) => m.host === host && m.transferPort === port)?.id;
-  const transfer: ChunkTransport = faults ? faults.wrap(transferClient, memberAtTransfer) : transferClient;
-  const transferServer = new TransferServer(
-    { store, host: config.BIND_ADDRESS, port: config.TRANSFER_PORT, maxChunkSize: config.chunkSize },
-    { log: logger("transfer") },
+  const transferClient = new TransferClient(
+    {
+      selfId: id,
+      keyring,
+      encrypt: (peer) => encryptAll || !isLoopbackHost(peer.host),
+      maxChunkSize: config.chunkSize,
+      connectTimeoutMs: timeouts.connectMs,
+      requestTimeoutMs: timeouts.dataMs,
+    },
+    { log: logger("transfer"), stats: transferStats },
   );
+  const faults = config.FAULT_INJECTION ? new FaultInjector() : undefined;
+  // What this node serves to peers (and to itself through the same RPC); filled once the components exist.
+  const handlers: JsonHandlers = {};
+  const networkRpc = new NetworkRpc({
+    selfId: id,
+    client: transferClient,
+    address: (memberId) => placement.member(memberId),
+    local: { store, handlers },
+    timeouts,
+  });
+  const rpc: PeerRpc = faults ? new FaultyRpc(networkRpc, (m) => faults.isBlocked(m)) : networkRpc;
+  const transferServer = new TransferServer(
+    {
+      store,
+      host: config.BIND_ADDRESS,
+      port: config.TRANSFER_PORT,
+      maxChunkSize: config.chunkSize,
+      selfId: id,
+      keyring,
+      encrypt: encryptAll,
+      handshakeTimeoutMs: timeouts.connectMs,
+      rpc: (from, method, body) => dispatchJson(handlers, from, method, body),
+    },
+    { log: logger("transfer"), stats: transferStats },
+  );
+  const gossipSeal = new DatagramSeal("gossip", keyring);
+  const discoverySeal = new DatagramSeal("discovery", keyring);
 
   const selfInfo = {
     id,
@@ -115,21 +167,22 @@ export async function startNode(config: Config): Promise<RunningNode> {
       probeIntervalMs: config.GOSSIP_INTERVAL_MS,
       knownMembers: known,
       cluster: config.CLUSTER_NAME,
+      maxMembers: config.MAX_MEMBERS,
     },
-    { log: logger("membership") },
+    { log: logger("membership"), seal: gossipSeal },
   );
 
   const reader = new ChunkReader({
     selfId: id,
     placement,
     store,
-    transfer,
+    rpc,
     log: logger("read"),
     onBadReplica: (chunkId, target) => queue.enqueue([{ chunkId, target }], Date.now()),
   });
   const coordinator = new WriteCoordinator(
     { stragglerGraceMs: 2000, retryBaseMs: config.QUEUE_RETRY_BASE_MS },
-    { selfId: id, placement, store, transfer, queue, log: logger("write") },
+    { selfId: id, placement, rpc, queue, log: logger("write") },
   );
   const worker = new QueueWorker(
     { batchSize: 64, retryBaseMs: config.QUEUE_RETRY_BASE_MS, retryMaxMs: config.QUEUE_RETRY_MAX_MS, pollMs: 500 },
@@ -139,19 +192,19 @@ export async function startNode(config: Config): Promise<RunningNode> {
       placement,
       store,
       reader,
-      transfer,
+      rpc,
       bandwidth: new TokenBucket(config.REBALANCE_BANDWIDTH_MBPS * 1024 * 1024, config.chunkSize * 2),
       log: logger("queue"),
     },
   );
   const replicator = new ManifestReplicator(
-    { selfId: id, syncIntervalMs: config.SYNC_INTERVAL_MS, pushTimeoutMs: 5000, publishGraceMs: 500 },
-    { manifests, placement, log: logger("sync"), isBlocked: faults ? (m) => faults.isBlocked(m) : undefined },
+    { selfId: id, syncIntervalMs: config.SYNC_INTERVAL_MS, publishGraceMs: 500 },
+    { manifests, placement, rpc, log: logger("sync"), isBlocked: faults ? (m) => faults.isBlocked(m) : undefined },
   );
   const placementCheck = new PlacementCheck(1000, { selfId: id, placement, store, queue, log: logger("placement") });
   const sweeper = new SurplusSweeper(
     { graceMs: config.REBALANCE_GRACE_S * 1000, intervalMs: Math.min(5000, Math.max(200, config.REBALANCE_GRACE_S * 250)), pageSize: 1000 },
-    { selfId: id, placement, store, transfer, queue, log: logger("handoff"), paused: () => leaving },
+    { selfId: id, placement, store, rpc, queue, log: logger("handoff"), paused: () => leaving },
   );
   const scrubber = new Scrubber(
     { pauseMs: config.SCRUB_PAUSE_S * 1000, pageSize: 500 },
@@ -169,6 +222,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     placement,
     store,
     queue,
+    rpc,
     log: logger("anti-entropy"),
     isBlocked: faults ? (m) => faults.isBlocked(m) : undefined,
   });
@@ -199,15 +253,31 @@ export async function startNode(config: Config): Promise<RunningNode> {
     scrub: () => scrubber.stats,
     gc: () => gc.stats,
     antiEntropy: () => antiEntropy.stats,
+    security: () => ({
+      gossipRejected: { ...gossipSeal.rejected, malformed: membership.malformed },
+      discoveryRejected: discoverySeal.rejected.unknown_key + discoverySeal.rejected.bad_mac + discoverySeal.rejected.stale + discoverySeal.rejected.replay,
+      handshakesFailed: { ...transferStats.handshakesFailed },
+      chunkBytes: { in: transferStats.chunkBytesIn, out: transferStats.chunkBytesOut },
+      claimsIgnored: membership.ignoredClaims(),
+    }),
   });
-  const app = createGateway({
+  const clusterKeys = new ClusterKeys({
+    keyring,
+    rpc,
+    members: () => membership.members(),
+    persistPath: join(config.DATA_DIR, KEYRING_FILE),
+    log: logger("keys"),
+  });
+  Object.assign(handlers, clusterKeys.handlers());
+  const gatewayDeps = {
     metrics,
-    antiEntropy,
+    rpc,
+    statusTimeoutMs: Math.min(1500, timeouts.controlMs),
     davProperties: new DeadPropertyStore(db),
     ui,
     events,
     fs,
-    replicaHealth: (ids) => replicaHealth(ids, { selfId: id, placement, store, transfer }),
+    replicaHealth: (ids: readonly string[]) => replicaHealth(ids, { selfId: id, placement, store, rpc }),
     reader,
     placement,
     store,
@@ -226,12 +296,22 @@ export async function startNode(config: Config): Promise<RunningNode> {
       antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
     }),
-    setBlockedPeers: faults ? (ids) => faults.setBlocked(ids) : undefined,
+    setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
+    adminOpen: isLoopbackHost(config.BIND_ADDRESS),
+    verifier: new AdminVerifier(keyring),
+    forget: (memberId: string) => membership.forget(memberId),
+    clusterKeys,
     leave: () => {
       node.leave().catch((err) => log.error("graceful leave failed", { err }));
     },
     log: logger("gateway"),
-  });
+  };
+  const app = createGateway(gatewayDeps);
+  handlers["manifests.push"] = (_from, body) => ({ applied: applyPush(manifests, body).length });
+  handlers["manifests.sync"] = (_from, body) => answerSyncRequest(manifests, body);
+  handlers["chunks.digests"] = (from) => antiEntropy.digestsFor(from);
+  handlers["chunks.ids"] = (from, body) => ({ ids: antiEntropy.idsFor(from, body.ranges) });
+  handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
   faults?.onChange((blocked) => {
     const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);
     membership.setBlockedPeers(addrs);
@@ -284,7 +364,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     throw err;
   }
   onMembers(membership.members());
-  const discovery = await startLanDiscovery(config, membership, logger("discovery"));
+  const discovery = await startLanDiscovery(config, membership, discoverySeal, logger("discovery"));
   worker.start();
   replicator.start();
   sweeper.start();
@@ -311,6 +391,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     id,
     url,
     config,
+    generatedKey: keys.generated?.secret,
+    keyId: keyring.primary().id,
     stopped: new Promise<void>((resolve) => (markStopped = resolve)),
     async stop(opts = {}) {
       if (stopped) return;

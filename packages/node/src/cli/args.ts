@@ -21,7 +21,9 @@ export const commands = {
   mv: { params: ["<from>", "<to>"], options: ["overwrite"] },
   mkdir: { params: ["<remote-dir>"], options: [] },
   status: { params: [], options: [] },
-  leave: { params: [], options: [] },
+  leave: { params: [], options: ["key-file", "data-dir"] },
+  members: { params: ["[forget]", "[id]"], options: ["key-file", "data-dir"] },
+  key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
@@ -33,6 +35,8 @@ const options = {
   durability: { type: "string" },
   recursive: { type: "boolean", short: "r" },
   overwrite: { type: "boolean" },
+  "key-file": { type: "string" },
+  "data-dir": { type: "string" },
 } as const;
 
 const globalOptions = ["node", "json", "help"];
@@ -50,6 +54,9 @@ export interface ClientArgs {
   durability?: Durability;
   recursive: boolean;
   overwrite: boolean;
+  /** Where the cluster key for admin requests comes from (admin-key.ts). */
+  keyFile?: string;
+  dataDir?: string;
 }
 
 /** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
@@ -118,5 +125,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     durability: durability as Durability | undefined,
     recursive: values.recursive ?? false,
     overwrite: values.overwrite ?? false,
+    keyFile: values["key-file"],
+    dataDir: values["data-dir"],
   };
 }

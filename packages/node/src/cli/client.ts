@@ -5,16 +5,19 @@ import type { Command } from "./commands/context.ts";
 import { get } from "./commands/get.ts";
 import { ls } from "./commands/ls.ts";
 import { mkdir } from "./commands/mkdir.ts";
+import { key } from "./commands/key.ts";
 import { leave } from "./commands/leave.ts";
+import { members } from "./commands/members.ts";
 import { mv } from "./commands/mv.ts";
 import { put } from "./commands/put.ts";
 import { rm } from "./commands/rm.ts";
 import { status } from "./commands/status.ts";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
+import { resolveAdminKey } from "./admin-key.ts";
 import { NodeClient } from "./http.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, status, leave };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, status, leave, members, key };
 
 /** `key=value` pairs from an error's details (what a 503 says was stored), one line. */
 const detailsText = (details: Record<string, unknown>) =>
@@ -45,7 +48,7 @@ async function execute(command: string, argv: string[], usage: string): Promise<
     exitQuietlyOnBrokenPipe();
     await run[args.command]({
       args,
-      client: new NodeClient(args.node),
+      client: new NodeClient(args.node, ["leave", "members", "key"].includes(args.command) ? resolveAdminKey(args, process.env) : undefined),
       json: args.json,
       progress: !args.json && stderrIsTTY(),
     });

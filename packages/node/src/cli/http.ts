@@ -1,5 +1,7 @@
 // The client's only door to the node: fetch against the base URL, with failures mapped to exit codes:
 // no connection → 3 naming the URL, an error answer → 1 with the node's `{error, code}`.
+import { signAdminRequest } from "../security/admin-auth.ts";
+import type { ClusterKey } from "../security/cluster-key.ts";
 import { CliError, ExitCode, errorText } from "./errors.ts";
 
 export interface SendInit {
@@ -36,7 +38,11 @@ export async function errorFromResponse(res: Response): Promise<CliError> {
 }
 
 export class NodeClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** Signs admin requests (admin-key.ts); absent: they go unsigned. */
+    readonly adminKey?: ClusterKey,
+  ) {}
 
   url(path: string, query: Record<string, string | undefined> = {}): string {
     const params = new URLSearchParams();
@@ -67,6 +73,14 @@ export class NodeClient {
     const res = await this.send(method, path, init);
     if (!res.ok) throw await errorFromResponse(res);
     return res;
+  }
+
+  /** An admin request: JSON in and out, signed with the cluster key when the CLI has one. */
+  admin<T>(method: string, path: string, json?: unknown): Promise<T> {
+    const body = json === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(json));
+    const headers: Record<string, string> = json === undefined ? {} : { "content-type": "application/json" };
+    if (this.adminKey) headers.authorization = signAdminRequest(this.adminKey, method, new URL(this.url(path)).pathname, body);
+    return this.json<T>(method, path, { body: json === undefined ? undefined : body, headers });
   }
 
   async json<T>(method: string, path: string, init: SendInit & { json?: unknown } = {}): Promise<T> {

@@ -1,6 +1,9 @@
 // Env vars and command-line flags -> one typed, zod-validated config.
 // Flags win over env vars; an invalid value is a ConfigError naming the variable (main exits 2).
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE } from "../security/cluster-key.ts";
+import { isNodeId, NODE_ID_RULE } from "../util/node-id.ts";
 import { pickLanAddress } from "./lan-address.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -14,11 +17,7 @@ const isMulticastV4 = (s: string) => {
 };
 
 export const configSchema = z.object({
-  NODE_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'")
-    .refine((id) => id !== "__proto__", "reserved id")
-    .optional(),
+  NODE_ID: z.string().refine(isNodeId, NODE_ID_RULE).optional(),
   DATA_DIR: z.string().min(1).default("./.orrery-data"),
   BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
   /** Address other nodes use to reach this one (defaults to BIND_ADDRESS; when binding 0.0.0.0, the LAN IPv4 address). */
@@ -31,6 +30,21 @@ export const configSchema = z.object({
     .default("")
     .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(hostPort)),
+  /**
+   * The shared secret of the cluster: every gossip datagram, discovery announcement and node-to-node
+   * connection proves it. Unset (and no CLUSTER_KEY_FILE): the key in DATA_DIR, generated at first start.
+   */
+  CLUSTER_KEY: z.string().regex(CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE).optional(),
+  /** A file holding the cluster key (its first line), instead of CLUSTER_KEY. */
+  CLUSTER_KEY_FILE: z.string().min(1).optional(),
+  /** Node-to-node records are encrypted when this node or the peer is not on loopback; "always" also on loopback. */
+  PEER_ENCRYPTION: z.enum(["auto", "always"]).default("auto"),
+  /** Peer calls: TCP connect + handshake; calls that move data (chunks, sync pages); small control calls. */
+  PEER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  PEER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
+  PEER_CONTROL_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  /** Most members a node tracks; gossip about more is ignored. */
+  MAX_MEMBERS: z.coerce.number().int().min(3).max(100_000).default(4096),
   /** Nodes join only members of the same cluster name, in gossip and in LAN discovery. */
   CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'").default("orrery"),
   /** LAN discovery: "auto" announces and listens when SEEDS is empty and the node has a LAN address. */
@@ -59,7 +73,7 @@ export const configSchema = z.object({
   STORE_QUOTA_MB: z.coerce.number().positive().optional(),
   /** Serve the web UI from this folder (a SvelteKit build) instead of the embedded copy. */
   UI_DIR: z.string().min(1).optional(),
-  /** Test hook: enables POST /internal/faults (network partitions between chosen peers). */
+  /** Test hook: enables POST /api/admin/faults (network partitions between chosen peers). */
   FAULT_INJECTION: z
     .enum(["true", "false", "1", "0"])
     .default("false")
@@ -90,7 +104,12 @@ export const configSchema = z.object({
     .optional(),
 });
 
-export type Config = z.output<typeof configSchema> & { chunkSize: number; advertise: string };
+export type Config = z.output<typeof configSchema> & {
+  chunkSize: number;
+  advertise: string;
+  /** CLUSTER_KEY, or the first line of CLUSTER_KEY_FILE; undefined: the data dir's key. */
+  clusterKey: string | undefined;
+};
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -145,5 +164,19 @@ export function loadConfig(
     throw new ConfigError(c.S3_ACCESS_KEY === undefined ? "S3_ACCESS_KEY" : "S3_SECRET_KEY", "S3_ACCESS_KEY and S3_SECRET_KEY go together");
   }
   const advertise = c.ADVERTISE_ADDRESS ?? (c.BIND_ADDRESS === "0.0.0.0" ? (lanAddress() ?? "127.0.0.1") : c.BIND_ADDRESS);
-  return { ...c, chunkSize: Math.round(c.CHUNK_SIZE_MB * 1024 * 1024), advertise };
+  return { ...c, chunkSize: Math.round(c.CHUNK_SIZE_MB * 1024 * 1024), advertise, clusterKey: clusterKeyOf(c) };
+}
+
+function clusterKeyOf(c: { CLUSTER_KEY?: string; CLUSTER_KEY_FILE?: string }): string | undefined {
+  if (c.CLUSTER_KEY_FILE === undefined) return c.CLUSTER_KEY;
+  if (c.CLUSTER_KEY !== undefined) throw new ConfigError("CLUSTER_KEY_FILE", "set CLUSTER_KEY or CLUSTER_KEY_FILE, not both");
+  let text: string;
+  try {
+    text = readFileSync(c.CLUSTER_KEY_FILE, "utf8");
+  } catch (err) {
+    throw new ConfigError("CLUSTER_KEY_FILE", `cannot read ${c.CLUSTER_KEY_FILE}: ${(err as Error).message}`);
+  }
+  const key = text.split(/\r?\n/)[0]!.trim();
+  if (!CLUSTER_KEY_PATTERN.test(key)) throw new ConfigError("CLUSTER_KEY_FILE", `the key in ${c.CLUSTER_KEY_FILE} must be ${CLUSTER_KEY_RULE}`);
+  return key;
 }

@@ -4,6 +4,7 @@
 // is size-checked first, so a hostile datagram costs no more than its bounded parse.
 import { z } from "zod";
 import { clusterNameSchema } from "../membership/messages.ts";
+import { nodeIdSchema } from "../util/node-id.ts";
 
 /** "ORDS": ORrery DiScovery. */
 export const ANNOUNCEMENT_MAGIC = new Uint8Array([0x4f, 0x52, 0x44, 0x53]);
@@ -12,7 +13,7 @@ const HEADER_BYTES = ANNOUNCEMENT_MAGIC.length + 1;
 /** Far more than a real announcement needs (about 150 bytes), far less than one Ethernet frame. */
 export const MAX_ANNOUNCEMENT_BYTES = 512;
 
-const nodeId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "node id: 1-64 of [A-Za-z0-9._-]");
+const nodeId = nodeIdSchema;
 // A name (compose service names may have "_") or an IP literal as the node advertises it; no spaces,
 // brackets or slashes, so it always forms a valid "host:port" gossip address.
 const host = z.string().regex(/^[\w.:%-]{1,253}$/, "host: 1-253 of [A-Za-z0-9_.:%-]");

@@ -3,6 +3,7 @@
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../log.ts";
 import type { Membership } from "../membership/membership.ts";
+import type { DatagramSeal } from "../security/datagram-seal.ts";
 import { LanDiscovery } from "./lan-discovery.ts";
 import { isLoopbackHost } from "./verdict.ts";
 
@@ -32,7 +33,12 @@ export function discoveryMode(c: Pick<Config, "DISCOVERY" | "SEEDS" | "advertise
  * Starts discovery for a node whose membership is running, or returns undefined when it is off or its
  * port cannot be bound: discovery is a convenience, so a node without it still starts (and says why).
  */
-export async function startLanDiscovery(config: Config, membership: Membership, log: Logger): Promise<LanDiscovery | undefined> {
+export async function startLanDiscovery(
+  config: Config,
+  membership: Membership,
+  seal: DatagramSeal,
+  log: Logger,
+): Promise<LanDiscovery | undefined> {
   const mode = discoveryMode(config);
   if (!mode.enabled) {
     log.info("LAN discovery off", { reason: mode.reason });
@@ -47,7 +53,7 @@ export async function startLanDiscovery(config: Config, membership: Membership, 
         port: config.DISCOVERY_PORT,
         group: config.DISCOVERY_GROUP,
       },
-      { members: () => membership.members(), join: (address) => membership.join(address), log },
+      { members: () => membership.members(), join: (address) => membership.join(address), seal, log },
     );
     await discovery.start();
     return discovery;

@@ -4,7 +4,11 @@ import { afterEach, describe, expect, test } from "bun:test";
 import dgram from "node:dgram";
 import type { NetworkInterfaceInfo } from "node:os";
 import type { Logger } from "../log.ts";
-import { ANNOUNCEMENT_MAGIC } from "./announcement.ts";
+import { ClusterKey } from "../security/cluster-key.ts";
+import { DatagramSeal } from "../security/datagram-seal.ts";
+import { Keyring } from "../security/keyring.ts";
+import { testSeal } from "../security/test-keys.ts";
+import { ANNOUNCEMENT_MAGIC, encodeAnnouncement } from "./announcement.ts";
 import { LanDiscovery } from "./lan-discovery.ts";
 import type { KnownMember } from "./verdict.ts";
 
@@ -20,13 +24,13 @@ function quietLog(): Logger & { warns: string[]; infos: string[] } {
   return { warns, infos, debug: () => {}, info: (m) => infos.push(m), warn: (m) => warns.push(m), error: (m) => warns.push(m) };
 }
 
-async function node(id: string, cluster: string, port: number, gossipPort: number) {
+async function node(id: string, cluster: string, port: number, gossipPort: number, seal = testSeal("discovery")) {
   const members: KnownMember[] = [{ id, host: "127.0.0.1", gossipPort, state: "alive" }];
   const joins: string[] = [];
   const log = quietLog();
   const d = new LanDiscovery(
     { cluster, self: { id, host: "127.0.0.1", gossipPort, httpPort: 3000 }, port, group: "239.255.77.77", intervalMs: 150 },
-    { members: () => members, join: (a) => joins.push(a), log, interfaces: () => ({ lo: [lo] }) },
+    { members: () => members, join: (a) => joins.push(a), log, seal, interfaces: () => ({ lo: [lo] }) },
   );
   await d.start();
   running.push(d);
@@ -79,12 +83,36 @@ describe("LanDiscovery over UDP", () => {
     const a = await node("a", "alpha", port, 41011);
     const s = dgram.createSocket("udp4");
     const send = (bytes: Uint8Array) => new Promise<void>((r) => s.send(bytes, port, "127.0.0.1", () => r()));
+    const sealed = testSeal("discovery");
     try {
-      for (let i = 0; i < 20; i++) await send(new Uint8Array([...ANNOUNCEMENT_MAGIC, 1, ...new TextEncoder().encode(`{"id":${i}}`)]));
+      // Authenticated (a buggy member) but malformed: parsed, refused, counted.
+      for (let i = 0; i < 20; i++) await send(sealed.seal(new Uint8Array([...ANNOUNCEMENT_MAGIC, 1, ...new TextEncoder().encode(`{"id":${i}}`)])));
       for (let i = 0; i < 20; i++) await send(new TextEncoder().encode(`M-SEARCH * HTTP/1.1 ${i}`));
       await waitFor("the malformed ones", () => a.d.stats.malformed === 20);
       expect(a.log.warns.filter((m) => m === "dropped malformed discovery announcement").length).toBe(1);
       expect(a.joins).toEqual([]);
+    } finally {
+      s.close();
+    }
+  });
+
+  test("announcements without the cluster key, or with another key, never make a node join anything", async () => {
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    const a = await node("a", "alpha", port, 41031);
+    // A node of the same cluster name but another key, announcing itself as usual.
+    const other = new DatagramSeal("discovery", Keyring.of(new ClusterKey("a-different-cluster-key-for-discovery-test")));
+    const b = await node("b", "alpha", port, 41032, other);
+    const s = dgram.createSocket("udp4");
+    const send = (bytes: Uint8Array) => new Promise<void>((r) => s.send(bytes, port, "127.0.0.1", () => r()));
+    try {
+      // A plain announcement, as an older version or a spoofer would send it.
+      const plain = encodeAnnouncement({ cluster: "alpha", id: "spoof", host: "127.0.0.1", gossipPort: 41033, httpPort: 3000 });
+      for (let i = 0; i < 5; i++) await send(plain);
+      await waitFor("a to count them", () => a.d.stats.unauthenticated >= 8);
+      await waitFor("a to log the other key", () => a.log.warns.includes("ignoring a node on the LAN that uses another cluster key"));
+      expect(a.joins).toEqual([]);
+      expect(b.joins).toEqual([]);
+      expect(a.log.infos).not.toContain("found a node on the LAN, joining it");
     } finally {
       s.close();
     }

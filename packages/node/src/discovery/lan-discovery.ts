@@ -1,10 +1,13 @@
 // LAN discovery as the node runs it: one UDP socket on the discovery port, joined to a multicast group,
 // that announces this node now and every few seconds, and hands every node of the same cluster that
 // membership does not know yet to membership to join. The rules live in the pure modules beside it.
+// Announcements are sealed with the cluster key (security/datagram-seal.ts): one that does not verify is
+// never parsed, so nobody without the key can make a node contact an address.
 import dgram from "node:dgram";
 import { networkInterfaces } from "node:os";
 import { formatAddress } from "../membership/address.ts";
 import { logger, type Logger } from "../log.ts";
+import type { DatagramSeal } from "../security/datagram-seal.ts";
 import { nextAnnouncementDelay } from "./announce-schedule.ts";
 import { decodeAnnouncement, encodeAnnouncement, looksLikeAnnouncement, type Announcement } from "./announcement.ts";
 import { JoinLimiter } from "./join-limiter.ts";
@@ -28,6 +31,8 @@ export interface LanDiscoveryComponents {
   members: () => readonly KnownMember[];
   /** Makes membership contact a gossip address ("host:port"). */
   join: (address: string) => void;
+  /** Authenticates announcements with the cluster key (discovery purpose). */
+  seal: DatagramSeal;
   log?: Logger;
   now?: () => number;
   random?: () => number;
@@ -39,6 +44,8 @@ export interface LanDiscoveryStats {
   heard: number;
   joined: number;
   malformed: number;
+  /** Datagrams on the port that did not verify under our keys (another cluster key, no key, replays). */
+  unauthenticated: number;
 }
 
 const DEFAULT_INTERVAL_MS = 5000;
@@ -46,7 +53,7 @@ const DEFAULT_INTERVAL_MS = 5000;
 const MAX_LOGGED_KEYS = 64;
 
 export class LanDiscovery {
-  readonly stats: LanDiscoveryStats = { announced: 0, heard: 0, joined: 0, malformed: 0 };
+  readonly stats: LanDiscoveryStats = { announced: 0, heard: 0, joined: 0, malformed: 0, unauthenticated: 0 };
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -134,7 +141,8 @@ export class LanDiscovery {
       // Recomputed every time: a DHCP lease or a new interface changes the broadcast addresses.
       const targets = [...(this.multicast ? [group] : []), ...lanTargets(this.init.self.host, this.interfaces()).broadcasts];
       for (const host of targets) {
-        socket.send(this.announcement, port, host, (err) => {
+        // Sealed per send: the seal carries a fresh timestamp and nonce.
+        socket.send(this.components.seal.seal(this.announcement), port, host, (err) => {
           if (err) this.log.debug("discovery announcement not sent", { to: host, err });
         });
       }
@@ -146,11 +154,29 @@ export class LanDiscovery {
 
   private onDatagram(bytes: Uint8Array, sourceHost: string): void {
     if (!this.socket) return;
-    // Someone else's protocol on our port: not ours to judge or log.
-    if (!looksLikeAnnouncement(bytes)) return;
+    const opened = this.components.seal.open(bytes);
+    if (!opened.ok) {
+      // Someone else's protocol on our port is not ours to judge or log; a node with another key is.
+      if (opened.reason === "magic" || opened.reason === "short") {
+        if (looksLikeAnnouncement(bytes)) {
+          this.stats.unauthenticated++;
+          this.logOnce(`plain:${sourceHost}`, () => this.log.warn("ignoring an unauthenticated announcement (a node without a cluster key, or an older version)", { from: sourceHost }));
+        }
+        return;
+      }
+      this.stats.unauthenticated++;
+      if (opened.reason === "unknown_key") {
+        this.logOnce(`key:${sourceHost}:${opened.keyId}`, () =>
+          this.log.warn("ignoring a node on the LAN that uses another cluster key", { from: sourceHost, keyId: opened.keyId }),
+        );
+      }
+      return;
+    }
+    const payload = opened.payload;
+    if (!looksLikeAnnouncement(payload)) return;
     let a: Announcement;
     try {
-      a = decodeAnnouncement(bytes);
+      a = decodeAnnouncement(payload);
     } catch (err) {
       this.stats.malformed++;
       this.logOnce(`malformed:${sourceHost}`, () => this.log.warn("dropped malformed discovery announcement", { from: sourceHost, err }));

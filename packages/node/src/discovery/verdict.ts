@@ -1,5 +1,6 @@
 // Which announcements a node acts on: a node of its own cluster, not itself, that membership does not
 // already hold as a live member at that address. Pure, so the rules are tested without sockets.
+import { isLoopbackHost } from "../util/loopback.ts";
 import { formatAddress, type Address } from "../membership/address.ts";
 import type { Announcement } from "./announcement.ts";
 
@@ -25,10 +26,7 @@ export interface VerdictContext {
   members: readonly KnownMember[];
 }
 
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === "localhost" || h === "::1" || h.startsWith("127.") || h.startsWith("::ffff:127.");
-}
+export { isLoopbackHost };
 
 export function judgeAnnouncement(a: Announcement, ctx: VerdictContext): Verdict {
   // Our own announcements come back to us through multicast loop and broadcast. Our id at another

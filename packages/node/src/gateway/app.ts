@@ -1,22 +1,24 @@
-// The node's single Hono app: files API, cluster API, internal endpoints, the web UI; JSON errors everywhere.
+// The node's single Hono app: files API, cluster API, WebDAV, metrics, the web UI; JSON errors everywhere.
+// Nothing node-to-node is served here: peers talk over the authenticated transfer port (rpc/).
 import { Hono } from "hono";
 import type { Logger } from "../log.ts";
-import type { ManifestStore } from "../metadata/manifest-store.ts";
-import type { ChunkAntiEntropy } from "../replication/chunk-anti-entropy.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
 import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
-import { internalRoutes } from "./internal-routes.ts";
 import type { NodeMetrics } from "./metrics.ts";
 import { type UiSource, uiRoutes } from "./ui.ts";
 import { type WebdavDeps, webdavRoutes } from "../webdav/routes.ts";
 
 export type GatewayDeps = FilesRoutesDeps &
   WebdavDeps &
-  ClusterRoutesDeps & {
-    manifests: ManifestStore;
-    antiEntropy: ChunkAntiEntropy;
+  ClusterRoutesDeps &
+  AdminRoutesDeps & {
+    rpc: PeerRpc;
+    /** How long the cluster view waits for each member's status. */
+    statusTimeoutMs: number;
     log: Logger;
     ui: UiSource;
     /** Prometheus metrics: counts every request and answers GET /metrics. */
@@ -35,9 +37,9 @@ export function createGateway(d: GatewayDeps): Hono {
   app.route("/", filesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
   app.route("/", webdavRoutes(d));
+  app.route("/", adminRoutes(d));
   app.route("/", clusterStatusRoutes(d));
   app.route("/", clusterRoutes(d));
-  app.route("/", internalRoutes(d));
   app.route(
     "/",
     uiRoutes(

@@ -1,7 +1,6 @@
 // Node and cluster views: GET /status and GET /api/cluster.
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { z } from "zod";
 import type { ClusterEvents } from "./cluster-events.ts";
 import type { Member } from "../membership/types.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
@@ -21,11 +20,7 @@ export interface ClusterRoutesDeps {
   version: string;
   /** Repair and rebalance progress: queue, hand-off, scrub. */
   health: () => Record<string, unknown>;
-  /** Fault injection (FAULT_INJECTION=true only): replaces the set of peers this node is cut off from. */
-  setBlockedPeers?: (memberIds: string[]) => void;
   events: ClusterEvents;
-  /** Starts a graceful leave: hand-off, then the node announces it left and stops. */
-  leave: () => void;
 }
 
 export const memberJson = (m: Member) => ({
@@ -40,41 +35,46 @@ export const memberJson = (m: Member) => ({
   weight: m.weight,
 });
 
-const faultsSchema = z.object({ blockedPeers: z.array(z.string().max(64)).max(1000) }).strict();
+
+/** GET /status: this node at a glance (also what peers get from the node.status RPC). */
+export function statusBody(d: ClusterRoutesDeps): Record<string, unknown> {
+  const self = d.self();
+  const members = d.members();
+  const count = (s: Member["state"]) => members.filter((m) => m.state === s).length;
+  const disk = d.store.diskUsage();
+  return {
+    nodeId: self.id,
+    version: d.version,
+    uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000),
+    addresses: { host: self.host, http: self.httpPort, gossip: self.gossipPort, transfer: self.transferPort },
+    replicationFactor: d.placement.replicationFactor,
+    effectiveReplicationFactor: d.placement.effectiveReplicationFactor(),
+    chunkSize: d.chunkSize,
+    members: { alive: count("alive"), suspect: count("suspect"), dead: count("dead"), left: count("left") },
+    chunks: d.store.stats(),
+    files: d.manifests.stats(),
+    disk: { totalBytes: disk.totalBytes, freeBytes: disk.freeBytes, usedBytes: disk.totalBytes - disk.freeBytes },
+    queue: { depth: d.queue.depth(), byTarget: d.queue.depthByTarget() },
+  };
+}
+
+/** GET /api/health: repair and rebalance progress (also part of the node.status RPC). */
+export function healthBody(d: ClusterRoutesDeps): Record<string, unknown> {
+  const members = d.members();
+  return {
+    nodeId: d.self().id,
+    members: Object.fromEntries(["alive", "suspect", "dead", "left"].map((s) => [s, members.filter((m) => m.state === s).length])),
+    underReplicatedChunks: d.queue.chunksWithPendingCopies(),
+    ...d.health(),
+  };
+}
 
 export function clusterRoutes(d: ClusterRoutesDeps): Hono {
   const app = new Hono();
 
-  app.get("/status", (c) => {
-    const self = d.self();
-    const members = d.members();
-    const count = (s: Member["state"]) => members.filter((m) => m.state === s).length;
-    const disk = d.store.diskUsage();
-    return c.json({
-      nodeId: self.id,
-      version: d.version,
-      uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000),
-      addresses: { host: self.host, http: self.httpPort, gossip: self.gossipPort, transfer: self.transferPort },
-      replicationFactor: d.placement.replicationFactor,
-      effectiveReplicationFactor: d.placement.effectiveReplicationFactor(),
-      chunkSize: d.chunkSize,
-      members: { alive: count("alive"), suspect: count("suspect"), dead: count("dead"), left: count("left") },
-      chunks: d.store.stats(),
-      files: d.manifests.stats(),
-      disk: { totalBytes: disk.totalBytes, freeBytes: disk.freeBytes, usedBytes: disk.totalBytes - disk.freeBytes },
-      queue: { depth: d.queue.depth(), byTarget: d.queue.depthByTarget() },
-    });
-  });
+  app.get("/status", (c) => c.json(statusBody(d)));
 
-  app.get("/api/health", (c) => {
-    const members = d.members();
-    return c.json({
-      nodeId: d.self().id,
-      members: Object.fromEntries(["alive", "suspect", "dead", "left"].map((s) => [s, members.filter((m) => m.state === s).length])),
-      underReplicatedChunks: d.queue.chunksWithPendingCopies(),
-      ...d.health(),
-    });
-  });
+  app.get("/api/health", (c) => c.json(healthBody(d)));
 
   app.get("/api/events/recent", (c) => c.json({ events: d.events.recent(Number(c.req.query("limit") ?? 100) || 100) }));
 
@@ -112,19 +112,6 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
       clearInterval(timer);
     }),
   );
-
-  app.post("/api/cluster/leave", (c) => {
-    d.leave();
-    return c.json({ nodeId: d.self().id, leaving: true, message: "handing chunks off; the node stops when done" }, 202);
-  });
-
-  app.post("/internal/faults", async (c) => {
-    if (!d.setBlockedPeers) return c.json({ error: "fault injection is disabled (FAULT_INJECTION=true enables it)", code: "disabled" }, 403);
-    const parsed = faultsSchema.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) return c.json({ error: "body must be {blockedPeers: string[]}", code: "invalid_body" }, 400);
-    d.setBlockedPeers(parsed.data.blockedPeers);
-    return c.json({ blockedPeers: parsed.data.blockedPeers });
-  });
 
   app.get("/api/cluster", (c) => {
     const vnodes = d.placement.ring.virtualNodes();

@@ -11,6 +11,7 @@ import { normalizePath } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
 import type { ReplicaHealth } from "../replication/replica-health.ts";
+import { jsonBody } from "./json-body.ts";
 import { parseRange } from "./range.ts";
 
 export interface FilesRoutesDeps {
@@ -49,21 +50,6 @@ const entryJson = (m: Manifest) => ({
   version: m.version,
   ...(m.kind === "file" ? { sha256: m.sha256, chunks: m.chunks.length } : {}),
 });
-
-const jsonBody = async <T extends z.ZodType>(req: Request, schema: T): Promise<z.output<T>> => {
-  let data: unknown;
-  try {
-    data = await req.json();
-  } catch {
-    throw badRequest("malformed_json", "request body is not valid JSON");
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw badRequest("invalid_body", `${issue.path.join(".") || "body"}: ${issue.message}`);
-  }
-  return parsed.data;
-};
 
 const mkdirSchema = z.object({ path: z.string().min(1).max(4096) }).strict();
 const moveSchema = z

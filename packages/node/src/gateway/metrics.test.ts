@@ -53,8 +53,8 @@ describe("NodeMetrics", () => {
   });
 
   test("interfaceOf maps paths to a few labels", () => {
-    expect(["/api/files/x", "/dav", "/dav/a", "/internal/chunks", "/api/cluster", "/status", "/metrics", "/", "/files/x"].map(interfaceOf)).toEqual(
-      ["files", "webdav", "webdav", "internal", "api", "status", "status", "ui", "ui"],
+    expect(["/api/files/x", "/dav", "/dav/a", "/api/cluster", "/status", "/metrics", "/", "/files/x"].map(interfaceOf)).toEqual(
+      ["files", "webdav", "webdav", "api", "status", "status", "ui", "ui"],
     );
   });
 });

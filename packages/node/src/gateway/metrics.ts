@@ -24,6 +24,16 @@ export interface NodeMetricsSources {
   scrub: () => ScrubStats;
   gc: () => GcStats;
   antiEntropy: () => AntiEntropyStats;
+  /** What the cluster key kept out, and the chunk bytes that crossed the transfer layer. */
+  security?: () => SecurityStats;
+}
+
+export interface SecurityStats {
+  gossipRejected: Record<string, number>;
+  discoveryRejected: number;
+  handshakesFailed: Record<string, number>;
+  chunkBytes: { in: number; out: number };
+  claimsIgnored: Record<string, number>;
 }
 
 const STATES: MemberState[] = ["alive", "suspect", "dead", "left"];
@@ -34,7 +44,6 @@ const METHODS = new Set(["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PRO
 export function interfaceOf(path: string): string {
   if (path.startsWith("/api/files")) return "files";
   if (path === "/dav" || path.startsWith("/dav/")) return "webdav";
-  if (path.startsWith("/internal/")) return "internal";
   if (path.startsWith("/api/")) return "api";
   if (path === "/status" || path === "/metrics") return "status";
   return "ui";
@@ -54,6 +63,25 @@ export class NodeMetrics {
     // A counter that mirrors a running total kept elsewhere.
     const total = (name: string, help: string, read: () => number) =>
       new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()); } });
+    // The same, one series per key of the record `read` returns.
+    const totals = (name: string, help: string, label: string, read: () => Record<string, number>) =>
+      new Counter({ name, help, labelNames: [label], registers, collect() {
+        this.reset();
+        for (const [key, value] of Object.entries(read())) this.inc({ [label]: key }, value);
+      } });
+    const security = src.security;
+    if (security) {
+      totals("orrery_gossip_datagrams_rejected_total", "Gossip datagrams dropped unread: no valid cluster-key MAC, stale, or replayed.", "reason", () =>
+        security().gossipRejected);
+      total("orrery_discovery_announcements_rejected_total", "LAN announcements that did not verify under this node's keys.", () =>
+        security().discoveryRejected);
+      totals("orrery_peer_handshakes_failed_total", "Node-to-node connections that failed the cluster-key handshake.", "reason", () =>
+        security().handshakesFailed);
+      totals("orrery_peer_chunk_bytes_total", "Chunk payload bytes this node exchanged with peers.", "direction", () =>
+        security().chunkBytes);
+      totals("orrery_gossip_claims_ignored_total", "Membership claims ignored by rule: incarnation bound, address changes by others, table full.", "rule", () =>
+        security().claimsIgnored);
+    }
 
     gauge("orrery_node_info", "Constant 1, labelled with the node's id and version.", (g) =>
       g.set({ node_id: src.nodeId, version: src.version }, 1), ["node_id", "version"]);

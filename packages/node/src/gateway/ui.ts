@@ -45,7 +45,7 @@ export function uiRoutes(source: UiSource, placeholder: () => string): Hono {
   const app = new Hono();
   app.get("*", (c, next) => {
     const path = c.req.path;
-    if (path.startsWith("/api/") || path.startsWith("/internal/") || path === "/status") return next();
+    if (path.startsWith("/api/") || path === "/status") return next();
     if (source.kind === "none") return c.html(placeholder());
     const file = fileFor(source, path === "/" ? "/index.html" : path);
     if (file) {

@@ -2,6 +2,7 @@
 // prints their URLs, and stops them all on Ctrl-C (or SIGTERM). Node logs go to files, not the terminal.
 import { type Subprocess } from "bun";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { ClusterKey } from "../security/cluster-key.ts";
 import { nodeEnv, parseSimArgs, planLocalCluster, selfCommand, SIM_USAGE, SimUsageError, type PlannedNode } from "./plan.ts";
 
 /** How long a node gets to stop after SIGTERM before it is killed. */
@@ -77,10 +78,14 @@ export async function runLocalCluster(argv: string[]): Promise<number> {
   process.on("SIGINT", () => void stop("received SIGINT"));
   process.on("SIGTERM", () => void stop("received SIGTERM"));
 
+  // One cluster key for every node: the caller's, or one made for this run.
+  const clusterKey = process.env.CLUSTER_KEY ?? ClusterKey.generate().secret;
+  const parentEnv = { ...process.env, CLUSTER_KEY: clusterKey, CLUSTER_KEY_FILE: undefined };
   say(`Starting ${plan.length} Orrery node(s); data and logs in ${options.dataDir}`);
+  if (!process.env.CLUSTER_KEY) say(`Cluster key for this run (another node joins with it): CLUSTER_KEY=${clusterKey}`);
   for (const p of plan) {
     const log = openSync(p.logFile, "a");
-    const proc = Bun.spawn(command, { env: nodeEnv(p, process.env), stdin: "ignore", stdout: log, stderr: log });
+    const proc = Bun.spawn(command, { env: nodeEnv(p, parentEnv), stdin: "ignore", stdout: log, stderr: log });
     closeSync(log);
     const child = { plan: p, proc };
     children.push(child);

@@ -2,14 +2,15 @@
 // precedence, Lifeguard suspicion timers, refutation of claims about ourselves. Accepted changes are queued
 // for gossip and reported as events; swim.ts decides what evidence to gather and where to send it.
 import { BroadcastQueue } from "./broadcast-queue.ts";
-import { infoOf, overrides, probeable, sameInfo, toUpdate } from "./member-record.ts";
-import type { MemberUpdate } from "./messages.ts";
+import type { Address } from "./address.ts";
+import { infoOf, memberAddress, overrides, probeable, sameInfo, toUpdate } from "./member-record.ts";
+import { RELAY_INCARNATION_LIMIT, type MemberUpdate } from "./messages.ts";
 import { Suspicion } from "./suspicion.ts";
 import { suspicionBounds, type SwimConfig } from "./swim-config.ts";
 import type { Member, MemberChange, MemberInfo, MemberState, Refutation } from "./types.ts";
 
-/** Cap on members a hostile peer could make us track by gossiping made-up ones. */
-const MAX_MEMBERS = 4096;
+/** Default cap on members one node tracks (MAX_MEMBERS): a buggy peer cannot make us track unbounded made-up ones. */
+export const DEFAULT_MAX_MEMBERS = 4096;
 
 interface Entry {
   member: Member;
@@ -25,6 +26,11 @@ export class MemberTable {
   private refutations: Refutation[] = [];
   /** Suspect or dead claims about us refuted since start (drained or not). */
   refutationCount = 0;
+  /** Claims ignored because they broke a rule (see apply), for /metrics. */
+  readonly ignored = { incarnation: 0, address: 0, full: 0 };
+  /** Addresses others say a member moved to: pinged, so the member can confirm on its own word. */
+  private addressChecks: Array<{ id: string; addr: Address }> = [];
+  private readonly lastAddressCheck = new Map<string, number>();
 
   constructor(
     self: MemberInfo,
@@ -32,6 +38,7 @@ export class MemberTable {
     private readonly config: SwimConfig,
     /** Called when a member becomes worth probing (joined, or back from dead or left). */
     private readonly onProbeable: (id: string) => void,
+    private readonly maxMembers = DEFAULT_MAX_MEMBERS,
   ) {
     // Remembering our own last incarnation saves a refutation round after a restart.
     const previousSelf = known.find((m) => m.id === self.id);
@@ -70,6 +77,13 @@ export class MemberTable {
     return events;
   }
 
+  /** Claimed new addresses to ping since the last call (see apply). */
+  drainAddressChecks(): Array<{ id: string; addr: Address }> {
+    const checks = this.addressChecks;
+    this.addressChecks = [];
+    return checks;
+  }
+
   /** Suspect or dead claims about this node that it refuted since the last call (for the operator's log). */
   drainRefutations(): Refutation[] {
     const refuted = this.refutations;
@@ -77,15 +91,38 @@ export class MemberTable {
     return refuted;
   }
 
-  /** A claim about a member, from gossip (`sender` passed it on) or from a peer's full state. */
+  /**
+   * A claim about a member, from gossip (`sender` passed it on) or from a peer's full state. Two rules keep
+   * one member from rewriting another: a claim passed on by someone else may not exceed
+   * RELAY_INCARNATION_LIMIT (so the member can always refute it), and a member's address and ports change
+   * only on its own word (a claim whose sender is the member itself).
+   */
   apply(now: number, u: MemberUpdate, viaPushPull: boolean, sender: string): void {
+    const ownWord = u.id === sender;
+    if (!ownWord && u.incarnation > RELAY_INCARNATION_LIMIT) {
+      this.ignored.incarnation++;
+      return;
+    }
     if (u.id === this.me.id) return this.applyAboutSelf(u);
     // A full state is our own reading of the peer's table, so its suspicions count as ours (memberlist).
     const suspecter = viaPushPull ? this.me.id : (u.suspectedBy ?? sender);
     const e = this.entries.get(u.id);
     if (!e) {
-      if (this.entries.size < MAX_MEMBERS) this.add(now, u, suspecter);
+      if (this.entries.size < this.maxMembers) this.add(now, u, suspecter);
+      else this.ignored.full++;
       return;
+    }
+    if (!ownWord && u.state === "alive" && !sameInfo(u, e.member)) {
+      // Someone else says the member moved: believe the state, keep the address until it tells us itself.
+      // A ping to the claimed address (at most one per member per protocol period) lets it do so at once.
+      this.ignored.address++;
+      const last = this.lastAddressCheck.get(u.id) ?? Number.NEGATIVE_INFINITY;
+      if (u.incarnation >= e.member.incarnation && now - last >= this.config.probeIntervalMs) {
+        if (this.lastAddressCheck.size >= this.maxMembers) this.lastAddressCheck.clear();
+        this.lastAddressCheck.set(u.id, now);
+        this.addressChecks.push({ id: u.id, addr: memberAddress(u) });
+      }
+      u = { ...u, ...infoOf(e.member) };
     }
     // memberlist: a peer's full state calling a member dead is stale news as often as not, so it only
     // makes us suspect; the member gets a suspicion period to refute.
@@ -136,6 +173,21 @@ export class MemberTable {
     const update = toUpdate(this.me);
     this.broadcasts.enqueue(update);
     return update;
+  }
+
+  /**
+   * An operator removes a dead member for good (`orrery members forget`): it becomes "left" at its
+   * incarnation, which every node accepts over "dead" and which no longer blocks garbage collection. If the
+   * member ever returns, it refutes with a higher incarnation and is alive again.
+   */
+  forget(now: number, id: string): Member {
+    const e = this.entries.get(id);
+    if (!e) throw new Error(`no member ${id}`);
+    if (e.member.state === "alive" || e.member.state === "suspect") {
+      throw new Error(`member ${id} is ${e.member.state}; only a dead member can be forgotten (a live one can leave)`);
+    }
+    if (e.member.state === "dead") this.transition(now, e, "left", e.member.incarnation);
+    return { ...e.member };
   }
 
   /** Someone says something about us: refute anything that is not exactly our current state. */

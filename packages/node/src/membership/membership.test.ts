@@ -1,10 +1,15 @@
 // Real Membership instances on 127.0.0.1 UDP with a 100 ms probe interval: join, failure and rejoin,
-// graceful leave, partitions through the block list, hostile datagrams, and a gossip port already in use.
+// graceful leave, partitions through the block list, hostile datagrams (unauthenticated, replayed,
+// authenticated but malformed or lying), forgetting a member, and a gossip port already in use.
 import { afterEach, describe, expect, test } from "bun:test";
 import dgram from "node:dgram";
 import type { Logger } from "../log.ts";
+import { ClusterKey } from "../security/cluster-key.ts";
+import { DatagramSeal } from "../security/datagram-seal.ts";
+import { Keyring } from "../security/keyring.ts";
+import { testSeal } from "../security/test-keys.ts";
 import { Membership, type MembershipInit } from "./membership.ts";
-import { decodeMessage, encodeMessage } from "./messages.ts";
+import { decodeMessage, encodeMessage, RELAY_INCARNATION_LIMIT, type SwimMessage } from "./messages.ts";
 import type { MemberChange, MemberState } from "./types.ts";
 
 const HOST = "127.0.0.1";
@@ -40,7 +45,7 @@ function init(id: string, gossipPort: number, seeds: number[]): MembershipInit {
 async function startNode(id: string, seeds: number[], port?: number, log = capturingLog()) {
   for (let attempt = 0; ; attempt++) {
     const p = port ?? 20_000 + Math.floor(Math.random() * 40_000);
-    const m = new Membership(init(id, p, seeds), { log });
+    const m = new Membership(init(id, p, seeds), { log, seal: testSeal() });
     try {
       await m.start();
       running.push(m);
@@ -57,6 +62,31 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Pro
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await Bun.sleep(20);
   }
+}
+
+/** A member's record as gossiped, for hand-made messages. */
+const update = (id: string, gossipPort = 1) => ({ id, host: HOST, gossipPort, httpPort: 3000, transferPort: 5000, weight: 1, state: "alive" as const, incarnation: 0 });
+
+/** A bare UDP socket that sends to one gossip port and collects the acks it gets back. */
+async function rawClient(port: number) {
+  const raw = dgram.createSocket("udp4");
+  await new Promise<void>((r) => raw.bind(0, HOST, () => r()));
+  const replies: Uint8Array[] = [];
+  raw.on("message", (buf) => replies.push(new Uint8Array(buf)));
+  return {
+    send: (bytes: Uint8Array) => new Promise<void>((r) => raw.send(bytes, port, HOST, () => r())),
+    /** Sequence numbers of the acks received that verify under the test key (a fresh seal each time: no replay state). */
+    acks: () => {
+      const seal = testSeal();
+      return replies.flatMap((r) => {
+        const opened = seal.open(r);
+        if (!opened.ok) return [];
+        const msg = decodeMessage(opened.payload);
+        return msg.type === "ack" ? [msg.seq] : [];
+      });
+    },
+    close: () => raw.close(),
+  };
 }
 
 const stateOf = (m: Membership, id: string): MemberState | undefined => m.members().find((x) => x.id === id)?.state;
@@ -129,51 +159,101 @@ describe("Membership over UDP", () => {
     await waitFor("a and c declare b dead", () => stateOf(a.m, "b") === "dead" && stateOf(c.m, "b") === "dead");
   });
 
-  test("random bytes and malformed messages are dropped with a rate-limited warning; the node keeps working", async () => {
+  test("unauthenticated, foreign-key and replayed datagrams are dropped unread; authenticated malformed ones are logged, rate-limited", async () => {
     const log = capturingLog();
     const a = await startNode("a", [], undefined, log);
     const b = await startNode("b", [a.port]);
     await waitFor("a and b see each other", () => aliveIds(a.m).join() === "a,b" && aliveIds(b.m).join() === "a,b");
 
-    const raw = dgram.createSocket("udp4");
-    await new Promise<void>((r) => raw.bind(0, HOST, () => r()));
-    const replies: Uint8Array[] = [];
-    raw.on("message", (buf) => replies.push(new Uint8Array(buf)));
-    const send = (bytes: Uint8Array | string) =>
-      new Promise<void>((r) => raw.send(typeof bytes === "string" ? Buffer.from(bytes) : bytes, a.port, HOST, () => r()));
+    const client = await rawClient(a.port);
+    const sealed = testSeal();
+    const foreign = new DatagramSeal("gossip", Keyring.of(new ClusterKey("another-cluster-key-that-nobody-here-has")));
     try {
-      for (let i = 0; i < 40; i++) await send(crypto.getRandomValues(new Uint8Array(1 + ((i * 37) % 1400))));
-      await send('{"v":1,"type":"ping",');
-      await send('{"v":1,"type":"ping","from":"x","seq":"1","to":"a","updates":[]}');
-      await send('{"v":1,"type":"meteor","from":"x"}');
-      await send(JSON.stringify({ v: 1, type: "gossip", from: "x", updates: [{ id: "evil", host: "h", gossipPort: 99999 }] }));
-      await send(new Uint8Array(0));
+      // Without the key: random bytes, and well-formed messages a node would have acted on before.
+      for (let i = 0; i < 40; i++) await client.send(crypto.getRandomValues(new Uint8Array(1 + ((i * 37) % 1400))));
+      const ping = (seq: number): SwimMessage => ({ v: 1, type: "ping", from: "probe", seq, to: "a", updates: [] });
+      await client.send(encodeMessage(ping(1)));
+      await client.send(foreign.seal(encodeMessage(ping(2))));
+      await client.send(foreign.seal(encodeMessage({ v: 1, type: "gossip", from: "x", updates: [{ ...update("b"), state: "dead", incarnation: 99 }] })));
+      // With the key but malformed (a buggy member).
+      for (const text of ['{"v":1,"type":"ping",', '{"v":1,"type":"ping","from":"x","seq":"1","to":"a","updates":[]}', '{"v":1,"type":"meteor","from":"x"}']) {
+        await client.send(sealed.seal(new TextEncoder().encode(text)));
+      }
+      await client.send(sealed.seal(new TextEncoder().encode(JSON.stringify({ v: 1, type: "gossip", from: "x", updates: [{ id: "evil", host: "h", gossipPort: 99999 }] }))));
+      await client.send(sealed.seal(encodeMessage({ v: 1, type: "gossip", from: "x", updates: [{ ...update("__proto__"), state: "alive", incarnation: 1 }] } as SwimMessage)));
 
-      // Still answering: a well-formed ping gets an ack.
-      await send(encodeMessage({ v: 1, type: "ping", from: "probe", seq: 4242, to: "a", updates: [] }));
-      await waitFor("an ack from a", () => replies.some((r) => decodeMessage(r).type === "ack"), 2000);
-      const ack = decodeMessage(replies.find((r) => decodeMessage(r).type === "ack")!);
-      expect(ack.type === "ack" && ack.seq).toBe(4242);
+      // A properly sealed ping is answered, and its answer is sealed too.
+      const good = sealed.seal(encodeMessage(ping(4242)));
+      await client.send(good);
+      await waitFor("an ack from a", () => client.acks().includes(4242), 2000);
+      // Replayed as is: dropped.
+      await client.send(good);
+      await Bun.sleep(200);
+      expect(client.acks().filter((s) => s === 4242).length).toBe(1);
+      expect(client.acks()).not.toContain(1);
+      expect(client.acks()).not.toContain(2);
     } finally {
-      raw.close();
+      client.close();
     }
     const malformed = log.warns.filter((w) => w.msg === "dropped malformed gossip datagram");
     expect(malformed.length).toBeGreaterThan(0);
     expect(malformed.length).toBeLessThanOrEqual(5);
     expect(String(malformed[0]!.ctx?.from)).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(log.warns.some((w) => w.msg.startsWith("dropped gossip signed with a cluster key this node does not hold"))).toBe(true);
+    expect(log.warns.some((w) => w.msg === "dropped a replayed gossip datagram")).toBe(true);
     expect(log.errors).toEqual([]);
-    expect(a.m.members().some((m) => m.id === "evil")).toBe(false);
+    expect(a.m.members().some((m) => m.id === "evil" || m.id === "__proto__")).toBe(false);
+    expect(stateOf(a.m, "b")).toBe("alive");
     // And membership still works: b stops, a notices.
     await b.m.stop();
     await waitFor("a declares b dead", () => stateOf(a.m, "b") === "dead");
   });
 
+  test("a claim no member could refute is not believed; a member's address changes only on its own word", async () => {
+    const { a, b, c } = await threeNodes();
+    const client = await rawClient(a.port);
+    const sealed = testSeal();
+    const bInc = () => a.m.members().find((m) => m.id === "b")!.incarnation;
+    try {
+      // c says b moved its transfer port to a listener of c's choosing: the state is news, the address is not.
+      const before = a.m.members().find((m) => m.id === "b")!;
+      await client.send(sealed.seal(encodeMessage({ v: 1, type: "gossip", from: "c", updates: [{ ...update("b", b.port), transferPort: 6666, incarnation: before.incarnation + 1 }] })));
+      await waitFor("a applies the claim's incarnation", () => bInc() >= before.incarnation + 1);
+      expect(a.m.members().find((m) => m.id === "b")!.transferPort).toBe(before.transferPort);
+      expect(a.m.ignoredClaims().address).toBeGreaterThan(0);
+
+      // "b is dead" at the largest safe integer: refused by the wire schema.
+      await client.send(sealed.seal(new TextEncoder().encode(JSON.stringify({ v: 1, type: "gossip", from: "c", updates: [{ ...update("b", b.port), state: "dead", incarnation: Number.MAX_SAFE_INTEGER }] }))));
+      // Above what a member passing news on may claim: ignored by rule.
+      await client.send(sealed.seal(encodeMessage({ v: 1, type: "gossip", from: "c", updates: [{ ...update("b", b.port), state: "dead", incarnation: RELAY_INCARNATION_LIMIT + 1 }] })));
+      await Bun.sleep(300);
+      expect(stateOf(a.m, "b")).toBe("alive");
+      expect(a.m.ignoredClaims().incarnation).toBe(1);
+      // At the limit: believed for a moment, and b refutes above it, as it always can.
+      await client.send(sealed.seal(encodeMessage({ v: 1, type: "gossip", from: "c", updates: [{ ...update("b", b.port), state: "dead", incarnation: RELAY_INCARNATION_LIMIT }] })));
+      await waitFor("b refutes above the limit and is alive at a and c", () =>
+        stateOf(a.m, "b") === "alive" && stateOf(c.m, "b") === "alive" && bInc() > RELAY_INCARNATION_LIMIT, 5000);
+      expect(b.m.self().incarnation).toBe(RELAY_INCARNATION_LIMIT + 1);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("a dead member can be forgotten: it becomes left everywhere; a live one cannot be", async () => {
+    const { a, b, c } = await threeNodes();
+    expect(() => a.m.forget("c")).toThrow(/only a dead member can be forgotten/);
+    await c.m.stop();
+    await waitFor("a and b declare c dead", () => stateOf(a.m, "c") === "dead" && stateOf(b.m, "c") === "dead");
+    a.m.forget("c");
+    await waitFor("a and b hold c as left", () => stateOf(a.m, "c") === "left" && stateOf(b.m, "c") === "left");
+  });
+
   test("a second instance on a gossip port in use fails with a clear message; bad ports and seeds too", async () => {
     const a = await startNode("a", []);
-    const dup = new Membership(init("a2", a.port, []), { log: capturingLog() });
+    const dup = new Membership(init("a2", a.port, []), { log: capturingLog(), seal: testSeal() });
     await expect(dup.start()).rejects.toThrow(`gossip port ${a.port} is already in use`);
     expect(aliveIds(a.m)).toEqual(["a"]);
-    expect(() => new Membership(init("z", 0, []))).toThrow("gossip port must be 1-65535, got 0");
-    expect(() => new Membership({ ...init("z", 4000, []), seeds: ["nohost"] })).toThrow('invalid gossip address "nohost"');
+    expect(() => new Membership(init("z", 0, []), { seal: testSeal() })).toThrow("gossip port must be 1-65535, got 0");
+    expect(() => new Membership({ ...init("z", 4000, []), seeds: ["nohost"] }, { seal: testSeal() })).toThrow('invalid gossip address "nohost"');
   });
 });

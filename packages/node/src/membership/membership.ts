@@ -1,6 +1,9 @@
 // Membership as the rest of the node sees it: the SWIM core wired to a UDP socket, one timer and
-// change listeners. All protocol decisions live in swim.ts; this file only moves bytes and time.
+// change listeners. All protocol decisions live in swim.ts; this file only moves bytes and time, and
+// seals every datagram with the cluster key: one that fails the check is counted and dropped unread.
 import { logger, type Logger } from "../log.ts";
+import type { DatagramSeal, Opened } from "../security/datagram-seal.ts";
+import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import { parseAddress, type Address } from "./address.ts";
 import { decodeMessage, DEFAULT_CLUSTER, encodeMessage } from "./messages.ts";
 import { defaultSwimConfig, SwimNode, type Output, type SwimConfig } from "./swim.ts";
@@ -18,6 +21,8 @@ export interface MembershipInit {
   swim?: Partial<SwimConfig>;
   /** Cluster name carried in every message; gossip from another cluster is dropped (swim.ts). */
   cluster?: string;
+  /** Most members tracked (MAX_MEMBERS). */
+  maxMembers?: number;
 }
 
 export interface MembershipComponents {
@@ -28,13 +33,17 @@ export interface MembershipComponents {
   now?: () => number;
   random?: () => number;
   log?: Logger;
+  /** Authenticates every datagram with the cluster key (gossip purpose). */
+  seal: DatagramSeal;
 }
 
 export type MemberChangeListener = (change: MemberChange) => void;
 
-/** Malformed datagrams are logged at most this often, so a flood cannot flood the log too. */
-const MALFORMED_LOG_WINDOW_MS = 10_000;
-const MALFORMED_LOG_PER_WINDOW = 5;
+/** Bad datagrams are logged at most this often, so a flood cannot flood the log too. */
+const BAD_LOG_WINDOW_MS = 10_000;
+const BAD_LOG_PER_WINDOW = 5;
+/** A node that has seeds but no live peer this long after start says why it may be alone. */
+const JOIN_HINT_MS = 10_000;
 
 export class Membership {
   private readonly config: SwimConfig;
@@ -48,14 +57,18 @@ export class Membership {
   private startedBefore = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
-  private malformedWindowStart = Number.NEGATIVE_INFINITY;
-  private malformedInWindow = 0;
+  private joinHint: ReturnType<typeof setTimeout> | undefined;
+  /** A budget per kind of bad datagram: a flood of one kind must not hide another (a node with the wrong key). */
+  private readonly badLogs = new Map<string, RateLimitedLog>();
+  private readonly seal: DatagramSeal;
+  /** Datagrams that passed the seal but not decoding (a buggy member). */
+  malformed = 0;
   /** Senders of another cluster already logged: a misdirected seed retries forever, one line is enough. */
   private readonly foreignLogged = new Set<string>();
 
   constructor(
     private readonly init: MembershipInit,
-    components: MembershipComponents = {},
+    components: MembershipComponents,
   ) {
     const port = init.self.gossipPort;
     // Peers reach us at the announced port, so an OS-chosen ephemeral port (0) cannot work.
@@ -67,6 +80,8 @@ export class Membership {
     this.now = components.now ?? Date.now;
     this.random = components.random ?? Math.random;
     this.log = components.log ?? logger("membership");
+    this.seal = components.seal;
+
     this.transport = new UdpTransport((bytes, from) => this.onDatagram(bytes, from), this.log);
     this.core = this.newCore(init.knownMembers);
   }
@@ -81,11 +96,22 @@ export class Membership {
     const bind = `${this.init.bindHost}:${this.init.self.gossipPort}`;
     this.log.info("gossip started", { bind, seeds: this.init.seeds });
     this.deliver(this.core.start(this.now(), this.init.seeds));
+    if (this.init.seeds.length > 0) {
+      this.joinHint = setTimeout(() => {
+        if (!this.running || this.members().some((m) => m.id !== this.init.self.id && m.state === "alive")) return;
+        this.log.warn("no authenticated answer from any seed yet; every node of a cluster needs the same CLUSTER_KEY", {
+          seeds: this.init.seeds,
+          keyId: this.seal.keyId(),
+        });
+      }, JOIN_HINT_MS);
+      this.joinHint.unref?.();
+    }
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    if (this.joinHint) clearTimeout(this.joinHint);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
@@ -126,22 +152,46 @@ export class Membership {
     this.deliver(this.core.join(addr));
   }
 
+  /** Removes a dead member for good (admin: `orrery members forget`); throws if it is not dead. */
+  forget(id: string): Member {
+    if (!this.running) throw new Error("membership is not running");
+    this.deliver(this.core.forget(this.now(), id));
+    const m = this.core.members().find((x) => x.id === id)!;
+    this.log.warn("member forgotten by an operator", { member: id, incarnation: m.incarnation });
+    return m;
+  }
+
+  /** Gossip claims ignored by membership's rules (see MemberTable.apply). */
+  ignoredClaims(): { incarnation: number; address: number; full: number } {
+    return this.core.ignoredClaims();
+  }
+
   /** Fault injection for partition tests: drop all datagrams to and from these gossip addresses. */
   setBlockedPeers(addrs: string[]): void {
     this.transport.setBlocked(addrs);
   }
 
   private newCore(knownMembers: Member[] | undefined): SwimNode {
-    return new SwimNode({ self: this.init.self, config: this.config, random: this.random, knownMembers, cluster: this.init.cluster });
+    return new SwimNode({
+      self: this.init.self,
+      config: this.config,
+      random: this.random,
+      knownMembers,
+      cluster: this.init.cluster,
+      maxMembers: this.init.maxMembers,
+    });
   }
 
   private onDatagram(bytes: Uint8Array, from: Address): void {
     if (!this.running) return;
+    const opened = this.seal.open(bytes);
+    if (!opened.ok) return this.warnUnauthenticated(from, opened);
     let msg;
     try {
-      msg = decodeMessage(bytes);
+      msg = decodeMessage(opened.payload);
     } catch (err) {
-      this.warnMalformed(from, err);
+      this.malformed++;
+      this.badLog("malformed").warn("dropped malformed gossip datagram", { from, err });
       return;
     }
     if (!this.core.sameCluster(msg)) {
@@ -177,7 +227,7 @@ export class Membership {
   private deliver(outputs: Output[]): void {
     for (const { to, msg } of outputs) {
       try {
-        this.transport.send(to, encodeMessage(msg));
+        this.transport.send(to, this.seal.seal(encodeMessage(msg)));
       } catch (err) {
         this.log.error("cannot encode gossip message", { to, type: msg.type, err });
       }
@@ -215,16 +265,27 @@ export class Membership {
     this.timer = setTimeout(() => this.onTimer(), Math.max(1, at - this.now()));
   }
 
-  private warnMalformed(from: Address, err: unknown): void {
-    const now = this.now();
-    if (now - this.malformedWindowStart >= MALFORMED_LOG_WINDOW_MS) {
-      const suppressed = this.malformedInWindow - MALFORMED_LOG_PER_WINDOW;
-      if (suppressed > 0) this.log.warn("malformed gossip datagrams not logged", { suppressed });
-      this.malformedWindowStart = now;
-      this.malformedInWindow = 0;
-    }
-    if (++this.malformedInWindow <= MALFORMED_LOG_PER_WINDOW) {
-      this.log.warn("dropped malformed gossip datagram", { from, err });
+  private badLog(kind: string): RateLimitedLog {
+    let log = this.badLogs.get(kind);
+    if (!log) this.badLogs.set(kind, (log = new RateLimitedLog(this.log, BAD_LOG_WINDOW_MS, BAD_LOG_PER_WINDOW, this.now)));
+    return log;
+  }
+
+  private warnUnauthenticated(from: Address, opened: Exclude<Opened, { ok: true }>): void {
+    const ctx = { from, reason: opened.reason, keyId: opened.keyId };
+    const log = this.badLog(opened.reason);
+    switch (opened.reason) {
+      case "unknown_key":
+        return log.warn("dropped gossip signed with a cluster key this node does not hold; every node needs the same CLUSTER_KEY", ctx);
+      case "stale":
+        return log.warn("dropped gossip whose clock is too far from ours (check the clocks, NTP)", {
+          ...ctx,
+          skewSeconds: Math.round((opened.skewMs ?? 0) / 1000),
+        });
+      case "replay":
+        return log.warn("dropped a replayed gossip datagram", ctx);
+      default:
+        return log.warn("dropped unauthenticated gossip datagram", ctx);
     }
   }
 }

@@ -1,18 +1,30 @@
 // The SWIM wire format: one JSON message per UDP datagram, validated with zod before any field is used.
 // Bounds on every string, number and array keep a hostile datagram from costing more than its parse.
 import { z } from "zod";
+import { nodeIdSchema } from "../util/node-id.ts";
 
 /** Hard ceiling for one datagram; stays under the 64 KiB UDP limit with room for headers. */
 export const MAX_DATAGRAM_BYTES = 60 * 1024;
 /** Wire format version; a peer speaking another version gets a clear decode error, not a misreading. */
 export const WIRE_VERSION = 1;
 
-const nodeId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "node id: 1-64 of [A-Za-z0-9._-]");
+const nodeId = nodeIdSchema;
 const host = z.string().regex(/^[^\s]{1,255}$/, "host: 1-255 non-space characters");
 const port = z.number().int().min(0).max(65535);
 // "host:port"; an IPv6 host may be bracketed ("[::1]:4000").
 const address = z.string().regex(/^[^\s]{1,255}:\d{1,5}$/, "address: host:port");
 const counter = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Incarnation bounds. A member refutes a claim about itself at incarnation i by announcing i + 1, so a
+ * claim must leave it room: claims passed on by others stay at or below RELAY_INCARNATION_LIMIT, and only
+ * a member's own announcement may go above it (up to SELF_INCARNATION_LIMIT). A real member never gets
+ * near 2^40 (one refutation per second for 35,000 years); a forged or buggy "dead at 2^53" cannot be
+ * believed, so it cannot remove a node for good.
+ */
+export const RELAY_INCARNATION_LIMIT = 2 ** 40;
+export const SELF_INCARNATION_LIMIT = 2 ** 40 + 2 ** 20;
+const incarnation = z.number().int().min(0).max(SELF_INCARNATION_LIMIT);
 
 export const memberUpdateSchema = z.object({
   id: nodeId,
@@ -23,7 +35,7 @@ export const memberUpdateSchema = z.object({
   zone: z.string().max(64).optional(),
   weight: z.number().positive().max(1e6),
   state: z.enum(["alive", "suspect", "dead", "left"]),
-  incarnation: counter,
+  incarnation,
   /** On a suspicion: who suspects, so independent suspicions confirm each other (Lifeguard). */
   suspectedBy: nodeId.optional(),
 });

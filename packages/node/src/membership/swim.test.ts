@@ -141,19 +141,34 @@ describe("incarnation precedence", () => {
     ]);
   });
 
-  test("a higher incarnation with new metadata updates the member; the same incarnation does not", () => {
+  test("a higher incarnation with new metadata updates the member on its own word; the same incarnation does not", () => {
     const c = new Cluster();
     const a = c.add("a", [member("x")]);
     c.start(0, "a", []);
-    a.receive(1, addr("z"), gossip("z", [update("x", "alive", 0, { httpPort: 1111 })]));
+    a.receive(1, addr("x"), gossip("x", [update("x", "alive", 0, { httpPort: 1111 })]));
     expect(c.state("a", "x")!.httpPort).toBe(8080);
-    a.receive(2, addr("z"), gossip("z", [update("x", "alive", 1, { httpPort: 1111, gossipPort: 7000, zone: "attic" })]));
+    a.receive(2, addr("x"), gossip("x", [update("x", "alive", 1, { httpPort: 1111, gossipPort: 7000, zone: "attic" })]));
     const x = c.state("a", "x")!;
     expect([x.httpPort, x.gossipPort, x.zone, x.incarnation]).toEqual([1111, 7000, "attic", 1]);
     const changes = a.drainEvents();
     expect(changes).toHaveLength(1);
     expect(changes[0]!.previous).toBe("alive");
     expect(changes[0]!.member.httpPort).toBe(1111);
+  });
+
+  test("another member's word cannot move a member: the state is news, the address is checked with a ping there", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("x")]);
+    c.start(0, "a", []);
+    const out = a.receive(1, addr("z"), gossip("z", [update("x", "alive", 3, { gossipPort: 6666, transferPort: 6667 })]));
+    const x = c.state("a", "x")!;
+    expect([x.incarnation, x.gossipPort, x.transferPort]).toEqual([3, member("x").gossipPort, member("x").transferPort]);
+    // a asks x at the claimed address; only x's own answer from there could move it.
+    const check = out.find((o) => o.msg.type === "ping" && o.msg.to === "x");
+    expect(check?.to).toBe("x:6666");
+    // At most one such ping per member per protocol period.
+    const again = a.receive(2, addr("z"), gossip("z", [update("x", "alive", 4, { gossipPort: 6666 })]));
+    expect(again.some((o) => o.msg.type === "ping" && o.msg.to === "x")).toBe(false);
   });
 });
 

@@ -39,6 +39,8 @@ export interface SwimNodeInit {
    * merge even when one is seeded with the other's address. Absent: DEFAULT_CLUSTER, and not sent.
    */
   cluster?: string;
+  /** Most members tracked (MAX_MEMBERS); claims about more are ignored. */
+  maxMembers?: number;
 }
 
 /** Piggy-back budget per message: keeps pings and acks inside one typical Ethernet frame, as memberlist does. */
@@ -93,7 +95,7 @@ export class SwimNode {
     this.random = init.random;
     this.cluster = init.cluster;
     this.probeRound = new ProbeRound(init.random);
-    this.table = new MemberTable(init.self, init.knownMembers ?? [], init.config, (id) => this.probeRound.insert(id));
+    this.table = new MemberTable(init.self, init.knownMembers ?? [], init.config, (id) => this.probeRound.insert(id), init.maxMembers);
     this.seq = Math.floor(this.random() * 2 ** 31);
     this.exchange = Math.floor(this.random() * 2 ** 31);
   }
@@ -142,10 +144,15 @@ export class SwimNode {
     if (!this.started || msg.from === this.table.me.id || !this.sameCluster(msg)) return [];
     const updates = msg.type === "push-pull" ? msg.members : msg.updates;
     for (const u of updates) this.table.apply(now, u, msg.type === "push-pull", msg.from);
+    // Someone says a member moved: ask it there; its answer carries its own record (its own word).
+    for (const { id, addr } of this.table.drainAddressChecks()) {
+      this.send(addr, { ...this.envelope(), type: "ping", seq: this.nextSeq(), to: id, updates: this.piggyback() });
+    }
     this.noteRefutations();
-    // A member we hold dead is talking to us: tell it, so it refutes now rather than at our next reconnect.
+    // A member we hold dead (or forgotten) is talking to us: tell it, so it refutes now rather than at our
+    // next reconnect (a forgotten member is never reconnected to).
     const sender = this.table.get(msg.from);
-    if (sender?.state === "dead") this.send(from, this.gossip([toUpdate(sender)]));
+    if (sender?.state === "dead" || sender?.state === "left") this.send(from, this.gossip([toUpdate(sender)]));
     switch (msg.type) {
       case "ping":
         if (msg.to === this.table.me.id) this.send(from, this.ack(msg.seq));
@@ -190,6 +197,19 @@ export class SwimNode {
     const ring = this.table.peers().filter(probeable);
     for (const m of sample(this.random, ring, 64)) this.send(memberAddress(m), this.gossip([update]));
     return this.flush();
+  }
+
+  /** Removes a dead member for good (it becomes "left" everywhere as the news spreads); see MemberTable.forget. */
+  forget(now: number, id: string): Output[] {
+    const m = this.table.forget(now, id);
+    const ring = this.table.peers().filter(probeable);
+    for (const peer of sample(this.random, ring, 8)) this.send(memberAddress(peer), this.gossip([toUpdate(m)]));
+    return this.flush();
+  }
+
+  /** Claims ignored by the table's rules (incarnation bound, address changes, table full). */
+  ignoredClaims(): { incarnation: number; address: number; full: number } {
+    return { ...this.table.ignored };
   }
 
   members(): Member[] {

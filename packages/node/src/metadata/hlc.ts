@@ -2,6 +2,9 @@
 // repeat, encoded so that plain string comparison is version order (JS, SQLite and peers agree unparsed).
 import { z } from "zod";
 import { badRequest } from "../errors.ts";
+import { isNodeId, nodeIdSchema } from "../util/node-id.ts";
+
+export { nodeIdSchema };
 
 /**
  * Version format: `wall(12 lowercase hex, ms since epoch) counter(6 lowercase hex) "@" nodeId`,
@@ -17,23 +20,15 @@ export const MAX_COUNTER = 2 ** 24 - 1;
 /** How far ahead of our clock a peer's version may be: a bad clock cannot drag ours to the end of time. */
 export const DEFAULT_MAX_DRIFT_MS = 60 * 60 * 1000;
 
-const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const VERSION = /^([0-9a-f]{12})([0-9a-f]{6})@([A-Za-z0-9._-]{1,64})$/;
 
-// "__proto__" passes the config's node id pattern but cannot be a key of a plain object (marks
-// maps are keyed by node id), so it is refused here.
-const usableId = (id: string) => id !== "__proto__";
-
-/** A node id as config accepts it (1-64 of letters, digits, '.', '_', '-'), minus "__proto__". */
-export const nodeIdSchema = z
-  .string()
-  .regex(NODE_ID, "node id must be 1-64 letters, digits, '.', '_' or '-'")
-  .refine(usableId, "node id '__proto__' is reserved");
+// Marks maps are keyed by node id, so the shared rule (util/node-id.ts) refuses names plain objects carry.
+const usableId = isNodeId;
 
 export const versionSchema = z
   .string()
   .regex(VERSION, "version must be 12 hex digits (ms) + 6 hex digits (counter) + '@' + node id")
-  .refine((v) => usableId(v.slice(WALL_DIGITS + COUNTER_DIGITS + 1)), "node id '__proto__' is reserved");
+  .refine((v) => usableId(v.slice(WALL_DIGITS + COUNTER_DIGITS + 1)), "the version's node id is reserved");
 
 export interface Version {
   wall: number;
@@ -79,7 +74,7 @@ export class HybridClock {
     private readonly now: () => number = Date.now,
     init: HybridClockInit = {},
   ) {
-    if (!NODE_ID.test(nodeId) || !usableId(nodeId)) throw new Error(`invalid node id for a clock: ${nodeId}`);
+    if (!usableId(nodeId)) throw new Error(`invalid node id for a clock: ${nodeId}`);
     this.maxDriftMs = init.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS;
   }
 

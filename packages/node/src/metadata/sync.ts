@@ -1,5 +1,5 @@
 // Delta anti-entropy for manifests, without I/O: build a request from local marks, answer one from a
-// store, apply the answers page by page; plus the zod schemas of the two internal HTTP bodies.
+// store, apply the answers page by page; plus the zod schemas of the two RPC bodies.
 //
 // Why absorbing the peer's marks after a complete answer is safe. Every store keeps this invariant:
 // "if the newest write ever made to a path has seq <= mark[its origin], the store holds it (or the
@@ -26,7 +26,7 @@ import { compareNames } from "./path.ts";
 
 /** Origins in one marks map: far above any real cluster, small enough to vet quickly. */
 export const MAX_MARKS = 10_000;
-/** Entries in one POST /internal/manifests (a recursive delete or move pushes in batches of this). */
+/** Entries in one manifests.push call (a recursive delete or move pushes in batches of this). */
 export const MAX_PUSH_ENTRIES = 1_000;
 /** Entries in one sync page. */
 export const MAX_SYNC_PAGE_ENTRIES = 1_000;
@@ -39,12 +39,12 @@ export const marksSchema = z
   .record(nodeIdSchema, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
   .refine((m) => Object.keys(m).length <= MAX_MARKS, `at most ${MAX_MARKS} origins`);
 
-/** POST /internal/manifests: a peer pushes fresh writes; answered after they are committed. */
+/** manifests.push (rpc/methods.ts): a peer pushes fresh writes; answered after they are committed. */
 export const pushBodySchema = z.strictObject({
   entries: z.array(manifestSchema).max(MAX_PUSH_ENTRIES),
 });
 
-/** POST /internal/sync request: "send me what you have beyond these marks". */
+/** manifests.sync request: "send me what you have beyond these marks". */
 export const syncRequestSchema = z.strictObject({ marks: marksSchema });
 
 const inOriginSeqOrder = (entries: Manifest[]) =>
@@ -55,7 +55,7 @@ const inOriginSeqOrder = (entries: Manifest[]) =>
     return byOrigin < 0 || (byOrigin === 0 && prev.seq < e.seq);
   });
 
-/** POST /internal/sync response: one page of rows in (origin, seq) order and the peer's marks. */
+/** manifests.sync answer: one page of rows in (origin, seq) order and the peer's marks. */
 export const syncResponseSchema = z.strictObject({
   entries: z
     .array(manifestSchema)

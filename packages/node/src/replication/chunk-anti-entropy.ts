@@ -3,27 +3,23 @@
 // chunk the peer lacks. The peer's own rounds cover the other direction. This heals what no ring
 // change reveals: a copy lost on disk, a queue row lost with a coordinator that died for good, writes
 // made on both sides of a partition.
-import { z } from "zod";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { httpBase, type Member } from "../membership/types.ts";
+import type { Member } from "../membership/types.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
 import { differingRanges, idsInRanges, RANGES, rangeDigests, rangeDigestsByPeer, ringFingerprint } from "./chunk-digest.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 import { PeriodicTask } from "../util/periodic-task.ts";
 
-const idSchema = z.string().regex(/^[0-9a-f]{64}$/);
-export const digestsRequestSchema = z.object({ peer: z.string().min(1).max(64), ring: z.string().max(100_000) }).strict();
-export const digestsResponseSchema = z.object({ ring: z.string(), digests: z.array(z.string().regex(/^[0-9a-f]{16}$/)).length(RANGES) }).strict();
-export const idsRequestSchema = digestsRequestSchema.extend({ ranges: z.array(z.number().int().min(0).max(RANGES - 1)).max(RANGES) }).strict();
-export const idsResponseSchema = z.object({ ids: z.array(idSchema) }).strict();
 
 export interface ChunkAntiEntropyComponents {
   selfId: string;
   placement: Placement;
   store: ChunkStore;
   queue: ReplicationQueue;
+  rpc: PeerRpc;
   log: Logger;
   isBlocked?: (memberId: string) => boolean;
   random?: () => number;
@@ -104,14 +100,14 @@ export class ChunkAntiEntropy {
   }
 
   private async compareWith(peer: Member, ring: string, mine: string[]): Promise<number> {
-    const { selfId, log } = this.c;
+    const { log } = this.c;
     try {
-      const theirs = digestsResponseSchema.parse(await post(`${httpBase(peer)}/internal/chunk-digests`, { peer: selfId, ring }));
+      const theirs = await this.c.rpc.call(peer.id, "chunks.digests", { ring });
       if (theirs.ring !== ring) return 0; // membership still settling: compare next round
       const ranges = differingRanges(mine, theirs.digests);
       if (ranges.length === 0) return 0;
       this.stats.rangesDiffering += ranges.length;
-      const { ids } = idsResponseSchema.parse(await post(`${httpBase(peer)}/internal/chunk-ids`, { peer: selfId, ring, ranges }));
+      const { ids } = await this.c.rpc.call(peer.id, "chunks.ids", { ring, ranges });
       const theyHave = new Set(ids);
       const missing = this.idsFor(peer.id, ranges).filter((id) => !theyHave.has(id));
       this.c.queue.enqueue(missing.map((chunkId) => ({ chunkId, target: peer.id })), Date.now());
@@ -123,15 +119,4 @@ export class ChunkAntiEntropy {
       return 0;
     }
   }
-}
-
-async function post(url: string, body: unknown): Promise<unknown> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
 }

@@ -2,9 +2,11 @@
 // the top byte of a chunk's position; for a pair of nodes (a, b), a range's digest is the XOR of the
 // positions of the chunks a node holds there whose owners include both a and b. Equal digests mean
 // equal sets (up to a 2^-64 collision), so only differing ranges' id lists are exchanged.
+import { DIGEST_RANGES } from "../rpc/methods.ts";
 import type { Placement } from "./placement.ts";
 
-export const RANGES = 256;
+/** Ranges of the digest space; the RPC schemas (rpc/methods.ts) bound the answers by the same number. */
+export const RANGES = DIGEST_RANGES;
 
 export const rangeOf = (position: bigint): number => Number(position >> 56n);
 

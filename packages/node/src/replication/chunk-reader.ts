@@ -4,14 +4,14 @@
 import { ChunkNotFoundError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import type { ChunkTransport } from "../transfer/transport.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ChunkReaderComponents {
   selfId: string;
   placement: Placement;
   store: ChunkStore;
-  transfer: ChunkTransport;
+  rpc: PeerRpc;
   log: Logger;
   /** An owner that lacks the chunk or holds a corrupt copy: queue a copy to it. */
   onBadReplica?: (chunkId: string, memberId: string, reason: string) => void;
@@ -31,7 +31,7 @@ export class ChunkReader {
   }
 
   async read(chunkId: string): Promise<Uint8Array> {
-    const { selfId, store, transfer, placement, log } = this.c;
+    const { selfId, store, rpc, placement, log } = this.c;
     const owners = placement.owners(chunkId);
     const failures: string[] = [];
     let localBad = false;
@@ -50,10 +50,9 @@ export class ChunkReader {
           continue;
         }
       }
-      const member = placement.member(id);
-      if (!member) continue;
+      if (!placement.member(id)) continue;
       try {
-        const data = await transfer.getChunk({ host: member.host, port: member.transferPort }, chunkId);
+        const data = await rpc.call(id, "chunk.get", { chunkId });
         if (localBad) this.repairLocal(chunkId, data);
         return data;
       } catch (err) {

@@ -1,49 +1,46 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
 import type { MemberState } from "../membership/types.ts";
 import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
 import { fileChange } from "../metadata/test-fixtures.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { logger } from "../log.ts";
+import { MemoryNetwork } from "../rpc/memory-rpc.ts";
 import { ManifestReplicator } from "./manifest-replicator.ts";
 import { Placement } from "./placement.ts";
 
-/** Peers as real HTTP servers on loopback that record the manifest pushes they receive. */
-const received = new Map<string, string[]>();
-const servers: ReturnType<typeof Bun.serve>[] = [];
-const ports = new Map<string, number>();
 let h: Hash64;
-
 beforeAll(async () => {
   h = await loadHash64();
-  for (const id of ["b", "c", "d"]) {
-    received.set(id, []);
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      async fetch(req) {
-        const body = (await req.json()) as { entries: Array<{ path: string }> };
-        received.get(id)!.push(...body.entries.map((e) => e.path));
-        return Response.json({ ok: true });
-      },
-    });
-    servers.push(server);
-    ports.set(id, server.port!);
-  }
 });
-afterAll(() => {
-  for (const s of servers) s.stop(true);
-});
+
+const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
 
 describe("ManifestReplicator.publish", () => {
   test("pushes to alive and suspect peers, not to dead ones, and reports who acknowledged", async () => {
-    const member = (id: string, state: MemberState) => ({ ...testMember(id, state), httpPort: ports.get(id) ?? 1 });
+    // Every peer is reachable and records the pushes it receives, so a push to the dead one would show.
+    const net = new MemoryNetwork();
+    const received = new Map<string, string[]>();
+    for (const id of ["b", "c", "d"]) {
+      received.set(id, []);
+      net.register(id, {
+        store: noStore,
+        handlers: {
+          "manifests.push": (_from, body) => {
+            received.get(id)!.push(...body.entries.map((e) => e.path));
+            return { applied: body.entries.length };
+          },
+        },
+      });
+    }
+    const rpc = net.register("a", { store: noStore, handlers: {} });
+    const member = (id: string, state: MemberState) => testMember(id, state);
     const placement = new Placement(3, h, 16);
     placement.update([member("a", "alive"), member("b", "alive"), member("c", "suspect"), member("d", "dead")]);
     const manifests = new MemoryManifestStore("a");
     const replicator = new ManifestReplicator(
-      { selfId: "a", syncIntervalMs: 60_000, pushTimeoutMs: 2000, publishGraceMs: 1000 },
-      { manifests, placement, log: logger("test") },
+      { selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 1000 },
+      { manifests, placement, rpc, log: logger("test") },
     );
     const committed = manifests.commitLocalBatch([fileChange("photos/cat.jpg")]);
     const acks = await replicator.publish(committed, 1);
@@ -51,5 +48,22 @@ describe("ManifestReplicator.publish", () => {
     expect(received.get("b")).toEqual(["photos/cat.jpg"]);
     expect(received.get("c")).toEqual(["photos/cat.jpg"]);
     expect(received.get("d")).toEqual([]);
+  });
+
+  test("a peer that cannot be reached does not count, and the answer comes after the grace period", async () => {
+    const net = new MemoryNetwork();
+    net.register("b", { store: noStore, handlers: { "manifests.push": (_f, body) => ({ applied: body.entries.length }) } });
+    net.register("c", { store: noStore, handlers: { "manifests.push": (_f, body) => ({ applied: body.entries.length }) } });
+    net.setDown("c", true);
+    const rpc = net.register("a", { store: noStore, handlers: {} });
+    const placement = new Placement(3, h, 16);
+    placement.update([testMember("a", "alive"), testMember("b", "alive"), testMember("c", "alive")]);
+    const manifests = new MemoryManifestStore("a");
+    const replicator = new ManifestReplicator(
+      { selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 50 },
+      { manifests, placement, rpc, log: { debug() {}, info() {}, warn() {}, error() {} } },
+    );
+    const acks = await replicator.publish(manifests.commitLocalBatch([fileChange("x")]), 2);
+    expect(acks).toEqual(["b"]);
   });
 });

@@ -5,14 +5,15 @@ import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
-import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest, syncResponseSchema } from "../metadata/sync.ts";
-import { httpBase, isRingMember, type Member } from "../membership/types.ts";
+import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest } from "../metadata/sync.ts";
+import { isRingMember, type Member } from "../membership/types.ts";
+import { callMany } from "../rpc/call-many.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ManifestReplicatorInit {
   selfId: string;
   syncIntervalMs: number;
-  pushTimeoutMs: number;
   /** Once enough peers acknowledged, how long to wait for the others before answering. */
   publishGraceMs: number;
 }
@@ -20,6 +21,7 @@ export interface ManifestReplicatorInit {
 export interface ManifestReplicatorComponents {
   manifests: ManifestStore;
   placement: Placement;
+  rpc: PeerRpc;
   log: Logger;
   random?: () => number;
   /** Fault injection: peers this node must not reach. */
@@ -62,53 +64,20 @@ export class ManifestReplicator {
    * read right after the write finds the file on every healthy node. Slow pushes go on in the
    * background; anti-entropy covers any that fail.
    */
-  publish(entries: Manifest[], needed: number): Promise<string[]> {
-    const peers = this.pushTargets();
-    const batches: string[] = [];
-    for (let i = 0; i < entries.length; i += MAX_PUSH_ENTRIES) {
-      batches.push(JSON.stringify({ entries: entries.slice(i, i + MAX_PUSH_ENTRIES) }));
-    }
-    const acks: string[] = [];
-    return new Promise((resolve) => {
-      let pending = peers.length;
-      let done = false;
-      let grace: ReturnType<typeof setTimeout> | undefined;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        if (grace) clearTimeout(grace);
-        resolve([...acks]);
-      };
-      const check = () => {
-        if (pending === 0) finish();
-        else if (acks.length >= needed && !grace) grace = setTimeout(finish, this.init.publishGraceMs);
-      };
-      check();
-      for (const m of peers) {
-        this.pushTo(m, batches).then((ok) => {
-          pending--;
-          if (ok) acks.push(m.id);
-          check();
-        });
-      }
-    });
+  async publish(entries: Manifest[], needed: number): Promise<string[]> {
+    const batches: Manifest[][] = [];
+    for (let i = 0; i < entries.length; i += MAX_PUSH_ENTRIES) batches.push(entries.slice(i, i + MAX_PUSH_ENTRIES));
+    const peers = this.pushTargets().map((m) => m.id);
+    const result = await callMany(peers, (id) => this.pushTo(id, batches), { quorum: needed, graceMs: this.init.publishGraceMs });
+    return [...result.ok.keys()];
   }
 
-  private async pushTo(m: Member, batches: string[]): Promise<boolean> {
+  private async pushTo(memberId: string, batches: Manifest[][]): Promise<void> {
     try {
-      for (const body of batches) {
-        const res = await fetch(`${httpBase(m)}/internal/manifests`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body,
-          signal: AbortSignal.timeout(this.init.pushTimeoutMs),
-        });
-        if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-      }
-      return true;
+      for (const entries of batches) await this.c.rpc.call(memberId, "manifests.push", { entries });
     } catch (err) {
-      this.c.log.warn("manifest push failed; anti-entropy will deliver it", { peer: m.id, err });
-      return false;
+      this.c.log.warn("manifest push failed; anti-entropy will deliver it", { peer: memberId, err });
+      throw err;
     }
   }
 
@@ -125,14 +94,7 @@ export class ManifestReplicator {
     const m = this.c.placement.member(memberId);
     if (!m || this.c.isBlocked?.(memberId)) return 0;
     const fetchPage = async (request: SyncRequest) => {
-      const res = await fetch(`${httpBase(m)}/internal/sync`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(request),
-        signal: AbortSignal.timeout(30_000),
-      });
-      if (!res.ok) throw new Error(`sync with ${memberId}: HTTP ${res.status}`);
-      const page = syncResponseSchema.parse(await res.json());
+      const page = await this.c.rpc.call(memberId, "manifests.sync", request);
       this.peerMarksSeen.set(memberId, { marks: page.marks, at: Date.now() });
       return page;
     };

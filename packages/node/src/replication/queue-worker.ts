@@ -4,7 +4,7 @@
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import type { ChunkTransport } from "../transfer/transport.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import type { TokenBucket } from "../util/token-bucket.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
@@ -25,7 +25,7 @@ export interface QueueWorkerComponents {
   placement: Placement;
   store: ChunkStore;
   reader: ChunkReader;
-  transfer: ChunkTransport;
+  rpc: PeerRpc;
   bandwidth: TokenBucket;
   log: Logger;
   random?: () => number;
@@ -103,7 +103,7 @@ export class QueueWorker {
   }
 
   private async deliverTo(targetId: string, rows: QueueRow[]): Promise<void> {
-    const { placement, queue, log, selfId, transfer } = this.c;
+    const { placement, queue, log, selfId, rpc } = this.c;
     const target = placement.member(targetId);
     const deliver: QueueRow[] = [];
     for (const row of rows) {
@@ -115,14 +115,10 @@ export class QueueWorker {
       } else this.retry(row, action.reason);
     }
     if (deliver.length === 0 || !target) return;
-    const peer = { host: target.host, port: target.transferPort };
 
     let present: boolean[];
     try {
-      present = await transfer.hasChunks(
-        peer,
-        deliver.map((r) => r.chunkId),
-      );
+      present = await rpc.call(targetId, "chunk.has", { ids: deliver.map((r) => r.chunkId) });
     } catch (err) {
       for (const row of deliver) this.retry(row, errorMessage(err));
       log.warn("queue: target unreachable", { peer: targetId, rows: deliver.length, err });
@@ -135,7 +131,7 @@ export class QueueWorker {
         const data = this.c.store.has(row.chunkId) ? await this.c.store.get(row.chunkId) : await this.c.reader.read(row.chunkId);
         const wait = this.c.bandwidth.take(data.byteLength);
         if (wait > 0) await Bun.sleep(wait);
-        await transfer.putChunk(peer, row.chunkId, data);
+        await rpc.call(targetId, "chunk.put", { chunkId: row.chunkId, data });
         queue.remove(row.chunkId, row.target);
         this.delivered++;
         log.debug("queue: copy delivered", { chunk: row.chunkId, peer: targetId });

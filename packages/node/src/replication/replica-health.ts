@@ -2,7 +2,7 @@
 // owner) which of the chunks it holds. Used by /api/stat and, later, the web UI's health view.
 import { errorMessage } from "../errors.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import type { ChunkTransport } from "../transfer/transport.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ChunkHealth {
@@ -28,7 +28,7 @@ const HAS_BATCH = 4096;
 
 export async function replicaHealth(
   chunkIds: readonly string[],
-  c: { selfId: string; placement: Placement; store: ChunkStore; transfer: ChunkTransport },
+  c: { selfId: string; placement: Placement; store: ChunkStore; rpc: PeerRpc },
 ): Promise<ReplicaHealth> {
   const n = c.placement.effectiveReplicationFactor();
   const chunks: ChunkHealth[] = chunkIds.map((id) => ({
@@ -41,22 +41,19 @@ export async function replicaHealth(
   for (const ch of chunks) {
     for (const o of ch.owners) byOwner.set(o, [...(byOwner.get(o) ?? []), ch]);
   }
-  const unreachable: Record<string, string> = {};
+  // Keyed by member id: a map without a prototype, so no id can reach Object.prototype.
+  const unreachable: Record<string, string> = Object.create(null);
   await Promise.all(
     [...byOwner].map(async ([owner, list]) => {
       if (owner === c.selfId) {
         for (const ch of list) if (c.store.has(ch.id)) ch.holders.push(owner);
         return;
       }
-      const m = c.placement.member(owner);
-      if (!m) return;
+      if (!c.placement.member(owner)) return;
       try {
         for (let i = 0; i < list.length; i += HAS_BATCH) {
           const page = list.slice(i, i + HAS_BATCH);
-          const present = await c.transfer.hasChunks(
-            { host: m.host, port: m.transferPort },
-            page.map((ch) => ch.id),
-          );
+          const present = await c.rpc.call(owner, "chunk.has", { ids: page.map((ch) => ch.id) });
           page.forEach((ch, j) => present[j] && ch.holders.push(owner));
         }
       } catch (err) {

@@ -3,7 +3,7 @@
 // has passed, so the cluster ends at exactly N copies. Rate-bounded: one page per pass.
 import type { Logger } from "../log.ts";
 import type { ChunkStore } from "../store/chunk-store.ts";
-import type { ChunkTransport } from "../transfer/transport.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { errorMessage } from "../errors.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
@@ -20,7 +20,7 @@ export interface SurplusSweeperComponents {
   selfId: string;
   placement: Placement;
   store: ChunkStore;
-  transfer: ChunkTransport;
+  rpc: PeerRpc;
   queue: ReplicationQueue;
   log: Logger;
   now?: () => number;
@@ -99,13 +99,12 @@ export class SurplusSweeper {
     const unreachable = new Set<string>();
     await Promise.all(
       [...byOwner].map(async ([owner, ids]) => {
-        const m = this.c.placement.member(owner);
-        if (!m) {
+        if (!this.c.placement.member(owner)) {
           unreachable.add(owner);
           return;
         }
         try {
-          const present = await this.c.transfer.hasChunks({ host: m.host, port: m.transferPort }, ids);
+          const present = await this.c.rpc.call(owner, "chunk.has", { ids });
           ids.forEach((id, i) => {
             if (!present[i]) return;
             const set = confirmed.get(id) ?? new Set<string>();

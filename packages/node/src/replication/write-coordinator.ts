@@ -2,9 +2,8 @@
 // holds. Copies not made by then become durable queue rows before the caller is answered.
 import { errorMessage, OrreryError, StoreFullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { TransferError } from "../transfer/client.ts";
-import type { ChunkTransport } from "../transfer/transport.ts";
 import type { Durability, Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 
@@ -20,8 +19,8 @@ export interface ChunkWriteResult {
 export interface WriteCoordinatorComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
-  transfer: ChunkTransport;
+  /** Reaches every owner, this node included (a local call). */
+  rpc: PeerRpc;
   queue: ReplicationQueue;
   log: Logger;
 }
@@ -63,10 +62,7 @@ export class WriteCoordinator {
   ) {}
 
   private writeTo(memberId: string, chunkId: string, data: Uint8Array): Promise<unknown> {
-    if (memberId === this.c.selfId) return this.c.store.put(chunkId, data);
-    const m = this.c.placement.member(memberId);
-    if (!m) return Promise.reject(new Error(`unknown member ${memberId}`));
-    return this.c.transfer.putChunk({ host: m.host, port: m.transferPort }, chunkId, data);
+    return this.c.rpc.call(memberId, "chunk.put", { chunkId, data });
   }
 
   async writeChunk(chunkId: string, data: Uint8Array, durability: Durability): Promise<ChunkWriteResult> {
@@ -109,77 +105,47 @@ export class WriteCoordinator {
     throw notEnoughCopies(`no owner could store chunk ${chunkId}`, { chunk: chunkId, errors }, full);
   }
 
-  private writeParallel(
+  /** Every owner at once; answered at `required` copies plus a short grace for the rest (rpc/call-many.ts). */
+  private async writeParallel(
     chunkId: string,
     data: Uint8Array,
     owners: string[],
     required: number,
     durability: Durability,
   ): Promise<ChunkWriteResult> {
-    const { queue, log } = this.c;
-    return new Promise((resolve, reject) => {
-      const copies: string[] = [];
-      const failed: string[] = [];
-      const errors: string[] = [];
-      const pending = new Set(owners);
-      let full = 0;
-      let settled = false;
-      let graceTimer: ReturnType<typeof setTimeout> | undefined;
-
-      const finish = () => {
-        if (settled) return;
-        settled = true;
-        if (graceTimer) clearTimeout(graceTimer);
-        if (copies.length < required) {
-          reject(
-            notEnoughCopies(
-              `durability '${durability}' needs ${required} copies of chunk ${chunkId}, only ${copies.length} succeeded`,
-              { chunk: chunkId, required, copies: [...copies], errors },
-              full,
-            ),
-          );
-          return;
-        }
-        // Still-pending and failed copies become queue rows before the caller may acknowledge.
-        const queued = [...failed, ...pending];
-        try {
-          queue.enqueue(
-            queued.map((target) => ({ chunkId, target })),
-            Date.now() + (pending.size > 0 ? this.init.retryBaseMs : 0),
-          );
-        } catch (err) {
-          reject(err);
-          return;
-        }
-        resolve({ chunkId, owners, copies: [...copies], queued });
-      };
-
-      const maybeFinish = () => {
-        if (pending.size === 0) return finish();
-        if (copies.length >= required && !graceTimer && !settled) {
-          graceTimer = setTimeout(finish, this.init.stragglerGraceMs);
-        }
-      };
-
-      for (const target of owners) {
-        this.writeTo(target, chunkId, data).then(
-          () => {
-            pending.delete(target);
-            copies.push(target);
-            // A straggler that lands after we answered: its queue row is no longer needed.
-            if (settled) queue.remove(chunkId, target);
-            maybeFinish();
-          },
-          (err) => {
-            pending.delete(target);
-            failed.push(target);
-            if (isStoreFull(err)) full++;
-            errors.push(`${target}: ${errorMessage(err)}`);
-            log.warn("replica write failed", { chunk: chunkId, peer: target, err });
-            maybeFinish();
-          },
-        );
-      }
+    const { queue, log, rpc } = this.c;
+    // A straggler whose copy lands after we answered no longer needs its queue row; one that lands between
+    // the answer and the enqueue below is remembered and removed right after.
+    let enqueued = false;
+    const landedLate: string[] = [];
+    const result = await rpc.callMany(owners, "chunk.put", { chunkId, data }, {
+      quorum: required,
+      graceMs: this.init.stragglerGraceMs,
+      onLate: (target, outcome) => {
+        if (!outcome.ok) return log.warn("replica write failed after the answer; its queue row retries it", { chunk: chunkId, peer: target, err: outcome.error });
+        if (enqueued) queue.remove(chunkId, target);
+        else landedLate.push(target);
+      },
     });
+    const copies = [...result.ok.keys()];
+    const errors = [...result.failed].map(([target, err]) => `${target}: ${errorMessage(err)}`);
+    for (const [target, err] of result.failed) log.warn("replica write failed", { chunk: chunkId, peer: target, err });
+    const full = [...result.failed.values()].filter(isStoreFull).length;
+    if (copies.length < required) {
+      throw notEnoughCopies(
+        `durability '${durability}' needs ${required} copies of chunk ${chunkId}, only ${copies.length} succeeded`,
+        { chunk: chunkId, required, copies, errors },
+        full,
+      );
+    }
+    // Still-pending and failed copies become queue rows before the caller may acknowledge.
+    const queued = [...result.failed.keys(), ...result.pending];
+    queue.enqueue(
+      queued.map((target) => ({ chunkId, target })),
+      Date.now() + (result.pending.size > 0 ? this.init.retryBaseMs : 0),
+    );
+    enqueued = true;
+    for (const target of landedLate) queue.remove(chunkId, target);
+    return { chunkId, owners, copies, queued };
   }
 }

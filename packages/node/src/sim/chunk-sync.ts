@@ -9,7 +9,7 @@ export function localIds(p: NodeProcess): string[] {
   return [...p.node.chunks].sort();
 }
 
-/** The answers to /internal/chunk-digests and /internal/chunk-ids. */
+/** The answers to chunks.digests and chunks.ids. */
 export function digestsFor(p: NodeProcess, peer: string): { ring: string; digests: string[] } {
   return { ring: ringFingerprint(p.placement), digests: rangeDigests(localIds(p), p.id, peer, p.placement, (id) => p.node.chunks.has(id)) };
 }

@@ -1,7 +1,7 @@
-// Request/response calls between virtual nodes (the transfer protocol and the internal HTTP routes)
+// Request/response calls between virtual nodes (the chunk frames and the JSON RPC methods of rpc/)
 // over the simulated network: a lost request or answer, or an unreachable node, is a timeout.
 import { type PushBody, pushBodySchema, parseBody, type SyncRequest, syncRequestSchema, type SyncResponse, syncResponseSchema } from "../metadata/sync.ts";
-import { digestsRequestSchema, digestsResponseSchema, idsRequestSchema, idsResponseSchema } from "../replication/chunk-anti-entropy.ts";
+import { jsonMethods } from "../rpc/methods.ts";
 import type { SimContext } from "./context.ts";
 
 export interface RpcMap {
@@ -11,13 +11,13 @@ export interface RpcMap {
   has: { req: { chunks: string[] }; res: { present: boolean[] } };
   /** GET_CHUNK: whether the node could serve it. */
   get: { req: { chunk: string }; res: { found: boolean } };
-  /** POST /internal/manifests */
+  /** manifests.push */
   push: { req: PushBody; res: { applied: number } };
-  /** POST /internal/sync */
+  /** manifests.sync */
   sync: { req: SyncRequest; res: SyncResponse };
-  /** POST /internal/chunk-digests */
+  /** chunks.digests */
   "chunk-digests": { req: { peer: string; ring: string }; res: { ring: string; digests: string[] } };
-  /** POST /internal/chunk-ids */
+  /** chunks.ids */
   "chunk-ids": { req: { peer: string; ring: string; ranges: number[] }; res: { ids: string[] } };
 }
 export type RpcName = keyof RpcMap;
@@ -30,8 +30,13 @@ function overWire<K extends RpcName>(name: K, body: unknown, direction: "req" | 
   const copy = JSON.parse(JSON.stringify(body));
   if (name === "push" && direction === "req") return parseBody(pushBodySchema, copy);
   if (name === "sync") return direction === "req" ? parseBody(syncRequestSchema, copy) : syncResponseSchema.parse(copy);
-  if (name === "chunk-digests") return direction === "req" ? parseBody(digestsRequestSchema, copy) : digestsResponseSchema.parse(copy);
-  if (name === "chunk-ids") return direction === "req" ? parseBody(idsRequestSchema, copy) : idsResponseSchema.parse(copy);
+  if (name === "chunk-digests" || name === "chunk-ids") {
+    const method = name === "chunk-digests" ? "chunks.digests" : "chunks.ids";
+    if (direction === "res") return jsonMethods[method].response.parse(copy);
+    // `peer` models the caller's id, which the real wire authenticates in the handshake, not the body.
+    const { peer, ...rest } = copy as { peer: string };
+    return { peer, ...parseBody(jsonMethods[method].request, rest) };
+  }
   return copy;
 }
 

@@ -1,11 +1,17 @@
-// Talks to other nodes' transfer ports: put, get and has chunks over a small pool of TCP connections per peer,
-// with timeouts and typed failures. A chunk fetched from a peer is verified against its id before it is returned.
+// Talks to other nodes' transfer ports: put, get and has chunks, and RPC calls, over a small pool of
+// authenticated TCP connections per peer, with timeouts and typed failures. A connection carries frames
+// only after the cluster-key handshake proved the peer holds the key and is the member we meant. A chunk
+// fetched from a peer is verified against its id before it is returned.
 import * as net from "node:net";
 import { type Logger, logger } from "../log.ts";
+import { HandshakeError } from "../security/handshake.ts";
+import type { Keyring } from "../security/keyring.ts";
 import {
+  decodeText,
   encodeGetChunk,
   encodeHas,
   encodePutChunkHead,
+  encodeRpc,
   FrameDecoder,
   type FrameHead,
   FrameType,
@@ -13,21 +19,30 @@ import {
   parseChunkStatus,
   parseHasResult,
   parsePutResult,
+  parseRpcResult,
   PayloadBuffer,
   ProtocolError,
-  decodeText,
 } from "./frames.ts";
-import { drained } from "./drained.ts";
+import { PeerChannel } from "./peer-channel.ts";
+import { TransferStats } from "./stats.ts";
 
 export type TransferErrorCode =
   | "connect"
+  /** The peer could not prove it holds the cluster key, or does not hold ours. */
+  | "auth"
+  /** Another node answers at the member's address. */
+  | "wrong_node"
+  /** No such member, or it has no address. */
+  | "unknown_member"
   | "timeout"
   | "hash_mismatch"
   | "store_full"
   | "not_found"
   | "corrupt"
   | "protocol"
-  | "remote";
+  | "remote"
+  /** An RPC the peer rejected as malformed, or does not know. */
+  | "bad_request";
 
 export class TransferError extends Error {
   constructor(
@@ -41,14 +56,21 @@ export class TransferError extends Error {
   }
 }
 
+/** A member's transfer endpoint; `id` is checked in the handshake. */
 export interface Peer {
+  id: string;
   host: string;
   port: number;
 }
 
 export interface TransferClientOptions {
+  selfId: string;
+  keyring: Keyring;
+  /** Ask for encrypted records on every connection (this node binds, or dials, a non-loopback address). */
+  encrypt: (peer: Peer) => boolean;
+  /** TCP connect plus handshake. */
   connectTimeoutMs?: number;
-  /** Whole request: sending the frame and receiving the answer. */
+  /** Whole request: sending the frame and receiving the answer (a call may pass a shorter one). */
   requestTimeoutMs?: number;
   maxConnectionsPerPeer?: number;
   /** Largest chunk a peer may send back (default 64 MiB, the largest CHUNK_SIZE_MB allows). */
@@ -73,32 +95,39 @@ interface PendingRequest {
   received?: number;
 }
 
-/** One TCP connection carrying one request at a time. */
+/** One authenticated connection carrying one request at a time. */
 class PeerConnection {
   private readonly decoder: FrameDecoder;
   private pending: PendingRequest | undefined;
   private failure: TransferError | undefined;
   /** Whether any response byte arrived for the current request (a stale pooled socket fails before that). */
   answered = false;
+  readonly socket: net.Socket;
 
   constructor(
-    readonly socket: net.Socket,
+    private readonly channel: PeerChannel,
     readonly peer: string,
     maxChunkSize: number,
     private readonly onClose: (c: PeerConnection) => void,
   ) {
+    this.socket = channel.socket;
     this.decoder = new FrameDecoder({ maxChunkSize, accept: "responses" });
-    socket.on("data", (chunk: Uint8Array) => this.receive(chunk));
-    socket.on("error", (err) => this.fail(new TransferError("connect", `connection to ${peer} failed: ${err.message}`, peer)));
+    const socket = this.socket;
+    channel.onError((err) => this.fail(new TransferError("connect", `connection to ${peer} failed: ${err.message}`, peer)));
     socket.on("close", () => {
       this.fail(new TransferError("connect", `connection to ${peer} closed`, peer));
       this.onClose(this);
     });
     socket.on("timeout", () => socket.destroy()); // only armed while idle in the pool
+    channel.onData((chunk) => this.receive(chunk));
   }
 
   get usable(): boolean {
-    return !this.failure && !this.socket.destroyed;
+    return !this.failure && !this.channel.destroyed;
+  }
+
+  get keyId(): string {
+    return this.channel.session.keyId;
   }
 
   /** Sends the frame parts (respecting back-pressure) and resolves with the matching response. */
@@ -111,11 +140,11 @@ class PeerConnection {
     response.catch(() => {}); // may fail while we are still writing; awaited below
     const timer = setTimeout(() => {
       this.fail(new TransferError("timeout", `no answer from ${this.peer} within ${timeoutMs} ms`, this.peer));
-      this.socket.destroy();
+      this.channel.destroy();
     }, timeoutMs);
     try {
       for (const part of parts) {
-        if (!this.socket.write(part)) await this.drained();
+        if (!this.channel.write(part)) await this.channel.drained();
         if (this.failure) break;
       }
       return await response;
@@ -126,11 +155,7 @@ class PeerConnection {
   }
 
   destroy(): void {
-    this.socket.destroy();
-  }
-
-  private drained(): Promise<void> {
-    return drained(this.socket);
+    this.channel.destroy();
   }
 
   private receive(chunk: Uint8Array): void {
@@ -143,7 +168,8 @@ class PeerConnection {
           if (event.head.requestId !== pending.requestId && event.head.type !== FrameType.ERROR) {
             throw new ProtocolError(`response for request ${event.head.requestId}, expected ${pending.requestId}`);
           }
-          pending.payload = new PayloadBuffer(event.head.payloadLength);
+          // Bounded per type by the decoder, and the answer to our own request: reserve it at once.
+          pending.payload = new PayloadBuffer(event.head.payloadLength, event.head.type === FrameType.CHUNK_DATA);
           pending.received = 0;
           if (event.head.type === FrameType.CHUNK_DATA) pending.hasher = new Bun.CryptoHasher("sha256");
         } else if (event.kind === "body") {
@@ -160,7 +186,7 @@ class PeerConnection {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.fail(new TransferError("protocol", `bad response from ${this.peer}: ${message}`, this.peer));
-      this.socket.destroy();
+      this.channel.destroy();
     }
   }
 
@@ -188,61 +214,111 @@ export class TransferClient {
   private readonly idleTimeoutMs: number;
   private readonly pools = new Map<string, PeerPool>();
   private readonly log: Logger;
+  readonly stats: TransferStats;
   private nextRequestId = 1;
   private closed = false;
 
-  constructor(opts: TransferClientOptions = {}, components: { log?: Logger } = {}) {
+  constructor(
+    private readonly opts: TransferClientOptions,
+    components: { log?: Logger; stats?: TransferStats } = {},
+  ) {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.maxConnectionsPerPeer = opts.maxConnectionsPerPeer ?? 4;
     this.maxChunkSize = opts.maxChunkSize ?? 64 * 1024 * 1024;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
     this.log = components.log ?? logger("transfer");
+    this.stats = components.stats ?? new TransferStats();
+    // Idle connections opened with a key a rotation removed are closed; busy ones on release.
+    opts.keyring.onChange(() => {
+      for (const pool of this.pools.values()) {
+        for (const c of [...pool.idle]) if (!opts.keyring.get(c.keyId)) c.destroy();
+      }
+    });
   }
 
   /** Resolves once the peer has fsynced the chunk (file and directory). */
-  async putChunk(peer: Peer, id: string, data: Uint8Array): Promise<void> {
+  async putChunk(peer: Peer, id: string, data: Uint8Array, timeoutMs?: number): Promise<void> {
     if (data.byteLength > this.maxChunkSize) throw new RangeError(`chunk ${id} is larger than ${this.maxChunkSize} bytes`);
     const frame = (rid: number) => [encodePutChunkHead(rid, id, data.byteLength), data];
-    await this.call(peer, FrameType.PUT_RESULT, id, frame, ({ payload }) => {
-      const { status, message } = parsePutResult(payload);
-      if (status === "ok") return;
-      const where = key(peer);
-      if (status === "hash_mismatch") this.log.warn("peer rejected chunk: bytes do not match id", { peer: where, chunk: id });
-      const code = status === "error" ? "remote" : status;
-      throw new TransferError(code, `put of chunk ${id} to ${where} failed (${status}): ${message}`, where, id);
-    });
+    await this.call(
+      peer,
+      FrameType.PUT_RESULT,
+      id,
+      frame,
+      ({ payload }) => {
+        this.stats.chunkBytesOut += data.byteLength;
+        const { status, message } = parsePutResult(payload);
+        if (status === "ok") return;
+        const where = key(peer);
+        if (status === "hash_mismatch") this.log.warn("peer rejected chunk: bytes do not match id", { peer: where, chunk: id });
+        const code = status === "error" ? "remote" : status;
+        throw new TransferError(code, `put of chunk ${id} to ${where} failed (${status}): ${message}`, where, id);
+      },
+      timeoutMs,
+    );
   }
 
   /** Fetches a chunk and verifies its SHA-256; a bad copy is TransferError "corrupt". */
-  getChunk(peer: Peer, id: string): Promise<Uint8Array> {
-    return this.call(peer, FrameType.CHUNK_DATA, id, (rid) => [encodeGetChunk(rid, id)], ({ payload, sha256 }) => {
-      const status = parseChunkStatus(payload);
-      const where = key(peer);
-      if (status !== "ok") {
-        const code = status === "error" ? "remote" : status;
-        const reason = decodeText(payload.subarray(1));
-        throw new TransferError(code, `get of chunk ${id} from ${where} failed (${status}): ${reason}`, where, id);
-      }
-      if (sha256 !== id) {
-        this.log.warn("peer sent a chunk that does not match its id", { peer: where, chunk: id });
-        throw new TransferError("corrupt", `chunk ${id} from ${where} does not match its id`, where, id);
-      }
-      return payload.subarray(1);
-    });
+  getChunk(peer: Peer, id: string, timeoutMs?: number): Promise<Uint8Array> {
+    return this.call(
+      peer,
+      FrameType.CHUNK_DATA,
+      id,
+      (rid) => [encodeGetChunk(rid, id)],
+      ({ payload, sha256 }) => {
+        const status = parseChunkStatus(payload);
+        const where = key(peer);
+        if (status !== "ok") {
+          const code = status === "error" ? "remote" : status;
+          const reason = decodeText(payload.subarray(1));
+          throw new TransferError(code, `get of chunk ${id} from ${where} failed (${status}): ${reason}`, where, id);
+        }
+        this.stats.chunkBytesIn += payload.byteLength - 1;
+        if (sha256 !== id) {
+          this.log.warn("peer sent a chunk that does not match its id", { peer: where, chunk: id });
+          throw new TransferError("corrupt", `chunk ${id} from ${where} does not match its id`, where, id);
+        }
+        return payload.subarray(1);
+      },
+      timeoutMs,
+    );
   }
 
   /** Which of `ids` the peer holds, in order. */
-  async hasChunks(peer: Peer, ids: string[]): Promise<boolean[]> {
+  async hasChunks(peer: Peer, ids: string[], timeoutMs?: number): Promise<boolean[]> {
     const out: boolean[] = [];
     for (let i = 0; i < ids.length; i += MAX_HAS_IDS) {
       const batch = ids.slice(i, i + MAX_HAS_IDS);
-      const bits = await this.call(peer, FrameType.HAS_RESULT, undefined, (rid) => [encodeHas(rid, batch)], ({ payload }) =>
-        parseHasResult(payload, batch.length),
+      const bits = await this.call(
+        peer,
+        FrameType.HAS_RESULT,
+        undefined,
+        (rid) => [encodeHas(rid, batch)],
+        ({ payload }) => parseHasResult(payload, batch.length),
+        timeoutMs,
       );
       for (const bit of bits) out.push(bit);
     }
     return out;
+  }
+
+  /** One RPC call; resolves with the peer's JSON answer, not yet validated (the caller's schema does that). */
+  rpc(peer: Peer, method: string, body: unknown, timeoutMs?: number): Promise<unknown> {
+    return this.call(
+      peer,
+      FrameType.RPC_RESULT,
+      undefined,
+      (rid) => [encodeRpc(rid, method, body)],
+      ({ payload }) => {
+        const result = parseRpcResult(payload);
+        if (result.status === "ok") return result.body;
+        const code: TransferErrorCode = result.status === "error" ? "remote" : "bad_request";
+        const where = key(peer);
+        throw new TransferError(code, `${method} on ${where} failed (${result.status}): ${rpcErrorMessage(result.body)}`, where);
+      },
+      timeoutMs,
+    );
   }
 
   async close(): Promise<void> {
@@ -257,7 +333,7 @@ export class TransferClient {
   /**
    * One request/response exchange; `parse` turns the response into the result or a typed failure.
    * A pooled connection the peer closed while it sat idle fails before any answer; such a request is retried once
-   * on a fresh connection (every request here is idempotent: chunks are named by their content).
+   * on a fresh connection (every request here is idempotent: chunks are named by their content, manifests merge).
    */
   private async call<T>(
     peer: Peer,
@@ -265,6 +341,7 @@ export class TransferClient {
     chunkId: string | undefined,
     frame: (requestId: number) => Uint8Array[],
     parse: (response: Response) => T,
+    timeoutMs = this.requestTimeoutMs,
   ): Promise<T> {
     const where = key(peer);
     for (let attempt = 0; ; attempt++) {
@@ -274,7 +351,7 @@ export class TransferClient {
       const { connection, reused } = await this.acquire(peer);
       let healthy = false;
       try {
-        const response = await connection.request(requestId, parts, this.requestTimeoutMs);
+        const response = await connection.request(requestId, parts, timeoutMs);
         if (response.head.type !== expect) {
           throw new ProtocolError(`answered with frame type 0x${response.head.type.toString(16)}`);
         }
@@ -312,7 +389,7 @@ export class TransferClient {
       if (pool.open < this.maxConnectionsPerPeer) {
         pool.open++;
         try {
-          return { connection: await this.connect(peer, where), reused: false };
+          return { connection: await this.connect(peer, where, pool), reused: false };
         } catch (err) {
           pool.open--;
           pool.waiters.shift()?.();
@@ -325,7 +402,7 @@ export class TransferClient {
 
   private release(where: string, connection: PeerConnection, healthy: boolean): void {
     const pool = this.pools.get(where)!;
-    if (healthy && connection.usable && !this.closed) {
+    if (healthy && connection.usable && !this.closed && this.opts.keyring.get(connection.keyId)) {
       // Idle connections neither keep the process alive nor linger past the server's own idle timeout.
       connection.socket.setTimeout(this.idleTimeoutMs);
       connection.socket.unref();
@@ -336,8 +413,10 @@ export class TransferClient {
     pool.waiters.shift()?.();
   }
 
-  private connect(peer: Peer, where: string): Promise<PeerConnection> {
-    return new Promise((resolve, reject) => {
+  /** TCP connect, then the handshake; both within connectTimeoutMs. */
+  private async connect(peer: Peer, where: string, pool: PeerPool): Promise<PeerConnection> {
+    const started = Date.now();
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
       const socket = net.connect({ host: peer.host, port: peer.port, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy();
@@ -351,21 +430,46 @@ export class TransferClient {
       socket.once("connect", () => {
         clearTimeout(timer);
         socket.off("error", onError);
-        const pool = this.pools.get(where)!;
-        const connection = new PeerConnection(socket, where, this.maxChunkSize, (gone) => {
-          pool.open--;
-          pool.all.delete(gone);
-          const i = pool.idle.indexOf(gone);
-          if (i >= 0) pool.idle.splice(i, 1);
-          pool.waiters.shift()?.();
-        });
-        pool.all.add(connection);
-        resolve(connection);
+        socket.on("error", () => {}); // from here on reported by the handshake or the connection
+        resolve(socket);
       });
     });
+    let channel: PeerChannel;
+    try {
+      channel = await PeerChannel.connect(socket, peer.id, {
+        keyring: this.opts.keyring,
+        selfId: this.opts.selfId,
+        encrypt: this.opts.encrypt(peer),
+        timeoutMs: Math.max(1, this.connectTimeoutMs - (Date.now() - started)),
+      });
+    } catch (err) {
+      socket.destroy();
+      const reason = err instanceof HandshakeError ? err.reason : "malformed";
+      this.stats.handshakesFailed[reason]++;
+      const code: TransferErrorCode =
+        reason === "wrong_node" ? "wrong_node" : reason === "timeout" || reason === "closed" ? "connect" : "auth";
+      if (code === "auth") this.log.warn("peer failed the cluster-key handshake", { peer: peer.id, at: where, reason });
+      throw new TransferError(code, `handshake with ${where} failed: ${(err as Error).message}`, where);
+    }
+    this.stats.handshakesOk++;
+    const connection = new PeerConnection(channel, where, this.maxChunkSize, (gone) => {
+      pool.open--;
+      pool.all.delete(gone);
+      const i = pool.idle.indexOf(gone);
+      if (i >= 0) pool.idle.splice(i, 1);
+      pool.waiters.shift()?.();
+    });
+    pool.all.add(connection);
+    return connection;
   }
 }
 
+/** Pools are per member and address: a member that moved, or another node at an old address, gets its own. */
 function key(peer: Peer): string {
-  return `${peer.host}:${peer.port}`;
+  return `${peer.id}@${peer.host}:${peer.port}`;
+}
+
+function rpcErrorMessage(body: unknown): string {
+  const error = body && typeof body === "object" ? (body as { error?: unknown }).error : undefined;
+  return typeof error === "string" ? error.slice(0, 1000) : "no reason given";
 }

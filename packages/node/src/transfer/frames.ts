@@ -14,13 +14,18 @@
 //   0x01 PUT_CHUNK   id[32] ‖ chunk bytes                      32 ≤ len ≤ 32 + maxChunkSize
 //   0x02 GET_CHUNK   id[32]                                    len = 32
 //   0x03 HAS         id[32] × n                                len = 32·n, n ≤ MAX_HAS_IDS
+//   0x04 RPC         methodLen u8 ‖ method ‖ JSON body          2 ≤ len ≤ 1 + MAX_METHOD + MAX_RPC_BODY
 // Responses (server → client):
 //   0x81 PUT_RESULT  status u8 ‖ utf-8 message                 1 ≤ len ≤ 1 + MAX_MESSAGE
 //                    status: 0 ok (sent only after file + directory fsync), 1 hash_mismatch, 2 store_full, 3 error
 //   0x82 CHUNK_DATA  status u8 ‖ chunk bytes (ok) or message   1 ≤ len ≤ 1 + maxChunkSize
 //                    status: 0 ok, 1 not_found, 2 corrupt (the server's copy failed verification), 3 error
 //   0x83 HAS_RESULT  count u32 ‖ bitmap[ceil(count/8)]          bit i = byte[i >> 3] & (1 << (i & 7))
+//   0x84 RPC_RESULT  status u8 ‖ JSON                          1 ≤ len ≤ 1 + MAX_RPC_BODY
+//                    status: 0 ok (JSON = result), 1 bad_request, 2 error, 3 unknown_method (JSON = {error})
 //   0xFF ERROR       utf-8 message: the peer broke the protocol; the sender closes the connection
+//
+// Frames flow only after the cluster-key handshake (peer-channel.ts, security/handshake.ts).
 //
 // An id is the chunk's SHA-256 as 32 raw bytes (64 lowercase hex characters elsewhere).
 import { ChunkStore } from "../store/chunk-store.ts";
@@ -32,14 +37,19 @@ export const HEADER_SIZE = 12;
 export const ID_SIZE = 32;
 export const MAX_HAS_IDS = 4096;
 export const MAX_MESSAGE = 1024;
+export const MAX_METHOD = 64;
+/** One RPC body: a page of manifest sync, or one maximal manifest push, with room to spare. */
+export const MAX_RPC_BODY = 32 * 1024 * 1024;
 
 export const FrameType = {
   PUT_CHUNK: 0x01,
   GET_CHUNK: 0x02,
   HAS: 0x03,
+  RPC: 0x04,
   PUT_RESULT: 0x81,
   CHUNK_DATA: 0x82,
   HAS_RESULT: 0x83,
+  RPC_RESULT: 0x84,
   ERROR: 0xff,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
@@ -48,6 +58,8 @@ export const PutStatus = { ok: 0, hash_mismatch: 1, store_full: 2, error: 3 } as
 export type PutStatus = keyof typeof PutStatus;
 export const ChunkStatus = { ok: 0, not_found: 1, corrupt: 2, error: 3 } as const;
 export type ChunkStatus = keyof typeof ChunkStatus;
+export const RpcStatus = { ok: 0, bad_request: 1, error: 2, unknown_method: 3 } as const;
+export type RpcStatus = keyof typeof RpcStatus;
 
 const putStatusName = Object.fromEntries(Object.entries(PutStatus).map(([k, v]) => [v, k])) as Record<number, PutStatus>;
 const chunkStatusName = Object.fromEntries(Object.entries(ChunkStatus).map(([k, v]) => [v, k])) as Record<
@@ -75,8 +87,14 @@ export type FrameEvent =
   | { kind: "body"; head: FrameHead; bytes: Uint8Array }
   | { kind: "end"; head: FrameHead };
 
-const requestTypes = new Set<number>([FrameType.PUT_CHUNK, FrameType.GET_CHUNK, FrameType.HAS]);
-const responseTypes = new Set<number>([FrameType.PUT_RESULT, FrameType.CHUNK_DATA, FrameType.HAS_RESULT, FrameType.ERROR]);
+const requestTypes = new Set<number>([FrameType.PUT_CHUNK, FrameType.GET_CHUNK, FrameType.HAS, FrameType.RPC]);
+const responseTypes = new Set<number>([
+  FrameType.PUT_RESULT,
+  FrameType.CHUNK_DATA,
+  FrameType.HAS_RESULT,
+  FrameType.RPC_RESULT,
+  FrameType.ERROR,
+]);
 
 /** The largest payload a frame of this type may announce; anything larger is hostile or broken. */
 export function payloadLimits(type: FrameType, maxChunkSize: number): { min: number; max: number } {
@@ -93,6 +111,10 @@ export function payloadLimits(type: FrameType, maxChunkSize: number): { min: num
       return { min: 1, max: 1 + Math.max(maxChunkSize, MAX_MESSAGE) };
     case FrameType.HAS_RESULT:
       return { min: 4, max: 4 + MAX_HAS_IDS / 8 };
+    case FrameType.RPC:
+      return { min: 2, max: 1 + MAX_METHOD + MAX_RPC_BODY };
+    case FrameType.RPC_RESULT:
+      return { min: 1, max: 1 + MAX_RPC_BODY };
     case FrameType.ERROR:
       return { min: 0, max: MAX_MESSAGE };
   }
@@ -168,22 +190,34 @@ export class FrameDecoder {
   }
 }
 
-/** Gathers a payload whose length the decoder has already bounded. Zero-copy when it arrives in one piece. */
+/**
+ * Gathers a payload whose length the decoder has already bounded. Zero-copy when it arrives in one piece;
+ * otherwise the buffer grows with what actually arrived (doubling), so an announced length alone never
+ * makes this allocate.
+ */
 export class PayloadBuffer {
   private buf: Uint8Array | undefined;
   private first: Uint8Array | undefined;
   private fill = 0;
 
-  constructor(readonly length: number) {}
+  /** `preallocate`: reserve the whole length at once (for answers to our own requests, whose size we bound). */
+  constructor(
+    readonly length: number,
+    private readonly preallocate = false,
+  ) {}
 
   append(bytes: Uint8Array): void {
     if (this.fill + bytes.byteLength > this.length) throw new ProtocolError("payload longer than announced");
     if (this.fill === 0 && bytes.byteLength === this.length) {
       this.first = bytes;
     } else {
-      if (!this.buf) {
-        this.buf = Buffer.allocUnsafe(this.length);
-        if (this.first) this.buf.set(this.first);
+      const needed = this.fill + bytes.byteLength;
+      if (!this.buf || this.buf.byteLength < needed) {
+        const size = this.preallocate ? this.length : Math.min(this.length, Math.max(needed, 64 * 1024, 2 * (this.buf?.byteLength ?? 0)));
+        const grown = Buffer.allocUnsafe(size);
+        if (this.buf) grown.set(this.buf.subarray(0, this.fill));
+        else if (this.first) grown.set(this.first);
+        this.buf = grown;
         this.first = undefined;
       }
       this.buf.set(bytes, this.fill);
@@ -198,7 +232,7 @@ export class PayloadBuffer {
   /** The whole payload; only after `complete`. */
   bytes(): Uint8Array {
     if (!this.complete) throw new ProtocolError(`payload truncated at ${this.fill} of ${this.length} bytes`);
-    return this.first ?? this.buf ?? new Uint8Array(0);
+    return this.first ?? this.buf?.subarray(0, this.fill) ?? new Uint8Array(0);
   }
 }
 
@@ -271,6 +305,31 @@ export function encodeHasResult(requestId: number, present: boolean[]): Uint8Arr
   return out;
 }
 
+const METHOD_PATTERN = /^[a-z][a-zA-Z0-9.-]{0,63}$/;
+
+export function encodeRpc(requestId: number, method: string, body: unknown): Uint8Array {
+  if (!METHOD_PATTERN.test(method)) throw new RangeError(`invalid RPC method ${JSON.stringify(method.slice(0, 80))}`);
+  const json = Buffer.from(JSON.stringify(body ?? null), "utf8");
+  if (json.byteLength > MAX_RPC_BODY) throw new RangeError(`RPC body of ${json.byteLength} bytes exceeds ${MAX_RPC_BODY}`);
+  const out = encodeHead(FrameType.RPC, requestId, 1 + method.length + json.byteLength, 1 + method.length + json.byteLength);
+  out[HEADER_SIZE] = method.length;
+  out.write(method, HEADER_SIZE + 1, "latin1");
+  out.set(json, HEADER_SIZE + 1 + method.length);
+  return out;
+}
+
+export function encodeRpcResult(requestId: number, status: RpcStatus, body: unknown): Uint8Array {
+  let json = Buffer.from(JSON.stringify(body ?? null), "utf8");
+  if (json.byteLength > MAX_RPC_BODY) {
+    status = "error";
+    json = Buffer.from(JSON.stringify({ error: `result of ${json.byteLength} bytes exceeds ${MAX_RPC_BODY}` }));
+  }
+  const out = encodeHead(FrameType.RPC_RESULT, requestId, 1 + json.byteLength, 1 + json.byteLength);
+  out[HEADER_SIZE] = RpcStatus[status];
+  out.set(json, HEADER_SIZE + 1);
+  return out;
+}
+
 export function encodeError(requestId: number, message: string): Uint8Array {
   const text = messageBytes(message);
   const out = encodeHead(FrameType.ERROR, requestId, text.byteLength, text.byteLength);
@@ -306,6 +365,31 @@ export function parseHasResult(payload: Uint8Array, expectedCount: number): bool
   const out = new Array<boolean>(count);
   for (let i = 0; i < count; i++) out[i] = (payload[4 + (i >> 3)]! & (1 << (i & 7))) !== 0;
   return out;
+}
+
+const rpcStatusName = Object.fromEntries(Object.entries(RpcStatus).map(([k, v]) => [v, k])) as Record<number, RpcStatus>;
+
+/** An RPC request payload: the method name and the parsed (not yet validated) JSON body. */
+export function parseRpc(payload: Uint8Array): { method: string; body: unknown } {
+  const len = payload[0]!;
+  if (len < 1 || len > MAX_METHOD || payload.byteLength < 1 + len) throw new ProtocolError(`RPC method name of ${len} bytes`);
+  const method = Buffer.from(payload.buffer, payload.byteOffset + 1, len).toString("latin1");
+  if (!METHOD_PATTERN.test(method)) throw new ProtocolError("RPC method name has invalid characters");
+  return { method, body: parseJson(payload.subarray(1 + len)) };
+}
+
+export function parseRpcResult(payload: Uint8Array): { status: RpcStatus; body: unknown } {
+  const status = rpcStatusName[payload[0]!];
+  if (status === undefined) throw new ProtocolError(`unknown RPC_RESULT status ${payload[0]}`);
+  return { status, body: parseJson(payload.subarray(1)) };
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new ProtocolError("RPC body is not UTF-8 JSON");
+  }
 }
 
 export function decodeText(bytes: Uint8Array): string {

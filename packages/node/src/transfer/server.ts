@@ -1,5 +1,8 @@
-// The transfer port: serves PUT_CHUNK / GET_CHUNK / HAS from other nodes against the local ChunkStore.
+// The transfer port: serves PUT_CHUNK / GET_CHUNK / HAS from other nodes against the local ChunkStore,
+// and RPC frames (manifest push and sync, chunk digests, status, keys) through one dispatcher.
 // PUT bodies stream into store.writer() as they arrive; PUT_RESULT ok is sent only after the chunk is fsynced.
+// Every connection first completes the cluster-key handshake (peer-channel.ts); a peer that cannot is
+// closed before a single frame is read.
 //
 // Built on node:net rather than Bun.listen: Bun's node:net implements pause()/resume() by stopping reads from the
 // kernel (checked: a paused server socket makes the sender's write() return false and wait for 'drain'), which is
@@ -8,6 +11,9 @@
 import * as net from "node:net";
 import { ChunkCorruptError, ChunkNotFoundError, errorMessage, StoreFullError } from "../errors.ts";
 import { type Logger, logger } from "../log.ts";
+import { HandshakeError } from "../security/handshake.ts";
+import type { Keyring } from "../security/keyring.ts";
+import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import type { ChunkStore, ChunkWriter } from "../store/chunk-store.ts";
 import {
   bytesToId,
@@ -16,23 +22,38 @@ import {
   encodeError,
   encodeHasResult,
   encodePutResult,
+  encodeRpcResult,
   FrameDecoder,
   type FrameEvent,
   type FrameHead,
   FrameType,
   ID_SIZE,
   parseIdList,
+  parseRpc,
   PayloadBuffer,
   ProtocolError,
   type PutStatus,
+  type RpcStatus,
 } from "./frames.ts";
-import { drained } from "./drained.ts";
+import { PeerChannel } from "./peer-channel.ts";
+import { TransferStats } from "./stats.ts";
+
+/** Answers one RPC frame from an authenticated peer. Validation of `body` is the handler's job. */
+export type RpcHandler = (from: string, method: string, body: unknown) => Promise<{ status: RpcStatus; body: unknown }>;
 
 export interface TransferServerInit {
   store: ChunkStore;
   host: string;
   port: number;
   maxChunkSize: number;
+  /** This node's id and the keys a peer must prove it holds. */
+  selfId: string;
+  keyring: Keyring;
+  /** Ask peers for encrypted records (this node binds a non-loopback address). */
+  encrypt: boolean;
+  /** A handshake not finished within this long is dropped (default 5 s). */
+  handshakeTimeoutMs?: number;
+  rpc?: RpcHandler;
   /** Close a connection that sends nothing for this long (default 120 s); frees a stalled half-sent chunk. */
   idleTimeoutMs?: number;
   /** Connections accepted at once (default 512). */
@@ -41,18 +62,28 @@ export interface TransferServerInit {
 
 export interface TransferServerComponents {
   log?: Logger;
+  stats?: TransferStats;
 }
 
 export class TransferServer {
   private server: net.Server | undefined;
   private readonly connections = new Set<InboundConnection>();
+  private readonly handshaking = new Set<net.Socket>();
   private readonly log: Logger;
+  private readonly refusedLog: RateLimitedLog;
+  readonly stats: TransferStats;
 
   constructor(
     private readonly init: TransferServerInit,
     components: TransferServerComponents = {},
   ) {
     this.log = components.log ?? logger("transfer");
+    this.stats = components.stats ?? new TransferStats();
+    this.refusedLog = new RateLimitedLog(this.log, 10_000, 5);
+    // A key removed by a rotation no longer admits anyone: sessions opened with it end after their current request.
+    init.keyring.onChange(() => {
+      for (const c of this.connections) if (!init.keyring.get(c.keyId)) c.retire();
+    });
   }
 
   /** The bound port (useful when started on port 0). */
@@ -89,13 +120,35 @@ export class TransferServer {
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.handshaking) socket.destroy();
     await Promise.all([...this.connections].map((c) => c.close()));
     await closed;
   }
 
   private accept(socket: net.Socket): void {
-    const connection = new InboundConnection(socket, this.init, this.log, () => this.connections.delete(connection));
-    this.connections.add(connection);
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.handshaking.add(socket);
+    socket.on("error", () => {}); // reported by the handshake or the connection
+    PeerChannel.accept(socket, {
+      keyring: this.init.keyring,
+      selfId: this.init.selfId,
+      encrypt: this.init.encrypt,
+      timeoutMs: this.init.handshakeTimeoutMs ?? 5000,
+    }).then(
+      (channel) => {
+        this.handshaking.delete(socket);
+        if (!this.server) return channel.destroy();
+        this.stats.handshakesOk++;
+        const connection = new InboundConnection(channel, this.init, this.stats, this.log, () => this.connections.delete(connection));
+        this.connections.add(connection);
+      },
+      (err) => {
+        this.handshaking.delete(socket);
+        const reason = err instanceof HandshakeError ? err.reason : "malformed";
+        this.stats.handshakesFailed[reason]++;
+        this.refusedLog.warn("refused a transfer connection: no valid cluster-key handshake", { peer: remote, reason, err: errorMessage(err) });
+      },
+    );
   }
 }
 
@@ -121,28 +174,43 @@ class InboundConnection {
   private put: IncomingPut | undefined;
   private small: { head: FrameHead; payload: PayloadBuffer } | undefined;
   private done: Promise<void> | undefined;
+  private readonly socket: net.Socket;
+  /** Its key was removed: close once the request in progress is answered. */
+  private retired = false;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly channel: PeerChannel,
     private readonly init: TransferServerInit,
+    private readonly stats: TransferStats,
     private readonly log: Logger,
     private readonly onGone: () => void,
   ) {
-    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.socket = channel.socket;
+    this.remote = `${channel.peerId}@${channel.remote}`;
     this.decoder = new FrameDecoder({ maxChunkSize: init.maxChunkSize, accept: "requests" });
+    const socket = this.socket;
     socket.setNoDelay(true);
     socket.setTimeout(init.idleTimeoutMs ?? 120_000);
-    socket.on("data", (chunk: Uint8Array) => {
-      if (this.closed) return;
-      this.queue.push(chunk);
-      this.kick();
-    });
     socket.on("timeout", () => {
       this.log.warn("closing idle transfer connection", { peer: this.remote, midFrame: this.decoder.midFrame });
       socket.destroy();
     });
-    socket.on("error", (err) => this.log.debug("transfer connection error", { peer: this.remote, err }));
+    channel.onError((err) => this.log.debug("transfer connection error", { peer: this.remote, err }));
     socket.on("close", () => void this.close());
+    channel.onData((chunk) => {
+      if (this.closed) return;
+      this.queue.push(chunk);
+      this.kick();
+    });
+  }
+
+  get keyId(): string {
+    return this.channel.session.keyId;
+  }
+
+  retire(): void {
+    this.retired = true;
+    if (!this.draining) void this.close();
   }
 
   /** Stops serving this connection and drops any half-received chunk. */
@@ -165,7 +233,8 @@ class InboundConnection {
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
       if (this.closed) return;
-      if (this.queue.length > 0) this.kick();
+      if (this.retired && !this.decoder.midFrame) void this.close();
+      else if (this.queue.length > 0) this.kick();
       else this.socket.resume();
     });
   }
@@ -207,7 +276,22 @@ class InboundConnection {
     }
     this.small = undefined;
     const payload = small.payload.bytes();
+    if (head.type === FrameType.RPC) return this.rpc(head, payload);
     return head.type === FrameType.GET_CHUNK ? this.getChunk(head, payload) : this.hasChunks(head, payload);
+  }
+
+  private async rpc(head: FrameHead, payload: Uint8Array): Promise<void> {
+    const { method, body } = parseRpc(payload);
+    const handler = this.init.rpc;
+    if (!handler) return this.send(encodeRpcResult(head.requestId, "unknown_method", { error: `no RPC methods on this node` }));
+    let result: { status: RpcStatus; body: unknown };
+    try {
+      result = await handler(this.channel.peerId, method, body);
+    } catch (err) {
+      this.log.error("RPC handler failed", { peer: this.remote, method, err });
+      result = { status: "error", body: { error: errorMessage(err) } };
+    }
+    await this.send(encodeRpcResult(head.requestId, result.status, result.body));
   }
 
   private putBody(bytes: Uint8Array): Promise<void> | undefined {
@@ -223,6 +307,7 @@ class InboundConnection {
       }
     }
     if (bytes.byteLength === 0 || put.failure) return undefined;
+    this.stats.chunkBytesIn += bytes.byteLength;
     return put.writer!.write(bytes).catch((err) => {
       put.failure = putFailure(err);
       put.writer = undefined; // a failed write has already cleaned up after itself
@@ -262,6 +347,7 @@ class InboundConnection {
       this.log.error("reading chunk for a peer failed", { peer: this.remote, chunk: id, err });
       return this.send(encodeChunkFailure(head.requestId, "error", errorMessage(err)));
     }
+    this.stats.chunkBytesOut += data.byteLength;
     await this.send(encodeChunkDataHead(head.requestId, data.byteLength), data);
   }
 
@@ -274,8 +360,8 @@ class InboundConnection {
   private send(...parts: Uint8Array[]): Promise<void> {
     if (this.closed) return Promise.resolve();
     let flushed = true;
-    for (const part of parts) flushed = this.socket.write(part) && flushed;
-    return flushed ? Promise.resolve() : drained(this.socket);
+    for (const part of parts) flushed = this.channel.write(part) && flushed;
+    return flushed ? Promise.resolve() : this.channel.drained();
   }
 
   private protocolFailure(err: unknown): void {
@@ -289,7 +375,7 @@ class InboundConnection {
     this.queue.length = 0;
     void this.abandonPut();
     // Tell the peer why, then hang up; destroy soon in case it never reads.
-    this.socket.end(encodeError(0, err.message));
+    this.channel.end(encodeError(0, err.message));
     setTimeout(() => void this.close(), 1000).unref();
   }
 

@@ -1,4 +1,5 @@
-// TransferServer + TransferClient over real sockets on 127.0.0.1, against real chunk stores in temp dirs.
+// TransferServer + TransferClient over real sockets on 127.0.0.1, against real chunk stores in temp dirs:
+// chunks and RPC frames, hostile and broken peers, and the cluster-key handshake in front of all of it.
 import type { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -8,9 +9,14 @@ import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { ChunkStore } from "../store/chunk-store.ts";
 import { openDatabase } from "../store/db.ts";
+import { ClusterKey } from "../security/cluster-key.ts";
+import { ClientHandshake } from "../security/handshake.ts";
+import { Keyring } from "../security/keyring.ts";
+import { testKeyring } from "../security/test-keys.ts";
 import { TransferClient, TransferError } from "./client.ts";
-import { encodeChunkDataHead, encodeHasResult, encodeHead, encodePutChunkHead, FrameType, ID_SIZE } from "./frames.ts";
-import { TransferServer } from "./server.ts";
+import { encodeChunkDataHead, encodeGetChunk, encodeHasResult, encodeHead, encodePutChunkHead, FrameType, ID_SIZE } from "./frames.ts";
+import { PeerChannel } from "./peer-channel.ts";
+import { type RpcHandler, TransferServer } from "./server.ts";
 
 import { logger } from "../log.ts";
 const quiet: Logger = process.env.ORRERY_TEST_LOG ? logger("transfer-test") : { debug() {}, info() {}, warn() {}, error() {} };
@@ -38,17 +44,42 @@ function expectTransferError(promise: Promise<unknown>, code: TransferError["cod
   return expect(promise).rejects.toMatchObject({ name: "TransferError", code });
 }
 
-/** A node's store and transfer server on an ephemeral port. */
-async function startNode(opts: { quotaBytes?: number } = {}) {
+const keyring = testKeyring();
+const serverInit = (store: ChunkStore, port = 0, extra: { encrypt?: boolean; rpc?: RpcHandler; selfId?: string } = {}) => ({
+  store,
+  host: "127.0.0.1",
+  port,
+  maxChunkSize: MAX_CHUNK,
+  selfId: extra.selfId ?? "b",
+  keyring,
+  encrypt: extra.encrypt ?? false,
+  handshakeTimeoutMs: 1000,
+  rpc: extra.rpc,
+});
+const newClient = (opts: { requestTimeoutMs?: number; encrypt?: boolean; keyring?: Keyring; connectTimeoutMs?: number } = {}) =>
+  new TransferClient(
+    {
+      selfId: "a",
+      keyring: opts.keyring ?? keyring,
+      encrypt: () => opts.encrypt ?? false,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 1000,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 5000,
+      maxChunkSize: MAX_CHUNK,
+    },
+    { log: quiet },
+  );
+
+/** A node's store and transfer server (node id "b" unless told) on an ephemeral port. */
+async function startNode(opts: { quotaBytes?: number; encrypt?: boolean; rpc?: RpcHandler; selfId?: string } = {}) {
   const root = mkdtempSync(join(tmpdir(), "orrery-transfer-"));
   const db: Database = openDatabase(join(root, "node.db"));
-  const store = new ChunkStore({ dir: join(root, "chunks"), db, maxChunkSize: MAX_CHUNK, ...opts }, { log: quiet });
-  const server = new TransferServer({ store, host: "127.0.0.1", port: 0, maxChunkSize: MAX_CHUNK }, { log: quiet });
+  const store = new ChunkStore({ dir: join(root, "chunks"), db, maxChunkSize: MAX_CHUNK, quotaBytes: opts.quotaBytes }, { log: quiet });
+  const server = new TransferServer(serverInit(store, 0, opts), { log: quiet });
   await server.start();
   return {
     store,
     server,
-    peer: { host: "127.0.0.1", port: server.port },
+    peer: { id: opts.selfId ?? "b", host: "127.0.0.1", port: server.port },
     async stop() {
       await server.stop();
       db.close();
@@ -58,7 +89,7 @@ async function startNode(opts: { quotaBytes?: number } = {}) {
 }
 type Node = Awaited<ReturnType<typeof startNode>>;
 
-/** A raw socket for speaking broken protocol at the server. */
+/** A raw socket that has not done the handshake: everything it sends must be refused. */
 async function rawSocket(port: number): Promise<net.Socket> {
   const socket = net.connect({ host: "127.0.0.1", port });
   await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
@@ -67,6 +98,27 @@ async function rawSocket(port: number): Promise<net.Socket> {
   return socket;
 }
 const closed = (socket: net.Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once("close", () => resolve())));
+
+/** A member holding the key that speaks raw (possibly broken) frames after a proper handshake. */
+async function authedSocket(port: number, expect = "b"): Promise<{ channel: PeerChannel; socket: net.Socket; received: Buffer[] }> {
+  const socket = await rawSocket(port);
+  socket.pause();
+  const channel = await PeerChannel.connect(socket, expect, { keyring, selfId: "raw", encrypt: false, timeoutMs: 1000 });
+  const received: Buffer[] = [];
+  channel.onData((d) => received.push(Buffer.from(d)));
+  return { channel, socket, received };
+}
+
+/** A peer holding the key whose frame handling is the test's: a liar, a flake, a mute. */
+async function fakePeer(onConnection: (channel: PeerChannel, n: number) => void): Promise<{ peer: { id: string; host: string; port: number }; close: () => void }> {
+  let n = 0;
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    PeerChannel.accept(socket, { keyring, selfId: "fake", encrypt: false, timeoutMs: 1000 }).then((ch) => onConnection(ch, ++n), () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { peer: { id: "fake", host: "127.0.0.1", port: (server.address() as net.AddressInfo).port }, close: () => server.close() };
+}
 
 let a: Node;
 let b: Node;
@@ -79,7 +131,7 @@ afterAll(async () => {
   await Promise.all([a.stop(), b.stop()]);
 });
 beforeEach(() => {
-  client = new TransferClient({ connectTimeoutMs: 1000, requestTimeoutMs: 5000, maxChunkSize: MAX_CHUNK }, { log: quiet });
+  client = newClient();
 });
 afterEach(async () => {
   await client.close();
@@ -166,17 +218,15 @@ describe("transfer", () => {
   });
 
   test("the client verifies what it receives", async () => {
-    // A lying peer: answers every GET with bytes that are not the chunk.
-    const liar = net.createServer((socket) =>
-      socket.on("data", (d: Buffer) => {
-        const requestId = d.readUInt32BE(4);
-        socket.write(Buffer.concat([encodeChunkDataHead(requestId, 4), Buffer.from("evil")]));
+    // A lying member: answers every GET with bytes that are not the chunk.
+    const liar = await fakePeer((channel) =>
+      channel.onData((d) => {
+        const requestId = Buffer.from(d).readUInt32BE(4);
+        channel.write(Buffer.concat([encodeChunkDataHead(requestId, 4), Buffer.from("evil")]));
       }),
     );
-    await new Promise<void>((resolve) => liar.listen(0, "127.0.0.1", resolve));
     try {
-      const port = (liar.address() as net.AddressInfo).port;
-      await expectTransferError(client.getChunk({ host: "127.0.0.1", port }, randomChunk(10).id), "corrupt");
+      await expectTransferError(client.getChunk(liar.peer, randomChunk(10).id), "corrupt");
     } finally {
       liar.close();
     }
@@ -188,24 +238,28 @@ describe("transfer", () => {
     const raw = await rawSocket(b.server.port);
     raw.write(randomBytes(4096));
     await closed(raw);
+    // Garbage after a valid handshake (a buggy member) closes that connection too.
+    const buggy = await authedSocket(b.server.port);
+    buggy.channel.write(randomBytes(4096));
+    await closed(buggy.socket);
     await transfer;
     expect(b.store.has(big.id)).toBe(true);
 
     // A hostile length is refused at the header, without waiting for (or buffering) the announced bytes.
-    const liar = await rawSocket(b.server.port);
-    liar.write(encodeHead(FrameType.PUT_CHUNK, 1, 0xffff_fff0));
-    await closed(liar);
+    const liar = await authedSocket(b.server.port);
+    liar.channel.write(encodeHead(FrameType.PUT_CHUNK, 1, 0xffff_fff0));
+    await closed(liar.socket);
     const small = randomChunk(1000);
     await client.putChunk(b.peer, small.id, small.data);
   });
 
   test("a connection dropped mid-body leaves nothing in the store", async () => {
     const chunk = randomChunk(1024 * 1024);
-    const raw = await rawSocket(b.server.port);
-    raw.write(encodePutChunkHead(1, chunk.id, chunk.data.byteLength));
-    raw.write(chunk.data.subarray(0, 300_000));
+    const raw = await authedSocket(b.server.port);
+    raw.channel.write(encodePutChunkHead(1, chunk.id, chunk.data.byteLength));
+    raw.channel.write(chunk.data.subarray(0, 300_000));
     await until(() => readdirSync(b.store.tmpDir).length === 1, "the partial chunk to reach tmp/");
-    raw.destroy();
+    raw.socket.destroy();
     await until(() => readdirSync(b.store.tmpDir).length === 0, "the partial chunk to be dropped");
     expect(b.store.has(chunk.id)).toBe(false);
     // The server keeps serving.
@@ -228,11 +282,11 @@ describe("transfer", () => {
         abort: () => inner.abort(),
       };
     };
-    const server = new TransferServer({ store: slow, host: "127.0.0.1", port: 0, maxChunkSize: MAX_CHUNK }, { log: quiet });
+    const server = new TransferServer(serverInit(slow), { log: quiet });
     await server.start();
     try {
       const chunks = [randomChunk(MAX_CHUNK), randomChunk(MAX_CHUNK - 1)];
-      const peer = { host: "127.0.0.1", port: server.port };
+      const peer = { id: "b", host: "127.0.0.1", port: server.port };
       await Promise.all(chunks.map((c) => client.putChunk(peer, c.id, c.data)));
       expect(writes).toBeGreaterThan(2);
       for (const c of chunks) expect(await b.store.get(c.id)).toEqual(c.data);
@@ -242,30 +296,39 @@ describe("transfer", () => {
   });
 
   test("a half-sent frame header is harmless too", async () => {
-    const raw = await rawSocket(b.server.port);
-    raw.write(encodeHead(FrameType.GET_CHUNK, 1, ID_SIZE).subarray(0, 7));
+    const raw = await authedSocket(b.server.port);
+    raw.channel.write(encodeHead(FrameType.GET_CHUNK, 1, ID_SIZE).subarray(0, 7));
     await Bun.sleep(20);
-    raw.destroy();
+    raw.socket.destroy();
     const chunk = randomChunk(100);
     await client.putChunk(b.peer, chunk.id, chunk.data);
   });
 
-  test("typed failures: connect and timeout", async () => {
+  test("typed failures: connect, a silent listener, and a member that never answers", async () => {
     const unused = net.createServer();
     await new Promise<void>((resolve) => unused.listen(0, "127.0.0.1", resolve));
     const port = (unused.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => unused.close(() => resolve()));
-    await expectTransferError(client.getChunk({ host: "127.0.0.1", port }, randomChunk(1).id), "connect");
+    await expectTransferError(client.getChunk({ id: "b", host: "127.0.0.1", port }, randomChunk(1).id), "connect");
 
+    // Something that accepts TCP but never does the handshake: the connect deadline covers it.
     const silent = net.createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const impatient = new TransferClient({ requestTimeoutMs: 150 }, { log: quiet });
+    const impatient = newClient({ requestTimeoutMs: 150, connectTimeoutMs: 200 });
+    const mute = await fakePeer(() => {});
     try {
       const silentPort = (silent.address() as net.AddressInfo).port;
-      await expectTransferError(impatient.getChunk({ host: "127.0.0.1", port: silentPort }, randomChunk(1).id), "timeout");
+      await expectTransferError(impatient.getChunk({ id: "b", host: "127.0.0.1", port: silentPort }, randomChunk(1).id), "connect");
+      // A member that completed the handshake but never answers a request: the request deadline.
+      await expectTransferError(impatient.getChunk(mute.peer, randomChunk(1).id), "timeout");
+      // A per-call deadline overrides the client's.
+      const started = Date.now();
+      await expectTransferError(client.getChunk(mute.peer, randomChunk(1).id, 100), "timeout");
+      expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       await impatient.close();
       silent.close();
+      mute.close();
     }
   });
 
@@ -275,7 +338,7 @@ describe("transfer", () => {
     // Restart the server on the same port: every pooled connection is now dead.
     const port = b.server.port;
     await b.server.stop();
-    b.server = new TransferServer({ store: b.store, host: "127.0.0.1", port, maxChunkSize: MAX_CHUNK }, { log: quiet });
+    b.server = new TransferServer(serverInit(b.store, port), { log: quiet });
     await b.server.start();
     expect(await client.getChunk(b.peer, chunk.id)).toEqual(chunk.data);
   });
@@ -283,17 +346,16 @@ describe("transfer", () => {
   test("a request on a pooled connection that the peer dropped is retried once on a fresh one", async () => {
     // A peer that answers the first request on its first connection and then hangs up on the next one.
     let connections = 0;
-    const flaky = net.createServer((socket) => {
-      const n = ++connections;
+    const flaky = await fakePeer((channel, n) => {
+      connections = n;
       let requests = 0;
-      socket.on("data", (d: Buffer) => {
-        if (n === 1 && ++requests === 2) return socket.destroy();
-        socket.write(encodeHasResult(d.readUInt32BE(4), [true]));
+      channel.onData((d) => {
+        if (n === 1 && ++requests === 2) return channel.destroy();
+        channel.write(encodeHasResult(Buffer.from(d).readUInt32BE(4), [true]));
       });
     });
-    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
     try {
-      const peer = { host: "127.0.0.1", port: (flaky.address() as net.AddressInfo).port };
+      const peer = flaky.peer;
       const id = randomChunk(1).id;
       expect(await client.hasChunks(peer, [id])).toEqual([true]);
       expect(await client.hasChunks(peer, [id])).toEqual([true]);
@@ -304,7 +366,111 @@ describe("transfer", () => {
   });
 
   test("start() names the port when it is already in use", async () => {
-    const clash = new TransferServer({ store: b.store, host: "127.0.0.1", port: b.server.port, maxChunkSize: MAX_CHUNK }, { log: quiet });
+    const clash = new TransferServer(serverInit(b.store, b.server.port), { log: quiet });
     await expect(clash.start()).rejects.toThrow(`transfer port ${b.server.port} is already in use`);
+  });
+
+  test("RPC frames reach the handler with the caller's authenticated id; errors come back typed", async () => {
+    const calls: Array<{ from: string; method: string; body: unknown }> = [];
+    const node = await startNode({
+      rpc: async (from, method, body) => {
+        calls.push({ from, method, body });
+        if (method === "echo") return { status: "ok", body: { echoed: body } };
+        if (method === "picky") return { status: "bad_request", body: { error: "no thanks" } };
+        throw new Error("handler exploded");
+      },
+    });
+    try {
+      expect(await client.rpc(node.peer, "echo", { x: [1, "two"] })).toEqual({ echoed: { x: [1, "two"] } });
+      expect(calls[0]).toEqual({ from: "a", method: "echo", body: { x: [1, "two"] } });
+      await expectTransferError(client.rpc(node.peer, "picky", {}), "bad_request");
+      await expectTransferError(client.rpc(node.peer, "boom", {}), "remote");
+      // The connection survives failed calls.
+      expect(await client.rpc(node.peer, "echo", null)).toEqual({ echoed: null });
+    } finally {
+      await node.stop();
+    }
+  });
+});
+
+describe("the cluster-key handshake", () => {
+  test("a client with another key is refused before any frame: no chunk byte either way", async () => {
+    const chunk = randomChunk(10_000);
+    await b.store.put(chunk.id, chunk.data);
+    const failedBefore = b.server.stats.handshakesFailed.unknown_key;
+    const bytesOut = b.server.stats.chunkBytesOut;
+    const bytesIn = b.server.stats.chunkBytesIn;
+    const outsider = newClient({ keyring: Keyring.of(new ClusterKey("somebody-elses-cluster-key-1234567890")) });
+    try {
+      await expectTransferError(outsider.getChunk(b.peer, chunk.id), "auth");
+      const stray = randomChunk(1000);
+      await expectTransferError(outsider.putChunk(b.peer, stray.id, stray.data), "auth");
+      expect(b.store.has(stray.id)).toBe(false);
+      await expectTransferError(outsider.rpc(b.peer, "manifests.sync", { marks: {} }), "auth");
+    } finally {
+      await outsider.close();
+    }
+    expect(b.server.stats.handshakesFailed.unknown_key).toBe(failedBefore + 3);
+    expect(b.server.stats.chunkBytesOut).toBe(bytesOut);
+    expect(b.server.stats.chunkBytesIn).toBe(bytesIn);
+  });
+
+  test("frames without a handshake are never read: a raw GET of a stored chunk gets nothing back", async () => {
+    const chunk = randomChunk(5000);
+    await b.store.put(chunk.id, chunk.data);
+    const socket = net.connect({ host: "127.0.0.1", port: b.server.port });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.on("error", () => {});
+    const got: Buffer[] = [];
+    socket.on("data", (d: Buffer) => got.push(d));
+    socket.write(encodeGetChunk(1, chunk.id));
+    await closed(socket);
+    expect(Buffer.concat(got).includes(Buffer.from(chunk.data.subarray(0, 64)))).toBe(false);
+  });
+
+  test("a recorded handshake replayed on a new connection fails: the server's nonce is fresh each time", async () => {
+    const hs = new ClientHandshake(keyring, "a", "b", false);
+    const first = await rawSocket(b.server.port);
+    first.pause();
+    const serverHello = await new Promise<Buffer>((resolve) => {
+      first.once("data", (d: Buffer) => resolve(d));
+      first.resume();
+      first.write(hs.hello());
+    });
+    const finish = hs.receive(serverHello)!.finish;
+    first.destroy();
+    const failed = b.server.stats.handshakesFailed.bad_mac;
+    const replay = await rawSocket(b.server.port);
+    replay.write(Buffer.concat([hs.hello(), finish, encodeGetChunk(1, randomChunk(1).id)]));
+    await closed(replay);
+    expect(b.server.stats.handshakesFailed.bad_mac).toBe(failed + 1);
+  });
+
+  test("a different node at the member's address is refused (wrong_node), so chunks never go to it", async () => {
+    await expectTransferError(client.getChunk({ ...b.peer, id: "not-b" }, randomChunk(1).id), "wrong_node");
+  });
+
+  test("encrypted records: a 4 MiB chunk and an RPC round trip; a tampered record closes the connection", async () => {
+    const node = await startNode({ encrypt: true, rpc: async (_f, _m, body) => ({ status: "ok", body }) });
+    const plainClient = newClient(); // the server asks for encryption, so this one gets it too
+    try {
+      const chunk = randomChunk(MAX_CHUNK);
+      await plainClient.putChunk(node.peer, chunk.id, chunk.data);
+      expect(await plainClient.getChunk(node.peer, chunk.id)).toEqual(chunk.data);
+      expect(await plainClient.rpc(node.peer, "any", { ok: true })).toEqual({ ok: true });
+
+      const raw = await rawSocket(node.server.port);
+      raw.pause();
+      const channel = await PeerChannel.connect(raw, "b", { keyring, selfId: "raw", encrypt: true, timeoutMs: 1000 });
+      expect(channel.encrypted).toBe(true);
+      channel.onData(() => {});
+      // A record whose ciphertext was altered in flight: the server's GCM check fails and it hangs up.
+      const record = Buffer.concat([Buffer.from([0, 0, 0, 12]), randomBytes(12 + 16)]);
+      raw.write(record);
+      await closed(raw);
+    } finally {
+      await plainClient.close();
+      await node.stop();
+    }
   });
 });

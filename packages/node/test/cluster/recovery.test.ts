@@ -43,7 +43,11 @@ describe("recovery", () => {
     }
     await waitFor(() => body.chunks.every((id: string) => cluster.copies().get(id) === 3), 40_000, "restarted A to deliver its queue");
     await waitFor(async () => (await a!.status()).queue.depth === 0, 20_000, "A's queue to drain");
-    for (const n of [b!, c!]) expect(sha256(await getBytes(n.url, "queued.bin"))).toBe(sha256(data));
+    // B and C were frozen when A pushed the manifest, so it reaches them by anti-entropy (every second here).
+    for (const n of [b!, c!]) {
+      await waitFor(async () => (await fetch(`${n.url}/api/files/queued.bin`, { method: "HEAD" })).status === 200, 15_000, `${n.id} to learn the file`);
+      expect(sha256(await getBytes(n.url, "queued.bin"))).toBe(sha256(data));
+    }
   });
 
   test("a killed member is marked suspect, then dead, by the others; restarted, it rejoins", async () => {

@@ -106,7 +106,9 @@ describe("cluster names between real nodes", () => {
   });
 
   test("a beta node seeded with an alpha node stays alone, and the alpha node never lists it", async () => {
-    const env = (cluster: string) => ({ CLUSTER_NAME: cluster, GOSSIP_INTERVAL_MS: "200", LOG_LEVEL: "info" });
+    // One cluster key for all three: what keeps beta out here is its name alone.
+    const key = "cluster-name-test-shared-key-0123456789";
+    const env = (cluster: string) => ({ CLUSTER_NAME: cluster, CLUSTER_KEY: key, GOSSIP_INTERVAL_MS: "200", LOG_LEVEL: "info" });
     const a = new TestNode("a1", join(root, "a1"), await freePort(), await freePort(), await freePort(), env("alpha"));
     const a2 = new TestNode("a2", join(root, "a2"), await freePort(), await freePort(), await freePort(), env("alpha"));
     const b = new TestNode("b1", join(root, "b1"), await freePort(), await freePort(), await freePort(), env("beta"));

@@ -1,7 +1,9 @@
 // Zero-config LAN discovery between real node processes on a real (virtual) LAN: four network
 // namespaces joined by a bridge, UDP broadcast and multicast included. Three nodes of cluster "alpha"
-// and one of "beta" start with no SEEDS; the alphas must form one cluster that stores and serves a
-// file, and the beta node must stay alone. Needs root (CI runs as root); it fails, not skips, without.
+// and one of "beta" (all with one cluster key), and an "alpha" node with another key, start with no
+// SEEDS; the alphas must form one cluster that stores and serves a file (over encrypted peer
+// connections: they bind 0.0.0.0), and the beta node and the node with the wrong key must stay alone.
+// Needs root (CI runs as root); it fails, not skips, without.
 //
 // Everything lives in namespaces this test creates: the bridge sits in its own "hub" namespace with no
 // uplink, and the node namespaces have only lo and one veth on 10.77.N.0/24 with no default route, so
@@ -27,16 +29,19 @@ interface LanNode {
   ip: string;
   /** Set ADVERTISE_ADDRESS explicitly, or let the node pick its LAN address (BIND_ADDRESS=0.0.0.0 alone). */
   advertise: boolean;
+  key: string;
   proc?: Subprocess;
   log: string;
 }
 
 const root = mkdtempSync(join(tmpdir(), "orrery-lan-"));
+const KEY = "lan-test-cluster-key-shared-by-alpha-and-beta";
 const nodes: LanNode[] = [
-  { id: "alpha1", cluster: "alpha", advertise: true },
-  { id: "alpha2", cluster: "alpha", advertise: true },
-  { id: "alpha3", cluster: "alpha", advertise: false },
-  { id: "beta1", cluster: "beta", advertise: true },
+  { id: "alpha1", cluster: "alpha", advertise: true, key: KEY },
+  { id: "alpha2", cluster: "alpha", advertise: true, key: KEY },
+  { id: "alpha3", cluster: "alpha", advertise: false, key: KEY },
+  { id: "beta1", cluster: "beta", advertise: true, key: KEY },
+  { id: "intruder", cluster: "alpha", advertise: true, key: "lan-test-a-key-the-alpha-cluster-does-not-have" },
 ].map((n, i) => ({ ...n, ns: `${tag}-n${i + 1}`, ip: `${subnet}.${11 + i}`, log: join(root, `${n.id}.log`) }));
 const namespaces: string[] = [];
 
@@ -108,6 +113,7 @@ function startNode(n: LanNode): void {
     ADVERTISE_ADDRESS: n.advertise ? n.ip : undefined,
     SEEDS: "",
     CLUSTER_NAME: n.cluster,
+    CLUSTER_KEY: n.key,
     DISCOVERY: "auto",
     // Every namespace has its own ports, so every node uses the defaults (HTTP 3000, discovery 4007, ...).
     HTTP_PORT: undefined,
@@ -176,7 +182,7 @@ describe("LAN discovery across network namespaces", () => {
       await waitFor(
         async () => (await Promise.all(nodes.map((n) => nsFetch(n.ns, "GET", url(n, "/status"))))).every((r) => r.status === 200),
         30_000,
-        "all four nodes to answer /status",
+        "all five nodes to answer /status",
         200,
       );
     } catch (err) {
@@ -187,8 +193,9 @@ describe("LAN discovery across network namespaces", () => {
   });
   afterAll(cleanUp);
 
-  test("three alpha nodes without SEEDS form one cluster; the beta node stays alone", async () => {
-    const alphas = nodes.filter((n) => n.cluster === "alpha");
+  test("three alpha nodes without SEEDS form one cluster; the beta node and the node with another key stay alone", async () => {
+    const alphas = nodes.filter((n) => n.cluster === "alpha" && n.key === KEY);
+    const intruder = nodes.find((n) => n.id === "intruder")!;
     const beta = nodes.find((n) => n.cluster === "beta")!;
     const alive = async (n: LanNode) => (await members(n)).filter((m) => m.state === "alive").map((m) => m.id).sort();
     try {
@@ -206,6 +213,9 @@ describe("LAN discovery across network namespaces", () => {
     for (const a of alphas) expect((await members(a)).map((m) => m.id).sort()).toEqual(["alpha1", "alpha2", "alpha3"]);
     expect((await members(beta)).map((m) => m.id)).toEqual(["beta1"]);
     expect(readFileSync(beta.log, "utf8")).toContain("ignoring nodes of another cluster");
+    // Same cluster name, other key: its announcements never verify, so nobody joins it and it joins nobody.
+    expect((await members(intruder)).map((m) => m.id)).toEqual(["intruder"]);
+    expect(readFileSync(alphas[0]!.log, "utf8")).toContain("ignoring a node on the LAN that uses another cluster key");
     // alpha3 set only BIND_ADDRESS=0.0.0.0: it advertises its LAN address, not loopback.
     const a3 = (await members(alphas[0]!)).find((m) => m.id === "alpha3")!;
     expect(a3.host).toBe(alphas[2]!.ip);
@@ -226,8 +236,13 @@ describe("LAN discovery across network namespaces", () => {
       "alpha2 to serve the file",
     );
     expect(sha256(new Uint8Array(got.body))).toBe(sha256(data));
-    // And the beta node knows nothing of it.
+    // And the beta node and the intruder know nothing of it; the intruder exchanged no chunk byte.
     const beta = await nsFetch(nodes[3]!.ns, "GET", url(nodes[3]!, "/api/files/lan/hello.bin"));
     expect(beta.status).toBe(404);
+    const intruder = nodes[4]!;
+    expect((await nsFetch(intruder.ns, "GET", url(intruder, "/api/files/lan/hello.bin"))).status).toBe(404);
+    const metrics = (await nsFetch(intruder.ns, "GET", url(intruder, "/metrics"))).body.toString();
+    expect(metrics).toContain('orrery_peer_chunk_bytes_total{direction="in"} 0');
+    expect(metrics).toContain('orrery_peer_chunk_bytes_total{direction="out"} 0');
   });
 });

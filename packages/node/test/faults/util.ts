@@ -8,13 +8,13 @@ export const FAULT_ENV = { FAULT_INJECTION: "true" };
 
 /** Replaces the set of peers `node` is cut off from (both gossip directions, its outgoing transfers and manifest traffic). */
 export async function setBlocked(node: TestNode, peers: string[]): Promise<void> {
-  const res = await fetch(`${node.url}/internal/faults`, {
+  const res = await fetch(`${node.url}/api/admin/faults`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ blockedPeers: peers }),
     signal: AbortSignal.timeout(10_000),
   });
-  if (res.status !== 200) throw new Error(`POST /internal/faults on ${node.id}: ${res.status} ${await res.text()}`);
+  if (res.status !== 200) throw new Error(`POST /api/admin/faults on ${node.id}: ${res.status} ${await res.text()}`);
   const health = (await (await fetch(`${node.url}/api/health`, { signal: AbortSignal.timeout(10_000) })).json()) as any;
   const shown = [...(health.faults?.blockedPeers ?? [])].sort();
   if (JSON.stringify(shown) !== JSON.stringify([...peers].sort())) {

@@ -1,6 +1,7 @@
 // Test harness: real Orrery node processes on 127.0.0.1, each with its own data dir and ports,
 // that tests can SIGKILL, restart and inspect. Logs go to files; their tails are printed on demand.
 import { type Subprocess } from "bun";
+import { randomBytes as cryptoRandomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -136,6 +137,8 @@ export class TestNode {
 export class TestCluster {
   readonly root: string;
   readonly nodes: TestNode[] = [];
+  /** One cluster key for every node of this cluster, as an operator would hand it out. */
+  readonly clusterKey = cryptoRandomBytes(32).toString("base64url");
 
   private constructor(private readonly opts: NodeOptions) {
     this.root = mkdtempSync(join(tmpdir(), "orrery-test-"));
@@ -161,6 +164,7 @@ export class TestCluster {
       REBALANCE_GRACE_S: "2",
       // No S3 listener unless a test asks for one (many nodes on one host would contend for 9000).
       S3_PORT: "0",
+      CLUSTER_KEY: this.clusterKey,
       ...this.opts.env,
     };
     const node = new TestNode(id, join(this.root, id), await freePort(), await freePort(), await freePort(), env);

@@ -1,10 +1,10 @@
 // `orrery leave`: asks the node given by --node to leave the cluster gracefully. The node hands every
-// chunk off to the remaining owners first, then announces it left and stops.
+// chunk off to the remaining owners first, then announces it left and stops. An admin request.
 import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";
 
 export async function leave(ctx: CommandContext): Promise<void> {
-  const result = await ctx.client.json<{ nodeId: string; leaving: boolean; message: string }>("POST", "/api/cluster/leave", {});
+  const result = await ctx.client.admin<{ nodeId: string; leaving: boolean; message: string }>("POST", "/api/cluster/leave", {});
   if (ctx.json) printJson(result);
   else out(`${result.nodeId}: ${result.message}`);
 }

@@ -1,0 +1,120 @@
+// What only an operator of the cluster may do, behind one check (security/admin-auth.ts): graceful
+// leave, forgetting a dead member, cluster key rotation, and the fault-injection test hook. A node bound
+// only to loopback serves these without a credential; any other node needs a request signed with the key.
+import { Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { badRequest, OrreryError } from "../errors.ts";
+import type { Member } from "../membership/types.ts";
+import { type AdminVerifier, ADMIN_SCHEME, openSecret } from "../security/admin-auth.ts";
+import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE, type ClusterKey } from "../security/cluster-key.ts";
+import type { ClusterKeys } from "../security/cluster-keys.ts";
+import { nodeIdSchema } from "../util/node-id.ts";
+import { jsonBody } from "./json-body.ts";
+
+export interface AdminRoutesDeps {
+  self: () => Member;
+  /** The node binds only loopback: nothing beyond this host can reach it, so no credential is asked. */
+  adminOpen: boolean;
+  verifier: AdminVerifier;
+  leave: () => void;
+  /** Marks a dead member as left for good; throws if it is not dead. */
+  forget: (id: string) => Member;
+  clusterKeys: ClusterKeys;
+  /** Fault injection (FAULT_INJECTION=true only): replaces the set of peers this node is cut off from. */
+  setBlockedPeers?: (memberIds: string[]) => void;
+}
+
+/** Admin bodies are a few hundred bytes; anything larger is not an admin request. */
+const MAX_ADMIN_BODY = 64 * 1024;
+const faultsSchema = z.strictObject({ blockedPeers: z.array(z.string().max(64)).max(1000) });
+const keyIdSchema = z.string().regex(/^[0-9a-f]{16}$/, "a key id is 16 hex digits");
+const installSchema = z.union([
+  z.strictObject({ sealedKey: z.string().min(1).max(2048) }),
+  z.strictObject({ key: z.string().regex(CLUSTER_KEY_PATTERN, `a cluster key is ${CLUSTER_KEY_RULE}`) }),
+]);
+
+/** Verifies the admin credential, and leaves the verified key for the handler (it opens sealed secrets). */
+export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">): MiddlewareHandler<{ Variables: { adminKey?: ClusterKey } }> {
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    if (d.adminOpen && !header) return next();
+    const length = Number(c.req.header("content-length") ?? 0);
+    if (length > MAX_ADMIN_BODY) throw badRequest("body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
+    const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
+    if (body.byteLength > MAX_ADMIN_BODY) throw badRequest("body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
+    const url = new URL(c.req.url);
+    const check = d.verifier.verify(header, c.req.method, url.pathname + url.search, body);
+    if (!check.ok) {
+      return c.json(
+        {
+          error: `this node binds beyond loopback, so this needs an admin credential signed with the cluster key (${check.reason}); the orrery CLI signs with --key-file, CLUSTER_KEY or --data-dir`,
+          code: "admin_credential_required",
+        },
+        401,
+        { "WWW-Authenticate": ADMIN_SCHEME },
+      );
+    }
+    c.set("adminKey", check.key);
+    return next();
+  };
+}
+
+export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: { adminKey?: ClusterKey } }> {
+  const app = new Hono<{ Variables: { adminKey?: ClusterKey } }>();
+  const admin = requireAdmin(d);
+  app.use("/api/cluster/leave", admin);
+  app.use("/api/cluster/members/*", admin);
+  app.use("/api/cluster/keys", admin);
+  app.use("/api/cluster/keys/*", admin);
+  app.use("/api/admin/*", admin);
+
+  app.post("/api/cluster/leave", (c) => {
+    d.leave();
+    return c.json({ nodeId: d.self().id, leaving: true, message: "handing chunks off; the node stops when done" }, 202);
+  });
+
+  app.post("/api/cluster/members/:id/forget", (c) => {
+    const id = c.req.param("id");
+    if (!nodeIdSchema.safeParse(id).success) throw badRequest("invalid_member", `not a member id: ${id.slice(0, 80)}`);
+    if (id === d.self().id) throw new OrreryError(409, "member_alive", "a node cannot forget itself; use leave");
+    let m: Member;
+    try {
+      m = d.forget(id);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/^no member/.test(message)) throw new OrreryError(404, "no_member", message);
+      throw new OrreryError(409, "member_alive", message);
+    }
+    return c.json({ id: m.id, state: m.state, incarnation: m.incarnation });
+  });
+
+  app.get("/api/cluster/keys", async (c) => c.json(await d.clusterKeys.list()));
+  app.post("/api/cluster/keys/install", async (c) => {
+    const body = await jsonBody(c.req.raw, installSchema);
+    let secret: string;
+    if ("key" in body) {
+      // Plain only where no credential was needed (loopback): elsewhere it would have crossed the network in clear.
+      if (c.get("adminKey")) throw badRequest("key_not_sealed", "send the new key sealed (sealedKey), as the orrery CLI does");
+      secret = body.key;
+    } else {
+      const key = c.get("adminKey");
+      const opened = key ? openSecret(key, body.sealedKey) : undefined;
+      if (opened === undefined || !CLUSTER_KEY_PATTERN.test(opened)) throw badRequest("invalid_sealed_key", "sealedKey does not open under the signing key");
+      secret = opened;
+    }
+    return c.json(await d.clusterKeys.install(secret));
+  });
+  app.post("/api/cluster/keys/use", async (c) => c.json(await d.clusterKeys.use((await jsonBody(c.req.raw, z.strictObject({ keyId: keyIdSchema }))).keyId)));
+  app.post("/api/cluster/keys/remove", async (c) =>
+    c.json(await d.clusterKeys.remove((await jsonBody(c.req.raw, z.strictObject({ keyId: keyIdSchema }))).keyId)),
+  );
+
+  app.post("/api/admin/faults", async (c) => {
+    if (!d.setBlockedPeers) return c.json({ error: "fault injection is disabled (FAULT_INJECTION=true enables it)", code: "disabled" }, 403);
+    const body = await jsonBody(c.req.raw, faultsSchema);
+    d.setBlockedPeers(body.blockedPeers);
+    return c.json({ blockedPeers: body.blockedPeers });
+  });
+
+  return app;
+}

@@ -1,0 +1,69 @@
+// Garage's try_call_many, once for the whole node: start one call per member, and once a quorum answered
+// (or the quorum became impossible) give the rest a short grace, then resolve — at once if everyone
+// settled. Stragglers run on; their late outcomes are reported to `onLate`.
+
+export interface CallManyOptions<T> {
+  /** Successes needed before the grace period starts (0: it starts at once; the count of members: wait for all). */
+  quorum: number;
+  /** Once the quorum is reached, how long to wait for the others before resolving. */
+  graceMs: number;
+  /** An outcome that arrives after the result was returned (e.g. a straggler's copy landed). */
+  onLate?: (memberId: string, outcome: { ok: true; value: T } | { ok: false; error: unknown }) => void;
+}
+
+export interface CallManyResult<T> {
+  ok: Map<string, T>;
+  failed: Map<string, unknown>;
+  /** Calls still running when the result was returned. */
+  pending: Set<string>;
+}
+
+export function callMany<T>(
+  memberIds: readonly string[],
+  call: (memberId: string) => Promise<T>,
+  opts: CallManyOptions<T>,
+): Promise<CallManyResult<T>> {
+  const ok = new Map<string, T>();
+  const failed = new Map<string, unknown>();
+  const pending = new Set(memberIds);
+  return new Promise((resolve) => {
+    let done = false;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (grace) clearTimeout(grace);
+      resolve({ ok: new Map(ok), failed: new Map(failed), pending: new Set(pending) });
+    };
+    const check = () => {
+      if (pending.size === 0) return finish();
+      const reached = ok.size >= opts.quorum;
+      // Failed too often to reach it: the answers still on their way only change who is reported.
+      const impossible = ok.size + pending.size < opts.quorum;
+      if ((reached || impossible) && !grace) grace = setTimeout(finish, opts.graceMs);
+    };
+    for (const id of new Set(memberIds)) {
+      let p: Promise<T>;
+      try {
+        p = call(id);
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+      p.then(
+        (value) => {
+          pending.delete(id);
+          if (done) return opts.onLate?.(id, { ok: true, value });
+          ok.set(id, value);
+          check();
+        },
+        (error) => {
+          pending.delete(id);
+          if (done) return opts.onLate?.(id, { ok: false, error });
+          failed.set(id, error);
+          check();
+        },
+      );
+    }
+    check();
+  });
+}

@@ -1,0 +1,61 @@
+// Every node-to-node call, named once: the chunk operations (binary frames on the wire) and the JSON
+// methods with the zod schemas of their requests and answers. Both ends validate against these: the
+// server before a handler sees a request, the caller before it believes an answer.
+import { z } from "zod";
+import { pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
+import { CLUSTER_KEY_PATTERN } from "../security/cluster-key.ts";
+
+/** Ranges of the chunk digest space compared by anti-entropy (replication/chunk-digest.ts). */
+export const DIGEST_RANGES = 256;
+
+const chunkIdSchema = z.string().regex(/^[0-9a-f]{64}$/);
+const keyIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
+const ringSchema = z.string().max(100_000);
+const keysAnswer = z.strictObject({ primary: keyIdSchema, keys: z.array(keyIdSchema).max(16) });
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const jsonMethods = {
+  /** Fresh manifest rows; answered after they are committed. */
+  "manifests.push": { request: pushBodySchema, response: z.strictObject({ applied: z.number().int().min(0) }) },
+  /** Delta anti-entropy: one page of the rows beyond the caller's marks (metadata/sync.ts). */
+  "manifests.sync": { request: syncRequestSchema, response: syncResponseSchema },
+  /** Chunk anti-entropy: the answering node's range digests for the chunks both should hold. */
+  "chunks.digests": {
+    request: z.strictObject({ ring: ringSchema }),
+    response: z.strictObject({ ring: z.string().max(100), digests: z.array(z.string().regex(/^[0-9a-f]{16}$/)).length(DIGEST_RANGES) }),
+  },
+  /** Chunk anti-entropy: the ids in ranges whose digests differ. */
+  "chunks.ids": {
+    request: z.strictObject({ ring: ringSchema, ranges: z.array(z.number().int().min(0).max(DIGEST_RANGES - 1)).max(DIGEST_RANGES) }),
+    response: z.strictObject({ ids: z.array(chunkIdSchema).max(5_000_000) }),
+  },
+  /** What GET /status and GET /api/health of that node say (for the cluster view of any node's UI). */
+  "node.status": { request: z.strictObject({}), response: z.strictObject({ status: jsonObject, health: jsonObject }) },
+  /** Key rotation, fanned out by the node an admin talks to (security/keyring.ts). */
+  "keys.list": { request: z.strictObject({}), response: keysAnswer },
+  "keys.install": { request: z.strictObject({ key: z.string().regex(CLUSTER_KEY_PATTERN) }), response: keysAnswer },
+  "keys.use": { request: z.strictObject({ keyId: keyIdSchema }), response: keysAnswer },
+  "keys.remove": { request: z.strictObject({ keyId: keyIdSchema }), response: keysAnswer },
+} as const;
+
+export type JsonMethod = keyof typeof jsonMethods;
+export type JsonRequest<M extends JsonMethod> = z.output<(typeof jsonMethods)[M]["request"]>;
+export type JsonResponse<M extends JsonMethod> = z.output<(typeof jsonMethods)[M]["response"]>;
+
+export function isJsonMethod(method: string): method is JsonMethod {
+  return Object.hasOwn(jsonMethods, method);
+}
+
+/** The chunk operations, carried as binary frames (transfer/frames.ts). */
+export interface ChunkMethods {
+  "chunk.put": { request: { chunkId: string; data: Uint8Array }; response: void };
+  "chunk.get": { request: { chunkId: string }; response: Uint8Array };
+  "chunk.has": { request: { ids: string[] }; response: boolean[] };
+}
+
+export type Method = JsonMethod | keyof ChunkMethods;
+export type RequestOf<M extends Method> = M extends JsonMethod ? JsonRequest<M> : M extends keyof ChunkMethods ? ChunkMethods[M]["request"] : never;
+export type ResponseOf<M extends Method> = M extends JsonMethod ? JsonResponse<M> : M extends keyof ChunkMethods ? ChunkMethods[M]["response"] : never;
+
+/** Server side of the JSON methods: one function per method, given the authenticated caller's id. */
+export type JsonHandlers = { [M in JsonMethod]?: (from: string, request: JsonRequest<M>) => Promise<JsonResponse<M>> | JsonResponse<M> };
