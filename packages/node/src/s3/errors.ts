@@ -34,6 +34,7 @@ const CODES = {
   NotImplemented: [501, "A header or query you provided implies functionality that is not implemented."],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold."],
   RequestTimeTooSkewed: [403, "The difference between the request time and the server's time is too large."],
+  ServerSideEncryptionConfigurationNotFoundError: [404, "The server side encryption configuration was not found."],
   ServiceUnavailable: [503, "The service is unavailable. Please retry."],
   SignatureDoesNotMatch: [
     403,

@@ -24,6 +24,9 @@ describe("routing", () => {
     expect(op("GET", "b", undefined, "versions&prefix=x")).toBe("ListObjectVersions");
     expect(op("GET", "b", undefined, "uploads")).toBe("ListMultipartUploads");
     expect(op("POST", "b", undefined, "delete")).toBe("DeleteObjects");
+    expect(op("GET", "b", undefined, "encryption")).toBe("GetBucketEncryption");
+    expect(op("PUT", "b", undefined, "encryption")).toBe("PutBucketEncryption");
+    expect(op("DELETE", "b", undefined, "encryption")).toBe("DeleteBucketEncryption");
     expect(op("GET", "b", undefined, "policy")).toBe("NotImplemented");
     expect(op("PUT", "b", undefined, "versioning")).toBe("NotImplemented");
     expect(op("DELETE", "b", undefined, "cors")).toBe("NotImplemented");

@@ -9,6 +9,9 @@ export type Operation =
   | "GetBucketLocation"
   | "GetBucketAcl"
   | "GetBucketVersioning"
+  | "GetBucketEncryption"
+  | "PutBucketEncryption"
+  | "DeleteBucketEncryption"
   | "ListObjects"
   | "ListObjectsV2"
   | "ListObjectVersions"
@@ -30,7 +33,7 @@ export type Routing = { op: Operation } | { notImplemented: string } | { methodN
 
 /** Subresources S3 has that this API does not; naming them gets NotImplemented rather than a wrong answer. */
 const UNSUPPORTED_BUCKET = [
-  "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "lifecycle", "logging",
+  "accelerate", "analytics", "cors", "intelligent-tiering", "inventory", "lifecycle", "logging",
   "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock",
   "replication", "requestPayment", "tagging", "website", "acl", "versioning",
 ];
@@ -47,6 +50,7 @@ export function route(method: string, bucket: string | undefined, key: string | 
         if (has("location")) return { op: "GetBucketLocation" };
         if (has("acl")) return { op: "GetBucketAcl" };
         if (has("versioning")) return { op: "GetBucketVersioning" };
+        if (has("encryption")) return { op: "GetBucketEncryption" };
         if (has("versions")) return { op: "ListObjectVersions" };
         if (has("uploads")) return { op: "ListMultipartUploads" };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
@@ -54,9 +58,11 @@ export function route(method: string, bucket: string | undefined, key: string | 
       case "HEAD":
         return { op: "HeadBucket" };
       case "PUT":
+        if (has("encryption")) return { op: "PutBucketEncryption" };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `PUT ?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
         return { op: "CreateBucket" };
       case "DELETE":
+        if (has("encryption")) return { op: "DeleteBucketEncryption" };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `DELETE ?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
         return { op: "DeleteBucket" };
       case "POST":

@@ -5,6 +5,7 @@ import type { Logger } from "../log.ts";
 import { authenticate } from "./auth.ts";
 import * as buckets from "./buckets.ts";
 import type { CredentialStore } from "./credentials.ts";
+import * as encryption from "./encryption.ts";
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
 import { type Handler, type S3Components, type S3Init, s3RequestOf } from "./http.ts";
 import * as listings from "./listings.ts";
@@ -48,6 +49,9 @@ export class S3Server {
       GetBucketLocation: buckets.getBucketLocation,
       GetBucketAcl: buckets.getBucketAcl,
       GetBucketVersioning: buckets.getBucketVersioning,
+      GetBucketEncryption: encryption.getBucketEncryption,
+      PutBucketEncryption: encryption.putBucketEncryption,
+      DeleteBucketEncryption: encryption.deleteBucketEncryption,
       ListObjects: listings.listObjectsV1,
       ListObjectsV2: listings.listObjectsV2,
       ListObjectVersions: listings.listObjectVersions,
@@ -86,10 +90,14 @@ export class S3Server {
       const { bucket, key } = addressOf(url.pathname);
       payload = auth.payload.kind === "chunked" ? `chunked${auth.payload.signer ? "-signed" : ""}${auth.payload.trailer ? "-trailer" : ""}` : auth.payload.kind;
       const r = s3RequestOf(req, bucket, key, auth, requestId);
+      // Refused before any handler runs, so nothing of such a request is stored.
+      const sse = encryption.encryptionRequestOf([...req.headers, ...query]);
+      if (sse) encryption.refuseCustomerKeys(sse, url.protocol === "https:");
       const routing = route(req.method, bucket, key, r.query, req.headers.has("x-amz-copy-source"));
       if ("methodNotAllowed" in routing) throw s3Error("MethodNotAllowed", `${req.method} is not allowed on ${url.pathname}.`);
       if ("notImplemented" in routing) throw s3Error("NotImplemented", `Not implemented by Orrery's S3 API: ${routing.notImplemented}.`);
       op = routing.op;
+      if (sse) encryption.refuseManagedEncryption(sse, routing.op);
       res = await this.handlers[routing.op](r, this.c, this.init);
     } catch (err) {
       const e = toS3Error(err, this.c.log, { method: req.method, path: url.pathname, op });

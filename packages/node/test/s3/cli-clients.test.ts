@@ -1,5 +1,6 @@
 // Real S3 tools against a real node: the aws CLI (Debian's 2.x, and a 1.x on PATH if any) and rclone
-// put, list, get, multipart-upload and delete, with the bytes compared at every step.
+// put, list, get, multipart-upload and delete, with the bytes compared at every step; their server-side
+// encryption options are refused.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +25,16 @@ async function run(cmd: string[], env: Record<string, string | undefined>): Prom
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}\n${out}\n${err}`);
   return out;
+}
+
+/** Runs a command that must fail; returns what it said. */
+async function refused(cmd: Promise<string>): Promise<string> {
+  try {
+    await cmd;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error("expected the command to fail");
 }
 
 /** A CLI that is installed and runs (a pyenv shim can exist for a Python without awscli). */
@@ -99,6 +110,25 @@ describe.each(awsBinaries.map((bin) => [bin]))("aws CLI %s", (bin) => {
     await aws("s3", "rb", "--force", `s3://${bucket}`);
     expect((await fetch(`${url}/api/files/${bucket}`)).status).toBe(404);
   });
+
+  test("cp with --sse or --sse-c fails (single and multipart) and stores nothing", async () => {
+    const sseBucket = `${bucket}-sse`;
+    await aws("s3", "mb", `s3://${sseBucket}`);
+    // big.bin goes as a multipart upload: CreateMultipartUpload is what is refused.
+    const cases: Array<[string[], string, string]> = [
+      [["--sse", "AES256"], "NotImplemented", "small.bin"],
+      [["--sse", "AES256"], "NotImplemented", "big.bin"],
+      [["--sse", "aws:kms", "--sse-kms-key-id", "my-key"], "NotImplemented", "small.bin"],
+      [["--sse-c", "AES256", "--sse-c-key", "k".repeat(32)], "InvalidRequest", "small.bin"],
+      [["--sse-c", "AES256", "--sse-c-key", "k".repeat(32)], "InvalidRequest", "big.bin"],
+    ];
+    for (const [flags, code, file] of cases) {
+      expect(await refused(aws("s3", "cp", "--only-show-errors", ...flags, join(work, file), `s3://${sseBucket}/${file}`))).toContain(code);
+      expect((await fetch(`${url}/api/files/${sseBucket}/${file}`)).status).toBe(404);
+    }
+    expect(JSON.parse((await aws("s3api", "list-multipart-uploads", "--bucket", sseBucket)) || "{}").Uploads ?? []).toEqual([]);
+    await aws("s3", "rb", `s3://${sseBucket}`);
+  });
 });
 
 describe("rclone", () => {
@@ -131,5 +161,16 @@ describe("rclone", () => {
     await rc("deletefile", remote("rclone-bucket/in/small.bin"));
     await rc("purge", remote("rclone-bucket"));
     expect((await fetch(`${url}/api/files/rclone-bucket`)).status).toBe(404);
+  });
+
+  test("server-side encryption options fail and store nothing", async () => {
+    await rc("mkdir", remote("rclone-sse"));
+    const once = ["--retries", "1", "--low-level-retries", "1"];
+    // (rclone itself will not send SSE-C keys over HTTP, so only the server-managed kinds reach the node.)
+    for (const sse of ["AES256", "aws:kms"]) {
+      expect(await refused(rc("copyto", ...once, "--s3-server-side-encryption", sse, join(work, "small.bin"), remote("rclone-sse/small.bin")))).toContain("NotImplemented");
+      expect((await fetch(`${url}/api/files/rclone-sse/small.bin`)).status).toBe(404);
+    }
+    await rc("purge", remote("rclone-sse"));
   });
 });
