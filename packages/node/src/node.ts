@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
+import { HostAllowList } from "./gateway/host-check.ts";
 import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
 import { resolveUiSource } from "./gateway/ui.ts";
@@ -202,6 +203,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   });
   const app = createGateway({
     metrics,
+    allowedHosts: new HostAllowList([config.BIND_ADDRESS, config.advertise, ...config.ALLOWED_HOSTS]),
     antiEntropy,
     davProperties: new DeadPropertyStore(db),
     ui,

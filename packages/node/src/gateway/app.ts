@@ -5,8 +5,10 @@ import type { ManifestStore } from "../metadata/manifest-store.ts";
 import type { ChunkAntiEntropy } from "../replication/chunk-anti-entropy.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
+import { csrfGuard } from "./csrf.ts";
 import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
+import { type HostAllowList, hostCheck } from "./host-check.ts";
 import { internalRoutes } from "./internal-routes.ts";
 import type { NodeMetrics } from "./metrics.ts";
 import { type UiSource, uiRoutes } from "./ui.ts";
@@ -21,6 +23,8 @@ export type GatewayDeps = FilesRoutesDeps &
     ui: UiSource;
     /** Prometheus metrics: counts every request and answers GET /metrics. */
     metrics?: NodeMetrics;
+    /** The Host names this node answers (DNS rebinding guard); every other Host gets 421. */
+    allowedHosts: HostAllowList;
   };
 
 export function createGateway(d: GatewayDeps): Hono {
@@ -28,10 +32,12 @@ export function createGateway(d: GatewayDeps): Hono {
   app.onError((err, c) => toErrorResponse(err, c, d.log));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: "no_route" }, 404));
   const metrics = d.metrics;
-  if (metrics) {
-    app.use(metrics.middleware());
-    app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
-  }
+  if (metrics) app.use(metrics.middleware());
+  // Browser safety, before any route (docs/architecture.md, "Browser safety"): a foreign Host is
+  // refused whatever the method, and a request another site could have sent changes nothing.
+  app.use(hostCheck(d.allowedHosts));
+  app.use(csrfGuard());
+  if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
   app.route("/", webdavRoutes(d));
