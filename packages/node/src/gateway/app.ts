@@ -11,6 +11,7 @@ import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
 import { type HostAllowList, hostCheck } from "./host-check.ts";
 import { internalRoutes } from "./internal-routes.ts";
 import type { NodeMetrics } from "./metrics.ts";
+import { nosniff } from "./nosniff.ts";
 import { type UiSource, uiRoutes } from "./ui.ts";
 import { type WebdavDeps, webdavRoutes } from "../webdav/routes.ts";
 
@@ -31,6 +32,7 @@ export function createGateway(d: GatewayDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => toErrorResponse(err, c, d.log));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: "no_route" }, 404));
+  app.use(nosniff());
   const metrics = d.metrics;
   if (metrics) app.use(metrics.middleware());
   // Browser safety, before any route (docs/architecture.md, "Browser safety"): a foreign Host is
