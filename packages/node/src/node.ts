@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
+import { HostAllowList } from "./gateway/host-check.ts";
 import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
 import { resolveUiSource } from "./gateway/ui.ts";
@@ -273,6 +274,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     metrics,
     rpc,
     statusTimeoutMs: Math.min(1500, timeouts.controlMs),
+    allowedHosts: new HostAllowList([config.BIND_ADDRESS, config.advertise, ...config.ALLOWED_HOSTS]),
     davProperties: new DeadPropertyStore(db),
     ui,
     events,

@@ -11,6 +11,12 @@ const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port");
 // No '/' (it would break the credential scope), ':' or ',' (the S3_CREDENTIALS separators).
 const s3AccessKey = z.string().regex(/^[A-Za-z0-9._~+=@-]{3,128}$/, "an access key is 3-128 letters, digits or ._~+=@-");
 const s3SecretKey = z.string().regex(/^[\x21-\x2b\x2d-\x7e]{8,128}$/, "a secret key is 8-128 printable ASCII characters, no ',' or spaces");
+// A host name of ALLOWED_HOSTS: DNS labels (underscores too, as container names have), optionally
+// "*." in front for every name below; no port (the node answers its names on any port).
+const allowedHost = z
+  .string()
+  .max(253)
+  .regex(/^(\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*)$/, "expected host names such as nas.home.arpa or *.example.com, without a port");
 const isMulticastV4 = (s: string) => {
   const parts = s.split(".");
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255) && Number(parts[0]) >= 224 && Number(parts[0]) <= 239;
@@ -23,6 +29,15 @@ export const configSchema = z.object({
   /** Address other nodes use to reach this one (defaults to BIND_ADDRESS; when binding 0.0.0.0, the LAN IPv4 address). */
   ADVERTISE_ADDRESS: z.string().min(1).optional(),
   HTTP_PORT: port.default(3000),
+  /**
+   * More Host names the HTTP port answers besides IP addresses, localhost, this machine's hostname and
+   * BIND/ADVERTISE_ADDRESS (a guard against DNS rebinding): `nas.home.arpa,*.example.com`; `*` allows any.
+   */
+  ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(allowedHost)),
   GOSSIP_PORT: port.default(4000),
   TRANSFER_PORT: port.default(5000),
   SEEDS: z

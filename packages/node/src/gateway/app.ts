@@ -6,9 +6,12 @@ import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
+import { csrfGuard } from "./csrf.ts";
 import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
+import { type HostAllowList, hostCheck } from "./host-check.ts";
 import type { NodeMetrics } from "./metrics.ts";
+import { nosniff } from "./nosniff.ts";
 import { type UiSource, uiRoutes } from "./ui.ts";
 import { type WebdavDeps, webdavRoutes } from "../webdav/routes.ts";
 
@@ -23,17 +26,22 @@ export type GatewayDeps = FilesRoutesDeps &
     ui: UiSource;
     /** Prometheus metrics: counts every request and answers GET /metrics. */
     metrics?: NodeMetrics;
+    /** The Host names this node answers (DNS rebinding guard); every other Host gets 421. */
+    allowedHosts: HostAllowList;
   };
 
 export function createGateway(d: GatewayDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => toErrorResponse(err, c, d.log));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: "no_route" }, 404));
+  app.use(nosniff());
   const metrics = d.metrics;
-  if (metrics) {
-    app.use(metrics.middleware());
-    app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
-  }
+  if (metrics) app.use(metrics.middleware());
+  // Browser safety, before any route (docs/architecture.md, "Browser safety"): a foreign Host is
+  // refused whatever the method, and a request another site could have sent changes nothing.
+  app.use(hostCheck(d.allowedHosts));
+  app.use(csrfGuard());
+  if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
   app.route("/", webdavRoutes(d));

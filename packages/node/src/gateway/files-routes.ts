@@ -7,12 +7,13 @@ import type { FileSystem } from "../filesystem/file-system.ts";
 import { fileReadStream } from "../filesystem/read-stream.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
-import { normalizePath } from "../metadata/path.ts";
+import { nameOf, normalizePath } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
 import type { ReplicaHealth } from "../replication/replica-health.ts";
 import { jsonBody } from "./json-body.ts";
 import { parseRange } from "./range.ts";
+import { userContentHeaders } from "./user-content.ts";
 
 export interface FilesRoutesDeps {
   fs: FileSystem;
@@ -89,6 +90,8 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);
     const etag = `"${m.sha256}"`;
     const headers: Record<string, string> = {
+      // ?download=1: save it under its name rather than show it.
+      ...userContentHeaders(nameOf(m.path), ["1", "true"].includes(c.req.query("download") ?? "")),
       etag,
       "accept-ranges": "bytes",
       "last-modified": new Date(m.mtime).toUTCString(),

@@ -7,7 +7,8 @@ import { resolveUiSource, uiRoutes } from "./ui.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "orrery-ui-"));
 mkdirSync(join(dir, "_app", "immutable"), { recursive: true });
-writeFileSync(join(dir, "index.html"), "<!doctype html><title>ui</title>");
+const BOOT = "<script>start()</script>";
+writeFileSync(join(dir, "index.html"), `<!doctype html><title>ui</title>${BOOT}`);
 writeFileSync(join(dir, "_app", "immutable", "app.abc.js"), "console.log(1)");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -32,6 +33,21 @@ test("serves the build, falls back to index.html for app routes, leaves the API 
   expect((await a.request("/_app/immutable/missing.js")).status).toBe(404);
   expect(await (await a.request("/api/thing")).json()).toEqual({ api: true });
   expect((await a.request("/api/nothing")).status).toBe(404);
+});
+
+test("the UI's pages carry a CSP naming their inline scripts' hashes; assets do not need one", async () => {
+  const a = app();
+  const hash = `'sha256-${new Bun.CryptoHasher("sha256").update("start()").digest("base64")}'`;
+  for (const path of ["/", "/index.html", "/files/deep/path"]) {
+    const res = await a.request(path);
+    expect({ path, csp: res.headers.get("content-security-policy") }).toEqual({ path, csp: expect.stringContaining(`script-src 'self' 'wasm-unsafe-eval' ${hash}`) });
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
+    expect(await res.text()).toContain(BOOT);
+  }
+  expect((await a.request("/_app/immutable/app.abc.js")).headers.get("content-security-policy")).toBeNull();
+  const placeholder = new Hono().route("/", uiRoutes({ kind: "none" }, () => "no ui here"));
+  expect((await placeholder.request("/")).headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
 });
 
 test("without a build, a placeholder page says how to get one", async () => {

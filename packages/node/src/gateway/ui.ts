@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, normalize } from "node:path";
 import { Hono } from "hono";
+import { uiDocumentHeaders } from "./ui-csp.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -19,6 +20,11 @@ const TYPES: Record<string, string> = {
 };
 
 const typeOf = (path: string) => TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
+
+/** An HTML page of the UI with its Content-Security-Policy, which names the page's own inline scripts. */
+function page(html: string): Response {
+  return new Response(html, { headers: { "content-type": TYPES[".html"]!, "cache-control": "no-cache", ...uiDocumentHeaders(html) } });
+}
 
 /** Where the UI's files come from: a map of URL path → file path (embedded or on disk). */
 export type UiSource = { kind: "embedded"; files: Record<string, string> } | { kind: "dir"; dir: string } | { kind: "none" };
@@ -43,19 +49,21 @@ function fileFor(source: UiSource, urlPath: string): string | undefined {
 
 export function uiRoutes(source: UiSource, placeholder: () => string): Hono {
   const app = new Hono();
-  app.get("*", (c, next) => {
+  app.get("*", async (c, next) => {
     const path = c.req.path;
     if (path.startsWith("/api/") || path === "/status") return next();
-    if (source.kind === "none") return c.html(placeholder());
-    const file = fileFor(source, path === "/" ? "/index.html" : path);
+    if (source.kind === "none") return page(placeholder());
+    const name = path === "/" ? "/index.html" : path;
+    const file = fileFor(source, name);
+    if (file && typeOf(name) === TYPES[".html"]) return page(await Bun.file(file).text());
     if (file) {
       // SvelteKit's hashed assets never change; everything else must be revalidated.
       const cache = path.startsWith("/_app/immutable/") ? "public, max-age=31536000, immutable" : "no-cache";
-      return new Response(Bun.file(file), { headers: { "content-type": typeOf(path === "/" ? "/index.html" : path), "cache-control": cache } });
+      return new Response(Bun.file(file), { headers: { "content-type": typeOf(name), "cache-control": cache } });
     }
     const index = fileFor(source, "/index.html");
     if (!index || path.startsWith("/_app/")) return next();
-    return new Response(Bun.file(index), { headers: { "content-type": TYPES[".html"]!, "cache-control": "no-cache" } });
+    return page(await Bun.file(index).text());
   });
   return app;
 }

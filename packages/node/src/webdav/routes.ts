@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { fileReadStream } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
+import { userContentHeaders } from "../gateway/user-content.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf } from "../metadata/path.ts";
 import { handleCopy, handleMove, parseTransfer } from "./copy-move.ts";
@@ -62,11 +63,14 @@ function getOrHead(req: Request, ctx: DavContext, head: boolean): Response {
   const m = found(target(req, ctx));
   checkIfHeader(req, ctx, m.path);
   if (m.kind === "dir") {
+    // Names in the index are escaped, but it is HTML made of users' names all the same: sandboxed too.
     const html = head ? null : collectionPage(ctx, m);
-    return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+    return new Response(html, { headers: { ...userContentHeaders(nameOf(m.path)), "content-type": "text/html; charset=utf-8" } });
   }
   const etag = etagOf(m);
   const headers: Record<string, string> = {
+    // The type comes from the extension, so a stored .html or .svg is served as such: sandboxed, it runs nothing.
+    ...userContentHeaders(nameOf(m.path)),
     etag,
     "accept-ranges": "bytes",
     "last-modified": new Date(m.mtime).toUTCString(),

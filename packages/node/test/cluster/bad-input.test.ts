@@ -57,7 +57,7 @@ describe("bad input", () => {
       `/api/files/${"abcdefgh/".repeat(130)}f`,
     ];
     for (const p of rejected) {
-      const res = await rawHttp(port, `PUT ${p}?durability=quorum HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`);
+      const res = await rawHttp(port, `PUT ${p}?durability=quorum HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`);
       expect({ p, status: res.status }).toEqual({ p, status: 400 });
       const body = JSON.parse(res.body);
       expect(typeof body.error).toBe("string");
@@ -66,13 +66,17 @@ describe("bad input", () => {
     // Dot-segments, raw or percent-encoded, are resolved by the HTTP layer (RFC 3986 §5.2.4, as
     // browsers and curl do) before any handler runs: climbing out of /api/files lands on no route.
     for (const p of ["/api/files/../etc/passwd", "/api/files/a/../../etc/passwd", "/api/files/%2e%2e/%2E%2E/etc/passwd"]) {
-      const res = await rawHttp(port, `PUT ${p} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`);
+      const res = await rawHttp(port, `PUT ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`);
       expect({ p, status: res.status }).toEqual({ p, status: 404 });
       expect(JSON.parse(res.body).code).toBe("no_route");
     }
     // Paths in JSON bodies do reach the validator, and '..' there is refused.
     for (const path of ["../etc", "a/../../b", "/a/./b", "a\\b"]) {
-      const res = await fetch(`${cluster.nodes[0]!.url}/api/mkdir`, { method: "POST", body: JSON.stringify({ path }) });
+      const res = await fetch(`${cluster.nodes[0]!.url}/api/mkdir`, {
+        method: "POST",
+        body: JSON.stringify({ path }),
+        headers: { "content-type": "application/json" },
+      });
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
       expect(((await res.json()) as any).code).toBe("invalid_path");
     }

@@ -2,12 +2,13 @@
 // driven by playwright-core. Screenshots go to test-artifacts/ at the repository root.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 export const ARTIFACTS = join(import.meta.dir, "..", "..", "..", "..", "test-artifacts");
 export const UI_BUILD = join(import.meta.dir, "..", "..", "..", "..", "apps", "frontend", "build", "index.html");
 
-export async function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches, e.g. `--host-resolver-rules` to point a made-up name at 127.0.0.1. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (!existsSync(executablePath)) {
     throw new Error(`no Chromium at ${executablePath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
@@ -27,6 +28,24 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
+}
+
+/**
+ * Collects the page's console errors (those matching `only`, when given) and uncaught exceptions, with
+ * every Content-Security-Policy violation reported as an error naming the directive it broke.
+ */
+export async function recordErrors(page: Page, only?: RegExp): Promise<string[]> {
+  const errors: string[] = [];
+  await page.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
+  );
+  const keep = (text: string) => {
+    if (!only || only.test(text)) errors.push(text);
+  };
+  page.on("console", (m) => m.type() === "error" && keep(m.text()));
+  page.on("pageerror", (e) => keep(`uncaught: ${e.message}`));
+  return errors;
 }

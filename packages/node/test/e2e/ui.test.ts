@@ -6,16 +6,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { getBytes, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
-import { ARTIFACTS, launchBrowser } from "./browser.ts";
+import { ARTIFACTS, launchBrowser, recordErrors } from "./browser.ts";
 
 let cluster: TestCluster;
 let browser: Browser;
 let page: Page;
+/** Content-Security-Policy violations seen anywhere in the run: the UI must need nothing its CSP forbids. */
+let violations: string[] = [];
 
 beforeAll(async () => {
   cluster = await TestCluster.start(3, { chunkSizeMb: 1 });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  violations = await recordErrors(page, /Content Security Policy|CSP violation/);
 });
 
 afterAll(async () => {
@@ -107,5 +110,10 @@ describe("web UI", () => {
     await page.goto(`${b!.url}/health`);
     await page.waitForSelector('[data-testid="node-row"]');
     await shot("health");
+  });
+
+  // Last, so it covers everything above: uploads, downloads, the ring with a dead member (WebAssembly).
+  test("no Content-Security-Policy violation in the whole run", () => {
+    expect(violations).toEqual([]);
   });
 });

@@ -112,7 +112,11 @@ describe("node start-up", () => {
       const body = (await res.json()) as any;
       expect(body.code).toBe("not_joined");
       expect(body.error).toContain("nothing was stored");
-      const mk = await fetch(`${node.url}/api/mkdir`, { method: "POST", body: JSON.stringify({ path: "d" }) });
+      const mk = await fetch(`${node.url}/api/mkdir`, {
+        method: "POST",
+        body: JSON.stringify({ path: "d" }),
+        headers: { "content-type": "application/json" },
+      });
       expect(mk.status).toBe(503);
     } finally {
       await node.kill();

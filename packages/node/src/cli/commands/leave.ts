@@ -4,6 +4,7 @@ import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";
 
 export async function leave(ctx: CommandContext): Promise<void> {
+  // An empty JSON body: a POST without a JSON content type is refused as a possible cross-site request.
   const result = await ctx.client.admin<{ nodeId: string; leaving: boolean; message: string }>("POST", "/api/cluster/leave", {});
   if (ctx.json) printJson(result);
   else out(`${result.nodeId}: ${result.message}`);
