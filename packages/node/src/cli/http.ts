@@ -75,8 +75,8 @@ export class NodeClient {
     return res;
   }
 
-  /** An admin request: JSON in and out, signed with the cluster key when the CLI has one. */
-  admin<T>(method: string, path: string, json?: unknown): Promise<T> {
+  /** An admin request: JSON in and out (a JSON body on every write, as the node's CSRF check wants), signed when the CLI has the key. */
+  admin<T>(method: string, path: string, json: unknown = method === "GET" ? undefined : {}): Promise<T> {
     const body = json === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(json));
     const headers: Record<string, string> = json === undefined ? {} : { "content-type": "application/json" };
     if (this.adminKey) headers.authorization = signAdminRequest(this.adminKey, method, new URL(this.url(path)).pathname, body);

@@ -33,9 +33,13 @@ const installSchema = z.union([
   z.strictObject({ key: z.string().regex(CLUSTER_KEY_PATTERN, `a cluster key is ${CLUSTER_KEY_RULE}`) }),
 ]);
 
+type AdminVariables = { adminKey?: ClusterKey; adminChecked?: boolean };
+
 /** Verifies the admin credential, and leaves the verified key for the handler (it opens sealed secrets). */
-export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">): MiddlewareHandler<{ Variables: { adminKey?: ClusterKey } }> {
+export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">): MiddlewareHandler<{ Variables: AdminVariables }> {
   return async (c, next) => {
+    if (c.get("adminChecked")) return next(); // several patterns may match one path
+    c.set("adminChecked", true);
     const header = c.req.header("authorization");
     if (d.adminOpen && !header) return next();
     const length = Number(c.req.header("content-length") ?? 0);
@@ -45,11 +49,11 @@ export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">)
     const url = new URL(c.req.url);
     const check = d.verifier.verify(header, c.req.method, url.pathname + url.search, body);
     if (!check.ok) {
+      const why = d.adminOpen
+        ? `the admin credential is not valid (${check.reason})`
+        : `this node binds beyond loopback, so this needs an admin credential signed with the cluster key (${check.reason})`;
       return c.json(
-        {
-          error: `this node binds beyond loopback, so this needs an admin credential signed with the cluster key (${check.reason}); the orrery CLI signs with --key-file, CLUSTER_KEY or --data-dir`,
-          code: "admin_credential_required",
-        },
+        { error: `${why}; the orrery CLI signs with --key-file, CLUSTER_KEY or --data-dir`, code: "admin_credential_required" },
         401,
         { "WWW-Authenticate": ADMIN_SCHEME },
       );
@@ -59,12 +63,12 @@ export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">)
   };
 }
 
-export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: { adminKey?: ClusterKey } }> {
-  const app = new Hono<{ Variables: { adminKey?: ClusterKey } }>();
+export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariables }> {
+  const app = new Hono<{ Variables: AdminVariables }>();
   const admin = requireAdmin(d);
+  // "/x/*" also matches "/x" itself.
   app.use("/api/cluster/leave", admin);
   app.use("/api/cluster/members/*", admin);
-  app.use("/api/cluster/keys", admin);
   app.use("/api/cluster/keys/*", admin);
   app.use("/api/admin/*", admin);
 
