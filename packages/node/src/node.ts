@@ -255,7 +255,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     gc: () => gc.stats,
     antiEntropy: () => antiEntropy.stats,
     security: () => ({
-      gossipRejected: { ...gossipSeal.rejected, malformed: membership.malformed },
+      gossipRejected: { ...gossipSeal.rejected },
       discoveryRejected: discoverySeal.rejected.unknown_key + discoverySeal.rejected.bad_mac + discoverySeal.rejected.stale + discoverySeal.rejected.replay,
       handshakesFailed: { ...transferStats.handshakesFailed },
       chunkBytes: { in: transferStats.chunkBytesIn, out: transferStats.chunkBytesOut },

@@ -154,7 +154,22 @@ export class LanDiscovery {
 
   private onDatagram(bytes: Uint8Array, sourceHost: string): void {
     if (!this.socket) return;
-    const opened = this.components.seal.open(bytes);
+    const parsed: { announcement?: Announcement; problem?: unknown } = {};
+    const opened = this.components.seal.open(bytes, (payload) => {
+      if (!looksLikeAnnouncement(payload)) return false;
+      try {
+        parsed.announcement = decodeAnnouncement(payload);
+        return true;
+      } catch (err) {
+        parsed.problem = err;
+        return false;
+      }
+    });
+    if (!opened.ok && opened.reason === "malformed") {
+      this.stats.malformed++;
+      this.logOnce(`malformed:${sourceHost}`, () => this.log.warn("dropped malformed discovery announcement", { from: sourceHost, err: parsed.problem }));
+      return;
+    }
     if (!opened.ok) {
       // Someone else's protocol on our port is not ours to judge or log; a node with another key is.
       if (opened.reason === "magic" || opened.reason === "short") {
@@ -172,16 +187,7 @@ export class LanDiscovery {
       }
       return;
     }
-    const payload = opened.payload;
-    if (!looksLikeAnnouncement(payload)) return;
-    let a: Announcement;
-    try {
-      a = decodeAnnouncement(payload);
-    } catch (err) {
-      this.stats.malformed++;
-      this.logOnce(`malformed:${sourceHost}`, () => this.log.warn("dropped malformed discovery announcement", { from: sourceHost, err }));
-      return;
-    }
+    const a = parsed.announcement!;
     this.stats.heard++;
     const verdict = judgeAnnouncement(a, {
       selfId: this.init.self.id,

@@ -5,7 +5,7 @@ import { logger, type Logger } from "../log.ts";
 import type { DatagramSeal, Opened } from "../security/datagram-seal.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import { parseAddress, type Address } from "./address.ts";
-import { decodeMessage, DEFAULT_CLUSTER, encodeMessage } from "./messages.ts";
+import { decodeMessage, DEFAULT_CLUSTER, encodeMessage, type SwimMessage } from "./messages.ts";
 import { defaultSwimConfig, SwimNode, type Output, type SwimConfig } from "./swim.ts";
 import type { Member, MemberChange, MemberInfo } from "./types.ts";
 import { UdpTransport } from "./udp-transport.ts";
@@ -61,8 +61,6 @@ export class Membership {
   /** A budget per kind of bad datagram: a flood of one kind must not hide another (a node with the wrong key). */
   private readonly badLogs = new Map<string, RateLimitedLog>();
   private readonly seal: DatagramSeal;
-  /** Datagrams that passed the seal but not decoding (a buggy member). */
-  malformed = 0;
   /** Senders of another cluster already logged: a misdirected seed retries forever, one line is enough. */
   private readonly foreignLogged = new Set<string>();
 
@@ -184,16 +182,22 @@ export class Membership {
 
   private onDatagram(bytes: Uint8Array, from: Address): void {
     if (!this.running) return;
-    const opened = this.seal.open(bytes);
-    if (!opened.ok) return this.warnUnauthenticated(from, opened);
-    let msg;
-    try {
-      msg = decodeMessage(opened.payload);
-    } catch (err) {
-      this.malformed++;
-      this.badLog("malformed").warn("dropped malformed gossip datagram", { from, err });
-      return;
+    const parsed: { msg?: SwimMessage; problem?: unknown } = {};
+    const opened = this.seal.open(bytes, (payload) => {
+      try {
+        parsed.msg = decodeMessage(payload);
+        return true;
+      } catch (err) {
+        parsed.problem = err;
+        return false;
+      }
+    });
+    if (!opened.ok) {
+      // Authenticated but not a valid message: a member with a bug, worth a (rate-limited) warning of its own.
+      if (opened.reason === "malformed") return this.badLog("malformed").warn("dropped malformed gossip datagram", { from, err: parsed.problem });
+      return this.warnUnauthenticated(from, opened);
     }
+    const msg = parsed.msg!;
     if (!this.core.sameCluster(msg)) {
       const cluster = msg.cluster ?? DEFAULT_CLUSTER;
       const key = `${msg.from}@${from}/${cluster}`;

@@ -27,7 +27,7 @@ export const SEAL_OVERHEAD = SEAL_HEADER_BYTES + SEAL_TAG_BYTES;
  */
 export const DEFAULT_FRESHNESS_MS = 120_000;
 
-export type SealRejection = "short" | "magic" | "unknown_key" | "bad_mac" | "stale" | "replay";
+export type SealRejection = "short" | "magic" | "unknown_key" | "bad_mac" | "stale" | "replay" | "malformed";
 
 export type Opened =
   | { ok: true; payload: Uint8Array; keyId: string }
@@ -36,7 +36,7 @@ export type Opened =
 export class DatagramSeal {
   private readonly guard: ReplayGuard;
   /** Datagrams rejected, by reason (for /metrics). */
-  readonly rejected: Record<SealRejection, number> = { short: 0, magic: 0, unknown_key: 0, bad_mac: 0, stale: 0, replay: 0 };
+  readonly rejected: Record<SealRejection, number> = { short: 0, magic: 0, unknown_key: 0, bad_mac: 0, stale: 0, replay: 0, malformed: 0 };
   accepted = 0;
 
   constructor(
@@ -75,15 +75,19 @@ export class DatagramSeal {
     return out;
   }
 
-  /** Checks a datagram; the payload is returned only if every check passed. Never throws. */
-  open(bytes: Uint8Array): Opened {
-    const result = this.check(bytes);
+  /**
+   * Checks a datagram; the payload is returned only if every check passed. Never throws. `valid` is the
+   * caller's parse: an authenticated datagram it refuses is "malformed" and is not remembered against
+   * replay, so a buggy member's garbage costs no memory (replaying it only fails the parse again).
+   */
+  open(bytes: Uint8Array, valid: (payload: Uint8Array) => boolean = () => true): Opened {
+    const result = this.check(bytes, valid);
     if (result.ok) this.accepted++;
     else this.rejected[result.reason]++;
     return result;
   }
 
-  private check(bytes: Uint8Array): Opened {
+  private check(bytes: Uint8Array, valid: (payload: Uint8Array) => boolean): Opened {
     if (bytes.byteLength < SEAL_OVERHEAD) return { ok: false, reason: "short" };
     if (bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1 || bytes[2] !== VERSION) return { ok: false, reason: "magic" };
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -96,7 +100,10 @@ export class DatagramSeal {
     const now = this.now();
     if (Math.abs(now - timestamp) > this.freshnessMs) return { ok: false, reason: "stale", keyId, skewMs: timestamp - now };
     const nonce = buf.toString("hex", 3 + KEY_ID_BYTES + 8, SEAL_HEADER_BYTES);
-    if (!this.guard.admit(now, timestamp, nonce)) return { ok: false, reason: "replay", keyId };
-    return { ok: true, payload: bytes.subarray(SEAL_HEADER_BYTES, end), keyId };
+    if (this.guard.seen(timestamp, nonce)) return { ok: false, reason: "replay", keyId };
+    const payload = bytes.subarray(SEAL_HEADER_BYTES, end);
+    if (!valid(payload)) return { ok: false, reason: "malformed", keyId };
+    this.guard.admit(now, timestamp, nonce);
+    return { ok: true, payload, keyId };
   }
 }

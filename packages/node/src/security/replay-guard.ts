@@ -5,31 +5,36 @@
 
 export class ReplayGuard {
   /** key → when it was first seen; insertion order is time order, so entries expire from the front. */
-  private readonly seen = new Map<string, number>();
+  private readonly remembered = new Map<string, number>();
 
   constructor(
     private readonly windowMs: number,
     private readonly maxEntries = 200_000,
   ) {}
 
+  /** Whether this (timestamp, nonce) was admitted and is still remembered. */
+  seen(timestamp: number, nonce: string): boolean {
+    return this.remembered.has(`${timestamp}:${nonce}`);
+  }
+
   /** True the first time this (timestamp, nonce) is offered within the window; false for a repeat. */
   admit(now: number, timestamp: number, nonce: string): boolean {
     this.expire(now);
     const key = `${timestamp}:${nonce}`;
-    if (this.seen.has(key)) return false;
-    if (this.seen.size >= this.maxEntries) this.seen.delete(this.seen.keys().next().value!);
-    this.seen.set(key, now);
+    if (this.remembered.has(key)) return false;
+    if (this.remembered.size >= this.maxEntries) this.remembered.delete(this.remembered.keys().next().value!);
+    this.remembered.set(key, now);
     return true;
   }
 
   get size(): number {
-    return this.seen.size;
+    return this.remembered.size;
   }
 
   private expire(now: number): void {
-    for (const [key, firstSeen] of this.seen) {
+    for (const [key, firstSeen] of this.remembered) {
       if (firstSeen >= now - 2 * this.windowMs) break;
-      this.seen.delete(key);
+      this.remembered.delete(key);
     }
   }
 }
