@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
+import { rawPathGuard } from "./gateway/raw-path-guard.ts";
 import { HostAllowList } from "./gateway/host-check.ts";
 import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
@@ -331,6 +332,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     server = Bun.serve({
       hostname: config.BIND_ADDRESS,
       port: config.HTTP_PORT,
+      // Every target goes through the dot-segment check first (gateway/raw-path-guard.ts).
+      routes: rawPathGuard((req, srv) => app.fetch(req, srv)),
       fetch: app.fetch,
       // Uploads stream through in bounded memory, so the body size is not limited here.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,

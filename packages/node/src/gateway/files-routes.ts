@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { badRequest } from "../errors.ts";
 import type { FileSystem } from "../filesystem/file-system.ts";
-import { fileReadStream } from "../filesystem/read-stream.ts";
+import { openFileRead } from "../filesystem/read-stream.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf, normalizePath } from "../metadata/path.ts";
@@ -56,7 +56,11 @@ const mkdirSchema = z.object({ path: z.string().min(1).max(4096) }).strict();
 const moveSchema = z
   .object({ from: z.string().min(1).max(4096), to: z.string().min(1).max(4096), overwrite: z.boolean().optional() })
   .strict();
-const stripSlash = (p: string) => normalizePath(p.replace(/^\/+/, "").replace(/\/+$/, ""));
+/**
+ * A path in a JSON body is spelled as the API spells paths in its answers, `/a/b`: one leading `/` (optional)
+ * and one trailing `/` (a directory) are allowed; everything else follows normalizePath (no `//`, `.`, `..`).
+ */
+const stripSlash = (p: string) => normalizePath(p.startsWith("/") ? p.slice(1) : p);
 
 export function filesRoutes(d: FilesRoutesDeps): Hono {
   const app = new Hono();
@@ -110,7 +114,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     headers["content-length"] = String(end - start + 1);
     if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
     if (head) return new Response(null, { status, headers });
-    return new Response(fileReadStream(m, start, end, d.reader, d.log), { status, headers });
+    return new Response(await openFileRead(m, start, end, d.reader, d.log), { status, headers });
   };
   app.get(`${PREFIX}/*`, (c) => getOrHead(c, false));
   app.get(PREFIX, (c) => getOrHead(c, false));

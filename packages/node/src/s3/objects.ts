@@ -1,7 +1,7 @@
 // Object operations: PutObject, GetObject and HeadObject (Range, conditional requests), DeleteObject,
 // DeleteObjects, CopyObject (a new manifest over the same chunks) and GetObjectAcl.
 import { OrreryError } from "../errors.ts";
-import { fileReadStream } from "../filesystem/read-stream.ts";
+import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { parentOf } from "../metadata/path.ts";
@@ -96,7 +96,7 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
   headers["content-length"] = String(end - start + 1);
   if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
   if (head || m.kind === "dir" || m.size === 0) return new Response(null, { status, headers });
-  return new Response(fileReadStream(m, start, end, c.reader, c.log), { status, headers });
+  return new Response(await openFileRead(m, start, end, c.reader, c.log), { status, headers });
 }
 
 export const getObject: Handler = (r, c) => getOrHead(r, c, false);

@@ -1,7 +1,7 @@
 // WebDAV class 1 and 2 on /dav/ (RFC 4918): one handler per method over FileSystem, dead properties
 // in SQLite and this node's lock table. Every error here is a WebDAV response, never the JSON API format.
 import { Hono } from "hono";
-import { fileReadStream } from "../filesystem/read-stream.ts";
+import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
 import { userContentHeaders } from "../gateway/user-content.ts";
 import type { Manifest } from "../metadata/manifest.ts";
@@ -59,7 +59,7 @@ function collectionPage(ctx: DavContext, dir: Manifest): string {
   return `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><ul>${rows.join("")}</ul>`;
 }
 
-function getOrHead(req: Request, ctx: DavContext, head: boolean): Response {
+async function getOrHead(req: Request, ctx: DavContext, head: boolean): Promise<Response> {
   const m = found(target(req, ctx));
   checkIfHeader(req, ctx, m.path);
   if (m.kind === "dir") {
@@ -87,7 +87,7 @@ function getOrHead(req: Request, ctx: DavContext, head: boolean): Response {
   headers["content-length"] = String(end - start + 1);
   if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
   if (head) return new Response(null, { status, headers });
-  return new Response(fileReadStream(m, start, end, ctx.reader, ctx.log), { status, headers });
+  return new Response(await openFileRead(m, start, end, ctx.reader, ctx.log), { status, headers });
 }
 
 async function put(req: Request, ctx: DavContext): Promise<Response> {

@@ -103,6 +103,11 @@ export class TestNode {
     }
   }
 
+  /** Where this node keeps a chunk's file (store/chunk-store.ts: chunks/ab/cd/<id>). */
+  chunkPath(id: string): string {
+    return join(this.dataDir, "chunks", id.slice(0, 2), id.slice(2, 4), id);
+  }
+
   /** Chunk ids present in this node's data dir (files on disk, not the index). */
   chunkFiles(): string[] {
     const out: string[] = [];
