@@ -3,7 +3,7 @@
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
-import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { impliedDirectory, type ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
@@ -85,11 +85,17 @@ export class FileSystem {
     private readonly c: FileSystemComponents,
   ) {}
 
-  /** A live entry, or undefined (the root is always a directory). */
+  /**
+   * A live entry, or undefined (the root is always a directory). A deleted (or not yet received) directory
+   * with something live below it is a live directory: the tree rule that keeps a live file reachable on
+   * every node whatever order a folder's delete and a write under it arrive in.
+   */
   lookup(path: string): Manifest | undefined {
     if (path === "") return { ...dirChange("", 0), version: "", origin: "", seq: 0 };
     const m = this.c.manifests.get(path);
-    return m && !m.deleted ? m : undefined;
+    if (m && !m.deleted) return m;
+    if (!this.c.manifests.hasLiveDescendant(path)) return undefined;
+    return m ? impliedDirectory(m) : { ...dirChange(path, 0), version: "", origin: "", seq: 0 };
   }
 
   stat(path: string): Manifest {
