@@ -14,6 +14,7 @@ import { ClusterEvents, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { FileSystem } from "./filesystem/file-system.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
 import { Membership } from "./membership/membership.ts";
+import { ClockWatch } from "./membership/clock-watch.ts";
 import { startLanDiscovery } from "./discovery/index.ts";
 import type { Member } from "./membership/types.ts";
 import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
@@ -46,7 +47,7 @@ import { NetworkRpc } from "./rpc/network-rpc.ts";
 import { FaultyRpc } from "./rpc/faulty-rpc.ts";
 import { dispatchJson, type PeerRpc } from "./rpc/peer-rpc.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
-import { applyPush, answerSyncRequest } from "./metadata/sync.ts";
+import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
 import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
 import { isLoopbackHost } from "./util/loopback.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
@@ -106,7 +107,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
     },
     { log: logger("store") },
   );
-  const manifests = new SqliteManifestStore(db, id, () => Date.now());
+  const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
+  // Sources are checked against membership lazily (membership is built below).
+  const clock: ClockWatch = new ClockWatch(config.MAX_CLOCK_OFFSET_MS, Date.now, (source: string): boolean => membership.isMemberAddress(source));
   const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES);
   const queue = new ReplicationQueue(db);
   const transferClient = new TransferClient(
@@ -171,7 +174,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       cluster: config.CLUSTER_NAME,
       maxMembers: config.MAX_MEMBERS,
     },
-    { log: logger("membership"), seal: gossipSeal },
+    { log: logger("membership"), seal: gossipSeal, clock },
   );
 
   const reader = new ChunkReader({
@@ -238,7 +241,17 @@ export async function startNode(config: Config): Promise<RunningNode> {
   );
   // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
   const joined = () => seeds.length === 0 || membership.members().some((m) => m.id !== id && m.state === "alive");
-  const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, joined, log: logger("fs") });
+  const fs = new FileSystem(config.chunkSize, {
+    selfId: id,
+    manifests,
+    coordinator,
+    reader,
+    placement,
+    replicator,
+    joined,
+    clockProblem: () => clock.problem(),
+    log: logger("fs"),
+  });
 
   const events = new ClusterEvents();
   const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
@@ -247,6 +260,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     version: VERSION,
     members: () => membership.members(),
     gossipHealth: () => membership.healthScore(),
+    clockOffsetMs: () => clock.offsetMs(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
     disk: () => store.diskUsage(),
@@ -310,7 +324,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log: logger("gateway"),
   };
   const app = createGateway(gatewayDeps);
-  handlers["manifests.push"] = (_from, body) => ({ applied: applyPush(manifests, body).length });
+  handlers["manifests.push"] = (_from, body) => pushAnswer(manifests, body);
   handlers["manifests.sync"] = (_from, body) => answerSyncRequest(manifests, body);
   handlers["chunks.digests"] = (from) => antiEntropy.digestsFor(from);
   handlers["chunks.ids"] = (from, body) => ({ ids: antiEntropy.idsFor(from, body.ranges) });

@@ -54,7 +54,13 @@ export interface FileSystemComponents {
    * knows only itself, so it would count a lone copy as a quorum. Writes wait until it has joined.
    */
   joined?: () => boolean;
+  /** Why this node's clock is too far from its peers' to stamp writes (undefined: it is fine). */
+  clockProblem?: () => string | undefined;
+  selfId: string;
 }
+
+/** A write whose rows lost to newer ones at replicas is stamped again above them, at most this many times. */
+const MAX_COMMIT_ATTEMPTS = 3;
 
 /** The manifest change that creates (or re-creates) a directory. */
 export const dirChange = (path: string, mtime: number): ManifestChange => ({
@@ -78,6 +84,18 @@ const tombstoneOf = (m: Manifest, mtime: number): ManifestChange => ({
   chunks: [],
   mtime,
 });
+
+/** The newest version any replica reported above ours, with its path (undefined when ours won everywhere). */
+function newestAbove(committed: Manifest[], acks: ReadonlyMap<string, string[]>): { path: string; version: string } | undefined {
+  let best: { path: string; version: string } | undefined;
+  for (const versions of acks.values()) {
+    committed.forEach((m, i) => {
+      const v = versions[i];
+      if (v !== undefined && v > m.version && (!best || v > best.version)) best = { path: m.path, version: v };
+    });
+  }
+  return best;
+}
 
 export class FileSystem {
   constructor(
@@ -122,12 +140,16 @@ export class FileSystem {
     return missing.reverse();
   }
 
-  /** Refuses early when the durability level cannot be reached, before any byte is read. */
-  /** Refuses writes on a node that has not joined its cluster yet (see FileSystemComponents.joined). */
+  /**
+   * Refuses writes on a node that has not joined its cluster yet (see FileSystemComponents.joined), or whose
+   * clock disagrees with its peers' by more than MAX_CLOCK_OFFSET_MS (its versions would be wrongly ordered).
+   */
   private checkJoined(): void {
     if (this.c.joined && !this.c.joined()) {
       throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered); nothing was stored");
     }
+    const clock = this.c.clockProblem?.();
+    if (clock) throw new OrreryError(503, "clock_skew", `${clock}; this node refuses writes until its clock is fixed (NTP); nothing was stored`);
   }
 
   checkWritable(durability: Durability): void {
@@ -240,24 +262,49 @@ export class FileSystem {
     return committed.find((m) => m.path === path)!;
   }
 
-  /** Commits manifest changes locally, then pushes them until `durability` holds for them too. */
+  /**
+   * Commits manifest changes locally, then pushes them until `durability` holds for them too: for every row,
+   * that many of its path's manifest owners (placement.manifestOwners) hold this very version. A replica that
+   * answers with a newer version for a path has seen a write ours would lose to, so ours is stamped again above
+   * it (the HLC's receive rule) and pushed again: a 201 means the quorum holds this write as the winner.
+   */
   private async commit(
     changes: ManifestChange[],
     durability: Durability,
     context: Record<string, unknown>,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
     this.checkJoined();
-    const committed = this.c.manifests.commitLocalBatch(changes);
-    const required = this.c.placement.required(durability);
-    const acks = await this.c.replicator.publish(committed, required - 1);
-    const manifestCopies = acks.length + 1;
-    if (manifestCopies < required) {
-      throw new DurabilityError(
-        `the manifest reached ${manifestCopies} of the ${required} node(s) durability '${durability}' needs; it will spread by anti-entropy`,
-        { ...context, manifestCopies, required },
-      );
+    const { manifests, placement, replicator, selfId, log } = this.c;
+    const required = placement.required(durability);
+    for (let attempt = 1; ; attempt++) {
+      const committed = manifests.commitLocalBatch(changes);
+      const owners = committed.map((m) => placement.manifestOwners(m.path));
+      const holders = (acks: ReadonlyMap<string, string[]>) =>
+        committed.map((m, i) => {
+          let n = owners[i]!.includes(selfId) ? 1 : 0;
+          for (const [peer, versions] of acks) if (versions[i] === m.version && owners[i]!.includes(peer)) n++;
+          return n;
+        });
+      const acks = await replicator.publish(committed, (a) => holders(a).every((h) => h >= required));
+      const newer = newestAbove(committed, acks);
+      if (newer) {
+        if (attempt >= MAX_COMMIT_ATTEMPTS) {
+          throw new OrreryError(503, "write_conflict", `newer writes kept arriving for these paths (${attempt} attempts); try again`, context);
+        }
+        log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
+        manifests.observe(newer.version);
+        continue;
+      }
+      const counts = holders(acks);
+      const manifestCopies = Math.min(...counts);
+      if (manifestCopies < required) {
+        throw new DurabilityError(
+          `the manifest reached ${manifestCopies} of the ${required} owner(s) durability '${durability}' needs; it will spread by anti-entropy`,
+          { ...context, manifestCopies, required },
+        );
+      }
+      return committed.map((m, i) => ({ ...m, manifestCopies: counts[i]! }));
     }
-    return committed.map((m) => ({ ...m, manifestCopies }));
   }
 
   async mkdir(path: string): Promise<{ created: boolean; entry: Manifest }> {
@@ -289,7 +336,7 @@ export class FileSystem {
     return out;
   }
 
-  async remove(path: string, recursive: boolean): Promise<Manifest> {
+  async remove(path: string, recursive: boolean, durability: Durability = "quorum"): Promise<Manifest> {
     if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
     const m = this.stat(path);
     const now = Date.now();
@@ -302,7 +349,7 @@ export class FileSystem {
       changes.push(...below.reverse().map((e) => tombstoneOf(e, now)));
     }
     changes.push(tombstoneOf(m, now));
-    const committed = await this.commit(changes, "quorum", {});
+    const committed = await this.commit(changes, durability, {});
     return committed[committed.length - 1]!;
   }
 

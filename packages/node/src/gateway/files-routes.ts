@@ -62,6 +62,13 @@ const moveSchema = z
  */
 const stripSlash = (p: string) => normalizePath(p.startsWith("/") ? p.slice(1) : p);
 
+/** `?durability=` of a write: quorum unless it says fast or all. */
+function durabilityOf(value: string | undefined): Durability {
+  const durability = (value ?? "quorum") as Durability;
+  if (!durabilities.includes(durability)) throw badRequest("invalid_durability", `durability must be one of ${durabilities.join(", ")}`);
+  return durability;
+}
+
 export function filesRoutes(d: FilesRoutesDeps): Hono {
   const app = new Hono();
   const json = bodyLimit({ maxSize: 1024 * 1024 });
@@ -69,10 +76,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   app.put(`${PREFIX}/*`, async (c) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
     if (trailingSlash) throw badRequest("invalid_path", "a file path cannot end with '/'; use POST /api/mkdir for directories");
-    const durability = (c.req.query("durability") ?? "quorum") as Durability;
-    if (!durabilities.includes(durability)) {
-      throw badRequest("invalid_durability", `durability must be one of ${durabilities.join(", ")}`);
-    }
+    const durability = durabilityOf(c.req.query("durability"));
     const mtimeHeader = c.req.header("x-orrery-mtime");
     const mtime = mtimeHeader === undefined ? Date.now() : Number(mtimeHeader);
     if (!Number.isSafeInteger(mtime) || mtime < 0) throw badRequest("invalid_mtime", "x-orrery-mtime must be milliseconds since the epoch");
@@ -123,7 +127,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   app.delete(`${PREFIX}/*`, async (c) => {
     const { path } = pathFromUrl(c.req.url, PREFIX);
     const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
-    const m = await d.fs.remove(path, recursive);
+    const m = await d.fs.remove(path, recursive, durabilityOf(c.req.query("durability")));
     return c.json({ path: `/${m.path}`, deleted: true, version: m.version });
   });
 

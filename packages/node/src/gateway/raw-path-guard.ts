@@ -36,6 +36,6 @@ export function rawPathGuard(next: Handler): Record<string, Handler> {
     routes[pattern] = check;
     routes[`${pattern}/`] = check;
   }
-  routes[`${pattern}/*`] = (req) => refusal(req, `the URL has more than ${MAX_DEPTH} segments`, "path_too_deep");
+  routes[`${pattern}/*`] = (req) => refusal(req, `the URL has more than ${MAX_DEPTH} segments`, "invalid_path");
   return routes;
 }

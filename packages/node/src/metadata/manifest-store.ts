@@ -66,6 +66,11 @@ export interface ManifestStore {
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
   /**
+   * Takes a version seen elsewhere into the clock (HLC receive rule), so the next local write is above it.
+   * Throws badRequest("clock_skew") for one too far ahead of this node's clock.
+   */
+  observe(version: string): void;
+  /**
    * Rows with seq > marks[origin] (0 for unknown origins), ordered by (origin, seq), at most `limit`;
    * `marks` is this store's own marks, read in the same snapshot. See sync.ts for how pages are chained.
    */
@@ -227,6 +232,10 @@ export abstract class LwwManifestStore implements ManifestStore {
     const limit = checkLimit(opts.limit ?? DEFAULT_CHILDREN_LIMIT, MAX_CHILDREN_LIMIT, "limit");
     const rows = this.childRows(dir, opts.after ?? "", limit, opts.rows ?? false);
     return opts.rows ? rows : rows.map((r) => (r.deleted ? impliedDirectory(r) : r));
+  }
+
+  observe(version: string): void {
+    this.clock.observe(version);
   }
 
   marks(): Marks {

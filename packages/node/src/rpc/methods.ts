@@ -2,7 +2,7 @@
 // methods with the zod schemas of their requests and answers. Both ends validate against these: the
 // server before a handler sees a request, the caller before it believes an answer.
 import { z } from "zod";
-import { pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
+import { MAX_PUSH_ENTRIES, pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
 import { CLUSTER_KEY_PATTERN } from "../security/cluster-key.ts";
 
 /** Ranges of the chunk digest space compared by anti-entropy (replication/chunk-digest.ts). */
@@ -15,8 +15,14 @@ const keysAnswer = z.strictObject({ primary: keyIdSchema, keys: z.array(keyIdSch
 const jsonObject = z.record(z.string(), z.unknown());
 
 export const jsonMethods = {
-  /** Fresh manifest rows; answered after they are committed. */
-  "manifests.push": { request: pushBodySchema, response: z.strictObject({ applied: z.number().int().min(0) }) },
+  /**
+   * Fresh manifest rows; answered after they are committed, with the version each path holds now: a pusher
+   * whose row lost to a newer one learns it, and re-stamps above it rather than count a copy it does not have.
+   */
+  "manifests.push": {
+    request: pushBodySchema,
+    response: z.strictObject({ applied: z.number().int().min(0), versions: z.array(z.string().max(100)).max(MAX_PUSH_ENTRIES) }),
+  },
   /** Delta anti-entropy: one page of the rows beyond the caller's marks (metadata/sync.ts). */
   "manifests.sync": { request: syncRequestSchema, response: syncResponseSchema },
   /** Chunk anti-entropy: the answering node's range digests for the chunks both should hold. */

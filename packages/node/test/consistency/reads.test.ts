@@ -54,6 +54,7 @@ describe("reads", () => {
     const data = randomBytes(2 * 1024 * 1024 + 5);
     const body = (await (await put(a!.url, "gone/lost.bin", data)).json()) as { chunks: string[] };
     await waitFor(async () => (await fetch(`${b!.url}/api/files/gone/lost.bin`, { method: "HEAD" })).status === 200, 10_000, "b to know the file");
+    await waitFor(() => body.chunks.every((id) => cluster.copies().get(id) === 3), 10_000, "three copies of every chunk");
     // Every copy of the second chunk disappears from every disk.
     const lost = body.chunks[1]!;
     for (const n of cluster.nodes) rmSync(n.chunkPath(lost));
