@@ -21,6 +21,10 @@ import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
 import { loadHash64 } from "./ring/index.ts";
 import { ChunkReader } from "./replication/chunk-reader.ts";
 import { ManifestReplicator } from "./replication/manifest-replicator.ts";
+import { ManifestReads } from "./replication/manifest-reads.ts";
+import { Acceptor } from "./consensus/acceptor.ts";
+import { SqliteAcceptorStore } from "./consensus/acceptor-store.ts";
+import { ConditionalWrites } from "./consensus/conditional-writes.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
 import { Placement } from "./replication/placement.ts";
 import { QueueWorker } from "./replication/queue-worker.ts";
@@ -241,8 +245,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
   );
   // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
   const joined = () => seeds.length === 0 || membership.members().some((m) => m.id !== id && m.state === "alive");
+  const reads = new ManifestReads({ selfId: id, manifests, placement, rpc, log: logger("reads"), synced: () => replicator.synced() });
+  const conditional = new ConditionalWrites({ selfId: id, placement, rpc, log: logger("paxos") });
+  const acceptor = new Acceptor(new SqliteAcceptorStore(db), (path) => manifests.get(path));
   const fs = new FileSystem(config.chunkSize, {
     selfId: id,
+    reads,
+    conditional,
     manifests,
     coordinator,
     reader,
@@ -326,6 +335,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const app = createGateway(gatewayDeps);
   handlers["manifests.push"] = (_from, body) => pushAnswer(manifests, body);
   handlers["manifests.sync"] = (_from, body) => answerSyncRequest(manifests, body);
+  handlers["paxos.prepare"] = (_from, body) => acceptor.prepare(body);
+  handlers["paxos.accept"] = (_from, body) => acceptor.accept(body);
+  handlers["manifests.get"] = (_from, body) => ({ rows: body.paths.map((p) => manifests.get(p) ?? null) });
+  handlers["manifests.children"] = (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) });
   handlers["chunks.digests"] = (from) => antiEntropy.digestsFor(from);
   handlers["chunks.ids"] = (from, body) => ({ ids: antiEntropy.idsFor(from, body.ranges) });
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });

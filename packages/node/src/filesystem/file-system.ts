@@ -7,6 +7,9 @@ import { impliedDirectory, type ManifestStore } from "../metadata/manifest-store
 import { joinPath, nameOf, parentOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
+import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
+import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
+import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, type WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { Durability, Placement } from "../replication/placement.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
@@ -56,8 +59,15 @@ export interface FileSystemComponents {
   joined?: () => boolean;
   /** Why this node's clock is too far from its peers' to stamp writes (undefined: it is fine). */
   clockProblem?: () => string | undefined;
+  /** Quorum reads: brings this node's rows up to a read quorum's before an answer is based on them. */
+  reads?: ManifestReads;
+  /** Paxos rounds for writes with a precondition (If-Match, If-None-Match). */
+  conditional?: ConditionalWrites;
   selfId: string;
 }
+
+/** What a write reads before deciding: a fast write settles for this node's (synced) rows, as it settles for one copy. */
+const readFor = (durability: Durability): Consistency => (durability === "fast" ? "local" : "quorum");
 
 /** A write whose rows lost to newer ones at replicas is stamped again above them, at most this many times. */
 const MAX_COMMIT_ATTEMPTS = 3;
@@ -114,6 +124,35 @@ export class FileSystem {
     if (m && !m.deleted) return m;
     if (!this.c.manifests.hasLiveDescendant(path)) return undefined;
     return m ? impliedDirectory(m) : { ...dirChange(path, 0), version: "", origin: "", seq: 0 };
+  }
+
+  /**
+   * Before an answer about `paths`: their rows here become at least as new as a read quorum's, and so do the
+   * entries of each one that is a directory (live or deleted: a deleted one may still hold live files
+   * elsewhere), the first `childLimit` of them after `after`. Every request that reads or decides on paths
+   * calls this first; with consistency=local it is a no-op once this node has synced.
+   */
+  async refresh(
+    paths: readonly string[],
+    consistency: Consistency = "quorum",
+    children: { after?: string; limit: number } = { limit: 1000 },
+  ): Promise<void> {
+    const reads = this.c.reads;
+    if (!reads) return;
+    const real = paths.filter((p) => p !== "");
+    await reads.refresh(real, consistency);
+    const dirs = paths.filter((p) => p === "" || this.c.manifests.get(p)?.kind === "dir");
+    await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
+  }
+
+  /** `path` and every directory above it: what a write decides on (does the parent exist, is it a file). */
+  static withAncestors(path: string): string[] {
+    const out = [path];
+    for (let p = path; p !== ""; ) {
+      p = parentOf(p);
+      if (p !== "") out.push(p);
+    }
+    return out;
   }
 
   stat(path: string): Manifest {
@@ -173,11 +212,15 @@ export class FileSystem {
     sizeHint?: number,
     /** Runs after the body is stored and before the manifest is committed; a throw leaves no file. */
     check?: (content: UploadedContent) => void,
+    /** Write only if this holds on the path's current row, decided by a Paxos round (412 otherwise). */
+    precondition?: Precondition,
   ): Promise<PutResult> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    this.checkWritable(durability);
+    await this.refresh(FileSystem.withAncestors(path), readFor(durability));
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
-    this.checkWritable(durability);
+    this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, this.chunkSize, durability, this.c.coordinator, this.c.log, sizeHint);
     check?.({ size: upload.size, sha256: upload.sha256, md5: upload.md5 });
@@ -192,6 +235,7 @@ export class FileSystem {
       chunks: upload.results.map((r) => r.chunkId),
       mtime,
     };
+    await this.decide(change, durability, precondition);
     const committed = await this.commit([...ancestors, change], durability, {
       stored: `all ${upload.results.length} chunk(s) of /${path}`,
     });
@@ -224,12 +268,15 @@ export class FileSystem {
     path: string,
     sources: readonly Manifest[],
     content: { sha256: string; md5?: string },
-    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability } = {},
+    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition } = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
-    if (this.lookup(path)?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
+    await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability));
+    const existing = this.lookup(path);
+    if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
+    this.checkEarly(existing, opts.precondition);
     const mtime = opts.mtime ?? Date.now();
     const sizes = sources.flatMap((m) => chunkSizesOf(m));
     const chunkSize = Math.max(this.chunkSize, ...sources.map((m) => m.chunkSize));
@@ -256,6 +303,7 @@ export class FileSystem {
       const below = m.kind === "dir" ? this.subtree(r) : [];
       removals.push(...below.reverse().map((e) => tombstoneOf(e, mtime)), tombstoneOf(m, mtime));
     }
+    await this.decide(change, durability, opts.precondition);
     const committed = await this.commit([...this.ancestorsToCreate(path, mtime), change, ...removals], durability, {
       stored: `the chunks of /${path} (already stored)`,
     });
@@ -307,8 +355,33 @@ export class FileSystem {
     }
   }
 
+  /** A precondition that already fails on this node's (refreshed) row fails before any byte is stored. */
+  private checkEarly(current: Manifest | undefined, precondition: Precondition | undefined): void {
+    const reason = precondition?.(current);
+    if (reason) throw new PreconditionFailed(reason);
+  }
+
+  /**
+   * For a conditional write: a Paxos round among the path's owners decides `change` if the precondition
+   * holds on the newest row a majority knows (consensus/conditional-writes.ts), and the write then commits
+   * above the decided value. A value an earlier round left accepted but unapplied is applied first.
+   */
+  private async decide(change: ManifestChange, durability: Durability, precondition: Precondition | undefined): Promise<void> {
+    if (!precondition) return;
+    const conditional = this.c.conditional;
+    if (!conditional) throw new OrreryError(501, "not_implemented", "conditional writes are not available on this node");
+    const applyStale = async (row: Manifest) => {
+      const { version: _v, origin: _o, seq: _s, ...content } = row;
+      this.c.manifests.observe(row.version);
+      await this.commit([content], durability, { recovered: `/${row.path}` });
+    };
+    const decision = await conditional.decide(change, precondition, applyStale);
+    this.c.manifests.observe(decision.row.version);
+  }
+
   async mkdir(path: string): Promise<{ created: boolean; entry: Manifest }> {
     if (path === "") return { created: false, entry: this.stat("") };
+    await this.refresh(FileSystem.withAncestors(path));
     const existing = this.lookup(path);
     if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
     if (existing) return { created: false, entry: existing };
@@ -336,8 +409,10 @@ export class FileSystem {
     return out;
   }
 
-  async remove(path: string, recursive: boolean, durability: Durability = "quorum"): Promise<Manifest> {
+  async remove(path: string, recursive: boolean, durability: Durability = "quorum", precondition?: Precondition): Promise<Manifest> {
     if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
+    await this.refresh([path], readFor(durability));
+    this.checkEarly(this.lookup(path), precondition);
     const m = this.stat(path);
     const now = Date.now();
     const changes: ManifestChange[] = [];
@@ -349,6 +424,7 @@ export class FileSystem {
       changes.push(...below.reverse().map((e) => tombstoneOf(e, now)));
     }
     changes.push(tombstoneOf(m, now));
+    await this.decide(changes[changes.length - 1]!, durability, precondition);
     const committed = await this.commit(changes, durability, {});
     return committed[committed.length - 1]!;
   }
@@ -357,6 +433,7 @@ export class FileSystem {
     if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
     if (from === to) throw badRequest("same_path", "source and destination are the same");
     if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
+    await this.refresh([from, ...FileSystem.withAncestors(to)]);
     const src = this.stat(from);
     const now = Date.now();
     const changes: ManifestChange[] = [];

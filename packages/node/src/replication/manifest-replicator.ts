@@ -36,6 +36,8 @@ export class ManifestReplicator {
   private readonly peerMarksSeen = new Map<string, { marks: Marks; at: number }>();
   /** Live peers this node has completed a round with since it started or since they returned. */
   private caughtUp = new Set<string>();
+  /** A sync round with some peer completed since start: this node's rows are no older than that peer's were. */
+  private firstRoundDone = false;
 
   constructor(
     private readonly init: ManifestReplicatorInit,
@@ -103,7 +105,13 @@ export class ManifestReplicator {
     };
     const round = await runSyncRound(this.c.manifests, fetchPage);
     if (round.applied > 0) this.c.log.info("anti-entropy applied rows", { peer: memberId, ...round });
+    if (round.complete) this.firstRoundDone = true;
     return round.applied;
+  }
+
+  /** Whether this node finished a sync round since it started, or has no live peer to sync with. */
+  synced(): boolean {
+    return this.firstRoundDone || this.peers().length === 0;
   }
 
   /** The marks a peer reported in its latest sync answer, and when. */
