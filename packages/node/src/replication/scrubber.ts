@@ -3,7 +3,7 @@
 // still owns the chunk) so the client never meets the bad copy.
 import { ChunkCorruptError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { TokenBucket } from "../util/token-bucket.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
 import type { Placement } from "./placement.ts";
@@ -16,7 +16,7 @@ export interface ScrubberInit {
 
 export interface ScrubberComponents {
   selfId: string;
-  store: ChunkStore;
+  store: ChunkStorage;
   reader: ChunkReader;
   placement: Placement;
   bandwidth: TokenBucket;
