@@ -28,7 +28,7 @@ import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
 import { WriteCoordinator } from "./replication/write-coordinator.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
 import type { PeerRpc } from "./rpc/peer-rpc.ts";
-import type { ChunkStore } from "./store/chunk-store.ts";
+import type { ChunkStorage } from "./store/chunk-storage.ts";
 import type { BackgroundWorker } from "./util/background-worker.ts";
 import type { Clock } from "./util/clock.ts";
 import type { Service } from "./util/lifecycle.ts";
@@ -55,7 +55,7 @@ export interface CoreComponents {
   clock: Clock;
   random: () => number;
   rpc: PeerRpc;
-  store: ChunkStore;
+  store: ChunkStorage;
   queue: ReplicationQueue;
   manifests: ManifestStore;
   acceptorStore: AcceptorStore;

@@ -7,7 +7,7 @@ import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Member } from "../membership/types.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { differingRanges, idsInRanges, RANGES, rangeDigests, rangeDigestsByPeer, ringFingerprint } from "./chunk-digest.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
@@ -18,7 +18,7 @@ import { type Clock, systemClock } from "../util/clock.ts";
 export interface ChunkAntiEntropyComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   queue: ReplicationQueue;
   rpc: PeerRpc;
   log: Logger;

@@ -7,7 +7,7 @@
 import { ChunkNotFoundError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { TransferError } from "../transfer/client.ts";
 import type { Placement } from "./placement.ts";
 import { type Clock, systemClock, type Timer } from "../util/clock.ts";
@@ -15,7 +15,7 @@ import { type Clock, systemClock, type Timer } from "../util/clock.ts";
 export interface ChunkReaderComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   rpc: PeerRpc;
   log: Logger;
   /** An owner that lacks the chunk or holds a corrupt copy: queue a copy to it. */

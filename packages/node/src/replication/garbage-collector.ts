@@ -7,7 +7,7 @@ import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
 import { markOf } from "../metadata/manifest-store.ts";
 import { parseVersion } from "../metadata/hlc.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { ManifestReplicator } from "./manifest-replicator.ts";
 import type { Placement } from "./placement.ts";
 import { BackgroundWorker } from "../util/background-worker.ts";
@@ -25,7 +25,7 @@ export interface GarbageCollectorComponents {
   selfId: string;
   placement: Placement;
   manifests: ManifestStore;
-  store: ChunkStore;
+  store: ChunkStorage;
   replicator: ManifestReplicator;
   log: Logger;
   clock?: Clock;

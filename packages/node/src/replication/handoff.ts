@@ -2,13 +2,13 @@
 // chunk has without it, and waits until the queue has delivered them (the worker skips owners that
 // already hold a copy). Only then is it safe to leave: nothing it held is lost.
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 
 export async function handOffAndDrain(
-  c: { selfId: string; placement: Placement; store: ChunkStore; queue: ReplicationQueue; log: Logger; clock?: Clock },
+  c: { selfId: string; placement: Placement; store: ChunkStorage; queue: ReplicationQueue; log: Logger; clock?: Clock },
   timeoutMs: number,
 ): Promise<{ queued: number; drained: boolean }> {
   const { selfId, placement, store, queue, log } = c;

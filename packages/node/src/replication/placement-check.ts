@@ -4,7 +4,7 @@
 // twice; the queue worker asks the target what it already holds before sending bytes.
 import type { Logger } from "../log.ts";
 import type { Ring } from "../ring/index.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 import { type Clock, systemClock, type Timer } from "../util/clock.ts";
@@ -26,7 +26,7 @@ export function newOwnersToFeed(selfId: string, before: readonly (readonly strin
 export interface PlacementCheckComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   queue: ReplicationQueue;
   log: Logger;
   clock?: Clock;

@@ -3,7 +3,7 @@
 // ack. Failures are retried with exponential backoff; nothing leaves the queue unsent.
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import { BackgroundWorker } from "../util/background-worker.ts";
@@ -25,7 +25,7 @@ export interface QueueWorkerComponents {
   selfId: string;
   queue: ReplicationQueue;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   reader: ChunkReader;
   rpc: PeerRpc;
   bandwidth: TokenBucket;

@@ -3,7 +3,7 @@
 // still owns the chunk) so the client never meets the bad copy.
 import { ChunkCorruptError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { BackgroundWorker } from "../util/background-worker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { TokenBucket } from "../util/token-bucket.ts";
@@ -18,7 +18,7 @@ export interface ScrubberInit {
 
 export interface ScrubberComponents {
   selfId: string;
-  store: ChunkStore;
+  store: ChunkStorage;
   reader: ChunkReader;
   placement: Placement;
   bandwidth: TokenBucket;

@@ -2,7 +2,7 @@
 // node that was away) and deletes each copy once every current owner holds one and REBALANCE_GRACE_S
 // has passed, so the cluster ends at exactly N copies. Rate-bounded: one page per pass.
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { errorMessage } from "../errors.ts";
 import type { Placement } from "./placement.ts";
@@ -20,7 +20,7 @@ export interface SurplusSweeperInit {
 export interface SurplusSweeperComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   rpc: PeerRpc;
   queue: ReplicationQueue;
   log: Logger;

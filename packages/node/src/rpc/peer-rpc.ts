@@ -3,7 +3,7 @@
 // or a peer in the same process (memory-rpc.ts: unit tests and the simulator). Both implementations pass
 // the shared suite in peer-rpc.case.ts; fault injection wraps either (faulty-rpc.ts).
 import { errorMessage } from "../errors.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { TransferError } from "../transfer/client.ts";
 import type { RpcStatus } from "../transfer/frames.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -46,7 +46,7 @@ export abstract class PeerRpcBase implements PeerRpc {
 
 /** What a node serves to its peers (and to itself). */
 export interface LocalPeer {
-  store: Pick<ChunkStore, "put" | "get" | "has">;
+  store: Pick<ChunkStorage, "put" | "get" | "has">;
   handlers: JsonHandlers;
 }
 

@@ -130,7 +130,7 @@ export class NodeProcess {
     this.clock = new ProcessClock(ctx.events, () => s.epochMs + node.clockSkewMs);
     this.placement = new Placement(s.replicationFactor, ctx.hash, s.vnodes);
     const handlers: JsonHandlers = {};
-    this.rpc = ctx.rpcNet.register(id, { store: node.chunks as never, handlers }, { clock: this.clock, alive: () => this.clock.alive });
+    this.rpc = ctx.rpcNet.register(id, { store: node.chunks, handlers }, { clock: this.clock, alive: () => this.clock.alive });
     this.clockWatch = new ClockWatch(s.maxClockOffsetMs, () => this.clock.now(), (source) => this.isMemberAddress(source));
     this.swim = new SwimNode({ self: node.info, config: defaultSwimConfig(s.probeIntervalMs), random: fork(rng), knownMembers: known });
     this.core = new NodeCore(s.core, {
@@ -138,7 +138,7 @@ export class NodeProcess {
       clock: this.clock,
       random: fork(rng),
       rpc: this.rpc,
-      store: node.chunks as never, // TEMP until the ChunkStorage interface lands
+      store: node.chunks,
       queue: node.queue,
       manifests: node.manifests,
       acceptorStore: node.acceptors,
