@@ -71,6 +71,16 @@ export interface CoreComponents {
   leaving?: () => boolean;
 }
 
+/**
+ * How long a replaced ring still counts for manifest quorums (Placement.manifestOwnerSets): long enough for
+ * anti-entropy to bring new owners up to date (they sync with every peer when the ring changes, and a
+ * round runs every SYNC_INTERVAL_MS), so a quorum read still meets every quorum write while members join,
+ * die or come back.
+ */
+export function ringSettleMs(config: Pick<CoreConfig, "SYNC_INTERVAL_MS">): number {
+  return Math.max(30_000, 6 * config.SYNC_INTERVAL_MS);
+}
+
 /** How long a write waits for the copies beyond its quorum before queueing them. */
 const STRAGGLER_GRACE_MS = 2000;
 /** How long a manifest push waits for the peers beyond the quorum. */

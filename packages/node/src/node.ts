@@ -20,7 +20,7 @@ import { loadHash64 } from "./ring/index.ts";
 import { SqliteAcceptorStore } from "./consensus/acceptor-store.ts";
 import { Placement } from "./replication/placement.ts";
 import { SqliteReplicationQueue } from "./replication/queue.ts";
-import { NodeCore } from "./node-core.ts";
+import { NodeCore, ringSettleMs } from "./node-core.ts";
 import { systemClock } from "./util/clock.ts";
 import { Lifecycle, service } from "./util/lifecycle.ts";
 import { drain } from "./util/drain.ts";
@@ -102,7 +102,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
   // Sources are checked against membership lazily (membership is built below).
   const clock: ClockWatch = new ClockWatch(config.MAX_CLOCK_OFFSET_MS, Date.now, (source: string): boolean => membership.isMemberAddress(source));
-  const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES);
+  const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
   const queue = new SqliteReplicationQueue(db);
   const transferClient = new TransferClient(
     {

@@ -12,7 +12,7 @@ import { defaultSwimConfig } from "../membership/swim-config.ts";
 import { type Output, SwimNode } from "../membership/swim.ts";
 import type { Member, MemberInfo } from "../membership/types.ts";
 import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
-import { NodeCore } from "../node-core.ts";
+import { NodeCore, ringSettleMs } from "../node-core.ts";
 import { MemoryReplicationQueue } from "../replication/memory-queue.ts";
 import { Placement } from "../replication/placement.ts";
 import type { JsonHandlers } from "../rpc/methods.ts";
@@ -128,7 +128,7 @@ export class NodeProcess {
     const s = ctx.settings;
     const id = node.id;
     this.clock = new ProcessClock(ctx.events, () => s.epochMs + node.clockSkewMs);
-    this.placement = new Placement(s.replicationFactor, ctx.hash, s.vnodes);
+    this.placement = new Placement(s.replicationFactor, ctx.hash, s.vnodes, { ms: ringSettleMs(s.core), now: () => this.clock.elapsed() });
     const handlers: JsonHandlers = {};
     this.rpc = ctx.rpcNet.register(id, { store: node.chunks, handlers }, { clock: this.clock, alive: () => this.clock.alive });
     this.clockWatch = new ClockWatch(s.maxClockOffsetMs, () => this.clock.now(), (source) => this.isMemberAddress(source));
