@@ -17,6 +17,8 @@ export function fileReadStream(
   const last = end < start ? first - 1 : layout.indexAt(end);
   let index = first;
   let next: Promise<Uint8Array> | undefined;
+  /** The consumer went away (a client hung up mid-download): a chunk still being read is dropped unsent. */
+  let cancelled = false;
 
   const fetchChunk = (i: number) => {
     const id = file.chunks[i]!;
@@ -39,6 +41,7 @@ export function fileReadStream(
       }
       try {
         const data = await (next ?? fetchChunk(index));
+        if (cancelled) return;
         next = index + 1 <= last ? fetchChunk(index + 1) : undefined;
         const base = layout.offset(index);
         const from = Math.max(0, start - base);
@@ -46,11 +49,13 @@ export function fileReadStream(
         index++;
         controller.enqueue(from === 0 && to === data.byteLength ? data : data.subarray(from, to));
       } catch (err) {
+        if (cancelled) return;
         log.error("read failed mid-stream", { path: file.path, chunkIndex: index, err });
         controller.error(err);
       }
     },
     cancel() {
+      cancelled = true;
       next = undefined;
     },
   });
