@@ -10,7 +10,7 @@ import { type FuzzMember, GossipInputs } from "./gossip-inputs.ts";
 import { HttpInputs } from "./http-inputs.ts";
 import { runHttp } from "./http-driver.ts";
 import { errorLinesSince, levelsSince, logOffsets } from "./node-logs.ts";
-import { type Counters, counterDelta, readCounters } from "./node-metrics.ts";
+import { type Counters, counterDelta, type Lag, readMetrics } from "./node-metrics.ts";
 import { Pace } from "./pace.ts";
 import { Rng } from "./rng.ts";
 import { rssMiB } from "./rss.ts";
@@ -46,6 +46,8 @@ export interface NodeReport {
   /** Median RSS of each tenth of the campaign, MiB. */
   rssTraceMiB: Array<number | undefined>;
   counters: Counters;
+  /** The node's own event-loop lag over the campaign (seconds): a stall shows here, whatever caused it. */
+  eventLoopLag: Lag;
   logLevels: Record<string, number>;
   errorLines: string[];
   incarnations: Record<string, [number, number]>;
@@ -63,6 +65,8 @@ export interface CampaignResult {
   sent: number;
   seconds: number;
   rate: number;
+  /** The fuzzer's longest event-loop stall, ms (its timings of answers include it). */
+  fuzzerLagMs: number;
   byFamily: Record<string, number>;
   byNode: Record<string, number>;
   httpStatus: Record<string, number>;
@@ -91,7 +95,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
     const ids = cluster.nodes.map((n) => n.id).sort();
     await waitFor(async () => membershipSettled(await viewCluster(cluster, baseline), ids), 30_000, "the baseline to be readable everywhere");
     const before = await viewCluster(cluster, baseline);
-    const countersBefore = Object.fromEntries(await Promise.all(cluster.nodes.map(async (n) => [n.id, await readCounters(n.url)] as const)));
+    // This scrape also restarts the nodes' event-loop lag histograms, so the one after covers the campaign.
+    const countersBefore = Object.fromEntries(await Promise.all(cluster.nodes.map(async (n) => [n.id, (await readMetrics(n.url)).counters] as const)));
     const offsets = new Map(cluster.nodes.map((n) => [n.id, logOffsets(n.logFile)]));
     log(`baseline: ${baseline.length} files (${baseline.reduce((s, f) => s + f.chunks.length, 0)} chunks) on ${ids.join(", ")}`);
 
@@ -107,7 +112,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
     }
     const nodes: Record<string, NodeReport> = {};
     for (const n of cluster.nodes) {
-      const counters = n.running ? counterDelta(countersBefore[n.id]!, await readCounters(n.url).catch(() => ({}))) : {};
+      const metrics = n.running ? await readMetrics(n.url).catch(() => undefined) : undefined;
+      const counters = metrics ? counterDelta(countersBefore[n.id]!, metrics.counters) : {};
       const incarnations: Record<string, [number, number]> = {};
       for (const m of after[n.id]!.members) {
         const was = before[n.id]!.members.find((x) => x.id === m.id)?.incarnation ?? -1;
@@ -123,6 +129,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
         rssTraceMiB: send.rssTrace.map((t) => t[n.id]),
         rssChange: warm && end ? end / warm - 1 : undefined,
         counters,
+        eventLoopLag: metrics?.lag ?? {},
         logLevels: levelsSince(n.logFile, offsets.get(n.id)!),
         errorLines: errorLinesSince(n.logFile, offsets.get(n.id)!),
         incarnations,
@@ -135,6 +142,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
       requested: opts.inputs,
       sent: tally.total,
       seconds: send.seconds,
+      fuzzerLagMs: send.fuzzerLagMs,
       rate: Math.round(tally.total / send.seconds),
       byFamily: Object.fromEntries([...tally.byFamily].sort()),
       byNode: Object.fromEntries(tally.byNode),
@@ -155,6 +163,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
 
 interface SendResult {
   seconds: number;
+  fuzzerLagMs: number;
   rssWarmup: Record<string, number | undefined>;
   rssEnd: Record<string, number | undefined>;
   rssPeak: Record<string, number | undefined>;
@@ -203,6 +212,14 @@ async function sendPhase(cluster: TestCluster, baseline: BaselineFile[], opts: C
     workers.push(runConnections(members, { gen: new ConnectionInputs(rng, cluster.clusterKey), rng, pace: pace.connections, tally, stopped }));
   }
 
+  // The fuzzer's own event-loop lag: a stall here delays every answer it times, so the report tells the two apart.
+  let fuzzerLagMs = 0;
+  let tick = performance.now();
+  const lagTimer = setInterval(() => {
+    const now = performance.now();
+    fuzzerLagMs = Math.max(fuzzerLagMs, now - tick - 50);
+    tick = now;
+  }, 50);
   const pids = Object.fromEntries(cluster.nodes.map((n) => [n.id, n.proc!.pid]));
   const samples: RssSample[] = [];
   const t0 = performance.now();
@@ -236,12 +253,14 @@ async function sendPhase(cluster: TestCluster, baseline: BaselineFile[], opts: C
   const end = medianRss(samples, final - WINDOW, final);
   stop = true;
   await Promise.race([Promise.all(workers), Bun.sleep(30_000)]);
+  clearInterval(lagTimer);
   const seconds = (performance.now() - t0) / 1000;
   log(`sent ${tally.total} inputs in ${seconds.toFixed(1)} s; RSS at the end (MiB, median over the last ${Math.round(WINDOW * 100)} %): ${fmtRss(end)}`);
   const peak: Record<string, number | undefined> = {};
   for (const s of samples) for (const [id, v] of Object.entries(s.rss)) if (v !== undefined) peak[id] = Math.max(peak[id] ?? 0, v);
   return {
     seconds,
+    fuzzerLagMs: Math.round(fuzzerLagMs),
     rssWarmup: medianRss(samples, warmup, warmup + WINDOW),
     rssEnd: end,
     rssPeak: peak,

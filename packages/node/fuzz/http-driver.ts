@@ -68,7 +68,7 @@ export async function runHttp(
     const t0 = performance.now();
     const answer = await rawHttp(node.httpPort, input.bytes, input.complete ? ANSWER_TIMEOUT_MS : INCOMPLETE_WAIT_MS);
     ctx.tally.sent(node.id, input.family, input.bytes);
-    if (input.complete) ctx.tally.latency(performance.now() - t0, () => `${node.id} ${input.family} → ${answer.status}: ${preview(input.bytes, 120)}`);
+    if (input.complete) ctx.tally.latency(performance.now() - t0, () => `${node.id} ${input.family} → ${answer.status ?? "closed without an answer"}: ${preview(input.bytes, 120)}`);
     judge(input, node.id, answer, ctx.tally);
   }
 }

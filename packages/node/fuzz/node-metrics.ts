@@ -29,9 +29,24 @@ export function parseCounters(text: string): Counters {
   return out;
 }
 
-export async function readCounters(httpUrl: string): Promise<Counters> {
+/** The node's event-loop lag since the previous scrape (prom-client resets its histogram on each), seconds. */
+export interface Lag {
+  max?: number;
+  p99?: number;
+}
+
+export function parseLag(text: string): Lag {
+  const gauge = (name: string) => {
+    const m = new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  return { max: gauge("nodejs_eventloop_lag_max_seconds"), p99: gauge("nodejs_eventloop_lag_p99_seconds") };
+}
+
+export async function readMetrics(httpUrl: string): Promise<{ counters: Counters; lag: Lag }> {
   const res = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
-  return parseCounters(await res.text());
+  const text = await res.text();
+  return { counters: parseCounters(text), lag: parseLag(text) };
 }
 
 /** after − before, per series; zero differences left out. */

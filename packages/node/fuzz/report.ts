@@ -31,6 +31,7 @@ export function renderReport(r: CampaignResult): string {
     out.push(`  ${id} gossip datagrams rejected: ${fmt(c.orrery_gossip_datagrams_rejected_total)}`);
     out.push(`  ${id} handshakes failed:         ${fmt(c.orrery_peer_handshakes_failed_total)}`);
     out.push(`  ${id} HTTP answers:              ${fmt(statusClasses(c.orrery_http_requests_total))} (${fmt(c.orrery_http_requests_total)})`);
+    out.push(`  ${id} event-loop lag:            max ${fmtSeconds(n.eventLoopLag.max)}, p99 ${fmtSeconds(n.eventLoopLag.p99)}`);
     if (c.orrery_gossip_claims_ignored_total) out.push(`  ${id} gossip claims ignored:     ${fmt(c.orrery_gossip_claims_ignored_total)}`);
     if (Object.keys(n.incarnations).length > 0) out.push(`  ${id} incarnations changed:      ${JSON.stringify(n.incarnations)}`);
   }
@@ -42,7 +43,7 @@ export function renderReport(r: CampaignResult): string {
       for (const e of a.examples) out.push(`    ${e}`);
     }
   }
-  out.push("", "slowest answers (HTTP requests, frame batches)");
+  out.push("", `slowest answers (HTTP requests, frame batches; the fuzzer's own longest stall: ${r.fuzzerLagMs} ms)`);
   for (const s of r.slowest) out.push(`  ${lpad(s.ms, 6)} ms  ${s.what.slice(0, 300)}`);
   if (Object.keys(r.notes).length > 0) out.push("", `notes: ${Object.entries(r.notes).map(([k, n]) => `${k}: ${n}`).join("; ")}`);
   const errors = Object.entries(r.nodes).flatMap(([id, n]) => n.errorLines.map((l) => `${id}| ${l}`));
@@ -57,6 +58,8 @@ export function renderReport(r: CampaignResult): string {
   out.push("", r.ok ? "PASS" : "FAIL");
   return out.join("\n");
 }
+
+const fmtSeconds = (s: number | undefined) => (s === undefined ? "?" : `${Math.round(s * 1000)} ms`);
 
 function fmt(series: Record<string, number> | undefined): string {
   const entries = Object.entries(series ?? {}).sort((a, b) => b[1] - a[1]);
