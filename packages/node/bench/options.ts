@@ -1,8 +1,8 @@
 // Command-line flags of `pnpm bench` → one BenchOptions. Explicit flags win over the --quick presets.
 import { parseArgs } from "node:util";
 
-/** Which part runs: the 3-node core benchmark, the self-healing benchmarks, or both (the default). */
-export type BenchPart = "core" | "heal";
+/** Which parts run: the 3-node core benchmark, the cost of peer encryption, the self-healing benchmarks (default: all). */
+export type BenchPart = "core" | "security" | "heal";
 
 export interface BenchOptions {
   parts: BenchPart[];
@@ -14,6 +14,7 @@ export interface BenchOptions {
   healGraceS: number;
   sizeMiB: number;
   smallCount: number;
+  securityRounds: number;
   concurrency: number;
   jsonFile: string | undefined;
   keep: boolean;
@@ -25,9 +26,12 @@ export interface BenchOptions {
 
 export const USAGE = `usage: bun bench/run.ts [options]      (or from the repo root: pnpm bench [options])
 
-  --only PART        run only one part: core (ceilings + 3-node upload, download, small files)
-                     or heal (failure detection + re-replication on 5 nodes, 4th-node join on 3);
-                     default: both, core first
+  --only PART        run only one part: core (ceilings + 3-node upload, download, small files),
+                     security (the same upload and 4 KiB PUTs with peer traffic authenticated vs also
+                     encrypted, alternating rounds) or heal (failure detection + re-replication on
+                     5 nodes, 4th-node join on 3); default: all three in that order
+  --security-rounds N
+                     rounds of the security part, each one cluster per mode (default 3; 2 with --quick)
   --size-mb N        size of the large upload/download, MiB (default 1024; 256 with --quick)
   --small-count N    number of 4 KiB files to PUT and GET (default 2000; 500 with --quick)
   --concurrency N    concurrent requests for the small files (default 16)
@@ -54,9 +58,9 @@ function nonNegative(name: string, value: string | undefined, fallback: number):
 }
 
 function parts(value: string | undefined): BenchPart[] {
-  if (value === undefined) return ["core", "heal"];
-  if (value === "core" || value === "heal") return [value];
-  throw new Error(`--only must be core or heal, got ${JSON.stringify(value)}`);
+  if (value === undefined) return ["core", "security", "heal"];
+  if (value === "core" || value === "security" || value === "heal") return [value];
+  throw new Error(`--only must be core, security or heal, got ${JSON.stringify(value)}`);
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -78,6 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "heal-bandwidth-mbps": { type: "string" },
       "heal-grace-s": { type: "string" },
       "small-count": { type: "string" },
+      "security-rounds": { type: "string" },
       concurrency: { type: "string" },
       json: { type: "string" },
       keep: { type: "boolean", default: false },
@@ -96,6 +101,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     healGraceS: nonNegative("--heal-grace-s", values["heal-grace-s"], 5),
     sizeMiB: positiveInt("--size-mb", values["size-mb"], quick ? 256 : 1024),
     smallCount: positiveInt("--small-count", values["small-count"], quick ? 500 : 2000),
+    securityRounds: positiveInt("--security-rounds", values["security-rounds"], quick ? 2 : 3),
     concurrency: positiveInt("--concurrency", values.concurrency, 16),
     jsonFile: values.json,
     keep: values.keep ?? false,

@@ -58,7 +58,8 @@ describe("throughput and ratios", () => {
 describe("options", () => {
   test("defaults and --quick presets; explicit flags win", () => {
     expect(parseOptions([])).toMatchObject({
-      parts: ["core", "heal"],
+      parts: ["core", "security", "heal"],
+      securityRounds: 3,
       sizeMiB: 1024,
       healSizeMiB: 1024,
       healBandwidthMBps: 1000,
@@ -68,7 +69,8 @@ describe("options", () => {
       keep: false,
       quick: false,
     });
-    expect(parseOptions(["--quick"])).toMatchObject({ sizeMiB: 256, healSizeMiB: 256, smallCount: 500, quick: true });
+    expect(parseOptions(["--quick"])).toMatchObject({ sizeMiB: 256, healSizeMiB: 256, smallCount: 500, securityRounds: 2, quick: true });
+    expect(parseOptions(["--only", "security", "--security-rounds", "5"])).toMatchObject({ parts: ["security"], securityRounds: 5 });
     expect(parseOptions(["--only", "heal", "--heal-size-mb", "64", "--heal-grace-s", "0", "--heal-bandwidth-mbps", "200"])).toMatchObject({
       parts: ["heal"],
       healSizeMiB: 64,
@@ -88,7 +90,7 @@ describe("options", () => {
     expect(() => parseOptions(["--size-mb", "0"])).toThrow(/positive integer/);
     expect(() => parseOptions(["--small-count", "1.5"])).toThrow(/positive integer/);
     expect(() => parseOptions(["--nope"])).toThrow();
-    expect(() => parseOptions(["--only", "both"])).toThrow(/core or heal/);
+    expect(() => parseOptions(["--only", "both"])).toThrow(/core, security or heal/);
     expect(() => parseOptions(["--heal-grace-s=-1"])).toThrow(/≥ 0/);
     expect(() => parseOptions(["--heal-bandwidth-mbps", "0"])).toThrow(/above 0/);
   });
@@ -127,6 +129,7 @@ function sampleReport(): BenchReport {
     finishedAt: "2025-01-01T00:05:00.000Z",
     units: UNITS,
     machine: { cpus: 2, cpuModel: "Test CPU", memTotalMB: 24000, kernel: "Linux 6.1", bun: "1.4.5", loadAvgStart: [0, 0, 0], loadAvgEnd: [1, 0.5, 0.2] },
+    security: null,
     config: { parts: ["core"], nodes: 3, replicationFactor: 3, durability: "quorum", chunkSize: 4 * MiB, sizeMiB: 1024, smallCount: 2000, concurrency: 16, quick: false, dataRoot: "/tmp/x", kept: false },
     targets: TARGETS,
     ceilings: {

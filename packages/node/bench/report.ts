@@ -3,6 +3,7 @@
 import type { Ceilings } from "./ceilings.ts";
 import type { LogSummary, StopResult } from "./cluster.ts";
 import type { FailureResult, JoinResult, ScenarioProcs } from "./heal.ts";
+import { type PeerSecurityResult, renderPeerSecurity } from "./peer-security.ts";
 import type { BenchPart } from "./options.ts";
 import type { PhaseStats } from "./rss.ts";
 import { MiB, ratio } from "./stats.ts";
@@ -38,6 +39,8 @@ export interface RunConfig {
   chunkSize: number | null;
   sizeMiB: number;
   smallCount: number;
+  /** Rounds of the peer-security part (each: one authenticated and one encrypted cluster). */
+  securityRounds?: number;
   concurrency: number;
   quick: boolean;
   dataRoot: string;
@@ -108,6 +111,8 @@ export interface BenchReport {
   upload: UploadResult | null;
   download: DownloadResult | null;
   smallFiles: SmallFilesResult | null;
+  /** What encrypting peer traffic costs; null when that part did not run. */
+  security: PeerSecurityResult | null;
   /** The self-healing benchmarks; null when they did not run (--only core). */
   heal: HealReport | null;
   rss: { peakSampledMB: Record<string, number | null>; hwmMB: Record<string, number | null> };
@@ -198,8 +203,9 @@ export function renderReport(r: BenchReport): string {
     core
       ? `Orrery benchmark · ${cfg.nodes} nodes on 127.0.0.1 · RF ${cfg.replicationFactor} · durability=${cfg.durability} · chunk ${chunk}` +
           ` · ${cfg.sizeMiB} MiB file · ${cfg.smallCount} × 4 KiB files at concurrency ${cfg.concurrency}${cfg.quick ? " · --quick" : ""}` +
+          (r.security ? " · then peer security" : "") +
           (r.heal ? " · then self-healing" : "")
-      : `Orrery benchmark · self-healing only (--only heal) · nodes on 127.0.0.1 · chunk ${chunk}${cfg.quick ? " · --quick" : ""}`,
+      : `Orrery benchmark · ${cfg.parts.includes("heal") ? "self-healing" : "peer security"} only (--only ${cfg.parts.join(",")}) · nodes on 127.0.0.1 · chunk ${chunk}${cfg.quick ? " · --quick" : ""}`,
   );
   const m = r.machine;
   out.push(
@@ -214,6 +220,7 @@ export function renderReport(r: BenchReport): string {
   );
   if (r.error) out.push(``, `RUN FAILED: ${r.error}`);
   if (core) out.push(...renderCore(r));
+  if (r.security) out.push(...renderPeerSecurity(r.security));
   if (r.heal) out.push(...renderHeal(r.heal, r.ratios, m.cpus));
   if (r.problems.length) {
     out.push("", "Problems");

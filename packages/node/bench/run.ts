@@ -11,6 +11,7 @@ import { BenchCluster } from "./cluster.ts";
 import { DETECTION_POLL_MS, type FailureResult, failureBenchmark, HEAL_REPLICATION_FACTOR, type HealContext, type JoinResult, joinBenchmark } from "./heal.ts";
 import { healFileSizes } from "./heal-math.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
+import { peerSecurityBenchmark, type PeerSecurityResult } from "./peer-security.ts";
 import { Payload } from "./payload.ts";
 import { type BenchReport, computeRatios, type HealReport, type NodeLog, renderReport, TARGETS, UNITS } from "./report.ts";
 import { ProcessSampler } from "./rss.ts";
@@ -179,6 +180,28 @@ async function run(opts: BenchOptions): Promise<number> {
   await stopAndSummarize(cluster, nodeLogs);
   if (core && !opts.keep) for (const n of cluster.nodes) rmSync(n.dataDir, { recursive: true, force: true });
 
+  let security: PeerSecurityResult | null = null;
+  if (opts.parts.includes("security")) {
+    try {
+      security = await peerSecurityBenchmark({
+        root: join(root, "security"),
+        sizeMiB: opts.sizeMiB,
+        smallCount: opts.smallCount,
+        concurrency: opts.concurrency,
+        rounds: opts.securityRounds,
+        chunkSize,
+        nonce,
+        keep: opts.keep,
+        log,
+        register: (c) => clusters.push(c),
+      });
+    } catch (err) {
+      problems.push(`security part failed: ${(err as Error).message}`);
+      log(`security part failed: ${(err as Error).stack ?? (err as Error).message}`);
+      exitCode = 1;
+    }
+  }
+
   let heal: HealReport | null = null;
   if (opts.parts.includes("heal")) {
     const files = healFileSizes(opts.healSizeMiB, HEAL_FILE_MIB);
@@ -280,6 +303,7 @@ async function run(opts: BenchOptions): Promise<number> {
       chunkSize: observedChunkSize ?? (core ? null : chunkSize),
       sizeMiB: opts.sizeMiB,
       smallCount: opts.smallCount,
+      securityRounds: opts.securityRounds,
       concurrency: opts.concurrency,
       quick: opts.quick,
       dataRoot: root,
@@ -290,6 +314,7 @@ async function run(opts: BenchOptions): Promise<number> {
     upload,
     download,
     smallFiles: small,
+    security,
     heal,
     rss: { peakSampledMB: peaks, hwmMB: hwm },
     phases,

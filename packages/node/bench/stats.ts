@@ -33,6 +33,11 @@ export function percentile(sortedAsc: readonly number[], p: number): number | nu
   return sortedAsc[rank - 1]!;
 }
 
+/** The middle value (the lower middle of an even count, a value really observed); null for none. */
+export function median(values: readonly number[]): number | null {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
 export interface LatencySummary {
   count: number;
   p50Ms: number | null;

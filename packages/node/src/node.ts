@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
+import { rawPathGuard } from "./gateway/raw-path-guard.ts";
 import { HostAllowList } from "./gateway/host-check.ts";
 import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
@@ -13,12 +14,17 @@ import { ClusterEvents, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { FileSystem } from "./filesystem/file-system.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
 import { Membership } from "./membership/membership.ts";
+import { ClockWatch } from "./membership/clock-watch.ts";
 import { startLanDiscovery } from "./discovery/index.ts";
 import type { Member } from "./membership/types.ts";
 import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
 import { loadHash64 } from "./ring/index.ts";
 import { ChunkReader } from "./replication/chunk-reader.ts";
 import { ManifestReplicator } from "./replication/manifest-replicator.ts";
+import { ManifestReads } from "./replication/manifest-reads.ts";
+import { Acceptor } from "./consensus/acceptor.ts";
+import { SqliteAcceptorStore } from "./consensus/acceptor-store.ts";
+import { ConditionalWrites } from "./consensus/conditional-writes.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
 import { Placement } from "./replication/placement.ts";
 import { QueueWorker } from "./replication/queue-worker.ts";
@@ -45,7 +51,7 @@ import { NetworkRpc } from "./rpc/network-rpc.ts";
 import { FaultyRpc } from "./rpc/faulty-rpc.ts";
 import { dispatchJson, type PeerRpc } from "./rpc/peer-rpc.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
-import { applyPush, answerSyncRequest } from "./metadata/sync.ts";
+import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
 import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
 import { isLoopbackHost } from "./util/loopback.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
@@ -105,7 +111,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
     },
     { log: logger("store") },
   );
-  const manifests = new SqliteManifestStore(db, id, () => Date.now());
+  const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
+  // Sources are checked against membership lazily (membership is built below).
+  const clock: ClockWatch = new ClockWatch(config.MAX_CLOCK_OFFSET_MS, Date.now, (source: string): boolean => membership.isMemberAddress(source));
   const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES);
   const queue = new ReplicationQueue(db);
   const transferClient = new TransferClient(
@@ -170,7 +178,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       cluster: config.CLUSTER_NAME,
       maxMembers: config.MAX_MEMBERS,
     },
-    { log: logger("membership"), seal: gossipSeal },
+    { log: logger("membership"), seal: gossipSeal, clock },
   );
 
   const reader = new ChunkReader({
@@ -237,7 +245,22 @@ export async function startNode(config: Config): Promise<RunningNode> {
   );
   // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
   const joined = () => seeds.length === 0 || membership.members().some((m) => m.id !== id && m.state === "alive");
-  const fs = new FileSystem(config.chunkSize, { manifests, coordinator, reader, placement, replicator, joined, log: logger("fs") });
+  const reads = new ManifestReads({ selfId: id, manifests, placement, rpc, log: logger("reads"), synced: () => replicator.synced() });
+  const conditional = new ConditionalWrites({ selfId: id, placement, rpc, log: logger("paxos") });
+  const acceptor = new Acceptor(new SqliteAcceptorStore(db), (path) => manifests.get(path));
+  const fs = new FileSystem(config.chunkSize, {
+    selfId: id,
+    reads,
+    conditional,
+    manifests,
+    coordinator,
+    reader,
+    placement,
+    replicator,
+    joined,
+    clockProblem: () => clock.problem(),
+    log: logger("fs"),
+  });
 
   const events = new ClusterEvents();
   const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
@@ -246,6 +269,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     version: VERSION,
     members: () => membership.members(),
     gossipHealth: () => membership.healthScore(),
+    clockOffsetMs: () => clock.offsetMs(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
     disk: () => store.diskUsage(),
@@ -309,8 +333,12 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log: logger("gateway"),
   };
   const app = createGateway(gatewayDeps);
-  handlers["manifests.push"] = (_from, body) => ({ applied: applyPush(manifests, body).length });
+  handlers["manifests.push"] = (_from, body) => pushAnswer(manifests, body);
   handlers["manifests.sync"] = (_from, body) => answerSyncRequest(manifests, body);
+  handlers["paxos.prepare"] = (_from, body) => acceptor.prepare(body);
+  handlers["paxos.accept"] = (_from, body) => acceptor.accept(body);
+  handlers["manifests.get"] = (_from, body) => ({ rows: body.paths.map((p) => manifests.get(p) ?? null) });
+  handlers["manifests.children"] = (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) });
   handlers["chunks.digests"] = (from) => antiEntropy.digestsFor(from);
   handlers["chunks.ids"] = (from, body) => ({ ids: antiEntropy.idsFor(from, body.ranges) });
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
@@ -331,6 +359,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     server = Bun.serve({
       hostname: config.BIND_ADDRESS,
       port: config.HTTP_PORT,
+      // Every target goes through the dot-segment check first (gateway/raw-path-guard.ts).
+      routes: rawPathGuard((req, srv) => app.fetch(req, srv)),
       fetch: app.fetch,
       // Uploads stream through in bounded memory, so the body size is not limited here.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,

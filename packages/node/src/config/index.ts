@@ -58,6 +58,11 @@ export const configSchema = z.object({
   PEER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
   PEER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
   PEER_CONTROL_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  /**
+   * How far apart clocks may be: a version further ahead of this node's clock is refused, and a node whose
+   * clock is further from most peers' refuses writes (CockroachDB's max-offset).
+   */
+  MAX_CLOCK_OFFSET_MS: z.coerce.number().int().min(10).max(3_600_000).default(500),
   /** Most members a node tracks; gossip about more is ignored. */
   MAX_MEMBERS: z.coerce.number().int().min(3).max(100_000).default(4096),
   /** Nodes join only members of the same cluster name, in gossip and in LAN discovery. */

@@ -3,10 +3,13 @@
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
-import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { impliedDirectory, type ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
+import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
+import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
+import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, type WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { Durability, Placement } from "../replication/placement.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
@@ -54,7 +57,20 @@ export interface FileSystemComponents {
    * knows only itself, so it would count a lone copy as a quorum. Writes wait until it has joined.
    */
   joined?: () => boolean;
+  /** Why this node's clock is too far from its peers' to stamp writes (undefined: it is fine). */
+  clockProblem?: () => string | undefined;
+  /** Quorum reads: brings this node's rows up to a read quorum's before an answer is based on them. */
+  reads?: ManifestReads;
+  /** Paxos rounds for writes with a precondition (If-Match, If-None-Match). */
+  conditional?: ConditionalWrites;
+  selfId: string;
 }
+
+/** What a write reads before deciding: a fast write settles for this node's (synced) rows, as it settles for one copy. */
+const readFor = (durability: Durability): Consistency => (durability === "fast" ? "local" : "quorum");
+
+/** A write whose rows lost to newer ones at replicas is stamped again above them, at most this many times. */
+const MAX_COMMIT_ATTEMPTS = 3;
 
 /** The manifest change that creates (or re-creates) a directory. */
 export const dirChange = (path: string, mtime: number): ManifestChange => ({
@@ -79,17 +95,64 @@ const tombstoneOf = (m: Manifest, mtime: number): ManifestChange => ({
   mtime,
 });
 
+/** The newest version any replica reported above ours, with its path (undefined when ours won everywhere). */
+function newestAbove(committed: Manifest[], acks: ReadonlyMap<string, string[]>): { path: string; version: string } | undefined {
+  let best: { path: string; version: string } | undefined;
+  for (const versions of acks.values()) {
+    committed.forEach((m, i) => {
+      const v = versions[i];
+      if (v !== undefined && v > m.version && (!best || v > best.version)) best = { path: m.path, version: v };
+    });
+  }
+  return best;
+}
+
 export class FileSystem {
   constructor(
     private readonly chunkSize: number,
     private readonly c: FileSystemComponents,
   ) {}
 
-  /** A live entry, or undefined (the root is always a directory). */
+  /**
+   * A live entry, or undefined (the root is always a directory). A deleted (or not yet received) directory
+   * with something live below it is a live directory: the tree rule that keeps a live file reachable on
+   * every node whatever order a folder's delete and a write under it arrive in.
+   */
   lookup(path: string): Manifest | undefined {
     if (path === "") return { ...dirChange("", 0), version: "", origin: "", seq: 0 };
     const m = this.c.manifests.get(path);
-    return m && !m.deleted ? m : undefined;
+    if (m && !m.deleted) return m;
+    if (!this.c.manifests.hasLiveDescendant(path)) return undefined;
+    return m ? impliedDirectory(m) : { ...dirChange(path, 0), version: "", origin: "", seq: 0 };
+  }
+
+  /**
+   * Before an answer about `paths`: their rows here become at least as new as a read quorum's, and so do the
+   * entries of each one that is a directory (live or deleted: a deleted one may still hold live files
+   * elsewhere), the first `childLimit` of them after `after`. Every request that reads or decides on paths
+   * calls this first; with consistency=local it is a no-op once this node has synced.
+   */
+  async refresh(
+    paths: readonly string[],
+    consistency: Consistency = "quorum",
+    children: { after?: string; limit: number } = { limit: 1000 },
+  ): Promise<void> {
+    const reads = this.c.reads;
+    if (!reads) return;
+    const real = paths.filter((p) => p !== "");
+    await reads.refresh(real, consistency);
+    const dirs = paths.filter((p) => p === "" || this.c.manifests.get(p)?.kind === "dir");
+    await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
+  }
+
+  /** `path` and every directory above it: what a write decides on (does the parent exist, is it a file). */
+  static withAncestors(path: string): string[] {
+    const out = [path];
+    for (let p = path; p !== ""; ) {
+      p = parentOf(p);
+      if (p !== "") out.push(p);
+    }
+    return out;
   }
 
   stat(path: string): Manifest {
@@ -116,12 +179,16 @@ export class FileSystem {
     return missing.reverse();
   }
 
-  /** Refuses early when the durability level cannot be reached, before any byte is read. */
-  /** Refuses writes on a node that has not joined its cluster yet (see FileSystemComponents.joined). */
+  /**
+   * Refuses writes on a node that has not joined its cluster yet (see FileSystemComponents.joined), or whose
+   * clock disagrees with its peers' by more than MAX_CLOCK_OFFSET_MS (its versions would be wrongly ordered).
+   */
   private checkJoined(): void {
     if (this.c.joined && !this.c.joined()) {
       throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered); nothing was stored");
     }
+    const clock = this.c.clockProblem?.();
+    if (clock) throw new OrreryError(503, "clock_skew", `${clock}; this node refuses writes until its clock is fixed (NTP); nothing was stored`);
   }
 
   checkWritable(durability: Durability): void {
@@ -145,11 +212,15 @@ export class FileSystem {
     sizeHint?: number,
     /** Runs after the body is stored and before the manifest is committed; a throw leaves no file. */
     check?: (content: UploadedContent) => void,
+    /** Write only if this holds on the path's current row, decided by a Paxos round (412 otherwise). */
+    precondition?: Precondition,
   ): Promise<PutResult> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    this.checkWritable(durability);
+    await this.refresh(FileSystem.withAncestors(path), readFor(durability));
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
-    this.checkWritable(durability);
+    this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, this.chunkSize, durability, this.c.coordinator, this.c.log, sizeHint);
     check?.({ size: upload.size, sha256: upload.sha256, md5: upload.md5 });
@@ -164,6 +235,7 @@ export class FileSystem {
       chunks: upload.results.map((r) => r.chunkId),
       mtime,
     };
+    await this.decide(change, durability, precondition);
     const committed = await this.commit([...ancestors, change], durability, {
       stored: `all ${upload.results.length} chunk(s) of /${path}`,
     });
@@ -196,12 +268,15 @@ export class FileSystem {
     path: string,
     sources: readonly Manifest[],
     content: { sha256: string; md5?: string },
-    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability } = {},
+    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition } = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
-    if (this.lookup(path)?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
+    await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability));
+    const existing = this.lookup(path);
+    if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
+    this.checkEarly(existing, opts.precondition);
     const mtime = opts.mtime ?? Date.now();
     const sizes = sources.flatMap((m) => chunkSizesOf(m));
     const chunkSize = Math.max(this.chunkSize, ...sources.map((m) => m.chunkSize));
@@ -228,34 +303,85 @@ export class FileSystem {
       const below = m.kind === "dir" ? this.subtree(r) : [];
       removals.push(...below.reverse().map((e) => tombstoneOf(e, mtime)), tombstoneOf(m, mtime));
     }
+    await this.decide(change, durability, opts.precondition);
     const committed = await this.commit([...this.ancestorsToCreate(path, mtime), change, ...removals], durability, {
       stored: `the chunks of /${path} (already stored)`,
     });
     return committed.find((m) => m.path === path)!;
   }
 
-  /** Commits manifest changes locally, then pushes them until `durability` holds for them too. */
+  /**
+   * Commits manifest changes locally, then pushes them until `durability` holds for them too: for every row,
+   * that many of its path's manifest owners (placement.manifestOwners) hold this very version. A replica that
+   * answers with a newer version for a path has seen a write ours would lose to, so ours is stamped again above
+   * it (the HLC's receive rule) and pushed again: a 201 means the quorum holds this write as the winner.
+   */
   private async commit(
     changes: ManifestChange[],
     durability: Durability,
     context: Record<string, unknown>,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
     this.checkJoined();
-    const committed = this.c.manifests.commitLocalBatch(changes);
-    const required = this.c.placement.required(durability);
-    const acks = await this.c.replicator.publish(committed, required - 1);
-    const manifestCopies = acks.length + 1;
-    if (manifestCopies < required) {
-      throw new DurabilityError(
-        `the manifest reached ${manifestCopies} of the ${required} node(s) durability '${durability}' needs; it will spread by anti-entropy`,
-        { ...context, manifestCopies, required },
-      );
+    const { manifests, placement, replicator, selfId, log } = this.c;
+    const required = placement.required(durability);
+    for (let attempt = 1; ; attempt++) {
+      const committed = manifests.commitLocalBatch(changes);
+      const owners = committed.map((m) => placement.manifestOwners(m.path));
+      const holders = (acks: ReadonlyMap<string, string[]>) =>
+        committed.map((m, i) => {
+          let n = owners[i]!.includes(selfId) ? 1 : 0;
+          for (const [peer, versions] of acks) if (versions[i] === m.version && owners[i]!.includes(peer)) n++;
+          return n;
+        });
+      const acks = await replicator.publish(committed, (a) => holders(a).every((h) => h >= required));
+      const newer = newestAbove(committed, acks);
+      if (newer) {
+        if (attempt >= MAX_COMMIT_ATTEMPTS) {
+          throw new OrreryError(503, "write_conflict", `newer writes kept arriving for these paths (${attempt} attempts); try again`, context);
+        }
+        log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
+        manifests.observe(newer.version);
+        continue;
+      }
+      const counts = holders(acks);
+      const manifestCopies = Math.min(...counts);
+      if (manifestCopies < required) {
+        throw new DurabilityError(
+          `the manifest reached ${manifestCopies} of the ${required} owner(s) durability '${durability}' needs; it will spread by anti-entropy`,
+          { ...context, manifestCopies, required },
+        );
+      }
+      return committed.map((m, i) => ({ ...m, manifestCopies: counts[i]! }));
     }
-    return committed.map((m) => ({ ...m, manifestCopies }));
+  }
+
+  /** A precondition that already fails on this node's (refreshed) row fails before any byte is stored. */
+  private checkEarly(current: Manifest | undefined, precondition: Precondition | undefined): void {
+    const reason = precondition?.(current);
+    if (reason) throw new PreconditionFailed(reason);
+  }
+
+  /**
+   * For a conditional write: a Paxos round among the path's owners decides `change` if the precondition
+   * holds on the newest row a majority knows (consensus/conditional-writes.ts), and the write then commits
+   * above the decided value. A value an earlier round left accepted but unapplied is applied first.
+   */
+  private async decide(change: ManifestChange, durability: Durability, precondition: Precondition | undefined): Promise<void> {
+    if (!precondition) return;
+    const conditional = this.c.conditional;
+    if (!conditional) throw new OrreryError(501, "not_implemented", "conditional writes are not available on this node");
+    const applyStale = async (row: Manifest) => {
+      const { version: _v, origin: _o, seq: _s, ...content } = row;
+      this.c.manifests.observe(row.version);
+      await this.commit([content], durability, { recovered: `/${row.path}` });
+    };
+    const decision = await conditional.decide(change, precondition, applyStale);
+    this.c.manifests.observe(decision.row.version);
   }
 
   async mkdir(path: string): Promise<{ created: boolean; entry: Manifest }> {
     if (path === "") return { created: false, entry: this.stat("") };
+    await this.refresh(FileSystem.withAncestors(path));
     const existing = this.lookup(path);
     if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
     if (existing) return { created: false, entry: existing };
@@ -283,8 +409,10 @@ export class FileSystem {
     return out;
   }
 
-  async remove(path: string, recursive: boolean): Promise<Manifest> {
+  async remove(path: string, recursive: boolean, durability: Durability = "quorum", precondition?: Precondition): Promise<Manifest> {
     if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
+    await this.refresh([path], readFor(durability));
+    this.checkEarly(this.lookup(path), precondition);
     const m = this.stat(path);
     const now = Date.now();
     const changes: ManifestChange[] = [];
@@ -296,7 +424,8 @@ export class FileSystem {
       changes.push(...below.reverse().map((e) => tombstoneOf(e, now)));
     }
     changes.push(tombstoneOf(m, now));
-    const committed = await this.commit(changes, "quorum", {});
+    await this.decide(changes[changes.length - 1]!, durability, precondition);
+    const committed = await this.commit(changes, durability, {});
     return committed[committed.length - 1]!;
   }
 
@@ -304,6 +433,7 @@ export class FileSystem {
     if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
     if (from === to) throw badRequest("same_path", "source and destination are the same");
     if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
+    await this.refresh([from, ...FileSystem.withAncestors(to)]);
     const src = this.stat(from);
     const now = Date.now();
     const changes: ManifestChange[] = [];

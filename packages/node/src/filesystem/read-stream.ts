@@ -1,9 +1,45 @@
 // Streams bytes [start, end] of a file from its chunks, verifying each chunk before any of its
-// bytes leave, and fetching the next chunk while the current one is being sent.
+// bytes leave, and fetching the next chunk while the current one is being sent. openFileRead checks first
+// that the read can succeed (the first chunk in hand, a live holder for every other), so that a client is
+// answered 503 rather than 200 and a cut-off body.
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import { ChunkLayout } from "./chunk-layout.ts";
+
+/**
+ * A stream of bytes [start, end] once every chunk they need is known to be readable: the first chunk is
+ * fetched (and verified) before this resolves, and every other must have a live holder. Throws
+ * ChunkUnavailableError (503 at every API) otherwise, before any status is sent.
+ */
+export async function openFileRead(
+  file: Manifest,
+  start: number,
+  end: number,
+  reader: ChunkReader,
+  log: Logger,
+): Promise<ReadableStream<Uint8Array>> {
+  if (end < start || file.chunks.length === 0) return fileReadStream(file, start, end, reader, log);
+  const layout = new ChunkLayout(file);
+  const first = layout.indexAt(start);
+  const last = layout.indexAt(end);
+  const head = fetchVerified(file, layout, first, reader);
+  await Promise.all([head, reader.ensureReadable(file.chunks.slice(first + 1, last + 1))]);
+  return fileReadStream(file, start, end, reader, log, head);
+}
+
+function fetchVerified(file: Manifest, layout: ChunkLayout, i: number, reader: ChunkReader): Promise<Uint8Array> {
+  const id = file.chunks[i]!;
+  const p = reader.read(id).then((data) => {
+    const expected = layout.size(i);
+    if (data.byteLength !== expected) {
+      throw new Error(`chunk ${id} of /${file.path} has ${data.byteLength} bytes, expected ${expected}`);
+    }
+    return data;
+  });
+  p.catch(() => {}); // handled when awaited; avoid an unhandled rejection while prefetched
+  return p;
+}
 
 export function fileReadStream(
   file: Manifest,
@@ -11,27 +47,18 @@ export function fileReadStream(
   end: number,
   reader: ChunkReader,
   log: Logger,
+  /** The first chunk of the range, already being fetched (openFileRead). */
+  prefetched?: Promise<Uint8Array>,
 ): ReadableStream<Uint8Array> {
   const layout = new ChunkLayout(file);
   const first = layout.indexAt(start);
   const last = end < start ? first - 1 : layout.indexAt(end);
   let index = first;
-  let next: Promise<Uint8Array> | undefined;
+  let next: Promise<Uint8Array> | undefined = prefetched;
   /** The consumer went away (a client hung up mid-download): a chunk still being read is dropped unsent. */
   let cancelled = false;
 
-  const fetchChunk = (i: number) => {
-    const id = file.chunks[i]!;
-    const p = reader.read(id).then((data) => {
-      const expected = layout.size(i);
-      if (data.byteLength !== expected) {
-        throw new Error(`chunk ${id} of /${file.path} has ${data.byteLength} bytes, expected ${expected}`);
-      }
-      return data;
-    });
-    p.catch(() => {}); // handled when awaited; avoid an unhandled rejection while prefetched
-    return p;
-  };
+  const fetchChunk = (i: number) => fetchVerified(file, layout, i, reader);
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -4,13 +4,15 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { badRequest } from "../errors.ts";
 import type { FileSystem } from "../filesystem/file-system.ts";
-import { fileReadStream } from "../filesystem/read-stream.ts";
+import { openFileRead } from "../filesystem/read-stream.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf, normalizePath } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
+import { type Consistency, consistencies } from "../replication/manifest-reads.ts";
 import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
 import type { ReplicaHealth } from "../replication/replica-health.ts";
+import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { jsonBody } from "./json-body.ts";
 import { parseRange } from "./range.ts";
 import { userContentHeaders } from "./user-content.ts";
@@ -56,7 +58,28 @@ const mkdirSchema = z.object({ path: z.string().min(1).max(4096) }).strict();
 const moveSchema = z
   .object({ from: z.string().min(1).max(4096), to: z.string().min(1).max(4096), overwrite: z.boolean().optional() })
   .strict();
-const stripSlash = (p: string) => normalizePath(p.replace(/^\/+/, "").replace(/\/+$/, ""));
+/**
+ * A path in a JSON body is spelled as the API spells paths in its answers, `/a/b`: one leading `/` (optional)
+ * and one trailing `/` (a directory) are allowed; everything else follows normalizePath (no `//`, `.`, `..`).
+ */
+const stripSlash = (p: string) => normalizePath(p.startsWith("/") ? p.slice(1) : p);
+
+/** A file's ETag in the files API: its SHA-256, quoted; directories have none. */
+const fileEtag = (m: Manifest) => (m.sha256 ? `"${m.sha256}"` : "");
+
+/** `?durability=` of a write: quorum unless it says fast or all. */
+function durabilityOf(value: string | undefined): Durability {
+  const durability = (value ?? "quorum") as Durability;
+  if (!durabilities.includes(durability)) throw badRequest("invalid_durability", `durability must be one of ${durabilities.join(", ")}`);
+  return durability;
+}
+
+/** `?consistency=` of a read: quorum (read your writes through any node) unless it says local. */
+function consistencyOf(value: string | undefined): Consistency {
+  const consistency = (value ?? "quorum") as Consistency;
+  if (!consistencies.includes(consistency)) throw badRequest("invalid_consistency", `consistency must be one of ${consistencies.join(", ")}`);
+  return consistency;
+}
 
 export function filesRoutes(d: FilesRoutesDeps): Hono {
   const app = new Hono();
@@ -65,30 +88,30 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   app.put(`${PREFIX}/*`, async (c) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
     if (trailingSlash) throw badRequest("invalid_path", "a file path cannot end with '/'; use POST /api/mkdir for directories");
-    const durability = (c.req.query("durability") ?? "quorum") as Durability;
-    if (!durabilities.includes(durability)) {
-      throw badRequest("invalid_durability", `durability must be one of ${durabilities.join(", ")}`);
-    }
+    const durability = durabilityOf(c.req.query("durability"));
     const mtimeHeader = c.req.header("x-orrery-mtime");
     const mtime = mtimeHeader === undefined ? Date.now() : Number(mtimeHeader);
     if (!Number.isSafeInteger(mtime) || mtime < 0) throw badRequest("invalid_mtime", "x-orrery-mtime must be milliseconds since the epoch");
     const length = Number(c.req.header("content-length"));
     const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-    const result = await d.fs.put(path, c.req.raw.body, durability, mtime, sizeHint);
+    const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
+    const result = await d.fs.put(path, c.req.raw.body, durability, mtime, sizeHint, undefined, precondition);
     return c.json({ ...result, path: `/${result.path}` }, 201);
   });
 
   const getOrHead = async (c: import("hono").Context, head: boolean) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
+    const limit = Number(c.req.query("limit") ?? 1000);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw badRequest("invalid_limit", "limit must be 1..10000");
+    const after = c.req.query("after");
+    await d.fs.refresh([path], consistencyOf(c.req.query("consistency")), { after, limit });
     const m = d.fs.stat(path);
     if (m.kind === "dir") {
-      const limit = Number(c.req.query("limit") ?? 1000);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw badRequest("invalid_limit", "limit must be 1..10000");
-      const entries = d.fs.list(path, { limit, after: c.req.query("after") });
+      const entries = d.fs.list(path, { limit, after });
       return c.json({ path: `/${path}`, kind: "dir", entries: entries.map(entryJson), more: entries.length === limit });
     }
     if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);
-    const etag = `"${m.sha256}"`;
+    const etag = fileEtag(m);
     const headers: Record<string, string> = {
       // ?download=1: save it under its name rather than show it.
       ...userContentHeaders(nameOf(m.path), ["1", "true"].includes(c.req.query("download") ?? "")),
@@ -110,7 +133,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     headers["content-length"] = String(end - start + 1);
     if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
     if (head) return new Response(null, { status, headers });
-    return new Response(fileReadStream(m, start, end, d.reader, d.log), { status, headers });
+    return new Response(await openFileRead(m, start, end, d.reader, d.log), { status, headers });
   };
   app.get(`${PREFIX}/*`, (c) => getOrHead(c, false));
   app.get(PREFIX, (c) => getOrHead(c, false));
@@ -119,7 +142,8 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   app.delete(`${PREFIX}/*`, async (c) => {
     const { path } = pathFromUrl(c.req.url, PREFIX);
     const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
-    const m = await d.fs.remove(path, recursive);
+    const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
+    const m = await d.fs.remove(path, recursive, durabilityOf(c.req.query("durability")), precondition);
     return c.json({ path: `/${m.path}`, deleted: true, version: m.version });
   });
 
@@ -137,6 +161,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
 
   app.get("/api/stat/*", async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/stat");
+    await d.fs.refresh([path], consistencyOf(c.req.query("consistency")));
     const m = d.fs.stat(path);
     const health = await d.replicaHealth(m.chunks);
     return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health });

@@ -15,6 +15,8 @@ export interface NodeMetricsSources {
   members: () => Member[];
   /** Lifeguard's local health score of the gossip layer. */
   gossipHealth: () => number;
+  /** Median over peers of their clock minus this node's (ms); undefined before any peer was heard. */
+  clockOffsetMs?: () => number | undefined;
   chunks: () => { count: number; bytes: number };
   files: () => ManifestStats;
   disk: () => { totalBytes: number; freeBytes: number };
@@ -91,6 +93,13 @@ export class NodeMetrics {
     }, ["state"]);
     gauge("orrery_gossip_health_score", "Lifeguard local health: 0 healthy; n stretches the probe period n+1 times.", (g) =>
       g.set(src.gossipHealth()));
+    const clockOffset = src.clockOffsetMs;
+    if (clockOffset) {
+      gauge("orrery_clock_offset_seconds", "Peers' clocks minus this node's (median over peers); beyond MAX_CLOCK_OFFSET_MS this node refuses writes.", (g) => {
+        const ms = clockOffset();
+        if (ms !== undefined) g.set(ms / 1000);
+      });
+    }
     gauge("orrery_chunks", "Chunks stored on this node.", (g) => g.set(src.chunks().count));
     gauge("orrery_chunk_bytes", "Bytes of chunks stored on this node.", (g) => g.set(src.chunks().bytes));
     gauge("orrery_disk_total_bytes", "Size of the filesystem holding the chunks.", (g) => g.set(src.disk().totalBytes));

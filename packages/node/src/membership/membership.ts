@@ -3,9 +3,10 @@
 // seals every datagram with the cluster key: one that fails the check is counted and dropped unread.
 import { logger, type Logger } from "../log.ts";
 import type { DatagramSeal, Opened } from "../security/datagram-seal.ts";
+import type { ClockWatch } from "./clock-watch.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import { parseAddress, type Address } from "./address.ts";
-import { decodeMessage, DEFAULT_CLUSTER, encodeMessage, type SwimMessage } from "./messages.ts";
+import { decodeMessage, DEFAULT_CLUSTER, encodeMessage, type SwimMessage, WIRE_VERSION } from "./messages.ts";
 import { defaultSwimConfig, SwimNode, type Output, type SwimConfig } from "./swim.ts";
 import type { Member, MemberChange, MemberInfo } from "./types.ts";
 import { UdpTransport } from "./udp-transport.ts";
@@ -35,6 +36,8 @@ export interface MembershipComponents {
   log?: Logger;
   /** Authenticates every datagram with the cluster key (gossip purpose). */
   seal: DatagramSeal;
+  /** Learns this node's clock offset from the senders' clocks in authenticated datagrams. */
+  clock?: ClockWatch;
 }
 
 export type MemberChangeListener = (change: MemberChange) => void;
@@ -60,7 +63,10 @@ export class Membership {
   private joinHint: ReturnType<typeof setTimeout> | undefined;
   /** A budget per kind of bad datagram: a flood of one kind must not hide another (a node with the wrong key). */
   private readonly badLogs = new Map<string, RateLimitedLog>();
+  /** When each sender of stale datagrams was last answered (answerStale). */
+  private readonly staleAnswered = new Map<string, number>();
   private readonly seal: DatagramSeal;
+  private readonly clock: ClockWatch | undefined;
   /** Senders of another cluster already logged: a misdirected seed retries forever, one line is enough. */
   private readonly foreignLogged = new Set<string>();
 
@@ -79,6 +85,7 @@ export class Membership {
     this.random = components.random ?? Math.random;
     this.log = components.log ?? logger("membership");
     this.seal = components.seal;
+    this.clock = components.clock;
 
     this.transport = new UdpTransport((bytes, from) => this.onDatagram(bytes, from), this.log);
     this.core = this.newCore(init.knownMembers);
@@ -97,10 +104,14 @@ export class Membership {
     if (this.init.seeds.length > 0) {
       this.joinHint = setTimeout(() => {
         if (!this.running || this.members().some((m) => m.id !== this.init.self.id && m.state === "alive")) return;
-        this.log.warn("no authenticated answer from any seed yet; every node of a cluster needs the same CLUSTER_KEY", {
-          seeds: this.init.seeds,
-          keyId: this.seal.keyId(),
-        });
+        const clock = this.clock?.problem();
+        if (clock) this.log.warn(`cannot join: ${clock}; fix this machine's clock (NTP)`, { seeds: this.init.seeds });
+        else {
+          this.log.warn("no authenticated answer from any seed yet; every node of a cluster needs the same CLUSTER_KEY", {
+            seeds: this.init.seeds,
+            keyId: this.seal.keyId(),
+          });
+        }
       }, JOIN_HINT_MS);
       this.joinHint.unref?.();
     }
@@ -159,6 +170,11 @@ export class Membership {
     return m;
   }
 
+  /** Whether a datagram source ("host:port") is the gossip address of a live (alive or suspect) member. */
+  isMemberAddress(address: string): boolean {
+    return this.core.members().some((m) => m.id !== this.init.self.id && (m.state === "alive" || m.state === "suspect") && `${m.host}:${m.gossipPort}` === address);
+  }
+
   /** Gossip claims ignored by membership's rules (see MemberTable.apply). */
   ignoredClaims(): { incarnation: number; address: number; full: number } {
     return this.core.ignoredClaims();
@@ -192,6 +208,8 @@ export class Membership {
         return false;
       }
     });
+    // Any datagram that proved the key tells us the sender's clock, also a stale one (a far-off clock).
+    if (opened.sentAt !== undefined) this.clock?.sample(from, opened.sentAt);
     if (!opened.ok) {
       // Authenticated but not a valid message: a member with a bug, worth a (rate-limited) warning of its own.
       if (opened.reason === "malformed") return this.badLog("malformed").warn("dropped malformed gossip datagram", { from, err: parsed.problem });
@@ -269,6 +287,19 @@ export class Membership {
     this.timer = setTimeout(() => this.onTimer(), Math.max(1, at - this.now()));
   }
 
+  /**
+   * A member holding the key whose clock is far off cannot gossip (its datagrams are stale here), but it can
+   * learn why: an empty sealed datagram back tells it our clock, which its ClockWatch turns into "this node's
+   * clock is N s ahead". At most one per sender per 5 s, so a replayed old datagram cannot amplify.
+   */
+  private answerStale(to: Address): void {
+    const now = this.now();
+    if ((this.staleAnswered.get(to) ?? 0) > now - 5000) return;
+    if (this.staleAnswered.size >= 1024) this.staleAnswered.clear();
+    this.staleAnswered.set(to, now);
+    this.transport.send(to, this.seal.seal(encodeMessage({ v: WIRE_VERSION, type: "gossip", from: this.init.self.id, updates: [] })));
+  }
+
   private badLog(kind: string): RateLimitedLog {
     let log = this.badLogs.get(kind);
     if (!log) this.badLogs.set(kind, (log = new RateLimitedLog(this.log, BAD_LOG_WINDOW_MS, BAD_LOG_PER_WINDOW, this.now)));
@@ -278,6 +309,7 @@ export class Membership {
   private warnUnauthenticated(from: Address, opened: Exclude<Opened, { ok: true }>): void {
     const ctx = { from, reason: opened.reason, keyId: opened.keyId };
     const log = this.badLog(opened.reason);
+    if (opened.reason === "stale") this.answerStale(from);
     switch (opened.reason) {
       case "unknown_key":
         return log.warn("dropped gossip signed with a cluster key this node does not hold; every node needs the same CLUSTER_KEY", ctx);

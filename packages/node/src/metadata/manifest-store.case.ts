@@ -189,6 +189,33 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         expect(thrown(() => s.children("d/")).code).toBe("invalid_path");
         expect(thrown(() => s.children("d", { limit: 0 })).code).toBe("invalid_limit");
       });
+
+      test("a deleted directory with something live below it is listed live; rows mode shows the stored rows", () => {
+        const [s, t] = trio();
+        s.commitLocalBatch([dirChange("dd1"), dirChange("dd1/sub"), fileChange("dd1/old")]);
+        exchange(t, s);
+        // Concurrently: t deletes the folder with what it knows; s writes a file under it.
+        t.commitLocalBatch([deleteChange("dd1/old"), deleteChange("dd1/sub", "dir"), deleteChange("dd1", "dir")]);
+        s.commitLocal(fileChange("dd1/sub/new"));
+        exchange(t, s);
+        exchange(s, t);
+        for (const store of [s, t]) {
+          expect(store.get("dd1")?.deleted).toBe(true);
+          expect(store.hasLiveDescendant("dd1")).toBe(true);
+          expect(store.hasLiveDescendant("dd1/sub/new")).toBe(false);
+          const root = store.children("");
+          expect(root.map((m) => [m.path, m.kind, m.deleted])).toEqual([["dd1", "dir", false]]);
+          expect(store.children("dd1").map((m) => [m.path, m.deleted])).toEqual([["dd1/sub", false]]);
+          expect(store.children("dd1/sub").map((m) => m.path)).toEqual(["dd1/sub/new"]);
+          expect(store.children("dd1", { rows: true }).map((m) => [m.path, m.deleted])).toEqual([["dd1/old", true], ["dd1/sub", true]]);
+        }
+        // "dd10" is not below "dd1".
+        const u = newStore("u", new FakeTime().now);
+        u.commitLocalBatch([fileChange("dd10"), dirChange("dd1")]);
+        u.commitLocal(deleteChange("dd1", "dir"));
+        expect(u.hasLiveDescendant("dd1")).toBe(false);
+        expect(u.children("").map((m) => m.path)).toEqual(["dd10"]);
+      });
     });
 
     describe("marks and changesSince", () => {
@@ -373,6 +400,17 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         exchange(t, s);
         expect(t.get("x")).toBeUndefined();
         expect(t.get("keep")?.deleted).toBe(false);
+      });
+
+      test("a deleted directory is not purged while something below it is live", () => {
+        const [s] = trio();
+        s.commitLocalBatch([dirChange("d"), fileChange("d/f"), dirChange("e")]);
+        s.commitLocalBatch([deleteChange("d", "dir"), deleteChange("e", "dir")]);
+        expect(s.purgeTombstones(() => true, 10)).toBe(1);
+        expect(s.get("d")?.deleted).toBe(true);
+        expect(s.get("e")).toBeUndefined();
+        s.commitLocal(deleteChange("d/f"));
+        expect(s.purgeTombstones(() => true, 10)).toBe(2);
       });
     });
   });

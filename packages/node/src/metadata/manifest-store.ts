@@ -32,6 +32,8 @@ export interface ChildrenOptions {
   limit?: number;
   /** Only names after this one (a child *name*, not a path): the cursor for the next page. */
   after?: string;
+  /** Every row, tombstones included, as stored (for replicas comparing notes); default: what a listing shows. */
+  rows?: boolean;
 }
 
 export const DEFAULT_CHILDREN_LIMIT = 1000;
@@ -52,10 +54,22 @@ export interface ManifestStore {
    * is too far in the future.
    */
   apply(entries: Manifest[]): Manifest[];
-  /** Live (non-deleted) direct children of a canonical directory path, ordered by name (code points). */
+  /**
+   * The direct children of a canonical directory path that a listing shows, ordered by name (code points):
+   * live rows, and deleted directories that still have a live descendant, shown live (the tree rule: a
+   * directory exists while anything below it does, so a file created while its folder was deleted keeps a
+   * path to it on every node). With `rows`, every stored row as it is, tombstones included.
+   */
   children(dir: string, opts?: ChildrenOptions): Manifest[];
+  /** Whether any live row lies below `dir` (at any depth). */
+  hasLiveDescendant(dir: string): boolean;
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
+  /**
+   * Takes a version seen elsewhere into the clock (HLC receive rule), so the next local write is above it.
+   * Throws badRequest("clock_skew") for one too far ahead of this node's clock.
+   */
+  observe(version: string): void;
   /**
    * Rows with seq > marks[origin] (0 for unknown origins), ordered by (origin, seq), at most `limit`;
    * `marks` is this store's own marks, read in the same snapshot. See sync.ts for how pages are chained.
@@ -124,8 +138,12 @@ export abstract class LwwManifestStore implements ManifestStore {
   }
 
   abstract get(path: string): Manifest | undefined;
-  /** Rows of a directory with name > after, live only, ordered by name. */
-  protected abstract liveChildren(dir: string, after: string, limit: number): Manifest[];
+  abstract hasLiveDescendant(dir: string): boolean;
+  /**
+   * Rows of a directory with name > after, ordered by name: with `all`, every row; otherwise live rows and
+   * directory tombstones that have a live descendant (returned as stored; children() shows them live).
+   */
+  protected abstract childRows(dir: string, after: string, limit: number, all: boolean): Manifest[];
   /** Rows of one origin with seq > after, ordered by seq. */
   protected abstract rowsOf(origin: string, after: number, limit: number): Manifest[];
   /** Every origin that has, or had, a row here, in code point order. */
@@ -147,7 +165,10 @@ export abstract class LwwManifestStore implements ManifestStore {
     while (purged < limit) {
       const page = this.tombstoneRows(after, 500);
       if (page.length === 0) break;
-      const doomed = page.filter(collectable).slice(0, limit - purged);
+      // A deleted directory with something live below it still holds up its descendants' path: keep it.
+      const doomed = page
+        .filter((row) => collectable(row) && !(row.kind === "dir" && this.hasLiveDescendant(row.path)))
+        .slice(0, limit - purged);
       this.transact(() => {
         for (const row of doomed) {
           // Re-read inside the transaction: a newer write may have replaced the tombstone meanwhile.
@@ -209,7 +230,12 @@ export abstract class LwwManifestStore implements ManifestStore {
   children(dir: string, opts: ChildrenOptions = {}): Manifest[] {
     if (!isCanonicalPath(dir)) throw badRequest("invalid_path", `not a canonical directory path: ${dir}`);
     const limit = checkLimit(opts.limit ?? DEFAULT_CHILDREN_LIMIT, MAX_CHILDREN_LIMIT, "limit");
-    return this.liveChildren(dir, opts.after ?? "", limit);
+    const rows = this.childRows(dir, opts.after ?? "", limit, opts.rows ?? false);
+    return opts.rows ? rows : rows.map((r) => (r.deleted ? impliedDirectory(r) : r));
+  }
+
+  observe(version: string): void {
+    this.clock.observe(version);
   }
 
   marks(): Marks {
@@ -291,6 +317,11 @@ export abstract class LwwManifestStore implements ManifestStore {
       this.pending = undefined;
     }
   }
+}
+
+/** A deleted directory shown live because something below it is: the tombstone's identity, no content. */
+export function impliedDirectory(tombstone: Manifest): Manifest {
+  return { ...tombstone, kind: "dir", deleted: false };
 }
 
 export function addRow(stats: ManifestStats, m: Manifest, sign: 1 | -1): void {

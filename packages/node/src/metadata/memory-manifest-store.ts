@@ -6,8 +6,8 @@ import { compareNames, nameOf, parentOf } from "./path.ts";
 
 export class MemoryManifestStore extends LwwManifestStore {
   private readonly rows = new Map<string, Manifest>();
-  /** parent → name → live row: directory listings without scanning every row. */
-  private readonly live = new Map<string, Map<string, Manifest>>();
+  /** parent → name → row (tombstones too): directory listings without scanning every row. */
+  private readonly byParent = new Map<string, Map<string, Manifest>>();
   /** origin → seq → row: delta sync without scanning every row. */
   private readonly byOrigin = new Map<string, Map<number, Manifest>>();
   private readonly markTable = new Map<string, number>();
@@ -20,14 +20,20 @@ export class MemoryManifestStore extends LwwManifestStore {
     return this.rows.get(path);
   }
 
-  protected liveChildren(dir: string, after: string, limit: number): Manifest[] {
-    const entries = this.live.get(dir);
+  protected childRows(dir: string, after: string, limit: number, all: boolean): Manifest[] {
+    const entries = this.byParent.get(dir);
     if (!entries) return [];
     return [...entries.entries()]
-      .filter(([name]) => compareNames(name, after) > 0)
+      .filter(([name, row]) => compareNames(name, after) > 0 && (all || !row.deleted || (row.kind === "dir" && this.hasLiveDescendant(row.path))))
       .sort(([a], [b]) => compareNames(a, b))
       .slice(0, limit)
       .map(([, row]) => row);
+  }
+
+  hasLiveDescendant(dir: string): boolean {
+    const prefix = `${dir}/`;
+    for (const row of this.rows.values()) if (!row.deleted && row.path.startsWith(prefix)) return true;
+    return false;
   }
 
   protected rowsOf(origin: string, after: number, limit: number): Manifest[] {
@@ -52,17 +58,12 @@ export class MemoryManifestStore extends LwwManifestStore {
   }
 
   protected writeRow(next: Manifest, previous: Manifest | undefined): void {
-    if (previous) {
-      this.live.get(parentOf(previous.path))?.delete(nameOf(previous.path));
-      this.byOrigin.get(previous.origin)?.delete(previous.seq);
-    }
+    if (previous) this.byOrigin.get(previous.origin)?.delete(previous.seq);
     this.rows.set(next.path, next);
-    if (!next.deleted) {
-      const parent = parentOf(next.path);
-      let names = this.live.get(parent);
-      if (!names) this.live.set(parent, (names = new Map()));
-      names.set(nameOf(next.path), next);
-    }
+    const parent = parentOf(next.path);
+    let names = this.byParent.get(parent);
+    if (!names) this.byParent.set(parent, (names = new Map()));
+    names.set(nameOf(next.path), next);
     let bySeq = this.byOrigin.get(next.origin);
     if (!bySeq) this.byOrigin.set(next.origin, (bySeq = new Map()));
     bySeq.set(next.seq, next);
@@ -77,6 +78,7 @@ export class MemoryManifestStore extends LwwManifestStore {
 
   protected deleteRow(row: Manifest): void {
     this.rows.delete(row.path);
+    this.byParent.get(parentOf(row.path))?.delete(nameOf(row.path));
     this.byOrigin.get(row.origin)?.delete(row.seq);
   }
 

@@ -46,6 +46,8 @@ export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
     get: Statement<FileRow, [string]>;
     children: Statement<FileRow, [string, string, number]>;
+    childRows: Statement<FileRow, [string, string, number]>;
+    liveBelow: Statement<{ one: number }, [string, string]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
     upsert: Statement<
       unknown,
@@ -70,10 +72,15 @@ export class SqliteManifestStore extends LwwManifestStore {
     super(nodeId, now, init);
     this.q = {
       get: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path = ?`),
-      // Uses the (parent, name) index; tombstones are skipped in the index range.
+      // Uses the (parent, name) index; a deleted directory is kept when a live row lies below it (a range
+      // of the primary key: every path below "d" sorts between "d/" and "d0", since "/" precedes "0").
       children: db.prepare(
-        `SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? AND deleted = 0 ORDER BY name LIMIT ?`,
+        `SELECT ${COLUMNS} FROM files f WHERE parent = ? AND name > ? AND (deleted = 0 OR (kind = 'dir' AND EXISTS (
+           SELECT 1 FROM files d WHERE d.path > f.path || '/' AND d.path < f.path || '0' AND d.deleted = 0)))
+         ORDER BY name LIMIT ?`,
       ),
+      childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name LIMIT ?`),
+      liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
       upsert: db.prepare(
@@ -104,8 +111,12 @@ export class SqliteManifestStore extends LwwManifestStore {
     return row ? toManifest(row) : undefined;
   }
 
-  protected liveChildren(dir: string, after: string, limit: number): Manifest[] {
-    return this.q.children.all(dir, after, limit).map(toManifest);
+  protected childRows(dir: string, after: string, limit: number, all: boolean): Manifest[] {
+    return (all ? this.q.childRows : this.q.children).all(dir, after, limit).map(toManifest);
+  }
+
+  hasLiveDescendant(dir: string): boolean {
+    return this.q.liveBelow.get(`${dir}/`, `${dir}0`) !== null;
   }
 
   protected rowsOf(origin: string, after: number, limit: number): Manifest[] {

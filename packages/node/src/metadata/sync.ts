@@ -85,6 +85,12 @@ export function applyPush(store: ManifestStore, body: PushBody): Manifest[] {
   return store.apply(body.entries);
 }
 
+/** The answer to a push: how many rows won, and the version each pushed path holds now (in push order). */
+export function pushAnswer(store: ManifestStore, body: PushBody): { applied: number; versions: string[] } {
+  const won = applyPush(store, body);
+  return { applied: won.length, versions: body.entries.map((e) => store.get(e.path)?.version ?? "") };
+}
+
 export interface SyncPageLimits {
   maxEntries?: number;
   maxChunks?: number;

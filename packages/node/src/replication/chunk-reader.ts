@@ -1,10 +1,14 @@
 // Reads a chunk from wherever a good copy is: the local store first, then the ring owners, then any
-// other ring member (a chunk may still sit on an old owner). Every copy is verified against its id
-// before it is returned; a bad or missing replica is reported so that it can be repaired.
+// other ring member (a chunk may still sit on an old owner); alive members before suspect ones, dead ones
+// never. Remote reads are hedged: when a holder has not answered within about the p99 of recent reads,
+// the next one is asked too and the first good answer wins, so a hung owner costs a read a few hundred
+// milliseconds, not a timeout. Every copy is verified against its id before it is returned; a bad or
+// missing replica is reported so that it can be repaired.
 import { ChunkNotFoundError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import type { ChunkStore } from "../store/chunk-store.ts";
+import { TransferError } from "../transfer/client.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ChunkReaderComponents {
@@ -17,52 +21,143 @@ export interface ChunkReaderComponents {
   onBadReplica?: (chunkId: string, memberId: string, reason: string) => void;
 }
 
-export class ChunkReader {
-  constructor(private readonly c: ChunkReaderComponents) {}
+export interface ChunkReaderInit {
+  /** Bounds of the hedge delay, which otherwise follows the p99 of recent remote reads. */
+  minHedgeMs: number;
+  maxHedgeMs: number;
+}
 
-  /** Candidate holders in the order they are tried. */
+export const DEFAULT_HEDGE: ChunkReaderInit = { minHedgeMs: 50, maxHedgeMs: 1000 };
+const LATENCY_SAMPLES = 256;
+
+export class ChunkReader {
+  /** Recent successful remote read latencies (ms), a ring buffer. */
+  private readonly latencies: number[] = [];
+  private latencyAt = 0;
+
+  constructor(
+    private readonly c: ChunkReaderComponents,
+    private readonly init: ChunkReaderInit = DEFAULT_HEDGE,
+  ) {}
+
+  /** Remote holders in the order they are asked: owners first, alive before suspect; never dead or left. */
   candidates(chunkId: string): string[] {
-    const owners = this.c.placement.owners(chunkId);
-    const rest = this.c.placement
-      .ring.memberIds.filter((id) => !owners.includes(id))
-      .sort();
-    const order = [...owners, ...rest].filter((id) => id !== this.c.selfId);
-    return [this.c.selfId, ...order];
+    const { placement, selfId } = this.c;
+    const owners = placement.owners(chunkId);
+    const rest = placement.ring.memberIds.filter((id) => !owners.includes(id)).sort();
+    const order = [...owners, ...rest].filter((id) => id !== selfId);
+    const state = (id: string) => placement.member(id)?.state;
+    return [...order.filter((id) => state(id) === "alive"), ...order.filter((id) => state(id) === "suspect")];
+  }
+
+  /** How long a remote read may go unanswered before the next holder is asked too. */
+  hedgeDelayMs(): number {
+    const { minHedgeMs, maxHedgeMs } = this.init;
+    if (this.latencies.length < 16) return minHedgeMs;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
+    return Math.min(maxHedgeMs, Math.max(minHedgeMs, Math.ceil(p99)));
   }
 
   async read(chunkId: string): Promise<Uint8Array> {
-    const { selfId, store, rpc, placement, log } = this.c;
+    const { selfId, store, placement, log } = this.c;
     const owners = placement.owners(chunkId);
     const failures: string[] = [];
     let localBad = false;
-    for (const id of this.candidates(chunkId)) {
-      if (id === selfId) {
-        if (!store.has(chunkId)) {
-          if (owners.includes(selfId)) localBad = true;
-          continue;
-        }
-        try {
-          return await store.get(chunkId);
-        } catch (err) {
-          localBad = owners.includes(selfId);
-          failures.push(`${selfId}: ${errorMessage(err)}`);
-          log.error("local chunk unreadable, trying replicas", { chunk: chunkId, err });
-          continue;
-        }
-      }
-      if (!placement.member(id)) continue;
+    if (store.has(chunkId)) {
       try {
-        const data = await rpc.call(id, "chunk.get", { chunkId });
-        if (localBad) this.repairLocal(chunkId, data);
-        return data;
+        return await store.get(chunkId);
       } catch (err) {
-        failures.push(`${id}: ${errorMessage(err)}`);
-        if (owners.includes(id)) this.c.onBadReplica?.(chunkId, id, errorMessage(err));
-        log.warn("replica read failed, failing over", { chunk: chunkId, peer: id, err });
+        localBad = owners.includes(selfId);
+        failures.push(`${selfId}: ${errorMessage(err)}`);
+        log.error("local chunk unreadable, trying replicas", { chunk: chunkId, err });
       }
+    } else if (owners.includes(selfId)) {
+      localBad = true;
+    }
+    const data = await this.readRemote(chunkId, owners, failures);
+    if (data) {
+      if (localBad) this.repairLocal(chunkId, data);
+      return data;
     }
     if (failures.length === 0) throw new ChunkNotFoundError(chunkId, "any live member");
     throw new ChunkUnavailableError(chunkId, failures);
+  }
+
+  /**
+   * Throws ChunkUnavailableError naming the first chunk no live member holds; a chunk counts as readable
+   * when this node or any live member says it has a copy (one batched HAS per member asked).
+   */
+  async ensureReadable(chunkIds: readonly string[]): Promise<void> {
+    const { store, rpc, placement } = this.c;
+    let missing = [...new Set(chunkIds)].filter((id) => !store.has(id));
+    if (missing.length === 0) return;
+    const problems: string[] = [];
+    // Ask holders in the order reads would, a member at a time with every chunk still unaccounted for.
+    const members = new Set(missing.flatMap((id) => this.candidates(id)));
+    const byPreference = [...members].sort((a, b) => rank(placement, missing, a) - rank(placement, missing, b));
+    for (const member of byPreference) {
+      if (missing.length === 0) return;
+      try {
+        const present = await rpc.call(member, "chunk.has", { ids: missing }, { timeoutMs: this.init.maxHedgeMs * 2 });
+        missing = missing.filter((_, i) => !present[i]);
+      } catch (err) {
+        problems.push(`${member}: ${errorMessage(err)}`);
+      }
+    }
+    if (missing.length > 0) throw new ChunkUnavailableError(missing[0]!, problems.length ? problems : [`no live member holds a copy (${missing.length} chunk(s))`]);
+  }
+
+  /** Asks remote holders, hedged; resolves with the first verified copy, or undefined when all failed. */
+  private readRemote(chunkId: string, owners: string[], failures: string[]): Promise<Uint8Array | undefined> {
+    const { rpc, log } = this.c;
+    const queue = this.candidates(chunkId);
+    return new Promise((resolve) => {
+      let done = false;
+      let running = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (data: Uint8Array | undefined) => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        resolve(data);
+      };
+      const next = () => {
+        if (done) return;
+        if (timer) clearTimeout(timer);
+        const id = queue.shift();
+        if (id === undefined) {
+          if (running === 0) finish(undefined);
+          return;
+        }
+        running++;
+        const started = performance.now();
+        rpc.call(id, "chunk.get", { chunkId }).then(
+          (data) => {
+            running--;
+            this.recordLatency(performance.now() - started);
+            finish(data);
+          },
+          (err) => {
+            running--;
+            if (done) return;
+            failures.push(`${id}: ${errorMessage(err)}`);
+            const code = err instanceof TransferError ? err.code : undefined;
+            if (owners.includes(id) && (code === "not_found" || code === "corrupt")) this.c.onBadReplica?.(chunkId, id, errorMessage(err));
+            log.warn("replica read failed, failing over", { chunk: chunkId, peer: id, err });
+            next();
+          },
+        );
+        // Not answered in time: ask the next holder as well (the first good answer wins).
+        if (queue.length > 0) timer = setTimeout(next, this.hedgeDelayMs());
+      };
+      next();
+    });
+  }
+
+  private recordLatency(ms: number): void {
+    if (this.latencies.length < LATENCY_SAMPLES) this.latencies.push(ms);
+    else this.latencies[this.latencyAt++ % LATENCY_SAMPLES] = ms;
   }
 
   private repairLocal(chunkId: string, data: Uint8Array): void {
@@ -71,6 +166,12 @@ export class ChunkReader {
       (err) => this.c.log.error("read repair failed", { chunk: chunkId, err }),
     );
   }
+}
+
+/** Owners of any missing chunk first, alive before suspect: the cheapest member to settle the most chunks. */
+function rank(placement: Placement, chunkIds: readonly string[], member: string): number {
+  const owner = chunkIds.some((id) => placement.owners(id).includes(member)) ? 0 : 2;
+  return owner + (placement.member(member)?.state === "alive" ? 0 : 1);
 }
 
 export class ChunkUnavailableError extends Error {
@@ -82,4 +183,3 @@ export class ChunkUnavailableError extends Error {
     this.name = "ChunkUnavailableError";
   }
 }
-

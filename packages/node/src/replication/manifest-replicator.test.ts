@@ -28,7 +28,8 @@ describe("ManifestReplicator.publish", () => {
         handlers: {
           "manifests.push": (_from, body) => {
             received.get(id)!.push(...body.entries.map((e) => e.path));
-            return { applied: body.entries.length };
+            // c answers that it holds a newer version of each path.
+            return { applied: body.entries.length, versions: body.entries.map((e) => (id === "c" ? `${e.version}z` : e.version)) };
           },
         },
       });
@@ -43,8 +44,11 @@ describe("ManifestReplicator.publish", () => {
       { manifests, placement, rpc, log: logger("test") },
     );
     const committed = manifests.commitLocalBatch([fileChange("photos/cat.jpg")]);
-    const acks = await replicator.publish(committed, 1);
-    expect(acks.sort()).toEqual(["b", "c"]);
+    const acks = await replicator.publish(committed, (a) => a.size >= 1);
+    expect([...acks.keys()].sort()).toEqual(["b", "c"]);
+    // Each answer says which version the path holds there now: b took ours, c holds a newer one.
+    expect(acks.get("b")).toEqual([committed[0]!.version]);
+    expect(acks.get("c")).toEqual([`${committed[0]!.version}z`]);
     expect(received.get("b")).toEqual(["photos/cat.jpg"]);
     expect(received.get("c")).toEqual(["photos/cat.jpg"]);
     expect(received.get("d")).toEqual([]);
@@ -52,8 +56,9 @@ describe("ManifestReplicator.publish", () => {
 
   test("a peer that cannot be reached does not count, and the answer comes after the grace period", async () => {
     const net = new MemoryNetwork();
-    net.register("b", { store: noStore, handlers: { "manifests.push": (_f, body) => ({ applied: body.entries.length }) } });
-    net.register("c", { store: noStore, handlers: { "manifests.push": (_f, body) => ({ applied: body.entries.length }) } });
+    const push = (_f: string, body: { entries: Array<{ version: string }> }) => ({ applied: body.entries.length, versions: body.entries.map((e) => e.version) });
+    net.register("b", { store: noStore, handlers: { "manifests.push": push } });
+    net.register("c", { store: noStore, handlers: { "manifests.push": push } });
     net.setDown("c", true);
     const rpc = net.register("a", { store: noStore, handlers: {} });
     const placement = new Placement(3, h, 16);
@@ -63,7 +68,7 @@ describe("ManifestReplicator.publish", () => {
       { selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 50 },
       { manifests, placement, rpc, log: { debug() {}, info() {}, warn() {}, error() {} } },
     );
-    const acks = await replicator.publish(manifests.commitLocalBatch([fileChange("x")]), 2);
-    expect(acks).toEqual(["b"]);
+    const acks = await replicator.publish(manifests.commitLocalBatch([fileChange("x")]), (a) => a.size >= 2);
+    expect([...acks.keys()]).toEqual(["b"]);
   });
 });

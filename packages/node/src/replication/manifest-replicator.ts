@@ -36,6 +36,8 @@ export class ManifestReplicator {
   private readonly peerMarksSeen = new Map<string, { marks: Marks; at: number }>();
   /** Live peers this node has completed a round with since it started or since they returned. */
   private caughtUp = new Set<string>();
+  /** A sync round with some peer completed since start: this node's rows are no older than that peer's were. */
+  private firstRoundDone = false;
 
   constructor(
     private readonly init: ManifestReplicatorInit,
@@ -59,22 +61,25 @@ export class ManifestReplicator {
   }
 
   /**
-   * Pushes committed rows to every ring member (alive or suspect). Resolves with the peers that committed them once
-   * `needed` peers have (or every push has settled), after giving the rest a short grace so that a
-   * read right after the write finds the file on every healthy node. Slow pushes go on in the
-   * background; anti-entropy covers any that fail.
+   * Pushes committed rows to every ring member (alive or suspect). Resolves once `enough` says the answers so
+   * far suffice (or every push has settled), after giving the rest a short grace so that a read right after
+   * the write finds the file on every healthy node. The answer is, per peer that committed the rows, the
+   * version each row's path holds there now (index-aligned with `entries`): a newer one means our row lost
+   * there. Slow pushes go on in the background; anti-entropy covers any that fail.
    */
-  async publish(entries: Manifest[], needed: number): Promise<string[]> {
+  async publish(entries: Manifest[], enough: (acks: ReadonlyMap<string, string[]>) => boolean): Promise<Map<string, string[]>> {
     const batches: Manifest[][] = [];
     for (let i = 0; i < entries.length; i += MAX_PUSH_ENTRIES) batches.push(entries.slice(i, i + MAX_PUSH_ENTRIES));
     const peers = this.pushTargets().map((m) => m.id);
-    const result = await callMany(peers, (id) => this.pushTo(id, batches), { quorum: needed, graceMs: this.init.publishGraceMs });
-    return [...result.ok.keys()];
+    const result = await callMany(peers, (id) => this.pushTo(id, batches), { quorum: enough, graceMs: this.init.publishGraceMs });
+    return result.ok;
   }
 
-  private async pushTo(memberId: string, batches: Manifest[][]): Promise<void> {
+  private async pushTo(memberId: string, batches: Manifest[][]): Promise<string[]> {
     try {
-      for (const entries of batches) await this.c.rpc.call(memberId, "manifests.push", { entries });
+      const versions: string[] = [];
+      for (const entries of batches) versions.push(...(await this.c.rpc.call(memberId, "manifests.push", { entries })).versions);
+      return versions;
     } catch (err) {
       this.c.log.warn("manifest push failed; anti-entropy will deliver it", { peer: memberId, err });
       throw err;
@@ -100,7 +105,13 @@ export class ManifestReplicator {
     };
     const round = await runSyncRound(this.c.manifests, fetchPage);
     if (round.applied > 0) this.c.log.info("anti-entropy applied rows", { peer: memberId, ...round });
+    if (round.complete) this.firstRoundDone = true;
     return round.applied;
+  }
+
+  /** Whether this node finished a sync round since it started, or has no live peer to sync with. */
+  synced(): boolean {
+    return this.firstRoundDone || this.peers().length === 0;
   }
 
   /** The marks a peer reported in its latest sync answer, and when. */

@@ -1,5 +1,6 @@
 // Where chunks live right now: the ring over the ring members (alive + suspect), the effective
 // replication factor, and how many durable copies each durability level needs. Pure: no I/O.
+import { parentOf } from "../metadata/path.ts";
 import { isRingMember, type Member } from "../membership/types.ts";
 import { Ring, type Hash64 } from "../ring/index.ts";
 
@@ -86,6 +87,15 @@ export class Placement {
   /** Owner ids of a chunk: up to N distinct ring members clockwise of it. */
   owners(chunkId: string): string[] {
     return this.ringValue.replicaSet(chunkId, this.effectiveReplicationFactor());
+  }
+
+  /**
+   * The members that answer for a path's manifest: the owners of its parent directory's key, so every entry
+   * of a directory has the same replica set (a listing asks one set). Writes count acknowledgements and reads
+   * ask for a quorum among these; every node still receives every manifest.
+   */
+  manifestOwners(path: string): string[] {
+    return this.ringValue.replicaSet(`dir:${path === "" ? "" : parentOf(path)}`, this.effectiveReplicationFactor());
   }
 
   required(durability: Durability): number {

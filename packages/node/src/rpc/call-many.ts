@@ -3,8 +3,11 @@
 // settled. Stragglers run on; their late outcomes are reported to `onLate`.
 
 export interface CallManyOptions<T> {
-  /** Successes needed before the grace period starts (0: it starts at once; the count of members: wait for all). */
-  quorum: number;
+  /**
+   * Successes needed before the grace period starts (0: it starts at once; the count of members: wait for
+   * all), or a test of the answers so far when "enough" depends on who answered what.
+   */
+  quorum: number | ((ok: ReadonlyMap<string, T>) => boolean);
   /** Once the quorum is reached, how long to wait for the others before resolving. */
   graceMs: number;
   /** An outcome that arrives after the result was returned (e.g. a straggler's copy landed). */
@@ -37,9 +40,10 @@ export function callMany<T>(
     };
     const check = () => {
       if (pending.size === 0) return finish();
-      const reached = ok.size >= opts.quorum;
+      const q = opts.quorum;
+      const reached = typeof q === "number" ? ok.size >= q : q(ok);
       // Failed too often to reach it: the answers still on their way only change who is reported.
-      const impossible = ok.size + pending.size < opts.quorum;
+      const impossible = typeof q === "number" && ok.size + pending.size < q;
       if ((reached || impossible) && !grace) grace = setTimeout(finish, opts.graceMs);
     };
     for (const id of new Set(memberIds)) {

@@ -2,23 +2,66 @@
 // methods with the zod schemas of their requests and answers. Both ends validate against these: the
 // server before a handler sees a request, the caller before it believes an answer.
 import { z } from "zod";
-import { pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
+import { versionSchema } from "../metadata/hlc.ts";
+import { manifestSchema } from "../metadata/manifest.ts";
+import { isCanonicalPath } from "../metadata/path.ts";
+import { MAX_PUSH_ENTRIES, pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
 import { CLUSTER_KEY_PATTERN } from "../security/cluster-key.ts";
+
+/** Paths in one quorum read, and rows in one page of a listing read. */
+export const MAX_READ_PATHS = 1000;
 
 /** Ranges of the chunk digest space compared by anti-entropy (replication/chunk-digest.ts). */
 export const DIGEST_RANGES = 256;
 
 const chunkIdSchema = z.string().regex(/^[0-9a-f]{64}$/);
+const canonicalPath = z.string().refine((p) => p !== "" && isCanonicalPath(p), "a canonical path");
 const keyIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
 const ringSchema = z.string().max(100_000);
 const keysAnswer = z.strictObject({ primary: keyIdSchema, keys: z.array(keyIdSchema).max(16) });
 const jsonObject = z.record(z.string(), z.unknown());
 
 export const jsonMethods = {
-  /** Fresh manifest rows; answered after they are committed. */
-  "manifests.push": { request: pushBodySchema, response: z.strictObject({ applied: z.number().int().min(0) }) },
+  /**
+   * Fresh manifest rows; answered after they are committed, with the version each path holds now: a pusher
+   * whose row lost to a newer one learns it, and re-stamps above it rather than count a copy it does not have.
+   */
+  "manifests.push": {
+    request: pushBodySchema,
+    response: z.strictObject({ applied: z.number().int().min(0), versions: z.array(z.string().max(100)).max(MAX_PUSH_ENTRIES) }),
+  },
   /** Delta anti-entropy: one page of the rows beyond the caller's marks (metadata/sync.ts). */
   "manifests.sync": { request: syncRequestSchema, response: syncResponseSchema },
+  /** Quorum reads: the rows (tombstones too) this node holds for these paths, null where it has none. */
+  "manifests.get": {
+    request: z.strictObject({ paths: z.array(z.string().refine(isCanonicalPath, "a canonical path")).min(1).max(MAX_READ_PATHS) }),
+    response: z.strictObject({ rows: z.array(manifestSchema.nullable()).max(MAX_READ_PATHS) }),
+  },
+  /** Quorum reads of a listing: one page of a directory's rows as stored, tombstones included. */
+  "manifests.children": {
+    request: z.strictObject({
+      dir: z.string().refine(isCanonicalPath, "a canonical path"),
+      after: z.string().max(1024).optional(),
+      limit: z.number().int().min(1).max(MAX_READ_PATHS),
+    }),
+    response: z.strictObject({ rows: z.array(manifestSchema).max(MAX_READ_PATHS) }),
+  },
+  /** Conditional writes (consensus/): phase 1 of a Paxos round on one path among its manifest owners. */
+  "paxos.prepare": {
+    request: z.strictObject({ path: canonicalPath, ballot: versionSchema }),
+    response: z.strictObject({
+      promised: z.boolean(),
+      /** The ballot this acceptor holds now (ours when promised, a higher one when not). */
+      ballot: versionSchema,
+      accepted: z.strictObject({ ballot: versionSchema, row: manifestSchema }).nullable(),
+      current: manifestSchema.nullable(),
+    }),
+  },
+  /** Phase 2: accept a value under a ballot, unless a higher one was promised meanwhile. */
+  "paxos.accept": {
+    request: z.strictObject({ path: canonicalPath, ballot: versionSchema, row: manifestSchema }),
+    response: z.strictObject({ accepted: z.boolean(), ballot: versionSchema }),
+  },
   /** Chunk anti-entropy: the answering node's range digests for the chunks both should hold. */
   "chunks.digests": {
     request: z.strictObject({ ring: ringSchema }),

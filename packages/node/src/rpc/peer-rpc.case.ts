@@ -57,7 +57,7 @@ export function runPeerRpcConformance(name: string, make: (input: RpcFixtureInpu
       const handlersFor = (at: MemberId): JsonHandlers => ({
         "manifests.push": (from, body) => {
           seen.push({ at, from, paths: body.entries.map((e) => e.path) });
-          return { applied: body.entries.length };
+          return { applied: body.entries.length, versions: body.entries.map((e) => e.version) };
         },
         "chunks.ids": () => ({ ids: [] }),
         // A broken member: its answer does not match the method's schema.
@@ -89,7 +89,7 @@ export function runPeerRpcConformance(name: string, make: (input: RpcFixtureInpu
     });
 
     test("JSON calls carry the caller's id; requests are validated before any handler sees them", async () => {
-      expect(await fx.rpc.call("c", "manifests.push", { entries: [] })).toEqual({ applied: 0 });
+      expect(await fx.rpc.call("c", "manifests.push", { entries: [] })).toEqual({ applied: 0, versions: [] });
       expect(seen).toEqual([{ at: "c", from: "a", paths: [] }]);
       await expect(fx.rpc.call("c", "chunks.ids", { ring: "r", ranges: [999] })).rejects.toMatchObject({ code: "bad_request" });
       await expect(fx.rpc.call("c", "manifests.push", { entries: [{ path: "../etc/passwd" }] } as never)).rejects.toMatchObject({ code: "bad_request" });

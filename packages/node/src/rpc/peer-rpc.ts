@@ -58,7 +58,18 @@ export interface RpcTimeouts {
 
 export const DEFAULT_RPC_TIMEOUTS: RpcTimeouts = { connectMs: 5_000, dataMs: 30_000, controlMs: 5_000 };
 
-const CONTROL = new Set<Method>(["manifests.push", "node.status", "keys.list", "keys.install", "keys.use", "keys.remove"]);
+const CONTROL = new Set<Method>([
+  "manifests.push",
+  "manifests.get",
+  "manifests.children",
+  "paxos.prepare",
+  "paxos.accept",
+  "node.status",
+  "keys.list",
+  "keys.install",
+  "keys.use",
+  "keys.remove",
+]);
 
 export function defaultTimeout(method: Method, t: RpcTimeouts): number {
   return CONTROL.has(method) ? t.controlMs : t.dataMs;

@@ -68,6 +68,7 @@ const FROM_ORRERY: Record<string, S3ErrorCode> = {
   durability_unreachable: "ServiceUnavailable",
   store_full: "InsufficientStorage",
   upload_aborted: "IncompleteBody",
+  precondition_failed: "PreconditionFailed",
 };
 
 /** For an Orrery error code this file does not know: the S3 code closest to its status. */

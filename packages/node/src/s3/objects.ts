@@ -1,7 +1,9 @@
 // Object operations: PutObject, GetObject and HeadObject (Range, conditional requests), DeleteObject,
 // DeleteObjects, CopyObject (a new manifest over the same chunks) and GetObjectAcl.
+import type { Precondition } from "../consensus/conditional-writes.ts";
+import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { OrreryError } from "../errors.ts";
-import { fileReadStream } from "../filesystem/read-stream.ts";
+import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { parentOf } from "../metadata/path.ts";
@@ -40,9 +42,10 @@ export const putObject: Handler = async (r, c) => {
     await c.fs.mkdir(path);
     return new Response(null, { headers: { etag: etagOf(c.fs.stat(path)) } });
   }
+  // A conditional PUT ("create if absent", "replace if unchanged") is decided by a Paxos round on the key.
+  const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
   const result = await c.fs.put(path, payload.stream, "quorum", metaMtime(r) ?? Date.now(), payload.length, (content) =>
-    payload.check(content),
-  );
+    payload.check(content), precondition);
   const headers: Record<string, string> = { etag: `"${result.md5}"` };
   const checksum = payload.checksum();
   if (checksum) headers[checksum[0]] = checksum[1];
@@ -96,7 +99,7 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
   headers["content-length"] = String(end - start + 1);
   if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
   if (head || m.kind === "dir" || m.size === 0) return new Response(null, { status, headers });
-  return new Response(fileReadStream(m, start, end, c.reader, c.log), { status, headers });
+  return new Response(await openFileRead(m, start, end, c.reader, c.log), { status, headers });
 }
 
 export const getObject: Handler = (r, c) => getOrHead(r, c, false);
@@ -120,14 +123,18 @@ async function pruneEmptyParents(c: S3Components, path: string, bucketDir: strin
 }
 
 /** Deletes a key if it is there (S3 answers a delete of a missing key with success too). */
-async function deleteKey(c: S3Components, bucket: string, key: string): Promise<void> {
+async function deleteKey(c: S3Components, bucket: string, key: string, precondition?: Precondition): Promise<void> {
   const bucketDir = requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
   const m = c.fs.lookup(path);
-  if (!m || (m.kind === "dir") !== directory) return;
+  if (!m || (m.kind === "dir") !== directory) {
+    // Deleting nothing succeeds in S3, but not "delete if it is this version".
+    if (precondition?.(undefined)) throw s3Error("PreconditionFailed", precondition(undefined));
+    return;
+  }
   if (directory && c.fs.list(path, { limit: 1 }).length > 0) return; // a non-empty "folder" is not an object
   try {
-    await c.fs.remove(path, false);
+    await c.fs.remove(path, false, "quorum", precondition);
   } catch (err) {
     if (err instanceof OrreryError && err.code === "not_found") return; // deleted meanwhile
     throw err;
@@ -136,7 +143,8 @@ async function deleteKey(c: S3Components, bucket: string, key: string): Promise<
 }
 
 export const deleteObject: Handler = async (r, c) => {
-  await deleteKey(c, r.bucket!, r.key!);
+  const precondition = httpPrecondition(r.header("if-match"), null, etagOf);
+  await deleteKey(c, r.bucket!, r.key!, precondition);
   return new Response(null, { status: 204 });
 };
 
@@ -200,7 +208,8 @@ export const copyObject: Handler = async (r, c) => {
   // The only metadata kept is the modification time: COPY keeps it, REPLACE takes the request's.
   const replace = (r.header("x-amz-metadata-directive") ?? "COPY").toUpperCase() === "REPLACE";
   const mtime = replace ? (metaMtime(r) ?? Date.now()) : src.mtime;
-  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5 }, { mtime });
+  const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
+  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5 }, { mtime, precondition });
   return xmlResponse("CopyObjectResult", [
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],

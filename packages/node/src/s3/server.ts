@@ -7,8 +7,9 @@ import * as buckets from "./buckets.ts";
 import type { CredentialStore } from "./credentials.ts";
 import * as encryption from "./encryption.ts";
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
-import { type Handler, type S3Components, type S3Init, s3RequestOf } from "./http.ts";
+import { type Handler, type S3Components, type S3Init, type S3Request, s3RequestOf } from "./http.ts";
 import * as listings from "./listings.ts";
+import { bucketPath, objectPath } from "./names.ts";
 import { MultipartUploads } from "./multipart.ts";
 import * as objects from "./objects.ts";
 import { type Operation, route } from "./operations.ts";
@@ -98,6 +99,7 @@ export class S3Server {
       if ("notImplemented" in routing) throw s3Error("NotImplemented", `Not implemented by Orrery's S3 API: ${routing.notImplemented}.`);
       op = routing.op;
       if (sse) encryption.refuseManagedEncryption(sse, routing.op);
+      await this.refresh(r, bucket, key);
       res = await this.handlers[routing.op](r, this.c, this.init);
     } catch (err) {
       const e = toS3Error(err, this.c.log, { method: req.method, path: url.pathname, op });
@@ -111,6 +113,33 @@ export class S3Server {
     this.c.log.debug("S3 request", { method: req.method, path: url.pathname, op, payload, status: res.status, ms: Date.now() - started });
     return res;
   };
+
+  /**
+   * Quorum reads: the bucket, the object (and a copy source), or for a listing the directory the prefix names,
+   * are brought up to a read quorum's rows before the operation looks at them.
+   */
+  private async refresh(r: S3Request, bucket: string | undefined, key: string | undefined): Promise<void> {
+    if (!bucket) return this.c.fs.refresh([""]);
+    let paths: string[];
+    try {
+      const dir = bucketPath(bucket);
+      paths = [dir];
+      if (key) paths.push(objectPath(bucket, key).path);
+      const prefix = r.query.get("prefix");
+      if (!key && prefix) {
+        const slash = prefix.lastIndexOf("/");
+        if (slash > 0) paths.push(objectPath(bucket, prefix.slice(0, slash + 1)).path);
+      }
+      const source = r.header("x-amz-copy-source");
+      if (source) {
+        const { bucket: b, key: k } = objects.parseCopySource(source);
+        paths.push(objectPath(b, k).path);
+      }
+    } catch {
+      return; // a malformed name: the operation refuses it with S3's own error
+    }
+    await this.c.fs.refresh(paths);
+  }
 
   async start(): Promise<number | undefined> {
     const { host, port, portIsExplicit } = this.init;

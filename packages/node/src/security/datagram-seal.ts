@@ -30,8 +30,9 @@ export const DEFAULT_FRESHNESS_MS = 120_000;
 export type SealRejection = "short" | "magic" | "unknown_key" | "bad_mac" | "stale" | "replay" | "malformed";
 
 export type Opened =
-  | { ok: true; payload: Uint8Array; keyId: string }
-  | { ok: false; reason: SealRejection; keyId?: string; skewMs?: number };
+  | { ok: true; payload: Uint8Array; keyId: string; sentAt: number }
+  /** `sentAt` is set when the MAC verified: the sender's clock can be trusted as what it said, stale or not. */
+  | { ok: false; reason: SealRejection; keyId?: string; skewMs?: number; sentAt?: number };
 
 export class DatagramSeal {
   private readonly guard: ReplayGuard;
@@ -98,12 +99,12 @@ export class DatagramSeal {
     if (!key.verify(this.purpose, bytes.subarray(end), bytes.subarray(0, end))) return { ok: false, reason: "bad_mac", keyId };
     const timestamp = Number(buf.readBigUInt64BE(3 + KEY_ID_BYTES));
     const now = this.now();
-    if (Math.abs(now - timestamp) > this.freshnessMs) return { ok: false, reason: "stale", keyId, skewMs: timestamp - now };
+    if (Math.abs(now - timestamp) > this.freshnessMs) return { ok: false, reason: "stale", keyId, skewMs: timestamp - now, sentAt: timestamp };
     const nonce = buf.toString("hex", 3 + KEY_ID_BYTES + 8, SEAL_HEADER_BYTES);
     if (this.guard.seen(timestamp, nonce)) return { ok: false, reason: "replay", keyId };
     const payload = bytes.subarray(SEAL_HEADER_BYTES, end);
-    if (!valid(payload)) return { ok: false, reason: "malformed", keyId };
+    if (!valid(payload)) return { ok: false, reason: "malformed", keyId, sentAt: timestamp };
     this.guard.admit(now, timestamp, nonce);
-    return { ok: true, payload, keyId };
+    return { ok: true, payload, keyId, sentAt: timestamp };
   }
 }

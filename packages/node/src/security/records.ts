@@ -5,7 +5,7 @@
 //
 //   record = length u32 BE (plaintext bytes, 1..MAX_RECORD) | ciphertext[length] | tag[16]
 //   nonce  = 0x00000000 | record counter u64 BE;   additional data = the 4 length bytes
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createCipheriv, createDecipheriv, type DecipherGCM } from "node:crypto";
 
 export const MAX_RECORD = 256 * 1024;
 const TAG = 16;
@@ -45,50 +45,63 @@ export class RecordSealer {
   }
 }
 
-/** Incremental: holds at most one record (MAX_RECORD + 20 bytes) however the stream is cut. */
+/**
+ * Incremental and copy-free: each record's ciphertext is decrypted piece by piece as it arrives, and its
+ * plaintext is handed out only once the tag verified. Holds at most one record's plaintext.
+ */
 export class RecordOpener {
   private counter = 0n;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly head = Buffer.alloc(4);
+  private headFill = 0;
+  private decipher: DecipherGCM | undefined;
+  private remaining = 0;
+  private plain: Buffer[] = [];
+  private readonly tag = Buffer.alloc(TAG);
+  private tagFill = 0;
 
   constructor(private readonly key: Buffer) {}
 
   /** The plaintext of every record completed by `chunk`. Throws RecordError on any tampering. */
   open(chunk: Uint8Array): Buffer[] {
-    this.pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this.pendingBytes += chunk.byteLength;
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: Buffer[] = [];
-    for (;;) {
-      if (this.pendingBytes < 4) return out;
-      const head = this.peek(4);
-      const length = head.readUInt32BE(0);
-      if (length === 0 || length > MAX_RECORD) throw new RecordError(`record of ${length} bytes (allowed 1..${MAX_RECORD})`);
-      if (this.pendingBytes < 4 + length + TAG) return out;
-      const record = this.take(4 + length + TAG);
-      const decipher = createDecipheriv("aes-256-gcm", this.key, nonceFor(this.counter++));
-      decipher.setAAD(record.subarray(0, 4));
-      decipher.setAuthTag(record.subarray(4 + length));
-      const plain = decipher.update(record.subarray(4, 4 + length));
-      try {
-        decipher.final();
-      } catch {
-        throw new RecordError("record failed authentication (tampered, reordered or wrong key)");
+    let off = 0;
+    while (off < bytes.length) {
+      if (!this.decipher) {
+        const n = Math.min(4 - this.headFill, bytes.length - off);
+        bytes.copy(this.head, this.headFill, off, off + n);
+        this.headFill += n;
+        off += n;
+        if (this.headFill < 4) break;
+        const length = this.head.readUInt32BE(0);
+        if (length === 0 || length > MAX_RECORD) throw new RecordError(`record of ${length} bytes (allowed 1..${MAX_RECORD})`);
+        this.decipher = createDecipheriv("aes-256-gcm", this.key, nonceFor(this.counter++)) as DecipherGCM;
+        this.decipher.setAAD(this.head);
+        this.remaining = length;
+      } else if (this.remaining > 0) {
+        const n = Math.min(this.remaining, bytes.length - off);
+        this.plain.push(this.decipher.update(bytes.subarray(off, off + n)));
+        this.remaining -= n;
+        off += n;
+      } else {
+        const n = Math.min(TAG - this.tagFill, bytes.length - off);
+        bytes.copy(this.tag, this.tagFill, off, off + n);
+        this.tagFill += n;
+        off += n;
+        if (this.tagFill < TAG) break;
+        this.decipher.setAuthTag(this.tag);
+        try {
+          this.decipher.final();
+        } catch {
+          throw new RecordError("record failed authentication (tampered, reordered or wrong key)");
+        }
+        out.push(...this.plain);
+        this.plain = [];
+        this.decipher = undefined;
+        this.headFill = 0;
+        this.tagFill = 0;
       }
-      out.push(plain);
     }
-  }
-
-  private peek(n: number): Buffer {
-    if (this.pending[0]!.length >= n) return this.pending[0]!.subarray(0, n);
-    return Buffer.concat(this.pending).subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-    const record = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
-    return record;
+    return out;
   }
 }

@@ -80,4 +80,14 @@ export const migrations: string[] = [
   ALTER TABLE files ADD COLUMN md5 TEXT;
   ALTER TABLE files ADD COLUMN chunk_sizes TEXT;
   `,
+  // 5: Paxos acceptor state per path, for conditional writes (replication/conditional-writes.ts): the
+  // highest ballot promised, and the last value accepted with its ballot.
+  `
+  CREATE TABLE paxos (
+    path TEXT PRIMARY KEY,
+    promised TEXT NOT NULL,
+    accepted_ballot TEXT,
+    accepted TEXT
+  );
+  `,
 ];

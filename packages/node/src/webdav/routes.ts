@@ -1,7 +1,8 @@
 // WebDAV class 1 and 2 on /dav/ (RFC 4918): one handler per method over FileSystem, dead properties
 // in SQLite and this node's lock table. Every error here is a WebDAV response, never the JSON API format.
 import { Hono } from "hono";
-import { fileReadStream } from "../filesystem/read-stream.ts";
+import { httpPrecondition } from "../consensus/http-preconditions.ts";
+import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
 import { userContentHeaders } from "../gateway/user-content.ts";
 import type { Manifest } from "../metadata/manifest.ts";
@@ -59,7 +60,7 @@ function collectionPage(ctx: DavContext, dir: Manifest): string {
   return `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><ul>${rows.join("")}</ul>`;
 }
 
-function getOrHead(req: Request, ctx: DavContext, head: boolean): Response {
+async function getOrHead(req: Request, ctx: DavContext, head: boolean): Promise<Response> {
   const m = found(target(req, ctx));
   checkIfHeader(req, ctx, m.path);
   if (m.kind === "dir") {
@@ -87,7 +88,7 @@ function getOrHead(req: Request, ctx: DavContext, head: boolean): Response {
   headers["content-length"] = String(end - start + 1);
   if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
   if (head) return new Response(null, { status, headers });
-  return new Response(fileReadStream(m, start, end, ctx.reader, ctx.log), { status, headers });
+  return new Response(await openFileRead(m, start, end, ctx.reader, ctx.log), { status, headers });
 }
 
 async function put(req: Request, ctx: DavContext): Promise<Response> {
@@ -103,7 +104,9 @@ async function put(req: Request, ctx: DavContext): Promise<Response> {
   // macOS Finder sends chunked bodies and announces the size in X-Expected-Entity-Length.
   const length = Number(req.headers.get("content-length") ?? req.headers.get("x-expected-entity-length"));
   const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-  const result = await ctx.fs.put(t.path, req.body, "quorum", Date.now(), sizeHint);
+  // The same headers, decided by a Paxos round on the path, so a racing client cannot slip in between.
+  const precondition = httpPrecondition(req.headers.get("if-match"), req.headers.get("if-none-match"), etagOf);
+  const result = await ctx.fs.put(t.path, req.body, "quorum", Date.now(), sizeHint, undefined, precondition);
   if (!t.entry) ctx.davProperties.deleteTree(t.path); // left over from a file deleted outside WebDAV
   return new Response(null, { status: t.entry ? 204 : 201, headers: { etag: etagOf({ kind: "file", ...result }) } });
 }
@@ -119,7 +122,7 @@ async function remove(req: Request, ctx: DavContext): Promise<Response> {
   checkEtagHeaders(req, m);
   const submitted = checkIfHeader(req, ctx, t.path);
   checkLocks(ctx, submitted, [{ path: t.path, recursive: true, membership: true }]);
-  await ctx.fs.remove(t.path, true);
+  await ctx.fs.remove(t.path, true, "quorum", httpPrecondition(req.headers.get("if-match"), req.headers.get("if-none-match"), etagOf));
   ctx.davProperties.deleteTree(t.path);
   ctx.locks.removeWithin(t.path);
   return new Response(null, { status: 204 });
@@ -154,7 +157,23 @@ async function proppatch(req: Request, ctx: DavContext): Promise<Response> {
   return xmlResponse(applyProppatch(m, ops, ctx.davProperties), 207);
 }
 
+/** Quorum reads: the resource (and a collection's members) are brought up to date before any method looks. */
+async function refreshTarget(req: Request, ctx: DavContext): Promise<void> {
+  if (req.url.includes("#") || req.method === "OPTIONS") return;
+  const paths = [davPath(req.url).path];
+  const destination = req.headers.get("destination");
+  if (destination) {
+    try {
+      paths.push(davPath(new URL(destination, req.url).href).path);
+    } catch {
+      // A bad Destination is refused by the COPY/MOVE handler with WebDAV's error.
+    }
+  }
+  await ctx.fs.refresh(paths);
+}
+
 async function dispatch(req: Request, ctx: DavContext): Promise<Response> {
+  await refreshTarget(req, ctx);
   switch (req.method) {
     case "OPTIONS":
       return new Response(null, { status: 200, headers: OPTIONS_HEADERS });

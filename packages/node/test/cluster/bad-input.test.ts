@@ -63,12 +63,11 @@ describe("bad input", () => {
       expect(typeof body.error).toBe("string");
       expect(body.code).toBe("invalid_path");
     }
-    // Dot-segments, raw or percent-encoded, are resolved by the HTTP layer (RFC 3986 §5.2.4, as
-    // browsers and curl do) before any handler runs: climbing out of /api/files lands on no route.
+    // Dot-segments, raw or percent-encoded, are refused before any handler runs, never resolved.
     for (const p of ["/api/files/../etc/passwd", "/api/files/a/../../etc/passwd", "/api/files/%2e%2e/%2E%2E/etc/passwd"]) {
       const res = await rawHttp(port, `PUT ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`);
-      expect({ p, status: res.status }).toEqual({ p, status: 404 });
-      expect(JSON.parse(res.body).code).toBe("no_route");
+      expect({ p, status: res.status }).toEqual({ p, status: 400 });
+      expect(JSON.parse(res.body).code).toBe("invalid_path");
     }
     // Paths in JSON bodies do reach the validator, and '..' there is refused.
     for (const path of ["../etc", "a/../../b", "/a/./b", "a\\b"]) {

@@ -20,6 +20,8 @@ export interface NodeOptions {
 export class TestNode {
   proc: Subprocess | undefined;
   readonly logFile: string;
+  /** A command the node runs under, e.g. ["faketime", "-f", "-30s"] for a skewed clock. */
+  wrapper: string[] = [];
   private starts = 0;
 
   constructor(
@@ -48,7 +50,7 @@ export class TestNode {
   start(seeds: string[] = [], extraEnv: Record<string, string> = {}): void {
     this.starts++;
     const log = openSync(`${this.logFile}.${this.starts}`, "a");
-    this.proc = Bun.spawn([process.execPath, "src/main.ts", "node"], {
+    this.proc = Bun.spawn([...this.wrapper, process.execPath, "src/main.ts", "node"], {
       cwd: PKG,
       env: {
         ...process.env,
@@ -103,6 +105,11 @@ export class TestNode {
     }
   }
 
+  /** Where this node keeps a chunk's file (store/chunk-store.ts: chunks/ab/cd/<id>). */
+  chunkPath(id: string): string {
+    return join(this.dataDir, "chunks", id.slice(0, 2), id.slice(2, 4), id);
+  }
+
   /** Chunk ids present in this node's data dir (files on disk, not the index). */
   chunkFiles(): string[] {
     const out: string[] = [];
@@ -151,7 +158,8 @@ export class TestCluster {
     return c;
   }
 
-  async add(): Promise<TestNode> {
+  /** Starts one more node seeded with the others; `wrapper` runs it under another command (faketime). */
+  async add(wrapper: string[] = []): Promise<TestNode> {
     const id = `n${this.nodes.length + 1}`;
     const env: Record<string, string> = {
       REPLICATION_FACTOR: String(this.opts.replicationFactor ?? 3),
@@ -168,6 +176,7 @@ export class TestCluster {
       ...this.opts.env,
     };
     const node = new TestNode(id, join(this.root, id), await freePort(), await freePort(), await freePort(), env);
+    node.wrapper = wrapper;
     const seeds = this.nodes.map((x) => x.gossipAddr);
     this.nodes.push(node);
     node.start(seeds);

@@ -1,0 +1,145 @@
+// Conditional writes (If-Match, If-None-Match: *) that are linearizable per path, as Cassandra's
+// lightweight transactions: one Paxos round (CASPaxos-style: the register is the path's manifest) among
+// the path's manifest owners decides the new row only if the precondition holds on the newest row a
+// majority knows. Two clients racing with the same precondition through different nodes, also across a
+// partition: exactly one decision is made on the row both saw; the other round sees the winner and fails
+// its precondition (412). Unconditional writes stay one round and order by version among themselves.
+import { OrreryError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { HybridClock } from "../metadata/hlc.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import type { ManifestChange } from "../metadata/manifest-store.ts";
+import { callMany } from "../rpc/call-many.ts";
+import type { JsonResponse } from "../rpc/methods.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import type { Placement } from "../replication/placement.ts";
+
+/** Says why the current row (undefined: none, or deleted) does not allow the write; undefined: it does. */
+export type Precondition = (current: Manifest | undefined) => string | undefined;
+
+export class PreconditionFailed extends OrreryError {
+  constructor(message: string) {
+    super(412, "precondition_failed", message);
+  }
+}
+
+export interface ConditionalWritesComponents {
+  selfId: string;
+  placement: Placement;
+  rpc: PeerRpc;
+  log: Logger;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface Decision {
+  /** The value chosen for the path (its version is above every row the round saw). */
+  row: Manifest;
+  /** The newest row the round saw before deciding. */
+  previous: Manifest | undefined;
+}
+
+/** Rounds lost to competing proposers before giving up with 503. */
+const MAX_ROUNDS = 8;
+
+export class ConditionalWrites {
+  /** Ballots and values are HLC versions of this node: unique, and above everything it has seen. */
+  private readonly clock: HybridClock;
+
+  constructor(private readonly c: ConditionalWritesComponents) {
+    this.clock = new HybridClock(c.selfId, c.now ?? Date.now, { maxDriftMs: Number.MAX_SAFE_INTEGER });
+  }
+
+  /**
+   * Decides `change` for its path if `precondition` holds on the newest row a majority of the path's owners
+   * know. Throws PreconditionFailed (412) when it does not, with `onStale` given a value some earlier round
+   * left accepted but never applied (the caller applies it, so what the client is told about is visible).
+   */
+  async decide(change: ManifestChange, precondition: Precondition, onStale?: (row: Manifest) => Promise<void>): Promise<Decision> {
+    const { placement, rpc, log } = this.c;
+    const path = change.path;
+    const majority = Math.floor(placement.effectiveReplicationFactor() / 2) + 1;
+    for (let round = 1; ; round++) {
+      const owners = placement.manifestOwners(path);
+      if (owners.length < majority) {
+        throw new OrreryError(503, "conditional_write_unavailable", `a conditional write of /${path} needs ${majority} of its owners, ${owners.length} are up; nothing was written`);
+      }
+      const ballot = this.clock.tick();
+      const prepared = await this.ask(owners, majority, (id) => rpc.call(id, "paxos.prepare", { path, ballot }));
+      const promises = [...prepared.values()].filter((p) => p.promised);
+      if (promises.length >= majority) {
+        const { newest, stale } = newestOf(promises);
+        if (newest) this.clock.observe(newest.version);
+        // An earlier round of this very write may have been chosen after all (its accept reached a majority
+        // late, or another proposer completed it): then the write is done, not refused by its own result.
+        if (round > 1 && newest && sameContent(newest, change)) return { row: newest, previous: newest };
+        const current = newest && !newest.deleted ? newest : undefined;
+        const reason = precondition(current);
+        if (reason) {
+          if (stale && onStale) await onStale(stale);
+          throw new PreconditionFailed(reason);
+        }
+        // The decided value: the change with a version above every row seen. Never stored as a row itself (the
+        // write commits its content afterwards, with its own version and seq), so seq is only a placeholder.
+        const row: Manifest = { ...change, version: this.clock.tick(), origin: this.c.selfId, seq: 1 };
+        const accepted = await this.ask(owners, majority, (id) => rpc.call(id, "paxos.accept", { path, ballot, row }));
+        if ([...accepted.values()].filter((a) => a.accepted).length >= majority) return { row, previous: newest };
+        this.observeBallots(accepted.values());
+      } else {
+        this.observeBallots(prepared.values());
+        if (prepared.size < majority) {
+          throw new OrreryError(503, "conditional_write_unavailable", `only ${prepared.size} of the ${majority} owners of /${path} a conditional write needs answered; nothing was written`);
+        }
+      }
+      if (round >= MAX_ROUNDS) {
+        throw new OrreryError(503, "conditional_write_contended", `/${path}: other conditional writes kept winning (${round} rounds); try again`);
+      }
+      log.debug("conditional write lost a round; retrying", { path, round });
+      // A random pause so that two proposers stop pre-empting each other (Paxos liveness).
+      await Bun.sleep(Math.floor((this.c.random ?? Math.random)() * 20 * round) + 1);
+    }
+  }
+
+  /** The answers of the owners (this node included, locally) once `majority` answered or all settled. */
+  private async ask<T>(owners: string[], majority: number, call: (id: string) => Promise<T>): Promise<Map<string, T>> {
+    return (await callMany(owners, call, { quorum: majority, graceMs: 0 })).ok;
+  }
+
+  private observeBallots(answers: Iterable<{ ballot: string }>): void {
+    for (const a of answers) this.clock.observe(a.ballot);
+  }
+}
+
+/** Whether a row carries exactly the content of a change (an earlier round of the same write). */
+function sameContent(row: Manifest, change: ManifestChange): boolean {
+  return (
+    row.path === change.path &&
+    row.kind === change.kind &&
+    row.deleted === change.deleted &&
+    row.size === change.size &&
+    row.sha256 === change.sha256 &&
+    row.mtime === change.mtime &&
+    row.md5 === change.md5 &&
+    row.chunks.join() === change.chunks.join()
+  );
+}
+
+/**
+ * The newest row among the promises' current rows and accepted values; `stale` when that newest row is an
+ * accepted value no promising acceptor has in its manifest store (an earlier round chose it, or nearly,
+ * and its proposer never applied it).
+ */
+function newestOf(promises: Array<JsonResponse<"paxos.prepare">>): { newest: Manifest | undefined; stale: Manifest | undefined } {
+  let newest: Manifest | undefined;
+  let fromAccepted = false;
+  for (const p of promises) {
+    for (const [row, accepted] of [[p.current, false], [p.accepted?.row ?? null, true]] as const) {
+      if (row && (!newest || row.version > newest.version)) {
+        newest = row;
+        fromAccepted = accepted;
+      }
+    }
+  }
+  const applied = promises.some((p) => p.current?.version === newest?.version);
+  return { newest, stale: fromAccepted && !applied ? newest : undefined };
+}

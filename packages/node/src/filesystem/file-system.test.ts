@@ -1,0 +1,71 @@
+// FileSystem's commit rule with in-memory peers: a write counts the path's manifest owners that hold this
+// very version; a replica holding a newer one makes the writer stamp again above it; a node whose clock is
+// off refuses to write.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { testMember } from "../membership/test-member.ts";
+import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
+import { pushAnswer } from "../metadata/sync.ts";
+import { deleteChange, FakeTime } from "../metadata/test-fixtures.ts";
+import { type Hash64, loadHash64 } from "../ring/index.ts";
+import { MemoryNetwork } from "../rpc/memory-rpc.ts";
+import { quiet } from "../rpc/peer-rpc.case.ts";
+import { ManifestReplicator } from "../replication/manifest-replicator.ts";
+import { Placement } from "../replication/placement.ts";
+import { FileSystem } from "./file-system.ts";
+
+let h: Hash64;
+beforeAll(async () => {
+  h = await loadHash64();
+});
+
+const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
+
+function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | undefined) {
+  const net = new MemoryNetwork();
+  const stores: Record<string, MemoryManifestStore> = {};
+  const fss: Record<string, FileSystem> = {};
+  for (const id of ["a", "b", "c"]) {
+    const store = (stores[id] = new MemoryManifestStore(id, times[id]!.now, { maxDriftMs: 500 }));
+    const rpc = net.register(id, { store: noStore, handlers: { "manifests.push": (_f, body) => pushAnswer(store, body) } });
+    const placement = new Placement(3, h, 16);
+    placement.update(["a", "b", "c"].map((m) => testMember(m)));
+    const replicator = new ManifestReplicator({ selfId: id, syncIntervalMs: 60_000, publishGraceMs: 20 }, { manifests: store, placement, rpc, log: quiet });
+    fss[id] = new FileSystem(1024, {
+      selfId: id,
+      manifests: store,
+      placement,
+      replicator,
+      coordinator: undefined as never,
+      reader: undefined as never,
+      log: quiet,
+      clockProblem: id === "a" ? clockProblem : undefined,
+    });
+  }
+  return { net, stores, fss };
+}
+
+describe("FileSystem commit", () => {
+  test("a write that loses to a newer version at replicas is stamped again above it, and wins everywhere", async () => {
+    // a's clock is 300 ms behind the others': within MAX_CLOCK_OFFSET_MS, but enough to order its writes first.
+    const behind = new FakeTime(1_700_000_000_000);
+    const ahead = new FakeTime(1_700_000_000_300);
+    const { stores, fss } = cluster({ a: behind, b: ahead, c: ahead });
+    // b deleted q a moment ago (b and c hold the tombstone; a was cut off and missed it).
+    stores.b!.commitLocal({ ...deleteChange("q", "dir") });
+    stores.c!.apply([stores.b!.get("q")!]);
+    const tombstone = stores.b!.get("q")!.version;
+    behind.advance(100); // a's mkdir happens after the delete, in real time
+    const made = await fss.a!.mkdir("q");
+    expect(made.created).toBe(true);
+    expect(made.entry.version > tombstone).toBe(true);
+    for (const s of Object.values(stores)) expect(s.get("q")).toMatchObject({ deleted: false, version: made.entry.version });
+  });
+
+  test("a node whose clock is off refuses to write, with nothing stored", async () => {
+    const t = new FakeTime();
+    const { stores, fss } = cluster({ a: t, b: t, c: t }, () => "this node's clock is 30.0 s behind its peers'");
+    await expect(fss.a!.mkdir("x")).rejects.toMatchObject({ status: 503, code: "clock_skew" });
+    expect(stores.a!.get("x")).toBeUndefined();
+    expect(stores.b!.get("x")).toBeUndefined();
+  });
+});

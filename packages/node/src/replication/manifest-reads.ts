@@ -1,0 +1,104 @@
+// Quorum reads of manifests. Before a request is answered from this node's rows, the rows it needs are
+// brought up to what a read quorum of their owners holds (placement.manifestOwners; R = ⌊N/2⌋ + 1, so
+// R + W > N for quorum writes): the newest row wins and is applied here too (read repair). A read asked
+// with consistency=local skips that, but only once this node has finished a sync round since it started:
+// a node that just came back never answers from stale state alone.
+import { OrreryError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { MAX_READ_PATHS } from "../rpc/methods.ts";
+import { callMany } from "../rpc/call-many.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import type { Placement } from "./placement.ts";
+
+export type Consistency = "quorum" | "local";
+export const consistencies: readonly Consistency[] = ["quorum", "local"];
+
+export interface ManifestReadsComponents {
+  selfId: string;
+  manifests: ManifestStore;
+  placement: Placement;
+  rpc: PeerRpc;
+  log: Logger;
+  /** True once this node completed a manifest sync round with a peer since it started (or has no peer). */
+  synced: () => boolean;
+}
+
+export class ManifestReads {
+  constructor(private readonly c: ManifestReadsComponents) {}
+
+  /** Makes this node's rows for `paths` at least as new as a read quorum of their owners' (see the file comment). */
+  async refresh(paths: readonly string[], consistency: Consistency = "quorum"): Promise<void> {
+    if (paths.length === 0 || this.skip(consistency)) return;
+    const groups = new Map<string, { owners: string[]; paths: string[] }>();
+    for (const path of new Set(paths)) {
+      const owners = this.c.placement.manifestOwners(path);
+      const key = owners.join(",");
+      const group = groups.get(key) ?? { owners, paths: [] };
+      group.paths.push(path);
+      groups.set(key, group);
+    }
+    await Promise.all(
+      [...groups.values()].map(async ({ owners, paths: group }) => {
+        for (let i = 0; i < group.length; i += MAX_READ_PATHS) {
+          const batch = group.slice(i, i + MAX_READ_PATHS);
+          const answers = await this.ask(owners, `/${batch[0]}`, (id) => this.c.rpc.call(id, "manifests.get", { paths: batch }));
+          this.repair(answers.flatMap((a) => a.rows.filter((r): r is Manifest => r !== null)));
+        }
+      }),
+    );
+  }
+
+  /** The same for one page of a directory's entries (the rows after `after`, `limit` of them, tombstones too). */
+  async refreshChildren(dir: string, opts: { after?: string; limit: number }, consistency: Consistency = "quorum"): Promise<void> {
+    if (this.skip(consistency)) return;
+    const limit = Math.min(opts.limit, MAX_READ_PATHS);
+    // Every entry of a directory has the owners of the directory's own key (placement.manifestOwners).
+    const owners = this.c.placement.manifestOwners(dir === "" ? "x" : `${dir}/x`);
+    const answers = await this.ask(owners, `/${dir}`, (id) => this.c.rpc.call(id, "manifests.children", { dir, after: opts.after, limit }));
+    this.repair(answers.flatMap((a) => a.rows));
+  }
+
+  private skip(consistency: Consistency): boolean {
+    if (consistency === "local" && this.c.synced()) return true;
+    // A node that is its path's only owner (a single-node cluster) is the quorum itself.
+    return this.c.placement.effectiveReplicationFactor() === 1;
+  }
+
+  /** Answers from enough owners to make a read quorum with this node's own rows when it is an owner. */
+  private async ask<T>(owners: string[], what: string, call: (id: string) => Promise<T>): Promise<T[]> {
+    const { placement, selfId } = this.c;
+    const n = placement.effectiveReplicationFactor();
+    const r = Math.floor(n / 2) + 1;
+    const self = owners.includes(selfId);
+    const needed = r - (self ? 1 : 0);
+    const others = owners.filter((id) => id !== selfId);
+    if (needed <= 0) return [];
+    const answers = [...(await callMany(others, call, { quorum: needed, graceMs: 0 })).ok.values()];
+    if (answers.length < needed) {
+      throw new OrreryError(
+        503,
+        "read_quorum_unreachable",
+        `only ${answers.length + (self ? 1 : 0)} of the ${r} owners a read of ${what} needs answered; ?consistency=local reads this node's copy`,
+        { owners, required: r },
+      );
+    }
+    return answers;
+  }
+
+  /** Applies the rows newer than this node's (read repair); a row too far ahead of our clock fails the read. */
+  private repair(rows: Manifest[]): void {
+    const newer = rows.filter((row) => {
+      const mine = this.c.manifests.get(row.path);
+      return !mine || row.version > mine.version;
+    });
+    if (newer.length === 0) return;
+    try {
+      this.c.manifests.apply(newer);
+    } catch (err) {
+      if ((err as OrreryError).code === "clock_skew") throw new OrreryError(503, "clock_skew", (err as Error).message);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// A 201 is never lost to a skewed clock (consistency issue, case 1), with real nodes whose clocks are
+// moved by libfaketime: a node 30 s behind its peers refuses writes instead of stamping versions that
+// older tombstones beat, even with the node that made the tombstone cut off; a node 5 minutes ahead
+// cannot even join. What a node was told 201 for reads back everywhere.
+import { afterAll, describe, expect, test } from "bun:test";
+import { put, TestCluster, waitFor } from "../harness/cluster.ts";
+import { FAULT_ENV, setBlocked } from "../faults/util.ts";
+
+const clusters: TestCluster[] = [];
+afterAll(async () => {
+  await Promise.all(clusters.map((c) => c.stop()));
+});
+
+const offset = async (url: string) => {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("orrery_clock_offset_seconds "));
+  return line ? Number(line.split(" ")[1]) : undefined;
+};
+
+describe("skewed clocks", () => {
+  test("a node 30 s behind refuses writes (503 clock_skew); a delete made meanwhile stays, and every 201 reads back", async () => {
+    const cluster = await TestCluster.start(3, { env: FAULT_ENV });
+    clusters.push(cluster);
+    const [n1, n2, n3] = cluster.nodes;
+    await n3!.stop();
+    n3!.wrapper = ["faketime", "-f", "-30s"];
+    await cluster.restart(n3!);
+    await cluster.waitForMembers(3, 30_000);
+    await waitFor(async () => ((await offset(n3!.url)) ?? 0) > 25, 20_000, "n3 to see that its peers' clocks are ~30 s ahead");
+    for (let round = 0; round < 5; round++) {
+      const path = `q/p${round}`;
+      expect((await put(n1!.url, path, "first")).status).toBe(201);
+      await Promise.all([setBlocked(n1!, ["n3"]), setBlocked(n3!, ["n1"])]);
+      expect((await fetch(`${n1!.url}/api/files/${path}`, { method: "DELETE" })).status).toBe(200);
+      await Bun.sleep(1000);
+      const res = await put(n3!.url, path, "second");
+      const body = (await res.json()) as { code?: string };
+      expect({ status: res.status, code: body.code }).toEqual({ status: 503, code: "clock_skew" });
+      await Promise.all([setBlocked(n1!, []), setBlocked(n3!, [])]);
+      // The delete holds (nothing the skewed node did can outrank it).
+      for (const n of [n1!, n2!]) await waitFor(async () => (await fetch(`${n.url}/api/files/${path}`)).status === 404, 15_000, `${n.id} to see ${path} deleted`);
+    }
+    // Writes through the healthy nodes carry on.
+    expect((await put(n2!.url, "q/after", "fine")).status).toBe(201);
+  });
+
+  test("a node 5 minutes ahead cannot join or write; the cluster's writes are not outranked", async () => {
+    const cluster = await TestCluster.start(2);
+    clusters.push(cluster);
+    const [n1, n2] = cluster.nodes;
+    const late = await cluster.add(["faketime", "-f", "+300s"]);
+    // Its peers answer its stale datagrams with their clock, so it learns why it is alone.
+    await waitFor(async () => ((await offset(late.url)) ?? 0) < -250, 15_000, "the late node to learn it is ~300 s ahead");
+    for (const n of [n1!, n2!]) expect((await n.members()).map((m) => m.id)).not.toContain(late.id);
+    const refused = await put(late.url, "ahead.txt", "from the future");
+    expect(refused.status).toBe(503);
+    expect(["not_joined", "clock_skew"]).toContain(((await refused.json()) as { code: string }).code);
+    expect((await put(n1!.url, "ahead.txt", "now")).status).toBe(201);
+    expect(await (await fetch(`${n2!.url}/api/files/ahead.txt`)).text()).toBe("now");
+    expect(n1!.logTail(300)).toContain("dropped gossip whose clock is too far from ours");
+    await waitFor(() => late.logTail(300).includes("cannot join: this node's clock is"), 15_000, "the late node to say why it cannot join");
+  });
+});

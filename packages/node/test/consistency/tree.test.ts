@@ -1,0 +1,65 @@
+// The tree rule (consistency issue, case 2): a live file always has live parents, on every node, whatever
+// order a folder's recursive delete and a write under it arrive in — racing on two nodes, or on both sides
+// of a partition that then heals.
+import { afterAll, describe, expect, test } from "bun:test";
+import { put, TestCluster, waitFor } from "../harness/cluster.ts";
+import { FAULT_ENV, setBlocked } from "../faults/util.ts";
+
+const clusters: TestCluster[] = [];
+afterAll(async () => {
+  await Promise.all(clusters.map((c) => c.stop()));
+});
+
+const listing = async (url: string, dir: string) => {
+  const res = await fetch(`${url}/api/files/${dir}`);
+  return { status: res.status, names: res.status === 200 ? ((await res.json()) as { entries: Array<{ name: string }> }).entries.map((e) => e.name) : [] };
+};
+
+/** Every node: the file reads back, its folder is listed at the root and lists the file. */
+async function expectReachable(cluster: TestCluster, dir: string, file: string, body: string): Promise<void> {
+  for (const n of cluster.nodes) {
+    await waitFor(async () => (await fetch(`${n.url}/api/files/${dir}/${file}`)).status === 200, 15_000, `${n.id} to have ${dir}/${file}`);
+    expect(await (await fetch(`${n.url}/api/files/${dir}/${file}`)).text()).toBe(body);
+    expect((await listing(n.url, "")).names).toContain(dir);
+    expect(await listing(n.url, dir)).toEqual({ status: 200, names: expect.arrayContaining([file]) });
+  }
+}
+
+describe("a live file has live parents", () => {
+  test("a recursive folder delete racing a write under it, five times: the written file stays reachable everywhere", async () => {
+    const cluster = await TestCluster.start(3);
+    clusters.push(cluster);
+    const [n1, n2] = cluster.nodes;
+    let raced = 0;
+    for (let i = 0; i < 5; i++) {
+      const dir = `dd${i}`;
+      expect((await put(n1!.url, `${dir}/old.txt`, "old")).status).toBe(201);
+      await waitFor(async () => (await fetch(`${n2!.url}/api/files/${dir}/old.txt`)).status === 200, 10_000, `n2 to have ${dir}`);
+      const [del, created] = await Promise.all([
+        fetch(`${n1!.url}/api/files/${dir}?recursive=true`, { method: "DELETE" }),
+        put(n2!.url, `${dir}/new.txt`, `new ${i}`),
+      ]);
+      expect(del.status).toBe(200);
+      if (created.status !== 201) continue; // the delete got there first: nothing to keep
+      raced++;
+      await expectReachable(cluster, dir, "new.txt", `new ${i}`);
+      for (const n of cluster.nodes) expect((await listing(n.url, dir)).names).not.toContain("old.txt");
+    }
+    expect(raced).toBeGreaterThan(0);
+  });
+
+  test("the same across a 2|2 partition that heals", async () => {
+    const cluster = await TestCluster.start(4, { env: FAULT_ENV });
+    clusters.push(cluster);
+    const [a, b, c, d] = cluster.nodes;
+    expect((await put(a!.url, "pp/old.txt", "old")).status).toBe(201);
+    for (const n of cluster.nodes) await waitFor(async () => (await fetch(`${n.url}/api/files/pp/old.txt`)).status === 200, 10_000, `${n.id} to have pp`);
+    await Promise.all([setBlocked(a!, ["n3", "n4"]), setBlocked(b!, ["n3", "n4"]), setBlocked(c!, ["n1", "n2"]), setBlocked(d!, ["n1", "n2"])]);
+    // A side of two holds at least one of the three owners of any path, but maybe not two: fast on both sides.
+    expect((await fetch(`${a!.url}/api/files/pp?recursive=true&durability=fast`, { method: "DELETE" })).status).toBe(200);
+    expect((await put(c!.url, "pp/new.txt", "from the other side", "fast")).status).toBe(201);
+    await Promise.all(cluster.nodes.map((n) => setBlocked(n, [])));
+    await cluster.waitForMembers(4, 30_000);
+    await expectReachable(cluster, "pp", "new.txt", "from the other side");
+  });
+});
