@@ -178,7 +178,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
       cluster: config.CLUSTER_NAME,
       maxMembers: config.MAX_MEMBERS,
     },
-    { log: logger("membership"), seal: gossipSeal, clock },
+    {
+      log: logger("membership"),
+      seal: gossipSeal,
+      clock,
+      // memberlist's TCP fallback probe, over the authenticated peer connection (partitions apply to it too).
+      streamPing: (memberId, ping, timeoutMs) => rpc.call(memberId, "swim.ping", ping, { timeoutMs }),
+    },
   );
 
   const reader = new ChunkReader({
@@ -269,6 +275,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     version: VERSION,
     members: () => membership.members(),
     gossipHealth: () => membership.healthScore(),
+    gossipProbes: () => ({ ...membership.probeStats() }),
     clockOffsetMs: () => clock.offsetMs(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
@@ -341,6 +348,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   handlers["manifests.children"] = (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) });
   handlers["chunks.digests"] = (from) => antiEntropy.digestsFor(from);
   handlers["chunks.ids"] = (from, body) => ({ ids: antiEntropy.idsFor(from, body.ranges) });
+  handlers["swim.ping"] = (from, ping) => membership.answerStreamPing(from, ping);
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
   faults?.onChange((blocked) => {
     const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);

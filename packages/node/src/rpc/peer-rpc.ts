@@ -65,6 +65,7 @@ const CONTROL = new Set<Method>([
   "paxos.prepare",
   "paxos.accept",
   "node.status",
+  "swim.ping",
   "keys.list",
   "keys.install",
   "keys.use",
