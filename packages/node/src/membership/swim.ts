@@ -19,6 +19,7 @@ import {
 } from "./messages.ts";
 import { failedProbePenalty, NACK_AFTER_FRACTION, newProbeStats, probeDueAt, type Probe, type ProbeStats } from "./probe.ts";
 import { ProbeRound } from "./probe-round.ts";
+import { Relays } from "./relays.ts";
 import { pick, sample } from "./random.ts";
 import { pushPullIntervalMs, retransmitLimit, type SwimConfig } from "./swim-config.ts";
 import type { Member, MemberChange, MemberInfo, Refutation } from "./types.ts";
@@ -66,18 +67,8 @@ export interface SwimNodeInit {
 
 /** Piggy-back budget per message: keeps pings and acks inside one typical Ethernet frame, as memberlist does. */
 const PIGGYBACK_BYTES = 1200;
-/** Caps on state a hostile peer could grow by sending ping-reqs or push-pull exchanges. */
-const MAX_RELAYS = 1024;
+/** Cap on state a hostile peer could grow by sending push-pull exchanges. */
 const MAX_ANSWERED_EXCHANGES = 4096;
-
-/** A ping we sent for someone else's ping-req: its ack goes back to the origin under the origin's seq. */
-interface Relay {
-  origin: Address;
-  originSeq: number;
-  expiresAt: number;
-  /** When to tell the origin the target did not answer, if it asked; cleared once sent. */
-  nackAt?: number;
-}
 
 export class SwimNode {
   private readonly config: SwimConfig;
@@ -85,7 +76,7 @@ export class SwimNode {
   private readonly cluster: string | undefined;
   private readonly table: MemberTable;
   private readonly probeRound: ProbeRound;
-  private readonly relays = new Map<number, Relay>();
+  private readonly relays = new Relays();
   private readonly answeredExchanges = new Map<string, number>();
   private out: Output[] = [];
   private seeds: Address[] = [];
@@ -105,14 +96,6 @@ export class SwimNode {
   private refutationsSeen = 0;
   private readonly streamProbes: boolean;
   private streamPings: StreamPing[] = [];
-  /**
-   * After a tick that came much later than asked for (this process was stopped or starved), no verdict
-   * before this time: the acks and refutations that arrived meanwhile are still queued in our socket.
-   */
-  private holdUntil = Number.NEGATIVE_INFINITY;
-  /** The latest clock value a call brought, and when the next tick was due as of the last call's end. */
-  private clock = Number.NEGATIVE_INFINITY;
-  private tickDueAt = Number.POSITIVE_INFINITY;
   private readonly stats = newProbeStats();
 
   constructor(init: SwimNodeInit) {
@@ -120,7 +103,7 @@ export class SwimNode {
     this.random = init.random;
     this.cluster = init.cluster;
     this.probeRound = new ProbeRound(init.random);
-    this.health = new LocalHealth(init.config.awarenessMax ?? 1);
+    this.health = new LocalHealth(init.config.awarenessMax ?? 1, init.config.probeTimeoutMs);
     this.streamProbes = init.streamProbes ?? false;
     this.table = new MemberTable(init.self, init.knownMembers ?? [], init.config, (id) => this.probeRound.insert(id), init.maxMembers);
     this.seq = Math.floor(this.random() * 2 ** 31);
@@ -131,7 +114,7 @@ export class SwimNode {
   start(now: number, seeds: Address[]): Output[] {
     if (this.started) throw new Error("SwimNode already started");
     this.started = true;
-    this.clock = now;
+    this.health.stalled(now);
     const me = this.table.me;
     me.stateChangedAt = now;
     const selfAddr = memberAddress(me);
@@ -150,7 +133,7 @@ export class SwimNode {
   tick(now: number): Output[] {
     if (!this.started) return [];
     this.noticeStarvation(now);
-    if (now >= this.holdUntil) this.table.expire(now);
+    if (now >= this.health.holdUntil) this.table.expire(now);
     this.advanceRelays(now);
     if (now >= this.nextGossipAt) this.fanOutGossip(now);
     if (!this.leaving) {
@@ -328,11 +311,7 @@ export class SwimNode {
    * health score counts it.
    */
   private noticeStarvation(now: number): void {
-    this.clock = Math.max(this.clock, now);
-    if (now - this.tickDueAt <= this.config.probeTimeoutMs) return;
-    this.tickDueAt = Number.POSITIVE_INFINITY;
-    this.health.apply(+1);
-    this.holdUntil = now + this.config.probeTimeoutMs;
+    if (!this.health.stalled(now)) return;
     if (this.probe) {
       this.probe = undefined;
       this.stats.abandoned++;
@@ -357,15 +336,8 @@ export class SwimNode {
     }
   }
 
-  /** Relayed pings: a nack to an origin that asked for one once the target stayed silent, then forgotten. */
   private advanceRelays(now: number): void {
-    for (const [seq, r] of this.relays) {
-      if (r.nackAt !== undefined && now >= r.nackAt) {
-        r.nackAt = undefined;
-        this.send(r.origin, { ...this.envelope(), type: "nack", seq: r.originSeq });
-      }
-      if (now >= r.expiresAt) this.relays.delete(seq);
-    }
+    for (const { origin, originSeq } of this.relays.due(now)) this.send(origin, { ...this.envelope(), type: "nack", seq: originSeq });
   }
 
   /** Claims that this node was suspect or dead, refuted since the last call. */
@@ -376,8 +348,7 @@ export class SwimNode {
   /** The earliest clock value at which `tick` has work; adapters arm one timer for it. */
   nextDeadline(): number {
     if (!this.started) return Number.POSITIVE_INFINITY;
-    let t = Math.max(this.table.nextExpiry(), this.holdUntil);
-    for (const r of this.relays.values()) if (r.nackAt !== undefined) t = Math.min(t, r.nackAt);
+    let t = Math.min(Math.max(this.table.nextExpiry(), this.health.holdUntil), this.relays.nextDeadline());
     if (this.table.broadcasts.size > 0 && (this.config.gossipNodes ?? 0) > 0) t = Math.min(t, this.nextGossipAt);
     if (this.leaving) return t;
     const probeDue = this.probe ? probeDueAt(this.probe, this.config.probeTimeoutMs) : t;
@@ -458,11 +429,8 @@ export class SwimNode {
       this.probeAnswered(!p.escalated || from === p.addr ? "direct" : "indirect");
       return;
     }
-    const relay = this.relays.get(seq);
-    if (relay) {
-      this.relays.delete(seq);
-      this.send(relay.origin, this.ack(relay.originSeq));
-    }
+    const relay = this.relays.takeAck(seq);
+    if (relay) this.send(relay.origin, this.ack(relay.originSeq));
   }
 
   private onPingReq(now: number, origin: Address, originSeq: number, target: string, targetAddr: Address, nack: boolean): void {
@@ -470,13 +438,12 @@ export class SwimNode {
       this.send(origin, this.ack(originSeq));
       return;
     }
-    if (this.relays.size >= MAX_RELAYS) return;
     // Prefer the address we know for the target over one a peer handed us.
     const known = this.table.get(target);
     const seq = this.nextSeq();
     const { probeIntervalMs, probeTimeoutMs } = this.config;
     const nackAt = nack ? now + Math.max(1, Math.floor(NACK_AFTER_FRACTION * probeTimeoutMs)) : undefined;
-    this.relays.set(seq, { origin, originSeq, expiresAt: now + probeIntervalMs, nackAt });
+    if (!this.relays.add(seq, { origin, originSeq, expiresAt: now + probeIntervalMs, nackAt })) return;
     const addr = known ? memberAddress(known) : targetAddr;
     this.send(addr, { ...this.envelope(), type: "ping", seq, to: target, updates: this.piggyback() });
   }
@@ -547,7 +514,7 @@ export class SwimNode {
     const out = this.out;
     this.out = [];
     // The shell arms its timer for this; a call much later than it reveals a stall (noticeStarvation).
-    if (this.started) this.tickDueAt = Math.max(this.nextDeadline(), this.clock);
+    if (this.started) this.health.expectTick(this.nextDeadline());
     return out;
   }
 
