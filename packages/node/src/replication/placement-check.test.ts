@@ -49,46 +49,36 @@ function sequenceFound(): { data: Uint8Array; chunkId: string; back: string; die
   throw new Error("no such sequence among 5000 chunks");
 }
 
+/** Runs the sequence on every node that holds the chunk, with `gapMs` between the two changes; who is fed. */
+async function fedAfter(gapMs: number): Promise<{ fed: string[]; back: string }> {
+  const { data, chunkId, back, dies } = sequenceFound();
+  const holders = ownersUnder({ [back]: "dead" }, chunkId).filter((id) => id !== dies);
+  const fed: string[] = [];
+  for (const self of holders) {
+    const clock = new ManualClock();
+    const placement = new Placement(3, h, 16);
+    const store = new MemoryChunkStore({ maxChunkSize: 1024 });
+    await store.put(chunkId, data);
+    const queue = new MemoryReplicationQueue();
+    const check = new PlacementCheck({ debounceMs: 1000, rememberMs: 30_000 }, { selfId: self, placement, store, queue, clock, log: logger("test") });
+    placement.update(view({ [back]: "dead" }));
+    check.ringChanged(placement.update(view({}))!); // `back` returns
+    await clock.advance(gapMs);
+    check.ringChanged(placement.update(view({ [dies]: "dead" }))!); // then `dies` dies
+    await clock.advance(5000);
+    fed.push(...queue.due(clock.now() + 60_000, 100).filter((r) => r.chunkId === chunkId).map((r) => r.target));
+  }
+  return { fed, back };
+}
+
 describe("PlacementCheck", () => {
   test("an owner that returns and then sees another owner die is still fed (rings remembered across checks)", async () => {
-    const { data, chunkId, back, dies } = sequenceFound();
-    const holders = ownersUnder({ [back]: "dead" }, chunkId).filter((id) => id !== dies);
-    const fed: string[] = [];
-    for (const self of holders) {
-      const clock = new ManualClock();
-      const placement = new Placement(3, h, 16);
-      const store = new MemoryChunkStore({ maxChunkSize: 1024 });
-      await store.put(chunkId, data);
-      const queue = new MemoryReplicationQueue();
-      const check = new PlacementCheck({ debounceMs: 1000, rememberMs: 30_000 }, { selfId: self, placement, store, queue, clock, log: logger("test") });
-      placement.update(view({ [back]: "dead" }));
-      check.ringChanged(placement.update(view({}))!); // `back` returns
-      await clock.advance(5000);
-      check.ringChanged(placement.update(view({ [dies]: "dead" }))!); // then `dies` dies
-      await clock.advance(5000);
-      fed.push(...queue.due(clock.now() + 60_000, 100).filter((r) => r.chunkId === chunkId).map((r) => r.target));
-    }
+    const { fed, back } = await fedAfter(5000);
     expect(fed).toContain(back);
   });
 
   test("a ring replaced longer ago than rememberMs no longer counts", async () => {
-    const { data, chunkId, back, dies } = sequenceFound();
-    const holders = ownersUnder({ [back]: "dead" }, chunkId).filter((id) => id !== dies);
-    const fed: string[] = [];
-    for (const self of holders) {
-      const clock = new ManualClock();
-      const placement = new Placement(3, h, 16);
-      const store = new MemoryChunkStore({ maxChunkSize: 1024 });
-      await store.put(chunkId, data);
-      const queue = new MemoryReplicationQueue();
-      const check = new PlacementCheck({ debounceMs: 1000, rememberMs: 30_000 }, { selfId: self, placement, store, queue, clock, log: logger("test") });
-      placement.update(view({ [back]: "dead" }));
-      check.ringChanged(placement.update(view({}))!);
-      await clock.advance(60_000);
-      check.ringChanged(placement.update(view({ [dies]: "dead" }))!);
-      await clock.advance(5000);
-      fed.push(...queue.due(clock.now() + 60_000, 100).filter((r) => r.chunkId === chunkId).map((r) => r.target));
-    }
+    const { fed, back } = await fedAfter(60_000);
     // Anti-entropy, not the placement check, repairs what a check this late misses.
     expect(fed).not.toContain(back);
   });
