@@ -7,7 +7,9 @@
 // - restart-read: a node that was down reads a path deleted (or rewritten) meanwhile, at once on restart;
 // - hung-owner: a read through a node that holds no copy while the first holder it would ask is paused;
 // - conditional-race: clients race "create if absent" and "replace if unchanged" through different nodes,
-//   also across a partition.
+//   also across a partition;
+// - unreadable-read: a read of a file with a chunk no live node holds fails before its stream opens.
+import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { RunContext, Script } from "./runner.ts";
 import type { CaseName } from "./scenario.ts";
@@ -185,10 +187,72 @@ const conditionalRace: Script = {
   },
 };
 
+/**
+ * A read whose file has a chunk no live node holds must fail before its stream opens (a 503, never a 200
+ * that resets mid-body). Each round writes a 3-chunk file, kills every holder of its second or third chunk
+ * (not the path's manifest owners: the read must get past the manifest), reads through a live node once
+ * while the holders still look alive and once after they are declared dead, then restarts them.
+ */
+const unreadableRead: Script = {
+  nodes: 8,
+  schedule(run, start) {
+    const { cluster, workload } = run;
+    const setup: FileOp[] = [];
+    const reads: FileOp[] = [];
+    const at = (t: number, fn: () => void) => cluster.events.at(start + t, fn);
+    for (let round = 0; round < 5; round++) {
+      const t = round * 15_000;
+      const path = `u/p${round}`;
+      let written: FileOp | undefined;
+      at(t, () => setup.push((written = workload.write(via(run, "n0"), path, workload.fresh(3)))));
+      at(t + 2000, () => {
+        const n0 = cluster.running("n0");
+        const row = written?.outcome === "acked" ? n0?.node.manifests.get(path) : undefined;
+        if (!n0 || !row) return;
+        // The read asks a quorum of the owners of the path and of its folder (under every recent ring): those
+        // must stay up.
+        const ownerSets = [path, "u"].map((p) => n0.placement.manifestOwnerSets(p));
+        const live = cluster.liveIds();
+        const holdersOf = (id: string) => live.filter((n) => cluster.node(n).chunks.has(id));
+        const readable = (victims: string[]) => ownerSets.every((sets) => quorumInEach(sets, majority, (o) => !victims.includes(o)));
+        const chunk = row.chunks.slice(1).find((id) => readable(holdersOf(id)));
+        if (!chunk) return;
+        const victims = holdersOf(chunk);
+        const gateway = live.find((id) => !victims.includes(id) && id !== "n0") ?? "n0";
+        cluster.trace.log(cluster.events.now, gateway, `every holder of chunk ${chunk.slice(0, 8)} of ${path} killed: ${victims.join(",")}`);
+        for (const v of victims) cluster.kill(v, false);
+        at(t + 2100, () => reads.push(workload.read(via(run, gateway), path)));
+        at(t + 10_000, () => reads.push(workload.read(via(run, gateway), path)));
+        at(t + 11_000, () => {
+          for (const v of victims) cluster.start(v, [addressOf(gateway)], { peersAsSeeds: true });
+        });
+      });
+    }
+    return {
+      heal: () => undefined,
+      check: () => {
+        const out: Violation[] = [...setupCheck(setup, "unreadable-read")];
+        if (reads.length < 4) out.push({ invariant: "boot", message: `unreadable-read: only ${reads.length} of the 10 reads could be set up (4 needed)` });
+        for (const r of reads) {
+          if (r.outcome === "acked") out.push({ invariant: "boot", node: r.node, path: r.path, message: `read #${r.id} of ${r.path} succeeded although no live node held one of its chunks` });
+          else if (!/ChunkUnavailable|chunk_unavailable/.test(r.error ?? "")) {
+            out.push({ invariant: "boot", node: r.node, path: r.path, message: `read #${r.id} of ${r.path} failed for another reason than the missing chunk: ${r.error}` });
+          }
+          else if (r.streamOpened) {
+            out.push({ invariant: "10 read after 200", node: r.node, path: r.path, message: `read #${r.id} of ${r.path} via ${r.node} opened its stream and then failed (${r.error}): a client would see a 200 and a reset` });
+          }
+        }
+        return out;
+      },
+    };
+  },
+};
+
 export const cases: Record<CaseName, Script> = {
   "skew-partition": skewPartition,
   "delete-folder": deleteFolder,
   "restart-read": restartRead,
   "hung-owner": hungOwner,
   "conditional-race": conditionalRace,
+  "unreadable-read": unreadableRead,
 };

@@ -20,9 +20,10 @@ import type { NodeProcess } from "./virtual-node.ts";
  * - `local-reads`: reads answer from the node's own rows (no read quorum, also before its first sync);
  * - `no-hedge`: a remote chunk read waits for its holder until the request timeout before asking the next;
  * - `local-cas`: a conditional write checks its precondition on the node's own rows (no Paxos round);
+ * - `no-readable-check`: a read opens its stream without first knowing a live holder of every chunk.
  * - `no-tree-rule`: the tree invariant checks the raw rows (a deleted folder counts as gone even with live files below).
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

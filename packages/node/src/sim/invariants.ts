@@ -22,6 +22,7 @@ export type InvariantName =
   | "7 tree"
   | "8 real-time order"
   | "9 slow read"
+  | "10 read after 200"
   | "boot";
 
 export interface Violation {

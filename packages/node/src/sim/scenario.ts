@@ -10,6 +10,7 @@ export const caseShapes = {
   "restart-read": { nodes: 3, durationS: 50 },
   "hung-owner": { nodes: 4, durationS: 82 },
   "conditional-race": { nodes: 5, durationS: 40 },
+  "unreadable-read": { nodes: 8, durationS: 77 },
 } as const;
 export type CaseName = keyof typeof caseShapes;
 export const caseNames = Object.keys(caseShapes) as CaseName[];

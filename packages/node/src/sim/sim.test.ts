@@ -98,6 +98,7 @@ const caseChecks: Record<CaseName, { broken: Broken[]; fails: InvariantName }> =
   "restart-read": { broken: ["local-reads"], fails: "5 stale read" },
   "hung-owner": { broken: ["no-hedge"], fails: "9 slow read" },
   "conditional-race": { broken: ["local-cas"], fails: "6 linearizability" },
+  "unreadable-read": { broken: ["no-readable-check"], fails: "10 read after 200" },
 };
 
 describe("the consistency issue's cases, scripted", () => {

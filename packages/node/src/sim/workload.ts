@@ -32,6 +32,8 @@ export interface FileOp {
   error?: string;
   /** Copies of the manifest when a write was acknowledged. */
   manifestCopies?: number;
+  /** A read: its stream was opened (over HTTP, the 200 and the headers were about to be sent). */
+  streamOpened?: boolean;
 }
 
 export class History {
@@ -121,13 +123,14 @@ function bodyOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
 }
 
 /** What a client learns from a read through `p`: the row's version after a quorum refresh, and the content. */
-export async function readThrough(p: NodeProcess, path: string): Promise<{ version: string | null; saw: string }> {
+export async function readThrough(p: NodeProcess, path: string, onOpen?: () => void): Promise<{ version: string | null; saw: string }> {
   const { fs, reader } = p.core;
   await fs.refresh(FileSystem.withAncestors(path));
   const row = p.node.manifests.get(path);
   const live = fs.lookup(path);
   if (!live || live.kind !== "file") return { version: row?.version ?? null, saw: row ? "deleted" : "absent" };
   const stream = await openFileRead(live, 0, live.size - 1, reader, simLogger(p.ctx, p.id, "read"));
+  onOpen?.();
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
   const got = sha256(bytes);
   if (got !== live.sha256) throw new Error(`read of /${path} returned content ${got.slice(0, 12)}, the manifest says ${live.sha256?.slice(0, 12)}`);
@@ -211,8 +214,7 @@ export class Workload {
     return this.run(p, recursive ? "rmdir" : "delete", path, async () => ({ version: (await p.core.fs.remove(path, recursive)).version }));
   }
 
-  write(p: NodeProcess, path: string): FileOp {
-    const bytes = this.content();
+  write(p: NodeProcess, path: string, bytes = this.content()): FileOp {
     return this.run(p, "write", path, async () => {
       const r = await p.core.fs.put(path, bodyOf(bytes), "quorum");
       return { version: r.version, manifestCopies: r.manifestCopies };
@@ -220,7 +222,15 @@ export class Workload {
   }
 
   read(p: NodeProcess, path: string): FileOp {
-    return this.run(p, "read", path, async () => readThrough(p, path));
+    const op: FileOp = this.run(p, "read", path, async () => readThrough(p, path, () => (op.streamOpened = true)));
+    return op;
+  }
+
+  /** `chunks` full chunks of fresh content (a file whose every chunk is its own). */
+  fresh(chunks: number): Uint8Array {
+    const bytes = new Uint8Array(chunks * SIM_CHUNK_SIZE);
+    for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(this.rng() * 256);
+    return bytes;
   }
 
   /** A client that reads the key, then writes new content only if the key still holds what it read. */
