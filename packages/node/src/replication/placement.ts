@@ -1,7 +1,8 @@
-// Where chunks live right now: the ring over the ring members (alive + suspect), the effective
-// replication factor, and how many durable copies each durability level needs. Pure: no I/O.
+// Where chunks live right now: the ring over the members that store chunks (alive + suspect, weight > 0),
+// with full members passed over for new copies; the effective replication factor, and how many durable
+// copies each durability level needs. Pure: no I/O.
 import { parentOf } from "../metadata/path.ts";
-import { isRingMember, type Member } from "../membership/types.ts";
+import { isRingMember, storesChunks, type Member } from "../membership/types.ts";
 import { Ring, type Hash64 } from "../ring/index.ts";
 
 export type Durability = "fast" | "quorum" | "all";
@@ -23,7 +24,9 @@ export function requiredCopies(durability: Durability, n: number): number {
 export class Placement {
   private ringValue: Ring;
   private byId = new Map<string, Member>();
-  private ringKey = "";
+  /** What the ring's virtual nodes depend on (ids, weights, zones); fullness is applied on top. */
+  private layoutKey = "";
+  private fullKey = "";
   private all: readonly Member[] = [];
   /** Members kept off the ring though still reachable: this node while it hands off and leaves. */
   private excluded = new Set<string>();
@@ -40,23 +43,32 @@ export class Placement {
     return this.ringValue;
   }
 
-  /** Replaces the member list; returns the previous ring when the ring itself changed. */
+  /**
+   * Replaces the member list; returns the previous ring when placement changed: a member joined or left the
+   * ring, changed weight or zone, or became full or had room again.
+   */
   update(members: readonly Member[]): Ring | undefined {
     this.all = members;
     this.byId = new Map(members.map((m) => [m.id, m]));
-    const ringMembers = members.filter((m) => isRingMember(m) && !this.excluded.has(m.id));
-    const key = ringMembers
+    const ringMembers = members.filter((m) => isRingMember(m) && storesChunks(m) && !this.excluded.has(m.id));
+    const layoutKey = ringMembers
       .map((m) => `${m.id}/${m.weight}/${m.zone ?? ""}`)
       .sort()
       .join(",");
-    if (key === this.ringKey) return undefined;
+    const full = ringMembers.filter((m) => m.full).map((m) => m.id).sort();
+    const fullKey = full.join(",");
+    if (layoutKey === this.layoutKey && fullKey === this.fullKey) return undefined;
     const previous = this.ringValue;
-    this.ringKey = key;
-    this.ringValue = new Ring(
-      ringMembers.map((m) => ({ id: m.id, weight: m.weight, zone: m.zone })),
-      this.hash,
-      this.vnodesPerMember,
-    );
+    this.ringValue =
+      layoutKey === this.layoutKey
+        ? previous.withFull(full)
+        : new Ring(
+            ringMembers.map((m) => ({ id: m.id, weight: m.weight, zone: m.zone, full: m.full })),
+            this.hash,
+            this.vnodesPerMember,
+          );
+    this.layoutKey = layoutKey;
+    this.fullKey = fullKey;
     return previous;
   }
 
@@ -75,27 +87,56 @@ export class Placement {
   }
 
   /**
-   * The replication factor the cluster can have: members that left gracefully no longer count,
-   * dead ones still do (a lone survivor of three must not acknowledge a quorum write alone).
+   * The replication factor the cluster can have: members that left gracefully no longer count, dead ones
+   * still do (a lone survivor of three must not acknowledge a quorum write alone), full ones do (they hold
+   * copies and will have room again); storage-less gateways never do.
    */
   effectiveReplicationFactor(): number {
     let known = 0;
-    for (const m of this.byId.values()) if (m.state !== "left" && !this.excluded.has(m.id)) known++;
+    for (const m of this.byId.values()) if (m.state !== "left" && storesChunks(m) && !this.excluded.has(m.id)) known++;
     return Math.max(1, Math.min(this.replicationFactor, known));
   }
 
-  /** Owner ids of a chunk: up to N distinct ring members clockwise of it. */
+  /**
+   * Owner ids of a chunk: up to N distinct ring members clockwise of it, full members passed over. These
+   * take every new copy; a queue row, a placement check, anti-entropy and hand-off all aim at them.
+   */
   owners(chunkId: string): string[] {
     return this.ringValue.replicaSet(chunkId, this.effectiveReplicationFactor());
   }
 
   /**
+   * The members that may keep a copy of a chunk: its owners plus the full members it passed over. A node
+   * that filled up keeps what it holds (the sweeper leaves those copies alone, reads still find them), but
+   * nothing new is sent to it.
+   */
+  keepers(chunkId: string): string[] {
+    const owners = this.owners(chunkId);
+    if (this.ringValue.fullCount === 0) return owners;
+    const natural = this.ringValue.replicaSet(chunkId, this.effectiveReplicationFactor(), { includeFull: true });
+    return [...owners, ...natural.filter((id) => !owners.includes(id))];
+  }
+
+  /** Ring members that take new chunks (not full): how many copies a write can make at most. */
+  writableMembers(): number {
+    return this.ringValue.size - this.ringValue.fullCount;
+  }
+
+  /**
    * The members that answer for a path's manifest: the owners of its parent directory's key, so every entry
    * of a directory has the same replica set (a listing asks one set). Writes count acknowledgements and reads
-   * ask for a quorum among these; every node still receives every manifest.
+   * ask for a quorum among these; every node still receives every manifest. A full chunk store does not
+   * matter here (manifests live in the database), so fullness is ignored: a manifest's owners do not move
+   * when a disk fills up. Storage-less gateways are never among them.
    */
   manifestOwners(path: string): string[] {
-    return this.ringValue.replicaSet(`dir:${path === "" ? "" : parentOf(path)}`, this.effectiveReplicationFactor());
+    return this.ringValue.replicaSet(`dir:${path === "" ? "" : parentOf(path)}`, this.effectiveReplicationFactor(), { includeFull: true });
+  }
+
+  /** Identifies the placement two nodes compute with (chunk anti-entropy compares only under equal ones). */
+  fingerprint(): string {
+    const key = `${this.layoutKey}|${this.fullKey}`;
+    return `${this.effectiveReplicationFactor()}:${this.ringValue.size}:${this.hash(key).toString(16)}`;
   }
 
   required(durability: Durability): number {

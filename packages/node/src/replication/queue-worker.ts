@@ -112,6 +112,9 @@ export class QueueWorker {
       else if (action.kind === "drop") {
         log.info("queue row dropped", { chunk: row.chunkId, peer: targetId, reason: action.reason });
         queue.remove(row.chunkId, row.target);
+        // Owners that already hold a copy answer HAS and their rows go at once; the one that took the full
+        // member's place gets the bytes.
+        if (action.redirect) queue.enqueue(placement.owners(row.chunkId).filter((o) => o !== selfId && o !== targetId).map((o) => ({ chunkId: row.chunkId, target: o })), Date.now());
       } else this.retry(row, action.reason);
     }
     if (deliver.length === 0 || !target) return;

@@ -176,6 +176,34 @@ describe("ChunkStore", () => {
     expect(du.freeBytes).toBeLessThanOrEqual(du.totalBytes);
   });
 
+  test("headroom: what the quota and MIN_FREE_MB leave for new chunks", async () => {
+    store = open({ quotaBytes: 10_000 });
+    expect(store.headroom()).toBe(10_000);
+    const a = randomBytes(6000);
+    await store.put(sha256(a), a);
+    expect(store.headroom()).toBe(4000);
+    expect(open({ minFreeBytes: Number.MAX_SAFE_INTEGER }).headroom()).toBe(0);
+    const free = store.diskUsage().freeBytes;
+    expect(open({ minFreeBytes: 1 << 20 }).headroom()).toBeLessThanOrEqual(free - (1 << 20));
+  });
+
+  test("STORAGE=off: every chunk is refused as the store being full, and no chunk directory is made", async () => {
+    const dir = join(root, "gateway", "chunks");
+    const off = open({ dir, storesChunks: false });
+    const a = randomBytes(100);
+    await expect(off.put(sha256(a), a)).rejects.toBeInstanceOf(StoreFullError);
+    await expect(off.writer(sha256(a), a.byteLength).write(a)).rejects.toBeInstanceOf(StoreFullError);
+    // The empty chunk needs no room, and is refused all the same.
+    const empty = new Uint8Array(0);
+    await expect(off.put(sha256(empty), empty)).rejects.toBeInstanceOf(StoreFullError);
+    await expect(off.writer(sha256(empty)).commit()).rejects.toBeInstanceOf(StoreFullError);
+    expect(existsSync(dir)).toBe(false);
+    expect(off.has(sha256(a))).toBe(false);
+    expect(off.headroom()).toBe(0);
+    expect(off.diskUsage().totalBytes).toBeGreaterThan(0);
+    expect(await off.reconcile()).toEqual({ added: 0, removed: 0 });
+  });
+
   test("stats, ids paging, delete and reconcile", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 25; i++) {

@@ -16,8 +16,13 @@ export interface ChunkStoreInit {
   maxChunkSize: number;
   /** Refuse new chunks when free disk space would fall below this many bytes. */
   minFreeBytes?: number;
-  /** Test hook: refuse new chunks once the store holds this many bytes. */
+  /** Refuse new chunks once the store holds this many bytes (STORE_QUOTA_MB). */
   quotaBytes?: number;
+  /**
+   * False on a storage-less gateway (STORAGE=off): every chunk is refused and no chunk directory is made.
+   * Default true.
+   */
+  storesChunks?: boolean;
   /** Where corrupt copies are moved; defaults to a `quarantine` folder beside `dir` (DATA_DIR/quarantine). */
   quarantineDir?: string;
 }
@@ -44,6 +49,7 @@ export class ChunkStore {
   readonly tmpDir: string;
   readonly quarantineDir: string;
   readonly maxChunkSize: number;
+  readonly storesChunks: boolean;
   private readonly log: Logger;
   private readonly minFreeBytes: number;
   private readonly quotaBytes: number | undefined;
@@ -70,10 +76,13 @@ export class ChunkStore {
     this.maxChunkSize = init.maxChunkSize;
     this.minFreeBytes = init.minFreeBytes ?? 0;
     this.quotaBytes = init.quotaBytes;
+    this.storesChunks = init.storesChunks ?? true;
     this.log = components.log ?? logger("store");
-    mkdirSync(this.tmpDir, { recursive: true });
-    // Leftovers from a crash mid-write: never renamed, so never acknowledged. Safe because one store owns the dir.
-    for (const name of readdirSync(this.tmpDir)) unlinkSync(join(this.tmpDir, name));
+    if (this.storesChunks) {
+      mkdirSync(this.tmpDir, { recursive: true });
+      // Leftovers from a crash mid-write: never renamed, so never acknowledged. Safe because one store owns the dir.
+      for (const name of readdirSync(this.tmpDir)) unlinkSync(join(this.tmpDir, name));
+    }
 
     const db = init.db;
     this.sql = {
@@ -191,10 +200,26 @@ export class ChunkStore {
     return { count: this.count, bytes: this.bytes };
   }
 
-  /** Size and free space of the filesystem holding the chunk directory (free = available to this user). */
+  /**
+   * Size and free space of the filesystem holding the chunk directory (free = available to this user); for a
+   * store without one (STORAGE=off), of the nearest folder above it that exists.
+   */
   diskUsage(): { totalBytes: number; freeBytes: number } {
-    const s = statfsSync(this.dir);
+    let dir = this.dir;
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    const s = statfsSync(dir);
     return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  }
+
+  /**
+   * Bytes of new chunks the store can still take: the smaller of what the quota and MIN_FREE_MB leave, less
+   * what writers in flight have reserved. 0 on a store that takes no chunks.
+   */
+  headroom(): number {
+    if (!this.storesChunks) return 0;
+    let room = this.diskUsage().freeBytes - this.minFreeBytes - this.reservedBytes;
+    if (this.quotaBytes !== undefined) room = Math.min(room, this.quotaBytes - this.bytes - this.reservedBytes);
+    return Math.max(0, room);
   }
 
   /**
@@ -202,6 +227,7 @@ export class ChunkStore {
    * committed, or a row whose file was removed by hand). Hashes are not checked here; that is scrub's job.
    */
   async reconcile(): Promise<{ added: number; removed: number }> {
+    if (!this.storesChunks) return { added: 0, removed: 0 };
     let removed = 0;
     let added = 0;
     for (let after = "", page = this.ids("", 1000); page.length > 0; page = this.ids(after, 1000)) {
@@ -239,12 +265,19 @@ export class ChunkStore {
     return join(this.dir, id.slice(0, 2), id.slice(2, 4), id);
   }
 
+  /** Where a chunk is written before its rename; every write comes here first, so STORAGE=off is enforced here too. */
   tmpPath(id: string): string {
+    this.assertStoresChunks(id);
     return join(this.tmpDir, `${id}.${process.pid}.${++this.tmpSeq}.tmp`);
+  }
+
+  private assertStoresChunks(id: string): void {
+    if (!this.storesChunks) throw new StoreFullError(`this node stores no chunks (STORAGE=off); refusing chunk ${id}`);
   }
 
   /** Claims room for `size` more bytes, or throws StoreFullError. */
   reserve(id: string, size: number): void {
+    this.assertStoresChunks(id);
     if (size <= 0) return;
     if (this.quotaBytes !== undefined && this.bytes + this.reservedBytes + size > this.quotaBytes) {
       throw new StoreFullError(`store quota of ${this.quotaBytes} bytes reached; refusing chunk ${id}`);
