@@ -2,7 +2,8 @@
 // record). Full when less than one chunk of room is left; room again only past a margin, so a disk hovering
 // at MIN_FREE_MB does not flip the cluster's placement (and a placement check on every node) back and forth.
 import type { Logger } from "../log.ts";
-import { PeriodicTask } from "../util/periodic-task.ts";
+import { BackgroundWorker } from "../util/background-worker.ts";
+import type { Clock } from "../util/clock.ts";
 
 export interface FullnessThresholds {
   /** Full when the store's headroom drops below this many bytes. */
@@ -32,11 +33,12 @@ export interface FullnessMonitorComponents {
   /** Called when the store becomes full or has room again; membership announces it. */
   onChange: (full: boolean) => void;
   log: Logger;
+  clock?: Clock;
 }
 
 /** Checks the store's headroom every `intervalMs` (and on demand) and reports changes of fullness. */
 export class FullnessMonitor {
-  private readonly task: PeriodicTask;
+  readonly worker: BackgroundWorker;
   private fullValue: boolean;
 
   constructor(
@@ -45,7 +47,9 @@ export class FullnessMonitor {
   ) {
     // The first reading has no history: only the "full" threshold applies.
     this.fullValue = decideFull(false, c.headroom(), init.thresholds);
-    this.task = new PeriodicTask(init.intervalMs, async () => this.check(), (err) => c.log.error("store fullness check failed", { err }));
+    this.worker = new BackgroundWorker({ name: "store fullness", intervalMs: init.intervalMs, clock: c.clock, log: c.log }, async () => {
+      this.check();
+    });
   }
 
   get full(): boolean {
@@ -53,11 +57,11 @@ export class FullnessMonitor {
   }
 
   start(): void {
-    this.task.start();
+    this.worker.start();
   }
 
   stop(): Promise<void> {
-    return this.task.stop();
+    return this.worker.stop();
   }
 
   /** Re-reads the headroom; returns whether the store is full. */
