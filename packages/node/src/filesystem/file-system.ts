@@ -55,7 +55,7 @@ export interface FileSystemComponents {
   log: Logger;
   /**
    * False while a node that was given seeds (or remembers peers) has not reached any of them: it
-   * knows only itself, so it would count a lone copy as a quorum. Writes wait until it has joined.
+   * knows only itself, so it would count a lone copy as a quorum. Writes and quorum reads wait until it has joined.
    */
   joined?: () => boolean;
   /** Why this node's clock is too far from its peers' to stamp writes (undefined: it is fine). */
@@ -144,6 +144,10 @@ export class FileSystem {
     consistency: Consistency = "quorum",
     children: { after?: string; limit: number } = { limit: 1000 },
   ): Promise<void> {
+    // A node that has not reached its cluster knows only itself, so its own copy would pass for a quorum.
+    if (consistency === "quorum" && this.c.joined && !this.c.joined()) {
+      throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered), so it cannot read at quorum");
+    }
     const reads = this.c.reads;
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
