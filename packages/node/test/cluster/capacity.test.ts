@@ -10,6 +10,22 @@ const chunkIdsOf = async (node: TestNode, path: string): Promise<string[]> =>
   ((await (await fetch(`${node.url}/api/stat/${path}`)).json()) as { chunks: Array<{ id: string }> }).chunks.map((c) => c.id);
 const member = async (observer: TestNode, id: string) => (await observer.members()).find((m) => m.id === id) as Record<string, unknown> | undefined;
 const health = async (node: TestNode) => (await (await fetch(`${node.url}/api/health`)).json()) as any;
+/**
+ * Joint manifest quorums count every ring replaced within the settle window (max(30 s, 6 × SYNC_INTERVAL_MS),
+ * node-core.ts ringSettleMs), and the rings a cluster forms through (one member, then two, …) are among
+ * them: a quorum write needs two owners in a set of one until they expire. So the tests start writing
+ * once the start-up rings are past the window, as a cluster that has been up a while would.
+ */
+const settled = () => Bun.sleep(31_000);
+
+/** Three nodes (`env` for all) and a fourth with settings of its own, every member seen, start-up rings settled. */
+async function threePlusOne(env: Record<string, string>, fourthEnv: Record<string, string>): Promise<[TestCluster, TestNode]> {
+  const cluster = await TestCluster.start(3, { chunkSizeMb: 0.25, env });
+  const fourth = await cluster.add([], fourthEnv);
+  await cluster.waitForMembers(4);
+  await settled();
+  return [cluster, fourth];
+}
 
 describe("a node at its quota (case 1)", () => {
   let cluster: TestCluster;
@@ -18,10 +34,8 @@ describe("a node at its quota (case 1)", () => {
   beforeAll(async () => {
     // Equal capacities, so only the full flag can keep chunks off n4 (by default a 1 MiB quota would also
     // be its capacity, and its tiny weight alone would give it almost nothing).
-    cluster = await TestCluster.start(3, { chunkSizeMb: 0.25, env: { CAPACITY_GB: "1" } });
-    full = await cluster.add([], { STORE_QUOTA_MB: "1" });
-    await cluster.waitForMembers(4);
-  });
+    [cluster, full] = await threePlusOne({ CAPACITY_GB: "1" }, { STORE_QUOTA_MB: "1" });
+  }, 120_000);
 
   afterAll(async () => {
     await cluster?.stop();
@@ -83,10 +97,8 @@ describe("a storage-less gateway (case 3)", () => {
   let gateway: TestNode;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, { chunkSizeMb: 0.25 });
-    gateway = await cluster.add([], { STORAGE: "off" });
-    await cluster.waitForMembers(4);
-  });
+    [cluster, gateway] = await threePlusOne({}, { STORAGE: "off" });
+  }, 120_000);
 
   afterAll(async () => {
     await cluster?.stop();
