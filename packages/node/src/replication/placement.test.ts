@@ -87,6 +87,22 @@ describe("joint manifest quorums across ring changes", () => {
     expect(p.manifestOwnerSets(path)).toEqual([p.manifestOwners(path)]);
   });
 
+  test("a member filling up or having room again replaces no ring for the window: manifest owners stay one set", () => {
+    let now = 0;
+    const p = new Placement(3, h, 16, { ms: 30_000, now: () => now });
+    p.update([m("a"), m("b"), m("c"), m("d")]);
+    now = 100_000;
+    const paths = Array.from({ length: 40 }, (_, i) => `dir${i}/f`);
+    const before = paths.map((path) => p.manifestOwners(path));
+    // c fills up (chunks move: the placement check must hear of it), then has room again.
+    expect(p.update([m("a"), m("b"), { ...m("c"), full: true }, m("d")])).toBeDefined();
+    expect(p.update([m("a"), m("b"), m("c"), m("d")])).toBeDefined();
+    paths.forEach((path, i) => expect(p.manifestOwnerSets(path)).toEqual([before[i]!]));
+    // A real change still counts.
+    p.update([m("a"), m("b"), m("c"), m("d"), m("x")]);
+    expect(paths.some((path) => p.manifestOwnerSets(path).length === 2)).toBe(true);
+  });
+
   test("a quorum must hold in every set; fewestInAny counts the weakest set", () => {
     const sets = [
       ["a", "b", "x"],
