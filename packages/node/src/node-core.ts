@@ -20,6 +20,9 @@ import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { ManifestReads } from "./replication/manifest-reads.ts";
 import { ManifestReplicator } from "./replication/manifest-replicator.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
+import type { EffectiveSettings } from "./settings/cluster-settings.ts";
+import { SettingsSync } from "./settings/cluster-settings-sync.ts";
+import type { SettingsStore } from "./settings/settings-store.ts";
 import type { Placement } from "./replication/placement.ts";
 import type { ReplicationQueue } from "./replication/queue.ts";
 import { QueueWorker } from "./replication/queue-worker.ts";
@@ -48,6 +51,7 @@ export type CoreConfig = Pick<
   | "GC_INTERVAL_S"
   | "GC_MIN_CHUNK_AGE_S"
   | "GC_MIN_TOMBSTONE_AGE_S"
+  | "REPLICATION_FACTOR"
 >;
 
 export interface CoreComponents {
@@ -59,6 +63,7 @@ export interface CoreComponents {
   queue: ReplicationQueue;
   manifests: ManifestStore;
   acceptorStore: AcceptorStore;
+  settingsStore: SettingsStore;
   placement: Placement;
   logger: (component: string) => Logger;
   /** False while a node given seeds has reached none of them (it must not count itself a quorum). */
@@ -101,6 +106,7 @@ export class NodeCore {
   readonly conditional: ConditionalWrites;
   readonly acceptor: Acceptor;
   readonly fs: FileSystem;
+  readonly settings: SettingsSync;
 
   constructor(
     config: CoreConfig,
@@ -130,6 +136,21 @@ export class NodeCore {
       { manifests, placement, rpc, clock, random, log: logger("sync"), isBlocked },
     );
     this.placementCheck = new PlacementCheck({ debounceMs: PLACEMENT_DEBOUNCE_MS, rememberMs: ringSettleMs(config) }, { selfId, placement, store, queue, clock, log: logger("placement") });
+    // Live cluster settings override the environment's defaults once set; applied before anything serves.
+    this.settings = new SettingsSync(
+      { intervalMs: config.SYNC_INTERVAL_MS },
+      {
+        selfId,
+        store: c.settingsStore,
+        rpc,
+        placement,
+        clock,
+        random,
+        log: logger("settings"),
+        defaults: { replicationFactor: config.REPLICATION_FACTOR },
+        apply: (s) => this.applySettings(s),
+      },
+    );
     const graceMs = config.REBALANCE_GRACE_S * 1000;
     this.sweeper = new SurplusSweeper(
       { graceMs, intervalMs: Math.min(5000, Math.max(200, graceMs / 4)), pageSize: 1000 },
@@ -173,6 +194,13 @@ export class NodeCore {
     });
   }
 
+  /** A new replication factor moves ownership as a ring change does: the placement check runs at once. */
+  private applySettings(s: EffectiveSettings): void {
+    const { placement } = this.c;
+    const before = placement.setReplicationFactor(s.replicationFactor);
+    if (before !== undefined && placement.ring.size > 0) this.placementCheck.ringChanged(placement.ring, before);
+  }
+
   /** What this core answers peers (and itself) with. */
   handlers(): JsonHandlers {
     const { manifests } = this.c;
@@ -185,23 +213,25 @@ export class NodeCore {
       "paxos.accept": (_from, body) => this.acceptor.accept(body),
       "chunks.digests": (from) => this.antiEntropy.digestsFor(from),
       "chunks.ids": (from, body) => ({ ids: this.antiEntropy.idsFor(from, body.ranges) }),
+      ...this.settings.handlers(),
     };
   }
 
   /** Every background loop, for /api/health. */
   workers(): BackgroundWorker[] {
-    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.scrubber.worker, this.gc.worker];
+    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.scrubber.worker, this.gc.worker, this.settings.worker];
   }
 
   /** The member list changed: the ring follows, and a changed ring goes to the placement check. */
   onMembers(members: Member[]): void {
+    const factor = this.c.placement.effectiveReplicationFactor();
     const previous = this.c.placement.update(members);
-    if (previous) this.placementCheck.ringChanged(previous);
+    if (previous) this.placementCheck.ringChanged(previous, factor);
   }
 
   /** The background work as one part of the node's lifecycle; `skip` names workers left off (the simulator's switches). */
   service(skip: ReadonlySet<string> = new Set()): Service {
-    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy].filter((w) => !skip.has(w.worker.name));
+    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.settings].filter((w) => !skip.has(w.worker.name));
     return {
       name: "background workers",
       start: () => {

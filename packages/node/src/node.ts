@@ -18,6 +18,7 @@ import { startLanDiscovery } from "./discovery/index.ts";
 import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
 import { loadHash64 } from "./ring/index.ts";
 import { SqliteAcceptorStore } from "./consensus/acceptor-store.ts";
+import { SqliteSettingsStore } from "./settings/settings-store.ts";
 import { Placement } from "./replication/placement.ts";
 import { SqliteReplicationQueue } from "./replication/queue.ts";
 import { NodeCore, ringSettleMs } from "./node-core.ts";
@@ -198,6 +199,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     queue,
     manifests,
     acceptorStore: new SqliteAcceptorStore(db),
+    settingsStore: new SqliteSettingsStore(db),
     placement,
     logger,
     joined,
@@ -274,6 +276,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     adminOpen: isLoopbackHost(config.BIND_ADDRESS),
     verifier: new AdminVerifier(keyring),
     forget: (memberId: string) => membership.forget(memberId),
+    settings: core.settings,
     clusterKeys,
     leave: () => {
       node.leave().catch((err) => log.error("graceful leave failed", { err }));

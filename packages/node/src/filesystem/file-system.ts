@@ -11,7 +11,7 @@ import type { Consistency, ManifestReads } from "../replication/manifest-reads.t
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
-import { type Durability, fewestInAny, type Placement } from "../replication/placement.ts";
+import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { uploadStream } from "./upload.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -352,9 +352,10 @@ export class FileSystem {
       const committed = manifests.commitLocalBatch(changes);
       // A row counts where its owners hold this very version: in every owner set of a recent ring (joint quorum).
       const ownerSets = committed.map((m) => placement.manifestOwnerSets(m.path));
-      const holders = (acks: ReadonlyMap<string, string[]>) =>
-        committed.map((m, i) => fewestInAny(ownerSets[i]!, (id) => id === selfId || acks.get(id)?.[i] === m.version));
-      const acks = await replicator.publish(committed, (a) => holders(a).every((h) => h >= required));
+      const holds = (acks: ReadonlyMap<string, string[]>, i: number) => (id: string) => id === selfId || acks.get(id)?.[i] === committed[i]!.version;
+      const holders = (acks: ReadonlyMap<string, string[]>) => committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i)));
+      const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
+      const acks = await replicator.publish(committed, durable);
       const newer = newestAbove(committed, acks);
       if (newer) {
         if (attempt >= MAX_COMMIT_ATTEMPTS) {
@@ -366,7 +367,7 @@ export class FileSystem {
       }
       const counts = holders(acks);
       const manifestCopies = Math.min(...counts);
-      if (manifestCopies < required) {
+      if (!durable(acks)) {
         throw new DurabilityError(
           `the manifest reached ${manifestCopies} of the ${required} owner(s) durability '${durability}' needs; it will spread by anti-entropy`,
           { ...context, manifestCopies, required },

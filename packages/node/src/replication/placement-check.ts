@@ -49,7 +49,7 @@ export interface PlacementCheckInit {
 export class PlacementCheck {
   private timer: Timer | undefined;
   /** Every ring replaced within rememberMs or since the last check, oldest first. */
-  private baselines: Array<{ ring: Ring; replacedAt: number; checked: boolean }> = [];
+  private baselines: Array<{ ring: Ring; factor: number; replacedAt: number; checked: boolean }> = [];
   private running: Promise<void> | undefined;
   private readonly clock: Clock;
 
@@ -60,9 +60,12 @@ export class PlacementCheck {
     this.clock = c.clock ?? systemClock;
   }
 
-  /** Called with the ring that was in force before a change; checks run debounced, against every ring seen. */
-  ringChanged(previous: Ring): void {
-    this.baselines.push({ ring: previous, replacedAt: this.clock.elapsed(), checked: false });
+  /**
+   * Called with the ring (and the effective replication factor) in force before a change of the ring or of
+   * the factor; checks run debounced, against every ring seen.
+   */
+  ringChanged(previous: Ring, factor: number = this.c.placement.effectiveReplicationFactor()): void {
+    this.baselines.push({ ring: previous, factor, replacedAt: this.clock.elapsed(), checked: false });
     this.timer?.cancel();
     this.timer = this.clock.timer(this.init.debounceMs, () => {
       this.timer = undefined;
@@ -70,7 +73,7 @@ export class PlacementCheck {
       const since = this.clock.elapsed() - this.init.rememberMs;
       const baselines = this.baselines.filter((b) => !b.checked || b.replacedAt >= since);
       for (const b of baselines) b.checked = true;
-      const before = baselines.map((b) => b.ring);
+      const before = baselines.map(({ ring, factor }) => ({ ring, factor }));
       this.baselines = baselines.filter((b) => b.replacedAt >= since);
       this.running = (this.running ?? Promise.resolve())
         .then(() => this.run(before))
@@ -87,9 +90,8 @@ export class PlacementCheck {
   }
 
   /** Walks local chunks in pages, yielding between pages so the node keeps serving. */
-  async run(before: readonly Ring[]): Promise<number> {
+  async run(before: ReadonlyArray<{ ring: Ring; factor: number }>): Promise<number> {
     const { placement, store, queue, selfId, log } = this.c;
-    const n = placement.effectiveReplicationFactor();
     let after: string | undefined;
     let queued = 0;
     for (;;) {
@@ -97,7 +99,7 @@ export class PlacementCheck {
       if (ids.length === 0) break;
       const copies: Array<{ chunkId: string; target: string }> = [];
       for (const id of ids) {
-        const earlier = before.map((ring) => ring.replicaSet(id, n));
+        const earlier = before.map(({ ring, factor }) => ring.replicaSet(id, factor));
         for (const target of newOwnersToFeed(selfId, earlier, placement.owners(id))) {
           copies.push({ chunkId: id, target });
         }
