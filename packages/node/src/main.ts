@@ -18,11 +18,13 @@ const USAGE = `usage: orrery <command> [options]
   status                         show the cluster
   leave                          hand this node's data off and take it out of the cluster (POST /api/cluster/leave)
   members [forget <id>]          list members; forget a dead member for good (it stops blocking GC)
+  config [get | set <name> <value>]
+                                 the cluster's live settings (replication-factor), changed on every node at once
   key generate|show|list|install <key>|use <id>|remove <id>|rotate
                                  the cluster key: make one, show a data dir's, rotate it on every live member
 
 client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json
-admin commands (leave, members forget, key) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
+admin commands (leave, members forget, key, config set) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
 CLUSTER_KEY_FILE or --data-dir DIR (default ./.orrery-data); a node bound only to loopback needs none`;
 
 async function runNode(argv: string[]): Promise<number> {

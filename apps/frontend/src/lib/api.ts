@@ -122,6 +122,16 @@ async function request<T>(url: string, init?: RequestInit): Promise<T> {
 const post = <T>(url: string, body: unknown) =>
   request<T>(url, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
 
+/** The cluster's live settings (GET/PUT /api/cluster/settings): in force, and which of them the cluster set. */
+export interface ClusterSettingsView {
+  settings: { replicationFactor: number };
+  set: { replicationFactor?: number };
+  version: string | null;
+  /** After a change: live members that confirmed it, of how many. */
+  confirmed?: number;
+  members?: number;
+}
+
 export const api = {
   list: (dir: string, page: { limit?: number; after?: string } = {}) => request<Listing>(apiListUrl(dir, page)),
   stat: (path: string, signal?: AbortSignal) => request<Stat>(apiStatUrl(path), { signal }),
@@ -134,6 +144,9 @@ export const api = {
   clusterStatus: () => request<{ members: MemberStatus[] }>("/api/cluster/status"),
   status: () => request<NodeStatus>("/status"),
   health: () => request<Health>("/api/health"),
+  settings: () => request<ClusterSettingsView>("/api/cluster/settings"),
+  setSettings: (values: { replicationFactor: number }) =>
+    request<ClusterSettingsView>("/api/cluster/settings", { method: "PUT", body: JSON.stringify(values), headers: { "content-type": "application/json" } }),
   recentEvents: (limit = 100) => request<{ events: ClusterEvent[] }>(`/api/events/recent?limit=${limit}`),
 };
 

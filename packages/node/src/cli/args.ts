@@ -23,6 +23,7 @@ export const commands = {
   status: { params: [], options: [] },
   leave: { params: [], options: ["key-file", "data-dir"] },
   members: { params: ["[forget]", "[id]"], options: ["key-file", "data-dir"] },
+  config: { params: ["[get|set]", "[name]", "[value]"], options: ["key-file", "data-dir"] },
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
 } satisfies Record<string, CommandSpec>;
 

@@ -7,6 +7,7 @@ import { ls } from "./commands/ls.ts";
 import { mkdir } from "./commands/mkdir.ts";
 import { key } from "./commands/key.ts";
 import { leave } from "./commands/leave.ts";
+import { config } from "./commands/config.ts";
 import { members } from "./commands/members.ts";
 import { mv } from "./commands/mv.ts";
 import { put } from "./commands/put.ts";
@@ -17,7 +18,7 @@ import { resolveAdminKey } from "./admin-key.ts";
 import { NodeClient } from "./http.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, status, leave, members, key };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, status, leave, members, key, config };
 
 /** `key=value` pairs from an error's details (what a 503 says was stored), one line. */
 const detailsText = (details: Record<string, unknown>) =>
@@ -48,7 +49,7 @@ async function execute(command: string, argv: string[], usage: string): Promise<
     exitQuietlyOnBrokenPipe();
     await run[args.command]({
       args,
-      client: new NodeClient(args.node, ["leave", "members", "key"].includes(args.command) ? resolveAdminKey(args, process.env) : undefined),
+      client: new NodeClient(args.node, ["leave", "members", "key", "config"].includes(args.command) ? resolveAdminKey(args, process.env) : undefined),
       json: args.json,
       progress: !args.json && stderrIsTTY(),
     });

@@ -1,6 +1,7 @@
 // Issue 4: the web UI in a real browser against a real three-node cluster. Upload through the page
 // and watch the progress reach 100%; download and compare bytes; create a folder, move a file into
-// it, delete it; watch a killed node turn suspect, then dead, on another node's ring without a reload.
+// it, delete it; change the replication factor for every node; watch a killed node turn suspect, then
+// dead, on another node's ring without a reload.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -82,6 +83,31 @@ describe("web UI", () => {
     await dialog();
     await entry("report.bin").waitFor({ state: "detached" });
     expect((await fetch(`${cluster.nodes[0]!.url}/api/files/archive/report.bin`)).status).toBe(404);
+  });
+
+  test("the cluster page changes the replication factor for every node", async () => {
+    const [a, b] = cluster.nodes;
+    await page.goto(`${a!.url}/cluster`);
+    const card = page.locator('[data-testid="cluster-settings"]');
+    await card.waitFor();
+    expect(await page.inputValue('[data-testid="replication-factor"]')).toBe("3");
+    expect(await card.locator('[data-testid="settings-source"]').textContent()).toContain("no cluster setting yet");
+    await page.fill('[data-testid="replication-factor"]', "2");
+    await page.click('[data-testid="apply-settings"]');
+    await page.waitForSelector('[data-testid="settings-message"]');
+    expect(await page.textContent('[data-testid="settings-message"]')).toContain("3 of 3 live members confirmed");
+    await shot("cluster-settings");
+    for (const n of cluster.nodes) {
+      const view = (await (await fetch(`${n.url}/api/cluster/settings`)).json()) as { settings: { replicationFactor: number } };
+      expect(view.settings.replicationFactor).toBe(2);
+    }
+    // The other nodes' pages show it as the cluster's setting; put the factor back for the tests below.
+    await page.goto(`${b!.url}/cluster`);
+    await page.locator('[data-testid="settings-source"]').waitFor();
+    expect(await page.textContent('[data-testid="settings-source"]')).toContain("Set for the whole cluster");
+    expect(await page.inputValue('[data-testid="replication-factor"]')).toBe("2");
+    const back = await fetch(`${b!.url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ replicationFactor: 3 }) });
+    expect(back.status).toBe(200);
   });
 
   test("the cluster page on B shows C turn suspect, then dead, without a reload", async () => {
