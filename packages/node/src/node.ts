@@ -10,7 +10,7 @@ import { HostAllowList } from "./gateway/host-check.ts";
 import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
 import { resolveUiSource } from "./gateway/ui.ts";
-import { ClusterEvents, recordMemberEvent } from "./gateway/cluster-events.ts";
+import { ClusterEvents, recordFullness, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
 import { Membership } from "./membership/membership.ts";
 import { ClockWatch } from "./membership/clock-watch.ts";
@@ -27,6 +27,8 @@ import { Lifecycle, service } from "./util/lifecycle.ts";
 import { drain } from "./util/drain.ts";
 import { replicaHealth } from "./replication/replica-health.ts";
 import { ChunkStore } from "./store/chunk-store.ts";
+import { capacityBytes, ringWeight } from "./store/capacity.ts";
+import { FullnessMonitor, fullnessThresholds } from "./store/fullness.ts";
 import { getMeta, openDatabase, setMeta } from "./store/db.ts";
 import { loadPeers, savePeer } from "./store/peers.ts";
 import { TransferClient } from "./transfer/client.ts";
@@ -97,9 +99,18 @@ export async function startNode(config: Config): Promise<RunningNode> {
       maxChunkSize: config.chunkSize,
       minFreeBytes: config.MIN_FREE_MB * 1024 * 1024,
       quotaBytes: config.STORE_QUOTA_MB === undefined ? undefined : config.STORE_QUOTA_MB * 1024 * 1024,
+      storesChunks: config.STORAGE === "on",
     },
     { log: logger("store") },
   );
+  // The ring weight follows capacity; a full store is announced so placement passes this node over.
+  const capacity = capacityBytes(config, () => store.diskUsage().totalBytes);
+  const fullness = store.storesChunks
+    ? new FullnessMonitor(
+        { intervalMs: 1000, thresholds: fullnessThresholds(config.chunkSize, capacity) },
+        { headroom: () => store.headroom(), onChange: (full) => membership.updateSelf({ full }), log: logger("store") },
+      )
+    : undefined;
   const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
   // Sources are checked against membership lazily (membership is built below).
   const clock: ClockWatch = new ClockWatch(config.MAX_CLOCK_OFFSET_MS, Date.now, (source: string): boolean => membership.isMemberAddress(source));
@@ -151,7 +162,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     httpPort: config.HTTP_PORT,
     transferPort: config.TRANSFER_PORT,
     zone: config.ZONE,
-    weight: 1,
+    weight: ringWeight(capacity),
+    ...(fullness?.full ? { full: true } : {}),
   };
   const known = loadPeers(db).filter((m) => m.id !== id);
   const seeds = [...new Set([...config.SEEDS, ...known.map((m) => `${m.host}:${m.gossipPort}`)])].filter(
@@ -258,7 +270,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
-      workers: core.workers().map((w) => w.status()),
+      workers: [...core.workers(), ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
     }),
     setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
     adminOpen: isLoopbackHost(config.BIND_ADDRESS),
@@ -312,9 +324,11 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "membership",
       async () => {
+        const fullMembers = new Set<string>();
         membership.onChange((change) => {
           savePeer(db, change.member);
           recordMemberEvent(events, change);
+          recordFullness(events, change.member, fullMembers);
           core.onMembers(membership.members());
           // A member that joined or came back, or one this node has not caught up with: sync now.
           replicator.tick();
@@ -324,6 +338,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
       },
       () => (leaveOnStop ? membership.leave() : membership.stop()),
     ),
+    // After membership: a change of fullness is announced through it.
+    service("store fullness", () => fullness?.start(), () => fullness?.stop()),
     core.service(),
     service(
       "lan discovery",
@@ -351,7 +367,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
   }, 1000);
 
   const url = `http://${config.advertise}:${server!.port}`;
-  log.info("node started", { url, gossip: config.GOSSIP_PORT, transfer: config.TRANSFER_PORT, seeds });
+  log.info("node started", {
+    url,
+    gossip: config.GOSSIP_PORT,
+    transfer: config.TRANSFER_PORT,
+    seeds,
+    storage: store.storesChunks ? { capacityGB: selfInfo.weight, full: fullness?.full ?? false } : "off (gateway: stores no chunks)",
+  });
 
   let stopped = false;
   let markStopped!: () => void;

@@ -51,7 +51,12 @@ export interface Member {
   state: MemberState;
   incarnation: number;
   zone: string | null;
+  /** Capacity in GB, the member's ring weight; 0 for a storage-less gateway. */
   weight: number;
+  /** "gateway": stores nothing, forwards reads and writes (absent from older nodes: storage). */
+  role?: "storage" | "gateway";
+  /** Its store is full: it keeps what it holds, new chunks go to the next members on the ring. */
+  full?: boolean;
 }
 
 export interface ClusterView {

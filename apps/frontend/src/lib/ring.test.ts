@@ -113,6 +113,7 @@ test("inferVnodesPerMember: count / weight, median over members on the ring", ()
   expect(inferVnodesPerMember([], [{ id: "a", weight: 1 }], 64)).toBe(64);
   expect(vnodeCount(128, 0.001)).toBe(1);
   expect(vnodeCount(128, 1.5)).toBe(192);
+  expect(vnodeCount(128, 0)).toBe(0);
 });
 
 test("memberVNodes hashes `${id}#${i}` like the node's ring (xxhash64)", async () => {

@@ -124,8 +124,9 @@ function lowerBound(placed: readonly PlacedVNode[], at: number): number {
 }
 
 /**
- * The VNODES setting, inferred from the ring: a member of weight w has round(VNODES · w) virtual
- * nodes. Used to draw members that are not on the ring (dead) where they would be.
+ * Virtual nodes per unit of weight, inferred from the ring: a member of weight w has about
+ * round(VNODES · w / mean weight) virtual nodes, so count / weight is the same for every member on
+ * the ring. Used to draw members that are not on the ring (dead) where they would be.
  */
 export function inferVnodesPerMember(
   vnodes: readonly VNode[],
@@ -142,8 +143,8 @@ export function inferVnodesPerMember(
   return Math.round(estimates[Math.floor(estimates.length / 2)]!);
 }
 
-/** How many virtual nodes a member of this weight has (the node's own rule: at least one). */
-export const vnodeCount = (perMember: number, weight: number): number => Math.max(1, Math.round(perMember * weight));
+/** How many virtual nodes a member of this weight has (the node's own rule: at least one; none at weight 0, a gateway). */
+export const vnodeCount = (perMember: number, weight: number): number => (weight > 0 ? Math.max(1, Math.round(perMember * weight)) : 0);
 
 /**
  * A member's virtual nodes as the node computes them: hash(`${id}#${i}`) for i < count.

@@ -52,6 +52,10 @@ export interface ClusterMember {
   state: string;
   incarnation: number;
   zone?: string | null;
+  /** "gateway": stores nothing (STORAGE=off). */
+  role?: "storage" | "gateway";
+  /** Its store is full: new chunks go to the next members on the ring. */
+  full?: boolean;
 }
 
 export interface ClusterView {

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { MAX_WEIGHT } from "../membership/messages.ts";
+import { DEFAULT_VNODES_PER_MEMBER } from "../ring/ring.ts";
 import { ConfigError, loadConfig } from "./index.ts";
 
 describe("ALLOWED_HOSTS", () => {
@@ -17,6 +19,18 @@ describe("ALLOWED_HOSTS", () => {
         err = e;
       }
       expect({ bad, err: err instanceof ConfigError && err.variable }).toEqual({ bad, err: "ALLOWED_HOSTS" });
+    }
+  });
+});
+
+describe("capacity settings", () => {
+  test("CAPACITY_GB within the wire format's weight bound, STORAGE on or off, VNODES defaulting to the ring's", () => {
+    const c = loadConfig({});
+    expect([c.STORAGE, c.CAPACITY_GB, c.VNODES]).toEqual(["on", undefined, DEFAULT_VNODES_PER_MEMBER]);
+    expect(loadConfig({ CAPACITY_GB: "2000", STORAGE: "off" })).toMatchObject({ CAPACITY_GB: 2000, STORAGE: "off" });
+    expect(loadConfig({ CAPACITY_GB: String(MAX_WEIGHT) }).CAPACITY_GB).toBe(MAX_WEIGHT);
+    for (const [variable, value] of [["CAPACITY_GB", "0"], ["CAPACITY_GB", String(MAX_WEIGHT * 2)], ["CAPACITY_GB", "lots"], ["STORAGE", "no"]] as const) {
+      expect(() => loadConfig({ [variable]: value })).toThrow(`invalid ${variable}`);
     }
   });
 });

@@ -91,8 +91,18 @@ export const configSchema = z.object({
   GC_INTERVAL_S: z.coerce.number().positive().default(600),
   GC_MIN_CHUNK_AGE_S: z.coerce.number().min(0).default(86400),
   GC_MIN_TOMBSTONE_AGE_S: z.coerce.number().min(0).default(86400),
-  /** Test hook: the store refuses chunks beyond this many MiB (simulates a full disk). */
+  /**
+   * The store refuses chunks beyond this many MiB, and (without CAPACITY_GB) announces it as its capacity.
+   * A store at its quota, or below MIN_FREE_MB, is full: placement passes it over for new chunks.
+   */
   STORE_QUOTA_MB: z.coerce.number().positive().optional(),
+  /**
+   * This node's share of the cluster's chunks follows its capacity: GB announced as its ring weight.
+   * Default: STORE_QUOTA_MB when set, else the size of the disk holding DATA_DIR.
+   */
+  CAPACITY_GB: z.coerce.number().positive().max(1e6).optional(), // the wire format's MAX_WEIGHT
+  /** "off": a storage-less gateway that forwards reads and writes, owns nothing and holds no chunk file. */
+  STORAGE: z.enum(["on", "off"]).default("on"),
   /** Serve the web UI from this folder (a SvelteKit build) instead of the embedded copy. */
   UI_DIR: z.string().min(1).optional(),
   /** Test hook: enables POST /api/admin/faults (network partitions between chosen peers). */
@@ -100,7 +110,8 @@ export const configSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
-  VNODES: z.coerce.number().int().min(1).max(4096).default(128),
+  /** Virtual nodes of a member of mean capacity; others get them in proportion (ring/vnodes.ts). */
+  VNODES: z.coerce.number().int().min(1).max(4096).default(768), // ring.ts: DEFAULT_VNODES_PER_MEMBER
   ZONE: z.string().max(64).optional(),
   /** SWIM probe interval; tests shorten it. memberlist's LAN default is 1 s. */
   GOSSIP_INTERVAL_MS: z.coerce.number().int().min(20).max(60000).default(1000),

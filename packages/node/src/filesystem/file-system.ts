@@ -10,7 +10,7 @@ import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
-import { DurabilityError, type WriteCoordinator } from "../replication/write-coordinator.ts";
+import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
 import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { uploadStream } from "./upload.ts";
@@ -206,7 +206,8 @@ export class FileSystem {
     if (clock) throw new OrreryError(503, "clock_skew", `${clock}; this node refuses writes until its clock is fixed (NTP); nothing was stored`);
   }
 
-  checkWritable(durability: Durability): void {
+  /** Refuses before a byte is read when too few members are up, or (`newChunks`) have room for new chunks. */
+  checkWritable(durability: Durability, opts: { newChunks?: boolean } = {}): void {
     this.checkJoined();
     const { placement } = this.c;
     const required = placement.required(durability);
@@ -215,6 +216,13 @@ export class FileSystem {
       throw new DurabilityError(
         `durability '${durability}' needs ${required} live node(s), only ${up} up; nothing was stored`,
         { required, available: up, stored: "nothing" },
+      );
+    }
+    const writable = placement.writableMembers();
+    if (opts.newChunks && writable < required) {
+      throw new InsufficientStorageError(
+        `durability '${durability}' needs ${required} node(s) with room for new chunks, only ${writable} of ${up} have room (the store is full on ${up - writable}); nothing was stored`,
+        { required, available: writable, full: up - writable, stored: "nothing" },
       );
     }
   }
@@ -231,7 +239,7 @@ export class FileSystem {
     precondition?: Precondition,
   ): Promise<PutResult> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
-    this.checkWritable(durability);
+    this.checkWritable(durability, { newChunks: true });
     await this.refresh(FileSystem.withAncestors(path), readFor(durability));
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);

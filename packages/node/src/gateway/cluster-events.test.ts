@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { ClusterEvents } from "./cluster-events.ts";
+import { testMember } from "../membership/test-member.ts";
+import { ClusterEvents, recordFullness } from "./cluster-events.ts";
 
 test("events are numbered, kept up to the capacity, and fanned out to subscribers", () => {
   let t = 100;
@@ -14,4 +15,23 @@ test("events are numbered, kept up to the capacity, and fanned out to subscriber
   expect(seen).toEqual(["join:n2", "suspect:n2"]);
   expect(ev.recent().map((e) => e.seq)).toEqual([2, 3, 4]);
   expect(ev.recent(1)[0]!.at).toBe(103);
+});
+
+test("a member filling up and having room again is noted once each way", () => {
+  const events = new ClusterEvents();
+  const full = new Set<string>();
+  const n4 = testMember("n4");
+  recordFullness(events, n4, full);
+  recordFullness(events, { ...n4, full: true }, full);
+  recordFullness(events, { ...n4, full: true, incarnation: 2 }, full);
+  recordFullness(events, n4, full);
+  // A full member that dies is no longer counted full; nothing is said about room it does not have.
+  recordFullness(events, { ...n4, full: true }, full);
+  recordFullness(events, { ...n4, full: true, state: "dead" }, full);
+  expect(events.recent().map((e) => e.message)).toEqual([
+    "n4's store is full: it keeps what it holds, new chunks go to the next members on the ring",
+    "n4 has room again and takes new chunks",
+    "n4's store is full: it keeps what it holds, new chunks go to the next members on the ring",
+  ]);
+  expect(full.size).toBe(0);
 });

@@ -51,3 +51,19 @@ export function recordMemberEvent(events: ClusterEvents, change: MemberChange): 
   else if (m.state === "dead") events.record("dead", `${m.id} was declared dead; its data is being re-replicated`, m.id);
   else if (m.state === "left") events.record("left", `${m.id} left the cluster`, m.id);
 }
+
+/**
+ * Notes a member's store filling up or having room again (`fullNow` holds the members seen full so far): the
+ * operator's answer to "why do new chunks go elsewhere".
+ */
+export function recordFullness(events: ClusterEvents, m: MemberChange["member"], fullNow: Set<string>): void {
+  const full = m.full === true && (m.state === "alive" || m.state === "suspect");
+  if (full === fullNow.has(m.id)) return;
+  if (full) {
+    fullNow.add(m.id);
+    events.record("rebalance", `${m.id}'s store is full: it keeps what it holds, new chunks go to the next members on the ring`, m.id);
+  } else {
+    fullNow.delete(m.id);
+    if (m.state === "alive") events.record("rebalance", `${m.id} has room again and takes new chunks`, m.id);
+  }
+}

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ClusterEvents } from "./cluster-events.ts";
-import type { Member } from "../membership/types.ts";
+import { storesChunks, type Member } from "../membership/types.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import type { Placement } from "../replication/placement.ts";
 import type { ReplicationQueue } from "../replication/queue.ts";
@@ -33,6 +33,10 @@ export const memberJson = (m: Member) => ({
   incarnation: m.incarnation,
   zone: m.zone ?? null,
   weight: m.weight,
+  /** "gateway": a storage-less node (STORAGE=off) that forwards reads and writes and owns nothing. */
+  role: storesChunks(m) ? "storage" : "gateway",
+  /** Its store is full: it keeps what it holds, new chunks go to the next members on the ring. */
+  full: m.full ?? false,
 });
 
 
@@ -54,6 +58,13 @@ export function statusBody(d: ClusterRoutesDeps): Record<string, unknown> {
     chunks: d.store.stats(),
     files: d.manifests.stats(),
     disk: { totalBytes: disk.totalBytes, freeBytes: disk.freeBytes, usedBytes: disk.totalBytes - disk.freeBytes },
+    storage: {
+      role: storesChunks(self) ? "storage" : "gateway",
+      /** The ring weight this node announces: its capacity in GB (CAPACITY_GB, STORE_QUOTA_MB or the disk). */
+      capacityGB: self.weight,
+      full: self.full ?? false,
+      headroomBytes: d.store.headroom(),
+    },
     queue: { depth: d.queue.depth(), byTarget: d.queue.depthByTarget() },
   };
 }

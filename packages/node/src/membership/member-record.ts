@@ -34,15 +34,23 @@ export function sameInfo(a: MemberInfo, b: MemberInfo): boolean {
     a.httpPort === b.httpPort &&
     a.transferPort === b.transferPort &&
     a.zone === b.zone &&
-    a.weight === b.weight
+    a.weight === b.weight &&
+    (a.full ?? false) === (b.full ?? false)
   );
 }
 
+/** Same address and ports: the part of a member's record only the member itself may change. */
+export function sameAddress(a: MemberInfo, b: MemberInfo): boolean {
+  return a.host === b.host && a.gossipPort === b.gossipPort && a.httpPort === b.httpPort && a.transferPort === b.transferPort;
+}
+
+/** What a member announces about itself; optional fields only when set, so records compare and encode alike. */
 export function infoOf(u: MemberInfo): MemberInfo {
-  const { id, host, gossipPort, httpPort, transferPort, zone, weight } = u;
-  return zone === undefined
-    ? { id, host, gossipPort, httpPort, transferPort, weight }
-    : { id, host, gossipPort, httpPort, transferPort, zone, weight };
+  const { id, host, gossipPort, httpPort, transferPort, zone, weight, full } = u;
+  const info: MemberInfo = { id, host, gossipPort, httpPort, transferPort, weight };
+  if (zone !== undefined) info.zone = zone;
+  if (full) info.full = true;
+  return info;
 }
 
 export function toUpdate(m: Member): MemberUpdate {

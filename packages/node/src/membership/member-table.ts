@@ -3,7 +3,7 @@
 // for gossip and reported as events; swim.ts decides what evidence to gather and where to send it.
 import { BroadcastQueue } from "./broadcast-queue.ts";
 import type { Address } from "./address.ts";
-import { infoOf, memberAddress, overrides, probeable, sameInfo, toUpdate } from "./member-record.ts";
+import { infoOf, memberAddress, overrides, probeable, sameAddress, sameInfo, toUpdate } from "./member-record.ts";
 import { RELAY_INCARNATION_LIMIT, type MemberUpdate } from "./messages.ts";
 import { Suspicion } from "./suspicion.ts";
 import { suspicionBounds, type SwimConfig } from "./swim-config.ts";
@@ -112,9 +112,10 @@ export class MemberTable {
       else this.ignored.full++;
       return;
     }
-    if (!ownWord && u.state === "alive" && !sameInfo(u, e.member)) {
+    if (!ownWord && u.state === "alive" && !sameAddress(u, e.member)) {
       // Someone else says the member moved: believe the state, keep the address until it tells us itself.
       // A ping to the claimed address (at most one per member per protocol period) lets it do so at once.
+      // The rest of the record (weight, full) is believed as passed on: that is how it spreads.
       this.ignored.address++;
       const last = this.lastAddressCheck.get(u.id) ?? Number.NEGATIVE_INFINITY;
       if (u.incarnation >= e.member.incarnation && now - last >= this.config.probeIntervalMs) {
@@ -122,7 +123,8 @@ export class MemberTable {
         this.lastAddressCheck.set(u.id, now);
         this.addressChecks.push({ id: u.id, addr: memberAddress(u) });
       }
-      u = { ...u, ...infoOf(e.member) };
+      const { host, gossipPort, httpPort, transferPort } = e.member;
+      u = { ...u, host, gossipPort, httpPort, transferPort };
     }
     // memberlist: a peer's full state calling a member dead is stale news as often as not, so it only
     // makes us suspect; the member gets a suspicion period to refute.
@@ -190,6 +192,22 @@ export class MemberTable {
     return { ...e.member };
   }
 
+  /**
+   * This node's own record changed at runtime (its store filled up, or has room again): announced one
+   * incarnation up, so the new record overrides the old one everywhere, as a refutation does.
+   */
+  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full">>): MemberUpdate | undefined {
+    const me = this.me;
+    const next = infoOf({ ...me, ...patch });
+    if (sameInfo(me, next)) return undefined;
+    setInfo(me, next);
+    me.incarnation += 1;
+    this.events.push({ member: { ...me }, previous: me.state });
+    const update = toUpdate(me);
+    this.broadcasts.enqueue(update);
+    return update;
+  }
+
   /** Someone says something about us: refute anything that is not exactly our current state. */
   private applyAboutSelf(u: MemberUpdate): void {
     const me = this.me;
@@ -225,8 +243,7 @@ export class MemberTable {
     const m = e.member;
     const previous = m.state;
     const infoChanged = info !== undefined && !sameInfo(m, info);
-    if (infoChanged) Object.assign(m, infoOf(info), { zone: info.zone });
-    if (m.zone === undefined) delete m.zone;
+    if (infoChanged) setInfo(m, info);
     m.incarnation = incarnation;
     if (state !== previous) {
       m.state = state;
@@ -242,4 +259,11 @@ export class MemberTable {
   private startSuspicion(now: number, e: Entry, suspecter: string): void {
     e.suspicion = new Suspicion(now, suspicionBounds(this.config, this.clusterSize()), suspecter);
   }
+}
+
+/** Replaces a member's announced record, dropping optional fields the new one lacks. */
+function setInfo(m: Member, info: MemberInfo): void {
+  Object.assign(m, infoOf(info));
+  if (info.zone === undefined) delete m.zone;
+  if (!info.full) delete m.full;
 }

@@ -6,6 +6,7 @@ import type { DatagramSeal, Opened } from "../security/datagram-seal.ts";
 import type { ClockWatch } from "./clock-watch.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import { parseAddress, type Address } from "./address.ts";
+import { infoOf } from "./member-record.ts";
 import { type AckMessage, decodeMessage, DEFAULT_CLUSTER, encodeMessage, type PingMessage, type SwimMessage, WIRE_VERSION } from "./messages.ts";
 import { defaultSwimConfig, type ProbeStats, type StreamPing, SwimNode, type Output, type SwimConfig } from "./swim.ts";
 import type { Member, MemberChange, MemberInfo } from "./types.ts";
@@ -61,6 +62,8 @@ export class Membership {
   private readonly log: Logger;
   private readonly transport: UdpTransport;
   private readonly listeners = new Set<MemberChangeListener>();
+  /** This node's record: init.self as changed since by updateSelf (a restarted core starts from it). */
+  private selfInfo: MemberInfo;
   private core: SwimNode;
   private running = false;
   private startedBefore = false;
@@ -95,6 +98,7 @@ export class Membership {
     this.clock = components.clock;
     this.streamPing = components.streamPing;
 
+    this.selfInfo = infoOf(init.self);
     this.transport = new UdpTransport((bytes, from) => this.onDatagram(bytes, from), this.log);
     this.core = this.newCore(init.knownMembers);
   }
@@ -187,6 +191,12 @@ export class Membership {
     this.deliver(this.core.join(addr));
   }
 
+  /** Changes this node's own record (its store filled up or has room again) and tells the cluster. */
+  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full">>): void {
+    this.selfInfo = infoOf({ ...this.selfInfo, ...patch });
+    this.deliver(this.core.updateSelf(patch));
+  }
+
   /** Removes a dead member for good (admin: `orrery members forget`); throws if it is not dead. */
   forget(id: string): Member {
     if (!this.running) throw new Error("membership is not running");
@@ -213,7 +223,7 @@ export class Membership {
 
   private newCore(knownMembers: Member[] | undefined): SwimNode {
     return new SwimNode({
-      self: this.init.self,
+      self: this.selfInfo,
       config: this.config,
       random: this.random,
       knownMembers,

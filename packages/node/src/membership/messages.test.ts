@@ -43,6 +43,8 @@ describe("gossip wire format", () => {
       { v: 1, type: "nack", from: "b", seq: 3 },
       { v: 1, type: "push-pull", from: "a", exchange: 9, part: 0, parts: 2, reply: true, members: [u, { ...u, id: "x", state: "left" }] },
       { v: 1, type: "gossip", from: "a", updates: [{ ...u, state: "alive", zone: undefined, suspectedBy: undefined }] },
+      // A full member, and a storage-less gateway (weight 0).
+      { v: 1, type: "gossip", from: "a", updates: [{ ...u, full: true }, { ...u, id: "gw", weight: 0 }] },
     ];
     for (const m of messages) expect(decodeMessage(encodeMessage(m))).toEqual(JSON.parse(JSON.stringify(m)));
   });
@@ -73,6 +75,9 @@ describe("gossip wire format", () => {
     expect(bad({ ...ping, updates: [{ ...u, gossipPort: 70000 }] })).toContain("updates.0.gossipPort");
     expect(bad({ ...ping, updates: [{ ...u, state: "zombie" }] })).toContain("updates.0.state");
     expect(bad({ ...ping, updates: [{ ...u, weight: -1 }] })).toContain("updates.0.weight");
+    expect(bad({ ...ping, updates: [{ ...u, weight: 1e6 + 1 }] })).toContain("updates.0.weight");
+    expect(bad({ ...ping, updates: [{ ...u, weight: "2" }] })).toContain("updates.0.weight");
+    expect(bad({ ...ping, updates: [{ ...u, full: "yes" }] })).toContain("updates.0.full");
     expect(bad({ ...ping, updates: "none" })).toContain("ping updates");
     const { to: _to, ...noTarget } = ping;
     expect(bad(noTarget)).toContain("ping to");

@@ -25,6 +25,8 @@ const counter = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const RELAY_INCARNATION_LIMIT = 2 ** 40;
 export const SELF_INCARNATION_LIMIT = 2 ** 40 + 2 ** 20;
 const incarnation = z.number().int().min(0).max(SELF_INCARNATION_LIMIT);
+/** Largest weight a member may announce: a capacity of 1 PB (config CAPACITY_GB has the same bound). */
+export const MAX_WEIGHT = 1e6;
 
 export const memberUpdateSchema = z.object({
   id: nodeId,
@@ -33,7 +35,10 @@ export const memberUpdateSchema = z.object({
   httpPort: port,
   transferPort: port,
   zone: z.string().max(64).optional(),
-  weight: z.number().positive().max(1e6),
+  /** Capacity in GB (ring/vnodes.ts turns it into virtual nodes); 0 for a storage-less gateway. */
+  weight: z.number().min(0).max(MAX_WEIGHT),
+  /** Present (true) only while the member's store is full. */
+  full: z.boolean().optional(),
   state: z.enum(["alive", "suspect", "dead", "left"]),
   incarnation,
   /** On a suspicion: who suspects, so independent suspicions confirm each other (Lifeguard). */

@@ -77,6 +77,43 @@ describe("incarnation precedence", () => {
   });
 });
 
+describe("a member's record changing at runtime (capacity)", () => {
+  test("a node that fills up announces full one incarnation up; every member learns it, also when it hears only relays", () => {
+    const c = threeNodes();
+    // c hears nothing from a directly: the news must come through b.
+    c.drop = (from, to) => from === "a" && to === "c";
+    const before = c.node("a").self().incarnation;
+    c.deliver(3001, "a", c.node("a").updateSelf({ full: true }));
+    expect(c.node("a").self()).toMatchObject({ full: true, incarnation: before + 1 });
+    c.run(3001, 6000);
+    for (const o of ["b", "c"]) expect(c.state(o, "a")).toMatchObject({ state: "alive", full: true, incarnation: before + 1 });
+    // Room again: the flag goes away the same way, and nothing else about the record changed.
+    c.deliver(6001, "a", c.node("a").updateSelf({ full: false }));
+    c.run(6001, 9000);
+    for (const o of ["b", "c"]) {
+      const a = c.state(o, "a")!;
+      expect(a.full).toBeUndefined();
+      expect([a.incarnation, a.weight, a.gossipPort]).toEqual([before + 2, 1, 7946]);
+    }
+    expect(c.events.get("c")!.filter((e) => e.member.id === "a" && e.previous === "alive").length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("an unchanged record is not announced again", () => {
+    const c = threeNodes();
+    const before = c.node("a").self().incarnation;
+    expect(c.node("a").updateSelf({ full: false, weight: 1 })).toEqual([]);
+    expect(c.node("a").self().incarnation).toBe(before);
+  });
+
+  test("a relay's word changes a member's weight and fullness but not its address", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("x")]);
+    c.start(0, "a", []);
+    a.receive(1, addr("z"), gossip("z", [update("x", "alive", 2, { weight: 4, full: true, gossipPort: 6666 })]));
+    expect(c.state("a", "x")).toMatchObject({ incarnation: 2, weight: 4, full: true, gossipPort: 7946 });
+  });
+});
+
 describe("refutation", () => {
   test("a node told it is suspect or dead raises its incarnation and gossips alive", () => {
     const c = new Cluster();

@@ -251,6 +251,17 @@ export class SwimNode {
     return this.flush();
   }
 
+  /**
+   * Announces a change of this node's own record (weight, full) one incarnation up, told at once to a few
+   * members besides the usual piggy-backing; see MemberTable.updateSelf.
+   */
+  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full">>): Output[] {
+    const update = this.table.updateSelf(patch);
+    if (!update || !this.started || this.leaving) return this.flush();
+    for (const m of sample(this.random, this.table.peers().filter(probeable), 8)) this.send(memberAddress(m), this.gossip([update]));
+    return this.flush();
+  }
+
   /** Removes a dead member for good (it becomes "left" everywhere as the news spreads); see MemberTable.forget. */
   forget(now: number, id: string): Output[] {
     const m = this.table.forget(now, id);

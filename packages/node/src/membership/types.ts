@@ -12,8 +12,13 @@ export interface MemberInfo {
   transferPort: number;
   /** Failure domain; replica sets prefer distinct zones when set. */
   zone?: string;
-  /** Relative capacity: scales the number of virtual nodes on the ring. */
+  /**
+   * Relative capacity (the node's capacity in GB): scales its virtual nodes on the ring. 0 for a
+   * storage-less gateway, which owns nothing.
+   */
   weight: number;
+  /** The node's store is full: it keeps what it holds but takes no new chunks (placement passes it over). */
+  full?: boolean;
 }
 
 export interface Member extends MemberInfo {
@@ -40,6 +45,11 @@ export interface Refutation {
 /** The members that own data: alive or suspect (a suspect may still answer). */
 export function isRingMember(m: Pick<Member, "state">): boolean {
   return m.state === "alive" || m.state === "suspect";
+}
+
+/** A member that stores chunks (weight above 0); a storage-less gateway forwards reads and writes only. */
+export function storesChunks(m: Pick<MemberInfo, "weight">): boolean {
+  return m.weight > 0;
 }
 
 /** Base URL of a member's HTTP gateway (IPv6 hosts bracketed). */

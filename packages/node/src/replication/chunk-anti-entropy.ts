@@ -87,9 +87,12 @@ export class ChunkAntiEntropy {
    */
   async round(peerId?: string): Promise<number> {
     const { placement, selfId, store } = this.c;
+    // Only members that take copies are compared: a full member or a storage-less gateway owns no chunk
+    // (full ones keep theirs, but nothing is sent to them), so both sides would find nothing to share.
+    if (!placement.ring.takesCopies(selfId)) return 0;
     const peers = placement
       .members()
-      .filter((m) => m.id !== selfId && m.state === "alive" && !this.c.isBlocked?.(m.id) && (!peerId || m.id === peerId));
+      .filter((m) => m.id !== selfId && m.state === "alive" && placement.ring.takesCopies(m.id) && !this.c.isBlocked?.(m.id) && (!peerId || m.id === peerId));
     if (peers.length === 0) return 0;
     this.stats.rounds++;
     this.stats.lastRoundAt = this.clock.now();

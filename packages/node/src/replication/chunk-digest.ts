@@ -77,7 +77,10 @@ export function idsInRanges(
   return out;
 }
 
-/** Identifies the ring both sides computed with; digests from different rings are not compared. */
+/**
+ * Identifies the placement both sides computed with (members, weights, zones, which are full, n); digests
+ * from different placements are not compared.
+ */
 export function ringFingerprint(placement: Placement): string {
-  return `${placement.effectiveReplicationFactor()}:${placement.ring.memberIds.join(",")}`;
+  return placement.fingerprint();
 }

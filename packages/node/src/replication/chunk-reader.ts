@@ -42,10 +42,13 @@ export class ChunkReader {
     private readonly init: ChunkReaderInit = DEFAULT_HEDGE,
   ) {}
 
-  /** Remote holders in the order they are asked: owners first, alive before suspect; never dead or left. */
+  /**
+   * Remote holders in the order they are asked: owners first (with full members that keep their copies),
+   * alive before suspect; never dead or left.
+   */
   candidates(chunkId: string): string[] {
     const { placement, selfId } = this.c;
-    const owners = placement.owners(chunkId);
+    const owners = placement.keepers(chunkId);
     const rest = placement.ring.memberIds.filter((id) => !owners.includes(id)).sort();
     const order = [...owners, ...rest].filter((id) => id !== selfId);
     const state = (id: string) => placement.member(id)?.state;
@@ -63,6 +66,7 @@ export class ChunkReader {
 
   async read(chunkId: string): Promise<Uint8Array> {
     const { selfId, store, placement, log } = this.c;
+    // A full member keeps (and restores) the copies it has, but is not sent new ones: missing there is normal.
     const owners = placement.owners(chunkId);
     const failures: string[] = [];
     let localBad = false;
@@ -70,7 +74,7 @@ export class ChunkReader {
       try {
         return await store.get(chunkId);
       } catch (err) {
-        localBad = owners.includes(selfId);
+        localBad = placement.keepers(chunkId).includes(selfId);
         failures.push(`${selfId}: ${errorMessage(err)}`);
         log.error("local chunk unreadable, trying replicas", { chunk: chunkId, err });
       }
@@ -206,7 +210,7 @@ export class ChunkReader {
 
 /** Owners of any missing chunk first, alive before suspect: the cheapest member to settle the most chunks. */
 function rank(placement: Placement, chunkIds: readonly string[], member: string): number {
-  const owner = chunkIds.some((id) => placement.owners(id).includes(member)) ? 0 : 2;
+  const owner = chunkIds.some((id) => placement.keepers(id).includes(member)) ? 0 : 2;
   return owner + (placement.member(member)?.state === "alive" ? 0 : 1);
 }
 

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import type { Member } from "../membership/types.ts";
 import { testMember } from "../membership/test-member.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { newOwnersToFeed } from "./placement-check.ts";
@@ -125,6 +127,22 @@ describe("joint manifest quorums across ring changes", () => {
     expect(p.setReplicationFactor(3)).toBeUndefined();
   });
 
+  test("a member filling up or having room again replaces no ring for the window: manifest owners stay one set", () => {
+    let now = 0;
+    const p = new Placement(3, h, 16, { ms: 30_000, now: () => now });
+    p.update([m("a"), m("b"), m("c"), m("d")]);
+    now = 100_000;
+    const paths = Array.from({ length: 40 }, (_, i) => `dir${i}/f`);
+    const before = paths.map((path) => p.manifestOwners(path));
+    // c fills up (chunks move: the placement check must hear of it), then has room again.
+    expect(p.update([m("a"), m("b"), { ...m("c"), full: true }, m("d")])).toBeDefined();
+    expect(p.update([m("a"), m("b"), m("c"), m("d")])).toBeDefined();
+    paths.forEach((path, i) => expect(p.manifestOwnerSets(path)).toEqual([{ owners: before[i]!, factor: 3 }]));
+    // A real change still counts.
+    p.update([m("a"), m("b"), m("c"), m("d"), m("x")]);
+    expect(paths.some((path) => p.manifestOwnerSets(path).length === 2)).toBe(true);
+  });
+
   test("a quorum must hold in every set; fewestInAny counts the weakest set", () => {
     const sets = [
       { owners: ["a", "b", "x"], factor: 3 },
@@ -173,3 +191,75 @@ describe("Placement.exclude", () => {
   });
 });
 
+
+describe("capacity: full members and storage-less gateways", () => {
+  const chunk = (i: number) => createHash("sha256").update(`c${i}`).digest("hex");
+  const full = (id: string): Member => ({ ...m(id), full: true });
+  const gateway = (id: string): Member => ({ ...m(id), weight: 0 });
+
+  test("a full member is passed over for new copies, keeps what it holds, and stays a manifest owner", () => {
+    const p = new Placement(3, h, 64);
+    p.update([m("a"), m("b"), m("c"), m("d")]);
+    const before = new Map(Array.from({ length: 200 }, (_, i) => [chunk(i), p.owners(chunk(i))]));
+    const dirs = Array.from({ length: 50 }, (_, i) => p.manifestOwners(`d${i}/f`));
+    const previous = p.update([m("a"), m("b"), full("c"), m("d")]);
+    expect(previous).toBeDefined();
+    // Fullness is applied on the same virtual nodes.
+    expect(p.ring.virtualNodes()).toEqual(previous!.virtualNodes());
+    expect(p.effectiveReplicationFactor()).toBe(3);
+    expect(p.writableMembers()).toBe(3);
+    for (const [id, was] of before) {
+      const owners = p.owners(id);
+      expect(owners).not.toContain("c");
+      expect(owners.length).toBe(3);
+      // c's place goes to the one member that was not an owner; c may keep its copy; nobody else moves.
+      expect(p.keepers(id).sort()).toEqual([...new Set([...was, ...owners])].sort());
+      expect(p.keepers(id)).toEqual(was.includes("c") ? [...owners, "c"] : owners);
+    }
+    Array.from({ length: 50 }, (_, i) => expect(p.manifestOwners(`d${i}/f`)).toEqual(dirs[i]!));
+    // Room again: back to the placement before, and the placement check sees a change.
+    expect(p.update([m("a"), m("b"), m("c"), m("d")])).toBeDefined();
+    for (const [id, was] of before) expect(p.owners(id)).toEqual(was);
+  });
+
+  test("with too few members that have room, owners are fewer than n but n does not shrink", () => {
+    const p = new Placement(3, h, 64);
+    p.update([m("a"), full("b"), full("c")]);
+    expect(p.effectiveReplicationFactor()).toBe(3);
+    expect(p.required("quorum")).toBe(2);
+    expect(p.owners(chunk(1))).toEqual(["a"]);
+    expect(p.keepers(chunk(1)).sort()).toEqual(["a", "b", "c"]);
+    expect(p.writableMembers()).toBe(1);
+  });
+
+  test("a storage-less gateway (weight 0) owns no chunk or manifest and does not count toward n", () => {
+    const p = new Placement(3, h, 64);
+    p.update([m("a"), m("b"), gateway("gw")]);
+    expect(p.ring.memberIds).toEqual(["a", "b"]);
+    expect(p.effectiveReplicationFactor()).toBe(2);
+    expect(p.required("all")).toBe(2);
+    for (let i = 0; i < 100; i++) {
+      expect(p.keepers(chunk(i))).not.toContain("gw");
+      expect(p.manifestOwners(`d${i}/f`)).not.toContain("gw");
+    }
+    p.update([m("a"), m("b"), m("c"), gateway("gw")]);
+    expect(p.effectiveReplicationFactor()).toBe(3);
+    expect(p.member("gw")?.weight).toBe(0);
+  });
+
+  test("the fingerprint changes with membership, weight and fullness, and is the same for the same state", () => {
+    const a = new Placement(3, h, 16);
+    const b = new Placement(3, h, 16);
+    a.update([m("a"), m("b"), m("c")]);
+    b.update([m("c"), m("b"), m("a")]);
+    expect(a.fingerprint()).toBe(b.fingerprint());
+    const seen = new Set([a.fingerprint()]);
+    a.update([m("a"), m("b"), full("c")]);
+    seen.add(a.fingerprint());
+    a.update([m("a"), m("b"), { ...m("c"), weight: 2 }]);
+    seen.add(a.fingerprint());
+    a.update([m("a"), m("b")]);
+    seen.add(a.fingerprint());
+    expect(seen.size).toBe(4);
+  });
+});

@@ -1,7 +1,8 @@
-// Where chunks live right now: the ring over the ring members (alive + suspect), the effective
-// replication factor, and how many durable copies each durability level needs. Pure: no I/O.
+// Where chunks live right now: the ring over the members that store chunks (alive + suspect, weight > 0),
+// with full members passed over for new copies; the effective replication factor, and how many durable
+// copies each durability level needs. Pure: no I/O.
 import { parentOf } from "../metadata/path.ts";
-import { isRingMember, type Member } from "../membership/types.ts";
+import { isRingMember, storesChunks, type Member } from "../membership/types.ts";
 import { Ring, type Hash64 } from "../ring/index.ts";
 
 export type Durability = "fast" | "quorum" | "all";
@@ -75,7 +76,9 @@ export class Placement {
   /** Rings (and factors) replaced within the settle window, newest last. */
   private history: Array<{ ring: Ring; factor: number; replacedAt: number }> = [];
   private byId = new Map<string, Member>();
-  private ringKey = "";
+  /** What the ring's virtual nodes depend on (ids, weights, zones); fullness is applied on top. */
+  private layoutKey = "";
+  private fullKey = "";
   private all: readonly Member[] = [];
   /** Members kept off the ring though still reachable: this node while it hands off and leaves. */
   private excluded = new Set<string>();
@@ -118,25 +121,36 @@ export class Placement {
     return this.ringValue;
   }
 
-  /** Replaces the member list; returns the previous ring when the ring itself changed. */
+  /**
+   * Replaces the member list; returns the previous ring when placement changed: a member joined or left the
+   * ring, changed weight or zone, or became full or had room again.
+   */
   update(members: readonly Member[]): Ring | undefined {
     const factor = this.effectiveReplicationFactor();
     this.all = members;
     this.byId = new Map(members.map((m) => [m.id, m]));
-    const ringMembers = members.filter((m) => isRingMember(m) && !this.excluded.has(m.id));
-    const key = ringMembers
+    const ringMembers = members.filter((m) => isRingMember(m) && storesChunks(m) && !this.excluded.has(m.id));
+    const layoutKey = ringMembers
       .map((m) => `${m.id}/${m.weight}/${m.zone ?? ""}`)
       .sort()
       .join(",");
-    if (key === this.ringKey) return undefined;
+    const full = ringMembers.filter((m) => m.full).map((m) => m.id).sort();
+    const fullKey = full.join(",");
+    if (layoutKey === this.layoutKey && fullKey === this.fullKey) return undefined;
     const previous = this.ringValue;
-    this.remember(previous, factor);
-    this.ringKey = key;
-    this.ringValue = new Ring(
-      ringMembers.map((m) => ({ id: m.id, weight: m.weight, zone: m.zone })),
-      this.hash,
-      this.vnodesPerMember,
-    );
+    // Fullness leaves manifest owners where they are (manifestOwners ignores it): only a new layout is
+    // remembered for the settle window.
+    if (layoutKey !== this.layoutKey) this.remember(previous, factor);
+    this.ringValue =
+      layoutKey === this.layoutKey
+        ? previous.withFull(full)
+        : new Ring(
+            ringMembers.map((m) => ({ id: m.id, weight: m.weight, zone: m.zone, full: m.full })),
+            this.hash,
+            this.vnodesPerMember,
+          );
+    this.layoutKey = layoutKey;
+    this.fullKey = fullKey;
     return previous;
   }
 
@@ -155,46 +169,76 @@ export class Placement {
   }
 
   /**
-   * The replication factor the cluster can have: members that left gracefully no longer count,
-   * dead ones still do (a lone survivor of three must not acknowledge a quorum write alone).
+   * The replication factor the cluster can have: members that left gracefully no longer count, dead ones
+   * still do (a lone survivor of three must not acknowledge a quorum write alone), full ones do (they hold
+   * copies and will have room again); storage-less gateways never do.
    */
   effectiveReplicationFactor(): number {
     let known = 0;
-    for (const m of this.byId.values()) if (m.state !== "left" && !this.excluded.has(m.id)) known++;
+    for (const m of this.byId.values()) if (m.state !== "left" && storesChunks(m) && !this.excluded.has(m.id)) known++;
     return Math.max(1, Math.min(this.replicationFactor, known));
   }
 
-  /** Owner ids of a chunk: up to N distinct ring members clockwise of it. */
+  /**
+   * Owner ids of a chunk: up to N distinct ring members clockwise of it, full members passed over. These
+   * take every new copy; a queue row, a placement check, anti-entropy and hand-off all aim at them.
+   */
   owners(chunkId: string): string[] {
     return this.ringValue.replicaSet(chunkId, this.effectiveReplicationFactor());
   }
 
   /**
+   * The members that may keep a copy of a chunk: its owners plus the full members it passed over. A node
+   * that filled up keeps what it holds (the sweeper leaves those copies alone, reads still find them), but
+   * nothing new is sent to it.
+   */
+  keepers(chunkId: string): string[] {
+    const owners = this.owners(chunkId);
+    if (this.ringValue.fullCount === 0) return owners;
+    const natural = this.ringValue.replicaSet(chunkId, this.effectiveReplicationFactor(), { includeFull: true });
+    return [...owners, ...natural.filter((id) => !owners.includes(id))];
+  }
+
+  /** Ring members that take new chunks (not full): how many copies a write can make at most. */
+  writableMembers(): number {
+    return this.ringValue.size - this.ringValue.fullCount;
+  }
+
+  /**
    * The members that answer for a path's manifest: the owners of its parent directory's key, so every entry
    * of a directory has the same replica set (a listing asks one set). Writes count acknowledgements and reads
-   * ask for a quorum among these; every node still receives every manifest.
+   * ask for a quorum among these; every node still receives every manifest. A full chunk store does not
+   * matter here (manifests live in the database), so fullness is ignored: a manifest's owners do not move
+   * when a disk fills up. Storage-less gateways are never among them.
    */
   manifestOwners(path: string): string[] {
-    return this.ringValue.replicaSet(manifestKey(path), this.effectiveReplicationFactor());
+    return this.ringValue.replicaSet(manifestKey(path), this.effectiveReplicationFactor(), { includeFull: true });
   }
 
   /**
    * The owner sets a manifest quorum must reach for `path`: its owners under the current ring first, then
    * under each ring replaced within the settle window that placed it differently (see PlacementSettle).
+   * Fullness is ignored, as in manifestOwners.
    */
   manifestOwnerSets(path: string): OwnerSet[] {
     const key = manifestKey(path);
     const n = this.effectiveReplicationFactor();
-    const sets: OwnerSet[] = [{ owners: this.ringValue.replicaSet(key, n), factor: n }];
+    const sets: OwnerSet[] = [{ owners: this.ringValue.replicaSet(key, n, { includeFull: true }), factor: n }];
     const since = this.settle.now() - this.settle.ms;
     this.history = this.history.filter((h) => h.replacedAt >= since);
     const same = (a: OwnerSet, b: OwnerSet) => a.factor === b.factor && [...a.owners].sort().join(",") === [...b.owners].sort().join(",");
     for (let i = this.history.length - 1; i >= 0; i--) {
       const { ring, factor } = this.history[i]!;
-      const set = { owners: ring.replicaSet(key, factor), factor };
+      const set = { owners: ring.replicaSet(key, factor, { includeFull: true }), factor };
       if (!sets.some((s) => same(s, set))) sets.push(set);
     }
     return sets;
+  }
+
+  /** Identifies the placement two nodes compute with (chunk anti-entropy compares only under equal ones). */
+  fingerprint(): string {
+    const key = `${this.layoutKey}|${this.fullKey}`;
+    return `${this.effectiveReplicationFactor()}:${this.ringValue.size}:${this.hash(key).toString(16)}`;
   }
 
   required(durability: Durability): number {

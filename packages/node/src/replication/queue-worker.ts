@@ -96,6 +96,12 @@ export class QueueWorker {
       else if (action.kind === "drop") {
         log.info("queue row dropped", { chunk: row.chunkId, peer: targetId, reason: action.reason });
         queue.remove(row.chunkId, row.target);
+        // Owners that already hold a copy answer HAS and their rows go at once; the one that took the full
+        // member's place gets the bytes.
+        if (action.redirect) {
+          const owners = placement.owners(row.chunkId).filter((o) => o !== selfId && o !== targetId);
+          queue.enqueue(owners.map((o) => ({ chunkId: row.chunkId, target: o })), this.clock.now());
+        }
       } else this.retry(row, action.reason);
     }
     if (deliver.length === 0 || !target) return;

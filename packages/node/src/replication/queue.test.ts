@@ -46,6 +46,15 @@ describe("decideQueueRow", () => {
     expect(decideQueueRow(member("n2", "alive"), ["n1", "n3"], "n1").kind).toBe("drop");
     expect(decideQueueRow(member("n1", "alive"), ["n1"], "n1").kind).toBe("drop");
   });
+
+  test("a row for a full member is dropped and redirected to the owners that took its place", () => {
+    const full = { ...member("n2", "alive"), full: true };
+    expect(decideQueueRow(full, ["n1", "n3", "n4"], "n1")).toMatchObject({ kind: "drop", redirect: true });
+    expect(decideQueueRow({ ...full, state: "suspect" }, ["n1", "n3", "n4"], "n1")).toMatchObject({ kind: "drop", redirect: true });
+    // Dead first: it may come back with room, and then it is an owner again.
+    expect(decideQueueRow({ ...full, state: "dead" }, ["n1", "n3", "n4"], "n1").kind).toBe("wait");
+    expect(decideQueueRow(member("n2", "alive"), ["n1", "n3"], "n1")).not.toHaveProperty("redirect");
+  });
 });
 
 describe("backoff and bandwidth", () => {

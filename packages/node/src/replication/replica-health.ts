@@ -9,6 +9,7 @@ export interface ChunkHealth {
   id: string;
   /** Ring position, 16 hex digits (for the web UI's ring view). */
   position: string;
+  /** Owners, and full members that may still keep a copy (Placement.keepers). */
   owners: string[];
   /** Owners that confirmed they hold a copy. */
   holders: string[];
@@ -31,10 +32,11 @@ export async function replicaHealth(
   c: { selfId: string; placement: Placement; store: ChunkStorage; rpc: PeerRpc },
 ): Promise<ReplicaHealth> {
   const n = c.placement.effectiveReplicationFactor();
+  // A full member that keeps a copy counts as a holder: it is asked along with the owners.
   const chunks: ChunkHealth[] = chunkIds.map((id) => ({
     id,
     position: c.placement.ring.positionOf(id).toString(16).padStart(16, "0"),
-    owners: c.placement.owners(id),
+    owners: c.placement.keepers(id),
     holders: [],
   }));
   const byOwner = new Map<string, ChunkHealth[]>();

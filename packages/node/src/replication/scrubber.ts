@@ -90,7 +90,7 @@ export class Scrubber {
       }
       this.stats.corrupt++;
       log.warn("scrub found a corrupt copy", { chunk: id });
-      if (!this.c.placement.owners(id).includes(this.c.selfId)) return;
+      if (!this.c.placement.keepers(id).includes(this.c.selfId)) return;
       try {
         const good = await this.c.reader.read(id);
         await store.put(id, good);

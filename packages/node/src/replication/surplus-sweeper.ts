@@ -1,6 +1,7 @@
 // Hand-off clean-up: walks the local chunks this node no longer owns (after a join, or a return of a
-// node that was away) and deletes each copy once every current owner holds one and REBALANCE_GRACE_S
-// has passed, so the cluster ends at exactly N copies. Rate-bounded: one page per pass.
+// node that was away, or of a full node that has room again) and deletes each copy once every current
+// owner holds one and REBALANCE_GRACE_S has passed, so the cluster ends at exactly N copies.
+// Rate-bounded: one page per pass.
 import type { Logger } from "../log.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
@@ -67,7 +68,9 @@ export class SurplusSweeper {
     const surplus = new Map<string, string[]>();
     for (const id of ids) {
       const owners = placement.owners(id);
-      if (owners.includes(selfId) || owners.length === 0) this.since.delete(id);
+      // A full node keeps the copies it was given (keepers): deleting them would only make it have room
+      // again, and the cluster copy them back to it.
+      if (owners.length === 0 || placement.keepers(id).includes(selfId)) this.since.delete(id);
       else surplus.set(id, owners);
     }
     if (surplus.size === 0) return;

@@ -76,10 +76,15 @@ export class WriteCoordinator {
     const owners = placement.owners(chunkId);
     const required = placement.required(durability);
     if (owners.length < required) {
-      throw new DurabilityError(
-        `durability '${durability}' needs ${required} copies but only ${owners.length} node(s) are up`,
-        { required, available: owners.length },
-      );
+      const full = placement.ring.fullCount;
+      const details = { required, available: owners.length, full };
+      if (full > 0 && owners.length + full >= required) {
+        throw new InsufficientStorageError(
+          `durability '${durability}' needs ${required} copies but only ${owners.length} node(s) have room (the store is full on ${full})`,
+          details,
+        );
+      }
+      throw new DurabilityError(`durability '${durability}' needs ${required} copies but only ${owners.length} node(s) are up`, details);
     }
     return durability === "fast"
       ? this.writeFast(chunkId, data, owners)

@@ -56,6 +56,11 @@ export interface ChunkStorage {
   ids(afterId?: string, limit?: number): string[];
   stats(): ChunkStats;
   diskUsage(): DiskUsage;
+  /**
+   * Bytes of new chunks the store can still take (what the quota and the free-space floor leave, less what
+   * writers in flight have reserved); 0 on a store that takes none. A node announces itself full below one chunk.
+   */
+  headroom(): number;
   /** Brings the store's index in step with its copies after a crash; hashes are scrub's job. */
   reconcile(): Promise<{ added: number; removed: number }>;
 }

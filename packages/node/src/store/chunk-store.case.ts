@@ -268,6 +268,30 @@ function describeLimits({ open }: Harness): void {
     expect((await second.commit()).created).toBe(true);
   });
 
+  test("headroom: what the quota leaves, less writers in flight; none under an unreachable floor", async () => {
+    const { store } = open({ quotaBytes: 10_000 });
+    expect(store.headroom()).toBe(10_000);
+    const a = randomChunk(6000);
+    await store.put(a.id, a.data);
+    expect(store.headroom()).toBe(4000);
+    const b = randomChunk(3000);
+    const inFlight = store.writer(b.id, 3000);
+    await inFlight.write(b.data.subarray(0, 10));
+    expect(store.headroom()).toBe(1000);
+    await inFlight.abort();
+    expect(store.headroom()).toBe(4000);
+    await store.delete(a.id);
+    expect(store.headroom()).toBe(10_000);
+    expect(open({ minFreeBytes: Number.MAX_SAFE_INTEGER }).store.headroom()).toBe(0);
+    // Without a quota, the free space less the floor (read around it: other files may change a real disk's).
+    const floored = open({ minFreeBytes: 1 << 20 }).store;
+    const freeBefore = floored.diskUsage().freeBytes;
+    const room = floored.headroom();
+    const freeAfter = floored.diskUsage().freeBytes;
+    expect(room).toBeGreaterThanOrEqual(Math.max(0, Math.min(freeBefore, freeAfter) - (1 << 20)));
+    expect(room).toBeLessThanOrEqual(Math.max(0, Math.max(freeBefore, freeAfter) - (1 << 20)));
+  });
+
   test("a free-space floor above the free space → StoreFullError; diskUsage is sane", async () => {
     const { store } = open({ minFreeBytes: Number.MAX_SAFE_INTEGER });
     const a = randomChunk(10);

@@ -136,6 +136,23 @@ describe("ChunkStore on disk", () => {
     expect(await reopened.reconcile()).toEqual({ added: 0, removed: 0 });
   });
 
+  test("STORAGE=off: every chunk is refused as the store being full, and no chunk directory is made", async () => {
+    const dir = join(root, "gateway", "chunks");
+    const off = open({ dir, storesChunks: false });
+    const a = randomChunk(100);
+    await expect(off.put(a.id, a.data)).rejects.toBeInstanceOf(StoreFullError);
+    await expect(off.writer(a.id, a.data.byteLength).write(a.data)).rejects.toBeInstanceOf(StoreFullError);
+    // The empty chunk needs no room, and is refused all the same.
+    const empty = randomChunk(0);
+    await expect(off.put(empty.id, empty.data)).rejects.toBeInstanceOf(StoreFullError);
+    await expect(off.writer(empty.id).commit()).rejects.toBeInstanceOf(StoreFullError);
+    expect(existsSync(dir)).toBe(false);
+    expect(off.has(a.id)).toBe(false);
+    expect(off.headroom()).toBe(0);
+    expect(off.diskUsage().totalBytes).toBeGreaterThan(0);
+    expect(await off.reconcile()).toEqual({ added: 0, removed: 0 });
+  });
+
   test("stale tmp files from a crash are removed on open", () => {
     writeFileSync(join(store.tmpDir, "leftover.tmp"), "x");
     open();

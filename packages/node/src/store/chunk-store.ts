@@ -5,7 +5,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
 import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { ChunkCorruptError, ChunkNotFoundError } from "../errors.ts";
+import { ChunkCorruptError, ChunkNotFoundError, StoreFullError } from "../errors.ts";
 import { type Logger, logger } from "../log.ts";
 import {
   assertChunkId,
@@ -31,8 +31,13 @@ export interface ChunkStoreInit {
   maxChunkSize: number;
   /** Refuse new chunks when free disk space would fall below this many bytes. */
   minFreeBytes?: number;
-  /** Test hook: refuse new chunks once the store holds this many bytes. */
+  /** Refuse new chunks once the store holds this many bytes (STORE_QUOTA_MB). */
   quotaBytes?: number;
+  /**
+   * False on a storage-less gateway (STORAGE=off): every chunk is refused and no chunk directory is made.
+   * Default true.
+   */
+  storesChunks?: boolean;
   /** Where corrupt copies are moved; defaults to a `quarantine` folder beside `dir` (DATA_DIR/quarantine). */
   quarantineDir?: string;
 }
@@ -48,6 +53,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   readonly tmpDir: string;
   readonly quarantineDir: string;
   readonly maxChunkSize: number;
+  readonly storesChunks: boolean;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly budget: SpaceBudget;
@@ -71,11 +77,14 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     this.quarantineDir = init.quarantineDir ?? join(dirname(init.dir), "quarantine");
     this.maxChunkSize = init.maxChunkSize;
     this.budget = new SpaceBudget(init);
+    this.storesChunks = init.storesChunks ?? true;
     this.log = components.log ?? logger("store");
     this.now = components.now ?? Date.now;
-    mkdirSync(this.tmpDir, { recursive: true });
-    // Leftovers from a crash mid-write: never renamed, so never acknowledged. Safe because one store owns the dir.
-    for (const name of readdirSync(this.tmpDir)) unlinkSync(join(this.tmpDir, name));
+    if (this.storesChunks) {
+      mkdirSync(this.tmpDir, { recursive: true });
+      // Leftovers from a crash mid-write: never renamed, so never acknowledged. Safe because one store owns the dir.
+      for (const name of readdirSync(this.tmpDir)) unlinkSync(join(this.tmpDir, name));
+    }
 
     const db = init.db;
     this.sql = {
@@ -182,10 +191,24 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     return { count: this.count, bytes: this.bytes };
   }
 
-  /** Size and free space of the filesystem holding the chunk directory (free = available to this user). */
+  /**
+   * Size and free space of the filesystem holding the chunk directory (free = available to this user); for a
+   * store without one (STORAGE=off), of the nearest folder above it that exists.
+   */
   diskUsage(): DiskUsage {
-    const s = statfsSync(this.dir);
+    let dir = this.dir;
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    const s = statfsSync(dir);
     return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  }
+
+  /**
+   * Bytes of new chunks the store can still take: the smaller of what the quota and MIN_FREE_MB leave, less
+   * what writers in flight have reserved. 0 on a store that takes no chunks.
+   */
+  headroom(): number {
+    if (!this.storesChunks) return 0;
+    return this.budget.headroom(this.bytes, this.diskUsage().freeBytes);
   }
 
   /**
@@ -193,6 +216,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
    * committed, or a row whose file was removed by hand). Hashes are not checked here; that is scrub's job.
    */
   async reconcile(): Promise<{ added: number; removed: number }> {
+    if (!this.storesChunks) return { added: 0, removed: 0 };
     let removed = 0;
     let added = 0;
     for (let after = "", page = this.ids("", 1000); page.length > 0; page = this.ids(after, 1000)) {
@@ -230,12 +254,19 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     return join(this.dir, id.slice(0, 2), id.slice(2, 4), id);
   }
 
+  /** Where a chunk is written before its rename; every write comes here first, so STORAGE=off is enforced here too. */
   tmpPath(id: string): string {
+    this.assertStoresChunks(id);
     return join(this.tmpDir, `${id}.${process.pid}.${++this.tmpSeq}.tmp`);
+  }
+
+  private assertStoresChunks(id: string): void {
+    if (!this.storesChunks) throw new StoreFullError(`this node stores no chunks (STORAGE=off); refusing chunk ${id}`);
   }
 
   /** Claims room for `size` more bytes, or throws StoreFullError. Without a free-space floor, ENOSPC decides. */
   reserve(id: string, size: number): void {
+    this.assertStoresChunks(id);
     this.budget.reserve(id, size, this.bytes, this.budget.watchesFreeSpace ? () => this.diskUsage().freeBytes : undefined);
   }
 

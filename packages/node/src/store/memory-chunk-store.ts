@@ -134,6 +134,10 @@ export class MemoryChunkStore implements ChunkStorage {
     return { totalBytes: this.diskBytes, freeBytes: this.free };
   }
 
+  headroom(): number {
+    return this.budget.headroom(this.bytes, this.free);
+  }
+
   /** Nothing to do: there is no index apart from the copies. */
   async reconcile(): Promise<{ added: number; removed: number }> {
     return { added: 0, removed: 0 };

@@ -90,4 +90,10 @@ export const migrations: string[] = [
     accepted TEXT
   );
   `,
+  // 6: a remembered peer's capacity (ring weight; 0 for a storage-less gateway) and whether its store was
+  // full, so a restarted node places chunks as before until gossip confirms them.
+  `
+  ALTER TABLE peers ADD COLUMN weight REAL NOT NULL DEFAULT 1;
+  ALTER TABLE peers ADD COLUMN full INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -4,18 +4,18 @@ import type { Member } from "../membership/types.ts";
 
 export function savePeer(db: Database, m: Member): void {
   db.query(
-    `INSERT INTO peers (id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO peers (id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at, weight, full)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET host = excluded.host, gossip_port = excluded.gossip_port,
        http_port = excluded.http_port, transfer_port = excluded.transfer_port, state = excluded.state,
-       incarnation = excluded.incarnation, updated_at = excluded.updated_at`,
-  ).run(m.id, m.host, m.gossipPort, m.httpPort, m.transferPort, m.state, m.incarnation, Date.now());
+       incarnation = excluded.incarnation, updated_at = excluded.updated_at, weight = excluded.weight, full = excluded.full`,
+  ).run(m.id, m.host, m.gossipPort, m.httpPort, m.transferPort, m.state, m.incarnation, Date.now(), m.weight, m.full ? 1 : 0);
 }
 
 /** Known peers, as remembered; their states are stale until gossip confirms them. */
 export function loadPeers(db: Database): Member[] {
   const rows = db
-    .query("SELECT id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at FROM peers")
+    .query("SELECT id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at, weight, full FROM peers")
     .all() as Array<{
     id: string;
     host: string;
@@ -25,6 +25,8 @@ export function loadPeers(db: Database): Member[] {
     state: Member["state"];
     incarnation: number;
     updated_at: number;
+    weight: number;
+    full: number;
   }>;
   return rows.map((r) => ({
     id: r.id,
@@ -35,6 +37,7 @@ export function loadPeers(db: Database): Member[] {
     state: r.state,
     incarnation: r.incarnation,
     stateChangedAt: r.updated_at,
-    weight: 1,
+    weight: r.weight,
+    ...(r.full ? { full: true } : {}),
   }));
 }

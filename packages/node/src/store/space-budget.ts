@@ -46,6 +46,16 @@ export class SpaceBudget {
     this.reserved += size;
   }
 
+  /**
+   * Bytes of new chunks that still fit: the smaller of what the quota and the free-space floor leave, less
+   * what writers in flight have reserved; never below 0.
+   */
+  headroom(storedBytes: number, freeBytes: number): number {
+    let room = freeBytes - this.minFreeBytes - this.reserved;
+    if (this.quotaBytes !== undefined) room = Math.min(room, this.quotaBytes - storedBytes - this.reserved);
+    return Math.max(0, room);
+  }
+
   release(size: number): void {
     this.reserved = Math.max(0, this.reserved - Math.max(0, size));
   }

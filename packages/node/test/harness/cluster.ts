@@ -158,8 +158,11 @@ export class TestCluster {
     return c;
   }
 
-  /** Starts one more node seeded with the others; `wrapper` runs it under another command (faketime). */
-  async add(wrapper: string[] = []): Promise<TestNode> {
+  /**
+   * Starts one more node seeded with the others; `wrapper` runs it under another command (faketime), `env`
+   * adds settings for this node only (STORE_QUOTA_MB, STORAGE, …).
+   */
+  async add(wrapper: string[] = [], nodeEnv: Record<string, string> = {}): Promise<TestNode> {
     const id = `n${this.nodes.length + 1}`;
     const env: Record<string, string> = {
       REPLICATION_FACTOR: String(this.opts.replicationFactor ?? 3),
@@ -174,6 +177,7 @@ export class TestCluster {
       S3_PORT: "0",
       CLUSTER_KEY: this.clusterKey,
       ...this.opts.env,
+      ...nodeEnv,
     };
     const node = new TestNode(id, join(this.root, id), await freePort(), await freePort(), await freePort(), env);
     node.wrapper = wrapper;

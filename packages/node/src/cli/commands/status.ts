@@ -65,7 +65,7 @@ export function statusText(status: NodeStatus, cluster: ClusterView, nodes?: Clu
       return [
         m.id === cluster.self ? `${m.id} *` : m.id,
         `${m.host}:${m.httpPort}`,
-        m.state,
+        [m.state, m.role === "gateway" ? "gateway" : undefined, m.full ? "full" : undefined].filter(Boolean).join(", "),
         String(m.incarnation),
         m.zone ?? "-",
         memberDisk(d?.status?.disk),

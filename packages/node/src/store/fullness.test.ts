@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import type { Logger } from "../log.ts";
+import { capacityBytes, ringWeight } from "./capacity.ts";
+import { decideFull, FullnessMonitor, fullnessThresholds } from "./fullness.ts";
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const MiB = 1024 * 1024;
+
+describe("store fullness", () => {
+  test("full below one chunk of room; room again only past the margin (no flapping at the threshold)", () => {
+    const t = fullnessThresholds(4 * MiB, 2e12);
+    expect(t).toEqual({ fullBelow: 4 * MiB, roomAbove: 1024 ** 3 });
+    expect(decideFull(false, 4 * MiB, t)).toBe(false);
+    expect(decideFull(false, 4 * MiB - 1, t)).toBe(true);
+    expect(decideFull(true, 100 * MiB, t)).toBe(true);
+    expect(decideFull(true, 1024 ** 3, t)).toBe(false);
+    // A small store: four chunks of margin.
+    expect(fullnessThresholds(MiB, 10 * MiB)).toEqual({ fullBelow: MiB, roomAbove: 4 * MiB });
+  });
+
+  test("the monitor reports each change once", () => {
+    let headroom = 10 * MiB;
+    const changes: boolean[] = [];
+    const monitor = new FullnessMonitor(
+      { intervalMs: 1000, thresholds: fullnessThresholds(MiB, 100 * MiB) },
+      { headroom: () => headroom, onChange: (full) => changes.push(full), log: quiet },
+    );
+    expect(monitor.full).toBe(false);
+    headroom = MiB / 2;
+    expect(monitor.check()).toBe(true);
+    expect(monitor.check()).toBe(true);
+    headroom = 2 * MiB;
+    expect(monitor.check()).toBe(true);
+    headroom = 4 * MiB;
+    expect(monitor.check()).toBe(false);
+    expect(changes).toEqual([true, false]);
+    // A store that starts without room starts full, without a change to report.
+    headroom = 0;
+    expect(new FullnessMonitor({ intervalMs: 1000, thresholds: fullnessThresholds(MiB, MiB) }, { headroom: () => headroom, onChange: () => changes.push(true), log: quiet }).full).toBe(true);
+    expect(changes).toEqual([true, false]);
+  });
+});
+
+describe("capacity", () => {
+  const disk = () => 2e12;
+  test("CAPACITY_GB, else STORE_QUOTA_MB, else the disk; nothing with STORAGE=off", () => {
+    expect(capacityBytes({ STORAGE: "on", CAPACITY_GB: 500, STORE_QUOTA_MB: 1 }, disk)).toBe(500e9);
+    expect(capacityBytes({ STORAGE: "on", STORE_QUOTA_MB: 1 }, disk)).toBe(MiB);
+    expect(capacityBytes({ STORAGE: "on" }, disk)).toBe(2e12);
+    expect(capacityBytes({ STORAGE: "off", CAPACITY_GB: 500 }, disk)).toBe(0);
+  });
+
+  test("the ring weight is GB, bounded as the wire format wants; 0 only for no storage", () => {
+    expect(ringWeight(2e12)).toBe(2000);
+    expect(ringWeight(MiB)).toBeCloseTo(0.001048576, 9);
+    expect(ringWeight(1)).toBe(1e-6);
+    expect(ringWeight(1e30)).toBe(1e6);
+    expect(ringWeight(0)).toBe(0);
+  });
+});
