@@ -11,36 +11,26 @@ import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
 import { resolveUiSource } from "./gateway/ui.ts";
 import { ClusterEvents, recordMemberEvent } from "./gateway/cluster-events.ts";
-import { FileSystem } from "./filesystem/file-system.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
 import { Membership } from "./membership/membership.ts";
 import { ClockWatch } from "./membership/clock-watch.ts";
 import { startLanDiscovery } from "./discovery/index.ts";
-import type { Member } from "./membership/types.ts";
 import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
 import { loadHash64 } from "./ring/index.ts";
-import { ChunkReader } from "./replication/chunk-reader.ts";
-import { ManifestReplicator } from "./replication/manifest-replicator.ts";
-import { ManifestReads } from "./replication/manifest-reads.ts";
-import { Acceptor } from "./consensus/acceptor.ts";
 import { SqliteAcceptorStore } from "./consensus/acceptor-store.ts";
-import { ConditionalWrites } from "./consensus/conditional-writes.ts";
-import { PlacementCheck } from "./replication/placement-check.ts";
 import { Placement } from "./replication/placement.ts";
-import { QueueWorker } from "./replication/queue-worker.ts";
-import { ReplicationQueue } from "./replication/queue.ts";
+import { SqliteReplicationQueue } from "./replication/queue.ts";
+import { NodeCore, ringSettleMs } from "./node-core.ts";
+import { systemClock } from "./util/clock.ts";
+import { Lifecycle, service } from "./util/lifecycle.ts";
+import { drain } from "./util/drain.ts";
 import { replicaHealth } from "./replication/replica-health.ts";
-import { WriteCoordinator } from "./replication/write-coordinator.ts";
 import { ChunkStore } from "./store/chunk-store.ts";
 import { getMeta, openDatabase, setMeta } from "./store/db.ts";
 import { loadPeers, savePeer } from "./store/peers.ts";
 import { TransferClient } from "./transfer/client.ts";
 import { FaultInjector } from "./faults/fault-injector.ts";
-import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
-import { Scrubber } from "./replication/scrubber.ts";
-import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { handOffAndDrain } from "./replication/handoff.ts";
-import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
 import { TransferServer } from "./transfer/server.ts";
 import { TransferStats } from "./transfer/stats.ts";
 import { KEYRING_FILE, loadKeyring } from "./security/keyring.ts";
@@ -51,10 +41,8 @@ import { NetworkRpc } from "./rpc/network-rpc.ts";
 import { FaultyRpc } from "./rpc/faulty-rpc.ts";
 import { dispatchJson, type PeerRpc } from "./rpc/peer-rpc.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
-import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
 import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
 import { isLoopbackHost } from "./util/loopback.ts";
-import { TokenBucket } from "./util/token-bucket.ts";
 import { type S3Server, startS3Api } from "./s3/index.ts";
 import { DeadPropertyStore } from "./webdav/dead-properties.ts";
 
@@ -114,8 +102,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
   // Sources are checked against membership lazily (membership is built below).
   const clock: ClockWatch = new ClockWatch(config.MAX_CLOCK_OFFSET_MS, Date.now, (source: string): boolean => membership.isMemberAddress(source));
-  const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES);
-  const queue = new ReplicationQueue(db);
+  const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
+  const queue = new SqliteReplicationQueue(db);
   const transferClient = new TransferClient(
     {
       selfId: id,
@@ -181,86 +169,26 @@ export async function startNode(config: Config): Promise<RunningNode> {
     { log: logger("membership"), seal: gossipSeal, clock },
   );
 
-  const reader = new ChunkReader({
-    selfId: id,
-    placement,
-    store,
-    rpc,
-    log: logger("read"),
-    onBadReplica: (chunkId, target) => queue.enqueue([{ chunkId, target }], Date.now()),
-  });
-  const coordinator = new WriteCoordinator(
-    { stragglerGraceMs: 2000, retryBaseMs: config.QUEUE_RETRY_BASE_MS },
-    { selfId: id, placement, rpc, queue, log: logger("write") },
-  );
-  const worker = new QueueWorker(
-    { batchSize: 64, retryBaseMs: config.QUEUE_RETRY_BASE_MS, retryMaxMs: config.QUEUE_RETRY_MAX_MS, pollMs: 500 },
-    {
-      selfId: id,
-      queue,
-      placement,
-      store,
-      reader,
-      rpc,
-      bandwidth: new TokenBucket(config.REBALANCE_BANDWIDTH_MBPS * 1024 * 1024, config.chunkSize * 2),
-      log: logger("queue"),
-    },
-  );
-  const replicator = new ManifestReplicator(
-    { selfId: id, syncIntervalMs: config.SYNC_INTERVAL_MS, publishGraceMs: 500 },
-    { manifests, placement, rpc, log: logger("sync"), isBlocked: faults ? (m) => faults.isBlocked(m) : undefined },
-  );
-  const placementCheck = new PlacementCheck(1000, { selfId: id, placement, store, queue, log: logger("placement") });
-  const sweeper = new SurplusSweeper(
-    { graceMs: config.REBALANCE_GRACE_S * 1000, intervalMs: Math.min(5000, Math.max(200, config.REBALANCE_GRACE_S * 250)), pageSize: 1000 },
-    { selfId: id, placement, store, rpc, queue, log: logger("handoff"), paused: () => leaving },
-  );
-  const scrubber = new Scrubber(
-    { pauseMs: config.SCRUB_PAUSE_S * 1000, pageSize: 500 },
-    {
-      selfId: id,
-      store,
-      reader,
-      placement,
-      bandwidth: new TokenBucket(config.SCRUB_BANDWIDTH_MBPS * 1024 * 1024, config.chunkSize * 2),
-      log: logger("scrub"),
-    },
-  );
-  const antiEntropy = new ChunkAntiEntropy(config.CHUNK_SYNC_INTERVAL_S * 1000, {
-    selfId: id,
-    placement,
-    store,
-    queue,
-    rpc,
-    log: logger("anti-entropy"),
-    isBlocked: faults ? (m) => faults.isBlocked(m) : undefined,
-  });
-  const gc = new GarbageCollector(
-    {
-      intervalMs: config.GC_INTERVAL_S * 1000,
-      minChunkAgeMs: config.GC_MIN_CHUNK_AGE_S * 1000,
-      minTombstoneAgeMs: config.GC_MIN_TOMBSTONE_AGE_S * 1000,
-    },
-    { selfId: id, placement, manifests, store, replicator, log: logger("gc") },
-  );
   // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
   const joined = () => seeds.length === 0 || membership.members().some((m) => m.id !== id && m.state === "alive");
-  const reads = new ManifestReads({ selfId: id, manifests, placement, rpc, log: logger("reads"), synced: () => replicator.synced() });
-  const conditional = new ConditionalWrites({ selfId: id, placement, rpc, log: logger("paxos") });
-  const acceptor = new Acceptor(new SqliteAcceptorStore(db), (path) => manifests.get(path));
-  const fs = new FileSystem(config.chunkSize, {
+  const core = new NodeCore(config, {
     selfId: id,
-    reads,
-    conditional,
+    clock: systemClock,
+    random: Math.random,
+    rpc,
+    store,
+    queue,
     manifests,
-    coordinator,
-    reader,
+    acceptorStore: new SqliteAcceptorStore(db),
     placement,
-    replicator,
+    logger,
     joined,
     clockProblem: () => clock.problem(),
-    log: logger("fs"),
+    isBlocked: faults ? (m) => faults.isBlocked(m) : undefined,
+    leaving: () => leaving,
   });
+  const { fs, reader, replicator, sweeper, scrubber, gc, antiEntropy } = core;
+  const worker = core.queueWorker;
 
   const events = new ClusterEvents();
   const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
@@ -321,6 +249,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
+      workers: core.workers().map((w) => w.status()),
     }),
     setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
     adminOpen: isLoopbackHost(config.BIND_ADDRESS),
@@ -333,14 +262,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log: logger("gateway"),
   };
   const app = createGateway(gatewayDeps);
-  handlers["manifests.push"] = (_from, body) => pushAnswer(manifests, body);
-  handlers["manifests.sync"] = (_from, body) => answerSyncRequest(manifests, body);
-  handlers["paxos.prepare"] = (_from, body) => acceptor.prepare(body);
-  handlers["paxos.accept"] = (_from, body) => acceptor.accept(body);
-  handlers["manifests.get"] = (_from, body) => ({ rows: body.paths.map((p) => manifests.get(p) ?? null) });
-  handlers["manifests.children"] = (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) });
-  handlers["chunks.digests"] = (from) => antiEntropy.digestsFor(from);
-  handlers["chunks.ids"] = (from, body) => ({ ids: antiEntropy.idsFor(from, body.ranges) });
+  Object.assign(handlers, core.handlers());
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
   faults?.onChange((blocked) => {
     const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);
@@ -348,61 +270,64 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log.warn("fault injection: partitioned from peers", { peers: [...blocked] });
   });
 
-  const onMembers = (members: Member[]) => {
-    const previous = placement.update(members);
-    if (previous) placementCheck.ringChanged(previous);
-  };
-
-  await transferServer.start();
-  let server: ReturnType<typeof Bun.serve>;
-  try {
-    server = Bun.serve({
-      hostname: config.BIND_ADDRESS,
-      port: config.HTTP_PORT,
-      // Every target goes through the dot-segment check first (gateway/raw-path-guard.ts).
-      routes: rawPathGuard((req, srv) => app.fetch(req, srv)),
-      fetch: app.fetch,
-      // Uploads stream through in bounded memory, so the body size is not limited here.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      idleTimeout: 0,
-    });
-  } catch (err) {
-    await transferServer.stop();
-    if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use`);
-    throw err;
-  }
+  let server: ReturnType<typeof Bun.serve> | undefined;
   let s3: S3Server | undefined;
+  let discovery: Awaited<ReturnType<typeof startLanDiscovery>>;
+  let leaveOnStop = false;
+  const shutdownMs = config.SHUTDOWN_TIMEOUT_S * 1000;
+  // Started in this order, drained and stopped in reverse: the HTTP and S3 ports stop taking requests and
+  // finish those in flight while membership, the transfer port and the workers still serve them.
+  const lifecycle = new Lifecycle(log).add(
+    service("transfer server", () => transferServer.start(), async () => {
+      await transferServer.stop();
+      await transferClient.close();
+    }),
+    service(
+      "http",
+      () => {
+        server = serveHttp(config, app);
+      },
+      () => void server?.stop(true),
+      () => drain(server, shutdownMs, log, "http"),
+    ),
+    service(
+      "s3",
+      async () => {
+        s3 = await startS3Api(config, { fs, reader, log: logger("s3") });
+      },
+      () => s3?.stop(),
+      () => s3?.drain(shutdownMs),
+    ),
+    service(
+      "membership",
+      async () => {
+        membership.onChange((change) => {
+          savePeer(db, change.member);
+          recordMemberEvent(events, change);
+          core.onMembers(membership.members());
+          // A member that joined or came back, or one this node has not caught up with: sync now.
+          replicator.tick();
+        });
+        await membership.start();
+        core.onMembers(membership.members());
+      },
+      () => (leaveOnStop ? membership.leave() : membership.stop()),
+    ),
+    core.service(),
+    service(
+      "lan discovery",
+      async () => {
+        discovery = await startLanDiscovery(config, membership, discoverySeal, logger("discovery"));
+      },
+      () => discovery?.stop(),
+    ),
+  );
   try {
-    s3 = await startS3Api(config, { fs, reader, log: logger("s3") });
+    await lifecycle.start();
   } catch (err) {
-    server.stop(true);
-    await transferServer.stop();
+    db.close();
     throw err;
   }
-
-  membership.onChange((change) => {
-    savePeer(db, change.member);
-    recordMemberEvent(events, change);
-    onMembers(membership.members());
-    // A member that joined or came back, or one this node has not caught up with: sync now.
-    replicator.tick();
-  });
-  try {
-    await membership.start();
-  } catch (err) {
-    await s3?.stop();
-    server.stop(true);
-    await transferServer.stop();
-    throw err;
-  }
-  onMembers(membership.members());
-  const discovery = await startLanDiscovery(config, membership, discoverySeal, logger("discovery"));
-  worker.start();
-  replicator.start();
-  sweeper.start();
-  scrubber.start();
-  gc.start();
-  antiEntropy.start();
   // A crash between a chunk's rename and its index row leaves them out of step; mend in the background.
   store.reconcile().catch((err) => log.error("chunk index reconcile failed", { err }));
 
@@ -414,7 +339,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     hadQueue = depth > 0;
   }, 1000);
 
-  const url = `http://${config.advertise}:${server.port}`;
+  const url = `http://${config.advertise}:${server!.port}`;
   log.info("node started", { url, gossip: config.GOSSIP_PORT, transfer: config.TRANSFER_PORT, seeds });
 
   let stopped = false;
@@ -430,20 +355,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
       if (stopped) return;
       stopped = true;
       clearInterval(queueWatch);
-      await discovery?.stop();
-      if (opts.leave) await membership.leave();
-      else await membership.stop();
-      await replicator.stop();
-      await placementCheck.stop();
-      await sweeper.stop();
-      await gc.stop();
-      await antiEntropy.stop();
-      await scrubber.stop();
-      await worker.stop();
-      await s3?.stop();
-      server.stop(true);
-      await transferServer.stop();
-      await transferClient.close();
+      leaveOnStop = opts.leave === true;
+      await lifecycle.stop();
       db.close();
       log.info("node stopped");
       markStopped();
@@ -456,4 +369,22 @@ export async function startNode(config: Config): Promise<RunningNode> {
     },
   };
   return node;
+}
+
+function serveHttp(config: Config, app: ReturnType<typeof createGateway>): ReturnType<typeof Bun.serve> {
+  try {
+    return Bun.serve({
+      hostname: config.BIND_ADDRESS,
+      port: config.HTTP_PORT,
+      // Every target goes through the dot-segment check first (gateway/raw-path-guard.ts).
+      routes: rawPathGuard((req, srv) => app.fetch(req, srv)),
+      fetch: app.fetch,
+      // Uploads stream through in bounded memory, so the body size is not limited here.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      idleTimeout: 0,
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use`);
+    throw err;
+  }
 }

@@ -81,6 +81,8 @@ export const configSchema = z.object({
   /** Re-hash rate of the background scrub, and the pause between full passes. */
   SCRUB_BANDWIDTH_MBPS: z.coerce.number().positive().default(20),
   SCRUB_PAUSE_S: z.coerce.number().min(0).default(3600),
+  /** On SIGTERM, requests in flight get this long to finish before their connections are cut. */
+  SHUTDOWN_TIMEOUT_S: z.coerce.number().min(0).max(86_400).default(30),
   /** A graceful leave waits at most this long for its hand-off to finish. */
   LEAVE_TIMEOUT_S: z.coerce.number().positive().default(3600),
   /** How often a node compares its chunks with a random co-owner (range digests). */

@@ -130,6 +130,8 @@ describe("conditional writes", () => {
         await rival;
         return "drop";
       },
+      // b cannot reach c, so its rounds hear from a, whose acceptor holds a's value.
+      b: async (to) => (to === "c" ? "drop" : "pass"),
     });
     const mine = fileChange("x", 10, "from a");
     const d = await proposers.get("a")!.decide(mine, httpPrecondition(null, "*", etag)!);

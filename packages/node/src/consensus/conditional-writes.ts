@@ -4,6 +4,7 @@
 // majority knows. Two clients racing with the same precondition through different nodes, also across a
 // partition: exactly one decision is made on the row both saw; the other round sees the winner and fails
 // its precondition (412). Unconditional writes stay one round and order by version among themselves.
+import { type Clock, systemClock } from "../util/clock.ts";
 import { OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { HybridClock } from "../metadata/hlc.ts";
@@ -12,7 +13,7 @@ import type { ManifestChange } from "../metadata/manifest-store.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { JsonResponse } from "../rpc/methods.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import type { Placement } from "../replication/placement.ts";
+import { fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 
 /** Says why the current row (undefined: none, or deleted) does not allow the write; undefined: it does. */
 export type Precondition = (current: Manifest | undefined) => string | undefined;
@@ -28,7 +29,7 @@ export interface ConditionalWritesComponents {
   placement: Placement;
   rpc: PeerRpc;
   log: Logger;
-  now?: () => number;
+  clock?: Clock;
   random?: () => number;
 }
 
@@ -45,9 +46,11 @@ const MAX_ROUNDS = 8;
 export class ConditionalWrites {
   /** Ballots and values are HLC versions of this node: unique, and above everything it has seen. */
   private readonly clock: HybridClock;
+  private readonly time: Clock;
 
   constructor(private readonly c: ConditionalWritesComponents) {
-    this.clock = new HybridClock(c.selfId, c.now ?? Date.now, { maxDriftMs: Number.MAX_SAFE_INTEGER });
+    this.time = c.clock ?? systemClock;
+    this.clock = new HybridClock(c.selfId, () => this.time.now(), { maxDriftMs: Number.MAX_SAFE_INTEGER });
   }
 
   /**
@@ -60,14 +63,15 @@ export class ConditionalWrites {
     const path = change.path;
     const majority = Math.floor(placement.effectiveReplicationFactor() / 2) + 1;
     for (let round = 1; ; round++) {
-      const owners = placement.manifestOwners(path);
-      if (owners.length < majority) {
-        throw new OrreryError(503, "conditional_write_unavailable", `a conditional write of /${path} needs ${majority} of its owners, ${owners.length} are up; nothing was written`);
+      // A majority of the path's owners under the current ring, and under any ring replaced moments ago.
+      const sets = placement.manifestOwnerSets(path);
+      if (sets.some((set) => set.length < majority)) {
+        throw new OrreryError(503, "conditional_write_unavailable", `a conditional write of /${path} needs ${majority} of its owners, ${Math.min(...sets.map((set) => set.length))} are up; nothing was written`);
       }
       const ballot = this.clock.tick();
-      const prepared = await this.ask(owners, majority, (id) => rpc.call(id, "paxos.prepare", { path, ballot }));
+      const prepared = await this.ask(sets, majority, (id) => rpc.call(id, "paxos.prepare", { path, ballot }));
       const promises = [...prepared.values()].filter((p) => p.promised);
-      if (promises.length >= majority) {
+      if (quorumInEach(sets, majority, (id) => prepared.get(id)?.promised === true)) {
         const { newest, stale } = newestOf(promises);
         if (newest) this.clock.observe(newest.version);
         // An earlier round of this very write may have been chosen after all (its accept reached a majority
@@ -82,13 +86,13 @@ export class ConditionalWrites {
         // The decided value: the change with a version above every row seen. Never stored as a row itself (the
         // write commits its content afterwards, with its own version and seq), so seq is only a placeholder.
         const row: Manifest = { ...change, version: this.clock.tick(), origin: this.c.selfId, seq: 1 };
-        const accepted = await this.ask(owners, majority, (id) => rpc.call(id, "paxos.accept", { path, ballot, row }));
-        if ([...accepted.values()].filter((a) => a.accepted).length >= majority) return { row, previous: newest };
+        const accepted = await this.ask(sets, majority, (id) => rpc.call(id, "paxos.accept", { path, ballot, row }));
+        if (quorumInEach(sets, majority, (id) => accepted.get(id)?.accepted === true)) return { row, previous: newest };
         this.observeBallots(accepted.values());
       } else {
         this.observeBallots(prepared.values());
-        if (prepared.size < majority) {
-          throw new OrreryError(503, "conditional_write_unavailable", `only ${prepared.size} of the ${majority} owners of /${path} a conditional write needs answered; nothing was written`);
+        if (!quorumInEach(sets, majority, (id) => prepared.has(id))) {
+          throw new OrreryError(503, "conditional_write_unavailable", `only ${fewestInAny(sets, (id) => prepared.has(id))} of the ${majority} owners of /${path} a conditional write needs answered; nothing was written`);
         }
       }
       if (round >= MAX_ROUNDS) {
@@ -96,13 +100,14 @@ export class ConditionalWrites {
       }
       log.debug("conditional write lost a round; retrying", { path, round });
       // A random pause so that two proposers stop pre-empting each other (Paxos liveness).
-      await Bun.sleep(Math.floor((this.c.random ?? Math.random)() * 20 * round) + 1);
+      await this.time.sleep(Math.floor((this.c.random ?? Math.random)() * 20 * round) + 1);
     }
   }
 
-  /** The answers of the owners (this node included, locally) once `majority` answered or all settled. */
-  private async ask<T>(owners: string[], majority: number, call: (id: string) => Promise<T>): Promise<Map<string, T>> {
-    return (await callMany(owners, call, { quorum: majority, graceMs: 0 })).ok;
+  /** The answers of the owners (this node included, locally) once a majority of each set answered, or all settled. */
+  private async ask<T>(sets: string[][], majority: number, call: (id: string) => Promise<T>): Promise<Map<string, T>> {
+    const members = [...new Set(sets.flat())];
+    return (await callMany(members, call, { quorum: (ok) => quorumInEach(sets, majority, (id) => ok.has(id)), graceMs: 0 })).ok;
   }
 
   private observeBallots(answers: Iterable<{ ballot: string }>): void {

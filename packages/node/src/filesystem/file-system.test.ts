@@ -11,6 +11,12 @@ import { MemoryNetwork } from "../rpc/memory-rpc.ts";
 import { quiet } from "../rpc/peer-rpc.case.ts";
 import { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import { Placement } from "../replication/placement.ts";
+import { Acceptor } from "../consensus/acceptor.ts";
+import { MemoryAcceptorStore } from "../consensus/acceptor-store.ts";
+import { ConditionalWrites, PreconditionFailed } from "../consensus/conditional-writes.ts";
+import { httpPrecondition } from "../consensus/http-preconditions.ts";
+import { fileChange } from "../metadata/test-fixtures.ts";
+import { systemClock } from "../util/clock.ts";
 import { FileSystem } from "./file-system.ts";
 
 let h: Hash64;
@@ -24,11 +30,21 @@ function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | 
   const net = new MemoryNetwork();
   const stores: Record<string, MemoryManifestStore> = {};
   const fss: Record<string, FileSystem> = {};
+  const proposers: Record<string, ConditionalWrites> = {};
   for (const id of ["a", "b", "c"]) {
     const store = (stores[id] = new MemoryManifestStore(id, times[id]!.now, { maxDriftMs: 500 }));
-    const rpc = net.register(id, { store: noStore, handlers: { "manifests.push": (_f, body) => pushAnswer(store, body) } });
+    const acceptor = new Acceptor(new MemoryAcceptorStore(), (path) => store.get(path));
+    const rpc = net.register(id, {
+      store: noStore,
+      handlers: {
+        "manifests.push": (_f, body) => pushAnswer(store, body),
+        "paxos.prepare": (_f, body) => acceptor.prepare(body),
+        "paxos.accept": (_f, body) => acceptor.accept(body),
+      },
+    });
     const placement = new Placement(3, h, 16);
     placement.update(["a", "b", "c"].map((m) => testMember(m)));
+    const conditional = (proposers[id] = new ConditionalWrites({ selfId: id, placement, rpc, log: quiet, clock: { ...systemClock, now: times[id]!.now } }));
     const replicator = new ManifestReplicator({ selfId: id, syncIntervalMs: 60_000, publishGraceMs: 20 }, { manifests: store, placement, rpc, log: quiet });
     fss[id] = new FileSystem(1024, {
       selfId: id,
@@ -39,9 +55,10 @@ function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | 
       reader: undefined as never,
       log: quiet,
       clockProblem: id === "a" ? clockProblem : undefined,
+      conditional,
     });
   }
-  return { net, stores, fss };
+  return { net, stores, fss, proposers };
 }
 
 describe("FileSystem commit", () => {
@@ -67,5 +84,21 @@ describe("FileSystem commit", () => {
     await expect(fss.a!.mkdir("x")).rejects.toMatchObject({ status: 503, code: "clock_skew" });
     expect(stores.a!.get("x")).toBeUndefined();
     expect(stores.b!.get("x")).toBeUndefined();
+  });
+
+  test("a value a vanished proposer left accepted is applied with the folders above it (no live file without live parents)", async () => {
+    const t = new FakeTime();
+    const { stores, fss, proposers } = cluster({ a: t, b: t, c: t });
+    const etag = (m: { sha256: string | null }) => m.sha256 ?? "";
+    // a decided "f/g/o" in a Paxos round and crashed before committing anything, the folders included.
+    await proposers.a!.decide(fileChange("f/g/o", 10, "orphan"), httpPrecondition(null, "*", etag)!);
+    // b's "create if absent" finds that value, applies it, and is refused because it exists now.
+    await expect(fss.b!.compose("f/g/o", [], { sha256: "0".repeat(64) }, { precondition: httpPrecondition(null, "*", etag) })).rejects.toBeInstanceOf(PreconditionFailed);
+    for (const id of ["b", "c"]) {
+      const s = stores[id]!;
+      expect(s.get("f/g/o")).toMatchObject({ deleted: false, kind: "file", sha256: fileChange("f/g/o", 10, "orphan").sha256 });
+      expect(s.get("f/g")).toMatchObject({ deleted: false, kind: "dir" });
+      expect(s.get("f")).toMatchObject({ deleted: false, kind: "dir" });
+    }
   });
 });

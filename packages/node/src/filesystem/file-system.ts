@@ -11,9 +11,10 @@ import type { Consistency, ManifestReads } from "../replication/manifest-reads.t
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, type WriteCoordinator } from "../replication/write-coordinator.ts";
-import type { Durability, Placement } from "../replication/placement.ts";
+import { type Durability, fewestInAny, type Placement } from "../replication/placement.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { uploadStream } from "./upload.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 
 export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
 
@@ -64,6 +65,8 @@ export interface FileSystemComponents {
   /** Paxos rounds for writes with a precondition (If-Match, If-None-Match). */
   conditional?: ConditionalWrites;
   selfId: string;
+  /** Wall clock for modification times (default: the system's). */
+  clock?: Clock;
 }
 
 /** What a write reads before deciding: a fast write settles for this node's (synced) rows, as it settles for one copy. */
@@ -112,6 +115,10 @@ export class FileSystem {
     private readonly chunkSize: number,
     private readonly c: FileSystemComponents,
   ) {}
+
+  private now(): number {
+    return (this.c.clock ?? systemClock).now();
+  }
 
   /**
    * A live entry, or undefined (the root is always a directory). A deleted (or not yet received) directory
@@ -170,10 +177,14 @@ export class FileSystem {
   /** Directory entries to create so that `path`'s parent exists; throws if an ancestor is a file. */
   private ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
     const missing: ManifestChange[] = [];
+    // A folder that is live only by the tree rule (deleted, or never received here, with something live
+    // below) gets its own row again: every live file's parents then have live rows on every node.
     for (let p = parentOf(path); p !== ""; p = parentOf(p)) {
-      const m = this.lookup(p);
-      if (m?.kind === "file") throw conflict("parent_is_file", `/${p} is a file, so /${path} cannot be created`);
-      if (m) break;
+      const m = this.c.manifests.get(p);
+      if (m && !m.deleted) {
+        if (m.kind === "file") throw conflict("parent_is_file", `/${p} is a file, so /${path} cannot be created`);
+        break;
+      }
       missing.push(dirChange(p, mtime));
     }
     return missing.reverse();
@@ -208,7 +219,7 @@ export class FileSystem {
     path: string,
     body: ReadableStream<Uint8Array> | null,
     durability: Durability,
-    mtime = Date.now(),
+    mtime = this.now(),
     sizeHint?: number,
     /** Runs after the body is stored and before the manifest is committed; a throw leaves no file. */
     check?: (content: UploadedContent) => void,
@@ -277,7 +288,7 @@ export class FileSystem {
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     this.checkEarly(existing, opts.precondition);
-    const mtime = opts.mtime ?? Date.now();
+    const mtime = opts.mtime ?? this.now();
     const sizes = sources.flatMap((m) => chunkSizesOf(m));
     const chunkSize = Math.max(this.chunkSize, ...sources.map((m) => m.chunkSize));
     // Keep the plain layout (every chunk chunkSize bytes but the last) whenever the sizes allow it.
@@ -312,7 +323,8 @@ export class FileSystem {
 
   /**
    * Commits manifest changes locally, then pushes them until `durability` holds for them too: for every row,
-   * that many of its path's manifest owners (placement.manifestOwners) hold this very version. A replica that
+   * that many of its path's manifest owners hold this very version, under the current ring and under any ring
+   * replaced moments ago (placement.manifestOwnerSets). A replica that
    * answers with a newer version for a path has seen a write ours would lose to, so ours is stamped again above
    * it (the HLC's receive rule) and pushed again: a 201 means the quorum holds this write as the winner.
    */
@@ -326,13 +338,10 @@ export class FileSystem {
     const required = placement.required(durability);
     for (let attempt = 1; ; attempt++) {
       const committed = manifests.commitLocalBatch(changes);
-      const owners = committed.map((m) => placement.manifestOwners(m.path));
+      // A row counts where its owners hold this very version: in every owner set of a recent ring (joint quorum).
+      const ownerSets = committed.map((m) => placement.manifestOwnerSets(m.path));
       const holders = (acks: ReadonlyMap<string, string[]>) =>
-        committed.map((m, i) => {
-          let n = owners[i]!.includes(selfId) ? 1 : 0;
-          for (const [peer, versions] of acks) if (versions[i] === m.version && owners[i]!.includes(peer)) n++;
-          return n;
-        });
+        committed.map((m, i) => fewestInAny(ownerSets[i]!, (id) => id === selfId || acks.get(id)?.[i] === m.version));
       const acks = await replicator.publish(committed, (a) => holders(a).every((h) => h >= required));
       const newer = newestAbove(committed, acks);
       if (newer) {
@@ -373,7 +382,7 @@ export class FileSystem {
     const applyStale = async (row: Manifest) => {
       const { version: _v, origin: _o, seq: _s, ...content } = row;
       this.c.manifests.observe(row.version);
-      await this.commit([content], durability, { recovered: `/${row.path}` });
+      await this.commit([...this.ancestorsToCreate(row.path, content.mtime), content], durability, { recovered: `/${row.path}` });
     };
     const decision = await conditional.decide(change, precondition, applyStale);
     this.c.manifests.observe(decision.row.version);
@@ -385,9 +394,30 @@ export class FileSystem {
     const existing = this.lookup(path);
     if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
     if (existing) return { created: false, entry: existing };
-    const now = Date.now();
+    const now = this.now();
     const committed = await this.commit([...this.ancestorsToCreate(path, now), dirChange(path, now)], "quorum", {});
     return { created: true, entry: committed.find((m) => m.path === path)! };
+  }
+
+  /**
+   * Brings every entry at every depth under `dir` up to a read quorum's rows (a folder deleted with everything
+   * below must see what the others wrote below it, not only what reached this node).
+   */
+  private async refreshTree(dir: string, consistency: Consistency): Promise<void> {
+    const reads = this.c.reads;
+    if (!reads) return;
+    const pending = [dir];
+    while (pending.length > 0) {
+      const d = pending.shift()!;
+      let after: string | undefined;
+      for (;;) {
+        await reads.refreshChildren(d, { after, limit: 1000 }, consistency);
+        const page = this.c.manifests.children(d, { after, limit: 1000, rows: true });
+        if (page.length === 0) break;
+        pending.push(...page.filter((e) => e.kind === "dir").map((e) => e.path));
+        after = nameOf(page[page.length - 1]!.path);
+      }
+    }
   }
 
   /** Every live entry under `dir` (depth first, parents before children). */
@@ -414,9 +444,10 @@ export class FileSystem {
     await this.refresh([path], readFor(durability));
     this.checkEarly(this.lookup(path), precondition);
     const m = this.stat(path);
-    const now = Date.now();
+    const now = this.now();
     const changes: ManifestChange[] = [];
     if (m.kind === "dir") {
+      if (recursive) await this.refreshTree(path, readFor(durability));
       const below = this.subtree(path);
       if (below.length > 0 && !recursive) {
         throw conflict("directory_not_empty", `/${path} is not empty; pass recursive=true to delete it and its contents`);
@@ -435,7 +466,7 @@ export class FileSystem {
     if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
     await this.refresh([from, ...FileSystem.withAncestors(to)]);
     const src = this.stat(from);
-    const now = Date.now();
+    const now = this.now();
     const changes: ManifestChange[] = [];
     const dest = this.lookup(to);
     if (dest) {

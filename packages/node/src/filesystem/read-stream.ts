@@ -55,6 +55,8 @@ export function fileReadStream(
   const last = end < start ? first - 1 : layout.indexAt(end);
   let index = first;
   let next: Promise<Uint8Array> | undefined = prefetched;
+  /** The consumer went away (a client hung up mid-download): a chunk still being read is dropped unsent. */
+  let cancelled = false;
 
   const fetchChunk = (i: number) => fetchVerified(file, layout, i, reader);
 
@@ -66,6 +68,7 @@ export function fileReadStream(
       }
       try {
         const data = await (next ?? fetchChunk(index));
+        if (cancelled) return;
         next = index + 1 <= last ? fetchChunk(index + 1) : undefined;
         const base = layout.offset(index);
         const from = Math.max(0, start - base);
@@ -73,11 +76,13 @@ export function fileReadStream(
         index++;
         controller.enqueue(from === 0 && to === data.byteLength ? data : data.subarray(from, to));
       } catch (err) {
+        if (cancelled) return;
         log.error("read failed mid-stream", { path: file.path, chunkIndex: index, err });
         controller.error(err);
       }
     },
     cancel() {
+      cancelled = true;
       next = undefined;
     },
   });

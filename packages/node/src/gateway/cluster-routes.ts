@@ -6,13 +6,13 @@ import type { Member } from "../membership/types.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import type { Placement } from "../replication/placement.ts";
 import type { ReplicationQueue } from "../replication/queue.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 
 export interface ClusterRoutesDeps {
   self: () => Member;
   members: () => Member[];
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   manifests: ManifestStore;
   queue: ReplicationQueue;
   chunkSize: number;

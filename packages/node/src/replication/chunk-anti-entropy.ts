@@ -7,22 +7,24 @@ import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Member } from "../membership/types.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { differingRanges, idsInRanges, RANGES, rangeDigests, rangeDigestsByPeer, ringFingerprint } from "./chunk-digest.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
-import { PeriodicTask } from "../util/periodic-task.ts";
+import { BackgroundWorker } from "../util/background-worker.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 
 
 export interface ChunkAntiEntropyComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   queue: ReplicationQueue;
   rpc: PeerRpc;
   log: Logger;
   isBlocked?: (memberId: string) => boolean;
   random?: () => number;
+  clock?: Clock;
 }
 
 export interface AntiEntropyStats {
@@ -33,14 +35,16 @@ export interface AntiEntropyStats {
 }
 
 export class ChunkAntiEntropy {
-  private readonly task: PeriodicTask;
+  readonly worker: BackgroundWorker;
+  private readonly clock: Clock;
   readonly stats: AntiEntropyStats = { rounds: 0, rangesDiffering: 0, copiesQueued: 0, lastRoundAt: null };
 
   constructor(
     intervalMs: number,
     private readonly c: ChunkAntiEntropyComponents,
   ) {
-    this.task = new PeriodicTask(intervalMs, () => this.round(), (err) => c.log.error("chunk anti-entropy failed", { err }));
+    this.clock = c.clock ?? systemClock;
+    this.worker = new BackgroundWorker({ name: "chunk-anti-entropy", intervalMs, clock: this.clock, log: c.log }, async () => void (await this.round()));
   }
 
   private *localIds(): Generator<string> {
@@ -69,11 +73,11 @@ export class ChunkAntiEntropy {
   }
 
   start(): void {
-    this.task.start();
+    this.worker.start();
   }
 
   stop(): Promise<void> {
-    return this.task.stop();
+    return this.worker.stop();
   }
 
   /**
@@ -88,7 +92,7 @@ export class ChunkAntiEntropy {
       .filter((m) => m.id !== selfId && m.state === "alive" && !this.c.isBlocked?.(m.id) && (!peerId || m.id === peerId));
     if (peers.length === 0) return 0;
     this.stats.rounds++;
-    this.stats.lastRoundAt = Date.now();
+    this.stats.lastRoundAt = this.clock.now();
     const ring = ringFingerprint(placement);
     const mine = rangeDigestsByPeer(this.localIds(), selfId, placement, (id) => store.has(id));
     let queued = 0;
@@ -110,7 +114,7 @@ export class ChunkAntiEntropy {
       const { ids } = await this.c.rpc.call(peer.id, "chunks.ids", { ring, ranges });
       const theyHave = new Set(ids);
       const missing = this.idsFor(peer.id, ranges).filter((id) => !theyHave.has(id));
-      this.c.queue.enqueue(missing.map((chunkId) => ({ chunkId, target: peer.id })), Date.now());
+      this.c.queue.enqueue(missing.map((chunkId) => ({ chunkId, target: peer.id })), this.clock.now());
       this.stats.copiesQueued += missing.length;
       if (missing.length > 0) log.info("anti-entropy: queued copies a co-owner lacks", { peer: peer.id, copies: missing.length, ranges: ranges.length });
       return missing.length;

@@ -7,18 +7,20 @@
 import { ChunkNotFoundError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { TransferError } from "../transfer/client.ts";
 import type { Placement } from "./placement.ts";
+import { type Clock, systemClock, type Timer } from "../util/clock.ts";
 
 export interface ChunkReaderComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   rpc: PeerRpc;
   log: Logger;
   /** An owner that lacks the chunk or holds a corrupt copy: queue a copy to it. */
   onBadReplica?: (chunkId: string, memberId: string, reason: string) => void;
+  clock?: Clock;
 }
 
 export interface ChunkReaderInit {
@@ -86,56 +88,90 @@ export class ChunkReader {
 
   /**
    * Throws ChunkUnavailableError naming the first chunk no live member holds; a chunk counts as readable
-   * when this node or any live member says it has a copy (one batched HAS per member asked).
+   * when this node or any live member says it has a copy. Members are asked in the order reads would ask
+   * them (one batched HAS each, for every chunk still unaccounted for), hedged like reads: one that has not
+   * answered within the hedge delay does not hold up the next, so a hung holder costs ~the delay.
    */
   async ensureReadable(chunkIds: readonly string[]): Promise<void> {
     const { store, rpc, placement } = this.c;
-    let missing = [...new Set(chunkIds)].filter((id) => !store.has(id));
-    if (missing.length === 0) return;
+    const clock = this.c.clock ?? systemClock;
+    const missing = new Set([...new Set(chunkIds)].filter((id) => !store.has(id)));
+    if (missing.size === 0) return;
+    const members = new Set([...missing].flatMap((id) => this.candidates(id)));
+    const order = [...members].sort((a, b) => rank(placement, [...missing], a) - rank(placement, [...missing], b));
     const problems: string[] = [];
-    // Ask holders in the order reads would, a member at a time with every chunk still unaccounted for.
-    const members = new Set(missing.flatMap((id) => this.candidates(id)));
-    const byPreference = [...members].sort((a, b) => rank(placement, missing, a) - rank(placement, missing, b));
-    for (const member of byPreference) {
-      if (missing.length === 0) return;
-      try {
-        const present = await rpc.call(member, "chunk.has", { ids: missing }, { timeoutMs: this.init.maxHedgeMs * 2 });
-        missing = missing.filter((_, i) => !present[i]);
-      } catch (err) {
-        problems.push(`${member}: ${errorMessage(err)}`);
-      }
+    await new Promise<void>((resolve) => {
+      let next = 0;
+      let running = 0;
+      let done = false;
+      let timer: Timer | undefined;
+      const finish = () => {
+        done = true;
+        timer?.cancel();
+        resolve();
+      };
+      const ask = () => {
+        if (done) return;
+        timer?.cancel();
+        if (missing.size === 0) return finish();
+        const member = order[next++];
+        if (member === undefined) {
+          if (running === 0) finish();
+          return;
+        }
+        const ids = [...missing];
+        running++;
+        rpc.call(member, "chunk.has", { ids }, { timeoutMs: this.init.maxHedgeMs * 2 }).then(
+          (present) => {
+            running--;
+            ids.forEach((id, i) => present[i] && missing.delete(id));
+            ask();
+          },
+          (err) => {
+            running--;
+            problems.push(`${member}: ${errorMessage(err)}`);
+            ask();
+          },
+        );
+        if (next < order.length) timer = clock.timer(this.hedgeDelayMs(), ask);
+      };
+      ask();
+    });
+    if (missing.size > 0) {
+      const first = [...missing][0]!;
+      throw new ChunkUnavailableError(first, problems.length ? problems : [`no live member holds a copy (${missing.size} chunk(s))`]);
     }
-    if (missing.length > 0) throw new ChunkUnavailableError(missing[0]!, problems.length ? problems : [`no live member holds a copy (${missing.length} chunk(s))`]);
   }
 
   /** Asks remote holders, hedged; resolves with the first verified copy, or undefined when all failed. */
   private readRemote(chunkId: string, owners: string[], failures: string[]): Promise<Uint8Array | undefined> {
     const { rpc, log } = this.c;
+    const clock = this.c.clock ?? systemClock;
     const queue = this.candidates(chunkId);
     return new Promise((resolve) => {
       let done = false;
       let running = 0;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: Timer | undefined;
       const finish = (data: Uint8Array | undefined) => {
         if (done) return;
         done = true;
-        if (timer) clearTimeout(timer);
+        timer?.cancel();
         resolve(data);
       };
       const next = () => {
         if (done) return;
-        if (timer) clearTimeout(timer);
+        timer?.cancel();
         const id = queue.shift();
         if (id === undefined) {
           if (running === 0) finish(undefined);
           return;
         }
         running++;
-        const started = performance.now();
+        const started = clock.elapsed();
         rpc.call(id, "chunk.get", { chunkId }).then(
           (data) => {
             running--;
-            this.recordLatency(performance.now() - started);
+            this.recordLatency(clock.elapsed() - started);
             finish(data);
           },
           (err) => {
@@ -149,7 +185,7 @@ export class ChunkReader {
           },
         );
         // Not answered in time: ask the next holder as well (the first good answer wins).
-        if (queue.length > 0) timer = setTimeout(next, this.hedgeDelayMs());
+        if (queue.length > 0) timer = clock.timer(this.hedgeDelayMs(), next);
       };
       next();
     });

@@ -7,10 +7,11 @@ import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
 import { markOf } from "../metadata/manifest-store.ts";
 import { parseVersion } from "../metadata/hlc.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { ManifestReplicator } from "./manifest-replicator.ts";
 import type { Placement } from "./placement.ts";
-import { PeriodicTask } from "../util/periodic-task.ts";
+import { BackgroundWorker } from "../util/background-worker.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 
 export interface GarbageCollectorInit {
   intervalMs: number;
@@ -24,10 +25,10 @@ export interface GarbageCollectorComponents {
   selfId: string;
   placement: Placement;
   manifests: ManifestStore;
-  store: ChunkStore;
+  store: ChunkStorage;
   replicator: ManifestReplicator;
   log: Logger;
-  now?: () => number;
+  clock?: Clock;
 }
 
 /** Every write `mine` covers is covered by `theirs` too (pure). */
@@ -51,27 +52,29 @@ export interface GcStats {
 }
 
 export class GarbageCollector {
-  private readonly task: PeriodicTask;
+  readonly worker: BackgroundWorker;
+  private readonly clock: Clock;
   readonly stats: GcStats = { passes: 0, skipped: null, chunksDeleted: 0, tombstonesPurged: 0, lastPassAt: null };
 
   constructor(
     private readonly init: GarbageCollectorInit,
     private readonly c: GarbageCollectorComponents,
   ) {
-    this.task = new PeriodicTask(init.intervalMs, () => this.pass(), (err) => c.log.error("garbage collection pass failed", { err }));
+    this.clock = c.clock ?? systemClock;
+    this.worker = new BackgroundWorker({ name: "garbage-collector", intervalMs: init.intervalMs, clock: this.clock, log: c.log }, async () => void (await this.pass()));
   }
 
   start(): void {
-    this.task.start();
+    this.worker.start();
   }
 
   stop(): Promise<void> {
-    return this.task.stop();
+    return this.worker.stop();
   }
 
   async pass(): Promise<void> {
     const { placement, manifests, replicator, selfId, log } = this.c;
-    const now = (this.c.now ?? Date.now)();
+    const now = this.clock.now();
     this.stats.passes++;
     this.stats.lastPassAt = now;
     const peers = placement.members().filter((m) => m.id !== selfId && m.state !== "left");
@@ -81,7 +84,7 @@ export class GarbageCollector {
       this.stats.skipped = `members not alive: ${away.join(", ")}`;
       return;
     }
-    const started = Date.now();
+    const started = this.clock.now();
     await Promise.all(peers.map((m) => replicator.syncWith(m.id).catch(() => 0)));
     const seen = peers.map((m) => replicator.peerMarks(m.id));
     if (seen.some((s) => !s || s.at < started)) {
@@ -121,7 +124,7 @@ export class GarbageCollector {
         if (await store.delete(id)) deleted++;
       }
       after = ids[ids.length - 1];
-      await Bun.sleep(0);
+      await this.clock.sleep(0);
     }
     return deleted;
   }

@@ -1,8 +1,9 @@
 // Quorum reads of manifests. Before a request is answered from this node's rows, the rows it needs are
-// brought up to what a read quorum of their owners holds (placement.manifestOwners; R = ⌊N/2⌋ + 1, so
-// R + W > N for quorum writes): the newest row wins and is applied here too (read repair). A read asked
-// with consistency=local skips that, but only once this node has finished a sync round since it started:
-// a node that just came back never answers from stale state alone.
+// brought up to what a read quorum of their owners holds (placement.manifestOwnerSets; R = ⌊N/2⌋ + 1, so
+// R + W > N for quorum writes, also while the ring changes: a quorum under each recent ring): the newest
+// row wins and is applied here too (read repair). A read asked with consistency=local skips that, but only
+// once this node has finished a sync round since it started: a node that just came back never answers
+// from stale state alone.
 import { OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
@@ -10,7 +11,7 @@ import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { MAX_READ_PATHS } from "../rpc/methods.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import type { Placement } from "./placement.ts";
+import { fewestInAny, type Placement, quorumInEach } from "./placement.ts";
 
 export type Consistency = "quorum" | "local";
 export const consistencies: readonly Consistency[] = ["quorum", "local"];
@@ -31,19 +32,19 @@ export class ManifestReads {
   /** Makes this node's rows for `paths` at least as new as a read quorum of their owners' (see the file comment). */
   async refresh(paths: readonly string[], consistency: Consistency = "quorum"): Promise<void> {
     if (paths.length === 0 || this.skip(consistency)) return;
-    const groups = new Map<string, { owners: string[]; paths: string[] }>();
+    const groups = new Map<string, { sets: string[][]; paths: string[] }>();
     for (const path of new Set(paths)) {
-      const owners = this.c.placement.manifestOwners(path);
-      const key = owners.join(",");
-      const group = groups.get(key) ?? { owners, paths: [] };
+      const sets = this.c.placement.manifestOwnerSets(path);
+      const key = sets.map((s) => s.join(",")).join("|");
+      const group = groups.get(key) ?? { sets, paths: [] };
       group.paths.push(path);
       groups.set(key, group);
     }
     await Promise.all(
-      [...groups.values()].map(async ({ owners, paths: group }) => {
+      [...groups.values()].map(async ({ sets, paths: group }) => {
         for (let i = 0; i < group.length; i += MAX_READ_PATHS) {
           const batch = group.slice(i, i + MAX_READ_PATHS);
-          const answers = await this.ask(owners, `/${batch[0]}`, (id) => this.c.rpc.call(id, "manifests.get", { paths: batch }));
+          const answers = await this.ask(sets, `/${batch[0]}`, (id) => this.c.rpc.call(id, "manifests.get", { paths: batch }));
           this.repair(answers.flatMap((a) => a.rows.filter((r): r is Manifest => r !== null)));
         }
       }),
@@ -55,8 +56,8 @@ export class ManifestReads {
     if (this.skip(consistency)) return;
     const limit = Math.min(opts.limit, MAX_READ_PATHS);
     // Every entry of a directory has the owners of the directory's own key (placement.manifestOwners).
-    const owners = this.c.placement.manifestOwners(dir === "" ? "x" : `${dir}/x`);
-    const answers = await this.ask(owners, `/${dir}`, (id) => this.c.rpc.call(id, "manifests.children", { dir, after: opts.after, limit }));
+    const sets = this.c.placement.manifestOwnerSets(dir === "" ? "x" : `${dir}/x`);
+    const answers = await this.ask(sets, `/${dir}`, (id) => this.c.rpc.call(id, "manifests.children", { dir, after: opts.after, limit }));
     this.repair(answers.flatMap((a) => a.rows));
   }
 
@@ -66,25 +67,27 @@ export class ManifestReads {
     return this.c.placement.effectiveReplicationFactor() === 1;
   }
 
-  /** Answers from enough owners to make a read quorum with this node's own rows when it is an owner. */
-  private async ask<T>(owners: string[], what: string, call: (id: string) => Promise<T>): Promise<T[]> {
+  /**
+   * Answers from enough owners to make a read quorum in every owner set (the current ring's, and those of rings
+   * replaced moments ago), this node's own rows counting where it is an owner.
+   */
+  private async ask<T>(sets: string[][], what: string, call: (id: string) => Promise<T>): Promise<T[]> {
     const { placement, selfId } = this.c;
-    const n = placement.effectiveReplicationFactor();
-    const r = Math.floor(n / 2) + 1;
-    const self = owners.includes(selfId);
-    const needed = r - (self ? 1 : 0);
-    const others = owners.filter((id) => id !== selfId);
-    if (needed <= 0) return [];
-    const answers = [...(await callMany(others, call, { quorum: needed, graceMs: 0 })).ok.values()];
-    if (answers.length < needed) {
+    const r = Math.floor(placement.effectiveReplicationFactor() / 2) + 1;
+    const others = [...new Set(sets.flat())].filter((id) => id !== selfId);
+    const enough = (ok: ReadonlyMap<string, T>) => quorumInEach(sets, r, (id) => id === selfId || ok.has(id));
+    if (enough(new Map())) return [];
+    const result = await callMany(others, call, { quorum: enough, graceMs: 0 });
+    if (!enough(result.ok)) {
+      const answered = fewestInAny(sets, (id) => id === selfId || result.ok.has(id));
       throw new OrreryError(
         503,
         "read_quorum_unreachable",
-        `only ${answers.length + (self ? 1 : 0)} of the ${r} owners a read of ${what} needs answered; ?consistency=local reads this node's copy`,
-        { owners, required: r },
+        `only ${answered} of the ${r} owners a read of ${what} needs answered; ?consistency=local reads this node's copy`,
+        { owners: sets[0], required: r, ...(sets.length > 1 ? { ownersDuringRingChange: sets.slice(1) } : {}) },
       );
     }
-    return answers;
+    return [...result.ok.values()];
   }
 
   /** Applies the rows newer than this node's (read repair); a row too far ahead of our clock fails the read. */

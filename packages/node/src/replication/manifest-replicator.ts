@@ -9,6 +9,8 @@ import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest } from "../metadata/sy
 import { isRingMember, type Member } from "../membership/types.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import { BackgroundWorker } from "../util/background-worker.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import type { Placement } from "./placement.ts";
 
 export interface ManifestReplicatorInit {
@@ -24,13 +26,16 @@ export interface ManifestReplicatorComponents {
   rpc: PeerRpc;
   log: Logger;
   random?: () => number;
+  clock?: Clock;
   /** Fault injection: peers this node must not reach. */
   isBlocked?: (memberId: string) => boolean;
 }
 
 
 export class ManifestReplicator {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Starts a round every SYNC_INTERVAL_MS (the rounds themselves run on; see tick()). */
+  readonly worker: BackgroundWorker;
+  private readonly clock: Clock;
   private syncing = new Map<string, Promise<number>>();
   /** Each peer's marks as of its latest sync answer: what it has seen (for garbage collection). */
   private readonly peerMarksSeen = new Map<string, { marks: Marks; at: number }>();
@@ -42,7 +47,13 @@ export class ManifestReplicator {
   constructor(
     private readonly init: ManifestReplicatorInit,
     private readonly c: ManifestReplicatorComponents,
-  ) {}
+  ) {
+    this.clock = c.clock ?? systemClock;
+    this.worker = new BackgroundWorker(
+      { name: "manifest-sync", intervalMs: init.syncIntervalMs, firstDelayMs: 0, clock: this.clock, log: c.log },
+      async () => this.tick(),
+    );
+  }
 
   /** Peers to pull from: alive ones (a suspect one may be gone; the next round picks another). */
   private peers(): Member[] {
@@ -71,7 +82,7 @@ export class ManifestReplicator {
     const batches: Manifest[][] = [];
     for (let i = 0; i < entries.length; i += MAX_PUSH_ENTRIES) batches.push(entries.slice(i, i + MAX_PUSH_ENTRIES));
     const peers = this.pushTargets().map((m) => m.id);
-    const result = await callMany(peers, (id) => this.pushTo(id, batches), { quorum: enough, graceMs: this.init.publishGraceMs });
+    const result = await callMany(peers, (id) => this.pushTo(id, batches), { quorum: enough, graceMs: this.init.publishGraceMs, clock: this.clock });
     return result.ok;
   }
 
@@ -100,7 +111,7 @@ export class ManifestReplicator {
     if (!m || this.c.isBlocked?.(memberId)) return 0;
     const fetchPage = async (request: SyncRequest) => {
       const page = await this.c.rpc.call(memberId, "manifests.sync", request);
-      this.peerMarksSeen.set(memberId, { marks: page.marks, at: Date.now() });
+      this.peerMarksSeen.set(memberId, { marks: page.marks, at: this.clock.now() });
       return page;
     };
     const round = await runSyncRound(this.c.manifests, fetchPage);
@@ -141,12 +152,11 @@ export class ManifestReplicator {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), this.init.syncIntervalMs);
-    this.tick();
+    this.worker.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    await this.worker.stop();
     await Promise.allSettled(this.syncing.values());
   }
 }

@@ -4,9 +4,10 @@
 // twice; the queue worker asks the target what it already holds before sending bytes.
 import type { Logger } from "../log.ts";
 import type { Ring } from "../ring/index.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
+import { type Clock, systemClock, type Timer } from "../util/clock.ts";
 
 /**
  * New owners that `selfId` must send a chunk to, given its owner sets under every ring in force since
@@ -25,27 +26,31 @@ export function newOwnersToFeed(selfId: string, before: readonly (readonly strin
 export interface PlacementCheckComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   queue: ReplicationQueue;
   log: Logger;
+  clock?: Clock;
 }
 
 export class PlacementCheck {
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: Timer | undefined;
   /** Every ring in force since the last check, oldest first. */
   private baselines: Ring[] = [];
   private running: Promise<void> | undefined;
+  private readonly clock: Clock;
 
   constructor(
     private readonly debounceMs: number,
     private readonly c: PlacementCheckComponents,
-  ) {}
+  ) {
+    this.clock = c.clock ?? systemClock;
+  }
 
   /** Called with the ring that was in force before a change; checks run debounced, against every ring seen. */
   ringChanged(previous: Ring): void {
     this.baselines.push(previous);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer?.cancel();
+    this.timer = this.clock.timer(this.debounceMs, () => {
       this.timer = undefined;
       const before = this.baselines;
       this.baselines = [];
@@ -55,11 +60,11 @@ export class PlacementCheck {
           () => undefined,
           (err) => this.c.log.error("placement check failed", { err }),
         );
-    }, this.debounceMs);
+    });
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.running;
   }
 
@@ -79,10 +84,10 @@ export class PlacementCheck {
           copies.push({ chunkId: id, target });
         }
       }
-      queue.enqueue(copies, Date.now());
+      queue.enqueue(copies, this.clock.now());
       queued += copies.length;
       after = ids[ids.length - 1];
-      await Bun.sleep(0);
+      await this.clock.sleep(0);
     }
     if (queued > 0) log.info("placement check queued copies for new owners", { copies: queued });
     return queued;

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { newOwnersToFeed } from "./placement-check.ts";
-import { Placement, requiredCopies } from "./placement.ts";
+import { fewestInAny, Placement, quorumInEach, requiredCopies } from "./placement.ts";
 
 let h: Hash64;
 beforeAll(async () => {
@@ -44,6 +44,58 @@ describe("Placement", () => {
     expect(p.update([m("a"), m("b", "suspect")])).toBeUndefined(); // suspect still owns
     const prev = p.update([m("a"), m("b", "dead")]);
     expect(prev?.memberIds).toEqual(["a", "b"]);
+  });
+});
+
+describe("joint manifest quorums across ring changes", () => {
+  /** A path whose owners change when member "x" joins a, b, c, d. */
+  function movedPath(p: Placement): string {
+    for (let i = 0; i < 1000; i++) {
+      const path = `dir${i}/f`;
+      const before = p.manifestOwners(path);
+      p.update([m("a"), m("b"), m("c"), m("d"), m("x")]);
+      const after = p.manifestOwners(path);
+      p.update([m("a"), m("b"), m("c"), m("d")]);
+      if (before.sort().join() !== after.sort().join()) return path;
+    }
+    throw new Error("no path moved");
+  }
+
+  test("a replaced ring counts until the settle window ends, then only the current one", () => {
+    let now = 0;
+    const p = new Placement(3, h, 16, { ms: 30_000, now: () => now });
+    p.update([m("a"), m("b"), m("c"), m("d")]);
+    const path = movedPath(p);
+    now = 100_000; // the rings replaced while searching are long settled
+    const old = p.manifestOwners(path);
+    p.update([m("a"), m("b"), m("c"), m("d"), m("x")]);
+    const current = p.manifestOwners(path);
+    expect(p.manifestOwnerSets(path)).toEqual([current, old]);
+    now += 29_999;
+    expect(p.manifestOwnerSets(path)).toEqual([current, old]);
+    now += 2;
+    expect(p.manifestOwnerSets(path)).toEqual([current]);
+  });
+
+  test("without a settle window only the current ring counts", () => {
+    const p = new Placement(3, h, 16);
+    p.update([m("a"), m("b"), m("c"), m("d")]);
+    const path = movedPath(p);
+    p.update([m("a"), m("b"), m("c"), m("d"), m("x")]);
+    expect(p.manifestOwnerSets(path)).toEqual([p.manifestOwners(path)]);
+  });
+
+  test("a quorum must hold in every set; fewestInAny counts the weakest set", () => {
+    const sets = [
+      ["a", "b", "x"],
+      ["a", "b", "c"],
+    ];
+    const holds = (ids: string[]) => (id: string) => ids.includes(id);
+    expect(quorumInEach(sets, 2, holds(["a", "b"]))).toBe(true);
+    expect(quorumInEach(sets, 2, holds(["a", "x"]))).toBe(false); // only one of the old owners
+    expect(quorumInEach(sets, 2, holds(["a", "c", "x"]))).toBe(true);
+    expect(fewestInAny(sets, holds(["a", "x"]))).toBe(1);
+    expect(fewestInAny(sets, holds(["a", "b", "c", "x"]))).toBe(3);
   });
 });
 

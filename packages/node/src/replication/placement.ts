@@ -20,8 +20,34 @@ export function requiredCopies(durability: Durability, n: number): number {
   }
 }
 
+/** Owner sets that each must hold a quorum, and whether a set of holders does (joint quorums). */
+export function quorumInEach(sets: readonly (readonly string[])[], r: number, holds: (id: string) => boolean): boolean {
+  return sets.every((set) => set.filter(holds).length >= r);
+}
+
+/** The fewest holders any of the sets has. */
+export function fewestInAny(sets: readonly (readonly string[])[], holds: (id: string) => boolean): number {
+  return Math.min(...sets.map((set) => set.filter(holds).length));
+}
+
+export interface PlacementSettle {
+  /**
+   * How long a replaced ring still counts for manifest quorums (writes, reads and Paxos rounds need a quorum
+   * of a path's owners under the current ring *and* under every ring replaced this recently), so that a
+   * quorum read still meets a quorum write while members join, die or come back, until anti-entropy has
+   * brought the new owners up to date. 0: only the current ring.
+   */
+  ms: number;
+  /** Monotonic milliseconds. */
+  now: () => number;
+}
+
+const manifestKey = (path: string) => `dir:${path === "" ? "" : parentOf(path)}`;
+
 export class Placement {
   private ringValue: Ring;
+  /** Rings replaced within the settle window, newest last. */
+  private history: Array<{ ring: Ring; replacedAt: number }> = [];
   private byId = new Map<string, Member>();
   private ringKey = "";
   private all: readonly Member[] = [];
@@ -32,6 +58,7 @@ export class Placement {
     readonly replicationFactor: number,
     private readonly hash: Hash64,
     private readonly vnodesPerMember: number,
+    private readonly settle: PlacementSettle = { ms: 0, now: () => 0 },
   ) {
     this.ringValue = new Ring([], hash, vnodesPerMember);
   }
@@ -51,6 +78,7 @@ export class Placement {
       .join(",");
     if (key === this.ringKey) return undefined;
     const previous = this.ringValue;
+    if (this.settle.ms > 0 && previous.size > 0) this.history.push({ ring: previous, replacedAt: this.settle.now() });
     this.ringKey = key;
     this.ringValue = new Ring(
       ringMembers.map((m) => ({ id: m.id, weight: m.weight, zone: m.zone })),
@@ -95,7 +123,25 @@ export class Placement {
    * ask for a quorum among these; every node still receives every manifest.
    */
   manifestOwners(path: string): string[] {
-    return this.ringValue.replicaSet(`dir:${path === "" ? "" : parentOf(path)}`, this.effectiveReplicationFactor());
+    return this.ringValue.replicaSet(manifestKey(path), this.effectiveReplicationFactor());
+  }
+
+  /**
+   * The owner sets a manifest quorum must reach for `path`: its owners under the current ring first, then
+   * under each ring replaced within the settle window that placed it differently (see PlacementSettle).
+   */
+  manifestOwnerSets(path: string): string[][] {
+    const key = manifestKey(path);
+    const n = this.effectiveReplicationFactor();
+    const sets = [this.ringValue.replicaSet(key, n)];
+    const since = this.settle.now() - this.settle.ms;
+    this.history = this.history.filter((h) => h.replacedAt >= since);
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const set = this.history[i]!.ring.replicaSet(key, n);
+      const sorted = [...set].sort().join(",");
+      if (!sets.some((s) => [...s].sort().join(",") === sorted)) sets.push(set);
+    }
+    return sets;
   }
 
   required(durability: Durability): number {

@@ -3,9 +3,11 @@
 // ack. Failures are retried with exponential backoff; nothing leaves the queue unsent.
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { backoffDelay } from "../util/backoff.ts";
+import { BackgroundWorker } from "../util/background-worker.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import type { TokenBucket } from "../util/token-bucket.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
 import type { Placement } from "./placement.ts";
@@ -23,18 +25,18 @@ export interface QueueWorkerComponents {
   selfId: string;
   queue: ReplicationQueue;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   reader: ChunkReader;
   rpc: PeerRpc;
   bandwidth: TokenBucket;
   log: Logger;
   random?: () => number;
+  clock?: Clock;
 }
 
 export class QueueWorker {
-  private running = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  readonly worker: BackgroundWorker;
+  private readonly clock: Clock;
   private unsubscribe: (() => void) | undefined;
   /** Copies delivered since start (for /status and tests). */
   delivered = 0;
@@ -42,50 +44,32 @@ export class QueueWorker {
   constructor(
     private readonly init: QueueWorkerInit,
     private readonly c: QueueWorkerComponents,
-  ) {}
+  ) {
+    this.clock = c.clock ?? systemClock;
+    this.worker = new BackgroundWorker(
+      { name: "replication-queue", intervalMs: init.pollMs, firstDelayMs: 0, clock: this.clock, log: c.log },
+      async () => (await this.work()) > 0,
+    );
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.c.queue.onEnqueue(() => this.notify());
-    this.loop = this.run();
+    this.unsubscribe ??= this.c.queue.onEnqueue(() => this.notify());
+    this.worker.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     this.unsubscribe?.();
-    this.notify();
-    await this.loop;
+    this.unsubscribe = undefined;
+    await this.worker.stop();
   }
 
   notify(): void {
-    this.wake?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let worked = 0;
-      try {
-        worked = await this.work();
-      } catch (err) {
-        this.c.log.error("queue worker pass failed", { err });
-      }
-      if (worked === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.init.pollMs);
-          this.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
+    this.worker.wake();
   }
 
   /** One pass over the due rows; returns how many rows it acted on. */
   async work(): Promise<number> {
-    const rows = this.c.queue.due(Date.now(), this.init.batchSize);
+    const rows = this.c.queue.due(this.clock.now(), this.init.batchSize);
     if (rows.length === 0) return 0;
     const byTarget = new Map<string, QueueRow[]>();
     for (const r of rows) {
@@ -99,7 +83,7 @@ export class QueueWorker {
 
   private retry(row: QueueRow, error: string): void {
     const delay = backoffDelay(row.attempts, this.init.retryBaseMs, this.init.retryMaxMs, this.c.random ?? Math.random);
-    this.c.queue.reschedule(row, Date.now() + delay, error);
+    this.c.queue.reschedule(row, this.clock.now() + delay, error);
   }
 
   private async deliverTo(targetId: string, rows: QueueRow[]): Promise<void> {
@@ -126,11 +110,11 @@ export class QueueWorker {
     }
     queue.removeMany(deliver.filter((_, i) => present[i]));
     for (const [i, row] of deliver.entries()) {
-      if (present[i] || !this.running) continue;
+      if (present[i] || this.worker.stopping) continue;
       try {
         const data = this.c.store.has(row.chunkId) ? await this.c.store.get(row.chunkId) : await this.c.reader.read(row.chunkId);
         const wait = this.c.bandwidth.take(data.byteLength);
-        if (wait > 0) await Bun.sleep(wait);
+        if (wait > 0) await this.worker.sleep(wait);
         await rpc.call(targetId, "chunk.put", { chunkId: row.chunkId, data });
         queue.remove(row.chunkId, row.target);
         this.delivered++;

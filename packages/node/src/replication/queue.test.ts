@@ -7,61 +7,33 @@ import { openDatabase } from "../store/db.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import { TokenBucket } from "../util/token-bucket.ts";
 import { decideQueueRow } from "./queue-decision.ts";
-import { ReplicationQueue } from "./queue.ts";
+import { MemoryReplicationQueue } from "./memory-queue.ts";
+import { SqliteReplicationQueue } from "./queue.ts";
+import { runQueueTests } from "./queue.case.ts";
 
 const member = testMember;
 
-describe("ReplicationQueue", () => {
-  test("rows survive closing and reopening the database (a crash or restart)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "orrery-queue-"));
-    try {
-      const path = join(dir, "db.sqlite");
-      let db = openDatabase(path);
-      let q = new ReplicationQueue(db);
-      q.enqueue(
-        [
-          { chunkId: "a".repeat(64), target: "n2" },
-          { chunkId: "a".repeat(64), target: "n3" },
-          { chunkId: "b".repeat(64), target: "n2" },
-        ],
-        1000,
-      );
-      db.close();
-      db = openDatabase(path);
-      q = new ReplicationQueue(db);
-      expect(q.depth()).toBe(3);
-      expect(q.depthByTarget()).toEqual({ n2: 2, n3: 1 });
-      expect(q.due(999, 10)).toEqual([]);
-      expect(q.due(1000, 10).length).toBe(3);
-      db.close();
-    } finally {
+runQueueTests("sqlite", () => {
+  const dir = mkdtempSync(join(tmpdir(), "orrery-queue-"));
+  const path = join(dir, "db.sqlite");
+  const dbs = [openDatabase(path)];
+  return {
+    queue: new SqliteReplicationQueue(dbs[0]!),
+    reopen: () => {
+      dbs[0]!.close();
+      dbs[0] = openDatabase(path);
+      return new SqliteReplicationQueue(dbs[0]);
+    },
+    close: () => {
+      dbs[0]!.close();
       rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  };
+});
 
-  test("enqueueing a copy twice keeps one row with the earliest due time; remove deletes it", () => {
-    const q = new ReplicationQueue(openDatabase(":memory:"));
-    const id = "c".repeat(64);
-    q.enqueue([{ chunkId: id, target: "n2" }], 5000);
-    q.enqueue([{ chunkId: id, target: "n2" }], 3000);
-    q.enqueue([{ chunkId: id, target: "n2" }], 9000);
-    expect(q.depth()).toBe(1);
-    const [row] = q.due(3000, 10);
-    expect(row!.nextAttemptAt).toBe(3000);
-    q.reschedule(row!, 8000, "boom");
-    const [again] = q.due(8000, 10);
-    expect(again!.attempts).toBe(1);
-    expect(again!.lastError).toBe("boom");
-    q.remove(id, "n2");
-    expect(q.depth()).toBe(0);
-  });
-
-  test("due rows come oldest first, limited", () => {
-    const q = new ReplicationQueue(openDatabase(":memory:"));
-    for (let i = 0; i < 10; i++) q.enqueue([{ chunkId: String(i).repeat(64), target: "x" }], 100 - i);
-    const due = q.due(1000, 3);
-    expect(due.map((r) => r.nextAttemptAt)).toEqual([91, 92, 93]);
-  });
+runQueueTests("memory", () => {
+  const queue = new MemoryReplicationQueue();
+  return { queue, reopen: () => queue };
 });
 
 describe("decideQueueRow", () => {

@@ -1,6 +1,7 @@
-// The replication queue: one SQLite row per (chunk, target) copy not yet acknowledged.
-// Rows are committed durably before a write is acknowledged and deleted only after the target's
-// durable ack, so a crash or restart resumes delivery (at least once).
+// The replication queue: one row per (chunk, target) copy not yet acknowledged. Rows are committed
+// durably before a write is acknowledged and deleted only after the target's durable ack, so a crash or
+// restart resumes delivery (at least once). The node keeps it in SQLite; the simulator and unit tests use
+// memory-queue.ts. Both pass the suite in queue.case.ts.
 import type { Database, Statement } from "bun:sqlite";
 
 export interface QueueRow {
@@ -11,7 +12,22 @@ export interface QueueRow {
   lastError: string | null;
 }
 
-export class ReplicationQueue {
+export interface ReplicationQueue {
+  /** Durably records copies to make; a copy already queued keeps its earliest due time and its attempts. */
+  enqueue(copies: ReadonlyArray<{ chunkId: string; target: string }>, dueAt: number, now?: number): void;
+  remove(chunkId: string, target: string): void;
+  removeMany(rows: ReadonlyArray<{ chunkId: string; target: string }>): void;
+  /** Rows due at `now`, earliest due first (ties in the order they were queued). */
+  due(now: number, limit: number): QueueRow[];
+  /** Counts an attempt, records its error and sets the next due time. */
+  reschedule(row: QueueRow, nextAttemptAt: number, error: string | null): void;
+  depth(): number;
+  chunksWithPendingCopies(): number;
+  depthByTarget(): Record<string, number>;
+  onEnqueue(fn: () => void): () => void;
+}
+
+export class SqliteReplicationQueue implements ReplicationQueue {
   private readonly insert: Statement;
   private readonly del: Statement;
   private readonly dueStmt: Statement;
@@ -31,7 +47,7 @@ export class ReplicationQueue {
     this.del = db.query("DELETE FROM replication_queue WHERE chunk_id = ? AND target = ?");
     this.dueStmt = db.query(
       `SELECT chunk_id AS chunkId, target, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError
-       FROM replication_queue WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+       FROM replication_queue WHERE next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`,
     );
     this.resched = db.query(
       "UPDATE replication_queue SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE chunk_id = ? AND target = ?",
@@ -41,7 +57,7 @@ export class ReplicationQueue {
     this.chunksStmt = db.query("SELECT count(DISTINCT chunk_id) AS n FROM replication_queue");
   }
 
-  /** Durably records copies to make; one transaction for the batch. */
+  /** One transaction for the batch. */
   enqueue(copies: ReadonlyArray<{ chunkId: string; target: string }>, dueAt: number, now = Date.now()): void {
     if (copies.length === 0) return;
     this.db.transaction(() => {
@@ -73,7 +89,6 @@ export class ReplicationQueue {
     return (this.depthStmt.get() as { n: number }).n;
   }
 
-  /** Distinct chunks with at least one copy still to make. */
   chunksWithPendingCopies(): number {
     return (this.chunksStmt.get() as { n: number }).n;
   }
@@ -84,7 +99,6 @@ export class ReplicationQueue {
     return out;
   }
 
-  /** Called after every enqueue, so the worker wakes at once instead of at its next poll. */
   onEnqueue(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

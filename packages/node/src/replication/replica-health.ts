@@ -1,7 +1,7 @@
 // How many copies of a file's chunks exist right now: asks each ring owner (one batched HAS per
 // owner) which of the chunks it holds. Used by /api/stat and, later, the web UI's health view.
 import { errorMessage } from "../errors.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { Placement } from "./placement.ts";
 
@@ -28,7 +28,7 @@ const HAS_BATCH = 4096;
 
 export async function replicaHealth(
   chunkIds: readonly string[],
-  c: { selfId: string; placement: Placement; store: ChunkStore; rpc: PeerRpc },
+  c: { selfId: string; placement: Placement; store: ChunkStorage; rpc: PeerRpc },
 ): Promise<ReplicaHealth> {
   const n = c.placement.effectiveReplicationFactor();
   const chunks: ChunkHealth[] = chunkIds.map((id) => ({

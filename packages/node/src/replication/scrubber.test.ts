@@ -7,6 +7,7 @@ import { testMember } from "../membership/test-member.ts";
 import { loadHash64 } from "../ring/index.ts";
 import { ChunkStore } from "../store/chunk-store.ts";
 import { openDatabase } from "../store/db.ts";
+import { MemoryChunkStore } from "../store/memory-chunk-store.ts";
 import { TokenBucket } from "../util/token-bucket.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
 import { Placement } from "./placement.ts";
@@ -40,4 +41,27 @@ test("stop() during a pass returns at once instead of sleeping through the pause
   expect(stopped).toBe("stopped");
   expect(scrubber.stats.checked).toBeGreaterThan(0);
   expect(scrubber.stats.checked).toBeLessThan(20);
+});
+
+test("a pass finds a copy gone bad, and restores it from a replica when this node owns it", async () => {
+  const store = new MemoryChunkStore({ maxChunkSize: 1 << 20 }, { log: logger("scrub-test") });
+  const data = new TextEncoder().encode("scrub me".repeat(100));
+  const id = new Bun.CryptoHasher("sha256").update(data).digest("hex");
+  await store.put(id, data);
+  store.corrupt(id);
+  const placement = new Placement(1, await loadHash64(), 8);
+  placement.update([testMember("self")]);
+  const asked: string[] = [];
+  const reader = { read: async (chunkId: string) => (asked.push(chunkId), data) } as unknown as ChunkReader;
+  const scrubber = new Scrubber(
+    { pauseMs: 3_600_000, pageSize: 5 },
+    { selfId: "self", store, reader, placement, bandwidth: new TokenBucket(1 << 30, 1 << 20), log: logger("scrub-test") },
+  );
+  scrubber.start();
+  for (let i = 0; i < 100 && scrubber.stats.passes === 0; i++) await Bun.sleep(10);
+  await scrubber.stop();
+  expect(scrubber.stats).toMatchObject({ passes: 1, checked: 0, corrupt: 1, repaired: 1 });
+  expect(asked).toEqual([id]);
+  expect(store.quarantined()).toEqual([id]);
+  expect(await store.get(id)).toEqual(data);
 });

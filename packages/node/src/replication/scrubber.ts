@@ -3,7 +3,9 @@
 // still owns the chunk) so the client never meets the bad copy.
 import { ChunkCorruptError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
+import { BackgroundWorker } from "../util/background-worker.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import type { TokenBucket } from "../util/token-bucket.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
 import type { Placement } from "./placement.ts";
@@ -16,11 +18,12 @@ export interface ScrubberInit {
 
 export interface ScrubberComponents {
   selfId: string;
-  store: ChunkStore;
+  store: ChunkStorage;
   reader: ChunkReader;
   placement: Placement;
   bandwidth: TokenBucket;
   log: Logger;
+  clock?: Clock;
 }
 
 export interface ScrubStats {
@@ -33,63 +36,42 @@ export interface ScrubStats {
 }
 
 export class Scrubber {
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  readonly worker: BackgroundWorker;
+  private readonly clock: Clock;
   readonly stats: ScrubStats = { passes: 0, checked: 0, corrupt: 0, repaired: 0, lastPassStartedAt: null, lastPassFinishedAt: null };
 
   constructor(
     private readonly init: ScrubberInit,
     private readonly c: ScrubberComponents,
-  ) {}
+  ) {
+    this.clock = c.clock ?? systemClock;
+    this.worker = new BackgroundWorker({ name: "scrubber", intervalMs: init.pauseMs, firstDelayMs: 0, clock: this.clock, log: c.log }, () => this.pass());
+  }
 
   start(): void {
-    this.stopped = false;
-    this.loop = (async () => {
-      while (!this.stopped) {
-        try {
-          await this.pass();
-        } catch (err) {
-          this.c.log.error("scrub pass failed", { err });
-        }
-        if (!this.stopped) await this.sleep(this.init.pauseMs);
-      }
-    })();
+    this.worker.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+  stop(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** One full pass over the local chunks. */
   async pass(): Promise<void> {
     const { store, log } = this.c;
-    this.stats.lastPassStartedAt = Date.now();
+    this.stats.lastPassStartedAt = this.clock.now();
     let after: string | undefined;
-    while (!this.stopped) {
+    while (!this.worker.stopping) {
       const ids = store.ids(after, this.init.pageSize);
       if (ids.length === 0) break;
       for (const id of ids) {
-        if (this.stopped) return;
+        if (this.worker.stopping) return;
         await this.check(id);
       }
       after = ids[ids.length - 1];
     }
     this.stats.passes++;
-    this.stats.lastPassFinishedAt = Date.now();
+    this.stats.lastPassFinishedAt = this.clock.now();
     log.debug("scrub pass finished", { ...this.stats });
   }
 
@@ -99,7 +81,7 @@ export class Scrubber {
       const data = await store.get(id);
       this.stats.checked++;
       const wait = this.c.bandwidth.take(data.byteLength);
-      if (wait > 0) await this.sleep(wait);
+      if (wait > 0) await this.worker.sleep(wait);
     } catch (err) {
       if (!(err instanceof ChunkCorruptError)) {
         // Deleted meanwhile (hand-off, GC) or unreadable: not a corruption finding.

@@ -2,13 +2,14 @@
 // node that was away) and deletes each copy once every current owner holds one and REBALANCE_GRACE_S
 // has passed, so the cluster ends at exactly N copies. Rate-bounded: one page per pass.
 import type { Logger } from "../log.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { errorMessage } from "../errors.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 import { decideSurplus } from "./surplus-decision.ts";
-import { PeriodicTask } from "../util/periodic-task.ts";
+import { BackgroundWorker } from "../util/background-worker.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 
 export interface SurplusSweeperInit {
   graceMs: number;
@@ -19,17 +20,18 @@ export interface SurplusSweeperInit {
 export interface SurplusSweeperComponents {
   selfId: string;
   placement: Placement;
-  store: ChunkStore;
+  store: ChunkStorage;
   rpc: PeerRpc;
   queue: ReplicationQueue;
   log: Logger;
-  now?: () => number;
+  clock?: Clock;
   /** While true (e.g. the node is leaving), nothing is deleted. */
   paused?: () => boolean;
 }
 
 export class SurplusSweeper {
-  private readonly task: PeriodicTask;
+  readonly worker: BackgroundWorker;
+  private readonly clock: Clock;
   private cursor: string | undefined;
   private readonly since = new Map<string, number>();
   /** Copies deleted since start (for /api/health). */
@@ -39,7 +41,8 @@ export class SurplusSweeper {
     private readonly init: SurplusSweeperInit,
     private readonly c: SurplusSweeperComponents,
   ) {
-    this.task = new PeriodicTask(init.intervalMs, () => this.pass(), (err) => c.log.error("surplus sweep failed", { err }));
+    this.clock = c.clock ?? systemClock;
+    this.worker = new BackgroundWorker({ name: "surplus-sweeper", intervalMs: init.intervalMs, clock: this.clock, log: c.log }, async () => void (await this.pass()));
   }
 
   get pending(): number {
@@ -47,11 +50,11 @@ export class SurplusSweeper {
   }
 
   start(): void {
-    this.task.start();
+    this.worker.start();
   }
 
   stop(): Promise<void> {
-    return this.task.stop();
+    return this.worker.stop();
   }
 
   /** One page of local chunks; wraps around at the end. */
@@ -60,7 +63,7 @@ export class SurplusSweeper {
     if (this.c.paused?.()) return;
     const ids = store.ids(this.cursor, this.init.pageSize);
     this.cursor = ids.length === this.init.pageSize ? ids[ids.length - 1] : undefined;
-    const now = (this.c.now ?? Date.now)();
+    const now = this.clock.now();
     const surplus = new Map<string, string[]>();
     for (const id of ids) {
       const owners = placement.owners(id);

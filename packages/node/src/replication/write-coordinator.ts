@@ -6,6 +6,7 @@ import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { TransferError } from "../transfer/client.ts";
 import type { Durability, Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 
 export interface ChunkWriteResult {
   chunkId: string;
@@ -23,6 +24,7 @@ export interface WriteCoordinatorComponents {
   rpc: PeerRpc;
   queue: ReplicationQueue;
   log: Logger;
+  clock?: Clock;
 }
 
 export interface WriteCoordinatorInit {
@@ -61,6 +63,10 @@ export class WriteCoordinator {
     private readonly c: WriteCoordinatorComponents,
   ) {}
 
+  private now(): number {
+    return (this.c.clock ?? systemClock).now();
+  }
+
   private writeTo(memberId: string, chunkId: string, data: Uint8Array): Promise<unknown> {
     return this.c.rpc.call(memberId, "chunk.put", { chunkId, data });
   }
@@ -93,7 +99,7 @@ export class WriteCoordinator {
         const queued = owners.filter((o) => o !== target);
         this.c.queue.enqueue(
           queued.map((t) => ({ chunkId, target: t })),
-          Date.now(),
+          this.now(),
         );
         return { chunkId, owners, copies: [target], queued };
       } catch (err) {
@@ -142,7 +148,7 @@ export class WriteCoordinator {
     const queued = [...result.failed.keys(), ...result.pending];
     queue.enqueue(
       queued.map((target) => ({ chunkId, target })),
-      Date.now() + (result.pending.size > 0 ? this.init.retryBaseMs : 0),
+      this.now() + (result.pending.size > 0 ? this.init.retryBaseMs : 0),
     );
     enqueued = true;
     for (const target of landedLate) queue.remove(chunkId, target);

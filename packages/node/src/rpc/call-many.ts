@@ -1,6 +1,7 @@
 // Garage's try_call_many, once for the whole node: start one call per member, and once a quorum answered
 // (or the quorum became impossible) give the rest a short grace, then resolve — at once if everyone
 // settled. Stragglers run on; their late outcomes are reported to `onLate`.
+import { type Clock, systemClock, type Timer } from "../util/clock.ts";
 
 export interface CallManyOptions<T> {
   /**
@@ -12,6 +13,8 @@ export interface CallManyOptions<T> {
   graceMs: number;
   /** An outcome that arrives after the result was returned (e.g. a straggler's copy landed). */
   onLate?: (memberId: string, outcome: { ok: true; value: T } | { ok: false; error: unknown }) => void;
+  /** Whose time the grace runs on (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface CallManyResult<T> {
@@ -31,11 +34,11 @@ export function callMany<T>(
   const pending = new Set(memberIds);
   return new Promise((resolve) => {
     let done = false;
-    let grace: ReturnType<typeof setTimeout> | undefined;
+    let grace: Timer | undefined;
     const finish = () => {
       if (done) return;
       done = true;
-      if (grace) clearTimeout(grace);
+      grace?.cancel();
       resolve({ ok: new Map(ok), failed: new Map(failed), pending: new Set(pending) });
     };
     const check = () => {
@@ -44,7 +47,9 @@ export function callMany<T>(
       const reached = typeof q === "number" ? ok.size >= q : q(ok);
       // Failed too often to reach it: the answers still on their way only change who is reported.
       const impossible = typeof q === "number" && ok.size + pending.size < q;
-      if ((reached || impossible) && !grace) grace = setTimeout(finish, opts.graceMs);
+      if (!(reached || impossible) || grace) return;
+      if (opts.graceMs <= 0) return finish();
+      grace = (opts.clock ?? systemClock).timer(opts.graceMs, finish);
     };
     for (const id of new Set(memberIds)) {
       let p: Promise<T>;

@@ -1,9 +1,11 @@
 // PeerRpc inside one process: members are LocalPeers registered on a MemoryNetwork, and a call runs the
 // target's handlers after a JSON round trip (so nothing is shared by reference, as over a wire) and the
 // same schema checks as the network. A member can be taken down (calls fail to connect) or hung (calls
-// time out), which is what unit tests and the simulator need.
+// time out); a MemoryLink decides how messages travel (instant by default; the simulator's network adds
+// delay, loss and partitions), and each member's timeouts run on its own clock.
 import { ChunkCorruptError, ChunkNotFoundError, errorMessage, StoreFullError } from "../errors.ts";
 import { TransferError, type TransferErrorCode } from "../transfer/client.ts";
+import { type Clock, systemClock, withTimeout } from "../util/clock.ts";
 import { isJsonMethod, type Method, type RequestOf, type ResponseOf } from "./methods.ts";
 import {
   callLocal,
@@ -13,20 +15,40 @@ import {
   defaultTimeout,
   dispatchJson,
   type LocalPeer,
-  PeerRpcBase, type PeerRpc,
+  PeerRpcBase,
+  type PeerRpc,
   type RpcTimeouts,
 } from "./peer-rpc.ts";
+
+/** How messages travel between members; the simulator's delays, loss and partitions plug in here. */
+export interface MemoryLink {
+  /** Resolves when a message from `from` reaches `to`; never, if it is lost. */
+  hop(from: string, to: string): Promise<void>;
+}
+
+/** What a member's side of the network runs on: its clock, and whether its process is still alive. */
+export interface MemberRuntime {
+  clock?: Clock;
+  /** False once the calling process has died: its calls never settle (nothing of it runs any more). */
+  alive?: () => boolean;
+}
+
+const instant: MemoryLink = { hop: () => Promise.resolve() };
 
 export class MemoryNetwork {
   private readonly peers = new Map<string, LocalPeer>();
   private readonly down = new Set<string>();
   private readonly hung = new Set<string>();
 
-  constructor(readonly timeouts: RpcTimeouts = DEFAULT_RPC_TIMEOUTS) {}
+  constructor(
+    readonly timeouts: RpcTimeouts = DEFAULT_RPC_TIMEOUTS,
+    readonly link: MemoryLink = instant,
+  ) {}
 
-  register(id: string, peer: LocalPeer): PeerRpc {
+  register(id: string, peer: LocalPeer, runtime: MemberRuntime = {}): PeerRpc {
     this.peers.set(id, peer);
-    return new MemoryRpc(this, id);
+    this.down.delete(id);
+    return new MemoryRpc(this, id, runtime.clock ?? systemClock, runtime.alive ?? (() => true));
   }
 
   /** Calls to a down member fail at once, as a refused connection does. */
@@ -42,46 +64,76 @@ export class MemoryNetwork {
   }
 
   /** @internal */
-  target(from: string, to: string): LocalPeer | "down" | "hung" | undefined {
+  target(to: string): LocalPeer | "down" | "hung" | undefined {
     if (this.down.has(to)) return "down";
     if (this.hung.has(to)) return "hung";
     return this.peers.get(to);
   }
 }
 
+const never = <T>() => new Promise<T>(() => {});
+
 class MemoryRpc extends PeerRpcBase {
   constructor(
     private readonly net: MemoryNetwork,
     readonly selfId: string,
+    clock: Clock,
+    private readonly alive: () => boolean,
   ) {
     super();
+    this.clock = clock;
   }
 
   async call<M extends Method>(memberId: string, method: M, request: RequestOf<M>, opts: CallOptions = {}): Promise<ResponseOf<M>> {
-    const target = this.net.target(this.selfId, memberId);
-    if (target === undefined) throw new TransferError("unknown_member", `no address known for member ${memberId}`, memberId);
-    if (target === "down") throw new TransferError("connect", `cannot connect to ${memberId}: connection refused`, memberId);
     const timeout = opts.timeoutMs ?? defaultTimeout(method, this.net.timeouts);
-    if (target === "hung") {
-      await Bun.sleep(timeout);
-      throw new TransferError("timeout", `no answer from ${memberId} within ${timeout} ms`, memberId);
-    }
-    if (!isJsonMethod(method)) {
-      // Chunk bytes are copied, as a wire would.
-      const req = method === "chunk.put" ? { ...(request as RequestOf<"chunk.put">), data: (request as RequestOf<"chunk.put">).data.slice() } : request;
-      try {
-        return await callLocal(target, memberId, method, req as RequestOf<M>);
-      } catch (err) {
-        throw asWireError(err, method, memberId);
-      }
-    }
-    const answer = await dispatchJson(target.handlers, this.selfId, method, JSON.parse(JSON.stringify(request)));
-    if (answer.status !== "ok") {
-      const message = (answer.body as { error?: string })?.error ?? answer.status;
-      throw new TransferError(answer.status === "error" ? "remote" : "bad_request", `${method} on ${memberId} failed (${answer.status}): ${message}`, memberId);
-    }
-    return checkAnswer(method, memberId, JSON.parse(JSON.stringify(answer.body)));
+    const outcome = await settled(
+      withTimeout(this.clock, timeout, this.exchange(memberId, method, request), () => new TransferError("timeout", `no answer from ${memberId} within ${timeout} ms`, memberId)),
+    );
+    if (!this.alive()) return never();
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
+
+  private async exchange<M extends Method>(memberId: string, method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
+    if (this.net.target(memberId) === undefined) throw new TransferError("unknown_member", `no address known for member ${memberId}`, memberId);
+    // Nothing is shared by reference, as over a wire: chunk bytes are copied, JSON goes through text.
+    const sent = isJsonMethod(method)
+      ? JSON.parse(JSON.stringify(request))
+      : method === "chunk.put"
+        ? { ...(request as RequestOf<"chunk.put">), data: (request as RequestOf<"chunk.put">).data.slice() }
+        : request;
+    await this.net.link.hop(this.selfId, memberId);
+    const target = this.net.target(memberId);
+    if (target === "hung" || target === undefined) return never();
+    let answer: { ok: true; body: unknown } | { ok: false; error: unknown };
+    if (target === "down") answer = { ok: false, error: new TransferError("connect", `cannot connect to ${memberId}: connection refused`, memberId) };
+    else answer = await serve(target, this.selfId, memberId, method, sent);
+    await this.net.link.hop(memberId, this.selfId);
+    if (!answer.ok) throw answer.error;
+    return (isJsonMethod(method) ? checkAnswer(method, memberId, JSON.parse(JSON.stringify(answer.body))) : answer.body) as ResponseOf<M>;
+  }
+}
+
+/** Runs a request on the target as its transfer server would, failures as the wire reports them. */
+async function serve(target: LocalPeer, from: string, memberId: string, method: Method, request: unknown): Promise<{ ok: true; body: unknown } | { ok: false; error: unknown }> {
+  if (!isJsonMethod(method)) {
+    try {
+      return { ok: true, body: await callLocal(target, memberId, method, request as RequestOf<typeof method>) };
+    } catch (err) {
+      return { ok: false, error: asWireError(err, method, memberId) };
+    }
+  }
+  const answer = await dispatchJson(target.handlers, from, method, request);
+  if (answer.status === "ok") return { ok: true, body: answer.body };
+  const message = (answer.body as { error?: string })?.error ?? answer.status;
+  return { ok: false, error: new TransferError(answer.status === "error" ? "remote" : "bad_request", `${method} on ${memberId} failed (${answer.status}): ${message}`, memberId) };
+}
+
+function settled<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error) => ({ ok: false as const, error }),
+  );
 }
 
 /** A store failure as the transfer server reports it to a remote caller (transfer/server.ts). */

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { ChunkStore } from "../store/chunk-store.ts";
 import { openDatabase } from "../store/db.ts";
 import type { JsonHandlers } from "./methods.ts";
@@ -26,7 +27,7 @@ export interface RpcFixture {
 }
 
 export interface RpcFixtureInput {
-  stores: Record<MemberId, ChunkStore>;
+  stores: Record<MemberId, ChunkStorage>;
   handlers: Record<MemberId, JsonHandlers>;
 }
 

@@ -3,9 +3,10 @@
 // or a peer in the same process (memory-rpc.ts: unit tests and the simulator). Both implementations pass
 // the shared suite in peer-rpc.case.ts; fault injection wraps either (faulty-rpc.ts).
 import { errorMessage } from "../errors.ts";
-import type { ChunkStore } from "../store/chunk-store.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { TransferError } from "../transfer/client.ts";
 import type { RpcStatus } from "../transfer/frames.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { callMany, type CallManyOptions, type CallManyResult } from "./call-many.ts";
 import { isJsonMethod, type JsonHandlers, jsonMethods, type Method, type RequestOf, type ResponseOf } from "./methods.ts";
 
@@ -29,6 +30,8 @@ export interface PeerRpc {
 /** The shared part of every implementation: callMany is call() fanned out. */
 export abstract class PeerRpcBase implements PeerRpc {
   abstract readonly selfId: string;
+  /** The clock of the calling node: timeouts and callMany's grace run on it. */
+  protected clock: Clock = systemClock;
   abstract call<M extends Method>(memberId: string, method: M, request: RequestOf<M>, opts?: CallOptions): Promise<ResponseOf<M>>;
 
   callMany<M extends Method>(
@@ -37,13 +40,13 @@ export abstract class PeerRpcBase implements PeerRpc {
     request: RequestOf<M>,
     opts: CallManyOptions<ResponseOf<M>> & CallOptions,
   ): Promise<CallManyResult<ResponseOf<M>>> {
-    return callMany(memberIds, (id) => this.call(id, method, request, opts), opts);
+    return callMany(memberIds, (id) => this.call(id, method, request, opts), { clock: this.clock, ...opts });
   }
 }
 
 /** What a node serves to its peers (and to itself). */
 export interface LocalPeer {
-  store: Pick<ChunkStore, "put" | "get" | "has">;
+  store: Pick<ChunkStorage, "put" | "get" | "has">;
   handlers: JsonHandlers;
 }
 

@@ -1,5 +1,6 @@
 // The S3 API: its own HTTP server on S3_PORT, path-style addressing (/bucket/key), Signature V4 on
 // every request, one handler per operation, and every failure as S3's XML error.
+import { drain } from "../util/drain.ts";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { authenticate } from "./auth.ts";
@@ -159,6 +160,11 @@ export class S3Server {
       return undefined;
     }
     return this.server.port;
+  }
+
+  /** Stops taking requests; those in flight get up to `timeoutMs` to finish. */
+  async drain(timeoutMs: number): Promise<void> {
+    await drain(this.server, timeoutMs, this.c.log, "s3");
   }
 
   async stop(): Promise<void> {

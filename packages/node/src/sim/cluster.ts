@@ -1,37 +1,36 @@
-// The simulated cluster: the clock, the network and every virtual node, plus the loop that runs events
-// in order and lets promise continuations (sync rounds) finish before the next event.
+// The simulated cluster: the clock, the network (datagrams for gossip, calls for the peer RPC) and every
+// virtual node, plus the loop that runs events in order and lets promise continuations finish before the
+// next event, so the real async code runs on virtual time exactly as it would on real time.
+import type { Member } from "../membership/types.ts";
 import type { Hash64 } from "../ring/ring.ts";
-import { type Broken, defaultNodeSettings, type NodeSettings, type SimContext, type WhatIf } from "./context.ts";
+import { type MemoryLink, MemoryNetwork } from "../rpc/memory-rpc.ts";
+import { type Broken, defaultSettings, type SimContext, type SimSettings } from "./context.ts";
 import { EventQueue } from "./event-queue.ts";
 import { SimNetwork } from "./network.ts";
 import { fork, type Rng } from "./rng.ts";
 import type { Trace } from "./trace.ts";
-import type { Member } from "../membership/types.ts";
 import { type NodeProcess, VirtualNode } from "./virtual-node.ts";
 
 export interface ClusterInit {
   rng: Rng;
   trace: Trace;
   hash: Hash64;
-  settings?: Partial<NodeSettings>;
+  settings?: Partial<SimSettings>;
   wire?: boolean;
   broken?: Iterable<Broken>;
-  whatIf?: Iterable<WhatIf>;
 }
 
 export class Cluster implements SimContext {
   readonly events = new EventQueue();
   readonly net: SimNetwork;
+  readonly rpcNet: MemoryNetwork;
   readonly trace: Trace;
-  readonly settings: NodeSettings;
+  readonly settings: SimSettings;
   readonly hash: Hash64;
   readonly wire: boolean;
   readonly broken: ReadonlySet<Broken>;
-  readonly whatIf: ReadonlySet<WhatIf>;
   readonly nodes = new Map<string, VirtualNode>();
-  private asyncPending = false;
   private readonly nodeRng: Rng;
-  drains = 0;
 
   constructor(init: ClusterInit) {
     this.net = new SimNetwork(this.events, fork(init.rng));
@@ -44,18 +43,31 @@ export class Cluster implements SimContext {
       if (h === undefined) cache.set(input, (h = init.hash(input)));
       return h;
     };
-    this.settings = { ...defaultNodeSettings, ...init.settings };
+    this.settings = { ...defaultSettings, ...init.settings };
     this.wire = init.wire ?? false;
     this.broken = new Set(init.broken ?? []);
-    this.whatIf = new Set(init.whatIf ?? []);
+    this.rpcNet = new MemoryNetwork(this.settings.timeouts, this.link());
+  }
+
+  /** Peer calls travel as messages on a connection: delayed, lost (the caller times out), never doubled. */
+  private link(): MemoryLink {
+    return {
+      hop: (from, to) => {
+        if (from === to) return Promise.resolve();
+        return new Promise<void>((resolve) => this.net.send(from, to, () => this.deliver(to, resolve), true));
+      },
+    };
+  }
+
+  /** A message reaches `to`: now, or when its process resumes if it is paused. */
+  private deliver(to: string, fn: () => void): void {
+    const p = this.running(to);
+    if (p) p.clock.run(fn);
+    else fn();
   }
 
   running(id: string): NodeProcess | undefined {
     return this.nodes.get(id)?.process;
-  }
-
-  markAsync(): void {
-    this.asyncPending = true;
   }
 
   add(id: string, clockSkewMs: number): VirtualNode {
@@ -85,16 +97,15 @@ export class Cluster implements SimContext {
     return [...this.nodes.values()].filter((n) => n.running).map((n) => n.id).sort();
   }
 
-  /** Runs every event due up to `end`, then sets the clock to `end`. */
+  /** Runs every event due up to `end` (settling promise continuations after each), then sets the clock to `end`. */
   async runUntil(end: number): Promise<void> {
     const { events } = this;
-    while (events.step(end)) {
-      if (this.asyncPending) {
-        this.asyncPending = false;
-        this.drains++;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    }
+    while (events.step(end)) await settle();
     if (end > events.now) events.now = end;
   }
+}
+
+/** Lets every ready promise continuation run (they may schedule events at the current instant). */
+function settle(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -1,89 +1,84 @@
-// What every part of a simulated node shares: the clock, the network, the trace, the timing knobs (the
-// real node's defaults), and the switches that deliberately break a rule so tests can see the checker bite.
+// What every part of a simulated cluster shares: the clock, the network, the trace, the settings (the real
+// node's config defaults, with the simulator's smaller chunks), and the switches that put an old rule back
+// on purpose so that tests can see the checker bite.
+import type { CoreConfig } from "../node-core.ts";
 import type { Hash64 } from "../ring/ring.ts";
+import type { MemoryNetwork } from "../rpc/memory-rpc.ts";
+import { DEFAULT_RPC_TIMEOUTS, type RpcTimeouts } from "../rpc/peer-rpc.ts";
 import type { EventQueue } from "./event-queue.ts";
 import type { SimNetwork } from "./network.ts";
 import type { Trace } from "./trace.ts";
 import type { NodeProcess } from "./virtual-node.ts";
 
 /**
- * Deliberate bugs, for checking the checker:
+ * Old or broken rules, each swapped in by the simulator's composition (the node's code is not touched), for
+ * checking that the scenarios and invariants catch them:
  * - `no-placement-check`: ring changes never queue copies for new owners;
- * - `ack-before-quorum`: a write is acknowledged once one copy of each chunk and the local manifest exist;
- * - `no-anti-entropy`: manifests travel only by the writer's push, never by sync rounds.
+ * - `no-anti-entropy`: manifests travel only by the writer's push, never by sync rounds;
+ * - `no-clock-rules`: versions as before the consistency work: a push's answer claims the pushed versions won
+ *   (writes counted acks whatever version the replica kept), no clock watch, remote versions of any age taken;
+ * - `local-reads`: reads answer from the node's own rows (no read quorum, also before its first sync);
+ * - `no-hedge`: a remote chunk read waits for its holder until the request timeout before asking the next;
+ * - `local-cas`: a conditional write checks its precondition on the node's own rows (no Paxos round);
+ * - `no-tree-rule`: the tree invariant checks the raw rows (a deleted folder counts as gone even with live files below).
  */
-export const brokenModes = ["no-placement-check", "ack-before-quorum", "no-anti-entropy"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule"] as const;
 export type Broken = (typeof brokenModes)[number];
 
-/**
- * Candidate changes to the real rules, tried in the simulator only (the real code is not touched):
- * - `every-holder-feeds`: in the placement check every holder of a chunk queues copies to the new owners,
- *   instead of only the first owner present under every ring (which may not hold the chunk yet).
- */
-export const whatIfModes = ["every-holder-feeds"] as const;
-export type WhatIf = (typeof whatIfModes)[number];
-
-/** Timing and sizing of one node; defaults mirror config/index.ts and node.ts. */
-export interface NodeSettings {
+export interface SimSettings {
+  /** The real node's config for the storage core (config/index.ts defaults, small chunks). */
+  core: CoreConfig;
   replicationFactor: number;
   vnodes: number;
   probeIntervalMs: number;
-  syncIntervalMs: number;
-  /** fetch timeout of one sync page (manifest-replicator.ts). */
-  syncTimeoutMs: number;
-  pushTimeoutMs: number;
-  publishGraceMs: number;
-  stragglerGraceMs: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  queuePollMs: number;
-  queueBatchSize: number;
-  placementDebounceMs: number;
-  /** REBALANCE_GRACE_S: a surplus copy goes (or its owners are fed) this long after it became surplus; < 0 = no sweeper. */
-  rebalanceGraceMs: number;
-  /** Chunk anti-entropy period (CHUNK_SYNC_INTERVAL_S); 0 turns it off. */
-  chunkSyncIntervalMs: number;
-  /** A chunk transfer to an unreachable node fails after the connect timeout (transfer/client.ts). */
-  transferTimeoutMs: number;
-  /** A local chunk write (tmp, fsync, rename) takes this long. */
-  localWriteMs: number;
-  /** Wall clock of virtual time 0, for the HLC. */
+  timeouts: RpcTimeouts;
+  maxClockOffsetMs: number;
+  /** Wall clock of virtual time 0. */
   epochMs: number;
+  /** Turn the backstops off (both on by default, as in the node). */
+  sweeper: boolean;
+  chunkSync: boolean;
 }
 
-export const defaultNodeSettings: NodeSettings = {
+/** Small chunks: files of 1-4 chunks stay a few hundred bytes, so thousands of writes cost little. */
+export const SIM_CHUNK_SIZE = 64;
+
+export const defaultSettings: SimSettings = {
+  core: {
+    chunkSize: SIM_CHUNK_SIZE,
+    QUEUE_RETRY_BASE_MS: 1000,
+    QUEUE_RETRY_MAX_MS: 60_000,
+    REBALANCE_BANDWIDTH_MBPS: 50,
+    REBALANCE_GRACE_S: 120,
+    SYNC_INTERVAL_MS: 5000,
+    SCRUB_PAUSE_S: 3600,
+    SCRUB_BANDWIDTH_MBPS: 20,
+    CHUNK_SYNC_INTERVAL_S: 300,
+    GC_INTERVAL_S: 600,
+    GC_MIN_CHUNK_AGE_S: 86_400,
+    GC_MIN_TOMBSTONE_AGE_S: 86_400,
+  },
   replicationFactor: 3,
   vnodes: 16,
   probeIntervalMs: 1000,
-  syncIntervalMs: 5000,
-  syncTimeoutMs: 30_000,
-  pushTimeoutMs: 5000,
-  publishGraceMs: 500,
-  stragglerGraceMs: 2000,
-  retryBaseMs: 1000,
-  retryMaxMs: 60_000,
-  queuePollMs: 500,
-  queueBatchSize: 64,
-  placementDebounceMs: 1000,
-  transferTimeoutMs: 5000,
-  chunkSyncIntervalMs: 300_000,
-  rebalanceGraceMs: 120_000,
-  localWriteMs: 1,
+  timeouts: DEFAULT_RPC_TIMEOUTS,
+  maxClockOffsetMs: 500,
   epochMs: 1_700_000_000_000,
+  sweeper: true,
+  chunkSync: true,
 };
 
 export interface SimContext {
   readonly events: EventQueue;
   readonly net: SimNetwork;
+  /** The peer RPC between processes, over `net`. */
+  readonly rpcNet: MemoryNetwork;
   readonly trace: Trace;
-  readonly settings: NodeSettings;
+  readonly settings: SimSettings;
   readonly hash: Hash64;
-  /** Round-trip every message through its wire encoding and schema (slower, stricter). */
+  /** Round-trip every gossip datagram through its wire encoding (RPC calls always go through JSON and zod). */
   readonly wire: boolean;
   readonly broken: ReadonlySet<Broken>;
-  readonly whatIf: ReadonlySet<WhatIf>;
   /** The running process of a node, if any. */
   running(id: string): NodeProcess | undefined;
-  /** A promise was settled: the runner lets its continuations run before the next event. */
-  markAsync(): void;
 }

@@ -2,13 +2,13 @@
 // the invariant, the offending path/chunk/node and the command that replays it; then a summary.
 import { parseArgs } from "node:util";
 import { loadHash64 } from "../ring/hash.ts";
-import { type Broken, brokenModes, type WhatIf, whatIfModes } from "./context.ts";
+import { type Broken, brokenModes } from "./context.ts";
 import { runScenario } from "./runner.ts";
-import { deriveScenario, describe, type Overrides } from "./scenario.ts";
+import { type CaseName, caseNames, deriveScenario, describe, type Overrides } from "./scenario.ts";
 
 const USAGE = `usage: pnpm sim [--seeds K] [--seed S] [--nodes N] [--loss P] [--duration-s T] [--heal-s H]
                 [--vnodes V] [--chunk-sync-s S] [--rebalance-grace-s G] [--wire] [--broken ${brokenModes.join("|")}]
-                [--what-if ${whatIfModes.join("|")}] [--kills N] [--partitions N] [--joins N]
+                [--case ${caseNames.join("|")}] [--kills N] [--partitions N] [--joins N]
                 [--permanent-loss 0|1] [--boot join|restart] [--trace] [--quiet]
   --seeds K       run K seeds (from --seed, default 1); default: 5 seeds
   --seed S        the (first) seed
@@ -19,9 +19,9 @@ const USAGE = `usage: pnpm sim [--seeds K] [--seed S] [--nodes N] [--loss P] [--
   --vnodes V      virtual nodes per member on the ring (default 16, 8 above 100 nodes)
   --chunk-sync-s S       chunk anti-entropy period (CHUNK_SYNC_INTERVAL_S, default 300, or off)
   --rebalance-grace-s G  surplus sweeper grace (REBALANCE_GRACE_S, default 120, or off)
-  --wire          send every message through its wire encoding and schema
-  --broken X      deliberately break a rule (to see the checker catch it)
-  --what-if X     try a candidate change to a real rule (simulator only)
+  --wire          send every gossip datagram through its wire encoding (peer calls always go through JSON and zod)
+  --broken X      put an old or wrong rule back (to see the checker catch it)
+  --case X        run a scripted case of the consistency issue instead of random chaos (see cases.ts)
   --kills, --partitions, --joins, --permanent-loss, --boot   pin these fault counts (default: drawn)
   --trace         print the event log of every run
   --trace-grep R  with --trace, only the lines matching the regular expression R
@@ -57,7 +57,7 @@ const { values } = (() => {
         "rebalance-grace-s": { type: "string" },
         wire: { type: "boolean" },
         broken: { type: "string", multiple: true },
-        "what-if": { type: "string", multiple: true },
+        case: { type: "string" },
         kills: { type: "string" },
         partitions: { type: "string" },
         joins: { type: "string" },
@@ -85,7 +85,7 @@ const isInt = (n: number) => Number.isSafeInteger(n);
 const firstSeed = numberFlag(values, "seed", (n) => isInt(n) && n >= 0 && n < 2 ** 32) ?? 1;
 const seedCount = numberFlag(values, "seeds", (n) => isInt(n) && n >= 1) ?? (values.seed !== undefined ? 1 : 5);
 for (const b of values.broken ?? []) if (!brokenModes.includes(b as Broken)) fail(`unknown --broken ${b}`);
-for (const w of values["what-if"] ?? []) if (!whatIfModes.includes(w as WhatIf)) fail(`unknown --what-if ${w}`);
+if (values.case !== undefined && !caseNames.includes(values.case as CaseName)) fail(`unknown --case ${values.case}`);
 const overrides: Overrides = {
   nodes: numberFlag(values, "nodes", (n) => isInt(n) && n >= 1 && n <= 5000),
   loss: numberFlag(values, "loss", (n) => n >= 0 && n < 1),
@@ -96,7 +96,7 @@ const overrides: Overrides = {
   rebalanceGraceS: values["rebalance-grace-s"] === "off" ? -1 : numberFlag(values, "rebalance-grace-s", (n) => n >= 0),
   wire: values.wire,
   broken: values.broken as Broken[] | undefined,
-  whatIf: values["what-if"] as WhatIf[] | undefined,
+  case: values.case as CaseName | undefined,
   kills: numberFlag(values, "kills", (n) => isInt(n) && n >= 0),
   partitions: numberFlag(values, "partitions", (n) => isInt(n) && n >= 0),
   joins: numberFlag(values, "joins", (n) => isInt(n) && n >= 0),
@@ -111,14 +111,15 @@ interface Totals {
   virtualMs: number;
   messages: number;
   acked: number;
-  weak: number;
   writes: number;
   deletes: number;
+  reads: number;
+  conditional: number;
   maxConverge: number;
   replays: string[];
 }
 const newTotals = (): Totals => ({
-  seeds: 0, failed: 0, violations: 0, virtualMs: 0, messages: 0, acked: 0, weak: 0, writes: 0, deletes: 0, maxConverge: 0, replays: [],
+  seeds: 0, failed: 0, violations: 0, virtualMs: 0, messages: 0, acked: 0, writes: 0, deletes: 0, reads: 0, conditional: 0, maxConverge: 0, replays: [],
 });
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
 const SUMMARY_TAG = "@@sim-summary ";
@@ -138,7 +139,8 @@ async function runHere(first: number, count: number, stride: number): Promise<To
     totals.virtualMs += r.virtualMs;
     totals.messages += r.messages;
     totals.acked += r.writes.acked;
-    totals.weak += r.writes.weak;
+    totals.reads += r.reads.acked;
+    totals.conditional += r.conditional.acked;
     totals.writes += r.writes.attempted;
     totals.deletes += r.deletes.acked;
     if (r.convergedAfterMs !== undefined) totals.maxConverge = Math.max(totals.maxConverge, r.convergedAfterMs);
@@ -148,8 +150,8 @@ async function runHere(first: number, count: number, stride: number): Promise<To
       lines.push(
         `seed ${String(seed).padEnd(6)} ${String(params.nodes).padStart(3)} nodes ${params.boot.padEnd(7)} ` +
           `virt ${(r.virtualMs / 1000).toFixed(0).padStart(4)} s  msgs ${fmt(r.messages).padStart(6)}  ` +
-          `writes ${r.writes.acked}/${r.writes.attempted} acked${r.writes.weak ? ` (${r.writes.weak} under a reduced quorum)` : ""}, ` +
-          `deletes ${r.deletes.acked}/${r.deletes.attempted}  ` +
+          `writes ${r.writes.acked}/${r.writes.attempted}, deletes ${r.deletes.acked}/${r.deletes.attempted}, ` +
+          `reads ${r.reads.acked}/${r.reads.attempted}, conditional ${r.conditional.acked}/${r.conditional.attempted} (${r.conditional.refused} refused)  ` +
           `${r.lost.length ? `lost ${r.lost.join(",")}  ` : ""}` +
           `converged ${r.convergedAfterMs === undefined ? "never" : `${(r.convergedAfterMs / 1000).toFixed(0)} s`}  ` +
           `wall ${(r.wallMs / 1000).toFixed(2)} s  ${ok ? "ok" : "VIOLATION"}`,
@@ -202,7 +204,7 @@ async function runInChildren(first: number, count: number, jobs: number): Promis
       const onLine = (line: string) => {
         if (!line.startsWith(SUMMARY_TAG)) return console.log(line);
         const t = JSON.parse(line.slice(SUMMARY_TAG.length)) as Totals;
-        for (const k of ["seeds", "failed", "violations", "virtualMs", "messages", "acked", "weak", "writes", "deletes"] as const) totals[k] += t[k];
+        for (const k of ["seeds", "failed", "violations", "virtualMs", "messages", "acked", "writes", "deletes", "reads", "conditional"] as const) totals[k] += t[k];
         totals.maxConverge = Math.max(totals.maxConverge, t.maxConverge);
         totals.replays.push(...t.replays);
       };
@@ -232,7 +234,7 @@ if (values["summary-json"]) {
 const wallS = (performance.now() - wallStart) / 1000;
 console.log(
   `\n${totals.seeds} seed(s), ${(totals.virtualMs / 1000).toFixed(0)} s virtual, ${fmt(totals.messages)} messages, ` +
-    `${totals.acked}/${totals.writes} writes (${totals.weak} with a quorum below ⌊RF/2⌋+1) and ${totals.deletes} deletes acknowledged, ` +
+    `${totals.acked}/${totals.writes} writes, ${totals.deletes} deletes, ${totals.reads} reads and ${totals.conditional} conditional writes acknowledged, ` +
     `slowest convergence ${totals.failed === totals.seeds ? "-" : `${(totals.maxConverge / 1000).toFixed(0)} s`}, ` +
     `${totals.violations} violation(s) in ${totals.failed} seed(s), wall ${wallS.toFixed(1)} s`,
 );

@@ -1,7 +1,18 @@
 // One run's parameters: everything is drawn from the seed, and any of the main ones can be pinned from
 // the command line. The replay command names them all, so it reproduces the run exactly.
-import type { Broken, WhatIf } from "./context.ts";
+import type { Broken } from "./context.ts";
 import { chance, choose, int, rngFrom, uniform } from "./rng.ts";
+
+/** The scripted cases (cases.ts): cluster size and chaos length of each. */
+export const caseShapes = {
+  "skew-partition": { nodes: 3, durationS: 62 },
+  "delete-folder": { nodes: 4, durationS: 32 },
+  "restart-read": { nodes: 3, durationS: 50 },
+  "hung-owner": { nodes: 4, durationS: 82 },
+  "conditional-race": { nodes: 5, durationS: 40 },
+} as const;
+export type CaseName = keyof typeof caseShapes;
+export const caseNames = Object.keys(caseShapes) as CaseName[];
 
 export interface ScenarioParams {
   seed: number;
@@ -28,7 +39,8 @@ export interface ScenarioParams {
   boot: "join" | "restart";
   wire: boolean;
   broken: Broken[];
-  whatIf: WhatIf[];
+  /** A scripted case instead of the random workload and chaos. */
+  case?: CaseName;
   /** Command-line flags for the pinned fault counts (part of the replay command). */
   pins: string[];
 }
@@ -43,7 +55,7 @@ export interface Overrides {
   rebalanceGraceS?: number;
   wire?: boolean;
   broken?: Broken[];
-  whatIf?: WhatIf[];
+  case?: CaseName;
   kills?: number;
   partitions?: number;
   joins?: number;
@@ -71,8 +83,9 @@ export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams 
     joins: int(rng, 0, 2),
     restartBoot: chance(rng, 0.3),
   };
-  const nodes = o.nodes ?? drawn.nodes;
-  const durationS = o.durationS ?? drawn.durationS;
+  const shape = o.case ? caseShapes[o.case] : undefined;
+  const nodes = o.nodes ?? shape?.nodes ?? drawn.nodes;
+  const durationS = o.durationS ?? shape?.durationS ?? drawn.durationS;
   const pins: string[] = [];
   if (o.kills !== undefined) pins.push(`--kills ${o.kills}`);
   if (o.partitions !== undefined) pins.push(`--partitions ${o.partitions}`);
@@ -82,7 +95,7 @@ export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams 
   return {
     seed,
     nodes,
-    loss: o.loss ?? drawn.loss,
+    loss: o.loss ?? (o.case ? 0 : drawn.loss),
     durationS,
     healS: o.healS ?? DEFAULT_HEAL_S,
     vnodes: o.vnodes ?? defaultVnodes(nodes),
@@ -98,7 +111,7 @@ export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams 
     boot: o.boot ?? (nodes > 100 || drawn.restartBoot ? "restart" : "join"),
     wire: o.wire ?? false,
     broken: o.broken ?? [],
-    whatIf: o.whatIf ?? [],
+    case: o.case,
     pins,
   };
 }
@@ -116,13 +129,14 @@ export function replayCommand(p: ScenarioParams): string {
   if (p.chunkSyncS !== DEFAULT_CHUNK_SYNC_S) parts.push(`--chunk-sync-s ${p.chunkSyncS > 0 ? p.chunkSyncS : "off"}`);
   if (p.rebalanceGraceS !== DEFAULT_REBALANCE_GRACE_S) parts.push(`--rebalance-grace-s ${p.rebalanceGraceS >= 0 ? p.rebalanceGraceS : "off"}`);
   parts.push(...p.pins);
+  if (p.case) parts.push(`--case ${p.case}`);
   if (p.wire) parts.push("--wire");
   for (const b of p.broken) parts.push(`--broken ${b}`);
-  for (const w of p.whatIf) parts.push(`--what-if ${w}`);
   return parts.join(" ");
 }
 
 export function describe(p: ScenarioParams): string {
+  if (p.case) return `case ${p.case}: ${p.nodes} nodes, ${p.durationS} s`;
   return (
     `${p.nodes} nodes (${p.boot} boot), ${p.durationS} s chaos: loss ${(p.loss * 100).toFixed(1)}%, dup ${(p.duplicate * 100).toFixed(1)}%, ` +
     `delay ≤${p.maxDelayMs} ms, ${p.kills} crashes, ${p.permanentLoss ? "1 permanent loss" : "no permanent loss"}, ` +

@@ -1,39 +1,54 @@
-// A virtual node: its machine and disk (chunks, manifests, queue, peers) survive a crash; a NodeProcess is one
-// life wiring the real cores as node.ts does (SWIM, placement, queue, replication, sweeper, anti-entropy).
+// A virtual node: its machine and disk (chunk store, manifests, replication queue, Paxos state, peers table)
+// survive a crash; a NodeProcess is one life, composed as node.ts composes a node: the real SWIM core for
+// membership, the real NodeCore (write coordinator, chunk reader, queue worker, manifest replication and
+// quorum reads, Paxos, placement check, sweeper, anti-entropy, scrub, GC, FileSystem) on the process's
+// clock, and the real peer RPC over the simulated network.
+import { MemoryAcceptorStore } from "../consensus/acceptor-store.ts";
+import { ClockWatch } from "../membership/clock-watch.ts";
 import { memberAddress } from "../membership/member-record.ts";
 import type { SwimMessage } from "../membership/messages.ts";
 import { decodeMessage, encodeMessage } from "../membership/messages.ts";
 import { defaultSwimConfig } from "../membership/swim-config.ts";
-import { SwimNode, type Output } from "../membership/swim.ts";
+import { type Output, SwimNode } from "../membership/swim.ts";
 import type { Member, MemberInfo } from "../membership/types.ts";
 import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
-import { answerSyncRequest, applyPush } from "../metadata/sync.ts";
+import { NodeCore, ringSettleMs } from "../node-core.ts";
+import { MemoryReplicationQueue } from "../replication/memory-queue.ts";
 import { Placement } from "../replication/placement.ts";
-import { ChunkQueue } from "./chunk-queue.ts";
-import { ChunkSync, digestsFor, idsFor } from "./chunk-sync.ts";
-import { SimSurplusSweeper } from "./surplus-sweeper.ts";
+import type { JsonHandlers } from "../rpc/methods.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import { MemoryChunkStore } from "../store/memory-chunk-store.ts";
+import { breakRules } from "./broken.ts";
 import type { SimContext } from "./context.ts";
-import { ManifestReplication } from "./manifest-replication.ts";
-import { PlacementChecker } from "./placement-checker.ts";
-import { SimQueueWorker } from "./queue-worker.ts";
-import { type Rng } from "./rng.ts";
-import { type RpcMap, type RpcName, RpcEndpoint } from "./rpc.ts";
+import { simLogger } from "./sim-log.ts";
+import { ProcessClock } from "./process-clock.ts";
+import type { Rng } from "./rng.ts";
+import { fork } from "./rng.ts";
 
 export const GOSSIP_PORT = 7946;
 
 export const addressOf = (id: string) => `${id}:${GOSSIP_PORT}`;
 const idOf = (address: string) => address.slice(0, address.lastIndexOf(":"));
 
-/** A cancellable timer owned by a process. */
-export interface Timer {
-  cancel(): void;
+/** A datagram as the seal carries it: the message and its sender's wall clock (the clock watch's input). */
+interface Datagram {
+  msg: SwimMessage | Uint8Array;
+  sentAt: number;
+}
+
+/** What a client is told when the process coordinating its operation died first. */
+export class Abandoned extends Error {
+  constructor() {
+    super("coordinator crashed");
+  }
 }
 
 export class VirtualNode {
   readonly info: MemberInfo;
-  readonly chunks = new Set<string>();
+  readonly chunks: MemoryChunkStore;
   readonly manifests: MemoryManifestStore;
-  readonly queue = new ChunkQueue();
+  readonly queue = new MemoryReplicationQueue();
+  readonly acceptors = new MemoryAcceptorStore();
   /** The peers table (store/peers.ts): the last member list this node saw. */
   remembered: Member[] = [];
   process: NodeProcess | undefined;
@@ -44,11 +59,19 @@ export class VirtualNode {
   constructor(
     readonly id: string,
     private readonly ctx: SimContext,
-    /** This machine's wall clock offset from true time. */
-    readonly clockSkewMs: number,
+    /** This machine's wall clock offset from true time (a scenario may move it). */
+    public clockSkewMs: number,
   ) {
     this.info = { id, host: id, gossipPort: GOSSIP_PORT, httpPort: 8080, transferPort: 9090, weight: 1 };
-    this.manifests = new MemoryManifestStore(id, () => ctx.settings.epochMs + ctx.events.now + clockSkewMs);
+    const now = () => this.wallNow();
+    const maxDriftMs = ctx.broken.has("no-clock-rules") ? Number.MAX_SAFE_INTEGER : ctx.settings.maxClockOffsetMs;
+    this.manifests = new MemoryManifestStore(id, now, { maxDriftMs });
+    this.chunks = new MemoryChunkStore({ maxChunkSize: ctx.settings.core.chunkSize }, { now });
+  }
+
+  /** This machine's wall clock. */
+  wallNow(): number {
+    return Math.floor(this.ctx.settings.epochMs + this.ctx.events.now + this.clockSkewMs);
   }
 
   get running(): boolean {
@@ -64,11 +87,11 @@ export class VirtualNode {
     if (this.process) throw new Error(`${this.id} is already running`);
     if (this.lost) throw new Error(`${this.id} was lost for good`);
     this.lives++;
-    const p = new NodeProcess(this, this.ctx, rng);
-    this.process = p;
     const known = (opts.known ?? this.remembered).filter((m) => m.id !== this.id);
     const peerSeeds = opts.peersAsSeeds === false ? [] : known.map((m) => memberAddress(m));
-    p.start([...new Set([...seeds, ...peerSeeds])], known);
+    const p = new NodeProcess(this, this.ctx, rng, [...new Set([...seeds, ...peerSeeds])], known);
+    this.process = p;
+    p.start();
     return p;
   }
 
@@ -77,43 +100,56 @@ export class VirtualNode {
     const p = this.process;
     if (p) {
       this.remembered = p.swim.members();
-      p.stop();
+      p.kill(wipe);
     }
     this.process = undefined;
-    if (wipe) {
-      this.lost = true;
-      this.chunks.clear();
-    }
+    if (wipe) this.lost = true;
   }
 }
 
 export class NodeProcess {
-  swim!: SwimNode;
+  readonly swim: SwimNode;
+  readonly clock: ProcessClock;
   readonly placement: Placement;
-  readonly rpc: RpcEndpoint;
-  readonly worker: SimQueueWorker;
-  readonly check: PlacementChecker;
-  readonly replication: ManifestReplication;
-  readonly chunkSync: ChunkSync;
-  readonly sweeper: SimSurplusSweeper;
-  alive = true;
-  /** Client operations this process is coordinating; abandoned if it dies. */
-  readonly ops = new Set<{ abandon(): void }>();
+  readonly rpc: PeerRpc;
+  readonly core: NodeCore;
+  readonly clockWatch: ClockWatch;
+  /** Client operations this process is coordinating; told "unknown" if it dies. */
+  private readonly ops = new Set<(err: Error) => void>();
   private swimTimerAt = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly node: VirtualNode,
     readonly ctx: SimContext,
-    readonly rng: Rng,
+    rng: Rng,
+    private readonly seeds: string[],
+    known: Member[],
   ) {
     const s = ctx.settings;
-    this.placement = new Placement(s.replicationFactor, ctx.hash, s.vnodes);
-    this.rpc = new RpcEndpoint(node.id, ctx, () => this.alive);
-    this.worker = new SimQueueWorker(this);
-    this.check = new PlacementChecker(this);
-    this.replication = new ManifestReplication(this);
-    this.chunkSync = new ChunkSync(this);
-    this.sweeper = new SimSurplusSweeper(this);
+    const id = node.id;
+    this.clock = new ProcessClock(ctx.events, () => s.epochMs + node.clockSkewMs);
+    this.placement = new Placement(s.replicationFactor, ctx.hash, s.vnodes, { ms: ringSettleMs(s.core), now: () => this.clock.elapsed() });
+    const handlers: JsonHandlers = {};
+    this.rpc = ctx.rpcNet.register(id, { store: node.chunks, handlers }, { clock: this.clock, alive: () => this.clock.alive });
+    this.clockWatch = new ClockWatch(s.maxClockOffsetMs, () => this.clock.now(), (source) => this.isMemberAddress(source));
+    this.swim = new SwimNode({ self: node.info, config: defaultSwimConfig(s.probeIntervalMs), random: fork(rng), knownMembers: known });
+    this.core = new NodeCore(s.core, {
+      selfId: id,
+      clock: this.clock,
+      random: fork(rng),
+      rpc: this.rpc,
+      store: node.chunks,
+      queue: node.queue,
+      manifests: node.manifests,
+      acceptorStore: node.acceptors,
+      placement: this.placement,
+      logger: (component) => simLogger(ctx, id, component),
+      // node.ts: given seeds or remembered peers, a node must reach one before it acknowledges writes.
+      joined: () => this.seeds.length === 0 || this.swim.members().some((m) => m.id !== id && m.state === "alive"),
+      clockProblem: () => this.clockWatch.problem(),
+    });
+    Object.assign(handlers, this.core.handlers());
+    breakRules(this, handlers);
   }
 
   get id(): string {
@@ -124,50 +160,67 @@ export class NodeProcess {
     return this.ctx.events.now;
   }
 
+  get alive(): boolean {
+    return this.clock.alive;
+  }
+
   log(text: string): void {
     this.ctx.trace.log(this.ctx.events.now, this.id, text);
   }
 
-  /** Runs `fn` after `ms` unless this process died or the timer was cancelled. */
-  timer(ms: number, fn: () => void): Timer {
-    let live = true;
-    this.ctx.events.after(ms, () => {
-      if (live && this.alive) fn();
-    });
-    return { cancel: () => (live = false) };
+  /** node.ts's order: the transfer server (registered above), membership, then the background workers. */
+  start(): void {
+    this.log(`start (life ${this.node.lives}, ${this.node.chunks.stats().count} chunks, ${this.node.queue.depth()} queued)`);
+    this.route(this.swim.start(this.now, this.seeds));
+    this.core.onMembers(this.swim.members());
+    const skip = new Set<string>();
+    if (!this.ctx.settings.sweeper) skip.add("surplus-sweeper");
+    if (!this.ctx.settings.chunkSync) skip.add("chunk-anti-entropy");
+    void this.core.service(skip).start();
   }
 
-  start(seeds: string[], known: Member[]): void {
-    const config = defaultSwimConfig(this.ctx.settings.probeIntervalMs);
-    this.swim = new SwimNode({ self: this.node.info, config, random: this.rng, knownMembers: known });
-    this.log(`start (life ${this.node.lives}, ${this.node.chunks.size} chunks, ${this.node.queue.depth} queued)`);
-    this.route(this.swim.start(this.now, seeds));
-    // node.ts: after membership.start(), onMembers(members), then the worker and the replicator start.
-    this.onMembers();
-    this.worker.start();
-    this.replication.start();
-    this.sweeper.start();
-    this.chunkSync.start();
-  }
-
-  stop(): void {
-    this.alive = false;
-    for (const op of this.ops) op.abandon();
+  /** The process is gone: nothing of it runs again, its clients hear nothing more, peers cannot connect. */
+  kill(wipe: boolean): void {
+    this.clock.kill();
+    // A crashed process's port refuses connections; a machine lost for good answers nothing at all.
+    if (wipe) this.ctx.rpcNet.setHung(this.id, true);
+    else this.ctx.rpcNet.setDown(this.id, true);
+    for (const abandon of this.ops) abandon(new Abandoned());
     this.ops.clear();
-    this.worker.stop();
   }
 
-  /** node.ts onMembers: a changed ring goes to the placement check. */
-  private onMembers(): void {
-    const previous = this.placement.update(this.swim.members());
-    if (!previous) return;
-    if (this.ctx.trace.enabled) this.log(`ring ${previous.size} -> ${this.placement.ring.size} members`);
-    this.check.ringChanged(previous);
+  /**
+   * Runs a client operation on this process. Its promise settles as the operation does, or rejects with
+   * Abandoned the moment the process dies (whatever the operation did so far may or may not have taken
+   * effect).
+   */
+  client<T>(op: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const abandon = (err: Error) => reject(err);
+      this.ops.add(abandon);
+      op().then(
+        (v) => {
+          if (!this.ops.delete(abandon)) return;
+          resolve(v);
+        },
+        (err) => {
+          if (!this.ops.delete(abandon)) return;
+          reject(err);
+        },
+      );
+    });
   }
 
-  receiveDatagram(from: string, msg: SwimMessage | Uint8Array): void {
-    const decoded = msg instanceof Uint8Array ? decodeMessage(msg) : msg;
-    this.route(this.swim.receive(this.now, from, decoded));
+  isMemberAddress(address: string): boolean {
+    return this.swim.members().some((m) => m.id !== this.id && (m.state === "alive" || m.state === "suspect") && memberAddress(m) === address);
+  }
+
+  receiveDatagram(from: string, d: Datagram): void {
+    this.clock.run(() => {
+      this.clockWatch.sample(from, d.sentAt);
+      const msg = d.msg instanceof Uint8Array ? decodeMessage(d.msg) : d.msg;
+      this.route(this.swim.receive(this.now, from, msg));
+    });
   }
 
   /** membership.ts deliver(): send the outputs, report changes to the listeners, re-arm the one timer. */
@@ -176,17 +229,16 @@ export class NodeProcess {
     const from = addressOf(this.id);
     for (const { to, msg } of outputs) {
       const target = idOf(to);
-      const payload = ctx.wire ? encodeMessage(msg) : msg;
-      ctx.net.send(this.id, target, () => ctx.running(target)?.receiveDatagram(from, payload));
+      const d: Datagram = { msg: ctx.wire ? encodeMessage(msg) : msg, sentAt: this.clock.now() };
+      ctx.net.send(this.id, target, () => ctx.running(target)?.receiveDatagram(from, d));
     }
     const changes = this.swim.drainEvents();
     for (const { member: m, previous } of changes) this.log(`sees ${m.id} ${previous ?? "new"}->${m.state}#${m.incarnation}`);
     if (changes.length > 0) {
-      // node.ts calls onMembers(membership.members()) for every change, but all with the same member list
-      // (changes are reported after the core returns), so only the first can change the ring: once is the same.
-      this.onMembers();
-      // ... and replicator.tick() for every change.
-      for (let i = 0; i < changes.length; i++) this.replication.tick();
+      // node.ts: every change goes to onMembers (with the same member list: once is the same) and to the
+      // manifest replicator (a member that joined or came back is synced with at once).
+      this.core.onMembers(this.swim.members());
+      for (let i = 0; i < changes.length; i++) this.core.replicator.tick();
     }
     this.armSwimTimer();
   }
@@ -195,45 +247,10 @@ export class NodeProcess {
     const at = Math.max(this.swim.nextDeadline(), this.now + 1);
     if (!Number.isFinite(at) || this.swimTimerAt <= at) return;
     this.swimTimerAt = at;
-    this.ctx.events.at(at, () => {
-      if (!this.alive || this.swimTimerAt !== at) return;
+    this.clock.timer(at - this.now, () => {
+      if (this.swimTimerAt !== at) return;
       this.swimTimerAt = Number.POSITIVE_INFINITY;
       this.route(this.swim.tick(this.now));
     });
-  }
-
-  /** The node's servers: transfer (put/has/get) and the internal HTTP routes (push/sync). */
-  handle<K extends RpcName>(name: K, req: RpcMap[K]["req"]): RpcMap[K]["res"] {
-    const { node } = this;
-    switch (name) {
-      case "put": {
-        const { chunk } = req as RpcMap["put"]["req"];
-        if (!node.chunks.has(chunk)) {
-          node.chunks.add(chunk);
-          this.log(`stored ${chunk.slice(0, 8)}`);
-        }
-        return { stored: true } satisfies RpcMap["put"]["res"] as RpcMap[K]["res"];
-      }
-      case "has": {
-        const { chunks } = req as RpcMap["has"]["req"];
-        return { present: chunks.map((c) => node.chunks.has(c)) } satisfies RpcMap["has"]["res"] as RpcMap[K]["res"];
-      }
-      case "get":
-        return { found: node.chunks.has((req as RpcMap["get"]["req"]).chunk) } satisfies RpcMap["get"]["res"] as RpcMap[K]["res"];
-      case "push": {
-        const won = applyPush(node.manifests, req as RpcMap["push"]["req"]);
-        for (const m of won) this.log(`push applied ${m.path} ${m.deleted ? "tombstone" : m.kind} ${m.version}`);
-        return { applied: won.length } satisfies RpcMap["push"]["res"] as RpcMap[K]["res"];
-      }
-      case "sync":
-        return answerSyncRequest(node.manifests, req as RpcMap["sync"]["req"]) as RpcMap[K]["res"];
-      case "chunk-digests":
-        return digestsFor(this, (req as RpcMap["chunk-digests"]["req"]).peer) as RpcMap[K]["res"];
-      case "chunk-ids": {
-        const { peer, ranges } = req as RpcMap["chunk-ids"]["req"];
-        return { ids: idsFor(this, peer, ranges) } as RpcMap[K]["res"];
-      }
-    }
-    throw new Error(`unknown request ${String(name)}`);
   }
 }

@@ -1,12 +1,27 @@
 // Content-addressed chunk files: a chunk is named by the SHA-256 of its bytes and lives at dir/ab/cd/<id>.
 // The file on disk is the truth; the `chunks` table is an index kept in step (insert after rename, delete before unlink).
+// The disk implementation of ChunkStorage (chunk-storage.ts); it passes chunk-store.case.ts with the in-memory one.
 import type { Database, Statement } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
 import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { badRequest, ChunkCorruptError, ChunkNotFoundError, StoreFullError } from "../errors.ts";
+import { ChunkCorruptError, ChunkNotFoundError } from "../errors.ts";
 import { type Logger, logger } from "../log.ts";
-import { ChunkFileWriter, isDiskFull, writeDurably } from "./chunk-store-writer.ts";
+import {
+  assertChunkId,
+  assertPageLimit,
+  type ChunkStats,
+  type ChunkStorage,
+  type ChunkWriter,
+  type DiskUsage,
+  isChunkId,
+  LOCAL_STORE,
+  sha256Hex,
+  verifyWholeChunk,
+} from "./chunk-storage.ts";
+import { asStoreFull, ChunkFileDraft, writeDurably } from "./chunk-store-writer.ts";
+import { type ChunkWriterTarget, VerifyingChunkWriter } from "./chunk-writer.ts";
+import { SpaceBudget } from "./space-budget.ts";
 
 export interface ChunkStoreInit {
   /** Where chunk files live, e.g. DATA_DIR/chunks. One ChunkStore per directory. */
@@ -24,33 +39,20 @@ export interface ChunkStoreInit {
 
 export interface ChunkStoreComponents {
   log?: Logger;
+  /** The clock of storedAt (default Date.now). */
+  now?: () => number;
 }
 
-/**
- * Streams one chunk into the store. Call write() sequentially (await each), then commit() or abort().
- * Nothing is visible under the chunk's name until commit() has fsynced the file and its directory.
- */
-export interface ChunkWriter {
-  write(bytes: Uint8Array): Promise<void>;
-  commit(): Promise<{ created: boolean }>;
-  abort(): Promise<void>;
-}
-
-const CHUNK_ID = /^[0-9a-f]{64}$/;
-const WHERE = "local store";
-
-export class ChunkStore {
+export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   readonly dir: string;
   readonly tmpDir: string;
   readonly quarantineDir: string;
   readonly maxChunkSize: number;
   private readonly log: Logger;
-  private readonly minFreeBytes: number;
-  private readonly quotaBytes: number | undefined;
+  private readonly now: () => number;
+  private readonly budget: SpaceBudget;
   /** Fan-out directories known to exist (and to have been fsynced into their parents). */
   private readonly knownDirs = new Set<string>();
-  /** Bytes promised to writers in flight, so concurrent writers cannot jointly overshoot the limits. */
-  private reservedBytes = 0;
   private count: number;
   private bytes: number;
   private tmpSeq = 0;
@@ -68,9 +70,9 @@ export class ChunkStore {
     this.tmpDir = join(init.dir, "tmp");
     this.quarantineDir = init.quarantineDir ?? join(dirname(init.dir), "quarantine");
     this.maxChunkSize = init.maxChunkSize;
-    this.minFreeBytes = init.minFreeBytes ?? 0;
-    this.quotaBytes = init.quotaBytes;
+    this.budget = new SpaceBudget(init);
     this.log = components.log ?? logger("store");
+    this.now = components.now ?? Date.now;
     mkdirSync(this.tmpDir, { recursive: true });
     // Leftovers from a crash mid-write: never renamed, so never acknowledged. Safe because one store owns the dir.
     for (const name of readdirSync(this.tmpDir)) unlinkSync(join(this.tmpDir, name));
@@ -94,25 +96,16 @@ export class ChunkStore {
     this.bytes = totals.bytes;
   }
 
-  /** Exactly 64 lowercase hex characters: the only names that may touch the filesystem. */
-  static isChunkId(s: string): boolean {
-    return typeof s === "string" && CHUNK_ID.test(s);
-  }
-
   /** True when the chunk file exists (the file, not the index, is the truth). */
   has(id: string): boolean {
-    return ChunkStore.isChunkId(id) && existsSync(this.pathOf(id));
+    return isChunkId(id) && existsSync(this.pathOf(id));
   }
 
   /** Stores a whole chunk held in memory. Verifies the bytes against the id before touching the disk. */
   async put(id: string, data: Uint8Array): Promise<{ created: boolean }> {
-    this.assertId(id);
-    if (data.byteLength > this.maxChunkSize) {
-      throw badRequest("chunk_too_large", `chunk ${id} is ${data.byteLength} bytes, over ${this.maxChunkSize}`);
-    }
-    if (Bun.CryptoHasher.hash("sha256", data, "hex") !== id) throw new ChunkCorruptError(id, "receipt");
+    verifyWholeChunk(id, data, this.maxChunkSize);
     if (existsSync(this.pathOf(id))) {
-      this.indexInsert(id, data.byteLength);
+      this.touch(id, data.byteLength);
       return { created: false };
     }
     this.reserve(id, data.byteLength);
@@ -122,7 +115,7 @@ export class ChunkStore {
       return await this.install(id, tmp, data.byteLength);
     } catch (err) {
       await unlink(tmp).catch(() => {});
-      throw isDiskFull(err) ? new StoreFullError(`disk full while storing chunk ${id}`) : err;
+      throw asStoreFull(err, `storing chunk ${id}`);
     } finally {
       this.release(data.byteLength);
     }
@@ -133,8 +126,8 @@ export class ChunkStore {
    * `expectedSize`, when known, lets the store refuse a chunk that will not fit before any byte is written.
    */
   writer(id: string, expectedSize?: number): ChunkWriter {
-    this.assertId(id);
-    return new ChunkFileWriter(this, id, expectedSize);
+    assertChunkId(id);
+    return new VerifyingChunkWriter(this, id, expectedSize);
   }
 
   /** When the chunk was last written or re-written (ms), or undefined if it is not indexed. */
@@ -144,7 +137,7 @@ export class ChunkStore {
 
   /** Reads and verifies a chunk. A bad copy is quarantined and reported as ChunkCorruptError. */
   async get(id: string): Promise<Uint8Array> {
-    this.assertId(id);
+    assertChunkId(id);
     const path = this.pathOf(id);
     let data: Uint8Array;
     try {
@@ -155,18 +148,18 @@ export class ChunkStore {
         this.log.warn("chunk indexed but its file is missing; dropping the index row", { chunk: id });
         this.indexRemove(id);
       }
-      throw new ChunkNotFoundError(id, WHERE);
+      throw new ChunkNotFoundError(id, LOCAL_STORE);
     }
-    if (Bun.CryptoHasher.hash("sha256", data, "hex") !== id) {
+    if (sha256Hex(data) !== id) {
       await this.quarantine(id, "hash mismatch on read");
-      throw new ChunkCorruptError(id, WHERE);
+      throw new ChunkCorruptError(id, LOCAL_STORE);
     }
     return data;
   }
 
   /** Removes a chunk. Returns whether a file was there. */
   async delete(id: string): Promise<boolean> {
-    this.assertId(id);
+    assertChunkId(id);
     this.indexRemove(id);
     // No directory fsync: a delete that a crash undoes leaves an unreferenced chunk for GC, never a lost one.
     try {
@@ -180,19 +173,17 @@ export class ChunkStore {
 
   /** Chunk ids in id order, `limit` at a time, starting after `afterId`. */
   ids(afterId = "", limit = 1000): string[] {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
-      throw badRequest("bad_limit", `limit must be an integer in 1..100000, got ${limit}`);
-    }
+    assertPageLimit(limit);
     const rows = this.sql.page.all(afterId, limit) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
-  stats(): { count: number; bytes: number } {
+  stats(): ChunkStats {
     return { count: this.count, bytes: this.bytes };
   }
 
   /** Size and free space of the filesystem holding the chunk directory (free = available to this user). */
-  diskUsage(): { totalBytes: number; freeBytes: number } {
+  diskUsage(): DiskUsage {
     const s = statfsSync(this.dir);
     return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
   }
@@ -218,12 +209,12 @@ export class ChunkStore {
       for (const b of await readdir(join(this.dir, a))) {
         if (!/^[0-9a-f]{2}$/.test(b)) continue;
         for (const name of await readdir(join(this.dir, a, b))) {
-          if (!ChunkStore.isChunkId(name) || name.slice(0, 4) !== a + b) {
+          if (!isChunkId(name) || name.slice(0, 4) !== a + b) {
             this.log.warn("stray file in chunk directory", { file: join(a, b, name) });
             continue;
           }
           if (this.sql.exists.get(name)) continue;
-          this.indexInsert(name, (await stat(join(this.dir, a, b, name))).size);
+          this.touch(name, (await stat(join(this.dir, a, b, name))).size);
           added++;
         }
       }
@@ -232,7 +223,7 @@ export class ChunkStore {
     return { added, removed };
   }
 
-  // ---- internals shared with ChunkFileWriter ----
+  // ---- internals shared with the writer (ChunkWriterTarget) and its file draft ----
 
   /** dir/ab/cd/<id>; only ever called with a validated id. */
   pathOf(id: string): string {
@@ -243,23 +234,17 @@ export class ChunkStore {
     return join(this.tmpDir, `${id}.${process.pid}.${++this.tmpSeq}.tmp`);
   }
 
-  /** Claims room for `size` more bytes, or throws StoreFullError. */
+  /** Claims room for `size` more bytes, or throws StoreFullError. Without a free-space floor, ENOSPC decides. */
   reserve(id: string, size: number): void {
-    if (size <= 0) return;
-    if (this.quotaBytes !== undefined && this.bytes + this.reservedBytes + size > this.quotaBytes) {
-      throw new StoreFullError(`store quota of ${this.quotaBytes} bytes reached; refusing chunk ${id}`);
-    }
-    if (this.minFreeBytes > 0) {
-      const free = this.diskUsage().freeBytes - this.reservedBytes;
-      if (free - size < this.minFreeBytes) {
-        throw new StoreFullError(`only ${free} bytes free, keeping ${this.minFreeBytes} in reserve; refusing chunk ${id}`);
-      }
-    }
-    this.reservedBytes += size;
+    this.budget.reserve(id, size, this.bytes, this.budget.watchesFreeSpace ? () => this.diskUsage().freeBytes : undefined);
   }
 
   release(size: number): void {
-    this.reservedBytes = Math.max(0, this.reservedBytes - Math.max(0, size));
+    this.budget.release(size);
+  }
+
+  draft(id: string): ChunkFileDraft {
+    return new ChunkFileDraft(this, id);
   }
 
   /** Moves a fsynced tmp file into place, makes the rename durable, then indexes it. */
@@ -270,13 +255,13 @@ export class ChunkStore {
     const existed = existsSync(final);
     await rename(tmp, final);
     await fsyncDir(fanout);
-    this.indexInsert(id, size);
+    this.touch(id, size);
     return { created: !existed };
   }
 
-  /** Keeps the index in step with a file known to exist. */
-  indexInsert(id: string, size: number): void {
-    const now = Date.now();
+  /** Keeps the index in step with a file known to exist, and refreshes its stored_at. */
+  touch(id: string, size: number): void {
+    const now = this.now();
     const changes = this.sql.insert.run(id, size, now).changes;
     if (changes > 0) {
       this.count++;
@@ -319,12 +304,6 @@ export class ChunkStore {
       for (let d = fanout; d.length >= first.length; d = dirname(d)) await fsyncDir(dirname(d));
     }
     this.knownDirs.add(fanout);
-  }
-
-  private assertId(id: string): void {
-    if (!ChunkStore.isChunkId(id)) {
-      throw badRequest("invalid_chunk_id", `invalid chunk id ${JSON.stringify(String(id).slice(0, 80))}`);
-    }
   }
 }
 

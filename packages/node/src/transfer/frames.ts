@@ -28,7 +28,7 @@
 // Frames flow only after the cluster-key handshake (peer-channel.ts, security/handshake.ts).
 //
 // An id is the chunk's SHA-256 as 32 raw bytes (64 lowercase hex characters elsewhere).
-import { ChunkStore } from "../store/chunk-store.ts";
+import { isChunkId } from "../store/chunk-storage.ts";
 
 export const MAGIC0 = 0x4f;
 export const MAGIC1 = 0x52;
@@ -397,7 +397,7 @@ export function decodeText(bytes: Uint8Array): string {
 }
 
 export function idToBytes(id: string): Uint8Array {
-  if (!ChunkStore.isChunkId(id)) throw new RangeError(`invalid chunk id ${JSON.stringify(String(id).slice(0, 80))}`);
+  if (!isChunkId(id)) throw new RangeError(`invalid chunk id ${JSON.stringify(String(id).slice(0, 80))}`);
   return Buffer.from(id, "hex");
 }
 

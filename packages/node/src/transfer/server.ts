@@ -1,4 +1,4 @@
-// The transfer port: serves PUT_CHUNK / GET_CHUNK / HAS from other nodes against the local ChunkStore,
+// The transfer port: serves PUT_CHUNK / GET_CHUNK / HAS from other nodes against the local chunk store,
 // and RPC frames (manifest push and sync, chunk digests, status, keys) through one dispatcher.
 // PUT bodies stream into store.writer() as they arrive; PUT_RESULT ok is sent only after the chunk is fsynced.
 // Every connection first completes the cluster-key handshake (peer-channel.ts); a peer that cannot is
@@ -14,7 +14,7 @@ import { type Logger, logger } from "../log.ts";
 import { HandshakeError } from "../security/handshake.ts";
 import type { Keyring } from "../security/keyring.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
-import type { ChunkStore, ChunkWriter } from "../store/chunk-store.ts";
+import type { ChunkStorage, ChunkWriter } from "../store/chunk-storage.ts";
 import {
   bytesToId,
   encodeChunkDataHead,
@@ -42,7 +42,7 @@ import { TransferStats } from "./stats.ts";
 export type RpcHandler = (from: string, method: string, body: unknown) => Promise<{ status: RpcStatus; body: unknown }>;
 
 export interface TransferServerInit {
-  store: ChunkStore;
+  store: ChunkStorage;
   host: string;
   port: number;
   maxChunkSize: number;

@@ -1,0 +1,216 @@
+// The storage core of a node: every component that decides where data goes and keeps it there (write
+// coordinator, chunk reader, replication queue worker, manifest replication and quorum reads, Paxos for
+// conditional writes, placement check, surplus sweeper, chunk anti-entropy, scrub, garbage collection)
+// and the FileSystem façade over them, built once from the config. It touches no socket, file or timer
+// of its own: the store, the queue, the manifests, the peer RPC, the clock and the randomness are given,
+// so node.ts runs it on disks and sockets and the simulator runs the very same code on memory and
+// virtual time.
+import type { Config } from "./config/index.ts";
+import { Acceptor } from "./consensus/acceptor.ts";
+import type { AcceptorStore } from "./consensus/acceptor-store.ts";
+import { ConditionalWrites } from "./consensus/conditional-writes.ts";
+import { FileSystem } from "./filesystem/file-system.ts";
+import type { Logger } from "./log.ts";
+import type { Member } from "./membership/types.ts";
+import type { ManifestStore } from "./metadata/manifest-store.ts";
+import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
+import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
+import { ChunkReader } from "./replication/chunk-reader.ts";
+import { GarbageCollector } from "./replication/garbage-collector.ts";
+import { ManifestReads } from "./replication/manifest-reads.ts";
+import { ManifestReplicator } from "./replication/manifest-replicator.ts";
+import { PlacementCheck } from "./replication/placement-check.ts";
+import type { Placement } from "./replication/placement.ts";
+import type { ReplicationQueue } from "./replication/queue.ts";
+import { QueueWorker } from "./replication/queue-worker.ts";
+import { Scrubber } from "./replication/scrubber.ts";
+import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
+import { WriteCoordinator } from "./replication/write-coordinator.ts";
+import type { JsonHandlers } from "./rpc/methods.ts";
+import type { PeerRpc } from "./rpc/peer-rpc.ts";
+import type { ChunkStorage } from "./store/chunk-storage.ts";
+import type { BackgroundWorker } from "./util/background-worker.ts";
+import type { Clock } from "./util/clock.ts";
+import type { Service } from "./util/lifecycle.ts";
+import { TokenBucket } from "./util/token-bucket.ts";
+
+export type CoreConfig = Pick<
+  Config,
+  | "chunkSize"
+  | "QUEUE_RETRY_BASE_MS"
+  | "QUEUE_RETRY_MAX_MS"
+  | "REBALANCE_BANDWIDTH_MBPS"
+  | "REBALANCE_GRACE_S"
+  | "SYNC_INTERVAL_MS"
+  | "SCRUB_PAUSE_S"
+  | "SCRUB_BANDWIDTH_MBPS"
+  | "CHUNK_SYNC_INTERVAL_S"
+  | "GC_INTERVAL_S"
+  | "GC_MIN_CHUNK_AGE_S"
+  | "GC_MIN_TOMBSTONE_AGE_S"
+>;
+
+export interface CoreComponents {
+  selfId: string;
+  clock: Clock;
+  random: () => number;
+  rpc: PeerRpc;
+  store: ChunkStorage;
+  queue: ReplicationQueue;
+  manifests: ManifestStore;
+  acceptorStore: AcceptorStore;
+  placement: Placement;
+  logger: (component: string) => Logger;
+  /** False while a node given seeds has reached none of them (it must not count itself a quorum). */
+  joined: () => boolean;
+  /** Why this node's clock is unfit to stamp writes, if it is. */
+  clockProblem?: () => string | undefined;
+  /** Fault injection: peers this node must not reach. */
+  isBlocked?: (memberId: string) => boolean;
+  /** True while the node hands its chunks off before leaving: nothing is deleted meanwhile. */
+  leaving?: () => boolean;
+}
+
+/**
+ * How long a replaced ring still counts for manifest quorums (Placement.manifestOwnerSets): long enough for
+ * anti-entropy to bring new owners up to date (they sync with every peer when the ring changes, and a
+ * round runs every SYNC_INTERVAL_MS), so a quorum read still meets every quorum write while members join,
+ * die or come back.
+ */
+export function ringSettleMs(config: Pick<CoreConfig, "SYNC_INTERVAL_MS">): number {
+  return Math.max(30_000, 6 * config.SYNC_INTERVAL_MS);
+}
+
+/** How long a write waits for the copies beyond its quorum before queueing them. */
+const STRAGGLER_GRACE_MS = 2000;
+/** How long a manifest push waits for the peers beyond the quorum. */
+const PUBLISH_GRACE_MS = 500;
+const PLACEMENT_DEBOUNCE_MS = 1000;
+
+export class NodeCore {
+  readonly reader: ChunkReader;
+  readonly coordinator: WriteCoordinator;
+  readonly queueWorker: QueueWorker;
+  readonly replicator: ManifestReplicator;
+  readonly placementCheck: PlacementCheck;
+  readonly sweeper: SurplusSweeper;
+  readonly scrubber: Scrubber;
+  readonly antiEntropy: ChunkAntiEntropy;
+  readonly gc: GarbageCollector;
+  readonly reads: ManifestReads;
+  readonly conditional: ConditionalWrites;
+  readonly acceptor: Acceptor;
+  readonly fs: FileSystem;
+
+  constructor(
+    config: CoreConfig,
+    private readonly c: CoreComponents,
+  ) {
+    const { selfId, clock, random, rpc, store, queue, manifests, placement, logger, isBlocked } = c;
+    const bucket = (mbps: number) => new TokenBucket(mbps * 1024 * 1024, config.chunkSize * 2, () => clock.elapsed());
+    this.reader = new ChunkReader({
+      selfId,
+      placement,
+      store,
+      rpc,
+      clock,
+      log: logger("read"),
+      onBadReplica: (chunkId, target) => queue.enqueue([{ chunkId, target }], clock.now()),
+    });
+    this.coordinator = new WriteCoordinator(
+      { stragglerGraceMs: STRAGGLER_GRACE_MS, retryBaseMs: config.QUEUE_RETRY_BASE_MS },
+      { selfId, placement, rpc, queue, clock, log: logger("write") },
+    );
+    this.queueWorker = new QueueWorker(
+      { batchSize: 64, retryBaseMs: config.QUEUE_RETRY_BASE_MS, retryMaxMs: config.QUEUE_RETRY_MAX_MS, pollMs: 500 },
+      { selfId, queue, placement, store, reader: this.reader, rpc, clock, random, bandwidth: bucket(config.REBALANCE_BANDWIDTH_MBPS), log: logger("queue") },
+    );
+    this.replicator = new ManifestReplicator(
+      { selfId, syncIntervalMs: config.SYNC_INTERVAL_MS, publishGraceMs: PUBLISH_GRACE_MS },
+      { manifests, placement, rpc, clock, random, log: logger("sync"), isBlocked },
+    );
+    this.placementCheck = new PlacementCheck(PLACEMENT_DEBOUNCE_MS, { selfId, placement, store, queue, clock, log: logger("placement") });
+    const graceMs = config.REBALANCE_GRACE_S * 1000;
+    this.sweeper = new SurplusSweeper(
+      { graceMs, intervalMs: Math.min(5000, Math.max(200, graceMs / 4)), pageSize: 1000 },
+      { selfId, placement, store, rpc, queue, clock, log: logger("handoff"), paused: () => c.leaving?.() ?? false },
+    );
+    this.scrubber = new Scrubber(
+      { pauseMs: config.SCRUB_PAUSE_S * 1000, pageSize: 500 },
+      { selfId, store, reader: this.reader, placement, clock, bandwidth: bucket(config.SCRUB_BANDWIDTH_MBPS), log: logger("scrub") },
+    );
+    this.antiEntropy = new ChunkAntiEntropy(config.CHUNK_SYNC_INTERVAL_S * 1000, {
+      selfId,
+      placement,
+      store,
+      queue,
+      rpc,
+      clock,
+      random,
+      log: logger("anti-entropy"),
+      isBlocked,
+    });
+    this.gc = new GarbageCollector(
+      { intervalMs: config.GC_INTERVAL_S * 1000, minChunkAgeMs: config.GC_MIN_CHUNK_AGE_S * 1000, minTombstoneAgeMs: config.GC_MIN_TOMBSTONE_AGE_S * 1000 },
+      { selfId, placement, manifests, store, replicator: this.replicator, clock, log: logger("gc") },
+    );
+    this.reads = new ManifestReads({ selfId, manifests, placement, rpc, log: logger("reads"), synced: () => this.replicator.synced() });
+    this.conditional = new ConditionalWrites({ selfId, placement, rpc, clock, random, log: logger("paxos") });
+    this.acceptor = new Acceptor(c.acceptorStore, (path) => manifests.get(path));
+    this.fs = new FileSystem(config.chunkSize, {
+      selfId,
+      reads: this.reads,
+      conditional: this.conditional,
+      manifests,
+      coordinator: this.coordinator,
+      reader: this.reader,
+      placement,
+      replicator: this.replicator,
+      joined: c.joined,
+      clockProblem: c.clockProblem,
+      clock,
+      log: logger("fs"),
+    });
+  }
+
+  /** What this core answers peers (and itself) with. */
+  handlers(): JsonHandlers {
+    const { manifests } = this.c;
+    return {
+      "manifests.push": (_from, body) => pushAnswer(manifests, body),
+      "manifests.sync": (_from, body) => answerSyncRequest(manifests, body),
+      "manifests.get": (_from, body) => ({ rows: body.paths.map((p) => manifests.get(p) ?? null) }),
+      "manifests.children": (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) }),
+      "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
+      "paxos.accept": (_from, body) => this.acceptor.accept(body),
+      "chunks.digests": (from) => this.antiEntropy.digestsFor(from),
+      "chunks.ids": (from, body) => ({ ids: this.antiEntropy.idsFor(from, body.ranges) }),
+    };
+  }
+
+  /** Every background loop, for /api/health. */
+  workers(): BackgroundWorker[] {
+    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.scrubber.worker, this.gc.worker];
+  }
+
+  /** The member list changed: the ring follows, and a changed ring goes to the placement check. */
+  onMembers(members: Member[]): void {
+    const previous = this.c.placement.update(members);
+    if (previous) this.placementCheck.ringChanged(previous);
+  }
+
+  /** The background work as one part of the node's lifecycle; `skip` names workers left off (the simulator's switches). */
+  service(skip: ReadonlySet<string> = new Set()): Service {
+    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy].filter((w) => !skip.has(w.worker.name));
+    return {
+      name: "background workers",
+      start: () => {
+        for (const w of workers) w.start();
+      },
+      stop: async () => {
+        await this.placementCheck.stop();
+        for (const w of [...workers].reverse()) await w.stop();
+      },
+    };
+  }
+}

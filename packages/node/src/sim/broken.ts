@@ -1,0 +1,36 @@
+// The --broken switches: each swaps one method of one real component of a simulated process for an old or
+// deliberately wrong rule (the node's code is untouched), so the suite can check that a scenario or an
+// invariant catches exactly that rule being missing. See context.ts for what each one means.
+import { PreconditionFailed } from "../consensus/conditional-writes.ts";
+import { pushAnswer } from "../metadata/sync.ts";
+import type { JsonHandlers } from "../rpc/methods.ts";
+import type { NodeProcess } from "./virtual-node.ts";
+
+export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
+  const { broken } = p.ctx;
+  if (broken.size === 0) return;
+  const { core, placement, node } = p;
+  if (broken.has("no-placement-check")) core.onMembers = (members) => void placement.update(members);
+  if (broken.has("no-anti-entropy")) core.replicator.tick = () => {};
+  if (broken.has("no-clock-rules")) {
+    p.clockWatch.problem = () => undefined;
+    handlers["manifests.push"] = (_from, body) => {
+      pushAnswer(node.manifests, body);
+      return { applied: body.entries.length, versions: body.entries.map((e) => e.version) };
+    };
+  }
+  if (broken.has("local-reads")) {
+    core.reads.refresh = async () => {};
+    core.reads.refreshChildren = async () => {};
+  }
+  if (broken.has("no-hedge")) core.reader.hedgeDelayMs = () => p.ctx.settings.timeouts.dataMs;
+  if (broken.has("local-cas")) {
+    core.conditional.decide = async (change, precondition) => {
+      const row = node.manifests.get(change.path);
+      const reason = precondition(row && !row.deleted ? row : undefined);
+      if (reason) throw new PreconditionFailed(reason);
+      const version = node.manifests.clock.tick();
+      return { row: { ...change, version, origin: p.id, seq: 1 }, previous: row };
+    };
+  }
+}

@@ -1,0 +1,191 @@
+// The scripted cases of the consistency issue, each a short run on a small cluster that recreates what broke
+// with real processes (`pnpm sim --case NAME --seed S`; the suite runs each on several seeds, and with the
+// old rule put back through --broken, to show that the case catches it):
+// - skew-partition: a node whose clock is 30 s (then 450 ms) behind writes a path right after another node,
+//   cut off from it, deleted it; the later write must win or be refused, never be acknowledged and lost;
+// - delete-folder: a folder deleted with everything below it while another node writes a file into it;
+// - restart-read: a node that was down reads a path deleted (or rewritten) meanwhile, at once on restart;
+// - hung-owner: a read through a node that holds no copy while the first holder it would ask is paused;
+// - conditional-race: clients race "create if absent" and "replace if unchanged" through different nodes,
+//   also across a partition.
+import type { Violation } from "./invariants.ts";
+import type { RunContext, Script } from "./runner.ts";
+import type { CaseName } from "./scenario.ts";
+import { addressOf } from "./virtual-node.ts";
+import type { FileOp } from "./workload.ts";
+
+/** The operations a case needs to have succeeded for its point to be made (else the run proves nothing). */
+function setupCheck(ops: FileOp[], what: string): Violation[] {
+  const failed = ops.filter((op) => op.outcome !== "acked");
+  return failed.length === 0
+    ? []
+    : [{ invariant: "boot", message: `${what}: ${failed.length} setup operation(s) did not succeed, e.g. #${failed[0]!.id} ${failed[0]!.kind} ${failed[0]!.path}: ${failed[0]!.error ?? failed[0]!.outcome}` }];
+}
+
+function via(run: RunContext, id: string) {
+  const p = run.cluster.running(id);
+  if (!p) throw new Error(`case: ${id} is not running`);
+  return p;
+}
+
+const skewPartition: Script = {
+  nodes: 3,
+  schedule(run, start) {
+    const { cluster, workload } = run;
+    const setup: FileOp[] = [];
+    const at = (t: number, fn: () => void) => cluster.events.at(start + t, fn);
+    const skewed = cluster.node("n2");
+    // Five rounds with n2 far behind (its clock watch must stop it writing), five just under the bound
+    // (its write must be stamped again above the delete it lost to).
+    for (let round = 0; round < 10; round++) {
+      const t = round * 6000;
+      const path = `q/p${round}`;
+      at(t, () => {
+        skewed.clockSkewMs = round < 5 ? -30_000 : -450;
+        cluster.trace.log(cluster.events.now, "n2", `CLOCK now ${skewed.clockSkewMs} ms off`);
+        setup.push(workload.write(via(run, "n0"), path));
+      });
+      at(t + 2000, () => cluster.net.cut("n0", "n2"));
+      at(t + 2500, () => setup.push(workload.remove(via(run, "n0"), path, false)));
+      at(t + 2500 + (round < 5 ? 1000 : 40), () => workload.write(via(run, "n2"), path));
+      at(t + 5000, () => cluster.net.heal());
+    }
+    return {
+      heal: () => {
+        cluster.net.heal();
+        skewed.clockSkewMs = 0;
+      },
+      check: () => setupCheck(setup, "skew-partition"),
+    };
+  },
+};
+
+const deleteFolder: Script = {
+  nodes: 4,
+  schedule(run, start) {
+    const { cluster, workload } = run;
+    const setup: FileOp[] = [];
+    const at = (t: number, fn: () => void) => cluster.events.at(start + t, fn);
+    for (let round = 0; round < 6; round++) {
+      const t = round * 5000;
+      const dir = `dd${round}`;
+      at(t, () => setup.push(workload.write(via(run, "n0"), `${dir}/x`), workload.write(via(run, "n0"), `${dir}/sub/y`)));
+      // Rounds 4 and 5 race across a 2|2 partition that heals afterwards.
+      if (round >= 4) at(t + 1500, () => cluster.net.partition([["n0", "n1"], ["n2", "n3"]]));
+      // The writes start a little before or after the delete (-15..+10 ms): some read the folder before the
+      // delete lands and commit after it, which is what orphaned files before the tree rule.
+      at(t + 2000, () => workload.remove(via(run, "n0"), dir, true));
+      at(t + 2000 + (round - 3) * 5, () => {
+        workload.write(via(run, round >= 4 ? "n2" : "n1"), `${dir}/new${round}`);
+        workload.write(via(run, round >= 4 ? "n3" : "n2"), `${dir}/sub/new${round}`);
+      });
+      if (round >= 4) at(t + 4000, () => cluster.net.heal());
+    }
+    return { heal: () => cluster.net.heal(), check: () => setupCheck(setup, "delete-folder") };
+  },
+};
+
+const restartRead: Script = {
+  nodes: 3,
+  schedule(run, start) {
+    const { cluster, workload } = run;
+    const setup: FileOp[] = [];
+    const at = (t: number, fn: () => void) => cluster.events.at(start + t, fn);
+    for (let round = 0; round < 6; round++) {
+      const t = round * 8000;
+      const path = `r/p${round}`;
+      at(t, () => setup.push(workload.write(via(run, "n0"), path)));
+      at(t + 1500, () => cluster.kill("n2", false));
+      // Even rounds delete, odd rounds rewrite, while n2 is down.
+      at(t + 2500, () => setup.push(round % 2 === 0 ? workload.remove(via(run, "n0"), path, false) : workload.write(via(run, "n1"), path)));
+      at(t + 5000, () => {
+        cluster.trace.log(cluster.events.now, "n2", "RESTART");
+        cluster.start("n2", [addressOf("n0")]);
+      });
+      // The first request the restarted node answers, before any sync round could have completed.
+      at(t + 5000.5, () => workload.read(via(run, "n2"), path));
+    }
+    return { heal: () => cluster.net.heal(), check: () => setupCheck(setup, "restart-read") };
+  },
+};
+
+/** A read through a non-holder must not wait for a paused holder longer than this (the issue: ~1 s). */
+export const HUNG_READ_BOUND_MS = 1500;
+
+const hungOwner: Script = {
+  nodes: 4,
+  schedule(run, start) {
+    const { cluster, workload } = run;
+    const setup: FileOp[] = [];
+    const reads: FileOp[] = [];
+    const at = (t: number, fn: () => void) => cluster.events.at(start + t, fn);
+    for (let round = 0; round < 4; round++) {
+      const t = round * 20_000;
+      const path = `h/p${round}`;
+      let written: FileOp | undefined;
+      at(t, () => setup.push((written = workload.write(via(run, "n0"), path))));
+      at(t + 3000, () => {
+        const chunk = written?.outcome === "acked" ? cluster.running("n0")!.node.manifests.get(path)?.chunks[0] : undefined;
+        if (!chunk) return;
+        const owners = cluster.running("n0")!.placement.owners(chunk);
+        const gateway = cluster.liveIds().find((id) => !owners.includes(id))!;
+        const victim = cluster.running(gateway)!.core.reader.candidates(chunk)[0]!;
+        cluster.trace.log(cluster.events.now, victim, `PAUSED (SIGSTOP); reading ${path} through ${gateway}`);
+        cluster.running(victim)!.clock.pause();
+        at(t + 3010, () => reads.push(workload.read(via(run, gateway), path)));
+        at(t + 13_000, () => {
+          cluster.trace.log(cluster.events.now, victim, "RESUMED");
+          cluster.running(victim)?.clock.resume();
+        });
+      });
+    }
+    return {
+      heal: () => {
+        for (const id of cluster.liveIds()) cluster.running(id)!.clock.resume();
+      },
+      check: () => [
+        ...setupCheck(setup, "hung-owner"),
+        ...setupCheck(reads, "hung-owner reads"),
+        ...reads
+          .filter((r) => r.endedAt !== undefined && r.endedAt - r.startedAt > HUNG_READ_BOUND_MS)
+          .map((r): Violation => ({
+            invariant: "9 slow read",
+            node: r.node,
+            path: r.path,
+            message: `read #${r.id} of ${r.path} via ${r.node} took ${Math.round(r.endedAt! - r.startedAt)} ms with one holder paused (bound ${HUNG_READ_BOUND_MS} ms)`,
+          })),
+      ],
+    };
+  },
+};
+
+const conditionalRace: Script = {
+  nodes: 5,
+  schedule(run, start) {
+    const { cluster, workload } = run;
+    const at = (t: number, fn: () => void) => cluster.events.at(start + t, fn);
+    const race = (t: number, key: string, a: string, b: string) => at(t, () => void [workload.cas(via(run, a), key), workload.cas(via(run, b), key)]);
+    for (let i = 0; i < 4; i++) {
+      const key = `k/a${i}`;
+      race(i * 6000, key, "n0", "n3"); // both create if absent
+      race(i * 6000 + 3000, key, "n1", "n4"); // both replace what they read
+    }
+    // Across a partition: each side has clients.
+    at(25_000, () => cluster.net.partition([["n0", "n1"], ["n2", "n3", "n4"]]));
+    for (let i = 0; i < 3; i++) {
+      const key = `k/b${i}`;
+      race(26_000 + i * 3000, key, "n0", "n3");
+      race(27_500 + i * 3000, key, "n1", "n4");
+    }
+    at(36_000, () => cluster.net.heal());
+    return { heal: () => cluster.net.heal() };
+  },
+};
+
+export const cases: Record<CaseName, Script> = {
+  "skew-partition": skewPartition,
+  "delete-folder": deleteFolder,
+  "restart-read": restartRead,
+  "hung-owner": hungOwner,
+  "conditional-race": conditionalRace,
+};

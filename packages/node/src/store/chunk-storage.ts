@@ -1,0 +1,93 @@
+// ChunkStorage: what the rest of the node sees of a chunk store. The disk store (chunk-store.ts) and the
+// in-memory one (memory-chunk-store.ts, for the simulator and tests) both pass chunk-store.case.ts.
+import { badRequest, ChunkCorruptError } from "../errors.ts";
+
+/**
+ * Streams one chunk into the store. Call write() sequentially (await each), then commit() or abort().
+ * Nothing is visible under the chunk's name until commit() has verified (and, on disk, fsynced) it.
+ * A write() that throws has already aborted the writer. Slices given to write() are kept by reference
+ * until commit, so the caller must not reuse a buffer after passing it.
+ */
+export interface ChunkWriter {
+  write(bytes: Uint8Array): Promise<void>;
+  commit(): Promise<{ created: boolean }>;
+  abort(): Promise<void>;
+}
+
+export interface ChunkStats {
+  count: number;
+  bytes: number;
+}
+
+export interface DiskUsage {
+  totalBytes: number;
+  /** Available to this node's user. */
+  freeBytes: number;
+}
+
+/**
+ * A content-addressed chunk store: a chunk's id is the SHA-256 (64 lowercase hex) of its bytes.
+ *
+ * Errors, the same from every implementation:
+ * - an id that is not 64 lowercase hex characters: OrreryError `invalid_chunk_id` (400), from every method but has();
+ * - a chunk over the maximum size: OrreryError `chunk_too_large` (400), from put() and write();
+ * - bytes that do not hash to the id: ChunkCorruptError (where "receipt"), from put() and commit();
+ * - over the quota or the free-space floor, or a full disk: StoreFullError, from put() and write()/commit();
+ * - get() of a chunk not held: ChunkNotFoundError; of a copy that no longer matches its id:
+ *   ChunkCorruptError (where "local store"), after the copy is quarantined (has() turns false).
+ */
+export interface ChunkStorage {
+  /** True when a copy is held (it may still turn out corrupt on get()). False for an invalid id. */
+  has(id: string): boolean;
+  /** Stores a whole chunk held in memory, verified first. `created` is false when a copy was already held. */
+  put(id: string, data: Uint8Array): Promise<{ created: boolean }>;
+  /**
+   * Streams a chunk whose bytes arrive piecewise, hashing as they come. `expectedSize`, when known, lets
+   * the store refuse a chunk that will not fit before any byte is taken.
+   */
+  writer(id: string, expectedSize?: number): ChunkWriter;
+  /** Reads and verifies a chunk; the bytes returned belong to the caller. */
+  get(id: string): Promise<Uint8Array>;
+  /** When the chunk was last written or received again (ms, from the store's clock); undefined if not held. */
+  storedAt(id: string): number | undefined;
+  /** Removes a chunk. Returns whether a copy was there. */
+  delete(id: string): Promise<boolean>;
+  /** Chunk ids in ascending id order, `limit` (1..100000, default 1000) at a time, starting after `afterId`. */
+  ids(afterId?: string, limit?: number): string[];
+  stats(): ChunkStats;
+  diskUsage(): DiskUsage;
+  /** Brings the store's index in step with its copies after a crash; hashes are scrub's job. */
+  reconcile(): Promise<{ added: number; removed: number }>;
+}
+
+/** Where get() says a bad or missing copy was. */
+export const LOCAL_STORE = "local store";
+
+const CHUNK_ID = /^[0-9a-f]{64}$/;
+export const MAX_PAGE = 100_000;
+
+/** Exactly 64 lowercase hex characters: the only names that may touch the filesystem. */
+export function isChunkId(s: string): boolean {
+  return typeof s === "string" && CHUNK_ID.test(s);
+}
+
+export function assertChunkId(id: string): void {
+  if (!isChunkId(id)) throw badRequest("invalid_chunk_id", `invalid chunk id ${JSON.stringify(String(id).slice(0, 80))}`);
+}
+
+export function assertPageLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw badRequest("bad_limit", `limit must be an integer in 1..${MAX_PAGE}, got ${limit}`);
+  }
+}
+
+export const sha256Hex = (data: Uint8Array): string => Bun.CryptoHasher.hash("sha256", data, "hex");
+
+/** The checks put() makes before it stores anything: a valid id, the size limit, bytes that hash to the id. */
+export function verifyWholeChunk(id: string, data: Uint8Array, maxChunkSize: number): void {
+  assertChunkId(id);
+  if (data.byteLength > maxChunkSize) {
+    throw badRequest("chunk_too_large", `chunk ${id} is ${data.byteLength} bytes, over ${maxChunkSize}`);
+  }
+  if (sha256Hex(data) !== id) throw new ChunkCorruptError(id, "receipt");
+}

@@ -1,0 +1,316 @@
+// The conformance suite every ChunkStorage passes (chunk-store.test.ts on disk, memory-chunk-store.test.ts in
+// memory): verification, dedup, storedAt, streaming, corruption, errors, limits, paging.
+import { afterEach, describe, expect, test } from "bun:test";
+import { ChunkCorruptError, ChunkNotFoundError, OrreryError, StoreFullError } from "../errors.ts";
+import { type ChunkStorage, isChunkId, sha256Hex } from "./chunk-storage.ts";
+
+export interface ChunkStoreOptions {
+  maxChunkSize: number;
+  quotaBytes?: number;
+  minFreeBytes?: number;
+  now: () => number;
+}
+
+export interface ChunkStoreFixture {
+  store: ChunkStorage;
+  /** Flips a bit of the stored copy of `id`, as a bad disk would. */
+  corrupt(id: string): void;
+  close?(): void;
+}
+
+export type NewChunkStore = (opts: ChunkStoreOptions) => ChunkStoreFixture;
+
+export const MAX_CHUNK = 1 << 20;
+
+export function randomBytes(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(b.subarray(i, Math.min(n, i + 65536)));
+  return b;
+}
+
+export function randomChunk(n: number): { id: string; data: Uint8Array } {
+  const data = randomBytes(n);
+  return { id: sha256Hex(data), data };
+}
+
+/** The fields of an OrreryError that a test matches on. */
+const code = (status: number, c: string) => ({ status, code: c });
+
+/** One store per call, on a clock the test moves; closed after each test. */
+function harness(make: NewChunkStore) {
+  const opened: ChunkStoreFixture[] = [];
+  const clock = { ms: 1_700_000_000_000 };
+  afterEach(() => {
+    for (const f of opened.splice(0)) f.close?.();
+  });
+  const open = (extra: Partial<ChunkStoreOptions> = {}): ChunkStoreFixture => {
+    const f = make({ maxChunkSize: MAX_CHUNK, now: () => clock.ms, ...extra });
+    opened.push(f);
+    return f;
+  };
+  return { open, clock };
+}
+
+export function runChunkStoreTests(name: string, make: NewChunkStore): void {
+  describe(`ChunkStorage conformance: ${name}`, () => {
+    const h = harness(make);
+    describeWrites(h);
+    describeWriters(h);
+    describeReads(h);
+    describeLimits(h);
+    describePaging(h);
+  });
+}
+
+type Harness = ReturnType<typeof harness>;
+
+function describeWrites({ open, clock }: Harness): void {
+  test("put then get returns the bytes; has, stats and ids see the chunk", async () => {
+    const { store } = open();
+    const c = randomChunk(100_000);
+    expect(store.has(c.id)).toBe(false);
+    expect(await store.put(c.id, c.data)).toEqual({ created: true });
+    expect(store.has(c.id)).toBe(true);
+    expect(await store.get(c.id)).toEqual(c.data);
+    expect(store.stats()).toEqual({ count: 1, bytes: 100_000 });
+    expect(store.ids()).toEqual([c.id]);
+  });
+
+  test("the same chunk put twice or streamed again is kept once", async () => {
+    const { store } = open();
+    const c = randomChunk(1000);
+    expect((await store.put(c.id, c.data)).created).toBe(true);
+    expect((await store.put(c.id, c.data)).created).toBe(false);
+    const w = store.writer(c.id);
+    await w.write(c.data);
+    expect((await w.commit()).created).toBe(false);
+    expect(store.stats()).toEqual({ count: 1, bytes: 1000 });
+  });
+
+  test("storedAt comes from the store's clock and is refreshed whenever the chunk arrives again", async () => {
+    const { store } = open();
+    const c = randomChunk(64);
+    expect(store.storedAt(c.id)).toBeUndefined();
+    await store.put(c.id, c.data);
+    expect(store.storedAt(c.id)).toBe(clock.ms);
+    clock.ms += 1000;
+    await store.put(c.id, c.data);
+    expect(store.storedAt(c.id)).toBe(clock.ms);
+    clock.ms += 1000;
+    const w = store.writer(c.id);
+    await w.write(c.data);
+    await w.commit();
+    expect(store.storedAt(c.id)).toBe(clock.ms);
+    await store.delete(c.id);
+    expect(store.storedAt(c.id)).toBeUndefined();
+  });
+
+  test("bytes that do not match the id are refused, whole or streamed, and nothing is kept", async () => {
+    const { store } = open();
+    const data = randomBytes(4096);
+    const wrongId = randomChunk(10).id;
+    await expect(store.put(wrongId, data)).rejects.toBeInstanceOf(ChunkCorruptError);
+    await expect(store.put(wrongId, data)).rejects.toMatchObject({ chunkId: wrongId, where: "receipt" });
+    const w = store.writer(wrongId);
+    await w.write(data.subarray(0, 1000));
+    await w.write(data.subarray(1000));
+    await expect(w.commit()).rejects.toBeInstanceOf(ChunkCorruptError);
+    expect(store.has(wrongId)).toBe(false);
+    expect(store.stats()).toEqual({ count: 0, bytes: 0 });
+  });
+
+  test("the bytes handed in and out belong to the caller", async () => {
+    const { store } = open();
+    const c = randomChunk(256);
+    const original = c.data.slice();
+    await store.put(c.id, c.data);
+    c.data.fill(0);
+    const read = await store.get(c.id);
+    expect(read).toEqual(original);
+    read.fill(0);
+    expect(await store.get(c.id)).toEqual(original);
+  });
+
+  test("the empty chunk can be stored whole and streamed", async () => {
+    const { store } = open();
+    const empty = randomChunk(0);
+    const w = store.writer(empty.id, 0);
+    await w.write(new Uint8Array(0));
+    expect(await w.commit()).toEqual({ created: true });
+    expect(await store.get(empty.id)).toEqual(new Uint8Array(0));
+    expect(await store.put(empty.id, new Uint8Array(0))).toEqual({ created: false });
+    expect(store.stats()).toEqual({ count: 1, bytes: 0 });
+  });
+}
+
+function describeWriters({ open }: Harness): void {
+  test("a writer stores a chunk written piecewise; an aborted one stores nothing and takes no more bytes", async () => {
+    const { store } = open();
+    const c = randomChunk(300_000);
+    const dropped = store.writer(c.id);
+    await dropped.write(c.data.subarray(0, 1000));
+    await dropped.abort();
+    expect(store.has(c.id)).toBe(false);
+    await expect(dropped.write(c.data.subarray(1000))).rejects.toThrow(/closed/);
+    await expect(dropped.commit()).rejects.toThrow(/closed/);
+
+    const w = store.writer(c.id, c.data.byteLength);
+    for (let o = 0; o < c.data.byteLength; o += 65536) await w.write(c.data.subarray(o, o + 65536));
+    expect(await w.commit()).toEqual({ created: true });
+    await expect(w.commit()).rejects.toThrow(/closed/);
+    expect(await store.get(c.id)).toEqual(c.data);
+    expect(store.stats()).toEqual({ count: 1, bytes: 300_000 });
+  });
+
+  test("a chunk over maxChunkSize is refused, streamed or whole, and the writer is closed", async () => {
+    const { store } = open();
+    const w = store.writer(randomChunk(1).id);
+    await w.write(new Uint8Array(MAX_CHUNK / 2));
+    await expect(w.write(new Uint8Array(MAX_CHUNK / 2 + 1))).rejects.toMatchObject(code(400, "chunk_too_large"));
+    await expect(w.write(new Uint8Array(1))).rejects.toThrow(/closed/);
+    const big = randomChunk(MAX_CHUNK + 1);
+    await expect(store.put(big.id, big.data)).rejects.toMatchObject(code(400, "chunk_too_large"));
+    expect(store.stats()).toEqual({ count: 0, bytes: 0 });
+  });
+
+  test("a duplicate whose stored copy is deleted before commit is refused, to be retried", async () => {
+    const { store } = open();
+    const c = randomChunk(500);
+    await store.put(c.id, c.data);
+    const w = store.writer(c.id);
+    await w.write(c.data);
+    expect(await store.delete(c.id)).toBe(true);
+    await expect(w.commit()).rejects.toThrow(/retry/);
+    expect(store.has(c.id)).toBe(false);
+    expect((await store.put(c.id, c.data)).created).toBe(true);
+  });
+}
+
+function describeReads({ open }: Harness): void {
+  test("a corrupt copy is refused on read, forgotten, and can be stored again", async () => {
+    const { store, corrupt } = open();
+    const c = randomChunk(2048);
+    await store.put(c.id, c.data);
+    corrupt(c.id);
+    expect(store.has(c.id)).toBe(true); // not known yet: only a read (or scrub) finds out
+    await expect(store.get(c.id)).rejects.toMatchObject({ name: "ChunkCorruptError", chunkId: c.id, where: "local store" });
+    expect(store.has(c.id)).toBe(false);
+    expect(store.ids()).toEqual([]);
+    expect(store.stats()).toEqual({ count: 0, bytes: 0 });
+    expect(store.storedAt(c.id)).toBeUndefined();
+    await expect(store.get(c.id)).rejects.toBeInstanceOf(ChunkNotFoundError);
+    expect((await store.put(c.id, c.data)).created).toBe(true);
+    expect(await store.get(c.id)).toEqual(c.data);
+  });
+
+  test("a chunk not held is ChunkNotFoundError, and deleting it returns false", async () => {
+    const { store } = open();
+    const id = "0".repeat(64);
+    await expect(store.get(id)).rejects.toBeInstanceOf(ChunkNotFoundError);
+    await expect(store.get(id)).rejects.toMatchObject({ chunkId: id, where: "local store" });
+    expect(await store.delete(id)).toBe(false);
+    expect(store.has(id)).toBe(false);
+  });
+
+  test("an invalid id is refused by every operation with invalid_chunk_id", async () => {
+    const { store } = open();
+    const bad = ["", "../../etc/passwd", "A".repeat(64), "a".repeat(63), `${"a".repeat(63)}/`, "tmp", "g".repeat(64)];
+    for (const id of bad) {
+      expect(isChunkId(id)).toBe(false);
+      expect(store.has(id)).toBe(false);
+      await expect(store.get(id)).rejects.toMatchObject(code(400, "invalid_chunk_id"));
+      await expect(store.put(id, new Uint8Array(1))).rejects.toMatchObject(code(400, "invalid_chunk_id"));
+      await expect(store.delete(id)).rejects.toBeInstanceOf(OrreryError);
+      expect(() => store.writer(id)).toThrow(OrreryError);
+    }
+    expect(isChunkId("ab".repeat(32))).toBe(true);
+  });
+
+  test("reconcile finds nothing to do in a store that is in step", async () => {
+    const { store } = open();
+    const c = randomChunk(10);
+    await store.put(c.id, c.data);
+    expect(await store.reconcile()).toEqual({ added: 0, removed: 0 });
+    expect(store.ids()).toEqual([c.id]);
+  });
+}
+
+function describeLimits({ open }: Harness): void {
+  test("quota reached → StoreFullError, before or while streaming; deleting makes room", async () => {
+    const { store } = open({ quotaBytes: 10_000 });
+    const a = randomChunk(6000);
+    const b = randomChunk(6000);
+    await store.put(a.id, a.data);
+    await expect(store.put(b.id, b.data)).rejects.toBeInstanceOf(StoreFullError);
+    // A streamed chunk announced as too big is refused at its first byte...
+    const announced = store.writer(b.id, b.data.byteLength);
+    await expect(announced.write(b.data.subarray(0, 10))).rejects.toBeInstanceOf(StoreFullError);
+    // ...and one that grows past the quota as it crosses it.
+    const growing = store.writer(b.id);
+    await growing.write(b.data.subarray(0, 3000));
+    await expect(growing.write(b.data.subarray(3000))).rejects.toBeInstanceOf(StoreFullError);
+    expect(store.has(b.id)).toBe(false);
+    expect(store.stats()).toEqual({ count: 1, bytes: 6000 });
+    expect(await store.delete(a.id)).toBe(true);
+    expect((await store.put(b.id, b.data)).created).toBe(true);
+  });
+
+  test("writers in flight cannot jointly overshoot the quota", async () => {
+    const { store } = open({ quotaBytes: 10_000 });
+    const a = randomChunk(6000);
+    const b = randomChunk(6000);
+    const first = store.writer(a.id, 6000);
+    await first.write(a.data.subarray(0, 10));
+    await expect(store.writer(b.id, 6000).write(b.data.subarray(0, 10))).rejects.toBeInstanceOf(StoreFullError);
+    await first.abort(); // gives its reservation back
+    const second = store.writer(b.id, 6000);
+    await second.write(b.data);
+    expect((await second.commit()).created).toBe(true);
+  });
+
+  test("a free-space floor above the free space → StoreFullError; diskUsage is sane", async () => {
+    const { store } = open({ minFreeBytes: Number.MAX_SAFE_INTEGER });
+    const a = randomChunk(10);
+    await expect(store.put(a.id, a.data)).rejects.toBeInstanceOf(StoreFullError);
+    await expect(store.writer(a.id, 10).write(a.data)).rejects.toBeInstanceOf(StoreFullError);
+    expect(store.has(a.id)).toBe(false);
+    const du = store.diskUsage();
+    expect(du.totalBytes).toBeGreaterThan(0);
+    expect(du.freeBytes).toBeGreaterThan(0);
+    expect(du.freeBytes).toBeLessThanOrEqual(du.totalBytes);
+  });
+}
+
+function describePaging({ open }: Harness): void {
+  test("ids pages in ascending id order; delete updates has, stats and ids", async () => {
+    const { store } = open();
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const c = randomChunk(100 + i);
+      ids.push(c.id);
+      await store.put(c.id, c.data);
+    }
+    ids.sort();
+    expect(store.stats()).toEqual({ count: 25, bytes: 25 * 100 + 300 });
+    // A fixed number of pages, so a store whose cursor does not advance fails instead of looping.
+    const pages: string[][] = [];
+    for (let after: string | undefined, n = 0; n < 4; n++, after = pages.at(-1)?.at(-1)) pages.push(store.ids(after, 10));
+    expect(pages.map((p) => p.length)).toEqual([10, 10, 5, 0]);
+    expect(pages.flat()).toEqual(ids);
+    expect(store.ids(ids[12], 3)).toEqual(ids.slice(13, 16));
+    expect(store.ids(`${ids[12]!.slice(0, 10)}`, 1)).toEqual([ids[12]!]); // a prefix sorts before the id
+    expect(store.ids("g", 10)).toEqual([]);
+
+    expect(await store.delete(ids[0]!)).toBe(true);
+    expect(store.has(ids[0]!)).toBe(false);
+    expect(store.stats().count).toBe(24);
+    expect(store.ids(undefined, 100)).toEqual(ids.slice(1));
+  });
+
+  test("ids refuses a limit outside 1..100000 with bad_limit", () => {
+    const { store } = open();
+    for (const limit of [0, -1, 1.5, 100_001, Number.NaN]) expect(() => store.ids("", limit)).toThrow(OrreryError);
+    expect(() => store.ids("", 0)).toThrow(/1\.\.100000/);
+    expect(store.ids("", 100_000)).toEqual([]);
+  });
+}
