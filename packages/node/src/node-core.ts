@@ -129,7 +129,7 @@ export class NodeCore {
       { selfId, syncIntervalMs: config.SYNC_INTERVAL_MS, publishGraceMs: PUBLISH_GRACE_MS },
       { manifests, placement, rpc, clock, random, log: logger("sync"), isBlocked },
     );
-    this.placementCheck = new PlacementCheck(PLACEMENT_DEBOUNCE_MS, { selfId, placement, store, queue, clock, log: logger("placement") });
+    this.placementCheck = new PlacementCheck({ debounceMs: PLACEMENT_DEBOUNCE_MS, rememberMs: ringSettleMs(config) }, { selfId, placement, store, queue, clock, log: logger("placement") });
     const graceMs = config.REBALANCE_GRACE_S * 1000;
     this.sweeper = new SurplusSweeper(
       { graceMs, intervalMs: Math.min(5000, Math.max(200, graceMs / 4)), pageSize: 1000 },

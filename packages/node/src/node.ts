@@ -166,7 +166,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
       cluster: config.CLUSTER_NAME,
       maxMembers: config.MAX_MEMBERS,
     },
-    { log: logger("membership"), seal: gossipSeal, clock },
+    {
+      log: logger("membership"),
+      seal: gossipSeal,
+      clock,
+      // memberlist's TCP fallback probe, over the authenticated peer connection (partitions apply to it too).
+      streamPing: (memberId, ping, timeoutMs) => rpc.call(memberId, "swim.ping", ping, { timeoutMs }),
+    },
   );
 
   // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
@@ -197,6 +203,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     version: VERSION,
     members: () => membership.members(),
     gossipHealth: () => membership.healthScore(),
+    gossipProbes: () => ({ ...membership.probeStats() }),
     clockOffsetMs: () => clock.offsetMs(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
@@ -263,6 +270,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   };
   const app = createGateway(gatewayDeps);
   Object.assign(handlers, core.handlers());
+  handlers["swim.ping"] = (from, ping) => membership.answerStreamPing(from, ping);
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
   faults?.onChange((blocked) => {
     const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);

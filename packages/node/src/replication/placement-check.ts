@@ -1,7 +1,9 @@
 // When the ring changes, each node walks its local chunks and queues a copy to every owner that is
 // new in the chunk's owner set (a node that returned, a node that joined, a chunk written while the
 // cluster had fewer than N nodes up). One old owner per chunk is responsible, so copies are not sent
-// twice; the queue worker asks the target what it already holds before sending bytes.
+// twice; the queue worker asks the target what it already holds before sending bytes. Rings replaced
+// recently are remembered across checks: an owner added by one change is not yet known to hold the chunk,
+// so it must not be the one made responsible for feeding the owners a second change adds.
 import type { Logger } from "../log.ts";
 import type { Ring } from "../ring/index.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
@@ -32,15 +34,27 @@ export interface PlacementCheckComponents {
   clock?: Clock;
 }
 
+export interface PlacementCheckInit {
+  /** How long after a ring change the check runs (changes within it are checked together). */
+  debounceMs: number;
+  /**
+   * How long a replaced ring keeps counting as "earlier" for later checks (Placement's ring settle window):
+   * when n23 returns (ring 1 → 2, n22 responsible) and n22 then dies (ring 2 → 3), the check against ring 2
+   * alone would make n23 — which never received the chunk — responsible for feeding; with ring 1 still
+   * remembered, an owner that held its place through both changes is.
+   */
+  rememberMs: number;
+}
+
 export class PlacementCheck {
   private timer: Timer | undefined;
-  /** Every ring in force since the last check, oldest first. */
-  private baselines: Ring[] = [];
+  /** Every ring replaced within rememberMs or since the last check, oldest first. */
+  private baselines: Array<{ ring: Ring; replacedAt: number; checked: boolean }> = [];
   private running: Promise<void> | undefined;
   private readonly clock: Clock;
 
   constructor(
-    private readonly debounceMs: number,
+    private readonly init: PlacementCheckInit,
     private readonly c: PlacementCheckComponents,
   ) {
     this.clock = c.clock ?? systemClock;
@@ -48,12 +62,16 @@ export class PlacementCheck {
 
   /** Called with the ring that was in force before a change; checks run debounced, against every ring seen. */
   ringChanged(previous: Ring): void {
-    this.baselines.push(previous);
+    this.baselines.push({ ring: previous, replacedAt: this.clock.elapsed(), checked: false });
     this.timer?.cancel();
-    this.timer = this.clock.timer(this.debounceMs, () => {
+    this.timer = this.clock.timer(this.init.debounceMs, () => {
       this.timer = undefined;
-      const before = this.baselines;
-      this.baselines = [];
+      // Rings replaced since the last check always count; those already checked, only while remembered.
+      const since = this.clock.elapsed() - this.init.rememberMs;
+      const baselines = this.baselines.filter((b) => !b.checked || b.replacedAt >= since);
+      for (const b of baselines) b.checked = true;
+      const before = baselines.map((b) => b.ring);
+      this.baselines = baselines.filter((b) => b.replacedAt >= since);
       this.running = (this.running ?? Promise.resolve())
         .then(() => this.run(before))
         .then(

@@ -48,6 +48,9 @@ export class OrrerySystem implements SystemUnderTest {
       this.init.log(`  orrery ${node.id}: pid ${node.pid}, http ${node.httpPort}${k === 0 ? `, s3 ${s3Port}` : ""}`);
     }
     await this.cluster.waitForMembers(3);
+    const t0 = performance.now();
+    await this.cluster.waitForQuorumReads();
+    this.init.log(`  orrery: quorum reads answer on every node after ${((performance.now() - t0) / 1000).toFixed(1)} s (the rings the cluster went through while forming count for a settle window)`);
     this.s3.endpoint = `http://127.0.0.1:${s3Port}`;
     this.chunkSize = (await this.nodes[0]!.status()).chunkSize;
   }
