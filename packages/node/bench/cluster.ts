@@ -352,6 +352,23 @@ export class BenchCluster {
       log(`${node.id} up: pid ${node.pid}, http ${node.httpPort}, gossip ${node.gossipPort}, transfer ${node.transferPort}`);
     }
     await this.waitForMembers(size);
+    await this.waitForQuorumReads();
+  }
+
+  /**
+   * Until a quorum read answers on every live node. Right after the cluster forms, the rings it went through
+   * (one node, two, ...) still count for manifest quorums for the settle window (node-core ringSettleMs), and
+   * a figure taken meanwhile measures the ring change, not the steady cluster.
+   */
+  async waitForQuorumReads(timeoutMs = 120_000): Promise<void> {
+    const probe = `bench-probe-${randomBytes(6).toString("hex")}`;
+    await this.waitFor(async () => {
+      for (const n of this.live()) {
+        const res = await fetch(`${n.url}/api/files/${probe}`, { method: "HEAD" });
+        if (res.status !== 404) return false;
+      }
+      return true;
+    }, timeoutMs, "a quorum read (404 for a path nobody wrote) on every node", 500);
   }
 
   /**

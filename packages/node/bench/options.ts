@@ -46,6 +46,8 @@ export const USAGE = `usage: bun bench/run.ts [options]      (or from the repo r
   --quick            smaller run for a fast check
   --cpu-prof DIR     run the nodes under bun --cpu-prof --cpu-prof-md; profiles land in DIR
   -h, --help         this text
+  --compare          a different benchmark: GlusterFS and MooseFS side by side with Orrery, every figure as a
+                     ratio to the best peer and to the machine's ceilings (--compare --help for its options)
 
 Progress goes to stderr. Every cluster runs on 127.0.0.1 (core: 3 nodes; heal: 5 nodes, then 3 + 1) and is
 stopped at the end, also on an error or Ctrl-C.`;
@@ -63,7 +65,8 @@ function parts(value: string | undefined): BenchPart[] {
   throw new Error(`--only must be core, security or heal, got ${JSON.stringify(value)}`);
 }
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
+/** A flag's whole number ≥ 1, or `fallback` when it was not given (also used by compare/options.ts). */
+export function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);

@@ -2,7 +2,8 @@
 // `pnpm bench`: measures the machine's ceilings, then a local 3-node Orrery cluster (large upload, download,
 // small files, RSS) — the "core" part — and then the self-healing part (failure detection and re-replication on
 // 5 nodes, bytes moved when a 4th node joins 3), and prints a JSON report and tables. `--only core|heal` runs one
-// part. It reports numbers; it never fails on one.
+// part. It reports numbers; it never fails on one. `--compare` runs GlusterFS and MooseFS beside Orrery instead
+// (bench/compare/main.ts).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
@@ -10,6 +11,8 @@ import { type Ceilings, CeilingServer, measureCeilings } from "./ceilings.ts";
 import { BenchCluster } from "./cluster.ts";
 import { DETECTION_POLL_MS, type FailureResult, failureBenchmark, HEAL_REPLICATION_FACTOR, type HealContext, type JoinResult, joinBenchmark } from "./heal.ts";
 import { healFileSizes } from "./heal-math.ts";
+import { runCompare } from "./compare/main.ts";
+import { COMPARE_USAGE, type CompareOptions, parseCompareOptions } from "./compare/options.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
 import { peerSecurityBenchmark, type PeerSecurityResult } from "./peer-security.ts";
 import { Payload } from "./payload.ts";
@@ -339,9 +342,28 @@ async function run(opts: BenchOptions): Promise<number> {
 /** pnpm runs the script in packages/node; relative paths given on its command line mean the caller's directory. */
 const callerPath = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(process.env.INIT_CWD ?? process.cwd(), p));
 
+// `--compare` is its own benchmark with its own flags (bench/compare/).
+const argv = process.argv.slice(2);
+if (argv.includes("--compare")) {
+  const rest = argv.filter((a) => a !== "--compare");
+  let copts: CompareOptions;
+  try {
+    const parsed = parseCompareOptions(rest);
+    copts = { ...parsed, jsonFile: callerPath(parsed.jsonFile), cpuProfDir: callerPath(parsed.cpuProfDir), dir: callerPath(parsed.dir) };
+  } catch (err) {
+    process.stderr.write(`bench --compare: ${(err as Error).message}\n${COMPARE_USAGE}\n`);
+    process.exit(2);
+  }
+  if (copts.help) {
+    process.stdout.write(`${COMPARE_USAGE}\n`);
+    process.exit(0);
+  }
+  process.exit(await runCompare(copts, rest));
+}
+
 let opts: BenchOptions;
 try {
-  const parsed = parseOptions(process.argv.slice(2));
+  const parsed = parseOptions(argv);
   opts = { ...parsed, jsonFile: callerPath(parsed.jsonFile), cpuProfDir: callerPath(parsed.cpuProfDir) };
 } catch (err) {
   process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);

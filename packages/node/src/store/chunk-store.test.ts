@@ -153,6 +153,28 @@ describe("ChunkStore on disk", () => {
     expect(await off.reconcile()).toEqual({ added: 0, removed: 0 });
   });
 
+  test("index rows are committed without an fsync of their own; the connection keeps its level, also inside a transaction", async () => {
+    const level = () => (db.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+    expect(level()).toBe(2); // FULL, as openDatabase sets it
+    const a = randomChunk(700);
+    const b = randomChunk(900);
+    await store.put(a.id, a.data);
+    expect(level()).toBe(2);
+    // A caller's transaction: the level cannot change there, and the row rides on that transaction's commit.
+    db.transaction(() => store.touch(b.id, b.data.byteLength))();
+    expect(level()).toBe(2);
+    expect(await store.delete(a.id)).toBe(true);
+    expect(level()).toBe(2);
+    expect(store.ids()).toEqual([b.id]);
+    expect(store.stats()).toEqual({ count: 1, bytes: 900 });
+    // What a power loss may take (the rows since the last FULL commit) is put back from the files at start.
+    await store.put(a.id, a.data);
+    db.run("DELETE FROM chunks WHERE id = ?", [a.id]);
+    const reopened = open();
+    expect(await reopened.reconcile()).toEqual({ added: 1, removed: 1 });
+    expect(reopened.ids()).toEqual([a.id]);
+  });
+
   test("stale tmp files from a crash are removed on open", () => {
     writeFileSync(join(store.tmpDir, "leftover.tmp"), "x");
     open();

@@ -1,5 +1,8 @@
 // Content-addressed chunk files: a chunk is named by the SHA-256 of its bytes and lives at dir/ab/cd/<id>.
 // The file on disk is the truth; the `chunks` table is an index kept in step (insert after rename, delete before unlink).
+// A copy is durable once its file is fsynced and its rename fsynced into the fan-out directory; the index row
+// gets no fsync of its own (its commit is synchronous=NORMAL in the WAL, made durable by the node's next FULL
+// commit, e.g. the manifest's): a row that a power loss takes is put back by reconcile(), which every start runs.
 // The disk implementation of ChunkStorage (chunk-storage.ts); it passes chunk-store.case.ts with the in-memory one.
 import type { Database, Statement } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
@@ -62,6 +65,9 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   private count: number;
   private bytes: number;
   private tmpSeq = 0;
+  private readonly db: Database;
+  /** The connection's own synchronous level (PRAGMA synchronous), restored after each unsynced index write. */
+  private readonly syncLevel: number;
   private readonly sql: {
     insert: Statement;
     remove: Statement;
@@ -87,6 +93,8 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     }
 
     const db = init.db;
+    this.db = db;
+    this.syncLevel = (db.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
     this.sql = {
       // stored_at is refreshed whenever a write brings the chunk again (dedup), so garbage collection
       // never takes a chunk that an upload in progress has just referenced.
@@ -290,20 +298,34 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     return { created: !existed };
   }
 
+  /**
+   * Runs an index write without an fsync of its own (see the file comment): synchronous=NORMAL for this commit
+   * only. Inside a caller's transaction the level cannot change, and that transaction's commit decides.
+   */
+  private unsynced<T>(write: () => T): T {
+    if (this.syncLevel <= 1 || this.db.inTransaction) return write();
+    this.db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      return write();
+    } finally {
+      this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`);
+    }
+  }
+
   /** Keeps the index in step with a file known to exist, and refreshes its stored_at. */
   touch(id: string, size: number): void {
     const now = this.now();
-    const changes = this.sql.insert.run(id, size, now).changes;
+    const changes = this.unsynced(() => this.sql.insert.run(id, size, now).changes);
     if (changes > 0) {
       this.count++;
       this.bytes += size;
     } else {
-      this.sql.touch.run(now, id);
+      this.unsynced(() => this.sql.touch.run(now, id));
     }
   }
 
   private indexRemove(id: string): void {
-    const row = this.sql.remove.get(id) as { size: number } | null;
+    const row = this.unsynced(() => this.sql.remove.get(id) as { size: number } | null);
     if (row) {
       this.count--;
       this.bytes -= row.size;
