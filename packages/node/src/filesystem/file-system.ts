@@ -137,12 +137,15 @@ export class FileSystem {
    * Before an answer about `paths`: their rows here become at least as new as a read quorum's, and so do the
    * entries of each one that is a directory (live or deleted: a deleted one may still hold live files
    * elsewhere), the first `childLimit` of them after `after`. Every request that reads or decides on paths
-   * calls this first; with consistency=local it is a no-op once this node has synced.
+   * calls this first; with consistency=local it is a no-op once this node has synced. `listed` narrows which
+   * directories' entries are refreshed: a write decides on its ancestors' rows, not on what else they hold,
+   * and a listing of up to 1000 entries per ancestor made every small write cost a directory read.
    */
   async refresh(
     paths: readonly string[],
     consistency: Consistency = "quorum",
     children: { after?: string; limit: number } = { limit: 1000 },
+    listed: readonly string[] = paths,
   ): Promise<void> {
     // A node that has not reached its cluster knows only itself, so its own copy would pass for a quorum.
     if (consistency === "quorum" && this.c.joined && !this.c.joined()) {
@@ -152,7 +155,7 @@ export class FileSystem {
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
     await reads.refresh(real, consistency);
-    const dirs = paths.filter((p) => p === "" || this.c.manifests.get(p)?.kind === "dir");
+    const dirs = listed.filter((p) => p === "" || this.c.manifests.get(p)?.kind === "dir");
     await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
   }
 
@@ -240,7 +243,7 @@ export class FileSystem {
   ): Promise<PutResult> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     this.checkWritable(durability, { newChunks: true });
-    await this.refresh(FileSystem.withAncestors(path), readFor(durability));
+    await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     this.checkEarly(existing, precondition);
@@ -296,7 +299,7 @@ export class FileSystem {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
-    await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability));
+    await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability), undefined, []);
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     this.checkEarly(existing, opts.precondition);
@@ -403,7 +406,7 @@ export class FileSystem {
 
   async mkdir(path: string): Promise<{ created: boolean; entry: Manifest }> {
     if (path === "") return { created: false, entry: this.stat("") };
-    await this.refresh(FileSystem.withAncestors(path));
+    await this.refresh(FileSystem.withAncestors(path), "quorum", undefined, []);
     const existing = this.lookup(path);
     if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
     if (existing) return { created: false, entry: existing };
@@ -477,7 +480,7 @@ export class FileSystem {
     if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
     if (from === to) throw badRequest("same_path", "source and destination are the same");
     if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
-    await this.refresh([from, ...FileSystem.withAncestors(to)]);
+    await this.refresh([from, ...FileSystem.withAncestors(to)], "quorum", undefined, [from, to]);
     const src = this.stat(from);
     const now = this.now();
     const changes: ManifestChange[] = [];
