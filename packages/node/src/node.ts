@@ -397,6 +397,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
     async leave() {
       if (leaving) return;
       leaving = true;
+      // Off the ring in every member's view first (weight 0, as a storage-less gateway): the new owners then
+      // count themselves owners of what they receive, so none sweeps a handed-off copy as surplus while the
+      // hand-off is still running, and no new chunk is placed here meanwhile.
+      membership.updateSelf({ weight: 0 });
       await handOffAndDrain({ selfId: id, placement, store, queue, log }, config.LEAVE_TIMEOUT_S * 1000);
       await node.stop({ leave: true });
     },

@@ -99,10 +99,14 @@ describe("self-healing", () => {
 
 describe("graceful leave", () => {
   test("a leaving node hands its chunks off first: every chunk keeps 3 copies on the others", async () => {
-    const cluster = await TestCluster.start(4, { chunkSizeMb: 0.0625 });
+    // Background copies at 1 MB/s: the hand-off outlasts REBALANCE_GRACE_S (2 s), so a new owner that took a
+    // handed-off copy while the leaver still looked like an owner would sweep it as surplus before the leave.
+    const cluster = await TestCluster.start(4, { chunkSizeMb: 0.0625, env: { REBALANCE_BANDWIDTH_MBPS: "1" } });
     clusters.push(cluster);
     const files = await uploadMany(cluster.nodes, 60, "leave");
     const chunks = [...new Set(files.flatMap((f) => f.chunks))];
+    // The uploads' third copies (queued after each 201) land first: what follows is the leave's doing alone.
+    await waitFor(() => chunks.every((id) => (liveCopies(cluster.nodes).get(id) ?? 0) >= 3), 60_000, "every chunk at 3 copies before the leave");
     const leaver = cluster.nodes[3]!;
     expect(leaver.chunkFiles().length).toBeGreaterThan(0);
     const cli = Bun.spawn([process.execPath, "src/main.ts", "leave", "--node", leaver.url], {

@@ -1,4 +1,5 @@
 // The files API's semantics on a real node: directories, moves, deletes, conflicts and listings.
+import { defaultSwimConfig } from "../../src/membership/swim-config.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
 
@@ -146,7 +147,10 @@ describe("files API", () => {
     expect(after.get("orrery_chunk_bytes")).toBe(before.get("orrery_chunk_bytes")! + 300_000);
     expect(after.get("orrery_files")).toBe(before.get("orrery_files")! + 1);
     expect(after.get('orrery_members{state="alive"}')).toBe(1);
-    expect(after.get("orrery_gossip_health_score")).toBe(0);
+    // Lifeguard's score, 0 (healthy) to awarenessMax - 1: a node that misses its own timers on a loaded machine
+    // rightly raises it, so its value is the machine's, not this test's (metrics.test.ts checks that it follows).
+    expect(after.get("orrery_gossip_health_score")).toBeGreaterThanOrEqual(0);
+    expect(after.get("orrery_gossip_health_score")).toBeLessThan(defaultSwimConfig().awarenessMax!);
     const puts = (v: Map<string, number>) => v.get('orrery_http_requests_total{interface="files",method="PUT",status="201"}') ?? 0;
     expect(puts(after)).toBe(puts(before) + 1);
     expect(after.get("process_resident_memory_bytes")).toBeGreaterThan(10_000_000);
