@@ -52,6 +52,7 @@ export type CoreConfig = Pick<
   | "GC_MIN_CHUNK_AGE_S"
   | "GC_MIN_TOMBSTONE_AGE_S"
   | "REPLICATION_FACTOR"
+  | "RING_SETTLE_S"
 >;
 
 export interface CoreComponents {
@@ -82,8 +83,8 @@ export interface CoreComponents {
  * round runs every SYNC_INTERVAL_MS), so a quorum read still meets every quorum write while members join,
  * die or come back.
  */
-export function ringSettleMs(config: Pick<CoreConfig, "SYNC_INTERVAL_MS">): number {
-  return Math.max(30_000, 6 * config.SYNC_INTERVAL_MS);
+export function ringSettleMs(config: Pick<CoreConfig, "SYNC_INTERVAL_MS" | "RING_SETTLE_S">): number {
+  return Math.max(config.RING_SETTLE_S * 1000, 6 * config.SYNC_INTERVAL_MS);
 }
 
 /** How long a write waits for the copies beyond its quorum before queueing them. */

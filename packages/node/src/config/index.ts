@@ -119,6 +119,11 @@ export const configSchema = z.object({
   QUEUE_RETRY_MAX_MS: z.coerce.number().int().min(10).max(3600000).default(60000),
   /** Anti-entropy period for manifests. */
   SYNC_INTERVAL_MS: z.coerce.number().int().min(50).max(3600000).default(5000),
+  /**
+   * How long a replaced ring (or replication factor) still counts for manifest quorums, at least
+   * 6 × SYNC_INTERVAL_MS (node-core.ts ringSettleMs): joint quorums across membership changes.
+   */
+  RING_SETTLE_S: z.coerce.number().min(0).max(86_400).default(30),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** S3 API port on BIND_ADDRESS; 0 turns it off. Unset: 9000, skipped with a warning when that is taken. */
   S3_PORT: port.optional(),

@@ -59,6 +59,7 @@ export const defaultSettings: SimSettings = {
     GC_MIN_CHUNK_AGE_S: 86_400,
     GC_MIN_TOMBSTONE_AGE_S: 86_400,
     REPLICATION_FACTOR: 3,
+    RING_SETTLE_S: 30,
   },
   replicationFactor: 3,
   vnodes: 16,

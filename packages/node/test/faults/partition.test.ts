@@ -13,6 +13,8 @@ afterAll(async () => {
 });
 
 /** Garbage collection at test speed: tombstones and unreferenced chunks may go seconds after everyone has seen them. */
+/** ringSettleMs with RING_SETTLE_S=2 and the harness's SYNC_INTERVAL_MS=1000. */
+const RING_SETTLE_MS = 6000;
 const FAST_GC = { GC_INTERVAL_S: "0.5", GC_MIN_TOMBSTONE_AGE_S: "1", GC_MIN_CHUNK_AGE_S: "5" };
 
 interface Ack {
@@ -28,7 +30,7 @@ interface Ack {
 
 async function scenario(gc: boolean): Promise<void> {
   const tag = gc ? "partition (fast GC)" : "partition";
-  const c = await TestCluster.start(4, { replicationFactor: 3, chunkSizeMb: 0.25, env: { ...FAULT_ENV, ...(gc ? FAST_GC : {}) } });
+  const c = await TestCluster.start(4, { replicationFactor: 3, chunkSizeMb: 0.25, env: { ...FAULT_ENV, ...(gc ? FAST_GC : {}), RING_SETTLE_S: "2" } });
   clusters.push(c);
   const [n1, n2, n3, n4] = c.nodes as [TestNode, TestNode, TestNode, TestNode];
   const acks: Ack[] = [];
@@ -95,6 +97,10 @@ async function scenario(gc: boolean): Promise<void> {
   );
   const deadAt = Date.now();
   console.log(`${tag}: both sides declared the other dead after ${deadAt - partitionedAt} ms`);
+  // For the ring-settle window after the ring changed (max(RING_SETTLE_S, 6 × SYNC_INTERVAL_MS) = 6 s here),
+  // quorums must also reach the owners under the ring before it, on the other side (joint quorums): each side
+  // accepts writes of its own once the window has passed.
+  await pause(RING_SETTLE_MS + 1000);
 
   // Side A: its own new files, and an overwrite of shared.txt.
   for (let i = 0; i < 4; i++) await write(sideA[i % 2]!, `a/f${i}.bin`, randomBytes(sizeFor(10 + i)), "side A");
