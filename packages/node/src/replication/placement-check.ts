@@ -1,7 +1,7 @@
 // When the ring changes, each node walks its local chunks and queues a copy to every owner that is
 // new in the chunk's owner set (a node that returned, a node that joined, a chunk written while the
-// cluster had fewer than N nodes up). One old owner per chunk is responsible, so copies are not sent
-// twice; the queue worker asks the target what it already holds before sending bytes. Rings replaced
+// cluster had fewer than N nodes up). Every old owner that holds the chunk offers it; the queue worker asks
+// the target what it already holds before sending bytes, so a copy's bytes go once. Rings replaced
 // recently are remembered across checks: an owner added by one change is not yet known to hold the chunk,
 // so it must not be the one made responsible for feeding the owners a second change adds.
 import type { Logger } from "../log.ts";
@@ -14,15 +14,17 @@ import { type Clock, systemClock, type Timer } from "../util/clock.ts";
 /**
  * New owners that `selfId` must send a chunk to, given its owner sets under every ring in force since
  * the last check (`before`, oldest first; writes may have happened under any of them) and now (`after`).
- * Pure. An owner missing from any earlier set may lack the chunk; the first owner present in all of
- * them sends, or, if there is none, every holder does.
+ * Pure. An owner missing from any earlier set may lack the chunk; every holder that is an owner under all
+ * of them sends, or, if there is none, every holder does. One sender would be cheaper, but no node knows
+ * whether the one it would pick holds the chunk yet (its copy may still be in a writer's queue, or it may
+ * itself be an owner an earlier change added: simulator seeds 214, 871), and the target's HAS answer
+ * keeps a second offer down to a few bytes.
  */
 export function newOwnersToFeed(selfId: string, before: readonly (readonly string[])[], after: readonly string[]): string[] {
   const added = after.filter((id) => id !== selfId && before.some((set) => !set.includes(id)));
   if (added.length === 0) return [];
   const stayed = after.filter((id) => before.every((set) => set.includes(id)));
-  const responsible = stayed.length > 0 ? stayed[0] : selfId;
-  return responsible === selfId ? added : [];
+  return stayed.length === 0 || stayed.includes(selfId) ? added : [];
 }
 
 export interface PlacementCheckComponents {

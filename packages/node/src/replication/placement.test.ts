@@ -158,10 +158,11 @@ describe("joint manifest quorums across ring changes", () => {
 });
 
 describe("newOwnersToFeed", () => {
-  test("the first remaining old owner feeds the new owners; others do nothing", () => {
+  test("every remaining old owner feeds the new owners (the target's HAS answer stops a second copy); others do nothing", () => {
     expect(newOwnersToFeed("a", [["a", "b"]], ["a", "b", "c"])).toEqual(["c"]);
-    expect(newOwnersToFeed("b", [["a", "b"]], ["a", "b", "c"])).toEqual([]);
-    expect(newOwnersToFeed("b", [["a", "b"]], ["c", "b", "a"])).toEqual(["c"]);
+    expect(newOwnersToFeed("b", [["a", "b"]], ["a", "b", "c"])).toEqual(["c"]);
+    expect(newOwnersToFeed("c", [["a", "b"]], ["a", "b", "c"])).toEqual([]);
+    expect(newOwnersToFeed("x", [["a", "b", "x"]], ["a", "b", "c"])).toEqual([]); // a surplus holder
     expect(newOwnersToFeed("a", [["a", "b", "c"]], ["a", "b", "c"])).toEqual([]);
   });
 
@@ -172,7 +173,7 @@ describe("newOwnersToFeed", () => {
   test("a member that died and returned within one check is fed what was written meanwhile", () => {
     // Ring went abc -> ab (c died; writes went to a, b) -> abc (c returned) before the check ran.
     expect(newOwnersToFeed("a", [["a", "b", "c"], ["a", "b"]], ["a", "b", "c"])).toEqual(["c"]);
-    expect(newOwnersToFeed("b", [["a", "b", "c"], ["a", "b"]], ["a", "b", "c"])).toEqual([]);
+    expect(newOwnersToFeed("b", [["a", "b", "c"], ["a", "b"]], ["a", "b", "c"])).toEqual(["c"]);
   });
 });
 

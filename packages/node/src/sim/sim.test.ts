@@ -73,8 +73,8 @@ const regressions: Array<{ seed: number; o: Overrides; fixed: string }> = [
   { seed: 214, o: { nodes: 27, loss: 0.009, durationS: 60 }, fixed: "the placement check remembers recent rings (an acked chunk stayed at 2 copies)" },
   { seed: 289, o: { nodes: 49, loss: 0.042, durationS: 71 }, fixed: "a node that has not joined refuses quorum reads (a joiner read its own empty store)" },
   { seed: 357, o: { nodes: 50, loss: 0.076, durationS: 47 }, fixed: "joint quorums over rings replaced within the settle window" },
-  { seed: 708, o: { nodes: 45, loss: 0.069, durationS: 78 }, fixed: "(an acked chunk off one owner after its writer was lost for good; passes since writes stopped refreshing ancestor listings, cause not pinned down)" },
-  { seed: 871, o: { nodes: 37, loss: 0.084, durationS: 46 }, fixed: "(the same family; passes since the same change, cause not pinned down)" },
+  { seed: 708, o: { nodes: 45, loss: 0.069, durationS: 78 }, fixed: "every old owner that holds a chunk feeds a new owner, not only the first (the first did not hold it yet)" },
+  { seed: 871, o: { nodes: 37, loss: 0.084, durationS: 46 }, fixed: "the same: an acked chunk stayed off the owner that replaced a member lost for good" },
 ];
 
 describe("seeds the simulator once failed", () => {
