@@ -60,6 +60,8 @@ export interface FileSystemComponents {
   joined?: () => boolean;
   /** Why this node's clock is too far from its peers' to stamp writes (undefined: it is fine). */
   clockProblem?: () => string | undefined;
+  /** Why this node must not read or write manifests yet (a resync after being forgotten; undefined: serving). */
+  notServing?: () => string | undefined;
   /** Quorum reads: brings this node's rows up to a read quorum's before an answer is based on them. */
   reads?: ManifestReads;
   /** Paxos rounds for writes with a precondition (If-Match, If-None-Match). */
@@ -144,6 +146,7 @@ export class FileSystem {
     consistency: Consistency = "quorum",
     children: { after?: string; limit: number } = { limit: 1000 },
   ): Promise<void> {
+    this.checkServing();
     const reads = this.c.reads;
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
@@ -194,7 +197,13 @@ export class FileSystem {
    * Refuses writes on a node that has not joined its cluster yet (see FileSystemComponents.joined), or whose
    * clock disagrees with its peers' by more than MAX_CLOCK_OFFSET_MS (its versions would be wrongly ordered).
    */
+  private checkServing(): void {
+    const why = this.c.notServing?.();
+    if (why) throw new OrreryError(503, "resyncing", why);
+  }
+
   private checkJoined(): void {
+    this.checkServing();
     if (this.c.joined && !this.c.joined()) {
       throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered); nothing was stored");
     }

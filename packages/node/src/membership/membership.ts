@@ -8,7 +8,7 @@ import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import { parseAddress, type Address } from "./address.ts";
 import { decodeMessage, DEFAULT_CLUSTER, encodeMessage, type SwimMessage, WIRE_VERSION } from "./messages.ts";
 import { defaultSwimConfig, SwimNode, type Output, type SwimConfig } from "./swim.ts";
-import type { Member, MemberChange, MemberInfo } from "./types.ts";
+import type { Member, MemberChange, MemberInfo, SelfReport } from "./types.ts";
 import { UdpTransport } from "./udp-transport.ts";
 
 export interface MembershipInit {
@@ -55,6 +55,7 @@ export class Membership {
   private readonly log: Logger;
   private readonly transport: UdpTransport;
   private readonly listeners = new Set<MemberChangeListener>();
+  private readonly selfListeners = new Set<(report: SelfReport) => void>();
   private core: SwimNode;
   private running = false;
   private startedBefore = false;
@@ -152,6 +153,12 @@ export class Membership {
   onChange(fn: MemberChangeListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Calls `fn` with what peers say about this node (see SelfReport); returns the unsubscribe function. */
+  onSelfReport(fn: (report: SelfReport) => void): () => void {
+    this.selfListeners.add(fn);
+    return () => this.selfListeners.delete(fn);
   }
 
   /** Contacts a gossip address found after start (LAN discovery) with a state exchange, as a seed is. */
@@ -263,6 +270,16 @@ export class Membership {
           fn(change);
         } catch (err) {
           this.log.error("member change listener threw", { member: m.id, err });
+        }
+      }
+    }
+    for (const report of this.core.drainSelfReports()) {
+      if (report === "forgotten") this.log.warn("the cluster had forgotten this node (it was dead too long, forgotten by an operator, or left before); refuted");
+      for (const fn of this.selfListeners) {
+        try {
+          fn(report);
+        } catch (err) {
+          this.log.error("self report listener threw", { err });
         }
       }
     }

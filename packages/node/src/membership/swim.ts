@@ -17,7 +17,7 @@ import {
 import { ProbeRound } from "./probe-round.ts";
 import { pick, sample } from "./random.ts";
 import { pushPullIntervalMs, retransmitLimit, type SwimConfig } from "./swim-config.ts";
-import type { Member, MemberChange, MemberInfo, Refutation } from "./types.ts";
+import type { Member, MemberChange, MemberInfo, Refutation, SelfReport } from "./types.ts";
 
 export type { Address };
 export { defaultSwimConfig, type SwimConfig } from "./swim-config.ts";
@@ -89,6 +89,7 @@ export class SwimNode {
   private health = 0;
   /** Refutations seen so far, to count new ones into the health score. */
   private refutationsSeen = 0;
+  private selfReports: SelfReport[] = [];
 
   constructor(init: SwimNodeInit) {
     this.config = init.config;
@@ -149,6 +150,8 @@ export class SwimNode {
       this.send(addr, { ...this.envelope(), type: "ping", seq: this.nextSeq(), to: id, updates: this.piggyback() });
     }
     this.noteRefutations();
+    if (this.table.drainForgotten()) this.selfReports.push("forgotten");
+    else if (msg.type === "push-pull") this.selfReports.push("ok");
     // A member we hold dead (or forgotten) is talking to us: tell it, so it refutes now rather than at our
     // next reconnect (a forgotten member is never reconnected to).
     const sender = this.table.get(msg.from);
@@ -239,6 +242,13 @@ export class SwimNode {
     const total = this.table.refutationCount;
     if (total > this.refutationsSeen) this.adjustHealth(total - this.refutationsSeen);
     this.refutationsSeen = total;
+  }
+
+  /** What peers' words said about this node since the last call (see SelfReport). */
+  drainSelfReports(): SelfReport[] {
+    const reports = this.selfReports;
+    this.selfReports = [];
+    return reports;
   }
 
   /** Claims that this node was suspect or dead, refuted since the last call. */
