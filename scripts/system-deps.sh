@@ -39,6 +39,7 @@ check() {
   has rclone || miss rclone "rclone: the S3 and WebDAV client tests (test/s3, test/webdav)"
   has fusermount3 || has fusermount || miss fuse3 "fusermount3: rclone mount over WebDAV (test/webdav/rclone.test.ts)"
   has ip || miss iproute2 "ip: LAN discovery between network namespaces (test/discovery/lan.test.ts)"
+  has nft || miss nftables "nft: gossip datagrams dropped at random between namespaces (test/faults/gossip-loss.test.ts)"
   has faketime || miss faketime "faketime: nodes with skewed clocks (test/consistency/clock.test.ts)"
 }
 
@@ -50,7 +51,7 @@ miss() {
 
 check
 if [ -z "$packages" ]; then
-  echo "system tools for the tests: all present (chromium, litmus, aws, rclone, fusermount3, ip, faketime)"
+  echo "system tools for the tests: all present (chromium, litmus, aws, rclone, fusermount3, ip, nft, faketime)"
   exit 0
 fi
 

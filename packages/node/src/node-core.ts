@@ -22,6 +22,9 @@ import { ManifestReplicator } from "./replication/manifest-replicator.ts";
 import { ManifestResync, type ManifestResyncInit, type ResyncPersistence } from "./replication/manifest-resync.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
 import { ReplicaCensus } from "./replication/replica-census.ts";
+import type { EffectiveSettings } from "./settings/cluster-settings.ts";
+import { SettingsSync } from "./settings/cluster-settings-sync.ts";
+import type { SettingsStore } from "./settings/settings-store.ts";
 import type { Placement } from "./replication/placement.ts";
 import type { ReplicationQueue } from "./replication/queue.ts";
 import { QueueWorker } from "./replication/queue-worker.ts";
@@ -50,6 +53,7 @@ export type CoreConfig = Pick<
   | "GC_INTERVAL_S"
   | "GC_MIN_CHUNK_AGE_S"
   | "GC_MIN_TOMBSTONE_AGE_S"
+  | "REPLICATION_FACTOR"
 >;
 
 export interface CoreComponents {
@@ -61,6 +65,7 @@ export interface CoreComponents {
   queue: ReplicationQueue;
   manifests: ManifestStore;
   acceptorStore: AcceptorStore;
+  settingsStore: SettingsStore;
   placement: Placement;
   logger: (component: string) => Logger;
   /** False while a node given seeds has reached none of them (it must not count itself a quorum). */
@@ -113,6 +118,7 @@ export class NodeCore {
   readonly acceptor: Acceptor;
   readonly fs: FileSystem;
   readonly resync: ManifestResync | undefined;
+  readonly settings: SettingsSync;
 
   constructor(
     config: CoreConfig,
@@ -141,7 +147,22 @@ export class NodeCore {
       { selfId, syncIntervalMs: config.SYNC_INTERVAL_MS, publishGraceMs: PUBLISH_GRACE_MS },
       { manifests, placement, rpc, clock, random, log: logger("sync"), isBlocked },
     );
-    this.placementCheck = new PlacementCheck(PLACEMENT_DEBOUNCE_MS, { selfId, placement, store, queue, clock, log: logger("placement") });
+    this.placementCheck = new PlacementCheck({ debounceMs: PLACEMENT_DEBOUNCE_MS, rememberMs: ringSettleMs(config) }, { selfId, placement, store, queue, clock, log: logger("placement") });
+    // Live cluster settings override the environment's defaults once set; applied before anything serves.
+    this.settings = new SettingsSync(
+      { intervalMs: config.SYNC_INTERVAL_MS },
+      {
+        selfId,
+        store: c.settingsStore,
+        rpc,
+        placement,
+        clock,
+        random,
+        log: logger("settings"),
+        defaults: { replicationFactor: config.REPLICATION_FACTOR },
+        apply: (s) => this.applySettings(s),
+      },
+    );
     const graceMs = config.REBALANCE_GRACE_S * 1000;
     this.sweeper = new SurplusSweeper(
       { graceMs, intervalMs: Math.min(5000, Math.max(200, graceMs / 4)), pageSize: 1000 },
@@ -205,6 +226,16 @@ export class NodeCore {
     return this.resync?.notServing();
   }
 
+  /** A new replication factor moves ownership as a ring change does: the placement check runs at once. */
+  private applySettings(s: EffectiveSettings): void {
+    const { placement } = this.c;
+    const before = placement.setReplicationFactor(s.replicationFactor);
+    if (before !== undefined && placement.ring.size > 0) {
+      this.placementCheck.ringChanged(placement.ring, before);
+      this.census.ringChanged();
+    }
+  }
+
   /** What this core answers peers (and itself) with. */
   handlers(): JsonHandlers {
     const handlers = this.allHandlers();
@@ -230,26 +261,28 @@ export class NodeCore {
       "paxos.accept": (_from, body) => this.acceptor.accept(body),
       "chunks.digests": (from) => this.antiEntropy.digestsFor(from),
       "chunks.ids": (from, body) => ({ ids: this.antiEntropy.idsFor(from, body.ranges) }),
+      ...this.settings.handlers(),
     };
   }
 
   /** Every background loop, for /api/health. */
   workers(): BackgroundWorker[] {
-    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.census.worker, this.scrubber.worker, this.gc.worker];
+    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.census.worker, this.scrubber.worker, this.gc.worker, this.settings.worker];
   }
 
   /** The member list changed: the ring follows, and a changed ring goes to the placement check. */
   onMembers(members: Member[]): void {
+    const factor = this.c.placement.effectiveReplicationFactor();
     const previous = this.c.placement.update(members);
     if (previous) {
-      this.placementCheck.ringChanged(previous);
+      this.placementCheck.ringChanged(previous, factor);
       this.census.ringChanged();
     }
   }
 
   /** The background work as one part of the node's lifecycle; `skip` names workers left off (the simulator's switches). */
   service(skip: ReadonlySet<string> = new Set()): Service {
-    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.census].filter((w) => !skip.has(w.worker.name));
+    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.census, this.settings].filter((w) => !skip.has(w.worker.name));
     return {
       name: "background workers",
       start: () => {

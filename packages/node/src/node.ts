@@ -18,6 +18,7 @@ import { startLanDiscovery } from "./discovery/index.ts";
 import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
 import { loadHash64 } from "./ring/index.ts";
 import { SqliteAcceptorStore } from "./consensus/acceptor-store.ts";
+import { SqliteSettingsStore } from "./settings/settings-store.ts";
 import { Placement } from "./replication/placement.ts";
 import { SqliteReplicationQueue } from "./replication/queue.ts";
 import { NodeCore, ringSettleMs } from "./node-core.ts";
@@ -170,7 +171,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
       maxMembers: config.MAX_MEMBERS,
       swim: { deadForgetMs: config.DEAD_MEMBER_TIMEOUT },
     },
-    { log: logger("membership"), seal: gossipSeal, clock },
+    {
+      log: logger("membership"),
+      seal: gossipSeal,
+      clock,
+      // memberlist's TCP fallback probe, over the authenticated peer connection (partitions apply to it too).
+      streamPing: (memberId, ping, timeoutMs) => rpc.call(memberId, "swim.ping", ping, { timeoutMs }),
+    },
   );
 
   // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
@@ -184,6 +191,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     queue,
     manifests,
     acceptorStore: new SqliteAcceptorStore(db),
+    settingsStore: new SqliteSettingsStore(db),
     placement,
     logger,
     joined,
@@ -211,6 +219,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     version: VERSION,
     members: () => membership.members(),
     gossipHealth: () => membership.healthScore(),
+    gossipProbes: () => ({ ...membership.probeStats() }),
     clockOffsetMs: () => clock.offsetMs(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
@@ -272,6 +281,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     adminOpen: isLoopbackHost(config.BIND_ADDRESS),
     verifier: new AdminVerifier(keyring),
     forget: (memberId: string) => membership.forget(memberId),
+    settings: core.settings,
     clusterKeys,
     leave: () => {
       node.leave().catch((err) => log.error("graceful leave failed", { err }));
@@ -280,6 +290,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   };
   const app = createGateway(gatewayDeps);
   Object.assign(handlers, core.handlers());
+  handlers["swim.ping"] = (from, ping) => membership.answerStreamPing(from, ping);
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
   faults?.onChange((blocked) => {
     const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);

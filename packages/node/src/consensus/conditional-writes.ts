@@ -13,7 +13,7 @@ import type { ManifestChange } from "../metadata/manifest-store.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { JsonResponse } from "../rpc/methods.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import { fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
+import { fewestInAny, majority, type OwnerSet, type Placement, quorumInEach } from "../replication/placement.ts";
 
 /** Says why the current row (undefined: none, or deleted) does not allow the write; undefined: it does. */
 export type Precondition = (current: Manifest | undefined) => string | undefined;
@@ -61,15 +61,15 @@ export class ConditionalWrites {
   async decide(change: ManifestChange, precondition: Precondition, onStale?: (row: Manifest) => Promise<void>): Promise<Decision> {
     const { placement, rpc, log } = this.c;
     const path = change.path;
-    const majority = Math.floor(placement.effectiveReplicationFactor() / 2) + 1;
     for (let round = 1; ; round++) {
       // A majority of the path's owners under the current ring, and under any ring replaced moments ago.
       const sets = placement.manifestOwnerSets(path);
-      if (sets.some((set) => set.length < majority)) {
-        throw new OrreryError(503, "conditional_write_unavailable", `a conditional write of /${path} needs ${majority} of its owners, ${Math.min(...sets.map((set) => set.length))} are up; nothing was written`);
+      const needed = majority(sets[0]!, true);
+      if (!quorumInEach(sets, majority, () => true)) {
+        throw new OrreryError(503, "conditional_write_unavailable", `a conditional write of /${path} needs ${needed} of its owners, ${fewestInAny(sets, () => true)} are up; nothing was written`);
       }
       const ballot = this.clock.tick();
-      const prepared = await this.ask(sets, majority, (id) => rpc.call(id, "paxos.prepare", { path, ballot }));
+      const prepared = await this.ask(sets, (id) => rpc.call(id, "paxos.prepare", { path, ballot }));
       const promises = [...prepared.values()].filter((p) => p.promised);
       if (quorumInEach(sets, majority, (id) => prepared.get(id)?.promised === true)) {
         const { newest, stale } = newestOf(promises);
@@ -86,13 +86,13 @@ export class ConditionalWrites {
         // The decided value: the change with a version above every row seen. Never stored as a row itself (the
         // write commits its content afterwards, with its own version and seq), so seq is only a placeholder.
         const row: Manifest = { ...change, version: this.clock.tick(), origin: this.c.selfId, seq: 1 };
-        const accepted = await this.ask(sets, majority, (id) => rpc.call(id, "paxos.accept", { path, ballot, row }));
+        const accepted = await this.ask(sets, (id) => rpc.call(id, "paxos.accept", { path, ballot, row }));
         if (quorumInEach(sets, majority, (id) => accepted.get(id)?.accepted === true)) return { row, previous: newest };
         this.observeBallots(accepted.values());
       } else {
         this.observeBallots(prepared.values());
         if (!quorumInEach(sets, majority, (id) => prepared.has(id))) {
-          throw new OrreryError(503, "conditional_write_unavailable", `only ${fewestInAny(sets, (id) => prepared.has(id))} of the ${majority} owners of /${path} a conditional write needs answered; nothing was written`);
+          throw new OrreryError(503, "conditional_write_unavailable", `only ${fewestInAny(sets, (id) => prepared.has(id))} of the ${needed} owners of /${path} a conditional write needs answered; nothing was written`);
         }
       }
       if (round >= MAX_ROUNDS) {
@@ -105,8 +105,8 @@ export class ConditionalWrites {
   }
 
   /** The answers of the owners (this node included, locally) once a majority of each set answered, or all settled. */
-  private async ask<T>(sets: string[][], majority: number, call: (id: string) => Promise<T>): Promise<Map<string, T>> {
-    const members = [...new Set(sets.flat())];
+  private async ask<T>(sets: readonly OwnerSet[], call: (id: string) => Promise<T>): Promise<Map<string, T>> {
+    const members = [...new Set(sets.flatMap((s) => s.owners))];
     return (await callMany(members, call, { quorum: (ok) => quorumInEach(sets, majority, (id) => ok.has(id)), graceMs: 0 })).ok;
   }
 

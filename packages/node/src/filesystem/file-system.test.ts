@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
 
-function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | undefined) {
+function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | undefined, joined?: () => boolean) {
   const net = new MemoryNetwork();
   const stores: Record<string, MemoryManifestStore> = {};
   const fss: Record<string, FileSystem> = {};
@@ -55,6 +55,7 @@ function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | 
       reader: undefined as never,
       log: quiet,
       clockProblem: id === "a" ? clockProblem : undefined,
+      joined: id === "a" ? joined : undefined,
       conditional,
     });
   }
@@ -84,6 +85,15 @@ describe("FileSystem commit", () => {
     await expect(fss.a!.mkdir("x")).rejects.toMatchObject({ status: 503, code: "clock_skew" });
     expect(stores.a!.get("x")).toBeUndefined();
     expect(stores.b!.get("x")).toBeUndefined();
+  });
+
+  test("a node that has not reached its cluster refuses quorum reads and writes (its own copy is no quorum)", async () => {
+    const t = new FakeTime();
+    const { fss } = cluster({ a: t, b: t, c: t }, undefined, () => false);
+    await expect(fss.a!.refresh(["x"], "quorum")).rejects.toMatchObject({ status: 503, code: "not_joined" });
+    await expect(fss.a!.mkdir("x")).rejects.toMatchObject({ status: 503, code: "not_joined" });
+    await fss.a!.refresh(["x"], "local"); // what ?consistency=local asks for: this node's copy
+    await fss.b!.refresh(["x"], "quorum");
   });
 
   test("a value a vanished proposer left accepted is applied with the folders above it (no live file without live parents)", async () => {

@@ -11,7 +11,7 @@ import type { Consistency, ManifestReads } from "../replication/manifest-reads.t
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, type WriteCoordinator } from "../replication/write-coordinator.ts";
-import { type Durability, fewestInAny, type Placement } from "../replication/placement.ts";
+import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { uploadStream } from "./upload.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -55,7 +55,7 @@ export interface FileSystemComponents {
   log: Logger;
   /**
    * False while a node that was given seeds (or remembers peers) has not reached any of them: it
-   * knows only itself, so it would count a lone copy as a quorum. Writes wait until it has joined.
+   * knows only itself, so it would count a lone copy as a quorum. Writes and quorum reads wait until it has joined.
    */
   joined?: () => boolean;
   /** Why this node's clock is too far from its peers' to stamp writes (undefined: it is fine). */
@@ -147,6 +147,10 @@ export class FileSystem {
     children: { after?: string; limit: number } = { limit: 1000 },
   ): Promise<void> {
     this.checkServing();
+    // A node that has not reached its cluster knows only itself, so its own copy would pass for a quorum.
+    if (consistency === "quorum" && this.c.joined && !this.c.joined()) {
+      throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered), so it cannot read at quorum");
+    }
     const reads = this.c.reads;
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
@@ -349,9 +353,10 @@ export class FileSystem {
       const committed = manifests.commitLocalBatch(changes);
       // A row counts where its owners hold this very version: in every owner set of a recent ring (joint quorum).
       const ownerSets = committed.map((m) => placement.manifestOwnerSets(m.path));
-      const holders = (acks: ReadonlyMap<string, string[]>) =>
-        committed.map((m, i) => fewestInAny(ownerSets[i]!, (id) => id === selfId || acks.get(id)?.[i] === m.version));
-      const acks = await replicator.publish(committed, (a) => holders(a).every((h) => h >= required));
+      const holds = (acks: ReadonlyMap<string, string[]>, i: number) => (id: string) => id === selfId || acks.get(id)?.[i] === committed[i]!.version;
+      const holders = (acks: ReadonlyMap<string, string[]>) => committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i)));
+      const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
+      const acks = await replicator.publish(committed, durable);
       const newer = newestAbove(committed, acks);
       if (newer) {
         if (attempt >= MAX_COMMIT_ATTEMPTS) {
@@ -363,7 +368,7 @@ export class FileSystem {
       }
       const counts = holders(acks);
       const manifestCopies = Math.min(...counts);
-      if (manifestCopies < required) {
+      if (!durable(acks)) {
         throw new DurabilityError(
           `the manifest reached ${manifestCopies} of the ${required} owner(s) durability '${durability}' needs; it will spread by anti-entropy`,
           { ...context, manifestCopies, required },

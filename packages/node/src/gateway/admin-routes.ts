@@ -1,5 +1,6 @@
 // What only an operator of the cluster may do, behind one check (security/admin-auth.ts): graceful
-// leave, forgetting a dead member, cluster key rotation, and the fault-injection test hook. A node bound
+// leave, forgetting a dead member, cluster key rotation, changing the live cluster settings, and the
+// fault-injection test hook. A node bound
 // only to loopback serves these without a credential; any other node needs a request signed with the key.
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
@@ -8,6 +9,8 @@ import type { Member } from "../membership/types.ts";
 import { type AdminVerifier, ADMIN_SCHEME, openSecret } from "../security/admin-auth.ts";
 import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE, type ClusterKey } from "../security/cluster-key.ts";
 import type { ClusterKeys } from "../security/cluster-keys.ts";
+import type { SettingsSync } from "../settings/cluster-settings-sync.ts";
+import { settingsValuesSchema } from "../settings/cluster-settings.ts";
 import { nodeIdSchema } from "../util/node-id.ts";
 import { jsonBody } from "./json-body.ts";
 
@@ -20,6 +23,8 @@ export interface AdminRoutesDeps {
   /** Marks a dead member as left for good; throws if it is not dead. */
   forget: (id: string) => Member;
   clusterKeys: ClusterKeys;
+  /** The live cluster settings (settings/): read by anyone, changed by an admin. */
+  settings: Pick<SettingsSync, "current" | "record" | "set">;
   /** Fault injection (FAULT_INJECTION=true only): replaces the set of peers this node is cut off from. */
   setBlockedPeers?: (memberIds: string[]) => void;
 }
@@ -70,6 +75,7 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
   app.use("/api/cluster/leave", admin);
   app.use("/api/cluster/members/*", admin);
   app.use("/api/cluster/keys/*", admin);
+  app.on(["PUT", "PATCH", "POST", "DELETE"], "/api/cluster/settings", admin);
   app.use("/api/admin/*", admin);
 
   app.post("/api/cluster/leave", (c) => {
@@ -90,6 +96,15 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
       throw new OrreryError(409, "member_alive", message);
     }
     return c.json({ id: m.id, state: m.state, incarnation: m.incarnation });
+  });
+
+  app.get("/api/cluster/settings", (c) => c.json(settingsJson(d)));
+  // PATCH semantics under PUT: the settings named change, the others keep their values.
+  app.put("/api/cluster/settings", async (c) => {
+    const values = await jsonBody(c.req.raw, settingsValuesSchema);
+    if (Object.keys(values).length === 0) throw badRequest("no_settings", "name at least one setting to change, e.g. {\"replicationFactor\": 2}");
+    const change = await d.settings.set(values);
+    return c.json({ ...settingsJson(d), confirmed: change.confirmed, members: change.members });
   });
 
   app.get("/api/cluster/keys", async (c) => c.json(await d.clusterKeys.list()));
@@ -121,4 +136,9 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
   });
 
   return app;
+}
+
+function settingsJson(d: Pick<AdminRoutesDeps, "settings">) {
+  const record = d.settings.record();
+  return { settings: d.settings.current(), set: record?.values ?? {}, version: record?.version ?? null };
 }

@@ -16,6 +16,8 @@ export interface NodeMetricsSources {
   members: () => Member[];
   /** Lifeguard's local health score of the gossip layer. */
   gossipHealth: () => number;
+  /** How this node's gossip probes ended: answered directly, via a helper, over TCP; failed; abandoned. */
+  gossipProbes?: () => Record<string, number>;
   /** Median over peers of their clock minus this node's (ms); undefined before any peer was heard. */
   clockOffsetMs?: () => number | undefined;
   chunks: () => { count: number; bytes: number };
@@ -96,6 +98,10 @@ export class NodeMetrics {
     }, ["state"]);
     gauge("orrery_gossip_health_score", "Lifeguard local health: 0 healthy; n stretches the probe period n+1 times.", (g) =>
       g.set(src.gossipHealth()));
+    const probes = src.gossipProbes;
+    if (probes) {
+      totals("orrery_gossip_probes_total", "Failure-detector probes by outcome: answered direct, indirect or over TCP; failed (suspect); abandoned (this node was stalled).", "result", probes);
+    }
     const clockOffset = src.clockOffsetMs;
     if (clockOffset) {
       gauge("orrery_clock_offset_seconds", "Peers' clocks minus this node's (median over peers); beyond MAX_CLOCK_OFFSET_MS this node refuses writes.", (g) => {

@@ -9,7 +9,7 @@ import { DatagramSeal } from "../security/datagram-seal.ts";
 import { Keyring } from "../security/keyring.ts";
 import { testSeal } from "../security/test-keys.ts";
 import { Membership, type MembershipInit } from "./membership.ts";
-import { decodeMessage, encodeMessage, RELAY_INCARNATION_LIMIT, type SwimMessage } from "./messages.ts";
+import { decodeMessage, encodeMessage, type PingMessage, RELAY_INCARNATION_LIMIT, type SwimMessage } from "./messages.ts";
 import type { MemberChange, MemberState } from "./types.ts";
 
 const HOST = "127.0.0.1";
@@ -157,6 +157,47 @@ describe("Membership over UDP", () => {
     c.m.setBlockedPeers([addr(b.port)]);
     b.m.setBlockedPeers([addr(a.port), addr(c.port)]);
     await waitFor("a and c declare b dead", () => stateOf(a.m, "b") === "dead" && stateOf(c.m, "b") === "dead");
+  });
+
+  test("the TCP fallback probe: with every gossip datagram between two members lost, each stays alive while the stream answers", async () => {
+    const nodes = new Map<string, Membership>();
+    let streamUp = true;
+    const make = async (id: string, seeds: number[], log: Captured) => {
+      for (let attempt = 0; ; attempt++) {
+        const port = 20_000 + Math.floor(Math.random() * 40_000);
+        // The peer connection, in process: the other member answers unless the "network" is down.
+        const streamPing = async (memberId: string, ping: PingMessage, timeoutMs: number) => {
+          await Bun.sleep(2);
+          const peer = nodes.get(memberId);
+          if (!streamUp || !peer) throw new Error(`no connection to ${memberId} within ${timeoutMs} ms`);
+          return peer.answerStreamPing(id, ping);
+        };
+        const m = new Membership(init(id, port, seeds), { log, seal: testSeal(), streamPing });
+        try {
+          await m.start();
+          running.push(m);
+          nodes.set(id, m);
+          return { m, port };
+        } catch (err) {
+          if (attempt > 20 || !/already in use/.test(String(err))) throw err;
+        }
+      }
+    };
+    const aLog = capturingLog();
+    const a = await make("a", [], aLog);
+    const b = await make("b", [a.port], capturingLog());
+    await waitFor("a and b see each other", () => aliveIds(a.m).join() === "a,b" && aliveIds(b.m).join() === "a,b");
+    a.m.setBlockedPeers([`${HOST}:${b.port}`]);
+    b.m.setBlockedPeers([`${HOST}:${a.port}`]);
+    await Bun.sleep(2000); // 20 protocol periods without a single datagram between them
+    expect(stateOf(a.m, "b")).toBe("alive");
+    expect(stateOf(b.m, "a")).toBe("alive");
+    expect(a.m.probeStats().stream).toBeGreaterThan(3);
+    expect(aLog.warns.some((w) => /over TCP but not by gossip datagrams/.test(w.msg))).toBe(true);
+
+    streamUp = false;
+    await waitFor("a and b declare each other dead", () => stateOf(a.m, "b") === "dead" && stateOf(b.m, "a") === "dead", 10_000);
+    expect(a.m.probeStats().failed).toBeGreaterThan(0);
   });
 
   test("unauthenticated, foreign-key and replayed datagrams are dropped unread; authenticated malformed ones are logged, rate-limited", async () => {

@@ -6,8 +6,8 @@ import type { DatagramSeal, Opened } from "../security/datagram-seal.ts";
 import type { ClockWatch } from "./clock-watch.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import { parseAddress, type Address } from "./address.ts";
-import { decodeMessage, DEFAULT_CLUSTER, encodeMessage, type SwimMessage, WIRE_VERSION } from "./messages.ts";
-import { defaultSwimConfig, SwimNode, type Output, type SwimConfig } from "./swim.ts";
+import { type AckMessage, decodeMessage, DEFAULT_CLUSTER, encodeMessage, type PingMessage, type SwimMessage, WIRE_VERSION } from "./messages.ts";
+import { defaultSwimConfig, type ProbeStats, type StreamPing, SwimNode, type Output, type SwimConfig } from "./swim.ts";
 import type { Member, MemberChange, MemberInfo, SelfReport } from "./types.ts";
 import { UdpTransport } from "./udp-transport.ts";
 
@@ -38,6 +38,12 @@ export interface MembershipComponents {
   seal: DatagramSeal;
   /** Learns this node's clock offset from the senders' clocks in authenticated datagrams. */
   clock?: ClockWatch;
+  /**
+   * memberlist's TCP fallback probe: sends a ping to a member over the authenticated peer connection and
+   * resolves with its ack (rejects on failure or after `timeoutMs`). node.ts passes the rpc "swim.ping";
+   * without it, probes use datagrams only.
+   */
+  streamPing?: (memberId: string, ping: PingMessage, timeoutMs: number) => Promise<AckMessage>;
 }
 
 export type MemberChangeListener = (change: MemberChange) => void;
@@ -70,6 +76,7 @@ export class Membership {
   private readonly clock: ClockWatch | undefined;
   /** Senders of another cluster already logged: a misdirected seed retries forever, one line is enough. */
   private readonly foreignLogged = new Set<string>();
+  private readonly streamPing: MembershipComponents["streamPing"];
 
   constructor(
     private readonly init: MembershipInit,
@@ -87,6 +94,7 @@ export class Membership {
     this.log = components.log ?? logger("membership");
     this.seal = components.seal;
     this.clock = components.clock;
+    this.streamPing = components.streamPing;
 
     this.transport = new UdpTransport((bytes, from) => this.onDatagram(bytes, from), this.log);
     this.core = this.newCore(init.knownMembers);
@@ -145,6 +153,24 @@ export class Membership {
     return this.core.healthScore();
   }
 
+  /** How this node's probes ended: answered directly, through a helper, over TCP; failed; abandoned. */
+  probeStats(): ProbeStats {
+    return this.core.probeStats();
+  }
+
+  /**
+   * Answers a peer's TCP fallback probe (rpc "swim.ping"; `caller` is the id its handshake proved): the
+   * ping's updates are applied as from a datagram, and the ack carries ours back. Throws when the ping is
+   * not for this node, so the caller counts it as no answer.
+   */
+  answerStreamPing(caller: string, ping: PingMessage): AckMessage {
+    if (!this.running) throw new Error("gossip is not running");
+    const { ack, outputs } = this.core.answerStreamPing(this.now(), caller, ping);
+    this.deliver(outputs);
+    if (!ack) throw new Error(`ping from ${caller} for ${ping.to} is not for this node`);
+    return ack;
+  }
+
   self(): Member {
     return this.core.self();
   }
@@ -200,6 +226,7 @@ export class Membership {
       knownMembers,
       cluster: this.init.cluster,
       maxMembers: this.init.maxMembers,
+      streamProbes: this.streamPing !== undefined,
     });
   }
 
@@ -261,6 +288,7 @@ export class Membership {
         this.log.error("cannot encode gossip message", { to, type: msg.type, err });
       }
     }
+    for (const ping of this.core.drainStreamPings()) this.sendStreamPing(ping);
     for (const change of this.core.drainEvents()) {
       const m = change.member;
       const from = change.previous ?? "unknown";
@@ -294,6 +322,30 @@ export class Membership {
       });
     }
     if (this.running) this.armAt(this.core.nextDeadline());
+  }
+
+  /** The TCP leg of a probe; its outcome goes back to the core, which decides. */
+  private sendStreamPing({ target, seq, msg, timeoutMs }: StreamPing): void {
+    const core = this.core;
+    const reply = (ack?: AckMessage) => {
+      // A restart in between made a new core; this answer belongs to the old one.
+      if (!this.running || this.core !== core) return;
+      const stats = core.probeStats().stream;
+      this.deliver(core.streamAnswered(this.now(), seq, ack));
+      if (core.probeStats().stream > stats) {
+        // memberlist's warning: the member is up, its datagrams (or ours) are lost on the way.
+        this.badLog("udp-lost").warn("reached a member over TCP but not by gossip datagrams; is UDP lost or blocked on the way?", {
+          member: target,
+        });
+      }
+    };
+    this.streamPing!(target, msg, timeoutMs).then(
+      (ack) => reply(ack),
+      (err) => {
+        this.log.debug("TCP fallback probe failed", { member: target, err });
+        reply(undefined);
+      },
+    );
   }
 
   private armAt(at: number): void {

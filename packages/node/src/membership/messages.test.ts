@@ -39,6 +39,8 @@ describe("gossip wire format", () => {
       { v: 1, type: "ping", from: "a", seq: 1, to: "b", updates: [u] },
       { v: 1, type: "ack", from: "b", seq: 1, updates: [] },
       { v: 1, type: "ping-req", from: "a", seq: 2, to: "c", toAddr: "10.0.0.9:4000", updates: [u] },
+      { v: 1, type: "ping-req", from: "a", seq: 3, to: "c", toAddr: "10.0.0.9:4000", nack: true, updates: [] },
+      { v: 1, type: "nack", from: "b", seq: 3 },
       { v: 1, type: "push-pull", from: "a", exchange: 9, part: 0, parts: 2, reply: true, members: [u, { ...u, id: "x", state: "left" }] },
       { v: 1, type: "gossip", from: "a", updates: [{ ...u, state: "alive", zone: undefined, suspectedBy: undefined }] },
     ];

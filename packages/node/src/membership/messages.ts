@@ -70,8 +70,15 @@ const pingReqSchema = z.object({
   seq: counter,
   to: nodeId,
   toAddr: address,
+  /**
+   * Lifeguard: the origin wants a nack if the target does not answer the helper in time, so that a missing
+   * nack tells it its own messages are being lost. Absent from older nodes, which get no nack.
+   */
+  nack: z.boolean().optional(),
   updates,
 });
+/** A helper's word that the target of a ping-req did not answer it in time (only when asked for). */
+const nackSchema = z.object({ ...base, type: z.literal("nack"), seq: counter });
 const pushPullSchema = z
   .object({
     ...base,
@@ -87,10 +94,17 @@ const pushPullSchema = z
   .refine((m) => m.part < m.parts, { message: "part must be below parts", path: ["part"] });
 const gossipSchema = z.object({ ...base, type: z.literal("gossip"), updates });
 
+/** A ping and its ack also travel over the authenticated peer connection (the TCP fallback probe, rpc "swim.ping"). */
+export const pingMessageSchema = pingSchema;
+export const ackMessageSchema = ackSchema;
+export type PingMessage = z.infer<typeof pingSchema>;
+export type AckMessage = z.infer<typeof ackSchema>;
+
 export const swimMessageSchema = z.discriminatedUnion("type", [
   pingSchema,
   ackSchema,
   pingReqSchema,
+  nackSchema,
   pushPullSchema,
   gossipSchema,
 ]);
@@ -165,7 +179,7 @@ export function decodeMessage(bytes: Uint8Array): SwimMessage {
   }
   const rec = json as Record<string, unknown>;
   if (rec.v !== WIRE_VERSION) throw new MalformedMessageError(`unsupported version ${JSON.stringify(rec.v)}`);
-  if (!["ping", "ack", "ping-req", "push-pull", "gossip"].includes(rec.type as string)) {
+  if (!["ping", "ack", "ping-req", "nack", "push-pull", "gossip"].includes(rec.type as string)) {
     throw new MalformedMessageError(`unknown message type ${JSON.stringify(rec.type)?.slice(0, 40)}`);
   }
   const parsed = swimMessageSchema.safeParse(json);

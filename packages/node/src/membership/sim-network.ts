@@ -1,11 +1,13 @@
 // A deterministic in-memory network for many SwimNodes: a virtual clock and one seeded PRNG deciding loss,
-// delay (hence reordering) and duplication, plus kills, restarts and partitions. One seed replays a run exactly.
+// delay (hence reordering) and duplication, plus kills, pauses, restarts and partitions. One seed replays a
+// run exactly. With `streamProbes`, the TCP fallback probe is modelled as a lossless call that fails only
+// when the target is down, stopped or partitioned away.
 // Every message crosses the real wire format (encode + decode), so the simulator also checks sizes and schemas.
 import type { Address } from "./address.ts";
 import { memberAddress } from "./member-record.ts";
-import { decodeMessage, encodeMessage, type SwimMessage } from "./messages.ts";
+import { type AckMessage, decodeMessage, encodeMessage, type SwimMessage } from "./messages.ts";
 import { defaultSwimConfig, type SwimConfig } from "./swim-config.ts";
-import { SwimNode, type Output } from "./swim.ts";
+import { SwimNode, type Output, type StreamPing } from "./swim.ts";
 import type { Member, MemberInfo, MemberState } from "./types.ts";
 import { mulberry32 } from "../util/seeded-random.ts";
 
@@ -21,6 +23,8 @@ export interface SimNetworkOptions {
   minDelayMs?: number;
   maxDelayMs?: number;
   swim?: Partial<SwimConfig>;
+  /** Nodes also probe over a modelled TCP connection (SwimNodeInit.streamProbes). */
+  streamProbes?: boolean;
 }
 
 interface Delivery {
@@ -29,6 +33,8 @@ interface Delivery {
   from: Address;
   to: Address;
   bytes: Uint8Array;
+  /** Instead of a datagram: a step of a stream call, run at `at`. */
+  call?: () => void;
 }
 
 interface SimHost {
@@ -36,6 +42,9 @@ interface SimHost {
   info: MemberInfo;
   node: SwimNode;
   running: boolean;
+  /** Stopped (SIGSTOP): no timers run; datagrams wait in `inbox`, as in a socket buffer. */
+  paused: boolean;
+  inbox: Delivery[];
 }
 
 export class SimNetwork {
@@ -52,7 +61,10 @@ export class SimNetwork {
   sent = 0;
   dropped = 0;
 
-  constructor(private readonly opts: SimNetworkOptions) {
+  private readonly opts: SimNetworkOptions;
+
+  constructor(opts: SimNetworkOptions) {
+    this.opts = { ...opts };
     this.rng = mulberry32(opts.seed);
     this.config = { ...defaultSwimConfig(1000), ...opts.swim };
   }
@@ -64,8 +76,8 @@ export class SimNetwork {
     if (prior) this.byAddress.delete(memberAddress(prior.info));
     const defaults = { id, host: id, gossipPort: 7946, httpPort: 8080, transferPort: 9090, weight: 1 };
     const info: MemberInfo = { ...defaults, ...overrides };
-    const node = new SwimNode({ self: info, config: this.config, random: mulberry32(this.nextSeed()) });
-    const host: SimHost = { id, info, node, running: true };
+    const node = new SwimNode({ self: info, config: this.config, random: mulberry32(this.nextSeed()), streamProbes: this.opts.streamProbes });
+    const host: SimHost = { id, info, node, running: true, paused: false, inbox: [] };
     this.hosts.set(id, host);
     this.byAddress.set(memberAddress(info), host);
     this.route(host, node.start(this.now, seeds.map((s) => this.address(s))));
@@ -78,10 +90,31 @@ export class SimNetwork {
     this.host(id).running = false;
   }
 
+  /** SIGSTOP: the node neither ticks nor reads until `resume`; what arrives meanwhile waits for it. */
+  pause(id: string): void {
+    this.host(id).paused = true;
+  }
+
+  /** SIGCONT: its overdue timer fires first (the worst order for it), then it reads what waited. */
+  resume(id: string): void {
+    const h = this.host(id);
+    if (!h.paused) return;
+    h.paused = false;
+    if (!h.running) return;
+    this.route(h, h.node.tick(this.now));
+    this.record(h);
+    for (const d of h.inbox.splice(0)) this.deliver(d);
+  }
+
   leave(id: string): void {
     const host = this.host(id);
     this.route(host, host.node.leave(this.now));
     this.record(host);
+  }
+
+  /** Changes the share of datagrams lost from now on. */
+  setLossRate(lossRate: number): void {
+    this.opts.lossRate = lossRate;
   }
 
   /** Datagrams between different groups are dropped; nodes in no group reach everyone. */
@@ -147,7 +180,7 @@ export class SimNetwork {
   /** Processes the next instant at which anything happens; false once that would pass `end`. */
   private step(end: number): boolean {
     let next = this.queue.length > 0 ? this.queue[0]!.at : Number.POSITIVE_INFINITY;
-    for (const h of this.hosts.values()) if (h.running) next = Math.min(next, h.node.nextDeadline());
+    for (const h of this.hosts.values()) if (h.running && !h.paused) next = Math.min(next, h.node.nextDeadline());
     // Time always moves forward by at least 1 ms, so no node can spin at one instant.
     next = Math.max(next, this.now + 1);
     if (next > end) {
@@ -155,9 +188,13 @@ export class SimNetwork {
       return false;
     }
     this.now = next;
-    while (this.queue.length > 0 && this.queue[0]!.at <= this.now) this.deliver(this.popDelivery());
+    while (this.queue.length > 0 && this.queue[0]!.at <= this.now) {
+      const d = this.popDelivery();
+      if (d.call) d.call();
+      else this.deliver(d);
+    }
     for (const h of this.hosts.values()) {
-      if (h.running && h.node.nextDeadline() <= this.now) {
+      if (h.running && !h.paused && h.node.nextDeadline() <= this.now) {
         this.route(h, h.node.tick(this.now));
         this.record(h);
       }
@@ -168,6 +205,10 @@ export class SimNetwork {
   private deliver(d: Delivery): void {
     const host = this.byAddress.get(d.to);
     if (!host?.running) return;
+    if (host.paused) {
+      host.inbox.push(d);
+      return;
+    }
     let msg: SwimMessage;
     try {
       msg = decodeMessage(d.bytes);
@@ -196,6 +237,35 @@ export class SimNetwork {
         this.pushDelivery({ at, order: this.order++, from: src, to, bytes });
       }
     }
+    for (const sp of from.node.drainStreamPings()) this.streamCall(from, sp);
+  }
+
+  /**
+   * The TCP fallback probe: the request and the answer each take one network delay and are never lost; a
+   * target that is down or partitioned away refuses at once, a paused one lets the call time out.
+   */
+  private streamCall(from: SimHost, sp: StreamPing): void {
+    const { minDelayMs = 1, maxDelayMs = 10 } = this.opts;
+    const delay = () => minDelayMs + this.rng() * (maxDelayMs - minDelayMs);
+    const at = (ms: number, call: () => void) => this.pushDelivery({ at: this.now + ms, order: this.order++, from: "", to: "", bytes: new Uint8Array(), call });
+    const answer = (ack?: AckMessage) => {
+      if (!from.running) return;
+      this.route(from, from.node.streamAnswered(this.now, sp.seq, ack));
+      this.record(from);
+    };
+    const target = this.hosts.get(sp.target);
+    const src = memberAddress(from.info);
+    const sentAt = this.now;
+    at(delay(), () => {
+      const g1 = this.groupOf.get(src);
+      const g2 = target ? this.groupOf.get(memberAddress(target.info)) : undefined;
+      if (!target?.running || (g1 !== undefined && g2 !== undefined && g1 !== g2)) return answer(undefined);
+      if (target.paused) return at(Math.max(0, sentAt + sp.timeoutMs - this.now), () => answer(undefined));
+      const { ack, outputs } = target.node.answerStreamPing(this.now, from.id, sp.msg);
+      this.route(target, outputs);
+      this.record(target);
+      at(delay(), () => answer(ack));
+    });
   }
 
   private record(h: SimHost): void {

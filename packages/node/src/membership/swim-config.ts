@@ -16,6 +16,14 @@ export interface SwimConfig {
   suspicionMaxTimeoutMult?: number;
   /** Each update is piggy-backed retransmitMult * ceil(log10(n + 1)) times. */
   retransmitMult: number;
+  /**
+   * memberlist's gossip fan-out: while updates wait to be spread, every gossipIntervalMs they go to this many
+   * random live (or lately dead) members besides riding on probes. Refutations thus spread at their own
+   * pace, not at the probe rate that local health stretches. 0 turns it off. Default 3.
+   */
+  gossipNodes?: number;
+  /** Default probeIntervalMs / 5 (memberlist LAN: 200 ms). */
+  gossipIntervalMs?: number;
   /** Full state exchange with one random alive member (anti-entropy for lost gossip). */
   pushPullIntervalMs: number;
   /** Push-pull with a random dead member or an unreached seed, so restarts and healed partitions merge. */
@@ -45,6 +53,8 @@ export function defaultSwimConfig(probeIntervalMs = 1000): SwimConfig {
     suspicionMaxTimeoutMult: 6,
     awarenessMax: 8,
     retransmitMult: 4,
+    gossipNodes: 3,
+    gossipIntervalMs: Math.max(1, Math.round(probeIntervalMs / 5)),
     pushPullIntervalMs: 30 * probeIntervalMs,
     // serf reconnects every 30 s; a household cluster benefits from healing faster, and it is one message.
     reconnectIntervalMs: 10 * probeIntervalMs,
@@ -66,10 +76,17 @@ export interface SuspicionBounds {
   maxMs: number;
 }
 
-/** memberlist's newSuspicion parameters: k = suspicionMult - 2, or 0 when too few members could confirm. */
+/**
+ * memberlist's newSuspicion parameters, with one change for small clusters: k = suspicionMult - 2
+ * confirmations are expected, or as many as there are members who could give one (n - 2: neither we nor
+ * the suspect). memberlist expects none (k = 0, the minimum at once) when fewer than suspicionMult - 2
+ * could confirm, so in a 3-node cluster one node's lost acks alone killed a healthy member after 4 s; here
+ * the lone suspicion waits the maximum, and the other member's own failed probe still brings it down to the
+ * minimum, so a member that really stopped is declared dead as fast as before.
+ */
 export function suspicionBounds(config: SwimConfig, n: number): SuspicionBounds {
   const minMs = suspicionTimeoutMs(config, n);
-  const k = n - 2 < config.suspicionMult - 2 ? 0 : config.suspicionMult - 2;
+  const k = Math.max(0, Math.min(config.suspicionMult - 2, n - 2));
   return { k, minMs, maxMs: Math.max(1, config.suspicionMaxTimeoutMult ?? 6) * minMs };
 }
 

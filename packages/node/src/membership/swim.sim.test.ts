@@ -109,3 +109,54 @@ describe("SWIM on a simulated network", () => {
     expect(run(SEED + 1)).not.toEqual(first);
   });
 });
+
+describe("gossip under loss and stalls (issue 10, case 6)", () => {
+  /** n nodes converged without loss, then `lossRate` for `minutes`; the member changes seen meanwhile. */
+  const lossy = (n: number, lossRate: number, minutes: number, streamProbes: boolean, seed = SEED) => {
+    const { sim, all } = converged({ seed, streamProbes, maxDelayMs: 5 }, n);
+    const from = sim.trace.length;
+    sim.setLossRate(lossRate);
+    sim.run(minutes * 60_000);
+    const lines = sim.trace.slice(from);
+    return { sim, all, dead: lines.filter((l) => /->dead#/.test(l)), suspect: lines.filter((l) => /->suspect#/.test(l)) };
+  };
+
+  test("30 % datagram loss for 10 minutes among 5 nodes (and 3), with the TCP fallback probe: nobody is even suspected", () => {
+    for (const n of [5, 3]) {
+      const { sim, all, dead, suspect } = lossy(n, 0.3, 10, true);
+      expect(dead, `seed ${SEED}, ${n} nodes`).toEqual([]);
+      expect(suspect, `seed ${SEED}, ${n} nodes`).toEqual([]);
+      expect(sim.allSeeAlive(all)).toBe(true);
+    }
+  });
+
+  test("datagrams alone (no TCP fallback), 10 % loss for 10 minutes among 3 nodes: suspicions, but no false death", () => {
+    const { sim, all, dead, suspect } = lossy(3, 0.1, 10, false);
+    expect(suspect.length, `seed ${SEED}`).toBeGreaterThan(0);
+    expect(dead, `seed ${SEED}`).toEqual([]);
+    expect(sim.allSeeAlive(all)).toBe(true);
+  });
+
+  test("a node stopped 4 s survives; stopped 10 s it is dead 5-8 s after it stopped; resumed, it accuses nobody and is alive again", () => {
+    const { sim, all } = converged({ streamProbes: true, maxDelayMs: 5 }, 3);
+    const stop = (ms: number) => {
+      const from = sim.trace.length;
+      const at = sim.now;
+      sim.pause("n1");
+      sim.run(ms);
+      sim.resume("n1");
+      sim.run(15_000);
+      const lines = sim.trace.slice(from);
+      const death = lines.find((l) => / sees n1 .*->dead#/.test(l));
+      return { lines, deadAfter: death ? Number(death.split(" ")[0]) - at : undefined };
+    };
+    const short = stop(4000);
+    expect(short.deadAfter, `seed ${SEED}: ${short.lines.join("\n")}`).toBeUndefined();
+    const long = stop(10_000);
+    // Detection (n1 is probed within a round of 2 periods) + the 4 s minimum: both others confirm.
+    expect(long.deadAfter, `seed ${SEED}`).toBeGreaterThan(5000);
+    expect(long.deadAfter, `seed ${SEED}`).toBeLessThan(8000);
+    expect(long.lines.filter((l) => / n1 sees .*->(suspect|dead)#/.test(l)), `seed ${SEED}`).toEqual([]);
+    expect(sim.allSeeAlive(all), `seed ${SEED}`).toBe(true);
+  });
+});

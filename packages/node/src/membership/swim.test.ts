@@ -1,107 +1,12 @@
 // Unit tests of the SWIM state machine, driven by hand: instant delivery, chosen drops, a stepped clock.
 import { describe, expect, test } from "bun:test";
 import { decodeMessage, encodeMessage, MAX_DATAGRAM_BYTES, type MemberUpdate, type SwimMessage } from "./messages.ts";
+import type { MemberState } from "./types.ts";
 import { mulberry32 } from "./sim-network.ts";
 import { defaultSwimConfig, suspicionTimeoutMs } from "./swim-config.ts";
 import { overrides } from "./member-record.ts";
-import { SwimNode, type Output, type SwimConfig } from "./swim.ts";
-import type { Member, MemberChange, MemberInfo, MemberState } from "./types.ts";
-
-const info = (id: string, extra: Partial<MemberInfo> = {}): MemberInfo => ({
-  id,
-  host: id,
-  gossipPort: 7946,
-  httpPort: 8080,
-  transferPort: 9090,
-  weight: 1,
-  ...extra,
-});
-const addr = (id: string) => `${id}:7946`;
-const idOf = (address: string) => address.split(":")[0]!;
-const member = (id: string, state: MemberState = "alive", incarnation = 0): Member => ({
-  ...info(id),
-  state,
-  incarnation,
-  stateChangedAt: 0,
-});
-const update = (id: string, state: MemberState, incarnation: number, extra: Partial<MemberUpdate> = {}): MemberUpdate => ({
-  ...info(id),
-  state,
-  incarnation,
-  ...extra,
-});
-const gossip = (from: string, updates: MemberUpdate[]): SwimMessage => ({ v: 1, type: "gossip", from, updates });
-
-/** A few SwimNodes with instant, in-order delivery through the real wire format, and a drop rule. */
-class Cluster {
-  readonly nodes = new Map<string, SwimNode>();
-  readonly sent: { from: string; to: string; msg: SwimMessage }[] = [];
-  readonly events = new Map<string, MemberChange[]>();
-  drop: (from: string, to: string, msg: SwimMessage) => boolean = () => false;
-
-  constructor(readonly config: SwimConfig = defaultSwimConfig(1000)) {}
-
-  add(id: string, knownMembers?: Member[]): SwimNode {
-    const node = new SwimNode({ self: info(id), config: this.config, random: mulberry32(this.nodes.size + 1), knownMembers });
-    this.nodes.set(id, node);
-    this.events.set(id, []);
-    return node;
-  }
-
-  node(id: string): SwimNode {
-    return this.nodes.get(id)!;
-  }
-
-  start(now: number, id: string, seeds: string[]): void {
-    this.deliver(now, id, this.node(id).start(now, seeds.map(addr)));
-  }
-
-  deliver(now: number, from: string, outputs: Output[]): void {
-    this.collect(from);
-    const queue = outputs.map((o) => ({ from, to: idOf(o.to), msg: o.msg }));
-    while (queue.length > 0) {
-      const { from: src, to, msg } = queue.shift()!;
-      this.sent.push({ from: src, to, msg });
-      const target = this.nodes.get(to);
-      if (!target || this.drop(src, to, msg)) continue;
-      const out = target.receive(now, addr(src), decodeMessage(encodeMessage(msg)));
-      this.collect(to);
-      queue.push(...out.map((o) => ({ from: to, to: idOf(o.to), msg: o.msg })));
-    }
-  }
-
-  /** Ticks every node each `stepMs` from `fromMs` up to and including `toMs`. */
-  run(fromMs: number, toMs: number, stepMs = 10): void {
-    for (let t = fromMs; t <= toMs; t += stepMs) {
-      for (const [id, n] of this.nodes) this.deliver(t, id, n.tick(t));
-    }
-  }
-
-  state(observer: string, id: string): Member | undefined {
-    return this.node(observer).members().find((m) => m.id === id);
-  }
-
-  /** The first time `observer` saw `id` enter `state`, or undefined. */
-  when(observer: string, id: string, state: MemberState): number | undefined {
-    return this.events.get(observer)!.find((c) => c.member.id === id && c.member.state === state)?.member.stateChangedAt;
-  }
-
-  private collect(id: string): void {
-    this.events.get(id)?.push(...this.node(id).drainEvents());
-  }
-}
-
-/** Three nodes joined through "a" and converged. */
-function threeNodes(config?: SwimConfig): Cluster {
-  const c = new Cluster(config);
-  for (const id of ["a", "b", "c"]) c.add(id);
-  c.start(0, "a", []);
-  c.start(0, "b", ["a"]);
-  c.start(0, "c", ["a"]);
-  c.run(0, 3000);
-  for (const o of ["a", "b", "c"]) expect(c.node(o).members().map((m) => `${m.id}:${m.state}`).sort()).toEqual(["a:alive", "b:alive", "c:alive"]);
-  return c;
-}
+import { SwimNode } from "./swim.ts";
+import { addr, Cluster, gossip, info, member, threeNodes, tickThrough, update } from "./swim-test-kit.ts";
 
 describe("incarnation precedence", () => {
   test("the override rules between (state, incarnation) claims", () => {
@@ -234,7 +139,7 @@ describe("failure detection", () => {
     lone.start(0, []);
     suspectX(lone, 0, "b");
     suspectX(lone, 100, "b"); // the same suspecter again is no confirmation
-    lone.tick(23_999);
+    tickThrough(lone, 0, 23_999);
     expect(lone.members().find((m) => m.id === "x")!.state).toBe("suspect");
     lone.tick(24_000);
     expect(lone.members().find((m) => m.id === "x")!.state).toBe("dead");
@@ -243,12 +148,14 @@ describe("failure detection", () => {
     confirmed.start(0, []);
     suspectX(confirmed, 0, "b");
     suspectX(confirmed, 1000, "c"); // one confirmation: 24 - log(2)/log(3) * 20 s = 11.38 s
-    expect(confirmed.nextDeadline()).toBeLessThanOrEqual(Math.floor(24_000 - (Math.log(2) / Math.log(3)) * 20_000));
+    const oneConfirmation = Math.floor(24_000 - (Math.log(2) / Math.log(3)) * 20_000);
+    expect(confirmed.members().find((m) => m.id === "x")!.state).toBe("suspect");
     suspectX(confirmed, 2000, "d"); // k confirmations: down to the minimum, 4 s after the suspicion began
-    confirmed.tick(3999);
+    tickThrough(confirmed, 0, 3999);
     expect(confirmed.members().find((m) => m.id === "x")!.state).toBe("suspect");
     confirmed.tick(4000);
     expect(confirmed.members().find((m) => m.id === "x")!.state).toBe("dead");
+    expect(oneConfirmation).toBe(11_381);
   });
 
   test("when the direct ping fails but a helper reaches the target, the target is not suspected", () => {
@@ -291,10 +198,14 @@ describe("local health awareness (Lifeguard)", () => {
     // Capped at awarenessMax - 1 = 3: the period grows from 1 to 4 protocol intervals.
     expect(c.node("a").healthScore()).toBe(3);
     const gaps = probesAt.slice(1).map((t, i) => t - probesAt[i]!);
-    // Each unanswered probe stretches the next period by one interval, until both peers are dead and
-    // there is nobody left to probe.
-    expect(gaps).toEqual([1000, 2000, 3000]);
+    // Each unanswered probe stretches the next period by one interval, up to the cap.
+    expect(gaps.slice(0, 4)).toEqual([1000, 2000, 3000, 4000]);
+    expect(new Set(gaps.slice(3))).toEqual(new Set([4000]));
+    // Nobody can confirm a's suspicions (it hears no one), so each lone one runs its full 24 s before
+    // a declares its peers dead and stops probing.
     for (const o of ["b", "c"]) expect(c.state("a", o)!.state).toBe("dead");
+    const suspected = c.when("a", "b", "suspect")!;
+    expect(c.when("a", "b", "dead")! - suspected).toBe(24_000);
   });
 
   test("acks bring the score back down to 0, one successful probe at a time", () => {

@@ -1,30 +1,47 @@
 // SWIM failure detection and membership as a pure state machine: callers pass the clock in, send the
 // returned outputs and feed received messages back. No timers, sockets or global randomness here.
-// Follows SWIM (Das et al.) with memberlist/Lifeguard conventions: ping, ping-req via k helpers, suspicion
-// timeout scaled by log10(n), local health awareness, incarnation refutation, piggy-backed gossip,
-// push-pull state exchange.
+// Follows SWIM (Das et al.) with memberlist/Lifeguard conventions: ping, ping-req via k helpers with nacks,
+// the TCP fallback probe (the shell carries it), suspicion timeout scaled by log10(n) and shrinking with
+// confirmations, local health awareness, incarnation refutation, piggy-backed gossip, push-pull exchange.
 import type { Address } from "./address.ts";
 import { memberAddress, probeable, toUpdate } from "./member-record.ts";
 import { MemberTable } from "./member-table.ts";
+import { LocalHealth } from "./local-health.ts";
 import {
   DEFAULT_CLUSTER,
   encodedSize,
   splitIntoParts,
   WIRE_VERSION,
+  type AckMessage,
   type MemberUpdate,
+  type PingMessage,
   type SwimMessage,
 } from "./messages.ts";
+import { failedProbePenalty, NACK_AFTER_FRACTION, newProbeStats, probeDueAt, type Probe, type ProbeStats } from "./probe.ts";
 import { ProbeRound } from "./probe-round.ts";
+import { Relays } from "./relays.ts";
 import { pick, sample } from "./random.ts";
 import { pushPullIntervalMs, retransmitLimit, type SwimConfig } from "./swim-config.ts";
 import type { Member, MemberChange, MemberInfo, Refutation, SelfReport } from "./types.ts";
 
 export type { Address };
+export type { ProbeStats };
 export { defaultSwimConfig, type SwimConfig } from "./swim-config.ts";
 
 export interface Output {
   to: Address;
   msg: SwimMessage;
+}
+
+/**
+ * The TCP fallback probe: the shell sends `msg` to member `target` over the authenticated peer connection
+ * within `timeoutMs` and reports the answer (or its absence) with `streamAnswered(now, seq, ack)`.
+ */
+export interface StreamPing {
+  target: string;
+  seq: number;
+  msg: PingMessage;
+  timeoutMs: number;
 }
 
 export interface SwimNodeInit {
@@ -41,30 +58,17 @@ export interface SwimNodeInit {
   cluster?: string;
   /** Most members tracked (MAX_MEMBERS); claims about more are ignored. */
   maxMembers?: number;
+  /**
+   * The shell can carry a ping over the authenticated TCP peer connection (drainStreamPings): a probe whose
+   * direct ping went unanswered tries that path too, beside the helpers. Off where nobody would carry it.
+   */
+  streamProbes?: boolean;
 }
 
 /** Piggy-back budget per message: keeps pings and acks inside one typical Ethernet frame, as memberlist does. */
 const PIGGYBACK_BYTES = 1200;
-/** Caps on state a hostile peer could grow by sending ping-reqs or push-pull exchanges. */
-const MAX_RELAYS = 1024;
+/** Cap on state a hostile peer could grow by sending push-pull exchanges. */
 const MAX_ANSWERED_EXCHANGES = 4096;
-
-interface Probe {
-  seq: number;
-  target: string;
-  addr: Address;
-  incarnation: number;
-  startedAt: number;
-  /** The protocol period this probe runs for: probeIntervalMs stretched by our health score. */
-  periodMs: number;
-  indirectSent: boolean;
-}
-/** A ping we sent for someone else's ping-req: its ack goes back to the origin under the origin's seq. */
-interface Relay {
-  origin: Address;
-  originSeq: number;
-  expiresAt: number;
-}
 
 export class SwimNode {
   private readonly config: SwimConfig;
@@ -72,7 +76,7 @@ export class SwimNode {
   private readonly cluster: string | undefined;
   private readonly table: MemberTable;
   private readonly probeRound: ProbeRound;
-  private readonly relays = new Map<number, Relay>();
+  private readonly relays = new Relays();
   private readonly answeredExchanges = new Map<string, number>();
   private out: Output[] = [];
   private seeds: Address[] = [];
@@ -85,17 +89,23 @@ export class SwimNode {
   private nextProbeAt = 0;
   private nextPushPullAt = 0;
   private nextReconnectAt = 0;
+  private nextGossipAt = 0;
   /** Lifeguard's local health score, 0 (healthy) to awarenessMax - 1; stretches our protocol period. */
-  private health = 0;
+  private readonly health: LocalHealth;
   /** Refutations seen so far, to count new ones into the health score. */
   private refutationsSeen = 0;
   private selfReports: SelfReport[] = [];
+  private readonly streamProbes: boolean;
+  private streamPings: StreamPing[] = [];
+  private readonly stats = newProbeStats();
 
   constructor(init: SwimNodeInit) {
     this.config = init.config;
     this.random = init.random;
     this.cluster = init.cluster;
     this.probeRound = new ProbeRound(init.random);
+    this.health = new LocalHealth(init.config.awarenessMax ?? 1, init.config.probeTimeoutMs);
+    this.streamProbes = init.streamProbes ?? false;
     this.table = new MemberTable(init.self, init.knownMembers ?? [], init.config, (id) => this.probeRound.insert(id), init.maxMembers);
     this.seq = Math.floor(this.random() * 2 ** 31);
     this.exchange = Math.floor(this.random() * 2 ** 31);
@@ -105,6 +115,7 @@ export class SwimNode {
   start(now: number, seeds: Address[]): Output[] {
     if (this.started) throw new Error("SwimNode already started");
     this.started = true;
+    this.health.stalled(now);
     const me = this.table.me;
     me.stateChangedAt = now;
     const selfAddr = memberAddress(me);
@@ -122,8 +133,10 @@ export class SwimNode {
 
   tick(now: number): Output[] {
     if (!this.started) return [];
-    this.table.expire(now);
-    for (const [seq, r] of this.relays) if (now >= r.expiresAt) this.relays.delete(seq);
+    this.noticeStarvation(now);
+    if (now >= this.health.holdUntil) this.table.expire(now);
+    this.advanceRelays(now);
+    if (now >= this.nextGossipAt) this.fanOutGossip(now);
     if (!this.leaving) {
       this.advanceProbe(now);
       if (now >= this.nextPushPullAt) {
@@ -143,28 +156,20 @@ export class SwimNode {
   receive(now: number, from: Address, msg: SwimMessage): Output[] {
     // Our own id from elsewhere is a stale process of ours or a loop; nothing in it is news.
     if (!this.started || msg.from === this.table.me.id || !this.sameCluster(msg)) return [];
-    const updates = msg.type === "push-pull" ? msg.members : msg.updates;
-    for (const u of updates) this.table.apply(now, u, msg.type === "push-pull", msg.from);
-    // Someone says a member moved: ask it there; its answer carries its own record (its own word).
-    for (const { id, addr } of this.table.drainAddressChecks()) {
-      this.send(addr, { ...this.envelope(), type: "ping", seq: this.nextSeq(), to: id, updates: this.piggyback() });
-    }
-    this.noteRefutations();
-    if (this.table.drainForgotten()) this.selfReports.push("forgotten");
-    else if (msg.type === "push-pull") this.selfReports.push("ok");
-    // A member we hold dead (or forgotten) is talking to us: tell it, so it refutes now rather than at our
-    // next reconnect (a forgotten member is never reconnected to).
-    const sender = this.table.get(msg.from);
-    if (sender?.state === "dead" || sender?.state === "left") this.send(from, this.gossip([toUpdate(sender)]));
+    this.noticeStarvation(now);
+    this.absorb(now, from, msg);
     switch (msg.type) {
       case "ping":
         if (msg.to === this.table.me.id) this.send(from, this.ack(msg.seq));
         break;
       case "ack":
-        this.onAck(msg.seq);
+        this.onAck(msg.seq, from);
         break;
       case "ping-req":
-        this.onPingReq(now, from, msg.seq, msg.to, msg.toAddr);
+        this.onPingReq(now, from, msg.seq, msg.to, msg.toAddr, msg.nack === true);
+        break;
+      case "nack":
+        if (this.probe?.seq === msg.seq && this.probe.nacks < this.probe.expectedNacks) this.probe.nacks++;
         break;
       case "push-pull":
         if (msg.reply && this.answeredExchanges.get(msg.from) !== msg.exchange) {
@@ -177,6 +182,51 @@ export class SwimNode {
         break;
     }
     return this.flush();
+  }
+
+  /**
+   * A ping that came over the authenticated peer connection from member `caller` (the TCP fallback probe of
+   * a peer whose datagrams are being lost): its updates are taken as from a datagram, and the ack to return
+   * is given back rather than sent. Undefined when it is not for us (another cluster, another node's id, a
+   * sender that is not the caller the handshake proved).
+   */
+  answerStreamPing(now: number, caller: string, msg: PingMessage): { ack?: AckMessage; outputs: Output[] } {
+    if (!this.started || msg.from !== caller || msg.from === this.table.me.id || !this.sameCluster(msg) || msg.to !== this.table.me.id) {
+      return { outputs: this.flush() };
+    }
+    this.noticeStarvation(now);
+    const known = this.table.get(caller);
+    this.absorb(now, known ? memberAddress(known) : undefined, msg);
+    return { ack: this.ack(msg.seq), outputs: this.flush() };
+  }
+
+  /** Stream pings to send since the last call (see StreamPing). */
+  drainStreamPings(): StreamPing[] {
+    const pings = this.streamPings;
+    this.streamPings = [];
+    return pings;
+  }
+
+  /** The outcome of a stream ping: the target's ack, or undefined when the call failed or timed out. */
+  streamAnswered(now: number, seq: number, ack?: AckMessage): Output[] {
+    const p = this.probe;
+    if (!this.started || p?.seq !== seq || p.stream !== "pending") return [];
+    this.noticeStarvation(now);
+    if (this.probe !== p) return this.flush();
+    if (ack && ack.from === p.target && ack.seq === seq && this.sameCluster(ack)) {
+      this.absorb(now, p.addr, ack);
+      if (this.probe === p) this.probeAnswered("stream");
+    } else {
+      p.stream = "failed";
+      // Everything else already came back empty: no need to wait for the rest of the period's grace.
+      if (now >= p.startedAt + p.periodMs) this.advanceProbe(now);
+    }
+    return this.flush();
+  }
+
+  /** How this node's probes ended so far (for /metrics). */
+  probeStats(): ProbeStats {
+    return { ...this.stats };
   }
 
   /** Is `msg` from a node of our cluster? Only such messages are acted on. */
@@ -229,18 +279,13 @@ export class SwimNode {
 
   /** Lifeguard's local health score: 0 when healthy; the protocol period is stretched by (score + 1). */
   healthScore(): number {
-    return this.health;
-  }
-
-  private adjustHealth(delta: number): void {
-    const max = Math.max(1, this.config.awarenessMax ?? 1);
-    this.health = Math.min(max - 1, Math.max(0, this.health + delta));
+    return this.health.score;
   }
 
   /** Having to refute a suspicion means peers did not hear from us in time: we count as less healthy. */
   private noteRefutations(): void {
     const total = this.table.refutationCount;
-    if (total > this.refutationsSeen) this.adjustHealth(total - this.refutationsSeen);
+    if (total > this.refutationsSeen) this.health.apply(total - this.refutationsSeen);
     this.refutationsSeen = total;
   }
 
@@ -251,6 +296,60 @@ export class SwimNode {
     return reports;
   }
 
+  /** What every message from a peer brings, whatever its type: its updates, and the news it may need from us. */
+  private absorb(now: number, from: Address | undefined, msg: SwimMessage): void {
+    const updates = msg.type === "push-pull" ? msg.members : msg.type === "nack" ? [] : msg.updates;
+    for (const u of updates) this.table.apply(now, u, msg.type === "push-pull", msg.from);
+    // Someone says a member moved: ask it there; its answer carries its own record (its own word).
+    for (const { id, addr } of this.table.drainAddressChecks()) {
+      this.send(addr, { ...this.envelope(), type: "ping", seq: this.nextSeq(), to: id, updates: this.piggyback() });
+    }
+    this.noteRefutations();
+    if (this.table.drainForgotten()) this.selfReports.push("forgotten");
+    else if (msg.type === "push-pull") this.selfReports.push("ok");
+    // A member we hold dead (or forgotten) is talking to us: tell it, so it refutes now rather than at our
+    // next reconnect (a forgotten member is never reconnected to).
+    const sender = this.table.get(msg.from);
+    if (from !== undefined && (sender?.state === "dead" || sender?.state === "left")) this.send(from, this.gossip([toUpdate(sender)]));
+  }
+
+  /**
+   * Lifeguard: a node that cannot process messages in time must not accuse others. A call (a tick, or a
+   * datagram read first) far later than the tick the last call asked for means this process was stopped
+   * or starved: acks that arrived meanwhile may still be unread, so the probe under way is abandoned
+   * without a verdict, suspicions due now wait a moment for the refutations that may be queued, and our
+   * health score counts it.
+   */
+  private noticeStarvation(now: number): void {
+    if (!this.health.stalled(now)) return;
+    if (this.probe) {
+      this.probe = undefined;
+      this.stats.abandoned++;
+    }
+  }
+
+  /**
+   * memberlist's gossip round: pending updates go to a few random members that are alive, suspect, or dead
+   * for less than a push-pull interval (so a member wrongly declared dead hears it and refutes).
+   */
+  private fanOutGossip(now: number): void {
+    const { gossipNodes = 0, gossipIntervalMs = this.config.probeIntervalMs / 5 } = this.config;
+    this.nextGossipAt = now + gossipIntervalMs;
+    if (gossipNodes < 1 || this.table.broadcasts.size === 0) return;
+    const recent = now - this.config.pushPullIntervalMs;
+    const targets = this.table.peers().filter((m) => probeable(m) || (m.state === "dead" && m.stateChangedAt >= recent));
+    const limit = retransmitLimit(this.config, this.table.clusterSize());
+    for (const m of sample(this.random, targets, gossipNodes)) {
+      const updates = this.table.broadcasts.take(PIGGYBACK_BYTES, limit);
+      if (updates.length === 0) return;
+      this.send(memberAddress(m), this.gossip(updates));
+    }
+  }
+
+  private advanceRelays(now: number): void {
+    for (const { origin, originSeq } of this.relays.due(now)) this.send(origin, { ...this.envelope(), type: "nack", seq: originSeq });
+  }
+
   /** Claims that this node was suspect or dead, refuted since the last call. */
   drainRefutations(): Refutation[] {
     return this.table.drainRefutations();
@@ -259,45 +358,69 @@ export class SwimNode {
   /** The earliest clock value at which `tick` has work; adapters arm one timer for it. */
   nextDeadline(): number {
     if (!this.started) return Number.POSITIVE_INFINITY;
-    const t = this.table.nextExpiry();
+    let t = Math.min(Math.max(this.table.nextExpiry(), this.health.holdUntil), this.relays.nextDeadline());
+    if (this.table.broadcasts.size > 0 && (this.config.gossipNodes ?? 0) > 0) t = Math.min(t, this.nextGossipAt);
     if (this.leaving) return t;
-    const p = this.probe;
-    const probeDue = p ? p.startedAt + (p.indirectSent ? p.periodMs : this.config.probeTimeoutMs) : t;
+    const probeDue = this.probe ? probeDueAt(this.probe, this.config.probeTimeoutMs) : t;
     return Math.min(t, probeDue, this.nextProbeAt, this.nextPushPullAt, this.nextReconnectAt);
   }
 
   private advanceProbe(now: number): void {
     const p = this.probe;
-    const { probeIntervalMs, probeTimeoutMs, indirectChecks } = this.config;
-    if (p && !p.indirectSent && now >= p.startedAt + probeTimeoutMs) {
-      p.indirectSent = true;
-      const helpers = sample(this.random, this.aliveOthers().filter((m) => m.id !== p.target), indirectChecks);
-      for (const h of helpers) {
-        const pingReq = { type: "ping-req", seq: p.seq, to: p.target, toAddr: p.addr, updates: this.piggyback() } as const;
-        this.send(memberAddress(h), { ...this.envelope(), ...pingReq });
-      }
-    }
-    if (p && now >= p.startedAt + p.periodMs) {
-      // Neither the target nor any helper answered within the protocol period. Without nacks from the
-      // helpers we cannot tell whether the target or we are at fault, so our score takes the blame too.
+    const { probeTimeoutMs } = this.config;
+    if (p && !p.escalated && now >= p.startedAt + probeTimeoutMs) this.escalate(now, p);
+    if (p && p.escalated && now >= probeDueAt(p, probeTimeoutMs)) {
+      // Neither the target, nor any helper, nor the stream answered within the protocol period.
       this.probe = undefined;
-      this.adjustHealth(+1);
+      this.stats.failed++;
+      this.health.apply(failedProbePenalty(p));
       this.table.suspect(now, p.target, p.incarnation);
     }
     if (now >= this.nextProbeAt && !this.probe) {
       // Scheduled from the actual start, so a late tick never overlaps two probes.
-      const periodMs = probeIntervalMs * (this.health + 1);
+      const periodMs = this.health.scale(this.config.probeIntervalMs);
       this.nextProbeAt = now + periodMs;
       const target = this.nextProbeTarget();
       if (!target) return;
       const seq = this.nextSeq();
       const addr = memberAddress(target);
       const { id, incarnation } = target;
-      this.probe = { seq, target: id, addr, incarnation, startedAt: now, periodMs, indirectSent: false };
-      // Lifeguard's buddy system: a suspect we ping hears of its suspicion first-hand and can refute at once.
-      const buddy = target.state === "suspect" ? { ...toUpdate(target), suspectedBy: this.table.me.id } : undefined;
-      this.send(addr, { ...this.envelope(), type: "ping", seq, to: id, updates: this.piggyback(buddy) });
+      this.probe = { seq, target: id, addr, incarnation, startedAt: now, periodMs, escalated: false, expectedNacks: 0, nacks: 0, stream: "none" };
+      this.send(addr, this.ping(seq, target));
     }
+  }
+
+  /**
+   * The direct ping went unanswered: ask k helpers (each to nack if the target is silent to it too) and, when
+   * the shell can carry it, send the same ping over the peer connection, all to answer within the period.
+   */
+  private escalate(now: number, p: Probe): void {
+    p.escalated = true;
+    const helpers = sample(this.random, this.aliveOthers().filter((m) => m.id !== p.target), this.config.indirectChecks);
+    for (const h of helpers) {
+      const pingReq = { type: "ping-req", seq: p.seq, to: p.target, toAddr: p.addr, nack: true, updates: this.piggyback() } as const;
+      this.send(memberAddress(h), { ...this.envelope(), ...pingReq });
+    }
+    p.expectedNacks = helpers.length;
+    const target = this.table.get(p.target);
+    if (this.streamProbes && target) {
+      p.stream = "pending";
+      // The rest of the period and the one ack timeout of grace the verdict waits for a pending stream call.
+      const timeoutMs = Math.max(1, p.startedAt + p.periodMs + this.config.probeTimeoutMs - now);
+      this.streamPings.push({ target: p.target, seq: p.seq, msg: this.ping(p.seq, target), timeoutMs });
+    }
+  }
+
+  /** A ping to `target`; Lifeguard's buddy system: a suspect hears of its suspicion first-hand and can refute at once. */
+  private ping(seq: number, target: Member): PingMessage {
+    const buddy = target.state === "suspect" ? { ...toUpdate(target), suspectedBy: this.table.me.id } : undefined;
+    return { ...this.envelope(), type: "ping", seq, to: target.id, updates: this.piggyback(buddy) };
+  }
+
+  private probeAnswered(path: "direct" | "indirect" | "stream"): void {
+    this.probe = undefined;
+    this.stats[path]++;
+    this.health.apply(-1);
   }
 
   private nextProbeTarget(): Member | undefined {
@@ -310,29 +433,27 @@ export class SwimNode {
     return id === undefined ? undefined : this.table.get(id);
   }
 
-  private onAck(seq: number): void {
-    if (this.probe?.seq === seq) {
-      this.probe = undefined;
-      this.adjustHealth(-1);
+  private onAck(seq: number, from: Address): void {
+    const p = this.probe;
+    if (p?.seq === seq) {
+      this.probeAnswered(!p.escalated || from === p.addr ? "direct" : "indirect");
       return;
     }
-    const relay = this.relays.get(seq);
-    if (relay) {
-      this.relays.delete(seq);
-      this.send(relay.origin, this.ack(relay.originSeq));
-    }
+    const relay = this.relays.takeAck(seq);
+    if (relay) this.send(relay.origin, this.ack(relay.originSeq));
   }
 
-  private onPingReq(now: number, origin: Address, originSeq: number, target: string, targetAddr: Address): void {
+  private onPingReq(now: number, origin: Address, originSeq: number, target: string, targetAddr: Address, nack: boolean): void {
     if (target === this.table.me.id) {
       this.send(origin, this.ack(originSeq));
       return;
     }
-    if (this.relays.size >= MAX_RELAYS) return;
     // Prefer the address we know for the target over one a peer handed us.
     const known = this.table.get(target);
     const seq = this.nextSeq();
-    this.relays.set(seq, { origin, originSeq, expiresAt: now + this.config.probeIntervalMs });
+    const { probeIntervalMs, probeTimeoutMs } = this.config;
+    const nackAt = nack ? now + Math.max(1, Math.floor(NACK_AFTER_FRACTION * probeTimeoutMs)) : undefined;
+    if (!this.relays.add(seq, { origin, originSeq, expiresAt: now + probeIntervalMs, nackAt })) return;
     const addr = known ? memberAddress(known) : targetAddr;
     this.send(addr, { ...this.envelope(), type: "ping", seq, to: target, updates: this.piggyback() });
   }
@@ -387,7 +508,7 @@ export class SwimNode {
     return this.cluster === undefined ? envelope : { ...envelope, cluster: this.cluster };
   }
 
-  private ack(seq: number): SwimMessage {
+  private ack(seq: number): AckMessage {
     return { ...this.envelope(), type: "ack", seq, updates: this.piggyback() };
   }
 
@@ -402,6 +523,8 @@ export class SwimNode {
   private flush(): Output[] {
     const out = this.out;
     this.out = [];
+    // The shell arms its timer for this; a call much later than it reveals a stall (noticeStarvation).
+    if (this.started) this.health.expectTick(this.nextDeadline());
     return out;
   }
 

@@ -11,7 +11,7 @@ import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { MAX_READ_PATHS } from "../rpc/methods.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import { fewestInAny, type Placement, quorumInEach } from "./placement.ts";
+import { fewestInAny, majority, type OwnerSet, type Placement, quorumInEach } from "./placement.ts";
 
 export type Consistency = "quorum" | "local";
 export const consistencies: readonly Consistency[] = ["quorum", "local"];
@@ -32,10 +32,10 @@ export class ManifestReads {
   /** Makes this node's rows for `paths` at least as new as a read quorum of their owners' (see the file comment). */
   async refresh(paths: readonly string[], consistency: Consistency = "quorum"): Promise<void> {
     if (paths.length === 0 || this.skip(consistency)) return;
-    const groups = new Map<string, { sets: string[][]; paths: string[] }>();
+    const groups = new Map<string, { sets: OwnerSet[]; paths: string[] }>();
     for (const path of new Set(paths)) {
       const sets = this.c.placement.manifestOwnerSets(path);
-      const key = sets.map((s) => s.join(",")).join("|");
+      const key = sets.map((s) => `${s.factor}:${s.owners.join(",")}`).join("|");
       const group = groups.get(key) ?? { sets, paths: [] };
       group.paths.push(path);
       groups.set(key, group);
@@ -71,11 +71,11 @@ export class ManifestReads {
    * Answers from enough owners to make a read quorum in every owner set (the current ring's, and those of rings
    * replaced moments ago), this node's own rows counting where it is an owner.
    */
-  private async ask<T>(sets: string[][], what: string, call: (id: string) => Promise<T>): Promise<T[]> {
-    const { placement, selfId } = this.c;
-    const r = Math.floor(placement.effectiveReplicationFactor() / 2) + 1;
-    const others = [...new Set(sets.flat())].filter((id) => id !== selfId);
-    const enough = (ok: ReadonlyMap<string, T>) => quorumInEach(sets, r, (id) => id === selfId || ok.has(id));
+  private async ask<T>(sets: readonly OwnerSet[], what: string, call: (id: string) => Promise<T>): Promise<T[]> {
+    const { selfId } = this.c;
+    const r = majority(sets[0]!, true);
+    const others = [...new Set(sets.flatMap((s) => s.owners))].filter((id) => id !== selfId);
+    const enough = (ok: ReadonlyMap<string, T>) => quorumInEach(sets, majority, (id) => id === selfId || ok.has(id));
     if (enough(new Map())) return [];
     const result = await callMany(others, call, { quorum: enough, graceMs: 0 });
     if (!enough(result.ok)) {
@@ -84,7 +84,7 @@ export class ManifestReads {
         503,
         "read_quorum_unreachable",
         `only ${answered} of the ${r} owners a read of ${what} needs answered; ?consistency=local reads this node's copy`,
-        { owners: sets[0], required: r, ...(sets.length > 1 ? { ownersDuringRingChange: sets.slice(1) } : {}) },
+        { owners: sets[0]!.owners, required: r, ...(sets.length > 1 ? { ownersDuringRingChange: sets.slice(1).map((s) => s.owners) } : {}) },
       );
     }
     return [...result.ok.values()];

@@ -1,7 +1,9 @@
 // When the ring changes, each node walks its local chunks and queues a copy to every owner that is
 // new in the chunk's owner set (a node that returned, a node that joined, a chunk written while the
 // cluster had fewer than N nodes up). One old owner per chunk is responsible, so copies are not sent
-// twice; the queue worker asks the target what it already holds before sending bytes.
+// twice; the queue worker asks the target what it already holds before sending bytes. Rings replaced
+// recently are remembered across checks: an owner added by one change is not yet known to hold the chunk,
+// so it must not be the one made responsible for feeding the owners a second change adds.
 import type { Logger } from "../log.ts";
 import type { Ring } from "../ring/index.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
@@ -32,28 +34,47 @@ export interface PlacementCheckComponents {
   clock?: Clock;
 }
 
+export interface PlacementCheckInit {
+  /** How long after a ring change the check runs (changes within it are checked together). */
+  debounceMs: number;
+  /**
+   * How long a replaced ring keeps counting as "earlier" for later checks (Placement's ring settle window):
+   * when n23 returns (ring 1 → 2, n22 responsible) and n22 then dies (ring 2 → 3), the check against ring 2
+   * alone would make n23 — which never received the chunk — responsible for feeding; with ring 1 still
+   * remembered, an owner that held its place through both changes is.
+   */
+  rememberMs: number;
+}
+
 export class PlacementCheck {
   private timer: Timer | undefined;
-  /** Every ring in force since the last check, oldest first. */
-  private baselines: Ring[] = [];
+  /** Every ring replaced within rememberMs or since the last check, oldest first. */
+  private baselines: Array<{ ring: Ring; factor: number; replacedAt: number; checked: boolean }> = [];
   private running: Promise<void> | undefined;
   private readonly clock: Clock;
 
   constructor(
-    private readonly debounceMs: number,
+    private readonly init: PlacementCheckInit,
     private readonly c: PlacementCheckComponents,
   ) {
     this.clock = c.clock ?? systemClock;
   }
 
-  /** Called with the ring that was in force before a change; checks run debounced, against every ring seen. */
-  ringChanged(previous: Ring): void {
-    this.baselines.push(previous);
+  /**
+   * Called with the ring (and the effective replication factor) in force before a change of the ring or of
+   * the factor; checks run debounced, against every ring seen.
+   */
+  ringChanged(previous: Ring, factor: number = this.c.placement.effectiveReplicationFactor()): void {
+    this.baselines.push({ ring: previous, factor, replacedAt: this.clock.elapsed(), checked: false });
     this.timer?.cancel();
-    this.timer = this.clock.timer(this.debounceMs, () => {
+    this.timer = this.clock.timer(this.init.debounceMs, () => {
       this.timer = undefined;
-      const before = this.baselines;
-      this.baselines = [];
+      // Rings replaced since the last check always count; those already checked, only while remembered.
+      const since = this.clock.elapsed() - this.init.rememberMs;
+      const baselines = this.baselines.filter((b) => !b.checked || b.replacedAt >= since);
+      for (const b of baselines) b.checked = true;
+      const before = baselines.map(({ ring, factor }) => ({ ring, factor }));
+      this.baselines = baselines.filter((b) => b.replacedAt >= since);
       this.running = (this.running ?? Promise.resolve())
         .then(() => this.run(before))
         .then(
@@ -69,9 +90,8 @@ export class PlacementCheck {
   }
 
   /** Walks local chunks in pages, yielding between pages so the node keeps serving. */
-  async run(before: readonly Ring[]): Promise<number> {
+  async run(before: ReadonlyArray<{ ring: Ring; factor: number }>): Promise<number> {
     const { placement, store, queue, selfId, log } = this.c;
-    const n = placement.effectiveReplicationFactor();
     let after: string | undefined;
     let queued = 0;
     for (;;) {
@@ -79,7 +99,7 @@ export class PlacementCheck {
       if (ids.length === 0) break;
       const copies: Array<{ chunkId: string; target: string }> = [];
       for (const id of ids) {
-        const earlier = before.map((ring) => ring.replicaSet(id, n));
+        const earlier = before.map(({ ring, factor }) => ring.replicaSet(id, factor));
         for (const target of newOwnersToFeed(selfId, earlier, placement.owners(id))) {
           copies.push({ chunkId: id, target });
         }

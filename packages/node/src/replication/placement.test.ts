@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { newOwnersToFeed } from "./placement-check.ts";
-import { fewestInAny, Placement, quorumInEach, requiredCopies } from "./placement.ts";
+import { copiesFor, fewestInAny, majority, Placement, quorumInEach, requiredCopies } from "./placement.ts";
 
 let h: Hash64;
 beforeAll(async () => {
@@ -70,11 +70,12 @@ describe("joint manifest quorums across ring changes", () => {
     const old = p.manifestOwners(path);
     p.update([m("a"), m("b"), m("c"), m("d"), m("x")]);
     const current = p.manifestOwners(path);
-    expect(p.manifestOwnerSets(path)).toEqual([current, old]);
+    const sets = (...owners: string[][]) => owners.map((o) => ({ owners: o, factor: 3 }));
+    expect(p.manifestOwnerSets(path)).toEqual(sets(current, old));
     now += 29_999;
-    expect(p.manifestOwnerSets(path)).toEqual([current, old]);
+    expect(p.manifestOwnerSets(path)).toEqual(sets(current, old));
     now += 2;
-    expect(p.manifestOwnerSets(path)).toEqual([current]);
+    expect(p.manifestOwnerSets(path)).toEqual(sets(current));
   });
 
   test("without a settle window only the current ring counts", () => {
@@ -82,18 +83,57 @@ describe("joint manifest quorums across ring changes", () => {
     p.update([m("a"), m("b"), m("c"), m("d")]);
     const path = movedPath(p);
     p.update([m("a"), m("b"), m("c"), m("d"), m("x")]);
-    expect(p.manifestOwnerSets(path)).toEqual([p.manifestOwners(path)]);
+    expect(p.manifestOwnerSets(path)).toEqual([{ owners: p.manifestOwners(path), factor: 3 }]);
+  });
+
+  test("a ring from when a node knew only itself asks for that node alone, not for a majority of today's n", () => {
+    const p = new Placement(3, h, 16, { ms: 30_000, now: () => 0 });
+    p.update([m("a")]); // just started: n = 1
+    p.update([m("a"), m("b"), m("c")]);
+    const sets = p.manifestOwnerSets("x/y");
+    expect(sets).toEqual([
+      { owners: expect.arrayContaining(["a", "b", "c"]), factor: 3 },
+      { owners: ["a"], factor: 1 },
+    ]);
+    const holds = (ids: string[]) => (id: string) => ids.includes(id);
+    expect(quorumInEach(sets, majority, holds(["a", "b"]))).toBe(true);
+    expect(quorumInEach(sets, majority, holds(["b", "c"]))).toBe(false); // what a alone acknowledged then
+  });
+
+  test("a ring from when two nodes were up (writes needed both) asks for either of them", () => {
+    const p = new Placement(3, h, 16, { ms: 30_000, now: () => 0 });
+    p.update([m("a"), m("b")]);
+    p.update([m("a"), m("b"), m("c")]);
+    const sets = p.manifestOwnerSets("x/y");
+    expect(sets[1]).toEqual({ owners: expect.arrayContaining(["a", "b"]), factor: 2 });
+    const holds = (ids: string[]) => (id: string) => ids.includes(id);
+    expect(quorumInEach(sets, majority, holds(["b", "c"]))).toBe(true);
+    expect(quorumInEach(sets, copiesFor("quorum"), holds(["a", "c"]))).toBe(true);
+    expect(quorumInEach(sets, copiesFor("fast"), holds(["c"]))).toBe(true);
+    expect(quorumInEach(sets, majority, holds(["c"]))).toBe(false);
+  });
+
+  test("a changed replication factor counts as a ring change: a majority of the old n is still needed", () => {
+    const p = new Placement(5, h, 16, { ms: 30_000, now: () => 0 });
+    p.update(["a", "b", "c", "d", "e"].map((id) => m(id)));
+    expect(p.setReplicationFactor(3)).toBe(5);
+    const sets = p.manifestOwnerSets("x/y");
+    expect(sets.map((s) => [s.owners.length, s.factor])).toEqual([
+      [3, 3],
+      [5, 5],
+    ]);
+    expect(p.setReplicationFactor(3)).toBeUndefined();
   });
 
   test("a quorum must hold in every set; fewestInAny counts the weakest set", () => {
     const sets = [
-      ["a", "b", "x"],
-      ["a", "b", "c"],
+      { owners: ["a", "b", "x"], factor: 3 },
+      { owners: ["a", "b", "c"], factor: 3 },
     ];
     const holds = (ids: string[]) => (id: string) => ids.includes(id);
-    expect(quorumInEach(sets, 2, holds(["a", "b"]))).toBe(true);
-    expect(quorumInEach(sets, 2, holds(["a", "x"]))).toBe(false); // only one of the old owners
-    expect(quorumInEach(sets, 2, holds(["a", "c", "x"]))).toBe(true);
+    expect(quorumInEach(sets, majority, holds(["a", "b"]))).toBe(true);
+    expect(quorumInEach(sets, majority, holds(["a", "x"]))).toBe(false); // only one of the old owners
+    expect(quorumInEach(sets, majority, holds(["a", "c", "x"]))).toBe(true);
     expect(fewestInAny(sets, holds(["a", "x"]))).toBe(1);
     expect(fewestInAny(sets, holds(["a", "b", "c", "x"]))).toBe(3);
   });

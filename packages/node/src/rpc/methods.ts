@@ -2,11 +2,13 @@
 // methods with the zod schemas of their requests and answers. Both ends validate against these: the
 // server before a handler sees a request, the caller before it believes an answer.
 import { z } from "zod";
+import { ackMessageSchema, pingMessageSchema } from "../membership/messages.ts";
 import { versionSchema } from "../metadata/hlc.ts";
 import { manifestSchema } from "../metadata/manifest.ts";
 import { isCanonicalPath } from "../metadata/path.ts";
 import { MAX_PUSH_ENTRIES, pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
 import { CLUSTER_KEY_PATTERN } from "../security/cluster-key.ts";
+import { settingsRecordSchema } from "../settings/cluster-settings.ts";
 
 /** Paths in one quorum read, and rows in one page of a listing read. */
 export const MAX_READ_PATHS = 1000;
@@ -72,6 +74,21 @@ export const jsonMethods = {
     request: z.strictObject({ ring: ringSchema, ranges: z.array(z.number().int().min(0).max(DIGEST_RANGES - 1)).max(DIGEST_RANGES) }),
     response: z.strictObject({ ids: z.array(chunkIdSchema).max(5_000_000) }),
   },
+  /** Live cluster settings (settings/): a newer record for the callee to keep; it answers the version it holds. */
+  "settings.push": {
+    request: z.strictObject({ record: settingsRecordSchema }),
+    response: z.strictObject({ version: versionSchema }),
+  },
+  /** The settings record the callee holds (null before any was set). */
+  "settings.get": {
+    request: z.strictObject({}),
+    response: z.strictObject({ record: settingsRecordSchema.nullable() }),
+  },
+  /**
+   * memberlist's TCP fallback probe: a gossip ping over the authenticated connection when datagrams went
+   * unanswered; the answer is the member's ack (membership.ts). Same schemas as the datagrams.
+   */
+  "swim.ping": { request: pingMessageSchema, response: ackMessageSchema },
   /** What GET /status and GET /api/health of that node say (for the cluster view of any node's UI). */
   "node.status": { request: z.strictObject({}), response: z.strictObject({ status: jsonObject, health: jsonObject }) },
   /** Key rotation, fanned out by the node an admin talks to (security/keyring.ts). */

@@ -68,6 +68,7 @@ const CONTROL = new Set<Method>([
   "paxos.prepare",
   "paxos.accept",
   "node.status",
+  "swim.ping",
   "keys.list",
   "keys.install",
   "keys.use",

@@ -60,6 +60,8 @@ const skewPartition: Script = {
   },
 };
 
+const WRITE_OFFSETS_MS = [-15, 0, 15, 30, 45, 60];
+
 const deleteFolder: Script = {
   nodes: 4,
   schedule(run, start) {
@@ -72,10 +74,11 @@ const deleteFolder: Script = {
       at(t, () => setup.push(workload.write(via(run, "n0"), `${dir}/x`), workload.write(via(run, "n0"), `${dir}/sub/y`)));
       // Rounds 4 and 5 race across a 2|2 partition that heals afterwards.
       if (round >= 4) at(t + 1500, () => cluster.net.partition([["n0", "n1"], ["n2", "n3"]]));
-      // The writes start a little before or after the delete (-15..+10 ms): some read the folder before the
-      // delete lands and commit after it, which is what orphaned files before the tree rule.
+      // The writes start a little before or after the delete (-15..+60 ms; the delete reads the whole tree at
+      // quorum first): some read the folder before the delete lands and commit after it, which is what
+      // orphaned files before the tree rule.
       at(t + 2000, () => workload.remove(via(run, "n0"), dir, true));
-      at(t + 2000 + (round - 3) * 5, () => {
+      at(t + 2000 + WRITE_OFFSETS_MS[round]!, () => {
         workload.write(via(run, round >= 4 ? "n2" : "n1"), `${dir}/new${round}`);
         workload.write(via(run, round >= 4 ? "n3" : "n2"), `${dir}/sub/new${round}`);
       });

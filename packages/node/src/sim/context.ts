@@ -57,6 +57,7 @@ export const defaultSettings: SimSettings = {
     GC_INTERVAL_S: 600,
     GC_MIN_CHUNK_AGE_S: 86_400,
     GC_MIN_TOMBSTONE_AGE_S: 86_400,
+    REPLICATION_FACTOR: 3,
   },
   replicationFactor: 3,
   vnodes: 16,

@@ -64,6 +64,33 @@ describe("cluster simulator (real node code)", () => {
   );
 });
 
+/**
+ * Seeds of `pnpm sim --seeds 1000` runs that broke an invariant, each until the fix named: they stay in the
+ * suite so the bug cannot come back unnoticed.
+ */
+const regressions: Array<{ seed: number; o: Overrides; fixed: string }> = [
+  { seed: 155, o: {}, fixed: "a recursive delete refreshes the whole tree at quorum (a nested file came back)" },
+  { seed: 214, o: { nodes: 27, loss: 0.009, durationS: 60 }, fixed: "the placement check remembers recent rings (an acked chunk stayed at 2 copies)" },
+  { seed: 289, o: { nodes: 49, loss: 0.042, durationS: 71 }, fixed: "a node that has not joined refuses quorum reads (a joiner read its own empty store)" },
+  { seed: 357, o: { nodes: 50, loss: 0.076, durationS: 47 }, fixed: "joint quorums over rings replaced within the settle window" },
+];
+
+describe("seeds the simulator once failed", () => {
+  test(
+    "keep every invariant",
+    async () => {
+      const failures: string[] = [];
+      for (const { seed, o, fixed } of regressions) {
+        const r = await run(seed, o);
+        failures.push(...report([r]).map((f) => `${f}\n  (fixed by: ${fixed})`));
+        expect(r.writes.acked, r.replay).toBeGreaterThan(0);
+      }
+      expect(failures).toEqual([]);
+    },
+    TIMEOUT,
+  );
+});
+
 /** Each case, the rule(s) whose absence it must expose, and the invariant that then fails. */
 const caseChecks: Record<CaseName, { broken: Broken[]; fails: InvariantName }> = {
   "skew-partition": { broken: ["no-clock-rules", "local-reads"], fails: "8 real-time order" },

@@ -14,6 +14,7 @@ import type { Member, MemberInfo } from "../membership/types.ts";
 import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
 import { NodeCore, ringSettleMs } from "../node-core.ts";
 import { MemoryReplicationQueue } from "../replication/memory-queue.ts";
+import { MemorySettingsStore } from "../settings/settings-store.ts";
 import { Placement } from "../replication/placement.ts";
 import type { JsonHandlers } from "../rpc/methods.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
@@ -49,6 +50,7 @@ export class VirtualNode {
   readonly manifests: MemoryManifestStore;
   readonly queue = new MemoryReplicationQueue();
   readonly acceptors = new MemoryAcceptorStore();
+  readonly settings = new MemorySettingsStore();
   /** The peers table (store/peers.ts): the last member list this node saw. */
   remembered: Member[] = [];
   process: NodeProcess | undefined;
@@ -142,6 +144,7 @@ export class NodeProcess {
       queue: node.queue,
       manifests: node.manifests,
       acceptorStore: node.acceptors,
+      settingsStore: node.settings,
       placement: this.placement,
       logger: (component) => simLogger(ctx, id, component),
       // node.ts: given seeds or remembered peers, a node must reach one before it acknowledges writes.
@@ -179,6 +182,8 @@ export class NodeProcess {
     // The census counts copies for /api/health (and queues missing ones); the simulator checks the data
     // invariants without it, so its schedules and budgets stay those of the repair workers alone.
     skip.add("replica-census");
+    // No script changes the live cluster settings, so their sync rounds would only add traffic.
+    skip.add("settings");
     void this.core.service(skip).start();
   }
 

@@ -71,6 +71,8 @@ export class TransferServer {
   private readonly handshaking = new Set<net.Socket>();
   private readonly log: Logger;
   private readonly refusedLog: RateLimitedLog;
+  /** Misbehaving members (protocol violations, chunks that do not match their id): a flood logs a few lines. */
+  private readonly misbehaviourLog: RateLimitedLog;
   readonly stats: TransferStats;
 
   constructor(
@@ -80,6 +82,7 @@ export class TransferServer {
     this.log = components.log ?? logger("transfer");
     this.stats = components.stats ?? new TransferStats();
     this.refusedLog = new RateLimitedLog(this.log, 10_000, 5);
+    this.misbehaviourLog = new RateLimitedLog(this.log, 10_000, 5);
     // A key removed by a rotation no longer admits anyone: sessions opened with it end after their current request.
     init.keyring.onChange(() => {
       for (const c of this.connections) if (!init.keyring.get(c.keyId)) c.retire();
@@ -139,7 +142,9 @@ export class TransferServer {
         this.handshaking.delete(socket);
         if (!this.server) return channel.destroy();
         this.stats.handshakesOk++;
-        const connection = new InboundConnection(channel, this.init, this.stats, this.log, () => this.connections.delete(connection));
+        const connection = new InboundConnection(channel, this.init, this.stats, this.log, this.misbehaviourLog, () =>
+          this.connections.delete(connection),
+        );
         this.connections.add(connection);
       },
       (err) => {
@@ -183,6 +188,7 @@ class InboundConnection {
     private readonly init: TransferServerInit,
     private readonly stats: TransferStats,
     private readonly log: Logger,
+    private readonly misbehaviourLog: RateLimitedLog,
     private readonly onGone: () => void,
   ) {
     this.socket = channel.socket;
@@ -331,7 +337,7 @@ class InboundConnection {
         if (status === "error") this.log.error("committing incoming chunk failed", { peer: this.remote, chunk: put.id, err });
       }
     }
-    if (status === "hash_mismatch") this.log.warn("incoming chunk does not match its id", { peer: this.remote, chunk: put.id });
+    if (status === "hash_mismatch") this.misbehaviourLog.warn("incoming chunk does not match its id", { peer: this.remote, chunk: put.id });
     if (status === "store_full") this.log.warn("refused incoming chunk: store full", { peer: this.remote, chunk: put.id, reason: message });
     await this.send(encodePutResult(put.head.requestId, status, message));
   }
@@ -370,7 +376,7 @@ class InboundConnection {
       void this.close();
       return;
     }
-    this.log.warn("closing transfer connection after a protocol violation", { peer: this.remote, err: err.message });
+    this.misbehaviourLog.warn("closing transfer connection after a protocol violation", { peer: this.remote, err: err.message });
     this.closed = true;
     this.queue.length = 0;
     void this.abandonPut();

@@ -188,6 +188,24 @@ describe("transfer", () => {
     await client.putChunk(b.peer, ok.id, ok.data);
   });
 
+  test("a member flooding chunks that do not match their ids is logged a few times, not once per chunk", async () => {
+    const lines: string[] = [];
+    const counting: Logger = { ...quiet, warn: (msg) => void lines.push(msg) };
+    const root = mkdtempSync(join(tmpdir(), "orrery-transfer-"));
+    const store = new ChunkStore({ dir: join(root, "chunks"), db: openDatabase(join(root, "node.db")), maxChunkSize: MAX_CHUNK }, { log: quiet });
+    const server = new TransferServer(serverInit(store, 0), { log: counting });
+    await server.start();
+    try {
+      const peer = { id: "b", host: "127.0.0.1", port: server.port };
+      for (let i = 0; i < 20; i++) await expectTransferError(client.putChunk(peer, sha256(randomBytes(8)), randomBytes(100)), "hash_mismatch");
+      const mismatches = lines.filter((l) => l === "incoming chunk does not match its id");
+      expect(mismatches.length).toBe(5);
+    } finally {
+      await server.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test("a remote store that is full answers store_full", async () => {
     const full = await startNode({ quotaBytes: 100_000 });
     try {

@@ -9,13 +9,13 @@
 // uplink, and the node namespaces have only lo and one veth on 10.77.N.0/24 with no default route, so
 // no packet can leave. All of it is deleted afterwards, also when the test fails.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { randomBytes, sha256, waitFor } from "../harness/cluster.ts";
+import { buildLan, removeStaleNamespaces, run, startNodeIn } from "../harness/netns.ts";
 
-const PKG = join(import.meta.dir, "..", "..");
 const FETCH = join(import.meta.dir, "ns-fetch.ts");
 const PREFIX = "orrlan-";
 const tag = `${PREFIX}${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
@@ -45,12 +45,6 @@ const nodes: LanNode[] = [
 ].map((n, i) => ({ ...n, ns: `${tag}-n${i + 1}`, ip: `${subnet}.${11 + i}`, log: join(root, `${n.id}.log`) }));
 const namespaces: string[] = [];
 
-function run(cmd: string[]): string {
-  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed (${r.exitCode}): ${r.stderr.toString().trim()}`);
-  return r.stdout.toString();
-}
-
 function addNamespace(name: string): void {
   try {
     run(["ip", "netns", "add", name]);
@@ -63,48 +57,12 @@ function addNamespace(name: string): void {
   namespaces.push(name);
 }
 
-/** Namespaces left by a run of this test that was killed before its clean-up (its pid is gone). */
-function removeStaleNamespaces(): void {
-  let list = "";
-  try {
-    list = run(["ip", "netns", "list"]);
-  } catch {
-    return;
-  }
-  for (const line of list.split("\n")) {
-    const name = line.split(" ")[0] ?? "";
-    const pid = /^orrlan-(\d+)-/.exec(name)?.[1];
-    if (!pid || Number(pid) === process.pid) continue;
-    let alive = true;
-    try {
-      process.kill(Number(pid), 0);
-    } catch {
-      alive = false;
-    }
-    if (!alive) Bun.spawnSync(["ip", "netns", "del", name]);
-  }
-}
-
-function buildLan(): void {
-  removeStaleNamespaces();
-  addNamespace(hub);
-  run(["ip", "-n", hub, "link", "add", "br0", "type", "bridge"]);
-  run(["ip", "-n", hub, "link", "set", "br0", "up"]);
-  nodes.forEach((n, i) => {
-    addNamespace(n.ns);
-    // The veth pair is created inside the hub with its peer moved straight into the node's namespace,
-    // so nothing is ever added to the host's own network.
-    run(["ip", "-n", hub, "link", "add", `p${i}`, "type", "veth", "peer", "name", "eth0", "netns", n.ns]);
-    run(["ip", "-n", hub, "link", "set", `p${i}`, "master", "br0"]);
-    run(["ip", "-n", hub, "link", "set", `p${i}`, "up"]);
-    run(["ip", "-n", n.ns, "link", "set", "lo", "up"]);
-    run(["ip", "-n", n.ns, "addr", "add", `${n.ip}/24`, "dev", "eth0"]);
-    run(["ip", "-n", n.ns, "link", "set", "eth0", "up"]);
-  });
+function buildNamespaces(): void {
+  removeStaleNamespaces(PREFIX);
+  buildLan(hub, nodes, addNamespace);
 }
 
 function startNode(n: LanNode): void {
-  const log = openSync(n.log, "a");
   const env: Record<string, string | undefined> = {
     ...process.env,
     NODE_ID: n.id,
@@ -126,14 +84,7 @@ function startNode(n: LanNode): void {
     CHUNK_SIZE_MB: "1",
     LOG_LEVEL: "info",
   };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  n.proc = Bun.spawn(["ip", "netns", "exec", n.ns, process.execPath, "src/main.ts", "node"], {
-    cwd: PKG,
-    env: env as Record<string, string>,
-    stdout: log,
-    stderr: log,
-  });
-  closeSync(log);
+  n.proc = startNodeIn(n.ns, env, n.log);
 }
 
 /** An HTTP request made from inside a namespace. */
@@ -177,7 +128,7 @@ async function cleanUp(): Promise<void> {
 describe("LAN discovery across network namespaces", () => {
   beforeAll(async () => {
     try {
-      buildLan();
+      buildNamespaces();
       for (const n of nodes) startNode(n);
       await waitFor(
         async () => (await Promise.all(nodes.map((n) => nsFetch(n.ns, "GET", url(n, "/status"))))).every((r) => r.status === 200),

@@ -1,0 +1,47 @@
+// The cluster's live settings: one versioned record that every member holds and that overrides the nodes'
+// own defaults (environment) once set, so an operator changes the replication factor at runtime, for every
+// node at once, instead of restarting each with a new variable (and nodes disagreeing meanwhile). Last writer
+// wins by version (a hybrid-logical-clock version, as manifests use), so every member that has seen the same
+// records agrees whatever order they arrived in. Pure.
+import { z } from "zod";
+import { compareVersions, formatVersion, parseVersion, versionSchema } from "../metadata/hlc.ts";
+
+/** The largest replication factor a setting may ask for (copies of every chunk and manifest). */
+export const MAX_REPLICATION_FACTOR = 7;
+
+export const settingsValuesSchema = z.strictObject({
+  replicationFactor: z.number().int().min(1).max(MAX_REPLICATION_FACTOR).optional(),
+});
+export type SettingsValues = z.infer<typeof settingsValuesSchema>;
+
+export const settingsRecordSchema = z.strictObject({
+  values: settingsValuesSchema,
+  /** When and by which node the record was written: orders records (last writer wins). */
+  version: versionSchema,
+});
+export type SettingsRecord = z.infer<typeof settingsRecordSchema>;
+
+/** The settings in force: the record's values over the node's own defaults. */
+export interface EffectiveSettings {
+  replicationFactor: number;
+}
+
+export function effectiveSettings(record: SettingsRecord | undefined, defaults: EffectiveSettings): EffectiveSettings {
+  return { replicationFactor: record?.values.replicationFactor ?? defaults.replicationFactor };
+}
+
+/** Whether `incoming` should replace `held` (it is newer; a record with no predecessor always is). */
+export function supersedes(incoming: SettingsRecord, held: SettingsRecord | undefined): boolean {
+  return held === undefined || compareVersions(incoming.version, held.version) > 0;
+}
+
+/**
+ * A version for a new record written by `nodeId` at wall time `now`: above the record held, whatever the
+ * clocks say, so a change is never lost to an older one stamped by a clock that ran ahead.
+ */
+export function nextSettingsVersion(nodeId: string, now: number, held: SettingsRecord | undefined): string {
+  if (!held) return formatVersion({ wall: now, counter: 0, nodeId });
+  const last = parseVersion(held.version);
+  if (now > last.wall) return formatVersion({ wall: now, counter: 0, nodeId });
+  return formatVersion({ wall: last.wall, counter: last.counter + 1, nodeId });
+}
