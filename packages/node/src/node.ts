@@ -332,8 +332,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
         membership.onSelfReport((report) => core.resync?.report(report));
         membership.onChange((change) => {
           savePeer(db, change.member);
-          recordMemberEvent(events, change);
           core.onMembers(membership.members());
+          recordMemberEvent(events, change, { liveNodes: placement.ring.size, factor: placement.effectiveReplicationFactor() });
           // A member that joined or came back, or one this node has not caught up with: sync now.
           replicator.tick();
         });

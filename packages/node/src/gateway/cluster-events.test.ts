@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { ClusterEvents } from "./cluster-events.ts";
+import { ClusterEvents, recordMemberEvent } from "./cluster-events.ts";
 
 test("events are numbered, kept up to the capacity, and fanned out to subscribers", () => {
   let t = 100;
@@ -14,4 +14,15 @@ test("events are numbered, kept up to the capacity, and fanned out to subscriber
   expect(seen).toEqual(["join:n2", "suspect:n2"]);
   expect(ev.recent().map((e) => e.seq)).toEqual([2, 3, 4]);
   expect(ev.recent(1)[0]!.at).toBe(103);
+});
+
+test("a death says whether its copies can be made: not with fewer live nodes than N", () => {
+  const ev = new ClusterEvents(10, () => 1);
+  const member = { id: "n3", host: "127.0.0.1", httpPort: 3000, state: "dead" } as never;
+  recordMemberEvent(ev, { member, previous: "suspect" }, { liveNodes: 2, factor: 3 });
+  recordMemberEvent(ev, { member, previous: "suspect" }, { liveNodes: 3, factor: 3 });
+  const [short, enough] = ev.recent().map((e) => e.message);
+  expect(short).toBe("n3 was declared dead; fewer live nodes (2) than N = 3, so no other node can take its copies until nodes return or join");
+  expect(short).not.toContain("being");
+  expect(enough).toBe("n3 was declared dead; its chunks are being copied to other owners");
 });
