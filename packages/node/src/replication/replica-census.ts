@@ -5,8 +5,9 @@
 // after it, to count the copies) which they hold, one batched HAS per owner and page. Summed over the nodes,
 // the counts are the cluster's. A missing copy on a live owner is queued at once by the reporting node, so
 // a chunk that no ring change revealed (a replication factor raised, a copy lost) does not wait for the next
-// chunk anti-entropy round. A pass runs every interval, soon after a ring change, and again shortly after a
-// pass that found copies to make.
+// chunk anti-entropy round. A pass runs every interval, soon after a ring change, again shortly after a
+// pass that found copies to make, and shortly after this node's chunks changed (written or removed since the
+// pass: new writes are counted within seconds, not at the next interval).
 import { errorMessage } from "../errors.ts";
 import { BackgroundWorker } from "../util/background-worker.ts";
 import { type Clock, systemClock, type Timer } from "../util/clock.ts";
@@ -75,7 +76,7 @@ const FOLLOW_UP_MIN_MS = 2000;
 export class ReplicaCensus {
   readonly worker: BackgroundWorker;
   private readonly clock: Clock;
-  private last: (CensusCounts & { checkedAt: number; ring: string; complete: boolean; unreachable: Record<string, string> }) | undefined;
+  private last: (CensusCounts & { checkedAt: number; ring: string; store: string; complete: boolean; unreachable: Record<string, string> }) | undefined;
   private debounce: Timer | undefined;
   private followUp: Timer | undefined;
 
@@ -92,9 +93,10 @@ export class ReplicaCensus {
   }
 
   async stop(): Promise<void> {
+    // After the pass in progress, which may arm a follow-up.
+    await this.worker.stop();
     this.debounce?.cancel();
     this.followUp?.cancel();
-    await this.worker.stop();
   }
 
   /** The ring changed: the counts are stale; a pass runs once membership has settled for a moment. */
@@ -107,8 +109,18 @@ export class ReplicaCensus {
   census(): ReplicationCensus | undefined {
     const l = this.last;
     if (!l) return undefined;
-    const { ring, complete, ...counts } = l;
-    return { ...counts, stale: !complete || ring !== ringFingerprint(this.c.placement) };
+    const { ring, store, complete, ...counts } = l;
+    return { ...counts, stale: !complete || ring !== ringFingerprint(this.c.placement) || store !== this.storeFingerprint() };
+  }
+
+  /**
+   * This node's chunk count and bytes: when they differ from a pass's, chunks were written or removed since
+   * and its counts may be off. (A removal and a write of the same size in between go unnoticed until the
+   * next interval's pass.)
+   */
+  private storeFingerprint(): string {
+    const { count, bytes } = this.c.store.stats();
+    return `${count}/${bytes}`;
   }
 
   /** One pass over this node's chunks; returns the counts (also kept for census()). */
@@ -116,6 +128,7 @@ export class ReplicaCensus {
     const { placement, store, selfId, queue } = this.c;
     const started = this.clock.elapsed();
     const ring = ringFingerprint(placement);
+    const storeAtStart = this.storeFingerprint();
     const counts = emptyCounts(placement.effectiveReplicationFactor(), placement.ring.size);
     const unreachable: Record<string, string> = Object.create(null);
     let queued = 0;
@@ -138,15 +151,24 @@ export class ReplicaCensus {
       if (this.worker.stopping) return counts;
     }
     const complete = Object.keys(unreachable).length === 0 && ring === ringFingerprint(placement);
-    this.last = { ...counts, checkedAt: this.clock.now(), ring, complete, unreachable };
+    this.last = { ...counts, checkedAt: this.clock.now(), ring, store: storeAtStart, complete, unreachable };
     if (queued > 0) this.c.log.info("census queued missing copies", { copies: queued, underReplicated: counts.underReplicated });
-    if (counts.repairable > 0 || !complete) {
-      // Copies are being made (or owners were unreachable): count again soon, at most a tenth of the time.
-      const ms = Math.max(FOLLOW_UP_MIN_MS, 10 * (this.clock.elapsed() - started));
-      this.followUp?.cancel();
-      this.followUp = this.clock.timer(ms, () => this.worker.wake());
-    }
+    // Count again soon (at most a tenth of the time) when copies are being made or owners were unreachable,
+    // else as soon as this node's chunks change.
+    const ms = Math.max(FOLLOW_UP_MIN_MS, 10 * (this.clock.elapsed() - started));
+    this.followUp?.cancel();
+    if (counts.repairable > 0 || !complete) this.followUp = this.clock.timer(ms, () => this.worker.wake());
+    else this.watchStore(ms, storeAtStart);
     return counts;
+  }
+
+  /** Every `ms` until stopped or the next pass: a pass as soon as the chunks differ from `counted`. */
+  private watchStore(ms: number, counted: string): void {
+    this.followUp = this.clock.timer(ms, () => {
+      if (this.worker.stopping) return;
+      if (this.storeFingerprint() !== counted) this.worker.wake();
+      else this.watchStore(ms, counted);
+    });
   }
 
   /** Which of `chunks` each of their other owners holds: one HAS per owner for the page. */
