@@ -146,11 +146,11 @@ export class FileSystem {
     consistency: Consistency = "quorum",
     children: { after?: string; limit: number } = { limit: 1000 },
   ): Promise<void> {
-    this.checkServing();
     // A node that has not reached its cluster knows only itself, so its own copy would pass for a quorum.
     if (consistency === "quorum" && this.c.joined && !this.c.joined()) {
       throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered), so it cannot read at quorum");
     }
+    this.checkServing();
     const reads = this.c.reads;
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
@@ -207,12 +207,14 @@ export class FileSystem {
   }
 
   private checkJoined(): void {
-    this.checkServing();
     if (this.c.joined && !this.c.joined()) {
       throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered); nothing was stored");
     }
     const clock = this.c.clockProblem?.();
     if (clock) throw new OrreryError(503, "clock_skew", `${clock}; this node refuses writes until its clock is fixed (NTP); nothing was stored`);
+    // Last: a node that has not reached its cluster (or whose clock is off) also waits to resync, and the
+    // causes above are the ones to fix.
+    this.checkServing();
   }
 
   checkWritable(durability: Durability): void {
