@@ -19,7 +19,9 @@ import { ChunkReader } from "./replication/chunk-reader.ts";
 import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { ManifestReads } from "./replication/manifest-reads.ts";
 import { ManifestReplicator } from "./replication/manifest-replicator.ts";
+import { ManifestResync, type ManifestResyncInit, type ResyncPersistence } from "./replication/manifest-resync.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
+import { ReplicaCensus } from "./replication/replica-census.ts";
 import type { EffectiveSettings } from "./settings/cluster-settings.ts";
 import { SettingsSync } from "./settings/cluster-settings-sync.ts";
 import type { SettingsStore } from "./settings/settings-store.ts";
@@ -75,7 +77,15 @@ export interface CoreComponents {
   isBlocked?: (memberId: string) => boolean;
   /** True while the node hands its chunks off before leaving: nothing is deleted meanwhile. */
   leaving?: () => boolean;
+  /**
+   * Wipe and resync the manifests when the cluster forgot this node (replication/manifest-resync.ts).
+   * Without it (the simulator), a node always serves.
+   */
+  resync?: { init: ManifestResyncInit; persistence: ResyncPersistence };
 }
+
+/** The peer calls that read or change manifests: refused while this node resyncs (ManifestResync). */
+const MANIFEST_CALLS = ["manifests.push", "manifests.sync", "manifests.get", "manifests.children", "paxos.prepare", "paxos.accept"] as const;
 
 /**
  * How long a replaced ring still counts for manifest quorums (Placement.manifestOwnerSets): long enough for
@@ -103,10 +113,12 @@ export class NodeCore {
   readonly scrubber: Scrubber;
   readonly antiEntropy: ChunkAntiEntropy;
   readonly gc: GarbageCollector;
+  readonly census: ReplicaCensus;
   readonly reads: ManifestReads;
   readonly conditional: ConditionalWrites;
   readonly acceptor: Acceptor;
   readonly fs: FileSystem;
+  readonly resync: ManifestResync | undefined;
   readonly settings: SettingsSync;
 
   constructor(
@@ -172,11 +184,25 @@ export class NodeCore {
       log: logger("anti-entropy"),
       isBlocked,
     });
+    // Counts live copies (truthful health) and queues the missing ones; at least every minute.
+    this.census = new ReplicaCensus(Math.min(60_000, config.CHUNK_SYNC_INTERVAL_S * 1000), {
+      selfId,
+      placement,
+      store,
+      rpc,
+      queue,
+      clock,
+      log: logger("census"),
+      isBlocked,
+    });
     this.gc = new GarbageCollector(
       { intervalMs: config.GC_INTERVAL_S * 1000, minChunkAgeMs: config.GC_MIN_CHUNK_AGE_S * 1000, minTombstoneAgeMs: config.GC_MIN_TOMBSTONE_AGE_S * 1000 },
       { selfId, placement, manifests, store, replicator: this.replicator, clock, log: logger("gc") },
     );
     this.reads = new ManifestReads({ selfId, manifests, placement, rpc, log: logger("reads"), synced: () => this.replicator.synced() });
+    this.resync = c.resync
+      ? new ManifestResync(c.resync.init, { selfId, manifests, replicator: this.replicator, placement, persistence: c.resync.persistence, clock, log: logger("resync"), isBlocked })
+      : undefined;
     this.conditional = new ConditionalWrites({ selfId, placement, rpc, clock, random, log: logger("paxos") });
     this.acceptor = new Acceptor(c.acceptorStore, (path) => manifests.get(path));
     this.fs = new FileSystem(config.chunkSize, {
@@ -190,20 +216,42 @@ export class NodeCore {
       replicator: this.replicator,
       joined: c.joined,
       clockProblem: c.clockProblem,
+      notServing: () => this.notServing(),
       clock,
       log: logger("fs"),
     });
+  }
+
+  /** Why this node must not serve manifests yet (resyncing after being forgotten), or undefined. */
+  notServing(): string | undefined {
+    return this.resync?.notServing();
   }
 
   /** A new replication factor moves ownership as a ring change does: the placement check runs at once. */
   private applySettings(s: EffectiveSettings): void {
     const { placement } = this.c;
     const before = placement.setReplicationFactor(s.replicationFactor);
-    if (before !== undefined && placement.ring.size > 0) this.placementCheck.ringChanged(placement.ring, before);
+    if (before !== undefined && placement.ring.size > 0) {
+      this.placementCheck.ringChanged(placement.ring, before);
+      this.census.ringChanged();
+    }
   }
 
   /** What this core answers peers (and itself) with. */
   handlers(): JsonHandlers {
+    const handlers = this.allHandlers();
+    for (const method of MANIFEST_CALLS) {
+      const serve = handlers[method] as (from: string, body: never) => unknown;
+      (handlers as Record<string, unknown>)[method] = (from: string, body: never) => {
+        const why = this.notServing();
+        if (why) throw new Error(why);
+        return serve(from, body);
+      };
+    }
+    return handlers;
+  }
+
+  private allHandlers(): JsonHandlers {
     const { manifests } = this.c;
     return {
       "manifests.push": (_from, body) => pushAnswer(manifests, body),
@@ -220,25 +268,30 @@ export class NodeCore {
 
   /** Every background loop, for /api/health. */
   workers(): BackgroundWorker[] {
-    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.scrubber.worker, this.gc.worker, this.settings.worker];
+    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.census.worker, this.scrubber.worker, this.gc.worker, this.settings.worker];
   }
 
   /** The member list changed: the ring follows, and a changed ring goes to the placement check. */
   onMembers(members: Member[]): void {
     const factor = this.c.placement.effectiveReplicationFactor();
     const previous = this.c.placement.update(members);
-    if (previous) this.placementCheck.ringChanged(previous, factor);
+    if (previous) {
+      this.placementCheck.ringChanged(previous, factor);
+      this.census.ringChanged();
+    }
   }
 
   /** The background work as one part of the node's lifecycle; `skip` names workers left off (the simulator's switches). */
   service(skip: ReadonlySet<string> = new Set()): Service {
-    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.settings].filter((w) => !skip.has(w.worker.name));
+    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.census, this.settings].filter((w) => !skip.has(w.worker.name));
     return {
       name: "background workers",
       start: () => {
         for (const w of workers) w.start();
+        this.resync?.start();
       },
       stop: async () => {
+        await this.resync?.stop();
         await this.placementCheck.stop();
         for (const w of [...workers].reverse()) await w.stop();
       },

@@ -165,7 +165,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
     weight: ringWeight(capacity),
     ...(fullness?.full ? { full: true } : {}),
   };
-  const known = loadPeers(db).filter((m) => m.id !== id);
+  const remembered = loadPeers(db);
+  const known = remembered.filter((m) => m.id !== id);
+  // This node left the cluster before (a graceful leave) and came back: its rows may predate collected tombstones.
+  const leftBefore = remembered.some((m) => m.id === id && m.state === "left");
   const seeds = [...new Set([...config.SEEDS, ...known.map((m) => `${m.host}:${m.gossipPort}`)])].filter(
     (a) => a !== `${config.advertise}:${config.GOSSIP_PORT}`,
   );
@@ -178,6 +181,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       knownMembers: known,
       cluster: config.CLUSTER_NAME,
       maxMembers: config.MAX_MEMBERS,
+      swim: { deadForgetMs: config.DEAD_MEMBER_TIMEOUT },
     },
     {
       log: logger("membership"),
@@ -206,6 +210,16 @@ export async function startNode(config: Config): Promise<RunningNode> {
     clockProblem: () => clock.problem(),
     isBlocked: faults ? (m) => faults.isBlocked(m) : undefined,
     leaving: () => leaving,
+    resync: {
+      init: { waitForPeers: seeds.length > 0, leftBefore, retryMs: Math.min(1000, config.SYNC_INTERVAL_MS) },
+      persistence: {
+        load: () => {
+          const v = getMeta(db, "manifest_resync");
+          return v ? (JSON.parse(v) as { seqFloor: number }) : undefined;
+        },
+        save: (pending) => setMeta(db, "manifest_resync", pending ? JSON.stringify(pending) : ""),
+      },
+    },
   });
   const { fs, reader, replicator, sweeper, scrubber, gc, antiEntropy } = core;
   const worker = core.queueWorker;
@@ -223,6 +237,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     files: () => manifests.stats(),
     disk: () => store.diskUsage(),
     queue: { depth: () => queue.depth(), chunksPending: () => queue.chunksWithPendingCopies(), delivered: () => worker.delivered },
+    census: () => core.census.census(),
     handoff: () => ({ surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted }),
     scrub: () => scrubber.stats,
     gc: () => gc.stats,
@@ -264,13 +279,15 @@ export async function startNode(config: Config): Promise<RunningNode> {
     self: () => membership.self(),
     members: () => membership.members(),
     health: () => ({
-      queue: { depth: queue.depth(), byTarget: queue.depthByTarget(), delivered: worker.delivered },
+      queue: { depth: queue.depth(), chunksWithQueuedCopies: queue.chunksWithPendingCopies(), byTarget: queue.depthByTarget(), delivered: worker.delivered },
+      replication: core.census.census() ?? null,
       handoff: { surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted, graceSeconds: config.REBALANCE_GRACE_S },
       scrub: scrubber.stats,
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
       workers: [...core.workers(), ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
+      resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },
     }),
     setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
     adminOpen: isLoopbackHost(config.BIND_ADDRESS),
@@ -325,11 +342,12 @@ export async function startNode(config: Config): Promise<RunningNode> {
       "membership",
       async () => {
         const fullMembers = new Set<string>();
+        membership.onSelfReport((report) => core.resync?.report(report));
         membership.onChange((change) => {
           savePeer(db, change.member);
-          recordMemberEvent(events, change);
           recordFullness(events, change.member, fullMembers);
           core.onMembers(membership.members());
+          recordMemberEvent(events, change, { liveNodes: placement.ring.size, factor: placement.effectiveReplicationFactor() });
           // A member that joined or came back, or one this node has not caught up with: sync now.
           replicator.tick();
         });
@@ -355,6 +373,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     db.close();
     throw err;
   }
+  // The resync (if one is due) has recorded itself; this node is a member again, not one that left.
+  if (leftBefore) savePeer(db, { ...membership.self(), state: "alive" });
   // A crash between a chunk's rename and its index row leaves them out of step; mend in the background.
   store.reconcile().catch((err) => log.error("chunk index reconcile failed", { err }));
 

@@ -79,9 +79,31 @@ export interface NodeStatus {
   queue: { depth: number };
 }
 
+/**
+ * The replica census (`replication` in /api/health): chunks this node reports on (it is their first live
+ * holder), counted against the effective replication factor. The nodes' counts add up to the cluster's.
+ */
+export interface ReplicationCensus {
+  factor: number;
+  /** Ring members (alive or suspect) when the pass ran. */
+  liveNodes: number;
+  chunks: number;
+  underReplicated: number;
+  missingCopies: number;
+  /** Under-replicated chunks a live owner lacks: a copy can be made now (and is queued). */
+  repairable: number;
+  /** Under-replicated chunks every live owner holds: no copy is possible until nodes return or join. */
+  waitingForNodes: number;
+  checkedAt: number;
+  /** The ring changed since the pass, or owners did not answer: a new count is due. */
+  stale: boolean;
+}
+
 export interface Health {
   nodeId?: string;
-  underReplicatedChunks: number;
+  /** The census's count; null before its first pass (absent from the live `health` event). */
+  underReplicatedChunks?: number | null;
+  replication?: ReplicationCensus | null;
   queue: { depth: number; delivered: number };
   handoff: { surplusCopiesWaiting: number; surplusCopiesDeleted: number; graceSeconds?: number };
   scrub: { passes: number; checked: number; corrupt: number; repaired: number; lastPassFinishedAt: number | null };

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ClusterEvent } from "./api.ts";
-import { countStates, diskUse, memberAddress, membersDiffer, mergeEvents, replicaTone, sortMembers, sumHealth } from "./cluster.ts";
+import type { Health, ReplicationCensus } from "./api.ts";
+import { countStates, deadMemberNote, diskUse, memberAddress, membersDiffer, mergeEvents, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
 
 test("membersDiffer: a join, a departure or a state change means the ring must be refetched", () => {
   const shown = [{ id: "a", state: "alive" as const }, { id: "b", state: "alive" as const }];
@@ -49,15 +50,20 @@ test("replicaTone", () => {
   expect(replicaTone(0, 3)).toBe("bad");
 });
 
+/** One node's /api/health, with the parts a test varies. */
+const healthOf = (over: Partial<Health> = {}): Health => ({
+  underReplicatedChunks: 2,
+  queue: { depth: 0, delivered: 10 },
+  handoff: { surplusCopiesWaiting: 1, surplusCopiesDeleted: 4 },
+  scrub: { passes: 1, checked: 100, corrupt: 0, repaired: 1, lastPassFinishedAt: null },
+  gc: { chunksDeleted: 3, tombstonesPurged: 5, skipped: 0 },
+  members: { alive: 3, suspect: 0, dead: 0, left: 0 },
+  ...over,
+});
+
 test("sumHealth adds up the nodes that answered and keeps the latest scrub", () => {
-  const h = (depth: number, last: number | null) => ({
-    underReplicatedChunks: 2,
-    queue: { depth, delivered: 10 },
-    handoff: { surplusCopiesWaiting: 1, surplusCopiesDeleted: 4 },
-    scrub: { passes: 1, checked: 100, corrupt: 0, repaired: 1, lastPassFinishedAt: last },
-    gc: { chunksDeleted: 3, tombstonesPurged: 5, skipped: 0 },
-    members: { alive: 3, suspect: 0, dead: 0, left: 0 },
-  });
+  const h = (depth: number, last: number | null) =>
+    healthOf({ queue: { depth, delivered: 10 }, scrub: { passes: 1, checked: 100, corrupt: 0, repaired: 1, lastPassFinishedAt: last } });
   const t = sumHealth([h(5, 1000), null, h(7, 3000)]);
   expect(t.nodes).toBe(2);
   expect(t.queueDepth).toBe(12);
@@ -68,4 +74,60 @@ test("sumHealth adds up the nodes that answered and keeps the latest scrub", () 
   expect(t.lastScrubAt).toBe(3000);
   expect(t.tombstonesPurged).toBe(10);
   expect(sumHealth([]).lastScrubAt).toBeUndefined();
+});
+
+const census = (over: Partial<ReplicationCensus>): ReplicationCensus => ({
+  factor: 3,
+  liveNodes: 3,
+  chunks: 10,
+  underReplicated: 0,
+  missingCopies: 0,
+  repairable: 0,
+  waitingForNodes: 0,
+  checkedAt: 1000,
+  stale: false,
+  ...over,
+});
+const withCensus = (r: ReplicationCensus | null, top: number | null | undefined = r?.underReplicated) =>
+  healthOf({ underReplicatedChunks: top, replication: r });
+
+test("sumHealth adds up the census: repairable, waiting for nodes, the latest factor and live nodes", () => {
+  const t = sumHealth([
+    withCensus(census({ underReplicated: 5, missingCopies: 5, waitingForNodes: 5, liveNodes: 2, checkedAt: 2000 })),
+    withCensus(census({ underReplicated: 4, missingCopies: 6, repairable: 1, waitingForNodes: 3, liveNodes: 3, checkedAt: 1000 })),
+  ]);
+  // factor and liveNodes from the latest census (checkedAt 2000).
+  expect(t).toMatchObject({ censusNodes: 2, underReplicatedChunks: 9, waitingForNodes: 8, repairable: 1, missingCopies: 11, liveNodes: 2, factor: 3, censusStale: false });
+  // The live event has the census without the top-level count; a node without a census makes it stale.
+  const live = sumHealth([withCensus(census({ underReplicated: 7, waitingForNodes: 7 }), undefined), withCensus(null, null)]);
+  expect(live).toMatchObject({ underReplicatedChunks: 7, censusNodes: 1, censusStale: true });
+});
+
+test("replicationSummary and deadMemberNote: nothing is 'being copied' when fewer live nodes than N leave no copy to make", () => {
+  const dead = { dead: 1 };
+  const waiting = sumHealth([withCensus(census({ underReplicated: 8, missingCopies: 8, waitingForNodes: 8, liveNodes: 2 }))]);
+  const s = replicationSummary(waiting, dead);
+  expect(s.tone).toBe("warn");
+  expect(s.text).toContain("fewer live nodes (2) than N = 3");
+  expect(s.text).toContain("none can be made");
+  expect(s.text).not.toMatch(/being|making/);
+  expect(deadMemberNote(waiting)).toContain("wait for it to return");
+  expect(deadMemberNote(waiting)).not.toContain("being copied");
+
+  const repairing = sumHealth([withCensus(census({ underReplicated: 3, missingCopies: 3, repairable: 3, liveNodes: 4 }))]);
+  expect(replicationSummary(repairing, dead).text).toContain("the queue is making them");
+  expect(deadMemberNote(repairing)).toContain("being copied to other owners");
+
+  const both = sumHealth([withCensus(census({ underReplicated: 5, repairable: 2, waitingForNodes: 3, liveNodes: 2 }))]);
+  expect(replicationSummary(both, dead).text).toBe("2 being copied now, 3 waiting for nodes (fewer live nodes (2) than N = 3)");
+
+  const healthy = sumHealth([withCensus(census({ stale: true }))]);
+  expect(replicationSummary(healthy, { dead: 0 })).toEqual({ tone: "good", text: "no chunk has fewer than 3 live copies (recounting)" });
+  expect(deadMemberNote(healthy)).toContain("no chunk has fewer than N copies");
+
+  // No census (an older node, or before the first pass): no claim about copies at all.
+  const none = sumHealth([withCensus(null, null)]);
+  expect(replicationSummary(none, dead).text).toContain("not counted yet");
+  expect(replicationSummary(none, { dead: 0 }).tone).toBeUndefined();
+  expect(deadMemberNote(none)).not.toMatch(/being copied|wait for it/);
 });

@@ -70,7 +70,7 @@ export function memberAddress(m: Pick<Member, "host" | "httpPort">): string {
 export const STATE_LABEL: Record<MemberState, string> = {
   alive: "alive",
   suspect: "suspect — not answering",
-  dead: "dead — data being re-replicated",
+  dead: "dead — not answering, off the ring",
   left: "left the cluster",
 };
 
@@ -96,6 +96,18 @@ export function replicaTone(copies: number, n: number): "good" | "warn" | "bad" 
 export interface HealthTotals {
   nodes: number;
   underReplicatedChunks: number;
+  /** Nodes whose health carried a replica census (the counts below are theirs). */
+  censusNodes: number;
+  /** Some census was stale (a ring change since) or some node answered without one. */
+  censusStale: boolean;
+  /** Under-replicated chunks a live owner lacks: copies are being made. */
+  repairable: number;
+  /** Under-replicated chunks every live owner holds: no copy is possible (fewer live nodes than N). */
+  waitingForNodes: number;
+  missingCopies: number;
+  /** The replication factor the census counted against, and the live nodes it saw (from the latest census). */
+  factor: number | undefined;
+  liveNodes: number | undefined;
   queueDepth: number;
   delivered: number;
   surplusCopiesWaiting: number;
@@ -113,6 +125,13 @@ export function sumHealth(healths: readonly (Health | null | undefined)[]): Heal
   const t: HealthTotals = {
     nodes: 0,
     underReplicatedChunks: 0,
+    censusNodes: 0,
+    censusStale: false,
+    repairable: 0,
+    waitingForNodes: 0,
+    missingCopies: 0,
+    factor: undefined,
+    liveNodes: undefined,
     queueDepth: 0,
     delivered: 0,
     surplusCopiesWaiting: 0,
@@ -126,10 +145,27 @@ export function sumHealth(healths: readonly (Health | null | undefined)[]): Heal
     tombstonesPurged: 0,
   };
   const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  let checkedAt: number | undefined;
   for (const h of healths) {
     if (!h) continue;
     t.nodes++;
-    t.underReplicatedChunks += n(h.underReplicatedChunks);
+    const r = h.replication;
+    // The live `health` event carries the census without the top-level count.
+    t.underReplicatedChunks += n(h.underReplicatedChunks ?? r?.underReplicated);
+    if (r) {
+      t.censusNodes++;
+      t.censusStale ||= r.stale === true;
+      t.repairable += n(r.repairable);
+      t.waitingForNodes += n(r.waitingForNodes);
+      t.missingCopies += n(r.missingCopies);
+      if (checkedAt === undefined || n(r.checkedAt) >= checkedAt) {
+        checkedAt = n(r.checkedAt);
+        t.factor = r.factor;
+        t.liveNodes = r.liveNodes;
+      }
+    } else {
+      t.censusStale = true;
+    }
     t.queueDepth += n(h.queue?.depth);
     t.delivered += n(h.queue?.delivered);
     t.surplusCopiesWaiting += n(h.handoff?.surplusCopiesWaiting);
@@ -144,4 +180,41 @@ export function sumHealth(healths: readonly (Health | null | undefined)[]): Heal
     if (typeof last === "number" && last > 0) t.lastScrubAt = Math.max(t.lastScrubAt ?? 0, last);
   }
   return t;
+}
+
+/**
+ * What the under-replicated count means, in words that follow the census: copies are only "being made"
+ * when a live owner lacks one; with fewer live nodes than N every live owner already holds its copy and
+ * nothing can be done until nodes return or join.
+ */
+export function replicationSummary(t: HealthTotals, states: Pick<Record<MemberState, number>, "dead">): { tone: "good" | "warn" | "bad" | undefined; text: string } {
+  const recount = t.censusStale && t.censusNodes > 0 ? " (recounting)" : "";
+  if (t.censusNodes === 0) {
+    return states.dead > 0
+      ? { tone: "warn", text: "not counted yet; a node is down, so some chunks may have fewer than N copies" }
+      : { tone: undefined, text: "copies not counted yet" };
+  }
+  if (t.underReplicatedChunks === 0) {
+    return { tone: "good", text: `no chunk has fewer than ${t.factor === undefined ? "N" : t.factor} live copies${recount}` };
+  }
+  const short = t.liveNodes !== undefined && t.factor !== undefined && t.liveNodes < t.factor
+    ? `fewer live nodes (${t.liveNodes}) than N = ${t.factor}`
+    : "no live owner lacks a copy";
+  if (t.repairable === 0) {
+    return { tone: "warn", text: `chunks short of copies; ${short}, so none can be made until nodes return or join${recount}` };
+  }
+  if (t.waitingForNodes === 0) return { tone: "warn", text: `chunks short of copies; the queue is making them${recount}` };
+  return {
+    tone: "warn",
+    text: `${t.repairable.toLocaleString("en")} being copied now, ${t.waitingForNodes.toLocaleString("en")} waiting for nodes (${short})${recount}`,
+  };
+}
+
+/** What a dead member's row says about its data, from the census of the nodes that answered. */
+export function deadMemberNote(t: HealthTotals): string {
+  if (t.censusNodes === 0) return "Not answering; the live nodes have not counted copies yet.";
+  if (t.underReplicatedChunks === 0) return "Not answering; no chunk has fewer than N copies on the live nodes.";
+  if (t.repairable === 0) return "Not answering; no other node can take its copies (fewer live nodes than N), so its chunks wait for it to return.";
+  if (t.waitingForNodes === 0) return "Not answering; its chunks are being copied to other owners.";
+  return "Not answering; some of its chunks are being copied to other owners, the rest wait for nodes to return.";
 }

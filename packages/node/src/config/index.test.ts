@@ -34,3 +34,27 @@ describe("capacity settings", () => {
     }
   });
 });
+
+describe("DEAD_MEMBER_TIMEOUT", () => {
+  test("seconds, or a number with a unit; 7 days by default; milliseconds once parsed", () => {
+    expect(loadConfig({}).DEAD_MEMBER_TIMEOUT).toBe(7 * 86_400_000);
+    expect(loadConfig({ DEAD_MEMBER_TIMEOUT: "604800" }).DEAD_MEMBER_TIMEOUT).toBe(604_800_000);
+    expect(loadConfig({ DEAD_MEMBER_TIMEOUT: "90s" }).DEAD_MEMBER_TIMEOUT).toBe(90_000);
+    expect(loadConfig({ DEAD_MEMBER_TIMEOUT: "30m" }).DEAD_MEMBER_TIMEOUT).toBe(1_800_000);
+    expect(loadConfig({ DEAD_MEMBER_TIMEOUT: "12h" }).DEAD_MEMBER_TIMEOUT).toBe(43_200_000);
+    expect(loadConfig({}, ["--dead-member-timeout", "1.5d"]).DEAD_MEMBER_TIMEOUT).toBe(129_600_000);
+    expect(loadConfig({ DEAD_MEMBER_TIMEOUT: "2500ms" }).DEAD_MEMBER_TIMEOUT).toBe(2500);
+  });
+
+  test("anything else, or less than a second, is a ConfigError naming the variable", () => {
+    for (const bad of ["7 days", "-5", "1w", "d", "500ms", "0"]) {
+      let err: unknown;
+      try {
+        loadConfig({ DEAD_MEMBER_TIMEOUT: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect({ bad, err: err instanceof ConfigError && err.variable }).toEqual({ bad, err: "DEAD_MEMBER_TIMEOUT" });
+    }
+  });
+});

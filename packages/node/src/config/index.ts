@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE } from "../security/cluster-key.ts";
 import { isNodeId, NODE_ID_RULE } from "../util/node-id.ts";
+import { durationMs } from "./duration.ts";
 import { pickLanAddress } from "./lan-address.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -91,6 +92,12 @@ export const configSchema = z.object({
   GC_INTERVAL_S: z.coerce.number().positive().default(600),
   GC_MIN_CHUNK_AGE_S: z.coerce.number().min(0).default(86400),
   GC_MIN_TOMBSTONE_AGE_S: z.coerce.number().min(0).default(86400),
+  /**
+   * The tombstone horizon: a member dead this long is forgotten (becomes "left": it stops blocking garbage
+   * collection), and a member that returns after being forgotten resyncs its manifests before it serves.
+   * Seconds, or with a unit (90s, 30m, 12h, 7d). Milliseconds once parsed.
+   */
+  DEAD_MEMBER_TIMEOUT: durationMs(1000).default(7 * 86_400_000),
   /**
    * The store refuses chunks beyond this many MiB, and (without CAPACITY_GB) announces it as its capacity.
    * A store at its quota, or below MIN_FREE_MB, is full: placement passes it over for new chunks.

@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
 
-function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | undefined, joined?: () => boolean) {
+function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | undefined, joined?: () => boolean, notServing?: () => string | undefined) {
   const net = new MemoryNetwork();
   const stores: Record<string, MemoryManifestStore> = {};
   const fss: Record<string, FileSystem> = {};
@@ -56,6 +56,7 @@ function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | 
       log: quiet,
       clockProblem: id === "a" ? clockProblem : undefined,
       joined: id === "a" ? joined : undefined,
+      notServing: id === "a" ? notServing : undefined,
       conditional,
     });
   }
@@ -94,6 +95,23 @@ describe("FileSystem commit", () => {
     await expect(fss.a!.mkdir("x")).rejects.toMatchObject({ status: 503, code: "not_joined" });
     await fss.a!.refresh(["x"], "local"); // what ?consistency=local asks for: this node's copy
     await fss.b!.refresh(["x"], "quorum");
+  });
+
+  test("a resyncing node refuses reads and writes; not joined or a clock off is said first (the cause to fix)", async () => {
+    const t = new FakeTime();
+    let joined = false;
+    let clock: string | undefined = "this node's clock is 30.0 s behind its peers'";
+    const { fss } = cluster({ a: t, b: t, c: t }, () => clock, () => joined, () => "resyncing manifests from peers");
+    await expect(fss.a!.mkdir("x")).rejects.toMatchObject({ status: 503, code: "not_joined" });
+    await expect(fss.a!.refresh(["x"], "quorum")).rejects.toMatchObject({ status: 503, code: "not_joined" });
+    joined = true;
+    // (Writes check their clock; reads do not, so a write that reads first, like mkdir, meets the resync.)
+    expect(() => fss.a!.checkWritable("quorum")).toThrow(expect.objectContaining({ status: 503, code: "clock_skew" }));
+    clock = undefined;
+    expect(() => fss.a!.checkWritable("quorum")).toThrow(expect.objectContaining({ status: 503, code: "resyncing" }));
+    await expect(fss.a!.mkdir("x")).rejects.toMatchObject({ status: 503, code: "resyncing" });
+    await expect(fss.a!.refresh(["x"], "quorum")).rejects.toMatchObject({ status: 503, code: "resyncing" });
+    await expect(fss.a!.refresh(["x"], "local")).rejects.toMatchObject({ status: 503, code: "resyncing" });
   });
 
   test("a value a vanished proposer left accepted is applied with the folders above it (no live file without live parents)", async () => {

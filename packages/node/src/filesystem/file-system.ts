@@ -60,6 +60,8 @@ export interface FileSystemComponents {
   joined?: () => boolean;
   /** Why this node's clock is too far from its peers' to stamp writes (undefined: it is fine). */
   clockProblem?: () => string | undefined;
+  /** Why this node must not read or write manifests yet (a resync after being forgotten; undefined: serving). */
+  notServing?: () => string | undefined;
   /** Quorum reads: brings this node's rows up to a read quorum's before an answer is based on them. */
   reads?: ManifestReads;
   /** Paxos rounds for writes with a precondition (If-Match, If-None-Match). */
@@ -151,6 +153,7 @@ export class FileSystem {
     if (consistency === "quorum" && this.c.joined && !this.c.joined()) {
       throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered), so it cannot read at quorum");
     }
+    this.checkServing();
     const reads = this.c.reads;
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
@@ -201,12 +204,20 @@ export class FileSystem {
    * Refuses writes on a node that has not joined its cluster yet (see FileSystemComponents.joined), or whose
    * clock disagrees with its peers' by more than MAX_CLOCK_OFFSET_MS (its versions would be wrongly ordered).
    */
+  private checkServing(): void {
+    const why = this.c.notServing?.();
+    if (why) throw new OrreryError(503, "resyncing", why);
+  }
+
   private checkJoined(): void {
     if (this.c.joined && !this.c.joined()) {
       throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered); nothing was stored");
     }
     const clock = this.c.clockProblem?.();
     if (clock) throw new OrreryError(503, "clock_skew", `${clock}; this node refuses writes until its clock is fixed (NTP); nothing was stored`);
+    // Last: a node that has not reached its cluster (or whose clock is off) also waits to resync, and the
+    // causes above are the ones to fix.
+    this.checkServing();
   }
 
   /** Refuses before a byte is read when too few members are up, or (`newChunks`) have room for new chunks. */

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
-import { ClusterEvents, recordFullness } from "./cluster-events.ts";
+import { ClusterEvents, recordFullness, recordMemberEvent } from "./cluster-events.ts";
 
 test("events are numbered, kept up to the capacity, and fanned out to subscribers", () => {
   let t = 100;
@@ -34,4 +34,15 @@ test("a member filling up and having room again is noted once each way", () => {
     "n4's store is full: it keeps what it holds, new chunks go to the next members on the ring",
   ]);
   expect(full.size).toBe(0);
+});
+
+test("a death says whether its copies can be made: not with fewer live nodes than N", () => {
+  const ev = new ClusterEvents(10, () => 1);
+  const member = { id: "n3", host: "127.0.0.1", httpPort: 3000, state: "dead" } as never;
+  recordMemberEvent(ev, { member, previous: "suspect" }, { liveNodes: 2, factor: 3 });
+  recordMemberEvent(ev, { member, previous: "suspect" }, { liveNodes: 3, factor: 3 });
+  const [short, enough] = ev.recent().map((e) => e.message);
+  expect(short).toBe("n3 was declared dead; fewer live nodes (2) than N = 3, so no other node can take its copies until nodes return or join");
+  expect(short).not.toContain("being");
+  expect(enough).toBe("n3 was declared dead; its chunks are being copied to other owners");
 });

@@ -40,15 +40,18 @@ export class ClusterEvents {
   }
 }
 
-/** Turns a membership change into a timeline entry. */
-export function recordMemberEvent(events: ClusterEvents, change: MemberChange): void {
+/**
+ * Turns a membership change into a timeline entry. `ring`: the live ring members and the effective factor
+ * after the change, so a death says whether its copies can be made elsewhere (fewer live nodes than N: not).
+ */
+export function recordMemberEvent(events: ClusterEvents, change: MemberChange, ring?: { liveNodes: number; factor: number }): void {
   const { member: m, previous } = change;
   if (previous === m.state) return;
   const addr = `${m.host}:${m.httpPort}`;
   if (previous === undefined && m.state === "alive") events.record("join", `${m.id} joined (${addr})`, m.id);
   else if (m.state === "alive") events.record("alive", `${m.id} is back (was ${previous})`, m.id);
   else if (m.state === "suspect") events.record("suspect", `${m.id} is suspected of having failed`, m.id);
-  else if (m.state === "dead") events.record("dead", `${m.id} was declared dead; its data is being re-replicated`, m.id);
+  else if (m.state === "dead") events.record("dead", `${m.id} was declared dead; ${deadConsequence(ring)}`, m.id);
   else if (m.state === "left") events.record("left", `${m.id} left the cluster`, m.id);
 }
 
@@ -66,4 +69,12 @@ export function recordFullness(events: ClusterEvents, m: MemberChange["member"],
     fullNow.delete(m.id);
     if (m.state === "alive") events.record("rebalance", `${m.id} has room again and takes new chunks`, m.id);
   }
+}
+
+function deadConsequence(ring: { liveNodes: number; factor: number } | undefined): string {
+  if (!ring) return "copies of its chunks are made on other owners where enough nodes are alive";
+  if (ring.liveNodes < ring.factor) {
+    return `fewer live nodes (${ring.liveNodes}) than N = ${ring.factor}, so no other node can take its copies until nodes return or join`;
+  }
+  return "its chunks are being copied to other owners";
 }

@@ -69,14 +69,20 @@ export function statusBody(d: ClusterRoutesDeps): Record<string, unknown> {
   };
 }
 
-/** GET /api/health: repair and rebalance progress (also part of the node.status RPC). */
+/**
+ * GET /api/health: repair and rebalance progress (also part of the node.status RPC). `underReplicatedChunks`
+ * is the replica census's count (chunks this node reports on with fewer live copies than the factor; null
+ * before its first pass), `replication` its detail; the queue's count is `queue.chunksWithQueuedCopies`.
+ */
 export function healthBody(d: ClusterRoutesDeps): Record<string, unknown> {
   const members = d.members();
+  const health = d.health();
+  const census = health.replication as { underReplicated?: number } | null | undefined;
   return {
     nodeId: d.self().id,
     members: Object.fromEntries(["alive", "suspect", "dead", "left"].map((s) => [s, members.filter((m) => m.state === s).length])),
-    underReplicatedChunks: d.queue.chunksWithPendingCopies(),
-    ...d.health(),
+    underReplicatedChunks: census?.underReplicated ?? null,
+    ...health,
   };
 }
 

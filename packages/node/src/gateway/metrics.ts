@@ -6,6 +6,7 @@ import type { ManifestStats } from "../metadata/manifest-store.ts";
 import type { Member, MemberState } from "../membership/types.ts";
 import type { AntiEntropyStats } from "../replication/chunk-anti-entropy.ts";
 import type { GcStats } from "../replication/garbage-collector.ts";
+import type { ReplicationCensus } from "../replication/replica-census.ts";
 import type { ScrubStats } from "../replication/scrubber.ts";
 
 /** Where the figures come from; every function is called once per scrape. */
@@ -28,6 +29,8 @@ export interface NodeMetricsSources {
   scrub: () => ScrubStats;
   gc: () => GcStats;
   antiEntropy: () => AntiEntropyStats;
+  /** The replica census (truthful under-replication); undefined before its first pass. */
+  census?: () => ReplicationCensus | undefined;
   /** What the cluster key kept out, and the chunk bytes that crossed the transfer layer. */
   security?: () => SecurityStats;
 }
@@ -114,8 +117,21 @@ export class NodeMetrics {
     gauge("orrery_tombstones", "Delete tombstones not yet collected.", (g) => g.set(src.files().tombstones));
     gauge("orrery_file_bytes", "Total size of the live files.", (g) => g.set(src.files().bytes));
     gauge("orrery_replication_queue_depth", "Copies waiting in this node's replication queue.", (g) => g.set(src.queue.depth()));
-    gauge("orrery_under_replicated_chunks", "Chunks with at least one copy still queued here.", (g) =>
+    gauge("orrery_replication_queue_chunks", "Chunks with at least one copy still queued on this node.", (g) =>
       g.set(src.queue.chunksPending()));
+    const census = src.census;
+    if (census) {
+      // Each chunk is reported by one node (its first live holder among its owners): sum over nodes for the cluster.
+      const counted = (name: string, help: string, read: (c: ReplicationCensus) => number) =>
+        gauge(name, help, (g) => {
+          const c = census();
+          if (c) g.set(read(c));
+        });
+      counted("orrery_under_replicated_chunks", "Chunks this node reports on with fewer live copies than the replication factor (sum over nodes).", (c) => c.underReplicated);
+      counted("orrery_under_replicated_chunks_waiting_for_nodes", "Of those, chunks no copy can be added to until nodes join or return (every live owner holds one).", (c) => c.waitingForNodes);
+      counted("orrery_missing_chunk_copies", "Copies missing from the under-replicated chunks this node reports on.", (c) => c.missingCopies);
+      counted("orrery_replica_census_stale", "1 when the last census predates a ring change or missed an owner.", (c) => (c.stale ? 1 : 0));
+    }
     gauge("orrery_handoff_surplus_copies", "Copies this node no longer owns, waiting for the grace period.", (g) =>
       g.set(src.handoff().surplusCopiesWaiting));
     total("orrery_replication_copies_delivered_total", "Queued copies delivered to their owners.", () => src.queue.delivered());

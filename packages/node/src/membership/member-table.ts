@@ -26,6 +26,8 @@ export class MemberTable {
   private refutations: Refutation[] = [];
   /** Suspect or dead claims about us refuted since start (drained or not). */
   refutationCount = 0;
+  /** A peer said this node is "left" (forgotten, or an old leave) since the last drainForgotten(). */
+  private forgottenClaim = false;
   /** Claims ignored because they broke a rule (see apply), for /metrics. */
   readonly ignored = { incarnation: 0, address: 0, full: 0 };
   /** Addresses others say a member moved to: pinged, so the member can confirm on its own word. */
@@ -145,11 +147,18 @@ export class MemberTable {
     if (m) this.apply(now, { ...toUpdate(m), state: "suspect", incarnation }, false, this.me.id);
   }
 
-  /** Suspicions past their timeout become deaths; dead and left members past `deadReapMs` are forgotten. */
+  /**
+   * Suspicions past their timeout become deaths; members dead longer than `deadForgetMs` become "left"
+   * (forgotten, as `forget` does); dead and left members past `deadReapMs` are dropped from the table.
+   */
   expire(now: number): void {
     const reapMs = this.config.deadReapMs;
+    const forgetMs = this.config.deadForgetMs;
     for (const [id, e] of this.entries) {
       if (e.suspicion && now >= e.suspicion.expiresAt) this.transition(now, e, "dead", e.member.incarnation);
+      if (forgetMs !== undefined && e.member.state === "dead" && now >= e.member.stateChangedAt + forgetMs) {
+        this.transition(now, e, "left", e.member.incarnation);
+      }
       if (reapMs !== undefined && !probeable(e.member) && now >= e.member.stateChangedAt + reapMs) this.entries.delete(id);
     }
   }
@@ -158,8 +167,10 @@ export class MemberTable {
   nextExpiry(): number {
     let t = Number.POSITIVE_INFINITY;
     const reapMs = this.config.deadReapMs;
+    const forgetMs = this.config.deadForgetMs;
     for (const e of this.entries.values()) {
       if (e.suspicion) t = Math.min(t, e.suspicion.expiresAt);
+      if (forgetMs !== undefined && e.member.state === "dead") t = Math.min(t, e.member.stateChangedAt + forgetMs);
       if (reapMs !== undefined && !probeable(e.member)) t = Math.min(t, e.member.stateChangedAt + reapMs);
     }
     return t;
@@ -208,6 +219,13 @@ export class MemberTable {
     return update;
   }
 
+  /** Whether a peer called this node "left" since the last call (it was forgotten, or left before). */
+  drainForgotten(): boolean {
+    const claimed = this.forgottenClaim;
+    this.forgottenClaim = false;
+    return claimed;
+  }
+
   /** Someone says something about us: refute anything that is not exactly our current state. */
   private applyAboutSelf(u: MemberUpdate): void {
     const me = this.me;
@@ -215,7 +233,9 @@ export class MemberTable {
     if (u.state === me.state && u.incarnation === me.incarnation && sameInfo(u, me)) return;
     me.incarnation = u.incarnation + 1;
     this.broadcasts.enqueue(toUpdate(me));
-    if (u.state === "suspect" || u.state === "dead") {
+    // The cluster forgot us (or remembers an old leave): what we hold may predate collected tombstones.
+    if (u.state === "left" && me.state !== "left") this.forgottenClaim = true;
+    if (u.state === "suspect" || u.state === "dead" || u.state === "left") {
       this.refutations.push({ claimed: u.state, incarnation: u.incarnation, suspectedBy: u.suspectedBy });
       this.refutationCount++;
     }

@@ -9,7 +9,7 @@ import { parseAddress, type Address } from "./address.ts";
 import { infoOf } from "./member-record.ts";
 import { type AckMessage, decodeMessage, DEFAULT_CLUSTER, encodeMessage, type PingMessage, type SwimMessage, WIRE_VERSION } from "./messages.ts";
 import { defaultSwimConfig, type ProbeStats, type StreamPing, SwimNode, type Output, type SwimConfig } from "./swim.ts";
-import type { Member, MemberChange, MemberInfo } from "./types.ts";
+import type { Member, MemberChange, MemberInfo, SelfReport } from "./types.ts";
 import { UdpTransport } from "./udp-transport.ts";
 
 export interface MembershipInit {
@@ -64,6 +64,7 @@ export class Membership {
   private readonly listeners = new Set<MemberChangeListener>();
   /** This node's record: init.self as changed since by updateSelf (a restarted core starts from it). */
   private selfInfo: MemberInfo;
+  private readonly selfListeners = new Set<(report: SelfReport) => void>();
   private core: SwimNode;
   private running = false;
   private startedBefore = false;
@@ -184,6 +185,12 @@ export class Membership {
     return () => this.listeners.delete(fn);
   }
 
+  /** Calls `fn` with what peers say about this node (see SelfReport); returns the unsubscribe function. */
+  onSelfReport(fn: (report: SelfReport) => void): () => void {
+    this.selfListeners.add(fn);
+    return () => this.selfListeners.delete(fn);
+  }
+
   /** Contacts a gossip address found after start (LAN discovery) with a state exchange, as a seed is. */
   join(addr: string): void {
     if (!this.running) return;
@@ -301,6 +308,16 @@ export class Membership {
           fn(change);
         } catch (err) {
           this.log.error("member change listener threw", { member: m.id, err });
+        }
+      }
+    }
+    for (const report of this.core.drainSelfReports()) {
+      if (report === "forgotten") this.log.warn("the cluster had forgotten this node (it was dead too long, forgotten by an operator, or left before); refuted");
+      for (const fn of this.selfListeners) {
+        try {
+          fn(report);
+        } catch (err) {
+          this.log.error("self report listener threw", { err });
         }
       }
     }

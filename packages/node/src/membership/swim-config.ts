@@ -28,6 +28,11 @@ export interface SwimConfig {
   pushPullIntervalMs: number;
   /** Push-pull with a random dead member or an unreached seed, so restarts and healed partitions merge. */
   reconnectIntervalMs: number;
+  /**
+   * A member dead this long becomes "left" (DEAD_MEMBER_TIMEOUT): forgotten, as `orrery members forget` does,
+   * so it stops blocking garbage collection. Never when unset.
+   */
+  deadForgetMs?: number;
   /** Forget dead and left members this long after they changed state; kept forever when unset. */
   deadReapMs?: number;
   /**

@@ -305,6 +305,45 @@ describe("leave and bookkeeping", () => {
     expect(reaped.node("a").members().map((m) => m.id).sort()).toEqual(["a", "c"]);
   });
 
+  test("deadForgetMs (DEAD_MEMBER_TIMEOUT): a member dead that long becomes left everywhere; unset, it stays dead", () => {
+    const c = threeNodes({ ...defaultSwimConfig(1000), deadForgetMs: 20_000 });
+    c.drop = (from, to) => from === "b" || to === "b";
+    c.run(3010, 15_000);
+    expect(c.state("a", "b")!.state).toBe("dead");
+    const diedAt = c.state("a", "b")!.stateChangedAt;
+    c.run(15_010, diedAt + 19_990);
+    expect(c.state("a", "b")!.state).toBe("dead");
+    c.run(diedAt + 20_000, diedAt + 25_000);
+    for (const o of ["a", "c"]) expect(c.state(o, "b")).toMatchObject({ state: "left", incarnation: 0 });
+    expect(c.events.get("a")!.at(-1)).toMatchObject({ previous: "dead", member: { id: "b", state: "left" } });
+  });
+
+  test("a forgotten member that returns hears it was forgotten (SelfReport), refutes, and is alive again", () => {
+    const c = threeNodes({ ...defaultSwimConfig(1000), deadForgetMs: 20_000 });
+    c.drop = (from, to) => from === "b" || to === "b";
+    c.run(3010, 60_000);
+    expect(c.state("a", "b")!.state).toBe("left");
+    // b restarts (a new process: incarnation 0, remembering its peers) and joins through a.
+    c.drop = () => false;
+    const b = c.add("b", [c.state("a", "a")!, c.state("a", "c")!]);
+    c.start(60_010, "b", ["a"]);
+    expect(b.drainSelfReports()).toContain("forgotten");
+    c.run(60_020, 65_000);
+    for (const o of ["a", "c"]) expect(c.state(o, "b")!.state).toBe("alive");
+    // Later full states call it alive: "ok", never "forgotten" again.
+    c.run(65_010, 100_000);
+    const later = b.drainSelfReports();
+    expect(later).toContain("ok");
+    expect(later).not.toContain("forgotten");
+  });
+
+  test("a node that was never forgotten hears ok from its first full state", () => {
+    const c = threeNodes();
+    const reports = c.node("b").drainSelfReports();
+    expect(reports).toContain("ok");
+    expect(reports).not.toContain("forgotten");
+  });
+
   test("a node learns a member from any message it sends, even if gossip about its join missed it", () => {
     const c = new Cluster();
     const a = c.add("a");

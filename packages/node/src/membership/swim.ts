@@ -22,7 +22,7 @@ import { ProbeRound } from "./probe-round.ts";
 import { Relays } from "./relays.ts";
 import { pick, sample } from "./random.ts";
 import { pushPullIntervalMs, retransmitLimit, type SwimConfig } from "./swim-config.ts";
-import type { Member, MemberChange, MemberInfo, Refutation } from "./types.ts";
+import type { Member, MemberChange, MemberInfo, Refutation, SelfReport } from "./types.ts";
 
 export type { Address };
 export type { ProbeStats };
@@ -94,6 +94,7 @@ export class SwimNode {
   private readonly health: LocalHealth;
   /** Refutations seen so far, to count new ones into the health score. */
   private refutationsSeen = 0;
+  private selfReports: SelfReport[] = [];
   private readonly streamProbes: boolean;
   private streamPings: StreamPing[] = [];
   private readonly stats = newProbeStats();
@@ -299,6 +300,13 @@ export class SwimNode {
     this.refutationsSeen = total;
   }
 
+  /** What peers' words said about this node since the last call (see SelfReport). */
+  drainSelfReports(): SelfReport[] {
+    const reports = this.selfReports;
+    this.selfReports = [];
+    return reports;
+  }
+
   /** What every message from a peer brings, whatever its type: its updates, and the news it may need from us. */
   private absorb(now: number, from: Address | undefined, msg: SwimMessage): void {
     const updates = msg.type === "push-pull" ? msg.members : msg.type === "nack" ? [] : msg.updates;
@@ -308,6 +316,8 @@ export class SwimNode {
       this.send(addr, { ...this.envelope(), type: "ping", seq: this.nextSeq(), to: id, updates: this.piggyback() });
     }
     this.noteRefutations();
+    if (this.table.drainForgotten()) this.selfReports.push("forgotten");
+    else if (msg.type === "push-pull") this.selfReports.push("ok");
     // A member we hold dead (or forgotten) is talking to us: tell it, so it refutes now rather than at our
     // next reconnect (a forgotten member is never reconnected to).
     const sender = this.table.get(msg.from);

@@ -35,12 +35,18 @@ export interface MemberChange {
 
 /** A peer claimed this node suspect or dead, and this node refuted it by raising its incarnation. */
 export interface Refutation {
-  claimed: "suspect" | "dead";
+  claimed: "suspect" | "dead" | "left";
   /** The incarnation the claim was about. */
   incarnation: number;
   /** Who first suspected us, when the claim says. */
   suspectedBy?: string;
 }
+
+/**
+ * What a peer's word says about this node: "ok" after a full state (push-pull) that does not call it left,
+ * "forgotten" when a peer calls it left (an operator or DEAD_MEMBER_TIMEOUT forgot it, or it left before).
+ */
+export type SelfReport = "ok" | "forgotten";
 
 /** The members that own data: alive or suspect (a suspect may still answer). */
 export function isRingMember(m: Pick<Member, "state">): boolean {

@@ -402,6 +402,31 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         expect(t.get("keep")?.deleted).toBe(false);
       });
 
+      test("wipe forgets a stale store's rows; a full resync brings back only what peers hold; own seqs never repeat", () => {
+        const [a, b] = trio();
+        const kept = a.commitLocal(fileChange("kept"));
+        a.commitLocal(fileChange("gone"));
+        b.commitLocal(fileChange("b-file"));
+        syncAll([a, b]);
+        // b deletes "gone" and, with a away, collects the tombstone: a's live row is now stale.
+        b.commitLocal(deleteChange("gone"));
+        expect(b.purgeTombstones(() => true, 10)).toBe(1);
+        const ownSeq = a.marks().a!;
+        a.wipe();
+        expect(a.get("kept")).toBeUndefined();
+        expect(a.marks()).toEqual({});
+        expect(a.stats()).toEqual({ files: 0, dirs: 0, tombstones: 0, bytes: 0 });
+        exchange(a, b);
+        a.raiseOwnSeq(ownSeq);
+        expect(a.get("gone")).toBeUndefined();
+        expect(a.get("kept")?.version).toBe(kept.version);
+        expect(a.get("b-file")?.deleted).toBe(false);
+        expect(a.stats().files).toBe(2);
+        expect(a.commitLocal(fileChange("new")).seq).toBe(ownSeq + 1);
+        a.raiseOwnSeq(1); // never lowers
+        expect(a.commitLocal(fileChange("newer")).seq).toBe(ownSeq + 2);
+      });
+
       test("a deleted directory is not purged while something below it is live", () => {
         const [s] = trio();
         s.commitLocalBatch([dirChange("d"), fileChange("d/f"), dirChange("e")]);

@@ -85,6 +85,14 @@ export interface ManifestStore {
    * older row has seen them); at most `limit` per call. Returns how many were removed.
    */
   purgeTombstones(collectable: (tombstone: Manifest) => boolean, limit: number): number;
+  /**
+   * Forgets every row and every mark, this node's own seq counter included, in one transaction: a node the
+   * cluster forgot resyncs from scratch (replication/manifest-resync.ts). Call raiseOwnSeq afterwards,
+   * before committing anything, so that no (origin, seq) of ours is used twice.
+   */
+  wipe(): void;
+  /** This node's own seq counter becomes at least `seq`. */
+  raiseOwnSeq(seq: number): void;
 }
 
 export interface ManifestStoreInit extends HybridClockInit {}
@@ -157,7 +165,20 @@ export abstract class LwwManifestStore implements ManifestStore {
   /** Tombstone rows with path > after, in path order. */
   protected abstract tombstoneRows(after: string, limit: number): Manifest[];
   protected abstract deleteRow(row: Manifest): void;
+  /** Deletes every row and every mark. */
+  protected abstract clearAll(): void;
   abstract referencedChunks(): Set<string>;
+
+  wipe(): void {
+    this.atomically(() => this.clearAll());
+    this.counts = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
+  }
+
+  raiseOwnSeq(seq: number): void {
+    this.atomically(() => {
+      if (seq > (this.readMark(this.nodeId) ?? 0)) this.writeMark(this.nodeId, seq);
+    });
+  }
 
   purgeTombstones(collectable: (tombstone: Manifest) => boolean, limit: number): number {
     let purged = 0;

@@ -82,6 +82,13 @@ export class MemoryManifestStore extends LwwManifestStore {
     this.byOrigin.get(row.origin)?.delete(row.seq);
   }
 
+  protected clearAll(): void {
+    this.rows.clear();
+    this.byParent.clear();
+    this.byOrigin.clear();
+    this.markTable.clear();
+  }
+
   referencedChunks(): Set<string> {
     const out = new Set<string>();
     for (const r of this.rows.values()) if (!r.deleted) for (const id of r.chunks) out.add(id);

@@ -163,6 +163,11 @@ export class SqliteManifestStore extends LwwManifestStore {
     this.q.deleteRow.run(row.path);
   }
 
+  protected clearAll(): void {
+    this.db.run("DELETE FROM files");
+    this.db.run("DELETE FROM sync_state");
+  }
+
   referencedChunks(): Set<string> {
     const out = new Set<string>();
     for (const r of this.q.liveChunks.iterate()) for (const id of JSON.parse(r.chunks) as string[]) out.add(id);

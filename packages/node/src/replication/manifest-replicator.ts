@@ -120,6 +120,23 @@ export class ManifestReplicator {
     return round.applied;
   }
 
+  /** Whether a whole sync round with some peer completed since start (or since reset). */
+  roundCompleted(): boolean {
+    return this.firstRoundDone;
+  }
+
+  /** Waits for the sync rounds in flight. */
+  async quiesce(): Promise<void> {
+    await Promise.allSettled(this.syncing.values());
+  }
+
+  /** Forgets every round so far (after the manifests were wiped): the next rounds start from nothing. */
+  reset(): void {
+    this.firstRoundDone = false;
+    this.caughtUp.clear();
+    this.peerMarksSeen.clear();
+  }
+
   /** Whether this node finished a sync round since it started, or has no live peer to sync with. */
   synced(): boolean {
     return this.firstRoundDone || this.peers().length === 0;

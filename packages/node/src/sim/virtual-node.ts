@@ -179,6 +179,9 @@ export class NodeProcess {
     const skip = new Set<string>();
     if (!this.ctx.settings.sweeper) skip.add("surplus-sweeper");
     if (!this.ctx.settings.chunkSync) skip.add("chunk-anti-entropy");
+    // The census counts copies for /api/health (and queues missing ones); the simulator checks the data
+    // invariants without it, so its schedules and budgets stay those of the repair workers alone.
+    skip.add("replica-census");
     // No script changes the live cluster settings, so their sync rounds would only add traffic.
     skip.add("settings");
     void this.core.service(skip).start();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { getBytes, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
+import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
 import { ARTIFACTS, launchBrowser, recordErrors } from "./browser.ts";
 
 let cluster: TestCluster;
@@ -117,6 +117,8 @@ describe("web UI", () => {
     await member.waitFor({ state: "attached" });
     expect(await member.getAttribute("data-state")).toBe("alive");
     await shot("cluster");
+    // A file whose chunk stays short of a copy while C is dead (the health view below counts it).
+    expect((await put(b!.url, "kept.bin", randomBytes(50_000))).status).toBe(201);
     // Any navigation would reset this marker; it proves the page was never reloaded.
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
     await c!.kill();
@@ -135,6 +137,20 @@ describe("web UI", () => {
     await shot("cluster-dead");
     await page.goto(`${b!.url}/health`);
     await page.waitForSelector('[data-testid="node-row"]');
+    // Two live nodes, N = 3: kept.bin's chunk is short of a copy and no copy can be made. The page must
+    // say so (counted by the census), not that data is being re-replicated.
+    const tile = page.locator('[data-testid="tile-under-replicated"]');
+    const deadline2 = Date.now() + 30_000;
+    while (Date.now() < deadline2 && !/none can be made/.test((await tile.textContent()) ?? "")) await Bun.sleep(250);
+    const tileText = (await tile.textContent()) ?? "";
+    expect(tileText).toContain("fewer live nodes (2) than N = 3");
+    expect(tileText).not.toMatch(/being|making them/);
+    const deadRow = (await page.locator(`[data-testid="node-row"][data-node="${c!.id}"]`).textContent()) ?? "";
+    expect(deadRow).toContain("wait for it to return");
+    expect(deadRow).not.toContain("being copied");
+    // The timeline's entry for the death says the same (the whole page: nothing claims a copy under way).
+    await page.getByText(`${c!.id} was declared dead; fewer live nodes (2) than N = 3`).waitFor({ timeout: 10_000 });
+    expect((await page.locator("body").textContent()) ?? "").not.toMatch(/being (re-replicated|copied)/);
     await shot("health");
   });
 
