@@ -5,7 +5,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
-import { rawPathGuard } from "./gateway/raw-path-guard.ts";
+import { refuseDotSegments } from "./gateway/raw-path-guard.ts";
+import { type FetchServer, serveFetch } from "./gateway/http-server.ts";
 import { HostAllowList } from "./gateway/host-check.ts";
 import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
@@ -310,7 +311,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log.warn("fault injection: partitioned from peers", { peers: [...blocked] });
   });
 
-  let server: ReturnType<typeof Bun.serve> | undefined;
+  let server: FetchServer | undefined;
   let s3: S3Server | undefined;
   let discovery: Awaited<ReturnType<typeof startLanDiscovery>>;
   let leaveOnStop = false;
@@ -324,8 +325,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     }),
     service(
       "http",
-      () => {
-        server = serveHttp(config, app);
+      async () => {
+        server = await serveHttp(config, app);
       },
       () => void server?.stop(true),
       () => drain(server, shutdownMs, log, "http"),
@@ -428,17 +429,16 @@ export async function startNode(config: Config): Promise<RunningNode> {
   return node;
 }
 
-function serveHttp(config: Config, app: ReturnType<typeof createGateway>): ReturnType<typeof Bun.serve> {
+async function serveHttp(config: Config, app: ReturnType<typeof createGateway>): Promise<FetchServer> {
   try {
-    return Bun.serve({
+    // node:http rather than Bun.serve, which drops a handler's Content-Length (gateway/http-server.ts).
+    // Uploads stream through in bounded memory, so the body size is not limited.
+    return await serveFetch({
       hostname: config.BIND_ADDRESS,
       port: config.HTTP_PORT,
       // Every target goes through the dot-segment check first (gateway/raw-path-guard.ts).
-      routes: rawPathGuard((req, srv) => app.fetch(req, srv)),
-      fetch: app.fetch,
-      // Uploads stream through in bounded memory, so the body size is not limited here.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      idleTimeout: 0,
+      guard: (_method, target) => refuseDotSegments(target),
+      fetch: (req) => app.fetch(req),
     });
   } catch (err) {
     if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use`);

@@ -1,6 +1,7 @@
 // The S3 API: its own HTTP server on S3_PORT, path-style addressing (/bucket/key), Signature V4 on
 // every request, one handler per operation, and every failure as S3's XML error.
 import { drain } from "../util/drain.ts";
+import { type FetchServer, serveFetch } from "../gateway/http-server.ts";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { authenticate } from "./auth.ts";
@@ -35,7 +36,7 @@ export function addressOf(rawPath: string): { bucket: string | undefined; key: s
 }
 
 export class S3Server {
-  private server: ReturnType<typeof Bun.serve> | undefined;
+  private server: FetchServer | undefined;
   private readonly handlers: Record<Operation, Handler>;
 
   constructor(
@@ -145,14 +146,9 @@ export class S3Server {
   async start(): Promise<number | undefined> {
     const { host, port, portIsExplicit } = this.init;
     try {
-      this.server = Bun.serve({
-        hostname: host,
-        port,
-        fetch: this.fetch,
-        // Bodies stream into chunks in bounded memory: no size limit here (S3's own is 5 TiB per object).
-        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-        idleTimeout: 0,
-      });
+      // node:http rather than Bun.serve, which drops a handler's Content-Length (gateway/http-server.ts).
+      // Bodies stream into chunks in bounded memory: no size limit here (S3's own is 5 TiB per object).
+      this.server = await serveFetch({ hostname: host, port, fetch: this.fetch });
     } catch (err) {
       if ((err as { code?: string }).code !== "EADDRINUSE") throw err;
       if (portIsExplicit) throw new Error(`S3 port ${port} is already in use`);
@@ -168,7 +164,8 @@ export class S3Server {
   }
 
   async stop(): Promise<void> {
-    this.server?.stop(true);
+    const server = this.server;
     this.server = undefined;
+    await server?.stop(true);
   }
 }

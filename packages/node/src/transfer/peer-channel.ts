@@ -6,7 +6,7 @@ import type { Socket } from "node:net";
 import { ClientHandshake, HandshakeError, MAX_HANDSHAKE_BYTES, ServerHandshake, type Session } from "../security/handshake.ts";
 import type { Keyring } from "../security/keyring.ts";
 import { RecordOpener, RecordSealer } from "../security/records.ts";
-import { drained } from "./drained.ts";
+import { drained } from "../util/drained.ts";
 
 export interface HandshakeOptions {
   keyring: Keyring;

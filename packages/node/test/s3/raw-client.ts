@@ -46,6 +46,11 @@ function sign(method: string, url: URL, headers: Record<string, string>, payload
   return { headers: { ...all, authorization }, key, scope, amzDate, signature };
 }
 
+/** The headers (host, date, hash, authorization) that sign a bodiless request, for a client that writes its own bytes. */
+export function signedHeaders(method: string, url: string, c: RawCredentials, headers: Record<string, string> = {}): Record<string, string> {
+  return sign(method, new URL(url), headers, EMPTY_SHA256, c).headers;
+}
+
 /** A header-signed request with a whole body (its SHA-256 signed, or `payloadHash` to lie). */
 export function signedFetch(
   method: string,

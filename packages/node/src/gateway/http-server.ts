@@ -1,0 +1,225 @@
+// Serves a fetch handler (the Hono app's `app.fetch`, the S3 server's `fetch`) over node:http instead of
+// Bun.serve, because Bun.serve drops a handler's Content-Length on a streamed body and sends it chunked
+// (oven-sh/bun#10507): s3cmd crashes, boto3 reports no length, browsers show no progress. node:http sends
+// the headers the handler sets, so every response with a known length carries Content-Length.
+//
+// Per request: a Request from the raw target, the headers and the body streamed (for methods with one);
+// its signal aborts when the client goes away (SSE streams stop on it). The Response goes back with every
+// header, its body streamed with back-pressure; a body without Content-Length that is already complete in
+// memory (c.json, c.text) is sent whole with its length, anything else chunked. HEAD answers headers only.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { Readable } from "node:stream";
+import { drained } from "../util/drained.ts";
+
+export type FetchHandler = (req: Request) => Response | Promise<Response>;
+
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  fetch: FetchHandler;
+  /** Looks at the raw method and target before any Request is built; a Response answers it instead. */
+  guard?: (method: string, target: string) => Response | undefined;
+  /** A body without Content-Length up to this many bytes, complete without waiting on I/O, is sent with its length. */
+  measureLimit?: number;
+}
+
+export interface FetchServer {
+  readonly port: number;
+  /** Stops taking connections. `force`: cuts the open ones now; otherwise resolves once those in flight finished. */
+  stop(force?: boolean): Promise<void>;
+}
+
+export const MEASURE_LIMIT = 1024 * 1024;
+/** How long a client may take to send a request's headers (Node's default is 60 s). */
+const HEADERS_TIMEOUT_MS = 60_000;
+
+const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
+const HOST = /^[A-Za-z0-9.\-_~]*(\[[0-9A-Fa-f:.]+\])?(:\d{1,5})?$/;
+
+/** Listens on hostname:port; rejects with the listen error (`code` "EADDRINUSE" when the port is taken). */
+export async function serveFetch(opts: ServeOptions): Promise<FetchServer> {
+  const inFlight = new Set<ServerResponse>();
+  let closing = false;
+  const server: Server = createServer((req, res) => {
+    inFlight.add(res);
+    res.once("close", () => {
+      inFlight.delete(res);
+      if (closing) idle();
+    });
+    // A request answered while draining is the connection's last.
+    if (closing) res.setHeader("connection", "close");
+    handle(req, res, opts).catch((err) => {
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end();
+      } else res.destroy(err as Error);
+    });
+  });
+  server.requestTimeout = 0; // an upload may take as long as it takes
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.keepAliveTimeout = 0; // as Bun.serve with idleTimeout 0: an idle connection stays open
+  server.timeout = 0;
+
+  let wakeDrain: (() => void) | undefined;
+  const idle = () => {
+    server.closeIdleConnections?.();
+    if (inFlight.size === 0) wakeDrain?.();
+  };
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once("error", onError);
+    server.listen(opts.port, opts.hostname, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    async stop(force = false) {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!force) {
+        const drained = new Promise<void>((resolve) => (wakeDrain = resolve));
+        idle();
+        await drained;
+      }
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections?.();
+      await closed;
+    },
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: ServeOptions): Promise<void> {
+  const method = req.method ?? "GET";
+  const target = req.url ?? "/";
+  const refused = opts.guard?.(method, target);
+  if (refused) {
+    req.resume(); // the body of a refused request is read and dropped
+    return writeResponse(res, refused, method, opts.measureLimit ?? MEASURE_LIMIT);
+  }
+  const aborter = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) aborter.abort();
+  });
+  let request: Request;
+  try {
+    request = requestOf(req, aborter.signal);
+  } catch {
+    req.resume();
+    return writeResponse(res, new Response("bad request\n", { status: 400 }), method, 0);
+  }
+  const response = await opts.fetch(request);
+  await writeResponse(res, response, method, opts.measureLimit ?? MEASURE_LIMIT);
+}
+
+/** The fetch Request of a node:http request: its raw target (dot-segments kept), headers, body and signal. */
+export function requestOf(req: IncomingMessage, signal: AbortSignal): Request {
+  const method = req.method ?? "GET";
+  const target = req.url ?? "/";
+  const host = req.headers.host;
+  const local = req.socket.localAddress?.includes(":") ? `[${req.socket.localAddress}]` : req.socket.localAddress;
+  const authority = host && HOST.test(host) ? host : `${local ?? "localhost"}:${req.socket.localPort ?? 80}`;
+  const url = /^https?:\/\//i.test(target) ? target : `http://${authority}${target.startsWith("/") ? "" : "/"}${target}`;
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  const hasBody =
+    method !== "GET" && method !== "HEAD" && (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0);
+  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
+  if (hasBody) {
+    init.body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
+    init.duplex = "half";
+  }
+  return new Request(url, init);
+}
+
+/** Writes `response` to `res`: status, every header, Content-Length when known, the body with back-pressure. */
+export async function writeResponse(res: ServerResponse, response: Response, method: string, measureLimit: number): Promise<void> {
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  for (const [name, value] of response.headers) {
+    if (name === "set-cookie" || name === "transfer-encoding") continue;
+    res.setHeader(name, value);
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+
+  const body = response.body;
+  if (body === null || method === "HEAD" || NO_BODY_STATUS.has(response.status)) {
+    if (body !== null) await body.cancel().catch(() => {});
+    res.end();
+    return;
+  }
+  const reader = body.getReader();
+  let gone = false;
+  const onClose = () => {
+    if (!res.writableFinished) {
+      gone = true;
+      reader.cancel().catch(() => {});
+    }
+  };
+  res.once("close", onClose);
+  try {
+    let pending: Promise<ReadResult> | undefined;
+    if (!response.headers.has("content-length")) {
+      const measured = await measure(reader, measureLimit);
+      if (measured.done) {
+        const whole = Buffer.concat(measured.chunks);
+        res.setHeader("content-length", whole.byteLength);
+        res.end(whole);
+        return;
+      }
+      for (const chunk of measured.chunks) res.write(chunk);
+      pending = measured.pending;
+    }
+    for (;;) {
+      const next = await (pending ?? reader.read());
+      pending = undefined;
+      if (next.done || gone) break;
+      if (!res.write(next.value)) await drained(res);
+      if (gone) break;
+    }
+    if (!gone) res.end();
+  } catch (err) {
+    // The body broke off: cut the connection so the client sees a truncated answer, not a complete one.
+    reader.cancel(err).catch(() => {});
+    res.destroy();
+  } finally {
+    res.off("close", onClose);
+  }
+}
+
+type Measured =
+  | { done: true; chunks: Uint8Array[] }
+  | { done: false; chunks: Uint8Array[]; pending: Promise<ReadResult> | undefined };
+
+/** Reads the body while it is already there (no I/O wait) and under `limit` bytes. */
+async function measure(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<Measured> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total <= limit) {
+    const read = reader.read();
+    const now = await Promise.race([read, nextTurn()]);
+    if (now === WAITING) return { done: false, chunks, pending: read };
+    if (now.done) return { done: true, chunks };
+    chunks.push(now.value);
+    total += now.value.byteLength;
+  }
+  return { done: false, chunks, pending: undefined };
+}
+
+type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+
+const WAITING = Symbol("waiting");
+/** Resolves after the pending microtasks, once the event loop turns: a read still open then waits on I/O. */
+const nextTurn = () => new Promise<typeof WAITING>((resolve) => setImmediate(() => resolve(WAITING)));
