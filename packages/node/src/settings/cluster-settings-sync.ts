@@ -7,7 +7,9 @@ import type { Logger } from "../log.ts";
 import type { Placement } from "../replication/placement.ts";
 import type { JsonHandlers } from "../rpc/methods.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import { errorMessage } from "../errors.ts";
 import { BackgroundWorker } from "../util/background-worker.ts";
+import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import type { Clock } from "../util/clock.ts";
 import { type EffectiveSettings, effectiveSettings, nextSettingsVersion, type SettingsRecord, type SettingsValues } from "./cluster-settings.ts";
 import type { SettingsStore } from "./settings-store.ts";
@@ -37,12 +39,14 @@ export interface SettingsChange {
 
 export class SettingsSync {
   readonly worker: BackgroundWorker;
+  private readonly failures: RateLimitedLog;
 
   constructor(
     private readonly init: { intervalMs: number },
     private readonly c: SettingsSyncComponents,
   ) {
     this.worker = new BackgroundWorker({ name: "settings", intervalMs: init.intervalMs, clock: c.clock, log: c.log }, () => this.round());
+    this.failures = new RateLimitedLog(c.log, 60_000, 3, () => c.clock.elapsed());
     c.apply(this.current());
   }
 
@@ -100,10 +104,15 @@ export class SettingsSync {
     const peers = this.livePeers();
     if (peers.length === 0) return;
     const peer = peers[Math.floor(this.c.random() * peers.length)]!;
-    const { record } = await this.c.rpc.call(peer, "settings.get", {});
-    if (record && this.merge(record, peer)) return;
-    const mine = this.c.store.get();
-    if (mine && (!record || mine.version > record.version)) await this.c.rpc.call(peer, "settings.push", { record: mine });
+    try {
+      const { record } = await this.c.rpc.call(peer, "settings.get", {});
+      if (record && this.merge(record, peer)) return;
+      const mine = this.c.store.get();
+      if (mine && (!record || mine.version > record.version)) await this.c.rpc.call(peer, "settings.push", { record: mine });
+    } catch (err) {
+      // One peer of many: the next round asks another. A peer that is down is membership's news, not ours.
+      this.failures.warn("cluster settings comparison with a peer failed; the next round asks another", { peer, err: errorMessage(err) });
+    }
   }
 
   private livePeers(): string[] {

@@ -1,0 +1,76 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Logger } from "../log.ts";
+import { testMember } from "../membership/test-member.ts";
+import { Placement } from "../replication/placement.ts";
+import { type Hash64, loadHash64 } from "../ring/index.ts";
+import { MemoryNetwork } from "../rpc/memory-rpc.ts";
+import type { JsonHandlers } from "../rpc/methods.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { SettingsSync } from "./cluster-settings-sync.ts";
+import { MemorySettingsStore } from "./settings-store.ts";
+
+let h: Hash64;
+beforeAll(async () => {
+  h = await loadHash64();
+});
+
+function cluster(ids: string[]) {
+  const net = new MemoryNetwork();
+  const clock = new ManualClock();
+  const warnings: string[] = [];
+  const log: Logger = { debug() {}, info() {}, warn: (msg) => void warnings.push(msg), error: (msg) => void warnings.push(msg) };
+  const nodes = new Map<string, { sync: SettingsSync; applied: number[]; placement: Placement }>();
+  for (const id of ids) {
+    const handlers: JsonHandlers = {};
+    const rpc = net.register(id, { store: { put: async () => ({ created: false }), get: async () => new Uint8Array(), has: () => false }, handlers }, { clock });
+    const placement = new Placement(3, h, 16);
+    placement.update(ids.map((m) => testMember(m)));
+    const applied: number[] = [];
+    const sync = new SettingsSync(
+      { intervalMs: 1000 },
+      { selfId: id, store: new MemorySettingsStore(), rpc, placement, clock, random: () => 0, log, defaults: { replicationFactor: 3 }, apply: (s) => void applied.push(s.replicationFactor) },
+    );
+    Object.assign(handlers, sync.handlers());
+    nodes.set(id, { sync, applied, placement });
+  }
+  return { net, clock, nodes, warnings };
+}
+
+describe("SettingsSync", () => {
+  test("the environment's default until set; a change is applied here and pushed to every live member", async () => {
+    const { nodes } = cluster(["a", "b", "c"]);
+    expect(nodes.get("b")!.sync.current()).toEqual({ replicationFactor: 3 });
+    expect(nodes.get("b")!.applied).toEqual([3]); // applied at start, before the node serves
+    const change = await nodes.get("a")!.sync.set({ replicationFactor: 2 });
+    expect([change.confirmed, change.members]).toEqual([3, 3]);
+    for (const n of nodes.values()) expect(n.sync.current()).toEqual({ replicationFactor: 2 });
+    expect(nodes.get("c")!.applied).toEqual([3, 2]);
+  });
+
+  test("a member that missed the push takes the record at its next round; an older record never wins", async () => {
+    const { net, clock, nodes } = cluster(["a", "b", "c"]);
+    net.setDown("c", true);
+    await nodes.get("a")!.sync.set({ replicationFactor: 2 });
+    expect(nodes.get("c")!.sync.current().replicationFactor).toBe(3);
+    net.setDown("c", false);
+    const c = nodes.get("c")!;
+    c.sync.start();
+    await clock.advance(1500); // one round: asks a random live peer (a), takes its newer record
+    expect(c.sync.current().replicationFactor).toBe(2);
+    const old = { values: { replicationFactor: 5 }, version: "000000000001000000@z" };
+    expect(c.sync.merge(old, "z")).toBe(false);
+    expect(c.sync.current().replicationFactor).toBe(2);
+    await c.sync.stop();
+  });
+
+  test("a round whose peer is down is one rate-limited warning, not an error per pass", async () => {
+    const { net, clock, nodes, warnings } = cluster(["a", "b"]);
+    net.setDown("b", true);
+    const a = nodes.get("a")!;
+    a.sync.start();
+    await clock.advance(10_500);
+    await a.sync.stop();
+    expect(warnings.filter((w) => w.startsWith("cluster settings comparison")).length).toBe(3);
+    expect(warnings.filter((w) => !w.startsWith("cluster settings comparison"))).toEqual([]);
+  });
+});
