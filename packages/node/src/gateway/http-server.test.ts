@@ -113,6 +113,25 @@ describe("serveFetch", () => {
     expect(seen.body).toBe("abcde");
   });
 
+  test("an answer given before the body was read (a 507 before an upload) leaves the connection usable", async () => {
+    let calls = 0;
+    const port = await serve(async () => {
+      calls++;
+      return Response.json({ error: "full", code: "store_full" }, { status: 507 });
+    });
+    // Two requests on one keep-alive connection: the first body (4 MiB) is never read by the handler.
+    const answers = await Promise.race([
+      (async () => {
+        const first = await fetch(`http://127.0.0.1:${port}/x`, { method: "PUT", body: new Uint8Array(4 * 1024 * 1024) });
+        const second = await fetch(`http://127.0.0.1:${port}/y`, { method: "PUT", body: "small" });
+        return [first.status, second.status];
+      })(),
+      Bun.sleep(10_000).then(() => "the second request was never answered"),
+    ]);
+    expect(answers).toEqual([507, 507]);
+    expect(calls).toBe(2);
+  });
+
   test("Expect: 100-continue gets 100 Continue, then the body is read", async () => {
     const port = await serve(async (req) => new Response(String((await req.arrayBuffer()).byteLength)));
     let sent = false;

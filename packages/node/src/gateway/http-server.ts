@@ -119,7 +119,57 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServeOpti
     return writeResponse(res, new Response("bad request\n", { status: 400 }), method, 0);
   }
   const response = await opts.fetch(request);
+  // A handler that answered without reading the whole body (a 507 or 412 before the upload, an error midway):
+  // the rest is read and dropped, or the connection would stay stuck on it and the client's next request on
+  // it would never be answered.
+  if (!req.complete) discardBody(req);
   await writeResponse(res, response, method, opts.measureLimit ?? MEASURE_LIMIT);
+}
+
+/**
+ * The request body as a web stream, with back-pressure (the socket is paused while the stream is full).
+ * Unlike Readable.toWeb, cancelling it (or discardBody) drops the rest instead of destroying the socket.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.pause();
+        req.on("data", (chunk: Buffer) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once("end", () => {
+          try {
+            controller.close();
+          } catch {
+            // cancelled meanwhile
+          }
+        });
+        req.once("error", (err) => {
+          try {
+            controller.error(err);
+          } catch {
+            // cancelled meanwhile
+          }
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        discardBody(req);
+      },
+    },
+    { highWaterMark: 256 * 1024, size: (chunk) => chunk?.byteLength ?? 0 },
+  );
+}
+
+/** Reads what is left of a request body and drops it: nothing keeps it, and the connection stays usable. */
+function discardBody(req: IncomingMessage): void {
+  req.removeAllListeners("data");
+  req.on("data", () => {});
+  req.resume();
 }
 
 /** The fetch Request of a node:http request: its raw target (dot-segments kept), headers, body and signal. */
@@ -137,7 +187,7 @@ export function requestOf(req: IncomingMessage, signal: AbortSignal): Request {
     method !== "GET" && method !== "HEAD" && (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0);
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
   if (hasBody) {
-    init.body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
+    init.body = bodyStream(req);
     init.duplex = "half";
   }
   return new Request(url, init);
