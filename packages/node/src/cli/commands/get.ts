@@ -26,8 +26,8 @@ const contentLength = (res: Response) => {
 };
 
 /**
- * Bun.serve drops a handler's Content-Length on streamed bodies and sends them chunked
- * (oven-sh/bun#10507), while HEAD keeps it: ask HEAD, and trust it only for the same ETag.
+ * Nodes send Content-Length on every GET; one of an older version (on Bun.serve, which dropped it on streamed
+ * bodies, oven-sh/bun#10507) did not, while its HEAD had it: then ask HEAD, and trust it only for the same ETag.
  */
 async function lengthFromHead(ctx: CommandContext, path: string, etag: string | null): Promise<number | undefined> {
   if (etag === null) return undefined;
