@@ -84,14 +84,15 @@ export class TestNode {
   /** SIGKILL: no clean-up, no goodbye — a crash. */
   async kill(): Promise<void> {
     if (!this.proc || !this.running) return;
-    this.proc.kill("SIGKILL");
+    signalTree(this.proc.pid, "SIGKILL");
     await this.proc.exited;
   }
 
   async stop(): Promise<void> {
     if (!this.proc || !this.running) return;
-    this.proc.kill("SIGTERM");
-    const t = setTimeout(() => this.proc?.kill("SIGKILL"), 5000);
+    signalTree(this.proc.pid, "SIGTERM");
+    const pid = this.proc.pid;
+    const t = setTimeout(() => signalTree(pid, "SIGKILL"), 5000);
     await this.proc.exited;
     clearTimeout(t);
   }
@@ -288,4 +289,30 @@ export async function getBytes(url: string, path: string): Promise<Uint8Array> {
 
 export function sha256(b: Uint8Array): string {
   return new Bun.CryptoHasher("sha256").update(b).digest("hex");
+}
+
+/**
+ * Signals a process and its descendants, children first: a node run under a wrapper (faketime forks the node
+ * rather than exec it) would otherwise outlive the test as an orphan.
+ */
+function signalTree(pid: number, signal: NodeJS.Signals): void {
+  for (const child of childrenOf(pid)) signalTree(child, signal);
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8")
+        .split(" ")
+        .filter((x) => x !== "")
+        .map(Number),
+    );
+  } catch {
+    return []; // not Linux, or the process is gone
+  }
 }
