@@ -46,11 +46,16 @@ export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">)
     if (c.get("adminChecked")) return next(); // several patterns may match one path
     c.set("adminChecked", true);
     const header = c.req.header("authorization");
+    // Bounded before anything reads it, with or without a credential (a loopback node asks for none).
+    const declared = c.req.header("content-length");
+    if (declared === undefined && c.req.header("transfer-encoding") !== undefined) {
+      throw new OrreryError(411, "length_required", "admin requests must declare their Content-Length");
+    }
+    const length = Number(declared ?? 0);
+    if (length > MAX_ADMIN_BODY) throw new OrreryError(413, "body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
     if (d.adminOpen && !header) return next();
-    const length = Number(c.req.header("content-length") ?? 0);
-    if (length > MAX_ADMIN_BODY) throw badRequest("body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
     const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
-    if (body.byteLength > MAX_ADMIN_BODY) throw badRequest("body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
+    if (body.byteLength > MAX_ADMIN_BODY) throw new OrreryError(413, "body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
     const url = new URL(c.req.url);
     const check = d.verifier.verify(header, c.req.method, url.pathname + url.search, body);
     if (!check.ok) {

@@ -75,5 +75,30 @@ test("the replication factor changes at runtime on every node, and existing file
     const unknown = await fetch(`${n1!.url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ chunkSize: 1 }) });
     expect(unknown.status).toBe(400);
     expect(await settingsOf(n1!.url)).toEqual({ replicationFactor: 2 });
+
+    // A page on another site: a "simple" cross-site request (text/plain, its Origin) changes nothing.
+    const crossSite = await fetch(`${n1!.url}/api/cluster/settings`, {
+      method: "PUT",
+      headers: { "content-type": "text/plain", origin: "https://attacker.example" },
+      body: JSON.stringify({ replicationFactor: 1 }),
+    });
+    expect(crossSite.status).toBe(403);
+    // An oversized body is refused before it is read; one without a Content-Length is refused outright.
+    const huge = JSON.stringify({ replicationFactor: 1, pad: "x".repeat(200_000) });
+    const big = await fetch(`${n1!.url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: huge });
+    expect([big.status, ((await big.json()) as { code: string }).code]).toEqual([413, "body_too_large"]);
+    const streamed = await fetch(`${n1!.url}/api/cluster/settings`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream<Uint8Array>({
+        start(ctl) {
+          ctl.enqueue(new TextEncoder().encode(huge));
+          ctl.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect([streamed.status, ((await streamed.json()) as { code: string }).code]).toEqual([411, "length_required"]);
+    expect(await settingsOf(n1!.url)).toEqual({ replicationFactor: 2 });
   });
 }, 240_000);

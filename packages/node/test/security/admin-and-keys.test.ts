@@ -42,6 +42,10 @@ describe("admin requests on a node bound beyond loopback", () => {
     const once = signAdminRequest(right, "POST", "/api/cluster/members/nobody/forget", body);
     expect((await post("/api/cluster/members/nobody/forget", { authorization: once })).status).toBe(404);
     expect((await post("/api/cluster/members/nobody/forget", { authorization: once })).status).toBe(401);
+    // Changing the cluster's settings is an admin request too.
+    const settings = await fetch(`${url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ replicationFactor: 1 }) });
+    expect(settings.status).toBe(401);
+    expect(((await (await fetch(`${url}/api/cluster/settings`)).json()) as { set: object }).set).toEqual({});
     expect(n!.running).toBe(true);
 
     // The CLI without the key is refused with the reason; with it, the node leaves.
