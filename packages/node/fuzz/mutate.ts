@@ -81,17 +81,21 @@ export function mutateBytes(rng: Rng, input: Uint8Array, maxLength = 60_000): Ui
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-/** Every (parent, key) position in a JSON tree, so one can be replaced. */
-function positions(value: Json, out: Array<{ parent: Json[] | Record<string, Json>; key: string | number }> = []) {
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => {
-      out.push({ parent: value, key: i });
-      positions(v, out);
-    });
-  } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      out.push({ parent: value, key: k });
-      positions(v, out);
+/**
+ * Every (parent, key) position in a JSON tree down to `maxDepth`, so one can be replaced. Iterative and
+ * depth-bounded: an earlier mutation may have nested a value 5000 levels deep (a recursive walk overflowed
+ * the stack on it), and a change that deep tests nothing a shallower one does not.
+ */
+function positions(root: Json, maxDepth = 64) {
+  const out: Array<{ parent: Json[] | Record<string, Json>; key: string | number }> = [];
+  const stack: Array<{ value: Json; depth: number }> = [{ value: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (depth >= maxDepth || value === null || typeof value !== "object") continue;
+    const entries: Array<[string | number, Json]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (const [key, child] of entries) {
+      out.push({ parent: value, key });
+      stack.push({ value: child, depth: depth + 1 });
     }
   }
   return out;
@@ -127,7 +131,8 @@ export function hostileValue(rng: Rng, like: Json): Json {
       return Array.from({ length: n }, () => (typeof like === "object" || (typeof like === "string" && like.length > 64) ? 0 : like));
     }
     default: {
-      let v: Json = like;
+      // A container is not wrapped: nesting an already deep value again made inputs no parser or walk survives.
+      let v: Json = like !== null && typeof like === "object" ? 0 : like;
       for (let d = rng.pick([100, 1000, 5000]); d > 0; d--) v = [v];
       return v;
     }

@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { GOSSIP_EXPECTED, GossipInputs, type GossipFamily } from "../../fuzz/gossip-inputs.ts";
 import { HttpInputs } from "../../fuzz/http-inputs.ts";
+import { mutateJson, type Json } from "../../fuzz/mutate.ts";
 import { Rng } from "../../fuzz/rng.ts";
 import { FrameInputs } from "../../fuzz/transfer-inputs.ts";
 import { judgeRequest } from "../../src/gateway/csrf.ts";
@@ -152,5 +153,22 @@ describe("HTTP requests", () => {
       const decoded = segment.replace(/%2e/gi, ".");
       expect([".", ".."]).not.toContain(decoded);
     }
+  });
+});
+
+describe("JSON mutations", () => {
+  // Mutations nest values up to 5000 levels deep; CI once overflowed the stack walking a value nested again.
+  test("mutating a mutation's output again and again never overflows the stack, and stays serialisable", () => {
+    const rng = new Rng(11);
+    let deepest = 0;
+    for (let run = 0; run < 40; run++) {
+      let value: Json = { type: "ping", id: "n1", members: [{ id: "n2", incarnation: 1 }] };
+      for (let i = 0; i < 30; i++) {
+        value = mutateJson(rng, value);
+        const text = JSON.stringify(value);
+        deepest = Math.max(deepest, text.length - text.replace(/^\[+/, "").length);
+      }
+    }
+    expect(deepest).toBeGreaterThanOrEqual(1000);
   });
 });
