@@ -44,7 +44,7 @@ import { DatagramSeal } from "./security/datagram-seal.ts";
 import { NetworkRpc } from "./rpc/network-rpc.ts";
 import { FaultyRpc } from "./rpc/faulty-rpc.ts";
 import { dispatchJson, type PeerRpc } from "./rpc/peer-rpc.ts";
-import type { JsonHandlers } from "./rpc/methods.ts";
+import { type JsonHandlers, rpcRequestLimit } from "./rpc/methods.ts";
 import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
 import { isLoopbackHost } from "./util/loopback.ts";
 import { type S3Server, startS3Api } from "./s3/index.ts";
@@ -150,6 +150,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       encrypt: encryptAll,
       handshakeTimeoutMs: timeouts.connectMs,
       rpc: (from, method, body) => dispatchJson(handlers, from, method, body),
+      rpcRequestLimit,
     },
     { log: logger("transfer"), stats: transferStats },
   );

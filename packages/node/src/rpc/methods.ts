@@ -9,6 +9,7 @@ import { isCanonicalPath } from "../metadata/path.ts";
 import { MAX_PUSH_ENTRIES, pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
 import { CLUSTER_KEY_PATTERN } from "../security/cluster-key.ts";
 import { settingsRecordSchema } from "../settings/cluster-settings.ts";
+import { MAX_RPC_BODY } from "../transfer/frames.ts";
 
 /** Paths in one quorum read, and rows in one page of a listing read. */
 export const MAX_READ_PATHS = 1000;
@@ -23,24 +24,35 @@ const ringSchema = z.string().max(100_000);
 const keysAnswer = z.strictObject({ primary: keyIdSchema, keys: z.array(keyIdSchema).max(16) });
 const jsonObject = z.record(z.string(), z.unknown());
 
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Bodies that carry manifests: one maximal manifest (MAX_CHUNKS ids, ~18 MB of JSON) with room to spare. */
+const MANIFESTS = MAX_RPC_BODY;
+/** Bodies of a few ids, a ballot or a key. */
+const SMALL = 64 * KiB;
+
 export const jsonMethods = {
   /**
    * Fresh manifest rows; answered after they are committed, with the version each path holds now: a pusher
    * whose row lost to a newer one learns it, and re-stamps above it rather than count a copy it does not have.
    */
   "manifests.push": {
+    limits: { request: MANIFESTS, response: SMALL + MAX_PUSH_ENTRIES * 128 },
     request: pushBodySchema,
     response: z.strictObject({ applied: z.number().int().min(0), versions: z.array(z.string().max(100)).max(MAX_PUSH_ENTRIES) }),
   },
   /** Delta anti-entropy: one page of the rows beyond the caller's marks (metadata/sync.ts). */
-  "manifests.sync": { request: syncRequestSchema, response: syncResponseSchema },
+  "manifests.sync": { limits: { request: 2 * MiB, response: MANIFESTS },
+    request: syncRequestSchema, response: syncResponseSchema },
   /** Quorum reads: the rows (tombstones too) this node holds for these paths, null where it has none. */
   "manifests.get": {
+    limits: { request: 4 * MiB, response: MANIFESTS },
     request: z.strictObject({ paths: z.array(z.string().refine(isCanonicalPath, "a canonical path")).min(1).max(MAX_READ_PATHS) }),
     response: z.strictObject({ rows: z.array(manifestSchema.nullable()).max(MAX_READ_PATHS) }),
   },
   /** Quorum reads of a listing: one page of a directory's rows as stored, tombstones included. */
   "manifests.children": {
+    limits: { request: SMALL, response: MANIFESTS },
     request: z.strictObject({
       dir: z.string().refine(isCanonicalPath, "a canonical path"),
       after: z.string().max(1024).optional(),
@@ -50,6 +62,7 @@ export const jsonMethods = {
   },
   /** Conditional writes (consensus/): phase 1 of a Paxos round on one path among its manifest owners. */
   "paxos.prepare": {
+    limits: { request: SMALL, response: MANIFESTS },
     request: z.strictObject({ path: canonicalPath, ballot: versionSchema }),
     response: z.strictObject({
       promised: z.boolean(),
@@ -61,26 +74,31 @@ export const jsonMethods = {
   },
   /** Phase 2: accept a value under a ballot, unless a higher one was promised meanwhile. */
   "paxos.accept": {
+    limits: { request: MANIFESTS, response: SMALL },
     request: z.strictObject({ path: canonicalPath, ballot: versionSchema, row: manifestSchema }),
     response: z.strictObject({ accepted: z.boolean(), ballot: versionSchema }),
   },
   /** Chunk anti-entropy: the answering node's range digests for the chunks both should hold. */
   "chunks.digests": {
+    limits: { request: 256 * KiB, response: SMALL },
     request: z.strictObject({ ring: ringSchema }),
     response: z.strictObject({ ring: z.string().max(100), digests: z.array(z.string().regex(/^[0-9a-f]{16}$/)).length(DIGEST_RANGES) }),
   },
   /** Chunk anti-entropy: the ids in ranges whose digests differ. */
   "chunks.ids": {
+    limits: { request: 256 * KiB, response: MAX_RPC_BODY },
     request: z.strictObject({ ring: ringSchema, ranges: z.array(z.number().int().min(0).max(DIGEST_RANGES - 1)).max(DIGEST_RANGES) }),
     response: z.strictObject({ ids: z.array(chunkIdSchema).max(5_000_000) }),
   },
   /** Live cluster settings (settings/): a newer record for the callee to keep; it answers the version it holds. */
   "settings.push": {
+    limits: { request: SMALL, response: SMALL },
     request: z.strictObject({ record: settingsRecordSchema }),
     response: z.strictObject({ version: versionSchema }),
   },
   /** The settings record the callee holds (null before any was set). */
   "settings.get": {
+    limits: { request: SMALL, response: SMALL },
     request: z.strictObject({}),
     response: z.strictObject({ record: settingsRecordSchema.nullable() }),
   },
@@ -88,14 +106,15 @@ export const jsonMethods = {
    * memberlist's TCP fallback probe: a gossip ping over the authenticated connection when datagrams went
    * unanswered; the answer is the member's ack (membership.ts). Same schemas as the datagrams.
    */
-  "swim.ping": { request: pingMessageSchema, response: ackMessageSchema },
+  "swim.ping": { limits: { request: 256 * KiB, response: 256 * KiB }, request: pingMessageSchema, response: ackMessageSchema },
   /** What GET /status and GET /api/health of that node say (for the cluster view of any node's UI). */
-  "node.status": { request: z.strictObject({}), response: z.strictObject({ status: jsonObject, health: jsonObject }) },
+  "node.status": { limits: { request: SMALL, response: MiB },
+    request: z.strictObject({}), response: z.strictObject({ status: jsonObject, health: jsonObject }) },
   /** Key rotation, fanned out by the node an admin talks to (security/keyring.ts). */
-  "keys.list": { request: z.strictObject({}), response: keysAnswer },
-  "keys.install": { request: z.strictObject({ key: z.string().regex(CLUSTER_KEY_PATTERN) }), response: keysAnswer },
-  "keys.use": { request: z.strictObject({ keyId: keyIdSchema }), response: keysAnswer },
-  "keys.remove": { request: z.strictObject({ keyId: keyIdSchema }), response: keysAnswer },
+  "keys.list": { limits: { request: SMALL, response: SMALL }, request: z.strictObject({}), response: keysAnswer },
+  "keys.install": { limits: { request: SMALL, response: SMALL }, request: z.strictObject({ key: z.string().regex(CLUSTER_KEY_PATTERN) }), response: keysAnswer },
+  "keys.use": { limits: { request: SMALL, response: SMALL }, request: z.strictObject({ keyId: keyIdSchema }), response: keysAnswer },
+  "keys.remove": { limits: { request: SMALL, response: SMALL }, request: z.strictObject({ keyId: keyIdSchema }), response: keysAnswer },
 } as const;
 
 export type JsonMethod = keyof typeof jsonMethods;
@@ -104,6 +123,19 @@ export type JsonResponse<M extends JsonMethod> = z.output<(typeof jsonMethods)[M
 
 export function isJsonMethod(method: string): method is JsonMethod {
   return Object.hasOwn(jsonMethods, method);
+}
+
+/**
+ * The most bytes of JSON a request of `method` may carry: the server refuses a larger one before it buffers
+ * it (transfer/server.ts), and a caller never sends one. An unknown method gets room for its refusal only.
+ */
+export function rpcRequestLimit(method: string): number {
+  return isJsonMethod(method) ? jsonMethods[method].limits.request : SMALL;
+}
+
+/** The most bytes of JSON an answer to `method` may carry: the caller refuses a larger one before reserving room for it. */
+export function rpcResponseLimit(method: string): number {
+  return isJsonMethod(method) ? jsonMethods[method].limits.response : SMALL;
 }
 
 /** The chunk operations, carried as binary frames (transfer/frames.ts). */

@@ -2,7 +2,7 @@
 // chunk operations travel as binary frames and JSON methods as RPC frames, all on the pooled,
 // authenticated connections of TransferClient. Calls to this node itself run its handlers directly.
 import { TransferClient, TransferError } from "../transfer/client.ts";
-import type { Method, RequestOf, ResponseOf } from "./methods.ts";
+import { type Method, type RequestOf, type ResponseOf, rpcRequestLimit, rpcResponseLimit } from "./methods.ts";
 import { callLocal, type CallOptions, checkAnswer, defaultTimeout, type LocalPeer, PeerRpcBase, type PeerRpc, type RpcTimeouts } from "./peer-rpc.ts";
 
 export interface NetworkRpcComponents {
@@ -40,7 +40,11 @@ export class NetworkRpc extends PeerRpcBase {
       case "chunk.has":
         return (await client.hasChunks(peer, (request as RequestOf<"chunk.has">).ids, timeout)) as ResponseOf<M>;
       default:
-        return checkAnswer(method, memberId, await client.rpc(peer, method, request, timeout));
+        return checkAnswer(
+          method,
+          memberId,
+          await client.rpc(peer, method, request, timeout, { request: rpcRequestLimit(method), response: rpcResponseLimit(method) }),
+        );
     }
   }
 }

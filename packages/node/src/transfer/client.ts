@@ -91,6 +91,8 @@ interface PendingRequest {
   resolve: (r: Response) => void;
   reject: (e: TransferError) => void;
   payload?: PayloadBuffer;
+  /** The most payload bytes the answer may announce (below the frame type's own bound). */
+  maxPayload?: number;
   hasher?: Bun.CryptoHasher;
   received?: number;
 }
@@ -131,11 +133,11 @@ class PeerConnection {
   }
 
   /** Sends the frame parts (respecting back-pressure) and resolves with the matching response. */
-  async request(requestId: number, parts: Uint8Array[], timeoutMs: number): Promise<Response> {
+  async request(requestId: number, parts: Uint8Array[], timeoutMs: number, maxPayload?: number): Promise<Response> {
     if (this.failure) throw this.failure;
     this.answered = false;
     const response = new Promise<Response>((resolve, reject) => {
-      this.pending = { requestId, resolve, reject };
+      this.pending = { requestId, resolve, reject, maxPayload };
     });
     response.catch(() => {}); // may fail while we are still writing; awaited below
     const timer = setTimeout(() => {
@@ -168,7 +170,10 @@ class PeerConnection {
           if (event.head.requestId !== pending.requestId && event.head.type !== FrameType.ERROR) {
             throw new ProtocolError(`response for request ${event.head.requestId}, expected ${pending.requestId}`);
           }
-          // Bounded per type by the decoder, and the answer to our own request: reserve it at once.
+          if (pending.maxPayload !== undefined && event.head.type !== FrameType.ERROR && event.head.payloadLength > pending.maxPayload) {
+            throw new ProtocolError(`answer of ${event.head.payloadLength} bytes exceeds the ${pending.maxPayload} its request allows`);
+          }
+          // Bounded per type by the decoder (and per method above), and the answer to our own request: reserve it at once.
           pending.payload = new PayloadBuffer(event.head.payloadLength, event.head.type === FrameType.CHUNK_DATA);
           pending.received = 0;
           if (event.head.type === FrameType.CHUNK_DATA) pending.hasher = new Bun.CryptoHasher("sha256");
@@ -303,13 +308,16 @@ export class TransferClient {
     return out;
   }
 
-  /** One RPC call; resolves with the peer's JSON answer, not yet validated (the caller's schema does that). */
-  rpc(peer: Peer, method: string, body: unknown, timeoutMs?: number): Promise<unknown> {
+  /**
+   * One RPC call; resolves with the peer's JSON answer, not yet validated (the caller's schema does that).
+   * `limits`: the most JSON bytes the request may carry (a larger one is not sent) and the answer may announce.
+   */
+  rpc(peer: Peer, method: string, body: unknown, timeoutMs?: number, limits?: { request: number; response: number }): Promise<unknown> {
     return this.call(
       peer,
       FrameType.RPC_RESULT,
       undefined,
-      (rid) => [encodeRpc(rid, method, body)],
+      (rid) => [encodeRpc(rid, method, body, limits?.request)],
       ({ payload }) => {
         const result = parseRpcResult(payload);
         if (result.status === "ok") return result.body;
@@ -318,6 +326,7 @@ export class TransferClient {
         throw new TransferError(code, `${method} on ${where} failed (${result.status}): ${rpcErrorMessage(result.body)}`, where);
       },
       timeoutMs,
+      limits === undefined ? undefined : 1 + limits.response,
     );
   }
 
@@ -342,6 +351,7 @@ export class TransferClient {
     frame: (requestId: number) => Uint8Array[],
     parse: (response: Response) => T,
     timeoutMs = this.requestTimeoutMs,
+    maxPayload?: number,
   ): Promise<T> {
     const where = key(peer);
     for (let attempt = 0; ; attempt++) {
@@ -351,7 +361,7 @@ export class TransferClient {
       const { connection, reused } = await this.acquire(peer);
       let healthy = false;
       try {
-        const response = await connection.request(requestId, parts, timeoutMs);
+        const response = await connection.request(requestId, parts, timeoutMs, maxPayload);
         if (response.head.type !== expect) {
           throw new ProtocolError(`answered with frame type 0x${response.head.type.toString(16)}`);
         }

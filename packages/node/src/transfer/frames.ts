@@ -229,6 +229,12 @@ export class PayloadBuffer {
     return this.fill === this.length;
   }
 
+  /** The first `n` bytes, once they have arrived. */
+  peek(n: number): Uint8Array | undefined {
+    if (this.fill < n) return undefined;
+    return (this.first ?? this.buf!).subarray(0, n);
+  }
+
   /** The whole payload; only after `complete`. */
   bytes(): Uint8Array {
     if (!this.complete) throw new ProtocolError(`payload truncated at ${this.fill} of ${this.length} bytes`);
@@ -307,10 +313,12 @@ export function encodeHasResult(requestId: number, present: boolean[]): Uint8Arr
 
 const METHOD_PATTERN = /^[a-z][a-zA-Z0-9.-]{0,63}$/;
 
-export function encodeRpc(requestId: number, method: string, body: unknown): Uint8Array {
+/** `maxBody`: the method's own bound on its JSON (at most MAX_RPC_BODY). */
+export function encodeRpc(requestId: number, method: string, body: unknown, maxBody = MAX_RPC_BODY): Uint8Array {
   if (!METHOD_PATTERN.test(method)) throw new RangeError(`invalid RPC method ${JSON.stringify(method.slice(0, 80))}`);
   const json = Buffer.from(JSON.stringify(body ?? null), "utf8");
-  if (json.byteLength > MAX_RPC_BODY) throw new RangeError(`RPC body of ${json.byteLength} bytes exceeds ${MAX_RPC_BODY}`);
+  const limit = Math.min(maxBody, MAX_RPC_BODY);
+  if (json.byteLength > limit) throw new RangeError(`${method} body of ${json.byteLength} bytes exceeds ${limit}`);
   const out = encodeHead(FrameType.RPC, requestId, 1 + method.length + json.byteLength, 1 + method.length + json.byteLength);
   out[HEADER_SIZE] = method.length;
   out.write(method, HEADER_SIZE + 1, "latin1");
@@ -370,6 +378,19 @@ export function parseHasResult(payload: Uint8Array, expectedCount: number): bool
 const rpcStatusName = Object.fromEntries(Object.entries(RpcStatus).map(([k, v]) => [v, k])) as Record<number, RpcStatus>;
 
 /** An RPC request payload: the method name and the parsed (not yet validated) JSON body. */
+/** The method of an RPC frame whose payload is still arriving: undefined until its name is complete; throws if it is malformed. */
+export function rpcMethodOf(payload: PayloadBuffer): string | undefined {
+  const lengthByte = payload.peek(1);
+  if (!lengthByte) return undefined;
+  const len = lengthByte[0]!;
+  if (len < 1 || len > MAX_METHOD || payload.length < 1 + len) throw new ProtocolError(`RPC method name of ${len} bytes`);
+  const name = payload.peek(1 + len);
+  if (!name) return undefined;
+  const method = Buffer.from(name.buffer, name.byteOffset + 1, len).toString("latin1");
+  if (!METHOD_PATTERN.test(method)) throw new ProtocolError("RPC method name has invalid characters");
+  return method;
+}
+
 export function parseRpc(payload: Uint8Array): { method: string; body: unknown } {
   const len = payload[0]!;
   if (len < 1 || len > MAX_METHOD || payload.byteLength < 1 + len) throw new ProtocolError(`RPC method name of ${len} bytes`);

@@ -34,6 +34,7 @@ import {
   ProtocolError,
   type PutStatus,
   type RpcStatus,
+  rpcMethodOf,
 } from "./frames.ts";
 import { PeerChannel } from "./peer-channel.ts";
 import { TransferStats } from "./stats.ts";
@@ -54,6 +55,8 @@ export interface TransferServerInit {
   /** A handshake not finished within this long is dropped (default 5 s). */
   handshakeTimeoutMs?: number;
   rpc?: RpcHandler;
+  /** The most JSON bytes a request of this method may carry (default MAX_RPC_BODY for all); a larger one closes the connection unread. */
+  rpcRequestLimit?: (method: string) => number;
   /** Close a connection that sends nothing for this long (default 120 s); frees a stalled half-sent chunk. */
   idleTimeoutMs?: number;
   /** Connections accepted at once (default 512). */
@@ -177,7 +180,7 @@ class InboundConnection {
   private draining: Promise<void> | undefined;
   private closed = false;
   private put: IncomingPut | undefined;
-  private small: { head: FrameHead; payload: PayloadBuffer } | undefined;
+  private small: { head: FrameHead; payload: PayloadBuffer; methodChecked?: boolean } | undefined;
   private done: Promise<void> | undefined;
   private readonly socket: net.Socket;
   /** Its key was removed: close once the request in progress is answered. */
@@ -278,12 +281,28 @@ class InboundConnection {
     const small = this.small!;
     if (event.kind === "body") {
       small.payload.append(event.bytes);
+      if (head.type === FrameType.RPC && !small.methodChecked) small.methodChecked = this.checkRpcSize(small.payload);
       return undefined;
     }
     this.small = undefined;
     const payload = small.payload.bytes();
+    if (head.type === FrameType.RPC && !small.methodChecked) this.checkRpcSize(small.payload);
     if (head.type === FrameType.RPC) return this.rpc(head, payload);
     return head.type === FrameType.GET_CHUNK ? this.getChunk(head, payload) : this.hasChunks(head, payload);
+  }
+
+  /**
+   * Once the method name has arrived, refuses a body larger than that method may carry, before the rest of
+   * it is buffered (up to MAX_RPC_BODY otherwise). Returns whether the check was made.
+   */
+  private checkRpcSize(payload: PayloadBuffer): boolean {
+    const limit = this.init.rpcRequestLimit;
+    if (!limit) return true;
+    const method = rpcMethodOf(payload);
+    if (method === undefined) return false;
+    const bodyBytes = payload.length - 1 - method.length;
+    if (bodyBytes > limit(method)) throw new ProtocolError(`${method} request of ${bodyBytes} bytes exceeds its limit of ${limit(method)}`);
+    return true;
   }
 
   private async rpc(head: FrameHead, payload: Uint8Array): Promise<void> {

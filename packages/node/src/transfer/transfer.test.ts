@@ -1,6 +1,5 @@
 // TransferServer + TransferClient over real sockets on 127.0.0.1, against real chunk stores in temp dirs:
 // chunks and RPC frames, hostile and broken peers, and the cluster-key handshake in front of all of it.
-import type { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
@@ -12,113 +11,28 @@ import { openDatabase } from "../store/db.ts";
 import { ClusterKey } from "../security/cluster-key.ts";
 import { ClientHandshake } from "../security/handshake.ts";
 import { Keyring } from "../security/keyring.ts";
-import { testKeyring } from "../security/test-keys.ts";
-import { TransferClient, TransferError } from "./client.ts";
+import type { TransferClient } from "./client.ts";
 import { encodeChunkDataHead, encodeGetChunk, encodeHasResult, encodeHead, encodePutChunkHead, FrameType, ID_SIZE } from "./frames.ts";
 import { PeerChannel } from "./peer-channel.ts";
-import { type RpcHandler, TransferServer } from "./server.ts";
-
-import { logger } from "../log.ts";
-const quiet: Logger = process.env.ORRERY_TEST_LOG ? logger("transfer-test") : { debug() {}, info() {}, warn() {}, error() {} };
-const MAX_CHUNK = 4 * 1024 * 1024;
-const sha256 = (b: Uint8Array) => Bun.CryptoHasher.hash("sha256", b, "hex") as string;
-const randomBytes = (n: number) => {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(b.subarray(i, Math.min(n, i + 65536)));
-  return b;
-};
-const randomChunk = (n: number) => {
-  const data = randomBytes(n);
-  return { id: sha256(data), data };
-};
-
-async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
-
-function expectTransferError(promise: Promise<unknown>, code: TransferError["code"]) {
-  return expect(promise).rejects.toMatchObject({ name: "TransferError", code });
-}
-
-const keyring = testKeyring();
-const serverInit = (store: ChunkStore, port = 0, extra: { encrypt?: boolean; rpc?: RpcHandler; selfId?: string } = {}) => ({
-  store,
-  host: "127.0.0.1",
-  port,
-  maxChunkSize: MAX_CHUNK,
-  selfId: extra.selfId ?? "b",
+import { TransferServer } from "./server.ts";
+import {
+  authedSocket,
+  closed,
+  expectTransferError,
+  fakePeer,
   keyring,
-  encrypt: extra.encrypt ?? false,
-  handshakeTimeoutMs: 1000,
-  rpc: extra.rpc,
-});
-const newClient = (opts: { requestTimeoutMs?: number; encrypt?: boolean; keyring?: Keyring; connectTimeoutMs?: number } = {}) =>
-  new TransferClient(
-    {
-      selfId: "a",
-      keyring: opts.keyring ?? keyring,
-      encrypt: () => opts.encrypt ?? false,
-      connectTimeoutMs: opts.connectTimeoutMs ?? 1000,
-      requestTimeoutMs: opts.requestTimeoutMs ?? 5000,
-      maxChunkSize: MAX_CHUNK,
-    },
-    { log: quiet },
-  );
-
-/** A node's store and transfer server (node id "b" unless told) on an ephemeral port. */
-async function startNode(opts: { quotaBytes?: number; encrypt?: boolean; rpc?: RpcHandler; selfId?: string } = {}) {
-  const root = mkdtempSync(join(tmpdir(), "orrery-transfer-"));
-  const db: Database = openDatabase(join(root, "node.db"));
-  const store = new ChunkStore({ dir: join(root, "chunks"), db, maxChunkSize: MAX_CHUNK, quotaBytes: opts.quotaBytes }, { log: quiet });
-  const server = new TransferServer(serverInit(store, 0, opts), { log: quiet });
-  await server.start();
-  return {
-    store,
-    server,
-    peer: { id: opts.selfId ?? "b", host: "127.0.0.1", port: server.port },
-    async stop() {
-      await server.stop();
-      db.close();
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
-}
-type Node = Awaited<ReturnType<typeof startNode>>;
-
-/** A raw socket that has not done the handshake: everything it sends must be refused. */
-async function rawSocket(port: number): Promise<net.Socket> {
-  const socket = net.connect({ host: "127.0.0.1", port });
-  await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-  socket.on("error", () => {});
-  socket.resume(); // read (and drop) whatever the server says, so its hang-up is noticed
-  return socket;
-}
-const closed = (socket: net.Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once("close", () => resolve())));
-
-/** A member holding the key that speaks raw (possibly broken) frames after a proper handshake. */
-async function authedSocket(port: number, expect = "b"): Promise<{ channel: PeerChannel; socket: net.Socket; received: Buffer[] }> {
-  const socket = await rawSocket(port);
-  socket.pause();
-  const channel = await PeerChannel.connect(socket, expect, { keyring, selfId: "raw", encrypt: false, timeoutMs: 1000 });
-  const received: Buffer[] = [];
-  channel.onData((d) => received.push(Buffer.from(d)));
-  return { channel, socket, received };
-}
-
-/** A peer holding the key whose frame handling is the test's: a liar, a flake, a mute. */
-async function fakePeer(onConnection: (channel: PeerChannel, n: number) => void): Promise<{ peer: { id: string; host: string; port: number }; close: () => void }> {
-  let n = 0;
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
-    PeerChannel.accept(socket, { keyring, selfId: "fake", encrypt: false, timeoutMs: 1000 }).then((ch) => onConnection(ch, ++n), () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { peer: { id: "fake", host: "127.0.0.1", port: (server.address() as net.AddressInfo).port }, close: () => server.close() };
-}
+  MAX_CHUNK,
+  newClient,
+  type Node,
+  quiet,
+  randomBytes,
+  randomChunk,
+  rawSocket,
+  serverInit,
+  sha256,
+  startNode,
+  until,
+} from "./test-fixtures.ts";
 
 let a: Node;
 let b: Node;
