@@ -68,10 +68,7 @@ export class PeerChannel {
   write(bytes: Uint8Array): boolean {
     if (!this.sealer) return this.socket.write(bytes);
     let flushed = true;
-    // Each record is three pieces (length, ciphertext, tag): corked, they leave in as few writes as possible.
-    this.socket.cork();
-    for (const part of this.sealer.seal(bytes)) flushed = this.socket.write(part) && flushed;
-    this.socket.uncork();
+    for (const record of this.sealer.seal(bytes)) flushed = this.socket.write(record) && flushed;
     return flushed;
   }
 
