@@ -12,6 +12,7 @@ import type { ConditionalWrites, Precondition } from "../consensus/conditional-w
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
 import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
+import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { uploadStream } from "./upload.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -44,6 +45,27 @@ export interface PutResult {
   underReplicated: boolean;
   /** Nodes holding the manifest when the write was acknowledged. */
   manifestCopies: number;
+}
+
+export interface PutOptions {
+  /** The file's modification time (default: now). */
+  mtime?: number;
+  /** The body's length when known, to size the first chunk's buffer. */
+  sizeHint?: number;
+  /** Runs after the body is stored and before the manifest is committed; a throw leaves no file. */
+  check?: (content: UploadedContent) => void;
+  /** Write only if this holds on the path's current row, decided by a Paxos round (412 otherwise). */
+  precondition?: Precondition;
+  /** Content type, standard headers, user metadata; a content type is inferred from the name when none is given. */
+  meta?: ObjectMeta;
+}
+
+/** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */
+function checkedMeta(meta: ObjectMeta | undefined): ObjectMeta | undefined {
+  if (!meta) return undefined;
+  const problem = metaProblem(meta);
+  if (problem) throw badRequest("invalid_metadata", `metadata cannot be stored: ${problem}`);
+  return meta;
 }
 
 export interface FileSystemComponents {
@@ -241,18 +263,10 @@ export class FileSystem {
     }
   }
 
-  async put(
-    path: string,
-    body: ReadableStream<Uint8Array> | null,
-    durability: Durability,
-    mtime = this.now(),
-    sizeHint?: number,
-    /** Runs after the body is stored and before the manifest is committed; a throw leaves no file. */
-    check?: (content: UploadedContent) => void,
-    /** Write only if this holds on the path's current row, decided by a Paxos round (412 otherwise). */
-    precondition?: Precondition,
-  ): Promise<PutResult> {
+  async put(path: string, body: ReadableStream<Uint8Array> | null, durability: Durability, opts: PutOptions = {}): Promise<PutResult> {
+    const { mtime = this.now(), sizeHint, check, precondition } = opts;
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    const meta = checkedMeta(withInferredType(opts.meta, path));
     this.checkWritable(durability, { newChunks: true });
     await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
     const existing = this.lookup(path);
@@ -270,6 +284,7 @@ export class FileSystem {
       md5: upload.md5,
       chunkSize: this.chunkSize,
       chunks: upload.results.map((r) => r.chunkId),
+      ...(meta ? { meta } : {}),
       mtime,
     };
     await this.decide(change, durability, precondition);
@@ -305,9 +320,10 @@ export class FileSystem {
     path: string,
     sources: readonly Manifest[],
     content: { sha256: string; md5?: string },
-    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition } = {},
+    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta } = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    const meta = checkedMeta(opts.meta);
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
     await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability), undefined, []);
@@ -331,6 +347,7 @@ export class FileSystem {
       chunkSize: fixed ?? chunkSize,
       chunks: sources.flatMap((m) => m.chunks),
       ...(fixed === undefined ? { chunkSizes: sizes } : {}),
+      ...(meta ? { meta } : {}),
       mtime,
     };
     const removals: ManifestChange[] = [];

@@ -16,6 +16,10 @@ import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { jsonBody } from "./json-body.ts";
 import { parseRange } from "./range.ts";
 import { userContentHeaders } from "./user-content.ts";
+import { metaFromHeaders, metaToHeaders } from "../metadata/object-meta.ts";
+
+/** The prefix of the files API's user metadata headers (S3's x-amz-meta-*). */
+const FILES_USER_META = "x-orrery-meta-";
 
 export interface FilesRoutesDeps {
   fs: FileSystem;
@@ -95,7 +99,8 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const length = Number(c.req.header("content-length"));
     const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
-    const result = await d.fs.put(path, c.req.raw.body, durability, mtime, sizeHint, undefined, precondition);
+    const meta = metaFromHeaders(c.req.raw.headers.entries(), FILES_USER_META);
+    const result = await d.fs.put(path, c.req.raw.body, durability, { mtime, sizeHint, precondition, meta });
     return c.json({ ...result, path: `/${result.path}` }, 201);
   });
 
@@ -118,9 +123,11 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
       etag,
       "accept-ranges": "bytes",
       "last-modified": new Date(m.mtime).toUTCString(),
-      "content-type": "application/octet-stream",
       "x-orrery-version": m.version,
     };
+    // What the writer said about the file; the download flag's disposition and the sandbox stay ours.
+    for (const [name, value] of metaToHeaders(m.meta, FILES_USER_META)) headers[name] ??= value;
+    headers["content-type"] ??= "application/octet-stream";
     if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
     const ifRange = c.req.header("if-range");
     const range = ifRange && ifRange !== etag ? ({ kind: "full" } as const) : parseRange(c.req.header("range"), m.size);

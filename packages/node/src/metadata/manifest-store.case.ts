@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { OrreryError } from "../errors.ts";
 import { compareVersions, formatVersion, parseVersion } from "./hlc.ts";
-import type { Manifest } from "./manifest.ts";
+import { type Manifest, sameManifest } from "./manifest.ts";
 import type { ManifestStore } from "./manifest-store.ts";
 import { answerSyncRequest, runSyncRound } from "./sync.ts";
 import { deleteChange, dirChange, FakeTime, fileChange, hexId, pick, seededRandom } from "./test-fixtures.ts";
@@ -100,6 +100,24 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         const tomb = s.commitLocal({ ...sized, deleted: true });
         expect(tomb.md5).toBeUndefined();
         expect(tomb.chunkSizes).toBeUndefined();
+        expect(s.get("f")).toEqual(tomb);
+      });
+
+      test("metadata round-trips, replicates and drops with a tombstone; it is part of a row's identity", () => {
+        const s = newStore("a", new FakeTime().now);
+        const meta = { contentType: "image/png", cacheControl: "max-age=60", user: { mtime: "1700000000.5", "x-y": "ünï" } };
+        const written = s.commitLocal({ ...fileChange("f", 10), meta });
+        expect(s.get("f")).toEqual(written);
+        expect(s.get("f")!.meta).toEqual(meta);
+        const other = newStore("b", new FakeTime().now);
+        other.apply([written]);
+        expect(other.get("f")).toEqual(written);
+        expect(sameManifest(written, { ...written, meta: { ...meta, contentType: "text/plain" } })).toBe(false);
+        expect(() => s.commitLocal({ ...fileChange("h", 1), meta: { contentType: "a\r\nSet-Cookie: x" } })).toThrow(/control/);
+        expect(() => s.commitLocal({ ...fileChange("h", 1), meta: { user: { big: "x".repeat(2100) } } })).toThrow();
+        expect(() => s.commitLocal({ ...dirChange("d"), meta: { contentType: "text/plain" } })).toThrow(/no metadata/);
+        const tomb = s.commitLocal({ ...fileChange("f", 10), meta, deleted: true });
+        expect(tomb.meta).toBeUndefined();
         expect(s.get("f")).toEqual(tomb);
       });
 

@@ -108,7 +108,7 @@ const changeSchema = z.strictObject(manifestContentShape);
 function checkChange(change: ManifestChange): ManifestChange {
   let c = change;
   if (change.deleted) {
-    const { md5: _m, chunkSizes: _s, ...rest } = change;
+    const { md5: _m, chunkSizes: _s, meta: _meta, ...rest } = change;
     c = { ...rest, size: 0, sha256: null, chunks: [] };
   }
   const parsed = changeSchema.safeParse(c);
@@ -118,7 +118,12 @@ function checkChange(change: ManifestChange): ManifestChange {
   }
   const problem = contentProblem(c);
   if (problem) throw badRequest("invalid_manifest", `invalid change for ${c.path}: ${problem}`);
-  return { ...c, chunks: [...c.chunks], ...(c.chunkSizes ? { chunkSizes: [...c.chunkSizes] } : {}) };
+  return {
+    ...c,
+    chunks: [...c.chunks],
+    ...(c.chunkSizes ? { chunkSizes: [...c.chunkSizes] } : {}),
+    ...(c.meta ? { meta: structuredClone(c.meta) } : {}),
+  };
 }
 
 function checkLimit(limit: number, max: number, name: string): number {

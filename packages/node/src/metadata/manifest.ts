@@ -2,6 +2,7 @@
 // whole entry with the higher HLC version wins. A delete is a tombstone entry with a newer version.
 import { z } from "zod";
 import { compareVersions, nodeIdSchema, parseVersion, versionSchema } from "./hlc.ts";
+import { canonicalMeta, type ObjectMeta, objectMetaSchema } from "./object-meta.ts";
 import { isCanonicalPath } from "./path.ts";
 
 /** 1 TiB of 4 MiB chunks (the default size): bounds one manifest to ~18 MB of JSON. */
@@ -38,6 +39,8 @@ export interface Manifest {
    * before it was recorded.
    */
   md5?: string;
+  /** Content type, standard headers and user metadata a client gave (object-meta.ts); files only. */
+  meta?: ObjectMeta;
   /** Client-visible modification time, ms since epoch. */
   mtime: number;
   /** The node that made this write and its local sequence number there: the key of delta sync. */
@@ -62,10 +65,11 @@ export const manifestContentShape = {
     .string()
     .regex(/^[0-9a-f]{32}(-[1-9][0-9]{0,4})?$/, "expected 32 lowercase hex digits, optionally -<parts>")
     .optional(),
+  meta: objectMetaSchema.optional(),
   mtime: count,
 };
 
-type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks" | "chunkSizes" | "md5">;
+type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks" | "chunkSizes" | "md5" | "meta">;
 
 /**
  * Cross-field rules. Tombstones and directories carry no content, so a tombstone stays small and can
@@ -74,8 +78,8 @@ type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSiz
  */
 export function contentProblem(m: Content): string | undefined {
   if (m.deleted || m.kind === "dir") {
-    if (m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null || m.md5 !== undefined || m.chunkSizes !== undefined) {
-      return `${m.deleted ? "a tombstone" : "a directory"} has no content: size 0, no chunks, sha256 null, no md5`;
+    if (m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null || m.md5 !== undefined || m.chunkSizes !== undefined || m.meta !== undefined) {
+      return `${m.deleted ? "a tombstone" : "a directory"} has no content: size 0, no chunks, sha256 null, no md5, no metadata`;
     }
     return undefined;
   }
@@ -130,7 +134,7 @@ void _schemaMatches;
 function canonical(m: Manifest): string {
   return JSON.stringify([
     m.path, m.kind, m.version, m.deleted, m.size, m.sha256, m.chunkSize, m.chunks, m.mtime, m.origin, m.seq,
-    m.md5 ?? null, m.chunkSizes ?? null,
+    m.md5 ?? null, m.chunkSizes ?? null, canonicalMeta(m.meta),
   ]);
 }
 

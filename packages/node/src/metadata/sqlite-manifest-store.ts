@@ -2,6 +2,7 @@
 // `sync_state` the per-origin marks, including this node's own seq, so both survive a restart.
 import type { Database, Statement } from "bun:sqlite";
 import type { Manifest } from "./manifest.ts";
+import type { ObjectMeta } from "./object-meta.ts";
 import { LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
 import { nameOf, parentOf } from "./path.ts";
 
@@ -19,9 +20,10 @@ interface FileRow {
   seq: number;
   md5: string | null;
   chunk_sizes: string | null;
+  meta: string | null;
 }
 
-const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes";
+const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta";
 
 function toManifest(r: FileRow): Manifest {
   return {
@@ -39,6 +41,7 @@ function toManifest(r: FileRow): Manifest {
     // Optional fields stay absent rather than undefined, like the rows that never had them.
     ...(r.md5 === null ? {} : { md5: r.md5 }),
     ...(r.chunk_sizes === null ? {} : { chunkSizes: JSON.parse(r.chunk_sizes) as number[] }),
+    ...(r.meta === null ? {} : { meta: JSON.parse(r.meta) as ObjectMeta }),
   };
 }
 
@@ -51,7 +54,10 @@ export class SqliteManifestStore extends LwwManifestStore {
     rowsOf: Statement<FileRow, [string, number, number]>;
     upsert: Statement<
       unknown,
-      [string, string, string, string, string, number, number, string | null, number, string, number, string, number, string | null, string | null]
+      [
+        string, string, string, string, string, number, number, string | null, number, string, number, string, number,
+        string | null, string | null, string | null,
+      ]
     >;
     origins: Statement<{ origin: string }, []>;
     mark: Statement<{ seq: number }, [string]>;
@@ -84,12 +90,13 @@ export class SqliteManifestStore extends LwwManifestStore {
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
       upsert: db.prepare(
-        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (path) DO UPDATE SET parent = excluded.parent, name = excluded.name, kind = excluded.kind,
            version = excluded.version, deleted = excluded.deleted, size = excluded.size, sha256 = excluded.sha256,
            chunk_size = excluded.chunk_size, chunks = excluded.chunks, mtime = excluded.mtime,
-           origin = excluded.origin, seq = excluded.seq, md5 = excluded.md5, chunk_sizes = excluded.chunk_sizes`,
+           origin = excluded.origin, seq = excluded.seq, md5 = excluded.md5, chunk_sizes = excluded.chunk_sizes,
+           meta = excluded.meta`,
       ),
       origins: db.prepare("SELECT origin FROM sync_state ORDER BY origin"),
       mark: db.prepare("SELECT seq FROM sync_state WHERE origin = ?"),
@@ -152,6 +159,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       m.seq,
       m.md5 ?? null,
       m.chunkSizes ? JSON.stringify(m.chunkSizes) : null,
+      m.meta ? JSON.stringify(m.meta) : null,
     );
   }
 

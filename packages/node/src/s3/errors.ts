@@ -24,6 +24,7 @@ const CODES = {
   InvalidPart: [400, "One or more of the specified parts could not be found or did not match its entity tag."],
   InvalidPartOrder: [400, "The list of parts was not in ascending order."],
   InvalidRange: [416, "The requested range is not satisfiable."],
+  MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
   InvalidRequest: [400, "Invalid Request."],
   KeyConflict: [409, "The key conflicts with a directory or a file in the Orrery tree."],
   MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],

@@ -4,11 +4,12 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { fileReadStream } from "../filesystem/read-stream.ts";
 import type { Manifest } from "../metadata/manifest.ts";
+import { objectMetaSchema } from "../metadata/object-meta.ts";
 import { compareNames, nameOf } from "../metadata/path.ts";
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
 import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request, sameEtag, xmlResponse } from "./http.ts";
 import { objectPath, UPLOADS_DIR } from "./names.ts";
-import { copySourceOf } from "./objects.ts";
+import { copySourceOf, mtimeFromMeta, s3Meta } from "./objects.ts";
 import { childrenNamed, childText, parseXml, readSmallBody } from "./request-body.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
 
@@ -28,7 +29,13 @@ const partNumberOf = (name: string) => {
   return m ? Number(m[1]) : undefined;
 };
 
-const metaSchema = z.strictObject({ bucket: z.string(), key: z.string(), initiated: z.number().int() });
+const metaSchema = z.strictObject({
+  bucket: z.string(),
+  key: z.string(),
+  initiated: z.number().int(),
+  /** The object's metadata, from CreateMultipartUpload; given to the object on Complete. */
+  object: objectMetaSchema.optional(),
+});
 export type UploadMeta = z.output<typeof metaSchema> & { id: string };
 
 /** S3's multipart ETag: the MD5 of the parts' binary MD5s, '-', the number of parts. */
@@ -104,7 +111,8 @@ export class MultipartUploads {
     if (objectPath(r.bucket!, r.key!).directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be uploaded.");
     // Time first, so the ids of one key's uploads sort in the order they began.
     const id = `${Date.now().toString(36).padStart(9, "0")}-${randomBytes(12).toString("hex")}`;
-    const meta = JSON.stringify({ bucket: r.bucket, key: r.key, initiated: Date.now() });
+    const object = s3Meta(r);
+    const meta = JSON.stringify({ bucket: r.bucket, key: r.key, initiated: Date.now(), ...(object ? { object } : {}) });
     await this.c.fs.put(metaPath(id), new Response(meta).body, "quorum");
     const algorithm = r.header("x-amz-checksum-algorithm");
     return xmlResponse(
@@ -134,10 +142,10 @@ export class MultipartUploads {
       const src = copySourceOf(r, this.c);
       const [start, end] = copyRange(r.header("x-amz-copy-source-range"), src.size);
       const body = fileReadStream(src, start, end, this.c.reader, this.c.log);
-      result = await this.c.fs.put(path, body, "quorum", Date.now(), end - start + 1);
+      result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1 });
     } else {
       const payload = r.payload();
-      result = await this.c.fs.put(path, payload.stream, "quorum", Date.now(), payload.length, (content) => payload.check(content));
+      result = await this.c.fs.put(path, payload.stream, "quorum", { sizeHint: payload.length, check: (content) => payload.check(content) });
       const checksum = payload.checksum();
       if (checksum) headers[checksum[0]] = checksum[1];
     }
@@ -169,7 +177,7 @@ export class MultipartUploads {
       // The manifest keeps the whole content's SHA-256 (the files API's ETag, checked by `orrery get`):
       // it does not follow from the parts' hashes, so the parts are read once, in order.
       const sha256 = await this.contentSha256(parts);
-      await this.c.fs.compose(path, parts, { sha256, md5: etag }, { remove: [uploadDir(upload.id)] });
+      await this.c.fs.compose(path, parts, { sha256, md5: etag }, { remove: [uploadDir(upload.id)], meta: upload.object, mtime: mtimeFromMeta(upload.object) });
       this.meta.delete(upload.id);
       const host = r.header("host") ?? "localhost";
       return renderXml("CompleteMultipartUploadResult", [

@@ -6,6 +6,7 @@ import { OrreryError } from "../errors.ts";
 import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
 import type { Manifest } from "../metadata/manifest.ts";
+import { metaFromHeaders, metaProblem, metaToHeaders, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { parentOf } from "../metadata/path.ts";
 import { aclResponse } from "./buckets.ts";
 import { s3Error, toS3Error } from "./errors.ts";
@@ -24,9 +25,40 @@ export function objectOf(c: S3Components, bucket: string, key: string): Manifest
   return m;
 }
 
+/** The prefix of S3 user metadata headers. */
+export const S3_USER_META = "x-amz-meta-";
+
+/**
+ * The metadata a PutObject, CopyObject (REPLACE) or CreateMultipartUpload carries, with a content type
+ * inferred from the key when none is given. `aws-chunked` is the request's own transfer encoding, not the
+ * object's: S3 drops it from the Content-Encoding it keeps.
+ */
+export function s3Meta(r: S3Request): ObjectMeta | undefined {
+  const meta = metaFromHeaders(r.raw.headers.entries(), S3_USER_META);
+  if (meta?.contentEncoding !== undefined) {
+    const kept = meta.contentEncoding.split(",").map((e) => e.trim()).filter((e) => e !== "" && e.toLowerCase() !== "aws-chunked");
+    if (kept.length > 0) meta.contentEncoding = kept.join(", ");
+    else delete meta.contentEncoding;
+  }
+  const problem = meta ? metaProblem(meta) : undefined;
+  if (problem) {
+    throw s3Error(problem.startsWith("user") ? "MetadataTooLarge" : "InvalidArgument", `The metadata cannot be stored: ${problem}.`);
+  }
+  return withInferredType(meta && Object.keys(meta).length > 0 ? meta : undefined, r.key ?? "");
+}
+
 /** rclone keeps a file's modification time in x-amz-meta-mtime (seconds); it becomes the file's mtime. */
 function metaMtime(r: S3Request): number | undefined {
-  const s = Number(r.header("x-amz-meta-mtime") ?? Number.NaN);
+  return mtimeOf(r.header("x-amz-meta-mtime") ?? undefined);
+}
+
+/** The same from stored metadata (a multipart upload's, given at its creation). */
+export function mtimeFromMeta(meta: ObjectMeta | undefined): number | undefined {
+  return mtimeOf(meta?.user?.mtime);
+}
+
+function mtimeOf(seconds: string | undefined): number | undefined {
+  const s = Number(seconds ?? Number.NaN);
   return Number.isFinite(s) && s >= 0 ? Math.round(s * 1000) : undefined;
 }
 
@@ -44,8 +76,13 @@ export const putObject: Handler = async (r, c) => {
   }
   // A conditional PUT ("create if absent", "replace if unchanged") is decided by a Paxos round on the key.
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
-  const result = await c.fs.put(path, payload.stream, "quorum", metaMtime(r) ?? Date.now(), payload.length, (content) =>
-    payload.check(content), precondition);
+  const result = await c.fs.put(path, payload.stream, "quorum", {
+    mtime: metaMtime(r) ?? Date.now(),
+    sizeHint: payload.length,
+    check: (content) => payload.check(content),
+    precondition,
+    meta: s3Meta(r),
+  });
   const headers: Record<string, string> = { etag: `"${result.md5}"` };
   const checksum = payload.checksum();
   if (checksum) headers[checksum[0]] = checksum[1];
@@ -82,8 +119,9 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
     "last-modified": new Date(m.mtime).toUTCString(),
     "accept-ranges": "bytes",
     "content-type": "binary/octet-stream",
-    "x-amz-meta-mtime": (m.mtime / 1000).toFixed(3),
+    ...Object.fromEntries(metaToHeaders(m.meta, S3_USER_META)),
   };
+  headers["x-amz-meta-mtime"] ??= (m.mtime / 1000).toFixed(3);
   for (const h of OVERRIDES) {
     const v = r.query.get(`response-${h}`);
     if (v !== undefined) headers[h] = v;
@@ -205,11 +243,20 @@ export const copyObject: Handler = async (r, c) => {
   requireBucket(c, r.bucket!);
   const { path, directory } = objectPath(r.bucket!, r.key!);
   if (directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be a copy's destination.");
-  // The only metadata kept is the modification time: COPY keeps it, REPLACE takes the request's.
-  const replace = (r.header("x-amz-metadata-directive") ?? "COPY").toUpperCase() === "REPLACE";
+  // COPY keeps the source's metadata and modification time; REPLACE takes the request's.
+  const directive = (r.header("x-amz-metadata-directive") ?? "COPY").toUpperCase();
+  if (directive !== "COPY" && directive !== "REPLACE") throw s3Error("InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE.");
+  const replace = directive === "REPLACE";
+  if (!replace && src.path === path) {
+    throw s3Error(
+      "InvalidRequest",
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  }
   const mtime = replace ? (metaMtime(r) ?? Date.now()) : src.mtime;
+  const meta = replace ? s3Meta(r) : src.meta;
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
-  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5 }, { mtime, precondition });
+  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5 }, { mtime, precondition, meta });
   return xmlResponse("CopyObjectResult", [
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],

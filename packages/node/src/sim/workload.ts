@@ -241,7 +241,7 @@ export class Workload {
       const match = before.saw === "absent" || before.saw === "deleted" ? undefined : before.saw;
       op.precondition = match ?? "absent";
       const precondition = httpPrecondition(match ? `"${match}"` : undefined, match ? undefined : "*", (m) => m.sha256 ?? "");
-      const r = await p.core.fs.put(path, bodyOf(bytes), "quorum", undefined, undefined, undefined, precondition);
+      const r = await p.core.fs.put(path, bodyOf(bytes), "quorum", { precondition });
       return { version: r.version };
     }, { sha: sha256(bytes) });
     return op;

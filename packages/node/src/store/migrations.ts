@@ -96,4 +96,8 @@ export const migrations: string[] = [
   ALTER TABLE peers ADD COLUMN weight REAL NOT NULL DEFAULT 1;
   ALTER TABLE peers ADD COLUMN full INTEGER NOT NULL DEFAULT 0;
   `,
+  // 7: a file's content type, standard headers and user metadata (metadata/object-meta.ts), as JSON.
+  `
+  ALTER TABLE files ADD COLUMN meta TEXT;
+  `,
 ];

@@ -42,7 +42,7 @@ function* subtree(ctx: DavContext, dir: string): Generator<Manifest> {
 
 async function copyFile(ctx: DavContext, m: Manifest, to: string): Promise<void> {
   const body = fileReadStream(m, 0, m.size - 1, ctx.reader, ctx.log);
-  await ctx.fs.put(to, body, "quorum", Date.now(), m.size);
+  await ctx.fs.put(to, body, "quorum", { sizeHint: m.size, meta: m.meta });
 }
 
 /** Checks shared by COPY and MOVE; returns whether the destination existed (204) or not (201). */

@@ -65,7 +65,7 @@ export function liveProperty(name: string, m: Manifest, ctx: LiveContext): strin
     case "getcontentlength":
       return dir ? undefined : davProp(name, String(m.size));
     case "getcontenttype":
-      return dir ? undefined : davProp(name, escapeXml(contentTypeOf(m.path)));
+      return dir ? undefined : davProp(name, escapeXml(contentTypeOf(m)));
     case "getetag":
       return dir ? undefined : davProp(name, escapeXml(etagOf(m)));
     case "getlastmodified":

@@ -3,6 +3,7 @@
 import { OrreryError } from "../errors.ts";
 import { pathFromUrl } from "../gateway/files-routes.ts";
 import type { Manifest } from "../metadata/manifest.ts";
+import { contentTypeFor } from "../metadata/object-meta.ts";
 import { davError } from "./errors.ts";
 
 export const DAV_PREFIX = "/dav";
@@ -51,9 +52,7 @@ export function hrefOf(path: string, isDir: boolean): string {
 export const etagOf = (m: Pick<Manifest, "kind" | "sha256" | "version">) =>
   m.kind === "file" ? `"${m.sha256!.slice(0, 32)}"` : `"d-${m.version}"`;
 
-/** A MIME type guessed from the file name; Bun derives it from the extension without touching the disk. */
-export function contentTypeOf(path: string): string {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  if (!name.includes(".")) return "application/octet-stream";
-  return Bun.file(name).type || "application/octet-stream";
+/** The type the writer gave the file, else one guessed from its name's extension. */
+export function contentTypeOf(m: Pick<Manifest, "path" | "meta">): string {
+  return m.meta?.contentType ?? contentTypeFor(m.path) ?? "application/octet-stream";
 }

@@ -75,7 +75,7 @@ async function getOrHead(req: Request, ctx: DavContext, head: boolean): Promise<
     etag,
     "accept-ranges": "bytes",
     "last-modified": new Date(m.mtime).toUTCString(),
-    "content-type": contentTypeOf(m.path),
+    "content-type": contentTypeOf(m),
   };
   const inm = req.headers.get("if-none-match");
   if (inm && (inm.trim() === "*" || inm.split(",").some((t) => t.trim() === etag))) return new Response(null, { status: 304, headers });
@@ -106,7 +106,9 @@ async function put(req: Request, ctx: DavContext): Promise<Response> {
   const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
   // The same headers, decided by a Paxos round on the path, so a racing client cannot slip in between.
   const precondition = httpPrecondition(req.headers.get("if-match"), req.headers.get("if-none-match"), etagOf);
-  const result = await ctx.fs.put(t.path, req.body, "quorum", Date.now(), sizeHint, undefined, precondition);
+  const contentType = req.headers.get("content-type")?.trim();
+  const meta = contentType ? { contentType } : undefined;
+  const result = await ctx.fs.put(t.path, req.body, "quorum", { sizeHint, precondition, meta });
   if (!t.entry) ctx.davProperties.deleteTree(t.path); // left over from a file deleted outside WebDAV
   return new Response(null, { status: t.entry ? 204 : 201, headers: { etag: etagOf({ kind: "file", ...result }) } });
 }

@@ -13,12 +13,12 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
-import { freePort } from "../harness/ports.ts";
+import { startS3Cluster } from "./s3-cluster.ts";
 
 const KEY = "cluster-key";
 const SECRET = "cluster-secret-0123456789";
 let cluster: TestCluster;
-const clients: S3Client[] = [];
+let clients: S3Client[] = [];
 
 const bytesOf = async (c: S3Client, Key: string) => {
   const out = await c.send(new GetObjectCommand({ Bucket: "shared", Key }));
@@ -26,27 +26,7 @@ const bytesOf = async (c: S3Client, Key: string) => {
 };
 
 beforeAll(async () => {
-  // The harness gives every node the same env; each node gets its own S3 port by changing it between starts.
-  const env: Record<string, string> = { S3_CREDENTIALS: `${KEY}:${SECRET}`, S3_PORT: "" };
-  const ports: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    ports.push(await freePort());
-    env.S3_PORT = String(ports[i]);
-    if (i === 0) cluster = await TestCluster.start(1, { env });
-    else await cluster.add();
-  }
-  await cluster.waitForMembers(3);
-  for (const port of ports) {
-    clients.push(
-      new S3Client({
-        endpoint: `http://127.0.0.1:${port}`,
-        region: "us-east-1",
-        forcePathStyle: true,
-        credentials: { accessKeyId: KEY, secretAccessKey: SECRET },
-        maxAttempts: 1,
-      }),
-    );
-  }
+  ({ cluster, clients } = await startS3Cluster(3, { key: KEY, secret: SECRET }));
   await clients[0]!.send(new CreateBucketCommand({ Bucket: "shared" }));
 });
 afterAll(async () => {

@@ -37,6 +37,7 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
+import { s3Failure } from "./s3-cluster.ts";
 import { chunkedPut, signedFetch, streamedChunkedPut, unsignedTrailerPut } from "./raw-client.ts";
 
 const creds = { accessKey: "sdk-test-key", secretKey: "sdk-test-secret-0123456789" };
@@ -49,17 +50,6 @@ const clientFor = (secretAccessKey: string, accessKeyId = creds.accessKey) =>
   new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
 const md5 = (b: Uint8Array) => new Bun.CryptoHasher("md5").update(b).digest("hex");
 const bodyOf = async (out: { Body?: unknown }) => new Uint8Array(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-/** The S3 error name and HTTP status a call fails with. */
-async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error("expected the call to fail");
-}
-
 beforeAll(async () => {
   const s3Port = await freePort();
   cluster = await TestCluster.start(1, { env: { S3_PORT: String(s3Port), S3_CREDENTIALS: `${creds.accessKey}:${creds.secretKey}`, LOG_LEVEL: process.env.S3_TEST_LOG_LEVEL ?? "info" } });
@@ -81,10 +71,10 @@ describe("buckets", () => {
     expect((await s3.send(new GetBucketLocationCommand({ Bucket: "photos" }))).LocationConstraint).toBeFalsy();
     const acl = await s3.send(new GetBucketAclCommand({ Bucket: "photos" }));
     expect(acl.Grants?.[0]?.Permission).toBe("FULL_CONTROL");
-    expect(await failure(s3.send(new CreateBucketCommand({ Bucket: "photos" })))).toEqual({ name: "BucketAlreadyOwnedByYou", status: 409 });
-    expect(await failure(s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })))).toEqual({ name: "InvalidBucketName", status: 400 });
-    expect((await failure(s3.send(new HeadBucketCommand({ Bucket: "nope" })))).status).toBe(404);
-    expect(await failure(s3.send(new ListObjectsV2Command({ Bucket: "nope" })))).toEqual({ name: "NoSuchBucket", status: 404 });
+    expect(await s3Failure(s3.send(new CreateBucketCommand({ Bucket: "photos" })))).toEqual({ name: "BucketAlreadyOwnedByYou", status: 409 });
+    expect(await s3Failure(s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })))).toEqual({ name: "InvalidBucketName", status: 400 });
+    expect((await s3Failure(s3.send(new HeadBucketCommand({ Bucket: "nope" })))).status).toBe(404);
+    expect(await s3Failure(s3.send(new ListObjectsV2Command({ Bucket: "nope" })))).toEqual({ name: "NoSuchBucket", status: 404 });
     // A bucket is a top-level directory in the files API.
     expect((await fetch(`${url}/api/files/photos`)).status).toBe(200);
   });
@@ -92,7 +82,7 @@ describe("buckets", () => {
   test("delete refuses a bucket with objects, then removes the empty one", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: "short-lived" }));
     await s3.send(new PutObjectCommand({ Bucket: "short-lived", Key: "deep/down/x", Body: "x" }));
-    expect(await failure(s3.send(new DeleteBucketCommand({ Bucket: "short-lived" })))).toEqual({ name: "BucketNotEmpty", status: 409 });
+    expect(await s3Failure(s3.send(new DeleteBucketCommand({ Bucket: "short-lived" })))).toEqual({ name: "BucketNotEmpty", status: 409 });
     await s3.send(new DeleteObjectCommand({ Bucket: "short-lived", Key: "deep/down/x" }));
     await s3.send(new DeleteBucketCommand({ Bucket: "short-lived" }));
     expect((await fetch(`${url}/api/files/short-lived`)).status).toBe(404);
@@ -115,10 +105,10 @@ describe("objects", () => {
     expect(await bodyOf(range)).toEqual(body.subarray(1000, 2000));
     const tail = await s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", Range: "bytes=-10" }));
     expect(await bodyOf(tail)).toEqual(body.subarray(body.length - 10));
-    expect((await failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", Range: "bytes=999999-" })))).status).toBe(416);
-    expect(await failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/missing" })))).toEqual({ name: "NoSuchKey", status: 404 });
-    expect((await failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: "docs/missing" })))).status).toBe(404);
-    expect((await failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", IfNoneMatch: `"${md5(body)}"` })))).status).toBe(304);
+    expect((await s3Failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", Range: "bytes=999999-" })))).status).toBe(416);
+    expect(await s3Failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/missing" })))).toEqual({ name: "NoSuchKey", status: 404 });
+    expect((await s3Failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: "docs/missing" })))).status).toBe(404);
+    expect((await s3Failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "docs/report.bin", IfNoneMatch: `"${md5(body)}"` })))).status).toBe(304);
     const acl = await s3.send(new GetObjectAclCommand({ Bucket: "data", Key: "docs/report.bin" }));
     expect(acl.Grants?.[0]?.Permission).toBe("FULL_CONTROL");
   });
@@ -141,7 +131,7 @@ describe("objects", () => {
     expect(sha256(await getBytes(url, "data/copies/report.bin"))).toBe(sha256(body));
     const stat = async (p: string) => ((await (await fetch(`${url}/api/stat/${p}`)).json()) as { chunks: unknown[] }).chunks;
     expect(await stat("data/copies/report.bin")).toEqual(await stat("data/docs/report.bin"));
-    expect((await failure(s3.send(new CopyObjectCommand({ Bucket: "data", Key: "x", CopySource: "data/nothing" })))).name).toBe("NoSuchKey");
+    expect((await s3Failure(s3.send(new CopyObjectCommand({ Bucket: "data", Key: "x", CopySource: "data/nothing" })))).name).toBe("NoSuchKey");
   });
 
   test("DeleteObject and DeleteObjects; emptied directories go with the last key", async () => {
@@ -290,13 +280,13 @@ describe("multipart uploads", () => {
     const b = await s3.send(new UploadPartCommand({ Bucket: "data", Key: key, UploadId, PartNumber: 2, Body: randomBytes(1000) }));
     const complete = (Parts: Array<{ ETag?: string; PartNumber: number }>) =>
       s3.send(new CompleteMultipartUploadCommand({ Bucket: "data", Key: key, UploadId, MultipartUpload: { Parts } }));
-    expect((await failure(complete([{ ETag: '"0123"', PartNumber: 1 }]))).name).toBe("InvalidPart");
-    expect((await failure(complete([{ ETag: b.ETag, PartNumber: 2 }, { ETag: a.ETag, PartNumber: 1 }]))).name).toBe("InvalidPartOrder");
-    expect((await failure(complete([{ ETag: a.ETag, PartNumber: 1 }, { ETag: b.ETag, PartNumber: 2 }]))).name).toBe("EntityTooSmall");
+    expect((await s3Failure(complete([{ ETag: '"0123"', PartNumber: 1 }]))).name).toBe("InvalidPart");
+    expect((await s3Failure(complete([{ ETag: b.ETag, PartNumber: 2 }, { ETag: a.ETag, PartNumber: 1 }]))).name).toBe("InvalidPartOrder");
+    expect((await s3Failure(complete([{ ETag: a.ETag, PartNumber: 1 }, { ETag: b.ETag, PartNumber: 2 }]))).name).toBe("EntityTooSmall");
     await s3.send(new AbortMultipartUploadCommand({ Bucket: "data", Key: key, UploadId }));
-    expect((await failure(s3.send(new UploadPartCommand({ Bucket: "data", Key: key, UploadId, PartNumber: 3, Body: "x" })))).name).toBe("NoSuchUpload");
-    expect((await failure(s3.send(new ListPartsCommand({ Bucket: "data", Key: key, UploadId })))).name).toBe("NoSuchUpload");
-    expect((await failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: key })))).status).toBe(404);
+    expect((await s3Failure(s3.send(new UploadPartCommand({ Bucket: "data", Key: key, UploadId, PartNumber: 3, Body: "x" })))).name).toBe("NoSuchUpload");
+    expect((await s3Failure(s3.send(new ListPartsCommand({ Bucket: "data", Key: key, UploadId })))).name).toBe("NoSuchUpload");
+    expect((await s3Failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: key })))).status).toBe(404);
   });
 });
 
@@ -337,7 +327,7 @@ describe("server-side encryption is refused, and nothing of the request is store
   const chunksNow = () => new Set(cluster.nodes[0]!.chunkFiles());
   /** No object, no manifest the files API can see, and no new chunk (none holding the body either). */
   async function nothingStored(key: string, before: Set<string>, body?: Uint8Array): Promise<void> {
-    expect((await failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: key })))).status).toBe(404);
+    expect((await s3Failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: key })))).status).toBe(404);
     expect((await fetch(`${url}/api/stat/data/${key}`)).status).toBe(404);
     const after = cluster.nodes[0]!.chunkFiles();
     expect(after.filter((id) => !before.has(id))).toEqual([]);
@@ -359,7 +349,7 @@ describe("server-side encryption is refused, and nothing of the request is store
       const key = `sse/put-${i}.bin`;
       const body = randomBytes(100_000);
       const before = chunksNow();
-      expect(await failure(s3.send(new PutObjectCommand({ Bucket: "data", Key: key, Body: body, ...params })))).toEqual(expected);
+      expect(await s3Failure(s3.send(new PutObjectCommand({ Bucket: "data", Key: key, Body: body, ...params })))).toEqual(expected);
       await nothingStored(key, before, body);
     }
   });
@@ -370,7 +360,7 @@ describe("server-side encryption is refused, and nothing of the request is store
       [{ ServerSideEncryption: "AES256" as const }, noKms],
       [{ ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: "my-key" }, noKms],
     ] as const) {
-      expect(await failure(s3.send(new CreateMultipartUploadCommand({ Bucket: "data", Key: "sse/multipart.bin", ...params })))).toEqual(expected);
+      expect(await s3Failure(s3.send(new CreateMultipartUploadCommand({ Bucket: "data", Key: "sse/multipart.bin", ...params })))).toEqual(expected);
     }
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: "data", Prefix: "sse/" }));
     expect(uploads.Uploads ?? []).toEqual([]);
@@ -378,9 +368,9 @@ describe("server-side encryption is refused, and nothing of the request is store
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "data", Key: "sse/multipart.bin" }));
     const part = randomBytes(100_000);
     const before = chunksNow();
-    expect(await failure(s3.send(new UploadPartCommand({ Bucket: "data", Key: "sse/multipart.bin", UploadId, PartNumber: 1, Body: part, ...ssec })))).toEqual(secure);
+    expect(await s3Failure(s3.send(new UploadPartCommand({ Bucket: "data", Key: "sse/multipart.bin", UploadId, PartNumber: 1, Body: part, ...ssec })))).toEqual(secure);
     expect(
-      await failure(s3.send(new UploadPartCopyCommand({ Bucket: "data", Key: "sse/multipart.bin", UploadId, PartNumber: 2, CopySource: "data/sse/plain.bin", ...copySsec }))),
+      await s3Failure(s3.send(new UploadPartCopyCommand({ Bucket: "data", Key: "sse/multipart.bin", UploadId, PartNumber: 2, CopySource: "data/sse/plain.bin", ...copySsec }))),
     ).toEqual(secure);
     // UploadPart takes no SSE-S3 header (its upload's settings decide); S3 refuses one.
     const sseS3Part = await signedFetch("PUT", `${endpoint}/data/sse/multipart.bin?partNumber=3&uploadId=${UploadId}`, creds, part, {
@@ -405,14 +395,14 @@ describe("server-side encryption is refused, and nothing of the request is store
     ).entries()) {
       const key = `sse/copy-${i}.bin`;
       const before = chunksNow();
-      expect(await failure(s3.send(new CopyObjectCommand({ Bucket: "data", Key: key, CopySource: "data/sse/plain.bin", ...params })))).toEqual(expected);
+      expect(await s3Failure(s3.send(new CopyObjectCommand({ Bucket: "data", Key: key, CopySource: "data/sse/plain.bin", ...params })))).toEqual(expected);
       await nothingStored(key, before);
     }
   });
 
   test("GetObject and HeadObject with an SSE-C key are refused, not answered with the plaintext", async () => {
-    expect(await failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "sse/plain.bin", ...ssec })))).toEqual(secure);
-    expect((await failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: "sse/plain.bin", ...ssec })))).status).toBe(400);
+    expect(await s3Failure(s3.send(new GetObjectCommand({ Bucket: "data", Key: "sse/plain.bin", ...ssec })))).toEqual(secure);
+    expect((await s3Failure(s3.send(new HeadObjectCommand({ Bucket: "data", Key: "sse/plain.bin", ...ssec })))).status).toBe(400);
     // x-amz-server-side-encryption is no parameter of a read.
     const res = await signedFetch("GET", `${endpoint}/data/sse/plain.bin`, creds, undefined, { headers: { "x-amz-server-side-encryption": "AES256" } });
     expect(res.status).toBe(400);
@@ -444,22 +434,22 @@ describe("server-side encryption is refused, and nothing of the request is store
   });
 
   test("bucket default encryption: none is configured, none can be set", async () => {
-    expect(await failure(s3.send(new GetBucketEncryptionCommand({ Bucket: "data" })))).toEqual({ name: "ServerSideEncryptionConfigurationNotFoundError", status: 404 });
+    expect(await s3Failure(s3.send(new GetBucketEncryptionCommand({ Bucket: "data" })))).toEqual({ name: "ServerSideEncryptionConfigurationNotFoundError", status: 404 });
     const config = { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" as const } }] };
-    expect(await failure(s3.send(new PutBucketEncryptionCommand({ Bucket: "data", ServerSideEncryptionConfiguration: config })))).toEqual(noKms);
+    expect(await s3Failure(s3.send(new PutBucketEncryptionCommand({ Bucket: "data", ServerSideEncryptionConfiguration: config })))).toEqual(noKms);
     const malformed = await signedFetch("PUT", `${endpoint}/data?encryption`, creds, new TextEncoder().encode("<Nothing/>"));
     expect(malformed.status).toBe(400);
     expect(await malformed.text()).toContain("<Code>MalformedXML</Code>");
-    expect((await failure(s3.send(new GetBucketEncryptionCommand({ Bucket: "data" })))).name).toBe("ServerSideEncryptionConfigurationNotFoundError");
+    expect((await s3Failure(s3.send(new GetBucketEncryptionCommand({ Bucket: "data" })))).name).toBe("ServerSideEncryptionConfigurationNotFoundError");
     await s3.send(new DeleteBucketEncryptionCommand({ Bucket: "data" }));
-    expect(await failure(s3.send(new GetBucketEncryptionCommand({ Bucket: "nope" })))).toEqual({ name: "NoSuchBucket", status: 404 });
+    expect(await s3Failure(s3.send(new GetBucketEncryptionCommand({ Bucket: "nope" })))).toEqual({ name: "NoSuchBucket", status: 404 });
   });
 });
 
 describe("authentication and body integrity", () => {
   test("a wrong secret is SignatureDoesNotMatch, an unknown key InvalidAccessKeyId, an unsigned request AccessDenied", async () => {
-    expect(await failure(clientFor("wrong-secret-000").send(new ListBucketsCommand({})))).toEqual({ name: "SignatureDoesNotMatch", status: 403 });
-    expect(await failure(clientFor(creds.secretKey, "nobody").send(new ListBucketsCommand({})))).toEqual({ name: "InvalidAccessKeyId", status: 403 });
+    expect(await s3Failure(clientFor("wrong-secret-000").send(new ListBucketsCommand({})))).toEqual({ name: "SignatureDoesNotMatch", status: 403 });
+    expect(await s3Failure(clientFor(creds.secretKey, "nobody").send(new ListBucketsCommand({})))).toEqual({ name: "InvalidAccessKeyId", status: 403 });
     const res = await fetch(`${endpoint}/data/docs/report.bin`);
     expect(res.status).toBe(403);
     const text = await res.text();

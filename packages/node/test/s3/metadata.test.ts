@@ -1,0 +1,157 @@
+// Object metadata through real nodes: what a client says about an object (content type, the standard
+// headers, x-amz-meta-*) is kept with it, replicated, and returned by S3, the files API and WebDAV; copies
+// and multipart uploads follow S3's directives; metadata over S3's limits is refused and stores nothing.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { randomBytes, type TestCluster, waitFor } from "../harness/cluster.ts";
+import { s3Failure, startS3Cluster } from "./s3-cluster.ts";
+
+const KEY = "meta-key";
+const SECRET = "meta-secret-0123456789";
+let cluster: TestCluster;
+let s3: S3Client[] = [];
+
+/** What a client said about an object, as HeadObject reports it. */
+const described = async (c: S3Client, Key: string) => {
+  const h = await c.send(new HeadObjectCommand({ Bucket: "meta", Key }));
+  return {
+    ContentType: h.ContentType,
+    CacheControl: h.CacheControl,
+    ContentDisposition: h.ContentDisposition,
+    ContentEncoding: h.ContentEncoding,
+    ContentLanguage: h.ContentLanguage,
+    Metadata: h.Metadata,
+  };
+};
+beforeAll(async () => {
+  ({ cluster, clients: s3 } = await startS3Cluster(3, { key: KEY, secret: SECRET }));
+  await s3[0]!.send(new CreateBucketCommand({ Bucket: "meta" }));
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const FULL = {
+  ContentType: "image/webp",
+  CacheControl: "public, max-age=600",
+  ContentDisposition: 'inline; filename="a.webp"',
+  ContentEncoding: "identity",
+  ContentLanguage: "fr",
+  Metadata: { mtime: "1700000000.25", colour: "blue" },
+};
+
+describe("object metadata", () => {
+  test("PutObject keeps the content type, standard headers and user metadata; every node returns them", async () => {
+    await s3[0]!.send(new PutObjectCommand({ Bucket: "meta", Key: "pics/a.webp", Body: randomBytes(5000), ...FULL }));
+    expect(await described(s3[0]!, "pics/a.webp")).toEqual(FULL);
+    // Replicated with the manifest: the other nodes answer the same.
+    await waitFor(async () => (await described(s3[2]!, "pics/a.webp").catch(() => undefined))?.ContentType === "image/webp", 10_000, "replicated metadata");
+    expect(await described(s3[1]!, "pics/a.webp")).toEqual(FULL);
+    const get = await s3[2]!.send(new GetObjectCommand({ Bucket: "meta", Key: "pics/a.webp" }));
+    expect({ type: get.ContentType, meta: get.Metadata, length: get.ContentLength }).toEqual({ type: "image/webp", meta: FULL.Metadata, length: 5000 });
+    // rclone's modification time is the object's too.
+    expect(get.LastModified?.getTime()).toBe(1_700_000_000_000);
+  });
+
+  test("without a content type one is inferred from the name's extension; none for a name without one", async () => {
+    const url = cluster.nodes[0]!.url;
+    // A byte body: fetch sends no Content-Type of its own.
+    for (const name of ["page.html", "blob"]) {
+      expect((await fetch(`${url}/api/files/meta/doc/${name}`, { method: "PUT", body: new TextEncoder().encode("<p>hi</p>") })).status).toBe(201);
+    }
+    expect((await described(s3[0]!, "doc/page.html")).ContentType).toStartWith("text/html");
+    expect((await described(s3[0]!, "doc/blob")).ContentType).toBe("binary/octet-stream");
+    expect((await fetch(`${url}/api/files/meta/doc/blob`)).headers.get("content-type")).toBe("application/octet-stream");
+    // A type the client gave is kept, even the generic one.
+    await s3[0]!.send(new PutObjectCommand({ Bucket: "meta", Key: "doc/given.html", Body: "x", ContentType: "application/octet-stream" }));
+    expect((await described(s3[0]!, "doc/given.html")).ContentType).toBe("application/octet-stream");
+  });
+
+  test("CopyObject: COPY keeps the source's metadata, REPLACE takes the request's; a copy onto itself must change something", async () => {
+    await s3[0]!.send(new PutObjectCommand({ Bucket: "meta", Key: "c/src.bin", Body: randomBytes(100), ...FULL }));
+    await s3[1]!.send(new CopyObjectCommand({ Bucket: "meta", Key: "c/copied.bin", CopySource: "meta/c/src.bin" }));
+    expect(await described(s3[1]!, "c/copied.bin")).toEqual(FULL);
+    await s3[1]!.send(
+      new CopyObjectCommand({ Bucket: "meta", Key: "c/replaced.bin", CopySource: "meta/c/src.bin", MetadataDirective: "REPLACE", ContentType: "text/csv", Metadata: { k: "v" } }),
+    );
+    expect(await described(s3[1]!, "c/replaced.bin")).toEqual({
+      ContentType: "text/csv",
+      CacheControl: undefined,
+      ContentDisposition: undefined,
+      ContentEncoding: undefined,
+      ContentLanguage: undefined,
+      // S3 answers every object's modification time as x-amz-meta-mtime (rclone reads it).
+      Metadata: { k: "v", mtime: expect.stringMatching(/^\d+\.\d{3}$/) },
+    });
+    expect(await s3Failure(s3[1]!.send(new CopyObjectCommand({ Bucket: "meta", Key: "c/src.bin", CopySource: "meta/c/src.bin" })))).toEqual({
+      name: "InvalidRequest",
+      status: 400,
+    });
+    await s3[1]!.send(new CopyObjectCommand({ Bucket: "meta", Key: "c/src.bin", CopySource: "meta/c/src.bin", MetadataDirective: "REPLACE", ContentType: "text/plain" }));
+    expect((await described(s3[0]!, "c/src.bin")).ContentType).toBe("text/plain");
+  });
+
+  test("a multipart upload's metadata, given at its creation, is the completed object's", async () => {
+    const { UploadId } = await s3[0]!.send(
+      new CreateMultipartUploadCommand({ Bucket: "meta", Key: "mp/video.bin", ContentType: "video/mp4", Metadata: { mtime: "1600000000", who: "me" } }),
+    );
+    const part = await s3[0]!.send(new UploadPartCommand({ Bucket: "meta", Key: "mp/video.bin", UploadId, PartNumber: 1, Body: randomBytes(1000) }));
+    await s3[0]!.send(
+      new CompleteMultipartUploadCommand({ Bucket: "meta", Key: "mp/video.bin", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+    );
+    const head = await s3[0]!.send(new HeadObjectCommand({ Bucket: "meta", Key: "mp/video.bin" }));
+    expect({ type: head.ContentType, meta: head.Metadata, modified: head.LastModified?.getTime() }).toEqual({
+      type: "video/mp4",
+      meta: { mtime: "1600000000", who: "me" },
+      modified: 1_600_000_000_000,
+    });
+  });
+
+  test("user metadata over 2 KB is MetadataTooLarge and stores nothing", async () => {
+    const big = { a: "x".repeat(1500), b: "y".repeat(600) };
+    expect(await s3Failure(s3[0]!.send(new PutObjectCommand({ Bucket: "meta", Key: "big/o.txt", Body: "data", Metadata: big })))).toEqual({
+      name: "MetadataTooLarge",
+      status: 400,
+    });
+    expect((await s3Failure(s3[0]!.send(new HeadObjectCommand({ Bucket: "meta", Key: "big/o.txt" })))).status).toBe(404);
+  });
+
+  test("the files API keeps a PUT's Content-Type and X-Orrery-Meta-*; S3 and WebDAV see the same", async () => {
+    const url = cluster.nodes[0]!.url;
+    const put = await fetch(`${url}/api/files/meta/f/notes.dat`, {
+      method: "PUT",
+      body: "some notes",
+      headers: { "content-type": "text/markdown", "x-orrery-meta-project": "orrery", "cache-control": "no-cache" },
+    });
+    expect(put.status).toBe(201);
+    const get = await fetch(`${cluster.nodes[1]!.url}/api/files/meta/f/notes.dat`);
+    expect(await get.text()).toBe("some notes");
+    expect({ type: get.headers.get("content-type"), project: get.headers.get("x-orrery-meta-project"), cache: get.headers.get("cache-control") }).toEqual({
+      type: "text/markdown",
+      project: "orrery",
+      cache: "no-cache",
+    });
+    // The user content sandbox is still ours, whatever type the writer gave.
+    expect(get.headers.get("content-security-policy")).toContain("sandbox");
+    expect((await described(s3[2]!, "f/notes.dat")).Metadata).toEqual({ project: "orrery", mtime: expect.any(String) });
+    const dav = await fetch(`${url}/dav/meta/f/notes.dat`, { method: "PROPFIND", headers: { depth: "0" } });
+    expect(await dav.text()).toContain("text/markdown</D:getcontenttype>");
+    // Too much user metadata, or a name that means something to a JavaScript object, is refused; nothing is stored.
+    const refused: Array<Record<string, string>> = [{ "x-orrery-meta-a": "x".repeat(2100) }, { "x-orrery-meta-__proto__": "polluted" }];
+    for (const headers of refused) {
+      const bad = await fetch(`${url}/api/files/meta/f/bad.dat`, { method: "PUT", body: "x", headers });
+      expect({ status: bad.status, code: ((await bad.json()) as { code: string }).code }).toEqual({ status: 400, code: "invalid_metadata" });
+    }
+    expect((await fetch(`${url}/api/files/meta/f/bad.dat`)).status).toBe(404);
+  });
+});

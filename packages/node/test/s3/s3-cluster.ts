@@ -1,0 +1,41 @@
+// Shared by the S3 tests: a cluster whose every node serves S3 on its own port, with an SDK client per
+// node, and the S3 error a call fails with.
+import { S3Client } from "@aws-sdk/client-s3";
+import { TestCluster } from "../harness/cluster.ts";
+import { freePort } from "../harness/ports.ts";
+
+export async function startS3Cluster(size: number, creds: { key: string; secret: string }): Promise<{ cluster: TestCluster; clients: S3Client[] }> {
+  // The harness gives every node the same env; each node gets its own S3 port by changing it between starts.
+  const env: Record<string, string> = { S3_CREDENTIALS: `${creds.key}:${creds.secret}`, S3_PORT: "" };
+  const ports: number[] = [];
+  let cluster: TestCluster | undefined;
+  for (let i = 0; i < size; i++) {
+    ports.push(await freePort());
+    env.S3_PORT = String(ports[i]);
+    if (i === 0) cluster = await TestCluster.start(1, { env });
+    else await cluster!.add();
+  }
+  await cluster!.waitForMembers(size);
+  const clients = ports.map(
+    (port) =>
+      new S3Client({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: creds.key, secretAccessKey: creds.secret },
+        maxAttempts: 1,
+      }),
+  );
+  return { cluster: cluster!, clients };
+}
+
+/** The S3 error name and HTTP status a call fails with (it must fail). */
+export async function s3Failure(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error("expected the call to fail");
+}
