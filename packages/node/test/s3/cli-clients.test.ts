@@ -2,7 +2,7 @@
 // put, list, get, multipart-upload and delete, with the bytes compared at every step; their server-side
 // encryption options are refused.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
@@ -111,6 +111,18 @@ describe.each(awsBinaries.map((bin) => [bin]))("aws CLI %s", (bin) => {
     expect((await fetch(`${url}/api/files/${bucket}`)).status).toBe(404);
   });
 
+  test("head-object returns the content type and metadata put-object sent; cp guesses the type from the name", async () => {
+    const b = `${bucket}-meta`;
+    await aws("s3", "mb", `s3://${b}`);
+    await aws("s3api", "put-object", "--bucket", b, "--key", "o.dat", "--body", join(work, "small.bin"), "--content-type", "application/x-thing", "--metadata", "colour=blue,owner=lab");
+    const head = JSON.parse(await aws("s3api", "head-object", "--bucket", b, "--key", "o.dat"));
+    expect({ type: head.ContentType, colour: head.Metadata.colour, owner: head.Metadata.owner }).toEqual({ type: "application/x-thing", colour: "blue", owner: "lab" });
+    writeFileSync(join(work, "page.html"), "<p>hi</p>");
+    await aws("s3", "cp", "--only-show-errors", join(work, "page.html"), `s3://${b}/page.html`);
+    expect(JSON.parse(await aws("s3api", "head-object", "--bucket", b, "--key", "page.html")).ContentType).toStartWith("text/html");
+    await aws("s3", "rb", "--force", `s3://${b}`);
+  });
+
   test("cp with --sse or --sse-c fails (single and multipart) and stores nothing", async () => {
     const sseBucket = `${bucket}-sse`;
     await aws("s3", "mb", `s3://${sseBucket}`);
@@ -161,6 +173,22 @@ describe("rclone", () => {
     await rc("deletefile", remote("rclone-bucket/in/small.bin"));
     await rc("purge", remote("rclone-bucket"));
     expect((await fetch(`${url}/api/files/rclone-bucket`)).status).toBe(404);
+  });
+
+  test("modification times survive a round trip, single and multipart", async () => {
+    await rc("mkdir", remote("rclone-times"));
+    const when = new Date("2021-03-04T05:06:07.000Z");
+    for (const [name, data] of [["old-small.bin", small], ["old-big.bin", big]] as const) {
+      writeFileSync(join(work, name), data);
+      utimesSync(join(work, name), when, when);
+      await rc("copyto", "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", join(work, name), remote(`rclone-times/${name}`));
+    }
+    const listing = JSON.parse(await rc("lsjson", remote("rclone-times")));
+    expect(listing.map((e: { Name: string; ModTime: string }) => [e.Name, new Date(e.ModTime).getTime()])).toEqual([
+      ["old-big.bin", when.getTime()],
+      ["old-small.bin", when.getTime()],
+    ]);
+    await rc("purge", remote("rclone-times"));
   });
 
   test("server-side encryption options fail and store nothing", async () => {
