@@ -80,6 +80,27 @@ describe("FileSystem commit", () => {
     for (const s of Object.values(stores)) expect(s.get("q")).toMatchObject({ deleted: false, version: made.entry.version });
   });
 
+  test("a write is acknowledged only once the rows are on disk: the local copy and every copy counted", async () => {
+    const t = new FakeTime();
+    const { stores, fss } = cluster({ a: t, b: t, c: t });
+    // Every store's fsync waits for the test (a SQLite store's group fsync, store/wal-sync.ts).
+    const gates: Record<string, Array<() => void>> = { a: [], b: [], c: [] };
+    for (const [id, store] of Object.entries(stores)) store.durable = () => new Promise<void>((resolve) => gates[id]!.push(resolve));
+    let acked = false;
+    const made = fss.a!.mkdir("d").then(() => (acked = true));
+    await Bun.sleep(20);
+    // The rows are written everywhere, but nobody has said "on disk" yet.
+    expect(stores.b!.get("d")).toMatchObject({ kind: "dir", deleted: false });
+    expect(acked).toBe(false);
+    for (const resolve of gates.b!.splice(0)) resolve();
+    for (const resolve of gates.c!.splice(0)) resolve();
+    await Bun.sleep(20);
+    expect(acked).toBe(false); // the peers' copies are durable; a's own is not yet
+    for (const resolve of gates.a!.splice(0)) resolve();
+    await made;
+    expect(acked).toBe(true);
+  });
+
   test("a node whose clock is off refuses to write, with nothing stored", async () => {
     const t = new FakeTime();
     const { stores, fss } = cluster({ a: t, b: t, c: t }, () => "this node's clock is 30.0 s behind its peers'");

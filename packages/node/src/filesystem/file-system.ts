@@ -381,12 +381,16 @@ export class FileSystem {
     const required = placement.required(durability);
     for (let attempt = 1; ; attempt++) {
       const committed = manifests.commitLocalBatch(changes);
+      // The local copy reaches the disk while the owners are asked (one fsync shared with concurrent writes).
+      const localDurable = manifests.durable();
+      localDurable.catch(() => {});
       // A row counts where its owners hold this very version: in every owner set of a recent ring (joint quorum).
       const ownerSets = committed.map((m) => placement.manifestOwnerSets(m.path));
       const holds = (acks: ReadonlyMap<string, string[]>, i: number) => (id: string) => id === selfId || acks.get(id)?.[i] === committed[i]!.version;
       const holders = (acks: ReadonlyMap<string, string[]>) => committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i)));
       const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
       const acks = await replicator.publish(committed, durable);
+      await localDurable;
       const newer = newestAbove(committed, acks);
       if (newer) {
         if (attempt >= MAX_COMMIT_ATTEMPTS) {

@@ -43,7 +43,10 @@ export interface ManifestStore {
   readonly nodeId: string;
   /** The row at a canonical path, tombstones included. */
   get(path: string): Manifest | undefined;
-  /** A new version from the HLC, origin = this node, seq = next local seq. Durable when it returns. */
+  /**
+   * A new version from the HLC, origin = this node, seq = next local seq. Committed when it returns;
+   * on disk once a later `durable()` resolves (await it before acknowledging the write to anyone).
+   */
   commitLocal(change: ManifestChange): Manifest;
   /** Several local writes in one transaction (mkdir -p, move, recursive delete). */
   commitLocalBatch(changes: ManifestChange[]): Manifest[];
@@ -54,6 +57,8 @@ export interface ManifestStore {
    * is too far in the future.
    */
   apply(entries: Manifest[]): Manifest[];
+  /** Resolves once every write committed before the call is on disk (one fsync shared by concurrent writers). */
+  durable(): Promise<void>;
   /**
    * The direct children of a canonical directory path that a listing shows, ordered by name (code points):
    * live rows, and deleted directories that still have a live descendant, shown live (the tree rule: a
@@ -173,6 +178,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   /** Deletes every row and every mark. */
   protected abstract clearAll(): void;
   abstract referencedChunks(): Set<string>;
+  abstract durable(): Promise<void>;
 
   wipe(): void {
     this.atomically(() => this.clearAll());

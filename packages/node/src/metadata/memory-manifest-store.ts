@@ -20,6 +20,11 @@ export class MemoryManifestStore extends LwwManifestStore {
     return this.rows.get(path);
   }
 
+  /** Memory has no disk: a write is as durable as it gets when it is made. */
+  durable(): Promise<void> {
+    return Promise.resolve();
+  }
+
   protected childRows(dir: string, after: string, limit: number, all: boolean): Manifest[] {
     const entries = this.byParent.get(dir);
     if (!entries) return [];

@@ -3,6 +3,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Manifest } from "./manifest.ts";
 import type { ObjectMeta } from "./object-meta.ts";
+import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
 import { nameOf, parentOf } from "./path.ts";
 
@@ -68,14 +69,24 @@ export class SqliteManifestStore extends LwwManifestStore {
     liveChunks: Statement<{ chunks: string }, []>;
   };
 
-  /** `db` must be migrated (store/db.ts openDatabase); this store is the only writer of its two tables. */
+  /** The connection's own synchronous level, restored after each commit of this store. */
+  private readonly syncLevel: number;
+  private readonly walSync: WalSync;
+
+  /**
+   * `db` must be migrated (store/db.ts openDatabase); this store is the only writer of its two tables.
+   * `walSync`: the database's group fsync, shared with the other stores on the connection (one is made if not given).
+   */
   constructor(
     private readonly db: Database,
     nodeId: string,
     now: () => number = Date.now,
     init: ManifestStoreInit = {},
+    walSync?: WalSync,
   ) {
     super(nodeId, now, init);
+    this.syncLevel = (db.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+    this.walSync = walSync ?? new WalSync(db.filename);
     this.q = {
       get: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path = ?`),
       // Uses the (parent, name) index; a deleted directory is kept when a live row lies below it (a range
@@ -182,9 +193,24 @@ export class SqliteManifestStore extends LwwManifestStore {
     return out;
   }
 
+  /**
+   * Commits without an fsync on the event loop (synchronous=NORMAL for this commit); `durable()` makes it
+   * durable, shared with every other commit since (store/wal-sync.ts). Inside a caller's transaction the
+   * level cannot change, and that transaction's commit decides.
+   */
   protected atomically<T>(fn: () => T): T {
-    // With the database's synchronous=FULL, the commit at the end is durable when this returns.
-    return this.db.transaction(fn)() as T;
+    const tx = this.db.transaction(fn);
+    if (this.db.inTransaction) return tx() as T;
+    this.db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      return tx() as T;
+    } finally {
+      this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`);
+    }
+  }
+
+  durable(): Promise<void> {
+    return this.walSync.durable();
   }
 
   protected countRows(): ManifestStats {

@@ -86,9 +86,15 @@ export function applyPush(store: ManifestStore, body: PushBody): Manifest[] {
 }
 
 /** The answer to a push: how many rows won, and the version each pushed path holds now (in push order). */
-export function pushAnswer(store: ManifestStore, body: PushBody): { applied: number; versions: string[] } {
+/**
+ * Applies a push and answers it once the rows are on disk: the pusher counts this node's copy toward its
+ * quorum. The versions are read at once (what this node holds now), the answer waits for the fsync.
+ */
+export async function pushAnswer(store: ManifestStore, body: PushBody): Promise<{ applied: number; versions: string[] }> {
   const won = applyPush(store, body);
-  return { applied: won.length, versions: body.entries.map((e) => store.get(e.path)?.version ?? "") };
+  const answer = { applied: won.length, versions: body.entries.map((e) => store.get(e.path)?.version ?? "") };
+  await store.durable();
+  return answer;
 }
 
 export interface SyncPageLimits {

@@ -14,8 +14,8 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
   if (broken.has("no-anti-entropy")) core.replicator.tick = () => {};
   if (broken.has("no-clock-rules")) {
     p.clockWatch.problem = () => undefined;
-    handlers["manifests.push"] = (_from, body) => {
-      pushAnswer(node.manifests, body);
+    handlers["manifests.push"] = async (_from, body) => {
+      await pushAnswer(node.manifests, body);
       return { applied: body.entries.length, versions: body.entries.map((e) => e.version) };
     };
   }
