@@ -31,6 +31,8 @@ import { ChunkStore } from "./store/chunk-store.ts";
 import { capacityBytes, ringWeight } from "./store/capacity.ts";
 import { FullnessMonitor, fullnessThresholds } from "./store/fullness.ts";
 import { getMeta, openDatabase, setMeta } from "./store/db.ts";
+import type { Database } from "bun:sqlite";
+import { errorMessage } from "./errors.ts";
 import { loadPeers, savePeer } from "./store/peers.ts";
 import { TransferClient } from "./transfer/client.ts";
 import { FaultInjector } from "./faults/fault-injector.ts";
@@ -75,10 +77,28 @@ function resolveNodeId(config: Config, db: ReturnType<typeof openDatabase>): str
   return id;
 }
 
+/**
+ * The node's database, locked for this process alone: holding the lock for good saves the file-lock calls
+ * every transaction made (hundreds per small file), and a second node started on the same DATA_DIR is refused.
+ */
+function openNodeDatabase(path: string): Database {
+  try {
+    const db = openDatabase(path);
+    db.exec("PRAGMA locking_mode = EXCLUSIVE");
+    db.exec("BEGIN IMMEDIATE; COMMIT"); // takes the lock now, not at the first write
+    return db;
+  } catch (err) {
+    if (/database is locked/i.test(errorMessage(err))) {
+      throw new Error(`${path} is in use by another process: is a node already running with this DATA_DIR?`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 export async function startNode(config: Config): Promise<RunningNode> {
   setLogLevel(config.LOG_LEVEL);
   mkdirSync(config.DATA_DIR, { recursive: true });
-  const db = openDatabase(join(config.DATA_DIR, "orrery.db"));
+  const db = openNodeDatabase(join(config.DATA_DIR, "orrery.db"));
   const id = resolveNodeId(config, db);
   setLogNodeId(id);
   const log = logger("node");

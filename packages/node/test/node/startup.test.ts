@@ -1,5 +1,5 @@
-// Starting a node: config validation (exit 2 naming the variable), a clear message for a port in
-// use, and a lone node working as a complete store.
+// Starting a node: config validation (exit 2 naming the variable), a clear message for a port or a data
+// directory in use, and a lone node working as a complete store.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -74,6 +74,24 @@ describe("node start-up", () => {
       expect(t.stderr).toContain(`transfer port ${port} is already in use`);
     } finally {
       busy.close();
+    }
+  });
+
+  test("a second node on a DATA_DIR in use is refused with a clear message; the first keeps working", async () => {
+    const cluster = await TestCluster.start(1);
+    try {
+      const [n] = cluster.nodes;
+      const r = await runNode({
+        DATA_DIR: n!.dataDir,
+        HTTP_PORT: String(await freePort()),
+        GOSSIP_PORT: String(await freePort()),
+        TRANSFER_PORT: String(await freePort()),
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("is in use by another process: is a node already running with this DATA_DIR?");
+      expect((await put(n!.url, "still/works.txt", "yes")).status).toBe(201);
+    } finally {
+      await cluster.stop();
     }
   });
 
