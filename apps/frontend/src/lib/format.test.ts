@@ -54,9 +54,12 @@ test("formatAgo", () => {
   expect(formatAgo(now - 2 * 86400_000, now)).toBe("2 d ago");
 });
 
-test("formatMtime: time today, date and time this year, date otherwise", () => {
+test("formatMtime: today and yesterday by name, date and time this year, date otherwise", () => {
   const now = new Date(2024, 5, 15, 18, 0).getTime();
-  expect(formatMtime(new Date(2024, 5, 15, 9, 7).getTime(), now)).toBe("09:07");
+  expect(formatMtime(new Date(2024, 5, 15, 9, 7).getTime(), now)).toBe("today 09:07");
+  expect(formatMtime(new Date(2024, 5, 14, 23, 59).getTime(), now)).toBe("yesterday 23:59");
+  expect(formatMtime(new Date(2024, 0, 1, 0, 0).getTime(), new Date(2024, 0, 2, 8, 0).getTime())).toBe("yesterday 00:00");
+  expect(formatMtime(new Date(2023, 11, 31, 22, 0).getTime(), new Date(2024, 0, 1, 8, 0).getTime())).toBe("yesterday 22:00");
   expect(formatMtime(new Date(2024, 2, 3, 14, 5).getTime(), now)).toBe("3 Mar 14:05");
   expect(formatMtime(new Date(2021, 11, 24, 1, 2).getTime(), now)).toBe("24 Dec 2021");
   expect(formatMtime(0, now)).toBe("—");

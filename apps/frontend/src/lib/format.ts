@@ -69,16 +69,19 @@ export function formatAgo(at: number, now: number): string {
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /**
- * A file's modification time: "14:05" today, "12 Mar 14:05" this year, "12 Mar 2023" otherwise.
- * Local time; `now` is a parameter so the cut-offs are testable.
+ * A file's modification time: "today 14:05", "yesterday 14:05", "12 Mar 14:05" this year, "12 Mar 2023"
+ * otherwise (a bare time read as a date nobody could place). Local time; `now` is a parameter so the
+ * cut-offs are testable.
  */
 export function formatMtime(ms: number, now: number): string {
   if (!Number.isFinite(ms) || ms <= 0) return "—";
   const d = new Date(ms);
   const today = new Date(now);
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   const month = d.toLocaleString("en", { month: "short" });
-  if (d.toDateString() === today.toDateString()) return time;
+  if (d.toDateString() === today.toDateString()) return `today ${time}`;
+  if (d.toDateString() === yesterday.toDateString()) return `yesterday ${time}`;
   if (d.getFullYear() === today.getFullYear()) return `${d.getDate()} ${month} ${time}`;
   return `${d.getDate()} ${month} ${d.getFullYear()}`;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
+  newFolderProblem,
+  uploadConflicts,
   apiFileUrl,
   apiListUrl,
   apiStatUrl,
@@ -71,4 +73,19 @@ test("resolveDestination: relative to the current directory, '..' goes up, '/' i
   expect(resolveDestination("/docs", "../new.txt")).toBe("/new.txt");
   expect(resolveDestination("/docs", "/archive/2024/old.txt")).toBe("/archive/2024/old.txt");
   expect(resolveDestination("/", "../../x")).toBe("/x");
+});
+
+test("a new folder cannot take a name the folder already has; a picked file that exists is named before it is replaced", () => {
+  const here = [
+    { name: "archive", kind: "dir" },
+    { name: "report.bin", kind: "file" },
+  ];
+  expect(newFolderProblem("archive", here)).toBe("“archive” already exists here (a folder).");
+  expect(newFolderProblem(" report.bin ", here)).toBe("“report.bin” already exists here (a file).");
+  expect(newFolderProblem("new", here)).toBeUndefined();
+  expect(newFolderProblem("a/b", here)).toBe("A name cannot contain '/'.");
+  expect(uploadConflicts(["report.bin", "fresh.txt", "archive", "archive/report.bin"], here)).toEqual({
+    replaced: ["report.bin"],
+    onFolder: ["archive"],
+  });
 });

@@ -96,6 +96,31 @@ export function invalidName(name: string): string | undefined {
   return undefined;
 }
 
+/** Why a new folder cannot have this name here: an invalid name, or one an entry of the folder has. */
+export function newFolderProblem(name: string, existing: ReadonlyArray<{ name: string; kind: string }>): string | undefined {
+  const invalid = invalidName(name);
+  if (invalid) return invalid;
+  const taken = existing.find((e) => e.name === name.trim());
+  if (!taken) return undefined;
+  return `“${taken.name}” already exists here (a ${taken.kind === "dir" ? "folder" : "file"}).`;
+}
+
+/**
+ * The picked files that would replace a file already in the folder (only the folder's own entries are
+ * known, so files picked inside subfolders are not checked), and those that would land on a folder's name.
+ */
+export function uploadConflicts(
+  relPaths: readonly string[],
+  existing: ReadonlyArray<{ name: string; kind: string }>,
+): { replaced: string[]; onFolder: string[] } {
+  const byName = new Map(existing.map((e) => [e.name, e.kind]));
+  const top = relPaths.filter((p) => !p.includes("/"));
+  return {
+    replaced: top.filter((p) => byName.get(p) === "file"),
+    onFolder: top.filter((p) => byName.get(p) === "dir"),
+  };
+}
+
 /**
  * The destination typed into a rename/move dialog, relative to the current directory unless it
  * starts with '/': resolves "..", so "../x" moves one level up.

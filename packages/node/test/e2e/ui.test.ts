@@ -64,11 +64,36 @@ describe("web UI", () => {
     expect(sha256(new Uint8Array(readFileSync(path)))).toBe(sha256(data));
   });
 
+  test("uploading onto an existing name asks first: Cancel keeps the file, Replace replaces it", async () => {
+    const other = randomBytes(1000);
+    const pick = () => page.setInputFiles('[data-testid="upload-input"]', { name: "report.bin", mimeType: "application/octet-stream", buffer: Buffer.from(other) });
+    await pick();
+    await page.locator('[data-testid="dialog"][open]').waitFor();
+    expect(await page.locator("#dialog-title").textContent()).toBe("Replace a file?");
+    expect(await page.locator('[data-testid="dialog"] .message').textContent()).toContain("“report.bin” already exists");
+    await shot("files-replace-ask");
+    await page.click('[data-testid="cancel"]');
+    await Bun.sleep(500);
+    expect(sha256(await getBytes(cluster.nodes[1]!.url, "report.bin"))).toBe(sha256(data));
+    await pick();
+    await dialog();
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && sha256(await getBytes(cluster.nodes[1]!.url, "report.bin")) !== sha256(other)) await Bun.sleep(200);
+    expect(sha256(await getBytes(cluster.nodes[1]!.url, "report.bin"))).toBe(sha256(other));
+  });
+
   test("create a folder, move the file into it, delete it", async () => {
     await page.click('[data-testid="new-folder"]');
     await dialog("archive");
     await entry("archive").waitFor();
     expect(await entry("archive").getAttribute("data-kind")).toBe("dir");
+    // A second folder of that name is refused in the dialog, before anything is sent.
+    await page.click('[data-testid="new-folder"]');
+    await page.fill('[data-testid="dialog-input"]', "archive");
+    expect(await page.locator('[data-testid="dialog-invalid"]').textContent()).toBe("“archive” already exists here (a folder).");
+    expect(await page.locator('[data-testid="confirm"]').isDisabled()).toBe(true);
+    await shot("files-folder-exists");
+    await page.click('[data-testid="cancel"]');
 
     await entry("report.bin").locator('[data-testid="rename"]').click();
     await dialog("archive/report.bin");
