@@ -3,7 +3,8 @@
 import { expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
 import { MemoryNetwork } from "../rpc/memory-rpc.ts";
-import { clusterStatusRoutes } from "./cluster-status.ts";
+import { TransferError } from "../transfer/client.ts";
+import { clusterStatusRoutes, whyUnreachable } from "./cluster-status.ts";
 
 const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
 
@@ -32,4 +33,16 @@ test("GET /api/cluster/status answers from the node.status RPC and touches no an
   } finally {
     trap.stop(true);
   }
+});
+
+test("a member that does not answer is described in words, not by the runtime's error message", () => {
+  const connect = new TransferError("connect", "connection to n3@127.0.0.1:4000 failed: ECONNREFUSED: Unable to connect. Is the computer able to access the url?");
+  expect(whyUnreachable(connect, 2000)).toBe("not answering: its node process may be stopped, or the network between the nodes is down");
+  expect(whyUnreachable(new TransferError("timeout", "no answer from n3 within 2000 ms"), 2000)).toBe("not answering within 2 s: it may be overloaded or paused");
+  expect(whyUnreachable(new TransferError("auth", "x"), 2000)).toBe("refused: it does not hold this cluster's key");
+  for (const code of ["connect", "timeout", "auth", "wrong_node", "unknown_member"] as const) {
+    expect(whyUnreachable(new TransferError(code, "ECONNREFUSED raw"), 2000)).not.toContain("ECONNREFUSED");
+  }
+  // Anything else keeps its message, so nothing is hidden.
+  expect(whyUnreachable(new Error("boom"), 2000)).toBe("its status could not be read: boom");
 });

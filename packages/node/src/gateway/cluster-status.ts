@@ -4,10 +4,34 @@
 import { Hono } from "hono";
 import type { Member } from "../membership/types.ts";
 import { errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import { TransferError } from "../transfer/client.ts";
 import { memberJson } from "./cluster-routes.ts";
 
-export function clusterStatusRoutes(d: { members: () => Member[]; rpc: PeerRpc; statusTimeoutMs: number }): Hono {
+/**
+ * Why a member did not answer, in words for the person looking at the cluster page (the runtime's own
+ * message, e.g. "ECONNREFUSED: Unable to connect. Is the computer able to access the url?", says nothing to them).
+ */
+export function whyUnreachable(err: unknown, timeoutMs: number): string {
+  const code = err instanceof TransferError ? err.code : undefined;
+  switch (code) {
+    case "connect":
+      return "not answering: its node process may be stopped, or the network between the nodes is down";
+    case "timeout":
+      return `not answering within ${(timeoutMs / 1000).toLocaleString("en")} s: it may be overloaded or paused`;
+    case "auth":
+      return "refused: it does not hold this cluster's key";
+    case "wrong_node":
+      return "another node answers at its address";
+    case "unknown_member":
+      return "its address is not known yet";
+    default:
+      return `its status could not be read: ${errorMessage(err)}`;
+  }
+}
+
+export function clusterStatusRoutes(d: { members: () => Member[]; rpc: PeerRpc; statusTimeoutMs: number; log?: Logger }): Hono {
   const app = new Hono();
   app.get("/api/cluster/status", async (c) => {
     const members = await Promise.all(
@@ -18,7 +42,8 @@ export function clusterStatusRoutes(d: { members: () => Member[]; rpc: PeerRpc; 
           const { status, health } = await d.rpc.call(m.id, "node.status", {}, { timeoutMs: d.statusTimeoutMs });
           return { ...entry, status, health };
         } catch (err) {
-          return { ...entry, status: null, health: null, error: `unreachable: ${errorMessage(err)}` };
+          d.log?.debug("member status unavailable", { peer: m.id, err });
+          return { ...entry, status: null, health: null, error: whyUnreachable(err, d.statusTimeoutMs) };
         }
       }),
     );
