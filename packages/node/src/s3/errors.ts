@@ -22,6 +22,7 @@ const CODES = {
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 or checksum you specified is not valid."],
   InvalidPart: [400, "One or more of the specified parts could not be found or did not match its entity tag."],
+  InvalidPartNumber: [416, "The requested partnumber is not satisfiable."],
   InvalidPartOrder: [400, "The list of parts was not in ascending order."],
   InvalidRange: [416, "The requested range is not satisfiable."],
   MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
