@@ -2,7 +2,7 @@
 // list, mkdir, move, delete over replicated manifests and placed chunks.
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import type { Manifest, MultipartLayout } from "../metadata/manifest.ts";
 import { impliedDirectory, type ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
@@ -314,12 +314,13 @@ export class FileSystem {
   /**
    * Commits a file made of other files' chunks, in order, without copying a byte (S3 CopyObject and
    * CompleteMultipartUpload); the entries at `remove` (directories with everything below) are deleted
-   * in the same commit. The caller supplies the content's hashes: they do not follow from the parts'.
+   * in the same commit. The caller supplies the content's hashes (they do not follow from the parts') and,
+   * for an S3 multipart object, its parts.
    */
   async compose(
     path: string,
     sources: readonly Manifest[],
-    content: { sha256: string; md5?: string },
+    content: { sha256: string; md5?: string; multipart?: MultipartLayout },
     opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta } = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
@@ -348,6 +349,7 @@ export class FileSystem {
       chunks: sources.flatMap((m) => m.chunks),
       ...(fixed === undefined ? { chunkSizes: sizes } : {}),
       ...(meta ? { meta } : {}),
+      ...(content.multipart ? { multipart: content.multipart } : {}),
       mtime,
     };
     const removals: ManifestChange[] = [];

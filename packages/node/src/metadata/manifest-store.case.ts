@@ -121,6 +121,31 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         expect(s.get("f")).toEqual(tomb);
       });
 
+      test("a multipart object's parts and upload id round-trip and replicate; a tombstone drops them; they are part of a row's identity", () => {
+        const s = newStore("a", new FakeTime().now);
+        const multipart = { uploadId: "0m1abcdef-0123456789abcdef", partSizes: [6, 4] };
+        const written = s.commitLocal({ ...fileChange("f", 10), md5: `${"c".repeat(32)}-2`, chunkSizes: [4, 2, 4], multipart });
+        expect(s.get("f")).toEqual(written);
+        expect(s.get("f")!.multipart).toEqual(multipart);
+        // A copy keeps the parts without the id.
+        const copy = s.commitLocal({ ...fileChange("g", 10), md5: `${"c".repeat(32)}-2`, multipart: { partSizes: [6, 4] } });
+        expect(s.get("g")).toEqual(copy);
+        expect("uploadId" in s.get("g")!.multipart!).toBe(false);
+        expect("multipart" in s.commitLocal(fileChange("h", 10))).toBe(false);
+        const other = newStore("b", new FakeTime().now);
+        other.apply([written, copy]);
+        expect(other.get("f")).toEqual(written);
+        expect(other.get("g")).toEqual(copy);
+        expect(sameManifest(written, { ...written, multipart: { ...multipart, partSizes: [5, 5] } })).toBe(false);
+        expect(sameManifest(written, { ...written, multipart: { partSizes: [6, 4] } })).toBe(false);
+        expect(sameManifest(written, { ...written, multipart: { partSizes: [6, 4], uploadId: multipart.uploadId } })).toBe(true);
+        expect(thrown(() => s.commitLocal({ ...fileChange("x", 10), md5: `${"c".repeat(32)}-3`, multipart })).message).toMatch(/multipart md5/);
+        expect(thrown(() => s.commitLocal({ ...fileChange("x", 10), md5: `${"c".repeat(32)}-2`, multipart: { partSizes: [1, 2] } })).message).toMatch(/add up to 3/);
+        const tomb = s.commitLocal({ ...fileChange("f", 10), md5: `${"c".repeat(32)}-2`, multipart, deleted: true });
+        expect(tomb.multipart).toBeUndefined();
+        expect(s.get("f")).toEqual(tomb);
+      });
+
       test("a local write beats the row it replaces even if that row came from a faster clock", () => {
         const time = new FakeTime();
         const fast = newStore("fast", () => time.ms + 30 * 60_000); // 30 min ahead: within the drift bound

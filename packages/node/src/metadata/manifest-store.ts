@@ -113,7 +113,7 @@ const changeSchema = z.strictObject(manifestContentShape);
 function checkChange(change: ManifestChange): ManifestChange {
   let c = change;
   if (change.deleted) {
-    const { md5: _m, chunkSizes: _s, meta: _meta, ...rest } = change;
+    const { md5: _m, chunkSizes: _s, meta: _meta, multipart: _p, ...rest } = change;
     c = { ...rest, size: 0, sha256: null, chunks: [] };
   }
   const parsed = changeSchema.safeParse(c);
@@ -128,6 +128,7 @@ function checkChange(change: ManifestChange): ManifestChange {
     chunks: [...c.chunks],
     ...(c.chunkSizes ? { chunkSizes: [...c.chunkSizes] } : {}),
     ...(c.meta ? { meta: structuredClone(c.meta) } : {}),
+    ...(c.multipart ? { multipart: structuredClone(c.multipart) } : {}),
   };
 }
 

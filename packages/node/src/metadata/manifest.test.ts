@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { formatVersion } from "./hlc.ts";
-import { type Manifest, MAX_CHUNKS, manifestSchema, mergeManifest, sameManifest } from "./manifest.ts";
+import { type Manifest, MAX_CHUNKS, MAX_PARTS, manifestSchema, mergeManifest, sameManifest } from "./manifest.ts";
 import { hexId, pick, seededRandom } from "./test-fixtures.ts";
 
 const base: Manifest = {
@@ -79,6 +79,24 @@ describe("manifestSchema", () => {
     const empty = { size: 0, sha256: null, chunkSize: 0, chunks: [] };
     expect(problems({ ...base, ...empty, deleted: true, md5: "0".repeat(32) }).join()).toMatch(/tombstone has no content/);
     expect(problems({ ...base, ...empty, kind: "dir", chunkSizes: [] }).join()).toMatch(/directory has no content/);
+  });
+
+  test("a multipart object's parts cover the file and agree with its ETag's part count", () => {
+    const multipart = { md5: `${"a".repeat(32)}-2`, multipart: { uploadId: "0abc-DEF_1", partSizes: [6, 4] } };
+    expect(problems({ ...base, ...multipart })).toEqual([]);
+    expect(problems({ ...base, ...multipart, multipart: { partSizes: [6, 4] } })).toEqual([]);
+    expect(problems({ ...base, ...multipart, multipart: { partSizes: [6, 3] } }).join()).toMatch(/add up to 9 bytes, not the file's 10/);
+    expect(problems({ ...base, ...multipart, md5: `${"a".repeat(32)}-3` }).join()).toMatch(/multipart md5/);
+    expect(problems({ ...base, ...multipart, md5: "a".repeat(32) }).join()).toMatch(/multipart md5/);
+    expect(problems({ ...base, ...multipart, multipart: { uploadId: "../x", partSizes: [6, 4] } }).length).toBeGreaterThan(0);
+    expect(problems({ ...base, ...multipart, multipart: { partSizes: [] } }).length).toBeGreaterThan(0);
+    expect(problems({ ...base, ...multipart, multipart: { partSizes: [6, 4], extra: 1 } }).length).toBeGreaterThan(0);
+    const tooMany = { ...base, md5: `${"a".repeat(32)}-10001`, multipart: { partSizes: [10, ...new Array(MAX_PARTS).fill(0)] } };
+    expect(problems(tooMany).length).toBeGreaterThan(0);
+    const empty = { size: 0, sha256: null, chunkSize: 0, chunks: [] };
+    expect(problems({ ...base, ...empty, deleted: true, ...multipart }).join()).toMatch(/tombstone has no content/);
+    // An empty object completed from one empty part.
+    expect(problems({ ...base, ...empty, sha256: "0".repeat(64), md5: `${"a".repeat(32)}-1`, multipart: { partSizes: [0] } })).toEqual([]);
   });
 
   test("caps the chunk list", () => {

@@ -8,8 +8,19 @@ import { isCanonicalPath } from "./path.ts";
 /** 1 TiB of 4 MiB chunks (the default size): bounds one manifest to ~18 MB of JSON. */
 export const MAX_CHUNKS = 262_144;
 export const MAX_CHUNK_SIZE = 1024 * 1024 * 1024;
+/** S3's limit on the parts of a multipart upload, and so on the parts a manifest records. */
+export const MAX_PARTS = 10_000;
+/** An S3 multipart upload id as this node makes them (s3/multipart.ts). */
+export const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type ManifestKind = "file" | "dir";
+
+export interface MultipartLayout {
+  /** Present on the object its upload completed; a copy of that object keeps the parts, not the id. */
+  uploadId?: string;
+  /** Bytes of each part, in part order; they add up to the file's size. */
+  partSizes: number[];
+}
 
 export interface Manifest {
   /** Canonical, non-root path (see normalizePath). */
@@ -41,6 +52,13 @@ export interface Manifest {
   md5?: string;
   /** Content type, standard headers and user metadata a client gave (object-meta.ts); files only. */
   meta?: ObjectMeta;
+  /**
+   * A file assembled from S3 multipart parts: each part's size in order (S3 reads one part with
+   * `?partNumber=N`, and parts do not line up with chunks) and, on the upload's own object, the upload
+   * id (a retried CompleteMultipartUpload is recognised by it). Its md5 is then the multipart ETag for
+   * exactly this many parts. Absent on other files and on multipart objects completed before it was kept.
+   */
+  multipart?: MultipartLayout;
   /** Client-visible modification time, ms since epoch. */
   mtime: number;
   /** The node that made this write and its local sequence number there: the key of delta sync. */
@@ -66,10 +84,16 @@ export const manifestContentShape = {
     .regex(/^[0-9a-f]{32}(-[1-9][0-9]{0,4})?$/, "expected 32 lowercase hex digits, optionally -<parts>")
     .optional(),
   meta: objectMetaSchema.optional(),
+  multipart: z
+    .strictObject({
+      uploadId: z.string().regex(UPLOAD_ID, "an upload id is 1-64 letters, digits, '_' or '-'").optional(),
+      partSizes: z.array(count).min(1).max(MAX_PARTS),
+    })
+    .optional(),
   mtime: count,
 };
 
-type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks" | "chunkSizes" | "md5" | "meta">;
+type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks" | "chunkSizes" | "md5" | "meta" | "multipart">;
 
 /**
  * Cross-field rules. Tombstones and directories carry no content, so a tombstone stays small and can
@@ -78,12 +102,25 @@ type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSiz
  */
 export function contentProblem(m: Content): string | undefined {
   if (m.deleted || m.kind === "dir") {
-    if (m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null || m.md5 !== undefined || m.chunkSizes !== undefined || m.meta !== undefined) {
-      return `${m.deleted ? "a tombstone" : "a directory"} has no content: size 0, no chunks, sha256 null, no md5, no metadata`;
+    if (
+      m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null || m.md5 !== undefined || m.chunkSizes !== undefined || m.meta !== undefined ||
+      m.multipart !== undefined
+    ) {
+      return `${m.deleted ? "a tombstone" : "a directory"} has no content: size 0, no chunks, sha256 null, no md5, no metadata, no parts`;
     }
     return undefined;
   }
   if (m.sha256 === null) return "a file needs its sha256";
+  if (m.multipart) {
+    // Reads by part number answer byte ranges and the parts count from this list: it must cover the file
+    // exactly and agree with the ETag's "-<parts>".
+    const total = m.multipart.partSizes.reduce((a, b) => a + b, 0);
+    if (total !== m.size) return `the parts add up to ${total} bytes, not the file's ${m.size}`;
+    const parts = /-(\d+)$/.exec(m.md5 ?? "")?.[1];
+    if (Number(parts) !== m.multipart.partSizes.length) {
+      return `a file of ${m.multipart.partSizes.length} parts needs the multipart md5 "<hex>-${m.multipart.partSizes.length}"`;
+    }
+  }
   if (m.size === 0) {
     return m.chunks.length === 0 && m.chunkSizes === undefined ? undefined : "an empty file has no chunks";
   }
@@ -135,6 +172,7 @@ function canonical(m: Manifest): string {
   return JSON.stringify([
     m.path, m.kind, m.version, m.deleted, m.size, m.sha256, m.chunkSize, m.chunks, m.mtime, m.origin, m.seq,
     m.md5 ?? null, m.chunkSizes ?? null, canonicalMeta(m.meta),
+    m.multipart ? [m.multipart.uploadId ?? null, m.multipart.partSizes] : null,
   ]);
 }
 

@@ -1,7 +1,7 @@
 // The node's ManifestStore on SQLite (bun:sqlite): the `files` table holds one row per path,
 // `sync_state` the per-origin marks, including this node's own seq, so both survive a restart.
 import type { Database, Statement } from "bun:sqlite";
-import type { Manifest } from "./manifest.ts";
+import type { Manifest, MultipartLayout } from "./manifest.ts";
 import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
@@ -22,9 +22,10 @@ interface FileRow {
   md5: string | null;
   chunk_sizes: string | null;
   meta: string | null;
+  multipart: string | null;
 }
 
-const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta";
+const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart";
 
 function toManifest(r: FileRow): Manifest {
   return {
@@ -43,6 +44,7 @@ function toManifest(r: FileRow): Manifest {
     ...(r.md5 === null ? {} : { md5: r.md5 }),
     ...(r.chunk_sizes === null ? {} : { chunkSizes: JSON.parse(r.chunk_sizes) as number[] }),
     ...(r.meta === null ? {} : { meta: JSON.parse(r.meta) as ObjectMeta }),
+    ...(r.multipart === null ? {} : { multipart: JSON.parse(r.multipart) as MultipartLayout }),
   };
 }
 
@@ -57,7 +59,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       unknown,
       [
         string, string, string, string, string, number, number, string | null, number, string, number, string, number,
-        string | null, string | null, string | null,
+        string | null, string | null, string | null, string | null,
       ]
     >;
     origins: Statement<{ origin: string }, []>;
@@ -101,13 +103,13 @@ export class SqliteManifestStore extends LwwManifestStore {
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
       upsert: db.prepare(
-        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (path) DO UPDATE SET parent = excluded.parent, name = excluded.name, kind = excluded.kind,
            version = excluded.version, deleted = excluded.deleted, size = excluded.size, sha256 = excluded.sha256,
            chunk_size = excluded.chunk_size, chunks = excluded.chunks, mtime = excluded.mtime,
            origin = excluded.origin, seq = excluded.seq, md5 = excluded.md5, chunk_sizes = excluded.chunk_sizes,
-           meta = excluded.meta`,
+           meta = excluded.meta, multipart = excluded.multipart`,
       ),
       origins: db.prepare("SELECT origin FROM sync_state ORDER BY origin"),
       mark: db.prepare("SELECT seq FROM sync_state WHERE origin = ?"),
@@ -171,6 +173,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       m.md5 ?? null,
       m.chunkSizes ? JSON.stringify(m.chunkSizes) : null,
       m.meta ? JSON.stringify(m.meta) : null,
+      m.multipart ? JSON.stringify(m.multipart) : null,
     );
   }
 

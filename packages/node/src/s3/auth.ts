@@ -84,11 +84,23 @@ function verify(
     payloadHash,
     excludeQuery: presigned ? "X-Amz-Signature" : undefined,
   });
-  const expected = signatureOf(key, stringToSign(amzDate, scope, canonical));
-  if (!sameSignature(expected, signature)) {
-    throw s3Error("SignatureDoesNotMatch", undefined, { canonicalRequest: canonical });
-  }
+  const matches = signedForms(canonical).some((form) => sameSignature(signatureOf(key, stringToSign(amzDate, scope, form)), signature));
+  if (!matches) throw s3Error("SignatureDoesNotMatch", undefined, { canonicalRequest: canonical });
   return { key, amzDate, scope, seed: signature };
+}
+
+/**
+ * The bytes a client may have hashed for `canonical`. Header values arrive as bytes, one character per byte
+ * (node:http reads them as Latin-1), so the canonical request's bytes are exactly what came on the wire:
+ * what S3 hashes, and what a client that sends its text as UTF-8 (the AWS SDK on Bun, curl) signed. A client
+ * that writes header text as Latin-1 but hashes it as UTF-8 (the AWS SDK on Node.js, botocore, for a value
+ * like "café") signed the same characters encoded as UTF-8: that form is tried too, only when a value holds
+ * a byte above 0x7F. Both are HMACs under the caller's secret, so accepting either admits no one else.
+ */
+export function signedForms(canonical: string): Array<string | Uint8Array> {
+  if (!/[\u0080-\uffff]/.test(canonical)) return [canonical];
+  if (/[^\u0000-\u00ff]/.test(canonical)) return [canonical]; // not wire bytes (an in-process request): its text only
+  return [Buffer.from(canonical, "latin1"), canonical];
 }
 
 function fromHeader(r: SignedRequest, authorization: string, credentials: CredentialStore, now: number): Authenticated {
@@ -139,7 +151,9 @@ function fromQuery(r: SignedRequest, credentials: CredentialStore, now: number):
   const signedHeaders = (q.get("X-Amz-SignedHeaders") ?? "").split(";").filter(Boolean);
   if (signedHeaders.length === 0) throw bad("X-Amz-SignedHeaders is missing");
   const signature = q.get("X-Amz-Signature") ?? "";
-  if (!/^[0-9a-f]{64}$/.test(signature)) throw bad("X-Amz-Signature must be 64 hex digits");
+  // A signature that is there but wrong, whatever its form (a character changed, cut short), is what S3
+  // answers SignatureDoesNotMatch (403) for; only a missing one makes the URL malformed.
+  if (signature === "") throw bad("X-Amz-Signature is missing");
   if (now < at - MAX_CLOCK_SKEW_MS) throw s3Error("AccessDenied", "Request is not valid yet.");
   if (now > at + expires * 1000) throw s3Error("AccessDenied", "Request has expired.");
   const hash = q.get("X-Amz-Content-Sha256") ?? UNSIGNED_PAYLOAD;

@@ -1,8 +1,9 @@
-// Bucket operations: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
+// Bucket operations: ListBuckets (paged), CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
 // GetBucketVersioning, and the ACLs (the key holder owns everything with FULL_CONTROL).
-import { nameOf } from "../metadata/path.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import { compareNames, nameOf } from "../metadata/path.ts";
 import { s3Error } from "./errors.ts";
-import { type Handler, isoDate, ownerOf, requireBucket, type S3Components, type S3Request, xmlResponse } from "./http.ts";
+import { decodeToken, encodeToken, type Handler, intParam, isoDate, ownerOf, requireBucket, type S3Components, type S3Request, xmlResponse } from "./http.ts";
 import { type TreeSource, walk } from "./list.ts";
 import { bucketNameProblem, UPLOADS_DIR } from "./names.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
@@ -14,20 +15,70 @@ export const treeOf = (c: S3Components): TreeSource => ({
   children: (dir, after, limit) => c.fs.list(dir, { after, limit }),
 });
 
-export const listBuckets: Handler = (r, c) => {
-  const buckets: XmlNode[] = [];
+/** S3's bound on max-buckets, and the page size when a client pages without giving one. */
+export const MAX_BUCKETS_PER_PAGE = 10_000;
+
+/** Top-level entries in name order: after `token`'s name, or else from `prefix` on (itself included). */
+function* topLevel(c: S3Components, prefix: string, token: string | undefined): Generator<Manifest> {
   let after: string | undefined;
+  if (token !== undefined && compareNames(token, prefix) >= 0) after = token;
+  else if (prefix !== "") {
+    // A bucket named exactly the prefix sorts first; the listing below starts after it.
+    const exact = prefix.includes("/") ? undefined : lookupQuietly(c, prefix);
+    if (exact) yield exact;
+    after = prefix;
+  }
   for (;;) {
     const page = c.fs.list("", { after, limit: 1000 });
-    for (const m of page) {
-      if (m.kind === "dir" && m.path !== UPLOADS_DIR) buckets.push(["Bucket", [["Name", m.path], ["CreationDate", isoDate(m.mtime)]]]);
-    }
-    if (page.length < 1000) break;
+    yield* page;
+    if (page.length < 1000) return;
     after = nameOf(page[page.length - 1]!.path);
+  }
+}
+
+function lookupQuietly(c: S3Components, path: string): Manifest | undefined {
+  try {
+    return c.fs.lookup(path);
+  } catch {
+    return undefined; // a prefix that is no valid name names no bucket
+  }
+}
+
+/**
+ * ListBuckets, with the paging S3 added in 2024: `max-buckets`, `continuation-token` (opaque: the last name
+ * of the previous page), `prefix` and `bucket-region`. Without any of them every bucket comes in one
+ * answer, as before; with any of them a page holds at most 10,000 buckets, as S3's do.
+ */
+export const listBuckets: Handler = (r, c, init) => {
+  const paged = ["max-buckets", "continuation-token", "prefix", "bucket-region"].some((p) => r.query.has(p));
+  const max = paged ? intParam(r, "max-buckets", MAX_BUCKETS_PER_PAGE, 1, MAX_BUCKETS_PER_PAGE) : Number.POSITIVE_INFINITY;
+  const prefix = r.query.get("prefix") ?? "";
+  const token = r.query.get("continuation-token");
+  // An empty token is none: S3 documents the parameter with a minimum length of 0.
+  const start = token === undefined || token === "" ? undefined : decodeToken(token);
+  const buckets: Manifest[] = [];
+  let more = false;
+  // Every bucket is in this node's region: asked for another one, there are none.
+  const region = r.query.get("bucket-region");
+  if (region === undefined || region === init.region) {
+    for (const m of topLevel(c, prefix, start)) {
+      if (!m.path.startsWith(prefix)) {
+        if (compareNames(m.path, prefix) > 0) break; // past every name with the prefix
+        continue;
+      }
+      if (m.kind !== "dir" || m.path === UPLOADS_DIR) continue;
+      if (buckets.length === max) {
+        more = true;
+        break;
+      }
+      buckets.push(m);
+    }
   }
   return xmlResponse("ListAllMyBucketsResult", [
     ["Owner", ownerOf(r.auth.accessKey)],
-    ["Buckets", buckets],
+    ["Buckets", buckets.map((m): XmlNode => ["Bucket", [["Name", m.path], ["CreationDate", isoDate(m.mtime)], ["BucketRegion", init.region]]])],
+    ["ContinuationToken", more ? encodeToken(buckets[buckets.length - 1]!.path) : undefined],
+    ["Prefix", r.query.has("prefix") ? prefix : undefined],
   ]);
 };
 
@@ -39,7 +90,10 @@ export const createBucket: Handler = async (r, c) => {
   const body = await readSmallBody(r.payload(), 64 * 1024);
   if (body.byteLength > 0) parseXml(body);
   const existing = c.fs.lookup(bucket);
-  if (existing?.kind === "dir") throw s3Error("BucketAlreadyOwnedByYou", `You already own the bucket ${bucket}.`);
+  // Creating a bucket one already owns succeeds in us-east-1, S3's default region (elsewhere S3 answers
+  // 409 BucketAlreadyOwnedByYou); every key here owns every bucket, and tools that "make sure" a bucket
+  // exists (terraform, rclone's mkdir, scripts) expect that 200.
+  if (existing?.kind === "dir") return new Response(null, { status: 200, headers: { location: `/${bucket}` } });
   if (existing) throw s3Error("BucketAlreadyExists", `A file named ${bucket} is at the top of the tree, so no bucket can have that name.`);
   await c.fs.mkdir(bucket);
   return new Response(null, { status: 200, headers: { location: `/${bucket}` } });

@@ -3,7 +3,7 @@
 import { ChunkNotFoundError, OrreryError, StoreFullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { ChunkUnavailableError } from "../replication/chunk-reader.ts";
-import { renderXml } from "./xml.ts";
+import { renderXml, type XmlNode } from "./xml.ts";
 
 const CODES = {
   AccessDenied: [403, "Access Denied"],
@@ -22,6 +22,7 @@ const CODES = {
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 or checksum you specified is not valid."],
   InvalidPart: [400, "One or more of the specified parts could not be found or did not match its entity tag."],
+  InvalidPartNumber: [416, "The requested partnumber is not satisfiable."],
   InvalidPartOrder: [400, "The list of parts was not in ascending order."],
   InvalidRange: [416, "The requested range is not satisfiable."],
   MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
@@ -87,6 +88,8 @@ export interface S3ErrorInfo {
   message: string;
   /** Response headers the error carries (Content-Range of an InvalidRange). */
   headers?: Record<string, string>;
+  /** Elements S3 adds to some error documents after the message (ArgumentName of an InvalidArgument). */
+  fields?: ReadonlyArray<readonly [string, string]>;
 }
 
 /** Any thrown value as an S3 error; unexpected ones are logged. */
@@ -96,7 +99,8 @@ export function toS3Error(err: unknown, log: Logger, context: Record<string, unk
     if (err.status >= 500) log.warn("S3 request failed", { ...context, code: err.code, err });
     const status = isS3ErrorCode(err.code) ? err.status : CODES[code][0];
     const headers = err.details?.headers as Record<string, string> | undefined;
-    return { status, code, message: err.message || CODES[code][1], ...(headers ? { headers } : {}) };
+    const fields = err.details?.fields as ReadonlyArray<readonly [string, string]> | undefined;
+    return { status, code, message: err.message || CODES[code][1], ...(headers ? { headers } : {}), ...(fields ? { fields } : {}) };
   }
   if (err instanceof StoreFullError) return { status: 507, code: "InsufficientStorage", message: err.message };
   if (err instanceof ChunkUnavailableError || err instanceof ChunkNotFoundError) {
@@ -114,6 +118,7 @@ export function errorXml(e: S3ErrorInfo, resource: string, requestId: string): s
     [
       ["Code", e.code],
       ["Message", e.message || CODES[e.code][1]],
+      ...(e.fields ?? []).map(([name, value]): XmlNode => [name, value]),
       ["Resource", resource],
       ["RequestId", requestId],
     ],

@@ -108,6 +108,18 @@ export function intParam(r: S3Request, name: string, fallback: number, min: numb
   return Math.min(n, max);
 }
 
+/** Continuation tokens are opaque to clients: the last key (or bucket, or common prefix) of the previous page. */
+export const encodeToken = (last: string): string => Buffer.from(last, "utf8").toString("base64url");
+
+/** The name a continuation token carries; one this API did not give (an empty one too) is S3's InvalidArgument. */
+export function decodeToken(token: string): string {
+  const last = Buffer.from(token, "base64url").toString("utf8");
+  if (token === "" || encodeToken(last) !== token) {
+    throw s3Error("InvalidArgument", "The continuation token provided is incorrect.", { fields: [["ArgumentName", "continuation-token"]] });
+  }
+  return last;
+}
+
 /** Keys in listings, percent-encoded when the client asked for encoding-type=url. */
 export function keyEncoder(r: S3Request): (s: string) => string {
   const encoding = r.query.get("encoding-type");

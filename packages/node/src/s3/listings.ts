@@ -1,22 +1,24 @@
 // ListObjectsV2, ListObjects (v1) and ListObjectVersions (a bucket here is never versioned: each key
 // has one version, "null"), as XML over list.ts's pages.
-import { s3Error } from "./errors.ts";
 import { treeOf } from "./buckets.ts";
-import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request } from "./http.ts";
+import {
+  decodeToken,
+  encodeToken,
+  etagOf,
+  type Handler,
+  intParam,
+  isoDate,
+  keyEncoder,
+  ownerOf,
+  requireBucket,
+  type S3Components,
+  type S3Request,
+} from "./http.ts";
 import { type ListedItem, type ListPage, listPage } from "./list.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
 
 const xml = (root: string, children: readonly XmlNode[]) =>
   new Response(renderXml(root, children), { headers: { "content-type": "application/xml" } });
-
-/** Continuation tokens are opaque to clients: the last key or common prefix of the previous page. */
-export const encodeToken = (last: string): string => Buffer.from(last, "utf8").toString("base64url");
-
-export function decodeToken(token: string): string {
-  const last = Buffer.from(token, "base64url").toString("utf8");
-  if (token === "" || encodeToken(last) !== token) throw s3Error("InvalidArgument", "The continuation token provided is incorrect.");
-  return last;
-}
 
 interface Common {
   page: ListPage;
@@ -54,6 +56,8 @@ const header = (r: S3Request, l: Common): XmlNode[] => [
 ];
 
 export const listObjectsV2: Handler = (r, c) => {
+  // An empty continuation-token is refused, not taken for none: S3 answers it InvalidArgument, as it does
+  // any token it did not give.
   const token = r.query.get("continuation-token");
   const startAfter = r.query.get("start-after") ?? "";
   const l = list(r, c, token !== undefined ? decodeToken(token) : startAfter);

@@ -3,25 +3,26 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { fileReadStream } from "../filesystem/read-stream.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import { type Manifest, UPLOAD_ID } from "../metadata/manifest.ts";
 import { objectMetaSchema } from "../metadata/object-meta.ts";
 import { compareNames, nameOf } from "../metadata/path.ts";
+import {
+  checkParts,
+  completedBefore,
+  completeResult,
+  KEEPALIVE_ABOVE_BYTES,
+  MAX_PART_NUMBER,
+  multipartEtag,
+  requestedParts,
+  respondWhileWorking,
+} from "./completion.ts";
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
-import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request, sameEtag, xmlResponse } from "./http.ts";
-import { objectPath, UPLOADS_DIR } from "./names.ts";
+import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request, xmlResponse } from "./http.ts";
+import { objectPath, uploadDir, UPLOADS_DIR, uploadMetaPath as metaPath } from "./names.ts";
 import { copySourceOf, mtimeFromMeta, s3Meta } from "./objects.ts";
-import { childrenNamed, childText, parseXml, readSmallBody } from "./request-body.ts";
-import { renderXml, type XmlNode } from "./xml.ts";
+import { parseXml, readSmallBody } from "./request-body.ts";
+import type { XmlNode } from "./xml.ts";
 
-/** S3's limits: parts 1..10000, each but the last at least 5 MiB. */
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
-export const MAX_PART_NUMBER = 10_000;
-/** Above this size Complete answers at once and sends spaces while it hashes, as S3 does for long completions. */
-const KEEPALIVE_ABOVE_BYTES = 256 * 1024 * 1024;
-const KEEPALIVE_INTERVAL_MS = 5000;
-
-const uploadDir = (id: string) => `${UPLOADS_DIR}/${id}`;
-const metaPath = (id: string) => `${uploadDir(id)}/upload.json`;
 /** Zero-padded, so a directory listing (by name) is in part order. */
 export const partName = (n: number) => `part-${String(n).padStart(5, "0")}`;
 const partNumberOf = (name: string) => {
@@ -38,41 +39,6 @@ const metaSchema = z.strictObject({
 });
 export type UploadMeta = z.output<typeof metaSchema> & { id: string };
 
-/** S3's multipart ETag: the MD5 of the parts' binary MD5s, '-', the number of parts. */
-export function multipartEtag(partMd5s: readonly string[]): string {
-  const md5 = new Bun.CryptoHasher("md5");
-  for (const hex of partMd5s) md5.update(Buffer.from(hex, "hex"));
-  return `${md5.digest("hex")}-${partMd5s.length}`;
-}
-
-export interface CompletedPart {
-  partNumber: number;
-  etag: string;
-}
-
-/** Checks Complete's part list against the stored parts; returns them in order. Pure. */
-export function checkParts(requested: readonly CompletedPart[], stored: (n: number) => Manifest | undefined): Manifest[] {
-  if (requested.length === 0) throw s3Error("MalformedXML", "A CompleteMultipartUpload request must list at least one part.");
-  const parts: Manifest[] = [];
-  for (const [i, p] of requested.entries()) {
-    if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > MAX_PART_NUMBER) {
-      throw s3Error("InvalidPart", `Part number ${p.partNumber} is not between 1 and ${MAX_PART_NUMBER}.`);
-    }
-    if (i > 0 && p.partNumber <= requested[i - 1]!.partNumber) throw s3Error("InvalidPartOrder");
-    const m = stored(p.partNumber);
-    if (m?.kind !== "file" || !/^[0-9a-f]{32}$/.test(m.md5 ?? "") || !sameEtag(p.etag, m.md5!)) {
-      throw s3Error("InvalidPart", `Part ${p.partNumber} was not uploaded, or its ETag is not ${p.etag}.`);
-    }
-    parts.push(m);
-  }
-  for (const [i, m] of parts.slice(0, -1).entries()) {
-    if (m.size < MIN_PART_SIZE) {
-      throw s3Error("EntityTooSmall", `Part ${requested[i]!.partNumber} has ${m.size} bytes; every part but the last needs at least ${MIN_PART_SIZE}.`);
-    }
-  }
-  return parts;
-}
-
 export class MultipartUploads {
   /** Upload metadata by id, with the version of the file it was read from. */
   private readonly meta = new Map<string, { version: string; upload: UploadMeta }>();
@@ -80,7 +46,7 @@ export class MultipartUploads {
   constructor(private readonly c: S3Components) {}
 
   private async load(id: string): Promise<UploadMeta | undefined> {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
+    if (!UPLOAD_ID.test(id)) return undefined;
     const m = this.c.fs.lookup(metaPath(id));
     if (m?.kind !== "file") return undefined;
     const cached = this.meta.get(id);
@@ -162,36 +128,51 @@ export class MultipartUploads {
   };
 
   readonly complete: Handler = async (r) => {
-    const upload = await this.required(r);
+    const id = r.query.get("uploadId") ?? "";
+    const upload = await this.load(id);
+    const body = await readSmallBody(r.payload(), 4 * 1024 * 1024);
+    if (!upload || upload.bucket !== r.bucket || upload.key !== r.key) return this.completedAgain(r, id, body);
     requireBucket(this.c, upload.bucket);
     const { path } = objectPath(upload.bucket, upload.key);
-    const doc = parseXml(await readSmallBody(r.payload(), 4 * 1024 * 1024));
-    if (doc.name !== "CompleteMultipartUpload") throw s3Error("MalformedXML", "The body must be a <CompleteMultipartUpload> document.");
-    const requested = childrenNamed(doc, "Part").map((p) => ({
-      partNumber: Number(childText(p, "PartNumber")),
-      etag: childText(p, "ETag") ?? "",
-    }));
-    const parts = checkParts(requested, (n) => this.c.fs.lookup(`${uploadDir(upload.id)}/${partName(n)}`));
+    const requested = requestedParts(parseXml(body));
+    const partPath = (n: number) => `${uploadDir(upload.id)}/${partName(n)}`;
+    // The parts as a read quorum holds them, not as they reached this node: the last upload of a part
+    // number is the part (it replaced the others), and it may have gone through another node moments ago.
+    const named = requested.filter((p) => Number.isInteger(p.partNumber) && p.partNumber >= 1 && p.partNumber <= MAX_PART_NUMBER);
+    await this.c.fs.refresh(named.map((p) => partPath(p.partNumber)), "quorum", undefined, []);
+    const parts = checkParts(requested, (n) => this.c.fs.lookup(partPath(n)));
     const etag = multipartEtag(parts.map((m) => m.md5!));
+    // Kept with the object: reads by part number, and the id a retried Complete is recognised by.
+    const multipart = { uploadId: upload.id, partSizes: parts.map((m) => m.size) };
     const finish = async (): Promise<string> => {
       // The manifest keeps the whole content's SHA-256 (the files API's ETag, checked by `orrery get`):
       // it does not follow from the parts' hashes, so the parts are read once, in order.
       const sha256 = await this.contentSha256(parts);
-      await this.c.fs.compose(path, parts, { sha256, md5: etag }, { remove: [uploadDir(upload.id)], meta: upload.object, mtime: mtimeFromMeta(upload.object) });
+      await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, { remove: [uploadDir(upload.id)], meta: upload.object, mtime: mtimeFromMeta(upload.object) });
       this.meta.delete(upload.id);
-      const host = r.header("host") ?? "localhost";
-      return renderXml("CompleteMultipartUploadResult", [
-        ["Location", `http://${host}/${encodeURIComponent(upload.bucket)}/${upload.key.split("/").map(encodeURIComponent).join("/")}`],
-        ["Bucket", upload.bucket],
-        ["Key", upload.key],
-        ["ETag", `"${etag}"`],
-      ]);
+      return completeResult(r.header("host") ?? "localhost", upload.bucket, upload.key, etag);
     };
     const size = parts.reduce((s, m) => s + m.size, 0);
     if (size <= KEEPALIVE_ABOVE_BYTES) return new Response(await finish(), { headers: { "content-type": "application/xml" } });
     const resource = new URL(r.raw.url).pathname;
     return respondWhileWorking(finish, (err) => errorXml(toS3Error(err, this.c.log, { op: "CompleteMultipartUpload" }), resource, r.requestId));
   };
+
+  /**
+   * Complete for an upload that is not (or no longer) there: S3's answer to a Complete sent again after it
+   * succeeded is that success again (completedBefore); to anything else, NoSuchUpload.
+   */
+  private completedAgain(r: S3Request, id: string, body: Uint8Array): Response {
+    let etag: string | undefined;
+    try {
+      const requested = requestedParts(parseXml(body));
+      etag = completedBefore(this.c.fs.lookup(objectPath(r.bucket!, r.key!).path), id, requested);
+    } catch {
+      etag = undefined; // a body or key no Complete could have succeeded with
+    }
+    if (etag === undefined) throw s3Error("NoSuchUpload");
+    return new Response(completeResult(r.header("host") ?? "localhost", r.bucket!, r.key!, etag), { headers: { "content-type": "application/xml" } });
+  }
 
   readonly abort: Handler = async (r) => {
     const upload = await this.required(r);
@@ -318,42 +299,15 @@ export class MultipartUploads {
   }
 }
 
-/**
- * 200 at once, a space every few seconds while `work` runs, then its document, or an <Error> document
- * if it fails: what S3 does for long completions, so that clients and proxies do not time out.
- */
-export function respondWhileWorking(
-  work: () => Promise<string>,
-  errorDocument: (err: unknown) => string,
-  intervalMs = KEEPALIVE_INTERVAL_MS,
-): Response {
-  const enc = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      controller.enqueue(enc.encode('<?xml version="1.0" encoding="UTF-8"?>\n'));
-      const timer = setInterval(() => controller.enqueue(enc.encode(" ")), intervalMs);
-      let doc: string;
-      try {
-        doc = await work();
-      } catch (err) {
-        doc = errorDocument(err);
-      } finally {
-        clearInterval(timer);
-      }
-      controller.enqueue(enc.encode(doc.replace(/^<\?xml[^>]*\?>\n?/, "")));
-      controller.close();
-    },
-  });
-  return new Response(body, { headers: { "content-type": "application/xml" } });
-}
-
 /** x-amz-copy-source-range: `bytes=first-last` within the source; the whole source without one. */
 export function copyRange(header: string | null, size: number): [number, number] {
   if (header === null) return [0, size - 1];
   const m = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
   const [start, end] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
-  if (!m || start > end || end >= size) {
-    throw s3Error("InvalidArgument", `The x-amz-copy-source-range ${header} is not a valid range for a source object of ${size} bytes.`);
+  if (!m || start > end) {
+    throw s3Error("InvalidArgument", `The x-amz-copy-source-range ${header} must be bytes=first-last, first <= last, zero-based offsets.`);
   }
+  // A well-formed range that reaches past the source is S3's InvalidRange (416), as for a GET.
+  if (end >= size) throw s3Error("InvalidRange", `The x-amz-copy-source-range ${header} is not satisfiable for a source object of ${size} bytes.`);
   return [start, end];
 }

@@ -6,6 +6,9 @@ import { s3Error } from "./errors.ts";
 
 /** Staging area of multipart uploads: `.s3-uploads/<uploadId>/…`. Hidden from ListBuckets. */
 export const UPLOADS_DIR = ".s3-uploads";
+/** An upload's staging directory, and the file there that records it (its bucket, key and metadata). */
+export const uploadDir = (id: string) => `${UPLOADS_DIR}/${id}`;
+export const uploadMetaPath = (id: string) => `${uploadDir(id)}/upload.json`;
 
 /** S3's rules for new buckets: 3–63 of a-z 0-9 . -, starting and ending with a letter or digit, not an IP. */
 export function bucketNameProblem(name: string): string | undefined {

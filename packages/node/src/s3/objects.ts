@@ -1,11 +1,11 @@
-// Object operations: PutObject, GetObject and HeadObject (Range, conditional requests), DeleteObject,
+// Object operations: PutObject, GetObject and HeadObject (Range, partNumber, conditional requests), DeleteObject,
 // DeleteObjects, CopyObject (a new manifest over the same chunks) and GetObjectAcl.
 import type { Precondition } from "../consensus/conditional-writes.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { OrreryError } from "../errors.ts";
 import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import { type Manifest, MAX_PARTS } from "../metadata/manifest.ts";
 import { metaFromHeaders, metaProblem, metaToHeaders, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { parentOf } from "../metadata/path.ts";
 import { aclResponse } from "./buckets.ts";
@@ -112,7 +112,36 @@ function preconditions(r: S3Request, m: Manifest, prefix = ""): "not-modified" |
 
 const OVERRIDES = ["content-type", "content-language", "expires", "cache-control", "content-disposition", "content-encoding"];
 
+/** `?partNumber=N` of a GET or HEAD: an integer from 1 to 10000, and never with a Range. */
+function partNumberOf(r: S3Request): number | undefined {
+  const raw = r.query.get("partNumber");
+  if (raw === undefined) return undefined;
+  const n = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_PARTS)) throw s3Error("InvalidArgument", `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive.`);
+  if (r.header("range") !== null) throw s3Error("InvalidRequest", "Cannot specify both Range header and partNumber query parameter.");
+  return n;
+}
+
+/**
+ * The bytes part `n` of an object is, and how many parts it has (undefined for an object not uploaded in
+ * parts, whose only part is all of it, as S3 answers). Parts do not line up with chunks: their sizes are
+ * kept in the manifest. A multipart object completed before they were kept knows only its count.
+ */
+export function partRange(m: Manifest, n: number): { start: number; end: number; count: number | undefined } {
+  const sizes = m.multipart?.partSizes;
+  // Without recorded sizes, the multipart ETag's "-<parts>" still says how many; a plain MD5 (or none) is one part.
+  const etagParts = /^[0-9a-f]{32}-(\d+)$/.exec(m.md5 ?? "")?.[1];
+  const count = sizes?.length ?? (etagParts === undefined ? undefined : Number(etagParts));
+  if (n > (count ?? 1)) throw s3Error("InvalidPartNumber", `The object has ${count ?? 1} part(s); part ${n} does not exist.`);
+  if (count === undefined || (count === 1 && !sizes)) return { start: 0, end: m.size - 1, count };
+  if (!sizes) throw s3Error("NotImplemented", "This object was completed before its part sizes were recorded: read it by Range instead.");
+  let start = 0;
+  for (let i = 0; i < n - 1; i++) start += sizes[i]!;
+  return { start, end: start + sizes[n - 1]! - 1, count };
+}
+
 async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<Response> {
+  const partNumber = partNumberOf(r);
   const m = objectOf(c, r.bucket!, r.key!);
   const headers: Record<string, string> = {
     etag: etagOf(m),
@@ -127,6 +156,16 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
     if (v !== undefined) headers[h] = v;
   }
   if (preconditions(r, m) === "not-modified") return new Response(null, { status: 304, headers: { etag: headers.etag!, "last-modified": headers["last-modified"]! } });
+  if (partNumber !== undefined) {
+    // A part is a range of the object: 206 with its Content-Range, and the count of parts when it has parts.
+    const part = partRange(m, partNumber);
+    if (part.count !== undefined) headers["x-amz-mp-parts-count"] = String(part.count);
+    headers["content-length"] = String(part.end - part.start + 1);
+    if (part.end < part.start) return new Response(null, { status: 200, headers }); // an empty object or part
+    headers["content-range"] = `bytes ${part.start}-${part.end}/${m.size}`;
+    if (head) return new Response(null, { status: 206, headers });
+    return new Response(await openFileRead(m, part.start, part.end, c.reader, c.log), { status: 206, headers });
+  }
   const range = parseRange(r.header("range") ?? undefined, m.size);
   if (range.kind === "unsatisfiable") {
     throw s3Error("InvalidRange", `The requested range (${r.header("range")}) is not satisfiable for an object of ${m.size} bytes.`, {
@@ -256,7 +295,9 @@ export const copyObject: Handler = async (r, c) => {
   const mtime = replace ? (metaMtime(r) ?? Date.now()) : src.mtime;
   const meta = replace ? s3Meta(r) : src.meta;
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
-  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5 }, { mtime, precondition, meta });
+  // A copy of a multipart object keeps its ETag, and so its parts; the upload id stays with the original.
+  const multipart = src.multipart ? { partSizes: src.multipart.partSizes } : undefined;
+  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta });
   return xmlResponse("CopyObjectResult", [
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],

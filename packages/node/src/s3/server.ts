@@ -4,6 +4,7 @@ import { drain } from "../util/drain.ts";
 import { type FetchServer, serveFetch } from "../gateway/http-server.ts";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
+import { UPLOAD_ID } from "../metadata/manifest.ts";
 import { authenticate } from "./auth.ts";
 import * as buckets from "./buckets.ts";
 import type { CredentialStore } from "./credentials.ts";
@@ -11,7 +12,7 @@ import * as encryption from "./encryption.ts";
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
 import { type Handler, type S3Components, type S3Init, type S3Request, s3RequestOf } from "./http.ts";
 import * as listings from "./listings.ts";
-import { bucketPath, objectPath } from "./names.ts";
+import { bucketPath, objectPath, uploadMetaPath } from "./names.ts";
 import { MultipartUploads } from "./multipart.ts";
 import * as objects from "./objects.ts";
 import { type Operation, route } from "./operations.ts";
@@ -117,8 +118,8 @@ export class S3Server {
   };
 
   /**
-   * Quorum reads: the bucket, the object (and a copy source), or for a listing the directory the prefix names,
-   * are brought up to a read quorum's rows before the operation looks at them.
+   * Quorum reads: the bucket, the object (and a copy source, and the multipart upload named), or for a listing
+   * the directory the prefix names, are brought up to a read quorum's rows before the operation looks at them.
    */
   private async refresh(r: S3Request, bucket: string | undefined, key: string | undefined): Promise<void> {
     if (!bucket) return this.c.fs.refresh([""]);
@@ -132,6 +133,10 @@ export class S3Server {
         const slash = prefix.lastIndexOf("/");
         if (slash > 0) paths.push(objectPath(bucket, prefix.slice(0, slash + 1)).path);
       }
+      // An upload's record: one created through another node moments ago is there, one completed or
+      // aborted elsewhere is gone (a retried Complete then finds the object instead).
+      const uploadId = r.query.get("uploadId");
+      if (uploadId !== undefined && UPLOAD_ID.test(uploadId)) paths.push(uploadMetaPath(uploadId));
       const source = r.header("x-amz-copy-source");
       if (source) {
         const { bucket: b, key: k } = objects.parseCopySource(source);

@@ -13,6 +13,7 @@ import {
   stringToSign,
   uriEncode,
 } from "./sigv4.ts";
+import { errorCode } from "./test-fixtures.ts";
 
 const AKID = "AKIAIOSFODNN7EXAMPLE";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -92,21 +93,57 @@ describe("SigV4, S3 developer guide examples", () => {
       authorization: authHeader("host;range;x-amz-content-sha256;x-amz-date", sig),
     };
     const r = request("GET", "https://examplebucket.s3.amazonaws.com/test.txt", headers);
-    const code = (fn: () => unknown) => {
-      try {
-        fn();
-        return "ok";
-      } catch (err) {
-        return (err as { code: string }).code;
-      }
-    };
-    expect(code(() => authenticate(r, new Map([[AKID, `${SECRET}x`]]), AT))).toBe("SignatureDoesNotMatch");
-    expect(code(() => authenticate(r, new Map([["OTHER", SECRET]]), AT))).toBe("InvalidAccessKeyId");
-    expect(code(() => authenticate(r, credentials, AT + 16 * 60_000))).toBe("RequestTimeTooSkewed");
+    expect(errorCode(() => authenticate(r, new Map([[AKID, `${SECRET}x`]]), AT))).toBe("SignatureDoesNotMatch");
+    expect(errorCode(() => authenticate(r, new Map([["OTHER", SECRET]]), AT))).toBe("InvalidAccessKeyId");
+    expect(errorCode(() => authenticate(r, credentials, AT + 16 * 60_000))).toBe("RequestTimeTooSkewed");
     const { authorization: _, ...unsigned } = headers;
-    expect(code(() => authenticate(request("GET", "https://examplebucket.s3.amazonaws.com/test.txt", unsigned), credentials, AT))).toBe("AccessDenied");
+    expect(errorCode(() => authenticate(request("GET", "https://examplebucket.s3.amazonaws.com/test.txt", unsigned), credentials, AT))).toBe("AccessDenied");
     const tampered = request("GET", "https://examplebucket.s3.amazonaws.com/test.txt", { ...headers, range: "bytes=0-10" });
-    expect(code(() => authenticate(tampered, credentials, AT))).toBe("SignatureDoesNotMatch");
+    expect(errorCode(() => authenticate(tampered, credentials, AT))).toBe("SignatureDoesNotMatch");
+  });
+});
+
+describe("what clients send besides the examples", () => {
+  test("a presigned URL with its signature altered in any way is SignatureDoesNotMatch; without one it is malformed", () => {
+    const url =
+      "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256" +
+      "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z" +
+      "&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=";
+    const sig = "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
+    const at = AT + 3600_000;
+    expect(errorCode(() => authenticate(request("GET", url + sig, {}), credentials, at))).toBe("ok");
+    for (const altered of [`${sig.slice(0, -1)}5`, `${sig.slice(0, -1)}z`, sig.slice(0, -1), `${sig}00`, sig.toUpperCase(), "x"]) {
+      expect({ altered, code: errorCode(() => authenticate(request("GET", url + altered, {}), credentials, at)) }).toEqual({ altered, code: "SignatureDoesNotMatch" });
+    }
+    expect(errorCode(() => authenticate(request("GET", url, {}), credentials, at))).toBe("AuthorizationQueryParametersError");
+  });
+
+  test("a non-ASCII header value is accepted whether it came as UTF-8 bytes or as Latin-1, signed as UTF-8 text", () => {
+    const amzDate = "20130524T000000Z";
+    const signed = ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-meta-note"];
+    // What the SDKs sign: the value as text, hashed as UTF-8.
+    const canonical = canonicalRequest({
+      method: "PUT",
+      rawPath: "/note.txt",
+      query: [],
+      header: (n) => ({ host: "examplebucket.s3.amazonaws.com", "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amzDate, "x-amz-meta-note": "café ü" })[n] ?? null,
+      signedHeaders: signed,
+      payloadHash: EMPTY_SHA256,
+    });
+    const sig = signatureOf(signingKey(SECRET, "20130524", "us-east-1", "s3"), stringToSign(amzDate, "20130524/us-east-1/s3/aws4_request", canonical));
+    const arriving = (value: string) =>
+      request("PUT", "https://examplebucket.s3.amazonaws.com/note.txt", {
+        "x-amz-content-sha256": EMPTY_SHA256,
+        "x-amz-date": amzDate,
+        "x-amz-meta-note": value,
+        authorization: authHeader(signed.join(";"), sig),
+      });
+    // node:http reads each byte of a header as one character: UTF-8 bytes arrive as "cafÃ©", Latin-1 as "café".
+    const utf8Bytes = Buffer.from("café ü", "utf8").toString("latin1");
+    expect(errorCode(() => authenticate(arriving(utf8Bytes), credentials, AT))).toBe("ok");
+    expect(errorCode(() => authenticate(arriving("café ü"), credentials, AT))).toBe("ok");
+    expect(errorCode(() => authenticate(arriving("cafe ü"), credentials, AT))).toBe("SignatureDoesNotMatch");
+    expect(errorCode(() => authenticate(arriving(Buffer.from("café u", "utf8").toString("latin1")), credentials, AT))).toBe("SignatureDoesNotMatch");
   });
 });
 

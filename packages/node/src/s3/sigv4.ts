@@ -88,7 +88,8 @@ export function canonicalRequest(r: CanonicalRequestInput): string {
   ].join("\n");
 }
 
-export const stringToSign = (amzDate: string, scope: string, canonical: string): string =>
+/** `canonical` as text is hashed as UTF-8; as bytes, as they are (see auth.ts signedForms). */
+export const stringToSign = (amzDate: string, scope: string, canonical: string | Uint8Array): string =>
   [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join("\n");
 
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {

@@ -100,4 +100,9 @@ export const migrations: string[] = [
   `
   ALTER TABLE files ADD COLUMN meta TEXT;
   `,
+  // 8: an S3 multipart object's part sizes and upload id (metadata/manifest.ts MultipartLayout), as JSON:
+  // reads by part number, and a retried CompleteMultipartUpload recognised.
+  `
+  ALTER TABLE files ADD COLUMN multipart TEXT;
+  `,
 ];

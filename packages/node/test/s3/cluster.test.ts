@@ -1,6 +1,9 @@
 // S3 on three nodes: one bucket everywhere, and one multipart upload created on n1, fed through n1
-// and n2 and completed on n3 (its parts are ordinary replicated files).
+// and n2 and completed on n3 (its parts are ordinary replicated files); a Complete retried through
+// another node; two uploads of one part number racing through two nodes, completed through a third
+// that the later one's manifest has not reached.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { PassThrough } from "node:stream";
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -13,6 +16,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
+import { FAULT_ENV, setBlocked } from "../faults/util.ts";
 import { startS3Cluster } from "./s3-cluster.ts";
 
 const KEY = "cluster-key";
@@ -26,7 +30,8 @@ const bytesOf = async (c: S3Client, Key: string) => {
 };
 
 beforeAll(async () => {
-  ({ cluster, clients } = await startS3Cluster(3, { key: KEY, secret: SECRET }));
+  // Fault injection: a node can be cut off from one peer, so that a write reaches its quorum without it.
+  ({ cluster, clients } = await startS3Cluster(3, { key: KEY, secret: SECRET }, FAULT_ENV));
   await clients[0]!.send(new CreateBucketCommand({ Bucket: "shared" }));
 });
 afterAll(async () => {
@@ -69,5 +74,48 @@ describe("S3 across three nodes", () => {
     );
     const whole = sha256(Buffer.concat(parts));
     for (const c of clients) await waitFor(async () => sha256(await bytesOf(c, Key)) === whole, 10_000, "the completed object on every node");
+  });
+
+  test("a Complete retried through another node answers 200 with the same ETag", async () => {
+    const [n1, n2, n3] = clients as [S3Client, S3Client, S3Client];
+    const Key = "mp/retried.bin";
+    const { UploadId } = await n1.send(new CreateMultipartUploadCommand({ Bucket: "shared", Key }));
+    // Straight through another node: the upload's record is read at quorum, not waited for.
+    const part = await n2.send(new UploadPartCommand({ Bucket: "shared", Key, UploadId, PartNumber: 1, Body: randomBytes(1000) }));
+    const Parts = [{ ETag: part.ETag, PartNumber: 1 }];
+    const done = await n3.send(new CompleteMultipartUploadCommand({ Bucket: "shared", Key, UploadId, MultipartUpload: { Parts } }));
+    for (const c of [n1, n2, n3]) {
+      const again = await c.send(new CompleteMultipartUploadCommand({ Bucket: "shared", Key, UploadId, MultipartUpload: { Parts } }));
+      expect(again.ETag).toBe(done.ETag);
+    }
+  });
+
+  test("two uploads of one part number through two nodes: the one that finished last is the part, even for a node it has not reached", async () => {
+    const [n1, n2, n3] = clients as [S3Client, S3Client, S3Client];
+    const [node1, , node3] = cluster.nodes;
+    const Key = "mp/raced.bin";
+    const { UploadId } = await n1.send(new CreateMultipartUploadCommand({ Bucket: "shared", Key }));
+    const slow = randomBytes(3 * 1024 * 1024);
+    const quick = randomBytes(2 * 1024 * 1024 + 1);
+    // n1 stops sending to n3: its part reaches a quorum (n1, n2) but not n3, which holds the other one.
+    await setBlocked(node1!, [node3!.id]);
+    try {
+      const stream = new PassThrough();
+      stream.write(Buffer.from(slow.subarray(0, slow.length / 2)));
+      const slowSent = n1.send(new UploadPartCommand({ Bucket: "shared", Key, UploadId, PartNumber: 1, Body: stream, ContentLength: slow.length }));
+      await Bun.sleep(300);
+      const first = await n2.send(new UploadPartCommand({ Bucket: "shared", Key, UploadId, PartNumber: 1, Body: quick }));
+      stream.end(Buffer.from(slow.subarray(slow.length / 2)));
+      const last = await slowSent;
+      const Parts = (ETag: string | undefined) => ({ Parts: [{ ETag, PartNumber: 1 }] });
+      // Through n3, at once: the part a read quorum holds is the later one.
+      const done = await n3.send(new CompleteMultipartUploadCommand({ Bucket: "shared", Key, UploadId, MultipartUpload: Parts(last.ETag) }));
+      expect(done.ETag).toBe(`"${new Bun.CryptoHasher("md5").update(Buffer.from(last.ETag!.replace(/"/g, ""), "hex")).digest("hex")}-1"`);
+      expect(first.ETag).not.toBe(last.ETag);
+      expect(sha256(await bytesOf(n3, Key))).toBe(sha256(slow));
+    } finally {
+      await setBlocked(node1!, []);
+    }
+    for (const c of clients) await waitFor(async () => sha256(await bytesOf(c, Key)) === sha256(slow), 10_000, "the completed object on every node");
   });
 });

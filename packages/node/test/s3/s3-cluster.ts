@@ -4,9 +4,13 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { TestCluster } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
 
-export async function startS3Cluster(size: number, creds: { key: string; secret: string }): Promise<{ cluster: TestCluster; clients: S3Client[] }> {
+export async function startS3Cluster(
+  size: number,
+  creds: { key: string; secret: string },
+  extraEnv: Record<string, string> = {},
+): Promise<{ cluster: TestCluster; clients: S3Client[]; endpoints: string[] }> {
   // The harness gives every node the same env; each node gets its own S3 port by changing it between starts.
-  const env: Record<string, string> = { S3_CREDENTIALS: `${creds.key}:${creds.secret}`, S3_PORT: "" };
+  const env: Record<string, string> = { ...extraEnv, S3_CREDENTIALS: `${creds.key}:${creds.secret}`, S3_PORT: "" };
   const ports: number[] = [];
   let cluster: TestCluster | undefined;
   for (let i = 0; i < size; i++) {
@@ -16,17 +20,18 @@ export async function startS3Cluster(size: number, creds: { key: string; secret:
     else await cluster!.add();
   }
   await cluster!.waitForMembers(size);
-  const clients = ports.map(
-    (port) =>
+  const endpoints = ports.map((port) => `http://127.0.0.1:${port}`);
+  const clients = endpoints.map(
+    (endpoint) =>
       new S3Client({
-        endpoint: `http://127.0.0.1:${port}`,
+        endpoint,
         region: "us-east-1",
         forcePathStyle: true,
         credentials: { accessKeyId: creds.key, secretAccessKey: creds.secret },
         maxAttempts: 1,
       }),
   );
-  return { cluster: cluster!, clients };
+  return { cluster: cluster!, clients, endpoints };
 }
 
 /** The S3 error name and HTTP status a call fails with (it must fail). */

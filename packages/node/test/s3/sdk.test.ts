@@ -71,12 +71,52 @@ describe("buckets", () => {
     expect((await s3.send(new GetBucketLocationCommand({ Bucket: "photos" }))).LocationConstraint).toBeFalsy();
     const acl = await s3.send(new GetBucketAclCommand({ Bucket: "photos" }));
     expect(acl.Grants?.[0]?.Permission).toBe("FULL_CONTROL");
-    expect(await s3Failure(s3.send(new CreateBucketCommand({ Bucket: "photos" })))).toEqual({ name: "BucketAlreadyOwnedByYou", status: 409 });
+    // Creating a bucket one already owns answers 200 in us-east-1 (S3's default region, and this API's),
+    // not 409 BucketAlreadyOwnedByYou as in other regions: the earlier expectation of a 409 was not AWS's answer.
+    const again = await s3.send(new CreateBucketCommand({ Bucket: "photos" }));
+    expect(again.$metadata.httpStatusCode).toBe(200);
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.filter((b) => b.Name === "photos")).toHaveLength(1);
+    // A file at the top of the tree is no bucket of ours, and takes the name.
+    expect((await put(url, "top-level-file", "x")).status).toBe(201);
+    expect(await s3Failure(s3.send(new CreateBucketCommand({ Bucket: "top-level-file" })))).toEqual({ name: "BucketAlreadyExists", status: 409 });
     expect(await s3Failure(s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })))).toEqual({ name: "InvalidBucketName", status: 400 });
     expect((await s3Failure(s3.send(new HeadBucketCommand({ Bucket: "nope" })))).status).toBe(404);
     expect(await s3Failure(s3.send(new ListObjectsV2Command({ Bucket: "nope" })))).toEqual({ name: "NoSuchBucket", status: 404 });
     // A bucket is a top-level directory in the files API.
     expect((await fetch(`${url}/api/files/photos`)).status).toBe(200);
+  });
+
+  test("ListBuckets pages: max-buckets, continuation tokens, prefix, bucket-region", async () => {
+    const names = ["page-a", "page-b", "page-c", "page-d", "page-e"];
+    for (const Bucket of names) await s3.send(new CreateBucketCommand({ Bucket }));
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s3.send(new ListBucketsCommand({ Prefix: "page-", MaxBuckets: 2, ContinuationToken: token }));
+      expect(page.Prefix).toBe("page-");
+      expect(page.Buckets!.length).toBeLessThanOrEqual(2);
+      seen.push(...page.Buckets!.map((b) => b.Name!));
+      token = page.ContinuationToken;
+      pages++;
+    } while (token);
+    expect({ seen, pages }).toEqual({ seen: names, pages: 3 });
+    // The whole list stays one answer without paging parameters; with a page size, the rest is announced.
+    const all = await s3.send(new ListBucketsCommand({}));
+    expect(all.ContinuationToken).toBeUndefined();
+    const first = await s3.send(new ListBucketsCommand({ MaxBuckets: 1 }));
+    expect({ count: first.Buckets?.length, more: first.ContinuationToken !== undefined, name: first.Buckets?.[0]?.Name }).toEqual({
+      count: 1,
+      more: true,
+      name: all.Buckets![0]!.Name,
+    });
+    expect((await s3.send(new ListBucketsCommand({ Prefix: "page-c" }))).Buckets?.map((b) => [b.Name, b.BucketRegion])).toEqual([["page-c", "us-east-1"]]);
+    expect((await s3.send(new ListBucketsCommand({ BucketRegion: "eu-west-1" }))).Buckets ?? []).toEqual([]);
+    for (const query of ["max-buckets=0", "max-buckets=x", "continuation-token=not-ours"]) {
+      const res = await signedFetch("GET", `${endpoint}/?${query}`, creds);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(await res.text()).toContain("<Code>InvalidArgument</Code>");
+    }
   });
 
   test("delete refuses a bucket with objects, then removes the empty one", async () => {
@@ -204,6 +244,22 @@ describe("listings", () => {
     expect(after.Contents?.map((o) => o.Key)).toEqual(["l/e.txt"]);
   });
 
+  test("an empty or foreign continuation token is S3's InvalidArgument, naming the argument", async () => {
+    // S3 refuses an empty token rather than reading it as none (MinIO does the same); clients send one
+    // only when they pass an empty string on.
+    expect(await s3Failure(s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "l/", ContinuationToken: "" })))).toEqual({
+      name: "InvalidArgument",
+      status: 400,
+    });
+    for (const token of ["", "abc"]) {
+      const res = await signedFetch("GET", `${endpoint}/data?list-type=2&continuation-token=${token}`, creds);
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).toContain("<Code>InvalidArgument</Code>");
+      expect(text).toContain("<ArgumentName>continuation-token</ArgumentName>");
+    }
+  });
+
   test("ListObjectVersions lists each key once, version null", async () => {
     const out = await s3.send(new ListObjectVersionsCommand({ Bucket: "data", Prefix: "l/a/" }));
     expect(out.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([
@@ -309,7 +365,16 @@ describe("presigned URLs", () => {
     expect(old.status).toBe(403);
     expect(await old.text()).toContain("<Code>AccessDenied</Code>");
     const altered = await fetch(getUrl.replace("presigned/x.bin", "presigned/y.bin"));
+    expect(altered.status).toBe(403);
     expect(await altered.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
+    // A tampered signature, whatever its form, is S3's 403 SignatureDoesNotMatch, not a malformed URL.
+    const sig = new URL(getUrl).searchParams.get("X-Amz-Signature")!;
+    const flip = (c: string) => (c === "0" ? "1" : "0");
+    for (const tampered of [`${sig.slice(0, -1)}${flip(sig.at(-1)!)}`, `${sig.slice(0, -1)}z`, sig.slice(0, 20), sig.toUpperCase()]) {
+      const res = await fetch(getUrl.replace(`X-Amz-Signature=${sig}`, `X-Amz-Signature=${tampered}`));
+      expect({ tampered, status: res.status }).toEqual({ tampered, status: 403 });
+      expect(await res.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
+    }
   });
 });
 
