@@ -18,6 +18,7 @@ import { type RecentInput, Tally } from "./tally.ts";
 import { runConnections, runFrameSessions } from "./transfer-driver.ts";
 import { ConnectionInputs, FrameInputs } from "./transfer-inputs.ts";
 import { runUdp } from "./udp-driver.ts";
+import { MAX_CHUNK_SIZE_BYTES } from "../src/store/chunk-storage.ts";
 
 export interface CampaignOptions {
   seed: number;
@@ -35,7 +36,6 @@ export interface CampaignOptions {
 /** Shares of the input volume; UDP also takes up whatever the others fall behind. */
 const SHARES = { udp: 0.55, frames: 0.33, http: 0.1, connections: 0.02 };
 const WORKERS = { framesPerNode: 2, http: 6, connections: 3 };
-const MAX_CHUNK = 1024 * 1024;
 
 export interface NodeReport {
   pid: number;
@@ -196,7 +196,8 @@ async function sendPhase(cluster: TestCluster, baseline: BaselineFile[], opts: C
   for (const m of members) {
     for (let k = 0; k < WORKERS.framesPerNode; k++) {
       const rng = root.fork(`frames/${m.id}/${k}`);
-      const gen = new FrameInputs(rng, ids, chunkIds, MAX_CHUNK);
+      // A node bounds chunk frames by the ceiling of the live chunk size setting, not by its CHUNK_SIZE_MB.
+      const gen = new FrameInputs(rng, ids, chunkIds, MAX_CHUNK_SIZE_BYTES);
       frameGens.push(gen);
       workers.push(runFrameSessions(m, k % 2 === 1, { keyring, gen, rng, pace: pace.frames, tally, stopped }));
     }

@@ -11,6 +11,7 @@ import type { Pace } from "./pace.ts";
 import type { Rng } from "./rng.ts";
 import { preview, type Tally } from "./tally.ts";
 import { type ConnectionInputs, type FrameInput, type FrameInputs, FUZZER_ID } from "./transfer-inputs.ts";
+import { MAX_CHUNK_SIZE_BYTES } from "../src/store/chunk-storage.ts";
 
 /** How long the server may take to answer a batch before the fuzzer calls it a hang. */
 const ANSWER_TIMEOUT_MS = 20_000;
@@ -62,7 +63,7 @@ async function frameSession(
   let lastError = "";
   let closed = false;
   let wake: () => void = () => {};
-  const decoder = new FrameDecoder({ maxChunkSize: 64 * 1024 * 1024, accept: "responses" });
+  const decoder = new FrameDecoder({ maxChunkSize: MAX_CHUNK_SIZE_BYTES, accept: "responses" });
   channel.onData((bytes) => {
     try {
       for (const ev of decoder.push(bytes)) {

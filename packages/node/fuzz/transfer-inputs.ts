@@ -66,6 +66,12 @@ export interface ConnectionInput {
 
 /** The largest RPC body the fuzzer makes (see invalidBody). */
 const MAX_BODY = 256 * 1024;
+/**
+ * The largest mismatching PUT sent. A node takes chunks up to the ceiling of the chunk size setting (64 MiB),
+ * streamed to a tmp file and hashed as they arrive; a larger mismatch exercises nothing a 1 MiB one does not,
+ * and costs the fuzzer that many random bytes. Frames announcing more than the ceiling are the header family's.
+ */
+const MAX_PUT = 1024 * 1024;
 const FOREIGN_KEY = new ClusterKey("fuzz-outsider-key-that-no-member-holds-0000");
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -148,6 +154,7 @@ export class FrameInputs {
     private readonly members: readonly string[],
     /** Ids of chunks the cluster holds (baseline files): GET/HAS of them are reads, a PUT of them must mismatch. */
     private readonly chunkIds: readonly string[],
+    /** The largest chunk the nodes accept (MAX_CHUNK_SIZE_BYTES): a PUT announcing more is refused at its header. */
     private readonly maxChunkSize: number,
   ) {}
 
@@ -169,7 +176,7 @@ export class FrameInputs {
         return { family, bytes: out, fate: "answered" };
       }
       case "frame.put-mismatch": {
-        const data = rng.bytes(rng.chance(0.005) ? rng.int(1, this.maxChunkSize) : rng.size(4096));
+        const data = rng.bytes(rng.chance(0.005) ? rng.int(1, Math.min(this.maxChunkSize, MAX_PUT)) : rng.size(4096));
         let id = this.anId(0.3);
         if (Buffer.from(id).toString("hex") === sha256(data)) id = Buffer.from(sha256(Uint8Array.of(...data, 1)), "hex");
         const out = encodeHead(FrameType.PUT_CHUNK, rid, ID_SIZE + data.byteLength, ID_SIZE + data.byteLength);

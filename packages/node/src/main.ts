@@ -19,7 +19,7 @@ const USAGE = `usage: orrery <command> [options]
   leave                          hand this node's data off and take it out of the cluster (POST /api/cluster/leave)
   members [forget <id>]          list members; forget a dead member for good (it stops blocking GC)
   config [get | set <name> <value>]
-                                 the cluster's live settings (replication-factor), changed on every node at once
+                                 the cluster's live settings (replication-factor, chunk-size in MiB), changed on every node at once
   key generate|show|list|install <key>|use <id>|remove <id>|rotate
                                  the cluster key: make one, show a data dir's, rotate it on every live member
 

@@ -22,7 +22,7 @@ import { ManifestReplicator } from "./replication/manifest-replicator.ts";
 import { ManifestResync, type ManifestResyncInit, type ResyncPersistence } from "./replication/manifest-resync.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
 import { ReplicaCensus } from "./replication/replica-census.ts";
-import type { EffectiveSettings } from "./settings/cluster-settings.ts";
+import { type EffectiveSettings, effectiveSettings } from "./settings/cluster-settings.ts";
 import { SettingsSync } from "./settings/cluster-settings-sync.ts";
 import type { SettingsStore } from "./settings/settings-store.ts";
 import type { Placement } from "./replication/placement.ts";
@@ -97,6 +97,16 @@ export function ringSettleMs(config: Pick<CoreConfig, "SYNC_INTERVAL_MS" | "RING
   return Math.max(config.RING_SETTLE_S * 1000, 6 * config.SYNC_INTERVAL_MS);
 }
 
+/** This node's own settings (its environment): in force until the cluster has a settings record. */
+export function settingsDefaults(config: Pick<CoreConfig, "REPLICATION_FACTOR" | "chunkSize">): EffectiveSettings {
+  return { replicationFactor: config.REPLICATION_FACTOR, chunkSize: config.chunkSize };
+}
+
+/** The chunk size in force on a node holding `store`'s record (before its NodeCore exists, e.g. at start). */
+export function chunkSizeInForce(store: SettingsStore, config: Pick<CoreConfig, "REPLICATION_FACTOR" | "chunkSize">): number {
+  return effectiveSettings(store.get(), settingsDefaults(config)).chunkSize;
+}
+
 /** How long a write waits for the copies beyond its quorum before queueing them. */
 const STRAGGLER_GRACE_MS = 2000;
 /** How long a manifest push waits for the peers beyond the quorum. */
@@ -120,6 +130,8 @@ export class NodeCore {
   readonly fs: FileSystem;
   readonly resync: ManifestResync | undefined;
   readonly settings: SettingsSync;
+  /** Bytes per chunk of the writes that start now: the live setting, else CHUNK_SIZE_MB (applySettings). */
+  private writeChunkSize = 0;
 
   constructor(
     config: CoreConfig,
@@ -160,7 +172,7 @@ export class NodeCore {
         clock,
         random,
         log: logger("settings"),
-        defaults: { replicationFactor: config.REPLICATION_FACTOR },
+        defaults: settingsDefaults(config),
         apply: (s) => this.applySettings(s),
       },
     );
@@ -205,7 +217,7 @@ export class NodeCore {
       : undefined;
     this.conditional = new ConditionalWrites({ selfId, placement, rpc, clock, random, log: logger("paxos") });
     this.acceptor = new Acceptor(c.acceptorStore, (path) => manifests.get(path));
-    this.fs = new FileSystem(config.chunkSize, {
+    this.fs = new FileSystem(() => this.writeChunkSize, {
       selfId,
       reads: this.reads,
       conditional: this.conditional,
@@ -227,8 +239,17 @@ export class NodeCore {
     return this.resync?.notServing();
   }
 
-  /** A new replication factor moves ownership as a ring change does: the placement check runs at once. */
+  /** Bytes per chunk of a write that starts now (the live chunk size setting, else CHUNK_SIZE_MB). */
+  chunkSize(): number {
+    return this.writeChunkSize;
+  }
+
+  /**
+   * A new replication factor moves ownership as a ring change does: the placement check runs at once. A new
+   * chunk size only concerns writes that start from now on; files keep the layout their manifests record.
+   */
   private applySettings(s: EffectiveSettings): void {
+    this.writeChunkSize = s.chunkSize;
     const { placement } = this.c;
     const before = placement.setReplicationFactor(s.replicationFactor);
     if (before !== undefined && placement.ring.size > 0) {

@@ -22,7 +22,7 @@ import { SqliteAcceptorStore } from "./consensus/acceptor-store.ts";
 import { SqliteSettingsStore } from "./settings/settings-store.ts";
 import { Placement } from "./replication/placement.ts";
 import { SqliteReplicationQueue } from "./replication/queue.ts";
-import { NodeCore, ringSettleMs } from "./node-core.ts";
+import { chunkSizeInForce, NodeCore, ringSettleMs } from "./node-core.ts";
 import { systemClock } from "./util/clock.ts";
 import { Lifecycle, service } from "./util/lifecycle.ts";
 import { drain } from "./util/drain.ts";
@@ -30,6 +30,7 @@ import { replicaHealth } from "./replication/replica-health.ts";
 import { ChunkStore } from "./store/chunk-store.ts";
 import { capacityBytes, ringWeight } from "./store/capacity.ts";
 import { FullnessMonitor, fullnessThresholds } from "./store/fullness.ts";
+import { MAX_CHUNK_SIZE_BYTES } from "./store/chunk-storage.ts";
 import { getMeta, openDatabase, setMeta } from "./store/db.ts";
 import type { Database } from "bun:sqlite";
 import { errorMessage } from "./errors.ts";
@@ -113,11 +114,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const transferStats = new TransferStats();
   const timeouts = { connectMs: config.PEER_CONNECT_TIMEOUT_MS, dataMs: config.PEER_REQUEST_TIMEOUT_MS, controlMs: config.PEER_CONTROL_TIMEOUT_MS };
 
+  // Chunks written under any chunk size the live setting allows must be stored, sent and fetched by every
+  // node, so the store and the transfer frames are bounded by the ceiling, not by this node's CHUNK_SIZE_MB.
   const store = new ChunkStore(
     {
       dir: join(config.DATA_DIR, "chunks"),
       db,
-      maxChunkSize: config.chunkSize,
+      maxChunkSize: MAX_CHUNK_SIZE_BYTES,
       minFreeBytes: config.MIN_FREE_MB * 1024 * 1024,
       quotaBytes: config.STORE_QUOTA_MB === undefined ? undefined : config.STORE_QUOTA_MB * 1024 * 1024,
       storesChunks: config.STORAGE === "on",
@@ -126,9 +129,11 @@ export async function startNode(config: Config): Promise<RunningNode> {
   );
   // The ring weight follows capacity; a full store is announced so placement passes this node over.
   const capacity = capacityBytes(config, () => store.diskUsage().totalBytes);
+  const settingsStore = new SqliteSettingsStore(db);
   const fullness = store.storesChunks
     ? new FullnessMonitor(
-        { intervalMs: 1000, thresholds: fullnessThresholds(config.chunkSize, capacity) },
+        // Full below one chunk of the size in force: it follows the live setting (the stored record).
+        { intervalMs: 1000, thresholds: () => fullnessThresholds(chunkSizeInForce(settingsStore, config), capacity) },
         { headroom: () => store.headroom(), onChange: (full) => membership.updateSelf({ full }), log: logger("store") },
       )
     : undefined;
@@ -142,7 +147,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       selfId: id,
       keyring,
       encrypt: (peer) => encryptAll || !isLoopbackHost(peer.host),
-      maxChunkSize: config.chunkSize,
+      maxChunkSize: MAX_CHUNK_SIZE_BYTES,
       connectTimeoutMs: timeouts.connectMs,
       requestTimeoutMs: timeouts.dataMs,
     },
@@ -164,7 +169,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       store,
       host: config.BIND_ADDRESS,
       port: config.TRANSFER_PORT,
-      maxChunkSize: config.chunkSize,
+      maxChunkSize: MAX_CHUNK_SIZE_BYTES,
       selfId: id,
       keyring,
       encrypt: encryptAll,
@@ -225,7 +230,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     queue,
     manifests,
     acceptorStore: new SqliteAcceptorStore(db),
-    settingsStore: new SqliteSettingsStore(db),
+    settingsStore,
     placement,
     logger,
     joined,
@@ -295,7 +300,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     store,
     manifests,
     queue,
-    chunkSize: config.chunkSize,
+    chunkSize: () => core.chunkSize(),
     startedAt,
     version: VERSION,
     self: () => membership.self(),

@@ -146,8 +146,10 @@ const post = <T>(url: string, body: unknown) =>
 
 /** The cluster's live settings (GET/PUT /api/cluster/settings): in force, and which of them the cluster set. */
 export interface ClusterSettingsView {
-  settings: { replicationFactor: number };
-  set: { replicationFactor?: number };
+  /** In force on this node: the chunk size in bytes (a node's CHUNK_SIZE_MB may be a fraction of a MiB). */
+  settings: { replicationFactor: number; chunkSize: number };
+  /** What the cluster set: the chunk size in whole MiB. */
+  set: { replicationFactor?: number; chunkSizeMiB?: number };
   version: string | null;
   /** After a change: live members that confirmed it, of how many. */
   confirmed?: number;
@@ -167,7 +169,7 @@ export const api = {
   status: () => request<NodeStatus>("/status"),
   health: () => request<Health>("/api/health"),
   settings: () => request<ClusterSettingsView>("/api/cluster/settings"),
-  setSettings: (values: { replicationFactor: number }) =>
+  setSettings: (values: { replicationFactor?: number; chunkSizeMiB?: number }) =>
     request<ClusterSettingsView>("/api/cluster/settings", { method: "PUT", body: JSON.stringify(values), headers: { "content-type": "application/json" } }),
   recentEvents: (limit = 100) => request<{ events: ClusterEvent[] }>(`/api/events/recent?limit=${limit}`),
 };

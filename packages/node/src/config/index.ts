@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE } from "../security/cluster-key.ts";
+import { MAX_CHUNK_SIZE_MIB } from "../store/chunk-storage.ts";
 import { isNodeId, NODE_ID_RULE } from "../util/node-id.ts";
 import { durationMs } from "./duration.ts";
 import { pickLanAddress } from "./lan-address.ts";
@@ -73,7 +74,8 @@ export const configSchema = z.object({
   DISCOVERY_PORT: port.min(1).default(4007),
   DISCOVERY_GROUP: z.string().refine(isMulticastV4, "expected an IPv4 multicast address (224.0.0.0-239.255.255.255)").default("239.255.77.77"),
   REPLICATION_FACTOR: z.coerce.number().int().min(1).max(16).default(3),
-  CHUNK_SIZE_MB: z.coerce.number().positive().max(64).default(4),
+  /** The chunk size of new files (MiB) until the cluster has a live chunk size setting. */
+  CHUNK_SIZE_MB: z.coerce.number().positive().max(MAX_CHUNK_SIZE_MIB).default(4),
   REBALANCE_BANDWIDTH_MBPS: z.coerce.number().positive().default(50),
   /** The store refuses new chunks when the disk would have less free space than this. */
   MIN_FREE_MB: z.coerce.number().min(0).default(256),

@@ -1,6 +1,6 @@
 // FileSystem's commit rule with in-memory peers: a write counts the path's manifest owners that hold this
 // very version; a replica holding a newer one makes the writer stamp again above it; a node whose clock is
-// off refuses to write.
+// off refuses to write. And the chunk size of a write: the live setting as it was when the write started.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
 import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
@@ -17,6 +17,7 @@ import { ConditionalWrites, PreconditionFailed } from "../consensus/conditional-
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { fileChange } from "../metadata/test-fixtures.ts";
 import { systemClock } from "../util/clock.ts";
+import type { WriteCoordinator } from "../replication/write-coordinator.ts";
 import { FileSystem } from "./file-system.ts";
 
 let h: Hash64;
@@ -26,7 +27,18 @@ beforeAll(async () => {
 
 const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
 
-function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | undefined, joined?: () => boolean, notServing?: () => string | undefined) {
+/** Acknowledges every chunk at once on all three members: these tests are about the manifest. */
+const instantCoordinator = {
+  writeChunk: async (chunkId: string) => ({ chunkId, owners: ["a", "b", "c"], copies: ["a", "b", "c"], queued: [] }),
+} as unknown as WriteCoordinator;
+
+function cluster(
+  times: Record<string, FakeTime>,
+  clockProblem?: () => string | undefined,
+  joined?: () => boolean,
+  notServing?: () => string | undefined,
+  chunkSize: () => number = () => 1024,
+) {
   const net = new MemoryNetwork();
   const stores: Record<string, MemoryManifestStore> = {};
   const fss: Record<string, FileSystem> = {};
@@ -46,12 +58,12 @@ function cluster(times: Record<string, FakeTime>, clockProblem?: () => string | 
     placement.update(["a", "b", "c"].map((m) => testMember(m)));
     const conditional = (proposers[id] = new ConditionalWrites({ selfId: id, placement, rpc, log: quiet, clock: { ...systemClock, now: times[id]!.now } }));
     const replicator = new ManifestReplicator({ selfId: id, syncIntervalMs: 60_000, publishGraceMs: 20 }, { manifests: store, placement, rpc, log: quiet });
-    fss[id] = new FileSystem(1024, {
+    fss[id] = new FileSystem(chunkSize, {
       selfId: id,
       manifests: store,
       placement,
       replicator,
-      coordinator: undefined as never,
+      coordinator: instantCoordinator,
       reader: undefined as never,
       log: quiet,
       clockProblem: id === "a" ? clockProblem : undefined,
@@ -149,5 +161,61 @@ describe("FileSystem commit", () => {
       expect(s.get("f/g")).toMatchObject({ deleted: false, kind: "dir" });
       expect(s.get("f")).toMatchObject({ deleted: false, kind: "dir" });
     }
+  });
+});
+
+describe("FileSystem chunk size", () => {
+  const bytes = (n: number): Uint8Array<ArrayBuffer> => new Uint8Array(n).map((_, i) => (i * 7) % 251);
+  const body = (b: Uint8Array<ArrayBuffer>) => new Response(b).body!;
+
+  test("each write takes the chunk size in force when it starts; a file already written keeps its layout", async () => {
+    const t = new FakeTime();
+    let chunkSize = 1024;
+    const { stores, fss } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
+    const first = await fss.a!.put("x", body(bytes(5000)), "quorum");
+    expect([first.chunkSize, first.chunks.length]).toEqual([1024, 5]);
+    chunkSize = 2048; // the live setting changed
+    const second = await fss.b!.put("y", body(bytes(5000)), "quorum");
+    expect([second.chunkSize, second.chunks.length]).toEqual([2048, 3]);
+    for (const s of Object.values(stores)) {
+      expect(s.get("x")).toMatchObject({ chunkSize: 1024, size: 5000, chunks: first.chunks });
+      expect(s.get("y")).toMatchObject({ chunkSize: 2048, size: 5000, chunks: second.chunks });
+    }
+  });
+
+  test("a change while a write streams does not reach it: its chunks and its manifest keep the size it began with", async () => {
+    const t = new FakeTime();
+    let chunkSize = 1024;
+    const { stores, fss } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
+    const data = bytes(5000);
+    let push!: (b: Uint8Array | null) => void;
+    const stream = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        push = (b) => (b ? ctl.enqueue(b) : ctl.close());
+      },
+    });
+    const written = fss.a!.put("slow", stream, "quorum");
+    push(data.slice(0, 1500));
+    await Bun.sleep(10);
+    chunkSize = 4096;
+    push(data.slice(1500));
+    push(null);
+    const result = await written;
+    expect([result.chunkSize, result.chunks.length, result.size]).toEqual([1024, 5, 5000]);
+    expect(stores.c!.get("slow")).toMatchObject({ chunkSize: 1024, size: 5000 });
+    expect(stores.c!.get("slow")!.chunkSizes).toBeUndefined();
+  });
+
+  test("parts written under two chunk sizes compose into one file that lists each chunk's size (S3 multipart)", async () => {
+    const t = new FakeTime();
+    let chunkSize = 1024;
+    const { stores, fss } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
+    await fss.a!.put("part1", body(bytes(5000)), "quorum");
+    chunkSize = 2048;
+    await fss.a!.put("part2", body(bytes(5000)), "quorum");
+    const parts = [stores.a!.get("part1")!, stores.a!.get("part2")!];
+    const whole = await fss.a!.compose("whole", parts, { sha256: "0".repeat(64) });
+    expect(whole).toMatchObject({ size: 10_000, chunkSize: 2048, chunkSizes: [1024, 1024, 1024, 1024, 904, 2048, 2048, 904] });
+    expect(stores.b!.get("whole")?.chunks).toEqual([...parts[0]!.chunks, ...parts[1]!.chunks]);
   });
 });

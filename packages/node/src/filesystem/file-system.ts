@@ -135,8 +135,12 @@ function newestAbove(committed: Manifest[], acks: ReadonlyMap<string, string[]>)
 }
 
 export class FileSystem {
+  /**
+   * @param chunkSize bytes per chunk of a write starting now: the live cluster setting, so it is read once
+   *   when each write starts and that write keeps it to the end (a file never mixes two sizes).
+   */
   constructor(
-    private readonly chunkSize: number,
+    private readonly chunkSize: () => number,
     private readonly c: FileSystemComponents,
   ) {}
 
@@ -265,6 +269,7 @@ export class FileSystem {
 
   async put(path: string, body: ReadableStream<Uint8Array> | null, durability: Durability, opts: PutOptions = {}): Promise<PutResult> {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
+    const chunkSize = this.chunkSize();
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     const meta = checkedMeta(withInferredType(opts.meta, path));
     this.checkWritable(durability, { newChunks: true });
@@ -273,7 +278,7 @@ export class FileSystem {
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
-    const upload = await uploadStream(body, this.chunkSize, durability, this.c.coordinator, this.c.log, sizeHint);
+    const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint);
     check?.({ size: upload.size, sha256: upload.sha256, md5: upload.md5 });
     const change: ManifestChange = {
       path,
@@ -282,7 +287,7 @@ export class FileSystem {
       size: upload.size,
       sha256: upload.sha256,
       md5: upload.md5,
-      chunkSize: this.chunkSize,
+      chunkSize,
       chunks: upload.results.map((r) => r.chunkId),
       ...(meta ? { meta } : {}),
       mtime,
@@ -298,7 +303,7 @@ export class FileSystem {
       size: upload.size,
       sha256: upload.sha256,
       md5: upload.md5,
-      chunkSize: this.chunkSize,
+      chunkSize,
       chunks: file.chunks,
       version: file.version,
       mtime,
@@ -333,7 +338,7 @@ export class FileSystem {
     this.checkEarly(existing, opts.precondition);
     const mtime = opts.mtime ?? this.now();
     const sizes = sources.flatMap((m) => chunkSizesOf(m));
-    const chunkSize = Math.max(this.chunkSize, ...sources.map((m) => m.chunkSize));
+    const chunkSize = Math.max(this.chunkSize(), ...sources.map((m) => m.chunkSize));
     // Keep the plain layout (every chunk chunkSize bytes but the last) whenever the sizes allow it.
     const fixed = sources.length === 1 && !sources[0]!.chunkSizes
       ? sources[0]!.chunkSize

@@ -107,7 +107,7 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
   // PATCH semantics under PUT: the settings named change, the others keep their values.
   app.put("/api/cluster/settings", async (c) => {
     const values = await jsonBody(c.req.raw, settingsValuesSchema);
-    if (Object.keys(values).length === 0) throw badRequest("no_settings", "name at least one setting to change, e.g. {\"replicationFactor\": 2}");
+    if (Object.keys(values).length === 0) throw badRequest("no_settings", "name at least one setting to change, e.g. {\"replicationFactor\": 2} or {\"chunkSizeMiB\": 8}");
     const change = await d.settings.set(values);
     return c.json({ ...settingsJson(d), confirmed: change.confirmed, members: change.members });
   });

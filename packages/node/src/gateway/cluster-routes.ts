@@ -15,7 +15,8 @@ export interface ClusterRoutesDeps {
   store: ChunkStorage;
   manifests: ManifestStore;
   queue: ReplicationQueue;
-  chunkSize: number;
+  /** Bytes per chunk of new writes: the live setting, else CHUNK_SIZE_MB. */
+  chunkSize: () => number;
   startedAt: number;
   version: string;
   /** Repair and rebalance progress: queue, hand-off, scrub. */
@@ -53,7 +54,7 @@ export function statusBody(d: ClusterRoutesDeps): Record<string, unknown> {
     addresses: { host: self.host, http: self.httpPort, gossip: self.gossipPort, transfer: self.transferPort },
     replicationFactor: d.placement.replicationFactor,
     effectiveReplicationFactor: d.placement.effectiveReplicationFactor(),
-    chunkSize: d.chunkSize,
+    chunkSize: d.chunkSize(),
     members: { alive: count("alive"), suspect: count("suspect"), dead: count("dead"), left: count("left") },
     chunks: d.store.stats(),
     files: d.manifests.stats(),

@@ -9,6 +9,7 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { SettingsSync } from "./cluster-settings-sync.ts";
 import { MemorySettingsStore } from "./settings-store.ts";
 
+const MiB = 1024 * 1024;
 let h: Hash64;
 beforeAll(async () => {
   h = await loadHash64();
@@ -19,19 +20,24 @@ function cluster(ids: string[]) {
   const clock = new ManualClock();
   const warnings: string[] = [];
   const log: Logger = { debug() {}, info() {}, warn: (msg) => void warnings.push(msg), error: (msg) => void warnings.push(msg) };
-  const nodes = new Map<string, { sync: SettingsSync; applied: number[]; placement: Placement }>();
+  const nodes = new Map<string, { sync: SettingsSync; applied: number[]; chunkSizes: number[]; placement: Placement }>();
   for (const id of ids) {
     const handlers: JsonHandlers = {};
     const rpc = net.register(id, { store: { put: async () => ({ created: false }), get: async () => new Uint8Array(), has: () => false }, handlers }, { clock });
     const placement = new Placement(3, h, 16);
     placement.update(ids.map((m) => testMember(m)));
     const applied: number[] = [];
+    const chunkSizes: number[] = [];
+    const apply = (s: { replicationFactor: number; chunkSize: number }) => {
+      applied.push(s.replicationFactor);
+      chunkSizes.push(s.chunkSize);
+    };
     const sync = new SettingsSync(
       { intervalMs: 1000 },
-      { selfId: id, store: new MemorySettingsStore(), rpc, placement, clock, random: () => 0, log, defaults: { replicationFactor: 3 }, apply: (s) => void applied.push(s.replicationFactor) },
+      { selfId: id, store: new MemorySettingsStore(), rpc, placement, clock, random: () => 0, log, defaults: { replicationFactor: 3, chunkSize: 4 * MiB }, apply },
     );
     Object.assign(handlers, sync.handlers());
-    nodes.set(id, { sync, applied, placement });
+    nodes.set(id, { sync, applied, chunkSizes, placement });
   }
   return { net, clock, nodes, warnings };
 }
@@ -39,12 +45,24 @@ function cluster(ids: string[]) {
 describe("SettingsSync", () => {
   test("the environment's default until set; a change is applied here and pushed to every live member", async () => {
     const { nodes } = cluster(["a", "b", "c"]);
-    expect(nodes.get("b")!.sync.current()).toEqual({ replicationFactor: 3 });
+    expect(nodes.get("b")!.sync.current()).toEqual({ replicationFactor: 3, chunkSize: 4 * MiB });
     expect(nodes.get("b")!.applied).toEqual([3]); // applied at start, before the node serves
     const change = await nodes.get("a")!.sync.set({ replicationFactor: 2 });
     expect([change.confirmed, change.members]).toEqual([3, 3]);
-    for (const n of nodes.values()) expect(n.sync.current()).toEqual({ replicationFactor: 2 });
+    for (const n of nodes.values()) expect(n.sync.current()).toEqual({ replicationFactor: 2, chunkSize: 4 * MiB });
     expect(nodes.get("c")!.applied).toEqual([3, 2]);
+  });
+
+  test("a chunk size change is applied everywhere in bytes and keeps the replication factor set before", async () => {
+    const { nodes } = cluster(["a", "b", "c"]);
+    await nodes.get("a")!.sync.set({ replicationFactor: 2 });
+    const change = await nodes.get("b")!.sync.set({ chunkSizeMiB: 8 });
+    expect(change.record.values).toEqual({ replicationFactor: 2, chunkSizeMiB: 8 });
+    expect(change.confirmed).toBe(3);
+    for (const n of nodes.values()) {
+      expect(n.sync.current()).toEqual({ replicationFactor: 2, chunkSize: 8 * MiB });
+      expect(n.chunkSizes).toEqual([4 * MiB, 4 * MiB, 8 * MiB]);
+    }
   });
 
   test("a member that missed the push takes the record at its next round; an older record never wins", async () => {

@@ -1,16 +1,29 @@
 // The cluster's live settings: one versioned record that every member holds and that overrides the nodes'
-// own defaults (environment) once set, so an operator changes the replication factor at runtime, for every
-// node at once, instead of restarting each with a new variable (and nodes disagreeing meanwhile). Last writer
-// wins by version (a hybrid-logical-clock version, as manifests use), so every member that has seen the same
-// records agrees whatever order they arrived in. Pure.
+// own defaults (environment) once set, so an operator changes the replication factor or the chunk size at
+// runtime, for every node at once, instead of restarting each with a new variable (and nodes disagreeing
+// meanwhile). Last writer wins by version (a hybrid-logical-clock version, as manifests use), so every member
+// that has seen the same records agrees whatever order they arrived in. Pure.
 import { z } from "zod";
 import { compareVersions, formatVersion, parseVersion, versionSchema } from "../metadata/hlc.ts";
+import { MAX_CHUNK_SIZE_MIB } from "../store/chunk-storage.ts";
 
 /** The largest replication factor a setting may ask for (copies of every chunk and manifest). */
 export const MAX_REPLICATION_FACTOR = 7;
 
+const MiB = 1024 * 1024;
+
 export const settingsValuesSchema = z.strictObject({
   replicationFactor: z.number().int().min(1).max(MAX_REPLICATION_FACTOR).optional(),
+  /**
+   * The chunk size of new writes, in whole MiB. Bounded by the ceiling every node's frames and store accept
+   * (MAX_CHUNK_SIZE_MIB), so no value the setting allows can stop replication between nodes.
+   */
+  chunkSizeMiB: z
+    .number()
+    .int("the chunk size is a whole number of MiB")
+    .min(1, "the chunk size is at least 1 MiB")
+    .max(MAX_CHUNK_SIZE_MIB, `the chunk size is at most ${MAX_CHUNK_SIZE_MIB} MiB`)
+    .optional(),
 });
 export type SettingsValues = z.infer<typeof settingsValuesSchema>;
 
@@ -24,10 +37,16 @@ export type SettingsRecord = z.infer<typeof settingsRecordSchema>;
 /** The settings in force: the record's values over the node's own defaults. */
 export interface EffectiveSettings {
   replicationFactor: number;
+  /** Bytes per chunk of new writes (files already written keep the layout their manifest records). */
+  chunkSize: number;
 }
 
 export function effectiveSettings(record: SettingsRecord | undefined, defaults: EffectiveSettings): EffectiveSettings {
-  return { replicationFactor: record?.values.replicationFactor ?? defaults.replicationFactor };
+  const values = record?.values;
+  return {
+    replicationFactor: values?.replicationFactor ?? defaults.replicationFactor,
+    chunkSize: values?.chunkSizeMiB !== undefined ? values.chunkSizeMiB * MiB : defaults.chunkSize,
+  };
 }
 
 /** Whether `incoming` should replace `held` (it is newer; a record with no predecessor always is). */

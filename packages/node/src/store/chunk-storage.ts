@@ -3,6 +3,14 @@
 import { badRequest, ChunkCorruptError } from "../errors.ts";
 
 /**
+ * The largest chunk, in MiB, that any node writes, keeps or takes from a peer: the ceiling of the live chunk
+ * size setting and of CHUNK_SIZE_MB. Stores and transfer frames are bounded by this, never by the node's own
+ * chunk size, so a chunk written under any size the setting allows moves between any two nodes.
+ */
+export const MAX_CHUNK_SIZE_MIB = 64;
+export const MAX_CHUNK_SIZE_BYTES = MAX_CHUNK_SIZE_MIB * 1024 * 1024;
+
+/**
  * Streams one chunk into the store. Call write() sequentially (await each), then commit() or abort().
  * Nothing is visible under the chunk's name until commit() has verified (and, on disk, fsynced) it.
  * A write() that throws has already aborted the writer. Slices given to write() are kept by reference

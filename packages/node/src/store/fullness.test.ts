@@ -22,7 +22,7 @@ describe("store fullness", () => {
     let headroom = 10 * MiB;
     const changes: boolean[] = [];
     const monitor = new FullnessMonitor(
-      { intervalMs: 1000, thresholds: fullnessThresholds(MiB, 100 * MiB) },
+      { intervalMs: 1000, thresholds: () => fullnessThresholds(MiB, 100 * MiB) },
       { headroom: () => headroom, onChange: (full) => changes.push(full), log: quiet },
     );
     expect(monitor.full).toBe(false);
@@ -36,7 +36,22 @@ describe("store fullness", () => {
     expect(changes).toEqual([true, false]);
     // A store that starts without room starts full, without a change to report.
     headroom = 0;
-    expect(new FullnessMonitor({ intervalMs: 1000, thresholds: fullnessThresholds(MiB, MiB) }, { headroom: () => headroom, onChange: () => changes.push(true), log: quiet }).full).toBe(true);
+    expect(new FullnessMonitor({ intervalMs: 1000, thresholds: () => fullnessThresholds(MiB, MiB) }, { headroom: () => headroom, onChange: () => changes.push(true), log: quiet }).full).toBe(true);
+    expect(changes).toEqual([true, false]);
+  });
+
+  test("the thresholds follow the chunk size in force (a live setting): room for a 1 MiB chunk is none for an 8 MiB one", () => {
+    let chunkSize = MiB;
+    const changes: boolean[] = [];
+    const monitor = new FullnessMonitor(
+      { intervalMs: 1000, thresholds: () => fullnessThresholds(chunkSize, 100 * MiB) },
+      { headroom: () => 6 * MiB, onChange: (full) => changes.push(full), log: quiet },
+    );
+    expect(monitor.full).toBe(false);
+    chunkSize = 8 * MiB;
+    expect(monitor.check()).toBe(true);
+    chunkSize = MiB;
+    expect(monitor.check()).toBe(false); // 6 MiB of room is past four 1 MiB chunks
     expect(changes).toEqual([true, false]);
   });
 });

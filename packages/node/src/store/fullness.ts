@@ -41,12 +41,13 @@ export class FullnessMonitor {
   readonly worker: BackgroundWorker;
   private fullValue: boolean;
 
+  /** `thresholds` is asked at every check: they follow the chunk size in force, a live setting. */
   constructor(
-    private readonly init: { intervalMs: number; thresholds: FullnessThresholds },
+    private readonly init: { intervalMs: number; thresholds: () => FullnessThresholds },
     private readonly c: FullnessMonitorComponents,
   ) {
     // The first reading has no history: only the "full" threshold applies.
-    this.fullValue = decideFull(false, c.headroom(), init.thresholds);
+    this.fullValue = decideFull(false, c.headroom(), init.thresholds());
     this.worker = new BackgroundWorker({ name: "store fullness", intervalMs: init.intervalMs, clock: c.clock, log: c.log }, async () => {
       this.check();
     });
@@ -67,7 +68,7 @@ export class FullnessMonitor {
   /** Re-reads the headroom; returns whether the store is full. */
   check(): boolean {
     const headroom = this.c.headroom();
-    const full = decideFull(this.fullValue, headroom, this.init.thresholds);
+    const full = decideFull(this.fullValue, headroom, this.init.thresholds());
     if (full !== this.fullValue) {
       this.fullValue = full;
       if (full) this.c.log.warn("store full: this node takes no new chunks; the next nodes on the ring take its share", { headroomBytes: headroom });

@@ -6,6 +6,7 @@ import * as net from "node:net";
 import { type Logger, logger } from "../log.ts";
 import { HandshakeError } from "../security/handshake.ts";
 import type { Keyring } from "../security/keyring.ts";
+import { MAX_CHUNK_SIZE_BYTES } from "../store/chunk-storage.ts";
 import {
   decodeText,
   encodeGetChunk,
@@ -73,7 +74,7 @@ export interface TransferClientOptions {
   /** Whole request: sending the frame and receiving the answer (a call may pass a shorter one). */
   requestTimeoutMs?: number;
   maxConnectionsPerPeer?: number;
-  /** Largest chunk a peer may send back (default 64 MiB, the largest CHUNK_SIZE_MB allows). */
+  /** Largest chunk a peer may send back (default MAX_CHUNK_SIZE_BYTES, the ceiling of the chunk size setting). */
   maxChunkSize?: number;
   /** Close a pooled connection unused for this long (default 30 s, below the server's idle timeout). */
   idleTimeoutMs?: number;
@@ -230,7 +231,7 @@ export class TransferClient {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.maxConnectionsPerPeer = opts.maxConnectionsPerPeer ?? 4;
-    this.maxChunkSize = opts.maxChunkSize ?? 64 * 1024 * 1024;
+    this.maxChunkSize = opts.maxChunkSize ?? MAX_CHUNK_SIZE_BYTES;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
     this.log = components.log ?? logger("transfer");
     this.stats = components.stats ?? new TransferStats();

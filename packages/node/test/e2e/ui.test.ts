@@ -1,7 +1,7 @@
 // Issue 4: the web UI in a real browser against a real three-node cluster. Upload through the page
 // and watch the progress reach 100%; download and compare bytes; create a folder, move a file into
-// it, delete it; change the replication factor for every node; watch a killed node turn suspect, then
-// dead, on another node's ring without a reload.
+// it, delete it; change the replication factor and the chunk size for every node; watch a killed node turn
+// suspect, then dead, on another node's ring without a reload.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -110,27 +110,52 @@ describe("web UI", () => {
     expect((await fetch(`${cluster.nodes[0]!.url}/api/files/archive/report.bin`)).status).toBe(404);
   });
 
-  test("the cluster page changes the replication factor for every node", async () => {
-    const [a, b] = cluster.nodes;
+  test("the cluster page changes the replication factor and the chunk size for every node", async () => {
+    const [a, b, c] = cluster.nodes;
     await page.goto(`${a!.url}/cluster`);
     const card = page.locator('[data-testid="cluster-settings"]');
     await card.waitFor();
     expect(await page.inputValue('[data-testid="replication-factor"]')).toBe("3");
     expect(await card.locator('[data-testid="settings-source"]').textContent()).toContain("no cluster setting yet");
+    // The nodes' own CHUNK_SIZE_MB (1) until the cluster sets one.
+    await card.locator('[data-testid="chunk-size-source"]').waitFor();
+    expect(await page.inputValue('[data-testid="chunk-size"]')).toBe("1");
+    expect(await card.locator('[data-testid="chunk-size-source"]').textContent()).toContain("1 MiB: each node's CHUNK_SIZE_MB (no cluster setting yet)");
     await page.fill('[data-testid="replication-factor"]', "2");
     await page.click('[data-testid="apply-settings"]');
     await page.waitForSelector('[data-testid="settings-message"]');
     expect(await page.textContent('[data-testid="settings-message"]')).toContain("3 of 3 live members confirmed");
     await shot("cluster-settings");
+    type View = { settings: { replicationFactor: number; chunkSize: number }; set: { replicationFactor?: number; chunkSizeMiB?: number } };
+    const viewOf = async (url: string) => (await (await fetch(`${url}/api/cluster/settings`)).json()) as View;
     for (const n of cluster.nodes) {
-      const view = (await (await fetch(`${n.url}/api/cluster/settings`)).json()) as { settings: { replicationFactor: number } };
+      const view = await viewOf(n.url);
       expect(view.settings.replicationFactor).toBe(2);
+      expect(view.set).toEqual({ replicationFactor: 2 }); // only the field changed was sent
     }
+
+    // The chunk size, on its own: 2 MiB for every node, and a file written afterwards is cut in 2 MiB chunks.
+    expect(await page.isDisabled('[data-testid="apply-settings"]')).toBe(true); // nothing changed since
+    await page.fill('[data-testid="chunk-size"]', "2");
+    await page.click('[data-testid="apply-settings"]');
+    await page.getByText("Chunk size 2 MiB: 3 of 3 live members confirmed").waitFor();
+    expect(await card.locator('[data-testid="chunk-size-source"]').textContent()).toContain("2 MiB: set for the whole cluster");
+    await shot("cluster-settings-chunk-size");
+    for (const n of cluster.nodes) expect((await viewOf(n.url)).settings).toEqual({ replicationFactor: 2, chunkSize: 2 * 1024 * 1024 });
+    const sized = await put(c!.url, "sized.bin", randomBytes(5 * 1024 * 1024));
+    expect(sized.status).toBe(201);
+    expect(((await sized.json()) as { chunkSize: number }).chunkSize).toBe(2 * 1024 * 1024);
+    // Out of the allowed range: the browser keeps the form from being sent, and nothing changes.
+    await page.fill('[data-testid="chunk-size"]', "65");
+    await page.click('[data-testid="apply-settings"]');
+    expect(await page.$eval('[data-testid="chunk-size"]', (el) => (el as HTMLInputElement).validity.rangeOverflow)).toBe(true);
+    expect((await viewOf(a!.url)).set).toEqual({ replicationFactor: 2, chunkSizeMiB: 2 });
     // The other nodes' pages show it as the cluster's setting; put the factor back for the tests below.
     await page.goto(`${b!.url}/cluster`);
     await page.locator('[data-testid="settings-source"]').waitFor();
     expect(await page.textContent('[data-testid="settings-source"]')).toContain("Set for the whole cluster");
     expect(await page.inputValue('[data-testid="replication-factor"]')).toBe("2");
+    expect(await page.inputValue('[data-testid="chunk-size"]')).toBe("2");
     const back = await fetch(`${b!.url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ replicationFactor: 3 }) });
     expect(back.status).toBe(200);
   });

@@ -17,6 +17,7 @@ import { jsonMethods, isJsonMethod } from "../../src/rpc/methods.ts";
 import { ClusterKey } from "../../src/security/cluster-key.ts";
 import { DatagramSeal } from "../../src/security/datagram-seal.ts";
 import { Keyring } from "../../src/security/keyring.ts";
+import { MAX_CHUNK_SIZE_BYTES } from "../../src/store/chunk-storage.ts";
 import { FrameDecoder, FrameType, parseRpc, ProtocolError } from "../../src/transfer/frames.ts";
 
 const KEY = "fuzz-generator-test-cluster-key-000000000";
@@ -54,7 +55,8 @@ describe("gossip datagrams", () => {
 describe("frames from a member", () => {
   test("answered frames decode; none is a valid PUT or an RPC its schema accepts; refused ones are refused", () => {
     const chunk = new Uint8Array([1, 2, 3]);
-    const gen = new FrameInputs(new Rng(11), ["n1", "n2", "n3"], [sha256(chunk)], 1024 * 1024);
+    // The bound a node applies to chunk frames: the ceiling of the chunk size setting.
+    const gen = new FrameInputs(new Rng(11), ["n1", "n2", "n3"], [sha256(chunk)], MAX_CHUNK_SIZE_BYTES);
     const fates = new Map<string, number>();
     let closes = 0;
     let closesRefused = 0;
@@ -62,7 +64,7 @@ describe("frames from a member", () => {
       const f = gen.next(i % 2 === 0);
       fates.set(`${f.family}/${f.fate}`, (fates.get(`${f.family}/${f.fate}`) ?? 0) + 1);
       if (f.raw) continue;
-      const decoder = new FrameDecoder({ maxChunkSize: 1024 * 1024, accept: "requests" });
+      const decoder = new FrameDecoder({ maxChunkSize: MAX_CHUNK_SIZE_BYTES, accept: "requests" });
       let refused: unknown;
       const frames: Array<{ type: number; payload: Uint8Array }> = [];
       try {
