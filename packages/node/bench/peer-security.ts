@@ -40,6 +40,8 @@ export interface PeerSecurityContext {
   chunkSize: number;
   nonce: string;
   keep: boolean;
+  /** Run the nodes under the CPU profiler, profiles in <dir>/<mode>-<round>/. */
+  cpuProfDir?: string;
   log: (line: string) => void;
   /** The run's clean-up stops every cluster registered here, whichever way the run ends. */
   register: (c: BenchCluster) => void;
@@ -53,6 +55,7 @@ async function oneRun(ctx: PeerSecurityContext, mode: PeerMode, round: number, p
     size: 3,
     env: { REPLICATION_FACTOR: "3", LOG_LEVEL: "warn", PEER_ENCRYPTION: mode === "encrypted" ? "always" : "auto" },
     idPrefix: mode === "encrypted" ? "e" : "a",
+    cpuProfDir: ctx.cpuProfDir ? join(ctx.cpuProfDir, `${mode}-${round}`) : undefined,
     log: ctx.log,
   });
   ctx.register(cluster);

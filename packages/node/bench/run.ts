@@ -195,6 +195,7 @@ async function run(opts: BenchOptions): Promise<number> {
         chunkSize,
         nonce,
         keep: opts.keep,
+        cpuProfDir: opts.cpuProfDir,
         log,
         register: (c) => clusters.push(c),
       });

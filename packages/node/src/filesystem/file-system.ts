@@ -14,59 +14,9 @@ import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from
 import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
+import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { uploadStream } from "./upload.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-
-export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
-
-/** What an upload turned out to contain, for checks against what the client announced. */
-export interface UploadedContent {
-  size: number;
-  sha256: string;
-  md5: string;
-}
-
-export interface PutResult {
-  path: string;
-  size: number;
-  sha256: string;
-  md5: string;
-  chunkSize: number;
-  chunks: string[];
-  version: string;
-  mtime: number;
-  durability: Durability;
-  replicationFactor: number;
-  /** Fewest durable copies any chunk had when the write was acknowledged. */
-  copies: number;
-  /** Copies waiting in the replication queue. */
-  queued: number;
-  /** Fewer live owners than the replication factor: the queue and placement checks will catch up. */
-  underReplicated: boolean;
-  /** Nodes holding the manifest when the write was acknowledged. */
-  manifestCopies: number;
-}
-
-export interface PutOptions {
-  /** The file's modification time (default: now). */
-  mtime?: number;
-  /** The body's length when known, to size the first chunk's buffer. */
-  sizeHint?: number;
-  /** Runs after the body is stored and before the manifest is committed; a throw leaves no file. */
-  check?: (content: UploadedContent) => void;
-  /** Write only if this holds on the path's current row, decided by a Paxos round (412 otherwise). */
-  precondition?: Precondition;
-  /** Content type, standard headers, user metadata; a content type is inferred from the name when none is given. */
-  meta?: ObjectMeta;
-}
-
-/** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */
-function checkedMeta(meta: ObjectMeta | undefined): ObjectMeta | undefined {
-  if (!meta) return undefined;
-  const problem = metaProblem(meta);
-  if (problem) throw badRequest("invalid_metadata", `metadata cannot be stored: ${problem}`);
-  return meta;
-}
 
 export interface FileSystemComponents {
   manifests: ManifestStore;
@@ -93,46 +43,13 @@ export interface FileSystemComponents {
   clock?: Clock;
 }
 
+export { dirChange, type ManifestChange, type PutOptions, type PutResult, type UploadedContent } from "./changes.ts";
+
 /** What a write reads before deciding: a fast write settles for this node's (synced) rows, as it settles for one copy. */
 const readFor = (durability: Durability): Consistency => (durability === "fast" ? "local" : "quorum");
 
 /** A write whose rows lost to newer ones at replicas is stamped again above them, at most this many times. */
 const MAX_COMMIT_ATTEMPTS = 3;
-
-/** The manifest change that creates (or re-creates) a directory. */
-export const dirChange = (path: string, mtime: number): ManifestChange => ({
-  path,
-  kind: "dir",
-  deleted: false,
-  size: 0,
-  sha256: null,
-  chunkSize: 0,
-  chunks: [],
-  mtime,
-});
-
-const tombstoneOf = (m: Manifest, mtime: number): ManifestChange => ({
-  path: m.path,
-  kind: m.kind,
-  deleted: true,
-  size: 0,
-  sha256: null,
-  chunkSize: 0,
-  chunks: [],
-  mtime,
-});
-
-/** The newest version any replica reported above ours, with its path (undefined when ours won everywhere). */
-function newestAbove(committed: Manifest[], acks: ReadonlyMap<string, string[]>): { path: string; version: string } | undefined {
-  let best: { path: string; version: string } | undefined;
-  for (const versions of acks.values()) {
-    committed.forEach((m, i) => {
-      const v = versions[i];
-      if (v !== undefined && v > m.version && (!best || v > best.version)) best = { path: m.path, version: v };
-    });
-  }
-  return best;
-}
 
 export class FileSystem {
   /**

@@ -1,0 +1,94 @@
+// The vocabulary of FileSystem's writes: the change a write commits, what a put is given and answers, and
+// the pure helpers that build and judge changes (a directory, a tombstone, checked metadata, newer versions).
+import type { Precondition } from "../consensus/conditional-writes.ts";
+import { badRequest } from "../errors.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import { metaProblem, type ObjectMeta } from "../metadata/object-meta.ts";
+import type { Durability } from "../replication/placement.ts";
+
+export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
+
+/** What an upload turned out to contain, for checks against what the client announced. */
+export interface UploadedContent {
+  size: number;
+  sha256: string;
+  md5: string;
+}
+
+export interface PutResult {
+  path: string;
+  size: number;
+  sha256: string;
+  md5: string;
+  chunkSize: number;
+  chunks: string[];
+  version: string;
+  mtime: number;
+  durability: Durability;
+  replicationFactor: number;
+  /** Fewest durable copies any chunk had when the write was acknowledged. */
+  copies: number;
+  /** Copies waiting in the replication queue. */
+  queued: number;
+  /** Fewer live owners than the replication factor: the queue and placement checks will catch up. */
+  underReplicated: boolean;
+  /** Nodes holding the manifest when the write was acknowledged. */
+  manifestCopies: number;
+}
+
+export interface PutOptions {
+  /** The file's modification time (default: now). */
+  mtime?: number;
+  /** The body's length when known, to size the first chunk's buffer. */
+  sizeHint?: number;
+  /** Runs after the body is stored and before the manifest is committed; a throw leaves no file. */
+  check?: (content: UploadedContent) => void;
+  /** Write only if this holds on the path's current row, decided by a Paxos round (412 otherwise). */
+  precondition?: Precondition;
+  /** Content type, standard headers, user metadata; a content type is inferred from the name when none is given. */
+  meta?: ObjectMeta;
+}
+
+/** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */
+export function checkedMeta(meta: ObjectMeta | undefined): ObjectMeta | undefined {
+  if (!meta) return undefined;
+  const problem = metaProblem(meta);
+  if (problem) throw badRequest("invalid_metadata", `metadata cannot be stored: ${problem}`);
+  return meta;
+}
+
+/** The manifest change that creates (or re-creates) a directory. */
+export const dirChange = (path: string, mtime: number): ManifestChange => ({
+  path,
+  kind: "dir",
+  deleted: false,
+  size: 0,
+  sha256: null,
+  chunkSize: 0,
+  chunks: [],
+  mtime,
+});
+
+export const tombstoneOf = (m: Manifest, mtime: number): ManifestChange => ({
+  path: m.path,
+  kind: m.kind,
+  deleted: true,
+  size: 0,
+  sha256: null,
+  chunkSize: 0,
+  chunks: [],
+  mtime,
+});
+
+/** The newest version any replica reported above ours, with its path (undefined when ours won everywhere). */
+export function newestAbove(committed: Manifest[], acks: ReadonlyMap<string, string[]>): { path: string; version: string } | undefined {
+  let best: { path: string; version: string } | undefined;
+  for (const versions of acks.values()) {
+    committed.forEach((m, i) => {
+      const v = versions[i];
+      if (v !== undefined && v > m.version && (!best || v > best.version)) best = { path: m.path, version: v };
+    });
+  }
+  return best;
+}
+
