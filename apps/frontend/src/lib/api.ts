@@ -107,7 +107,15 @@ export interface Health {
   queue: { depth: number; delivered: number };
   handoff: { surplusCopiesWaiting: number; surplusCopiesDeleted: number; graceSeconds?: number };
   scrub: { passes: number; checked: number; corrupt: number; repaired: number; lastPassFinishedAt: number | null };
-  gc: { chunksDeleted: number; tombstonesPurged: number; skipped: number };
+  gc: {
+    chunksDeleted: number;
+    tombstonesPurged: number;
+    /** Why the last pass collected nothing (a member down, manifests not converged), or null. */
+    skipped: string | null;
+    /** Copies no file references, still on this node's disk after the last pass (null before the first). */
+    pendingChunks?: number | null;
+    minChunkAgeSeconds?: number;
+  };
   members: { alive: number; suspect: number; dead: number; left: number };
 }
 

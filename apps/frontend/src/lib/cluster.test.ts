@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ClusterEvent } from "./api.ts";
 import type { Health, ReplicationCensus } from "./api.ts";
-import { countStates, deadMemberNote, diskUse, memberAddress, membersDiffer, mergeEvents, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
+import { countStates, deadMemberNote, diskUse, gcNote, memberAddress, membersDiffer, mergeEvents, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
 
 test("membersDiffer: a join, a departure or a state change means the ring must be refetched", () => {
   const shown = [{ id: "a", state: "alive" as const }, { id: "b", state: "alive" as const }];
@@ -56,7 +56,7 @@ const healthOf = (over: Partial<Health> = {}): Health => ({
   queue: { depth: 0, delivered: 10 },
   handoff: { surplusCopiesWaiting: 1, surplusCopiesDeleted: 4 },
   scrub: { passes: 1, checked: 100, corrupt: 0, repaired: 1, lastPassFinishedAt: null },
-  gc: { chunksDeleted: 3, tombstonesPurged: 5, skipped: 0 },
+  gc: { chunksDeleted: 3, tombstonesPurged: 5, skipped: null },
   members: { alive: 3, suspect: 0, dead: 0, left: 0 },
   ...over,
 });
@@ -130,4 +130,21 @@ test("replicationSummary and deadMemberNote: nothing is 'being copied' when fewe
   expect(replicationSummary(none, dead).text).toContain("not counted yet");
   expect(replicationSummary(none, { dead: 0 }).tone).toBeUndefined();
   expect(deadMemberNote(none)).not.toMatch(/being copied|wait for it/);
+});
+
+test("gcNote: what deleted files still take, and what they wait for", () => {
+  const gc = (pendingChunks: number, skipped: string | null) => healthOf({ gc: { chunksDeleted: 3, tombstonesPurged: 5, skipped, pendingChunks, minChunkAgeSeconds: 3600 } });
+  expect(gcNote(sumHealth([gc(0, null), gc(0, null)]))).toEqual({ tone: undefined, text: "no copies of deleted files on disk · 6 deleted, 10 tombstones purged" });
+  const waiting = sumHealth([gc(635, "members not alive: n3"), gc(12, null)]);
+  expect(waiting.gcPendingChunks).toBe(647);
+  expect(gcNote(waiting)).toEqual({
+    tone: "warn",
+    text: "copies of deleted files on disk, kept until n3 is back (a member that is down may still list them) · 6 deleted, 10 tombstones purged",
+  });
+  expect(gcNote(sumHealth([gc(4, "manifests not converged yet")])).text).toContain("kept until every member has seen the deletes");
+  expect(gcNote(sumHealth([gc(12, null)])).text).toStartWith("copies of deleted files on disk, collected at least 1 h after their last write");
+  // Before a node's first pass nothing is claimed about it.
+  expect(gcNote(sumHealth([gc(0, null), healthOf({})])).text).toStartWith("none counted so far (1 node has not counted yet)");
+  // A reason from a node with nothing pending explains nothing.
+  expect(sumHealth([gc(0, "members not alive: n2"), gc(3, null)]).gcWaitingFor).toBeUndefined();
 });

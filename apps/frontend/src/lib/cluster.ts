@@ -1,6 +1,7 @@
 // Pure helpers over the cluster's state: when the live stream says the ring changed, the event
 // timeline, member ordering and the numbers the health view shows.
 import type { ClusterEvent, ClusterEventType, Health, Member, MemberState, NodeStatus } from "./api.ts";
+import { formatDuration } from "./format.ts";
 
 /**
  * True when `incoming` (from a `health` event) disagrees with the members on screen: one joined,
@@ -119,6 +120,13 @@ export interface HealthTotals {
   lastScrubAt: number | undefined;
   chunksDeleted: number;
   tombstonesPurged: number;
+  /** Copies of deleted files still on disk, summed over the nodes. */
+  gcPendingChunks: number;
+  /** Why some node's collection waits (the first reason seen), or undefined. */
+  gcWaitingFor: string | undefined;
+  gcMinChunkAgeSeconds: number | undefined;
+  /** Nodes whose collector has not counted yet (no pass since they started). */
+  gcUncounted: number;
 }
 
 export function sumHealth(healths: readonly (Health | null | undefined)[]): HealthTotals {
@@ -143,6 +151,10 @@ export function sumHealth(healths: readonly (Health | null | undefined)[]): Heal
     lastScrubAt: undefined,
     chunksDeleted: 0,
     tombstonesPurged: 0,
+    gcPendingChunks: 0,
+    gcWaitingFor: undefined,
+    gcMinChunkAgeSeconds: undefined,
+    gcUncounted: 0,
   };
   const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
   let checkedAt: number | undefined;
@@ -176,6 +188,10 @@ export function sumHealth(healths: readonly (Health | null | undefined)[]): Heal
     t.repaired += n(h.scrub?.repaired);
     t.chunksDeleted += n(h.gc?.chunksDeleted);
     t.tombstonesPurged += n(h.gc?.tombstonesPurged);
+    t.gcPendingChunks += n(h.gc?.pendingChunks);
+    if (typeof h.gc?.pendingChunks !== "number") t.gcUncounted++;
+    if (h.gc?.skipped && n(h.gc.pendingChunks) > 0) t.gcWaitingFor ??= h.gc.skipped;
+    if (typeof h.gc?.minChunkAgeSeconds === "number") t.gcMinChunkAgeSeconds = h.gc.minChunkAgeSeconds;
     const last = h.scrub?.lastPassFinishedAt;
     if (typeof last === "number" && last > 0) t.lastScrubAt = Math.max(t.lastScrubAt ?? 0, last);
   }
@@ -208,6 +224,25 @@ export function replicationSummary(t: HealthTotals, states: Pick<Record<MemberSt
     tone: "warn",
     text: `${t.repairable.toLocaleString("en")} being copied now, ${t.waitingForNodes.toLocaleString("en")} waiting for nodes (${short})${recount}`,
   };
+}
+
+/** A node's reason for collecting nothing, as the condition that lets it go on. */
+function gcCondition(skipped: string): string {
+  const down = /^members not alive: (.+)$/.exec(skipped);
+  if (down) return `${down[1]} ${down[1]!.includes(",") ? "are" : "is"} back (a member that is down may still list them)`;
+  if (skipped === "could not sync with every member") return "every member has been reached";
+  if (skipped === "manifests not converged yet") return "every member has seen the deletes";
+  return skipped;
+}
+
+/** What the garbage-collection tile says: what deleted files still take on disk, and why it is still there. */
+export function gcNote(t: HealthTotals): { tone: "warn" | undefined; text: string } {
+  const done = `${t.chunksDeleted.toLocaleString("en")} deleted, ${t.tombstonesPurged.toLocaleString("en")} tombstones purged`;
+  const uncounted = t.gcUncounted > 0 ? ` (${t.gcUncounted} ${t.gcUncounted === 1 ? "node has" : "nodes have"} not counted yet)` : "";
+  if (t.gcPendingChunks === 0) return { tone: undefined, text: `${uncounted ? "none counted so far" : "no copies of deleted files on disk"}${uncounted} · ${done}` };
+  if (t.gcWaitingFor) return { tone: "warn", text: `copies of deleted files on disk, kept until ${gcCondition(t.gcWaitingFor)}${uncounted} · ${done}` };
+  const age = t.gcMinChunkAgeSeconds === undefined ? "" : ` at least ${formatDuration(t.gcMinChunkAgeSeconds)} after their last write`;
+  return { tone: undefined, text: `copies of deleted files on disk, collected${age}${uncounted} · ${done}` };
 }
 
 /** What a dead member's row says about its data, from the census of the nodes that answered. */

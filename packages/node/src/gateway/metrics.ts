@@ -143,6 +143,8 @@ export class NodeMetrics {
     total("orrery_scrub_passes_total", "Completed scrub passes.", () => src.scrub().passes);
     total("orrery_gc_chunks_deleted_total", "Unreferenced chunks deleted.", () => src.gc().chunksDeleted);
     total("orrery_gc_tombstones_purged_total", "Tombstones collected.", () => src.gc().tombstonesPurged);
+    gauge("orrery_gc_pending_chunks", "Copies no file references, still on disk after the last collection pass.", (g) =>
+      g.set(src.gc().pendingChunks ?? 0));
     total("orrery_anti_entropy_rounds_total", "Chunk anti-entropy rounds.", () => src.antiEntropy().rounds);
     total("orrery_anti_entropy_copies_queued_total", "Missing copies found by anti-entropy.", () =>
       src.antiEntropy().copiesQueued);

@@ -49,18 +49,34 @@ export interface GcStats {
   chunksDeleted: number;
   tombstonesPurged: number;
   lastPassAt: number | null;
+  /**
+   * Copies on this node that no file references, still on disk after the last pass: too young to collect
+   * (`minChunkAgeSeconds`), or the pass was skipped (`skipped` says why). What deleted files still take.
+   * Null before the first pass has counted.
+   */
+  pendingChunks: number | null;
+  minChunkAgeSeconds: number;
 }
 
 export class GarbageCollector {
   readonly worker: BackgroundWorker;
   private readonly clock: Clock;
-  readonly stats: GcStats = { passes: 0, skipped: null, chunksDeleted: 0, tombstonesPurged: 0, lastPassAt: null };
+  readonly stats: GcStats;
 
   constructor(
     private readonly init: GarbageCollectorInit,
     private readonly c: GarbageCollectorComponents,
   ) {
     this.clock = c.clock ?? systemClock;
+    this.stats = {
+      passes: 0,
+      skipped: null,
+      chunksDeleted: 0,
+      tombstonesPurged: 0,
+      lastPassAt: null,
+      pendingChunks: null,
+      minChunkAgeSeconds: Math.round(init.minChunkAgeMs / 1000),
+    };
     this.worker = new BackgroundWorker({ name: "garbage-collector", intervalMs: init.intervalMs, clock: this.clock, log: c.log }, async () => void (await this.pass()));
   }
 
@@ -82,6 +98,7 @@ export class GarbageCollector {
     if (away.length > 0) {
       // A member that is down may hold old rows; until it is back (or has left), nothing is collected.
       this.stats.skipped = `members not alive: ${away.join(", ")}`;
+      this.stats.pendingChunks = await this.walkUnreferenced(now, false);
       return;
     }
     const started = this.clock.now();
@@ -89,6 +106,7 @@ export class GarbageCollector {
     const seen = peers.map((m) => replicator.peerMarks(m.id));
     if (seen.some((s) => !s || s.at < started)) {
       this.stats.skipped = "could not sync with every member";
+      this.stats.pendingChunks = await this.walkUnreferenced(now, false);
       return;
     }
     const peerMarks = seen.map((s) => s!.marks);
@@ -100,19 +118,25 @@ export class GarbageCollector {
     const mine = manifests.marks();
     if (!peerMarks.every((theirs) => marksCover(theirs, mine))) {
       this.stats.skipped = "manifests not converged yet";
+      this.stats.pendingChunks = await this.walkUnreferenced(now, false);
       if (purged) log.info("tombstones purged", { purged });
       return;
     }
-    const deleted = await this.collectChunks(now);
-    this.stats.chunksDeleted += deleted;
+    const before = this.stats.chunksDeleted;
+    this.stats.pendingChunks = await this.walkUnreferenced(now, true);
+    const deleted = this.stats.chunksDeleted - before;
     this.stats.skipped = null;
     if (purged || deleted) log.info("garbage collected", { tombstones: purged, chunks: deleted });
   }
 
-  private async collectChunks(now: number): Promise<number> {
+  /**
+   * Walks this node's chunks for those no file references; with `collect`, deletes the ones old enough.
+   * Returns how many unreferenced copies stay on disk (deleted ones counted in `stats.chunksDeleted`).
+   */
+  private async walkUnreferenced(now: number, collect: boolean): Promise<number> {
     const { store, manifests } = this.c;
     const referenced = manifests.referencedChunks();
-    let deleted = 0;
+    let pending = 0;
     let after: string | undefined;
     for (;;) {
       const ids = store.ids(after, 1000);
@@ -120,12 +144,16 @@ export class GarbageCollector {
       for (const id of ids) {
         if (referenced.has(id)) continue;
         const storedAt = store.storedAt(id);
-        if (storedAt === undefined || now - storedAt < this.init.minChunkAgeMs) continue;
-        if (await store.delete(id)) deleted++;
+        const oldEnough = storedAt !== undefined && now - storedAt >= this.init.minChunkAgeMs;
+        if (collect && oldEnough) {
+          if (await store.delete(id)) this.stats.chunksDeleted++;
+        } else if (storedAt !== undefined) {
+          pending++;
+        }
       }
       after = ids[ids.length - 1];
       await this.clock.sleep(0);
     }
-    return deleted;
+    return pending;
   }
 }

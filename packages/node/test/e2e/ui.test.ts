@@ -16,7 +16,9 @@ let page: Page;
 let violations: string[] = [];
 
 beforeAll(async () => {
-  cluster = await TestCluster.start(3, { chunkSizeMb: 1 });
+  // A collection pass every second (never deleting: the default minimum age is a day), so the health page
+  // can say what deleted files still take and why.
+  cluster = await TestCluster.start(3, { chunkSizeMb: 1, env: { GC_INTERVAL_S: "1" } });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   violations = await recordErrors(page, /Content Security Policy|CSP violation/);
@@ -198,6 +200,12 @@ describe("web UI", () => {
     const deadRow = (await page.locator(`[data-testid="node-row"][data-node="${c!.id}"]`).textContent()) ?? "";
     expect(deadRow).toContain("wait for it to return");
     expect(deadRow).not.toContain("being copied");
+    // report.bin was deleted above: its copies are still on disk, and the page says until when.
+    const gc = page.locator('[data-testid="tile-gc"]');
+    const deadline3 = Date.now() + 15_000;
+    while (Date.now() < deadline3 && !/kept until/.test((await gc.textContent()) ?? "")) await Bun.sleep(250);
+    expect((await gc.textContent()) ?? "").toContain(`kept until ${c!.id} is back`);
+    await shot("health-dead-gc");
     // The timeline's entry for the death says the same (the whole page: nothing claims a copy under way).
     await page.getByText(`${c!.id} was declared dead; fewer live nodes (2) than N = 3`).waitFor({ timeout: 10_000 });
     expect((await page.locator("body").textContent()) ?? "").not.toMatch(/being (re-replicated|copied)/);
