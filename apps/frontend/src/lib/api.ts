@@ -76,6 +76,8 @@ export interface NodeStatus {
   chunks: { count: number; bytes: number };
   files: { files: number; dirs: number; tombstones: number; bytes: number };
   disk: { totalBytes: number; freeBytes: number; usedBytes: number };
+  /** What this node stores for the cluster: a storage node, or a gateway that stores nothing. */
+  storage?: { role: "storage" | "gateway"; capacityGB: number; full: boolean; headroomBytes: number };
   queue: { depth: number };
 }
 

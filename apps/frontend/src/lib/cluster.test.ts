@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ClusterEvent } from "./api.ts";
 import type { Health, ReplicationCensus } from "./api.ts";
-import { countStates, deadMemberNote, diskUse, gcNote, memberAddress, membersDiffer, mergeEvents, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
+import { countStates, deadMemberNote, diskUse, gcNote, pooledRoom, storeUse, memberAddress, membersDiffer, mergeEvents, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
 
 test("membersDiffer: a join, a departure or a state change means the ring must be refetched", () => {
   const shown = [{ id: "a", state: "alive" as const }, { id: "b", state: "alive" as const }];
@@ -117,6 +117,9 @@ test("replicationSummary and deadMemberNote: nothing is 'being copied' when fewe
   const repairing = sumHealth([withCensus(census({ underReplicated: 3, missingCopies: 3, repairable: 3, liveNodes: 4 }))]);
   expect(replicationSummary(repairing, dead).text).toContain("the queue is making them");
   expect(deadMemberNote(repairing)).toContain("being copied to other owners");
+  // Right after a death the last count is from before it: nothing is claimed until the next one.
+  const stale = sumHealth([withCensus(census({ underReplicated: 3, missingCopies: 3, repairable: 3, liveNodes: 2, stale: true }))]);
+  expect(deadMemberNote(stale)).toBe("Not answering; the live nodes are counting copies again.");
 
   const both = sumHealth([withCensus(census({ underReplicated: 5, repairable: 2, waitingForNodes: 3, liveNodes: 2 }))]);
   expect(replicationSummary(both, dead).text).toBe("2 being copied now, 3 waiting for nodes (fewer live nodes (2) than N = 3)");
@@ -147,4 +150,19 @@ test("gcNote: what deleted files still take, and what they wait for", () => {
   expect(gcNote(sumHealth([gc(0, null), healthOf({})])).text).toStartWith("none counted so far (1 node has not counted yet)");
   // A reason from a node with nothing pending explains nothing.
   expect(sumHealth([gc(0, "members not alive: n2"), gc(3, null)]).gcWaitingFor).toBeUndefined();
+});
+
+test("storeUse and pooledRoom: what Orrery stores and the room it has, not the host's disk", () => {
+  const node = (bytes: number, headroomBytes: number, role: "storage" | "gateway" = "storage") => ({
+    chunks: { count: 1, bytes },
+    storage: { role, capacityGB: 1, full: false, headroomBytes },
+  });
+  expect(storeUse(node(300, 700))).toEqual({ stored: 300, room: 700, fraction: 0.3 });
+  expect(storeUse(node(0, 0, "gateway"))).toBeUndefined();
+  expect(storeUse(null)).toBeUndefined();
+  // Three storage nodes with 900 bytes of room in all, every byte stored 3 times: room for 300 more.
+  expect(pooledRoom([node(100, 300), node(100, 300), node(100, 300), node(0, 0, "gateway"), null], 3)).toEqual({ room: 300, stored: 300, nodes: 3, copies: 3 });
+  // Fewer storage nodes than N: each byte is stored once per node.
+  expect(pooledRoom([node(0, 500), node(0, 500)], 3)).toEqual({ room: 500, stored: 0, nodes: 2, copies: 2 });
+  expect(pooledRoom([node(0, 0, "gateway")], 3)).toBeUndefined();
 });

@@ -63,6 +63,37 @@ export function diskUse(status: Pick<NodeStatus, "disk"> | null | undefined): nu
   return Math.min(1, Math.max(0, d.usedBytes / d.totalBytes));
 }
 
+/**
+ * What a node stores for the cluster and the room it has left for more (its quota or free-space floor, not
+ * the host's disk, which other programs share): undefined for a gateway, which stores nothing.
+ */
+export function storeUse(status: Pick<NodeStatus, "chunks" | "storage"> | null | undefined):
+  | { stored: number; room: number; fraction: number }
+  | undefined {
+  if (!status || status.storage?.role === "gateway") return undefined;
+  const stored = status.chunks.bytes;
+  const room = status.storage?.headroomBytes ?? 0;
+  return { stored, room, fraction: stored + room > 0 ? stored / (stored + room) : 0 };
+}
+
+/**
+ * How much more the cluster can take: the storage nodes' room, each byte stored `factor` times. An upper
+ * bound (placement may fill one node first); undefined when no storage node answered.
+ */
+export function pooledRoom(statuses: ReadonlyArray<Pick<NodeStatus, "chunks" | "storage"> | null | undefined>, factor: number | undefined):
+  | { room: number; stored: number; nodes: number; copies: number }
+  | undefined {
+  const uses = statuses.map(storeUse).filter((u) => u !== undefined);
+  if (uses.length === 0 || !factor || factor < 1) return undefined;
+  const copies = Math.min(factor, uses.length);
+  return {
+    room: uses.reduce((s, u) => s + u.room, 0) / copies,
+    stored: uses.reduce((s, u) => s + u.stored, 0),
+    nodes: uses.length,
+    copies,
+  };
+}
+
 /** "host:port" of a member's HTTP gateway (IPv6 hosts in brackets). */
 export function memberAddress(m: Pick<Member, "host" | "httpPort">): string {
   return m.host.includes(":") ? `[${m.host}]:${m.httpPort}` : `${m.host}:${m.httpPort}`;
@@ -250,6 +281,8 @@ export function deadMemberNote(t: HealthTotals): string {
   if (t.censusNodes === 0) return "Not answering; the live nodes have not counted copies yet.";
   if (t.underReplicatedChunks === 0) return "Not answering; no chunk has fewer than N copies on the live nodes.";
   if (t.repairable === 0) return "Not answering; no other node can take its copies (fewer live nodes than N), so its chunks wait for it to return.";
+  // A count from before the death (the ring changed since) says nothing about what is being copied now.
+  if (t.censusStale) return "Not answering; the live nodes are counting copies again.";
   if (t.waitingForNodes === 0) return "Not answering; its chunks are being copied to other owners.";
   return "Not answering; some of its chunks are being copied to other owners, the rest wait for nodes to return.";
 }

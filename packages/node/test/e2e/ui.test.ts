@@ -206,6 +206,11 @@ describe("web UI", () => {
     while (Date.now() < deadline3 && !/kept until/.test((await gc.textContent()) ?? "")) await Bun.sleep(250);
     expect((await gc.textContent()) ?? "").toContain(`kept until ${c!.id} is back`);
     await shot("health-dead-gc");
+    // What Orrery stores and the room it has, not the host's disk (issue 15 item 4).
+    const store = (await page.locator(`[data-testid="node-row"][data-node="${b!.id}"] [data-testid="node-store"]`).textContent()) ?? "";
+    expect(store).toMatch(/stored · .+ room/);
+    // N = 3, but only two storage nodes answer: each byte is stored twice now.
+    expect((await page.locator('[data-testid="tile-room"]').textContent()) ?? "").toContain("more at 2 copies each");
     // The timeline's entry for the death says the same (the whole page: nothing claims a copy under way).
     await page.getByText(`${c!.id} was declared dead; fewer live nodes (2) than N = 3`).waitFor({ timeout: 10_000 });
     expect((await page.locator("body").textContent()) ?? "").not.toMatch(/being (re-replicated|copied)/);
