@@ -37,6 +37,11 @@ aws2_works() {
 
 chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
 
+# OpenSSL's libcrypto, which a node loads for AES-GCM in place (src/security/gcm.ts).
+has_libcrypto() {
+  ldconfig -p 2>/dev/null | grep -q 'libcrypto\.so\.3 ' || [ -e /usr/lib/x86_64-linux-gnu/libcrypto.so.3 ] || [ -e /usr/lib/aarch64-linux-gnu/libcrypto.so.3 ]
+}
+
 # Sets $packages (the Debian packages to install) and $reasons (one line per missing tool).
 check() {
   packages=""
@@ -59,6 +64,7 @@ check() {
   has ip || miss iproute2 "ip: LAN discovery between network namespaces (test/discovery/lan.test.ts)"
   has nft || miss nftables "nft: gossip datagrams dropped at random between namespaces (test/faults/gossip-loss.test.ts)"
   has faketime || miss faketime "faketime: nodes with skewed clocks (test/consistency/clock.test.ts)"
+  has_libcrypto || miss libssl3 "libcrypto.so.3: peer records encrypted in place (src/security/gcm.test.ts)"
 }
 
 # pnpm bench --compare: the two peers (servers, FUSE clients, the tools that set MooseFS goals), strace for
@@ -99,7 +105,7 @@ if [ -z "$packages" ]; then
   if [ "$group" = compare ]; then
     echo "system tools for pnpm bench --compare: all present (glusterd, glusterfs, mfsmaster, mfschunkserver, mfsmount, strace, aws, rclone, fusermount3, ip)"
   else
-    echo "system tools for the tests: all present (chromium, litmus, aws, rclone, fusermount3, ip, nft, faketime)"
+    echo "system tools for the tests: all present (chromium, litmus, aws, rclone, fusermount3, ip, nft, faketime, libcrypto)"
   fi
   exit 0
 fi

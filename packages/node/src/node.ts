@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Config } from "./config/index.ts";
+import { ConfigError, type Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
 import { refuseDotSegments } from "./gateway/raw-path-guard.ts";
 import { type FetchServer, serveFetch } from "./gateway/http-server.ts";
@@ -44,6 +44,7 @@ import { KEYRING_FILE, loadKeyring } from "./security/keyring.ts";
 import { AdminVerifier } from "./security/admin-auth.ts";
 import { ClusterKeys } from "./security/cluster-keys.ts";
 import { DatagramSeal } from "./security/datagram-seal.ts";
+import { useGcm } from "./security/gcm.ts";
 import { NetworkRpc } from "./rpc/network-rpc.ts";
 import { FaultyRpc } from "./rpc/faulty-rpc.ts";
 import { dispatchJson, type PeerRpc } from "./rpc/peer-rpc.ts";
@@ -111,6 +112,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
   log.info("cluster key loaded", { source: keys.source, keyId: keyring.primary().id, keys: keyring.ids().length });
   // Encrypted peer records whenever traffic can leave this host (either end not on loopback).
   const encryptAll = config.PEER_ENCRYPTION === "always" || !isLoopbackHost(config.BIND_ADDRESS);
+  const gcm = useGcm(config.PEER_CIPHER);
+  if (gcm instanceof Error) throw new ConfigError("PEER_CIPHER", gcm.message);
+  if (gcm.note) log.warn(`peer records use node:crypto: ${gcm.note}`);
+  log.info("peer records", { encrypted: encryptAll ? "always" : "off loopback only", cipher: `AES-256-GCM via ${gcm.engine.name}` });
   const transferStats = new TransferStats();
   const timeouts = { connectMs: config.PEER_CONNECT_TIMEOUT_MS, dataMs: config.PEER_REQUEST_TIMEOUT_MS, controlMs: config.PEER_CONTROL_TIMEOUT_MS };
 

@@ -56,6 +56,8 @@ export const configSchema = z.object({
   CLUSTER_KEY_FILE: z.string().min(1).optional(),
   /** Node-to-node records are encrypted when this node or the peer is not on loopback; "always" also on loopback. */
   PEER_ENCRYPTION: z.enum(["auto", "always"]).default("auto"),
+  /** AES-256-GCM of peer records: libcrypto in place through bun:ffi when it loads ("auto"), or node:crypto. */
+  PEER_CIPHER: z.enum(["auto", "libcrypto", "node"]).default("auto"),
   /** Peer calls: TCP connect + handshake; calls that move data (chunks, sync pages); small control calls. */
   PEER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
   PEER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),

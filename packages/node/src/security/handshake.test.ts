@@ -4,7 +4,6 @@ import { describe, expect, test } from "bun:test";
 import { ClusterKey } from "./cluster-key.ts";
 import { ClientHandshake, HandshakeError, ServerHandshake } from "./handshake.ts";
 import { Keyring } from "./keyring.ts";
-import { MAX_RECORD, RecordOpener, RecordSealer } from "./records.ts";
 
 const ring = Keyring.of(new ClusterKey("handshake-test-key-0123456789abcdefghij"));
 const otherRing = Keyring.of(new ClusterKey("a-key-from-another-cluster-0123456789ab"));
@@ -61,33 +60,5 @@ describe("handshake", () => {
     const bad = Buffer.from(hello);
     bad[78] = 200; // id length
     expect(() => new ServerHandshake(ring, "b", false).receiveHello(bad)).toThrow(/node id of 200 bytes/);
-  });
-});
-
-describe("records", () => {
-  const key = Buffer.alloc(32, 7);
-  test("any cut of the stream opens to the same bytes; records are at most MAX_RECORD", () => {
-    const data = crypto.getRandomValues(new Uint8Array(65536));
-    const big = Buffer.concat(Array.from({ length: 12 }, () => Buffer.from(data)));
-    const stream = Buffer.concat(new RecordSealer(key).seal(big));
-    const opener = new RecordOpener(key);
-    const out: Buffer[] = [];
-    for (let o = 0; o < stream.length; o += 7777) out.push(...opener.open(stream.subarray(o, o + 7777)));
-    expect(Buffer.concat(out).equals(big)).toBe(true);
-    expect(Math.max(...out.map((b) => b.length))).toBeLessThanOrEqual(MAX_RECORD);
-  });
-
-  test("a flipped bit, a reordered or replayed record, or a hostile length fails", () => {
-    const sealer = new RecordSealer(key);
-    const r1 = Buffer.concat(sealer.seal(Buffer.from("first")));
-    const r2 = Buffer.concat(sealer.seal(Buffer.from("second")));
-    const flipped = Buffer.from(r1);
-    flipped[6]! ^= 1;
-    expect(() => new RecordOpener(key).open(flipped)).toThrow(/authentication/);
-    expect(() => new RecordOpener(key).open(r2)).toThrow(/authentication/);
-    const replay = new RecordOpener(key);
-    replay.open(r1);
-    expect(() => replay.open(r1)).toThrow(/authentication/);
-    expect(() => new RecordOpener(key).open(Buffer.from([0xff, 0xff, 0xff, 0xff]))).toThrow(/record of/);
   });
 });

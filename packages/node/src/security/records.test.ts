@@ -1,42 +1,90 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { MAX_RECORD, RecordError, RecordOpener, RecordSealer } from "./records.ts";
+import { libcryptoGcm, nodeGcm, type GcmEngine } from "./gcm.ts";
+import { MAX_RECORD, RecordError, RecordOpener, RecordSealer, SEAL_RECORD } from "./records.ts";
 
 const key = randomBytes(32);
+const lib = libcryptoGcm();
+const engines: GcmEngine[] = lib instanceof Error ? [nodeGcm] : [lib, nodeGcm];
 const sealAll = (sealer: RecordSealer, messages: Uint8Array[]) => Buffer.concat(messages.flatMap((m) => sealer.seal(m)));
 
-describe("the record layer", () => {
-  test("whatever way the stream is cut, the plaintext comes out whole and in order", () => {
-    const messages = [randomBytes(10), randomBytes(MAX_RECORD), randomBytes(MAX_RECORD * 2 + 17), randomBytes(1)];
-    const wire = sealAll(new RecordSealer(key), messages);
-    for (const cut of [1, 3, 4, 5, 19, 20, 21, 4096, 65_536, wire.length]) {
-      const opener = new RecordOpener(key);
-      const out: Buffer[] = [];
-      for (let o = 0; o < wire.length; o += cut) out.push(...opener.open(wire.subarray(o, o + cut)));
-      expect(Buffer.concat(out).equals(Buffer.concat(messages))).toBe(true);
-    }
-  });
+for (const sealWith of engines) {
+  for (const openWith of engines) {
+    describe(`the record layer, sealed by ${sealWith.name}, opened by ${openWith.name}`, () => {
+      test("whatever way the stream is cut, the plaintext comes out whole and in order", () => {
+        const messages = [randomBytes(10), randomBytes(SEAL_RECORD), randomBytes(MAX_RECORD * 2 + 17), randomBytes(1)];
+        const wire = sealAll(new RecordSealer(key, sealWith), messages);
+        for (const cut of [1, 3, 4, 5, 19, 20, 21, 4096, 65_536, 65_559, 65_560, 100_000, wire.length]) {
+          const opener = new RecordOpener(key, openWith);
+          const copy = Buffer.from(wire); // the opener decrypts in place: each run gets its own bytes
+          const out: Buffer[] = [];
+          for (let o = 0; o < copy.length; o += cut) out.push(...opener.open(copy.subarray(o, o + cut)));
+          expect(Buffer.concat(out).equals(Buffer.concat(messages))).toBe(true);
+        }
+      });
 
-  test("no plaintext of a record is handed out before its tag arrived", () => {
-    const wire = sealAll(new RecordSealer(key), [randomBytes(1000)]);
-    const opener = new RecordOpener(key);
-    expect(opener.open(wire.subarray(0, wire.length - 1))).toEqual([]);
-    expect(opener.open(wire.subarray(wire.length - 1))[0]!.length).toBe(1000);
-  });
+      test("no plaintext of a record is handed out before its tag arrived", () => {
+        const wire = sealAll(new RecordSealer(key, sealWith), [randomBytes(1000)]);
+        const opener = new RecordOpener(key, openWith);
+        expect(opener.open(wire.subarray(0, wire.length - 1))).toEqual([]);
+        expect(opener.open(wire.subarray(wire.length - 1))[0]!.length).toBe(1000);
+      });
 
-  test("a flipped bit, a dropped or replayed record, another key, or an oversized length is refused", () => {
-    const sealer = new RecordSealer(key);
-    const a = Buffer.concat(sealer.seal(randomBytes(100)));
-    const b = Buffer.concat(sealer.seal(randomBytes(100)));
-    const flipped = Buffer.from(a);
-    flipped[50]! ^= 1;
-    expect(() => new RecordOpener(key).open(flipped)).toThrow(RecordError);
-    expect(() => new RecordOpener(key).open(b)).toThrow(RecordError); // a dropped: b's nonce is not the first
-    expect(() => new RecordOpener(key).open(Buffer.concat([a, a]))).toThrow(RecordError); // replay
-    expect(() => new RecordOpener(randomBytes(32)).open(a)).toThrow(RecordError);
-    const huge = Buffer.alloc(4);
-    huge.writeUInt32BE(MAX_RECORD + 1, 0);
-    expect(() => new RecordOpener(key).open(huge)).toThrow(/record of/);
-    expect(() => new RecordOpener(key).open(Buffer.alloc(4))).toThrow(/record of 0 bytes/);
-  });
+      test("a record whole in one read opens where it lies; the bytes around it are untouched", () => {
+        const plain = randomBytes(5000);
+        const record = sealAll(new RecordSealer(key, sealWith), [plain]);
+        const read = Buffer.concat([record, Buffer.from([0, 0])]); // the next record's first length bytes
+        const out = new RecordOpener(key, openWith).open(read);
+        expect(out.length).toBe(1);
+        expect(out[0]!.equals(plain)).toBe(true);
+        expect(out[0]!.buffer).toBe(read.buffer); // a view of the read, no copy
+      });
+
+      test("the records whole in one read come out as one buffer, in order with one cut across reads", () => {
+        const plain = randomBytes(SEAL_RECORD * 5 + 100);
+        const wire = sealAll(new RecordSealer(key, sealWith), [plain]);
+        const opener = new RecordOpener(key, openWith);
+        const cut = 4 + SEAL_RECORD + 16 + 1000; // the second record straddles the two reads
+        const first = opener.open(Buffer.from(wire.subarray(0, cut)));
+        const second = opener.open(Buffer.from(wire.subarray(cut)));
+        expect(first.map((b) => b.length)).toEqual([SEAL_RECORD]);
+        expect(second.map((b) => b.length)).toEqual([SEAL_RECORD, SEAL_RECORD * 3 + 100]); // gathered, then one run
+        expect(Buffer.concat([...first, ...second]).equals(plain)).toBe(true);
+      });
+
+      test("a flipped bit, a dropped or replayed record, another key, or an oversized length is refused", () => {
+        const sealer = new RecordSealer(key, sealWith);
+        const a = Buffer.concat(sealer.seal(randomBytes(100)));
+        const b = Buffer.concat(sealer.seal(randomBytes(100)));
+        const flipped = Buffer.from(a);
+        flipped[50]! ^= 1;
+        const opener = () => new RecordOpener(key, openWith);
+        expect(() => opener().open(flipped)).toThrow(RecordError);
+        expect(() => opener().open(Buffer.from(b))).toThrow(RecordError); // a dropped: b's nonce is not the first
+        expect(() => opener().open(Buffer.concat([a, a]))).toThrow(RecordError); // replay
+        const split = opener(); // a replay cut across reads, through the gathering path
+        const twice = Buffer.concat([a, a]);
+        expect(() => {
+          for (let o = 0; o < twice.length; o += 7) split.open(twice.subarray(o, o + 7));
+        }).toThrow(RecordError);
+        expect(() => new RecordOpener(randomBytes(32), openWith).open(Buffer.from(a))).toThrow(RecordError);
+        const huge = Buffer.alloc(4);
+        huge.writeUInt32BE(MAX_RECORD + 1, 0);
+        expect(() => opener().open(huge)).toThrow(/record of/);
+        expect(() => opener().open(Buffer.alloc(4))).toThrow(/record of 0 bytes/);
+      });
+    });
+  }
+}
+
+test("records of up to MAX_RECORD from an older sealer still open", () => {
+  // Earlier versions sealed 256 KiB records; a node must keep opening them during a rolling upgrade.
+  const engine = engines[0]!;
+  const plain = randomBytes(MAX_RECORD);
+  const record = Buffer.allocUnsafe(4 + MAX_RECORD + 16);
+  record.writeUInt32BE(MAX_RECORD, 0);
+  record.set(plain, 4);
+  const nonce = Buffer.alloc(12);
+  engine.sealer(key).seal(nonce, record.subarray(0, 4), record.subarray(4, 4 + MAX_RECORD), record.subarray(4 + MAX_RECORD));
+  expect(Buffer.concat(new RecordOpener(key, engine).open(record)).equals(plain)).toBe(true);
 });

@@ -5,7 +5,7 @@
 import type { Socket } from "node:net";
 import { ClientHandshake, HandshakeError, MAX_HANDSHAKE_BYTES, ServerHandshake, type Session } from "../security/handshake.ts";
 import type { Keyring } from "../security/keyring.ts";
-import { RecordOpener, RecordSealer } from "../security/records.ts";
+import { RecordOpener, RecordSealer, SEALED_BATCH_BYTES } from "../security/records.ts";
 import { drained } from "../util/drained.ts";
 
 export interface HandshakeOptions {
@@ -15,6 +15,31 @@ export interface HandshakeOptions {
   encrypt: boolean;
   timeoutMs: number;
 }
+
+/**
+ * Record buffers reused once the socket has written them (its write callback; Bun keeps a reference to a
+ * buffer it could not send at once, so never sooner): a long transfer then seals into memory that is already
+ * mapped instead of fresh pages. Shared by every channel of the process and bounded.
+ */
+class RecordPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  take(size: number): Buffer {
+    // Small messages (RPCs, acks) are cheap to allocate and would waste a batch-sized buffer.
+    if (size > SEALED_BATCH_BYTES || size < SEALED_BATCH_BYTES / 4) return Buffer.allocUnsafe(size);
+    return (this.free.pop() ?? Buffer.allocUnsafe(SEALED_BATCH_BYTES)).subarray(0, size);
+  }
+
+  give(record: Buffer): void {
+    if (record.buffer.byteLength !== SEALED_BATCH_BYTES || record.byteOffset !== 0 || this.free.length >= this.keep) return;
+    this.free.push(Buffer.from(record.buffer, 0, SEALED_BATCH_BYTES));
+  }
+}
+
+// 16 batches of ~1 MiB: what two peers' chunk transfers keep in flight at once (measured: ~130 records).
+const recordPool = new RecordPool(16);
 
 export class PeerChannel {
   private readonly sealer: RecordSealer | undefined;
@@ -31,8 +56,13 @@ export class PeerChannel {
     private leftover: Buffer | undefined,
   ) {
     if (session.encrypt) {
-      this.sealer = new RecordSealer(session.sendKey);
-      this.opener = new RecordOpener(session.recvKey);
+      const sealer = (this.sealer = new RecordSealer(session.sendKey));
+      const opener = (this.opener = new RecordOpener(session.recvKey));
+      // Data events are over once the socket closed: the ciphers' native state can go.
+      socket.once("close", () => {
+        sealer.dispose();
+        opener.dispose();
+      });
     }
   }
 
@@ -67,8 +97,12 @@ export class PeerChannel {
   /** Writes bytes; false means wait for drained() before writing more. */
   write(bytes: Uint8Array): boolean {
     if (!this.sealer) return this.socket.write(bytes);
+    // A destroyed socket sends nothing (its close and error events tell the callers); its ciphers may be freed.
+    if (this.socket.destroyed) return true;
     let flushed = true;
-    for (const record of this.sealer.seal(bytes)) flushed = this.socket.write(record) && flushed;
+    for (const record of this.sealer.seal(bytes, (size) => recordPool.take(size))) {
+      flushed = this.socket.write(record, () => recordPool.give(record)) && flushed;
+    }
     return flushed;
   }
 
