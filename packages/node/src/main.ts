@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // Entry point of the single executable: `orrery node` runs a node; other sub-commands are clients.
 import { ConfigError, loadConfig } from "./config/index.ts";
-import { startNode } from "./node.ts";
+import { allocatorReexecPlan, execve } from "./util/allocator.ts";
 
 const USAGE = `usage: orrery <command> [options]
 
@@ -27,7 +27,17 @@ client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --js
 admin commands (leave, members forget, key, config set) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
 CLUSTER_KEY_FILE or --data-dir DIR (default ./.orrery-data); a node bound only to loopback needs none`;
 
+/** A node runs with the allocator tuned (util/allocator.ts): re-executes itself once if the environment lacks it. */
+function tuneAllocator(): void {
+  const plan = allocatorReexecPlan({ env: process.env, execPath: process.execPath, execArgv: process.execArgv, argv: process.argv, main: Bun.main });
+  if (!plan) return;
+  const failed = execve(plan);
+  process.stderr.write(`orrery: running with the allocator's defaults (could not re-execute with MIMALLOC_PURGE_DELAY: ${failed})\n`);
+}
+
 async function runNode(argv: string[]): Promise<number> {
+  tuneAllocator();
+  const { startNode } = await import("./node.ts");
   let config;
   try {
     config = loadConfig(process.env, argv);

@@ -1,6 +1,7 @@
 // Splits a byte stream into fixed-size chunks, copying each network byte exactly once (into the
 // chunk's own buffer), and hashes each chunk and the whole file on the way through (SHA-256, and
 // MD5 for S3's ETag).
+import type { ChunkBufferPool } from "./chunk-buffers.ts";
 
 export interface Chunk {
   /** SHA-256 of data, lowercase hex: the chunk's name. */
@@ -8,6 +9,8 @@ export interface Chunk {
   data: Uint8Array;
   /** Offset of the chunk in the file. */
   offset: number;
+  /** Gives the chunk's buffer back to the pool it came from; call once nothing uses `data` any more. */
+  release?: () => void;
 }
 
 export class Chunker {
@@ -26,14 +29,20 @@ export class Chunker {
   constructor(
     private readonly chunkSize: number,
     private readonly sizeHint?: number,
+    /** Where whole-chunk buffers come from (and go back to, through Chunk.release). */
+    private readonly buffers?: ChunkBufferPool,
   ) {
     if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new RangeError(`bad chunk size ${chunkSize}`);
   }
 
-  /** A buffer for the chunk starting at the current offset. */
+  /** A buffer for the chunk starting at the current offset (uninitialised: only filled bytes are ever read). */
   private allocate(): Uint8Array {
     const remaining = this.sizeHint === undefined ? this.chunkSize : this.sizeHint - this.offset;
-    return new Uint8Array(Math.max(1, Math.min(this.chunkSize, remaining)));
+    return this.buffer(Math.max(1, Math.min(this.chunkSize, remaining)));
+  }
+
+  private buffer(size: number): Uint8Array {
+    return size === this.chunkSize && this.buffers ? this.buffers.take(size) : Buffer.allocUnsafe(size);
   }
 
   /** Bytes seen so far. */
@@ -51,7 +60,7 @@ export class Chunker {
       this.buf ??= this.allocate();
       if (this.fill === this.buf.length && this.buf.length < this.chunkSize) {
         // The body is longer than announced: grow to a full chunk (one extra copy, only in that case).
-        const bigger = new Uint8Array(this.chunkSize);
+        const bigger = this.buffer(this.chunkSize);
         bigger.set(this.buf);
         this.buf = bigger;
       }
@@ -74,10 +83,12 @@ export class Chunker {
 
   private cut(): Chunk {
     const buf = this.buf!;
+    const pool = buf.byteLength === this.chunkSize ? this.buffers : undefined;
     const chunk: Chunk = {
       id: this.chunkHash.digest("hex"),
       data: this.fill === buf.length ? buf : buf.subarray(0, this.fill),
       offset: this.offset,
+      release: pool && (() => pool.give(buf)),
     };
     this.offset += this.fill;
     this.fill = 0;

@@ -16,6 +16,7 @@ import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/obje
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { uploadStream } from "./upload.ts";
+import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 
 export interface FileSystemComponents {
@@ -56,6 +57,9 @@ export class FileSystem {
    * @param chunkSize bytes per chunk of a write starting now: the live cluster setting, so it is read once
    *   when each write starts and that write keeps it to the end (a file never mixes two sizes).
    */
+  /** Whole-chunk buffers shared by this node's uploads (reused once every replica write of a chunk settled). */
+  readonly chunkBuffers = new ChunkBufferPool();
+
   constructor(
     private readonly chunkSize: () => number,
     private readonly c: FileSystemComponents,
@@ -195,7 +199,7 @@ export class FileSystem {
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
-    const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint);
+    const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers);
     check?.({ size: upload.size, sha256: upload.sha256, md5: upload.md5 });
     const change: ManifestChange = {
       path,

@@ -4,6 +4,7 @@ import { OrreryError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Durability } from "../replication/placement.ts";
 import type { ChunkWriteResult, WriteCoordinator } from "../replication/write-coordinator.ts";
+import type { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Chunk, Chunker } from "./chunker.ts";
 
 /** Chunks being placed while the next one is read from the network. */
@@ -23,14 +24,15 @@ export async function uploadStream(
   coordinator: WriteCoordinator,
   log: Logger,
   sizeHint?: number,
+  buffers?: ChunkBufferPool,
 ): Promise<UploadResult> {
-  const chunker = new Chunker(chunkSize, sizeHint);
+  const chunker = new Chunker(chunkSize, sizeHint, buffers);
   const results: ChunkWriteResult[] = [];
   const inFlight: Array<Promise<ChunkWriteResult>> = [];
   let failure: unknown;
 
   const place = async (chunk: Chunk) => {
-    const p = coordinator.writeChunk(chunk.id, chunk.data, durability);
+    const p = coordinator.writeChunk(chunk.id, chunk.data, durability, chunk.release);
     // Keep a handled copy so a rejection is never "unhandled" while it waits its turn.
     p.catch(() => {});
     inFlight.push(p);

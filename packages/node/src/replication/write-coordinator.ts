@@ -71,8 +71,21 @@ export class WriteCoordinator {
     return this.c.rpc.call(memberId, "chunk.put", { chunkId, data });
   }
 
-  async writeChunk(chunkId: string, data: Uint8Array, durability: Durability): Promise<ChunkWriteResult> {
-    const { placement, selfId } = this.c;
+  /**
+   * Places one chunk at `durability`. `onDataFree` is called once no call of this write uses `data` any more
+   * (every replica's call settled, stragglers included), success or not, so that its buffer can be reused.
+   */
+  async writeChunk(chunkId: string, data: Uint8Array, durability: Durability, onDataFree?: () => void): Promise<ChunkWriteResult> {
+    let settled: Promise<void> | undefined;
+    try {
+      return await this.place(chunkId, data, durability, (s) => (settled = s));
+    } finally {
+      if (onDataFree) void (settled ?? Promise.resolve()).then(onDataFree);
+    }
+  }
+
+  private async place(chunkId: string, data: Uint8Array, durability: Durability, stragglers: (settled: Promise<void>) => void): Promise<ChunkWriteResult> {
+    const { placement } = this.c;
     const owners = placement.owners(chunkId);
     const required = placement.required(durability);
     if (owners.length < required) {
@@ -88,7 +101,7 @@ export class WriteCoordinator {
     }
     return durability === "fast"
       ? this.writeFast(chunkId, data, owners)
-      : this.writeParallel(chunkId, data, owners, required, durability);
+      : this.writeParallel(chunkId, data, owners, required, durability, stragglers);
   }
 
   /** One durable copy (local first when this node is an owner), the rest queued. */
@@ -123,6 +136,7 @@ export class WriteCoordinator {
     owners: string[],
     required: number,
     durability: Durability,
+    stragglers: (settled: Promise<void>) => void,
   ): Promise<ChunkWriteResult> {
     const { queue, log, rpc } = this.c;
     // A straggler whose copy lands after we answered no longer needs its queue row; one that lands between
@@ -138,6 +152,7 @@ export class WriteCoordinator {
         else landedLate.push(target);
       },
     });
+    stragglers(result.settled);
     const copies = [...result.ok.keys()];
     const errors = [...result.failed].map(([target, err]) => `${target}: ${errorMessage(err)}`);
     for (const [target, err] of result.failed) log.warn("replica write failed", { chunk: chunkId, peer: target, err });

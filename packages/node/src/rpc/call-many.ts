@@ -22,6 +22,8 @@ export interface CallManyResult<T> {
   failed: Map<string, unknown>;
   /** Calls still running when the result was returned. */
   pending: Set<string>;
+  /** Resolves once every call has settled (stragglers included): nothing is using the request any more. */
+  settled: Promise<void>;
 }
 
 export function callMany<T>(
@@ -32,6 +34,8 @@ export function callMany<T>(
   const ok = new Map<string, T>();
   const failed = new Map<string, unknown>();
   const pending = new Set(memberIds);
+  let allSettled!: () => void;
+  const settled = new Promise<void>((r) => (allSettled = r));
   return new Promise((resolve) => {
     let done = false;
     let grace: Timer | undefined;
@@ -39,10 +43,13 @@ export function callMany<T>(
       if (done) return;
       done = true;
       grace?.cancel();
-      resolve({ ok: new Map(ok), failed: new Map(failed), pending: new Set(pending) });
+      resolve({ ok: new Map(ok), failed: new Map(failed), pending: new Set(pending), settled });
     };
     const check = () => {
-      if (pending.size === 0) return finish();
+      if (pending.size === 0) {
+        allSettled();
+        return finish();
+      }
       const q = opts.quorum;
       const reached = typeof q === "number" ? ok.size >= q : q(ok);
       // Failed too often to reach it: the answers still on their way only change who is reported.
@@ -61,12 +68,14 @@ export function callMany<T>(
       p.then(
         (value) => {
           pending.delete(id);
+          if (pending.size === 0) allSettled();
           if (done) return opts.onLate?.(id, { ok: true, value });
           ok.set(id, value);
           check();
         },
         (error) => {
           pending.delete(id);
+          if (pending.size === 0) allSettled();
           if (done) return opts.onLate?.(id, { ok: false, error });
           failed.set(id, error);
           check();

@@ -100,7 +100,7 @@ class MemoryRpc extends PeerRpcBase {
     const sent = isJsonMethod(method)
       ? JSON.parse(JSON.stringify(request))
       : method === "chunk.put"
-        ? { ...(request as RequestOf<"chunk.put">), data: (request as RequestOf<"chunk.put">).data.slice() }
+        ? { ...(request as RequestOf<"chunk.put">), data: new Uint8Array((request as RequestOf<"chunk.put">).data) }
         : request;
     await this.net.link.hop(this.selfId, memberId);
     const target = this.net.target(memberId);

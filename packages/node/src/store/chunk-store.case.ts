@@ -131,6 +131,15 @@ function describeWrites({ open, clock }: Harness): void {
     expect(await store.get(c.id)).toEqual(original);
   });
 
+  test("a Buffer handed in is copied too (Buffer.slice is a view, not a copy)", async () => {
+    const { store } = open();
+    const c = randomChunk(256);
+    const buf = Buffer.from(c.data); // uploads hand in pooled Buffers, refilled once the write settled
+    await store.put(c.id, buf);
+    buf.fill(0);
+    expect(Buffer.from(await store.get(c.id)).equals(c.data)).toBe(true);
+  });
+
   test("the empty chunk can be stored whole and streamed", async () => {
     const { store } = open();
     const empty = randomChunk(0);

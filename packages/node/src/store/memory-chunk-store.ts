@@ -84,7 +84,7 @@ export class MemoryChunkStore implements ChunkStorage {
     if (this.touch(id)) return { created: false };
     this.reserve(id, data.byteLength);
     try {
-      return this.install(id, data.slice());
+      return this.install(id, new Uint8Array(data)); // a copy even of a Buffer (whose slice() is a view)
     } finally {
       this.budget.release(data.byteLength);
     }
@@ -110,7 +110,7 @@ export class MemoryChunkStore implements ChunkStorage {
       this.log.warn("corrupt chunk quarantined", { chunk: id, reason: "hash mismatch on read" });
       throw new ChunkCorruptError(id, LOCAL_STORE);
     }
-    return copy.data.slice();
+    return new Uint8Array(copy.data);
   }
 
   async delete(id: string): Promise<boolean> {

@@ -1,12 +1,13 @@
 // Starting a node: config validation (exit 2 naming the variable), a clear message for a port or a data
 // directory in use, and a lone node working as a complete store.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes, put, randomBytes, sha256, TestCluster, TestNode } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
+import { PURGE_DELAY_MS } from "../../src/util/allocator.ts";
 
 const PKG = join(import.meta.dir, "..", "..");
 const dirs: string[] = [];
@@ -90,6 +91,21 @@ describe("node start-up", () => {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain("is in use by another process: is a node already running with this DATA_DIR?");
       expect((await put(n!.url, "still/works.txt", "yes")).status).toBe(201);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  test("a node re-executes itself once, same PID, with the allocator tuned; a value from the environment wins", async () => {
+    const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    const cluster = await TestCluster.start(1);
+    try {
+      const n = cluster.nodes[0]!;
+      // The PID the harness spawned is the node that answers, and its environment now has the setting.
+      expect(environ(n.proc!.pid)).toContain(`MIMALLOC_PURGE_DELAY=${PURGE_DELAY_MS}`);
+      expect((await n.status()).nodeId).toBe("n1");
+      const other = await cluster.add([], { MIMALLOC_PURGE_DELAY: "250" });
+      expect(environ(other.proc!.pid).filter((e) => e.startsWith("MIMALLOC_PURGE_DELAY="))).toEqual(["MIMALLOC_PURGE_DELAY=250"]);
     } finally {
       await cluster.stop();
     }
