@@ -45,6 +45,8 @@ describe("web UI", () => {
     await page.goto(a.url);
     await page.waitForSelector('[data-testid="upload-input"]', { state: "attached" });
     await shot("files-empty");
+    // A mouse can drag files in, so the empty folder says so (a touch screen is not told to: ui-phone.test.ts).
+    expect(await page.locator('[data-testid="upload-hint"]').innerText()).toStartWith("Drop files or folders here");
     await page.setInputFiles('[data-testid="upload-input"]', {
       name: "report.bin",
       mimeType: "application/octet-stream",
