@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
 import { ARTIFACTS, launchBrowser, recordErrors } from "./browser.ts";
 
@@ -29,8 +29,21 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** A full-page screenshot from the top (scrolled, the sticky header would be drawn mid-page). */
+async function shot(name: string) {
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
 const entry = (name: string) => page.locator(`[data-testid="entry"][data-name="${name}"]`);
+
+/** The locator's text once it matches `pattern` (polled: the page updates on its own), or the last text seen. */
+async function textWithin(locator: Locator, pattern: RegExp, ms = 30_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  let text = "";
+  while (Date.now() < deadline && !pattern.test((text = await locator.innerText().catch(() => "")))) await Bun.sleep(250);
+  expect(text).toMatch(pattern);
+  return text;
+}
 
 async function dialog(value?: string) {
   if (value !== undefined) await page.fill('[data-testid="dialog-input"]', value);
@@ -45,7 +58,7 @@ describe("web UI", () => {
     await page.goto(a.url);
     await page.waitForSelector('[data-testid="upload-input"]', { state: "attached" });
     await shot("files-empty");
-    // A mouse can drag files in, so the empty folder says so (a touch screen is not told to: ui-phone.test.ts).
+    // A mouse can drag files in, so the empty folder says so (a touch screen is not told to: ui-layout.test.ts).
     expect(await page.locator('[data-testid="upload-hint"]').innerText()).toStartWith("Drop files or folders here");
     await page.setInputFiles('[data-testid="upload-input"]', {
       name: "report.bin",
@@ -170,6 +183,19 @@ describe("web UI", () => {
     const member = page.locator(`[data-testid="ring"] [data-member="${c!.id}"]`);
     await member.waitFor({ state: "attached" });
     expect(await member.getAttribute("data-state")).toBe("alive");
+    // What a user asks first (issue 15 item 8): how much more fits, whether every file is safe, which node holds
+    // what; the ring's internals (virtual nodes, shares of keys) are folded away.
+    const safety = page.locator('[data-testid="overview-safety"]');
+    expect(await textWithin(safety, /Every file is safe\s+every file has all 3 copies$/)).not.toMatch(/asked for/);
+    expect(await page.locator('[data-testid="overview-room"]').innerText()).toMatch(/\d[\d.]* [KMGT]iB\s+about this much more fits at 3 copies each, in the room left on 3 storage nodes/);
+    expect(await page.locator('[data-testid="overview-stored"]').innerText()).toMatch(/on disk with their copies on 3 nodes/);
+    const shares = await page.locator('[data-testid="member-share"]').allInnerTexts();
+    expect(shares).toHaveLength(3);
+    const percents = shares.map((t) => Number(/stored · (\d+)% of the data/.exec(t)?.[1]));
+    expect(Math.abs(percents.reduce((a, b) => a + b, 0) - 100)).toBeLessThanOrEqual(2); // each rounded
+    expect(await page.locator("main").innerText()).not.toMatch(/virtual node|of keys/);
+    await page.locator('[data-testid="cluster-advanced"] summary').click();
+    expect(await page.locator('[data-testid="cluster-advanced"]').innerText()).toMatch(/virtual nodes[\s\S]*\d+% of keys/);
     await shot("cluster");
     // A file whose chunk stays short of a copy while C is dead (the health view below counts it).
     expect((await put(b!.url, "kept.bin", randomBytes(50_000))).status).toBe(201);
@@ -188,6 +214,9 @@ describe("web UI", () => {
     expect(seen.has("suspect")).toBe(true);
     expect(await member.getAttribute("data-state")).toBe("dead");
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    // Two live nodes, N = 3: files are short of a copy and none can be made until C returns.
+    expect(await textWithin(safety, /Short of copies/)).toContain("only 2 nodes can hold them, so the missing copies wait for nodes to return or join");
+    expect(await page.locator('[data-testid="overview-stored"]').innerText()).toContain("not counting 1 node not answering");
     await shot("cluster-dead");
     await page.goto(`${b!.url}/health`);
     await page.waitForSelector('[data-testid="node-row"]');
