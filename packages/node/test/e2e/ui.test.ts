@@ -178,7 +178,7 @@ describe("web UI", () => {
   });
 
   test("the cluster page on B shows C turn suspect, then dead, without a reload", async () => {
-    const [, b, c] = cluster.nodes;
+    const [a, b, c] = cluster.nodes;
     await page.goto(`${b!.url}/cluster`);
     const member = page.locator(`[data-testid="ring"] [data-member="${c!.id}"]`);
     await member.waitFor({ state: "attached" });
@@ -245,6 +245,15 @@ describe("web UI", () => {
     // The timeline's entry for the death says the same (the whole page: nothing claims a copy under way).
     await page.getByText(`${c!.id} was declared dead; fewer live nodes (2) than N = 3`).waitFor({ timeout: 10_000 });
     expect((await page.locator("body").textContent()) ?? "").not.toMatch(/being (re-replicated|copied)/);
+    // One timeline for the cluster (issue 15 item 9): A's log is merged in, and C's death, seen by A and by B,
+    // is one entry naming both.
+    const death = page.locator(`[data-testid="event"][data-type="dead"][data-member="${c!.id}"]`);
+    const seenBy = async () => ((await death.count()) === 1 ? ((await death.getAttribute("data-by")) ?? "") : "");
+    const deadline4 = Date.now() + 30_000;
+    while (Date.now() < deadline4 && !(await seenBy()).includes(a!.id)) await Bun.sleep(250);
+    expect(await death.count()).toBe(1);
+    expect(((await death.getAttribute("data-by")) ?? "").split(" ").sort()).toEqual([a!.id, b!.id].sort());
+    expect(await page.locator('[data-testid="events-from"]').innerText()).toContain("From 2 nodes");
     await shot("health");
   });
 
