@@ -16,6 +16,7 @@ beforeAll(async () => {
   cluster = await TestCluster.start(3, { chunkSizeMb: 1 });
   browser = await launchBrowser();
   expect((await put(cluster.nodes[0]!.url, PHOTO, randomBytes(200_000))).status).toBe(201);
+  expect((await put(cluster.nodes[0]!.url, "photos/small.jpg", randomBytes(1000))).status).toBe(201);
   const made = await fetch(`${cluster.nodes[0]!.url}/api/mkdir`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "/empty" }) });
   expect(made.status).toBe(201);
 });
@@ -96,6 +97,12 @@ for (const scheme of ["light", "dark"] as const) {
       expect(labels).toEqual(["New folder", "Upload folder", "Upload"]);
       expect(await clipped(page, ".toolbar button, .toolbar select")).toEqual([]);
       expect(await page.locator('[data-testid="upload-hint"]').innerText()).not.toMatch(/drop/i);
+      // No column headers on a phone: the sort order is a menu.
+      const names = () => page.locator('[data-testid="entry"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.name));
+      await page.selectOption('[data-testid="sort-select"]', "size:asc");
+      expect(await names()).toEqual(["small.jpg", PHOTO.slice("photos/".length)]);
+      await page.selectOption('[data-testid="sort-select"]', "size:desc");
+      expect(await names()).toEqual([PHOTO.slice("photos/".length), "small.jpg"]);
       await page.goto(`${cluster.nodes[0]!.url}/files/empty`);
       await page.locator('[data-testid="empty"]').waitFor();
       await shot(page, "files-empty");

@@ -127,6 +127,55 @@ describe("web UI", () => {
     expect((await fetch(`${cluster.nodes[0]!.url}/api/files/archive/report.bin`)).status).toBe(404);
   });
 
+  test("the listing sorts by a column's header, from the keyboard too, remembers it, and filters by name", async () => {
+    const a = cluster.nodes[0]!;
+    const day = 86_400_000;
+    // Sizes and ages that put the three orders apart; "b 2" before "b 10" by name, as people sort.
+    for (const [name, size, age] of [["b 10.txt", 1000, 3], ["b 2.txt", 3000, 1], ["A.txt", 2000, 2]] as const) {
+      const res = await fetch(`${a.url}/api/files/sorting/${encodeURIComponent(name)}`, {
+        method: "PUT",
+        body: randomBytes(size),
+        headers: { "x-orrery-mtime": String(Date.now() - age * day) },
+      });
+      expect(res.status).toBe(201);
+    }
+    expect((await fetch(`${a.url}/api/mkdir`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "/sorting/sub" }) })).status).toBe(201);
+    await page.goto(`${a.url}/files/sorting`);
+    await entry("A.txt").waitFor();
+    const names = () => page.locator('[data-testid="entry"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.name));
+    const ariaSort = (key: string) => page.locator(`[role="columnheader"]:has([data-testid="sort-${key}"])`).getAttribute("aria-sort");
+    expect(await names()).toEqual(["sub", "A.txt", "b 2.txt", "b 10.txt"]);
+    expect(await ariaSort("name")).toBe("ascending");
+    await page.click('[data-testid="sort-size"]');
+    expect(await names()).toEqual(["sub", "b 2.txt", "A.txt", "b 10.txt"]); // folders first, then the largest
+    expect(await ariaSort("size")).toBe("descending");
+    expect(await ariaSort("name")).toBe("none");
+    // From the keyboard: the header is a button; Enter sorts newest first, Space flips it.
+    await page.focus('[data-testid="sort-mtime"]');
+    await page.keyboard.press("Enter");
+    expect(await names()).toEqual(["sub", "b 2.txt", "A.txt", "b 10.txt"]);
+    await page.keyboard.press("Space");
+    expect(await names()).toEqual(["sub", "b 10.txt", "A.txt", "b 2.txt"]);
+    expect(await ariaSort("mtime")).toBe("ascending");
+    await page.reload();
+    await entry("A.txt").waitFor();
+    expect(await names()).toEqual(["sub", "b 10.txt", "A.txt", "b 2.txt"]);
+
+    // The filter: every word, case ignored; Escape clears it; no match says so and offers to clear.
+    await page.fill('[data-testid="filter"]', "B 1");
+    expect(await names()).toEqual(["b 10.txt"]);
+    expect(await page.locator('[data-testid="filter-count"]').innerText()).toBe("1 of 4");
+    await shot("files-sorted-filtered");
+    await page.press('[data-testid="filter"]', "Escape");
+    expect(await names()).toHaveLength(4);
+    await page.fill('[data-testid="filter"]', "zzz");
+    await page.getByText("No name here matches “zzz”").waitFor();
+    await page.click('[data-testid="filter-clear"]');
+    expect(await names()).toHaveLength(4);
+    await page.click('[data-testid="sort-name"]');
+    expect(await names()).toEqual(["sub", "A.txt", "b 2.txt", "b 10.txt"]);
+  });
+
   test("the cluster page changes the replication factor and the chunk size for every node", async () => {
     const [a, b, c] = cluster.nodes;
     await page.goto(`${a!.url}/cluster`);
