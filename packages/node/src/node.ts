@@ -11,6 +11,7 @@ import { HostAllowList } from "./gateway/host-check.ts";
 import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
 import { resolveUiSource } from "./gateway/ui.ts";
+import { SqliteEventLog } from "./events/sqlite-event-log.ts";
 import { ClusterEvents, recordFullness, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
 import { Membership } from "./membership/membership.ts";
@@ -256,7 +257,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const { fs, reader, replicator, sweeper, scrubber, gc, antiEntropy } = core;
   const worker = core.queueWorker;
 
-  const events = new ClusterEvents();
+  const events = new ClusterEvents(id, new SqliteEventLog(db));
   const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
   const metrics = new NodeMetrics({
     nodeId: id,
@@ -336,6 +337,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   Object.assign(handlers, core.handlers());
   handlers["swim.ping"] = (from, ping) => membership.answerStreamPing(from, ping);
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
+  handlers["events.recent"] = (_from, { limit }) => ({ events: events.recent(limit) });
   faults?.onChange((blocked) => {
     const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);
     membership.setBlockedPeers(addrs);

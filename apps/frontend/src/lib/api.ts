@@ -130,11 +130,24 @@ export interface MemberStatus extends Member {
 export type ClusterEventType = "join" | "alive" | "suspect" | "dead" | "left" | "rebalance" | "repair";
 
 export interface ClusterEvent {
+  /** Counts up on the recording node, across its restarts. */
   seq: number;
   at: number;
   type: ClusterEventType;
+  /** The node that recorded it (absent from older nodes). */
+  node?: string;
   member?: string;
   message: string;
+  /** In the cluster's timeline: every node that reported the same event, when more than one did. */
+  seenBy?: string[];
+}
+
+/** GET /api/events/recent: the cluster's timeline, oldest first, and whose logs it merged. */
+export interface EventTimeline {
+  events: ClusterEvent[];
+  nodes?: string[];
+  /** Members that were asked and did not answer, with the reason in words. */
+  unanswered?: Record<string, string>;
 }
 
 /** The `health` server-sent event: this node's health plus the member list it sees. */
@@ -181,7 +194,7 @@ export const api = {
   settings: () => request<ClusterSettingsView>("/api/cluster/settings"),
   setSettings: (values: { replicationFactor?: number; chunkSizeMiB?: number }) =>
     request<ClusterSettingsView>("/api/cluster/settings", { method: "PUT", body: JSON.stringify(values), headers: { "content-type": "application/json" } }),
-  recentEvents: (limit = 100) => request<{ events: ClusterEvent[] }>(`/api/events/recent?limit=${limit}`),
+  recentEvents: (limit = 100) => request<EventTimeline>(`/api/events/recent?limit=${limit}`),
 };
 
 /** The chunks of a stat answer as a list (the node may answer with a count on older versions). */

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ClusterEvent } from "./api.ts";
 import type { Health, ReplicationCensus } from "./api.ts";
-import { countStates, deadMemberNote, diskUse, gcNote, pooledRoom, storeUse, memberAddress, membersDiffer, mergeEvents, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
+import { countStates, deadMemberNote, diskUse, gcNote, pooledRoom, storeUse, memberAddress, membersDiffer, mergeEvents, newestFirst, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
 
 test("membersDiffer: a join, a departure or a state change means the ring must be refetched", () => {
   const shown = [{ id: "a", state: "alive" as const }, { id: "b", state: "alive" as const }];
@@ -17,6 +17,13 @@ test("mergeEvents: newest first, no duplicates, capped", () => {
   const merged = mergeEvents([ev(2, 200), ev(1, 100)], [ev(2, 200), ev(3, 300)]);
   expect(merged.map((e) => e.seq)).toEqual([3, 2, 1]);
   expect(mergeEvents(merged, [ev(4, 400)], 2).map((e) => e.seq)).toEqual([4, 3]);
+});
+
+test("mergeEvents: two nodes' events with the same number are two events; newestFirst orders the node's list", () => {
+  const a = { ...ev(7, 100), node: "n1" };
+  const b = { ...ev(7, 100), node: "n2" };
+  expect(mergeEvents([a], [b, a])).toHaveLength(2);
+  expect(newestFirst([ev(1, 100), ev(3, 300), ev(2, 200)], 2).map((e) => e.seq)).toEqual([3, 2]);
 });
 
 test("mergeEvents: a restarted node's seq 1 is a new event", () => {

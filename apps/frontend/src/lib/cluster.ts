@@ -16,15 +16,20 @@ export function membersDiffer(
   return incoming.some((m) => states.get(m.id) !== m.state);
 }
 
+/** The cluster's timeline as the node sends it (oldest first), newest first for the page, at most `cap`. */
+export function newestFirst(events: readonly ClusterEvent[], cap = 200): ClusterEvent[] {
+  return [...events].sort((a, b) => b.at - a.at || b.seq - a.seq).slice(0, cap);
+}
+
 /** Event types that change the ring or its placement: worth a refetch of /api/cluster. */
 export const RING_EVENTS: ReadonlySet<ClusterEventType> = new Set(["join", "alive", "suspect", "dead", "left", "rebalance"]);
 
-const eventKey = (e: ClusterEvent) => `${e.at}:${e.seq}:${e.type}:${e.member ?? ""}`;
+/** One event's identity: its recorder and number (older nodes restart their numbers, so the time too). */
+export const eventKey = (e: ClusterEvent) => `${e.node ?? ""}:${e.at}:${e.seq}:${e.type}:${e.member ?? ""}`;
 
 /**
  * Merges new events into the timeline, newest first, without duplicates (the recent-events fetch
- * and the live stream overlap), keeping at most `cap`. Sequence numbers restart when a node
- * restarts, so the key includes the time.
+ * and the live stream overlap), keeping at most `cap`.
  */
 export function mergeEvents(current: readonly ClusterEvent[], incoming: readonly ClusterEvent[], cap = 200): ClusterEvent[] {
   const seen = new Set(current.map(eventKey));
@@ -35,7 +40,7 @@ export function mergeEvents(current: readonly ClusterEvent[], incoming: readonly
     return true;
   });
   if (fresh.length === 0) return current.slice(0, cap);
-  return [...current, ...fresh].sort((a, b) => b.at - a.at || b.seq - a.seq).slice(0, cap);
+  return newestFirst([...current, ...fresh], cap);
 }
 
 const STATE_ORDER: Record<MemberState, number> = { alive: 0, suspect: 1, dead: 2, left: 3 };

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { type EntryLike, pickedFromInput, walkEntries } from "./drop.ts";
+import { type EntryLike, pickedFromInput, uploadHints, walkEntries } from "./drop.ts";
 
 const file = (name: string, content = name): EntryLike => ({
   isFile: true,
@@ -45,4 +45,13 @@ test("files from a folder picker keep their folder path", () => {
   Object.defineProperty(f, "webkitRelativePath", { value: "docs/sub/a.txt" });
   const g = new File(["y"], "b.txt");
   expect(pickedFromInput([f, g]).files.map((p) => p.relPath)).toEqual(["docs/sub/a.txt", "b.txt"]);
+});
+
+test("a touch screen is not told to drop files; a mouse is", () => {
+  const touch = uploadHints(false);
+  expect(`${touch.empty} ${touch.footer}`).not.toMatch(/drop/i);
+  expect(touch.empty).toContain("Upload");
+  const mouse = uploadHints(true);
+  expect(mouse.empty).toMatch(/^Drop files or folders here/);
+  expect(mouse.footer).toContain("drop files");
 });

@@ -90,3 +90,16 @@ export function pickedFromInput(files: Iterable<File>): Picked {
     emptyDirs: [],
   };
 }
+
+/**
+ * Matches a screen whose main pointer is a finger (no hover, coarse): it cannot drag files onto the page, so
+ * the words about dropping are left out there.
+ */
+export const CAN_DROP_QUERY = "(hover: none) and (pointer: coarse)";
+
+/** What the listing says about adding files: dropping only where the pointer can drag files in. */
+export function uploadHints(canDrop: boolean): { empty: string; footer: string } {
+  return canDrop
+    ? { empty: "Drop files or folders here, or use Upload.", footer: "drop files or folders here to upload" }
+    : { empty: "Use Upload to add files, or Upload folder for a whole folder.", footer: "Upload adds files here" };
+}

@@ -1,11 +1,15 @@
-// The live link to the node: one EventSource on /api/events for the whole app. It keeps the event
-// timeline, the latest health snapshot and a counter the ring view watches to refetch, and says
-// when the node is unreachable (EventSource reconnects by itself; a refused reconnect is retried).
+// The live link to the node: one EventSource on /api/events for the whole app. It keeps the cluster's
+// event timeline (every live node's log, merged by the node; this node's new events shown at once, then
+// the merged list fetched again), the latest health snapshot and a counter the ring view watches to
+// refetch, and says when the node is unreachable (EventSource reconnects by itself; a refused reconnect
+// is retried).
 import { api, type ClusterEvent, type HealthEvent, type NodeStatus } from "./api.ts";
-import { mergeEvents, RING_EVENTS } from "./cluster.ts";
+import { mergeEvents, newestFirst, RING_EVENTS } from "./cluster.ts";
 
 /** Disconnections shorter than this (a node restart, a proxy hiccup) do not raise the banner. */
 const BANNER_DELAY_MS = 1500;
+/** After one of this node's events, other nodes' reports of the same thing follow within a moment. */
+const TIMELINE_REFRESH_DELAY_MS = 1500;
 
 class LiveLink {
   /** The stream is open. */
@@ -16,8 +20,11 @@ class LiveLink {
   node = $state<NodeStatus | undefined>(undefined);
   health = $state<HealthEvent | undefined>(undefined);
   healthAt = $state(0);
-  /** Newest first. */
+  /** The cluster's timeline, newest first. */
   events = $state<ClusterEvent[]>([]);
+  /** The nodes whose logs the timeline merged, and those asked that did not answer. */
+  eventNodes = $state<string[]>([]);
+  eventsUnanswered = $state<Record<string, string>>({});
   /** Bumped on every cluster event that can move the ring, and on reconnect (events may be lost). */
   ringChanges = $state(0);
 
@@ -26,6 +33,7 @@ class LiveLink {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelay = 1000;
   private started = false;
+  private timelineTimer: ReturnType<typeof setTimeout> | undefined;
 
   start(): void {
     if (this.started || typeof EventSource === "undefined") return;
@@ -57,6 +65,8 @@ class LiveLink {
       if (!event) return;
       this.events = mergeEvents(this.events, [event]);
       if (RING_EVENTS.has(event.type)) this.ringChanges++;
+      clearTimeout(this.timelineTimer);
+      this.timelineTimer = setTimeout(() => void this.refreshEvents(), TIMELINE_REFRESH_DELAY_MS);
     });
     es.addEventListener("health", (m) => {
       const h = parse<HealthEvent>(m);
@@ -82,11 +92,22 @@ class LiveLink {
   /** After (re)connecting: who we talk to, and the events we may have missed. */
   private async catchUp(): Promise<void> {
     try {
-      const [node, recent] = await Promise.all([api.status(), api.recentEvents(100)]);
-      this.node = node;
-      this.events = mergeEvents(this.events, recent.events);
+      this.node = await api.status();
     } catch {
       // The stream's own error handling reports an unreachable node.
+    }
+    await this.refreshEvents();
+  }
+
+  /** Fetches the cluster's timeline again; it replaces the list (one event seen by several nodes is one entry). */
+  async refreshEvents(): Promise<void> {
+    try {
+      const timeline = await api.recentEvents(100);
+      this.events = newestFirst(timeline.events);
+      this.eventNodes = timeline.nodes ?? [];
+      this.eventsUnanswered = timeline.unanswered ?? {};
+    } catch {
+      // Kept as it was; the stream's own error handling reports an unreachable node.
     }
   }
 

@@ -7,6 +7,7 @@ import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
 import { csrfGuard } from "./csrf.ts";
+import { eventRoutes } from "./event-routes.ts";
 import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
 import { type HostAllowList, hostCheck } from "./host-check.ts";
@@ -47,6 +48,7 @@ export function createGateway(d: GatewayDeps): Hono {
   app.route("/", webdavRoutes(d));
   app.route("/", adminRoutes(d));
   app.route("/", clusterStatusRoutes(d));
+  app.route("/", eventRoutes(d));
   app.route("/", clusterRoutes(d));
   app.route(
     "/",

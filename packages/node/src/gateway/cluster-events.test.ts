@@ -1,10 +1,11 @@
 import { expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
+import { MemoryEventLog } from "../events/event-log.ts";
 import { ClusterEvents, recordFullness, recordMemberEvent } from "./cluster-events.ts";
 
 test("events are numbered, kept up to the capacity, and fanned out to subscribers", () => {
   let t = 100;
-  const ev = new ClusterEvents(3, () => t++);
+  const ev = new ClusterEvents("n1", new MemoryEventLog(3), () => t++);
   const seen: string[] = [];
   const off = ev.subscribe((e) => seen.push(`${e.type}:${e.member}`));
   ev.record("join", "n2 joined", "n2");
@@ -14,11 +15,11 @@ test("events are numbered, kept up to the capacity, and fanned out to subscriber
   ev.record("alive", "n2 back", "n2");
   expect(seen).toEqual(["join:n2", "suspect:n2"]);
   expect(ev.recent().map((e) => e.seq)).toEqual([2, 3, 4]);
-  expect(ev.recent(1)[0]!.at).toBe(103);
+  expect(ev.recent(1)[0]).toMatchObject({ at: 103, node: "n1", member: "n2" });
 });
 
 test("a member filling up and having room again is noted once each way", () => {
-  const events = new ClusterEvents();
+  const events = new ClusterEvents("n1");
   const full = new Set<string>();
   const n4 = testMember("n4");
   recordFullness(events, n4, full);
@@ -37,7 +38,7 @@ test("a member filling up and having room again is noted once each way", () => {
 });
 
 test("a death says whether its copies can be made: not with fewer live nodes than N", () => {
-  const ev = new ClusterEvents(10, () => 1);
+  const ev = new ClusterEvents("n1", new MemoryEventLog(10), () => 1);
   const member = { id: "n3", host: "127.0.0.1", httpPort: 3000, state: "dead" } as never;
   recordMemberEvent(ev, { member, previous: "suspect" }, { liveNodes: 2, factor: 3 });
   recordMemberEvent(ev, { member, previous: "suspect" }, { liveNodes: 3, factor: 3 });

@@ -1,37 +1,30 @@
-// The cluster's recent events (joins, suspicions, deaths, returns, leaves, repairs) as a bounded
-// timeline, and their fan-out to live subscribers (the web UI's server-sent event stream).
+// The cluster's recent events (joins, suspicions, deaths, returns, leaves, repairs) as this node records
+// them into its event log (events/: kept in SQLite by a real node, so they outlive a restart), and their
+// fan-out to live subscribers (the web UI's server-sent event stream).
+import { type ClusterEvent, type ClusterEventType, type EventLog, MemoryEventLog } from "../events/event-log.ts";
 import type { MemberChange } from "../membership/types.ts";
 
-export type ClusterEventType = "join" | "alive" | "suspect" | "dead" | "left" | "rebalance" | "repair";
-
-export interface ClusterEvent {
-  seq: number;
-  at: number;
-  type: ClusterEventType;
-  member?: string;
-  message: string;
-}
+export type { ClusterEvent, ClusterEventType };
 
 export class ClusterEvents {
-  private readonly recentEvents: ClusterEvent[] = [];
   private readonly subscribers = new Set<(e: ClusterEvent) => void>();
-  private seq = 0;
 
+  /** `node`: this node's id, the recorder named in every event. */
   constructor(
-    private readonly capacity = 200,
+    private readonly node: string,
+    private readonly log: EventLog = new MemoryEventLog(),
     private readonly now: () => number = Date.now,
   ) {}
 
   record(type: ClusterEventType, message: string, member?: string): ClusterEvent {
-    const event: ClusterEvent = { seq: ++this.seq, at: this.now(), type, member, message };
-    this.recentEvents.push(event);
-    if (this.recentEvents.length > this.capacity) this.recentEvents.shift();
+    const event = this.log.append({ at: this.now(), type, node: this.node, ...(member === undefined ? {} : { member }), message });
     for (const s of this.subscribers) s(event);
     return event;
   }
 
+  /** This node's newest `limit` events, oldest first. */
   recent(limit = 100): ClusterEvent[] {
-    return this.recentEvents.slice(-limit);
+    return this.log.recent(limit);
   }
 
   subscribe(fn: (e: ClusterEvent) => void): () => void {

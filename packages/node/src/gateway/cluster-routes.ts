@@ -94,8 +94,6 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
 
   app.get("/api/health", (c) => c.json(healthBody(d)));
 
-  app.get("/api/events/recent", (c) => c.json({ events: d.events.recent(Number(c.req.query("limit") ?? 100) || 100) }));
-
   // Live updates for the web UI: every cluster event as it happens, and a health snapshot every 2 s.
   app.get("/api/events", (c) =>
     streamSSE(c, async (stream) => {

@@ -7,7 +7,7 @@ import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { serveFetch } from "./http-server.ts";
 
 test("/api/events streams over node:http and unsubscribes when the client disconnects", async () => {
-  const events = new ClusterEvents();
+  const events = new ClusterEvents("n1");
   let subscribers = 0;
   const subscribe = events.subscribe.bind(events);
   events.subscribe = (fn) => {

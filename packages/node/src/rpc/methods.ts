@@ -7,6 +7,7 @@ import { versionSchema } from "../metadata/hlc.ts";
 import { manifestSchema } from "../metadata/manifest.ts";
 import { isCanonicalPath } from "../metadata/path.ts";
 import { MAX_PUSH_ENTRIES, pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
+import { clusterEventSchema, EVENT_LOG_CAPACITY } from "../events/event-log.ts";
 import { CLUSTER_KEY_PATTERN } from "../security/cluster-key.ts";
 import { settingsRecordSchema } from "../settings/cluster-settings.ts";
 import { MAX_RPC_BODY } from "../transfer/frames.ts";
@@ -110,6 +111,12 @@ export const jsonMethods = {
   /** What GET /status and GET /api/health of that node say (for the cluster view of any node's UI). */
   "node.status": { limits: { request: SMALL, response: MiB },
     request: z.strictObject({}), response: z.strictObject({ status: jsonObject, health: jsonObject }) },
+  /** That node's newest events, oldest first (events/: for the cluster timeline of any node's UI). */
+  "events.recent": {
+    limits: { request: SMALL, response: 4 * MiB },
+    request: z.strictObject({ limit: z.number().int().min(1).max(EVENT_LOG_CAPACITY) }),
+    response: z.strictObject({ events: z.array(clusterEventSchema).max(EVENT_LOG_CAPACITY) }),
+  },
   /** Key rotation, fanned out by the node an admin talks to (security/keyring.ts). */
   "keys.list": { limits: { request: SMALL, response: SMALL }, request: z.strictObject({}), response: keysAnswer },
   "keys.install": { limits: { request: SMALL, response: SMALL }, request: z.strictObject({ key: z.string().regex(CLUSTER_KEY_PATTERN) }), response: keysAnswer },

@@ -68,6 +68,7 @@ const CONTROL = new Set<Method>([
   "paxos.prepare",
   "paxos.accept",
   "node.status",
+  "events.recent",
   "swim.ping",
   "keys.list",
   "keys.install",

@@ -24,6 +24,7 @@ import {
 } from "./chunk-storage.ts";
 import { asStoreFull, ChunkFileDraft, writeDurably } from "./chunk-store-writer.ts";
 import { type ChunkWriterTarget, VerifyingChunkWriter } from "./chunk-writer.ts";
+import { synchronousLevel, unsynced } from "./db.ts";
 import { SpaceBudget } from "./space-budget.ts";
 
 export interface ChunkStoreInit {
@@ -94,7 +95,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
 
     const db = init.db;
     this.db = db;
-    this.syncLevel = (db.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+    this.syncLevel = synchronousLevel(db);
     this.sql = {
       // stored_at is refreshed whenever a write brings the chunk again (dedup), so garbage collection
       // never takes a chunk that an upload in progress has just referenced.
@@ -303,13 +304,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
    * only. Inside a caller's transaction the level cannot change, and that transaction's commit decides.
    */
   private unsynced<T>(write: () => T): T {
-    if (this.syncLevel <= 1 || this.db.inTransaction) return write();
-    this.db.exec("PRAGMA synchronous = NORMAL");
-    try {
-      return write();
-    } finally {
-      this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`);
-    }
+    return unsynced(this.db, this.syncLevel, write);
   }
 
   /** Keeps the index in step with a file known to exist, and refreshes its stored_at. */

@@ -34,3 +34,23 @@ export function setMeta(db: Database, key: string, value: string): void {
     value,
   );
 }
+
+/** The connection's own synchronous level (2 = FULL), to restore after an `unsynced` commit. */
+export function synchronousLevel(db: Database): number {
+  return (db.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+}
+
+/**
+ * Runs `write` without an fsync of its own: synchronous=NORMAL for its commit only, restored to `level` after.
+ * The commit is in the WAL (a crashed process keeps it) and on disk with the node's next durable commit. Inside
+ * a caller's transaction the level cannot change, and that transaction's commit decides.
+ */
+export function unsynced<T>(db: Database, level: number, write: () => T): T {
+  if (level <= 1 || db.inTransaction) return write();
+  db.exec("PRAGMA synchronous = NORMAL");
+  try {
+    return write();
+  } finally {
+    db.exec(`PRAGMA synchronous = ${level}`);
+  }
+}

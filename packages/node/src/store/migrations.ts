@@ -105,4 +105,16 @@ export const migrations: string[] = [
   `
   ALTER TABLE files ADD COLUMN multipart TEXT;
   `,
+  // 9: the node's event log (events/sqlite-event-log.ts): what it saw happen to the cluster, the newest
+  // EVENT_LOG_CAPACITY rows kept (older ones deleted by id on insert), so a restart keeps the timeline.
+  `
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    node TEXT NOT NULL,
+    member TEXT,
+    message TEXT NOT NULL
+  );
+  `,
 ];

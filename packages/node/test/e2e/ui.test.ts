@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
 import { ARTIFACTS, launchBrowser, recordErrors } from "./browser.ts";
 
@@ -29,8 +29,21 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** A full-page screenshot from the top (scrolled, the sticky header would be drawn mid-page). */
+async function shot(name: string) {
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
 const entry = (name: string) => page.locator(`[data-testid="entry"][data-name="${name}"]`);
+
+/** The locator's text once it matches `pattern` (polled: the page updates on its own), or the last text seen. */
+async function textWithin(locator: Locator, pattern: RegExp, ms = 30_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  let text = "";
+  while (Date.now() < deadline && !pattern.test((text = await locator.innerText().catch(() => "")))) await Bun.sleep(250);
+  expect(text).toMatch(pattern);
+  return text;
+}
 
 async function dialog(value?: string) {
   if (value !== undefined) await page.fill('[data-testid="dialog-input"]', value);
@@ -45,6 +58,8 @@ describe("web UI", () => {
     await page.goto(a.url);
     await page.waitForSelector('[data-testid="upload-input"]', { state: "attached" });
     await shot("files-empty");
+    // A mouse can drag files in, so the empty folder says so (a touch screen is not told to: ui-layout.test.ts).
+    expect(await page.locator('[data-testid="upload-hint"]').innerText()).toStartWith("Drop files or folders here");
     await page.setInputFiles('[data-testid="upload-input"]', {
       name: "report.bin",
       mimeType: "application/octet-stream",
@@ -112,6 +127,55 @@ describe("web UI", () => {
     expect((await fetch(`${cluster.nodes[0]!.url}/api/files/archive/report.bin`)).status).toBe(404);
   });
 
+  test("the listing sorts by a column's header, from the keyboard too, remembers it, and filters by name", async () => {
+    const a = cluster.nodes[0]!;
+    const day = 86_400_000;
+    // Sizes and ages that put the three orders apart; "b 2" before "b 10" by name, as people sort.
+    for (const [name, size, age] of [["b 10.txt", 1000, 3], ["b 2.txt", 3000, 1], ["A.txt", 2000, 2]] as const) {
+      const res = await fetch(`${a.url}/api/files/sorting/${encodeURIComponent(name)}`, {
+        method: "PUT",
+        body: randomBytes(size),
+        headers: { "x-orrery-mtime": String(Date.now() - age * day) },
+      });
+      expect(res.status).toBe(201);
+    }
+    expect((await fetch(`${a.url}/api/mkdir`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "/sorting/sub" }) })).status).toBe(201);
+    await page.goto(`${a.url}/files/sorting`);
+    await entry("A.txt").waitFor();
+    const names = () => page.locator('[data-testid="entry"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.name));
+    const ariaSort = (key: string) => page.locator(`[role="columnheader"]:has([data-testid="sort-${key}"])`).getAttribute("aria-sort");
+    expect(await names()).toEqual(["sub", "A.txt", "b 2.txt", "b 10.txt"]);
+    expect(await ariaSort("name")).toBe("ascending");
+    await page.click('[data-testid="sort-size"]');
+    expect(await names()).toEqual(["sub", "b 2.txt", "A.txt", "b 10.txt"]); // folders first, then the largest
+    expect(await ariaSort("size")).toBe("descending");
+    expect(await ariaSort("name")).toBe("none");
+    // From the keyboard: the header is a button; Enter sorts newest first, Space flips it.
+    await page.focus('[data-testid="sort-mtime"]');
+    await page.keyboard.press("Enter");
+    expect(await names()).toEqual(["sub", "b 2.txt", "A.txt", "b 10.txt"]);
+    await page.keyboard.press("Space");
+    expect(await names()).toEqual(["sub", "b 10.txt", "A.txt", "b 2.txt"]);
+    expect(await ariaSort("mtime")).toBe("ascending");
+    await page.reload();
+    await entry("A.txt").waitFor();
+    expect(await names()).toEqual(["sub", "b 10.txt", "A.txt", "b 2.txt"]);
+
+    // The filter: every word, case ignored; Escape clears it; no match says so and offers to clear.
+    await page.fill('[data-testid="filter"]', "B 1");
+    expect(await names()).toEqual(["b 10.txt"]);
+    expect(await page.locator('[data-testid="filter-count"]').innerText()).toBe("1 of 4");
+    await shot("files-sorted-filtered");
+    await page.press('[data-testid="filter"]', "Escape");
+    expect(await names()).toHaveLength(4);
+    await page.fill('[data-testid="filter"]', "zzz");
+    await page.getByText("No name here matches “zzz”").waitFor();
+    await page.click('[data-testid="filter-clear"]');
+    expect(await names()).toHaveLength(4);
+    await page.click('[data-testid="sort-name"]');
+    expect(await names()).toEqual(["sub", "A.txt", "b 2.txt", "b 10.txt"]);
+  });
+
   test("the cluster page changes the replication factor and the chunk size for every node", async () => {
     const [a, b, c] = cluster.nodes;
     await page.goto(`${a!.url}/cluster`);
@@ -163,11 +227,24 @@ describe("web UI", () => {
   });
 
   test("the cluster page on B shows C turn suspect, then dead, without a reload", async () => {
-    const [, b, c] = cluster.nodes;
+    const [a, b, c] = cluster.nodes;
     await page.goto(`${b!.url}/cluster`);
     const member = page.locator(`[data-testid="ring"] [data-member="${c!.id}"]`);
     await member.waitFor({ state: "attached" });
     expect(await member.getAttribute("data-state")).toBe("alive");
+    // What a user asks first (issue 15 item 8): how much more fits, whether every file is safe, which node holds
+    // what; the ring's internals (virtual nodes, shares of keys) are folded away.
+    const safety = page.locator('[data-testid="overview-safety"]');
+    expect(await textWithin(safety, /Every file is safe\s+every file has all 3 copies$/)).not.toMatch(/asked for/);
+    expect(await page.locator('[data-testid="overview-room"]').innerText()).toMatch(/\d[\d.]* [KMGT]iB\s+about this much more fits at 3 copies each, in the room left on 3 storage nodes/);
+    expect(await page.locator('[data-testid="overview-stored"]').innerText()).toMatch(/on disk with their copies on 3 nodes/);
+    const shares = await page.locator('[data-testid="member-share"]').allInnerTexts();
+    expect(shares).toHaveLength(3);
+    const percents = shares.map((t) => Number(/stored · (\d+)% of the data/.exec(t)?.[1]));
+    expect(Math.abs(percents.reduce((a, b) => a + b, 0) - 100)).toBeLessThanOrEqual(2); // each rounded
+    expect(await page.locator("main").innerText()).not.toMatch(/virtual node|of keys/);
+    await page.locator('[data-testid="cluster-advanced"] summary').click();
+    expect(await page.locator('[data-testid="cluster-advanced"]').innerText()).toMatch(/virtual nodes[\s\S]*\d+% of keys/);
     await shot("cluster");
     // A file whose chunk stays short of a copy while C is dead (the health view below counts it).
     expect((await put(b!.url, "kept.bin", randomBytes(50_000))).status).toBe(201);
@@ -186,6 +263,9 @@ describe("web UI", () => {
     expect(seen.has("suspect")).toBe(true);
     expect(await member.getAttribute("data-state")).toBe("dead");
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    // Two live nodes, N = 3: files are short of a copy and none can be made until C returns.
+    expect(await textWithin(safety, /Short of copies/)).toContain("only 2 nodes can hold them, so the missing copies wait for nodes to return or join");
+    expect(await page.locator('[data-testid="overview-stored"]').innerText()).toContain("not counting 1 node not answering");
     await shot("cluster-dead");
     await page.goto(`${b!.url}/health`);
     await page.waitForSelector('[data-testid="node-row"]');
@@ -214,6 +294,15 @@ describe("web UI", () => {
     // The timeline's entry for the death says the same (the whole page: nothing claims a copy under way).
     await page.getByText(`${c!.id} was declared dead; fewer live nodes (2) than N = 3`).waitFor({ timeout: 10_000 });
     expect((await page.locator("body").textContent()) ?? "").not.toMatch(/being (re-replicated|copied)/);
+    // One timeline for the cluster (issue 15 item 9): A's log is merged in, and C's death, seen by A and by B,
+    // is one entry naming both.
+    const death = page.locator(`[data-testid="event"][data-type="dead"][data-member="${c!.id}"]`);
+    const seenBy = async () => ((await death.count()) === 1 ? ((await death.getAttribute("data-by")) ?? "") : "");
+    const deadline4 = Date.now() + 30_000;
+    while (Date.now() < deadline4 && !(await seenBy()).includes(a!.id)) await Bun.sleep(250);
+    expect(await death.count()).toBe(1);
+    expect(((await death.getAttribute("data-by")) ?? "").split(" ").sort()).toEqual([a!.id, b!.id].sort());
+    expect(await page.locator('[data-testid="events-from"]').innerText()).toContain("From 2 nodes");
     await shot("health");
   });
 

@@ -1,0 +1,43 @@
+import { expect, test } from "bun:test";
+import type { Entry } from "./api.ts";
+import { ariaSort, DEFAULT_SORT, filterEntries, formatSort, nextSort, parseSort, sortEntries } from "./listing.ts";
+
+const file = (name: string, size: number, mtime: number): Entry => ({ name, path: `/${name}`, kind: "file", size, mtime, version: "v" });
+const dir = (name: string, mtime = 0): Entry => ({ name, path: `/${name}`, kind: "dir", size: 0, mtime, version: "v" });
+
+const entries = [file("b 10.txt", 300, 3), dir("Photos", 9), file("b 2.txt", 100, 1), dir("archive", 1), file("A.txt", 200, 2), file("c.txt", 200, 5)];
+const names = (es: Entry[]) => es.map((e) => e.name);
+
+test("by name: folders first, then files as people sort them (2 before 10, case ignored); reversed on request", () => {
+  expect(names(sortEntries(entries, DEFAULT_SORT))).toEqual(["archive", "Photos", "A.txt", "b 2.txt", "b 10.txt", "c.txt"]);
+  expect(names(sortEntries(entries, { key: "name", dir: "desc" }))).toEqual(["Photos", "archive", "c.txt", "b 10.txt", "b 2.txt", "A.txt"]);
+});
+
+test("by size and by modification time: folders still first; ties in name order", () => {
+  expect(names(sortEntries(entries, { key: "size", dir: "desc" }))).toEqual(["archive", "Photos", "b 10.txt", "A.txt", "c.txt", "b 2.txt"]);
+  expect(names(sortEntries(entries, { key: "size", dir: "asc" }))).toEqual(["archive", "Photos", "b 2.txt", "A.txt", "c.txt", "b 10.txt"]);
+  expect(names(sortEntries(entries, { key: "mtime", dir: "desc" }))).toEqual(["Photos", "archive", "c.txt", "b 10.txt", "A.txt", "b 2.txt"]);
+  expect(names(sortEntries(entries, { key: "mtime", dir: "asc" }))).toEqual(["archive", "Photos", "b 2.txt", "A.txt", "b 10.txt", "c.txt"]);
+});
+
+test("a click on the same header flips it; another header starts A→Z for names, largest and newest first otherwise", () => {
+  expect(nextSort(DEFAULT_SORT, "name")).toEqual({ key: "name", dir: "desc" });
+  expect(nextSort(DEFAULT_SORT, "size")).toEqual({ key: "size", dir: "desc" });
+  expect(nextSort({ key: "size", dir: "desc" }, "mtime")).toEqual({ key: "mtime", dir: "desc" });
+  expect(nextSort({ key: "mtime", dir: "desc" }, "name")).toEqual({ key: "name", dir: "asc" });
+  expect(ariaSort({ key: "size", dir: "desc" }, "size")).toBe("descending");
+  expect(ariaSort({ key: "size", dir: "desc" }, "name")).toBe("none");
+});
+
+test("a saved order is read back; anything else is the default", () => {
+  expect(parseSort(formatSort({ key: "mtime", dir: "asc" }))).toEqual({ key: "mtime", dir: "asc" });
+  for (const bad of [null, "", "owner:asc", "size:up", "size"]) expect(parseSort(bad)).toEqual(DEFAULT_SORT);
+});
+
+test("the filter keeps names holding every word, case and accents ignored", () => {
+  const more = [...entries, file("Résumé 2026.pdf", 1, 1)];
+  expect(names(filterEntries(more, "TXT b"))).toEqual(["b 10.txt", "b 2.txt"]);
+  expect(names(filterEntries(more, "resume"))).toEqual(["Résumé 2026.pdf"]);
+  expect(filterEntries(more, "  ")).toHaveLength(more.length);
+  expect(filterEntries(more, "zzz")).toEqual([]);
+});
