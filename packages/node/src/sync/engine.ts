@@ -73,6 +73,9 @@ export class SyncEngine {
     const base = this.state.all();
     const local = await this.root.scan(base, { removeTemp: this.firstPass });
     this.firstPass = false;
+    // A cluster folder that looks empty while the base remembers files: make sure it still exists before
+    // reading its emptiness as deletes (readRemote stops the sync when it does not).
+    if (this.tree.live().size === 0 && base.size > 0) await this.readRemote();
     const remote = this.tree.live();
     const actions = reconcile(local, remote, base, { now: new Date(), host: this.init.host ?? hostname() });
     const ctx = {

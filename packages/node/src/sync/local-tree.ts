@@ -27,9 +27,15 @@ interface Identity {
   dbIno: number;
 }
 
+const gone = (root: string, e: unknown) =>
+  new LocalRootGone(`the local folder ${root} is gone or unreadable (${(e as Error).message}); stopping without deleting anything`);
+const replaced = (root: string) =>
+  new LocalRootGone(`the local folder ${root} was replaced or unmounted (it is not the folder, or lacks the ${STATE_DB_NAME}, the sync started with); stopping without deleting anything`);
+
 async function identity(root: string): Promise<Identity> {
-  const [dir, db] = await Promise.all([stat(root), stat(join(root, STATE_DB_NAME))]);
-  if (!dir.isDirectory()) throw new Error("not a directory");
+  const dir = await stat(root).catch((e) => Promise.reject(gone(root, e)));
+  if (!dir.isDirectory()) throw gone(root, new Error("not a directory"));
+  const db = await stat(join(root, STATE_DB_NAME)).catch(() => Promise.reject(replaced(root)));
   return { dev: dir.dev, ino: dir.ino, dbIno: db.ino };
 }
 
@@ -46,15 +52,8 @@ export class LocalRoot {
 
   /** Throws LocalRootGone unless the folder (and the state db in it) is the very one the sync started with. */
   async check(): Promise<void> {
-    let now: Identity;
-    try {
-      now = await identity(this.path);
-    } catch (e) {
-      throw new LocalRootGone(`the local folder ${this.path} is gone or unreadable (${(e as Error).message}); stopping without deleting anything`);
-    }
-    if (now.dev !== this.id.dev || now.ino !== this.id.ino || now.dbIno !== this.id.dbIno) {
-      throw new LocalRootGone(`the local folder ${this.path} was replaced or unmounted; stopping without deleting anything`);
-    }
+    const now = await identity(this.path);
+    if (now.dev !== this.id.dev || now.ino !== this.id.ino || now.dbIno !== this.id.dbIno) throw replaced(this.path);
   }
 
   /**
