@@ -20,6 +20,8 @@ export interface SyncInit {
   report: SyncReport;
   /** Names the local side in conflict copies (default: this machine's host name). */
   host?: string;
+  /** Stops a pass between two actions (the transfer under way finishes first). */
+  signal?: AbortSignal;
 }
 
 /** Stops the whole sync, not one path: the folder is gone, the pairing is wrong, the node cannot be reached. */
@@ -88,6 +90,7 @@ export class SyncEngine {
       progress: (label: string, total: number | undefined) => report.transferStarting(label, total),
     };
     for (const action of actions) {
+      if (this.init.signal?.aborted) break;
       // Before every change: a folder that vanished mid-pass must not turn the rest of the pass into deletes.
       await this.root.check();
       await execute(ctx, action, isFatal);
@@ -101,7 +104,7 @@ export class SyncEngine {
     for (let i = 0; i < MAX_SETTLE_PASSES; i++) {
       const counts = await this.pass();
       passes.push({ ...counts });
-      if (!changedAnything(counts)) break;
+      if (!changedAnything(counts) || this.init.signal?.aborted) break;
     }
     return passes;
   }

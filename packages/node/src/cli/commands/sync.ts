@@ -35,12 +35,17 @@ async function once(engine: SyncEngine, report: SyncReport): Promise<void> {
   if (report.totalErrors > 0) throw new CliError(ExitCode.failed, `${report.totalErrors} path(s) could not be synced (see above)`);
 }
 
-async function keepWatching(ctx: CommandContext, engine: SyncEngine, localDir: string, remote: string): Promise<void> {
+async function keepWatching(ctx: CommandContext, engine: SyncEngine, localDir: string, remote: string, stop: AbortController): Promise<void> {
   out(`syncing ${localDir} <-> ${remote} on ${ctx.client.baseUrl} (Ctrl-C to stop)`);
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  // The first signal lets the transfer under way finish; a second one does not wait (a partial download
+  // stays a temporary file, removed at the next start).
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+    err("stopping after the transfer under way (Ctrl-C again to stop now)");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     await watchAndSync(engine, ctx.client, localDir, { ...DEFAULT_WATCH, signal: stop.signal });
     out("sync stopped");
@@ -55,15 +60,16 @@ export async function sync(ctx: CommandContext): Promise<void> {
   const localDir = resolve(localArg);
   const remote = parseRemotePath(remoteArg);
   const report = new SyncReport(out, err, ctx.progress);
+  const stop = new AbortController();
   let engine: SyncEngine;
   try {
-    engine = await SyncEngine.open({ client: ctx.client, localDir, remote: remote.segments, report });
+    engine = await SyncEngine.open({ client: ctx.client, localDir, remote: remote.segments, report, signal: stop.signal });
   } catch (e) {
     throw asCliError(e);
   }
   try {
     if (ctx.args.once) await once(engine, report);
-    else await keepWatching(ctx, engine, localDir, displayPath(remote));
+    else await keepWatching(ctx, engine, localDir, displayPath(remote), stop);
   } catch (e) {
     throw asCliError(e);
   } finally {
