@@ -15,6 +15,8 @@ const USAGE = `usage: orrery <command> [options]
   rm <remote> [--recursive]      delete a file or directory
   mv <from> <to> [--overwrite]   move or rename
   mkdir <remote-dir>             create a directory
+  sync <local-dir> <remote-path> [--once]
+                                 keep a local folder and a cluster folder in step both ways (--once: one pass, then exit)
   status                         show the cluster
   leave                          hand this node's data off and take it out of the cluster (POST /api/cluster/leave)
   members [forget <id>]          list members; forget a dead member for good (it stops blocking GC)

@@ -27,6 +27,7 @@ describe("parseClientArgs", () => {
       durability: undefined,
       recursive: false,
       overwrite: false,
+      once: false,
     });
   });
   test("command options and global options anywhere", () => {
@@ -34,6 +35,8 @@ describe("parseClientArgs", () => {
     expect(a).toMatchObject({ command: "put", positionals: ["a.txt", "/a.txt"], durability: "all", json: true, node: "http://127.0.0.1:3001" });
     expect(parse(["rm", "-r", "/d"])).toMatchObject({ command: "rm", recursive: true });
     expect(parse(["mv", "/a", "/b", "--overwrite"])).toMatchObject({ overwrite: true });
+    expect(parse(["sync", "./photos", "/photos", "--once"])).toMatchObject({ command: "sync", positionals: ["./photos", "/photos"], once: true });
+    expect(parse(["sync", "./photos", "/photos"]).once).toBe(false);
   });
   test("global options before the command (main.ts passes the first word as the command)", () => {
     expect(parse(["--node", "http://127.0.0.1:4000", "ls", "/x"])).toMatchObject({ command: "ls", positionals: ["/x"], node: "http://127.0.0.1:4000" });
@@ -71,6 +74,8 @@ describe("usage errors (exit 2)", () => {
     expect(usageError(["mv"]).message).toBe("mv: missing argument <from>");
     expect(usageError(["status", "extra"]).message).toBe("status: unexpected argument 'extra'");
     expect(usageError(["get", "/a", "b", "c"]).message).toBe("get: unexpected argument 'c'");
+    expect(usageError(["sync", "./photos"]).message).toBe("sync: missing argument <remote-path>");
+    expect(usageError(["ls", "--once"]).message).toBe("ls takes no option --once");
   });
   test("option values", () => {
     expect(usageError(["ls", "--node"]).message).toBe("option --node needs a value");

@@ -20,6 +20,7 @@ export const commands = {
   rm: { params: ["<remote>"], options: ["recursive"] },
   mv: { params: ["<from>", "<to>"], options: ["overwrite"] },
   mkdir: { params: ["<remote-dir>"], options: [] },
+  sync: { params: ["<local-dir>", "<remote-path>"], options: ["once"] },
   status: { params: [], options: [] },
   leave: { params: [], options: ["key-file", "data-dir"] },
   members: { params: ["[forget]", "[id]"], options: ["key-file", "data-dir"] },
@@ -36,6 +37,7 @@ const options = {
   durability: { type: "string" },
   recursive: { type: "boolean", short: "r" },
   overwrite: { type: "boolean" },
+  once: { type: "boolean" },
   "key-file": { type: "string" },
   "data-dir": { type: "string" },
 } as const;
@@ -55,6 +57,8 @@ export interface ClientArgs {
   durability?: Durability;
   recursive: boolean;
   overwrite: boolean;
+  /** sync: one pass (until nothing changes), then exit. */
+  once: boolean;
   /** Where the cluster key for admin requests comes from (admin-key.ts). */
   keyFile?: string;
   dataDir?: string;
@@ -105,7 +109,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
   if (name !== undefined && !isCommand(name)) throw new UsageError(`unknown command '${name}'`);
 
   const node = values.node !== undefined ? nodeUrl(values.node, "--node") : env.ORRERY_NODE ? nodeUrl(env.ORRERY_NODE, "ORRERY_NODE") : DEFAULT_NODE;
-  const base = { positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false };
+  const base = { positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false };
   if (name === undefined || help) return { ...base, command: name };
 
   const spec: CommandSpec = commands[name];
@@ -126,6 +130,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     durability: durability as Durability | undefined,
     recursive: values.recursive ?? false,
     overwrite: values.overwrite ?? false,
+    once: values.once ?? false,
     keyFile: values["key-file"],
     dataDir: values["data-dir"],
   };

@@ -13,12 +13,13 @@ import { mv } from "./commands/mv.ts";
 import { put } from "./commands/put.ts";
 import { rm } from "./commands/rm.ts";
 import { status } from "./commands/status.ts";
+import { sync } from "./commands/sync.ts";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { resolveAdminKey } from "./admin-key.ts";
 import { NodeClient } from "./http.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, status, leave, members, key, config };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, sync, status, leave, members, key, config };
 
 /** `key=value` pairs from an error's details (what a 503 says was stored), one line. */
 const detailsText = (details: Record<string, unknown>) =>

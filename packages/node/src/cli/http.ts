@@ -8,6 +8,8 @@ export interface SendInit {
   body?: BodyInit | null;
   headers?: Record<string, string>;
   query?: Record<string, string | undefined>;
+  /** Ends the request (and a streamed answer, such as a change feed). */
+  signal?: AbortSignal;
 }
 
 /** What went wrong on the wire, in the user's words rather than the runtime's. */
@@ -62,6 +64,7 @@ export class NodeClient {
         // A streamed request body must say so (the fetch standard's rule; Bun accepts it too).
         ...(streaming ? { duplex: "half" } : {}),
         redirect: "error",
+        signal: init.signal,
       } as RequestInit);
     } catch (err) {
       throw new CliError(ExitCode.unreachable, networkFailure(this.baseUrl, err));

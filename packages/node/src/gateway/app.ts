@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
+import { changesRoutes } from "./changes-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
 import { csrfGuard } from "./csrf.ts";
@@ -44,6 +45,7 @@ export function createGateway(d: GatewayDeps): Hono {
   app.use(csrfGuard());
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
+  app.route("/", changesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
   app.route("/", webdavRoutes(d));
   app.route("/", adminRoutes(d));

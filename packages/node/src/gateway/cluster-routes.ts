@@ -1,7 +1,7 @@
 // Node and cluster views: GET /status and GET /api/cluster.
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import type { ClusterEvents } from "./cluster-events.ts";
+import { sseFeed } from "./sse-feed.ts";
 import { storesChunks, type Member } from "../membership/types.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import type { Placement } from "../replication/placement.ts";
@@ -96,36 +96,15 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
 
   // Live updates for the web UI: every cluster event as it happens, and a health snapshot every 2 s.
   app.get("/api/events", (c) =>
-    streamSSE(c, async (stream) => {
-      const queue: string[] = [];
-      let wake: (() => void) | undefined;
-      const push = (event: string, data: unknown) => {
-        queue.push(JSON.stringify({ event, data }));
-        wake?.();
-      };
-      const off = d.events.subscribe((e) => push("cluster", e));
-      const health = () => push("health", { ...d.health(), members: d.members().map(memberJson) });
+    sseFeed(c, (push) => {
+      const off = d.events.subscribe((e) => push({ event: "cluster", data: e }));
+      const health = () => push({ event: "health", data: { ...d.health(), members: d.members().map(memberJson) } });
       health();
       const timer = setInterval(health, 2000);
-      stream.onAbort(() => {
+      return () => {
         off();
         clearInterval(timer);
-        wake?.();
-      });
-      while (!stream.aborted) {
-        while (queue.length > 0) {
-          const { event, data } = JSON.parse(queue.shift()!) as { event: string; data: unknown };
-          await stream.writeSSE({ event, data: JSON.stringify(data) });
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 15_000); // heartbeat: keeps proxies from closing an idle stream
-        });
-        wake = undefined;
-        if (queue.length === 0 && !stream.aborted) await stream.writeSSE({ event: "ping", data: "{}" });
-      }
-      off();
-      clearInterval(timer);
+      };
     }),
   );
 

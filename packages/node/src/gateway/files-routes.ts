@@ -48,7 +48,8 @@ export function pathFromUrl(url: string, prefix: string): { path: string; traili
   return { path: normalizePath(trailingSlash ? body.slice(0, -1) : body), trailingSlash };
 }
 
-const entryJson = (m: Manifest) => ({
+/** A row as the files API shows it (listings, stat, the change feed). */
+export const entryJson = (m: Manifest) => ({
   name: m.path.slice(m.path.lastIndexOf("/") + 1),
   path: `/${m.path}`,
   kind: m.kind,

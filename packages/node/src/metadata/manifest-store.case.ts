@@ -158,6 +158,25 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
       });
     });
 
+    describe("watch", () => {
+      test("reports the rows each committed transaction stored, local and merged, and nothing after it stops", () => {
+        const [a, b] = trio();
+        const seen: string[][] = [];
+        const stop = a.watch((rows) => seen.push(rows.map((r) => `${r.path}:${r.deleted ? "x" : r.kind}`)));
+        a.commitLocalBatch([dirChange("d"), fileChange("d/f", 3)]);
+        b.commitLocal(fileChange("g", 1));
+        exchange(a, b);
+        exchange(a, b); // nothing new: nothing reported
+        const older = a.get("d/f")!;
+        a.apply([{ ...older, version: formatVersion({ wall: 1, counter: 0, nodeId: "z" }), origin: "z", seq: 1 }]); // loses: not reported
+        a.commitLocal(deleteChange("g"));
+        expect(() => a.commitLocalBatch([fileChange("h", 1), fileChange("", 1)])).toThrow(); // rolled back: not reported
+        stop();
+        a.commitLocal(fileChange("after", 1));
+        expect(seen).toEqual([["d:dir", "d/f:file"], ["g:file"], ["g:x"]]);
+      });
+    });
+
     describe("last writer wins", () => {
       test("apply keeps the newer row, returns only the winners, and is idempotent", () => {
         const [a, b] = trio();

@@ -98,7 +98,15 @@ export interface ManifestStore {
   wipe(): void;
   /** This node's own seq counter becomes at least `seq`. */
   raiseOwnSeq(seq: number): void;
+  /**
+   * Calls `listener` after each committed transaction with the rows it made the current row at their path
+   * (local writes and merged remote rows alike; purged tombstones and wipes are not reported). For the
+   * files API's change feed (gateway/changes-routes.ts). Returns the function that stops it.
+   */
+  watch(listener: RowListener): () => void;
 }
+
+export type RowListener = (rows: readonly Manifest[]) => void;
 
 export interface ManifestStoreInit extends HybridClockInit {}
 
@@ -147,6 +155,9 @@ export abstract class LwwManifestStore implements ManifestStore {
   readonly clock: HybridClock;
   private counts: ManifestStats | undefined;
   private pending: ManifestStats | undefined;
+  private readonly watchers = new Set<RowListener>();
+  /** Rows stored by the transaction under way, collected only while someone watches. */
+  private changed: Manifest[] | undefined;
 
   constructor(
     readonly nodeId: string,
@@ -315,6 +326,16 @@ export abstract class LwwManifestStore implements ManifestStore {
     return { ...this.counts };
   }
 
+  private notify(rows: readonly Manifest[]): void {
+    for (const listener of this.watchers) {
+      try {
+        listener(rows);
+      } catch {
+        // A watcher's failure is its own; the write it reports has committed.
+      }
+    }
+  }
+
   /** Records that the write (origin, seq) has been seen, merged or not. */
   private noteSeen(origin: string, seq: number): void {
     const mark = this.readMark(origin);
@@ -328,8 +349,14 @@ export abstract class LwwManifestStore implements ManifestStore {
     }
   }
 
+  watch(listener: RowListener): () => void {
+    this.watchers.add(listener);
+    return () => void this.watchers.delete(listener);
+  }
+
   private store(next: Manifest, previous: Manifest | undefined): void {
     this.writeRow(next, previous);
+    this.changed?.push(next);
     if (this.pending) {
       if (previous) addRow(this.pending, previous, -1);
       addRow(this.pending, next, 1);
@@ -340,14 +367,20 @@ export abstract class LwwManifestStore implements ManifestStore {
   private transact<T>(fn: () => T): T {
     if (this.pending) return fn(); // nested: the outer call settles the counts
     this.pending = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
+    this.changed = this.watchers.size > 0 ? [] : undefined;
+    let changed: Manifest[] | undefined;
     try {
       const result = this.atomically(fn);
       if (this.counts) {
         for (const k of ["files", "dirs", "tombstones", "bytes"] as const) this.counts[k] += this.pending[k];
       }
+      changed = this.changed;
       return result;
     } finally {
       this.pending = undefined;
+      this.changed = undefined;
+      // Only after the commit: a watcher must never hear of a row a rollback took back.
+      if (changed && changed.length > 0) this.notify(changed);
     }
   }
 }

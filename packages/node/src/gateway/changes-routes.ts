@@ -1,0 +1,49 @@
+// GET /api/changes?path=/dir: the files API's change feed, a server-sent event for every row this node
+// commits at or below a directory (its own writes and those it merges from peers), for `orrery sync`.
+import { Hono } from "hono";
+import { badRequest } from "../errors.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { normalizePath } from "../metadata/path.ts";
+import { entryJson } from "./files-routes.ts";
+import { sseFeed } from "./sse-feed.ts";
+
+/** Changes a client may lag behind before it is told to read the tree again instead (bounded memory). */
+export const MAX_QUEUED_CHANGES = 1024;
+
+export interface ChangesRoutesDeps {
+  manifests: ManifestStore;
+}
+
+/** `?path=` spelled as the API spells paths (`/a/b`, or nothing for the root) → the canonical directory path. */
+function feedRoot(raw: string | undefined): string {
+  if (raw === undefined || raw === "" || raw === "/") return "";
+  if (!raw.startsWith("/")) throw badRequest("invalid_path", "path must start with '/'");
+  return normalizePath(raw.slice(1));
+}
+
+const below = (root: string) => (m: Manifest) => root === "" || m.path === root || m.path.startsWith(`${root}/`);
+
+/** A change event: the row as a listing shows it, plus whether it is a deletion (a tombstone). */
+export const changeJson = (m: Manifest) => ({ ...entryJson(m), deleted: m.deleted });
+
+export function changesRoutes(d: ChangesRoutesDeps): Hono {
+  const app = new Hono();
+  app.get("/api/changes", (c) => {
+    const root = feedRoot(c.req.query("path"));
+    const inside = below(root);
+    return sseFeed(
+      c,
+      (push) => {
+        const stop = d.manifests.watch((rows) => {
+          for (const row of rows) if (inside(row)) push({ event: "change", data: changeJson(row) });
+        });
+        // Subscribed from here on: a client reads the tree after this and misses nothing in between.
+        push({ event: "ready", data: { path: `/${root}` } });
+        return stop;
+      },
+      { maxQueued: MAX_QUEUED_CHANGES, overflowEvent: { event: "overflow", data: { dropped: true } } },
+    );
+  });
+  return app;
+}
