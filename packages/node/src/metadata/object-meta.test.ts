@@ -21,6 +21,18 @@ describe("object metadata", () => {
     expect(metaProblem({ cacheControl: "x".repeat(1025) })).toBeDefined();
   });
 
+  test("tags: at most 10, unique keys of 1-128 and values of 0-256 characters of S3's set; a `__proto__` key is a key", () => {
+    expect(metaProblem({ tags: [["__proto__", ""], ["Ünï code:/=+-@_.", "v a l"]] })).toBeUndefined();
+    expect(metaProblem({ tags: Array.from({ length: 10 }, (_, i): [string, string] => [`k${i}`, "v".repeat(256)]) })).toBeUndefined();
+    expect(metaProblem({ tags: Array.from({ length: 11 }, (_, i): [string, string] => [`k${i}`, "v"]) })).toStartWith("tags");
+    expect(metaProblem({ tags: [["k".repeat(129), "v"]] })).toBeDefined();
+    expect(metaProblem({ tags: [["k", "v".repeat(257)]] })).toBeDefined();
+    expect(metaProblem({ tags: [["", "v"]] })).toBeDefined();
+    expect(metaProblem({ tags: [["k", "a\nb"]] })).toBeDefined();
+    expect(metaProblem({ tags: [["k", "1"], ["k", "2"]] })).toContain("unique");
+    expect(metaProblem({ tags: [] })).toBeDefined();
+  });
+
   test("a content type is inferred from the extension only when none was given", () => {
     expect(contentTypeFor("a/b/photo.PNG")).toBe("image/png");
     expect(contentTypeFor("a/b.d/noext")).toBeUndefined();
@@ -33,5 +45,8 @@ describe("object metadata", () => {
     expect(canonicalMeta({ user: { a: "1", b: "2" } })).toBe(canonicalMeta({ user: { b: "2", a: "1" } }));
     expect(canonicalMeta({ user: { a: "1" } })).not.toBe(canonicalMeta({ user: { a: "2" } }));
     expect(canonicalMeta(undefined)).toBeNull();
+    // Tags count: two manifests that differ only in them are not the same.
+    expect(canonicalMeta({ user: { a: "1" }, tags: [["t", "1"]] })).not.toBe(canonicalMeta({ user: { a: "1" } }));
+    expect(canonicalMeta({ tags: [["t", "1"]] })).not.toBe(canonicalMeta({ tags: [["t", "2"]] }));
   });
 });

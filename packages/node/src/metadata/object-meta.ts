@@ -1,7 +1,7 @@
 // What a file carries besides its bytes: its content type, the standard representation headers a client
 // set (Cache-Control, Content-Disposition, ...), and user metadata (S3's x-amz-meta-*, the files API's
-// X-Orrery-Meta-*). Kept in the manifest, so it replicates and merges with the file. Every value is
-// bounded and free of control characters before it is stored: it is sent back as an HTTP header.
+// X-Orrery-Meta-*), and S3 object tags. Kept in the manifest, so it replicates and merges with the file.
+// Every value is bounded and free of control characters before it is stored: it is sent back as an HTTP header.
 import { z } from "zod";
 
 /** S3's limit on user metadata: names and values together, in UTF-8 bytes. */
@@ -20,9 +20,21 @@ export const STANDARD_HEADERS = {
 } as const;
 type StandardField = keyof typeof STANDARD_HEADERS;
 
+/** S3's limits on object tags: at most 10, keys 1-128 and values 0-256 characters (UTF-16 units, as S3 counts). */
+export const MAX_TAGS = 10;
+export const MAX_TAG_KEY = 128;
+export const MAX_TAG_VALUE = 256;
+/** The characters S3 allows in a tag key or value: letters, separators (spaces), digits and `_.:/=+-@`. */
+export const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
 export type ObjectMeta = { [F in StandardField]?: string } & {
   /** User metadata, names in lower case without their prefix. */
   user?: Record<string, string>;
+  /**
+   * S3 object tags as [key, value] pairs in the order they were given: pairs rather than a record, since a
+   * tag key may be any name (`__proto__` too) and S3 answers a tag set in order.
+   */
+  tags?: Array<[string, string]>;
 };
 
 // Printable text a header may carry: no CR, LF or other control characters (header injection).
@@ -62,6 +74,17 @@ export const objectMetaSchema = z.strictObject({
       z.record(metaName, z.string().max(MAX_USER_META_BYTES).refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "no control characters"))
       .refine((u) => userMetaBytes(u) <= MAX_USER_META_BYTES, `user metadata is at most ${MAX_USER_META_BYTES} bytes`),
     )
+    .optional(),
+  tags: z
+    .array(
+      z.tuple([
+        z.string().min(1).max(MAX_TAG_KEY).regex(TAG_TEXT, "letters, digits, spaces and _.:/=+-@"),
+        z.string().max(MAX_TAG_VALUE).regex(TAG_TEXT, "letters, digits, spaces and _.:/=+-@"),
+      ]),
+    )
+    .min(1)
+    .max(MAX_TAGS)
+    .refine((tags) => new Set(tags.map(([k]) => k)).size === tags.length, "tag keys are unique")
     .optional(),
 });
 
@@ -123,5 +146,5 @@ export function withInferredType(meta: ObjectMeta | undefined, path: string): Ob
 export function canonicalMeta(meta: ObjectMeta | undefined): string | null {
   if (!meta) return null;
   const user = meta.user ? Object.entries(meta.user).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null;
-  return JSON.stringify([...Object.keys(STANDARD_HEADERS).map((f) => meta[f as StandardField] ?? null), user]);
+  return JSON.stringify([...Object.keys(STANDARD_HEADERS).map((f) => meta[f as StandardField] ?? null), user, ...(meta.tags ? [meta.tags] : [])]);
 }

@@ -21,6 +21,7 @@ import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBu
 import { objectPath, uploadDir, UPLOADS_DIR, uploadMetaPath as metaPath } from "./names.ts";
 import { copySourceOf, mtimeFromMeta, s3Meta } from "./objects.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
+import { headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
 
 /** Zero-padded, so a directory listing (by name) is in part order. */
@@ -77,7 +78,7 @@ export class MultipartUploads {
     if (objectPath(r.bucket!, r.key!).directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be uploaded.");
     // Time first, so the ids of one key's uploads sort in the order they began.
     const id = `${Date.now().toString(36).padStart(9, "0")}-${randomBytes(12).toString("hex")}`;
-    const object = s3Meta(r);
+    const object = withTags(s3Meta(r), headerTags(r));
     const meta = JSON.stringify({ bucket: r.bucket, key: r.key, initiated: Date.now(), ...(object ? { object } : {}) });
     await this.c.fs.put(metaPath(id), new Response(meta).body, "quorum");
     const algorithm = r.header("x-amz-checksum-algorithm");

@@ -14,6 +14,7 @@ import { etagOf, type Handler, isoDate, requireBucket, type S3Components, type S
 import { objectPath } from "./names.ts";
 import { childrenNamed, childText, parseXml, readSmallBody } from "./request-body.ts";
 import { percentDecode } from "./sigv4.ts";
+import { copiedTags, headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
 
 /** The live entry a key names: a file, or a directory for a key ending in '/'; NoSuchKey otherwise. */
@@ -81,7 +82,7 @@ export const putObject: Handler = async (r, c) => {
     sizeHint: payload.length,
     check: (content) => payload.check(content),
     precondition,
-    meta: s3Meta(r),
+    meta: withTags(s3Meta(r), headerTags(r)),
   });
   const headers: Record<string, string> = { etag: `"${result.md5}"` };
   const checksum = payload.checksum();
@@ -129,15 +130,20 @@ function partNumberOf(r: S3Request): number | undefined {
  */
 export function partRange(m: Manifest, n: number): { start: number; end: number; count: number | undefined } {
   const sizes = m.multipart?.partSizes;
-  // Without recorded sizes, the multipart ETag's "-<parts>" still says how many; a plain MD5 (or none) is one part.
-  const etagParts = /^[0-9a-f]{32}-(\d+)$/.exec(m.md5 ?? "")?.[1];
-  const count = sizes?.length ?? (etagParts === undefined ? undefined : Number(etagParts));
+  const count = partsCountOf(m);
   if (n > (count ?? 1)) throw s3Error("InvalidPartNumber", `The object has ${count ?? 1} part(s); part ${n} does not exist.`);
   if (count === undefined || (count === 1 && !sizes)) return { start: 0, end: m.size - 1, count };
   if (!sizes) throw s3Error("NotImplemented", "This object was completed before its part sizes were recorded: read it by Range instead.");
   let start = 0;
   for (let i = 0; i < n - 1; i++) start += sizes[i]!;
   return { start, end: start + sizes[n - 1]! - 1, count };
+}
+
+/** How many parts an object was uploaded in; undefined for one not uploaded in parts. */
+export function partsCountOf(m: Manifest): number | undefined {
+  // Without recorded sizes, the multipart ETag's "-<parts>" still says how many; a plain MD5 (or none) is one part.
+  const etagParts = /^[0-9a-f]{32}-(\d+)$/.exec(m.md5 ?? "")?.[1];
+  return m.multipart?.partSizes.length ?? (etagParts === undefined ? undefined : Number(etagParts));
 }
 
 async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<Response> {
@@ -151,6 +157,7 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
     ...Object.fromEntries(metaToHeaders(m.meta, S3_USER_META)),
   };
   headers["x-amz-meta-mtime"] ??= (m.mtime / 1000).toFixed(3);
+  if (m.meta?.tags) headers["x-amz-tagging-count"] = String(m.meta.tags.length);
   for (const h of OVERRIDES) {
     const v = r.query.get(`response-${h}`);
     if (v !== undefined) headers[h] = v;
@@ -293,7 +300,8 @@ export const copyObject: Handler = async (r, c) => {
     );
   }
   const mtime = replace ? (metaMtime(r) ?? Date.now()) : src.mtime;
-  const meta = replace ? s3Meta(r) : src.meta;
+  // Tags follow their own directive (x-amz-tagging-directive), whichever the metadata's is.
+  const meta = withTags(replace ? s3Meta(r) : src.meta, copiedTags(r, src));
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
   // A copy of a multipart object keeps its ETag, and so its parts; the upload id stays with the original.
   const multipart = src.multipart ? { partSizes: src.multipart.partSizes } : undefined;

@@ -46,7 +46,12 @@ describe("routing", () => {
     expect(op("POST", "b", "k", "uploadId=u")).toBe("CompleteMultipartUpload");
     expect(op("DELETE", "b", "k", "uploadId=u")).toBe("AbortMultipartUpload");
     expect(op("GET", "b", "k", "uploadId=u")).toBe("ListParts");
-    expect(op("PUT", "b", "k", "tagging")).toBe("NotImplemented");
+    expect(op("PUT", "b", "k", "tagging")).toBe("PutObjectTagging");
+    expect(op("GET", "b", "k", "tagging")).toBe("GetObjectTagging");
+    expect(op("DELETE", "b", "k", "tagging")).toBe("DeleteObjectTagging");
+    expect(op("GET", "b", "k", "attributes")).toBe("GetObjectAttributes");
+    expect(op("PUT", "b", "k", "retention")).toBe("NotImplemented");
+    expect(op("PUT", "b", undefined, "tagging")).toBe("NotImplemented");
     expect(op("POST", "b", "k", "select")).toBe("NotImplemented");
     expect(op("PATCH", "b", "k")).toBe("MethodNotAllowed");
   });

@@ -23,6 +23,10 @@ export type Operation =
   | "HeadObject"
   | "DeleteObject"
   | "GetObjectAcl"
+  | "GetObjectTagging"
+  | "PutObjectTagging"
+  | "DeleteObjectTagging"
+  | "GetObjectAttributes"
   | "CreateMultipartUpload"
   | "UploadPart"
   | "CompleteMultipartUpload"
@@ -37,7 +41,7 @@ const UNSUPPORTED_BUCKET = [
   "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock",
   "replication", "requestPayment", "tagging", "website", "acl", "versioning",
 ];
-const UNSUPPORTED_OBJECT = ["acl", "tagging", "retention", "legal-hold", "torrent", "attributes", "restore", "select"];
+const UNSUPPORTED_OBJECT = ["acl", "retention", "legal-hold", "torrent", "restore", "select"];
 
 export function route(method: string, bucket: string | undefined, key: string | undefined, query: ReadonlyMap<string, string>, copySource: boolean): Routing {
   const has = (name: string) => query.has(name);
@@ -76,16 +80,20 @@ export function route(method: string, bucket: string | undefined, key: string | 
     case "GET":
       if (has("acl")) return { op: "GetObjectAcl" };
       if (has("uploadId")) return { op: "ListParts" };
+      if (has("tagging")) return { op: "GetObjectTagging" };
+      if (has("attributes")) return { op: "GetObjectAttributes" };
       if (unsupported(UNSUPPORTED_OBJECT)) return { notImplemented: `?${unsupported(UNSUPPORTED_OBJECT)} on an object` };
       return { op: "GetObject" };
     case "HEAD":
       return { op: "HeadObject" };
     case "PUT":
       if (has("uploadId") || has("partNumber")) return { op: "UploadPart" };
+      if (has("tagging")) return { op: "PutObjectTagging" };
       if (unsupported(UNSUPPORTED_OBJECT)) return { notImplemented: `PUT ?${unsupported(UNSUPPORTED_OBJECT)} on an object` };
       return { op: copySource ? "CopyObject" : "PutObject" };
     case "DELETE":
       if (has("uploadId")) return { op: "AbortMultipartUpload" };
+      if (has("tagging")) return { op: "DeleteObjectTagging" };
       if (unsupported(UNSUPPORTED_OBJECT)) return { notImplemented: `DELETE ?${unsupported(UNSUPPORTED_OBJECT)} on an object` };
       return { op: "DeleteObject" };
     case "POST":

@@ -15,6 +15,8 @@ import * as listings from "./listings.ts";
 import { bucketPath, objectPath, uploadMetaPath } from "./names.ts";
 import { MultipartUploads } from "./multipart.ts";
 import * as objects from "./objects.ts";
+import { getObjectAttributes } from "./attributes.ts";
+import * as tagging from "./tagging.ts";
 import { type Operation, route } from "./operations.ts";
 import { parseQuery, percentDecode } from "./sigv4.ts";
 
@@ -67,6 +69,10 @@ export class S3Server {
       HeadObject: objects.headObject,
       DeleteObject: objects.deleteObject,
       GetObjectAcl: objects.getObjectAcl,
+      GetObjectTagging: tagging.getObjectTagging,
+      PutObjectTagging: tagging.putObjectTagging,
+      DeleteObjectTagging: tagging.deleteObjectTagging,
+      GetObjectAttributes: getObjectAttributes,
       CreateMultipartUpload: multipart.create,
       UploadPart: multipart.uploadPart,
       CompleteMultipartUpload: multipart.complete,
