@@ -20,13 +20,14 @@ const USAGE = `usage: orrery <command> [options]
   status                         show the cluster
   leave                          hand this node's data off and take it out of the cluster (POST /api/cluster/leave)
   members [forget <id>]          list members; forget a dead member for good (it stops blocking GC)
-  config [get | set <name> <value>]
-                                 the cluster's live settings (replication-factor, chunk-size in MiB), changed on every node at once
+  config [get | set <name> <value> | unset replication-factor --folder F]
+                                 the cluster's live settings (replication-factor, chunk-size in MiB), changed on every
+                                 node at once; --folder F: the replication factor of one top-level folder
   key generate|show|list|install <key>|use <id>|remove <id>|rotate
                                  the cluster key: make one, show a data dir's, rotate it on every live member
 
 client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json
-admin commands (leave, members forget, key, config set) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
+admin commands (leave, members forget, key, config set/unset) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
 CLUSTER_KEY_FILE or --data-dir DIR (default ./.orrery-data); a node bound only to loopback needs none`;
 
 /** A node runs with the allocator tuned (util/allocator.ts): re-executes itself once if the environment lacks it. */

@@ -15,6 +15,7 @@ import type { Member } from "./membership/types.ts";
 import type { ManifestStore } from "./metadata/manifest-store.ts";
 import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
 import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
+import { ChunkFactors } from "./replication/chunk-factors.ts";
 import { ChunkReader } from "./replication/chunk-reader.ts";
 import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { ManifestReads } from "./replication/manifest-reads.ts";
@@ -22,7 +23,7 @@ import { ManifestReplicator } from "./replication/manifest-replicator.ts";
 import { ManifestResync, type ManifestResyncInit, type ResyncPersistence } from "./replication/manifest-resync.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
 import { ReplicaCensus } from "./replication/replica-census.ts";
-import { type EffectiveSettings, effectiveSettings } from "./settings/cluster-settings.ts";
+import { type EffectiveSettings, effectiveSettings, type SettingsDefaults } from "./settings/cluster-settings.ts";
 import { SettingsSync } from "./settings/cluster-settings-sync.ts";
 import type { SettingsStore } from "./settings/settings-store.ts";
 import type { Placement } from "./replication/placement.ts";
@@ -98,7 +99,7 @@ export function ringSettleMs(config: Pick<CoreConfig, "SYNC_INTERVAL_MS" | "RING
 }
 
 /** This node's own settings (its environment): in force until the cluster has a settings record. */
-export function settingsDefaults(config: Pick<CoreConfig, "REPLICATION_FACTOR" | "chunkSize">): EffectiveSettings {
+export function settingsDefaults(config: Pick<CoreConfig, "REPLICATION_FACTOR" | "chunkSize">): SettingsDefaults {
   return { replicationFactor: config.REPLICATION_FACTOR, chunkSize: config.chunkSize };
 }
 
@@ -130,6 +131,8 @@ export class NodeCore {
   readonly fs: FileSystem;
   readonly resync: ManifestResync | undefined;
   readonly settings: SettingsSync;
+  /** Each chunk's replication factor: the largest its files' folders ask for (live settings + the manifests' chunk index). */
+  readonly chunkFactors: ChunkFactors;
   /** Bytes per chunk of the writes that start now: the live setting, else CHUNK_SIZE_MB (applySettings). */
   private writeChunkSize = 0;
 
@@ -138,6 +141,8 @@ export class NodeCore {
     private readonly c: CoreComponents,
   ) {
     const { selfId, clock, random, rpc, store, queue, manifests, placement, logger, isBlocked } = c;
+    this.chunkFactors = new ChunkFactors((chunkId) => manifests.chunkFolders(chunkId));
+    placement.useChunkFactors(this.chunkFactors);
     const bucket = (mbps: number) => new TokenBucket(mbps * 1024 * 1024, config.chunkSize * 2, () => clock.elapsed());
     this.reader = new ChunkReader({
       selfId,
@@ -245,14 +250,17 @@ export class NodeCore {
   }
 
   /**
-   * A new replication factor moves ownership as a ring change does: the placement check runs at once. A new
+   * A new replication factor, cluster-wide or a folder's, moves ownership as a ring change does: the placement
+   * check runs at once (copies for chunks that gained owners; the sweeper removes those that lost some). A new
    * chunk size only concerns writes that start from now on; files keep the layout their manifests record.
    */
   private applySettings(s: EffectiveSettings): void {
     this.writeChunkSize = s.chunkSize;
     const { placement } = this.c;
-    const before = placement.setReplicationFactor(s.replicationFactor);
-    if (before !== undefined && placement.ring.size > 0) {
+    const before = placement.factorView();
+    const clusterChanged = placement.setReplicationFactor(s.replicationFactor) !== undefined;
+    const foldersChanged = this.chunkFactors.setFolderFactors(s.folderReplicationFactors);
+    if ((clusterChanged || foldersChanged) && placement.ring.size > 0) {
       this.placementCheck.ringChanged(placement.ring, before);
       this.census.ringChanged();
     }
@@ -294,7 +302,7 @@ export class NodeCore {
 
   /** The member list changed: the ring follows, and a changed ring goes to the placement check. */
   onMembers(members: Member[]): void {
-    const factor = this.c.placement.effectiveReplicationFactor();
+    const factor = this.c.placement.factorView();
     const previous = this.c.placement.update(members);
     if (previous) {
       this.placementCheck.ringChanged(previous, factor);

@@ -170,9 +170,9 @@ const post = <T>(url: string, body: unknown) =>
 /** The cluster's live settings (GET/PUT /api/cluster/settings): in force, and which of them the cluster set. */
 export interface ClusterSettingsView {
   /** In force on this node: the chunk size in bytes (a node's CHUNK_SIZE_MB may be a fraction of a MiB). */
-  settings: { replicationFactor: number; chunkSize: number };
+  settings: { replicationFactor: number; chunkSize: number; folderReplicationFactors?: Record<string, number> };
   /** What the cluster set: the chunk size in whole MiB. */
-  set: { replicationFactor?: number; chunkSizeMiB?: number };
+  set: { replicationFactor?: number; chunkSizeMiB?: number; folderReplicationFactors?: Record<string, number> };
   version: string | null;
   /** After a change: live members that confirmed it, of how many. */
   confirmed?: number;
@@ -192,7 +192,8 @@ export const api = {
   status: () => request<NodeStatus>("/status"),
   health: () => request<Health>("/api/health"),
   settings: () => request<ClusterSettingsView>("/api/cluster/settings"),
-  setSettings: (values: { replicationFactor?: number; chunkSizeMiB?: number }) =>
+  /** The settings named change; in folderReplicationFactors, null puts a folder back on the cluster's factor. */
+  setSettings: (values: { replicationFactor?: number; chunkSizeMiB?: number; folderReplicationFactors?: Record<string, number | null> }) =>
     request<ClusterSettingsView>("/api/cluster/settings", { method: "PUT", body: JSON.stringify(values), headers: { "content-type": "application/json" } }),
   recentEvents: (limit = 100) => request<EventTimeline>(`/api/events/recent?limit=${limit}`),
 };

@@ -47,3 +47,39 @@ export function describeApplied(sent: Partial<SettingsForm>, before: ClusterSett
   if (sent.chunkSizeMiB !== undefined) text += " New uploads use it; files already stored keep their chunks.";
   return text;
 }
+
+/** The top-level folders with their own replication factor, by name. */
+export function folderFactorsOf(view: ClusterSettingsView): Array<{ folder: string; factor: number }> {
+  return Object.entries(view.settings.folderReplicationFactors ?? {})
+    .map(([folder, factor]) => ({ folder, factor }))
+    .sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
+}
+
+/** "/photos/" or "photos" → "photos": the folder as the node names it. */
+export const folderNameOf = (raw: string): string => raw.trim().replace(/^\/+|\/+$/g, "");
+
+// \p{Cc}: control characters, which the node refuses in any name.
+const CONTROL = /\p{Cc}/u;
+
+/** Why the node would refuse this folder name (the rules of settings/folder-factors.ts), or undefined. */
+export function folderProblem(raw: string): string | undefined {
+  const name = folderNameOf(raw);
+  if (name === "") return "Name a top-level folder, e.g. photos.";
+  if (name.includes("/")) return "Only a top-level folder can have its own factor (no '/' inside the name).";
+  if (name === "." || name === ".." || name === "__proto__") return `'${name}' is not a folder name.`;
+  if (CONTROL.test(name) || name.includes("\\")) return "A folder name has no control characters or backslashes.";
+  if (new TextEncoder().encode(name).length > 255) return "A folder name is at most 255 bytes.";
+  return undefined;
+}
+
+/** "Folder /photos at 2 copies (the cluster keeps 3): 3 of 3 live members confirmed." and what follows. */
+export function describeFolderApplied(folder: string, factor: number | null, before: ClusterSettingsView | undefined, after: ClusterSettingsView): string {
+  const cluster = after.settings.replicationFactor;
+  const was = before?.settings.folderReplicationFactors?.[folder] ?? before?.settings.replicationFactor;
+  const now = factor ?? cluster;
+  const head = factor === null ? `Folder /${folder} back on the cluster's replication factor (${cluster})` : `Folder /${folder} at ${factor} ${factor === 1 ? "copy" : "copies"} (the cluster keeps ${cluster})`;
+  let text = `${head}: ${after.confirmed} of ${after.members} live members confirmed.`;
+  if (was !== undefined && now > was) text += " Its missing copies are being made now.";
+  if (was !== undefined && now < was) text += " Its surplus copies are removed after the hand-off grace period, except those another folder's files share.";
+  return text;
+}

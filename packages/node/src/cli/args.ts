@@ -24,7 +24,7 @@ export const commands = {
   status: { params: [], options: [] },
   leave: { params: [], options: ["key-file", "data-dir"] },
   members: { params: ["[forget]", "[id]"], options: ["key-file", "data-dir"] },
-  config: { params: ["[get|set]", "[name]", "[value]"], options: ["key-file", "data-dir"] },
+  config: { params: ["[get|set|unset]", "[name]", "[value]"], options: ["key-file", "data-dir", "folder"] },
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
 } satisfies Record<string, CommandSpec>;
 
@@ -40,6 +40,7 @@ const options = {
   once: { type: "boolean" },
   "key-file": { type: "string" },
   "data-dir": { type: "string" },
+  folder: { type: "string" },
 } as const;
 
 const globalOptions = ["node", "json", "help"];
@@ -62,6 +63,8 @@ export interface ClientArgs {
   /** Where the cluster key for admin requests comes from (admin-key.ts). */
   keyFile?: string;
   dataDir?: string;
+  /** `config set|unset replication-factor --folder NAME`: the top-level folder whose own factor changes. */
+  folder?: string;
 }
 
 /** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
@@ -133,5 +136,6 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     once: values.once ?? false,
     keyFile: values["key-file"],
     dataDir: values["data-dir"],
+    folder: values.folder,
   };
 }

@@ -15,7 +15,7 @@ import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach }
 import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
-import { uploadStream } from "./upload.ts";
+import { putAnswer, uploadStream } from "./upload.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 
@@ -167,11 +167,14 @@ export class FileSystem {
     this.checkServing();
   }
 
-  /** Refuses before a byte is read when too few members are up, or (`newChunks`) have room for new chunks. */
-  checkWritable(durability: Durability, opts: { newChunks?: boolean } = {}): void {
+  /**
+   * Refuses before a byte is read when too few members are up, or (`newChunks`) have room for new chunks, for
+   * copies at `factor` (a folder's; the cluster's by default).
+   */
+  checkWritable(durability: Durability, opts: { newChunks?: boolean; factor?: number } = {}): void {
     this.checkJoined();
     const { placement } = this.c;
-    const required = placement.required(durability);
+    const required = placement.required(durability, opts.factor);
     const up = placement.ring.size;
     if (up < required) {
       throw new DurabilityError(
@@ -189,17 +192,36 @@ export class FileSystem {
   }
 
   async put(path: string, body: ReadableStream<Uint8Array> | null, durability: Durability, opts: PutOptions = {}): Promise<PutResult> {
-    const { mtime = this.now(), sizeHint, check, precondition } = opts;
     const chunkSize = this.chunkSize();
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     const meta = checkedMeta(withInferredType(opts.meta, path));
-    this.checkWritable(durability, { newChunks: true });
+    // The chunks go at the factor of the folder written to; each is held at it until the manifest names it.
+    const factor = this.c.placement.writeFactorFor(path);
+    this.checkWritable(durability, { newChunks: true, factor });
+    const releases: Array<() => void> = [];
+    const held = factor === this.c.placement.replicationFactor ? undefined : (id: string) => void releases.push(this.c.placement.holdChunk(id, factor));
+    try {
+      return await this.putAt(path, body, durability, opts, { meta, chunkSize, factor, onChunk: held });
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+
+  private async putAt(
+    path: string,
+    body: ReadableStream<Uint8Array> | null,
+    durability: Durability,
+    opts: PutOptions,
+    w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; onChunk?: (chunkId: string) => void },
+  ): Promise<PutResult> {
+    const { mtime = this.now(), sizeHint, check, precondition } = opts;
+    const { meta, chunkSize } = w;
     await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
     this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
-    const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers);
+    const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers, w);
     check?.({ size: upload.size, sha256: upload.sha256, md5: upload.md5 });
     const change: ManifestChange = {
       path,
@@ -218,23 +240,7 @@ export class FileSystem {
       stored: `all ${upload.results.length} chunk(s) of /${path}`,
     });
     const file = committed.find((m) => m.path === path)!;
-    const n = this.c.placement.effectiveReplicationFactor();
-    return {
-      path,
-      size: upload.size,
-      sha256: upload.sha256,
-      md5: upload.md5,
-      chunkSize,
-      chunks: file.chunks,
-      version: file.version,
-      mtime,
-      durability,
-      replicationFactor: n,
-      copies: upload.results.length ? Math.min(...upload.results.map((r) => r.copies.length)) : this.c.placement.ring.size,
-      queued: upload.results.reduce((s, r) => s + r.queued.length, 0),
-      underReplicated: upload.results.some((r) => r.owners.length < n) || (upload.results.length === 0 && this.c.placement.ring.size < n),
-      manifestCopies: file.manifestCopies,
-    };
+    return putAnswer(file, upload, { durability, factor: this.c.placement.bound(w.factor), liveNodes: this.c.placement.ring.size });
   }
 
   /**

@@ -2,7 +2,9 @@
 // chunks in flight: memory stays at a few chunks whatever the file size.
 import { OrreryError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { Manifest } from "../metadata/manifest.ts";
 import type { Durability } from "../replication/placement.ts";
+import type { PutResult } from "./changes.ts";
 import type { ChunkWriteResult, WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Chunk, Chunker } from "./chunker.ts";
@@ -17,6 +19,14 @@ export interface UploadResult {
   results: ChunkWriteResult[];
 }
 
+/** Where an upload's chunks go: at how many copies, and a hook called for each chunk before it is placed. */
+export interface UploadPlacement {
+  /** The replication factor of the folder written to (the cluster's when undefined). */
+  factor?: number;
+  /** Called with each chunk's id before it is placed (FileSystem holds it at the folder's factor). */
+  onChunk?: (chunkId: string) => void;
+}
+
 export async function uploadStream(
   body: ReadableStream<Uint8Array> | null,
   chunkSize: number,
@@ -25,6 +35,7 @@ export async function uploadStream(
   log: Logger,
   sizeHint?: number,
   buffers?: ChunkBufferPool,
+  placement: UploadPlacement = {},
 ): Promise<UploadResult> {
   const chunker = new Chunker(chunkSize, sizeHint, buffers);
   const results: ChunkWriteResult[] = [];
@@ -32,7 +43,8 @@ export async function uploadStream(
   let failure: unknown;
 
   const place = async (chunk: Chunk) => {
-    const p = coordinator.writeChunk(chunk.id, chunk.data, durability, chunk.release);
+    placement.onChunk?.(chunk.id);
+    const p = coordinator.writeChunk(chunk.id, chunk.data, durability, chunk.release, placement.factor);
     // Keep a handled copy so a rejection is never "unhandled" while it waits its turn.
     p.catch(() => {});
     inFlight.push(p);
@@ -69,4 +81,33 @@ export async function uploadStream(
       chunksStored: results.length,
     });
   }
+}
+
+/**
+ * What a put answers: the file as committed, and how its chunks were placed at `factor` (the folder's,
+ * bounded by the members there are) among `liveNodes`.
+ */
+export function putAnswer(
+  file: Manifest & { manifestCopies: number },
+  upload: UploadResult,
+  at: { durability: Durability; factor: number; liveNodes: number },
+): PutResult {
+  const { results } = upload;
+  const n = at.factor;
+  return {
+    path: file.path,
+    size: upload.size,
+    sha256: upload.sha256,
+    md5: upload.md5,
+    chunkSize: file.chunkSize,
+    chunks: file.chunks,
+    version: file.version,
+    mtime: file.mtime,
+    durability: at.durability,
+    replicationFactor: n,
+    copies: results.length ? Math.min(...results.map((r) => r.copies.length)) : at.liveNodes,
+    queued: results.reduce((s, r) => s + r.queued.length, 0),
+    underReplicated: results.some((r) => r.owners.length < n) || (results.length === 0 && at.liveNodes < n),
+    manifestCopies: file.manifestCopies,
+  };
 }

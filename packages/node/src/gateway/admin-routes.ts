@@ -10,7 +10,7 @@ import { type AdminVerifier, ADMIN_SCHEME, openSecret } from "../security/admin-
 import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE, type ClusterKey } from "../security/cluster-key.ts";
 import type { ClusterKeys } from "../security/cluster-keys.ts";
 import type { SettingsSync } from "../settings/cluster-settings-sync.ts";
-import { settingsValuesSchema } from "../settings/cluster-settings.ts";
+import { settingsChangeSchema } from "../settings/cluster-settings.ts";
 import { nodeIdSchema } from "../util/node-id.ts";
 import { jsonBody } from "./json-body.ts";
 
@@ -104,11 +104,24 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
   });
 
   app.get("/api/cluster/settings", (c) => c.json(settingsJson(d)));
-  // PATCH semantics under PUT: the settings named change, the others keep their values.
+  // PATCH semantics under PUT: the settings named change, the others keep their values; so do the folders
+  // named in folderReplicationFactors (null: back to the cluster's factor).
   app.put("/api/cluster/settings", async (c) => {
-    const values = await jsonBody(c.req.raw, settingsValuesSchema);
-    if (Object.keys(values).length === 0) throw badRequest("no_settings", "name at least one setting to change, e.g. {\"replicationFactor\": 2} or {\"chunkSizeMiB\": 8}");
-    const change = await d.settings.set(values);
+    const values = await jsonBody(c.req.raw, settingsChangeSchema);
+    const { folderReplicationFactors: folders, ...plain } = values;
+    if (Object.keys(plain).length === 0 && Object.keys(folders ?? {}).length === 0) {
+      throw badRequest(
+        "no_settings",
+        'name at least one setting to change, e.g. {"replicationFactor": 2}, {"chunkSizeMiB": 8} or {"folderReplicationFactors": {"photos": 2}}',
+      );
+    }
+    let change: Awaited<ReturnType<typeof d.settings.set>>;
+    try {
+      change = await d.settings.set(values);
+    } catch (err) {
+      if (err instanceof RangeError) throw badRequest("too_many_folders", err.message);
+      throw err;
+    }
     return c.json({ ...settingsJson(d), confirmed: change.confirmed, members: change.members });
   });
 

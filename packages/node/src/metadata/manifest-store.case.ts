@@ -444,6 +444,36 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         expect(s.referencedChunks().has(b.chunks[0]!)).toBe(false);
       });
 
+      test("chunkFolders: the top-level folders of the live files referencing a chunk, kept through writes, merges, deletes and wipe", () => {
+        const [s, t] = trio();
+        const shared = hexId("shared");
+        const withShared = (path: string, tag: string) => ({ ...fileChange(path, 8, tag), chunks: [hexId(`${tag}:0`), shared] });
+        s.commitLocalBatch([dirChange("a"), dirChange("b"), withShared("a/x", "ax"), withShared("b/deep/y", "by"), withShared("top", "top")]);
+        expect(s.chunkFolders(shared).sort()).toEqual(["", "a", "b"]);
+        expect(s.chunkFolders(hexId("ax:0"))).toEqual(["a"]);
+        expect(s.chunkFolders(hexId("nobody"))).toEqual([]);
+        // The same chunk twice in one file, and two files of one folder: one folder.
+        s.commitLocal({ ...fileChange("a/twice", 8, "tw"), chunks: [shared, shared] });
+        expect(s.chunkFolders(shared).sort()).toEqual(["", "a", "b"]);
+        // A rewrite with other chunks drops the old references; a delete drops them all.
+        s.commitLocal(fileChange("top", 4, "other"));
+        expect(s.chunkFolders(shared).sort()).toEqual(["a", "b"]);
+        s.commitLocal(deleteChange("b/deep/y"));
+        expect(s.chunkFolders(shared)).toEqual(["a"]);
+        expect(s.chunkFolders(hexId("by:0"))).toEqual([]);
+        s.commitLocalBatch([deleteChange("a/x"), deleteChange("a/twice")]);
+        expect(s.chunkFolders(shared)).toEqual([]);
+        // Rows merged from a peer count as local writes do, and only while they win.
+        const theirs = t.commitLocal(withShared("c/z", "cz"));
+        s.apply([theirs]);
+        expect(s.chunkFolders(shared)).toEqual(["c"]);
+        s.apply([{ ...theirs, version: "000000000000000000@a", chunks: [hexId("old")] }]);
+        expect(s.chunkFolders(shared)).toEqual(["c"]);
+        expect(s.chunkFolders(hexId("old"))).toEqual([]);
+        s.wipe();
+        expect(s.chunkFolders(shared)).toEqual([]);
+      });
+
       test("purgeTombstones removes only what the predicate allows, keeps marks, updates stats", () => {
         const [s, t] = trio();
         s.commitLocal(fileChange("x"));

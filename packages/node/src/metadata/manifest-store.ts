@@ -1,6 +1,7 @@
 // The ManifestStore interface (the gateway and the sync worker see only this, so the table can later
 // be partitioned on the ring) and LwwManifestStore, the merge and mark logic shared by every backend.
 import { badRequest } from "../errors.ts";
+import { refChanges } from "./chunk-refs.ts";
 import { HybridClock, type HybridClockInit } from "./hlc.ts";
 import { contentProblem, type Manifest, manifestContentShape, mergeManifest } from "./manifest.ts";
 import { compareNames, isCanonicalPath } from "./path.ts";
@@ -85,6 +86,11 @@ export interface ManifestStore {
   stats(): ManifestStats;
   /** Chunk ids referenced by live file manifests (for chunk garbage collection). */
   referencedChunks(): Set<string>;
+  /**
+   * The top-level folders (metadata/path.ts topFolderOf; "" for the root) of the live files that reference a
+   * chunk, from an index kept with the rows: no scan. Empty for a chunk no live file references.
+   */
+  chunkFolders(chunkId: string): string[];
   /**
    * Deletes tombstone rows for which `collectable` says yes (every member that can still hold an
    * older row has seen them); at most `limit` per call. Returns how many were removed.
@@ -181,6 +187,8 @@ export abstract class LwwManifestStore implements ManifestStore {
   protected abstract readMark(origin: string): number | undefined;
   protected abstract writeMark(origin: string, seq: number): void;
   protected abstract writeRow(next: Manifest, previous: Manifest | undefined): void;
+  /** Drops and adds references of the live file at `path` (refChanges), in the same transaction as the row. */
+  protected abstract writeRefs(path: string, removed: readonly string[], added: readonly string[]): void;
   protected abstract atomically<T>(fn: () => T): T;
   /** Counts every row; called once, on the first stats(), then kept up to date incrementally. */
   protected abstract countRows(): ManifestStats;
@@ -190,6 +198,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   /** Deletes every row and every mark. */
   protected abstract clearAll(): void;
   abstract referencedChunks(): Set<string>;
+  abstract chunkFolders(chunkId: string): string[];
   abstract durable(): Promise<void>;
 
   wipe(): void {
@@ -357,6 +366,8 @@ export abstract class LwwManifestStore implements ManifestStore {
   private store(next: Manifest, previous: Manifest | undefined): void {
     this.writeRow(next, previous);
     this.changed?.push(next);
+    const { removed, added } = refChanges(previous, next);
+    if (removed.length > 0 || added.length > 0) this.writeRefs(next.path, removed, added);
     if (this.pending) {
       if (previous) addRow(this.pending, previous, -1);
       addRow(this.pending, next, 1);

@@ -2,7 +2,7 @@
 // (one conformance suite runs against both), nothing durable.
 import type { Manifest } from "./manifest.ts";
 import { addRow, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
-import { compareNames, nameOf, parentOf } from "./path.ts";
+import { compareNames, nameOf, parentOf, topFolderOf } from "./path.ts";
 
 export class MemoryManifestStore extends LwwManifestStore {
   private readonly rows = new Map<string, Manifest>();
@@ -11,6 +11,8 @@ export class MemoryManifestStore extends LwwManifestStore {
   /** origin → seq → row: delta sync without scanning every row. */
   private readonly byOrigin = new Map<string, Map<number, Manifest>>();
   private readonly markTable = new Map<string, number>();
+  /** chunk id → paths of the live files that reference it. */
+  private readonly refs = new Map<string, Set<string>>();
 
   constructor(nodeId: string, now: () => number = Date.now, init: ManifestStoreInit = {}) {
     super(nodeId, now, init);
@@ -74,6 +76,23 @@ export class MemoryManifestStore extends LwwManifestStore {
     bySeq.set(next.seq, next);
   }
 
+  protected writeRefs(path: string, removed: readonly string[], added: readonly string[]): void {
+    for (const id of removed) {
+      const paths = this.refs.get(id);
+      paths?.delete(path);
+      if (paths?.size === 0) this.refs.delete(id);
+    }
+    for (const id of added) {
+      let paths = this.refs.get(id);
+      if (!paths) this.refs.set(id, (paths = new Set()));
+      paths.add(path);
+    }
+  }
+
+  chunkFolders(chunkId: string): string[] {
+    return [...new Set([...(this.refs.get(chunkId) ?? [])].map(topFolderOf))];
+  }
+
   protected tombstoneRows(after: string, limit: number): Manifest[] {
     return [...this.rows.values()]
       .filter((r) => r.deleted && r.path > after)
@@ -92,6 +111,7 @@ export class MemoryManifestStore extends LwwManifestStore {
     this.byParent.clear();
     this.byOrigin.clear();
     this.markTable.clear();
+    this.refs.clear();
   }
 
   referencedChunks(): Set<string> {

@@ -93,3 +93,13 @@ export function compareNames(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+/**
+ * The top-level folder a canonical path lies in, "" for an entry at the root: topFolderOf("photos/2024/a.jpg")
+ * = "photos", topFolderOf("photos") = "" (the folder itself, or a file of that name, is an entry of the root).
+ * Per-folder settings (the replication factor) apply to what lies below a folder.
+ */
+export function topFolderOf(path: string): string {
+  const i = path.indexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}

@@ -5,7 +5,7 @@ import type { Manifest, MultipartLayout } from "./manifest.ts";
 import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
-import { nameOf, parentOf } from "./path.ts";
+import { nameOf, parentOf, topFolderOf } from "./path.ts";
 
 interface FileRow {
   path: string;
@@ -69,6 +69,9 @@ export class SqliteManifestStore extends LwwManifestStore {
     tombstones: Statement<FileRow, [string, number]>;
     deleteRow: Statement<unknown, [string]>;
     liveChunks: Statement<{ chunks: string }, []>;
+    addRef: Statement<unknown, [string, string, string]>;
+    dropRef: Statement<unknown, [string, string, string]>;
+    chunkFolders: Statement<{ folder: string }, [string]>;
   };
 
   /** The connection's own synchronous level, restored after each commit of this store. */
@@ -123,6 +126,10 @@ export class SqliteManifestStore extends LwwManifestStore {
       tombstones: db.prepare(`SELECT ${COLUMNS} FROM files WHERE deleted = 1 AND path > ? ORDER BY path LIMIT ?`),
       deleteRow: db.prepare("DELETE FROM files WHERE path = ?"),
       liveChunks: db.prepare("SELECT chunks FROM files WHERE deleted = 0 AND kind = 'file' AND chunks != '[]'"),
+      addRef: db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, folder, path) VALUES (?, ?, ?)"),
+      dropRef: db.prepare("DELETE FROM chunk_refs WHERE chunk_id = ? AND folder = ? AND path = ?"),
+      // A prefix of the primary key: the rows of one chunk, usually one or a few.
+      chunkFolders: db.prepare("SELECT DISTINCT folder FROM chunk_refs WHERE chunk_id = ?"),
     };
   }
 
@@ -177,6 +184,16 @@ export class SqliteManifestStore extends LwwManifestStore {
     );
   }
 
+  protected writeRefs(path: string, removed: readonly string[], added: readonly string[]): void {
+    const folder = topFolderOf(path);
+    for (const id of removed) this.q.dropRef.run(id, folder, path);
+    for (const id of added) this.q.addRef.run(id, folder, path);
+  }
+
+  chunkFolders(chunkId: string): string[] {
+    return this.q.chunkFolders.all(chunkId).map((r) => r.folder);
+  }
+
   protected tombstoneRows(after: string, limit: number): Manifest[] {
     return this.q.tombstones.all(after, limit).map(toManifest);
   }
@@ -188,6 +205,7 @@ export class SqliteManifestStore extends LwwManifestStore {
   protected clearAll(): void {
     this.db.run("DELETE FROM files");
     this.db.run("DELETE FROM sync_state");
+    this.db.run("DELETE FROM chunk_refs");
   }
 
   referencedChunks(): Set<string> {

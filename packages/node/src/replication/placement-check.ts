@@ -27,6 +27,9 @@ export function newOwnersToFeed(selfId: string, before: readonly (readonly strin
   return stayed.length === 0 || stayed.includes(selfId) ? added : [];
 }
 
+/** A chunk's effective replication factor under some past settings and members (Placement.factorView). */
+export type ChunkFactorOf = (chunkId: string) => number;
+
 export interface PlacementCheckComponents {
   selfId: string;
   placement: Placement;
@@ -51,7 +54,7 @@ export interface PlacementCheckInit {
 export class PlacementCheck {
   private timer: Timer | undefined;
   /** Every ring replaced within rememberMs or since the last check, oldest first. */
-  private baselines: Array<{ ring: Ring; factor: number; replacedAt: number; checked: boolean }> = [];
+  private baselines: Array<{ ring: Ring; factor: ChunkFactorOf; replacedAt: number; checked: boolean }> = [];
   private running: Promise<void> | undefined;
   private readonly clock: Clock;
 
@@ -63,10 +66,11 @@ export class PlacementCheck {
   }
 
   /**
-   * Called with the ring (and the effective replication factor) in force before a change of the ring or of
-   * the factor; checks run debounced, against every ring seen.
+   * Called with the ring (and each chunk's effective replication factor, Placement.factorView) in force before
+   * a change of the ring or of the factors (cluster-wide or a folder's); checks run debounced, against every
+   * ring seen.
    */
-  ringChanged(previous: Ring, factor: number = this.c.placement.effectiveReplicationFactor()): void {
+  ringChanged(previous: Ring, factor: ChunkFactorOf = this.c.placement.factorView()): void {
     this.baselines.push({ ring: previous, factor, replacedAt: this.clock.elapsed(), checked: false });
     this.timer?.cancel();
     this.timer = this.clock.timer(this.init.debounceMs, () => {
@@ -92,7 +96,7 @@ export class PlacementCheck {
   }
 
   /** Walks local chunks in pages, yielding between pages so the node keeps serving. */
-  async run(before: ReadonlyArray<{ ring: Ring; factor: number }>): Promise<number> {
+  async run(before: ReadonlyArray<{ ring: Ring; factor: ChunkFactorOf }>): Promise<number> {
     const { placement, store, queue, selfId, log } = this.c;
     let after: string | undefined;
     let queued = 0;
@@ -101,7 +105,7 @@ export class PlacementCheck {
       if (ids.length === 0) break;
       const copies: Array<{ chunkId: string; target: string }> = [];
       for (const id of ids) {
-        const earlier = before.map(({ ring, factor }) => ring.replicaSet(id, factor));
+        const earlier = before.map(({ ring, factor }) => ring.replicaSet(id, factor(id)));
         for (const target of newOwnersToFeed(selfId, earlier, placement.owners(id))) {
           copies.push({ chunkId: id, target });
         }

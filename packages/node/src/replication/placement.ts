@@ -1,9 +1,11 @@
 // Where chunks live right now: the ring over the members that store chunks (alive + suspect, weight > 0),
-// with full members passed over for new copies; the effective replication factor, and how many durable
-// copies each durability level needs. Pure: no I/O.
+// with full members passed over for new copies; the effective replication factor (the cluster's, and each
+// chunk's: its folders may ask for another, see chunk-factors.ts), and how many durable copies each
+// durability level needs. Pure: no I/O beyond the chunk factor lookup it is given.
 import { parentOf } from "../metadata/path.ts";
 import { isRingMember, storesChunks, type Member } from "../membership/types.ts";
 import { Ring, type Hash64 } from "../ring/index.ts";
+import type { ChunkFactors, FactorLookup } from "./chunk-factors.ts";
 
 export type Durability = "fast" | "quorum" | "all";
 export const durabilities: readonly Durability[] = ["fast", "quorum", "all"];
@@ -84,6 +86,8 @@ export class Placement {
   private excluded = new Set<string>();
 
   private factor: number;
+  /** Per-folder factors and the chunk index behind them; without it every chunk is at the cluster's factor. */
+  private chunkFactors: ChunkFactors | undefined;
 
   constructor(
     replicationFactor: number,
@@ -95,9 +99,43 @@ export class Placement {
     this.ringValue = new Ring([], hash, vnodesPerMember);
   }
 
-  /** N: the copies the cluster keeps of every chunk and manifest (a live cluster setting). */
+  /** N: the copies the cluster keeps of every manifest, and of every chunk no folder asks otherwise for (a live cluster setting). */
   get replicationFactor(): number {
     return this.factor;
+  }
+
+  /** From now on each chunk is placed at its own factor (the folders of the files that reference it). */
+  useChunkFactors(factors: ChunkFactors): void {
+    this.chunkFactors = factors;
+  }
+
+  /** The factor a write to `path` places and acknowledges its chunks at (before bounding by the members there are). */
+  writeFactorFor(path: string): number {
+    return this.chunkFactors?.forPath(path, this.factor) ?? this.factor;
+  }
+
+  /**
+   * Counts `chunkId` at `factor` until the returned release is called: a write to a folder with its own factor
+   * holds its chunks until its manifest is committed (ChunkFactors.hold).
+   */
+  holdChunk(chunkId: string, factor: number): () => void {
+    return this.chunkFactors?.hold(chunkId, factor) ?? (() => {});
+  }
+
+  /** The copies a chunk should have now: its factor, bounded by the members there are (effectiveReplicationFactor). */
+  chunkFactor(chunkId: string): number {
+    return this.bound(this.chunkFactors ? this.chunkFactors.factorOf(chunkId, this.factor) : this.factor);
+  }
+
+  /**
+   * Each chunk's effective factor as it is now, kept as it is when the settings or the members change: what the
+   * placement check compares the owners after a change with.
+   */
+  factorView(): (chunkId: string) => number {
+    const known = this.knownStoring();
+    const cluster = this.factor;
+    const lookup: FactorLookup | undefined = this.chunkFactors?.frozen();
+    return (chunkId) => Math.max(1, Math.min(lookup ? lookup(chunkId, cluster) : cluster, known));
   }
 
   /**
@@ -174,17 +212,27 @@ export class Placement {
    * copies and will have room again); storage-less gateways never do.
    */
   effectiveReplicationFactor(): number {
+    return this.bound(this.factor);
+  }
+
+  private knownStoring(): number {
     let known = 0;
     for (const m of this.byId.values()) if (m.state !== "left" && storesChunks(m) && !this.excluded.has(m.id)) known++;
-    return Math.max(1, Math.min(this.replicationFactor, known));
+    return known;
+  }
+
+  /** A factor bounded by the storing members known (see effectiveReplicationFactor). */
+  bound(factor: number): number {
+    return Math.max(1, Math.min(factor, this.knownStoring()));
   }
 
   /**
-   * Owner ids of a chunk: up to N distinct ring members clockwise of it, full members passed over. These
-   * take every new copy; a queue row, a placement check, anti-entropy and hand-off all aim at them.
+   * Owner ids of a chunk: up to its factor's distinct ring members clockwise of it, full members passed over.
+   * These take every new copy; a queue row, a placement check, anti-entropy and hand-off all aim at them. A
+   * write passes the factor of the folder it writes to (`factor`, bounded here like every other).
    */
-  owners(chunkId: string): string[] {
-    return this.ringValue.replicaSet(chunkId, this.effectiveReplicationFactor());
+  owners(chunkId: string, factor?: number): string[] {
+    return this.ringValue.replicaSet(chunkId, factor === undefined ? this.chunkFactor(chunkId) : this.bound(factor));
   }
 
   /**
@@ -195,7 +243,7 @@ export class Placement {
   keepers(chunkId: string): string[] {
     const owners = this.owners(chunkId);
     if (this.ringValue.fullCount === 0) return owners;
-    const natural = this.ringValue.replicaSet(chunkId, this.effectiveReplicationFactor(), { includeFull: true });
+    const natural = this.ringValue.replicaSet(chunkId, this.chunkFactor(chunkId), { includeFull: true });
     return [...owners, ...natural.filter((id) => !owners.includes(id))];
   }
 
@@ -237,11 +285,13 @@ export class Placement {
 
   /** Identifies the placement two nodes compute with (chunk anti-entropy compares only under equal ones). */
   fingerprint(): string {
-    const key = `${this.layoutKey}|${this.fullKey}`;
+    const folders = this.chunkFactors ? JSON.stringify(this.chunkFactors.folderFactors()) : "{}";
+    const key = `${this.layoutKey}|${this.fullKey}${folders === "{}" ? "" : `|${folders}`}`;
     return `${this.effectiveReplicationFactor()}:${this.ringValue.size}:${this.hash(key).toString(16)}`;
   }
 
-  required(durability: Durability): number {
-    return requiredCopies(durability, this.effectiveReplicationFactor());
+  /** Copies a write at `durability` needs: of the cluster's factor, or of `factor` (a folder's) when given. */
+  required(durability: Durability, factor?: number): number {
+    return requiredCopies(durability, this.bound(factor ?? this.factor));
   }
 }

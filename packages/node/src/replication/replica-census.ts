@@ -15,7 +15,10 @@ import { ringFingerprint } from "./chunk-digest.ts";
 import type { SurplusSweeperComponents } from "./surplus-sweeper.ts";
 
 export interface CensusCounts {
-  /** The replication factor the counts are against (the effective one: members that left do not count). */
+  /**
+   * The cluster's replication factor (the effective one: members that left do not count); a chunk that a folder
+   * with its own factor references is counted against its own (Placement.chunkFactor).
+   */
   factor: number;
   /** Ring members (alive or suspect) when the pass ran. */
   liveNodes: number;
@@ -48,16 +51,23 @@ export function emptyCounts(factor: number, liveNodes: number): CensusCounts {
 
 /**
  * Adds one chunk to the counts (pure): `owners` are its current owners (ring members, so live), `holds` says
- * which hold a copy. Returns the owners lacking one when this node (`selfId`) reports it, else undefined.
+ * which hold a copy, `factor` is the chunk's own. Returns the owners lacking one when this node (`selfId`)
+ * reports it, else undefined.
  */
-export function countChunk(counts: CensusCounts, selfId: string, owners: readonly string[], holds: (id: string) => boolean): string[] | undefined {
+export function countChunk(
+  counts: CensusCounts,
+  selfId: string,
+  owners: readonly string[],
+  holds: (id: string) => boolean,
+  factor: number = counts.factor,
+): string[] | undefined {
   const holders = owners.filter(holds);
   if (holders[0] !== selfId) return undefined;
   counts.chunks++;
   const lacking = owners.filter((o) => !holds(o));
-  if (holders.length >= counts.factor) return lacking;
+  if (holders.length >= factor) return lacking;
   counts.underReplicated++;
-  counts.missingCopies += counts.factor - holders.length;
+  counts.missingCopies += factor - holders.length;
   counts.byLiveCopies[holders.length] = (counts.byLiveCopies[holders.length] ?? 0) + 1;
   if (lacking.length > 0) counts.repairable++;
   else counts.waitingForNodes++;
@@ -137,12 +147,17 @@ export class ReplicaCensus {
       const ids = store.ids(after, PAGE);
       if (ids.length === 0) break;
       after = ids[ids.length - 1];
-      const owned = ids.map((id) => ({ id, owners: placement.owners(id) })).filter((x) => x.owners.includes(selfId));
+      const owned = ids
+        .map((id) => {
+          const factor = placement.chunkFactor(id);
+          return { id, factor, owners: placement.owners(id, factor) };
+        })
+        .filter((x) => x.owners.includes(selfId));
       const present = await this.ask(owned, unreachable);
       const copies: Array<{ chunkId: string; target: string }> = [];
-      for (const { id, owners } of owned) {
+      for (const { id, factor, owners } of owned) {
         const holds = (o: string) => (o === selfId ? store.has(id) : present.get(o)?.has(id) === true);
-        const lacking = countChunk(counts, selfId, owners, holds);
+        const lacking = countChunk(counts, selfId, owners, holds, factor);
         for (const target of lacking ?? []) if (!(target in unreachable)) copies.push({ chunkId: id, target });
       }
       queue.enqueue(copies, this.clock.now());

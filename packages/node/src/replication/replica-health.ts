@@ -13,10 +13,13 @@ export interface ChunkHealth {
   owners: string[];
   /** Owners that confirmed they hold a copy. */
   holders: string[];
+  /** The copies this chunk should have (the largest its files' folders ask for, bounded by the members). */
+  factor: number;
 }
 
 export interface ReplicaHealth {
   chunks: ChunkHealth[];
+  /** The largest factor among the chunks (the cluster's for a file without chunks). */
   replicationFactor: number;
   /** Fewest confirmed copies of any chunk (the file's weakest point). */
   minCopies: number;
@@ -31,13 +34,13 @@ export async function replicaHealth(
   chunkIds: readonly string[],
   c: { selfId: string; placement: Placement; store: ChunkStorage; rpc: PeerRpc },
 ): Promise<ReplicaHealth> {
-  const n = c.placement.effectiveReplicationFactor();
   // A full member that keeps a copy counts as a holder: it is asked along with the owners.
   const chunks: ChunkHealth[] = chunkIds.map((id) => ({
     id,
     position: c.placement.ring.positionOf(id).toString(16).padStart(16, "0"),
     owners: c.placement.keepers(id),
     holders: [],
+    factor: c.placement.chunkFactor(id),
   }));
   const byOwner = new Map<string, ChunkHealth[]>();
   for (const ch of chunks) {
@@ -63,6 +66,7 @@ export async function replicaHealth(
       }
     }),
   );
+  const n = chunks.length ? Math.max(...chunks.map((ch) => ch.factor)) : c.placement.effectiveReplicationFactor();
   const minCopies = chunks.length ? Math.min(...chunks.map((ch) => ch.holders.length)) : n;
-  return { chunks, replicationFactor: n, minCopies, underReplicated: minCopies < n, unreachable };
+  return { chunks, replicationFactor: n, minCopies, underReplicated: chunks.some((ch) => ch.holders.length < ch.factor), unreachable };
 }

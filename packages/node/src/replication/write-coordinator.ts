@@ -72,22 +72,29 @@ export class WriteCoordinator {
   }
 
   /**
-   * Places one chunk at `durability`. `onDataFree` is called once no call of this write uses `data` any more
-   * (every replica's call settled, stragglers included), success or not, so that its buffer can be reused.
+   * Places one chunk at `durability`, on `factor` owners (the factor of the folder it is written to; the
+   * chunk's own by default). `onDataFree` is called once no call of this write uses `data` any more (every
+   * replica's call settled, stragglers included), success or not, so that its buffer can be reused.
    */
-  async writeChunk(chunkId: string, data: Uint8Array, durability: Durability, onDataFree?: () => void): Promise<ChunkWriteResult> {
+  async writeChunk(chunkId: string, data: Uint8Array, durability: Durability, onDataFree?: () => void, factor?: number): Promise<ChunkWriteResult> {
     let settled: Promise<void> | undefined;
     try {
-      return await this.place(chunkId, data, durability, (s) => (settled = s));
+      return await this.place(chunkId, data, durability, factor, (s) => (settled = s));
     } finally {
       if (onDataFree) void (settled ?? Promise.resolve()).then(onDataFree);
     }
   }
 
-  private async place(chunkId: string, data: Uint8Array, durability: Durability, stragglers: (settled: Promise<void>) => void): Promise<ChunkWriteResult> {
+  private async place(
+    chunkId: string,
+    data: Uint8Array,
+    durability: Durability,
+    factor: number | undefined,
+    stragglers: (settled: Promise<void>) => void,
+  ): Promise<ChunkWriteResult> {
     const { placement } = this.c;
-    const owners = placement.owners(chunkId);
-    const required = placement.required(durability);
+    const owners = placement.owners(chunkId, factor);
+    const required = placement.required(durability, factor);
     if (owners.length < required) {
       const full = placement.ring.fullCount;
       const details = { required, available: owners.length, full };

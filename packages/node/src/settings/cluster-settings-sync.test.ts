@@ -45,11 +45,11 @@ function cluster(ids: string[]) {
 describe("SettingsSync", () => {
   test("the environment's default until set; a change is applied here and pushed to every live member", async () => {
     const { nodes } = cluster(["a", "b", "c"]);
-    expect(nodes.get("b")!.sync.current()).toEqual({ replicationFactor: 3, chunkSize: 4 * MiB });
+    expect(nodes.get("b")!.sync.current()).toEqual({ replicationFactor: 3, chunkSize: 4 * MiB, folderReplicationFactors: {} });
     expect(nodes.get("b")!.applied).toEqual([3]); // applied at start, before the node serves
     const change = await nodes.get("a")!.sync.set({ replicationFactor: 2 });
     expect([change.confirmed, change.members]).toEqual([3, 3]);
-    for (const n of nodes.values()) expect(n.sync.current()).toEqual({ replicationFactor: 2, chunkSize: 4 * MiB });
+    for (const n of nodes.values()) expect(n.sync.current()).toEqual({ replicationFactor: 2, chunkSize: 4 * MiB, folderReplicationFactors: {} });
     expect(nodes.get("c")!.applied).toEqual([3, 2]);
   });
 
@@ -60,9 +60,31 @@ describe("SettingsSync", () => {
     expect(change.record.values).toEqual({ replicationFactor: 2, chunkSizeMiB: 8 });
     expect(change.confirmed).toBe(3);
     for (const n of nodes.values()) {
-      expect(n.sync.current()).toEqual({ replicationFactor: 2, chunkSize: 8 * MiB });
+      expect(n.sync.current()).toEqual({ replicationFactor: 2, chunkSize: 8 * MiB, folderReplicationFactors: {} });
       expect(n.chunkSizes).toEqual([4 * MiB, 4 * MiB, 8 * MiB]);
     }
+  });
+
+  test("folder factors: set, changed and removed folder by folder on every member, the other settings kept", async () => {
+    const { nodes } = cluster(["a", "b", "c"]);
+    await nodes.get("a")!.sync.set({ replicationFactor: 2, folderReplicationFactors: { photos: 1, big: 5 } });
+    await nodes.get("b")!.sync.set({ folderReplicationFactors: { photos: 3, docs: 4 } });
+    for (const n of nodes.values()) expect(n.sync.current()).toEqual({ replicationFactor: 2, chunkSize: 4 * MiB, folderReplicationFactors: { big: 5, docs: 4, photos: 3 } });
+    const change = await nodes.get("c")!.sync.set({ folderReplicationFactors: { big: null, docs: null, photos: null } });
+    // The last folder removed: no map left in the record, every folder on the cluster's factor.
+    expect(change.record.values).toEqual({ replicationFactor: 2 });
+    for (const n of nodes.values()) expect(n.sync.current().folderReplicationFactors).toEqual({});
+  });
+
+  test("a change that would leave more folder factors than allowed is refused and changes nothing", async () => {
+    const { nodes } = cluster(["a", "b"]);
+    const a = nodes.get("a")!.sync;
+    const many = (from: number, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${from + i}`, 2]));
+    await a.set({ folderReplicationFactors: many(0, 40) });
+    const version = a.record()!.version;
+    await expect(a.set({ folderReplicationFactors: many(40, 40) })).rejects.toThrow(RangeError);
+    expect(a.record()!.version).toBe(version);
+    expect(Object.keys(nodes.get("b")!.sync.current().folderReplicationFactors)).toHaveLength(40);
   });
 
   test("a member that missed the push takes the record at its next round; an older record never wins", async () => {

@@ -11,7 +11,15 @@ import { errorMessage } from "../errors.ts";
 import { BackgroundWorker } from "../util/background-worker.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import type { Clock } from "../util/clock.ts";
-import { type EffectiveSettings, effectiveSettings, nextSettingsVersion, type SettingsRecord, type SettingsValues } from "./cluster-settings.ts";
+import {
+  changedValues,
+  type EffectiveSettings,
+  effectiveSettings,
+  nextSettingsVersion,
+  type SettingsChangeValues,
+  type SettingsDefaults,
+  type SettingsRecord,
+} from "./cluster-settings.ts";
 import type { SettingsStore } from "./settings-store.ts";
 
 export interface SettingsSyncComponents {
@@ -24,7 +32,7 @@ export interface SettingsSyncComponents {
   random: () => number;
   log: Logger;
   /** The node's own defaults (its environment), in force until the cluster has a record. */
-  defaults: EffectiveSettings;
+  defaults: SettingsDefaults;
   /** Puts the settings in force (called at construction and after every change). */
   apply: (settings: EffectiveSettings) => void;
 }
@@ -76,11 +84,14 @@ export class SettingsSync {
     return true;
   }
 
-  /** An operator's change on this node: a new record above the one held, pushed to every live member. */
-  async set(values: SettingsValues): Promise<SettingsChange> {
+  /**
+   * An operator's change on this node: a new record above the one held, pushed to every live member. Throws a
+   * RangeError (nothing changed) when it would leave more folder factors than allowed.
+   */
+  async set(change: SettingsChangeValues): Promise<SettingsChange> {
     const { selfId, clock, rpc } = this.c;
     const held = this.c.store.get();
-    const record: SettingsRecord = { values: { ...held?.values, ...values }, version: nextSettingsVersion(selfId, clock.now(), held) };
+    const record: SettingsRecord = { values: changedValues(held?.values, change), version: nextSettingsVersion(selfId, clock.now(), held) };
     this.merge(record, selfId);
     const peers = this.livePeers();
     const pushed = await rpc.callMany(peers, "settings.push", { record }, { quorum: peers.length, graceMs: 0 });
@@ -122,6 +133,9 @@ export class SettingsSync {
 
 function diff(before: EffectiveSettings, after: EffectiveSettings): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of Object.keys(after) as Array<keyof EffectiveSettings>) if (before[k] !== after[k]) out[k] = `${before[k]} -> ${after[k]}`;
+  for (const k of Object.keys(after) as Array<keyof EffectiveSettings>) {
+    const [was, is] = [JSON.stringify(before[k]), JSON.stringify(after[k])];
+    if (was !== is) out[k] = `${was} -> ${is}`;
+  }
   return out;
 }

@@ -1,31 +1,48 @@
 // The cluster's live settings: one versioned record that every member holds and that overrides the nodes'
-// own defaults (environment) once set, so an operator changes the replication factor or the chunk size at
-// runtime, for every node at once, instead of restarting each with a new variable (and nodes disagreeing
+// own defaults (environment) once set, so an operator changes the replication factor (cluster-wide and per
+// top-level folder) or the chunk size at runtime, for every node at once, instead of restarting each with a new variable (and nodes disagreeing
 // meanwhile). Last writer wins by version (a hybrid-logical-clock version, as manifests use), so every member
 // that has seen the same records agrees whatever order they arrived in. Pure.
 import { z } from "zod";
 import { compareVersions, formatVersion, parseVersion, versionSchema } from "../metadata/hlc.ts";
 import { MAX_CHUNK_SIZE_MIB } from "../store/chunk-storage.ts";
-
-/** The largest replication factor a setting may ask for (copies of every chunk and manifest). */
-export const MAX_REPLICATION_FACTOR = 7;
+import { folderFactorChangesSchema, folderFactorsSchema, type FolderFactors, mergeFolderFactors, replicationFactorSchema } from "./folder-factors.ts";
 
 const MiB = 1024 * 1024;
 
+/**
+ * The chunk size of new writes, in whole MiB. Bounded by the ceiling every node's frames and store accept
+ * (MAX_CHUNK_SIZE_MIB), so no value the setting allows can stop replication between nodes.
+ */
+const chunkSizeMiBSchema = z
+  .number()
+  .int("the chunk size is a whole number of MiB")
+  .min(1, "the chunk size is at least 1 MiB")
+  .max(MAX_CHUNK_SIZE_MIB, `the chunk size is at most ${MAX_CHUNK_SIZE_MIB} MiB`);
+
 export const settingsValuesSchema = z.strictObject({
-  replicationFactor: z.number().int().min(1).max(MAX_REPLICATION_FACTOR).optional(),
-  /**
-   * The chunk size of new writes, in whole MiB. Bounded by the ceiling every node's frames and store accept
-   * (MAX_CHUNK_SIZE_MIB), so no value the setting allows can stop replication between nodes.
-   */
-  chunkSizeMiB: z
-    .number()
-    .int("the chunk size is a whole number of MiB")
-    .min(1, "the chunk size is at least 1 MiB")
-    .max(MAX_CHUNK_SIZE_MIB, `the chunk size is at most ${MAX_CHUNK_SIZE_MIB} MiB`)
-    .optional(),
+  replicationFactor: replicationFactorSchema.optional(),
+  chunkSizeMiB: chunkSizeMiBSchema.optional(),
+  /** Top-level folder → the replication factor of the files below it (the others follow replicationFactor). */
+  folderReplicationFactors: folderFactorsSchema.optional(),
 });
 export type SettingsValues = z.infer<typeof settingsValuesSchema>;
+
+/** What an operator sends: the settings named change, the others keep their values; a folder's null removes its factor. */
+export const settingsChangeSchema = z.strictObject({
+  replicationFactor: replicationFactorSchema.optional(),
+  chunkSizeMiB: chunkSizeMiBSchema.optional(),
+  folderReplicationFactors: folderFactorChangesSchema.optional(),
+});
+export type SettingsChangeValues = z.infer<typeof settingsChangeSchema>;
+
+/** The values after a change (pure; throws a RangeError when too many folders would have a factor). */
+export function changedValues(held: SettingsValues | undefined, change: SettingsChangeValues): SettingsValues {
+  const { folderReplicationFactors: folderChanges, ...plain } = change;
+  const { folderReplicationFactors: heldFolders, ...rest } = { ...held, ...plain };
+  const folders = folderChanges ? mergeFolderFactors(heldFolders, folderChanges) : heldFolders;
+  return { ...rest, ...(folders ? { folderReplicationFactors: folders } : {}) };
+}
 
 export const settingsRecordSchema = z.strictObject({
   values: settingsValuesSchema,
@@ -39,13 +56,19 @@ export interface EffectiveSettings {
   replicationFactor: number;
   /** Bytes per chunk of new writes (files already written keep the layout their manifest records). */
   chunkSize: number;
+  /** Top-level folder → its own replication factor; empty when every folder follows replicationFactor. */
+  folderReplicationFactors: FolderFactors;
 }
 
-export function effectiveSettings(record: SettingsRecord | undefined, defaults: EffectiveSettings): EffectiveSettings {
+/** The node's own defaults: its environment has no per-folder factors. */
+export type SettingsDefaults = Omit<EffectiveSettings, "folderReplicationFactors">;
+
+export function effectiveSettings(record: SettingsRecord | undefined, defaults: SettingsDefaults): EffectiveSettings {
   const values = record?.values;
   return {
     replicationFactor: values?.replicationFactor ?? defaults.replicationFactor,
     chunkSize: values?.chunkSizeMiB !== undefined ? values.chunkSizeMiB * MiB : defaults.chunkSize,
+    folderReplicationFactors: { ...values?.folderReplicationFactors },
   };
 }
 

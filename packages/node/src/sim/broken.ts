@@ -23,6 +23,7 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
     core.reads.refresh = async () => {};
     core.reads.refreshChildren = async () => {};
   }
+  if (broken.has("no-folder-factors")) core.chunkFactors.setFolderFactors = () => false;
   if (broken.has("no-readable-check")) core.reader.ensureReadable = async () => {};
   if (broken.has("no-hedge")) core.reader.hedgeDelayMs = () => p.ctx.settings.timeouts.dataMs;
   if (broken.has("local-cas")) {

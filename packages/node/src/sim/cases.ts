@@ -8,11 +8,13 @@
 // - hung-owner: a read through a node that holds no copy while the first holder it would ask is paused;
 // - conditional-race: clients race "create if absent" and "replace if unchanged" through different nodes,
 //   also across a partition;
-// - unreadable-read: a read of a file with a chunk no live node holds fails before its stream opens.
+// - unreadable-read: a read of a file with a chunk no live node holds fails before its stream opens;
+// - folder-factors (folder-case.ts): per-folder replication factors set and unset at runtime.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { RunContext, Script } from "./runner.ts";
 import type { CaseName } from "./scenario.ts";
+import { folderFactors } from "./folder-case.ts";
 import { addressOf } from "./virtual-node.ts";
 import type { FileOp } from "./workload.ts";
 
@@ -255,4 +257,5 @@ export const cases: Record<CaseName, Script> = {
   "hung-owner": hungOwner,
   "conditional-race": conditionalRace,
   "unreadable-read": unreadableRead,
+  "folder-factors": folderFactors,
 };

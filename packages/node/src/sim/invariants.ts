@@ -23,6 +23,7 @@ export type InvariantName =
   | "8 real-time order"
   | "9 slow read"
   | "10 read after 200"
+  | "11 folder factor"
   | "boot";
 
 export interface Violation {
@@ -150,7 +151,6 @@ function checkAcknowledged(procs: NodeProcess[], history: History, out: Violatio
 function checkChunks(cluster: Cluster, procs: NodeProcess[], rows: Manifest[], history: History, out: Violation[]): void {
   const ref = procs[0]!;
   const live = procs.map((p) => p.id);
-  const rf = Math.min(cluster.settings.replicationFactor, live.length);
   const checked = new Set<string>();
   for (const row of rows) {
     if (row.deleted || row.kind !== "file") continue;
@@ -160,6 +160,8 @@ function checkChunks(cluster: Cluster, procs: NodeProcess[], rows: Manifest[], h
       if (checked.has(chunk)) continue;
       checked.add(chunk);
       const owners = ref.placement.owners(chunk);
+      // The chunk's own factor: the largest its files' folders ask for (the cluster's without folder factors).
+      const rf = Math.min(ref.placement.chunkFactor(chunk), live.length);
       for (const p of procs) {
         const theirs = p.placement.owners(chunk);
         if (theirs.join(",") !== owners.join(",")) {

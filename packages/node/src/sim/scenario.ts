@@ -11,6 +11,7 @@ export const caseShapes = {
   "hung-owner": { nodes: 4, durationS: 82 },
   "conditional-race": { nodes: 5, durationS: 40 },
   "unreadable-read": { nodes: 8, durationS: 77 },
+  "folder-factors": { nodes: 5, durationS: 160 },
 } as const;
 export type CaseName = keyof typeof caseShapes;
 export const caseNames = Object.keys(caseShapes) as CaseName[];

@@ -101,6 +101,7 @@ const caseChecks: Record<CaseName, { broken: Broken[]; fails: InvariantName }> =
   "hung-owner": { broken: ["no-hedge"], fails: "9 slow read" },
   "conditional-race": { broken: ["local-cas"], fails: "6 linearizability" },
   "unreadable-read": { broken: ["no-readable-check"], fails: "10 read after 200" },
+  "folder-factors": { broken: ["no-folder-factors"], fails: "11 folder factor" },
 };
 
 describe("the consistency issue's cases, scripted", () => {

@@ -117,4 +117,19 @@ export const migrations: string[] = [
     message TEXT NOT NULL
   );
   `,
+  // 10: which live files reference each chunk (metadata/chunk-refs.ts), by their top-level folder: a chunk's
+  // replication factor is the largest its files' folders ask for, looked up per chunk without a scan. Filled
+  // from the rows already held (a path's folder is what precedes its first '/', '' for the root's files).
+  `
+  CREATE TABLE chunk_refs (
+    chunk_id TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (chunk_id, folder, path)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO chunk_refs (chunk_id, folder, path)
+    SELECT j.value, CASE WHEN instr(f.path, '/') > 0 THEN substr(f.path, 1, instr(f.path, '/') - 1) ELSE '' END, f.path
+    FROM files f, json_each(f.chunks) j
+    WHERE f.deleted = 0 AND f.kind = 'file';
+  `,
 ];

@@ -7,22 +7,18 @@
 // files written before keep their layout, and chunks above every node's CHUNK_SIZE_MB still replicate.
 import { afterAll, expect, test } from "bun:test";
 import { statSync } from "node:fs";
-import { join } from "node:path";
+import { orrery as runCli } from "../harness/cli.ts";
 import { getBytes, put, randomBytes, sha256, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 
-const PKG = join(import.meta.dir, "..", "..");
 const MiB = 1024 * 1024;
 let cluster: TestCluster | undefined;
 afterAll(() => cluster?.stop());
 
-async function orrery(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn([process.execPath, "src/main.ts", ...args], { cwd: PKG, env: { ...process.env, CLUSTER_KEY: cluster!.clusterKey }, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, stdout, stderr };
-}
+/** The CLI, with the cluster's key (admin commands sign with it). */
+const orrery = (args: string[]) => runCli(args, { CLUSTER_KEY: cluster!.clusterKey });
 
 interface SettingsView {
-  settings: { replicationFactor: number; chunkSize: number };
+  settings: { replicationFactor: number; chunkSize: number; folderReplicationFactors: Record<string, number> };
   set: { replicationFactor?: number; chunkSizeMiB?: number };
   version: string | null;
 }
@@ -56,7 +52,7 @@ test("the replication factor changes at runtime on every node, and existing file
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toContain("3 of 3 live member(s) confirmed");
     for (const n of c.nodes.slice(0, 3)) {
-      expect(await settingsOf(n.url)).toEqual({ replicationFactor: 3, chunkSize: MiB });
+      expect(await settingsOf(n.url)).toEqual({ replicationFactor: 3, chunkSize: MiB, folderReplicationFactors: {} });
       expect((await n.status()).replicationFactor).toBe(3);
     }
     // Three live nodes, factor 3: every chunk on each of them, made by the placement check (anti-entropy is off).
@@ -84,7 +80,7 @@ test("the replication factor changes at runtime on every node, and existing file
     expect(((await tooMany.json()) as { code: string }).code).toBeString();
     const unknown = await fetch(`${n1!.url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ chunkSize: 1 }) });
     expect(unknown.status).toBe(400);
-    expect(await settingsOf(n1!.url)).toEqual({ replicationFactor: 2, chunkSize: MiB });
+    expect(await settingsOf(n1!.url)).toEqual({ replicationFactor: 2, chunkSize: MiB, folderReplicationFactors: {} });
 
     // A page on another site: a "simple" cross-site request (text/plain, its Origin) changes nothing.
     const crossSite = await fetch(`${n1!.url}/api/cluster/settings`, {
@@ -109,7 +105,7 @@ test("the replication factor changes at runtime on every node, and existing file
       duplex: "half",
     } as RequestInit);
     expect([streamed.status, ((await streamed.json()) as { code: string }).code]).toEqual([411, "length_required"]);
-    expect(await settingsOf(n1!.url)).toEqual({ replicationFactor: 2, chunkSize: MiB });
+    expect(await settingsOf(n1!.url)).toEqual({ replicationFactor: 2, chunkSize: MiB, folderReplicationFactors: {} });
   });
 }, 240_000);
 
@@ -142,7 +138,7 @@ test("the chunk size changes at runtime: new writes on every node use it, older 
     // Durability "all" wherever a test looks at chunk files: every copy is on disk when the write is answered.
     expect((await put(n1.url, "c/before.bin", before, "all")).status).toBe(201);
     expect(await layout(n3.url, "c/before.bin", n3)).toEqual({ chunkSize: 2 * MiB, chunks: [2 * MiB, 2 * MiB, MiB] });
-    expect(await viewOf(n2.url)).toEqual({ settings: { replicationFactor: 3, chunkSize: 2 * MiB }, set: {}, version: null });
+    expect(await viewOf(n2.url)).toEqual({ settings: { replicationFactor: 3, chunkSize: 2 * MiB, folderReplicationFactors: {} }, set: {}, version: null });
 
     // 1 MiB, set through n1: in force everywhere at once, for a write through n2.
     const small = await orrery(["config", "set", "chunk-size", "1MiB", "--node", n1.url]);

@@ -192,7 +192,7 @@ describe("web UI", () => {
     await page.waitForSelector('[data-testid="settings-message"]');
     expect(await page.textContent('[data-testid="settings-message"]')).toContain("3 of 3 live members confirmed");
     await shot("cluster-settings");
-    type View = { settings: { replicationFactor: number; chunkSize: number }; set: { replicationFactor?: number; chunkSizeMiB?: number } };
+    type View = { settings: { replicationFactor: number; chunkSize: number; folderReplicationFactors: Record<string, number> }; set: { replicationFactor?: number; chunkSizeMiB?: number } };
     const viewOf = async (url: string) => (await (await fetch(`${url}/api/cluster/settings`)).json()) as View;
     for (const n of cluster.nodes) {
       const view = await viewOf(n.url);
@@ -207,7 +207,7 @@ describe("web UI", () => {
     await page.getByText("Chunk size 2 MiB: 3 of 3 live members confirmed").waitFor();
     expect(await card.locator('[data-testid="chunk-size-source"]').textContent()).toContain("2 MiB: set for the whole cluster");
     await shot("cluster-settings-chunk-size");
-    for (const n of cluster.nodes) expect((await viewOf(n.url)).settings).toEqual({ replicationFactor: 2, chunkSize: 2 * 1024 * 1024 });
+    for (const n of cluster.nodes) expect((await viewOf(n.url)).settings).toEqual({ replicationFactor: 2, chunkSize: 2 * 1024 * 1024, folderReplicationFactors: {} });
     const sized = await put(c!.url, "sized.bin", randomBytes(5 * 1024 * 1024));
     expect(sized.status).toBe(201);
     expect(((await sized.json()) as { chunkSize: number }).chunkSize).toBe(2 * 1024 * 1024);
@@ -224,6 +224,37 @@ describe("web UI", () => {
     expect(await page.inputValue('[data-testid="chunk-size"]')).toBe("2");
     const back = await fetch(`${b!.url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ replicationFactor: 3 }) });
     expect(back.status).toBe(200);
+  });
+
+  test("the cluster page gives a top-level folder its own replication factor, and puts it back", async () => {
+    const [a, b] = cluster.nodes;
+    await page.goto(`${a!.url}/cluster`);
+    const folders = page.locator('[data-testid="folder-factors"]');
+    await folders.waitFor();
+    expect(await folders.locator('[data-testid="no-folder-factors"]').textContent()).toContain("every folder keeps 3 copies");
+    // A name the node would refuse is said at once, and cannot be sent.
+    await page.fill('[data-testid="folder-name"]', "photos/2024");
+    expect(await page.textContent('[data-testid="folder-problem"]')).toContain("Only a top-level folder");
+    expect(await page.isDisabled('[data-testid="set-folder-factor"]')).toBe(true);
+    await page.fill('[data-testid="folder-name"]', "/photos/");
+    await page.fill('[data-testid="folder-factor"]', "1");
+    await page.click('[data-testid="set-folder-factor"]');
+    await page.getByText("Folder /photos at 1 copy (the cluster keeps 3): 3 of 3 live members confirmed").waitFor();
+    const row = folders.locator('li[data-folder="photos"]');
+    expect(await row.locator('[data-testid="folder-factor-value"]').textContent()).toBe("1 copy");
+    await shot("cluster-settings-folder");
+    type View = { settings: { folderReplicationFactors: Record<string, number> } };
+    const foldersOf = async (url: string) => ((await (await fetch(`${url}/api/cluster/settings`)).json()) as View).settings.folderReplicationFactors;
+    for (const n of cluster.nodes) expect(await foldersOf(n.url)).toEqual({ photos: 1 });
+    // A write into the folder is placed at its factor.
+    const one = await put(b!.url, "photos/one.bin", randomBytes(30_000));
+    expect(one.status).toBe(201);
+    expect(((await one.json()) as { replicationFactor: number }).replicationFactor).toBe(1);
+    // Back on the cluster's factor.
+    await row.locator('[data-testid="remove-folder-factor"]').click();
+    await page.getByText("Folder /photos back on the cluster's replication factor (3)").waitFor();
+    await folders.locator('[data-testid="no-folder-factors"]').waitFor();
+    for (const n of cluster.nodes) expect(await foldersOf(n.url)).toEqual({});
   });
 
   test("the cluster page on B shows C turn suspect, then dead, without a reload", async () => {

@@ -4,20 +4,14 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ClusterKey } from "../../src/security/cluster-key.ts";
 import { signAdminRequest } from "../../src/security/admin-auth.ts";
+import { orrery } from "../harness/cli.ts";
 import { freePort } from "../harness/ports.ts";
 import { getBytes, put, randomBytes, sha256, TestCluster, TestNode, waitFor } from "../harness/cluster.ts";
 
-const PKG = join(import.meta.dir, "..", "..");
 const clusters: TestCluster[] = [];
 afterAll(async () => {
   await Promise.all(clusters.map((c) => c.stop()));
 });
-
-async function orrery(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn([process.execPath, "src/main.ts", ...args], { cwd: PKG, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, stdout, stderr };
-}
 
 describe("admin requests on a node bound beyond loopback", () => {
   test("need a request signed with the cluster key: none, a wrong key, a replay and a tampered path are 401", async () => {
