@@ -1,9 +1,10 @@
 // Issue 10: the replication factor per top-level folder. Four real nodes at the cluster's factor 3; files in
-// /a and /b, one chunk shared by a file of each. `orrery config set replication-factor 2 --folder a` and
-// `4 --folder b` through one node: every node takes the folder factors, /a's own chunks end at exactly two
-// copies, /b's at four, and the shared chunk at four (a chunk keeps the largest factor of the folders that
-// reference it). Chunk anti-entropy is off (an hour): only the placement check, census and sweeper the change
-// sets off can move the copies. New writes place at their folder's factor; unset, both folders go back to 3.
+// /a and /b, one chunk shared by a file of each. `orrery config set replication-factor 4 --folder b`, then
+// `2 --folder a`, through one node: every node takes the folder factors, /b's chunks and the shared one reach
+// four copies (chunk anti-entropy is off, an hour: only the placement check and census the change sets off can
+// make them), then /a's own chunks end at exactly two while the shared one keeps four (a chunk keeps the largest
+// factor of the folders that reference it). New writes place at their folder's factor; unset, both folders go
+// back to 3.
 import { afterAll, expect, test } from "bun:test";
 import { orrery as runCli } from "../harness/cli.ts";
 import { put, randomBytes, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
@@ -48,12 +49,16 @@ test("a folder's replication factor: its chunks reach it, a shared chunk keeps t
     const copies = (ids: string[]) => ids.map((id) => c.copies().get(id) ?? 0);
     await waitFor(() => copies([...aOwn, ...bOwn, shared!]).every((n) => n === 3), 30_000, "every chunk at 3 copies");
 
-    // Set through the CLI on n1; every node holds the folder factors at once.
-    const a2 = await orrery(["config", "set", "replication-factor", "2", "--folder", "a", "--node", n1.url]);
-    expect(a2.code, a2.stderr).toBe(0);
-    expect(a2.stdout).toContain("4 of 4 live member(s) confirmed");
+    // Set through the CLI on n1. First /b raised alone: nothing but the change itself (its placement check and
+    // census) can make the fourth copies now: no store changes, and the census's own interval is a minute.
     const b4 = await orrery(["config", "set", "replication-factor", "4", "--folder", "/b/", "--node", n1.url]);
     expect(b4.code, b4.stderr).toBe(0);
+    expect(b4.stdout).toContain("4 of 4 live member(s) confirmed");
+    await waitFor(() => copies(bOwn).every((n) => n === 4) && c.copies().get(shared!) === 4, 20_000, "/b's chunks and the shared one at 4 copies");
+    expect(copies(aOwn)).toEqual(aOwn.map(() => 3));
+    const a2 = await orrery(["config", "set", "replication-factor", "2", "--folder", "a", "--node", n1.url]);
+    expect(a2.code, a2.stderr).toBe(0);
+    // Every node holds the folder factors at once.
     for (const n of c.nodes) {
       expect(await viewOf(n.url)).toMatchObject({ settings: { replicationFactor: 3, folderReplicationFactors: { a: 2, b: 4 } }, set: { folderReplicationFactors: { a: 2, b: 4 } } });
     }
@@ -63,7 +68,7 @@ test("a folder's replication factor: its chunks reach it, a shared chunk keeps t
     expect(shown.stdout).toMatch(/replication-factor \/b\s+4\s+folder setting/);
 
     const settled = () => copies(aOwn).every((n) => n === 2) && copies(bOwn).every((n) => n === 4) && c.copies().get(shared!) === 4;
-    await waitFor(settled, 60_000, "/a's chunks at 2 copies, /b's and the shared one at 4");
+    await waitFor(settled, 30_000, "/a's chunks at 2 copies, /b's and the shared one still at 4");
     // And they stay there: no worker undoes another's work (a census at the cluster's factor would re-add /a's third copies).
     await Bun.sleep(4000);
     expect({ a: copies(aOwn), b: copies(bOwn), shared: c.copies().get(shared!) }).toEqual({ a: aOwn.map(() => 2), b: bOwn.map(() => 4), shared: 4 });
