@@ -184,7 +184,7 @@ export class NodeCore {
     const graceMs = config.REBALANCE_GRACE_S * 1000;
     this.sweeper = new SurplusSweeper(
       { graceMs, intervalMs: Math.min(5000, Math.max(200, graceMs / 4)), pageSize: 1000 },
-      { selfId, placement, store, rpc, queue, clock, log: logger("handoff"), paused: () => c.leaving?.() ?? false },
+      { selfId, placement, store, rpc, queue, clock, log: logger("handoff"), paused: () => (c.leaving?.() ?? false) || this.factorsUnsettled() },
     );
     this.scrubber = new Scrubber(
       { pauseMs: config.SCRUB_PAUSE_S * 1000, pageSize: 500 },
@@ -242,6 +242,15 @@ export class NodeCore {
   /** Why this node must not serve manifests yet (resyncing after being forgotten), or undefined. */
   notServing(): string | undefined {
     return this.resync?.notServing();
+  }
+
+  /**
+   * Whether a chunk's factor may read low here: folders have their own factors, and this node's manifests may
+   * still lack files that reference its chunks (no sync round completed since it started, or it resyncs after
+   * being forgotten). The sweeper waits meanwhile: it would take a folder's extra copies for surplus.
+   */
+  private factorsUnsettled(): boolean {
+    return this.chunkFactors.inUse && (!this.replicator.synced() || this.notServing() !== undefined);
   }
 
   /** Bytes per chunk of a write that starts now (the live chunk size setting, else CHUNK_SIZE_MB). */

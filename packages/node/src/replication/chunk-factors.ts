@@ -37,6 +37,11 @@ export class ChunkFactors {
     return !same;
   }
 
+  /** Whether any folder has its own factor (else every chunk is at the cluster's, whatever the manifests say). */
+  get inUse(): boolean {
+    return this.folders.size > 0;
+  }
+
   /** Folder → factor, sorted (for fingerprints and answers). */
   folderFactors(): FolderFactors {
     return Object.fromEntries([...this.folders].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
