@@ -4,6 +4,9 @@ import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
 import { deleteChange, dirChange, fileChange } from "../metadata/test-fixtures.ts";
 import { readEvents } from "../sync/sse-reader.ts";
 import { changesRoutes, MAX_QUEUED_CHANGES } from "./changes-routes.ts";
+import { MAX_OPEN_STREAMS, openStreamCount } from "./sse-feed.ts";
+import { serveFetch } from "./http-server.ts";
+import { connect } from "node:net";
 import { toErrorResponse } from "./errors.ts";
 import { logger } from "../log.ts";
 
@@ -61,3 +64,40 @@ test("a bad path is 400 invalid_path", async () => {
   expect(res.status).toBe(400);
   expect(((await res.json()) as { code: string }).code).toBe("invalid_path");
 });
+
+/** A stream held open over node:http (http-server.ts) until close(), which disconnects as a client that goes away. */
+async function hold(port: number): Promise<{ close: () => void }> {
+  const socket = connect(port, "127.0.0.1");
+  let got = "";
+  socket.on("data", (d: Buffer) => (got += d.toString()));
+  socket.write("GET /api/changes HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  await waitUntil(() => got.includes("event: ready"));
+  return { close: () => socket.destroy() };
+}
+
+test("a node serves at most MAX_OPEN_STREAMS event streams at once: the next is 503 too_many_streams until one closes", async () => {
+  const { app } = setup();
+  const server = await serveFetch({ hostname: "127.0.0.1", port: 0, fetch: (req) => app.fetch(req) });
+  const feeds: Array<{ close: () => void }> = [];
+  try {
+    const before = openStreamCount();
+    for (let i = before; i < MAX_OPEN_STREAMS; i++) feeds.push(await hold(server.port));
+    expect(openStreamCount()).toBe(MAX_OPEN_STREAMS);
+    const refused = await fetch(`http://127.0.0.1:${server.port}/api/changes`);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { code: string }).code).toBe("too_many_streams");
+    feeds.pop()!.close();
+    await waitUntil(() => openStreamCount() < MAX_OPEN_STREAMS);
+    feeds.push(await hold(server.port));
+    for (const f of feeds.splice(0)) f.close();
+    await waitUntil(() => openStreamCount() === before);
+  } finally {
+    for (const f of feeds) f.close();
+    await server.stop(true);
+  }
+});
+
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await Bun.sleep(10);
+  expect(ok()).toBe(true);
+}
