@@ -31,12 +31,16 @@ const gone = (root: string, e: unknown) =>
   new LocalRootGone(`the local folder ${root} is gone or unreadable (${(e as Error).message}); stopping without deleting anything`);
 const replaced = (root: string) =>
   new LocalRootGone(`the local folder ${root} was replaced or unmounted (it is not the folder, or lacks the ${STATE_DB_NAME}, the sync started with); stopping without deleting anything`);
+// The folder itself is still there but its state db is not: most often a recursive delete caught half-way.
+const emptied = (root: string) =>
+  new LocalRootGone(`the local folder ${root} is gone or being deleted (its ${STATE_DB_NAME} is missing); stopping without deleting anything`);
 
+/** The folder's identity; `dbIno` is -1 when the state db is missing. */
 async function identity(root: string): Promise<Identity> {
   const dir = await stat(root).catch((e) => Promise.reject(gone(root, e)));
   if (!dir.isDirectory()) throw gone(root, new Error("not a directory"));
-  const db = await stat(join(root, STATE_DB_NAME)).catch(() => Promise.reject(replaced(root)));
-  return { dev: dir.dev, ino: dir.ino, dbIno: db.ino };
+  const db = await stat(join(root, STATE_DB_NAME)).catch(() => undefined);
+  return { dev: dir.dev, ino: dir.ino, dbIno: db?.ino ?? -1 };
 }
 
 export class LocalRoot {
@@ -47,13 +51,17 @@ export class LocalRoot {
 
   /** Call after the state db is open in `path`. */
   static async open(path: string): Promise<LocalRoot> {
-    return new LocalRoot(path, await identity(path));
+    const id = await identity(path);
+    if (id.dbIno === -1) throw replaced(path);
+    return new LocalRoot(path, id);
   }
 
   /** Throws LocalRootGone unless the folder (and the state db in it) is the very one the sync started with. */
   async check(): Promise<void> {
     const now = await identity(this.path);
-    if (now.dev !== this.id.dev || now.ino !== this.id.ino || now.dbIno !== this.id.dbIno) throw replaced(this.path);
+    if (now.dev !== this.id.dev || now.ino !== this.id.ino) throw replaced(this.path);
+    if (now.dbIno === -1) throw emptied(this.path);
+    if (now.dbIno !== this.id.dbIno) throw replaced(this.path);
   }
 
   /**
