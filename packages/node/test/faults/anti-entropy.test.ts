@@ -20,6 +20,18 @@ test("a chunk file deleted behind an owner's back is restored by anti-entropy", 
   const [a, b] = cluster.nodes;
   const body = (await (await put(a!.url, "quiet.bin", randomBytes(500_000))).json()) as any;
   const lost: string[] = body.chunks.slice(0, 3);
+  // The write changed every node's store, which sets off a replica census pass (replica-census.ts); one that
+  // ran after the delete below would find the gap itself and leave anti-entropy nothing to do. So the
+  // files go only once every node has counted the write.
+  const written = Date.now();
+  await waitFor(
+    async () => {
+      const counted = await Promise.all(cluster.nodes.map(async (n) => ((await (await fetch(`${n.url}/api/health`)).json()) as any).replication?.checkedAt ?? 0));
+      return counted.every((t) => t > written);
+    },
+    20_000,
+    "every node's census to count the write",
+  );
   for (const id of lost) unlinkSync(join(b!.dataDir, "chunks", id.slice(0, 2), id.slice(2, 4), id));
   for (const id of lost) expect(b!.chunkFiles()).not.toContain(id);
   await waitFor(() => lost.every((id) => b!.chunkFiles().includes(id)), 20_000, "anti-entropy to restore B's copies");
