@@ -31,9 +31,10 @@ const gone = (root: string, e: unknown) =>
   new LocalRootGone(`the local folder ${root} is gone or unreadable (${(e as Error).message}); stopping without deleting anything`);
 const replaced = (root: string) =>
   new LocalRootGone(`the local folder ${root} was replaced or unmounted (it is not the folder, or lacks the ${STATE_DB_NAME}, the sync started with); stopping without deleting anything`);
-// The folder itself is still there but its state db is not: most often a recursive delete caught half-way.
+// The folder is there but its state db is not: a recursive delete caught half-way, or a replacement that got
+// the old folder's inode number back (file systems reuse them), so either may be the case.
 const emptied = (root: string) =>
-  new LocalRootGone(`the local folder ${root} is gone or being deleted (its ${STATE_DB_NAME} is missing); stopping without deleting anything`);
+  new LocalRootGone(`the local folder ${root} is gone, or was replaced or unmounted (its ${STATE_DB_NAME} is missing); stopping without deleting anything`);
 
 /** The folder's identity; `dbIno` is -1 when the state db is missing. */
 async function identity(root: string): Promise<Identity> {

@@ -264,7 +264,7 @@ describe("a sync killed mid-way", () => {
     const dir = folder("restart-up");
     for (let i = 0; i < COUNT; i++) {
       const name = `f${String(i).padStart(2, "0")}.bin`;
-      const data = randomBytes(name === BIG ? 24 * 1024 * 1024 : 64 * 1024);
+      const data = randomBytes(name === BIG ? 64 * 1024 * 1024 : 64 * 1024);
       files.set(name, data);
       write(dir, name, data);
     }
