@@ -35,6 +35,19 @@ describe("Chunker", () => {
     }
   });
 
+  test("the whole file's MD5 only when asked (S3's ETag): the files API and WebDAV do without the slowest hash", () => {
+    const data = new Uint8Array(randomBytes(5000));
+    const plain = new Chunker(1024);
+    plain.push(data);
+    expect(plain.finish().md5).toBeUndefined();
+    const s3 = new Chunker(1024, undefined, undefined, true);
+    s3.push(data.subarray(0, 777));
+    s3.push(data.subarray(777));
+    const end = s3.finish();
+    expect(end.md5).toBe(createHash("md5").update(data).digest("hex"));
+    expect(end.sha256).toBe(sha(data));
+  });
+
   test("an exact multiple of the chunk size has no empty last chunk", () => {
     const data = new Uint8Array(randomBytes(4096));
     const { chunks, end } = chunkAll(data, 1024, [500]);

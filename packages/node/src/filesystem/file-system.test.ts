@@ -183,6 +183,20 @@ describe("FileSystem chunk size", () => {
     }
   });
 
+  test("a put records the content's MD5 only when asked (S3), and the manifest carries it to every node", async () => {
+    const t = new FakeTime();
+    const { stores, fss } = cluster({ a: t, b: t, c: t });
+    const data = bytes(3000);
+    const plain = await fss.a!.put("plain", body(data), "quorum");
+    const s3 = await fss.a!.put("s3", body(data), "quorum", { md5: true });
+    expect(plain.md5).toBeUndefined();
+    expect(s3.md5).toBe(new Bun.CryptoHasher("md5").update(data).digest("hex"));
+    for (const s of Object.values(stores)) {
+      expect(s.get("plain")!.md5).toBeUndefined();
+      expect(s.get("s3")!.md5).toBe(s3.md5);
+    }
+  });
+
   test("a change while a write streams does not reach it: its chunks and its manifest keep the size it began with", async () => {
     const t = new FakeTime();
     let chunkSize = 1024;

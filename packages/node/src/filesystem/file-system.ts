@@ -201,7 +201,7 @@ export class FileSystem {
     const releases: Array<() => void> = [];
     const held = factor === this.c.placement.replicationFactor ? undefined : (id: string) => void releases.push(this.c.placement.holdChunk(id, factor));
     try {
-      return await this.putAt(path, body, durability, opts, { meta, chunkSize, factor, onChunk: held });
+      return await this.putAt(path, body, durability, opts, { meta, chunkSize, factor, onChunk: held, md5: opts.md5 });
     } finally {
       for (const release of releases) release();
     }
@@ -212,7 +212,7 @@ export class FileSystem {
     body: ReadableStream<Uint8Array> | null,
     durability: Durability,
     opts: PutOptions,
-    w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; onChunk?: (chunkId: string) => void },
+    w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; onChunk?: (chunkId: string) => void; md5?: boolean },
   ): Promise<PutResult> {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
     const { meta, chunkSize } = w;
@@ -222,14 +222,14 @@ export class FileSystem {
     this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers, w);
-    check?.({ size: upload.size, sha256: upload.sha256, md5: upload.md5 });
+    check?.({ size: upload.size, sha256: upload.sha256, ...(upload.md5 === undefined ? {} : { md5: upload.md5 }) });
     const change: ManifestChange = {
       path,
       kind: "file",
       deleted: false,
       size: upload.size,
       sha256: upload.sha256,
-      md5: upload.md5,
+      ...(upload.md5 === undefined ? {} : { md5: upload.md5 }),
       chunkSize,
       chunks: upload.results.map((r) => r.chunkId),
       ...(meta ? { meta } : {}),

@@ -15,7 +15,8 @@ const MAX_IN_FLIGHT = 2;
 export interface UploadResult {
   size: number;
   sha256: string;
-  md5: string;
+  /** Only when asked for (UploadPlacement.md5). */
+  md5?: string;
   results: ChunkWriteResult[];
 }
 
@@ -25,6 +26,8 @@ export interface UploadPlacement {
   factor?: number;
   /** Called with each chunk's id before it is placed (FileSystem holds it at the folder's factor). */
   onChunk?: (chunkId: string) => void;
+  /** Compute the content's MD5 as well (S3's ETag; PutOptions.md5). */
+  md5?: boolean;
 }
 
 export async function uploadStream(
@@ -37,7 +40,7 @@ export async function uploadStream(
   buffers?: ChunkBufferPool,
   placement: UploadPlacement = {},
 ): Promise<UploadResult> {
-  const chunker = new Chunker(chunkSize, sizeHint, buffers);
+  const chunker = new Chunker(chunkSize, sizeHint, buffers, placement.md5);
   const results: ChunkWriteResult[] = [];
   const inFlight: Array<Promise<ChunkWriteResult>> = [];
   let failure: unknown;
@@ -63,7 +66,7 @@ export async function uploadStream(
     const end = chunker.finish();
     if (end.last) await place(end.last);
     while (inFlight.length) results.push(await inFlight.shift()!);
-    return { size: end.size, sha256: end.sha256, md5: end.md5, results };
+    return { size: end.size, sha256: end.sha256, ...(end.md5 === undefined ? {} : { md5: end.md5 }), results };
   } catch (err) {
     failure = err;
     await reader?.cancel(errorMessage(err)).catch(() => {});
@@ -98,7 +101,7 @@ export function putAnswer(
     path: file.path,
     size: upload.size,
     sha256: upload.sha256,
-    md5: upload.md5,
+    ...(upload.md5 === undefined ? {} : { md5: upload.md5 }),
     chunkSize: file.chunkSize,
     chunks: file.chunks,
     version: file.version,

@@ -109,10 +109,10 @@ export class MultipartUploads {
       const src = copySourceOf(r, this.c);
       const [start, end] = copyRange(r.header("x-amz-copy-source-range"), src.size);
       const body = fileReadStream(src, start, end, this.c.reader, this.c.log);
-      result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1 });
+      result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1, md5: true });
     } else {
       const payload = r.payload();
-      result = await this.c.fs.put(path, payload.stream, "quorum", { sizeHint: payload.length, check: (content) => payload.check(content) });
+      result = await this.c.fs.put(path, payload.stream, "quorum", { sizeHint: payload.length, check: (content) => payload.check(content), md5: true });
       const checksum = payload.checksum();
       if (checksum) headers[checksum[0]] = checksum[1];
     }

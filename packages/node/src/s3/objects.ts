@@ -83,6 +83,7 @@ export const putObject: Handler = async (r, c) => {
     check: (content) => payload.check(content),
     precondition,
     meta: withTags(s3Meta(r), headerTags(r)),
+    md5: true,
   });
   const headers: Record<string, string> = { etag: `"${result.md5}"` };
   const checksum = payload.checksum();
