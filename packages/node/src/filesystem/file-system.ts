@@ -18,6 +18,7 @@ import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptio
 import { putAnswer, uploadStream } from "./upload.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { contentSha256 } from "./content-hash.ts";
 
 export interface FileSystemComponents {
   manifests: ManifestStore;
@@ -241,6 +242,11 @@ export class FileSystem {
     });
     const file = committed.find((m) => m.path === path)!;
     return putAnswer(file, upload, { durability, factor: this.c.placement.bound(w.factor), liveNodes: this.c.placement.ring.size });
+  }
+
+  /** SHA-256 of stored files' contents one after another (what compose() needs for a file made of them). */
+  contentSha256(files: readonly Manifest[]): Promise<string> {
+    return contentSha256(files, this.c.reader, this.c.log);
   }
 
   /**

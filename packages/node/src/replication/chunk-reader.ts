@@ -91,6 +91,16 @@ export class ChunkReader {
   }
 
   /**
+   * Hands the chunk's bytes to `sink` (pieces valid during the call): from the local copy when there is one,
+   * read in place (ChunkStorage.feed: no fresh memory), else as read() gets them. A local copy found bad
+   * throws after its pieces were fed (and is quarantined): the caller starts again with read().
+   */
+  async feed(chunkId: string, sink: (piece: Uint8Array) => void): Promise<void> {
+    if (this.c.store.has(chunkId)) return this.c.store.feed(chunkId, sink);
+    sink(await this.read(chunkId));
+  }
+
+  /**
    * Throws ChunkUnavailableError naming the first chunk no live member holds; a chunk counts as readable
    * when this node or any live member says it has a copy. Members are asked in the order reads would ask
    * them (one batched HAS each, for every chunk still unaccounted for), hedged like reads: one that has not

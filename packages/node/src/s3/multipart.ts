@@ -148,7 +148,7 @@ export class MultipartUploads {
     const finish = async (): Promise<string> => {
       // The manifest keeps the whole content's SHA-256 (the files API's ETag, checked by `orrery get`):
       // it does not follow from the parts' hashes, so the parts are read once, in order.
-      const sha256 = await this.contentSha256(parts);
+      const sha256 = await this.c.fs.contentSha256(parts);
       await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, { remove: [uploadDir(upload.id)], meta: upload.object, mtime: mtimeFromMeta(upload.object) });
       this.meta.delete(upload.id);
       return completeResult(r.header("host") ?? "localhost", upload.bucket, upload.key, etag);
@@ -283,20 +283,6 @@ export class MultipartUploads {
       after = nameOf(page[page.length - 1]!.path);
     }
     return out.sort((a, b) => compareNames(a.key, b.key) || a.initiated - b.initiated || (a.id < b.id ? -1 : 1));
-  }
-
-  private async contentSha256(parts: readonly Manifest[]): Promise<string> {
-    const hash = new Bun.CryptoHasher("sha256");
-    for (const m of parts) {
-      if (m.size === 0) continue;
-      const reader = fileReadStream(m, 0, m.size - 1, this.c.reader, this.c.log).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        hash.update(value);
-      }
-    }
-    return hash.digest("hex");
   }
 }
 

@@ -56,6 +56,13 @@ export interface ChunkStorage {
   writer(id: string, expectedSize?: number): ChunkWriter;
   /** Reads and verifies a chunk; the bytes returned belong to the caller. */
   get(id: string): Promise<Uint8Array>;
+  /**
+   * Hands a chunk's bytes to `sink` in order, in pieces that are valid only during the call (the disk store
+   * reads into a buffer it reuses: no fresh memory per chunk), verifying them on the way. Errors as get();
+   * a corrupt copy is found only at its end, after its pieces were handed out, so a caller must drop what it
+   * computed from them when this throws.
+   */
+  feed(id: string, sink: (piece: Uint8Array) => void): Promise<void>;
   /** When the chunk was last written or received again (ms, from the store's clock); undefined if not held. */
   storedAt(id: string): number | undefined;
   /** Removes a chunk. Returns whether a copy was there. */

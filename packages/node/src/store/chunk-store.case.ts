@@ -212,6 +212,30 @@ function describeReads({ open }: Harness): void {
     expect(await store.get(c.id)).toEqual(c.data);
   });
 
+  test("feed hands out a chunk's bytes in order, in pieces valid during the call; corrupt or missing copies fail as get", async () => {
+    const { store, corrupt } = open();
+    const sizes = [0, 1, 65_536, MAX_CHUNK];
+    for (const size of sizes) {
+      const c = randomChunk(size);
+      await store.put(c.id, c.data);
+      for (let round = 0; round < 2; round++) {
+        const pieces: Uint8Array[] = [];
+        await store.feed(c.id, (piece) => void pieces.push(new Uint8Array(piece)));
+        expect(Buffer.concat(pieces)).toEqual(Buffer.from(c.data));
+        if (size === MAX_CHUNK) expect(pieces.length).toBeGreaterThan(1);
+      }
+    }
+    const bad = randomChunk(200_000);
+    await store.put(bad.id, bad.data);
+    corrupt(bad.id);
+    let fed = 0;
+    await expect(store.feed(bad.id, (p) => void (fed += p.byteLength))).rejects.toMatchObject({ name: "ChunkCorruptError", chunkId: bad.id, where: "local store" });
+    expect(fed).toBe(200_000); // handed out before the end showed the copy bad: callers drop what they computed
+    expect(store.has(bad.id)).toBe(false);
+    await expect(store.feed(bad.id, () => {})).rejects.toBeInstanceOf(ChunkNotFoundError);
+    await expect(store.feed("../x", () => {})).rejects.toMatchObject(code(400, "invalid_chunk_id"));
+  });
+
   test("a chunk not held is ChunkNotFoundError, and deleting it returns false", async () => {
     const { store } = open();
     const id = "0".repeat(64);

@@ -6,7 +6,7 @@
 // The disk implementation of ChunkStorage (chunk-storage.ts); it passes chunk-store.case.ts with the in-memory one.
 import type { Database, Statement } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ChunkCorruptError, ChunkNotFoundError, StoreFullError } from "../errors.ts";
 import { type Logger, logger } from "../log.ts";
@@ -52,6 +52,10 @@ export interface ChunkStoreComponents {
   now?: () => number;
 }
 
+/** feed() reads a chunk file in pieces of this size into a reused buffer (one per feed running at once). */
+const FEED_PIECE = 256 * 1024;
+const FEED_BUFFERS_KEPT = 4;
+
 export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   readonly dir: string;
   readonly tmpDir: string;
@@ -66,6 +70,8 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   private count: number;
   private bytes: number;
   private tmpSeq = 0;
+  /** Read buffers of feed(), reused so that reading a chunk through it touches no fresh memory. */
+  private readonly feedBuffers: Buffer[] = [];
   private readonly db: Database;
   /** The connection's own synchronous level (PRAGMA synchronous), restored after each unsynced index write. */
   private readonly syncLevel: number;
@@ -156,23 +162,54 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   /** Reads and verifies a chunk. A bad copy is quarantined and reported as ChunkCorruptError. */
   async get(id: string): Promise<Uint8Array> {
     assertChunkId(id);
-    const path = this.pathOf(id);
     let data: Uint8Array;
     try {
-      data = await Bun.file(path).bytes();
+      data = await Bun.file(this.pathOf(id)).bytes();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      if (this.sql.exists.get(id)) {
-        this.log.warn("chunk indexed but its file is missing; dropping the index row", { chunk: id });
-        this.indexRemove(id);
-      }
-      throw new ChunkNotFoundError(id, LOCAL_STORE);
+      throw this.readFailure(id, err);
     }
-    if (sha256Hex(data) !== id) {
-      await this.quarantine(id, "hash mismatch on read");
-      throw new ChunkCorruptError(id, LOCAL_STORE);
-    }
+    if (sha256Hex(data) !== id) throw await this.corrupt(id);
     return data;
+  }
+
+  async feed(id: string, sink: (piece: Uint8Array) => void): Promise<void> {
+    assertChunkId(id);
+    let file: FileHandle;
+    try {
+      file = await open(this.pathOf(id), "r");
+    } catch (err) {
+      throw this.readFailure(id, err);
+    }
+    const buf = this.feedBuffers.pop() ?? Buffer.allocUnsafeSlow(FEED_PIECE);
+    const hash = new Bun.CryptoHasher("sha256");
+    try {
+      for (;;) {
+        const { bytesRead } = await file.read(buf, 0, FEED_PIECE, null);
+        if (bytesRead === 0) break;
+        const piece = buf.subarray(0, bytesRead);
+        hash.update(piece);
+        sink(piece);
+      }
+    } finally {
+      await file.close();
+      if (this.feedBuffers.length < FEED_BUFFERS_KEPT) this.feedBuffers.push(buf);
+    }
+    if (hash.digest("hex") !== id) throw await this.corrupt(id);
+  }
+
+  /** What a failed open or read of a chunk file means: a missing file is ChunkNotFoundError (and leaves the index). */
+  private readFailure(id: string, err: unknown): unknown {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") return err;
+    if (this.sql.exists.get(id)) {
+      this.log.warn("chunk indexed but its file is missing; dropping the index row", { chunk: id });
+      this.indexRemove(id);
+    }
+    return new ChunkNotFoundError(id, LOCAL_STORE);
+  }
+
+  private async corrupt(id: string): Promise<ChunkCorruptError> {
+    await this.quarantine(id, "hash mismatch on read");
+    return new ChunkCorruptError(id, LOCAL_STORE);
   }
 
   /** Removes a chunk. Returns whether a file was there. */

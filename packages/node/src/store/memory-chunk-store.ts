@@ -17,6 +17,9 @@ import {
 import { type ChunkDraft, type ChunkWriterTarget, VerifyingChunkWriter } from "./chunk-writer.ts";
 import { SpaceBudget } from "./space-budget.ts";
 
+/** Piece size of feed(), as small as the disk store's so callers see several pieces per chunk. */
+const FEED_PIECE = 64 * 1024;
+
 export interface MemoryChunkStoreInit {
   maxChunkSize: number;
   /** Refuse new chunks once the store would hold more than this many bytes. */
@@ -111,6 +114,16 @@ export class MemoryChunkStore implements ChunkStorage {
       throw new ChunkCorruptError(id, LOCAL_STORE);
     }
     return new Uint8Array(copy.data);
+  }
+
+  async feed(id: string, sink: (piece: Uint8Array) => void): Promise<void> {
+    assertChunkId(id);
+    const copy = this.copies.get(id);
+    if (!copy) throw new ChunkNotFoundError(id, LOCAL_STORE);
+    // Handed out first and verified at the end, as the disk store does: callers see a corrupt copy late too.
+    const data = new Uint8Array(copy.data);
+    for (let off = 0; off < data.byteLength; off += FEED_PIECE) sink(data.subarray(off, off + FEED_PIECE));
+    if (sha256Hex(data) !== id) await this.get(id); // quarantines it and throws ChunkCorruptError, as get does
   }
 
   async delete(id: string): Promise<boolean> {

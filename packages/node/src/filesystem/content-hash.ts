@@ -1,0 +1,27 @@
+// The SHA-256 of content already stored, from its chunks: S3's CompleteMultipartUpload needs the whole
+// object's hash (the files API's ETag), which does not follow from its parts' hashes. Local copies are read
+// in pieces into a reused buffer (ChunkStorage.feed), so hashing a GiB touches no fresh memory; a chunk this
+// node lacks comes through the chunk reader. A local copy found bad half-way has already fed its pieces, so
+// the hash is started again with every chunk read as the chunk reader reads it (other holders, repair).
+import type { Logger } from "../log.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import type { ChunkReader } from "../replication/chunk-reader.ts";
+
+type Feeder = (chunkId: string, sink: (piece: Uint8Array) => void) => Promise<void>;
+
+async function hashChunks(files: readonly Manifest[], feed: Feeder): Promise<string> {
+  const hash = new Bun.CryptoHasher("sha256");
+  const sink = (piece: Uint8Array) => void hash.update(piece);
+  for (const file of files) for (const id of file.chunks) await feed(id, sink);
+  return hash.digest("hex");
+}
+
+/** SHA-256 of the files' contents one after another, as if they were one file. */
+export async function contentSha256(files: readonly Manifest[], reader: ChunkReader, log: Logger): Promise<string> {
+  try {
+    return await hashChunks(files, (id, sink) => reader.feed(id, sink));
+  } catch (err) {
+    log.warn("hashing stored content from local copies failed; hashing it again as reads get it", { err, files: files.map((f) => f.path) });
+    return hashChunks(files, async (id, sink) => sink(await reader.read(id)));
+  }
+}
