@@ -104,10 +104,14 @@ export class BenchNode {
     return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  start(seeds: string[], env: Record<string, string>, cpuProfDir?: string): void {
+  /**
+   * Starts the node: `bun src/main.ts node`, or `command` (e.g. the compiled executable, `[dist/orrery]`)
+   * followed by `node`.
+   */
+  start(seeds: string[], env: Record<string, string>, cpuProfDir?: string, command?: string[]): void {
     const log = openSync(this.logFile, "a");
     const prof = cpuProfDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${this.id}`] : [];
-    this.proc = Bun.spawn([process.execPath, ...prof, "src/main.ts", "node"], {
+    this.proc = Bun.spawn([...(command ?? [process.execPath, ...prof, "src/main.ts"]), "node"], {
       cwd: PKG,
       env: {
         ...process.env,
