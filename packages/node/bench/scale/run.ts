@@ -62,9 +62,26 @@ async function start(opts: ScaleOptions, root: string): Promise<BenchNode[]> {
   return nodes;
 }
 
-/** Until every node answers HTTP; ms since the first spawn. */
-async function waitReady(nodes: BenchNode[], began: number): Promise<number> {
-  await Promise.all(nodes.map((n) => n.waitReady(300_000)));
+/**
+ * Until every node answers HTTP; ms since the first spawn. A node of a hundred started on two cores can take
+ * seconds to answer anything, so each attempt may take 10 s (the harness's 1 s never succeeded there).
+ */
+async function waitReady(nodes: BenchNode[], began: number, timeoutS: number): Promise<number> {
+  const deadline = began + timeoutS * 1000;
+  await Promise.all(
+    nodes.map(async (n) => {
+      for (;;) {
+        n.assertAlive();
+        try {
+          await getJson(`${n.url}/status`, 10_000);
+          return;
+        } catch (err) {
+          if (performance.now() > deadline) throw new Error(`${n.id} does not answer GET /status after ${timeoutS} s: ${(err as Error).message}`);
+          await Bun.sleep(500);
+        }
+      }
+    }),
+  );
   return performance.now() - began;
 }
 
@@ -194,7 +211,7 @@ async function main(argv: string[]): Promise<number> {
     log(`starting ${opts.nodes} nodes${opts.staggerMs ? ` ${opts.staggerMs} ms apart` : " at once"} (data and logs in ${root})`);
     const began = performance.now();
     nodes = await start(opts, root);
-    const readyMs = await waitReady(nodes, began);
+    const readyMs = await waitReady(nodes, began, opts.convergeTimeoutS);
     log(`all ${nodes.length} answer HTTP after ${(readyMs / 1000).toFixed(1)} s; waiting for every view to be complete`);
     const convergedMs = await waitConverged(nodes, opts, began, samples);
     if (convergedMs === null) problems.push(`not converged within ${opts.convergeTimeoutS} s`);

@@ -6,7 +6,8 @@ import { fileChange } from "../metadata/test-fixtures.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { logger } from "../log.ts";
 import { MemoryNetwork } from "../rpc/memory-rpc.ts";
-import { ManifestReplicator } from "./manifest-replicator.ts";
+import { answerSyncRequest } from "../metadata/sync.ts";
+import { MAX_ROUNDS_IN_FLIGHT, ManifestReplicator } from "./manifest-replicator.ts";
 import { Placement } from "./placement.ts";
 
 let h: Hash64;
@@ -70,5 +71,47 @@ describe("ManifestReplicator.publish", () => {
     );
     const acks = await replicator.publish(manifests.commitLocalBatch([fileChange("x")]), (a) => a.size >= 2);
     expect([...acks.keys()]).toEqual(["b"]);
+  });
+});
+
+describe("ManifestReplicator.tick", () => {
+  test("catches up with every new peer, at most MAX_ROUNDS_IN_FLIGHT rounds at once, in random order", async () => {
+    const net = new MemoryNetwork();
+    const peers = Array.from({ length: 24 }, (_, i) => `p${String(i).padStart(2, "0")}`);
+    let inFlight = 0;
+    let most = 0;
+    const order: string[] = [];
+    for (const id of peers) {
+      const store = new MemoryManifestStore(id);
+      net.register(id, {
+        store: noStore,
+        handlers: {
+          "manifests.sync": async (_from, body) => {
+            inFlight++;
+            most = Math.max(most, inFlight);
+            order.push(id);
+            await Bun.sleep(5);
+            inFlight--;
+            return answerSyncRequest(store, body);
+          },
+        },
+      });
+    }
+    const rpc = net.register("a", { store: noStore, handlers: {} });
+    const placement = new Placement(3, h, 16);
+    placement.update(["a", ...peers].map((id) => testMember(id, "alive")));
+    const replicator = new ManifestReplicator(
+      { selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 1000 },
+      { manifests: new MemoryManifestStore("a"), placement, rpc, log: logger("test") },
+    );
+    // A join storm: one tick per member change, all at once.
+    for (let i = 0; i < peers.length; i++) replicator.tick();
+    const deadline = Date.now() + 10_000;
+    while (new Set(order).size < peers.length && Date.now() < deadline) await Bun.sleep(10);
+    expect(new Set(order).size).toBe(peers.length);
+    expect(order.length).toBe(peers.length); // each once: no round piled on one already running or done
+    expect(most).toBeLessThanOrEqual(MAX_ROUNDS_IN_FLIGHT);
+    expect(most).toBeGreaterThan(1);
+    expect(order.slice(0, 4)).not.toEqual(peers.slice(0, 4)); // not everyone's first few members first
   });
 });

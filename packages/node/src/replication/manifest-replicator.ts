@@ -13,6 +13,17 @@ import { BackgroundWorker } from "../util/background-worker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { Placement } from "./placement.ts";
 
+/** Sync rounds this node runs at once (see tick()). */
+export const MAX_ROUNDS_IN_FLIGHT = 4;
+
+/** Up to `n` of `items` in random order. */
+function sample<T>(items: readonly T[], n: number, random: () => number): T[] {
+  const pool = [...items];
+  const out: T[] = [];
+  while (out.length < n && pool.length > 0) out.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
+  return out;
+}
+
 export interface ManifestReplicatorInit {
   selfId: string;
   syncIntervalMs: number;
@@ -148,24 +159,41 @@ export class ManifestReplicator {
   }
 
   /**
-   * One anti-entropy round: every live peer not yet synced since this node started (or since it
-   * last returned) is synced at once, so a restarted node catches up in one round; otherwise one
-   * random peer.
+   * One anti-entropy round: live peers not yet synced since this node started (or since they last
+   * returned) first, at most MAX_ROUNDS_IN_FLIGHT at a time and in random order, so a restarted node
+   * catches up within its first rounds; otherwise one random peer. The bound is what keeps a cluster
+   * started all at once from storming: every member change calls tick(), and with every peer new to every
+   * node, syncing with all of them at once meant N² connections and rounds within seconds (100 nodes
+   * started together never converged); the random order keeps the first peers in the member list from
+   * being everybody's first target.
    */
   tick(): void {
     const peers = this.peers();
     const live = new Set(peers.map((p) => p.id));
     for (const id of this.caughtUp) if (!live.has(id)) this.caughtUp.delete(id);
-    const fresh = peers.filter((p) => !this.caughtUp.has(p.id));
-    const targets = fresh.length > 0 ? fresh : peers.length > 0 ? [peers[Math.floor((this.c.random ?? Math.random)() * peers.length)]!] : [];
+    const random = this.c.random ?? Math.random;
+    const fresh = peers.filter((p) => !this.caughtUp.has(p.id) && !this.syncing.has(p.id));
+    const room = MAX_ROUNDS_IN_FLIGHT - this.syncing.size;
+    if (room <= 0) return;
+    const targets =
+      fresh.length > 0 ? sample(fresh, room, random) : peers.length > 0 && !this.anyFreshInFlight(peers) ? sample(peers, 1, random) : [];
     for (const t of targets) {
       // A round already in flight with this peer reports its own outcome; don't pile handlers on it.
       if (this.syncing.has(t.id)) continue;
       this.syncWith(t.id).then(
-        () => this.caughtUp.add(t.id),
+        () => {
+          this.caughtUp.add(t.id);
+          // The next peer not caught up yet takes the freed place at once, not at the next period.
+          if (this.peers().some((p) => !this.caughtUp.has(p.id) && !this.syncing.has(p.id))) this.tick();
+        },
         (err) => this.c.log.warn("anti-entropy pull failed", { peer: t.id, err: errorMessage(err) }),
       );
     }
+  }
+
+  /** Whether a round with a peer not yet caught up is still running (the periodic random round waits for it). */
+  private anyFreshInFlight(peers: readonly Member[]): boolean {
+    return peers.some((p) => !this.caughtUp.has(p.id) && this.syncing.has(p.id));
   }
 
   start(): void {

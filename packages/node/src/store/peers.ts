@@ -1,8 +1,19 @@
 // The last membership this node saw, kept in SQLite so a restarted node knows whom to contact.
 import type { Database } from "bun:sqlite";
 import type { Member } from "../membership/types.ts";
+import { synchronousLevel, unsynced } from "./db.ts";
 
+/**
+ * Remembers a member as gossip last described it. Without an fsync of its own (store/db.ts `unsynced`): the
+ * table only seeds the next join, so losing the newest rows in a crash costs nothing, while an fsync per
+ * membership change was 99 of them per node when 100 nodes started together, each blocking the event loop
+ * behind every other node's on one disk.
+ */
 export function savePeer(db: Database, m: Member): void {
+  unsynced(db, synchronousLevel(db), () => savePeerRow(db, m));
+}
+
+function savePeerRow(db: Database, m: Member): void {
   db.query(
     `INSERT INTO peers (id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at, weight, full)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
