@@ -47,6 +47,11 @@ export interface PutOptions {
   precondition?: Precondition;
   /** Content type, standard headers, user metadata; a content type is inferred from the name when none is given. */
   meta?: ObjectMeta;
+  /**
+   * Metadata known only once the body is read (an S3 checksum sent as a trailer of the body): runs after
+   * `check`, given `meta`, and its answer is what is committed (checked like `meta`).
+   */
+  completeMeta?: (meta: ObjectMeta | undefined) => ObjectMeta | undefined;
 }
 
 /** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */

@@ -215,7 +215,7 @@ export class FileSystem {
     w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; onChunk?: (chunkId: string) => void },
   ): Promise<PutResult> {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
-    const { meta, chunkSize } = w;
+    const { chunkSize } = w;
     await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
@@ -223,6 +223,7 @@ export class FileSystem {
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers, w);
     check?.({ size: upload.size, sha256: upload.sha256, md5: upload.md5 });
+    const meta = opts.completeMeta ? checkedMeta(opts.completeMeta(w.meta)) : w.meta;
     const change: ManifestChange = {
       path,
       kind: "file",
