@@ -11,22 +11,16 @@ import {
   GetObjectCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
-  S3Client,
 } from "@aws-sdk/client-s3";
-import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Browser } from "playwright-core";
-import type { TestCluster } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
 import { launchChromium } from "../e2e/browser.ts";
-import { s3Failure, startS3Cluster } from "./s3-cluster.ts";
+import { presignedPost, s3ClusterFor, s3Failure } from "./s3-cluster.ts";
 
 const KEY = "cors-key";
 const SECRET = "cors-secret-0123456789";
 const Bucket = "webapp";
-let cluster: TestCluster;
-let s3: S3Client[] = [];
-let endpoints: string[] = [];
 let pages: Array<ReturnType<typeof Bun.serve>> = [];
 let allowed = "";
 let denied = "";
@@ -36,9 +30,9 @@ const RULES: CORSRule[] = [
   { AllowedOrigins: ["http://*.example.com"], AllowedMethods: ["GET"] },
 ];
 
+const f = s3ClusterFor(Bucket, { key: KEY, secret: SECRET });
+
 beforeAll(async () => {
-  ({ cluster, clients: s3, endpoints } = await startS3Cluster(3, { key: KEY, secret: SECRET }));
-  await s3[0]!.send(new CreateBucketCommand({ Bucket }));
   // Two pages on other loopback ports: other origins than the S3 port's, one of them named in the rules.
   for (let i = 0; i < 2; i++) {
     pages.push(Bun.serve({ hostname: "127.0.0.1", port: await freePort(), fetch: () => new Response("<!doctype html><title>app</title>", { headers: { "content-type": "text/html" } }) }));
@@ -49,20 +43,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of pages) p.stop(true);
-  await cluster?.stop();
 });
 
 const putCors = (node: number, CORSRules: CORSRule[], bucket = Bucket) =>
-  s3[node]!.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules } }));
-const rulesOf = async (node: number, bucket = Bucket) => (await s3[node]!.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules;
-const preflight = (node: number, path: string, headers: Record<string, string>) => fetch(`${endpoints[node]}${path}`, { method: "OPTIONS", headers });
+  f.s3[node]!.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules } }));
+const rulesOf = async (node: number, bucket = Bucket) => (await f.s3[node]!.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules;
+const preflight = (node: number, path: string, headers: Record<string, string>) => fetch(`${f.endpoints[node]}${path}`, { method: "OPTIONS", headers });
 
 describe("PutBucketCors, GetBucketCors, DeleteBucketCors", () => {
   test("rules put through one node are read through the others; deleted, GetBucketCors is NoSuchCORSConfiguration", async () => {
     expect(await s3Failure(rulesOf(1))).toEqual({ name: "NoSuchCORSConfiguration", status: 404 });
     await putCors(0, RULES);
     for (const node of [1, 2]) expect(await rulesOf(node)).toEqual(RULES);
-    await s3[1]!.send(new DeleteBucketCorsCommand({ Bucket }));
+    await f.s3[1]!.send(new DeleteBucketCorsCommand({ Bucket }));
     expect(await s3Failure(rulesOf(2))).toEqual({ name: "NoSuchCORSConfiguration", status: 404 });
     await putCors(2, RULES);
     expect(await rulesOf(0)).toHaveLength(2);
@@ -104,7 +97,7 @@ describe("preflight and actual requests on the S3 port", () => {
     expect(notAllowed.message).toStartWith("CORSResponse: This CORS request is not allowed.");
     expect(await refused(0, `/${Bucket}/k`, { origin: allowed, "access-control-request-method": "DELETE" })).toMatchObject({ status: 403, code: "AccessForbidden" });
     expect(await refused(0, `/${Bucket}/k`, { origin: "http://shop.example.com", "access-control-request-method": "GET", "access-control-request-headers": "x-custom" })).toMatchObject({ status: 403 });
-    await s3[0]!.send(new CreateBucketCommand({ Bucket: "plain" }));
+    await f.s3[0]!.send(new CreateBucketCommand({ Bucket: "plain" }));
     expect(await refused(1, "/plain/k", { origin: allowed, "access-control-request-method": "GET" })).toEqual({
       status: 403,
       code: "AccessForbidden",
@@ -115,8 +108,8 @@ describe("preflight and actual requests on the S3 port", () => {
   });
 
   test("an actual response to an allowed origin carries Allow-Origin, Expose-Headers and Vary: Origin; another origin's none", async () => {
-    await s3[0]!.send(new PutObjectCommand({ Bucket, Key: "hello.txt", Body: "hello", Metadata: { note: "hi" } }));
-    const url = await getSignedUrl(s3[1]!, new GetObjectCommand({ Bucket, Key: "hello.txt" }), { expiresIn: 300 });
+    await f.s3[0]!.send(new PutObjectCommand({ Bucket, Key: "hello.txt", Body: "hello", Metadata: { note: "hi" } }));
+    const url = await getSignedUrl(f.s3[1]!, new GetObjectCommand({ Bucket, Key: "hello.txt" }), { expiresIn: 300 });
     const get = await fetch(url, { headers: { origin: allowed } });
     expect(await get.text()).toBe("hello");
     expect(get.headers.get("access-control-allow-origin")).toBe(allowed);
@@ -127,14 +120,14 @@ describe("preflight and actual requests on the S3 port", () => {
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
     expect(other.headers.get("vary")).toContain("Origin");
     // An error is readable by the page too (a missing key), and a request without Origin gets no CORS header.
-    const missing = await fetch(await getSignedUrl(s3[1]!, new GetObjectCommand({ Bucket, Key: "nope" }), { expiresIn: 300 }), { headers: { origin: allowed } });
+    const missing = await fetch(await getSignedUrl(f.s3[1]!, new GetObjectCommand({ Bucket, Key: "nope" }), { expiresIn: 300 }), { headers: { origin: allowed } });
     expect(missing.status).toBe(404);
     expect(missing.headers.get("access-control-allow-origin")).toBe(allowed);
     expect((await fetch(url)).headers.get("access-control-allow-origin")).toBeNull();
   });
 
   test("the files API's port stays closed to other origins whatever a bucket allows", async () => {
-    const node = cluster.nodes[0]!;
+    const node = f.cluster.nodes[0]!;
     const options = await fetch(`${node.url}/api/files/${Bucket}/hello.txt`, { method: "OPTIONS", headers: { origin: allowed, "access-control-request-method": "GET" } });
     expect(options.headers.get("access-control-allow-origin")).toBeNull();
     const get = await fetch(`${node.url}/api/files/${Bucket}/hello.txt`, { headers: { origin: allowed } });
@@ -142,15 +135,15 @@ describe("preflight and actual requests on the S3 port", () => {
   });
 
   test("rules survive a restart of every node; a deleted and re-made bucket has none", async () => {
-    for (const node of cluster.nodes) await node.stop();
-    for (const node of cluster.nodes) await cluster.restart(node);
-    await cluster.waitForMembers(3);
+    for (const node of f.cluster.nodes) await node.stop();
+    for (const node of f.cluster.nodes) await f.cluster.restart(node);
+    await f.cluster.waitForMembers(3);
     expect(await rulesOf(1)).toHaveLength(2);
     expect((await preflight(2, `/${Bucket}/k`, { origin: allowed, "access-control-request-method": "GET" })).status).toBe(200);
-    await s3[0]!.send(new CreateBucketCommand({ Bucket: "short-lived" }));
+    await f.s3[0]!.send(new CreateBucketCommand({ Bucket: "short-lived" }));
     await putCors(0, RULES, "short-lived");
-    await s3[1]!.send(new DeleteBucketCommand({ Bucket: "short-lived" }));
-    await s3[2]!.send(new CreateBucketCommand({ Bucket: "short-lived" }));
+    await f.s3[1]!.send(new DeleteBucketCommand({ Bucket: "short-lived" }));
+    await f.s3[2]!.send(new CreateBucketCommand({ Bucket: "short-lived" }));
     expect(await s3Failure(rulesOf(0, "short-lived"))).toEqual({ name: "NoSuchCORSConfiguration", status: 404 });
   });
 });
@@ -166,9 +159,9 @@ describe("a browser page on another origin", () => {
 
   /** Runs in the page: a presigned PUT (preflighted), a GET reading an exposed header, a form POST. */
   const useS3 = async (origin: string, key: string) => {
-    const put = await getSignedUrl(s3[0]!, new PutObjectCommand({ Bucket, Key: key }), { expiresIn: 300 });
-    const get = await getSignedUrl(s3[1]!, new GetObjectCommand({ Bucket, Key: key }), { expiresIn: 300 });
-    const post = await createPresignedPost(s3[2]!, { Bucket, Key: `${key}.form`, Fields: { success_action_status: "201" }, Expires: 300 });
+    const put = await getSignedUrl(f.s3[0]!, new PutObjectCommand({ Bucket, Key: key }), { expiresIn: 300 });
+    const get = await getSignedUrl(f.s3[1]!, new GetObjectCommand({ Bucket, Key: key }), { expiresIn: 300 });
+    const post = await presignedPost(f.s3[2]!, { Bucket, Key: `${key}.form`, Fields: { success_action_status: "201" }, Expires: 300 });
     const page = await browser.newPage();
     try {
       await page.goto(`${origin}/`);
@@ -205,6 +198,6 @@ describe("a browser page on another origin", () => {
     expect(blocked).toEqual({ put: "blocked: TypeError", get: "blocked: TypeError", post: "blocked: TypeError" });
     // The preflight stopped the other origin's PUT before it was sent; its form POST (a simple request,
     // sent without a preflight) is stored as any signed upload is: CORS guards reading, the policy writing.
-    expect(await s3Failure(s3[1]!.send(new GetObjectCommand({ Bucket, Key: "from-other.txt" })))).toEqual({ name: "NoSuchKey", status: 404 });
+    expect(await s3Failure(f.s3[1]!.send(new GetObjectCommand({ Bucket, Key: "from-other.txt" })))).toEqual({ name: "NoSuchKey", status: 404 });
   }, 60_000);
 });
