@@ -160,7 +160,7 @@ export class MultipartUploads {
       // Asked for a full-object CRC, it is computed on that same read; else the parts' checksums compose one.
       const full = upload.checksum?.type === "FULL_OBJECT" ? fullObjectChecksum(upload.checksum.algorithm) : undefined;
       const sha256 = await this.contentSha256(parts, full?.update);
-      const checksum = full ? full.result() : compositeChecksum(parts, upload.checksum?.algorithm);
+      const checksum = full ? full.result() : upload.checksum?.type === "FULL_OBJECT" ? undefined : compositeChecksum(parts, upload.checksum?.algorithm);
       const meta = withChecksum(upload.object, checksum);
       await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, { remove: [uploadDir(upload.id)], meta, mtime: mtimeFromMeta(upload.object) });
       this.meta.delete(upload.id);
@@ -321,6 +321,10 @@ function checksumRequestOf(r: S3Request): { algorithm: string; type?: string } |
   const type = r.header("x-amz-checksum-type")?.trim().toUpperCase();
   if (type !== undefined && type !== "COMPOSITE" && type !== "FULL_OBJECT") throw s3Error("InvalidRequest", "x-amz-checksum-type must be COMPOSITE or FULL_OBJECT.");
   if (algorithm.length > 16) throw s3Error("InvalidRequest", "Checksum algorithm provided is unsupported.");
+  // S3's rule: a full-object checksum of a multipart object is a CRC (it combines; a hash does not).
+  if (type === "FULL_OBJECT" && (algorithm === "sha1" || algorithm === "sha256")) {
+    throw s3Error("InvalidRequest", `The FULL_OBJECT checksum type cannot be used with the ${algorithm.toUpperCase()} checksum algorithm.`);
+  }
   return type ? { algorithm, type } : { algorithm };
 }
 

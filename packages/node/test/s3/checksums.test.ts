@@ -18,8 +18,8 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { randomBytes } from "../harness/cluster.ts";
-import { unsignedTrailerPut } from "./raw-client.ts";
-import { s3ClusterFor } from "./s3-cluster.ts";
+import { signedFetch, unsignedTrailerPut } from "./raw-client.ts";
+import { s3ClusterFor, s3Failure } from "./s3-cluster.ts";
 
 const KEY = "sum-key";
 const SECRET = "sum-secret-0123456789";
@@ -77,6 +77,20 @@ describe("checksums sent with PutObject", () => {
     expect({ checksum: attributes.Checksum, size: attributes.ObjectSize }).toEqual({ checksum: undefined, size: 11 });
   });
 
+  test("a wrong checksum is BadDigest and stores nothing, an empty body's too; the right one for an empty body is kept", async () => {
+    const creds = { accessKey: KEY, secretKey: SECRET };
+    const url = (k: string) => `${f.endpoints[0]}/${Bucket}/${k}`;
+    const wrong = await signedFetch("PUT", url("wrong-empty.bin"), creds, undefined, { headers: { "x-amz-checksum-crc32": crc(new Uint8Array([1])) } });
+    expect({ status: wrong.status, code: /<Code>(\w+)<\/Code>/.exec(await wrong.text())?.[1] }).toEqual({ status: 400, code: "BadDigest" });
+    expect(await s3Failure(head(1, "wrong-empty.bin"))).toEqual({ name: "NotFound", status: 404 });
+    const body = randomBytes(1000);
+    const bad = await signedFetch("PUT", url("wrong.bin"), creds, body, { headers: { "x-amz-checksum-sha256": sha256(randomBytes(10)) } });
+    expect(bad.status).toBe(400);
+    expect(await s3Failure(head(1, "wrong.bin"))).toEqual({ name: "NotFound", status: 404 });
+    expect((await signedFetch("PUT", url("empty.bin"), creds, undefined, { headers: { "x-amz-checksum-crc32": crc(new Uint8Array()) } })).status).toBe(200);
+    expect(sums(await head(2, "empty.bin"))).toEqual({ sha256: undefined, crc32: crc(new Uint8Array()), type: "FULL_OBJECT" });
+  });
+
   test("CopyObject keeps the checksum (COPY and REPLACE: the content is the same), and so does a tag change", async () => {
     const body = (await f.s3[0]!.send(new GetObjectCommand({ Bucket, Key: "b.bin" }))).Body!;
     const bytes = await body.transformToByteArray();
@@ -116,6 +130,11 @@ describe("multipart objects", () => {
     expect(sums(await head(0, "full.bin"))).toEqual({ sha256: undefined, crc32: crc(Buffer.concat(parts)), type: "FULL_OBJECT" });
     const get = await f.s3[2]!.send(new GetObjectCommand({ Bucket, Key: "full.bin", ChecksumMode: "ENABLED" }));
     expect((await get.Body!.transformToByteArray()).length).toBe(5 * MiB + 777);
+  });
+
+  test("a FULL_OBJECT SHA-256 of a multipart upload is refused, as S3 refuses it", async () => {
+    const refused = f.s3[0]!.send(new CreateMultipartUploadCommand({ Bucket, Key: "no.bin", ChecksumAlgorithm: "SHA256", ChecksumType: "FULL_OBJECT" }));
+    expect(await s3Failure(refused)).toEqual({ name: "InvalidRequest", status: 400 });
   });
 
   test("GetObjectAttributes of a single-part object answers its checksum", async () => {
