@@ -21,7 +21,7 @@ import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBu
 import { objectPath, uploadDir, UPLOADS_DIR, uploadMetaPath as metaPath } from "./names.ts";
 import { copySourceOf, mtimeFromMeta, s3Meta } from "./objects.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
-import { compositeChecksum, fullObjectChecksum, payloadChecksum, withChecksum } from "./stored-checksums.ts";
+import { compositeChecksum, fullObjectChecksum, partChecksum, payloadChecksum, withChecksum } from "./stored-checksums.ts";
 import { headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
 
@@ -94,7 +94,10 @@ export class MultipartUploads {
         ["UploadId", id],
       ],
       200,
-      algorithm ? { "x-amz-checksum-algorithm": algorithm } : {},
+      {
+        ...(algorithm ? { "x-amz-checksum-algorithm": algorithm } : {}),
+        ...(checksum?.type ? { "x-amz-checksum-type": checksum.type } : {}),
+      },
     );
   };
 
@@ -223,6 +226,7 @@ export class MultipartUploads {
           ["LastModified", isoDate(m.mtime)],
           ["ETag", etagOf(m)],
           ["Size", m.size],
+          ...partChecksum(m),
         ],
       ]),
     ]);

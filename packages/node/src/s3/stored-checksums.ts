@@ -69,3 +69,9 @@ export function checksumAttribute(m: Manifest): XmlNode[] | undefined {
   if (!c) return undefined;
   return [[checksumElement(c.algorithm), c.value], ["ChecksumType", c.type]];
 }
+
+/** A part's checksum element in ListParts (ChecksumCRC32, …), if the part carried one. */
+export function partChecksum(part: Manifest): XmlNode[] {
+  const c = part.meta?.checksum;
+  return c ? [[checksumElement(c.algorithm), c.value]] : [];
+}

@@ -12,6 +12,7 @@ import {
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
@@ -109,6 +110,9 @@ describe("multipart objects", () => {
       const p = await f.s3[i % 3]!.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm: "CRC32" }));
       done.push({ PartNumber: i + 1, ETag: p.ETag, ChecksumCRC32: p.ChecksumCRC32 });
     }
+    // ListParts answers each part's checksum as it was kept.
+    const listed = await f.s3[2]!.send(new ListPartsCommand({ Bucket, Key, UploadId }));
+    expect(listed.Parts?.map((p) => p.ChecksumCRC32)).toEqual(parts.map((p) => crc(p)));
     await f.s3[1]!.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: done }, ...(type ? { ChecksumType: type } : {}) }));
   }
 
