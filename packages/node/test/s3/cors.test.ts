@@ -9,6 +9,7 @@ import {
   DeleteBucketCorsCommand,
   GetBucketCorsCommand,
   GetObjectCommand,
+  ListBucketsCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
@@ -59,6 +60,8 @@ describe("PutBucketCors, GetBucketCors, DeleteBucketCors", () => {
     expect(await s3Failure(rulesOf(2))).toEqual({ name: "NoSuchCORSConfiguration", status: 404 });
     await putCors(2, RULES);
     expect(await rulesOf(0)).toHaveLength(2);
+    // Where they are kept is no bucket.
+    expect((await f.s3[0]!.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual([Bucket]);
   });
 
   test("S3's refusals: a method it does not allow, two wildcards in an origin, more than 100 rules, no bucket", async () => {
