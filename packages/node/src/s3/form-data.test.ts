@@ -62,4 +62,19 @@ describe("reading a form upload", () => {
     const form = await readForm(request(field("key", "k") + fileHead() + "only part of it"));
     expect(await codeOf(new Response(form.file!.stream).arrayBuffer())).toBe("MalformedPOSTRequest");
   });
+
+  test("mangled forms end in a form or an S3 error, never a hang or another error", async () => {
+    const valid = new TextEncoder().encode(field("key", "k") + field("policy", "p") + fileHead() + "x".repeat(5000) + end);
+    let seed = 12345;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let i = 0; i < 300; i++) {
+      const bytes = valid.slice(0, rand(4) === 0 ? rand(valid.length) : valid.length);
+      for (let j = rand(8); j > 0; j--) bytes[rand(bytes.length)] = rand(256);
+      const outcome = await readForm(request(bytes)).then(
+        async (form) => (form.file ? new Response(form.file.stream).arrayBuffer().then(() => "file", (e: OrreryError) => e.code) : "no file"),
+        (e: OrreryError) => e.code,
+      );
+      expect(["file", "no file", "MalformedPOSTRequest", "MaxPostPreDataLengthExceeded", "InvalidArgument"]).toContain(outcome);
+    }
+  });
 });
