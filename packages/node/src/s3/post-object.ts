@@ -1,7 +1,8 @@
 // POST Object: a browser form upload to a bucket. The form's SigV4 policy stands in for a signed request:
 // its signature is checked, then every condition against the fields, and only then is the `file` field
 // streamed into the file system, its size held to the policy's content-length-range as it arrives.
-import { metaFromHeaders, metaProblem } from "../metadata/object-meta.ts";
+import { metaFromHeaders, metaProblem, type ObjectMeta, type StoredChecksum } from "../metadata/object-meta.ts";
+import { checksumAlgorithmOf, verifyChecksum } from "./checksums.ts";
 import type { CredentialStore } from "./credentials.ts";
 import { s3Error } from "./errors.ts";
 import { type Form, readForm } from "./form-data.ts";
@@ -9,6 +10,8 @@ import { requireBucket, type S3Components } from "./http.ts";
 import { bucketPath, objectPath } from "./names.ts";
 import { mtimeFromMeta, S3_USER_META } from "./objects.ts";
 import { checkPolicy, parsePolicy, verifyPolicySignature } from "./post-policy.ts";
+import { withChecksum } from "./stored-checksums.ts";
+import { parseTagging, withTags } from "./tagging.ts";
 import { renderXml } from "./xml.ts";
 
 /** S3's largest POST upload: 5 GB. */
@@ -31,12 +34,28 @@ function bounded(body: ReadableStream<Uint8Array>, max: number): ReadableStream<
   );
 }
 
-/** The object's metadata from the form's fields (Content-Type, Cache-Control, …, x-amz-meta-*). */
-function formMeta(form: Form) {
+/** The object's metadata from the form's fields (Content-Type, Cache-Control, …, x-amz-meta-*, tagging). */
+function formMeta(form: Form): ObjectMeta | undefined {
   const meta = metaFromHeaders(form.fields.entries(), S3_USER_META);
   const problem = meta ? metaProblem(meta) : undefined;
   if (problem) throw s3Error(problem.startsWith("user") ? "MetadataTooLarge" : "InvalidArgument", `The metadata cannot be stored: ${problem}.`);
-  return meta;
+  // S3 takes a form's tags as a <Tagging> document, not the header's URL encoding.
+  const tagging = form.fields.get("tagging");
+  return tagging === undefined ? meta : withTags(meta, parseTagging(Buffer.from(tagging, "utf8")));
+}
+
+/**
+ * An x-amz-checksum-<algorithm> field: the file is checked against it as it streams (BadDigest, nothing
+ * stored, when it differs) and, for an algorithm this node verifies, it is kept with the object.
+ */
+function formChecksum(form: Form, body: ReadableStream<Uint8Array>): { body: ReadableStream<Uint8Array>; checksum?: StoredChecksum } {
+  for (const [name, value] of form.fields) {
+    const algorithm = checksumAlgorithmOf(name);
+    if (!algorithm) continue;
+    const checked = verifyChecksum(body, algorithm, () => value);
+    return { body: checked, checksum: algorithm === "crc64nvme" ? undefined : { algorithm, value, type: "FULL_OBJECT" } };
+  }
+  return { body };
 }
 
 /** `success_action_redirect` (or the older `redirect`) when it is an http(s) URL; S3 ignores anything else. */
@@ -81,9 +100,10 @@ export async function postObject(req: Request, bucket: string, c: S3Components, 
     const key = rawKey.replaceAll("${filename}", form.file.filename.replace(/^.*[\\/]/, ""));
     const { path, directory } = objectPath(bucket, key);
     if (directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory here; it cannot hold data.");
-    const meta = formMeta(form);
     const max = Math.min(size.max, MAX_POST_OBJECT_BYTES);
-    const result = await c.fs.put(path, bounded(form.file.stream, max), "quorum", {
+    const { body, checksum } = formChecksum(form, bounded(form.file.stream, max));
+    const meta = withChecksum(formMeta(form), checksum);
+    const result = await c.fs.put(path, body, "quorum", {
       mtime: mtimeFromMeta(meta),
       meta,
       check: (content) => {

@@ -3,7 +3,7 @@
 // success_action_status and _redirect; every refusal as S3 answers it (a condition broken, an extra field,
 // an expired policy, a tampered signature or policy, a file outside the size range), storing nothing.
 import { describe, expect, test } from "bun:test";
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { PresignedPost } from "@aws-sdk/s3-presigned-post";
 import { randomBytes } from "../harness/cluster.ts";
 import { presignedPost, s3ClusterFor, s3Failure } from "./s3-cluster.ts";
@@ -53,6 +53,19 @@ describe("POST Object", () => {
     });
     const get = await f.s3[1]!.send(new GetObjectCommand({ Bucket, Key: "uploads/cat.png" }));
     expect(Buffer.from(await get.Body!.transformToByteArray()).equals(body)).toBe(true);
+  });
+
+  test("a form's tags (a <Tagging> document) and x-amz-checksum-sha256 are kept; a wrong checksum is BadDigest, nothing stored", async () => {
+    const body = randomBytes(200_000);
+    const sum = new Bun.CryptoHasher("sha256").update(body).digest("base64");
+    const tagging = "<Tagging><TagSet><Tag><Key>from</Key><Value>form</Value></Tag></TagSet></Tagging>";
+    const p = await presigned(1, { Fields: { tagging, "x-amz-checksum-sha256": sum } });
+    expect((await post(p, body, {}, "sum.png")).status).toBe(204);
+    const head = await f.s3[2]!.send(new HeadObjectCommand({ Bucket, Key: "uploads/sum.png", ChecksumMode: "ENABLED" }));
+    expect({ sum: head.ChecksumSHA256, tags: head.TagCount }).toEqual({ sum, tags: 1 });
+    expect((await f.s3[0]!.send(new GetObjectTaggingCommand({ Bucket, Key: "uploads/sum.png" }))).TagSet).toEqual([{ Key: "from", Value: "form" }]);
+    expect(await post(p, randomBytes(200_000), {}, "bad-sum.png")).toMatchObject({ status: 400, code: "BadDigest" });
+    await absent("uploads/bad-sum.png");
   });
 
   test("success_action_status 200 and 204 (the default) answer no body; success_action_redirect is a 303 naming the object", async () => {
