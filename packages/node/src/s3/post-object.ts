@@ -4,6 +4,7 @@
 import { metaFromHeaders, metaProblem, type ObjectMeta, type StoredChecksum } from "../metadata/object-meta.ts";
 import { checksumAlgorithmOf, verifyChecksum } from "./checksums.ts";
 import type { CredentialStore } from "./credentials.ts";
+import { encryptionRequestOf, refuseCustomerKeys, refuseManagedEncryption } from "./encryption.ts";
 import { s3Error } from "./errors.ts";
 import { type Form, readForm } from "./form-data.ts";
 import { requireBucket, type S3Components } from "./http.ts";
@@ -92,6 +93,12 @@ export async function postObject(req: Request, bucket: string, c: S3Components, 
   const form = await readForm(req);
   try {
     verifyPolicySignature(form.fields, credentials);
+    // Encryption fields are refused as on PutObject: never stored in plaintext behind a success.
+    const sse = encryptionRequestOf(form.fields);
+    if (sse) {
+      refuseCustomerKeys(sse, new URL(req.url).protocol === "https:");
+      refuseManagedEncryption(sse, "PutObject");
+    }
     const size = checkPolicy(parsePolicy(form.fields.get("policy")!), form.fields, bucket, now);
     const rawKey = form.fields.get("key");
     if (!rawKey) throw s3Error("InvalidArgument", "Bucket POST must contain a field named 'key'.", { fields: [["ArgumentName", "key"]] });

@@ -1,7 +1,8 @@
 // Additional checksums kept with objects, through real nodes and AWS's SDK: SHA256 and CRC32 sent on
 // PutObject (as a header and as an aws-chunked trailer) come back on GET/HEAD with checksum mode on (the SDK
-// then checks the body against them), never for a range; multipart objects get the composite "…-N" of their
-// parts, or the full-object CRC when asked; copies and tag changes keep them; GetObjectAttributes answers them.
+// then checks the body against them), never for a range; a wrong one stores nothing; multipart objects get the
+// composite "…-N" of their parts (ListParts shows each), or the full-object CRC when asked; copies and tag
+// changes keep them; GetObjectAttributes answers them.
 import { describe, expect, test } from "bun:test";
 import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";

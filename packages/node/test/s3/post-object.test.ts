@@ -1,6 +1,7 @@
 // POST Object (browser form uploads) through real nodes, with policies made by AWS's own
 // createPresignedPost: a stored upload read back through another node with its metadata, `${filename}`,
-// success_action_status and _redirect; every refusal as S3 answers it (a condition broken, an extra field,
+// success_action_status and _redirect, a form's tags and checksum; the file streamed (one past the range is
+// refused while it is still being sent); every refusal as S3 answers it (a condition broken, an extra field,
 // an expired policy, a tampered signature or policy, a file outside the size range), storing nothing.
 import { describe, expect, test } from "bun:test";
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
@@ -66,6 +67,15 @@ describe("POST Object", () => {
     expect((await f.s3[0]!.send(new GetObjectTaggingCommand({ Bucket, Key: "uploads/sum.png" }))).TagSet).toEqual([{ Key: "from", Value: "form" }]);
     expect(await post(p, randomBytes(200_000), {}, "bad-sum.png")).toMatchObject({ status: 400, code: "BadDigest" });
     await absent("uploads/bad-sum.png");
+  });
+
+  test("server-side encryption asked in the form is refused as on PutObject, nothing stored", async () => {
+    const managed = await presigned(0, { Fields: { "x-amz-server-side-encryption": "AES256" } });
+    expect(await post(managed, "x", {}, "sse.png")).toMatchObject({ status: 501, code: "NotImplemented" });
+    const customer = await presigned(0, { Fields: { "x-amz-server-side-encryption-customer-algorithm": "AES256" } });
+    expect(await post(customer, "x", {}, "ssec.png")).toMatchObject({ status: 400, code: "InvalidRequest" });
+    await absent("uploads/sse.png");
+    await absent("uploads/ssec.png");
   });
 
   test("success_action_status 200 and 204 (the default) answer no body; success_action_redirect is a 303 naming the object", async () => {
