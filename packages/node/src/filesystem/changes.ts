@@ -56,6 +56,11 @@ export interface PutOptions {
    * clients know not to compare with an MD5 of their own.
    */
   md5?: boolean;
+  /**
+   * Metadata known only once the body is read (an S3 checksum sent as a trailer of the body): runs after
+   * `check`, given `meta`, and its answer is what is committed (checked like `meta`).
+   */
+  completeMeta?: (meta: ObjectMeta | undefined) => ObjectMeta | undefined;
 }
 
 /** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */

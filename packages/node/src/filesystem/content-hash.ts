@@ -9,19 +9,32 @@ import type { ChunkReader } from "../replication/chunk-reader.ts";
 
 type Feeder = (chunkId: string, sink: (piece: Uint8Array) => void) => Promise<void>;
 
-async function hashChunks(files: readonly Manifest[], feed: Feeder): Promise<string> {
-  const hash = new Bun.CryptoHasher("sha256");
-  const sink = (piece: Uint8Array) => void hash.update(piece);
-  for (const file of files) for (const id of file.chunks) await feed(id, sink);
-  return hash.digest("hex");
+/** Another digest computed on the same pass (S3's full-object CRC); made afresh for every attempt. */
+export interface ExtraDigest {
+  update(bytes: Uint8Array): void;
 }
 
-/** SHA-256 of the files' contents one after another, as if they were one file. */
-export async function contentSha256(files: readonly Manifest[], reader: ChunkReader, log: Logger): Promise<string> {
+async function hashChunks<X extends ExtraDigest>(files: readonly Manifest[], feed: Feeder, extra: X | undefined): Promise<{ sha256: string; extra: X | undefined }> {
+  const hash = new Bun.CryptoHasher("sha256");
+  const sink = (piece: Uint8Array) => {
+    hash.update(piece);
+    extra?.update(piece);
+  };
+  for (const file of files) for (const id of file.chunks) await feed(id, sink);
+  return { sha256: hash.digest("hex"), extra };
+}
+
+/** SHA-256 of the files' contents one after another, as if they were one file (and `extra`'s digest of them). */
+export async function contentSha256<X extends ExtraDigest>(
+  files: readonly Manifest[],
+  reader: ChunkReader,
+  log: Logger,
+  extra?: () => X,
+): Promise<{ sha256: string; extra: X | undefined }> {
   try {
-    return await hashChunks(files, (id, sink) => reader.feed(id, sink));
+    return await hashChunks(files, (id, sink) => reader.feed(id, sink), extra?.());
   } catch (err) {
     log.warn("hashing stored content from local copies failed; hashing it again as reads get it", { err, files: files.map((f) => f.path) });
-    return hashChunks(files, async (id, sink) => sink(await reader.read(id)));
+    return hashChunks(files, async (id, sink) => sink(await reader.read(id)), extra?.());
   }
 }

@@ -18,7 +18,7 @@ import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptio
 import { putAnswer, uploadStream } from "./upload.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { contentSha256 } from "./content-hash.ts";
+import { contentSha256, type ExtraDigest } from "./content-hash.ts";
 
 export interface FileSystemComponents {
   manifests: ManifestStore;
@@ -216,7 +216,7 @@ export class FileSystem {
     w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; onChunk?: (chunkId: string) => void; md5?: boolean },
   ): Promise<PutResult> {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
-    const { meta, chunkSize } = w;
+    const { chunkSize } = w;
     await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
     const existing = this.lookup(path);
     if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
@@ -224,6 +224,7 @@ export class FileSystem {
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers, w);
     check?.({ size: upload.size, sha256: upload.sha256, ...(upload.md5 === undefined ? {} : { md5: upload.md5 }) });
+    const meta = opts.completeMeta ? checkedMeta(opts.completeMeta(w.meta)) : w.meta;
     const change: ManifestChange = {
       path,
       kind: "file",
@@ -244,9 +245,12 @@ export class FileSystem {
     return putAnswer(file, upload, { durability, factor: this.c.placement.bound(w.factor), liveNodes: this.c.placement.ring.size });
   }
 
-  /** SHA-256 of stored files' contents one after another (what compose() needs for a file made of them). */
-  contentSha256(files: readonly Manifest[]): Promise<string> {
-    return contentSha256(files, this.c.reader, this.c.log);
+  /**
+   * SHA-256 of stored files' contents one after another (what compose() needs for a file made of them), and
+   * the digest of `extra` (made afresh for each attempt) over the same bytes.
+   */
+  contentSha256<X extends ExtraDigest>(files: readonly Manifest[], extra?: () => X): Promise<{ sha256: string; extra: X | undefined }> {
+    return contentSha256(files, this.c.reader, this.c.log, extra);
   }
 
   /**

@@ -1,6 +1,6 @@
 // What a file carries besides its bytes: its content type, the standard representation headers a client
 // set (Cache-Control, Content-Disposition, ...), and user metadata (S3's x-amz-meta-*, the files API's
-// X-Orrery-Meta-*), and S3 object tags. Kept in the manifest, so it replicates and merges with the file.
+// X-Orrery-Meta-*), S3 object tags and S3's additional checksum. Kept in the manifest, so it replicates and merges with the file.
 // Every value is bounded and free of control characters before it is stored: it is sent back as an HTTP header.
 import { z } from "zod";
 
@@ -27,7 +27,21 @@ export const MAX_TAG_VALUE = 256;
 /** The characters S3 allows in a tag key or value: letters, separators (spaces), digits and `_.:/=+-@`. */
 export const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
+/** The S3 additional checksums kept with an object: those this node verifies as the bytes arrive. */
+export const STORED_CHECKSUMS = ["crc32", "crc32c", "sha1", "sha256"] as const;
+export const checksumSchema = z.strictObject({
+  algorithm: z.enum(STORED_CHECKSUMS),
+  /** base64 of the digest: of the whole content (FULL_OBJECT), or of the parts' digests in order (COMPOSITE). */
+  value: z.string().regex(/^[A-Za-z0-9+/]{6,86}={0,2}$/, "a base64 digest"),
+  type: z.enum(["FULL_OBJECT", "COMPOSITE"]),
+  /** How many parts a COMPOSITE checksum was made of. */
+  parts: z.number().int().min(1).max(10_000).optional(),
+});
+export type StoredChecksum = z.output<typeof checksumSchema>;
+
 export type ObjectMeta = { [F in StandardField]?: string } & {
+  /** The additional checksum the client sent and this node verified (S3's x-amz-checksum-*). */
+  checksum?: StoredChecksum;
   /** User metadata, names in lower case without their prefix. */
   user?: Record<string, string>;
   /**
@@ -86,6 +100,7 @@ export const objectMetaSchema = z.strictObject({
     .max(MAX_TAGS)
     .refine((tags) => new Set(tags.map(([k]) => k)).size === tags.length, "tag keys are unique")
     .optional(),
+  checksum: checksumSchema.optional(),
 });
 
 /** Why `meta` cannot be stored, or undefined when it can. */
@@ -146,5 +161,8 @@ export function withInferredType(meta: ObjectMeta | undefined, path: string): Ob
 export function canonicalMeta(meta: ObjectMeta | undefined): string | null {
   if (!meta) return null;
   const user = meta.user ? Object.entries(meta.user).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null;
-  return JSON.stringify([...Object.keys(STANDARD_HEADERS).map((f) => meta[f as StandardField] ?? null), user, ...(meta.tags ? [meta.tags] : [])]);
+  const c = meta.checksum;
+  // Appended only when present (an object, unlike the tags' array), so rows without one keep their form.
+  const checksum = c ? [{ checksum: [c.algorithm, c.value, c.type, c.parts ?? null] }] : [];
+  return JSON.stringify([...Object.keys(STANDARD_HEADERS).map((f) => meta[f as StandardField] ?? null), user, ...(meta.tags ? [meta.tags] : []), ...checksum]);
 }

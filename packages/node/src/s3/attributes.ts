@@ -1,11 +1,12 @@
 // GetObjectAttributes (`GET ?attributes`): what an object is without its bytes — ETag, size, storage class
-// and, for an object uploaded in parts, its parts with their sizes (paged like ListParts). No checksum is
-// kept with an object here, so Checksum is never answered (S3 leaves it out for objects without one).
+// and, for an object uploaded in parts, its parts with their sizes (paged like ListParts); the Checksum kept
+// with the object (stored-checksums.ts), left out for an object without one as S3 does.
 import { MAX_PARTS } from "../metadata/manifest.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { s3Error } from "./errors.ts";
 import { etagOf, type Handler, type S3Request, xmlResponse } from "./http.ts";
 import { objectOf, partsCountOf } from "./objects.ts";
+import { checksumAttribute } from "./stored-checksums.ts";
 import type { XmlNode } from "./xml.ts";
 
 const ATTRIBUTES = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"] as const;
@@ -62,6 +63,7 @@ export const getObjectAttributes: Handler = (r, c) => {
     [
       // Unquoted here, unlike every other ETag S3 answers.
       ["ETag", wanted.has("ETag") ? etagOf(m).replace(/"/g, "") : undefined],
+      ["Checksum", wanted.has("Checksum") ? checksumAttribute(m) : undefined],
       ["ObjectParts", wanted.has("ObjectParts") ? objectParts(r, m) : undefined],
       ["StorageClass", wanted.has("StorageClass") ? "STANDARD" : undefined],
       ["ObjectSize", wanted.has("ObjectSize") ? m.size : undefined],

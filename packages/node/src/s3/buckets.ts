@@ -2,10 +2,11 @@
 // GetBucketVersioning, and the ACLs (the key holder owns everything with FULL_CONTROL).
 import type { Manifest } from "../metadata/manifest.ts";
 import { compareNames, nameOf } from "../metadata/path.ts";
+import { dropBucketCors } from "./cors.ts";
 import { s3Error } from "./errors.ts";
 import { decodeToken, encodeToken, type Handler, intParam, isoDate, ownerOf, requireBucket, type S3Components, type S3Request, xmlResponse } from "./http.ts";
 import { type TreeSource, walk } from "./list.ts";
-import { bucketNameProblem, UPLOADS_DIR } from "./names.ts";
+import { bucketNameProblem, RESERVED_DIRS } from "./names.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
 
@@ -66,7 +67,7 @@ export const listBuckets: Handler = (r, c, init) => {
         if (compareNames(m.path, prefix) > 0) break; // past every name with the prefix
         continue;
       }
-      if (m.kind !== "dir" || m.path === UPLOADS_DIR) continue;
+      if (m.kind !== "dir" || RESERVED_DIRS.includes(m.path)) continue;
       if (buckets.length === max) {
         more = true;
         break;
@@ -95,6 +96,8 @@ export const createBucket: Handler = async (r, c) => {
   // exists (terraform, rclone's mkdir, scripts) expect that 200.
   if (existing?.kind === "dir") return new Response(null, { status: 200, headers: { location: `/${bucket}` } });
   if (existing) throw s3Error("BucketAlreadyExists", `A file named ${bucket} is at the top of the tree, so no bucket can have that name.`);
+  // A new bucket starts with no CORS rules, whatever a deleted one of that name had.
+  await dropBucketCors(c, bucket);
   await c.fs.mkdir(bucket);
   return new Response(null, { status: 200, headers: { location: `/${bucket}` } });
 };
@@ -111,6 +114,7 @@ export const deleteBucket: Handler = async (r, c) => {
   // bucket non-empty: S3 has no directories, so a client cannot see or remove them.
   if (holdsFiles(c, dir)) throw s3Error("BucketNotEmpty", `The bucket ${r.bucket} is not empty.`);
   await c.fs.remove(dir, true);
+  await dropBucketCors(c, r.bucket!);
   return new Response(null, { status: 204 });
 };
 

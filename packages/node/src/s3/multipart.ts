@@ -21,6 +21,7 @@ import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBu
 import { objectPath, uploadDir, UPLOADS_DIR, uploadMetaPath as metaPath } from "./names.ts";
 import { copySourceOf, mtimeFromMeta, s3Meta } from "./objects.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
+import { compositeChecksum, fullObjectChecksum, partChecksum, payloadChecksum, withChecksum } from "./stored-checksums.ts";
 import { headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
 
@@ -37,6 +38,8 @@ const metaSchema = z.strictObject({
   initiated: z.number().int(),
   /** The object's metadata, from CreateMultipartUpload; given to the object on Complete. */
   object: objectMetaSchema.optional(),
+  /** x-amz-checksum-algorithm and -type of CreateMultipartUpload (lower case, upper case), when given. */
+  checksum: z.strictObject({ algorithm: z.string().max(16), type: z.string().max(16).optional() }).optional(),
 });
 export type UploadMeta = z.output<typeof metaSchema> & { id: string };
 
@@ -79,7 +82,8 @@ export class MultipartUploads {
     // Time first, so the ids of one key's uploads sort in the order they began.
     const id = `${Date.now().toString(36).padStart(9, "0")}-${randomBytes(12).toString("hex")}`;
     const object = withTags(s3Meta(r), headerTags(r));
-    const meta = JSON.stringify({ bucket: r.bucket, key: r.key, initiated: Date.now(), ...(object ? { object } : {}) });
+    const checksum = checksumRequestOf(r);
+    const meta = JSON.stringify({ bucket: r.bucket, key: r.key, initiated: Date.now(), ...(object ? { object } : {}), ...(checksum ? { checksum } : {}) });
     await this.c.fs.put(metaPath(id), new Response(meta).body, "quorum");
     const algorithm = r.header("x-amz-checksum-algorithm");
     return xmlResponse(
@@ -90,7 +94,10 @@ export class MultipartUploads {
         ["UploadId", id],
       ],
       200,
-      algorithm ? { "x-amz-checksum-algorithm": algorithm } : {},
+      {
+        ...(algorithm ? { "x-amz-checksum-algorithm": algorithm } : {}),
+        ...(checksum?.type ? { "x-amz-checksum-type": checksum.type } : {}),
+      },
     );
   };
 
@@ -112,7 +119,13 @@ export class MultipartUploads {
       result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1, md5: true });
     } else {
       const payload = r.payload();
-      result = await this.c.fs.put(path, payload.stream, "quorum", { sizeHint: payload.length, check: (content) => payload.check(content), md5: true });
+      result = await this.c.fs.put(path, payload.stream, "quorum", {
+        sizeHint: payload.length,
+        check: (content) => payload.check(content),
+        md5: true,
+        // The part's verified checksum: the object's composite one is made of these.
+        completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
+      });
       const checksum = payload.checksum();
       if (checksum) headers[checksum[0]] = checksum[1];
     }
@@ -148,8 +161,13 @@ export class MultipartUploads {
     const finish = async (): Promise<string> => {
       // The manifest keeps the whole content's SHA-256 (the files API's ETag, checked by `orrery get`):
       // it does not follow from the parts' hashes, so the parts are read once, in order.
-      const sha256 = await this.c.fs.contentSha256(parts);
-      await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, { remove: [uploadDir(upload.id)], meta: upload.object, mtime: mtimeFromMeta(upload.object) });
+      // Asked for a full-object CRC, it is computed on that same read; else the parts' checksums compose one.
+      const fullObject = upload.checksum?.type === "FULL_OBJECT";
+      const full = fullObject && fullObjectChecksum(upload.checksum?.algorithm) ? () => fullObjectChecksum(upload.checksum?.algorithm)! : undefined;
+      const { sha256, extra } = await this.c.fs.contentSha256(parts, full);
+      const checksum = extra ? extra.result() : fullObject ? undefined : compositeChecksum(parts, upload.checksum?.algorithm);
+      const meta = withChecksum(upload.object, checksum);
+      await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, { remove: [uploadDir(upload.id)], meta, mtime: mtimeFromMeta(upload.object) });
       this.meta.delete(upload.id);
       return completeResult(r.header("host") ?? "localhost", upload.bucket, upload.key, etag);
     };
@@ -210,6 +228,7 @@ export class MultipartUploads {
           ["LastModified", isoDate(m.mtime)],
           ["ETag", etagOf(m)],
           ["Size", m.size],
+          ...partChecksum(m),
         ],
       ]),
     ]);
@@ -284,6 +303,20 @@ export class MultipartUploads {
     }
     return out.sort((a, b) => compareNames(a.key, b.key) || a.initiated - b.initiated || (a.id < b.id ? -1 : 1));
   }
+}
+
+/** CreateMultipartUpload's x-amz-checksum-algorithm (and -type), lower case and upper case as kept. */
+function checksumRequestOf(r: S3Request): { algorithm: string; type?: string } | undefined {
+  const algorithm = r.header("x-amz-checksum-algorithm")?.trim().toLowerCase();
+  if (!algorithm) return undefined;
+  const type = r.header("x-amz-checksum-type")?.trim().toUpperCase();
+  if (type !== undefined && type !== "COMPOSITE" && type !== "FULL_OBJECT") throw s3Error("InvalidRequest", "x-amz-checksum-type must be COMPOSITE or FULL_OBJECT.");
+  if (algorithm.length > 16) throw s3Error("InvalidRequest", "Checksum algorithm provided is unsupported.");
+  // S3's rule: a full-object checksum of a multipart object is a CRC (it combines; a hash does not).
+  if (type === "FULL_OBJECT" && (algorithm === "sha1" || algorithm === "sha256")) {
+    throw s3Error("InvalidRequest", `The FULL_OBJECT checksum type cannot be used with the ${algorithm.toUpperCase()} checksum algorithm.`);
+  }
+  return type ? { algorithm, type } : { algorithm };
 }
 
 /** x-amz-copy-source-range: `bytes=first-last` within the source; the whole source without one. */

@@ -10,6 +10,15 @@ export const UPLOADS_DIR = ".s3-uploads";
 export const uploadDir = (id: string) => `${UPLOADS_DIR}/${id}`;
 export const uploadMetaPath = (id: string) => `${uploadDir(id)}/upload.json`;
 
+/**
+ * Bucket-level configuration (CORS): `.s3-buckets/<bucket>/cors.json`, ordinary replicated files, like the
+ * multipart records. Hidden from ListBuckets; never a bucket's own directory, where it would be an object.
+ */
+export const BUCKET_CONFIG_DIR = ".s3-buckets";
+export const bucketCorsPath = (bucket: string) => `${BUCKET_CONFIG_DIR}/${bucketPath(bucket)}/cors.json`;
+/** Top-level directories this API keeps for itself: no bucket has their names. */
+export const RESERVED_DIRS: readonly string[] = [UPLOADS_DIR, BUCKET_CONFIG_DIR];
+
 /** S3's rules for new buckets: 3–63 of a-z 0-9 . -, starting and ending with a letter or digit, not an IP. */
 export function bucketNameProblem(name: string): string | undefined {
   if (name.length < 3 || name.length > 63) return "must be 3 to 63 characters long";
@@ -25,7 +34,7 @@ export function bucketNameProblem(name: string): string | undefined {
  * not allow for a new bucket).
  */
 export function bucketPath(bucket: string): string {
-  if (bucket === UPLOADS_DIR) throw s3Error("InvalidBucketName", `${UPLOADS_DIR} is reserved for multipart uploads.`);
+  if (RESERVED_DIRS.includes(bucket)) throw s3Error("InvalidBucketName", `${bucket} is reserved for the S3 API's own records.`);
   try {
     const path = normalizePath(bucket);
     if (path !== bucket || bucket.includes("/")) throw new Error("not a single segment");

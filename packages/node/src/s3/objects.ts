@@ -14,6 +14,7 @@ import { etagOf, type Handler, isoDate, requireBucket, type S3Components, type S
 import { objectPath } from "./names.ts";
 import { childrenNamed, childText, parseXml, readSmallBody } from "./request-body.ts";
 import { percentDecode } from "./sigv4.ts";
+import { checksumHeaders, payloadChecksum, withChecksum } from "./stored-checksums.ts";
 import { copiedTags, headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
 
@@ -84,6 +85,8 @@ export const putObject: Handler = async (r, c) => {
     precondition,
     meta: withTags(s3Meta(r), headerTags(r)),
     md5: true,
+    // A checksum sent as a trailer is known (and verified) only once the body is read.
+    completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
   });
   const headers: Record<string, string> = { etag: `"${result.md5}"` };
   const checksum = payload.checksum();
@@ -163,6 +166,8 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
     const v = r.query.get(`response-${h}`);
     if (v !== undefined) headers[h] = v;
   }
+  // Of the whole object only: S3 gives no checksum for a range (a part's is not kept here).
+  if (partNumber === undefined && r.header("range") === null) Object.assign(headers, checksumHeaders(m, r.header("x-amz-checksum-mode")));
   if (preconditions(r, m) === "not-modified") return new Response(null, { status: 304, headers: { etag: headers.etag!, "last-modified": headers["last-modified"]! } });
   if (partNumber !== undefined) {
     // A part is a range of the object: 206 with its Content-Range, and the count of parts when it has parts.
@@ -302,7 +307,8 @@ export const copyObject: Handler = async (r, c) => {
   }
   const mtime = replace ? (metaMtime(r) ?? Date.now()) : src.mtime;
   // Tags follow their own directive (x-amz-tagging-directive), whichever the metadata's is.
-  const meta = withTags(replace ? s3Meta(r) : src.meta, copiedTags(r, src));
+  // The content is the source's, so its checksum stays whichever directive the metadata follows.
+  const meta = withChecksum(withTags(replace ? s3Meta(r) : src.meta, copiedTags(r, src)), src.meta?.checksum);
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
   // A copy of a multipart object keeps its ETag, and so its parts; the upload id stays with the original.
   const multipart = src.multipart ? { partSizes: src.multipart.partSizes } : undefined;

@@ -29,7 +29,11 @@ describe("routing", () => {
     expect(op("DELETE", "b", undefined, "encryption")).toBe("DeleteBucketEncryption");
     expect(op("GET", "b", undefined, "policy")).toBe("NotImplemented");
     expect(op("PUT", "b", undefined, "versioning")).toBe("NotImplemented");
-    expect(op("DELETE", "b", undefined, "cors")).toBe("NotImplemented");
+    expect(op("GET", "b", undefined, "cors")).toBe("GetBucketCors");
+    expect(op("PUT", "b", undefined, "cors")).toBe("PutBucketCors");
+    expect(op("DELETE", "b", undefined, "cors")).toBe("DeleteBucketCors");
+    expect(op("POST", "b", undefined)).toBe("PostObject");
+    expect(op("DELETE", "b", undefined, "website")).toBe("NotImplemented");
   });
 
   test("object operations", () => {

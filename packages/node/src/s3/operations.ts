@@ -12,11 +12,15 @@ export type Operation =
   | "GetBucketEncryption"
   | "PutBucketEncryption"
   | "DeleteBucketEncryption"
+  | "GetBucketCors"
+  | "PutBucketCors"
+  | "DeleteBucketCors"
   | "ListObjects"
   | "ListObjectsV2"
   | "ListObjectVersions"
   | "ListMultipartUploads"
   | "DeleteObjects"
+  | "PostObject"
   | "PutObject"
   | "CopyObject"
   | "GetObject"
@@ -37,7 +41,7 @@ export type Routing = { op: Operation } | { notImplemented: string } | { methodN
 
 /** Subresources S3 has that this API does not; naming them gets NotImplemented rather than a wrong answer. */
 const UNSUPPORTED_BUCKET = [
-  "accelerate", "analytics", "cors", "intelligent-tiering", "inventory", "lifecycle", "logging",
+  "accelerate", "analytics", "intelligent-tiering", "inventory", "lifecycle", "logging",
   "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock",
   "replication", "requestPayment", "tagging", "website", "acl", "versioning",
 ];
@@ -55,6 +59,7 @@ export function route(method: string, bucket: string | undefined, key: string | 
         if (has("acl")) return { op: "GetBucketAcl" };
         if (has("versioning")) return { op: "GetBucketVersioning" };
         if (has("encryption")) return { op: "GetBucketEncryption" };
+        if (has("cors")) return { op: "GetBucketCors" };
         if (has("versions")) return { op: "ListObjectVersions" };
         if (has("uploads")) return { op: "ListMultipartUploads" };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
@@ -63,14 +68,17 @@ export function route(method: string, bucket: string | undefined, key: string | 
         return { op: "HeadBucket" };
       case "PUT":
         if (has("encryption")) return { op: "PutBucketEncryption" };
+        if (has("cors")) return { op: "PutBucketCors" };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `PUT ?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
         return { op: "CreateBucket" };
       case "DELETE":
         if (has("encryption")) return { op: "DeleteBucketEncryption" };
+        if (has("cors")) return { op: "DeleteBucketCors" };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `DELETE ?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
         return { op: "DeleteBucket" };
       case "POST":
-        return has("delete") ? { op: "DeleteObjects" } : { notImplemented: "POST on a bucket (browser form uploads)" };
+        // Any other POST to a bucket is a browser form upload (authenticated by its signed policy, not SigV4 headers).
+        return has("delete") ? { op: "DeleteObjects" } : { op: "PostObject" };
       default:
         return { methodNotAllowed: true };
     }

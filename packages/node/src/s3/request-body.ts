@@ -4,7 +4,7 @@ import { DOMParser, type Element } from "@xmldom/xmldom";
 import type { UploadedContent } from "../filesystem/file-system.ts";
 import type { Authenticated } from "./auth.ts";
 import { decodeAwsChunked } from "./aws-chunked.ts";
-import { checksumAlgorithmOf, type ChecksumAlgorithm, verifyChecksum } from "./checksums.ts";
+import { checksumAlgorithmOf, type ChecksumAlgorithm, newChecksum, verifyChecksum } from "./checksums.ts";
 import { s3Error } from "./errors.ts";
 
 export interface Payload {
@@ -62,6 +62,8 @@ export function payloadOf(req: Request, auth: Authenticated): Payload {
       }
     }
   }
+  // Without a body nothing streams past the check: the empty content's checksum is compared in check().
+  const checksummedEmpty = algorithm !== undefined && !stream;
   if (algorithm && stream) stream = verifyChecksum(stream, algorithm, expected);
 
   const md5 = md5HexOf(h("content-md5"));
@@ -75,6 +77,8 @@ export function payloadOf(req: Request, auth: Authenticated): Payload {
       if (length !== undefined && content.size !== length) {
         throw s3Error("IncompleteBody", `Received ${content.size} bytes, the request announced ${length}.`);
       }
+      const empty = checksummedEmpty ? newChecksum(algorithm!) : undefined;
+      if (empty && expected() !== empty.digest()) throw s3Error("BadDigest", `The ${algorithm!.toUpperCase()} you specified did not match the calculated checksum.`);
     },
     checksum() {
       const value = algorithm ? expected() : undefined;

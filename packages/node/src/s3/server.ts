@@ -7,12 +7,14 @@ import type { Logger } from "../log.ts";
 import { UPLOAD_ID } from "../metadata/manifest.ts";
 import { authenticate } from "./auth.ts";
 import * as buckets from "./buckets.ts";
+import { BucketCors } from "./cors.ts";
 import type { CredentialStore } from "./credentials.ts";
 import * as encryption from "./encryption.ts";
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
 import { type Handler, type S3Components, type S3Init, type S3Request, s3RequestOf } from "./http.ts";
 import * as listings from "./listings.ts";
-import { bucketPath, objectPath, uploadMetaPath } from "./names.ts";
+import { bucketCorsPath, bucketPath, objectPath, uploadMetaPath } from "./names.ts";
+import { postObject } from "./post-object.ts";
 import { MultipartUploads } from "./multipart.ts";
 import * as objects from "./objects.ts";
 import { getObjectAttributes } from "./attributes.ts";
@@ -38,15 +40,23 @@ export function addressOf(rawPath: string): { bucket: string | undefined; key: s
   return { bucket: percentDecode(path.slice(0, slash)), key: key === "" ? undefined : percentDecode(key) };
 }
 
+/** A POST to a bucket without SigV4 (no Authorization header, no presigned query): a browser form upload. */
+function isFormUpload(req: Request, bucket: string | undefined, key: string | undefined, query: ReadonlyArray<readonly [string, string]>): boolean {
+  if (req.method !== "POST" || bucket === undefined || key !== undefined || req.headers.has("authorization")) return false;
+  return !query.some(([k]) => k === "delete" || k === "X-Amz-Signature" || k === "X-Amz-Algorithm");
+}
+
 export class S3Server {
   private server: FetchServer | undefined;
-  private readonly handlers: Record<Operation, Handler>;
+  private readonly handlers: Record<Exclude<Operation, "PostObject">, Handler>;
+  private readonly cors: BucketCors;
 
   constructor(
     private readonly init: S3ServerInit,
     private readonly c: S3Components & { log: Logger },
   ) {
     const multipart = new MultipartUploads(c);
+    this.cors = new BucketCors(c);
     this.handlers = {
       ListBuckets: buckets.listBuckets,
       CreateBucket: buckets.createBucket,
@@ -58,6 +68,9 @@ export class S3Server {
       GetBucketEncryption: encryption.getBucketEncryption,
       PutBucketEncryption: encryption.putBucketEncryption,
       DeleteBucketEncryption: encryption.deleteBucketEncryption,
+      GetBucketCors: this.cors.get,
+      PutBucketCors: this.cors.put,
+      DeleteBucketCors: this.cors.delete,
       ListObjects: listings.listObjectsV1,
       ListObjectsV2: listings.listObjectsV2,
       ListObjectVersions: listings.listObjectVersions,
@@ -94,22 +107,23 @@ export class S3Server {
     let op: string = "?";
     let payload: string | undefined;
     let res: Response;
+    const { bucket, key } = addressOf(url.pathname);
     try {
       const query = parseQuery(url.search);
-      const auth = authenticate({ method: req.method, rawPath: url.pathname, query, header: (n) => req.headers.get(n) }, this.init.credentials, started);
-      const { bucket, key } = addressOf(url.pathname);
-      payload = auth.payload.kind === "chunked" ? `chunked${auth.payload.signer ? "-signed" : ""}${auth.payload.trailer ? "-trailer" : ""}` : auth.payload.kind;
-      const r = s3RequestOf(req, bucket, key, auth, requestId);
-      // Refused before any handler runs, so nothing of such a request is stored.
-      const sse = encryption.encryptionRequestOf([...req.headers, ...query]);
-      if (sse) encryption.refuseCustomerKeys(sse, url.protocol === "https:");
-      const routing = route(req.method, bucket, key, r.query, req.headers.has("x-amz-copy-source"));
-      if ("methodNotAllowed" in routing) throw s3Error("MethodNotAllowed", `${req.method} is not allowed on ${url.pathname}.`);
-      if ("notImplemented" in routing) throw s3Error("NotImplemented", `Not implemented by Orrery's S3 API: ${routing.notImplemented}.`);
-      op = routing.op;
-      if (sse) encryption.refuseManagedEncryption(sse, routing.op);
-      await this.refresh(r, bucket, key);
-      res = await this.handlers[routing.op](r, this.c, this.init);
+      if (req.method === "OPTIONS") {
+        // A browser's CORS preflight: unsigned by design, answered by the bucket's rules alone.
+        op = "PreflightCors";
+        res = await this.cors.preflight(req, bucket);
+      } else if (isFormUpload(req, bucket, key, query)) {
+        // A browser form upload: its signed policy, in the body, authenticates it.
+        op = "PostObject";
+        res = await postObject(req, bucket!, this.c, this.init.credentials, started);
+      } else {
+        const signed = await this.signed(req, url, query, started, requestId);
+        op = signed.op;
+        payload = signed.payload;
+        res = signed.res;
+      }
     } catch (err) {
       const e = toS3Error(err, this.c.log, { method: req.method, path: url.pathname, op });
       this.c.log.debug("S3 request refused", { method: req.method, path: url.pathname, op, code: e.code, message: e.message });
@@ -119,9 +133,28 @@ export class S3Server {
     }
     res.headers.set("x-amz-request-id", requestId);
     res.headers.set("server", "Orrery");
+    if (req.method !== "OPTIONS") await this.cors.decorate(req, bucket, res);
     this.c.log.debug("S3 request", { method: req.method, path: url.pathname, op, payload, status: res.status, ms: Date.now() - started });
     return res;
   };
+
+  /** A request signed with SigV4 (header or presigned URL): authenticated, routed, refreshed, handled. */
+  private async signed(req: Request, url: URL, query: Array<[string, string]>, started: number, requestId: string): Promise<{ op: Operation; payload: string; res: Response }> {
+    const auth = authenticate({ method: req.method, rawPath: url.pathname, query, header: (n) => req.headers.get(n) }, this.init.credentials, started);
+    const { bucket, key } = addressOf(url.pathname);
+    const payload = auth.payload.kind === "chunked" ? `chunked${auth.payload.signer ? "-signed" : ""}${auth.payload.trailer ? "-trailer" : ""}` : auth.payload.kind;
+    const r = s3RequestOf(req, bucket, key, auth, requestId);
+    // Refused before any handler runs, so nothing of such a request is stored.
+    const sse = encryption.encryptionRequestOf([...req.headers, ...query]);
+    if (sse) encryption.refuseCustomerKeys(sse, url.protocol === "https:");
+    const routing = route(req.method, bucket, key, r.query, req.headers.has("x-amz-copy-source"));
+    if ("methodNotAllowed" in routing) throw s3Error("MethodNotAllowed", `${req.method} is not allowed on ${url.pathname}.`);
+    if ("notImplemented" in routing) throw s3Error("NotImplemented", `Not implemented by Orrery's S3 API: ${routing.notImplemented}.`);
+    if (routing.op === "PostObject") throw s3Error("InvalidRequest", "A POST to a bucket is a browser form upload: authenticated by its policy, without an Authorization header.");
+    if (sse) encryption.refuseManagedEncryption(sse, routing.op);
+    await this.refresh(r, bucket, key);
+    return { op: routing.op, payload, res: await this.handlers[routing.op](r, this.c, this.init) };
+  }
 
   /**
    * Quorum reads: the bucket, the object (and a copy source, and the multipart upload named), or for a listing
@@ -134,6 +167,7 @@ export class S3Server {
       const dir = bucketPath(bucket);
       paths = [dir];
       if (key) paths.push(objectPath(bucket, key).path);
+      if (!key && r.query.has("cors")) paths.push(bucketCorsPath(bucket));
       const prefix = r.query.get("prefix");
       if (!key && prefix) {
         const slash = prefix.lastIndexOf("/");

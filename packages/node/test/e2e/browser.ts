@@ -9,12 +9,17 @@ export const UI_BUILD = join(import.meta.dir, "..", "..", "..", "..", "apps", "f
 
 /** `extraArgs`: more Chromium switches, e.g. `--host-resolver-rules` to point a made-up name at 127.0.0.1. */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  if (!existsSync(UI_BUILD)) {
+    throw new Error(`the web UI is not built (${UI_BUILD} is missing): run pnpm --filter @orrery/frontend build (pnpm test does)`);
+  }
+  return launchChromium(extraArgs);
+}
+
+/** Chromium alone, for tests that need no web UI (pages of their own against the S3 port). */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (!existsSync(executablePath)) {
     throw new Error(`no Chromium at ${executablePath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
-  }
-  if (!existsSync(UI_BUILD)) {
-    throw new Error(`the web UI is not built (${UI_BUILD} is missing): run pnpm --filter @orrery/frontend build (pnpm test does)`);
   }
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({

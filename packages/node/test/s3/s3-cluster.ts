@@ -1,6 +1,8 @@
 // Shared by the S3 tests: a cluster whose every node serves S3 on its own port, with an SDK client per
 // node, and the S3 error a call fails with.
-import { S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll } from "bun:test";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { createPresignedPost, type PresignedPost, type PresignedPostOptions } from "@aws-sdk/s3-presigned-post";
 import { TestCluster } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
 
@@ -44,3 +46,34 @@ export async function s3Failure(p: Promise<unknown>): Promise<{ name: string; st
   }
   throw new Error("expected the call to fail");
 }
+
+export interface S3Fixture {
+  cluster: TestCluster;
+  /** An SDK client per node. */
+  s3: S3Client[];
+  endpoints: string[];
+}
+
+/**
+ * A three-node S3 cluster for one test file, with `bucket` made: started before the file's tests, stopped
+ * after them. The fields are filled once the tests run.
+ */
+export function s3ClusterFor(bucket: string, creds: { key: string; secret: string }): S3Fixture {
+  const f = { s3: [], endpoints: [] } as unknown as S3Fixture;
+  beforeAll(async () => {
+    const started = await startS3Cluster(3, creds);
+    Object.assign(f, { cluster: started.cluster, s3: started.clients, endpoints: started.endpoints });
+    await f.s3[0]!.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  afterAll(async () => {
+    await f.cluster?.stop();
+  });
+  return f;
+}
+
+/**
+ * AWS's createPresignedPost with our client: the registry serves s3-presigned-post only at a newer version
+ * than client-s3, whose S3Client type differs by private members; it reads only the client's config.
+ */
+export const presignedPost = (client: S3Client, options: PresignedPostOptions): Promise<PresignedPost> =>
+  createPresignedPost(client as unknown as Parameters<typeof createPresignedPost>[0], options);

@@ -3,6 +3,7 @@
 // with S3's error codes, tags come with PutObject, multipart and copies by their directives; attributes of
 // a simple and a multipart object, with the parts paged.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { crc32 } from "node:zlib";
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -170,8 +171,11 @@ describe("GetObjectAttributes", () => {
   const attributes = (node: number, Key: string, extra: { MaxParts?: number; PartNumberMarker?: string } = {}) =>
     s3[node]!.send(new GetObjectAttributesCommand({ Bucket, Key, ObjectAttributes: ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"], ...extra }));
 
-  test("a simple object: ETag, size, storage class and date; no parts and no checksum", async () => {
-    const put = await s3[0]!.send(new PutObjectCommand({ Bucket, Key: "attrs/simple", Body: randomBytes(12345) }));
+  test("a simple object: ETag, size, storage class and date; no parts; the checksum the SDK sent (CRC32 by default)", async () => {
+    const body = randomBytes(12345);
+    const put = await s3[0]!.send(new PutObjectCommand({ Bucket, Key: "attrs/simple", Body: body }));
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body) >>> 0);
     const head = await s3[0]!.send(new HeadObjectCommand({ Bucket, Key: "attrs/simple" }));
     const a = await attributes(2, "attrs/simple");
     expect({ etag: a.ETag, size: a.ObjectSize, storage: a.StorageClass, parts: a.ObjectParts, checksum: a.Checksum, date: a.LastModified }).toEqual({
@@ -179,7 +183,7 @@ describe("GetObjectAttributes", () => {
       size: 12345,
       storage: "STANDARD",
       parts: undefined,
-      checksum: undefined,
+      checksum: { ChecksumCRC32: crc.toString("base64"), ChecksumType: "FULL_OBJECT" },
       date: head.LastModified,
     });
     // Only what was asked for.
