@@ -367,7 +367,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "s3",
       async () => {
-        s3 = await startS3Api(config, { fs, reader, log: logger("s3") });
+        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3") });
       },
       () => s3?.stop(),
       () => s3?.drain(shutdownMs),

@@ -14,6 +14,9 @@ import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from
 import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
+import { isVersionsPath, versionsDirOf } from "../metadata/version-paths.ts";
+import type { VersioningState } from "../settings/folder-versioning.ts";
+import { versionRowsFor } from "./versioning.ts";
 import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { putAnswer, uploadStream } from "./upload.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
@@ -42,6 +45,8 @@ export interface FileSystemComponents {
   selfId: string;
   /** Wall clock for modification times (default: the system's). */
   clock?: Clock;
+  /** Whether a top-level folder keeps versions (live settings); none does when absent. */
+  versioning?: (folder: string) => VersioningState | undefined;
 }
 
 export { dirChange, type ManifestChange, type PutOptions, type PutResult, type UploadedContent } from "./changes.ts";
@@ -75,6 +80,8 @@ export class FileSystem {
    * every node whatever order a folder's delete and a write under it arrive in.
    */
   lookup(path: string): Manifest | undefined {
+    // The versions' namespace is not part of the tree any interface shows (filesystem/file-versions.ts reads it).
+    if (isVersionsPath(path)) return undefined;
     if (path === "") return { ...dirChange("", 0), version: "", origin: "", seq: 0 };
     const m = this.c.manifests.get(path);
     if (m && !m.deleted) return m;
@@ -109,6 +116,17 @@ export class FileSystem {
     await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
   }
 
+  /** The versions' namespace is written only by the versioning operations: 400 reserved_path for anyone else. */
+  static checkNotReserved(path: string): void {
+    if (isVersionsPath(path)) throw badRequest("reserved_path", `/${path.split("/")[0]} is reserved for the versions of files in versioned folders`);
+  }
+
+  /** Brings `path` and the versions kept of it up to a read quorum's rows (file-versions.ts). */
+  async refreshVersions(path: string, consistency: Consistency = "quorum"): Promise<void> {
+    await this.refresh([path], consistency, undefined, []);
+    await this.c.reads?.refreshChildren(versionsDirOf(path), { limit: 1000 }, consistency);
+  }
+
   /** `path` and every directory above it: what a write decides on (does the parent exist, is it a file). */
   static withAncestors(path: string): string[] {
     const out = [path];
@@ -132,7 +150,7 @@ export class FileSystem {
   }
 
   /** Directory entries to create so that `path`'s parent exists; throws if an ancestor is a file. */
-  private ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
+  ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
     const missing: ManifestChange[] = [];
     // A folder that is live only by the tree rule (deleted, or never received here, with something live
     // below) gets its own row again: every live file's parents then have live rows on every node.
@@ -194,6 +212,7 @@ export class FileSystem {
   async put(path: string, body: ReadableStream<Uint8Array> | null, durability: Durability, opts: PutOptions = {}): Promise<PutResult> {
     const chunkSize = this.chunkSize();
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    FileSystem.checkNotReserved(path);
     const meta = checkedMeta(withInferredType(opts.meta, path));
     // The chunks go at the factor of the folder written to; each is held at it until the manifest names it.
     const factor = this.c.placement.writeFactorFor(path);
@@ -256,6 +275,7 @@ export class FileSystem {
     opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta } = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    FileSystem.checkNotReserved(path);
     const meta = checkedMeta(opts.meta);
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
@@ -305,16 +325,29 @@ export class FileSystem {
    * answers with a newer version for a path has seen a write ours would lose to, so ours is stamped again above
    * it (the HLC's receive rule) and pushed again: a 201 means the quorum holds this write as the winner.
    */
-  private async commit(
+  private commit(changes: ManifestChange[], durability: Durability, context: Record<string, unknown>): Promise<Array<Manifest & { manifestCopies: number }>> {
+    return this.commitRows(changes, durability, context, true);
+  }
+
+  /**
+   * commit() for the versioning operations (file-versions.ts), which write version rows themselves and may ask
+   * for no version to be kept (`keepVersions` false: a current row set back to a version it already has).
+   * In a versioned folder every other write keeps its versions in the same transaction (versioning.ts).
+   */
+  async commitRows(
     changes: ManifestChange[],
     durability: Durability,
     context: Record<string, unknown>,
+    keepVersions: boolean,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
     this.checkJoined();
     const { manifests, placement, replicator, selfId, log } = this.c;
     const required = placement.required(durability);
+    const stateOf = this.c.versioning;
+    const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p) => manifests.get(p)) : undefined;
+    let batch = changes;
     for (let attempt = 1; ; attempt++) {
-      const committed = manifests.commitLocalBatch(changes);
+      const committed = manifests.commitLocalBatch(batch, derive);
       // The local copy reaches the disk while the owners are asked (one fsync shared with concurrent writes).
       const localDurable = manifests.durable();
       localDurable.catch(() => {});
@@ -332,6 +365,9 @@ export class FileSystem {
         }
         log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
         manifests.observe(newer.version);
+        // The versions this attempt kept of its own rows go with it: the next attempt keeps them under its versions.
+        const ownVersions = committed.slice(0, changes.length).map((m) => `${versionsDirOf(m.path)}/${m.version}`);
+        batch = [...changes, ...committed.filter((m) => ownVersions.includes(m.path)).map((m) => tombstoneOf(m, m.mtime))];
         continue;
       }
       const counts = holders(acks);
@@ -342,7 +378,8 @@ export class FileSystem {
           { ...context, manifestCopies, required },
         );
       }
-      return committed.map((m, i) => ({ ...m, manifestCopies: counts[i]! }));
+      // The rows of `changes` only: the versions kept alongside are the versioning operations' business.
+      return committed.slice(0, changes.length).map((m, i) => ({ ...m, manifestCopies: counts[i]! }));
     }
   }
 
@@ -372,6 +409,7 @@ export class FileSystem {
 
   async mkdir(path: string): Promise<{ created: boolean; entry: Manifest }> {
     if (path === "") return { created: false, entry: this.stat("") };
+    FileSystem.checkNotReserved(path);
     await this.refresh(FileSystem.withAncestors(path), "quorum", undefined, []);
     const existing = this.lookup(path);
     if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
@@ -444,6 +482,7 @@ export class FileSystem {
 
   async move(from: string, to: string, overwrite: boolean): Promise<Manifest> {
     if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
+    FileSystem.checkNotReserved(to);
     if (from === to) throw badRequest("same_path", "source and destination are the same");
     if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
     await this.refresh([from, ...FileSystem.withAncestors(to)], "quorum", undefined, [from, to]);

@@ -9,6 +9,7 @@ export type Operation =
   | "GetBucketLocation"
   | "GetBucketAcl"
   | "GetBucketVersioning"
+  | "PutBucketVersioning"
   | "GetBucketEncryption"
   | "PutBucketEncryption"
   | "DeleteBucketEncryption"
@@ -39,7 +40,7 @@ export type Routing = { op: Operation } | { notImplemented: string } | { methodN
 const UNSUPPORTED_BUCKET = [
   "accelerate", "analytics", "cors", "intelligent-tiering", "inventory", "lifecycle", "logging",
   "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock",
-  "replication", "requestPayment", "tagging", "website", "acl", "versioning",
+  "replication", "requestPayment", "tagging", "website", "acl",
 ];
 const UNSUPPORTED_OBJECT = ["acl", "retention", "legal-hold", "torrent", "restore", "select"];
 
@@ -63,10 +64,12 @@ export function route(method: string, bucket: string | undefined, key: string | 
         return { op: "HeadBucket" };
       case "PUT":
         if (has("encryption")) return { op: "PutBucketEncryption" };
+        if (has("versioning")) return { op: "PutBucketVersioning" };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `PUT ?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
         return { op: "CreateBucket" };
       case "DELETE":
         if (has("encryption")) return { op: "DeleteBucketEncryption" };
+        if (has("versioning")) return { methodNotAllowed: true };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `DELETE ?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
         return { op: "DeleteBucket" };
       case "POST":

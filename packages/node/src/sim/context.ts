@@ -59,6 +59,8 @@ export const defaultSettings: SimSettings = {
     GC_INTERVAL_S: 600,
     GC_MIN_CHUNK_AGE_S: 86_400,
     GC_MIN_TOMBSTONE_AGE_S: 86_400,
+    KEEP_VERSIONS: 0,
+    KEEP_DAYS: 0,
     REPLICATION_FACTOR: 3,
     RING_SETTLE_S: 30,
   },
