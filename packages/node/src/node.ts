@@ -300,6 +300,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     ui,
     events,
     fs,
+    versions: core.versions,
     replicaHealth: (ids: readonly string[]) => replicaHealth(ids, { selfId: id, placement, store, rpc }),
     reader,
     placement,

@@ -43,6 +43,11 @@ const content = (m: Manifest): ManifestChange => {
 export class FileVersions {
   constructor(private readonly c: FileVersionsComponents) {}
 
+  /** How many versions are kept, and for how long (the settings in force). */
+  limits(): VersionLimits {
+    return this.c.limits();
+  }
+
   /** The versioning state of the top-level folder `path` lies in (or is): "Off" when it never had one. */
   stateOf(path: string): VersioningState | "Off" {
     const folder = path.includes("/") ? versioningFolderOf(path) : path;
