@@ -255,27 +255,25 @@ export abstract class LwwManifestStore implements ManifestStore {
     const checked = changes.map(checkChange); // all or nothing: vet every change before writing one
     return this.transact(() => {
       let seq = this.readMark(this.nodeId) ?? 0;
-      const write = (change: ManifestChange): Manifest => {
-        const previous = this.get(change.path);
+      // Stamped first, written last: a derived row that fails its check (the memory store cannot roll back)
+      // throws before any row of the batch is written.
+      const plan: Array<{ next: Manifest; previous: Manifest | undefined }> = [];
+      const planned = new Map<string, Manifest>();
+      const stamp = (change: ManifestChange): Manifest => {
+        const previous = planned.get(change.path) ?? this.get(change.path);
         // Our version must beat the row it replaces even if our wall clock went back since it was written.
         if (previous) this.clock.restore(previous.version);
         seq++;
         const next: Manifest = { ...change, version: this.clock.tick(), origin: this.nodeId, seq };
-        this.store(next, previous);
-        if (derive) derived.push(...derive(next, previous).map(checkChange));
+        planned.set(next.path, next);
+        plan.push({ next, previous });
         return next;
       };
-      const derived: ManifestChange[] = [];
-      const written = checked.map(write);
-      // A derived row is stamped after the row it follows; derive is not asked again about derived rows.
-      const extra = derived.map((change) => {
-        const previous = this.get(change.path);
-        if (previous) this.clock.restore(previous.version);
-        seq++;
-        const next: Manifest = { ...change, version: this.clock.tick(), origin: this.nodeId, seq };
-        this.store(next, previous);
-        return next;
-      });
+      const written = checked.map(stamp);
+      // A derived row is stamped after the rows of the batch; derive is not asked again about derived rows.
+      const derived = derive ? plan.flatMap(({ next, previous }) => derive(next, previous).map(checkChange)) : [];
+      const extra = derived.map(stamp);
+      for (const { next, previous } of plan) this.store(next, previous);
       this.writeMark(this.nodeId, seq);
       return [...written, ...extra];
     });
