@@ -131,6 +131,8 @@ export class NodeCore {
   /** The versions of files in versioned folders (listing, reading, removing, restoring, pruning). */
   readonly versions: FileVersions;
   private readonly versionDefaults: VersionLimits;
+  /** Kept by applySettings. */
+  private versioning: VersioningSettings = { folderVersioning: {}, keepVersions: 0, keepDays: 0 };
   readonly census: ReplicaCensus;
   readonly reads: ManifestReads;
   readonly conditional: ConditionalWrites;
@@ -260,7 +262,7 @@ export class NodeCore {
 
   /** Which folders keep versions, and the limits: the live settings over KEEP_VERSIONS / KEEP_DAYS. */
   versioningSettings(): VersioningSettings {
-    return versioningSettings(this.settings.record(), this.versionDefaults);
+    return this.versioning;
   }
 
   /** Why this node must not serve manifests yet (resyncing after being forgotten), or undefined. */
@@ -289,6 +291,8 @@ export class NodeCore {
    */
   private applySettings(s: EffectiveSettings): void {
     this.writeChunkSize = s.chunkSize;
+    // Read once per change, not per write: every committed row of a file asks which folders keep versions.
+    this.versioning = versioningSettings(this.c.settingsStore.get(), this.versionDefaults);
     const { placement } = this.c;
     const before = placement.factorView();
     const clusterChanged = placement.setReplicationFactor(s.replicationFactor) !== undefined;

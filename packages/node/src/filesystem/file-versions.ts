@@ -8,7 +8,7 @@ import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { parentOf } from "../metadata/path.ts";
 import { keptPathOfDir, VERSIONS_DIR, versionsDirOf } from "../metadata/version-paths.ts";
 import type { Consistency } from "../replication/manifest-reads.ts";
-import type { VersionLimits, VersioningState } from "../settings/folder-versioning.ts";
+import { folderVersioningSchema, type VersionLimits, type VersioningState } from "../settings/folder-versioning.ts";
 import { type ManifestChange, tombstoneOf } from "./changes.ts";
 import { FileSystem } from "./file-system.ts";
 import { NULL_VERSION, prunable, type VersionEntry, versionEntries, versioningFolderOf } from "./versioning.ts";
@@ -60,7 +60,14 @@ export class FileVersions {
     FileSystem.checkNotReserved(folder);
     await this.c.fs.refresh([folder], "quorum", undefined, []);
     if (this.c.fs.lookup(folder)?.kind !== "dir") throw notFound("not_found", `no such folder: /${folder}`);
-    await this.c.setState(folder, state);
+    // What the settings record accepts from peers, checked before the record changes (a record peers refuse would not spread).
+    if (!folderVersioningSchema.safeParse({ [folder]: state }).success) throw badRequest("invalid_folder", `/${folder} cannot keep versions (a reserved folder)`);
+    try {
+      await this.c.setState(folder, state);
+    } catch (err) {
+      if (err instanceof RangeError) throw badRequest("too_many_folders", err.message);
+      throw err;
+    }
   }
 
   /** The versions of `path`, newest first (after a quorum read unless `local`). */

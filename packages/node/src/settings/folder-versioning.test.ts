@@ -16,6 +16,7 @@ describe("folder versioning settings", () => {
     for (const bad of [
       { folderVersioning: { "a/b": "Enabled" } },
       { folderVersioning: { ".orrery-versions": "Enabled" } },
+      { folderVersioning: { ".s3-uploads": "Enabled" } },
       { folderVersioning: { photos: "On" } },
       { keepVersions: -1 },
       { keepVersions: 1.5 },

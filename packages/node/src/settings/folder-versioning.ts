@@ -14,7 +14,8 @@ const folderKeys = <V extends z.ZodType>(value: V) =>
     .record(z.string(), value)
     .superRefine((map, ctx) => {
       for (const name of Object.keys(map)) {
-        if (!isFolderName(name) || name.startsWith(".orrery")) ctx.addIssue({ code: "custom", path: [name], message: `not a top-level folder name: ${JSON.stringify(name.slice(0, 80))}` });
+        // The reserved folders (versions, S3's multipart staging) keep no versions of their own.
+        if (!isFolderName(name) || name.startsWith(".orrery") || name === ".s3-uploads") ctx.addIssue({ code: "custom", path: [name], message: `not a top-level folder name: ${JSON.stringify(name.slice(0, 80))}` });
       }
       if (Object.keys(map).length > MAX_FOLDER_FACTORS) ctx.addIssue({ code: "custom", message: `versioning for at most ${MAX_FOLDER_FACTORS} folders` });
     });

@@ -51,6 +51,7 @@ test("the switch, the previous versions panel and the trash", async () => {
 
   // Delete it through the page: it goes to the trash, and comes back from there.
   await entry("plan.txt").locator('[data-testid="delete"]').click();
+  expect(await page.locator('[data-testid="dialog"] .message').innerText()).toContain("restore it from the Trash");
   await page.click('[data-testid="confirm"]');
   await entry("plan.txt").waitFor({ state: "detached" });
   await page.reload();
