@@ -23,6 +23,31 @@ const send = (url: string, method: string, path: string, body?: unknown) =>
   fetch(`${url}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
+/** The paths of the change events `/api/changes?path=/` sends while `act` runs (and a moment after). */
+async function changesOf(url: string, act: () => Promise<void>): Promise<string[]> {
+  const res = await fetch(`${url}/api/changes?path=/`);
+  const reader = res.body!.getReader();
+  let buffered = "";
+  const paths: string[] = [];
+  const readUntil = async (done: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) {
+      const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => undefined)]);
+      if (!chunk || chunk.done) break;
+      buffered += new TextDecoder().decode(chunk.value);
+    }
+  };
+  await readUntil(() => buffered.includes("event: ready"), 5000);
+  await act();
+  await readUntil(() => false, 1500);
+  await reader.cancel();
+  for (const m of buffered.matchAll(/^data: (.*)$/gm)) {
+    const data = JSON.parse(m[1]!) as { path?: string };
+    if (data.path) paths.push(data.path);
+  }
+  return paths;
+}
+
 describe("versions through the files API", () => {
   test("switch, list, read, restore, trash, errors", async () => {
     cluster = await TestCluster.start(3);
@@ -76,6 +101,19 @@ describe("versions through the files API", () => {
     await bad(fetch(`${a}/api/files/.orrery-versions/`), 404, "not_found");
     const root = await jsonOf<{ entries: Array<{ name: string }> }>(fetch(`${a}/api/files/`));
     expect(root.entries.map((e) => e.name)).toEqual(["docs"]);
+    // WebDAV: not listed, not readable, not writable.
+    const propfind = await fetch(`${a}/dav/`, { method: "PROPFIND", headers: { depth: "1" } });
+    expect(propfind.status).toBe(207);
+    expect(await propfind.text()).not.toContain("orrery-versions");
+    expect((await fetch(`${a}/dav/.orrery-versions/docs/a.txt/${encodeURIComponent(old)}`)).status).toBe(404);
+    expect((await fetch(`${a}/dav/.orrery-versions/x`, { method: "PUT", body: "sneaky" })).status).toBe(409); // no such parent
+    expect((await fetch(`${a}/dav/.orrery-versions`, { method: "PUT", body: "sneaky" })).status).toBe(400);
+    expect((await fetch(`${a}/dav/.orrery-versions`, { method: "MKCOL" })).status).toBeGreaterThanOrEqual(400);
+
+    // The change feed of the root reports the write, never its version rows.
+    const feed = await changesOf(a, async () => void expect((await put(b, "docs/feed.txt", "v")).status).toBe(201));
+    expect(feed).toContain("/docs/feed.txt");
+    expect(feed.filter((p) => p.includes("orrery-versions"))).toEqual([]);
 
     // The CLI: status, off (suspended), on.
     const status = await orrery(["versioning", "status", "/docs", "--node", a]);
@@ -106,5 +144,9 @@ describe("KEEP_VERSIONS in the garbage collector", () => {
     await waitFor(() => chunks.slice(0, 2).flat().every((id) => !c.copies().has(id)), 30_000, "the pruned versions' chunks collected");
     for (const id of chunks.slice(2).flat()) expect(c.copies().get(id)).toBe(3);
     expect((await getBytes(b, `keep/f.bin?versionId=${encodeURIComponent(kept[1]!.versionId)}`)).length).toBe(100_002);
+    // The limit is a live setting too: lowered to 1 through one node, every file keeps only its current version.
+    expect((await send(b, "PUT", "/api/cluster/settings", { keepVersions: 1 })).status).toBe(200);
+    await waitFor(async () => (await versionsOf(a, "keep/f.bin")).length === 1, 30_000, "the versions pruned to 1 by the live setting");
+    expect((await getBytes(a, "keep/f.bin")).length).toBe(100_003);
   }, 120_000);
 });
