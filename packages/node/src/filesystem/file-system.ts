@@ -4,7 +4,7 @@ import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest, MultipartLayout } from "../metadata/manifest.ts";
 import { impliedDirectory, type ManifestStore } from "../metadata/manifest-store.ts";
-import { joinPath, nameOf, parentOf } from "../metadata/path.ts";
+import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
@@ -14,7 +14,7 @@ import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from
 import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
-import { isVersionsPath, versionsDirOf } from "../metadata/version-paths.ts";
+import { isVersionsPath, versionPath, versionsDirOf } from "../metadata/version-paths.ts";
 import type { VersioningState } from "../settings/folder-versioning.ts";
 import { versionRowsFor } from "./versioning.ts";
 import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
@@ -127,6 +127,11 @@ export class FileSystem {
     await this.c.reads?.refreshChildren(versionsDirOf(path), { limit: 1000 }, consistency);
   }
 
+  /** In a folder that keeps versions, a path too long to name its versions is refused before a byte is read. */
+  private checkVersionable(path: string): void {
+    if (this.c.versioning?.(topFolderOf(path)) === "Enabled") versionPath(path, `${"0".repeat(18)}@${"n".repeat(64)}`);
+  }
+
   /** `path` and every directory above it: what a write decides on (does the parent exist, is it a file). */
   static withAncestors(path: string): string[] {
     const out = [path];
@@ -213,6 +218,7 @@ export class FileSystem {
     const chunkSize = this.chunkSize();
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     FileSystem.checkNotReserved(path);
+    this.checkVersionable(path);
     const meta = checkedMeta(withInferredType(opts.meta, path));
     // The chunks go at the factor of the folder written to; each is held at it until the manifest names it.
     const factor = this.c.placement.writeFactorFor(path);

@@ -96,6 +96,8 @@ describe("versions through the files API", () => {
     await bad(send(a, "PUT", "/api/versioning/nothere", { status: "Enabled" }), 404, "not_found");
     await bad(fetch(`${a}/api/versions/docs/a.txt?versionId=bad`, { method: "DELETE" }), 400, "invalid_version_id");
     await bad(put(a, ".orrery-versions/docs/a.txt/x", "sneaky"), 400, "reserved_path");
+    const long = `docs/${["w", "x", "y", "z"].map((c) => c.repeat(200)).join("/")}/${"f".repeat(130)}`; // 939 bytes: no room for a version id
+    await bad(put(a, long, "too long to keep versions of"), 400, "path_too_long_for_versions");
     await bad(send(a, "POST", "/api/mkdir", { path: "/.orrery-versions/x" }), 400, "reserved_path");
     await bad(fetch(`${a}/api/files/.orrery-versions/docs/a.txt/${encodeURIComponent(old)}`), 404, "not_found");
     await bad(fetch(`${a}/api/files/.orrery-versions/`), 404, "not_found");
