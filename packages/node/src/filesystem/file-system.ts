@@ -11,13 +11,13 @@ import type { Consistency, ManifestReads } from "../replication/manifest-reads.t
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
-import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
+import type { Durability, Placement } from "../replication/placement.ts";
 import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { isVersionsPath, versionPath, versionsDirOf } from "../metadata/version-paths.ts";
 import type { VersioningState } from "../settings/folder-versioning.ts";
-import { versionRowsFor } from "./versioning.ts";
-import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
+import { commitManifests } from "./manifest-commit.ts";
+import { checkedMeta, dirChange, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { putAnswer, uploadStream } from "./upload.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -53,9 +53,6 @@ export { dirChange, type ManifestChange, type PutOptions, type PutResult, type U
 
 /** What a write reads before deciding: a fast write settles for this node's (synced) rows, as it settles for one copy. */
 const readFor = (durability: Durability): Consistency => (durability === "fast" ? "local" : "quorum");
-
-/** A write whose rows lost to newer ones at replicas is stamped again above them, at most this many times. */
-const MAX_COMMIT_ATTEMPTS = 3;
 
 export class FileSystem {
   /**
@@ -324,13 +321,7 @@ export class FileSystem {
     return committed.find((m) => m.path === path)!;
   }
 
-  /**
-   * Commits manifest changes locally, then pushes them until `durability` holds for them too: for every row,
-   * that many of its path's manifest owners hold this very version, under the current ring and under any ring
-   * replaced moments ago (placement.manifestOwnerSets). A replica that
-   * answers with a newer version for a path has seen a write ours would lose to, so ours is stamped again above
-   * it (the HLC's receive rule) and pushed again: a 201 means the quorum holds this write as the winner.
-   */
+  /** Commits manifest changes and pushes them until `durability` holds for every row (manifest-commit.ts). */
   private commit(changes: ManifestChange[], durability: Durability, context: Record<string, unknown>): Promise<Array<Manifest & { manifestCopies: number }>> {
     return this.commitRows(changes, durability, context, true);
   }
@@ -347,46 +338,7 @@ export class FileSystem {
     keepVersions: boolean,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
     this.checkJoined();
-    const { manifests, placement, replicator, selfId, log } = this.c;
-    const required = placement.required(durability);
-    const stateOf = this.c.versioning;
-    const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p) => manifests.get(p)) : undefined;
-    let batch = changes;
-    for (let attempt = 1; ; attempt++) {
-      const committed = manifests.commitLocalBatch(batch, derive);
-      // The local copy reaches the disk while the owners are asked (one fsync shared with concurrent writes).
-      const localDurable = manifests.durable();
-      localDurable.catch(() => {});
-      // A row counts where its owners hold this very version: in every owner set of a recent ring (joint quorum).
-      const ownerSets = committed.map((m) => placement.manifestOwnerSets(m.path));
-      const holds = (acks: ReadonlyMap<string, string[]>, i: number) => (id: string) => id === selfId || acks.get(id)?.[i] === committed[i]!.version;
-      const holders = (acks: ReadonlyMap<string, string[]>) => committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i)));
-      const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
-      const acks = await replicator.publish(committed, durable);
-      await localDurable;
-      const newer = newestAbove(committed, acks);
-      if (newer) {
-        if (attempt >= MAX_COMMIT_ATTEMPTS) {
-          throw new OrreryError(503, "write_conflict", `newer writes kept arriving for these paths (${attempt} attempts); try again`, context);
-        }
-        log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
-        manifests.observe(newer.version);
-        // The versions this attempt kept of its own rows go with it: the next attempt keeps them under its versions.
-        const ownVersions = committed.slice(0, changes.length).map((m) => `${versionsDirOf(m.path)}/${m.version}`);
-        batch = [...changes, ...committed.filter((m) => ownVersions.includes(m.path)).map((m) => tombstoneOf(m, m.mtime))];
-        continue;
-      }
-      const counts = holders(acks);
-      const manifestCopies = Math.min(...counts);
-      if (!durable(acks)) {
-        throw new DurabilityError(
-          `the manifest reached ${manifestCopies} of the ${required} owner(s) durability '${durability}' needs; it will spread by anti-entropy`,
-          { ...context, manifestCopies, required },
-        );
-      }
-      // The rows of `changes` only: the versions kept alongside are the versioning operations' business.
-      return committed.slice(0, changes.length).map((m, i) => ({ ...m, manifestCopies: counts[i]! }));
-    }
+    return commitManifests(this.c, changes, durability, context, keepVersions);
   }
 
   /** A precondition that already fails on this node's (refreshed) row fails before any byte is stored. */
