@@ -257,6 +257,7 @@ export class NodeCore {
       setState: async (folder, state) => void (await this.settings.set({ folderVersioning: { [folder]: state } })),
       limits: () => this.versioningSettings(),
       log: logger("versions"),
+      clock,
     });
   }
 

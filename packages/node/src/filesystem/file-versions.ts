@@ -11,6 +11,7 @@ import type { Consistency } from "../replication/manifest-reads.ts";
 import { folderVersioningSchema, type VersionLimits, type VersioningState } from "../settings/folder-versioning.ts";
 import { type ManifestChange, tombstoneOf } from "./changes.ts";
 import { FileSystem } from "./file-system.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { NULL_VERSION, prunable, type VersionEntry, versionEntries, versioningFolderOf } from "./versioning.ts";
 
 export interface FileVersionsComponents {
@@ -24,6 +25,8 @@ export interface FileVersionsComponents {
   setState: (folder: string, state: VersioningState) => Promise<void>;
   limits: () => VersionLimits;
   log: Logger;
+  /** Wall clock for the modification time of the rows a removal writes (default: the system's). */
+  clock?: Clock;
 }
 
 export interface TrashEntry {
@@ -101,7 +104,7 @@ export class FileVersions {
     if (!doomed) throw notFound("no_such_version", `/${path} has no version ${versionId}`);
     const changes: ManifestChange[] = [];
     const current = this.c.manifests.get(path);
-    const mtime = Date.now();
+    const mtime = (this.c.clock ?? systemClock).now();
     if (doomed.versionId !== NULL_VERSION) changes.push(tombstoneOf({ ...doomed.row, path: `${versionsDirOf(path)}/${versionId}` }, mtime));
     if (doomed.isLatest) {
       const next = entries.find((e) => e !== doomed);

@@ -232,7 +232,10 @@ async function deleteKey(c: S3Components, bucket: string, key: string, precondit
 
 export const deleteObject: Handler = async (r, c) => {
   const versionId = r.query.get("versionId");
-  if (versionId !== undefined) return new Response(null, { status: 204, headers: await deleteVersion(c, r.bucket!, r.key!, versionId) });
+  if (versionId !== undefined) {
+    const headers = await deleteVersion(c, r.bucket!, r.key!, versionId, () => deleteKey(c, r.bucket!, r.key!));
+    return new Response(null, { status: 204, headers });
+  }
   const precondition = httpPrecondition(r.header("if-match"), null, etagOf);
   const removed = await deleteKey(c, r.bucket!, r.key!, precondition);
   return new Response(null, { status: 204, headers: deleteMarkerHeaders(c, removed) });
@@ -258,7 +261,7 @@ export const deleteObjects: Handler = async (r, c) => {
       const { key, versionId } = objects[i]!;
       try {
         if (versionId !== undefined) {
-          const h = await deleteVersion(c, r.bucket!, key, versionId);
+          const h = await deleteVersion(c, r.bucket!, key, versionId, () => deleteKey(c, r.bucket!, key));
           results[i] = ["Deleted", [["Key", key], ["VersionId", versionId], ["DeleteMarker", h["x-amz-delete-marker"] ? true : undefined]]];
         } else {
           const h = deleteMarkerHeaders(c, await deleteKey(c, r.bucket!, key));

@@ -86,11 +86,18 @@ export function deleteMarkerHeaders(c: S3Components, tombstone: Manifest | undef
   return id === undefined ? {} : { "x-amz-delete-marker": "true", "x-amz-version-id": id };
 }
 
-/** DELETE ?versionId: removes that version for good (a missing one is no error, as in S3). */
-export async function deleteVersion(c: S3Components, bucket: string, key: string, versionId: string): Promise<Record<string, string>> {
+/**
+ * DELETE ?versionId: removes that version for good (a missing one is no error, as in S3). The "null" version of a
+ * key that has no other (an unversioned bucket's object, a directory marker) is the object itself: `plainDelete`.
+ */
+export async function deleteVersion(c: S3Components, bucket: string, key: string, versionId: string, plainDelete: () => Promise<unknown>): Promise<Record<string, string>> {
   requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
   checkedVersionId(versionId);
+  if (versionId === NULL_VERSION && (directory || !c.versions || c.versions.stateOf(path) === "Off")) {
+    await plainDelete();
+    return { "x-amz-version-id": versionId };
+  }
   if (directory) return { "x-amz-version-id": versionId };
   try {
     const removed = await versionsOf(c).remove(path, versionId);

@@ -188,6 +188,24 @@ describe("suspended versioning", () => {
   });
 });
 
+describe("an unversioned bucket", () => {
+  test("deleting the 'null' version deletes the object, a folder marker too (tools emptying a bucket do this)", async () => {
+    const P = "plain-null";
+    await s3[0]!.send(new CreateBucketCommand({ Bucket: P }));
+    await s3[0]!.send(new PutObjectCommand({ Bucket: P, Key: "a.txt", Body: "a" }));
+    await s3[0]!.send(new PutObjectCommand({ Bucket: P, Key: "marker/", Body: "" }));
+    const listed = await s3[1]!.send(new ListObjectVersionsCommand({ Bucket: P }));
+    const objects = (listed.Versions ?? []).map((v) => ({ Key: v.Key!, VersionId: v.VersionId! }));
+    expect(objects).toEqual([{ Key: "a.txt", VersionId: "null" }, { Key: "marker/", VersionId: "null" }]);
+    const res = await s3[2]!.send(new DeleteObjectsCommand({ Bucket: P, Delete: { Objects: objects } }));
+    expect(res.Errors ?? []).toEqual([]);
+    expect((await s3[0]!.send(new ListObjectVersionsCommand({ Bucket: P }))).Versions ?? []).toEqual([]);
+    await s3[0]!.send(new PutObjectCommand({ Bucket: P, Key: "b.txt", Body: "b" }));
+    await s3[1]!.send(new DeleteObjectCommand({ Bucket: P, Key: "b.txt", VersionId: "null" }));
+    expect((await s3Failure(s3[2]!.send(new GetObjectCommand({ Bucket: P, Key: "b.txt" })))).status).toBe(404);
+  });
+});
+
 async function get2(node: number, B: string, Key: string, VersionId: string) {
   const res = await s3[node]!.send(new GetObjectCommand({ Bucket: B, Key, VersionId }));
   return { body: await res.Body!.transformToString() };
