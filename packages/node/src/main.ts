@@ -15,6 +15,8 @@ const USAGE = `usage: orrery <command> [options]
   rm <remote> [--recursive]      delete a file or directory
   mv <from> <to> [--overwrite]   move or rename
   mkdir <remote-dir>             create a directory
+  versioning on|off|status <folder>
+                                 keep versions of overwritten and deleted files in a top-level folder (off: suspend)
   sync <local-dir> <remote-path> [--once]
                                  keep a local folder and a cluster folder in step both ways (--once: one pass, then exit)
   status                         show the cluster

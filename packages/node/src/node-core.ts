@@ -23,7 +23,9 @@ import { ManifestReplicator } from "./replication/manifest-replicator.ts";
 import { ManifestResync, type ManifestResyncInit, type ResyncPersistence } from "./replication/manifest-resync.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
 import { ReplicaCensus } from "./replication/replica-census.ts";
-import { type EffectiveSettings, effectiveSettings, type SettingsDefaults } from "./settings/cluster-settings.ts";
+import { type EffectiveSettings, effectiveSettings, type SettingsDefaults, type VersioningSettings, versioningSettings } from "./settings/cluster-settings.ts";
+import { FileVersions } from "./filesystem/file-versions.ts";
+import type { VersionLimits } from "./settings/folder-versioning.ts";
 import { SettingsSync } from "./settings/cluster-settings-sync.ts";
 import type { SettingsStore } from "./settings/settings-store.ts";
 import type { Placement } from "./replication/placement.ts";
@@ -55,6 +57,8 @@ export type CoreConfig = Pick<
   | "GC_MIN_CHUNK_AGE_S"
   | "GC_MIN_TOMBSTONE_AGE_S"
   | "REPLICATION_FACTOR"
+  | "KEEP_VERSIONS"
+  | "KEEP_DAYS"
   | "RING_SETTLE_S"
 >;
 
@@ -124,6 +128,11 @@ export class NodeCore {
   readonly scrubber: Scrubber;
   readonly antiEntropy: ChunkAntiEntropy;
   readonly gc: GarbageCollector;
+  /** The versions of files in versioned folders (listing, reading, removing, restoring, pruning). */
+  readonly versions: FileVersions;
+  private readonly versionDefaults: VersionLimits;
+  /** Kept by applySettings. */
+  private versioning: VersioningSettings = { folderVersioning: {}, keepVersions: 0, keepDays: 0 };
   readonly census: ReplicaCensus;
   readonly reads: ManifestReads;
   readonly conditional: ConditionalWrites;
@@ -141,6 +150,7 @@ export class NodeCore {
     private readonly c: CoreComponents,
   ) {
     const { selfId, clock, random, rpc, store, queue, manifests, placement, logger, isBlocked } = c;
+    this.versionDefaults = { keepVersions: config.KEEP_VERSIONS, keepDays: config.KEEP_DAYS };
     this.chunkFactors = new ChunkFactors((chunkId) => manifests.chunkFolders(chunkId));
     placement.useChunkFactors(this.chunkFactors);
     const bucket = (mbps: number) => new TokenBucket(mbps * 1024 * 1024, config.chunkSize * 2, () => clock.elapsed());
@@ -214,7 +224,7 @@ export class NodeCore {
     });
     this.gc = new GarbageCollector(
       { intervalMs: config.GC_INTERVAL_S * 1000, minChunkAgeMs: config.GC_MIN_CHUNK_AGE_S * 1000, minTombstoneAgeMs: config.GC_MIN_TOMBSTONE_AGE_S * 1000 },
-      { selfId, placement, manifests, store, replicator: this.replicator, clock, log: logger("gc") },
+      { selfId, placement, manifests, store, replicator: this.replicator, clock, log: logger("gc"), pruneVersions: (now) => this.versions.prune(now) },
     );
     this.reads = new ManifestReads({ selfId, manifests, placement, rpc, log: logger("reads"), synced: () => this.replicator.synced() });
     this.resync = c.resync
@@ -236,7 +246,24 @@ export class NodeCore {
       notServing: () => this.notServing(),
       clock,
       log: logger("fs"),
+      versioning: (folder) => this.versioningSettings().folderVersioning[folder],
     });
+    this.versions = new FileVersions({
+      fs: this.fs,
+      manifests,
+      selfId,
+      firstOwner: (path) => placement.manifestOwners(path)[0],
+      stateOf: (folder) => this.versioningSettings().folderVersioning[folder],
+      setState: async (folder, state) => void (await this.settings.set({ folderVersioning: { [folder]: state } })),
+      limits: () => this.versioningSettings(),
+      log: logger("versions"),
+      clock,
+    });
+  }
+
+  /** Which folders keep versions, and the limits: the live settings over KEEP_VERSIONS / KEEP_DAYS. */
+  versioningSettings(): VersioningSettings {
+    return this.versioning;
   }
 
   /** Why this node must not serve manifests yet (resyncing after being forgotten), or undefined. */
@@ -265,6 +292,8 @@ export class NodeCore {
    */
   private applySettings(s: EffectiveSettings): void {
     this.writeChunkSize = s.chunkSize;
+    // Read once per change, not per write: every committed row of a file asks which folders keep versions.
+    this.versioning = versioningSettings(this.c.settingsStore.get(), this.versionDefaults);
     const { placement } = this.c;
     const before = placement.factorView();
     const clusterChanged = placement.setReplicationFactor(s.replicationFactor) !== undefined;

@@ -300,6 +300,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     ui,
     events,
     fs,
+    versions: core.versions,
     replicaHealth: (ids: readonly string[]) => replicaHealth(ids, { selfId: id, placement, store, rpc }),
     reader,
     placement,
@@ -367,7 +368,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "s3",
       async () => {
-        s3 = await startS3Api(config, { fs, reader, log: logger("s3") });
+        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3") });
       },
       () => s3?.stop(),
       () => s3?.drain(shutdownMs),

@@ -153,7 +153,7 @@ export interface EventTimeline {
 /** The `health` server-sent event: this node's health plus the member list it sees. */
 export type HealthEvent = Omit<Health, "members"> & { members: Member[] };
 
-async function request<T>(url: string, init?: RequestInit): Promise<T> {
+export async function request<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, { ...init, headers: { accept: "application/json", ...init?.headers } });
   const text = await res.text();
   if (!res.ok) throw errorFromBody(res.status, text, res.statusText);

@@ -20,6 +20,7 @@ export const commands = {
   rm: { params: ["<remote>"], options: ["recursive"] },
   mv: { params: ["<from>", "<to>"], options: ["overwrite"] },
   mkdir: { params: ["<remote-dir>"], options: [] },
+  versioning: { params: ["<on|off|status>", "<remote-folder>"], options: [] },
   sync: { params: ["<local-dir>", "<remote-path>"], options: ["once"] },
   status: { params: [], options: [] },
   leave: { params: [], options: ["key-file", "data-dir"] },

@@ -5,6 +5,7 @@ import type { Command } from "./commands/context.ts";
 import { get } from "./commands/get.ts";
 import { ls } from "./commands/ls.ts";
 import { mkdir } from "./commands/mkdir.ts";
+import { versioning } from "./commands/versioning.ts";
 import { key } from "./commands/key.ts";
 import { leave } from "./commands/leave.ts";
 import { config } from "./commands/config.ts";
@@ -19,7 +20,7 @@ import { resolveAdminKey } from "./admin-key.ts";
 import { NodeClient } from "./http.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, sync, status, leave, members, key, config };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config };
 
 /** `key=value` pairs from an error's details (what a 503 says was stored), one line. */
 const detailsText = (details: Record<string, unknown>) =>

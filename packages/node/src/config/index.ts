@@ -97,6 +97,12 @@ export const configSchema = z.object({
   GC_MIN_CHUNK_AGE_S: z.coerce.number().min(0).default(86400),
   GC_MIN_TOMBSTONE_AGE_S: z.coerce.number().min(0).default(86400),
   /**
+   * Versioned folders: versions kept per file (the current one included) and days a replaced version is kept;
+   * 0 = no limit. The garbage collector prunes past them. Defaults until the cluster settings set them.
+   */
+  KEEP_VERSIONS: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  KEEP_DAYS: z.coerce.number().min(0).max(36_500).default(0),
+  /**
    * The tombstone horizon: a member dead this long is forgotten (becomes "left": it stops blocking garbage
    * collection), and a member that returns after being forgotten resyncs its manifests before it serves.
    * Seconds, or with a unit (90s, 30m, 12h, 7d). Milliseconds once parsed.

@@ -4,17 +4,20 @@ import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest, MultipartLayout } from "../metadata/manifest.ts";
 import { impliedDirectory, type ManifestStore } from "../metadata/manifest-store.ts";
-import { joinPath, nameOf, parentOf } from "../metadata/path.ts";
+import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
-import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
+import type { Durability, Placement } from "../replication/placement.ts";
 import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
-import { checkedMeta, dirChange, type ManifestChange, newestAbove, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
+import { isVersionsPath, versionPath, versionsDirOf } from "../metadata/version-paths.ts";
+import type { VersioningState } from "../settings/folder-versioning.ts";
+import { commitManifests } from "./manifest-commit.ts";
+import { checkedMeta, dirChange, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { putAnswer, uploadStream } from "./upload.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -43,15 +46,14 @@ export interface FileSystemComponents {
   selfId: string;
   /** Wall clock for modification times (default: the system's). */
   clock?: Clock;
+  /** Whether a top-level folder keeps versions (live settings); none does when absent. */
+  versioning?: (folder: string) => VersioningState | undefined;
 }
 
 export { dirChange, type ManifestChange, type PutOptions, type PutResult, type UploadedContent } from "./changes.ts";
 
 /** What a write reads before deciding: a fast write settles for this node's (synced) rows, as it settles for one copy. */
 const readFor = (durability: Durability): Consistency => (durability === "fast" ? "local" : "quorum");
-
-/** A write whose rows lost to newer ones at replicas is stamped again above them, at most this many times. */
-const MAX_COMMIT_ATTEMPTS = 3;
 
 export class FileSystem {
   /**
@@ -76,6 +78,8 @@ export class FileSystem {
    * every node whatever order a folder's delete and a write under it arrive in.
    */
   lookup(path: string): Manifest | undefined {
+    // The versions' namespace is not part of the tree any interface shows (filesystem/file-versions.ts reads it).
+    if (isVersionsPath(path)) return undefined;
     if (path === "") return { ...dirChange("", 0), version: "", origin: "", seq: 0 };
     const m = this.c.manifests.get(path);
     if (m && !m.deleted) return m;
@@ -110,6 +114,22 @@ export class FileSystem {
     await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
   }
 
+  /** The versions' namespace is written only by the versioning operations: 400 reserved_path for anyone else. */
+  static checkNotReserved(path: string): void {
+    if (isVersionsPath(path)) throw badRequest("reserved_path", `/${path.split("/")[0]} is reserved for the versions of files in versioned folders`);
+  }
+
+  /** Brings `path` and the versions kept of it up to a read quorum's rows (file-versions.ts). */
+  async refreshVersions(path: string, consistency: Consistency = "quorum"): Promise<void> {
+    await this.refresh([path], consistency, undefined, []);
+    await this.c.reads?.refreshChildren(versionsDirOf(path), { limit: 1000 }, consistency);
+  }
+
+  /** In a folder that keeps versions, a path too long to name its versions is refused before a byte is read. */
+  private checkVersionable(path: string): void {
+    if (this.c.versioning?.(topFolderOf(path)) === "Enabled") versionPath(path, `${"0".repeat(18)}@${"n".repeat(64)}`);
+  }
+
   /** `path` and every directory above it: what a write decides on (does the parent exist, is it a file). */
   static withAncestors(path: string): string[] {
     const out = [path];
@@ -133,7 +153,7 @@ export class FileSystem {
   }
 
   /** Directory entries to create so that `path`'s parent exists; throws if an ancestor is a file. */
-  private ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
+  ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
     const missing: ManifestChange[] = [];
     // A folder that is live only by the tree rule (deleted, or never received here, with something live
     // below) gets its own row again: every live file's parents then have live rows on every node.
@@ -195,6 +215,8 @@ export class FileSystem {
   async put(path: string, body: ReadableStream<Uint8Array> | null, durability: Durability, opts: PutOptions = {}): Promise<PutResult> {
     const chunkSize = this.chunkSize();
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    FileSystem.checkNotReserved(path);
+    this.checkVersionable(path);
     const meta = checkedMeta(withInferredType(opts.meta, path));
     // The chunks go at the factor of the folder written to; each is held at it until the manifest names it.
     const factor = this.c.placement.writeFactorFor(path);
@@ -266,6 +288,7 @@ export class FileSystem {
     opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta } = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
+    FileSystem.checkNotReserved(path);
     const meta = checkedMeta(opts.meta);
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
@@ -308,52 +331,24 @@ export class FileSystem {
     return committed.find((m) => m.path === path)!;
   }
 
+  /** Commits manifest changes and pushes them until `durability` holds for every row (manifest-commit.ts). */
+  private commit(changes: ManifestChange[], durability: Durability, context: Record<string, unknown>): Promise<Array<Manifest & { manifestCopies: number }>> {
+    return this.commitRows(changes, durability, context, true);
+  }
+
   /**
-   * Commits manifest changes locally, then pushes them until `durability` holds for them too: for every row,
-   * that many of its path's manifest owners hold this very version, under the current ring and under any ring
-   * replaced moments ago (placement.manifestOwnerSets). A replica that
-   * answers with a newer version for a path has seen a write ours would lose to, so ours is stamped again above
-   * it (the HLC's receive rule) and pushed again: a 201 means the quorum holds this write as the winner.
+   * commit() for the versioning operations (file-versions.ts), which write version rows themselves and may ask
+   * for no version to be kept (`keepVersions` false: a current row set back to a version it already has).
+   * In a versioned folder every other write keeps its versions in the same transaction (versioning.ts).
    */
-  private async commit(
+  async commitRows(
     changes: ManifestChange[],
     durability: Durability,
     context: Record<string, unknown>,
+    keepVersions: boolean,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
     this.checkJoined();
-    const { manifests, placement, replicator, selfId, log } = this.c;
-    const required = placement.required(durability);
-    for (let attempt = 1; ; attempt++) {
-      const committed = manifests.commitLocalBatch(changes);
-      // The local copy reaches the disk while the owners are asked (one fsync shared with concurrent writes).
-      const localDurable = manifests.durable();
-      localDurable.catch(() => {});
-      // A row counts where its owners hold this very version: in every owner set of a recent ring (joint quorum).
-      const ownerSets = committed.map((m) => placement.manifestOwnerSets(m.path));
-      const holds = (acks: ReadonlyMap<string, string[]>, i: number) => (id: string) => id === selfId || acks.get(id)?.[i] === committed[i]!.version;
-      const holders = (acks: ReadonlyMap<string, string[]>) => committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i)));
-      const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
-      const acks = await replicator.publish(committed, durable);
-      await localDurable;
-      const newer = newestAbove(committed, acks);
-      if (newer) {
-        if (attempt >= MAX_COMMIT_ATTEMPTS) {
-          throw new OrreryError(503, "write_conflict", `newer writes kept arriving for these paths (${attempt} attempts); try again`, context);
-        }
-        log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
-        manifests.observe(newer.version);
-        continue;
-      }
-      const counts = holders(acks);
-      const manifestCopies = Math.min(...counts);
-      if (!durable(acks)) {
-        throw new DurabilityError(
-          `the manifest reached ${manifestCopies} of the ${required} owner(s) durability '${durability}' needs; it will spread by anti-entropy`,
-          { ...context, manifestCopies, required },
-        );
-      }
-      return committed.map((m, i) => ({ ...m, manifestCopies: counts[i]! }));
-    }
+    return commitManifests(this.c, changes, durability, context, keepVersions);
   }
 
   /** A precondition that already fails on this node's (refreshed) row fails before any byte is stored. */
@@ -382,6 +377,7 @@ export class FileSystem {
 
   async mkdir(path: string): Promise<{ created: boolean; entry: Manifest }> {
     if (path === "") return { created: false, entry: this.stat("") };
+    FileSystem.checkNotReserved(path);
     await this.refresh(FileSystem.withAncestors(path), "quorum", undefined, []);
     const existing = this.lookup(path);
     if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
@@ -454,6 +450,7 @@ export class FileSystem {
 
   async move(from: string, to: string, overwrite: boolean): Promise<Manifest> {
     if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
+    FileSystem.checkNotReserved(to);
     if (from === to) throw badRequest("same_path", "source and destination are the same");
     if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
     await this.refresh([from, ...FileSystem.withAncestors(to)], "quorum", undefined, [from, to]);

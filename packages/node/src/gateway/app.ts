@@ -11,6 +11,7 @@ import { csrfGuard } from "./csrf.ts";
 import { eventRoutes } from "./event-routes.ts";
 import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
+import { type VersionsRoutesDeps, versionsRoutes } from "./versions-routes.ts";
 import { type HostAllowList, hostCheck } from "./host-check.ts";
 import type { NodeMetrics } from "./metrics.ts";
 import { nosniff } from "./nosniff.ts";
@@ -18,6 +19,7 @@ import { type UiSource, uiRoutes } from "./ui.ts";
 import { type WebdavDeps, webdavRoutes } from "../webdav/routes.ts";
 
 export type GatewayDeps = FilesRoutesDeps &
+  VersionsRoutesDeps &
   WebdavDeps &
   ClusterRoutesDeps &
   AdminRoutesDeps & {
@@ -45,6 +47,7 @@ export function createGateway(d: GatewayDeps): Hono {
   app.use(csrfGuard());
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
+  if (d.versions) app.route("/", versionsRoutes({ versions: d.versions }));
   app.route("/", changesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
   app.route("/", webdavRoutes(d));

@@ -1,5 +1,6 @@
 // GET /api/changes?path=/dir: the files API's change feed, a server-sent event for every row this node
 // commits at or below a directory (its own writes and those it merges from peers), for `orrery sync`.
+import { isVersionsPath } from "../metadata/version-paths.ts";
 import { Hono } from "hono";
 import { badRequest } from "../errors.ts";
 import type { Manifest } from "../metadata/manifest.ts";
@@ -22,7 +23,8 @@ function feedRoot(raw: string | undefined): string {
   return normalizePath(raw.slice(1));
 }
 
-const below = (root: string) => (m: Manifest) => root === "" || m.path === root || m.path.startsWith(`${root}/`);
+/** Rows in the feed's folder; the versions' namespace is never part of the tree a client syncs. */
+const below = (root: string) => (m: Manifest) => !isVersionsPath(m.path) && (root === "" || m.path === root || m.path.startsWith(`${root}/`));
 
 /** A change event: the row as a listing shows it, plus whether it is a deletion (a tombstone). */
 export const changeJson = (m: Manifest) => ({ ...entryJson(m), deleted: m.deleted });

@@ -2,8 +2,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { badRequest } from "../errors.ts";
+import { badRequest, OrreryError } from "../errors.ts";
 import type { FileSystem } from "../filesystem/file-system.ts";
+import type { FileVersions } from "../filesystem/file-versions.ts";
 import { openFileRead } from "../filesystem/read-stream.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
@@ -28,6 +29,8 @@ export interface FilesRoutesDeps {
   reader: ChunkReader;
   placement: Placement;
   log: Logger;
+  /** For GET /api/files/<path>?versionId= (one kept version of a file). */
+  versions?: FileVersions;
 }
 
 const PREFIX = "/api/files";
@@ -86,6 +89,13 @@ function consistencyOf(value: string | undefined): Consistency {
   return consistency;
 }
 
+/** One kept version of a file with content (a delete marker has none: 404 is_delete_marker). */
+async function keptVersion(versions: FileVersions, path: string, versionId: string): Promise<Manifest> {
+  const v = await versions.get(path, versionId);
+  if (v.deleteMarker) throw new OrreryError(404, "is_delete_marker", `version ${versionId} of /${path} is a delete marker: the file was deleted then`);
+  return v.row;
+}
+
 export function filesRoutes(d: FilesRoutesDeps): Hono {
   const app = new Hono();
   const json = bodyLimit({ maxSize: 1024 * 1024 });
@@ -105,13 +115,18 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     return c.json({ ...result, path: `/${result.path}` }, 201);
   });
 
+  const current = async (path: string, after: string | undefined, limit: number, consistency?: string) => {
+    await d.fs.refresh([path], consistencyOf(consistency), { after, limit });
+    return d.fs.stat(path);
+  };
   const getOrHead = async (c: import("hono").Context, head: boolean) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
     const limit = Number(c.req.query("limit") ?? 1000);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw badRequest("invalid_limit", "limit must be 1..10000");
     const after = c.req.query("after");
-    await d.fs.refresh([path], consistencyOf(c.req.query("consistency")), { after, limit });
-    const m = d.fs.stat(path);
+    const versionId = c.req.query("versionId");
+    if (versionId !== undefined && !d.versions) throw badRequest("no_versioning", "this node serves no versions");
+    const m = versionId !== undefined ? await keptVersion(d.versions!, path, versionId) : await current(path, after, limit, c.req.query("consistency"));
     if (m.kind === "dir") {
       const entries = d.fs.list(path, { limit, after });
       return c.json({ path: `/${path}`, kind: "dir", entries: entries.map(entryJson), more: entries.length === limit });
@@ -125,6 +140,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
       "accept-ranges": "bytes",
       "last-modified": new Date(m.mtime).toUTCString(),
       "x-orrery-version": m.version,
+      ...(versionId === undefined ? {} : { "x-orrery-version-id": versionId }),
     };
     // What the writer said about the file; the download flag's disposition and the sandbox stay ours.
     for (const [name, value] of metaToHeaders(m.meta, FILES_USER_META)) headers[name] ??= value;

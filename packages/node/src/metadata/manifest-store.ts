@@ -49,8 +49,12 @@ export interface ManifestStore {
    * on disk once a later `durable()` resolves (await it before acknowledging the write to anyone).
    */
   commitLocal(change: ManifestChange): Manifest;
-  /** Several local writes in one transaction (mkdir -p, move, recursive delete). */
-  commitLocalBatch(changes: ManifestChange[]): Manifest[];
+  /**
+   * Several local writes in one transaction (mkdir -p, move, recursive delete). With `derive`, each row written
+   * may ask for more rows in the same transaction (the versions a versioned folder keeps, stamped after it):
+   * they are returned after the rows of `changes`, in order.
+   */
+  commitLocalBatch(changes: ManifestChange[], derive?: DeriveRows): Manifest[];
   /**
    * Merges remote rows in one transaction and returns those that won (are now the row at their
    * path). Observes their versions in the HLC; advances the contiguous mark of an origin for each
@@ -84,6 +88,8 @@ export interface ManifestStore {
   /** After applying a complete sync answer: mark[o] = max(mark[o], peerMarks[o]). Why this is safe: sync.ts. */
   absorbMarks(peerMarks: Marks): void;
   stats(): ManifestStats;
+  /** Rows (tombstones included) whose path lies below `dir`, after `after`, in path order: a scan of one subtree. */
+  rowsBelow(dir: string, after: string, limit: number): Manifest[];
   /** Chunk ids referenced by live file manifests (for chunk garbage collection). */
   referencedChunks(): Set<string>;
   /**
@@ -113,6 +119,9 @@ export interface ManifestStore {
 }
 
 export type RowListener = (rows: readonly Manifest[]) => void;
+
+/** More changes a committed local row asks for, given the row it replaced (filesystem/versioning.ts). */
+export type DeriveRows = (next: Manifest, previous: Manifest | undefined) => ManifestChange[];
 
 export interface ManifestStoreInit extends HybridClockInit {}
 
@@ -198,6 +207,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   /** Deletes every row and every mark. */
   protected abstract clearAll(): void;
   abstract referencedChunks(): Set<string>;
+  abstract rowsBelow(dir: string, after: string, limit: number): Manifest[];
   abstract chunkFolders(chunkId: string): string[];
   abstract durable(): Promise<void>;
 
@@ -241,21 +251,31 @@ export abstract class LwwManifestStore implements ManifestStore {
     return this.commitLocalBatch([change])[0]!;
   }
 
-  commitLocalBatch(changes: ManifestChange[]): Manifest[] {
+  commitLocalBatch(changes: ManifestChange[], derive?: DeriveRows): Manifest[] {
     const checked = changes.map(checkChange); // all or nothing: vet every change before writing one
     return this.transact(() => {
       let seq = this.readMark(this.nodeId) ?? 0;
-      const written = checked.map((change) => {
-        const previous = this.get(change.path);
+      // Stamped first, written last: a derived row that fails its check (the memory store cannot roll back)
+      // throws before any row of the batch is written.
+      const plan: Array<{ next: Manifest; previous: Manifest | undefined }> = [];
+      const planned = new Map<string, Manifest>();
+      const stamp = (change: ManifestChange): Manifest => {
+        const previous = planned.get(change.path) ?? this.get(change.path);
         // Our version must beat the row it replaces even if our wall clock went back since it was written.
         if (previous) this.clock.restore(previous.version);
         seq++;
         const next: Manifest = { ...change, version: this.clock.tick(), origin: this.nodeId, seq };
-        this.store(next, previous);
+        planned.set(next.path, next);
+        plan.push({ next, previous });
         return next;
-      });
+      };
+      const written = checked.map(stamp);
+      // A derived row is stamped after the rows of the batch; derive is not asked again about derived rows.
+      const derived = derive ? plan.flatMap(({ next, previous }) => derive(next, previous).map(checkChange)) : [];
+      const extra = derived.map(stamp);
+      for (const { next, previous } of plan) this.store(next, previous);
       this.writeMark(this.nodeId, seq);
-      return written;
+      return [...written, ...extra];
     });
   }
 

@@ -1,4 +1,6 @@
 import { MemoryManifestStore } from "./memory-manifest-store.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
+import { runVersionRowsTests } from "./version-rows.case.ts";
 
 runManifestStoreTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
+runVersionRowsTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));

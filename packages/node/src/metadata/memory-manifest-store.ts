@@ -2,7 +2,8 @@
 // (one conformance suite runs against both), nothing durable.
 import type { Manifest } from "./manifest.ts";
 import { addRow, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
-import { compareNames, nameOf, parentOf, topFolderOf } from "./path.ts";
+import { compareNames, nameOf, parentOf } from "./path.ts";
+import { refFolderOf } from "./version-paths.ts";
 
 export class MemoryManifestStore extends LwwManifestStore {
   private readonly rows = new Map<string, Manifest>();
@@ -41,6 +42,14 @@ export class MemoryManifestStore extends LwwManifestStore {
     const prefix = `${dir}/`;
     for (const row of this.rows.values()) if (!row.deleted && row.path.startsWith(prefix)) return true;
     return false;
+  }
+
+  rowsBelow(dir: string, after: string, limit: number): Manifest[] {
+    const prefix = `${dir}/`;
+    return [...this.rows.values()]
+      .filter((r) => r.path.startsWith(prefix) && compareNames(r.path, after) > 0)
+      .sort((a, b) => compareNames(a.path, b.path))
+      .slice(0, limit);
   }
 
   protected rowsOf(origin: string, after: number, limit: number): Manifest[] {
@@ -90,7 +99,7 @@ export class MemoryManifestStore extends LwwManifestStore {
   }
 
   chunkFolders(chunkId: string): string[] {
-    return [...new Set([...(this.refs.get(chunkId) ?? [])].map(topFolderOf))];
+    return [...new Set([...(this.refs.get(chunkId) ?? [])].map(refFolderOf))];
   }
 
   protected tombstoneRows(after: string, limit: number): Manifest[] {

@@ -2,9 +2,11 @@ import { expect, test } from "bun:test";
 import { migrate, openDatabase } from "../store/db.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
 import { SqliteManifestStore } from "./sqlite-manifest-store.ts";
+import { runVersionRowsTests } from "./version-rows.case.ts";
 import { deleteChange, dirChange, fileChange, hexId } from "./test-fixtures.ts";
 
 runManifestStoreTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
+runVersionRowsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 
 test("migration 10 fills the chunk references from the rows a database already holds", () => {
   const db = openDatabase(":memory:");

@@ -5,7 +5,8 @@ import type { Manifest, MultipartLayout } from "./manifest.ts";
 import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
-import { nameOf, parentOf, topFolderOf } from "./path.ts";
+import { nameOf, parentOf } from "./path.ts";
+import { refFolderOf } from "./version-paths.ts";
 
 interface FileRow {
   path: string;
@@ -54,6 +55,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
+    rowsBelow: Statement<FileRow, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
     upsert: Statement<
       unknown,
@@ -103,6 +105,8 @@ export class SqliteManifestStore extends LwwManifestStore {
       ),
       childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name LIMIT ?`),
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
+      // A range of the primary key, as liveBelow.
+      rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path LIMIT ?`),
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
       upsert: db.prepare(
@@ -146,6 +150,11 @@ export class SqliteManifestStore extends LwwManifestStore {
     return this.q.liveBelow.get(`${dir}/`, `${dir}0`) !== null;
   }
 
+  rowsBelow(dir: string, after: string, limit: number): Manifest[] {
+    const from = after > `${dir}/` ? after : `${dir}/`;
+    return this.q.rowsBelow.all(from, `${dir}0`, limit).map(toManifest);
+  }
+
   protected rowsOf(origin: string, after: number, limit: number): Manifest[] {
     return this.q.rowsOf.all(origin, after, limit).map(toManifest);
   }
@@ -185,7 +194,7 @@ export class SqliteManifestStore extends LwwManifestStore {
   }
 
   protected writeRefs(path: string, removed: readonly string[], added: readonly string[]): void {
-    const folder = topFolderOf(path);
+    const folder = refFolderOf(path);
     for (const id of removed) this.q.dropRef.run(id, folder, path);
     for (const id of added) this.q.addRef.run(id, folder, path);
   }

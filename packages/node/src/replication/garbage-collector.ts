@@ -29,6 +29,8 @@ export interface GarbageCollectorComponents {
   replicator: ManifestReplicator;
   log: Logger;
   clock?: Clock;
+  /** Removes the versions past KEEP_VERSIONS / KEEP_DAYS (filesystem/file-versions.ts); their chunks then go as any others. */
+  pruneVersions?: (now: number) => Promise<number>;
 }
 
 /** Every write `mine` covers is covered by `theirs` too (pure). */
@@ -48,6 +50,8 @@ export interface GcStats {
   skipped: string | null;
   chunksDeleted: number;
   tombstonesPurged: number;
+  /** Versions removed for being past the limits (KEEP_VERSIONS, KEEP_DAYS). */
+  versionsPruned: number;
   lastPassAt: number | null;
   /**
    * Copies on this node that no file references, still on disk after the last pass: too young to collect
@@ -73,6 +77,7 @@ export class GarbageCollector {
       skipped: null,
       chunksDeleted: 0,
       tombstonesPurged: 0,
+      versionsPruned: 0,
       lastPassAt: null,
       pendingChunks: null,
       minChunkAgeSeconds: Math.round(init.minChunkAgeMs / 1000),
@@ -101,6 +106,8 @@ export class GarbageCollector {
       this.stats.pendingChunks = await this.walkUnreferenced(now, false);
       return;
     }
+    // Only with every member up: a pruned version's tombstone must reach its owners like any write.
+    if (this.c.pruneVersions) this.stats.versionsPruned += await this.c.pruneVersions(now);
     const started = this.clock.now();
     await Promise.all(peers.map((m) => replicator.syncWith(m.id).catch(() => 0)));
     const seen = peers.map((m) => replicator.peerMarks(m.id));

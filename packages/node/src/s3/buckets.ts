@@ -1,5 +1,5 @@
 // Bucket operations: ListBuckets (paged), CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
-// GetBucketVersioning, and the ACLs (the key holder owns everything with FULL_CONTROL).
+// and the ACLs (the key holder owns everything with FULL_CONTROL).
 import type { Manifest } from "../metadata/manifest.ts";
 import { compareNames, nameOf } from "../metadata/path.ts";
 import { dropBucketCors } from "./cors.ts";
@@ -128,11 +128,6 @@ export const getBucketLocation: Handler = (r, c, init) => {
   // S3 answers an empty LocationConstraint for us-east-1.
   const body = renderXml("LocationConstraint", init.region === "us-east-1" ? "" : init.region);
   return new Response(body, { headers: { "content-type": "application/xml" } });
-};
-
-export const getBucketVersioning: Handler = (r, c) => {
-  requireBucket(c, r.bucket!);
-  return xmlResponse("VersioningConfiguration", []);
 };
 
 /** GetBucketAcl and GetObjectAcl: the key holder owns everything with FULL_CONTROL. */

@@ -40,6 +40,7 @@ const CODES = {
   NoSuchBucket: [404, "The specified bucket does not exist."],
   NoSuchCORSConfiguration: [404, "The CORS configuration does not exist."],
   NoSuchKey: [404, "The specified key does not exist."],
+  NoSuchVersion: [404, "The specified version does not exist."],
   NoSuchUpload: [404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."],
   NotImplemented: [501, "A header or query you provided implies functionality that is not implemented."],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold."],
@@ -79,6 +80,9 @@ const FROM_ORRERY: Record<string, S3ErrorCode> = {
   store_full: "InsufficientStorage",
   upload_aborted: "IncompleteBody",
   precondition_failed: "PreconditionFailed",
+  no_such_version: "NoSuchVersion",
+  reserved_path: "InvalidArgument",
+  path_too_long_for_versions: "InvalidArgument",
 };
 
 /** For an Orrery error code this file does not know: the S3 code closest to its status. */

@@ -1,6 +1,7 @@
 // What every S3 operation handler gets (the node's file system, the authenticated request with its
 // bucket and key) and the pieces of S3 responses they share: XML, ETags, owners, dates.
 import type { FileSystem } from "../filesystem/file-system.ts";
+import type { FileVersions } from "../filesystem/file-versions.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
@@ -13,6 +14,8 @@ import { renderXml, type XmlNode } from "./xml.ts";
 
 export interface S3Components {
   fs: FileSystem;
+  /** The versions of files in versioned buckets (absent: versioning is off everywhere). */
+  versions?: FileVersions;
   reader: ChunkReader;
   log: Logger;
 }

@@ -113,7 +113,7 @@ export class MultipartUploads {
     const headers: Record<string, string> = {};
     let result;
     if (copying) {
-      const src = copySourceOf(r, this.c);
+      const src = await copySourceOf(r, this.c);
       const [start, end] = copyRange(r.header("x-amz-copy-source-range"), src.size);
       const body = fileReadStream(src, start, end, this.c.reader, this.c.log);
       result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1, md5: true });

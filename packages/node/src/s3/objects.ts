@@ -17,6 +17,7 @@ import { percentDecode } from "./sigv4.ts";
 import { checksumHeaders, payloadChecksum, withChecksum } from "./stored-checksums.ts";
 import { copiedTags, headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
+import { deleteMarkerHeaders, deleteVersion, objectVersionOf, versionOf, writtenVersionHeaders } from "./versions.ts";
 
 /** The live entry a key names: a file, or a directory for a key ending in '/'; NoSuchKey otherwise. */
 export function objectOf(c: S3Components, bucket: string, key: string): Manifest {
@@ -88,7 +89,7 @@ export const putObject: Handler = async (r, c) => {
     // A checksum sent as a trailer is known (and verified) only once the body is read.
     completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
   });
-  const headers: Record<string, string> = { etag: `"${result.md5}"` };
+  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...writtenVersionHeaders(c, { path, version: result.version }) };
   const checksum = payload.checksum();
   if (checksum) headers[checksum[0]] = checksum[1];
   return new Response(null, { headers });
@@ -152,8 +153,9 @@ export function partsCountOf(m: Manifest): number | undefined {
 
 async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<Response> {
   const partNumber = partNumberOf(r);
-  const m = objectOf(c, r.bucket!, r.key!);
+  const { m, versionId } = await objectVersionOf(r, c, () => objectOf(c, r.bucket!, r.key!));
   const headers: Record<string, string> = {
+    ...(versionId === undefined ? {} : { "x-amz-version-id": versionId }),
     etag: etagOf(m),
     "last-modified": new Date(m.mtime).toUTCString(),
     "accept-ranges": "bytes",
@@ -213,29 +215,36 @@ async function pruneEmptyParents(c: S3Components, path: string, bucketDir: strin
 }
 
 /** Deletes a key if it is there (S3 answers a delete of a missing key with success too). */
-async function deleteKey(c: S3Components, bucket: string, key: string, precondition?: Precondition): Promise<void> {
+async function deleteKey(c: S3Components, bucket: string, key: string, precondition?: Precondition): Promise<Manifest | undefined> {
   const bucketDir = requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
   const m = c.fs.lookup(path);
   if (!m || (m.kind === "dir") !== directory) {
     // Deleting nothing succeeds in S3, but not "delete if it is this version".
     if (precondition?.(undefined)) throw s3Error("PreconditionFailed", precondition(undefined));
-    return;
+    return undefined;
   }
-  if (directory && c.fs.list(path, { limit: 1 }).length > 0) return; // a non-empty "folder" is not an object
+  if (directory && c.fs.list(path, { limit: 1 }).length > 0) return undefined; // a non-empty "folder" is not an object
+  let removed: Manifest;
   try {
-    await c.fs.remove(path, false, "quorum", precondition);
+    removed = await c.fs.remove(path, false, "quorum", precondition);
   } catch (err) {
-    if (err instanceof OrreryError && err.code === "not_found") return; // deleted meanwhile
+    if (err instanceof OrreryError && err.code === "not_found") return undefined; // deleted meanwhile
     throw err;
   }
   await pruneEmptyParents(c, path, bucketDir);
+  return removed;
 }
 
 export const deleteObject: Handler = async (r, c) => {
+  const versionId = r.query.get("versionId");
+  if (versionId !== undefined) {
+    const headers = await deleteVersion(c, r.bucket!, r.key!, versionId, () => deleteKey(c, r.bucket!, r.key!));
+    return new Response(null, { status: 204, headers });
+  }
   const precondition = httpPrecondition(r.header("if-match"), null, etagOf);
-  await deleteKey(c, r.bucket!, r.key!, precondition);
-  return new Response(null, { status: 204 });
+  const removed = await deleteKey(c, r.bucket!, r.key!, precondition);
+  return new Response(null, { status: 204, headers: deleteMarkerHeaders(c, removed) });
 };
 
 const MAX_DELETE_KEYS = 1000;
@@ -257,9 +266,14 @@ export const deleteObjects: Handler = async (r, c) => {
     for (let i = next++; i < objects.length; i = next++) {
       const { key, versionId } = objects[i]!;
       try {
-        if (versionId !== undefined && versionId !== "null") throw s3Error("NoSuchKey", `No version ${versionId} of ${key}: versioning is off.`);
-        await deleteKey(c, r.bucket!, key);
-        results[i] = ["Deleted", [["Key", key], ["VersionId", versionId]]];
+        if (versionId !== undefined) {
+          const h = await deleteVersion(c, r.bucket!, key, versionId, () => deleteKey(c, r.bucket!, key));
+          results[i] = ["Deleted", [["Key", key], ["VersionId", versionId], ["DeleteMarker", h["x-amz-delete-marker"] ? true : undefined]]];
+        } else {
+          const h = deleteMarkerHeaders(c, await deleteKey(c, r.bucket!, key));
+          const marker = h["x-amz-version-id"];
+          results[i] = ["Deleted", [["Key", key], ["DeleteMarker", marker ? true : undefined], ["DeleteMarkerVersionId", marker]]];
+        }
       } catch (err) {
         const e = toS3Error(err, c.log, { op: "DeleteObjects", bucket: r.bucket, key });
         results[i] = ["Error", [["Key", key], ["Code", e.code], ["Message", e.message]]];
@@ -271,27 +285,27 @@ export const deleteObjects: Handler = async (r, c) => {
 };
 
 /** x-amz-copy-source: `[/]bucket/key[?versionId=…]`, URL-encoded. */
-export function parseCopySource(value: string): { bucket: string; key: string } {
+export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
   const q = value.indexOf("?versionId=");
-  const versionId = q < 0 ? undefined : value.slice(q + "?versionId=".length);
-  if (versionId !== undefined && versionId !== "null") throw s3Error("InvalidArgument", "Versioning is off: a copy source has no version but 'null'.");
+  const versionId = q < 0 ? undefined : percentDecode(value.slice(q + "?versionId=".length));
   const decoded = percentDecode(q < 0 ? value : value.slice(0, q)).replace(/^\//, "");
   const slash = decoded.indexOf("/");
   if (slash <= 0 || slash === decoded.length - 1) throw s3Error("InvalidArgument", "x-amz-copy-source must be bucket/key.");
-  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), ...(versionId === undefined ? {} : { versionId }) };
 }
 
-/** The file a copy reads, after the x-amz-copy-source-if-* conditions. */
-export function copySourceOf(r: S3Request, c: S3Components): Manifest {
-  const { bucket, key } = parseCopySource(r.header("x-amz-copy-source")!);
-  const src = objectOf(c, bucket, key);
+/** The file a copy reads (the current one, or the version named), after the x-amz-copy-source-if-* conditions. */
+export async function copySourceOf(r: S3Request, c: S3Components): Promise<Manifest> {
+  const { bucket, key, versionId } = parseCopySource(r.header("x-amz-copy-source")!);
+  const src = versionId === undefined ? objectOf(c, bucket, key) : await versionOf(c, bucket, key, versionId);
   if (src.kind !== "file") throw s3Error("InvalidRequest", "A directory cannot be copied through S3.");
   if (preconditions(r, src, "x-amz-copy-source-") === "not-modified") throw s3Error("PreconditionFailed");
   return src;
 }
 
 export const copyObject: Handler = async (r, c) => {
-  const src = copySourceOf(r, c);
+  const src = await copySourceOf(r, c);
+  const sourceVersion = parseCopySource(r.header("x-amz-copy-source")!).versionId;
   requireBucket(c, r.bucket!);
   const { path, directory } = objectPath(r.bucket!, r.key!);
   if (directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be a copy's destination.");
@@ -299,7 +313,7 @@ export const copyObject: Handler = async (r, c) => {
   const directive = (r.header("x-amz-metadata-directive") ?? "COPY").toUpperCase();
   if (directive !== "COPY" && directive !== "REPLACE") throw s3Error("InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE.");
   const replace = directive === "REPLACE";
-  if (!replace && src.path === path) {
+  if (!replace && src.path === path && sourceVersion === undefined) {
     throw s3Error(
       "InvalidRequest",
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -313,10 +327,13 @@ export const copyObject: Handler = async (r, c) => {
   // A copy of a multipart object keeps its ETag, and so its parts; the upload id stays with the original.
   const multipart = src.multipart ? { partSizes: src.multipart.partSizes } : undefined;
   const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta });
-  return xmlResponse("CopyObjectResult", [
+  const res = xmlResponse("CopyObjectResult", [
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],
   ]);
+  for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
+  if (sourceVersion !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersion);
+  return res;
 };
 
 export const getObjectAcl: Handler = (r, c) => {

@@ -28,7 +28,7 @@ describe("routing", () => {
     expect(op("PUT", "b", undefined, "encryption")).toBe("PutBucketEncryption");
     expect(op("DELETE", "b", undefined, "encryption")).toBe("DeleteBucketEncryption");
     expect(op("GET", "b", undefined, "policy")).toBe("NotImplemented");
-    expect(op("PUT", "b", undefined, "versioning")).toBe("NotImplemented");
+    expect(op("PUT", "b", undefined, "versioning")).toBe("PutBucketVersioning");
     expect(op("GET", "b", undefined, "cors")).toBe("GetBucketCors");
     expect(op("PUT", "b", undefined, "cors")).toBe("PutBucketCors");
     expect(op("DELETE", "b", undefined, "cors")).toBe("DeleteBucketCors");

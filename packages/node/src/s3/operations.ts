@@ -9,6 +9,7 @@ export type Operation =
   | "GetBucketLocation"
   | "GetBucketAcl"
   | "GetBucketVersioning"
+  | "PutBucketVersioning"
   | "GetBucketEncryption"
   | "PutBucketEncryption"
   | "DeleteBucketEncryption"
@@ -43,7 +44,7 @@ export type Routing = { op: Operation } | { notImplemented: string } | { methodN
 const UNSUPPORTED_BUCKET = [
   "accelerate", "analytics", "intelligent-tiering", "inventory", "lifecycle", "logging",
   "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock",
-  "replication", "requestPayment", "tagging", "website", "acl", "versioning",
+  "replication", "requestPayment", "tagging", "website", "acl",
 ];
 const UNSUPPORTED_OBJECT = ["acl", "retention", "legal-hold", "torrent", "restore", "select"];
 
@@ -69,11 +70,13 @@ export function route(method: string, bucket: string | undefined, key: string | 
       case "PUT":
         if (has("encryption")) return { op: "PutBucketEncryption" };
         if (has("cors")) return { op: "PutBucketCors" };
+        if (has("versioning")) return { op: "PutBucketVersioning" };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `PUT ?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
         return { op: "CreateBucket" };
       case "DELETE":
         if (has("encryption")) return { op: "DeleteBucketEncryption" };
         if (has("cors")) return { op: "DeleteBucketCors" };
+        if (has("versioning")) return { methodNotAllowed: true };
         if (unsupported(UNSUPPORTED_BUCKET)) return { notImplemented: `DELETE ?${unsupported(UNSUPPORTED_BUCKET)} on a bucket` };
         return { op: "DeleteBucket" };
       case "POST":

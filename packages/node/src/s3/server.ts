@@ -19,6 +19,7 @@ import { MultipartUploads } from "./multipart.ts";
 import * as objects from "./objects.ts";
 import { getObjectAttributes } from "./attributes.ts";
 import * as tagging from "./tagging.ts";
+import * as versions from "./versions.ts";
 import { type Operation, route } from "./operations.ts";
 import { parseQuery, percentDecode } from "./sigv4.ts";
 
@@ -64,7 +65,8 @@ export class S3Server {
       HeadBucket: buckets.headBucket,
       GetBucketLocation: buckets.getBucketLocation,
       GetBucketAcl: buckets.getBucketAcl,
-      GetBucketVersioning: buckets.getBucketVersioning,
+      GetBucketVersioning: versions.getBucketVersioning,
+      PutBucketVersioning: versions.putBucketVersioning,
       GetBucketEncryption: encryption.getBucketEncryption,
       PutBucketEncryption: encryption.putBucketEncryption,
       DeleteBucketEncryption: encryption.deleteBucketEncryption,
@@ -73,7 +75,7 @@ export class S3Server {
       DeleteBucketCors: this.cors.delete,
       ListObjects: listings.listObjectsV1,
       ListObjectsV2: listings.listObjectsV2,
-      ListObjectVersions: listings.listObjectVersions,
+      ListObjectVersions: versions.listObjectVersions,
       ListMultipartUploads: multipart.listUploads,
       DeleteObjects: objects.deleteObjects,
       PutObject: objects.putObject,

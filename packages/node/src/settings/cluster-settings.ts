@@ -7,6 +7,15 @@ import { z } from "zod";
 import { compareVersions, formatVersion, parseVersion, versionSchema } from "../metadata/hlc.ts";
 import { MAX_CHUNK_SIZE_MIB } from "../store/chunk-storage.ts";
 import { folderFactorChangesSchema, folderFactorsSchema, type FolderFactors, mergeFolderFactors, replicationFactorSchema } from "./folder-factors.ts";
+import {
+  type FolderVersioning,
+  folderVersioningChangesSchema,
+  folderVersioningSchema,
+  keepDaysSchema,
+  keepVersionsSchema,
+  mergeFolderVersioning,
+  type VersionLimits,
+} from "./folder-versioning.ts";
 
 const MiB = 1024 * 1024;
 
@@ -25,6 +34,10 @@ export const settingsValuesSchema = z.strictObject({
   chunkSizeMiB: chunkSizeMiBSchema.optional(),
   /** Top-level folder → the replication factor of the files below it (the others follow replicationFactor). */
   folderReplicationFactors: folderFactorsSchema.optional(),
+  /** Top-level folder → whether it keeps versions (settings/folder-versioning.ts). */
+  folderVersioning: folderVersioningSchema.optional(),
+  keepVersions: keepVersionsSchema.optional(),
+  keepDays: keepDaysSchema.optional(),
 });
 export type SettingsValues = z.infer<typeof settingsValuesSchema>;
 
@@ -33,15 +46,19 @@ export const settingsChangeSchema = z.strictObject({
   replicationFactor: replicationFactorSchema.optional(),
   chunkSizeMiB: chunkSizeMiBSchema.optional(),
   folderReplicationFactors: folderFactorChangesSchema.optional(),
+  folderVersioning: folderVersioningChangesSchema.optional(),
+  keepVersions: keepVersionsSchema.optional(),
+  keepDays: keepDaysSchema.optional(),
 });
 export type SettingsChangeValues = z.infer<typeof settingsChangeSchema>;
 
 /** The values after a change (pure; throws a RangeError when too many folders would have a factor). */
 export function changedValues(held: SettingsValues | undefined, change: SettingsChangeValues): SettingsValues {
-  const { folderReplicationFactors: folderChanges, ...plain } = change;
-  const { folderReplicationFactors: heldFolders, ...rest } = { ...held, ...plain };
+  const { folderReplicationFactors: folderChanges, folderVersioning: versioningChanges, ...plain } = change;
+  const { folderReplicationFactors: heldFolders, folderVersioning: heldVersioning, ...rest } = { ...held, ...plain };
   const folders = folderChanges ? mergeFolderFactors(heldFolders, folderChanges) : heldFolders;
-  return { ...rest, ...(folders ? { folderReplicationFactors: folders } : {}) };
+  const versioning = versioningChanges ? mergeFolderVersioning(heldVersioning, versioningChanges) : heldVersioning;
+  return { ...rest, ...(folders ? { folderReplicationFactors: folders } : {}), ...(versioning ? { folderVersioning: versioning } : {}) };
 }
 
 export const settingsRecordSchema = z.strictObject({
@@ -62,6 +79,21 @@ export interface EffectiveSettings {
 
 /** The node's own defaults: its environment has no per-folder factors. */
 export type SettingsDefaults = Omit<EffectiveSettings, "folderReplicationFactors">;
+
+/** Versioning in force: which folders keep versions, and the limits (the record's, over KEEP_VERSIONS / KEEP_DAYS). */
+export interface VersioningSettings extends VersionLimits {
+  /** Top-level folder → Enabled or Suspended; empty when no folder keeps versions. */
+  folderVersioning: FolderVersioning;
+}
+
+export function versioningSettings(record: SettingsRecord | undefined, defaults: VersionLimits): VersioningSettings {
+  const values = record?.values;
+  return {
+    folderVersioning: { ...values?.folderVersioning },
+    keepVersions: values?.keepVersions ?? defaults.keepVersions,
+    keepDays: values?.keepDays ?? defaults.keepDays,
+  };
+}
 
 export function effectiveSettings(record: SettingsRecord | undefined, defaults: SettingsDefaults): EffectiveSettings {
   const values = record?.values;

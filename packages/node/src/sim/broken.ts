@@ -24,6 +24,12 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
     core.reads.refreshChildren = async () => {};
   }
   if (broken.has("no-folder-factors")) core.chunkFactors.setFolderFactors = () => false;
+  if (broken.has("no-versions")) {
+    // Every version of a file lands in one slot: each write replaces the previous version instead of adding one.
+    const commit = node.manifests.commitLocalBatch.bind(node.manifests);
+    node.manifests.commitLocalBatch = (changes, derive) =>
+      commit(changes, derive && ((next, previous) => derive(next, previous).map((c) => ({ ...c, path: c.path.replace(/[^/]+$/, "000000000000000000@slot") }))));
+  }
   if (broken.has("no-readable-check")) core.reader.ensureReadable = async () => {};
   if (broken.has("no-hedge")) core.reader.hedgeDelayMs = () => p.ctx.settings.timeouts.dataMs;
   if (broken.has("local-cas")) {

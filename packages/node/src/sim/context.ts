@@ -23,8 +23,9 @@ import type { NodeProcess } from "./virtual-node.ts";
  * - `no-readable-check`: a read opens its stream without first knowing a live holder of every chunk.
  * - `no-tree-rule`: the tree invariant checks the raw rows (a deleted folder counts as gone even with live files below).
  * - `no-folder-factors`: folder replication factors in the settings are ignored (every chunk at the cluster's).
+ * - `no-versions`: a write keeps one version per file (the newest), as a single "previous version" slot would.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {
@@ -59,6 +60,8 @@ export const defaultSettings: SimSettings = {
     GC_INTERVAL_S: 600,
     GC_MIN_CHUNK_AGE_S: 86_400,
     GC_MIN_TOMBSTONE_AGE_S: 86_400,
+    KEEP_VERSIONS: 0,
+    KEEP_DAYS: 0,
     REPLICATION_FACTOR: 3,
     RING_SETTLE_S: 30,
   },

@@ -7,6 +7,7 @@
 import { compareVersions } from "../metadata/hlc.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf, parentOf } from "../metadata/path.ts";
+import { isVersionsPath } from "../metadata/version-paths.ts";
 import type { Cluster } from "./cluster.ts";
 import type { NodeProcess } from "./virtual-node.ts";
 import type { FileOp, History } from "./workload.ts";
@@ -24,6 +25,7 @@ export type InvariantName =
   | "9 slow read"
   | "10 read after 200"
   | "11 folder factor"
+  | "12 versions"
   | "boot";
 
 export interface Violation {
@@ -201,7 +203,8 @@ function checkTree(procs: NodeProcess[], rowsOf: Map<string, Manifest[]>, treeRu
       return set;
     };
     for (const row of rowsOf.get(p.id)!) {
-      if (row.deleted || row.kind !== "file") continue;
+      // Versions are rows outside the tree (metadata/version-paths.ts): nothing lists them.
+      if (row.deleted || row.kind !== "file" || isVersionsPath(row.path)) continue;
       for (let path = row.path; path !== ""; path = parentOf(path)) {
         const folder = p.node.manifests.get(path);
         const reachable = treeRule ? names(parentOf(path)).has(nameOf(path)) : path === row.path || (folder !== undefined && !folder.deleted);

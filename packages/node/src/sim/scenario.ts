@@ -12,6 +12,7 @@ export const caseShapes = {
   "conditional-race": { nodes: 5, durationS: 40 },
   "unreadable-read": { nodes: 8, durationS: 77 },
   "folder-factors": { nodes: 5, durationS: 160 },
+  versions: { nodes: 3, durationS: 40 },
 } as const;
 export type CaseName = keyof typeof caseShapes;
 export const caseNames = Object.keys(caseShapes) as CaseName[];

@@ -102,6 +102,7 @@ const caseChecks: Record<CaseName, { broken: Broken[]; fails: InvariantName }> =
   "conditional-race": { broken: ["local-cas"], fails: "6 linearizability" },
   "unreadable-read": { broken: ["no-readable-check"], fails: "10 read after 200" },
   "folder-factors": { broken: ["no-folder-factors"], fails: "11 folder factor" },
+  versions: { broken: ["no-versions"], fails: "12 versions" },
 };
 
 describe("the consistency issue's cases, scripted", () => {

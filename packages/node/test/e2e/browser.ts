@@ -54,3 +54,9 @@ export async function recordErrors(page: Page, only?: RegExp): Promise<string[]>
   page.on("pageerror", (e) => keep(`uncaught: ${e.message}`));
   return errors;
 }
+
+/** A full-page screenshot from the top (scrolled, the sticky header would be drawn mid-page) into test-artifacts/. */
+export async function fullPageShot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
-import { ARTIFACTS, launchBrowser, recordErrors } from "./browser.ts";
+import { ARTIFACTS, fullPageShot, launchBrowser, recordErrors } from "./browser.ts";
 
 let cluster: TestCluster;
 let browser: Browser;
@@ -29,11 +29,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** A full-page screenshot from the top (scrolled, the sticky header would be drawn mid-page). */
-async function shot(name: string) {
-  await page.evaluate(() => scrollTo(0, 0));
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
+const shot = (name: string) => fullPageShot(page, name);
 const entry = (name: string) => page.locator(`[data-testid="entry"][data-name="${name}"]`);
 
 /** The locator's text once it matches `pattern` (polled: the page updates on its own), or the last text seen. */

@@ -1,0 +1,83 @@
+// Commits manifest changes here and pushes them to their manifest owners until a durability level holds for
+// every row: the rule behind every acknowledged write of the file system, versions kept alongside included.
+import { OrreryError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { versionsDirOf } from "../metadata/version-paths.ts";
+import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
+import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
+import { DurabilityError } from "../replication/write-coordinator.ts";
+import type { VersioningState } from "../settings/folder-versioning.ts";
+import { type ManifestChange, newestAbove, tombstoneOf } from "./changes.ts";
+import { versionRowsFor } from "./versioning.ts";
+
+/** A write whose rows lost to newer ones at replicas is stamped again above them, at most this many times. */
+const MAX_COMMIT_ATTEMPTS = 3;
+
+export interface ManifestCommitComponents {
+  manifests: ManifestStore;
+  placement: Placement;
+  replicator: ManifestReplicator;
+  selfId: string;
+  log: Logger;
+  /** Whether a top-level folder keeps versions; none does when absent. */
+  versioning?: (folder: string) => VersioningState | undefined;
+}
+
+/**
+ * Commits `changes` locally, then pushes them until `durability` holds for them too: for every row, that many of
+ * its path's manifest owners hold this very version, under the current ring and under any ring replaced moments
+ * ago (placement.manifestOwnerSets). A replica that answers with a newer version for a path has seen a write ours
+ * would lose to, so ours is stamped again above it (the HLC's receive rule) and pushed again: a 201 means the
+ * quorum holds this write as the winner. With `keepVersions`, a versioned folder's rows keep their versions in
+ * the same transaction (versioning.ts); the answer holds the rows of `changes` only.
+ */
+export async function commitManifests(
+  c: ManifestCommitComponents,
+  changes: ManifestChange[],
+  durability: Durability,
+  context: Record<string, unknown>,
+  keepVersions: boolean,
+): Promise<Array<Manifest & { manifestCopies: number }>> {
+  const { manifests, placement, replicator, selfId, log } = c;
+  const required = placement.required(durability);
+  const stateOf = c.versioning;
+  const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p) => manifests.get(p)) : undefined;
+  let batch = changes;
+  for (let attempt = 1; ; attempt++) {
+    const committed = manifests.commitLocalBatch(batch, derive);
+    // The local copy reaches the disk while the owners are asked (one fsync shared with concurrent writes).
+    const localDurable = manifests.durable();
+    localDurable.catch(() => {});
+    // A row counts where its owners hold this very version: in every owner set of a recent ring (joint quorum).
+    const ownerSets = committed.map((m) => placement.manifestOwnerSets(m.path));
+    const holds = (acks: ReadonlyMap<string, string[]>, i: number) => (id: string) => id === selfId || acks.get(id)?.[i] === committed[i]!.version;
+    const holders = (acks: ReadonlyMap<string, string[]>) => committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i)));
+    const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
+    const acks = await replicator.publish(committed, durable);
+    await localDurable;
+    const newer = newestAbove(committed, acks);
+    if (newer) {
+      if (attempt >= MAX_COMMIT_ATTEMPTS) {
+        throw new OrreryError(503, "write_conflict", `newer writes kept arriving for these paths (${attempt} attempts); try again`, context);
+      }
+      log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
+      manifests.observe(newer.version);
+      // The versions this attempt kept of its own rows go with it: the next attempt keeps them under its versions.
+      const ownVersions = committed.slice(0, changes.length).map((m) => `${versionsDirOf(m.path)}/${m.version}`);
+      batch = [...changes, ...committed.filter((m) => ownVersions.includes(m.path)).map((m) => tombstoneOf(m, m.mtime))];
+      continue;
+    }
+    const counts = holders(acks);
+    const manifestCopies = Math.min(...counts);
+    if (!durable(acks)) {
+      throw new DurabilityError(
+        `the manifest reached ${manifestCopies} of the ${required} owner(s) durability '${durability}' needs; it will spread by anti-entropy`,
+        { ...context, manifestCopies, required },
+      );
+    }
+    // The rows of `changes` only: the versions kept alongside are the versioning operations' business.
+    return committed.slice(0, changes.length).map((m, i) => ({ ...m, manifestCopies: counts[i]! }));
+  }
+}

@@ -1,0 +1,104 @@
+// Versions of files in versioned folders, the pure part: which version rows a write adds (a copy of the new
+// content, or a delete marker), how a file's versions are listed (newest first, which one is current), and
+// which of them the limits prune. The rows live in the reserved namespace (metadata/version-paths.ts).
+import type { Manifest } from "../metadata/manifest.ts";
+import type { DeriveRows, ManifestChange } from "../metadata/manifest-store.ts";
+import { parseVersion } from "../metadata/hlc.ts";
+import { topFolderOf } from "../metadata/path.ts";
+import { isDeleteMarker, isVersionsPath, versionOfRow, versionPath } from "../metadata/version-paths.ts";
+import type { VersionLimits, VersioningState } from "../settings/folder-versioning.ts";
+import { dirChange } from "./changes.ts";
+
+/** S3's name for the version of a write made while versioning was off or suspended (it has no row of its own). */
+export const NULL_VERSION = "null";
+
+/** The folder a path's versioning follows: its top-level folder (a top-level entry itself has none). */
+export const versioningFolderOf = (path: string) => topFolderOf(path);
+
+const contentOf = (m: Manifest): ManifestChange => {
+  const { version: _v, origin: _o, seq: _s, ...content } = m;
+  return content;
+};
+
+/**
+ * The version rows a committed row asks for (ManifestStore DeriveRows). In an Enabled folder a live file keeps
+ * a copy of itself, and the file it replaced keeps one too when it had none (it was written before versioning
+ * was on, or while it was suspended). In an Enabled or Suspended folder, deleting a live file leaves a delete
+ * marker. Directories and the reserved namespace itself keep nothing.
+ */
+export function versionRowsFor(stateOf: (folder: string) => VersioningState | undefined, get: (path: string) => Manifest | undefined): DeriveRows {
+  return (next, previous) => {
+    if (isVersionsPath(next.path) || next.kind !== "file") return [];
+    const state = stateOf(versioningFolderOf(next.path));
+    if (!state) return [];
+    const out: ManifestChange[] = [];
+    const previousFile = previous && !previous.deleted && previous.kind === "file" ? previous : undefined;
+    if (state === "Enabled" && previousFile) {
+      const at = versionPath(previousFile.path, previousFile.version);
+      if (!get(at)) out.push({ ...contentOf(previousFile), path: at });
+    }
+    if (!next.deleted) {
+      if (state === "Enabled") out.push({ ...contentOf(next), path: versionPath(next.path, next.version) });
+    } else if (previousFile) {
+      out.push(dirChange(versionPath(next.path, next.version), next.mtime));
+    }
+    return out;
+  };
+}
+
+export interface VersionEntry {
+  versionId: string;
+  /** The row as kept, under the file's own path (a delete marker has kind "dir" and no content). */
+  row: Manifest;
+  deleteMarker: boolean;
+  isLatest: boolean;
+  /** When this version was written (ms): its version id's wall clock. */
+  writtenAt: number;
+}
+
+const sameContent = (a: Manifest, b: Manifest) =>
+  a.sha256 === b.sha256 && a.mtime === b.mtime && a.size === b.size && JSON.stringify(a.chunks) === JSON.stringify(b.chunks) &&
+  JSON.stringify(a.meta ?? null) === JSON.stringify(b.meta ?? null);
+
+/**
+ * A file's versions, newest first: its live version rows, and its current row when that is a live file with no
+ * row of its own (S3's "null" version: written while versioning was off or suspended). The newest is the latest.
+ * A current row that is a copy of a kept version (a delete marker removed, a newest version deleted) is that version.
+ * Current rows and versions agree (FileVersions keeps them so), so the newest entry is what a plain GET reads.
+ */
+export function versionEntries(current: Manifest | undefined, rows: readonly Manifest[]): VersionEntry[] {
+  const entries: VersionEntry[] = [];
+  for (const r of rows) {
+    const kept = versionOfRow(r.path);
+    if (!kept || r.deleted) continue;
+    entries.push({ versionId: kept.versionId, row: { ...r, path: kept.path }, deleteMarker: isDeleteMarker(r), isLatest: false, writtenAt: parseVersion(kept.versionId).wall });
+  }
+  entries.sort((a, b) => (a.versionId < b.versionId ? 1 : a.versionId > b.versionId ? -1 : 0));
+  const currentFile = current && !current.deleted && current.kind === "file" ? current : undefined;
+  const own = currentFile && entries.find((e) => e.versionId === currentFile.version || (!e.deleteMarker && sameContent(e.row, currentFile)));
+  if (currentFile && !own) {
+    const entry: VersionEntry = { versionId: NULL_VERSION, row: currentFile, deleteMarker: false, isLatest: true, writtenAt: parseVersion(currentFile.version).wall };
+    const at = entries.findIndex((e) => e.versionId < currentFile.version);
+    entries.splice(at < 0 ? entries.length : at, 0, entry);
+  }
+  if (entries[0]) entries[0].isLatest = true;
+  return entries;
+}
+
+/**
+ * The versions the limits remove (pure): past the `keepVersions` newest, and those replaced more than `keepDays`
+ * ago (replaced = when the next newer version was written). The latest version always stays; a delete marker
+ * left with no older version is removed too (it would hide nothing).
+ */
+export function prunable(entries: readonly VersionEntry[], limits: VersionLimits, now: number): VersionEntry[] {
+  const doomed = new Set<VersionEntry>();
+  entries.forEach((e, i) => {
+    if (e.isLatest || e.versionId === NULL_VERSION) return;
+    if (limits.keepVersions > 0 && i >= limits.keepVersions) doomed.add(e);
+    const replacedAt = i > 0 ? entries[i - 1]!.writtenAt : undefined;
+    if (limits.keepDays > 0 && replacedAt !== undefined && now - replacedAt > limits.keepDays * 86_400_000) doomed.add(e);
+  });
+  const left = entries.filter((e) => !doomed.has(e));
+  if (left.length === 1 && left[0]!.deleteMarker) doomed.add(left[0]!);
+  return entries.filter((e) => doomed.has(e));
+}
