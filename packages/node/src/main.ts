@@ -67,6 +67,14 @@ async function runNode(argv: string[]): Promise<number> {
         `  CLUSTER_KEY=${node.generatedKey} SEEDS=${gossip}\n`,
     );
   }
+  if (node.generatedAdminPassword) {
+    // Printed once (never logged): the node keeps only its argon2id hash.
+    process.stdout.write(
+      `Logins are required. This node made user 'admin' with the password ${node.generatedAdminPassword}\n` +
+        `  (shown once; change it with: orrery user passwd admin). It stands until this node joins a cluster that has an admin.\n`,
+    );
+  }
+  if (!node.loginRequired) process.stdout.write(`No login required on this node (AUTH=${config.AUTH}); see the log.\n`);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       process.stdout.write(`received ${signal}, stopping\n`);

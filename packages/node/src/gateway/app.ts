@@ -3,7 +3,9 @@
 import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import { accountRoutes } from "./account-routes.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
+import { type Authenticator, openAccess } from "./auth.ts";
 import { changesRoutes } from "./changes-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
@@ -30,6 +32,8 @@ export type GatewayDeps = FilesRoutesDeps &
     metrics?: NodeMetrics;
     /** The Host names this node answers (DNS rebinding guard); every other Host gets 421. */
     allowedHosts: HostAllowList;
+    /** Logins and who may do what (gateway/auth.ts); absent: an open node without accounts (tests). */
+    authenticator?: Authenticator;
   };
 
 export function createGateway(d: GatewayDeps): Hono {
@@ -43,6 +47,9 @@ export function createGateway(d: GatewayDeps): Hono {
   // refused whatever the method, and a request another site could have sent changes nothing.
   app.use(hostCheck(d.allowedHosts));
   app.use(csrfGuard());
+  // Who is asking, before any route: every files and WebDAV route asks access() with the principal found here.
+  app.use(d.authenticator ? d.authenticator.middleware() : openAccess());
+  if (d.authenticator) app.route("/", accountRoutes({ ...d, authenticator: d.authenticator }));
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   app.route("/", changesRoutes(d));

@@ -1,12 +1,13 @@
 // WebDAV class 1 and 2 on /dav/ (RFC 4918): one handler per method over FileSystem, dead properties
 // in SQLite and this node's lock table. Every error here is a WebDAV response, never the JSON API format.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
 import { userContentHeaders } from "../gateway/user-content.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf } from "../metadata/path.ts";
+import { davAccess } from "./access.ts";
 import { handleCopy, handleMove, parseTransfer } from "./copy-move.ts";
 import { davError } from "./errors.ts";
 import { handleLock, handleUnlock } from "./locking.ts";
@@ -219,9 +220,11 @@ async function dispatch(req: Request, ctx: DavContext): Promise<Response> {
 export function webdavRoutes(d: WebdavDeps): Hono {
   const ctx: DavContext = { ...d, locks: new LockTable() };
   const app = new Hono();
-  const handle = async (c: { req: { raw: Request } }) => {
+  const handle = async (c: Context) => {
     try {
-      return await dispatch(c.req.raw, ctx);
+      const allowed = davAccess(c, ctx);
+      if (allowed instanceof Response) return allowed;
+      return await dispatch(c.req.raw, allowed);
     } catch (err) {
       return davErrorResponse(err, c.req.raw, ctx.log);
     }

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { type Action, authorize, type Principal, type Verdict } from "./authorize.ts";
+
+const anonymous: Principal = { kind: "anonymous" };
+const alice: Principal = { kind: "user", name: "alice", role: "user", readOnly: false, via: "password" };
+const aliceRo: Principal = { ...alice, readOnly: true, via: "token" };
+const admin: Principal = { kind: "user", name: "root", role: "admin", readOnly: false, via: "session" };
+const adminRo: Principal = { ...admin, readOnly: true, via: "token" };
+
+// [who, open node?, action, path, verdict]
+const table: Array<[string, Principal, boolean, Action, string, Verdict]> = [
+  ["anonymous, open node", anonymous, true, "write", "home/bob/x", "allow"],
+  ["anonymous, open node", anonymous, true, "read", "", "allow"],
+  ["anonymous, login required", anonymous, false, "read", "", "deny"],
+  ["anonymous, login required", anonymous, false, "read", "home/alice/x", "deny"],
+  ["owner", alice, false, "read", "home/alice", "allow"],
+  ["owner", alice, false, "write", "home/alice", "allow"],
+  ["owner", alice, false, "write", "home/alice/a/b.txt", "allow"],
+  ["owner", alice, false, "read", "home/alice/a/b.txt", "allow"],
+  ["owner, on the way home", alice, false, "read", "", "list"],
+  ["owner, on the way home", alice, false, "read", "home", "list"],
+  ["owner, on the way home", alice, false, "write", "home", "deny"],
+  ["owner, on the way home", alice, false, "write", "", "deny"],
+  ["another's home", alice, false, "read", "home/bob", "deny"],
+  ["another's home", alice, false, "write", "home/bob/x", "deny"],
+  ["a name that only starts like the home", alice, false, "read", "home/alicex", "deny"],
+  ["outside any home", alice, false, "read", "photos", "deny"],
+  ["outside any home", alice, false, "write", "photos/x", "deny"],
+  ["read-only token, own home", aliceRo, false, "read", "home/alice/x", "allow"],
+  ["read-only token, own home", aliceRo, false, "write", "home/alice/x", "deny"],
+  ["admin", admin, false, "write", "home/alice/x", "allow"],
+  ["admin", admin, false, "read", "photos", "allow"],
+  ["admin", admin, false, "write", "", "allow"],
+  ["admin, read-only token", adminRo, false, "read", "home/alice/x", "allow"],
+  ["admin, read-only token", adminRo, false, "write", "photos/x", "deny"],
+  ["a user on an open node is still that user", alice, true, "read", "home/bob", "deny"],
+];
+
+describe("authorize", () => {
+  for (const [who, p, open, action, path, verdict] of table) {
+    test(`${who}: ${action} /${path} → ${verdict}`, () => {
+      expect(authorize(p, action, path, { open })).toBe(verdict);
+    });
+  }
+});

@@ -1,0 +1,44 @@
+// Who may do what to which path: the one decision every interface (files API, WebDAV, the UI through the
+// files API) asks before it acts. Pure: (principal, action, path) → verdict.
+//
+// Anonymous clients may do everything on an open node (AUTH=off, or the loopback quick start) and nothing
+// on one that requires a login. An admin may do everything; a user everything in their home folder
+// (`home/<name>`) and below, and may see the folders on the way there (`/`, `/home`) with only what leads to
+// what they may see listed. A read-only token reads and never writes.
+import { HOME_ROOT, homeOf, type Role } from "./records.ts";
+
+export type Principal =
+  | { kind: "anonymous" }
+  | { kind: "user"; name: string; role: Role; readOnly: boolean; via: "password" | "token" | "session" };
+
+export type Action = "read" | "write";
+
+/**
+ * - `allow`: go ahead.
+ * - `list`: a folder on the way to what the principal may see: it may be listed (and stat'ed), with only the
+ *   entries that are not `deny` shown.
+ * - `deny`: no (401 for an anonymous client: it should log in; 403 for a user).
+ */
+export type Verdict = "allow" | "list" | "deny";
+
+export interface AuthorizeContext {
+  /** No login required: anonymous clients may do everything. */
+  open: boolean;
+}
+
+/** Whether canonical `path` is `dir` or below it ("" is the root, above everything). */
+export const within = (path: string, dir: string): boolean => dir === "" || path === dir || path.startsWith(`${dir}/`);
+
+export function authorize(p: Principal, action: Action, path: string, ctx: AuthorizeContext): Verdict {
+  if (p.kind === "anonymous") return ctx.open ? "allow" : "deny";
+  if (action === "write" && p.readOnly) return "deny";
+  if (p.role === "admin") return "allow";
+  const home = homeOf(p.name);
+  if (within(path, home)) return "allow";
+  // The root and /home lead to the home folder: listed, never written (no mkdir of another's home).
+  if (action === "read" && (path === "" || path === HOME_ROOT)) return "list";
+  return "deny";
+}
+
+/** Whether an entry may appear in a listing (or a change feed) the principal reads. */
+export const visible = (p: Principal, path: string, ctx: AuthorizeContext): boolean => authorize(p, "read", path, ctx) !== "deny";
