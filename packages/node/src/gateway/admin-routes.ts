@@ -58,6 +58,10 @@ export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">)
     const principal = c.get("principal");
     if (principal?.kind === "user" && principal.role === "admin" && (!principal.readOnly || c.req.method === "GET")) return next();
     if (d.adminOpen && !header?.startsWith(ADMIN_SCHEME)) return next();
+    if (principal?.kind === "user" && !header?.startsWith(ADMIN_SCHEME)) {
+      const why = principal.role === "admin" ? "a read-only token of an admin only reads" : `${principal.name} is not an admin`;
+      throw new OrreryError(403, "admin_required", `this needs an admin: ${why}`);
+    }
     const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
     if (body.byteLength > MAX_ADMIN_BODY) throw new OrreryError(413, "body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
     const url = new URL(c.req.url);

@@ -140,7 +140,7 @@ export class Authenticator {
       }
       c.set("principal", principal);
       c.set("authOpen", this.init.open);
-      if (principal.kind === "anonymous" && !this.init.open && needsLogin(c.req.path)) return loginRequired(c);
+      if (principal.kind === "anonymous" && !this.init.open && needsLogin(c.req.method, c.req.path)) return loginRequired(c);
       return next();
     };
   }
@@ -155,7 +155,16 @@ export function openAccess(): MiddlewareHandler<{ Variables: AuthVariables }> {
   };
 }
 
-const needsLogin = (path: string) => (path.startsWith("/api/") && !PUBLIC_API.has(path)) || path === "/dav" || path.startsWith("/dav/");
+/**
+ * The admin routes answer for themselves (admin-routes.ts): an admin user, or a request signed with the
+ * cluster key, which a client without a login holds. Their 401 names both.
+ */
+const ADMIN_PREFIXES = ["/api/cluster/leave", "/api/cluster/members/", "/api/cluster/keys", "/api/admin/"];
+const adminRoute = (method: string, path: string) =>
+  ADMIN_PREFIXES.some((p) => path.startsWith(p)) || (path === "/api/cluster/settings" && method !== "GET" && method !== "HEAD");
+
+const needsLogin = (method: string, path: string) =>
+  ((path.startsWith("/api/") && !PUBLIC_API.has(path)) || path === "/dav" || path.startsWith("/dav/")) && !adminRoute(method, path);
 
 /** The principal of this request (anonymous on an open node when no authenticator ran). */
 export const requestPrincipal = (c: Context): Principal => (c.get("principal") as Principal | undefined) ?? { kind: "anonymous" };
