@@ -26,7 +26,16 @@ const USAGE = `usage: orrery <command> [options]
   key generate|show|list|install <key>|use <id>|remove <id>|rotate
                                  the cluster key: make one, show a data dir's, rotate it on every live member
 
+  user add <name> --password P [--quota 1GB] [--admin] | passwd [name] --password P | rm <name> | ls
+                                 accounts (an admin's; anyone changes their own password); home folder /home/<name>
+  token create [--read-only] [--expires 30d] [--label L] | ls | revoke <id>
+                                 API tokens of the user logged in (printed once)
+  login [--user U --password P]  make a token and keep it for this node (~/.config/orrery/credentials.json, mode 0600)
+  logout                         revoke and forget that token
+
 client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json
+credentials: --user U --password P, ORRERY_TOKEN, ORRERY_USER + ORRERY_PASSWORD, or the token of 'orrery login'
+(for user add/passwd, --password is the new password of the account: log in with the others)
 admin commands (leave, members forget, key, config set/unset) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
 CLUSTER_KEY_FILE or --data-dir DIR (default ./.orrery-data); a node bound only to loopback needs none`;
 

@@ -28,6 +28,8 @@ describe("parseClientArgs", () => {
       recursive: false,
       overwrite: false,
       once: false,
+      admin: false,
+      readOnly: false,
     });
   });
   test("command options and global options anywhere", () => {

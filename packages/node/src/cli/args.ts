@@ -26,6 +26,10 @@ export const commands = {
   members: { params: ["[forget]", "[id]"], options: ["key-file", "data-dir"] },
   config: { params: ["[get|set|unset]", "[name]", "[value]"], options: ["key-file", "data-dir", "folder"] },
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
+  user: { params: ["<add|passwd|rm|ls>", "[name]"], options: ["quota", "admin", "key-file", "data-dir"] },
+  token: { params: ["<create|ls|revoke>", "[id]"], options: ["read-only", "expires", "label"] },
+  login: { params: [], options: ["label"] },
+  logout: { params: [], options: [] },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
@@ -41,9 +45,16 @@ const options = {
   "key-file": { type: "string" },
   "data-dir": { type: "string" },
   folder: { type: "string" },
+  user: { type: "string" },
+  password: { type: "string" },
+  quota: { type: "string" },
+  admin: { type: "boolean" },
+  "read-only": { type: "boolean" },
+  expires: { type: "string" },
+  label: { type: "string" },
 } as const;
 
-const globalOptions = ["node", "json", "help"];
+const globalOptions = ["node", "json", "help", "user", "password"];
 
 export const DEFAULT_NODE = "http://127.0.0.1:3000";
 
@@ -65,6 +76,16 @@ export interface ClientArgs {
   dataDir?: string;
   /** `config set|unset replication-factor --folder NAME`: the top-level folder whose own factor changes. */
   folder?: string;
+  /** Credentials (credentials.ts); for `user add|passwd`, --password is the new password instead. */
+  user?: string;
+  password?: string;
+  /** user add: the new user's quota (a size such as 1GB), an admin. */
+  quota?: string;
+  admin: boolean;
+  /** token create: read-only, a lifetime such as 30d, a label. */
+  readOnly: boolean;
+  expires?: string;
+  label?: string;
 }
 
 /** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
@@ -112,7 +133,10 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
   if (name !== undefined && !isCommand(name)) throw new UsageError(`unknown command '${name}'`);
 
   const node = values.node !== undefined ? nodeUrl(values.node, "--node") : env.ORRERY_NODE ? nodeUrl(env.ORRERY_NODE, "ORRERY_NODE") : DEFAULT_NODE;
-  const base = { positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false };
+  const base = {
+    positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false,
+    user: values.user, password: values.password, admin: false, readOnly: false,
+  };
   if (name === undefined || help) return { ...base, command: name };
 
   const spec: CommandSpec = commands[name];
@@ -137,5 +161,10 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     keyFile: values["key-file"],
     dataDir: values["data-dir"],
     folder: values.folder,
+    quota: values.quota,
+    admin: values.admin ?? false,
+    readOnly: values["read-only"] ?? false,
+    expires: values.expires,
+    label: values.label,
   };
 }
