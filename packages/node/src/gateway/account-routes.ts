@@ -39,6 +39,10 @@ const newTokenSchema = z.strictObject({
 const SESSION_MAX_AGE_S = 7 * 86_400;
 
 export const userJson = (u: UserRecord) => ({ name: u.name, role: u.role, home: `/${homeOf(u.name)}`, quotaBytes: u.quotaBytes, createdAt: u.createdAt });
+/** GET /api/me (and the login's answer): who is asking, their home, how they proved it. */
+const meJson = (u: UserRecord, p: Extract<Principal, { kind: "user" }>, open: boolean) => ({
+  ...userJson(u), user: u.name, via: p.via, readOnly: p.readOnly, auth: open ? "off" : "required",
+});
 const tokenJson = (t: TokenRecord, now: number) => ({
   id: t.id, user: t.user, label: t.label, readOnly: t.readOnly, createdAt: t.createdAt, expiresAt: t.expiresAt,
   expired: t.expiresAt !== null && t.expiresAt <= now,
@@ -71,7 +75,7 @@ export function accountRoutes(d: AccountRoutesDeps): Hono {
     setCookie(c, SESSION_COOKIE, id, {
       httpOnly: true, sameSite: "Strict", path: "/", maxAge: SESSION_MAX_AGE_S, secure: new URL(c.req.url).protocol === "https:",
     });
-    return c.json({ ...userJson(user), via: "session" });
+    return c.json(meJson(user, { kind: "user", name: user.name, role: user.role, readOnly: false, via: "session" }, d.authenticator.init.open));
   });
 
   app.post("/api/logout", (c) => {
@@ -88,8 +92,7 @@ export function accountRoutes(d: AccountRoutesDeps): Hono {
       if (!open) throw new OrreryError(401, "login_required", "not logged in");
       return c.json({ user: null, home: "/", role: null, auth: "off", note: "this node requires no login: anyone who reaches it may read and change every file" });
     }
-    const user = accounts.user(p.name)!;
-    return c.json({ ...userJson(user), user: user.name, via: p.via, readOnly: p.readOnly, auth: open ? "off" : "required" });
+    return c.json(meJson(accounts.user(p.name)!, p, open));
   });
 
   app.get("/api/users", admin, (c) => c.json({ users: accounts.users().map(userJson) }));
