@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import { SqliteAccountStore } from "./accounts/account-store.ts";
 import { Accounts } from "./accounts/accounts.ts";
 import { AccountsSync } from "./accounts/accounts-sync.ts";
+import { Quotas } from "./accounts/quota.ts";
+import { liveBytesUnder } from "./metadata/usage.ts";
 import type { Config } from "./config/index.ts";
 import { Authenticator } from "./gateway/auth.ts";
 import type { Logger } from "./log.ts";
@@ -18,6 +20,7 @@ import { isLoopbackHost } from "./util/loopback.ts";
 export interface NodeAccounts {
   authenticator: Authenticator;
   sync: AccountsSync;
+  quotas: Quotas;
   /** Logins are not required: anonymous clients may do everything. */
   open: boolean;
   /** Admin requests need no credential (loopback and no logins): admin-routes.ts. */
@@ -53,6 +56,7 @@ export async function startAccounts(
   return {
     authenticator: new Authenticator({ open }, { accounts, log: c.logger("auth") }),
     sync,
+    quotas: new Quotas({ user: (name) => accounts.user(name), bytesUnder: (dir) => liveBytesUnder(c.db, dir) }),
     open,
     adminOpen: loopback && open,
     generatedAdminPassword,

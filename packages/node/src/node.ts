@@ -299,6 +299,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger });
   const gatewayDeps = {
     authenticator: accounts.authenticator,
+    quotas: accounts.quotas,
     metrics,
     rpc,
     statusTimeoutMs: Math.min(1500, timeouts.controlMs),

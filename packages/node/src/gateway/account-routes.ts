@@ -10,6 +10,7 @@ import { homeOf, quotaSchema, roleSchema, tokenIdSchema, type TokenRecord, type 
 import { badRequest, OrreryError } from "../errors.ts";
 import type { FileSystem } from "../filesystem/file-system.ts";
 import type { Logger } from "../log.ts";
+import type { Quotas } from "../accounts/quota.ts";
 import { type AdminRoutesDeps, requireAdmin } from "./admin-routes.ts";
 import { type Authenticator, requestPrincipal, SESSION_COOKIE } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
@@ -18,6 +19,8 @@ export interface AccountRoutesDeps extends Pick<AdminRoutesDeps, "adminOpen" | "
   authenticator: Authenticator;
   fs: Pick<FileSystem, "mkdir">;
   log: Logger;
+  /** Users' quotas: what each user's files take (GET /api/me, /api/users). */
+  quotas?: Quotas;
 }
 
 const loginSchema = z.strictObject({ user: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
@@ -64,6 +67,8 @@ export function accountRoutes(d: AccountRoutesDeps): Hono {
   const accounts = d.authenticator.accounts;
   const admin = requireAdmin(d);
   const small = bodyLimit({ maxSize: 16 * 1024 });
+  /** Bytes of the user's files (each once, whatever the copies), when the node counts them. */
+  const usage = (name: string) => (d.quotas ? { usedBytes: d.quotas.used(name) } : {});
 
   app.post("/api/login", small, async (c) => {
     const body = await jsonBody(c.req.raw, loginSchema);
@@ -75,7 +80,7 @@ export function accountRoutes(d: AccountRoutesDeps): Hono {
     setCookie(c, SESSION_COOKIE, id, {
       httpOnly: true, sameSite: "Strict", path: "/", maxAge: SESSION_MAX_AGE_S, secure: new URL(c.req.url).protocol === "https:",
     });
-    return c.json(meJson(user, { kind: "user", name: user.name, role: user.role, readOnly: false, via: "session" }, d.authenticator.init.open));
+    return c.json({ ...meJson(user, { kind: "user", name: user.name, role: user.role, readOnly: false, via: "session" }, d.authenticator.init.open), ...usage(user.name) });
   });
 
   app.post("/api/logout", (c) => {
@@ -92,10 +97,10 @@ export function accountRoutes(d: AccountRoutesDeps): Hono {
       if (!open) throw new OrreryError(401, "login_required", "not logged in");
       return c.json({ user: null, home: "/", role: null, auth: "off", note: "this node requires no login: anyone who reaches it may read and change every file" });
     }
-    return c.json(meJson(accounts.user(p.name)!, p, open));
+    return c.json({ ...meJson(accounts.user(p.name)!, p, open), ...usage(p.name) });
   });
 
-  app.get("/api/users", admin, (c) => c.json({ users: accounts.users().map(userJson) }));
+  app.get("/api/users", admin, (c) => c.json({ users: accounts.users().map((u) => ({ ...userJson(u), ...usage(u.name) })) }));
 
   app.post("/api/users", small, admin, async (c) => {
     const body = await jsonBody(c.req.raw, newUserSchema);

@@ -13,6 +13,7 @@ import { type Consistency, consistencies } from "../replication/manifest-reads.t
 import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
 import type { ReplicaHealth } from "../replication/replica-health.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
+import type { Quotas } from "../accounts/quota.ts";
 import { access, canSee } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
 import { parseRange } from "./range.ts";
@@ -29,6 +30,8 @@ export interface FilesRoutesDeps {
   reader: ChunkReader;
   placement: Placement;
   log: Logger;
+  /** Users' quotas (accounts/quota.ts): checked before a write into a home folder is accepted. */
+  quotas?: Quotas;
 }
 
 const PREFIX = "/api/files";
@@ -103,7 +106,10 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     const meta = metaFromHeaders(c.req.raw.headers.entries(), FILES_USER_META);
-    const result = await d.fs.put(path, c.req.raw.body, durability, { mtime, sizeHint, precondition, meta });
+    const held = d.fs.lookup(path);
+    const replacing = held?.kind === "file" ? held.size : 0;
+    const body = d.quotas ? d.quotas.limit(path, c.req.raw.body, sizeHint, replacing) : c.req.raw.body;
+    const result = await d.fs.put(path, body, durability, { mtime, sizeHint, precondition, meta });
     return c.json({ ...result, path: `/${result.path}` }, 201);
   });
 
@@ -173,6 +179,8 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const body = await jsonBody(c.req.raw, moveSchema);
     access(c, "write", stripSlash(body.from));
     access(c, "write", stripSlash(body.to));
+    const moved = d.fs.lookup(stripSlash(body.from));
+    if (moved && d.quotas) d.quotas.checkTransfer(moved, stripSlash(body.to), true);
     const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false);
     return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version });
   });

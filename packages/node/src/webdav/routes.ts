@@ -109,7 +109,9 @@ async function put(req: Request, ctx: DavContext): Promise<Response> {
   const precondition = httpPrecondition(req.headers.get("if-match"), req.headers.get("if-none-match"), etagOf);
   const contentType = req.headers.get("content-type")?.trim();
   const meta = contentType ? { contentType } : undefined;
-  const result = await ctx.fs.put(t.path, req.body, "quorum", { sizeHint, precondition, meta });
+  const replacing = t.entry?.kind === "file" ? t.entry.size : 0;
+  const body = ctx.quotas ? ctx.quotas.limit(t.path, req.body, sizeHint, replacing) : req.body;
+  const result = await ctx.fs.put(t.path, body, "quorum", { sizeHint, precondition, meta });
   if (!t.entry) ctx.davProperties.deleteTree(t.path); // left over from a file deleted outside WebDAV
   return new Response(null, { status: t.entry ? 204 : 201, headers: { etag: etagOf({ kind: "file", ...result }) } });
 }
@@ -199,6 +201,8 @@ async function dispatch(req: Request, ctx: DavContext): Promise<Response> {
       const t = target(req, ctx);
       found(t);
       const transfer = parseTransfer(req, t.path);
+      const dest = ctx.fs.lookup(transfer.to);
+      ctx.quotas?.checkTransfer(found(t), transfer.to, req.method === "MOVE", dest?.kind === "file" ? dest.size : 0);
       return req.method === "COPY" ? handleCopy(req, ctx, transfer) : handleMove(req, ctx, transfer);
     }
     case "LOCK": {

@@ -36,7 +36,7 @@ describe("orrery user / token / login", () => {
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain("user alice added (user); home folder /home/alice");
     const ls = await orrery(["user", "ls", "--json"], asAdmin());
-    expect(JSON.parse(ls.stdout)).toContainEqual({ name: "alice", role: "user", home: "/home/alice", quotaBytes: 1_000_000, createdAt: expect.any(Number) });
+    expect(JSON.parse(ls.stdout)).toContainEqual({ name: "alice", role: "user", home: "/home/alice", quotaBytes: 1_000_000, createdAt: expect.any(Number), usedBytes: 0 });
     // alice changes her own password (--user/--password are hers; the new one comes by --password... of passwd).
     const own = await orrery(["user", "passwd", "--password", "alice new password"], { ...env(), ORRERY_USER: "alice", ORRERY_PASSWORD: "alice password" });
     expect(own.code, own.stderr).toBe(0);

@@ -13,6 +13,7 @@ interface UserView {
   role: string;
   home: string;
   quotaBytes: number | null;
+  usedBytes?: number;
 }
 
 const newPassword = (ctx: CommandContext, action: string): string => {
@@ -27,8 +28,8 @@ export async function user(ctx: CommandContext): Promise<void> {
     case "ls": {
       const { users } = await client.admin<{ users: UserView[] }>("GET", "/api/users");
       if (ctx.json) return printJson(users);
-      const rows = users.map((u) => [u.name, u.role, u.home, u.quotaBytes === null ? "-" : humanSize(u.quotaBytes)]);
-      return out(formatTable(rows, { header: ["user", "role", "home", "quota"] }));
+      const rows = users.map((u) => [u.name, u.role, u.home, humanSize(u.usedBytes ?? 0), u.quotaBytes === null ? "-" : humanSize(u.quotaBytes)]);
+      return out(formatTable(rows, { header: ["user", "role", "home", "used", "quota"] }));
     }
     case "add": {
       if (!name) throw new UsageError("user add: missing argument <name>");
