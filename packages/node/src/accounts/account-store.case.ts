@@ -1,7 +1,7 @@
 // The conformance suite every AccountStore passes (memory and SQLite).
 import { describe, expect, test } from "bun:test";
 import type { AccountStore } from "./account-store.ts";
-import type { TokenRecord, UserRecord } from "./records.ts";
+import type { ShareRecord, TokenRecord, UserRecord } from "./records.ts";
 
 const HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
 export const userRecord = (name: string, version: string, over: Partial<UserRecord> = {}): UserRecord => ({
@@ -9,6 +9,10 @@ export const userRecord = (name: string, version: string, over: Partial<UserReco
 });
 export const tokenRecord = (id: string, version: string, over: Partial<TokenRecord> = {}): TokenRecord => ({
   kind: "token", id, version, deleted: false, user: "alice", secretHash: "ab".repeat(32), label: "", readOnly: false, createdAt: 1, expiresAt: null, ...over,
+});
+
+export const shareRecord = (id: string, version: string, over: Partial<ShareRecord> = {}): ShareRecord => ({
+  kind: "share", id, version, deleted: false, path: "home/alice/photos", user: "bob", access: "read", by: "alice", createdAt: 1, ...over,
 });
 
 /** `durable`: the store outlives its process (reopen opens the same data). */
@@ -26,13 +30,18 @@ export function runAccountStoreTests(name: string, open: () => { store: AccountS
       expect(store.user("alice")?.deleted).toBe(true);
     });
 
-    test("users and tokens are separate keys; all() lists users first, each kind by key", () => {
+    test("users, tokens and shares are separate keys; all() lists users, tokens, shares, each kind by key", () => {
       const { store } = open();
+      const before = store.changes;
+      store.offer(shareRecord("00000000000000aa", "018f00000001000000@a"));
       store.offer(tokenRecord("00000000000000aa", "018f00000001000000@a"));
       store.offer(userRecord("bob", "018f00000001000000@a"));
       store.offer(userRecord("alice", "018f00000001000000@a"));
+      store.offer(userRecord("alice", "018f00000000000000@a")); // older: not taken, not counted
+      expect(store.changes - before).toBe(4);
       expect(store.token("00000000000000aa")?.user).toBe("alice");
-      expect(store.all().map((r) => (r.kind === "user" ? `u:${r.name}` : `t:${r.id}`))).toEqual(["u:alice", "u:bob", "t:00000000000000aa"]);
+      expect(store.share("00000000000000aa")?.path).toBe("home/alice/photos");
+      expect(store.all().map((r) => `${r.kind[0]}:${r.kind === "user" ? r.name : r.id}`)).toEqual(["u:alice", "u:bob", "t:00000000000000aa", "s:00000000000000aa"]);
     });
 
     test("equal records give equal digests; any newer version changes it", () => {

@@ -3,18 +3,21 @@
 // record newer than the one held for its key (records.ts) and pass one conformance suite.
 import type { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
-import { type AccountRecord, accountRecordSchema, recordKey, supersedes, type TokenRecord, type UserRecord } from "./records.ts";
+import { type AccountRecord, accountRecordSchema, recordKey, type ShareRecord, supersedes, type TokenRecord, type UserRecord } from "./records.ts";
 
 export interface AccountStore {
   /** The record of this user, tombstone included. */
   user(name: string): UserRecord | undefined;
   token(id: string): TokenRecord | undefined;
-  /** Every record, tombstones included, users first, each kind by key. */
+  share(id: string): ShareRecord | undefined;
+  /** Every record, tombstones included: users, tokens, shares, each kind by key. */
   all(): AccountRecord[];
   /** Keeps `record` if it supersedes the one held for its key; says whether it did. */
   offer(record: AccountRecord): boolean;
   /** A digest of every record's key and version: two stores with equal digests hold the same records. */
   digest(): string;
+  /** Counts the records this store took: what cached views of it (Accounts' share index) compare. */
+  readonly changes: number;
 }
 
 /** The digest of (kind, key, version) triples given in (kind, key) order. */
@@ -24,11 +27,14 @@ export function digestOf(rows: Iterable<{ kind: string; key: string; version: st
   return h.digest("hex");
 }
 
+/** Users, then tokens, then shares (the SQLite store's `ORDER BY kind DESC`), each kind by key. */
+const KIND_ORDER = { user: 0, token: 1, share: 2 };
 const order = (a: AccountRecord, b: AccountRecord) =>
-  a.kind !== b.kind ? (a.kind === "user" ? -1 : 1) : recordKey(a) < recordKey(b) ? -1 : recordKey(a) > recordKey(b) ? 1 : 0;
+  a.kind !== b.kind ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : recordKey(a) < recordKey(b) ? -1 : recordKey(a) > recordKey(b) ? 1 : 0;
 
 export class MemoryAccountStore implements AccountStore {
   private readonly records = new Map<string, AccountRecord>();
+  changes = 0;
 
   user(name: string): UserRecord | undefined {
     return this.get("user", name) as UserRecord | undefined;
@@ -46,11 +52,16 @@ export class MemoryAccountStore implements AccountStore {
     const key = `${record.kind}:${recordKey(record)}`;
     if (!supersedes(record, this.records.get(key))) return false;
     this.records.set(key, structuredClone(record));
+    this.changes++;
     return true;
   }
 
   digest(): string {
     return digestOf(this.all().map((r) => ({ kind: r.kind, key: recordKey(r), version: r.version })));
+  }
+
+  share(id: string): ShareRecord | undefined {
+    return this.get("share", id) as ShareRecord | undefined;
   }
 
   private get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined {
@@ -60,6 +71,8 @@ export class MemoryAccountStore implements AccountStore {
 }
 
 export class SqliteAccountStore implements AccountStore {
+  changes = 0;
+
   constructor(private readonly db: Database) {}
 
   user(name: string): UserRecord | undefined {
@@ -84,13 +97,18 @@ export class SqliteAccountStore implements AccountStore {
             "ON CONFLICT (kind, key) DO UPDATE SET version = excluded.version, record = excluded.record",
         )
         .run(record.kind, recordKey(record), record.version, JSON.stringify(record));
+      this.changes++;
       return true;
     })();
   }
 
   digest(): string {
-    // 'user' > 'token': DESC puts users first, as all() and the memory store order them.
+    // 'user' > 'token' > 'share': DESC orders the kinds as all() and the memory store do.
     return digestOf(this.db.query<{ kind: string; key: string; version: string }, []>("SELECT kind, key, version FROM accounts ORDER BY kind DESC, key").all());
+  }
+
+  share(id: string): ShareRecord | undefined {
+    return this.get("share", id) as ShareRecord | undefined;
   }
 
   private get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined {

@@ -10,6 +10,7 @@ import { userRecord } from "./account-store.case.ts";
 import { Accounts } from "./accounts.ts";
 import { AccountsSync } from "./accounts-sync.ts";
 import { PasswordChecker } from "./passwords.ts";
+import type { ShareRecord } from "./records.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -125,5 +126,28 @@ describe("Accounts", () => {
     await node("b").accounts.addUser("admin", "operator pass", "admin", null);
     expect(await node("a").accounts.checkPassword("admin", "operator pass")).toBeDefined();
     expect(await node("a").accounts.checkPassword("admin", "generated password")).toBeUndefined();
+  });
+
+  test("shares reach every node; sharing again changes the access; removing either user ends them; a new user of the name has none", async () => {
+    const { node, tick } = cluster(["a", "b"]);
+    for (const name of ["alice", "bob", "carol"]) await node("a").accounts.addUser(name, "correct horse", "user", null);
+    tick(1);
+    await node("a").accounts.share("home/alice/photos", "bob", "read", "alice");
+    const bob = () => node("b").accounts.user("bob")!;
+    expect(node("b").accounts.grantsOf(bob())).toEqual([{ path: "home/alice/photos", access: "read" }]);
+    await node("b").accounts.share("home/alice/photos", "bob", "write", "alice");
+    expect(node("a").accounts.grantsOf(node("a").accounts.user("bob")!)).toEqual([{ path: "home/alice/photos", access: "write" }]);
+    expect(node("a").accounts.shares()).toHaveLength(1);
+    await node("a").accounts.share("home/carol/x", "bob", "read", "carol");
+    await node("a").accounts.removeUser("carol"); // her shares end with her
+    expect(node("b").accounts.grantsOf(bob())).toEqual([{ path: "home/alice/photos", access: "write" }]);
+    await node("a").accounts.removeUser("bob");
+    expect(node("b").accounts.shares()).toEqual([]);
+    tick(1);
+    await node("a").accounts.addUser("bob", "another horse", "user", null);
+    // An old share record brought back to life (say, by a buggy peer) still does not open anything to the new bob.
+    const old = node("b").store.all().find((r): r is ShareRecord => r.kind === "share" && r.path === "home/alice/photos")!;
+    node("b").store.offer({ ...old, deleted: false, version: "01f000000000000000@z" });
+    expect(node("b").accounts.grantsOf(bob())).toEqual([]); // a share made for the earlier bob stays his
   });
 });

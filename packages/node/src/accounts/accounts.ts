@@ -8,7 +8,10 @@ import { nextSettingsVersion } from "../settings/cluster-settings.ts";
 import type { AccountStore } from "./account-store.ts";
 import type { AccountsSync, AccountWrite } from "./accounts-sync.ts";
 import { hashPassword, PasswordChecker } from "./passwords.ts";
-import { MAX_TOKENS_PER_USER, MAX_USERS, type Role, type TokenRecord, type UserRecord } from "./records.ts";
+import type { Grant } from "./authorize.ts";
+import {
+  MAX_SHARES_PER_USER, MAX_TOKENS_PER_USER, MAX_USERS, type Role, type ShareAccess, type ShareRecord, shareIdOf, type TokenRecord, type UserRecord,
+} from "./records.ts";
 import { newToken, parseToken, secretMatches } from "./tokens.ts";
 
 export const ADMIN_USER = "admin";
@@ -38,6 +41,8 @@ const notFound = (name: string) => new OrreryError(404, "no_such_user", `no user
 
 export class Accounts {
   readonly passwords: PasswordChecker;
+  /** Live shares by grantee, rebuilt when the store has taken a record since (store.changes). */
+  private grants: { at: number; byUser: Map<string, ShareRecord[]> } = { at: -1, byUser: new Map() };
 
   constructor(private readonly c: AccountsComponents) {
     this.passwords = c.passwords ?? new PasswordChecker();
@@ -83,12 +88,13 @@ export class Accounts {
     return { ...record, ...(await this.c.sync.write(record)) };
   }
 
-  /** Removes a user and revokes their tokens (their files stay; an admin decides about those). */
+  /** Removes a user, revokes their tokens and ends the shares with them or by them (their files stay). */
   async removeUser(name: string): Promise<AccountWrite> {
     const held = this.user(name);
     if (!held) throw notFound(name);
     if (held.role === "admin") this.keepAnAdmin(name);
     for (const t of this.tokens(name)) await this.revokeToken(t.id);
+    for (const sh of this.shares().filter((x) => x.user === name || x.by === name)) await this.unshare(sh.id);
     return this.c.sync.write({ ...held, version: this.version(held), deleted: true, passwordHash: null });
   }
 
@@ -110,6 +116,39 @@ export class Accounts {
     const held = this.c.store.token(id);
     if (!held || held.deleted) throw new OrreryError(404, "no_such_token", `no token ${id}`);
     return this.c.sync.write({ ...held, version: this.version(held), deleted: true });
+  }
+
+  /** Live shares (tombstones left out). */
+  shares(): ShareRecord[] {
+    return this.c.store.all().filter((r): r is ShareRecord => r.kind === "share" && !r.deleted);
+  }
+
+  /** Shares `path` (a canonical folder path) with `user`; sharing it again changes the access. */
+  async share(path: string, user: string, access: ShareAccess, by: string): Promise<ShareRecord & AccountWrite> {
+    if (!this.user(user)) throw notFound(user);
+    const id = shareIdOf(path, user);
+    const held = this.c.store.share(id);
+    if (!held && this.shares().filter((x) => x.by === by).length >= MAX_SHARES_PER_USER) {
+      throw new OrreryError(409, "too_many_shares", `a user shares at most ${MAX_SHARES_PER_USER} folders; end one first`);
+    }
+    const record: ShareRecord = { kind: "share", id, version: this.version(held), deleted: false, path, user, access, by, createdAt: this.c.now() };
+    return { ...record, ...(await this.c.sync.write(record)) };
+  }
+
+  async unshare(id: string): Promise<AccountWrite> {
+    const held = this.c.store.share(id);
+    if (!held || held.deleted) throw new OrreryError(404, "no_such_share", `no share ${id}`);
+    return this.c.sync.write({ ...held, version: this.version(held), deleted: true });
+  }
+
+  /** The folders shared with `user` (not those shared with an earlier user of the same name). */
+  grantsOf(user: UserRecord): Grant[] {
+    if (this.grants.at !== this.c.store.changes) {
+      const byUser = new Map<string, ShareRecord[]>();
+      for (const sh of this.shares()) byUser.set(sh.user, [...(byUser.get(sh.user) ?? []), sh]);
+      this.grants = { at: this.c.store.changes, byUser };
+    }
+    return (this.grants.byUser.get(user.name) ?? []).filter((sh) => sh.createdAt >= user.createdAt).map((sh) => ({ path: sh.path, access: sh.access }));
   }
 
   /** The user whose password this is, or undefined (a missing user costs the same work as a wrong password). */

@@ -3,13 +3,20 @@
 //
 // Anonymous clients may do everything on an open node (AUTH=off, or the loopback quick start) and nothing
 // on one that requires a login. An admin may do everything; a user everything in their home folder
-// (`home/<name>`) and below, and may see the folders on the way there (`/`, `/home`) with only what leads to
-// what they may see listed. A read-only token reads and never writes.
-import { HOME_ROOT, homeOf, type Role } from "./records.ts";
+// (`home/<name>`) and below, a folder shared with them and what is below it (read, or read and write below it), and
+// may see the folders on the way to those (`/`, `/home`, `/home/alice` for a share of `/home/alice/photos`)
+// with only what leads there listed. A read-only token reads and never writes.
+import { homeOf, type Role, type ShareAccess } from "./records.ts";
+
+/** A folder shared with the principal, and how. */
+export interface Grant {
+  path: string;
+  access: ShareAccess;
+}
 
 export type Principal =
   | { kind: "anonymous" }
-  | { kind: "user"; name: string; role: Role; readOnly: boolean; via: "password" | "token" | "session" };
+  | { kind: "user"; name: string; role: Role; readOnly: boolean; via: "password" | "token" | "session"; shares?: readonly Grant[] };
 
 export type Action = "read" | "write";
 
@@ -35,8 +42,11 @@ export function authorize(p: Principal, action: Action, path: string, ctx: Autho
   if (p.role === "admin") return "allow";
   const home = homeOf(p.name);
   if (within(path, home)) return "allow";
-  // The root and /home lead to the home folder: listed, never written (no mkdir of another's home).
-  if (action === "read" && (path === "" || path === HOME_ROOT)) return "list";
+  const shares = p.shares ?? [];
+  // What is below a shared folder; the folder itself is the sharer's to move or delete, not the grantee's.
+  if (shares.some((g) => within(path, g.path) && (action === "read" || (g.access === "write" && path !== g.path)))) return "allow";
+  // The folders on the way to the home or a share are listed, never written (no mkdir of another's home).
+  if (action === "read" && [home, ...shares.map((g) => g.path)].some((a) => a !== path && within(a, path))) return "list";
   return "deny";
 }
 

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { accountRoutes } from "./account-routes.ts";
+import { shareRoutes } from "./share-routes.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
 import { type Authenticator, openAccess } from "./auth.ts";
 import { changesRoutes } from "./changes-routes.ts";
@@ -49,7 +50,10 @@ export function createGateway(d: GatewayDeps): Hono {
   app.use(csrfGuard());
   // Who is asking, before any route: every files and WebDAV route asks access() with the principal found here.
   app.use(d.authenticator ? d.authenticator.middleware() : openAccess());
-  if (d.authenticator) app.route("/", accountRoutes({ ...d, authenticator: d.authenticator }));
+  if (d.authenticator) {
+    app.route("/", accountRoutes({ ...d, authenticator: d.authenticator }));
+    app.route("/", shareRoutes({ ...d, authenticator: d.authenticator }));
+  }
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   app.route("/", changesRoutes(d));

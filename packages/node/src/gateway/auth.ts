@@ -36,8 +36,8 @@ export interface AuthComponents {
   byAccount?: FailureLimiter;
 }
 
-const principalOf = (u: UserRecord, via: "password" | "token" | "session", readOnly = false): Principal => ({
-  kind: "user", name: u.name, role: u.role, readOnly, via,
+const principalOf = (accounts: Accounts, u: UserRecord, via: "password" | "token" | "session", readOnly = false): Principal => ({
+  kind: "user", name: u.name, role: u.role, readOnly, via, shares: accounts.grantsOf(u),
 });
 
 /** A request a page's script sent (fetch, XHR, EventSource): a challenge would open the browser's own login box. */
@@ -81,10 +81,10 @@ export class Authenticator {
     let principal: Principal | undefined;
     if (looksLikeToken(secret)) {
       const found = this.c.accounts.checkToken(secret);
-      if (found && found.user.name === name) principal = principalOf(found.user, "token", found.token.readOnly);
+      if (found && found.user.name === name) principal = principalOf(this.c.accounts, found.user, "token", found.token.readOnly);
     } else {
       const user = await this.c.accounts.checkPassword(name, secret);
-      if (user) principal = principalOf(user, "password");
+      if (user) principal = principalOf(this.c.accounts, user, "password");
     }
     if (principal) return principal;
     this.byAddress.fail(address);
@@ -109,7 +109,7 @@ export class Authenticator {
       if (/^bearer$/i.test(scheme)) {
         const found = this.c.accounts.checkToken(value);
         if (!found) return this.login(c, "", value); // counted as a failure, and refused
-        return principalOf(found.user, "token", found.token.readOnly);
+        return principalOf(this.c.accounts, found.user, "token", found.token.readOnly);
       }
       // Orrery-Admin (signed with the cluster key) is checked by the admin routes (admin-routes.ts).
       if (scheme !== "Orrery-Admin") throw new OrreryError(401, "bad_credentials", `unsupported Authorization scheme ${scheme.slice(0, 32)}`);
@@ -119,7 +119,7 @@ export class Authenticator {
       const s = this.sessions.get(sessionId);
       const user = s && this.c.accounts.user(s.user);
       // A new password (or the user's removal) ends every session opened under the old one.
-      if (s && user && user.passwordHash === s.passwordHash) return principalOf(user, "session");
+      if (s && user && user.passwordHash === s.passwordHash) return principalOf(this.c.accounts, user, "session");
     }
     return { kind: "anonymous" };
   }
