@@ -30,6 +30,8 @@ const USAGE = `usage: orrery <command> [options]
                                  accounts (an admin's; anyone changes their own password); home folder /home/<name>
   token create [--read-only] [--expires 30d] [--label L] | ls | revoke <id>
                                  API tokens of the user logged in (printed once)
+  share add <folder> <user> [--write] | ls | rm <id>
+                                 share a folder of your home with a user (read-only unless --write)
   login [--user U --password P]  make a token and keep it for this node (~/.config/orrery/credentials.json, mode 0600)
   logout                         revoke and forget that token
 

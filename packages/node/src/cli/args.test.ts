@@ -30,6 +30,7 @@ describe("parseClientArgs", () => {
       once: false,
       admin: false,
       readOnly: false,
+      write: false,
     });
   });
   test("command options and global options anywhere", () => {

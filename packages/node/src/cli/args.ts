@@ -28,6 +28,7 @@ export const commands = {
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
   user: { params: ["<add|passwd|rm|ls>", "[name]"], options: ["quota", "admin", "key-file", "data-dir"] },
   token: { params: ["<create|ls|revoke>", "[id]"], options: ["read-only", "expires", "label"] },
+  share: { params: ["<add|ls|rm>", "[path-or-id]", "[user]"], options: ["write"] },
   login: { params: [], options: ["label"] },
   logout: { params: [], options: [] },
 } satisfies Record<string, CommandSpec>;
@@ -50,6 +51,7 @@ const options = {
   quota: { type: "string" },
   admin: { type: "boolean" },
   "read-only": { type: "boolean" },
+  write: { type: "boolean" },
   expires: { type: "string" },
   label: { type: "string" },
 } as const;
@@ -82,6 +84,8 @@ export interface ClientArgs {
   /** user add: the new user's quota (a size such as 1GB), an admin. */
   quota?: string;
   admin: boolean;
+  /** share add: read-write rather than read-only. */
+  write: boolean;
   /** token create: read-only, a lifetime such as 30d, a label. */
   readOnly: boolean;
   expires?: string;
@@ -135,7 +139,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
   const node = values.node !== undefined ? nodeUrl(values.node, "--node") : env.ORRERY_NODE ? nodeUrl(env.ORRERY_NODE, "ORRERY_NODE") : DEFAULT_NODE;
   const base = {
     positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false,
-    user: values.user, password: values.password, admin: false, readOnly: false,
+    user: values.user, password: values.password, admin: false, readOnly: false, write: false,
   };
   if (name === undefined || help) return { ...base, command: name };
 
@@ -164,6 +168,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     quota: values.quota,
     admin: values.admin ?? false,
     readOnly: values["read-only"] ?? false,
+    write: values.write ?? false,
     expires: values.expires,
     label: values.label,
   };

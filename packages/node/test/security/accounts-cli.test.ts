@@ -81,6 +81,25 @@ describe("orrery user / token / login", () => {
     expect((await orrery(["ls", "/home/alice"], env())).code).toBe(1);
   });
 
+  test("share add, ls and rm: a shared folder opens to the other user, read-only unless --write", async () => {
+    const alice = { ...env(), ORRERY_USER: "alice", ORRERY_PASSWORD: "alice new password" };
+    const carol = { ...env(), ORRERY_USER: "carol", ORRERY_PASSWORD: "carol password" };
+    expect((await orrery(["user", "add", "carol", "--password", "carol password"], asAdmin())).code).toBe(0);
+    expect((await orrery(["mkdir", "/home/alice/photos"], alice)).code).toBe(0);
+    expect((await orrery(["ls", "/home/alice/photos"], carol)).code).toBe(1);
+    const added = await orrery(["share", "add", "/home/alice/photos", "carol"], alice);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain("/home/alice/photos shared with carol (read-only");
+    expect((await orrery(["ls", "/home/alice/photos"], carol)).code).toBe(0);
+    expect((await orrery(["put", import.meta.path, "/home/alice/photos/x.ts"], carol)).code).toBe(1);
+    expect((await orrery(["share", "add", "/home/alice/photos", "carol", "--write"], alice)).code).toBe(0);
+    expect((await orrery(["put", import.meta.path, "/home/alice/photos/x.ts"], carol)).code).toBe(0);
+    const listed = JSON.parse((await orrery(["share", "ls", "--json"], carol)).stdout) as Array<{ id: string; path: string; access: string }>;
+    expect(listed.map((s) => [s.path, s.access])).toEqual([["/home/alice/photos", "write"]]);
+    expect((await orrery(["share", "rm", listed[0]!.id], alice)).code).toBe(0);
+    expect((await orrery(["ls", "/home/alice/photos"], carol)).code).toBe(1);
+  });
+
   test("bad credentials and bad options say what is wrong", async () => {
     const wrong = await orrery(["ls", "/", "--user", "alice", "--password", "nope nope"], env());
     expect([wrong.code, wrong.stderr.includes("bad_credentials")]).toEqual([1, true]);
