@@ -162,6 +162,15 @@ export interface Me {
   quotaBytes?: number | null;
 }
 
+/** A user as an admin sees them (GET /api/users). */
+export interface UserView {
+  name: string;
+  role: "admin" | "user";
+  home: string;
+  quotaBytes: number | null;
+  usedBytes?: number;
+}
+
 let unauthorized: () => void = () => {};
 /** Called on any 401 but the login's own: the session ended, the login form comes back (session.svelte.ts). */
 export function onUnauthorized(handler: () => void): void {
@@ -212,6 +221,9 @@ export const api = {
   setSettings: (values: { replicationFactor?: number; chunkSizeMiB?: number; folderReplicationFactors?: Record<string, number | null> }) =>
     request<ClusterSettingsView>("/api/cluster/settings", { method: "PUT", body: JSON.stringify(values), headers: { "content-type": "application/json" } }),
   me: () => request<Me>("/api/me"),
+  users: () => request<{ users: UserView[] }>("/api/users"),
+  addUser: (user: { name: string; password: string; role: "admin" | "user"; quotaBytes: number | null }) => post<UserView>("/api/users", user),
+  removeUser: (name: string) => request<{ deleted: boolean }>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
   login: (user: string, password: string) => post<Me>("/api/login", { user, password }),
   logout: () => post<{ loggedOut: boolean }>("/api/logout", {}),
   recentEvents: (limit = 100) => request<EventTimeline>(`/api/events/recent?limit=${limit}`),

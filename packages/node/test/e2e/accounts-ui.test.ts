@@ -7,6 +7,7 @@ import { TestCluster } from "../harness/cluster.ts";
 import { ARTIFACTS, launchBrowser, recordErrors } from "./browser.ts";
 
 const ADMIN = "admin admin admin";
+const PASSWORDS: Record<string, string> = { admin: ADMIN };
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 let cluster: TestCluster;
 let browser: Browser;
@@ -43,7 +44,7 @@ async function loggedIn(name: string): Promise<Page> {
   await page.goto(url);
   await page.waitForSelector('[data-testid="login-form"]');
   await page.fill('[data-testid="login-user"]', name);
-  await page.fill('[data-testid="login-password"]', `${name} password`);
+  await page.fill('[data-testid="login-password"]', PASSWORDS[name] ?? `${name} password`);
   await page.click('[data-testid="login-submit"]');
   await page.waitForSelector('[data-testid="current-user"]');
   expect(await page.locator('[data-testid="current-user"]').innerText()).toBe(name);
@@ -83,6 +84,29 @@ describe("logins in the web UI", () => {
       expect(await names(page)).toEqual([]);
     }
     await alice.screenshot({ path: join(ARTIFACTS, "accounts-other-home-refused.png") });
+  });
+
+  test("an admin's Users page lists, adds and removes users; a user has no such page", async () => {
+    const page = await loggedIn("admin");
+    await page.click('[data-testid="nav-users"]');
+    await page.locator('[data-testid="user-row"][data-name="alice"]').waitFor();
+    await page.fill('[data-testid="new-user-name"]', "erin");
+    await page.fill('[data-testid="new-user-password"]', "erin password");
+    await page.fill('[data-testid="new-user-quota"]', "5");
+    await page.click('[data-testid="new-user-submit"]');
+    const erin = page.locator('[data-testid="user-row"][data-name="erin"]');
+    await erin.waitFor();
+    expect(await erin.innerText()).toContain("/home/erin");
+    expect(await erin.innerText()).toMatch(/\t5(\.0+)? MiB\t/);
+    await page.screenshot({ path: join(ARTIFACTS, "accounts-users-page.png") });
+    const me = await fetch(`${url}/api/me`, { headers: { authorization: basic("erin", "erin password") } });
+    expect(me.status).toBe(200);
+    await erin.locator('[data-testid="remove-user"]').click();
+    await erin.locator('[data-testid="remove-user"]').click(); // the second click removes
+    await erin.waitFor({ state: "detached" });
+    expect((await fetch(`${url}/api/me`, { headers: { authorization: basic("erin", "erin password") } })).status).toBe(401);
+    const alice = await loggedIn("alice");
+    expect(await alice.locator('[data-testid="nav-users"]').count()).toBe(0);
   });
 
   test("logout ends the session: the login page is back, and the old cookie opens nothing", async () => {
