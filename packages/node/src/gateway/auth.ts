@@ -71,17 +71,18 @@ export class Authenticator {
    * Checks a user name and a password (or a token in the password's place), counting failures. Throws 429
    * while the address or the account is refused, 401 when wrong.
    */
-  async login(c: Context, name: string, secret: string): Promise<Principal> {
+  async login(c: Context, name: string | undefined, secret: string): Promise<Principal> {
     const address = `addr:${remoteAddressOf(c.req.raw) ?? "unknown"}`;
     const account = `user:${name}`;
-    const wait = Math.max(this.byAddress.blockedFor(address), this.byAccount.blockedFor(account));
+    const wait = Math.max(this.byAddress.blockedFor(address), name === undefined ? 0 : this.byAccount.blockedFor(account));
     if (wait > 0) {
       throw new OrreryError(429, "too_many_failures", `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, { retryAfterSeconds: Math.ceil(wait / 1000) });
     }
     let principal: Principal | undefined;
-    if (looksLikeToken(secret)) {
+    if (name === undefined || looksLikeToken(secret)) {
+      // A token (Bearer, or Basic with the token as the password: then it must be that user's).
       const found = this.c.accounts.checkToken(secret);
-      if (found && found.user.name === name) principal = principalOf(this.c.accounts, found.user, "token", found.token.readOnly);
+      if (found && (name === undefined || found.user.name === name)) principal = principalOf(this.c.accounts, found.user, "token", found.token.readOnly);
     } else {
       const user = await this.c.accounts.checkPassword(name, secret);
       if (user) principal = principalOf(this.c.accounts, user, "password");
@@ -89,8 +90,8 @@ export class Authenticator {
     if (principal) return principal;
     this.byAddress.fail(address);
     // Only accounts that exist are counted by name: guessed names would otherwise fill the table.
-    if (this.c.accounts.user(name)) this.byAccount.fail(account);
-    this.c.log.info("failed login", { user: name.slice(0, 64), address: address.slice(5) });
+    if (name !== undefined && this.c.accounts.user(name)) this.byAccount.fail(account);
+    this.c.log.info("failed login", { user: name?.slice(0, 64) ?? "(a token)", address: address.slice(5) });
     throw new OrreryError(401, "bad_credentials", "wrong user name, password or token");
   }
 
@@ -106,11 +107,7 @@ export class Authenticator {
         if (colon < 0) throw new OrreryError(401, "bad_credentials", "HTTP Basic credentials are user:password");
         return this.login(c, decoded.slice(0, colon), decoded.slice(colon + 1));
       }
-      if (/^bearer$/i.test(scheme)) {
-        const found = this.c.accounts.checkToken(value);
-        if (!found) return this.login(c, "", value); // counted as a failure, and refused
-        return principalOf(this.c.accounts, found.user, "token", found.token.readOnly);
-      }
+      if (/^bearer$/i.test(scheme)) return this.login(c, undefined, value);
       // Orrery-Admin (signed with the cluster key) is checked by the admin routes (admin-routes.ts).
       if (scheme !== "Orrery-Admin") throw new OrreryError(401, "bad_credentials", `unsupported Authorization scheme ${scheme.slice(0, 32)}`);
     }
@@ -182,6 +179,13 @@ export function access(c: Context, action: Action, path: string): Exclude<Verdic
   if (verdict !== "deny") return verdict;
   if (p.kind === "anonymous") throw new OrreryError(401, "login_required", "log in first: this node requires a login");
   throw new OrreryError(403, "forbidden", `${p.name} may not ${action} /${path}`);
+}
+
+/** access() that also refuses `list`: for a file, which is never a folder on the way to anything. */
+export function requireAllow(c: Context, action: Action, path: string): void {
+  if (access(c, action, path) === "allow") return;
+  const p = requestPrincipal(c);
+  throw new OrreryError(403, "forbidden", `${p.kind === "user" ? p.name : "anonymous"} may not ${action} /${path}`);
 }
 
 /** Whether this request's principal may see an entry at `path` (listings, change feeds). */

@@ -14,7 +14,7 @@ import { type Durability, durabilities, type Placement } from "../replication/pl
 import type { ReplicaHealth } from "../replication/replica-health.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import type { Quotas } from "../accounts/quota.ts";
-import { access, canSee } from "./auth.ts";
+import { access, canSee, requireAllow } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
 import { parseRange } from "./range.ts";
 import { userContentHeaders } from "./user-content.ts";
@@ -127,7 +127,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
       const shown = verdict === "list" ? entries.filter((e) => canSee(c)(e.path)) : entries;
       return c.json({ path: `/${path}`, kind: "dir", entries: shown.map(entryJson), more: entries.length === limit });
     }
-    if (verdict !== "allow") access(c, "write", path); // a file where a folder on the way would be: refused
+    if (verdict !== "allow") requireAllow(c, "read", path); // a file where a folder on the way would be: refused
     if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);
     const etag = fileEtag(m);
     const headers: Record<string, string> = {
@@ -190,7 +190,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const verdict = access(c, "read", path);
     await d.fs.refresh([path], consistencyOf(c.req.query("consistency")));
     const m = d.fs.stat(path);
-    if (m.kind === "file" && verdict !== "allow") access(c, "write", path);
+    if (m.kind === "file" && verdict !== "allow") requireAllow(c, "read", path);
     const health = await d.replicaHealth(m.chunks);
     return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health });
   });
