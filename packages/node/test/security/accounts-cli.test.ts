@@ -40,6 +40,9 @@ describe("orrery user / token / login", () => {
     // alice changes her own password (--user/--password are hers; the new one comes by --password... of passwd).
     const own = await orrery(["user", "passwd", "--password", "alice new password"], { ...env(), ORRERY_USER: "alice", ORRERY_PASSWORD: "alice password" });
     expect(own.code, own.stderr).toBe(0);
+    const status = await orrery(["status"], { ...env(), ORRERY_USER: "alice", ORRERY_PASSWORD: "alice new password" });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/you\s+alice \(user\), home \/home\/alice: 0 B of .* used/);
     const refused = await orrery(["user", "add", "mallory", "--password", "mallory pass"], { ...env(), ORRERY_USER: "alice", ORRERY_PASSWORD: "alice new password" });
     expect([refused.code, refused.stderr.includes("admin_required")]).toEqual([1, true]);
     const anonymous = await orrery(["user", "ls"], env());
