@@ -62,13 +62,24 @@ function mayWrite(p: Extract<Principal, { kind: "user" }>): void {
   if (p.readOnly) throw new OrreryError(403, "read_only_token", "a read-only token cannot change accounts");
 }
 
+const small = bodyLimit({ maxSize: 16 * 1024 });
+
+/** Bytes of the user's files (each once, whatever the copies), when the node counts them. */
+const usageOf = (d: AccountRoutesDeps) => (name: string) => (d.quotas ? { usedBytes: d.quotas.used(name) } : {});
+
 export function accountRoutes(d: AccountRoutesDeps): Hono {
   const app = new Hono();
+  app.route("/", sessionRoutes(d));
+  app.route("/", userRoutes(d));
+  app.route("/", tokenRoutes(d));
+  return app;
+}
+
+/** The web UI's login and logout, and who is asking. */
+function sessionRoutes(d: AccountRoutesDeps): Hono {
+  const app = new Hono();
   const accounts = d.authenticator.accounts;
-  const admin = requireAdmin(d);
-  const small = bodyLimit({ maxSize: 16 * 1024 });
-  /** Bytes of the user's files (each once, whatever the copies), when the node counts them. */
-  const usage = (name: string) => (d.quotas ? { usedBytes: d.quotas.used(name) } : {});
+  const usage = usageOf(d);
 
   app.post("/api/login", small, async (c) => {
     const body = await jsonBody(c.req.raw, loginSchema);
@@ -99,6 +110,15 @@ export function accountRoutes(d: AccountRoutesDeps): Hono {
     }
     return c.json({ ...meJson(accounts.user(p.name)!, p, open), ...usage(p.name) });
   });
+  return app;
+}
+
+/** Users: an admin's, but for a user changing their own password. */
+function userRoutes(d: AccountRoutesDeps): Hono {
+  const app = new Hono();
+  const accounts = d.authenticator.accounts;
+  const admin = requireAdmin(d);
+  const usage = usageOf(d);
 
   app.get("/api/users", admin, (c) => c.json({ users: accounts.users().map((u) => ({ ...userJson(u), ...usage(u.name) })) }));
 
@@ -137,6 +157,13 @@ export function accountRoutes(d: AccountRoutesDeps): Hono {
     const done = await accounts.removeUser(c.req.param("name"));
     return c.json({ name: c.req.param("name"), deleted: true, ...done });
   });
+  return app;
+}
+
+/** API tokens: each user's own; an admin sees and revokes anyone's. */
+function tokenRoutes(d: AccountRoutesDeps): Hono {
+  const app = new Hono();
+  const accounts = d.authenticator.accounts;
 
   app.get("/api/tokens", (c) => {
     const p = signedIn(c);
