@@ -28,7 +28,18 @@ const USAGE = `usage: orrery <command> [options]
   key generate|show|list|install <key>|use <id>|remove <id>|rotate
                                  the cluster key: make one, show a data dir's, rotate it on every live member
 
+  user add <name> --password P [--quota 1GB] [--admin] | passwd [name] --password P | rm <name> | ls
+                                 accounts (an admin's; anyone changes their own password); home folder /home/<name>
+  token create [--read-only] [--expires 30d] [--label L] | ls | revoke <id>
+                                 API tokens of the user logged in (printed once)
+  share add <folder> <user> [--write] | ls | rm <id>
+                                 share a folder of your home with a user (read-only unless --write)
+  login [--user U --password P]  make a token and keep it for this node (~/.config/orrery/credentials.json, mode 0600)
+  logout                         revoke and forget that token
+
 client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json
+credentials: --user U --password P, ORRERY_TOKEN, ORRERY_USER + ORRERY_PASSWORD, or the token of 'orrery login'
+(for user add/passwd, --password is the new password of the account: log in with the others)
 admin commands (leave, members forget, key, config set/unset) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
 CLUSTER_KEY_FILE or --data-dir DIR (default ./.orrery-data); a node bound only to loopback needs none`;
 
@@ -69,6 +80,14 @@ async function runNode(argv: string[]): Promise<number> {
         `  CLUSTER_KEY=${node.generatedKey} SEEDS=${gossip}\n`,
     );
   }
+  if (node.generatedAdminPassword) {
+    // Printed once (never logged): the node keeps only its argon2id hash.
+    process.stdout.write(
+      `Logins are required. This node made user 'admin' with the password ${node.generatedAdminPassword}\n` +
+        `  (shown once; change it with: orrery user passwd admin). It stands until this node joins a cluster that has an admin.\n`,
+    );
+  }
+  if (!node.loginRequired) process.stdout.write(`No login required on this node (AUTH=${config.AUTH}); see the log.\n`);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       process.stdout.write(`received ${signal}, stopping\n`);

@@ -54,6 +54,7 @@ import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
 import { isLoopbackHost } from "./util/loopback.ts";
 import { type S3Server, startS3Api } from "./s3/index.ts";
 import { DeadPropertyStore } from "./webdav/dead-properties.ts";
+import { startAccounts } from "./node-accounts.ts";
 
 export const VERSION = "0.1.0";
 
@@ -71,6 +72,10 @@ export interface RunningNode {
   generatedKey?: string;
   /** The id of the cluster key in use (safe to print). */
   keyId: string;
+  /** Set when this start made user `admin` with a generated password: what to print, once. */
+  generatedAdminPassword?: string;
+  /** Whether the HTTP port asks for logins (AUTH). */
+  loginRequired: boolean;
 }
 
 function resolveNodeId(config: Config, db: ReturnType<typeof openDatabase>): string {
@@ -291,7 +296,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log: logger("keys"),
   });
   Object.assign(handlers, clusterKeys.handlers());
+  const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger });
   const gatewayDeps = {
+    authenticator: accounts.authenticator,
+    quotas: accounts.quotas,
     metrics,
     rpc,
     statusTimeoutMs: Math.min(1500, timeouts.controlMs),
@@ -320,11 +328,11 @@ export async function startNode(config: Config): Promise<RunningNode> {
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
-      workers: [...core.workers(), ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
+      workers: [...core.workers(), accounts.sync.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
       resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },
     }),
     setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
-    adminOpen: isLoopbackHost(config.BIND_ADDRESS),
+    adminOpen: accounts.adminOpen,
     verifier: new AdminVerifier(keyring),
     forget: (memberId: string) => membership.forget(memberId),
     settings: core.settings,
@@ -394,6 +402,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     // After membership: a change of fullness is announced through it.
     service("store fullness", () => fullness?.start(), () => fullness?.stop()),
     core.service(),
+    service("accounts sync", () => accounts.sync.start(), () => accounts.sync.stop()),
     service(
       "lan discovery",
       async () => {
@@ -437,6 +446,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     url,
     config,
     generatedKey: keys.generated?.secret,
+    generatedAdminPassword: accounts.generatedAdminPassword,
+    loginRequired: !accounts.open,
     keyId: keyring.primary().id,
     stopped: new Promise<void>((resolve) => (markStopped = resolve)),
     async stop(opts = {}) {

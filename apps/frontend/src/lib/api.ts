@@ -153,9 +153,34 @@ export interface EventTimeline {
 /** The `health` server-sent event: this node's health plus the member list it sees. */
 export type HealthEvent = Omit<Health, "members"> & { members: Member[] };
 
+/** GET /api/me: who the UI is logged in as (user null when the node asks for no login). */
+export interface Me {
+  user: string | null;
+  home: string;
+  role: "admin" | "user" | null;
+  auth: "required" | "off";
+  quotaBytes?: number | null;
+}
+
+/** A user as an admin sees them (GET /api/users). */
+export interface UserView {
+  name: string;
+  role: "admin" | "user";
+  home: string;
+  quotaBytes: number | null;
+  usedBytes?: number;
+}
+
+let unauthorized: () => void = () => {};
+/** Called on any 401 but the login's own: the session ended, the login form comes back (session.svelte.ts). */
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler;
+}
+
 export async function request<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, { ...init, headers: { accept: "application/json", ...init?.headers } });
   const text = await res.text();
+  if (res.status === 401 && url !== "/api/login" && url !== "/api/me") unauthorized();
   if (!res.ok) throw errorFromBody(res.status, text, res.statusText);
   try {
     return JSON.parse(text) as T;
@@ -195,6 +220,12 @@ export const api = {
   /** The settings named change; in folderReplicationFactors, null puts a folder back on the cluster's factor. */
   setSettings: (values: { replicationFactor?: number; chunkSizeMiB?: number; folderReplicationFactors?: Record<string, number | null> }) =>
     request<ClusterSettingsView>("/api/cluster/settings", { method: "PUT", body: JSON.stringify(values), headers: { "content-type": "application/json" } }),
+  me: () => request<Me>("/api/me"),
+  users: () => request<{ users: UserView[] }>("/api/users"),
+  addUser: (user: { name: string; password: string; role: "admin" | "user"; quotaBytes: number | null }) => post<UserView>("/api/users", user),
+  removeUser: (name: string) => request<{ deleted: boolean }>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
+  login: (user: string, password: string) => post<Me>("/api/login", { user, password }),
+  logout: () => post<{ loggedOut: boolean }>("/api/logout", {}),
   recentEvents: (limit = 100) => request<EventTimeline>(`/api/events/recent?limit=${limit}`),
 };
 

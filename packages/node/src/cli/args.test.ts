@@ -28,6 +28,9 @@ describe("parseClientArgs", () => {
       recursive: false,
       overwrite: false,
       once: false,
+      admin: false,
+      readOnly: false,
+      write: false,
     });
   });
   test("command options and global options anywhere", () => {

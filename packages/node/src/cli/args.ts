@@ -27,6 +27,11 @@ export const commands = {
   members: { params: ["[forget]", "[id]"], options: ["key-file", "data-dir"] },
   config: { params: ["[get|set|unset]", "[name]", "[value]"], options: ["key-file", "data-dir", "folder"] },
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
+  user: { params: ["<add|passwd|rm|ls>", "[name]"], options: ["quota", "admin", "key-file", "data-dir"] },
+  token: { params: ["<create|ls|revoke>", "[id]"], options: ["read-only", "expires", "label"] },
+  share: { params: ["<add|ls|rm>", "[path-or-id]", "[user]"], options: ["write"] },
+  login: { params: [], options: ["label"] },
+  logout: { params: [], options: [] },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
@@ -42,9 +47,17 @@ const options = {
   "key-file": { type: "string" },
   "data-dir": { type: "string" },
   folder: { type: "string" },
+  user: { type: "string" },
+  password: { type: "string" },
+  quota: { type: "string" },
+  admin: { type: "boolean" },
+  "read-only": { type: "boolean" },
+  write: { type: "boolean" },
+  expires: { type: "string" },
+  label: { type: "string" },
 } as const;
 
-const globalOptions = ["node", "json", "help"];
+const globalOptions = ["node", "json", "help", "user", "password"];
 
 export const DEFAULT_NODE = "http://127.0.0.1:3000";
 
@@ -66,6 +79,18 @@ export interface ClientArgs {
   dataDir?: string;
   /** `config set|unset replication-factor --folder NAME`: the top-level folder whose own factor changes. */
   folder?: string;
+  /** Credentials (credentials.ts); for `user add|passwd`, --password is the new password instead. */
+  user?: string;
+  password?: string;
+  /** user add: the new user's quota (a size such as 1GB), an admin. */
+  quota?: string;
+  admin: boolean;
+  /** share add: read-write rather than read-only. */
+  write: boolean;
+  /** token create: read-only, a lifetime such as 30d, a label. */
+  readOnly: boolean;
+  expires?: string;
+  label?: string;
 }
 
 /** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
@@ -113,7 +138,10 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
   if (name !== undefined && !isCommand(name)) throw new UsageError(`unknown command '${name}'`);
 
   const node = values.node !== undefined ? nodeUrl(values.node, "--node") : env.ORRERY_NODE ? nodeUrl(env.ORRERY_NODE, "ORRERY_NODE") : DEFAULT_NODE;
-  const base = { positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false };
+  const base = {
+    positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false,
+    user: values.user, password: values.password, admin: false, readOnly: false, write: false,
+  };
   if (name === undefined || help) return { ...base, command: name };
 
   const spec: CommandSpec = commands[name];
@@ -138,5 +166,11 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     keyFile: values["key-file"],
     dataDir: values["data-dir"],
     folder: values.folder,
+    quota: values.quota,
+    admin: values.admin ?? false,
+    readOnly: values["read-only"] ?? false,
+    write: values.write ?? false,
+    expires: values.expires,
+    label: values.label,
   };
 }

@@ -15,12 +15,19 @@ import { put } from "./commands/put.ts";
 import { rm } from "./commands/rm.ts";
 import { status } from "./commands/status.ts";
 import { sync } from "./commands/sync.ts";
+import { login, logout, token } from "./commands/token.ts";
+import { user } from "./commands/user.ts";
+import { share } from "./commands/share.ts";
+import { authorizationFor } from "./credentials.ts";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { resolveAdminKey } from "./admin-key.ts";
 import { NodeClient } from "./http.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, login, logout };
+
+/** Commands that sign with the cluster key when they find one (admin-key.ts). */
+const SIGNED = ["leave", "members", "key", "config"];
 
 /** `key=value` pairs from an error's details (what a 503 says was stored), one line. */
 const detailsText = (details: Record<string, unknown>) =>
@@ -33,6 +40,19 @@ function report(e: CliError, usage: string): void {
   err(`orrery: ${e.message}${code}`);
   if (e.details && Object.keys(e.details).length > 0) err(`  ${detailsText(e.details)}`);
   if (e instanceof UsageError && e.showUsage) err(`\n${usage}`);
+}
+
+/**
+ * The client of a command: its credential (credentials.ts; for `user add|passwd`, --password is the account's
+ * new password, not the caller's) and, for admin commands, the cluster key to sign with. `user` signs only
+ * when no user credential was given: an admin's login is the usual way, the key the operator's.
+ */
+function clientFor(args: ReturnType<typeof parseClientArgs>): NodeClient {
+  const isUser = args.command === "user";
+  const src = isUser ? { user: args.user } : { user: args.user, password: args.password };
+  const authorization = authorizationFor(args.node, src, process.env);
+  const signs = SIGNED.includes(args.command!) || (isUser && authorization === undefined);
+  return new NodeClient(args.node, signs ? resolveAdminKey(args, process.env) : undefined, authorization);
 }
 
 export async function runClient(command: string, argv: string[], usage: string): Promise<number> {
@@ -51,7 +71,7 @@ async function execute(command: string, argv: string[], usage: string): Promise<
     exitQuietlyOnBrokenPipe();
     await run[args.command]({
       args,
-      client: new NodeClient(args.node, ["leave", "members", "key", "config"].includes(args.command) ? resolveAdminKey(args, process.env) : undefined),
+      client: clientFor(args),
       json: args.json,
       progress: !args.json && stderrIsTTY(),
     });

@@ -44,6 +44,8 @@ export class NodeClient {
     readonly baseUrl: string,
     /** Signs admin requests (admin-key.ts); absent: they go unsigned. */
     readonly adminKey?: ClusterKey,
+    /** Sent with every request (credentials.ts): a user's password or token; an admin signature replaces it. */
+    readonly authorization?: string,
   ) {}
 
   url(path: string, query: Record<string, string | undefined> = {}): string {
@@ -59,7 +61,7 @@ export class NodeClient {
     try {
       return await fetch(this.url(path, init.query), {
         method,
-        headers: init.headers,
+        headers: this.authorization ? { authorization: this.authorization, ...init.headers } : init.headers,
         body: init.body,
         // A streamed request body must say so (the fetch standard's rule; Bun accepts it too).
         ...(streaming ? { duplex: "half" } : {}),

@@ -141,6 +141,13 @@ export const configSchema = z.object({
    * 6 × SYNC_INTERVAL_MS (node-core.ts ringSettleMs): joint quorums across membership changes.
    */
   RING_SETTLE_S: z.coerce.number().min(0).max(86_400).default(30),
+  /**
+   * Logins on the HTTP port (files API, WebDAV, web UI): "required", "off" (anyone who reaches the port may do
+   * anything), or "auto": required when the node binds beyond loopback, off on loopback (the quick start).
+   */
+  AUTH: z.enum(["auto", "required", "off"]).default("auto"),
+  /** The password of user `admin`, made at first start when the cluster has no admin (else one is generated and printed). */
+  ADMIN_PASSWORD: z.string().min(8, "a password is 8-256 characters").max(256, "a password is 8-256 characters").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** S3 API port on BIND_ADDRESS; 0 turns it off. Unset: 9000, skipped with a warning when that is taken. */
   S3_PORT: port.optional(),

@@ -6,6 +6,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { badRequest, OrreryError } from "../errors.ts";
 import type { Member } from "../membership/types.ts";
+import type { Principal } from "../accounts/authorize.ts";
 import { type AdminVerifier, ADMIN_SCHEME, openSecret } from "../security/admin-auth.ts";
 import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE, type ClusterKey } from "../security/cluster-key.ts";
 import type { ClusterKeys } from "../security/cluster-keys.ts";
@@ -38,7 +39,7 @@ const installSchema = z.union([
   z.strictObject({ key: z.string().regex(CLUSTER_KEY_PATTERN, `a cluster key is ${CLUSTER_KEY_RULE}`) }),
 ]);
 
-type AdminVariables = { adminKey?: ClusterKey; adminChecked?: boolean };
+type AdminVariables = { adminKey?: ClusterKey; adminChecked?: boolean; principal?: Principal };
 
 /** Verifies the admin credential, and leaves the verified key for the handler (it opens sealed secrets). */
 export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">): MiddlewareHandler<{ Variables: AdminVariables }> {
@@ -53,7 +54,14 @@ export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">)
     }
     const length = Number(declared ?? 0);
     if (length > MAX_ADMIN_BODY) throw new OrreryError(413, "body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
-    if (d.adminOpen && !header) return next();
+    // An admin user (gateway/auth.ts checked the credential); a read-only token of one only reads.
+    const principal = c.get("principal");
+    if (principal?.kind === "user" && principal.role === "admin" && (!principal.readOnly || c.req.method === "GET")) return next();
+    if (d.adminOpen && !header?.startsWith(ADMIN_SCHEME)) return next();
+    if (principal?.kind === "user" && !header?.startsWith(ADMIN_SCHEME)) {
+      const why = principal.role === "admin" ? "a read-only token of an admin only reads" : `${principal.name} is not an admin`;
+      throw new OrreryError(403, "admin_required", `this needs an admin: ${why}`);
+    }
     const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
     if (body.byteLength > MAX_ADMIN_BODY) throw new OrreryError(413, "body_too_large", `admin requests carry at most ${MAX_ADMIN_BODY} bytes`);
     const url = new URL(c.req.url);
@@ -61,7 +69,7 @@ export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">)
     if (!check.ok) {
       const why = d.adminOpen
         ? `the admin credential is not valid (${check.reason})`
-        : `this node binds beyond loopback, so this needs an admin credential signed with the cluster key (${check.reason})`;
+        : `this node binds beyond loopback or requires a login, so this needs an admin user's login or a credential signed with the cluster key (${check.reason})`;
       return c.json(
         { error: `${why}; the orrery CLI signs with --key-file, CLUSTER_KEY or --data-dir`, code: "admin_credential_required" },
         401,
@@ -131,7 +139,8 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
     let secret: string;
     if ("key" in body) {
       // Plain only where no credential was needed (loopback): elsewhere it would have crossed the network in clear.
-      if (c.get("adminKey")) throw badRequest("key_not_sealed", "send the new key sealed (sealedKey), as the orrery CLI does");
+      // (An admin user's request off loopback is not signed: it has no key to seal with, so it cannot install one.)
+      if (c.get("adminKey") || !d.adminOpen) throw badRequest("key_not_sealed", "send the new key sealed (sealedKey), as the orrery CLI does");
       secret = body.key;
     } else {
       const key = c.get("adminKey");

@@ -3,7 +3,10 @@
 import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import { accountRoutes } from "./account-routes.ts";
+import { shareRoutes } from "./share-routes.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
+import { type Authenticator, openAccess } from "./auth.ts";
 import { changesRoutes } from "./changes-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
@@ -32,6 +35,8 @@ export type GatewayDeps = FilesRoutesDeps &
     metrics?: NodeMetrics;
     /** The Host names this node answers (DNS rebinding guard); every other Host gets 421. */
     allowedHosts: HostAllowList;
+    /** Logins and who may do what (gateway/auth.ts); absent: an open node without accounts (tests). */
+    authenticator?: Authenticator;
   };
 
 export function createGateway(d: GatewayDeps): Hono {
@@ -45,6 +50,12 @@ export function createGateway(d: GatewayDeps): Hono {
   // refused whatever the method, and a request another site could have sent changes nothing.
   app.use(hostCheck(d.allowedHosts));
   app.use(csrfGuard());
+  // Who is asking, before any route: every files and WebDAV route asks access() with the principal found here.
+  app.use(d.authenticator ? d.authenticator.middleware() : openAccess());
+  if (d.authenticator) {
+    app.route("/", accountRoutes({ ...d, authenticator: d.authenticator }));
+    app.route("/", shareRoutes({ ...d, authenticator: d.authenticator }));
+  }
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   if (d.versions) app.route("/", versionsRoutes({ versions: d.versions }));

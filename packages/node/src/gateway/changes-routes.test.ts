@@ -9,10 +9,15 @@ import { serveFetch } from "./http-server.ts";
 import { connect } from "node:net";
 import { toErrorResponse } from "./errors.ts";
 import { logger } from "../log.ts";
+import { Hono } from "hono";
+import { openAccess } from "./auth.ts";
 
 function setup() {
   const manifests = new MemoryManifestStore("n1");
-  const app = changesRoutes({ manifests });
+  // An open node: the gateway runs its authenticator before every route (a route alone fails closed).
+  const app = new Hono();
+  app.use(openAccess());
+  app.route("/", changesRoutes({ manifests }));
   app.onError((err, c) => toErrorResponse(err, c, logger("test")));
   return { manifests, app };
 }

@@ -6,6 +6,7 @@ import { badRequest } from "../errors.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { normalizePath } from "../metadata/path.ts";
+import { access, canSee } from "./auth.ts";
 import { entryJson } from "./files-routes.ts";
 import { sseFeed } from "./sse-feed.ts";
 
@@ -33,7 +34,9 @@ export function changesRoutes(d: ChangesRoutesDeps): Hono {
   const app = new Hono();
   app.get("/api/changes", (c) => {
     const root = feedRoot(c.req.query("path"));
-    const inside = below(root);
+    // Above the principal's own folders, the feed carries only the rows they may see.
+    const shown = access(c, "read", root) === "allow" ? () => true : canSee(c);
+    const inside = (m: Manifest) => below(root)(m) && shown(m.path);
     return sseFeed(
       c,
       (push) => {

@@ -9,10 +9,21 @@ export function errorBody(status: number, code: string, error: string, details?:
   return { error, code, ...(details ? { details } : {}) };
 }
 
+/** The challenge of every 401 on the HTTP port (files API, WebDAV): log in with HTTP Basic. */
+export const BASIC_CHALLENGE = 'Basic realm="orrery", charset="UTF-8"';
+
+/** 401 asks for HTTP Basic (except of the UI's scripts: gateway/auth.ts); 429 says when to try again. */
+function authHeaders(err: OrreryError, c: Context): Record<string, string> {
+  if (err.status === 401 && c.req.header("sec-fetch-dest") !== "empty") return { "WWW-Authenticate": BASIC_CHALLENGE };
+  const retry = err.details?.retryAfterSeconds;
+  if (err.status === 429 && typeof retry === "number") return { "Retry-After": String(retry) };
+  return {};
+}
+
 export function toErrorResponse(err: unknown, c: Context, log: Logger): Response {
   if (err instanceof OrreryError) {
     if (err.status >= 500) log.warn("request failed", { method: c.req.method, path: c.req.path, code: err.code, err });
-    return c.json(errorBody(err.status, err.code, err.message, err.details), err.status as 400);
+    return c.json(errorBody(err.status, err.code, err.message, err.details), err.status as 400, authHeaders(err, c));
   }
   if (err instanceof StoreFullError) return c.json(errorBody(507, "store_full", err.message), 507);
   if (err instanceof ChunkUnavailableError || err instanceof ChunkNotFoundError) {

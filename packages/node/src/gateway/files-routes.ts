@@ -14,6 +14,8 @@ import { type Consistency, consistencies } from "../replication/manifest-reads.t
 import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
 import type { ReplicaHealth } from "../replication/replica-health.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
+import type { Quotas } from "../accounts/quota.ts";
+import { access, canSee, requireAllow } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
 import { parseRange } from "./range.ts";
 import { userContentHeaders } from "./user-content.ts";
@@ -31,6 +33,8 @@ export interface FilesRoutesDeps {
   log: Logger;
   /** For GET /api/files/<path>?versionId= (one kept version of a file). */
   versions?: FileVersions;
+  /** Users' quotas (accounts/quota.ts): checked before a write into a home folder is accepted. */
+  quotas?: Quotas;
 }
 
 const PREFIX = "/api/files";
@@ -103,6 +107,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   app.put(`${PREFIX}/*`, async (c) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
     if (trailingSlash) throw badRequest("invalid_path", "a file path cannot end with '/'; use POST /api/mkdir for directories");
+    access(c, "write", path);
     const durability = durabilityOf(c.req.query("durability"));
     const mtimeHeader = c.req.header("x-orrery-mtime");
     const mtime = mtimeHeader === undefined ? Date.now() : Number(mtimeHeader);
@@ -111,7 +116,10 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     const meta = metaFromHeaders(c.req.raw.headers.entries(), FILES_USER_META);
-    const result = await d.fs.put(path, c.req.raw.body, durability, { mtime, sizeHint, precondition, meta });
+    const held = d.fs.lookup(path);
+    const replacing = held?.kind === "file" ? held.size : 0;
+    const body = d.quotas ? d.quotas.limit(path, c.req.raw.body, sizeHint, replacing) : c.req.raw.body;
+    const result = await d.fs.put(path, body, durability, { mtime, sizeHint, precondition, meta });
     return c.json({ ...result, path: `/${result.path}` }, 201);
   });
 
@@ -121,6 +129,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   };
   const getOrHead = async (c: import("hono").Context, head: boolean) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
+    const verdict = access(c, "read", path);
     const limit = Number(c.req.query("limit") ?? 1000);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw badRequest("invalid_limit", "limit must be 1..10000");
     const after = c.req.query("after");
@@ -129,8 +138,11 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const m = versionId !== undefined ? await keptVersion(d.versions!, path, versionId) : await current(path, after, limit, c.req.query("consistency"));
     if (m.kind === "dir") {
       const entries = d.fs.list(path, { limit, after });
-      return c.json({ path: `/${path}`, kind: "dir", entries: entries.map(entryJson), more: entries.length === limit });
+      // A folder on the way to the principal's own shows only what leads there; `more` counts every row read.
+      const shown = verdict === "list" ? entries.filter((e) => canSee(c)(e.path)) : entries;
+      return c.json({ path: `/${path}`, kind: "dir", entries: shown.map(entryJson), more: entries.length === limit });
     }
+    if (verdict !== "allow") requireAllow(c, "read", path); // a file where a folder on the way would be: refused
     if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);
     const etag = fileEtag(m);
     const headers: Record<string, string> = {
@@ -165,6 +177,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
 
   app.delete(`${PREFIX}/*`, async (c) => {
     const { path } = pathFromUrl(c.req.url, PREFIX);
+    access(c, "write", path);
     const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     const m = await d.fs.remove(path, recursive, durabilityOf(c.req.query("durability")), precondition);
@@ -173,20 +186,27 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
 
   app.post("/api/mkdir", json, async (c) => {
     const body = await jsonBody(c.req.raw, mkdirSchema);
+    access(c, "write", stripSlash(body.path));
     const { created, entry } = await d.fs.mkdir(stripSlash(body.path));
     return c.json({ path: `/${entry.path}`, created, version: entry.version }, created ? 201 : 200);
   });
 
   app.post("/api/move", json, async (c) => {
     const body = await jsonBody(c.req.raw, moveSchema);
+    access(c, "write", stripSlash(body.from));
+    access(c, "write", stripSlash(body.to));
+    const moved = d.fs.lookup(stripSlash(body.from));
+    if (moved && d.quotas) d.quotas.checkTransfer(moved, stripSlash(body.to), true);
     const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false);
     return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version });
   });
 
   app.get("/api/stat/*", async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/stat");
+    const verdict = access(c, "read", path);
     await d.fs.refresh([path], consistencyOf(c.req.query("consistency")));
     const m = d.fs.stat(path);
+    if (m.kind === "file" && verdict !== "allow") requireAllow(c, "read", path);
     const health = await d.replicaHealth(m.chunks);
     return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health });
   });

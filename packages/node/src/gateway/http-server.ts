@@ -172,6 +172,14 @@ function discardBody(req: IncomingMessage): void {
   req.resume();
 }
 
+/** The peer address each Request came from (the TCP socket's, never a header a client could set). */
+const remoteAddresses = new WeakMap<Request, string>();
+
+/** Who sent `req` (an IP address), when it came through serveFetch: what rate limits count per client. */
+export function remoteAddressOf(req: Request): string | undefined {
+  return remoteAddresses.get(req);
+}
+
 /** The fetch Request of a node:http request: its raw target (dot-segments kept), headers, body and signal. */
 export function requestOf(req: IncomingMessage, signal: AbortSignal): Request {
   const method = req.method ?? "GET";
@@ -190,7 +198,9 @@ export function requestOf(req: IncomingMessage, signal: AbortSignal): Request {
     init.body = bodyStream(req);
     init.duplex = "half";
   }
-  return new Request(url, init);
+  const request = new Request(url, init);
+  if (req.socket.remoteAddress) remoteAddresses.set(request, req.socket.remoteAddress);
+  return request;
 }
 
 /** Writes `response` to `res`: status, every header, Content-Length when known, the body with back-pressure. */

@@ -11,6 +11,7 @@ import type { VersionEntry } from "../filesystem/versioning.ts";
 import { normalizePath } from "../metadata/path.ts";
 import { VERSION_ID } from "../metadata/version-paths.ts";
 import { versioningStateSchema } from "../settings/folder-versioning.ts";
+import { access, canSee, requireAllow } from "./auth.ts";
 import { entryJson, pathFromUrl } from "./files-routes.ts";
 import { jsonBody } from "./json-body.ts";
 
@@ -50,11 +51,14 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
   app.get("/api/versioning/*", (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/versioning");
     if (path === "" || path.includes("/")) throw badRequest("not_a_top_level_folder", "versioning is per top-level folder: /api/versioning/<folder>");
+    access(c, "read", path);
     return c.json(folderJson(path));
   });
 
   app.put("/api/versioning/*", json, async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/versioning");
+    // Switching it changes what every write below keeps: whoever may write the folder itself (its owner, an admin).
+    requireAllow(c, "write", path);
     const body = await jsonBody(c.req.raw, versioningSchema);
     await d.versions.setState(path, body.status);
     return c.json(folderJson(path));
@@ -62,12 +66,14 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
 
   app.get("/api/versions/*", async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/versions");
+    requireAllow(c, "read", path);
     const entries = await d.versions.list(path);
     return c.json({ path: `/${path}`, versioning: d.versions.stateOf(path), versions: entries.map(versionJson) });
   });
 
   app.delete("/api/versions/*", async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/versions");
+    requireAllow(c, "write", path);
     const removed = await d.versions.remove(path, versionIdOf(c.req.query("versionId")));
     return c.json({ path: `/${path}`, removed: versionJson(removed) });
   });
@@ -76,6 +82,7 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
     const { path: raw } = pathFromUrl(c.req.url, "/api/versions");
     if (!raw.endsWith("/restore")) throw badRequest("no_route", "POST /api/versions/<path>/restore restores a version");
     const path = raw.slice(0, -"/restore".length);
+    requireAllow(c, "write", path);
     const body = await jsonBody(c.req.raw, restoreSchema);
     const m = await d.versions.restore(path, body.versionId);
     return c.json({ restored: body.versionId, entry: entryJson(m) }, 201);
@@ -83,11 +90,14 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
 
   app.get("/api/trash/*", async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/trash");
+    const verdict = access(c, "read", path);
     const limit = Number(c.req.query("limit") ?? 100);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid_limit", "limit must be 1..1000");
     const after = c.req.query("after");
     const entries = d.versions.trash(path, { after: after ? normalizePath(after.replace(/^\//, "")) : undefined, limit });
-    return c.json({ path: `/${path}`, entries: entries.map((e) => ({ ...e, path: `/${e.path}` })), more: entries.length === limit });
+    // A folder on the way to the principal's own shows only what lies below what it may see.
+    const shown = verdict === "list" ? entries.filter((e) => canSee(c)(e.path)) : entries;
+    return c.json({ path: `/${path}`, entries: shown.map((e) => ({ ...e, path: `/${e.path}` })), more: entries.length === limit });
   });
 
   return app;

@@ -10,10 +10,14 @@ import { MAX_PUSH_ENTRIES, pushBodySchema, syncRequestSchema, syncResponseSchema
 import { clusterEventSchema, EVENT_LOG_CAPACITY } from "../events/event-log.ts";
 import { CLUSTER_KEY_PATTERN } from "../security/cluster-key.ts";
 import { settingsRecordSchema } from "../settings/cluster-settings.ts";
+import { accountRecordSchema, MAX_RECORDS } from "../accounts/records.ts";
 import { MAX_RPC_BODY } from "../transfer/frames.ts";
 
 /** Paths in one quorum read, and rows in one page of a listing read. */
 export const MAX_READ_PATHS = 1000;
+
+/** Account records in one push (a change pushes one; a catching-up peer is sent what it lacks in pages of this). */
+export const MAX_ACCOUNT_PUSH = 500;
 
 /** Ranges of the chunk digest space compared by anti-entropy (replication/chunk-digest.ts). */
 export const DIGEST_RANGES = 256;
@@ -102,6 +106,24 @@ export const jsonMethods = {
     limits: { request: SMALL, response: SMALL },
     request: z.strictObject({}),
     response: z.strictObject({ record: settingsRecordSchema.nullable() }),
+  },
+  /** Accounts (accounts/): newer user or token records for the callee to keep; it answers how many it took. */
+  "accounts.push": {
+    limits: { request: 512 * KiB, response: SMALL },
+    request: z.strictObject({ records: z.array(accountRecordSchema).min(1).max(MAX_ACCOUNT_PUSH) }),
+    response: z.strictObject({ applied: z.number().int().min(0) }),
+  },
+  /** The digest of the callee's account records (equal digests: nothing to exchange). */
+  "accounts.digest": {
+    limits: { request: SMALL, response: SMALL },
+    request: z.strictObject({}),
+    response: z.strictObject({ digest: z.string().regex(/^[0-9a-f]{64}$/) }),
+  },
+  /** Every account record the callee holds, tombstones included (asked only when the digests differ). */
+  "accounts.all": {
+    limits: { request: SMALL, response: MAX_RPC_BODY },
+    request: z.strictObject({}),
+    response: z.strictObject({ records: z.array(accountRecordSchema).max(MAX_RECORDS) }),
   },
   /**
    * memberlist's TCP fallback probe: a gossip ping over the authenticated connection when datagrams went

@@ -110,10 +110,10 @@ export function supersedes(incoming: SettingsRecord, held: SettingsRecord | unde
 }
 
 /**
- * A version for a new record written by `nodeId` at wall time `now`: above the record held, whatever the
+ * A version for a new record (settings, or any record versioned the same way: accounts/) written by `nodeId` at wall time `now`: above the record held, whatever the
  * clocks say, so a change is never lost to an older one stamped by a clock that ran ahead.
  */
-export function nextSettingsVersion(nodeId: string, now: number, held: SettingsRecord | undefined): string {
+export function nextSettingsVersion(nodeId: string, now: number, held: { version: string } | undefined): string {
   if (!held) return formatVersion({ wall: now, counter: 0, nodeId });
   const last = parseVersion(held.version);
   if (now > last.wall) return formatVersion({ wall: now, counter: 0, nodeId });

@@ -132,4 +132,15 @@ export const migrations: string[] = [
     FROM files f, json_each(f.chunks) j
     WHERE f.deleted = 0 AND f.kind = 'file';
   `,
+  // 11: accounts (accounts/account-store.ts): users, API tokens and folder shares, one JSON record per (kind, key), replicated to
+  // every node, the newest version of each kept (tombstones too: a deleted user stays deleted).
+  `
+  CREATE TABLE accounts (
+    kind TEXT NOT NULL CHECK (kind IN ('user', 'token', 'share')),
+    key TEXT NOT NULL,
+    version TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,6 +1,7 @@
 // The checks every WebDAV method runs before it changes anything: the If header (412 when no list
 // holds), lock tokens for locked resources (423), and an existing parent collection (409).
 import type { FileSystem } from "../filesystem/file-system.ts";
+import type { Quotas } from "../accounts/quota.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { parentOf } from "../metadata/path.ts";
@@ -16,6 +17,8 @@ export interface WebdavDeps {
   reader: ChunkReader;
   davProperties: DeadPropertyStore;
   log: Logger;
+  /** Users' quotas (accounts/quota.ts): PUT, COPY and MOVE into a home folder are checked first. */
+  quotas?: Quotas;
 }
 
 /** What every handler works with: the deps plus this node's lock table. */

@@ -1,12 +1,13 @@
 // WebDAV class 1 and 2 on /dav/ (RFC 4918): one handler per method over FileSystem, dead properties
 // in SQLite and this node's lock table. Every error here is a WebDAV response, never the JSON API format.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
 import { userContentHeaders } from "../gateway/user-content.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf } from "../metadata/path.ts";
+import { davAccess } from "./access.ts";
 import { handleCopy, handleMove, parseTransfer } from "./copy-move.ts";
 import { davError } from "./errors.ts";
 import { handleLock, handleUnlock } from "./locking.ts";
@@ -108,7 +109,9 @@ async function put(req: Request, ctx: DavContext): Promise<Response> {
   const precondition = httpPrecondition(req.headers.get("if-match"), req.headers.get("if-none-match"), etagOf);
   const contentType = req.headers.get("content-type")?.trim();
   const meta = contentType ? { contentType } : undefined;
-  const result = await ctx.fs.put(t.path, req.body, "quorum", { sizeHint, precondition, meta });
+  const replacing = t.entry?.kind === "file" ? t.entry.size : 0;
+  const body = ctx.quotas ? ctx.quotas.limit(t.path, req.body, sizeHint, replacing) : req.body;
+  const result = await ctx.fs.put(t.path, body, "quorum", { sizeHint, precondition, meta });
   if (!t.entry) ctx.davProperties.deleteTree(t.path); // left over from a file deleted outside WebDAV
   return new Response(null, { status: t.entry ? 204 : 201, headers: { etag: etagOf({ kind: "file", ...result }) } });
 }
@@ -198,6 +201,8 @@ async function dispatch(req: Request, ctx: DavContext): Promise<Response> {
       const t = target(req, ctx);
       found(t);
       const transfer = parseTransfer(req, t.path);
+      const dest = ctx.fs.lookup(transfer.to);
+      ctx.quotas?.checkTransfer(found(t), transfer.to, req.method === "MOVE", dest?.kind === "file" ? dest.size : 0);
       return req.method === "COPY" ? handleCopy(req, ctx, transfer) : handleMove(req, ctx, transfer);
     }
     case "LOCK": {
@@ -219,9 +224,11 @@ async function dispatch(req: Request, ctx: DavContext): Promise<Response> {
 export function webdavRoutes(d: WebdavDeps): Hono {
   const ctx: DavContext = { ...d, locks: new LockTable() };
   const app = new Hono();
-  const handle = async (c: { req: { raw: Request } }) => {
+  const handle = async (c: Context) => {
     try {
-      return await dispatch(c.req.raw, ctx);
+      const allowed = davAccess(c, ctx);
+      if (allowed instanceof Response) return allowed;
+      return await dispatch(c.req.raw, allowed);
     } catch (err) {
       return davErrorResponse(err, c.req.raw, ctx.log);
     }

@@ -73,6 +73,8 @@ function startNode(n: LanNode): void {
     CLUSTER_NAME: n.cluster,
     CLUSTER_KEY: n.key,
     DISCOVERY: "auto",
+    // The test reads and writes files without logins (a node bound beyond loopback asks for them by default).
+    AUTH: "off",
     // Every namespace has its own ports, so every node uses the defaults (HTTP 3000, discovery 4007, ...).
     HTTP_PORT: undefined,
     GOSSIP_PORT: undefined,

@@ -15,6 +15,8 @@ export interface NodeOptions {
   chunkSizeMb?: number;
   gossipIntervalMs?: number;
   env?: Record<string, string>;
+  /** Sent with the harness's own requests (/api/cluster): the credential of a node that requires a login. */
+  headers?: Record<string, string>;
 }
 
 export class TestNode {
@@ -22,6 +24,8 @@ export class TestNode {
   readonly logFile: string;
   /** A command the node runs under, e.g. ["faketime", "-f", "-30s"] for a skewed clock. */
   wrapper: string[] = [];
+  /** Sent with the harness's own requests (a login on a node with AUTH=required). */
+  headers: Record<string, string> = {};
   private starts = 0;
 
   constructor(
@@ -132,12 +136,12 @@ export class TestNode {
   }
 
   async status(): Promise<any> {
-    const res = await fetch(`${this.url}/status`);
+    const res = await fetch(`${this.url}/status`, { headers: this.headers });
     return res.json();
   }
 
   async members(): Promise<Array<{ id: string; state: string; incarnation: number }>> {
-    const res = await fetch(`${this.url}/api/cluster`);
+    const res = await fetch(`${this.url}/api/cluster`, { headers: this.headers });
     return ((await res.json()) as any).members;
   }
 }
@@ -182,6 +186,7 @@ export class TestCluster {
     };
     const node = new TestNode(id, join(this.root, id), await freePort(), await freePort(), await freePort(), env);
     node.wrapper = wrapper;
+    node.headers = { ...this.opts.headers };
     const seeds = this.nodes.map((x) => x.gossipAddr);
     this.nodes.push(node);
     node.start(seeds);

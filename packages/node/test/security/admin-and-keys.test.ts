@@ -15,7 +15,9 @@ afterAll(async () => {
 
 describe("admin requests on a node bound beyond loopback", () => {
   test("need a request signed with the cluster key: none, a wrong key, a replay and a tampered path are 401", async () => {
-    const cluster = await TestCluster.start(1, { env: { BIND_ADDRESS: "0.0.0.0", DISCOVERY: "off" } });
+    // AUTH=off: this test is about the cluster-key signature, which a node beyond loopback asks for whether or
+    // not its files API asks for logins (test/security/permissions.test.ts covers AUTH=auto beyond loopback).
+    const cluster = await TestCluster.start(1, { env: { BIND_ADDRESS: "0.0.0.0", DISCOVERY: "off", AUTH: "off" } });
     clusters.push(cluster);
     const [n] = cluster.nodes;
     const url = `http://127.0.0.1:${n!.httpPort}`;

@@ -1,6 +1,6 @@
 // `orrery status`: this node's summary (GET /status), then every member with its SWIM state, disk use
 // and capacity bar, chunks, queue depth and chunks short of copies (GET /api/cluster/status), and the
-// cluster's replication health.
+// cluster's replication health; on a node with logins, who you are and your quota (GET /api/me).
 import type { ClusterStatus, ClusterView, NodeStatus } from "../api.ts";
 import { bar, formatCounters, formatTable, formatUptime, humanSize, percent } from "../format.ts";
 import { out, printJson } from "../io.ts";
@@ -41,7 +41,23 @@ export function replicationHealthLine(nodes: ClusterStatus | undefined): string 
   return silent > 0 ? `${base} (${silent} live member(s) did not answer)` : base;
 }
 
-export function statusText(status: NodeStatus, cluster: ClusterView, nodes?: ClusterStatus): string {
+/** What GET /api/me says, as far as the status shows it. */
+export interface MeView {
+  user: string | null;
+  role: string | null;
+  home: string;
+  quotaBytes?: number | null;
+  usedBytes?: number;
+}
+
+/** `alice (user), home /home/alice: 900 B of 1.0 MB used`; undefined when nobody is logged in. */
+export function meLine(me: MeView | undefined): string | undefined {
+  if (!me?.user) return undefined;
+  const used = me.usedBytes === undefined ? "" : `: ${humanSize(me.usedBytes)}${me.quotaBytes ? ` of ${humanSize(me.quotaBytes)}` : ""} used`;
+  return `${me.user} (${me.role}), home ${me.home}${used}${me.quotaBytes === null ? ", no quota" : ""}`;
+}
+
+export function statusText(status: NodeStatus, cluster: ClusterView, nodes?: ClusterStatus, me?: MeView): string {
   const about = [status.version && `orrery ${status.version}`, status.uptimeSeconds !== undefined && `up ${formatUptime(status.uptimeSeconds)}`]
     .filter(Boolean)
     .join(", ");
@@ -57,6 +73,7 @@ export function statusText(status: NodeStatus, cluster: ClusterView, nodes?: Clu
     ["files", formatCounters(status.files)],
     ["queue", queueLine(status.queue)],
     ["health", replicationHealthLine(nodes)],
+    ...(meLine(me) ? [["you", meLine(me)!]] : []),
   ]);
   const detail = new Map(nodes?.members.map((m) => [m.id, m]) ?? []);
   const members = formatTable(
@@ -83,12 +100,14 @@ export function statusText(status: NodeStatus, cluster: ClusterView, nodes?: Clu
 }
 
 export async function status(ctx: CommandContext): Promise<void> {
-  const [node, cluster, nodes] = await Promise.all([
+  const [node, cluster, nodes, me] = await Promise.all([
     ctx.client.json<NodeStatus>("GET", "/status"),
     ctx.client.json<ClusterView>("GET", "/api/cluster"),
     ctx.client.json<ClusterStatus>("GET", "/api/cluster/status"),
+    // Who you are, where the node has logins; an older node (404) or no login leaves it out.
+    ctx.client.send("GET", "/api/me").then((r) => (r.ok ? (r.json() as Promise<MeView>) : undefined)).catch(() => undefined),
   ]);
   // The answers unchanged, ring included: --json is for scripts, which pick what they need.
-  if (ctx.json) printJson({ status: node, cluster, nodes });
-  else out(statusText(node, cluster, nodes));
+  if (ctx.json) printJson({ status: node, cluster, nodes, ...(me ? { me } : {}) });
+  else out(statusText(node, cluster, nodes, me));
 }

@@ -1,0 +1,95 @@
+// The replicated account records: one per user (keyed by name), one per API token (keyed by its id) and one per folder share,
+// each with its own hybrid-logical-clock version, last writer wins per record (as manifests and the cluster
+// settings do), so a node that was away takes every newer record and a delete or a new password made
+// elsewhere wins by version. A deleted user or a revoked token stays as a tombstone. Pure.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { compareVersions, versionSchema } from "../metadata/hlc.ts";
+import { isCanonicalPath } from "../metadata/path.ts";
+
+/** User names double as folder names (`/home/<name>`): lower-case, no dots, no slashes. */
+export const USER_NAME_RULE = "1-32 lower-case letters, digits, '_' or '-', starting with a letter";
+export const userNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, `a user name is ${USER_NAME_RULE}`);
+export const roleSchema = z.enum(["admin", "user"]);
+export type Role = z.infer<typeof roleSchema>;
+
+/** The folder every user owns: their files live below it (accounts/authorize.ts). */
+export const HOME_ROOT = "home";
+export const homeOf = (name: string): string => `${HOME_ROOT}/${name}`;
+
+/** Bun.password's PHC string for argon2id (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). */
+const passwordHashSchema = z.string().regex(/^\$argon2id\$[A-Za-z0-9$=,+/.-]{20,300}$/, "an argon2id hash");
+/** The id half of a token (shown in listings, never secret). */
+export const tokenIdSchema = z.string().regex(/^[0-9a-f]{16}$/, "a token id is 16 hex digits");
+/** Quotas are bytes; 2^50 (a PiB) is beyond any household. */
+export const quotaSchema = z.number().int().min(0).max(2 ** 50);
+
+/**
+ * What every record has: its version (last writer wins), whether it is a tombstone (a removed user, a revoked
+ * token, an ended share: kept so that an older copy cannot bring it back), and when it was made.
+ */
+const recordLife = { version: versionSchema, deleted: z.boolean(), createdAt: z.number().int().min(0) };
+
+export const userRecordSchema = z.strictObject({
+  kind: z.literal("user"),
+  name: userNameSchema,
+  ...recordLife,
+  role: roleSchema,
+  passwordHash: passwordHashSchema.nullable(),
+  /** Bytes the user's files may reference; null: no limit. */
+  quotaBytes: quotaSchema.nullable(),
+});
+export type UserRecord = z.infer<typeof userRecordSchema>;
+
+/** Tokens and shares: a record by id that belongs to (or is given to) one user. */
+const userItem = { id: tokenIdSchema, ...recordLife, user: userNameSchema };
+
+export const tokenRecordSchema = z.strictObject({
+  kind: z.literal("token"),
+  ...userItem,
+  /** SHA-256 (hex) of the token's secret half: tokens are random 256-bit values, so a fast hash suffices. */
+  secretHash: z.string().regex(/^[0-9a-f]{64}$/),
+  label: z.string().max(100),
+  readOnly: z.boolean(),
+  /** Milliseconds since the epoch; null: never. */
+  expiresAt: z.number().int().min(0).nullable(),
+});
+export type TokenRecord = z.infer<typeof tokenRecordSchema>;
+
+/** A folder's canonical path (metadata/path.ts form, without the leading '/'), not the root. */
+const sharedPathSchema = z.string().max(4096).refine((p) => p !== "" && isCanonicalPath(p), "a folder path such as home/alice/photos");
+
+export const shareAccessSchema = z.enum(["read", "write"]);
+export type ShareAccess = z.infer<typeof shareAccessSchema>;
+
+/** A folder shared with a user: they may read (or read and write) it and everything below it. */
+export const shareRecordSchema = z.strictObject({
+  kind: z.literal("share"),
+  /** The id is derived from (path, user) (shareIdOf): sharing a folder with a user again changes the same record. */
+  ...userItem,
+  path: sharedPathSchema,
+  access: shareAccessSchema,
+  /** Who shared it (the folder's owner or an admin). */
+  by: userNameSchema,
+});
+export type ShareRecord = z.infer<typeof shareRecordSchema>;
+
+export const accountRecordSchema = z.discriminatedUnion("kind", [userRecordSchema, tokenRecordSchema, shareRecordSchema]);
+export type AccountRecord = z.infer<typeof accountRecordSchema>;
+
+/** The record's key within its kind: a user's name, a token's id. */
+export const recordKey = (r: AccountRecord): string => (r.kind === "user" ? r.name : r.id);
+
+/** The id of the share of `path` with `user`: one record per pair. */
+export const shareIdOf = (path: string, user: string): string => createHash("sha256").update(`${path}\0${user}`).digest("hex").slice(0, 16);
+
+/** Whether `incoming` should replace `held` (newer; a record with no predecessor always is). */
+export function supersedes(incoming: AccountRecord, held: AccountRecord | undefined): boolean {
+  return held === undefined || compareVersions(incoming.version, held.version) > 0;
+}
+
+/** Live users, live tokens, and tombstones of both: bounds on what a store, and a peer answer, holds. */
+export const MAX_USERS = 1000;
+export const MAX_TOKENS_PER_USER = 100;
+export const MAX_SHARES_PER_USER = 100;
+export const MAX_RECORDS = 50_000; // ~500 bytes of JSON each: within one peer answer (MAX_RPC_BODY)

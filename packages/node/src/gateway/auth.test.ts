@@ -1,0 +1,126 @@
+// The gateway's authentication in process: credentials of every kind, the session cookie's flags and end,
+// failure limits, the CSRF guard on cookie-authenticated writes, and access() on a route.
+import { describe, expect, test } from "bun:test";
+import { Hono } from "hono";
+import { MemoryAccountStore } from "../accounts/account-store.ts";
+import { Accounts } from "../accounts/accounts.ts";
+import { FailureLimiter } from "../accounts/failure-limiter.ts";
+import type { Logger } from "../log.ts";
+import { accountRoutes } from "./account-routes.ts";
+import { AdminVerifier } from "../security/admin-auth.ts";
+import { testKeyring } from "../security/test-keys.ts";
+import { access, Authenticator } from "./auth.ts";
+import { csrfGuard } from "./csrf.ts";
+import { toErrorResponse } from "./errors.ts";
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const basic = (user: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}` });
+const json = { "content-type": "application/json" };
+
+async function setup(open = false, failures = 20) {
+  const store = new MemoryAccountStore();
+  const sync = { write: async (r: Parameters<MemoryAccountStore["offer"]>[0]) => (store.offer(r), { confirmed: 1, members: 1 }) };
+  const accounts = new Accounts({ selfId: "n1", store, sync, now: Date.now, log: quiet });
+  await accounts.addUser("root", "root password", "admin", null);
+  await accounts.addUser("alice", "alice password", "user", null);
+  const auth = new Authenticator({ open }, { accounts, log: quiet, byAddress: new FailureLimiter({ limit: failures, windowMs: 60_000 }) });
+  const app = new Hono();
+  app.onError((err, c) => toErrorResponse(err, c, quiet));
+  app.use(csrfGuard());
+  app.use(auth.middleware());
+  const mkdirs: string[] = [];
+  app.route("/", accountRoutes({ authenticator: auth, adminOpen: false, verifier: new AdminVerifier(testKeyring()), fs: { mkdir: async (p) => (mkdirs.push(p), { created: true }) as never }, log: quiet }));
+  app.put("/api/files/:dir/:name/:file", (c) => c.json({ verdict: access(c, "write", `${c.req.param("dir")}/${c.req.param("name")}/${c.req.param("file")}`) }));
+  return { app, accounts, auth, mkdirs };
+}
+
+describe("authentication", () => {
+  test("no credential on a node that requires a login: 401 with the Basic challenge (not for the UI's scripts)", async () => {
+    const { app } = await setup();
+    const res = await app.request("/api/users");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Basic realm="orrery", charset="UTF-8"');
+    expect((await res.json()).code).toBe("login_required");
+    const fromUi = await app.request("/api/me", { headers: { "sec-fetch-dest": "empty" } });
+    expect(fromUi.status).toBe(401);
+    expect(fromUi.headers.get("www-authenticate")).toBeNull();
+  });
+
+  test("Basic with a password, Basic with a token, Bearer; a wrong one is 401 at once", async () => {
+    const { app } = await setup();
+    expect((await (await app.request("/api/me", { headers: basic("alice", "alice password") })).json()).user).toBe("alice");
+    const made = await (await app.request("/api/tokens", { method: "POST", headers: { ...basic("alice", "alice password"), ...json }, body: JSON.stringify({ readOnly: true }) })).json();
+    expect(made.token).toStartWith("orrery_");
+    const viaBasic = await (await app.request("/api/me", { headers: basic("alice", made.token) })).json();
+    expect([viaBasic.user, viaBasic.via, viaBasic.readOnly]).toEqual(["alice", "token", true]);
+    expect((await (await app.request("/api/me", { headers: { authorization: `Bearer ${made.token}` } })).json()).user).toBe("alice");
+    expect((await app.request("/api/me", { headers: basic("root", made.token) })).status).toBe(401); // alice's token, not root's
+    expect((await app.request("/api/me", { headers: basic("alice", "nope") })).status).toBe(401);
+    expect((await app.request("/api/me", { headers: { authorization: "Bearer orrery_0000000000000000_" + "A".repeat(43) } })).status).toBe(401);
+    // A read-only token writes nothing.
+    const write = await app.request("/api/files/home/alice/x", { method: "PUT", headers: { authorization: `Bearer ${made.token}` } });
+    expect(write.status).toBe(403);
+  });
+
+  test("login sets an HttpOnly, SameSite=Strict session cookie of 256 random bits; logout and a new password end it", async () => {
+    const { app, accounts } = await setup();
+    const res = await app.request("/api/login", { method: "POST", headers: json, body: JSON.stringify({ user: "alice", password: "alice password" }) });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/^orrery_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/);
+    const session = { cookie: cookie.split(";")[0]! };
+    expect((await (await app.request("/api/me", { headers: session })).json()).via).toBe("session");
+    expect((await app.request("/api/files/home/alice/x", { method: "PUT", headers: session })).status).toBe(200);
+    await accounts.changeUser("alice", { password: "a new password" });
+    expect((await app.request("/api/me", { headers: session })).status).toBe(401);
+
+    const again = await app.request("/api/login", { method: "POST", headers: json, body: JSON.stringify({ user: "alice", password: "a new password" }) });
+    const second = { cookie: again.headers.get("set-cookie")!.split(";")[0]! };
+    expect((await app.request("/api/logout", { method: "POST", headers: { ...second, ...json }, body: "{}" })).status).toBe(200);
+    expect((await app.request("/api/me", { headers: second })).status).toBe(401);
+  });
+
+  test("the CSRF guard still stands before a cookie: another site's write is refused", async () => {
+    const { app } = await setup();
+    const login = await app.request("/api/login", { method: "POST", headers: json, body: JSON.stringify({ user: "alice", password: "alice password" }) });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const res = await app.request("/api/files/home/alice/x", { method: "PUT", headers: { cookie, "sec-fetch-site": "cross-site" } });
+    expect(res.status).toBe(403);
+    expect((await res.json()).code).toBe("cross_origin_refused");
+  });
+
+  test("repeated failures are refused for a while (429 with Retry-After), even with the right password", async () => {
+    const { app } = await setup(false, 3);
+    for (let i = 0; i < 3; i++) expect((await app.request("/api/me", { headers: basic("alice", `wrong ${i}`) })).status).toBe(401);
+    const res = await app.request("/api/me", { headers: basic("alice", "alice password") });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("users: an admin adds one (home folder made), a user may not; a user changes only their own password", async () => {
+    const { app, mkdirs } = await setup();
+    const add = (as: Record<string, string>) =>
+      app.request("/api/users", { method: "POST", headers: { ...as, ...json }, body: JSON.stringify({ name: "bob", password: "bob password" }) });
+    expect((await add(basic("alice", "alice password"))).status).toBe(403);
+    const made = await add(basic("root", "root password"));
+    expect(made.status).toBe(201);
+    expect(await made.json()).toMatchObject({ name: "bob", home: "/home/bob", role: "user", homeCreated: true });
+    expect(mkdirs).toEqual(["home/bob"]);
+    const patch = (as: Record<string, string>, name: string, body: unknown) =>
+      app.request(`/api/users/${name}`, { method: "PATCH", headers: { ...as, ...json }, body: JSON.stringify(body) });
+    expect((await patch(basic("bob", "bob password"), "bob", { password: "bobs new pass" })).status).toBe(200);
+    expect((await patch(basic("bob", "bobs new pass"), "bob", { role: "admin" })).status).toBe(403);
+    expect((await patch(basic("bob", "bobs new pass"), "alice", { password: "hijacked!!" })).status).toBe(403);
+    expect((await app.request("/api/users", { method: "POST", headers: { ...basic("root", "root password"), ...json }, body: JSON.stringify({ name: "Bad/Name", password: "x" }) })).status).toBe(400);
+  });
+
+  test("access(): an owner writes in their home, not in another's (403); an open node lets anonymous clients write", async () => {
+    const { app } = await setup();
+    expect((await app.request("/api/files/home/alice/x", { method: "PUT", headers: basic("alice", "alice password") })).status).toBe(200);
+    const other = await app.request("/api/files/home/root/x", { method: "PUT", headers: basic("alice", "alice password") });
+    expect([other.status, (await other.json()).code]).toEqual([403, "forbidden"]);
+    const opened = (await setup(true)).app;
+    expect((await opened.request("/api/files/home/root/x", { method: "PUT" })).status).toBe(200);
+    expect((await (await opened.request("/api/me")).json()).auth).toBe("off");
+  });
+});

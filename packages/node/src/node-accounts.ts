@@ -1,0 +1,64 @@
+// The accounts part of the composition root (node.ts): the replicated account store and its sync, the
+// gateway's authenticator, the login mode in force, and the first admin (made at first start when logins
+// are required or ADMIN_PASSWORD is set, with a generated password when none is given).
+import type { Database } from "bun:sqlite";
+import { randomBytes } from "node:crypto";
+import { SqliteAccountStore } from "./accounts/account-store.ts";
+import { Accounts } from "./accounts/accounts.ts";
+import { AccountsSync } from "./accounts/accounts-sync.ts";
+import { Quotas } from "./accounts/quota.ts";
+import { liveBytesUnder } from "./metadata/usage.ts";
+import type { Config } from "./config/index.ts";
+import { Authenticator } from "./gateway/auth.ts";
+import type { Logger } from "./log.ts";
+import type { Placement } from "./replication/placement.ts";
+import type { JsonHandlers } from "./rpc/methods.ts";
+import type { PeerRpc } from "./rpc/peer-rpc.ts";
+import { systemClock } from "./util/clock.ts";
+import { isLoopbackHost } from "./util/loopback.ts";
+
+export interface NodeAccounts {
+  authenticator: Authenticator;
+  sync: AccountsSync;
+  quotas: Quotas;
+  /** Logins are not required: anonymous clients may do everything. */
+  open: boolean;
+  /** Admin requests need no credential (loopback and no logins): admin-routes.ts. */
+  adminOpen: boolean;
+  /** Set when this start made the first admin with a generated password: printed once by main.ts. */
+  generatedAdminPassword?: string;
+}
+
+export async function startAccounts(
+  config: Pick<Config, "AUTH" | "ADMIN_PASSWORD" | "BIND_ADDRESS" | "SYNC_INTERVAL_MS">,
+  c: { db: Database; selfId: string; rpc: PeerRpc; placement: Placement; handlers: JsonHandlers; logger: (component: string) => Logger },
+): Promise<NodeAccounts> {
+  const log = c.logger("accounts");
+  const loopback = isLoopbackHost(config.BIND_ADDRESS);
+  const open = config.AUTH === "off" || (config.AUTH === "auto" && loopback);
+  const store = new SqliteAccountStore(c.db);
+  const peers = () => c.placement.members().filter((m) => m.id !== c.selfId && (m.state === "alive" || m.state === "suspect")).map((m) => m.id);
+  const sync = new AccountsSync({ intervalMs: config.SYNC_INTERVAL_MS }, { selfId: c.selfId, store, rpc: c.rpc, peers, clock: systemClock, random: Math.random, log });
+  Object.assign(c.handlers, sync.handlers());
+  const accounts = new Accounts({ selfId: c.selfId, store, sync, now: Date.now, log });
+  let generatedAdminPassword: string | undefined;
+  if (!open || config.ADMIN_PASSWORD !== undefined) {
+    const made = await accounts.bootstrapAdmin(config.ADMIN_PASSWORD, () => randomBytes(18).toString("base64url"));
+    generatedAdminPassword = made.generated;
+  }
+  if (open && loopback) {
+    log.warn("no login required: this node binds only loopback, so anyone on this host may read and change every file (AUTH=required asks for logins)");
+  } else if (open) {
+    log.warn("AUTH=off: anyone who reaches the HTTP port may read and change every file");
+  } else {
+    log.info("logins required on the HTTP port (files API, WebDAV, web UI)", { auth: config.AUTH });
+  }
+  return {
+    authenticator: new Authenticator({ open }, { accounts, log: c.logger("auth") }),
+    sync,
+    quotas: new Quotas({ user: (name) => accounts.user(name), bytesUnder: (dir) => liveBytesUnder(c.db, dir) }),
+    open,
+    adminOpen: loopback && open,
+    generatedAdminPassword,
+  };
+}

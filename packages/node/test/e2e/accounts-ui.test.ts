@@ -1,0 +1,122 @@
+// Issue 13 in a real browser: a node that requires a login shows the login page; two users (two browser
+// contexts, two session cookies) each see their own home and not the other's; logout brings the login back.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { TestCluster } from "../harness/cluster.ts";
+import { ARTIFACTS, launchBrowser, recordErrors } from "./browser.ts";
+
+const ADMIN = "admin admin admin";
+const PASSWORDS: Record<string, string> = { admin: ADMIN };
+const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
+let cluster: TestCluster;
+let browser: Browser;
+let url: string;
+const contexts: BrowserContext[] = [];
+let errors: string[] = [];
+
+async function api(method: string, path: string, auth: string, body?: string, type = "application/json") {
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: auth, "content-type": type }, body });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
+beforeAll(async () => {
+  cluster = await TestCluster.start(1, { replicationFactor: 1, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN }, headers: { authorization: basic("admin", ADMIN) } });
+  url = cluster.nodes[0]!.url;
+  for (const name of ["alice", "bob"]) {
+    await api("POST", "/api/users", basic("admin", ADMIN), JSON.stringify({ name, password: `${name} password` }));
+    await api("PUT", `/api/files/home/${name}/${name}-notes.txt`, basic(name, `${name} password`), `${name}'s notes`, "text/plain");
+  }
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser?.close();
+  await cluster?.stop();
+});
+
+async function loggedIn(name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  errors = errors.concat(await recordErrors(page, /Content Security Policy|CSP violation/));
+  await page.goto(url);
+  await page.waitForSelector('[data-testid="login-form"]');
+  await page.fill('[data-testid="login-user"]', name);
+  await page.fill('[data-testid="login-password"]', PASSWORDS[name] ?? `${name} password`);
+  await page.click('[data-testid="login-submit"]');
+  await page.waitForSelector('[data-testid="current-user"]');
+  expect(await page.locator('[data-testid="current-user"]').innerText()).toBe(name);
+  return page;
+}
+
+const names = async (page: Page) => page.locator('[data-testid="entry"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-name")));
+
+describe("logins in the web UI", () => {
+  test("a wrong password is refused on the page, with the node's reason", async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.fill('[data-testid="login-user"]', "alice");
+    await page.fill('[data-testid="login-password"]', "not her password");
+    await page.click('[data-testid="login-submit"]');
+    expect(await page.locator('[data-testid="login-error"]').innerText()).toContain("Wrong user name, password or token.");
+    await page.screenshot({ path: join(ARTIFACTS, "accounts-login-refused.png") });
+  });
+
+  test("two users, each in their own session, see only their own home", async () => {
+    const alice = await loggedIn("alice");
+    const bob = await loggedIn("bob");
+    // The session cookie is HttpOnly: the page's scripts cannot read it.
+    expect(await alice.evaluate(() => document.cookie)).toBe("");
+    for (const [page, me, other] of [[alice, "alice", "bob"], [bob, "bob", "alice"]] as const) {
+      await page.goto(`${url}/files/home`);
+      await page.locator(`[data-testid="entry"][data-name="${me}"]`).waitFor();
+      expect(await names(page)).toEqual([me]);
+      await page.goto(`${url}/files/home/${me}`);
+      await page.locator(`[data-testid="entry"][data-name="${me}-notes.txt"]`).waitFor();
+      expect(await names(page)).toEqual([`${me}-notes.txt`]);
+      await page.screenshot({ path: join(ARTIFACTS, `accounts-home-${me}.png`) });
+      await page.goto(`${url}/files/home/${other}`);
+      await page.getByText(`${me} may not read /home/${other}`).first().waitFor({ timeout: 10_000 });
+      expect(await names(page)).toEqual([]);
+    }
+    await alice.screenshot({ path: join(ARTIFACTS, "accounts-other-home-refused.png") });
+  });
+
+  test("an admin's Users page lists, adds and removes users; a user has no such page", async () => {
+    const page = await loggedIn("admin");
+    await page.click('[data-testid="nav-users"]');
+    await page.locator('[data-testid="user-row"][data-name="alice"]').waitFor();
+    await page.fill('[data-testid="new-user-name"]', "erin");
+    await page.fill('[data-testid="new-user-password"]', "erin password");
+    await page.fill('[data-testid="new-user-quota"]', "5");
+    await page.click('[data-testid="new-user-submit"]');
+    const erin = page.locator('[data-testid="user-row"][data-name="erin"]');
+    await erin.waitFor();
+    expect(await erin.innerText()).toContain("/home/erin");
+    expect(await erin.innerText()).toMatch(/\t5(\.0+)? MiB\t/);
+    await page.screenshot({ path: join(ARTIFACTS, "accounts-users-page.png") });
+    const me = await fetch(`${url}/api/me`, { headers: { authorization: basic("erin", "erin password") } });
+    expect(me.status).toBe(200);
+    await erin.locator('[data-testid="remove-user"]').click();
+    await erin.locator('[data-testid="remove-user"]').click(); // the second click removes
+    await erin.waitFor({ state: "detached" });
+    expect((await fetch(`${url}/api/me`, { headers: { authorization: basic("erin", "erin password") } })).status).toBe(401);
+    const alice = await loggedIn("alice");
+    expect(await alice.locator('[data-testid="nav-users"]').count()).toBe(0);
+  });
+
+  test("logout ends the session: the login page is back, and the old cookie opens nothing", async () => {
+    const page = await loggedIn("alice");
+    const cookie = (await page.context().cookies()).find((c) => c.name === "orrery_session")!;
+    expect([cookie.httpOnly, cookie.sameSite]).toEqual([true, "Strict"]);
+    await page.click('[data-testid="logout"]');
+    await page.waitForSelector('[data-testid="login-form"]');
+    const res = await fetch(`${url}/api/me`, { headers: { cookie: `orrery_session=${cookie.value}` } });
+    expect(res.status).toBe(401);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+// Quotas on a real node (AUTH=required): a user's files may take at most their quota (each file once);
+// an upload that would pass it is refused with 507 quota_exceeded on the files API and WebDAV and leaves
+// no file behind (no chunk either, when its length was declared); copies and moves into the home count.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { TestCluster } from "../harness/cluster.ts";
+
+const ADMIN = "admin admin admin";
+const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
+const admin = basic("admin", ADMIN);
+const alice = basic("alice", "alice password");
+let cluster: TestCluster;
+let url: string;
+
+const send = (method: string, path: string, auth: string, body?: BodyInit, headers: Record<string, string> = {}) =>
+  fetch(`${url}${path}`, { method, headers: { authorization: auth, ...headers }, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+const bytes = (n: number) => new Uint8Array(n).fill(7);
+/** A body without Content-Length (sent chunked): its size is known only as it arrives. */
+const chunked = (n: number) =>
+  new ReadableStream<Uint8Array>({
+    start(c) {
+      for (let sent = 0; sent < n; sent += 100) c.enqueue(bytes(Math.min(100, n - sent)));
+      c.close();
+    },
+  });
+
+async function expectRefused(res: Response) {
+  expect(res.status).toBe(507);
+  const text = await res.text();
+  if (res.headers.get("content-type")?.includes("json")) expect(JSON.parse(text).code).toBe("quota_exceeded");
+}
+
+beforeAll(async () => {
+  cluster = await TestCluster.start(1, { replicationFactor: 1, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN }, headers: { authorization: admin } });
+  url = cluster.nodes[0]!.url;
+  const made = await send("POST", "/api/users", admin, JSON.stringify({ name: "alice", password: "alice password", quotaBytes: 1000 }), { "content-type": "application/json" });
+  expect(made.status).toBe(201);
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe("quotas", () => {
+  test("uploads within the quota are taken; one past it is refused before anything is stored", async () => {
+    expect((await send("PUT", "/api/files/home/alice/a.bin", alice, bytes(600))).status).toBe(201);
+    const chunksBefore = cluster.nodes[0]!.chunkFiles().length;
+    await expectRefused(await send("PUT", "/api/files/home/alice/b.bin", alice, bytes(500)));
+    expect(cluster.nodes[0]!.chunkFiles().length).toBe(chunksBefore);
+    expect((await send("GET", "/api/files/home/alice/b.bin", alice)).status).toBe(404);
+    // Replacing a file gives its bytes back first: 900 in place of 600 fits in 1000.
+    expect((await send("PUT", "/api/files/home/alice/a.bin", alice, bytes(900))).status).toBe(201);
+    const me = (await (await send("GET", "/api/me", alice)).json()) as { usedBytes: number; quotaBytes: number };
+    expect([me.usedBytes, me.quotaBytes]).toEqual([900, 1000]);
+  });
+
+  test("a body of unknown length is cut off once it passes the quota, and no file is left", async () => {
+    await expectRefused(await send("PUT", "/api/files/home/alice/c.bin", alice, chunked(400)));
+    expect((await send("GET", "/api/files/home/alice/c.bin", alice)).status).toBe(404);
+    expect((await send("PUT", "/api/files/home/alice/small.bin", alice, chunked(100))).status).toBe(201);
+  });
+
+  test("WebDAV: PUT and COPY past the quota are refused with 507", async () => {
+    await expectRefused(await send("PUT", "/dav/home/alice/d.bin", alice, bytes(200)));
+    expect((await send("GET", "/dav/home/alice/d.bin", alice)).status).toBe(404);
+    await expectRefused(await send("COPY", "/dav/home/alice/a.bin", alice, undefined, { destination: "/dav/home/alice/a-copy.bin" }));
+    expect((await send("GET", "/dav/home/alice/a-copy.bin", alice)).status).toBe(404);
+  });
+
+  test("an admin moving a file into a home counts it against that user's quota; files outside homes have none", async () => {
+    expect((await send("PUT", "/api/files/shared/big.bin", admin, bytes(5000))).status).toBe(201);
+    const move = await send("POST", "/api/move", admin, JSON.stringify({ from: "/shared/big.bin", to: "/home/alice/big.bin" }), { "content-type": "application/json" });
+    await expectRefused(move);
+    expect((await send("GET", "/api/files/shared/big.bin", admin)).status).toBe(200);
+  });
+});
