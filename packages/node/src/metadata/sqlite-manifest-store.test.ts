@@ -14,8 +14,9 @@ test("migration 10 fills the chunk references from the rows a database already h
   const shared = hexId("shared");
   before.commitLocalBatch([dirChange("p"), { ...fileChange("p/x", 8, "px"), chunks: [hexId("px:0"), shared] }, { ...fileChange("root", 8, "r"), chunks: [shared, shared] }]);
   before.commitLocalBatch([fileChange("gone", 4, "gone"), deleteChange("gone")]);
-  // The database as an earlier version left it: no chunk_refs table, schema 9.
+  // The database as an earlier version left it: no chunk_refs table (nor the tables of later migrations), schema 9.
   db.exec("DROP TABLE chunk_refs");
+  db.exec("DROP TABLE accounts");
   db.exec("PRAGMA user_version = 9");
   migrate(db);
   const after = new SqliteManifestStore(db, "a");
