@@ -1,9 +1,11 @@
 // The node's single Hono app: files API, cluster API, WebDAV, metrics, the web UI; JSON errors everywhere.
 // Nothing node-to-node is served here: peers talk over the authenticated transfer port (rpc/).
+import { apiRoutes } from "@orrery/api";
 import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
+import { apiDocsRoutes } from "./api-docs.ts";
 import { changesRoutes } from "./changes-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
@@ -43,7 +45,7 @@ export function createGateway(d: GatewayDeps): Hono {
   // refused whatever the method, and a request another site could have sent changes nothing.
   app.use(hostCheck(d.allowedHosts));
   app.use(csrfGuard());
-  if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
+  if (metrics) app.get(apiRoutes.metrics.path, async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   app.route("/", changesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
@@ -52,6 +54,7 @@ export function createGateway(d: GatewayDeps): Hono {
   app.route("/", clusterStatusRoutes(d));
   app.route("/", eventRoutes(d));
   app.route("/", clusterRoutes(d));
+  app.route("/", apiDocsRoutes(d.version));
   app.route(
     "/",
     uiRoutes(
@@ -59,7 +62,8 @@ export function createGateway(d: GatewayDeps): Hono {
       () =>
         `<!doctype html><title>Orrery</title><h1>Orrery node ${d.self().id}</h1>` +
         `<p>This build has no web UI (build it with <code>pnpm build</code>). The API is here: ` +
-        `<a href="/status">/status</a>, <a href="/api/cluster">/api/cluster</a>, <a href="/api/files/">/api/files/</a>.</p>`,
+        `<a href="/status">/status</a>, <a href="/api/cluster">/api/cluster</a>, <a href="/api/files/">/api/files/</a>; ` +
+        `its reference: <a href="/api/docs">/api/docs</a>.</p>`,
     ),
   );
   return app;

@@ -1,7 +1,7 @@
 // The files API: PUT/GET/HEAD/DELETE /api/files/<path>, directory listings, mkdir, move, stat.
+import { apiRoutes, consistencySchema, durabilitySchema, type Entry, mkdirBodySchema, moveBodySchema, type ResponseOf } from "@orrery/api";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
 import { badRequest } from "../errors.ts";
 import type { FileSystem } from "../filesystem/file-system.ts";
 import { openFileRead } from "../filesystem/read-stream.ts";
@@ -9,8 +9,8 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf, normalizePath } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
-import { type Consistency, consistencies } from "../replication/manifest-reads.ts";
-import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
+import type { Consistency } from "../replication/manifest-reads.ts";
+import type { Durability, Placement } from "../replication/placement.ts";
 import type { ReplicaHealth } from "../replication/replica-health.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { jsonBody } from "./json-body.ts";
@@ -49,7 +49,7 @@ export function pathFromUrl(url: string, prefix: string): { path: string; traili
 }
 
 /** A row as the files API shows it (listings, stat, the change feed). */
-export const entryJson = (m: Manifest) => ({
+export const entryJson = (m: Manifest): Entry => ({
   name: m.path.slice(m.path.lastIndexOf("/") + 1),
   path: `/${m.path}`,
   kind: m.kind,
@@ -59,10 +59,6 @@ export const entryJson = (m: Manifest) => ({
   ...(m.kind === "file" ? { sha256: m.sha256, chunks: m.chunks.length } : {}),
 });
 
-const mkdirSchema = z.object({ path: z.string().min(1).max(4096) }).strict();
-const moveSchema = z
-  .object({ from: z.string().min(1).max(4096), to: z.string().min(1).max(4096), overwrite: z.boolean().optional() })
-  .strict();
 /**
  * A path in a JSON body is spelled as the API spells paths in its answers, `/a/b`: one leading `/` (optional)
  * and one trailing `/` (a directory) are allowed; everything else follows normalizePath (no `//`, `.`, `..`).
@@ -74,23 +70,23 @@ const fileEtag = (m: Manifest) => (m.sha256 ? `"${m.sha256}"` : "");
 
 /** `?durability=` of a write: quorum unless it says fast or all. */
 function durabilityOf(value: string | undefined): Durability {
-  const durability = (value ?? "quorum") as Durability;
-  if (!durabilities.includes(durability)) throw badRequest("invalid_durability", `durability must be one of ${durabilities.join(", ")}`);
-  return durability;
+  const parsed = durabilitySchema.safeParse(value ?? "quorum");
+  if (!parsed.success) throw badRequest("invalid_durability", `durability must be one of ${durabilitySchema.options.join(", ")}`);
+  return parsed.data;
 }
 
 /** `?consistency=` of a read: quorum (read your writes through any node) unless it says local. */
 function consistencyOf(value: string | undefined): Consistency {
-  const consistency = (value ?? "quorum") as Consistency;
-  if (!consistencies.includes(consistency)) throw badRequest("invalid_consistency", `consistency must be one of ${consistencies.join(", ")}`);
-  return consistency;
+  const parsed = consistencySchema.safeParse(value ?? "quorum");
+  if (!parsed.success) throw badRequest("invalid_consistency", `consistency must be one of ${consistencySchema.options.join(", ")}`);
+  return parsed.data;
 }
 
 export function filesRoutes(d: FilesRoutesDeps): Hono {
   const app = new Hono();
   const json = bodyLimit({ maxSize: 1024 * 1024 });
 
-  app.put(`${PREFIX}/*`, async (c) => {
+  app.put(apiRoutes.putFile.path, async (c) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
     if (trailingSlash) throw badRequest("invalid_path", "a file path cannot end with '/'; use POST /api/mkdir for directories");
     const durability = durabilityOf(c.req.query("durability"));
@@ -102,7 +98,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     const meta = metaFromHeaders(c.req.raw.headers.entries(), FILES_USER_META);
     const result = await d.fs.put(path, c.req.raw.body, durability, { mtime, sizeHint, precondition, meta });
-    return c.json({ ...result, path: `/${result.path}` }, 201);
+    return c.json({ ...result, path: `/${result.path}` } satisfies ResponseOf<"putFile", 201>, 201);
   });
 
   const getOrHead = async (c: import("hono").Context, head: boolean) => {
@@ -114,7 +110,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const m = d.fs.stat(path);
     if (m.kind === "dir") {
       const entries = d.fs.list(path, { limit, after });
-      return c.json({ path: `/${path}`, kind: "dir", entries: entries.map(entryJson), more: entries.length === limit });
+      return c.json({ path: `/${path}`, kind: "dir", entries: entries.map(entryJson), more: entries.length === limit } satisfies ResponseOf<"getFile">);
     }
     if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);
     const etag = fileEtag(m);
@@ -143,36 +139,36 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     if (head) return new Response(null, { status, headers });
     return new Response(await openFileRead(m, start, end, d.reader, d.log), { status, headers });
   };
-  app.get(`${PREFIX}/*`, (c) => getOrHead(c, false));
-  app.get(PREFIX, (c) => getOrHead(c, false));
-  app.on("HEAD", `${PREFIX}/*`, (c) => getOrHead(c, true));
+  app.get(apiRoutes.getFile.path, (c) => getOrHead(c, false));
+  app.get(apiRoutes.getRoot.path, (c) => getOrHead(c, false));
+  app.on("HEAD", apiRoutes.headFile.path, (c) => getOrHead(c, true));
 
-  app.delete(`${PREFIX}/*`, async (c) => {
+  app.delete(apiRoutes.deleteFile.path, async (c) => {
     const { path } = pathFromUrl(c.req.url, PREFIX);
     const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     const m = await d.fs.remove(path, recursive, durabilityOf(c.req.query("durability")), precondition);
-    return c.json({ path: `/${m.path}`, deleted: true, version: m.version });
+    return c.json({ path: `/${m.path}`, deleted: true, version: m.version } satisfies ResponseOf<"deleteFile">);
   });
 
-  app.post("/api/mkdir", json, async (c) => {
-    const body = await jsonBody(c.req.raw, mkdirSchema);
+  app.post(apiRoutes.mkdir.path, json, async (c) => {
+    const body = await jsonBody(c.req.raw, mkdirBodySchema);
     const { created, entry } = await d.fs.mkdir(stripSlash(body.path));
-    return c.json({ path: `/${entry.path}`, created, version: entry.version }, created ? 201 : 200);
+    return c.json({ path: `/${entry.path}`, created, version: entry.version } satisfies ResponseOf<"mkdir", 201>, created ? 201 : 200);
   });
 
-  app.post("/api/move", json, async (c) => {
-    const body = await jsonBody(c.req.raw, moveSchema);
+  app.post(apiRoutes.move.path, json, async (c) => {
+    const body = await jsonBody(c.req.raw, moveBodySchema);
     const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false);
-    return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version });
+    return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version } satisfies ResponseOf<"move">);
   });
 
-  app.get("/api/stat/*", async (c) => {
+  app.get(apiRoutes.stat.path, async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/stat");
     await d.fs.refresh([path], consistencyOf(c.req.query("consistency")));
     const m = d.fs.stat(path);
     const health = await d.replicaHealth(m.chunks);
-    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health });
+    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health } satisfies ResponseOf<"stat">);
   });
 
   return app;
