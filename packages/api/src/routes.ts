@@ -23,8 +23,8 @@ export const apiRoutes = defineRoutes({
     method: "get", path: "/api/files/*", tag: "files", summary: "Download a file (Range supported) or list a directory",
     request: { params: files.filePathParams, query: files.listQuery },
     responses: {
-      200: { description: "a directory's listing (JSON), or a file's bytes", json: files.listingSchema, contentType: "application/octet-stream" },
-      206: { description: "the asked byte range of a file", contentType: "application/octet-stream" },
+      200: { description: "a directory's listing (JSON), or a file's bytes (the content type it was uploaded with, else application/octet-stream)", json: files.listingSchema, contentType: "*/*" },
+      206: { description: "the asked byte range of a file", contentType: "*/*" },
       304: { description: "If-None-Match matched the file's ETag" },
       400: badInput, 404: notFound, 416: failure("the range lies beyond the file (range_not_satisfiable)"), 503: unavailable,
     },
