@@ -1,6 +1,6 @@
 // The cluster side of a sync: the folder's entries as last read (a walk of its listings) and kept current by
 // the node's change feed and by the results of our own writes, newest version per path winning.
-import type { Entry } from "../cli/api.ts";
+import type { Entry } from "@orrery/api";
 import { CliError } from "../cli/errors.ts";
 import type { NodeClient } from "../cli/http.ts";
 import { filesApiPath, type RemotePath } from "../cli/remote-path.ts";

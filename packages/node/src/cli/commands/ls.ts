@@ -1,6 +1,6 @@
 // `orrery ls [remote-dir]`: a directory listing, fetched page by page (`more` → `?after=<last name>`),
 // as a size / modified / name table; `ls <file>` shows that one file, as ls does.
-import type { DirListing, Entry } from "../api.ts";
+import type { Entry, Listing as DirListing } from "@orrery/api";
 import { CliError } from "../errors.ts";
 import { formatMtime, formatTable, humanSize } from "../format.ts";
 import { out, printJson } from "../io.ts";

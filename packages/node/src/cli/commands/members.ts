@@ -1,7 +1,7 @@
 // `orrery members`: the members the node knows, with their states; `orrery members forget ID` removes a
 // dead member for good (an admin request): it becomes "left" everywhere and no longer blocks garbage
 // collection. If it ever comes back it rejoins as a new life of the same id.
-import type { ClusterView } from "../api.ts";
+import type { ClusterView } from "@orrery/api";
 import { UsageError } from "../errors.ts";
 import { formatTable } from "../format.ts";
 import { out, printJson } from "../io.ts";
