@@ -46,11 +46,13 @@ function operationHtml(path: string, method: string, op: Json): string {
 }
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24;background:#fff}
-@media (prefers-color-scheme:dark){body{color:#e6e6e6;background:#15171a}a{color:#8ab4f8}pre,table{background:#1e2125}}
-pre{background:#f4f5f7;padding:.5rem;overflow:auto;font-size:13px}table{border-collapse:collapse;margin:.5rem 0;background:#f8f9fa}
-td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #8884}.op{border-top:1px solid #8886;padding:.5rem 0}
+pre{background:#f4f5f7;padding:.5rem;overflow:auto;font-size:13px}
+table{display:block;max-width:100%;overflow-x:auto;border-collapse:collapse;margin:.5rem 0;background:#f8f9fa}
+td,th{padding:.2rem .6rem;text-align:left;vertical-align:top;border-bottom:1px solid #8884}td:last-child{min-width:14rem}
+table code{white-space:nowrap}h3 code,li,p{overflow-wrap:anywhere}.op{border-top:1px solid #8886;padding:.5rem 0}
 .method{font:bold 13px monospace;padding:.1rem .4rem;border-radius:3px;background:#2563eb;color:#fff}.method.put{background:#b45309}
-.method.post{background:#15803d}.method.delete{background:#b91c1c}.method.head{background:#6b7280}.badge{font-size:12px;border:1px solid;border-radius:3px;padding:0 .3rem}`;
+.method.post{background:#15803d}.method.delete{background:#b91c1c}.method.head{background:#6b7280}.badge{font-size:12px;border:1px solid;border-radius:3px;padding:0 .3rem}
+@media (prefers-color-scheme:dark){body{color:#e6e6e6;background:#15171a}a{color:#8ab4f8}pre,table{background:#1e2125}}`;
 
 /** The page for an OpenAPI document as openApiDocument() builds it. */
 export function apiDocsHtml(doc: Json): string {

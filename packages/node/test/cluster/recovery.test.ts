@@ -1,5 +1,6 @@
 // Issue 2, scenarios 4-6: the queue survives a crash, failure detection and rejoin, and deletes
 // that stay deleted when a node that missed them returns.
+import { getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { getBytes, put, randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
 
@@ -97,7 +98,7 @@ describe("recovery", () => {
     await Bun.sleep(2500); // several anti-entropy rounds (SYNC_INTERVAL_MS=1000)
     for (const n of cluster.nodes) {
       expect((await fetch(`${n.url}/api/files/doomed/file.txt`)).status).toBe(404);
-      const listing = (await (await fetch(`${n.url}/api/files/doomed/`)).json()) as any;
+      const listing = await getAnswer(`${n.url}/api/files/doomed/`, "getFile");
       expect(listing.entries).toEqual([]);
     }
   });

@@ -28,6 +28,11 @@ export async function answer<Id extends RouteId, S extends number = 200>(
   return parseWith(schema, JSON.parse(text), `${id} ${status}`);
 }
 
+/** GET `url` and read it as route `id`'s 200 answer (parsed with the contract's schema). */
+export async function getAnswer<Id extends RouteId>(url: string, id: Id, init?: RequestInit): Promise<ResponseOf<Id, 200 & keyof (typeof apiRoutes)[Id]["responses"]>> {
+  return answer(await fetch(url, init), id, 200);
+}
+
 /** An error answer: `{error, code}` with the given status. */
 export async function errorAnswer(res: Response, status: number): Promise<ApiError> {
   const text = await res.text();
