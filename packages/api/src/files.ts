@@ -41,6 +41,7 @@ export const putResultSchema = z
     copies: int().describe("fewest durable copies any chunk had when the write was acknowledged"),
     queued: int().describe("copies waiting in the replication queue"),
     underReplicated: z.boolean(),
+    manifestCopies: int().describe("nodes holding the manifest when the write was acknowledged"),
   })
   .meta({ id: "PutResult" });
 

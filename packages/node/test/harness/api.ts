@@ -9,9 +9,23 @@ function responseSpec(id: RouteId, status: number): ResponseSpec {
   return spec;
 }
 
+/** Fields the answer has and the contract does not name (zod drops them quietly): each is drift. */
+function unnamedFields(raw: unknown, parsed: unknown, at: string, out: string[]): string[] {
+  if (Array.isArray(raw) && Array.isArray(parsed)) raw.forEach((v, i) => unnamedFields(v, parsed[i], `${at}[${i}]`, out));
+  else if (raw && parsed && typeof raw === "object" && typeof parsed === "object") {
+    for (const [key, value] of Object.entries(raw)) {
+      if (!(key in parsed)) out.push(`${at}.${key}`);
+      else unnamedFields(value, (parsed as Record<string, unknown>)[key], `${at}.${key}`, out);
+    }
+  }
+  return out;
+}
+
 function parseWith<T>(schema: z.ZodType, data: unknown, what: string): T {
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new Error(`${what} does not match the contract: ${JSON.stringify(parsed.error.issues.slice(0, 5))}\n${JSON.stringify(data).slice(0, 2000)}`);
+  const unnamed = unnamedFields(data, parsed.data, "answer", []);
+  if (unnamed.length > 0) throw new Error(`${what} has fields the contract does not name: ${unnamed.slice(0, 10).join(", ")}`);
   return parsed.data as T;
 }
 
