@@ -77,6 +77,7 @@ test("GET /api/docs is a script-free HTML page under the UI's policy, showing ev
   expect(res.headers.get("content-type")).toContain("text/html");
   expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
   const html = await res.text();
+  expect(html.length).toBeLessThan(1024 * 1024);
   expect(html).not.toContain("<script");
   expect(html).not.toMatch(/https?:\/\/(?!json-schema)/);
   for (const route of contract) expect(html).toContain(`${route.method.toUpperCase()}</span> <code>${openApiPath(route.path)}</code>`);

@@ -1,4 +1,5 @@
 // Issue 2, scenarios 1-3: replicated writes and reads across three real node processes.
+import type { ResponseOf } from "@orrery/api";
 import { answer, errorAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { getBytes, put, randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
@@ -62,12 +63,10 @@ describe("three nodes joined by SEEDS", () => {
     // Freeze B and C: they cannot take a copy, so any copy beyond A's must come from A's queue later.
     b!.proc!.kill("SIGSTOP");
     c!.proc!.kill("SIGSTOP");
-    let body: any;
+    let body: ResponseOf<"putFile", 201>;
     const data = randomBytes(2 * 1024 * 1024 + 5);
     try {
-      const res = await put(a!.url, "fast.bin", data, "fast");
-      expect(res.status).toBe(201);
-      body = await res.json();
+      body = await answer(await put(a!.url, "fast.bin", data, "fast"), "putFile", 201);
       expect(body.copies).toBe(1);
       expect(body.queued).toBe(2 * body.chunks.length);
       const copies = cluster.copies();

@@ -3,7 +3,7 @@
 // delete back: it resyncs its manifests from its peers before it serves (the tombstone horizon).
 import { answer, getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { put, randomBytes, TestCluster, waitFor } from "../harness/cluster.ts";
+import { put, randomBytes, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -22,7 +22,7 @@ const stateOf = async (observer: { members(): Promise<Array<{ id: string; state:
 
 test("a member dead past DEAD_MEMBER_TIMEOUT is forgotten, GC proceeds, and on its return the deleted file stays deleted", async () => {
   await cluster.explain(async () => {
-    const [a, b, c] = cluster.nodes as [any, any, any];
+    const [a, b, c] = cluster.nodes as [TestNode, TestNode, TestNode];
     const body = await answer(await put(a.url, "old.bin", randomBytes(300_000)), "putFile", 201);
     await waitFor(async () => (await fetch(`${c.url}/api/files/old.bin?consistency=local`)).status === 200, 15_000, "n3 to have old.bin");
     await c.kill();

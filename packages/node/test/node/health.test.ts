@@ -3,7 +3,7 @@
 // said underReplicatedChunks: 0, because nothing was queued).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { answer, getAnswer } from "../harness/api.ts";
-import { put, randomBytes, TestCluster, waitFor } from "../harness/cluster.ts";
+import { put, randomBytes, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -36,10 +36,10 @@ test("a dead node: every chunk is counted under-replicated (2 of 3 live copies),
         hs.reduce((s, h) => s + (h.replication?.chunks ?? 0), 0) === chunks.size;
     }, 30_000, "a healthy census of every chunk");
 
-    const [n1, n2, n3] = cluster.nodes as [any, any, any];
+    const [n1, n2, n3] = cluster.nodes as [TestNode, TestNode, TestNode];
     await n3.kill();
     await waitFor(async () => {
-      for (const n of [n1, n2]) if ((await n.members()).find((m: any) => m.id === "n3")?.state !== "dead") return false;
+      for (const n of [n1, n2]) if ((await n.members()).find((m) => m.id === "n3")?.state !== "dead") return false;
       return true;
     }, 20_000, "n3 dead on both survivors");
 
