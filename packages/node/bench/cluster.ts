@@ -1,6 +1,7 @@
 // A local Orrery cluster for the benchmark: real `bun src/main.ts node` processes on 127.0.0.1 with free
 // ports and data dirs under the run's tmp dir; started in order (or added later, seeded with the running
 // ones), SIGKILLed on purpose by PID for the failure benchmark, stopped by PID (SIGTERM, then SIGKILL).
+import type { Health as NodeHealth, Member as ClusterMember, NodeStatus } from "@orrery/api";
 import { randomBytes } from "node:crypto";
 import type { Subprocess } from "bun";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
@@ -22,18 +23,8 @@ export interface ClusterInit {
   log: (line: string) => void;
 }
 
-/** One member as GET /api/cluster lists it. */
-export interface ClusterMember {
-  id: string;
-  state: "alive" | "suspect" | "dead" | "left";
-  incarnation: number;
-}
-
-/** The parts of GET /api/health the benchmark reads. */
-export interface NodeHealth {
-  queue: { depth: number; delivered: number };
-  handoff: { surplusCopiesWaiting: number; surplusCopiesDeleted: number; graceSeconds: number };
-}
+/** The node's answers, as the API contract describes them: a member of GET /api/cluster, GET /api/health, GET /status. */
+export type { Health as NodeHealth, Member as ClusterMember, NodeStatus } from "@orrery/api";
 
 /** A JSON log line of a node, as written on its stderr. */
 export interface LogEntry {
@@ -42,15 +33,6 @@ export interface LogEntry {
   component?: string;
   msg?: string;
   [key: string]: unknown;
-}
-
-export interface NodeStatus {
-  nodeId: string;
-  chunkSize: number;
-  members: { alive: number; suspect: number; dead: number; left: number };
-  chunks: { count: number; bytes: number };
-  files: { files: number; dirs: number; tombstones: number; bytes: number };
-  queue: { depth: number; byTarget: Record<string, number> };
 }
 
 export interface LogSummary {

@@ -1,5 +1,6 @@
 // Self-healing benchmark: 3 nodes, RF 3; a 4th joins. Bytes moved (chunk files that appeared anywhere)
 // against the least a join can move, and the time until the hand-off is over.
+import type { ResponseOf } from "@orrery/api";
 import { join } from "node:path";
 import { type BenchNode } from "./cluster.ts";
 import { appeared, copyCounts, type CopySummary, handoffBytes, type HandoffBytes, idealHandoff, type IdealHandoff, placementMatches, settledAt, summarizeCopies, transferLog, type TransferLog } from "./heal-math.ts";
@@ -152,7 +153,7 @@ async function ownersOf(node: BenchNode, files: Uploaded["files"]): Promise<Map<
   for (const f of files) {
     const res = await fetch(`${node.url}/api/stat/${f.path}`, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`GET /api/stat/${f.path} on ${node.id}: HTTP ${res.status}`);
-    const body = (await res.json()) as { chunks: Array<{ id: string; owners: string[] }> };
+    const body = (await res.json()) as ResponseOf<"stat">;
     for (const c of body.chunks) out.set(c.id, c.owners);
   }
   return out;

@@ -3,8 +3,13 @@ import type { ClusterSettingsView } from "./api.ts";
 import { changesOf, describeApplied, describeFolderApplied, folderFactorsOf, folderNameOf, folderProblem, formOf } from "./cluster-settings.ts";
 
 const MiB = 1024 * 1024;
-const view = (settings: ClusterSettingsView["settings"], set: ClusterSettingsView["set"] = {}, confirmed?: number): ClusterSettingsView => ({
-  settings,
+/** A view; a node with no folder factors sends an empty map. */
+const view = (
+  settings: Omit<ClusterSettingsView["settings"], "folderReplicationFactors"> & Partial<ClusterSettingsView["settings"]>,
+  set: ClusterSettingsView["set"] = {},
+  confirmed?: number,
+): ClusterSettingsView => ({
+  settings: { folderReplicationFactors: {}, ...settings },
   set,
   version: null,
   ...(confirmed === undefined ? {} : { confirmed, members: 3 }),

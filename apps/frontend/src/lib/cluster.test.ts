@@ -11,7 +11,7 @@ test("membersDiffer: a join, a departure or a state change means the ring must b
   expect(membersDiffer(shown, [{ id: "a", state: "alive" }, { id: "c", state: "alive" }])).toBe(true);
 });
 
-const ev = (seq: number, at: number, type: ClusterEvent["type"] = "join"): ClusterEvent => ({ seq, at, type, member: "n", message: `${type} ${seq}` });
+const ev = (seq: number, at: number, type: ClusterEvent["type"] = "join"): ClusterEvent => ({ seq, at, type, node: "n1", member: "n", message: `${type} ${seq}` });
 
 test("mergeEvents: newest first, no duplicates, capped", () => {
   const merged = mergeEvents([ev(2, 200), ev(1, 100)], [ev(2, 200), ev(3, 300)]);
@@ -59,18 +59,32 @@ test("replicaTone", () => {
 
 /** One node's /api/health, with the parts a test varies. */
 const healthOf = (over: Partial<Health> = {}): Health => ({
+  nodeId: "n1",
   underReplicatedChunks: 2,
-  queue: { depth: 0, delivered: 10 },
-  handoff: { surplusCopiesWaiting: 1, surplusCopiesDeleted: 4 },
-  scrub: { passes: 1, checked: 100, corrupt: 0, repaired: 1, lastPassFinishedAt: null },
-  gc: { chunksDeleted: 3, tombstonesPurged: 5, skipped: null },
+  replication: null,
+  queue: queueOf(0),
+  handoff: { surplusCopiesWaiting: 1, surplusCopiesDeleted: 4, graceSeconds: 60 },
+  scrub: scrubOf(null),
+  gc: gcOf(null, null),
+  antiEntropy: { rounds: 0, rangesDiffering: 0, copiesQueued: 0, lastRoundAt: null },
+  workers: [],
+  resync: { state: "ready", completed: 0 },
   members: { alive: 3, suspect: 0, dead: 0, left: 0 },
   ...over,
 });
+function queueOf(depth: number): Health["queue"] {
+  return { depth, chunksWithQueuedCopies: 0, byTarget: {}, delivered: 10 };
+}
+function scrubOf(lastPassFinishedAt: number | null): Health["scrub"] {
+  return { passes: 1, checked: 100, corrupt: 0, repaired: 1, lastPassStartedAt: null, lastPassFinishedAt };
+}
+function gcOf(skipped: string | null, pendingChunks: number | null): Health["gc"] {
+  return { passes: 1, chunksDeleted: 3, tombstonesPurged: 5, skipped, lastPassAt: null, pendingChunks, versionsPruned: 0, minChunkAgeSeconds: 3600 };
+}
 
 test("sumHealth adds up the nodes that answered and keeps the latest scrub", () => {
   const h = (depth: number, last: number | null) =>
-    healthOf({ queue: { depth, delivered: 10 }, scrub: { passes: 1, checked: 100, corrupt: 0, repaired: 1, lastPassFinishedAt: last } });
+    healthOf({ queue: queueOf(depth), scrub: scrubOf(last) });
   const t = sumHealth([h(5, 1000), null, h(7, 3000)]);
   expect(t.nodes).toBe(2);
   expect(t.queueDepth).toBe(12);
@@ -91,8 +105,10 @@ const census = (over: Partial<ReplicationCensus>): ReplicationCensus => ({
   missingCopies: 0,
   repairable: 0,
   waitingForNodes: 0,
+  byLiveCopies: {},
   checkedAt: 1000,
   stale: false,
+  unreachable: {},
   ...over,
 });
 const withCensus = (r: ReplicationCensus | null, top: number | null | undefined = r?.underReplicated) =>
@@ -143,7 +159,7 @@ test("replicationSummary and deadMemberNote: nothing is 'being copied' when fewe
 });
 
 test("gcNote: what deleted files still take, and what they wait for", () => {
-  const gc = (pendingChunks: number, skipped: string | null) => healthOf({ gc: { chunksDeleted: 3, tombstonesPurged: 5, skipped, pendingChunks, minChunkAgeSeconds: 3600 } });
+  const gc = (pendingChunks: number, skipped: string | null) => healthOf({ gc: gcOf(skipped, pendingChunks) });
   expect(gcNote(sumHealth([gc(0, null), gc(0, null)]))).toEqual({ tone: undefined, text: "no copies of deleted files on disk · 6 deleted, 10 tombstones purged" });
   const waiting = sumHealth([gc(635, "members not alive: n3"), gc(12, null)]);
   expect(waiting.gcPendingChunks).toBe(647);

@@ -2,16 +2,16 @@
 // leave, forgetting a dead member, cluster key rotation, changing the live cluster settings, and the
 // fault-injection test hook. A node bound
 // only to loopback serves these without a credential; any other node needs a request signed with the key.
+import { apiRoutes, faultsSchema, keyIdBodySchema, keyInstallBodySchema, type ResponseOf, type SettingsChange } from "@orrery/api";
 import { Hono, type MiddlewareHandler } from "hono";
-import { z } from "zod";
 import { badRequest, OrreryError } from "../errors.ts";
 import type { Member } from "../membership/types.ts";
 import type { Principal } from "../accounts/authorize.ts";
 import { type AdminVerifier, ADMIN_SCHEME, openSecret } from "../security/admin-auth.ts";
-import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE, type ClusterKey } from "../security/cluster-key.ts";
+import { CLUSTER_KEY_PATTERN, type ClusterKey } from "../security/cluster-key.ts";
 import type { ClusterKeys } from "../security/cluster-keys.ts";
 import type { SettingsSync } from "../settings/cluster-settings-sync.ts";
-import { settingsChangeSchema } from "../settings/cluster-settings.ts";
+import { type SettingsChangeValues, settingsChangeSchema } from "../settings/cluster-settings.ts";
 import { nodeIdSchema } from "../util/node-id.ts";
 import { jsonBody } from "./json-body.ts";
 
@@ -32,12 +32,12 @@ export interface AdminRoutesDeps {
 
 /** Admin bodies are a few hundred bytes; anything larger is not an admin request. */
 const MAX_ADMIN_BODY = 64 * 1024;
-const faultsSchema = z.strictObject({ blockedPeers: z.array(z.string().max(64)).max(1000) });
-const keyIdSchema = z.string().regex(/^[0-9a-f]{16}$/, "a key id is 16 hex digits");
-const installSchema = z.union([
-  z.strictObject({ sealedKey: z.string().min(1).max(2048) }),
-  z.strictObject({ key: z.string().regex(CLUSTER_KEY_PATTERN, `a cluster key is ${CLUSTER_KEY_RULE}`) }),
-]);
+/**
+ * Settings changes are checked by settings/ (it adds the folder-name rules a JSON Schema cannot say); what it
+ * accepts must be what the contract describes, or this line stops the typecheck.
+ */
+type SettingsChangeMatchesContract<T extends true> = T;
+export type SettingsChangeChecked = SettingsChangeMatchesContract<SettingsChangeValues extends SettingsChange ? true : false>;
 
 type AdminVariables = { adminKey?: ClusterKey; adminChecked?: boolean; principal?: Principal };
 
@@ -91,12 +91,12 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
   app.on(["PUT", "PATCH", "POST", "DELETE"], "/api/cluster/settings", admin);
   app.use("/api/admin/*", admin);
 
-  app.post("/api/cluster/leave", (c) => {
+  app.post(apiRoutes.leave.path, (c) => {
     d.leave();
-    return c.json({ nodeId: d.self().id, leaving: true, message: "handing chunks off; the node stops when done" }, 202);
+    return c.json({ nodeId: d.self().id, leaving: true, message: "handing chunks off; the node stops when done" } satisfies ResponseOf<"leave", 202>, 202);
   });
 
-  app.post("/api/cluster/members/:id/forget", (c) => {
+  app.post(apiRoutes.forget.path, (c) => {
     const id = c.req.param("id");
     if (!nodeIdSchema.safeParse(id).success) throw badRequest("invalid_member", `not a member id: ${id.slice(0, 80)}`);
     if (id === d.self().id) throw new OrreryError(409, "member_alive", "a node cannot forget itself; use leave");
@@ -108,13 +108,13 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
       if (/^no member/.test(message)) throw new OrreryError(404, "no_member", message);
       throw new OrreryError(409, "member_alive", message);
     }
-    return c.json({ id: m.id, state: m.state, incarnation: m.incarnation });
+    return c.json({ id: m.id, state: m.state, incarnation: m.incarnation } satisfies ResponseOf<"forget">);
   });
 
-  app.get("/api/cluster/settings", (c) => c.json(settingsJson(d)));
+  app.get(apiRoutes.getSettings.path, (c) => c.json(settingsJson(d)));
   // PATCH semantics under PUT: the settings named change, the others keep their values; so do the folders
   // named in folderReplicationFactors (null: back to the cluster's factor).
-  app.put("/api/cluster/settings", async (c) => {
+  app.put(apiRoutes.putSettings.path, async (c) => {
     const values = await jsonBody(c.req.raw, settingsChangeSchema);
     const { folderReplicationFactors: folders, ...plain } = values;
     if (Object.keys(plain).length === 0 && Object.keys(folders ?? {}).length === 0) {
@@ -130,12 +130,12 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
       if (err instanceof RangeError) throw badRequest("too_many_folders", err.message);
       throw err;
     }
-    return c.json({ ...settingsJson(d), confirmed: change.confirmed, members: change.members });
+    return c.json({ ...settingsJson(d), confirmed: change.confirmed, members: change.members } satisfies ResponseOf<"putSettings">);
   });
 
-  app.get("/api/cluster/keys", async (c) => c.json(await d.clusterKeys.list()));
-  app.post("/api/cluster/keys/install", async (c) => {
-    const body = await jsonBody(c.req.raw, installSchema);
+  app.get(apiRoutes.listKeys.path, async (c) => c.json((await d.clusterKeys.list()) satisfies ResponseOf<"listKeys">));
+  app.post(apiRoutes.installKey.path, async (c) => {
+    const body = await jsonBody(c.req.raw, keyInstallBodySchema);
     let secret: string;
     if ("key" in body) {
       // Plain only where no credential was needed (loopback): elsewhere it would have crossed the network in clear.
@@ -148,24 +148,24 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
       if (opened === undefined || !CLUSTER_KEY_PATTERN.test(opened)) throw badRequest("invalid_sealed_key", "sealedKey does not open under the signing key");
       secret = opened;
     }
-    return c.json(await d.clusterKeys.install(secret));
+    return c.json((await d.clusterKeys.install(secret)) satisfies ResponseOf<"installKey">);
   });
-  app.post("/api/cluster/keys/use", async (c) => c.json(await d.clusterKeys.use((await jsonBody(c.req.raw, z.strictObject({ keyId: keyIdSchema }))).keyId)));
-  app.post("/api/cluster/keys/remove", async (c) =>
-    c.json(await d.clusterKeys.remove((await jsonBody(c.req.raw, z.strictObject({ keyId: keyIdSchema }))).keyId)),
+  app.post(apiRoutes.useKey.path, async (c) => c.json((await d.clusterKeys.use((await jsonBody(c.req.raw, keyIdBodySchema)).keyId)) satisfies ResponseOf<"useKey">));
+  app.post(apiRoutes.removeKey.path, async (c) =>
+    c.json((await d.clusterKeys.remove((await jsonBody(c.req.raw, keyIdBodySchema)).keyId)) satisfies ResponseOf<"removeKey">),
   );
 
-  app.post("/api/admin/faults", async (c) => {
+  app.post(apiRoutes.faults.path, async (c) => {
     if (!d.setBlockedPeers) return c.json({ error: "fault injection is disabled (FAULT_INJECTION=true enables it)", code: "disabled" }, 403);
     const body = await jsonBody(c.req.raw, faultsSchema);
     d.setBlockedPeers(body.blockedPeers);
-    return c.json({ blockedPeers: body.blockedPeers });
+    return c.json({ blockedPeers: body.blockedPeers } satisfies ResponseOf<"faults">);
   });
 
   return app;
 }
 
-function settingsJson(d: Pick<AdminRoutesDeps, "settings">) {
+function settingsJson(d: Pick<AdminRoutesDeps, "settings">): ResponseOf<"getSettings"> {
   const record = d.settings.record();
   return { settings: d.settings.current(), set: record?.values ?? {}, version: record?.version ?? null };
 }

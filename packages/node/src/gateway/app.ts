@@ -1,5 +1,6 @@
 // The node's single Hono app: files API, cluster API, WebDAV, metrics, the web UI; JSON errors everywhere.
 // Nothing node-to-node is served here: peers talk over the authenticated transfer port (rpc/).
+import { apiRoutes } from "@orrery/api";
 import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
@@ -7,6 +8,7 @@ import { accountRoutes } from "./account-routes.ts";
 import { shareRoutes } from "./share-routes.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
 import { type Authenticator, openAccess } from "./auth.ts";
+import { apiDocsRoutes } from "./api-docs.ts";
 import { changesRoutes } from "./changes-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
@@ -56,7 +58,7 @@ export function createGateway(d: GatewayDeps): Hono {
     app.route("/", accountRoutes({ ...d, authenticator: d.authenticator }));
     app.route("/", shareRoutes({ ...d, authenticator: d.authenticator }));
   }
-  if (metrics) app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
+  if (metrics) app.get(apiRoutes.metrics.path, async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   if (d.versions) app.route("/", versionsRoutes({ versions: d.versions }));
   app.route("/", changesRoutes(d));
@@ -66,6 +68,7 @@ export function createGateway(d: GatewayDeps): Hono {
   app.route("/", clusterStatusRoutes(d));
   app.route("/", eventRoutes(d));
   app.route("/", clusterRoutes(d));
+  app.route("/", apiDocsRoutes(d.version));
   app.route(
     "/",
     uiRoutes(
@@ -73,7 +76,8 @@ export function createGateway(d: GatewayDeps): Hono {
       () =>
         `<!doctype html><title>Orrery</title><h1>Orrery node ${d.self().id}</h1>` +
         `<p>This build has no web UI (build it with <code>pnpm build</code>). The API is here: ` +
-        `<a href="/status">/status</a>, <a href="/api/cluster">/api/cluster</a>, <a href="/api/files/">/api/files/</a>.</p>`,
+        `<a href="/status">/status</a>, <a href="/api/cluster">/api/cluster</a>, <a href="/api/files/">/api/files/</a>; ` +
+        `its reference: <a href="/api/docs">/api/docs</a>.</p>`,
     ),
   );
   return app;

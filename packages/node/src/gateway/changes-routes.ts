@@ -1,6 +1,7 @@
 // GET /api/changes?path=/dir: the files API's change feed, a server-sent event for every row this node
 // commits at or below a directory (its own writes and those it merges from peers), for `orrery sync`.
 import { isVersionsPath } from "../metadata/version-paths.ts";
+import { apiRoutes, type Change, type EventOf } from "@orrery/api";
 import { Hono } from "hono";
 import { badRequest } from "../errors.ts";
 import type { Manifest } from "../metadata/manifest.ts";
@@ -28,11 +29,11 @@ function feedRoot(raw: string | undefined): string {
 const below = (root: string) => (m: Manifest) => !isVersionsPath(m.path) && (root === "" || m.path === root || m.path.startsWith(`${root}/`));
 
 /** A change event: the row as a listing shows it, plus whether it is a deletion (a tombstone). */
-export const changeJson = (m: Manifest) => ({ ...entryJson(m), deleted: m.deleted });
+export const changeJson = (m: Manifest): Change => ({ ...entryJson(m), deleted: m.deleted });
 
 export function changesRoutes(d: ChangesRoutesDeps): Hono {
   const app = new Hono();
-  app.get("/api/changes", (c) => {
+  app.get(apiRoutes.changes.path, (c) => {
     const root = feedRoot(c.req.query("path"));
     // Above the principal's own folders, the feed carries only the rows they may see.
     const shown = access(c, "read", root) === "allow" ? () => true : canSee(c);
@@ -44,7 +45,7 @@ export function changesRoutes(d: ChangesRoutesDeps): Hono {
           for (const row of rows) if (inside(row)) push({ event: "change", data: changeJson(row) });
         });
         // Subscribed from here on: a client reads the tree after this and misses nothing in between.
-        push({ event: "ready", data: { path: `/${root}` } });
+        push({ event: "ready", data: { path: `/${root}` } satisfies EventOf<"changes", "ready"> });
         return stop;
       },
       { maxQueued: MAX_QUEUED_CHANGES, overflowEvent: { event: "overflow", data: { dropped: true } } },

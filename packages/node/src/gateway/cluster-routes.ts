@@ -1,4 +1,5 @@
 // Node and cluster views: GET /status and GET /api/cluster.
+import { apiRoutes, type EventOf, type HealthDetail, type Member as MemberJson, type ResponseOf } from "@orrery/api";
 import { Hono } from "hono";
 import type { ClusterEvents } from "./cluster-events.ts";
 import { sseFeed } from "./sse-feed.ts";
@@ -20,11 +21,11 @@ export interface ClusterRoutesDeps {
   startedAt: number;
   version: string;
   /** Repair and rebalance progress: queue, hand-off, scrub. */
-  health: () => Record<string, unknown>;
+  health: () => HealthDetail;
   events: ClusterEvents;
 }
 
-export const memberJson = (m: Member) => ({
+export const memberJson = (m: Member): MemberJson => ({
   id: m.id,
   host: m.host,
   httpPort: m.httpPort,
@@ -42,7 +43,7 @@ export const memberJson = (m: Member) => ({
 
 
 /** GET /status: this node at a glance (also what peers get from the node.status RPC). */
-export function statusBody(d: ClusterRoutesDeps): Record<string, unknown> {
+export function statusBody(d: ClusterRoutesDeps): ResponseOf<"status"> {
   const self = d.self();
   const members = d.members();
   const count = (s: Member["state"]) => members.filter((m) => m.state === s).length;
@@ -75,14 +76,14 @@ export function statusBody(d: ClusterRoutesDeps): Record<string, unknown> {
  * is the replica census's count (chunks this node reports on with fewer live copies than the factor; null
  * before its first pass), `replication` its detail; the queue's count is `queue.chunksWithQueuedCopies`.
  */
-export function healthBody(d: ClusterRoutesDeps): Record<string, unknown> {
+export function healthBody(d: ClusterRoutesDeps): ResponseOf<"health"> {
   const members = d.members();
   const health = d.health();
-  const census = health.replication as { underReplicated?: number } | null | undefined;
+  const count = (s: Member["state"]) => members.filter((m) => m.state === s).length;
   return {
     nodeId: d.self().id,
-    members: Object.fromEntries(["alive", "suspect", "dead", "left"].map((s) => [s, members.filter((m) => m.state === s).length])),
-    underReplicatedChunks: census?.underReplicated ?? null,
+    members: { alive: count("alive"), suspect: count("suspect"), dead: count("dead"), left: count("left") },
+    underReplicatedChunks: health.replication?.underReplicated ?? null,
     ...health,
   };
 }
@@ -90,15 +91,16 @@ export function healthBody(d: ClusterRoutesDeps): Record<string, unknown> {
 export function clusterRoutes(d: ClusterRoutesDeps): Hono {
   const app = new Hono();
 
-  app.get("/status", (c) => c.json(statusBody(d)));
+  app.get(apiRoutes.status.path, (c) => c.json(statusBody(d)));
 
-  app.get("/api/health", (c) => c.json(healthBody(d)));
+  app.get(apiRoutes.health.path, (c) => c.json(healthBody(d)));
 
   // Live updates for the web UI: every cluster event as it happens, and a health snapshot every 2 s.
-  app.get("/api/events", (c) =>
+  app.get(apiRoutes.events.path, (c) =>
     sseFeed(c, (push) => {
-      const off = d.events.subscribe((e) => push({ event: "cluster", data: e }));
-      const health = () => push({ event: "health", data: { ...d.health(), members: d.members().map(memberJson) } });
+      const off = d.events.subscribe((e) => push({ event: "cluster", data: e satisfies EventOf<"events", "cluster"> }));
+      const health = () =>
+        push({ event: "health", data: { ...d.health(), members: d.members().map(memberJson) } satisfies EventOf<"events", "health"> });
       health();
       const timer = setInterval(health, 2000);
       return () => {
@@ -108,7 +110,7 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
     }),
   );
 
-  app.get("/api/cluster", (c) => {
+  app.get(apiRoutes.cluster.path, (c) => {
     const vnodes = d.placement.ring.virtualNodes();
     return c.json({
       self: d.self().id,
@@ -117,7 +119,7 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
       ring: {
         vnodes: vnodes.map((v) => ({ member: v.member, position: v.position.toString(16).padStart(16, "0") })),
       },
-    });
+    } satisfies ResponseOf<"cluster">);
   });
 
   return app;

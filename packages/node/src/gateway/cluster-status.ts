@@ -1,6 +1,7 @@
 // GET /api/cluster/status: every member's /status and /api/health, asked by the node the browser talks
 // to over the authenticated peer RPC (by member id, never by a URL a member announced), so the web UI
 // served by any node shows the whole cluster without cross-origin calls.
+import { apiRoutes, type Health, type MemberStatus, type NodeStatus, type ResponseOf } from "@orrery/api";
 import { Hono } from "hono";
 import type { Member } from "../membership/types.ts";
 import { errorMessage } from "../errors.ts";
@@ -33,21 +34,23 @@ export function whyUnreachable(err: unknown, timeoutMs: number): string {
 
 export function clusterStatusRoutes(d: { members: () => Member[]; rpc: PeerRpc; statusTimeoutMs: number; log?: Logger }): Hono {
   const app = new Hono();
-  app.get("/api/cluster/status", async (c) => {
+  app.get(apiRoutes.clusterStatus.path, async (c) => {
     const members = await Promise.all(
-      d.members().map(async (m) => {
+      d.members().map(async (m): Promise<MemberStatus> => {
         const entry = memberJson(m);
         if (m.state === "dead" || m.state === "left") return { ...entry, status: null, health: null, error: `member is ${m.state}` };
         try {
           const { status, health } = await d.rpc.call(m.id, "node.status", {}, { timeoutMs: d.statusTimeoutMs });
-          return { ...entry, status, health };
+          // The node.status RPC carries JSON objects (a member of another version may add or lack fields): passed
+          // on as that member answered, the contract's shape when it runs this version.
+          return { ...entry, status: status as NodeStatus, health: health as Health };
         } catch (err) {
           d.log?.debug("member status unavailable", { peer: m.id, err });
           return { ...entry, status: null, health: null, error: whyUnreachable(err, d.statusTimeoutMs) };
         }
       }),
     );
-    return c.json({ members });
+    return c.json({ members } satisfies ResponseOf<"clusterStatus">);
   });
   return app;
 }

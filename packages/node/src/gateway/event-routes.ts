@@ -1,8 +1,8 @@
 // GET /api/events/recent: the cluster's timeline. This node's own log merged with the logs of the members
 // that answer (asked over the authenticated peer RPC, `events.recent`), so the UI served by any node shows
 // what every node saw, and a restarted node still shows what happened before (events/ keeps them in SQLite).
+import { apiRoutes, recentEventsQuery, type ResponseOf } from "@orrery/api";
 import { Hono } from "hono";
-import { z } from "zod";
 import { badRequest } from "../errors.ts";
 import { type ClusterEvent, EVENT_LOG_CAPACITY } from "../events/event-log.ts";
 import { mergeTimelines } from "../events/timeline.ts";
@@ -22,22 +22,16 @@ export interface EventRoutesDeps {
   log?: Logger;
 }
 
-const querySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(EVENT_LOG_CAPACITY).default(100),
-  /** `node`: this node's log alone; `cluster` (the default): every member's that answers, merged. */
-  scope: z.enum(["cluster", "node"]).default("cluster"),
-});
-
 export function eventRoutes(d: EventRoutesDeps): Hono {
   const app = new Hono();
-  app.get("/api/events/recent", async (c) => {
-    const parsed = querySchema.safeParse(c.req.query());
+  app.get(apiRoutes.recentEvents.path, async (c) => {
+    const parsed = recentEventsQuery.safeParse(c.req.query());
     if (!parsed.success) {
       throw badRequest("invalid_query", `limit must be 1..${EVENT_LOG_CAPACITY} and scope cluster or node`, { issues: parsed.error.issues.map((i) => i.message) });
     }
     const { limit, scope } = parsed.data;
     const own = d.events.recent(limit);
-    if (scope === "node") return c.json({ events: own });
+    if (scope === "node") return c.json({ events: own } satisfies ResponseOf<"recentEvents">);
     const self = d.self().id;
     const peers = d.members().filter((m) => m.id !== self && (m.state === "alive" || m.state === "suspect"));
     const unanswered: Record<string, string> = {};
@@ -52,7 +46,11 @@ export function eventRoutes(d: EventRoutesDeps): Hono {
         }
       }),
     );
-    return c.json({ events: mergeTimelines([own, ...logs], limit), nodes: [self, ...peers.map((m) => m.id).filter((id) => !(id in unanswered))], unanswered });
+    return c.json({
+      events: mergeTimelines([own, ...logs], limit),
+      nodes: [self, ...peers.map((m) => m.id).filter((id) => !(id in unanswered))],
+      unanswered,
+    } satisfies ResponseOf<"recentEvents">);
   });
   return app;
 }

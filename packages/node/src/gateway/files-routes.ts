@@ -1,4 +1,5 @@
 // The files API: PUT/GET/HEAD/DELETE /api/files/<path>, directory listings, mkdir, move, stat.
+import { apiRoutes, consistencySchema, durabilitySchema, type Entry, mkdirBodySchema, moveBodySchema, type ResponseOf } from "@orrery/api";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
@@ -10,8 +11,8 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf, normalizePath } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
-import { type Consistency, consistencies } from "../replication/manifest-reads.ts";
-import { type Durability, durabilities, type Placement } from "../replication/placement.ts";
+import type { Consistency } from "../replication/manifest-reads.ts";
+import type { Durability, Placement } from "../replication/placement.ts";
 import type { ReplicaHealth } from "../replication/replica-health.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import type { Quotas } from "../accounts/quota.ts";
@@ -56,7 +57,7 @@ export function pathFromUrl(url: string, prefix: string): { path: string; traili
 }
 
 /** A row as the files API shows it (listings, stat, the change feed). */
-export const entryJson = (m: Manifest) => ({
+export const entryJson = (m: Manifest): Entry => ({
   name: m.path.slice(m.path.lastIndexOf("/") + 1),
   path: `/${m.path}`,
   kind: m.kind,
@@ -66,10 +67,6 @@ export const entryJson = (m: Manifest) => ({
   ...(m.kind === "file" ? { sha256: m.sha256, chunks: m.chunks.length } : {}),
 });
 
-const mkdirSchema = z.object({ path: z.string().min(1).max(4096) }).strict();
-const moveSchema = z
-  .object({ from: z.string().min(1).max(4096), to: z.string().min(1).max(4096), overwrite: z.boolean().optional() })
-  .strict();
 /**
  * A path in a JSON body is spelled as the API spells paths in its answers, `/a/b`: one leading `/` (optional)
  * and one trailing `/` (a directory) are allowed; everything else follows normalizePath (no `//`, `.`, `..`).
@@ -81,16 +78,16 @@ const fileEtag = (m: Manifest) => (m.sha256 ? `"${m.sha256}"` : "");
 
 /** `?durability=` of a write: quorum unless it says fast or all. */
 function durabilityOf(value: string | undefined): Durability {
-  const durability = (value ?? "quorum") as Durability;
-  if (!durabilities.includes(durability)) throw badRequest("invalid_durability", `durability must be one of ${durabilities.join(", ")}`);
-  return durability;
+  const parsed = durabilitySchema.safeParse(value ?? "quorum");
+  if (!parsed.success) throw badRequest("invalid_durability", `durability must be one of ${durabilitySchema.options.join(", ")}`);
+  return parsed.data;
 }
 
 /** `?consistency=` of a read: quorum (read your writes through any node) unless it says local. */
 function consistencyOf(value: string | undefined): Consistency {
-  const consistency = (value ?? "quorum") as Consistency;
-  if (!consistencies.includes(consistency)) throw badRequest("invalid_consistency", `consistency must be one of ${consistencies.join(", ")}`);
-  return consistency;
+  const parsed = consistencySchema.safeParse(value ?? "quorum");
+  if (!parsed.success) throw badRequest("invalid_consistency", `consistency must be one of ${consistencySchema.options.join(", ")}`);
+  return parsed.data;
 }
 
 /** One kept version of a file with content (a delete marker has none: 404 is_delete_marker). */
@@ -104,7 +101,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   const app = new Hono();
   const json = bodyLimit({ maxSize: 1024 * 1024 });
 
-  app.put(`${PREFIX}/*`, async (c) => {
+  app.put(apiRoutes.putFile.path, async (c) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
     if (trailingSlash) throw badRequest("invalid_path", "a file path cannot end with '/'; use POST /api/mkdir for directories");
     access(c, "write", path);
@@ -120,7 +117,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const replacing = held?.kind === "file" ? held.size : 0;
     const body = d.quotas ? d.quotas.limit(path, c.req.raw.body, sizeHint, replacing) : c.req.raw.body;
     const result = await d.fs.put(path, body, durability, { mtime, sizeHint, precondition, meta });
-    return c.json({ ...result, path: `/${result.path}` }, 201);
+    return c.json({ ...result, path: `/${result.path}` } satisfies ResponseOf<"putFile", 201>, 201);
   });
 
   const current = async (path: string, after: string | undefined, limit: number, consistency?: string) => {
@@ -140,7 +137,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
       const entries = d.fs.list(path, { limit, after });
       // A folder on the way to the principal's own shows only what leads there; `more` counts every row read.
       const shown = verdict === "list" ? entries.filter((e) => canSee(c)(e.path)) : entries;
-      return c.json({ path: `/${path}`, kind: "dir", entries: shown.map(entryJson), more: entries.length === limit });
+      return c.json({ path: `/${path}`, kind: "dir", entries: shown.map(entryJson), more: entries.length === limit } satisfies ResponseOf<"getFile">);
     }
     if (verdict !== "allow") requireAllow(c, "read", path); // a file where a folder on the way would be: refused
     if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);
@@ -171,44 +168,44 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     if (head) return new Response(null, { status, headers });
     return new Response(await openFileRead(m, start, end, d.reader, d.log), { status, headers });
   };
-  app.get(`${PREFIX}/*`, (c) => getOrHead(c, false));
-  app.get(PREFIX, (c) => getOrHead(c, false));
-  app.on("HEAD", `${PREFIX}/*`, (c) => getOrHead(c, true));
+  app.get(apiRoutes.getFile.path, (c) => getOrHead(c, false));
+  app.get(apiRoutes.getRoot.path, (c) => getOrHead(c, false));
+  app.on("HEAD", apiRoutes.headFile.path, (c) => getOrHead(c, true));
 
-  app.delete(`${PREFIX}/*`, async (c) => {
+  app.delete(apiRoutes.deleteFile.path, async (c) => {
     const { path } = pathFromUrl(c.req.url, PREFIX);
     access(c, "write", path);
     const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     const m = await d.fs.remove(path, recursive, durabilityOf(c.req.query("durability")), precondition);
-    return c.json({ path: `/${m.path}`, deleted: true, version: m.version });
+    return c.json({ path: `/${m.path}`, deleted: true, version: m.version } satisfies ResponseOf<"deleteFile">);
   });
 
-  app.post("/api/mkdir", json, async (c) => {
-    const body = await jsonBody(c.req.raw, mkdirSchema);
+  app.post(apiRoutes.mkdir.path, json, async (c) => {
+    const body = await jsonBody(c.req.raw, mkdirBodySchema);
     access(c, "write", stripSlash(body.path));
     const { created, entry } = await d.fs.mkdir(stripSlash(body.path));
-    return c.json({ path: `/${entry.path}`, created, version: entry.version }, created ? 201 : 200);
+    return c.json({ path: `/${entry.path}`, created, version: entry.version } satisfies ResponseOf<"mkdir", 201>, created ? 201 : 200);
   });
 
-  app.post("/api/move", json, async (c) => {
-    const body = await jsonBody(c.req.raw, moveSchema);
+  app.post(apiRoutes.move.path, json, async (c) => {
+    const body = await jsonBody(c.req.raw, moveBodySchema);
     access(c, "write", stripSlash(body.from));
     access(c, "write", stripSlash(body.to));
     const moved = d.fs.lookup(stripSlash(body.from));
     if (moved && d.quotas) d.quotas.checkTransfer(moved, stripSlash(body.to), true);
     const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false);
-    return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version });
+    return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version } satisfies ResponseOf<"move">);
   });
 
-  app.get("/api/stat/*", async (c) => {
+  app.get(apiRoutes.stat.path, async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/stat");
     const verdict = access(c, "read", path);
     await d.fs.refresh([path], consistencyOf(c.req.query("consistency")));
     const m = d.fs.stat(path);
     if (m.kind === "file" && verdict !== "allow") requireAllow(c, "read", path);
     const health = await d.replicaHealth(m.chunks);
-    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health });
+    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health } satisfies ResponseOf<"stat">);
   });
 
   return app;

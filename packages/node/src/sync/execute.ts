@@ -1,5 +1,6 @@
 // Carries out one reconcile action against the local folder and the node, records the new base in the state
 // db, and tells the report what happened. Every change to either side is conditional on what the pass saw.
+import type { ResponseOf } from "@orrery/api";
 import { mkdir, rename, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { CliError } from "../cli/errors.ts";
@@ -28,14 +29,14 @@ async function remoteDelete(ctx: ExecuteContext, rel: string, ifMatch?: string):
     return false;
   }
   if (!res.ok) throw await errorFromResponse(res);
-  const { version } = (await res.json()) as { version: string };
+  const { version } = (await res.json()) as ResponseOf<"deleteFile">;
   ctx.tree.note(rel, tombstone(version), true);
   return true;
 }
 
 /** POST /api/move on the node, never over an existing entry; the version the moved entry got. */
 async function remoteMove(ctx: ExecuteContext, from: string, to: string, moved: RemoteEntry): Promise<string> {
-  const { version } = await ctx.client.json<{ version: string }>("POST", "/api/move", {
+  const { version } = await ctx.client.json<ResponseOf<"move">>("POST", "/api/move", {
     json: { from: ctx.tree.nodePath(from), to: ctx.tree.nodePath(to), overwrite: false },
   });
   ctx.tree.note(from, tombstone(version), true);
@@ -117,7 +118,7 @@ async function folders(ctx: ExecuteContext, a: Action): Promise<void> {
       ctx.state.put(a.path, dirBase(ctx.remote.get(a.path)?.version ?? ""));
       return ctx.report.folder("local", a.path);
     case "mkdirRemote": {
-      const { version } = await ctx.client.json<{ version: string }>("POST", "/api/mkdir", { json: { path: ctx.tree.nodePath(a.path) } });
+      const { version } = await ctx.client.json<ResponseOf<"mkdir", 201>>("POST", "/api/mkdir", { json: { path: ctx.tree.nodePath(a.path) } });
       ctx.tree.note(a.path, { kind: "dir", version, size: 0, mtime: 0, sha256: null }, false);
       ctx.state.put(a.path, dirBase(version));
       return ctx.report.folder("cluster", a.path);

@@ -1,6 +1,6 @@
 // The cluster side of a sync: the folder's entries as last read (a walk of its listings) and kept current by
 // the node's change feed and by the results of our own writes, newest version per path winning.
-import type { Entry } from "../cli/api.ts";
+import type { Entry, ResponseOf } from "@orrery/api";
 import { CliError } from "../cli/errors.ts";
 import type { NodeClient } from "../cli/http.ts";
 import { filesApiPath, type RemotePath } from "../cli/remote-path.ts";
@@ -98,7 +98,7 @@ export class RemoteTree {
     const dirs: string[] = [];
     let after: string | undefined;
     for (;;) {
-      let page: { entries: NodeEntry[]; more: boolean };
+      let page: ResponseOf<"getFile">;
       try {
         page = await this.client.json("GET", this.apiPath(rel, { listing: true }), { query: { limit: String(PAGE), after } });
       } catch (e) {

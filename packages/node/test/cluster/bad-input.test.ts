@@ -1,5 +1,7 @@
 // Issue 2, scenario 7: hostile or malformed input is rejected with a clear error and never
 // crashes a node: unsafe paths, malformed JSON, random UDP datagrams, garbage TCP frames.
+import { errorSchema } from "@orrery/api";
+import { errorAnswer, getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
@@ -77,10 +79,10 @@ describe("bad input", () => {
         headers: { "content-type": "application/json" },
       });
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
-      expect(((await res.json()) as any).code).toBe("invalid_path");
+      expect((await errorAnswer(res, 400)).code).toBe("invalid_path");
     }
     // Nothing was written: the root holds no entry, and no data dir holds a chunk.
-    const listing = (await (await fetch(`${cluster.nodes[0]!.url}/api/files/`)).json()) as any;
+    const listing = await getAnswer(`${cluster.nodes[0]!.url}/api/files/`, "getFile");
     expect(listing.entries).toEqual([]);
     expect(cluster.copies().size).toBe(0);
   });
@@ -95,16 +97,14 @@ describe("bad input", () => {
     ];
     for (const [path, body, code] of cases) {
       const res = await fetch(`${url}${path}`, { method: "POST", body, headers: { "content-type": "application/json" } });
-      const json = (await res.json()) as any;
+      const json = errorSchema.parse(await res.json());
       expect({ path, body, status: res.status, code: json.code }).toEqual({ path, body, status: 400, code });
       expect(json.error.length).toBeGreaterThan(0);
     }
     const bad = await fetch(`${url}/api/files/x?durability=sometimes`, { method: "PUT", body: "x" });
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).code).toBe("invalid_durability");
+    expect((await errorAnswer(bad, 400)).code).toBe("invalid_durability");
     const missing = await fetch(`${url}/api/files/does/not/exist`);
-    expect(missing.status).toBe(404);
-    expect(((await missing.json()) as any).code).toBe("not_found");
+    expect((await errorAnswer(missing, 404)).code).toBe("not_found");
   });
 
   test("random-bytes UDP datagrams to the gossip port are dropped", async () => {

@@ -1,15 +1,15 @@
 // Issue 10, cases 1 and 3, with real node processes: a full node is passed over for new chunks and no
 // copy waits on it forever; a storage-less gateway forwards reads and writes and holds no chunk file.
+import { answer, getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { getBytes, put, randomBytes, sha256, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 
 const KiB = 1024;
-const chunkIdsOf = async (node: TestNode, path: string): Promise<string[]> =>
-  ((await (await fetch(`${node.url}/api/stat/${path}`)).json()) as { chunks: Array<{ id: string }> }).chunks.map((c) => c.id);
-const member = async (observer: TestNode, id: string) => (await observer.members()).find((m) => m.id === id) as Record<string, unknown> | undefined;
-const health = async (node: TestNode) => (await (await fetch(`${node.url}/api/health`)).json()) as any;
+const chunkIdsOf = async (node: TestNode, path: string): Promise<string[]> => (await getAnswer(`${node.url}/api/stat/${path}`, "stat")).chunks.map((c) => c.id);
+const member = async (observer: TestNode, id: string) => (await observer.members()).find((m) => m.id === id);
+const health = (node: TestNode) => getAnswer(`${node.url}/api/health`, "health");
 
 /** Three nodes (`env` for all) and a fourth with settings of its own, every member seen. */
 async function threePlusOne(env: Record<string, string>, fourthEnv: Record<string, string>): Promise<[TestCluster, TestNode]> {
@@ -105,9 +105,7 @@ describe("a storage-less gateway (case 3)", () => {
         const via = i % 3 === 2 ? storage[i % 3]! : gateway;
         const data = randomBytes(i === 0 ? 1024 * KiB + 7 : 40 * KiB + i);
         const path = `gw/f${i}.bin`;
-        const res = await put(via.url, path, data, i === 1 ? "all" : "quorum");
-        expect(res.status).toBe(201);
-        const body = (await res.json()) as any;
+        const body = await answer(await put(via.url, path, data, i === 1 ? "all" : "quorum"), "putFile", 201);
         expect(body.copies).toBeGreaterThanOrEqual(i === 1 ? 3 : 2);
         files.push({ path, data, via });
       }
@@ -125,9 +123,9 @@ describe("a storage-less gateway (case 3)", () => {
 
       // Every member sees it as a gateway that owns nothing; it still counts as a full gossip member.
       for (const n of cluster.nodes) {
-        const view = (await (await fetch(`${n.url}/api/cluster`)).json()) as any;
-        expect(view.members.find((m: any) => m.id === gateway.id)).toMatchObject({ state: "alive", role: "gateway", weight: 0 });
-        expect(view.ring.vnodes.some((v: any) => v.member === gateway.id)).toBe(false);
+        const view = await getAnswer(`${n.url}/api/cluster`, "cluster");
+        expect(view.members.find((m) => m.id === gateway.id)).toMatchObject({ state: "alive", role: "gateway", weight: 0 });
+        expect(view.ring.vnodes.some((v) => v.member === gateway.id)).toBe(false);
       }
       const status = await gateway.status();
       expect(status.storage).toMatchObject({ role: "gateway", capacityGB: 0 });

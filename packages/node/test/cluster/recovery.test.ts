@@ -1,5 +1,7 @@
 // Issue 2, scenarios 4-6: the queue survives a crash, failure detection and rejoin, and deletes
 // that stay deleted when a node that missed them returns.
+import type { ResponseOf } from "@orrery/api";
+import { answer, getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { getBytes, put, randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
 
@@ -22,12 +24,10 @@ describe("recovery", () => {
     b!.proc!.kill("SIGSTOP");
     c!.proc!.kill("SIGSTOP");
     const data = randomBytes(3 * 1024 * 1024);
-    let body: any;
+    let body: ResponseOf<"putFile", 201>;
     let depth = 0;
     try {
-      const res = await put(a!.url, "queued.bin", data, "fast");
-      expect(res.status).toBe(201);
-      body = await res.json();
+      body = await answer(await put(a!.url, "queued.bin", data, "fast"), "putFile", 201);
       // Only A holds the data; its queue holds the copies for B and C.
       for (const id of body.chunks) expect(cluster.copies().get(id)).toBe(1);
       depth = (await a!.status()).queue.depth;
@@ -97,7 +97,7 @@ describe("recovery", () => {
     await Bun.sleep(2500); // several anti-entropy rounds (SYNC_INTERVAL_MS=1000)
     for (const n of cluster.nodes) {
       expect((await fetch(`${n.url}/api/files/doomed/file.txt`)).status).toBe(404);
-      const listing = (await (await fetch(`${n.url}/api/files/doomed/`)).json()) as any;
+      const listing = await getAnswer(`${n.url}/api/files/doomed/`, "getFile");
       expect(listing.entries).toEqual([]);
     }
   });

@@ -1,4 +1,6 @@
 // Issue 2, scenarios 1-3: replicated writes and reads across three real node processes.
+import type { ResponseOf } from "@orrery/api";
+import { answer, errorAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { getBytes, put, randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
 
@@ -16,9 +18,7 @@ describe("three nodes joined by SEEDS", () => {
   test("a 20 MiB file uploaded to A reads back identical from B and C, with exactly 3 copies of each chunk", async () => {
     const [a, b, c] = cluster.nodes;
     const data = randomBytes(20 * 1024 * 1024);
-    const res = await put(a!.url, "big/file.bin", data);
-    expect(res.status).toBe(201);
-    const body = (await res.json()) as any;
+    const body = await answer(await put(a!.url, "big/file.bin", data), "putFile", 201);
     expect(body.size).toBe(data.length);
     expect(body.sha256).toBe(sha256(data));
     expect(body.chunks.length).toBe(20);
@@ -63,12 +63,10 @@ describe("three nodes joined by SEEDS", () => {
     // Freeze B and C: they cannot take a copy, so any copy beyond A's must come from A's queue later.
     b!.proc!.kill("SIGSTOP");
     c!.proc!.kill("SIGSTOP");
-    let body: any;
+    let body: ResponseOf<"putFile", 201>;
     const data = randomBytes(2 * 1024 * 1024 + 5);
     try {
-      const res = await put(a!.url, "fast.bin", data, "fast");
-      expect(res.status).toBe(201);
-      body = await res.json();
+      body = await answer(await put(a!.url, "fast.bin", data, "fast"), "putFile", 201);
       expect(body.copies).toBe(1);
       expect(body.queued).toBe(2 * body.chunks.length);
       const copies = cluster.copies();
@@ -88,15 +86,13 @@ describe("three nodes joined by SEEDS", () => {
     const [a, b, c] = cluster.nodes;
     await c!.kill();
     const data = randomBytes(5 * 1024 * 1024);
-    const res = await put(a!.url, "while-c-down.bin", data, "quorum");
-    expect(res.status).toBe(201);
-    const body = (await res.json()) as any;
+    const body = await answer(await put(a!.url, "while-c-down.bin", data, "quorum"), "putFile", 201);
     expect(body.copies).toBeGreaterThanOrEqual(2);
     expect(sha256(await getBytes(b!.url, "while-c-down.bin"))).toBe(sha256(data));
     for (const id of body.chunks) expect(c!.chunkFiles()).not.toContain(id);
 
     await cluster.restart(c!);
-    await waitFor(() => body.chunks.every((id: string) => c!.chunkFiles().includes(id)), 30_000, "C to receive its copies");
+    await waitFor(() => body.chunks.every((id) => c!.chunkFiles().includes(id)), 30_000, "C to receive its copies");
     const copies = cluster.copies();
     for (const id of body.chunks) expect(copies.get(id)).toBe(3);
     // C also catches up on the manifest it missed (anti-entropy on rejoin).
@@ -110,9 +106,7 @@ describe("three nodes joined by SEEDS", () => {
     await c!.kill();
     // Wait until A has declared C dead: then 'all' cannot be met up front.
     await waitFor(async () => (await a!.members()).find((m) => m.id === "n3")?.state === "dead", 20_000, "C dead at A");
-    const res = await put(a!.url, "all.bin", randomBytes(1000), "all");
-    expect(res.status).toBe(503);
-    const body = (await res.json()) as any;
+    const body = await errorAnswer(await put(a!.url, "all.bin", randomBytes(1000), "all"), 503);
     expect(body.code).toBe("durability_unreachable");
     expect(body.error).toContain("nothing was stored");
     expect((await fetch(`${a!.url}/api/files/all.bin`)).status).toBe(404);

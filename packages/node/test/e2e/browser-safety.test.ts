@@ -2,6 +2,7 @@
 // POSTs, and a text/plain form whose body is JSON) changes nothing; a DNS-rebound name gets no answer;
 // a user's HTML file opened from the store runs no script; the UI itself runs under its CSP without
 // a single violation.
+import { getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -53,7 +54,7 @@ afterAll(async () => {
 });
 
 const names = async (dir: string) =>
-  (((await (await fetch(`${url}/api/files/${dir}`)).json()) as any).entries as Array<{ name: string }>).map((e) => e.name).sort();
+  (await getAnswer(`${url}/api/files/${dir}`, "getFile")).entries.map((e) => e.name).sort();
 
 /** POSTs the node refused with 403, from its metrics: proof the browser's requests did arrive. */
 async function refusedPosts(): Promise<number> {

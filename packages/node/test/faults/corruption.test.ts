@@ -1,6 +1,7 @@
 // Issue 3, fault tests 4 and 5: a flipped byte on disk is detected (by a read, or by the scrub) and
 // repaired from a replica without the client ever seeing bad bytes; a node whose disk is full
 // refuses chunks, writes still reach quorum through the others, and the full node stays healthy.
+import { answer, errorAnswer, getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { openSync, readSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
@@ -34,8 +35,8 @@ describe("corruption", () => {
   test("a corrupt chunk met by a read fails over to a good replica and is repaired", async () => {
     const [a, b] = cluster.nodes;
     const data = randomBytes(1024 * 1024);
-    const body = (await (await put(a!.url, "precious.bin", data)).json()) as any;
-    const victim = body.chunks[1] as string;
+    const body = await answer(await put(a!.url, "precious.bin", data), "putFile", 201);
+    const victim = body.chunks[1]!;
     flipByte(chunkPath(b!, victim), 1234);
     expect(await fileSha(chunkPath(b!, victim))).not.toBe(victim);
 
@@ -48,13 +49,13 @@ describe("corruption", () => {
   test("the scrub finds a corrupt copy nobody reads and restores it", async () => {
     const [a, , c] = cluster.nodes;
     const data = randomBytes(600_000);
-    const body = (await (await put(a!.url, "cold.bin", data)).json()) as any;
-    const victim = body.chunks[0] as string;
-    const before = ((await (await fetch(`${c!.url}/api/health`)).json()) as any).scrub.corrupt;
+    const body = await answer(await put(a!.url, "cold.bin", data), "putFile", 201);
+    const victim = body.chunks[0]!;
+    const before = (await getAnswer(`${c!.url}/api/health`, "health")).scrub.corrupt;
     flipByte(chunkPath(c!, victim), 7);
     await waitFor(
       async () => {
-        const h = ((await (await fetch(`${c!.url}/api/health`)).json()) as any).scrub;
+        const h = (await getAnswer(`${c!.url}/api/health`, "health")).scrub;
         return h.corrupt > before && h.repaired > 0;
       },
       20_000,
@@ -94,8 +95,7 @@ describe("disk full", () => {
       expect(c_bytes).toBeLessThanOrEqual(1024 * 1024);
 
       const all = await put(b!.url, "must-be-everywhere.bin", randomBytes(1024 * 1024), "all");
-      const err = (await all.json()) as any;
-      expect(all.status, `'all' PUT: ${all.status} ${JSON.stringify(err)}`).toBe(507);
+      const err = await errorAnswer(all, 507);
       expect(err.code).toBe("store_full");
       expect(err.error).toContain("store is full");
 

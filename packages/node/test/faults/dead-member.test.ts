@@ -1,8 +1,9 @@
 // Issue 10, case 5: a dead member no longer blocks garbage collection forever. After DEAD_MEMBER_TIMEOUT it is
 // forgotten (left) and GC collects the deleted file; when it returns with its old data it must not bring the
 // delete back: it resyncs its manifests from its peers before it serves (the tombstone horizon).
+import { answer, getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { put, randomBytes, TestCluster, waitFor } from "../harness/cluster.ts";
+import { put, randomBytes, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -15,16 +16,14 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const status = async (url: string) => (await (await fetch(`${url}/status`)).json()) as any;
+const status = (url: string) => getAnswer(`${url}/status`, "status");
 const stateOf = async (observer: { members(): Promise<Array<{ id: string; state: string }>> }, id: string) =>
   (await observer.members()).find((m) => m.id === id)?.state;
 
 test("a member dead past DEAD_MEMBER_TIMEOUT is forgotten, GC proceeds, and on its return the deleted file stays deleted", async () => {
   await cluster.explain(async () => {
-    const [a, b, c] = cluster.nodes as [any, any, any];
-    const res = await put(a.url, "old.bin", randomBytes(300_000));
-    const body = (await res.json()) as any;
-    expect(res.status, JSON.stringify(body)).toBe(201);
+    const [a, b, c] = cluster.nodes as [TestNode, TestNode, TestNode];
+    const body = await answer(await put(a.url, "old.bin", randomBytes(300_000)), "putFile", 201);
     await waitFor(async () => (await fetch(`${c.url}/api/files/old.bin?consistency=local`)).status === 200, 15_000, "n3 to have old.bin");
     await c.kill();
     await waitFor(async () => (await stateOf(a, "n3")) === "dead", 20_000, "n3 dead");
@@ -50,16 +49,16 @@ test("a member dead past DEAD_MEMBER_TIMEOUT is forgotten, GC proceeds, and on i
           expect(s, `${n.id} GET old.bin${q}`).not.toBe(200);
         }
       }
-      const h = (await (await fetch(`${c.url}/api/health`)).json()) as any;
-      return h.resync?.state === "ready" && h.resync.completed === 1 && (await stateOf(a, "n3")) === "alive";
+      const h = await getAnswer(`${c.url}/api/health`, "health");
+      return h.resync.state === "ready" && h.resync.completed === 1 && (await stateOf(a, "n3")) === "alive";
     }, 40_000, "n3 resynced and alive");
     // And for a while after (several sync rounds), still gone everywhere, listings included.
     for (let i = 0; i < 5; i++) {
       for (const n of [c, a, b]) {
         expect((await fetch(`${n.url}/api/files/old.bin`)).status).toBe(404);
         expect((await fetch(`${n.url}/api/files/old.bin?consistency=local`)).status).toBe(404);
-        const listing = (await (await fetch(`${n.url}/api/files/`)).json()) as any;
-        expect(listing.entries.map((e: any) => String(e.path ?? e.name).replace(/^\//, ""))).not.toContain("old.bin");
+        const listing = await getAnswer(`${n.url}/api/files/`, "getFile");
+        expect(listing.entries.map((e) => e.path.replace(/^\//, ""))).not.toContain("old.bin");
       }
       await Bun.sleep(1000);
     }

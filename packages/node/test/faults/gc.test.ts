@@ -1,5 +1,6 @@
 // Issue 3: garbage collection. Chunks of deleted files are removed once every member has seen the
 // delete; tombstones go only after that, never while a member that may hold the old file is down.
+import { answer, getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { put, randomBytes, TestCluster, waitFor } from "../harness/cluster.ts";
 
@@ -14,12 +15,13 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const tombstones = async (url: string) => (((await (await fetch(`${url}/status`)).json()) as any).files.tombstones as number);
+const tombstones = async (url: string) => (await getAnswer(`${url}/status`, "status")).files.tombstones;
+const gcOf = async (url: string) => (await getAnswer(`${url}/api/health`, "health")).gc;
 
 test("a deleted file's chunks and tombstone are collected on every node; a kept file's are not", async () => {
   const [a, b] = cluster.nodes;
-  const gone = (await (await put(a!.url, "gone.bin", randomBytes(700_000))).json()) as any;
-  const kept = (await (await put(a!.url, "kept.bin", randomBytes(300_000))).json()) as any;
+  const gone = await answer(await put(a!.url, "gone.bin", randomBytes(700_000)), "putFile", 201);
+  const kept = await answer(await put(a!.url, "kept.bin", randomBytes(300_000)), "putFile", 201);
   expect((await fetch(`${b!.url}/api/files/gone.bin`, { method: "DELETE" })).status).toBe(200);
   await waitFor(
     async () => {
@@ -38,13 +40,13 @@ test("a deleted file's chunks and tombstone are collected on every node; a kept 
 
 test("while a member is down nothing is collected; after it returns the delete holds and GC proceeds", async () => {
   const [a, , c] = cluster.nodes;
-  const body = (await (await put(a!.url, "old.bin", randomBytes(300_000))).json()) as any;
+  const body = await answer(await put(a!.url, "old.bin", randomBytes(300_000)), "putFile", 201);
   await waitFor(async () => (await fetch(`${c!.url}/api/files/old.bin`)).status === 200, 10_000, "C to have old.bin");
   await c!.kill();
   await waitFor(async () => (await a!.members()).find((m) => m.id === "n3")?.state === "dead", 20_000, "n3 dead");
   expect((await fetch(`${a!.url}/api/files/old.bin`, { method: "DELETE" })).status).toBe(200);
   await Bun.sleep(3000); // several GC intervals and more than the minimum ages
-  const health = ((await (await fetch(`${a!.url}/api/health`)).json()) as any).gc;
+  const health = await gcOf(a!.url);
   expect(health.skipped).toContain("n3");
   // What the deleted file still takes is said, and why it waits (issue 15: deleted data explained).
   expect(health.pendingChunks).toBeGreaterThanOrEqual(body.chunks.length);
@@ -61,6 +63,6 @@ test("while a member is down nothing is collected; after it returns the delete h
     30_000,
     "GC after n3 returned",
   );
-  await waitFor(async () => ((await (await fetch(`${a!.url}/api/health`)).json()) as any).gc.pendingChunks === 0, 10_000, "nothing pending on n1");
+  await waitFor(async () => (await gcOf(a!.url)).pendingChunks === 0, 10_000, "nothing pending on n1");
   for (const n of cluster.nodes) expect((await fetch(`${n.url}/api/files/old.bin`)).status).toBe(404);
 });

@@ -1,5 +1,6 @@
 // Issue 3, fault tests 1 and 2: a node that dies for good has its chunks re-replicated; a node that
 // joins receives its share, and the old owners delete their surplus copies after the grace period.
+import { answer, getAnswer } from "../harness/api.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { getBytes, put, randomBytes, sha256, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 
@@ -19,9 +20,8 @@ async function uploadMany(nodes: TestNode[], count: number, prefix: string): Pro
   for (let i = 0; i < count; i++) {
     const data = randomBytes(1000 + ((i * 7919) % 180_000));
     const path = `${prefix}/f${i}.bin`;
-    const res = await put(nodes[i % nodes.length]!.url, path, data);
-    expect(res.status).toBe(201);
-    out.push({ path, sha: sha256(data), chunks: ((await res.json()) as any).chunks });
+    const written = await answer(await put(nodes[i % nodes.length]!.url, path, data), "putFile", 201);
+    out.push({ path, sha: sha256(data), chunks: written.chunks });
   }
   return out;
 }
@@ -92,7 +92,7 @@ describe("self-healing", () => {
     for (const [i, f] of files.entries()) {
       expect(sha256(await getBytes(cluster.nodes[i % 4]!.url, f.path))).toBe(f.sha);
     }
-    const health = (await (await fetch(`${cluster.nodes[0]!.url}/api/health`)).json()) as any;
+    const health = await getAnswer(`${cluster.nodes[0]!.url}/api/health`, "health");
     expect(health.handoff.graceSeconds).toBe(2);
   });
 });

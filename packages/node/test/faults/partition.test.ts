@@ -3,6 +3,7 @@
 // on one side). After healing: both sides' writes are everywhere, the same path holds the write with
 // the highest acknowledged version (last writer wins), no acknowledged write is lost, the deleted
 // file stays deleted, and every chunk gets back to 3 copies on live nodes.
+import { answer, getAnswer } from "../harness/api.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { randomBytes, sha256, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 import { FAULT_ENV, heal, liveCopies, partition, pause, statesAt, tryPut, tryRead } from "./util.ts";
@@ -44,8 +45,9 @@ async function scenario(gc: boolean): Promise<void> {
   };
   const remove = async (node: TestNode, path: string, phase: Ack["phase"]) => {
     const res = await fetch(`${node.url}/api/files/${path}`, { method: "DELETE", signal: AbortSignal.timeout(30_000) });
-    const body = (await res.json()) as any;
-    if (res.status !== 200) throw new Error(`DELETE ${path} via ${node.id} (${phase}): ${res.status} ${JSON.stringify(body)}`);
+    const body = await answer(res, "deleteFile").catch((err: Error) => {
+      throw new Error(`DELETE ${path} via ${node.id} (${phase}): ${err.message}`);
+    });
     acks.push({ op: "delete", path, chunks: [], version: body.version, via: node.id, phase });
   };
   const sizeFor = (i: number) => 1000 + ((i * 104_729) % 700_000);
@@ -131,7 +133,7 @@ async function scenario(gc: boolean): Promise<void> {
   for (const n of sideB) expect((await statesAt(n)).get("n1")).toBe("dead");
   if (gc) {
     // Side B's tombstone is older than GC_MIN_TOMBSTONE_AGE_S by now, but side A has not seen it: it must be kept.
-    for (const n of sideB) expect(((await n.status()) as any).files.tombstones).toBeGreaterThanOrEqual(1);
+    for (const n of sideB) expect((await n.status()).files.tombstones).toBeGreaterThanOrEqual(1);
   }
   const partitionMs = Date.now() - partitionedAt;
 
@@ -184,7 +186,7 @@ async function scenario(gc: boolean): Promise<void> {
   if (gc) {
     // While the other side was dead, GC must have held back; now the tombstone may be purged everywhere
     // (every member has seen it). After that the delete must still hold.
-    const tombstones = async () => Promise.all(c.nodes.map(async (n) => ((await n.status()) as any).files.tombstones as number));
+    const tombstones = async () => Promise.all(c.nodes.map(async (n) => (await n.status()).files.tombstones));
     const purged = await waitFor(async () => (await tombstones()).every((t) => t === 0), 30_000, "tombstones to be purged", 250).then(
       () => true,
       () => false,
@@ -196,8 +198,7 @@ async function scenario(gc: boolean): Promise<void> {
   await pause(4000);
   expect(await mismatches()).toEqual([]);
   for (const n of c.nodes) {
-    const listing = (await (await fetch(`${n.url}/api/files/`)).json()) as any;
-    const names = (listing.entries as Array<{ name: string }>).map((e) => e.name);
+    const names = (await getAnswer(`${n.url}/api/files/`, "getFile")).entries.map((e) => e.name);
     expect(names).not.toContain("doomed.txt");
     expect(names).toContain("shared.txt");
   }

@@ -2,6 +2,7 @@
 // injection endpoint, member-state checks, copy counts on live nodes, and HTTP calls with timeouts
 // that report connection errors as values instead of throwing.
 import type { TestCluster, TestNode } from "../harness/cluster.ts";
+import { getAnswer } from "../harness/api.ts";
 import { sha256 } from "../harness/cluster.ts";
 
 export const FAULT_ENV = { FAULT_INJECTION: "true" };
@@ -15,7 +16,7 @@ export async function setBlocked(node: TestNode, peers: string[]): Promise<void>
     signal: AbortSignal.timeout(10_000),
   });
   if (res.status !== 200) throw new Error(`POST /api/admin/faults on ${node.id}: ${res.status} ${await res.text()}`);
-  const health = (await (await fetch(`${node.url}/api/health`, { signal: AbortSignal.timeout(10_000) })).json()) as any;
+  const health = await getAnswer(`${node.url}/api/health`, "health", { signal: AbortSignal.timeout(10_000) });
   const shown = [...(health.faults?.blockedPeers ?? [])].sort();
   if (JSON.stringify(shown) !== JSON.stringify([...peers].sort())) {
     throw new Error(`${node.id} reports blockedPeers ${JSON.stringify(shown)}, expected ${JSON.stringify(peers)}`);
@@ -35,8 +36,7 @@ export async function heal(nodes: TestNode[]): Promise<void> {
 
 /** Member states as `observer` sees them, by id. */
 export async function statesAt(observer: TestNode): Promise<Map<string, string>> {
-  const res = await fetch(`${observer.url}/api/cluster`, { signal: AbortSignal.timeout(5000) });
-  const members = ((await res.json()) as any).members as Array<{ id: string; state: string }>;
+  const { members } = await getAnswer(`${observer.url}/api/cluster`, "cluster", { signal: AbortSignal.timeout(5000) });
   return new Map(members.map((m) => [m.id, m.state]));
 }
 

@@ -5,6 +5,8 @@ import { randomBytes as cryptoRandomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Member, NodeStatus } from "@orrery/api";
+import { getAnswer } from "./api.ts";
 import { freePort, waitForStatus } from "./ports.ts";
 
 const PKG = join(import.meta.dir, "..", "..");
@@ -135,14 +137,12 @@ export class TestNode {
     return out;
   }
 
-  async status(): Promise<any> {
-    const res = await fetch(`${this.url}/status`, { headers: this.headers });
-    return res.json();
+  status(): Promise<NodeStatus> {
+    return getAnswer(`${this.url}/status`, "status", { headers: this.headers });
   }
 
-  async members(): Promise<Array<{ id: string; state: string; incarnation: number }>> {
-    const res = await fetch(`${this.url}/api/cluster`, { headers: this.headers });
-    return ((await res.json()) as any).members;
+  async members(): Promise<Member[]> {
+    return (await getAnswer(`${this.url}/api/cluster`, "cluster", { headers: this.headers })).members;
   }
 }
 

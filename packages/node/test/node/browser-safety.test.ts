@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { errorSchema } from "@orrery/api";
+import { getAnswer } from "../harness/api.ts";
 import { put, TestCluster } from "../harness/cluster.ts";
 
 let cluster: TestCluster;
@@ -24,9 +26,8 @@ afterAll(async () => {
 const crossSite = { origin: "https://attacker.example", "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors" };
 const sameOrigin = () => ({ origin: url, "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors" });
 const json = { "content-type": "application/json" };
-const body = async (res: Response) => (await res.json()) as { error: string; code: string };
-const list = async (dir: string) =>
-  (((await (await fetch(`${url}/api/files/${dir}`)).json()) as any).entries as Array<{ name: string }>).map((e) => e.name).sort();
+const body = async (res: Response) => errorSchema.parse(await res.json());
+const list = async (dir: string) => (await getAnswer(`${url}/api/files/${dir}`, "getFile")).entries.map((e) => e.name).sort();
 
 describe("cross-site requests change nothing", () => {
   test("simple cross-site POSTs to /api/move, /api/mkdir and /api/cluster/leave are refused; the file stays and the node stays up", async () => {

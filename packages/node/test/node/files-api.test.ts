@@ -1,6 +1,8 @@
 // The files API's semantics on a real node: directories, moves, deletes, conflicts and listings.
 import { defaultSwimConfig } from "../../src/membership/swim-config.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { errorSchema } from "@orrery/api";
+import { answer, getAnswer } from "../harness/api.ts";
 import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
 
 let cluster: TestCluster;
@@ -16,8 +18,8 @@ afterAll(async () => {
 
 const post = (path: string, body: unknown) =>
   fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
-const list = async (dir: string) => ((await (await fetch(`${url}/api/files/${dir}`)).json()) as any).entries.map((e: any) => `${e.name}${e.kind === "dir" ? "/" : ""}`);
-const code = async (res: Response) => ((await res.json()) as any).code;
+const list = async (dir: string) => (await getAnswer(`${url}/api/files/${dir}`, "getFile")).entries.map((e) => `${e.name}${e.kind === "dir" ? "/" : ""}`);
+const code = async (res: Response) => errorSchema.parse(await res.json()).code;
 
 describe("files API", () => {
   test("PUT creates missing parent directories; GET on a directory lists it", async () => {
@@ -28,9 +30,7 @@ describe("files API", () => {
   });
 
   test("an empty file round-trips", async () => {
-    const res = await put(url, "empty.txt", "");
-    expect(res.status).toBe(201);
-    const body = (await res.json()) as any;
+    const body = await answer(await put(url, "empty.txt", ""), "putFile", 201);
     expect(body.size).toBe(0);
     expect(body.chunks).toEqual([]);
     const got = await fetch(`${url}/api/files/empty.txt`);
@@ -105,22 +105,22 @@ describe("files API", () => {
 
   test("listings page with limit and after", async () => {
     for (let i = 0; i < 25; i++) await put(url, `many/f${String(i).padStart(2, "0")}`, String(i));
-    const first = (await (await fetch(`${url}/api/files/many/?limit=10`)).json()) as any;
+    const first = await getAnswer(`${url}/api/files/many/?limit=10`, "getFile");
     expect(first.entries.length).toBe(10);
     expect(first.more).toBe(true);
-    const second = (await (await fetch(`${url}/api/files/many/?limit=10&after=f09`)).json()) as any;
-    expect(second.entries[0].name).toBe("f10");
+    const second = await getAnswer(`${url}/api/files/many/?limit=10&after=f09`, "getFile");
+    expect(second.entries[0]!.name).toBe("f10");
     const bad = await fetch(`${url}/api/files/many/?limit=0`);
     expect(bad.status).toBe(400);
   });
 
   test("stat shows each chunk's owners; status counts files", async () => {
     await put(url, "stat-me.bin", randomBytes(10_000));
-    const stat = (await (await fetch(`${url}/api/stat/stat-me.bin`)).json()) as any;
+    const stat = await getAnswer(`${url}/api/stat/stat-me.bin`, "stat");
     expect(stat.kind).toBe("file");
     expect(stat.chunks.length).toBe(1);
-    expect(stat.chunks[0].owners).toEqual(["n1"]);
-    expect(stat.chunks[0].holders).toEqual(["n1"]);
+    expect(stat.chunks[0]!.owners).toEqual(["n1"]);
+    expect(stat.chunks[0]!.holders).toEqual(["n1"]);
     expect(stat.minCopies).toBe(1);
     expect(stat.underReplicated).toBe(false);
     const status = await cluster.nodes[0]!.status();

@@ -2,7 +2,8 @@
 // chunk has 2 live copies of 3, and no copy can be made: /api/health and /metrics must say so (the old code
 // said underReplicatedChunks: 0, because nothing was queued).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { put, randomBytes, TestCluster, waitFor } from "../harness/cluster.ts";
+import { answer, getAnswer } from "../harness/api.ts";
+import { put, randomBytes, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -12,7 +13,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const health = async (url: string) => (await (await fetch(`${url}/api/health`)).json()) as any;
+const health = (url: string) => getAnswer(`${url}/api/health`, "health");
 const metric = async (url: string, name: string) => {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
@@ -23,9 +24,7 @@ test("a dead node: every chunk is counted under-replicated (2 of 3 live copies),
   await cluster.explain(async () => {
     const chunks = new Set<string>();
     for (let i = 0; i < 8; i++) {
-      const res = await put(cluster.nodes[i % 3]!.url, `h/f${i}.bin`, randomBytes(20_000 + i * 30_000));
-      const body = (await res.json()) as any;
-      expect(res.status, JSON.stringify(body)).toBe(201);
+      const body = await answer(await put(cluster.nodes[i % 3]!.url, `h/f${i}.bin`, randomBytes(20_000 + i * 30_000)), "putFile", 201);
       for (const id of body.chunks) chunks.add(id);
     }
     // Healthy first: every chunk at 3 copies and the census agrees (0 everywhere, a fresh count).
@@ -34,29 +33,30 @@ test("a dead node: every chunk is counted under-replicated (2 of 3 live copies),
       if (![...chunks].every((id) => copies.get(id) === 3)) return false;
       const hs = await Promise.all(cluster.nodes.map((n) => health(n.url)));
       return hs.every((h) => h.underReplicatedChunks === 0 && h.replication && !h.replication.stale) &&
-        hs.reduce((s, h) => s + h.replication.chunks, 0) === chunks.size;
+        hs.reduce((s, h) => s + (h.replication?.chunks ?? 0), 0) === chunks.size;
     }, 30_000, "a healthy census of every chunk");
 
-    const [n1, n2, n3] = cluster.nodes as [any, any, any];
+    const [n1, n2, n3] = cluster.nodes as [TestNode, TestNode, TestNode];
     await n3.kill();
     await waitFor(async () => {
-      for (const n of [n1, n2]) if ((await n.members()).find((m: any) => m.id === "n3")?.state !== "dead") return false;
+      for (const n of [n1, n2]) if ((await n.members()).find((m) => m.id === "n3")?.state !== "dead") return false;
       return true;
     }, 20_000, "n3 dead on both survivors");
 
     await waitFor(async () => {
       const hs = await Promise.all([n1, n2].map((n) => health(n.url)));
       if (hs.some((h) => !h.replication || h.replication.stale)) return false;
-      return hs.reduce((s, h) => s + h.underReplicatedChunks, 0) === chunks.size;
+      return hs.reduce((s, h) => s + (h.underReplicatedChunks ?? 0), 0) === chunks.size;
     }, 30_000, "the survivors to count every chunk under-replicated");
     const hs = await Promise.all([n1, n2].map((n) => health(n.url)));
     for (const h of hs) {
-      expect(h.replication.factor).toBe(3);
-      expect(h.replication.liveNodes).toBe(2);
+      const census = h.replication!;
+      expect(census.factor).toBe(3);
+      expect(census.liveNodes).toBe(2);
       // Fewer live nodes than N: no copy is possible, so nothing is "being re-replicated".
-      expect(h.replication.waitingForNodes).toBe(h.underReplicatedChunks);
-      expect(h.replication.repairable).toBe(0);
-      expect(h.replication.missingCopies).toBe(h.underReplicatedChunks);
+      expect(census.waitingForNodes).toBe(h.underReplicatedChunks!);
+      expect(census.repairable).toBe(0);
+      expect(census.missingCopies).toBe(h.underReplicatedChunks!);
       expect(h.queue.chunksWithQueuedCopies).toBeGreaterThanOrEqual(0);
     }
     const fromMetrics = await Promise.all([n1, n2].map((n) => metric(n.url, "orrery_under_replicated_chunks")));

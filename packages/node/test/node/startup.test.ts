@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { answer, errorAnswer, getAnswer } from "../harness/api.ts";
 import { getBytes, put, randomBytes, sha256, TestCluster, TestNode } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
 import { PURGE_DELAY_MS } from "../../src/util/allocator.ts";
@@ -116,13 +117,11 @@ describe("node start-up", () => {
     try {
       const [n] = cluster.nodes;
       const data = randomBytes(2_500_000);
-      const res = await put(n!.url, "docs/report.pdf", data);
-      expect(res.status).toBe(201);
-      const body = (await res.json()) as any;
+      const body = await answer(await put(n!.url, "docs/report.pdf", data), "putFile", 201);
       expect(body.replicationFactor).toBe(1);
       expect(body.copies).toBe(1);
-      const dirs = (await (await fetch(`${n!.url}/api/files/`)).json()) as any;
-      expect(dirs.entries.map((e: any) => [e.name, e.kind])).toEqual([["docs", "dir"]]);
+      const dirs = await getAnswer(`${n!.url}/api/files/`, "getFile");
+      expect(dirs.entries.map((e) => [e.name, e.kind])).toEqual([["docs", "dir"]]);
       await n!.kill();
       await cluster.restart(n!);
       expect((await n!.status()).nodeId).toBe("n1");
@@ -141,9 +140,7 @@ describe("node start-up", () => {
     node.start([`127.0.0.1:${await freePort()}`]); // a seed nobody listens on
     try {
       await node.waitReady();
-      const res = await put(node.url, "x.txt", "hello");
-      expect(res.status).toBe(503);
-      const body = (await res.json()) as any;
+      const body = await errorAnswer(await put(node.url, "x.txt", "hello"), 503);
       expect(body.code).toBe("not_joined");
       expect(body.error).toContain("nothing was stored");
       const mk = await fetch(`${node.url}/api/mkdir`, {

@@ -1,5 +1,6 @@
 // rclone as a WebDAV client of a real node: copy up and down, list, server-side move, delete, with
 // every change visible in the files API. Then the same through `rclone mount` (FUSE) when usable.
+import { getAnswer } from "../harness/api.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,7 +40,7 @@ async function rclone(...args: string[]): Promise<string> {
 
 const apiStatus = async (path: string) => (await fetch(`${url}/api/files/${path}`)).status;
 const apiNames = async (dir: string) =>
-  (((await (await fetch(`${url}/api/files/${dir}`)).json()) as any).entries as Array<{ name: string }>).map((e) => e.name).sort();
+  (await getAnswer(`${url}/api/files/${dir}`, "getFile")).entries.map((e) => e.name).sort();
 
 describe("rclone as a WebDAV client", () => {
   const big = randomBytes(2_500_000); // three 1 MiB chunks

@@ -5,21 +5,15 @@
 // moving copies right away, and writes that start later use the new chunk size).
 // `config set replication-factor 2 --folder photos` gives one top-level folder its own factor, and
 // `config unset replication-factor --folder photos` puts it back on the cluster's.
+import type { ClusterSettingsView } from "@orrery/api";
 import { MAX_CHUNK_SIZE_MIB } from "../../store/chunk-storage.ts";
 import { UsageError } from "../errors.ts";
 import { formatTable } from "../format.ts";
 import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";
 
-interface SettingsView {
-  /** In force on the node asked: the chunk size in bytes (a node's CHUNK_SIZE_MB may be a fraction of a MiB). */
-  settings: { replicationFactor: number; chunkSize: number; folderReplicationFactors?: Record<string, number> };
-  /** What the cluster set: the chunk size in whole MiB. */
-  set: { replicationFactor?: number; chunkSizeMiB?: number; folderReplicationFactors?: Record<string, number> };
-  version: string | null;
-  confirmed?: number;
-  members?: number;
-}
+/** In force on the node asked (`settings`: the chunk size in bytes) and what the cluster set (`set`: whole MiB). */
+type SettingsView = ClusterSettingsView;
 
 interface Setting {
   /** Its name in the API's `set` and in a PUT body. */

@@ -2,9 +2,9 @@
 // `list` every live member's keys; `install KEY`, `use ID`, `remove ID` one rotation step on every live
 // member; `rotate` all three with a fresh key. The steps are admin requests signed with the current key,
 // and a key being installed travels sealed under it (security/admin-auth.ts), never in clear.
+import type { KeyStep as KeyStepResult } from "@orrery/api";
 import { sealSecret } from "../../security/admin-auth.ts";
 import { ClusterKey } from "../../security/cluster-key.ts";
-import type { KeyStepResult } from "../../security/cluster-keys.ts";
 import { keyOfDataDir } from "../admin-key.ts";
 import { CliError, ExitCode, UsageError } from "../errors.ts";
 import { formatTable } from "../format.ts";

@@ -1,6 +1,6 @@
 // `orrery ls [remote-dir]`: a directory listing, fetched page by page (`more` → `?after=<last name>`),
 // as a size / modified / name table; `ls <file>` shows that one file, as ls does.
-import type { DirListing, Entry } from "../api.ts";
+import type { Entry, Listing as DirListing, Stat } from "@orrery/api";
 import { CliError } from "../errors.ts";
 import { formatMtime, formatTable, humanSize } from "../format.ts";
 import { out, printJson } from "../io.ts";
@@ -34,9 +34,9 @@ export async function ls(ctx: CommandContext): Promise<void> {
     listing = await listAll(ctx, target);
   } catch (e) {
     if (!(e instanceof CliError && e.code === "not_a_directory")) throw e;
-    const file = await ctx.client.json<Entry>("GET", filesApiPath(target, { prefix: "/api/stat" }));
+    const file = await ctx.client.json<Stat>("GET", filesApiPath(target, { prefix: "/api/stat" }));
     if (ctx.json) printJson(file);
-    else out(listingTable([file]));
+    else out(listingTable([{ ...file, chunks: file.chunks.length }]));
     return;
   }
   if (ctx.json) printJson(listing);

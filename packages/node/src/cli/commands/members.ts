@@ -1,7 +1,7 @@
 // `orrery members`: the members the node knows, with their states; `orrery members forget ID` removes a
 // dead member for good (an admin request): it becomes "left" everywhere and no longer blocks garbage
 // collection. If it ever comes back it rejoins as a new life of the same id.
-import type { ClusterView } from "../api.ts";
+import type { ClusterView, ResponseOf } from "@orrery/api";
 import { UsageError } from "../errors.ts";
 import { formatTable } from "../format.ts";
 import { out, printJson } from "../io.ts";
@@ -18,7 +18,7 @@ export async function members(ctx: CommandContext): Promise<void> {
   }
   if (action !== "forget") throw new UsageError(`members: unknown action '${action}' (forget)`);
   if (!id) throw new UsageError("members forget: missing argument <id>");
-  const result = await ctx.client.admin<{ id: string; state: string }>("POST", `/api/cluster/members/${encodeURIComponent(id)}/forget`);
+  const result = await ctx.client.admin<ResponseOf<"forget">>("POST", `/api/cluster/members/${encodeURIComponent(id)}/forget`);
   if (ctx.json) printJson(result);
   else out(`${result.id} is forgotten (${result.state}); it no longer blocks garbage collection`);
 }

@@ -1,5 +1,6 @@
 // `orrery mv <from> <to> [--overwrite]`: POST /api/move; the node refuses to replace an existing
 // target unless --overwrite is given.
+import type { ResponseOf } from "@orrery/api";
 import { CliError } from "../errors.ts";
 import { out, printJson } from "../io.ts";
 import { displayPath, parseRemotePath } from "../remote-path.ts";
@@ -10,7 +11,7 @@ export async function mv(ctx: CommandContext): Promise<void> {
   const from = displayPath(parseRemotePath(fromArg));
   const to = displayPath(parseRemotePath(toArg));
   const result = await ctx.client
-    .json<{ from: string; to: string }>("POST", "/api/move", { json: { from, to, ...(ctx.args.overwrite ? { overwrite: true } : {}) } })
+    .json<ResponseOf<"move">>("POST", "/api/move", { json: { from, to, ...(ctx.args.overwrite ? { overwrite: true } : {}) } })
     .catch((e) => {
       if (e instanceof CliError && e.code === "destination_exists" && !ctx.args.overwrite) {
         throw new CliError(e.exitCode, `${e.message}; use --overwrite to replace it`, e.code);

@@ -2,7 +2,7 @@
 // holding it in memory, hashing it on the way so the node's sha256 can be checked against ours.
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
-import type { PutResponse } from "../api.ts";
+import type { PutResult as PutResponse } from "@orrery/api";
 import { CliError, ExitCode, UsageError, errorText, localError } from "../errors.ts";
 import { errorFromResponse } from "../http.ts";
 import { transferSummary } from "../format.ts";

@@ -1,7 +1,7 @@
 // `orrery status`: this node's summary (GET /status), then every member with its SWIM state, disk use
 // and capacity bar, chunks, queue depth and chunks short of copies (GET /api/cluster/status), and the
 // cluster's replication health; on a node with logins, who you are and your quota (GET /api/me).
-import type { ClusterStatus, ClusterView, NodeStatus } from "../api.ts";
+import type { ClusterStatus, ClusterView, NodeStatus } from "@orrery/api";
 import { bar, formatCounters, formatTable, formatUptime, humanSize, percent } from "../format.ts";
 import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";

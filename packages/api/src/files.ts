@@ -1,0 +1,101 @@
+// The files API's shapes: entries and listings, uploads, deletes, mkdir, move, stat and the change feed.
+import { z } from "zod";
+
+const int = () => z.number().int();
+const userPath = z.string().min(1).max(4096);
+
+export const durabilitySchema = z.enum(["fast", "quorum", "all"]).describe("copies a write waits for: fast = 1, quorum = ⌊N/2⌋+1, all = N");
+export const consistencySchema = z.enum(["quorum", "local"]).describe("quorum: read your writes through any node; local: this node's rows");
+const flag = z.enum(["1", "true", "0", "false"]);
+
+/** A row as the files API shows it (listings, stat, the change feed). */
+export const entrySchema = z
+  .object({
+    name: z.string(),
+    path: z.string().describe("absolute, e.g. /photos/a.jpg"),
+    kind: z.enum(["file", "dir"]),
+    size: int().min(0),
+    mtime: int().describe("ms since the epoch"),
+    version: z.string().describe("the row's hybrid-logical-clock version"),
+    sha256: z.string().nullable().optional().describe("files only"),
+    chunks: int().min(0).optional().describe("files only: how many chunks"),
+  })
+  .meta({ id: "Entry" });
+
+export const listingSchema = z
+  .object({ path: z.string(), kind: z.literal("dir"), entries: z.array(entrySchema), more: z.boolean().describe("a next page exists: ask again with after=<last name>") })
+  .meta({ id: "Listing" });
+
+export const putResultSchema = z
+  .object({
+    path: z.string(),
+    size: int(),
+    sha256: z.string(),
+    md5: z.string().optional().describe("only for writes through S3, which asks for the MD5 (its ETag); the files API names content by sha256"),
+    chunkSize: int(),
+    chunks: z.array(z.string()),
+    version: z.string(),
+    mtime: int(),
+    durability: durabilitySchema,
+    replicationFactor: int(),
+    copies: int().describe("fewest durable copies any chunk had when the write was acknowledged"),
+    queued: int().describe("copies waiting in the replication queue"),
+    underReplicated: z.boolean(),
+    manifestCopies: int().describe("nodes holding the manifest when the write was acknowledged"),
+  })
+  .meta({ id: "PutResult" });
+
+export const deleteResultSchema = z.object({ path: z.string(), deleted: z.literal(true), version: z.string() });
+export const mkdirResultSchema = z.object({ path: z.string(), created: z.boolean().describe("false: it existed already"), version: z.string() });
+export const moveResultSchema = z.object({ from: z.string(), to: z.string(), version: z.string() });
+
+export const mkdirBodySchema = z.strictObject({ path: userPath });
+export const moveBodySchema = z.strictObject({ from: userPath, to: userPath, overwrite: z.boolean().optional() });
+
+export const chunkHealthSchema = z.object({
+  id: z.string(),
+  position: z.string().describe("ring position, 16 hex digits"),
+  owners: z.array(z.string()),
+  holders: z.array(z.string()).describe("owners that confirmed a copy"),
+  factor: int(),
+});
+
+export const statSchema = entrySchema
+  .omit({ chunks: true })
+  .extend({
+    chunkSize: int(),
+    chunks: z.array(chunkHealthSchema),
+    replicationFactor: int(),
+    minCopies: int().describe("fewest confirmed copies of any chunk"),
+    underReplicated: z.boolean(),
+    unreachable: z.record(z.string(), z.string()).describe("owners that could not be asked, with the reason"),
+  })
+  .meta({ id: "Stat" });
+
+/** A change-feed event: the row as a listing shows it, and whether it is a deletion. */
+export const changeSchema = entrySchema.extend({ deleted: z.boolean() }).meta({ id: "Change" });
+
+export const filePathParams = z.object({ path: z.string().describe("the file or directory path below the prefix, percent-encoded") });
+export const listQuery = z.object({
+  limit: z.string().optional().describe("1..10000 entries (default 1000)"),
+  after: z.string().optional().describe("the last name of the previous page"),
+  consistency: consistencySchema.optional(),
+  download: flag.optional().describe("a file: save it under its name (Content-Disposition: attachment)"),
+});
+export const putQuery = z.object({ durability: durabilitySchema.optional() });
+export const putHeaders = z.object({
+  "x-orrery-mtime": z.string().optional().describe("ms since the epoch (default: now)"),
+  "if-match": z.string().optional().describe('write only over this ETag ("<sha256>")'),
+  "if-none-match": z.string().optional().describe("*: write only if nothing is there"),
+  "content-type": z.string().optional().describe("kept and served back"),
+});
+export const deleteQuery = z.object({ recursive: flag.optional(), durability: durabilitySchema.optional() });
+export const changesQuery = z.object({ path: z.string().optional().describe("the folder to watch, e.g. /photos (default: everything)") });
+
+export type Entry = z.output<typeof entrySchema>;
+export type Listing = z.output<typeof listingSchema>;
+export type Stat = z.output<typeof statSchema>;
+export type ChunkHealth = z.output<typeof chunkHealthSchema>;
+export type Change = z.output<typeof changeSchema>;
+export type PutResult = z.output<typeof putResultSchema>;
+export type Durability = z.output<typeof durabilitySchema>;
