@@ -231,6 +231,9 @@ table inet ${TABLE} {
       SEEDS: n === first ? "" : `${first.ip}:${GOSSIP_PORT}`,
       CLUSTER_KEY: this.key,
       DISCOVERY: "off",
+      // These nodes bind beyond loopback, where logins are asked for by default (AUTH=auto): the harness reads
+      // /api/cluster and /metrics to watch gossip, which is what it is about, not accounts.
+      AUTH: "off",
       // Every namespace has its own ports, so every node uses the same ones.
       HTTP_PORT: "3000",
       GOSSIP_PORT: String(GOSSIP_PORT),
