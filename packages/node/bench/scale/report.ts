@@ -72,6 +72,7 @@ export interface ScaleReport {
     /** Sampled views that lacked a member (fewer than N alive) or held one suspect or dead. */
     imperfectViews: number;
     unansweredSamples: number;
+    /** Suspicion events in the nodes' logs: one accusation counts once per node that heard of it. */
     falseSuspicions: number;
     falseDeaths: number;
     /** Members suspected or declared dead at least once by anyone during the watch. */
@@ -130,8 +131,8 @@ export function renderScale(r: ScaleReport): string {
     ["nodes started", `${r.options.nodes}${r.options.staggerMs ? `, ${r.options.staggerMs} ms apart` : ", all at once"}`, ""],
     ["all answering HTTP", `${fmt(r.readyS)} s`, ""],
     ["converged (every view: N alive, none suspect/dead)", r.convergedS === null ? "never" : `${fmt(r.convergedS)} s`, "≤ 120 s"],
-    [`false suspicions over ${w.seconds} s (events)`, String(w.falseSuspicions), "0"],
-    [`false deaths over ${w.seconds} s (events)`, String(w.falseDeaths), "0"],
+    [`suspicion events over ${w.seconds} s (every observer's)`, String(w.falseSuspicions), "0"],
+    [`death events over ${w.seconds} s (every observer's)`, String(w.falseDeaths), "0"],
     ["members accused at least once", String(w.membersAccused), "0"],
     ["sampled views imperfect / unanswered", `${w.imperfectViews} / ${w.unansweredSamples} of ${w.samples}`, "0"],
     ["writes failed / reads failed", `${r.io.writeFailures} of ${r.io.writes} / ${r.io.readFailures} of ${r.io.reads}`, "0"],

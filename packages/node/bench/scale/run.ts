@@ -96,10 +96,12 @@ async function waitConverged(nodes: BenchNode[], opts: ScaleOptions, began: numb
     if (good === nodes.length) return performance.now() - began;
     if (performance.now() - lastSay > 10_000) {
       lastSay = performance.now();
-      const worst = round.reduce((w, s) => (s.alive < w.alive ? s : w));
-      const suspect = round.reduce((a, s) => a + s.suspect, 0);
-      const dead = round.reduce((a, s) => a + s.dead, 0);
-      log(`  ${good}/${nodes.length} views complete; fewest alive ${worst.alive} (${worst.node}); suspect entries ${suspect}, dead ${dead}; load ${loadavg()[0]!.toFixed(1)}`);
+      const answered = round.filter((s) => !s.error);
+      const worst = answered.length ? answered.reduce((w, s) => (s.alive < w.alive ? s : w)) : undefined;
+      const suspect = answered.reduce((a, s) => a + s.suspect, 0);
+      const dead = answered.reduce((a, s) => a + s.dead, 0);
+      const fewest = worst ? `fewest alive ${worst.alive} (${worst.node})` : "none answered";
+      log(`  ${good}/${nodes.length} views complete, ${round.length - answered.length} unanswered; ${fewest}; suspect entries ${suspect}, dead ${dead}; load ${loadavg()[0]!.toFixed(1)}`);
     }
     await Bun.sleep(2000);
   }
