@@ -89,6 +89,29 @@ describe("authentication", () => {
     expect((await res.json()).code).toBe("cross_origin_refused");
   });
 
+  test("hostile bodies: an oversized login, user or token body is 413 before it is read; malformed ones are 400; a cross-site login is refused", async () => {
+    const { app } = await setup();
+    const big = JSON.stringify({ user: "alice", password: "x".repeat(64 * 1024) });
+    expect((await app.request("/api/login", { method: "POST", headers: json, body: big })).status).toBe(413);
+    for (const body of ["{", "[]", JSON.stringify({ user: "alice" }), JSON.stringify({ user: "alice", password: "alice password", extra: 1 })]) {
+      const res = await app.request("/api/login", { method: "POST", headers: json, body });
+      expect(res.status, body).toBe(400);
+      expect((await res.json()).code, body).toBeString();
+    }
+    const admin = { ...basic("root", "root password"), ...json };
+    expect((await app.request("/api/users", { method: "POST", headers: admin, body: JSON.stringify({ name: "x", password: "y".repeat(64 * 1024) }) })).status).toBe(413);
+    expect((await app.request("/api/users", { method: "POST", headers: admin, body: JSON.stringify({ name: "../etc", password: "a long password" }) })).status).toBe(400);
+    expect((await app.request("/api/tokens", { method: "POST", headers: admin, body: JSON.stringify({ label: "l".repeat(64 * 1024) }) })).status).toBe(413);
+    // A page on another site cannot log its visitor in (login CSRF): the guard refuses the simple POST.
+    const crossSite = await app.request("/api/login", {
+      method: "POST",
+      headers: { "content-type": "text/plain", origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+      body: JSON.stringify({ user: "alice", password: "alice password" }),
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get("set-cookie")).toBeNull();
+  });
+
   test("repeated failures are refused for a while (429 with Retry-After), even with the right password", async () => {
     const { app } = await setup(false, 3);
     for (let i = 0; i < 3; i++) expect((await app.request("/api/me", { headers: basic("alice", `wrong ${i}`) })).status).toBe(401);
