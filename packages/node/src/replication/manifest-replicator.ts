@@ -6,6 +6,7 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
 import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest } from "../metadata/sync.ts";
+import { sample } from "../membership/random.ts";
 import { isRingMember, type Member } from "../membership/types.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
@@ -15,14 +16,6 @@ import type { Placement } from "./placement.ts";
 
 /** Sync rounds this node runs at once (see tick()). */
 export const MAX_ROUNDS_IN_FLIGHT = 4;
-
-/** Up to `n` of `items` in random order. */
-function sample<T>(items: readonly T[], n: number, random: () => number): T[] {
-  const pool = [...items];
-  const out: T[] = [];
-  while (out.length < n && pool.length > 0) out.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
-  return out;
-}
 
 export interface ManifestReplicatorInit {
   selfId: string;
@@ -176,7 +169,7 @@ export class ManifestReplicator {
     const room = MAX_ROUNDS_IN_FLIGHT - this.syncing.size;
     if (room <= 0) return;
     const targets =
-      fresh.length > 0 ? sample(fresh, room, random) : peers.length > 0 && !this.anyFreshInFlight(peers) ? sample(peers, 1, random) : [];
+      fresh.length > 0 ? sample(random, fresh, room) : peers.length > 0 && !this.anyFreshInFlight(peers) ? sample(random, peers, 1) : [];
     for (const t of targets) {
       // A round already in flight with this peer reports its own outcome; don't pile handlers on it.
       if (this.syncing.has(t.id)) continue;
