@@ -36,6 +36,53 @@ export function runGcmConformance(make: () => GcmEngine): void {
       opener.dispose();
     });
 
+    test("opens a message given in pieces as the one-shot open does, and refuses a wrong tag", () => {
+      const engine = make();
+      const sealer = engine.sealer(key);
+      const opener = engine.opener(key);
+      for (const cuts of [[1], [15, 16, 17], [4096, 4097], [100, 200, 70_000]]) {
+        const nonce = randomBytes(12);
+        const aad = randomBytes(4);
+        const plain = randomBytes(70_001);
+        const data = Buffer.from(plain);
+        const tag = Buffer.alloc(16);
+        sealer.seal(nonce, aad, data, tag);
+        const pieces = [0, ...cuts, data.length].slice(1).map((end, i, ends) => data.subarray(i === 0 ? 0 : ends[i - 1], end));
+        opener.begin(nonce, aad);
+        for (const piece of pieces) opener.update(piece);
+        expect(opener.finish(tag)).toBe(true);
+        expect(data.equals(plain)).toBe(true);
+        sealer.seal(nonce, aad, data, tag);
+        opener.begin(nonce, aad);
+        for (const piece of pieces) opener.update(piece);
+        tag[0]! ^= 1;
+        expect(opener.finish(tag)).toBe(false);
+      }
+      expect(() => opener.begin(Buffer.alloc(11), Buffer.alloc(4))).toThrow(RangeError);
+      sealer.dispose();
+      opener.dispose();
+    });
+
+    test("seals from a separate source to the same bytes as in place, leaving the source as it was", () => {
+      const engine = make();
+      const sealer = engine.sealer(key);
+      const nonce = randomBytes(12);
+      const aad = randomBytes(4);
+      const plain = randomBytes(70_001);
+      const source = Buffer.from(plain);
+      const data = Buffer.alloc(plain.length);
+      const tag = Buffer.alloc(16);
+      sealer.seal(nonce, aad, data, tag, source);
+      const ref = reference(key, nonce, aad, plain);
+      expect(data.equals(ref.cipher)).toBe(true);
+      expect(tag.equals(ref.tag)).toBe(true);
+      expect(source.equals(plain)).toBe(true);
+      expect(() => sealer.seal(nonce, aad, data, tag, source.subarray(1))).toThrow(RangeError);
+      const shared = Buffer.alloc(200);
+      expect(() => sealer.seal(nonce, aad, shared.subarray(0, 100), tag, shared.subarray(50, 150))).toThrow(/overlaps/);
+      sealer.dispose();
+    });
+
     test("works on views inside a larger buffer without touching the bytes around them", () => {
       const engine = make();
       const buf = Buffer.alloc(100, 0xaa);

@@ -9,9 +9,9 @@ export const GCM_KEY = 32;
 export const GCM_NONCE = 12;
 export const GCM_TAG = 16;
 
-/** One direction's key: encrypts `data` in place and writes its tag. */
+/** One direction's key: encrypts `data` in place (or `from`, of the same length, into `data`) and writes its tag. */
 export interface GcmSealer {
-  seal(nonce: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): void;
+  seal(nonce: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array, from?: Uint8Array): void;
   /** Frees native state; further use throws. Idempotent. */
   dispose(): void;
 }
@@ -19,6 +19,14 @@ export interface GcmSealer {
 /** One direction's key: decrypts `data` in place; false (data garbled) when the tag does not verify. */
 export interface GcmOpener {
   open(nonce: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): boolean;
+  /**
+   * The same for a message whose ciphertext arrives in pieces (a record cut across socket reads): begin(), then
+   * update() decrypts each piece where it lies, then finish() checks the tag. The pieces' plaintext must not be
+   * used unless finish() returned true.
+   */
+  begin(nonce: Uint8Array, aad: Uint8Array): void;
+  update(data: Uint8Array): void;
+  finish(tag: Uint8Array): boolean;
   dispose(): void;
 }
 
@@ -30,8 +38,29 @@ export interface GcmEngine {
 
 /** Explicit checks before any byte reaches native code: a wrong length there is memory corruption, not an error. */
 function checkArgs(nonce: Uint8Array, data: Uint8Array, tag: Uint8Array): void {
+  checkNonce(nonce);
+  checkTag(tag);
+  checkData(data);
+}
+
+/** An out-of-place source must match the destination's length and must not overlap it (libcrypto's rule). */
+function checkSource(data: Uint8Array, from: Uint8Array | undefined): void {
+  if (!from) return;
+  if (from.byteLength !== data.byteLength) throw new RangeError(`GCM source of ${from.byteLength} bytes for ${data.byteLength}`);
+  if (from.buffer === data.buffer && from.byteOffset < data.byteOffset + data.byteLength && data.byteOffset < from.byteOffset + from.byteLength) {
+    throw new RangeError("GCM source overlaps its destination");
+  }
+}
+
+function checkNonce(nonce: Uint8Array): void {
   if (nonce.byteLength !== GCM_NONCE) throw new RangeError(`GCM nonce of ${nonce.byteLength} bytes (need ${GCM_NONCE})`);
+}
+
+function checkTag(tag: Uint8Array): void {
   if (tag.byteLength !== GCM_TAG) throw new RangeError(`GCM tag of ${tag.byteLength} bytes (need ${GCM_TAG})`);
+}
+
+function checkData(data: Uint8Array): void {
   if (data.byteLength === 0 || data.byteLength > 0x7fff_ffff) throw new RangeError(`GCM data of ${data.byteLength} bytes`);
 }
 
@@ -46,11 +75,12 @@ export const nodeGcm: GcmEngine = {
     checkKey(key);
     const k = Buffer.from(key);
     return {
-      seal(nonce, aad, data, tag) {
+      seal(nonce, aad, data, tag, from) {
         checkArgs(nonce, data, tag);
+        checkSource(data, from);
         const cipher = createCipheriv("aes-256-gcm", k, nonce);
         cipher.setAAD(aad);
-        data.set(cipher.update(data));
+        data.set(cipher.update(from ?? data));
         cipher.final();
         tag.set(cipher.getAuthTag());
       },
@@ -60,6 +90,7 @@ export const nodeGcm: GcmEngine = {
   opener(key) {
     checkKey(key);
     const k = Buffer.from(key);
+    let streaming: DecipherGCM | undefined;
     return {
       open(nonce, aad, data, tag) {
         checkArgs(nonce, data, tag);
@@ -74,6 +105,31 @@ export const nodeGcm: GcmEngine = {
         }
         data.set(plain);
         return true;
+      },
+      begin(nonce, aad) {
+        checkNonce(nonce);
+        streaming = createDecipheriv("aes-256-gcm", k, nonce) as DecipherGCM;
+        streaming.setAAD(aad);
+      },
+      update(data) {
+        if (!streaming) throw new Error("GCM update() before begin()");
+        checkData(data);
+        const plain = streaming.update(data);
+        if (plain.byteLength !== data.byteLength) throw new Error("node:crypto AES-256-GCM returned a short block");
+        data.set(plain);
+      },
+      finish(tag) {
+        if (!streaming) throw new Error("GCM finish() before begin()");
+        checkTag(tag);
+        const d = streaming;
+        streaming = undefined;
+        d.setAuthTag(tag);
+        try {
+          d.final();
+          return true;
+        } catch {
+          return false;
+        }
       },
       dispose() {},
     };
@@ -153,11 +209,11 @@ type InitFn = Lib["EVP_EncryptInit_ex"];
 type UpdateFn = Lib["EVP_EncryptUpdate"];
 
 /** Nonce, additional data and the data in place: the steps sealing and opening share. */
-function crypt(c: NativeContext, init: InitFn, update: UpdateFn, nonce: Uint8Array, aad: Uint8Array, data: Uint8Array): never {
+function crypt(c: NativeContext, init: InitFn, update: UpdateFn, nonce: Uint8Array, aad: Uint8Array, data: Uint8Array, from = data): never {
   const h = c.handle;
   c.must(init(h, null, null, null, nonce), "nonce");
   if (aad.byteLength > 0) c.must(update(h, null, c.outLen, aad, aad.byteLength), "aad");
-  c.must(update(h, data, c.outLen, data, data.byteLength), "update");
+  c.must(update(h, data, c.outLen, from, data.byteLength), "update");
   if (c.outLen[0] !== data.byteLength) throw new Error("libcrypto AES-256-GCM wrote a short block");
   return h;
 }
@@ -168,9 +224,10 @@ function libcryptoEngine(lib: Lib): GcmEngine {
     sealer(key) {
       const c = new NativeContext(lib, key, true);
       return {
-        seal(nonce, aad, data, tag) {
+        seal(nonce, aad, data, tag, from) {
           checkArgs(nonce, data, tag);
-          const h = crypt(c, lib.EVP_EncryptInit_ex, lib.EVP_EncryptUpdate, nonce, aad, data);
+          checkSource(data, from);
+          const h = crypt(c, lib.EVP_EncryptInit_ex, lib.EVP_EncryptUpdate, nonce, aad, data, from);
           c.must(lib.EVP_EncryptFinal_ex(h, tag, c.outLen), "final");
           c.must(lib.EVP_CIPHER_CTX_ctrl(h, EVP_CTRL_GCM_GET_TAG, GCM_TAG, tag), "tag");
         },
@@ -185,6 +242,23 @@ function libcryptoEngine(lib: Lib): GcmEngine {
           const h = crypt(c, lib.EVP_DecryptInit_ex, lib.EVP_DecryptUpdate, nonce, aad, data);
           c.must(lib.EVP_CIPHER_CTX_ctrl(h, EVP_CTRL_GCM_SET_TAG, GCM_TAG, tag), "tag");
           // Final writes nothing for GCM (the tag buffer is only a valid pointer); <= 0 means the tag did not verify.
+          return lib.EVP_DecryptFinal_ex(h, tag, c.outLen) === 1;
+        },
+        begin(nonce, aad) {
+          checkNonce(nonce);
+          const h = c.handle;
+          c.must(lib.EVP_DecryptInit_ex(h, null, null, null, nonce), "nonce");
+          if (aad.byteLength > 0) c.must(lib.EVP_DecryptUpdate(h, null, c.outLen, aad, aad.byteLength), "aad");
+        },
+        update(data) {
+          checkData(data);
+          c.must(lib.EVP_DecryptUpdate(c.handle, data, c.outLen, data, data.byteLength), "update");
+          if (c.outLen[0] !== data.byteLength) throw new Error("libcrypto AES-256-GCM wrote a short block");
+        },
+        finish(tag) {
+          checkTag(tag);
+          const h = c.handle;
+          c.must(lib.EVP_CIPHER_CTX_ctrl(h, EVP_CTRL_GCM_SET_TAG, GCM_TAG, tag), "tag");
           return lib.EVP_DecryptFinal_ex(h, tag, c.outLen) === 1;
         },
         dispose: () => c.dispose(),

@@ -45,11 +45,39 @@ for (const sealWith of engines) {
         const wire = sealAll(new RecordSealer(key, sealWith), [plain]);
         const opener = new RecordOpener(key, openWith);
         const cut = 4 + SEAL_RECORD + 16 + 1000; // the second record straddles the two reads
-        const first = opener.open(Buffer.from(wire.subarray(0, cut)));
-        const second = opener.open(Buffer.from(wire.subarray(cut)));
+        const reads = [Buffer.from(wire.subarray(0, cut)), Buffer.from(wire.subarray(cut))];
+        const first = opener.open(reads[0]!);
+        const second = opener.open(reads[1]!);
         expect(first.map((b) => b.length)).toEqual([SEAL_RECORD]);
-        expect(second.map((b) => b.length)).toEqual([SEAL_RECORD, SEAL_RECORD * 3 + 100]); // gathered, then one run
+        // The cut record's two pieces, each where it arrived, then the rest as one run.
+        expect(second.map((b) => b.length)).toEqual([996, SEAL_RECORD - 996, SEAL_RECORD * 3 + 100]);
+        expect(second.map((b) => b.buffer)).toEqual([reads[0]!.buffer, reads[1]!.buffer, reads[1]!.buffer]);
         expect(Buffer.concat([...first, ...second]).equals(plain)).toBe(true);
+      });
+
+      test("a record cut anywhere, its tag too, opens from the pieces without a copy; a bad tag still refuses it", () => {
+        const plain = randomBytes(3000);
+        const wire = sealAll(new RecordSealer(key, sealWith), [plain]);
+        for (const cuts of [[4], [2, 1500], [1004, 3004], [4 + 3000 + 8], [4 + 3000], [10, 20, 30, 3010]]) {
+          const reads: Buffer[] = [];
+          let at = 0;
+          for (const c of [...cuts, wire.length]) {
+            reads.push(Buffer.from(wire.subarray(at, c)));
+            at = c;
+          }
+          const opener = new RecordOpener(key, openWith);
+          const out = reads.flatMap((r, i) => {
+            const got = opener.open(r);
+            if (i < reads.length - 1) expect(got).toEqual([]); // nothing before the last tag byte
+            return got;
+          });
+          expect(Buffer.concat(out).equals(plain)).toBe(true);
+          for (const piece of out) expect(reads.some((r) => r.buffer === piece.buffer)).toBe(true);
+          const tampered = reads.map((r) => Buffer.from(r));
+          tampered[tampered.length - 1]![tampered[tampered.length - 1]!.length - 1]! ^= 1; // the tag's last byte
+          const strict = new RecordOpener(key, openWith);
+          expect(() => tampered.forEach((r) => strict.open(r))).toThrow(RecordError);
+        }
       });
 
       test("a flipped bit, a dropped or replayed record, another key, or an oversized length is refused", () => {

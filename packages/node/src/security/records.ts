@@ -6,8 +6,8 @@
 //   record = length u32 BE (plaintext bytes, 1..MAX_RECORD) | ciphertext[length] | tag[16]
 //   nonce  = 0x00000000 | record counter u64 BE;   additional data = the 4 length bytes
 //
-// Both directions work in place (gcm.ts): a record is sealed inside the buffer that is written, and opened
-// inside the buffer it arrived in, so a record costs no allocation beyond the one the socket makes.
+// Neither direction copies (gcm.ts): a record is encrypted from the caller's bytes straight into the buffer that
+// is written, and opened inside the buffer(s) it arrived in, so a record costs no allocation beyond the socket's.
 import { defaultGcm, GCM_NONCE, GCM_TAG, type GcmEngine, type GcmOpener, type GcmSealer } from "./gcm.ts";
 
 export const MAX_RECORD = 256 * 1024;
@@ -62,8 +62,9 @@ export class RecordSealer {
       for (let r = 0; r < records; r++) {
         const n = Math.min(SEAL_RECORD, bytes.byteLength - o);
         batch.writeUInt32BE(n, w);
-        batch.set(bytes.subarray(o, o + n), w + 4);
-        this.gcm.seal(this.nonces.next(), batch.subarray(w, w + 4), batch.subarray(w + 4, w + 4 + n), batch.subarray(w + 4 + n, w + 4 + n + TAG));
+        // Encrypted straight from the caller's bytes into the batch: one pass over them, not a copy and then one.
+        const into = batch.subarray(w + 4, w + 4 + n);
+        this.gcm.seal(this.nonces.next(), batch.subarray(w, w + 4), into, batch.subarray(w + 4 + n, w + 4 + n + TAG), bytes.subarray(o, o + n));
         o += n;
         w += 4 + n + TAG;
       }
@@ -80,8 +81,9 @@ export class RecordSealer {
 
 /**
  * Incremental. `open(chunk)` takes ownership of `chunk` and decrypts in place: a record that lies whole in one
- * chunk is opened where it is and handed out as a view of it; one cut across chunks is gathered into a buffer
- * of its own first. Plaintext is handed out only after its tag verified. Holds at most one partial record.
+ * chunk is opened where it is; one cut across chunks is decrypted piece by piece where each piece lies (GCM
+ * streams) and its pieces are handed out, as views, once its tag verified. No record is copied into a buffer of
+ * its own: fresh memory costs a page fault per 4 KiB, more than the cipher. Holds at most one partial record.
  */
 export class RecordOpener {
   private readonly nonces = new Nonces();
@@ -89,9 +91,10 @@ export class RecordOpener {
   private readonly head = Buffer.alloc(4);
   private headFill = 0;
   private length = 0;
-  /** The partial record's ciphertext then tag, when it is cut across chunks. */
-  private gather: Buffer | undefined;
-  private gatherFill = 0;
+  /** The record cut across chunks: its ciphertext bytes still to come, its pieces so far (decrypted, unverified). */
+  private partial: { cipherLeft: number; pieces: Buffer[] } | undefined;
+  private readonly tag = Buffer.alloc(TAG);
+  private tagFill = 0;
 
   constructor(key: Uint8Array, engine: GcmEngine = defaultGcm()) {
     this.gcm = engine.opener(key);
@@ -110,7 +113,10 @@ export class RecordOpener {
     let runEnd = -1;
     let off = 0;
     while (off < bytes.length) {
-      if (this.headFill < 4) {
+      if (this.partial) {
+        // Only a record begun in an earlier chunk continues here, so it completes before any run of this one.
+        off = this.continuePartial(bytes, off, out);
+      } else if (this.headFill < 4) {
         const n = Math.min(4 - this.headFill, bytes.length - off);
         bytes.copy(this.head, this.headFill, off, off + n);
         this.headFill += n;
@@ -130,25 +136,38 @@ export class RecordOpener {
           }
           off += this.length + TAG;
         } else {
-          this.gather = Buffer.allocUnsafe(this.length + TAG);
-          this.gatherFill = 0;
+          this.gcm.begin(this.nonces.next(), this.head);
+          this.partial = { cipherLeft: this.length, pieces: [] };
+          this.tagFill = 0;
         }
-      } else {
-        // Only a record begun in an earlier chunk is gathered, so it completes before any run of this one.
-        const gather = this.gather!;
-        const n = Math.min(gather.length - this.gatherFill, bytes.length - off);
-        bytes.copy(gather, this.gatherFill, off, off + n);
-        this.gatherFill += n;
-        off += n;
-        if (this.gatherFill < gather.length) break;
-        this.gather = undefined;
-        const data = gather.subarray(0, this.length);
-        this.decrypt(data, gather.subarray(this.length));
-        out.push(data);
       }
     }
     if (runStart >= 0) out.push(bytes.subarray(runStart, runEnd));
     return out;
+  }
+
+  /** Feeds the partial record what `bytes` holds of it from `off`; returns where its bytes end. */
+  private continuePartial(bytes: Buffer, off: number, out: Buffer[]): number {
+    const partial = this.partial!;
+    if (partial.cipherLeft > 0) {
+      const n = Math.min(partial.cipherLeft, bytes.length - off);
+      const piece = bytes.subarray(off, off + n);
+      this.gcm.update(piece);
+      partial.pieces.push(piece);
+      partial.cipherLeft -= n;
+      off += n;
+    }
+    if (partial.cipherLeft > 0 || off === bytes.length) return off;
+    const n = Math.min(TAG - this.tagFill, bytes.length - off);
+    bytes.copy(this.tag, this.tagFill, off, off + n);
+    this.tagFill += n;
+    off += n;
+    if (this.tagFill < TAG) return off;
+    this.partial = undefined;
+    this.headFill = 0;
+    if (!this.gcm.finish(this.tag)) throw new RecordError("record failed authentication (tampered, reordered or wrong key)");
+    out.push(...partial.pieces);
+    return off;
   }
 
   /** Frees the cipher's native state (the connection closed). */
