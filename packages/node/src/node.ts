@@ -135,6 +135,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       minFreeBytes: config.MIN_FREE_MB * 1024 * 1024,
       quotaBytes: config.STORE_QUOTA_MB === undefined ? undefined : config.STORE_QUOTA_MB * 1024 * 1024,
       storesChunks: config.STORAGE === "on",
+      directIo: config.DIRECT_IO === "auto",
     },
     { log: logger("store") },
   );

@@ -58,6 +58,7 @@ export const configSchema = z.object({
   PEER_ENCRYPTION: z.enum(["auto", "always"]).default("auto"),
   /** AES-256-GCM of peer records: libcrypto in place through bun:ffi when it loads ("auto"), or node:crypto. */
   PEER_CIPHER: z.enum(["auto", "libcrypto", "node"]).default("auto"),
+  DIRECT_IO: z.enum(["auto", "off"]).default("auto"),
   /** Peer calls: TCP connect + handshake; calls that move data (chunks, sync pages); small control calls. */
   PEER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
   PEER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),

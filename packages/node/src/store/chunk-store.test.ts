@@ -21,19 +21,22 @@ function flipBit(store: ChunkStore, id: string): void {
   writeFileSync(path, onDisk);
 }
 
-runChunkStoreTests("ChunkStore (disk)", ({ now, ...init }) => {
-  const dir = mkdtempSync(join(tmpdir(), "orrery-chunks-"));
-  const db = openDatabase(join(dir, "node.db"));
-  const store = new ChunkStore({ dir: join(dir, "chunks"), db, ...init }, { log: quiet, now });
-  return {
-    store,
-    corrupt: (id) => flipBit(store, id),
-    close: () => {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+// Both ways of writing chunk files (direct-io.ts): around the page cache where the file system allows, and through it.
+for (const directIo of [true, false]) {
+  runChunkStoreTests(`ChunkStore (disk, ${directIo ? "O_DIRECT where supported" : "page cache"})`, ({ now, ...init }) => {
+    const dir = mkdtempSync(join(tmpdir(), "orrery-chunks-"));
+    const db = openDatabase(join(dir, "node.db"));
+    const store = new ChunkStore({ dir: join(dir, "chunks"), db, directIo, ...init }, { log: quiet, now });
+    return {
+      store,
+      corrupt: (id) => flipBit(store, id),
+      close: () => {
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 describe("ChunkStore on disk", () => {
   let root: string;

@@ -24,6 +24,7 @@ import {
 } from "./chunk-storage.ts";
 import { asStoreFull, ChunkFileDraft, writeDurably } from "./chunk-store-writer.ts";
 import { type ChunkWriterTarget, VerifyingChunkWriter } from "./chunk-writer.ts";
+import { supportsDirectIo } from "./direct-io.ts";
 import { synchronousLevel, unsynced } from "./db.ts";
 import { SpaceBudget } from "./space-budget.ts";
 
@@ -44,6 +45,8 @@ export interface ChunkStoreInit {
   storesChunks?: boolean;
   /** Where corrupt copies are moved; defaults to a `quarantine` folder beside `dir` (DATA_DIR/quarantine). */
   quarantineDir?: string;
+  /** Write chunk files around the page cache (O_DIRECT) when the file system allows (DIRECT_IO; default true). */
+  directIo?: boolean;
 }
 
 export interface ChunkStoreComponents {
@@ -62,6 +65,8 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   readonly quarantineDir: string;
   readonly maxChunkSize: number;
   readonly storesChunks: boolean;
+  /** Asked for and supported by the file system of `dir` (probed at start). */
+  readonly directIo: boolean;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly budget: SpaceBudget;
@@ -97,6 +102,10 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
       mkdirSync(this.tmpDir, { recursive: true });
       // Leftovers from a crash mid-write: never renamed, so never acknowledged. Safe because one store owns the dir.
       for (const name of readdirSync(this.tmpDir)) unlinkSync(join(this.tmpDir, name));
+    }
+    this.directIo = this.storesChunks && (init.directIo ?? true) && supportsDirectIo(this.tmpDir);
+    if (this.storesChunks && (init.directIo ?? true) && !this.directIo) {
+      this.log.info("chunk files are written through the page cache: the file system refuses O_DIRECT", { dir: this.dir });
     }
 
     const db = init.db;
@@ -135,7 +144,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     this.reserve(id, data.byteLength);
     const tmp = this.tmpPath(id);
     try {
-      await writeDurably(tmp, data);
+      await writeDurably(tmp, data, this.directIo);
       return await this.install(id, tmp, data.byteLength);
     } catch (err) {
       await unlink(tmp).catch(() => {});
