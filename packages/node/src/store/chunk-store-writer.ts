@@ -57,8 +57,6 @@ export async function writeDurably(path: string, data: Uint8Array, direct: boole
 
 /** What a file draft needs from the disk store. */
 export interface ChunkFileHost {
-  /** Chunk files are written around the page cache (O_DIRECT) where the file system allows. */
-  readonly directIo: boolean;
   tmpPath(id: string): string;
   /** Moves a fsynced tmp file into place, makes the rename durable, then indexes it. */
   install(id: string, tmp: string, size: number): Promise<{ created: boolean }>;
@@ -85,6 +83,8 @@ export class ChunkFileDraft implements ChunkDraft {
   constructor(
     private readonly host: ChunkFileHost,
     private readonly id: string,
+    /** Around the page cache (O_DIRECT) where the file system allows. */
+    private readonly directIo = false,
   ) {}
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -140,7 +140,7 @@ export class ChunkFileDraft implements ChunkDraft {
 
   private async openTmp(): Promise<void> {
     const tmp = this.host.tmpPath(this.id);
-    const { handle, direct } = await openChunkFile(tmp, this.host.directIo);
+    const { handle, direct } = await openChunkFile(tmp, this.directIo);
     if (this.discarded) {
       // Discarded while the file was being created: do not leave it behind.
       await handle.close().catch(() => {});

@@ -24,7 +24,7 @@ import {
 } from "./chunk-storage.ts";
 import { asStoreFull, ChunkFileDraft, writeDurably } from "./chunk-store-writer.ts";
 import { type ChunkWriterTarget, VerifyingChunkWriter } from "./chunk-writer.ts";
-import { supportsDirectIo } from "./direct-io.ts";
+import { directFor, supportsDirectIo } from "./direct-io.ts";
 import { synchronousLevel, unsynced } from "./db.ts";
 import { SpaceBudget } from "./space-budget.ts";
 
@@ -144,7 +144,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     this.reserve(id, data.byteLength);
     const tmp = this.tmpPath(id);
     try {
-      await writeDurably(tmp, data, this.directIo);
+      await writeDurably(tmp, data, this.directIo && directFor(data.byteLength));
       return await this.install(id, tmp, data.byteLength);
     } catch (err) {
       await unlink(tmp).catch(() => {});
@@ -329,8 +329,8 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     this.budget.release(size);
   }
 
-  draft(id: string): ChunkFileDraft {
-    return new ChunkFileDraft(this, id);
+  draft(id: string, expectedSize?: number): ChunkFileDraft {
+    return new ChunkFileDraft(this, id, this.directIo && directFor(expectedSize));
   }
 
   /** Moves a fsynced tmp file into place, makes the rename durable, then indexes it. */

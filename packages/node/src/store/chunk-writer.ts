@@ -23,7 +23,8 @@ export interface ChunkWriterTarget {
   release(size: number): void;
   /** A chunk already held arrived again: keep it indexed and refresh its storedAt (GC goes by its age). */
   touch(id: string, size: number): void;
-  draft(id: string): ChunkDraft;
+  /** `expectedSize`: the announced size, when known (a store may write small and large chunks differently). */
+  draft(id: string, expectedSize?: number): ChunkDraft;
 }
 
 type State = "open" | "committing" | "done";
@@ -62,7 +63,7 @@ export class VerifyingChunkWriter implements ChunkWriter {
         target.reserve(this.id, want - this.reserved);
         this.reserved = want;
       }
-      this.draft ??= target.draft(this.id);
+      this.draft ??= target.draft(this.id, this.expectedSize);
       await this.draft.write(bytes);
     } catch (err) {
       await this.abort();

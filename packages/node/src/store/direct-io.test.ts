@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "./chunk-store.case.ts";
-import { alignedBuffer, DIRECT_ALIGN, DirectFileWriter, openChunkFile, STAGING_BYTES, supportsDirectIo } from "./direct-io.ts";
+import { alignedBuffer, DIRECT_ALIGN, DIRECT_MIN_BYTES, directFor, DirectFileWriter, openChunkFile, STAGING_BYTES, supportsDirectIo } from "./direct-io.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "orrery-direct-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,4 +55,12 @@ test("without direct IO asked for, the file is opened buffered", async () => {
 
 test("the probe answers no, never throws, where no probe file can be written", () => {
   expect(supportsDirectIo(join(dir, "no-such-dir"))).toBe(false);
+});
+
+test("small files stay in the page cache; large ones, and those of unknown size, go around it", () => {
+  expect(directFor(4096)).toBe(false);
+  expect(directFor(DIRECT_MIN_BYTES - 1)).toBe(false);
+  expect(directFor(DIRECT_MIN_BYTES)).toBe(true);
+  expect(directFor(4 * 1024 * 1024)).toBe(true);
+  expect(directFor(undefined)).toBe(true);
 });

@@ -13,6 +13,16 @@ export const DIRECT_ALIGN = 4096;
 /** Bytes staged before one write: the buffered path's write size too (chunk-store-writer.ts). */
 export const STAGING_BYTES = 1024 * 1024;
 const STAGING_KEPT = 8;
+/**
+ * Smaller files stay in the page cache: their few pages cost little, and small files are the ones read back soon
+ * (a listing's thumbnails, a build's outputs); a direct write would send those reads to the disk.
+ */
+export const DIRECT_MIN_BYTES = 256 * 1024;
+
+/** Whether a file of `size` bytes (undefined: not known yet) is written directly when the store allows it. */
+export function directFor(size: number | undefined): boolean {
+  return size === undefined || size >= DIRECT_MIN_BYTES;
+}
 
 /** The address of a typed array's bytes (bun:ffi; only to align, never dereferenced). */
 function addressOf(bytes: Uint8Array): number {
