@@ -40,7 +40,18 @@ function* subtree(ctx: DavContext, dir: string): Generator<Manifest> {
   }
 }
 
+/**
+ * A new manifest over the source's chunks (as S3 CopyObject does): no byte is read, hashed or sent again, and the
+ * copy keeps the source's layout and metadata. A manifest without a content hash (none is written today) is copied
+ * by its bytes.
+ */
 async function copyFile(ctx: DavContext, m: Manifest, to: string): Promise<void> {
+  if (m.sha256 !== null) {
+    // An S3 multipart object keeps its parts, so its md5 (the multipart ETag) stays true of the copy.
+    const multipart = m.multipart ? { partSizes: m.multipart.partSizes } : undefined;
+    await ctx.fs.compose(to, [m], { sha256: m.sha256, md5: m.md5, multipart }, { meta: m.meta });
+    return;
+  }
   const body = fileReadStream(m, 0, m.size - 1, ctx.reader, ctx.log);
   await ctx.fs.put(to, body, "quorum", { sizeHint: m.size, meta: m.meta });
 }

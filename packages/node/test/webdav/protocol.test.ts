@@ -24,6 +24,31 @@ const lockBody = (scope = "exclusive") =>
   `<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:${scope}/></D:lockscope>` +
   `<D:locktype><D:write/></D:locktype><D:owner>tester</D:owner></D:lockinfo>`;
 
+describe("COPY by manifest", () => {
+  test("a copy shares the source's chunks and layout, even after the chunk size changed; its bytes are the source's", async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 12_345); // three chunks at the harness's 1 MiB
+    expect((await dav("MKCOL", "cm")).status).toBe(201);
+    const res = await put(url, "cm/src.bin", data);
+    const chunks = ((await res.json()) as { chunks: string[] }).chunks;
+    expect(chunks.length).toBe(3);
+    const setSize = (chunkSizeMiB: number) =>
+      fetch(`${url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ chunkSizeMiB }) });
+    expect((await setSize(4)).status).toBe(200);
+    try {
+      // Copied by its bytes, the file would now be cut into one 4 MiB chunk with another id.
+      const copied = await dav("COPY", "cm/src.bin", { headers: { destination: `${url}/dav/cm/copy.bin` } });
+      expect(copied.status).toBe(201);
+      const stat = (await (await fetch(`${url}/api/stat/cm/copy.bin`)).json()) as { chunks: Array<{ id: string }>; size: number; sha256: string };
+      expect(stat.chunks.map((c) => c.id)).toEqual(chunks);
+      expect(stat.size).toBe(data.length);
+      expect(stat.sha256).toBe(sha256(data));
+      expect(sha256(await getBytes(url, "cm/copy.bin"))).toBe(sha256(data));
+    } finally {
+      expect((await setSize(1)).status).toBe(200);
+    }
+  });
+});
+
 describe("status codes (RFC 4918)", () => {
   test("OPTIONS advertises class 1 and 2", async () => {
     const res = await dav("OPTIONS", "");
