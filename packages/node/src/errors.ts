@@ -7,6 +7,8 @@ export class OrreryError extends Error {
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Response headers the error carries on every API (the Content-Range of a 416). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = "OrreryError";
@@ -17,6 +19,9 @@ export const badRequest = (code: string, message: string, details?: Record<strin
   new OrreryError(400, code, message, details);
 export const notFound = (code: string, message: string) => new OrreryError(404, code, message);
 export const conflict = (code: string, message: string) => new OrreryError(409, code, message);
+/** A Range that asks for no byte of a `size`-byte file (416 with `Content-Range: bytes *\/size` at every API). */
+export const rangeNotSatisfiable = (size: number) =>
+  new OrreryError(416, "range_not_satisfiable", `range not satisfiable for a ${size}-byte file`, undefined, { "content-range": `bytes */${size}` });
 export const unavailable = (code: string, message: string, details?: Record<string, unknown>) =>
   new OrreryError(503, code, message, details);
 

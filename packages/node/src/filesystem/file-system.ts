@@ -1,5 +1,6 @@
 // The cluster's file tree as the APIs see it (files API now; S3 and WebDAV later): put, read,
 // list, mkdir, move, delete over replicated manifests and placed chunks.
+import { type FileRead, type ReadRequest, readFile } from "./file-read.ts";
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest, MultipartLayout } from "../metadata/manifest.ts";
@@ -145,6 +146,11 @@ export class FileSystem {
     if (!m) throw notFound("not_found", `no such file or directory: /${path}`);
     return m;
   }
+  /** A GET or HEAD of a file, the same for every API (file-read.ts): status, length headers, the body if wanted. */
+  read(file: Manifest, req: ReadRequest): Promise<FileRead> {
+    return readFile(file, req, this.c.reader, this.c.log);
+  }
+
 
   list(dir: string, opts: { limit?: number; after?: string } = {}): Manifest[] {
     const d = this.stat(dir);

@@ -23,7 +23,7 @@ function authHeaders(err: OrreryError, c: Context): Record<string, string> {
 export function toErrorResponse(err: unknown, c: Context, log: Logger): Response {
   if (err instanceof OrreryError) {
     if (err.status >= 500) log.warn("request failed", { method: c.req.method, path: c.req.path, code: err.code, err });
-    return c.json(errorBody(err.status, err.code, err.message, err.details), err.status as 400, authHeaders(err, c));
+    return c.json(errorBody(err.status, err.code, err.message, err.details), err.status as 400, { ...err.headers, ...authHeaders(err, c) });
   }
   if (err instanceof StoreFullError) return c.json(errorBody(507, "store_full", err.message), 507);
   if (err instanceof ChunkUnavailableError || err instanceof ChunkNotFoundError) {

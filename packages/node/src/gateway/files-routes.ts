@@ -6,7 +6,6 @@ import { z } from "zod";
 import { badRequest, OrreryError } from "../errors.ts";
 import type { FileSystem } from "../filesystem/file-system.ts";
 import type { FileVersions } from "../filesystem/file-versions.ts";
-import { openFileRead } from "../filesystem/read-stream.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf, normalizePath } from "../metadata/path.ts";
@@ -18,7 +17,6 @@ import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import type { Quotas } from "../accounts/quota.ts";
 import { access, canSee, requireAllow } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
-import { parseRange } from "./range.ts";
 import { userContentHeaders } from "./user-content.ts";
 import { metaFromHeaders, metaToHeaders } from "../metadata/object-meta.ts";
 
@@ -155,18 +153,8 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     for (const [name, value] of metaToHeaders(m.meta, FILES_USER_META)) headers[name] ??= value;
     headers["content-type"] ??= "application/octet-stream";
     if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
-    const ifRange = c.req.header("if-range");
-    const range = ifRange && ifRange !== etag ? ({ kind: "full" } as const) : parseRange(c.req.header("range"), m.size);
-    if (range.kind === "unsatisfiable") {
-      return c.json({ error: `range not satisfiable for a ${m.size}-byte file`, code: "range_not_satisfiable" }, 416, {
-        "content-range": `bytes */${m.size}`,
-      });
-    }
-    const [start, end, status] = range.kind === "range" ? [range.start, range.end, 206] : [0, m.size - 1, 200];
-    headers["content-length"] = String(end - start + 1);
-    if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
-    if (head) return new Response(null, { status, headers });
-    return new Response(await openFileRead(m, start, end, d.reader, d.log), { status, headers });
+    const read = await d.fs.read(m, { range: c.req.header("range"), ifRange: c.req.header("if-range"), etag, head });
+    return new Response(read.body, { status: read.status, headers: { ...headers, ...read.headers } });
   };
   app.get(apiRoutes.getFile.path, (c) => getOrHead(c, false));
   app.get(apiRoutes.getRoot.path, (c) => getOrHead(c, false));

@@ -83,6 +83,7 @@ const FROM_ORRERY: Record<string, S3ErrorCode> = {
   no_such_version: "NoSuchVersion",
   reserved_path: "InvalidArgument",
   path_too_long_for_versions: "InvalidArgument",
+  range_not_satisfiable: "InvalidRange",
 };
 
 /** For an Orrery error code this file does not know: the S3 code closest to its status. */
@@ -110,7 +111,7 @@ export function toS3Error(err: unknown, log: Logger, context: Record<string, unk
     const code = isS3ErrorCode(err.code) ? err.code : (FROM_ORRERY[err.code] ?? byStatus(err.status));
     if (err.status >= 500) log.warn("S3 request failed", { ...context, code: err.code, err });
     const status = isS3ErrorCode(err.code) ? err.status : CODES[code][0];
-    const headers = err.details?.headers as Record<string, string> | undefined;
+    const headers = err.headers ?? (err.details?.headers as Record<string, string> | undefined);
     const fields = err.details?.fields as ReadonlyArray<readonly [string, string]> | undefined;
     return { status, code, message: err.message || CODES[code][1], ...(headers ? { headers } : {}), ...(fields ? { fields } : {}) };
   }

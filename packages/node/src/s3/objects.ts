@@ -3,8 +3,6 @@
 import type { Precondition } from "../consensus/conditional-writes.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { OrreryError } from "../errors.ts";
-import { openFileRead } from "../filesystem/read-stream.ts";
-import { parseRange } from "../gateway/range.ts";
 import { type Manifest, MAX_PARTS } from "../metadata/manifest.ts";
 import { metaFromHeaders, metaProblem, metaToHeaders, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { parentOf } from "../metadata/path.ts";
@@ -171,27 +169,12 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
   // Of the whole object only: S3 gives no checksum for a range (a part's is not kept here).
   if (partNumber === undefined && r.header("range") === null) Object.assign(headers, checksumHeaders(m, r.header("x-amz-checksum-mode")));
   if (preconditions(r, m) === "not-modified") return new Response(null, { status: 304, headers: { etag: headers.etag!, "last-modified": headers["last-modified"]! } });
-  if (partNumber !== undefined) {
-    // A part is a range of the object: 206 with its Content-Range, and the count of parts when it has parts.
-    const part = partRange(m, partNumber);
-    if (part.count !== undefined) headers["x-amz-mp-parts-count"] = String(part.count);
-    headers["content-length"] = String(part.end - part.start + 1);
-    if (part.end < part.start) return new Response(null, { status: 200, headers }); // an empty object or part
-    headers["content-range"] = `bytes ${part.start}-${part.end}/${m.size}`;
-    if (head) return new Response(null, { status: 206, headers });
-    return new Response(await openFileRead(m, part.start, part.end, c.reader, c.log), { status: 206, headers });
-  }
-  const range = parseRange(r.header("range") ?? undefined, m.size);
-  if (range.kind === "unsatisfiable") {
-    throw s3Error("InvalidRange", `The requested range (${r.header("range")}) is not satisfiable for an object of ${m.size} bytes.`, {
-      headers: { "content-range": `bytes */${m.size}` },
-    });
-  }
-  const [start, end, status] = range.kind === "range" ? [range.start, range.end, 206] : [0, m.size - 1, 200];
-  headers["content-length"] = String(end - start + 1);
-  if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
-  if (head || m.kind === "dir" || m.size === 0) return new Response(null, { status, headers });
-  return new Response(await openFileRead(m, start, end, c.reader, c.log), { status, headers });
+  // A part is a range of the object: 206 with its Content-Range, and the count of parts when it has parts.
+  const part = partNumber === undefined ? undefined : partRange(m, partNumber);
+  if (part?.count !== undefined) headers["x-amz-mp-parts-count"] = String(part.count);
+  // S3 does not honour If-Range; a directory marker object ("key/") has no bytes.
+  const read = await c.fs.read(m, { range: r.header("range"), span: part, head: head || m.kind === "dir" });
+  return new Response(read.body, { status: read.status, headers: { ...headers, ...read.headers } });
 }
 
 export const getObject: Handler = (r, c) => getOrHead(r, c, false);

@@ -30,7 +30,7 @@ export function davErrorResponse(err: unknown, req: Request, log: Logger): Respo
     return new Response(errorXml(err.condition, inner), { status, headers: { "content-type": XML } });
   }
   const message = status === 500 ? "internal error; see the node's log" : (err as Error).message;
-  const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
+  const headers: Record<string, string> = { ...(err instanceof OrreryError ? err.headers : undefined), "content-type": "text/plain; charset=utf-8" };
   if (status === 405) headers.allow = DAV_METHODS; // RFC 9110 §15.5.6: a 405 names what is allowed
   return new Response(`${message}\n`, { status, headers });
 }

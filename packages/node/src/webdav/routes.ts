@@ -2,8 +2,6 @@
 // in SQLite and this node's lock table. Every error here is a WebDAV response, never the JSON API format.
 import { type Context, Hono } from "hono";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
-import { openFileRead } from "../filesystem/read-stream.ts";
-import { parseRange } from "../gateway/range.ts";
 import { userContentHeaders } from "../gateway/user-content.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { nameOf } from "../metadata/path.ts";
@@ -80,16 +78,8 @@ async function getOrHead(req: Request, ctx: DavContext, head: boolean): Promise<
   };
   const inm = req.headers.get("if-none-match");
   if (inm && (inm.trim() === "*" || inm.split(",").some((t) => t.trim() === etag))) return new Response(null, { status: 304, headers });
-  const ifRange = req.headers.get("if-range");
-  const range = ifRange && ifRange !== etag ? ({ kind: "full" } as const) : parseRange(req.headers.get("range") ?? undefined, m.size);
-  if (range.kind === "unsatisfiable") {
-    return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${m.size}` } });
-  }
-  const [start, end, status] = range.kind === "range" ? [range.start, range.end, 206] : [0, m.size - 1, 200];
-  headers["content-length"] = String(end - start + 1);
-  if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
-  if (head) return new Response(null, { status, headers });
-  return new Response(await openFileRead(m, start, end, ctx.reader, ctx.log), { status, headers });
+  const read = await ctx.fs.read(m, { range: req.headers.get("range"), ifRange: req.headers.get("if-range"), etag, head });
+  return new Response(read.body, { status: read.status, headers: { ...headers, ...read.headers } });
 }
 
 async function put(req: Request, ctx: DavContext): Promise<Response> {

@@ -109,6 +109,24 @@ describe("GET carries Content-Length, not chunked framing", () => {
     expectSized(await raw(s3Port, head({ range: "bytes=5-262148" })), data.subarray(5, 262_149), 206);
   });
 
+  test("one read path: a range past the end is 416 with Content-Range at every API, each in its own error format", async () => {
+    const size = big.byteLength;
+    const past = { Range: `bytes=${size}-` };
+    const files = await raw(httpPort, request("GET", "/api/files/cl/big.bin", past));
+    expect([files.status, files.headers.get("content-range"), JSON.parse(files.body.toString()).code]).toEqual([416, `bytes */${size}`, "range_not_satisfiable"]);
+    const dav = await raw(httpPort, request("GET", "/dav/cl/big.bin", past));
+    expect([dav.status, dav.headers.get("content-range"), dav.headers.get("content-type")]).toEqual([416, `bytes */${size}`, "text/plain; charset=utf-8"]);
+    const url = `http://127.0.0.1:${s3Port}/clbucket/big.bin`;
+    const h = signedHeaders("GET", url, creds, { range: `bytes=${size}-` });
+    const s3 = await raw(s3Port, `GET /clbucket/big.bin HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join("")}Connection: close\r\n\r\n`);
+    expect([s3.status, s3.headers.get("content-range")]).toEqual([416, `bytes */${size}`]);
+    expect(s3.body.toString()).toContain("<Code>InvalidRange</Code>");
+    // HEAD answers as GET would, without the bytes; If-Range with another ETag serves the whole file.
+    const headRes = await raw(httpPort, request("HEAD", "/dav/cl/big.bin", { Range: "bytes=0-9" }));
+    expect([headRes.status, headRes.headers.get("content-length"), headRes.body.byteLength]).toEqual([206, "10", 0]);
+    expectSized(await raw(httpPort, request("GET", "/api/files/cl/big.bin", { Range: "bytes=0-9", "If-Range": '"stale"' })), big);
+  });
+
   test("JSON answers carry Content-Length", async () => {
     for (const target of ["/api/health", "/api/files/cl/", "/api/stat/cl/big.bin", "/api/files/cl/missing.bin"]) {
       const res = await raw(httpPort, request("GET", target));
