@@ -38,13 +38,46 @@ describe("Quotas", () => {
   });
 
   test("a declared length beyond the room is refused at once with 507 quota_exceeded", () => {
-    expect(() => quotas.limit("home/alice/x", stream(1), 301)).toThrow(expect.objectContaining({ status: 507, code: "quota_exceeded" }));
-    expect(quotas.limit("home/alice/x", stream(1), 300)).not.toBeNull();
+    expect(() => quotas.hold("home/alice/x", stream(1), 301)).toThrow(expect.objectContaining({ status: 507, code: "quota_exceeded" }));
+    const hold = quotas.hold("home/alice/x", stream(1), 300);
+    expect(hold.body).not.toBeNull();
+    hold.release();
   });
 
   test("a body of unknown length is cut off once it passes the room", async () => {
-    expect(await drain(quotas.limit("home/alice/x", stream(100, 200), undefined))).toBe(300);
-    await expect(drain(quotas.limit("home/alice/x", stream(200, 200), undefined))).rejects.toMatchObject({ code: "quota_exceeded" });
+    const fits = quotas.hold("home/alice/x", stream(100, 200), undefined);
+    expect(await drain(fits.body)).toBe(300);
+    fits.release();
+    const over = quotas.hold("home/alice/x", stream(200, 200), undefined);
+    await expect(drain(over.body)).rejects.toMatchObject({ code: "quota_exceeded" });
+    over.release();
+  });
+
+  test("writes running at once hold their bytes: together they cannot pass the room, and release gives it back", async () => {
+    const first = quotas.hold("home/alice/a", stream(200), 200); // declared: held at once
+    expect(quotas.room("home/alice/b")).toBe(100);
+    expect(() => quotas.hold("home/alice/b", stream(150), 150)).toThrow(expect.objectContaining({ code: "quota_exceeded" }));
+    const unknown = quotas.hold("home/alice/c", stream(60, 60), undefined); // room 100 while the first runs
+    await expect(drain(unknown.body)).rejects.toMatchObject({ code: "quota_exceeded" });
+    unknown.release();
+    // Two of unknown length that start together: each sees what the other has received so far.
+    const [p, q] = [quotas.hold("home/alice/p", stream(50, 50), undefined), quotas.hold("home/alice/q", stream(50, 50), undefined)];
+    const rp = p.body!.getReader();
+    const rq = q.body!.getReader();
+    await rp.read();
+    await rq.read(); // 50 + 50 held of the 100 left
+    await expect(rp.read()).rejects.toMatchObject({ code: "quota_exceeded" });
+    p.release();
+    q.release();
+    first.release();
+    first.release(); // idempotent
+    expect(quotas.room("home/alice/b")).toBe(300);
+    const streaming = quotas.hold("home/alice/d", stream(120), undefined);
+    await drain(streaming.body);
+    expect(quotas.room("home/alice/e")).toBe(180); // what arrived is held until the write ends
+    streaming.release();
+    expect(quotas.room("home/alice/e")).toBe(300);
+    expect(quotas.room("home/bob/x")).toBe(Number.POSITIVE_INFINITY);
   });
 
   test("copies and moves between homes bring their bytes; a move within a home is free", () => {

@@ -2,7 +2,9 @@
 // whatever its copies) may not pass the user's quota. A write is checked before it is accepted: a declared
 // length beyond the room left is refused before anything is stored, and a body without one is cut off (and
 // refused) once it passes the room, so no upload stores more than the quota allows.
-// Concurrent uploads are each checked against what is committed, so together they may pass it by their sizes.
+// Uploads being received on this node hold their bytes (the declared length, or what has arrived) until their
+// write ends, so concurrent uploads through one node cannot together pass the quota; uploads through several
+// nodes at once are each checked against what is committed and what their own node holds.
 import { OrreryError } from "../errors.ts";
 import { HOME_ROOT, homeOf, type UserRecord } from "./records.ts";
 
@@ -18,7 +20,16 @@ export function homeOwnerOf(path: string): string | undefined {
   return path.startsWith(`${HOME_ROOT}/`) && m ? m[1] : undefined;
 }
 
+/** A write being received: its checked body, and release() once the write ended (either way). */
+export interface QuotaHold {
+  body: ReadableStream<Uint8Array> | null;
+  release(): void;
+}
+
 export class Quotas {
+  /** Bytes held by uploads in progress on this node, per home owner. */
+  private readonly held = new Map<string, number>();
+
   constructor(private readonly c: QuotaComponents) {}
 
   /** Bytes the user's files take. */
@@ -33,7 +44,7 @@ export class Quotas {
     const owner = homeOwnerOf(path);
     const quota = owner === undefined ? null : (this.c.user(owner)?.quotaBytes ?? null);
     if (owner === undefined || quota === null) return Number.POSITIVE_INFINITY;
-    return Math.max(0, quota - (this.used(owner) - replacing));
+    return Math.max(0, quota - (this.used(owner) - replacing) - (this.held.get(owner) ?? 0));
   }
 
   /** Bytes of a file, or of every live file below a folder. */
@@ -58,23 +69,46 @@ export class Quotas {
   }
 
   /**
-   * The body of a write of `path`, checked: refused now when its declared length is beyond the room left,
-   * else cut off with the same refusal once it passes the room (a body of unknown length).
+   * The body of a write of `path`, checked: refused now when its declared length is beyond the room left, else
+   * cut off with the same refusal once it passes the room (a body of unknown length). Until release(), the write
+   * holds its bytes against the owner's room, so writes running at the same time see each other.
    */
-  limit(path: string, body: ReadableStream<Uint8Array> | null, declared: number | undefined, replacing = 0): ReadableStream<Uint8Array> | null {
-    const room = this.room(path, replacing);
-    if (room === Number.POSITIVE_INFINITY || body === null) return body;
-    if (declared !== undefined && declared > room) throw quotaExceeded(path, declared, room);
+  hold(path: string, body: ReadableStream<Uint8Array> | null, declared: number | undefined, replacing = 0): QuotaHold {
+    const owner = homeOwnerOf(path);
+    const quota = owner === undefined ? null : (this.c.user(owner)?.quotaBytes ?? null);
+    if (owner === undefined || quota === null || body === null) return { body, release() {} };
+    // What the owner's committed files take is read once (a range scan); what other writes hold, at every piece.
+    const committed = this.used(owner) - replacing;
+    let holding = 0;
+    const roomNow = () => Math.max(0, quota - committed - ((this.held.get(owner) ?? 0) - holding));
+    if (declared !== undefined && declared > roomNow()) throw quotaExceeded(path, declared, roomNow());
+    const holdUpTo = (bytes: number) => {
+      if (bytes <= holding) return;
+      this.held.set(owner, (this.held.get(owner) ?? 0) + bytes - holding);
+      holding = bytes;
+    };
+    holdUpTo(declared ?? 0);
     let seen = 0;
-    return body.pipeThrough(
+    const checked = body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           seen += chunk.byteLength;
-          if (seen > room) controller.error(quotaExceeded(path, seen, room));
-          else controller.enqueue(chunk);
+          const room = roomNow();
+          if (seen > room) return controller.error(quotaExceeded(path, seen, room));
+          holdUpTo(seen);
+          controller.enqueue(chunk);
         },
       }),
     );
+    return {
+      body: checked,
+      release: () => {
+        const left = (this.held.get(owner) ?? 0) - holding;
+        holding = 0;
+        if (left > 0) this.held.set(owner, left);
+        else this.held.delete(owner);
+      },
+    };
   }
 }
 

@@ -113,8 +113,13 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const meta = metaFromHeaders(c.req.raw.headers.entries(), FILES_USER_META);
     const held = d.fs.lookup(path);
     const replacing = held?.kind === "file" ? held.size : 0;
-    const body = d.quotas ? d.quotas.limit(path, c.req.raw.body, sizeHint, replacing) : c.req.raw.body;
-    const result = await d.fs.put(path, body, durability, { mtime, sizeHint, precondition, meta });
+    const hold = d.quotas?.hold(path, c.req.raw.body, sizeHint, replacing);
+    let result: Awaited<ReturnType<typeof d.fs.put>>;
+    try {
+      result = await d.fs.put(path, hold ? hold.body : c.req.raw.body, durability, { mtime, sizeHint, precondition, meta });
+    } finally {
+      hold?.release();
+    }
     return c.json({ ...result, path: `/${result.path}` } satisfies ResponseOf<"putFile", 201>, 201);
   });
 

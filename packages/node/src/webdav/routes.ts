@@ -100,8 +100,13 @@ async function put(req: Request, ctx: DavContext): Promise<Response> {
   const contentType = req.headers.get("content-type")?.trim();
   const meta = contentType ? { contentType } : undefined;
   const replacing = t.entry?.kind === "file" ? t.entry.size : 0;
-  const body = ctx.quotas ? ctx.quotas.limit(t.path, req.body, sizeHint, replacing) : req.body;
-  const result = await ctx.fs.put(t.path, body, "quorum", { sizeHint, precondition, meta });
+  const hold = ctx.quotas?.hold(t.path, req.body, sizeHint, replacing);
+  let result: Awaited<ReturnType<typeof ctx.fs.put>>;
+  try {
+    result = await ctx.fs.put(t.path, hold ? hold.body : req.body, "quorum", { sizeHint, precondition, meta });
+  } finally {
+    hold?.release();
+  }
   if (!t.entry) ctx.davProperties.deleteTree(t.path); // left over from a file deleted outside WebDAV
   return new Response(null, { status: t.entry ? 204 : 201, headers: { etag: etagOf({ kind: "file", ...result }) } });
 }

@@ -1,6 +1,7 @@
 // Quotas on a real node (AUTH=required): a user's files may take at most their quota (each file once);
 // an upload that would pass it is refused with 507 quota_exceeded on the files API and WebDAV and leaves
-// no file behind (no chunk either, when its length was declared); copies and moves into the home count.
+// no file behind (no chunk either, when its length was declared); copies and moves into the home count;
+// uploads racing through one node hold their bytes against each other.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { TestCluster } from "../harness/cluster.ts";
 
@@ -64,6 +65,27 @@ describe("quotas", () => {
     expect((await send("GET", "/dav/home/alice/d.bin", alice)).status).toBe(404);
     await expectRefused(await send("COPY", "/dav/home/alice/a.bin", alice, undefined, { destination: "/dav/home/alice/a-copy.bin" }));
     expect((await send("GET", "/dav/home/alice/a-copy.bin", alice)).status).toBe(404);
+  });
+
+  test("two uploads racing through one node cannot together pass the quota", async () => {
+    const made = await send("POST", "/api/users", admin, JSON.stringify({ name: "carol", password: "carol password", quotaBytes: 1000 }), { "content-type": "application/json" });
+    expect(made.status).toBe(201);
+    const carol = basic("carol", "carol password");
+    // Bodies of unknown length that arrive slowly, so the two are received at the same time.
+    const slow = (n: number) =>
+      new ReadableStream<Uint8Array>({
+        async pull(c) {
+          await Bun.sleep(15);
+          c.enqueue(bytes(100));
+          if ((n -= 100) <= 0) c.close();
+        },
+      });
+    const results = await Promise.all([send("PUT", "/api/files/home/carol/x.bin", carol, slow(700)), send("PUT", "/api/files/home/carol/y.bin", carol, slow(700))]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201).length).toBeLessThanOrEqual(1); // both were taken before
+    expect(statuses.every((s) => s === 201 || s === 507)).toBe(true);
+    const me = (await (await send("GET", "/api/me", carol)).json()) as { usedBytes: number };
+    expect(me.usedBytes).toBeLessThanOrEqual(1000);
   });
 
   test("an admin moving a file into a home counts it against that user's quota; files outside homes have none", async () => {
