@@ -116,6 +116,26 @@ export const memberStatusSchema = memberSchema
 
 export const clusterStatusSchema = z.object({ members: z.array(memberStatusSchema) });
 
+export const historyQuery = z.object({
+  minutes: z.string().regex(/^\d+$/).optional().describe("the window, 5 to 1440 minutes back from now (default 60)"),
+});
+
+export const historyPointSchema = z.object({
+  t: int().describe("the step's start, ms since the epoch"),
+  writeBps: z.number().describe("bytes per second clients wrote through the nodes over the step"),
+  readBps: z.number().describe("bytes per second clients read through the nodes over the step"),
+  storedBytes: z.number().describe("chunk bytes the nodes store at the step's end (every copy)"),
+  capacityBytes: z.number().describe("what the nodes offer (STORE_QUOTA_MB, CAPACITY_GB, else their disks)"),
+  nodes: int().describe("members whose samples made the point"),
+});
+
+export const clusterHistorySchema = z.object({
+  stepMs: int(),
+  points: z.array(historyPointSchema),
+  /** Members that did not answer (their figures are missing from the points). */
+  missing: z.array(z.string()),
+});
+
 export const clusterEventSchema = z
   .object({
     seq: int().describe("counts up on the recording node, across its restarts"),
@@ -150,6 +170,8 @@ export type Health = z.output<typeof healthSchema>;
 export type HealthEvent = z.output<typeof healthEventSchema>;
 export type MemberStatus = z.output<typeof memberStatusSchema>;
 export type ClusterStatus = z.output<typeof clusterStatusSchema>;
+export type ClusterHistory = z.output<typeof clusterHistorySchema>;
+export type HistoryPoint = z.output<typeof historyPointSchema>;
 export type ClusterEvent = z.output<typeof clusterEventSchema>;
 export type ClusterEventType = ClusterEvent["type"];
 export type EventTimeline = z.output<typeof eventTimelineSchema>;

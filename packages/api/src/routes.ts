@@ -101,6 +101,11 @@ export const apiRoutes = defineRoutes({
     method: "get", path: "/api/cluster/status", tag: "cluster", summary: "Every member's status and health, asked over the peer RPC",
     responses: { 200: { description: "one entry per member (status null when it did not answer)", json: cluster.clusterStatusSchema } },
   },
+  clusterHistory: {
+    method: "get", path: "/api/cluster/history", tag: "cluster", summary: "Traffic and storage of every member over a window, added up step by step (the UI's charts)",
+    request: { query: cluster.historyQuery },
+    responses: { 200: { description: "one point per step (at most 360), oldest first", json: cluster.clusterHistorySchema }, 400: badInput },
+  },
   events: {
     method: "get", path: "/api/events", tag: "events", summary: "Server-sent events: cluster events as they happen, and health every 2 s",
     responses: {

@@ -1,5 +1,6 @@
 // The composition root: builds every component of a node from its config, starts them in
 // dependency order (storage, transfer, HTTP, then membership) and stops them in reverse.
+import { HistorySampler } from "./history/sampler.ts";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -298,6 +299,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
   });
   Object.assign(handlers, clusterKeys.handlers());
   const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger });
+  const history = new HistorySampler(
+    { traffic: () => fs.traffic, storedBytes: () => store.stats().bytes, capacityBytes: () => capacity },
+    logger("history"),
+  );
   const gatewayDeps = {
     authenticator: accounts.authenticator,
     quotas: accounts.quotas,
@@ -329,7 +334,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
-      workers: [...core.workers(), accounts.sync.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
+      workers: [...core.workers(), accounts.sync.worker, history.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
       resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },
     }),
     setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
@@ -348,6 +353,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   handlers["swim.ping"] = (from, ping) => membership.answerStreamPing(from, ping);
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
   handlers["events.recent"] = (_from, { limit }) => ({ events: events.recent(limit) });
+  handlers["history.points"] = (_from, { sinceMs, stepMs }) => ({ points: history.history.points(sinceMs, stepMs) });
   faults?.onChange((blocked) => {
     const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);
     membership.setBlockedPeers(addrs);
@@ -402,6 +408,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     ),
     // After membership: a change of fullness is announced through it.
     service("store fullness", () => fullness?.start(), () => fullness?.stop()),
+    service("history", () => history.worker.start(), () => history.worker.stop()),
     core.service(),
     service("accounts sync", () => accounts.sync.start(), () => accounts.sync.stop()),
     service(

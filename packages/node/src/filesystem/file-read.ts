@@ -30,7 +30,14 @@ export interface FileRead {
 }
 
 /** What to answer for `req` on `file`; throws rangeNotSatisfiable(size) (416) or the chunk reader's unavailability. */
-export async function readFile(file: Manifest, req: ReadRequest, reader: ChunkReader, log: Logger): Promise<FileRead> {
+export async function readFile(
+  file: Manifest,
+  req: ReadRequest,
+  reader: ChunkReader,
+  log: Logger,
+  /** Told the size of each piece of the body as it is handed out (the node's traffic counters). */
+  onBytes?: (n: number) => void,
+): Promise<FileRead> {
   const size = file.size;
   let start = 0;
   let end = size - 1;
@@ -46,6 +53,6 @@ export async function readFile(file: Manifest, req: ReadRequest, reader: ChunkRe
   const length = Math.max(0, end - start + 1);
   const headers: FileRead["headers"] = { "content-length": String(length) };
   if (partial) headers["content-range"] = `bytes ${start}-${end}/${size}`;
-  const body = req.head || length === 0 ? null : await openFileRead(file, start, end, reader, log);
+  const body = req.head || length === 0 ? null : await openFileRead(file, start, end, reader, log, onBytes);
   return { status: partial ? 206 : 200, headers, body };
 }

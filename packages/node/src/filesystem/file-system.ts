@@ -63,6 +63,8 @@ export class FileSystem {
    */
   /** Whole-chunk buffers shared by this node's uploads (reused once every replica write of a chunk settled). */
   readonly chunkBuffers = new ChunkBufferPool();
+  /** Bytes clients wrote (uploads received) and read (bodies sent) through this node, every API alike. */
+  readonly traffic = { written: 0, read: 0 };
 
   constructor(
     private readonly chunkSize: () => number,
@@ -148,7 +150,7 @@ export class FileSystem {
   }
   /** A GET or HEAD of a file, the same for every API (file-read.ts): status, length headers, the body if wanted. */
   read(file: Manifest, req: ReadRequest): Promise<FileRead> {
-    return readFile(file, req, this.c.reader, this.c.log);
+    return readFile(file, req, this.c.reader, this.c.log, (n) => (this.traffic.read += n));
   }
 
 
@@ -251,6 +253,7 @@ export class FileSystem {
     this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers, w);
+    this.traffic.written += upload.size;
     check?.({ size: upload.size, sha256: upload.sha256, ...(upload.md5 === undefined ? {} : { md5: upload.md5 }) });
     const meta = opts.completeMeta ? checkedMeta(opts.completeMeta(w.meta)) : w.meta;
     const change: ManifestChange = {

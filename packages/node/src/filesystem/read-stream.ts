@@ -18,14 +18,15 @@ export async function openFileRead(
   end: number,
   reader: ChunkReader,
   log: Logger,
+  onBytes?: (n: number) => void,
 ): Promise<ReadableStream<Uint8Array>> {
-  if (end < start || file.chunks.length === 0) return fileReadStream(file, start, end, reader, log);
+  if (end < start || file.chunks.length === 0) return fileReadStream(file, start, end, reader, log, undefined, onBytes);
   const layout = new ChunkLayout(file);
   const first = layout.indexAt(start);
   const last = layout.indexAt(end);
   const head = fetchVerified(file, layout, first, reader);
   await Promise.all([head, reader.ensureReadable(file.chunks.slice(first + 1, last + 1))]);
-  return fileReadStream(file, start, end, reader, log, head);
+  return fileReadStream(file, start, end, reader, log, head, onBytes);
 }
 
 function fetchVerified(file: Manifest, layout: ChunkLayout, i: number, reader: ChunkReader): Promise<Uint8Array> {
@@ -49,6 +50,8 @@ export function fileReadStream(
   log: Logger,
   /** The first chunk of the range, already being fetched (openFileRead). */
   prefetched?: Promise<Uint8Array>,
+  /** Told the size of each piece as it is handed out. */
+  onBytes?: (n: number) => void,
 ): ReadableStream<Uint8Array> {
   const layout = new ChunkLayout(file);
   const first = layout.indexAt(start);
@@ -75,6 +78,7 @@ export function fileReadStream(
         const to = Math.min(data.byteLength, end - base + 1);
         index++;
         controller.enqueue(from === 0 && to === data.byteLength ? data : data.subarray(from, to));
+        onBytes?.(to - from);
       } catch (err) {
         if (cancelled) return;
         log.error("read failed mid-stream", { path: file.path, chunkIndex: index, err });

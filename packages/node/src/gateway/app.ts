@@ -12,6 +12,7 @@ import { apiDocsRoutes } from "./api-docs.ts";
 import { changesRoutes } from "./changes-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
+import { historyRoutes } from "./history-routes.ts";
 import { csrfGuard } from "./csrf.ts";
 import { eventRoutes } from "./event-routes.ts";
 import { toErrorResponse } from "./errors.ts";
@@ -66,6 +67,7 @@ export function createGateway(d: GatewayDeps): Hono {
   app.route("/", webdavRoutes(d));
   app.route("/", adminRoutes(d));
   app.route("/", clusterStatusRoutes(d));
+  app.route("/", historyRoutes(d));
   app.route("/", eventRoutes(d));
   app.route("/", clusterRoutes(d));
   app.route("/", apiDocsRoutes(d.version));

@@ -1,6 +1,7 @@
 // Every node-to-node call, named once: the chunk operations (binary frames on the wire) and the JSON
 // methods with the zod schemas of their requests and answers. Both ends validate against these: the
 // server before a handler sees a request, the caller before it believes an answer.
+import { KEEP_MS, MAX_POINTS, SAMPLE_MS } from "../history/history.ts";
 import { z } from "zod";
 import { ackMessageSchema, pingMessageSchema } from "../membership/messages.ts";
 import { versionSchema } from "../metadata/hlc.ts";
@@ -35,6 +36,16 @@ const MiB = 1024 * KiB;
 const MANIFESTS = MAX_RPC_BODY;
 /** Bodies of a few ids, a ballot or a key. */
 const SMALL = 64 * KiB;
+
+const nonNegative = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
+const historyPointSchema = z.strictObject({
+  t: z.number().int().min(0),
+  writeBps: nonNegative,
+  readBps: nonNegative,
+  storedBytes: nonNegative,
+  capacityBytes: nonNegative,
+  nodes: z.number().int().min(1).max(1),
+});
 
 export const jsonMethods = {
   /**
@@ -138,6 +149,15 @@ export const jsonMethods = {
     limits: { request: SMALL, response: 4 * MiB },
     request: z.strictObject({ limit: z.number().int().min(1).max(EVENT_LOG_CAPACITY) }),
     response: z.strictObject({ events: z.array(clusterEventSchema).max(EVENT_LOG_CAPACITY) }),
+  },
+  /** That node's traffic and storage over a window, one point per step (history/: the UI's cluster charts). */
+  "history.points": {
+    limits: { request: SMALL, response: MiB },
+    request: z.strictObject({
+      sinceMs: z.number().int().min(0),
+      stepMs: z.number().int().min(SAMPLE_MS).max(KEEP_MS),
+    }),
+    response: z.strictObject({ points: z.array(historyPointSchema).max(MAX_POINTS + 2) }),
   },
   /** Key rotation, fanned out by the node an admin talks to (security/keyring.ts). */
   "keys.list": { limits: { request: SMALL, response: SMALL }, request: z.strictObject({}), response: keysAnswer },

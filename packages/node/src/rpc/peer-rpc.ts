@@ -69,6 +69,7 @@ const CONTROL = new Set<Method>([
   "paxos.accept",
   "node.status",
   "events.recent",
+  "history.points",
   "swim.ping",
   "keys.list",
   "keys.install",

@@ -330,6 +330,11 @@ describe("web UI", () => {
     expect(await death.count()).toBe(1);
     expect(((await death.getAttribute("data-by")) ?? "").split(" ").sort()).toEqual([a!.id, b!.id].sort());
     expect(await page.locator('[data-testid="events-from"]').innerText()).toContain("From 2 nodes");
+    // Throughput and storage over time, summed over the live nodes (issue 15: charts): the uploads above show.
+    const throughputChart = page.locator('[data-testid="chart-throughput"] svg');
+    await page.locator('[data-testid="chart-throughput"] polyline.write').waitFor({ timeout: 30_000 });
+    expect((await throughputChart.getAttribute("aria-label")) ?? "").toMatch(/^Over the last 60 minutes: writes averaged .+ \(peak .+\), reads/);
+    expect((await page.locator('[data-testid="chart-storage"] svg').getAttribute("aria-label")) ?? "").toMatch(/stored \(every copy\) of .+ offered by 2 nodes$/);
     await shot("health");
   });
 
