@@ -296,10 +296,11 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log: logger("keys"),
   });
   Object.assign(handlers, clusterKeys.handlers());
-  const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger });
+  const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger, keyring });
   const gatewayDeps = {
     authenticator: accounts.authenticator,
     quotas: accounts.quotas,
+    linkMaxDays: config.SHARE_LINK_MAX_DAYS,
     metrics,
     rpc,
     statusTimeoutMs: Math.min(1500, timeouts.controlMs),
@@ -376,7 +377,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "s3",
       async () => {
-        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3") });
+        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3"), accounts: accounts.authenticator.accounts, open: accounts.open });
       },
       () => s3?.stop(),
       () => s3?.drain(shutdownMs),
