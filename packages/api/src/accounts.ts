@@ -88,7 +88,7 @@ export const linkSchema = z
 export const newLinkBodySchema = z
   .strictObject({
     path: z.string().min(1).max(4096),
-    expiresInSeconds: int().min(60).optional().describe("default 7 days; at most SHARE_LINK_MAX_DAYS"),
+    expiresInSeconds: int().min(1).optional().describe("default 7 days; at most SHARE_LINK_MAX_DAYS"),
   })
   .meta({ id: "NewShareLink" });
 export const linksSchema = z.object({ links: z.array(linkSchema) });

@@ -33,7 +33,7 @@ export const DEFAULT_LINK_LIFE_S = 7 * 86_400;
 /** A folder's page lists at most this many entries. */
 const PAGE_ENTRIES = 1000;
 
-const newLinkSchema = z.strictObject({ path: z.string().min(1).max(4096), expiresInSeconds: z.number().int().min(60).optional() });
+const newLinkSchema = z.strictObject({ path: z.string().min(1).max(4096), expiresInSeconds: z.number().int().min(1).optional() });
 
 const linkJson = (l: LinkRecord, now: number) => ({
   id: l.id, path: `/${l.path}`, user: l.user, createdAt: l.createdAt, expiresAt: l.expiresAt, expired: l.expiresAt <= now,
