@@ -20,7 +20,13 @@ const STYLE =
   "@media(prefers-color-scheme:dark){body{color:#e6e6e6;background:#16181c}a{color:#8ab4ff}}" +
   "h1{font-size:1.4rem;word-break:break-all}table{width:100%;border-collapse:collapse}td{padding:.35rem .25rem;border-bottom:1px solid #8884}" +
   "td.size{text-align:right;white-space:nowrap}.note{color:#888;font-size:.9rem}" +
+  "svg{vertical-align:-3px;margin-right:.4rem;color:#2f6fde}h1 svg{vertical-align:-2px}" +
   "a.button{display:inline-block;padding:.5rem 1.1rem;border-radius:.4rem;background:#2f6fde;color:#fff;text-decoration:none}";
+/** Drawn inline (no emoji font needed, nothing fetched): the web UI's folder and file outlines. */
+const icon = (d: string) => `<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d="${d}" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/></svg>`;
+const FOLDER_ICON = icon("M3 6.5A1.5 1.5 0 0 1 4.5 5h4.4l2 2.2h8.6A1.5 1.5 0 0 1 21 8.7v9.8a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 18.5z");
+const FILE_ICON = icon("M6 3h8l4 4v14H6zM14 3v4h4");
+
 const STYLE_HASH = `'sha256-${createHash("sha256").update(STYLE).digest("base64")}'`;
 
 /** Nothing but the page's own style: no script, no frame, no form, nothing fetched (the token is in the URL). */
@@ -47,8 +53,8 @@ export function linkHref(token: string, rel: string, dir: boolean, download = fa
 
 function entryRow(v: Extract<LinkView, { kind: "dir" }>, e: LinkEntry): string {
   const rel = v.rel === "" ? e.name : `${v.rel}/${e.name}`;
-  if (e.kind === "dir") return `<tr><td>📁 <a href="${escapeHtml(linkHref(v.token, rel, true))}">${escapeHtml(e.name)}/</a></td><td class="size"></td></tr>`;
-  return `<tr><td><a href="${escapeHtml(linkHref(v.token, rel, false, true))}" download>${escapeHtml(e.name)}</a></td><td class="size">${humanSize(e.size)}</td></tr>`;
+  if (e.kind === "dir") return `<tr><td>${FOLDER_ICON}<a href="${escapeHtml(linkHref(v.token, rel, true))}">${escapeHtml(e.name)}/</a></td><td class="size"></td></tr>`;
+  return `<tr><td>${FILE_ICON}<a href="${escapeHtml(linkHref(v.token, rel, false, true))}" download>${escapeHtml(e.name)}</a></td><td class="size">${humanSize(e.size)}</td></tr>`;
 }
 
 export function linkPageHtml(v: LinkView): string {
@@ -60,10 +66,10 @@ export function linkPageHtml(v: LinkView): string {
       `<h1>${escapeHtml(v.name)}</h1><p>${humanSize(v.size)} (${v.size} bytes)</p>` +
       `<p><a class="button" href="${escapeHtml(linkHref(v.token, v.rel, false, true))}" download>Download</a></p>`;
   } else {
-    const up = v.rel === "" ? "" : `<p><a href="${escapeHtml(linkHref(v.token, v.rel.split("/").slice(0, -1).join("/"), true))}">⬑ up</a></p>`;
+    const up = v.rel === "" ? "" : `<p><a href="${escapeHtml(linkHref(v.token, v.rel.split("/").slice(0, -1).join("/"), true))}">← Up one folder</a></p>`;
     const rows = v.entries.map((e) => entryRow(v, e)).join("");
     body =
-      `<h1>📁 ${escapeHtml(v.name)}</h1>${up}` +
+      `<h1>${FOLDER_ICON}${escapeHtml(v.name)}</h1>${up}` +
       (v.entries.length === 0 ? "<p>This folder is empty.</p>" : `<table>${rows}</table>`) +
       (v.more ? `<p class="note">Only the first ${v.entries.length} entries are shown.</p>` : "");
   }
@@ -74,5 +80,5 @@ export function linkPageHtml(v: LinkView): string {
 /** A dead or unknown link, for a browser: the same status, said in words. */
 export function linkErrorHtml(title: string, message: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Orrery</title><style>${STYLE}</style></head>` +
-    `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+    `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message.charAt(0).toUpperCase() + message.slice(1))}.</p></body></html>`;
 }
