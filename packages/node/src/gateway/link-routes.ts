@@ -104,7 +104,9 @@ async function openLink(c: Context, d: LinkRoutesDeps): Promise<Response> {
   if (m.kind === "file") {
     if (c.req.query("download") === "1") {
       const headers = { ...userContentHeaders(nameOf(m.path), true), "content-type": "application/octet-stream", "content-length": String(m.size), "cache-control": "no-store", "referrer-policy": "no-referrer" };
-      return new Response(m.size === 0 ? null : await openFileRead(m, 0, m.size - 1, d.reader, d.log), { status: 200, headers });
+      // HEAD reaches this GET route too (Hono drops the body): no read is started for it.
+      if (c.req.method === "HEAD" || m.size === 0) return new Response(null, { status: 200, headers });
+      return new Response(await openFileRead(m, 0, m.size - 1, d.reader, d.log), { status: 200, headers });
     }
     return new Response(linkPageHtml({ kind: "file", ...common, size: m.size, mtime: m.mtime }), { headers: linkPageHeaders() });
   }

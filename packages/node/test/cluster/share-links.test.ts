@@ -89,6 +89,8 @@ describe("share links", () => {
     expect(file.headers.get("content-disposition")).toStartWith("attachment;");
     expect(file.headers.get("content-security-policy")).toStartWith("sandbox");
     expect(await file.text()).toBe("the report");
+    const head = await fetch(`${url(0)}${pathOf(link)}?download=1`, { method: "HEAD" });
+    expect([head.status, head.headers.get("content-length")]).toEqual([200, "10"]);
     // Nothing below a file's link.
     expect((await fetch(`${url(0)}${pathOf(link)}/x`)).status).toBe(404);
   });
