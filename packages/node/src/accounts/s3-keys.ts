@@ -1,9 +1,9 @@
 // S3 access keys that belong to users: made (the secret shown once), listed, revoked, and looked up when a
 // request signed with one arrives. The secret is sealed under the cluster key (secret-seal.ts), since SigV4
 // needs it to recompute the signature; the record replicates like every account record.
+import { randomBytes } from "node:crypto";
 import { OrreryError } from "../errors.ts";
 import { nextSettingsVersion } from "../settings/cluster-settings.ts";
-import { randomBytes } from "node:crypto";
 import type { AccountStore } from "./account-store.ts";
 import type { AccountsSync, AccountWrite } from "./accounts-sync.ts";
 import { MAX_S3_KEYS_PER_USER, type S3KeyRecord, type UserRecord } from "./records.ts";

@@ -1,3 +1,5 @@
+// Sealed account secrets: they open only for the record they were sealed for, and only while the cluster key
+// they were sealed under is held (a rotation that removed it ends them).
 import { describe, expect, test } from "bun:test";
 import { ClusterKey } from "../security/cluster-key.ts";
 import { Keyring } from "../security/keyring.ts";

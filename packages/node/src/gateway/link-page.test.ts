@@ -1,3 +1,4 @@
+// The share link's page as HTML: names stay text, links encode each segment, and the policy allows exactly its style.
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { LINK_PAGE_CSP, linkErrorHtml, linkHref, linkPageHtml } from "./link-page.ts";
