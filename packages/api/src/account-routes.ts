@@ -69,4 +69,49 @@ export const accountRoutes = defineRoutes({
     request: { params: accounts.idParams },
     responses: { 200: { description: "ended", json: accounts.shareEndedSchema }, 401: loginRequired, 403: forbidden, 404: failure("no such share (no_such_share)") },
   },
+  listS3Keys: {
+    method: "get", path: "/api/s3keys", tag: "accounts", summary: "Your S3 access keys (all=1: everyone's, admins)",
+    responses: { 200: { description: "the keys (never their secrets)", json: accounts.s3KeysSchema }, 401: loginRequired },
+  },
+  createS3Key: {
+    method: "post", path: "/api/s3keys", tag: "accounts", summary: "Make an S3 access key that acts as you (admins: as any user); the secret is shown once",
+    request: { body: accounts.newS3KeyBodySchema },
+    responses: { 201: { description: "made", json: accounts.s3KeyMadeSchema }, 400: badInput, 401: loginRequired, 403: forbidden, 404: failure("no such user (no_such_user)"), 409: failure("too many keys (too_many_s3_keys)") },
+  },
+  revokeS3Key: {
+    method: "delete", path: "/api/s3keys/:accessKey", tag: "accounts", summary: "Revoke an S3 access key (yours, or anyone's as an admin): refused at once on every node",
+    request: { params: accounts.accessKeyParams },
+    responses: { 200: { description: "revoked", json: accounts.s3KeyRevokedSchema }, 401: loginRequired, 403: forbidden, 404: failure("no such key (no_such_s3_key)") },
+  },
+  listLinks: {
+    method: "get", path: "/api/links", tag: "accounts", summary: "Your share links (all=1: everyone's, admins)",
+    responses: { 200: { description: "the links (never their secrets)", json: accounts.linksSchema }, 401: loginRequired },
+  },
+  createLink: {
+    method: "post", path: "/api/links", tag: "accounts", summary: "Make a share link to a file or folder you may read: anyone holding it reads it, without an account, until it expires or is revoked",
+    request: { body: accounts.newLinkBodySchema },
+    responses: { 201: { description: "made; the URL is shown once", json: accounts.linkMadeSchema }, 400: badInput, 401: loginRequired, 403: forbidden, 404: failure("no such file or folder (not_found)"), 409: failure("too many links (too_many_links)") },
+  },
+  revokeLink: {
+    method: "delete", path: "/api/links/:id", tag: "accounts", summary: "Revoke a share link (its maker, or an admin): it stops at once on every node",
+    request: { params: accounts.idParams },
+    responses: { 200: { description: "revoked", json: accounts.linkRevokedSchema }, 401: loginRequired, 403: forbidden, 404: failure("no such link (no_such_link)") },
+  },
+  openLink: {
+    method: "get", path: "/s/:token", tag: "accounts", summary: "Open a share link without an account: a download page (file) or a listing (folder)",
+    request: { params: accounts.linkPageParams, query: accounts.linkPageQuery },
+    responses: {
+      200: { description: "an HTML page (no script), or with download=1 the file's bytes as an attachment", contentType: "text/html; charset=utf-8" },
+      404: failure("no such link (no_such_link)"), 410: failure("the link was revoked or has expired (link_revoked, link_expired)"),
+    },
+  },
+  openLinkPath: {
+    method: "get", path: "/s/:token/*", tag: "accounts", summary: "A file or folder below a shared folder: its page, listing, or (download=1) bytes",
+    request: { params: accounts.linkPathParams, query: accounts.linkPageQuery },
+    responses: {
+      200: { description: "an HTML page (no script), or with download=1 the file's bytes as an attachment", contentType: "text/html; charset=utf-8" },
+      400: failure("the path leaves the shared folder or is malformed (invalid_path)"),
+      404: failure("no such link, file or folder"), 410: failure("the link was revoked or has expired (link_revoked, link_expired)"),
+    },
+  },
 });

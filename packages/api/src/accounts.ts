@@ -64,3 +64,36 @@ export const shareEndedSchema = z.object({ id: z.string(), ended: z.literal(true
 export const nameParams = z.object({ name: z.string() });
 export const idParams = z.object({ id: z.string() });
 export const logoutSchema = z.object({ loggedOut: z.literal(true) });
+
+export const s3KeySchema = z
+  .object({ accessKey: z.string(), user: z.string(), label: z.string(), readOnly: z.boolean(), createdAt: int() })
+  .meta({ id: "S3Key" });
+export const newS3KeyBodySchema = z
+  .strictObject({
+    label: z.string().max(100).optional(),
+    readOnly: z.boolean().optional(),
+    user: z.string().min(1).max(64).optional().describe("whose key (admins: anyone's; default: your own)"),
+  })
+  .meta({ id: "NewS3Key" });
+export const s3KeysSchema = z.object({ keys: z.array(s3KeySchema) });
+export const s3KeyMadeSchema = s3KeySchema.extend({ secretKey: z.string().describe("shown once"), note: z.string(), ...reached });
+export const s3KeyRevokedSchema = z.object({ accessKey: z.string(), revoked: z.literal(true), ...reached });
+export const accessKeyParams = z.object({ accessKey: z.string() });
+
+export const linkSchema = z
+  .object({
+    id: z.string(), path: z.string(), user: z.string().describe("who made it"), createdAt: int(), expiresAt: int(), expired: z.boolean(),
+  })
+  .meta({ id: "ShareLink" });
+export const newLinkBodySchema = z
+  .strictObject({
+    path: z.string().min(1).max(4096),
+    expiresInSeconds: int().min(1).optional().describe("default 7 days; at most SHARE_LINK_MAX_DAYS"),
+  })
+  .meta({ id: "NewShareLink" });
+export const linksSchema = z.object({ links: z.array(linkSchema) });
+export const linkMadeSchema = linkSchema.extend({ url: z.string().describe("the link: shown once, the node keeps only its hash"), ...reached });
+export const linkRevokedSchema = z.object({ id: z.string(), revoked: z.literal(true), ...reached });
+export const linkPageParams = z.object({ token: z.string() });
+export const linkPathParams = z.object({ token: z.string(), path: z.string().describe("a file or folder below the shared folder") });
+export const linkPageQuery = z.object({ download: z.enum(["1"]).optional().describe("1: the file's bytes as an attachment") });

@@ -34,6 +34,10 @@ const USAGE = `usage: orrery <command> [options]
                                  API tokens of the user logged in (printed once)
   share add <folder> <user> [--write] | ls | rm <id>
                                  share a folder of your home with a user (read-only unless --write)
+  share link <path> [--expires 1d] | links | unlink <id>
+                                 a link anyone may open read-only, without an account (7 days unless --expires)
+  s3key create [--read-only] [--label L] [--for USER] | ls [--all] | rm <access-key>
+                                 S3 access keys that act as you (the secret is printed once)
   login [--user U --password P]  make a token and keep it for this node (~/.config/orrery/credentials.json, mode 0600)
   logout                         revoke and forget that token
 

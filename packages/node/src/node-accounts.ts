@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { SqliteAccountStore } from "./accounts/account-store.ts";
 import { Accounts } from "./accounts/accounts.ts";
 import { AccountsSync } from "./accounts/accounts-sync.ts";
+import { type SealKeys, SecretSeal } from "./accounts/secret-seal.ts";
 import { Quotas } from "./accounts/quota.ts";
 import { liveBytesUnder } from "./metadata/usage.ts";
 import type { Config } from "./config/index.ts";
@@ -31,7 +32,7 @@ export interface NodeAccounts {
 
 export async function startAccounts(
   config: Pick<Config, "AUTH" | "ADMIN_PASSWORD" | "BIND_ADDRESS" | "SYNC_INTERVAL_MS">,
-  c: { db: Database; selfId: string; rpc: PeerRpc; placement: Placement; handlers: JsonHandlers; logger: (component: string) => Logger },
+  c: { db: Database; selfId: string; rpc: PeerRpc; placement: Placement; handlers: JsonHandlers; logger: (component: string) => Logger; keyring: SealKeys },
 ): Promise<NodeAccounts> {
   const log = c.logger("accounts");
   const loopback = isLoopbackHost(config.BIND_ADDRESS);
@@ -40,7 +41,7 @@ export async function startAccounts(
   const peers = () => c.placement.members().filter((m) => m.id !== c.selfId && (m.state === "alive" || m.state === "suspect")).map((m) => m.id);
   const sync = new AccountsSync({ intervalMs: config.SYNC_INTERVAL_MS }, { selfId: c.selfId, store, rpc: c.rpc, peers, clock: systemClock, random: Math.random, log });
   Object.assign(c.handlers, sync.handlers());
-  const accounts = new Accounts({ selfId: c.selfId, store, sync, now: Date.now, log });
+  const accounts = new Accounts({ selfId: c.selfId, store, sync, now: Date.now, log, seal: new SecretSeal(c.keyring) });
   let generatedAdminPassword: string | undefined;
   if (!open || config.ADMIN_PASSWORD !== undefined) {
     const made = await accounts.bootstrapAdmin(config.ADMIN_PASSWORD, () => randomBytes(18).toString("base64url"));

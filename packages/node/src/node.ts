@@ -298,7 +298,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log: logger("keys"),
   });
   Object.assign(handlers, clusterKeys.handlers());
-  const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger });
+  const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger, keyring });
   const history = new HistorySampler(
     { traffic: () => fs.traffic, storedBytes: () => store.stats().bytes, capacityBytes: () => capacity },
     logger("history"),
@@ -306,6 +306,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const gatewayDeps = {
     authenticator: accounts.authenticator,
     quotas: accounts.quotas,
+    linkMaxDays: config.SHARE_LINK_MAX_DAYS,
     metrics,
     rpc,
     statusTimeoutMs: Math.min(1500, timeouts.controlMs),
@@ -383,7 +384,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "s3",
       async () => {
-        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3") });
+        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3"), accounts: accounts.authenticator.accounts, open: accounts.open });
       },
       () => s3?.stop(),
       () => s3?.drain(shutdownMs),

@@ -88,6 +88,13 @@ export const api = {
   removeUser: (name: string) => request<{ deleted: boolean }>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
   login: (user: string, password: string) => post<Me>("/api/login", { user, password }),
   logout: () => post<{ loggedOut: boolean }>("/api/logout", {}),
+  s3Keys: () => request<ResponseOf<"listS3Keys">>("/api/s3keys"),
+  createS3Key: (body: BodyOf<"createS3Key">) => post<ResponseOf<"createS3Key", 201>>("/api/s3keys", body),
+  revokeS3Key: (accessKey: string) => request<ResponseOf<"revokeS3Key">>(`/api/s3keys/${encodeURIComponent(accessKey)}`, { method: "DELETE" }),
+  links: () => request<ResponseOf<"listLinks">>("/api/links"),
+  createLink: (path: string, expiresInSeconds: number) =>
+    post<ResponseOf<"createLink", 201>>("/api/links", { path: normalize(path), expiresInSeconds } satisfies BodyOf<"createLink">),
+  revokeLink: (id: string) => request<ResponseOf<"revokeLink">>(`/api/links/${encodeURIComponent(id)}`, { method: "DELETE" }),
   recentEvents: (limit = 100) => request<ResponseOf<"recentEvents">>(`/api/events/recent?limit=${limit}`),
 };
 

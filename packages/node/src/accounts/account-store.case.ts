@@ -1,7 +1,7 @@
 // The conformance suite every AccountStore passes (memory and SQLite).
 import { describe, expect, test } from "bun:test";
 import type { AccountStore } from "./account-store.ts";
-import type { ShareRecord, TokenRecord, UserRecord } from "./records.ts";
+import type { LinkRecord, S3KeyRecord, ShareRecord, TokenRecord, UserRecord } from "./records.ts";
 
 const HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
 export const userRecord = (name: string, version: string, over: Partial<UserRecord> = {}): UserRecord => ({
@@ -13,6 +13,14 @@ export const tokenRecord = (id: string, version: string, over: Partial<TokenReco
 
 export const shareRecord = (id: string, version: string, over: Partial<ShareRecord> = {}): ShareRecord => ({
   kind: "share", id, version, deleted: false, path: "home/alice/photos", user: "bob", access: "read", by: "alice", createdAt: 1, ...over,
+});
+
+export const s3KeyRecord = (id: string, version: string, over: Partial<S3KeyRecord> = {}): S3KeyRecord => ({
+  kind: "s3key", id, version, deleted: false, user: "alice", sealedSecret: `0123456789abcdef.${"A".repeat(60)}`, label: "", readOnly: false, createdAt: 1, ...over,
+});
+
+export const linkRecord = (id: string, version: string, over: Partial<LinkRecord> = {}): LinkRecord => ({
+  kind: "link", id, version, deleted: false, user: "alice", path: "home/alice/a.txt", secretHash: "cd".repeat(32), expiresAt: 2, createdAt: 1, ...over,
 });
 
 /** `durable`: the store outlives its process (reopen opens the same data). */
@@ -42,6 +50,19 @@ export function runAccountStoreTests(name: string, open: () => { store: AccountS
       expect(store.token("00000000000000aa")?.user).toBe("alice");
       expect(store.share("00000000000000aa")?.path).toBe("home/alice/photos");
       expect(store.all().map((r) => `${r.kind[0]}:${r.kind === "user" ? r.name : r.id}`)).toEqual(["u:alice", "u:bob", "t:00000000000000aa", "s:00000000000000aa"]);
+    });
+
+    test("S3 keys and share links are kinds of their own, after shares; a revoked key's tombstone wins", () => {
+      const { store } = open();
+      expect(store.offer(linkRecord("00000000000000aa", "018f00000001000000@a"))).toBe(true);
+      expect(store.offer(s3KeyRecord("ORUAAAAAAAAAAAAAAAAA", "018f00000001000000@a"))).toBe(true);
+      store.offer(shareRecord("00000000000000aa", "018f00000001000000@a"));
+      store.offer(userRecord("alice", "018f00000001000000@a"));
+      expect(store.all().map((r) => r.kind)).toEqual(["user", "share", "s3key", "link"]);
+      expect(store.offer(s3KeyRecord("ORUAAAAAAAAAAAAAAAAA", "018f00000002000000@b", { deleted: true, sealedSecret: "" }))).toBe(true);
+      expect(store.offer(s3KeyRecord("ORUAAAAAAAAAAAAAAAAA", "018f00000001000001@c"))).toBe(false);
+      expect(store.s3Key("ORUAAAAAAAAAAAAAAAAA")?.deleted).toBe(true);
+      expect(store.link("00000000000000aa")?.path).toBe("home/alice/a.txt");
     });
 
     test("equal records give equal digests; any newer version changes it", () => {

@@ -3,14 +3,18 @@
 // record newer than the one held for its key (records.ts) and pass one conformance suite.
 import type { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
-import { type AccountRecord, accountRecordSchema, recordKey, type ShareRecord, supersedes, type TokenRecord, type UserRecord } from "./records.ts";
+import {
+  type AccountRecord, accountRecordSchema, type LinkRecord, recordKey, type S3KeyRecord, type ShareRecord, supersedes, type TokenRecord, type UserRecord,
+} from "./records.ts";
 
 export interface AccountStore {
   /** The record of this user, tombstone included. */
   user(name: string): UserRecord | undefined;
   token(id: string): TokenRecord | undefined;
   share(id: string): ShareRecord | undefined;
-  /** Every record, tombstones included: users, tokens, shares, each kind by key. */
+  s3Key(accessKey: string): S3KeyRecord | undefined;
+  link(id: string): LinkRecord | undefined;
+  /** Every record, tombstones included: users, tokens, shares, S3 keys, links, each kind by key. */
   all(): AccountRecord[];
   /** Keeps `record` if it supersedes the one held for its key; says whether it did. */
   offer(record: AccountRecord): boolean;
@@ -27,8 +31,8 @@ export function digestOf(rows: Iterable<{ kind: string; key: string; version: st
   return h.digest("hex");
 }
 
-/** Users, then tokens, then shares (the SQLite store's `ORDER BY kind DESC`), each kind by key. */
-const KIND_ORDER = { user: 0, token: 1, share: 2 };
+/** Users, tokens, shares, S3 keys, links (the SQLite store's `ORDER BY kind DESC`), each kind by key. */
+const KIND_ORDER = { user: 0, token: 1, share: 2, s3key: 3, link: 4 };
 const order = (a: AccountRecord, b: AccountRecord) =>
   a.kind !== b.kind ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : recordKey(a) < recordKey(b) ? -1 : recordKey(a) > recordKey(b) ? 1 : 0;
 
@@ -62,6 +66,14 @@ export class MemoryAccountStore implements AccountStore {
 
   share(id: string): ShareRecord | undefined {
     return this.get("share", id) as ShareRecord | undefined;
+  }
+
+  s3Key(accessKey: string): S3KeyRecord | undefined {
+    return this.get("s3key", accessKey) as S3KeyRecord | undefined;
+  }
+
+  link(id: string): LinkRecord | undefined {
+    return this.get("link", id) as LinkRecord | undefined;
   }
 
   private get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined {
@@ -103,12 +115,20 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   digest(): string {
-    // 'user' > 'token' > 'share': DESC orders the kinds as all() and the memory store do.
+    // 'user' > 'token' > 'share' > 's3key' > 'link': DESC orders the kinds as all() and the memory store do.
     return digestOf(this.db.query<{ kind: string; key: string; version: string }, []>("SELECT kind, key, version FROM accounts ORDER BY kind DESC, key").all());
   }
 
   share(id: string): ShareRecord | undefined {
     return this.get("share", id) as ShareRecord | undefined;
+  }
+
+  s3Key(accessKey: string): S3KeyRecord | undefined {
+    return this.get("s3key", accessKey) as S3KeyRecord | undefined;
+  }
+
+  link(id: string): LinkRecord | undefined {
+    return this.get("link", id) as LinkRecord | undefined;
   }
 
   private get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined {

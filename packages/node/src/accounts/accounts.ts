@@ -13,6 +13,9 @@ import {
   MAX_SHARES_PER_USER, MAX_TOKENS_PER_USER, MAX_USERS, type Role, type ShareAccess, type ShareRecord, shareIdOf, type TokenRecord, type UserRecord,
 } from "./records.ts";
 import { newToken, parseToken, secretMatches } from "./tokens.ts";
+import { S3Keys } from "./s3-keys.ts";
+import type { SecretSeal } from "./secret-seal.ts";
+import { ShareLinks } from "./share-links.ts";
 
 export const ADMIN_USER = "admin";
 
@@ -23,6 +26,8 @@ export interface AccountsComponents {
   now: () => number;
   log: Logger;
   passwords?: PasswordChecker;
+  /** Seals users' S3 secret keys (under the cluster key); absent: no S3 keys of users. */
+  seal?: SecretSeal;
 }
 
 export interface UserChange {
@@ -41,11 +46,16 @@ const notFound = (name: string) => new OrreryError(404, "no_such_user", `no user
 
 export class Accounts {
   readonly passwords: PasswordChecker;
+  readonly s3Keys: S3Keys;
+  readonly links: ShareLinks;
   /** Live shares by grantee, rebuilt when the store has taken a record since (store.changes). */
   private grants: { at: number; byUser: Map<string, ShareRecord[]> } = { at: -1, byUser: new Map() };
 
   constructor(private readonly c: AccountsComponents) {
     this.passwords = c.passwords ?? new PasswordChecker();
+    const user = (name: string) => this.user(name);
+    this.s3Keys = new S3Keys({ ...c, user });
+    this.links = new ShareLinks({ ...c, user });
   }
 
   /** The live user of this name (not a tombstone). */
@@ -88,12 +98,14 @@ export class Accounts {
     return { ...record, ...(await this.c.sync.write(record)) };
   }
 
-  /** Removes a user, revokes their tokens and ends the shares with them or by them (their files stay). */
+  /** Removes a user, revokes their tokens, S3 keys and links, and ends the shares with them or by them (their files stay). */
   async removeUser(name: string): Promise<AccountWrite> {
     const held = this.user(name);
     if (!held) throw notFound(name);
     if (held.role === "admin") this.keepAnAdmin(name);
     for (const t of this.tokens(name)) await this.revokeToken(t.id);
+    for (const k of this.s3Keys.list(name)) await this.s3Keys.revoke(k.id);
+    for (const l of this.links.list(name)) await this.links.revoke(l.id);
     for (const sh of this.shares().filter((x) => x.user === name || x.by === name)) await this.unshare(sh.id);
     return this.c.sync.write({ ...held, version: this.version(held), deleted: true, passwordHash: null });
   }

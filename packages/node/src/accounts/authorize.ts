@@ -16,7 +16,7 @@ export interface Grant {
 
 export type Principal =
   | { kind: "anonymous" }
-  | { kind: "user"; name: string; role: Role; readOnly: boolean; via: "password" | "token" | "session"; shares?: readonly Grant[] };
+  | { kind: "user"; name: string; role: Role; readOnly: boolean; via: "password" | "token" | "session" | "s3key"; shares?: readonly Grant[] };
 
 export type Action = "read" | "write";
 

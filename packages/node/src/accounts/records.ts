@@ -1,4 +1,5 @@
-// The replicated account records: one per user (keyed by name), one per API token (keyed by its id) and one per folder share,
+// The replicated account records: one per user (keyed by name), one per API token (keyed by its id), one per folder share,
+// one per S3 access key (keyed by the access key) and one per share link,
 // each with its own hybrid-logical-clock version, last writer wins per record (as manifests and the cluster
 // settings do), so a node that was away takes every newer record and a delete or a new password made
 // elsewhere wins by version. A deleted user or a revoked token stays as a tombstone. Pure.
@@ -56,7 +57,7 @@ export const tokenRecordSchema = z.strictObject({
 });
 export type TokenRecord = z.infer<typeof tokenRecordSchema>;
 
-/** A folder's canonical path (metadata/path.ts form, without the leading '/'), not the root. */
+/** A folder's (or, for a link, a file's) canonical path (metadata/path.ts form, without the leading '/'), not the root. */
 const sharedPathSchema = z.string().max(4096).refine((p) => p !== "" && isCanonicalPath(p), "a folder path such as home/alice/photos");
 
 export const shareAccessSchema = z.enum(["read", "write"]);
@@ -74,10 +75,42 @@ export const shareRecordSchema = z.strictObject({
 });
 export type ShareRecord = z.infer<typeof shareRecordSchema>;
 
-export const accountRecordSchema = z.discriminatedUnion("kind", [userRecordSchema, tokenRecordSchema, shareRecordSchema]);
+/** A user's S3 access key id: 20 characters like AWS's, `ORU` first (the config's generated keys start `ORR`). */
+export const s3AccessKeySchema = z.string().regex(/^ORU[A-Z0-9]{17}$/, "an access key id is ORU and 17 upper-case letters or digits");
+
+/**
+ * An S3 access key that belongs to a user: requests signed with it act as that user. SigV4 needs the secret
+ * itself to check a signature, so it is kept sealed under a cluster key (accounts/secret-seal.ts), not hashed.
+ */
+export const s3KeyRecordSchema = z.strictObject({
+  kind: z.literal("s3key"),
+  id: s3AccessKeySchema,
+  ...recordLife,
+  user: userNameSchema,
+  /** `<cluster key id>.<base64url(iv | ciphertext | tag)>`; emptied when the key is revoked. */
+  sealedSecret: z.string().regex(/^([0-9a-f]{16}\.[A-Za-z0-9_-]{40,200})?$/, "a sealed secret"),
+  label: z.string().max(100),
+  readOnly: z.boolean(),
+});
+export type S3KeyRecord = z.infer<typeof s3KeyRecordSchema>;
+
+/** A link anyone may open read-only (no account): to a file or a folder, expiring, revocable. */
+export const linkRecordSchema = z.strictObject({
+  kind: z.literal("link"),
+  /** `user` is who made it: the link reads only what they still may read. */
+  ...userItem,
+  path: sharedPathSchema,
+  /** SHA-256 (hex) of the link's 256-bit secret, as for tokens: the URL carries the secret, the record its hash. */
+  secretHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Milliseconds since the epoch: every link expires. */
+  expiresAt: z.number().int().min(0),
+});
+export type LinkRecord = z.infer<typeof linkRecordSchema>;
+
+export const accountRecordSchema = z.discriminatedUnion("kind", [userRecordSchema, tokenRecordSchema, shareRecordSchema, s3KeyRecordSchema, linkRecordSchema]);
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
-/** The record's key within its kind: a user's name, a token's id. */
+/** The record's key within its kind: a user's name, a token's (share's, link's) id, an S3 access key. */
 export const recordKey = (r: AccountRecord): string => (r.kind === "user" ? r.name : r.id);
 
 /** The id of the share of `path` with `user`: one record per pair. */
@@ -92,4 +125,6 @@ export function supersedes(incoming: AccountRecord, held: AccountRecord | undefi
 export const MAX_USERS = 1000;
 export const MAX_TOKENS_PER_USER = 100;
 export const MAX_SHARES_PER_USER = 100;
+export const MAX_S3_KEYS_PER_USER = 20;
+export const MAX_LINKS_PER_USER = 100;
 export const MAX_RECORDS = 50_000; // ~500 bytes of JSON each: within one peer answer (MAX_RPC_BODY)

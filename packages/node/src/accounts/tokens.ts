@@ -22,6 +22,19 @@ export function newToken(): NewToken {
 /** Whether a credential looks like a token (a password never gets this far as one). */
 export const looksLikeToken = (s: string): boolean => s.startsWith("orrery_");
 
+/** A share link's token: `<id>_<secret>` (the URL's last segment), made and checked like an API token's. */
+const LINK = /^([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+export function newLinkToken(): NewToken {
+  const t = newToken();
+  return { ...t, token: t.token.slice("orrery_".length) };
+}
+
+export function parseLinkToken(s: string): { id: string; secret: string } | undefined {
+  const m = LINK.exec(s);
+  return m ? { id: m[1]!, secret: m[2]! } : undefined;
+}
+
 /** The token's id and secret; undefined when it is not a token. */
 export function parseToken(s: string): { id: string; secret: string } | undefined {
   const m = TOKEN.exec(s);

@@ -29,7 +29,8 @@ export const commands = {
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
   user: { params: ["<add|passwd|rm|ls>", "[name]"], options: ["quota", "admin", "key-file", "data-dir"] },
   token: { params: ["<create|ls|revoke>", "[id]"], options: ["read-only", "expires", "label"] },
-  share: { params: ["<add|ls|rm>", "[path-or-id]", "[user]"], options: ["write"] },
+  share: { params: ["<add|ls|rm|link|links|unlink>", "[path-or-id]", "[user]"], options: ["write", "expires"] },
+  s3key: { params: ["<create|ls|rm>", "[access-key]"], options: ["read-only", "label", "for", "all"] },
   login: { params: [], options: ["label"] },
   logout: { params: [], options: [] },
 } satisfies Record<string, CommandSpec>;
@@ -55,6 +56,8 @@ const options = {
   write: { type: "boolean" },
   expires: { type: "string" },
   label: { type: "string" },
+  for: { type: "string" },
+  all: { type: "boolean" },
 } as const;
 
 const globalOptions = ["node", "json", "help", "user", "password"];
@@ -91,6 +94,10 @@ export interface ClientArgs {
   readOnly: boolean;
   expires?: string;
   label?: string;
+  /** s3key create: the user the key is for (admins); default: whoever is logged in. */
+  for?: string;
+  /** s3key ls: everyone's (admins). */
+  all?: boolean;
 }
 
 /** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
@@ -172,5 +179,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     write: values.write ?? false,
     expires: values.expires,
     label: values.label,
+    for: values.for,
+    all: values.all,
   };
 }

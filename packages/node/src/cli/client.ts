@@ -18,13 +18,14 @@ import { sync } from "./commands/sync.ts";
 import { login, logout, token } from "./commands/token.ts";
 import { user } from "./commands/user.ts";
 import { share } from "./commands/share.ts";
+import { s3key } from "./commands/s3key.ts";
 import { authorizationFor } from "./credentials.ts";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { resolveAdminKey } from "./admin-key.ts";
 import { NodeClient } from "./http.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, login, logout };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, s3key, login, logout };
 
 /** Commands that sign with the cluster key when they find one (admin-key.ts). */
 const SIGNED = ["leave", "members", "key", "config"];

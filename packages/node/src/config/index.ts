@@ -149,6 +149,8 @@ export const configSchema = z.object({
   AUTH: z.enum(["auto", "required", "off"]).default("auto"),
   /** The password of user `admin`, made at first start when the cluster has no admin (else one is generated and printed). */
   ADMIN_PASSWORD: z.string().min(8, "a password is 8-256 characters").max(256, "a password is 8-256 characters").optional(),
+  /** The longest a share link may live, in days (a link asks for 7 by default, never more than this). */
+  SHARE_LINK_MAX_DAYS: z.coerce.number().min(1 / 24).max(3650).default(30),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** S3 API port on BIND_ADDRESS; 0 turns it off. Unset: 9000, skipped with a warning when that is taken. */
   S3_PORT: port.optional(),

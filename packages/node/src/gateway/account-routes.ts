@@ -52,13 +52,13 @@ const tokenJson = (t: TokenRecord, now: number) => ({
 });
 
 /** The user a request speaks for, or 401 (tokens and passwords belong to someone; an anonymous client has none). */
-function signedIn(c: Context): Extract<Principal, { kind: "user" }> {
+export function signedIn(c: Context): Extract<Principal, { kind: "user" }> {
   const p = requestPrincipal(c);
   if (p.kind !== "user") throw new OrreryError(401, "login_required", "log in as a user first");
   return p;
 }
 
-function mayWrite(p: Extract<Principal, { kind: "user" }>): void {
+export function mayWrite(p: Extract<Principal, { kind: "user" }>): void {
   if (p.readOnly) throw new OrreryError(403, "read_only_token", "a read-only token cannot change accounts");
 }
 

@@ -6,6 +6,8 @@ import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { shareRoutes } from "./share-routes.ts";
+import { linkRoutes } from "./link-routes.ts";
+import { s3KeyRoutes } from "./s3key-routes.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
 import { type Authenticator, openAccess } from "./auth.ts";
 import { apiDocsRoutes } from "./api-docs.ts";
@@ -40,6 +42,8 @@ export type GatewayDeps = FilesRoutesDeps &
     allowedHosts: HostAllowList;
     /** Logins and who may do what (gateway/auth.ts); absent: an open node without accounts (tests). */
     authenticator?: Authenticator;
+    /** SHARE_LINK_MAX_DAYS: the longest a share link may live (default 30). */
+    linkMaxDays?: number;
   };
 
 export function createGateway(d: GatewayDeps): Hono {
@@ -58,6 +62,8 @@ export function createGateway(d: GatewayDeps): Hono {
   if (d.authenticator) {
     app.route("/", accountRoutes({ ...d, authenticator: d.authenticator }));
     app.route("/", shareRoutes({ ...d, authenticator: d.authenticator }));
+    app.route("/", s3KeyRoutes({ authenticator: d.authenticator }));
+    app.route("/", linkRoutes({ ...d, authenticator: d.authenticator, linkMaxDays: d.linkMaxDays ?? 30 }));
   }
   if (metrics) app.get(apiRoutes.metrics.path, async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));

@@ -10,11 +10,26 @@ import { bucketNameProblem, RESERVED_DIRS } from "./names.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
 
-/** The file system as the listing walker reads it. */
-export const treeOf = (c: S3Components): TreeSource => ({
+/** The file system as the listing walker reads it; with `sees`, only the entries the caller may see (s3/access.ts). */
+export const treeOf = (c: S3Components, sees?: (path: string) => boolean): TreeSource => ({
   lookup: (path) => c.fs.lookup(path),
-  children: (dir, after, limit) => c.fs.list(dir, { after, limit }),
+  children: (dir, after, limit) => (sees ? visibleChildren(c, sees, dir, after, limit) : c.fs.list(dir, { after, limit })),
 });
+
+/** Up to `limit` visible entries after `after`: pages on past hidden ones, so a short answer still means the end. */
+function visibleChildren(c: S3Components, sees: (path: string) => boolean, dir: string, after: string | undefined, limit: number): Manifest[] {
+  const out: Manifest[] = [];
+  for (;;) {
+    const page = c.fs.list(dir, { after, limit });
+    for (const m of page) {
+      if (!sees(m.path)) continue;
+      out.push(m);
+      if (out.length === limit) return out;
+    }
+    if (page.length < limit) return out;
+    after = nameOf(page[page.length - 1]!.path);
+  }
+}
 
 /** S3's bound on max-buckets, and the page size when a client pages without giving one. */
 export const MAX_BUCKETS_PER_PAGE = 10_000;
@@ -67,7 +82,8 @@ export const listBuckets: Handler = (r, c, init) => {
         if (compareNames(m.path, prefix) > 0) break; // past every name with the prefix
         continue;
       }
-      if (m.kind !== "dir" || RESERVED_DIRS.includes(m.path)) continue;
+      // Only the buckets the key's holder may see (an admin's key: all; a user's: /home and what is shared).
+      if (m.kind !== "dir" || RESERVED_DIRS.includes(m.path) || !r.access.sees(m.path)) continue;
       if (buckets.length === max) {
         more = true;
         break;

@@ -4,8 +4,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Access key → secret key. */
-export type CredentialStore = ReadonlyMap<string, string>;
+/** Access key → secret key (a Map, or the config's and the users' keys together: s3/access.ts). */
+export type CredentialStore = Pick<ReadonlyMap<string, string>, "get">;
 
 export interface S3CredentialConfig {
   DATA_DIR: string;
@@ -15,7 +15,7 @@ export interface S3CredentialConfig {
 }
 
 export interface ResolvedCredentials {
-  credentials: CredentialStore;
+  credentials: ReadonlyMap<string, string>;
   /** Where they came from, for the start-up log line. */
   source: "config" | "file" | "generated";
   file?: string;

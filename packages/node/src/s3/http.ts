@@ -5,6 +5,7 @@ import type { FileVersions } from "../filesystem/file-versions.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
+import type { S3Access } from "./access.ts";
 import type { Authenticated } from "./auth.ts";
 import { s3Error } from "./errors.ts";
 import { bucketPath } from "./names.ts";
@@ -36,6 +37,8 @@ export interface S3Request {
   query: ReadonlyMap<string, string>;
   header(name: string): string | null;
   auth: Authenticated;
+  /** What the key's holder may do (accounts/authorize.ts through access.ts). */
+  access: S3Access;
   requestId: string;
   /** The decoded, verified body; read at most once. */
   payload(): Payload;
@@ -48,6 +51,7 @@ export function s3RequestOf(
   bucket: string | undefined,
   key: string | undefined,
   auth: Authenticated,
+  access: S3Access,
   requestId: string,
 ): S3Request {
   const query = new Map<string, string>();
@@ -61,6 +65,7 @@ export function s3RequestOf(
     query,
     header: (name) => raw.headers.get(name),
     auth,
+    access,
     requestId,
     payload: () => (payload ??= payloadOf(raw, auth)),
   };

@@ -1,6 +1,8 @@
 // Starts the node's S3 API from its config: resolves the access keys (printing a generated pair once)
 // and binds S3_PORT, or does nothing when S3_PORT is 0.
 import type { Config } from "../config/index.ts";
+import type { Accounts } from "../accounts/accounts.ts";
+import { s3Identities } from "./access.ts";
 import { resolveCredentials } from "./credentials.ts";
 import type { S3Components } from "./http.ts";
 import { S3Server } from "./server.ts";
@@ -11,7 +13,7 @@ export const DEFAULT_S3_PORT = 9000;
 
 export async function startS3Api(
   config: Config,
-  c: S3Components,
+  c: S3Components & { accounts?: Accounts; open?: boolean },
   print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<S3Server | undefined> {
   if (config.S3_PORT === 0) return undefined;
@@ -22,7 +24,7 @@ export async function startS3Api(
       port: config.S3_PORT ?? DEFAULT_S3_PORT,
       portIsExplicit: config.S3_PORT !== undefined,
       region: config.S3_REGION,
-      credentials: keys.credentials,
+      credentials: s3Identities(keys.credentials, c.accounts, c.open ?? true),
     },
     c,
   );

@@ -34,7 +34,7 @@ function list(r: S3Request, c: S3Components, after: string): Common {
   const delimiter = r.query.get("delimiter") ?? "";
   const maxKeys = intParam(r, "max-keys", 1000, 0, 1000);
   const enc = keyEncoder(r);
-  return { page: listPage(treeOf(c), dir, { prefix, delimiter, after, maxKeys }), prefix, delimiter, maxKeys, enc };
+  return { page: listPage(treeOf(c, r.access.sees), dir, { prefix, delimiter, after, maxKeys }), prefix, delimiter, maxKeys, enc };
 }
 
 const objectFields = (o: ListedItem, enc: (s: string) => string): XmlNode[] => [

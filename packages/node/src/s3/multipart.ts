@@ -243,7 +243,7 @@ export class MultipartUploads {
     const maxUploads = intParam(r, "max-uploads", 1000, 0, 1000);
     const enc = keyEncoder(r);
     const all = (await this.uploadsOf(r.bucket!))
-      .filter((u) => u.key.startsWith(prefix))
+      .filter((u) => u.key.startsWith(prefix) && visibleKey(r, u.key))
       .filter((u) => compareNames(u.key, keyMarker) > 0 || (u.key === keyMarker && idMarker !== "" && u.id > idMarker));
     const uploads: UploadMeta[] = [];
     const prefixes: string[] = [];
@@ -302,6 +302,15 @@ export class MultipartUploads {
       after = nameOf(page[page.length - 1]!.path);
     }
     return out.sort((a, b) => compareNames(a.key, b.key) || a.initiated - b.initiated || (a.id < b.id ? -1 : 1));
+  }
+}
+
+/** Whether the caller may see an upload's key (listings leave out what they may not read). */
+function visibleKey(r: S3Request, key: string): boolean {
+  try {
+    return r.access.sees(objectPath(r.bucket!, key).path);
+  } catch {
+    return false;
   }
 }
 

@@ -6,6 +6,7 @@ import { OrreryError } from "../errors.ts";
 import { type Manifest, MAX_PARTS } from "../metadata/manifest.ts";
 import { metaFromHeaders, metaProblem, metaToHeaders, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { parentOf } from "../metadata/path.ts";
+import { requireAccess } from "./access.ts";
 import { aclResponse } from "./buckets.ts";
 import { s3Error, toS3Error } from "./errors.ts";
 import { etagOf, type Handler, isoDate, requireBucket, type S3Components, type S3Request, sameEtag, xmlResponse } from "./http.ts";
@@ -249,6 +250,8 @@ export const deleteObjects: Handler = async (r, c) => {
     for (let i = next++; i < objects.length; i = next++) {
       const { key, versionId } = objects[i]!;
       try {
+        // Each key is checked on its own: S3 answers a key the caller may not delete with its own AccessDenied.
+        requireAccess(r.access, "write", objectPath(r.bucket!, key).path);
         if (versionId !== undefined) {
           const h = await deleteVersion(c, r.bucket!, key, versionId, () => deleteKey(c, r.bucket!, key));
           results[i] = ["Deleted", [["Key", key], ["VersionId", versionId], ["DeleteMarker", h["x-amz-delete-marker"] ? true : undefined]]];

@@ -3,7 +3,7 @@
 // streamed into the file system, its size held to the policy's content-length-range as it arrives.
 import { metaFromHeaders, metaProblem, type ObjectMeta, type StoredChecksum } from "../metadata/object-meta.ts";
 import { checksumAlgorithmOf, verifyChecksum } from "./checksums.ts";
-import type { CredentialStore } from "./credentials.ts";
+import { accessOf, requireAccess, type S3Identities } from "./access.ts";
 import { encryptionRequestOf, refuseCustomerKeys, refuseManagedEncryption } from "./encryption.ts";
 import { s3Error } from "./errors.ts";
 import { type Form, readForm } from "./form-data.ts";
@@ -87,12 +87,12 @@ function answer(form: Form, host: string, bucket: string, key: string, etag: str
   return new Response(xml, { status: 201, headers: { ...headers, "content-type": "application/xml" } });
 }
 
-export async function postObject(req: Request, bucket: string, c: S3Components, credentials: CredentialStore, now: number): Promise<Response> {
+export async function postObject(req: Request, bucket: string, c: S3Components, credentials: S3Identities, now: number): Promise<Response> {
   await c.fs.refresh([bucketPath(bucket)]);
   requireBucket(c, bucket);
   const form = await readForm(req);
   try {
-    verifyPolicySignature(form.fields, credentials);
+    const accessKey = verifyPolicySignature(form.fields, credentials);
     // Encryption fields are refused as on PutObject: never stored in plaintext behind a success.
     const sse = encryptionRequestOf(form.fields);
     if (sse) {
@@ -107,6 +107,8 @@ export async function postObject(req: Request, bucket: string, c: S3Components, 
     const key = rawKey.replaceAll("${filename}", form.file.filename.replace(/^.*[\\/]/, ""));
     const { path, directory } = objectPath(bucket, key);
     if (directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory here; it cannot hold data.");
+    // The policy's signer is who uploads: a user's key writes only where that user may.
+    requireAccess(accessOf(credentials.principal(accessKey), credentials.open), "write", path);
     const max = Math.min(size.max, MAX_POST_OBJECT_BYTES);
     const { body, checksum } = formChecksum(form, bounded(form.file.stream, max));
     const meta = withChecksum(formMeta(form), checksum);

@@ -5,10 +5,10 @@ import { type FetchServer, serveFetch } from "../gateway/http-server.ts";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { UPLOAD_ID } from "../metadata/manifest.ts";
+import { accessOf, authorizeOperation, type S3Identities } from "./access.ts";
 import { authenticate } from "./auth.ts";
 import * as buckets from "./buckets.ts";
 import { BucketCors } from "./cors.ts";
-import type { CredentialStore } from "./credentials.ts";
 import * as encryption from "./encryption.ts";
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
 import { type Handler, type S3Components, type S3Init, type S3Request, s3RequestOf } from "./http.ts";
@@ -28,7 +28,8 @@ export interface S3ServerInit extends S3Init {
   port: number;
   /** The port was configured: failing to bind it is an error; otherwise S3 is skipped with a warning. */
   portIsExplicit: boolean;
-  credentials: CredentialStore;
+  /** The keys SigV4 checks with and whom each speaks for: the config's (admins) and the users' (access.ts). */
+  credentials: S3Identities;
 }
 
 /** `/bucket/key…` → bucket and key, decoded; the key keeps every '/' (and so any empty segment). */
@@ -45,6 +46,16 @@ export function addressOf(rawPath: string): { bucket: string | undefined; key: s
 function isFormUpload(req: Request, bucket: string | undefined, key: string | undefined, query: ReadonlyArray<readonly [string, string]>): boolean {
   if (req.method !== "POST" || bucket === undefined || key !== undefined || req.headers.has("authorization")) return false;
   return !query.some(([k]) => k === "delete" || k === "X-Amz-Signature" || k === "X-Amz-Algorithm");
+}
+
+/** CopyObject's source, when it names one that parses (a malformed one is the handler's error to give). */
+function copySourceOf(r: S3Request): { bucket: string; key: string } | undefined {
+  const source = r.header("x-amz-copy-source");
+  try {
+    return source ? objects.parseCopySource(source) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class S3Server {
@@ -145,7 +156,7 @@ export class S3Server {
     const auth = authenticate({ method: req.method, rawPath: url.pathname, query, header: (n) => req.headers.get(n) }, this.init.credentials, started);
     const { bucket, key } = addressOf(url.pathname);
     const payload = auth.payload.kind === "chunked" ? `chunked${auth.payload.signer ? "-signed" : ""}${auth.payload.trailer ? "-trailer" : ""}` : auth.payload.kind;
-    const r = s3RequestOf(req, bucket, key, auth, requestId);
+    const r = s3RequestOf(req, bucket, key, auth, accessOf(this.init.credentials.principal(auth.accessKey), this.init.credentials.open), requestId);
     // Refused before any handler runs, so nothing of such a request is stored.
     const sse = encryption.encryptionRequestOf([...req.headers, ...query]);
     if (sse) encryption.refuseCustomerKeys(sse, url.protocol === "https:");
@@ -154,6 +165,8 @@ export class S3Server {
     if ("notImplemented" in routing) throw s3Error("NotImplemented", `Not implemented by Orrery's S3 API: ${routing.notImplemented}.`);
     if (routing.op === "PostObject") throw s3Error("InvalidRequest", "A POST to a bucket is a browser form upload: authenticated by its policy, without an Authorization header.");
     if (sse) encryption.refuseManagedEncryption(sse, routing.op);
+    // Who may do this, before the handler reads anything: one rule for every interface (accounts/authorize.ts).
+    authorizeOperation(r.access, routing.op, bucket, key, copySourceOf(r));
     await this.refresh(r, bucket, key);
     return { op: routing.op, payload, res: await this.handlers[routing.op](r, this.c, this.init) };
   }

@@ -166,7 +166,8 @@ export const listObjectVersions: Handler = (r, c) => {
   let truncated = false;
   let next: { key: string; versionId?: string } | undefined;
   outer: for (const k of keysFrom(c, dir, prefix, compareNames(keyMarker, prefix) > 0 ? keyMarker : prefix)) {
-    if (!k.key.startsWith(prefix)) continue;
+    // Keys the caller may not read are left out, as the files API's listings leave them out.
+    if (!k.key.startsWith(prefix) || !r.access.sees(`${dir}/${k.key}`)) continue;
     const rest = k.key.slice(prefix.length);
     const cut = delimiter === "" ? -1 : rest.indexOf(delimiter);
     if (cut >= 0) {

@@ -8,7 +8,8 @@ export const CLUSTER_KEY_RULE = "at least 32 (at most 512) printable ASCII chara
 /** Key ids travel in every datagram and handshake: 8 bytes are plenty to tell a few keys apart. */
 export const KEY_ID_BYTES = 8;
 
-export type KeyPurpose = "gossip" | "discovery" | "rpc" | "admin";
+/** `secrets`: account secrets kept sealed at rest (accounts/secret-seal.ts: users' S3 secret keys). */
+export type KeyPurpose = "gossip" | "discovery" | "rpc" | "admin" | "secrets";
 
 export class ClusterKey {
   /** Hex of KEY_ID_BYTES bytes; identifies the key without revealing anything about it. */
@@ -21,7 +22,7 @@ export class ClusterKey {
     const ikm = Buffer.from(secret, "utf8");
     this.idBytes = createHmac("sha256", ikm).update("orrery key id v1").digest().subarray(0, KEY_ID_BYTES);
     this.id = this.idBytes.toString("hex");
-    for (const purpose of ["gossip", "discovery", "rpc", "admin"] as const) {
+    for (const purpose of ["gossip", "discovery", "rpc", "admin", "secrets"] as const) {
       this.subkeys.set(purpose, Buffer.from(hkdfSync("sha256", ikm, "orrery cluster key v1", `orrery ${purpose}`, 32)));
     }
   }

@@ -143,4 +143,18 @@ export const migrations: string[] = [
     PRIMARY KEY (kind, key)
   ) WITHOUT ROWID;
   `,
+  // 12 (s3keys): S3 access keys of users and share links are account records too. SQLite cannot change a CHECK,
+  // so the table is made again with the two kinds added and its rows copied (self-contained: any number).
+  `
+  CREATE TABLE accounts_new (
+    kind TEXT NOT NULL CHECK (kind IN ('user', 'token', 'share', 's3key', 'link')),
+    key TEXT NOT NULL,
+    version TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+  ) WITHOUT ROWID;
+  INSERT INTO accounts_new (kind, key, version, record) SELECT kind, key, version, record FROM accounts;
+  DROP TABLE accounts;
+  ALTER TABLE accounts_new RENAME TO accounts;
+  `,
 ];

@@ -24,7 +24,18 @@ const SAMPLE_PATHS: Partial<Record<RouteId, string>> = {
 };
 
 /** GET routes that speak for a signed-in user: on this open (loopback, no login) node they answer this status. */
-const NEEDS_A_USER: Partial<Record<RouteId, number>> = { listTokens: 401, listShares: 401 };
+const NEEDS_A_USER: Partial<Record<RouteId, number>> = { listTokens: 401, listShares: 401, listS3Keys: 401, listLinks: 401 };
+
+/** A share link needs a user to make it (it reads as its maker): one is added on this open node, and the link's pages become sample paths. */
+async function sampleLinkPaths(url: string): Promise<void> {
+  const auth = { authorization: `Basic ${Buffer.from("contract:contract password").toString("base64")}` };
+  expect((await post(url, "/api/users", { name: "contract", password: "contract password" })).status).toBe(201);
+  expect((await fetch(`${url}/api/files/home/contract/a.txt`, { method: "PUT", body: "linked", headers: auth })).status).toBe(201);
+  const res = await fetch(`${url}/api/links`, { method: "POST", body: JSON.stringify({ path: "/home/contract" }), headers: { ...auth, "content-type": "application/json" } });
+  const made = await answer(res, "createLink", 201);
+  SAMPLE_PATHS.openLink = new URL(made.url).pathname;
+  SAMPLE_PATHS.openLinkPath = `${SAMPLE_PATHS.openLink}/a.txt`;
+}
 
 test("the writes answer as the contract says, and so do refusals ({error, code})", async () => {
   const url = cluster.nodes[0]!.url;
@@ -45,6 +56,7 @@ test("the writes answer as the contract says, and so do refusals ({error, code})
 test("every GET route of the contract answers with what its schema describes", async () => {
   const url = cluster.nodes[1]!.url;
   await put(cluster.nodes[0]!.url, "contract/a.txt", "hello contract");
+  await sampleLinkPaths(cluster.nodes[0]!.url);
   const gets = (Object.entries(apiRoutes) as [RouteId, RouteSpec][]).filter(([, r]) => r.method === "get");
   expect(gets.length).toBeGreaterThan(10);
   for (const [id, route] of gets) {

@@ -1,12 +1,14 @@
-// Every files-API and WebDAV route against a real node that requires a login (AUTH=required, a process on
+// Every files-API, WebDAV and S3 route against a real node that requires a login (AUTH=required, a process on
 // loopback), as anonymous, the owner, the owner's read-only token, another user, a user alice shared her
 // home with read-only, one she shared it with read-write, and an admin: one table of who gets what. The resources are in alice's home; each row's target is made fresh (by the admin) per caller.
+// On S3 each caller signs with an S3 access key of their own (the owner's read-only one for the read-only column).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TestCluster, TestNode } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
+import { type RawCredentials, signedFetch } from "../s3/raw-client.ts";
 
 const ADMIN = "admin admin admin";
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
@@ -96,6 +98,15 @@ const rows: Row[] = [
   { name: "GET /api/trash", request: () => ({ method: "GET", path: `/api/trash${H}` }), expect: [401, 200, 200, 403, 200, 200, 200] },
   // The switch of a top-level folder: anyone logged in sees it, only who may write the folder itself (an admin for /home) changes it.
   { name: "GET /api/versioning", request: () => ({ method: "GET", path: "/api/versioning/home" }), expect: [401, 200, 200, 200, 200, 200, 200] },
+  // Share links: made by whoever may read the target (not with a read-only token), opened by anyone holding one, never written through.
+  {
+    name: "POST /api/links",
+    files: ["f.txt"],
+    request: () => ({ method: "POST", path: "/api/links", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: `${H}/f.txt` }) }),
+    expect: [401, 201, 403, 403, 201, 201, 201],
+  },
+  { name: "GET /s/<token>", request: () => ({ method: "GET", path: linkPath }), expect: [200, 200, 200, 200, 200, 200, 200] },
+  { name: "PUT /s/<token>/…", request: (w) => ({ method: "PUT", path: `${linkPath}/planted-${w}.txt`, body: "x" }), expect: [404, 404, 404, 404, 404, 404, 404] },
   {
     name: "PUT /api/versioning",
     request: () => ({ method: "PUT", path: "/api/versioning/home", headers: { "content-type": "application/json" }, body: JSON.stringify({ status: "Suspended" }) }),
@@ -103,9 +114,45 @@ const rows: Row[] = [
   },
 ];
 
+/** S3 rows: `path` is `/bucket/key` on the S3 port (alice's home is bucket `home`, keys `alice/…`). */
+const s3Rows: Row[] = [
+  { name: "S3 PutObject", request: (w) => ({ method: "PUT", path: `/home/alice/s3put-${w}.txt`, body: "x" }), expect: [403, 200, 403, 403, 403, 200, 200] },
+  { name: "S3 GetObject", files: ["f.txt"], request: () => ({ method: "GET", path: "/home/alice/f.txt" }), expect: [403, 200, 200, 403, 200, 200, 200] },
+  { name: "S3 HeadObject", files: ["f.txt"], request: () => ({ method: "HEAD", path: "/home/alice/f.txt" }), expect: [403, 200, 200, 403, 200, 200, 200] },
+  { name: "S3 DeleteObject", files: ["s3del-$.txt"], request: (w) => ({ method: "DELETE", path: `/home/alice/s3del-${w}.txt` }), expect: [403, 204, 403, 403, 403, 204, 204] },
+  {
+    name: "S3 CopyObject",
+    files: ["f.txt"],
+    request: (w) => ({ method: "PUT", path: `/home/alice/s3copy-${w}.txt`, headers: { "x-amz-copy-source": "/home/alice/f.txt" } }),
+    expect: [403, 200, 403, 403, 403, 200, 200],
+  },
+  { name: "S3 CreateMultipartUpload", request: (w) => ({ method: "POST", path: `/home/alice/mp-${w}.bin?uploads` }), expect: [403, 200, 403, 403, 403, 200, 200] },
+  { name: "S3 GetObjectTagging", files: ["f.txt"], request: () => ({ method: "GET", path: "/home/alice/f.txt?tagging" }), expect: [403, 200, 200, 403, 200, 200, 200] },
+  // Listings answer everyone signed in, with only what each may see (the next describe checks what).
+  { name: "S3 ListObjectsV2", request: () => ({ method: "GET", path: "/home?list-type=2&prefix=alice/" }), expect: [403, 200, 200, 200, 200, 200, 200] },
+  { name: "S3 ListBuckets", request: () => ({ method: "GET", path: "/" }), expect: [403, 200, 200, 200, 200, 200, 200] },
+  // A bucket is a top-level folder: only an admin makes or removes one.
+  { name: "S3 CreateBucket", request: (w) => ({ method: "PUT", path: `/s3b-${w.toLowerCase()}` }), expect: [403, 403, 403, 403, 403, 403, 200] },
+  { name: "S3 PutBucketVersioning", request: () => ({ method: "PUT", path: "/home?versioning", headers: xml, body: '<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>' }), expect: [403, 403, 403, 403, 403, 403, 200] },
+];
+
 let cluster: TestCluster;
 let url: string;
+/** `/s/<token>` of a link alice made to her home. */
+let linkPath: string;
+let s3Url: string;
 const creds = {} as Record<Who, string | undefined>;
+const s3Keys = {} as Record<Who, RawCredentials | undefined>;
+
+async function s3Call(who: Who, r: { method: string; path: string; headers?: Record<string, string>; body?: string }) {
+  const target = `${s3Url}${r.path}`;
+  const key = s3Keys[who];
+  const res = key
+    ? await signedFetch(r.method, target, key, new TextEncoder().encode(r.body ?? ""), { headers: r.headers })
+    : await fetch(target, { method: r.method, headers: r.headers, body: r.body });
+  await res.arrayBuffer();
+  return res;
+}
 
 async function call(method: string, path: string, auth: string | undefined, init: { headers?: Record<string, string>; body?: string } = {}) {
   const controller = new AbortController();
@@ -128,8 +175,10 @@ async function asAdmin(method: string, path: string, body?: unknown) {
 }
 
 beforeAll(async () => {
-  cluster = await TestCluster.start(1, { replicationFactor: 1, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN }, headers: { authorization: adminAuth } });
+  const s3Port = await freePort();
+  cluster = await TestCluster.start(1, { replicationFactor: 1, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN, S3_PORT: String(s3Port) }, headers: { authorization: adminAuth } });
   url = cluster.nodes[0]!.url;
+  s3Url = `http://127.0.0.1:${s3Port}`;
   await asAdmin("POST", "/api/users", { name: "alice", password: "alice password" });
   for (const name of ["bob", "carol", "dave"]) await asAdmin("POST", "/api/users", { name, password: `${name} password` });
   for (const [user, access] of [["carol", "read"], ["dave", "write"]]) {
@@ -154,6 +203,14 @@ beforeAll(async () => {
     shareWrite: basic("dave", "dave password"),
     admin: adminAuth,
   });
+  const link = await fetch(`${url}/api/links`, { method: "POST", headers: { authorization: creds.owner!, "content-type": "application/json" }, body: JSON.stringify({ path: H }) });
+  linkPath = new URL(((await link.json()) as { url: string }).url).pathname;
+  const s3Key = async (who: Who, body: Record<string, unknown> = {}) => {
+    const res = await fetch(`${url}/api/s3keys`, { method: "POST", headers: { authorization: creds[who === "ownerReadOnly" ? "owner" : who]!, "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new Error(`S3 key for ${who}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as RawCredentials;
+  };
+  for (const who of WHO) if (who !== "anonymous") s3Keys[who] = await s3Key(who, who === "ownerReadOnly" ? { readOnly: true } : {});
 }, 60_000);
 
 afterAll(async () => {
@@ -225,6 +282,36 @@ describe("what each sees above their home, and across homes", () => {
     const me = (await (await fetch(`${url}/api/me`, { headers: { authorization: creds.owner! } })).json()) as Record<string, unknown>;
     expect(me).toMatchObject({ user: "alice", home: "/home/alice", role: "user" });
     expect((await fetch(`${url}/api/me`)).status).toBe(401);
+  });
+});
+
+// After the listings above: the admin's CreateBucket row adds a bucket they would see.
+describe("who may do what on S3, each with a user's own access key (AUTH=required)", () => {
+  for (const row of s3Rows) {
+    test(row.name, async () => {
+      await cluster.explain(async () => {
+        const got: number[] = [];
+        for (const who of WHO) {
+          for (const f of row.files ?? []) await asAdmin("PUT", `/api/files${H}/${f.replace("$", who)}`, "content");
+          const res = await s3Call(who, row.request(who));
+          got.push(res.status);
+        }
+        expect(got).toEqual(row.expect);
+      });
+    });
+  }
+
+  test("S3 listings show each key only what its user may read", async () => {
+    await asAdmin("PUT", "/api/files/home/bob/mine.txt", "bob's");
+    const tags = async (who: Who, path: string, tag: string) =>
+      [...(await (await signedFetch("GET", `${s3Url}${path}`, s3Keys[who]!)).text()).matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => m[1]);
+    const keysOf = (who: Who, path: string) => tags(who, path, "Key");
+    const bobs = await keysOf("other", "/home?list-type=2");
+    expect(bobs).toContain("bob/mine.txt");
+    expect(bobs.filter((k) => !k!.startsWith("bob/"))).toEqual([]);
+    expect(await tags("other", "/", "Name")).toEqual(["home"]);
+    expect(await keysOf("shareRead", "/home?list-type=2&prefix=alice/")).toContain("alice/f.txt");
+    expect(await keysOf("admin", "/home?list-type=2")).toEqual(expect.arrayContaining(["alice/f.txt", "bob/mine.txt"]));
   });
 });
 

@@ -1,10 +1,15 @@
 // `orrery share add PATH USER [--write]` shares a folder of your home with a user (read-only unless
-// --write), `share ls` lists the shares you made or were given, `share rm ID` ends one.
+// --write), `share ls` lists the shares you made or were given, `share rm ID` ends one; `share link PATH
+// [--expires 1d]` prints a link anyone may open read-only, `share links` lists yours, `share unlink ID` revokes one.
+import type { ResponseOf } from "@orrery/api";
+import { parseExpiry } from "../credentials.ts";
 import { displayPath, parseRemotePath } from "../remote-path.ts";
 import { UsageError } from "../errors.ts";
 import { formatTable } from "../format.ts";
 import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";
+
+const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 
 interface ShareView {
   id: string;
@@ -34,7 +39,23 @@ export async function share(ctx: CommandContext): Promise<void> {
       await client.json("DELETE", `/api/shares/${encodeURIComponent(target)}`);
       return ctx.json ? printJson({ id: target, ended: true }) : out(`share ${target} ended`);
     }
+    case "link": {
+      if (!target) throw new UsageError("share link: give the file or folder, e.g. share link /home/alice/photos --expires 1d");
+      const body = { path: displayPath(parseRemotePath(target)), ...(ctx.args.expires !== undefined ? { expiresInSeconds: parseExpiry(ctx.args.expires) } : {}) };
+      const made = await client.json<ResponseOf<"createLink", 201>>("POST", "/api/links", { json: body });
+      return ctx.json ? printJson(made) : out(`${made.url}\n(${made.path}, read-only, until ${when(made.expiresAt)} UTC; revoke with: orrery share unlink ${made.id})`);
+    }
+    case "links": {
+      const { links } = await client.json<ResponseOf<"listLinks">>("GET", "/api/links");
+      if (ctx.json) return printJson(links);
+      return out(formatTable(links.map((l) => [l.id, l.path, when(l.expiresAt) + (l.expired ? " (expired)" : "")]), { header: ["id", "path", "expires"] }));
+    }
+    case "unlink": {
+      if (!target) throw new UsageError("share unlink: missing argument <id>");
+      await client.json("DELETE", `/api/links/${encodeURIComponent(target)}`);
+      return ctx.json ? printJson({ id: target, revoked: true }) : out(`link ${target} revoked`);
+    }
     default:
-      throw new UsageError(`share: unknown action '${action}' (add, ls, rm)`);
+      throw new UsageError(`share: unknown action '${action}' (add, ls, rm, link, links, unlink)`);
   }
 }
