@@ -72,6 +72,13 @@ async function runNode(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`Orrery node ${node.id} is up: ${node.url}\n`);
+  if (node.tls) {
+    const made = node.tls.source === "self-signed, made now" ? ` (made now, kept in ${node.tls.dir})` : node.tls.source === "self-signed" ? ` (kept in ${node.tls.dir})` : " (TLS_CERT)";
+    process.stdout.write(
+      `HTTPS with a ${node.tls.source === "files" ? "" : "self-signed "}certificate${made}; its SHA-256 fingerprint:\n  ${node.tls.fingerprint}\n` +
+        `  (clients pin it on first use: orrery --node ${node.url} status --accept-fingerprint ${node.tls.fingerprint})\n`,
+    );
+  }
   if (node.generatedKey) {
     // Printed once, when the key is made; `orrery key show --data-dir DIR` prints it again.
     const gossip = `${config.advertise}:${config.GOSSIP_PORT}`;

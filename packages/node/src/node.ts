@@ -55,6 +55,7 @@ import { isLoopbackHost } from "./util/loopback.ts";
 import { type S3Server, startS3Api } from "./s3/index.ts";
 import { DeadPropertyStore } from "./webdav/dead-properties.ts";
 import { startAccounts } from "./node-accounts.ts";
+import { servedCertificate } from "./tls/node-tls.ts";
 
 export const VERSION = "0.1.0";
 
@@ -76,6 +77,8 @@ export interface RunningNode {
   generatedAdminPassword?: string;
   /** Whether the HTTP port asks for logins (AUTH). */
   loginRequired: boolean;
+  /** The client ports serve HTTPS with this certificate: its SHA-256 fingerprint, and whether it was made now. */
+  tls?: { fingerprint: string; source: string; dir?: string };
 }
 
 function resolveNodeId(config: Config, db: ReturnType<typeof openDatabase>): string {
@@ -296,6 +299,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log: logger("keys"),
   });
   Object.assign(handlers, clusterKeys.handlers());
+  const certificate = servedCertificate(config);
+  if (certificate) log.info("client ports serve HTTPS", { certificate: certificate.source, sha256: certificate.fingerprint });
   const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger });
   const gatewayDeps = {
     authenticator: accounts.authenticator,
@@ -368,7 +373,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "http",
       async () => {
-        server = await serveHttp(config, app);
+        server = await serveHttp(config, app, certificate);
       },
       () => void server?.stop(true),
       () => drain(server, shutdownMs, log, "http"),
@@ -376,7 +381,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "s3",
       async () => {
-        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3") });
+        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3") }, certificate);
       },
       () => s3?.stop(),
       () => s3?.drain(shutdownMs),
@@ -430,7 +435,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     hadQueue = depth > 0;
   }, 1000);
 
-  const url = `http://${config.advertise}:${server!.port}`;
+  const url = `${certificate ? "https" : "http"}://${config.advertise}:${server!.port}`;
   log.info("node started", {
     url,
     gossip: config.GOSSIP_PORT,
@@ -448,6 +453,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     generatedKey: keys.generated?.secret,
     generatedAdminPassword: accounts.generatedAdminPassword,
     loginRequired: !accounts.open,
+    tls: certificate && { fingerprint: certificate.fingerprint, source: certificate.source, dir: certificate.dir },
     keyId: keyring.primary().id,
     stopped: new Promise<void>((resolve) => (markStopped = resolve)),
     async stop(opts = {}) {
@@ -474,7 +480,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   return node;
 }
 
-async function serveHttp(config: Config, app: ReturnType<typeof createGateway>): Promise<FetchServer> {
+async function serveHttp(config: Config, app: ReturnType<typeof createGateway>, tls: { cert: string; key: string } | undefined): Promise<FetchServer> {
   try {
     // node:http rather than Bun.serve, which drops a handler's Content-Length (gateway/http-server.ts).
     // Uploads stream through in bounded memory, so the body size is not limited.
@@ -484,6 +490,7 @@ async function serveHttp(config: Config, app: ReturnType<typeof createGateway>):
       // Every target goes through the dot-segment check first (gateway/raw-path-guard.ts).
       guard: (_method, target) => refuseDotSegments(target),
       fetch: (req) => app.fetch(req),
+      tls,
     });
   } catch (err) {
     if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use`);

@@ -55,9 +55,10 @@ const options = {
   write: { type: "boolean" },
   expires: { type: "string" },
   label: { type: "string" },
+  "accept-fingerprint": { type: "string" },
 } as const;
 
-const globalOptions = ["node", "json", "help", "user", "password"];
+const globalOptions = ["node", "json", "help", "user", "password", "accept-fingerprint"];
 
 export const DEFAULT_NODE = "http://127.0.0.1:3000";
 
@@ -91,6 +92,8 @@ export interface ClientArgs {
   readOnly: boolean;
   expires?: string;
   label?: string;
+  /** An https:// node's certificate fingerprint to trust (tls-pin.ts); else ORRERY_TLS_FINGERPRINT. */
+  acceptFingerprint?: string;
 }
 
 /** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
@@ -141,6 +144,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
   const base = {
     positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false,
     user: values.user, password: values.password, admin: false, readOnly: false, write: false,
+    acceptFingerprint: values["accept-fingerprint"],
   };
   if (name === undefined || help) return { ...base, command: name };
 

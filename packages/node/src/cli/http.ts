@@ -3,6 +3,7 @@
 import { signAdminRequest } from "../security/admin-auth.ts";
 import type { ClusterKey } from "../security/cluster-key.ts";
 import { CliError, ExitCode, errorText } from "./errors.ts";
+import type { TlsPinning } from "./tls-pin.ts";
 
 export interface SendInit {
   body?: BodyInit | null;
@@ -46,6 +47,8 @@ export class NodeClient {
     readonly adminKey?: ClusterKey,
     /** Sent with every request (credentials.ts): a user's password or token; an admin signature replaces it. */
     readonly authorization?: string,
+    /** For an https:// node: the pinned certificate every request must meet (tls-pin.ts). */
+    readonly pinning?: TlsPinning,
   ) {}
 
   url(path: string, query: Record<string, string | undefined> = {}): string {
@@ -58,6 +61,7 @@ export class NodeClient {
   /** Any answer, error statuses included; only a failure to get an answer at all throws (exit 3). */
   async send(method: string, path: string, init: SendInit = {}): Promise<Response> {
     const streaming = init.body instanceof ReadableStream;
+    const tls = this.pinning ? await this.pinning.fetchOptions() : undefined;
     try {
       return await fetch(this.url(path, init.query), {
         method,
@@ -67,8 +71,11 @@ export class NodeClient {
         ...(streaming ? { duplex: "half" } : {}),
         redirect: "error",
         signal: init.signal,
+        ...(tls ? { tls } : {}),
       } as RequestInit);
     } catch (err) {
+      const untrusted = await this.pinning?.explain();
+      if (untrusted) throw untrusted;
       throw new CliError(ExitCode.unreachable, networkFailure(this.baseUrl, err));
     }
   }

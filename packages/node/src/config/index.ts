@@ -7,6 +7,7 @@ import { MAX_CHUNK_SIZE_MIB } from "../store/chunk-storage.ts";
 import { isNodeId, NODE_ID_RULE } from "../util/node-id.ts";
 import { durationMs } from "./duration.ts";
 import { pickLanAddress } from "./lan-address.ts";
+import { type TlsChoice, tlsChoiceOf } from "./tls-files.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port");
@@ -148,6 +149,14 @@ export const configSchema = z.object({
   AUTH: z.enum(["auto", "required", "off"]).default("auto"),
   /** The password of user `admin`, made at first start when the cluster has no admin (else one is generated and printed). */
   ADMIN_PASSWORD: z.string().min(8, "a password is 8-256 characters").max(256, "a password is 8-256 characters").optional(),
+  /**
+   * HTTPS on the client ports (HTTP, S3): "on", "off", or "auto": on when the node binds beyond loopback. With
+   * TLS_CERT/TLS_KEY those are served; without, a self-signed certificate made at first start (kept in DATA_DIR).
+   */
+  TLS: z.enum(["auto", "on", "off"]).default("auto"),
+  /** PEM files: the certificate (chain) and its private key, instead of the self-signed one. */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** S3 API port on BIND_ADDRESS; 0 turns it off. Unset: 9000, skipped with a warning when that is taken. */
   S3_PORT: port.optional(),
@@ -171,6 +180,8 @@ export type Config = z.output<typeof configSchema> & {
   advertise: string;
   /** CLUSTER_KEY, or the first line of CLUSTER_KEY_FILE; undefined: the data dir's key. */
   clusterKey: string | undefined;
+  /** Whether the client ports serve HTTPS, and the PEM pair TLS_CERT/TLS_KEY named (else self-signed). */
+  tls: TlsChoice;
 };
 
 export class ConfigError extends Error {
@@ -226,7 +237,7 @@ export function loadConfig(
     throw new ConfigError(c.S3_ACCESS_KEY === undefined ? "S3_ACCESS_KEY" : "S3_SECRET_KEY", "S3_ACCESS_KEY and S3_SECRET_KEY go together");
   }
   const advertise = c.ADVERTISE_ADDRESS ?? (c.BIND_ADDRESS === "0.0.0.0" ? (lanAddress() ?? "127.0.0.1") : c.BIND_ADDRESS);
-  return { ...c, chunkSize: Math.round(c.CHUNK_SIZE_MB * 1024 * 1024), advertise, clusterKey: clusterKeyOf(c) };
+  return { ...c, chunkSize: Math.round(c.CHUNK_SIZE_MB * 1024 * 1024), advertise, clusterKey: clusterKeyOf(c), tls: tlsChoiceOf(c) };
 }
 
 function clusterKeyOf(c: { CLUSTER_KEY?: string; CLUSTER_KEY_FILE?: string }): string | undefined {

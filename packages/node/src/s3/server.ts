@@ -29,6 +29,8 @@ export interface S3ServerInit extends S3Init {
   /** The port was configured: failing to bind it is an error; otherwise S3 is skipped with a warning. */
   portIsExplicit: boolean;
   credentials: CredentialStore;
+  /** Serve HTTPS with this PEM pair (the node's client certificate, tls/node-tls.ts). */
+  tls?: { cert: string; key: string };
 }
 
 /** `/bucket/key…` → bucket and key, decoded; the key keeps every '/' (and so any empty segment). */
@@ -195,7 +197,7 @@ export class S3Server {
     try {
       // node:http rather than Bun.serve, which drops a handler's Content-Length (gateway/http-server.ts).
       // Bodies stream into chunks in bounded memory: no size limit here (S3's own is 5 TiB per object).
-      this.server = await serveFetch({ hostname: host, port, fetch: this.fetch });
+      this.server = await serveFetch({ hostname: host, port, fetch: this.fetch, tls: this.init.tls });
     } catch (err) {
       if ((err as { code?: string }).code !== "EADDRINUSE") throw err;
       if (portIsExplicit) throw new Error(`S3 port ${port} is already in use`);

@@ -63,6 +63,8 @@ export class TestNode {
         NODE_ID: this.id,
         DATA_DIR: this.dataDir,
         BIND_ADDRESS: "127.0.0.1",
+        // Plain HTTP even where a test binds beyond loopback (TLS=auto would serve HTTPS there); TLS tests set it.
+        TLS: "off",
         HTTP_PORT: String(this.httpPort),
         GOSSIP_PORT: String(this.gossipPort),
         TRANSFER_PORT: String(this.transferPort),
