@@ -305,6 +305,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const gatewayDeps = {
     authenticator: accounts.authenticator,
     quotas: accounts.quotas,
+    audit: accounts.audit,
     metrics,
     rpc,
     statusTimeoutMs: Math.min(1500, timeouts.controlMs),
@@ -333,7 +334,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
-      workers: [...core.workers(), accounts.sync.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
+      workers: [...core.workers(), accounts.sync.worker, accounts.auditSync.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
       resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },
     }),
     setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
@@ -381,7 +382,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "s3",
       async () => {
-        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3") }, certificate);
+        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3"), audit: accounts.audit }, certificate);
       },
       () => s3?.stop(),
       () => s3?.drain(shutdownMs),
@@ -408,6 +409,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service("store fullness", () => fullness?.start(), () => fullness?.stop()),
     core.service(),
     service("accounts sync", () => accounts.sync.start(), () => accounts.sync.stop()),
+    service("audit sync", () => accounts.auditSync.start(), () => accounts.auditSync.stop()),
     service(
       "lan discovery",
       async () => {

@@ -32,6 +32,7 @@ export const commands = {
   share: { params: ["<add|ls|rm>", "[path-or-id]", "[user]"], options: ["write"] },
   login: { params: [], options: ["label"] },
   logout: { params: [], options: [] },
+  audit: { params: [], options: ["by", "action", "limit", "key-file", "data-dir"] },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
@@ -56,6 +57,9 @@ const options = {
   expires: { type: "string" },
   label: { type: "string" },
   "accept-fingerprint": { type: "string" },
+  by: { type: "string" },
+  action: { type: "string" },
+  limit: { type: "string" },
 } as const;
 
 const globalOptions = ["node", "json", "help", "user", "password", "accept-fingerprint"];
@@ -92,6 +96,10 @@ export interface ClientArgs {
   readOnly: boolean;
   expires?: string;
   label?: string;
+  /** audit: only this user's records, only this action, at most this many. */
+  by?: string;
+  action?: string;
+  limit?: string;
   /** An https:// node's certificate fingerprint to trust (tls-pin.ts); else ORRERY_TLS_FINGERPRINT. */
   acceptFingerprint?: string;
 }
@@ -176,5 +184,8 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     write: values.write ?? false,
     expires: values.expires,
     label: values.label,
+    by: values.by,
+    action: values.action,
+    limit: values.limit,
   };
 }

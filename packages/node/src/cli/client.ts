@@ -18,6 +18,7 @@ import { sync } from "./commands/sync.ts";
 import { login, logout, token } from "./commands/token.ts";
 import { user } from "./commands/user.ts";
 import { share } from "./commands/share.ts";
+import { audit } from "./commands/audit.ts";
 import { authorizationFor } from "./credentials.ts";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { resolveAdminKey } from "./admin-key.ts";
@@ -25,7 +26,7 @@ import { NodeClient } from "./http.ts";
 import { terminalQuestion, TlsPinning } from "./tls-pin.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, login, logout };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, login, logout, audit };
 
 /** Commands that sign with the cluster key when they find one (admin-key.ts). */
 const SIGNED = ["leave", "members", "key", "config"];
@@ -45,14 +46,14 @@ function report(e: CliError, usage: string): void {
 
 /**
  * The client of a command: its credential (credentials.ts; for `user add|passwd`, --password is the account's
- * new password, not the caller's) and, for admin commands, the cluster key to sign with. `user` signs only
- * when no user credential was given: an admin's login is the usual way, the key the operator's.
+ * new password, not the caller's) and, for admin commands, the cluster key to sign with. `user` and `audit`
+ * sign only when no user credential was given: an admin's login is the usual way, the key the operator's.
  */
 function clientFor(args: ReturnType<typeof parseClientArgs>): NodeClient {
   const isUser = args.command === "user";
   const src = isUser ? { user: args.user } : { user: args.user, password: args.password };
   const authorization = authorizationFor(args.node, src, process.env);
-  const signs = SIGNED.includes(args.command!) || (isUser && authorization === undefined);
+  const signs = SIGNED.includes(args.command!) || ((isUser || args.command === "audit") && authorization === undefined);
   const pinning = args.node.startsWith("https:")
     ? new TlsPinning(args.node, { accept: args.acceptFingerprint ?? (process.env.ORRERY_TLS_FINGERPRINT || undefined), env: process.env, ask: terminalQuestion(), note: err })
     : undefined;

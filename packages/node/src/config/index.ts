@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE } from "../security/cluster-key.ts";
 import { MAX_CHUNK_SIZE_MIB } from "../store/chunk-storage.ts";
+import { DEFAULT_AUDIT_KEEP, MAX_AUDIT_KEEP } from "../audit/records.ts";
 import { isNodeId, NODE_ID_RULE } from "../util/node-id.ts";
 import { durationMs } from "./duration.ts";
 import { pickLanAddress } from "./lan-address.ts";
@@ -147,6 +148,8 @@ export const configSchema = z.object({
    * anything), or "auto": required when the node binds beyond loopback, off on loopback (the quick start).
    */
   AUTH: z.enum(["auto", "required", "off"]).default("auto"),
+  /** The audit log (who did what, replicated to every node) keeps the newest this many records. */
+  AUDIT_KEEP: z.coerce.number().int().min(10).max(MAX_AUDIT_KEEP).default(DEFAULT_AUDIT_KEEP),
   /** The password of user `admin`, made at first start when the cluster has no admin (else one is generated and printed). */
   ADMIN_PASSWORD: z.string().min(8, "a password is 8-256 characters").max(256, "a password is 8-256 characters").optional(),
   /**

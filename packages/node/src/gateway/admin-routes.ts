@@ -14,6 +14,7 @@ import type { SettingsSync } from "../settings/cluster-settings-sync.ts";
 import { type SettingsChangeValues, settingsChangeSchema } from "../settings/cluster-settings.ts";
 import { nodeIdSchema } from "../util/node-id.ts";
 import { jsonBody } from "./json-body.ts";
+import { recordAudit } from "./audit-trail.ts";
 
 export interface AdminRoutesDeps {
   self: () => Member;
@@ -130,6 +131,7 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
       if (err instanceof RangeError) throw badRequest("too_many_folders", err.message);
       throw err;
     }
+    recordAudit(c, "settings_change", "cluster settings", { change: JSON.stringify(values).slice(0, 256) });
     return c.json({ ...settingsJson(d), confirmed: change.confirmed, members: change.members } satisfies ResponseOf<"putSettings">);
   });
 

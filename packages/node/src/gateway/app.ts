@@ -5,6 +5,9 @@ import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { accountRoutes } from "./account-routes.ts";
+import type { AuditLog } from "../audit/audit-log.ts";
+import { auditRoutes } from "./audit-routes.ts";
+import { auditTrail } from "./audit-trail.ts";
 import { shareRoutes } from "./share-routes.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
 import { type Authenticator, openAccess } from "./auth.ts";
@@ -39,6 +42,8 @@ export type GatewayDeps = FilesRoutesDeps &
     allowedHosts: HostAllowList;
     /** Logins and who may do what (gateway/auth.ts); absent: an open node without accounts (tests). */
     authenticator?: Authenticator;
+    /** Who did what (audit/): recorded by the routes, read at GET /api/audit; absent: nothing recorded. */
+    audit?: AuditLog;
   };
 
 export function createGateway(d: GatewayDeps): Hono {
@@ -52,12 +57,14 @@ export function createGateway(d: GatewayDeps): Hono {
   // refused whatever the method, and a request another site could have sent changes nothing.
   app.use(hostCheck(d.allowedHosts));
   app.use(csrfGuard());
+  app.use(auditTrail(d.audit));
   // Who is asking, before any route: every files and WebDAV route asks access() with the principal found here.
   app.use(d.authenticator ? d.authenticator.middleware() : openAccess());
   if (d.authenticator) {
     app.route("/", accountRoutes({ ...d, authenticator: d.authenticator }));
     app.route("/", shareRoutes({ ...d, authenticator: d.authenticator }));
   }
+  app.route("/", auditRoutes(d));
   if (metrics) app.get(apiRoutes.metrics.path, async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   if (d.versions) app.route("/", versionsRoutes({ versions: d.versions }));

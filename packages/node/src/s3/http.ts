@@ -11,6 +11,7 @@ import { bucketPath } from "./names.ts";
 import { type Payload, payloadOf } from "./request-body.ts";
 import { parseQuery } from "./sigv4.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
+import type { AuditLog } from "../audit/audit-log.ts";
 
 export interface S3Components {
   fs: FileSystem;
@@ -18,6 +19,8 @@ export interface S3Components {
   versions?: FileVersions;
   reader: ChunkReader;
   log: Logger;
+  /** Deletes are recorded in the cluster's audit log (audit/), by access key. */
+  audit?: Pick<AuditLog, "record">;
 }
 
 export interface S3Init {

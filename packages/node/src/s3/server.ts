@@ -1,7 +1,7 @@
 // The S3 API: its own HTTP server on S3_PORT, path-style addressing (/bucket/key), Signature V4 on
 // every request, one handler per operation, and every failure as S3's XML error.
 import { drain } from "../util/drain.ts";
-import { type FetchServer, serveFetch } from "../gateway/http-server.ts";
+import { type FetchServer, remoteAddressOf, serveFetch } from "../gateway/http-server.ts";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { UPLOAD_ID } from "../metadata/manifest.ts";
@@ -22,6 +22,16 @@ import * as tagging from "./tagging.ts";
 import * as versions from "./versions.ts";
 import { type Operation, route } from "./operations.ts";
 import { parseQuery, percentDecode } from "./sigv4.ts";
+
+/** The operations the audit log records. */
+const DELETES = new Set<string>(["DeleteObject", "DeleteObjects", "DeleteBucket"]);
+const safeDecode = (path: string) => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
 
 export interface S3ServerInit extends S3Init {
   host: string;
@@ -157,7 +167,17 @@ export class S3Server {
     if (routing.op === "PostObject") throw s3Error("InvalidRequest", "A POST to a bucket is a browser form upload: authenticated by its policy, without an Authorization header.");
     if (sse) encryption.refuseManagedEncryption(sse, routing.op);
     await this.refresh(r, bucket, key);
-    return { op: routing.op, payload, res: await this.handlers[routing.op](r, this.c, this.init) };
+    const res = await this.handlers[routing.op](r, this.c, this.init);
+    if (DELETES.has(routing.op) && res.ok) this.auditDelete(req, routing.op, url.pathname, auth.accessKey);
+    return { op: routing.op, payload, res };
+  }
+
+  /** Who deleted what through S3 (the access key; keys are the S3 API's credentials). */
+  private auditDelete(req: Request, op: Operation, path: string, accessKey: string): void {
+    this.c.audit?.record({
+      actor: null, action: "delete", target: safeDecode(path).slice(0, 1100), via: "s3",
+      address: remoteAddressOf(req)?.slice(0, 64) ?? null, detail: { op, accessKey },
+    });
   }
 
   /**
