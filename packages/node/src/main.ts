@@ -41,7 +41,8 @@ const USAGE = `usage: orrery <command> [options]
 
 client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json
 https:// nodes: the certificate is pinned on first use (~/.config/orrery/known_nodes.json); accept it with
-  --accept-fingerprint SHA256 (or ORRERY_TLS_FINGERPRINT); a changed certificate is refused (exit 5)
+  --accept-fingerprint SHA256 (or ORRERY_TLS_FINGERPRINT), or --tls-cert FILE (ORRERY_TLS_CERT) for the certificate
+  in a PEM file; a changed certificate is refused (exit 5)
 credentials: --user U --password P, ORRERY_TOKEN, ORRERY_USER + ORRERY_PASSWORD, or the token of 'orrery login'
 (for user add/passwd, --password is the new password of the account: log in with the others)
 admin commands (leave, members forget, key, config set/unset) sign with the cluster key from --key-file FILE, CLUSTER_KEY,

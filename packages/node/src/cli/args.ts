@@ -57,12 +57,13 @@ const options = {
   expires: { type: "string" },
   label: { type: "string" },
   "accept-fingerprint": { type: "string" },
+  "tls-cert": { type: "string" },
   by: { type: "string" },
   action: { type: "string" },
   limit: { type: "string" },
 } as const;
 
-const globalOptions = ["node", "json", "help", "user", "password", "accept-fingerprint"];
+const globalOptions = ["node", "json", "help", "user", "password", "accept-fingerprint", "tls-cert"];
 
 export const DEFAULT_NODE = "http://127.0.0.1:3000";
 
@@ -102,6 +103,8 @@ export interface ClientArgs {
   limit?: string;
   /** An https:// node's certificate fingerprint to trust (tls-pin.ts); else ORRERY_TLS_FINGERPRINT. */
   acceptFingerprint?: string;
+  /** A PEM certificate file whose fingerprint is accepted (a node's DATA_DIR/tls/cert.pem); else ORRERY_TLS_CERT. */
+  tlsCert?: string;
 }
 
 /** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
@@ -153,6 +156,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false,
     user: values.user, password: values.password, admin: false, readOnly: false, write: false,
     acceptFingerprint: values["accept-fingerprint"],
+    tlsCert: values["tls-cert"],
   };
   if (name === undefined || help) return { ...base, command: name };
 

@@ -23,7 +23,7 @@ import { authorizationFor } from "./credentials.ts";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { resolveAdminKey } from "./admin-key.ts";
 import { NodeClient } from "./http.ts";
-import { terminalQuestion, TlsPinning } from "./tls-pin.ts";
+import { acceptedFingerprint, terminalQuestion, TlsPinning } from "./tls-pin.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
 const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, login, logout, audit };
@@ -55,7 +55,7 @@ function clientFor(args: ReturnType<typeof parseClientArgs>): NodeClient {
   const authorization = authorizationFor(args.node, src, process.env);
   const signs = SIGNED.includes(args.command!) || ((isUser || args.command === "audit") && authorization === undefined);
   const pinning = args.node.startsWith("https:")
-    ? new TlsPinning(args.node, { accept: args.acceptFingerprint ?? (process.env.ORRERY_TLS_FINGERPRINT || undefined), env: process.env, ask: terminalQuestion(), note: err })
+    ? new TlsPinning(args.node, { accept: acceptedFingerprint(args, process.env), env: process.env, ask: terminalQuestion(), note: err })
     : undefined;
   return new NodeClient(args.node, signs ? resolveAdminKey(args, process.env) : undefined, authorization, pinning);
 }

@@ -2,6 +2,8 @@
 // the certificate's SHA-256 fingerprint and keeps it (host:port → fingerprint and certificate, in the user's
 // config dir, `orrery/known_nodes.json`) once it is accepted (--accept-fingerprint, ORRERY_TLS_FINGERPRINT, or
 // a yes at the terminal); every later connection must present that certificate, or the CLI refuses.
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { connect, rootCertificates, type PeerCertificate } from "node:tls";
 import { isIP } from "node:net";
@@ -22,6 +24,29 @@ export const knownNodesPath = (env: Record<string, string | undefined>) => join(
 export function normalFingerprint(raw: string): string | undefined {
   const hex = raw.trim().replace(/^sha-?256:/i, "").replace(/:/g, "").toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
+}
+
+/**
+ * The fingerprint the user accepts: --accept-fingerprint, else that of the certificate in --tls-cert (a node's
+ * own `DATA_DIR/tls/cert.pem`, for a health check on the node's host), else the same from the environment.
+ */
+export function acceptedFingerprint(args: { acceptFingerprint?: string; tlsCert?: string }, env: Record<string, string | undefined>): string | undefined {
+  if (args.acceptFingerprint !== undefined) return args.acceptFingerprint;
+  const file = args.tlsCert ?? (env.ORRERY_TLS_CERT || undefined);
+  if (file !== undefined) {
+    let pem: string;
+    try {
+      pem = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new CliError(ExitCode.local, `cannot read the certificate ${file}: ${(err as Error).message}`);
+    }
+    try {
+      return new X509Certificate(pem).fingerprint256;
+    } catch {
+      throw new CliError(ExitCode.local, `${file} holds no PEM certificate`);
+    }
+  }
+  return env.ORRERY_TLS_FINGERPRINT || undefined;
 }
 
 /** 64 hex digits → `AB:CD:…`, as the node prints it. */

@@ -41,7 +41,7 @@ async function startTlsNode(id: string, env: Record<string, string>): Promise<{ 
 const printedFingerprint = (node: TestNode) => [...node.logTail(200).matchAll(/SHA-256 fingerprint:\n\s+([0-9A-F:]{95})/g)].at(-1)?.[1];
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  const p = Bun.spawn([process.execPath, "src/main.ts", ...args], { cwd: PKG, env: { ...process.env, ORRERY_TLS_FINGERPRINT: "", ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn([process.execPath, "src/main.ts", ...args], { cwd: PKG, env: { ...process.env, ORRERY_TLS_FINGERPRINT: "", ORRERY_TLS_CERT: "", ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
 }
@@ -120,6 +120,13 @@ describe("TLS_CERT and TLS_KEY", () => {
     expect(printedFingerprint(node)).toBe(new X509Certificate(pair.certPem).fingerprint256);
     expect((await fetch(`${base}/status`, { tls: { ca: pair.certPem } } as RequestInit)).status).toBe(200);
     expect(existsSync(join(node.dataDir, "tls"))).toBe(false); // nothing self-signed made
+    // The CLI trusts a certificate file it is given (a health check on the node's host), and no other.
+    const config = mkdtempSync(join(root, "cfg-"));
+    expect((await cli(["--node", base, "status", "--tls-cert", certFile], { XDG_CONFIG_HOME: config })).code).toBe(0);
+    const otherFile = join(root, "other-cert.pem");
+    writeFileSync(otherFile, selfSignedCertificate(["127.0.0.1"]).certPem);
+    const refused = await cli(["--node", base, "status"], { XDG_CONFIG_HOME: mkdtempSync(join(root, "cfg-")), ORRERY_TLS_CERT: otherFile });
+    expect([refused.code, refused.err]).toEqual([5, expect.stringContaining("not the one you accepted")]);
   }, 60_000);
 
   test("an unreadable, malformed or mismatched file exits 2 naming the variable", async () => {
