@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { AuditRecord } from "@orrery/api";
 import { join } from "node:path";
 import { TestCluster } from "../harness/cluster.ts";
+import { freePort } from "../harness/ports.ts";
+import { signedFetch } from "../s3/raw-client.ts";
 
 const PKG = join(import.meta.dir, "../..");
 const ADMIN = "admin admin admin";
@@ -16,6 +18,8 @@ const alice = basic("alice", "alice password");
 const json = { "content-type": "application/json" };
 
 let cluster: TestCluster;
+let s3Port: number;
+const S3 = { accessKey: "audit-key", secretKey: "audit-secret" };
 let a: string;
 let b: string;
 
@@ -45,7 +49,10 @@ async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, m
 }
 
 beforeAll(async () => {
-  cluster = await TestCluster.start(2, { replicationFactor: 2, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN, AUDIT_KEEP: String(KEEP) }, headers: { authorization: admin } });
+  cluster = await TestCluster.start(1, { replicationFactor: 2, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN, AUDIT_KEEP: String(KEEP) }, headers: { authorization: admin } });
+  s3Port = await freePort();
+  await cluster.add([], { S3_PORT: String(s3Port), S3_ACCESS_KEY: S3.accessKey, S3_SECRET_KEY: S3.secretKey });
+  await cluster.waitForMembers(2);
   [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
 }, 60_000);
 
@@ -110,6 +117,15 @@ describe("the audit log", () => {
     const readOnly = (await (await call(b, "POST", "/api/tokens", admin, { readOnly: true })).json()) as { token: string };
     expect((await call(b, "GET", "/api/audit", `Bearer ${readOnly.token}`)).status).toBe(200); // reading is what a read-only admin token may do
   });
+
+  test("a delete through S3 on node B is in node A's log, by access key", async () => {
+    const s3 = `http://127.0.0.1:${s3Port}`;
+    expect((await signedFetch("PUT", `${s3}/photos`, S3)).status).toBe(200);
+    expect((await signedFetch("PUT", `${s3}/photos/cat.jpg`, S3, new TextEncoder().encode("meow"))).status).toBe(200);
+    expect((await signedFetch("DELETE", `${s3}/photos/cat.jpg`, S3)).status).toBe(204);
+    const onA = await eventually(() => audit(a, "?action=delete&limit=1"), (p) => p.records[0]?.via === "s3");
+    expect(onA.records[0]).toMatchObject({ actor: null, target: "/photos/cat.jpg", via: "s3", node: cluster.nodes[1]!.id, detail: { op: "DeleteObject", accessKey: S3.accessKey } });
+  }, 30_000);
 
   test("holds the newest AUDIT_KEEP records on every node, and a node that was away catches up", async () => {
     const [, nodeB] = cluster.nodes;
