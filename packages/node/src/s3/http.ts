@@ -23,6 +23,11 @@ export interface S3Components {
   audit?: Pick<AuditLog, "record">;
 }
 
+/** `http(s)://host` of a request as the client addressed it (the Host header; https when the port has TLS). */
+export function originOf(req: Request): string {
+  return `${new URL(req.url).protocol}//${req.headers.get("host") ?? "localhost"}`;
+}
+
 export interface S3Init {
   /** What GetBucketLocation reports. */
   region: string;

@@ -41,8 +41,10 @@ export class TestNode {
     this.logFile = join(dataDir, "..", `${id}.log`);
   }
 
+  /** https:// when the test turned TLS on (TLS=on or TLS_CERT); the harness's own requests speak plain HTTP. */
   get url(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
+    const tls = this.env.TLS === "on" || (this.env.TLS !== "off" && this.env.TLS_CERT !== undefined);
+    return `${tls ? "https" : "http"}://127.0.0.1:${this.httpPort}`;
   }
 
   get gossipAddr(): string {

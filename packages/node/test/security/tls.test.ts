@@ -26,15 +26,8 @@ async function startTlsNode(id: string, env: Record<string, string>): Promise<{ 
   });
   nodes.push(node);
   node.start();
-  const base = `https://127.0.0.1:${node.httpPort}`;
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (!node.running) throw new Error(`${id} exited:\n${node.logTail()}`);
-    const ok = await fetch(`${base}/status`, { tls: { rejectUnauthorized: false } } as RequestInit).then((r) => r.ok, () => false);
-    if (ok) return { node, base, s3 };
-    await Bun.sleep(50);
-  }
-  throw new Error(`${id} not ready:\n${node.logTail()}`);
+  await node.waitReady();
+  return { node, base: node.url, s3 };
 }
 
 /** The fingerprint the node printed at start (the last one: a restart prints again). */
@@ -92,11 +85,7 @@ describe("a node with TLS on and no certificate of its own", () => {
     await node.stop();
     rmSync(join(node.dataDir, "tls"), { recursive: true });
     node.start();
-    const deadline = Date.now() + 20_000;
-    while (!(await fetch(`${base}/status`, { tls: { rejectUnauthorized: false } } as RequestInit).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline || !node.running) throw new Error(node.logTail());
-      await Bun.sleep(50);
-    }
+    await node.waitReady();
     const fresh = printedFingerprint(node)!;
     expect(fresh).not.toBe(fp);
     const changed = await cli(["--node", base, "ls", "/"], env);
@@ -117,6 +106,7 @@ describe("TLS_CERT and TLS_KEY", () => {
     writeFileSync(certFile, pair.certPem);
     writeFileSync(keyFile, pair.keyPem);
     const { node, base } = await startTlsNode("t2", { TLS_CERT: certFile, TLS_KEY: keyFile, TLS: "auto" });
+    expect(base).toStartWith("https://");
     expect(printedFingerprint(node)).toBe(new X509Certificate(pair.certPem).fingerprint256);
     expect((await fetch(`${base}/status`, { tls: { ca: pair.certPem } } as RequestInit)).status).toBe(200);
     expect(existsSync(join(node.dataDir, "tls"))).toBe(false); // nothing self-signed made
