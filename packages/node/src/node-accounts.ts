@@ -1,6 +1,7 @@
 // The accounts part of the composition root (node.ts): the replicated account store and its sync, the
-// gateway's authenticator, the login mode in force, and the first admin (made at first start when logins
-// are required or ADMIN_PASSWORD is set, with a generated password when none is given).
+// gateway's authenticator, the login mode in force, the first admin (made at first start when logins
+// are required or ADMIN_PASSWORD is set, with a generated password when none is given), and the audit log
+// (its store, bounded by AUDIT_KEEP, and its sync).
 import type { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { SqliteAccountStore } from "./accounts/account-store.ts";

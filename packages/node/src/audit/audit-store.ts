@@ -50,8 +50,10 @@ export class MemoryAuditStore implements AuditStore {
       this.byId.set(r.id, structuredClone(r));
       this.sorted = undefined;
       taken++;
-      if (this.byId.size > this.keep) this.byId.delete(this.newestFirst().at(-1)!.id);
-      this.sorted = undefined;
+      if (this.byId.size > this.keep) {
+        this.byId.delete(this.newestFirst().at(-1)!.id);
+        this.sorted = undefined;
+      }
     }
     return taken;
   }

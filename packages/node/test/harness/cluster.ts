@@ -41,9 +41,13 @@ export class TestNode {
     this.logFile = join(dataDir, "..", `${id}.log`);
   }
 
-  /** https:// when the test turned TLS on (TLS=on or TLS_CERT); the harness's own requests speak plain HTTP. */
+  /**
+   * https:// when the test turned TLS on: TLS=on, TLS_CERT, or TLS=auto on a node bound beyond loopback (the
+   * harness sets TLS=off otherwise); the harness's own requests (status, members) speak plain HTTP.
+   */
   get url(): string {
-    const tls = this.env.TLS === "on" || (this.env.TLS !== "off" && this.env.TLS_CERT !== undefined);
+    const beyondLoopback = this.env.BIND_ADDRESS !== undefined && !this.env.BIND_ADDRESS.startsWith("127.");
+    const tls = this.env.TLS === "on" || (this.env.TLS !== "off" && this.env.TLS_CERT !== undefined) || (this.env.TLS === "auto" && beyondLoopback);
     return `${tls ? "https" : "http"}://127.0.0.1:${this.httpPort}`;
   }
 

@@ -98,6 +98,18 @@ describe("a node with TLS on and no certificate of its own", () => {
   }, 90_000);
 });
 
+describe("TLS=auto", () => {
+  test("a node bound beyond loopback serves HTTPS with a certificate naming its LAN address", async () => {
+    const { node, base } = await startTlsNode("t3", { TLS: "auto", BIND_ADDRESS: "0.0.0.0" });
+    expect(base).toStartWith("https://");
+    const x509 = new X509Certificate(readFileSync(join(node.dataDir, "tls", "cert.pem"), "utf8"));
+    const advertised = /"url":"https:\/\/([0-9.]+):/.exec(node.logTail(200))?.[1];
+    expect(advertised).toBeDefined();
+    expect(x509.subjectAltName).toContain(`IP Address:${advertised}`);
+    expect(printedFingerprint(node)).toBe(x509.fingerprint256);
+  }, 60_000);
+});
+
 describe("TLS_CERT and TLS_KEY", () => {
   test("are served when given", async () => {
     const pair = selfSignedCertificate(["orrery.test", "127.0.0.1"]);
