@@ -127,6 +127,21 @@ describe("the audit log", () => {
     expect(onA.records[0]).toMatchObject({ actor: null, target: "/photos/cat.jpg", via: "s3", node: cluster.nodes[1]!.id, detail: { op: "DeleteObject", accessKey: S3.accessKey } });
   }, 30_000);
 
+  test("switching a folder's versioning and removing a version for good are recorded", async () => {
+    expect((await call(a, "POST", "/api/mkdir", admin, { path: "/docs" })).status).toBe(201);
+    expect((await call(a, "PUT", "/api/versioning/docs", admin, { status: "Enabled" })).status).toBe(200);
+    expect((await call(a, "PUT", "/api/files/docs/v.txt", admin, "one")).status).toBe(201);
+    expect((await call(a, "PUT", "/api/files/docs/v.txt", admin, "two")).status).toBe(201);
+    const { versions } = (await (await call(a, "GET", "/api/versions/docs/v.txt", admin)).json()) as { versions: { versionId: string }[] };
+    const oldest = versions.at(-1)!.versionId;
+    expect((await call(a, "DELETE", `/api/versions/docs/v.txt?versionId=${oldest}`, admin)).status).toBe(200);
+    const onB = await eventually(() => audit(b, "?user=admin&limit=2"), (p) => p.records[0]?.detail.versionId === oldest);
+    expect(onB.records.map((r) => [r.action, r.target, r.detail])).toEqual([
+      ["delete", "/docs/v.txt", { versionId: oldest }],
+      ["settings_change", "/docs", { versioning: "Enabled" }],
+    ]);
+  }, 30_000);
+
   test("holds the newest AUDIT_KEEP records on every node, and a node that was away catches up", async () => {
     const [, nodeB] = cluster.nodes;
     await nodeB!.stop();
