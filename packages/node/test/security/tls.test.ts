@@ -69,6 +69,9 @@ describe("a node with TLS on and no certificate of its own", () => {
     expect(unknown.err).toContain(fp);
     expect(unknown.err).toContain("--accept-fingerprint");
     expect(existsSync(join(config, "orrery", "known_nodes.json"))).toBe(false);
+    // Plain HTTP to an HTTPS port: the connection is cut, and the CLI says which URL would work.
+    const plain = await cli(["--node", `http://127.0.0.1:${node.httpPort}`, "status"], env);
+    expect([plain.code, plain.err]).toEqual([3, expect.stringContaining(`use https://127.0.0.1:${node.httpPort}`)]);
 
     const wrong = await cli(["--node", base, "status"], { ...env, ORRERY_TLS_FINGERPRINT: "ab".repeat(32) });
     expect(wrong.code).toBe(5);
