@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   "share_add", "share_rm",
   "delete",
   "settings_change",
+  "cluster_change",
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;

@@ -34,6 +34,7 @@ const LABELS: Record<AuditRecord["action"], string> = {
   share_rm: "ended share",
   delete: "deleted",
   settings_change: "changed settings",
+  cluster_change: "changed the cluster",
 };
 
 /**

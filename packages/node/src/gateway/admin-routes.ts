@@ -82,11 +82,19 @@ export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">)
   };
 }
 
+/** The admin routes that change the cluster's members or keys (settings changes are recorded by their route). */
+const CLUSTER_CHANGES = /^\/api\/cluster\/(leave|members\/[^/]+\/forget|keys\/(install|use|remove))$/;
+
 export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariables }> {
   const app = new Hono<{ Variables: AdminVariables }>();
   const admin = requireAdmin(d);
   // "/x/*" also matches "/x" itself.
   app.use("/api/cluster/leave", admin);
+  // A leave, a forgotten member or a key rotation an admin made goes to the audit log once it succeeded.
+  app.use("/api/cluster/*", async (c, next) => {
+    await next();
+    if (c.req.method === "POST" && c.res.status < 300 && CLUSTER_CHANGES.test(c.req.path)) recordAudit(c, "cluster_change", c.req.path.slice("/api/cluster/".length));
+  });
   app.use("/api/cluster/members/*", admin);
   app.use("/api/cluster/keys/*", admin);
   app.on(["PUT", "PATCH", "POST", "DELETE"], "/api/cluster/settings", admin);

@@ -142,6 +142,16 @@ describe("the audit log", () => {
     ]);
   }, 30_000);
 
+  test("a cluster key change is recorded; a refused one is not", async () => {
+    const keys = (await (await call(a, "GET", "/api/cluster/keys", admin)).json()) as { nodes: { primary?: string }[] };
+    const primary = keys.nodes[0]!.primary!;
+    expect((await call(a, "POST", "/api/cluster/members/nobody/forget", admin, {})).status).toBe(404);
+    const used = await call(a, "POST", "/api/cluster/keys/use", admin, { keyId: primary });
+    expect(used.status).toBe(200);
+    const onB = await eventually(() => audit(b, "?action=cluster_change"), (p) => p.records.length > 0);
+    expect(onB.records.map((r) => [r.actor, r.target, r.via])).toEqual([["admin", "keys/use", "api"]]);
+  }, 30_000);
+
   test("holds the newest AUDIT_KEEP records on every node, and a node that was away catches up", async () => {
     const [, nodeB] = cluster.nodes;
     await nodeB!.stop();
