@@ -1,6 +1,7 @@
 // The accounts routes of the contract (issue 13): the UI's login and logout, who is asking, users (admins),
 // API tokens, folder shares. Spread into apiRoutes (routes.ts).
 import * as accounts from "./accounts.ts";
+import * as audit from "./audit.ts";
 import { defineRoutes, failure } from "./route.ts";
 
 const badInput = failure("the request is malformed (invalid_body, invalid_user, …)");
@@ -113,5 +114,10 @@ export const accountRoutes = defineRoutes({
       400: failure("the path leaves the shared folder or is malformed (invalid_path)"),
       404: failure("no such link, file or folder"), 410: failure("the link was revoked or has expired (link_revoked, link_expired)"),
     },
+  },
+  audit: {
+    method: "get", path: "/api/audit", tag: "accounts", summary: "The audit log, newest first: logins, account, token and share changes, deletes (admins)",
+    request: { query: audit.auditQuery },
+    responses: { 200: { description: "a page of records", json: audit.auditPageSchema }, 400: badInput, 401: loginRequired, 403: forbidden },
   },
 });

@@ -2,6 +2,7 @@
 // Type-only imports cost a browser bundle nothing; a value import brings zod along (the node and the tests).
 export * from "./accounts.ts";
 export * from "./admin.ts";
+export * from "./audit.ts";
 export * from "./cluster.ts";
 export * from "./files.ts";
 export * from "./versions.ts";

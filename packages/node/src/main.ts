@@ -40,8 +40,13 @@ const USAGE = `usage: orrery <command> [options]
                                  S3 access keys that act as you (the secret is printed once)
   login [--user U --password P]  make a token and keep it for this node (~/.config/orrery/credentials.json, mode 0600)
   logout                         revoke and forget that token
+  audit [--by USER] [--action A] [--limit N]
+                                 the cluster's audit log, newest first: logins, accounts, tokens, shares, deletes (admins)
 
 client options: --node URL (default http://127.0.0.1:3000 or $ORRERY_NODE), --json
+https:// nodes: the certificate is pinned on first use (~/.config/orrery/known_nodes.json); accept it with
+  --accept-fingerprint SHA256 (or ORRERY_TLS_FINGERPRINT), or --tls-cert FILE (ORRERY_TLS_CERT) for the certificate
+  in a PEM file; a changed certificate is refused (exit 5)
 credentials: --user U --password P, ORRERY_TOKEN, ORRERY_USER + ORRERY_PASSWORD, or the token of 'orrery login'
 (for user add/passwd, --password is the new password of the account: log in with the others)
 admin commands (leave, members forget, key, config set/unset) sign with the cluster key from --key-file FILE, CLUSTER_KEY,
@@ -76,6 +81,13 @@ async function runNode(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`Orrery node ${node.id} is up: ${node.url}\n`);
+  if (node.tls) {
+    const made = node.tls.source === "self-signed, made now" ? ` (made now, kept in ${node.tls.dir})` : node.tls.source === "self-signed" ? ` (kept in ${node.tls.dir})` : " (TLS_CERT)";
+    process.stdout.write(
+      `HTTPS with a ${node.tls.source === "files" ? "" : "self-signed "}certificate${made}; its SHA-256 fingerprint:\n  ${node.tls.fingerprint}\n` +
+        `  (clients pin it on first use: orrery --node ${node.url} status --accept-fingerprint ${node.tls.fingerprint})\n`,
+    );
+  }
   if (node.generatedKey) {
     // Printed once, when the key is made; `orrery key show --data-dir DIR` prints it again.
     const gossip = `${config.advertise}:${config.GOSSIP_PORT}`;

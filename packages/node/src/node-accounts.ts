@@ -1,6 +1,7 @@
 // The accounts part of the composition root (node.ts): the replicated account store and its sync, the
-// gateway's authenticator, the login mode in force, and the first admin (made at first start when logins
-// are required or ADMIN_PASSWORD is set, with a generated password when none is given).
+// gateway's authenticator, the login mode in force, the first admin (made at first start when logins
+// are required or ADMIN_PASSWORD is set, with a generated password when none is given), and the audit log
+// (its store, bounded by AUDIT_KEEP, and its sync).
 import type { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { SqliteAccountStore } from "./accounts/account-store.ts";
@@ -17,6 +18,9 @@ import type { JsonHandlers } from "./rpc/methods.ts";
 import type { PeerRpc } from "./rpc/peer-rpc.ts";
 import { systemClock } from "./util/clock.ts";
 import { isLoopbackHost } from "./util/loopback.ts";
+import { AuditLog } from "./audit/audit-log.ts";
+import { SqliteAuditStore } from "./audit/audit-store.ts";
+import { AuditSync } from "./audit/audit-sync.ts";
 
 export interface NodeAccounts {
   authenticator: Authenticator;
@@ -28,10 +32,13 @@ export interface NodeAccounts {
   adminOpen: boolean;
   /** Set when this start made the first admin with a generated password: printed once by main.ts. */
   generatedAdminPassword?: string;
+  /** Who did what, replicated to every node like the account records (audit/). */
+  audit: AuditLog;
+  auditSync: AuditSync;
 }
 
 export async function startAccounts(
-  config: Pick<Config, "AUTH" | "ADMIN_PASSWORD" | "BIND_ADDRESS" | "SYNC_INTERVAL_MS">,
+  config: Pick<Config, "AUTH" | "ADMIN_PASSWORD" | "BIND_ADDRESS" | "SYNC_INTERVAL_MS" | "AUDIT_KEEP">,
   c: { db: Database; selfId: string; rpc: PeerRpc; placement: Placement; handlers: JsonHandlers; logger: (component: string) => Logger; keyring: SealKeys },
 ): Promise<NodeAccounts> {
   const log = c.logger("accounts");
@@ -41,6 +48,9 @@ export async function startAccounts(
   const peers = () => c.placement.members().filter((m) => m.id !== c.selfId && (m.state === "alive" || m.state === "suspect")).map((m) => m.id);
   const sync = new AccountsSync({ intervalMs: config.SYNC_INTERVAL_MS }, { selfId: c.selfId, store, rpc: c.rpc, peers, clock: systemClock, random: Math.random, log });
   Object.assign(c.handlers, sync.handlers());
+  const auditStore = new SqliteAuditStore(c.db, config.AUDIT_KEEP);
+  const auditSync = new AuditSync({ intervalMs: config.SYNC_INTERVAL_MS }, { store: auditStore, rpc: c.rpc, peers, clock: systemClock, random: Math.random, log: c.logger("audit") });
+  Object.assign(c.handlers, auditSync.handlers());
   const accounts = new Accounts({ selfId: c.selfId, store, sync, now: Date.now, log, seal: new SecretSeal(c.keyring) });
   let generatedAdminPassword: string | undefined;
   if (!open || config.ADMIN_PASSWORD !== undefined) {
@@ -61,5 +71,7 @@ export async function startAccounts(
     open,
     adminOpen: loopback && open,
     generatedAdminPassword,
+    audit: new AuditLog({ selfId: c.selfId, store: auditStore, sync: auditSync, now: Date.now }),
+    auditSync,
   };
 }

@@ -56,6 +56,7 @@ import { isLoopbackHost } from "./util/loopback.ts";
 import { type S3Server, startS3Api } from "./s3/index.ts";
 import { DeadPropertyStore } from "./webdav/dead-properties.ts";
 import { startAccounts } from "./node-accounts.ts";
+import { servedCertificate } from "./tls/node-tls.ts";
 
 export const VERSION = "0.1.0";
 
@@ -77,6 +78,8 @@ export interface RunningNode {
   generatedAdminPassword?: string;
   /** Whether the HTTP port asks for logins (AUTH). */
   loginRequired: boolean;
+  /** The client ports serve HTTPS with this certificate: its SHA-256 fingerprint, and whether it was made now. */
+  tls?: { fingerprint: string; source: string; dir?: string };
 }
 
 function resolveNodeId(config: Config, db: ReturnType<typeof openDatabase>): string {
@@ -298,6 +301,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     log: logger("keys"),
   });
   Object.assign(handlers, clusterKeys.handlers());
+  const certificate = servedCertificate(config);
+  if (certificate) log.info("client ports serve HTTPS", { certificate: certificate.source, sha256: certificate.fingerprint });
   const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger, keyring });
   const history = new HistorySampler(
     { traffic: () => fs.traffic, storedBytes: () => store.stats().bytes, capacityBytes: () => capacity },
@@ -307,6 +312,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     authenticator: accounts.authenticator,
     quotas: accounts.quotas,
     linkMaxDays: config.SHARE_LINK_MAX_DAYS,
+    audit: accounts.audit,
     metrics,
     rpc,
     statusTimeoutMs: Math.min(1500, timeouts.controlMs),
@@ -335,7 +341,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
       faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
-      workers: [...core.workers(), accounts.sync.worker, history.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
+      workers: [...core.workers(), accounts.sync.worker, accounts.auditSync.worker, history.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
       resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },
     }),
     setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
@@ -376,7 +382,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "http",
       async () => {
-        server = await serveHttp(config, app);
+        server = await serveHttp(config, app, certificate);
       },
       () => void server?.stop(true),
       () => drain(server, shutdownMs, log, "http"),
@@ -384,7 +390,11 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "s3",
       async () => {
-        s3 = await startS3Api(config, { fs, reader, versions: core.versions, log: logger("s3"), accounts: accounts.authenticator.accounts, open: accounts.open });
+        s3 = await startS3Api(
+          config,
+          { fs, reader, versions: core.versions, log: logger("s3"), accounts: accounts.authenticator.accounts, open: accounts.open, audit: accounts.audit },
+          certificate,
+        );
       },
       () => s3?.stop(),
       () => s3?.drain(shutdownMs),
@@ -412,6 +422,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service("history", () => history.worker.start(), () => history.worker.stop()),
     core.service(),
     service("accounts sync", () => accounts.sync.start(), () => accounts.sync.stop()),
+    service("audit sync", () => accounts.auditSync.start(), () => accounts.auditSync.stop()),
     service(
       "lan discovery",
       async () => {
@@ -439,7 +450,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     hadQueue = depth > 0;
   }, 1000);
 
-  const url = `http://${config.advertise}:${server!.port}`;
+  const url = `${certificate ? "https" : "http"}://${config.advertise}:${server!.port}`;
   log.info("node started", {
     url,
     gossip: config.GOSSIP_PORT,
@@ -457,6 +468,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     generatedKey: keys.generated?.secret,
     generatedAdminPassword: accounts.generatedAdminPassword,
     loginRequired: !accounts.open,
+    tls: certificate && { fingerprint: certificate.fingerprint, source: certificate.source, dir: certificate.dir },
     keyId: keyring.primary().id,
     stopped: new Promise<void>((resolve) => (markStopped = resolve)),
     async stop(opts = {}) {
@@ -483,7 +495,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   return node;
 }
 
-async function serveHttp(config: Config, app: ReturnType<typeof createGateway>): Promise<FetchServer> {
+async function serveHttp(config: Config, app: ReturnType<typeof createGateway>, tls: { cert: string; key: string } | undefined): Promise<FetchServer> {
   try {
     // node:http rather than Bun.serve, which drops a handler's Content-Length (gateway/http-server.ts).
     // Uploads stream through in bounded memory, so the body size is not limited.
@@ -493,6 +505,7 @@ async function serveHttp(config: Config, app: ReturnType<typeof createGateway>):
       // Every target goes through the dot-segment check first (gateway/raw-path-guard.ts).
       guard: (_method, target) => refuseDotSegments(target),
       fetch: (req) => app.fetch(req),
+      tls,
     });
   } catch (err) {
     if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use`);

@@ -2,10 +2,12 @@
 // JSON in and out, errors as ApiError carrying the node's `{error, code}`.
 import { ApiError, errorFromBody } from "./errors.ts";
 import { apiFileUrl, apiListUrl, apiStatUrl, normalize } from "./paths.ts";
+import { type AuditFilter, auditUrl } from "./audit.ts";
 import type { BodyOf, ChunkHealth, ClusterSettingsView, Entry, ResponseOf, Stat } from "@orrery/api";
 
 // The answers' types come from the API contract (@orrery/api), type-only: nothing of zod reaches the bundle.
 export type {
+  AuditRecord,
   ChunkHealth as ChunkInfo,
   ClusterEvent,
   ClusterEventType,
@@ -85,6 +87,7 @@ export const api = {
   me: () => request<Me>("/api/me"),
   users: () => request<{ users: UserView[] }>("/api/users"),
   addUser: (user: { name: string; password: string; role: "admin" | "user"; quotaBytes: number | null }) => post<UserView>("/api/users", user),
+  audit: (q: AuditFilter & { before?: string }) => request<ResponseOf<"audit">>(auditUrl(q)),
   removeUser: (name: string) => request<{ deleted: boolean }>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
   login: (user: string, password: string) => post<Me>("/api/login", { user, password }),
   logout: () => post<{ loggedOut: boolean }>("/api/logout", {}),

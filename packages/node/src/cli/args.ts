@@ -33,6 +33,7 @@ export const commands = {
   s3key: { params: ["<create|ls|rm>", "[access-key]"], options: ["read-only", "label", "for", "all"] },
   login: { params: [], options: ["label"] },
   logout: { params: [], options: [] },
+  audit: { params: [], options: ["by", "action", "limit", "key-file", "data-dir"] },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
@@ -58,9 +59,14 @@ const options = {
   label: { type: "string" },
   for: { type: "string" },
   all: { type: "boolean" },
+  "accept-fingerprint": { type: "string" },
+  "tls-cert": { type: "string" },
+  by: { type: "string" },
+  action: { type: "string" },
+  limit: { type: "string" },
 } as const;
 
-const globalOptions = ["node", "json", "help", "user", "password"];
+const globalOptions = ["node", "json", "help", "user", "password", "accept-fingerprint", "tls-cert"];
 
 export const DEFAULT_NODE = "http://127.0.0.1:3000";
 
@@ -98,6 +104,14 @@ export interface ClientArgs {
   for?: string;
   /** s3key ls: everyone's (admins). */
   all?: boolean;
+  /** audit: only this user's records, only this action, at most this many. */
+  by?: string;
+  action?: string;
+  limit?: string;
+  /** An https:// node's certificate fingerprint to trust (tls-pin.ts); else ORRERY_TLS_FINGERPRINT. */
+  acceptFingerprint?: string;
+  /** A PEM certificate file whose fingerprint is accepted (a node's DATA_DIR/tls/cert.pem); else ORRERY_TLS_CERT. */
+  tlsCert?: string;
 }
 
 /** node:util's messages suggest `--` for every unknown option; ours name the option and the command. */
@@ -148,6 +162,8 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
   const base = {
     positionals, node, json: values.json ?? false, help, recursive: false, overwrite: false, once: false,
     user: values.user, password: values.password, admin: false, readOnly: false, write: false,
+    acceptFingerprint: values["accept-fingerprint"],
+    tlsCert: values["tls-cert"],
   };
   if (name === undefined || help) return { ...base, command: name };
 
@@ -181,5 +197,8 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     label: values.label,
     for: values.for,
     all: values.all,
+    by: values.by,
+    action: values.action,
+    limit: values.limit,
   };
 }

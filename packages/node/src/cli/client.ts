@@ -19,13 +19,15 @@ import { login, logout, token } from "./commands/token.ts";
 import { user } from "./commands/user.ts";
 import { share } from "./commands/share.ts";
 import { s3key } from "./commands/s3key.ts";
+import { audit } from "./commands/audit.ts";
 import { authorizationFor } from "./credentials.ts";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { resolveAdminKey } from "./admin-key.ts";
 import { NodeClient } from "./http.ts";
+import { acceptedFingerprint, terminalQuestion, TlsPinning } from "./tls-pin.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, s3key, login, logout };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, s3key, login, logout, audit };
 
 /** Commands that sign with the cluster key when they find one (admin-key.ts). */
 const SIGNED = ["leave", "members", "key", "config"];
@@ -45,15 +47,18 @@ function report(e: CliError, usage: string): void {
 
 /**
  * The client of a command: its credential (credentials.ts; for `user add|passwd`, --password is the account's
- * new password, not the caller's) and, for admin commands, the cluster key to sign with. `user` signs only
- * when no user credential was given: an admin's login is the usual way, the key the operator's.
+ * new password, not the caller's) and, for admin commands, the cluster key to sign with. `user` and `audit`
+ * sign only when no user credential was given: an admin's login is the usual way, the key the operator's.
  */
 function clientFor(args: ReturnType<typeof parseClientArgs>): NodeClient {
   const isUser = args.command === "user";
   const src = isUser ? { user: args.user } : { user: args.user, password: args.password };
   const authorization = authorizationFor(args.node, src, process.env);
-  const signs = SIGNED.includes(args.command!) || (isUser && authorization === undefined);
-  return new NodeClient(args.node, signs ? resolveAdminKey(args, process.env) : undefined, authorization);
+  const signs = SIGNED.includes(args.command!) || ((isUser || args.command === "audit") && authorization === undefined);
+  const pinning = args.node.startsWith("https:")
+    ? new TlsPinning(args.node, { accept: acceptedFingerprint(args, process.env), env: process.env, ask: terminalQuestion(), note: err })
+    : undefined;
+  return new NodeClient(args.node, signs ? resolveAdminKey(args, process.env) : undefined, authorization, pinning);
 }
 
 export async function runClient(command: string, argv: string[], usage: string): Promise<number> {

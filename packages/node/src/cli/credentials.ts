@@ -1,11 +1,12 @@
 // Who the CLI speaks as: `--user/--password`, then ORRERY_TOKEN, then ORRERY_USER/ORRERY_PASSWORD, then the
 // token `orrery login` kept for this node (in the user's config dir, `orrery/credentials.json`, mode 0600).
 // None: requests go without a credential, which a node that asks for no login accepts.
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
-import { CliError, ExitCode, UsageError } from "./errors.ts";
+import { readConfigFile, writeConfigFile } from "./config-file.ts";
+import { UsageError } from "./errors.ts";
 
 export interface CredentialSource {
   user?: string;
@@ -22,15 +23,7 @@ export function credentialsPath(env: Record<string, string | undefined>): string
 }
 
 function readStore(path: string): CredentialStore {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return { nodes: {} };
-  }
-  const parsed = storeSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new CliError(ExitCode.local, `${path} is not an orrery credentials file; remove it and log in again`);
-  return parsed.data;
+  return readConfigFile(path, storeSchema, { nodes: {} }, "an orrery credentials file (then log in again)");
 }
 
 /** Keeps `token` for `node`, readable by this user only (written to a 0600 file, then renamed over the old one). */
@@ -38,11 +31,7 @@ export function saveLogin(env: Record<string, string | undefined>, node: string,
   const path = credentialsPath(env);
   const store = readStore(path);
   store.nodes[node] = { user, token };
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeConfigFile(path, store);
   return path;
 }
 

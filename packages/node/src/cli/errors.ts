@@ -11,6 +11,8 @@ export const ExitCode = {
   unreachable: 3,
   /** The local side: missing or unreadable source, unwritable destination. */
   local: 4,
+  /** The node's HTTPS certificate is not the one pinned for it, or not accepted yet (tls-pin.ts). */
+  untrusted: 5,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -3,6 +3,7 @@
 import { signAdminRequest } from "../security/admin-auth.ts";
 import type { ClusterKey } from "../security/cluster-key.ts";
 import { CliError, ExitCode, errorText } from "./errors.ts";
+import type { TlsPinning } from "./tls-pin.ts";
 
 export interface SendInit {
   body?: BodyInit | null;
@@ -18,7 +19,11 @@ function networkFailure(baseUrl: string, err: unknown): string {
   if (code === "ECONNREFUSED" || code === "ConnectionRefused") {
     return `cannot reach the node at ${baseUrl}: connection refused (is a node running there?)`;
   }
-  if (code === "ECONNRESET" || code === "ConnectionClosed") return `lost the connection to the node at ${baseUrl} (it closed unexpectedly)`;
+  if (code === "ECONNRESET" || code === "ConnectionClosed") {
+    // An HTTPS port closes on a plain-HTTP request at once: nodes bound beyond loopback serve HTTPS (TLS=auto).
+    const hint = baseUrl.startsWith("http:") ? `; if the node serves HTTPS, use ${baseUrl.replace(/^http:/, "https:")}` : "";
+    return `lost the connection to the node at ${baseUrl} (it closed unexpectedly${hint})`;
+  }
   // Bun appends advice about fetch's `verbose` option, which is no use to a user of the CLI.
   const text = errorText(err).replace(/\s*For more information, pass `verbose: true`.*$/s, "");
   return `cannot reach the node at ${baseUrl}: ${text}`;
@@ -46,6 +51,8 @@ export class NodeClient {
     readonly adminKey?: ClusterKey,
     /** Sent with every request (credentials.ts): a user's password or token; an admin signature replaces it. */
     readonly authorization?: string,
+    /** For an https:// node: the pinned certificate every request must meet (tls-pin.ts). */
+    readonly pinning?: TlsPinning,
   ) {}
 
   url(path: string, query: Record<string, string | undefined> = {}): string {
@@ -58,6 +65,7 @@ export class NodeClient {
   /** Any answer, error statuses included; only a failure to get an answer at all throws (exit 3). */
   async send(method: string, path: string, init: SendInit = {}): Promise<Response> {
     const streaming = init.body instanceof ReadableStream;
+    const tls = this.pinning ? await this.pinning.fetchOptions() : undefined;
     try {
       return await fetch(this.url(path, init.query), {
         method,
@@ -67,8 +75,11 @@ export class NodeClient {
         ...(streaming ? { duplex: "half" } : {}),
         redirect: "error",
         signal: init.signal,
+        ...(tls ? { tls } : {}),
       } as RequestInit);
     } catch (err) {
+      const untrusted = await this.pinning?.explain();
+      if (untrusted) throw untrusted;
       throw new CliError(ExitCode.unreachable, networkFailure(this.baseUrl, err));
     }
   }

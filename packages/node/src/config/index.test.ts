@@ -58,3 +58,30 @@ describe("DEAD_MEMBER_TIMEOUT", () => {
     }
   });
 });
+
+describe("TLS", () => {
+  const variableOf = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      return e instanceof ConfigError ? e.variable : String(e);
+    }
+    return undefined;
+  };
+
+  test("auto: HTTPS (self-signed) when the node binds beyond loopback, plain HTTP on loopback; on and off say so", () => {
+    expect(loadConfig({}).tls).toEqual({ mode: "off" });
+    expect(loadConfig({ BIND_ADDRESS: "0.0.0.0" }).tls).toEqual({ mode: "self-signed" });
+    expect(loadConfig({ BIND_ADDRESS: "192.168.1.20" }).tls).toEqual({ mode: "self-signed" });
+    expect(loadConfig({ TLS: "on" }).tls).toEqual({ mode: "self-signed" });
+    expect(loadConfig({ BIND_ADDRESS: "0.0.0.0", TLS: "off" }).tls).toEqual({ mode: "off" });
+  });
+
+  test("TLS_CERT without TLS_KEY, or with TLS=off, or a mode that is not one, is a ConfigError naming the variable", () => {
+    expect(variableOf({ TLS_CERT: "/x.pem" })).toBe("TLS_KEY");
+    expect(variableOf({ TLS_KEY: "/x.pem" })).toBe("TLS_CERT");
+    expect(variableOf({ TLS: "off", TLS_CERT: "/x.pem", TLS_KEY: "/y.pem" })).toBe("TLS");
+    expect(variableOf({ TLS: "yes" })).toBe("TLS");
+    expect(variableOf({ TLS_CERT: "/nonexistent/cert.pem", TLS_KEY: "/nonexistent/key.pem" })).toBe("TLS_CERT");
+  });
+});

@@ -4,9 +4,11 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { CLUSTER_KEY_PATTERN, CLUSTER_KEY_RULE } from "../security/cluster-key.ts";
 import { MAX_CHUNK_SIZE_MIB } from "../store/chunk-storage.ts";
+import { DEFAULT_AUDIT_KEEP, MAX_AUDIT_KEEP } from "../audit/records.ts";
 import { isNodeId, NODE_ID_RULE } from "../util/node-id.ts";
 import { durationMs } from "./duration.ts";
 import { pickLanAddress } from "./lan-address.ts";
+import { type TlsChoice, tlsChoiceOf } from "./tls-files.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port");
@@ -147,10 +149,20 @@ export const configSchema = z.object({
    * anything), or "auto": required when the node binds beyond loopback, off on loopback (the quick start).
    */
   AUTH: z.enum(["auto", "required", "off"]).default("auto"),
+  /** The audit log (who did what, replicated to every node) keeps the newest this many records. */
+  AUDIT_KEEP: z.coerce.number().int().min(10).max(MAX_AUDIT_KEEP).default(DEFAULT_AUDIT_KEEP),
   /** The password of user `admin`, made at first start when the cluster has no admin (else one is generated and printed). */
   ADMIN_PASSWORD: z.string().min(8, "a password is 8-256 characters").max(256, "a password is 8-256 characters").optional(),
   /** The longest a share link may live, in days (a link asks for 7 by default, never more than this). */
   SHARE_LINK_MAX_DAYS: z.coerce.number().min(1 / 24).max(3650).default(30),
+  /**
+   * HTTPS on the client ports (HTTP, S3): "on", "off", or "auto": on when the node binds beyond loopback. With
+   * TLS_CERT/TLS_KEY those are served; without, a self-signed certificate made at first start (kept in DATA_DIR).
+   */
+  TLS: z.enum(["auto", "on", "off"]).default("auto"),
+  /** PEM files: the certificate (chain) and its private key, instead of the self-signed one. */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** S3 API port on BIND_ADDRESS; 0 turns it off. Unset: 9000, skipped with a warning when that is taken. */
   S3_PORT: port.optional(),
@@ -174,6 +186,8 @@ export type Config = z.output<typeof configSchema> & {
   advertise: string;
   /** CLUSTER_KEY, or the first line of CLUSTER_KEY_FILE; undefined: the data dir's key. */
   clusterKey: string | undefined;
+  /** Whether the client ports serve HTTPS, and the PEM pair TLS_CERT/TLS_KEY named (else self-signed). */
+  tls: TlsChoice;
 };
 
 export class ConfigError extends Error {
@@ -229,7 +243,7 @@ export function loadConfig(
     throw new ConfigError(c.S3_ACCESS_KEY === undefined ? "S3_ACCESS_KEY" : "S3_SECRET_KEY", "S3_ACCESS_KEY and S3_SECRET_KEY go together");
   }
   const advertise = c.ADVERTISE_ADDRESS ?? (c.BIND_ADDRESS === "0.0.0.0" ? (lanAddress() ?? "127.0.0.1") : c.BIND_ADDRESS);
-  return { ...c, chunkSize: Math.round(c.CHUNK_SIZE_MB * 1024 * 1024), advertise, clusterKey: clusterKeyOf(c) };
+  return { ...c, chunkSize: Math.round(c.CHUNK_SIZE_MB * 1024 * 1024), advertise, clusterKey: clusterKeyOf(c), tls: tlsChoiceOf(c) };
 }
 
 function clusterKeyOf(c: { CLUSTER_KEY?: string; CLUSTER_KEY_FILE?: string }): string | undefined {

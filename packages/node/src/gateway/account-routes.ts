@@ -14,6 +14,7 @@ import type { Quotas } from "../accounts/quota.ts";
 import { type AdminRoutesDeps, requireAdmin } from "./admin-routes.ts";
 import { type Authenticator, requestPrincipal, SESSION_COOKIE } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
+import { recordAudit } from "./audit-trail.ts";
 
 export interface AccountRoutesDeps extends Pick<AdminRoutesDeps, "adminOpen" | "verifier"> {
   authenticator: Authenticator;
@@ -87,6 +88,7 @@ function sessionRoutes(d: AccountRoutesDeps): Hono {
     const user = p.kind === "user" && p.via === "password" ? accounts.user(p.name) : undefined;
     if (!user?.passwordHash) throw new OrreryError(401, "bad_credentials", "log in to the web UI with a password");
     const id = d.authenticator.sessions.open(user.name, user.passwordHash);
+    recordAudit(c, "login", user.name, {}, { actor: user.name, via: "ui" });
     // Not readable by scripts, never sent by another site's page, only over TLS when the page came over TLS.
     setCookie(c, SESSION_COOKIE, id, {
       httpOnly: true, sameSite: "Strict", path: "/", maxAge: SESSION_MAX_AGE_S, secure: new URL(c.req.url).protocol === "https:",
@@ -96,6 +98,8 @@ function sessionRoutes(d: AccountRoutesDeps): Hono {
 
   app.post("/api/logout", (c) => {
     const id = getCookie(c, SESSION_COOKIE);
+    const p = requestPrincipal(c);
+    if (id && p.kind === "user") recordAudit(c, "logout", p.name);
     if (id) d.authenticator.sessions.close(id);
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.json({ loggedOut: true });
@@ -125,6 +129,7 @@ function userRoutes(d: AccountRoutesDeps): Hono {
   app.post("/api/users", small, admin, async (c) => {
     const body = await jsonBody(c.req.raw, newUserSchema);
     const made = await accounts.addUser(body.name, body.password, body.role ?? "user", body.quotaBytes ?? null);
+    recordAudit(c, "user_add", body.name, { role: made.role, quotaBytes: made.quotaBytes });
     let homeCreated = true;
     try {
       await d.fs.mkdir(homeOf(body.name));
@@ -150,11 +155,15 @@ function userRoutes(d: AccountRoutesDeps): Hono {
     const body = await jsonBody(c.req.raw, userChangeSchema);
     if (Object.keys(body).length === 0) throw badRequest("no_change", "name something to change: password, role or quotaBytes");
     const changed = await accounts.changeUser(c.req.param("name"), body);
+    if (body.password !== undefined) recordAudit(c, "user_passwd", changed.name);
+    if (body.role !== undefined) recordAudit(c, "user_role", changed.name, { role: changed.role });
+    if (body.quotaBytes !== undefined) recordAudit(c, "user_quota", changed.name, { quotaBytes: changed.quotaBytes });
     return c.json({ ...userJson(changed), confirmed: changed.confirmed, members: changed.members });
   });
 
   app.delete("/api/users/:name", admin, async (c) => {
     const done = await accounts.removeUser(c.req.param("name"));
+    recordAudit(c, "user_rm", c.req.param("name"));
     return c.json({ name: c.req.param("name"), deleted: true, ...done });
   });
   return app;
@@ -177,6 +186,7 @@ function tokenRoutes(d: AccountRoutesDeps): Hono {
     const body = await jsonBody(c.req.raw, newTokenSchema);
     const expiresAt = body.expiresInSeconds === undefined ? null : Date.now() + body.expiresInSeconds * 1000;
     const made = await accounts.createToken(p.name, { label: body.label, readOnly: body.readOnly, expiresAt });
+    recordAudit(c, "token_create", made.record.id, { label: made.record.label, readOnly: made.record.readOnly, expiresAt: made.record.expiresAt });
     return c.json({ ...tokenJson(made.record, Date.now()), token: made.token, note: "shown once: the node keeps only its hash" }, 201);
   });
 
@@ -187,7 +197,9 @@ function tokenRoutes(d: AccountRoutesDeps): Hono {
     if (!tokenIdSchema.safeParse(id).success) throw badRequest("invalid_token_id", "a token id is 16 hex digits");
     const held = accounts.tokens().find((t) => t.id === id);
     if (!held || (held.user !== p.name && p.role !== "admin")) throw new OrreryError(404, "no_such_token", `no token ${id}`);
-    return c.json({ id, revoked: true, ...(await accounts.revokeToken(id)) });
+    const revoked = await accounts.revokeToken(id);
+    recordAudit(c, "token_revoke", id, { of: held.user });
+    return c.json({ id, revoked: true, ...revoked });
   });
 
   return app;

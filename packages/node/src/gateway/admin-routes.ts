@@ -14,6 +14,7 @@ import type { SettingsSync } from "../settings/cluster-settings-sync.ts";
 import { type SettingsChangeValues, settingsChangeSchema } from "../settings/cluster-settings.ts";
 import { nodeIdSchema } from "../util/node-id.ts";
 import { jsonBody } from "./json-body.ts";
+import { recordAudit } from "./audit-trail.ts";
 
 export interface AdminRoutesDeps {
   self: () => Member;
@@ -81,11 +82,19 @@ export function requireAdmin(d: Pick<AdminRoutesDeps, "adminOpen" | "verifier">)
   };
 }
 
+/** The admin routes that change the cluster's members or keys (settings changes are recorded by their route). */
+const CLUSTER_CHANGES = /^\/api\/cluster\/(leave|members\/[^/]+\/forget|keys\/(install|use|remove))$/;
+
 export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariables }> {
   const app = new Hono<{ Variables: AdminVariables }>();
   const admin = requireAdmin(d);
   // "/x/*" also matches "/x" itself.
   app.use("/api/cluster/leave", admin);
+  // A leave, a forgotten member or a key rotation an admin made goes to the audit log once it succeeded.
+  app.use("/api/cluster/*", async (c, next) => {
+    await next();
+    if (c.req.method === "POST" && c.res.status < 300 && CLUSTER_CHANGES.test(c.req.path)) recordAudit(c, "cluster_change", c.req.path.slice("/api/cluster/".length));
+  });
   app.use("/api/cluster/members/*", admin);
   app.use("/api/cluster/keys/*", admin);
   app.on(["PUT", "PATCH", "POST", "DELETE"], "/api/cluster/settings", admin);
@@ -130,6 +139,7 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
       if (err instanceof RangeError) throw badRequest("too_many_folders", err.message);
       throw err;
     }
+    recordAudit(c, "settings_change", "cluster settings", { change: JSON.stringify(values).slice(0, 256) });
     return c.json({ ...settingsJson(d), confirmed: change.confirmed, members: change.members } satisfies ResponseOf<"putSettings">);
   });
 

@@ -5,6 +5,9 @@ import { Hono } from "hono";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { accountRoutes } from "./account-routes.ts";
+import type { AuditLog } from "../audit/audit-log.ts";
+import { auditRoutes } from "./audit-routes.ts";
+import { auditTrail } from "./audit-trail.ts";
 import { shareRoutes } from "./share-routes.ts";
 import { linkRoutes } from "./link-routes.ts";
 import { s3KeyRoutes } from "./s3key-routes.ts";
@@ -44,6 +47,8 @@ export type GatewayDeps = FilesRoutesDeps &
     authenticator?: Authenticator;
     /** SHARE_LINK_MAX_DAYS: the longest a share link may live (default 30). */
     linkMaxDays?: number;
+    /** Who did what (audit/): recorded by the routes, read at GET /api/audit; absent: nothing recorded. */
+    audit?: AuditLog;
   };
 
 export function createGateway(d: GatewayDeps): Hono {
@@ -57,6 +62,7 @@ export function createGateway(d: GatewayDeps): Hono {
   // refused whatever the method, and a request another site could have sent changes nothing.
   app.use(hostCheck(d.allowedHosts));
   app.use(csrfGuard());
+  app.use(auditTrail(d.audit));
   // Who is asking, before any route: every files and WebDAV route asks access() with the principal found here.
   app.use(d.authenticator ? d.authenticator.middleware() : openAccess());
   if (d.authenticator) {
@@ -65,6 +71,7 @@ export function createGateway(d: GatewayDeps): Hono {
     app.route("/", s3KeyRoutes({ authenticator: d.authenticator }));
     app.route("/", linkRoutes({ ...d, authenticator: d.authenticator, linkMaxDays: d.linkMaxDays ?? 30 }));
   }
+  app.route("/", auditRoutes(d));
   if (metrics) app.get(apiRoutes.metrics.path, async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   if (d.versions) app.route("/", versionsRoutes({ versions: d.versions }));

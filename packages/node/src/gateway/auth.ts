@@ -15,6 +15,7 @@ import { OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { BASIC_CHALLENGE } from "./errors.ts";
 import { remoteAddressOf } from "./http-server.ts";
+import { recordAudit } from "./audit-trail.ts";
 
 export const SESSION_COOKIE = "orrery_session";
 /** Reachable without a login: the login itself, who-am-I (it answers 401), the health probe. */
@@ -92,6 +93,7 @@ export class Authenticator {
     // Only accounts that exist are counted by name: guessed names would otherwise fill the table.
     if (name !== undefined && this.c.accounts.user(name)) this.byAccount.fail(account);
     this.c.log.info("failed login", { user: name?.slice(0, 64) ?? "(a token)", address: address.slice(5) });
+    recordAudit(c, "login_failed", name?.slice(0, 64) ?? "(a token)", { with: name === undefined || looksLikeToken(secret) ? "token" : "password" }, { actor: name ?? null });
     throw new OrreryError(401, "bad_credentials", "wrong user name, password or token");
   }
 
@@ -156,7 +158,7 @@ export function openAccess(): MiddlewareHandler<{ Variables: AuthVariables }> {
  * The admin routes answer for themselves (admin-routes.ts): an admin user, or a request signed with the
  * cluster key, which a client without a login holds. Their 401 names both.
  */
-const ADMIN_PREFIXES = ["/api/cluster/leave", "/api/cluster/members/", "/api/cluster/keys", "/api/admin/"];
+const ADMIN_PREFIXES = ["/api/cluster/leave", "/api/cluster/members/", "/api/cluster/keys", "/api/admin/", "/api/audit"];
 const adminRoute = (method: string, path: string) =>
   ADMIN_PREFIXES.some((p) => path.startsWith(p)) || (path === "/api/cluster/settings" && method !== "GET" && method !== "HEAD");
 

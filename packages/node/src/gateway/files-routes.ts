@@ -19,6 +19,7 @@ import { access, canSee, requireAllow } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
 import { userContentHeaders } from "./user-content.ts";
 import { metaFromHeaders, metaToHeaders } from "../metadata/object-meta.ts";
+import { recordAudit } from "./audit-trail.ts";
 
 /** The prefix of the files API's user metadata headers (S3's x-amz-meta-*). */
 const FILES_USER_META = "x-orrery-meta-";
@@ -171,6 +172,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     const m = await d.fs.remove(path, recursive, durabilityOf(c.req.query("durability")), precondition);
+    recordAudit(c, "delete", `/${m.path}`, { recursive });
     return c.json({ path: `/${m.path}`, deleted: true, version: m.version } satisfies ResponseOf<"deleteFile">);
   });
 

@@ -7,7 +7,8 @@
 // its signal aborts when the client goes away (SSE streams stop on it). The Response goes back with every
 // header, its body streamed with back-pressure; a body without Content-Length that is already complete in
 // memory (c.json, c.text) is sent whole with its length, anything else chunked. HEAD answers headers only.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { drained } from "../util/drained.ts";
@@ -22,6 +23,8 @@ export interface ServeOptions {
   guard?: (method: string, target: string) => Response | undefined;
   /** A body without Content-Length up to this many bytes, complete without waiting on I/O, is sent with its length. */
   measureLimit?: number;
+  /** Serve HTTPS with this PEM certificate (chain) and key; absent: plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 export interface FetchServer {
@@ -41,7 +44,7 @@ const HOST = /^[A-Za-z0-9.\-_~]*(\[[0-9A-Fa-f:.]+\])?(:\d{1,5})?$/;
 export async function serveFetch(opts: ServeOptions): Promise<FetchServer> {
   const inFlight = new Set<ServerResponse>();
   let closing = false;
-  const server: Server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     inFlight.add(res);
     res.once("close", () => {
       inFlight.delete(res);
@@ -55,7 +58,8 @@ export async function serveFetch(opts: ServeOptions): Promise<FetchServer> {
         res.end();
       } else res.destroy(err as Error);
     });
-  });
+  };
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
   server.requestTimeout = 0; // an upload may take as long as it takes
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.keepAliveTimeout = 0; // as Bun.serve with idleTimeout 0: an idle connection stays open
@@ -67,6 +71,7 @@ export async function serveFetch(opts: ServeOptions): Promise<FetchServer> {
     if (inFlight.size === 0) wakeDrain?.();
   };
   const sockets = new Set<Socket>();
+  // Raw TCP sockets, under HTTPS too: destroying one also ends a connection still in its TLS handshake.
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -113,7 +118,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServeOpti
   });
   let request: Request;
   try {
-    request = requestOf(req, aborter.signal);
+    request = requestOf(req, aborter.signal, opts.tls ? "https" : "http");
   } catch {
     req.resume();
     return writeResponse(res, new Response("bad request\n", { status: 400 }), method, 0);
@@ -181,13 +186,13 @@ export function remoteAddressOf(req: Request): string | undefined {
 }
 
 /** The fetch Request of a node:http request: its raw target (dot-segments kept), headers, body and signal. */
-export function requestOf(req: IncomingMessage, signal: AbortSignal): Request {
+export function requestOf(req: IncomingMessage, signal: AbortSignal, scheme: "http" | "https" = "http"): Request {
   const method = req.method ?? "GET";
   const target = req.url ?? "/";
   const host = req.headers.host;
   const local = req.socket.localAddress?.includes(":") ? `[${req.socket.localAddress}]` : req.socket.localAddress;
   const authority = host && HOST.test(host) ? host : `${local ?? "localhost"}:${req.socket.localPort ?? 80}`;
-  const url = /^https?:\/\//i.test(target) ? target : `http://${authority}${target.startsWith("/") ? "" : "/"}${target}`;
+  const url = /^https?:\/\//i.test(target) ? target : `${scheme}://${authority}${target.startsWith("/") ? "" : "/"}${target}`;
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);

@@ -11,6 +11,7 @@ import type { FileSystem } from "../filesystem/file-system.ts";
 import { normalizePath } from "../metadata/path.ts";
 import { type Authenticator, requestPrincipal } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
+import { recordAudit } from "./audit-trail.ts";
 
 export interface ShareRoutesDeps {
   authenticator: Authenticator;
@@ -52,6 +53,7 @@ export function shareRoutes(d: ShareRoutesDeps): Hono {
     if (d.fs.lookup(path)?.kind !== "dir") throw new OrreryError(404, "no_such_folder", `no folder /${path}`);
     if (body.user === p.name) throw badRequest("share_with_self", "a folder is shared with someone else");
     const made = await accounts.share(path, body.user, body.access ?? "read", p.name);
+    recordAudit(c, "share_add", `/${path}`, { with: body.user, access: made.access, id: made.id });
     return c.json({ ...shareJson(made), confirmed: made.confirmed, members: made.members }, 201);
   });
 
@@ -62,7 +64,9 @@ export function shareRoutes(d: ShareRoutesDeps): Hono {
     const held = accounts.shares().find((sh) => sh.id === id);
     const mayEnd = held && (p.role === "admin" || held.by === p.name || held.user === p.name || within(held.path, homeOf(p.name)));
     if (!held || !mayEnd) throw new OrreryError(404, "no_such_share", `no share ${id}`);
-    return c.json({ id, ended: true, ...(await accounts.unshare(id)) });
+    const ended = await accounts.unshare(id);
+    recordAudit(c, "share_rm", `/${held.path}`, { with: held.user, id });
+    return c.json({ id, ended: true, ...ended });
   });
 
   return app;

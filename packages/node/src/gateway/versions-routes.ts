@@ -14,6 +14,7 @@ import { versioningStateSchema } from "../settings/folder-versioning.ts";
 import { access, canSee, requireAllow } from "./auth.ts";
 import { entryJson, pathFromUrl } from "./files-routes.ts";
 import { jsonBody } from "./json-body.ts";
+import { recordAudit } from "./audit-trail.ts";
 
 export interface VersionsRoutesDeps {
   /** Absent on gateways built without versioning (some in-process tests): these routes are then not served. */
@@ -61,6 +62,7 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
     requireAllow(c, "write", path);
     const body = await jsonBody(c.req.raw, versioningSchema);
     await d.versions.setState(path, body.status);
+    recordAudit(c, "settings_change", `/${path}`, { versioning: body.status });
     return c.json(folderJson(path));
   });
 
@@ -75,6 +77,7 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
     const { path } = pathFromUrl(c.req.url, "/api/versions");
     requireAllow(c, "write", path);
     const removed = await d.versions.remove(path, versionIdOf(c.req.query("versionId")));
+    recordAudit(c, "delete", `/${path}`, { versionId: removed.versionId });
     return c.json({ path: `/${path}`, removed: versionJson(removed) });
   });
 

@@ -13,6 +13,7 @@ import { CLUSTER_KEY_PATTERN } from "../security/cluster-key.ts";
 import { settingsRecordSchema } from "../settings/cluster-settings.ts";
 import { accountRecordSchema, MAX_RECORDS } from "../accounts/records.ts";
 import { MAX_RPC_BODY } from "../transfer/frames.ts";
+import { auditRecordSchema, MAX_AUDIT_BATCH, MAX_AUDIT_KEEP } from "../audit/records.ts";
 
 /** Paths in one quorum read, and rows in one page of a listing read. */
 export const MAX_READ_PATHS = 1000;
@@ -135,6 +136,30 @@ export const jsonMethods = {
     limits: { request: SMALL, response: MAX_RPC_BODY },
     request: z.strictObject({}),
     response: z.strictObject({ records: z.array(accountRecordSchema).max(MAX_RECORDS) }),
+  },
+  /** Audit (audit/): records for the callee to keep; it answers how many it lacked. */
+  "audit.push": {
+    limits: { request: MiB, response: SMALL },
+    request: z.strictObject({ records: z.array(auditRecordSchema).min(1).max(MAX_AUDIT_BATCH) }),
+    response: z.strictObject({ taken: z.number().int().min(0) }),
+  },
+  /** The digest of the ids the callee holds, and how many it holds and keeps at most. */
+  "audit.digest": {
+    limits: { request: SMALL, response: SMALL },
+    request: z.strictObject({}),
+    response: z.strictObject({ digest: z.string().regex(/^[0-9a-f]{64}$/), count: z.number().int().min(0), keep: z.number().int().min(1) }),
+  },
+  /** Every id the callee holds, newest first (asked only when the digests differ). */
+  "audit.ids": {
+    limits: { request: SMALL, response: 8 * MiB },
+    request: z.strictObject({}),
+    response: z.strictObject({ ids: z.array(versionSchema).max(MAX_AUDIT_KEEP), keep: z.number().int().min(1) }),
+  },
+  /** The records of these ids that the callee holds. */
+  "audit.get": {
+    limits: { request: MiB, response: 2 * MiB },
+    request: z.strictObject({ ids: z.array(versionSchema).min(1).max(MAX_AUDIT_BATCH) }),
+    response: z.strictObject({ records: z.array(auditRecordSchema).max(MAX_AUDIT_BATCH) }),
   },
   /**
    * memberlist's TCP fallback probe: a gossip ping over the authenticated connection when datagrams went

@@ -74,10 +74,10 @@ export function completedBefore(object: Manifest | undefined, uploadId: string, 
   return object.md5 === etag ? etag : undefined;
 }
 
-/** Complete's answer document. */
-export function completeResult(host: string, bucket: string, key: string, etag: string): string {
+/** Complete's answer document; `origin` is the request's scheme and host (https on a node with TLS). */
+export function completeResult(origin: string, bucket: string, key: string, etag: string): string {
   return renderXml("CompleteMultipartUploadResult", [
-    ["Location", `http://${host}/${encodeURIComponent(bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`],
+    ["Location", `${origin}/${encodeURIComponent(bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`],
     ["Bucket", bucket],
     ["Key", key],
     ["ETag", `"${etag}"`],

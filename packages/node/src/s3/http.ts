@@ -12,6 +12,7 @@ import { bucketPath } from "./names.ts";
 import { type Payload, payloadOf } from "./request-body.ts";
 import { parseQuery } from "./sigv4.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
+import type { AuditLog } from "../audit/audit-log.ts";
 
 export interface S3Components {
   fs: FileSystem;
@@ -19,6 +20,13 @@ export interface S3Components {
   versions?: FileVersions;
   reader: ChunkReader;
   log: Logger;
+  /** Deletes are recorded in the cluster's audit log (audit/), by access key. */
+  audit?: Pick<AuditLog, "record">;
+}
+
+/** `http(s)://host` of a request as the client addressed it (the Host header; https when the port has TLS). */
+export function originOf(req: Request): string {
+  return `${new URL(req.url).protocol}//${req.headers.get("host") ?? "localhost"}`;
 }
 
 export interface S3Init {

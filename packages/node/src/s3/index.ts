@@ -14,6 +14,7 @@ export const DEFAULT_S3_PORT = 9000;
 export async function startS3Api(
   config: Config,
   c: S3Components & { accounts?: Accounts; open?: boolean },
+  tls?: { cert: string; key: string },
   print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<S3Server | undefined> {
   if (config.S3_PORT === 0) return undefined;
@@ -25,12 +26,13 @@ export async function startS3Api(
       portIsExplicit: config.S3_PORT !== undefined,
       region: config.S3_REGION,
       credentials: s3Identities(keys.credentials, c.accounts, c.open ?? true),
+      tls,
     },
     c,
   );
   const port = await server.start();
   if (port === undefined) return undefined;
-  const endpoint = `http://${config.advertise}:${port}`;
+  const endpoint = `${tls ? "https" : "http"}://${config.advertise}:${port}`;
   const accessKeys = [...keys.credentials.keys()];
   if (keys.source === "generated") {
     const [[accessKey, secret]] = [...keys.credentials] as [[string, string]];

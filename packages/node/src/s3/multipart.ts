@@ -17,7 +17,7 @@ import {
   respondWhileWorking,
 } from "./completion.ts";
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
-import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request, xmlResponse } from "./http.ts";
+import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request, xmlResponse, originOf } from "./http.ts";
 import { objectPath, uploadDir, UPLOADS_DIR, uploadMetaPath as metaPath } from "./names.ts";
 import { copySourceOf, mtimeFromMeta, s3Meta } from "./objects.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
@@ -169,7 +169,7 @@ export class MultipartUploads {
       const meta = withChecksum(upload.object, checksum);
       await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, { remove: [uploadDir(upload.id)], meta, mtime: mtimeFromMeta(upload.object) });
       this.meta.delete(upload.id);
-      return completeResult(r.header("host") ?? "localhost", upload.bucket, upload.key, etag);
+      return completeResult(originOf(r.raw), upload.bucket, upload.key, etag);
     };
     const size = parts.reduce((s, m) => s + m.size, 0);
     if (size <= KEEPALIVE_ABOVE_BYTES) return new Response(await finish(), { headers: { "content-type": "application/xml" } });
@@ -190,7 +190,7 @@ export class MultipartUploads {
       etag = undefined; // a body or key no Complete could have succeeded with
     }
     if (etag === undefined) throw s3Error("NoSuchUpload");
-    return new Response(completeResult(r.header("host") ?? "localhost", r.bucket!, r.key!, etag), { headers: { "content-type": "application/xml" } });
+    return new Response(completeResult(originOf(r.raw), r.bucket!, r.key!, etag), { headers: { "content-type": "application/xml" } });
   }
 
   readonly abort: Handler = async (r) => {

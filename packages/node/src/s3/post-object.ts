@@ -7,7 +7,7 @@ import { accessOf, requireAccess, type S3Identities } from "./access.ts";
 import { encryptionRequestOf, refuseCustomerKeys, refuseManagedEncryption } from "./encryption.ts";
 import { s3Error } from "./errors.ts";
 import { type Form, readForm } from "./form-data.ts";
-import { requireBucket, type S3Components } from "./http.ts";
+import { requireBucket, type S3Components, originOf } from "./http.ts";
 import { bucketPath, objectPath } from "./names.ts";
 import { mtimeFromMeta, S3_USER_META } from "./objects.ts";
 import { checkPolicy, parsePolicy, verifyPolicySignature } from "./post-policy.ts";
@@ -72,8 +72,8 @@ function redirectOf(form: Form): URL | undefined {
 }
 
 /** The answer S3 gives a stored upload: a 303 to the redirect, or success_action_status (204 by default). */
-function answer(form: Form, host: string, bucket: string, key: string, etag: string): Response {
-  const location = `http://${host}/${encodeURIComponent(bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
+function answer(form: Form, origin: string, bucket: string, key: string, etag: string): Response {
+  const location = `${origin}/${encodeURIComponent(bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
   const redirect = redirectOf(form);
   if (redirect) {
     for (const [k, v] of [["bucket", bucket], ["key", key], ["etag", etag]] as const) redirect.searchParams.set(k, v);
@@ -120,7 +120,7 @@ export async function postObject(req: Request, bucket: string, c: S3Components, 
         if (content.size < size.min) throw s3Error("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", { fields: [["MinSizeAllowed", String(size.min)]] });
       },
     });
-    return answer(form, req.headers.get("host") ?? "localhost", bucket, key, `"${result.md5}"`);
+    return answer(form, originOf(req), bucket, key, `"${result.md5}"`);
   } catch (err) {
     await form.file?.stream.cancel().catch(() => {});
     throw err;

@@ -1,7 +1,7 @@
 // The S3 API: its own HTTP server on S3_PORT, path-style addressing (/bucket/key), Signature V4 on
 // every request, one handler per operation, and every failure as S3's XML error.
 import { drain } from "../util/drain.ts";
-import { type FetchServer, serveFetch } from "../gateway/http-server.ts";
+import { type FetchServer, remoteAddressOf, serveFetch } from "../gateway/http-server.ts";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { UPLOAD_ID } from "../metadata/manifest.ts";
@@ -23,6 +23,16 @@ import * as versions from "./versions.ts";
 import { type Operation, route } from "./operations.ts";
 import { parseQuery, percentDecode } from "./sigv4.ts";
 
+/** The operations the audit log records. */
+const DELETES = new Set<string>(["DeleteObject", "DeleteObjects", "DeleteBucket"]);
+const safeDecode = (path: string) => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
 export interface S3ServerInit extends S3Init {
   host: string;
   port: number;
@@ -30,6 +40,8 @@ export interface S3ServerInit extends S3Init {
   portIsExplicit: boolean;
   /** The keys SigV4 checks with and whom each speaks for: the config's (admins) and the users' (access.ts). */
   credentials: S3Identities;
+  /** Serve HTTPS with this PEM pair (the node's client certificate, tls/node-tls.ts). */
+  tls?: { cert: string; key: string };
 }
 
 /** `/bucket/key…` → bucket and key, decoded; the key keeps every '/' (and so any empty segment). */
@@ -168,7 +180,17 @@ export class S3Server {
     // Who may do this, before the handler reads anything: one rule for every interface (accounts/authorize.ts).
     authorizeOperation(r.access, routing.op, bucket, key, copySourceOf(r));
     await this.refresh(r, bucket, key);
-    return { op: routing.op, payload, res: await this.handlers[routing.op](r, this.c, this.init) };
+    const res = await this.handlers[routing.op](r, this.c, this.init);
+    if (DELETES.has(routing.op) && res.ok) this.auditDelete(req, routing.op, url.pathname, auth.accessKey);
+    return { op: routing.op, payload, res };
+  }
+
+  /** Who deleted what through S3 (the access key; keys are the S3 API's credentials). */
+  private auditDelete(req: Request, op: Operation, path: string, accessKey: string): void {
+    this.c.audit?.record({
+      actor: null, action: "delete", target: safeDecode(path).slice(0, 1100), via: "s3",
+      address: remoteAddressOf(req)?.slice(0, 64) ?? null, detail: { op, accessKey },
+    });
   }
 
   /**
@@ -208,7 +230,7 @@ export class S3Server {
     try {
       // node:http rather than Bun.serve, which drops a handler's Content-Length (gateway/http-server.ts).
       // Bodies stream into chunks in bounded memory: no size limit here (S3's own is 5 TiB per object).
-      this.server = await serveFetch({ hostname: host, port, fetch: this.fetch });
+      this.server = await serveFetch({ hostname: host, port, fetch: this.fetch, tls: this.init.tls });
     } catch (err) {
       if ((err as { code?: string }).code !== "EADDRINUSE") throw err;
       if (portIsExplicit) throw new Error(`S3 port ${port} is already in use`);

@@ -157,4 +157,16 @@ export const migrations: string[] = [
   DROP TABLE accounts;
   ALTER TABLE accounts_new RENAME TO accounts;
   `,
+  // 13: the audit log (audit/audit-store.ts): who did what, one JSON record per id (time-ordered), replicated to
+  // every node, the newest AUDIT_KEEP kept; actor and action beside the record for the admin page's filters.
+  `
+  CREATE TABLE audit (
+    id TEXT PRIMARY KEY,
+    actor TEXT,
+    action TEXT NOT NULL,
+    record TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX audit_by_actor ON audit (actor, id);
+  CREATE INDEX audit_by_action ON audit (action, id);
+  `,
 ];

@@ -23,6 +23,7 @@ import { applyProppatch, parseProppatch } from "./proppatch.ts";
 import { parsePropfind, propfindDepth, propfindBody } from "./propfind.ts";
 import { DAV_METHODS, davErrorResponse, xmlResponse } from "./responses.ts";
 import { escapeXml, readXmlBody } from "./xml.ts";
+import { recordAudit } from "../gateway/audit-trail.ts";
 
 export type { WebdavDeps } from "./preconditions.ts";
 
@@ -223,7 +224,9 @@ export function webdavRoutes(d: WebdavDeps): Hono {
     try {
       const allowed = davAccess(c, ctx);
       if (allowed instanceof Response) return allowed;
-      return await dispatch(c.req.raw, allowed);
+      const res = await dispatch(c.req.raw, allowed);
+      if (c.req.method === "DELETE" && res.ok) recordAudit(c, "delete", `/${davPath(c.req.raw.url).path}`, { recursive: true });
+      return res;
     } catch (err) {
       return davErrorResponse(err, c.req.raw, ctx.log);
     }

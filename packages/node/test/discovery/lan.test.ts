@@ -68,6 +68,7 @@ function startNode(n: LanNode): void {
     NODE_ID: n.id,
     DATA_DIR: join(root, n.id),
     BIND_ADDRESS: "0.0.0.0",
+    TLS: "off", // the test speaks plain HTTP to the nodes
     ADVERTISE_ADDRESS: n.advertise ? n.ip : undefined,
     SEEDS: "",
     CLUSTER_NAME: n.cluster,

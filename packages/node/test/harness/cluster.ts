@@ -41,8 +41,14 @@ export class TestNode {
     this.logFile = join(dataDir, "..", `${id}.log`);
   }
 
+  /**
+   * https:// when the test turned TLS on: TLS=on, TLS_CERT, or TLS=auto on a node bound beyond loopback (the
+   * harness sets TLS=off otherwise); the harness's own requests (status, members) speak plain HTTP.
+   */
   get url(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
+    const beyondLoopback = this.env.BIND_ADDRESS !== undefined && !this.env.BIND_ADDRESS.startsWith("127.");
+    const tls = this.env.TLS === "on" || (this.env.TLS !== "off" && this.env.TLS_CERT !== undefined) || (this.env.TLS === "auto" && beyondLoopback);
+    return `${tls ? "https" : "http"}://127.0.0.1:${this.httpPort}`;
   }
 
   get gossipAddr(): string {
@@ -63,6 +69,8 @@ export class TestNode {
         NODE_ID: this.id,
         DATA_DIR: this.dataDir,
         BIND_ADDRESS: "127.0.0.1",
+        // Plain HTTP even where a test binds beyond loopback (TLS=auto would serve HTTPS there); TLS tests set it.
+        TLS: "off",
         HTTP_PORT: String(this.httpPort),
         GOSSIP_PORT: String(this.gossipPort),
         TRANSFER_PORT: String(this.transferPort),

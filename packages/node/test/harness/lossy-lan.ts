@@ -234,6 +234,7 @@ table inet ${TABLE} {
       // These nodes bind beyond loopback, where logins are asked for by default (AUTH=auto): the harness reads
       // /api/cluster and /metrics to watch gossip, which is what it is about, not accounts.
       AUTH: "off",
+      TLS: "off", // the harness speaks plain HTTP to the nodes
       // Every namespace has its own ports, so every node uses the same ones.
       HTTP_PORT: "3000",
       GOSSIP_PORT: String(GOSSIP_PORT),
