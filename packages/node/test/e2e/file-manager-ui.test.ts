@@ -1,6 +1,6 @@
 // Issue 15, the file manager in the web UI against a real three-node cluster: multi-select (click, shift-click,
 // keyboard) with a bulk delete confirmed once by count; a folder and a selection downloaded as ZIPs whose
-// contents Python's zipfile checks; previews of an image and a text file; a rename or an upload onto a taken
+// contents Python's zipfile checks; previews of an image, a text file and a PDF; a rename or an upload onto a taken
 // name offering Replace / Keep both; the banner offering the other nodes when this one stops. Screenshots on a
 // laptop and a phone, light and dark.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -149,7 +149,7 @@ describe("file manager", () => {
     await page.click('[data-testid="selection-clear"]');
   });
 
-  test("preview: an image by its stored type, a text file's start by its extension, ← and → between files, Esc closes", async () => {
+  test("preview: an image by its stored type, a text file's start by its extension, ← and → between files, Esc closes, a PDF in a frame", async () => {
     await entry("photo.png").locator('[data-testid="preview"]').click();
     const panel = page.locator('[data-testid="preview-panel"]');
     await panel.locator('[data-testid="preview-image"]').waitFor();
@@ -163,6 +163,21 @@ describe("file manager", () => {
     await shot(page, "desktop-light-preview-text");
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "detached" });
+
+    // A PDF goes in a frame whose document the node's CSP sandbox confines (no sandbox attribute: Chromium
+    // would show a "blocked" page instead of the PDF).
+    await putTyped("fm-pdf/doc.pdf", "%PDF-1.4\n%%EOF\n", "application/pdf");
+    await page.goto(`${cluster.nodes[0]!.url}/files/fm-pdf`);
+    await entry("doc.pdf").locator('[data-testid="preview"]').click();
+    const frame = panel.locator('[data-testid="preview-pdf"]');
+    await frame.waitFor();
+    expect(await frame.getAttribute("src")).toBe("/api/files/fm-pdf/doc.pdf");
+    const head = await fetch(`${cluster.nodes[0]!.url}/api/files/fm-pdf/doc.pdf`, { method: "HEAD" });
+    expect([head.headers.get("content-type"), head.headers.get("x-content-type-options")]).toEqual(["application/pdf", "nosniff"]);
+    expect(head.headers.get("content-security-policy")).toStartWith("sandbox;");
+    await page.keyboard.press("Escape");
+    await page.goto(`${cluster.nodes[0]!.url}/files/fm`);
+    await entry("d.txt").waitFor();
     expect(violations).toEqual([]);
   });
 
@@ -218,6 +233,21 @@ describe("file manager", () => {
     });
     await entry("dropped.txt").waitFor({ timeout: 20_000 });
     expect(new TextDecoder().decode(await getBytes(cluster.nodes[1]!.url, "fm/dropped.txt"))).toBe("dropped\n");
+  });
+
+  test("a bulk move takes the selection into a folder typed like a rename (made when missing)", async () => {
+    await entry("d (2).txt").locator('[data-testid="select"]').click();
+    await entry("dropped.txt").locator('[data-testid="select"]').click();
+    await page.click('[data-testid="bulk-move"]');
+    await page.fill('[data-testid="dialog-input"]', "d (2).txt");
+    expect(await page.locator('[data-testid="dialog-invalid"]').textContent()).toBe("“d (2).txt” cannot be moved into itself.");
+    await page.fill('[data-testid="dialog-input"]', "moved");
+    await page.click('[data-testid="confirm"]');
+    await entry("dropped.txt").waitFor({ state: "detached" });
+    await entry("moved").waitFor();
+    expect(await status("fm/moved/dropped.txt")).toBe(200);
+    expect(await status("fm/moved/d%20(2).txt")).toBe(200);
+    expect(await status("fm/dropped.txt")).toBe(404);
   });
 
   for (const [label, viewport, scheme, touch] of [
