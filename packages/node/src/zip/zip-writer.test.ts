@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dosDateTime, type ZipEntry, type ZipOptions, zipStream } from "./zip-writer.ts";
+import { dosDateTime, type ZipEntry, type ZipOptions, zipParts, zipStream } from "./zip-writer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "zip-writer-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,6 +112,24 @@ describe("zip writer", () => {
     expect(read.entries[0]!.sha1).toBe(sha1(small));
     expect(unzipTest(path)).toContain("No errors detected");
   }, 60_000);
+
+  test("a file of 4 GiB or more gets ZIP64 records without being forced (its local header says so before its bytes)", async () => {
+    const huge: ZipEntry = { kind: "file", name: "huge.bin", mtime: 0, size: 0xffffffff, open: async () => streamOf(new Uint8Array(0)) };
+    const small4: ZipEntry = { kind: "file", name: "small.bin", mtime: 0, size: 0xfffffffe, open: async () => streamOf(new Uint8Array(0)) };
+    for (const [entry, zip64] of [[huge, true], [small4, false]] as const) {
+      const parts = zipParts([entry]);
+      const header = (await parts.next()).value as Uint8Array;
+      await parts.return(undefined);
+      const v = new DataView(header.buffer, header.byteOffset, header.byteLength);
+      expect(v.getUint32(0, true)).toBe(0x04034b50);
+      expect(v.getUint16(4, true)).toBe(zip64 ? 45 : 20); // version needed
+      expect(v.getUint32(22, true)).toBe(zip64 ? 0xffffffff : 0); // size: in the ZIP64 field
+      const extra = header.subarray(30 + v.getUint16(26, true));
+      const ids = [];
+      for (let at = 0; at < extra.byteLength; at += 4 + (extra[at + 2]! | (extra[at + 3]! << 8))) ids.push(extra[at]! | (extra[at + 1]! << 8));
+      expect(ids).toEqual(zip64 ? [0x5455, 0x0001] : [0x5455]);
+    }
+  });
 
   test("an empty archive is a valid one", async () => {
     const read = pythonRead(await writeZip([]));
