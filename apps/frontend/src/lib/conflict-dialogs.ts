@@ -18,7 +18,7 @@ export function moveConflict(from: Entry, to: string, done: (to: string) => Prom
   const name = basename(to);
   return {
     title: `“${name}” already exists`,
-    message: `${dirname(to)} already holds “${name}”. Replace it with “${from.name}” on every node, keep both (“${from.name}” gets a number added), or cancel.`,
+    message: `${dirname(to)} already holds “${name}”. Replace it with “${from.name}” on every node, keep both (“${from.name}” is stored as “${keepBothName(name, new Set([name]))}”, or the next number free), or cancel.`,
     confirmLabel: "Replace",
     danger: true,
     run: async () => {
