@@ -235,6 +235,29 @@ describe("file manager", () => {
     expect(new TextDecoder().decode(await getBytes(cluster.nodes[1]!.url, "fm/dropped.txt"))).toBe("dropped\n");
   });
 
+  test("a question asked while another is finishing stays open (an upload's, while a rename's Replace runs)", async () => {
+    await putTyped("fm/q1.txt", "q1");
+    await putTyped("fm/q2.txt", "q2");
+    await page.goto(`${cluster.nodes[0]!.url}/files/fm`);
+    await entry("q1.txt").locator('[data-testid="rename"]').click();
+    await page.fill('[data-testid="dialog-input"]', "q2.txt");
+    await page.click('[data-testid="confirm"]');
+    await page.locator('[data-testid="keep-both"]').waitFor();
+    // The Replace's move answers late; the upload's question comes meanwhile.
+    await page.route("**/api/move", async (route) => {
+      await Bun.sleep(1500);
+      await route.continue();
+    });
+    await page.click('[data-testid="confirm"]');
+    await page.setInputFiles('[data-testid="upload-input"]', { name: "d.txt", mimeType: "text/plain", buffer: Buffer.from("late\n") });
+    await entry("q1.txt").waitFor({ state: "detached" });
+    await Bun.sleep(500);
+    await page.unroute("**/api/move");
+    expect(await page.locator('[data-testid="dialog"][open] .message').textContent()).toContain("“d.txt” already exists");
+    await page.click('[data-testid="cancel"]');
+    await page.locator('[data-testid="dialog"]').waitFor({ state: "detached" });
+  });
+
   test("a bulk move takes the selection into a folder typed like a rename (made when missing)", async () => {
     await entry("d (2).txt").locator('[data-testid="select"]').click();
     await entry("dropped.txt").locator('[data-testid="select"]').click();
