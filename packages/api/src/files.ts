@@ -91,6 +91,13 @@ export const putHeaders = z.object({
 });
 export const deleteQuery = z.object({ recursive: flag.optional(), durability: durabilitySchema.optional() });
 export const changesQuery = z.object({ path: z.string().optional().describe("the folder to watch, e.g. /photos (default: everything)") });
+/** Most paths one zip download may name (each a file or a folder, taken whole). */
+export const ZIP_MAX_PATHS = 1000;
+export const zipQuery = z.object({
+  path: z
+    .union([z.string(), z.array(z.string()).min(1).max(ZIP_MAX_PATHS)])
+    .describe("a file or folder to include, e.g. /photos; repeat it for several (up to 1000), taken relative to their common folder"),
+});
 
 export type Entry = z.output<typeof entrySchema>;
 export type Listing = z.output<typeof listingSchema>;

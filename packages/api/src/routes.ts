@@ -75,6 +75,16 @@ export const apiRoutes = defineRoutes({
     request: { params: files.filePathParams, query: z.object({ consistency: files.consistencySchema.optional() }) },
     responses: { 200: { description: "the entry with its chunks' owners and holders", json: files.statSchema }, 400: badInput, 404: notFound, 503: unavailable },
   },
+  zip: {
+    method: "get", path: "/api/zip", tag: "files", summary: "Download files and folders as one ZIP archive, streamed",
+    description: "Stored (no compression), ZIP64 where sizes or the entry count need it; names relative to the paths' common folder; what the caller may not read is left out. The entries are listed before the first byte is sent (at most ZIP_MAX_ENTRIES), so a missing path or too many entries is an error answer, not a broken archive.",
+    request: { query: files.zipQuery },
+    responses: {
+      200: { description: "the archive, as an attachment named after the folder", contentType: "application/zip" },
+      400: failure("no path, a malformed one, or more entries than ZIP_MAX_ENTRIES (too_many_entries)"), 401: failure("a login is required (login_required)"),
+      403: failure("a named path the caller may not read (forbidden)"), 404: notFound, 503: unavailable,
+    },
+  },
   changes: {
     method: "get", path: "/api/changes", tag: "events", summary: "Server-sent events: every change at or below a folder (orrery sync)",
     description: "`ready` once subscribed (list the folder after it and miss nothing), then a `change` per committed row; `overflow` when the client fell 1024 changes behind (list again).",

@@ -316,6 +316,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     metrics,
     rpc,
     statusTimeoutMs: Math.min(1500, timeouts.controlMs),
+    zipMaxEntries: config.ZIP_MAX_ENTRIES,
     allowedHosts: new HostAllowList([config.BIND_ADDRESS, config.advertise, ...config.ALLOWED_HOSTS]),
     davProperties: new DeadPropertyStore(db),
     ui,

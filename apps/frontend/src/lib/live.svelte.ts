@@ -2,8 +2,8 @@
 // event timeline (every live node's log, merged by the node; this node's new events shown at once, then
 // the merged list fetched again), the latest health snapshot and a counter the ring view watches to
 // refetch, and says when the node is unreachable (EventSource reconnects by itself; a refused reconnect
-// is retried).
-import { api, type ClusterEvent, type HealthEvent, type NodeStatus } from "./api.ts";
+// is retried). It keeps the last cluster view too: when this node stops answering, the banner offers the others.
+import { api, type ClusterEvent, type ClusterView, type HealthEvent, type NodeStatus } from "./api.ts";
 import { mergeEvents, newestFirst, RING_EVENTS } from "./cluster.ts";
 
 /** Disconnections shorter than this (a node restart, a proxy hiccup) do not raise the banner. */
@@ -27,6 +27,8 @@ class LiveLink {
   eventsUnanswered = $state<Record<string, string>>({});
   /** Bumped on every cluster event that can move the ring, and on reconnect (events may be lost). */
   ringChanges = $state(0);
+  /** The members as this node last told them: where to go when it stops answering. */
+  view = $state<ClusterView | undefined>(undefined);
 
   private source: EventSource | undefined;
   private bannerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -64,7 +66,10 @@ class LiveLink {
       const event = parse<ClusterEvent>(m);
       if (!event) return;
       this.events = mergeEvents(this.events, [event]);
-      if (RING_EVENTS.has(event.type)) this.ringChanges++;
+      if (RING_EVENTS.has(event.type)) {
+        this.ringChanges++;
+        void this.refreshView();
+      }
       clearTimeout(this.timelineTimer);
       this.timelineTimer = setTimeout(() => void this.refreshEvents(), TIMELINE_REFRESH_DELAY_MS);
     });
@@ -96,7 +101,15 @@ class LiveLink {
     } catch {
       // The stream's own error handling reports an unreachable node.
     }
-    await this.refreshEvents();
+    await Promise.all([this.refreshEvents(), this.refreshView()]);
+  }
+
+  private async refreshView(): Promise<void> {
+    try {
+      this.view = await api.cluster();
+    } catch {
+      // The last view stays: it is what the banner needs once the node is gone.
+    }
   }
 
   /** Fetches the cluster's timeline again; it replaces the list (one event seen by several nodes is one entry). */

@@ -3,6 +3,7 @@ import {
   newFolderProblem,
   uploadConflicts,
   apiFileUrl,
+  apiZipUrl,
   apiListUrl,
   apiStatUrl,
   basename,
@@ -88,4 +89,9 @@ test("a new folder cannot take a name the folder already has; a picked file that
     replaced: ["report.bin"],
     onFolder: ["archive"],
   });
+});
+
+test("a zip of several paths names each once, encoded as query values", () => {
+  expect(apiZipUrl(["/photos/a b.jpg", "photos/été/"])).toBe("/api/zip?path=%2Fphotos%2Fa%20b.jpg&path=%2Fphotos%2F%C3%A9t%C3%A9");
+  expect(apiZipUrl(["/"])).toBe("/api/zip?path=%2F");
 });

@@ -54,6 +54,12 @@ export function apiStatUrl(path: string): string {
   return `/api/stat/${encodePath(path)}`;
 }
 
+/** A ZIP of files and folders (GET /api/zip, streamed by the node): one `path` parameter each. */
+export function apiZipUrl(paths: readonly string[]): string {
+  // %20, not URLSearchParams' "+": every server reads it as a space.
+  return `/api/zip?${paths.map((p) => `path=${encodeURIComponent(normalize(p))}`).join("&")}`;
+}
+
 /** The UI route that browses a directory: "/" for the root, "/files/a/b" otherwise. */
 export function browseHref(dir: string): string {
   const enc = encodePath(dir);

@@ -122,7 +122,9 @@ class Uploader {
     const xhr = new XMLHttpRequest();
     this.requests.set(id, xhr);
     xhr.open("PUT", `${apiFileUrl(u.path)}?durability=${u.durability}`);
-    xhr.setRequestHeader("content-type", "application/octet-stream");
+    // The file's own type, so the node keeps it and serves it back (previews go by it); without one the
+    // browser sends none and the node takes the type from the name's extension.
+    if (file.type) xhr.setRequestHeader("content-type", file.type);
     if (file.lastModified > 0) xhr.setRequestHeader("x-orrery-mtime", String(file.lastModified));
 
     xhr.upload.onprogress = (e) => this.apply(id, { type: "progress", loaded: e.loaded, now: Date.now() });

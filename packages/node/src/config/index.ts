@@ -123,6 +123,8 @@ export const configSchema = z.object({
   CAPACITY_GB: z.coerce.number().positive().max(1e6).optional(), // the wire format's MAX_WEIGHT
   /** "off": a storage-less gateway that forwards reads and writes, owns nothing and holds no chunk file. */
   STORAGE: z.enum(["on", "off"]).default("on"),
+  /** Most files and folders one zip download (GET /api/zip) may hold: they are listed before it starts. */
+  ZIP_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Serve the web UI from this folder (a SvelteKit build) instead of the embedded copy. */
   UI_DIR: z.string().min(1).optional(),
   /** Test hook: enables POST /api/admin/faults (network partitions between chosen peers). */

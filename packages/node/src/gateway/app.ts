@@ -23,6 +23,7 @@ import { eventRoutes } from "./event-routes.ts";
 import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
 import { type VersionsRoutesDeps, versionsRoutes } from "./versions-routes.ts";
+import { type ZipRoutesDeps, zipRoutes } from "./zip-routes.ts";
 import { type HostAllowList, hostCheck } from "./host-check.ts";
 import type { NodeMetrics } from "./metrics.ts";
 import { nosniff } from "./nosniff.ts";
@@ -31,6 +32,7 @@ import { type WebdavDeps, webdavRoutes } from "../webdav/routes.ts";
 
 export type GatewayDeps = FilesRoutesDeps &
   VersionsRoutesDeps &
+  Partial<ZipRoutesDeps> &
   WebdavDeps &
   ClusterRoutesDeps &
   AdminRoutesDeps & {
@@ -50,6 +52,9 @@ export type GatewayDeps = FilesRoutesDeps &
     /** Who did what (audit/): recorded by the routes, read at GET /api/audit; absent: nothing recorded. */
     audit?: AuditLog;
   };
+
+/** ZIP_MAX_ENTRIES's default, for gateways built without a config (tests). */
+const DEFAULT_ZIP_MAX_ENTRIES = 10_000;
 
 export function createGateway(d: GatewayDeps): Hono {
   const app = new Hono();
@@ -74,6 +79,7 @@ export function createGateway(d: GatewayDeps): Hono {
   app.route("/", auditRoutes(d));
   if (metrics) app.get(apiRoutes.metrics.path, async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
+  app.route("/", zipRoutes({ ...d, zipMaxEntries: d.zipMaxEntries ?? DEFAULT_ZIP_MAX_ENTRIES }));
   if (d.versions) app.route("/", versionsRoutes({ versions: d.versions }));
   app.route("/", changesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.

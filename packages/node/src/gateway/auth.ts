@@ -191,6 +191,14 @@ export function requireAllow(c: Context, action: Action, path: string): void {
 }
 
 /** Whether this request's principal may see an entry at `path` (listings, change feeds). */
+/** The caller's verdict for `action` on any path (authorize.ts), for routes that decide many paths at once (zip). */
+export function verdictOf(c: Context, action: Action): (path: string) => Verdict {
+  const open = c.get("authOpen") as boolean | undefined;
+  if (open === undefined) throw new OrreryError(500, "no_authenticator", "this route was mounted without an authenticator");
+  const p = requestPrincipal(c);
+  return (path) => authorize(p, action, path, { open });
+}
+
 export function canSee(c: Context): (path: string) => boolean {
   const p = requestPrincipal(c);
   const open = (c.get("authOpen") as boolean | undefined) ?? false;

@@ -21,6 +21,7 @@ const SAMPLE_PATHS: Partial<Record<RouteId, string>> = {
   getVersioning: "/api/versioning/contract",
   listVersions: "/api/versions/contract/a.txt",
   trash: "/api/trash/contract",
+  zip: "/api/zip?path=/contract",
 };
 
 /** GET routes that speak for a signed-in user: on this open (loopback, no login) node they answer this status. */

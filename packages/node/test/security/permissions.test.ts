@@ -46,6 +46,9 @@ const rows: Row[] = [
     request: (w) => ({ method: "POST", path: "/api/move", headers: { "content-type": "application/json" }, body: JSON.stringify({ from: `${H}/mv-${w}.txt`, to: `${H}/mv-${w}-2.txt` }) }),
     expect: [401, 200, 403, 403, 403, 200, 200],
   },
+  // Zip downloads (zip-routes.ts): every file in the archive is read, so each is asked like a GET.
+  { name: "GET /api/zip (file)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/zip?path=${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
+  { name: "GET /api/zip (folder)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/zip?path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200] },
   { name: "GET /api/changes", request: () => ({ method: "GET", path: `/api/changes?path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200] },
   { name: "PROPFIND /dav", request: () => ({ method: "PROPFIND", path: `/dav${H}/`, headers: { depth: "1" } }), expect: [401, 207, 207, 403, 207, 207, 207] },
   { name: "GET /dav", files: ["f.txt"], request: () => ({ method: "GET", path: `/dav${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
@@ -253,6 +256,29 @@ describe("what each sees above their home, and across homes", () => {
     expect(dav.status).toBe(207);
     expect(body).toContain("/dav/home/bob/");
     expect(body).not.toContain("/dav/home/alice/");
+  });
+
+  test("a zip of / or /home holds only what the caller may read; a named file of another's is refused", async () => {
+    await asAdmin("PUT", `/api/files${H}/zipped.txt`, "alice's");
+    await asAdmin("PUT", "/api/files/home/bob/mine.txt", "bob's");
+    const names = async (who: Who, path: string) => {
+      const res = await fetch(`${url}/api/zip?path=${path}`, { headers: { authorization: creds[who]! } });
+      expect(res.status).toBe(200);
+      const zip = join(mkdtempSync(join(tmpdir(), "orrery-zip-")), "a.zip");
+      await Bun.write(zip, await res.arrayBuffer());
+      const listed = Bun.spawnSync(["zipinfo", "-1", zip]).stdout.toString().split("\n").filter(Boolean);
+      rmSync(join(zip, ".."), { recursive: true, force: true });
+      return listed;
+    };
+    const bobs = await names("other", "/home");
+    expect(bobs).toContain("home/bob/mine.txt");
+    expect(bobs.some((n) => n.startsWith("home/alice"))).toBe(false);
+    const rootForBob = await names("other", "/");
+    expect(rootForBob).toContain("home/bob/mine.txt");
+    expect(rootForBob.some((n) => n.startsWith("photos") || n.startsWith("home/alice"))).toBe(false);
+    expect(await names("admin", "/home")).toContain("home/alice/zipped.txt");
+    const refused = await fetch(`${url}/api/zip?path=/home/bob/mine.txt&path=${H}/zipped.txt`, { headers: { authorization: creds.other! } });
+    expect(refused.status).toBe(403);
   });
 
   test("a user cannot copy or move their own file into another's home, nor write outside their home", async () => {

@@ -1,0 +1,55 @@
+// The questions asked when a rename or an upload meets a name already taken: Replace, Keep both (the
+// newcomer takes the next free "name (2).ext") or Cancel, never a silent replacement nor a bare failure.
+import { api, type Entry } from "./api.ts";
+import { listNames } from "./bulk.ts";
+import type { DialogRequest } from "./dialog.ts";
+import type { Picked } from "./drop.ts";
+import { keepBothName, keepBothNames, renamePicked } from "./name-conflicts.ts";
+import { basename, dirname, join } from "./paths.ts";
+
+/** The names in a folder (its first 10,000: a larger folder's "Keep both" may still meet a taken name, and says so). */
+async function namesIn(dir: string): Promise<Set<string>> {
+  const listing = await api.list(dir, { limit: 10_000 });
+  return new Set(listing.entries.map((e) => e.name));
+}
+
+/** A move of `from` onto `to`, which exists: `done(to)` after whichever move was made. */
+export function moveConflict(from: Entry, to: string, done: (to: string) => Promise<void>): DialogRequest {
+  const name = basename(to);
+  return {
+    title: `“${name}” already exists`,
+    message: `${dirname(to)} already holds “${name}”. Replace it with “${from.name}” on every node, keep both (“${from.name}” is stored as “${keepBothName(name, new Set([name]))}”, or the next number free), or cancel.`,
+    confirmLabel: "Replace",
+    danger: true,
+    run: async () => {
+      await api.move(from.path, to, true);
+      await done(to);
+    },
+    alternate: {
+      label: "Keep both",
+      testid: "keep-both",
+      run: async () => {
+        const fresh = join(dirname(to), keepBothName(name, await namesIn(dirname(to))));
+        await api.move(from.path, fresh);
+        await done(fresh);
+      },
+    },
+  };
+}
+
+/** An upload of `picked` into `dir` where the top-level files `replaced` exist: `start` uploads what was chosen. */
+export function uploadConflict(dir: string, picked: Picked, replaced: string[], existing: readonly Entry[], start: (p: Picked) => void): DialogRequest {
+  const one = replaced.length === 1;
+  const renames = keepBothNames(replaced, existing.map((e) => e.name), picked.files.map((f) => f.relPath.split("/")[0]!));
+  const example = renames.get(replaced[0]!)!;
+  return {
+    title: one ? "Replace a file?" : `Replace ${replaced.length} files?`,
+    message:
+      `${listNames(replaced)} already ${one ? "exists" : "exist"} in ${dir}. Replace ${one ? "it" : "them"} on every node, ` +
+      `keep both (the new ${one ? "one is" : "ones are"} stored as “${example}”${one ? "" : " and so on"}), or cancel.`,
+    confirmLabel: "Replace",
+    danger: true,
+    run: async () => start(picked),
+    alternate: { label: "Keep both", testid: "keep-both", run: async () => start(renamePicked(picked, renames)) },
+  };
+}
