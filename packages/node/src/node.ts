@@ -393,7 +393,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       async () => {
         s3 = await startS3Api(
           config,
-          { fs, reader, versions: core.versions, log: logger("s3"), accounts: accounts.authenticator.accounts, open: accounts.open, audit: accounts.audit },
+          { fs, reader, versions: core.versions, log: logger("s3"), accounts: accounts.authenticator.accounts, open: accounts.open, audit: accounts.audit, quotas: accounts.quotas },
           certificate,
         );
       },

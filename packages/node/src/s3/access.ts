@@ -12,6 +12,8 @@ import type { Operation } from "./operations.ts";
 export interface S3Identities extends CredentialStore {
   /** The principal of an access key that `get` knows. */
   principal(accessKey: string): Principal;
+  /** The user an access key belongs to; undefined for a key of the node's config. */
+  owner(accessKey: string): string | undefined;
   /** Whether anonymous clients may do everything (AUTH=off, or the loopback quick start): decides nothing for keys. */
   readonly open: boolean;
 }
@@ -21,6 +23,7 @@ export function s3Identities(config: CredentialStore, accounts?: Accounts, open 
   return {
     open,
     get: (accessKey) => config.get(accessKey) ?? accounts?.s3Keys.holder(accessKey)?.secret,
+    owner: (accessKey) => (config.get(accessKey) === undefined ? accounts?.s3Keys.holder(accessKey)?.user.name : undefined),
     principal: (accessKey) => {
       const holder = config.get(accessKey) === undefined ? accounts?.s3Keys.holder(accessKey) : undefined;
       if (!holder) return { kind: "user", name: accessKey, role: "admin", readOnly: false, via: "s3key" };

@@ -19,6 +19,7 @@ const CODES = {
   EntityTooSmall: [400, "Your proposed upload is smaller than the minimum allowed object size."],
   IncompleteBody: [400, "You did not provide the number of bytes specified by the Content-Length HTTP header."],
   InsufficientStorage: [507, "The nodes that would store this object are out of disk space."],
+  QuotaExceeded: [403, "The upload would pass the quota of the user whose home it is in."],
   InternalError: [500, "We encountered an internal error. Please try again."],
   InvalidAccessKeyId: [403, "The AWS Access Key Id you provided does not exist in our records."],
   InvalidArgument: [400, "Invalid Argument."],
@@ -84,6 +85,7 @@ const FROM_ORRERY: Record<string, S3ErrorCode> = {
   reserved_path: "InvalidArgument",
   path_too_long_for_versions: "InvalidArgument",
   range_not_satisfiable: "InvalidRange",
+  quota_exceeded: "QuotaExceeded",
 };
 
 /** For an Orrery error code this file does not know: the S3 code closest to its status. */

@@ -1,5 +1,6 @@
 // What every S3 operation handler gets (the node's file system, the authenticated request with its
 // bucket and key) and the pieces of S3 responses they share: XML, ETags, owners, dates.
+import type { Quotas } from "../accounts/quota.ts";
 import type { FileSystem } from "../filesystem/file-system.ts";
 import type { FileVersions } from "../filesystem/file-versions.ts";
 import type { Logger } from "../log.ts";
@@ -22,6 +23,8 @@ export interface S3Components {
   log: Logger;
   /** Deletes are recorded in the cluster's audit log (audit/), by access key. */
   audit?: Pick<AuditLog, "record">;
+  /** Users' quotas (accounts/quota.ts): writes into a home are checked as on the files API. */
+  quotas?: Quotas;
 }
 
 /** `http(s)://host` of a request as the client addressed it (the Host header; https when the port has TLS). */

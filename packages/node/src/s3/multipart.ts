@@ -158,6 +158,9 @@ export class MultipartUploads {
     const etag = multipartEtag(parts.map((m) => m.md5!));
     // Kept with the object: reads by part number, and the id a retried Complete is recognised by.
     const multipart = { uploadId: upload.id, partSizes: parts.map((m) => m.size) };
+    // The parts wait outside the homes; the object they make counts against its owner's quota.
+    const replaced = this.c.fs.lookup(path);
+    this.c.quotas?.check(path, multipart.partSizes.reduce((a, b) => a + b, 0), replaced?.kind === "file" ? replaced.size : 0);
     const finish = async (): Promise<string> => {
       // The manifest keeps the whole content's SHA-256 (the files API's ETag, checked by `orrery get`):
       // it does not follow from the parts' hashes, so the parts are read once, in order.

@@ -78,7 +78,23 @@ export const putObject: Handler = async (r, c) => {
   }
   // A conditional PUT ("create if absent", "replace if unchanged") is decided by a Paxos round on the key.
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
-  const result = await c.fs.put(path, payload.stream, "quorum", {
+  const held = c.fs.lookup(path);
+  const hold = c.quotas?.hold(path, payload.stream, payload.length, held?.kind === "file" ? held.size : 0);
+  let result: Awaited<ReturnType<typeof c.fs.put>>;
+  try {
+    result = await putChecked(c, r, path, hold ? hold.body : payload.stream, payload, precondition);
+  } finally {
+    hold?.release();
+  }
+  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...writtenVersionHeaders(c, { path, version: result.version }) };
+  const checksum = payload.checksum();
+  if (checksum) headers[checksum[0]] = checksum[1];
+  return new Response(null, { headers });
+};
+
+/** PutObject's write, its body checked against the user's quota when in a home. */
+function putChecked(c: S3Components, r: S3Request, path: string, body: ReadableStream<Uint8Array> | null, payload: ReturnType<S3Request["payload"]>, precondition: ReturnType<typeof httpPrecondition>) {
+  return c.fs.put(path, body, "quorum", {
     mtime: metaMtime(r) ?? Date.now(),
     sizeHint: payload.length,
     check: (content) => payload.check(content),
@@ -88,11 +104,7 @@ export const putObject: Handler = async (r, c) => {
     // A checksum sent as a trailer is known (and verified) only once the body is read.
     completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
   });
-  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...writtenVersionHeaders(c, { path, version: result.version }) };
-  const checksum = payload.checksum();
-  if (checksum) headers[checksum[0]] = checksum[1];
-  return new Response(null, { headers });
-};
+}
 
 /** 304, 412 or nothing, by If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since (RFC 9110 §13.2.2). */
 function preconditions(r: S3Request, m: Manifest, prefix = ""): "not-modified" | undefined {
@@ -312,6 +324,8 @@ export const copyObject: Handler = async (r, c) => {
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
   // A copy of a multipart object keeps its ETag, and so its parts; the upload id stays with the original.
   const multipart = src.multipart ? { partSizes: src.multipart.partSizes } : undefined;
+  const replaced = c.fs.lookup(path);
+  c.quotas?.checkTransfer(src, path, false, replaced?.kind === "file" ? replaced.size : 0);
   const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta });
   const res = xmlResponse("CopyObjectResult", [
     ["LastModified", isoDate(copy.mtime)],

@@ -112,14 +112,21 @@ export async function postObject(req: Request, bucket: string, c: S3Components, 
     const max = Math.min(size.max, MAX_POST_OBJECT_BYTES);
     const { body, checksum } = formChecksum(form, bounded(form.file.stream, max));
     const meta = withChecksum(formMeta(form), checksum);
-    const result = await c.fs.put(path, body, "quorum", {
-      mtime: mtimeFromMeta(meta),
-      meta,
-      md5: true, // the object's ETag
-      check: (content) => {
-        if (content.size < size.min) throw s3Error("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", { fields: [["MinSizeAllowed", String(size.min)]] });
-      },
-    });
+    const replaced = c.fs.lookup(path);
+    const hold = c.quotas?.hold(path, body, undefined, replaced?.kind === "file" ? replaced.size : 0);
+    let result: Awaited<ReturnType<typeof c.fs.put>>;
+    try {
+      result = await c.fs.put(path, hold ? hold.body : body, "quorum", {
+        mtime: mtimeFromMeta(meta),
+        meta,
+        md5: true, // the object's ETag
+        check: (content) => {
+          if (content.size < size.min) throw s3Error("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", { fields: [["MinSizeAllowed", String(size.min)]] });
+        },
+      });
+    } finally {
+      hold?.release();
+    }
     return answer(form, originOf(req), bucket, key, `"${result.md5}"`);
   } catch (err) {
     await form.file?.stream.cancel().catch(() => {});

@@ -185,10 +185,10 @@ export class S3Server {
     return { op: routing.op, payload, res };
   }
 
-  /** Who deleted what through S3 (the access key; keys are the S3 API's credentials). */
+  /** Who deleted what through S3: the user a key belongs to (null for a key of the config), and the key. */
   private auditDelete(req: Request, op: Operation, path: string, accessKey: string): void {
     this.c.audit?.record({
-      actor: null, action: "delete", target: safeDecode(path).slice(0, 1100), via: "s3",
+      actor: this.init.credentials.owner(accessKey) ?? null, action: "delete", target: safeDecode(path).slice(0, 1100), via: "s3",
       address: remoteAddressOf(req)?.slice(0, 64) ?? null, detail: { op, accessKey },
     });
   }

@@ -118,13 +118,22 @@ describe("the audit log", () => {
     expect((await call(b, "GET", "/api/audit", `Bearer ${readOnly.token}`)).status).toBe(200); // reading is what a read-only admin token may do
   });
 
-  test("a delete through S3 on node B is in node A's log, by access key", async () => {
+  test("a delete through S3 on node B is in node A's log: by access key, and by user for a user's key", async () => {
     const s3 = `http://127.0.0.1:${s3Port}`;
     expect((await signedFetch("PUT", `${s3}/photos`, S3)).status).toBe(200);
     expect((await signedFetch("PUT", `${s3}/photos/cat.jpg`, S3, new TextEncoder().encode("meow"))).status).toBe(200);
     expect((await signedFetch("DELETE", `${s3}/photos/cat.jpg`, S3)).status).toBe(204);
     const onA = await eventually(() => audit(a, "?action=delete&limit=1"), (p) => p.records[0]?.via === "s3");
     expect(onA.records[0]).toMatchObject({ actor: null, target: "/photos/cat.jpg", via: "s3", node: cluster.nodes[1]!.id, detail: { op: "DeleteObject", accessKey: S3.accessKey } });
+    // A user's own S3 key: the record names the user, and the key.
+    const made = await call(a, "POST", "/api/s3keys", basic("alice", "alice password"), { label: "audit" });
+    expect(made.status).toBe(201);
+    const key = (await made.json()) as { accessKey: string; secretKey: string };
+    const aliceKey = { accessKey: key.accessKey, secretKey: key.secretKey };
+    expect((await signedFetch("PUT", `${s3}/home/alice/note.txt`, aliceKey, new TextEncoder().encode("hi"))).status).toBe(200);
+    expect((await signedFetch("DELETE", `${s3}/home/alice/note.txt`, aliceKey)).status).toBe(204);
+    const byAlice = await eventually(() => audit(a, "?action=delete&limit=1"), (p) => p.records[0]?.target === "/home/alice/note.txt");
+    expect(byAlice.records[0]).toMatchObject({ actor: "alice", via: "s3", detail: { op: "DeleteObject", accessKey: key.accessKey } });
   }, 30_000);
 
   test("switching a folder's versioning and removing a version for good are recorded", async () => {

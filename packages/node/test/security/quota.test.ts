@@ -1,9 +1,11 @@
 // Quotas on a real node (AUTH=required): a user's files may take at most their quota (each file once);
 // an upload that would pass it is refused with 507 quota_exceeded on the files API and WebDAV and leaves
 // no file behind (no chunk either, when its length was declared); copies and moves into the home count;
-// uploads racing through one node hold their bytes against each other.
+// uploads racing through one node hold their bytes against each other; S3 with a user's key is held to the same.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { TestCluster } from "../harness/cluster.ts";
+import { freePort } from "../harness/ports.ts";
+import { signedFetch } from "../s3/raw-client.ts";
 
 const ADMIN = "admin admin admin";
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
@@ -11,6 +13,7 @@ const admin = basic("admin", ADMIN);
 const alice = basic("alice", "alice password");
 let cluster: TestCluster;
 let url: string;
+let s3: string;
 
 const send = (method: string, path: string, auth: string, body?: BodyInit, headers: Record<string, string> = {}) =>
   fetch(`${url}${path}`, { method, headers: { authorization: auth, ...headers }, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
@@ -31,8 +34,10 @@ async function expectRefused(res: Response) {
 }
 
 beforeAll(async () => {
-  cluster = await TestCluster.start(1, { replicationFactor: 1, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN }, headers: { authorization: admin } });
+  const s3Port = await freePort();
+  cluster = await TestCluster.start(1, { replicationFactor: 1, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN, S3_PORT: String(s3Port) }, headers: { authorization: admin } });
   url = cluster.nodes[0]!.url;
+  s3 = `http://127.0.0.1:${s3Port}`;
   const made = await send("POST", "/api/users", admin, JSON.stringify({ name: "alice", password: "alice password", quotaBytes: 1000 }), { "content-type": "application/json" });
   expect(made.status).toBe(201);
 }, 60_000);
@@ -86,6 +91,35 @@ describe("quotas", () => {
     expect(statuses.every((s) => s === 201 || s === 507)).toBe(true);
     const me = (await (await send("GET", "/api/me", carol)).json()) as { usedBytes: number };
     expect(me.usedBytes).toBeLessThanOrEqual(1000);
+  });
+
+  test("S3 with a user's key: PutObject, CopyObject and CompleteMultipartUpload past the quota are QuotaExceeded, nothing stored", async () => {
+    const json = { "content-type": "application/json" };
+    expect((await send("POST", "/api/users", admin, JSON.stringify({ name: "dave", password: "dave password", quotaBytes: 1000 }), json)).status).toBe(201);
+    const made = await send("POST", "/api/s3keys", basic("dave", "dave password"), JSON.stringify({}), json);
+    expect(made.status).toBe(201);
+    const key = (await made.json()) as { accessKey: string; secretKey: string };
+    const creds = { accessKey: key.accessKey, secretKey: key.secretKey };
+    const refused = async (res: Response) => {
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain("<Code>QuotaExceeded</Code>");
+    };
+    expect((await signedFetch("PUT", `${s3}/home/dave/a.bin`, creds, bytes(700))).status).toBe(200);
+    await refused(await signedFetch("PUT", `${s3}/home/dave/b.bin`, creds, bytes(400)));
+    expect((await signedFetch("GET", `${s3}/home/dave/b.bin`, creds)).status).toBe(404);
+    await refused(await signedFetch("PUT", `${s3}/home/dave/copy.bin`, creds, undefined, { headers: { "x-amz-copy-source": "/home/dave/a.bin" } }));
+    // A multipart upload: its parts wait outside the home; Complete of 400 more bytes is refused.
+    const created = await signedFetch("POST", `${s3}/home/dave/mp.bin?uploads`, creds);
+    expect(created.status).toBe(200);
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())![1]!;
+    const part = await signedFetch("PUT", `${s3}/home/dave/mp.bin?partNumber=1&uploadId=${uploadId}`, creds, bytes(400));
+    expect(part.status).toBe(200);
+    const etag = part.headers.get("etag")!;
+    const complete = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`;
+    await refused(await signedFetch("POST", `${s3}/home/dave/mp.bin?uploadId=${uploadId}`, creds, new TextEncoder().encode(complete)));
+    expect((await signedFetch("GET", `${s3}/home/dave/mp.bin`, creds)).status).toBe(404);
+    // Replacing the object gives its bytes back first, as on the files API.
+    expect((await signedFetch("PUT", `${s3}/home/dave/a.bin`, creds, bytes(900))).status).toBe(200);
   });
 
   test("an admin moving a file into a home counts it against that user's quota; files outside homes have none", async () => {
