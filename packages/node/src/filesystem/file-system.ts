@@ -73,15 +73,30 @@ export class FileSystem {
   }
 
   /**
-   * A live entry, or undefined (the root is always a directory). A deleted (or not yet received) directory
-   * with something live below it is a live directory: the tree rule that keeps a live file reachable on
-   * every node whatever order a folder's delete and a write under it arrive in.
+   * The live entry a plain path names, or undefined: the file when there is one (a file and a directory may
+   * share a path, as S3's `a/b` and `a/b/c` do), else the directory (lookupDir).
    */
   lookup(path: string): Manifest | undefined {
+    return this.lookupFile(path) ?? this.lookupDir(path);
+  }
+
+  /** The live file at `path`, or undefined. */
+  lookupFile(path: string): Manifest | undefined {
     // The versions' namespace is not part of the tree any interface shows (filesystem/file-versions.ts reads it).
+    if (path === "" || isVersionsPath(path)) return undefined;
+    const m = this.c.manifests.get(path, "file");
+    return m && !m.deleted ? m : undefined;
+  }
+
+  /**
+   * The live directory at `path`, or undefined (the root is always one). A deleted (or not yet received)
+   * directory with something live below it is a live directory: the tree rule that keeps a live file reachable
+   * on every node whatever order a folder's delete and a write under it arrive in.
+   */
+  lookupDir(path: string): Manifest | undefined {
     if (isVersionsPath(path)) return undefined;
     if (path === "") return { ...dirChange("", 0), version: "", origin: "", seq: 0 };
-    const m = this.c.manifests.get(path);
+    const m = this.c.manifests.get(path, "dir");
     if (m && !m.deleted) return m;
     if (!this.c.manifests.hasLiveDescendant(path)) return undefined;
     return m ? impliedDirectory(m) : { ...dirChange(path, 0), version: "", origin: "", seq: 0 };
@@ -110,7 +125,7 @@ export class FileSystem {
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
     await reads.refresh(real, consistency);
-    const dirs = listed.filter((p) => p === "" || this.c.manifests.get(p)?.kind === "dir");
+    const dirs = listed.filter((p) => p === "" || this.c.manifests.get(p, "dir") !== undefined);
     await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
   }
 
@@ -146,23 +161,26 @@ export class FileSystem {
     return m;
   }
 
+  /** The entries of a directory: a file and a directory of one name side by side (the directory first). */
   list(dir: string, opts: { limit?: number; after?: string } = {}): Manifest[] {
-    const d = this.stat(dir);
-    if (d.kind !== "dir") throw badRequest("not_a_directory", `/${dir} is a file, not a directory`);
+    if (!this.lookupDir(dir)) {
+      if (this.lookupFile(dir)) throw badRequest("not_a_directory", `/${dir} is a file, not a directory`);
+      throw notFound("not_found", `no such file or directory: /${dir}`);
+    }
     return this.c.manifests.children(dir, opts);
   }
 
-  /** Directory entries to create so that `path`'s parent exists; throws if an ancestor is a file. */
+  /**
+   * Directory entries to create so that `path`'s parent exists. A file on the way is no obstacle: the
+   * directory of the same path is another row (a file `a/b` and a file `a/b/c` both exist, as in S3).
+   */
   ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
     const missing: ManifestChange[] = [];
     // A folder that is live only by the tree rule (deleted, or never received here, with something live
     // below) gets its own row again: every live file's parents then have live rows on every node.
     for (let p = parentOf(path); p !== ""; p = parentOf(p)) {
-      const m = this.c.manifests.get(p);
-      if (m && !m.deleted) {
-        if (m.kind === "file") throw conflict("parent_is_file", `/${p} is a file, so /${path} cannot be created`);
-        break;
-      }
+      const m = this.c.manifests.get(p, "dir");
+      if (m && !m.deleted) break;
       missing.push(dirChange(p, mtime));
     }
     return missing.reverse();
@@ -240,8 +258,8 @@ export class FileSystem {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
     const { chunkSize } = w;
     await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
-    const existing = this.lookup(path);
-    if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
+    const kind = opts.kind ?? "file";
+    const existing = kind === "dir" ? this.lookupDir(path) : this.lookupFile(path);
     this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers, w);
@@ -249,7 +267,7 @@ export class FileSystem {
     const meta = opts.completeMeta ? checkedMeta(opts.completeMeta(w.meta)) : w.meta;
     const change: ManifestChange = {
       path,
-      kind: "file",
+      kind,
       deleted: false,
       size: upload.size,
       sha256: upload.sha256,
@@ -263,7 +281,7 @@ export class FileSystem {
     const committed = await this.commit([...ancestors, change], durability, {
       stored: `all ${upload.results.length} chunk(s) of /${path}`,
     });
-    const file = committed.find((m) => m.path === path)!;
+    const file = committed.find((m) => m.path === path && m.kind === kind)!;
     return putAnswer(file, upload, { durability, factor: this.c.placement.bound(w.factor), liveNodes: this.c.placement.ring.size });
   }
 
@@ -293,9 +311,7 @@ export class FileSystem {
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
     await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability), undefined, []);
-    const existing = this.lookup(path);
-    if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
-    this.checkEarly(existing, opts.precondition);
+    this.checkEarly(this.lookupFile(path), opts.precondition);
     const mtime = opts.mtime ?? this.now();
     const sizes = sources.flatMap((m) => chunkSizesOf(m));
     const chunkSize = Math.max(this.chunkSize(), ...sources.map((m) => m.chunkSize));
@@ -328,7 +344,7 @@ export class FileSystem {
     const committed = await this.commit([...this.ancestorsToCreate(path, mtime), change, ...removals], durability, {
       stored: `the chunks of /${path} (already stored)`,
     });
-    return committed.find((m) => m.path === path)!;
+    return committed.find((m) => m.path === path && m.kind === "file")!;
   }
 
   /** Commits manifest changes and pushes them until `durability` holds for every row (manifest-commit.ts). */
@@ -363,7 +379,9 @@ export class FileSystem {
    * above the decided value. A value an earlier round left accepted but unapplied is applied first.
    */
   private async decide(change: ManifestChange, durability: Durability, precondition: Precondition | undefined): Promise<void> {
-    if (!precondition) return;
+    // Rounds decide a path's file register; a directory's precondition (a WebDAV collection's ETag) is the
+    // early check on this node's refreshed row alone.
+    if (!precondition || change.kind === "dir") return;
     const conditional = this.c.conditional;
     if (!conditional) throw new OrreryError(501, "not_implemented", "conditional writes are not available on this node");
     const applyStale = async (row: Manifest) => {
@@ -379,12 +397,12 @@ export class FileSystem {
     if (path === "") return { created: false, entry: this.stat("") };
     FileSystem.checkNotReserved(path);
     await this.refresh(FileSystem.withAncestors(path), "quorum", undefined, []);
-    const existing = this.lookup(path);
-    if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
+    // A file of the same path stays: the directory is a row of its own beside it.
+    const existing = this.lookupDir(path);
     if (existing) return { created: false, entry: existing };
     const now = this.now();
     const committed = await this.commit([...this.ancestorsToCreate(path, now), dirChange(path, now)], "quorum", {});
-    return { created: true, entry: committed.find((m) => m.path === path)! };
+    return { created: true, entry: committed.find((m) => m.path === path && m.kind === "dir")! };
   }
 
   /**
@@ -427,11 +445,17 @@ export class FileSystem {
     return out;
   }
 
-  async remove(path: string, recursive: boolean, durability: Durability = "quorum", precondition?: Precondition): Promise<Manifest> {
+  /**
+   * Deletes the entry `path` names (the file when a file and a directory share it), or with `kind` that one;
+   * the other of the two stays.
+   */
+  async remove(path: string, recursive: boolean, durability: Durability = "quorum", precondition?: Precondition, kind?: "file" | "dir"): Promise<Manifest> {
     if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
     await this.refresh([path], readFor(durability));
-    this.checkEarly(this.lookup(path), precondition);
-    const m = this.stat(path);
+    const pick = () => (kind === "dir" ? this.lookupDir(path) : kind === "file" ? this.lookupFile(path) : this.lookup(path));
+    this.checkEarly(pick(), precondition);
+    const m = pick();
+    if (!m) throw notFound("not_found", `no such ${kind === "dir" ? "directory" : kind === "file" ? "file" : "file or directory"}: /${path}`);
     const now = this.now();
     const changes: ManifestChange[] = [];
     if (m.kind === "dir") {
@@ -448,6 +472,20 @@ export class FileSystem {
     return committed[committed.length - 1]!;
   }
 
+  /**
+   * Deletes a directory's own row and leaves what lies below (S3's DeleteObject of `dir/`: the object goes,
+   * the keys under the prefix stay). The directory stays listed while anything is below it (the tree rule),
+   * and its content, if it held some, is gone.
+   */
+  async removeOwnContent(path: string, durability: Durability = "quorum"): Promise<Manifest> {
+    if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
+    await this.refresh([path], readFor(durability), undefined, []);
+    const m = this.lookupDir(path);
+    if (!m) throw notFound("not_found", `no such directory: /${path}`);
+    const committed = await this.commit([tombstoneOf(m, this.now())], durability, {});
+    return committed[0]!;
+  }
+
   async move(from: string, to: string, overwrite: boolean): Promise<Manifest> {
     if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
     FileSystem.checkNotReserved(to);
@@ -457,7 +495,8 @@ export class FileSystem {
     const src = this.stat(from);
     const now = this.now();
     const changes: ManifestChange[] = [];
-    const dest = this.lookup(to);
+    // Only an entry of the same kind is in the way: a file may move beside a directory of its new name.
+    const dest = src.kind === "dir" ? this.lookupDir(to) : this.lookupFile(to);
     if (dest) {
       if (!overwrite) throw conflict("destination_exists", `/${to} already exists`);
       if (dest.kind === "dir" && this.subtree(to).length > 0) {
@@ -474,7 +513,7 @@ export class FileSystem {
     }
     changes.push(...[...below].reverse().map((e) => tombstoneOf(e, now)), tombstoneOf(src, now));
     const committed = await this.commit(changes, "quorum", {});
-    return committed.find((m) => m.path === to)!;
+    return committed.find((m) => m.path === to && m.kind === src.kind)!;
   }
 }
 

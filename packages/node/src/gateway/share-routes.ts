@@ -14,7 +14,7 @@ import { jsonBody } from "./json-body.ts";
 
 export interface ShareRoutesDeps {
   authenticator: Authenticator;
-  fs: Pick<FileSystem, "lookup">;
+  fs: Pick<FileSystem, "lookupDir">;
 }
 
 const shareSchema = z.strictObject({ path: z.string().min(1).max(4096), user: userNameSchema, access: shareAccessSchema.optional() });
@@ -49,7 +49,7 @@ export function shareRoutes(d: ShareRoutesDeps): Hono {
     if (p.role !== "admin" && !within(path, homeOf(p.name))) {
       throw new OrreryError(403, "forbidden", `${p.name} may share only folders in their home (/${homeOf(p.name)})`);
     }
-    if (d.fs.lookup(path)?.kind !== "dir") throw new OrreryError(404, "no_such_folder", `no folder /${path}`);
+    if (!d.fs.lookupDir(path)) throw new OrreryError(404, "no_such_folder", `no folder /${path}`);
     if (body.user === p.name) throw badRequest("share_with_self", "a folder is shared with someone else");
     const made = await accounts.share(path, body.user, body.access ?? "read", p.name);
     return c.json({ ...shareJson(made), confirmed: made.confirmed, members: made.members }, 201);

@@ -185,7 +185,7 @@ export class MultipartUploads {
     let etag: string | undefined;
     try {
       const requested = requestedParts(parseXml(body));
-      etag = completedBefore(this.c.fs.lookup(objectPath(r.bucket!, r.key!).path), id, requested);
+      etag = completedBefore(this.c.fs.lookupFile(objectPath(r.bucket!, r.key!).path), id, requested);
     } catch {
       etag = undefined; // a body or key no Complete could have succeeded with
     }
@@ -290,7 +290,7 @@ export class MultipartUploads {
   /** Every upload in progress for a bucket, by key, then by when it began. */
   private async uploadsOf(bucket: string): Promise<UploadMeta[]> {
     const out: UploadMeta[] = [];
-    if (this.c.fs.lookup(UPLOADS_DIR)?.kind !== "dir") return out;
+    if (!this.c.fs.lookupDir(UPLOADS_DIR)) return out;
     let after: string | undefined;
     for (;;) {
       const page = this.c.fs.list(UPLOADS_DIR, { after, limit: 1000 });

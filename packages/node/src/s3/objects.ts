@@ -5,7 +5,7 @@ import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { OrreryError } from "../errors.ts";
 import { openFileRead } from "../filesystem/read-stream.ts";
 import { parseRange } from "../gateway/range.ts";
-import { type Manifest, MAX_PARTS } from "../metadata/manifest.ts";
+import { hasOwnContent, type Manifest, MAX_PARTS } from "../metadata/manifest.ts";
 import { metaFromHeaders, metaProblem, metaToHeaders, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { parentOf } from "../metadata/path.ts";
 import { aclResponse } from "./buckets.ts";
@@ -19,13 +19,24 @@ import { copiedTags, headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
 import { deleteMarkerHeaders, deleteVersion, objectVersionOf, versionOf, writtenVersionHeaders } from "./versions.ts";
 
-/** The live entry a key names: a file, or a directory for a key ending in '/'; NoSuchKey otherwise. */
+/**
+ * The live entry a key names: a file, or for a key ending in '/' the directory (its own content, if it holds
+ * any); NoSuchKey otherwise. `a/b` and `a/b/` are two entries, as they are two keys.
+ */
 export function objectOf(c: S3Components, bucket: string, key: string): Manifest {
   requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
-  const m = c.fs.lookup(path);
-  if (!m || (m.kind === "dir") !== directory) throw s3Error("NoSuchKey", `The specified key does not exist: ${key}.`);
+  const m = directory ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
+  if (!m || (directory && !isDirObject(c, m))) throw s3Error("NoSuchKey", `The specified key does not exist: ${key}.`);
   return m;
+}
+
+/**
+ * Whether a directory is the object `dir/`, as listings show it: it holds content of its own (a PutObject of
+ * `dir/`), or it is empty (a marker). A folder that exists only for the keys below it is a prefix, no object.
+ */
+function isDirObject(c: S3Components, d: Manifest): boolean {
+  return hasOwnContent(d) || c.fs.list(d.path, { limit: 1 }).length === 0;
 }
 
 /** The prefix of S3 user metadata headers. */
@@ -69,17 +80,11 @@ export const putObject: Handler = async (r, c) => {
   requireBucket(c, r.bucket!);
   const { path, directory } = objectPath(r.bucket!, r.key!);
   const payload = r.payload();
-  if (directory) {
-    if (payload.length !== undefined && payload.length > 0) {
-      throw s3Error("InvalidRequest", "A key ending in '/' names a directory here; it cannot hold data.");
-    }
-    await readSmallBody(payload, 0);
-    await c.fs.mkdir(path);
-    return new Response(null, { headers: { etag: etagOf(c.fs.stat(path)) } });
-  }
   // A conditional PUT ("create if absent", "replace if unchanged") is decided by a Paxos round on the key.
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
+  // A key ending in '/' is the directory's own content (empty or not), kept in its row beside what lies below.
   const result = await c.fs.put(path, payload.stream, "quorum", {
+    ...(directory ? { kind: "dir" as const } : {}),
     mtime: metaMtime(r) ?? Date.now(),
     sizeHint: payload.length,
     check: (content) => payload.check(content),
@@ -89,7 +94,9 @@ export const putObject: Handler = async (r, c) => {
     // A checksum sent as a trailer is known (and verified) only once the body is read.
     completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
   });
-  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...writtenVersionHeaders(c, { path, version: result.version }) };
+  // A directory's own content keeps no versions (filesystem/versioning.ts keeps files').
+  const versionHeaders = directory ? {} : writtenVersionHeaders(c, { path, version: result.version });
+  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...versionHeaders };
   const checksum = payload.checksum();
   if (checksum) headers[checksum[0]] = checksum[1];
   return new Response(null, { headers });
@@ -190,7 +197,7 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
   const [start, end, status] = range.kind === "range" ? [range.start, range.end, 206] : [0, m.size - 1, 200];
   headers["content-length"] = String(end - start + 1);
   if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${m.size}`;
-  if (head || m.kind === "dir" || m.size === 0) return new Response(null, { status, headers });
+  if (head || m.size === 0) return new Response(null, { status, headers });
   return new Response(await openFileRead(m, start, end, c.reader, c.log), { status, headers });
 }
 
@@ -204,9 +211,11 @@ export const headObject: Handler = (r, c) => getOrHead(r, c, true);
  */
 async function pruneEmptyParents(c: S3Components, path: string, bucketDir: string): Promise<void> {
   for (let p = parentOf(path); p !== bucketDir && p !== ""; p = parentOf(p)) {
-    if (c.fs.lookup(p)?.kind !== "dir" || c.fs.list(p, { limit: 1 }).length > 0) return;
+    // A directory holding content of its own is an object (`p/`) and stays; so does one with entries.
+    const d = c.fs.lookupDir(p);
+    if (!d || hasOwnContent(d) || c.fs.list(p, { limit: 1 }).length > 0) return;
     try {
-      await c.fs.remove(p, false);
+      await c.fs.remove(p, false, "quorum", undefined, "dir");
     } catch (err) {
       if (err instanceof OrreryError && (err.code === "directory_not_empty" || err.code === "not_found")) return;
       throw err;
@@ -218,16 +227,22 @@ async function pruneEmptyParents(c: S3Components, path: string, bucketDir: strin
 async function deleteKey(c: S3Components, bucket: string, key: string, precondition?: Precondition): Promise<Manifest | undefined> {
   const bucketDir = requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
-  const m = c.fs.lookup(path);
-  if (!m || (m.kind === "dir") !== directory) {
+  const m = directory ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
+  if (!m) {
     // Deleting nothing succeeds in S3, but not "delete if it is this version".
     if (precondition?.(undefined)) throw s3Error("PreconditionFailed", precondition(undefined));
     return undefined;
   }
-  if (directory && c.fs.list(path, { limit: 1 }).length > 0) return undefined; // a non-empty "folder" is not an object
   let removed: Manifest;
   try {
-    removed = await c.fs.remove(path, false, "quorum", precondition);
+    if (directory && c.fs.list(path, { limit: 1 }).length > 0) {
+      // The object `dir/` goes, what lies below stays: only the directory's own row is deleted.
+      if (!hasOwnContent(m)) return undefined; // a non-empty folder without content of its own is no object
+      removed = await c.fs.removeOwnContent(path);
+    } else {
+      // Paxos rounds decide files; a directory's own content is deleted unconditionally.
+      removed = await c.fs.remove(path, false, "quorum", directory ? undefined : precondition, directory ? "dir" : "file");
+    }
   } catch (err) {
     if (err instanceof OrreryError && err.code === "not_found") return undefined; // deleted meanwhile
     throw err;
