@@ -87,7 +87,7 @@ export class History {
 
 export interface WorkloadParams {
   opsPerSecond: number;
-  /** Paths are d0..d{dirs-1}/f0..f{filesPerDir-1}, some one level deeper (d0/s0/f0), a few files named as the subfolders (d0/s0). */
+  /** Paths are d0..d{dirs-1}/f0..f{filesPerDir-1}, some one level deeper (d0/s0/f0); a few writes go to files named as the subfolders (d0/s0). */
   dirs: number;
   filesPerDir: number;
   maxChunks: number;
@@ -188,9 +188,6 @@ export class Workload {
   private filePath(): string {
     const { rng, params } = this;
     const dir = `d${int(rng, 0, params.dirs - 1)}`;
-    // Now and then a file named as a subfolder is (d0/s1 beside d0/s1/f2): a file and a directory at one path,
-    // two registers, neither of which may undo the other's writes or deletes.
-    if (chance(rng, 0.05)) return `${dir}/s${int(rng, 0, 1)}`;
     const sub = chance(rng, 0.3) ? `/s${int(rng, 0, 1)}` : "";
     return `${dir}${sub}/f${int(rng, 0, params.filesPerDir - 1)}`;
   }
@@ -210,6 +207,9 @@ export class Workload {
       return this.remove(p, chance(rng, 0.5) ? dir : `${dir}/s${int(rng, 0, 1)}`, true);
     }
     if (pick(params.deleteShare)) return this.remove(p, this.filePath(), false);
+    // Now and then a file named as a subfolder is (d0/s1 beside d0/s1/f2): a file and a directory at one path,
+    // two registers, neither of which may undo the other's writes or deletes (rmdir of d0/s1 keeps the file).
+    if (chance(rng, 0.08)) return this.write(p, `d${int(rng, 0, params.dirs - 1)}/s${int(rng, 0, 1)}`);
     return this.write(p, this.filePath());
   }
 

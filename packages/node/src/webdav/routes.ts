@@ -139,7 +139,9 @@ async function mkcol(req: Request, ctx: DavContext): Promise<Response> {
   const t = target(req, ctx);
   // RFC 4918 §9.3: a body we do not understand is a 415 (we understand none).
   if ((await readXmlBody(req)) !== "") throw davError(415, "MKCOL with a request body is not supported");
-  if (t.path === "" || t.entry) throw davError(405, `/${t.path} already exists`);
+  // RFC 4918 §9.3.1 (and litmus): MKCOL on a URL where a file is must fail, with or without the '/'. A folder
+  // beside a file of its name is made through the files API or S3, and WebDAV then shows both.
+  if (t.path === "" || ctx.fs.lookup(t.path)) throw davError(405, `/${t.path} already exists`);
   requireParent(ctx, t.path);
   const submitted = checkIfHeader(req, ctx, t.path);
   checkLocks(ctx, submitted, [{ path: t.path, membership: true }]);
