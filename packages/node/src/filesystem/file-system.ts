@@ -303,7 +303,7 @@ export class FileSystem {
     path: string,
     sources: readonly Manifest[],
     content: { sha256: string; md5?: string; multipart?: MultipartLayout },
-    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta } = {},
+    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta; kind?: "file" | "dir" } = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     FileSystem.checkNotReserved(path);
@@ -311,7 +311,8 @@ export class FileSystem {
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
     await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability), undefined, []);
-    this.checkEarly(this.lookupFile(path), opts.precondition);
+    const kind = opts.kind ?? "file";
+    this.checkEarly(kind === "dir" ? this.lookupDir(path) : this.lookupFile(path), opts.precondition);
     const mtime = opts.mtime ?? this.now();
     const sizes = sources.flatMap((m) => chunkSizesOf(m));
     const chunkSize = Math.max(this.chunkSize(), ...sources.map((m) => m.chunkSize));
@@ -321,7 +322,7 @@ export class FileSystem {
       : sizes.slice(0, -1).every((s) => s === chunkSize) ? chunkSize : undefined;
     const change: ManifestChange = {
       path,
-      kind: "file",
+      kind,
       deleted: false,
       size: sizes.reduce((a, b) => a + b, 0),
       sha256: content.sha256,
@@ -344,7 +345,7 @@ export class FileSystem {
     const committed = await this.commit([...this.ancestorsToCreate(path, mtime), change, ...removals], durability, {
       stored: `the chunks of /${path} (already stored)`,
     });
-    return committed.find((m) => m.path === path && m.kind === "file")!;
+    return committed.find((m) => m.path === path && m.kind === kind)!;
   }
 
   /** Commits manifest changes and pushes them until `durability` holds for every row (manifest-commit.ts). */
@@ -486,13 +487,15 @@ export class FileSystem {
     return committed[0]!;
   }
 
-  async move(from: string, to: string, overwrite: boolean): Promise<Manifest> {
+  /** Moves the entry `from` names (the file when a file and a directory share it), or with `kind` that one. */
+  async move(from: string, to: string, overwrite: boolean, kind?: "file" | "dir"): Promise<Manifest> {
     if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
     FileSystem.checkNotReserved(to);
     if (from === to) throw badRequest("same_path", "source and destination are the same");
     if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
     await this.refresh([from, ...FileSystem.withAncestors(to)], "quorum", undefined, [from, to]);
-    const src = this.stat(from);
+    const src = kind === "dir" ? this.lookupDir(from) : this.stat(from);
+    if (!src) throw notFound("not_found", `no such directory: /${from}`);
     const now = this.now();
     const changes: ManifestChange[] = [];
     // Only an entry of the same kind is in the way: a file may move beside a directory of its new name.

@@ -194,9 +194,11 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const body = await jsonBody(c.req.raw, moveBodySchema);
     access(c, "write", stripSlash(body.from));
     access(c, "write", stripSlash(body.to));
-    const moved = d.fs.lookup(stripSlash(body.from));
+    // `a/b/` moves the folder, `a/b` the file when a file and a folder share the path.
+    const kind = body.from.endsWith("/") ? "dir" : undefined;
+    const moved = kind === "dir" ? d.fs.lookupDir(stripSlash(body.from)) : d.fs.lookup(stripSlash(body.from));
     if (moved && d.quotas) d.quotas.checkTransfer(moved, stripSlash(body.to), true);
-    const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false);
+    const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false, kind);
     return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version } satisfies ResponseOf<"move">);
   });
 

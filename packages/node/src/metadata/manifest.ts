@@ -112,8 +112,7 @@ export function contentProblem(m: Content): string | undefined {
     return undefined;
   }
   // A directory with content is S3's object `dir/` holding data (a console "folder" with a body): its
-  // content follows a file's rules, but it is never assembled from parts.
-  if (m.kind === "dir" && m.multipart !== undefined) return "a directory's own content is never a multipart upload";
+  // content follows a file's rules.
   if (m.sha256 === null) return "a file needs its sha256";
   if (m.multipart) {
     // Reads by part number answer byte ranges and the parts count from this list: it must cover the file

@@ -313,7 +313,8 @@ export function parseCopySource(value: string): { bucket: string; key: string; v
 export async function copySourceOf(r: S3Request, c: S3Components): Promise<Manifest> {
   const { bucket, key, versionId } = parseCopySource(r.header("x-amz-copy-source")!);
   const src = versionId === undefined ? objectOf(c, bucket, key) : await versionOf(c, bucket, key, versionId);
-  if (src.kind !== "file") throw s3Error("InvalidRequest", "A directory cannot be copied through S3.");
+  // A directory's own content (the object `dir/`) is copied as any object; a folder without any is no object.
+  if (src.kind !== "file" && !hasOwnContent(src)) throw s3Error("InvalidRequest", "A directory cannot be copied through S3.");
   if (preconditions(r, src, "x-amz-copy-source-") === "not-modified") throw s3Error("PreconditionFailed");
   return src;
 }
@@ -323,12 +324,11 @@ export const copyObject: Handler = async (r, c) => {
   const sourceVersion = parseCopySource(r.header("x-amz-copy-source")!).versionId;
   requireBucket(c, r.bucket!);
   const { path, directory } = objectPath(r.bucket!, r.key!);
-  if (directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be a copy's destination.");
   // COPY keeps the source's metadata and modification time; REPLACE takes the request's.
   const directive = (r.header("x-amz-metadata-directive") ?? "COPY").toUpperCase();
   if (directive !== "COPY" && directive !== "REPLACE") throw s3Error("InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE.");
   const replace = directive === "REPLACE";
-  if (!replace && src.path === path && sourceVersion === undefined) {
+  if (!replace && src.path === path && src.kind === (directory ? "dir" : "file") && sourceVersion === undefined) {
     throw s3Error(
       "InvalidRequest",
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -341,12 +341,13 @@ export const copyObject: Handler = async (r, c) => {
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
   // A copy of a multipart object keeps its ETag, and so its parts; the upload id stays with the original.
   const multipart = src.multipart ? { partSizes: src.multipart.partSizes } : undefined;
-  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta });
+  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta, ...(directory ? { kind: "dir" as const } : {}) });
   const res = xmlResponse("CopyObjectResult", [
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],
   ]);
-  for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
+  // A directory's own content keeps no versions.
+  if (!directory) for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
   if (sourceVersion !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersion);
   return res;
 };

@@ -69,6 +69,13 @@ describe("files API", () => {
     const onlyFile = await fetch(`${url}/api/files/pair/folder/`);
     expect(onlyFile.status).toBe(400);
     expect(await code(onlyFile)).toBe("not_a_directory");
+    // A move names the folder by its path with '/', the file without; the other stays.
+    await put(url, "pair/notes.txt", "notes again");
+    expect((await post("/api/move", { from: "pair/notes.txt/", to: "pair/moved-folder" })).status).toBe(200);
+    expect(await list("pair")).toEqual(["folder", "moved-folder/", "notes.txt"]);
+    expect((await post("/api/move", { from: "pair/folder", to: "pair/moved-folder" })).status).toBe(200);
+    expect(await list("pair")).toEqual(["moved-folder/", "moved-folder", "notes.txt"]);
+    expect(new TextDecoder().decode(await getBytes(url, "pair/moved-folder"))).toBe("beside");
   });
 
   test("move renames files and whole directories, and refuses to clobber without overwrite", async () => {

@@ -4,6 +4,9 @@
 // by the files API and WebDAV side by side.
 import { describe, expect, test } from "bun:test";
 import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -11,6 +14,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { waitFor } from "../harness/cluster.ts";
 import { s3ClusterFor, s3Failure } from "./s3-cluster.ts";
@@ -95,6 +99,21 @@ describe("a key ending in '/' holding data", () => {
     await putText(n1, "e/folder/", "");
     await putText(n2, "e/folder/x", "x");
     expect(await listing(n1, "e/")).toEqual({ keys: ["e/folder/:0", "e/folder/x:1"], prefixes: [] });
+  });
+
+  test("CopyObject and multipart uploads to and from a key ending in '/'", async () => {
+    const [n1, n2, n3] = f.s3 as [S3Client, S3Client, S3Client];
+    await putText(n1, "h/src", "copied content");
+    await putText(n1, "h/dst/below", "b");
+    await n2.send(new CopyObjectCommand({ Bucket, Key: "h/dst/", CopySource: `${Bucket}/h/src` }));
+    expect(await text(n3, "h/dst/")).toBe("copied content");
+    await n3.send(new CopyObjectCommand({ Bucket, Key: "h/back", CopySource: `${Bucket}/h/dst/` }));
+    expect(await text(n1, "h/back")).toBe("copied content");
+    const { UploadId } = await n1.send(new CreateMultipartUploadCommand({ Bucket, Key: "h/mp/" }));
+    const { ETag } = await n2.send(new UploadPartCommand({ Bucket, Key: "h/mp/", UploadId, PartNumber: 1, Body: "one part" }));
+    await n3.send(new CompleteMultipartUploadCommand({ Bucket, Key: "h/mp/", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    expect(await text(n1, "h/mp/")).toBe("one part");
+    expect(await listing(n2, "h/")).toEqual({ keys: ["h/back:14", "h/dst/:14", "h/dst/below:1", "h/mp/:8", "h/src:14"], prefixes: [] });
   });
 });
 
