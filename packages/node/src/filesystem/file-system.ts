@@ -3,7 +3,7 @@
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest, MultipartLayout } from "../metadata/manifest.ts";
-import { impliedDirectory, type ManifestStore } from "../metadata/manifest-store.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
@@ -19,6 +19,7 @@ import type { VersioningState } from "../settings/folder-versioning.ts";
 import { commitManifests } from "./manifest-commit.ts";
 import { checkedMeta, dirChange, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { putAnswer, uploadStream } from "./upload.ts";
+import { TreeView } from "./tree-view.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { contentSha256, type ExtraDigest } from "./content-hash.ts";
@@ -66,40 +67,40 @@ export class FileSystem {
   constructor(
     private readonly chunkSize: () => number,
     private readonly c: FileSystemComponents,
-  ) {}
+  ) {
+    this.tree = new TreeView(c.manifests);
+  }
 
   private now(): number {
     return (this.c.clock ?? systemClock).now();
   }
 
-  /**
-   * The live entry a plain path names, or undefined: the file when there is one (a file and a directory may
-   * share a path, as S3's `a/b` and `a/b/c` do), else the directory (lookupDir).
-   */
+  /** The tree as this node's rows show it (tree-view.ts): a file and a directory may share a path. */
+  readonly tree: TreeView;
+
+  /** The live entry a plain path names: the file when there is one, else the directory (TreeView.lookup). */
   lookup(path: string): Manifest | undefined {
-    return this.lookupFile(path) ?? this.lookupDir(path);
+    return this.tree.lookup(path);
   }
 
-  /** The live file at `path`, or undefined. */
   lookupFile(path: string): Manifest | undefined {
-    // The versions' namespace is not part of the tree any interface shows (filesystem/file-versions.ts reads it).
-    if (path === "" || isVersionsPath(path)) return undefined;
-    const m = this.c.manifests.get(path, "file");
-    return m && !m.deleted ? m : undefined;
+    return this.tree.lookupFile(path);
   }
 
-  /**
-   * The live directory at `path`, or undefined (the root is always one). A deleted (or not yet received)
-   * directory with something live below it is a live directory: the tree rule that keeps a live file reachable
-   * on every node whatever order a folder's delete and a write under it arrive in.
-   */
   lookupDir(path: string): Manifest | undefined {
-    if (isVersionsPath(path)) return undefined;
-    if (path === "") return { ...dirChange("", 0), version: "", origin: "", seq: 0 };
-    const m = this.c.manifests.get(path, "dir");
-    if (m && !m.deleted) return m;
-    if (!this.c.manifests.hasLiveDescendant(path)) return undefined;
-    return m ? impliedDirectory(m) : { ...dirChange(path, 0), version: "", origin: "", seq: 0 };
+    return this.tree.lookupDir(path);
+  }
+
+  stat(path: string): Manifest {
+    return this.tree.stat(path);
+  }
+
+  list(dir: string, opts: { limit?: number; after?: string } = {}): Manifest[] {
+    return this.tree.list(dir, opts);
+  }
+
+  ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
+    return this.tree.ancestorsToCreate(path, mtime);
   }
 
   /**
@@ -153,37 +154,6 @@ export class FileSystem {
       if (p !== "") out.push(p);
     }
     return out;
-  }
-
-  stat(path: string): Manifest {
-    const m = this.lookup(path);
-    if (!m) throw notFound("not_found", `no such file or directory: /${path}`);
-    return m;
-  }
-
-  /** The entries of a directory: a file and a directory of one name side by side (the directory first). */
-  list(dir: string, opts: { limit?: number; after?: string } = {}): Manifest[] {
-    if (!this.lookupDir(dir)) {
-      if (this.lookupFile(dir)) throw badRequest("not_a_directory", `/${dir} is a file, not a directory`);
-      throw notFound("not_found", `no such file or directory: /${dir}`);
-    }
-    return this.c.manifests.children(dir, opts);
-  }
-
-  /**
-   * Directory entries to create so that `path`'s parent exists. A file on the way is no obstacle: the
-   * directory of the same path is another row (a file `a/b` and a file `a/b/c` both exist, as in S3).
-   */
-  ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
-    const missing: ManifestChange[] = [];
-    // A folder that is live only by the tree rule (deleted, or never received here, with something live
-    // below) gets its own row again: every live file's parents then have live rows on every node.
-    for (let p = parentOf(path); p !== ""; p = parentOf(p)) {
-      const m = this.c.manifests.get(p, "dir");
-      if (m && !m.deleted) break;
-      missing.push(dirChange(p, mtime));
-    }
-    return missing.reverse();
   }
 
   /**
@@ -338,7 +308,7 @@ export class FileSystem {
     for (const r of opts.remove ?? []) {
       const m = this.lookup(r);
       if (!m || r === "") continue;
-      const below = m.kind === "dir" ? this.subtree(r) : [];
+      const below = m.kind === "dir" ? this.tree.subtree(r) : [];
       removals.push(...below.reverse().map((e) => tombstoneOf(e, mtime)), tombstoneOf(m, mtime));
     }
     await this.decide(change, durability, opts.precondition);
@@ -427,25 +397,6 @@ export class FileSystem {
     }
   }
 
-  /** Every live entry under `dir` (depth first, parents before children). */
-  private subtree(dir: string): Manifest[] {
-    const out: Manifest[] = [];
-    const walk = (d: string) => {
-      let after: string | undefined;
-      for (;;) {
-        const page = this.c.manifests.children(d, { limit: 1000, after });
-        if (page.length === 0) return;
-        for (const m of page) {
-          out.push(m);
-          if (m.kind === "dir") walk(m.path);
-        }
-        after = nameOf(page[page.length - 1]!.path);
-      }
-    };
-    walk(dir);
-    return out;
-  }
-
   /**
    * Deletes the entry `path` names (the file when a file and a directory share it), or with `kind` that one;
    * the other of the two stays.
@@ -461,7 +412,7 @@ export class FileSystem {
     const changes: ManifestChange[] = [];
     if (m.kind === "dir") {
       if (recursive) await this.refreshTree(path, readFor(durability));
-      const below = this.subtree(path);
+      const below = this.tree.subtree(path);
       if (below.length > 0 && !recursive) {
         throw conflict("directory_not_empty", `/${path} is not empty; pass recursive=true to delete it and its contents`);
       }
@@ -502,14 +453,14 @@ export class FileSystem {
     const dest = src.kind === "dir" ? this.lookupDir(to) : this.lookupFile(to);
     if (dest) {
       if (!overwrite) throw conflict("destination_exists", `/${to} already exists`);
-      if (dest.kind === "dir" && this.subtree(to).length > 0) {
+      if (dest.kind === "dir" && this.tree.subtree(to).length > 0) {
         throw conflict("directory_not_empty", `/${to} is a non-empty directory`);
       }
     }
     changes.push(...this.ancestorsToCreate(to, now));
     const { version: _v, origin: _o, seq: _s, ...content } = src;
     changes.push({ ...content, path: to, mtime: src.mtime });
-    const below = src.kind === "dir" ? this.subtree(from) : [];
+    const below = src.kind === "dir" ? this.tree.subtree(from) : [];
     for (const e of below) {
       const { version: _ev, origin: _eo, seq: _es, ...c } = e;
       changes.push({ ...c, path: joinPath(to, e.path.slice(from.length + 1)) });
