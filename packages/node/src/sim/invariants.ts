@@ -261,7 +261,7 @@ export function checkConditional(cluster: Cluster, history: History): Violation[
       } else byPrecondition.set(op.precondition!, op);
     }
     for (const p of live) {
-      const row = p.node.manifests.get(path);
+      const row = p.node.manifests.get(path, "file");
       const state = row && !row.deleted ? row.sha256! : "absent";
       const lost = byPrecondition.get(state);
       if (lost) {
