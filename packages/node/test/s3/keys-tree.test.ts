@@ -85,8 +85,9 @@ describe("a key ending in '/' holding data", () => {
     expect(await listing(n1, "d/")).toEqual({ keys: ["d/dir/:14", "d/dir/inner:5", "d/logs_$folder$:0"], prefixes: [] });
     expect(await listing(n1, "d/", "/")).toEqual({ keys: ["d/logs_$folder$:0"], prefixes: ["d/dir/"] });
     expect(await listing(n1, "d/dir/", "/")).toEqual({ keys: ["d/dir/:14", "d/dir/inner:5"], prefixes: [] });
-    // `d/dir` (no slash) is another key: absent.
+    // `d/dir` (no slash) is another key: absent. The key "/" would be the bucket itself: refused.
     expect(await s3Failure(n1.send(new HeadObjectCommand({ Bucket, Key: "d/dir" })))).toEqual({ name: "NotFound", status: 404 });
+    expect(await s3Failure(putText(n2, "/", "x"))).toEqual({ name: "InvalidArgument", status: 400 });
 
     await n3.send(new DeleteObjectCommand({ Bucket, Key: "d/dir/" }));
     expect(await s3Failure(n1.send(new HeadObjectCommand({ Bucket, Key: "d/dir/" })))).toEqual({ name: "NotFound", status: 404 });
