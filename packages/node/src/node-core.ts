@@ -231,7 +231,8 @@ export class NodeCore {
       ? new ManifestResync(c.resync.init, { selfId, manifests, replicator: this.replicator, placement, persistence: c.resync.persistence, clock, log: logger("resync"), isBlocked })
       : undefined;
     this.conditional = new ConditionalWrites({ selfId, placement, rpc, clock, random, log: logger("paxos") });
-    this.acceptor = new Acceptor(c.acceptorStore, (path) => manifests.get(path));
+    // Conditional writes decide files (If-Match/If-None-Match name an object's content).
+    this.acceptor = new Acceptor(c.acceptorStore, (path) => manifests.get(path, "file"));
     this.fs = new FileSystem(() => this.writeChunkSize, {
       selfId,
       reads: this.reads,
@@ -323,7 +324,8 @@ export class NodeCore {
     return {
       "manifests.push": (_from, body) => pushAnswer(manifests, body),
       "manifests.sync": (_from, body) => answerSyncRequest(manifests, body),
-      "manifests.get": (_from, body) => ({ rows: body.paths.map((p) => manifests.get(p) ?? null) }),
+      // Both rows of a path (a file and a directory may share it); a reader applies each by its own key.
+      "manifests.get": (_from, body) => ({ rows: body.paths.flatMap((p) => [manifests.get(p, "file") ?? null, manifests.get(p, "dir") ?? null]) }),
       "manifests.children": (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) }),
       "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
       "paxos.accept": (_from, body) => this.acceptor.accept(body),

@@ -71,10 +71,12 @@ export const api = {
   list: (dir: string, page: { limit?: number; after?: string } = {}) => request<ResponseOf<"getFile">>(apiListUrl(dir, page)),
   stat: (path: string, signal?: AbortSignal) => request<ResponseOf<"stat">>(apiStatUrl(path), { signal }),
   remove: (path: string, recursive: boolean) =>
-    request<ResponseOf<"deleteFile">>(`${apiFileUrl(path)}${recursive ? "?recursive=true" : ""}`, { method: "DELETE" }),
+    // A folder by its path with '/': a file of the same path stays (and the other way round).
+    request<ResponseOf<"deleteFile">>(`${apiFileUrl(path, { dir: recursive })}${recursive ? "?recursive=true" : ""}`, { method: "DELETE" }),
   mkdir: (path: string) => post<ResponseOf<"mkdir", 201>>("/api/mkdir", { path: normalize(path) } satisfies BodyOf<"mkdir">),
-  move: (from: string, to: string, overwrite = false) =>
-    post<ResponseOf<"move">>("/api/move", { from: normalize(from), to: normalize(to), overwrite } satisfies BodyOf<"move">),
+  // `dir`: the folder at `from` (a path with '/'), when a file of the same path is there too.
+  move: (from: string, to: string, overwrite = false, dir = false) =>
+    post<ResponseOf<"move">>("/api/move", { from: `${normalize(from)}${dir ? "/" : ""}`, to: normalize(to), overwrite } satisfies BodyOf<"move">),
   cluster: () => request<ResponseOf<"cluster">>("/api/cluster"),
   clusterStatus: () => request<ResponseOf<"clusterStatus">>("/api/cluster/status"),
   clusterHistory: (minutes: number) => request<ResponseOf<"clusterHistory">>(`/api/cluster/history?minutes=${minutes}`),

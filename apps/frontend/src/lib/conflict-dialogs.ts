@@ -22,7 +22,7 @@ export function moveConflict(from: Entry, to: string, done: (to: string) => Prom
     confirmLabel: "Replace",
     danger: true,
     run: async () => {
-      await api.move(from.path, to, true);
+      await api.move(from.path, to, true, from.kind === "dir");
       await done(to);
     },
     alternate: {
@@ -30,7 +30,7 @@ export function moveConflict(from: Entry, to: string, done: (to: string) => Prom
       testid: "keep-both",
       run: async () => {
         const fresh = join(dirname(to), keepBothName(name, await namesIn(dirname(to))));
-        await api.move(from.path, fresh);
+        await api.move(from.path, fresh, false, from.kind === "dir");
         await done(fresh);
       },
     },

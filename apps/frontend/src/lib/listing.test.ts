@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { Entry } from "./api.ts";
-import { ariaSort, DEFAULT_SORT, filterEntries, formatSort, nextSort, parseSort, sortEntries } from "./listing.ts";
+import { ariaSort, DEFAULT_SORT, entryKey, filterEntries, formatSort, nextSort, parseSort, sharedNames, sortEntries } from "./listing.ts";
 
 const file = (name: string, size: number, mtime: number): Entry => ({ name, path: `/${name}`, kind: "file", size, mtime, version: "v" });
 const dir = (name: string, mtime = 0): Entry => ({ name, path: `/${name}`, kind: "dir", size: 0, mtime, version: "v" });
@@ -40,4 +40,15 @@ test("the filter keeps names holding every word, case and accents ignored", () =
   expect(names(filterEntries(more, "resume"))).toEqual(["Résumé 2026.pdf"]);
   expect(filterEntries(more, "  ")).toHaveLength(more.length);
   expect(filterEntries(more, "zzz")).toEqual([]);
+});
+
+test("a file and a folder of one name are two entries: keyed apart, the file marked", () => {
+  const listing = [
+    { kind: "dir", name: "bar", path: "/foo/bar" },
+    { kind: "file", name: "bar", path: "/foo/bar" },
+    { kind: "file", name: "baz", path: "/foo/baz" },
+    { kind: "dir", name: "qux", path: "/foo/qux" },
+  ] as const;
+  expect(new Set(listing.map(entryKey)).size).toBe(4);
+  expect([...sharedNames(listing)]).toEqual(["bar"]);
 });

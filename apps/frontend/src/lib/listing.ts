@@ -52,6 +52,18 @@ export function parseSort(saved: string | null | undefined): SortOrder {
 
 export const formatSort = (o: SortOrder) => `${o.key}:${o.dir}`;
 
+/**
+ * An entry's identity in a listing: a file and a folder may share a path (S3's `a/b` beside `a/b/c`), so the
+ * path alone does not name one.
+ */
+export const entryKey = (e: Pick<Entry, "kind" | "path">) => `${e.kind}:${e.path}`;
+
+/** Names that are both a folder and a file here: the file is marked, so the two rows are told apart. */
+export function sharedNames(entries: readonly Pick<Entry, "kind" | "name">[]): Set<string> {
+  const dirs = new Set(entries.filter((e) => e.kind === "dir").map((e) => e.name));
+  return new Set(entries.filter((e) => e.kind === "file" && dirs.has(e.name)).map((e) => e.name));
+}
+
 /** Entries whose name contains every word of `query`, case and accents ignored; all of them for an empty query. */
 export function filterEntries(entries: readonly Entry[], query: string): Entry[] {
   const words = fold(query).split(/\s+/).filter(Boolean);

@@ -248,6 +248,12 @@ describe("against a real node", () => {
     expect(text(r)).toBe("deleted /archive\n");
     const j = JSON.parse(text(await cli(["ls", "--json", "/"])));
     expect(j.entries.map((e: { name: string }) => e.name)).not.toContain("archive");
+    // A file and a folder of one name: `/pair/` is the folder, `/pair` the file; each goes alone.
+    expect((await cli(["put", "-", "/pair"], { stdin: new Blob(["file"]) })).code).toBe(0);
+    expect((await cli(["put", "-", "/pair/inside"], { stdin: new Blob(["in"]) })).code).toBe(0);
+    expect((await cli(["rm", "--recursive", "/pair/"])).code).toBe(0);
+    const left = JSON.parse(text(await cli(["ls", "--json", "/"]))).entries.filter((e: { name: string }) => e.name === "pair");
+    expect(left.map((e: { kind: string }) => e.kind)).toEqual(["file"]);
   });
 
   test("status: --json holds both answers; the table names the member", async () => {

@@ -39,6 +39,11 @@ export interface PutResult {
 }
 
 export interface PutOptions {
+  /**
+   * "dir": the content is the directory's own (S3's object `dir/` with data), kept in the directory's row
+   * beside whatever lies below it; default "file".
+   */
+  kind?: "file" | "dir";
   /** The file's modification time (default: now). */
   mtime?: number;
   /** The body's length when known, to size the first chunk's buffer. */

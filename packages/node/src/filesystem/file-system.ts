@@ -4,7 +4,7 @@ import { type FileRead, type ReadRequest, readFile } from "./file-read.ts";
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest, MultipartLayout } from "../metadata/manifest.ts";
-import { impliedDirectory, type ManifestStore } from "../metadata/manifest-store.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
@@ -20,6 +20,7 @@ import type { VersioningState } from "../settings/folder-versioning.ts";
 import { commitManifests } from "./manifest-commit.ts";
 import { checkedMeta, dirChange, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { putAnswer, uploadStream } from "./upload.ts";
+import { TreeView } from "./tree-view.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { contentSha256, type ExtraDigest } from "./content-hash.ts";
@@ -69,25 +70,45 @@ export class FileSystem {
   constructor(
     private readonly chunkSize: () => number,
     private readonly c: FileSystemComponents,
-  ) {}
+  ) {
+    this.tree = new TreeView(c.manifests);
+  }
 
   private now(): number {
     return (this.c.clock ?? systemClock).now();
   }
 
-  /**
-   * A live entry, or undefined (the root is always a directory). A deleted (or not yet received) directory
-   * with something live below it is a live directory: the tree rule that keeps a live file reachable on
-   * every node whatever order a folder's delete and a write under it arrive in.
-   */
+  /** The tree as this node's rows show it (tree-view.ts): a file and a directory may share a path. */
+  readonly tree: TreeView;
+
+  /** The live entry a plain path names: the file when there is one, else the directory (TreeView.lookup). */
   lookup(path: string): Manifest | undefined {
-    // The versions' namespace is not part of the tree any interface shows (filesystem/file-versions.ts reads it).
-    if (isVersionsPath(path)) return undefined;
-    if (path === "") return { ...dirChange("", 0), version: "", origin: "", seq: 0 };
-    const m = this.c.manifests.get(path);
-    if (m && !m.deleted) return m;
-    if (!this.c.manifests.hasLiveDescendant(path)) return undefined;
-    return m ? impliedDirectory(m) : { ...dirChange(path, 0), version: "", origin: "", seq: 0 };
+    return this.tree.lookup(path);
+  }
+
+  lookupFile(path: string): Manifest | undefined {
+    return this.tree.lookupFile(path);
+  }
+
+  lookupDir(path: string): Manifest | undefined {
+    return this.tree.lookupDir(path);
+  }
+
+  stat(path: string): Manifest {
+    return this.tree.stat(path);
+  }
+
+  list(dir: string, opts: { limit?: number; after?: string } = {}): Manifest[] {
+    return this.tree.list(dir, opts);
+  }
+
+  ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
+    return this.tree.ancestorsToCreate(path, mtime);
+  }
+
+  /** A GET or HEAD of a file, the same for every API (file-read.ts): status, length headers, the body if wanted. */
+  read(file: Manifest, req: ReadRequest): Promise<FileRead> {
+    return readFile(file, req, this.c.reader, this.c.log, (n) => (this.traffic.read += n));
   }
 
   /**
@@ -113,7 +134,7 @@ export class FileSystem {
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
     await reads.refresh(real, consistency);
-    const dirs = listed.filter((p) => p === "" || this.c.manifests.get(p)?.kind === "dir");
+    const dirs = listed.filter((p) => p === "" || this.c.manifests.get(p, "dir") !== undefined);
     await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
   }
 
@@ -141,39 +162,6 @@ export class FileSystem {
       if (p !== "") out.push(p);
     }
     return out;
-  }
-
-  stat(path: string): Manifest {
-    const m = this.lookup(path);
-    if (!m) throw notFound("not_found", `no such file or directory: /${path}`);
-    return m;
-  }
-  /** A GET or HEAD of a file, the same for every API (file-read.ts): status, length headers, the body if wanted. */
-  read(file: Manifest, req: ReadRequest): Promise<FileRead> {
-    return readFile(file, req, this.c.reader, this.c.log, (n) => (this.traffic.read += n));
-  }
-
-
-  list(dir: string, opts: { limit?: number; after?: string } = {}): Manifest[] {
-    const d = this.stat(dir);
-    if (d.kind !== "dir") throw badRequest("not_a_directory", `/${dir} is a file, not a directory`);
-    return this.c.manifests.children(dir, opts);
-  }
-
-  /** Directory entries to create so that `path`'s parent exists; throws if an ancestor is a file. */
-  ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
-    const missing: ManifestChange[] = [];
-    // A folder that is live only by the tree rule (deleted, or never received here, with something live
-    // below) gets its own row again: every live file's parents then have live rows on every node.
-    for (let p = parentOf(path); p !== ""; p = parentOf(p)) {
-      const m = this.c.manifests.get(p);
-      if (m && !m.deleted) {
-        if (m.kind === "file") throw conflict("parent_is_file", `/${p} is a file, so /${path} cannot be created`);
-        break;
-      }
-      missing.push(dirChange(p, mtime));
-    }
-    return missing.reverse();
   }
 
   /**
@@ -248,8 +236,8 @@ export class FileSystem {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
     const { chunkSize } = w;
     await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
-    const existing = this.lookup(path);
-    if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
+    const kind = opts.kind ?? "file";
+    const existing = kind === "dir" ? this.lookupDir(path) : this.lookupFile(path);
     this.checkEarly(existing, precondition);
     const ancestors = this.ancestorsToCreate(path, mtime);
     const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers, w);
@@ -258,7 +246,7 @@ export class FileSystem {
     const meta = opts.completeMeta ? checkedMeta(opts.completeMeta(w.meta)) : w.meta;
     const change: ManifestChange = {
       path,
-      kind: "file",
+      kind,
       deleted: false,
       size: upload.size,
       sha256: upload.sha256,
@@ -272,7 +260,7 @@ export class FileSystem {
     const committed = await this.commit([...ancestors, change], durability, {
       stored: `all ${upload.results.length} chunk(s) of /${path}`,
     });
-    const file = committed.find((m) => m.path === path)!;
+    const file = committed.find((m) => m.path === path && m.kind === kind)!;
     return putAnswer(file, upload, { durability, factor: this.c.placement.bound(w.factor), liveNodes: this.c.placement.ring.size });
   }
 
@@ -294,7 +282,7 @@ export class FileSystem {
     path: string,
     sources: readonly Manifest[],
     content: { sha256: string; md5?: string; multipart?: MultipartLayout },
-    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta } = {},
+    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta; kind?: "file" | "dir" } = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     FileSystem.checkNotReserved(path);
@@ -302,9 +290,8 @@ export class FileSystem {
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
     await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability), undefined, []);
-    const existing = this.lookup(path);
-    if (existing?.kind === "dir") throw conflict("is_a_directory", `/${path} is a directory`);
-    this.checkEarly(existing, opts.precondition);
+    const kind = opts.kind ?? "file";
+    this.checkEarly(kind === "dir" ? this.lookupDir(path) : this.lookupFile(path), opts.precondition);
     const mtime = opts.mtime ?? this.now();
     const sizes = sources.flatMap((m) => chunkSizesOf(m));
     const chunkSize = Math.max(this.chunkSize(), ...sources.map((m) => m.chunkSize));
@@ -314,7 +301,7 @@ export class FileSystem {
       : sizes.slice(0, -1).every((s) => s === chunkSize) ? chunkSize : undefined;
     const change: ManifestChange = {
       path,
-      kind: "file",
+      kind,
       deleted: false,
       size: sizes.reduce((a, b) => a + b, 0),
       sha256: content.sha256,
@@ -330,14 +317,14 @@ export class FileSystem {
     for (const r of opts.remove ?? []) {
       const m = this.lookup(r);
       if (!m || r === "") continue;
-      const below = m.kind === "dir" ? this.subtree(r) : [];
+      const below = m.kind === "dir" ? this.tree.subtree(r) : [];
       removals.push(...below.reverse().map((e) => tombstoneOf(e, mtime)), tombstoneOf(m, mtime));
     }
     await this.decide(change, durability, opts.precondition);
     const committed = await this.commit([...this.ancestorsToCreate(path, mtime), change, ...removals], durability, {
       stored: `the chunks of /${path} (already stored)`,
     });
-    return committed.find((m) => m.path === path)!;
+    return committed.find((m) => m.path === path && m.kind === kind)!;
   }
 
   /** Commits manifest changes and pushes them until `durability` holds for every row (manifest-commit.ts). */
@@ -372,7 +359,9 @@ export class FileSystem {
    * above the decided value. A value an earlier round left accepted but unapplied is applied first.
    */
   private async decide(change: ManifestChange, durability: Durability, precondition: Precondition | undefined): Promise<void> {
-    if (!precondition) return;
+    // Rounds decide a path's file register; a directory's precondition (a WebDAV collection's ETag) is the
+    // early check on this node's refreshed row alone.
+    if (!precondition || change.kind === "dir") return;
     const conditional = this.c.conditional;
     if (!conditional) throw new OrreryError(501, "not_implemented", "conditional writes are not available on this node");
     const applyStale = async (row: Manifest) => {
@@ -388,12 +377,12 @@ export class FileSystem {
     if (path === "") return { created: false, entry: this.stat("") };
     FileSystem.checkNotReserved(path);
     await this.refresh(FileSystem.withAncestors(path), "quorum", undefined, []);
-    const existing = this.lookup(path);
-    if (existing?.kind === "file") throw conflict("file_exists", `/${path} is a file`);
+    // A file of the same path stays: the directory is a row of its own beside it.
+    const existing = this.lookupDir(path);
     if (existing) return { created: false, entry: existing };
     const now = this.now();
     const committed = await this.commit([...this.ancestorsToCreate(path, now), dirChange(path, now)], "quorum", {});
-    return { created: true, entry: committed.find((m) => m.path === path)! };
+    return { created: true, entry: committed.find((m) => m.path === path && m.kind === "dir")! };
   }
 
   /**
@@ -417,35 +406,22 @@ export class FileSystem {
     }
   }
 
-  /** Every live entry under `dir` (depth first, parents before children). */
-  private subtree(dir: string): Manifest[] {
-    const out: Manifest[] = [];
-    const walk = (d: string) => {
-      let after: string | undefined;
-      for (;;) {
-        const page = this.c.manifests.children(d, { limit: 1000, after });
-        if (page.length === 0) return;
-        for (const m of page) {
-          out.push(m);
-          if (m.kind === "dir") walk(m.path);
-        }
-        after = nameOf(page[page.length - 1]!.path);
-      }
-    };
-    walk(dir);
-    return out;
-  }
-
-  async remove(path: string, recursive: boolean, durability: Durability = "quorum", precondition?: Precondition): Promise<Manifest> {
+  /**
+   * Deletes the entry `path` names (the file when a file and a directory share it), or with `kind` that one;
+   * the other of the two stays.
+   */
+  async remove(path: string, recursive: boolean, durability: Durability = "quorum", precondition?: Precondition, kind?: "file" | "dir"): Promise<Manifest> {
     if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
     await this.refresh([path], readFor(durability));
-    this.checkEarly(this.lookup(path), precondition);
-    const m = this.stat(path);
+    const pick = () => (kind === "dir" ? this.lookupDir(path) : kind === "file" ? this.lookupFile(path) : this.lookup(path));
+    this.checkEarly(pick(), precondition);
+    const m = pick();
+    if (!m) throw notFound("not_found", `no such ${kind === "dir" ? "directory" : kind === "file" ? "file" : "file or directory"}: /${path}`);
     const now = this.now();
     const changes: ManifestChange[] = [];
     if (m.kind === "dir") {
       if (recursive) await this.refreshTree(path, readFor(durability));
-      const below = this.subtree(path);
+      const below = this.tree.subtree(path);
       if (below.length > 0 && !recursive) {
         throw conflict("directory_not_empty", `/${path} is not empty; pass recursive=true to delete it and its contents`);
       }
@@ -457,33 +433,50 @@ export class FileSystem {
     return committed[committed.length - 1]!;
   }
 
-  async move(from: string, to: string, overwrite: boolean): Promise<Manifest> {
+  /**
+   * Deletes a directory's own row and leaves what lies below (S3's DeleteObject of `dir/`: the object goes,
+   * the keys under the prefix stay). The directory stays listed while anything is below it (the tree rule),
+   * and its content, if it held some, is gone.
+   */
+  async removeOwnContent(path: string, durability: Durability = "quorum"): Promise<Manifest> {
+    if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
+    await this.refresh([path], readFor(durability), undefined, []);
+    const m = this.lookupDir(path);
+    if (!m) throw notFound("not_found", `no such directory: /${path}`);
+    const committed = await this.commit([tombstoneOf(m, this.now())], durability, {});
+    return committed[0]!;
+  }
+
+  /** Moves the entry `from` names (the file when a file and a directory share it), or with `kind` that one. */
+  async move(from: string, to: string, overwrite: boolean, kind?: "file" | "dir"): Promise<Manifest> {
     if (from === "" || to === "") throw badRequest("invalid_path", "cannot move the root directory");
     FileSystem.checkNotReserved(to);
     if (from === to) throw badRequest("same_path", "source and destination are the same");
     if (to.startsWith(`${from}/`)) throw badRequest("move_into_self", `cannot move /${from} into itself`);
     await this.refresh([from, ...FileSystem.withAncestors(to)], "quorum", undefined, [from, to]);
-    const src = this.stat(from);
+    const src = kind === "dir" ? this.lookupDir(from) : this.stat(from);
+    if (!src) throw notFound("not_found", `no such directory: /${from}`);
     const now = this.now();
     const changes: ManifestChange[] = [];
-    const dest = this.lookup(to);
+    // Only an entry of the same kind is in the way: a file may move beside a directory of its new name.
+    const dest = src.kind === "dir" ? this.lookupDir(to) : this.lookupFile(to);
     if (dest) {
       if (!overwrite) throw conflict("destination_exists", `/${to} already exists`);
-      if (dest.kind === "dir" && this.subtree(to).length > 0) {
+      if (dest.kind === "dir" && this.tree.subtree(to).length > 0) {
         throw conflict("directory_not_empty", `/${to} is a non-empty directory`);
       }
     }
     changes.push(...this.ancestorsToCreate(to, now));
     const { version: _v, origin: _o, seq: _s, ...content } = src;
     changes.push({ ...content, path: to, mtime: src.mtime });
-    const below = src.kind === "dir" ? this.subtree(from) : [];
+    const below = src.kind === "dir" ? this.tree.subtree(from) : [];
     for (const e of below) {
       const { version: _ev, origin: _eo, seq: _es, ...c } = e;
       changes.push({ ...c, path: joinPath(to, e.path.slice(from.length + 1)) });
     }
     changes.push(...[...below].reverse().map((e) => tombstoneOf(e, now)), tombstoneOf(src, now));
     const committed = await this.commit(changes, "quorum", {});
-    return committed.find((m) => m.path === to)!;
+    return committed.find((m) => m.path === to && m.kind === src.kind)!;
   }
 }
 

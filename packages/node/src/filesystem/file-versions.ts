@@ -84,7 +84,7 @@ export class FileVersions {
   /** The versions this node holds, no read first (for callers that refreshed already). */
   entries(path: string): VersionEntry[] {
     const rows = this.c.manifests.children(versionsDirOf(path), { rows: true, limit: 10_000 });
-    return versionEntries(this.c.manifests.get(path), rows);
+    return versionEntries(this.c.manifests.get(path, "file"), rows);
   }
 
   /** One version of `path`: 404 no_such_version when it is not (or no longer) kept. */
@@ -103,7 +103,7 @@ export class FileVersions {
     const doomed = entries.find((e) => e.versionId === versionId);
     if (!doomed) throw notFound("no_such_version", `/${path} has no version ${versionId}`);
     const changes: ManifestChange[] = [];
-    const current = this.c.manifests.get(path);
+    const current = this.c.manifests.get(path, "file");
     const mtime = (this.c.clock ?? systemClock).now();
     if (doomed.versionId !== NULL_VERSION) changes.push(tombstoneOf({ ...doomed.row, path: `${versionsDirOf(path)}/${versionId}` }, mtime));
     if (doomed.isLatest) {
@@ -131,7 +131,7 @@ export class FileVersions {
   trash(dir: string, opts: { after?: string; limit: number }): TrashEntry[] {
     const out: TrashEntry[] = [];
     this.eachVersionedFile(dir, opts.after ?? "", (path, entries) => {
-      const current = this.c.manifests.get(path);
+      const current = this.c.manifests.get(path, "file");
       if (current && !current.deleted) return true;
       const newest = entries[0];
       const kept = entries.find((e) => !e.deleteMarker);

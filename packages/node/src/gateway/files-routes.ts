@@ -112,8 +112,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const sizeHint = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     const meta = metaFromHeaders(c.req.raw.headers.entries(), FILES_USER_META);
-    const held = d.fs.lookup(path);
-    const replacing = held?.kind === "file" ? held.size : 0;
+    const replacing = d.fs.lookupFile(path)?.size ?? 0;
     const hold = d.quotas?.hold(path, c.req.raw.body, sizeHint, replacing);
     let result: Awaited<ReturnType<typeof d.fs.put>>;
     try {
@@ -124,9 +123,10 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     return c.json({ ...result, path: `/${result.path}` } satisfies ResponseOf<"putFile", 201>, 201);
   });
 
-  const current = async (path: string, after: string | undefined, limit: number, consistency?: string) => {
+  // A file and a folder may share a path: `a/b` names the file, `a/b/` the folder (either when only one is there).
+  const current = async (path: string, after: string | undefined, limit: number, consistency: string | undefined, folder: boolean) => {
     await d.fs.refresh([path], consistencyOf(consistency), { after, limit });
-    return d.fs.stat(path);
+    return (folder ? d.fs.lookupDir(path) : undefined) ?? d.fs.stat(path);
   };
   const getOrHead = async (c: import("hono").Context, head: boolean) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
@@ -136,7 +136,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const after = c.req.query("after");
     const versionId = c.req.query("versionId");
     if (versionId !== undefined && !d.versions) throw badRequest("no_versioning", "this node serves no versions");
-    const m = versionId !== undefined ? await keptVersion(d.versions!, path, versionId) : await current(path, after, limit, c.req.query("consistency"));
+    const m = versionId !== undefined ? await keptVersion(d.versions!, path, versionId) : await current(path, after, limit, c.req.query("consistency"), trailingSlash);
     if (m.kind === "dir") {
       const entries = d.fs.list(path, { limit, after });
       // A folder on the way to the principal's own shows only what leads there; `more` counts every row read.
@@ -167,11 +167,13 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   app.on("HEAD", apiRoutes.headFile.path, (c) => getOrHead(c, true));
 
   app.delete(apiRoutes.deleteFile.path, async (c) => {
-    const { path } = pathFromUrl(c.req.url, PREFIX);
+    const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
     access(c, "write", path);
     const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
-    const m = await d.fs.remove(path, recursive, durabilityOf(c.req.query("durability")), precondition);
+    // `a/b/` deletes the folder, `a/b` the file when a file and a folder share the path.
+    const kind = trailingSlash ? "dir" : undefined;
+    const m = await d.fs.remove(path, recursive, durabilityOf(c.req.query("durability")), precondition, kind);
     recordAudit(c, "delete", `/${m.path}`, { recursive });
     return c.json({ path: `/${m.path}`, deleted: true, version: m.version } satisfies ResponseOf<"deleteFile">);
   });
@@ -187,9 +189,11 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const body = await jsonBody(c.req.raw, moveBodySchema);
     access(c, "write", stripSlash(body.from));
     access(c, "write", stripSlash(body.to));
-    const moved = d.fs.lookup(stripSlash(body.from));
+    // `a/b/` moves the folder, `a/b` the file when a file and a folder share the path.
+    const kind = body.from.endsWith("/") ? "dir" : undefined;
+    const moved = kind === "dir" ? d.fs.lookupDir(stripSlash(body.from)) : d.fs.lookup(stripSlash(body.from));
     if (moved && d.quotas) d.quotas.checkTransfer(moved, stripSlash(body.to), true);
-    const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false);
+    const m = await d.fs.move(stripSlash(body.from), stripSlash(body.to), body.overwrite ?? false, kind);
     return c.json({ from: `/${stripSlash(body.from)}`, to: `/${m.path}`, version: m.version } satisfies ResponseOf<"move">);
   });
 

@@ -15,7 +15,7 @@ import { recordAudit } from "./audit-trail.ts";
 
 export interface ShareRoutesDeps {
   authenticator: Authenticator;
-  fs: Pick<FileSystem, "lookup">;
+  fs: Pick<FileSystem, "lookupDir">;
 }
 
 const shareSchema = z.strictObject({ path: z.string().min(1).max(4096), user: userNameSchema, access: shareAccessSchema.optional() });
@@ -50,7 +50,7 @@ export function shareRoutes(d: ShareRoutesDeps): Hono {
     if (p.role !== "admin" && !within(path, homeOf(p.name))) {
       throw new OrreryError(403, "forbidden", `${p.name} may share only folders in their home (/${homeOf(p.name)})`);
     }
-    if (d.fs.lookup(path)?.kind !== "dir") throw new OrreryError(404, "no_such_folder", `no folder /${path}`);
+    if (!d.fs.lookupDir(path)) throw new OrreryError(404, "no_such_folder", `no folder /${path}`);
     if (body.user === p.name) throw badRequest("share_with_self", "a folder is shared with someone else");
     const made = await accounts.share(path, body.user, body.access ?? "read", p.name);
     recordAudit(c, "share_add", `/${path}`, { with: body.user, access: made.access, id: made.id });

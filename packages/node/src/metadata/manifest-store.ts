@@ -3,7 +3,7 @@
 import { badRequest } from "../errors.ts";
 import { refChanges } from "./chunk-refs.ts";
 import { HybridClock, type HybridClockInit } from "./hlc.ts";
-import { contentProblem, type Manifest, manifestContentShape, mergeManifest } from "./manifest.ts";
+import { contentProblem, type Manifest, manifestContentShape, type ManifestKind, mergeManifest, rowKey } from "./manifest.ts";
 import { compareNames, isCanonicalPath } from "./path.ts";
 import { z } from "zod";
 
@@ -42,8 +42,12 @@ export const MAX_CHILDREN_LIMIT = 10_000;
 
 export interface ManifestStore {
   readonly nodeId: string;
-  /** The row at a canonical path, tombstones included. */
-  get(path: string): Manifest | undefined;
+  /**
+   * The row of a canonical path and kind, tombstones included: a file and a directory at one path are two rows
+   * (two last-writer-wins registers, manifest.ts rowKey). Without `kind`, the file's row if there is one, else
+   * the directory's: what a plain path names.
+   */
+  get(path: string, kind?: ManifestKind): Manifest | undefined;
   /**
    * A new version from the HLC, origin = this node, seq = next local seq. Committed when it returns;
    * on disk once a later `durable()` resolves (await it before acknowledging the write to anyone).
@@ -57,7 +61,7 @@ export interface ManifestStore {
   commitLocalBatch(changes: ManifestChange[], derive?: DeriveRows): Manifest[];
   /**
    * Merges remote rows in one transaction and returns those that won (are now the row at their
-   * path). Observes their versions in the HLC; advances the contiguous mark of an origin for each
+   * key). Observes their versions in the HLC; advances the contiguous mark of an origin for each
    * row with seq === mark + 1. Throws badRequest("clock_skew") and writes nothing when any version
    * is too far in the future.
    */
@@ -65,7 +69,8 @@ export interface ManifestStore {
   /** Resolves once every write committed before the call is on disk (one fsync shared by concurrent writers). */
   durable(): Promise<void>;
   /**
-   * The direct children of a canonical directory path that a listing shows, ordered by name (code points):
+   * The direct children of a canonical directory path that a listing shows, ordered by name (code points), a
+   * directory before a file of the same name (a page never separates the two):
    * live rows, and deleted directories that still have a live descendant, shown live (the tree rule: a
    * directory exists while anything below it does, so a file created while its folder was deleted keeps a
    * path to it on every node). With `rows`, every stored row as it is, tombstones included.
@@ -182,10 +187,16 @@ export abstract class LwwManifestStore implements ManifestStore {
     this.clock = new HybridClock(nodeId, now, init);
   }
 
-  abstract get(path: string): Manifest | undefined;
+  /** The row of one (path, kind) key. */
+  protected abstract row(path: string, kind: ManifestKind): Manifest | undefined;
+
+  get(path: string, kind?: ManifestKind): Manifest | undefined {
+    return kind ? this.row(path, kind) : (this.row(path, "file") ?? this.row(path, "dir"));
+  }
+
   abstract hasLiveDescendant(dir: string): boolean;
   /**
-   * Rows of a directory with name > after, ordered by name: with `all`, every row; otherwise live rows and
+   * Rows of a directory with name > after, ordered by (name, kind): with `all`, every row; otherwise live rows and
    * directory tombstones that have a live descendant (returned as stored; children() shows them live).
    */
   protected abstract childRows(dir: string, after: string, limit: number, all: boolean): Manifest[];
@@ -196,12 +207,12 @@ export abstract class LwwManifestStore implements ManifestStore {
   protected abstract readMark(origin: string): number | undefined;
   protected abstract writeMark(origin: string, seq: number): void;
   protected abstract writeRow(next: Manifest, previous: Manifest | undefined): void;
-  /** Drops and adds references of the live file at `path` (refChanges), in the same transaction as the row. */
-  protected abstract writeRefs(path: string, removed: readonly string[], added: readonly string[]): void;
+  /** Drops and adds references of the live row at `key` (rowKey; refChanges), in the same transaction as the row. */
+  protected abstract writeRefs(key: string, removed: readonly string[], added: readonly string[]): void;
   protected abstract atomically<T>(fn: () => T): T;
   /** Counts every row; called once, on the first stats(), then kept up to date incrementally. */
   protected abstract countRows(): ManifestStats;
-  /** Tombstone rows with path > after, in path order. */
+  /** Tombstone rows with path > after, in path order (a page ends after every row of its last path). */
   protected abstract tombstoneRows(after: string, limit: number): Manifest[];
   protected abstract deleteRow(row: Manifest): void;
   /** Deletes every row and every mark. */
@@ -226,7 +237,7 @@ export abstract class LwwManifestStore implements ManifestStore {
     let purged = 0;
     let after = "";
     while (purged < limit) {
-      const page = this.tombstoneRows(after, 500);
+      const page = samePairKept(this.tombstoneRows(after, 501), 500);
       if (page.length === 0) break;
       // A deleted directory with something live below it still holds up its descendants' path: keep it.
       const doomed = page
@@ -235,7 +246,7 @@ export abstract class LwwManifestStore implements ManifestStore {
       this.transact(() => {
         for (const row of doomed) {
           // Re-read inside the transaction: a newer write may have replaced the tombstone meanwhile.
-          const current = this.get(row.path);
+          const current = this.get(row.path, row.kind);
           if (!current?.deleted || current.version !== row.version) continue;
           this.deleteRow(current);
           if (this.pending) addRow(this.pending, current, -1);
@@ -260,12 +271,12 @@ export abstract class LwwManifestStore implements ManifestStore {
       const plan: Array<{ next: Manifest; previous: Manifest | undefined }> = [];
       const planned = new Map<string, Manifest>();
       const stamp = (change: ManifestChange): Manifest => {
-        const previous = planned.get(change.path) ?? this.get(change.path);
+        const previous = planned.get(rowKey(change)) ?? this.get(change.path, change.kind);
         // Our version must beat the row it replaces even if our wall clock went back since it was written.
         if (previous) this.clock.restore(previous.version);
         seq++;
         const next: Manifest = { ...change, version: this.clock.tick(), origin: this.nodeId, seq };
-        planned.set(next.path, next);
+        planned.set(rowKey(next), next);
         plan.push({ next, previous });
         return next;
       };
@@ -286,12 +297,12 @@ export abstract class LwwManifestStore implements ManifestStore {
     const won = new Map<string, Manifest>();
     this.transact(() => {
       for (const entry of sorted) {
-        const previous = this.get(entry.path);
+        const previous = this.get(entry.path, entry.kind);
         const winner = previous ? mergeManifest(previous, entry) : entry;
         if (winner !== previous) {
           const row = { ...entry, chunks: [...entry.chunks] };
           this.store(row, previous);
-          won.set(entry.path, row); // replaces an earlier winner for the same path in this batch
+          won.set(rowKey(entry), row); // replaces an earlier winner for the same key in this batch
         }
         this.noteSeen(entry.origin, entry.seq);
       }
@@ -303,7 +314,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   children(dir: string, opts: ChildrenOptions = {}): Manifest[] {
     if (!isCanonicalPath(dir)) throw badRequest("invalid_path", `not a canonical directory path: ${dir}`);
     const limit = checkLimit(opts.limit ?? DEFAULT_CHILDREN_LIMIT, MAX_CHILDREN_LIMIT, "limit");
-    const rows = this.childRows(dir, opts.after ?? "", limit, opts.rows ?? false);
+    const rows = samePairKept(this.childRows(dir, opts.after ?? "", limit + 1, opts.rows ?? false), limit);
     return opts.rows ? rows : rows.map((r) => (r.deleted ? impliedDirectory(r) : r));
   }
 
@@ -387,7 +398,7 @@ export abstract class LwwManifestStore implements ManifestStore {
     this.writeRow(next, previous);
     this.changed?.push(next);
     const { removed, added } = refChanges(previous, next);
-    if (removed.length > 0 || added.length > 0) this.writeRefs(next.path, removed, added);
+    if (removed.length > 0 || added.length > 0) this.writeRefs(rowKey(next), removed, added);
     if (this.pending) {
       if (previous) addRow(this.pending, previous, -1);
       addRow(this.pending, next, 1);
@@ -414,6 +425,18 @@ export abstract class LwwManifestStore implements ManifestStore {
       if (changed && changed.length > 0) this.notify(changed);
     }
   }
+}
+
+/**
+ * A page of at most `limit` entries out of `limit + 1` fetched: the cursor is a name, so a file and a directory
+ * of one name must not be split across two pages (the second would skip the one left over). The pair is
+ * left for the next page, or both are kept when the page would otherwise be empty.
+ */
+function samePairKept(rows: Manifest[], limit: number): Manifest[] {
+  if (rows.length <= limit) return rows;
+  const last = rows[limit - 1]!;
+  if (rows[limit]!.path !== last.path) return rows.slice(0, limit);
+  return limit > 1 ? rows.slice(0, limit - 1) : rows.slice(0, limit + 1);
 }
 
 /** A deleted directory shown live because something below it is: the tombstone's identity, no content. */

@@ -64,7 +64,10 @@ describe("manifestSchema", () => {
     expect(problems({ ...base, chunkSize: 0 }).join()).toMatch(/needs a chunkSize/);
     expect(problems({ ...base, sha256: null }).join()).toMatch(/needs its sha256/);
     expect(problems({ ...base, deleted: true }).join()).toMatch(/tombstone has no content/);
-    expect(problems({ ...base, kind: "dir" }).join()).toMatch(/directory has no content/);
+    // A directory may carry content of its own (S3's `dir/` object with data), checked as a file's is.
+    expect(problems({ ...base, kind: "dir" })).toEqual([]);
+    expect(problems({ ...base, kind: "dir", chunks: [hexId(0)] }).join()).toMatch(/has 3 chunks, not 1/);
+    expect(problems({ ...base, kind: "dir", sha256: null }).join()).toMatch(/directory has no content/);
   });
 
   test("an MD5, and per-chunk sizes for a file assembled from parts, are optional and checked", () => {
@@ -106,15 +109,18 @@ describe("manifestSchema", () => {
   });
 });
 
-/** Random manifests for one path over a tiny version space, so equal versions (and forged ones) are common. */
-function randomManifest(rand: () => number): Manifest {
+/**
+ * Random manifests for one key over a tiny version space, so equal versions (and forged ones) are common. A
+ * file and a directory of one path are two keys (rowKey); a directory may hold content of its own.
+ */
+function randomManifest(rand: () => number, kind: Manifest["kind"] = "file"): Manifest {
   const origin = pick(rand, ["n1", "n2", "n3"]);
   const version = formatVersion({ wall: Math.floor(rand() * 4), counter: Math.floor(rand() * 3), nodeId: origin });
   const deleted = rand() < 0.3;
   const size = deleted ? 0 : Math.floor(rand() * 9);
   return {
     path: "p",
-    kind: deleted && rand() < 0.5 ? "dir" : "file",
+    kind,
     version,
     deleted,
     size,
@@ -134,7 +140,8 @@ describe("mergeManifest is a CRDT merge (seeded property tests)", () => {
     for (const seed of seeds) {
       const rand = seededRandom(seed);
       for (let i = 0; i < 2000; i++) {
-        const [a, b, c] = [randomManifest(rand), randomManifest(rand), randomManifest(rand)];
+        const kind = rand() < 0.5 ? "dir" : "file";
+        const [a, b, c] = [randomManifest(rand, kind), randomManifest(rand, kind), randomManifest(rand, kind)];
         const ab = mergeManifest(a, b);
         expect(sameManifest(ab, mergeManifest(b, a))).toBe(true);
         expect(sameManifest(mergeManifest(ab, c), mergeManifest(a, mergeManifest(b, c)))).toBe(true);
@@ -192,5 +199,7 @@ describe("mergeManifest is a CRDT merge (seeded property tests)", () => {
 
   test("refuses to merge different paths", () => {
     expect(() => mergeManifest(base, { ...base, path: "other" })).toThrow(/different paths/);
+    // A file and a directory at one path are two registers: neither may replace the other.
+    expect(() => mergeManifest(base, { ...base, kind: "dir" })).toThrow(/different paths or kinds/);
   });
 });

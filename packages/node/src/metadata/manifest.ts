@@ -1,5 +1,6 @@
-// File and directory manifests and their merge: a last-writer-wins register per path, where the
-// whole entry with the higher HLC version wins. A delete is a tombstone entry with a newer version.
+// File and directory manifests and their merge: a last-writer-wins register per (path, kind) — a file and a
+// directory may share a path, as S3's `a/b` and `a/b/…` do — where the whole entry with the higher HLC version
+// wins. A delete is a tombstone entry with a newer version.
 import { z } from "zod";
 import { compareVersions, nodeIdSchema, parseVersion, versionSchema } from "./hlc.ts";
 import { canonicalMeta, type ObjectMeta, objectMetaSchema } from "./object-meta.ts";
@@ -101,15 +102,17 @@ type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSiz
  * offsets to the wrong chunk.
  */
 export function contentProblem(m: Content): string | undefined {
-  if (m.deleted || m.kind === "dir") {
+  if (m.deleted || (m.kind === "dir" && m.sha256 === null)) {
     if (
       m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null || m.md5 !== undefined || m.chunkSizes !== undefined || m.meta !== undefined ||
       m.multipart !== undefined
     ) {
-      return `${m.deleted ? "a tombstone" : "a directory"} has no content: size 0, no chunks, sha256 null, no md5, no metadata, no parts`;
+      return `${m.deleted ? "a tombstone" : "a directory"} has no content${m.deleted ? "" : " without a sha256"}: size 0, no chunks, sha256 null, no md5, no metadata, no parts`;
     }
     return undefined;
   }
+  // A directory with content is S3's object `dir/` holding data (a console "folder" with a body): its
+  // content follows a file's rules.
   if (m.sha256 === null) return "a file needs its sha256";
   if (m.multipart) {
     // Reads by part number answer byte ranges and the parts count from this list: it must cover the file
@@ -176,6 +179,19 @@ function canonical(m: Manifest): string {
   ]);
 }
 
+/**
+ * The CRDT key of a row: its path, qualified by its kind, so a file `a/b` and a directory `a/b` are two
+ * registers. A directory's key is its path with a '/' (S3's key for it), which no file's path can be.
+ */
+export function rowKey(m: Pick<Manifest, "path" | "kind">): string {
+  return m.kind === "dir" ? `${m.path}/` : m.path;
+}
+
+/** A directory that carries content of its own (S3's object `dir/` with data, or with metadata). */
+export function hasOwnContent(m: Manifest): boolean {
+  return m.kind === "dir" && !m.deleted && m.sha256 !== null;
+}
+
 export function sameManifest(a: Manifest, b: Manifest): boolean {
   return a === b || canonical(a) === canonical(b);
 }
@@ -188,7 +204,9 @@ export function sameManifest(a: Manifest, b: Manifest): boolean {
  * Returns `a` itself when both are the same, so callers can tell "nothing changed" by identity.
  */
 export function mergeManifest(a: Manifest, b: Manifest): Manifest {
-  if (a.path !== b.path) throw new Error(`cannot merge manifests of different paths: ${a.path} and ${b.path}`);
+  if (a.path !== b.path || a.kind !== b.kind) {
+    throw new Error(`cannot merge manifests of different paths or kinds (two keys): ${rowKey(a)} and ${rowKey(b)}`);
+  }
   const byVersion = compareVersions(a.version, b.version);
   if (byVersion !== 0) return byVersion > 0 ? a : b;
   if (a === b) return a;

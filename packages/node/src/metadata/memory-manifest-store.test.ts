@@ -1,6 +1,8 @@
 import { MemoryManifestStore } from "./memory-manifest-store.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
 import { runVersionRowsTests } from "./version-rows.case.ts";
+import { runPathKindTests } from "./path-kinds.case.ts";
 
 runManifestStoreTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
 runVersionRowsTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
+runPathKindTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));

@@ -1,26 +1,27 @@
 // An in-memory ManifestStore for the simulator and unit tests: the same semantics as the SQLite store
 // (one conformance suite runs against both), nothing durable.
-import type { Manifest } from "./manifest.ts";
+import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
 import { addRow, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
 import { compareNames, nameOf, parentOf } from "./path.ts";
 import { refFolderOf } from "./version-paths.ts";
 
 export class MemoryManifestStore extends LwwManifestStore {
+  /** rowKey → row: a file and a directory of one path are two rows. */
   private readonly rows = new Map<string, Manifest>();
-  /** parent → name → row (tombstones too): directory listings without scanning every row. */
+  /** parent → rowKey's last segment (name, `name/` for a directory) → row (tombstones too): listings without scanning every row. */
   private readonly byParent = new Map<string, Map<string, Manifest>>();
   /** origin → seq → row: delta sync without scanning every row. */
   private readonly byOrigin = new Map<string, Map<number, Manifest>>();
   private readonly markTable = new Map<string, number>();
-  /** chunk id → paths of the live files that reference it. */
+  /** chunk id → keys of the live rows that reference it. */
   private readonly refs = new Map<string, Set<string>>();
 
   constructor(nodeId: string, now: () => number = Date.now, init: ManifestStoreInit = {}) {
     super(nodeId, now, init);
   }
 
-  get(path: string): Manifest | undefined {
-    return this.rows.get(path);
+  protected row(path: string, kind: ManifestKind): Manifest | undefined {
+    return this.rows.get(rowKey({ path, kind }));
   }
 
   /** Memory has no disk: a write is as durable as it gets when it is made. */
@@ -31,11 +32,10 @@ export class MemoryManifestStore extends LwwManifestStore {
   protected childRows(dir: string, after: string, limit: number, all: boolean): Manifest[] {
     const entries = this.byParent.get(dir);
     if (!entries) return [];
-    return [...entries.entries()]
-      .filter(([name, row]) => compareNames(name, after) > 0 && (all || !row.deleted || (row.kind === "dir" && this.hasLiveDescendant(row.path))))
-      .sort(([a], [b]) => compareNames(a, b))
-      .slice(0, limit)
-      .map(([, row]) => row);
+    return [...entries.values()]
+      .filter((row) => compareNames(nameOf(row.path), after) > 0 && (all || !row.deleted || (row.kind === "dir" && this.hasLiveDescendant(row.path))))
+      .sort(byNameThenKind)
+      .slice(0, limit);
   }
 
   hasLiveDescendant(dir: string): boolean {
@@ -48,7 +48,7 @@ export class MemoryManifestStore extends LwwManifestStore {
     const prefix = `${dir}/`;
     return [...this.rows.values()]
       .filter((r) => r.path.startsWith(prefix) && compareNames(r.path, after) > 0)
-      .sort((a, b) => compareNames(a.path, b.path))
+      .sort((a, b) => compareNames(a.path, b.path) || compareKinds(a, b))
       .slice(0, limit);
   }
 
@@ -75,26 +75,26 @@ export class MemoryManifestStore extends LwwManifestStore {
 
   protected writeRow(next: Manifest, previous: Manifest | undefined): void {
     if (previous) this.byOrigin.get(previous.origin)?.delete(previous.seq);
-    this.rows.set(next.path, next);
+    this.rows.set(rowKey(next), next);
     const parent = parentOf(next.path);
     let names = this.byParent.get(parent);
     if (!names) this.byParent.set(parent, (names = new Map()));
-    names.set(nameOf(next.path), next);
+    names.set(childKey(next), next);
     let bySeq = this.byOrigin.get(next.origin);
     if (!bySeq) this.byOrigin.set(next.origin, (bySeq = new Map()));
     bySeq.set(next.seq, next);
   }
 
-  protected writeRefs(path: string, removed: readonly string[], added: readonly string[]): void {
+  protected writeRefs(key: string, removed: readonly string[], added: readonly string[]): void {
     for (const id of removed) {
-      const paths = this.refs.get(id);
-      paths?.delete(path);
-      if (paths?.size === 0) this.refs.delete(id);
+      const keys = this.refs.get(id);
+      keys?.delete(key);
+      if (keys?.size === 0) this.refs.delete(id);
     }
     for (const id of added) {
-      let paths = this.refs.get(id);
-      if (!paths) this.refs.set(id, (paths = new Set()));
-      paths.add(path);
+      let keys = this.refs.get(id);
+      if (!keys) this.refs.set(id, (keys = new Set()));
+      keys.add(key);
     }
   }
 
@@ -105,13 +105,13 @@ export class MemoryManifestStore extends LwwManifestStore {
   protected tombstoneRows(after: string, limit: number): Manifest[] {
     return [...this.rows.values()]
       .filter((r) => r.deleted && r.path > after)
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : compareKinds(a, b)))
       .slice(0, limit);
   }
 
   protected deleteRow(row: Manifest): void {
-    this.rows.delete(row.path);
-    this.byParent.get(parentOf(row.path))?.delete(nameOf(row.path));
+    this.rows.delete(rowKey(row));
+    this.byParent.get(parentOf(row.path))?.delete(childKey(row));
     this.byOrigin.get(row.origin)?.delete(row.seq);
   }
 
@@ -140,3 +140,11 @@ export class MemoryManifestStore extends LwwManifestStore {
     return stats;
   }
 }
+
+/** The key of a row among its parent's entries: its name, qualified by its kind as rowKey qualifies paths. */
+const childKey = (m: Manifest) => rowKey({ path: nameOf(m.path), kind: m.kind });
+
+/** SQLite's `ORDER BY kind`: 'dir' before 'file'. */
+const compareKinds = (a: Manifest, b: Manifest) => (a.kind === b.kind ? 0 : a.kind === "dir" ? -1 : 1);
+
+const byNameThenKind = (a: Manifest, b: Manifest) => compareNames(nameOf(a.path), nameOf(b.path)) || compareKinds(a, b);

@@ -1,12 +1,18 @@
 import { expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { migrations } from "../store/migrations.ts";
+import { MemoryManifestStore } from "./memory-manifest-store.ts";
+import { nameOf, parentOf } from "./path.ts";
 import { migrate, openDatabase } from "../store/db.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
 import { SqliteManifestStore } from "./sqlite-manifest-store.ts";
 import { runVersionRowsTests } from "./version-rows.case.ts";
+import { runPathKindTests } from "./path-kinds.case.ts";
 import { deleteChange, dirChange, fileChange, hexId } from "./test-fixtures.ts";
 
 runManifestStoreTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runVersionRowsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
+runPathKindTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 
 test("migration 10 fills the chunk references from the rows a database already holds", () => {
   const db = openDatabase(":memory:");
@@ -24,4 +30,45 @@ test("migration 10 fills the chunk references from the rows a database already h
   expect(after.chunkFolders(hexId("px:0"))).toEqual(["p"]);
   expect(after.chunkFolders(hexId("gone:0"))).toEqual([]);
   expect((db.query("SELECT count(*) AS n FROM chunk_refs").get() as { n: number }).n).toBe(3);
+});
+
+test("migration 14 (a file and a directory at one path) carries every row of a database made by the schema before it over unchanged", () => {
+  // The database as the previous version made it: migrations 1-11, rows written the way its store wrote them.
+  const db = new Database(":memory:", { strict: true });
+  for (const sql of migrations.slice(0, 13)) db.exec(sql);
+  db.exec("PRAGMA user_version = 13");
+  const source = new MemoryManifestStore("old");
+  const rows = source.commitLocalBatch([
+    dirChange("p"),
+    { ...fileChange("p/x", 8, "px"), md5: "0".repeat(32), meta: { contentType: "text/plain", user: { k: "v" } } },
+    { ...fileChange("p/mp", 6, "mp"), chunkSizes: [4, 2], md5: `${"a".repeat(32)}-2`, multipart: { uploadId: "up1", partSizes: [4, 2] } },
+    fileChange("gone", 4, "gone"),
+  ]);
+  rows.push(source.commitLocal(deleteChange("gone")));
+  const insert = db.prepare(
+    `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // One row per path, the last written, as the previous table kept them.
+  for (const m of new Map(rows.map((r) => [r.path, r])).values()) {
+    insert.run(m.path, parentOf(m.path), nameOf(m.path), m.kind, m.version, m.deleted ? 1 : 0, m.size, m.sha256, m.chunkSize, JSON.stringify(m.chunks),
+      m.mtime, m.origin, m.seq, m.md5 ?? null, m.chunkSizes ? JSON.stringify(m.chunkSizes) : null, m.meta ? JSON.stringify(m.meta) : null,
+      m.multipart ? JSON.stringify(m.multipart) : null);
+  }
+  for (const m of rows.slice(0, 3)) for (const id of m.chunks) db.prepare("INSERT OR IGNORE INTO chunk_refs VALUES (?, ?, ?)").run(id, "p", m.path);
+  db.exec("INSERT INTO sync_state (origin, seq) VALUES ('old', 5)");
+  const table = (sql: string) => db.query(sql).all();
+  const before = [table("SELECT * FROM files ORDER BY path"), table("SELECT * FROM chunk_refs ORDER BY chunk_id"), table("SELECT * FROM sync_state")];
+
+  migrate(db);
+  expect([table("SELECT * FROM files ORDER BY path"), table("SELECT * FROM chunk_refs ORDER BY chunk_id"), table("SELECT * FROM sync_state")]).toEqual(before);
+  const store = new SqliteManifestStore(db, "new");
+  for (const m of [rows[0]!, rows[1]!, rows[2]!, rows[4]!]) expect(store.get(m.path, m.kind)).toEqual(m);
+  expect(store.marks()).toEqual({ old: 5 });
+  expect(store.stats()).toEqual({ files: 2, dirs: 1, tombstones: 1, bytes: 14 });
+  // The new key: a file beside the directory p, and a directory beside the file p/x.
+  store.commitLocalBatch([fileChange("p", 4, "beside"), dirChange("p/x")]);
+  expect([store.get("p", "file")?.kind, store.get("p", "dir")?.kind, store.get("p/x", "file")?.md5]).toEqual(["file", "dir", "0".repeat(32)]);
+  const indexes = table("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'files' ORDER BY name") as Array<{ name: string }>;
+  expect(indexes.map((i) => i.name)).toEqual(["files_origin", "files_parent", "files_tombstones", "sqlite_autoindex_files_1"]);
 });

@@ -1,7 +1,7 @@
-// The node's ManifestStore on SQLite (bun:sqlite): the `files` table holds one row per path,
+// The node's ManifestStore on SQLite (bun:sqlite): the `files` table holds one row per (path, kind),
 // `sync_state` the per-origin marks, including this node's own seq, so both survive a restart.
 import type { Database, Statement } from "bun:sqlite";
-import type { Manifest, MultipartLayout } from "./manifest.ts";
+import type { Manifest, ManifestKind, MultipartLayout } from "./manifest.ts";
 import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
@@ -51,7 +51,7 @@ function toManifest(r: FileRow): Manifest {
 
 export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
-    get: Statement<FileRow, [string]>;
+    get: Statement<FileRow, [string, string]>;
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
@@ -69,7 +69,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     setMark: Statement<unknown, [string, number]>;
     count: Statement<{ kind: string; deleted: number; n: number; bytes: number }, []>;
     tombstones: Statement<FileRow, [string, number]>;
-    deleteRow: Statement<unknown, [string]>;
+    deleteRow: Statement<unknown, [string, string]>;
     liveChunks: Statement<{ chunks: string }, []>;
     addRef: Statement<unknown, [string, string, string]>;
     dropRef: Statement<unknown, [string, string, string]>;
@@ -95,24 +95,24 @@ export class SqliteManifestStore extends LwwManifestStore {
     this.syncLevel = (db.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
     this.walSync = walSync ?? new WalSync(db.filename);
     this.q = {
-      get: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path = ?`),
+      get: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path = ? AND kind = ?`),
       // Uses the (parent, name) index; a deleted directory is kept when a live row lies below it (a range
       // of the primary key: every path below "d" sorts between "d/" and "d0", since "/" precedes "0").
       children: db.prepare(
         `SELECT ${COLUMNS} FROM files f WHERE parent = ? AND name > ? AND (deleted = 0 OR (kind = 'dir' AND EXISTS (
            SELECT 1 FROM files d WHERE d.path > f.path || '/' AND d.path < f.path || '0' AND d.deleted = 0)))
-         ORDER BY name LIMIT ?`,
+         ORDER BY name, kind LIMIT ?`,
       ),
-      childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name LIMIT ?`),
+      childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name, kind LIMIT ?`),
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
       // A range of the primary key, as liveBelow.
-      rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path LIMIT ?`),
+      rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path, kind LIMIT ?`),
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
       upsert: db.prepare(
         `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (path) DO UPDATE SET parent = excluded.parent, name = excluded.name, kind = excluded.kind,
+         ON CONFLICT (path, kind) DO UPDATE SET parent = excluded.parent, name = excluded.name, kind = excluded.kind,
            version = excluded.version, deleted = excluded.deleted, size = excluded.size, sha256 = excluded.sha256,
            chunk_size = excluded.chunk_size, chunks = excluded.chunks, mtime = excluded.mtime,
            origin = excluded.origin, seq = excluded.seq, md5 = excluded.md5, chunk_sizes = excluded.chunk_sizes,
@@ -127,9 +127,10 @@ export class SqliteManifestStore extends LwwManifestStore {
         "SELECT kind, deleted, count(*) AS n, total(size) AS bytes FROM files GROUP BY kind, deleted",
       ),
       // Uses the partial index on tombstones.
-      tombstones: db.prepare(`SELECT ${COLUMNS} FROM files WHERE deleted = 1 AND path > ? ORDER BY path LIMIT ?`),
-      deleteRow: db.prepare("DELETE FROM files WHERE path = ?"),
-      liveChunks: db.prepare("SELECT chunks FROM files WHERE deleted = 0 AND kind = 'file' AND chunks != '[]'"),
+      tombstones: db.prepare(`SELECT ${COLUMNS} FROM files WHERE deleted = 1 AND path > ? ORDER BY path, kind LIMIT ?`),
+      deleteRow: db.prepare("DELETE FROM files WHERE path = ? AND kind = ?"),
+      // Directories too: one may hold content of its own (S3's `dir/` object with data).
+      liveChunks: db.prepare("SELECT chunks FROM files WHERE deleted = 0 AND chunks != '[]'"),
       addRef: db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, folder, path) VALUES (?, ?, ?)"),
       dropRef: db.prepare("DELETE FROM chunk_refs WHERE chunk_id = ? AND folder = ? AND path = ?"),
       // A prefix of the primary key: the rows of one chunk, usually one or a few.
@@ -137,8 +138,8 @@ export class SqliteManifestStore extends LwwManifestStore {
     };
   }
 
-  get(path: string): Manifest | undefined {
-    const row = this.q.get.get(path);
+  protected row(path: string, kind: ManifestKind): Manifest | undefined {
+    const row = this.q.get.get(path, kind);
     return row ? toManifest(row) : undefined;
   }
 
@@ -193,10 +194,10 @@ export class SqliteManifestStore extends LwwManifestStore {
     );
   }
 
-  protected writeRefs(path: string, removed: readonly string[], added: readonly string[]): void {
-    const folder = refFolderOf(path);
-    for (const id of removed) this.q.dropRef.run(id, folder, path);
-    for (const id of added) this.q.addRef.run(id, folder, path);
+  protected writeRefs(key: string, removed: readonly string[], added: readonly string[]): void {
+    const folder = refFolderOf(key);
+    for (const id of removed) this.q.dropRef.run(id, folder, key);
+    for (const id of added) this.q.addRef.run(id, folder, key);
   }
 
   chunkFolders(chunkId: string): string[] {
@@ -208,7 +209,7 @@ export class SqliteManifestStore extends LwwManifestStore {
   }
 
   protected deleteRow(row: Manifest): void {
-    this.q.deleteRow.run(row.path);
+    this.q.deleteRow.run(row.path, row.kind);
   }
 
   protected clearAll(): void {

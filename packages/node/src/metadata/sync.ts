@@ -85,14 +85,14 @@ export function applyPush(store: ManifestStore, body: PushBody): Manifest[] {
   return store.apply(body.entries);
 }
 
-/** The answer to a push: how many rows won, and the version each pushed path holds now (in push order). */
+/** The answer to a push: how many rows won, and the version each pushed key (path, kind) holds now (in push order). */
 /**
  * Applies a push and answers it once the rows are on disk: the pusher counts this node's copy toward its
  * quorum. The versions are read at once (what this node holds now), the answer waits for the fsync.
  */
 export async function pushAnswer(store: ManifestStore, body: PushBody): Promise<{ applied: number; versions: string[] }> {
   const won = applyPush(store, body);
-  const answer = { applied: won.length, versions: body.entries.map((e) => store.get(e.path)?.version ?? "") };
+  const answer = { applied: won.length, versions: body.entries.map((e) => store.get(e.path, e.kind)?.version ?? "") };
   await store.durable();
   return answer;
 }

@@ -93,7 +93,7 @@ export class ManifestReads {
   /** Applies the rows newer than this node's (read repair); a row too far ahead of our clock fails the read. */
   private repair(rows: Manifest[]): void {
     const newer = rows.filter((row) => {
-      const mine = this.c.manifests.get(row.path);
+      const mine = this.c.manifests.get(row.path, row.kind);
       return !mine || row.version > mine.version;
     });
     if (newer.length === 0) return;

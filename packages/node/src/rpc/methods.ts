@@ -61,11 +61,14 @@ export const jsonMethods = {
   /** Delta anti-entropy: one page of the rows beyond the caller's marks (metadata/sync.ts). */
   "manifests.sync": { limits: { request: 2 * MiB, response: MANIFESTS },
     request: syncRequestSchema, response: syncResponseSchema },
-  /** Quorum reads: the rows (tombstones too) this node holds for these paths, null where it has none. */
+  /**
+   * Quorum reads: the rows (tombstones too) this node holds for these paths, the file's and the directory's of
+   * each (null where it has none).
+   */
   "manifests.get": {
     limits: { request: 4 * MiB, response: MANIFESTS },
     request: z.strictObject({ paths: z.array(z.string().refine(isCanonicalPath, "a canonical path")).min(1).max(MAX_READ_PATHS) }),
-    response: z.strictObject({ rows: z.array(manifestSchema.nullable()).max(MAX_READ_PATHS) }),
+    response: z.strictObject({ rows: z.array(manifestSchema.nullable()).max(2 * MAX_READ_PATHS) }),
   },
   /** Quorum reads of a listing: one page of a directory's rows as stored, tombstones included. */
   "manifests.children": {

@@ -12,7 +12,7 @@ import { renderXml, type XmlNode } from "./xml.ts";
 
 /** The file system as the listing walker reads it; with `sees`, only the entries the caller may see (s3/access.ts). */
 export const treeOf = (c: S3Components, sees?: (path: string) => boolean): TreeSource => ({
-  lookup: (path) => c.fs.lookup(path),
+  lookup: (path, kind) => (kind === "dir" ? c.fs.lookupDir(path) : c.fs.lookupFile(path)),
   children: (dir, after, limit) => (sees ? visibleChildren(c, sees, dir, after, limit) : c.fs.list(dir, { after, limit })),
 });
 
@@ -106,7 +106,7 @@ export const createBucket: Handler = async (r, c) => {
   // The body, if any, is a CreateBucketConfiguration; its LocationConstraint does not matter here.
   const body = await readSmallBody(r.payload(), 64 * 1024);
   if (body.byteLength > 0) parseXml(body);
-  const existing = c.fs.lookup(bucket);
+  const existing = c.fs.lookupDir(bucket) ?? c.fs.lookupFile(bucket);
   // Creating a bucket one already owns succeeds in us-east-1, S3's default region (elsewhere S3 answers
   // 409 BucketAlreadyOwnedByYou); every key here owns every bucket, and tools that "make sure" a bucket
   // exists (terraform, rclone's mkdir, scripts) expect that 200.

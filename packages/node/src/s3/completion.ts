@@ -66,7 +66,7 @@ export function checkParts(requested: readonly CompletedPart[], stored: (n: numb
  * ETags must give the object's multipart ETag: the same parts, not merely the same upload.
  */
 export function completedBefore(object: Manifest | undefined, uploadId: string, requested: readonly CompletedPart[]): string | undefined {
-  if (object?.kind !== "file" || object.deleted || object.multipart?.uploadId !== uploadId) return undefined;
+  if (!object || object.deleted || object.multipart?.uploadId !== uploadId) return undefined;
   if (requested.length === 0 || requested.length > MAX_PART_NUMBER) return undefined;
   const md5s = requested.map((p) => p.etag.replace(/"/g, "").trim());
   if (!md5s.every((m) => /^[0-9a-f]{32}$/.test(m))) return undefined;

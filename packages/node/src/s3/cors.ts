@@ -118,6 +118,6 @@ export class BucketCors {
 /** Removes a bucket's CORS rules: DeleteBucketCors, and a deleted or newly made bucket (no rules of an older one). */
 export async function dropBucketCors(c: S3Components, bucket: string): Promise<void> {
   const dir = parentOf(bucketCorsPath(bucket));
-  if (c.fs.lookup(dir)?.kind !== "dir") return;
+  if (!c.fs.lookupDir(dir)) return;
   await c.fs.remove(dir, true);
 }

@@ -114,7 +114,7 @@ export function ownerOf(accessKey: string): readonly XmlNode[] {
 /** The bucket's directory, or NoSuchBucket. */
 export function requireBucket(c: S3Components, bucket: string): string {
   const dir = bucketPath(bucket);
-  if (c.fs.lookup(dir)?.kind !== "dir") throw s3Error("NoSuchBucket", `The specified bucket does not exist: ${bucket}.`);
+  if (!c.fs.lookupDir(dir)) throw s3Error("NoSuchBucket", `The specified bucket does not exist: ${bucket}.`);
   return dir;
 }
 

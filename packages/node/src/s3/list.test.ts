@@ -22,8 +22,8 @@ function treeOf(files: string[], emptyDirs: string[] = []): { tree: TreeSource; 
   }
   keys.sort(compareNames);
   const tree: TreeSource = {
-    lookup: (p) => {
-      const m = store.get(p);
+    lookup: (p, kind) => {
+      const m = store.get(p, kind);
       return m && !m.deleted ? m : undefined;
     },
     children: (dir, after, limit) => store.children(dir, { after, limit }),

@@ -1,28 +1,32 @@
 // Bucket listings as S3 gives them (UTF-8 key order, delimiter roll-up, pages) over a directory tree,
 // reading only what a page needs: the walk seeks to its start key and skips rolled-up directories.
-import type { Manifest } from "../metadata/manifest.ts";
+import { hasOwnContent, type Manifest } from "../metadata/manifest.ts";
 import { compareNames } from "../metadata/path.ts";
 
 /** The reads a listing needs (FileSystem provides them; tests use a manifest store). */
 export interface TreeSource {
-  lookup(path: string): Manifest | undefined;
-  /** Live children of a directory in name order, names after `after`. */
+  /** The live file or directory at a path (a file and a directory may share one: keys `a` and `a/…`). */
+  lookup(path: string, kind: "file" | "dir"): Manifest | undefined;
+  /** Live children of a directory in name order (a directory before a file of its name), names after `after`. */
   children(dir: string, after: string | undefined, limit: number): Manifest[];
 }
 
 export interface ListedItem {
   key: string;
   entry: Manifest;
-  /** file: an object; marker: an empty directory, listed as the key `dir/`; rolled: a directory rolled up whole. */
+  /**
+   * file: an object (a file, or a directory's own content: the key `dir/` holding data); marker: an empty
+   * directory, listed as the key `dir/`; rolled: a directory rolled up whole.
+   */
   kind: "file" | "marker" | "rolled";
 }
 
 const PAGE = 1000;
 const SLASH = 0x2f;
 
-const safeLookup = (tree: TreeSource, path: string): Manifest | undefined => {
+const safeLookup = (tree: TreeSource, path: string, kind: "file" | "dir"): Manifest | undefined => {
   try {
-    return tree.lookup(path);
+    return tree.lookup(path, kind);
   } catch {
     return undefined; // a name that is not a valid path cannot exist
   }
@@ -39,12 +43,14 @@ function* candidates(tree: TreeSource, dir: string, lb: string): Generator<Manif
     // sort after lb when the next character of h is below '/' ("a-b" < "a/x").
     for (let k = 1; k < h.length; k++) {
       if (h.charCodeAt(k) < SLASH) {
-        const m = safeLookup(tree, join(h.slice(0, k)));
-        if (m?.kind === "dir") yield m;
+        const m = safeLookup(tree, join(h.slice(0, k)), "dir");
+        if (m) yield m;
       }
     }
-    const m = safeLookup(tree, join(h));
-    if (m) yield m;
+    for (const kind of ["dir", "file"] as const) {
+      const m = safeLookup(tree, join(h), kind);
+      if (m) yield m;
+    }
     after = h;
   }
   for (;;) {
@@ -82,10 +88,14 @@ export function* walk(
   inclusive: boolean,
   rollUp: (dirKey: string) => boolean,
 ): Generator<ListedItem> {
-  if (base !== "" && tree.children(dir, undefined, 1).length === 0) {
-    const self = safeLookup(tree, dir);
-    if (self && lb === "" && inclusive) yield { key: base, entry: self, kind: "marker" };
-    return;
+  if (base !== "") {
+    // The key `dir/` itself sorts before every key below it: the directory's own content when it holds some
+    // (an object put at `dir/`, listed beside what lies below), or else a marker while it is empty.
+    const empty = tree.children(dir, undefined, 1).length === 0;
+    const self = safeLookup(tree, dir, "dir");
+    const own = self !== undefined && hasOwnContent(self);
+    if (self && (own || empty) && lb === "" && inclusive) yield { key: base, entry: self, kind: own ? "file" : "marker" };
+    if (empty) return;
   }
   const nameOf = (m: Manifest) => m.path.slice(dir === "" ? 0 : dir.length + 1);
   for (const m of inKeyOrder(candidates(tree, dir, lb), nameOf)) {

@@ -78,7 +78,6 @@ export class MultipartUploads {
 
   readonly create: Handler = async (r) => {
     requireBucket(this.c, r.bucket!);
-    if (objectPath(r.bucket!, r.key!).directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be uploaded.");
     // Time first, so the ids of one key's uploads sort in the order they began.
     const id = `${Date.now().toString(36).padStart(9, "0")}-${randomBytes(12).toString("hex")}`;
     const object = withTags(s3Meta(r), headerTags(r));
@@ -147,7 +146,7 @@ export class MultipartUploads {
     const body = await readSmallBody(r.payload(), 4 * 1024 * 1024);
     if (!upload || upload.bucket !== r.bucket || upload.key !== r.key) return this.completedAgain(r, id, body);
     requireBucket(this.c, upload.bucket);
-    const { path } = objectPath(upload.bucket, upload.key);
+    const { path, directory } = objectPath(upload.bucket, upload.key);
     const requested = requestedParts(parseXml(body));
     const partPath = (n: number) => `${uploadDir(upload.id)}/${partName(n)}`;
     // The parts as a read quorum holds them, not as they reached this node: the last upload of a part
@@ -170,7 +169,12 @@ export class MultipartUploads {
       const { sha256, extra } = await this.c.fs.contentSha256(parts, full);
       const checksum = extra ? extra.result() : fullObject ? undefined : compositeChecksum(parts, upload.checksum?.algorithm);
       const meta = withChecksum(upload.object, checksum);
-      await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, { remove: [uploadDir(upload.id)], meta, mtime: mtimeFromMeta(upload.object) });
+      await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, {
+        remove: [uploadDir(upload.id)],
+        meta,
+        mtime: mtimeFromMeta(upload.object),
+        ...(directory ? { kind: "dir" as const } : {}),
+      });
       this.meta.delete(upload.id);
       return completeResult(originOf(r.raw), upload.bucket, upload.key, etag);
     };
@@ -188,7 +192,8 @@ export class MultipartUploads {
     let etag: string | undefined;
     try {
       const requested = requestedParts(parseXml(body));
-      etag = completedBefore(this.c.fs.lookup(objectPath(r.bucket!, r.key!).path), id, requested);
+      const { path, directory } = objectPath(r.bucket!, r.key!);
+      etag = completedBefore(directory ? this.c.fs.lookupDir(path) : this.c.fs.lookupFile(path), id, requested);
     } catch {
       etag = undefined; // a body or key no Complete could have succeeded with
     }
@@ -293,7 +298,7 @@ export class MultipartUploads {
   /** Every upload in progress for a bucket, by key, then by when it began. */
   private async uploadsOf(bucket: string): Promise<UploadMeta[]> {
     const out: UploadMeta[] = [];
-    if (this.c.fs.lookup(UPLOADS_DIR)?.kind !== "dir") return out;
+    if (!this.c.fs.lookupDir(UPLOADS_DIR)) return out;
     let after: string | undefined;
     for (;;) {
       const page = this.c.fs.list(UPLOADS_DIR, { after, limit: 1000 });

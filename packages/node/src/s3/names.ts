@@ -1,5 +1,6 @@
 // S3 names on the Orrery tree: a bucket is a top-level directory, `bucket/key` the path `bucket/key`, a
-// key ending in '/' a directory; multipart staging has a reserved top-level directory.
+// key ending in '/' the directory's own entry (a file and a directory may share a path); multipart staging
+// has a reserved top-level directory.
 import { OrreryError } from "../errors.ts";
 import { normalizePath } from "../metadata/path.ts";
 import { s3Error } from "./errors.ts";
@@ -46,7 +47,7 @@ export function bucketPath(bucket: string): string {
 
 export interface ObjectPath {
   path: string;
-  /** The key ends in '/': it names a directory (S3 tools call these folder markers). */
+  /** The key ends in '/': it names the directory's own entry (S3 tools call these folder markers; it may hold data). */
   directory: boolean;
 }
 
@@ -55,6 +56,8 @@ export function objectPath(bucket: string, key: string): ObjectPath {
   if (key === "") throw s3Error("InvalidArgument", "An object key must not be empty.");
   if (Buffer.byteLength(key, "utf8") > 1024) throw s3Error("InvalidArgument", "Your key is too long (at most 1024 bytes).");
   const directory = key.endsWith("/");
+  // The key "/" would be the bucket's own directory: deleting it would delete the bucket.
+  if (key === "/") throw s3Error("InvalidArgument", "The key '/' names the bucket itself in Orrery's file tree; it cannot be an object.");
   try {
     return { path: normalizePath(`${bucketPath(bucket)}/${directory ? key.slice(0, -1) : key}`), directory };
   } catch (err) {

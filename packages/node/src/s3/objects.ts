@@ -3,7 +3,7 @@
 import type { Precondition } from "../consensus/conditional-writes.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { OrreryError } from "../errors.ts";
-import { type Manifest, MAX_PARTS } from "../metadata/manifest.ts";
+import { hasOwnContent, type Manifest, MAX_PARTS } from "../metadata/manifest.ts";
 import { metaFromHeaders, metaProblem, metaToHeaders, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { parentOf } from "../metadata/path.ts";
 import { requireAccess } from "./access.ts";
@@ -18,13 +18,24 @@ import { copiedTags, headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
 import { deleteMarkerHeaders, deleteVersion, objectVersionOf, versionOf, writtenVersionHeaders } from "./versions.ts";
 
-/** The live entry a key names: a file, or a directory for a key ending in '/'; NoSuchKey otherwise. */
+/**
+ * The live entry a key names: a file, or for a key ending in '/' the directory (its own content, if it holds
+ * any); NoSuchKey otherwise. `a/b` and `a/b/` are two entries, as they are two keys.
+ */
 export function objectOf(c: S3Components, bucket: string, key: string): Manifest {
   requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
-  const m = c.fs.lookup(path);
-  if (!m || (m.kind === "dir") !== directory) throw s3Error("NoSuchKey", `The specified key does not exist: ${key}.`);
+  const m = directory ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
+  if (!m || (directory && !isDirObject(c, m))) throw s3Error("NoSuchKey", `The specified key does not exist: ${key}.`);
   return m;
+}
+
+/**
+ * Whether a directory is the object `dir/`, as listings show it: it holds content of its own (a PutObject of
+ * `dir/`), or it is empty (a marker). A folder that exists only for the keys below it is a prefix, no object.
+ */
+function isDirObject(c: S3Components, d: Manifest): boolean {
+  return hasOwnContent(d) || c.fs.list(d.path, { limit: 1 }).length === 0;
 }
 
 /** The prefix of S3 user metadata headers. */
@@ -68,33 +79,39 @@ export const putObject: Handler = async (r, c) => {
   requireBucket(c, r.bucket!);
   const { path, directory } = objectPath(r.bucket!, r.key!);
   const payload = r.payload();
-  if (directory) {
-    if (payload.length !== undefined && payload.length > 0) {
-      throw s3Error("InvalidRequest", "A key ending in '/' names a directory here; it cannot hold data.");
-    }
-    await readSmallBody(payload, 0);
-    await c.fs.mkdir(path);
-    return new Response(null, { headers: { etag: etagOf(c.fs.stat(path)) } });
-  }
   // A conditional PUT ("create if absent", "replace if unchanged") is decided by a Paxos round on the key.
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
-  const held = c.fs.lookup(path);
-  const hold = c.quotas?.hold(path, payload.stream, payload.length, held?.kind === "file" ? held.size : 0);
+  const held = directory ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
+  const hold = c.quotas?.hold(path, payload.stream, payload.length, held?.size ?? 0);
   let result: Awaited<ReturnType<typeof c.fs.put>>;
   try {
-    result = await putChecked(c, r, path, hold ? hold.body : payload.stream, payload, precondition);
+    result = await putChecked(c, r, path, hold ? hold.body : payload.stream, payload, precondition, directory);
   } finally {
     hold?.release();
   }
-  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...writtenVersionHeaders(c, { path, version: result.version }) };
+  // A directory's own content keeps no versions (filesystem/versioning.ts keeps files').
+  const versionHeaders = directory ? {} : writtenVersionHeaders(c, { path, version: result.version });
+  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...versionHeaders };
   const checksum = payload.checksum();
   if (checksum) headers[checksum[0]] = checksum[1];
   return new Response(null, { headers });
 };
 
-/** PutObject's write, its body checked against the user's quota when in a home. */
-function putChecked(c: S3Components, r: S3Request, path: string, body: ReadableStream<Uint8Array> | null, payload: ReturnType<S3Request["payload"]>, precondition: ReturnType<typeof httpPrecondition>) {
+/**
+ * PutObject's write, its body checked against the user's quota when in a home. A key ending in '/' is the
+ * directory's own content (empty or not), kept in its row beside what lies below.
+ */
+function putChecked(
+  c: S3Components,
+  r: S3Request,
+  path: string,
+  body: ReadableStream<Uint8Array> | null,
+  payload: ReturnType<S3Request["payload"]>,
+  precondition: ReturnType<typeof httpPrecondition>,
+  directory: boolean,
+) {
   return c.fs.put(path, body, "quorum", {
+    ...(directory ? { kind: "dir" as const } : {}),
     mtime: metaMtime(r) ?? Date.now(),
     sizeHint: payload.length,
     check: (content) => payload.check(content),
@@ -185,8 +202,8 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
   // A part is a range of the object: 206 with its Content-Range, and the count of parts when it has parts.
   const part = partNumber === undefined ? undefined : partRange(m, partNumber);
   if (part?.count !== undefined) headers["x-amz-mp-parts-count"] = String(part.count);
-  // S3 does not honour If-Range; a directory marker object ("key/") has no bytes.
-  const read = await c.fs.read(m, { range: r.header("range"), span: part, head: head || m.kind === "dir" });
+  // S3 does not honour If-Range. A directory's own content, if any, is read as a file's.
+  const read = await c.fs.read(m, { range: r.header("range"), span: part, head });
   return new Response(read.body, { status: read.status, headers: { ...headers, ...read.headers } });
 }
 
@@ -200,9 +217,11 @@ export const headObject: Handler = (r, c) => getOrHead(r, c, true);
  */
 async function pruneEmptyParents(c: S3Components, path: string, bucketDir: string): Promise<void> {
   for (let p = parentOf(path); p !== bucketDir && p !== ""; p = parentOf(p)) {
-    if (c.fs.lookup(p)?.kind !== "dir" || c.fs.list(p, { limit: 1 }).length > 0) return;
+    // A directory holding content of its own is an object (`p/`) and stays; so does one with entries.
+    const d = c.fs.lookupDir(p);
+    if (!d || hasOwnContent(d) || c.fs.list(p, { limit: 1 }).length > 0) return;
     try {
-      await c.fs.remove(p, false);
+      await c.fs.remove(p, false, "quorum", undefined, "dir");
     } catch (err) {
       if (err instanceof OrreryError && (err.code === "directory_not_empty" || err.code === "not_found")) return;
       throw err;
@@ -214,16 +233,22 @@ async function pruneEmptyParents(c: S3Components, path: string, bucketDir: strin
 async function deleteKey(c: S3Components, bucket: string, key: string, precondition?: Precondition): Promise<Manifest | undefined> {
   const bucketDir = requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
-  const m = c.fs.lookup(path);
-  if (!m || (m.kind === "dir") !== directory) {
+  const m = directory ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
+  if (!m) {
     // Deleting nothing succeeds in S3, but not "delete if it is this version".
     if (precondition?.(undefined)) throw s3Error("PreconditionFailed", precondition(undefined));
     return undefined;
   }
-  if (directory && c.fs.list(path, { limit: 1 }).length > 0) return undefined; // a non-empty "folder" is not an object
   let removed: Manifest;
   try {
-    removed = await c.fs.remove(path, false, "quorum", precondition);
+    if (directory && c.fs.list(path, { limit: 1 }).length > 0) {
+      // The object `dir/` goes, what lies below stays: only the directory's own row is deleted.
+      if (!hasOwnContent(m)) return undefined; // a non-empty folder without content of its own is no object
+      removed = await c.fs.removeOwnContent(path);
+    } else {
+      // Paxos rounds decide files; a directory's own content is deleted unconditionally.
+      removed = await c.fs.remove(path, false, "quorum", directory ? undefined : precondition, directory ? "dir" : "file");
+    }
   } catch (err) {
     if (err instanceof OrreryError && err.code === "not_found") return undefined; // deleted meanwhile
     throw err;
@@ -296,7 +321,8 @@ export function parseCopySource(value: string): { bucket: string; key: string; v
 export async function copySourceOf(r: S3Request, c: S3Components): Promise<Manifest> {
   const { bucket, key, versionId } = parseCopySource(r.header("x-amz-copy-source")!);
   const src = versionId === undefined ? objectOf(c, bucket, key) : await versionOf(c, bucket, key, versionId);
-  if (src.kind !== "file") throw s3Error("InvalidRequest", "A directory cannot be copied through S3.");
+  // A directory's own content (the object `dir/`) is copied as any object; a folder without any is no object.
+  if (src.kind !== "file" && !hasOwnContent(src)) throw s3Error("InvalidRequest", "A directory cannot be copied through S3.");
   if (preconditions(r, src, "x-amz-copy-source-") === "not-modified") throw s3Error("PreconditionFailed");
   return src;
 }
@@ -306,12 +332,11 @@ export const copyObject: Handler = async (r, c) => {
   const sourceVersion = parseCopySource(r.header("x-amz-copy-source")!).versionId;
   requireBucket(c, r.bucket!);
   const { path, directory } = objectPath(r.bucket!, r.key!);
-  if (directory) throw s3Error("InvalidArgument", "A key ending in '/' names a directory; it cannot be a copy's destination.");
   // COPY keeps the source's metadata and modification time; REPLACE takes the request's.
   const directive = (r.header("x-amz-metadata-directive") ?? "COPY").toUpperCase();
   if (directive !== "COPY" && directive !== "REPLACE") throw s3Error("InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE.");
   const replace = directive === "REPLACE";
-  if (!replace && src.path === path && sourceVersion === undefined) {
+  if (!replace && src.path === path && src.kind === (directory ? "dir" : "file") && sourceVersion === undefined) {
     throw s3Error(
       "InvalidRequest",
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -324,14 +349,15 @@ export const copyObject: Handler = async (r, c) => {
   const precondition = httpPrecondition(r.header("if-match"), r.header("if-none-match"), etagOf);
   // A copy of a multipart object keeps its ETag, and so its parts; the upload id stays with the original.
   const multipart = src.multipart ? { partSizes: src.multipart.partSizes } : undefined;
-  const replaced = c.fs.lookup(path);
-  c.quotas?.checkTransfer(src, path, false, replaced?.kind === "file" ? replaced.size : 0);
-  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta });
+  const replaced = directory ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
+  c.quotas?.checkTransfer(src, path, false, replaced?.size ?? 0);
+  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta, ...(directory ? { kind: "dir" as const } : {}) });
   const res = xmlResponse("CopyObjectResult", [
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],
   ]);
-  for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
+  // A directory's own content keeps no versions.
+  if (!directory) for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
   if (sourceVersion !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersion);
   return res;
 };

@@ -136,8 +136,8 @@ function* keysFrom(c: S3Components, dir: string, prefix: string, from: string): 
 function liveAt(c: S3Components, dir: string, key: string): Array<{ key: string; entry: Manifest }> {
   try {
     const { path, directory } = objectPath(dir, key);
-    const m = c.fs.lookup(path);
-    return m && (m.kind === "dir") === directory && m.kind === "file" ? [{ key, entry: m }] : [];
+    const m = directory ? undefined : c.fs.lookupFile(path);
+    return m ? [{ key, entry: m }] : [];
   } catch {
     return [];
   }

@@ -34,7 +34,7 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
   if (broken.has("no-hedge")) core.reader.hedgeDelayMs = () => p.ctx.settings.timeouts.dataMs;
   if (broken.has("local-cas")) {
     core.conditional.decide = async (change, precondition) => {
-      const row = node.manifests.get(change.path);
+      const row = node.manifests.get(change.path, change.kind);
       const reason = precondition(row && !row.deleted ? row : undefined);
       if (reason) throw new PreconditionFailed(reason);
       const version = node.manifests.clock.tick();

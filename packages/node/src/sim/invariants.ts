@@ -5,7 +5,7 @@
 // acknowledged before it began, or something newer, and (6) conditional writes are linearizable: no two
 // acknowledged ones ever decided on the same state, and none of their effects was lost.
 import { compareVersions } from "../metadata/hlc.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import { type Manifest, rowKey } from "../metadata/manifest.ts";
 import { nameOf, parentOf } from "../metadata/path.ts";
 import { isVersionsPath } from "../metadata/version-paths.ts";
 import type { Cluster } from "./cluster.ts";
@@ -104,8 +104,8 @@ function checkConvergence(procs: NodeProcess[], rowsOf: Map<string, Manifest[]>,
   const refDigest = digests.get(ref.id)!;
   for (const p of procs) {
     if (digests.get(p.id) === refDigest) continue;
-    const mine = new Map(rowsOf.get(p.id)!.map((m) => [m.path, m]));
-    const theirs = new Map(rowsOf.get(ref.id)!.map((m) => [m.path, m]));
+    const mine = new Map(rowsOf.get(p.id)!.map((m) => [rowKey(m), m]));
+    const theirs = new Map(rowsOf.get(ref.id)!.map((m) => [rowKey(m), m]));
     const diff = [...new Set([...mine.keys(), ...theirs.keys()])].sort().find((path) => mine.get(path)?.version !== theirs.get(path)?.version);
     out.push({
       invariant: "4 convergence",
@@ -122,7 +122,8 @@ function checkAcknowledged(procs: NodeProcess[], history: History, out: Violatio
     const best = history.latestAcked(path);
     if (best) {
       for (const p of procs) {
-        const row = p.node.manifests.get(path);
+        // Writes, deletes and CAS name files; a directory of the same path is another row (rmdir, below).
+        const row = p.node.manifests.get(path, "file");
         if (best.kind !== "delete") {
           if (!row || compareVersions(row.version, best.version!) < 0 || (row.version === best.version && row.deleted)) {
             out.push({ invariant: "2 durability", node: p.id, path, message: `acknowledged ${opLabel(best)} missing on ${p.id}: has ${describeRow(row)}` });
@@ -197,7 +198,8 @@ function checkTree(procs: NodeProcess[], rowsOf: Map<string, Manifest[]>, treeRu
     const names = (dir: string) => {
       let set = listed.get(dir);
       if (!set) {
-        set = new Set(p.core.fs.list(dir, { limit: 10_000 }).map((m) => nameOf(m.path)));
+        // By kind too: a folder must be listed as a folder, not merely by a file of its name beside it.
+        set = new Set(p.core.fs.list(dir, { limit: 10_000 }).map((m) => rowKey({ path: nameOf(m.path), kind: m.kind })));
         listed.set(dir, set);
       }
       return set;
@@ -206,10 +208,11 @@ function checkTree(procs: NodeProcess[], rowsOf: Map<string, Manifest[]>, treeRu
       // Versions are rows outside the tree (metadata/version-paths.ts): nothing lists them.
       if (row.deleted || row.kind !== "file" || isVersionsPath(row.path)) continue;
       for (let path = row.path; path !== ""; path = parentOf(path)) {
-        const folder = p.node.manifests.get(path);
-        const reachable = treeRule ? names(parentOf(path)).has(nameOf(path)) : path === row.path || (folder !== undefined && !folder.deleted);
+        const folder = p.node.manifests.get(path, "dir");
+        const entry = rowKey({ path: nameOf(path), kind: path === row.path ? "file" : "dir" });
+        const reachable = treeRule ? names(parentOf(path)).has(entry) : path === row.path || (folder !== undefined && !folder.deleted);
         if (reachable) continue;
-        out.push({ invariant: "7 tree", node: p.id, path: row.path, message: `live /${row.path} ${row.version} is unreachable on ${p.id}: /${parentOf(path)} does not list ${nameOf(path)}` });
+        out.push({ invariant: "7 tree", node: p.id, path: row.path, message: `live /${row.path} ${row.version} is unreachable on ${p.id}: /${parentOf(path)} does not list ${entry}` });
         break;
       }
     }
@@ -258,7 +261,7 @@ export function checkConditional(cluster: Cluster, history: History): Violation[
       } else byPrecondition.set(op.precondition!, op);
     }
     for (const p of live) {
-      const row = p.node.manifests.get(path);
+      const row = p.node.manifests.get(path, "file");
       const state = row && !row.deleted ? row.sha256! : "absent";
       const lost = byPrecondition.get(state);
       if (lost) {

@@ -87,7 +87,7 @@ export class History {
 
 export interface WorkloadParams {
   opsPerSecond: number;
-  /** Paths are d0..d{dirs-1}/f0..f{filesPerDir-1}, some one level deeper (d0/s0/f0). */
+  /** Paths are d0..d{dirs-1}/f0..f{filesPerDir-1}, some one level deeper (d0/s0/f0); a few writes go to files named as the subfolders (d0/s0). */
   dirs: number;
   filesPerDir: number;
   maxChunks: number;
@@ -126,9 +126,9 @@ function bodyOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
 export async function readThrough(p: NodeProcess, path: string, onOpen?: () => void): Promise<{ version: string | null; saw: string }> {
   const { fs, reader } = p.core;
   await fs.refresh(FileSystem.withAncestors(path));
-  const row = p.node.manifests.get(path);
-  const live = fs.lookup(path);
-  if (!live || live.kind !== "file") return { version: row?.version ?? null, saw: row ? "deleted" : "absent" };
+  const row = p.node.manifests.get(path, "file");
+  const live = fs.lookupFile(path);
+  if (!live) return { version: row?.version ?? null, saw: row ? "deleted" : "absent" };
   const stream = await openFileRead(live, 0, live.size - 1, reader, simLogger(p.ctx, p.id, "read"));
   onOpen?.();
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
@@ -207,11 +207,15 @@ export class Workload {
       return this.remove(p, chance(rng, 0.5) ? dir : `${dir}/s${int(rng, 0, 1)}`, true);
     }
     if (pick(params.deleteShare)) return this.remove(p, this.filePath(), false);
+    // Now and then a file named as a subfolder is (d0/s1 beside d0/s1/f2): a file and a directory at one path,
+    // two registers, neither of which may undo the other's writes or deletes (rmdir of d0/s1 keeps the file).
+    if (chance(rng, 0.08)) return this.write(p, `d${int(rng, 0, params.dirs - 1)}/s${int(rng, 0, 1)}`);
     return this.write(p, this.filePath());
   }
 
   remove(p: NodeProcess, path: string, recursive: boolean): FileOp {
-    return this.run(p, recursive ? "rmdir" : "delete", path, async () => ({ version: (await p.core.fs.remove(path, recursive)).version }));
+    const kind = recursive ? "dir" : "file";
+    return this.run(p, recursive ? "rmdir" : "delete", path, async () => ({ version: (await p.core.fs.remove(path, recursive, "quorum", undefined, kind)).version }));
   }
 
   write(p: NodeProcess, path: string, bytes = this.content()): FileOp {

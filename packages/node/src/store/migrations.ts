@@ -169,4 +169,37 @@ export const migrations: string[] = [
   CREATE INDEX audit_by_actor ON audit (actor, id);
   CREATE INDEX audit_by_action ON audit (action, id);
   `,
+  // 14 (keytree): a file and a directory may share a path (S3's `a/b` beside `a/b/…`, metadata/manifest.ts
+  // rowKey), so the manifests' key is (path, kind). SQLite cannot change a primary key in place: the table is
+  // rebuilt and every row copied as it is; chunk_refs keep their path column, now the row's key, which for
+  // every row that referenced chunks so far (live files) is its path unchanged.
+  `
+  CREATE TABLE files_by_kind (
+    path TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'dir')),
+    version TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT,
+    chunk_size INTEGER NOT NULL DEFAULT 0,
+    chunks TEXT NOT NULL DEFAULT '[]',
+    mtime INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    md5 TEXT,
+    chunk_sizes TEXT,
+    meta TEXT,
+    multipart TEXT,
+    PRIMARY KEY (path, kind)
+  );
+  INSERT INTO files_by_kind (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart)
+    SELECT path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart FROM files;
+  DROP TABLE files;
+  ALTER TABLE files_by_kind RENAME TO files;
+  CREATE INDEX files_parent ON files (parent, name, kind);
+  CREATE INDEX files_origin ON files (origin, seq);
+  CREATE INDEX files_tombstones ON files (path, kind) WHERE deleted = 1;
+  `,
 ];

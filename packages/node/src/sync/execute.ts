@@ -18,11 +18,15 @@ export interface ExecuteContext extends TransferContext {
 }
 
 const dirBase = (version: string): BaseEntry => ({ kind: "dir", size: 0, mtimeMs: 0, sha256: null, version });
-const tombstone = (version: string): RemoteEntry => ({ kind: "file", version, size: 0, mtime: 0, sha256: null });
+const tombstone = (version: string, kind: "file" | "dir" = "file"): RemoteEntry => ({ kind, version, size: 0, mtime: 0, sha256: null });
 
-/** DELETE on the node; false when it did not happen because the path changed or (a folder) is not empty. */
-async function remoteDelete(ctx: ExecuteContext, rel: string, ifMatch?: string): Promise<boolean> {
-  const res = await ctx.client.send("DELETE", ctx.tree.apiPath(rel), { headers: ifMatch ? { "if-match": `"${ifMatch}"` } : {} });
+/**
+ * DELETE on the node; false when it did not happen because the path changed or (a folder) is not empty. A
+ * folder is named by its path with '/', so a file of the same path on the cluster stays.
+ */
+async function remoteDelete(ctx: ExecuteContext, rel: string, ifMatch?: string, folder = false): Promise<boolean> {
+  const url = ctx.tree.apiPath(rel, { listing: folder });
+  const res = await ctx.client.send("DELETE", url, { headers: ifMatch ? { "if-match": `"${ifMatch}"` } : {} });
   if (res.status === 404) return true;
   if (res.status === 412 || res.status === 409) {
     await res.body?.cancel();
@@ -30,16 +34,16 @@ async function remoteDelete(ctx: ExecuteContext, rel: string, ifMatch?: string):
   }
   if (!res.ok) throw await errorFromResponse(res);
   const { version } = (await res.json()) as ResponseOf<"deleteFile">;
-  ctx.tree.note(rel, tombstone(version), true);
+  ctx.tree.note(rel, tombstone(version, folder ? "dir" : "file"), true);
   return true;
 }
 
 /** POST /api/move on the node, never over an existing entry; the version the moved entry got. */
 async function remoteMove(ctx: ExecuteContext, from: string, to: string, moved: RemoteEntry): Promise<string> {
   const { version } = await ctx.client.json<ResponseOf<"move">>("POST", "/api/move", {
-    json: { from: ctx.tree.nodePath(from), to: ctx.tree.nodePath(to), overwrite: false },
+    json: { from: `${ctx.tree.nodePath(from)}${moved.kind === "dir" ? "/" : ""}`, to: ctx.tree.nodePath(to), overwrite: false },
   });
-  ctx.tree.note(from, tombstone(version), true);
+  ctx.tree.note(from, tombstone(version, moved.kind), true);
   ctx.tree.note(to, { ...moved, version }, false);
   return version;
 }
@@ -132,7 +136,7 @@ async function folders(ctx: ExecuteContext, a: Action): Promise<void> {
       return gone ? ctx.report.deleted("local", `${a.path}/`) : undefined;
     }
     case "rmdirRemote":
-      if (await remoteDelete(ctx, a.path)) {
+      if (await remoteDelete(ctx, a.path, undefined, true)) {
         ctx.state.delete(a.path);
         ctx.report.deleted("cluster", `${a.path}/`);
       }

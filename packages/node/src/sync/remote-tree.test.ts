@@ -54,6 +54,21 @@ test("the newest version per path wins, whatever order they come in; a tombstone
   expect(tree.live().has("a")).toBe(false);
 });
 
+test("a file and a folder at one path: the sync sees the folder, and a delete of either kind leaves the other", () => {
+  const tree = new RemoteTree(fakeClient({}).client, ["r"]);
+  tree.noteNodeEntry(entry("/r/a", "v5"));
+  tree.noteNodeEntry(entry("/r/a", "v1", { kind: "dir", sha256: null }));
+  expect(tree.live().get("a")?.kind).toBe("dir");
+  tree.noteNodeEntry(entry("/r/a", "v6"));
+  expect(tree.live().get("a")?.kind).toBe("dir");
+  tree.noteNodeEntry(entry("/r/a", "v7", { deleted: true }));
+  expect(tree.live().get("a")?.kind).toBe("dir");
+  const other = new RemoteTree(fakeClient({}).client, ["r"]);
+  other.noteNodeEntry(entry("/r/b", "v1"));
+  other.noteNodeEntry(entry("/r/b", "v9", { kind: "dir", sha256: null, deleted: true }));
+  expect(other.live().get("b")?.kind).toBe("file");
+});
+
 test("a walk reads every folder, and changes heard during it are applied over its (older) result", async () => {
   let tree: RemoteTree;
   const { client } = fakeClient(

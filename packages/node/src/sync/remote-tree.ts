@@ -71,6 +71,14 @@ export class RemoteTree {
 
   private merge(into: Map<string, Known>, rel: string, k: Known): void {
     const current = into.get(rel);
+    if (current && current.entry.kind !== k.entry.kind) {
+      // A file and a folder may share a path on the cluster (S3's `a` beside `a/b`); a local folder cannot hold
+      // both, so the sync sees the folder and leaves the file of the pair alone. Two keys: a delete of one says
+      // nothing about the other.
+      if (k.deleted) return;
+      if (k.entry.kind === "dir" || current.deleted) into.set(rel, k);
+      return;
+    }
     if (!current || k.entry.version > current.entry.version) into.set(rel, k);
   }
 
@@ -108,7 +116,7 @@ export class RemoteTree {
       for (const e of page.entries) {
         const child = this.relative(e.path);
         if (child === undefined) continue;
-        into.set(child, { entry: fromNode(e), deleted: false });
+        this.merge(into, child, { entry: fromNode(e), deleted: false });
         if (e.kind === "dir") dirs.push(child);
       }
       after = page.entries.at(-1)?.name;

@@ -26,7 +26,7 @@ export interface DavContext extends WebdavDeps {
   locks: LockTable;
 }
 
-export const isDirIn = (ctx: DavContext) => (path: string) => ctx.fs.lookup(path)?.kind === "dir";
+export const isDirIn = (ctx: DavContext) => (path: string) => ctx.fs.lookupDir(path) !== undefined;
 
 /**
  * Evaluates the If header against the current state of the resources it names; throws 400 when
@@ -102,7 +102,8 @@ export function checkLocks(ctx: DavContext, submitted: Set<string>, scopes: Writ
 /** 409 unless `path`'s parent exists and is a collection (WebDAV never creates intermediate collections). */
 export function requireParent(ctx: DavContext, path: string): void {
   if (path === "") return;
-  const parent = ctx.fs.lookup(parentOf(path));
+  // A collection of the parent's path counts even when a file shares that path.
+  const parent = ctx.fs.lookupDir(parentOf(path)) ?? ctx.fs.lookup(parentOf(path));
   if (!parent) throw davError(409, `the parent collection of /${path} does not exist`);
   if (parent.kind !== "dir") throw davError(409, `the parent of /${path} is not a collection`);
 }

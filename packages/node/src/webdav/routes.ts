@@ -40,9 +40,10 @@ function target(req: Request, ctx: DavContext): Target {
   // A fragment never reaches a server from a well-behaved client; refuse rather than act on a truncated URL.
   if (req.url.includes("#")) throw davError(400, "a request URL must not carry a fragment");
   const { path, trailingSlash } = davPath(req.url);
-  const entry = ctx.fs.lookup(path);
-  // `/dav/file/` names nothing: a file has no members.
-  return { path, trailingSlash, entry: entry?.kind === "file" && trailingSlash ? undefined : entry };
+  // A file and a collection may share a path (S3's `a/b` beside `a/b/c`): `/dav/a/b/` names the collection,
+  // `/dav/a/b` the file when there is one, else the collection. `/dav/file/` names nothing: a file has no members.
+  const entry = trailingSlash ? ctx.fs.lookupDir(path) : ctx.fs.lookup(path);
+  return { path, trailingSlash, entry };
 }
 
 const found = (t: Target): Manifest => {
@@ -123,7 +124,8 @@ async function remove(req: Request, ctx: DavContext): Promise<Response> {
   checkEtagHeaders(req, m);
   const submitted = checkIfHeader(req, ctx, t.path);
   checkLocks(ctx, submitted, [{ path: t.path, recursive: true, membership: true }]);
-  await ctx.fs.remove(t.path, true, "quorum", httpPrecondition(req.headers.get("if-match"), req.headers.get("if-none-match"), etagOf));
+  // The entry the URL names goes; a file or a collection sharing its path stays.
+  await ctx.fs.remove(t.path, true, "quorum", httpPrecondition(req.headers.get("if-match"), req.headers.get("if-none-match"), etagOf), m.kind);
   ctx.davProperties.deleteTree(t.path);
   ctx.locks.removeWithin(t.path);
   return new Response(null, { status: 204 });
@@ -133,6 +135,8 @@ async function mkcol(req: Request, ctx: DavContext): Promise<Response> {
   const t = target(req, ctx);
   // RFC 4918 §9.3: a body we do not understand is a 415 (we understand none).
   if ((await readXmlBody(req)) !== "") throw davError(415, "MKCOL with a request body is not supported");
+  // RFC 4918 §9.3.1 (and litmus): MKCOL on a URL where a file is must fail, with or without the '/'. A folder
+  // beside a file of its name is made through the files API or S3, and WebDAV then shows both.
   if (t.path === "" || ctx.fs.lookup(t.path)) throw davError(405, `/${t.path} already exists`);
   requireParent(ctx, t.path);
   const submitted = checkIfHeader(req, ctx, t.path);

@@ -123,6 +123,26 @@ describe("web UI", () => {
     expect((await fetch(`${cluster.nodes[0]!.url}/api/files/archive/report.bin`)).status).toBe(404);
   });
 
+  test("a file and a folder of one name (S3's `site` beside `site/index.html`): side by side, the file marked; deleting the folder keeps the file", async () => {
+    const a = cluster.nodes[0]!;
+    expect((await put(a.url, "twins/site", "the file named site")).status).toBe(201);
+    expect((await put(a.url, "twins/site/index.html", "<p>inside</p>")).status).toBe(201);
+    await page.goto(`${a.url}/files/twins`);
+    await entry("site").first().waitFor();
+    expect(await entry("site").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-kind")))).toEqual(["dir", "file"]);
+    expect(await page.locator('[data-testid="file-beside-folder"]').count()).toBe(1);
+    expect(await entry("site").nth(1).locator('[data-testid="file-beside-folder"]').innerText()).toBe("file");
+    await shot("files-file-beside-folder");
+    await entry("site").nth(0).locator('[data-testid="delete"]').click();
+    await dialog();
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await entry("site").count()) !== 1) await Bun.sleep(100);
+    expect(await entry("site").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-kind")))).toEqual(["file"]);
+    expect(await page.locator('[data-testid="file-beside-folder"]').count()).toBe(0);
+    expect(new TextDecoder().decode(await getBytes(a.url, "twins/site"))).toBe("the file named site");
+    expect((await fetch(`${a.url}/api/files/twins/site/index.html`)).status).toBe(404);
+  });
+
   test("the listing sorts by a column's header, from the keyboard too, remembers it, and filters by name", async () => {
     const a = cluster.nodes[0]!;
     const day = 86_400_000;

@@ -44,19 +44,38 @@ describe("files API", () => {
     expect(new TextDecoder().decode(await getBytes(url, "notes.txt"))).toBe("version two");
   });
 
-  test("mkdir is idempotent, refuses a file path, and a file cannot be put under a file", async () => {
+  test("mkdir is idempotent; a file and a folder may share a path, side by side in the listing", async () => {
     expect((await post("/api/mkdir", { path: "/docs/reports" })).status).toBe(201);
     expect((await post("/api/mkdir", { path: "docs/reports" })).status).toBe(200);
     expect(await list("docs")).toEqual(["reports/"]);
-    const onFile = await post("/api/mkdir", { path: "notes.txt" });
-    expect(onFile.status).toBe(409);
-    expect(await code(onFile)).toBe("file_exists");
-    const under = await put(url, "notes.txt/child", "x");
-    expect(under.status).toBe(409);
-    expect(await code(under)).toBe("parent_is_file");
-    const onDir = await put(url, "docs", "x");
-    expect(onDir.status).toBe(409);
-    expect(await code(onDir)).toBe("is_a_directory");
+    // A folder beside a file of its name, a file under a file's path, a file beside a folder (as S3 keys allow).
+    await put(url, "pair/notes.txt", "the notes");
+    expect((await post("/api/mkdir", { path: "pair/notes.txt" })).status).toBe(201);
+    expect((await put(url, "pair/notes.txt/child", "x")).status).toBe(201);
+    expect((await put(url, "pair/folder/inner", "i")).status).toBe(201);
+    expect((await put(url, "pair/folder", "beside")).status).toBe(201);
+    expect(await list("pair")).toEqual(["folder/", "folder", "notes.txt/", "notes.txt"]);
+    // The plain path reads the file, the path with '/' lists the folder.
+    expect(new TextDecoder().decode(await getBytes(url, "pair/notes.txt"))).toBe("the notes");
+    expect(await list("pair/notes.txt/")).toEqual(["child"]);
+    expect(await list("pair/folder/")).toEqual(["inner"]);
+    // Deleting one leaves the other: the file by its plain path, the folder by the path with '/'.
+    expect((await fetch(`${url}/api/files/pair/notes.txt`, { method: "DELETE" })).status).toBe(200);
+    expect(await list("pair")).toEqual(["folder/", "folder", "notes.txt/"]);
+    expect(await list("pair/notes.txt")).toEqual(["child"]);
+    expect((await fetch(`${url}/api/files/pair/folder/?recursive=true`, { method: "DELETE" })).status).toBe(200);
+    expect(await list("pair")).toEqual(["folder", "notes.txt/"]);
+    expect(new TextDecoder().decode(await getBytes(url, "pair/folder"))).toBe("beside");
+    const onlyFile = await fetch(`${url}/api/files/pair/folder/`);
+    expect(onlyFile.status).toBe(400);
+    expect(await code(onlyFile)).toBe("not_a_directory");
+    // A move names the folder by its path with '/', the file without; the other stays.
+    await put(url, "pair/notes.txt", "notes again");
+    expect((await post("/api/move", { from: "pair/notes.txt/", to: "pair/moved-folder" })).status).toBe(200);
+    expect(await list("pair")).toEqual(["folder", "moved-folder/", "notes.txt"]);
+    expect((await post("/api/move", { from: "pair/folder", to: "pair/moved-folder" })).status).toBe(200);
+    expect(await list("pair")).toEqual(["moved-folder/", "moved-folder", "notes.txt"]);
+    expect(new TextDecoder().decode(await getBytes(url, "pair/moved-folder"))).toBe("beside");
   });
 
   test("move renames files and whole directories, and refuses to clobber without overwrite", async () => {

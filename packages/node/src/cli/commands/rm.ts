@@ -1,5 +1,5 @@
 // `orrery rm <remote> [--recursive]`: DELETE /api/files/<remote>; the node refuses a non-empty
-// directory unless --recursive is given.
+// directory unless --recursive is given. `docs/` (with '/') names the folder when a file `docs` is there too.
 import type { ResponseOf } from "@orrery/api";
 import { out, printJson } from "../io.ts";
 import { displayPath, filesApiPath, isRoot, parseRemotePath } from "../remote-path.ts";
@@ -10,7 +10,7 @@ export async function rm(ctx: CommandContext): Promise<void> {
   const target = parseRemotePath(ctx.args.positionals[0]!);
   if (isRoot(target)) throw new UsageError("rm will not delete the root directory", false);
   const result = await ctx.client
-    .json<ResponseOf<"deleteFile">>("DELETE", filesApiPath(target), { query: { recursive: ctx.args.recursive ? "true" : undefined } })
+    .json<ResponseOf<"deleteFile">>("DELETE", filesApiPath(target, { listing: target.dir }), { query: { recursive: ctx.args.recursive ? "true" : undefined } })
     .catch((e) => {
       // The node's message names its query parameter; say what to type instead.
       if (e instanceof CliError && e.code === "directory_not_empty") {
