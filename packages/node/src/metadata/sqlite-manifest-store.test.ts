@@ -23,6 +23,7 @@ test("migration 10 fills the chunk references from the rows a database already h
   // The database as an earlier version left it: no chunk_refs table (nor the tables of later migrations), schema 9.
   db.exec("DROP TABLE chunk_refs");
   db.exec("DROP TABLE accounts");
+  db.exec("DROP TABLE audit");
   db.exec("PRAGMA user_version = 9");
   migrate(db);
   const after = new SqliteManifestStore(db, "a");
