@@ -141,7 +141,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
       const entries = d.fs.list(path, { limit, after });
       // A folder on the way to the principal's own shows only what leads there; `more` counts every row read.
       const shown = verdict === "list" ? entries.filter((e) => canSee(c)(e.path)) : entries;
-      return c.json({ path: `/${path}`, kind: "dir", entries: shown.map(entryJson), more: entries.length === limit } satisfies ResponseOf<"getFile">);
+      return c.json({ path: `/${path}`, kind: "dir", entries: shown.map(entryJson), more: entries.length >= limit } satisfies ResponseOf<"getFile">);
     }
     if (verdict !== "allow") requireAllow(c, "read", path); // a file where a folder on the way would be: refused
     if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);

@@ -112,7 +112,7 @@ async function openLink(c: Context, d: LinkRoutesDeps): Promise<Response> {
   }
   const entries = d.fs.list(path, { limit: PAGE_ENTRIES });
   const view: LinkView = {
-    kind: "dir", ...common, more: entries.length === PAGE_ENTRIES,
+    kind: "dir", ...common, more: entries.length >= PAGE_ENTRIES,
     entries: entries.map((e) => ({ name: nameOf(e.path), kind: e.kind === "dir" ? "dir" : "file", size: e.size, mtime: e.mtime })),
   };
   return new Response(linkPageHtml(view), { headers: linkPageHeaders() });

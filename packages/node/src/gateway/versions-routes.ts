@@ -100,7 +100,7 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
     const entries = d.versions.trash(path, { after: after ? normalizePath(after.replace(/^\//, "")) : undefined, limit });
     // A folder on the way to the principal's own shows only what lies below what it may see.
     const shown = verdict === "list" ? entries.filter((e) => canSee(c)(e.path)) : entries;
-    return c.json({ path: `/${path}`, entries: shown.map((e) => ({ ...e, path: `/${e.path}` })), more: entries.length === limit });
+    return c.json({ path: `/${path}`, entries: shown.map((e) => ({ ...e, path: `/${e.path}` })), more: entries.length >= limit });
   });
 
   return app;

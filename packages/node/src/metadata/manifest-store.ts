@@ -70,7 +70,8 @@ export interface ManifestStore {
   durable(): Promise<void>;
   /**
    * The direct children of a canonical directory path that a listing shows, ordered by name (code points), a
-   * directory before a file of the same name (a page never separates the two):
+   * directory before a file of the same name (a page never separates the two: it takes one row more than
+   * `limit` rather than end between them, and is shorter than `limit` only at the end):
    * live rows, and deleted directories that still have a live descendant, shown live (the tree rule: a
    * directory exists while anything below it does, so a file created while its folder was deleted keeps a
    * path to it on every node). With `rows`, every stored row as it is, tombstones included.
@@ -432,11 +433,14 @@ export abstract class LwwManifestStore implements ManifestStore {
  * of one name must not be split across two pages (the second would skip the one left over). The pair is
  * left for the next page, or both are kept when the page would otherwise be empty.
  */
+/**
+ * A page that would end between a directory and the file of its name takes the file too (limit + 1 rows): the
+ * next page starts after the name, so a split pair would lose the file. Never shorter than `limit` unless it is
+ * the last page, since every caller reads a short page as the end.
+ */
 function samePairKept(rows: Manifest[], limit: number): Manifest[] {
   if (rows.length <= limit) return rows;
-  const last = rows[limit - 1]!;
-  if (rows[limit]!.path !== last.path) return rows.slice(0, limit);
-  return limit > 1 ? rows.slice(0, limit - 1) : rows.slice(0, limit + 1);
+  return rows[limit]!.path === rows[limit - 1]!.path ? rows.slice(0, limit + 1) : rows.slice(0, limit);
 }
 
 /** A deleted directory shown live because something below it is: the tombstone's identity, no content. */

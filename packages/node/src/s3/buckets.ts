@@ -23,8 +23,9 @@ function visibleChildren(c: S3Components, sees: (path: string) => boolean, dir: 
     const page = c.fs.list(dir, { after, limit });
     for (const m of page) {
       if (!sees(m.path)) continue;
+      // Full, but never between a directory and the file of its name (the next page starts after the name).
+      if (out.length >= limit && m.path !== out[out.length - 1]!.path) return out;
       out.push(m);
-      if (out.length === limit) return out;
     }
     if (page.length < limit) return out;
     after = nameOf(page[page.length - 1]!.path);
