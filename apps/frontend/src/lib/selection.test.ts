@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { allState, noSelection, retain, selectedIn, selectRange, toggle, toggleAll } from "./selection.ts";
+import { entryKey } from "./listing.ts";
 
 const order = ["/a", "/b", "/c", "/d", "/e"];
 
@@ -40,4 +41,14 @@ test("retain drops what is no longer shown (deleted, filtered away), and the anc
   expect(selectedIn(kept, order)).toEqual(["/c", "/d"]);
   expect(kept.anchor).toBeUndefined();
   expect(retain(s, order)).toBe(s);
+});
+
+test("a file and a folder of one path are two entries: selecting the file leaves the folder out", () => {
+  const file = { kind: "file" as const, path: "a/b" };
+  const dir = { kind: "dir" as const, path: "a/b" };
+  const order = [dir, file].map(entryKey);
+  const sel = toggle(noSelection, entryKey(file));
+  expect(selectedIn(sel, order)).toEqual([entryKey(file)]);
+  expect(allState(sel, order)).toBe("some");
+  expect(selectedIn(toggleAll(sel, order), order)).toEqual(order);
 });

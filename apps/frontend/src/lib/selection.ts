@@ -1,6 +1,7 @@
 // Which entries of a listing are selected for a bulk action: click toggles one, shift-click takes the range
 // from the last clicked (the anchor) in the order shown, "select all" takes every shown entry. Pure, keyed
-// by path, so a re-sort or a reload keeps what is still there.
+// by the entry's key (listing.ts entryKey: kind and path, since a file and a folder may share a path), so a
+// re-sort or a reload keeps what is still there.
 
 export interface Selection {
   paths: ReadonlySet<string>;
