@@ -59,3 +59,12 @@ test("the cluster's points add up its nodes' step by step; a newest step not eve
   expect(mergePoints([[p(0, 10), p(10_000, 5)], [p(0, 1), p(10_000, 1)]]).map((x) => x.nodes)).toEqual([2, 2]);
   expect(mergePoints([[p(10_000, 1)]])).toEqual([p(10_000, 1)]);
 });
+
+test("an answer holds at most the newest MAX_POINTS + 2 points, whatever window a peer asks for", () => {
+  const h = new TrafficHistory();
+  for (let i = 0; i <= 1000; i++) h.add(sample(i * SAMPLE_MS, i * 100));
+  const all = h.points(0, SAMPLE_MS);
+  expect(all.length).toBeLessThanOrEqual(MAX_POINTS + 2);
+  expect(all[all.length - 1]!.t).toBe(999 * SAMPLE_MS); // the newest whole step
+  expect(all.every((p) => p.writeBps === 10)).toBe(true);
+});

@@ -51,7 +51,7 @@ export class TrafficHistory {
    * every node's steps line up and add up whatever the phase of its sampling; a counter that went down (a
    * restart) counts from zero. Storage is the last sample's at or before the step's end.
    */
-  points(sinceMs: number, stepMs: number): HistoryPoint[] {
+  points(sinceMs: number, stepMs: number, max = MAX_POINTS + 2): HistoryPoint[] {
     const ring = this.ring;
     if (ring.length < 2) return [];
     // Counters made monotonic: each sample adds what grew since the one before (all of it after a reset).
@@ -62,6 +62,7 @@ export class TrafficHistory {
       written.push(written[i - 1]! + grew(ring[i - 1]!.written, ring[i]!.written));
       read.push(read[i - 1]! + grew(ring[i - 1]!.read, ring[i]!.read));
     }
+    const newest = ring[ring.length - 1]!.t;
     let j = 0; // the sample at or before the edge being read
     const at = (edge: number): { written: number; read: number; last: Sample } => {
       while (j + 1 < ring.length && ring[j + 1]!.t <= edge) j++;
@@ -71,9 +72,9 @@ export class TrafficHistory {
       const f = !b || edge <= a.t ? 0 : (edge - a.t) / (b.t - a.t);
       return { written: written[j]! + f * (b ? written[j + 1]! - written[j]! : 0), read: read[j]! + f * (b ? read[j + 1]! - read[j]! : 0), last: a };
     };
-    const newest = ring[ring.length - 1]!.t;
     const out: HistoryPoint[] = [];
-    let edge = Math.floor(Math.max(sinceMs, ring[0]!.t) / stepMs) * stepMs;
+    // At most `max` points, the newest: a peer asking for a day in 10 s steps gets the end of it.
+    let edge = Math.floor(Math.max(sinceMs, ring[0]!.t, newest - max * stepMs) / stepMs) * stepMs;
     let before = at(edge);
     for (; edge + stepMs <= newest; edge += stepMs) {
       const after = at(edge + stepMs);
