@@ -308,10 +308,12 @@ describe("file manager", () => {
     const n3 = cluster.nodes[2]!;
     const phonePage = await newPage({ width: 390, height: 844 }, "dark", true);
     for (const p of [page, phonePage]) {
+      // The banner offers the nodes of the last cluster view (GET /api/cluster): have it before the node goes.
+      const view = p.waitForResponse((r) => new URL(r.url()).pathname === "/api/cluster" && r.ok());
       await p.goto(`${n3.url}/files/fm`);
       await entryOf(p, "d.txt").waitFor();
+      await view;
     }
-    await Bun.sleep(1000); // the cluster view arrives after the stream opens
     await n3.kill();
     for (const p of [page, phonePage]) {
       const banner = p.locator('[data-code="unreachable"]');
