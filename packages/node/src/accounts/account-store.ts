@@ -36,9 +36,9 @@ const KIND_ORDER = { user: 0, token: 1, share: 2, s3key: 3, link: 4 };
 const order = (a: AccountRecord, b: AccountRecord) =>
   a.kind !== b.kind ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : recordKey(a) < recordKey(b) ? -1 : recordKey(a) > recordKey(b) ? 1 : 0;
 
-export class MemoryAccountStore implements AccountStore {
-  private readonly records = new Map<string, AccountRecord>();
-  changes = 0;
+/** The lookups by kind both stores answer the same way, over each one's `get`. */
+abstract class RecordLookups {
+  protected abstract get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined;
 
   user(name: string): UserRecord | undefined {
     return this.get("user", name) as UserRecord | undefined;
@@ -47,6 +47,23 @@ export class MemoryAccountStore implements AccountStore {
   token(id: string): TokenRecord | undefined {
     return this.get("token", id) as TokenRecord | undefined;
   }
+
+  share(id: string): ShareRecord | undefined {
+    return this.get("share", id) as ShareRecord | undefined;
+  }
+
+  s3Key(accessKey: string): S3KeyRecord | undefined {
+    return this.get("s3key", accessKey) as S3KeyRecord | undefined;
+  }
+
+  link(id: string): LinkRecord | undefined {
+    return this.get("link", id) as LinkRecord | undefined;
+  }
+}
+
+export class MemoryAccountStore extends RecordLookups implements AccountStore {
+  private readonly records = new Map<string, AccountRecord>();
+  changes = 0;
 
   all(): AccountRecord[] {
     return [...this.records.values()].map((r) => structuredClone(r)).sort(order);
@@ -64,35 +81,17 @@ export class MemoryAccountStore implements AccountStore {
     return digestOf(this.all().map((r) => ({ kind: r.kind, key: recordKey(r), version: r.version })));
   }
 
-  share(id: string): ShareRecord | undefined {
-    return this.get("share", id) as ShareRecord | undefined;
-  }
-
-  s3Key(accessKey: string): S3KeyRecord | undefined {
-    return this.get("s3key", accessKey) as S3KeyRecord | undefined;
-  }
-
-  link(id: string): LinkRecord | undefined {
-    return this.get("link", id) as LinkRecord | undefined;
-  }
-
-  private get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined {
+  protected get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined {
     const r = this.records.get(`${kind}:${key}`);
     return r && structuredClone(r);
   }
 }
 
-export class SqliteAccountStore implements AccountStore {
+export class SqliteAccountStore extends RecordLookups implements AccountStore {
   changes = 0;
 
-  constructor(private readonly db: Database) {}
-
-  user(name: string): UserRecord | undefined {
-    return this.get("user", name) as UserRecord | undefined;
-  }
-
-  token(id: string): TokenRecord | undefined {
-    return this.get("token", id) as TokenRecord | undefined;
+  constructor(private readonly db: Database) {
+    super();
   }
 
   all(): AccountRecord[] {
@@ -119,19 +118,7 @@ export class SqliteAccountStore implements AccountStore {
     return digestOf(this.db.query<{ kind: string; key: string; version: string }, []>("SELECT kind, key, version FROM accounts ORDER BY kind DESC, key").all());
   }
 
-  share(id: string): ShareRecord | undefined {
-    return this.get("share", id) as ShareRecord | undefined;
-  }
-
-  s3Key(accessKey: string): S3KeyRecord | undefined {
-    return this.get("s3key", accessKey) as S3KeyRecord | undefined;
-  }
-
-  link(id: string): LinkRecord | undefined {
-    return this.get("link", id) as LinkRecord | undefined;
-  }
-
-  private get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined {
+  protected get(kind: AccountRecord["kind"], key: string): AccountRecord | undefined {
     const row = this.db.query<{ record: string }, [string, string]>("SELECT record FROM accounts WHERE kind = ? AND key = ?").get(kind, key);
     return row ? parse(row.record) : undefined;
   }
