@@ -164,9 +164,20 @@ export class TestCluster {
     this.root = mkdtempSync(join(tmpdir(), "orrery-test-"));
   }
 
+  /**
+   * Starts `n` nodes together, each seeded with the ones before it (a seed not up yet is retried by the
+   * joiner, as in a real cluster that powers on at once), and waits until every node sees all `n`.
+   */
   static async start(n: number, opts: NodeOptions = {}): Promise<TestCluster> {
     const c = new TestCluster(opts);
-    for (let i = 0; i < n; i++) await c.add();
+    const nodes: TestNode[] = [];
+    for (let i = 0; i < n; i++) nodes.push(await c.create());
+    try {
+      await Promise.all(nodes.map((node) => c.launch(node)));
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
     await c.waitForMembers(n);
     return c;
   }
@@ -176,6 +187,13 @@ export class TestCluster {
    * adds settings for this node only (STORE_QUOTA_MB, STORAGE, …).
    */
   async add(wrapper: string[] = [], nodeEnv: Record<string, string> = {}): Promise<TestNode> {
+    const node = await this.create(wrapper, nodeEnv);
+    await this.launch(node);
+    return node;
+  }
+
+  /** A node with its ports and data dir, in the cluster's list but not started. */
+  private async create(wrapper: string[] = [], nodeEnv: Record<string, string> = {}): Promise<TestNode> {
     const id = `n${this.nodes.length + 1}`;
     const env: Record<string, string> = {
       REPLICATION_FACTOR: String(this.opts.replicationFactor ?? 3),
@@ -195,11 +213,15 @@ export class TestCluster {
     const node = new TestNode(id, join(this.root, id), await freePort(), await freePort(), await freePort(), env);
     node.wrapper = wrapper;
     node.headers = { ...this.opts.headers };
-    const seeds = this.nodes.map((x) => x.gossipAddr);
     this.nodes.push(node);
+    return node;
+  }
+
+  /** Starts a created node seeded with the nodes listed before it, and waits until it answers. */
+  private async launch(node: TestNode): Promise<void> {
+    const seeds = this.nodes.slice(0, this.nodes.indexOf(node)).map((x) => x.gossipAddr);
     node.start(seeds);
     await node.waitReady();
-    return node;
   }
 
   node(id: string): TestNode {

@@ -1,10 +1,55 @@
 // Free loopback ports for test nodes (bind, read the port, release it; each checked for both TCP and UDP,
 // since a node uses one of each kind per number it announces), and waiting for a node to serve on them.
 import { createSocket } from "node:dgram";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const taken = new Set<number>();
+
+/**
+ * Ports handed out by any test process on this host: a file per port holding its owner's pid. The suite runs
+ * test files in parallel worker processes (and people run tests side by side), and a port checked free by one
+ * process stays unbound until its node starts a second or two later; without a shared record another process
+ * could pick it in that window, and one of the two nodes would fail with "address in use".
+ */
+const RESERVED = join(tmpdir(), "orrery-test-ports");
+mkdirSync(RESERVED, { recursive: true });
+process.on("exit", () => {
+  for (const port of taken) rmSync(join(RESERVED, String(port)), { force: true });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Claims `port` for this process unless a live process holds it; a dead owner's claim is taken over. */
+function reserve(port: number): boolean {
+  const file = join(RESERVED, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(file, "utf8"));
+    } catch {
+      continue; // released meanwhile: try to create it again
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || alive(owner)) return false;
+    rmSync(file, { force: true });
+  }
+  return false;
+}
 
 function tcpFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -45,14 +90,36 @@ export async function portFree(port: number): Promise<boolean> {
   return (await tcpFree(port)) && (await udpFree(port));
 }
 
+/**
+ * Claims every port of `ports` for this process if each is free and held by no other test process (a block
+ * of consecutive ports, as `orrery sim --base-port` uses); claims nothing and answers false otherwise.
+ */
+export async function claimPorts(ports: number[]): Promise<boolean> {
+  const mine: number[] = [];
+  const release = () => {
+    for (const port of mine) rmSync(join(RESERVED, String(port)), { force: true });
+  };
+  for (const port of ports) {
+    if (taken.has(port) || !reserve(port)) {
+      release();
+      return false;
+    }
+    mine.push(port);
+  }
+  if (!(await Promise.all(ports.map(portFree))).every(Boolean)) {
+    release();
+    return false;
+  }
+  for (const port of ports) taken.add(port);
+  return true;
+}
+
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const port = rangeLow + Math.floor(Math.random() * (rangeHigh - rangeLow));
-    if (taken.has(port)) continue;
-    if (await portFree(port)) {
-      taken.add(port);
-      return port;
-    }
+    if (taken.has(port) || !reserve(port)) continue;
+    taken.add(port);
+    if (await portFree(port)) return port;
   }
   throw new Error("no free port found");
 }

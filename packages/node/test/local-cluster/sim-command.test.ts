@@ -5,17 +5,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitFor } from "../harness/cluster.ts";
-import { portFree, rangeHigh, rangeLow } from "../harness/ports.ts";
+import { claimPorts, rangeHigh, rangeLow } from "../harness/ports.ts";
 
 const PKG = join(import.meta.dir, "..", "..");
 const root = mkdtempSync(join(tmpdir(), "orrery-sim-cmd-"));
 
-/** A base port with base..base+n-1, +1000 and +2000 all free. */
+/** A base port with base..base+n-1, +1000 and +2000 all free, claimed for this process. */
 async function freeBase(n: number): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const base = rangeLow + Math.floor(Math.random() * (rangeHigh - rangeLow - 2000 - n));
     const ports = Array.from({ length: n }, (_, i) => [base + i, base + 1000 + i, base + 2000 + i]).flat();
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+    if (await claimPorts(ports)) return base;
   }
   throw new Error("no free port range");
 }
