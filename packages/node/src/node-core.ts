@@ -60,6 +60,7 @@ export type CoreConfig = Pick<
   | "KEEP_VERSIONS"
   | "KEEP_DAYS"
   | "RING_SETTLE_S"
+  | "UPLOAD_MEMORY_MB"
 >;
 
 export interface CoreComponents {
@@ -248,6 +249,7 @@ export class NodeCore {
       clock,
       log: logger("fs"),
       versioning: (folder) => this.versioningSettings().folderVersioning[folder],
+      uploadMemoryBytes: config.UPLOAD_MEMORY_MB * 1024 * 1024,
     });
     this.versions = new FileVersions({
       fs: this.fs,

@@ -57,6 +57,7 @@ import { type S3Server, startS3Api } from "./s3/index.ts";
 import { DeadPropertyStore } from "./webdav/dead-properties.ts";
 import { startAccounts } from "./node-accounts.ts";
 import { servedCertificate } from "./tls/node-tls.ts";
+import { governMemory, MemoryGovernor } from "./util/memory-governor.ts";
 
 export const VERSION = "0.1.0";
 
@@ -127,6 +128,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   if (gcm.note) log.warn(`peer records use node:crypto: ${gcm.note}`);
   log.info("peer records", { encrypted: encryptAll ? "always" : "off loopback only", cipher: `AES-256-GCM via ${gcm.engine.name}` });
   const transferStats = new TransferStats();
+  governMemory(config.MEMORY_LIMIT_MB > 0 ? new MemoryGovernor({ softLimitBytes: config.MEMORY_LIMIT_MB * 1024 * 1024 }) : undefined);
   const timeouts = { connectMs: config.PEER_CONNECT_TIMEOUT_MS, dataMs: config.PEER_REQUEST_TIMEOUT_MS, controlMs: config.PEER_CONTROL_TIMEOUT_MS };
 
   // Chunks written under any chunk size the live setting allows must be stored, sent and fetched by every

@@ -61,6 +61,16 @@ export const configSchema = z.object({
   /** AES-256-GCM of peer records: libcrypto in place through bun:ffi when it loads ("auto"), or node:crypto. */
   PEER_CIPHER: z.enum(["auto", "libcrypto", "node"]).default("auto"),
   DIRECT_IO: z.enum(["auto", "off"]).default("auto"),
+  /**
+   * Soft limit on the node's resident memory (MiB) while files stream through it: above it, a full garbage
+   * collection is asked for at most once a second (util/memory-governor.ts). 0 turns this off.
+   */
+  MEMORY_LIMIT_MB: z.coerce.number().int().min(0).max(1_048_576).default(128),
+  /**
+   * Chunk buffers of all uploads through this node together (MiB): an upload past it waits, unread, for
+   * another's chunk to be placed. One chunk is always let through, whatever its size.
+   */
+  UPLOAD_MEMORY_MB: z.coerce.number().int().min(1).max(1_048_576).default(48),
   /** Peer calls: TCP connect + handshake; calls that move data (chunks, sync pages); small control calls. */
   PEER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
   PEER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),

@@ -18,37 +18,84 @@ beforeAll(async () => {
 });
 
 describe("ChunkBufferPool", () => {
-  test("hands back given buffers of the current size, keeps at most `keep`, drops them when the size changes", () => {
+  test("hands back given buffers of the current size, keeps at most `keep`, drops them when the size changes", async () => {
     const pool = new ChunkBufferPool({ keep: 2, idleMs: 60_000 });
-    const [a, b, c] = [pool.take(1024), pool.take(1024), pool.take(1024)];
+    const [a, b, c] = [await pool.take(1024), await pool.take(1024), await pool.take(1024)];
     expect(pool.reused).toBe(0);
     for (const x of [a, b, c]) pool.give(x!);
     expect(pool.held).toBe(2);
-    expect([a, b]).toContain(pool.take(1024));
+    expect([a, b]).toContain(await pool.take(1024));
     expect(pool.reused).toBe(1);
-    pool.give(pool.take(2048)); // another chunk size: the old buffers go
+    pool.give(await pool.take(2048)); // another chunk size: the old buffers go
     expect(pool.held).toBe(1);
-    expect(pool.take(1024).byteLength).toBe(1024);
+    expect((await pool.take(1024)).byteLength).toBe(1024);
     expect(pool.reused).toBe(1);
   });
 
-  test("a view into a larger buffer is not taken in", () => {
+  test("a view into a larger buffer is not taken in; a buffer given back as not reusable is not kept", async () => {
     const pool = new ChunkBufferPool({ keep: 2, idleMs: 60_000 });
     pool.give(new Uint8Array(4096).subarray(0, 1024));
     expect(pool.held).toBe(0);
+    const small = await pool.take(100);
+    expect(pool.outstanding).toBe(100);
+    pool.give(small, false);
+    expect(pool.held).toBe(0);
+    expect(pool.outstanding).toBe(0);
   });
 
   test("lets its buffers go after a quiet spell, not while they are being taken", async () => {
     const pool = new ChunkBufferPool({ keep: 4, idleMs: 60 });
-    const [a, b] = [pool.take(1024), pool.take(1024)];
+    const [a, b] = [await pool.take(1024), await pool.take(1024)];
     pool.give(a);
     pool.give(b);
     await Bun.sleep(30);
-    pool.give(pool.take(1024)); // in use: the timer re-arms
+    pool.give(await pool.take(1024)); // in use: the timer re-arms
     await Bun.sleep(40);
     expect(pool.held).toBe(2);
     await Bun.sleep(150);
     expect(pool.held).toBe(0);
+  });
+
+  test("never hands out more than its limit: takes past it wait, in order, for buffers given back", async () => {
+    const pool = new ChunkBufferPool({ limitBytes: 2048, keep: 4, idleMs: 60_000 });
+    const a = await pool.take(1024);
+    const b = await pool.take(1024);
+    const order: string[] = [];
+    const c = pool.take(1024).then((buf) => (order.push("c"), buf));
+    const d = pool.take(512).then((buf) => (order.push("d"), buf));
+    await Bun.sleep(5);
+    expect(order).toEqual([]);
+    expect(pool.waited).toBe(2);
+    pool.give(a);
+    expect(await c).toBe(a); // the freed buffer itself, reused
+    await Bun.sleep(1);
+    expect(order).toEqual(["c"]); // d (smaller) waits behind c's turn and then for room
+    pool.give(b);
+    await d;
+    expect(order).toEqual(["c", "d"]);
+    expect(pool.outstanding).toBe(1024 + 512);
+  });
+
+  test("a buffer larger than the limit is granted when nothing else is out, and frees room for nothing more", async () => {
+    const pool = new ChunkBufferPool({ limitBytes: 1000, keep: 4, idleMs: 60_000 });
+    const big = await pool.take(4096);
+    let second = false;
+    const next = pool.take(4096).then(() => (second = true));
+    await Bun.sleep(5);
+    expect(second).toBe(false);
+    pool.give(big);
+    await next;
+    expect(second).toBe(true);
+  });
+
+  test("free buffers of another size are dropped to make room rather than making a take wait", async () => {
+    const pool = new ChunkBufferPool({ limitBytes: 4096, keep: 4, idleMs: 60_000 });
+    const olds = [await pool.take(1024), await pool.take(1024), await pool.take(1024)];
+    for (const o of olds) pool.give(o);
+    expect(pool.held).toBe(3);
+    const fresh = await pool.take(2048);
+    expect(fresh.byteLength).toBe(2048);
+    expect(pool.held).toBeLessThanOrEqual(2);
   });
 });
 
@@ -96,5 +143,45 @@ describe("uploads and the pool", () => {
     expect(pool.held).toBe(0);
     await Bun.sleep(600); // c's calls time out
     expect(pool.held).toBe(2);
+  });
+
+  test("parallel uploads share the node's limit: never more buffers out than it allows, and every upload completes", async () => {
+    const { coordinator } = threeMembers(5000);
+    const chunk = 16 * 1024;
+    const pool = new ChunkBufferPool({ limitBytes: 3 * chunk, keep: 4, idleMs: 60_000 });
+    let most = 0;
+    const take = pool.take.bind(pool);
+    pool.take = async (size) => {
+      const buf = await take(size);
+      most = Math.max(most, pool.outstanding);
+      return buf;
+    };
+    // Six uploads would hold 18 buffers unbounded (one filling, two being placed, each).
+    const ups = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => uploadStream(body(8 * chunk, 10 + i), chunk, "quorum", coordinator, quiet, undefined, pool)),
+    );
+    expect(ups.every((u) => u.size === 8 * chunk && u.results.length === 8)).toBe(true);
+    expect(most).toBeLessThanOrEqual(3 * chunk);
+    expect(pool.waited).toBeGreaterThan(0);
+    await Bun.sleep(5);
+    expect(pool.outstanding).toBe(0);
+  });
+
+  test("an upload whose body fails half-way gives every buffer back, the one it was filling too", async () => {
+    const { coordinator } = threeMembers(5000);
+    const chunk = 16 * 1024;
+    const pool = new ChunkBufferPool({ limitBytes: 4 * chunk, keep: 4, idleMs: 60_000 });
+    let sent = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= 2.5 * chunk) return c.error(new Error("client went away"));
+        sent += chunk / 2;
+        c.enqueue(new Uint8Array(chunk / 2).fill(sent & 0xff));
+      },
+    });
+    const failed = await uploadStream(failing, chunk, "quorum", coordinator, quiet, undefined, pool).catch((e: unknown) => e);
+    expect(String(failed)).toContain("client went away");
+    await Bun.sleep(5);
+    expect(pool.outstanding).toBe(0);
   });
 });

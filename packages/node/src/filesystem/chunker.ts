@@ -1,7 +1,6 @@
 // Splits a byte stream into fixed-size chunks, copying each network byte exactly once (into the
 // chunk's own buffer), and hashes each chunk and the whole file on the way through (SHA-256, and
 // MD5 for S3's ETag when asked).
-import type { ChunkBufferPool } from "./chunk-buffers.ts";
 
 export interface Chunk {
   /** SHA-256 of data, lowercase hex: the chunk's name. */
@@ -14,7 +13,7 @@ export interface Chunk {
 }
 
 export class Chunker {
-  /** Allocated when the first byte of a chunk arrives, sized to what is expected, never above chunkSize. */
+  /** The current chunk's buffer, supplied when its first byte is due, sized to what is expected (≤ chunkSize). */
   private buf: Uint8Array | undefined;
   private fill = 0;
   private offset = 0;
@@ -26,26 +25,17 @@ export class Chunker {
   /**
    * @param sizeHint the body's announced length (Content-Length), if any: a small file then gets a
    *   small buffer instead of a whole chunk's worth.
+   * @param release where a supplied buffer goes once nothing uses it (through Chunk.release, or when
+   *   replaced or abandoned); `reusable` when it is a whole chunk's size.
    */
   constructor(
     private readonly chunkSize: number,
     private readonly sizeHint?: number,
-    /** Where whole-chunk buffers come from (and go back to, through Chunk.release). */
-    private readonly buffers?: ChunkBufferPool,
+    private readonly release?: (buf: Uint8Array, reusable: boolean) => void,
     md5 = false,
   ) {
     if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new RangeError(`bad chunk size ${chunkSize}`);
     this.fileMd5 = md5 ? new Bun.CryptoHasher("md5") : undefined;
-  }
-
-  /** A buffer for the chunk starting at the current offset (uninitialised: only filled bytes are ever read). */
-  private allocate(): Uint8Array {
-    const remaining = this.sizeHint === undefined ? this.chunkSize : this.sizeHint - this.offset;
-    return this.buffer(Math.max(1, Math.min(this.chunkSize, remaining)));
-  }
-
-  private buffer(size: number): Uint8Array {
-    return size === this.chunkSize && this.buffers ? this.buffers.take(size) : Buffer.allocUnsafe(size);
   }
 
   /** Bytes seen so far. */
@@ -53,27 +43,56 @@ export class Chunker {
     return this.offset + this.fill;
   }
 
-  /** Feeds bytes; returns the chunks completed by them. */
+  /**
+   * The size of the buffer the next byte needs (supply one of exactly this size), or 0 when the current one
+   * has room. A body longer than announced outgrows its small buffer: then a whole chunk's is needed.
+   */
+  get bufferNeeded(): number {
+    if (!this.buf) {
+      const remaining = this.sizeHint === undefined ? this.chunkSize : this.sizeHint - this.offset;
+      return Math.max(1, Math.min(this.chunkSize, remaining));
+    }
+    return this.fill === this.buf.length && this.buf.length < this.chunkSize ? this.chunkSize : 0;
+  }
+
+  /** Hands over the buffer that bufferNeeded asked for (contents undefined; only filled bytes are read). */
+  supply(buf: Uint8Array): void {
+    if (buf.byteLength !== this.bufferNeeded) throw new RangeError(`supplied ${buf.byteLength} bytes, needed ${this.bufferNeeded}`);
+    const old = this.buf;
+    if (old) {
+      // The body is longer than announced: one extra copy, only in that case.
+      buf.set(old.subarray(0, this.fill));
+      this.release?.(old, false);
+    }
+    this.buf = buf;
+  }
+
+  /**
+   * Copies as much of `bytes` as the current buffer holds (it must have room: see bufferNeeded); answers how
+   * many were taken and the chunk they completed, if any.
+   */
+  take(bytes: Uint8Array): { used: number; chunk?: Chunk } {
+    const buf = this.buf;
+    if (!buf || this.bufferNeeded !== 0) throw new Error("the chunker needs a buffer first");
+    const used = Math.min(buf.length - this.fill, bytes.length);
+    const piece = bytes.subarray(0, used);
+    buf.set(piece, this.fill);
+    this.chunkHash.update(piece);
+    this.fileHash.update(piece);
+    this.fileMd5?.update(piece);
+    this.fill += used;
+    return this.fill === this.chunkSize ? { used, chunk: this.cut() } : { used };
+  }
+
+  /** Feeds bytes with buffers of its own (no pool, no waiting); returns the chunks completed by them. */
   push(bytes: Uint8Array): Chunk[] {
     const out: Chunk[] = [];
-    this.fileHash.update(bytes);
-    this.fileMd5?.update(bytes);
-    let pos = 0;
-    while (pos < bytes.length) {
-      this.buf ??= this.allocate();
-      if (this.fill === this.buf.length && this.buf.length < this.chunkSize) {
-        // The body is longer than announced: grow to a full chunk (one extra copy, only in that case).
-        const bigger = this.buffer(this.chunkSize);
-        bigger.set(this.buf);
-        this.buf = bigger;
-      }
-      const n = Math.min(this.buf.length - this.fill, bytes.length - pos);
-      const piece = bytes.subarray(pos, pos + n);
-      this.buf.set(piece, this.fill);
-      this.chunkHash.update(piece);
-      this.fill += n;
-      pos += n;
-      if (this.fill === this.chunkSize) out.push(this.cut());
+    let rest = bytes;
+    while (rest.byteLength > 0) {
+      if (this.bufferNeeded) this.supply(Buffer.allocUnsafe(this.bufferNeeded));
+      const { used, chunk } = this.take(rest);
+      if (chunk) out.push(chunk);
+      rest = rest.subarray(used);
     }
     return out;
   }
@@ -81,23 +100,32 @@ export class Chunker {
   /** The last, partial chunk (if any) and the whole file's SHA-256 (and MD5 when asked). */
   finish(): { last: Chunk | undefined; sha256: string; md5?: string; size: number } {
     const last = this.fill > 0 ? this.cut() : undefined;
+    if (this.buf) this.abandon(); // supplied, never filled
     const md5 = this.fileMd5?.digest("hex");
     return { last, sha256: this.fileHash.digest("hex"), ...(md5 === undefined ? {} : { md5 }), size: this.offset };
   }
 
+  /** Gives back the buffer of a chunk that will never be cut (the upload failed). */
+  abandon(): void {
+    const buf = this.buf;
+    this.buf = undefined;
+    this.fill = 0;
+    if (buf) this.release?.(buf, buf.byteLength === this.chunkSize);
+  }
+
   private cut(): Chunk {
     const buf = this.buf!;
-    const pool = buf.byteLength === this.chunkSize ? this.buffers : undefined;
+    const release = this.release;
     const chunk: Chunk = {
       id: this.chunkHash.digest("hex"),
       data: this.fill === buf.length ? buf : buf.subarray(0, this.fill),
       offset: this.offset,
-      release: pool && (() => pool.give(buf)),
+      release: release && (() => release(buf, buf.byteLength === this.chunkSize)),
     };
     this.offset += this.fill;
     this.fill = 0;
     this.chunkHash = new Bun.CryptoHasher("sha256");
-    // The next chunk gets a fresh buffer: this one now belongs to the writers in flight.
+    // The next chunk gets another buffer: this one now belongs to the writers in flight.
     this.buf = undefined;
     return chunk;
   }

@@ -50,6 +50,8 @@ export interface FileSystemComponents {
   clock?: Clock;
   /** Whether a top-level folder keeps versions (live settings); none does when absent. */
   versioning?: (folder: string) => VersioningState | undefined;
+  /** Bytes of chunk buffers all uploads through this node hold at most (unbounded when absent). */
+  uploadMemoryBytes?: number;
 }
 
 export { dirChange, type ManifestChange, type PutOptions, type PutResult, type UploadedContent } from "./changes.ts";
@@ -62,8 +64,8 @@ export class FileSystem {
    * @param chunkSize bytes per chunk of a write starting now: the live cluster setting, so it is read once
    *   when each write starts and that write keeps it to the end (a file never mixes two sizes).
    */
-  /** Whole-chunk buffers shared by this node's uploads (reused once every replica write of a chunk settled). */
-  readonly chunkBuffers = new ChunkBufferPool();
+  /** Chunk buffers shared by this node's uploads: bounded, and reused once every replica write of a chunk settled. */
+  readonly chunkBuffers: ChunkBufferPool;
   /** Bytes clients wrote (uploads received) and read (bodies sent) through this node, every API alike. */
   readonly traffic = { written: 0, read: 0 };
 
@@ -72,6 +74,7 @@ export class FileSystem {
     private readonly c: FileSystemComponents,
   ) {
     this.tree = new TreeView(c.manifests);
+    this.chunkBuffers = new ChunkBufferPool({ limitBytes: c.uploadMemoryBytes });
   }
 
   private now(): number {

@@ -8,6 +8,7 @@ import type { PutResult } from "./changes.ts";
 import type { ChunkWriteResult, WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Chunk, Chunker } from "./chunker.ts";
+import { noteStreamedBytes } from "../util/memory-governor.ts";
 
 /** Chunks being placed while the next one is read from the network. */
 const MAX_IN_FLIGHT = 2;
@@ -40,13 +41,19 @@ export async function uploadStream(
   buffers?: ChunkBufferPool,
   placement: UploadPlacement = {},
 ): Promise<UploadResult> {
-  const chunker = new Chunker(chunkSize, sizeHint, buffers, placement.md5);
+  const chunker = new Chunker(chunkSize, sizeHint, buffers && ((buf, reusable) => buffers.give(buf, reusable)), placement.md5);
+  const newBuffer = (size: number) => (buffers ? buffers.take(size) : Promise.resolve(Buffer.allocUnsafe(size)));
   const results: ChunkWriteResult[] = [];
   const inFlight: Array<Promise<ChunkWriteResult>> = [];
   let failure: unknown;
 
   const place = async (chunk: Chunk) => {
-    placement.onChunk?.(chunk.id);
+    try {
+      placement.onChunk?.(chunk.id);
+    } catch (err) {
+      chunk.release?.();
+      throw err;
+    }
     const p = coordinator.writeChunk(chunk.id, chunk.data, durability, chunk.release, placement.factor);
     // Keep a handled copy so a rejection is never "unhandled" while it waits its turn.
     p.catch(() => {});
@@ -60,7 +67,15 @@ export async function uploadStream(
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        for (const chunk of chunker.push(value)) await place(chunk);
+        noteStreamedBytes(value.byteLength);
+        let rest = value;
+        while (rest.byteLength > 0) {
+          // Waits while the node's chunk buffers are all in use (the pool's limit): the body is not read meanwhile.
+          if (chunker.bufferNeeded) chunker.supply(await newBuffer(chunker.bufferNeeded));
+          const { used, chunk } = chunker.take(rest);
+          rest = rest.subarray(used);
+          if (chunk) await place(chunk);
+        }
       }
     }
     const end = chunker.finish();
@@ -69,6 +84,7 @@ export async function uploadStream(
     return { size: end.size, sha256: end.sha256, ...(end.md5 === undefined ? {} : { md5: end.md5 }), results };
   } catch (err) {
     failure = err;
+    chunker.abandon();
     await reader?.cancel(errorMessage(err)).catch(() => {});
     const settled = await Promise.allSettled(inFlight);
     for (const s of settled) if (s.status === "fulfilled") results.push(s.value);

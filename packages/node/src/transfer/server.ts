@@ -38,6 +38,7 @@ import {
 } from "./frames.ts";
 import { PeerChannel } from "./peer-channel.ts";
 import { TransferStats } from "./stats.ts";
+import { noteStreamedBytes } from "../util/memory-governor.ts";
 
 /** Answers one RPC frame from an authenticated peer. Validation of `body` is the handler's job. */
 export type RpcHandler = (from: string, method: string, body: unknown) => Promise<{ status: RpcStatus; body: unknown }>;
@@ -333,6 +334,7 @@ class InboundConnection {
     }
     if (bytes.byteLength === 0 || put.failure) return undefined;
     this.stats.chunkBytesIn += bytes.byteLength;
+    noteStreamedBytes(bytes.byteLength);
     return put.writer!.write(bytes).catch((err) => {
       put.failure = putFailure(err);
       put.writer = undefined; // a failed write has already cleaned up after itself
