@@ -105,7 +105,7 @@ export class FileVersions {
     const changes: ManifestChange[] = [];
     const current = this.c.manifests.get(path, "file");
     const mtime = (this.c.clock ?? systemClock).now();
-    if (doomed.versionId !== NULL_VERSION) changes.push(tombstoneOf({ ...doomed.row, path: `${versionsDirOf(path)}/${versionId}` }, mtime));
+    if (doomed.rowPath !== undefined) changes.push(tombstoneOf({ ...doomed.row, path: doomed.rowPath }, mtime));
     if (doomed.isLatest) {
       const next = entries.find((e) => e !== doomed);
       if (next && !next.deleteMarker) {
@@ -155,7 +155,7 @@ export class FileVersions {
     let removed = 0;
     for (const { path, doomed } of work) {
       try {
-        const tombstones = doomed.map((e) => tombstoneOf({ ...e.row, path: `${versionsDirOf(path)}/${e.versionId}` }, now));
+        const tombstones = doomed.map((e) => tombstoneOf({ ...e.row, path: e.rowPath! }, now));
         await this.c.fs.commitRows(tombstones, "quorum", { pruned: `/${path}` }, false);
         removed += doomed.length;
       } catch (err) {
@@ -191,6 +191,16 @@ export class FileVersions {
       }
       cursor = page[page.length - 1]!.path;
     }
+  }
+
+  /**
+   * The files below `dir` that have version rows (live or not), relative to `dir`, from `from` (inclusive) in
+   * code point order, at most `limit`: a range of the parent index (ManifestStore.parentsBelow), so a listing
+   * that starts at a marker reads nothing before it. A name may have only removed versions: entries() tells.
+   */
+  versionedKeys(dir: string, from: string, limit: number): string[] {
+    const root = versionsDirOf(dir);
+    return this.c.manifests.parentsBelow(root, from === "" ? "" : `${root}/${from}`, limit).map((p) => p.slice(root.length + 1));
   }
 
   /**

@@ -5,12 +5,12 @@ import type { Manifest } from "../metadata/manifest.ts";
 import type { DeriveRows, ManifestChange } from "../metadata/manifest-store.ts";
 import { parseVersion } from "../metadata/hlc.ts";
 import { topFolderOf } from "../metadata/path.ts";
-import { isDeleteMarker, isVersionsPath, versionOfRow, versionPath } from "../metadata/version-paths.ts";
+import { isDeleteMarker, isVersionsPath, NULL_VERSION, versionOfRow, versionPath } from "../metadata/version-paths.ts";
 import type { VersionLimits, VersioningState } from "../settings/folder-versioning.ts";
-import { dirChange } from "./changes.ts";
+import { dirChange, tombstoneOf } from "./changes.ts";
 
-/** S3's name for the version of a write made while versioning was off or suspended (it has no row of its own). */
-export const NULL_VERSION = "null";
+/** S3's name for the version of a write made while versioning was off or suspended. */
+export { NULL_VERSION };
 
 /** The folder a path's versioning follows: its top-level folder (a top-level entry itself has none). */
 export const versioningFolderOf = (path: string) => topFolderOf(path);
@@ -21,33 +21,42 @@ const contentOf = (m: Manifest): ManifestChange => {
 };
 
 /**
- * The version rows a committed row asks for (ManifestStore DeriveRows). In an Enabled folder a live file keeps
- * a copy of itself, and the file it replaced keeps one too when it had none (it was written before versioning
- * was on, or while it was suspended). In an Enabled or Suspended folder, deleting a live file leaves a delete
- * marker. Directories and the reserved namespace itself keep nothing.
+ * The version rows a committed row asks for (ManifestStore DeriveRows), given the rows kept for a path
+ * (`keptRows`, its versions' directory). In an Enabled folder a live file keeps a copy of itself, and the file it
+ * replaced, when no version holds it, is kept as the null version (S3: it was written before versioning was on,
+ * or while it was suspended). In a Suspended folder a write is the null version itself (no row). Deleting a live
+ * file leaves a delete marker, the null one when Suspended. A new null version replaces the one kept before
+ * (tombstoned), as S3 keeps one null version per key. Directories and the reserved namespace keep nothing.
  */
-export function versionRowsFor(stateOf: (folder: string) => VersioningState | undefined, get: (path: string) => Manifest | undefined): DeriveRows {
+export function versionRowsFor(stateOf: (folder: string) => VersioningState | undefined, keptRows: (path: string) => Manifest[]): DeriveRows {
   return (next, previous) => {
     if (isVersionsPath(next.path) || next.kind !== "file") return [];
     const state = stateOf(versioningFolderOf(next.path));
     if (!state) return [];
-    const out: ManifestChange[] = [];
+    const kept = versionEntries(undefined, keptRows(next.path));
     const previousFile = previous && !previous.deleted && previous.kind === "file" ? previous : undefined;
-    if (state === "Enabled" && previousFile) {
-      const at = versionPath(previousFile.path, previousFile.version);
-      if (!get(at)) out.push({ ...contentOf(previousFile), path: at });
-    }
+    const keptNull = previousFile && state === "Enabled" && !ownEntryOf(previousFile, kept);
+    // Enabled and live: a version of its own, no new null version. Otherwise the write's null version (the
+    // replaced file kept as null, a Suspended write, or its delete marker) replaces any null version kept.
+    const newNull = keptNull || state === "Suspended";
+    const out: ManifestChange[] = newNull ? kept.filter((e) => e.versionId === NULL_VERSION).map((e) => tombstoneOf({ ...e.row, path: e.rowPath! }, next.mtime)) : [];
+    if (keptNull) out.push({ ...contentOf(previousFile), path: versionPath(previousFile.path, previousFile.version, true) });
     if (!next.deleted) {
       if (state === "Enabled") out.push({ ...contentOf(next), path: versionPath(next.path, next.version) });
     } else if (previousFile) {
-      out.push(dirChange(versionPath(next.path, next.version), next.mtime));
+      out.push(dirChange(versionPath(next.path, next.version, state === "Suspended"), next.mtime));
     }
     return out;
   };
 }
 
 export interface VersionEntry {
+  /** The id it is named by: its HLC version, or "null". */
   versionId: string;
+  /** The HLC version of the write it keeps: newer is greater. */
+  order: string;
+  /** The path of its row among the versions; none for a current file that is the null version (no row of its own). */
+  rowPath?: string;
   /** The row as kept, under the file's own path (a delete marker has kind "dir" and no content). */
   row: Manifest;
   deleteMarker: boolean;
@@ -60,25 +69,35 @@ const sameContent = (a: Manifest, b: Manifest) =>
   a.sha256 === b.sha256 && a.mtime === b.mtime && a.size === b.size && JSON.stringify(a.chunks) === JSON.stringify(b.chunks) &&
   JSON.stringify(a.meta ?? null) === JSON.stringify(b.meta ?? null);
 
+/** The kept version a current file is (its own row, or a copy of one a removal made current); undefined for a null version. */
+function ownEntryOf(current: Manifest, entries: readonly VersionEntry[]): VersionEntry | undefined {
+  return entries.find((e) => e.order === current.version || (!e.deleteMarker && sameContent(e.row, current)));
+}
+
 /**
  * A file's versions, newest first: its live version rows, and its current row when that is a live file with no
  * row of its own (S3's "null" version: written while versioning was off or suspended). The newest is the latest.
  * A current row that is a copy of a kept version (a delete marker removed, a newest version deleted) is that version.
- * Current rows and versions agree (FileVersions keeps them so), so the newest entry is what a plain GET reads.
+ * There is one null version: the current one, else the newest null row (an older one is what two nodes' writes
+ * made at once). Current rows and versions agree (FileVersions keeps them so), so the newest entry is what a
+ * plain GET reads.
  */
 export function versionEntries(current: Manifest | undefined, rows: readonly Manifest[]): VersionEntry[] {
-  const entries: VersionEntry[] = [];
+  let entries: VersionEntry[] = [];
   for (const r of rows) {
     const kept = versionOfRow(r.path);
     if (!kept || r.deleted) continue;
-    entries.push({ versionId: kept.versionId, row: { ...r, path: kept.path }, deleteMarker: isDeleteMarker(r), isLatest: false, writtenAt: parseVersion(kept.versionId).wall });
+    const { versionId, order } = kept;
+    entries.push({ versionId, order, rowPath: r.path, row: { ...r, path: kept.path }, deleteMarker: isDeleteMarker(r), isLatest: false, writtenAt: parseVersion(order).wall });
   }
-  entries.sort((a, b) => (a.versionId < b.versionId ? 1 : a.versionId > b.versionId ? -1 : 0));
+  entries.sort((a, b) => (a.order < b.order ? 1 : a.order > b.order ? -1 : 0));
   const currentFile = current && !current.deleted && current.kind === "file" ? current : undefined;
-  const own = currentFile && entries.find((e) => e.versionId === currentFile.version || (!e.deleteMarker && sameContent(e.row, currentFile)));
-  if (currentFile && !own) {
-    const entry: VersionEntry = { versionId: NULL_VERSION, row: currentFile, deleteMarker: false, isLatest: true, writtenAt: parseVersion(currentFile.version).wall };
-    const at = entries.findIndex((e) => e.versionId < currentFile.version);
+  const currentIsNull = currentFile !== undefined && !ownEntryOf(currentFile, entries);
+  const firstNull = entries.find((e) => e.versionId === NULL_VERSION);
+  entries = entries.filter((e) => e.versionId !== NULL_VERSION || (e === firstNull && !currentIsNull));
+  if (currentFile && currentIsNull) {
+    const entry: VersionEntry = { versionId: NULL_VERSION, order: currentFile.version, row: currentFile, deleteMarker: false, isLatest: true, writtenAt: parseVersion(currentFile.version).wall };
+    const at = entries.findIndex((e) => e.order < currentFile.version);
     entries.splice(at < 0 ? entries.length : at, 0, entry);
   }
   if (entries[0]) entries[0].isLatest = true;
@@ -93,7 +112,7 @@ export function versionEntries(current: Manifest | undefined, rows: readonly Man
 export function prunable(entries: readonly VersionEntry[], limits: VersionLimits, now: number): VersionEntry[] {
   const doomed = new Set<VersionEntry>();
   entries.forEach((e, i) => {
-    if (e.isLatest || e.versionId === NULL_VERSION) return;
+    if (e.isLatest || e.rowPath === undefined) return;
     if (limits.keepVersions > 0 && i >= limits.keepVersions) doomed.add(e);
     const replacedAt = i > 0 ? entries[i - 1]!.writtenAt : undefined;
     if (limits.keepDays > 0 && replacedAt !== undefined && now - replacedAt > limits.keepDays * 86_400_000) doomed.add(e);

@@ -16,7 +16,7 @@ import { percentDecode } from "./sigv4.ts";
 import { checksumHeaders, payloadChecksum, withChecksum } from "./stored-checksums.ts";
 import { copiedTags, headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
-import { deleteMarkerHeaders, deleteVersion, objectVersionOf, versionOf, writtenVersionHeaders } from "./versions.ts";
+import { copySourceVersionId, deleteMarkerHeaders, deleteVersion, objectVersionOf, versionOf, writtenVersionHeaders } from "./versions.ts";
 
 /**
  * The live entry a key names: a file, or for a key ending in '/' the directory (its own content, if it holds
@@ -358,7 +358,8 @@ export const copyObject: Handler = async (r, c) => {
   ]);
   // A directory's own content keeps no versions.
   if (!directory) for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
-  if (sourceVersion !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersion);
+  const sourceVersionId = copySourceVersionId(c, src, sourceVersion);
+  if (sourceVersionId !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersionId);
   return res;
 };
 
