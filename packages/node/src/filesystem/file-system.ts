@@ -3,7 +3,7 @@
 import { type FileRead, type ReadRequest, readFile } from "./file-read.ts";
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Manifest, MultipartLayout } from "../metadata/manifest.ts";
+import type { Manifest, ManifestKind, MultipartLayout } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
@@ -144,9 +144,9 @@ export class FileSystem {
   }
 
   /** Brings `path` and the versions kept of it up to a read quorum's rows (file-versions.ts). */
-  async refreshVersions(path: string, consistency: Consistency = "quorum"): Promise<void> {
+  async refreshVersions(path: string, consistency: Consistency = "quorum", kind: ManifestKind = "file"): Promise<void> {
     await this.refresh([path], consistency, undefined, []);
-    await this.c.reads?.refreshChildren(versionsDirOf(path), { limit: 1000 }, consistency);
+    await this.c.reads?.refreshChildren(versionsDirOf(path, kind), { limit: 1000 }, consistency);
   }
 
   /** In a folder that keeps versions, a path too long to name its versions is refused before a byte is read. */

@@ -16,9 +16,16 @@ describe("version paths", () => {
   test("a version row names the file and the version it keeps; other paths are no version rows", () => {
     const p = versionPath("photos/a.jpg", v(5));
     expect(p).toBe(`${VERSIONS_DIR}/photos/a.jpg/${v(5)}`);
-    expect(versionOfRow(p)).toEqual({ path: "photos/a.jpg", versionId: v(5), order: v(5) });
+    expect(versionOfRow(p)).toEqual({ path: "photos/a.jpg", versionId: v(5), order: v(5), kind: "file" });
     // A kept null version: named "null", ordered by the HLC version of its write.
-    expect(versionOfRow(versionPath("photos/a.jpg", v(5), true))).toEqual({ path: "photos/a.jpg", versionId: NULL_VERSION, order: v(5) });
+    expect(versionOfRow(versionPath("photos/a.jpg", v(5), true))).toEqual({ path: "photos/a.jpg", versionId: NULL_VERSION, order: v(5), kind: "file" });
+    // The versions of a directory's own content (S3's key "photos/d/"): a segment and a suffix of their own.
+    const d = versionPath("photos/d", v(6), false, "dir");
+    expect(d).toBe(`${VERSIONS_DIR}/photos/d/ /${v(6)}~dir`);
+    expect(versionOfRow(d)).toEqual({ path: "photos/d", versionId: v(6), order: v(6), kind: "dir" });
+    expect(versionOfRow(versionPath("photos/d", v(6), true, "dir"))).toEqual({ path: "photos/d", versionId: NULL_VERSION, order: v(6), kind: "dir" });
+    // The file "photos/d/ " keeps its versions beside them, told apart by the suffix.
+    expect(versionOfRow(versionPath("photos/d/ ", v(7)))).toEqual({ path: "photos/d/ ", versionId: v(7), order: v(7), kind: "file" });
     expect(versionOfRow(`${VERSIONS_DIR}/photos/a.jpg/null`)).toBeUndefined();
     expect(versionOfRow("photos/a.jpg")).toBeUndefined();
     expect(versionOfRow(`${VERSIONS_DIR}/photos/not-a-version`)).toBeUndefined();
@@ -34,6 +41,22 @@ describe("version paths", () => {
 describe("versionRowsFor", () => {
   const derive = (state: VersioningState | undefined, held: Manifest[] = []) =>
     versionRowsFor(() => state, (p) => held.filter((m) => m.path.startsWith(`${VERSIONS_DIR}/${p}/`)));
+
+  test("a directory's own content keeps versions as a file does; a directory without content keeps none", () => {
+    const content = { ...dirChange("f/d"), sha256: "ab".repeat(32), size: 3, md5: "cd".repeat(16) };
+    const prev = row(content, v(1));
+    const next = row({ ...content, sha256: "ef".repeat(32) }, v(2));
+    expect(derive("Enabled")(next, prev).map((r) => [r.path, r.kind, r.sha256])).toEqual([
+      [versionPath("f/d", prev.version, true, "dir"), "file", prev.sha256],
+      [versionPath("f/d", next.version, false, "dir"), "file", next.sha256],
+    ]);
+    const tomb = row(deleteChange("f/d", "dir"), v(3));
+    const keptNext = { ...next, kind: "file" as const, path: versionPath("f/d", next.version, false, "dir") };
+    expect(derive("Enabled", [keptNext])(tomb, next).map((r) => [r.path, r.kind, r.deleted])).toEqual([[versionPath("f/d", tomb.version, false, "dir"), "dir", false]]);
+    expect(versionEntries(undefined, [keptNext], "dir").map((e) => [e.versionId, e.row.kind])).toEqual([[next.version, "dir"]]);
+    expect(versionEntries(undefined, [keptNext], "file")).toEqual([]);
+    expect(derive("Enabled")(row(dirChange("f/e"), v(2)), undefined)).toEqual([]);
+  });
 
   test("Enabled: a new file keeps a copy of itself; the file it replaced is kept as the null version when it had none", () => {
     const prev = file("f/a", 1);

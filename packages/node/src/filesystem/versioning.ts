@@ -1,7 +1,7 @@
 // Versions of files in versioned folders, the pure part: which version rows a write adds (a copy of the new
 // content, or a delete marker), how a file's versions are listed (newest first, which one is current), and
 // which of them the limits prune. The rows live in the reserved namespace (metadata/version-paths.ts).
-import type { Manifest } from "../metadata/manifest.ts";
+import { hasOwnContent, type Manifest, type ManifestKind } from "../metadata/manifest.ts";
 import type { DeriveRows, ManifestChange } from "../metadata/manifest-store.ts";
 import { parseVersion } from "../metadata/hlc.ts";
 import { topFolderOf } from "../metadata/path.ts";
@@ -20,31 +20,38 @@ const contentOf = (m: Manifest): ManifestChange => {
   return content;
 };
 
+/** An object S3 would list: a live file, or a live directory with content of its own (the key `dir/`). */
+const isObject = (m: Manifest | undefined): boolean => m !== undefined && !m.deleted && (m.kind === "file" || hasOwnContent(m));
+
 /**
- * The version rows a committed row asks for (ManifestStore DeriveRows), given the rows kept for a path
- * (`keptRows`, its versions' directory). In an Enabled folder a live file keeps a copy of itself, and the file it
+ * The version rows a committed row asks for (ManifestStore DeriveRows), given the rows kept for a key
+ * (`keptRows`, its versions' directory). In an Enabled folder a live object keeps a copy of itself, and the one it
  * replaced, when no version holds it, is kept as the null version (S3: it was written before versioning was on,
  * or while it was suspended). In a Suspended folder a write is the null version itself (no row). Deleting a live
- * file leaves a delete marker, the null one when Suspended. A new null version replaces the one kept before
- * (tombstoned), as S3 keeps one null version per key. Directories and the reserved namespace keep nothing.
+ * object leaves a delete marker, the null one when Suspended. A new null version replaces the one kept before
+ * (tombstoned), as S3 keeps one null version per key. Objects are files and directories' own content (S3's
+ * `dir/`, its versions in rows of their own); a directory without content and the reserved namespace keep nothing.
  */
-export function versionRowsFor(stateOf: (folder: string) => VersioningState | undefined, keptRows: (path: string) => Manifest[]): DeriveRows {
+export function versionRowsFor(stateOf: (folder: string) => VersioningState | undefined, keptRows: (path: string, kind: ManifestKind) => Manifest[]): DeriveRows {
   return (next, previous) => {
-    if (isVersionsPath(next.path) || next.kind !== "file") return [];
+    if (isVersionsPath(next.path)) return [];
+    const previousObject = previous && isObject(previous) ? previous : undefined;
+    if (!isObject(next) && !previousObject) return [];
     const state = stateOf(versioningFolderOf(next.path));
     if (!state) return [];
-    const kept = versionEntries(undefined, keptRows(next.path));
-    const previousFile = previous && !previous.deleted && previous.kind === "file" ? previous : undefined;
-    const keptNull = previousFile && state === "Enabled" && !ownEntryOf(previousFile, kept);
+    const { kind } = next;
+    const kept = versionEntries(undefined, keptRows(next.path, kind), kind);
+    const keptNull = previousObject && state === "Enabled" && !ownEntryOf(previousObject, kept);
     // Enabled and live: a version of its own, no new null version. Otherwise the write's null version (the
-    // replaced file kept as null, a Suspended write, or its delete marker) replaces any null version kept.
+    // replaced object kept as null, a Suspended write, or its delete marker) replaces any null version kept.
     const newNull = keptNull || state === "Suspended";
-    const out: ManifestChange[] = newNull ? kept.filter((e) => e.versionId === NULL_VERSION).map((e) => tombstoneOf({ ...e.row, path: e.rowPath! }, next.mtime)) : [];
-    if (keptNull) out.push({ ...contentOf(previousFile), path: versionPath(previousFile.path, previousFile.version, true) });
-    if (!next.deleted) {
-      if (state === "Enabled") out.push({ ...contentOf(next), path: versionPath(next.path, next.version) });
-    } else if (previousFile) {
-      out.push(dirChange(versionPath(next.path, next.version, state === "Suspended"), next.mtime));
+    const out: ManifestChange[] = newNull ? kept.filter((e) => e.versionId === NULL_VERSION).map((e) => tombstoneOf(keptRowOf(e), next.mtime)) : [];
+    // A version row with content is a file row whoever's it is: a directory row there is a delete marker.
+    if (keptNull) out.push({ ...contentOf(previousObject), kind: "file", path: versionPath(previousObject.path, previousObject.version, true, kind) });
+    if (isObject(next)) {
+      if (state === "Enabled") out.push({ ...contentOf(next), kind: "file", path: versionPath(next.path, next.version, false, kind) });
+    } else if (previousObject) {
+      out.push(dirChange(versionPath(next.path, next.version, state === "Suspended", kind), next.mtime));
     }
     return out;
   };
@@ -69,6 +76,11 @@ const sameContent = (a: Manifest, b: Manifest) =>
   a.sha256 === b.sha256 && a.mtime === b.mtime && a.size === b.size && JSON.stringify(a.chunks) === JSON.stringify(b.chunks) &&
   JSON.stringify(a.meta ?? null) === JSON.stringify(b.meta ?? null);
 
+/** The row a version is kept in (to tombstone it): content in a file row, a delete marker in a directory row, whoever's. */
+export function keptRowOf(e: VersionEntry): Manifest {
+  return { ...e.row, path: e.rowPath!, kind: e.deleteMarker ? "dir" : "file" };
+}
+
 /** The kept version a current file is (its own row, or a copy of one a removal made current); undefined for a null version. */
 function ownEntryOf(current: Manifest, entries: readonly VersionEntry[]): VersionEntry | undefined {
   return entries.find((e) => e.order === current.version || (!e.deleteMarker && sameContent(e.row, current)));
@@ -82,16 +94,17 @@ function ownEntryOf(current: Manifest, entries: readonly VersionEntry[]): Versio
  * made at once). Current rows and versions agree (FileVersions keeps them so), so the newest entry is what a
  * plain GET reads.
  */
-export function versionEntries(current: Manifest | undefined, rows: readonly Manifest[]): VersionEntry[] {
+export function versionEntries(current: Manifest | undefined, rows: readonly Manifest[], kind: ManifestKind = "file"): VersionEntry[] {
   let entries: VersionEntry[] = [];
   for (const r of rows) {
     const kept = versionOfRow(r.path);
-    if (!kept || r.deleted) continue;
+    if (!kept || r.deleted || kept.kind !== kind) continue;
     const { versionId, order } = kept;
-    entries.push({ versionId, order, rowPath: r.path, row: { ...r, path: kept.path }, deleteMarker: isDeleteMarker(r), isLatest: false, writtenAt: parseVersion(order).wall });
+    const row = { ...r, path: kept.path, kind: isDeleteMarker(r) ? r.kind : kind };
+    entries.push({ versionId, order, rowPath: r.path, row, deleteMarker: isDeleteMarker(r), isLatest: false, writtenAt: parseVersion(order).wall });
   }
   entries.sort((a, b) => (a.order < b.order ? 1 : a.order > b.order ? -1 : 0));
-  const currentFile = current && !current.deleted && current.kind === "file" ? current : undefined;
+  const currentFile = current && isObject(current) && current.kind === kind ? current : undefined;
   const currentIsNull = currentFile !== undefined && !ownEntryOf(currentFile, entries);
   const firstNull = entries.find((e) => e.versionId === NULL_VERSION);
   entries = entries.filter((e) => e.versionId !== NULL_VERSION || (e === firstNull && !currentIsNull));

@@ -183,8 +183,8 @@ export class MultipartUploads {
     const size = parts.reduce((s, m) => s + m.size, 0);
     if (size <= KEEPALIVE_ABOVE_BYTES) {
       const doc = await finish();
-      // A directory's own content keeps no versions. A long completion (below) answers before the write, so without one.
-      const versionHeaders = directory || !written ? {} : writtenVersionHeaders(this.c, written);
+      // A long completion (below) answers before the write, so without one.
+      const versionHeaders = written ? writtenVersionHeaders(this.c, written) : {};
       return new Response(doc, { headers: { "content-type": "application/xml", ...versionHeaders } });
     }
     const resource = new URL(r.raw.url).pathname;

@@ -89,9 +89,7 @@ export const putObject: Handler = async (r, c) => {
   } finally {
     hold?.release();
   }
-  // A directory's own content keeps no versions (filesystem/versioning.ts keeps files').
-  const versionHeaders = directory ? {} : writtenVersionHeaders(c, { path, version: result.version });
-  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...versionHeaders };
+  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...writtenVersionHeaders(c, { path, version: result.version }) };
   const checksum = payload.checksum();
   if (checksum) headers[checksum[0]] = checksum[1];
   return new Response(null, { headers });
@@ -356,8 +354,7 @@ export const copyObject: Handler = async (r, c) => {
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],
   ]);
-  // A directory's own content keeps no versions.
-  if (!directory) for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
+  for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
   const sourceVersionId = copySourceVersionId(c, src, sourceVersion);
   if (sourceVersionId !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersionId);
   return res;

@@ -4,6 +4,7 @@
 import type { FileVersions } from "../filesystem/file-versions.ts";
 import { NULL_VERSION, type VersionEntry } from "../filesystem/versioning.ts";
 import type { Manifest } from "../metadata/manifest.ts";
+import { keysOfVersionsDir } from "../metadata/version-paths.ts";
 import { compareNames } from "../metadata/path.ts";
 import { treeOf } from "./buckets.ts";
 import { s3Error } from "./errors.ts";
@@ -58,17 +59,21 @@ export class VersionedKeys {
   }
 
   private fill(): void {
-    this.page = this.versions!.versionedKeys(this.dir, this.from, PAGE);
+    const dirs = this.versions!.versionedKeys(this.dir, this.from, PAGE);
+    // A versions directory may hold two keys' versions (a directory's own content beside a file's): both, in key order.
+    this.page = dirs.flatMap(keysOfVersionsDir).filter((k) => compareNames(k, this.from) >= 0);
     this.i = 0;
-    if (this.page.length < PAGE) this.exhausted = true;
-    // Keys hold no NUL (paths refuse it): the smallest string after the last key.
-    else this.from = `${this.page[this.page.length - 1]!}\u0000`;
+    if (dirs.length < PAGE) this.exhausted = true;
+    // Keys hold no NUL (paths refuse it): the smallest string after the last one read.
+    else this.from = `${dirs[dirs.length - 1]!}\u0000`;
   }
 }
 
 /** A key's versions, newest first: those kept, or the live object as its "null" version. */
 function entriesOf(c: S3Components, dir: string, key: string, live: ListedItem | undefined): VersionEntry[] {
-  const kept = c.versions && !key.endsWith("/") ? c.versions.entries(`${dir}/${key}`) : [];
+  // A key ending in '/' is the directory's own content, with versions of its own.
+  const directory = key.endsWith("/");
+  const kept = c.versions ? c.versions.entries(`${dir}/${directory ? key.slice(0, -1) : key}`, directory ? "dir" : "file") : [];
   if (kept.length > 0 || !live || live.kind === "rolled") return kept;
   return [{ versionId: NULL_VERSION, order: live.entry.version, row: live.entry, deleteMarker: false, isLatest: true, writtenAt: live.entry.mtime }];
 }

@@ -3,7 +3,7 @@
 import type { FileVersions } from "../filesystem/file-versions.ts";
 import { NULL_VERSION } from "../filesystem/versioning.ts";
 import { OrreryError } from "../errors.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import { hasOwnContent, type Manifest } from "../metadata/manifest.ts";
 import { VERSION_ID } from "../metadata/version-paths.ts";
 import { s3Error } from "./errors.ts";
 import { type Handler, requireBucket, type S3Components, type S3Request, xmlResponse } from "./http.ts";
@@ -43,7 +43,7 @@ export async function versionOf(c: S3Components, bucket: string, key: string, ve
   requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
   checkedVersionId(versionId);
-  const found = directory ? undefined : (await versionsOf(c).list(path)).find((e) => e.versionId === versionId);
+  const found = (await versionsOf(c).list(path, "quorum", directory ? "dir" : "file")).find((e) => e.versionId === versionId);
   if (!found) throw s3Error("NoSuchVersion", `The specified version does not exist: ${versionId}.`);
   if (found.deleteMarker) {
     // Last-Modified as AWS sends it; Allow because HTTP wants a 405 to say what the resource allows.
@@ -66,7 +66,7 @@ export async function objectVersionOf(r: S3Request, c: S3Components, current: ()
   } catch (err) {
     if (!(err instanceof OrreryError) || err.code !== "NoSuchKey" || !c.versions) throw err;
     const { path, directory } = objectPath(r.bucket!, r.key!);
-    const newest = directory || c.versions.stateOf(path) === "Off" ? undefined : c.versions.entries(path)[0];
+    const newest = c.versions.stateOf(path) === "Off" ? undefined : c.versions.entries(path, directory ? "dir" : "file")[0];
     if (newest?.deleteMarker) throw s3Error("NoSuchKey", err.message, { headers: { "x-amz-delete-marker": "true", "x-amz-version-id": newest.versionId } });
     throw err;
   }
@@ -83,31 +83,32 @@ export function writtenVersionHeaders(c: S3Components, row: Pick<Manifest, "path
  * source's current one when its bucket keeps versions (none when it never did).
  */
 export function copySourceVersionId(c: S3Components, src: Manifest, named: string | undefined): string | undefined {
-  if (named !== undefined) return named;
-  return src.kind === "file" ? c.versions?.currentVersionId(src) : undefined;
+  return named ?? c.versions?.currentVersionId(src);
 }
 
 /** The headers of a plain delete in a versioned folder: it left a delete marker. */
 export function deleteMarkerHeaders(c: S3Components, tombstone: Manifest | undefined): Record<string, string> {
-  const id = tombstone && tombstone.kind === "file" ? c.versions?.writtenVersionId(tombstone) : undefined;
+  const id = tombstone ? c.versions?.writtenVersionId(tombstone) : undefined;
   return id === undefined ? {} : { "x-amz-delete-marker": "true", "x-amz-version-id": id };
 }
 
 /**
  * DELETE ?versionId: removes that version for good (a missing one is no error, as in S3). The "null" version of a
- * key that has no other (an unversioned bucket's object, a directory marker) is the object itself: `plainDelete`.
+ * key in a bucket that never kept versions, or of a folder without content of its own (a marker), is the object
+ * itself: `plainDelete`.
  */
 export async function deleteVersion(c: S3Components, bucket: string, key: string, versionId: string, plainDelete: () => Promise<unknown>): Promise<Record<string, string>> {
   requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
   checkedVersionId(versionId);
-  if (versionId === NULL_VERSION && (directory || !c.versions || c.versions.stateOf(path) === "Off")) {
+  const folder = directory ? c.fs.lookupDir(path) : undefined;
+  const marker = folder !== undefined && !hasOwnContent(folder);
+  if (versionId === NULL_VERSION && (marker || !c.versions || c.versions.stateOf(path) === "Off")) {
     await plainDelete();
     return { "x-amz-version-id": versionId };
   }
-  if (directory) return { "x-amz-version-id": versionId };
   try {
-    const removed = await versionsOf(c).remove(path, versionId);
+    const removed = await versionsOf(c).remove(path, versionId, directory ? "dir" : "file");
     return { "x-amz-version-id": versionId, ...(removed.deleteMarker ? { "x-amz-delete-marker": "true" } : {}) };
   } catch (err) {
     if (err instanceof OrreryError && err.code === "no_such_version") return { "x-amz-version-id": versionId };

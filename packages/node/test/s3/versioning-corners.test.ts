@@ -1,7 +1,8 @@
 // Versioning corners as AWS S3 behaves, with AWS's SDK through three real nodes: the version ids of
 // CompleteMultipartUpload and CopyObject, the "null" version of objects written before versioning (readable
 // and deletable by ?versionId=null), Suspended writes and deletes replacing the null version, delete markers
-// read (405) and removed (un-delete) by id, and ListObjectVersions paging with prefix, delimiter and markers.
+// read (405) and removed (un-delete) by id, ListObjectVersions paging with prefix, delimiter and markers, and
+// a key ending in '/' (a directory's own content) keeping versions and tags as any object does.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   CompleteMultipartUploadCommand,
@@ -9,12 +10,15 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   type ListObjectVersionsCommandOutput,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
@@ -230,5 +234,76 @@ describe("ListObjectVersions paging", () => {
     const a = byKeyNewestFirst(all).filter(([k]) => k === "a");
     const within = await s3[2]!.send(new ListObjectVersionsCommand({ Bucket: B, KeyMarker: "a", VersionIdMarker: a[0]![1], MaxKeys: 1 }));
     expect((within.Versions ?? []).map((v) => [v.Key, v.VersionId])).toEqual([a[1]!]);
+  });
+});
+
+describe("a dir/ object keeps versions and tags like any other", () => {
+  const B = "dirver";
+  beforeAll(async () => {
+    await bucket(B);
+    // Written before versioning: the null version of "site/", with a file below it and a file "site" beside it.
+    await put(0, B, "site/", "index v0");
+    await put(0, B, "site/page", "page");
+    await put(0, B, "site", "a file named like the folder");
+    await setVersioning(B, "Enabled");
+  });
+
+  test("overwrites keep versions, read back by id; the null version is the one from before versioning", async () => {
+    const v1 = await put(1, B, "site/", "index v1");
+    const v2 = await put(2, B, "site/", "index v2!");
+    expect(v1.VersionId).toMatch(/^[0-9a-f]{18}@/);
+    expect((await listed(0, B, "site/")).versions.filter(([k]) => k === "site/")).toEqual([
+      ["site/", v2.VersionId, true, 9],
+      ["site/", v1.VersionId, false, 8],
+      ["site/", "null", false, 8],
+    ]);
+    expect(await read(0, B, "site/", v1.VersionId)).toEqual({ body: "index v1", versionId: v1.VersionId });
+    expect(await read(1, B, "site/", "null")).toEqual({ body: "index v0", versionId: "null" });
+    expect(await read(2, B, "site/")).toEqual({ body: "index v2!", versionId: v2.VersionId });
+    // The file beside it and the file below it keep their own, untouched.
+    expect((await listed(1, B, "site")).versions.map(([k, v]) => [k, v === "null" ? "null" : "id"])).toEqual([
+      ["site", "null"],
+      ["site/", "id"],
+      ["site/", "id"],
+      ["site/", "null"],
+      ["site/page", "null"],
+    ]);
+  });
+
+  test("a delete leaves a delete marker, removing it by id un-deletes; the keys below stay", async () => {
+    const current = await s3[0]!.send(new HeadObjectCommand({ Bucket: B, Key: "site/" }));
+    const del = await s3[1]!.send(new DeleteObjectCommand({ Bucket: B, Key: "site/" }));
+    expect([del.DeleteMarker, del.VersionId]).toEqual([true, expect.stringMatching(/^[0-9a-f]{18}@/)]);
+    expect((await s3Failure(s3[2]!.send(new HeadObjectCommand({ Bucket: B, Key: "site/" })))).status).toBe(404);
+    expect(await read(0, B, "site/page")).toEqual({ body: "page", versionId: "null" });
+    expect((await listed(0, B, "site/")).markers).toEqual([["site/", del.VersionId, true]]);
+    await s3[2]!.send(new DeleteObjectCommand({ Bucket: B, Key: "site/", VersionId: del.VersionId }));
+    expect(await read(1, B, "site/")).toEqual({ body: "index v2!", versionId: current.VersionId });
+  });
+
+  test("DELETE ?versionId removes one version of it for good", async () => {
+    const listedBefore = (await listed(0, B, "site/")).versions.filter(([k]) => k === "site/");
+    const oldest = listedBefore[1]![1] as string;
+    await s3[1]!.send(new DeleteObjectCommand({ Bucket: B, Key: "site/", VersionId: oldest }));
+    expect((await s3Failure(s3[2]!.send(new GetObjectCommand({ Bucket: B, Key: "site/", VersionId: oldest })))).name).toBe("NoSuchVersion");
+    expect((await listed(2, B, "site/")).versions.filter(([k]) => k === "site/").length).toBe(listedBefore.length - 1);
+  });
+
+  test("tags: put, read, delete through every node", async () => {
+    await s3[0]!.send(new PutObjectTaggingCommand({ Bucket: B, Key: "site/", Tagging: { TagSet: [{ Key: "team", Value: "web" }] } }));
+    expect((await s3[1]!.send(new GetObjectTaggingCommand({ Bucket: B, Key: "site/" }))).TagSet).toEqual([{ Key: "team", Value: "web" }]);
+    expect((await s3[2]!.send(new GetObjectTaggingCommand({ Bucket: B, Key: "site/page" }))).TagSet).toEqual([]);
+    await s3[2]!.send(new DeleteObjectTaggingCommand({ Bucket: B, Key: "site/" }));
+    expect((await s3[0]!.send(new GetObjectTaggingCommand({ Bucket: B, Key: "site/" }))).TagSet).toEqual([]);
+    // A folder with no object of its own has nothing to tag.
+    await put(0, B, "deep/x", "x");
+    expect((await s3Failure(s3[0]!.send(new PutObjectTaggingCommand({ Bucket: B, Key: "deep/", Tagging: { TagSet: [] } })))).status).toBeGreaterThanOrEqual(400);
+  });
+
+  test("CopyObject to and from dir/ answers version ids", async () => {
+    const copy = await s3[0]!.send(new CopyObjectCommand({ Bucket: B, Key: "copied/", CopySource: `${B}/site/` }));
+    const head = await s3[1]!.send(new HeadObjectCommand({ Bucket: B, Key: "site/" }));
+    expect([copy.CopySourceVersionId, copy.VersionId]).toEqual([head.VersionId, expect.stringMatching(/^[0-9a-f]{18}@/)]);
+    expect(await read(2, B, "copied/", copy.VersionId)).toEqual({ body: "index v2!", versionId: copy.VersionId });
   });
 });
