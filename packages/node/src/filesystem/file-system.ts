@@ -151,7 +151,8 @@ export class FileSystem {
 
   /** In a folder that keeps versions, a path too long to name its versions is refused before a byte is read. */
   private checkVersionable(path: string): void {
-    if (this.c.versioning?.(topFolderOf(path)) === "Enabled") versionPath(path, `${"0".repeat(18)}@${"n".repeat(64)}`);
+    // The longest name a version of `path` can take (a directory's own null version): it holds for the file's too.
+    if (this.c.versioning?.(topFolderOf(path)) === "Enabled") versionPath(path, `${"0".repeat(18)}@${"n".repeat(64)}`, true, "dir");
   }
 
   /** `path` and every directory above it: what a write decides on (does the parent exist, is it a file). */
