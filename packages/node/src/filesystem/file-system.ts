@@ -150,9 +150,9 @@ export class FileSystem {
   }
 
   /** In a folder that keeps versions, a path too long to name its versions is refused before a byte is read. */
-  private checkVersionable(path: string): void {
-    // The longest name a version of `path` can take (a directory's own null version): it holds for the file's too.
-    if (this.c.versioning?.(topFolderOf(path)) === "Enabled") versionPath(path, `${"0".repeat(18)}@${"n".repeat(64)}`, true, "dir");
+  private checkVersionable(path: string, kind: ManifestKind = "file"): void {
+    // The longest name a version of the write can take (its null version, kept when a later write replaces it).
+    if (this.c.versioning?.(topFolderOf(path)) === "Enabled") versionPath(path, `${"0".repeat(18)}@${"n".repeat(64)}`, true, kind);
   }
 
   /** `path` and every directory above it: what a write decides on (does the parent exist, is it a file). */
@@ -213,7 +213,7 @@ export class FileSystem {
     const chunkSize = this.chunkSize();
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     FileSystem.checkNotReserved(path);
-    this.checkVersionable(path);
+    this.checkVersionable(path, opts.kind);
     const meta = checkedMeta(withInferredType(opts.meta, path));
     // The chunks go at the factor of the folder written to; each is held at it until the manifest names it.
     const factor = this.c.placement.writeFactorFor(path);

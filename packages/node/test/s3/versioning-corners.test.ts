@@ -22,7 +22,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import type { TestCluster } from "../harness/cluster.ts";
+import { type TestCluster, waitFor } from "../harness/cluster.ts";
 import { signedFetch } from "./raw-client.ts";
 import { s3Failure, startS3Cluster } from "./s3-cluster.ts";
 
@@ -33,7 +33,9 @@ let s3: S3Client[] = [];
 let endpoints: string[] = [];
 
 beforeAll(async () => {
-  ({ cluster, clients: s3, endpoints } = await startS3Cluster(3, { key: KEY, secret: SECRET }));
+  // A quick garbage collector: the last test prunes versions (no limit until it sets one).
+  const gc = { GC_INTERVAL_S: "0.5", GC_MIN_CHUNK_AGE_S: "1", GC_MIN_TOMBSTONE_AGE_S: "1" };
+  ({ cluster, clients: s3, endpoints } = await startS3Cluster(3, { key: KEY, secret: SECRET }, gc));
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -298,6 +300,16 @@ describe("a dir/ object keeps versions and tags like any other", () => {
     // A folder with no object of its own has nothing to tag.
     await put(0, B, "deep/x", "x");
     expect((await s3Failure(s3[0]!.send(new PutObjectTaggingCommand({ Bucket: B, Key: "deep/", Tagging: { TagSet: [] } })))).status).toBeGreaterThanOrEqual(400);
+  });
+
+  test("KEEP_VERSIONS (the live keepVersions) prunes its versions as a file's", async () => {
+    for (const body of ["p1", "p2", "p3"]) await put(0, B, "pruned/", body);
+    expect((await listed(1, B, "pruned/")).versions.filter(([k]) => k === "pruned/").length).toBe(3);
+    const res = await fetch(`${cluster.nodes[0]!.url}/api/cluster/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ keepVersions: 2 }) });
+    expect(res.status).toBe(200);
+    const count = async () => (await listed(2, B, "pruned/")).versions.filter(([k]) => k === "pruned/").map(([, , , size]) => size);
+    await waitFor(async () => (await count()).length === 2, 30_000, "the dir/ object's versions pruned to 2");
+    expect(await read(0, B, "pruned/")).toMatchObject({ body: "p3" });
   });
 
   test("CopyObject to and from dir/ answers version ids", async () => {
