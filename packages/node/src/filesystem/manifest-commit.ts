@@ -43,7 +43,7 @@ export async function commitManifests(
   const { manifests, placement, replicator, selfId, log } = c;
   const required = placement.required(durability);
   const stateOf = c.versioning;
-  const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p, kind) => manifests.children(versionsDirOf(p, kind), { rows: true, limit: 10_000 })) : undefined;
+  const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p, kind) => manifests.children(versionsDirOf(p, kind), { rows: true, limit: 10_000 }), (p, kind) => manifests.get(p, kind)) : undefined;
   let batch = changes;
   for (let attempt = 1; ; attempt++) {
     const committed = manifests.commitLocalBatch(batch, derive);

@@ -40,7 +40,11 @@ describe("version paths", () => {
 
 describe("versionRowsFor", () => {
   const derive = (state: VersioningState | undefined, held: Manifest[] = []) =>
-    versionRowsFor(() => state, (p) => held.filter((m) => m.path.startsWith(`${VERSIONS_DIR}/${p}/`)));
+    versionRowsFor(
+      () => state,
+      (p) => held.filter((m) => m.path.startsWith(`${VERSIONS_DIR}/${p}/`)),
+      (p, kind) => held.find((m) => m.path === p && m.kind === kind),
+    );
 
   test("a directory's own content keeps versions as a file does; a directory without content keeps none", () => {
     const content = { ...dirChange("f/d"), sha256: "ab".repeat(32), size: 3, md5: "cd".repeat(16) };

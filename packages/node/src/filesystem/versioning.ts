@@ -5,7 +5,7 @@ import { hasOwnContent, type Manifest, type ManifestKind } from "../metadata/man
 import type { DeriveRows, ManifestChange } from "../metadata/manifest-store.ts";
 import { parseVersion } from "../metadata/hlc.ts";
 import { topFolderOf } from "../metadata/path.ts";
-import { isDeleteMarker, isVersionsPath, NULL_VERSION, versionOfRow, versionPath } from "../metadata/version-paths.ts";
+import { isDeleteMarker, isVersionsPath, NULL_VERSION, versionOfRow, versionPath, versionRowPath } from "../metadata/version-paths.ts";
 import type { VersionLimits, VersioningState } from "../settings/folder-versioning.ts";
 import { dirChange, tombstoneOf } from "./changes.ts";
 
@@ -32,7 +32,11 @@ const isObject = (m: Manifest | undefined): boolean => m !== undefined && !m.del
  * (tombstoned), as S3 keeps one null version per key. Objects are files and directories' own content (S3's
  * `dir/`, its versions in rows of their own); a directory without content and the reserved namespace keep nothing.
  */
-export function versionRowsFor(stateOf: (folder: string) => VersioningState | undefined, keptRows: (path: string, kind: ManifestKind) => Manifest[]): DeriveRows {
+export function versionRowsFor(
+  stateOf: (folder: string) => VersioningState | undefined,
+  keptRows: (path: string, kind: ManifestKind) => Manifest[],
+  get: (path: string, kind: ManifestKind) => Manifest | undefined,
+): DeriveRows {
   return (next, previous) => {
     if (isVersionsPath(next.path)) return [];
     const previousObject = previous && isObject(previous) ? previous : undefined;
@@ -40,8 +44,12 @@ export function versionRowsFor(stateOf: (folder: string) => VersioningState | un
     const state = stateOf(versioningFolderOf(next.path));
     if (!state) return [];
     const { kind } = next;
-    const kept = versionEntries(undefined, keptRows(next.path, kind), kind);
-    const keptNull = previousObject && state === "Enabled" && !ownEntryOf(previousObject, kept);
+    // The usual overwrite (Enabled, the replaced object has its own row) needs one lookup, not the key's versions.
+    const ownRow = previousObject && get(versionRowPath(previousObject.path, previousObject.version, false, kind), "file");
+    const hasOwnRow = ownRow !== undefined && !ownRow.deleted;
+    const needKept = state === "Suspended" || (previousObject !== undefined && !hasOwnRow);
+    const kept = needKept ? versionEntries(undefined, keptRows(next.path, kind), kind) : [];
+    const keptNull = previousObject && state === "Enabled" && !hasOwnRow && !ownEntryOf(previousObject, kept);
     // Enabled and live: a version of its own, no new null version. Otherwise the write's null version (the
     // replaced object kept as null, a Suspended write, or its delete marker) replaces any null version kept.
     const newNull = keptNull || state === "Suspended";
