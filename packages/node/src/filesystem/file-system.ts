@@ -3,7 +3,7 @@
 import { type FileRead, type ReadRequest, readFile } from "./file-read.ts";
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Manifest, MultipartLayout } from "../metadata/manifest.ts";
+import type { Manifest, ManifestKind, MultipartLayout } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
@@ -147,14 +147,15 @@ export class FileSystem {
   }
 
   /** Brings `path` and the versions kept of it up to a read quorum's rows (file-versions.ts). */
-  async refreshVersions(path: string, consistency: Consistency = "quorum"): Promise<void> {
+  async refreshVersions(path: string, consistency: Consistency = "quorum", kind: ManifestKind = "file"): Promise<void> {
     await this.refresh([path], consistency, undefined, []);
-    await this.c.reads?.refreshChildren(versionsDirOf(path), { limit: 1000 }, consistency);
+    await this.c.reads?.refreshChildren(versionsDirOf(path, kind), { limit: 1000 }, consistency);
   }
 
   /** In a folder that keeps versions, a path too long to name its versions is refused before a byte is read. */
-  private checkVersionable(path: string): void {
-    if (this.c.versioning?.(topFolderOf(path)) === "Enabled") versionPath(path, `${"0".repeat(18)}@${"n".repeat(64)}`);
+  private checkVersionable(path: string, kind: ManifestKind = "file"): void {
+    // The longest name a version of the write can take (its null version, kept when a later write replaces it).
+    if (this.c.versioning?.(topFolderOf(path)) === "Enabled") versionPath(path, `${"0".repeat(18)}@${"n".repeat(64)}`, true, kind);
   }
 
   /** `path` and every directory above it: what a write decides on (does the parent exist, is it a file). */
@@ -215,7 +216,7 @@ export class FileSystem {
     const chunkSize = this.chunkSize();
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     FileSystem.checkNotReserved(path);
-    this.checkVersionable(path);
+    this.checkVersionable(path, opts.kind);
     const meta = checkedMeta(withInferredType(opts.meta, path));
     // The chunks go at the factor of the folder written to; each is held at it until the manifest names it.
     const factor = this.c.placement.writeFactorFor(path);

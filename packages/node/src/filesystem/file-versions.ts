@@ -3,16 +3,16 @@
 // versioned folder, and pruning to KEEP_VERSIONS / KEEP_DAYS (called by the garbage collector).
 import { badRequest, notFound } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import { hasOwnContent, type Manifest, type ManifestKind } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { parentOf } from "../metadata/path.ts";
-import { keptPathOfDir, VERSIONS_DIR, versionsDirOf } from "../metadata/version-paths.ts";
+import { keptPathOfDir, keysOfVersionsDir, versionRowPath, VERSIONS_DIR, versionsDirOf } from "../metadata/version-paths.ts";
 import type { Consistency } from "../replication/manifest-reads.ts";
 import { folderVersioningSchema, type VersionLimits, type VersioningState } from "../settings/folder-versioning.ts";
 import { type ManifestChange, tombstoneOf } from "./changes.ts";
 import { FileSystem } from "./file-system.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { NULL_VERSION, prunable, type VersionEntry, versionEntries, versioningFolderOf } from "./versioning.ts";
+import { keptRowOf, NULL_VERSION, prunable, type VersionEntry, versionEntries, versioningFolderOf } from "./versioning.ts";
 
 export interface FileVersionsComponents {
   fs: FileSystem;
@@ -73,23 +73,26 @@ export class FileVersions {
     }
   }
 
-  /** The versions of `path`, newest first (after a quorum read unless `local`). */
-  async list(path: string, consistency: Consistency = "quorum"): Promise<VersionEntry[]> {
+  /**
+   * The versions of `path`, newest first (after a quorum read unless `local`): the file's, or with kind "dir"
+   * those of the directory's own content (S3's key `path/`).
+   */
+  async list(path: string, consistency: Consistency = "quorum", kind: ManifestKind = "file"): Promise<VersionEntry[]> {
     if (path === "") throw badRequest("invalid_path", "the root has no versions");
     FileSystem.checkNotReserved(path);
-    await this.c.fs.refreshVersions(path, consistency);
-    return this.entries(path);
+    await this.c.fs.refreshVersions(path, consistency, kind);
+    return this.entries(path, kind);
   }
 
   /** The versions this node holds, no read first (for callers that refreshed already). */
-  entries(path: string): VersionEntry[] {
-    const rows = this.c.manifests.children(versionsDirOf(path), { rows: true, limit: 10_000 });
-    return versionEntries(this.c.manifests.get(path, "file"), rows);
+  entries(path: string, kind: ManifestKind = "file"): VersionEntry[] {
+    const rows = this.c.manifests.children(versionsDirOf(path, kind), { rows: true, limit: 10_000 });
+    return versionEntries(this.c.manifests.get(path, kind), rows, kind);
   }
 
   /** One version of `path`: 404 no_such_version when it is not (or no longer) kept. */
-  async get(path: string, versionId: string): Promise<VersionEntry> {
-    const found = (await this.list(path)).find((e) => e.versionId === versionId);
+  async get(path: string, versionId: string, kind: ManifestKind = "file"): Promise<VersionEntry> {
+    const found = (await this.list(path, "quorum", kind)).find((e) => e.versionId === versionId);
     if (!found) throw notFound("no_such_version", `/${path} has no version ${versionId}`);
     return found;
   }
@@ -98,14 +101,14 @@ export class FileVersions {
    * Removes one version for good. When it was the newest, the file becomes the newest version left: removing a
    * delete marker brings the file back, removing the current content brings back the one before it.
    */
-  async remove(path: string, versionId: string): Promise<VersionEntry> {
-    const entries = await this.list(path);
+  async remove(path: string, versionId: string, kind: ManifestKind = "file"): Promise<VersionEntry> {
+    const entries = await this.list(path, "quorum", kind);
     const doomed = entries.find((e) => e.versionId === versionId);
     if (!doomed) throw notFound("no_such_version", `/${path} has no version ${versionId}`);
     const changes: ManifestChange[] = [];
-    const current = this.c.manifests.get(path, "file");
+    const current = this.c.manifests.get(path, kind);
     const mtime = (this.c.clock ?? systemClock).now();
-    if (doomed.versionId !== NULL_VERSION) changes.push(tombstoneOf({ ...doomed.row, path: `${versionsDirOf(path)}/${versionId}` }, mtime));
+    if (doomed.rowPath !== undefined) changes.push(tombstoneOf(keptRowOf(doomed), mtime));
     if (doomed.isLatest) {
       const next = entries.find((e) => e !== doomed);
       if (next && !next.deleteMarker) {
@@ -130,7 +133,9 @@ export class FileVersions {
   /** Deleted files below `dir` (in a versioned folder) that have a version to restore, in path order, after `after`. */
   trash(dir: string, opts: { after?: string; limit: number }): TrashEntry[] {
     const out: TrashEntry[] = [];
-    this.eachVersionedFile(dir, opts.after ?? "", (path, entries) => {
+    this.eachVersionedFile(dir, opts.after ?? "", (path, entries, kind) => {
+      // The trash holds files; a directory's own content (S3's `dir/`) is restored through its versions.
+      if (kind === "dir") return true;
       const current = this.c.manifests.get(path, "file");
       if (current && !current.deleted) return true;
       const newest = entries[0];
@@ -146,8 +151,8 @@ export class FileVersions {
     const limits = this.c.limits();
     if (limits.keepVersions === 0 && limits.keepDays === 0) return 0;
     const work: Array<{ path: string; doomed: VersionEntry[] }> = [];
-    this.eachVersionedFile("", "", (path, entries) => {
-      if (this.c.firstOwner(versionsDirOf(path)) !== this.c.selfId) return true;
+    this.eachVersionedFile("", "", (path, entries, kind) => {
+      if (this.c.firstOwner(versionsDirOf(path, kind)) !== this.c.selfId) return true;
       const doomed = prunable(entries, limits, now);
       if (doomed.length > 0) work.push({ path, doomed });
       return work.length < 1000; // a bounded batch per pass; the next pass goes on
@@ -155,7 +160,7 @@ export class FileVersions {
     let removed = 0;
     for (const { path, doomed } of work) {
       try {
-        const tombstones = doomed.map((e) => tombstoneOf({ ...e.row, path: `${versionsDirOf(path)}/${e.versionId}` }, now));
+        const tombstones = doomed.map((e) => tombstoneOf(keptRowOf(e), now));
         await this.c.fs.commitRows(tombstones, "quorum", { pruned: `/${path}` }, false);
         removed += doomed.length;
       } catch (err) {
@@ -170,8 +175,15 @@ export class FileVersions {
    * Calls `visit` with each file below `dir` that has version rows, and its versions, in path order of their
    * rows, until it answers false. A scan of the versions' namespace a page at a time.
    */
-  private eachVersionedFile(dir: string, after: string, visit: (path: string, entries: VersionEntry[]) => boolean): void {
-    for (const path of this.versionedFiles(dir, after)) if (!visit(path, this.entries(path))) return;
+  private eachVersionedFile(dir: string, after: string, visit: (path: string, entries: VersionEntry[], kind: ManifestKind) => boolean): void {
+    for (const path of this.versionedFiles(dir, after)) {
+      // `a/ ` holds the versions of the directory a's own content beside those of a file named " " in a.
+      for (const key of keysOfVersionsDir(path)) {
+        const kind = key.endsWith("/") ? "dir" : "file";
+        const at = kind === "dir" ? key.slice(0, -1) : key;
+        if (!visit(at, this.entries(at, kind), kind)) return;
+      }
+    }
   }
 
   /** The files below `dir` that have version rows (live or not), after `after`, in the order of their rows. */
@@ -194,13 +206,24 @@ export class FileVersions {
   }
 
   /**
+   * The files below `dir` that have version rows (live or not), relative to `dir`, from `from` (inclusive) in
+   * code point order, at most `limit`: a range of the parent index (ManifestStore.parentsBelow), so a listing
+   * that starts at a marker reads nothing before it. A name may have only removed versions: entries() tells.
+   */
+  versionedKeys(dir: string, from: string, limit: number): string[] {
+    const root = versionsDirOf(dir);
+    return this.c.manifests.parentsBelow(root, from === "" ? "" : `${root}/${from}`, limit).map((p) => p.slice(root.length + 1));
+  }
+
+  /**
    * The version id a read of the current row reports: its own in a versioned folder ("null" for a write made while
    * versioning was suspended), undefined in a folder that never had versioning.
    */
   currentVersionId(current: Manifest): string | undefined {
-    if (this.stateOf(current.path) === "Off" || current.kind !== "file") return undefined;
-    if (this.c.manifests.get(`${versionsDirOf(current.path)}/${current.version}`)) return current.version;
-    return this.entries(current.path).find((e) => e.isLatest)?.versionId ?? NULL_VERSION;
+    if (this.stateOf(current.path) === "Off" || (current.kind !== "file" && !hasOwnContent(current))) return undefined;
+    // Its own row answers at once (one lookup); else the versions tell (a copy of a kept one, or the null version).
+    if (this.c.manifests.get(versionRowPath(current.path, current.version, false, current.kind))) return current.version;
+    return this.entries(current.path, current.kind).find((e) => e.isLatest)?.versionId ?? NULL_VERSION;
   }
 
   /** The version id S3 reports for a write just made (`row`, the current row it committed). */

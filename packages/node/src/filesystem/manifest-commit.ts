@@ -4,7 +4,7 @@ import { OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
-import { versionsDirOf } from "../metadata/version-paths.ts";
+import { ownVersionRowPaths, versionsDirOf } from "../metadata/version-paths.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 import { DurabilityError } from "../replication/write-coordinator.ts";
@@ -43,7 +43,7 @@ export async function commitManifests(
   const { manifests, placement, replicator, selfId, log } = c;
   const required = placement.required(durability);
   const stateOf = c.versioning;
-  const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p) => manifests.get(p)) : undefined;
+  const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p, kind) => manifests.children(versionsDirOf(p, kind), { rows: true, limit: 10_000 }), (p, kind) => manifests.get(p, kind)) : undefined;
   let batch = changes;
   for (let attempt = 1; ; attempt++) {
     const committed = manifests.commitLocalBatch(batch, derive);
@@ -65,7 +65,7 @@ export async function commitManifests(
       log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
       manifests.observe(newer.version);
       // The versions this attempt kept of its own rows go with it: the next attempt keeps them under its versions.
-      const ownVersions = committed.slice(0, changes.length).map((m) => `${versionsDirOf(m.path)}/${m.version}`);
+      const ownVersions = committed.slice(0, changes.length).flatMap(ownVersionRowPaths);
       batch = [...changes, ...committed.filter((m) => ownVersions.includes(m.path)).map((m) => tombstoneOf(m, m.mtime))];
       continue;
     }

@@ -96,6 +96,12 @@ export interface ManifestStore {
   stats(): ManifestStats;
   /** Rows (tombstones included) whose path lies below `dir`, after `after`, in path order: a scan of one subtree. */
   rowsBelow(dir: string, after: string, limit: number): Manifest[];
+  /**
+   * The distinct parent directories of the rows (tombstones included) below `dir`, at or after `from` (a path
+   * below `dir`, or "" for all), in path order, at most `limit`: a range of the (parent, name) index, for a
+   * listing of versioned keys that starts anywhere without reading what lies before.
+   */
+  parentsBelow(dir: string, from: string, limit: number): string[];
   /** Chunk ids referenced by live file manifests (for chunk garbage collection). */
   referencedChunks(): Set<string>;
   /**
@@ -220,6 +226,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   protected abstract clearAll(): void;
   abstract referencedChunks(): Set<string>;
   abstract rowsBelow(dir: string, after: string, limit: number): Manifest[];
+  abstract parentsBelow(dir: string, from: string, limit: number): string[];
   abstract chunkFolders(chunkId: string): string[];
   abstract durable(): Promise<void>;
 

@@ -52,6 +52,16 @@ export class MemoryManifestStore extends LwwManifestStore {
       .slice(0, limit);
   }
 
+  parentsBelow(dir: string, from: string, limit: number): string[] {
+    const prefix = `${dir}/`;
+    const parents = new Set<string>();
+    for (const r of this.rows.values()) {
+      const parent = parentOf(r.path);
+      if (parent.startsWith(prefix) && compareNames(parent, from) >= 0) parents.add(parent);
+    }
+    return [...parents].sort(compareNames).slice(0, limit);
+  }
+
   protected rowsOf(origin: string, after: number, limit: number): Manifest[] {
     const bySeq = this.byOrigin.get(origin);
     if (!bySeq) return [];

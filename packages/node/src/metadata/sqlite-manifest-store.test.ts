@@ -5,7 +5,7 @@ import { MemoryManifestStore } from "./memory-manifest-store.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { migrate, openDatabase } from "../store/db.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
-import { SqliteManifestStore } from "./sqlite-manifest-store.ts";
+import { PARENTS_BELOW, SqliteManifestStore } from "./sqlite-manifest-store.ts";
 import { runVersionRowsTests } from "./version-rows.case.ts";
 import { runPathKindTests } from "./path-kinds.case.ts";
 import { deleteChange, dirChange, fileChange, hexId } from "./test-fixtures.ts";
@@ -72,4 +72,10 @@ test("migration 14 (a file and a directory at one path) carries every row of a d
   expect([store.get("p", "file")?.kind, store.get("p", "dir")?.kind, store.get("p/x", "file")?.md5]).toEqual(["file", "dir", "0".repeat(32)]);
   const indexes = table("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'files' ORDER BY name") as Array<{ name: string }>;
   expect(indexes.map((i) => i.name)).toEqual(["files_origin", "files_parent", "files_tombstones", "sqlite_autoindex_files_1"]);
+});
+
+test("parentsBelow reads one range of the parent index: no scan of the table, no sort, no temporary table", () => {
+  const db = openDatabase(":memory:");
+  const plan = db.query(`EXPLAIN QUERY PLAN ${PARENTS_BELOW}`).all(".orrery-versions/b/k", ".orrery-versions/b0", 1000) as Array<{ detail: string }>;
+  expect(plan.map((p) => p.detail)).toEqual(["SEARCH files USING COVERING INDEX files_parent (parent>? AND parent<?)"]);
 });

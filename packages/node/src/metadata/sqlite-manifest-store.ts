@@ -28,6 +28,9 @@ interface FileRow {
 
 const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart";
 
+/** parentsBelow's query (exported for the test that reads its plan: it must walk the files_parent index). */
+export const PARENTS_BELOW = "SELECT DISTINCT parent FROM files WHERE parent >= ? AND parent < ? ORDER BY parent LIMIT ?";
+
 function toManifest(r: FileRow): Manifest {
   return {
     path: r.path,
@@ -56,6 +59,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
+    parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
     upsert: Statement<
       unknown,
@@ -107,6 +111,8 @@ export class SqliteManifestStore extends LwwManifestStore {
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
       // A range of the primary key, as liveBelow.
       rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path, kind LIMIT ?`),
+      // A range of the (parent, name, kind) index, read in its order: no sort, no scan before `from`.
+      parentsBelow: db.prepare(PARENTS_BELOW),
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
       upsert: db.prepare(
@@ -154,6 +160,11 @@ export class SqliteManifestStore extends LwwManifestStore {
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {
     const from = after > `${dir}/` ? after : `${dir}/`;
     return this.q.rowsBelow.all(from, `${dir}0`, limit).map(toManifest);
+  }
+
+  parentsBelow(dir: string, from: string, limit: number): string[] {
+    const start = from > `${dir}/` ? from : `${dir}/`;
+    return this.q.parentsBelow.all(start, `${dir}0`, limit).map((r) => r.parent);
   }
 
   protected rowsOf(origin: string, after: number, limit: number): Manifest[] {

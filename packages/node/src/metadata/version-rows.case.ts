@@ -41,6 +41,18 @@ export function runVersionRowsTests(name: string, newStore: NewManifestStore): v
       expect(s.rowsBelow("nothing", "", 10)).toEqual([]);
     });
 
+    test("parentsBelow: the distinct parents below a directory, from a start, in path order", () => {
+      const s = store();
+      s.commitLocalBatch([fileChange("d/a/1"), fileChange("d/a/2"), fileChange("d/a-b/1"), fileChange("d/a/x/1"), fileChange("d/b/1"), fileChange("d-x/1"), fileChange("e/f/1")]);
+      s.commitLocal(deleteChange("d/b/1"));
+      // Tombstones count (a key whose versions all went is for the caller to skip); "d/a-b" < "d/a" + "/…" by code points.
+      expect(s.parentsBelow("d", "", 10)).toEqual(["d/a", "d/a-b", "d/a/x", "d/b"]);
+      expect(s.parentsBelow("d", "d/a-b", 10)).toEqual(["d/a-b", "d/a/x", "d/b"]);
+      expect(s.parentsBelow("d", "d/a0", 10)).toEqual(["d/b"]);
+      expect(s.parentsBelow("d", "", 2)).toEqual(["d/a", "d/a-b"]);
+      expect(s.parentsBelow("nothing", "", 10)).toEqual([]);
+    });
+
     test("a version row's chunks count for the folder of the file it keeps", () => {
       const s = store();
       s.commitLocal({ ...fileChange(`${VERSIONS_DIR}/photos/a.jpg/000000000001000000@a`, 4, "v") });

@@ -24,6 +24,7 @@ import { parseXml, readSmallBody } from "./request-body.ts";
 import { compositeChecksum, fullObjectChecksum, partChecksum, payloadChecksum, withChecksum } from "./stored-checksums.ts";
 import { headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
+import { writtenVersionHeaders } from "./versions.ts";
 
 /** Zero-padded, so a directory listing (by name) is in part order. */
 export const partName = (n: number) => `part-${String(n).padStart(5, "0")}`;
@@ -160,6 +161,7 @@ export class MultipartUploads {
     // The parts wait outside the homes; the object they make counts against its owner's quota.
     const replaced = this.c.fs.lookup(path);
     this.c.quotas?.check(path, multipart.partSizes.reduce((a, b) => a + b, 0), replaced?.kind === "file" ? replaced.size : 0);
+    let written: Manifest | undefined;
     const finish = async (): Promise<string> => {
       // The manifest keeps the whole content's SHA-256 (the files API's ETag, checked by `orrery get`):
       // it does not follow from the parts' hashes, so the parts are read once, in order.
@@ -169,7 +171,7 @@ export class MultipartUploads {
       const { sha256, extra } = await this.c.fs.contentSha256(parts, full);
       const checksum = extra ? extra.result() : fullObject ? undefined : compositeChecksum(parts, upload.checksum?.algorithm);
       const meta = withChecksum(upload.object, checksum);
-      await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, {
+      written = await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, {
         remove: [uploadDir(upload.id)],
         meta,
         mtime: mtimeFromMeta(upload.object),
@@ -179,7 +181,12 @@ export class MultipartUploads {
       return completeResult(originOf(r.raw), upload.bucket, upload.key, etag);
     };
     const size = parts.reduce((s, m) => s + m.size, 0);
-    if (size <= KEEPALIVE_ABOVE_BYTES) return new Response(await finish(), { headers: { "content-type": "application/xml" } });
+    if (size <= KEEPALIVE_ABOVE_BYTES) {
+      const doc = await finish();
+      // A long completion (below) answers before the write, so without one.
+      const versionHeaders = written ? writtenVersionHeaders(this.c, written) : {};
+      return new Response(doc, { headers: { "content-type": "application/xml", ...versionHeaders } });
+    }
     const resource = new URL(r.raw.url).pathname;
     return respondWhileWorking(finish, (err) => errorXml(toS3Error(err, this.c.log, { op: "CompleteMultipartUpload" }), resource, r.requestId));
   };

@@ -16,7 +16,7 @@ import { percentDecode } from "./sigv4.ts";
 import { checksumHeaders, payloadChecksum, withChecksum } from "./stored-checksums.ts";
 import { copiedTags, headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
-import { deleteMarkerHeaders, deleteVersion, objectVersionOf, versionOf, writtenVersionHeaders } from "./versions.ts";
+import { copySourceVersionId, deleteMarkerHeaders, deleteVersion, objectVersionOf, versionOf, writtenVersionHeaders } from "./versions.ts";
 
 /**
  * The live entry a key names: a file, or for a key ending in '/' the directory (its own content, if it holds
@@ -89,9 +89,7 @@ export const putObject: Handler = async (r, c) => {
   } finally {
     hold?.release();
   }
-  // A directory's own content keeps no versions (filesystem/versioning.ts keeps files').
-  const versionHeaders = directory ? {} : writtenVersionHeaders(c, { path, version: result.version });
-  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...versionHeaders };
+  const headers: Record<string, string> = { etag: `"${result.md5}"`, ...writtenVersionHeaders(c, { path, version: result.version }) };
   const checksum = payload.checksum();
   if (checksum) headers[checksum[0]] = checksum[1];
   return new Response(null, { headers });
@@ -356,9 +354,9 @@ export const copyObject: Handler = async (r, c) => {
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],
   ]);
-  // A directory's own content keeps no versions.
-  if (!directory) for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
-  if (sourceVersion !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersion);
+  for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
+  const sourceVersionId = copySourceVersionId(c, src, sourceVersion);
+  if (sourceVersionId !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersionId);
   return res;
 };
 

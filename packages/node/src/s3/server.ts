@@ -20,6 +20,7 @@ import * as objects from "./objects.ts";
 import { getObjectAttributes } from "./attributes.ts";
 import * as tagging from "./tagging.ts";
 import * as versions from "./versions.ts";
+import { listObjectVersions } from "./version-listing.ts";
 import { type Operation, route } from "./operations.ts";
 import { parseQuery, percentDecode } from "./sigv4.ts";
 
@@ -98,7 +99,7 @@ export class S3Server {
       DeleteBucketCors: this.cors.delete,
       ListObjects: listings.listObjectsV1,
       ListObjectsV2: listings.listObjectsV2,
-      ListObjectVersions: versions.listObjectVersions,
+      ListObjectVersions: listObjectVersions,
       ListMultipartUploads: multipart.listUploads,
       DeleteObjects: objects.deleteObjects,
       PutObject: objects.putObject,

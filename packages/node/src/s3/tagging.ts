@@ -2,7 +2,7 @@
 // CopyObject's REPLACE) or as a <Tagging> document (PutObjectTagging), checked against S3's limits, kept in
 // the object's manifest `meta.tags`, and changed by a new manifest over the same chunks (no byte re-written).
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import { hasOwnContent, type Manifest } from "../metadata/manifest.ts";
 import { MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS, type ObjectMeta, TAG_TEXT } from "../metadata/object-meta.ts";
 import { s3Error } from "./errors.ts";
 import { type Handler, type S3Components, type S3Request, xmlResponse } from "./http.ts";
@@ -61,11 +61,13 @@ const REWRITE_ATTEMPTS = 3;
 export async function rewriteMeta(c: S3Components, bucket: string, key: string, change: (meta: ObjectMeta | undefined) => ObjectMeta | undefined): Promise<Manifest> {
   for (let attempt = 1; ; attempt++) {
     const m = objectOf(c, bucket, key);
-    if (m.kind !== "file") throw s3Error("InvalidRequest", "A key ending in '/' names a directory here; it carries no tags.");
+    // A folder without content of its own (one made by mkdir, or for the keys below it) has nothing to tag.
+    if (m.kind !== "file" && !hasOwnContent(m)) throw s3Error("InvalidRequest", "This folder holds no object of its own to tag; put an object at its key first.");
     const unchanged = (current: Manifest | undefined) => (current?.version === m.version && !current.deleted ? undefined : "the object changed meanwhile");
     try {
       const content = { sha256: m.sha256!, md5: m.md5, multipart: m.multipart };
-      return await c.fs.compose(m.path, [m], content, { mtime: m.mtime, meta: change(m.meta), precondition: unchanged });
+      const kind = m.kind === "dir" ? { kind: "dir" as const } : {};
+      return await c.fs.compose(m.path, [m], content, { mtime: m.mtime, meta: change(m.meta), precondition: unchanged, ...kind });
     } catch (err) {
       if (!(err instanceof PreconditionFailed) || attempt === REWRITE_ATTEMPTS) throw err;
       await c.fs.refresh([m.path]);
@@ -103,6 +105,6 @@ export const putObjectTagging: Handler = async (r, c) => {
 export const deleteObjectTagging: Handler = async (r, c) => {
   const m = objectOf(c, r.bucket!, r.key!);
   // Nothing to remove: no new manifest (and no new version on every node) for it.
-  if (m.kind === "file" && m.meta?.tags) await rewriteMeta(c, r.bucket!, r.key!, (meta) => withTags(meta, undefined));
+  if (m.meta?.tags) await rewriteMeta(c, r.bucket!, r.key!, (meta) => withTags(meta, undefined));
   return new Response(null, { status: 204 });
 };

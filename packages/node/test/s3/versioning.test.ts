@@ -176,11 +176,11 @@ describe("suspended versioning", () => {
     expect(n1.VersionId).toBe("null");
     await s3[1]!.send(new PutObjectCommand({ Bucket: B, Key: "k", Body: "null two" }));
     const listed = await s3[2]!.send(new ListObjectVersionsCommand({ Bucket: B, Prefix: "k" }));
-    // The plain write made before versioning was enabled was kept when "versioned" replaced it.
+    // The plain write made before versioning was enabled was the null version, kept when "versioned" replaced it;
+    // as in S3, a write while Suspended replaces the null version (one per key), the versioned ones stay.
     expect(listed.Versions?.map((v) => [v.VersionId === "null" ? "null" : "id", v.IsLatest, v.Size])).toEqual([
       ["null", true, 8],
       ["id", false, 9],
-      ["id", false, 5],
     ]);
     expect(listed.Versions?.[1]?.VersionId).toBe(kept.VersionId);
     expect((await get2(0, B, "k", "null")).body).toBe("null two");

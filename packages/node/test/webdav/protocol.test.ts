@@ -64,6 +64,18 @@ describe("status codes (RFC 4918)", () => {
     expect((await dav("MKCOL", "c3", { body: "<x/>", headers: { "content-type": "text/xml" } })).status).toBe(415);
   });
 
+  test("MKCOL where a file is: 405 with or without '/', and no folder is made beside the file (RFC 4918 §9.3.1)", async () => {
+    expect((await dav("MKCOL", "mf")).status).toBe(201);
+    expect((await dav("PUT", "mf/plain", { body: "a file" })).status).toBe(201);
+    for (const path of ["mf/plain", "mf/plain/"]) {
+      const res = await dav("MKCOL", path);
+      expect([path, res.status, res.headers.get("content-type")?.includes("json") ?? false]).toEqual([path, 405, false]);
+    }
+    const listing = await propfind("mf/", "", "1");
+    const hrefs = [...listing.text.matchAll(/<D:href>([^<]*)<\/D:href>/g)].map((m) => m[1]);
+    expect(hrefs).toEqual(["/dav/mf/", "/dav/mf/plain"]);
+  });
+
   test("PUT: 201 then 204, 409 without a parent, 405 on a collection; errors are not JSON", async () => {
     expect((await dav("PUT", "c1/f.txt", { body: "one" })).status).toBe(201);
     expect((await dav("PUT", "c1/f.txt", { body: "two" })).status).toBe(204);

@@ -1,0 +1,63 @@
+// The versioned keys' cursor: pages of the parent index in key order, and a jump past a common prefix that
+// reads nothing below it (what keeps a ListObjectVersions page from walking a bucket's every version).
+import { describe, expect, test } from "bun:test";
+import { compareNames } from "../metadata/path.ts";
+import { pastPrefix, VersionedKeys } from "./version-listing.ts";
+
+/** A versionedKeys over a sorted key list that records where each read started. */
+function index(keys: string[]) {
+  const sorted = [...keys].sort(compareNames);
+  const reads: string[] = [];
+  return {
+    reads,
+    versionedKeys: (_dir: string, from: string, limit: number) => {
+      reads.push(from);
+      return sorted.filter((k) => compareNames(k, from) >= 0).slice(0, limit);
+    },
+  };
+}
+
+const drain = (c: VersionedKeys) => {
+  const out: string[] = [];
+  for (let k = c.peek(); k !== undefined; k = c.peek()) {
+    out.push(k);
+    c.take();
+  }
+  return out;
+};
+
+describe("pastPrefix", () => {
+  test("the smallest string above every string with the prefix", () => {
+    expect(pastPrefix("a/")).toBe("a0");
+    expect(pastPrefix("x")).toBe("y");
+    expect(pastPrefix("a\u{10ffff}")).toBe("b");
+    expect(pastPrefix("\u{10ffff}")).toBeUndefined();
+    expect(compareNames(pastPrefix("a/")!, "a/\u{10ffff}zz")).toBeGreaterThan(0);
+  });
+});
+
+describe("VersionedKeys", () => {
+  test("answers the keys from its start on, in order, a page of the index at a time", () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => `k${String(i).padStart(5, "0")}`);
+    const idx = index(keys);
+    expect(drain(new VersionedKeys(idx, "b", "k00100"))).toEqual(keys.slice(100));
+    expect(idx.reads).toEqual(["k00100", "k01099\u0000", "k02099\u0000"]);
+  });
+
+  test("skipPast seeks past a common prefix instead of reading the keys below it", () => {
+    const keys = ["a", ...Array.from({ length: 5000 }, (_, i) => `d/${i}`), "e", "f"];
+    const idx = index(keys);
+    const c = new VersionedKeys(idx, "b", "");
+    expect(c.peek()).toBe("a");
+    c.take();
+    expect(c.peek()).toBe("d/0");
+    c.skipPast("d/");
+    expect(drain(c)).toEqual(["e", "f"]);
+    // One page read at the start, then one read that starts past "d/": the other 4000 keys below it are never read.
+    expect(idx.reads).toEqual(["", "d0"]);
+  });
+
+  test("no versions: nothing, and no read", () => {
+    expect(new VersionedKeys(undefined, "b", "").peek()).toBeUndefined();
+  });
+});
