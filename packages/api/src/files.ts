@@ -57,6 +57,9 @@ export const chunkHealthSchema = z.object({
   position: z.string().describe("ring position, 16 hex digits"),
   owners: z.array(z.string()),
   holders: z.array(z.string()).describe("owners that confirmed a copy"),
+  reachedAt: z
+    .array(z.object({ member: z.string(), position: z.string().describe("16 hex digits") }))
+    .describe("for each owner on the ring, the virtual node a replica-set walk from the chunk's position reaches it by, in walk order"),
   factor: int(),
 });
 

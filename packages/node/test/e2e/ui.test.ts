@@ -358,7 +358,7 @@ describe("web UI", () => {
     await shot("health");
   });
 
-  // Last, so it covers everything above: uploads, downloads, the ring with a dead member (WebAssembly).
+  // Last, so it covers everything above: uploads, downloads, the ring with a dead member.
   test("no Content-Security-Policy violation in the whole run", () => {
     expect(violations).toEqual([]);
   });
