@@ -28,6 +28,16 @@ export interface ManifestStats {
   bytes: number;
 }
 
+/** What is live below a directory, at any depth (the web UI's folder sizes). */
+export interface FolderTotals {
+  /** Its entries as a listing shows them: files directly in it, and folders (with a row, or implied by a row below). */
+  items: number;
+  /** Files at any depth below it. */
+  files: number;
+  /** Their total size. */
+  bytes: number;
+}
+
 export interface ChildrenOptions {
   /** At most this many entries (default DEFAULT_CHILDREN_LIMIT, at most MAX_CHILDREN_LIMIT). */
   limit?: number;
@@ -79,6 +89,12 @@ export interface ManifestStore {
   children(dir: string, opts?: ChildrenOptions): Manifest[];
   /** Whether any live row lies below `dir` (at any depth). */
   hasLiveDescendant(dir: string): boolean;
+  /**
+   * For each directory (not the root: never a listed entry), what is live below it (FolderTotals); one with
+   * nothing below is all zeros. One pass
+   * for the whole list (SQLite: one query, a range of the primary key per directory), for a listing's page.
+   */
+  folderTotals(dirs: readonly string[]): Map<string, FolderTotals>;
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
   /**
@@ -196,6 +212,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   }
 
   abstract hasLiveDescendant(dir: string): boolean;
+  abstract folderTotals(dirs: readonly string[]): Map<string, FolderTotals>;
   /**
    * Rows of a directory with name > after, ordered by (name, kind): with `all`, every row; otherwise live rows and
    * directory tombstones that have a live descendant (returned as stored; children() shows them live).
@@ -455,4 +472,15 @@ export function addRow(stats: ManifestStats, m: Manifest, sign: 1 | -1): void {
     stats.files += sign;
     stats.bytes += sign * m.size;
   }
+}
+
+/**
+ * The entry of `dir`'s listing that a live row below it makes: a file directly in it is that file, anything
+ * else (a folder's row, or a row deeper down) the folder of its first name below `dir`. Names hold no '/', so
+ * the key is unambiguous; counting distinct keys counts entries (FolderTotals.items).
+ */
+export function entryKeyBelow(dir: string, row: Pick<Manifest, "path" | "kind">): string {
+  const rest = row.path.slice(dir === "" ? 0 : dir.length + 1);
+  const slash = rest.indexOf("/");
+  return slash < 0 && row.kind === "file" ? `${rest}/f` : `${slash < 0 ? rest : rest.slice(0, slash)}/d`;
 }
