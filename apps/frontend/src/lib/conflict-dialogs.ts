@@ -4,13 +4,15 @@ import { api, type Entry } from "./api.ts";
 import { listNames } from "./bulk.ts";
 import type { DialogRequest } from "./dialog.ts";
 import type { Picked } from "./drop.ts";
+import type { Upload, UploadPrecondition } from "./upload-queue.ts";
 import { keepBothName, keepBothNames, renamePicked } from "./name-conflicts.ts";
 import { basename, dirname, join } from "./paths.ts";
 
-/** The names in a folder (its first 10,000: a larger folder's "Keep both" may still meet a taken name, and says so). */
+/** A folder's entries now (its first 10,000: a larger folder's "Keep both" may still meet a taken name, and says so). */
+const entriesIn = async (dir: string): Promise<Entry[]> => (await api.list(dir, { limit: 10_000 })).entries;
+
 async function namesIn(dir: string): Promise<Set<string>> {
-  const listing = await api.list(dir, { limit: 10_000 });
-  return new Set(listing.entries.map((e) => e.name));
+  return new Set((await entriesIn(dir)).map((e) => e.name));
 }
 
 /** A move of `from` onto `to`, which exists: `done(to)` after whichever move was made. */
@@ -51,5 +53,34 @@ export function uploadConflict(dir: string, picked: Picked, replaced: string[], 
     danger: true,
     run: async () => start(picked),
     alternate: { label: "Keep both", testid: "keep-both", run: async () => start(renamePicked(picked, renames)) },
+  };
+}
+
+/**
+ * An upload the node refused (412): a file of its name appeared, or the file the user chose to replace changed,
+ * after the folder was listed. Replace sends it again over the file as it is now (If-Match: its ETag now, so a
+ * further change is caught again), Keep both under the next free name; Cancel leaves the upload stopped.
+ */
+export function uploadRaceConflict(u: Upload, resend: (path: string, name: string, precondition: UploadPrecondition) => void): DialogRequest {
+  const name = basename(u.path);
+  const dir = dirname(u.path);
+  const what = u.precondition?.kind === "match" ? `“${name}” changed in ${dir}` : `A file named “${name}” appeared in ${dir}`;
+  return {
+    title: `“${name}” already exists`,
+    message: `${what} after the folder was listed, so your upload did not replace it. Replace it with yours on every node, keep both (yours is stored as “${keepBothName(name, new Set([name]))}”, or the next number free), or cancel.`,
+    confirmLabel: "Replace",
+    danger: true,
+    run: async () => {
+      const now = (await entriesIn(dir)).find((e) => e.kind === "file" && e.name === name);
+      resend(u.path, name, now?.sha256 ? { kind: "match", etag: now.sha256 } : { kind: "absent" });
+    },
+    alternate: {
+      label: "Keep both",
+      testid: "keep-both",
+      run: async () => {
+        const fresh = keepBothName(name, await namesIn(dir));
+        resend(join(dir, fresh), fresh, { kind: "absent" });
+      },
+    },
   };
 }
