@@ -1,12 +1,14 @@
 // The questions asked when a rename or an upload meets a name already taken: Replace, Keep both (the
-// newcomer takes the next free "name (2).ext") or Cancel, never a silent replacement nor a bare failure.
+// newcomer takes the next free "name (2).ext") or Cancel, never a silent replacement nor a bare failure;
+// and the new folder's, which says when the name was taken already rather than claim it made it.
 import { api, type Entry } from "./api.ts";
 import { listNames } from "./bulk.ts";
 import type { DialogRequest } from "./dialog.ts";
 import type { Picked } from "./drop.ts";
 import type { Upload, UploadPrecondition } from "./upload-queue.ts";
 import { keepBothName, keepBothNames, renamePicked } from "./name-conflicts.ts";
-import { basename, dirname, join } from "./paths.ts";
+import { notices } from "./notices.svelte.ts";
+import { basename, dirname, join, newFolderProblem } from "./paths.ts";
 
 /** A folder's entries now (its first 10,000: a larger folder's "Keep both" may still meet a taken name, and says so). */
 const entriesIn = async (dir: string): Promise<Entry[]> => (await api.list(dir, { limit: 10_000 })).entries;
@@ -81,6 +83,24 @@ export function uploadRaceConflict(u: Upload, resend: (path: string, name: strin
         const fresh = keepBothName(name, await namesIn(dir));
         resend(join(dir, fresh), fresh, { kind: "absent" });
       },
+    },
+  };
+}
+
+/** "New folder" in `dir` (its listing `entries` checks the name); `done` lists the folder again. */
+export function newFolderDialog(dir: string, entries: readonly Entry[], done: () => Promise<void>): DialogRequest {
+  return {
+    title: "New folder",
+    message: `Creates a folder in ${dir}.`,
+    input: { label: "Name", value: "" },
+    confirmLabel: "Create",
+    validate: (name) => newFolderProblem(name, entries),
+    run: async (name) => {
+      const made = await api.mkdir(join(dir, name.trim()));
+      // Another client may have made it meanwhile: say what happened, not what was asked.
+      if (made.created) notices.info(`Created folder ${name.trim()}`);
+      else notices.info(`A folder named ${name.trim()} already exists; nothing was changed`);
+      await done();
     },
   };
 }

@@ -4,8 +4,11 @@ import { badRequest } from "../errors.ts";
 import { refChanges } from "./chunk-refs.ts";
 import { HybridClock, type HybridClockInit } from "./hlc.ts";
 import { contentProblem, type Manifest, manifestContentShape, type ManifestKind, mergeManifest, rowKey } from "./manifest.ts";
+import type { FolderTotals } from "./folder-totals.ts";
 import { compareNames, isCanonicalPath } from "./path.ts";
 import { z } from "zod";
+
+export type { FolderTotals } from "./folder-totals.ts";
 
 /** What a local write supplies; the store adds version, origin and seq. */
 export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
@@ -25,16 +28,6 @@ export interface ManifestStats {
   dirs: number;
   tombstones: number;
   /** Sum of the sizes of live files. */
-  bytes: number;
-}
-
-/** What is live below a directory, at any depth (the web UI's folder sizes). */
-export interface FolderTotals {
-  /** Its entries as a listing shows them: files directly in it, and folders (with a row, or implied by a row below). */
-  items: number;
-  /** Files at any depth below it. */
-  files: number;
-  /** Their total size. */
   bytes: number;
 }
 
@@ -91,8 +84,8 @@ export interface ManifestStore {
   hasLiveDescendant(dir: string): boolean;
   /**
    * For each directory (not the root: never a listed entry), what is live below it (FolderTotals); one with
-   * nothing below is all zeros. One pass
-   * for the whole list (SQLite: one query, a range of the primary key per directory), for a listing's page.
+   * nothing below is all zeros. One pass for the whole list (SQLite: one query, a range of the primary key
+   * per directory), for a listing's page.
    */
   folderTotals(dirs: readonly string[]): Map<string, FolderTotals>;
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
@@ -472,15 +465,4 @@ export function addRow(stats: ManifestStats, m: Manifest, sign: 1 | -1): void {
     stats.files += sign;
     stats.bytes += sign * m.size;
   }
-}
-
-/**
- * The entry of `dir`'s listing that a live row below it makes: a file directly in it is that file, anything
- * else (a folder's row, or a row deeper down) the folder of its first name below `dir`. Names hold no '/', so
- * the key is unambiguous; counting distinct keys counts entries (FolderTotals.items).
- */
-export function entryKeyBelow(dir: string, row: Pick<Manifest, "path" | "kind">): string {
-  const rest = row.path.slice(dir === "" ? 0 : dir.length + 1);
-  const slash = rest.indexOf("/");
-  return slash < 0 && row.kind === "file" ? `${rest}/f` : `${slash < 0 ? rest : rest.slice(0, slash)}/d`;
 }

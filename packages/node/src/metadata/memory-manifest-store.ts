@@ -1,7 +1,8 @@
 // An in-memory ManifestStore for the simulator and unit tests: the same semantics as the SQLite store
 // (one conformance suite runs against both), nothing durable.
 import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
-import { addRow, entryKeyBelow, type FolderTotals, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
+import { entryKeyBelow, type FolderTotals } from "./folder-totals.ts";
+import { addRow, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
 import { compareNames, nameOf, parentOf } from "./path.ts";
 import { refFolderOf } from "./version-paths.ts";
 
