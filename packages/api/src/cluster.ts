@@ -23,12 +23,34 @@ export const memberSchema = z
   })
   .meta({ id: "Member" });
 
+/** A member on the ring as the web UI draws it: positions in 1/units of a turn, clockwise from twelve o'clock. */
+export const memberRingSchema = z
+  .object({
+    id: z.string(),
+    onRing: z.boolean().describe("false: off the ring (dead, left, leaving); vnodes and ticks say where its virtual nodes would be"),
+    vnodes: int().describe("its virtual nodes"),
+    share: z.number().describe("fraction of the keys it is first owner of (0 off the ring); the members' shares sum to 1"),
+    arcs: z
+      .array(z.tuple([int(), int()]))
+      .describe("the ranges it owns first, [start, end) clockwise; end passes units for the range across twelve o'clock. At most 2048 over all members: past that, the circle in 2048 bins, each given to the member owning most of it"),
+    ticks: z.array(int()).describe("a sample of its virtual nodes' positions, sorted: about 2048 over all members, each at least one"),
+  })
+  .meta({ id: "MemberRing" });
+
+export const ringSummarySchema = z
+  .object({
+    units: int().describe("positions are in 1/units of a turn"),
+    vnodes: int().describe("virtual nodes on the ring"),
+    members: z.array(memberRingSchema).describe("members on the ring, then those off it that store chunks; gateways are not listed"),
+  })
+  .meta({ id: "RingSummary" });
+
 export const clusterViewSchema = z
   .object({
     self: z.string(),
     replicationFactor: int(),
     members: z.array(memberSchema),
-    ring: z.object({ vnodes: z.array(z.object({ member: z.string(), position: z.string().describe("16 hex digits") })) }),
+    ring: ringSummarySchema,
   })
   .meta({ id: "ClusterView" });
 
@@ -162,6 +184,8 @@ export const recentEventsQuery = z.strictObject({
 
 export type Member = z.output<typeof memberSchema>;
 export type MemberState = z.output<typeof memberStateSchema>;
+export type MemberRing = z.output<typeof memberRingSchema>;
+export type RingSummary = z.output<typeof ringSummarySchema>;
 export type ClusterView = z.output<typeof clusterViewSchema>;
 export type NodeStatus = z.output<typeof nodeStatusSchema>;
 export type ReplicationCensus = z.output<typeof replicationCensusSchema>;

@@ -8,6 +8,15 @@ export const durabilitySchema = z.enum(["fast", "quorum", "all"]).describe("copi
 export const consistencySchema = z.enum(["quorum", "local"]).describe("quorum: read your writes through any node; local: this node's rows");
 const flag = z.enum(["1", "true", "0", "false"]);
 
+/** What is live below a folder, at any depth. */
+export const folderTotalsSchema = z
+  .object({
+    items: int().min(0).describe("its entries, as its listing shows them"),
+    files: int().min(0).describe("files at any depth below it"),
+    bytes: int().min(0).describe("their total size"),
+  })
+  .meta({ id: "FolderTotals" });
+
 /** A row as the files API shows it (listings, stat, the change feed). */
 export const entrySchema = z
   .object({
@@ -19,6 +28,9 @@ export const entrySchema = z
     version: z.string().describe("the row's hybrid-logical-clock version"),
     sha256: z.string().nullable().optional().describe("files only"),
     chunks: int().min(0).optional().describe("files only: how many chunks"),
+    folder: folderTotalsSchema
+      .optional()
+      .describe("folders in a listing asked with totals=1, when the caller may read everything below the folder (not one only on the way to theirs)"),
   })
   .meta({ id: "Entry" });
 
@@ -57,6 +69,9 @@ export const chunkHealthSchema = z.object({
   position: z.string().describe("ring position, 16 hex digits"),
   owners: z.array(z.string()),
   holders: z.array(z.string()).describe("owners that confirmed a copy"),
+  reachedAt: z
+    .array(z.object({ member: z.string(), position: z.string().describe("16 hex digits") }))
+    .describe("for each owner on the ring, the virtual node a replica-set walk from the chunk's position reaches it by, in walk order"),
   factor: int(),
 });
 
@@ -81,6 +96,7 @@ export const listQuery = z.object({
   after: z.string().optional().describe("the last name of the previous page"),
   consistency: consistencySchema.optional(),
   download: flag.optional().describe("a file: save it under its name (Content-Disposition: attachment)"),
+  totals: flag.optional().describe("a directory: give each folder entry its totals (`folder`): one query per page, reading every row below the page's folders"),
 });
 export const putQuery = z.object({ durability: durabilitySchema.optional() });
 export const putHeaders = z.object({
@@ -100,6 +116,7 @@ export const zipQuery = z.object({
 });
 
 export type Entry = z.output<typeof entrySchema>;
+export type FolderTotals = z.output<typeof folderTotalsSchema>;
 export type Listing = z.output<typeof listingSchema>;
 export type Stat = z.output<typeof statSchema>;
 export type ChunkHealth = z.output<typeof chunkHealthSchema>;

@@ -104,8 +104,8 @@ export const apiRoutes = defineRoutes({
     responses: { 200: { description: "the replica census, the queue, hand-off, scrub, GC and the background workers", json: cluster.healthSchema } },
   },
   cluster: {
-    method: "get", path: "/api/cluster", tag: "cluster", summary: "The members as this node sees them, and the ring",
-    responses: { 200: { description: "members and virtual nodes", json: cluster.clusterViewSchema } },
+    method: "get", path: "/api/cluster", tag: "cluster", summary: "The members as this node sees them, and the ring as the web UI draws it",
+    responses: { 200: { description: "members and the ring summarised per member (shares, owned arcs, sampled virtual nodes; bounded in size)", json: cluster.clusterViewSchema } },
   },
   clusterStatus: {
     method: "get", path: "/api/cluster/status", tag: "cluster", summary: "Every member's status and health, asked over the peer RPC",

@@ -68,7 +68,7 @@ const post = <T>(url: string, body: unknown) =>
   request<T>(url, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
 
 export const api = {
-  list: (dir: string, page: { limit?: number; after?: string } = {}) => request<ResponseOf<"getFile">>(apiListUrl(dir, page)),
+  list: (dir: string, page: { limit?: number; after?: string; totals?: boolean } = {}) => request<ResponseOf<"getFile">>(apiListUrl(dir, page)),
   stat: (path: string, signal?: AbortSignal) => request<ResponseOf<"stat">>(apiStatUrl(path), { signal }),
   remove: (path: string, recursive: boolean) =>
     // A folder by its path with '/': a file of the same path stays (and the other way round).

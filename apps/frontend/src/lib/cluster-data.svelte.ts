@@ -4,16 +4,12 @@
 import { api, type ClusterView, type MemberStatus } from "./api.ts";
 import { describeError } from "./errors.ts";
 import { memberColors } from "./member-colors.svelte.ts";
-import { inferVnodesPerMember, memberVNodes, type VNode, vnodeCount } from "./ring.ts";
-import { loadRingHash } from "./ring-hash.ts";
 
 class ClusterData {
   view = $state<ClusterView | undefined>(undefined);
   viewError = $state<string | undefined>(undefined);
   statuses = $state<MemberStatus[]>([]);
   statusesAt = $state(0);
-  /** Virtual nodes of members that are off the ring (dead), where they would be. */
-  ghosts = $state<VNode[]>([]);
 
   private viewInFlight: Promise<void> | undefined;
   private viewAgain = false;
@@ -33,7 +29,6 @@ class ClusterData {
           memberColors.update(view.members.map((m) => m.id));
           this.view = view;
           this.viewError = undefined;
-          await this.placeGhosts(view);
         } catch (err) {
           this.viewError = describeError(err);
         }
@@ -60,22 +55,6 @@ class ClusterData {
 
   statusOf(id: string): MemberStatus | undefined {
     return this.statuses.find((s) => s.id === id);
-  }
-
-  private async placeGhosts(view: ClusterView): Promise<void> {
-    const onRing = new Set(view.ring.vnodes.map((v) => v.member));
-    const off = view.members.filter((m) => m.state === "dead" && !onRing.has(m.id));
-    if (off.length === 0) {
-      this.ghosts = [];
-      return;
-    }
-    try {
-      const hash = await loadRingHash();
-      const per = inferVnodesPerMember(view.ring.vnodes, view.members);
-      this.ghosts = off.flatMap((m) => memberVNodes(m.id, vnodeCount(per, m.weight), hash));
-    } catch {
-      this.ghosts = [];
-    }
   }
 }
 

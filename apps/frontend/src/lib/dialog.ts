@@ -11,5 +11,13 @@ export interface DialogRequest {
   validate?: (value: string) => string | undefined;
   run: (value: string) => Promise<void>;
   /** Another way to go ahead, e.g. "Keep both" beside "Replace". */
-  alternate?: { label: string; testid: string; run: (value: string) => Promise<void> };
+  alternate?: DialogAnswer;
+  /** Further answers, shown before the alternate (a bulk move's "Skip" beside "Keep both" and "Replace all"). */
+  more?: DialogAnswer[];
+}
+
+export interface DialogAnswer {
+  label: string;
+  testid: string;
+  run: (value: string) => Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { Entry } from "./api.ts";
-import { ariaSort, DEFAULT_SORT, entryKey, filterEntries, formatSort, nextSort, parseSort, sharedNames, sortEntries } from "./listing.ts";
+import { ariaSort, DEFAULT_SORT, entryKey, filterEntries, folderSize, formatSort, nextSort, parseSort, sharedNames, sortEntries } from "./listing.ts";
 
 const file = (name: string, size: number, mtime: number): Entry => ({ name, path: `/${name}`, kind: "file", size, mtime, version: "v" });
 const dir = (name: string, mtime = 0): Entry => ({ name, path: `/${name}`, kind: "dir", size: 0, mtime, version: "v" });
@@ -51,4 +51,25 @@ test("a file and a folder of one name are two entries: keyed apart, the file mar
   ] as const;
   expect(new Set(listing.map(entryKey)).size).toBe(4);
   expect([...sharedNames(listing)]).toEqual(["bar"]);
+});
+
+test("by size, folders order by what is below them when the node said; a folder without totals weighs nothing", () => {
+  const dir = (name: string, bytes?: number) =>
+    ({ name, path: `/${name}`, kind: "dir", size: 0, mtime: 1, version: "v", ...(bytes === undefined ? {} : { folder: { items: 1, files: 1, bytes } }) }) as const;
+  const list = [dir("small", 10), dir("big", 5000), dir("unknown"), dir("mid", 300)];
+  expect(names(sortEntries(list, { key: "size", dir: "desc" }))).toEqual(["big", "mid", "small", "unknown"]);
+  expect(names(sortEntries(list, { key: "size", dir: "asc" }))).toEqual(["unknown", "small", "mid", "big"]);
+});
+
+test("a folder's size cell: bytes below it, its item count, the whole story in the tooltip; nothing without totals", () => {
+  const entry = (folder?: { items: number; files: number; bytes: number }) => ({ name: "p", path: "/p", kind: "dir" as const, size: 0, mtime: 1, version: "v", ...(folder ? { folder } : {}) });
+  expect(folderSize(entry({ items: 12, files: 340, bytes: 3 * 1024 * 1024 }))).toEqual({
+    size: "3 MiB",
+    items: "12 items",
+    title: "12 items in this folder; 340 files in all below it, 3,145,728 bytes",
+  });
+  expect(folderSize(entry({ items: 1, files: 1, bytes: 5 }))?.items).toBe("1 item");
+  expect(folderSize(entry({ items: 0, files: 0, bytes: 0 }))).toMatchObject({ size: "0 B", items: "empty" });
+  expect(folderSize(entry())).toBeUndefined();
+  expect(folderSize({ ...entry({ items: 1, files: 1, bytes: 1 }), kind: "file" })).toBeUndefined();
 });

@@ -1,6 +1,7 @@
 // How a folder's listing is ordered and narrowed: sorting by name, size or modification time (folders
 // first, as file managers do), and a filter on names. Pure, so the order is tested once.
 import type { Entry } from "./api.ts";
+import { formatBytes, plural } from "./format.ts";
 
 export type SortKey = "name" | "size" | "mtime";
 export type SortDir = "asc" | "desc";
@@ -17,7 +18,7 @@ const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "bas
 
 /**
  * Folders first, then files, each by `order`; ties (same size, same time) by name, so the order is stable.
- * A folder has no size of its own: by size, folders stay in name order.
+ * By size, a folder counts what is below it when the node said (its totals), else nothing: name order.
  */
 export function sortEntries(entries: readonly Entry[], order: SortOrder): Entry[] {
   const sign = order.dir === "asc" ? 1 : -1;
@@ -25,9 +26,26 @@ export function sortEntries(entries: readonly Entry[], order: SortOrder): Entry[
   return [...entries].sort((a, b) => {
     if (a.kind !== b.kind) return a.kind === "dir" ? -1 : 1;
     const primary =
-      order.key === "size" ? (a.kind === "dir" ? 0 : a.size - b.size) : order.key === "mtime" ? a.mtime - b.mtime : byName(a, b);
+      order.key === "size" ? sizeOf(a) - sizeOf(b) : order.key === "mtime" ? a.mtime - b.mtime : byName(a, b);
     return sign * primary || byName(a, b);
   });
+}
+
+/** What an entry weighs in a listing: a file its size, a folder all that is below it (0 when not known). */
+const sizeOf = (e: Entry): number => (e.kind === "dir" ? (e.folder?.bytes ?? 0) : e.size);
+
+/**
+ * A folder's size cell: what is below it (the node's totals, counted at any depth) and how many entries it
+ * holds; undefined when the node gave no totals (a folder on the way to the user's own, or an older node).
+ */
+export function folderSize(e: Entry): { size: string; items: string; title: string } | undefined {
+  const f = e.kind === "dir" ? e.folder : undefined;
+  if (!f) return undefined;
+  return {
+    size: formatBytes(f.bytes),
+    items: f.items === 0 ? "empty" : plural(f.items, "item"),
+    title: `${plural(f.items, "item")} in this folder; ${plural(f.files, "file")} in all below it, ${f.bytes.toLocaleString("en")} bytes`,
+  };
 }
 
 /**

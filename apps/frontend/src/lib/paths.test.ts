@@ -41,6 +41,7 @@ describe("encoding", () => {
     expect(apiFileUrl("/docs", { dir: true })).toBe("/api/files/docs/");
     expect(apiListUrl("/docs", { limit: 200, after: "b&c" })).toBe("/api/files/docs/?limit=200&after=b%26c");
     expect(apiListUrl("/")).toBe("/api/files/");
+    expect(apiListUrl("/docs", { limit: 10, totals: true })).toBe("/api/files/docs/?limit=10&totals=1");
     expect(apiStatUrl("/x/y z")).toBe("/api/stat/x/y%20z");
   });
   test("UI routes", () => {

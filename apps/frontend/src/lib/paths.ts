@@ -42,10 +42,12 @@ export function apiFileUrl(path: string, opts: { dir?: boolean } = {}): string {
 }
 
 /** A directory listing page: limit and the name to continue after. */
-export function apiListUrl(dir: string, page: { limit?: number; after?: string } = {}): string {
+/** `totals`: each folder entry with what is below it (the node counts it; costs it a read of those rows). */
+export function apiListUrl(dir: string, page: { limit?: number; after?: string; totals?: boolean } = {}): string {
   const q = new URLSearchParams();
   if (page.limit) q.set("limit", String(page.limit));
   if (page.after !== undefined) q.set("after", page.after);
+  if (page.totals) q.set("totals", "1");
   const qs = q.toString();
   return apiFileUrl(dir, { dir: true }) + (qs ? `?${qs}` : "");
 }

@@ -1,20 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import xxhash from "xxhash-wasm";
-import {
-  fractionToAngle,
-  inferVnodesPerMember,
-  memberVNodes,
-  clockwiseArcPath,
-  ownedArcs,
-  ownershipShares,
-  placeVNodes,
-  polar,
-  positionToFraction,
-  positionToHex,
-  replicaPoints,
-  tickPath,
-  vnodeCount,
-} from "./ring.ts";
+import { clockwiseArcPath, fractionToAngle, memberArcs, polar, positionToFraction, reachedOwners, tickFractions, tickPath } from "./ring.ts";
 
 const TAU = Math.PI * 2;
 const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-9);
@@ -32,10 +17,6 @@ describe("positions", () => {
     expect(positionToFraction("xyz")).toBeNaN();
     expect(positionToFraction("1".repeat(17))).toBeNaN();
   });
-  test("bigint → 16 hex digits, wrapping to 64 bits", () => {
-    expect(positionToHex(255n)).toBe("00000000000000ff");
-    expect(positionToHex(2n ** 64n + 1n)).toBe("0000000000000001");
-  });
   test("angles run clockwise from twelve o'clock", () => {
     close(fractionToAngle(0.25), Math.PI / 2);
     const top = polar(0, 10, 50, 50);
@@ -49,80 +30,33 @@ describe("positions", () => {
   });
 });
 
-const vn = (member: string, frac: number) => ({ member, position: positionToHex(BigInt(Math.round(frac * 2 ** 32)) << 32n) });
+const member = (id: string, arcs: Array<[number, number]>, ticks: number[] = []) => ({ id, arcs, ticks });
 
-describe("ownedArcs", () => {
-  test("a virtual node owns the arc from its predecessor to itself", () => {
-    const placed = placeVNodes([vn("b", 0.5), vn("a", 0.25), vn("c", 0.75)]);
-    expect(placed.map((v) => v.member)).toEqual(["a", "b", "c"]);
-    const arcs = ownedArcs(placed);
-    expect(arcs.map((a) => a.member)).toEqual(["a", "b", "c"]);
-    // a's arc wraps past twelve o'clock: from c (0.75 → -0.25) to 0.25.
-    close(arcs[0]!.startAngle, -0.25 * TAU);
-    close(arcs[0]!.endAngle, 0.25 * TAU);
-    close(arcs[1]!.startAngle, 0.25 * TAU);
-    close(arcs[2]!.endAngle, 0.75 * TAU);
+describe("the node's ring summary as angles", () => {
+  test("a member's arcs: units of a turn → radians; the arc across twelve o'clock ends past 2π", () => {
+    const arcs = memberArcs(member("a", [[0, 16], [48, 80]]), 64);
+    expect(arcs.map((a) => a.member)).toEqual(["a", "a"]);
+    close(arcs[0]!.startAngle, 0);
+    close(arcs[0]!.endAngle, TAU / 4);
+    close(arcs[1]!.startAngle, (3 * TAU) / 4);
+    close(arcs[1]!.endAngle, (5 * TAU) / 4);
+    expect(memberArcs(member("gone", []), 64)).toEqual([]);
   });
-  test("neighbouring arcs of one member merge, also across twelve o'clock", () => {
-    const placed = placeVNodes([vn("a", 0.1), vn("a", 0.2), vn("b", 0.5), vn("a", 0.9)]);
-    const arcs = ownedArcs(placed);
-    expect(arcs).toHaveLength(2);
-    expect(arcs[0]!.member).toBe("a");
-    close(arcs[0]!.startAngle, (0.5 - 1) * TAU);
-    close(arcs[0]!.endAngle, 0.2 * TAU);
-    expect(arcs[1]!.member).toBe("b");
+  test("ticks: units → fractions of the circle", () => {
+    expect(tickFractions(member("a", [], [0, 16, 32]), 64)).toEqual([0, 0.25, 0.5]);
   });
-  test("one member owns the whole circle; no members, nothing", () => {
-    expect(ownedArcs(placeVNodes([vn("a", 0.3), vn("a", 0.6)]))).toEqual([{ member: "a", startAngle: 0, endAngle: TAU }]);
-    expect(ownedArcs([])).toEqual([]);
+  test("a chunk's owners where the node says its walk reached them, in its order; bad positions dropped", () => {
+    const reached = reachedOwners({
+      reachedAt: [
+        { member: "c", position: "c000000000000000" },
+        { member: "a", position: "0400000000000000" },
+        { member: "x", position: "not hex" },
+      ],
+    });
+    expect(reached.map((r) => r.member)).toEqual(["c", "a"]);
+    close(reached[0]!.at, 0.75);
+    close(reached[1]!.at, 1 / 64);
   });
-  test("shares sum to one", () => {
-    const shares = ownershipShares(ownedArcs(placeVNodes([vn("a", 0.25), vn("b", 0.5), vn("c", 0.75), vn("a", 0.9)])));
-    close(shares.get("a")!, 0.25 + 0.15 + 0.1);
-    close(shares.get("b")!, 0.25);
-    close([...shares.values()].reduce((x, y) => x + y, 0), 1);
-  });
-});
-
-describe("replicaPoints", () => {
-  const placed = placeVNodes([vn("a", 0.1), vn("b", 0.2), vn("a", 0.3), vn("c", 0.6), vn("b", 0.8)]);
-  test("each owner at its first virtual node clockwise of the chunk, in walk order", () => {
-    const pts = replicaPoints(placed, 0.25, ["c", "a", "b"]);
-    expect(pts.map((p) => p.member)).toEqual(["a", "c", "b"]);
-    close(pts[0]!.at!, 0.3);
-    close(pts[1]!.at!, 0.6);
-    close(pts[2]!.at!, 0.8);
-  });
-  test("wraps around twelve o'clock", () => {
-    const pts = replicaPoints(placed, 0.85, ["a", "b"]);
-    expect(pts.map((p) => p.member)).toEqual(["a", "b"]);
-    close(pts[0]!.at!, 0.1);
-    close(pts[0]!.distance, 0.25);
-    close(pts[1]!.at!, 0.2);
-  });
-  test("an owner with no virtual node (dead) has no point and comes last", () => {
-    const pts = replicaPoints(placed, 0.25, ["gone", "a"]);
-    expect(pts[0]!.member).toBe("a");
-    expect(pts[1]).toEqual({ member: "gone", at: undefined, distance: Number.POSITIVE_INFINITY });
-  });
-});
-
-test("inferVnodesPerMember: count / weight, median over members on the ring", () => {
-  const vnodes = [...Array(128)].map(() => ({ member: "a", position: "0" })).concat([...Array(64)].map(() => ({ member: "b", position: "0" })));
-  expect(inferVnodesPerMember(vnodes, [{ id: "a", weight: 1 }, { id: "b", weight: 0.5 }, { id: "dead", weight: 1 }])).toBe(128);
-  expect(inferVnodesPerMember([], [{ id: "a", weight: 1 }], 64)).toBe(64);
-  expect(vnodeCount(128, 0.001)).toBe(1);
-  expect(vnodeCount(128, 1.5)).toBe(192);
-  expect(vnodeCount(128, 0)).toBe(0);
-});
-
-test("memberVNodes hashes `${id}#${i}` like the node's ring (xxhash64)", async () => {
-  const { h64 } = await xxhash();
-  const vnodes = memberVNodes("node-a", 3, h64);
-  expect(vnodes).toHaveLength(3);
-  expect(vnodes[0]).toEqual({ member: "node-a", position: h64("node-a#0").toString(16).padStart(16, "0") });
-  expect(vnodes[2]!.position).toMatch(/^[0-9a-f]{16}$/);
-  expect(new Set(vnodes.map((v) => v.position)).size).toBe(3);
 });
 
 describe("SVG paths", () => {

@@ -5,7 +5,7 @@ import { otherNodes } from "./switch-nodes.ts";
 const member = (id: string, state: Member["state"], host = "10.0.0.1", httpPort = 3000): Member => ({
   id, host, httpPort, gossipPort: 1, transferPort: 2, state, incarnation: 0, zone: null, weight: 1, role: "storage", full: false,
 });
-const view = (members: Member[]): ClusterView => ({ self: "n1", replicationFactor: 3, members, ring: { vnodes: [] } });
+const view = (members: Member[]): ClusterView => ({ self: "n1", replicationFactor: 3, members, ring: { units: 65536, vnodes: 0, members: [] } });
 
 test("the other members last seen alive (then suspect) at their own address, on the same page; not the dead or departed", () => {
   const v = view([member("n1", "alive"), member("n4", "suspect", "10.0.0.4"), member("n3", "alive", "10.0.0.3", 3003), member("n2", "dead"), member("n5", "left"), member("n6", "alive", "fd00::6")]);

@@ -8,6 +8,8 @@ import {
   isStoring,
   newUpload,
   percent,
+  preconditionHeaders,
+  uploadPreconditions,
   speed,
   summarize,
   toStart,
@@ -119,5 +121,36 @@ describe("the queue", () => {
     expect(isBusy([mk(1, "done"), mk(2, "queued")])).toBe(true);
     expect(isBusy([mk(1, "done"), mk(2, "error")])).toBe(false);
     expect(clearFinished([mk(1, "done"), mk(2, "error"), mk(3, "cancelled"), mk(4, "uploading")]).map((u) => u.id)).toEqual([2, 4]);
+  });
+});
+
+describe("preconditions: an upload never silently replaces what the page did not show", () => {
+  const listed = [
+    { name: "seen.txt", kind: "file", sha256: "ab12" },
+    { name: "album", kind: "dir" },
+  ];
+  test("a free name must still be free; a listed file is replaced only as seen; a listed folder's insides are not known", () => {
+    const p = uploadPreconditions(["new.txt", "seen.txt", "album/a.jpg", "trip/b.jpg"], listed);
+    expect(p.get("new.txt")).toEqual({ kind: "absent" });
+    expect(p.get("seen.txt")).toEqual({ kind: "match", etag: "ab12" });
+    expect(p.get("album/a.jpg")).toBeUndefined();
+    expect(p.get("trip/b.jpg")).toEqual({ kind: "absent" });
+  });
+  test("the headers: If-None-Match: * or If-Match with the quoted ETag; none without a precondition", () => {
+    expect(preconditionHeaders({ kind: "absent" })).toEqual({ "if-none-match": "*" });
+    expect(preconditionHeaders({ kind: "match", etag: "ab12" })).toEqual({ "if-match": '"ab12"' });
+    expect(preconditionHeaders(undefined)).toEqual({});
+  });
+  test("a 412 leaves the upload failed as a conflict; resent to another name or over what is there, it queues afresh", () => {
+    const q = newUpload(7, "seen.txt", "/d/seen.txt", 10, "quorum", { kind: "absent" });
+    const refused = run(q, { type: "start", now: 0 }, { type: "conflict", error: "appeared meanwhile", now: 5 });
+    expect(refused).toMatchObject({ status: "error", conflict: true, error: "appeared meanwhile" });
+    const kept = transition(refused, { type: "resend", path: "/d/seen (2).txt", name: "seen (2).txt", precondition: { kind: "absent" } });
+    expect(kept).toMatchObject({ status: "queued", path: "/d/seen (2).txt", name: "seen (2).txt", loaded: 0, precondition: { kind: "absent" } });
+    expect(kept.conflict).toBeUndefined();
+    expect(kept.error).toBeUndefined();
+    // Only an upload that stopped can be sent again; a conflict comes only while sending.
+    expect(transition(q, { type: "resend", path: "/x", name: "x", precondition: { kind: "absent" } })).toBe(q);
+    expect(transition(q, { type: "conflict", error: "x", now: 1 })).toBe(q);
   });
 });

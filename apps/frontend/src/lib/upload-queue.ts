@@ -17,6 +17,14 @@ export interface PutResult {
   replicationFactor?: number;
 }
 
+/**
+ * What an upload asks of the name it writes (the node decides it in one round with other writers): `absent`
+ * (If-None-Match: *) when the page believed the name free, `match` (If-Match: its ETag, the SHA-256) when the
+ * user chose to replace the file they saw. A file that appeared or changed meanwhile is then never replaced
+ * silently: the node answers 412 and the upload waits for the user's answer.
+ */
+export type UploadPrecondition = { kind: "absent" } | { kind: "match"; etag: string };
+
 export interface Sample {
   t: number;
   loaded: number;
@@ -38,6 +46,9 @@ export interface Upload {
   finishedAt?: number;
   /** Recent (time, bytes sent) pairs, for the speed. */
   samples: Sample[];
+  precondition?: UploadPrecondition;
+  /** The node refused it (412): the name was taken, or the file changed, after the page looked. */
+  conflict?: boolean;
 }
 
 export type UploadEvent =
@@ -45,6 +56,9 @@ export type UploadEvent =
   | { type: "progress"; loaded: number; now: number }
   | { type: "done"; result: PutResult; now: number }
   | { type: "fail"; error: string; now: number }
+  | { type: "conflict"; error: string; now: number }
+  /** Again, after a conflict: to the same name over what is there now, or to another name. */
+  | { type: "resend"; path: string; name: string; precondition: UploadPrecondition }
   | { type: "cancel"; now: number }
   | { type: "retry" };
 
@@ -52,8 +66,39 @@ export type UploadEvent =
 export const SPEED_WINDOW_MS = 3000;
 const MAX_SAMPLES = 32;
 
-export function newUpload(id: number, name: string, path: string, size: number, durability: Durability): Upload {
-  return { id, name, path, size, loaded: 0, status: "queued", durability, samples: [] };
+export function newUpload(id: number, name: string, path: string, size: number, durability: Durability, precondition?: UploadPrecondition): Upload {
+  return { id, name, path, size, loaded: 0, status: "queued", durability, samples: [], ...(precondition ? { precondition } : {}) };
+}
+
+/**
+ * Each picked file's precondition, from the listing the page showed: a top-level name not listed must still be
+ * free (absent), a listed file is replaced only as it was seen (match its SHA-256: the user chose Replace, or
+ * was asked); a file in a folder not listed is new as well (absent). Inside a listed folder the page saw
+ * nothing: no precondition, as a folder upload merges into it.
+ */
+export function uploadPreconditions(
+  relPaths: readonly string[],
+  existing: ReadonlyArray<{ name: string; kind: string; sha256?: string | null }>,
+): Map<string, UploadPrecondition | undefined> {
+  const files = new Map(existing.filter((e) => e.kind === "file").map((e) => [e.name, e.sha256]));
+  const dirs = new Set(existing.filter((e) => e.kind === "dir").map((e) => e.name));
+  const out = new Map<string, UploadPrecondition | undefined>();
+  for (const rel of relPaths) {
+    const slash = rel.indexOf("/");
+    if (slash >= 0) out.set(rel, dirs.has(rel.slice(0, slash)) ? undefined : { kind: "absent" });
+    else if (!files.has(rel)) out.set(rel, { kind: "absent" });
+    else {
+      const sha = files.get(rel);
+      out.set(rel, sha ? { kind: "match", etag: sha } : undefined);
+    }
+  }
+  return out;
+}
+
+/** The request headers of an upload's precondition. */
+export function preconditionHeaders(p: UploadPrecondition | undefined): Record<string, string> {
+  if (!p) return {};
+  return p.kind === "absent" ? { "if-none-match": "*" } : { "if-match": `"${p.etag}"` };
 }
 
 /**
@@ -77,6 +122,25 @@ export function transition(u: Upload, e: UploadEvent): Upload {
     case "fail":
       if (u.status !== "uploading" && u.status !== "queued") return u;
       return { ...u, status: "error", error: e.error, finishedAt: e.now };
+    case "conflict":
+      if (u.status !== "uploading") return u;
+      return { ...u, status: "error", error: e.error, conflict: true, finishedAt: e.now };
+    case "resend":
+      if (u.status !== "error" && u.status !== "cancelled") return u;
+      return {
+        ...u,
+        path: e.path,
+        name: e.name,
+        precondition: e.precondition,
+        conflict: undefined,
+        status: "queued",
+        loaded: 0,
+        samples: [],
+        error: undefined,
+        result: undefined,
+        startedAt: undefined,
+        finishedAt: undefined,
+      };
     case "cancel":
       if (u.status !== "uploading" && u.status !== "queued") return u;
       return { ...u, status: "cancelled", finishedAt: e.now };

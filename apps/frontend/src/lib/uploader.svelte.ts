@@ -14,14 +14,18 @@ import {
   clearFinished,
   isBusy,
   newUpload,
+  preconditionHeaders,
   toStart,
   transition,
+  type UploadPrecondition,
 } from "./upload-queue.ts";
 
 /** Parallel uploads: enough to fill the link, few enough that each shows steady progress. */
 const CONCURRENCY = 3;
 
 type StoredListener = (path: string) => void;
+/** Told of an upload the node refused with 412; true when it asks the user what to do (a folder's page does). */
+type ConflictListener = (u: Upload) => boolean;
 
 class Uploader {
   uploads = $state<Upload[]>([]);
@@ -32,10 +36,14 @@ class Uploader {
   private files = new Map<number, File>();
   private requests = new Map<number, XMLHttpRequest>();
   private listeners = new Set<StoredListener>();
+  private conflictListeners = new Set<ConflictListener>();
   private clock: ReturnType<typeof setInterval> | undefined;
 
-  /** Queues every picked file under `dir`; empty folders are created right away. */
-  async add(picked: Picked, dir: string, durability: Durability): Promise<void> {
+  /**
+   * Queues every picked file under `dir`, each with its precondition (by its path relative to `dir`;
+   * upload-queue.ts uploadPreconditions); empty folders are created right away.
+   */
+  async add(picked: Picked, dir: string, durability: Durability, preconditions?: ReadonlyMap<string, UploadPrecondition | undefined>): Promise<void> {
     for (const d of picked.emptyDirs) {
       try {
         await api.mkdir(join(dir, d));
@@ -45,7 +53,7 @@ class Uploader {
       }
     }
     const added = picked.files.map(({ file, relPath }) => {
-      const u = newUpload(this.nextId++, relPath, join(dir, relPath), file.size, durability);
+      const u = newUpload(this.nextId++, relPath, join(dir, relPath), file.size, durability, preconditions?.get(relPath));
       this.files.set(u.id, file);
       return u;
     });
@@ -61,6 +69,18 @@ class Uploader {
 
   cancelAll(): void {
     for (const u of this.uploads) if (u.status === "queued" || u.status === "uploading") this.cancel(u.id);
+  }
+
+  /** Sends a refused upload again: to `path` (its name `name`) under a new precondition. */
+  resend(id: number, path: string, name: string, precondition: UploadPrecondition): void {
+    this.apply(id, { type: "resend", path, name, precondition });
+    this.pump();
+  }
+
+  /** Called with every upload the node refuses with 412 (see ConflictListener). */
+  onConflict(fn: ConflictListener): () => void {
+    this.conflictListeners.add(fn);
+    return () => this.conflictListeners.delete(fn);
   }
 
   retry(id: number): void {
@@ -126,6 +146,7 @@ class Uploader {
     // browser sends none and the node takes the type from the name's extension.
     if (file.type) xhr.setRequestHeader("content-type", file.type);
     if (file.lastModified > 0) xhr.setRequestHeader("x-orrery-mtime", String(file.lastModified));
+    for (const [name, value] of Object.entries(preconditionHeaders(u.precondition))) xhr.setRequestHeader(name, value);
 
     xhr.upload.onprogress = (e) => this.apply(id, { type: "progress", loaded: e.loaded, now: Date.now() });
     const finish = (e: UploadEvent) => {
@@ -136,6 +157,11 @@ class Uploader {
         this.emit(u.path);
       }
       if (e.type === "fail") notices.error(`Upload of ${u.name} failed: ${e.error}`);
+      if (e.type === "conflict") {
+        const refused = this.uploads.find((x) => x.id === id)!;
+        const asked = [...this.conflictListeners].some((fn) => fn(refused));
+        if (!asked) notices.error(`Upload of ${u.name} stopped: ${e.error}`);
+      }
       this.pump();
     };
     xhr.onload = () => {
@@ -147,6 +173,9 @@ class Uploader {
           // Stored all the same; the listing will show it.
         }
         finish({ type: "done", result, now: Date.now() });
+      } else if (xhr.status === 412 && u.precondition) {
+        const what = u.precondition.kind === "absent" ? "A file of this name appeared" : "The file changed";
+        finish({ type: "conflict", error: `${what} after the folder was listed; nothing was replaced`, now: Date.now() });
       } else {
         finish({ type: "fail", error: describeError(errorFromBody(xhr.status, xhr.responseText, xhr.statusText)), now: Date.now() });
       }

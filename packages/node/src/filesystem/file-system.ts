@@ -4,7 +4,7 @@ import { type FileRead, type ReadRequest, readFile } from "./file-read.ts";
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest, ManifestKind, MultipartLayout } from "../metadata/manifest.ts";
-import type { ManifestStore } from "../metadata/manifest-store.ts";
+import type { FolderTotals, ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
@@ -103,6 +103,11 @@ export class FileSystem {
 
   list(dir: string, opts: { limit?: number; after?: string } = {}): Manifest[] {
     return this.tree.list(dir, opts);
+  }
+
+  /** What is live below each of these folders, as this node's rows have it (one query; ManifestStore.folderTotals). */
+  folderTotals(dirs: readonly string[]): Map<string, FolderTotals> {
+    return this.c.manifests.folderTotals(dirs);
   }
 
   ancestorsToCreate(path: string, mtime: number): ManifestChange[] {

@@ -6,6 +6,7 @@ import { sseFeed } from "./sse-feed.ts";
 import { storesChunks, type Member } from "../membership/types.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import type { Placement } from "../replication/placement.ts";
+import { type Ring, type RingSummary, summarizeRing } from "../ring/index.ts";
 import type { ReplicationQueue } from "../replication/queue.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
 
@@ -88,6 +89,25 @@ export function healthBody(d: ClusterRoutesDeps): ResponseOf<"health"> {
   };
 }
 
+/**
+ * The ring as the web UI draws it, members that store chunks and are off the ring (dead, left) where theirs
+ * would be. Kept while the ring and those members stay the same: at a hundred members a summary takes tens of
+ * milliseconds, and every open page asks again on every membership event.
+ */
+function ringView(placement: Placement): (members: readonly Member[]) => RingSummary {
+  let last: { ring: Ring; key: string; summary: RingSummary } | undefined;
+  return (members) => {
+    const ring = placement.ring;
+    const onRing = new Set(ring.memberIds);
+    const off = members.filter((m) => !onRing.has(m.id) && storesChunks(m));
+    const key = off.map((m) => `${m.id}/${m.weight}`).join(",");
+    if (last?.ring !== ring || last.key !== key) {
+      last = { ring, key, summary: summarizeRing(ring, off.map((m) => ({ id: m.id, positions: placement.positionsOffRing(m) }))) };
+    }
+    return last.summary;
+  };
+}
+
 export function clusterRoutes(d: ClusterRoutesDeps): Hono {
   const app = new Hono();
 
@@ -110,15 +130,14 @@ export function clusterRoutes(d: ClusterRoutesDeps): Hono {
     }),
   );
 
+  const ringOf = ringView(d.placement);
   app.get(apiRoutes.cluster.path, (c) => {
-    const vnodes = d.placement.ring.virtualNodes();
+    const members = d.members();
     return c.json({
       self: d.self().id,
       replicationFactor: d.placement.replicationFactor,
-      members: d.members().map(memberJson),
-      ring: {
-        vnodes: vnodes.map((v) => ({ member: v.member, position: v.position.toString(16).padStart(16, "0") })),
-      },
+      members: members.map(memberJson),
+      ring: ringOf(members),
     } satisfies ResponseOf<"cluster">);
   });
 

@@ -8,6 +8,7 @@ import type { FileSystem } from "../filesystem/file-system.ts";
 import type { FileVersions } from "../filesystem/file-versions.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
+import type { FolderTotals } from "../metadata/manifest-store.ts";
 import { nameOf, normalizePath } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { Consistency } from "../replication/manifest-reads.ts";
@@ -15,7 +16,7 @@ import type { Durability, Placement } from "../replication/placement.ts";
 import type { ReplicaHealth } from "../replication/replica-health.ts";
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import type { Quotas } from "../accounts/quota.ts";
-import { access, canSee, requireAllow } from "./auth.ts";
+import { access, canSee, requireAllow, verdictOf } from "./auth.ts";
 import { jsonBody } from "./json-body.ts";
 import { userContentHeaders } from "./user-content.ts";
 import { metaFromHeaders, metaToHeaders } from "../metadata/object-meta.ts";
@@ -74,6 +75,19 @@ const stripSlash = (p: string) => normalizePath(p.startsWith("/") ? p.slice(1) :
 
 /** A file's ETag in the files API: its SHA-256, quoted; directories have none. */
 const fileEtag = (m: Manifest) => (m.sha256 ? `"${m.sha256}"` : "");
+
+const isFlag = (value: string | undefined) => value === "1" || value === "true";
+
+/**
+ * Totals of the folders among a listing's entries that the caller may read (authorize() answers `allow` for a
+ * folder only when it allows everything below it: a home, a share, an admin, an open node), so a folder's totals
+ * count all that is below it and reveal nothing the caller could not list. A folder shown only on the way to the
+ * caller's own (`list`) gets none: its totals would count what others keep.
+ */
+function folderTotals(c: import("hono").Context, fs: FileSystem, entries: readonly Manifest[]): Map<string, FolderTotals> {
+  const verdict = verdictOf(c, "read");
+  return fs.folderTotals(entries.filter((e) => e.kind === "dir" && verdict(e.path) === "allow").map((e) => e.path));
+}
 
 /** `?durability=` of a write: quorum unless it says fast or all. */
 function durabilityOf(value: string | undefined): Durability {
@@ -141,14 +155,16 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
       const entries = d.fs.list(path, { limit, after });
       // A folder on the way to the principal's own shows only what leads there; `more` counts every row read.
       const shown = verdict === "list" ? entries.filter((e) => canSee(c)(e.path)) : entries;
-      return c.json({ path: `/${path}`, kind: "dir", entries: shown.map(entryJson), more: entries.length >= limit } satisfies ResponseOf<"getFile">);
+      const totals = isFlag(c.req.query("totals")) ? folderTotals(c, d.fs, shown) : undefined;
+      const json = shown.map((e) => (totals?.has(e.path) && e.kind === "dir" ? { ...entryJson(e), folder: totals.get(e.path)! } : entryJson(e)));
+      return c.json({ path: `/${path}`, kind: "dir", entries: json, more: entries.length >= limit } satisfies ResponseOf<"getFile">);
     }
     if (verdict !== "allow") requireAllow(c, "read", path); // a file where a folder on the way would be: refused
     if (trailingSlash) throw badRequest("not_a_directory", `/${path} is a file, not a directory`);
     const etag = fileEtag(m);
     const headers: Record<string, string> = {
       // ?download=1: save it under its name rather than show it.
-      ...userContentHeaders(nameOf(m.path), ["1", "true"].includes(c.req.query("download") ?? "")),
+      ...userContentHeaders(nameOf(m.path), isFlag(c.req.query("download"))),
       etag,
       "accept-ranges": "bytes",
       "last-modified": new Date(m.mtime).toUTCString(),
@@ -169,7 +185,7 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
   app.delete(apiRoutes.deleteFile.path, async (c) => {
     const { path, trailingSlash } = pathFromUrl(c.req.url, PREFIX);
     access(c, "write", path);
-    const recursive = ["1", "true"].includes(c.req.query("recursive") ?? "");
+    const recursive = isFlag(c.req.query("recursive"));
     const precondition = httpPrecondition(c.req.header("if-match"), c.req.header("if-none-match"), fileEtag);
     // `a/b/` deletes the folder, `a/b` the file when a file and a folder share the path.
     const kind = trailingSlash ? "dir" : undefined;

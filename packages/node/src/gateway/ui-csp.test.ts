@@ -12,10 +12,10 @@ test("hashes exactly the text of each inline script, whitespace included, and sk
   expect(inlineScriptHashes("<p>no scripts</p>")).toEqual([]);
 });
 
-test("the policy allows scripts from the node and the hashed ones only: no 'unsafe-inline' for scripts", () => {
+test("the policy allows scripts from the node and the hashed ones only: no 'unsafe-inline' for scripts, no WebAssembly", () => {
   const policy = uiPolicy(["'sha256-abc='"]);
   const directives = new Map(policy.split("; ").map((d) => [d.split(" ")[0], d]));
-  expect(directives.get("script-src")).toBe("script-src 'self' 'wasm-unsafe-eval' 'sha256-abc='");
+  expect(directives.get("script-src")).toBe("script-src 'self' 'sha256-abc='");
   expect(directives.get("default-src")).toBe("default-src 'self'");
   expect(directives.get("connect-src")).toBe("connect-src 'self'");
   expect(directives.get("img-src")).toBe("img-src 'self' data: blob:");

@@ -13,14 +13,14 @@ export function inlineScriptHashes(html: string): string[] {
 }
 
 /**
- * The policy for a UI page with these inline script hashes. `'wasm-unsafe-eval'` lets the ring view
- * compile xxhash-wasm (it allows WebAssembly only, not eval). Styles may be inline: Svelte sets style
- * attributes, and CSS cannot run script.
+ * The policy for a UI page with these inline script hashes. No WebAssembly: the node sends the ring as
+ * the UI draws it, so the page computes no hashes. Styles may be inline: Svelte sets style attributes,
+ * and CSS cannot run script.
  */
 export function uiPolicy(scriptHashes: readonly string[]): string {
   return [
     "default-src 'self'",
-    `script-src 'self' 'wasm-unsafe-eval'${scriptHashes.map((h) => ` ${h}`).join("")}`,
+    `script-src 'self'${scriptHashes.map((h) => ` ${h}`).join("")}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "connect-src 'self'",

@@ -4,8 +4,11 @@ import { badRequest } from "../errors.ts";
 import { refChanges } from "./chunk-refs.ts";
 import { HybridClock, type HybridClockInit } from "./hlc.ts";
 import { contentProblem, type Manifest, manifestContentShape, type ManifestKind, mergeManifest, rowKey } from "./manifest.ts";
+import type { FolderTotals } from "./folder-totals.ts";
 import { compareNames, isCanonicalPath } from "./path.ts";
 import { z } from "zod";
+
+export type { FolderTotals } from "./folder-totals.ts";
 
 /** What a local write supplies; the store adds version, origin and seq. */
 export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
@@ -79,6 +82,12 @@ export interface ManifestStore {
   children(dir: string, opts?: ChildrenOptions): Manifest[];
   /** Whether any live row lies below `dir` (at any depth). */
   hasLiveDescendant(dir: string): boolean;
+  /**
+   * For each directory (not the root: never a listed entry), what is live below it (FolderTotals); one with
+   * nothing below is all zeros. One pass for the whole list (SQLite: one query, a range of the primary key
+   * per directory), for a listing's page.
+   */
+  folderTotals(dirs: readonly string[]): Map<string, FolderTotals>;
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
   /**
@@ -202,6 +211,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   }
 
   abstract hasLiveDescendant(dir: string): boolean;
+  abstract folderTotals(dirs: readonly string[]): Map<string, FolderTotals>;
   /**
    * Rows of a directory with name > after, ordered by (name, kind): with `all`, every row; otherwise live rows and
    * directory tombstones that have a live descendant (returned as stored; children() shows them live).

@@ -1,6 +1,7 @@
 // An in-memory ManifestStore for the simulator and unit tests: the same semantics as the SQLite store
 // (one conformance suite runs against both), nothing durable.
 import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
+import { entryKeyBelow, type FolderTotals } from "./folder-totals.ts";
 import { addRow, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
 import { compareNames, nameOf, parentOf } from "./path.ts";
 import { refFolderOf } from "./version-paths.ts";
@@ -42,6 +43,28 @@ export class MemoryManifestStore extends LwwManifestStore {
     const prefix = `${dir}/`;
     for (const row of this.rows.values()) if (!row.deleted && row.path.startsWith(prefix)) return true;
     return false;
+  }
+
+  folderTotals(dirs: readonly string[]): Map<string, FolderTotals> {
+    const keys = new Map(dirs.map((d) => [d, new Set<string>()]));
+    const totals = new Map(dirs.map((d) => [d, { items: 0, files: 0, bytes: 0 }]));
+    // One pass over the rows, each counted in every listed folder above it.
+    for (const row of this.rows.values()) {
+      if (row.deleted) continue;
+      for (let dir = parentOf(row.path); ; dir = parentOf(dir)) {
+        const t = totals.get(dir);
+        if (t) {
+          keys.get(dir)!.add(entryKeyBelow(dir, row));
+          if (row.kind === "file") {
+            t.files++;
+            t.bytes += row.size;
+          }
+        }
+        if (dir === "") break;
+      }
+    }
+    for (const [dir, t] of totals) t.items = keys.get(dir)!.size;
+    return totals;
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {

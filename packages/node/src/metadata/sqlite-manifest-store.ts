@@ -4,7 +4,7 @@ import type { Database, Statement } from "bun:sqlite";
 import type { Manifest, ManifestKind, MultipartLayout } from "./manifest.ts";
 import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
-import { LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
+import { type FolderTotals, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { refFolderOf } from "./version-paths.ts";
 
@@ -52,12 +52,27 @@ function toManifest(r: FileRow): Manifest {
   };
 }
 
+/**
+ * The folders of a listing's page in one query: per folder a range of the primary key, as liveBelow (its test
+ * checks the plan: CROSS JOIN keeps the folders the outer loop, where a plain JOIN let SQLite scan every row);
+ * an entry is counted by the key manifest-store.ts entryKeyBelow makes. Reads every live row below the folders.
+ */
+export const FOLDER_TOTALS_SQL = `SELECT d.value AS dir,
+    count(DISTINCT CASE WHEN instr(substr(f.path, length(d.value) + 2), '/') = 0 AND f.kind = 'file'
+      THEN substr(f.path, length(d.value) + 2) || '/f'
+      ELSE substr(f.path, length(d.value) + 2, instr(substr(f.path, length(d.value) + 2) || '/', '/') - 1) || '/d' END) AS items,
+    count(CASE WHEN f.kind = 'file' THEN 1 END) AS files,
+    total(CASE WHEN f.kind = 'file' THEN f.size END) AS bytes
+  FROM json_each(?) d CROSS JOIN files f ON f.path > d.value || '/' AND f.path < d.value || '0' AND f.deleted = 0
+  GROUP BY d.value`;
+
 export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
     get: Statement<FileRow, [string, string]>;
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
+    folderTotals: Statement<{ dir: string; items: number; files: number; bytes: number }, [string]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
     parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
@@ -109,6 +124,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       ),
       childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name, kind LIMIT ?`),
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
+      folderTotals: db.prepare(FOLDER_TOTALS_SQL),
       // A range of the primary key, as liveBelow.
       rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path, kind LIMIT ?`),
       // A range of the (parent, name, kind) index, read in its order: no sort, no scan before `from`.
@@ -155,6 +171,12 @@ export class SqliteManifestStore extends LwwManifestStore {
 
   hasLiveDescendant(dir: string): boolean {
     return this.q.liveBelow.get(`${dir}/`, `${dir}0`) !== null;
+  }
+
+  folderTotals(dirs: readonly string[]): Map<string, FolderTotals> {
+    const totals = new Map(dirs.map((d) => [d, { items: 0, files: 0, bytes: 0 }]));
+    for (const r of this.q.folderTotals.all(JSON.stringify(dirs))) totals.set(r.dir, { items: r.items, files: r.files, bytes: r.bytes });
+    return totals;
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {

@@ -47,6 +47,16 @@ describe("Placement", () => {
     const prev = p.update([m("a"), m("b", "dead")]);
     expect(prev?.memberIds).toEqual(["a", "b"]);
   });
+
+  test("a dead member is drawn where its virtual nodes were: positionsOffRing gives the ones it had alive", () => {
+    const p = new Placement(3, h, 16);
+    p.update([m("a"), m("b"), m("c")]);
+    const alive = p.ring.virtualNodes().filter((v) => v.member === "c").map((v) => v.position).sort();
+    p.update([m("a"), m("b"), m("c", "dead")]);
+    expect(p.ring.memberIds).not.toContain("c");
+    expect([...p.positionsOffRing(m("c"))].sort()).toEqual(alive);
+    expect(p.positionsOffRing({ id: "gw", weight: 0 })).toHaveLength(0);
+  });
 });
 
 describe("joint manifest quorums across ring changes", () => {

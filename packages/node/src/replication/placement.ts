@@ -4,7 +4,7 @@
 // durability level needs. Pure: no I/O beyond the chunk factor lookup it is given.
 import { parentOf } from "../metadata/path.ts";
 import { isRingMember, storesChunks, type Member } from "../membership/types.ts";
-import { Ring, type Hash64 } from "../ring/index.ts";
+import { memberPositions, Ring, vnodeCounts, type Hash64 } from "../ring/index.ts";
 import type { ChunkFactors, FactorLookup } from "./chunk-factors.ts";
 
 export type Durability = "fast" | "quorum" | "all";
@@ -196,6 +196,17 @@ export class Placement {
   exclude(id: string): Ring | undefined {
     this.excluded.add(id);
     return this.update(this.all);
+  }
+
+  /**
+   * Where a member off the ring (dead, left, leaving) would have its virtual nodes beside today's ring members:
+   * what the web UI draws for it. None for a gateway (weight 0).
+   */
+  positionsOffRing(m: Pick<Member, "id" | "weight">): BigUint64Array {
+    const onRing = new Set(this.ringValue.memberIds);
+    const weights = this.all.filter((x) => onRing.has(x.id) && x.id !== m.id).map((x) => ({ id: x.id, weight: x.weight }));
+    const count = vnodeCounts([...weights, { id: m.id, weight: m.weight }], this.vnodesPerMember).get(m.id) ?? 0;
+    return memberPositions(this.hash, m.id, count);
   }
 
   member(id: string): Member | undefined {

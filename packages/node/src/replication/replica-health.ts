@@ -13,6 +13,8 @@ export interface ChunkHealth {
   owners: string[];
   /** Owners that confirmed they hold a copy. */
   holders: string[];
+  /** For each owner on the ring, the virtual node a replica-set walk from `position` reaches it by (the UI draws to it). */
+  reachedAt: Array<{ member: string; position: string }>;
   /** The copies this chunk should have (the largest its files' folders ask for, bounded by the members). */
   factor: number;
 }
@@ -29,19 +31,20 @@ export interface ReplicaHealth {
 }
 
 const HAS_BATCH = 4096;
+const hex = (p: bigint) => p.toString(16).padStart(16, "0");
 
 export async function replicaHealth(
   chunkIds: readonly string[],
   c: { selfId: string; placement: Placement; store: ChunkStorage; rpc: PeerRpc },
 ): Promise<ReplicaHealth> {
   // A full member that keeps a copy counts as a holder: it is asked along with the owners.
-  const chunks: ChunkHealth[] = chunkIds.map((id) => ({
-    id,
-    position: c.placement.ring.positionOf(id).toString(16).padStart(16, "0"),
-    owners: c.placement.keepers(id),
-    holders: [],
-    factor: c.placement.chunkFactor(id),
-  }));
+  const ring = c.placement.ring;
+  const chunks: ChunkHealth[] = chunkIds.map((id) => {
+    const position = ring.positionOf(id);
+    const owners = c.placement.keepers(id);
+    const reached = [...ring.reachedAt(position, owners)].map(([member, at]) => ({ member, position: hex(at) }));
+    return { id, position: hex(position), owners, holders: [], reachedAt: reached, factor: c.placement.chunkFactor(id) };
+  });
   const byOwner = new Map<string, ChunkHealth[]>();
   for (const ch of chunks) {
     for (const o of ch.owners) byOwner.set(o, [...(byOwner.get(o) ?? []), ch]);

@@ -95,6 +95,29 @@ export class Ring {
     return !this.full.has(id) && this.memberIds.includes(id);
   }
 
+  /** The sorted positions and, per position, its member's index in memberIds (read-only views, no copy). */
+  points(): { positions: BigUint64Array; owners: Uint32Array } {
+    return { positions: this.positions, owners: this.ownerIndex };
+  }
+
+  /**
+   * For each of `members`, the first of its virtual nodes at or clockwise after `position`: the one a
+   * replica-set walk from there reaches it by (the web UI draws a chunk's lines to them). Members not on
+   * the ring are left out; the walk stops once every member is found, so it is short for a chunk's owners.
+   */
+  reachedAt(position: bigint, members: readonly string[]): Map<string, bigint> {
+    const want = new Set(members.map((id) => this.memberIds.indexOf(id)).filter((i) => i >= 0));
+    const found = new Map<string, bigint>();
+    const total = this.positions.length;
+    const start = total === 0 ? 0 : this.successor(position);
+    for (let step = 0; step < total && found.size < want.size; step++) {
+      const index = this.ownerIndex[(start + step) % total]!;
+      const id = this.memberIds[index]!;
+      if (want.has(index) && !found.has(id)) found.set(id, this.positions[(start + step) % total]!);
+    }
+    return found;
+  }
+
   virtualNodes(): VirtualNode[] {
     return Array.from(this.ownerIndex, (m, i) => ({ member: this.memberIds[m]!, position: this.positions[i]! }));
   }

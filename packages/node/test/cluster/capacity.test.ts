@@ -125,7 +125,7 @@ describe("a storage-less gateway (case 3)", () => {
       for (const n of cluster.nodes) {
         const view = await getAnswer(`${n.url}/api/cluster`, "cluster");
         expect(view.members.find((m) => m.id === gateway.id)).toMatchObject({ state: "alive", role: "gateway", weight: 0 });
-        expect(view.ring.vnodes.some((v) => v.member === gateway.id)).toBe(false);
+        expect(view.ring.members.some((m) => m.id === gateway.id)).toBe(false);
       }
       const status = await gateway.status();
       expect(status.storage).toMatchObject({ role: "gateway", capacityGB: 0 });

@@ -2,7 +2,7 @@
 // driven by playwright-core. Screenshots go to test-artifacts/ at the repository root.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const ARTIFACTS = join(import.meta.dir, "..", "..", "..", "..", "test-artifacts");
 export const UI_BUILD = join(import.meta.dir, "..", "..", "..", "..", "apps", "frontend", "build", "index.html");
@@ -60,3 +60,22 @@ export async function fullPageShot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => scrollTo(0, 0));
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+/** Pages each in a context of its own (a viewport, a colour scheme, a touch screen, downloads accepted); close() ends them all. */
+export class PagesOf {
+  private readonly contexts: BrowserContext[] = [];
+  constructor(private readonly browser: () => Browser) {}
+
+  async page(viewport: { width: number; height: number }, colorScheme: "light" | "dark", touch = false): Promise<Page> {
+    const context = await this.browser().newContext({ viewport, colorScheme, acceptDownloads: true, hasTouch: touch, isMobile: touch });
+    this.contexts.push(context);
+    return context.newPage();
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.contexts) await c.close();
+  }
+}
+
+/** The row of `name` in the file listing a page shows. */
+export const entryOf = (p: Page, name: string) => p.locator(`[data-testid="entry"][data-name="${name}"]`);

@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { getBytes, put, TestCluster } from "../harness/cluster.ts";
-import { ARTIFACTS, launchBrowser, recordErrors } from "./browser.ts";
+import { ARTIFACTS, entryOf, launchBrowser, PagesOf, recordErrors } from "./browser.ts";
 
 let cluster: TestCluster;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
+const pages = new PagesOf(() => browser);
 let page: Page;
 let violations: string[] = [];
 
@@ -60,18 +60,13 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close();
+  await pages.close();
   await browser?.close();
   await cluster?.stop();
 });
 
-async function newPage(viewport: { width: number; height: number }, colorScheme: "light" | "dark", touch = false): Promise<Page> {
-  const context = await browser.newContext({ viewport, colorScheme, acceptDownloads: true, hasTouch: touch, isMobile: touch });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (viewport: { width: number; height: number }, colorScheme: "light" | "dark", touch = false) => pages.page(viewport, colorScheme, touch);
 
-const entryOf = (p: Page, name: string) => p.locator(`[data-testid="entry"][data-name="${name}"]`);
 const entry = (name: string) => entryOf(page, name);
 const shot = (p: Page, name: string) => p.screenshot({ path: join(ARTIFACTS, `fm-${name}.png`), fullPage: true });
 const overflowX = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -279,6 +279,8 @@ describe("web UI", () => {
     const member = page.locator(`[data-testid="ring"] [data-member="${c!.id}"]`);
     await member.waitFor({ state: "attached" });
     expect(await member.getAttribute("data-state")).toBe("alive");
+    const vnodesAlive = Number(await member.getAttribute("data-vnodes"));
+    expect(vnodesAlive).toBeGreaterThan(0);
     // What a user asks first (issue 15 item 8): how much more fits, whether every file is safe, which node holds
     // what; the ring's internals (virtual nodes, shares of keys) are folded away.
     const safety = page.locator('[data-testid="overview-safety"]');
@@ -310,6 +312,10 @@ describe("web UI", () => {
     expect(seen.has("suspect")).toBe(true);
     expect(await member.getAttribute("data-state")).toBe("dead");
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    // Off the ring, drawn where its virtual nodes were: the node sends them (the page hashes nothing).
+    expect(Number(await member.getAttribute("data-vnodes"))).toBe(vnodesAlive);
+    expect((await member.locator("path.ticks").getAttribute("d"))?.length ?? 0).toBeGreaterThan(100);
+    expect(await member.locator("path.band").count()).toBe(0);
     // Two live nodes, N = 3: files are short of a copy and none can be made until C returns.
     expect(await textWithin(safety, /Short of copies/)).toContain("only 2 nodes can hold them, so the missing copies wait for nodes to return or join");
     expect(await page.locator('[data-testid="overview-stored"]').innerText()).toContain("not counting 1 node not answering");
@@ -358,7 +364,7 @@ describe("web UI", () => {
     await shot("health");
   });
 
-  // Last, so it covers everything above: uploads, downloads, the ring with a dead member (WebAssembly).
+  // Last, so it covers everything above: uploads, downloads, the ring with a dead member.
   test("no Content-Security-Policy violation in the whole run", () => {
     expect(violations).toEqual([]);
   });

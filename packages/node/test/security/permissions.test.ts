@@ -33,6 +33,7 @@ const rows: Row[] = [
   { name: "GET /api/files (file)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/files${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
   { name: "HEAD /api/files", files: ["f.txt"], request: () => ({ method: "HEAD", path: `/api/files${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
   { name: "GET /api/files (listing)", request: () => ({ method: "GET", path: `/api/files${H}/` }), expect: [401, 200, 200, 403, 200, 200, 200] },
+  { name: "GET /api/files (listing with folder totals)", request: () => ({ method: "GET", path: `/api/files${H}/?totals=1` }), expect: [401, 200, 200, 403, 200, 200, 200] },
   { name: "GET /api/stat", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/stat${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
   { name: "DELETE /api/files", files: ["del-$.txt"], request: (w) => ({ method: "DELETE", path: `/api/files${H}/del-${w}.txt` }), expect: [401, 200, 403, 403, 403, 200, 200] },
   {

@@ -30,7 +30,7 @@ test("the members table says which member is a storage-less gateway and which on
       self: "n1",
       replicationFactor: 3,
       members: [member("n1", { role: "storage" }), member("n2", { role: "storage", full: true }), member("gw", { role: "gateway" }), member("n3", { state: "dead", full: true })],
-      ring: { vnodes: [] },
+      ring: { units: 65536, vnodes: 0, members: [] },
     },
   );
   const row = (id: string) => text.split("\n").find((l) => l.startsWith(`${id} `))!;

@@ -1,0 +1,78 @@
+// Conformance for folder totals (the web UI's folder sizes and item counts): what is live below each folder of a
+// listing's page, counted the same by every ManifestStore.
+import { describe, expect, test } from "bun:test";
+import type { NewManifestStore } from "./manifest-store.case.ts";
+import { deleteChange, dirChange, FakeTime, fileChange } from "./test-fixtures.ts";
+
+export function runFolderTotalsTests(name: string, newStore: NewManifestStore): void {
+  describe(`${name}: folder totals`, () => {
+    const store = () => newStore("a", new FakeTime().now);
+    const totals = (s: ReturnType<typeof store>, dirs: string[]) => Object.fromEntries(s.folderTotals(dirs));
+
+    test("files at any depth and their bytes; items are the entries a listing of the folder shows", () => {
+      const s = store();
+      s.commitLocalBatch([
+        dirChange("photos"),
+        fileChange("photos/a.jpg", 10),
+        fileChange("photos/b.jpg", 5),
+        dirChange("photos/2024"),
+        fileChange("photos/2024/c.jpg", 7),
+        dirChange("photos/2024/deep"),
+        fileChange("photos/2024/deep/d.jpg", 3),
+        dirChange("photos/empty"),
+        dirChange("docs"),
+        fileChange("docs/x.txt", 100),
+        fileChange("top.txt", 1000),
+      ]);
+      expect(totals(s, ["photos", "docs", "photos/2024", "photos/empty"])).toEqual({
+        photos: { items: 4, files: 4, bytes: 25 },
+        docs: { items: 1, files: 1, bytes: 100 },
+        "photos/2024": { items: 2, files: 2, bytes: 10 },
+        "photos/empty": { items: 0, files: 0, bytes: 0 },
+      });
+      // Items match the listing, whatever its shape.
+      expect(s.children("photos")).toHaveLength(4);
+    });
+
+    test("a folder with nothing below, or no folder at all, is all zeros; no folders, an empty map", () => {
+      const s = store();
+      s.commitLocalBatch([dirChange("e")]);
+      expect(totals(s, ["e", "missing"])).toEqual({ e: { items: 0, files: 0, bytes: 0 }, missing: { items: 0, files: 0, bytes: 0 } });
+      expect(s.folderTotals([]).size).toBe(0);
+    });
+
+    test("deleted files and folders count for nothing; a deleted folder with something live below still is an item", () => {
+      const s = store();
+      s.commitLocalBatch([dirChange("p"), fileChange("p/gone", 50), fileChange("p/kept", 4), dirChange("p/old"), fileChange("p/old/x", 6)]);
+      s.commitLocal(deleteChange("p/gone"));
+      // The folder's tombstone arrives while a file below it is live (the tree rule keeps it listed).
+      s.commitLocal(deleteChange("p/old", "dir"));
+      expect(s.children("p").map((m) => m.path)).toEqual(["p/kept", "p/old"]);
+      expect(totals(s, ["p"])).toEqual({ p: { items: 2, files: 2, bytes: 10 } });
+    });
+
+    test("a file and a folder of one name are two items; a folder's name that is a prefix of another's counts apart", () => {
+      const s = store();
+      s.commitLocalBatch([
+        dirChange("s3"),
+        fileChange("s3/site", 2),
+        dirChange("s3/site"),
+        fileChange("s3/site/index.html", 8),
+        dirChange("s3-other"),
+        fileChange("s3-other/y", 16),
+        fileChange("s3.txt", 32),
+      ]);
+      expect(totals(s, ["s3", "s3/site", "s3-other"])).toEqual({
+        s3: { items: 2, files: 2, bytes: 10 },
+        "s3/site": { items: 1, files: 1, bytes: 8 },
+        "s3-other": { items: 1, files: 1, bytes: 16 },
+      });
+    });
+
+    test("names beyond ASCII count by their characters", () => {
+      const s = store();
+      s.commitLocalBatch([dirChange("ünï"), dirChange("ünï/çà"), fileChange("ünï/çà/é.txt", 3), fileChange("ünï/ø", 4)]);
+      expect(totals(s, ["ünï"])).toEqual({ "ünï": { items: 2, files: 2, bytes: 7 } });
+    });
+  });
+}
