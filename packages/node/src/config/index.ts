@@ -70,7 +70,7 @@ export const configSchema = z.object({
    * Chunk buffers of all uploads through this node together (MiB): an upload past it waits, unread, for
    * another's chunk to be placed. One chunk is always let through, whatever its size.
    */
-  UPLOAD_MEMORY_MB: z.coerce.number().int().min(1).max(1_048_576).default(48),
+  UPLOAD_MEMORY_MB: z.coerce.number().int().min(1).max(1_048_576).default(32),
   /** Peer calls: TCP connect + handshake; calls that move data (chunks, sync pages); small control calls. */
   PEER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
   PEER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),

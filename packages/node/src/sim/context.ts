@@ -64,7 +64,7 @@ export const defaultSettings: SimSettings = {
     KEEP_DAYS: 0,
     REPLICATION_FACTOR: 3,
     RING_SETTLE_S: 30,
-    UPLOAD_MEMORY_MB: 48,
+    UPLOAD_MEMORY_MB: 32,
   },
   replicationFactor: 3,
   vnodes: 16,
