@@ -1,6 +1,7 @@
 // Groups across real node processes (AUTH=required), driven by the CLI: a group made and given a member on
 // one node lets that member read a folder shared with the group through another node; a member taken out on
-// a third node loses it everywhere; a node that was down while a member was added catches up.
+// a third node loses it everywhere; a node that was down while a member was added catches up. And the share
+// and group routes' refusals (which body, who may end a group's share, who may change a group).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { TestCluster, waitFor } from "../harness/cluster.ts";
@@ -71,3 +72,32 @@ test("a group made on one node grants its member through another; a member taken
     for (const n of [n1, n2, n3]) expect((await read(n.url, carol)).status).toBe(403);
   });
 }, 180_000);
+
+test("shares with groups: a body naming neither a user nor a group, or both, is refused; a member cannot end one; group changes are an admin's", async () => {
+  await cluster.explain(async () => {
+    const url = cluster.nodes[0]!.url;
+    const dave = basic("dave", "dave password");
+    const erin = basic("erin", "erin password");
+    for (const name of ["dave", "erin"]) {
+      expect((await fetch(`${url}/api/users`, { method: "POST", ...json(adminAuth, { name, password: `${name} password` }) })).status).toBe(201);
+    }
+    expect((await fetch(`${url}/api/groups`, { method: "POST", ...json(adminAuth, { name: "crew" }) })).status).toBe(201);
+    expect((await fetch(`${url}/api/groups/crew/members/erin`, { method: "PUT", headers: { authorization: adminAuth } })).status).toBe(200);
+    const share = (body: unknown) => fetch(`${url}/api/shares`, { method: "POST", ...json(dave, body) });
+    expect((await share({ path: "/home/dave", user: "erin", group: "crew" })).status).toBe(400);
+    expect((await share({ path: "/home/dave" })).status).toBe(400);
+    expect((await share({ path: "/home/dave", group: "nobody" })).status).toBe(404);
+    const made = await share({ path: "/home/dave", group: "crew", access: "write" });
+    expect(made.status).toBe(201);
+    const listed = (await (await fetch(`${url}/api/shares`, { headers: { authorization: erin } })).json()) as { shares: Array<{ id: string; group?: string }> };
+    const theirs = listed.shares.find((sh) => sh.group === "crew")!;
+    expect(theirs.id).toBe(((await made.json()) as { id: string }).id);
+    expect((await fetch(`${url}/api/shares/${theirs.id}`, { method: "DELETE", headers: { authorization: erin } })).status).toBe(404); // the group's, not hers to end
+    expect((await fetch(`${url}/api/files/home/dave/by-erin.txt`, { method: "PUT", headers: { authorization: erin }, body: "x" })).status).toBe(201);
+    expect((await fetch(`${url}/api/groups`, { method: "POST", ...json(dave, { name: "mine" }) })).status).toBe(403);
+    expect((await fetch(`${url}/api/groups/crew/members/dave`, { method: "PUT", headers: { authorization: dave } })).status).toBe(403);
+    expect((await fetch(`${url}/api/groups/crew/members/Bad!`, { method: "PUT", headers: { authorization: adminAuth } })).status).toBe(400);
+    expect((await fetch(`${url}/api/groups`, { headers: { authorization: dave } })).status).toBe(200);
+    expect((await fetch(`${url}/api/groups`)).status).toBe(401);
+  });
+}, 60_000);
