@@ -56,14 +56,38 @@ export const accountRoutes = defineRoutes({
     request: { params: accounts.idParams },
     responses: { 200: { description: "revoked", json: accounts.tokenRevokedSchema }, 401: loginRequired, 403: forbidden, 404: failure("no such token (no_such_token)") },
   },
+  listGroups: {
+    method: "get", path: "/api/groups", tag: "accounts", summary: "Every group and its members (any signed-in user: the share dialog offers them)",
+    responses: { 200: { description: "the groups", json: accounts.groupsSchema }, 401: loginRequired, 403: forbidden },
+  },
+  addGroup: {
+    method: "post", path: "/api/groups", tag: "accounts", summary: "Make a group (admins)",
+    request: { body: accounts.newGroupBodySchema },
+    responses: { 201: { description: "made", json: accounts.groupMadeSchema }, 400: badInput, 401: loginRequired, 403: forbidden, 409: failure("the name is taken (group_exists)") },
+  },
+  removeGroup: {
+    method: "delete", path: "/api/groups/:name", tag: "accounts", summary: "Remove a group (admins): its memberships and the shares with it end",
+    request: { params: accounts.nameParams },
+    responses: { 200: { description: "removed", json: accounts.groupDeletedSchema }, 401: loginRequired, 403: forbidden, 404: failure("no such group (no_such_group)") },
+  },
+  addGroupMember: {
+    method: "put", path: "/api/groups/:name/members/:user", tag: "accounts", summary: "Add a user to a group (admins)",
+    request: { params: accounts.memberParams },
+    responses: { 200: { description: "the group with its members", json: accounts.groupChangedSchema }, 401: loginRequired, 403: forbidden, 404: failure("no such group or user") },
+  },
+  removeGroupMember: {
+    method: "delete", path: "/api/groups/:name/members/:user", tag: "accounts", summary: "Take a user out of a group (admins)",
+    request: { params: accounts.memberParams },
+    responses: { 200: { description: "the group with its members", json: accounts.groupChangedSchema }, 401: loginRequired, 403: forbidden, 404: failure("no such group, or not a member (no_such_member)") },
+  },
   listShares: {
     method: "get", path: "/api/shares", tag: "accounts", summary: "Shares you made or were given (admins: all)",
     responses: { 200: { description: "the shares", json: accounts.sharesSchema }, 401: loginRequired },
   },
   share: {
-    method: "post", path: "/api/shares", tag: "accounts", summary: "Share a folder of yours with a user, read-only or read-write",
+    method: "post", path: "/api/shares", tag: "accounts", summary: "Share a folder of yours with a user or a group, read-only or read-write",
     request: { body: accounts.newShareBodySchema },
-    responses: { 201: { description: "shared", json: accounts.shareMadeSchema }, 400: badInput, 401: loginRequired, 403: forbidden, 404: failure("no such user or folder") },
+    responses: { 201: { description: "shared", json: accounts.shareMadeSchema }, 400: badInput, 401: loginRequired, 403: forbidden, 404: failure("no such user, group or folder") },
   },
   unshare: {
     method: "delete", path: "/api/shares/:id", tag: "accounts", summary: "End a share (its maker, the one it was given to, or an admin)",

@@ -53,15 +53,38 @@ export const tokenMadeSchema = tokenSchema.extend({ token: z.string().describe("
 export const tokenRevokedSchema = z.object({ id: z.string(), revoked: z.literal(true), ...reached });
 
 export const shareSchema = z
-  .object({ id: z.string(), path: z.string(), user: z.string(), access: z.enum(["read", "write"]), by: z.string(), createdAt: int() })
+  .object({
+    id: z.string(),
+    path: z.string(),
+    user: z.string().optional().describe("the user it is shared with (a share with a user)"),
+    group: z.string().optional().describe("the group it is shared with (a share with a group: every member)"),
+    access: z.enum(["read", "write"]),
+    by: z.string(),
+    createdAt: int(),
+  })
   .meta({ id: "Share" });
 export const newShareBodySchema = z
-  .strictObject({ path: z.string().min(1).max(4096), user: z.string().min(1).max(64), access: z.enum(["read", "write"]).optional() })
+  .strictObject({
+    path: z.string().min(1).max(4096),
+    user: z.string().min(1).max(64).optional().describe("share with this user (or name a group)"),
+    group: z.string().min(1).max(64).optional().describe("share with every member of this group (or name a user)"),
+    access: z.enum(["read", "write"]).optional(),
+  })
   .meta({ id: "NewShare" });
 export const sharesSchema = z.object({ shares: z.array(shareSchema) });
 export const shareMadeSchema = shareSchema.extend(reached);
 export const shareEndedSchema = z.object({ id: z.string(), ended: z.literal(true), ...reached });
 export const nameParams = z.object({ name: z.string() });
+
+export const groupSchema = z
+  .object({ name: z.string(), users: z.array(z.string()).describe("its members"), createdAt: int() })
+  .meta({ id: "Group" });
+export const groupsSchema = z.object({ groups: z.array(groupSchema) });
+export const newGroupBodySchema = z.strictObject({ name: z.string().min(1).max(64) }).meta({ id: "NewGroup" });
+export const groupMadeSchema = groupSchema.extend(reached);
+export const groupChangedSchema = groupSchema.extend(reached);
+export const groupDeletedSchema = z.object({ name: z.string(), deleted: z.literal(true), ...reached });
+export const memberParams = z.object({ name: z.string(), user: z.string() });
 export const idParams = z.object({ id: z.string() });
 export const logoutSchema = z.object({ loggedOut: z.literal(true) });
 

@@ -39,6 +39,10 @@ export const keyStepSchema = z
   .object({
     nodes: z.array(z.object({ id: z.string(), state: memberStateSchema, primary: z.string().optional(), keys: z.array(z.string()).optional(), error: z.string().optional() })),
     skipped: z.array(z.object({ id: z.string(), state: memberStateSchema })).describe("members that are down: they need the key by hand"),
+    secrets: z
+      .object({ resealed: z.number().int(), unreadable: z.array(z.string()) })
+      .optional()
+      .describe("use and remove: users' S3 secrets sealed again under the key now in use (unreadable: access keys no key held opens)"),
   })
   .meta({ id: "KeyStep" });
 

@@ -5,7 +5,7 @@ export const AUDIT_ACTIONS = [
   "login", "login_failed", "logout",
   "user_add", "user_passwd", "user_role", "user_quota", "user_rm",
   "token_create", "token_revoke",
-  "share_add", "share_rm",
+  "share_add", "share_rm", "group_add", "group_rm", "group_member_add", "group_member_rm",
   "delete",
   "settings_change",
   "cluster_change",

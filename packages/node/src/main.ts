@@ -32,8 +32,10 @@ const USAGE = `usage: orrery <command> [options]
                                  accounts (an admin's; anyone changes their own password); home folder /home/<name>
   token create [--read-only] [--expires 30d] [--label L] | ls | revoke <id>
                                  API tokens of the user logged in (printed once)
-  share add <folder> <user> [--write] | ls | rm <id>
-                                 share a folder of your home with a user (read-only unless --write)
+  share add <folder> <user> [--write] | add <folder> --group G [--write] | ls | rm <id>
+                                 share a folder of your home with a user or a group (read-only unless --write)
+  group add <name> | rm <name> | ls | member add|rm <group> <user>
+                                 groups of users to share folders with (admins change them)
   share link <path> [--expires 1d] | links | unlink <id>
                                  a link anyone may open read-only, without an account (7 days unless --expires)
   s3key create [--read-only] [--label L] [--for USER] | ls [--all] | rm <access-key>

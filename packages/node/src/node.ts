@@ -295,17 +295,19 @@ export async function startNode(config: Config): Promise<RunningNode> {
       claimsIgnored: membership.ignoredClaims(),
     }),
   });
+  const certificate = servedCertificate(config);
+  if (certificate) log.info("client ports serve HTTPS", { certificate: certificate.source, sha256: certificate.fingerprint });
+  const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger, keyring });
   const clusterKeys = new ClusterKeys({
     keyring,
     rpc,
     members: () => membership.members(),
     persistPath: join(config.DATA_DIR, KEYRING_FILE),
     log: logger("keys"),
+    // Users' S3 secrets are sealed under the cluster key: a rotation seals them again under the new one.
+    secrets: accounts.authenticator.accounts.s3Keys,
   });
   Object.assign(handlers, clusterKeys.handlers());
-  const certificate = servedCertificate(config);
-  if (certificate) log.info("client ports serve HTTPS", { certificate: certificate.source, sha256: certificate.fingerprint });
-  const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger, keyring });
   const history = new HistorySampler(
     { traffic: () => fs.traffic, storedBytes: () => store.stats().bytes, capacityBytes: () => capacity },
     logger("history"),

@@ -91,6 +91,14 @@ export const api = {
   addUser: (user: { name: string; password: string; role: "admin" | "user"; quotaBytes: number | null }) => post<UserView>("/api/users", user),
   audit: (q: AuditFilter & { before?: string }) => request<ResponseOf<"audit">>(auditUrl(q)),
   removeUser: (name: string) => request<{ deleted: boolean }>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
+  groups: () => request<ResponseOf<"listGroups">>("/api/groups"),
+  addGroup: (name: string) => post<ResponseOf<"addGroup", 201>>("/api/groups", { name } satisfies BodyOf<"addGroup">),
+  removeGroup: (name: string) => request<ResponseOf<"removeGroup">>(`/api/groups/${encodeURIComponent(name)}`, { method: "DELETE" }),
+  /** Adds (`put`) or takes out (`delete`) a member. */
+  groupMember: (group: string, user: string, how: "PUT" | "DELETE") =>
+    request<ResponseOf<"addGroupMember">>(`/api/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(user)}`, { method: how }),
+  /** Shares a folder with a user or a group. */
+  share: (body: BodyOf<"share">) => post<ResponseOf<"share", 201>>("/api/shares", { ...body, path: normalize(body.path) }),
   login: (user: string, password: string) => post<Me>("/api/login", { user, password }),
   logout: () => post<{ loggedOut: boolean }>("/api/logout", {}),
   s3Keys: () => request<ResponseOf<"listS3Keys">>("/api/s3keys"),

@@ -1,7 +1,7 @@
 // The conformance suite every AccountStore passes (memory and SQLite).
 import { describe, expect, test } from "bun:test";
 import type { AccountStore } from "./account-store.ts";
-import type { LinkRecord, S3KeyRecord, ShareRecord, TokenRecord, UserRecord } from "./records.ts";
+import type { GroupRecord, GroupShareRecord, LinkRecord, MemberRecord, S3KeyRecord, ShareRecord, TokenRecord, UserRecord } from "./records.ts";
 
 const HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
 export const userRecord = (name: string, version: string, over: Partial<UserRecord> = {}): UserRecord => ({
@@ -21,6 +21,18 @@ export const s3KeyRecord = (id: string, version: string, over: Partial<S3KeyReco
 
 export const linkRecord = (id: string, version: string, over: Partial<LinkRecord> = {}): LinkRecord => ({
   kind: "link", id, version, deleted: false, user: "alice", path: "home/alice/a.txt", secretHash: "cd".repeat(32), expiresAt: 2, createdAt: 1, ...over,
+});
+
+export const groupRecord = (name: string, version: string, over: Partial<GroupRecord> = {}): GroupRecord => ({
+  kind: "group", name, version, deleted: false, createdAt: 1, ...over,
+});
+
+export const memberRecord = (id: string, version: string, over: Partial<MemberRecord> = {}): MemberRecord => ({
+  kind: "member", id, version, deleted: false, group: "lab", user: "bob", createdAt: 1, ...over,
+});
+
+export const groupShareRecord = (id: string, version: string, over: Partial<GroupShareRecord> = {}): GroupShareRecord => ({
+  kind: "groupshare", id, version, deleted: false, group: "lab", path: "home/alice/photos", access: "read", by: "alice", createdAt: 1, ...over,
 });
 
 /** `durable`: the store outlives its process (reopen opens the same data). */
@@ -49,7 +61,7 @@ export function runAccountStoreTests(name: string, open: () => { store: AccountS
       expect(store.changes - before).toBe(4);
       expect(store.token("00000000000000aa")?.user).toBe("alice");
       expect(store.share("00000000000000aa")?.path).toBe("home/alice/photos");
-      expect(store.all().map((r) => `${r.kind[0]}:${r.kind === "user" ? r.name : r.id}`)).toEqual(["u:alice", "u:bob", "t:00000000000000aa", "s:00000000000000aa"]);
+      expect(store.all().map((r) => `${r.kind[0]}:${"name" in r ? r.name : r.id}`)).toEqual(["u:alice", "u:bob", "t:00000000000000aa", "s:00000000000000aa"]);
     });
 
     test("S3 keys and share links are kinds of their own, after shares; a revoked key's tombstone wins", () => {
@@ -63,6 +75,21 @@ export function runAccountStoreTests(name: string, open: () => { store: AccountS
       expect(store.offer(s3KeyRecord("ORUAAAAAAAAAAAAAAAAA", "018f00000001000001@c"))).toBe(false);
       expect(store.s3Key("ORUAAAAAAAAAAAAAAAAA")?.deleted).toBe(true);
       expect(store.link("00000000000000aa")?.path).toBe("home/alice/a.txt");
+    });
+
+    test("groups, memberships and group shares are kinds of their own, ordered as SQLite orders kind names descending", () => {
+      const { store } = open();
+      expect(store.offer(groupShareRecord("00000000000000aa", "018f00000001000000@a"))).toBe(true);
+      expect(store.offer(groupRecord("lab", "018f00000001000000@a"))).toBe(true);
+      expect(store.offer(memberRecord("00000000000000aa", "018f00000001000000@a"))).toBe(true);
+      store.offer(linkRecord("00000000000000aa", "018f00000001000000@a"));
+      store.offer(userRecord("alice", "018f00000001000000@a"));
+      expect(store.all().map((r) => r.kind)).toEqual(["user", "member", "link", "groupshare", "group"]);
+      expect(store.offer(memberRecord("00000000000000aa", "018f00000002000000@b", { deleted: true }))).toBe(true);
+      expect(store.offer(memberRecord("00000000000000aa", "018f00000001000001@c"))).toBe(false);
+      expect(store.member("00000000000000aa")?.deleted).toBe(true);
+      expect(store.group("lab")?.deleted).toBe(false);
+      expect(store.groupShare("00000000000000aa")?.group).toBe("lab");
     });
 
     test("equal records give equal digests; any newer version changes it", () => {

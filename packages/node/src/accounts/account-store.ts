@@ -4,7 +4,8 @@
 import type { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
 import {
-  type AccountRecord, accountRecordSchema, type LinkRecord, recordKey, type S3KeyRecord, type ShareRecord, supersedes, type TokenRecord, type UserRecord,
+  type AccountRecord, accountRecordSchema, type GroupRecord, type GroupShareRecord, type LinkRecord, type MemberRecord, recordKey, type S3KeyRecord,
+  type ShareRecord, supersedes, type TokenRecord, type UserRecord,
 } from "./records.ts";
 
 export interface AccountStore {
@@ -14,7 +15,10 @@ export interface AccountStore {
   share(id: string): ShareRecord | undefined;
   s3Key(accessKey: string): S3KeyRecord | undefined;
   link(id: string): LinkRecord | undefined;
-  /** Every record, tombstones included: users, tokens, shares, S3 keys, links, each kind by key. */
+  group(name: string): GroupRecord | undefined;
+  member(id: string): MemberRecord | undefined;
+  groupShare(id: string): GroupShareRecord | undefined;
+  /** Every record, tombstones included, kinds in descending order of their names (user, token, share, …), each kind by key. */
   all(): AccountRecord[];
   /** Keeps `record` if it supersedes the one held for its key; says whether it did. */
   offer(record: AccountRecord): boolean;
@@ -31,10 +35,9 @@ export function digestOf(rows: Iterable<{ kind: string; key: string; version: st
   return h.digest("hex");
 }
 
-/** Users, tokens, shares, S3 keys, links (the SQLite store's `ORDER BY kind DESC`), each kind by key. */
-const KIND_ORDER = { user: 0, token: 1, share: 2, s3key: 3, link: 4 };
-const order = (a: AccountRecord, b: AccountRecord) =>
-  a.kind !== b.kind ? KIND_ORDER[a.kind] - KIND_ORDER[b.kind] : recordKey(a) < recordKey(b) ? -1 : recordKey(a) > recordKey(b) ? 1 : 0;
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Kinds by name descending, each kind by key: the SQLite store's `ORDER BY kind DESC, key`, so both digest alike. */
+const order = (a: AccountRecord, b: AccountRecord) => (a.kind !== b.kind ? compare(b.kind, a.kind) : compare(recordKey(a), recordKey(b)));
 
 /** The lookups by kind both stores answer the same way, over each one's `get`. */
 abstract class RecordLookups {
@@ -58,6 +61,18 @@ abstract class RecordLookups {
 
   link(id: string): LinkRecord | undefined {
     return this.get("link", id) as LinkRecord | undefined;
+  }
+
+  group(name: string): GroupRecord | undefined {
+    return this.get("group", name) as GroupRecord | undefined;
+  }
+
+  member(id: string): MemberRecord | undefined {
+    return this.get("member", id) as MemberRecord | undefined;
+  }
+
+  groupShare(id: string): GroupShareRecord | undefined {
+    return this.get("groupshare", id) as GroupShareRecord | undefined;
   }
 }
 
@@ -114,7 +129,7 @@ export class SqliteAccountStore extends RecordLookups implements AccountStore {
   }
 
   digest(): string {
-    // 'user' > 'token' > 'share' > 's3key' > 'link': DESC orders the kinds as all() and the memory store do.
+    // Kinds by name descending ('user' > 'token' > 'share' > …), as all() and the memory store order them.
     return digestOf(this.db.query<{ kind: string; key: string; version: string }, []>("SELECT kind, key, version FROM accounts ORDER BY kind DESC, key").all());
   }
 

@@ -1,42 +1,9 @@
 // Accounts over an in-memory cluster: changes reach every member, a member that was away catches up by
 // digest, deletes and new passwords win by version, and the rules on tokens and admins.
 import { describe, expect, test } from "bun:test";
-import type { Logger } from "../log.ts";
-import { MemoryNetwork } from "../rpc/memory-rpc.ts";
-import type { JsonHandlers } from "../rpc/methods.ts";
-import { ManualClock } from "../util/manual-clock.ts";
-import { MemoryAccountStore } from "./account-store.ts";
 import { userRecord } from "./account-store.case.ts";
-import { Accounts } from "./accounts.ts";
-import { AccountsSync } from "./accounts-sync.ts";
-import { PasswordChecker } from "./passwords.ts";
+import { cluster } from "./test-fixtures.ts";
 import type { ShareRecord } from "./records.ts";
-
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-function cluster(ids: string[]) {
-  const net = new MemoryNetwork();
-  const clock = new ManualClock();
-  let now = 1_800_000_000_000;
-  const down = new Set<string>();
-  const setDown = (id: string, v: boolean) => {
-    net.setDown(id, v);
-    if (v) down.add(id);
-    else down.delete(id);
-  };
-  const nodes = new Map<string, { accounts: Accounts; sync: AccountsSync; store: MemoryAccountStore }>();
-  for (const id of ids) {
-    const handlers: JsonHandlers = {};
-    const rpc = net.register(id, { store: { put: async () => ({ created: false }), get: async () => new Uint8Array(), has: () => false }, handlers }, { clock });
-    const store = new MemoryAccountStore();
-    const peers = () => ids.filter((x) => x !== id && !down.has(x));
-    const sync = new AccountsSync({ intervalMs: 1000 }, { selfId: id, store, rpc, peers, clock, random: () => 0, log: quiet });
-    Object.assign(handlers, sync.handlers());
-    const accounts = new Accounts({ selfId: id, store, sync, now: () => now, log: quiet, passwords: new PasswordChecker({ now: () => now }) });
-    nodes.set(id, { accounts, sync, store });
-  }
-  return { setDown, clock, nodes, tick: (ms: number) => (now += ms), node: (id: string) => nodes.get(id)! };
-}
 
 describe("Accounts", () => {
   test("a user added on one node logs in on every node; a removal reaches them all", async () => {

@@ -16,6 +16,8 @@ import { newToken, parseToken, secretMatches } from "./tokens.ts";
 import { S3Keys } from "./s3-keys.ts";
 import type { SecretSeal } from "./secret-seal.ts";
 import { ShareLinks } from "./share-links.ts";
+import { Groups } from "./groups.ts";
+import { GrantIndex } from "./grants.ts";
 
 export const ADMIN_USER = "admin";
 
@@ -48,14 +50,16 @@ export class Accounts {
   readonly passwords: PasswordChecker;
   readonly s3Keys: S3Keys;
   readonly links: ShareLinks;
-  /** Live shares by grantee, rebuilt when the store has taken a record since (store.changes). */
-  private grants: { at: number; byUser: Map<string, ShareRecord[]> } = { at: -1, byUser: new Map() };
+  readonly groups: Groups;
+  /** What is shared with whom (by name and through groups), rebuilt when the store has taken a record since (store.changes). */
+  private grants: { at: number; index: GrantIndex } = { at: -1, index: new GrantIndex([]) };
 
   constructor(private readonly c: AccountsComponents) {
     this.passwords = c.passwords ?? new PasswordChecker();
     const user = (name: string) => this.user(name);
     this.s3Keys = new S3Keys({ ...c, user });
     this.links = new ShareLinks({ ...c, user });
+    this.groups = new Groups({ ...c, user });
   }
 
   /** The live user of this name (not a tombstone). */
@@ -98,7 +102,7 @@ export class Accounts {
     return { ...record, ...(await this.c.sync.write(record)) };
   }
 
-  /** Removes a user, revokes their tokens, S3 keys and links, and ends the shares with them or by them (their files stay). */
+  /** Removes a user, revokes their tokens, S3 keys and links, ends the shares with them or by them and their memberships (their files stay). */
   async removeUser(name: string): Promise<AccountWrite> {
     const held = this.user(name);
     if (!held) throw notFound(name);
@@ -107,6 +111,8 @@ export class Accounts {
     for (const k of this.s3Keys.list(name)) await this.s3Keys.revoke(k.id);
     for (const l of this.links.list(name)) await this.links.revoke(l.id);
     for (const sh of this.shares().filter((x) => x.user === name || x.by === name)) await this.unshare(sh.id);
+    for (const sh of this.groups.shares().filter((x) => x.by === name)) await this.groups.unshare(sh.id);
+    await this.groups.leaveAll(name);
     return this.c.sync.write({ ...held, version: this.version(held), deleted: true, passwordHash: null });
   }
 
@@ -153,14 +159,19 @@ export class Accounts {
     return this.c.sync.write({ ...held, version: this.version(held), deleted: true });
   }
 
-  /** The folders shared with `user` (not those shared with an earlier user of the same name). */
+  /** The folders shared with `user`, by name or through a group (none shared with an earlier user, or group, of the same name). */
   grantsOf(user: UserRecord): Grant[] {
-    if (this.grants.at !== this.c.store.changes) {
-      const byUser = new Map<string, ShareRecord[]>();
-      for (const sh of this.shares()) byUser.set(sh.user, [...(byUser.get(sh.user) ?? []), sh]);
-      this.grants = { at: this.c.store.changes, byUser };
-    }
-    return (this.grants.byUser.get(user.name) ?? []).filter((sh) => sh.createdAt >= user.createdAt).map((sh) => ({ path: sh.path, access: sh.access }));
+    return this.grantIndex().grantsOf(user);
+  }
+
+  /** The groups `user` belongs to. */
+  groupsOf(user: UserRecord): string[] {
+    return this.grantIndex().groupsOf(user);
+  }
+
+  private grantIndex(): GrantIndex {
+    if (this.grants.at !== this.c.store.changes) this.grants = { at: this.c.store.changes, index: new GrantIndex(this.c.store.all()) };
+    return this.grants.index;
   }
 
   /** The user whose password this is, or undefined (a missing user costs the same work as a wrong password). */

@@ -1,5 +1,6 @@
 // The replicated account records: one per user (keyed by name), one per API token (keyed by its id), one per folder share,
-// one per S3 access key (keyed by the access key) and one per share link,
+// one per S3 access key (keyed by the access key), one per share link, one per group (by name), one per
+// membership of a user in a group and one per folder share with a group,
 // each with its own hybrid-logical-clock version, last writer wins per record (as manifests and the cluster
 // settings do), so a node that was away takes every newer record and a delete or a new password made
 // elsewhere wins by version. A deleted user or a revoked token stays as a tombstone. Pure.
@@ -107,14 +108,55 @@ export const linkRecordSchema = z.strictObject({
 });
 export type LinkRecord = z.infer<typeof linkRecordSchema>;
 
-export const accountRecordSchema = z.discriminatedUnion("kind", [userRecordSchema, tokenRecordSchema, shareRecordSchema, s3KeyRecordSchema, linkRecordSchema]);
+/** Group names follow the user-name rule, so one list (a share's grantee) can show both. */
+export const groupNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, `a group name is ${USER_NAME_RULE}`);
+
+/** A group: a name that folders are shared with; who belongs to it are member records. */
+export const groupRecordSchema = z.strictObject({ kind: z.literal("group"), name: groupNameSchema, ...recordLife });
+export type GroupRecord = z.infer<typeof groupRecordSchema>;
+
+/**
+ * A user's membership of a group, a record of its own (id from the pair, memberIdOf) rather than a list in the
+ * group's record: two admins adding different members on two nodes at once both win, where a list would
+ * keep only the last writer's.
+ */
+export const memberRecordSchema = z.strictObject({ kind: z.literal("member"), id: tokenIdSchema, ...recordLife, group: groupNameSchema, user: userNameSchema });
+export type MemberRecord = z.infer<typeof memberRecordSchema>;
+
+/** A folder shared with a group: every member reads (or reads and writes) it as through a share of their own. */
+export const groupShareRecordSchema = z.strictObject({
+  kind: z.literal("groupshare"),
+  /** Derived from (path, group) (groupShareIdOf): sharing a folder with a group again changes the same record. */
+  id: tokenIdSchema,
+  ...recordLife,
+  group: groupNameSchema,
+  path: sharedPathSchema,
+  access: shareAccessSchema,
+  by: userNameSchema,
+});
+export type GroupShareRecord = z.infer<typeof groupShareRecordSchema>;
+
+export const accountRecordSchema = z.discriminatedUnion("kind", [
+  userRecordSchema, tokenRecordSchema, shareRecordSchema, s3KeyRecordSchema, linkRecordSchema, groupRecordSchema, memberRecordSchema, groupShareRecordSchema,
+]);
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
-/** The record's key within its kind: a user's name, a token's (share's, link's) id, an S3 access key. */
-export const recordKey = (r: AccountRecord): string => (r.kind === "user" ? r.name : r.id);
+/** The record's key within its kind: a user's or a group's name, a token's (share's, link's, membership's) id, an S3 access key. */
+export const recordKey = (r: AccountRecord): string => (r.kind === "user" || r.kind === "group" ? r.name : r.id);
 
+const idOf = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 16);
 /** The id of the share of `path` with `user`: one record per pair. */
-export const shareIdOf = (path: string, user: string): string => createHash("sha256").update(`${path}\0${user}`).digest("hex").slice(0, 16);
+export const shareIdOf = (path: string, user: string): string => idOf(`${path}\0${user}`);
+/** The id of the share of `path` with `group` ('\0group\0' keeps it apart from any user share's id). */
+export const groupShareIdOf = (path: string, group: string): string => idOf(`${path}\0group\0${group}`);
+/** The id of `user`'s membership of `group`. */
+export const memberIdOf = (group: string, user: string): string => idOf(`member\0${group}\0${user}`);
+
+/**
+ * Whether `r` belongs to the current life of `since` (a user or a group): made no earlier than it, so a share,
+ * token or membership left from an earlier user or group of the same name grants nothing to the new one.
+ */
+export const ofThisLife = (r: { createdAt: number }, since: { createdAt: number }): boolean => r.createdAt >= since.createdAt;
 
 /** Whether `incoming` should replace `held` (newer; a record with no predecessor always is). */
 export function supersedes(incoming: AccountRecord, held: AccountRecord | undefined): boolean {
@@ -127,4 +169,5 @@ export const MAX_TOKENS_PER_USER = 100;
 export const MAX_SHARES_PER_USER = 100;
 export const MAX_S3_KEYS_PER_USER = 20;
 export const MAX_LINKS_PER_USER = 100;
+export const MAX_GROUPS = 200;
 export const MAX_RECORDS = 50_000; // ~500 bytes of JSON each: within one peer answer (MAX_RPC_BODY)

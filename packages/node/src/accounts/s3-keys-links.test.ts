@@ -15,12 +15,33 @@ function node(opts: { seal?: boolean } = {}) {
   const store = new MemoryAccountStore();
   let now = 1_800_000_000_000;
   const sync = { write: async (r: AccountRecord) => (store.offer(r), { confirmed: 1, members: 1 }) };
-  const seal = opts.seal === false ? undefined : new SecretSeal(Keyring.of(TEST_KEY));
+  const keyring = Keyring.of(TEST_KEY);
+  const seal = opts.seal === false ? undefined : new SecretSeal(keyring);
   const accounts = new Accounts({ selfId: "a", store, sync, now: () => now, log: quiet, seal });
-  return { accounts, store, tick: (ms: number) => (now += ms) };
+  return { accounts, store, keyring, tick: (ms: number) => (now += ms) };
 }
 
 describe("S3 keys of users", () => {
+  test("reseal seals every live key again under the primary after a switch, so removing the old key keeps them working", async () => {
+    const { accounts, store, keyring, tick } = node();
+    await accounts.addUser("alice", "alice password", "user", null);
+    const made = await accounts.s3Keys.create("alice", {});
+    const revoked = await accounts.s3Keys.create("alice", {});
+    await accounts.s3Keys.revoke(revoked.accessKey);
+    expect(await accounts.s3Keys.reseal()).toEqual({ resealed: 0, unreadable: [] }); // already under the primary
+    const next = keyring.install("the-next-cluster-key-0123456789-abcdefgh");
+    keyring.use(next.id);
+    tick(1);
+    const before = store.s3Key(made.accessKey)!;
+    expect(await accounts.s3Keys.reseal()).toEqual({ resealed: 1, unreadable: [] }); // the revoked key stays a tombstone
+    const after = store.s3Key(made.accessKey)!;
+    expect(after.sealedSecret).toStartWith(`${next.id}.`);
+    expect(after.version > before.version).toBe(true);
+    keyring.remove(TEST_KEY.id);
+    expect(accounts.s3Keys.holder(made.accessKey)?.secret).toBe(made.secretKey);
+    expect(store.s3Key(revoked.accessKey)).toMatchObject({ deleted: true, sealedSecret: "" });
+  });
+
   test("a key is made with its secret once, stored sealed, and names its user until revoked", async () => {
     const { accounts, store, tick } = node();
     await accounts.addUser("alice", "alice password", "user", null);

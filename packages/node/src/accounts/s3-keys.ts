@@ -69,6 +69,28 @@ export class S3Keys {
     return this.c.sync.write({ ...held, version: nextSettingsVersion(this.c.selfId, this.c.now(), held), deleted: true, sealedSecret: "" });
   }
 
+  /**
+   * Seals every live key's secret again under the primary cluster key when it is under another (a rotation
+   * switched keys), so the key it was sealed under can be removed; each a new record version, pushed to every
+   * live member. A secret no key held opens is named in `unreadable` (its S3 key cannot work; make another).
+   */
+  async reseal(): Promise<{ resealed: number; unreadable: string[] }> {
+    const seal = this.c.seal;
+    const result = { resealed: 0, unreadable: [] as string[] };
+    if (!seal) return result;
+    for (const key of this.list().filter((k) => !seal.underPrimary(k.sealedSecret))) {
+      const secret = seal.open(key.sealedSecret, key.id);
+      if (secret === undefined) {
+        result.unreadable.push(key.id);
+        continue;
+      }
+      const version = nextSettingsVersion(this.c.selfId, this.c.now(), key);
+      await this.c.sync.write({ ...key, version, sealedSecret: seal.seal(secret, key.id) });
+      result.resealed++;
+    }
+    return result;
+  }
+
   /** The holder of a live key of a user that still exists (not an earlier user of the name), or undefined. */
   holder(accessKey: string): S3KeyHolder | undefined {
     const key = this.c.store.s3Key(accessKey);

@@ -22,6 +22,11 @@ export class SecretSeal {
     return `${key.id}.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")}`;
   }
 
+  /** Whether `sealed` was sealed under the primary key (else it should be sealed again before its key is removed). */
+  underPrimary(sealed: string): boolean {
+    return sealed.startsWith(`${this.keys.primary().id}.`);
+  }
+
   /** The secret, or undefined: sealed under a key this node no longer holds (a finished rotation), altered, or bound elsewhere. */
   open(sealed: string, boundTo: string): string | undefined {
     const dot = sealed.indexOf(".");

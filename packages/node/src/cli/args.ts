@@ -29,7 +29,8 @@ export const commands = {
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
   user: { params: ["<add|passwd|rm|ls>", "[name]"], options: ["quota", "admin", "key-file", "data-dir"] },
   token: { params: ["<create|ls|revoke>", "[id]"], options: ["read-only", "expires", "label"] },
-  share: { params: ["<add|ls|rm|link|links|unlink>", "[path-or-id]", "[user]"], options: ["write", "expires"] },
+  share: { params: ["<add|ls|rm|link|links|unlink>", "[path-or-id]", "[user]"], options: ["write", "expires", "group"] },
+  group: { params: ["<add|rm|ls|member>", "[name|add|rm]", "[group]", "[user]"], options: ["key-file", "data-dir"] },
   s3key: { params: ["<create|ls|rm>", "[access-key]"], options: ["read-only", "label", "for", "all"] },
   login: { params: [], options: ["label"] },
   logout: { params: [], options: [] },
@@ -62,6 +63,7 @@ const options = {
   "accept-fingerprint": { type: "string" },
   "tls-cert": { type: "string" },
   by: { type: "string" },
+  group: { type: "string" },
   action: { type: "string" },
   limit: { type: "string" },
 } as const;
@@ -96,6 +98,8 @@ export interface ClientArgs {
   admin: boolean;
   /** share add: read-write rather than read-only. */
   write: boolean;
+  /** share add: share with this group rather than a user. */
+  group?: string;
   /** token create: read-only, a lifetime such as 30d, a label. */
   readOnly: boolean;
   expires?: string;
@@ -200,5 +204,6 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     by: values.by,
     action: values.action,
     limit: values.limit,
+    group: values.group,
   };
 }

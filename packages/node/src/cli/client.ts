@@ -18,6 +18,7 @@ import { sync } from "./commands/sync.ts";
 import { login, logout, token } from "./commands/token.ts";
 import { user } from "./commands/user.ts";
 import { share } from "./commands/share.ts";
+import { group } from "./commands/group.ts";
 import { s3key } from "./commands/s3key.ts";
 import { audit } from "./commands/audit.ts";
 import { authorizationFor } from "./credentials.ts";
@@ -27,7 +28,7 @@ import { NodeClient } from "./http.ts";
 import { acceptedFingerprint, terminalQuestion, TlsPinning } from "./tls-pin.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, s3key, login, logout, audit };
+const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, group, s3key, login, logout, audit };
 
 /** Commands that sign with the cluster key when they find one (admin-key.ts). */
 const SIGNED = ["leave", "members", "key", "config"];

@@ -19,11 +19,13 @@ function networkFailure(baseUrl: string, err: unknown): string {
   if (code === "ECONNREFUSED" || code === "ConnectionRefused") {
     return `cannot reach the node at ${baseUrl}: connection refused (is a node running there?)`;
   }
-  if (code === "ECONNRESET" || code === "ConnectionClosed") {
-    // An HTTPS port closes on a plain-HTTP request at once: nodes bound beyond loopback serve HTTPS (TLS=auto).
-    const hint = baseUrl.startsWith("http:") ? `; if the node serves HTTPS, use ${baseUrl.replace(/^http:/, "https:")}` : "";
-    return `lost the connection to the node at ${baseUrl} (it closed unexpectedly${hint})`;
+  // Nodes bound beyond loopback serve HTTPS (TLS=auto); one answers plain HTTP with a redirect to https.
+  const hint = baseUrl.startsWith("http:") ? `; if the node serves HTTPS, use ${baseUrl.replace(/^http:/, "https:")}` : "";
+  if (code === "UnexpectedRedirect") {
+    // Not followed: the CLI's credentials go only where it was pointed.
+    return `the node at ${baseUrl} answered with a redirect${hint}`;
   }
+  if (code === "ECONNRESET" || code === "ConnectionClosed") return `lost the connection to the node at ${baseUrl} (it closed unexpectedly${hint})`;
   // Bun appends advice about fetch's `verbose` option, which is no use to a user of the CLI.
   const text = errorText(err).replace(/\s*For more information, pass `verbose: true`.*$/s, "");
   return `cannot reach the node at ${baseUrl}: ${text}`;

@@ -9,6 +9,7 @@ import type { AuditLog } from "../audit/audit-log.ts";
 import { auditRoutes } from "./audit-routes.ts";
 import { auditTrail } from "./audit-trail.ts";
 import { shareRoutes } from "./share-routes.ts";
+import { groupRoutes } from "./group-routes.ts";
 import { linkRoutes } from "./link-routes.ts";
 import { s3KeyRoutes } from "./s3key-routes.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
@@ -73,6 +74,7 @@ export function createGateway(d: GatewayDeps): Hono {
   if (d.authenticator) {
     app.route("/", accountRoutes({ ...d, authenticator: d.authenticator }));
     app.route("/", shareRoutes({ ...d, authenticator: d.authenticator }));
+    app.route("/", groupRoutes({ ...d, authenticator: d.authenticator }));
     app.route("/", s3KeyRoutes({ authenticator: d.authenticator }));
     app.route("/", linkRoutes({ ...d, authenticator: d.authenticator, linkMaxDays: d.linkMaxDays ?? 30 }));
   }

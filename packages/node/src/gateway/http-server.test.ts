@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { type FetchHandler, type FetchServer, serveFetch } from "./http-server.ts";
+import { selfSignedCertificate } from "../tls/self-signed.ts";
+import { type FetchHandler, type FetchServer, remoteAddressOf, serveFetch } from "./http-server.ts";
 
 let server: FetchServer | undefined;
 afterEach(async () => {
@@ -227,5 +228,29 @@ describe("serveFetch", () => {
     server = await serveFetch({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const taken = serveFetch({ hostname: "127.0.0.1", port: server.port, fetch: () => new Response("") });
     await expect(taken).rejects.toMatchObject({ code: "EADDRINUSE" });
+  });
+});
+
+describe("HTTPS (serveFetch with tls)", () => {
+  test("serves TLS; plain HTTP to the same port is told to use https (GET/HEAD a redirect, other methods 400), not cut off", async () => {
+    const cert = selfSignedCertificate(["127.0.0.1"]);
+    server = await serveFetch({ hostname: "127.0.0.1", port: 0, tls: { cert: cert.certPem, key: cert.keyPem }, fetch: (req) => new Response(`${new URL(req.url).protocol === "https:" ? "secure" : "plain"} ${new URL(req.url).pathname}`, { headers: { "x-from": remoteAddressOf(req) ?? "" } }) });
+    const port = server.port;
+    const secure = await fetch(`https://127.0.0.1:${port}/a?b=1`, { tls: { ca: cert.certPem } } as RequestInit);
+    // The request says https, and the client's address is the TCP peer's (the failure limiter and the audit use it).
+    expect([secure.status, await secure.text(), secure.headers.get("x-from")]).toEqual([200, "secure /a", "127.0.0.1"]);
+    const plain = await get(port, "/files/x?y=1");
+    expect(plain.head).toStartWith("http/1.1 301");
+    expect(plain.head).toContain("location: https://127.0.0.1/files/x?y=1");
+    expect(plain.body.toString()).toContain("This port speaks HTTPS only. Use https://127.0.0.1/files/x?y=1");
+    const put = await raw(port, `PUT /f HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`);
+    expect(put.head).toStartWith("http/1.1 400");
+    expect(put.body.toString()).toContain(`Use https://127.0.0.1:${port}/f`);
+    // A Host that is not a host name gets words, never a redirect to it.
+    const odd = await raw(port, "GET / HTTP/1.1\r\nHost: evil.example/\r\nConnection: close\r\n\r\n");
+    expect([odd.head.split("\r\n")[0], odd.head.includes("location")]).toEqual(["http/1.1 400 bad request", false]);
+    expect(odd.body.toString()).toContain("use https://");
+    // The port still serves TLS after the plain requests.
+    expect((await fetch(`https://127.0.0.1:${port}/again`, { tls: { ca: cert.certPem } } as RequestInit)).status).toBe(200);
   });
 });

@@ -8,10 +8,10 @@
 // header, its body streamed with back-pressure; a body without Content-Length that is already complete in
 // memory (c.json, c.text) is sent whole with its length, anything else chunked. HEAD answers headers only.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
-import { createServer as createTlsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { drained } from "../util/drained.ts";
+import { tlsFront } from "./tls-front.ts";
 
 export type FetchHandler = (req: Request) => Response | Promise<Response>;
 
@@ -23,7 +23,7 @@ export interface ServeOptions {
   guard?: (method: string, target: string) => Response | undefined;
   /** A body without Content-Length up to this many bytes, complete without waiting on I/O, is sent with its length. */
   measureLimit?: number;
-  /** Serve HTTPS with this PEM certificate (chain) and key; absent: plain HTTP. */
+  /** Serve HTTPS with this PEM certificate (chain) and key (plain HTTP sent to it is told to use https); absent: plain HTTP. */
   tls?: { cert: string; key: string };
 }
 
@@ -59,7 +59,7 @@ export async function serveFetch(opts: ServeOptions): Promise<FetchServer> {
       } else res.destroy(err as Error);
     });
   };
-  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
+  const server: Server = createServer(listener);
   server.requestTimeout = 0; // an upload may take as long as it takes
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.keepAliveTimeout = 0; // as Bun.serve with idleTimeout 0: an idle connection stays open
@@ -72,26 +72,29 @@ export async function serveFetch(opts: ServeOptions): Promise<FetchServer> {
   };
   const sockets = new Set<Socket>();
   // Raw TCP sockets, under HTTPS too: destroying one also ends a connection still in its TLS handshake.
-  server.on("connection", (socket: Socket) => {
+  const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-  });
+  };
+  // HTTPS: the front reads each connection's first byte, hands TLS to `server` and answers plain HTTP itself.
+  const listening: NetServer = opts.tls ? tlsFront({ tls: opts.tls, server, onSocket: track, firstByteTimeoutMs: HEADERS_TIMEOUT_MS }) : server;
+  if (!opts.tls) server.on("connection", track);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
-    server.once("error", onError);
-    server.listen(opts.port, opts.hostname, () => {
-      server.off("error", onError);
+    listening.once("error", onError);
+    listening.listen(opts.port, opts.hostname, () => {
+      listening.off("error", onError);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (listening.address() as AddressInfo).port;
 
   return {
     port,
     async stop(force = false) {
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
       if (!force) {
         const drained = new Promise<void>((resolve) => (wakeDrain = resolve));
         idle();

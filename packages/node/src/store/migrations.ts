@@ -202,4 +202,19 @@ export const migrations: string[] = [
   CREATE INDEX files_origin ON files (origin, seq);
   CREATE INDEX files_tombstones ON files (path, kind) WHERE deleted = 1;
   `,
+  // groups: groups, memberships and folder shares with a group are account records too (accounts/records.ts).
+  // SQLite cannot change a CHECK, so the table is made again with the kinds added and its rows copied
+  // (self-contained: it runs whatever number it is given).
+  `
+  CREATE TABLE accounts_groups (
+    kind TEXT NOT NULL CHECK (kind IN ('user', 'token', 'share', 's3key', 'link', 'group', 'member', 'groupshare')),
+    key TEXT NOT NULL,
+    version TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+  ) WITHOUT ROWID;
+  INSERT INTO accounts_groups (kind, key, version, record) SELECT kind, key, version, record FROM accounts;
+  DROP TABLE accounts;
+  ALTER TABLE accounts_groups RENAME TO accounts;
+  `,
 ];

@@ -109,6 +109,39 @@ describe("logins in the web UI", () => {
     expect(await alice.locator('[data-testid="nav-users"]').count()).toBe(0);
   });
 
+  test("groups: an admin makes one and adds bob on the Users page; alice shares a folder with it in the share dialog; bob sees it", async () => {
+    await api("POST", "/api/mkdir", basic("alice", "alice password"), JSON.stringify({ path: "/home/alice/lab" }));
+    await api("PUT", "/api/files/home/alice/lab/results.txt", basic("alice", "alice password"), "results", "text/plain");
+    const admin = await loggedIn("admin");
+    await admin.click('[data-testid="nav-users"]');
+    await admin.fill('[data-testid="new-group-name"]', "lab");
+    await admin.click('[data-testid="new-group-submit"]');
+    const lab = admin.locator('[data-testid="group-row"][data-name="lab"]');
+    await lab.waitFor();
+    await lab.locator('[data-testid="group-add-user"]').selectOption("bob");
+    await lab.locator('[data-testid="group-add-member"]').click();
+    await lab.locator('[data-testid="group-member"][data-name="bob"]').waitFor();
+    await admin.screenshot({ path: join(ARTIFACTS, "accounts-groups.png"), fullPage: true });
+
+    const alice = await loggedIn("alice");
+    await alice.goto(`${url}/files/home/alice`);
+    const folder = alice.locator('[data-testid="entry"][data-name="lab"]');
+    await folder.waitFor();
+    await folder.locator('[data-testid="share-link"]').click();
+    await alice.locator('[data-testid="folder-share-to"]').selectOption("group:lab");
+    await alice.click('[data-testid="folder-share-submit"]');
+    await alice.getByText("Shared with group lab, read-only.").waitFor();
+    await alice.screenshot({ path: join(ARTIFACTS, "accounts-share-with-group.png") });
+
+    const bob = await loggedIn("bob");
+    await bob.goto(`${url}/files/home/alice/lab`);
+    await bob.locator('[data-testid="entry"][data-name="results.txt"]').waitFor();
+    // Taken out of the group (on the admin's page), he sees it no more.
+    await lab.locator('[data-testid="group-member"][data-name="bob"] button').click();
+    await lab.locator('[data-testid="group-member"][data-name="bob"]').waitFor({ state: "detached" });
+    expect((await fetch(`${url}/api/files/home/alice/lab/results.txt`, { headers: { authorization: basic("bob", "bob password") } })).status).toBe(403);
+  });
+
   test("logout ends the session: the login page is back, and the old cookie opens nothing", async () => {
     const page = await loggedIn("alice");
     const cookie = (await page.context().cookies()).find((c) => c.name === "orrery_session")!;

@@ -88,3 +88,15 @@ export async function firstEvent(url: string, id: RouteId, skip: readonly string
     ctl.abort();
   }
 }
+
+/** Adds users as the admin whose Basic credential is `adminAuth` (each password from `passwordOf`); throws on anything but 201. */
+export async function addUsers(url: string, adminAuth: string, names: readonly string[], passwordOf: (name: string) => string): Promise<void> {
+  for (const name of names) {
+    const res = await fetch(`${url}/api/users`, {
+      method: "POST",
+      headers: { authorization: adminAuth, "content-type": "application/json" },
+      body: JSON.stringify({ name, password: passwordOf(name) }),
+    });
+    if (res.status !== 201) throw new Error(`adding user ${name}: ${res.status} ${await res.text()}`);
+  }
+}

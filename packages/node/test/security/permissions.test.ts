@@ -1,6 +1,8 @@
 // Every files-API, WebDAV and S3 route against a real node that requires a login (AUTH=required, a process on
 // loopback), as anonymous, the owner, the owner's read-only token, another user, a user alice shared her
-// home with read-only, one she shared it with read-write, and an admin: one table of who gets what. The resources are in alice's home; each row's target is made fresh (by the admin) per caller.
+// home with read-only, one she shared it with read-write, a member of a group she shared it with read-only,
+// one of a group she shared it with read-write, a member of a group without a share of it, and an admin:
+// one table of who gets what (a share with a group grants exactly as a share with the user does). The resources are in alice's home; each row's target is made fresh (by the admin) per caller.
 // On S3 each caller signs with an S3 access key of their own (the owner's read-only one for the read-only column).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,59 +16,62 @@ const ADMIN = "admin admin admin";
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 const adminAuth = basic("admin", ADMIN);
 
-type Who = "anonymous" | "owner" | "ownerReadOnly" | "other" | "shareRead" | "shareWrite" | "admin";
-const WHO: Who[] = ["anonymous", "owner", "ownerReadOnly", "other", "shareRead", "shareWrite", "admin"];
+type Who = "anonymous" | "owner" | "ownerReadOnly" | "other" | "shareRead" | "shareWrite" | "groupRead" | "groupWrite" | "groupOther" | "admin";
+const WHO: Who[] = ["anonymous", "owner", "ownerReadOnly", "other", "shareRead", "shareWrite", "groupRead", "groupWrite", "groupOther", "admin"];
 
 interface Row {
   name: string;
   /** Made by the admin before the request (paths under /home/alice, `$` replaced by the caller's name). */
   files?: string[];
   request: (who: Who) => { method: string; path: string; headers?: Record<string, string>; body?: string };
-  /** Status per caller: [anonymous, owner, owner read-only, other, read-only share, read-write share, admin]. */
-  expect: [number, number, number, number, number, number, number];
+  /**
+   * Status per caller: [anonymous, owner, owner read-only, other, read-only share, read-write share,
+   * read-only group share, read-write group share, member of another group, admin].
+   */
+  expect: [number, number, number, number, number, number, number, number, number, number];
 }
 
 const H = "/home/alice";
 const xml = { "content-type": "application/xml" };
 const rows: Row[] = [
-  { name: "PUT /api/files", request: (w) => ({ method: "PUT", path: `/api/files${H}/put-${w}.txt`, body: "x" }), expect: [401, 201, 403, 403, 403, 201, 201] },
-  { name: "GET /api/files (file)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/files${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "HEAD /api/files", files: ["f.txt"], request: () => ({ method: "HEAD", path: `/api/files${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "GET /api/files (listing)", request: () => ({ method: "GET", path: `/api/files${H}/` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "GET /api/files (listing with folder totals)", request: () => ({ method: "GET", path: `/api/files${H}/?totals=1` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "GET /api/stat", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/stat${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "DELETE /api/files", files: ["del-$.txt"], request: (w) => ({ method: "DELETE", path: `/api/files${H}/del-${w}.txt` }), expect: [401, 200, 403, 403, 403, 200, 200] },
+  { name: "PUT /api/files", request: (w) => ({ method: "PUT", path: `/api/files${H}/put-${w}.txt`, body: "x" }), expect: [401, 201, 403, 403, 403, 201, 403, 201, 403, 201] },
+  { name: "GET /api/files (file)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/files${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "HEAD /api/files", files: ["f.txt"], request: () => ({ method: "HEAD", path: `/api/files${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "GET /api/files (listing)", request: () => ({ method: "GET", path: `/api/files${H}/` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "GET /api/files (listing with folder totals)", request: () => ({ method: "GET", path: `/api/files${H}/?totals=1` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "GET /api/stat", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/stat${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "DELETE /api/files", files: ["del-$.txt"], request: (w) => ({ method: "DELETE", path: `/api/files${H}/del-${w}.txt` }), expect: [401, 200, 403, 403, 403, 200, 403, 200, 403, 200] },
   {
     name: "POST /api/mkdir",
     request: (w) => ({ method: "POST", path: "/api/mkdir", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: `${H}/dir-${w}` }) }),
-    expect: [401, 201, 403, 403, 403, 201, 201],
+    expect: [401, 201, 403, 403, 403, 201, 403, 201, 403, 201],
   },
   {
     name: "POST /api/move",
     files: ["mv-$.txt"],
     request: (w) => ({ method: "POST", path: "/api/move", headers: { "content-type": "application/json" }, body: JSON.stringify({ from: `${H}/mv-${w}.txt`, to: `${H}/mv-${w}-2.txt` }) }),
-    expect: [401, 200, 403, 403, 403, 200, 200],
+    expect: [401, 200, 403, 403, 403, 200, 403, 200, 403, 200],
   },
   // Zip downloads (zip-routes.ts): every file in the archive is read, so each is asked like a GET.
-  { name: "GET /api/zip (file)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/zip?path=${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "GET /api/zip (folder)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/zip?path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "GET /api/changes", request: () => ({ method: "GET", path: `/api/changes?path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "PROPFIND /dav", request: () => ({ method: "PROPFIND", path: `/dav${H}/`, headers: { depth: "1" } }), expect: [401, 207, 207, 403, 207, 207, 207] },
-  { name: "GET /dav", files: ["f.txt"], request: () => ({ method: "GET", path: `/dav${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
-  { name: "PUT /dav", request: (w) => ({ method: "PUT", path: `/dav${H}/dav-${w}.txt`, body: "x" }), expect: [401, 201, 403, 403, 403, 201, 201] },
-  { name: "MKCOL /dav", request: (w) => ({ method: "MKCOL", path: `/dav${H}/col-${w}` }), expect: [401, 201, 403, 403, 403, 201, 201] },
-  { name: "DELETE /dav", files: ["ddel-$.txt"], request: (w) => ({ method: "DELETE", path: `/dav${H}/ddel-${w}.txt` }), expect: [401, 204, 403, 403, 403, 204, 204] },
+  { name: "GET /api/zip (file)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/zip?path=${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "GET /api/zip (folder)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/zip?path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "GET /api/changes", request: () => ({ method: "GET", path: `/api/changes?path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "PROPFIND /dav", request: () => ({ method: "PROPFIND", path: `/dav${H}/`, headers: { depth: "1" } }), expect: [401, 207, 207, 403, 207, 207, 207, 207, 403, 207] },
+  { name: "GET /dav", files: ["f.txt"], request: () => ({ method: "GET", path: `/dav${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "PUT /dav", request: (w) => ({ method: "PUT", path: `/dav${H}/dav-${w}.txt`, body: "x" }), expect: [401, 201, 403, 403, 403, 201, 403, 201, 403, 201] },
+  { name: "MKCOL /dav", request: (w) => ({ method: "MKCOL", path: `/dav${H}/col-${w}` }), expect: [401, 201, 403, 403, 403, 201, 403, 201, 403, 201] },
+  { name: "DELETE /dav", files: ["ddel-$.txt"], request: (w) => ({ method: "DELETE", path: `/dav${H}/ddel-${w}.txt` }), expect: [401, 204, 403, 403, 403, 204, 403, 204, 403, 204] },
   {
     name: "COPY /dav",
     files: ["f.txt"],
     request: (w) => ({ method: "COPY", path: `/dav${H}/f.txt`, headers: { destination: `/dav${H}/copy-${w}.txt` } }),
-    expect: [401, 201, 403, 403, 403, 201, 201],
+    expect: [401, 201, 403, 403, 403, 201, 403, 201, 403, 201],
   },
   {
     name: "MOVE /dav",
     files: ["dmv-$.txt"],
     request: (w) => ({ method: "MOVE", path: `/dav${H}/dmv-${w}.txt`, headers: { destination: `/dav${H}/dmv-${w}-2.txt` } }),
-    expect: [401, 201, 403, 403, 403, 201, 201],
+    expect: [401, 201, 403, 403, 403, 201, 403, 201, 403, 201],
   },
   {
     name: "PROPPATCH /dav",
@@ -77,7 +82,7 @@ const rows: Row[] = [
       headers: xml,
       body: '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:x"><D:set><D:prop><Z:color>blue</Z:color></D:prop></D:set></D:propertyupdate>',
     }),
-    expect: [401, 207, 403, 403, 403, 207, 207],
+    expect: [401, 207, 403, 403, 403, 207, 403, 207, 403, 207],
   },
   {
     name: "LOCK /dav",
@@ -87,57 +92,57 @@ const rows: Row[] = [
       headers: { ...xml, timeout: "Second-60" },
       body: '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>',
     }),
-    expect: [401, 201, 403, 403, 403, 201, 201],
+    expect: [401, 201, 403, 403, 403, 201, 403, 201, 403, 201],
   },
-  { name: "OPTIONS /dav", request: () => ({ method: "OPTIONS", path: `/dav${H}/` }), expect: [401, 200, 200, 403, 200, 200, 200] },
+  { name: "OPTIONS /dav", request: () => ({ method: "OPTIONS", path: `/dav${H}/` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
   // Versions (versions-routes.ts): reading a file's versions is reading it; removing or restoring one is writing it.
-  { name: "GET /api/versions", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/versions${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200] },
+  { name: "GET /api/versions", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/versions${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
   {
     name: "POST /api/versions/…/restore",
     files: ["rs-$.txt"],
     request: (w) => ({ method: "POST", path: `/api/versions${H}/rs-${w}.txt/restore`, headers: { "content-type": "application/json" }, body: JSON.stringify({ versionId: "null" }) }),
-    expect: [401, 201, 403, 403, 403, 201, 201],
+    expect: [401, 201, 403, 403, 403, 201, 403, 201, 403, 201],
   },
-  { name: "DELETE /api/versions", files: ["rm-$.txt"], request: (w) => ({ method: "DELETE", path: `/api/versions${H}/rm-${w}.txt?versionId=null` }), expect: [401, 200, 403, 403, 403, 200, 200] },
-  { name: "GET /api/trash", request: () => ({ method: "GET", path: `/api/trash${H}` }), expect: [401, 200, 200, 403, 200, 200, 200] },
+  { name: "DELETE /api/versions", files: ["rm-$.txt"], request: (w) => ({ method: "DELETE", path: `/api/versions${H}/rm-${w}.txt?versionId=null` }), expect: [401, 200, 403, 403, 403, 200, 403, 200, 403, 200] },
+  { name: "GET /api/trash", request: () => ({ method: "GET", path: `/api/trash${H}` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
   // The switch of a top-level folder: anyone logged in sees it, only who may write the folder itself (an admin for /home) changes it.
-  { name: "GET /api/versioning", request: () => ({ method: "GET", path: "/api/versioning/home" }), expect: [401, 200, 200, 200, 200, 200, 200] },
+  { name: "GET /api/versioning", request: () => ({ method: "GET", path: "/api/versioning/home" }), expect: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
   // Share links: made by whoever may read the target (not with a read-only token), opened by anyone holding one, never written through.
   {
     name: "POST /api/links",
     files: ["f.txt"],
     request: () => ({ method: "POST", path: "/api/links", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: `${H}/f.txt` }) }),
-    expect: [401, 201, 403, 403, 201, 201, 201],
+    expect: [401, 201, 403, 403, 201, 201, 201, 201, 403, 201],
   },
-  { name: "GET /s/<token>", request: () => ({ method: "GET", path: linkPath }), expect: [200, 200, 200, 200, 200, 200, 200] },
-  { name: "PUT /s/<token>/…", request: (w) => ({ method: "PUT", path: `${linkPath}/planted-${w}.txt`, body: "x" }), expect: [404, 404, 404, 404, 404, 404, 404] },
+  { name: "GET /s/<token>", request: () => ({ method: "GET", path: linkPath }), expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+  { name: "PUT /s/<token>/…", request: (w) => ({ method: "PUT", path: `${linkPath}/planted-${w}.txt`, body: "x" }), expect: [404, 404, 404, 404, 404, 404, 404, 404, 404, 404] },
   {
     name: "PUT /api/versioning",
     request: () => ({ method: "PUT", path: "/api/versioning/home", headers: { "content-type": "application/json" }, body: JSON.stringify({ status: "Suspended" }) }),
-    expect: [401, 403, 403, 403, 403, 403, 200],
+    expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 200],
   },
 ];
 
 /** S3 rows: `path` is `/bucket/key` on the S3 port (alice's home is bucket `home`, keys `alice/…`). */
 const s3Rows: Row[] = [
-  { name: "S3 PutObject", request: (w) => ({ method: "PUT", path: `/home/alice/s3put-${w}.txt`, body: "x" }), expect: [403, 200, 403, 403, 403, 200, 200] },
-  { name: "S3 GetObject", files: ["f.txt"], request: () => ({ method: "GET", path: "/home/alice/f.txt" }), expect: [403, 200, 200, 403, 200, 200, 200] },
-  { name: "S3 HeadObject", files: ["f.txt"], request: () => ({ method: "HEAD", path: "/home/alice/f.txt" }), expect: [403, 200, 200, 403, 200, 200, 200] },
-  { name: "S3 DeleteObject", files: ["s3del-$.txt"], request: (w) => ({ method: "DELETE", path: `/home/alice/s3del-${w}.txt` }), expect: [403, 204, 403, 403, 403, 204, 204] },
+  { name: "S3 PutObject", request: (w) => ({ method: "PUT", path: `/home/alice/s3put-${w}.txt`, body: "x" }), expect: [403, 200, 403, 403, 403, 200, 403, 200, 403, 200] },
+  { name: "S3 GetObject", files: ["f.txt"], request: () => ({ method: "GET", path: "/home/alice/f.txt" }), expect: [403, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "S3 HeadObject", files: ["f.txt"], request: () => ({ method: "HEAD", path: "/home/alice/f.txt" }), expect: [403, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "S3 DeleteObject", files: ["s3del-$.txt"], request: (w) => ({ method: "DELETE", path: `/home/alice/s3del-${w}.txt` }), expect: [403, 204, 403, 403, 403, 204, 403, 204, 403, 204] },
   {
     name: "S3 CopyObject",
     files: ["f.txt"],
     request: (w) => ({ method: "PUT", path: `/home/alice/s3copy-${w}.txt`, headers: { "x-amz-copy-source": "/home/alice/f.txt" } }),
-    expect: [403, 200, 403, 403, 403, 200, 200],
+    expect: [403, 200, 403, 403, 403, 200, 403, 200, 403, 200],
   },
-  { name: "S3 CreateMultipartUpload", request: (w) => ({ method: "POST", path: `/home/alice/mp-${w}.bin?uploads` }), expect: [403, 200, 403, 403, 403, 200, 200] },
-  { name: "S3 GetObjectTagging", files: ["f.txt"], request: () => ({ method: "GET", path: "/home/alice/f.txt?tagging" }), expect: [403, 200, 200, 403, 200, 200, 200] },
+  { name: "S3 CreateMultipartUpload", request: (w) => ({ method: "POST", path: `/home/alice/mp-${w}.bin?uploads` }), expect: [403, 200, 403, 403, 403, 200, 403, 200, 403, 200] },
+  { name: "S3 GetObjectTagging", files: ["f.txt"], request: () => ({ method: "GET", path: "/home/alice/f.txt?tagging" }), expect: [403, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
   // Listings answer everyone signed in, with only what each may see (the next describe checks what).
-  { name: "S3 ListObjectsV2", request: () => ({ method: "GET", path: "/home?list-type=2&prefix=alice/" }), expect: [403, 200, 200, 200, 200, 200, 200] },
-  { name: "S3 ListBuckets", request: () => ({ method: "GET", path: "/" }), expect: [403, 200, 200, 200, 200, 200, 200] },
+  { name: "S3 ListObjectsV2", request: () => ({ method: "GET", path: "/home?list-type=2&prefix=alice/" }), expect: [403, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+  { name: "S3 ListBuckets", request: () => ({ method: "GET", path: "/" }), expect: [403, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
   // A bucket is a top-level folder: only an admin makes or removes one.
-  { name: "S3 CreateBucket", request: (w) => ({ method: "PUT", path: `/s3b-${w.toLowerCase()}` }), expect: [403, 403, 403, 403, 403, 403, 200] },
-  { name: "S3 PutBucketVersioning", request: () => ({ method: "PUT", path: "/home?versioning", headers: xml, body: '<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>' }), expect: [403, 403, 403, 403, 403, 403, 200] },
+  { name: "S3 CreateBucket", request: (w) => ({ method: "PUT", path: `/s3b-${w.toLowerCase()}` }), expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 200] },
+  { name: "S3 PutBucketVersioning", request: () => ({ method: "PUT", path: "/home?versioning", headers: xml, body: '<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>' }), expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 200] },
 ];
 
 let cluster: TestCluster;
@@ -184,14 +189,26 @@ beforeAll(async () => {
   url = cluster.nodes[0]!.url;
   s3Url = `http://127.0.0.1:${s3Port}`;
   await asAdmin("POST", "/api/users", { name: "alice", password: "alice password" });
-  for (const name of ["bob", "carol", "dave"]) await asAdmin("POST", "/api/users", { name, password: `${name} password` });
-  for (const [user, access] of [["carol", "read"], ["dave", "write"]]) {
+  for (const name of ["bob", "carol", "dave", "erin", "frank", "gina"]) await asAdmin("POST", "/api/users", { name, password: `${name} password` });
+  // erin reads through group readers, frank writes through group writers; gina's group has a share of bob's home only.
+  for (const [group, member] of [["readers", "erin"], ["writers", "frank"], ["outsiders", "gina"]] as const) {
+    await asAdmin("POST", "/api/groups", { name: group });
+    await asAdmin("PUT", `/api/groups/${group}/members/${member}`);
+  }
+  const groupShare = await fetch(`${url}/api/shares`, {
+    method: "POST",
+    headers: { authorization: basic("bob", "bob password"), "content-type": "application/json" },
+    body: JSON.stringify({ path: "/home/bob", group: "outsiders", access: "write" }),
+  });
+  if (groupShare.status !== 201) throw new Error(`sharing with outsiders: ${groupShare.status} ${await groupShare.text()}`);
+  const grantees = [{ user: "carol", access: "read" }, { user: "dave", access: "write" }, { group: "readers", access: "read" }, { group: "writers", access: "write" }];
+  for (const grantee of grantees) {
     const shared = await fetch(`${url}/api/shares`, {
       method: "POST",
       headers: { authorization: basic("alice", "alice password"), "content-type": "application/json" },
-      body: JSON.stringify({ path: "/home/alice", user, access }),
+      body: JSON.stringify({ path: "/home/alice", ...grantee }),
     });
-    if (shared.status !== 201) throw new Error(`sharing with ${user}: ${shared.status} ${await shared.text()}`);
+    if (shared.status !== 201) throw new Error(`sharing with ${JSON.stringify(grantee)}: ${shared.status} ${await shared.text()}`);
   }
   const token = await fetch(`${url}/api/tokens`, {
     method: "POST",
@@ -205,6 +222,9 @@ beforeAll(async () => {
     other: basic("bob", "bob password"),
     shareRead: basic("carol", "carol password"),
     shareWrite: basic("dave", "dave password"),
+    groupRead: basic("erin", "erin password"),
+    groupWrite: basic("frank", "frank password"),
+    groupOther: basic("gina", "gina password"),
     admin: adminAuth,
   });
   const link = await fetch(`${url}/api/links`, { method: "POST", headers: { authorization: creds.owner!, "content-type": "application/json" }, body: JSON.stringify({ path: H }) });
@@ -251,7 +271,9 @@ describe("what each sees above their home, and across homes", () => {
     expect(await names("other", "/home/")).toEqual(["bob"]);
     expect(await names("shareRead", "/home/")).toEqual(["alice", "carol"]); // the share, and her own home
     expect(await names("admin", "/")).toEqual(["home", "photos"]);
-    expect((await names("admin", "/home/")).sort()).toEqual(["alice", "bob", "carol", "dave"]);
+    expect((await names("admin", "/home/")).sort()).toEqual(["alice", "bob", "carol", "dave", "erin", "frank", "gina"]);
+    expect(await names("groupRead", "/home/")).toEqual(["alice", "erin"]); // the group's share, and her own home
+    expect(await names("groupOther", "/home/")).toEqual(["bob", "gina"]);
     const dav = await fetch(`${url}/dav/home/`, { method: "PROPFIND", headers: { authorization: creds.other!, depth: "1" } });
     const body = await dav.text();
     expect(dav.status).toBe(207);

@@ -1,5 +1,5 @@
 // TLS for clients with real node processes: a node with TLS on serves its HTTP and S3 ports over HTTPS with a
-// self-signed certificate kept in DATA_DIR and prints its fingerprint; the CLI pins it on first use and
+// self-signed certificate kept in DATA_DIR and prints its fingerprint (plain HTTP sent there is redirected); the CLI pins it on first use and
 // refuses a changed one; TLS_CERT/TLS_KEY are served when given; invalid files exit 2 naming the variable.
 import { afterAll, describe, expect, test } from "bun:test";
 import { X509Certificate } from "node:crypto";
@@ -40,7 +40,7 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ code:
 }
 
 describe("a node with TLS on and no certificate of its own", () => {
-  test("serves HTTPS on the HTTP and S3 ports with a self-signed certificate it keeps and prints; plain HTTP gets no answer", async () => {
+  test("serves HTTPS on the HTTP and S3 ports with a self-signed certificate it keeps and prints; plain HTTP is told to use https", async () => {
     const { node, base, s3 } = await startTlsNode("t1", {});
     const certFile = join(node.dataDir, "tls", "cert.pem");
     const cert = readFileSync(certFile, "utf8");
@@ -53,8 +53,16 @@ describe("a node with TLS on and no certificate of its own", () => {
     const s3Answer = await fetch(`https://127.0.0.1:${s3}/`, { tls: { ca: cert } } as RequestInit);
     expect(s3Answer.status).toBe(403); // S3 over TLS: an unsigned request is refused in S3's words
     expect(await s3Answer.text()).toContain("<Error>");
-    const plain = await fetch(`http://127.0.0.1:${node.httpPort}/status`).then((r) => r.status, () => "no answer");
-    expect(plain).not.toBe(200);
+    // Plain HTTP to the HTTPS port is told where the https URL is, not cut off: curl shows the redirect and the words.
+    const curl = Bun.spawnSync(["curl", "-si", `http://127.0.0.1:${node.httpPort}/status`]);
+    const answer = curl.stdout.toString();
+    expect(answer).toStartWith("HTTP/1.1 301");
+    expect(answer).toContain(`location: https://127.0.0.1:${node.httpPort}/status`);
+    expect(answer).toContain(`This port speaks HTTPS only. Use https://127.0.0.1:${node.httpPort}/status`);
+    const followed = Bun.spawnSync(["curl", "-sL", "--cacert", certFile, `http://127.0.0.1:${node.httpPort}/status`]);
+    expect(JSON.parse(followed.stdout.toString())).toMatchObject({ nodeId: "t1" });
+    const post = await fetch(`http://127.0.0.1:${s3}/bucket`, { method: "PUT", body: "x", redirect: "manual" });
+    expect([post.status, await post.text()]).toEqual([400, `This port speaks HTTPS only. Use https://127.0.0.1:${s3}/bucket\n`]);
   }, 60_000);
 
   test("the CLI refuses an unknown certificate, pins an accepted one, then refuses a changed one until it is accepted", async () => {
@@ -69,7 +77,7 @@ describe("a node with TLS on and no certificate of its own", () => {
     expect(unknown.err).toContain(fp);
     expect(unknown.err).toContain("--accept-fingerprint");
     expect(existsSync(join(config, "orrery", "known_nodes.json"))).toBe(false);
-    // Plain HTTP to an HTTPS port: the connection is cut, and the CLI says which URL would work.
+    // Plain HTTP to an HTTPS port: the node redirects, and the CLI (which follows no redirect) says which URL would work.
     const plain = await cli(["--node", `http://127.0.0.1:${node.httpPort}`, "status"], env);
     expect([plain.code, plain.err]).toEqual([3, expect.stringContaining(`use https://127.0.0.1:${node.httpPort}`)]);
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { addUsers } from "../harness/api.ts";
 import { TestCluster } from "../harness/cluster.ts";
 
 const ADMIN = "admin admin admin";
@@ -17,14 +18,7 @@ beforeAll(async () => {
   if (!Bun.which("rclone")) throw new Error("rclone is not installed (apt-get install -y rclone)");
   cluster = await TestCluster.start(1, { replicationFactor: 1, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN }, headers: { authorization: basic("admin", ADMIN) } });
   url = cluster.nodes[0]!.url;
-  for (const name of ["alice", "bob"]) {
-    const res = await fetch(`${url}/api/users`, {
-      method: "POST",
-      headers: { authorization: basic("admin", ADMIN), "content-type": "application/json" },
-      body: JSON.stringify({ name, password: `${name} password` }),
-    });
-    expect(res.status).toBe(201);
-  }
+  await addUsers(url, basic("admin", ADMIN), ["alice", "bob"], (name) => `${name} password`);
   work = mkdtempSync(join(tmpdir(), "orrery-rclone-auth-"));
   writeFileSync(join(work, "rclone.conf"), "");
   env = { ...(process.env as Record<string, string>), RCLONE_CONFIG: join(work, "rclone.conf") };

@@ -1,5 +1,5 @@
 // `orrery share add PATH USER [--write]` shares a folder of your home with a user (read-only unless
-// --write), `share ls` lists the shares you made or were given, `share rm ID` ends one; `share link PATH
+// --write), `share add PATH --group G` with every member of a group, `share ls` lists the shares you made or were given, `share rm ID` ends one; `share link PATH
 // [--expires 1d]` prints a link anyone may open read-only, `share links` lists yours, `share unlink ID` revokes one.
 import type { ResponseOf } from "@orrery/api";
 import { parseExpiry } from "../credentials.ts";
@@ -11,27 +11,26 @@ import type { CommandContext } from "./context.ts";
 
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 
-interface ShareView {
-  id: string;
-  path: string;
-  user: string;
-  access: "read" | "write";
-  by: string;
-}
+type ShareView = ResponseOf<"listShares">["shares"][number];
+const grantee = (s: ShareView) => (s.group !== undefined ? `group ${s.group}` : (s.user ?? "?"));
 
 export async function share(ctx: CommandContext): Promise<void> {
   const [action, target, user] = ctx.args.positionals;
   const { client } = ctx;
   switch (action) {
     case "add": {
-      if (!target || !user) throw new UsageError("share add: give the folder and the user, e.g. share add /home/alice/photos bob");
-      const made = await client.json<ShareView>("POST", "/api/shares", { json: { path: displayPath(parseRemotePath(target)), user, access: ctx.args.write ? "write" : "read" } });
-      return ctx.json ? printJson(made) : out(`${made.path} shared with ${made.user} (${made.access === "write" ? "read-write" : "read-only"}; share ${made.id})`);
+      const group = ctx.args.group;
+      if (!target || (user === undefined) === (group === undefined)) {
+        throw new UsageError("share add: give the folder and a user or --group, e.g. share add /home/alice/photos bob, or share add /home/alice/photos --group lab");
+      }
+      const to = group !== undefined ? { group } : { user };
+      const made = await client.json<ShareView>("POST", "/api/shares", { json: { path: displayPath(parseRemotePath(target)), ...to, access: ctx.args.write ? "write" : "read" } });
+      return ctx.json ? printJson(made) : out(`${made.path} shared with ${grantee(made)} (${made.access === "write" ? "read-write" : "read-only"}; share ${made.id})`);
     }
     case "ls": {
       const { shares } = await client.json<{ shares: ShareView[] }>("GET", "/api/shares");
       if (ctx.json) return printJson(shares);
-      const rows = shares.map((s) => [s.id, s.path, s.user, s.access === "write" ? "read-write" : "read-only", s.by]);
+      const rows = shares.map((s) => [s.id, s.path, grantee(s), s.access === "write" ? "read-write" : "read-only", s.by]);
       return out(formatTable(rows, { header: ["id", "folder", "with", "access", "by"] }));
     }
     case "rm": {
