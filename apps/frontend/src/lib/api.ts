@@ -99,6 +99,9 @@ export const api = {
     request<ResponseOf<"addGroupMember">>(`/api/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(user)}`, { method: how }),
   /** Shares a folder with a user or a group. */
   share: (body: BodyOf<"share">) => post<ResponseOf<"share", 201>>("/api/shares", { ...body, path: normalize(body.path) }),
+  /** Shares the signed-in user made or was given (an admin: all). */
+  shares: () => request<ResponseOf<"listShares">>("/api/shares"),
+  unshare: (id: string) => request<ResponseOf<"unshare">>(`/api/shares/${encodeURIComponent(id)}`, { method: "DELETE" }),
   login: (user: string, password: string) => post<Me>("/api/login", { user, password }),
   logout: () => post<{ loggedOut: boolean }>("/api/logout", {}),
   s3Keys: () => request<ResponseOf<"listS3Keys">>("/api/s3keys"),

@@ -131,6 +131,8 @@ describe("logins in the web UI", () => {
     await alice.locator('[data-testid="folder-share-to"]').selectOption("group:lab");
     await alice.click('[data-testid="folder-share-submit"]');
     await alice.getByText("Shared with group lab, read-only.").waitFor();
+    // The dialog lists the folder's shares, the new one too.
+    await alice.locator('[data-testid="folder-share-row"]').filter({ hasText: "group lab, read-only" }).waitFor();
     await alice.screenshot({ path: join(ARTIFACTS, "accounts-share-with-group.png") });
 
     const bob = await loggedIn("bob");
@@ -139,7 +141,21 @@ describe("logins in the web UI", () => {
     // Taken out of the group (on the admin's page), he sees it no more.
     await lab.locator('[data-testid="group-member"][data-name="bob"] button').click();
     await lab.locator('[data-testid="group-member"][data-name="bob"]').waitFor({ state: "detached" });
-    expect((await fetch(`${url}/api/files/home/alice/lab/results.txt`, { headers: { authorization: basic("bob", "bob password") } })).status).toBe(403);
+    const bobReads = async () => (await fetch(`${url}/api/files/home/alice/lab/results.txt`, { headers: { authorization: basic("bob", "bob password") } })).status;
+    expect(await bobReads()).toBe(403);
+
+    // Shared with bob himself in the same dialog, then ended there: he reads, then he does not.
+    await alice.locator('[data-testid="folder-share-to"]').selectOption("user");
+    await alice.fill('[data-testid="folder-share-user"]', "bob");
+    await alice.click('[data-testid="folder-share-submit"]');
+    await alice.getByText("Shared with bob, read-only.").waitFor();
+    expect(await bobReads()).toBe(200);
+    const bobRow = alice.locator('[data-testid="folder-share-row"]').filter({ hasText: "bob, read-only" });
+    await bobRow.locator('[data-testid="folder-share-end"]').click();
+    await alice.getByText("No longer shared with bob.").waitFor();
+    await bobRow.waitFor({ state: "detached" });
+    await alice.screenshot({ path: join(ARTIFACTS, "accounts-share-ended.png") });
+    expect(await bobReads()).toBe(403);
   });
 
   test("logout ends the session: the login page is back, and the old cookie opens nothing", async () => {
