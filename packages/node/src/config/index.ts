@@ -63,7 +63,7 @@ export const configSchema = z.object({
   DIRECT_IO: z.enum(["auto", "off"]).default("auto"),
   /**
    * Soft limit on the node's resident memory (MiB) while files stream through it: above it, a full garbage
-   * collection is asked for at most once a second (util/memory-governor.ts). 0 turns this off.
+   * collection is asked for, spaced so it costs at most 4 % of a core (util/memory-governor.ts). 0 turns this off.
    */
   MEMORY_LIMIT_MB: z.coerce.number().int().min(0).max(1_048_576).default(128),
   /**

@@ -3,7 +3,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { activeMemoryGovernor, governMemory, MemoryGovernor, noteStreamedBytes } from "./memory-governor.ts";
 
-function governor(rss: number[]) {
+function governor(rss: number[], collectMs = 0) {
   let now = 0;
   let collected = 0;
   const g = new MemoryGovernor({
@@ -11,7 +11,10 @@ function governor(rss: number[]) {
     checkEveryBytes: 10,
     minGapMs: 1000,
     rss: () => rss[0]!,
-    collect: () => void collected++,
+    collect: () => {
+      collected++;
+      now += collectMs;
+    },
     now: () => now,
   });
   return { g, advance: (ms: number) => void (now += ms), collected: () => collected };
@@ -46,4 +49,17 @@ test("noteStreamedBytes reaches the installed governor only", () => {
   governMemory(g);
   noteStreamedBytes(1000);
   expect(collected()).toBe(1);
+});
+
+test("a slow collection spaces the next by 25 times its duration, so collecting costs at most 4 % of the time", () => {
+  const rss = [150];
+  const { g, advance, collected } = governor(rss, 100); // each collection takes 100 ms
+  g.note(10);
+  expect(collected()).toBe(1);
+  advance(1500); // past minGapMs, not past 25 × 100 ms
+  g.note(10);
+  expect(collected()).toBe(1);
+  advance(1000);
+  g.note(10);
+  expect(collected()).toBe(2);
 });
