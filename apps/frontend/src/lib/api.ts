@@ -111,6 +111,8 @@ export const api = {
   createLink: (path: string, expiresInSeconds: number) =>
     post<ResponseOf<"createLink", 201>>("/api/links", { path: normalize(path), expiresInSeconds } satisfies BodyOf<"createLink">),
   revokeLink: (id: string) => request<ResponseOf<"revokeLink">>(`/api/links/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  /** Forgets a dead member for good: it becomes left everywhere and no longer holds up garbage collection. */
+  forget: (id: string) => post<ResponseOf<"forget">>(`/api/cluster/members/${encodeURIComponent(id)}/forget`, {}),
   recentEvents: (limit = 100) => request<ResponseOf<"recentEvents">>(`/api/events/recent?limit=${limit}`),
 };
 

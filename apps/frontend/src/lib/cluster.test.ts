@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ClusterEvent } from "./api.ts";
 import type { Health, ReplicationCensus } from "./api.ts";
-import { countStates, deadMemberNote, diskUse, gcNote, pooledRoom, storeUse, memberAddress, membersDiffer, mergeEvents, newestFirst, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
+import { countStates, deadMemberNote, diskUse, forgetDialog, gcNote, pooledRoom, storeUse, memberAddress, membersDiffer, mergeEvents, newestFirst, replicaTone, replicationSummary, sortMembers, sumHealth } from "./cluster.ts";
 
 test("membersDiffer: a join, a departure or a state change means the ring must be refetched", () => {
   const shown = [{ id: "a", state: "alive" as const }, { id: "b", state: "alive" as const }];
@@ -188,4 +188,13 @@ test("storeUse and pooledRoom: what Orrery stores and the room it has, not the h
   // Fewer storage nodes than N: each byte is stored once per node.
   expect(pooledRoom([node(0, 500), node(0, 500)], 3)).toEqual({ room: 500, stored: 0, nodes: 2, copies: 2 });
   expect(pooledRoom([node(0, 0, "gateway")], 3)).toBeUndefined();
+});
+
+test("forgetDialog: a dangerous confirmation naming the member, whose answer runs the forget", async () => {
+  let ran = 0;
+  const d = forgetDialog("n4", async () => void ran++);
+  expect([d.title, d.confirmLabel, d.danger]).toEqual(["Forget n4?", "Forget n4", true]);
+  expect(d.message).toContain("will not come back");
+  await d.run("");
+  expect(ran).toBe(1);
 });

@@ -2,6 +2,7 @@
 // timeline, member ordering and the numbers the health view shows.
 import type { ClusterEvent, ClusterEventType, Health, Member, MemberState, NodeStatus } from "./api.ts";
 import { formatDuration } from "./format.ts";
+import type { DialogRequest } from "./dialog.ts";
 
 /**
  * True when `incoming` (from a `health` event) disagrees with the members on screen: one joined,
@@ -291,3 +292,21 @@ export function deadMemberNote(t: HealthTotals): string {
   if (t.waitingForNodes === 0) return "Not answering; its chunks are being copied to other owners.";
   return "Not answering; some of its chunks are being copied to other owners, the rest wait for nodes to return.";
 }
+
+/**
+ * The question before forgetting a dead member (POST /api/cluster/members/:id/forget): what it does and when
+ * to do it, since garbage collection stops waiting for the member once it is gone from every view.
+ */
+export function forgetDialog(id: string, run: () => Promise<void>): DialogRequest {
+  return {
+    title: `Forget ${id}?`,
+    message:
+      `Do this only if ${id} will not come back (a dead disk, a machine given away). It becomes “left” on every node ` +
+      `and garbage collection stops waiting for it (deleted files' space is freed). ` +
+      `Should it return anyway, it rejoins and first catches up with the files it missed.`,
+    confirmLabel: `Forget ${id}`,
+    danger: true,
+    run: async () => run(),
+  };
+}
+

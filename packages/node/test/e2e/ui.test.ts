@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
-import { getBytes, put, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
+import { getBytes, put, randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
 import { ARTIFACTS, fullPageShot, launchBrowser, recordErrors } from "./browser.ts";
 
 let cluster: TestCluster;
@@ -362,6 +362,25 @@ describe("web UI", () => {
     expect((await throughputChart.getAttribute("aria-label")) ?? "").toMatch(/^Over the last 60 minutes: writes averaged .+ \(peak .+\), reads/);
     expect((await page.locator('[data-testid="chart-storage"] svg').getAttribute("aria-label")) ?? "").toMatch(/stored \(every copy\) of .+ offered by 2 nodes$/);
     await shot("health");
+  });
+
+  test("a dead member is forgotten from its card on the cluster page (an admin action): it is left on every live node", async () => {
+    const [a, b, c] = cluster.nodes;
+    await page.goto(`${b!.url}/cluster`);
+    const card = page.locator(`[data-member-card="${c!.id}"]`);
+    await card.waitFor();
+    expect(await card.getAttribute("data-state")).toBe("dead");
+    // Only a dead member's card offers it.
+    expect(await page.locator(`[data-member-card="${a!.id}"] [data-testid="forget-member"]`).count()).toBe(0);
+    await card.locator('[data-testid="forget-member"]').click();
+    const dialog = page.locator('[data-testid="dialog"]');
+    expect(await dialog.innerText()).toContain(`Do this only if ${c!.id} will not come back`);
+    await shot("cluster-forget");
+    await dialog.locator('[data-testid="confirm"]').click();
+    await dialog.waitFor({ state: "detached" });
+    const stateOn = async (n: TestCluster["nodes"][number]) => (await n.members()).find((m) => m.id === c!.id)?.state;
+    await waitFor(async () => (await stateOn(a!)) === "left" && (await stateOn(b!)) === "left", 20_000, `${c!.id} to be left on both live nodes`);
+    await page.locator(`[data-member-card="${c!.id}"][data-state="left"]`).waitFor({ timeout: 20_000 });
   });
 
   // Last, so it covers everything above: uploads, downloads, the ring with a dead member.
