@@ -115,3 +115,55 @@ describe("ManifestReplicator.tick", () => {
     expect(order.slice(0, 4)).not.toEqual(peers.slice(0, 4)); // not everyone's first few members first
   });
 });
+
+describe("ManifestReplicator catching up with many peers", () => {
+  test("reads the member list once per member change, not once per round (a node catching up with N peers did O(N²))", async () => {
+    const net = new MemoryNetwork();
+    const peers = Array.from({ length: 300 }, (_, i) => `p${String(i).padStart(3, "0")}`);
+    const synced = new Set<string>();
+    for (const id of peers) {
+      const store = new MemoryManifestStore(id);
+      net.register(id, {
+        store: noStore,
+        handlers: {
+          "manifests.sync": async (_from, body) => {
+            synced.add(id);
+            return answerSyncRequest(store, body);
+          },
+        },
+      });
+    }
+    const rpc = net.register("a", { store: noStore, handlers: {} });
+    const placement = new Placement(3, h, 16);
+    placement.update(["a", ...peers].map((id) => testMember(id, "alive")));
+    let listed = 0;
+    for (const name of ["members", "memberValues"] as const) {
+      const original = placement[name].bind(placement);
+      placement[name] = (() => {
+        listed++;
+        return original();
+      }) as never;
+    }
+    const replicator = new ManifestReplicator(
+      { selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 1000 },
+      { manifests: new MemoryManifestStore("a"), placement, rpc, log: logger("test") },
+    );
+    replicator.tick();
+    const deadline = Date.now() + 20_000;
+    while (synced.size < peers.length && Date.now() < deadline) await Bun.sleep(5);
+    expect(synced.size).toBe(peers.length);
+    // One listing when the rounds start; the rounds that follow draw from it.
+    expect(listed).toBeLessThan(10);
+    // A member change (one peer dead, then back) lists them again, and the returning peer is fresh again.
+    const before = synced.size;
+    synced.clear();
+    placement.update(["a", ...peers].map((id) => testMember(id, id === "p007" ? "dead" : "alive")));
+    replicator.tick();
+    placement.update(["a", ...peers].map((id) => testMember(id, "alive")));
+    replicator.tick();
+    while (!synced.has("p007") && Date.now() < deadline) await Bun.sleep(5);
+    expect(before).toBe(peers.length);
+    expect([...synced]).toContain("p007");
+    expect(listed).toBeLessThan(20);
+  });
+});

@@ -44,6 +44,8 @@ export interface RunResult {
   replay: string;
   /** What the script measured, for people (printed under the run's line). */
   report: string[];
+  /** The same, by name (ScriptRun.measures). */
+  measures: Record<string, number>;
 }
 
 /** The chaos phase of a run: schedules its workload and faults on [start, end). */
@@ -64,6 +66,8 @@ export interface ScriptRun {
   finished?: () => boolean;
   /** Lines for the run's report (what the script measured). */
   report?: () => string[];
+  /** What the script measured, by name, for tests to hold it to bounds. */
+  measures?: () => Record<string, number>;
 }
 
 export interface RunContext {
@@ -207,6 +211,7 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
   let convergedAfterMs: number | undefined;
   let lost: string[] = [];
   let report: string[] = [];
+  let measures: Record<string, number> = {};
   if (violations.length === 0) {
     const start = events.now + 1000;
     const end = start + params.durationS * 1000;
@@ -238,9 +243,10 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
       ...(scripted.check?.() ?? []),
     );
     report = scripted.report?.() ?? [];
+    measures = scripted.measures?.() ?? {};
   }
   opts.inspect?.(cluster);
-  return { ...summarize(params, cluster, history, violations, convergedAfterMs, lost, trace, wallStart), report };
+  return { ...summarize(params, cluster, history, violations, convergedAfterMs, lost, trace, wallStart), report, measures };
 }
 
 function summarize(
@@ -252,7 +258,7 @@ function summarize(
   lost: string[],
   trace: Trace,
   wallStart: number,
-): Omit<RunResult, "report"> {
+): Omit<RunResult, "report" | "measures"> {
   const ops = history.ops;
   const count = (kind: string, outcome?: string) => ops.filter((o) => o.kind === kind && (outcome === undefined || o.outcome === outcome)).length;
   return {

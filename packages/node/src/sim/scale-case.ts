@@ -179,6 +179,15 @@ export const scaleCase: Script = {
         `boot (${params.boot}) ${params.nodes} nodes: every view agreed at ${(bootMs / 1000).toFixed(1)} s virtual`,
         ...phases.results.map(describePhase),
       ],
+      measures: () => {
+        const out: Record<string, number> = { phases: phases.results.length, falseDeaths: cluster.views.falseDeaths };
+        phases.results.forEach((p, i) => {
+          out[`${i}.rounds`] = p.rounds ?? Number.POSITIVE_INFINITY;
+          out[`${i}.bound`] = p.boundRounds;
+          out[`${i}.falseSuspicions`] = p.falseSuspicions;
+        });
+        return out;
+      },
       check: () => {
         const out: Violation[] = [];
         if (phases.results.length < waves.length) {
