@@ -193,8 +193,12 @@ export class ManifestReplicator {
       if (!this.caughtUp.has(t.id) && !this.syncing.has(t.id)) this.startRound(t, true);
     }
     if (!periodic || pending.length > 0 || this.syncing.size >= MAX_ROUNDS_IN_FLIGHT) return;
-    // The periodic round waits while a round with a fresh peer still runs.
-    for (const id of this.syncing.keys()) if (!this.caughtUp.has(id)) return;
+    // The periodic round waits while a round with a fresh live peer still runs (one with a peer that died
+    // may never end).
+    for (const id of this.syncing.keys()) {
+      const m = this.c.placement.member(id);
+      if (m && m.state === "alive" && this.isTarget(m) && !this.caughtUp.has(id)) return;
+    }
     const peers = this.peers();
     const t = peers.length > 0 ? peers[Math.min(peers.length - 1, Math.floor(random() * peers.length))] : undefined;
     if (t && !this.syncing.has(t.id)) this.startRound(t, false);
