@@ -166,4 +166,39 @@ describe("ManifestReplicator catching up with many peers", () => {
     expect([...synced]).toContain("p007");
     expect(listed).toBeLessThan(20);
   });
+
+  test("a round with a peer that died and never answers does not hold up the periodic round", async () => {
+    const net = new MemoryNetwork();
+    const rounds = new Map<string, number>();
+    for (const id of ["b", "c"]) {
+      const store = new MemoryManifestStore(id);
+      net.register(id, {
+        store: noStore,
+        handlers: {
+          "manifests.sync": async (_from, body) => {
+            rounds.set(id, (rounds.get(id) ?? 0) + 1);
+            // b hangs (a process stopped for good before answering).
+            if (id === "b") await new Promise(() => {});
+            return answerSyncRequest(store, body);
+          },
+        },
+      });
+    }
+    // Sync pages time out after 30 s (dataMs): longer than this test waits.
+    const rpc = net.register("a", { store: noStore, handlers: {} });
+    const placement = new Placement(3, h, 16);
+    placement.update(["a", "b", "c"].map((id) => testMember(id, "alive")));
+    const replicator = new ManifestReplicator(
+      { selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 1000 },
+      { manifests: new MemoryManifestStore("a"), placement, rpc, log: logger("test") },
+    );
+    replicator.tick();
+    const deadline = Date.now() + 5000;
+    while (rounds.get("c") !== 1 && Date.now() < deadline) await Bun.sleep(5);
+    placement.update(["a", "b", "c"].map((id) => testMember(id, id === "b" ? "dead" : "alive")));
+    replicator.tick();
+    while ((rounds.get("c") ?? 0) < 2 && Date.now() < deadline) await Bun.sleep(5);
+    expect(rounds.get("b")).toBe(1);
+    expect(rounds.get("c")).toBe(2);
+  });
 });
