@@ -15,6 +15,18 @@ export function shuffle<T>(random: Random, xs: T[]): T[] {
   return xs;
 }
 
+/**
+ * k distinct elements in random order: Fisher-Yates stopped after k places, so it draws k numbers, not
+ * |xs|. Callers pick 1-64 of up to thousands of members several times a second (gossip fan-out, helpers,
+ * sync peers); shuffling the whole list each time made their cost grow with the cluster.
+ */
 export function sample<T>(random: Random, xs: readonly T[], k: number): T[] {
-  return shuffle(random, [...xs]).slice(0, k);
+  const copy = [...xs];
+  const n = Math.min(Math.max(0, k), copy.length);
+  for (let i = 0; i < n; i++) {
+    const j = Math.min(copy.length - 1, i + Math.floor(random() * (copy.length - i)));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  copy.length = n;
+  return copy;
 }

@@ -115,3 +115,90 @@ describe("ManifestReplicator.tick", () => {
     expect(order.slice(0, 4)).not.toEqual(peers.slice(0, 4)); // not everyone's first few members first
   });
 });
+
+describe("ManifestReplicator catching up with many peers", () => {
+  test("reads the member list once per member change, not once per round (a node catching up with N peers did O(N²))", async () => {
+    const net = new MemoryNetwork();
+    const peers = Array.from({ length: 300 }, (_, i) => `p${String(i).padStart(3, "0")}`);
+    const synced = new Set<string>();
+    for (const id of peers) {
+      const store = new MemoryManifestStore(id);
+      net.register(id, {
+        store: noStore,
+        handlers: {
+          "manifests.sync": async (_from, body) => {
+            synced.add(id);
+            return answerSyncRequest(store, body);
+          },
+        },
+      });
+    }
+    const rpc = net.register("a", { store: noStore, handlers: {} });
+    const placement = new Placement(3, h, 16);
+    placement.update(["a", ...peers].map((id) => testMember(id, "alive")));
+    let listed = 0;
+    for (const name of ["members", "memberValues"] as const) {
+      const original = placement[name].bind(placement);
+      placement[name] = (() => {
+        listed++;
+        return original();
+      }) as never;
+    }
+    const replicator = new ManifestReplicator(
+      { selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 1000 },
+      { manifests: new MemoryManifestStore("a"), placement, rpc, log: logger("test") },
+    );
+    replicator.tick();
+    const deadline = Date.now() + 20_000;
+    while (synced.size < peers.length && Date.now() < deadline) await Bun.sleep(5);
+    expect(synced.size).toBe(peers.length);
+    // One listing when the rounds start; the rounds that follow draw from it.
+    expect(listed).toBeLessThan(10);
+    // A member change (one peer dead, then back) lists them again, and the returning peer is fresh again.
+    const before = synced.size;
+    synced.clear();
+    placement.update(["a", ...peers].map((id) => testMember(id, id === "p007" ? "dead" : "alive")));
+    replicator.tick();
+    placement.update(["a", ...peers].map((id) => testMember(id, "alive")));
+    replicator.tick();
+    while (!synced.has("p007") && Date.now() < deadline) await Bun.sleep(5);
+    expect(before).toBe(peers.length);
+    expect([...synced]).toContain("p007");
+    expect(listed).toBeLessThan(20);
+  });
+
+  test("a round with a peer that died and never answers does not hold up the periodic round", async () => {
+    const net = new MemoryNetwork();
+    const rounds = new Map<string, number>();
+    for (const id of ["b", "c"]) {
+      const store = new MemoryManifestStore(id);
+      net.register(id, {
+        store: noStore,
+        handlers: {
+          "manifests.sync": async (_from, body) => {
+            rounds.set(id, (rounds.get(id) ?? 0) + 1);
+            // b hangs (a process stopped for good before answering).
+            if (id === "b") await new Promise(() => {});
+            return answerSyncRequest(store, body);
+          },
+        },
+      });
+    }
+    // Sync pages time out after 30 s (dataMs): longer than this test waits.
+    const rpc = net.register("a", { store: noStore, handlers: {} });
+    const placement = new Placement(3, h, 16);
+    placement.update(["a", "b", "c"].map((id) => testMember(id, "alive")));
+    const replicator = new ManifestReplicator(
+      { selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 1000 },
+      { manifests: new MemoryManifestStore("a"), placement, rpc, log: logger("test") },
+    );
+    replicator.tick();
+    const deadline = Date.now() + 5000;
+    while (rounds.get("c") !== 1 && Date.now() < deadline) await Bun.sleep(5);
+    placement.update(["a", "b", "c"].map((id) => testMember(id, id === "b" ? "dead" : "alive")));
+    replicator.tick();
+    while ((rounds.get("c") ?? 0) < 2 && Date.now() < deadline) await Bun.sleep(5);
+    expect(rounds.get("b")).toBe(1);
+    expect(rounds.get("c")).toBe(2);
+  });
+});

@@ -45,6 +45,9 @@ export class ManifestReplicator {
   private readonly peerMarksSeen = new Map<string, { marks: Marks; at: number }>();
   /** Live peers this node has completed a round with since it started or since they returned. */
   private caughtUp = new Set<string>();
+  /** Live peers not caught up and not in a round, as of the member list `membersVersion` (see startRounds). */
+  private pending: Member[] = [];
+  private membersVersion = -1;
   /** A sync round with some peer completed since start: this node's rows are no older than that peer's were. */
   private firstRoundDone = false;
 
@@ -61,7 +64,13 @@ export class ManifestReplicator {
 
   /** Peers to pull from: alive ones (a suspect one may be gone; the next round picks another). */
   private peers(): Member[] {
-    return this.pushTargets().filter((m) => m.state === "alive");
+    const out: Member[] = [];
+    for (const m of this.c.placement.memberValues()) if (m.state === "alive" && this.isTarget(m)) out.push(m);
+    return out;
+  }
+
+  private isTarget(m: Member): boolean {
+    return m.id !== this.init.selfId && isRingMember(m) && !this.c.isBlocked?.(m.id);
   }
 
   /**
@@ -70,9 +79,9 @@ export class ManifestReplicator {
    * chunks of until the next anti-entropy round, so a read there right after the write found nothing.
    */
   private pushTargets(): Member[] {
-    return this.c.placement
-      .members()
-      .filter((m) => m.id !== this.init.selfId && isRingMember(m) && !this.c.isBlocked?.(m.id));
+    const out: Member[] = [];
+    for (const m of this.c.placement.memberValues()) if (this.isTarget(m)) out.push(m);
+    return out;
   }
 
   /**
@@ -138,6 +147,7 @@ export class ManifestReplicator {
   reset(): void {
     this.firstRoundDone = false;
     this.caughtUp.clear();
+    this.membersVersion = -1;
     this.peerMarksSeen.clear();
   }
 
@@ -161,32 +171,62 @@ export class ManifestReplicator {
    * being everybody's first target.
    */
   tick(): void {
-    const peers = this.peers();
-    const live = new Set(peers.map((p) => p.id));
-    for (const id of this.caughtUp) if (!live.has(id)) this.caughtUp.delete(id);
-    const random = this.c.random ?? Math.random;
-    const fresh = peers.filter((p) => !this.caughtUp.has(p.id) && !this.syncing.has(p.id));
-    const room = MAX_ROUNDS_IN_FLIGHT - this.syncing.size;
-    if (room <= 0) return;
-    const targets =
-      fresh.length > 0 ? sample(random, fresh, room) : peers.length > 0 && !this.anyFreshInFlight(peers) ? sample(random, peers, 1) : [];
-    for (const t of targets) {
-      // A round already in flight with this peer reports its own outcome; don't pile handlers on it.
-      if (this.syncing.has(t.id)) continue;
-      this.syncWith(t.id).then(
-        () => {
-          this.caughtUp.add(t.id);
-          // The next peer not caught up yet takes the freed place at once, not at the next period.
-          if (this.peers().some((p) => !this.caughtUp.has(p.id) && !this.syncing.has(p.id))) this.tick();
-        },
-        (err) => this.c.log.warn("anti-entropy pull failed", { peer: t.id, err: errorMessage(err) }),
-      );
-    }
+    this.startRounds(true);
   }
 
-  /** Whether a round with a peer not yet caught up is still running (the periodic random round waits for it). */
-  private anyFreshInFlight(peers: readonly Member[]): boolean {
-    return peers.some((p) => !this.caughtUp.has(p.id) && this.syncing.has(p.id));
+  /**
+   * Starts rounds with fresh peers while there is room; with none fresh and `periodic`, one round with a
+   * random peer. The fresh peers are listed once per member list (Placement.version) and drawn from at
+   * random as rounds complete: a node catching up with 1,000 peers starts a round after each one it
+   * completes, and a pass over all members each time (O(N²) per node) was the simulator's whole cost at
+   * 300 nodes.
+   */
+  private startRounds(periodic: boolean): void {
+    if (this.membersVersion !== this.c.placement.version) this.listFresh();
+    const random = this.c.random ?? Math.random;
+    const pending = this.pending;
+    while (this.syncing.size < MAX_ROUNDS_IN_FLIGHT && pending.length > 0) {
+      const at = Math.min(pending.length - 1, Math.floor(random() * pending.length));
+      const t = pending[at]!;
+      pending[at] = pending[pending.length - 1]!;
+      pending.pop();
+      if (!this.caughtUp.has(t.id) && !this.syncing.has(t.id)) this.startRound(t, true);
+    }
+    if (!periodic || pending.length > 0 || this.syncing.size >= MAX_ROUNDS_IN_FLIGHT) return;
+    // The periodic round waits while a round with a fresh live peer still runs (one with a peer that died
+    // may never end).
+    for (const id of this.syncing.keys()) {
+      const m = this.c.placement.member(id);
+      if (m && m.state === "alive" && this.isTarget(m) && !this.caughtUp.has(id)) return;
+    }
+    const peers = this.peers();
+    const t = peers.length > 0 ? peers[Math.min(peers.length - 1, Math.floor(random() * peers.length))] : undefined;
+    if (t && !this.syncing.has(t.id)) this.startRound(t, false);
+  }
+
+  /** Forgets peers that are gone (a peer that returns is fresh again) and lists the live peers not caught up. */
+  private listFresh(): void {
+    this.membersVersion = this.c.placement.version;
+    const peers = this.peers();
+    const live = new Set<string>();
+    for (const p of peers) live.add(p.id);
+    for (const id of this.caughtUp) if (!live.has(id)) this.caughtUp.delete(id);
+    this.pending = peers.filter((p) => !this.caughtUp.has(p.id) && !this.syncing.has(p.id));
+  }
+
+  private startRound(t: Member, fresh: boolean): void {
+    this.syncWith(t.id).then(
+      () => {
+        this.caughtUp.add(t.id);
+        // The next peer not caught up yet takes the freed place at once, not at the next period.
+        this.startRounds(false);
+      },
+      (err) => {
+        // Still fresh: the next round tries it again.
+        if (fresh) this.pending.push(t);
+        this.c.log.warn("anti-entropy pull failed", { peer: t.id, err: errorMessage(err) });
+      },
+    );
   }
 
   start(): void {

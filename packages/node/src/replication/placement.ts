@@ -78,6 +78,8 @@ export class Placement {
   /** Rings (and factors) replaced within the settle window, newest last. */
   private history: Array<{ ring: Ring; factor: number; replacedAt: number }> = [];
   private byId = new Map<string, Member>();
+  /** Counts member list updates: whoever derives something from the list knows when to derive it again. */
+  version = 0;
   /** What the ring's virtual nodes depend on (ids, weights, zones); fullness is applied on top. */
   private layoutKey = "";
   private fullKey = "";
@@ -165,6 +167,7 @@ export class Placement {
    */
   update(members: readonly Member[]): Ring | undefined {
     const factor = this.effectiveReplicationFactor();
+    this.version++;
     this.all = members;
     this.byId = new Map(members.map((m) => [m.id, m]));
     const ringMembers = members.filter((m) => isRingMember(m) && storesChunks(m) && !this.excluded.has(m.id));
@@ -215,6 +218,11 @@ export class Placement {
 
   members(): Member[] {
     return [...this.byId.values()];
+  }
+
+  /** The members without a copy of the list (read, do not keep: the next update replaces them). */
+  memberValues(): Iterable<Member> {
+    return this.byId.values();
   }
 
   /**

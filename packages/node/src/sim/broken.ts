@@ -30,6 +30,8 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
     node.manifests.commitLocalBatch = (changes, derive) =>
       commit(changes, derive && ((next, previous) => derive(next, previous).map((c) => ({ ...c, path: c.path.replace(/[^/]+$/, "000000000000000000@slot") }))));
   }
+  // The member table is private to the SWIM core; the switch reaches in rather than widening its API.
+  if (broken.has("no-gossip")) p.swim["table"].broadcasts.take = () => [];
   if (broken.has("no-readable-check")) core.reader.ensureReadable = async () => {};
   if (broken.has("no-hedge")) core.reader.hedgeDelayMs = () => p.ctx.settings.timeouts.dataMs;
   if (broken.has("local-cas")) {

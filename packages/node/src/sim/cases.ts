@@ -11,11 +11,13 @@
 // - unreadable-read: a read of a file with a chunk no live node holds fails before its stream opens;
 // - folder-factors (folder-case.ts): per-folder replication factors set and unset at runtime.
 // - versions (versions-case.ts): a versioned folder's key overwritten concurrently, across a partition.
+// - scale (scale-case.ts): 1,000 nodes under 5 % loss, a join wave, a crash wave: convergence in periods.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { RunContext, Script } from "./runner.ts";
 import type { CaseName } from "./scenario.ts";
 import { folderFactors } from "./folder-case.ts";
+import { scaleCase } from "./scale-case.ts";
 import { versionsCase } from "./versions-case.ts";
 import { addressOf } from "./virtual-node.ts";
 import type { FileOp } from "./workload.ts";
@@ -261,4 +263,5 @@ export const cases: Record<CaseName, Script> = {
   "unreadable-read": unreadableRead,
   "folder-factors": folderFactors,
   versions: versionsCase,
+  scale: scaleCase,
 };

@@ -6,6 +6,7 @@ import type { Hash64 } from "../ring/ring.ts";
 import { type MemoryLink, MemoryNetwork } from "../rpc/memory-rpc.ts";
 import { type Broken, defaultSettings, type SimContext, type SimSettings } from "./context.ts";
 import { EventQueue } from "./event-queue.ts";
+import { MembershipViews } from "./membership-views.ts";
 import { SimNetwork } from "./network.ts";
 import { fork, type Rng } from "./rng.ts";
 import type { Trace } from "./trace.ts";
@@ -30,6 +31,7 @@ export class Cluster implements SimContext {
   readonly wire: boolean;
   readonly broken: ReadonlySet<Broken>;
   readonly nodes = new Map<string, VirtualNode>();
+  readonly views = new MembershipViews(() => this.events.now);
   private readonly nodeRng: Rng;
 
   constructor(init: ClusterInit) {

@@ -6,6 +6,7 @@ import type { Hash64 } from "../ring/ring.ts";
 import type { MemoryNetwork } from "../rpc/memory-rpc.ts";
 import { DEFAULT_RPC_TIMEOUTS, type RpcTimeouts } from "../rpc/peer-rpc.ts";
 import type { EventQueue } from "./event-queue.ts";
+import type { MembershipViews } from "./membership-views.ts";
 import type { SimNetwork } from "./network.ts";
 import type { Trace } from "./trace.ts";
 import type { NodeProcess } from "./virtual-node.ts";
@@ -24,8 +25,10 @@ import type { NodeProcess } from "./virtual-node.ts";
  * - `no-tree-rule`: the tree invariant checks the raw rows (a deleted folder counts as gone even with live files below).
  * - `no-folder-factors`: folder replication factors in the settings are ignored (every chunk at the cluster's).
  * - `no-versions`: a write keeps one version per file (the newest), as a single "previous version" slot would.
+ * - `no-gossip`: membership news rides on no message (no piggy-backing, no gossip fan-out): it spreads only
+ *   by each node's own probes and the periodic full state exchange, as in heartbeat-style membership.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {
@@ -87,6 +90,8 @@ export interface SimContext {
   /** Round-trip every gossip datagram through its wire encoding (RPC calls always go through JSON and zod). */
   readonly wire: boolean;
   readonly broken: ReadonlySet<Broken>;
+  /** Every running process's membership view against the truth (who runs). */
+  readonly views: MembershipViews;
   /** The running process of a node, if any. */
   running(id: string): NodeProcess | undefined;
 }

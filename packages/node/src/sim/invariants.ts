@@ -26,6 +26,8 @@ export type InvariantName =
   | "10 read after 200"
   | "11 folder factor"
   | "12 versions"
+  | "13 membership rounds"
+  | "14 false death"
   | "boot";
 
 export interface Violation {

@@ -157,6 +157,7 @@ async function runHere(first: number, count: number, stride: number): Promise<To
           `wall ${(r.wallMs / 1000).toFixed(2)} s  ${ok ? "ok" : "VIOLATION"}`,
       );
     }
+    if (!values.quiet || !ok) lines.push(...r.report.map((line) => `  ${line}`));
     if (!ok) {
       totals.failed++;
       totals.violations += r.violations.length;

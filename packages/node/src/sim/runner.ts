@@ -42,6 +42,10 @@ export interface RunResult {
   trace: string[];
   wallMs: number;
   replay: string;
+  /** What the script measured, for people (printed under the run's line). */
+  report: string[];
+  /** The same, by name (ScriptRun.measures). */
+  measures: Record<string, number>;
 }
 
 /** The chaos phase of a run: schedules its workload and faults on [start, end). */
@@ -58,6 +62,12 @@ export interface ScriptRun {
   lost?: () => string[];
   /** Checks of the script's own (e.g. how long a read took). */
   check?: () => Violation[];
+  /** The script has done all it came to do: chaos ends now rather than at the end of its phase. */
+  finished?: () => boolean;
+  /** Lines for the run's report (what the script measured). */
+  report?: () => string[];
+  /** What the script measured, by name, for tests to hold it to bounds. */
+  measures?: () => Record<string, number>;
 }
 
 export interface RunContext {
@@ -200,6 +210,8 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
   const history = new History();
   let convergedAfterMs: number | undefined;
   let lost: string[] = [];
+  let report: string[] = [];
+  let measures: Record<string, number> = {};
   if (violations.length === 0) {
     const start = events.now + 1000;
     const end = start + params.durationS * 1000;
@@ -218,7 +230,8 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
       },
     };
     const scripted = script.schedule(run, start, end);
-    await cluster.runUntil(end);
+    if (!scripted.finished) await cluster.runUntil(end);
+    else while (events.now < end && !scripted.finished()) await cluster.runUntil(Math.min(end, events.now + CHECK_EVERY_MS));
     scripted.heal();
     convergedAfterMs = await healAndSettle(cluster, history, params, treeRule);
     lost = scripted.lost?.() ?? [];
@@ -229,9 +242,11 @@ export async function runScenario(params: ScenarioParams, opts: RunOptions): Pro
       ...checkConditional(cluster, history),
       ...(scripted.check?.() ?? []),
     );
+    report = scripted.report?.() ?? [];
+    measures = scripted.measures?.() ?? {};
   }
   opts.inspect?.(cluster);
-  return summarize(params, cluster, history, violations, convergedAfterMs, lost, trace, wallStart);
+  return { ...summarize(params, cluster, history, violations, convergedAfterMs, lost, trace, wallStart), report, measures };
 }
 
 function summarize(
@@ -243,7 +258,7 @@ function summarize(
   lost: string[],
   trace: Trace,
   wallStart: number,
-): RunResult {
+): Omit<RunResult, "report" | "measures"> {
   const ops = history.ops;
   const count = (kind: string, outcome?: string) => ops.filter((o) => o.kind === kind && (outcome === undefined || o.outcome === outcome)).length;
   return {

@@ -3,7 +3,18 @@
 import type { Broken } from "./context.ts";
 import { chance, choose, int, rngFrom, uniform } from "./rng.ts";
 
-/** The scripted cases (cases.ts): cluster size and chaos length of each. */
+/**
+ * The scripted cases (cases.ts): cluster size and chaos length of each, and for some the loss during chaos
+ * (default none) and how the cluster boots (default drawn). The scale case ends as soon as its phases are
+ * measured; its length is only a bound.
+ */
+interface CaseShape {
+  nodes: number;
+  durationS: number;
+  loss?: number;
+  boot?: "join" | "restart";
+}
+
 export const caseShapes = {
   "skew-partition": { nodes: 3, durationS: 62 },
   "delete-folder": { nodes: 4, durationS: 32 },
@@ -13,7 +24,8 @@ export const caseShapes = {
   "unreadable-read": { nodes: 8, durationS: 77 },
   "folder-factors": { nodes: 5, durationS: 160 },
   versions: { nodes: 3, durationS: 40 },
-} as const;
+  scale: { nodes: 1000, durationS: 900, loss: 0.05, boot: "restart" },
+} satisfies Record<string, CaseShape>;
 export type CaseName = keyof typeof caseShapes;
 export const caseNames = Object.keys(caseShapes) as CaseName[];
 
@@ -86,7 +98,7 @@ export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams 
     joins: int(rng, 0, 2),
     restartBoot: chance(rng, 0.3),
   };
-  const shape = o.case ? caseShapes[o.case] : undefined;
+  const shape: CaseShape | undefined = o.case ? caseShapes[o.case] : undefined;
   const nodes = o.nodes ?? shape?.nodes ?? drawn.nodes;
   const durationS = o.durationS ?? shape?.durationS ?? drawn.durationS;
   const pins: string[] = [];
@@ -98,7 +110,7 @@ export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams 
   return {
     seed,
     nodes,
-    loss: o.loss ?? (o.case ? 0 : drawn.loss),
+    loss: o.loss ?? (shape ? (shape.loss ?? 0) : drawn.loss),
     durationS,
     healS: o.healS ?? DEFAULT_HEAL_S,
     vnodes: o.vnodes ?? defaultVnodes(nodes),
@@ -111,7 +123,7 @@ export function deriveScenario(seed: number, o: Overrides = {}): ScenarioParams 
     permanentLoss: o.permanentLoss ?? drawn.permanentLoss,
     partitions: o.partitions ?? drawn.partitions,
     joins: o.joins ?? drawn.joins,
-    boot: o.boot ?? (nodes > 100 || drawn.restartBoot ? "restart" : "join"),
+    boot: o.boot ?? shape?.boot ?? (nodes > 100 || drawn.restartBoot ? "restart" : "join"),
     wire: o.wire ?? false,
     broken: o.broken ?? [],
     case: o.case,

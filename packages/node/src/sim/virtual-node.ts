@@ -174,6 +174,7 @@ export class NodeProcess {
   /** node.ts's order: the transfer server (registered above), membership, then the background workers. */
   start(): void {
     this.log(`start (life ${this.node.lives}, ${this.node.chunks.stats().count} chunks, ${this.node.queue.depth()} queued)`);
+    this.ctx.views.processStarted(this.id, this.swim.members());
     this.route(this.swim.start(this.now, this.seeds));
     this.core.onMembers(this.swim.members());
     const skip = new Set<string>();
@@ -190,6 +191,7 @@ export class NodeProcess {
   /** The process is gone: nothing of it runs again, its clients hear nothing more, peers cannot connect. */
   kill(wipe: boolean): void {
     this.clock.kill();
+    this.ctx.views.processStopped(this.id);
     // A crashed process's port refuses connections; a machine lost for good answers nothing at all.
     if (wipe) this.ctx.rpcNet.setHung(this.id, true);
     else this.ctx.rpcNet.setDown(this.id, true);
@@ -241,7 +243,10 @@ export class NodeProcess {
       ctx.net.send(this.id, target, () => ctx.running(target)?.receiveDatagram(from, d));
     }
     const changes = this.swim.drainEvents();
-    for (const { member: m, previous } of changes) this.log(`sees ${m.id} ${previous ?? "new"}->${m.state}#${m.incarnation}`);
+    for (const { member: m, previous } of changes) {
+      this.log(`sees ${m.id} ${previous ?? "new"}->${m.state}#${m.incarnation}`);
+      ctx.views.changed(this.id, m.id, m.state, previous);
+    }
     if (changes.length > 0) {
       // node.ts: every change goes to onMembers (with the same member list: once is the same) and to the
       // manifest replicator (a member that joined or came back is synced with at once).
