@@ -6,7 +6,6 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import { ChunkLayout } from "./chunk-layout.ts";
-import { noteStreamedBytes } from "../util/memory-governor.ts";
 
 /**
  * A stream of bytes [start, end] once every chunk they need is known to be readable: the first chunk is
@@ -72,7 +71,6 @@ export function fileReadStream(
       }
       try {
         const data = await (next ?? fetchChunk(index));
-        noteStreamedBytes(data.byteLength);
         if (cancelled) return;
         next = index + 1 <= last ? fetchChunk(index + 1) : undefined;
         const base = layout.offset(index);

@@ -2,7 +2,8 @@
 // as S3's `a/b` and `a/b/c` do), a directory's entries, what a write under a path must create. Reads only.
 import { badRequest, notFound } from "../errors.ts";
 import type { Manifest } from "../metadata/manifest.ts";
-import { impliedDirectory, type ManifestChange, type ManifestStore } from "../metadata/manifest-store.ts";
+import { impliedDirectory } from "../metadata/lww-manifest-store.ts";
+import type { ManifestChange, ManifestStore } from "../metadata/manifest-store.ts";
 import { nameOf, parentOf } from "../metadata/path.ts";
 import { isVersionsPath } from "../metadata/version-paths.ts";
 import { dirChange } from "./changes.ts";

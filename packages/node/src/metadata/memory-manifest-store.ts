@@ -2,7 +2,8 @@
 // (one conformance suite runs against both), nothing durable.
 import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
 import { entryKeyBelow, type FolderTotals } from "./folder-totals.ts";
-import { addRow, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
+import { addRow, LwwManifestStore } from "./lww-manifest-store.ts";
+import type { ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
 import { compareNames, nameOf, parentOf } from "./path.ts";
 import { refFolderOf } from "./version-paths.ts";
 

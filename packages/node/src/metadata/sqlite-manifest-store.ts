@@ -4,7 +4,8 @@ import type { Database, Statement } from "bun:sqlite";
 import type { Manifest, ManifestKind, MultipartLayout } from "./manifest.ts";
 import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
-import { type FolderTotals, LwwManifestStore, type ManifestStats, type ManifestStoreInit } from "./manifest-store.ts";
+import { LwwManifestStore } from "./lww-manifest-store.ts";
+import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { refFolderOf } from "./version-paths.ts";
 
