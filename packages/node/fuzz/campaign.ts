@@ -224,17 +224,20 @@ async function sendPhase(cluster: TestCluster, baseline: BaselineFile[], opts: C
   const pids = Object.fromEntries(cluster.nodes.map((n) => [n.id, n.proc!.pid]));
   const samples: RssSample[] = [];
   const t0 = performance.now();
+  let pausedMs = 0;
   let lastLog = 0;
   let lastTotal = 0;
-  let warmLogged = false;
+  let rssWarmup: Record<string, number | undefined> | undefined;
   for (;;) {
     await Bun.sleep(250);
-    const elapsed = (performance.now() - t0) / 1000;
+    const elapsed = (performance.now() - t0 - pausedMs) / 1000;
     const progress = Math.max(tally.total / opts.inputs, elapsed / opts.seconds);
     samples.push({ progress, rss: Object.fromEntries(Object.entries(pids).map(([id, pid]) => [id, rssMiB(pid)])) });
-    if (!warmLogged && progress >= warmup + WINDOW) {
-      warmLogged = true;
-      log(`warm-up RSS (MiB, median over ${Math.round(warmup * 100)}-${Math.round((warmup + WINDOW) * 100)} %): ${fmtRss(medianRss(samples, warmup, warmup + WINDOW))}`);
+    if (!rssWarmup && progress >= warmup) {
+      const pauseStart = performance.now();
+      rssWarmup = await settledRss(pids, Object.values(pace));
+      pausedMs += performance.now() - pauseStart;
+      log(`warm-up RSS (MiB, inputs paused, after a full collection): ${fmtRss(rssWarmup)}`);
     }
     // Behind schedule: the datagrams (cheap for everyone) make up the difference over the next second.
     const behind = rate * elapsed - tally.total;
@@ -251,18 +254,18 @@ async function sendPhase(cluster: TestCluster, baseline: BaselineFile[], opts: C
     }
   }
   const final = samples[samples.length - 1]!.progress;
-  const end = medianRss(samples, final - WINDOW, final);
   stop = true;
   await Promise.race([Promise.all(workers), Bun.sleep(30_000)]);
   clearInterval(lagTimer);
-  const seconds = (performance.now() - t0) / 1000;
-  log(`sent ${tally.total} inputs in ${seconds.toFixed(1)} s; RSS at the end (MiB, median over the last ${Math.round(WINDOW * 100)} %): ${fmtRss(end)}`);
+  const seconds = (performance.now() - t0 - pausedMs) / 1000;
+  const end = await settledRss(pids, []);
+  log(`sent ${tally.total} inputs in ${seconds.toFixed(1)} s; RSS at the end (MiB, after a full collection): ${fmtRss(end)}`);
   const peak: Record<string, number | undefined> = {};
   for (const s of samples) for (const [id, v] of Object.entries(s.rss)) if (v !== undefined) peak[id] = Math.max(peak[id] ?? 0, v);
   return {
     seconds,
     fuzzerLagMs: Math.round(fuzzerLagMs),
-    rssWarmup: medianRss(samples, warmup, warmup + WINDOW),
+    rssWarmup: rssWarmup ?? {},
     rssEnd: end,
     rssPeak: peak,
     rssTrace: Array.from({ length: 10 }, (_, i) => medianRss(samples, (i * final) / 10, ((i + 1) * final) / 10)),
@@ -281,10 +284,28 @@ interface RssSample {
 }
 
 /**
- * RSS saws up and down with garbage collection (one sample can be 15 % off its neighbours), so each
- * figure compared is the median of the samples (every 250 ms) over a window of the campaign.
+ * RSS saws up and down with garbage collection (by a third within seconds while the inputs flow, with the
+ * memory governor's collections above MEMORY_LIMIT_MB), so the two figures compared are taken at rest: the
+ * inputs paused, each node told to collect its garbage (SIGUSR2, see main.ts), and read once the allocator
+ * has had the time to return freed pages (MIMALLOC_PURGE_DELAY, 1 s). What is still there is live: a leak
+ * grows it, garbage does not.
  */
-const WINDOW = 0.05;
+async function settledRss(pids: Record<string, number>, paces: Pace[]): Promise<Record<string, number | undefined>> {
+  const rates = paces.map((p) => p.rate);
+  for (const p of paces) p.rate = 0;
+  await Bun.sleep(500); // answers in flight
+  for (const pid of Object.values(pids)) {
+    try {
+      process.kill(pid, "SIGUSR2");
+    } catch {
+      // gone: rssMiB says so
+    }
+  }
+  await Bun.sleep(1500);
+  const rss = Object.fromEntries(Object.entries(pids).map(([id, pid]) => [id, rssMiB(pid)]));
+  paces.forEach((p, i) => (p.rate = rates[i]!));
+  return rss;
+}
 
 function medianRss(samples: RssSample[], from: number, to: number): Record<string, number | undefined> {
   const inWindow = samples.filter((s) => s.progress >= from && s.progress <= to);

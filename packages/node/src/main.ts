@@ -1,7 +1,9 @@
 #!/usr/bin/env bun
 // Entry point of the single executable: `orrery node` runs a node; other sub-commands are clients.
 import { ConfigError, loadConfig } from "./config/index.ts";
+import { logger } from "./log.ts";
 import { allocatorReexecPlan, execve } from "./util/allocator.ts";
+import { collectAndMeasure } from "./util/memory-governor.ts";
 
 const USAGE = `usage: orrery <command> [options]
 
@@ -116,6 +118,11 @@ async function runNode(argv: string[]): Promise<number> {
     };
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));
+    // `kill -USR2 <pid>`: a full collection and the memory left after it, in the log (a leak, or just garbage?).
+    process.on("SIGUSR2", () => {
+      const m = collectAndMeasure();
+      logger("node").info("memory after a full collection", { heapMiB: +(m.heapBytes / 1048576).toFixed(1), rssMiB: +(m.rssBytes / 1048576).toFixed(1), tookMs: +m.tookMs.toFixed(1) });
+    });
     // A graceful leave (POST /api/cluster/leave) stops the node by itself.
     node.stopped.then(resolve);
   });

@@ -66,3 +66,18 @@ test("an upload in flight when SIGTERM arrives completes with 201, then the node
   // A stopped node takes no new request.
   await expect(fetch(`${n1.url}/api/health`)).rejects.toThrow();
 }, 120_000);
+
+test("SIGUSR2 logs the memory left after a full collection, and the node goes on serving", async () => {
+  const n3 = cluster.nodes[2]!;
+  n3.proc!.kill("SIGUSR2");
+  let line: Record<string, unknown> | undefined;
+  await waitFor(async () => {
+    const found = n3.logTail(400).split("\n").find((l) => l.includes("memory after a full collection"));
+    line = found === undefined ? undefined : (JSON.parse(found.slice(found.indexOf("{"))) as Record<string, unknown>);
+    return line !== undefined;
+  }, 10_000, "the memory line in n3's log");
+  expect(line!.heapMiB).toBeGreaterThan(0);
+  expect(line!.rssMiB as number).toBeGreaterThan(line!.heapMiB as number);
+  expect(n3.running).toBe(true);
+  expect((await fetch(`${n3.url}/status`)).status).toBe(200);
+});
