@@ -15,7 +15,9 @@ const targetFlag = target ? [`--target=bun-${target}`] : [];
 try {
   writeEmbedModule(generated);
   const proc = Bun.spawnSync(
-    [process.execPath, "build", "--compile", "--minify", ...targetFlag, "src/main.ts", "--outfile", outfile],
+    // --bytecode: the code is parsed and compiled to JSC bytecode here, not at every start. A node's start fell
+    // from ~0.75 to ~0.45 s of CPU (a hundred nodes starting at once on one host share that cost); the same RSS.
+    [process.execPath, "build", "--compile", "--minify", "--bytecode", ...targetFlag, "src/main.ts", "--outfile", outfile],
     { cwd: pkg, stdout: "inherit", stderr: "inherit" },
   );
   if (proc.exitCode !== 0) process.exitCode = proc.exitCode ?? 1;

@@ -37,7 +37,7 @@ import { WriteCoordinator } from "./replication/write-coordinator.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
 import type { PeerRpc } from "./rpc/peer-rpc.ts";
 import type { ChunkStorage } from "./store/chunk-storage.ts";
-import type { BackgroundWorker } from "./util/background-worker.ts";
+import { type BackgroundWorker, quietMaxMs } from "./util/background-worker.ts";
 import type { Clock } from "./util/clock.ts";
 import type { Service } from "./util/lifecycle.ts";
 import { TokenBucket } from "./util/token-bucket.ts";
@@ -96,7 +96,8 @@ const MANIFEST_CALLS = ["manifests.push", "manifests.sync", "manifests.get", "ma
 /**
  * How long a replaced ring still counts for manifest quorums (Placement.manifestOwnerSets): long enough for
  * anti-entropy to bring new owners up to date (they sync with every peer when the ring changes, and a
- * round runs every SYNC_INTERVAL_MS), so a quorum read still meets every quorum write while members join,
+ * round runs every SYNC_INTERVAL_MS: an idle node's rounds stretch up to quietMaxMs, but every member change
+ * brings them back, see unquiet()), so a quorum read still meets every quorum write while members join,
  * die or come back.
  */
 export function ringSettleMs(config: Pick<CoreConfig, "SYNC_INTERVAL_MS" | "RING_SETTLE_S">): number {
@@ -173,13 +174,13 @@ export class NodeCore {
       { selfId, queue, placement, store, reader: this.reader, rpc, clock, random, bandwidth: bucket(config.REBALANCE_BANDWIDTH_MBPS), log: logger("queue") },
     );
     this.replicator = new ManifestReplicator(
-      { selfId, syncIntervalMs: config.SYNC_INTERVAL_MS, publishGraceMs: PUBLISH_GRACE_MS },
+      { selfId, syncIntervalMs: config.SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.SYNC_INTERVAL_MS), publishGraceMs: PUBLISH_GRACE_MS },
       { manifests, placement, rpc, clock, random, log: logger("sync"), isBlocked },
     );
     this.placementCheck = new PlacementCheck({ debounceMs: PLACEMENT_DEBOUNCE_MS, rememberMs: ringSettleMs(config) }, { selfId, placement, store, queue, clock, log: logger("placement") });
     // Live cluster settings override the environment's defaults once set; applied before anything serves.
     this.settings = new SettingsSync(
-      { intervalMs: config.SYNC_INTERVAL_MS },
+      { intervalMs: config.SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.SYNC_INTERVAL_MS) },
       {
         selfId,
         store: c.settingsStore,
@@ -193,8 +194,9 @@ export class NodeCore {
       },
     );
     const graceMs = config.REBALANCE_GRACE_S * 1000;
+    const sweepMs = Math.min(5000, Math.max(200, graceMs / 4));
     this.sweeper = new SurplusSweeper(
-      { graceMs, intervalMs: Math.min(5000, Math.max(200, graceMs / 4)), pageSize: 1000 },
+      { graceMs, intervalMs: sweepMs, quietMaxMs: quietMaxMs(sweepMs), pageSize: 1000 },
       { selfId, placement, store, rpc, queue, clock, log: logger("handoff"), paused: () => (c.leaving?.() ?? false) || this.factorsUnsettled() },
     );
     this.scrubber = new Scrubber(
@@ -349,7 +351,16 @@ export class NodeCore {
     if (previous) {
       this.placementCheck.ringChanged(previous, factor);
       this.census.ringChanged();
+      this.sweeper.worker.unquiet();
     }
+  }
+
+  /**
+   * A member joined, came back or changed state, or the fault layer changed: the anti-entropy rounds that
+   * idled down to their longest wait come back to SYNC_INTERVAL_MS (without a burst of rounds at once).
+   */
+  unquiet(): void {
+    for (const w of [this.replicator.worker, this.settings.worker, this.sweeper.worker]) w.unquiet();
   }
 
   /** The background work as one part of the node's lifecycle; `skip` names workers left off (the simulator's switches). */

@@ -28,6 +28,8 @@ import { chunkSizeInForce, NodeCore, ringSettleMs } from "./node-core.ts";
 import { systemClock } from "./util/clock.ts";
 import { Lifecycle, service } from "./util/lifecycle.ts";
 import { drain } from "./util/drain.ts";
+import { coalesce } from "./util/coalesce.ts";
+import type { MemberChange } from "./membership/types.ts";
 import { replicaHealth } from "./replication/replica-health.ts";
 import { ChunkStore } from "./store/chunk-store.ts";
 import { capacityBytes, ringWeight } from "./store/capacity.ts";
@@ -277,6 +279,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     members: () => membership.members(),
     gossipHealth: () => membership.healthScore(),
     gossipProbes: () => ({ ...membership.probeStats() }),
+    gossipTraffic: () => membership.traffic,
+    peerCalls: () => ({ calls: Object.fromEntries(networkRpc.calls), connectionsOpened: transferClient.connectionsOpened }),
     clockOffsetMs: () => clock.offsetMs(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
@@ -366,10 +370,18 @@ export async function startNode(config: Config): Promise<RunningNode> {
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
   handlers["events.recent"] = (_from, { limit }) => ({ events: events.recent(limit) });
   handlers["history.points"] = (_from, { sinceMs, stepMs }) => ({ points: history.history.points(sinceMs, stepMs) });
+  /** Anti-entropy rounds that idled down to their longest wait come back to SYNC_INTERVAL_MS. */
+  const unquietSync = () => {
+    core.unquiet();
+    accounts.sync.worker.unquiet();
+    accounts.auditSync.worker.unquiet();
+  };
   faults?.onChange((blocked) => {
     const addrs = placement.members().filter((m) => blocked.has(m.id)).map((m) => `${m.host}:${m.gossipPort}`);
     membership.setBlockedPeers(addrs);
     log.warn("fault injection: partitioned from peers", { peers: [...blocked] });
+    // Healed or cut: anti-entropy that idled down resumes its normal pace.
+    unquietSync();
   });
 
   let server: FetchServer | undefined;
@@ -409,13 +421,21 @@ export async function startNode(config: Config): Promise<RunningNode> {
       async () => {
         const fullMembers = new Set<string>();
         membership.onSelfReport((report) => core.resync?.report(report));
+        // The changes of one turn (a push-pull brings a hundred at once) rebuild the ring once (util/coalesce.ts).
+        const membersChanged = coalesce<MemberChange>(
+          (changes) => {
+            core.onMembers(membership.members());
+            for (const change of changes) recordMemberEvent(events, change, { liveNodes: placement.ring.size, factor: placement.effectiveReplicationFactor() });
+            // A member that joined or came back, or one this node has not caught up with: sync now.
+            replicator.tick();
+            unquietSync();
+          },
+          (err) => log.error("applying member changes failed", { err }),
+        );
         membership.onChange((change) => {
           savePeer(db, change.member);
           recordFullness(events, change.member, fullMembers);
-          core.onMembers(membership.members());
-          recordMemberEvent(events, change, { liveNodes: placement.ring.size, factor: placement.effectiveReplicationFactor() });
-          // A member that joined or came back, or one this node has not caught up with: sync now.
-          replicator.tick();
+          membersChanged(change);
         });
         await membership.start();
         core.onMembers(membership.members());

@@ -149,30 +149,46 @@ async function collectEvents(nodes: BenchNode[], problems: string[]): Promise<Me
   return out;
 }
 
+/**
+ * The watch: an idle window right after convergence (the join's tail: catch-up rounds with every new peer),
+ * then a write and a read every 2 s, then the same idle window again at the end (writes stopped: the steady
+ * cost of a quiet cluster, the figure issue 14's idle target is about).
+ */
 async function watch(nodes: BenchNode[], opts: ScaleOptions, samples: ViewSample[], io: IoCounts) {
   const idleWindowS = Math.min(120, Math.floor(opts.holdS / 3));
+  const t0 = performance.now();
   const cpu0 = nodes.map((n) => proc(n.pid).cpuMs);
-  const end = performance.now() + opts.holdS * 1000;
-  const idleEnd = performance.now() + idleWindowS * 1000;
+  const end = t0 + opts.holdS * 1000;
+  const idleEnd = t0 + idleWindowS * 1000;
+  const loadEnd = end - idleWindowS * 1000;
   let cpuIdle: number[] | undefined;
+  let cpuSettled: number[] | undefined;
+  let settledAt: number | undefined;
   let load: Promise<void> | undefined;
-  log(`watching for ${opts.holdS} s: ${idleWindowS} s idle, then a write and a read every 2 s`);
+  log(`watching for ${opts.holdS} s: ${idleWindowS} s idle, then a write and a read every 2 s, then ${idleWindowS} s idle again`);
   while (performance.now() < end) {
     if (!cpuIdle && performance.now() >= idleEnd) {
       cpuIdle = nodes.map((n) => proc(n.pid).cpuMs);
-      load = workload(nodes, () => performance.now() >= end, io);
+      load = workload(nodes, () => performance.now() >= loadEnd, io);
+    }
+    if (cpuIdle && !cpuSettled && performance.now() >= loadEnd) {
+      await load;
+      cpuSettled = nodes.map((n) => proc(n.pid).cpuMs);
+      settledAt = performance.now();
     }
     samples.push(...(await sampleViews(nodes)));
     await Bun.sleep(Math.max(0, Math.min(opts.sampleEveryS * 1000, end - performance.now())));
   }
   cpuIdle ??= nodes.map((n) => proc(n.pid).cpuMs);
   await load;
+  const settledS = settledAt === undefined ? 0 : (performance.now() - settledAt) / 1000;
   const processes: ProcessFigures[] = nodes.map((n, i) => {
     const now = proc(n.pid);
     return {
       node: n.id,
       rssMiB: now.rssMiB,
       idleCpuPct: idleWindowS ? ((cpuIdle![i]! - cpu0[i]!) / (idleWindowS * 1000)) * 100 : Number.NaN,
+      settledIdleCpuPct: cpuSettled && settledS > 0 ? ((now.cpuMs - cpuSettled[i]!) / (settledS * 1000)) * 100 : Number.NaN,
       holdCpuPct: opts.holdS ? ((now.cpuMs - cpu0[i]!) / (opts.holdS * 1000)) * 100 : Number.NaN,
     };
   });

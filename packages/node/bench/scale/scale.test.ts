@@ -28,8 +28,8 @@ describe("pnpm scale summary", () => {
     samples: [],
     events: [],
     processes: [
-      { node: "n1", rssMiB: 70, idleCpuPct: 0.4, holdCpuPct: 1 },
-      { node: "n2", rssMiB: 90, idleCpuPct: 0.6, holdCpuPct: 2 },
+      { node: "n1", rssMiB: 70, idleCpuPct: 0.4, settledIdleCpuPct: 0.2, holdCpuPct: 1 },
+      { node: "n2", rssMiB: 90, idleCpuPct: 0.6, settledIdleCpuPct: 0.4, holdCpuPct: 2 },
     ],
     io: { writes: 3, writeFailures: 0, reads: 3, readFailures: 0, samples: [] },
     machine: { cpus: 2, loadStart: [1, 1, 1], loadEnd: [2, 2, 2] },
@@ -56,6 +56,9 @@ describe("pnpm scale summary", () => {
     );
     expect(r.watch).toMatchObject({ falseSuspicions: 1, falseDeaths: 1, membersAccused: 1, samples: 3, imperfectViews: 1, unansweredSamples: 1 });
     expect(r.perNode.rssMiB).toEqual({ mean: 80, max: 90 });
+    expect(r.perNode.settledIdleCpuPct.max).toBe(0.4);
+    expect(r.perNode.settledIdleCpuPct.mean).toBeCloseTo(0.3);
+    expect(renderScale(r)).toContain("the last 20 s (writes over)");
     expect(r.convergedS).toBe(9);
     expect(renderScale(r)).toContain("9.0 s");
   });
@@ -84,6 +87,9 @@ test(
     expect(report.io.writes).toBeGreaterThan(0);
     expect(report.io.writeFailures + report.io.readFailures).toBe(0);
     expect(report.perNode.rssMiB.mean).toBeGreaterThan(10);
+    // Both idle windows were measured: right after convergence, and at the end once the writes stopped.
+    expect(report.perNode.idleCpuPct.mean).toBeGreaterThan(0);
+    expect(report.perNode.settledIdleCpuPct.mean).toBeGreaterThan(0);
   },
   120_000,
 );

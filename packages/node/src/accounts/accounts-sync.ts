@@ -7,7 +7,7 @@ import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { MAX_ACCOUNT_PUSH, type JsonHandlers } from "../rpc/methods.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import { BackgroundWorker } from "../util/background-worker.ts";
+import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts";
 import type { Clock } from "../util/clock.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import type { AccountStore } from "./account-store.ts";
@@ -37,10 +37,10 @@ export class AccountsSync {
   private readonly failures: RateLimitedLog;
 
   constructor(
-    init: { intervalMs: number },
+    init: { intervalMs: number; quietMaxMs?: number },
     private readonly c: AccountsSyncComponents,
   ) {
-    this.worker = new BackgroundWorker({ name: "accounts", intervalMs: init.intervalMs, clock: c.clock, log: c.log }, () => this.round());
+    this.worker = new BackgroundWorker({ name: "accounts", intervalMs: init.intervalMs, quietMaxMs: init.quietMaxMs, clock: c.clock, log: c.log }, () => this.round());
     this.failures = new RateLimitedLog(c.log, 60_000, 3, () => c.clock.elapsed());
   }
 
@@ -79,13 +79,14 @@ export class AccountsSync {
   }
 
   /** One comparison with a random live member: cheap (a digest) when both hold the same records. */
-  async round(): Promise<void> {
+  /** One comparison with a random peer; "quiet" when both held the same records. */
+  async round(): Promise<PassOutcome> {
     const peers = this.c.peers();
-    if (peers.length === 0) return;
+    if (peers.length === 0) return "quiet";
     const peer = peers[Math.floor(this.c.random() * peers.length)]!;
     try {
       const { digest } = await this.c.rpc.call(peer, "accounts.digest", {});
-      if (digest === this.c.store.digest()) return;
+      if (digest === this.c.store.digest()) return "quiet";
       const { records } = await this.c.rpc.call(peer, "accounts.all", {});
       this.merge(records, peer);
       const theirs = new Map(records.map((r) => [keyOf(r), r.version]));

@@ -53,6 +53,27 @@ describe("Accounts", () => {
     expect(node("a").store.user("carol")).toBeDefined();
   });
 
+  test("rounds that find the same records on both sides idle down to quietMaxMs; a change anywhere brings them back", async () => {
+    const { clock, node, digestsAsked } = cluster(["a", "b"], { quietMaxMs: 6000 });
+    node("a").sync.start();
+    await clock.advance(60_000);
+    // Rounds 1, 1, 2, 4, then 6 s apart: 12 in a minute, where one a second made 60.
+    const idle = digestsAsked.get("b") ?? 0;
+    expect(idle).toBeGreaterThanOrEqual(10);
+    expect(idle).toBeLessThanOrEqual(13);
+    await node("b").accounts.addUser("alice", "correct horse", "user", null); // pushed to a: still the same digests
+    node("a").sync.worker.unquiet(); // what a member change does
+    await clock.advance(1000);
+    expect(digestsAsked.get("b")).toBe(idle + 1);
+    await clock.advance(1000);
+    expect(digestsAsked.get("b")).toBe(idle + 2); // the streak starts again: 1, 2, 4 s ...
+    await clock.advance(1000);
+    expect(digestsAsked.get("b")).toBe(idle + 2);
+    await clock.advance(1000);
+    expect(digestsAsked.get("b")).toBe(idle + 3);
+    await node("a").sync.stop();
+  });
+
   test("tokens: shown once, stored hashed, refused when revoked, expired, or of a user made again under the same name", async () => {
     const { node, tick } = cluster(["a", "b"]);
     await node("a").accounts.addUser("alice", "correct horse", "user", null);

@@ -3,7 +3,7 @@
 import { type FileRead, type ReadRequest, readFile } from "./file-read.ts";
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Manifest, ManifestKind, MultipartLayout } from "../metadata/manifest.ts";
+import { type Manifest, type ManifestKind, type MultipartLayout, rowKey } from "../metadata/manifest.ts";
 import type { FolderTotals, ManifestStore } from "../metadata/manifest-store.ts";
 import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
@@ -265,10 +265,8 @@ export class FileSystem {
       ...(meta ? { meta } : {}),
       mtime,
     };
-    await this.decide(change, durability, precondition);
-    const committed = await this.commit([...ancestors, change], durability, {
-      stored: `all ${upload.results.length} chunk(s) of /${path}`,
-    });
+    const decided = await this.decide(change, durability, precondition);
+    const committed = await this.commit([...ancestors, change], durability, { stored: `all ${upload.results.length} chunk(s) of /${path}` }, decided);
     const file = committed.find((m) => m.path === path && m.kind === kind)!;
     return putAnswer(file, upload, { durability, factor: this.c.placement.bound(w.factor), liveNodes: this.c.placement.ring.size });
   }
@@ -329,16 +327,14 @@ export class FileSystem {
       const below = m.kind === "dir" ? this.tree.subtree(r) : [];
       removals.push(...below.reverse().map((e) => tombstoneOf(e, mtime)), tombstoneOf(m, mtime));
     }
-    await this.decide(change, durability, opts.precondition);
-    const committed = await this.commit([...this.ancestorsToCreate(path, mtime), change, ...removals], durability, {
-      stored: `the chunks of /${path} (already stored)`,
-    });
+    const decided = await this.decide(change, durability, opts.precondition);
+    const committed = await this.commit([...this.ancestorsToCreate(path, mtime), change, ...removals], durability, { stored: `the chunks of /${path} (already stored)` }, decided);
     return committed.find((m) => m.path === path && m.kind === kind)!;
   }
 
   /** Commits manifest changes and pushes them until `durability` holds for every row (manifest-commit.ts). */
-  private commit(changes: ManifestChange[], durability: Durability, context: Record<string, unknown>): Promise<Array<Manifest & { manifestCopies: number }>> {
-    return this.commitRows(changes, durability, context, true);
+  private commit(changes: ManifestChange[], durability: Durability, context: Record<string, unknown>, decided?: ReadonlyMap<string, string>): Promise<Array<Manifest & { manifestCopies: number }>> {
+    return this.commitRows(changes, durability, context, true, decided);
   }
 
   /**
@@ -351,9 +347,10 @@ export class FileSystem {
     durability: Durability,
     context: Record<string, unknown>,
     keepVersions: boolean,
+    decided?: ReadonlyMap<string, string>,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
     this.checkJoined();
-    return commitManifests(this.c, changes, durability, context, keepVersions);
+    return commitManifests(this.c, changes, durability, context, keepVersions, decided);
   }
 
   /** A precondition that already fails on this node's (refreshed) row fails before any byte is stored. */
@@ -364,22 +361,27 @@ export class FileSystem {
 
   /**
    * For a conditional write: a Paxos round among the path's owners decides `change` if the precondition
-   * holds on the newest row a majority knows (consensus/conditional-writes.ts), and the write then commits
-   * above the decided value. A value an earlier round left accepted but unapplied is applied first.
+   * holds on the newest row a majority knows (consensus/conditional-writes.ts); the write then commits at the
+   * decided version (returned, by row key, for commit()): committed at a fresh version instead, a proposer that
+   * applied its decision late overwrote a later decision built on it (a lost update, simulator seed 1001). A
+   * value an earlier round left accepted but unapplied is applied first.
    */
-  private async decide(change: ManifestChange, durability: Durability, precondition: Precondition | undefined): Promise<void> {
+  private async decide(change: ManifestChange, durability: Durability, precondition: Precondition | undefined): Promise<ReadonlyMap<string, string> | undefined> {
     // Rounds decide a path's file register; a directory's precondition (a WebDAV collection's ETag) is the
     // early check on this node's refreshed row alone.
-    if (!precondition || change.kind === "dir") return;
+    if (!precondition || change.kind === "dir") return undefined;
     const conditional = this.c.conditional;
     if (!conditional) throw new OrreryError(501, "not_implemented", "conditional writes are not available on this node");
     const applyStale = async (row: Manifest) => {
       const { version: _v, origin: _o, seq: _s, ...content } = row;
       this.c.manifests.observe(row.version);
+      // At a fresh version of this node: a row's version names its writer (delta sync counts rows per origin),
+      // and this node did not decide it. (A proposer deciding on top of it meanwhile could still lose to it.)
       await this.commit([...this.ancestorsToCreate(row.path, content.mtime), content], durability, { recovered: `/${row.path}` });
     };
     const decision = await conditional.decide(change, precondition, applyStale);
     this.c.manifests.observe(decision.row.version);
+    return new Map([[rowKey(change), decision.row.version]]);
   }
 
   async mkdir(path: string): Promise<{ created: boolean; entry: Manifest }> {
@@ -437,8 +439,8 @@ export class FileSystem {
       changes.push(...below.reverse().map((e) => tombstoneOf(e, now)));
     }
     changes.push(tombstoneOf(m, now));
-    await this.decide(changes[changes.length - 1]!, durability, precondition);
-    const committed = await this.commit(changes, durability, {});
+    const decided = await this.decide(changes[changes.length - 1]!, durability, precondition);
+    const committed = await this.commit(changes, durability, {}, decided);
     return committed[committed.length - 1]!;
   }
 

@@ -2,7 +2,8 @@
 // every row: the rule behind every acknowledged write of the file system, versions kept alongside included.
 import { OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import { compareVersions } from "../metadata/hlc.ts";
+import { type Manifest, rowKey } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { ownVersionRowPaths, versionsDirOf } from "../metadata/version-paths.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
@@ -31,7 +32,13 @@ export interface ManifestCommitComponents {
  * ago (placement.manifestOwnerSets). A replica that answers with a newer version for a path has seen a write ours
  * would lose to, so ours is stamped again above it (the HLC's receive rule) and pushed again: a 201 means the
  * quorum holds this write as the winner. With `keepVersions`, a versioned folder's rows keep their versions in
- * the same transaction (versioning.ts); the answer holds the rows of `changes` only.
+ * the same transaction (versioning.ts); the answer holds the rows of `changes` only, in their order.
+ *
+ * A row `pins` names is a value a Paxos round decided (a conditional write): it is committed at the decided
+ * version, never stamped again above a newer one, since the newer one is a later decision that saw it (or a
+ * write that follows it). Where this node or a replica already holds the path at or above that version, the
+ * decision was moved past before its proposer applied it: linearizable as it is (it came first), so that row
+ * is neither written nor waited for, and is answered as decided.
  */
 export async function commitManifests(
   c: ManifestCommitComponents,
@@ -39,14 +46,35 @@ export async function commitManifests(
   durability: Durability,
   context: Record<string, unknown>,
   keepVersions: boolean,
+  pins?: ReadonlyMap<string, string>,
 ): Promise<Array<Manifest & { manifestCopies: number }>> {
   const { manifests, placement, replicator, selfId, log } = c;
   const required = placement.required(durability);
+  // Decided rows moved past already: by key, the row the answer reports.
+  const movedPast = new Map<string, Manifest & { manifestCopies: number }>();
+  const pass = (change: ManifestChange, version: string) => {
+    log.info("a conditional write's decision was moved past by a later one before it was applied; not written", { path: change.path, decided: version });
+    movedPast.set(rowKey(change), { ...change, version, origin: selfId, seq: 0, manifestCopies: required });
+  };
+  // Checked before every attempt: a later decision may reach this node while the write waits for its owners.
+  const checkPins = (batch: ManifestChange[]) => {
+    for (const change of batch) {
+      const pin = pins?.get(rowKey(change));
+      const held = pin === undefined ? undefined : manifests.get(change.path, change.kind);
+      if (pin !== undefined && held && compareVersions(held.version, pin) >= 0) pass(change, pin);
+    }
+    return batch.filter((change) => !movedPast.has(rowKey(change)));
+  };
+  const answer = (rows: ReadonlyMap<string, Manifest & { manifestCopies: number }>) =>
+    changes.map((change) => movedPast.get(rowKey(change)) ?? rows.get(rowKey(change))!);
+  const pending = () => changes.filter((change) => !movedPast.has(rowKey(change)));
   const stateOf = c.versioning;
   const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p, kind) => manifests.children(versionsDirOf(p, kind), { rows: true, limit: 10_000 }), (p, kind) => manifests.get(p, kind)) : undefined;
-  let batch = changes;
+  let batch = pending();
   for (let attempt = 1; ; attempt++) {
-    const committed = manifests.commitLocalBatch(batch, derive);
+    batch = checkPins(batch);
+    if (batch.length === 0) return answer(new Map());
+    const committed = manifests.commitLocalBatch(batch, derive, pins);
     // The local copy reaches the disk while the owners are asked (one fsync shared with concurrent writes).
     const localDurable = manifests.durable();
     localDurable.catch(() => {});
@@ -58,15 +86,20 @@ export async function commitManifests(
     const acks = await replicator.publish(committed, durable);
     await localDurable;
     const newer = newestAbove(committed, acks);
+    const newerKey = newer && committed.find((m) => m.path === newer.path && pins?.get(rowKey(m)) === m.version);
+    if (newerKey) {
+      // A replica holds a later decision (or a write after it): this decision stands where it is.
+      pass(newerKey, newerKey.version);
+      batch = [...pending(), ...keptVersions(committed, batch.length)];
+      continue;
+    }
     if (newer) {
       if (attempt >= MAX_COMMIT_ATTEMPTS) {
         throw new OrreryError(503, "write_conflict", `newer writes kept arriving for these paths (${attempt} attempts); try again`, context);
       }
       log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
       manifests.observe(newer.version);
-      // The versions this attempt kept of its own rows go with it: the next attempt keeps them under its versions.
-      const ownVersions = committed.slice(0, changes.length).flatMap(ownVersionRowPaths);
-      batch = [...changes, ...committed.filter((m) => ownVersions.includes(m.path)).map((m) => tombstoneOf(m, m.mtime))];
+      batch = [...pending(), ...keptVersions(committed, batch.length)];
       continue;
     }
     const counts = holders(acks);
@@ -78,6 +111,15 @@ export async function commitManifests(
       );
     }
     // The rows of `changes` only: the versions kept alongside are the versioning operations' business.
-    return committed.slice(0, changes.length).map((m, i) => ({ ...m, manifestCopies: counts[i]! }));
+    return answer(new Map(committed.slice(0, batch.length).map((m, i) => [rowKey(m), { ...m, manifestCopies: counts[i]! }])));
   }
+}
+
+/**
+ * The versions an attempt kept of its own rows (the first `own` of `committed`), as tombstones: they go with
+ * it when the write is stamped again, and the next attempt keeps them under its own versions.
+ */
+function keptVersions(committed: Manifest[], own: number): ManifestChange[] {
+  const paths = committed.slice(0, own).flatMap(ownVersionRowPaths);
+  return committed.filter((m) => paths.includes(m.path)).map((m) => tombstoneOf(m, m.mtime));
 }

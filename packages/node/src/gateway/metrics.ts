@@ -18,6 +18,8 @@ export interface NodeMetricsSources {
   gossipHealth: () => number;
   /** How this node's gossip probes ended: answered directly, via a helper, over TCP; failed; abandoned. */
   gossipProbes?: () => Record<string, number>;
+  peerCalls?: () => { calls: Record<string, number>; connectionsOpened: number };
+  gossipTraffic?: () => { datagrams: ReadonlyMap<string, number>; bytes: ReadonlyMap<string, number> };
   /** Median over peers of their clock minus this node's (ms); undefined before any peer was heard. */
   clockOffsetMs?: () => number | undefined;
   chunks: () => { count: number; bytes: number };
@@ -107,6 +109,22 @@ export class NodeMetrics {
     const probes = src.gossipProbes;
     if (probes) {
       totals("orrery_gossip_probes_total", "Failure-detector probes by outcome: answered direct, indirect or over TCP; failed (suspect); abandoned (this node was stalled).", "result", probes);
+    }
+    const traffic = src.gossipTraffic;
+    if (traffic) {
+      new Counter({ name: "orrery_gossip_datagrams_total", help: "Authenticated gossip datagrams by direction and message type.", labelNames: ["direction", "type"], registers, collect() {
+        this.reset();
+        for (const [key, n] of traffic().datagrams) {
+          const [direction, type] = key.split(" ");
+          this.inc({ direction, type }, n);
+        }
+      } });
+      totals("orrery_gossip_bytes_total", "Bytes of authenticated gossip datagrams, sealed, by direction.", "direction", () => Object.fromEntries(traffic().bytes));
+    }
+    const peerCalls = src.peerCalls;
+    if (peerCalls) {
+      totals("orrery_peer_calls_total", "Calls this node made to other members over the peer RPC, by method.", "method", () => peerCalls().calls);
+      total("orrery_peer_connections_opened_total", "Authenticated connections this node dialled to other members (each one a handshake).", () => peerCalls().connectionsOpened);
     }
     const clockOffset = src.clockOffsetMs;
     if (clockOffset) {

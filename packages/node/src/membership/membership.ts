@@ -79,6 +79,8 @@ export class Membership {
   private readonly clock: ClockWatch | undefined;
   /** Senders of another cluster already logged: a misdirected seed retries forever, one line is enough. */
   private readonly foreignLogged = new Set<string>();
+  /** Gossip datagrams and their bytes, by direction and message type ("sent push-pull", "received ack"), for /metrics. */
+  readonly traffic = { datagrams: new Map<string, number>(), bytes: new Map<string, number>() };
   private readonly streamPing: MembershipComponents["streamPing"];
 
   constructor(
@@ -260,6 +262,7 @@ export class Membership {
       return this.warnUnauthenticated(from, opened);
     }
     const msg = parsed.msg!;
+    this.count("received", msg.type, bytes.byteLength);
     if (!this.core.sameCluster(msg)) {
       const cluster = msg.cluster ?? DEFAULT_CLUSTER;
       const key = `${msg.from}@${from}/${cluster}`;
@@ -275,6 +278,12 @@ export class Membership {
     } catch (err) {
       this.log.error("gossip message handling failed", { from, type: msg.type, err });
     }
+  }
+
+  private count(direction: "sent" | "received", type: string, bytes: number): void {
+    const key = `${direction} ${type}`;
+    this.traffic.datagrams.set(key, (this.traffic.datagrams.get(key) ?? 0) + 1);
+    this.traffic.bytes.set(direction, (this.traffic.bytes.get(direction) ?? 0) + bytes);
   }
 
   private onTimer(): void {
@@ -293,7 +302,9 @@ export class Membership {
   private deliver(outputs: Output[]): void {
     for (const { to, msg } of outputs) {
       try {
-        this.transport.send(to, this.seal.seal(encodeMessage(msg)));
+        const sealed = this.seal.seal(encodeMessage(msg));
+        this.count("sent", msg.type, sealed.byteLength);
+        this.transport.send(to, sealed);
       } catch (err) {
         this.log.error("cannot encode gossip message", { to, type: msg.type, err });
       }

@@ -2,7 +2,7 @@
 // ManifestStore backend (SQLite and in-memory), written once; a backend supplies the tables.
 import { badRequest } from "../errors.ts";
 import { refChanges } from "./chunk-refs.ts";
-import { HybridClock } from "./hlc.ts";
+import { compareVersions, HybridClock } from "./hlc.ts";
 import { contentProblem, type Manifest, manifestContentShape, type ManifestKind, mergeManifest, rowKey } from "./manifest.ts";
 import type { FolderTotals } from "./folder-totals.ts";
 import {
@@ -151,7 +151,7 @@ export abstract class LwwManifestStore implements ManifestStore {
     return this.commitLocalBatch([change])[0]!;
   }
 
-  commitLocalBatch(changes: ManifestChange[], derive?: DeriveRows): Manifest[] {
+  commitLocalBatch(changes: ManifestChange[], derive?: DeriveRows, pins?: ReadonlyMap<string, string>): Manifest[] {
     const checked = changes.map(checkChange); // all or nothing: vet every change before writing one
     return this.transact(() => {
       let seq = this.readMark(this.nodeId) ?? 0;
@@ -163,8 +163,13 @@ export abstract class LwwManifestStore implements ManifestStore {
         const previous = planned.get(rowKey(change)) ?? this.get(change.path, change.kind);
         // Our version must beat the row it replaces even if our wall clock went back since it was written.
         if (previous) this.clock.restore(previous.version);
+        const pinned = pins?.get(rowKey(change));
+        if (pinned !== undefined) {
+          if (previous && compareVersions(previous.version, pinned) >= 0) throw new Error(`/${change.path}: the store holds ${previous.version}, at or above the decided ${pinned}`);
+          this.clock.restore(pinned);
+        }
         seq++;
-        const next: Manifest = { ...change, version: this.clock.tick(), origin: this.nodeId, seq };
+        const next: Manifest = { ...change, version: pinned ?? this.clock.tick(), origin: this.nodeId, seq };
         planned.set(rowKey(next), next);
         plan.push({ next, previous });
         return next;

@@ -76,6 +76,20 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         expect(thrown(() => s.commitLocal({ ...fileChange("f", 10), chunks: [hexId(1)] })).message).toMatch(/3 chunks/);
       });
 
+      test("a pinned change is stamped with its decided version, with the next seq; the store refuses a pin it has moved past", () => {
+        const time = new FakeTime();
+        const s = newStore("a", time.now);
+        const decided = formatVersion({ wall: time.ms - 100, counter: 3, nodeId: "a" });
+        const [dir, file] = s.commitLocalBatch([dirChange("k"), fileChange("k/0", 3)], undefined, new Map([["k/0", decided]]));
+        expect(file!.version).toBe(decided);
+        expect(file!.seq).toBe(dir!.seq + 1);
+        expect(s.get("k/0")!.version).toBe(decided);
+        expect(compareVersions(s.commitLocal(fileChange("later", 3)).version, decided)).toBe(1); // the clock moved past it
+        const newer = s.commitLocal(fileChange("k/0", 3, "newer"));
+        expect(() => s.commitLocalBatch([fileChange("k/0", 3, "late")], undefined, new Map([["k/0", decided]]))).toThrow(/at or above the decided/);
+        expect(s.get("k/0")).toEqual(newer);
+      });
+
       test("a delete is a tombstone without content, newer than what it deletes", () => {
         const s = newStore("a", new FakeTime().now);
         const live = s.commitLocal(fileChange("f", 9));

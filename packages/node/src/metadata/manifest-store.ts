@@ -55,9 +55,12 @@ export interface ManifestStore {
   /**
    * Several local writes in one transaction (mkdir -p, move, recursive delete). With `derive`, each row written
    * may ask for more rows in the same transaction (the versions a versioned folder keeps, stamped after it):
-   * they are returned after the rows of `changes`, in order.
+   * they are returned after the rows of `changes`, in order. A change whose row key `pins` names is stamped
+   * with that version (a value a Paxos round decided, consensus/conditional-writes.ts) instead of a fresh one,
+   * so that a later decision, which saw it and chose a version above it, still wins; the caller checks first
+   * that the store holds nothing at or above the pinned version (manifest-commit.ts).
    */
-  commitLocalBatch(changes: ManifestChange[], derive?: DeriveRows): Manifest[];
+  commitLocalBatch(changes: ManifestChange[], derive?: DeriveRows, pins?: ReadonlyMap<string, string>): Manifest[];
   /**
    * Merges remote rows in one transaction and returns those that won (are now the row at their
    * key). Observes their versions in the HLC; advances the contiguous mark of an origin for each

@@ -202,3 +202,27 @@ describe("ManifestReplicator catching up with many peers", () => {
     expect(rounds.get("c")).toBe(2);
   });
 });
+
+describe("ManifestReplicator idling", () => {
+  test("the periodic pass is quiet once every peer is caught up and the last periodic round brought nothing; not after one that brought rows", async () => {
+    const net = new MemoryNetwork();
+    const b = new MemoryManifestStore("b");
+    net.register("b", { store: noStore, handlers: { "manifests.sync": async (_from, body) => answerSyncRequest(b, body) } });
+    const rpc = net.register("a", { store: noStore, handlers: {} });
+    const placement = new Placement(3, h, 16);
+    placement.update(["a", "b"].map((id) => testMember(id, "alive")));
+    const mine = new MemoryManifestStore("a");
+    const replicator = new ManifestReplicator({ selfId: "a", syncIntervalMs: 1000, publishGraceMs: 1000 }, { manifests: mine, placement, rpc, log: logger("test") });
+    expect(replicator.tick()).toBeUndefined(); // b is new: a fresh round starts
+    await replicator.quiesce();
+    expect(replicator.tick()).toBeUndefined(); // the first periodic round starts; nothing is known of it yet
+    await replicator.quiesce();
+    expect(replicator.tick()).toBe("quiet"); // it brought nothing
+    await replicator.quiesce();
+    b.commitLocal(fileChange("x.txt"));
+    expect(replicator.tick()).toBe("quiet"); // the round that takes /x.txt has only started
+    await replicator.quiesce();
+    expect(mine.get("x.txt")).toBeDefined();
+    expect(replicator.tick()).toBeUndefined(); // the last round brought a row: the next comes one interval later
+  });
+});

@@ -10,7 +10,7 @@ import { sample } from "../membership/random.ts";
 import { isRingMember, type Member } from "../membership/types.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import { BackgroundWorker } from "../util/background-worker.ts";
+import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { Placement } from "./placement.ts";
 
@@ -20,6 +20,8 @@ export const MAX_ROUNDS_IN_FLIGHT = 4;
 export interface ManifestReplicatorInit {
   selfId: string;
   syncIntervalMs: number;
+  /** Periodic rounds that bring nothing stretch the wait up to this (member changes: unquiet()). */
+  quietMaxMs?: number;
   /** Once enough peers acknowledged, how long to wait for the others before answering. */
   publishGraceMs: number;
 }
@@ -50,6 +52,8 @@ export class ManifestReplicator {
   private membersVersion = -1;
   /** A sync round with some peer completed since start: this node's rows are no older than that peer's were. */
   private firstRoundDone = false;
+  /** Rows the latest periodic round brought (undefined before one completed). */
+  private lastPeriodicApplied: number | undefined;
 
   constructor(
     private readonly init: ManifestReplicatorInit,
@@ -57,7 +61,7 @@ export class ManifestReplicator {
   ) {
     this.clock = c.clock ?? systemClock;
     this.worker = new BackgroundWorker(
-      { name: "manifest-sync", intervalMs: init.syncIntervalMs, firstDelayMs: 0, clock: this.clock, log: c.log },
+      { name: "manifest-sync", intervalMs: init.syncIntervalMs, quietMaxMs: init.quietMaxMs, firstDelayMs: 0, clock: this.clock, log: c.log },
       async () => this.tick(),
     );
   }
@@ -170,8 +174,10 @@ export class ManifestReplicator {
    * started together never converged); the random order keeps the first peers in the member list from
    * being everybody's first target.
    */
-  tick(): void {
+  tick(): PassOutcome {
     this.startRounds(true);
+    // Quiet while every peer is caught up and the latest periodic round brought nothing.
+    return this.pending.length === 0 && this.lastPeriodicApplied === 0 ? "quiet" : undefined;
   }
 
   /**
@@ -216,7 +222,8 @@ export class ManifestReplicator {
 
   private startRound(t: Member, fresh: boolean): void {
     this.syncWith(t.id).then(
-      () => {
+      (applied) => {
+        if (!fresh) this.lastPeriodicApplied = applied;
         this.caughtUp.add(t.id);
         // The next peer not caught up yet takes the freed place at once, not at the next period.
         this.startRounds(false);

@@ -40,6 +40,12 @@ export class MemoryReplicationQueue implements ReplicationQueue {
       .map(({ order: _, ...row }) => row);
   }
 
+  nextDueAt(): number | undefined {
+    let t: number | undefined;
+    for (const r of this.rows.values()) if (t === undefined || r.nextAttemptAt < t) t = r.nextAttemptAt;
+    return t;
+  }
+
   reschedule(row: QueueRow, nextAttemptAt: number, error: string | null): void {
     const r = this.rows.get(key(row.chunkId, row.target));
     if (!r) return;

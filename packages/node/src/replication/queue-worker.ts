@@ -18,6 +18,7 @@ export interface QueueWorkerInit {
   batchSize: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Shortest wait between passes when rows are waiting for their retry time. */
   pollMs: number;
 }
 
@@ -34,6 +35,9 @@ export interface QueueWorkerComponents {
   clock?: Clock;
 }
 
+/** Longest sleep of a worker with nothing due: a safety net, since an enqueue wakes it. */
+const IDLE_WAIT_MS = 30_000;
+
 export class QueueWorker {
   readonly worker: BackgroundWorker;
   private readonly clock: Clock;
@@ -48,8 +52,19 @@ export class QueueWorker {
     this.clock = c.clock ?? systemClock;
     this.worker = new BackgroundWorker(
       { name: "replication-queue", intervalMs: init.pollMs, firstDelayMs: 0, clock: this.clock, log: c.log },
-      async () => (await this.work()) > 0,
+      async () => ((await this.work()) > 0 ? true : this.untilNextDue()),
     );
+  }
+
+  /**
+   * With nothing due, the worker sleeps until the earliest row is (a retry's backoff), or IDLE_WAIT_MS when
+   * the queue is empty: enqueueing wakes it, so polling an empty queue twice a second only cost an idle node
+   * its wake-ups.
+   */
+  private untilNextDue(): number {
+    const next = this.c.queue.nextDueAt();
+    if (next === undefined) return IDLE_WAIT_MS;
+    return Math.min(IDLE_WAIT_MS, Math.max(this.init.pollMs, next - this.clock.now()));
   }
 
   start(): void {

@@ -34,13 +34,16 @@ export function runQueueTests(name: string, make: () => { queue: ReplicationQueu
       expect(q.depth()).toBe(1);
       const [row] = q.due(3000, 10);
       expect(row).toEqual({ chunkId: id("c"), target: "n2", attempts: 0, nextAttemptAt: 3000, lastError: null });
+      expect(q.nextDueAt()).toBe(3000);
       q.reschedule(row!, 8000, "boom");
+      expect(q.nextDueAt()).toBe(8000);
       expect(q.due(7999, 10)).toEqual([]);
       q.enqueue([{ chunkId: id("c"), target: "n2" }], 9000);
       const [again] = q.due(8000, 10);
       expect(again).toEqual({ chunkId: id("c"), target: "n2", attempts: 1, nextAttemptAt: 8000, lastError: "boom" });
       q.remove(id("c"), "n2");
       expect(q.depth()).toBe(0);
+      expect(q.nextDueAt()).toBeUndefined();
       q.reschedule(again!, 1, null); // a row removed meanwhile stays removed
       expect(q.depth()).toBe(0);
       close?.();

@@ -19,6 +19,8 @@ export interface ReplicationQueue {
   removeMany(rows: ReadonlyArray<{ chunkId: string; target: string }>): void;
   /** Rows due at `now`, earliest due first (ties in the order they were queued). */
   due(now: number, limit: number): QueueRow[];
+  /** When the earliest row is due (ms), or undefined when the queue is empty. */
+  nextDueAt(): number | undefined;
   /** Counts an attempt, records its error and sets the next due time. */
   reschedule(row: QueueRow, nextAttemptAt: number, error: string | null): void;
   depth(): number;
@@ -35,6 +37,7 @@ export class SqliteReplicationQueue implements ReplicationQueue {
   private readonly depthStmt: Statement;
   private readonly byTargetStmt: Statement;
   private readonly chunksStmt: Statement;
+  private readonly nextDueStmt: Statement;
   private listeners = new Set<() => void>();
 
   constructor(private readonly db: Database) {
@@ -53,6 +56,7 @@ export class SqliteReplicationQueue implements ReplicationQueue {
       "UPDATE replication_queue SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE chunk_id = ? AND target = ?",
     );
     this.depthStmt = db.query("SELECT count(*) AS n FROM replication_queue");
+    this.nextDueStmt = db.query("SELECT min(next_attempt_at) AS t FROM replication_queue");
     this.byTargetStmt = db.query("SELECT target, count(*) AS n FROM replication_queue GROUP BY target");
     this.chunksStmt = db.query("SELECT count(DISTINCT chunk_id) AS n FROM replication_queue");
   }
@@ -79,6 +83,10 @@ export class SqliteReplicationQueue implements ReplicationQueue {
 
   due(now: number, limit: number): QueueRow[] {
     return this.dueStmt.all(now, limit) as QueueRow[];
+  }
+
+  nextDueAt(): number | undefined {
+    return (this.nextDueStmt.get() as { t: number | null }).t ?? undefined;
   }
 
   reschedule(row: QueueRow, nextAttemptAt: number, error: string | null): void {

@@ -9,13 +9,15 @@ import { errorMessage } from "../errors.ts";
 import type { Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 import { decideSurplus } from "./surplus-decision.ts";
-import { BackgroundWorker } from "../util/background-worker.ts";
+import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 
 export interface SurplusSweeperInit {
   graceMs: number;
   intervalMs: number;
   pageSize: number;
+  /** After a whole pass over the store found no surplus copy, the wait grows up to this (ring changes: unquiet()). */
+  quietMaxMs?: number;
 }
 
 export interface SurplusSweeperComponents {
@@ -34,6 +36,8 @@ export class SurplusSweeper {
   readonly worker: BackgroundWorker;
   private readonly clock: Clock;
   private cursor: string | undefined;
+  /** Whether this way round the store found a surplus copy (a quiet cycle lets the worker wait longer). */
+  private cycleFoundSurplus = false;
   private readonly since = new Map<string, number>();
   /** Copies deleted since start (for /api/health). */
   deleted = 0;
@@ -43,7 +47,7 @@ export class SurplusSweeper {
     private readonly c: SurplusSweeperComponents,
   ) {
     this.clock = c.clock ?? systemClock;
-    this.worker = new BackgroundWorker({ name: "surplus-sweeper", intervalMs: init.intervalMs, clock: this.clock, log: c.log }, async () => void (await this.pass()));
+    this.worker = new BackgroundWorker({ name: "surplus-sweeper", intervalMs: init.intervalMs, quietMaxMs: init.quietMaxMs, clock: this.clock, log: c.log }, () => this.pass());
   }
 
   get pending(): number {
@@ -58,12 +62,13 @@ export class SurplusSweeper {
     return this.worker.stop();
   }
 
-  /** One page of local chunks; wraps around at the end. */
-  async pass(): Promise<void> {
+  /** One page of local chunks; wraps around at the end, "quiet" when the whole way round found no surplus. */
+  async pass(): Promise<PassOutcome> {
     const { placement, store, selfId } = this.c;
     if (this.c.paused?.()) return;
     const ids = store.ids(this.cursor, this.init.pageSize);
     this.cursor = ids.length === this.init.pageSize ? ids[ids.length - 1] : undefined;
+    const endOfCycle = this.cursor === undefined;
     const now = this.clock.now();
     const surplus = new Map<string, string[]>();
     for (const id of ids) {
@@ -73,7 +78,19 @@ export class SurplusSweeper {
       if (owners.length === 0 || placement.keepers(id).includes(selfId)) this.since.delete(id);
       else surplus.set(id, owners);
     }
-    if (surplus.size === 0) return;
+    if (surplus.size > 0) {
+      this.cycleFoundSurplus = true;
+      await this.settle(surplus, now);
+    }
+    if (!endOfCycle) return;
+    const quiet = !this.cycleFoundSurplus && this.since.size === 0;
+    this.cycleFoundSurplus = false;
+    return quiet ? "quiet" : undefined;
+  }
+
+  /** Deletes the surplus copies every owner confirmed past the grace period; feeds owners that lack them. */
+  private async settle(surplus: Map<string, string[]>, now: number): Promise<void> {
+    const { store } = this.c;
     const { confirmed, unreachable } = await this.ask(surplus);
     for (const [id, owners] of surplus) {
       if (!this.since.has(id)) this.since.set(id, now);

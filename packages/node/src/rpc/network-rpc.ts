@@ -15,6 +15,9 @@ export interface NetworkRpcComponents {
 }
 
 export class NetworkRpc extends PeerRpcBase {
+  /** Calls made to other members, by method, for /metrics. */
+  readonly calls = new Map<string, number>();
+
   constructor(private readonly c: NetworkRpcComponents) {
     super();
   }
@@ -27,6 +30,7 @@ export class NetworkRpc extends PeerRpcBase {
     if (memberId === this.c.selfId) return callLocal(this.c.local, this.c.selfId, method, request);
     const at = this.c.address(memberId);
     if (!at) throw new TransferError("unknown_member", `no address known for member ${memberId}`, memberId);
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
     const peer = { id: memberId, host: at.host, port: at.transferPort };
     const timeout = opts.timeoutMs ?? defaultTimeout(method, this.c.timeouts);
     const client = this.c.client;

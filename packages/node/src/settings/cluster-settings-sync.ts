@@ -8,7 +8,7 @@ import type { Placement } from "../replication/placement.ts";
 import type { JsonHandlers } from "../rpc/methods.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { errorMessage } from "../errors.ts";
-import { BackgroundWorker } from "../util/background-worker.ts";
+import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import type { Clock } from "../util/clock.ts";
 import {
@@ -50,10 +50,10 @@ export class SettingsSync {
   private readonly failures: RateLimitedLog;
 
   constructor(
-    private readonly init: { intervalMs: number },
+    private readonly init: { intervalMs: number; quietMaxMs?: number },
     private readonly c: SettingsSyncComponents,
   ) {
-    this.worker = new BackgroundWorker({ name: "settings", intervalMs: init.intervalMs, clock: c.clock, log: c.log }, () => this.round());
+    this.worker = new BackgroundWorker({ name: "settings", intervalMs: init.intervalMs, quietMaxMs: init.quietMaxMs, clock: c.clock, log: c.log }, () => this.round());
     this.failures = new RateLimitedLog(c.log, 60_000, 3, () => c.clock.elapsed());
     c.apply(this.current());
   }
@@ -111,15 +111,17 @@ export class SettingsSync {
   }
 
   /** One comparison with a random live member: take theirs if newer, give ours if newer. */
-  private async round(): Promise<void> {
+  /** One comparison with a random peer; "quiet" when both held the same record. */
+  private async round(): Promise<PassOutcome> {
     const peers = this.livePeers();
-    if (peers.length === 0) return;
+    if (peers.length === 0) return "quiet";
     const peer = peers[Math.floor(this.c.random() * peers.length)]!;
     try {
       const { record } = await this.c.rpc.call(peer, "settings.get", {});
       if (record && this.merge(record, peer)) return;
       const mine = this.c.store.get();
       if (mine && (!record || mine.version > record.version)) await this.c.rpc.call(peer, "settings.push", { record: mine });
+      else return "quiet";
     } catch (err) {
       // One peer of many: the next round asks another. A peer that is down is membership's news, not ours.
       this.failures.warn("cluster settings comparison with a peer failed; the next round asks another", { peer, err: errorMessage(err) });

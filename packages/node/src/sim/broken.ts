@@ -27,13 +27,19 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
   if (broken.has("no-versions")) {
     // Every version of a file lands in one slot: each write replaces the previous version instead of adding one.
     const commit = node.manifests.commitLocalBatch.bind(node.manifests);
-    node.manifests.commitLocalBatch = (changes, derive) =>
-      commit(changes, derive && ((next, previous) => derive(next, previous).map((c) => ({ ...c, path: c.path.replace(/[^/]+$/, "000000000000000000@slot") }))));
+    node.manifests.commitLocalBatch = (changes, derive, pins) =>
+      commit(changes, derive && ((next, previous) => derive(next, previous).map((c) => ({ ...c, path: c.path.replace(/[^/]+$/, "000000000000000000@slot") }))), pins);
   }
   // The member table is private to the SWIM core; the switch reaches in rather than widening its API.
   if (broken.has("no-gossip")) p.swim["table"].broadcasts.take = () => [];
   if (broken.has("no-readable-check")) core.reader.ensureReadable = async () => {};
   if (broken.has("no-hedge")) core.reader.hedgeDelayMs = () => p.ctx.settings.timeouts.dataMs;
+  if (broken.has("fresh-decided-version")) {
+    // FileSystem.decide is private: the switch reaches in, and drops the decided version it returns.
+    const fs = core.fs as unknown as { decide: (...args: unknown[]) => Promise<unknown> };
+    const decide = fs.decide.bind(core.fs);
+    fs.decide = async (...args) => void (await decide(...args));
+  }
   if (broken.has("local-cas")) {
     core.conditional.decide = async (change, precondition) => {
       const row = node.manifests.get(change.path, change.kind);

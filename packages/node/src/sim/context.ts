@@ -27,8 +27,11 @@ import type { NodeProcess } from "./virtual-node.ts";
  * - `no-versions`: a write keeps one version per file (the newest), as a single "previous version" slot would.
  * - `no-gossip`: membership news rides on no message (no piggy-backing, no gossip fan-out): it spreads only
  *   by each node's own probes and the periodic full state exchange, as in heartbeat-style membership.
+ * - `fresh-decided-version`: a conditional write commits its decided value at a fresh version (stamped again
+ *   above any newer row a replica holds), not at the decided one: a proposer that applies its decision late
+ *   overwrites a later decision built on it.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

@@ -35,7 +35,10 @@ describe("cluster simulator (real node code)", () => {
       const sum = (f: (r: RunResult) => number) => results.reduce((n, r) => n + f(r), 0);
       // The workload did what it is there for.
       expect(sum((r) => r.writes.acked)).toBeGreaterThan(800);
-      expect(sum((r) => r.deletes.acked)).toBeGreaterThan(50);
+      // A floor on what the seeds exercise, not a product property: the count moves with the interleavings
+      // (51 before the anti-entropy workers idled down, 49 after, of 695 attempted; most delete a path
+      // that is not there).
+      expect(sum((r) => r.deletes.acked)).toBeGreaterThan(40);
       expect(sum((r) => r.reads.acked)).toBeGreaterThan(400);
       expect(sum((r) => r.conditional.acked)).toBeGreaterThan(150);
       expect(sum((r) => r.conditional.refused)).toBeGreaterThan(20);
@@ -75,9 +78,15 @@ const regressions: Array<{ seed: number; o: Overrides; fixed: string }> = [
   { seed: 357, o: { nodes: 50, loss: 0.076, durationS: 47 }, fixed: "joint quorums over rings replaced within the settle window" },
   { seed: 708, o: { nodes: 45, loss: 0.069, durationS: 78 }, fixed: "every old owner that holds a chunk feeds a new owner, not only the first (the first did not hold it yet)" },
   { seed: 871, o: { nodes: 37, loss: 0.084, durationS: 46 }, fixed: "the same: an acked chunk stayed off the owner that replaced a member lost for good" },
+  { seed: 1001, o: { nodes: 10, loss: 0, durationS: 8 }, fixed: "a conditional write commits at its decided version (a late proposer overwrote a later decision)" },
 ];
 
 describe("seeds the simulator once failed", () => {
+  test("seed 1001 loses a conditional write when a decision is committed at a fresh version", async () => {
+    const r = await run(1001, { nodes: 10, loss: 0, durationS: 8, broken: ["fresh-decided-version"] });
+    expect(r.violations.map((v) => v.invariant)).toContain("6 linearizability");
+  }, TIMEOUT);
+
   test(
     "keep every invariant",
     async () => {

@@ -249,9 +249,11 @@ export class NodeProcess {
     }
     if (changes.length > 0) {
       // node.ts: every change goes to onMembers (with the same member list: once is the same) and to the
-      // manifest replicator (a member that joined or came back is synced with at once).
+      // manifest replicator (a member that joined or came back is synced with at once), and idle
+      // anti-entropy comes back to its normal pace.
       this.core.onMembers(this.swim.members());
       for (let i = 0; i < changes.length; i++) this.core.replicator.tick();
+      this.core.unquiet();
     }
     this.armSwimTimer();
   }

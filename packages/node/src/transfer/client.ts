@@ -218,6 +218,8 @@ export class TransferClient {
   private readonly maxConnectionsPerPeer: number;
   private readonly maxChunkSize: number;
   private readonly idleTimeoutMs: number;
+  /** Connections dialled so far (each costs a handshake: an X25519 exchange and two MACs), for /metrics. */
+  connectionsOpened = 0;
   private readonly pools = new Map<string, PeerPool>();
   private readonly log: Logger;
   readonly stats: TransferStats;
@@ -426,6 +428,7 @@ export class TransferClient {
 
   /** TCP connect, then the handshake; both within connectTimeoutMs. */
   private async connect(peer: Peer, where: string, pool: PeerPool): Promise<PeerConnection> {
+    this.connectionsOpened++;
     const started = Date.now();
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const socket = net.connect({ host: peer.host, port: peer.port, noDelay: true });

@@ -90,3 +90,63 @@ test("stop() cuts a pause inside a pass short", async () => {
   await stopped;
   expect(finished).toBe(true);
 });
+
+test("quiet passes double the wait up to quietMaxMs; a busy pass or wake() brings back the interval; a number sets the next wait", async () => {
+  const clock = new ManualClock();
+  const at: number[] = [];
+  let outcome: "quiet" | number | undefined = "quiet";
+  const w = new BackgroundWorker({ name: "q", intervalMs: 100, firstDelayMs: 0, quietMaxMs: 500, clock, log }, async () => {
+    at.push(clock.now());
+    return outcome;
+  });
+  const t0 = clock.now();
+  w.start();
+  await clock.advance(0);
+  for (let i = 0; i < 30; i++) await clock.advance(50);
+  // Passes at 0, then waits of 100, 200, 400, 500 (capped), 500.
+  expect(at.map((t) => t - t0)).toEqual([0, 100, 300, 700, 1200]);
+  w.wake();
+  await clock.advance(0);
+  expect(at.length).toBe(6); // woken: at once
+  await clock.advance(99);
+  expect(at.length).toBe(6);
+  await clock.advance(1); // and the streak starts again from one interval
+  expect(at.length).toBe(7);
+  outcome = undefined; // a pass that did work: one interval, whatever came before
+  await clock.advance(200);
+  expect(at.length).toBe(8);
+  await clock.advance(100);
+  expect(at.length).toBe(9);
+  outcome = 1000; // "the next item is due in 1 s"
+  await clock.advance(100);
+  const last = at.length;
+  await clock.advance(999);
+  expect(at.length).toBe(last);
+  await clock.advance(1);
+  expect(at.length).toBe(last + 1);
+  await w.stop();
+});
+
+test("unquiet() ends a stretched wait one interval from now without running a pass at once", async () => {
+  const clock = new ManualClock();
+  const at: number[] = [];
+  const w = new BackgroundWorker({ name: "u", intervalMs: 100, firstDelayMs: 0, quietMaxMs: 10_000, clock, log }, async () => {
+    at.push(clock.now());
+    return "quiet";
+  });
+  const t0 = clock.now();
+  w.start();
+  await clock.advance(0);
+  for (let i = 0; i < 16; i++) await clock.advance(100); // passes at 0, 100, 300, 700, 1500; the next wait is 1600
+  expect(at.map((t) => t - t0)).toEqual([0, 100, 300, 700, 1500]);
+  w.unquiet();
+  w.unquiet(); // a burst of changes: still one pass, one interval later
+  await clock.advance(0);
+  expect(at.length).toBe(5);
+  await clock.advance(100);
+  expect(at.length).toBe(6);
+  expect(at[5]! - t0).toBe(1700);
+  await clock.advance(100); // the streak starts again: the next wait is one interval
+  expect(at.length).toBe(7);
+  await w.stop();
+});

@@ -2,7 +2,10 @@
 // chunk anti-entropy, scrub, garbage collection), after Garage's workers: a pass runs, then the worker
 // waits an interval (or until woken) and runs again; never two passes at once; a pass that says there is
 // more to do runs again at once; a failing pass is logged and counted, and the loop goes on; stop() waits
-// for the pass in progress. Each reports the same status, which /api/health lists.
+// for the pass in progress. Each reports the same status, which /api/health lists. A pass that found
+// nothing to do may say so ("quiet"): the wait then doubles, up to `quietMaxMs`, until a pass finds work
+// or the worker is woken, so an idle node is not woken a dozen times a second by loops with nothing to do
+// (a hundred nodes on one host spent their CPU that way).
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -24,12 +27,29 @@ export interface BackgroundWorkerInit {
   intervalMs: number;
   /** Wait before the first pass (default: one interval). */
   firstDelayMs?: number;
+  /** Longest wait after passes that found nothing to do ("quiet"); default `intervalMs` (no stretching). */
+  quietMaxMs?: number;
   clock?: Clock;
   log: Logger;
 }
 
-/** A pass; `true` means more work is ready, so the next pass runs at once. */
-export type WorkerPass = () => Promise<boolean | void>;
+/**
+ * What a pass says about the next one: `true`, more work is ready (run again at once); a number, run again
+ * in that many ms (e.g. when the next queued item is due); "quiet", nothing was to do (wait longer each time,
+ * see `quietMaxMs`); anything else, wait one interval.
+ */
+export type PassOutcome = boolean | number | "quiet" | void;
+
+/**
+ * The longest wait of the node's quiet workers: six intervals, at most 30 s (memberlist's push-pull period),
+ * e.g. 5 s anti-entropy rounds stretch to 30 s on an idle cluster.
+ */
+export function quietMaxMs(intervalMs: number): number {
+  return Math.max(intervalMs, Math.min(30_000, 6 * intervalMs));
+}
+
+/** A pass (see PassOutcome for what it returns). */
+export type WorkerPass = () => Promise<PassOutcome>;
 
 export class BackgroundWorker {
   private readonly clock: Clock;
@@ -37,7 +57,11 @@ export class BackgroundWorker {
   private stopRequested = false;
   private loop: Promise<void> | undefined;
   private woken = false;
+  /** Quiet passes in a row: each doubles the wait, up to quietMaxMs. */
+  private quietStreak = 0;
   private wakeWait: (() => void) | undefined;
+  /** While waiting between passes: when the wait ends (elapsed ms) and how to shorten it. */
+  private waiting: { until: number; shorten: (ms: number) => void } | undefined;
   private readonly pauses = new Set<() => void>();
   private readonly s: WorkerStatus;
 
@@ -69,7 +93,19 @@ export class BackgroundWorker {
   /** Runs a pass now, or right after the one in progress. */
   wake(): void {
     this.woken = true;
+    this.quietStreak = 0;
     this.wakeWait?.();
+  }
+
+  /**
+   * Something changed that may give a quiet worker work (a member joined or came back): the quiet streak
+   * ends, and a wait stretched beyond one interval ends one interval from now. Unlike wake(), no pass is
+   * run at once, so a burst of changes (a hundred nodes joining) does not become a burst of passes.
+   */
+  unquiet(): void {
+    this.quietStreak = 0;
+    const w = this.waiting;
+    if (w && w.until > this.clock.elapsed() + this.init.intervalMs) w.shorten(this.init.intervalMs);
   }
 
   async stop(): Promise<void> {
@@ -106,9 +142,9 @@ export class BackgroundWorker {
       if (this.stopped) break;
       this.s.state = "busy";
       const started = this.clock.elapsed();
-      let again = false;
+      let outcome: PassOutcome = undefined;
       try {
-        again = (await this.pass()) === true;
+        outcome = await this.pass();
         this.s.lastError = null;
       } catch (err) {
         this.s.errors++;
@@ -119,8 +155,19 @@ export class BackgroundWorker {
       this.s.lastPassAt = this.clock.now();
       this.s.lastPassMs = Math.round(this.clock.elapsed() - started);
       this.s.state = "idle";
-      delay = again ? 0 : this.init.intervalMs;
+      delay = this.nextDelay(outcome);
     }
+  }
+
+  private nextDelay(outcome: PassOutcome): number {
+    const interval = this.init.intervalMs;
+    if (outcome !== "quiet") this.quietStreak = 0;
+    if (outcome === true) return 0;
+    if (typeof outcome === "number") return Math.max(0, outcome);
+    if (outcome !== "quiet") return interval;
+    const delay = Math.min(Math.max(interval, this.init.quietMaxMs ?? interval), interval * 2 ** this.quietStreak);
+    this.quietStreak = Math.min(this.quietStreak + 1, 30);
+    return delay;
   }
 
   /** Waits `ms` between passes, or less when woken or stopped. */
@@ -133,11 +180,20 @@ export class BackgroundWorker {
       const done = () => {
         timer.cancel();
         this.wakeWait = undefined;
+        this.waiting = undefined;
         this.woken = false;
         resolve();
       };
-      const timer = this.clock.timer(ms, done);
+      let timer = this.clock.timer(ms, done);
       this.wakeWait = done;
+      this.waiting = {
+        until: this.clock.elapsed() + ms,
+        shorten: (shorter) => {
+          timer.cancel();
+          timer = this.clock.timer(shorter, done);
+          this.waiting!.until = this.clock.elapsed() + shorter;
+        },
+      };
     });
   }
 }
