@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Logger } from "../log.ts";
 import { capacityBytes, ringWeight } from "./capacity.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { decideFull, FullnessMonitor, fullnessThresholds } from "./fullness.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -38,6 +39,28 @@ describe("store fullness", () => {
     headroom = 0;
     expect(new FullnessMonitor({ intervalMs: 1000, thresholds: () => fullnessThresholds(MiB, MiB) }, { headroom: () => headroom, onChange: () => changes.push(true), log: quiet }).full).toBe(true);
     expect(changes).toEqual([true, false]);
+  });
+
+  test("checks space out while the store has ample room, and come back to every interval when room runs low", async () => {
+    const clock = new ManualClock();
+    const GiB = 1024 ** 3;
+    let headroom = 100 * GiB;
+    let reads = 0;
+    const monitor = new FullnessMonitor(
+      { intervalMs: 1000, thresholds: () => fullnessThresholds(4 * MiB, 200 * GiB) },
+      { headroom: () => (reads++, headroom), onChange: () => {}, log: quiet, clock },
+    );
+    monitor.start();
+    reads = 0;
+    for (let i = 0; i < 60; i++) await clock.advance(1000);
+    const ample = reads;
+    expect(ample).toBeLessThan(20); // 1, 2, 4, 6, 6 ... s apart: 12 checks in a minute instead of 60
+    headroom = 10 * GiB; // within 16 GiB of the thresholds: every second again, after the wait in progress
+    for (let i = 0; i < 6; i++) await clock.advance(1000);
+    reads = 0;
+    for (let i = 0; i < 10; i++) await clock.advance(1000);
+    expect(reads).toBeGreaterThanOrEqual(9);
+    await monitor.stop();
   });
 
   test("the thresholds follow the chunk size in force (a live setting): room for a 1 MiB chunk is none for an 8 MiB one", () => {

@@ -2,7 +2,7 @@
 // record). Full when less than one chunk of room is left; room again only past a margin, so a disk hovering
 // at MIN_FREE_MB does not flip the cluster's placement (and a placement check on every node) back and forth.
 import type { Logger } from "../log.ts";
-import { BackgroundWorker } from "../util/background-worker.ts";
+import { BackgroundWorker, type PassOutcome, quietMaxMs } from "../util/background-worker.ts";
 import type { Clock } from "../util/clock.ts";
 
 export interface FullnessThresholds {
@@ -13,6 +13,9 @@ export interface FullnessThresholds {
 }
 
 const GiB = 1024 ** 3;
+
+/** Room beyond the thresholds above which the checks may space out (see FullnessMonitor.pass). */
+const QUIET_ROOM = 16 * GiB;
 
 /**
  * Full below one chunk of room (the next chunk may not fit); room again at four chunks or 1% of the
@@ -48,9 +51,22 @@ export class FullnessMonitor {
   ) {
     // The first reading has no history: only the "full" threshold applies.
     this.fullValue = decideFull(false, c.headroom(), init.thresholds());
-    this.worker = new BackgroundWorker({ name: "store fullness", intervalMs: init.intervalMs, clock: c.clock, log: c.log }, async () => {
-      this.check();
-    });
+    this.worker = new BackgroundWorker(
+      { name: "store fullness", intervalMs: init.intervalMs, quietMaxMs: quietMaxMs(init.intervalMs), clock: c.clock, log: c.log },
+      async () => this.pass(),
+    );
+  }
+
+  /**
+   * One check; "quiet" while the store has so much room that no write could use it up before the next check at
+   * the longest wait (QUIET_ROOM: 16 GiB in at most 6 s is 2.8 GB/s, beyond what a node's disk takes), so an
+   * idle node is not woken every second for it. (The store refuses chunks below MIN_FREE_MB in any case.)
+   */
+  private pass(): PassOutcome {
+    const headroom = this.c.headroom();
+    const thresholds = this.init.thresholds();
+    this.update(headroom, thresholds);
+    return !this.fullValue && headroom > thresholds.roomAbove + QUIET_ROOM ? "quiet" : undefined;
   }
 
   get full(): boolean {
@@ -67,8 +83,11 @@ export class FullnessMonitor {
 
   /** Re-reads the headroom; returns whether the store is full. */
   check(): boolean {
-    const headroom = this.c.headroom();
-    const full = decideFull(this.fullValue, headroom, this.init.thresholds());
+    return this.update(this.c.headroom(), this.init.thresholds());
+  }
+
+  private update(headroom: number, thresholds: FullnessThresholds): boolean {
+    const full = decideFull(this.fullValue, headroom, thresholds);
     if (full !== this.fullValue) {
       this.fullValue = full;
       if (full) this.c.log.warn("store full: this node takes no new chunks; the next nodes on the ring take its share", { headroomBytes: headroom });
