@@ -53,7 +53,7 @@ export async function commitManifests(
   // Decided rows moved past already: by key, the row the answer reports.
   const movedPast = new Map<string, Manifest & { manifestCopies: number }>();
   const pass = (change: ManifestChange, version: string) => {
-    log.info("a conditional write's decision was moved past by a later one before it was applied; not written", { path: change.path, decided: version });
+    log.info("a later write moved past this conditional write's decided row; answered as decided, not waited for", { path: change.path, decided: version });
     movedPast.set(rowKey(change), { ...change, version, origin: selfId, seq: 0, manifestCopies: required });
   };
   // Checked before every attempt: a later decision may reach this node while the write waits for its owners.
@@ -85,21 +85,23 @@ export async function commitManifests(
     const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
     const acks = await replicator.publish(committed, durable);
     await localDurable;
-    const newer = newestAbove(committed, acks);
-    const newerKey = newer && committed.find((m) => m.path === newer.path && pins?.get(rowKey(m)) === m.version);
-    if (newerKey) {
-      // A replica holds a later decision (or a write after it): this decision stands where it is.
-      pass(newerKey, newerKey.version);
-      batch = [...pending(), ...keptVersions(committed, batch.length)];
+    // The rows of `changes` lead the batch (the kept versions' tombstones of an earlier attempt follow them).
+    const own = batch.filter((b) => changes.includes(b)).length;
+    // A replica that holds a later decision (or a write after it): the decision stands where it is.
+    const overtaken = committed.filter((m, i) => pins?.get(rowKey(m)) === m.version && [...acks.values()].some((v) => v[i] !== undefined && compareVersions(v[i]!, m.version) > 0));
+    if (overtaken.length > 0) {
+      for (const m of overtaken) pass(m, m.version);
+      batch = [...pending(), ...keptVersions(committed, own)];
       continue;
     }
+    const newer = newestAbove(committed, acks);
     if (newer) {
       if (attempt >= MAX_COMMIT_ATTEMPTS) {
         throw new OrreryError(503, "write_conflict", `newer writes kept arriving for these paths (${attempt} attempts); try again`, context);
       }
       log.info("a replica holds a newer version; stamping the write again above it", { path: newer.path, theirs: newer.version, attempt });
       manifests.observe(newer.version);
-      batch = [...pending(), ...keptVersions(committed, batch.length)];
+      batch = [...pending(), ...keptVersions(committed, own)];
       continue;
     }
     const counts = holders(acks);
