@@ -68,6 +68,8 @@ export async function commitManifests(
   const answer = (rows: ReadonlyMap<string, Manifest & { manifestCopies: number }>) =>
     changes.map((change) => movedPast.get(rowKey(change)) ?? rows.get(rowKey(change))!);
   const pending = () => changes.filter((change) => !movedPast.has(rowKey(change)));
+  // A Set, not changes.includes: a recursive delete commits one batch of thousands of rows.
+  const isChange = new Set<ManifestChange>(changes);
   const stateOf = c.versioning;
   const derive = keepVersions && stateOf ? versionRowsFor(stateOf, (p, kind) => manifests.children(versionsDirOf(p, kind), { rows: true, limit: 10_000 }), (p, kind) => manifests.get(p, kind)) : undefined;
   let batch = pending();
@@ -86,7 +88,7 @@ export async function commitManifests(
     const acks = await replicator.publish(committed, durable);
     await localDurable;
     // The rows of `changes` lead the batch (the kept versions' tombstones of an earlier attempt follow them).
-    const own = batch.filter((b) => changes.includes(b)).length;
+    const own = batch.reduce((n, b) => n + (isChange.has(b) ? 1 : 0), 0);
     // A replica that holds a later decision (or a write after it): the decision stands where it is.
     const overtaken = committed.filter((m, i) => pins?.get(rowKey(m)) === m.version && [...acks.values()].some((v) => v[i] !== undefined && compareVersions(v[i]!, m.version) > 0));
     if (overtaken.length > 0) {
