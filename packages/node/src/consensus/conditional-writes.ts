@@ -74,18 +74,20 @@ export class ConditionalWrites {
       if (quorumInEach(sets, majority, (id) => prepared.get(id)?.promised === true)) {
         const { newest, stale } = newestOf(promises);
         if (newest) this.clock.observe(newest.version);
-        // An earlier round of this very write may have been chosen after all (its accept reached a majority
-        // late, or another proposer completed it): then the write is done, not refused by its own result.
-        if (round > 1 && newest && sameContent(newest, change)) return { row: newest, previous: newest };
+        // An earlier round of this very write may have been accepted (its accept reached some acceptors, or a
+        // majority whose answers were lost): its value is proposed again under this ballot, and the write is
+        // done once a majority accepts it. Seeing it in one promise is not enough: accepted by a minority (the
+        // proposer's own acceptor, say), a later round may still pass it by (simulator seed 1169).
+        const again = round > 1 && newest !== undefined && sameContent(newest, change);
         const current = newest && !newest.deleted ? newest : undefined;
-        const reason = precondition(current);
+        const reason = again ? undefined : precondition(current);
         if (reason) {
           if (stale && onStale) await onStale(stale);
           throw new PreconditionFailed(reason);
         }
         // The decided value: the change with a version above every row seen. Never stored as a row itself (the
         // write commits its content afterwards, with its own version and seq), so seq is only a placeholder.
-        const row: Manifest = { ...change, version: this.clock.tick(), origin: this.c.selfId, seq: 1 };
+        const row: Manifest = again ? newest! : { ...change, version: this.clock.tick(), origin: this.c.selfId, seq: 1 };
         const accepted = await this.ask(sets, (id) => rpc.call(id, "paxos.accept", { path, ballot, row }));
         if (quorumInEach(sets, majority, (id) => accepted.get(id)?.accepted === true)) return { row, previous: newest };
         this.observeBallots(accepted.values());
@@ -130,21 +132,21 @@ function sameContent(row: Manifest, change: ManifestChange): boolean {
 }
 
 /**
- * The newest row among the promises' current rows and accepted values; `stale` when that newest row is an
- * accepted value no promising acceptor has in its manifest store (an earlier round chose it, or nearly,
- * and its proposer never applied it).
+ * The state a round builds on: of the values the promising acceptors accepted, the one accepted under the highest
+ * ballot (CASPaxos: a value accepted under a lower ballot was passed by, even when its version is higher: its
+ * proposer stamped it before it saw the value that was chosen), or the newest of their current rows if that is
+ * newer (an unconditional write, or the applied decision). `stale` when the state is an accepted value no
+ * promising acceptor has in its manifest store (a round chose it, or nearly, and its proposer never applied it).
  */
 function newestOf(promises: Array<JsonResponse<"paxos.prepare">>): { newest: Manifest | undefined; stale: Manifest | undefined } {
-  let newest: Manifest | undefined;
-  let fromAccepted = false;
+  let accepted: { ballot: string; row: Manifest } | undefined;
+  let current: Manifest | undefined;
   for (const p of promises) {
-    for (const [row, accepted] of [[p.current, false], [p.accepted?.row ?? null, true]] as const) {
-      if (row && (!newest || row.version > newest.version)) {
-        newest = row;
-        fromAccepted = accepted;
-      }
-    }
+    if (p.accepted && (!accepted || p.accepted.ballot > accepted.ballot)) accepted = p.accepted;
+    if (p.current && (!current || p.current.version > current.version)) current = p.current;
   }
+  const fromAccepted = accepted !== undefined && (!current || accepted.row.version > current.version);
+  const newest = fromAccepted ? accepted!.row : current;
   const applied = promises.some((p) => p.current?.version === newest?.version);
   return { newest, stale: fromAccepted && !applied ? newest : undefined };
 }

@@ -88,6 +88,21 @@ export const dirChange = (path: string, mtime: number): ManifestChange => ({
   mtime,
 });
 
+/**
+ * Directory rows a write adds only so that its file has live parents (TreeView.ancestorsToCreate), by identity:
+ * any live row of such a directory serves, so a newer live one at a replica is no conflict (manifest-commit.ts).
+ */
+const parentRows = new WeakSet<ManifestChange>();
+
+/** dirChange for a parent that a write needs live, marked as such. */
+export function parentDirChange(path: string, mtime: number): ManifestChange {
+  const change = dirChange(path, mtime);
+  parentRows.add(change);
+  return change;
+}
+
+export const isParentDirChange = (change: ManifestChange): boolean => parentRows.has(change);
+
 export const tombstoneOf = (m: Manifest, mtime: number): ManifestChange => ({
   path: m.path,
   kind: m.kind,
@@ -99,15 +114,4 @@ export const tombstoneOf = (m: Manifest, mtime: number): ManifestChange => ({
   mtime,
 });
 
-/** The newest version any replica reported above ours, with its path (undefined when ours won everywhere). */
-export function newestAbove(committed: Manifest[], acks: ReadonlyMap<string, string[]>): { path: string; version: string } | undefined {
-  let best: { path: string; version: string } | undefined;
-  for (const versions of acks.values()) {
-    committed.forEach((m, i) => {
-      const v = versions[i];
-      if (v !== undefined && v > m.version && (!best || v > best.version)) best = { path: m.path, version: v };
-    });
-  }
-  return best;
-}
 

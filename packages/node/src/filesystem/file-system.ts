@@ -17,7 +17,7 @@ import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/obje
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { isVersionsPath, versionPath, versionsDirOf } from "../metadata/version-paths.ts";
 import type { VersioningState } from "../settings/folder-versioning.ts";
-import { commitManifests } from "./manifest-commit.ts";
+import { commitManifests, type ManifestCommitComponents } from "./manifest-commit.ts";
 import { checkedMeta, dirChange, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { putAnswer, uploadStream } from "./upload.ts";
 import { TreeView } from "./tree-view.ts";
@@ -68,6 +68,8 @@ export class FileSystem {
   readonly chunkBuffers: ChunkBufferPool;
   /** Bytes clients wrote (uploads received) and read (bodies sent) through this node, every API alike. */
   readonly traffic = { written: 0, read: 0 };
+  /** What manifest commits use: the components, and a quorum read of the parents a write found newer. */
+  private readonly commitParts: ManifestCommitComponents;
 
   constructor(
     private readonly chunkSize: () => number,
@@ -75,6 +77,7 @@ export class FileSystem {
   ) {
     this.tree = new TreeView(c.manifests);
     this.chunkBuffers = new ChunkBufferPool({ limitBytes: c.uploadMemoryBytes });
+    this.commitParts = { ...c, refreshDirs: (paths) => this.refresh(paths, "quorum", undefined, []) };
   }
 
   private now(): number {
@@ -350,7 +353,7 @@ export class FileSystem {
     decided?: ReadonlyMap<string, string>,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
     this.checkJoined();
-    return commitManifests(this.c, changes, durability, context, keepVersions, decided);
+    return commitManifests(this.commitParts, changes, durability, context, keepVersions, decided);
   }
 
   /** A precondition that already fails on this node's (refreshed) row fails before any byte is stored. */

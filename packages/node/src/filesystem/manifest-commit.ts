@@ -10,7 +10,7 @@ import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import { copiesFor, type Durability, fewestInAny, type Placement, quorumInEach } from "../replication/placement.ts";
 import { DurabilityError } from "../replication/write-coordinator.ts";
 import type { VersioningState } from "../settings/folder-versioning.ts";
-import { type ManifestChange, newestAbove, tombstoneOf } from "./changes.ts";
+import { isParentDirChange, type ManifestChange, tombstoneOf } from "./changes.ts";
 import { versionRowsFor } from "./versioning.ts";
 
 /** A write whose rows lost to newer ones at replicas is stamped again above them, at most this many times. */
@@ -24,6 +24,8 @@ export interface ManifestCommitComponents {
   log: Logger;
   /** Whether a top-level folder keeps versions; none does when absent. */
   versioning?: (folder: string) => VersioningState | undefined;
+  /** Brings these directories' rows up to a read quorum's (FileSystem.refresh); without it, this node's rows are taken. */
+  refreshDirs?: (paths: string[]) => Promise<void>;
 }
 
 /**
@@ -39,6 +41,11 @@ export interface ManifestCommitComponents {
  * write that follows it). Where this node or a replica already holds the path at or above that version, the
  * decision was moved past before its proposer applied it: linearizable as it is (it came first), so that row
  * is neither written nor waited for, and is answered as decided.
+ *
+ * A row that only makes a file's parent live (changes.ts, parentDirChange) is served by any live row of that
+ * directory: a replica holding a newer one (another write into a new folder got there first) counts as holding
+ * it, and no re-stamp follows once a live row at least as new is known here (after a quorum read of it if need
+ * be). A newer deletion of the directory is a conflict like any other: the parent is written again above it.
  */
 export async function commitManifests(
   c: ManifestCommitComponents,
@@ -82,7 +89,12 @@ export async function commitManifests(
     localDurable.catch(() => {});
     // A row counts where its owners hold this very version: in every owner set of a recent ring (joint quorum).
     const ownerSets = committed.map((m) => placement.manifestOwnerSets(m.path));
-    const holds = (acks: ReadonlyMap<string, string[]>, i: number) => (id: string) => id === selfId || acks.get(id)?.[i] === committed[i]!.version;
+    const parent = committed.map((_, i) => i < batch.length && isParentDirChange(batch[i]!));
+    const holds = (acks: ReadonlyMap<string, string[]>, i: number) => (id: string) => {
+      if (id === selfId) return true;
+      const held = acks.get(id)?.[i];
+      return held === committed[i]!.version || (parent[i]! && held !== undefined && compareVersions(held, committed[i]!.version) > 0);
+    };
     const holders = (acks: ReadonlyMap<string, string[]>) => committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i)));
     const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
     const acks = await replicator.publish(committed, durable);
@@ -96,7 +108,7 @@ export async function commitManifests(
       batch = [...pending(), ...keptVersions(committed, own)];
       continue;
     }
-    const newer = newestAbove(committed, acks);
+    const newer = await conflict(c, committed, acks, parent);
     if (newer) {
       if (attempt >= MAX_COMMIT_ATTEMPTS) {
         throw new OrreryError(503, "write_conflict", `newer writes kept arriving for these paths (${attempt} attempts); try again`, context);
@@ -117,6 +129,36 @@ export async function commitManifests(
     // The rows of `changes` only: the versions kept alongside are the versioning operations' business.
     return answer(new Map(committed.slice(0, batch.length).map((m, i) => [rowKey(m), { ...m, manifestCopies: counts[i]! }])));
   }
+}
+
+/**
+ * The newest version a replica answered above a committed row, or nothing when there is none, or when every
+ * such row is a parent directory that a live row at least as new serves (known here, or after a quorum read).
+ */
+async function conflict(
+  c: ManifestCommitComponents,
+  committed: Manifest[],
+  acks: ReadonlyMap<string, string[]>,
+  parent: readonly boolean[],
+): Promise<{ path: string; version: string } | undefined> {
+  const above = committed.flatMap((m, i) => {
+    let version: string | undefined;
+    for (const held of acks.values()) {
+      const v = held[i];
+      if (v !== undefined && compareVersions(v, m.version) > 0 && (version === undefined || compareVersions(v, version) > 0)) version = v;
+    }
+    return version === undefined ? [] : [{ path: m.path, version, parent: parent[i]! }];
+  });
+  if (above.length === 0) return undefined;
+  const newest = above.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
+  if (above.some((r) => !r.parent)) return newest;
+  const served = () => above.every((r) => {
+    const dir = c.manifests.get(r.path, "dir");
+    return dir !== undefined && !dir.deleted && compareVersions(dir.version, r.version) >= 0;
+  });
+  if (served()) return undefined;
+  await c.refreshDirs?.(above.map((r) => r.path));
+  return served() ? undefined : newest;
 }
 
 /**

@@ -6,7 +6,7 @@ import { impliedDirectory } from "../metadata/lww-manifest-store.ts";
 import type { ManifestChange, ManifestStore } from "../metadata/manifest-store.ts";
 import { nameOf, parentOf } from "../metadata/path.ts";
 import { isVersionsPath } from "../metadata/version-paths.ts";
-import { dirChange } from "./changes.ts";
+import { dirChange, parentDirChange } from "./changes.ts";
 
 export class TreeView {
   constructor(private readonly manifests: ManifestStore) {}
@@ -67,7 +67,7 @@ export class TreeView {
     for (let p = parentOf(path); p !== ""; p = parentOf(p)) {
       const m = this.manifests.get(p, "dir");
       if (m && !m.deleted) break;
-      missing.push(dirChange(p, mtime));
+      missing.push(parentDirChange(p, mtime));
     }
     return missing.reverse();
   }

@@ -40,6 +40,11 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
     const decide = fs.decide.bind(core.fs);
     fs.decide = async (...args) => void (await decide(...args));
   }
+  if (broken.has("restamp-parents")) {
+    // Copies are not marked as parents: a newer row of the folder at a replica is a conflict again.
+    const ancestors = core.fs.ancestorsToCreate.bind(core.fs);
+    core.fs.ancestorsToCreate = (path, mtime) => ancestors(path, mtime).map((change) => ({ ...change }));
+  }
   if (broken.has("local-cas")) {
     core.conditional.decide = async (change, precondition) => {
       const row = node.manifests.get(change.path, change.kind);

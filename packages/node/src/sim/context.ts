@@ -31,7 +31,7 @@ import type { NodeProcess } from "./virtual-node.ts";
  *   above any newer row a replica holds), not at the decided one: a proposer that applies its decision late
  *   overwrites a later decision built on it.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

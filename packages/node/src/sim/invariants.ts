@@ -28,6 +28,7 @@ export type InvariantName =
   | "12 versions"
   | "13 membership rounds"
   | "14 false death"
+  | "15 write refused"
   | "boot";
 
 export interface Violation {

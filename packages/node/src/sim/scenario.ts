@@ -24,6 +24,8 @@ export const caseShapes = {
   "unreadable-read": { nodes: 8, durationS: 77 },
   "folder-factors": { nodes: 5, durationS: 160 },
   versions: { nodes: 3, durationS: 40 },
+  "folder-burst": { nodes: 3, durationS: 22 },
+  "late-decision": { nodes: 5, durationS: 26, boot: "restart" },
   scale: { nodes: 1000, durationS: 900, loss: 0.05, boot: "restart" },
 } satisfies Record<string, CaseShape>;
 export type CaseName = keyof typeof caseShapes;
