@@ -60,6 +60,7 @@ import { DeadPropertyStore } from "./webdav/dead-properties.ts";
 import { startAccounts } from "./node-accounts.ts";
 import { servedCertificate } from "./tls/node-tls.ts";
 import { governMemory, MemoryGovernor } from "./util/memory-governor.ts";
+import { watchQueueDrain } from "./replication/queue-drain-watch.ts";
 
 export const VERSION = "0.1.0";
 
@@ -468,12 +469,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   store.reconcile().catch((err) => log.error("chunk index reconcile failed", { err }));
 
   // The timeline notes when a burst of repair or rebalance work has been delivered.
-  let hadQueue = false;
-  const queueWatch = setInterval(() => {
-    const depth = queue.depth();
-    if (hadQueue && depth === 0) events.record("rebalance", "replication queue drained: every pending copy delivered");
-    hadQueue = depth > 0;
-  }, 1000);
+  const queueWatch = watchQueueDrain(queue, () => events.record("rebalance", "replication queue drained: every pending copy delivered"), systemClock);
 
   const url = `${certificate ? "https" : "http"}://${config.advertise}:${server!.port}`;
   log.info("node started", {
@@ -499,7 +495,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     async stop(opts = {}) {
       if (stopped) return;
       stopped = true;
-      clearInterval(queueWatch);
+      queueWatch.stop();
       leaveOnStop = opts.leave === true;
       await lifecycle.stop();
       db.close();
