@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { answer, errorAnswer, getAnswer } from "../harness/api.ts";
 import { getBytes, put, randomBytes, sha256, TestCluster, TestNode } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
-import { PURGE_DELAY_MS } from "../../src/util/allocator.ts";
+import { GC_RAM_BYTES, PURGE_DELAY_MS } from "../../src/util/allocator.ts";
 
 const PKG = join(import.meta.dir, "..", "..");
 const dirs: string[] = [];
@@ -97,16 +97,18 @@ describe("node start-up", () => {
     }
   });
 
-  test("a node re-executes itself once, same PID, with the allocator tuned; a value from the environment wins", async () => {
+  test("a node re-executes itself once, same PID, with the allocator and the collector tuned; a value from the environment wins", async () => {
     const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
     const cluster = await TestCluster.start(1);
     try {
       const n = cluster.nodes[0]!;
       // The PID the harness spawned is the node that answers, and its environment now has the setting.
       expect(environ(n.proc!.pid)).toContain(`MIMALLOC_PURGE_DELAY=${PURGE_DELAY_MS}`);
+      expect(environ(n.proc!.pid)).toContain(`BUN_JSC_forceRAMSize=${GC_RAM_BYTES}`);
       expect((await n.status()).nodeId).toBe("n1");
       const other = await cluster.add([], { MIMALLOC_PURGE_DELAY: "250" });
       expect(environ(other.proc!.pid).filter((e) => e.startsWith("MIMALLOC_PURGE_DELAY="))).toEqual(["MIMALLOC_PURGE_DELAY=250"]);
+      expect(environ(other.proc!.pid)).toContain(`BUN_JSC_forceRAMSize=${GC_RAM_BYTES}`);
     } finally {
       await cluster.stop();
     }
