@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
-import { fileReadStream } from "./read-stream.ts";
+import { fileReadStream, READ_AHEAD_CHUNKS } from "./read-stream.ts";
 
 const file = { path: "a.bin", kind: "file", size: 8, chunkSize: 4, chunks: ["1".repeat(64), "2".repeat(64)] } as Manifest;
 
@@ -33,4 +33,22 @@ test("a chunk that cannot be read fails the stream and is logged", async () => {
   const stream = fileReadStream(file, 0, 7, reader, log).getReader();
   await expect(stream.read()).rejects.toThrow("no replica answered");
   expect(log.errors).toEqual(["read failed mid-stream: Error: no replica answered"]);
+});
+
+test("the next chunks are fetched while one is handed out, never more than READ_AHEAD_CHUNKS of them", async () => {
+  const chunks = Array.from({ length: 6 }, (_, i) => String(i + 1).repeat(64));
+  const big = { ...file, size: 24, chunks } as Manifest;
+  const asked: string[] = [];
+  const reader = { read: async (id: string) => (asked.push(id), new Uint8Array(4)) } as unknown as ChunkReader;
+  const stream = fileReadStream(big, 0, 23, reader, recordingLog()).getReader();
+  expect((await stream.read()).value?.byteLength).toBe(4);
+  await Bun.sleep(5);
+  // The first chunk was handed out and the stream queued the second (its high-water mark is one chunk); the next
+  // READ_AHEAD_CHUNKS are on their way, no further one.
+  expect(READ_AHEAD_CHUNKS).toBe(2);
+  expect(asked).toEqual(chunks.slice(0, 2 + READ_AHEAD_CHUNKS));
+  let n = 1;
+  while (!(await stream.read()).done) n++;
+  expect(n).toBe(6);
+  expect(asked).toEqual(chunks);
 });
