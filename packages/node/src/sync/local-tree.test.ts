@@ -1,14 +1,16 @@
 // The local root guard: which change to the folder it reports how. A recursive delete removes the state db
 // before the folder, so a check caught half-way must still say the folder is going, not that it was replaced.
 import { expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalRoot } from "./local-tree.ts";
 import { STATE_DB_NAME } from "./state-db.ts";
+import { tempDirs } from "../util/test-dirs.ts";
+
+const tempDir = tempDirs();
 
 function folder(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "orrery-guard-")), "root");
+  const dir = join(tempDir("orrery-guard-"), "root");
   mkdirSync(dir);
   writeFileSync(join(dir, STATE_DB_NAME), "db");
   writeFileSync(join(dir, "a.txt"), "a");

@@ -2,11 +2,13 @@
 // create/ls/revoke, login (a token kept in the config dir, mode 0600) and logout, and every way to give
 // credentials (--user/--password, ORRERY_USER/ORRERY_PASSWORD, ORRERY_TOKEN, the kept login).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { TestCluster } from "../harness/cluster.ts";
 import { orrery } from "../harness/cli.ts";
+import { tempDirs } from "../../src/util/test-dirs.ts";
+
+const tempDir = tempDirs();
 
 const ADMIN = "admin admin admin";
 let cluster: TestCluster;
@@ -23,7 +25,7 @@ beforeAll(async () => {
     headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString("base64")}` },
   });
   node = cluster.nodes[0]!.url;
-  config = mkdtempSync(join(tmpdir(), "orrery-cli-config-"));
+  config = tempDir("orrery-cli-config-");
 }, 60_000);
 
 afterAll(async () => {

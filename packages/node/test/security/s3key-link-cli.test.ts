@@ -2,14 +2,15 @@
 // by the CLI signs S3 requests as its user and stops when removed; a link printed by the CLI opens without
 // a login and stops when unlinked.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { TestCluster } from "../harness/cluster.ts";
 import { orrery } from "../harness/cli.ts";
 import { freePort } from "../harness/ports.ts";
 import { s3Failure } from "../s3/s3-cluster.ts";
+import { tempDirs } from "../../src/util/test-dirs.ts";
+
+const tempDir = tempDirs();
 
 const ADMIN = "admin admin admin";
 let cluster: TestCluster;
@@ -26,7 +27,7 @@ beforeAll(async () => {
     env: { AUTH: "required", ADMIN_PASSWORD: ADMIN, S3_PORT: String(s3Port) },
     headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString("base64")}` },
   });
-  const config = mkdtempSync(join(tmpdir(), "orrery-cli-config-"));
+  const config = tempDir("orrery-cli-config-");
   env = () => ({ CLUSTER_KEY: "", DATA_DIR: join(cluster.root, "none"), XDG_CONFIG_HOME: config, ORRERY_NODE: cluster.nodes[0]!.url });
   expect((await orrery(["user", "add", "alice", "--password", "alice password"], asAdmin())).code).toBe(0);
 }, 60_000);
