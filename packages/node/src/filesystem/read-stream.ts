@@ -1,5 +1,5 @@
-// Streams bytes [start, end] of a file from its chunks, verifying each chunk before any of its
-// bytes leave, and fetching the next chunks (READ_AHEAD_CHUNKS) while the current one is being sent. openFileRead checks first
+// Streams bytes [start, end] of a file from its chunks, verifying each chunk before any of its bytes leave,
+// and fetching the next chunks (READ_AHEAD_CHUNKS) while the current one is being sent. openFileRead checks first
 // that the read can succeed (the first chunk in hand, a live holder for every other), so that a client is
 // answered 503 rather than 200 and a cut-off body.
 import type { Logger } from "../log.ts";
@@ -44,8 +44,8 @@ function fetchVerified(file: Manifest, layout: ChunkLayout, i: number, reader: C
 
 /**
  * Chunks being fetched while the ones before them are sent (each up to a chunk of memory; the stream also queues
- * one): with two, the disk (or the holder) and the hash keep ahead of the socket. Cold 512 MiB reads via another node: 448–509 MB/s with
- * one, 532–593 with two, no better with three; the reader's peak RSS 172–180 → 190–202 MiB.
+ * one): with two, the disk (or the holder) and the hash keep ahead of the socket. `bun bench/cold-reads.ts 512`:
+ * 448–509 MB/s with one, 532–593 with two, no better with three; the reader's peak RSS 172–180 → 190–202 MiB.
  */
 export const READ_AHEAD_CHUNKS = 2;
 
