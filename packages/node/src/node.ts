@@ -16,6 +16,9 @@ import { SqliteEventLog } from "./events/sqlite-event-log.ts";
 import { ClusterEvents, recordFullness, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
 import { Membership } from "./membership/membership.ts";
+import { JoinGate, joinedBefore } from "./membership/join-gate.ts";
+import { seedAddresses, watchSeedNames } from "./membership/seed-addresses.ts";
+import { formatAddress } from "./membership/address.ts";
 import { ClockWatch } from "./membership/clock-watch.ts";
 import { startLanDiscovery } from "./discovery/index.ts";
 import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
@@ -203,6 +206,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const gossipSeal = new DatagramSeal("gossip", keyring);
   const discoverySeal = new DatagramSeal("discovery", keyring);
 
+  const remembered = loadPeers(db);
+  const known = remembered.filter((m) => m.id !== id);
+  // Given seeds, a node reaches its cluster before it counts peers toward a quorum (membership/join-gate.ts).
+  const gate = new JoinGate({
+    self: formatAddress(config.advertise, config.GOSSIP_PORT),
+    seeds: await seedAddresses(config.SEEDS, (seed, err) => log.warn("cannot resolve seed; matching it by name only", { seed, err })),
+    joinedBefore: joinedBefore(remembered, id),
+  });
   const selfInfo = {
     id,
     host: config.advertise,
@@ -212,9 +223,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     zone: config.ZONE,
     weight: ringWeight(capacity),
     ...(fullness?.full ? { full: true } : {}),
+    ...(gate.founding ? { joining: gate.founding } : {}),
   };
-  const remembered = loadPeers(db);
-  const known = remembered.filter((m) => m.id !== id);
   // This node left the cluster before (a graceful leave) and came back: its rows may predate collected tombstones.
   const leftBefore = remembered.some((m) => m.id === id && m.state === "left");
   const seeds = [...new Set([...config.SEEDS, ...known.map((m) => `${m.host}:${m.gossipPort}`)])].filter(
@@ -241,7 +251,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
   );
 
   // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
-  const joined = () => seeds.length === 0 || membership.members().some((m) => m.id !== id && m.state === "alive");
+  let stopSeedWatch = () => {};
+  const joined = () => seeds.length === 0 || (gate.reached && membership.members().some((m) => m.id !== id && m.state === "alive"));
   const core = new NodeCore(config, {
     selfId: id,
     clock: systemClock,
@@ -425,6 +436,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
         // The changes of one turn (a push-pull brings a hundred at once) rebuild the ring once (util/coalesce.ts).
         const membersChanged = coalesce<MemberChange>(
           (changes) => {
+            if (gate.observe(membership.members())) {
+              log.info("reached the cluster: counting peers toward quorums now");
+              membership.updateSelf({ joining: undefined });
+            }
             core.onMembers(membership.members());
             for (const change of changes) recordMemberEvent(events, change, { liveNodes: placement.ring.size, factor: placement.effectiveReplicationFactor() });
             // A member that joined or came back, or one this node has not caught up with: sync now.
@@ -440,8 +455,19 @@ export async function startNode(config: Config): Promise<RunningNode> {
         });
         await membership.start();
         core.onMembers(membership.members());
+        stopSeedWatch = watchSeedNames(config.SEEDS, {
+          intervalMs: 2000,
+          joined: () => gate.reached,
+          changed: (addresses) => {
+            if (gate.setSeeds(addresses)) membership.updateSelf({ joining: gate.founding });
+          },
+          onError: (seed, err) => log.debug("seed name not resolved yet", { seed, err }),
+        });
       },
-      () => (leaveOnStop ? membership.leave() : membership.stop()),
+      () => {
+        stopSeedWatch();
+        return leaveOnStop ? membership.leave() : membership.stop();
+      },
     ),
     // After membership: a change of fullness is announced through it.
     service("store fullness", () => fullness?.start(), () => fullness?.stop()),

@@ -201,7 +201,7 @@ export class Membership {
   }
 
   /** Changes this node's own record (its store filled up or has room again) and tells the cluster. */
-  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full">>): void {
+  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining">>): void {
     this.selfInfo = infoOf({ ...this.selfInfo, ...patch });
     this.deliver(this.core.updateSelf(patch));
   }

@@ -43,8 +43,8 @@ describe("gossip wire format", () => {
       { v: 1, type: "nack", from: "b", seq: 3 },
       { v: 1, type: "push-pull", from: "a", exchange: 9, part: 0, parts: 2, reply: true, members: [u, { ...u, id: "x", state: "left" }] },
       { v: 1, type: "gossip", from: "a", updates: [{ ...u, state: "alive", zone: undefined, suspectedBy: undefined }] },
-      // A full member, and a storage-less gateway (weight 0).
-      { v: 1, type: "gossip", from: "a", updates: [{ ...u, full: true }, { ...u, id: "gw", weight: 0 }] },
+      // A full member, a storage-less gateway (weight 0), and a newcomer (its founding set's digest).
+      { v: 1, type: "gossip", from: "a", updates: [{ ...u, full: true }, { ...u, id: "gw", weight: 0 }, { ...u, id: "new", joining: "0123456789abcdef" }] },
     ];
     for (const m of messages) expect(decodeMessage(encodeMessage(m))).toEqual(JSON.parse(JSON.stringify(m)));
   });
@@ -78,6 +78,7 @@ describe("gossip wire format", () => {
     expect(bad({ ...ping, updates: [{ ...u, weight: 1e6 + 1 }] })).toContain("updates.0.weight");
     expect(bad({ ...ping, updates: [{ ...u, weight: "2" }] })).toContain("updates.0.weight");
     expect(bad({ ...ping, updates: [{ ...u, full: "yes" }] })).toContain("updates.0.full");
+    expect(bad({ ...ping, updates: [{ ...u, joining: "x".repeat(4096) }] })).toContain("updates.0.joining");
     expect(bad({ ...ping, updates: "none" })).toContain("ping updates");
     const { to: _to, ...noTarget } = ping;
     expect(bad(noTarget)).toContain("ping to");

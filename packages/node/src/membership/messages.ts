@@ -39,6 +39,8 @@ export const memberUpdateSchema = z.object({
   weight: z.number().min(0).max(MAX_WEIGHT),
   /** Present (true) only while the member's store is full. */
   full: z.boolean().optional(),
+  /** Present only while the member has not reached its cluster: its founding set's digest (join-gate.ts). */
+  joining: z.string().regex(/^[0-9a-f]{16}$/).optional(),
   state: z.enum(["alive", "suspect", "dead", "left"]),
   incarnation,
   /** On a suspicion: who suspects, so independent suspicions confirm each other (Lifeguard). */

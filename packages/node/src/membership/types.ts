@@ -19,6 +19,12 @@ export interface MemberInfo {
   weight: number;
   /** The node's store is full: it keeps what it holds but takes no new chunks (placement passes it over). */
   full?: boolean;
+  /**
+   * Present only while the node has not reached its cluster (membership/join-gate.ts): the digest of its
+   * founding set (its seeds and itself). Peers do not take such a member as proof that they have joined;
+   * newcomers with the same founding set may found a cluster together.
+   */
+  joining?: string;
 }
 
 export interface Member extends MemberInfo {

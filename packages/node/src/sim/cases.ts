@@ -14,6 +14,7 @@
 // - scale (scale-case.ts): 1,000 nodes under 5 % loss, a join wave, a crash wave: convergence in periods.
 // - folder-burst: many files written at once into a new folder through every node: none may be refused.
 // - late-decision: a proposer pauses between its Paxos decision and its commit while later decisions build on it.
+// - newcomer-island: two new nodes cut off from the cluster, one seeded with the other, must not serve as one.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { RunContext, Script } from "./runner.ts";
@@ -314,6 +315,41 @@ const lateDecision: Script = {
   },
 };
 
+/**
+ * Two newcomers that reach only each other (simulator seed 1057): n3 starts seeded with n0 while a partition
+ * keeps it from the cluster, n4 starts seeded with n0 and n3. Neither may count the other toward a quorum:
+ * before the join gate (membership/join-gate.ts) they formed a ring of two, acknowledged n4's write and
+ * answered a quorum read through n3 with it after the cluster had acknowledged a newer one.
+ */
+const newcomerIsland: Script = {
+  nodes: 3,
+  schedule(run, start) {
+    const { cluster, workload } = run;
+    const setup: FileOp[] = [];
+    const at = (t: number, fn: () => void) => cluster.events.at(start + t, fn);
+    at(0, () => {
+      cluster.net.partition([["n0", "n1", "n2"], ["n3", "n4"]]);
+      cluster.trace.log(cluster.events.now, "n3", "PARTITION [n0 n1 n2] | [n3 n4]; n3 JOIN via n0");
+      cluster.add("n3", 0);
+      cluster.start("n3", [addressOf("n0")]);
+    });
+    at(500, () => {
+      cluster.trace.log(cluster.events.now, "n4", "JOIN via n0,n3");
+      cluster.add("n4", 0);
+      cluster.start("n4", [addressOf("n0"), addressOf("n3")]);
+    });
+    for (let round = 0; round < 4; round++) {
+      const t = 4000 + round * 2000;
+      const path = `i/p${round}`;
+      at(t, () => workload.write(via(run, "n4"), path));
+      at(t + 600, () => setup.push(workload.write(via(run, "n0"), path)));
+      at(t + 1200, () => workload.read(via(run, "n3"), path));
+    }
+    at(13_000, () => cluster.net.heal());
+    return { heal: () => cluster.net.heal(), check: () => setupCheck(setup, "newcomer-island") };
+  },
+};
+
 export const cases: Record<CaseName, Script> = {
   "skew-partition": skewPartition,
   "delete-folder": deleteFolder,
@@ -325,5 +361,6 @@ export const cases: Record<CaseName, Script> = {
   versions: versionsCase,
   "folder-burst": folderBurst,
   "late-decision": lateDecision,
+  "newcomer-island": newcomerIsland,
   scale: scaleCase,
 };

@@ -30,8 +30,12 @@ import type { NodeProcess } from "./virtual-node.ts";
  * - `fresh-decided-version`: a conditional write commits its decided value at a fresh version (stamped again
  *   above any newer row a replica holds), not at the decided one: a proposer that applies its decision late
  *   overwrites a later decision built on it.
+ * - `restamp-parents`: the folder rows a write adds for its file's parents are not marked as such, so a
+ *   replica's newer live row of the folder is a conflict and the write re-stamps it.
+ * - `any-peer-joins`: a node with seeds counts itself joined once any peer is alive (no join gate), so two
+ *   newcomers cut off from their cluster serve as a cluster of their own.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

@@ -5,6 +5,7 @@
 // clock, and the real peer RPC over the simulated network.
 import { MemoryAcceptorStore } from "../consensus/acceptor-store.ts";
 import { ClockWatch } from "../membership/clock-watch.ts";
+import { JoinGate, joinedBefore } from "../membership/join-gate.ts";
 import { memberAddress } from "../membership/member-record.ts";
 import type { SwimMessage } from "../membership/messages.ts";
 import { decodeMessage, encodeMessage } from "../membership/messages.ts";
@@ -91,7 +92,8 @@ export class VirtualNode {
     this.lives++;
     const known = (opts.known ?? this.remembered).filter((m) => m.id !== this.id);
     const peerSeeds = opts.peersAsSeeds === false ? [] : known.map((m) => memberAddress(m));
-    const p = new NodeProcess(this, this.ctx, rng, [...new Set([...seeds, ...peerSeeds])], known);
+    const gate = new JoinGate({ self: addressOf(this.id), seeds: seeds.map((a) => [a]), joinedBefore: joinedBefore(known, this.id) });
+    const p = new NodeProcess(this, this.ctx, rng, [...new Set([...seeds, ...peerSeeds])], known, gate);
     this.process = p;
     p.start();
     return p;
@@ -126,6 +128,8 @@ export class NodeProcess {
     rng: Rng,
     private readonly seeds: string[],
     known: Member[],
+    /** node.ts: whether this life has reached its cluster (membership/join-gate.ts). */
+    readonly gate: JoinGate,
   ) {
     const s = ctx.settings;
     const id = node.id;
@@ -134,7 +138,8 @@ export class NodeProcess {
     const handlers: JsonHandlers = {};
     this.rpc = ctx.rpcNet.register(id, { store: node.chunks, handlers }, { clock: this.clock, alive: () => this.clock.alive });
     this.clockWatch = new ClockWatch(s.maxClockOffsetMs, () => this.clock.now(), (source) => this.isMemberAddress(source));
-    this.swim = new SwimNode({ self: node.info, config: defaultSwimConfig(s.probeIntervalMs), random: fork(rng), knownMembers: known });
+    const self: MemberInfo = gate.founding ? { ...node.info, joining: gate.founding } : node.info;
+    this.swim = new SwimNode({ self, config: defaultSwimConfig(s.probeIntervalMs), random: fork(rng), knownMembers: known });
     this.core = new NodeCore(s.core, {
       selfId: id,
       clock: this.clock,
@@ -148,7 +153,7 @@ export class NodeProcess {
       placement: this.placement,
       logger: (component) => simLogger(ctx, id, component),
       // node.ts: given seeds or remembered peers, a node must reach one before it acknowledges writes.
-      joined: () => this.seeds.length === 0 || this.swim.members().some((m) => m.id !== id && m.state === "alive"),
+      joined: () => this.seeds.length === 0 || (gate.reached && this.swim.members().some((m) => m.id !== id && m.state === "alive")),
       clockProblem: () => this.clockWatch.problem(),
     });
     Object.assign(handlers, this.core.handlers());
@@ -254,6 +259,11 @@ export class NodeProcess {
       this.core.onMembers(this.swim.members());
       for (let i = 0; i < changes.length; i++) this.core.replicator.tick();
       this.core.unquiet();
+    }
+    if (changes.length > 0 && this.gate.observe(this.swim.members())) {
+      this.log("reached the cluster");
+      this.route(this.swim.updateSelf({ joining: undefined }));
+      return;
     }
     this.armSwimTimer();
   }

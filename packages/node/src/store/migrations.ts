@@ -217,4 +217,9 @@ export const migrations: string[] = [
   DROP TABLE accounts;
   ALTER TABLE accounts_groups RENAME TO accounts;
   `,
+  // joining: a remembered peer had not yet reached its cluster (membership/join-gate.ts), so a node that
+  // remembers only such peers is not taken to have joined before.
+  `
+  ALTER TABLE peers ADD COLUMN joining TEXT;
+  `,
 ];

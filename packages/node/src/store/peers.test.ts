@@ -22,3 +22,15 @@ test("remembered peers keep their weight and fullness, so a restart places chunk
   savePeer(db, { ...peers[1]!, incarnation: 5 });
   expect(loadPeers(db).find((m) => m.id === "full")).toMatchObject({ full: true, incarnation: 5 });
 });
+
+test("a remembered newcomer keeps its founding set, so a restart does not take it for a joined member", () => {
+  const db = openDatabase(":memory:");
+  const base = { host: "10.0.0.2", gossipPort: 4000, httpPort: 3000, transferPort: 5000, state: "alive" as const, incarnation: 0, stateChangedAt: 0, weight: 1 };
+  savePeer(db, { ...base, id: "newcomer", joining: "0123456789abcdef" });
+  savePeer(db, { ...base, id: "member" });
+  const loaded = new Map(loadPeers(db).map((m) => [m.id, m]));
+  expect(loaded.get("newcomer")?.joining).toBe("0123456789abcdef");
+  expect(loaded.get("member")).not.toHaveProperty("joining");
+  savePeer(db, { ...base, id: "newcomer", incarnation: 1 });
+  expect(loadPeers(db).find((m) => m.id === "newcomer")).not.toHaveProperty("joining");
+});

@@ -15,18 +15,19 @@ export function savePeer(db: Database, m: Member): void {
 
 function savePeerRow(db: Database, m: Member): void {
   db.query(
-    `INSERT INTO peers (id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at, weight, full)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO peers (id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at, weight, full, joining)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET host = excluded.host, gossip_port = excluded.gossip_port,
        http_port = excluded.http_port, transfer_port = excluded.transfer_port, state = excluded.state,
-       incarnation = excluded.incarnation, updated_at = excluded.updated_at, weight = excluded.weight, full = excluded.full`,
-  ).run(m.id, m.host, m.gossipPort, m.httpPort, m.transferPort, m.state, m.incarnation, Date.now(), m.weight, m.full ? 1 : 0);
+       incarnation = excluded.incarnation, updated_at = excluded.updated_at, weight = excluded.weight, full = excluded.full,
+       joining = excluded.joining`,
+  ).run(m.id, m.host, m.gossipPort, m.httpPort, m.transferPort, m.state, m.incarnation, Date.now(), m.weight, m.full ? 1 : 0, m.joining ?? null);
 }
 
 /** Known peers, as remembered; their states are stale until gossip confirms them. */
 export function loadPeers(db: Database): Member[] {
   const rows = db
-    .query("SELECT id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at, weight, full FROM peers")
+    .query("SELECT id, host, gossip_port, http_port, transfer_port, state, incarnation, updated_at, weight, full, joining FROM peers")
     .all() as Array<{
     id: string;
     host: string;
@@ -38,6 +39,7 @@ export function loadPeers(db: Database): Member[] {
     updated_at: number;
     weight: number;
     full: number;
+    joining: string | null;
   }>;
   return rows.map((r) => ({
     id: r.id,
@@ -50,5 +52,6 @@ export function loadPeers(db: Database): Member[] {
     stateChangedAt: r.updated_at,
     weight: r.weight,
     ...(r.full ? { full: true } : {}),
+    ...(r.joining ? { joining: r.joining } : {}),
   }));
 }
