@@ -140,6 +140,18 @@ describe("object metadata", () => {
     });
   });
 
+  test("a multipart upload given no type, to a key without an extension, is typed by its first bytes; a type given wins", async () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...randomBytes(2000)]);
+    const upload = async (Key: string, ContentType?: string) => {
+      const { UploadId } = await s3[0]!.send(new CreateMultipartUploadCommand({ Bucket: "meta", Key, ...(ContentType ? { ContentType } : {}) }));
+      const part = await s3[1]!.send(new UploadPartCommand({ Bucket: "meta", Key, UploadId, PartNumber: 1, Body: png }));
+      await s3[2]!.send(new CompleteMultipartUploadCommand({ Bucket: "meta", Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+      return (await described(s3[0]!, Key)).ContentType;
+    };
+    expect(await upload("mp/snapshot")).toBe("image/png");
+    expect(await upload("mp/given", "application/x-given")).toBe("application/x-given");
+  });
+
   test("a non-ASCII metadata value passes the signature check and goes back as the bytes that came, RFC 2047-encoded or not", async () => {
     const creds = { accessKey: KEY, secretKey: SECRET };
     // Header values are bytes; fetch reads and writes them one character per byte (Latin-1).
