@@ -60,6 +60,7 @@ check() {
   has litmus || miss litmus "litmus: the WebDAV compliance suite (test/webdav/litmus.test.ts)"
   aws2_works || miss awscli "aws 2.x: the S3 command-line client tests (test/s3/cli-clients.test.ts)"
   has rclone || miss rclone "rclone: the S3 and WebDAV client tests (test/s3, test/webdav)"
+  has s3cmd || miss s3cmd "s3cmd: the S3 command-line client tests (test/s3/cli-clients.test.ts)"
   has fusermount3 || has fusermount || miss fuse3 "fusermount3: rclone mount over WebDAV (test/webdav/rclone.test.ts)"
   has mount.davfs || [ -x /usr/sbin/mount.davfs ] || miss davfs2 "mount.davfs: davfs2 mounting WebDAV with a user's credentials (test/webdav/davfs2.test.ts, as root)"
   has ip || miss iproute2 "ip: LAN discovery between network namespaces (test/discovery/lan.test.ts)"
@@ -106,7 +107,7 @@ if [ -z "$packages" ]; then
   if [ "$group" = compare ]; then
     echo "system tools for pnpm bench --compare: all present (glusterd, glusterfs, mfsmaster, mfschunkserver, mfsmount, strace, aws, rclone, fusermount3, ip)"
   else
-    echo "system tools for the tests: all present (chromium, litmus, aws, rclone, fusermount3, mount.davfs, ip, nft, faketime, libcrypto)"
+    echo "system tools for the tests: all present (chromium, litmus, aws, rclone, s3cmd, fusermount3, mount.davfs, ip, nft, faketime, libcrypto)"
   fi
   exit 0
 fi

@@ -278,4 +278,14 @@ describe("against a real node", () => {
     expect(text(t)).toMatch(/disk +\[[█░]+\] +\d+%/);
     expect(text(t)).toMatch(/MEMBER +ADDRESS +STATE +INCARNATION/);
   });
+
+  test("put leaves the type to the node: from the name's extension, else the first bytes", async () => {
+    await writeFile(join(work, "page.html"), "<p>hi</p>");
+    await writeFile(join(work, "picture"), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(100)]));
+    expect((await cli(["put", join(work, "page.html"), "/typed/"])).code).toBe(0);
+    expect((await cli(["put", join(work, "picture"), "/typed/"])).code).toBe(0);
+    const typeOf = async (path: string) => (await fetch(`${nodeUrl}/api/files/typed/${path}`, { method: "HEAD" })).headers.get("content-type");
+    expect(await typeOf("page.html")).toStartWith("text/html");
+    expect(await typeOf("picture")).toBe("image/png");
+  });
 });

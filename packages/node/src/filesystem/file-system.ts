@@ -14,6 +14,7 @@ import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { Durability, Placement } from "../replication/placement.ts";
 import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
+import { withSniffedType } from "../metadata/content-sniff.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
 import { isVersionsPath, versionPath, versionsDirOf } from "../metadata/version-paths.ts";
 import type { VersioningState } from "../settings/folder-versioning.ts";
@@ -255,7 +256,8 @@ export class FileSystem {
     const upload = await uploadStream(body, chunkSize, durability, this.c.coordinator, this.c.log, sizeHint, this.chunkBuffers, w);
     this.traffic.written += upload.size;
     check?.({ size: upload.size, sha256: upload.sha256, ...(upload.md5 === undefined ? {} : { md5: upload.md5 }) });
-    const meta = opts.completeMeta ? checkedMeta(opts.completeMeta(w.meta)) : w.meta;
+    const typed = withSniffedType(w.meta, upload.head);
+    const meta = opts.completeMeta ? checkedMeta(opts.completeMeta(typed)) : typed;
     const change: ManifestChange = {
       path,
       kind,

@@ -9,6 +9,7 @@ import type { ChunkWriteResult, WriteCoordinator } from "../replication/write-co
 import type { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Chunk, Chunker } from "./chunker.ts";
 import { noteStreamedBytes } from "../util/memory-governor.ts";
+import { SNIFF_BYTES } from "../metadata/content-sniff.ts";
 
 /** Chunks being placed while the next one is read from the network. */
 const MAX_IN_FLIGHT = 2;
@@ -19,6 +20,8 @@ export interface UploadResult {
   /** Only when asked for (UploadPlacement.md5). */
   md5?: string;
   results: ChunkWriteResult[];
+  /** The content's first bytes (up to SNIFF_BYTES), copied: its type when its name and writer give none. */
+  head: Uint8Array;
 }
 
 /** Where an upload's chunks go: at how many copies, and a hook called for each chunk before it is placed. */
@@ -46,8 +49,11 @@ export async function uploadStream(
   const results: ChunkWriteResult[] = [];
   const inFlight: Array<Promise<ChunkWriteResult>> = [];
   let failure: unknown;
+  let head: Uint8Array = new Uint8Array(0);
 
   const place = async (chunk: Chunk) => {
+    // A copy: the chunk's buffer goes back to the pool once placed.
+    if (results.length + inFlight.length === 0) head = Uint8Array.from(chunk.data.subarray(0, SNIFF_BYTES));
     try {
       placement.onChunk?.(chunk.id);
     } catch (err) {
@@ -81,7 +87,7 @@ export async function uploadStream(
     const end = chunker.finish();
     if (end.last) await place(end.last);
     while (inFlight.length) results.push(await inFlight.shift()!);
-    return { size: end.size, sha256: end.sha256, ...(end.md5 === undefined ? {} : { md5: end.md5 }), results };
+    return { size: end.size, sha256: end.sha256, ...(end.md5 === undefined ? {} : { md5: end.md5 }), results, head };
   } catch (err) {
     failure = err;
     chunker.abandon();

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { fileReadStream } from "../filesystem/read-stream.ts";
 import { type Manifest, UPLOAD_ID } from "../metadata/manifest.ts";
-import { objectMetaSchema } from "../metadata/object-meta.ts";
+import { type ObjectMeta, objectMetaSchema } from "../metadata/object-meta.ts";
 import { compareNames, nameOf } from "../metadata/path.ts";
 import {
   checkParts,
@@ -170,7 +170,7 @@ export class MultipartUploads {
       const full = fullObject && fullObjectChecksum(upload.checksum?.algorithm) ? () => fullObjectChecksum(upload.checksum?.algorithm)! : undefined;
       const { sha256, extra } = await this.c.fs.contentSha256(parts, full);
       const checksum = extra ? extra.result() : fullObject ? undefined : compositeChecksum(parts, upload.checksum?.algorithm);
-      const meta = withChecksum(upload.object, checksum);
+      const meta = withChecksum(typedByFirstPart(upload.object, parts[0]), checksum);
       written = await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, {
         remove: [uploadDir(upload.id)],
         meta,
@@ -354,4 +354,13 @@ export function copyRange(header: string | null, size: number): [number, number]
   // A well-formed range that reaches past the source is S3's InvalidRange (416), as for a GET.
   if (end >= size) throw s3Error("InvalidRange", `The x-amz-copy-source-range ${header} is not satisfiable for a source object of ${size} bytes.`);
   return [start, end];
+}
+
+/**
+ * An object given no type and none by its key's extension takes its first part's: a part is stored as a
+ * file with no name to type it by, so its type is the one sniffed from its first bytes (if any).
+ */
+function typedByFirstPart(meta: ObjectMeta | undefined, first: Manifest | undefined): ObjectMeta | undefined {
+  const sniffed = first?.meta?.contentType;
+  return meta?.contentType !== undefined || sniffed === undefined ? meta : { ...meta, contentType: sniffed };
 }

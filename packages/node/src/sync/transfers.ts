@@ -51,8 +51,8 @@ export async function upload(ctx: TransferContext, rel: string, local: LocalFile
     .pipeThrough(countingStream((c) => onBytes((sent += c.byteLength))));
   const res = await ctx.client.send("PUT", ctx.tree.apiPath(rel), {
     body,
+    // No Content-Type: the node infers it from the name or the first bytes (a type sent is kept as given).
     headers: {
-      "content-type": "application/octet-stream",
       "x-orrery-mtime": String(Math.floor(local.mtimeMs)),
       ...(ifMatch === null ? { "if-none-match": "*" } : { "if-match": `"${ifMatch}"` }),
     },

@@ -3,7 +3,7 @@
 // current content, a deleted file shows in the folder's trash and comes back from it, bad input gets
 // {error, code}, and the versions' namespace cannot be read or written as files. Then the limits:
 // KEEP_VERSIONS prunes old versions in the garbage collector, and the chunks only they used go with them
-// while the kept versions' chunks stay.
+// while the kept versions' chunks stay; KEEP_DAYS prunes a version once it was replaced that long ago.
 import { afterAll, describe, expect, test } from "bun:test";
 import { orrery } from "../harness/cli.ts";
 import { getBytes, put, randomBytes, TestCluster, waitFor } from "../harness/cluster.ts";
@@ -150,5 +150,39 @@ describe("KEEP_VERSIONS in the garbage collector", () => {
     expect((await send(b, "PUT", "/api/cluster/settings", { keepVersions: 1 })).status).toBe(200);
     await waitFor(async () => (await versionsOf(a, "keep/f.bin")).length === 1, 30_000, "the versions pruned to 1 by the live setting");
     expect((await getBytes(a, "keep/f.bin")).length).toBe(100_003);
+  }, 120_000);
+});
+
+describe("KEEP_DAYS in the garbage collector", () => {
+  test("a version goes once it was replaced more than KEEP_DAYS ago, not by its age; the current one stays", async () => {
+    await cluster?.stop();
+    // 0.00005 days = 4.32 s.
+    const keepMs = 0.00005 * 86_400_000;
+    cluster = await TestCluster.start(3, { env: { KEEP_DAYS: "0.00005", GC_INTERVAL_S: "0.5", GC_MIN_CHUNK_AGE_S: "1", GC_MIN_TOMBSTONE_AGE_S: "1" } });
+    const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
+    await send(a, "POST", "/api/mkdir", { path: "/days" });
+    expect((await send(b, "PUT", "/api/versioning/days", { status: "Enabled" })).status).toBe(200);
+    const sizes = async () => (await versionsOf(c, "days/f.txt")).map((v) => v.size);
+
+    expect((await put(a, "days/f.txt", "one")).status).toBe(201);
+    const secondAt = Date.now();
+    expect((await put(b, "days/f.txt", "two!")).status).toBe(201);
+    expect(await sizes()).toEqual([4, 3]);
+    // "one" was replaced at secondAt; "two!" is replaced 6 s later, so it outlives "one" by that long.
+    await Bun.sleep(6000 - (Date.now() - secondAt));
+    const thirdAt = Date.now();
+    expect((await put(c, "days/f.txt", "three")).status).toBe(201);
+    await waitFor(async () => (await sizes()).length === 2, 30_000, "the version replaced first pruned");
+    expect(Date.now() - secondAt).toBeGreaterThan(keepMs);
+    expect(await sizes()).toEqual([5, 4]);
+    // Older than KEEP_DAYS by now, but replaced only 2.5 s ago: kept.
+    await Bun.sleep(2500 - (Date.now() - thirdAt));
+    expect(await sizes()).toEqual([5, 4]);
+    const older = (await versionsOf(a, "days/f.txt"))[1]!;
+    expect(text(await getBytes(a, `days/f.txt?versionId=${encodeURIComponent(older.versionId)}`))).toBe("two!");
+
+    await waitFor(async () => (await sizes()).length === 1, 30_000, "the version replaced second pruned");
+    expect(Date.now() - thirdAt).toBeGreaterThan(keepMs);
+    for (const url of [a, b, c]) expect(text(await getBytes(url, "days/f.txt"))).toBe("three");
   }, 120_000);
 });

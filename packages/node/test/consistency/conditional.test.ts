@@ -72,6 +72,21 @@ describe("conditional writes", () => {
     await s3[1]!.send(new DeleteObjectCommand({ Bucket: "cond", Key: "race/k0", IfMatch: got.ETag }));
   });
 
+  test("S3 PutObject If-Match raced through two nodes with the S3 ETag: one replaces, one PreconditionFailed; a stale or absent one too", async () => {
+    const Key = "race/edited";
+    const first = await s3[0]!.send(new PutObjectCommand({ Bucket: "cond", Key, Body: "first" }));
+    const results = await Promise.allSettled([0, 1].map((n) => s3[n]!.send(new PutObjectCommand({ Bucket: "cond", Key, Body: `edit ${n}`, IfMatch: first.ETag }))));
+    expect(results.map((r) => (r.status === "fulfilled" ? 200 : (r.reason as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode)).sort()).toEqual([200, 412]);
+    const won = results.findIndex((r) => r.status === "fulfilled");
+    const got = await s3[2]!.send(new GetObjectCommand({ Bucket: "cond", Key }));
+    expect(await got.Body!.transformToString()).toBe(`edit ${won}`);
+    // The ETag it replaced is stale now; a key that is not there matches no ETag.
+    await expect(s3[2]!.send(new PutObjectCommand({ Bucket: "cond", Key, Body: "late", IfMatch: first.ETag }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    await expect(s3[2]!.send(new PutObjectCommand({ Bucket: "cond", Key: "race/absent", Body: "x", IfMatch: first.ETag }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    expect(await (await s3[0]!.send(new GetObjectCommand({ Bucket: "cond", Key }))).Body!.transformToString()).toBe(`edit ${won}`);
+    expect((await fetch(`${cluster.nodes[0]!.url}/api/files/cond/race/absent`)).status).toBe(404);
+  });
+
   test("WebDAV PUT If-None-Match raced through two nodes: one 201, one 412", async () => {
     const [a, b] = cluster.nodes;
     const dav = (url: string, body: string) => fetch(`${url}/dav/cond/dav.txt`, { method: "PUT", body, headers: { "if-none-match": "*" } });

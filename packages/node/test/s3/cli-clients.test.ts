@@ -1,6 +1,6 @@
-// Real S3 tools against a real node: the aws CLI (Debian's 2.x, and a 1.x on PATH if any) and rclone
+// Real S3 tools against a real node: the aws CLI (Debian's 2.x, and a 1.x on PATH if any), rclone and s3cmd
 // put, list, get, multipart-upload and delete, with the bytes compared at every step; their server-side
-// encryption options are refused.
+// encryption options are refused. s3cmd is the strict one about framing: it reads Content-Length itself.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,11 +41,13 @@ async function refused(cmd: Promise<string>): Promise<string> {
 const works = (bin: string) => Bun.spawnSync([bin, "--version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
 const awsBinaries = [...new Set(["/usr/bin/aws", Bun.which("aws")].filter((p): p is string => !!p && existsSync(p) && works(p)))];
 const rclone = Bun.which("rclone");
+const s3cmd = Bun.which("s3cmd");
 
 // The real clients are the point of this file: a missing one fails, it is not skipped.
-test("the aws CLI and rclone are installed", () => {
+test("the aws CLI, rclone and s3cmd are installed", () => {
   expect(awsBinaries.length, "no aws CLI installed: apt-get install -y awscli").toBeGreaterThan(0);
   expect(rclone, "rclone is not installed: apt-get install -y rclone").toBeTruthy();
+  expect(s3cmd, "s3cmd is not installed: apt-get install -y s3cmd").toBeTruthy();
 });
 
 beforeAll(async () => {
@@ -200,5 +202,56 @@ describe("rclone", () => {
       expect((await fetch(`${url}/api/files/rclone-sse/small.bin`)).status).toBe(404);
     }
     await rc("purge", remote("rclone-sse"));
+  });
+});
+
+describe("s3cmd", () => {
+  /** s3cmd with a config of its own (path-style requests to the node, SigV4, plain HTTP). */
+  const s3 = (...args: string[]) => {
+    const config = join(work, "s3cmd.cfg");
+    if (!existsSync(config)) {
+      const host = endpoint.replace("http://", "");
+      const lines = [`access_key = ${KEY}`, `secret_key = ${SECRET}`, `host_base = ${host}`, `host_bucket = ${host}`, "use_https = False", "signature_v2 = False", "bucket_location = us-east-1"];
+      writeFileSync(config, `[default]\n${lines.join("\n")}\n`);
+    }
+    return run([s3cmd!, "-c", config, "--no-progress", ...args], { ...process.env, HOME: work });
+  };
+  /** 5 MiB and a bit: one PutObject for s3cmd (its multipart threshold is 15 MiB), a multi-chunk GET. */
+  const five = randomBytes(5 * 1024 * 1024 + 4321);
+
+  test("put and get of a 5 MiB object (single and multipart), ls, info with the type and metadata sent, del, rb", async () => {
+    writeFileSync(join(work, "five.bin"), five);
+    const when = new Date("2020-01-02T03:04:05.000Z");
+    utimesSync(join(work, "five.bin"), when, when);
+    await s3("mb", "s3://s3cmd-bucket");
+    await s3("put", "--preserve", "--mime-type=application/x-five", "--add-header=x-amz-meta-colour:green", join(work, "five.bin"), "s3://s3cmd-bucket/in/five.bin");
+    await s3("put", "--multipart-chunk-size-mb=5", join(work, "big.bin"), "s3://s3cmd-bucket/in/big.bin");
+    expect(sha256(await getBytes(url, "s3cmd-bucket/in/five.bin"))).toBe(sha256(five));
+
+    // s3cmd get reads Content-Length from the response (a chunked answer is KeyError: 'content-length'),
+    // compares the MD5 with the ETag of a single-part object and dates the file by Last-Modified.
+    await s3("get", "s3://s3cmd-bucket/in/five.bin", join(work, "s3cmd-five.out"));
+    await s3("get", "s3://s3cmd-bucket/in/big.bin", join(work, "s3cmd-big.out"));
+    expect(fileSha(join(work, "s3cmd-five.out"))).toBe(sha256(five));
+    expect(fileSha(join(work, "s3cmd-big.out"))).toBe(sha256(big));
+    const head = await fetch(`${url}/api/files/s3cmd-bucket/in/five.bin`, { method: "HEAD" });
+    expect(Bun.file(join(work, "s3cmd-five.out")).lastModified).toBe(Date.parse(head.headers.get("last-modified")!));
+    // sync sets the file's time from s3cmd's own x-amz-meta-s3cmd-attrs, which the node hands back as it came.
+    await s3("sync", "s3://s3cmd-bucket/in/", `${join(work, "s3cmd-sync")}/`);
+    expect(fileSha(join(work, "s3cmd-sync", "five.bin"))).toBe(sha256(five));
+    expect(Bun.file(join(work, "s3cmd-sync", "five.bin")).lastModified).toBe(when.getTime());
+
+    const ls = await s3("ls", "--recursive", "s3://s3cmd-bucket");
+    expect(ls).toContain(`${five.length}  s3://s3cmd-bucket/in/five.bin`);
+    expect(ls).toContain(`${big.length}  s3://s3cmd-bucket/in/big.bin`);
+    const info = await s3("info", "s3://s3cmd-bucket/in/five.bin");
+    expect(info).toMatch(/MIME type:\s+application\/x-five/);
+    expect(info).toMatch(/x-amz-meta-colour:\s+green/);
+    expect(info).toContain(new Bun.CryptoHasher("md5").update(five).digest("hex"));
+
+    await s3("del", "--recursive", "--force", "s3://s3cmd-bucket/in/");
+    expect(await s3("ls", "--recursive", "s3://s3cmd-bucket")).not.toContain("five.bin");
+    await s3("rb", "s3://s3cmd-bucket");
+    expect((await fetch(`${url}/api/files/s3cmd-bucket`)).status).toBe(404);
   });
 });

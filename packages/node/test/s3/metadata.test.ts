@@ -79,6 +79,27 @@ describe("object metadata", () => {
     expect((await described(s3[0]!, "doc/given.html")).ContentType).toBe("application/octet-stream");
   });
 
+  test("a name with no extension and no type given: the type is sniffed from the first bytes, for every API", async () => {
+    const [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...randomBytes(3000)]);
+    const pdf = new TextEncoder().encode("%PDF-1.7\n%\u00e2\u00e3\n1 0 obj\n");
+    expect((await fetch(`${a}/api/files/meta/sniff/photo`, { method: "PUT", body: png })).status).toBe(201);
+    // The extension wins over the bytes, a type given wins over both.
+    expect((await fetch(`${a}/api/files/meta/sniff/photo.txt`, { method: "PUT", body: png })).status).toBe(201);
+    expect((await fetch(`${a}/api/files/meta/sniff/given`, { method: "PUT", body: png, headers: { "content-type": "application/x-mine" } })).status).toBe(201);
+    // A PutObject with no Content-Type at all (the SDK would send application/octet-stream, which is kept as given).
+    expect((await signedFetch("PUT", `${endpoints[1]}/meta/sniff/report`, { accessKey: KEY, secretKey: SECRET }, pdf)).status).toBe(200);
+
+    await waitFor(async () => (await fetch(`${b}/api/files/meta/sniff/photo`)).headers.get("content-type") === "image/png", 10_000, "the sniffed type on another node");
+    expect((await described(s3[2]!, "sniff/photo")).ContentType).toBe("image/png");
+    expect((await described(s3[2]!, "sniff/photo.txt")).ContentType).toStartWith("text/plain");
+    expect((await described(s3[2]!, "sniff/given")).ContentType).toBe("application/x-mine");
+    expect((await described(s3[0]!, "sniff/report")).ContentType).toBe("application/pdf");
+    expect((await fetch(`${a}/api/files/meta/sniff/report`)).headers.get("content-type")).toBe("application/pdf");
+    const dav = await fetch(`${b}/dav/meta/sniff/photo`, { method: "PROPFIND", headers: { depth: "0" } });
+    expect(await dav.text()).toContain("image/png</D:getcontenttype>");
+  });
+
   test("CopyObject: COPY keeps the source's metadata, REPLACE takes the request's; a copy onto itself must change something", async () => {
     await s3[0]!.send(new PutObjectCommand({ Bucket: "meta", Key: "c/src.bin", Body: randomBytes(100), ...FULL }));
     await s3[1]!.send(new CopyObjectCommand({ Bucket: "meta", Key: "c/copied.bin", CopySource: "meta/c/src.bin" }));
@@ -117,6 +138,18 @@ describe("object metadata", () => {
       meta: { mtime: "1600000000", who: "me" },
       modified: 1_600_000_000_000,
     });
+  });
+
+  test("a multipart upload given no type, to a key without an extension, is typed by its first bytes; a type given wins", async () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...randomBytes(2000)]);
+    const upload = async (Key: string, ContentType?: string) => {
+      const { UploadId } = await s3[0]!.send(new CreateMultipartUploadCommand({ Bucket: "meta", Key, ...(ContentType ? { ContentType } : {}) }));
+      const part = await s3[1]!.send(new UploadPartCommand({ Bucket: "meta", Key, UploadId, PartNumber: 1, Body: png }));
+      await s3[2]!.send(new CompleteMultipartUploadCommand({ Bucket: "meta", Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+      return (await described(s3[0]!, Key)).ContentType;
+    };
+    expect(await upload("mp/snapshot")).toBe("image/png");
+    expect(await upload("mp/given", "application/x-given")).toBe("application/x-given");
   });
 
   test("a non-ASCII metadata value passes the signature check and goes back as the bytes that came, RFC 2047-encoded or not", async () => {

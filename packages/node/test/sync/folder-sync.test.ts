@@ -55,6 +55,8 @@ describe("orrery sync --once", () => {
     expect(pathsOf(first.lines, "uploaded").sort()).toEqual(["a.txt", "sub/b.bin", "sub/deeper/c.txt"]);
     expect(sha256(await getBytes(n2.url, "once/sub/b.bin"))).toBe(sha256(big));
     expect(await remoteText(n2, "once/sub/deeper/c.txt")).toBe("gamma");
+    // The node decides the type from the name, as for any upload that gives none.
+    expect((await fetch(`${n2.url}/api/files/once/a.txt`, { method: "HEAD" })).headers.get("content-type")).toStartWith("text/plain");
     expect(await remoteStatus(n2, "once/empty")).toBe(200);
 
     const down = folder("once-down");

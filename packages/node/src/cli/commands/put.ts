@@ -71,8 +71,9 @@ export async function put(ctx: CommandContext): Promise<void> {
     res = await ctx.client.send("PUT", filesApiPath(remote), {
       body,
       query: { durability: ctx.args.durability },
-      // The node records the local modification time instead of the upload time.
-      headers: { "content-type": "application/octet-stream", ...(source.mtime !== undefined ? { "x-orrery-mtime": String(source.mtime) } : {}) },
+      // The node records the local modification time instead of the upload time. No Content-Type: the node
+      // infers it from the name or the first bytes (a type sent would be kept as the file's).
+      headers: source.mtime !== undefined ? { "x-orrery-mtime": String(source.mtime) } : {},
     });
   } catch (e) {
     progress.end();
