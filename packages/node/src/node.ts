@@ -4,22 +4,15 @@ import { HistorySampler } from "./history/sampler.ts";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, type Config } from "./config/index.ts";
+import type { Config } from "./config/index.ts";
 import { createGateway } from "./gateway/app.ts";
 import { refuseDotSegments } from "./gateway/raw-path-guard.ts";
 import { type FetchServer, serveFetch } from "./gateway/http-server.ts";
-import { HostAllowList } from "./gateway/host-check.ts";
-import { NodeMetrics } from "./gateway/metrics.ts";
 import { loadEmbeddedUi } from "./gateway/ui-embedded.ts";
 import { resolveUiSource } from "./gateway/ui.ts";
 import { SqliteEventLog } from "./events/sqlite-event-log.ts";
 import { ClusterEvents, recordFullness, recordMemberEvent } from "./gateway/cluster-events.ts";
 import { logger, setLogLevel, setLogNodeId } from "./log.ts";
-import { Membership } from "./membership/membership.ts";
-import { JoinGate, joinedBefore } from "./membership/join-gate.ts";
-import { seedAddresses, watchSeedNames } from "./membership/seed-addresses.ts";
-import { formatAddress } from "./membership/address.ts";
-import { ClockWatch } from "./membership/clock-watch.ts";
 import { startLanDiscovery } from "./discovery/index.ts";
 import { SqliteManifestStore } from "./metadata/sqlite-manifest-store.ts";
 import { loadHash64 } from "./ring/index.ts";
@@ -31,9 +24,6 @@ import { chunkSizeInForce, NodeCore, ringSettleMs } from "./node-core.ts";
 import { systemClock } from "./util/clock.ts";
 import { Lifecycle, service } from "./util/lifecycle.ts";
 import { drain } from "./util/drain.ts";
-import { coalesce } from "./util/coalesce.ts";
-import type { MemberChange } from "./membership/types.ts";
-import { replicaHealth } from "./replication/replica-health.ts";
 import { ChunkStore } from "./store/chunk-store.ts";
 import { capacityBytes, ringWeight } from "./store/capacity.ts";
 import { FullnessMonitor, fullnessThresholds } from "./store/fullness.ts";
@@ -41,31 +31,21 @@ import { MAX_CHUNK_SIZE_BYTES } from "./store/chunk-storage.ts";
 import { getMeta, openDatabase, setMeta } from "./store/db.ts";
 import type { Database } from "bun:sqlite";
 import { errorMessage } from "./errors.ts";
-import { loadPeers, savePeer } from "./store/peers.ts";
-import { TransferClient } from "./transfer/client.ts";
-import { FaultInjector } from "./faults/fault-injector.ts";
+import { savePeer } from "./store/peers.ts";
+import { NodeMembership } from "./node-membership.ts";
+import { buildGateway } from "./node-gateway.ts";
+import { buildPeers } from "./node-peers.ts";
 import { handOffAndDrain } from "./replication/handoff.ts";
-import { TransferServer } from "./transfer/server.ts";
-import { TransferStats } from "./transfer/stats.ts";
-import { KEYRING_FILE, loadKeyring } from "./security/keyring.ts";
-import { AdminVerifier } from "./security/admin-auth.ts";
+import { KEYRING_FILE } from "./security/keyring.ts";
 import { ClusterKeys } from "./security/cluster-keys.ts";
-import { DatagramSeal } from "./security/datagram-seal.ts";
-import { useGcm } from "./security/gcm.ts";
-import { NetworkRpc } from "./rpc/network-rpc.ts";
-import { FaultyRpc } from "./rpc/faulty-rpc.ts";
-import { dispatchJson, type PeerRpc } from "./rpc/peer-rpc.ts";
-import { type JsonHandlers, rpcRequestLimit } from "./rpc/methods.ts";
 import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
-import { isLoopbackHost } from "./util/loopback.ts";
 import { type S3Server, startS3Api } from "./s3/index.ts";
-import { DeadPropertyStore } from "./webdav/dead-properties.ts";
 import { startAccounts } from "./node-accounts.ts";
 import { servedCertificate } from "./tls/node-tls.ts";
 import { governMemory, MemoryGovernor } from "./util/memory-governor.ts";
 import { watchQueueDrain } from "./replication/queue-drain-watch.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.ts";
 
 export interface RunningNode {
   id: string;
@@ -123,19 +103,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const log = logger("node");
   const startedAt = Date.now();
   let leaving = false;
-  const keys = loadKeyring(config.DATA_DIR, config.clusterKey);
-  const keyring = keys.keyring;
-  if (keys.warning) log.warn(keys.warning);
-  log.info("cluster key loaded", { source: keys.source, keyId: keyring.primary().id, keys: keyring.ids().length });
-  // Encrypted peer records whenever traffic can leave this host (either end not on loopback).
-  const encryptAll = config.PEER_ENCRYPTION === "always" || !isLoopbackHost(config.BIND_ADDRESS);
-  const gcm = useGcm(config.PEER_CIPHER);
-  if (gcm instanceof Error) throw new ConfigError("PEER_CIPHER", gcm.message);
-  if (gcm.note) log.warn(`peer records use node:crypto: ${gcm.note}`);
-  log.info("peer records", { encrypted: encryptAll ? "always" : "off loopback only", cipher: `AES-256-GCM via ${gcm.engine.name}` });
-  const transferStats = new TransferStats();
   governMemory(config.MEMORY_LIMIT_MB > 0 ? new MemoryGovernor({ softLimitBytes: config.MEMORY_LIMIT_MB * 1024 * 1024 }) : undefined);
-  const timeouts = { connectMs: config.PEER_CONNECT_TIMEOUT_MS, dataMs: config.PEER_REQUEST_TIMEOUT_MS, controlMs: config.PEER_CONTROL_TIMEOUT_MS };
 
   // Chunks written under any chunk size the live setting allows must be stored, sent and fetched by every
   // node, so the store and the transfer frames are bounded by the ceiling, not by this node's CHUNK_SIZE_MB.
@@ -162,97 +130,21 @@ export async function startNode(config: Config): Promise<RunningNode> {
       )
     : undefined;
   const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
-  // Sources are checked against membership lazily (membership is built below).
-  const clock: ClockWatch = new ClockWatch(config.MAX_CLOCK_OFFSET_MS, Date.now, (source: string): boolean => membership.isMemberAddress(source));
   const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
   const queue = new SqliteReplicationQueue(db);
-  const transferClient = new TransferClient(
-    {
-      selfId: id,
-      keyring,
-      encrypt: (peer) => encryptAll || !isLoopbackHost(peer.host),
-      maxChunkSize: MAX_CHUNK_SIZE_BYTES,
-      connectTimeoutMs: timeouts.connectMs,
-      requestTimeoutMs: timeouts.dataMs,
-    },
-    { log: logger("transfer"), stats: transferStats },
-  );
-  const faults = config.FAULT_INJECTION ? new FaultInjector() : undefined;
-  // What this node serves to peers (and to itself through the same RPC); filled once the components exist.
-  const handlers: JsonHandlers = {};
-  const networkRpc = new NetworkRpc({
+  const peers = buildPeers(config, { selfId: id, store, placement, logger });
+  const { keys, keyring, rpc, handlers, faults, gossipSeal, discoverySeal } = peers;
+
+  const nodeMembership = await NodeMembership.create({
+    config,
+    db,
     selfId: id,
-    client: transferClient,
-    address: (memberId) => placement.member(memberId),
-    local: { store, handlers },
-    timeouts,
+    self: { weight: ringWeight(capacity), ...(fullness?.full ? { full: true } : {}) },
+    seal: gossipSeal,
+    rpc,
+    logger,
   });
-  const rpc: PeerRpc = faults ? new FaultyRpc(networkRpc, (m) => faults.isBlocked(m)) : networkRpc;
-  const transferServer = new TransferServer(
-    {
-      store,
-      host: config.BIND_ADDRESS,
-      port: config.TRANSFER_PORT,
-      maxChunkSize: MAX_CHUNK_SIZE_BYTES,
-      selfId: id,
-      keyring,
-      encrypt: encryptAll,
-      handshakeTimeoutMs: timeouts.connectMs,
-      rpc: (from, method, body) => dispatchJson(handlers, from, method, body),
-      rpcRequestLimit,
-    },
-    { log: logger("transfer"), stats: transferStats },
-  );
-  const gossipSeal = new DatagramSeal("gossip", keyring);
-  const discoverySeal = new DatagramSeal("discovery", keyring);
-
-  const remembered = loadPeers(db);
-  const known = remembered.filter((m) => m.id !== id);
-  // Given seeds, a node reaches its cluster before it counts peers toward a quorum (membership/join-gate.ts).
-  const gate = new JoinGate({
-    self: formatAddress(config.advertise, config.GOSSIP_PORT),
-    seeds: await seedAddresses(config.SEEDS, (seed, err) => log.warn("cannot resolve seed; matching it by name only", { seed, err })),
-    joinedBefore: joinedBefore(remembered, id),
-  });
-  const selfInfo = {
-    id,
-    host: config.advertise,
-    gossipPort: config.GOSSIP_PORT,
-    httpPort: config.HTTP_PORT,
-    transferPort: config.TRANSFER_PORT,
-    zone: config.ZONE,
-    weight: ringWeight(capacity),
-    ...(fullness?.full ? { full: true } : {}),
-    ...(gate.founding ? { joining: gate.founding } : {}),
-  };
-  // This node left the cluster before (a graceful leave) and came back: its rows may predate collected tombstones.
-  const leftBefore = remembered.some((m) => m.id === id && m.state === "left");
-  const seeds = [...new Set([...config.SEEDS, ...known.map((m) => `${m.host}:${m.gossipPort}`)])].filter(
-    (a) => a !== `${config.advertise}:${config.GOSSIP_PORT}`,
-  );
-  const membership = new Membership(
-    {
-      self: selfInfo,
-      bindHost: config.BIND_ADDRESS,
-      seeds,
-      probeIntervalMs: config.GOSSIP_INTERVAL_MS,
-      knownMembers: known,
-      cluster: config.CLUSTER_NAME,
-      maxMembers: config.MAX_MEMBERS,
-      swim: { deadForgetMs: config.DEAD_MEMBER_TIMEOUT },
-    },
-    {
-      log: logger("membership"),
-      seal: gossipSeal,
-      clock,
-      // memberlist's TCP fallback probe, over the authenticated peer connection (partitions apply to it too).
-      streamPing: (memberId, ping, timeoutMs) => rpc.call(memberId, "swim.ping", ping, { timeoutMs }),
-    },
-  );
-
-  // Given seeds or remembered peers, a node must reach one before it may acknowledge writes.
-  let stopSeedWatch = () => {};
-  const joined = () => seeds.length === 0 || (gate.reached && membership.members().some((m) => m.id !== id && m.state === "alive"));
+  const { membership, clock, seeds, leftBefore } = nodeMembership;
   const core = new NodeCore(config, {
     selfId: id,
     clock: systemClock,
@@ -265,7 +157,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     settingsStore,
     placement,
     logger,
-    joined,
+    joined: () => nodeMembership.joined(),
     clockProblem: () => clock.problem(),
     isBlocked: faults ? (m) => faults.isBlocked(m) : undefined,
     leaving: () => leaving,
@@ -280,37 +172,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
       },
     },
   });
-  const { fs, reader, replicator, sweeper, scrubber, gc, antiEntropy } = core;
-  const worker = core.queueWorker;
+  const { fs, reader, replicator } = core;
 
   const events = new ClusterEvents(id, new SqliteEventLog(db));
-  const ui = resolveUiSource(config.UI_DIR, await loadEmbeddedUi());
-  const metrics = new NodeMetrics({
-    nodeId: id,
-    version: VERSION,
-    members: () => membership.members(),
-    gossipHealth: () => membership.healthScore(),
-    gossipProbes: () => ({ ...membership.probeStats() }),
-    gossipTraffic: () => membership.traffic,
-    peerCalls: () => ({ calls: Object.fromEntries(networkRpc.calls), connectionsOpened: transferClient.connectionsOpened }),
-    clockOffsetMs: () => clock.offsetMs(),
-    chunks: () => store.stats(),
-    files: () => manifests.stats(),
-    disk: () => store.diskUsage(),
-    queue: { depth: () => queue.depth(), chunksPending: () => queue.chunksWithPendingCopies(), delivered: () => worker.delivered },
-    census: () => core.census.census(),
-    handoff: () => ({ surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted }),
-    scrub: () => scrubber.stats,
-    gc: () => gc.stats,
-    antiEntropy: () => antiEntropy.stats,
-    security: () => ({
-      gossipRejected: { ...gossipSeal.rejected },
-      discoveryRejected: discoverySeal.rejected.unknown_key + discoverySeal.rejected.bad_mac + discoverySeal.rejected.stale + discoverySeal.rejected.replay,
-      handshakesFailed: { ...transferStats.handshakesFailed },
-      chunkBytes: { in: transferStats.chunkBytesIn, out: transferStats.chunkBytesOut },
-      claimsIgnored: membership.ignoredClaims(),
-    }),
-  });
   const certificate = servedCertificate(config);
   if (certificate) log.info("client ports serve HTTPS", { certificate: certificate.source, sha256: certificate.fingerprint });
   const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger, keyring });
@@ -328,55 +192,28 @@ export async function startNode(config: Config): Promise<RunningNode> {
     { traffic: () => fs.traffic, storedBytes: () => store.stats().bytes, capacityBytes: () => capacity },
     logger("history"),
   );
-  const gatewayDeps = {
-    authenticator: accounts.authenticator,
-    quotas: accounts.quotas,
-    linkMaxDays: config.SHARE_LINK_MAX_DAYS,
-    audit: accounts.audit,
-    metrics,
-    rpc,
-    statusTimeoutMs: Math.min(1500, timeouts.controlMs),
-    zipMaxEntries: config.ZIP_MAX_ENTRIES,
-    allowedHosts: new HostAllowList([config.BIND_ADDRESS, config.advertise, ...config.ALLOWED_HOSTS]),
-    davProperties: new DeadPropertyStore(db),
-    ui,
-    events,
-    fs,
-    versions: core.versions,
-    replicaHealth: (ids: readonly string[]) => replicaHealth(ids, { selfId: id, placement, store, rpc }),
-    reader,
-    placement,
+  const { app, gatewayDeps } = buildGateway({
+    config,
+    id,
+    startedAt,
+    db,
+    ui: resolveUiSource(config.UI_DIR, await loadEmbeddedUi()),
     store,
     manifests,
     queue,
-    chunkSize: () => core.chunkSize(),
-    startedAt,
-    version: VERSION,
-    self: () => membership.self(),
-    members: () => membership.members(),
-    health: () => ({
-      queue: { depth: queue.depth(), chunksWithQueuedCopies: queue.chunksWithPendingCopies(), byTarget: queue.depthByTarget(), delivered: worker.delivered },
-      replication: core.census.census() ?? null,
-      handoff: { surplusCopiesWaiting: sweeper.pending, surplusCopiesDeleted: sweeper.deleted, graceSeconds: config.REBALANCE_GRACE_S },
-      scrub: scrubber.stats,
-      gc: gc.stats,
-      antiEntropy: antiEntropy.stats,
-      faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
-      workers: [...core.workers(), accounts.sync.worker, accounts.auditSync.worker, history.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
-      resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },
-    }),
-    setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
-    adminOpen: accounts.adminOpen,
-    verifier: new AdminVerifier(keyring),
-    forget: (memberId: string) => membership.forget(memberId),
-    settings: core.settings,
+    placement,
+    core,
+    membership,
+    clock,
+    peers,
+    accounts,
     clusterKeys,
-    leave: () => {
-      node.leave().catch((err) => log.error("graceful leave failed", { err }));
-    },
-    log: logger("gateway"),
-  };
-  const app = createGateway(gatewayDeps);
+    history,
+    events,
+    fullness,
+    leave: () => node.leave().catch((err) => log.error("graceful leave failed", { err })),
+    logger,
+  });
   Object.assign(handlers, core.handlers());
   handlers["swim.ping"] = (from, ping) => membership.answerStreamPing(from, ping);
   handlers["node.status"] = () => ({ status: statusBody(gatewayDeps), health: healthBody(gatewayDeps) });
@@ -404,9 +241,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
   // Started in this order, drained and stopped in reverse: the HTTP and S3 ports stop taking requests and
   // finish those in flight while membership, the transfer port and the workers still serve them.
   const lifecycle = new Lifecycle(log).add(
-    service("transfer server", () => transferServer.start(), async () => {
-      await transferServer.stop();
-      await transferClient.close();
+    service("transfer server", () => peers.server.start(), async () => {
+      await peers.server.stop();
+      await peers.client.close();
     }),
     service(
       "http",
@@ -433,41 +270,19 @@ export async function startNode(config: Config): Promise<RunningNode> {
       async () => {
         const fullMembers = new Set<string>();
         membership.onSelfReport((report) => core.resync?.report(report));
-        // The changes of one turn (a push-pull brings a hundred at once) rebuild the ring once (util/coalesce.ts).
-        const membersChanged = coalesce<MemberChange>(
-          (changes) => {
-            if (gate.observe(membership.members())) {
-              log.info("reached the cluster: counting peers toward quorums now");
-              membership.updateSelf({ joining: undefined });
-            }
+        await nodeMembership.start({
+          changed: (change) => recordFullness(events, change.member, fullMembers),
+          settled: (changes) => {
             core.onMembers(membership.members());
             for (const change of changes) recordMemberEvent(events, change, { liveNodes: placement.ring.size, factor: placement.effectiveReplicationFactor() });
             // A member that joined or came back, or one this node has not caught up with: sync now.
             replicator.tick();
             unquietSync();
           },
-          (err) => log.error("applying member changes failed", { err }),
-        );
-        membership.onChange((change) => {
-          savePeer(db, change.member);
-          recordFullness(events, change.member, fullMembers);
-          membersChanged(change);
         });
-        await membership.start();
         core.onMembers(membership.members());
-        stopSeedWatch = watchSeedNames(config.SEEDS, {
-          intervalMs: 2000,
-          joined: () => gate.reached,
-          changed: (addresses) => {
-            if (gate.setSeeds(addresses)) membership.updateSelf({ joining: gate.founding });
-          },
-          onError: (seed, err) => log.debug("seed name not resolved yet", { seed, err }),
-        });
       },
-      () => {
-        stopSeedWatch();
-        return leaveOnStop ? membership.leave() : membership.stop();
-      },
+      () => nodeMembership.stop(leaveOnStop),
     ),
     // After membership: a change of fullness is announced through it.
     service("store fullness", () => fullness?.start(), () => fullness?.stop()),
@@ -503,7 +318,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     gossip: config.GOSSIP_PORT,
     transfer: config.TRANSFER_PORT,
     seeds,
-    storage: store.storesChunks ? { capacityGB: selfInfo.weight, full: fullness?.full ?? false } : "off (gateway: stores no chunks)",
+    storage: store.storesChunks ? { capacityGB: membership.self().weight, full: fullness?.full ?? false } : "off (gateway: stores no chunks)",
   });
 
   let stopped = false;
