@@ -11,6 +11,7 @@ import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
+import { staleApplyPin } from "../consensus/stale-pin.ts";
 import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { Durability, Placement } from "../replication/placement.ts";
 import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
@@ -369,7 +370,7 @@ export class FileSystem {
    * holds on the newest row a majority knows (consensus/conditional-writes.ts); the write then commits at the
    * decided version (returned, by row key, for commit()): committed at a fresh version instead, a proposer that
    * applied its decision late overwrote a later decision built on it (a lost update, simulator seed 1001). A
-   * value an earlier round left accepted but unapplied is applied first.
+   * value an earlier round left accepted but unapplied is applied first, at its decided time (stale-pin.ts).
    */
   private async decide(change: ManifestChange, durability: Durability, precondition: Precondition | undefined): Promise<ReadonlyMap<string, string> | undefined> {
     // Rounds decide a path's file register; a directory's precondition (a WebDAV collection's ETag) is the
@@ -380,9 +381,7 @@ export class FileSystem {
     const applyStale = async (row: Manifest) => {
       const { version: _v, origin: _o, seq: _s, ...content } = row;
       this.c.manifests.observe(row.version);
-      // At a fresh version of this node: a row's version names its writer (delta sync counts rows per origin),
-      // and this node did not decide it. (A proposer deciding on top of it meanwhile could still lose to it.)
-      await this.commit([...this.ancestorsToCreate(row.path, content.mtime), content], durability, { recovered: `/${row.path}` });
+      await this.commit([...this.ancestorsToCreate(row.path, content.mtime), content], durability, { recovered: `/${row.path}` }, staleApplyPin(row, this.c.selfId));
     };
     const decision = await conditional.decide(change, precondition, applyStale);
     this.c.manifests.observe(decision.row.version);

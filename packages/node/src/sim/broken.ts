@@ -45,6 +45,12 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
     const ancestors = core.fs.ancestorsToCreate.bind(core.fs);
     core.fs.ancestorsToCreate = (path, mtime) => ancestors(path, mtime).map((change) => ({ ...change }));
   }
+  if (broken.has("fresh-stale-version")) {
+    // FileSystem.commit is private: the switch reaches in, and drops the pin of a value applied for another proposer.
+    const fs = core.fs as unknown as { commit: (changes: unknown, durability: unknown, context: Record<string, unknown>, pins?: unknown) => Promise<unknown> };
+    const commit = fs.commit.bind(core.fs);
+    fs.commit = (changes, durability, context, pins) => commit(changes, durability, context, "recovered" in context ? undefined : pins);
+  }
   if (broken.has("any-peer-joins")) Object.defineProperty(p.gate, "reached", { get: () => true });
   if (broken.has("local-cas")) {
     core.conditional.decide = async (change, precondition) => {

@@ -15,12 +15,14 @@
 // - folder-burst: many files written at once into a new folder through every node: none may be refused.
 // - late-decision: a proposer pauses between its Paxos decision and its commit while later decisions build on it.
 // - newcomer-island: two new nodes cut off from the cluster, one seeded with the other, must not serve as one.
+// - stale-apply (stale-apply-case.ts): a decision applied late by another node must not overwrite a later one.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { RunContext, Script } from "./runner.ts";
 import type { CaseName } from "./scenario.ts";
 import { folderFactors } from "./folder-case.ts";
 import { scaleCase } from "./scale-case.ts";
+import { staleApply } from "./stale-apply-case.ts";
 import { versionsCase } from "./versions-case.ts";
 import { addressOf } from "./virtual-node.ts";
 import type { FileOp } from "./workload.ts";
@@ -362,5 +364,6 @@ export const cases: Record<CaseName, Script> = {
   "folder-burst": folderBurst,
   "late-decision": lateDecision,
   "newcomer-island": newcomerIsland,
+  "stale-apply": staleApply,
   scale: scaleCase,
 };

@@ -34,8 +34,10 @@ import type { NodeProcess } from "./virtual-node.ts";
  *   replica's newer live row of the folder is a conflict and the write re-stamps it.
  * - `any-peer-joins`: a node with seeds counts itself joined once any peer is alive (no join gate), so two
  *   newcomers cut off from their cluster serve as a cluster of their own.
+ * - `fresh-stale-version`: a decision found accepted but never applied is applied at a fresh version of the
+ *   node applying it (not at its decided time), so a node whose clock runs ahead overwrites a later decision.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

@@ -27,6 +27,7 @@ export const caseShapes = {
   "folder-burst": { nodes: 3, durationS: 22 },
   "late-decision": { nodes: 5, durationS: 26, boot: "restart" },
   "newcomer-island": { nodes: 3, durationS: 16 },
+  "stale-apply": { nodes: 5, durationS: 28 },
   scale: { nodes: 1000, durationS: 900, loss: 0.05, boot: "restart" },
 } satisfies Record<string, CaseShape>;
 export type CaseName = keyof typeof caseShapes;

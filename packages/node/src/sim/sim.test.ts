@@ -117,6 +117,7 @@ const caseChecks: Record<Exclude<CaseName, "scale">, { broken: Broken[]; fails: 
   // Seed 1001 showed this with the first proposer slowed by re-stamps of its folder's row, which no longer happen.
   "late-decision": { broken: ["fresh-decided-version"], fails: "6 linearizability" },
   "newcomer-island": { broken: ["any-peer-joins"], fails: "5 stale read" },
+  "stale-apply": { broken: ["fresh-stale-version"], fails: "6 linearizability" },
 };
 
 describe("the consistency issue's cases, scripted", () => {
