@@ -42,3 +42,31 @@ test("one bad clock among three stops only itself; a stranger's clock counts onl
   alone.sample("seed", t.ms - 300_000);
   expect(alone.problem()).toContain("ahead of");
 });
+
+test("a judgement stands until a datagram arrives or a second passes: writes ask often, judging asks membership per source", () => {
+  const t = new FakeTime(1_000_000);
+  let asked = 0;
+  const w = new ClockWatch(500, t.now, () => (asked++, true));
+  w.sample("n2", t.ms);
+  w.sample("n3", t.ms);
+  expect(w.problem()).toBeUndefined();
+  expect(asked).toBe(2);
+  for (let i = 0; i < 100; i++) w.problem();
+  expect(asked).toBe(2);
+  // A new datagram: judged again at once (n2 and n3 now 30 s behind, so this node is ahead).
+  w.sample("n2", t.ms - 30_000);
+  w.sample("n3", t.ms - 30_000);
+  w.sample("n2", t.ms - 30_000);
+  expect(w.problem()).toBeUndefined(); // the best (largest) of each peer's samples still says in step
+  expect(asked).toBe(4);
+  // Without a datagram the judgement is made again a second later (samples age out of the window meanwhile).
+  t.advance(500);
+  w.problem();
+  expect(asked).toBe(4);
+  t.advance(600);
+  w.problem();
+  expect(asked).toBe(6);
+  t.advance(30_000);
+  w.sample("n3", t.ms - 30_000);
+  expect(w.problem()).toContain("ahead of"); // n2's samples aged out: n3 alone, 30 s behind
+});

@@ -8,10 +8,17 @@
 
 const WINDOW_MS = 30_000;
 const MAX_SOURCES = 4096;
+/** How long a judgement of the clock stands when no datagram arrived since (a window's samples age meanwhile). */
+const JUDGED_FOR_MS = 1000;
 
 export class ClockWatch {
   /** source → recent (offset, when) samples, oldest first. */
   private readonly samples = new Map<string, Array<{ offsetMs: number; at: number }>>();
+  /**
+   * The last judgement and when it was made: every write asks (several times), and judging walks every
+   * source and asks membership about each, so it is redone only after a datagram or JUDGED_FOR_MS.
+   */
+  private judged: { at: number; estimates: number[] } | undefined;
 
   constructor(
     readonly maxOffsetMs: number,
@@ -29,12 +36,14 @@ export class ClockWatch {
       this.samples.set(source, (list = []));
     }
     list.push({ offsetMs: theirMs - now, at: now });
+    this.judged = undefined;
     while (list.length > 0 && (list.length > 32 || list[0]!.at < now - WINDOW_MS)) list.shift();
   }
 
   /** Each peer's estimate (their clock − ours, ms) from the last 30 s: members, or all senders if no member was heard. */
   private estimates(): number[] {
     const now = this.now();
+    if (this.judged && now - this.judged.at < JUDGED_FOR_MS && now >= this.judged.at) return this.judged.estimates;
     const members: number[] = [];
     const all: number[] = [];
     for (const [source, list] of this.samples) {
@@ -47,7 +56,9 @@ export class ClockWatch {
       all.push(best);
       if (this.isMember(source)) members.push(best);
     }
-    return (members.length > 0 ? members : all).sort((a, b) => a - b);
+    const estimates = (members.length > 0 ? members : all).sort((a, b) => a - b);
+    this.judged = { at: now, estimates };
+    return estimates;
   }
 
   /** The median of the peers' estimates (their clock − ours, ms); undefined before any peer was heard. */

@@ -217,7 +217,7 @@ export class Membership {
 
   /** Whether a datagram source ("host:port") is the gossip address of a live (alive or suspect) member. */
   isMemberAddress(address: string): boolean {
-    return this.core.members().some((m) => m.id !== this.init.self.id && (m.state === "alive" || m.state === "suspect") && `${m.host}:${m.gossipPort}` === address);
+    return this.core.isPeerAddress(address);
   }
 
   /** Gossip claims ignored by membership's rules (see MemberTable.apply). */

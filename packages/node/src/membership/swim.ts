@@ -280,6 +280,11 @@ export class SwimNode {
     return this.table.snapshot();
   }
 
+  /** Whether `address` ("host:port") is a live or suspect peer's gossip address; copies nothing (asked per datagram). */
+  isPeerAddress(address: Address): boolean {
+    return this.table.peers().some((m) => (m.state === "alive" || m.state === "suspect") && `${m.host}:${m.gossipPort}` === address);
+  }
+
   self(): Member {
     return { ...this.table.me };
   }
