@@ -3,6 +3,9 @@
 // no file behind (no chunk either, when its length was declared); copies and moves into the home count;
 // uploads racing through one node hold their bytes against each other; S3 with a user's key is held to the same.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { orrery } from "../harness/cli.ts";
 import { TestCluster } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
 import { signedFetch } from "../s3/raw-client.ts";
@@ -121,6 +124,29 @@ describe("quotas", () => {
     // Replacing the object gives its bytes back first, as on the files API.
     expect((await signedFetch("PUT", `${s3}/home/dave/a.bin`, creds, bytes(900))).status).toBe(200);
   });
+
+  test("the CLI: orrery put past the quota exits 1 naming quota_exceeded, refused before the body is sent; nothing is stored", async () => {
+    const made = await send("POST", "/api/users", admin, JSON.stringify({ name: "fay", password: "fay password", quotaBytes: 1_000_000 }), { "content-type": "application/json" });
+    expect(made.status).toBe(201);
+    const env = { CLUSTER_KEY: "", DATA_DIR: join(cluster.root, "none"), XDG_CONFIG_HOME: join(cluster.root, "cli-config"), ORRERY_NODE: url, ORRERY_USER: "fay", ORRERY_PASSWORD: "fay password" };
+    const fits = join(cluster.root, "fits.bin");
+    writeFileSync(fits, bytes(600_000));
+    const put = await orrery(["put", fits, "/home/fay/fits.bin"], env);
+    expect(put.code, put.stderr).toBe(0);
+    const chunksBefore = cluster.nodes[0]!.chunkFiles().length;
+    for (const size of [500_000, 24 * 1024 * 1024]) {
+      const local = join(cluster.root, `big-${size}.bin`);
+      writeFileSync(local, new Uint8Array(size).fill(size % 251));
+      const refused = await orrery(["put", local, `/home/fay/big-${size}.bin`], env);
+      expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining("quota_exceeded")]);
+      // The file's length went ahead of it (Content-Length), so the node refused the whole at once.
+      expect(refused.stderr).toContain(`writing ${size} bytes to /home/fay/big-${size}.bin would pass the quota of fay`);
+      expect((await send("GET", `/api/files/home/fay/big-${size}.bin`, basic("fay", "fay password"))).status).toBe(404);
+    }
+    expect(cluster.nodes[0]!.chunkFiles().length).toBe(chunksBefore);
+    const me = (await (await send("GET", "/api/me", basic("fay", "fay password"))).json()) as { usedBytes: number };
+    expect(me.usedBytes).toBe(600_000);
+  }, 60_000);
 
   test("an admin moving a file into a home counts it against that user's quota; files outside homes have none", async () => {
     expect((await send("PUT", "/api/files/shared/big.bin", admin, bytes(5000))).status).toBe(201);
