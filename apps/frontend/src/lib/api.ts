@@ -35,6 +35,8 @@ export interface Me {
   role: "admin" | "user" | null;
   auth: "required" | "off";
   quotaBytes?: number | null;
+  /** Bytes of the user's files, each counted once. */
+  usedBytes?: number;
 }
 
 /** A user as an admin sees them (GET /api/users). */

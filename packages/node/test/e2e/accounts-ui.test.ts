@@ -214,6 +214,21 @@ describe("logins in the web UI", () => {
     expect([await basicStatus("hal password"), await basicStatus("hal new password")]).toEqual([401, 200]);
   });
 
+  test("the account page shows what a user's files take of their quota; a user without one is told so", async () => {
+    await api("POST", "/api/users", basic("admin", ADMIN), JSON.stringify({ name: "ivy", password: "ivy password", quotaBytes: 1024 * 1024 }));
+    await api("PUT", "/api/files/home/ivy/quarter.bin", basic("ivy", "ivy password"), "q".repeat(256 * 1024), "application/octet-stream");
+    const page = await loggedIn("ivy");
+    await page.click('[data-testid="current-user"]');
+    const text = page.locator('[data-testid="storage-use-text"]');
+    await text.waitFor();
+    expect(await text.innerText()).toBe("Your files take 256 KiB of your quota of 1 MiB (25%).");
+    expect(await page.locator('[data-testid="storage-use"] [role="meter"]').getAttribute("aria-valuenow")).toBe("25");
+    await page.screenshot({ path: join(ARTIFACTS, "accounts-storage-use.png") });
+    const bob = await loggedIn("bob");
+    await bob.click('[data-testid="current-user"]');
+    expect(await bob.locator('[data-testid="storage-use-text"]').innerText()).toBe("Your files take 11 B; you have no quota.");
+  });
+
   test("the account page makes an API token shown once (read-only, expiring), which works until it is revoked", async () => {
     const page = await loggedIn("bob");
     await page.click('[data-testid="current-user"]');
