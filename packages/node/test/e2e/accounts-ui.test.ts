@@ -67,7 +67,7 @@ describe("logins in the web UI", () => {
     await page.screenshot({ path: join(ARTIFACTS, "accounts-login-refused.png") });
   });
 
-  test("two users, each in their own session, see only their own home", async () => {
+  test("two users, each in their own session, see only their own home, and then what the other shared", async () => {
     const alice = await loggedIn("alice");
     const bob = await loggedIn("bob");
     // The session cookie is HttpOnly: the page's scripts cannot read it.
@@ -85,6 +85,25 @@ describe("logins in the web UI", () => {
       expect(await names(page)).toEqual([]);
     }
     await alice.screenshot({ path: join(ARTIFACTS, "accounts-other-home-refused.png") });
+
+    // alice shares one folder with bob: he sees it and its files, and nothing else of hers.
+    await api("POST", "/api/mkdir", basic("alice", "alice password"), JSON.stringify({ path: "/home/alice/for-bob" }));
+    await api("PUT", "/api/files/home/alice/for-bob/plan.txt", basic("alice", "alice password"), "the plan", "text/plain");
+    await api("POST", "/api/shares", basic("alice", "alice password"), JSON.stringify({ path: "/home/alice/for-bob", user: "bob", access: "read" }));
+    await bob.goto(`${url}/files/home`);
+    await bob.locator('[data-testid="entry"][data-name="alice"]').waitFor();
+    expect(await names(bob)).toEqual(["alice", "bob"]);
+    await bob.goto(`${url}/files/home/alice`);
+    await bob.locator('[data-testid="entry"][data-name="for-bob"]').waitFor();
+    expect(await names(bob)).toEqual(["for-bob"]); // not alice-notes.txt
+    await bob.goto(`${url}/files/home/alice/for-bob`);
+    await bob.locator('[data-testid="entry"][data-name="plan.txt"]').waitFor();
+    expect(await names(bob)).toEqual(["plan.txt"]);
+    await bob.screenshot({ path: join(ARTIFACTS, "accounts-shared-folder.png") });
+    // alice still sees only her own home under /home.
+    await alice.goto(`${url}/files/home`);
+    await alice.locator('[data-testid="entry"][data-name="alice"]').waitFor();
+    expect(await names(alice)).toEqual(["alice"]);
   });
 
   test("an admin's Users page lists, adds and removes users; a user has no such page", async () => {
