@@ -37,7 +37,7 @@ export const newUserBodySchema = z
 export const userChangeBodySchema = z
   .strictObject({
     password: z.string().min(1).max(1024).optional(),
-    currentPassword: z.string().min(1).max(1024).optional().describe("the password being replaced: needed when a web UI session changes its own"),
+    currentPassword: z.string().min(1).max(1024).optional().describe("the password being replaced: needed when a web UI session or a token changes its own user's"),
     role: roleSchema.optional(),
     quotaBytes: int().min(0).nullable().optional(),
   })

@@ -27,7 +27,7 @@ export const commands = {
   members: { params: ["[forget]", "[id]"], options: ["key-file", "data-dir"] },
   config: { params: ["[get|set|unset]", "[name]", "[value]"], options: ["key-file", "data-dir", "folder"] },
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
-  user: { params: ["<add|passwd|set|rm|ls>", "[name]"], options: ["quota", "admin", "role", "key-file", "data-dir"] },
+  user: { params: ["<add|passwd|set|rm|ls>", "[name]"], options: ["quota", "admin", "role", "current-password", "key-file", "data-dir"] },
   token: { params: ["<create|ls|revoke>", "[id]"], options: ["read-only", "expires", "label"] },
   share: { params: ["<add|ls|rm|link|links|unlink>", "[path-or-id]", "[user]"], options: ["write", "expires", "group"] },
   group: { params: ["<add|rm|ls|member>", "[name|add|rm]", "[group]", "[user]"], options: ["key-file", "data-dir"] },
@@ -55,6 +55,7 @@ const options = {
   quota: { type: "string" },
   admin: { type: "boolean" },
   role: { type: "string" },
+  "current-password": { type: "string" },
   "read-only": { type: "boolean" },
   write: { type: "boolean" },
   expires: { type: "string" },
@@ -99,6 +100,8 @@ export interface ClientArgs {
   admin: boolean;
   /** user set: the user's new role (admin or user). */
   role?: string;
+  /** user passwd: one's own current password, asked when logged in with a token (`orrery login`, ORRERY_TOKEN). */
+  currentPassword?: string;
   /** share add: read-write rather than read-only. */
   write: boolean;
   /** share add: share with this group rather than a user. */
@@ -199,6 +202,7 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     quota: values.quota,
     admin: values.admin ?? false,
     role: values.role,
+    currentPassword: values["current-password"],
     readOnly: values["read-only"] ?? false,
     write: values.write ?? false,
     expires: values.expires,

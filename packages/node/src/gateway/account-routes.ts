@@ -33,7 +33,7 @@ const newUserSchema = z.strictObject({
 });
 const userChangeSchema = z.strictObject({
   password: passwordSchema.optional(),
-  /** The password being replaced: asked of a web UI session changing its own (a left-open browser is not its user). */
+  /** The password being replaced: asked of a session or a token changing its own (neither is its user's password). */
   currentPassword: z.string().min(1).max(1024).optional(),
   role: roleSchema.optional(),
   quotaBytes: quotaSchema.nullable().optional(),
@@ -92,11 +92,14 @@ function openSession(c: Context, d: AccountRoutesDeps, user: string, passwordHas
 }
 
 /**
- * A web UI session changing its own password must give the current one (checked and counted as a login; a wrong
- * one is 403, not 401, which would end the session in the UI).
+ * A session or a token changing its user's own password must give the current one (a browser left open, or a
+ * token given to a script, is not its user): checked and counted as a login; a wrong one is 403, not 401, which
+ * would end the session in the UI.
  */
 async function checkCurrentPassword(c: Context, d: AccountRoutesDeps, name: string, current: string | undefined): Promise<void> {
-  if (current === undefined) throw badRequest("current_password_required", "give the current password (currentPassword) to change it");
+  if (current === undefined) {
+    throw badRequest("current_password_required", "give the current password to change it (currentPassword; orrery user passwd --current-password)");
+  }
   try {
     await d.authenticator.login(c, name, current);
   } catch (err) {
@@ -180,12 +183,13 @@ function userRoutes(d: AccountRoutesDeps): Hono {
     const { currentPassword, ...body } = await jsonBody(c.req.raw, userChangeSchema);
     if (Object.keys(body).length === 0) throw badRequest("no_change", "name something to change: password, role or quotaBytes");
     const p = requestPrincipal(c);
-    const ownSession = p.kind === "user" && p.via === "session" && p.name === c.req.param("name") && body.password !== undefined;
-    if (ownSession) await checkCurrentPassword(c, d, p.name, currentPassword);
+    // Basic with the password proves it already; a session or a token does not.
+    const own = p.kind === "user" && p.name === c.req.param("name") && body.password !== undefined;
+    if (own && p.via !== "password") await checkCurrentPassword(c, d, p.name, currentPassword);
     const changed = await accounts.changeUser(c.req.param("name"), body);
     // The new password ends every session opened under the old one (auth.ts), but for the one that changed it.
     const oldSession = getCookie(c, SESSION_COOKIE);
-    if (ownSession && changed.passwordHash && oldSession) {
+    if (own && p.via === "session" && changed.passwordHash && oldSession) {
       d.authenticator.sessions.close(oldSession);
       openSession(c, d, changed.name, changed.passwordHash);
     }

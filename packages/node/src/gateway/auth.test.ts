@@ -161,6 +161,19 @@ describe("authentication", () => {
     expect((await app.request("/api/users/alice", { method: "PATCH", headers: { ...basic("alice", "a new password"), ...json }, body: JSON.stringify({ password: "a third password" }) })).status).toBe(200);
   });
 
+  test("a token changes its user's password only with the current one (a token given to a script is not its user)", async () => {
+    const { app, accounts } = await setup();
+    const { token } = await accounts.createToken("alice", {});
+    const change = (body: object) =>
+      app.request("/api/users/alice", { method: "PATCH", headers: { authorization: `Bearer ${token}`, ...json }, body: JSON.stringify(body) });
+    const missing = await change({ password: "a new password" });
+    expect([missing.status, (await missing.json()).code]).toEqual([400, "current_password_required"]);
+    expect((await change({ password: "a new password", currentPassword: "wrong" })).status).toBe(403);
+    expect((await app.request("/api/me", { headers: basic("alice", "alice password") })).status).toBe(200); // unchanged
+    expect((await change({ password: "a new password", currentPassword: "alice password" })).status).toBe(200);
+    expect((await app.request("/api/me", { headers: basic("alice", "a new password") })).status).toBe(200);
+  });
+
   test("users: an admin adds one (home folder made), a user may not; a user changes only their own password", async () => {
     const { app, mkdirs } = await setup();
     const add = (as: Record<string, string>) =>

@@ -98,6 +98,12 @@ describe("orrery user / token / login", () => {
     expect(kept.nodes[node]!.user).toBe("alice");
     expect((await orrery(["put", import.meta.path, "/home/alice/kept.ts"], env())).code).toBe(0);
     expect((await orrery(["put", import.meta.path, "/home/admin-only.ts"], env())).code).toBe(1);
+    // Logged in with a token, a new password needs the current one.
+    const bare = await orrery(["user", "passwd", "--password", "alice third password"], env());
+    expect([bare.code, bare.stderr]).toEqual([1, expect.stringContaining("current_password_required")]);
+    const withCurrent = await orrery(["user", "passwd", "--password", "alice third password", "--current-password", "alice new password"], env());
+    expect(withCurrent.code, withCurrent.stderr).toBe(0);
+    expect((await orrery(["user", "passwd", "--password", "alice new password", "--current-password", "alice third password"], env())).code).toBe(0);
     expect((await orrery(["logout"], env())).code).toBe(0);
     const after = await fetch(`${node}/api/me`, { headers: { authorization: `Bearer ${kept.nodes[node]!.token}` } });
     expect(after.status).toBe(401);

@@ -1,7 +1,8 @@
-// `orrery user add NAME --password P [--quota 1GB] [--admin]`, `user passwd [NAME] --password P`,
-// `user set NAME [--quota 2GB|none] [--role admin|user]`, `user rm NAME`, `user ls`: the cluster's accounts (admins manage them; a user changes their own password).
-// Here --password is the account's new password: the caller's own credentials come from ORRERY_USER /
-// ORRERY_PASSWORD, ORRERY_TOKEN, `orrery login`, or the cluster key (like the other admin commands).
+// `orrery user add NAME --password P [--quota 1GB] [--admin]`, `user passwd [NAME] --password P
+// [--current-password C]` (C: one's own, when logged in with a token), `user set NAME [--quota 2GB|none]
+// [--role admin|user]`, `user rm NAME`, `user ls`: the cluster's accounts (admins manage them; a user changes
+// their own password). Here --password is the account's new password: the caller's own credentials come from
+// ORRERY_USER / ORRERY_PASSWORD, ORRERY_TOKEN, `orrery login`, or the cluster key (like the other admin commands).
 import { UsageError } from "../errors.ts";
 import { parseSize } from "../credentials.ts";
 import { formatTable, humanSize } from "../format.ts";
@@ -46,7 +47,8 @@ export async function user(ctx: CommandContext): Promise<void> {
     case "passwd": {
       const who = name ?? (await client.json<{ user: string | null }>("GET", "/api/me")).user;
       if (!who) throw new UsageError("user passwd: name the user (this node has no login to take it from)");
-      await client.admin("PATCH", `/api/users/${encodeURIComponent(who)}`, { password: newPassword(ctx, "passwd") });
+      const current = ctx.args.currentPassword;
+      await client.admin("PATCH", `/api/users/${encodeURIComponent(who)}`, { password: newPassword(ctx, "passwd"), ...(current !== undefined ? { currentPassword: current } : {}) });
       return ctx.json ? printJson({ name: who, changed: true }) : out(`password of ${who} changed`);
     }
     case "set": {
