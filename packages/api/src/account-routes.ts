@@ -35,7 +35,11 @@ export const accountRoutes = defineRoutes({
   changeUser: {
     method: "patch", path: "/api/users/:name", tag: "accounts", summary: "Change a password (your own, or anyone's as an admin), a role or a quota (admins)",
     request: { params: accounts.nameParams, body: accounts.userChangeBodySchema },
-    responses: { 200: { description: "changed", json: accounts.userChangedSchema }, 400: badInput, 401: loginRequired, 403: forbidden, 404: failure("no such user (no_such_user)") },
+    responses: {
+      200: { description: "changed (a session changing its own password gets a new session cookie; every other session of the user ends)", json: accounts.userChangedSchema },
+      400: badInput, 401: loginRequired, 403: failure("the credential may not do this, or a session's currentPassword is wrong (wrong_password)"),
+      404: failure("no such user (no_such_user)"), 429: tooMany,
+    },
   },
   removeUser: {
     method: "delete", path: "/api/users/:name", tag: "accounts", summary: "Remove a user (admins; the last admin stays)",

@@ -35,7 +35,12 @@ export const newUserBodySchema = z
   .strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024), role: roleSchema.optional(), quotaBytes: int().min(0).nullable().optional() })
   .meta({ id: "NewUser" });
 export const userChangeBodySchema = z
-  .strictObject({ password: z.string().min(1).max(1024).optional(), role: roleSchema.optional(), quotaBytes: int().min(0).nullable().optional() })
+  .strictObject({
+    password: z.string().min(1).max(1024).optional(),
+    currentPassword: z.string().min(1).max(1024).optional().describe("the password being replaced: needed when a web UI session or a token changes its own user's"),
+    role: roleSchema.optional(),
+    quotaBytes: int().min(0).nullable().optional(),
+  })
   .meta({ id: "UserChange" });
 export const usersSchema = z.object({ users: z.array(userSchema) });
 export const userMadeSchema = userSchema.extend({ homeCreated: z.boolean(), ...reached });

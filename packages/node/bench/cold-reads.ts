@@ -1,5 +1,6 @@
 // Cold reads of one large file via a node that did not write it (3 nodes, page cache dropped before each read):
-// MB/s, the reading node's CPU seconds, minor page faults and peak RSS. Not part of `pnpm bench`: a quick check of
+// MB/s, the reading node's CPU seconds, minor page faults and peak RSS; and the write before them (each node's
+// CPU seconds and peak RSS). Not part of `pnpm bench`: a quick check of
 // the read path's memory (READ_AHEAD_CHUNKS, the collector's RAM size). Needs root (drop_caches).
 //   bun bench/cold-reads.ts [MiB=512] ['{"BUN_JSC_forceRAMSize":"536870912"}']
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,11 +21,13 @@ try {
   const pids = cluster.nodes.map((n) => n.proc!.pid);
   const peakUp = pids.map(rss);
   const iu = setInterval(() => pids.forEach((p, i) => (peakUp[i] = Math.max(peakUp[i]!, rss(p)))), 20);
+  const cpu0 = pids.map((p) => stat(p).cpu);
   const t0 = performance.now();
   const r = await streamedPut(`${cluster.nodes[0]!.url}/api/files/x.bin?durability=all`, new Payload({ size: sizeMiB << 20, chunkSize: 4 << 20, nonce: `p${Date.now()}` }).pieces());
   clearInterval(iu);
   if (r.status !== 201) throw new Error(String(r.status));
-  console.log(`write ${((sizeMiB * 1.048576) / ((performance.now() - t0) / 1000)).toFixed(1)} MB/s, peak RSS ${peakUp.map((x) => x.toFixed(0)).join(" / ")}`);
+  const cpuUp = pids.map((p, i) => (stat(p).cpu - cpu0[i]!).toFixed(2));
+  console.log(`write ${((sizeMiB * 1.048576) / ((performance.now() - t0) / 1000)).toFixed(1)} MB/s, nodes' CPU ${cpuUp.join(" / ")} s, peak RSS ${peakUp.map((x) => x.toFixed(0)).join(" / ")}`);
   const pid = pids[1]!;
   for (let rep = 0; rep < 3; rep++) {
     Bun.spawnSync(["sync"]); writeFileSync("/proc/sys/vm/drop_caches", "3");

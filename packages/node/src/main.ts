@@ -30,7 +30,8 @@ const USAGE = `usage: orrery <command> [options]
   key generate|show|list|install <key>|use <id>|remove <id>|rotate
                                  the cluster key: make one, show a data dir's, rotate it on every live member
 
-  user add <name> --password P [--quota 1GB] [--admin] | passwd [name] --password P | rm <name> | ls
+  user add <name> --password P [--quota 1GB] [--admin] | passwd [name] --password P [--current-password C]
+       | set <name> [--quota 2GB|none] [--role admin|user] | rm <name> | ls
                                  accounts (an admin's; anyone changes their own password); home folder /home/<name>
   token create [--read-only] [--expires 30d] [--label L] | ls | revoke <id>
                                  API tokens of the user logged in (printed once)

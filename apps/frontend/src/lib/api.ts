@@ -35,6 +35,8 @@ export interface Me {
   role: "admin" | "user" | null;
   auth: "required" | "off";
   quotaBytes?: number | null;
+  /** Bytes of the user's files, each counted once. */
+  usedBytes?: number;
 }
 
 /** A user as an admin sees them (GET /api/users). */
@@ -91,6 +93,12 @@ export const api = {
   addUser: (user: { name: string; password: string; role: "admin" | "user"; quotaBytes: number | null }) => post<UserView>("/api/users", user),
   audit: (q: AuditFilter & { before?: string }) => request<ResponseOf<"audit">>(auditUrl(q)),
   removeUser: (name: string) => request<{ deleted: boolean }>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
+  /** A new password (one's own: with currentPassword), a role or a quota (null: none). */
+  changeUser: (name: string, change: BodyOf<"changeUser">) =>
+    request<ResponseOf<"changeUser">>(`/api/users/${encodeURIComponent(name)}`, { method: "PATCH", body: JSON.stringify(change), headers: { "content-type": "application/json" } }),
+  tokens: () => request<ResponseOf<"listTokens">>("/api/tokens"),
+  createToken: (body: BodyOf<"createToken">) => post<ResponseOf<"createToken", 201>>("/api/tokens", body),
+  revokeToken: (id: string) => request<ResponseOf<"revokeToken">>(`/api/tokens/${encodeURIComponent(id)}`, { method: "DELETE" }),
   groups: () => request<ResponseOf<"listGroups">>("/api/groups"),
   addGroup: (name: string) => post<ResponseOf<"addGroup", 201>>("/api/groups", { name } satisfies BodyOf<"addGroup">),
   removeGroup: (name: string) => request<ResponseOf<"removeGroup">>(`/api/groups/${encodeURIComponent(name)}`, { method: "DELETE" }),

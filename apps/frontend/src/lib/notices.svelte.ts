@@ -1,5 +1,6 @@
 // Messages for the person at the screen: failures stay until dismissed (they matter), confirmations
 // fade after a few seconds.
+import { describeError } from "./errors.ts";
 
 export interface Notice {
   id: number;
@@ -21,6 +22,23 @@ class Notices {
   info(text: string): void {
     const id = this.push("info", text);
     setTimeout(() => this.dismiss(id), INFO_MS);
+  }
+
+  /**
+   * Runs an action of the person's and shows its failure, if any, as an error notice; `busy` is told when it
+   * starts and ends (to disable a form meanwhile).
+   *
+   * @example await notices.attempt(() => api.revokeToken(id), (b) => (busy = b));
+   */
+  async attempt(run: () => Promise<unknown>, busy: (running: boolean) => void = () => {}): Promise<void> {
+    busy(true);
+    try {
+      await run();
+    } catch (err) {
+      this.error(describeError(err));
+    } finally {
+      busy(false);
+    }
   }
 
   dismiss(id: number): void {

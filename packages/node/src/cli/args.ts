@@ -27,7 +27,7 @@ export const commands = {
   members: { params: ["[forget]", "[id]"], options: ["key-file", "data-dir"] },
   config: { params: ["[get|set|unset]", "[name]", "[value]"], options: ["key-file", "data-dir", "folder"] },
   key: { params: ["<generate|show|list|install|use|remove|rotate>", "[key-or-id]"], options: ["key-file", "data-dir"] },
-  user: { params: ["<add|passwd|rm|ls>", "[name]"], options: ["quota", "admin", "key-file", "data-dir"] },
+  user: { params: ["<add|passwd|set|rm|ls>", "[name]"], options: ["quota", "admin", "role", "current-password", "key-file", "data-dir"] },
   token: { params: ["<create|ls|revoke>", "[id]"], options: ["read-only", "expires", "label"] },
   share: { params: ["<add|ls|rm|link|links|unlink>", "[path-or-id]", "[user]"], options: ["write", "expires", "group"] },
   group: { params: ["<add|rm|ls|member>", "[name|add|rm]", "[group]", "[user]"], options: ["key-file", "data-dir"] },
@@ -54,6 +54,8 @@ const options = {
   password: { type: "string" },
   quota: { type: "string" },
   admin: { type: "boolean" },
+  role: { type: "string" },
+  "current-password": { type: "string" },
   "read-only": { type: "boolean" },
   write: { type: "boolean" },
   expires: { type: "string" },
@@ -93,9 +95,13 @@ export interface ClientArgs {
   /** Credentials (credentials.ts); for `user add|passwd`, --password is the new password instead. */
   user?: string;
   password?: string;
-  /** user add: the new user's quota (a size such as 1GB), an admin. */
+  /** user add|set: the user's quota (a size such as 1GB; `none` for set); add: an admin. */
   quota?: string;
   admin: boolean;
+  /** user set: the user's new role (admin or user). */
+  role?: string;
+  /** user passwd: one's own current password, asked when logged in with a token (`orrery login`, ORRERY_TOKEN). */
+  currentPassword?: string;
   /** share add: read-write rather than read-only. */
   write: boolean;
   /** share add: share with this group rather than a user. */
@@ -195,6 +201,8 @@ export function parseClientArgs(command: string, argv: string[], env: Record<str
     folder: values.folder,
     quota: values.quota,
     admin: values.admin ?? false,
+    role: values.role,
+    currentPassword: values["current-password"],
     readOnly: values["read-only"] ?? false,
     write: values.write ?? false,
     expires: values.expires,

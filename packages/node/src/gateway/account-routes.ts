@@ -31,7 +31,13 @@ const newUserSchema = z.strictObject({
   role: roleSchema.optional(),
   quotaBytes: quotaSchema.nullable().optional(),
 });
-const userChangeSchema = z.strictObject({ password: passwordSchema.optional(), role: roleSchema.optional(), quotaBytes: quotaSchema.nullable().optional() });
+const userChangeSchema = z.strictObject({
+  password: passwordSchema.optional(),
+  /** The password being replaced: asked of a session or a token changing its own (neither is its user's password). */
+  currentPassword: z.string().min(1).max(1024).optional(),
+  role: roleSchema.optional(),
+  quotaBytes: quotaSchema.nullable().optional(),
+});
 const MAX_TOKEN_LIFE_S = 10 * 365 * 86_400;
 const newTokenSchema = z.strictObject({
   label: z.string().max(100).optional(),
@@ -76,6 +82,32 @@ export function accountRoutes(d: AccountRoutesDeps): Hono {
   return app;
 }
 
+/** A new session for `user` in the response's cookie. */
+function openSession(c: Context, d: AccountRoutesDeps, user: string, passwordHash: string): void {
+  const id = d.authenticator.sessions.open(user, passwordHash);
+  // Not readable by scripts, never sent by another site's page, only over TLS when the page came over TLS.
+  setCookie(c, SESSION_COOKIE, id, {
+    httpOnly: true, sameSite: "Strict", path: "/", maxAge: SESSION_MAX_AGE_S, secure: new URL(c.req.url).protocol === "https:",
+  });
+}
+
+/**
+ * A session or a token changing its user's own password must give the current one (a browser left open, or a
+ * token given to a script, is not its user): checked and counted as a login; a wrong one is 403, not 401, which
+ * would end the session in the UI.
+ */
+async function checkCurrentPassword(c: Context, d: AccountRoutesDeps, name: string, current: string | undefined): Promise<void> {
+  if (current === undefined) {
+    throw badRequest("current_password_required", "give the current password to change it (currentPassword; orrery user passwd --current-password)");
+  }
+  try {
+    await d.authenticator.login(c, name, current);
+  } catch (err) {
+    if (err instanceof OrreryError && err.status === 401) throw new OrreryError(403, "wrong_password", "the current password is wrong");
+    throw err;
+  }
+}
+
 /** The web UI's login and logout, and who is asking. */
 function sessionRoutes(d: AccountRoutesDeps): Hono {
   const app = new Hono();
@@ -87,12 +119,8 @@ function sessionRoutes(d: AccountRoutesDeps): Hono {
     const p = await d.authenticator.login(c, body.user, body.password);
     const user = p.kind === "user" && p.via === "password" ? accounts.user(p.name) : undefined;
     if (!user?.passwordHash) throw new OrreryError(401, "bad_credentials", "log in to the web UI with a password");
-    const id = d.authenticator.sessions.open(user.name, user.passwordHash);
+    openSession(c, d, user.name, user.passwordHash);
     recordAudit(c, "login", user.name, {}, { actor: user.name, via: "ui" });
-    // Not readable by scripts, never sent by another site's page, only over TLS when the page came over TLS.
-    setCookie(c, SESSION_COOKIE, id, {
-      httpOnly: true, sameSite: "Strict", path: "/", maxAge: SESSION_MAX_AGE_S, secure: new URL(c.req.url).protocol === "https:",
-    });
     return c.json({ ...meJson(user, { kind: "user", name: user.name, role: user.role, readOnly: false, via: "session" }, d.authenticator.init.open), ...usage(user.name) });
   });
 
@@ -145,16 +173,26 @@ function userRoutes(d: AccountRoutesDeps): Hono {
     const body = await jsonBody(c.req.raw.clone(), userChangeSchema);
     const p = requestPrincipal(c);
     // Users change their own password; everything else (and anyone else's) is an admin's.
-    const own = p.kind === "user" && p.name === c.req.param("name") && Object.keys(body).every((k) => k === "password");
+    const own = p.kind === "user" && p.name === c.req.param("name") && Object.keys(body).every((k) => k === "password" || k === "currentPassword");
     if (own) {
       mayWrite(p);
       return next();
     }
     return admin(c as never, next);
   }, async (c) => {
-    const body = await jsonBody(c.req.raw, userChangeSchema);
+    const { currentPassword, ...body } = await jsonBody(c.req.raw, userChangeSchema);
     if (Object.keys(body).length === 0) throw badRequest("no_change", "name something to change: password, role or quotaBytes");
+    const p = requestPrincipal(c);
+    // Basic with the password proves it already; a session or a token does not.
+    const own = p.kind === "user" && p.name === c.req.param("name") && body.password !== undefined;
+    if (own && p.via !== "password") await checkCurrentPassword(c, d, p.name, currentPassword);
     const changed = await accounts.changeUser(c.req.param("name"), body);
+    // The new password ends every session opened under the old one (auth.ts), but for the one that changed it.
+    const oldSession = getCookie(c, SESSION_COOKIE);
+    if (own && p.via === "session" && changed.passwordHash && oldSession) {
+      d.authenticator.sessions.close(oldSession);
+      openSession(c, d, changed.name, changed.passwordHash);
+    }
     if (body.password !== undefined) recordAudit(c, "user_passwd", changed.name);
     if (body.role !== undefined) recordAudit(c, "user_role", changed.name, { role: changed.role });
     if (body.quotaBytes !== undefined) recordAudit(c, "user_quota", changed.name, { quotaBytes: changed.quotaBytes });

@@ -17,13 +17,13 @@ const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const basic = (user: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}` });
 const json = { "content-type": "application/json" };
 
-async function setup(open = false, failures = 20) {
+async function setup(open = false, failures = 20, accountFailures = 10) {
   const store = new MemoryAccountStore();
   const sync = { write: async (r: Parameters<MemoryAccountStore["offer"]>[0]) => (store.offer(r), { confirmed: 1, members: 1 }) };
   const accounts = new Accounts({ selfId: "n1", store, sync, now: Date.now, log: quiet });
   await accounts.addUser("root", "root password", "admin", null);
   await accounts.addUser("alice", "alice password", "user", null);
-  const auth = new Authenticator({ open }, { accounts, log: quiet, byAddress: new FailureLimiter({ limit: failures, windowMs: 60_000 }) });
+  const auth = new Authenticator({ open }, { accounts, log: quiet, byAddress: new FailureLimiter({ limit: failures, windowMs: 60_000 }), byAccount: new FailureLimiter({ limit: accountFailures, windowMs: 60_000 }) });
   const app = new Hono();
   app.onError((err, c) => toErrorResponse(err, c, quiet));
   app.use(csrfGuard());
@@ -118,6 +118,60 @@ describe("authentication", () => {
     const res = await app.request("/api/me", { headers: basic("alice", "alice password") });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("failures are counted per client across accounts, and per account: past either limit the right password is refused too", async () => {
+    // One client guessing names (none of them accounts) is refused for every account, root's as well.
+    const client = await setup(false, 3, 100);
+    for (const name of ["x1", "x2", "x3"]) expect((await client.app.request("/api/me", { headers: basic(name, "guess") })).status).toBe(401);
+    expect((await client.app.request("/api/me", { headers: basic("root", "root password") })).status).toBe(429);
+    // Failures against one account refuse that account (however many clients try it), and not another.
+    const account = await setup(false, 100, 3);
+    for (let i = 0; i < 3; i++) expect((await account.app.request("/api/me", { headers: basic("alice", `wrong ${i}`) })).status).toBe(401);
+    const refused = await account.app.request("/api/me", { headers: basic("alice", "alice password") });
+    expect([refused.status, (await refused.json()).code]).toEqual([429, "too_many_failures"]);
+    expect((await account.app.request("/api/me", { headers: basic("root", "root password") })).status).toBe(200);
+  });
+
+  test("a session changes its own password only with the current one; it stays logged in, the user's other sessions end", async () => {
+    const { app } = await setup();
+    const login = async (password: string) => {
+      const res = await app.request("/api/login", { method: "POST", headers: json, body: JSON.stringify({ user: "alice", password }) });
+      expect(res.status).toBe(200);
+      return { cookie: res.headers.get("set-cookie")!.split(";")[0]! };
+    };
+    const [here, elsewhere] = [await login("alice password"), await login("alice password")];
+    const change = (body: object) => app.request("/api/users/alice", { method: "PATCH", headers: { ...here, ...json }, body: JSON.stringify(body) });
+    const missing = await change({ password: "a new password" });
+    expect([missing.status, (await missing.json()).code]).toEqual([400, "current_password_required"]);
+    const wrong = await change({ password: "a new password", currentPassword: "not it" });
+    expect([wrong.status, (await wrong.json()).code]).toEqual([403, "wrong_password"]);
+    expect((await app.request("/api/me", { headers: here })).status).toBe(200); // still logged in
+    // currentPassword does not open other changes to a user.
+    expect((await change({ quotaBytes: 5, currentPassword: "alice password" })).status).toBe(403);
+
+    const changed = await change({ password: "a new password", currentPassword: "alice password" });
+    expect(changed.status).toBe(200);
+    const renewed = { cookie: changed.headers.get("set-cookie")!.split(";")[0]! };
+    expect(changed.headers.get("set-cookie")).toContain("HttpOnly; SameSite=Strict");
+    expect((await (await app.request("/api/me", { headers: renewed })).json()).user).toBe("alice");
+    for (const old of [here, elsewhere]) expect((await app.request("/api/me", { headers: old })).status).toBe(401);
+    expect((await app.request("/api/me", { headers: basic("alice", "a new password") })).status).toBe(200);
+    // Basic carries the password already: no currentPassword asked (the CLI's `user passwd`).
+    expect((await app.request("/api/users/alice", { method: "PATCH", headers: { ...basic("alice", "a new password"), ...json }, body: JSON.stringify({ password: "a third password" }) })).status).toBe(200);
+  });
+
+  test("a token changes its user's password only with the current one (a token given to a script is not its user)", async () => {
+    const { app, accounts } = await setup();
+    const { token } = await accounts.createToken("alice", {});
+    const change = (body: object) =>
+      app.request("/api/users/alice", { method: "PATCH", headers: { authorization: `Bearer ${token}`, ...json }, body: JSON.stringify(body) });
+    const missing = await change({ password: "a new password" });
+    expect([missing.status, (await missing.json()).code]).toEqual([400, "current_password_required"]);
+    expect((await change({ password: "a new password", currentPassword: "wrong" })).status).toBe(403);
+    expect((await app.request("/api/me", { headers: basic("alice", "alice password") })).status).toBe(200); // unchanged
+    expect((await change({ password: "a new password", currentPassword: "alice password" })).status).toBe(200);
+    expect((await app.request("/api/me", { headers: basic("alice", "a new password") })).status).toBe(200);
   });
 
   test("users: an admin adds one (home folder made), a user may not; a user changes only their own password", async () => {

@@ -73,7 +73,9 @@ export function authorizeOperation(a: S3Access, op: Operation, bucket: string | 
   } catch {
     return; // a malformed name: the handler refuses it with S3's own error
   }
-  if (key === undefined) return requireAccess(a, BUCKET_WRITES.has(op) ? "write" : "read", path);
+  // CreateBucket of a bucket that is there already changes nothing (200, buckets.ts) and is how tools such as
+  // rclone make sure of one (`home` for a user's key): seeing it is enough here; making a new one needs write.
+  if (key === undefined) return requireAccess(a, BUCKET_WRITES.has(op) && op !== "CreateBucket" ? "write" : "read", path);
   requireAccess(a, OBJECT_READS.has(op) ? "read" : "write", path);
   if (op === "CopyObject" && copySource) requireAccess(a, "read", objectPath(copySource.bucket, copySource.key).path);
 }

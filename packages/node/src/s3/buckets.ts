@@ -2,6 +2,7 @@
 // and the ACLs (the key holder owns everything with FULL_CONTROL).
 import type { Manifest } from "../metadata/manifest.ts";
 import { compareNames, nameOf } from "../metadata/path.ts";
+import { requireAccess } from "./access.ts";
 import { dropBucketCors } from "./cors.ts";
 import { s3Error } from "./errors.ts";
 import { decodeToken, encodeToken, type Handler, intParam, isoDate, ownerOf, requireBucket, type S3Components, type S3Request, xmlResponse } from "./http.ts";
@@ -111,7 +112,9 @@ export const createBucket: Handler = async (r, c) => {
   // Creating a bucket one already owns succeeds in us-east-1, S3's default region (elsewhere S3 answers
   // 409 BucketAlreadyOwnedByYou); every key here owns every bucket, and tools that "make sure" a bucket
   // exists (terraform, rclone's mkdir, scripts) expect that 200.
+  // A user's key that may see a bucket gets that 200 too (access.ts); it may not make one.
   if (existing?.kind === "dir") return new Response(null, { status: 200, headers: { location: `/${bucket}` } });
+  requireAccess(r.access, "write", bucket);
   if (existing) throw s3Error("BucketAlreadyExists", `A file named ${bucket} is at the top of the tree, so no bucket can have that name.`);
   // A new bucket starts with no CORS rules, whatever a deleted one of that name had.
   await dropBucketCors(c, bucket);

@@ -1,5 +1,6 @@
-// Multipart uploads: parts are ordinary (replicated) files under .s3-uploads/<uploadId>/; Complete
-// commits one manifest listing the parts' chunks in order, copying no byte, and drops the staging.
+// Multipart uploads: parts are ordinary (replicated) files under .s3-uploads/<uploadId>/, held against the
+// quota of the home they are for (multipart-quota.ts); Complete commits one manifest listing the parts'
+// chunks in order, copying no byte, and drops the staging.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { fileReadStream } from "../filesystem/read-stream.ts";
@@ -19,6 +20,7 @@ import {
 import { errorXml, s3Error, toS3Error } from "./errors.ts";
 import { etagOf, type Handler, intParam, isoDate, keyEncoder, ownerOf, requireBucket, type S3Components, type S3Request, xmlResponse, originOf } from "./http.ts";
 import { objectPath, uploadDir, UPLOADS_DIR, uploadMetaPath as metaPath } from "./names.ts";
+import { waitingPartBytes } from "./multipart-quota.ts";
 import { copySourceOf, mtimeFromMeta, s3Meta } from "./objects.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
 import { compositeChecksum, fullObjectChecksum, partChecksum, payloadChecksum, withChecksum } from "./stored-checksums.ts";
@@ -111,21 +113,31 @@ export class MultipartUploads {
     const path = `${uploadDir(upload.id)}/${partName(n)}`;
     const copying = r.header("x-amz-copy-source") !== null;
     const headers: Record<string, string> = {};
+    // Held against the quota of the object's home with the parts already waiting (multipart-quota.ts).
+    const target = objectPath(upload.bucket, upload.key).path;
+    const waiting = await waitingPartBytes(this.c, (bucket) => this.uploadsOf(bucket), target, path);
     let result;
     if (copying) {
       const src = await copySourceOf(r, this.c);
       const [start, end] = copyRange(r.header("x-amz-copy-source-range"), src.size);
+      this.c.quotas?.check(target, end - start + 1, -waiting);
       const body = fileReadStream(src, start, end, this.c.reader, this.c.log);
       result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1, md5: true });
     } else {
       const payload = r.payload();
-      result = await this.c.fs.put(path, payload.stream, "quorum", {
-        sizeHint: payload.length,
-        check: (content) => payload.check(content),
-        md5: true,
-        // The part's verified checksum: the object's composite one is made of these.
-        completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
-      });
+      // `replacing` is what the write gives back; the waiting parts are taken, hence negative.
+      const hold = this.c.quotas?.hold(target, payload.stream, payload.length, -waiting);
+      try {
+        result = await this.c.fs.put(path, hold ? hold.body : payload.stream, "quorum", {
+          sizeHint: payload.length,
+          check: (content) => payload.check(content),
+          md5: true,
+          // The part's verified checksum: the object's composite one is made of these.
+          completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
+        });
+      } finally {
+        hold?.release();
+      }
       const checksum = payload.checksum();
       if (checksum) headers[checksum[0]] = checksum[1];
     }

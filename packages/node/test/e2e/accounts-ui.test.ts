@@ -1,5 +1,6 @@
 // Issue 13 in a real browser: a node that requires a login shows the login page; two users (two browser
-// contexts, two session cookies) each see their own home and not the other's; logout brings the login back.
+// contexts, two session cookies) each see their own home and not the other's; an admin changes users and
+// groups; a user changes their password and makes API tokens; logout brings the login back.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -66,7 +67,7 @@ describe("logins in the web UI", () => {
     await page.screenshot({ path: join(ARTIFACTS, "accounts-login-refused.png") });
   });
 
-  test("two users, each in their own session, see only their own home", async () => {
+  test("two users, each in their own session, see only their own home, and then what the other shared", async () => {
     const alice = await loggedIn("alice");
     const bob = await loggedIn("bob");
     // The session cookie is HttpOnly: the page's scripts cannot read it.
@@ -84,6 +85,25 @@ describe("logins in the web UI", () => {
       expect(await names(page)).toEqual([]);
     }
     await alice.screenshot({ path: join(ARTIFACTS, "accounts-other-home-refused.png") });
+
+    // alice shares one folder with bob: he sees it and its files, and nothing else of hers.
+    await api("POST", "/api/mkdir", basic("alice", "alice password"), JSON.stringify({ path: "/home/alice/for-bob" }));
+    await api("PUT", "/api/files/home/alice/for-bob/plan.txt", basic("alice", "alice password"), "the plan", "text/plain");
+    await api("POST", "/api/shares", basic("alice", "alice password"), JSON.stringify({ path: "/home/alice/for-bob", user: "bob", access: "read" }));
+    await bob.goto(`${url}/files/home`);
+    await bob.locator('[data-testid="entry"][data-name="alice"]').waitFor();
+    expect(await names(bob)).toEqual(["alice", "bob"]);
+    await bob.goto(`${url}/files/home/alice`);
+    await bob.locator('[data-testid="entry"][data-name="for-bob"]').waitFor();
+    expect(await names(bob)).toEqual(["for-bob"]); // not alice-notes.txt
+    await bob.goto(`${url}/files/home/alice/for-bob`);
+    await bob.locator('[data-testid="entry"][data-name="plan.txt"]').waitFor();
+    expect(await names(bob)).toEqual(["plan.txt"]);
+    await bob.screenshot({ path: join(ARTIFACTS, "accounts-shared-folder.png") });
+    // alice still sees only her own home under /home.
+    await alice.goto(`${url}/files/home`);
+    await alice.locator('[data-testid="entry"][data-name="alice"]').waitFor();
+    expect(await names(alice)).toEqual(["alice"]);
   });
 
   test("an admin's Users page lists, adds and removes users; a user has no such page", async () => {
@@ -156,6 +176,102 @@ describe("logins in the web UI", () => {
     await bobRow.waitFor({ state: "detached" });
     await alice.screenshot({ path: join(ARTIFACTS, "accounts-share-ended.png") });
     expect(await bobReads()).toBe(403);
+  });
+
+  test("an admin changes a user's password, quota and role on the Users page", async () => {
+    await api("POST", "/api/users", basic("admin", ADMIN), JSON.stringify({ name: "gus", password: "gus password", quotaBytes: 1_000_000 }));
+    const page = await loggedIn("admin");
+    await page.click('[data-testid="nav-users"]');
+    const gus = page.locator('[data-testid="user-row"][data-name="gus"]');
+    await gus.locator('[data-testid="edit-user"]').click();
+    const form = page.locator('[data-testid="change-user"][data-name="gus"]');
+    // The quota as shown (0.95 MiB) is left alone: only the password is sent, the quota stays exact.
+    expect(await form.locator('[data-testid="change-user-quota"]').inputValue()).toBe("0.95");
+    await form.locator('[data-testid="change-user-password"]').fill("gus new password");
+    await form.locator('[data-testid="change-user-submit"]').click();
+    await page.getByText("gus: password changed. Their sessions have ended.").waitFor();
+    const me = async (password: string) => fetch(`${url}/api/me`, { headers: { authorization: basic("gus", password) } });
+    expect((await me("gus password")).status).toBe(401);
+    const after = (await (await me("gus new password")).json()) as { quotaBytes: number; role: string };
+    expect([after.quotaBytes, after.role]).toEqual([1_000_000, "user"]);
+
+    await gus.locator('[data-testid="edit-user"]').click();
+    await form.locator('[data-testid="change-user-quota"]').fill("2");
+    await form.locator('[data-testid="change-user-role"]').selectOption("admin");
+    await page.screenshot({ path: join(ARTIFACTS, "accounts-change-user.png") });
+    await form.locator('[data-testid="change-user-submit"]').click();
+    await page.getByText("gus: role (admin), quota changed.").waitFor();
+    await form.waitFor({ state: "detached" });
+    expect(await gus.innerText()).toMatch(/admin\t\/home\/gus\t.*\t2(\.0+)? MiB\t/);
+    const changed = (await (await me("gus new password")).json()) as { quotaBytes: number; role: string };
+    expect([changed.quotaBytes, changed.role]).toEqual([2 * 1024 * 1024, "admin"]);
+    // Their own row offers no password field: theirs is changed on the account page, with the current one.
+    await page.locator('[data-testid="user-row"][data-name="admin"] [data-testid="edit-user"]').click();
+    await page.locator('[data-testid="change-user"][data-name="admin"]').waitFor();
+    expect(await page.locator('[data-testid="change-user"][data-name="admin"] [data-testid="change-user-password"]').count()).toBe(0);
+  });
+
+  test("a user changes their own password on the account page (the current one asked) and stays logged in", async () => {
+    await api("POST", "/api/users", basic("admin", ADMIN), JSON.stringify({ name: "hal", password: "hal password" }));
+    const page = await loggedIn("hal");
+    const other = await loggedIn("hal"); // another browser, logged in with the old password
+    await page.click('[data-testid="current-user"]');
+    const form = page.locator('[data-testid="change-password"]');
+    await form.locator('[data-testid="current-password"]').fill("not my password");
+    await form.locator('[data-testid="new-password"]').fill("hal new password");
+    await form.locator('[data-testid="new-password-again"]').fill("hal new password");
+    await form.locator('[data-testid="change-password-submit"]').click();
+    await page.getByText("The current password is wrong.").waitFor();
+    await form.locator('[data-testid="current-password"]').fill("hal password");
+    await form.locator('[data-testid="change-password-submit"]').click();
+    await page.getByText("Password changed.", { exact: false }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "accounts-password-changed.png") });
+    const status = async (p: Page) => p.evaluate(async () => (await fetch("/api/me")).status);
+    expect(await status(page)).toBe(200); // this session goes on
+    expect(await status(other)).toBe(401); // the other one ended
+    const basicStatus = async (password: string) => (await fetch(`${url}/api/me`, { headers: { authorization: basic("hal", password) } })).status;
+    expect([await basicStatus("hal password"), await basicStatus("hal new password")]).toEqual([401, 200]);
+  });
+
+  test("the account page shows what a user's files take of their quota; a user without one is told so", async () => {
+    await api("POST", "/api/users", basic("admin", ADMIN), JSON.stringify({ name: "ivy", password: "ivy password", quotaBytes: 1024 * 1024 }));
+    await api("PUT", "/api/files/home/ivy/quarter.bin", basic("ivy", "ivy password"), "q".repeat(256 * 1024), "application/octet-stream");
+    const page = await loggedIn("ivy");
+    await page.click('[data-testid="current-user"]');
+    const text = page.locator('[data-testid="storage-use-text"]');
+    await text.waitFor();
+    expect(await text.innerText()).toBe("Your files take 256 KiB of your quota of 1 MiB (25%).");
+    expect(await page.locator('[data-testid="storage-use"] [role="meter"]').getAttribute("aria-valuenow")).toBe("25");
+    await page.screenshot({ path: join(ARTIFACTS, "accounts-storage-use.png") });
+    const bob = await loggedIn("bob");
+    await bob.click('[data-testid="current-user"]');
+    expect(await bob.locator('[data-testid="storage-use-text"]').innerText()).toBe("Your files take 11 B; you have no quota.");
+  });
+
+  test("the account page makes an API token shown once (read-only, expiring), which works until it is revoked", async () => {
+    const page = await loggedIn("bob");
+    await page.click('[data-testid="current-user"]');
+    await page.fill('[data-testid="new-token-label"]', "backup script");
+    await page.fill('[data-testid="new-token-days"]', "30");
+    await page.check('[data-testid="new-token-read-only"]');
+    await page.click('[data-testid="new-token-submit"]');
+    const token = (await page.locator('[data-testid="token-secret"] code').innerText()).trim();
+    const row = page.locator('[data-testid="token-row"]').filter({ hasText: "backup script" });
+    await row.waitFor();
+    expect(await row.innerText()).toContain("read-only");
+    await page.screenshot({ path: join(ARTIFACTS, "accounts-token-made.png") });
+    const bearer = { authorization: `Bearer ${token}` };
+    const read = await fetch(`${url}/api/files/home/bob/bob-notes.txt`, { headers: bearer });
+    expect([read.status, await read.text()]).toEqual([200, "bob's notes"]);
+    expect((await fetch(`${url}/api/files/home/bob/new.txt`, { method: "PUT", headers: bearer, body: "x" })).status).toBe(403);
+    const listed = (await (await fetch(`${url}/api/tokens`, { headers: bearer })).json()) as { tokens: { label: string; expiresAt: number }[] };
+    const days = (listed.tokens.find((t) => t.label === "backup script")!.expiresAt - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    await row.locator('[data-testid="revoke-token"]').click();
+    await row.waitFor({ state: "detached" });
+    expect(await page.locator('[data-testid="token-secret"]').count()).toBe(0);
+    expect((await fetch(`${url}/api/me`, { headers: bearer })).status).toBe(401);
   });
 
   test("logout ends the session: the login page is back, and the old cookie opens nothing", async () => {

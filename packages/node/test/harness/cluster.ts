@@ -60,6 +60,9 @@ export class TestNode {
   }
 
   start(seeds: string[] = [], extraEnv: Record<string, string> = {}): void {
+    // A second process on a running node's ports and data dir exits at once while the first keeps answering
+    // (and outlives the test, since only the newest process is stopped): a test bug, said loudly.
+    if (this.running) throw new Error(`${this.id} is running: stop or kill it before starting it again`);
     this.starts++;
     const log = openSync(`${this.logFile}.${this.starts}`, "a");
     this.proc = Bun.spawn([...this.wrapper, process.execPath, "src/main.ts", "node"], {

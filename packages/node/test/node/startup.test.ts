@@ -114,10 +114,13 @@ describe("node start-up", () => {
     }
   });
 
-  test("a single node on its own is a working store, and keeps its id and data across restarts", async () => {
+  test("a single node on its own (on loopback: no login, said at start) is a working store, and keeps its id and data across restarts", async () => {
     const cluster = await TestCluster.start(1, { replicationFactor: 3 });
     try {
       const [n] = cluster.nodes;
+      // The quick start: bound to loopback (AUTH=auto), it asks for no login, and says so at start.
+      expect(n!.logTail(200)).toContain("no login required: this node binds only loopback");
+      expect(await getAnswer(`${n!.url}/api/me`, "me")).toMatchObject({ user: null, auth: "off" });
       const data = randomBytes(2_500_000);
       const body = await answer(await put(n!.url, "docs/report.pdf", data), "putFile", 201);
       expect(body.replicationFactor).toBe(1);

@@ -2,11 +2,12 @@
 // put, list, get, multipart-upload and delete, with the bytes compared at every step; their server-side
 // encryption options are refused. s3cmd is the strict one about framing: it reads Content-Length itself.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
+import { awsBinaries, awsEnv, rclone, rcloneRun, refused, run } from "./cli-tools.ts";
 
 const KEY = "cli-test-key";
 const SECRET = "cli-test-secret-0123456789";
@@ -19,28 +20,6 @@ const small = randomBytes(100_000);
 /** Over awscli's 8 MiB multipart threshold, and several of rclone's 5 MiB chunks. */
 const big = randomBytes(20 * 1024 * 1024 + 12_345);
 
-/** Runs a command; throws with its output when it fails. */
-async function run(cmd: string[], env: Record<string, string | undefined>): Promise<string> {
-  const proc = Bun.spawn(cmd, { env: env as Record<string, string>, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}\n${out}\n${err}`);
-  return out;
-}
-
-/** Runs a command that must fail; returns what it said. */
-async function refused(cmd: Promise<string>): Promise<string> {
-  try {
-    await cmd;
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error("expected the command to fail");
-}
-
-/** A CLI that is installed and runs (a pyenv shim can exist for a Python without awscli). */
-const works = (bin: string) => Bun.spawnSync([bin, "--version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
-const awsBinaries = [...new Set(["/usr/bin/aws", Bun.which("aws")].filter((p): p is string => !!p && existsSync(p) && works(p)))];
-const rclone = Bun.which("rclone");
 const s3cmd = Bun.which("s3cmd");
 
 // The real clients are the point of this file: a missing one fails, it is not skipped.
@@ -68,18 +47,7 @@ const fileSha = (path: string) => sha256(readFileSync(path));
 
 describe.each(awsBinaries.map((bin) => [bin]))("aws CLI %s", (bin) => {
   const bucket = `aws-${awsBinaries.indexOf(bin)}`;
-  const aws = async (...args: string[]) => {
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: KEY,
-      AWS_SECRET_ACCESS_KEY: SECRET,
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_CONFIG_FILE: join(work, "no-aws-config"),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, "no-aws-credentials"),
-      AWS_PAGER: "",
-    };
-    return run([bin, "--endpoint-url", endpoint, ...args], env);
-  };
+  const aws = (...args: string[]) => run([bin, "--endpoint-url", endpoint, ...args], awsEnv(work, KEY, SECRET));
 
   test("mb, cp up and down (small, and multipart above 8 MiB), ls, list-objects-v2, rm, rb", async () => {
     await aws("s3", "mb", `s3://${bucket}`);
@@ -147,11 +115,7 @@ describe.each(awsBinaries.map((bin) => [bin]))("aws CLI %s", (bin) => {
 
 describe("rclone", () => {
   const remote = (path: string) => `:s3,provider=Other,access_key_id=${KEY},secret_access_key=${SECRET},endpoint='${endpoint}':${path}`;
-  const rc = (...args: string[]) => {
-    // AWS_CA_BUNDLE (set on some machines) makes rclone's S3 backend refuse its own HTTP transport.
-    const { AWS_CA_BUNDLE: _, ...env } = process.env;
-    return run([rclone!, "--config", join(work, "no-rclone.conf"), ...args], env);
-  };
+  const rc = (...args: string[]) => rcloneRun(work, ...args);
 
   test("mkdir, put (single and multipart above --s3-upload-cutoff), list, get, check, delete", async () => {
     await rc("mkdir", remote("rclone-bucket"));

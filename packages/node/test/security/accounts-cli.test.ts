@@ -54,6 +54,24 @@ describe("orrery user / token / login", () => {
     expect(JSON.parse((await orrery(["user", "ls", "--json"], asAdmin())).stdout).map((u: { name: string }) => u.name).sort()).toEqual(["admin", "alice"]);
   });
 
+  test("user set changes a quota (or ends it) and a role; bad values say what is wrong", async () => {
+    expect((await orrery(["user", "add", "dana", "--password", "dana password"], asAdmin())).code).toBe(0);
+    const set = await orrery(["user", "set", "dana", "--quota", "2MB", "--role", "admin"], asAdmin());
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain("user dana: admin, quota");
+    const listed = async () => JSON.parse((await orrery(["user", "ls", "--json"], asAdmin())).stdout).find((u: { name: string }) => u.name === "dana");
+    expect(await listed()).toMatchObject({ role: "admin", quotaBytes: 2_000_000 });
+    expect((await orrery(["user", "set", "dana", "--quota", "none", "--role", "user"], asAdmin())).code).toBe(0);
+    expect(await listed()).toMatchObject({ role: "user", quotaBytes: null });
+    const badRole = await orrery(["user", "set", "dana", "--role", "root"], asAdmin());
+    expect([badRole.code, badRole.stderr]).toEqual([2, expect.stringContaining("--role is admin or user")]);
+    const nothing = await orrery(["user", "set", "dana"], asAdmin());
+    expect([nothing.code, nothing.stderr]).toEqual([2, expect.stringContaining("name something to change")]);
+    const notAdmin = await orrery(["user", "set", "dana", "--quota", "1GB"], { ...env(), ORRERY_USER: "dana", ORRERY_PASSWORD: "dana password" });
+    expect([notAdmin.code, notAdmin.stderr.includes("admin_required")]).toEqual([1, true]);
+    expect((await orrery(["user", "rm", "dana"], asAdmin())).code).toBe(0);
+  });
+
   test("a read-only token reads and cannot write; a revoked one stops working", async () => {
     const made = await orrery(["token", "create", "--read-only", "--expires", "30d", "--label", "backup", "--user", "alice", "--password", "alice new password"], env());
     expect(made.code, made.stderr).toBe(0);
@@ -80,6 +98,12 @@ describe("orrery user / token / login", () => {
     expect(kept.nodes[node]!.user).toBe("alice");
     expect((await orrery(["put", import.meta.path, "/home/alice/kept.ts"], env())).code).toBe(0);
     expect((await orrery(["put", import.meta.path, "/home/admin-only.ts"], env())).code).toBe(1);
+    // Logged in with a token, a new password needs the current one.
+    const bare = await orrery(["user", "passwd", "--password", "alice third password"], env());
+    expect([bare.code, bare.stderr]).toEqual([1, expect.stringContaining("current_password_required")]);
+    const withCurrent = await orrery(["user", "passwd", "--password", "alice third password", "--current-password", "alice new password"], env());
+    expect(withCurrent.code, withCurrent.stderr).toBe(0);
+    expect((await orrery(["user", "passwd", "--password", "alice new password", "--current-password", "alice third password"], env())).code).toBe(0);
     expect((await orrery(["logout"], env())).code).toBe(0);
     const after = await fetch(`${node}/api/me`, { headers: { authorization: `Bearer ${kept.nodes[node]!.token}` } });
     expect(after.status).toBe(401);

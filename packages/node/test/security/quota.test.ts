@@ -1,8 +1,12 @@
 // Quotas on a real node (AUTH=required): a user's files may take at most their quota (each file once);
 // an upload that would pass it is refused with 507 quota_exceeded on the files API and WebDAV and leaves
 // no file behind (no chunk either, when its length was declared); copies and moves into the home count;
-// uploads racing through one node hold their bytes against each other; S3 with a user's key is held to the same.
+// uploads racing through one node hold their bytes against each other; S3 with a user's key is held to the same,
+// multipart parts waiting for Complete included; and `orrery put`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { orrery } from "../harness/cli.ts";
 import { TestCluster } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
 import { signedFetch } from "../s3/raw-client.ts";
@@ -104,16 +108,17 @@ describe("quotas", () => {
       expect(res.status).toBe(403);
       expect(await res.text()).toContain("<Code>QuotaExceeded</Code>");
     };
-    expect((await signedFetch("PUT", `${s3}/home/dave/a.bin`, creds, bytes(700))).status).toBe(200);
-    await refused(await signedFetch("PUT", `${s3}/home/dave/b.bin`, creds, bytes(400)));
-    expect((await signedFetch("GET", `${s3}/home/dave/b.bin`, creds)).status).toBe(404);
-    await refused(await signedFetch("PUT", `${s3}/home/dave/copy.bin`, creds, undefined, { headers: { "x-amz-copy-source": "/home/dave/a.bin" } }));
-    // A multipart upload: its parts wait outside the home; Complete of 400 more bytes is refused.
+    // A multipart upload begun first: its part waits outside the home (it fits: nothing else is there yet).
     const created = await signedFetch("POST", `${s3}/home/dave/mp.bin?uploads`, creds);
     expect(created.status).toBe(200);
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())![1]!;
     const part = await signedFetch("PUT", `${s3}/home/dave/mp.bin?partNumber=1&uploadId=${uploadId}`, creds, bytes(400));
     expect(part.status).toBe(200);
+    expect((await signedFetch("PUT", `${s3}/home/dave/a.bin`, creds, bytes(700))).status).toBe(200);
+    await refused(await signedFetch("PUT", `${s3}/home/dave/b.bin`, creds, bytes(400)));
+    expect((await signedFetch("GET", `${s3}/home/dave/b.bin`, creds)).status).toBe(404);
+    await refused(await signedFetch("PUT", `${s3}/home/dave/copy.bin`, creds, undefined, { headers: { "x-amz-copy-source": "/home/dave/a.bin" } }));
+    // Complete of the 400 bytes on top of a.bin's 700 is refused.
     const etag = part.headers.get("etag")!;
     const complete = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`;
     await refused(await signedFetch("POST", `${s3}/home/dave/mp.bin?uploadId=${uploadId}`, creds, new TextEncoder().encode(complete)));
@@ -121,6 +126,53 @@ describe("quotas", () => {
     // Replacing the object gives its bytes back first, as on the files API.
     expect((await signedFetch("PUT", `${s3}/home/dave/a.bin`, creds, bytes(900))).status).toBe(200);
   });
+
+  test("S3 multipart: parts waiting in uploads not yet completed count, so they cannot pile up past the quota", async () => {
+    const json = { "content-type": "application/json" };
+    expect((await send("POST", "/api/users", admin, JSON.stringify({ name: "eve", password: "eve password", quotaBytes: 1000 }), json)).status).toBe(201);
+    const made = await send("POST", "/api/s3keys", basic("eve", "eve password"), JSON.stringify({}), json);
+    const creds = (await made.json()) as { accessKey: string; secretKey: string };
+    const start = async (key: string) => /<UploadId>([^<]+)<\/UploadId>/.exec(await (await signedFetch("POST", `${s3}/home/eve/${key}?uploads`, creds)).text())![1]!;
+    const part = (key: string, id: string, n: number, size: number) => signedFetch("PUT", `${s3}/home/eve/${key}?partNumber=${n}&uploadId=${id}`, creds, bytes(size));
+    const parts = async (key: string, id: string) => (await (await signedFetch("GET", `${s3}/home/eve/${key}?uploadId=${id}`, creds)).text()).match(/<PartNumber>/g)?.length ?? 0;
+    const [one, two] = [await start("one.bin"), await start("two.bin")];
+    expect((await part("one.bin", one, 1, 600)).status).toBe(200);
+    const refused = await part("two.bin", two, 1, 600);
+    expect([refused.status, await refused.text()]).toEqual([403, expect.stringContaining("<Code>QuotaExceeded</Code>")]);
+    expect(await parts("two.bin", two)).toBe(0);
+    // A part sent again gives back the bytes of the one it replaces.
+    expect((await part("one.bin", one, 1, 900)).status).toBe(200);
+    // UploadPartCopy is held to the same: a file of 80 bytes (900 waiting + 80) copied as a part of the other upload.
+    expect((await signedFetch("PUT", `${s3}/home/eve/small.bin`, creds, bytes(80))).status).toBe(200);
+    const copy = await signedFetch("PUT", `${s3}/home/eve/two.bin?partNumber=1&uploadId=${two}`, creds, undefined, { headers: { "x-amz-copy-source": "/home/eve/small.bin" } });
+    expect([copy.status, await copy.text()]).toEqual([403, expect.stringContaining("<Code>QuotaExceeded</Code>")]);
+    // Aborting an upload frees what its parts held.
+    expect((await signedFetch("DELETE", `${s3}/home/eve/one.bin?uploadId=${one}`, creds)).status).toBe(204);
+    expect((await part("two.bin", two, 1, 900)).status).toBe(200);
+  });
+
+  test("the CLI: orrery put past the quota exits 1 naming quota_exceeded, refused before the body is sent; nothing is stored", async () => {
+    const made = await send("POST", "/api/users", admin, JSON.stringify({ name: "fay", password: "fay password", quotaBytes: 1_000_000 }), { "content-type": "application/json" });
+    expect(made.status).toBe(201);
+    const env = { CLUSTER_KEY: "", DATA_DIR: join(cluster.root, "none"), XDG_CONFIG_HOME: join(cluster.root, "cli-config"), ORRERY_NODE: url, ORRERY_USER: "fay", ORRERY_PASSWORD: "fay password" };
+    const fits = join(cluster.root, "fits.bin");
+    writeFileSync(fits, bytes(600_000));
+    const put = await orrery(["put", fits, "/home/fay/fits.bin"], env);
+    expect(put.code, put.stderr).toBe(0);
+    const chunksBefore = cluster.nodes[0]!.chunkFiles().length;
+    for (const size of [500_000, 24 * 1024 * 1024]) {
+      const local = join(cluster.root, `big-${size}.bin`);
+      writeFileSync(local, new Uint8Array(size).fill(size % 251));
+      const refused = await orrery(["put", local, `/home/fay/big-${size}.bin`], env);
+      expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining("quota_exceeded")]);
+      // The file's length went ahead of it (Content-Length), so the node refused the whole at once.
+      expect(refused.stderr).toContain(`writing ${size} bytes to /home/fay/big-${size}.bin would pass the quota of fay`);
+      expect((await send("GET", `/api/files/home/fay/big-${size}.bin`, basic("fay", "fay password"))).status).toBe(404);
+    }
+    expect(cluster.nodes[0]!.chunkFiles().length).toBe(chunksBefore);
+    const me = (await (await send("GET", "/api/me", basic("fay", "fay password"))).json()) as { usedBytes: number };
+    expect(me.usedBytes).toBe(600_000);
+  }, 60_000);
 
   test("an admin moving a file into a home counts it against that user's quota; files outside homes have none", async () => {
     expect((await send("PUT", "/api/files/shared/big.bin", admin, bytes(5000))).status).toBe(201);

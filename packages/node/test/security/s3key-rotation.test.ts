@@ -56,6 +56,7 @@ test("an S3 key made before `orrery key rotate` still signs in on every node onc
     await s3(endpoints[1]!, key).send(new PutObjectCommand({ Bucket: "home", Key: "alice/after.txt", Body: "after" }));
 
     // What each node keeps on disk is the re-sealed record: a restart changes nothing.
+    await n2.stop();
     await cluster.restart(n2);
     await cluster.waitForMembers(2);
     expect(await listed(endpoints[1]!, key)).toEqual(["alice/after.txt", "alice/before.txt"]);

@@ -1,5 +1,6 @@
 // rclone as a WebDAV client of a node that requires a login: HTTP Basic with a user's password, and with
-// an API token as the password; another user's home refuses it, and no credential at all is refused.
+// an API token as the password; another user's home refuses it, and no credential at all is refused; an upload
+// past the user's quota is refused.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,5 +73,26 @@ describe("rclone with credentials", () => {
     expect((await rclone(undefined, undefined, "lsf", ":webdav:home/alice/up")).code).not.toBe(0);
     const after = await fetch(`${url}/api/files/home/alice/`, { headers: { authorization: basic("admin", ADMIN) } });
     expect(((await after.json()) as { entries: Array<{ name: string }> }).entries.map((e) => e.name)).toEqual(["up"]);
+  }, 120_000);
+
+  test("an upload past the user's quota is refused (507 Insufficient Storage) and nothing of it is kept", async () => {
+    const change = await fetch(`${url}/api/users/bob`, {
+      method: "PATCH",
+      headers: { authorization: basic("admin", ADMIN), "content-type": "application/json" },
+      body: JSON.stringify({ quotaBytes: 100_000 }),
+    });
+    expect(change.status).toBe(200);
+    const src = join(work, "big");
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, "fits.bin"), new Uint8Array(60_000).fill(1));
+    writeFileSync(join(src, "too-big.bin"), new Uint8Array(60_000).fill(2));
+    const fits = await rclone("bob", "bob password", "copyto", join(src, "fits.bin"), ":webdav:home/bob/fits.bin");
+    expect(fits.code, fits.err).toBe(0);
+    const refused = await rclone("bob", "bob password", "copyto", join(src, "too-big.bin"), ":webdav:home/bob/too-big.bin");
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain("507");
+    const bob = { authorization: basic("bob", "bob password") };
+    expect((await fetch(`${url}/api/files/home/bob/too-big.bin`, { headers: bob })).status).toBe(404);
+    expect(((await (await fetch(`${url}/api/me`, { headers: bob })).json()) as { usedBytes: number }).usedBytes).toBe(60_000);
   }, 120_000);
 });

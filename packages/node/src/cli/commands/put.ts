@@ -71,13 +71,21 @@ export async function put(ctx: CommandContext): Promise<void> {
     res = await ctx.client.send("PUT", filesApiPath(remote), {
       body,
       query: { durability: ctx.args.durability },
-      // The node records the local modification time instead of the upload time. No Content-Type: the node
-      // infers it from the name or the first bytes (a type sent would be kept as the file's).
-      headers: source.mtime !== undefined ? { "x-orrery-mtime": String(source.mtime) } : {},
+      // No Content-Type: the node infers it from the name or the first bytes (a type sent would be kept as the file's).
+      headers: {
+        // A known length lets the node refuse at once what cannot fit (a quota, a full store) before the body is sent.
+        ...(source.size !== undefined ? { "content-length": String(source.size) } : {}),
+        // The node records the local modification time instead of the upload time.
+        ...(source.mtime !== undefined ? { "x-orrery-mtime": String(source.mtime) } : {}),
+      },
     });
   } catch (e) {
     progress.end();
     if (readError !== undefined) throw localError(`cannot read ${local}: ${errorText(readError)}`);
+    // The declared Content-Length no longer matches: the request was not sent whole, so nothing was stored.
+    if (source.size !== undefined && sent !== source.size) {
+      throw localError(`${local} changed while it was uploaded: ${source.size} bytes at the start, ${sent} read; nothing was stored`);
+    }
     throw e;
   }
   const elapsed = progress.end();
@@ -90,9 +98,6 @@ export async function put(ctx: CommandContext): Promise<void> {
       ExitCode.failed,
       `the node stored ${result.size} bytes with sha256 ${result.sha256}, but ${sent} bytes with sha256 ${sha256} were sent`,
     );
-  }
-  if (source.size !== undefined && sent !== source.size) {
-    throw localError(`${local} changed while it was uploaded: ${source.size} bytes at the start, ${sent} read; the node holds what was read`);
   }
 
   if (ctx.json) printJson(result);

@@ -1,7 +1,8 @@
-// `orrery user add NAME --password P [--quota 1GB] [--admin]`, `user passwd [NAME] --password P`,
-// `user rm NAME`, `user ls`: the cluster's accounts (admins manage them; a user changes their own password).
-// Here --password is the account's new password: the caller's own credentials come from ORRERY_USER /
-// ORRERY_PASSWORD, ORRERY_TOKEN, `orrery login`, or the cluster key (like the other admin commands).
+// `orrery user add NAME --password P [--quota 1GB] [--admin]`, `user passwd [NAME] --password P
+// [--current-password C]` (C: one's own, when logged in with a token), `user set NAME [--quota 2GB|none]
+// [--role admin|user]`, `user rm NAME`, `user ls`: the cluster's accounts (admins manage them; a user changes
+// their own password). Here --password is the account's new password: the caller's own credentials come from
+// ORRERY_USER / ORRERY_PASSWORD, ORRERY_TOKEN, `orrery login`, or the cluster key (like the other admin commands).
 import { UsageError } from "../errors.ts";
 import { parseSize } from "../credentials.ts";
 import { formatTable, humanSize } from "../format.ts";
@@ -46,8 +47,22 @@ export async function user(ctx: CommandContext): Promise<void> {
     case "passwd": {
       const who = name ?? (await client.json<{ user: string | null }>("GET", "/api/me")).user;
       if (!who) throw new UsageError("user passwd: name the user (this node has no login to take it from)");
-      await client.admin("PATCH", `/api/users/${encodeURIComponent(who)}`, { password: newPassword(ctx, "passwd") });
+      const current = ctx.args.currentPassword;
+      await client.admin("PATCH", `/api/users/${encodeURIComponent(who)}`, { password: newPassword(ctx, "passwd"), ...(current !== undefined ? { currentPassword: current } : {}) });
       return ctx.json ? printJson({ name: who, changed: true }) : out(`password of ${who} changed`);
+    }
+    case "set": {
+      if (!name) throw new UsageError("user set: missing argument <name>");
+      const { quota, role } = ctx.args;
+      if (role !== undefined && role !== "admin" && role !== "user") throw new UsageError(`user set: --role is admin or user; got '${role}'`);
+      if (quota === undefined && role === undefined) throw new UsageError("user set: name something to change: --quota SIZE (or none), --role admin|user");
+      const change = {
+        ...(quota !== undefined ? { quotaBytes: quota.trim().toLowerCase() === "none" ? null : parseSize(quota, "--quota") } : {}),
+        ...(role !== undefined ? { role } : {}),
+      };
+      const changed = await client.admin<UserView>("PATCH", `/api/users/${encodeURIComponent(name)}`, change);
+      if (ctx.json) return printJson(changed);
+      return out(`user ${changed.name}: ${changed.role}, quota ${changed.quotaBytes === null ? "none" : humanSize(changed.quotaBytes)}`);
     }
     case "rm": {
       if (!name) throw new UsageError("user rm: missing argument <name>");
@@ -55,6 +70,6 @@ export async function user(ctx: CommandContext): Promise<void> {
       return ctx.json ? printJson(done) : out(`user ${name} removed; their tokens are revoked (their files stay)`);
     }
     default:
-      throw new UsageError(`user: unknown action '${action}' (add, passwd, rm, ls)`);
+      throw new UsageError(`user: unknown action '${action}' (add, passwd, set, rm, ls)`);
   }
 }
