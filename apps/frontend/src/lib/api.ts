@@ -29,22 +29,9 @@ export type {
 export type EntryKind = Entry["kind"];
 
 /** GET /api/me: who the UI is logged in as (user null when the node asks for no login). */
-export interface Me {
-  user: string | null;
-  home: string;
-  role: "admin" | "user" | null;
-  auth: "required" | "off";
-  quotaBytes?: number | null;
-}
-
+export type Me = ResponseOf<"me">;
 /** A user as an admin sees them (GET /api/users). */
-export interface UserView {
-  name: string;
-  role: "admin" | "user";
-  home: string;
-  quotaBytes: number | null;
-  usedBytes?: number;
-}
+export type UserView = ResponseOf<"listUsers">["users"][number];
 
 let unauthorized: () => void = () => {};
 /** Called on any 401 but the login's own: the session ended, the login form comes back (session.svelte.ts). */
@@ -87,10 +74,10 @@ export const api = {
   setSettings: (values: BodyOf<"putSettings">): Promise<ClusterSettingsView> =>
     request<ResponseOf<"putSettings">>("/api/cluster/settings", { method: "PUT", body: JSON.stringify(values), headers: { "content-type": "application/json" } }),
   me: () => request<Me>("/api/me"),
-  users: () => request<{ users: UserView[] }>("/api/users"),
-  addUser: (user: { name: string; password: string; role: "admin" | "user"; quotaBytes: number | null }) => post<UserView>("/api/users", user),
+  users: () => request<ResponseOf<"listUsers">>("/api/users"),
+  addUser: (user: BodyOf<"addUser">) => post<ResponseOf<"addUser", 201>>("/api/users", user),
   audit: (q: AuditFilter & { before?: string }) => request<ResponseOf<"audit">>(auditUrl(q)),
-  removeUser: (name: string) => request<{ deleted: boolean }>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
+  removeUser: (name: string) => request<ResponseOf<"removeUser">>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
   groups: () => request<ResponseOf<"listGroups">>("/api/groups"),
   addGroup: (name: string) => post<ResponseOf<"addGroup", 201>>("/api/groups", { name } satisfies BodyOf<"addGroup">),
   removeGroup: (name: string) => request<ResponseOf<"removeGroup">>(`/api/groups/${encodeURIComponent(name)}`, { method: "DELETE" }),
@@ -102,8 +89,8 @@ export const api = {
   /** Shares the signed-in user made or was given (an admin: all). */
   shares: () => request<ResponseOf<"listShares">>("/api/shares"),
   unshare: (id: string) => request<ResponseOf<"unshare">>(`/api/shares/${encodeURIComponent(id)}`, { method: "DELETE" }),
-  login: (user: string, password: string) => post<Me>("/api/login", { user, password }),
-  logout: () => post<{ loggedOut: boolean }>("/api/logout", {}),
+  login: (user: string, password: string) => post<ResponseOf<"login">>("/api/login", { user, password } satisfies BodyOf<"login">),
+  logout: () => post<ResponseOf<"logout">>("/api/logout", {}),
   s3Keys: () => request<ResponseOf<"listS3Keys">>("/api/s3keys"),
   createS3Key: (body: BodyOf<"createS3Key">) => post<ResponseOf<"createS3Key", 201>>("/api/s3keys", body),
   revokeS3Key: (accessKey: string) => request<ResponseOf<"revokeS3Key">>(`/api/s3keys/${encodeURIComponent(accessKey)}`, { method: "DELETE" }),
