@@ -113,6 +113,11 @@ export class FileSystem {
     return this.c.manifests.folderTotals(dirs);
   }
 
+  /** Live files and folders below `dir` whose name holds `text`, as this node's rows have them (ManifestStore.searchNames). */
+  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
+    return this.c.manifests.searchNames(dir, text, opts);
+  }
+
   ancestorsToCreate(path: string, mtime: number): ManifestChange[] {
     return this.tree.ancestorsToCreate(path, mtime);
   }

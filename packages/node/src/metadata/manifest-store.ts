@@ -87,6 +87,13 @@ export interface ManifestStore {
    * per directory), for a listing's page.
    */
   folderTotals(dirs: readonly string[]): Map<string, FolderTotals>;
+  /**
+   * Live files and folders (rows: a folder implied by a row below but without its own is not found) at any depth
+   * below `dir` ("" the root, the reserved namespace left out) whose name holds `text` (ASCII letters of either
+   * case alike, name-search.ts), paths after `after`, ordered by path then kind, a page cut by cutSearchPage.
+   * Reads every row below `dir` up to the page's end: a range of the primary key (SQLite), like folderTotals.
+   */
+  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean };
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
   /**

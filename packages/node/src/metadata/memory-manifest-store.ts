@@ -2,6 +2,7 @@
 // (one conformance suite runs against both), nothing durable.
 import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
 import { entryKeyBelow, type FolderTotals } from "./folder-totals.ts";
+import { cutSearchPage, foldAscii, nameMatches, searchSkips } from "./name-search.ts";
 import { addRow, LwwManifestStore } from "./lww-manifest-store.ts";
 import type { ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
 import { compareNames, nameOf, parentOf } from "./path.ts";
@@ -66,6 +67,15 @@ export class MemoryManifestStore extends LwwManifestStore {
     }
     for (const [dir, t] of totals) t.items = keys.get(dir)!.size;
     return totals;
+  }
+
+  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
+    const prefix = dir === "" ? "" : `${dir}/`;
+    const folded = foldAscii(text);
+    const found = [...this.rows.values()]
+      .filter((r) => !r.deleted && r.path.startsWith(prefix) && !searchSkips(r.path) && compareNames(r.path, opts.after ?? "") > 0 && nameMatches(nameOf(r.path), folded))
+      .sort((a, b) => compareNames(a.path, b.path) || compareKinds(a, b));
+    return cutSearchPage(found.slice(0, opts.limit + 2), opts.limit);
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {

@@ -6,8 +6,9 @@ import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
 import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
+import { cutSearchPage, foldAscii } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
-import { refFolderOf } from "./version-paths.ts";
+import { refFolderOf, VERSIONS_DIR } from "./version-paths.ts";
 
 interface FileRow {
   path: string;
@@ -67,6 +68,15 @@ export const FOLDER_TOTALS_SQL = `SELECT d.value AS dir,
   FROM json_each(?) d CROSS JOIN files f ON f.path > d.value || '/' AND f.path < d.value || '0' AND f.deleted = 0
   GROUP BY d.value`;
 
+/**
+ * searchNames' queries: live rows of a range of the primary key (below a folder, or from a path on at the root,
+ * the reserved namespace skipped) whose name holds the folded text; lower() folds ASCII as name-search.ts does.
+ */
+const SEARCH_MATCH = `deleted = 0 AND instr(lower(name), ?) > 0
+  AND NOT (path = '${VERSIONS_DIR}' OR (path > '${VERSIONS_DIR}/' AND path < '${VERSIONS_DIR}0'))`;
+export const SEARCH_BELOW_SQL = `SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
+const SEARCH_ROOT_SQL = `SELECT ${COLUMNS} FROM files WHERE path > ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
+
 export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
     get: Statement<FileRow, [string, string]>;
@@ -74,6 +84,8 @@ export class SqliteManifestStore extends LwwManifestStore {
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
     folderTotals: Statement<{ dir: string; items: number; files: number; bytes: number }, [string]>;
+    searchBelow: Statement<FileRow, [string, string, string, number]>;
+    searchRoot: Statement<FileRow, [string, string, number]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
     parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
@@ -126,6 +138,8 @@ export class SqliteManifestStore extends LwwManifestStore {
       childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name, kind LIMIT ?`),
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
       folderTotals: db.prepare(FOLDER_TOTALS_SQL),
+      searchBelow: db.prepare(SEARCH_BELOW_SQL),
+      searchRoot: db.prepare(SEARCH_ROOT_SQL),
       // A range of the primary key, as liveBelow.
       rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path, kind LIMIT ?`),
       // A range of the (parent, name, kind) index, read in its order: no sort, no scan before `from`.
@@ -178,6 +192,16 @@ export class SqliteManifestStore extends LwwManifestStore {
     const totals = new Map(dirs.map((d) => [d, { items: 0, files: 0, bytes: 0 }]));
     for (const r of this.q.folderTotals.all(JSON.stringify(dirs))) totals.set(r.dir, { items: r.items, files: r.files, bytes: r.bytes });
     return totals;
+  }
+
+  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
+    const after = opts.after ?? "";
+    const folded = foldAscii(text);
+    const rows =
+      dir === ""
+        ? this.q.searchRoot.all(after, folded, opts.limit + 2)
+        : this.q.searchBelow.all(after > `${dir}/` ? after : `${dir}/`, `${dir}0`, folded, opts.limit + 2);
+    return cutSearchPage(rows.map(toManifest), opts.limit);
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {
