@@ -3,6 +3,7 @@
 import { ApiError, errorFromBody } from "./errors.ts";
 import { apiFileUrl, apiListUrl, apiStatUrl, normalize } from "./paths.ts";
 import { type AuditFilter, auditUrl } from "./audit.ts";
+import { apiSearchUrl } from "./search.ts";
 import type { BodyOf, ChunkHealth, ClusterSettingsView, Entry, ResponseOf, Stat } from "@orrery/api";
 
 // The answers' types come from the API contract (@orrery/api), type-only: nothing of zod reaches the bundle.
@@ -56,6 +57,8 @@ const post = <T>(url: string, body: unknown) =>
 
 export const api = {
   list: (dir: string, page: { limit?: number; after?: string; totals?: boolean } = {}) => request<ResponseOf<"getFile">>(apiListUrl(dir, page)),
+  /** Files and folders below `dir` whose name holds `q`, at any depth (a page; `after` the previous one's `next`). */
+  search: (dir: string, q: string, after?: string) => request<ResponseOf<"search">>(apiSearchUrl(dir, q, { after })),
   stat: (path: string, signal?: AbortSignal) => request<ResponseOf<"stat">>(apiStatUrl(path), { signal }),
   remove: (path: string, recursive: boolean) =>
     // A folder by its path with '/': a file of the same path stays (and the other way round).
