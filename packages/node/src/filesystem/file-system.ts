@@ -108,7 +108,7 @@ export class FileSystem {
     return this.tree.list(dir, opts);
   }
 
-  /** What is live below each of these folders, as this node's rows have it (one query; ManifestStore.folderTotals). */
+  /** What is live below each of these folders, as this node's rows have it (a bounded read; ManifestStore.folderTotals). */
   folderTotals(dirs: readonly string[]): Map<string, FolderTotals> {
     return this.c.manifests.folderTotals(dirs);
   }

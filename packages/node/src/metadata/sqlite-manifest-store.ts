@@ -6,6 +6,7 @@ import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
 import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
+import { rowsPerFolder, totalsOfRows } from "./folder-totals.ts";
 import { cutSearchPage, foldAscii } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { refFolderOf, VERSIONS_DIR } from "./version-paths.ts";
@@ -55,18 +56,10 @@ function toManifest(r: FileRow): Manifest {
 }
 
 /**
- * The folders of a listing's page in one query: per folder a range of the primary key, as liveBelow (its test
- * checks the plan: CROSS JOIN keeps the folders the outer loop, where a plain JOIN let SQLite scan every row);
- * an entry is counted by the key manifest-store.ts entryKeyBelow makes. Reads every live row below the folders.
+ * The live rows below one folder in path order, at most `limit`: a range of the primary key (its test checks the
+ * plan), what folder-totals.ts counts a folder's totals from (a bounded share of them per folder).
  */
-export const FOLDER_TOTALS_SQL = `SELECT d.value AS dir,
-    count(DISTINCT CASE WHEN instr(substr(f.path, length(d.value) + 2), '/') = 0 AND f.kind = 'file'
-      THEN substr(f.path, length(d.value) + 2) || '/f'
-      ELSE substr(f.path, length(d.value) + 2, instr(substr(f.path, length(d.value) + 2) || '/', '/') - 1) || '/d' END) AS items,
-    count(CASE WHEN f.kind = 'file' THEN 1 END) AS files,
-    total(CASE WHEN f.kind = 'file' THEN f.size END) AS bytes
-  FROM json_each(?) d CROSS JOIN files f ON f.path > d.value || '/' AND f.path < d.value || '0' AND f.deleted = 0
-  GROUP BY d.value`;
+export const FOLDER_ROWS_SQL = "SELECT path, kind, size FROM files WHERE path > ? AND path < ? AND deleted = 0 ORDER BY path, kind LIMIT ?";
 
 /**
  * searchNames' queries: live rows of a range of the primary key (below a folder, or from a path on at the root,
@@ -83,7 +76,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
-    folderTotals: Statement<{ dir: string; items: number; files: number; bytes: number }, [string]>;
+    folderRows: Statement<{ path: string; kind: "file" | "dir"; size: number }, [string, string, number]>;
     searchBelow: Statement<FileRow, [string, string, string, number]>;
     searchRoot: Statement<FileRow, [string, string, number]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
@@ -137,7 +130,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       ),
       childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name, kind LIMIT ?`),
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
-      folderTotals: db.prepare(FOLDER_TOTALS_SQL),
+      folderRows: db.prepare(FOLDER_ROWS_SQL),
       searchBelow: db.prepare(SEARCH_BELOW_SQL),
       searchRoot: db.prepare(SEARCH_ROOT_SQL),
       // A range of the primary key, as liveBelow.
@@ -188,10 +181,8 @@ export class SqliteManifestStore extends LwwManifestStore {
     return this.q.liveBelow.get(`${dir}/`, `${dir}0`) !== null;
   }
 
-  folderTotals(dirs: readonly string[]): Map<string, FolderTotals> {
-    const totals = new Map(dirs.map((d) => [d, { items: 0, files: 0, bytes: 0 }]));
-    for (const r of this.q.folderTotals.all(JSON.stringify(dirs))) totals.set(r.dir, { items: r.items, files: r.files, bytes: r.bytes });
-    return totals;
+  folderTotals(dirs: readonly string[], rowsEach = rowsPerFolder(dirs.length)): Map<string, FolderTotals> {
+    return new Map(dirs.map((d) => [d, totalsOfRows(d, this.q.folderRows.all(`${d}/`, `${d}0`, rowsEach + 1), rowsEach)]));
   }
 
   searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
