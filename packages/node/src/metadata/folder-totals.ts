@@ -25,11 +25,13 @@ const MIN_ROWS_PER_FOLDER = 1000;
 /** Each folder's share of the rows when `folders` are counted at once. */
 export const rowsPerFolder = (folders: number, budget = FOLDER_TOTALS_ROWS) => Math.max(MIN_ROWS_PER_FOLDER, Math.floor(budget / Math.max(1, folders)));
 
-/** Totals of one folder from its first live rows below (path order), `cap + 1` read at most: more than `cap` is partial. */
+/**
+ * Totals of one folder from its first `cap + 1` live rows below (path order), all of them counted: more than
+ * `cap` means more may lie below, so the totals are partial (the memory store; SQLite counts the same in SQL).
+ */
 export function totalsOfRows(dir: string, rows: readonly Pick<Manifest, "path" | "kind" | "size">[], cap: number): FolderTotals {
-  const counted = rows.slice(0, cap);
-  const keys = new Set(counted.map((r) => entryKeyBelow(dir, r)));
-  const files = counted.filter((r) => r.kind === "file");
+  const keys = new Set(rows.map((r) => entryKeyBelow(dir, r)));
+  const files = rows.filter((r) => r.kind === "file");
   const totals: FolderTotals = { items: keys.size, files: files.length, bytes: files.reduce((n, r) => n + r.size, 0) };
   return rows.length > cap ? { ...totals, partial: true } : totals;
 }

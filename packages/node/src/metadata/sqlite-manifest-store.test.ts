@@ -88,11 +88,11 @@ test("folder totals read each folder's rows as a range of the primary key, never
   const db = openDatabase(":memory:");
   const s = new SqliteManifestStore(db, "a");
   s.commitLocalBatch([dirChange("p"), fileChange("p/x", 4), dirChange("q"), fileChange("q/y", 8)]);
-  const plan = () => (db.query(`EXPLAIN QUERY PLAN ${FOLDER_ROWS_SQL}`).all("p/", "p0", 1001) as Array<{ detail: string }>).map((r) => r.detail);
+  const plan = () => (db.query(`EXPLAIN QUERY PLAN ${FOLDER_ROWS_SQL}`).all("p/", "p0", 1001, "p") as Array<{ detail: string }>).map((r) => r.detail);
   // With and without the planner's statistics (a node runs no ANALYZE, but a copied database may carry them).
   for (const details of [plan(), (db.exec("ANALYZE"), plan())]) {
     expect(details.some((d) => /^SEARCH files USING (INDEX sqlite_autoindex_files_1|PRIMARY KEY) \(path>\? AND path<\?\)/.test(d))).toBe(true);
-    expect(details.filter((d) => /^SCAN files\b|TEMP B-TREE/.test(d))).toEqual([]);
+    expect(details.filter((d) => /^SCAN files\b|TEMP B-TREE FOR ORDER BY/.test(d))).toEqual([]); // the distinct names need a B-tree; the rows no sort
   }
   expect(s.folderTotals(["p", "q"])).toEqual(new Map([["p", { items: 1, files: 1, bytes: 4 }], ["q", { items: 1, files: 1, bytes: 8 }]]));
 });

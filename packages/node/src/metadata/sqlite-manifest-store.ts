@@ -6,7 +6,7 @@ import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
 import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
-import { rowsPerFolder, totalsOfRows } from "./folder-totals.ts";
+import { rowsPerFolder } from "./folder-totals.ts";
 import { cutSearchPage, foldAscii } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { refFolderOf, VERSIONS_DIR } from "./version-paths.ts";
@@ -56,10 +56,18 @@ function toManifest(r: FileRow): Manifest {
 }
 
 /**
- * The live rows below one folder in path order, at most `limit`: a range of the primary key (its test checks the
- * plan), what folder-totals.ts counts a folder's totals from (a bounded share of them per folder).
+ * One folder's totals from its first live rows below in path order, at most `limit` (?3) of them: a range of the
+ * primary key (its test checks the plan), counted in SQL by the key folder-totals.ts entryKeyBelow makes (?4 is
+ * the folder); `n` rows counted tells the caller whether the limit cut it.
  */
-export const FOLDER_ROWS_SQL = "SELECT path, kind, size FROM files WHERE path > ? AND path < ? AND deleted = 0 ORDER BY path, kind LIMIT ?";
+export const FOLDER_ROWS_SQL = `SELECT
+    count(DISTINCT CASE WHEN instr(substr(path, length(?4) + 2), '/') = 0 AND kind = 'file'
+      THEN substr(path, length(?4) + 2) || '/f'
+      ELSE substr(path, length(?4) + 2, instr(substr(path, length(?4) + 2) || '/', '/') - 1) || '/d' END) AS items,
+    count(CASE WHEN kind = 'file' THEN 1 END) AS files,
+    total(CASE WHEN kind = 'file' THEN size END) AS bytes,
+    count(*) AS n
+  FROM (SELECT path, kind, size FROM files WHERE path > ?1 AND path < ?2 AND deleted = 0 ORDER BY path, kind LIMIT ?3)`;
 
 /**
  * searchNames' queries: live rows of a range of the primary key (below a folder, or from a path on at the root,
@@ -76,7 +84,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
-    folderRows: Statement<{ path: string; kind: "file" | "dir"; size: number }, [string, string, number]>;
+    folderRows: Statement<{ items: number; files: number; bytes: number; n: number }, [string, string, number, string]>;
     searchBelow: Statement<FileRow, [string, string, string, number]>;
     searchRoot: Statement<FileRow, [string, string, number]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
@@ -182,7 +190,13 @@ export class SqliteManifestStore extends LwwManifestStore {
   }
 
   folderTotals(dirs: readonly string[], rowsEach = rowsPerFolder(dirs.length)): Map<string, FolderTotals> {
-    return new Map(dirs.map((d) => [d, totalsOfRows(d, this.q.folderRows.all(`${d}/`, `${d}0`, rowsEach + 1), rowsEach)]));
+    return new Map(
+      dirs.map((d) => {
+        const r = this.q.folderRows.get(`${d}/`, `${d}0`, rowsEach + 1, d)!;
+        const totals: FolderTotals = { items: r.items, files: r.files, bytes: r.bytes };
+        return [d, r.n > rowsEach ? { ...totals, partial: true } : totals];
+      }),
+    );
   }
 
   searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
