@@ -14,6 +14,7 @@ export const folderTotalsSchema = z
     items: int().min(0).describe("its entries, as its listing shows them"),
     files: int().min(0).describe("files at any depth below it"),
     bytes: int().min(0).describe("their total size"),
+    partial: z.literal(true).optional().describe("more lies below than was counted (a listing reads a bounded share of rows per folder): the numbers are lower bounds"),
   })
   .meta({ id: "FolderTotals" });
 
@@ -115,9 +116,26 @@ export const zipQuery = z.object({
     .describe("a file or folder to include, e.g. /photos; repeat it for several (up to 1000), taken relative to their common folder"),
 });
 
+export const searchQuery = z.object({
+  q: z.string().min(1).max(200).describe("a part of the names to find (1..200 characters); ASCII letters of either case alike"),
+  path: z.string().optional().describe("the folder to search below, e.g. /photos (default: the root)"),
+  limit: z.string().optional().describe("1..500 matches (default 100)"),
+  after: z.string().optional().describe("the previous page's `next`"),
+});
+export const searchResultSchema = z
+  .object({
+    path: z.string().describe("the folder searched"),
+    q: z.string(),
+    entries: z.array(entrySchema).describe("files and folders below it whose name holds q, at any depth, in path order"),
+    more: z.boolean(),
+    next: z.string().optional().describe("with more: ask again with after=<next>"),
+  })
+  .meta({ id: "SearchResult" });
+
 export type Entry = z.output<typeof entrySchema>;
 export type FolderTotals = z.output<typeof folderTotalsSchema>;
 export type Listing = z.output<typeof listingSchema>;
+export type SearchResult = z.output<typeof searchResultSchema>;
 export type Stat = z.output<typeof statSchema>;
 export type ChunkHealth = z.output<typeof chunkHealthSchema>;
 export type Change = z.output<typeof changeSchema>;

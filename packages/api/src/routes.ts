@@ -85,6 +85,15 @@ export const apiRoutes = defineRoutes({
       403: failure("a named path the caller may not read (forbidden)"), 404: notFound, 503: unavailable,
     },
   },
+  search: {
+    method: "get", path: "/api/search", tag: "files", summary: "Find files and folders by name below a folder, at any depth",
+    description: "Matches this node's rows (every node holds every row), a page at a time in path order; what the caller may not read is left out. A folder made implicitly by a file below it (S3) has no row and is not found by its own name.",
+    request: { query: files.searchQuery },
+    responses: {
+      200: { description: "a page of matches", json: files.searchResultSchema },
+      400: badInput, 401: failure("a login is required (login_required)"), 403: failure("the folder is not the caller's to read (forbidden)"), 404: notFound,
+    },
+  },
   changes: {
     method: "get", path: "/api/changes", tag: "events", summary: "Server-sent events: every change at or below a folder (orrery sync)",
     description: "`ready` once subscribed (list the folder after it and miss nothing), then a `change` per committed row; `overflow` when the client fell 1024 changes behind (list again).",

@@ -14,6 +14,7 @@ const USAGE = `usage: orrery <command> [options]
   put <local> <remote>           upload a file (--durability quorum|fast|all)
   get <remote> [local|-]         download a file
   ls [remote-dir]                list a directory
+  find <text> [remote-dir]       files and folders whose name holds the text, at any depth below the directory
   rm <remote> [--recursive]      delete a file or directory
   mv <from> <to> [--overwrite]   move or rename
   mkdir <remote-dir>             create a directory

@@ -3,6 +3,7 @@
 import { ApiError, errorFromBody } from "./errors.ts";
 import { apiFileUrl, apiListUrl, apiStatUrl, normalize } from "./paths.ts";
 import { type AuditFilter, auditUrl } from "./audit.ts";
+import { apiSearchUrl } from "./search.ts";
 import type { BodyOf, ChunkHealth, ClusterSettingsView, Entry, ResponseOf, Stat } from "@orrery/api";
 
 // The answers' types come from the API contract (@orrery/api), type-only: nothing of zod reaches the bundle.
@@ -29,24 +30,9 @@ export type {
 export type EntryKind = Entry["kind"];
 
 /** GET /api/me: who the UI is logged in as (user null when the node asks for no login). */
-export interface Me {
-  user: string | null;
-  home: string;
-  role: "admin" | "user" | null;
-  auth: "required" | "off";
-  quotaBytes?: number | null;
-  /** Bytes of the user's files, each counted once. */
-  usedBytes?: number;
-}
-
+export type Me = ResponseOf<"me">;
 /** A user as an admin sees them (GET /api/users). */
-export interface UserView {
-  name: string;
-  role: "admin" | "user";
-  home: string;
-  quotaBytes: number | null;
-  usedBytes?: number;
-}
+export type UserView = ResponseOf<"listUsers">["users"][number];
 
 let unauthorized: () => void = () => {};
 /** Called on any 401 but the login's own: the session ended, the login form comes back (session.svelte.ts). */
@@ -71,6 +57,8 @@ const post = <T>(url: string, body: unknown) =>
 
 export const api = {
   list: (dir: string, page: { limit?: number; after?: string; totals?: boolean } = {}) => request<ResponseOf<"getFile">>(apiListUrl(dir, page)),
+  /** Files and folders below `dir` whose name holds `q`, at any depth (a page; `after` the previous one's `next`). */
+  search: (dir: string, q: string, after?: string) => request<ResponseOf<"search">>(apiSearchUrl(dir, q, { after })),
   stat: (path: string, signal?: AbortSignal) => request<ResponseOf<"stat">>(apiStatUrl(path), { signal }),
   remove: (path: string, recursive: boolean) =>
     // A folder by its path with '/': a file of the same path stays (and the other way round).
@@ -89,10 +77,10 @@ export const api = {
   setSettings: (values: BodyOf<"putSettings">): Promise<ClusterSettingsView> =>
     request<ResponseOf<"putSettings">>("/api/cluster/settings", { method: "PUT", body: JSON.stringify(values), headers: { "content-type": "application/json" } }),
   me: () => request<Me>("/api/me"),
-  users: () => request<{ users: UserView[] }>("/api/users"),
-  addUser: (user: { name: string; password: string; role: "admin" | "user"; quotaBytes: number | null }) => post<UserView>("/api/users", user),
+  users: () => request<ResponseOf<"listUsers">>("/api/users"),
+  addUser: (user: BodyOf<"addUser">) => post<ResponseOf<"addUser", 201>>("/api/users", user),
   audit: (q: AuditFilter & { before?: string }) => request<ResponseOf<"audit">>(auditUrl(q)),
-  removeUser: (name: string) => request<{ deleted: boolean }>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
+  removeUser: (name: string) => request<ResponseOf<"removeUser">>(`/api/users/${encodeURIComponent(name)}`, { method: "DELETE" }),
   /** A new password (one's own: with currentPassword), a role or a quota (null: none). */
   changeUser: (name: string, change: BodyOf<"changeUser">) =>
     request<ResponseOf<"changeUser">>(`/api/users/${encodeURIComponent(name)}`, { method: "PATCH", body: JSON.stringify(change), headers: { "content-type": "application/json" } }),
@@ -110,8 +98,8 @@ export const api = {
   /** Shares the signed-in user made or was given (an admin: all). */
   shares: () => request<ResponseOf<"listShares">>("/api/shares"),
   unshare: (id: string) => request<ResponseOf<"unshare">>(`/api/shares/${encodeURIComponent(id)}`, { method: "DELETE" }),
-  login: (user: string, password: string) => post<Me>("/api/login", { user, password }),
-  logout: () => post<{ loggedOut: boolean }>("/api/logout", {}),
+  login: (user: string, password: string) => post<ResponseOf<"login">>("/api/login", { user, password } satisfies BodyOf<"login">),
+  logout: () => post<ResponseOf<"logout">>("/api/logout", {}),
   s3Keys: () => request<ResponseOf<"listS3Keys">>("/api/s3keys"),
   createS3Key: (body: BodyOf<"createS3Key">) => post<ResponseOf<"createS3Key", 201>>("/api/s3keys", body),
   revokeS3Key: (accessKey: string) => request<ResponseOf<"revokeS3Key">>(`/api/s3keys/${encodeURIComponent(accessKey)}`, { method: "DELETE" }),

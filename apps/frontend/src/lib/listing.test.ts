@@ -62,13 +62,17 @@ test("by size, folders order by what is below them when the node said; a folder 
 });
 
 test("a folder's size cell: bytes below it, its item count, the whole story in the tooltip; nothing without totals", () => {
-  const entry = (folder?: { items: number; files: number; bytes: number }) => ({ name: "p", path: "/p", kind: "dir" as const, size: 0, mtime: 1, version: "v", ...(folder ? { folder } : {}) });
+  const entry = (folder?: { items: number; files: number; bytes: number; partial?: true }) => ({ name: "p", path: "/p", kind: "dir" as const, size: 0, mtime: 1, version: "v", ...(folder ? { folder } : {}) });
   expect(folderSize(entry({ items: 12, files: 340, bytes: 3 * 1024 * 1024 }))).toEqual({
     size: "3 MiB",
     items: "12 items",
     title: "12 items in this folder; 340 files in all below it, 3,145,728 bytes",
   });
   expect(folderSize(entry({ items: 1, files: 1, bytes: 5 }))?.items).toBe("1 item");
+  // Too big to count whole for one listing: lower bounds, said so.
+  const big = folderSize(entry({ items: 40, files: 9000, bytes: 5 * 1024 ** 3, partial: true }));
+  expect(big).toMatchObject({ size: "≥ 5 GiB", items: "≥ 40 items" });
+  expect(big?.title).toStartWith("At least 40 items in this folder; at least 9,000 files in all below it");
   expect(folderSize(entry({ items: 0, files: 0, bytes: 0 }))).toMatchObject({ size: "0 B", items: "empty" });
   expect(folderSize(entry())).toBeUndefined();
   expect(folderSize({ ...entry({ items: 1, files: 1, bytes: 1 }), kind: "file" })).toBeUndefined();

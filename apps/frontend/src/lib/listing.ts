@@ -41,10 +41,14 @@ const sizeOf = (e: Entry): number => (e.kind === "dir" ? (e.folder?.bytes ?? 0) 
 export function folderSize(e: Entry): { size: string; items: string; title: string } | undefined {
   const f = e.kind === "dir" ? e.folder : undefined;
   if (!f) return undefined;
+  // A folder too big to count whole for one listing: what was counted, as a lower bound.
+  const least = f.partial ? "≥ " : "";
   return {
-    size: formatBytes(f.bytes),
-    items: f.items === 0 ? "empty" : plural(f.items, "item"),
-    title: `${plural(f.items, "item")} in this folder; ${plural(f.files, "file")} in all below it, ${f.bytes.toLocaleString("en")} bytes`,
+    size: `${least}${formatBytes(f.bytes)}`,
+    items: f.items === 0 && !f.partial ? "empty" : `${least}${plural(f.items, "item")}`,
+    title: f.partial
+      ? `At least ${plural(f.items, "item")} in this folder; at least ${plural(f.files, "file")} in all below it, ${f.bytes.toLocaleString("en")} bytes or more (too many to count for one listing)`
+      : `${plural(f.items, "item")} in this folder; ${plural(f.files, "file")} in all below it, ${f.bytes.toLocaleString("en")} bytes`,
   };
 }
 

@@ -2,32 +2,12 @@
 // restoring one, and a folder's trash; plus the pure helpers the panels use.
 import { request } from "./api.ts";
 import { apiFileUrl, encodePath, normalize } from "./paths.ts";
+import type { BodyOf, ResponseOf } from "@orrery/api";
 
-export type VersioningStatus = "Enabled" | "Suspended" | "Off";
-
-export interface FolderVersioning {
-  folder: string;
-  status: VersioningStatus;
-  keepVersions: number;
-  keepDays: number;
-}
-
-export interface FileVersion {
-  versionId: string;
-  isLatest: boolean;
-  deleteMarker: boolean;
-  /** When this version was written (ms). */
-  writtenAt: number;
-  size?: number;
-  mtime?: number;
-}
-
-export interface TrashEntry {
-  path: string;
-  deletedAt: number;
-  versionId: string;
-  size: number;
-}
+export type FolderVersioning = ResponseOf<"getVersioning">;
+export type VersioningStatus = FolderVersioning["status"];
+export type FileVersion = ResponseOf<"listVersions">["versions"][number];
+export type TrashEntry = ResponseOf<"trash">["entries"][number];
 
 /** The top-level folder a path lies in (versioning is set per top-level folder); undefined for the root. */
 export function topFolder(path: string): string | undefined {
@@ -50,9 +30,11 @@ export const restorable = (v: FileVersion) => !v.deleteMarker && !v.isLatest;
 const json = (method: string, body: unknown): RequestInit => ({ method, body: JSON.stringify(body), headers: { "content-type": "application/json" } });
 
 export const versionsApi = {
-  folder: (folder: string) => request<FolderVersioning>(`/api/versioning/${encodePath(folder)}`),
-  setFolder: (folder: string, on: boolean) => request<FolderVersioning>(`/api/versioning/${encodePath(folder)}`, json("PUT", { status: on ? "Enabled" : "Suspended" })),
-  list: (path: string) => request<{ versions: FileVersion[] }>(`/api/versions/${encodePath(path)}`).then((r) => r.versions),
-  restore: (path: string, versionId: string) => request<{ restored: string }>(`/api/versions/${encodePath(path)}/restore`, json("POST", { versionId })),
-  trash: (dir: string) => request<{ entries: TrashEntry[] }>(`/api/trash/${encodePath(dir)}`).then((r) => r.entries),
+  folder: (folder: string) => request<ResponseOf<"getVersioning">>(`/api/versioning/${encodePath(folder)}`),
+  setFolder: (folder: string, on: boolean) =>
+    request<ResponseOf<"putVersioning">>(`/api/versioning/${encodePath(folder)}`, json("PUT", { status: on ? "Enabled" : "Suspended" } satisfies BodyOf<"putVersioning">)),
+  list: (path: string) => request<ResponseOf<"listVersions">>(`/api/versions/${encodePath(path)}`).then((r) => r.versions),
+  restore: (path: string, versionId: string) =>
+    request<ResponseOf<"restoreVersion", 201>>(`/api/versions/${encodePath(path)}/restore`, json("POST", { versionId } satisfies BodyOf<"restoreVersion">)),
+  trash: (dir: string) => request<ResponseOf<"trash">>(`/api/trash/${encodePath(dir)}`).then((r) => r.entries),
 };

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { NodeStatus, ResponseOf } from "@orrery/api";
 import { BenchNode } from "../cluster.ts";
 import { freePort } from "../../test/harness/ports.ts";
 import { parseScaleArgs, SCALE_USAGE, ScaleUsageError, type ScaleOptions } from "./options.ts";
@@ -35,7 +36,7 @@ async function sampleViews(nodes: BenchNode[]): Promise<ViewSample[]> {
     nodes.map(async (n): Promise<ViewSample> => {
       const at = Date.now();
       try {
-        const { members } = await getJson<{ members: { alive: number; suspect: number; dead: number } }>(`${n.url}/status`);
+        const { members } = await getJson<NodeStatus>(`${n.url}/status`);
         return { node: n.id, at, alive: members.alive, suspect: members.suspect, dead: members.dead };
       } catch (err) {
         return { node: n.id, at, alive: 0, suspect: 0, dead: 0, error: (err as Error).message };
@@ -139,7 +140,7 @@ async function collectEvents(nodes: BenchNode[], problems: string[]): Promise<Me
   await Promise.all(
     nodes.map(async (n) => {
       try {
-        const { events } = await getJson<{ events: { at: number; type: string; member?: string }[] }>(`${n.url}/api/events/recent?scope=node&limit=1000`);
+        const { events } = await getJson<ResponseOf<"recentEvents">>(`${n.url}/api/events/recent?scope=node&limit=1000`);
         for (const e of events) if ((e.type === "suspect" || e.type === "dead") && e.member) out.push({ node: n.id, at: e.at, type: e.type, member: e.member });
       } catch (err) {
         problems.push(`events of ${n.id}: ${(err as Error).message}`);

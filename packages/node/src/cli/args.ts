@@ -17,6 +17,7 @@ export const commands = {
   put: { params: ["<local>", "<remote>"], options: ["durability"] },
   get: { params: ["<remote>", "[local|-]"], options: [] },
   ls: { params: ["[remote-dir]"], options: [] },
+  find: { params: ["<text>", "[remote-dir]"], options: [] },
   rm: { params: ["<remote>"], options: ["recursive"] },
   mv: { params: ["<from>", "<to>"], options: ["overwrite"] },
   mkdir: { params: ["<remote-dir>"], options: [] },

@@ -186,6 +186,19 @@ describe("against a real node", () => {
     expect(text(one)).toContain("blob.bin");
   });
 
+  test("find prints the paths below a folder whose name holds the text, at any depth; --json the entries", async () => {
+    expect((await cli(["mkdir", "/docs/Blobs/old"])).code).toBe(0);
+    const r = await cli(["find", "BLOB", "/docs"]);
+    expect(r.code).toBe(0);
+    expect(text(r)).toBe("/docs/Blobs/\n/docs/blob.bin\n");
+    expect(text(await cli(["find", "old"]))).toBe("/docs/Blobs/old/\n");
+    const j = JSON.parse(text(await cli(["find", "--json", "copy"])));
+    expect(j).toHaveLength(1);
+    expect(j[0]).toMatchObject({ path: "/docs/copy.bin", kind: "file", size: blob.length });
+    expect(text(await cli(["find", "nothing-like-this"]))).toBe("");
+    expect((await cli(["find"])).code).toBe(2);
+  });
+
   test("get writes the same bytes, through a .part file that is gone afterwards", async () => {
     const dest = join(work, "out.bin");
     const r = await cli(["get", "/docs/blob.bin", dest]);

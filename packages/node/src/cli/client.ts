@@ -4,6 +4,7 @@ import { type CommandName, parseClientArgs } from "./args.ts";
 import type { Command } from "./commands/context.ts";
 import { get } from "./commands/get.ts";
 import { ls } from "./commands/ls.ts";
+import { find } from "./commands/find.ts";
 import { mkdir } from "./commands/mkdir.ts";
 import { versioning } from "./commands/versioning.ts";
 import { key } from "./commands/key.ts";
@@ -28,7 +29,7 @@ import { NodeClient } from "./http.ts";
 import { acceptedFingerprint, terminalQuestion, TlsPinning } from "./tls-pin.ts";
 import { err, exitQuietlyOnBrokenPipe, flushOutput, out, stderrIsTTY } from "./io.ts";
 
-const run: Record<CommandName, Command> = { put, get, ls, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, group, s3key, login, logout, audit };
+const run: Record<CommandName, Command> = { put, get, ls, find, rm, mv, mkdir, versioning, sync, status, leave, members, key, config, user, token, share, group, s3key, login, logout, audit };
 
 /** Commands that sign with the cluster key when they find one (admin-key.ts). */
 const SIGNED = ["leave", "members", "key", "config"];

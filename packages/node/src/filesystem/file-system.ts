@@ -110,9 +110,14 @@ export class FileSystem {
     return this.tree.list(dir, opts);
   }
 
-  /** What is live below each of these folders, as this node's rows have it (one query; ManifestStore.folderTotals). */
+  /** What is live below each of these folders, as this node's rows have it (a bounded read; ManifestStore.folderTotals). */
   folderTotals(dirs: readonly string[]): Map<string, FolderTotals> {
     return this.c.manifests.folderTotals(dirs);
+  }
+
+  /** Live files and folders below `dir` whose name holds `text`, as this node's rows have them (ManifestStore.searchNames). */
+  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
+    return this.c.manifests.searchNames(dir, text, opts);
   }
 
   ancestorsToCreate(path: string, mtime: number): ManifestChange[] {

@@ -25,6 +25,7 @@ import { toErrorResponse } from "./errors.ts";
 import { type FilesRoutesDeps, filesRoutes } from "./files-routes.ts";
 import { type VersionsRoutesDeps, versionsRoutes } from "./versions-routes.ts";
 import { type ZipRoutesDeps, zipRoutes } from "./zip-routes.ts";
+import { searchRoutes } from "./search-routes.ts";
 import { type HostAllowList, hostCheck } from "./host-check.ts";
 import type { NodeMetrics } from "./metrics.ts";
 import { nosniff } from "./nosniff.ts";
@@ -82,6 +83,7 @@ export function createGateway(d: GatewayDeps): Hono {
   if (metrics) app.get(apiRoutes.metrics.path, async (c) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType }));
   app.route("/", filesRoutes(d));
   app.route("/", zipRoutes({ ...d, zipMaxEntries: d.zipMaxEntries ?? DEFAULT_ZIP_MAX_ENTRIES }));
+  app.route("/", searchRoutes(d));
   if (d.versions) app.route("/", versionsRoutes({ versions: d.versions }));
   app.route("/", changesRoutes(d));
   // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.

@@ -3,25 +3,15 @@
 import { apiRoutes, zipQuery } from "@orrery/api";
 import { Hono } from "hono";
 import { badRequest } from "../errors.ts";
-import { normalizePath } from "../metadata/path.ts";
 import { zipStream } from "../zip/zip-writer.ts";
 import { access, requireAllow, verdictOf } from "./auth.ts";
+import { queryPath } from "./query-path.ts";
 import { userContentHeaders } from "./user-content.ts";
 import { type ZipSelectionDeps, zipSelection } from "./zip-selection.ts";
 
 export interface ZipRoutesDeps extends ZipSelectionDeps {
   /** Most files and folders one archive may hold (ZIP_MAX_ENTRIES). */
   zipMaxEntries: number;
-}
-
-/** A path as the API spells it in a query (`/a/b`, `/a/b/`, `/` for the root), canonical. */
-function queryPath(raw: string): string {
-  const trimmed = raw.replace(/^\//, "").replace(/\/$/, "");
-  try {
-    return trimmed === "" ? "" : normalizePath(trimmed);
-  } catch (err) {
-    throw badRequest("invalid_path", `path ${JSON.stringify(raw.slice(0, 100))}: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 export function zipRoutes(d: ZipRoutesDeps): Hono {

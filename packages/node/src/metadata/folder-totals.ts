@@ -10,6 +10,30 @@ export interface FolderTotals {
   files: number;
   /** Their total size. */
   bytes: number;
+  /** More lies below than was counted (the rows read were bounded): the numbers are lower bounds. */
+  partial?: true;
+}
+
+/**
+ * Rows a listing's page reads for its folders' totals, at most (about: each folder gets at least
+ * MIN_ROWS_PER_FOLDER): a folder bigger than its share is counted in part and marked `partial`, so a listing of
+ * a huge tree costs a bounded read, not a read of the whole tree.
+ */
+export const FOLDER_TOTALS_ROWS = 200_000;
+const MIN_ROWS_PER_FOLDER = 1000;
+
+/** Each folder's share of the rows when `folders` are counted at once. */
+export const rowsPerFolder = (folders: number, budget = FOLDER_TOTALS_ROWS) => Math.max(MIN_ROWS_PER_FOLDER, Math.floor(budget / Math.max(1, folders)));
+
+/**
+ * Totals of one folder from its first `cap + 1` live rows below (path order), all of them counted: more than
+ * `cap` means more may lie below, so the totals are partial (the memory store; SQLite counts the same in SQL).
+ */
+export function totalsOfRows(dir: string, rows: readonly Pick<Manifest, "path" | "kind" | "size">[], cap: number): FolderTotals {
+  const keys = new Set(rows.map((r) => entryKeyBelow(dir, r)));
+  const files = rows.filter((r) => r.kind === "file");
+  const totals: FolderTotals = { items: keys.size, files: files.length, bytes: files.reduce((n, r) => n + r.size, 0) };
+  return rows.length > cap ? { ...totals, partial: true } : totals;
 }
 
 /**

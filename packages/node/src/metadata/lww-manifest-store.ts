@@ -82,7 +82,8 @@ export abstract class LwwManifestStore implements ManifestStore {
   }
 
   abstract hasLiveDescendant(dir: string): boolean;
-  abstract folderTotals(dirs: readonly string[]): Map<string, FolderTotals>;
+  abstract folderTotals(dirs: readonly string[], rowsEach?: number): Map<string, FolderTotals>;
+  abstract searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean };
   /**
    * Rows of a directory with name > after, ordered by (name, kind): with `all`, every row; otherwise live rows and
    * directory tombstones that have a live descendant (returned as stored; children() shows them live).

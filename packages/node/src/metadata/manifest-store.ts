@@ -83,10 +83,18 @@ export interface ManifestStore {
   hasLiveDescendant(dir: string): boolean;
   /**
    * For each directory (not the root: never a listed entry), what is live below it (FolderTotals); one with
-   * nothing below is all zeros. One pass for the whole list (SQLite: one query, a range of the primary key
-   * per directory), for a listing's page.
+   * nothing below is all zeros. Each is counted from its first `rowsEach` live rows below it in path order (a
+   * range of the primary key in SQLite; by default its share of FOLDER_TOTALS_ROWS), and is `partial` when more lie
+   * below: a listing's page costs a bounded read however big the tree (folder-totals.ts).
    */
-  folderTotals(dirs: readonly string[]): Map<string, FolderTotals>;
+  folderTotals(dirs: readonly string[], rowsEach?: number): Map<string, FolderTotals>;
+  /**
+   * Live files and folders (rows: a folder implied by a row below but without its own is not found) at any depth
+   * below `dir` ("" the root, the reserved namespace left out) whose name holds `text` (ASCII letters of either
+   * case alike, name-search.ts), paths after `after`, ordered by path then kind, a page cut by cutSearchPage.
+   * Reads every row below `dir` up to the page's end: a range of the primary key (SQLite), like folderTotals.
+   */
+  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean };
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
   /**

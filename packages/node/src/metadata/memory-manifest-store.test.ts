@@ -3,8 +3,10 @@ import { runManifestStoreTests } from "./manifest-store.case.ts";
 import { runVersionRowsTests } from "./version-rows.case.ts";
 import { runPathKindTests } from "./path-kinds.case.ts";
 import { runFolderTotalsTests } from "./folder-totals.case.ts";
+import { runNameSearchTests } from "./name-search.case.ts";
 
 runManifestStoreTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
 runVersionRowsTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
 runPathKindTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
 runFolderTotalsTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
+runNameSearchTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));

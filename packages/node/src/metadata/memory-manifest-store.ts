@@ -1,7 +1,8 @@
 // An in-memory ManifestStore for the simulator and unit tests: the same semantics as the SQLite store
 // (one conformance suite runs against both), nothing durable.
 import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
-import { entryKeyBelow, type FolderTotals } from "./folder-totals.ts";
+import { type FolderTotals, rowsPerFolder, totalsOfRows } from "./folder-totals.ts";
+import { cutSearchPage, foldAscii, nameMatches, searchSkips } from "./name-search.ts";
 import { addRow, LwwManifestStore } from "./lww-manifest-store.ts";
 import type { ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
 import { compareNames, nameOf, parentOf } from "./path.ts";
@@ -46,26 +47,22 @@ export class MemoryManifestStore extends LwwManifestStore {
     return false;
   }
 
-  folderTotals(dirs: readonly string[]): Map<string, FolderTotals> {
-    const keys = new Map(dirs.map((d) => [d, new Set<string>()]));
-    const totals = new Map(dirs.map((d) => [d, { items: 0, files: 0, bytes: 0 }]));
-    // One pass over the rows, each counted in every listed folder above it.
-    for (const row of this.rows.values()) {
-      if (row.deleted) continue;
-      for (let dir = parentOf(row.path); ; dir = parentOf(dir)) {
-        const t = totals.get(dir);
-        if (t) {
-          keys.get(dir)!.add(entryKeyBelow(dir, row));
-          if (row.kind === "file") {
-            t.files++;
-            t.bytes += row.size;
-          }
-        }
-        if (dir === "") break;
-      }
-    }
-    for (const [dir, t] of totals) t.items = keys.get(dir)!.size;
-    return totals;
+  folderTotals(dirs: readonly string[], rowsEach = rowsPerFolder(dirs.length)): Map<string, FolderTotals> {
+    const below = (dir: string) =>
+      [...this.rows.values()]
+        .filter((r) => !r.deleted && r.path.startsWith(`${dir}/`))
+        .sort((a, b) => compareNames(a.path, b.path) || compareKinds(a, b))
+        .slice(0, rowsEach + 1);
+    return new Map(dirs.map((d) => [d, totalsOfRows(d, below(d), rowsEach)]));
+  }
+
+  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
+    const prefix = dir === "" ? "" : `${dir}/`;
+    const folded = foldAscii(text);
+    const found = [...this.rows.values()]
+      .filter((r) => !r.deleted && r.path.startsWith(prefix) && !searchSkips(r.path) && compareNames(r.path, opts.after ?? "") > 0 && nameMatches(nameOf(r.path), folded))
+      .sort((a, b) => compareNames(a.path, b.path) || compareKinds(a, b));
+    return cutSearchPage(found.slice(0, opts.limit + 2), opts.limit);
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {

@@ -5,16 +5,18 @@ import { MemoryManifestStore } from "./memory-manifest-store.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { migrate, openDatabase } from "../store/db.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
-import { FOLDER_TOTALS_SQL, PARENTS_BELOW, SqliteManifestStore } from "./sqlite-manifest-store.ts";
+import { FOLDER_ROWS_SQL, PARENTS_BELOW, SEARCH_BELOW_SQL, SqliteManifestStore } from "./sqlite-manifest-store.ts";
 import { runVersionRowsTests } from "./version-rows.case.ts";
 import { runPathKindTests } from "./path-kinds.case.ts";
 import { runFolderTotalsTests } from "./folder-totals.case.ts";
+import { runNameSearchTests } from "./name-search.case.ts";
 import { deleteChange, dirChange, fileChange, hexId } from "./test-fixtures.ts";
 
 runManifestStoreTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runVersionRowsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runPathKindTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runFolderTotalsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
+runNameSearchTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 
 test("migration 10 fills the chunk references from the rows a database already holds", () => {
   const db = openDatabase(":memory:");
@@ -82,15 +84,23 @@ test("parentsBelow reads one range of the parent index: no scan of the table, no
   expect(plan.map((p) => p.detail)).toEqual(["SEARCH files USING COVERING INDEX files_parent (parent>? AND parent<?)"]);
 });
 
-test("folder totals are one query, each folder a range of the primary key, never a scan of every row", () => {
+test("folder totals read each folder's rows as a range of the primary key, never a scan of every row", () => {
   const db = openDatabase(":memory:");
   const s = new SqliteManifestStore(db, "a");
   s.commitLocalBatch([dirChange("p"), fileChange("p/x", 4), dirChange("q"), fileChange("q/y", 8)]);
-  const plan = () => (db.query(`EXPLAIN QUERY PLAN ${FOLDER_TOTALS_SQL}`).all(JSON.stringify(["p", "q"])) as Array<{ detail: string }>).map((r) => r.detail);
+  const plan = () => (db.query(`EXPLAIN QUERY PLAN ${FOLDER_ROWS_SQL}`).all("p/", "p0", 1001, "p") as Array<{ detail: string }>).map((r) => r.detail);
   // With and without the planner's statistics (a node runs no ANALYZE, but a copied database may carry them).
   for (const details of [plan(), (db.exec("ANALYZE"), plan())]) {
-    expect(details.some((d) => /^SEARCH f USING (INDEX sqlite_autoindex_files_1|PRIMARY KEY) \(path>\? AND path<\?\)/.test(d))).toBe(true);
-    expect(details.filter((d) => /^SCAN f\b/.test(d))).toEqual([]);
+    expect(details.some((d) => /^SEARCH files USING (INDEX sqlite_autoindex_files_1|PRIMARY KEY) \(path>\? AND path<\?\)/.test(d))).toBe(true);
+    expect(details.filter((d) => /^SCAN files\b|TEMP B-TREE FOR ORDER BY/.test(d))).toEqual([]); // the distinct names need a B-tree; the rows no sort
   }
   expect(s.folderTotals(["p", "q"])).toEqual(new Map([["p", { items: 1, files: 1, bytes: 4 }], ["q", { items: 1, files: 1, bytes: 8 }]]));
+});
+
+test("a name search below a folder reads a range of the primary key, never every row", () => {
+  const db = openDatabase(":memory:");
+  new SqliteManifestStore(db, "a").commitLocalBatch([dirChange("p"), fileChange("p/x", 4), fileChange("q", 8)]);
+  const plan = (db.query(`EXPLAIN QUERY PLAN ${SEARCH_BELOW_SQL}`).all("p/", "p0", "x", 10) as Array<{ detail: string }>).map((r) => r.detail);
+  expect(plan.some((d) => /^SEARCH files USING (INDEX sqlite_autoindex_files_1|PRIMARY KEY) \(path>\? AND path<\?\)/.test(d))).toBe(true);
+  expect(plan.filter((d) => /^SCAN files\b/.test(d))).toEqual([]);
 });

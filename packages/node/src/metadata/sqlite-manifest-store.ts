@@ -6,8 +6,10 @@ import type { ObjectMeta } from "./object-meta.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
 import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
+import { rowsPerFolder } from "./folder-totals.ts";
+import { cutSearchPage, foldAscii } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
-import { refFolderOf } from "./version-paths.ts";
+import { refFolderOf, VERSIONS_DIR } from "./version-paths.ts";
 
 interface FileRow {
   path: string;
@@ -54,18 +56,27 @@ function toManifest(r: FileRow): Manifest {
 }
 
 /**
- * The folders of a listing's page in one query: per folder a range of the primary key, as liveBelow (its test
- * checks the plan: CROSS JOIN keeps the folders the outer loop, where a plain JOIN let SQLite scan every row);
- * an entry is counted by the key manifest-store.ts entryKeyBelow makes. Reads every live row below the folders.
+ * One folder's totals from its first live rows below in path order, at most `limit` (?3) of them: a range of the
+ * primary key (its test checks the plan), counted in SQL by the key folder-totals.ts entryKeyBelow makes (?4 is
+ * the folder); `n` rows counted tells the caller whether the limit cut it.
  */
-export const FOLDER_TOTALS_SQL = `SELECT d.value AS dir,
-    count(DISTINCT CASE WHEN instr(substr(f.path, length(d.value) + 2), '/') = 0 AND f.kind = 'file'
-      THEN substr(f.path, length(d.value) + 2) || '/f'
-      ELSE substr(f.path, length(d.value) + 2, instr(substr(f.path, length(d.value) + 2) || '/', '/') - 1) || '/d' END) AS items,
-    count(CASE WHEN f.kind = 'file' THEN 1 END) AS files,
-    total(CASE WHEN f.kind = 'file' THEN f.size END) AS bytes
-  FROM json_each(?) d CROSS JOIN files f ON f.path > d.value || '/' AND f.path < d.value || '0' AND f.deleted = 0
-  GROUP BY d.value`;
+export const FOLDER_ROWS_SQL = `SELECT
+    count(DISTINCT CASE WHEN instr(substr(path, length(?4) + 2), '/') = 0 AND kind = 'file'
+      THEN substr(path, length(?4) + 2) || '/f'
+      ELSE substr(path, length(?4) + 2, instr(substr(path, length(?4) + 2) || '/', '/') - 1) || '/d' END) AS items,
+    count(CASE WHEN kind = 'file' THEN 1 END) AS files,
+    total(CASE WHEN kind = 'file' THEN size END) AS bytes,
+    count(*) AS n
+  FROM (SELECT path, kind, size FROM files WHERE path > ?1 AND path < ?2 AND deleted = 0 ORDER BY path, kind LIMIT ?3)`;
+
+/**
+ * searchNames' queries: live rows of a range of the primary key (below a folder, or from a path on at the root,
+ * the reserved namespace skipped) whose name holds the folded text; lower() folds ASCII as name-search.ts does.
+ */
+const SEARCH_MATCH = `deleted = 0 AND instr(lower(name), ?) > 0
+  AND NOT (path = '${VERSIONS_DIR}' OR (path > '${VERSIONS_DIR}/' AND path < '${VERSIONS_DIR}0'))`;
+export const SEARCH_BELOW_SQL = `SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
+const SEARCH_ROOT_SQL = `SELECT ${COLUMNS} FROM files WHERE path > ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
 
 export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
@@ -73,7 +84,9 @@ export class SqliteManifestStore extends LwwManifestStore {
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
-    folderTotals: Statement<{ dir: string; items: number; files: number; bytes: number }, [string]>;
+    folderRows: Statement<{ items: number; files: number; bytes: number; n: number }, [string, string, number, string]>;
+    searchBelow: Statement<FileRow, [string, string, string, number]>;
+    searchRoot: Statement<FileRow, [string, string, number]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
     parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
@@ -125,7 +138,9 @@ export class SqliteManifestStore extends LwwManifestStore {
       ),
       childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name, kind LIMIT ?`),
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
-      folderTotals: db.prepare(FOLDER_TOTALS_SQL),
+      folderRows: db.prepare(FOLDER_ROWS_SQL),
+      searchBelow: db.prepare(SEARCH_BELOW_SQL),
+      searchRoot: db.prepare(SEARCH_ROOT_SQL),
       // A range of the primary key, as liveBelow.
       rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path, kind LIMIT ?`),
       // A range of the (parent, name, kind) index, read in its order: no sort, no scan before `from`.
@@ -174,10 +189,24 @@ export class SqliteManifestStore extends LwwManifestStore {
     return this.q.liveBelow.get(`${dir}/`, `${dir}0`) !== null;
   }
 
-  folderTotals(dirs: readonly string[]): Map<string, FolderTotals> {
-    const totals = new Map(dirs.map((d) => [d, { items: 0, files: 0, bytes: 0 }]));
-    for (const r of this.q.folderTotals.all(JSON.stringify(dirs))) totals.set(r.dir, { items: r.items, files: r.files, bytes: r.bytes });
-    return totals;
+  folderTotals(dirs: readonly string[], rowsEach = rowsPerFolder(dirs.length)): Map<string, FolderTotals> {
+    return new Map(
+      dirs.map((d) => {
+        const r = this.q.folderRows.get(`${d}/`, `${d}0`, rowsEach + 1, d)!;
+        const totals: FolderTotals = { items: r.items, files: r.files, bytes: r.bytes };
+        return [d, r.n > rowsEach ? { ...totals, partial: true } : totals];
+      }),
+    );
+  }
+
+  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
+    const after = opts.after ?? "";
+    const folded = foldAscii(text);
+    const rows =
+      dir === ""
+        ? this.q.searchRoot.all(after, folded, opts.limit + 2)
+        : this.q.searchBelow.all(after > `${dir}/` ? after : `${dir}/`, `${dir}0`, folded, opts.limit + 2);
+    return cutSearchPage(rows.map(toManifest), opts.limit);
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {

@@ -268,6 +268,63 @@ describe("file manager", () => {
     expect(await status("fm/dropped.txt")).toBe(404);
   });
 
+  test("search: Enter in the filter finds names in every folder below (the node's answer); a file previews, a folder opens, Esc returns", async () => {
+    await putTyped("find/Trip-2023.txt", "last year\n");
+    await putTyped("find/2024/trip.md", "# This year\n");
+    await putTyped("find/2024/trip-photos/lake.png", png(40, 30), "image/png");
+    await putTyped("find/other/notes.txt", "nothing to find\n");
+    await page.goto(`${cluster.nodes[1]!.url}/files/find`);
+    await entry("2024").waitFor();
+    await page.fill('[data-testid="filter"]', "TRIP");
+    // The filter sees this folder's names only.
+    expect(await page.locator('[data-testid="filter-count"]').innerText()).toBe("1 of 3");
+    await page.press('[data-testid="filter"]', "Enter");
+    const hits = page.locator('[data-testid="search-hit"]');
+    await page.locator('[data-testid="search-summary"]').getByText("3 matches for “TRIP”").waitFor();
+    const found = () => hits.evaluateAll((els) => els.map((e) => `${e.getAttribute("data-path")}${e.getAttribute("data-kind") === "dir" ? "/" : ""}`));
+    expect(await found()).toEqual(["/find/2024/trip-photos/", "/find/2024/trip.md", "/find/Trip-2023.txt"]);
+    expect(await hits.nth(1).innerText()).toContain("in 2024");
+    expect(await hits.nth(2).innerText()).toContain("in this folder");
+    await shot(page, "search");
+    // A file previews (from the keyboard too); Esc closes the preview and leaves the results.
+    await hits.nth(1).locator("button.name").focus();
+    await page.keyboard.press("Enter");
+    await page.locator('[data-testid="preview-text"]').getByText("# This year").waitFor();
+    await page.keyboard.press("Escape");
+    await page.locator('[data-testid="preview-panel"]').waitFor({ state: "hidden" });
+    expect(await hits.count()).toBe(3);
+    // Esc again: the listing is back, still filtered.
+    await page.keyboard.press("Escape");
+    await page.locator('[data-testid="search-results"]').waitFor({ state: "detached" });
+    await entry("Trip-2023.txt").waitFor();
+    // A folder found opens.
+    await page.click('[data-testid="search-below"]');
+    await hits.first().locator("a.name").click();
+    await page.waitForURL(/\/files\/find\/2024\/trip-photos$/);
+    await entry("lake.png").waitFor();
+    // Nothing found says so.
+    await page.fill('[data-testid="filter"]', "no such name");
+    await page.press('[data-testid="filter"]', "Enter");
+    await page.getByText("Nothing below /find/2024/trip-photos is named like “no such name”").waitFor();
+  });
+
+  for (const [label, viewport, scheme, touch] of [
+    ["phone-light", { width: 390, height: 844 }, "light", true],
+    ["phone-dark", { width: 390, height: 844 }, "dark", true],
+    ["desktop-dark", { width: 1280, height: 800 }, "dark", false],
+  ] as const) {
+    test(`${label}: the search's results fit`, async () => {
+      const p = await newPage(viewport, scheme, touch);
+      await p.goto(`${cluster.nodes[0]!.url}/files/find`);
+      await entryOf(p, "2024").waitFor();
+      await p.fill('[data-testid="filter"]', "trip");
+      await p.click('[data-testid="search-below"]');
+      await p.locator('[data-testid="search-hit"]').nth(2).waitFor();
+      expect(await overflowX(p)).toBe(0);
+      await shot(p, `${label}-search`);
+    });
+  }
+
   for (const [label, viewport, scheme, touch] of [
     ["phone-light", { width: 390, height: 844 }, "light", true],
     ["phone-dark", { width: 390, height: 844 }, "dark", true],

@@ -22,6 +22,7 @@ const SAMPLE_PATHS: Partial<Record<RouteId, string>> = {
   listVersions: "/api/versions/contract/a.txt",
   trash: "/api/trash/contract",
   zip: "/api/zip?path=/contract",
+  search: "/api/search?q=a&path=/contract",
 };
 
 /** GET routes that speak for a signed-in user: on this open (loopback, no login) node they answer this status. */

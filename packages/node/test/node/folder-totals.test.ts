@@ -3,13 +3,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { getAnswer } from "../harness/api.ts";
 import { put, TestCluster } from "../harness/cluster.ts";
+import { adminAuth, basic, clusterWithUsers } from "../harness/users.ts";
 
 const clusters: TestCluster[] = [];
 afterAll(async () => {
   for (const c of clusters) await c.stop();
 });
 
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 const byName = (entries: Array<{ name: string; kind: string; folder?: unknown }>) => Object.fromEntries(entries.map((e) => [`${e.name}${e.kind === "dir" ? "/" : ""}`, e.folder]));
 
 describe("folder totals in listings", () => {
@@ -41,15 +41,9 @@ describe("folder totals in listings", () => {
   });
 
   test("with logins: a folder the caller may read counts all below it; one only on the way to theirs gets no totals", async () => {
-    const ADMIN = "admin admin admin";
-    const admin = basic("admin", ADMIN);
-    const cluster = await TestCluster.start(1, { replicationFactor: 1, env: { AUTH: "required", ADMIN_PASSWORD: ADMIN }, headers: { authorization: admin } });
+    const { cluster, url } = await clusterWithUsers(["alice", "bob"]);
     clusters.push(cluster);
-    const url = cluster.nodes[0]!.url;
-    for (const name of ["alice", "bob"]) {
-      const res = await fetch(`${url}/api/users`, { method: "POST", headers: { authorization: admin, "content-type": "application/json" }, body: JSON.stringify({ name, password: `${name} password` }) });
-      expect(res.status).toBe(201);
-    }
+    const admin = adminAuth;
     const putAs = (path: string, body: string) => fetch(`${url}/api/files/${path}`, { method: "PUT", headers: { authorization: admin }, body });
     expect((await putAs("home/alice/photos/a.jpg", "a".repeat(10))).status).toBe(201);
     expect((await putAs("home/bob/secret.bin", "b".repeat(20))).status).toBe(201);

@@ -2,7 +2,7 @@
 // put, list, get, multipart-upload and delete, with the bytes compared at every step; their server-side
 // encryption options are refused. s3cmd is the strict one about framing: it reads Content-Length itself.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes, randomBytes, sha256, TestCluster } from "../harness/cluster.ts";

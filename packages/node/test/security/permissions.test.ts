@@ -55,6 +55,7 @@ const rows: Row[] = [
   // Zip downloads (zip-routes.ts): every file in the archive is read, so each is asked like a GET.
   { name: "GET /api/zip (file)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/zip?path=${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
   { name: "GET /api/zip (folder)", files: ["f.txt"], request: () => ({ method: "GET", path: `/api/zip?path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
+  { name: "GET /api/search", files: ["found.txt"], request: () => ({ method: "GET", path: `/api/search?q=found&path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
   { name: "GET /api/changes", request: () => ({ method: "GET", path: `/api/changes?path=${H}` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },
   { name: "PROPFIND /dav", request: () => ({ method: "PROPFIND", path: `/dav${H}/`, headers: { depth: "1" } }), expect: [401, 207, 207, 403, 207, 207, 207, 207, 403, 207] },
   { name: "GET /dav", files: ["f.txt"], request: () => ({ method: "GET", path: `/dav${H}/f.txt` }), expect: [401, 200, 200, 403, 200, 200, 200, 200, 403, 200] },

@@ -1,7 +1,7 @@
 // `orrery status`: this node's summary (GET /status), then every member with its SWIM state, disk use
 // and capacity bar, chunks, queue depth and chunks short of copies (GET /api/cluster/status), and the
 // cluster's replication health; on a node with logins, who you are and your quota (GET /api/me).
-import type { ClusterStatus, ClusterView, NodeStatus } from "@orrery/api";
+import type { ClusterStatus, ClusterView, NodeStatus, ResponseOf } from "@orrery/api";
 import { bar, formatCounters, formatTable, formatUptime, humanSize, percent } from "../format.ts";
 import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";
@@ -41,14 +41,8 @@ export function replicationHealthLine(nodes: ClusterStatus | undefined): string 
   return silent > 0 ? `${base} (${silent} live member(s) did not answer)` : base;
 }
 
-/** What GET /api/me says, as far as the status shows it. */
-export interface MeView {
-  user: string | null;
-  role: string | null;
-  home: string;
-  quotaBytes?: number | null;
-  usedBytes?: number;
-}
+/** What GET /api/me says. */
+export type MeView = ResponseOf<"me">;
 
 /** `alice (user), home /home/alice: 900 B of 1.0 MB used`; undefined when nobody is logged in. */
 export function meLine(me: MeView | undefined): string | undefined {

@@ -7,21 +7,11 @@ import { forgetLogin, parseExpiry, saveLogin } from "../credentials.ts";
 import { formatTable } from "../format.ts";
 import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";
-
-interface TokenView {
-  id: string;
-  user: string;
-  label: string;
-  readOnly: boolean;
-  createdAt: number;
-  expiresAt: number | null;
-  expired: boolean;
-  token?: string;
-}
+import type { BodyOf, ResponseOf } from "@orrery/api";
 
 const when = (ms: number | null) => (ms === null ? "never" : new Date(ms).toISOString().slice(0, 16).replace("T", " "));
 
-function createBody(ctx: CommandContext, label: string | undefined) {
+function createBody(ctx: CommandContext, label: string | undefined): BodyOf<"createToken"> {
   return {
     ...(label !== undefined ? { label } : {}),
     ...(ctx.args.readOnly ? { readOnly: true } : {}),
@@ -34,20 +24,20 @@ export async function token(ctx: CommandContext): Promise<void> {
   const { client } = ctx;
   switch (action) {
     case "create": {
-      const made = await client.json<TokenView>("POST", "/api/tokens", { json: createBody(ctx, ctx.args.label) });
+      const made = await client.json<ResponseOf<"createToken", 201>>("POST", "/api/tokens", { json: createBody(ctx, ctx.args.label) });
       if (ctx.json) return printJson(made);
-      out(made.token!);
+      out(made.token);
       return process.stderr.isTTY ? void process.stderr.write(`token ${made.id} of ${made.user}: shown once, keep it safe\n`) : undefined;
     }
     case "ls": {
-      const { tokens } = await client.json<{ tokens: TokenView[] }>("GET", "/api/tokens");
+      const { tokens } = await client.json<ResponseOf<"listTokens">>("GET", "/api/tokens");
       if (ctx.json) return printJson(tokens);
       const rows = tokens.map((t) => [t.id, t.user, t.label || "-", t.readOnly ? "read-only" : "read-write", when(t.expiresAt) + (t.expired ? " (expired)" : "")]);
       return out(formatTable(rows, { header: ["id", "user", "label", "access", "expires"] }));
     }
     case "revoke": {
       if (!id) throw new UsageError("token revoke: missing argument <id>");
-      await client.json("DELETE", `/api/tokens/${encodeURIComponent(id)}`);
+      await client.json<ResponseOf<"revokeToken">>("DELETE", `/api/tokens/${encodeURIComponent(id)}`);
       return ctx.json ? printJson({ id, revoked: true }) : out(`token ${id} revoked`);
     }
     default:
@@ -57,8 +47,10 @@ export async function token(ctx: CommandContext): Promise<void> {
 
 export async function login(ctx: CommandContext): Promise<void> {
   if (!ctx.client.authorization) throw new UsageError("login: give --user NAME --password P (or ORRERY_USER/ORRERY_PASSWORD)");
-  const made = await ctx.client.json<TokenView>("POST", "/api/tokens", { json: { label: ctx.args.label ?? `orrery login on ${hostname()}`.slice(0, 100) } });
-  const path = saveLogin(process.env, ctx.client.baseUrl, made.user, made.token!);
+  const made = await ctx.client.json<ResponseOf<"createToken", 201>>("POST", "/api/tokens", {
+    json: { label: ctx.args.label ?? `orrery login on ${hostname()}`.slice(0, 100) } satisfies BodyOf<"createToken">,
+  });
+  const path = saveLogin(process.env, ctx.client.baseUrl, made.user, made.token);
   return ctx.json ? printJson({ user: made.user, id: made.id, saved: path }) : out(`logged in to ${ctx.client.baseUrl} as ${made.user} (token ${made.id} kept in ${path})`);
 }
 

@@ -8,14 +8,7 @@ import { parseSize } from "../credentials.ts";
 import { formatTable, humanSize } from "../format.ts";
 import { out, printJson } from "../io.ts";
 import type { CommandContext } from "./context.ts";
-
-interface UserView {
-  name: string;
-  role: string;
-  home: string;
-  quotaBytes: number | null;
-  usedBytes?: number;
-}
+import type { BodyOf, ResponseOf } from "@orrery/api";
 
 const newPassword = (ctx: CommandContext, action: string): string => {
   if (ctx.args.password === undefined) throw new UsageError(`user ${action}: --password P (the account's new password) is needed`);
@@ -27,28 +20,31 @@ export async function user(ctx: CommandContext): Promise<void> {
   const { client } = ctx;
   switch (action) {
     case "ls": {
-      const { users } = await client.admin<{ users: UserView[] }>("GET", "/api/users");
+      const { users } = await client.admin<ResponseOf<"listUsers">>("GET", "/api/users");
       if (ctx.json) return printJson(users);
       const rows = users.map((u) => [u.name, u.role, u.home, humanSize(u.usedBytes ?? 0), u.quotaBytes === null ? "-" : humanSize(u.quotaBytes)]);
       return out(formatTable(rows, { header: ["user", "role", "home", "used", "quota"] }));
     }
     case "add": {
       if (!name) throw new UsageError("user add: missing argument <name>");
-      const body = {
+      const body: BodyOf<"addUser"> = {
         name,
         password: newPassword(ctx, "add"),
         role: ctx.args.admin ? "admin" : "user",
         ...(ctx.args.quota !== undefined ? { quotaBytes: parseSize(ctx.args.quota, "--quota") } : {}),
       };
-      const made = await client.admin<UserView & { homeCreated: boolean }>("POST", "/api/users", body);
+      const made = await client.admin<ResponseOf<"addUser", 201>>("POST", "/api/users", body);
       if (ctx.json) return printJson(made);
       return out(`user ${made.name} added (${made.role}); home folder ${made.home}${made.homeCreated ? "" : " (made at the first upload)"}`);
     }
     case "passwd": {
-      const who = name ?? (await client.json<{ user: string | null }>("GET", "/api/me")).user;
+      const who = name ?? (await client.json<ResponseOf<"me">>("GET", "/api/me")).user;
       if (!who) throw new UsageError("user passwd: name the user (this node has no login to take it from)");
       const current = ctx.args.currentPassword;
-      await client.admin("PATCH", `/api/users/${encodeURIComponent(who)}`, { password: newPassword(ctx, "passwd"), ...(current !== undefined ? { currentPassword: current } : {}) });
+      await client.admin<ResponseOf<"changeUser">>("PATCH", `/api/users/${encodeURIComponent(who)}`, {
+        password: newPassword(ctx, "passwd"),
+        ...(current !== undefined ? { currentPassword: current } : {}),
+      } satisfies BodyOf<"changeUser">);
       return ctx.json ? printJson({ name: who, changed: true }) : out(`password of ${who} changed`);
     }
     case "set": {
@@ -56,17 +52,17 @@ export async function user(ctx: CommandContext): Promise<void> {
       const { quota, role } = ctx.args;
       if (role !== undefined && role !== "admin" && role !== "user") throw new UsageError(`user set: --role is admin or user; got '${role}'`);
       if (quota === undefined && role === undefined) throw new UsageError("user set: name something to change: --quota SIZE (or none), --role admin|user");
-      const change = {
+      const change: BodyOf<"changeUser"> = {
         ...(quota !== undefined ? { quotaBytes: quota.trim().toLowerCase() === "none" ? null : parseSize(quota, "--quota") } : {}),
         ...(role !== undefined ? { role } : {}),
       };
-      const changed = await client.admin<UserView>("PATCH", `/api/users/${encodeURIComponent(name)}`, change);
+      const changed = await client.admin<ResponseOf<"changeUser">>("PATCH", `/api/users/${encodeURIComponent(name)}`, change);
       if (ctx.json) return printJson(changed);
       return out(`user ${changed.name}: ${changed.role}, quota ${changed.quotaBytes === null ? "none" : humanSize(changed.quotaBytes)}`);
     }
     case "rm": {
       if (!name) throw new UsageError("user rm: missing argument <name>");
-      const done = await client.admin<{ name: string }>("DELETE", `/api/users/${encodeURIComponent(name)}`);
+      const done = await client.admin<ResponseOf<"removeUser">>("DELETE", `/api/users/${encodeURIComponent(name)}`);
       return ctx.json ? printJson(done) : out(`user ${name} removed; their tokens are revoked (their files stay)`);
     }
     default:

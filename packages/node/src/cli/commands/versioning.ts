@@ -1,16 +1,12 @@
 // `orrery versioning on|off|status <folder>`: a top-level folder's versioning (PUT/GET /api/versioning/<folder>).
 // "off" suspends it, as S3 does: the versions kept stay (and are pruned by the limits), new writes keep none.
+import type { BodyOf, ResponseOf } from "@orrery/api";
 import { UsageError } from "../errors.ts";
 import { out, printJson } from "../io.ts";
 import { filesApiPath, parseRemotePath } from "../remote-path.ts";
 import type { CommandContext } from "./context.ts";
 
-interface FolderVersioning {
-  folder: string;
-  status: "Enabled" | "Suspended" | "Off";
-  keepVersions: number;
-  keepDays: number;
-}
+type FolderVersioning = ResponseOf<"getVersioning">;
 
 const describe = (v: FolderVersioning) => {
   const state = v.status === "Enabled" ? "on" : v.status === "Suspended" ? "off (suspended; versions kept so far stay)" : "off (never turned on)";
@@ -26,8 +22,8 @@ export async function versioning(ctx: CommandContext): Promise<void> {
   const path = filesApiPath(target, { prefix: "/api/versioning" });
   const result =
     action === "status"
-      ? await ctx.client.json<FolderVersioning>("GET", path)
-      : await ctx.client.json<FolderVersioning>("PUT", path, { json: { status: action === "on" ? "Enabled" : "Suspended" } });
+      ? await ctx.client.json<ResponseOf<"getVersioning">>("GET", path)
+      : await ctx.client.json<ResponseOf<"putVersioning">>("PUT", path, { json: { status: action === "on" ? "Enabled" : "Suspended" } satisfies BodyOf<"putVersioning"> });
   if (ctx.json) printJson(result);
   else out(describe(result));
 }
