@@ -147,7 +147,7 @@ export class ObjectDigests {
       if (furthest === p) return;
     }
     if (this.heldBytes + piece.byteLength > this.budget) return this.lose(p);
-    p.held.push(Uint8Array.from(piece));
+    p.held.push(piece.slice()); // a copy (slice: a memcpy; Uint8Array.from iterates, ~9× slower here)
     p.heldBytes += piece.byteLength;
     this.heldBytes += piece.byteLength;
   }
