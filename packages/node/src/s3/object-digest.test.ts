@@ -40,7 +40,7 @@ async function streamTogether(digests: ObjectDigests, parts: Uint8Array[]) {
   return taps;
 }
 
-function setup(budget?: number) {
+function setup(budget?: number, blockSize = 8) {
   const store = new Map<string, Uint8Array>();
   const readBack: string[] = [];
   const digests = new ObjectDigests(async (ids, sink) => {
@@ -50,7 +50,7 @@ function setup(budget?: number) {
       if (!c) throw new Error(`no chunk ${id}`);
       sink(c);
     }
-  }, budget);
+  }, budget, blockSize);
   const finish = (state: Bun.CryptoHasher | undefined, rest: Uint8Array[]) => (state?.copy() ?? new Bun.CryptoHasher("sha256")).update(Buffer.concat(rest)).digest("hex");
   return { store, readBack, digests, finish };
 }
