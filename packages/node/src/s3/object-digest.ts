@@ -7,7 +7,7 @@
 // raced, copied, sent through another node or lost from memory costs a read, never a wrong hash.
 
 /** Bytes of parts held in memory while they wait for the parts before them (per node, all uploads). */
-export const HELD_BUDGET_BYTES = 32 * 1024 * 1024;
+export const HELD_BUDGET_BYTES = 16 * 1024 * 1024; // rclone's 3 parts ahead (5 MiB each) fit; it adds to peak RSS
 /** Held bytes are copied into blocks of this size, reused (fresh memory costs more here than the copy). */
 const BLOCK_BYTES = 1024 * 1024;
 /** Uploads followed at once; the oldest is forgotten past this (its Complete reads the parts back). */
