@@ -170,10 +170,12 @@ export async function runCompare(opts: CompareOptions, argv: string[]): Promise<
           const fig = figures[s.id]!;
           if (fig.skipped) continue;
           try {
+            const cpuBefore = s.cpuSeconds?.();
             const m = await runner.run(step.id, s, rep);
+            if (cpuBefore) m.cpuSec = cpuSpent(cpuBefore, s.cpuSeconds!());
             fig.runs.push(m);
             if (m.value === null) failures++;
-            log(`  ${s.id.padEnd(9)} rep ${rep + 1}: ${m.value === null ? `FAILED ${m.errorSamples[0] ?? ""}` : `${m.value.toFixed(1)} ${spec.unit}`}${m.latencyP50Ms != null ? ` (p50 ${m.latencyP50Ms.toFixed(1)} ms, p99 ${m.latencyP99Ms?.toFixed(1)} ms)` : ""}`);
+            log(`  ${s.id.padEnd(9)} rep ${rep + 1}: ${m.value === null ? `FAILED ${m.errorSamples[0] ?? ""}` : `${m.value.toFixed(1)} ${spec.unit}`}${m.latencyP50Ms != null ? ` (p50 ${m.latencyP50Ms.toFixed(1)} ms, p99 ${m.latencyP99Ms?.toFixed(1)} ms)` : ""}${m.cpuSec ? `, CPU s per node ${Object.values(m.cpuSec).map((v) => (v === null ? "-" : v.toFixed(1))).join(" / ")}` : ""}`);
           } catch (err) {
             if (!(err instanceof SkipWorkload)) throw err;
             fig.skipped = err.message;
@@ -293,4 +295,9 @@ async function stracePasses(
     }
   }
   return { command: "strace -c -f -p <node pid>, attached for the workload only, one per node", passes };
+}
+
+/** CPU seconds per process between two readings (null for one that was not there both times). */
+function cpuSpent(before: Record<string, number | null>, after: Record<string, number | null>): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(after).map(([id, a]) => [id, a !== null && before[id] != null ? Math.round((a - before[id]!) * 100) / 100 : null]));
 }

@@ -19,6 +19,8 @@ export interface Measurement {
   copiesProblem?: string | null;
   latencyP50Ms?: number | null;
   latencyP99Ms?: number | null;
+  /** CPU seconds each server process used during the repetition (systems that know their processes). */
+  cpuSec?: Record<string, number | null>;
 }
 
 export interface Figure {

@@ -14,8 +14,13 @@ export interface ExtraDigest {
   update(bytes: Uint8Array): void;
 }
 
-async function hashChunks<X extends ExtraDigest>(files: readonly Manifest[], feed: Feeder, extra: X | undefined): Promise<{ sha256: string; extra: X | undefined }> {
-  const hash = new Bun.CryptoHasher("sha256");
+async function hashChunks<X extends ExtraDigest>(
+  files: readonly Manifest[],
+  feed: Feeder,
+  extra: X | undefined,
+  start: Bun.CryptoHasher | undefined,
+): Promise<{ sha256: string; extra: X | undefined }> {
+  const hash = start?.copy() ?? new Bun.CryptoHasher("sha256");
   const sink = (piece: Uint8Array) => {
     hash.update(piece);
     extra?.update(piece);
@@ -24,17 +29,21 @@ async function hashChunks<X extends ExtraDigest>(files: readonly Manifest[], fee
   return { sha256: hash.digest("hex"), extra };
 }
 
-/** SHA-256 of the files' contents one after another, as if they were one file (and `extra`'s digest of them). */
+/**
+ * SHA-256 of the files' contents one after another, as if they were one file (and `extra`'s digest of them);
+ * with `start`, of that state's content followed by theirs (`start` itself is left as it is).
+ */
 export async function contentSha256<X extends ExtraDigest>(
   files: readonly Manifest[],
   reader: ChunkReader,
   log: Logger,
   extra?: () => X,
+  start?: Bun.CryptoHasher,
 ): Promise<{ sha256: string; extra: X | undefined }> {
   try {
-    return await hashChunks(files, (id, sink) => reader.feed(id, sink), extra?.());
+    return await hashChunks(files, (id, sink) => reader.feed(id, sink), extra?.(), start);
   } catch (err) {
     log.warn("hashing stored content from local copies failed; hashing it again as reads get it", { err, files: files.map((f) => f.path) });
-    return hashChunks(files, async (id, sink) => sink(await reader.read(id)), extra?.());
+    return hashChunks(files, async (id, sink) => sink(await reader.read(id)), extra?.(), start);
   }
 }

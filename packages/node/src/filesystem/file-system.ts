@@ -284,10 +284,11 @@ export class FileSystem {
 
   /**
    * SHA-256 of stored files' contents one after another (what compose() needs for a file made of them), and
-   * the digest of `extra` (made afresh for each attempt) over the same bytes.
+   * the digest of `extra` (made afresh for each attempt) over the same bytes; `start`: a SHA-256 state of
+   * content that comes before them (S3 Complete's parts hashed as they arrived).
    */
-  contentSha256<X extends ExtraDigest>(files: readonly Manifest[], extra?: () => X): Promise<{ sha256: string; extra: X | undefined }> {
-    return contentSha256(files, this.c.reader, this.c.log, extra);
+  contentSha256<X extends ExtraDigest>(files: readonly Manifest[], extra?: () => X, start?: Bun.CryptoHasher): Promise<{ sha256: string; extra: X | undefined }> {
+    return contentSha256(files, this.c.reader, this.c.log, extra, start);
   }
 
   /**

@@ -1,6 +1,7 @@
 // Multipart uploads: parts are ordinary (replicated) files under .s3-uploads/<uploadId>/, held against the
 // quota of the home they are for (multipart-quota.ts); Complete commits one manifest listing the parts'
-// chunks in order, copying no byte, and drops the staging.
+// chunks in order, copying no byte, and drops the staging. The object's SHA-256 is computed as the parts
+// arrive in order (object-digest.ts); Complete reads back the rest.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { fileReadStream } from "../filesystem/read-stream.ts";
@@ -25,6 +26,7 @@ import { copySourceOf, mtimeFromMeta, s3Meta } from "./objects.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
 import { compositeChecksum, fullObjectChecksum, partChecksum, payloadChecksum, withChecksum } from "./stored-checksums.ts";
 import { headerTags, withTags } from "./tagging.ts";
+import { ObjectDigests } from "./object-digest.ts";
 import type { XmlNode } from "./xml.ts";
 import { writtenVersionHeaders } from "./versions.ts";
 
@@ -49,8 +51,14 @@ export type UploadMeta = z.output<typeof metaSchema> & { id: string };
 export class MultipartUploads {
   /** Upload metadata by id, with the version of the file it was read from. */
   private readonly meta = new Map<string, { version: string; upload: UploadMeta }>();
+  /** The objects' SHA-256 as their parts arrive through this node. */
+  private readonly digests: ObjectDigests;
 
-  constructor(private readonly c: S3Components) {}
+  constructor(private readonly c: S3Components) {
+    this.digests = new ObjectDigests(async (ids, sink) => {
+      for (const id of ids) await c.reader.feed(id, sink);
+    });
+  }
 
   private async load(id: string): Promise<UploadMeta | undefined> {
     if (!UPLOAD_ID.test(id)) return undefined;
@@ -127,23 +135,29 @@ export class MultipartUploads {
       const payload = r.payload();
       // `replacing` is what the write gives back; the waiting parts are taken, hence negative.
       const hold = this.c.quotas?.hold(target, payload.stream, payload.length, -waiting);
+      const tap = this.digests.tap(upload.id, n, hold ? hold.body : payload.stream);
       try {
-        result = await this.c.fs.put(path, hold ? hold.body : payload.stream, "quorum", {
+        result = await this.c.fs.put(path, tap.stream, "quorum", {
           sizeHint: payload.length,
           check: (content) => payload.check(content),
           md5: true,
           // The part's verified checksum: the object's composite one is made of these.
           completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
         });
+      } catch (err) {
+        tap.failed();
+        throw err;
       } finally {
         hold?.release();
       }
+      tap.stored(result.chunks);
       const checksum = payload.checksum();
       if (checksum) headers[checksum[0]] = checksum[1];
     }
     if (!(await this.load(upload.id))) {
       // Aborted or completed while this part was arriving: putting it recreated the directory.
       await this.c.fs.remove(uploadDir(upload.id), true).catch(() => {});
+      this.digests.forget(upload.id);
       throw s3Error("NoSuchUpload");
     }
     if (!copying) return new Response(null, { headers: { ...headers, etag: `"${result.md5}"` } });
@@ -176,11 +190,12 @@ export class MultipartUploads {
     let written: Manifest | undefined;
     const finish = async (): Promise<string> => {
       // The manifest keeps the whole content's SHA-256 (the files API's ETag, checked by `orrery get`):
-      // it does not follow from the parts' hashes, so the parts are read once, in order.
-      // Asked for a full-object CRC, it is computed on that same read; else the parts' checksums compose one.
+      // it does not follow from the parts' hashes, so the parts not hashed as they arrived are read, in order.
+      // Asked for a full-object CRC, it is computed on a read of every part; else the parts' checksums compose one.
       const fullObject = upload.checksum?.type === "FULL_OBJECT";
       const full = fullObject && fullObjectChecksum(upload.checksum?.algorithm) ? () => fullObjectChecksum(upload.checksum?.algorithm)! : undefined;
-      const { sha256, extra } = await this.c.fs.contentSha256(parts, full);
+      const arrived = full ? { covered: 0, state: undefined } : this.digests.prefix(upload.id, parts.map((m, i) => ({ n: requested[i]!.partNumber, chunks: m.chunks })));
+      const { sha256, extra } = await this.c.fs.contentSha256(parts.slice(arrived.covered), full, arrived.state);
       const checksum = extra ? extra.result() : fullObject ? undefined : compositeChecksum(parts, upload.checksum?.algorithm);
       const meta = withChecksum(typedByFirstPart(upload.object, parts[0]), checksum);
       written = await this.c.fs.compose(path, parts, { sha256, md5: etag, multipart }, {
@@ -190,6 +205,7 @@ export class MultipartUploads {
         ...(directory ? { kind: "dir" as const } : {}),
       });
       this.meta.delete(upload.id);
+      this.digests.forget(upload.id);
       return completeResult(originOf(r.raw), upload.bucket, upload.key, etag);
     };
     const size = parts.reduce((s, m) => s + m.size, 0);
@@ -224,6 +240,7 @@ export class MultipartUploads {
     const upload = await this.required(r);
     await this.c.fs.remove(uploadDir(upload.id), true);
     this.meta.delete(upload.id);
+    this.digests.forget(upload.id);
     return new Response(null, { status: 204 });
   };
 

@@ -1,7 +1,9 @@
 // Multipart uploads as clients really use them, on one node through @aws-sdk/client-s3: a Complete
 // retried after it succeeded, two uploads of one part number racing, reads of one part
-// (GetObject/HeadObject ?partNumber=N), and UploadPartCopy ranges past the source.
+// (GetObject/HeadObject ?partNumber=N), UploadPartCopy ranges past the source, and the object's
+// SHA-256 computed as the parts arrive (Complete reads back only what it has to).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import {
   CompleteMultipartUploadCommand,
@@ -87,6 +89,71 @@ describe("CompleteMultipartUpload retried", () => {
   });
 });
 
+/** The files API's record of an object: its size and the SHA-256 the manifest keeps. */
+async function statOf(path: string): Promise<{ size: number; sha256: string }> {
+  const res = await fetch(`${cluster.nodes[0]!.url}/api/stat/${path}`, { headers: cluster.nodes[0]!.headers });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { size: number; sha256: string };
+}
+
+/** Overwrites the node's copy of every chunk of `data` (cut at the cluster's 1 MiB) with other bytes. */
+function damageChunksOf(data: Uint8Array): number {
+  let damaged = 0;
+  for (let o = 0; o < data.length; o += MiB) {
+    const file = cluster.nodes[0]!.chunkPath(sha256(data.subarray(o, o + MiB)));
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.map((b) => b ^ 0xff));
+    damaged++;
+  }
+  return damaged;
+}
+
+describe("the object's SHA-256 as its parts arrive", () => {
+  // A probe of what Complete reads: every chunk copy of the parts is damaged before it. Reading a part back
+  // would find the damage (no other node has a copy here) and fail; hashed as they arrived, none is read.
+  test("parts sent in order, or one ahead of the other, are not read back by Complete; the object's SHA-256 is its bytes'", async () => {
+    for (const order of [[1, 2, 3], [2, 1, 3]]) {
+      const Key = `arrival/${order.join("")}.bin`;
+      const parts = [randomBytes(5 * MiB + 11), randomBytes(5 * MiB), randomBytes(777)];
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+      const etags: string[] = [];
+      if (order[0] === 2) {
+        // Part 2 starts first and is still arriving when part 1 is sent whole: it waits in memory for part 1.
+        const stream = new PassThrough();
+        stream.write(Buffer.from(parts[1]!.subarray(0, MiB)));
+        const second = s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 2, Body: stream, ContentLength: parts[1]!.length }));
+        await Bun.sleep(300);
+        etags[0] = (await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: parts[0] }))).ETag!;
+        stream.end(Buffer.from(parts[1]!.subarray(MiB)));
+        etags[1] = (await second).ETag!;
+      } else {
+        for (const i of [0, 1]) etags[i] = (await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: parts[i] }))).ETag!;
+      }
+      etags[2] = (await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 3, Body: parts[2] }))).ETag!;
+      expect(parts.reduce((n, p) => n + damageChunksOf(p), 0)).toBe(6 + 5 + 1);
+      const Parts = etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 }));
+      const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }));
+      expect(done.ETag).toBe(multipartEtag(parts));
+      expect(await statOf(`${Bucket}/${Key}`)).toMatchObject({ size: 10 * MiB + 11 + 777, sha256: sha256(Buffer.concat(parts)) });
+    }
+  });
+
+  test("a part replaced after it was hashed is read back: the SHA-256 is the parts' that make the object", async () => {
+    const Key = "arrival/replaced.bin";
+    const parts = [randomBytes(5 * MiB + 1), randomBytes(5 * MiB + 2), randomBytes(100)];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const etags: string[] = [];
+    for (const [i, Body] of parts.entries()) etags[i] = (await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body }))).ETag!;
+    parts[1] = randomBytes(5 * MiB + 3);
+    etags[1] = (await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 2, Body: parts[1] }))).ETag!;
+    const Parts = etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 }));
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }));
+    expect(done.ETag).toBe(multipartEtag(parts));
+    expect((await statOf(`${Bucket}/${Key}`)).sha256).toBe(sha256(Buffer.concat(parts)));
+    expect(sha256(await bodyOf(await s3.send(new GetObjectCommand({ Bucket, Key }))))).toBe(sha256(Buffer.concat(parts)));
+  });
+});
+
 describe("UploadPart racing itself", () => {
   /** Starts an UploadPart whose body arrives in two halves; `finish` sends the second. */
   function slowPart(Key: string, UploadId: string, body: Uint8Array) {
@@ -118,6 +185,7 @@ describe("UploadPart racing itself", () => {
       }
       const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: last.ETag }] } }));
       expect(done.ETag).toBe(multipartEtag([first]));
+      expect((await statOf(`${Bucket}/${Key}`)).sha256).toBe(sha256(first));
       expect(sha256(await bodyOf(await s3.send(new GetObjectCommand({ Bucket, Key }))))).toBe(sha256(first));
     });
   }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { freePort } from "../../../test/harness/ports.ts";
 import { BenchCluster, type BenchNode } from "../../cluster.ts";
 import type { Target } from "../client.ts";
+import { cpuSecondsOf } from "../cpu-time.ts";
 import { type SystemUnderTest, vmHwmMiB, type WriteKind } from "./system.ts";
 
 export interface OrreryInit {
@@ -109,6 +110,10 @@ export class OrrerySystem implements SystemUnderTest {
 
   peakRssMiB(): Record<string, number | null> {
     return Object.fromEntries(this.nodes.map((n) => [n.id, n.running ? vmHwmMiB(n.pid) : null]));
+  }
+
+  cpuSeconds(): Record<string, number | null> {
+    return Object.fromEntries(this.nodes.map((n) => [n.id, n.running ? cpuSecondsOf(n.pid) : null]));
   }
 
   describe(): Record<string, unknown> {

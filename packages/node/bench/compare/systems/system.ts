@@ -28,6 +28,8 @@ export interface SystemUnderTest {
   settle(): Promise<void>;
   /** Peak resident memory per server node over the run so far (kernel high-water marks), MiB. */
   peakRssMiB(): Record<string, number | null>;
+  /** CPU seconds each of its server processes has used so far (systems that know their processes). */
+  cpuSeconds?(): Record<string, number | null>;
   /** The settings that matter for reading its figures (versions, durability, options). */
   describe(): Record<string, unknown>;
   /** Unmounts its clients and stops its processes. */
