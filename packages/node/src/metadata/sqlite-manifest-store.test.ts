@@ -28,6 +28,7 @@ test("migration 10 fills the chunk references from the rows a database already h
   db.exec("DROP TABLE chunk_refs");
   db.exec("DROP TABLE accounts");
   db.exec("DROP TABLE audit");
+  db.exec("ALTER TABLE peers DROP COLUMN joining");
   db.exec("PRAGMA user_version = 9");
   migrate(db);
   const after = new SqliteManifestStore(db, "a");
