@@ -6,7 +6,7 @@ import type { Config } from "./config/index.ts";
 import type { Logger } from "./log.ts";
 import { formatAddress } from "./membership/address.ts";
 import { ClockWatch } from "./membership/clock-watch.ts";
-import { JoinGate, joinedBefore } from "./membership/join-gate.ts";
+import { JoinGate, joinedBefore, mayCountPeers } from "./membership/join-gate.ts";
 import { Membership } from "./membership/membership.ts";
 import type { PingMessage, AckMessage } from "./membership/messages.ts";
 import { seedAddresses, watchSeedNames } from "./membership/seed-addresses.ts";
@@ -100,13 +100,9 @@ export class NodeMembership {
     return new NodeMembership(init, gate);
   }
 
-  /**
-   * Whether this node may count its peers toward a quorum: always without join targets (it founds its cluster);
-   * else once it has reached its cluster (the join gate) and while some peer is alive.
-   */
+  /** Whether this node may count its peers toward a quorum (join-gate.ts mayCountPeers). */
   joined(): boolean {
-    const { selfId } = this.init;
-    return this.seeds.length === 0 || (this.gate.reached && this.membership.members().some((m) => m.id !== selfId && m.state === "alive"));
+    return mayCountPeers(this.gate, this.seeds.length > 0, this.membership.members(), this.init.selfId);
   }
 
   async start(hooks: MemberHooks): Promise<void> {

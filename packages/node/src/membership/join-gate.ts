@@ -88,6 +88,17 @@ function canonical(addrs: readonly Address[]): Address {
   return resolved[0] ?? addrs[0]!;
 }
 
+/**
+ * Whether a node may count its peers toward a quorum: always without join targets (it founds its cluster);
+ * else once it has reached its cluster and while some peer is alive (node-membership.ts, the simulator).
+ */
+export function mayCountPeers(gate: JoinGate, hasJoinTargets: boolean, members: Iterable<Member>, selfId: string): boolean {
+  if (!hasJoinTargets) return true;
+  if (!gate.reached) return false;
+  for (const m of members) if (m.id !== selfId && m.state === "alive") return true;
+  return false;
+}
+
 /** Whether a remembered member list shows this node was part of a joined cluster before (see JoinGateInit). */
 export function joinedBefore(remembered: readonly Member[], selfId: string): boolean {
   return remembered.some((m) => m.id !== selfId && m.joining === undefined);

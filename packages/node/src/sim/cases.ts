@@ -18,7 +18,8 @@
 // - stale-apply (stale-apply-case.ts): a decision applied late by another node must not overwrite a later one.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
-import type { RunContext, Script } from "./runner.ts";
+import type { Script } from "./runner.ts";
+import { via } from "./case-kit.ts";
 import type { CaseName } from "./scenario.ts";
 import { folderFactors } from "./folder-case.ts";
 import { scaleCase } from "./scale-case.ts";
@@ -35,11 +36,6 @@ function setupCheck(ops: FileOp[], what: string): Violation[] {
     : [{ invariant: "boot", message: `${what}: ${failed.length} setup operation(s) did not succeed, e.g. #${failed[0]!.id} ${failed[0]!.kind} ${failed[0]!.path}: ${failed[0]!.error ?? failed[0]!.outcome}` }];
 }
 
-function via(run: RunContext, id: string) {
-  const p = run.cluster.running(id);
-  if (!p) throw new Error(`case: ${id} is not running`);
-  return p;
-}
 
 const skewPartition: Script = {
   nodes: 3,

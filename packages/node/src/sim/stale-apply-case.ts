@@ -4,17 +4,13 @@
 // version of a node whose clock runs ahead, it did (the conditional create built on the decided delete was
 // acknowledged and lost everywhere).
 import { httpPrecondition } from "../consensus/http-preconditions.ts";
-import type { RunContext, Script } from "./runner.ts";
+import type { Script } from "./runner.ts";
+import { via } from "./case-kit.ts";
 import type { FileOp } from "./workload.ts";
 
 /** How far ahead n2's clock runs (inside MAX_CLOCK_OFFSET_MS, so its writes are taken). */
 const AHEAD_MS = 400;
 
-function via(run: RunContext, id: string) {
-  const p = run.cluster.running(id);
-  if (!p) throw new Error(`case: ${id} is not running`);
-  return p;
-}
 
 export const staleApply: Script = {
   nodes: 5,

@@ -5,7 +5,7 @@
 // clock, and the real peer RPC over the simulated network.
 import { MemoryAcceptorStore } from "../consensus/acceptor-store.ts";
 import { ClockWatch } from "../membership/clock-watch.ts";
-import { JoinGate, joinedBefore } from "../membership/join-gate.ts";
+import { JoinGate, joinedBefore, mayCountPeers } from "../membership/join-gate.ts";
 import { memberAddress } from "../membership/member-record.ts";
 import type { SwimMessage } from "../membership/messages.ts";
 import { decodeMessage, encodeMessage } from "../membership/messages.ts";
@@ -153,7 +153,7 @@ export class NodeProcess {
       placement: this.placement,
       logger: (component) => simLogger(ctx, id, component),
       // node.ts: given seeds or remembered peers, a node must reach one before it acknowledges writes.
-      joined: () => this.seeds.length === 0 || (gate.reached && this.swim.members().some((m) => m.id !== id && m.state === "alive")),
+      joined: () => mayCountPeers(gate, this.seeds.length > 0, this.swim.members(), id),
       clockProblem: () => this.clockWatch.problem(),
     });
     Object.assign(handlers, this.core.handlers());
