@@ -85,6 +85,13 @@ export const statSchema = entrySchema
     minCopies: int().describe("fewest confirmed copies of any chunk"),
     underReplicated: z.boolean(),
     unreachable: z.record(z.string(), z.string()).describe("owners that could not be asked, with the reason"),
+    manifestOwners: z
+      .array(z.string())
+      .describe("the members that hold this path's manifest under the current ring (the owners of its parent folder): writes go to them, quorum reads ask them"),
+    manifestOwnersDuringRingChange: z
+      .array(z.array(z.string()))
+      .optional()
+      .describe("while the ring settles after a change: the path's owners under each ring replaced moments ago, which writes also reach and quorums also count"),
   })
   .meta({ id: "Stat" });
 

@@ -220,7 +220,9 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     const m = d.fs.stat(path);
     if (m.kind === "file" && verdict !== "allow") requireAllow(c, "read", path);
     const health = await d.replicaHealth(m.chunks);
-    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health } satisfies ResponseOf<"stat">);
+    const [current, ...earlier] = d.placement.manifestOwnerSets(m.path);
+    const owners = { manifestOwners: [...current!.owners], ...(earlier.length > 0 ? { manifestOwnersDuringRingChange: earlier.map((s) => [...s.owners]) } : {}) };
+    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health, ...owners } satisfies ResponseOf<"stat">);
   });
 
   return app;

@@ -74,6 +74,51 @@ describe("ManifestReplicator.publish", () => {
   });
 });
 
+describe("ManifestReplicator.publish: each row to its owners", () => {
+  test("with more members than the factor, a row goes to its path's manifest owners only (O(RF), not O(N))", async () => {
+    const net = new MemoryNetwork();
+    const ids = Array.from({ length: 9 }, (_, i) => `n${i}`);
+    const received = new Map<string, string[]>();
+    for (const id of ids.slice(1)) {
+      received.set(id, []);
+      net.register(id, {
+        store: noStore,
+        handlers: {
+          "manifests.push": (_from, body) => {
+            received.get(id)!.push(...body.entries.map((e) => e.path));
+            return { applied: body.entries.length, versions: body.entries.map((e) => e.version) };
+          },
+        },
+      });
+    }
+    const rpc = net.register("n0", { store: noStore, handlers: {} });
+    const placement = new Placement(3, h, 16);
+    placement.update(ids.map((id) => testMember(id, "alive")));
+    const manifests = new MemoryManifestStore("n0");
+    const replicator = new ManifestReplicator({ selfId: "n0", syncIntervalMs: 60_000, publishGraceMs: 1000 }, { manifests, placement, rpc, log: logger("test") });
+    // Two folders whose owner sets differ, so each row's targets are its own.
+    const folders = ["docs", "music", "photos", "video", "notes"];
+    const owners = (path: string) => placement.manifestOwners(path);
+    const a = folders[0]!;
+    const b = folders.find((f) => owners(`${f}/x`).sort().join() !== owners(`${a}/x`).sort().join())!;
+    const committed = manifests.commitLocalBatch([fileChange(`${a}/x`), fileChange(`${b}/y`), fileChange(`${a}/z`)]);
+    const acks = await replicator.publish(committed, () => false);
+    for (const id of ids.slice(1)) {
+      const expected = committed.filter((m) => owners(m.path).includes(id)).map((m) => m.path);
+      expect(received.get(id)).toEqual(expected);
+      // The answer is index-aligned with the rows: a hole where this owner was not sent one.
+      if (expected.length > 0) expect(acks.get(id)!.map((v, i) => (v === undefined ? undefined : committed[i]!.path)).filter(Boolean)).toEqual(expected);
+      else expect(acks.has(id)).toBe(false);
+    }
+    const pushes = [...received.values()].reduce((n, paths) => n + paths.length, 0);
+    const expectedPushes = committed.reduce((n, m) => n + owners(m.path).filter((id) => id !== "n0").length, 0);
+    expect(pushes).toBe(expectedPushes);
+    expect(pushes).toBeLessThanOrEqual(3 * committed.length);
+    // Some members own none of these rows and were sent nothing.
+    expect([...received.values()].some((paths) => paths.length === 0)).toBe(true);
+  });
+});
+
 describe("ManifestReplicator.tick", () => {
   test("catches up with every new peer, at most MAX_ROUNDS_IN_FLIGHT rounds at once, in random order", async () => {
     const net = new MemoryNetwork();

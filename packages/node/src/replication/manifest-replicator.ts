@@ -1,9 +1,10 @@
-// Keeps every node's manifests converged: fresh writes are pushed to all ring members at once
-// (the writer counts the acks toward its durability level), and a periodic pull of deltas
-// from a random peer (plus one from each member that joins or returns) fills whatever a push missed.
+// Keeps every node's manifests converged: fresh writes are pushed to their manifest owners at once
+// (the writer counts the acks toward its durability level), and a periodic pull of deltas from a
+// random peer (plus one from each member that joins or returns) brings the rest to every other node.
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
+import { parentOf } from "../metadata/path.ts";
 import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
 import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest } from "../metadata/sync.ts";
 import { sample } from "../membership/random.ts";
@@ -78,35 +79,64 @@ export class ManifestReplicator {
   }
 
   /**
-   * Peers to push fresh writes to: every ring member, suspects included. A suspect still owns chunks and
-   * is usually alive (a slow process, a lost datagram); skipping it left it without files it holds the
-   * chunks of until the next anti-entropy round, so a read there right after the write found nothing.
+   * Where each row goes: its path's manifest owners under the current ring and under every ring replaced within
+   * the settle window (the sets a write's quorum is counted in), suspects included — a suspect is usually alive
+   * (a slow process, a lost datagram) and still answers for the path. Not every ring member: at 100 nodes that
+   * was 99 pushes per write; the other members get the rows from their anti-entropy rounds (delta sync), and a
+   * read anywhere asks the owners first (FileSystem.refresh). Per target, the indices of the rows it owns.
    */
-  private pushTargets(): Member[] {
-    const out: Member[] = [];
-    for (const m of this.c.placement.memberValues()) if (this.isTarget(m)) out.push(m);
-    return out;
+  private pushPlan(entries: Manifest[]): Map<string, number[]> {
+    const plan = new Map<string, number[]>();
+    const ownersByDir = new Map<string, string[]>();
+    entries.forEach((entry, i) => {
+      const dir = entry.path === "" ? "" : parentOf(entry.path);
+      let owners = ownersByDir.get(dir);
+      if (!owners) {
+        const ids = new Set<string>();
+        for (const set of this.c.placement.manifestOwnerSets(entry.path)) for (const id of set.owners) ids.add(id);
+        owners = [...ids].filter((id) => {
+          const m = this.c.placement.member(id);
+          return m !== undefined && this.isTarget(m);
+        });
+        ownersByDir.set(dir, owners);
+      }
+      for (const id of owners) {
+        const rows = plan.get(id);
+        if (rows) rows.push(i);
+        else plan.set(id, [i]);
+      }
+    });
+    return plan;
   }
 
   /**
-   * Pushes committed rows to every ring member (alive or suspect). Resolves once `enough` says the answers so
-   * far suffice (or every push has settled), after giving the rest a short grace so that a read right after
-   * the write finds the file on every healthy node. The answer is, per peer that committed the rows, the
-   * version each row's path holds there now (index-aligned with `entries`): a newer one means our row lost
-   * there. Slow pushes go on in the background; anti-entropy covers any that fail.
+   * Pushes committed rows to their manifest owners (pushPlan). Resolves once `enough` says the answers so far
+   * suffice (or every push has settled), after giving the rest a short grace so that a quorum read right after
+   * the write finds the row on every owner. The answer is, per owner that committed its rows, the version each
+   * row's path holds there now, index-aligned with `entries` (a hole where that owner was not sent the row): a
+   * newer one means our row lost there. Slow pushes go on in the background; anti-entropy covers any that fail.
    */
   async publish(entries: Manifest[], enough: (acks: ReadonlyMap<string, string[]>) => boolean): Promise<Map<string, string[]>> {
-    const batches: Manifest[][] = [];
-    for (let i = 0; i < entries.length; i += MAX_PUSH_ENTRIES) batches.push(entries.slice(i, i + MAX_PUSH_ENTRIES));
-    const peers = this.pushTargets().map((m) => m.id);
-    const result = await callMany(peers, (id) => this.pushTo(id, batches), { quorum: enough, graceMs: this.init.publishGraceMs, clock: this.clock });
+    const plan = this.pushPlan(entries);
+    const result = await callMany([...plan.keys()], (id) => this.pushTo(id, entries, plan.get(id)!), {
+      quorum: enough,
+      graceMs: this.init.publishGraceMs,
+      clock: this.clock,
+    });
     return result.ok;
   }
 
-  private async pushTo(memberId: string, batches: Manifest[][]): Promise<string[]> {
+  private async pushTo(memberId: string, entries: Manifest[], rows: number[]): Promise<string[]> {
     try {
-      const versions: string[] = [];
-      for (const entries of batches) versions.push(...(await this.c.rpc.call(memberId, "manifests.push", { entries })).versions);
+      const versions: string[] = new Array(entries.length);
+      for (let i = 0; i < rows.length; i += MAX_PUSH_ENTRIES) {
+        const batch = rows.slice(i, i + MAX_PUSH_ENTRIES);
+        const answer = await this.c.rpc.call(memberId, "manifests.push", { entries: batch.map((r) => entries[r]!) });
+        batch.forEach((r, j) => {
+          const held = answer.versions[j];
+          if (held !== undefined) versions[r] = held;
+        });
+      }
       return versions;
     } catch (err) {
       this.c.log.warn("manifest push failed; anti-entropy will deliver it", { peer: memberId, err });
