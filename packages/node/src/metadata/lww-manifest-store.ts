@@ -106,7 +106,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   protected abstract deleteRow(row: Manifest): void;
   /** Deletes every row and every mark. */
   protected abstract clearAll(): void;
-  abstract referencedChunks(): Set<string>;
+  abstract referencedAmong(ids: readonly string[]): Set<string>;
   abstract rowsBelow(dir: string, after: string, limit: number): Manifest[];
   abstract parentsBelow(dir: string, from: string, limit: number): string[];
   abstract chunkFolders(chunkId: string): string[];

@@ -449,13 +449,20 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
     });
 
     describe("garbage collection", () => {
-      test("referencedChunks lists the chunks of live files only", () => {
+      test("referencedAmong answers which of the given chunks live files reference", () => {
         const [s] = trio();
         const a = s.commitLocal(fileChange("a", 10, "a"));
         const b = s.commitLocal(fileChange("b", 10, "b"));
         s.commitLocal(deleteChange("b"));
-        expect([...s.referencedChunks()]).toEqual(a.chunks);
-        expect(s.referencedChunks().has(b.chunks[0]!)).toBe(false);
+        // A chunk shared by a live file and a deleted one stays referenced.
+        const shared = s.commitLocal({ ...fileChange("c", 1, "c"), chunks: [b.chunks[1]!] });
+        const unknown = "f".repeat(64);
+        expect(s.referencedAmong([...a.chunks, ...b.chunks, unknown])).toEqual(new Set([...a.chunks, ...shared.chunks]));
+        expect(s.referencedAmong([b.chunks[0]!, unknown]).size).toBe(0);
+        expect(s.referencedAmong([]).size).toBe(0);
+        // More ids than one query takes: answered across pages.
+        const many = Array.from({ length: 2500 }, (_, i) => i.toString(16).padStart(64, "0"));
+        expect(s.referencedAmong([...many, a.chunks[0]!])).toEqual(new Set([a.chunks[0]!]));
       });
 
       test("chunkFolders: the top-level folders of the live files referencing a chunk, kept through writes, merges, deletes and wipe", () => {

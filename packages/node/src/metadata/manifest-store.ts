@@ -118,8 +118,12 @@ export interface ManifestStore {
    * listing of versioned keys that starts anywhere without reading what lies before.
    */
   parentsBelow(dir: string, from: string, limit: number): string[];
-  /** Chunk ids referenced by live file manifests (for chunk garbage collection). */
-  referencedChunks(): Set<string>;
+  /**
+   * Which of `ids` some live row references (for chunk garbage collection), from the index kept with the rows
+   * (chunk_refs): memory in proportion to `ids`, never to the store (a whole set of a million files' chunk ids
+   * was ~100 MB of strings each pass).
+   */
+  referencedAmong(ids: readonly string[]): Set<string>;
   /**
    * The top-level folders (metadata/path.ts topFolderOf; "" for the root) of the live files that reference a
    * chunk, from an index kept with the rows: no scan. Empty for a chunk no live file references.

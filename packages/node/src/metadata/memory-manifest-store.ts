@@ -154,10 +154,8 @@ export class MemoryManifestStore extends LwwManifestStore {
     this.refs.clear();
   }
 
-  referencedChunks(): Set<string> {
-    const out = new Set<string>();
-    for (const r of this.rows.values()) if (!r.deleted) for (const id of r.chunks) out.add(id);
-    return out;
+  referencedAmong(ids: readonly string[]): Set<string> {
+    return new Set(ids.filter((id) => (this.refs.get(id)?.size ?? 0) > 0));
   }
 
   // No rollback: LwwManifestStore vets every input before its first write, so nothing throws midway.

@@ -103,7 +103,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     count: Statement<{ kind: string; deleted: number; n: number; bytes: number }, []>;
     tombstones: Statement<FileRow, [string, number]>;
     deleteRow: Statement<unknown, [string, string]>;
-    liveChunks: Statement<{ chunks: string }, []>;
+    refsBetween: Statement<{ chunk_id: string }, [string, string]>;
     addRef: Statement<unknown, [string, string, string]>;
     dropRef: Statement<unknown, [string, string, string]>;
     chunkFolders: Statement<{ folder: string }, [string]>;
@@ -168,7 +168,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       tombstones: db.prepare(`SELECT ${COLUMNS} FROM files WHERE deleted = 1 AND path > ? ORDER BY path, kind LIMIT ?`),
       deleteRow: db.prepare("DELETE FROM files WHERE path = ? AND kind = ?"),
       // Directories too: one may hold content of its own (S3's `dir/` object with data).
-      liveChunks: db.prepare("SELECT chunks FROM files WHERE deleted = 0 AND chunks != '[]'"),
+      refsBetween: db.prepare("SELECT chunk_id FROM chunk_refs WHERE chunk_id BETWEEN ? AND ?"),
       addRef: db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, folder, path) VALUES (?, ?, ?)"),
       dropRef: db.prepare("DELETE FROM chunk_refs WHERE chunk_id = ? AND folder = ? AND path = ?"),
       // A prefix of the primary key: the rows of one chunk, usually one or a few.
@@ -281,9 +281,19 @@ export class SqliteManifestStore extends LwwManifestStore {
     this.db.run("DELETE FROM chunk_refs");
   }
 
-  referencedChunks(): Set<string> {
+  referencedAmong(ids: readonly string[]): Set<string> {
     const out = new Set<string>();
-    for (const r of this.q.liveChunks.iterate()) for (const id of JSON.parse(r.chunks) as string[]) out.add(id);
+    if (ids.length === 0) return out;
+    // One walk of the index between the least and the greatest id (the GC asks in pages of sorted ids), the
+    // rows streamed: a lookup per id cost ~6 times as much CPU for a page of a thousand.
+    const want = new Set(ids);
+    let lo = ids[0]!;
+    let hi = ids[0]!;
+    for (const id of ids) {
+      if (id < lo) lo = id;
+      if (id > hi) hi = id;
+    }
+    for (const r of this.q.refsBetween.iterate(lo, hi)) if (want.has(r.chunk_id)) out.add(r.chunk_id);
     return out;
   }
 

@@ -142,12 +142,13 @@ export class GarbageCollector {
    */
   private async walkUnreferenced(now: number, collect: boolean): Promise<number> {
     const { store, manifests } = this.c;
-    const referenced = manifests.referencedChunks();
     let pending = 0;
     let after: string | undefined;
     for (;;) {
       const ids = store.ids(after, 1000);
       if (ids.length === 0) break;
+      // Asked per page of this node's chunks: memory in proportion to the page, not to every file's chunks.
+      const referenced = manifests.referencedAmong(ids);
       for (const id of ids) {
         if (referenced.has(id)) continue;
         const storedAt = store.storedAt(id);
