@@ -1,11 +1,13 @@
-// Keeps this node's audit records in step with the cluster's, as accounts-sync.ts does for accounts: a record
-// made here is pushed to every live member at once (without waiting: a login does not wait on peers), and
-// every interval this node compares the digest of its ids with one random live member's; when they differ it
-// fetches the ids, takes the records it lacks and sends the ones the peer lacks (within the peer's bound).
+// Keeps this node's audit records in step with the cluster's: a record made here is pushed to a few random live
+// members at once (AUDIT_PUSH_FANOUT, without waiting: a login does not wait on peers), and every interval this
+// node compares the digest of its ids with one random live member's; when they differ it fetches the ids,
+// takes the records it lacks and sends the ones the peer lacks (within the peer's bound): a push-pull
+// epidemic, so a record reaches every member in O(log N) rounds while a delete costs a bounded number of calls.
 // Records are immutable and named by time-ordered ids, so the sets converge whatever order they arrive in.
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { JsonHandlers } from "../rpc/methods.ts";
+import { sample } from "../membership/random.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts";
 import type { Clock } from "../util/clock.ts";
@@ -22,6 +24,12 @@ export interface AuditSyncComponents {
   random: () => number;
   log: Logger;
 }
+
+/**
+ * Members a record is pushed to when made. Every member, as before, made each audited operation (every delete)
+ * cost N − 1 calls; with three nodes this is still every peer.
+ */
+export const AUDIT_PUSH_FANOUT = 3;
 
 const pages = <T>(items: readonly T[]) => Array.from({ length: Math.ceil(items.length / MAX_AUDIT_BATCH) }, (_, i) => items.slice(i * MAX_AUDIT_BATCH, (i + 1) * MAX_AUDIT_BATCH));
 
@@ -45,10 +53,10 @@ export class AuditSync {
     await this.worker.stop();
   }
 
-  /** Keeps a record made here and sends it to every live member; a member that misses it catches up at a round. */
+  /** Keeps a record made here and sends it to a few live members; the others take it at their rounds. */
   write(record: AuditRecord): void {
     this.c.store.add([record]);
-    const peers = this.c.peers();
+    const peers = sample(this.c.random, this.c.peers(), AUDIT_PUSH_FANOUT);
     if (peers.length === 0) return;
     this.c.rpc.callMany(peers, "audit.push", { records: [record] }, { quorum: peers.length, graceMs: 0 }).catch((err) => {
       this.failures.warn("audit push failed; peers catch up at their next audit round", { err: errorMessage(err) });
@@ -64,7 +72,6 @@ export class AuditSync {
     };
   }
 
-  /** One comparison with a random live member: a digest when both hold the same records. */
   /** One comparison with a random peer; "quiet" when both held the same records. */
   async round(): Promise<PassOutcome> {
     const peers = this.c.peers();

@@ -8,7 +8,7 @@ import type { JsonHandlers } from "../rpc/methods.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { AuditLog, FAILED_LOGINS_PER_MINUTE } from "./audit-log.ts";
 import { MemoryAuditStore } from "./audit-store.ts";
-import { AuditSync } from "./audit-sync.ts";
+import { AUDIT_PUSH_FANOUT, AuditSync } from "./audit-sync.ts";
 import type { AuditEntry } from "./records.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -48,6 +48,19 @@ describe("AuditLog and AuditSync", () => {
     await settle();
     for (const id of ["a", "b", "c"]) expect(node(id).store.page({ limit: 10 })).toEqual([made]);
     expect(made).toMatchObject({ node: "a", at: 1_800_000_000_000 });
+  });
+
+  test(`a record is pushed to ${AUDIT_PUSH_FANOUT} live members, not to every one; rounds bring it to the rest`, async () => {
+    const names = Array.from({ length: 9 }, (_, i) => `n${i}`);
+    const { node } = cluster(Object.fromEntries(names.map((n) => [n, 100])));
+    const made = node("n0").log.record(entry("/home/alice/x"))!;
+    await settle();
+    const holders = () => names.filter((n) => node(n).store.count === 1);
+    expect(holders().length).toBe(1 + AUDIT_PUSH_FANOUT);
+    // Each round is a push-pull with one peer; a few rounds everywhere and every member holds it.
+    for (let round = 0; round < 8 && holders().length < names.length; round++) for (const n of names) await node(n).sync.round();
+    expect(holders()).toEqual(names);
+    for (const n of names) expect(node(n).store.page({ limit: 10 })).toEqual([made]);
   });
 
   test("ids are unique and in order on one node when the clock stands still or steps back", () => {
