@@ -197,7 +197,17 @@ export class NodeCore {
     const sweepMs = Math.min(5000, Math.max(200, graceMs / 4));
     this.sweeper = new SurplusSweeper(
       { graceMs, intervalMs: sweepMs, quietMaxMs: quietMaxMs(sweepMs), pageSize: 1000 },
-      { selfId, placement, store, rpc, queue, clock, log: logger("handoff"), paused: () => (c.leaving?.() ?? false) || this.factorsUnsettled() },
+      {
+        selfId,
+        placement,
+        store,
+        rpc,
+        queue,
+        clock,
+        log: logger("handoff"),
+        paused: () => (c.leaving?.() ?? false) || this.factorsUnsettled(),
+        factorUnknown: (id) => this.chunkFactors.inUse && manifests.chunkFolders(id).length === 0,
+      },
     );
     this.scrubber = new Scrubber(
       { pauseMs: config.SCRUB_PAUSE_S * 1000, pageSize: 500 },

@@ -30,6 +30,13 @@ export interface SurplusSweeperComponents {
   clock?: Clock;
   /** While true (e.g. the node is leaving), nothing is deleted. */
   paused?: () => boolean;
+  /**
+   * Whether this node cannot tell a chunk's factor yet (folders have their own factors and no file here
+   * references it): such a copy is never taken for surplus. A write's manifest reaches only its owners at
+   * once and the other holders of its chunks by anti-entropy, so until then a folder's extra copies would
+   * read as surplus; an unreferenced chunk is garbage collection's, which waits for every member's rows.
+   */
+  factorUnknown?: (chunkId: string) => boolean;
 }
 
 export class SurplusSweeper {
@@ -75,7 +82,7 @@ export class SurplusSweeper {
       const owners = placement.owners(id);
       // A full node keeps the copies it was given (keepers): deleting them would only make it have room
       // again, and the cluster copy them back to it.
-      if (owners.length === 0 || placement.keepers(id).includes(selfId)) this.since.delete(id);
+      if (owners.length === 0 || placement.keepers(id).includes(selfId) || this.c.factorUnknown?.(id)) this.since.delete(id);
       else surplus.set(id, owners);
     }
     if (surplus.size > 0) {
