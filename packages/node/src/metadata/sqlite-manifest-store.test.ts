@@ -5,6 +5,8 @@ import { MemoryManifestStore } from "./memory-manifest-store.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { migrate, openDatabase } from "../store/db.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
+import { runManifestSyncTests } from "./manifest-sync.case.ts";
+import { runManifestGcTests } from "./manifest-gc.case.ts";
 import { FOLDER_ROWS_SQL, PARENTS_BELOW, SEARCH_BELOW_SQL, SqliteManifestStore } from "./sqlite-manifest-store.ts";
 import { runVersionRowsTests } from "./version-rows.case.ts";
 import { runPathKindTests } from "./path-kinds.case.ts";
@@ -13,6 +15,8 @@ import { runNameSearchTests } from "./name-search.case.ts";
 import { deleteChange, dirChange, fileChange, hexId } from "./test-fixtures.ts";
 
 runManifestStoreTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
+runManifestSyncTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
+runManifestGcTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runVersionRowsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runPathKindTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runFolderTotalsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
