@@ -198,6 +198,28 @@ describe("the object's SHA-256 as parts arrive", () => {
       await drain(other3.stream);
     });
 
+    test("a part that gave way and still streams counts too: the next one waits until it is stored", async () => {
+      const { store, digests, parts, one } = await twoUnderWay();
+      // Part 3 arrives without waiting (a client's first wave): past the budget, it gives way as it streams.
+      const three = controlledBody();
+      const tap3 = digests.tap("u", 3, three.stream, 40);
+      const drained3 = drain(tap3.stream);
+      three.send(parts[2]!.subarray(0, 20));
+      await Bun.sleep(0);
+      expect(digests.held).toBe(40);
+      let started = false;
+      const tap4 = digests.tapWithRoom("u", 4, new Response(bytes(8, 25)).body, 8).then((t) => ((started = true), t));
+      await Bun.sleep(20);
+      expect(started).toBe(false); // part 2's 40 and part 3's 40 to come: no room for 8 more
+      three.send(parts[2]!.subarray(20));
+      three.end();
+      await drained3;
+      tap3.stored(chunksOf(parts[2]!, store));
+      await tap4;
+      expect(started).toBe(true);
+      one.end();
+    });
+
     test("it waits no longer than its patience while nothing moves, nor past the failure of the part before it", async () => {
       const stalled = await twoUnderWay(100);
       const t0 = performance.now();

@@ -20,7 +20,7 @@ const MAX_UPLOADS = 256;
  * How long a part waits for room while nothing moves forward (no part done, no memory freed): on a fast link
  * parts before it finish every few hundred ms; on a slow one, waiting would cost more than a read-back.
  */
-export const PATIENCE_MS = 500;
+export const PATIENCE_MS = 1000;
 
 /** Reads stored chunks into `sink`, in order; throws when a chunk cannot be read whole and verified. */
 export type ChunkFeeder = (chunkIds: readonly string[], sink: (piece: Uint8Array) => void) => Promise<void>;
@@ -127,11 +127,17 @@ export class ObjectDigests {
     }
   }
 
-  /** Memory the held parts of every upload hold or will hold (their announced lengths). */
+  /**
+   * Bytes of the parts ahead of their turn, every upload: held ones hold or will hold them; lost ones still
+   * streaming count too, or each part admitted beside them would give way in turn, and be read back as well.
+   */
   private promised(): number {
     let bytes = 0;
     for (const chain of this.chains.values()) {
-      for (const p of chain.pending.values()) if (p.mode === "held") bytes += Math.max(p.length ?? 0, p.heldBytes);
+      for (const p of chain.pending.values()) {
+        if (p.mode === "held") bytes += Math.max(p.length ?? 0, p.heldBytes);
+        else if (p.mode === "lost" && p.stored === undefined) bytes += p.length ?? 0;
+      }
     }
     return bytes;
   }
@@ -170,6 +176,7 @@ export class ObjectDigests {
       stored: (chunks) => {
         if (!done()) return;
         p.stored = [...chunks];
+        if (p.mode === "lost") this.moved(); // no longer streaming: what it was counted for is free
         // Held, with nothing before it under way: it would wait for nobody, holding memory; read it back instead.
         if (p.mode === "held" && !chain.pending.has(this.nextOf(chain))) this.lose(p);
         void this.promote(uploadId, chain);
