@@ -121,22 +121,21 @@ export class MultipartUploads {
     const path = `${uploadDir(upload.id)}/${partName(n)}`;
     const copying = r.header("x-amz-copy-source") !== null;
     const headers: Record<string, string> = {};
-    const payload = copying ? undefined : r.payload();
     // Held against the quota of the object's home with the parts already waiting (multipart-quota.ts).
     const target = objectPath(upload.bucket, upload.key).path;
     const waiting = await waitingPartBytes(this.c, (bucket) => this.uploadsOf(bucket), target, path);
     let result;
-    if (!payload) {
+    if (copying) {
       const src = await copySourceOf(r, this.c);
       const [start, end] = copyRange(r.header("x-amz-copy-source-range"), src.size);
       this.c.quotas?.check(target, end - start + 1, -waiting);
       const body = fileReadStream(src, start, end, this.c.reader, this.c.log);
       result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1, md5: true });
     } else {
+      const payload = r.payload();
       // `replacing` is what the write gives back; the waiting parts are taken, hence negative.
       const hold = this.c.quotas?.hold(target, payload.stream, payload.length, -waiting);
-      // Before a byte is read: a part that would be read back for the object's digest first waits for room.
-      const tap = await this.digests.tapWithRoom(upload.id, n, hold ? hold.body : payload.stream, payload.length);
+      const tap = this.digests.tap(upload.id, n, hold ? hold.body : payload.stream);
       try {
         result = await this.c.fs.put(path, tap.stream, "quorum", {
           sizeHint: payload.length,

@@ -5,10 +5,6 @@
 // What a digest covers is recorded as each part's chunk ids (SHA-256 names of its bytes): Complete uses the
 // longest prefix of its parts whose chunks are exactly those, and reads the rest back, so a part replaced,
 // raced, copied, sent through another node or lost from memory costs a read, never a wrong hash.
-//
-// A read-back costs a disk read and two SHA-256 passes (the chunk's check, the digest), so a part that would
-// not fit in memory first waits for room (tapWithRoom) while the parts before it stream through this node and move
-// forward: awscli's ten parts at once then cost no read-back, at the price of some of them starting later.
 
 /** Bytes of parts held in memory while they wait for the parts before them (per node, all uploads). */
 export const HELD_BUDGET_BYTES = 16 * 1024 * 1024; // rclone's 3 parts ahead (5 MiB each) fit; it adds to peak RSS
@@ -16,11 +12,6 @@ export const HELD_BUDGET_BYTES = 16 * 1024 * 1024; // rclone's 3 parts ahead (5 
 const BLOCK_BYTES = 1024 * 1024;
 /** Uploads followed at once; the oldest is forgotten past this (its Complete reads the parts back). */
 const MAX_UPLOADS = 256;
-/**
- * How long a part waits for room while nothing moves forward (no part done, no memory freed): on a fast link
- * parts before it finish every few hundred ms; on a slow one, waiting would cost more than a read-back.
- */
-export const PATIENCE_MS = 1000;
 
 /** Reads stored chunks into `sink`, in order; throws when a chunk cannot be read whole and verified. */
 export type ChunkFeeder = (chunkIds: readonly string[], sink: (piece: Uint8Array) => void) => Promise<void>;
@@ -29,8 +20,6 @@ interface Pending {
   n: number;
   /** live: hashed into `spec` as it streams; held: copied into `held`; lost: neither (read back when next). */
   mode: "live" | "held" | "lost";
-  /** The body's announced length, when known: what it will hold at most while it waits for its turn. */
-  length?: number;
   spec?: Bun.CryptoHasher;
   /** Blocks holding its bytes, the last one filled up to `fill`. */
   held: Uint8Array[];
@@ -75,86 +64,20 @@ export class ObjectDigests {
   private blocksInUse = 0;
   /** Blocks no part holds, kept for the next (dropped when no upload is followed). */
   private free: Uint8Array[] = [];
-  /** Parts waiting in tapWithRoom(), woken whenever a part is done or memory is freed. */
-  private readonly waiters = new Set<() => void>();
-  /** Counts those events, so a waiter can tell whether anything moved while it waited. */
-  private progress = 0;
 
   constructor(
     private readonly feed: ChunkFeeder,
     private readonly budget = HELD_BUDGET_BYTES,
     private readonly blockSize = BLOCK_BYTES,
-    private readonly patienceMs = PATIENCE_MS,
   ) {}
-
-  /**
-   * tap(), after waiting (before a byte of the body is read) until the part would fit in memory while it waits
-   * for its turn: not at all when it is next (or behind), when the part next in order is not streaming through
-   * this node (nothing here would move the chain), or when its length is unknown or past the whole budget;
-   * and no longer than `patienceMs` without progress (it may then still give way, as with tap()).
-   */
-  async tapWithRoom(uploadId: string, n: number, body: ReadableStream<Uint8Array> | null, length: number | undefined): Promise<PartTap> {
-    await this.room(uploadId, n, length);
-    // In the same turn as the last look at the room: no other part can take it in between.
-    return this.tap(uploadId, n, body, length);
-  }
-
-  private async room(uploadId: string, n: number, length: number | undefined): Promise<void> {
-    if (length === undefined || length > this.budget) return;
-    let seen = this.progress;
-    let since = performance.now();
-    for (;;) {
-      const chain = this.chains.get(uploadId);
-      if (!chain || chain.broken || chain.pending.has(n)) return;
-      const next = this.nextOf(chain);
-      if (n <= next || !chain.pending.has(next)) return;
-      if (this.promised() + length <= this.budget) return;
-      if (this.progress !== seen) {
-        seen = this.progress;
-        since = performance.now();
-      }
-      const left = since + this.patienceMs - performance.now();
-      if (left <= 0) return;
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.waiters.add(wake);
-      });
-    }
-  }
-
-  /**
-   * Bytes of the parts ahead of their turn, every upload: held ones hold or will hold them; lost ones still
-   * streaming count too, or each part admitted beside them would give way in turn, and be read back as well.
-   */
-  private promised(): number {
-    let bytes = 0;
-    for (const chain of this.chains.values()) {
-      for (const p of chain.pending.values()) {
-        if (p.mode === "held") bytes += Math.max(p.length ?? 0, p.heldBytes);
-        else if (p.mode === "lost" && p.stored === undefined) bytes += p.length ?? 0;
-      }
-    }
-    return bytes;
-  }
-
-  /** Something moved: waiting parts look again. */
-  private moved(): void {
-    this.progress++;
-    for (const wake of [...this.waiters]) wake();
-  }
 
   /** Bytes held in memory now (all uploads). */
   get held(): number {
     return this.heldBytes;
   }
 
-  /** Follows part `n` of `uploadId` through `body` (`length`: its announced length, if any). */
-  tap(uploadId: string, n: number, body: ReadableStream<Uint8Array> | null, length?: number): PartTap {
+  /** Follows part `n` of `uploadId` through `body`. */
+  tap(uploadId: string, n: number, body: ReadableStream<Uint8Array> | null): PartTap {
     const chain = this.chainOf(uploadId);
     const next = this.nextOf(chain);
     const twin = chain.pending.get(n);
@@ -163,7 +86,7 @@ export class ObjectDigests {
       if (twin) this.lose(twin);
       return untracked(body);
     }
-    const p: Pending = { n, mode: n === next && !chain.busy ? "live" : "held", held: [], fill: 0, heldBytes: 0, ...(length === undefined ? {} : { length }) };
+    const p: Pending = { n, mode: n === next && !chain.busy ? "live" : "held", held: [], fill: 0, heldBytes: 0 };
     if (p.mode === "live") p.spec = this.top(chain);
     chain.pending.set(n, p);
     const observe = (piece: Uint8Array) => {
@@ -176,7 +99,6 @@ export class ObjectDigests {
       stored: (chunks) => {
         if (!done()) return;
         p.stored = [...chunks];
-        if (p.mode === "lost") this.moved(); // no longer streaming: what it was counted for is free
         // Held, with nothing before it under way: it would wait for nobody, holding memory; read it back instead.
         if (p.mode === "held" && !chain.pending.has(this.nextOf(chain))) this.lose(p);
         void this.promote(uploadId, chain);
@@ -185,7 +107,6 @@ export class ObjectDigests {
         if (!done()) return;
         this.drop(p);
         chain.pending.delete(n);
-        this.moved();
       },
     };
   }
@@ -205,7 +126,6 @@ export class ObjectDigests {
     for (const p of chain.pending.values()) this.drop(p);
     this.chains.delete(uploadId);
     if (this.chains.size === 0) this.free = [];
-    this.moved();
   }
 
   private chainOf(uploadId: string): Chain {
@@ -269,7 +189,6 @@ export class ObjectDigests {
   }
 
   private drop(p: Pending): void {
-    if (p.held.length > 0) this.moved();
     this.heldBytes -= p.heldBytes;
     this.blocksInUse -= p.held.length;
     this.free.push(...p.held);
@@ -293,7 +212,6 @@ export class ObjectDigests {
           for (const [i, block] of p.held.entries()) p.spec.update(i === p.held.length - 1 ? block.subarray(0, p.fill) : block);
           this.drop(p);
           p.mode = "live";
-          this.moved(); // what it was promised is free for the parts behind it
         }
         if (p.stored === undefined) return; // it commits when its put succeeds
         if (p.mode === "lost") {
@@ -310,7 +228,6 @@ export class ObjectDigests {
         chain.states.push(p.spec!);
         chain.done.push({ n: p.n, chunks: p.stored });
         chain.pending.delete(p.n);
-        this.moved();
       }
     } finally {
       chain.busy = false;
