@@ -1,15 +1,19 @@
 // The S3 Complete on its own: a multipart upload in 5 MiB parts, 4 at once (rclone's defaults), through node 1
-// of 3 (RF 3, 4 MiB chunks), then CompleteMultipartUpload timed alone; each node's CPU seconds for both phases.
-//   bun bench/s3-complete.ts [parts=205]   (205 parts: 1 GiB + 5 MiB)
+// of 3 (RF 3, 4 MiB chunks), then CompleteMultipartUpload timed alone; each node's CPU seconds for both phases
+// and node 1's peak RSS.
+//   bun bench/s3-complete.ts [parts=205] [partMiB=5] [streams=4]   (205 parts: 1 GiB + 5 MiB;
+//   awscli's defaults: 128 8 10)
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { startS3Cluster } from "../test/s3/s3-cluster.ts";
 import { cpuSecondsOf } from "./compare/cpu-time.ts";
+import { vmHwmMiB } from "./compare/systems/system.ts";
 
 const MiB = 1024 * 1024;
-const PART = 5 * MiB;
 const parts = Number(process.argv[2] ?? 205);
+const PART = Number(process.argv[3] ?? 5) * MiB;
+const streams = Number(process.argv[4] ?? 4);
 const { cluster, clients } = await startS3Cluster(3, { key: "bench-complete", secret: randomBytes(18).toString("base64url") }, { CHUNK_SIZE_MB: "4", LOG_LEVEL: "warn" });
 try {
   const s3 = clients[0]!;
@@ -25,7 +29,7 @@ try {
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
-    [0, 1, 2, 3].map(async () => {
+    Array.from({ length: streams }, async () => {
       for (let i = next++; i < parts; i = next++) {
         const Body = Buffer.from(base); // bytes of its own per part (the first four are its number)
         Body.writeUInt32BE(i, 0);
@@ -42,10 +46,13 @@ try {
   console.log(
     JSON.stringify({
       parts,
+      partMiB: PART / MiB,
+      streams,
       uploadS: ((t1 - t0) / 1000).toFixed(2),
       completeS: ((t2 - t1) / 1000).toFixed(2),
       cpuUpload: spent(cpu0, cpu1),
       cpuComplete: spent(cpu1, cpu2),
+      peakRssMiB: pids.map((pid) => vmHwmMiB(pid)?.toFixed(0)).join(" / "),
       load: readFileSync("/proc/loadavg", "utf8").trim(),
     }),
   );
