@@ -191,7 +191,13 @@ export class ReplicaCensus {
     const { selfId, rpc } = this.c;
     const byOwner = new Map<string, string[]>();
     for (const { id, owners } of chunks) {
-      for (const o of owners) if (o !== selfId) byOwner.set(o, [...(byOwner.get(o) ?? []), id]);
+      for (const o of owners) {
+        if (o === selfId) continue;
+        // Appended in place: copying the list for every id made a page of 1000 cost ~500k copies per owner.
+        const ids = byOwner.get(o);
+        if (ids) ids.push(id);
+        else byOwner.set(o, [id]);
+      }
     }
     const present = new Map<string, Set<string>>();
     await Promise.all(
