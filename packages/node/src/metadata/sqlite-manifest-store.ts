@@ -307,6 +307,11 @@ export class SqliteManifestStore extends LwwManifestStore {
     return this.walSync.durable();
   }
 
+  /** Lets go of what the store holds open besides the database (the WAL's descriptor), before the database closes. */
+  close(): void {
+    this.walSync.close();
+  }
+
   protected countRows(): ManifestStats {
     const stats: ManifestStats = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
     for (const r of this.q.count.all()) {
