@@ -7,7 +7,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
-import { fsyncFd } from "./wal-sync.ts";
 import { dirname, join } from "node:path";
 import { ChunkCorruptError, ChunkNotFoundError, StoreFullError } from "../errors.ts";
 import { type Logger, logger } from "../log.ts";
@@ -28,6 +27,7 @@ import { type ChunkDraft, type ChunkWriterTarget, VerifyingChunkWriter } from ".
 import { directFor, supportsDirectIo } from "./direct-io.ts";
 import { synchronousLevel, unsynced } from "./db.ts";
 import { SpaceBudget } from "./space-budget.ts";
+import { fsyncFd } from "./wal-sync.ts";
 
 export interface ChunkStoreInit {
   /** Where chunk files live, e.g. DATA_DIR/chunks. One ChunkStore per directory. */
