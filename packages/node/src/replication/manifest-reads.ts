@@ -11,7 +11,6 @@ import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { MAX_READ_PATHS } from "../rpc/methods.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import type { Clock } from "../util/clock.ts";
 import { fewestInAny, majority, type OwnerSet, type Placement, quorumInEach } from "./placement.ts";
 
 export type Consistency = "quorum" | "local";
@@ -23,18 +22,11 @@ export interface ManifestReadsComponents {
   placement: Placement;
   rpc: PeerRpc;
   log: Logger;
-  /** Whose time the hedge of a read runs on (default: the system clock). */
-  clock?: Clock;
   /** True once this node completed a manifest sync round with a peer since it started (or has no peer). */
   synced: () => boolean;
 }
 
-/** How long a quorum read waits on the owners asked first before it asks the others too. */
-export const HEDGE_MS = 50;
-
 export class ManifestReads {
-  private turn = 0;
-
   constructor(private readonly c: ManifestReadsComponents) {}
 
   /** Makes this node's rows for `paths` at least as new as a read quorum of their owners' (see the file comment). */
@@ -85,7 +77,7 @@ export class ManifestReads {
     const others = [...new Set(sets.flatMap((s) => s.owners))].filter((id) => id !== selfId);
     const enough = (ok: ReadonlyMap<string, T>) => quorumInEach(sets, majority, (id) => id === selfId || ok.has(id));
     if (enough(new Map())) return [];
-    const result = await callMany(this.rotated(others), call, { quorum: enough, graceMs: 0, hedge: this.hedge(sets), clock: this.c.clock });
+    const result = await callMany(others, call, { quorum: enough, graceMs: 0 });
     if (!enough(result.ok)) {
       const answered = fewestInAny(sets, (id) => id === selfId || result.ok.has(id));
       throw new OrreryError(
@@ -96,24 +88,6 @@ export class ManifestReads {
       );
     }
     return [...result.ok.values()];
-  }
-
-  /**
-   * Under one ring, the owners a quorum needs besides this node are asked first, the others only if one of
-   * those fails or has not answered within HEDGE_MS: a create's read of its path and parents then costs one
-   * peer one request instead of every owner one each. While the ring changes (joint quorums), all are asked.
-   */
-  private hedge(sets: readonly OwnerSet[]): { first: number; afterMs: number } | undefined {
-    if (sets.length !== 1) return undefined;
-    const set = sets[0]!;
-    return { first: majority(set, true) - (set.owners.includes(this.c.selfId) ? 1 : 0), afterMs: HEDGE_MS };
-  }
-
-  /** `ids` starting at a different one each time, so the reads asked of one owner first spread over all of them. */
-  private rotated(ids: string[]): string[] {
-    if (ids.length < 2) return ids;
-    const k = this.turn++ % ids.length;
-    return [...ids.slice(k), ...ids.slice(0, k)];
   }
 
   /** Applies the rows newer than this node's (read repair); a row too far ahead of our clock fails the read. */
