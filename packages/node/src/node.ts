@@ -301,6 +301,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   try {
     await lifecycle.start();
   } catch (err) {
+    manifests.close();
     db.close();
     throw err;
   }
@@ -339,6 +340,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       queueWatch.stop();
       leaveOnStop = opts.leave === true;
       await lifecycle.stop();
+      manifests.close();
       db.close();
       log.info("node stopped");
       markStopped();

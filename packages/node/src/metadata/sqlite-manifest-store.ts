@@ -3,6 +3,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Manifest, ManifestKind, MultipartLayout } from "./manifest.ts";
 import type { ObjectMeta } from "./object-meta.ts";
+import { unsynced } from "../store/db.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
 import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
@@ -304,17 +305,16 @@ export class SqliteManifestStore extends LwwManifestStore {
    */
   protected atomically<T>(fn: () => T): T {
     const tx = this.db.transaction(fn);
-    if (this.db.inTransaction) return tx() as T;
-    this.db.exec("PRAGMA synchronous = NORMAL");
-    try {
-      return tx() as T;
-    } finally {
-      this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`);
-    }
+    return unsynced(this.db, this.syncLevel, () => tx() as T);
   }
 
   durable(): Promise<void> {
     return this.walSync.durable();
+  }
+
+  /** Lets go of what the store holds open besides the database (the WAL's descriptor), before the database closes. */
+  close(): void {
+    this.walSync.close();
   }
 
   protected countRows(): ManifestStats {

@@ -77,6 +77,22 @@ describe("ChunkStore on disk", () => {
     expect(readdirSync(store.tmpDir)).toEqual([]);
   });
 
+  test("a small chunk announced at n bytes is stored whole, and refuses a byte more, leaving nothing behind", async () => {
+    const c = randomChunk(4096);
+    const w = store.writer(c.id, 4096);
+    await w.write(c.data.subarray(0, 1000));
+    await w.write(c.data.subarray(1000));
+    expect(await w.commit()).toEqual({ created: true });
+    expect(await store.get(c.id)).toEqual(c.data);
+
+    const d = randomChunk(4097);
+    const longer = store.writer(d.id, 4096);
+    await longer.write(d.data.subarray(0, 4096));
+    await expect(longer.write(d.data.subarray(4096))).rejects.toThrow(/larger than the 4096 bytes announced/);
+    expect(store.has(d.id)).toBe(false);
+    expect(readdirSync(store.tmpDir)).toEqual([]);
+  });
+
   test("a write refused by the quota while streaming leaves no tmp file", async () => {
     store = open({ quotaBytes: 10_000 });
     const a = randomChunk(6000);

@@ -5,7 +5,7 @@
 // commit, e.g. the manifest's): a row that a power loss takes is put back by reconcile(), which every start runs.
 // The disk implementation of ChunkStorage (chunk-storage.ts); it passes chunk-store.case.ts with the in-memory one.
 import type { Database, Statement } from "bun:sqlite";
-import { existsSync, mkdirSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ChunkCorruptError, ChunkNotFoundError, StoreFullError } from "../errors.ts";
@@ -22,11 +22,12 @@ import {
   sha256Hex,
   verifyWholeChunk,
 } from "./chunk-storage.ts";
-import { asStoreFull, ChunkFileDraft, writeDurably } from "./chunk-store-writer.ts";
-import { type ChunkWriterTarget, VerifyingChunkWriter } from "./chunk-writer.ts";
+import { asStoreFull, ChunkFileDraft, SMALL_CHUNK_BYTES, SmallChunkDraft, writeDurably } from "./chunk-store-writer.ts";
+import { type ChunkDraft, type ChunkWriterTarget, VerifyingChunkWriter } from "./chunk-writer.ts";
 import { directFor, supportsDirectIo } from "./direct-io.ts";
 import { synchronousLevel, unsynced } from "./db.ts";
 import { SpaceBudget } from "./space-budget.ts";
+import { fsyncFd } from "./wal-sync.ts";
 
 export interface ChunkStoreInit {
   /** Where chunk files live, e.g. DATA_DIR/chunks. One ChunkStore per directory. */
@@ -70,8 +71,8 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly budget: SpaceBudget;
-  /** Fan-out directories known to exist (and to have been fsynced into their parents). */
-  private readonly knownDirs = new Set<string>();
+  /** Fan-out directories made (or being made) by this process, and whether their entries are durable yet. */
+  private readonly fanouts = new Map<string, FanoutDir>();
   private count: number;
   private bytes: number;
   private tmpSeq = 0;
@@ -329,18 +330,24 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     this.budget.release(size);
   }
 
-  draft(id: string, expectedSize?: number): ChunkFileDraft {
+  draft(id: string, expectedSize?: number): ChunkDraft {
+    if (expectedSize !== undefined && expectedSize < SMALL_CHUNK_BYTES) return new SmallChunkDraft(this, id, expectedSize);
     return new ChunkFileDraft(this, id, this.directIo && directFor(expectedSize));
   }
 
-  /** Moves a fsynced tmp file into place, makes the rename durable, then indexes it. */
+  /**
+   * Moves a fsynced tmp file into place, makes the rename durable, then indexes it. The rename's directory and
+   * the entries of fan-out directories created for it are fsynced at once (on ext4 they share a journal commit):
+   * the copy counts only once all of them are on disk, and nothing reads it as a chunk before then but this node.
+   */
   async install(id: string, tmp: string, size: number): Promise<{ created: boolean }> {
     const final = this.pathOf(id);
     const fanout = dirname(final);
-    await this.ensureFanoutDir(fanout);
+    const dir = this.fanoutDir(fanout);
+    await dir.exists;
     const existed = existsSync(final);
     await rename(tmp, final);
-    await fsyncDir(fanout);
+    await Promise.all([fsyncDir(fanout), dir.durable]);
     this.touch(id, size);
     return { created: !existed };
   }
@@ -389,23 +396,45 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
     }
   }
 
-  /** Creates dir/ab/cd if needed; a new directory's entry is fsynced into its parent so the chunk can be found after a crash. */
-  private async ensureFanoutDir(fanout: string): Promise<void> {
-    if (this.knownDirs.has(fanout)) return;
-    const first = await mkdir(fanout, { recursive: true });
-    if (first !== undefined) {
-      // `first` is the topmost directory created; fsync every parent that gained an entry.
-      for (let d = fanout; d.length >= first.length; d = dirname(d)) await fsyncDir(dirname(d));
-    }
-    this.knownDirs.add(fanout);
+  /**
+   * dir/ab/cd and dir/ab, made once per process: `exists` once the directory does, `durable` once its entry is
+   * fsynced into its parent and the parent's into its own. Shared by concurrent installs, so none counts a copy
+   * before another's fsync of a directory it also needs has ended; a failed fsync is tried again by the next.
+   * One that existed before this process is fsynced into its parent once too (a crash may have cut its mkdir's).
+   */
+  private fanoutDir(dir: string): FanoutDir {
+    if (dir === this.dir) return FANOUT_READY;
+    const known = this.fanouts.get(dir);
+    if (known) return known;
+    const parent = this.fanoutDir(dirname(dir));
+    const exists = parent.exists.then(() => mkdir(dir)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+    });
+    const durable = Promise.all([parent.durable, exists.then(() => fsyncDir(dirname(dir)))]).then(() => {});
+    const state = { exists, durable };
+    this.fanouts.set(dir, state);
+    // Done: one shared state, so the map holds only names; failed: the next install makes and fsyncs it again.
+    durable.then(
+      () => this.fanouts.set(dir, FANOUT_READY),
+      () => this.fanouts.delete(dir),
+    );
+    return state;
   }
 }
 
+interface FanoutDir {
+  exists: Promise<void>;
+  durable: Promise<void>;
+}
+
+const FANOUT_READY: FanoutDir = { exists: Promise.resolve(), durable: Promise.resolve() };
+
+/** A directory's fsync: opened and closed on the event loop (cheap calls), fsynced on the thread pool. */
 async function fsyncDir(path: string): Promise<void> {
-  const handle = await open(path, "r");
+  const fd = openSync(path, "r");
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { WalSync } from "./wal-sync.ts";
+import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { heldFsync, WalSync } from "./wal-sync.ts";
 
 /** An fsync that finishes when the test says so, recording what it was asked to sync. */
 function manualFsync() {
@@ -49,5 +52,32 @@ describe("WalSync", () => {
     calls[3]!.done();
     await third;
     expect(calls.map((c) => c.path)).toEqual(["/d/x.db-wal", "/d/x.db-wal", "/d", "/d/x.db-wal"]);
+  });
+});
+
+describe("heldFsync", () => {
+  test("fsyncs a file through one descriptor, opens a replaced file anew, and passes over a missing one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orrery-held-fsync-"));
+    const sync = heldFsync();
+    try {
+      const wal = join(dir, "db-wal");
+      await sync(wal); // not there yet: nothing to sync, nothing opened
+      expect(sync.opened).toBe(0);
+      writeFileSync(wal, "frames");
+      for (let i = 0; i < 3; i++) await sync(wal);
+      expect(sync.opened).toBe(1);
+      // Another file at the path (another inode): the old descriptor would sync the wrong file.
+      writeFileSync(join(dir, "other"), "new frames");
+      renameSync(join(dir, "other"), wal);
+      await sync(wal);
+      await sync(wal);
+      expect(sync.opened).toBe(2);
+      unlinkSync(wal);
+      await sync(wal);
+      expect(sync.opened).toBe(2);
+    } finally {
+      sync.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

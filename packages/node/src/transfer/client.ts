@@ -146,10 +146,7 @@ class PeerConnection {
       this.channel.destroy();
     }, timeoutMs);
     try {
-      for (const part of parts) {
-        if (!this.channel.write(part)) await this.channel.drained();
-        if (this.failure) break;
-      }
+      if (!this.channel.writeParts(parts) && !this.failure) await this.channel.drained();
       return await response;
     } finally {
       clearTimeout(timer);

@@ -68,3 +68,31 @@ test("writes to a closed encrypted channel are dropped, not sealed with freed ci
   server.destroy();
   close();
 });
+
+test("a frame's small parts go as one socket write, large ones each as their own, in order", async () => {
+  const { client, server, close } = await pair();
+  const writes: number[] = [];
+  const write = client.socket.write.bind(client.socket);
+  // Counts the writes the channel makes (sealed: one record batch per write it is given).
+  client.socket.write = ((data: Uint8Array, ...rest: unknown[]) => (writes.push(data.byteLength), write(data, ...(rest as [])))) as typeof client.socket.write;
+  const received: Buffer[] = [];
+  let bytes = 0;
+  const small = [randomBytes(21), randomBytes(4096)];
+  const large = [randomBytes(21), randomBytes(100 * 1024)];
+  const total = [...small, ...large].reduce((n, p) => n + p.byteLength, 0);
+  const done = new Promise<void>((resolve) =>
+    server.onData((b) => {
+      received.push(Buffer.from(b));
+      if ((bytes += b.byteLength) === total) resolve();
+    }),
+  );
+  client.writeParts(small);
+  expect(writes.length).toBe(1);
+  client.writeParts(large);
+  expect(writes.length).toBe(3);
+  await done;
+  expect(Buffer.concat(received).equals(Buffer.concat([...small, ...large]))).toBe(true);
+  client.destroy();
+  server.destroy();
+  close();
+});

@@ -386,9 +386,7 @@ class InboundConnection {
   /** Writes a response; resolves at once unless the socket's buffer is full, then on 'drain' (or close). */
   private send(...parts: Uint8Array[]): Promise<void> {
     if (this.closed) return Promise.resolve();
-    let flushed = true;
-    for (const part of parts) flushed = this.channel.write(part) && flushed;
-    return flushed ? Promise.resolve() : this.channel.drained();
+    return this.channel.writeParts(parts) ? Promise.resolve() : this.channel.drained();
   }
 
   private protocolFailure(err: unknown): void {

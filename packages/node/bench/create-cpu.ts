@@ -1,0 +1,72 @@
+#!/usr/bin/env bun
+// CPU per small-file create of a local 3-node cluster (RF 3, quorum), summed over the nodes and split by
+// thread kind (the JS thread, the thread pool that runs file I/O, the JIT, the allocator): a figure a
+// loaded machine disturbs less than files/s. Phases of N 4 KiB creates: a warm-up with one client, then
+// one client and 16 clients, twice. Usage: `bun bench/create-cpu.ts [N=300]`; CPU_PROF_DIR=dir profiles.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { BenchCluster } from "./cluster.ts";
+
+const USER_HZ = 100;
+const n = Number(process.argv[2] ?? 300);
+if (!Number.isInteger(n) || n < 1) throw new Error(`N must be a positive integer, got ${process.argv[2]}`);
+
+const root = mkdtempSync(join(tmpdir(), "orrery-create-cpu-"));
+const cluster = new BenchCluster({ root, size: 3, env: { REPLICATION_FACTOR: "3", LOG_LEVEL: "warn" }, cpuProfDir: process.env.CPU_PROF_DIR, log: () => {} });
+
+/** CPU seconds of every thread of the nodes, by thread name (digits folded: "Bun Pool 3" → "Bun Pool #"). */
+function threadCpu(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const node of cluster.nodes) {
+    for (const tid of readdirSync(`/proc/${node.pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${node.pid}/task/${tid}/stat`, "utf8");
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+/g, "#");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / USER_HZ);
+    }
+  }
+  return byName;
+}
+
+async function put(i: number, dir: string): Promise<void> {
+  const res = await fetch(`${cluster.nodes[i % 3]!.url}/api/files/${dir}/f${i}?durability=quorum`, {
+    method: "PUT",
+    body: crypto.getRandomValues(new Uint8Array(4096)),
+  });
+  if (res.status !== 201) throw new Error(`PUT /${dir}/f${i}: HTTP ${res.status} ${await res.text()}`);
+}
+
+let phases = 0;
+async function phase(label: string, clients: number): Promise<void> {
+  const dir = `p${phases++}`;
+  await put(0, dir); // the folder exists before the phase: its files are what is measured
+  const before = threadCpu();
+  const t0 = performance.now();
+  let next = 1;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next <= n) await put(next++, dir);
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const spent = [...threadCpu()].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  const total = spent.reduce((s, [, v]) => s + v, 0);
+  const split = spent.map(([k, v]) => `${k} ${((1000 * v) / n).toFixed(2)}`).join(", ");
+  console.log(`${label}: ${(n / seconds).toFixed(1)} files/s, ${((1000 * total) / n).toFixed(2)} ms CPU per create (${split}); load ${loadavg()[0]!.toFixed(1)}`);
+}
+
+try {
+  await cluster.start();
+  await phase("warm-up, 1 client", 1);
+  for (let round = 0; round < 2; round++) {
+    await phase("1 client", 1);
+    await phase("16 clients", 16);
+  }
+} finally {
+  await cluster.stop().catch(() => cluster.killNow());
+  rmSync(root, { recursive: true, force: true });
+}
