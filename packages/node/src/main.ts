@@ -63,7 +63,7 @@ function tuneAllocator(): void {
   const plan = allocatorReexecPlan({ env: process.env, execPath: process.execPath, execArgv: process.execArgv, argv: process.argv, main: Bun.main });
   if (!plan) return;
   const failed = execve(plan);
-  process.stderr.write(`orrery: running with the allocator's defaults (could not re-execute with MIMALLOC_PURGE_DELAY and BUN_JSC_forceRAMSize: ${failed})\n`);
+  process.stderr.write(`orrery: running with the allocator's defaults (could not re-execute with the allocator and collector settings of util/allocator.ts: ${failed})\n`);
 }
 
 async function runNode(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 // Real Membership instances on 127.0.0.1 UDP with a 100 ms probe interval: join, failure and rejoin,
 // graceful leave, partitions through the block list, hostile datagrams (unauthenticated, replayed,
 // authenticated but malformed or lying), forgetting a member, and a gossip port already in use.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import dgram from "node:dgram";
 import type { Logger } from "../log.ts";
 import { ClusterKey } from "../security/cluster-key.ts";
@@ -10,6 +10,7 @@ import { Keyring } from "../security/keyring.ts";
 import { testSeal } from "../security/test-keys.ts";
 import { Membership, type MembershipInit } from "./membership.ts";
 import { decodeMessage, encodeMessage, type PingMessage, RELAY_INCARNATION_LIMIT, type SwimMessage } from "./messages.ts";
+import { SwimNode } from "./swim.ts";
 import type { MemberChange, MemberState } from "./types.ts";
 
 const HOST = "127.0.0.1";
@@ -123,6 +124,23 @@ describe("Membership over UDP", () => {
     expect(c2.m.self().incarnation).toBeGreaterThan(0);
     expect(a.m.members().find((x) => x.id === "c")!.incarnation).toBe(c2.m.self().incarnation);
     expect(seenByA.filter((ch) => ch.member.id === "c").at(-1)).toMatchObject({ previous: "dead", member: { state: "alive" } });
+  });
+
+  test("an idle member's timer fires once a probe period: an answered probe leaves no wake-up at its timeout", async () => {
+    const a = await startNode("a", []);
+    const b = await startNode("b", [a.port]);
+    await waitFor("a and b see each other", () => aliveIds(a.m).join() === "a,b" && aliveIds(b.m).join() === "a,b");
+    await Bun.sleep(1000); // the join's updates have been gossiped out
+    const ticks = spyOn(SwimNode.prototype, "tick");
+    try {
+      await Bun.sleep(3000); // 30 probe periods of each member
+      // One tick per period starts the next probe; one more at each probe's timeout was the waste (about 120).
+      expect(ticks.mock.calls.length).toBeLessThan(90);
+      expect(ticks.mock.calls.length).toBeGreaterThan(40);
+      expect(stateOf(a.m, "b")).toBe("alive");
+    } finally {
+      ticks.mockRestore();
+    }
   });
 
   test("the same instance stopped and started again rejoins above its old incarnation", async () => {

@@ -369,9 +369,16 @@ export class Membership {
     );
   }
 
+  /**
+   * Keeps the one timer at the core's next deadline, moved later as well as earlier: a probe answered at once
+   * leaves its timeout behind, and a timer left there woke an idle node for nothing once a period.
+   */
   private armAt(at: number): void {
-    if (!Number.isFinite(at) || (this.timer && this.timerAt <= at)) return;
+    if (this.timer && this.timerAt === at) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (!Number.isFinite(at)) return;
     this.timerAt = at;
     // At least 1 ms, so a deadline that is already due cannot spin the event loop.
     this.timer = setTimeout(() => this.onTimer(), Math.max(1, at - this.now()));

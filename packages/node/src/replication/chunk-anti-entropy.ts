@@ -34,9 +34,20 @@ export interface AntiEntropyStats {
   lastRoundAt: number | null;
 }
 
+/**
+ * Co-owners compared per round. With virtual nodes a member co-owns some range with nearly every other, so a
+ * round with all of them was N - 1 calls (each a connection and a handshake, and as many answered for the
+ * others): at a hundred nodes ~40 a minute on every node, idle or not. A round takes the next ones after the
+ * last compared, in id order, so each is still compared every ⌈(N - 1) / 8⌉ rounds; a copy missing on another
+ * owner is found sooner by the replica census (replica-census.ts, every minute).
+ */
+export const PEERS_PER_ROUND = 8;
+
 export class ChunkAntiEntropy {
   readonly worker: BackgroundWorker;
   private readonly clock: Clock;
+  /** The last co-owner a round compared with: the next round goes on after it. */
+  private lastPeer: string | undefined;
   readonly stats: AntiEntropyStats = { rounds: 0, rangesDiffering: 0, copiesQueued: 0, lastRoundAt: null };
 
   constructor(
@@ -81,9 +92,9 @@ export class ChunkAntiEntropy {
   }
 
   /**
-   * One round: compares with every live co-owner (or just `peerId`), so a chunk an owner lacks is found
-   * within one interval whichever holder has it. Digests for all peers come from one pass over the
-   * local chunks. Returns the copies queued.
+   * One round: compares with the next PEERS_PER_ROUND live co-owners (or just `peerId`), so a chunk an owner
+   * lacks is found within a few intervals whichever holder has it. Digests for all peers come from one pass
+   * over the local chunks. Returns the copies queued.
    */
   async round(peerId?: string): Promise<number> {
     const { placement, selfId, store } = this.c;
@@ -94,16 +105,28 @@ export class ChunkAntiEntropy {
       .members()
       .filter((m) => m.id !== selfId && m.state === "alive" && placement.ring.takesCopies(m.id) && !this.c.isBlocked?.(m.id) && (!peerId || m.id === peerId));
     if (peers.length === 0) return 0;
+    const turn = peerId ? peers : this.nextPeers(peers);
     this.stats.rounds++;
     this.stats.lastRoundAt = this.clock.now();
     const ring = ringFingerprint(placement);
     const mine = rangeDigestsByPeer(this.localIds(), selfId, placement, (id) => store.has(id));
     let queued = 0;
-    for (const peer of peers) {
+    for (const peer of turn) {
       if (ringFingerprint(placement) !== ring) break; // the ring moved meanwhile: the next round compares afresh
       queued += await this.compareWith(peer, ring, mine.get(peer.id) ?? new Array<string>(RANGES).fill("0".repeat(16)));
     }
     return queued;
+  }
+
+  /** The PEERS_PER_ROUND co-owners after the last one compared, in id order, wrapping around. */
+  private nextPeers(peers: Member[]): Member[] {
+    if (peers.length <= PEERS_PER_ROUND) return peers;
+    const sorted = [...peers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const after = this.lastPeer;
+    const start = Math.max(0, after === undefined ? 0 : sorted.findIndex((m) => m.id > after));
+    const turn = Array.from({ length: PEERS_PER_ROUND }, (_, i) => sorted[(start + i) % sorted.length]!);
+    this.lastPeer = turn.at(-1)!.id;
+    return turn;
   }
 
   private async compareWith(peer: Member, ring: string, mine: string[]): Promise<number> {

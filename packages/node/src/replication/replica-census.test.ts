@@ -65,9 +65,17 @@ describe("ReplicaCensus passes", () => {
     await clock.advance(2500);
     expect(census.census()).toMatchObject({ chunks: 3, underReplicated: 3, waitingForNodes: 3, repairable: 0, stale: false });
     const passes = census.worker.status().passes;
-    // Nothing changed: no more passes until the interval.
-    await clock.advance(20_000);
+    // Nothing changed: no more passes until the interval, and the store is looked at less and less often.
+    const timer = clock.timer.bind(clock);
+    let armed = 0;
+    clock.timer = (ms, fn) => (armed++, timer(ms, fn));
+    await clock.advance(50_000);
     expect(census.worker.status().passes).toBe(passes);
+    expect(armed).toBeLessThanOrEqual(9); // 2, 4, 8, 8, ... s (every 2 s was 25)
+    // A write after the long quiet is still counted within seconds.
+    await put(3);
+    await clock.advance(8500);
+    expect(census.census()).toMatchObject({ chunks: 4, stale: false });
     await census.stop();
   });
 });

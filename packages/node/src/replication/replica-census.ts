@@ -82,6 +82,12 @@ export interface ReplicaCensusComponents extends Omit<SurplusSweeperComponents, 
 const PAGE = 1000;
 const RING_DEBOUNCE_MS = 1000;
 const FOLLOW_UP_MIN_MS = 2000;
+/**
+ * The store watch's longest wait: it doubles from the follow-up's while the chunks stay as counted, so an idle
+ * node is not woken every 2 s (each wake-up of a hundred idle processes on two cores costs), and a write is
+ * still counted within seconds.
+ */
+const WATCH_MAX_MS = 8000;
 
 export class ReplicaCensus {
   readonly worker: BackgroundWorker;
@@ -177,12 +183,12 @@ export class ReplicaCensus {
     return counts;
   }
 
-  /** Every `ms` until stopped or the next pass: a pass as soon as the chunks differ from `counted`. */
+  /** After `ms`, then less often up to WATCH_MAX_MS, until stopped or the next pass: a pass once the chunks differ from `counted`. */
   private watchStore(ms: number, counted: string): void {
     this.followUp = this.clock.timer(ms, () => {
       if (this.worker.stopping) return;
       if (this.storeFingerprint() !== counted) this.worker.wake();
-      else this.watchStore(ms, counted);
+      else this.watchStore(Math.max(ms, Math.min(WATCH_MAX_MS, 2 * ms)), counted);
     });
   }
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { answer, errorAnswer, getAnswer } from "../harness/api.ts";
 import { getBytes, put, randomBytes, sha256, TestCluster, TestNode } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
-import { GC_RAM_BYTES, PURGE_DELAY_MS } from "../../src/util/allocator.ts";
+import { GC_RAM_BYTES, HOLES_SWEEP_MS, PURGE_DELAY_MS } from "../../src/util/allocator.ts";
 
 const PKG = join(import.meta.dir, "..", "..");
 const dirs: string[] = [];
@@ -105,6 +105,7 @@ describe("node start-up", () => {
       // The PID the harness spawned is the node that answers, and its environment now has the setting.
       expect(environ(n.proc!.pid)).toContain(`MIMALLOC_PURGE_DELAY=${PURGE_DELAY_MS}`);
       expect(environ(n.proc!.pid)).toContain(`BUN_JSC_forceRAMSize=${GC_RAM_BYTES}`);
+      expect(environ(n.proc!.pid)).toContain(`MIMALLOC_PURGE_HOLES_MIN_INTERVAL=${HOLES_SWEEP_MS}`);
       expect((await n.status()).nodeId).toBe("n1");
       const other = await cluster.add([], { MIMALLOC_PURGE_DELAY: "250" });
       expect(environ(other.proc!.pid).filter((e) => e.startsWith("MIMALLOC_PURGE_DELAY="))).toEqual(["MIMALLOC_PURGE_DELAY=250"]);
