@@ -23,22 +23,27 @@ const idOf = (data: Uint8Array) => Bun.CryptoHasher.hash("sha256", data, "hex") 
 const file = (path: string, chunks: Uint8Array[]) =>
   ({ path, kind: "file", chunks: chunks.map(idOf), size: chunks.reduce((s, c) => s + c.byteLength, 0) }) as unknown as Manifest;
 
-function setup() {
+function setup(factor = 3) {
   const temp = tempStores();
   cleanup = temp.cleanup;
   const net = new MemoryNetwork();
   for (const id of MEMBERS) net.register(id, { store: temp.stores[id], handlers: {} });
   const rpc = net.register("a", { store: temp.stores.a, handlers: {} });
-  const placement = new Placement(3, h, 16);
+  const placement = new Placement(factor, h, 16);
   placement.update(MEMBERS.map((id) => testMember(id)));
   const reader = new ChunkReader({ selfId: "a", placement, store: temp.stores.a, rpc, log: quiet });
-  return { reader, stores: temp.stores };
+  return { reader, stores: temp.stores, placement };
 }
 
 describe("contentSha256", () => {
   test("hashes files' chunks in order: local copies in place, the others through the reader", async () => {
-    const { reader, stores } = setup();
-    const [one, two, three] = [bytes(700_000, 3), bytes(12_345, 5), bytes(300_000, 11)];
+    // Two copies of each chunk among three members, and a chunk this node does not own: an owner lacking its
+    // copy restores it as it reads (read repair), which is not the hash's doing. (With every member an owner,
+    // the test passed only while that repair's write was slower than the assertions.)
+    const { reader, stores, placement } = setup(2);
+    let seed = 5;
+    while (placement.owners(idOf(bytes(12_345, seed))).includes("a")) seed++;
+    const [one, two, three] = [bytes(700_000, 3), bytes(12_345, seed), bytes(300_000, 11)];
     await stores.a.put(idOf(one), one);
     await stores.b.put(idOf(two), two); // this node lacks it
     await stores.a.put(idOf(three), three);
