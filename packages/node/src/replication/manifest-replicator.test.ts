@@ -17,24 +17,30 @@ beforeAll(async () => {
 
 const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
 
+/** Peers that record the paths pushed to them and answer each with `held(peer, version)` (default: ours). */
+function recordingPeers(net: MemoryNetwork, ids: readonly string[], held = (_peer: string, version: string) => version): Map<string, string[]> {
+  const received = new Map<string, string[]>();
+  for (const id of ids) {
+    received.set(id, []);
+    net.register(id, {
+      store: noStore,
+      handlers: {
+        "manifests.push": (_from, body) => {
+          received.get(id)!.push(...body.entries.map((e) => e.path));
+          return { applied: body.entries.length, versions: body.entries.map((e) => held(id, e.version)) };
+        },
+      },
+    });
+  }
+  return received;
+}
+
 describe("ManifestReplicator.publish", () => {
   test("pushes to alive and suspect peers, not to dead ones, and reports who acknowledged", async () => {
     // Every peer is reachable and records the pushes it receives, so a push to the dead one would show.
     const net = new MemoryNetwork();
-    const received = new Map<string, string[]>();
-    for (const id of ["b", "c", "d"]) {
-      received.set(id, []);
-      net.register(id, {
-        store: noStore,
-        handlers: {
-          "manifests.push": (_from, body) => {
-            received.get(id)!.push(...body.entries.map((e) => e.path));
-            // c answers that it holds a newer version of each path.
-            return { applied: body.entries.length, versions: body.entries.map((e) => (id === "c" ? `${e.version}z` : e.version)) };
-          },
-        },
-      });
-    }
+    // c answers that it holds a newer version of each path.
+    const received = recordingPeers(net, ["b", "c", "d"], (id, version) => (id === "c" ? `${version}z` : version));
     const rpc = net.register("a", { store: noStore, handlers: {} });
     const member = (id: string, state: MemberState) => testMember(id, state);
     const placement = new Placement(3, h, 16);
@@ -78,19 +84,7 @@ describe("ManifestReplicator.publish: each row to its owners", () => {
   test("with more members than the factor, a row goes to its path's manifest owners only (O(RF), not O(N))", async () => {
     const net = new MemoryNetwork();
     const ids = Array.from({ length: 9 }, (_, i) => `n${i}`);
-    const received = new Map<string, string[]>();
-    for (const id of ids.slice(1)) {
-      received.set(id, []);
-      net.register(id, {
-        store: noStore,
-        handlers: {
-          "manifests.push": (_from, body) => {
-            received.get(id)!.push(...body.entries.map((e) => e.path));
-            return { applied: body.entries.length, versions: body.entries.map((e) => e.version) };
-          },
-        },
-      });
-    }
+    const received = recordingPeers(net, ids.slice(1));
     const rpc = net.register("n0", { store: noStore, handlers: {} });
     const placement = new Placement(3, h, 16);
     placement.update(ids.map((id) => testMember(id, "alive")));
