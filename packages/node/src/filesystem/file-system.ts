@@ -143,17 +143,32 @@ export class FileSystem {
     children: { after?: string; limit: number } = { limit: 1000 },
     listed: readonly string[] = paths,
   ): Promise<void> {
-    // A node that has not reached its cluster knows only itself, so its own copy would pass for a quorum.
-    if (consistency === "quorum" && this.c.joined && !this.c.joined()) {
-      throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered), so it cannot read at quorum");
-    }
-    this.checkServing();
-    const reads = this.c.reads;
+    const reads = this.readsFor(consistency);
     if (!reads) return;
     const real = paths.filter((p) => p !== "");
     await reads.refresh(real, consistency);
     const dirs = listed.filter((p) => p === "" || this.c.manifests.get(p, "dir") !== undefined);
     await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
+  }
+
+  /**
+   * A page of a directory's entries as a read quorum of its owners has them (the rows, then the listing): every
+   * walk over a tree (S3 listings, WebDAV COPY, a folder's move) reads each folder it enters this way, because a
+   * folder's rows are pushed to its manifest owners only and reach the other members by anti-entropy, later.
+   */
+  async listFresh(dir: string, opts: { after?: string; limit: number }, consistency: Consistency = "quorum"): Promise<Manifest[]> {
+    await this.readsFor(consistency)?.refreshChildren(dir, opts, consistency);
+    return this.list(dir, opts);
+  }
+
+  /** The quorum reader, after the checks every read makes; undefined when there is none (a node alone). */
+  private readsFor(consistency: Consistency): ManifestReads | undefined {
+    // A node that has not reached its cluster knows only itself, so its own copy would pass for a quorum.
+    if (consistency === "quorum" && this.c.joined && !this.c.joined()) {
+      throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered), so it cannot read at quorum");
+    }
+    this.checkServing();
+    return this.c.reads;
   }
 
   /** The versions' namespace is written only by the versioning operations: 400 reserved_path for anyone else. */
@@ -336,6 +351,8 @@ export class FileSystem {
     for (const r of opts.remove ?? []) {
       const m = this.lookup(r);
       if (!m || r === "") continue;
+      // What was written below it through other nodes is removed too, not left behind under a deleted folder.
+      if (m.kind === "dir") await this.refreshTree(r, readFor(durability));
       const below = m.kind === "dir" ? this.tree.subtree(r) : [];
       removals.push(...below.reverse().map((e) => tombstoneOf(e, mtime)), tombstoneOf(m, mtime));
     }
@@ -477,6 +494,8 @@ export class FileSystem {
     await this.refresh([from, ...FileSystem.withAncestors(to)], "quorum", undefined, [from, to]);
     const src = kind === "dir" ? this.lookupDir(from) : this.stat(from);
     if (!src) throw notFound("not_found", `no such directory: /${from}`);
+    // Every entry at every depth as a read quorum has it: one this node has not received yet moves too.
+    if (src.kind === "dir") await this.refreshTree(from, "quorum");
     const now = this.now();
     const changes: ManifestChange[] = [];
     // Only an entry of the same kind is in the way: a file may move beside a directory of its new name.

@@ -91,8 +91,7 @@ export async function zipSelection(
       const dir = stack.pop()!;
       const below: string[] = [];
       for (let after: string | undefined; ; ) {
-        await d.fs.refresh([dir], opts.consistency, { after, limit: PAGE });
-        const page = d.fs.list(dir, { limit: PAGE, after });
+        const page = await d.fs.listFresh(dir, { limit: PAGE, after }, opts.consistency);
         for (const child of page) {
           const v = opts.verdict(child.path);
           if (v === "deny" || (child.kind === "file" && v !== "allow")) continue;

@@ -1,7 +1,8 @@
 // Bucket operations: ListBuckets (paged), CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
 // and the ACLs (the key holder owns everything with FULL_CONTROL).
 import type { Manifest } from "../metadata/manifest.ts";
-import { compareNames, nameOf } from "../metadata/path.ts";
+import { compareNames, isCanonicalPath, nameOf } from "../metadata/path.ts";
+import { badRequest } from "../errors.ts";
 import { requireAccess } from "./access.ts";
 import { dropBucketCors } from "./cors.ts";
 import { s3Error } from "./errors.ts";
@@ -11,27 +12,49 @@ import { bucketNameProblem, RESERVED_DIRS } from "./names.ts";
 import { parseXml, readSmallBody } from "./request-body.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
 
-/** The file system as the listing walker reads it; with `sees`, only the entries the caller may see (s3/access.ts). */
-export const treeOf = (c: S3Components, sees?: (path: string) => boolean): TreeSource => ({
-  lookup: (path, kind) => (kind === "dir" ? c.fs.lookupDir(path) : c.fs.lookupFile(path)),
-  children: (dir, after, limit) => (sees ? visibleChildren(c, sees, dir, after, limit) : c.fs.list(dir, { after, limit })),
-});
-
-/** Up to `limit` visible entries after `after`: pages on past hidden ones, so a short answer still means the end. */
-function visibleChildren(c: S3Components, sees: (path: string) => boolean, dir: string, after: string | undefined, limit: number): Manifest[] {
-  const out: Manifest[] = [];
-  for (;;) {
-    const page = c.fs.list(dir, { after, limit });
-    for (const m of page) {
-      if (!sees(m.path)) continue;
-      // Full, but never between a directory and the file of its name (the next page starts after the name).
-      if (out.length >= limit && m.path !== out[out.length - 1]!.path) return out;
-      out.push(m);
+/**
+ * The file system as the listing walker reads it, at read quorum: every folder the walk enters is read from its
+ * manifest owners (a page of entries refreshed once per listing), and so is every name it looks up, because a
+ * folder's rows reach the other members only by anti-entropy. With `sees`, only the entries the caller may see
+ * (s3/access.ts).
+ */
+export function treeOf(c: S3Components, sees?: (path: string) => boolean): TreeSource {
+  const fresh = new Set<string>();
+  const page = async (dir: string, after: string | undefined): Promise<Manifest[]> => {
+    // One read of a whole page even for the walk's one-entry emptiness check: the same page follows at once.
+    const key = `${dir}\0${after ?? ""}`;
+    if (!fresh.has(key)) {
+      fresh.add(key);
+      return c.fs.listFresh(dir, { after, limit: LIST_PAGE });
     }
-    if (page.length < limit) return out;
-    after = nameOf(page[page.length - 1]!.path);
-  }
+    return c.fs.list(dir, { after, limit: LIST_PAGE });
+  };
+  return {
+    lookup: async (path, kind) => {
+      if (!isCanonicalPath(path)) throw badRequest("invalid_path", `invalid path: /${path}`);
+      await c.fs.refresh([path], "quorum", undefined, []);
+      return kind === "dir" ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
+    },
+    children: async (dir, after, limit) => {
+      const out: Manifest[] = [];
+      for (;;) {
+        const rows = await page(dir, after);
+        for (const m of rows) {
+          if (sees && !sees(m.path)) continue;
+          // Full, but never between a directory and the file of its name (the next page starts after the name).
+          if (out.length >= limit && m.path !== out[out.length - 1]!.path) return out;
+          out.push(m);
+        }
+        // Pages on past hidden ones, so a short answer still means the end.
+        if (rows.length < LIST_PAGE) return out;
+        after = nameOf(rows[rows.length - 1]!.path);
+      }
+    },
+  };
 }
+
+/** The page a listing reads a folder by. */
+const LIST_PAGE = 1000;
 
 /** S3's bound on max-buckets, and the page size when a client pages without giving one. */
 export const MAX_BUCKETS_PER_PAGE = 10_000;
@@ -123,8 +146,8 @@ export const createBucket: Handler = async (r, c) => {
 };
 
 /** True when the bucket holds at least one file (empty directories alone do not count). */
-function holdsFiles(c: S3Components, dir: string): boolean {
-  for (const item of walk(treeOf(c), dir, "", "", true, () => false)) if (item.kind === "file") return true;
+async function holdsFiles(c: S3Components, dir: string): Promise<boolean> {
+  for await (const item of walk(treeOf(c), dir, "", "", true, () => false)) if (item.kind === "file") return true;
   return false;
 }
 
@@ -132,7 +155,7 @@ export const deleteBucket: Handler = async (r, c) => {
   const dir = requireBucket(c, r.bucket!);
   // Empty directories left behind (a key's directories outlive it when deletes race) do not make a
   // bucket non-empty: S3 has no directories, so a client cannot see or remove them.
-  if (holdsFiles(c, dir)) throw s3Error("BucketNotEmpty", `The bucket ${r.bucket} is not empty.`);
+  if (await holdsFiles(c, dir)) throw s3Error("BucketNotEmpty", `The bucket ${r.bucket} is not empty.`);
   await c.fs.remove(dir, true);
   await dropBucketCors(c, r.bucket!);
   return new Response(null, { status: 204 });

@@ -22,11 +22,11 @@ function treeOf(files: string[], emptyDirs: string[] = []): { tree: TreeSource; 
   }
   keys.sort(compareNames);
   const tree: TreeSource = {
-    lookup: (p, kind) => {
+    lookup: async (p, kind) => {
       const m = store.get(p, kind);
       return m && !m.deleted ? m : undefined;
     },
-    children: (dir, after, limit) => store.children(dir, { after, limit }),
+    children: async (dir, after, limit) => store.children(dir, { after, limit }),
   };
   return { tree, keys };
 }
@@ -47,7 +47,7 @@ function reference(keys: string[], p: ListParams): { items: string[]; truncated:
   return { items: items.slice(0, p.maxKeys), truncated: items.length > p.maxKeys };
 }
 
-const itemsOf = (page: ReturnType<typeof listPage>, keysInOrder: boolean) => {
+const itemsOf = (page: Awaited<ReturnType<typeof listPage>>, keysInOrder: boolean) => {
   // Objects and common prefixes interleave in key order; the page keeps them apart, so merge.
   const all = [...page.objects.map((o) => o.key), ...page.commonPrefixes];
   return keysInOrder ? all.sort(compareNames) : all;
@@ -57,34 +57,34 @@ describe("bucket listings", () => {
   const files = ["a-b", "a.txt", "a/x", "a/y/z", "ab", "b", "a/y/w"];
   const { tree, keys } = treeOf(files, ["photos", "a/empty"]);
 
-  test("a full listing is every key in byte order, empty directories as `dir/`", () => {
-    const page = listPage(tree, "bucket", { prefix: "", delimiter: "", after: "", maxKeys: 1000 });
+  test("a full listing is every key in byte order, empty directories as `dir/`", async () => {
+    const page = await listPage(tree, "bucket", { prefix: "", delimiter: "", after: "", maxKeys: 1000 });
     expect(page.objects.map((o) => o.key)).toEqual(["a-b", "a.txt", "a/empty/", "a/x", "a/y/w", "a/y/z", "ab", "b", "photos/"]);
     expect(page.objects.map((o) => o.key)).toEqual(keys);
     expect(page.truncated).toBe(false);
   });
 
-  test("delimiter '/' rolls directories up; a prefix narrows", () => {
-    const top = listPage(tree, "bucket", { prefix: "", delimiter: "/", after: "", maxKeys: 1000 });
+  test("delimiter '/' rolls directories up; a prefix narrows", async () => {
+    const top = await listPage(tree, "bucket", { prefix: "", delimiter: "/", after: "", maxKeys: 1000 });
     expect(top.objects.map((o) => o.key)).toEqual(["a-b", "a.txt", "ab", "b"]);
     expect(top.commonPrefixes).toEqual(["a/", "photos/"]);
-    const inA = listPage(tree, "bucket", { prefix: "a/", delimiter: "/", after: "", maxKeys: 1000 });
+    const inA = await listPage(tree, "bucket", { prefix: "a/", delimiter: "/", after: "", maxKeys: 1000 });
     expect(inA.objects.map((o) => o.key)).toEqual(["a/x"]);
     expect(inA.commonPrefixes).toEqual(["a/empty/", "a/y/"]);
-    const partial = listPage(tree, "bucket", { prefix: "a", delimiter: "/", after: "", maxKeys: 1000 });
+    const partial = await listPage(tree, "bucket", { prefix: "a", delimiter: "/", after: "", maxKeys: 1000 });
     expect(itemsOf(partial, true)).toEqual(["a-b", "a.txt", "a/", "ab"]);
-    const marker = listPage(tree, "bucket", { prefix: "photos/", delimiter: "/", after: "", maxKeys: 1000 });
+    const marker = await listPage(tree, "bucket", { prefix: "photos/", delimiter: "/", after: "", maxKeys: 1000 });
     expect(marker.objects.map((o) => [o.key, o.kind])).toEqual([["photos/", "marker"]]);
   });
 
-  test("pages chained by their last entry add up to the whole listing", () => {
+  test("pages chained by their last entry add up to the whole listing", async () => {
     for (const delimiter of ["", "/"]) {
       const whole = reference(keys, { prefix: "", delimiter, after: "", maxKeys: 1000 }).items;
       for (let maxKeys = 1; maxKeys <= 4; maxKeys++) {
         const got: string[] = [];
         let after = "";
         for (let i = 0; i < 20; i++) {
-          const page = listPage(tree, "bucket", { prefix: "", delimiter, after, maxKeys });
+          const page = await listPage(tree, "bucket", { prefix: "", delimiter, after, maxKeys });
           got.push(...itemsOf(page, true));
           if (!page.truncated) break;
           after = page.last!;
@@ -94,7 +94,7 @@ describe("bucket listings", () => {
     }
   });
 
-  test("random trees, prefixes, delimiters, start keys and page sizes agree with the reference", () => {
+  test("random trees, prefixes, delimiters, start keys and page sizes agree with the reference", async () => {
     const alphabet = ["a", "b", "-", ".", "ab", "a-", "a.b", " "];
     for (let seed = 1; seed <= 60; seed++) {
       const rand = seededRandom(seed);
@@ -118,7 +118,7 @@ describe("bucket listings", () => {
         const after = rand() < 0.5 ? "" : rand() < 0.5 ? pick(rand, k) : pick(rand, k).slice(0, 2);
         const maxKeys = 1 + Math.floor(rand() * 6);
         const p = { prefix, delimiter, after, maxKeys };
-        const page = listPage(t, "bucket", p);
+        const page = await listPage(t, "bucket", p);
         const want = reference(k, p);
         expect({ seed, p, items: itemsOf(page, true), truncated: page.truncated }).toEqual({ seed, p, ...want });
       }

@@ -1,14 +1,15 @@
 // Bucket listings as S3 gives them (UTF-8 key order, delimiter roll-up, pages) over a directory tree,
-// reading only what a page needs: the walk seeks to its start key and skips rolled-up directories.
+// reading only what a page needs: the walk seeks to its start key and skips rolled-up directories. The reads are
+// asynchronous: each folder the walk enters is read from its manifest owners (buckets.ts treeOf).
 import { hasOwnContent, type Manifest } from "../metadata/manifest.ts";
 import { compareNames } from "../metadata/path.ts";
 
 /** The reads a listing needs (FileSystem provides them; tests use a manifest store). */
 export interface TreeSource {
   /** The live file or directory at a path (a file and a directory may share one: keys `a` and `a/…`). */
-  lookup(path: string, kind: "file" | "dir"): Manifest | undefined;
+  lookup(path: string, kind: "file" | "dir"): Promise<Manifest | undefined>;
   /** Live children of a directory in name order (a directory before a file of its name), names after `after`. */
-  children(dir: string, after: string | undefined, limit: number): Manifest[];
+  children(dir: string, after: string | undefined, limit: number): Promise<Manifest[]>;
 }
 
 export interface ListedItem {
@@ -24,16 +25,17 @@ export interface ListedItem {
 const PAGE = 1000;
 const SLASH = 0x2f;
 
-const safeLookup = (tree: TreeSource, path: string, kind: "file" | "dir"): Manifest | undefined => {
+const safeLookup = async (tree: TreeSource, path: string, kind: "file" | "dir"): Promise<Manifest | undefined> => {
   try {
-    return tree.lookup(path, kind);
-  } catch {
-    return undefined; // a name that is not a valid path cannot exist
+    return await tree.lookup(path, kind);
+  } catch (err) {
+    if ((err as { code?: string }).code === "invalid_path") return undefined; // a name that is not a valid path cannot exist
+    throw err;
   }
 };
 
 /** Children in name order that can hold keys at or after `lb` (see walk). */
-function* candidates(tree: TreeSource, dir: string, lb: string): Generator<Manifest> {
+async function* candidates(tree: TreeSource, dir: string, lb: string): AsyncGenerator<Manifest> {
   const join = (name: string) => (dir === "" ? name : `${dir}/${name}`);
   let after: string | undefined;
   if (lb !== "") {
@@ -43,18 +45,18 @@ function* candidates(tree: TreeSource, dir: string, lb: string): Generator<Manif
     // sort after lb when the next character of h is below '/' ("a-b" < "a/x").
     for (let k = 1; k < h.length; k++) {
       if (h.charCodeAt(k) < SLASH) {
-        const m = safeLookup(tree, join(h.slice(0, k)), "dir");
+        const m = await safeLookup(tree, join(h.slice(0, k)), "dir");
         if (m) yield m;
       }
     }
     for (const kind of ["dir", "file"] as const) {
-      const m = safeLookup(tree, join(h), kind);
+      const m = await safeLookup(tree, join(h), kind);
       if (m) yield m;
     }
     after = h;
   }
   for (;;) {
-    const page = tree.children(dir, after, PAGE);
+    const page = await tree.children(dir, after, PAGE);
     yield* page;
     if (page.length < PAGE) return;
     after = page[page.length - 1]!.path.slice(dir === "" ? 0 : dir.length + 1);
@@ -62,11 +64,11 @@ function* candidates(tree: TreeSource, dir: string, lb: string): Generator<Manif
 }
 
 /** Name order → key order: a directory `x` sorts as `x/`, after siblings like `x-1` and `x.txt`. */
-function* inKeyOrder(entries: Iterable<Manifest>, nameOf: (m: Manifest) => string): Generator<Manifest> {
+async function* inKeyOrder(entries: AsyncIterable<Manifest>, nameOf: (m: Manifest) => string): AsyncGenerator<Manifest> {
   const sortKey = (m: Manifest) => (m.kind === "dir" ? `${nameOf(m)}/` : nameOf(m));
   // Deferred directories; the top has the smallest sort key (each push first pops all smaller ones).
   const deferred: Manifest[] = [];
-  for (const m of entries) {
+  for await (const m of entries) {
     const k = sortKey(m);
     while (deferred.length > 0 && compareNames(sortKey(deferred[deferred.length - 1]!), k) < 0) yield deferred.pop()!;
     if (m.kind === "dir") deferred.push(m);
@@ -80,25 +82,25 @@ function* inKeyOrder(entries: Iterable<Manifest>, nameOf: (m: Manifest) => strin
  * base), or equal to it when `inclusive`, in key order. `rollUp(dirKey)` says a directory is listed
  * as one rolled-up item instead of being entered.
  */
-export function* walk(
+export async function* walk(
   tree: TreeSource,
   dir: string,
   base: string,
   lb: string,
   inclusive: boolean,
   rollUp: (dirKey: string) => boolean,
-): Generator<ListedItem> {
+): AsyncGenerator<ListedItem> {
   if (base !== "") {
     // The key `dir/` itself sorts before every key below it: the directory's own content when it holds some
     // (an object put at `dir/`, listed beside what lies below), or else a marker while it is empty.
-    const empty = tree.children(dir, undefined, 1).length === 0;
-    const self = safeLookup(tree, dir, "dir");
+    const empty = (await tree.children(dir, undefined, 1)).length === 0;
+    const self = await safeLookup(tree, dir, "dir");
     const own = self !== undefined && hasOwnContent(self);
     if (self && (own || empty) && lb === "" && inclusive) yield { key: base, entry: self, kind: own ? "file" : "marker" };
     if (empty) return;
   }
   const nameOf = (m: Manifest) => m.path.slice(dir === "" ? 0 : dir.length + 1);
-  for (const m of inKeyOrder(candidates(tree, dir, lb), nameOf)) {
+  for await (const m of inKeyOrder(candidates(tree, dir, lb), nameOf)) {
     const name = nameOf(m);
     if (m.kind === "file") {
       const c = compareNames(name, lb);
@@ -115,7 +117,7 @@ export function* walk(
       continue;
     }
     // Started inside this directory (a marker within it): roll it up only if keys remain after lb.
-    if (lb.startsWith(d) && walk(tree, m.path, base + d, sub[0], sub[1], () => false).next().done) continue;
+    if (lb.startsWith(d) && (await walk(tree, m.path, base + d, sub[0], sub[1], () => false).next()).done) continue;
     yield { key: base + d, entry: m, kind: "rolled" };
   }
 }
@@ -137,7 +139,7 @@ export interface ListPage {
 }
 
 /** One page of a bucket listing (the bucket's directory is `bucketDir`). */
-export function listPage(tree: TreeSource, bucketDir: string, p: ListParams): ListPage {
+export async function listPage(tree: TreeSource, bucketDir: string, p: ListParams): Promise<ListPage> {
   const { prefix, delimiter, after } = p;
   const fromAfter = compareNames(after, prefix) >= 0;
   // With delimiter '/', a directory wholly below the prefix is one common prefix: do not enter it.
@@ -145,7 +147,7 @@ export function listPage(tree: TreeSource, bucketDir: string, p: ListParams): Li
   const page: ListPage = { objects: [], commonPrefixes: [], truncated: false, last: undefined };
   if (p.maxKeys <= 0) return page;
   let count = 0;
-  for (const item of walk(tree, bucketDir, "", fromAfter ? after : prefix, !fromAfter, rollUp)) {
+  for await (const item of walk(tree, bucketDir, "", fromAfter ? after : prefix, !fromAfter, rollUp)) {
     const { key } = item;
     if (!key.startsWith(prefix)) {
       if (compareNames(key, prefix) > 0) break;

@@ -1,5 +1,4 @@
-// ListObjectsV2, ListObjects (v1) and ListObjectVersions (a bucket here is never versioned: each key
-// has one version, "null"), as XML over list.ts's pages.
+// ListObjectsV2 and ListObjects (v1), as XML over list.ts's pages (ListObjectVersions: version-listing.ts).
 import { treeOf } from "./buckets.ts";
 import {
   decodeToken,
@@ -28,13 +27,13 @@ interface Common {
   enc: (s: string) => string;
 }
 
-function list(r: S3Request, c: S3Components, after: string): Common {
+async function list(r: S3Request, c: S3Components, after: string): Promise<Common> {
   const dir = requireBucket(c, r.bucket!);
   const prefix = r.query.get("prefix") ?? "";
   const delimiter = r.query.get("delimiter") ?? "";
   const maxKeys = intParam(r, "max-keys", 1000, 0, 1000);
   const enc = keyEncoder(r);
-  return { page: listPage(treeOf(c, r.access.sees), dir, { prefix, delimiter, after, maxKeys }), prefix, delimiter, maxKeys, enc };
+  return { page: await listPage(treeOf(c, r.access.sees), dir, { prefix, delimiter, after, maxKeys }), prefix, delimiter, maxKeys, enc };
 }
 
 const objectFields = (o: ListedItem, enc: (s: string) => string): XmlNode[] => [
@@ -55,12 +54,12 @@ const header = (r: S3Request, l: Common): XmlNode[] => [
   ["EncodingType", r.query.get("encoding-type")],
 ];
 
-export const listObjectsV2: Handler = (r, c) => {
+export const listObjectsV2: Handler = async (r, c) => {
   // An empty continuation-token is refused, not taken for none: S3 answers it InvalidArgument, as it does
   // any token it did not give.
   const token = r.query.get("continuation-token");
   const startAfter = r.query.get("start-after") ?? "";
-  const l = list(r, c, token !== undefined ? decodeToken(token) : startAfter);
+  const l = await list(r, c, token !== undefined ? decodeToken(token) : startAfter);
   const owner = r.query.get("fetch-owner") === "true" ? ownerOf(r.auth.accessKey) : undefined;
   return xml("ListBucketResult", [
     ...header(r, l),
@@ -74,36 +73,15 @@ export const listObjectsV2: Handler = (r, c) => {
   ]);
 };
 
-export const listObjectsV1: Handler = (r, c) => {
+export const listObjectsV1: Handler = async (r, c) => {
   const marker = r.query.get("marker") ?? "";
-  const l = list(r, c, marker);
+  const l = await list(r, c, marker);
   return xml("ListBucketResult", [
     ...header(r, l),
     ["Marker", l.enc(marker)],
     ["NextMarker", l.page.truncated && l.page.last !== undefined ? l.enc(l.page.last) : undefined],
     ["IsTruncated", l.page.truncated],
     ...l.page.objects.map((o): XmlNode => ["Contents", [...objectFields(o, l.enc), ["Owner", ownerOf(r.auth.accessKey)]]]),
-    ...prefixes(l),
-  ]);
-};
-
-/** Tools list versions to empty a bucket; with versioning never enabled each key has the version "null". */
-export const listObjectVersions: Handler = (r, c) => {
-  const keyMarker = r.query.get("key-marker") ?? "";
-  const l = list(r, c, keyMarker);
-  const owner = ownerOf(r.auth.accessKey);
-  const next = l.page.truncated ? l.page.last : undefined;
-  return xml("ListVersionsResult", [
-    ...header(r, l),
-    ["KeyMarker", l.enc(keyMarker)],
-    ["VersionIdMarker", r.query.get("version-id-marker") ?? ""],
-    ["NextKeyMarker", next === undefined ? undefined : l.enc(next)],
-    ["NextVersionIdMarker", next === undefined ? undefined : "null"],
-    ["IsTruncated", l.page.truncated],
-    ...l.page.objects.map((o): XmlNode => {
-      const [key, lastModified, etag, size, storage] = objectFields(o, l.enc);
-      return ["Version", [key!, ["VersionId", "null"], ["IsLatest", true], lastModified!, etag!, size!, storage!, ["Owner", owner]]];
-    }),
     ...prefixes(l),
   ]);
 };

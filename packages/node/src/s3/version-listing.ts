@@ -94,7 +94,7 @@ interface VersionPage {
 }
 
 /** One page of versions: keys from the marker on, the live walk and the versioned keys merged in key order. */
-function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path: string) => boolean): VersionPage {
+async function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path: string) => boolean): Promise<VersionPage> {
   const { prefix, delimiter, keyMarker, versionIdMarker, maxKeys } = q;
   const from = compareNames(keyMarker, prefix) > 0 ? keyMarker : prefix;
   // With delimiter '/', a directory wholly below the prefix is one common prefix: the walk does not enter it.
@@ -102,7 +102,7 @@ function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path: strin
   const live = walk(treeOf(c), dir, "", from, true, rollUp);
   const versioned = new VersionedKeys(c.versions, dir, from);
   const page: VersionPage = { entries: [], prefixes: [], truncated: false };
-  let liveNext = live.next();
+  let liveNext = await live.next();
   for (;;) {
     const lk = liveNext.done ? undefined : liveNext.value.key;
     const vk = versioned.peek();
@@ -110,7 +110,7 @@ function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path: strin
     const order = lk === undefined ? 1 : vk === undefined ? -1 : compareNames(lk, vk);
     const key = order <= 0 ? lk! : vk!;
     const item = order <= 0 ? (liveNext.value as ListedItem) : undefined;
-    if (order <= 0) liveNext = live.next();
+    if (order <= 0) liveNext = await live.next();
     if (order >= 0) versioned.take();
     if (!key.startsWith(prefix)) {
       if (compareNames(key, prefix) > 0) break;
@@ -140,7 +140,7 @@ function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path: strin
   return page;
 }
 
-export const listObjectVersions: Handler = (r, c) => {
+export const listObjectVersions: Handler = async (r, c) => {
   const dir = requireBucket(c, r.bucket!);
   const q: Cursor = {
     prefix: r.query.get("prefix") ?? "",
@@ -152,7 +152,7 @@ export const listObjectVersions: Handler = (r, c) => {
   if (q.versionIdMarker !== "" && q.keyMarker === "") throw s3Error("InvalidArgument", "A version-id marker cannot be specified without a key marker.");
   const enc = keyEncoder(r);
   const owner = ownerOf(r.auth.accessKey);
-  const page = versionPage(c, dir, q, (path) => r.access.sees(path));
+  const page = await versionPage(c, dir, q, (path) => r.access.sees(path));
   const { truncated, next } = page;
   return xmlResponse("ListVersionsResult", [
     ["Name", r.bucket!],

@@ -51,6 +51,10 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
     const commit = fs.commit.bind(core.fs);
     fs.commit = (changes, durability, context, pins) => commit(changes, durability, context, "recovered" in context ? undefined : pins);
   }
+  if (broken.has("local-walks")) {
+    // FileSystem.refreshTree is private: the switch reaches in and makes it read nothing.
+    (core.fs as unknown as { refreshTree: () => Promise<void> }).refreshTree = async () => {};
+  }
   if (broken.has("any-peer-joins")) Object.defineProperty(p.gate, "reached", { get: () => true });
   if (broken.has("local-cas")) {
     core.conditional.decide = async (change, precondition) => {

@@ -16,26 +16,19 @@
 // - late-decision: a proposer pauses between its Paxos decision and its commit while later decisions build on it.
 // - newcomer-island: two new nodes cut off from the cluster, one seeded with the other, must not serve as one.
 // - stale-apply (stale-apply-case.ts): a decision applied late by another node must not overwrite a later one.
+// - walk-move (walk-case.ts): a folder moved through a node not pushed the rows below it moves every file.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { Script } from "./runner.ts";
-import { via } from "./case-kit.ts";
+import { setupCheck, via } from "./case-kit.ts";
 import type { CaseName } from "./scenario.ts";
 import { folderFactors } from "./folder-case.ts";
 import { scaleCase } from "./scale-case.ts";
 import { staleApply } from "./stale-apply-case.ts";
 import { versionsCase } from "./versions-case.ts";
+import { walkMove } from "./walk-case.ts";
 import { addressOf } from "./virtual-node.ts";
 import type { FileOp } from "./workload.ts";
-
-/** The operations a case needs to have succeeded for its point to be made (else the run proves nothing). */
-function setupCheck(ops: FileOp[], what: string): Violation[] {
-  const failed = ops.filter((op) => op.outcome !== "acked");
-  return failed.length === 0
-    ? []
-    : [{ invariant: "boot", message: `${what}: ${failed.length} setup operation(s) did not succeed, e.g. #${failed[0]!.id} ${failed[0]!.kind} ${failed[0]!.path}: ${failed[0]!.error ?? failed[0]!.outcome}` }];
-}
-
 
 const skewPartition: Script = {
   nodes: 3,
@@ -361,5 +354,6 @@ export const cases: Record<CaseName, Script> = {
   "late-decision": lateDecision,
   "newcomer-island": newcomerIsland,
   "stale-apply": staleApply,
+  "walk-move": walkMove,
   scale: scaleCase,
 };

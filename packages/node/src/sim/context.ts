@@ -36,8 +36,10 @@ import type { NodeProcess } from "./virtual-node.ts";
  *   newcomers cut off from their cluster serve as a cluster of their own.
  * - `fresh-stale-version`: a decision found accepted but never applied is applied at a fresh version of the
  *   node applying it (not at its decided time), so a node whose clock runs ahead overwrites a later decision.
+ * - `local-walks`: a folder's move (and a recursive delete) walks the subtree from the node's own rows, without
+ *   reading each folder from its manifest owners first.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version", "local-walks"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

@@ -136,9 +136,10 @@ function checkAcknowledged(procs: NodeProcess[], history: History, out: Violatio
         }
       }
     }
-    // A folder deleted with everything below it: no file acknowledged before the delete began may be live.
+    // A folder deleted or moved with everything below it: no file acknowledged before that began may be live
+    // under its old name (a move that walked only the rows its node had left the others behind).
     for (const op of history.on(path)) {
-      if (op.kind !== "rmdir" || op.outcome !== "acked") continue;
+      if ((op.kind !== "rmdir" && op.kind !== "move") || op.outcome !== "acked") continue;
       for (const p of procs) {
         const older = allRows(p).find((m) => {
           if (m.deleted || m.kind !== "file" || !m.path.startsWith(`${path}/`)) return false;

@@ -118,6 +118,7 @@ const caseChecks: Record<Exclude<CaseName, "scale">, { broken: Broken[]; fails: 
   "late-decision": { broken: ["fresh-decided-version"], fails: "6 linearizability" },
   "newcomer-island": { broken: ["any-peer-joins"], fails: "5 stale read" },
   "stale-apply": { broken: ["fresh-stale-version"], fails: "6 linearizability" },
+  "walk-move": { broken: ["local-walks"], fails: "3 resurrection" },
 };
 
 describe("the consistency issue's cases, scripted", () => {

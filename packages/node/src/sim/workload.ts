@@ -12,7 +12,7 @@ import { chance, choose, int, type Rng } from "./rng.ts";
 import { simLogger } from "./sim-log.ts";
 import { Abandoned, type NodeProcess } from "./virtual-node.ts";
 
-export type OpKind = "write" | "delete" | "rmdir" | "read" | "cas";
+export type OpKind = "write" | "delete" | "rmdir" | "move" | "read" | "cas";
 
 export interface FileOp {
   id: number;
@@ -216,6 +216,11 @@ export class Workload {
   remove(p: NodeProcess, path: string, recursive: boolean): FileOp {
     const kind = recursive ? "dir" : "file";
     return this.run(p, recursive ? "rmdir" : "delete", path, async () => ({ version: (await p.core.fs.remove(path, recursive, "quorum", undefined, kind)).version }));
+  }
+
+  /** A folder's move (FileSystem.move): recorded on its old path; what was below must be gone from there. */
+  move(p: NodeProcess, from: string, to: string): FileOp {
+    return this.run(p, "move", from, async () => ({ version: (await p.core.fs.move(from, to, false, "dir")).version }));
   }
 
   write(p: NodeProcess, path: string, bytes = this.content()): FileOp {

@@ -26,11 +26,14 @@ export function parseTransfer(req: Request, from: string): Transfer {
 
 const PAGE = 1000;
 
-/** Every entry below `dir`, parents before children, read a page at a time. */
-function* subtree(ctx: DavContext, dir: string): Generator<Manifest> {
+/**
+ * Every entry below `dir`, parents before children, read a page at a time as a read quorum has it (a folder's
+ * rows live on its manifest owners; this node may not have received them yet).
+ */
+async function* subtree(ctx: DavContext, dir: string): AsyncGenerator<Manifest> {
   let after: string | undefined;
   for (;;) {
-    const page = ctx.fs.list(dir, { limit: PAGE, after });
+    const page = await ctx.fs.listFresh(dir, { limit: PAGE, after });
     for (const m of page) {
       yield m;
       if (m.kind === "dir") yield* subtree(ctx, m.path);
@@ -88,7 +91,7 @@ export async function handleCopy(req: Request, ctx: DavContext, t: Transfer): Pr
   } else {
     await ctx.fs.mkdir(t.to);
     if (d === "infinity") {
-      for (const m of subtree(ctx, t.from)) {
+      for await (const m of subtree(ctx, t.from)) {
         const target = joinPath(t.to, m.path.slice(t.from.length + 1));
         if (m.kind === "dir") await ctx.fs.mkdir(target);
         else await copyFile(ctx, m, target);

@@ -1,0 +1,119 @@
+// Walks over a tree read every folder from its manifest owners. A write's rows are pushed to the owners of its
+// folder only (RF of them); the other members get them by anti-entropy, later. A node that walks a subtree from
+// its own rows (an S3 listing without a delimiter, a ListObjectVersions, a WebDAV COPY of a collection, a folder's
+// move) would miss files written moments ago through another node: a listing that leaves out an acknowledged
+// object, a copy without it, a move that leaves it behind under the old name. Five nodes, RF 3; the walker, n5,
+// pulls rows from its peers once when it joins and then not for an hour, so what it has not been pushed is
+// what it must read from the owners.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ListObjectsV2Command, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import { answer, getAnswer } from "../harness/api.ts";
+import { put, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
+import { freePort } from "../harness/ports.ts";
+
+let cluster: TestCluster;
+let writer: TestNode;
+let walker: TestNode;
+let s3: S3Client;
+const CREDS = { key: "walks-key", secret: "walks-secret-0123456789" };
+
+async function callsMade(url: string, method: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`orrery_peer_calls_total{method="${method}"}`));
+  return line ? Number(line.split(" ").pop()) : 0;
+}
+
+beforeAll(async () => {
+  cluster = await TestCluster.start(4, { env: { SYNC_INTERVAL_MS: "300", RING_SETTLE_S: "2", GC_INTERVAL_S: "3600" } });
+  const s3Port = await freePort();
+  walker = await cluster.add([], { SYNC_INTERVAL_MS: "3600000", S3_PORT: String(s3Port), S3_CREDENTIALS: `${CREDS.key}:${CREDS.secret}` });
+  await cluster.waitForMembers(5);
+  writer = cluster.nodes[0]!;
+  s3 = new S3Client({
+    endpoint: `http://127.0.0.1:${s3Port}`,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: CREDS.key, secretAccessKey: CREDS.secret },
+    maxAttempts: 1,
+  });
+  await waitFor(async () => (await getAnswer(`${writer.url}/api/stat/`, "stat")).manifestOwnersDuringRingChange === undefined, 30_000, "the writer's rings settled");
+  // The walker's first pulls, one per peer it met, are over once their count stops growing.
+  let last = -1;
+  await waitFor(
+    async () => {
+      const now = await callsMade(walker.url, "manifests.sync");
+      const done = now >= 4 && now === last;
+      last = now;
+      return done;
+    },
+    30_000,
+    "the walker's first anti-entropy pulls",
+    1_500,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/**
+ * Files `root/dN/sub/f.txt` written through the writer until `hidden` of them are in folders whose manifest owners
+ * do not include the walker; returns every path written and the hidden ones, each checked absent from the walker's
+ * own rows (the setup this test is about).
+ */
+async function writeFiles(root: string, hidden: number): Promise<{ all: string[]; hidden: string[] }> {
+  const all: string[] = [];
+  const out: string[] = [];
+  for (let i = 0; out.length < hidden; i++) {
+    expect(i).toBeLessThan(60);
+    const path = `${root}/d${i}/sub/f.txt`;
+    await answer(await put(writer.url, path, `file ${i} of ${root}`), "putFile", 201);
+    all.push(path);
+    const stat = await getAnswer(`${writer.url}/api/stat/${path}`, "stat");
+    if (!stat.manifestOwners.includes(walker.id)) out.push(path);
+  }
+  for (const path of out) {
+    const res = await fetch(`${walker.url}/api/files/${path}?consistency=local`);
+    expect({ path, status: res.status }).toEqual({ path, status: 404 });
+  }
+  return { all, hidden: out };
+}
+
+describe("walks over a tree read each folder from its owners", () => {
+  test("an S3 listing without a delimiter, and ListObjectVersions, through a node that was not pushed the rows", async () => {
+    const { all } = await writeFiles("walks-s3/v2", 3);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "walks-s3", Prefix: "v2/" }));
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(all.map((p) => p.slice("walks-s3/".length)).sort());
+
+    const versioned = await writeFiles("walks-s3/ver", 3);
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: "walks-s3", Prefix: "ver/" }));
+    expect((versions.Versions ?? []).map((v) => v.Key).sort()).toEqual(versioned.all.map((p) => p.slice("walks-s3/".length)).sort());
+  });
+
+  test("a WebDAV COPY of a collection through that node copies every file", async () => {
+    const { all } = await writeFiles("walks-dav", 3);
+    const res = await fetch(`${walker.url}/dav/walks-dav`, { method: "COPY", headers: { destination: `${walker.url}/dav/walks-dav-copy`, depth: "infinity" } });
+    expect(res.status).toBe(201);
+    for (const path of all) {
+      const copy = path.replace("walks-dav/", "walks-dav-copy/");
+      const got = await fetch(`${writer.url}/api/files/${copy}`);
+      expect({ copy, status: got.status }).toEqual({ copy, status: 200 });
+      expect(await got.text()).toBe(await (await fetch(`${writer.url}/api/files/${path}`)).text());
+    }
+  });
+
+  test("a folder's move through that node moves every file and leaves nothing behind", async () => {
+    const { all } = await writeFiles("walks-mv", 3);
+    const moved = await fetch(`${walker.url}/api/move`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ from: "/walks-mv", to: "/walks-moved" }),
+    });
+    expect(moved.status).toBe(200);
+    for (const path of all) {
+      const to = path.replace("walks-mv/", "walks-moved/");
+      expect({ to, status: (await fetch(`${writer.url}/api/files/${to}`)).status }).toEqual({ to, status: 200 });
+      expect({ path, status: (await fetch(`${writer.url}/api/files/${path}`)).status }).toEqual({ path, status: 404 });
+    }
+  });
+});
