@@ -1,9 +1,8 @@
 // Self-healing benchmark: 3 nodes, RF 3; a 4th joins. Bytes moved (chunk files that appeared anywhere)
 // against the least a join can move, and the time until the hand-off is over.
 import type { ResponseOf } from "@orrery/api";
-import { join } from "node:path";
 import { type BenchNode } from "./cluster.ts";
-import { appeared, copyCounts, type CopySummary, handoffBytes, type HandoffBytes, idealHandoff, type IdealHandoff, placementMatches, settledAt, summarizeCopies, transferLog, type TransferLog } from "./heal-math.ts";
+import { copyCounts, type CopySummary, handoffBytes, type HandoffBytes, idealHandoff, type IdealHandoff, placementMatches, settledAt, summarizeCopies, transferLog, type TransferLog } from "./heal-math.ts";
 import { ProcessSampler } from "./rss.ts";
 import { ratio } from "./stats.ts";
 import { HEAL_REPLICATION_FACTOR, HealContext, HealUploadResult, ScenarioProcs, Uploaded, deliveredTotal, listings, logsSince, newCluster, nodeEnv, queueDepth, sampled, spotCheck, trackNodes, uploadSet } from "./heal-common.ts";

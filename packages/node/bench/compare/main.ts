@@ -18,7 +18,7 @@ import { StraceSession, type StracePass, summarizePass } from "./strace.ts";
 import { GlusterSystem } from "./systems/glusterfs.ts";
 import { MooseSystem } from "./systems/moosefs.ts";
 import { OrrerySystem } from "./systems/orrery.ts";
-import { type SystemId, type SystemUnderTest, unmount } from "./systems/system.ts";
+import type { SystemId, SystemUnderTest } from "./systems/system.ts";
 import { type CeilingId, type Sizes, WORKLOADS, type WorkloadId, withSetups, workloadTitle } from "./workload-ids.ts";
 import { WorkloadRunner } from "./workloads.ts";
 

@@ -1,6 +1,6 @@
 // Unit tests of the SWIM state machine, driven by hand: instant delivery, chosen drops, a stepped clock.
 import { describe, expect, test } from "bun:test";
-import { decodeMessage, encodeMessage, MAX_DATAGRAM_BYTES, type MemberUpdate, type SwimMessage } from "./messages.ts";
+import { encodeMessage, MAX_DATAGRAM_BYTES, type MemberUpdate } from "./messages.ts";
 import type { MemberState } from "./types.ts";
 import { mulberry32 } from "./sim-network.ts";
 import { defaultSwimConfig, suspicionTimeoutMs } from "./swim-config.ts";

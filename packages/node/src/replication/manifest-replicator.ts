@@ -7,7 +7,6 @@ import type { Manifest } from "../metadata/manifest.ts";
 import { parentOf } from "../metadata/path.ts";
 import type { ManifestStore, Marks } from "../metadata/manifest-store.ts";
 import { MAX_PUSH_ENTRIES, runSyncRound, type SyncRequest } from "../metadata/sync.ts";
-import { sample } from "../membership/random.ts";
 import { isRingMember, type Member } from "../membership/types.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";

@@ -3,7 +3,7 @@
 // authenticated connections of TransferClient. Calls to this node itself run its handlers directly.
 import { TransferClient, TransferError } from "../transfer/client.ts";
 import { type Method, type RequestOf, type ResponseOf, rpcRequestLimit, rpcResponseLimit } from "./methods.ts";
-import { callLocal, type CallOptions, checkAnswer, defaultTimeout, type LocalPeer, PeerRpcBase, type PeerRpc, type RpcTimeouts } from "./peer-rpc.ts";
+import { callLocal, type CallOptions, checkAnswer, defaultTimeout, type LocalPeer, PeerRpcBase, type RpcTimeouts } from "./peer-rpc.ts";
 
 export interface NetworkRpcComponents {
   selfId: string;

@@ -50,7 +50,7 @@ export class SettingsSync {
   private readonly failures: RateLimitedLog;
 
   constructor(
-    private readonly init: { intervalMs: number; quietMaxMs?: number },
+    init: { intervalMs: number; quietMaxMs?: number },
     private readonly c: SettingsSyncComponents,
   ) {
     this.worker = new BackgroundWorker({ name: "settings", intervalMs: init.intervalMs, quietMaxMs: init.quietMaxMs, clock: c.clock, log: c.log }, () => this.round());

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
-import { getBytes, put, TestCluster } from "../harness/cluster.ts";
+import { getBytes, TestCluster } from "../harness/cluster.ts";
 import { ARTIFACTS, entryOf, launchBrowser, PagesOf, recordErrors } from "./browser.ts";
 
 let cluster: TestCluster;

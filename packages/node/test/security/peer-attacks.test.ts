@@ -7,7 +7,6 @@ import dgram from "node:dgram";
 import { mkdirSync } from "node:fs";
 import * as net from "node:net";
 import { join } from "node:path";
-import { encodeMessage, type SwimMessage } from "../../src/membership/messages.ts";
 import { ClusterKey } from "../../src/security/cluster-key.ts";
 import { DatagramSeal } from "../../src/security/datagram-seal.ts";
 import { Keyring } from "../../src/security/keyring.ts";
