@@ -4,9 +4,17 @@
 // move) would miss files written moments ago through another node: a listing that leaves out an acknowledged
 // object, a copy without it, a move that leaves it behind under the old name. Five nodes, RF 3; the walker, n5,
 // pulls rows from its peers once when it joins and then not for an hour, so what it has not been pushed is
-// what it must read from the owners.
+// what it must read from the owners. n4 serves S3 too, for a multipart upload fed through it and completed
+// through the walker.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ListObjectsV2Command, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
 import { answer, getAnswer } from "../harness/api.ts";
 import { put, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
@@ -15,7 +23,18 @@ let cluster: TestCluster;
 let writer: TestNode;
 let walker: TestNode;
 let s3: S3Client;
+let feeder: S3Client;
 const CREDS = { key: "walks-key", secret: "walks-secret-0123456789" };
+const S3_ENV = { S3_CREDENTIALS: `${CREDS.key}:${CREDS.secret}` };
+
+const clientOf = (port: number) =>
+  new S3Client({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: CREDS.key, secretAccessKey: CREDS.secret },
+    maxAttempts: 1,
+  });
 
 async function callsMade(url: string, method: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -24,18 +43,16 @@ async function callsMade(url: string, method: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  cluster = await TestCluster.start(4, { env: { SYNC_INTERVAL_MS: "300", RING_SETTLE_S: "2", GC_INTERVAL_S: "3600" } });
+  const fast = { SYNC_INTERVAL_MS: "300", RING_SETTLE_S: "2", GC_INTERVAL_S: "3600" };
+  cluster = await TestCluster.start(3, { env: fast });
+  const feederPort = await freePort();
+  await cluster.add([], { ...S3_ENV, S3_PORT: String(feederPort) });
   const s3Port = await freePort();
-  walker = await cluster.add([], { SYNC_INTERVAL_MS: "3600000", S3_PORT: String(s3Port), S3_CREDENTIALS: `${CREDS.key}:${CREDS.secret}` });
+  walker = await cluster.add([], { ...S3_ENV, SYNC_INTERVAL_MS: "3600000", S3_PORT: String(s3Port) });
   await cluster.waitForMembers(5);
   writer = cluster.nodes[0]!;
-  s3 = new S3Client({
-    endpoint: `http://127.0.0.1:${s3Port}`,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: CREDS.key, secretAccessKey: CREDS.secret },
-    maxAttempts: 1,
-  });
+  s3 = clientOf(s3Port);
+  feeder = clientOf(feederPort);
   await waitFor(async () => (await getAnswer(`${writer.url}/api/stat/`, "stat")).manifestOwnersDuringRingChange === undefined, 30_000, "the writer's rings settled");
   // The walker's first pulls, one per peer it met, are over once their count stops growing.
   let last = -1;
@@ -88,6 +105,31 @@ describe("walks over a tree read each folder from its owners", () => {
     const versioned = await writeFiles("walks-s3/ver", 3);
     const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: "walks-s3", Prefix: "ver/" }));
     expect((versions.Versions ?? []).map((v) => v.Key).sort()).toEqual(versioned.all.map((p) => p.slice("walks-s3/".length)).sort());
+  });
+
+  test("a multipart Complete through that node removes every part of the upload, also one it was not pushed", async () => {
+    // An upload whose staging folder's owners leave out the walker: its parts' rows reach it only by anti-entropy.
+    let uploadId = "";
+    let key = "";
+    for (let i = 0; uploadId === ""; i++) {
+      expect(i).toBeLessThan(40);
+      key = `mp/obj${i}`;
+      const created = await feeder.send(new CreateMultipartUploadCommand({ Bucket: "walks-s3", Key: key }));
+      const stat = await getAnswer(`${writer.url}/api/stat/.s3-uploads/${created.UploadId}/upload.json`, "stat");
+      if (!stat.manifestOwners.includes(walker.id)) uploadId = created.UploadId!;
+    }
+    const parts = [];
+    for (const n of [1, 2]) {
+      const up = await feeder.send(new UploadPartCommand({ Bucket: "walks-s3", Key: key, UploadId: uploadId, PartNumber: n, Body: `part ${n}` }));
+      parts.push({ PartNumber: n, ETag: up.ETag! });
+    }
+    const staged = `.s3-uploads/${uploadId}/part-00002`;
+    expect((await fetch(`${writer.url}/api/files/${staged}`)).status).toBe(200);
+    expect((await fetch(`${walker.url}/api/files/${staged}?consistency=local`)).status).toBe(404);
+    // Only part 1 makes the object; part 2 was uploaded and left out, as a client that retried a part may.
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: "walks-s3", Key: key, UploadId: uploadId, MultipartUpload: { Parts: [parts[0]!] } }));
+    expect(await (await fetch(`${writer.url}/api/files/walks-s3/${key}`)).text()).toBe("part 1");
+    expect({ staged, status: (await fetch(`${writer.url}/api/files/${staged}`)).status }).toEqual({ staged, status: 404 });
   });
 
   test("a WebDAV COPY of a collection through that node copies every file", async () => {
