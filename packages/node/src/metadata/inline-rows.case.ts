@@ -28,9 +28,9 @@ export function runInlineRowTests(name: string, newStore: NewManifestStore): voi
       expect(a.get("d/small.txt")).toEqual(written);
       expect(a.children("d")[0]!.inline).toBe(written!.inline);
       expect({ ...a.children("d")[0]! }).toEqual(written!);
-      expect(a.children("d", { rows: true })).toEqual([written]);
+      expect(a.children("d", { rows: true })).toEqual([written!]);
       expect(a.searchNames("", "small", { limit: 10 }).rows.map((m) => m.inline)).toEqual([written!.inline]);
-      expect(a.rowsBelow("d", "", 10)).toEqual([written]);
+      expect(a.rowsBelow("d", "", 10)).toEqual([written!]);
       exchange(b, a);
       expect(b.get("d/small.txt")).toEqual(written);
       // What goes over the wire is a valid row with its bytes.

@@ -94,7 +94,8 @@ test("the answers carry what the UI and the CLI read: the peer's status, the mer
   const timeline = await answer(await fetch(`${n2.url}/api/events/recent`), "recentEvents");
   expect(timeline.nodes?.sort()).toEqual(["n1", "n2"]);
   const stat = await answer(await fetch(`${n2.url}/api/stat/contract/a.txt`), "stat");
-  expect(stat.chunks[0]?.holders.sort()).toEqual(["n1", "n2"]);
+  // A 14-byte file is kept in its manifest: its copies are the manifest owners that hold it.
+  expect([stat.inline, stat.chunks, stat.minCopies, stat.underReplicated]).toEqual([true, [], 2, false]);
   // A file's bytes are not JSON: the contract names them as another content type of the same 200 (the uploaded one).
   const file = await fetch(`${n2.url}/api/files/contract/a.txt`);
   expect(file.headers.get("content-type")).toStartWith("text/plain");
