@@ -9,8 +9,8 @@ import type { ManifestChange } from "./manifest-store.ts";
 import { exchange, type NewManifestStore, thrown } from "./manifest-store.kit.ts";
 import { deleteChange, dirChange, FakeTime, fileChange } from "./test-fixtures.ts";
 
-export function inlineChange(path: string, text: string, mtime = 1): ManifestChange {
-  const bytes = Buffer.from(text);
+export function inlineChange(path: string, content: string | Uint8Array, mtime = 1): ManifestChange {
+  const bytes = Buffer.from(content);
   return {
     path, kind: "file", deleted: false, size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex"),
     chunkSize: 4 * 1024 * 1024, chunks: [], inline: bytes.toString("base64"), mtime,
