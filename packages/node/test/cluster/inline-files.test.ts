@@ -129,6 +129,21 @@ test("a file that grows past the threshold gets chunks, and shrinking back keeps
   files[0] = { path: "small/f0.bin", data: again };
 });
 
+test("in a versioned folder, the versions a small file replaced keep their bytes, read through another node", async () => {
+  const [a, b] = nodes();
+  const json = (url: string, method: string, path: string, body: unknown) =>
+    fetch(`${url}${path}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect((await json(a.url, "POST", "/api/mkdir", { path: "/kept" })).status).toBe(201);
+  expect((await json(a.url, "PUT", "/api/versioning/kept", { status: "Enabled" })).status).toBe(200);
+  const contents = ["first", "second", "third"];
+  for (const text of contents) expect((await put(a.url, "kept/note.txt", text)).status).toBe(201);
+  const listed = (await (await fetch(`${b.url}/api/versions/kept/note.txt`)).json()) as { versions: Array<{ versionId: string; size: number }> };
+  expect(listed.versions.map((v) => v.size)).toEqual([5, 6, 5]);
+  const read = await Promise.all(listed.versions.map(async (v) => (await fetch(`${b.url}/api/files/kept/note.txt?versionId=${encodeURIComponent(v.versionId)}`)).text()));
+  expect(read).toEqual([...contents].reverse());
+  for (const n of nodes()) expect(n.chunkFiles().filter((id) => contents.some((t) => sha256(new TextEncoder().encode(t)) === id))).toEqual([]);
+});
+
 test("with one node killed, every small file still reads through the other two", async () => {
   const [a, b, c] = nodes();
   await c.kill();
