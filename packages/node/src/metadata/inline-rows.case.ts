@@ -61,6 +61,9 @@ export function runInlineRowTests(name: string, newStore: NewManifestStore): voi
       expect(thrown(() => s.commitLocal({ ...good, size: 6 })).message).toMatch(/holds 7 bytes/);
       expect(thrown(() => s.commitLocal({ ...good, chunks: [good.sha256!] })).message).toMatch(/no chunks/);
       expect(thrown(() => s.commitLocal({ ...good, inline: "not base64!" })).message).toMatch(/base64/);
+      // Bytes the decoder would accept but that are not the one canonical spelling (a line break, no padding).
+      expect(thrown(() => s.commitLocal({ ...good, inline: `${good.inline!.slice(0, 4)}\n${good.inline!.slice(4)}` })).message).toMatch(/canonical base64/);
+      expect(thrown(() => s.commitLocal({ ...good, inline: good.inline!.replace(/=+$/, "") })).message).toMatch(/canonical base64/);
       const big = inlineChange("f", "x".repeat(INLINE_MAX_BYTES + 1));
       expect(thrown(() => s.commitLocal(big)).code).toBe("invalid_manifest");
       expect(thrown(() => s.commitLocal({ ...dirChange("d"), inline: good.inline! })).message).toMatch(/no inline bytes/);
