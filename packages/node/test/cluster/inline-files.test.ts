@@ -16,7 +16,9 @@ let s3: S3Client[];
 const scratch = mkdtempSync(join(tmpdir(), "orrery-inline-"));
 
 beforeAll(async () => {
-  ({ cluster, clients: s3 } = await startS3Cluster(3, { key: "inlinekey", secret: "inline-secret-key" }));
+  // A quick GC, so that the chunk a file had before it shrank back below the threshold is seen to go.
+  const gc = { GC_INTERVAL_S: "0.5", GC_MIN_CHUNK_AGE_S: "1", GC_MIN_TOMBSTONE_AGE_S: "1" };
+  ({ cluster, clients: s3 } = await startS3Cluster(3, { key: "inlinekey", secret: "inline-secret-key" }, gc));
 }, 90_000);
 afterAll(async () => {
   await cluster?.stop();
@@ -111,7 +113,7 @@ test("stat and the census count the manifest's copies: nothing under-replicated,
   }, 20_000, "a fresh census on every node with nothing missing");
 });
 
-test("a file that grows past the threshold gets chunks, and shrinking back keeps it in the manifest again", async () => {
+test("a file that grows past the threshold gets chunks, and shrinking back keeps it in the manifest again (the chunk is collected)", async () => {
   const [a, b, c] = nodes();
   const big = randomBytes(10_000);
   const grown = await answer(await put(a.url, "small/f0.bin", big), "putFile", 201);
@@ -127,6 +129,8 @@ test("a file that grows past the threshold gets chunks, and shrinking back keeps
     expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(again));
   }
   files[0] = { path: "small/f0.bin", data: again };
+  // The bigger version's chunk is referenced by nothing now: collected on every node, and nothing else was stored.
+  await waitFor(() => nodes().every((n) => n.chunkFiles().length === 0), 30_000, "the grown version's chunk collected everywhere");
 });
 
 test("in a versioned folder, the versions a small file replaced keep their bytes, read through another node", async () => {
