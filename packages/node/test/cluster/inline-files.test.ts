@@ -169,6 +169,22 @@ test("in a versioned folder, the versions a small file replaced keep their bytes
   for (const n of nodes()) expect(n.chunkFiles().filter((id) => contents.some((t) => sha256(new TextEncoder().encode(t)) === id))).toEqual([]);
 });
 
+test("moving a small file, and a folder of them (its listing's rows carry their bytes), keeps every byte", async () => {
+  const [a, b, c] = nodes();
+  const move = (from: string, to: string) =>
+    fetch(`${a.url}/api/move`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ from, to }) });
+  for (const [i, text] of ["one", "two", "three"].entries()) expect((await put(b.url, `tree/sub/n${i}.txt`, text)).status).toBe(201);
+  expect((await move("/tree/sub/n0.txt", "/tree/first.txt")).status).toBe(200);
+  expect(await (await get(c, "tree/first.txt")).text()).toBe("one");
+  expect((await move("/tree/sub/", "/moved/")).status).toBe(200);
+  for (const n of nodes()) {
+    expect(await (await get(n, "moved/n1.txt")).text()).toBe("two");
+    expect(await (await get(n, "moved/n2.txt")).text()).toBe("three");
+    expect((await get(n, "tree/sub/n1.txt")).status).toBe(404);
+  }
+  for (const n of nodes()) expect(n.chunkFiles().filter((id) => ["one", "two", "three"].some((t) => sha256(new TextEncoder().encode(t)) === id))).toEqual([]);
+});
+
 test("with one node killed, every small file still reads through the other two", async () => {
   const [a, b, c] = nodes();
   await c.kill();
