@@ -82,7 +82,7 @@ export const statSchema = entrySchema
     chunkSize: int(),
     chunks: z.array(chunkHealthSchema),
     replicationFactor: int(),
-    minCopies: int().describe("fewest confirmed copies of any chunk"),
+    minCopies: int().describe("fewest confirmed copies of any chunk; of the manifest for a file kept inline"),
     underReplicated: z.boolean(),
     unreachable: z.record(z.string(), z.string()).describe("owners that could not be asked, with the reason"),
     manifestOwners: z
@@ -92,6 +92,10 @@ export const statSchema = entrySchema
       .array(z.array(z.string()))
       .optional()
       .describe("while the ring settles after a change: the path's owners under each ring replaced moments ago, which writes also reach and quorums also count"),
+    inline: z
+      .literal(true)
+      .optional()
+      .describe("a small file whose content is kept in its manifest: no chunks, as many copies as manifest owners hold this version"),
   })
   .meta({ id: "Stat" });
 

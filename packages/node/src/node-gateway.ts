@@ -18,6 +18,7 @@ import type { NodePeers } from "./node-peers.ts";
 import type { Placement } from "./replication/placement.ts";
 import type { SqliteReplicationQueue } from "./replication/queue.ts";
 import { replicaHealth } from "./replication/replica-health.ts";
+import { inlineHealth } from "./replication/inline-health.ts";
 import { AdminVerifier } from "./security/admin-auth.ts";
 import type { ClusterKeys } from "./security/cluster-keys.ts";
 import type { ChunkStore } from "./store/chunk-store.ts";
@@ -95,7 +96,10 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
     events: c.events,
     fs: core.fs,
     versions: core.versions,
-    replicaHealth: (ids: readonly string[]) => replicaHealth(ids, { selfId: c.id, placement, store, rpc: peers.rpc }),
+    replicaHealth: (file) =>
+      file.inline !== undefined
+        ? inlineHealth(file, { selfId: c.id, placement, manifests, rpc: peers.rpc })
+        : replicaHealth(file.chunks, { selfId: c.id, placement, store, rpc: peers.rpc }),
     reader: core.reader,
     placement,
     store,

@@ -66,6 +66,11 @@ export interface PutOptions {
    * `check`, given `meta`, and its answer is what is committed (checked like `meta`).
    */
   completeMeta?: (meta: ObjectMeta | undefined) => ObjectMeta | undefined;
+  /**
+   * false: store the content as chunks even when it is small enough to be kept in the manifest (S3 multipart
+   * parts, which Complete joins by their chunks). Default: inline when it fits (metadata/inline-content.ts).
+   */
+  inline?: boolean;
 }
 
 /** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */

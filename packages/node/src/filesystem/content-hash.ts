@@ -6,6 +6,7 @@
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
+import { inlineBytes } from "../metadata/inline-content.ts";
 
 type Feeder = (chunkId: string, sink: (piece: Uint8Array) => void) => Promise<void>;
 
@@ -25,7 +26,10 @@ async function hashChunks<X extends ExtraDigest>(
     hash.update(piece);
     extra?.update(piece);
   };
-  for (const file of files) for (const id of file.chunks) await feed(id, sink);
+  for (const file of files) {
+    if (file.inline !== undefined) sink(inlineBytes({ ...file, inline: file.inline }));
+    for (const id of file.chunks) await feed(id, sink);
+  }
   return { sha256: hash.digest("hex"), extra };
 }
 

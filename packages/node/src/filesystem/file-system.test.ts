@@ -27,9 +27,14 @@ beforeAll(async () => {
 
 const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
 
+/** Chunk ids placed through instantCoordinator, in order. */
+const placed: string[] = [];
 /** Acknowledges every chunk at once on all three members: these tests are about the manifest. */
 const instantCoordinator = {
-  writeChunk: async (chunkId: string) => ({ chunkId, owners: ["a", "b", "c"], copies: ["a", "b", "c"], queued: [] }),
+  writeChunk: async (chunkId: string) => {
+    placed.push(chunkId);
+    return { chunkId, owners: ["a", "b", "c"], copies: ["a", "b", "c"], queued: [] };
+  },
 } as unknown as WriteCoordinator;
 
 function cluster(
@@ -231,5 +236,36 @@ describe("FileSystem chunk size", () => {
     const whole = await fss.a!.compose("whole", parts, { sha256: "0".repeat(64) });
     expect(whole).toMatchObject({ size: 10_000, chunkSize: 2048, chunkSizes: [1024, 1024, 1024, 1024, 904, 2048, 2048, 904] });
     expect(stores.b!.get("whole")?.chunks).toEqual([...parts[0]!.chunks, ...parts[1]!.chunks]);
+  });
+});
+
+describe("FileSystem inline files", () => {
+  const sha = (b: Uint8Array | string) => new Bun.CryptoHasher("sha256").update(b).digest("hex");
+  const body = (b: string) => new Response(b).body!;
+
+  test("a small put places no chunk: its row carries the bytes to every owner; asked not to, it places one", async () => {
+    const t = new FakeTime();
+    const { stores, fss } = cluster({ a: t, b: t, c: t });
+    placed.length = 0;
+    const small = await fss.a!.put("small", body("tiny content"), "quorum");
+    expect([small.chunks, placed]).toEqual([[], []]);
+    for (const s of Object.values(stores)) expect(s.get("small")!.inline).toBe(Buffer.from("tiny content").toString("base64"));
+    const chunked = await fss.a!.put("part", body("tiny content"), "quorum", { inline: false });
+    expect([chunked.chunks, placed]).toEqual([[sha("tiny content")], [sha("tiny content")]]);
+    expect(stores.b!.get("part")!.inline).toBeUndefined();
+  });
+
+  test("a copy of one inline file copies its bytes; joined with other content, the inline one becomes a chunk first", async () => {
+    const t = new FakeTime();
+    const { stores, fss } = cluster({ a: t, b: t, c: t });
+    await fss.a!.put("small", body("abc"), "quorum");
+    await fss.a!.put("part", body("defg"), "quorum", { inline: false });
+    placed.length = 0;
+    const copy = await fss.b!.compose("copy", [stores.b!.get("small")!], { sha256: sha("abc") });
+    expect([copy.inline, copy.chunks, copy.size, placed]).toEqual([Buffer.from("abc").toString("base64"), [], 3, []]);
+    const joined = await fss.b!.compose("joined", [stores.b!.get("small")!, stores.b!.get("part")!], { sha256: sha("abcdefg") });
+    expect(placed).toEqual([sha("abc")]);
+    expect(joined).toMatchObject({ size: 7, chunks: [sha("abc"), sha("defg")], chunkSizes: [3, 4] });
+    expect(stores.c!.get("joined")!.inline).toBeUndefined();
   });
 });

@@ -26,6 +26,8 @@ import { TreeView } from "./tree-view.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { contentSha256, type ExtraDigest } from "./content-hash.ts";
+import { INLINE_MAX_BYTES } from "../metadata/inline-content.ts";
+import { chunkedCopy } from "./inline-files.ts";
 
 export interface FileSystemComponents {
   manifests: ManifestStore;
@@ -254,7 +256,8 @@ export class FileSystem {
     const releases: Array<() => void> = [];
     const held = factor === this.c.placement.replicationFactor ? undefined : (id: string) => void releases.push(this.c.placement.holdChunk(id, factor));
     try {
-      return await this.putAt(path, body, durability, opts, { meta, chunkSize, factor, onChunk: held, md5: opts.md5 });
+      const inlineMax = opts.inline === false ? 0 : INLINE_MAX_BYTES;
+      return await this.putAt(path, body, durability, opts, { meta, chunkSize, factor, onChunk: held, md5: opts.md5, inlineMax });
     } finally {
       for (const release of releases) release();
     }
@@ -265,7 +268,7 @@ export class FileSystem {
     body: ReadableStream<Uint8Array> | null,
     durability: Durability,
     opts: PutOptions,
-    w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; onChunk?: (chunkId: string) => void; md5?: boolean },
+    w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; onChunk?: (chunkId: string) => void; md5?: boolean; inlineMax: number },
   ): Promise<PutResult> {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
     const { chunkSize } = w;
@@ -288,6 +291,7 @@ export class FileSystem {
       ...(upload.md5 === undefined ? {} : { md5: upload.md5 }),
       chunkSize,
       chunks: upload.results.map((r) => r.chunkId),
+      ...(upload.inline === undefined ? {} : { inline: upload.inline }),
       ...(meta ? { meta } : {}),
       mtime,
     };
@@ -327,6 +331,10 @@ export class FileSystem {
     const kind = opts.kind ?? "file";
     this.checkEarly(kind === "dir" ? this.lookupDir(path) : this.lookupFile(path), opts.precondition);
     const mtime = opts.mtime ?? this.now();
+    // One source's inline content is copied with its row; joined with other content it becomes a chunk first.
+    if (sources.length > 1 && sources.some((m) => m.inline !== undefined)) {
+      sources = await Promise.all(sources.map((m) => chunkedCopy(m, this.c.coordinator, durability, this.c.placement.writeFactorFor(path))));
+    }
     const sizes = sources.flatMap((m) => chunkSizesOf(m));
     const chunkSize = Math.max(this.chunkSize(), ...sources.map((m) => m.chunkSize));
     // Keep the plain layout (every chunk chunkSize bytes but the last) whenever the sizes allow it.
@@ -337,11 +345,12 @@ export class FileSystem {
       path,
       kind,
       deleted: false,
-      size: sizes.reduce((a, b) => a + b, 0),
+      size: sources.reduce((a, m) => a + m.size, 0),
       sha256: content.sha256,
       ...(content.md5 === undefined ? {} : { md5: content.md5 }),
       chunkSize: fixed ?? chunkSize,
       chunks: sources.flatMap((m) => m.chunks),
+      ...(sources.length === 1 && sources[0]!.inline !== undefined ? { inline: sources[0]!.inline } : {}),
       ...(fixed === undefined ? { chunkSizes: sizes } : {}),
       ...(meta ? { meta } : {}),
       ...(content.multipart ? { multipart: content.multipart } : {}),

@@ -6,6 +6,7 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import { ChunkLayout } from "./chunk-layout.ts";
+import { inlineReadStream } from "./inline-files.ts";
 
 /**
  * A stream of bytes [start, end] once every chunk they need is known to be readable: the first chunk is
@@ -20,6 +21,7 @@ export async function openFileRead(
   log: Logger,
   onBytes?: (n: number) => void,
 ): Promise<ReadableStream<Uint8Array>> {
+  if (file.inline !== undefined) return inlineReadStream({ ...file, inline: file.inline }, start, end, onBytes);
   if (end < start || file.chunks.length === 0) return fileReadStream(file, start, end, reader, log, undefined, onBytes);
   const layout = new ChunkLayout(file);
   const first = layout.indexAt(start);
@@ -60,6 +62,7 @@ export function fileReadStream(
   /** Told the size of each piece as it is handed out. */
   onBytes?: (n: number) => void,
 ): ReadableStream<Uint8Array> {
+  if (file.inline !== undefined) return inlineReadStream({ ...file, inline: file.inline }, start, end, onBytes);
   const layout = new ChunkLayout(file);
   const first = layout.indexAt(start);
   const last = end < start ? first - 1 : layout.indexAt(end);

@@ -10,6 +10,7 @@ import type { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Chunk, Chunker } from "./chunker.ts";
 import { noteStreamedBytes } from "../util/memory-governor.ts";
 import { SNIFF_BYTES } from "../metadata/content-sniff.ts";
+import { encodeInline } from "../metadata/inline-content.ts";
 
 /** Chunks being placed while the next one is read from the network. */
 const MAX_IN_FLIGHT = 2;
@@ -20,6 +21,8 @@ export interface UploadResult {
   /** Only when asked for (UploadPlacement.md5). */
   md5?: string;
   results: ChunkWriteResult[];
+  /** The whole content, base64, when it is kept in the manifest (UploadPlacement.inlineMax): no chunk was written. */
+  inline?: string;
   /** The content's first bytes (up to SNIFF_BYTES), copied: its type when its name and writer give none. */
   head: Uint8Array;
 }
@@ -32,6 +35,8 @@ export interface UploadPlacement {
   onChunk?: (chunkId: string) => void;
   /** Compute the content's MD5 as well (S3's ETag; PutOptions.md5). */
   md5?: boolean;
+  /** Content of at most this many bytes that fits one chunk is kept in the manifest, not placed (0: never). */
+  inlineMax?: number;
 }
 
 export async function uploadStream(
@@ -85,6 +90,13 @@ export async function uploadStream(
       }
     }
     const end = chunker.finish();
+    // The whole content in one last chunk, small enough: the manifest carries it, no chunk is written anywhere.
+    if (end.last && results.length + inFlight.length === 0 && end.size <= (placement.inlineMax ?? 0)) {
+      const inline = encodeInline(end.last.data);
+      head = Uint8Array.from(end.last.data.subarray(0, SNIFF_BYTES));
+      end.last.release?.();
+      return { size: end.size, sha256: end.sha256, ...(end.md5 === undefined ? {} : { md5: end.md5 }), results, inline, head };
+    }
     if (end.last) await place(end.last);
     while (inFlight.length) results.push(await inFlight.shift()!);
     return { size: end.size, sha256: end.sha256, ...(end.md5 === undefined ? {} : { md5: end.md5 }), results, head };
@@ -130,7 +142,8 @@ export function putAnswer(
     mtime: file.mtime,
     durability: at.durability,
     replicationFactor: n,
-    copies: results.length ? Math.min(...results.map((r) => r.copies.length)) : at.liveNodes,
+    // Content kept in the manifest has as many copies as the manifest.
+    copies: results.length ? Math.min(...results.map((r) => r.copies.length)) : upload.inline !== undefined ? file.manifestCopies : at.liveNodes,
     queued: results.reduce((s, r) => s + r.queued.length, 0),
     underReplicated: results.some((r) => r.owners.length < n) || (results.length === 0 && at.liveNodes < n),
     manifestCopies: file.manifestCopies,

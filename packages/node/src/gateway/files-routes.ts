@@ -27,8 +27,8 @@ const FILES_USER_META = "x-orrery-meta-";
 
 export interface FilesRoutesDeps {
   fs: FileSystem;
-  /** Live copy counts of chunks (asks their owners). */
-  replicaHealth: (chunkIds: readonly string[]) => Promise<ReplicaHealth>;
+  /** Live copy counts of a file's chunks (asks their owners), or of its manifest for content kept inline. */
+  replicaHealth: (file: Manifest) => Promise<ReplicaHealth>;
   reader: ChunkReader;
   placement: Placement;
   log: Logger;
@@ -219,10 +219,11 @@ export function filesRoutes(d: FilesRoutesDeps): Hono {
     await d.fs.refresh([path], consistencyOf(c.req.query("consistency")));
     const m = d.fs.stat(path);
     if (m.kind === "file" && verdict !== "allow") requireAllow(c, "read", path);
-    const health = await d.replicaHealth(m.chunks);
+    const health = await d.replicaHealth(m);
     const [current, ...earlier] = d.placement.manifestOwnerSets(m.path);
     const owners = { manifestOwners: [...current!.owners], ...(earlier.length > 0 ? { manifestOwnersDuringRingChange: earlier.map((s) => [...s.owners]) } : {}) };
-    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health, ...owners } satisfies ResponseOf<"stat">);
+    const inline = m.inline !== undefined ? { inline: true as const } : {};
+    return c.json({ ...entryJson(m), chunkSize: m.chunkSize, ...health, ...owners, ...inline } satisfies ResponseOf<"stat">);
   });
 
   return app;

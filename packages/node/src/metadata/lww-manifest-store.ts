@@ -28,7 +28,7 @@ const changeSchema = z.strictObject(manifestContentShape);
 function checkChange(change: ManifestChange): ManifestChange {
   let c = change;
   if (change.deleted) {
-    const { md5: _m, chunkSizes: _s, meta: _meta, multipart: _p, ...rest } = change;
+    const { md5: _m, chunkSizes: _s, meta: _meta, multipart: _p, inline: _i, ...rest } = change;
     c = { ...rest, size: 0, sha256: null, chunks: [] };
   }
   const parsed = changeSchema.safeParse(c);

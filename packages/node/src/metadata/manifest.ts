@@ -5,6 +5,7 @@ import { z } from "zod";
 import { compareVersions, nodeIdSchema, parseVersion, versionSchema } from "./hlc.ts";
 import { canonicalMeta, type ObjectMeta, objectMetaSchema } from "./object-meta.ts";
 import { isCanonicalPath } from "./path.ts";
+import { INLINE_MAX_CHARS, inlineProblem } from "./inline-content.ts";
 
 /** 1 TiB of 4 MiB chunks (the default size): bounds one manifest to ~18 MB of JSON. */
 export const MAX_CHUNKS = 262_144;
@@ -60,6 +61,11 @@ export interface Manifest {
    * exactly this many parts. Absent on other files and on multipart objects completed before it was kept.
    */
   multipart?: MultipartLayout;
+  /**
+   * The whole content, base64, of a file of at most INLINE_MAX_BYTES kept in its row instead of a chunk
+   * (inline-content.ts): no chunks then. Absent on every other row.
+   */
+  inline?: string;
   /** Client-visible modification time, ms since epoch. */
   mtime: number;
   /** The node that made this write and its local sequence number there: the key of delta sync. */
@@ -91,10 +97,11 @@ export const manifestContentShape = {
       partSizes: z.array(count).min(1).max(MAX_PARTS),
     })
     .optional(),
+  inline: z.string().min(1).max(INLINE_MAX_CHARS).optional(),
   mtime: count,
 };
 
-type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks" | "chunkSizes" | "md5" | "meta" | "multipart">;
+type Content = Pick<Manifest, "kind" | "deleted" | "size" | "sha256" | "chunkSize" | "chunks" | "chunkSizes" | "md5" | "meta" | "multipart" | "inline"> & { path: string };
 
 /**
  * Cross-field rules. Tombstones and directories carry no content, so a tombstone stays small and can
@@ -105,9 +112,9 @@ export function contentProblem(m: Content): string | undefined {
   if (m.deleted || (m.kind === "dir" && m.sha256 === null)) {
     if (
       m.size !== 0 || m.chunks.length !== 0 || m.sha256 !== null || m.md5 !== undefined || m.chunkSizes !== undefined || m.meta !== undefined ||
-      m.multipart !== undefined
+      m.multipart !== undefined || m.inline !== undefined
     ) {
-      return `${m.deleted ? "a tombstone" : "a directory"} has no content${m.deleted ? "" : " without a sha256"}: size 0, no chunks, sha256 null, no md5, no metadata, no parts`;
+      return `${m.deleted ? "a tombstone" : "a directory"} has no content${m.deleted ? "" : " without a sha256"}: size 0, no chunks, sha256 null, no md5, no metadata, no parts, no inline bytes`;
     }
     return undefined;
   }
@@ -124,6 +131,7 @@ export function contentProblem(m: Content): string | undefined {
       return `a file of ${m.multipart.partSizes.length} parts needs the multipart md5 "<hex>-${m.multipart.partSizes.length}"`;
     }
   }
+  if (m.inline !== undefined) return inlineProblem(m);
   if (m.size === 0) {
     return m.chunks.length === 0 && m.chunkSizes === undefined ? undefined : "an empty file has no chunks";
   }
@@ -175,7 +183,7 @@ function canonical(m: Manifest): string {
   return JSON.stringify([
     m.path, m.kind, m.version, m.deleted, m.size, m.sha256, m.chunkSize, m.chunks, m.mtime, m.origin, m.seq,
     m.md5 ?? null, m.chunkSizes ?? null, canonicalMeta(m.meta),
-    m.multipart ? [m.multipart.uploadId ?? null, m.multipart.partSizes] : null,
+    m.multipart ? [m.multipart.uploadId ?? null, m.multipart.partSizes] : null, m.inline ?? null,
   ]);
 }
 

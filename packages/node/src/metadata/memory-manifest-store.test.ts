@@ -6,6 +6,7 @@ import { runVersionRowsTests } from "./version-rows.case.ts";
 import { runPathKindTests } from "./path-kinds.case.ts";
 import { runFolderTotalsTests } from "./folder-totals.case.ts";
 import { runNameSearchTests } from "./name-search.case.ts";
+import { runInlineRowTests } from "./inline-rows.case.ts";
 
 runManifestStoreTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
 runManifestSyncTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
@@ -14,3 +15,4 @@ runVersionRowsTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestSt
 runPathKindTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
 runFolderTotalsTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
 runNameSearchTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));
+runInlineRowTests("MemoryManifestStore", (nodeId, now) => new MemoryManifestStore(nodeId, now));

@@ -12,6 +12,7 @@ import { runVersionRowsTests } from "./version-rows.case.ts";
 import { runPathKindTests } from "./path-kinds.case.ts";
 import { runFolderTotalsTests } from "./folder-totals.case.ts";
 import { runNameSearchTests } from "./name-search.case.ts";
+import { inlineChange, runInlineRowTests } from "./inline-rows.case.ts";
 import { deleteChange, dirChange, fileChange, hexId } from "./test-fixtures.ts";
 
 runManifestStoreTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
@@ -21,6 +22,7 @@ runVersionRowsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestSt
 runPathKindTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runFolderTotalsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runNameSearchTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
+runInlineRowTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 
 test("migration 10 fills the chunk references from the rows a database already holds", () => {
   const db = openDatabase(":memory:");
@@ -71,7 +73,11 @@ test("migration 14 (a file and a directory at one path) carries every row of a d
   const before = [table("SELECT * FROM files ORDER BY path"), table("SELECT * FROM chunk_refs ORDER BY chunk_id"), table("SELECT * FROM sync_state")];
 
   migrate(db);
-  expect([table("SELECT * FROM files ORDER BY path"), table("SELECT * FROM chunk_refs ORDER BY chunk_id"), table("SELECT * FROM sync_state")]).toEqual(before);
+  // A later migration adds the inline column, empty on every row carried over.
+  const files = table("SELECT * FROM files ORDER BY path") as Array<Record<string, unknown>>;
+  expect(files.map((r) => r.inline)).toEqual(files.map(() => null));
+  const carried = files.map(({ inline: _i, ...rest }) => rest);
+  expect([carried, table("SELECT * FROM chunk_refs ORDER BY chunk_id"), table("SELECT * FROM sync_state")]).toEqual(before);
   const store = new SqliteManifestStore(db, "new");
   for (const m of [rows[0]!, rows[1]!, rows[2]!, rows[4]!]) expect(store.get(m.path, m.kind)).toEqual(m);
   expect(store.marks()).toEqual({ old: 5 });
@@ -108,4 +114,16 @@ test("a name search below a folder reads a range of the primary key, never every
   const plan = (db.query(`EXPLAIN QUERY PLAN ${SEARCH_BELOW_SQL}`).all("p/", "p0", "x", 10) as Array<{ detail: string }>).map((r) => r.detail);
   expect(plan.some((d) => /^SEARCH files USING (INDEX sqlite_autoindex_files_1|PRIMARY KEY) \(path>\? AND path<\?\)/.test(d))).toBe(true);
   expect(plan.filter((d) => /^SCAN files\b/.test(d))).toEqual([]);
+});
+
+test("a listing reads no inline bytes until they are asked for, and then only of the version it listed", () => {
+  const s = new SqliteManifestStore(openDatabase(":memory:"), "a");
+  const row = s.commitLocal(inlineChange("f", "listed"));
+  const [listed] = s.children("");
+  expect(typeof Object.getOwnPropertyDescriptor(listed!, "inline")!.get).toBe("function"); // not read yet
+  expect(listed!.inline).toBe(row.inline!);
+  expect(Object.getOwnPropertyDescriptor(listed!, "inline")!.value).toBe(row.inline!); // read once, kept
+  const [stale] = s.children("");
+  s.commitLocal(inlineChange("f", "replaced"));
+  expect(() => stale!.inline).toThrow(/changed while it was being read/);
 });

@@ -11,6 +11,7 @@ import { rowsPerFolder } from "./folder-totals.ts";
 import { cutSearchPage, foldAscii } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { refFolderOf, VERSIONS_DIR } from "./version-paths.ts";
+import { unavailable } from "../errors.ts";
 
 interface FileRow {
   path: string;
@@ -28,9 +29,15 @@ interface FileRow {
   chunk_sizes: string | null;
   meta: string | null;
   multipart: string | null;
+  /** Absent where a listing left the bytes unread (LISTED). */
+  inline?: string | null;
+  has_inline?: number;
 }
 
-const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart";
+/** Every column of a row, its inline bytes too. */
+const COLUMNS = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart, inline";
+/** What a listing or a search reads: the inline bytes only flagged, read if someone asks for them (lazyInline). */
+const LISTED = "path, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart, inline IS NOT NULL AS has_inline";
 
 /** parentsBelow's query (exported for the test that reads its plan: it must walk the files_parent index). */
 export const PARENTS_BELOW = "SELECT DISTINCT parent FROM files WHERE parent >= ? AND parent < ? ORDER BY parent LIMIT ?";
@@ -53,7 +60,27 @@ function toManifest(r: FileRow): Manifest {
     ...(r.chunk_sizes === null ? {} : { chunkSizes: JSON.parse(r.chunk_sizes) as number[] }),
     ...(r.meta === null ? {} : { meta: JSON.parse(r.meta) as ObjectMeta }),
     ...(r.multipart === null ? {} : { multipart: JSON.parse(r.multipart) as MultipartLayout }),
+    ...(r.inline == null ? {} : { inline: r.inline }),
   };
+}
+
+/**
+ * A listed row whose inline bytes were not read: `inline` is read from the database when first asked for (a copy,
+ * a zip, a move of what a listing found), from the row of the very version listed. Listings of small files would
+ * otherwise read every file's content. A row replaced meanwhile is a 503 to retry, never other content.
+ */
+function lazyInline(m: Manifest, read: (path: string, kind: ManifestKind, version: string) => string | undefined): Manifest {
+  Object.defineProperty(m, "inline", {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const bytes = read(m.path, m.kind, m.version);
+      if (bytes === undefined) throw unavailable("changed_while_read", `/${m.path} changed while it was being read; try again`);
+      Object.defineProperty(m, "inline", { value: bytes, enumerable: true, configurable: true, writable: true });
+      return bytes;
+    },
+  });
+  return m;
 }
 
 /**
@@ -76,12 +103,13 @@ export const FOLDER_ROWS_SQL = `SELECT
  */
 const SEARCH_MATCH = `deleted = 0 AND instr(lower(name), ?) > 0
   AND NOT (path = '${VERSIONS_DIR}' OR (path > '${VERSIONS_DIR}/' AND path < '${VERSIONS_DIR}0'))`;
-export const SEARCH_BELOW_SQL = `SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
-const SEARCH_ROOT_SQL = `SELECT ${COLUMNS} FROM files WHERE path > ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
+export const SEARCH_BELOW_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND path < ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
+const SEARCH_ROOT_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
 
 export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
     get: Statement<FileRow, [string, string]>;
+    inlineOf: Statement<{ inline: string | null }, [string, string, string]>;
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
@@ -95,7 +123,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       unknown,
       [
         string, string, string, string, string, number, number, string | null, number, string, number, string, number,
-        string | null, string | null, string | null, string | null,
+        string | null, string | null, string | null, string | null, string | null,
       ]
     >;
     origins: Statement<{ origin: string }, []>;
@@ -130,10 +158,11 @@ export class SqliteManifestStore extends LwwManifestStore {
     this.walSync = walSync ?? new WalSync(db.filename);
     this.q = {
       get: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path = ? AND kind = ?`),
+      inlineOf: db.prepare("SELECT inline FROM files WHERE path = ? AND kind = ? AND version = ?"),
       // Uses the (parent, name) index; a deleted directory is kept when a live row lies below it (a range
       // of the primary key: every path below "d" sorts between "d/" and "d0", since "/" precedes "0").
       children: db.prepare(
-        `SELECT ${COLUMNS} FROM files f WHERE parent = ? AND name > ? AND (deleted = 0 OR (kind = 'dir' AND EXISTS (
+        `SELECT ${LISTED} FROM files f WHERE parent = ? AND name > ? AND (deleted = 0 OR (kind = 'dir' AND EXISTS (
            SELECT 1 FROM files d WHERE d.path > f.path || '/' AND d.path < f.path || '0' AND d.deleted = 0)))
          ORDER BY name, kind LIMIT ?`,
       ),
@@ -149,13 +178,13 @@ export class SqliteManifestStore extends LwwManifestStore {
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
       upsert: db.prepare(
-        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart, inline)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (path, kind) DO UPDATE SET parent = excluded.parent, name = excluded.name, kind = excluded.kind,
            version = excluded.version, deleted = excluded.deleted, size = excluded.size, sha256 = excluded.sha256,
            chunk_size = excluded.chunk_size, chunks = excluded.chunks, mtime = excluded.mtime,
            origin = excluded.origin, seq = excluded.seq, md5 = excluded.md5, chunk_sizes = excluded.chunk_sizes,
-           meta = excluded.meta, multipart = excluded.multipart`,
+           meta = excluded.meta, multipart = excluded.multipart, inline = excluded.inline`,
       ),
       origins: db.prepare("SELECT origin FROM sync_state ORDER BY origin"),
       mark: db.prepare("SELECT seq FROM sync_state WHERE origin = ?"),
@@ -182,8 +211,15 @@ export class SqliteManifestStore extends LwwManifestStore {
     return row ? toManifest(row) : undefined;
   }
 
+  /** A row from LISTED: its inline bytes, if it has some, read when asked for. */
+  private readonly listed = (r: FileRow): Manifest => {
+    const m = toManifest(r);
+    return r.has_inline ? lazyInline(m, (path, kind, version) => this.q.inlineOf.get(path, kind, version)?.inline ?? undefined) : m;
+  };
+
   protected childRows(dir: string, after: string, limit: number, all: boolean): Manifest[] {
-    return (all ? this.q.childRows : this.q.children).all(dir, after, limit).map(toManifest);
+    // Every row as stored goes to replicas (manifests.children), bytes and all; a listing only flags them.
+    return all ? this.q.childRows.all(dir, after, limit).map(toManifest) : this.q.children.all(dir, after, limit).map(this.listed);
   }
 
   hasLiveDescendant(dir: string): boolean {
@@ -207,7 +243,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       dir === ""
         ? this.q.searchRoot.all(after, folded, opts.limit + 2)
         : this.q.searchBelow.all(after > `${dir}/` ? after : `${dir}/`, `${dir}0`, folded, opts.limit + 2);
-    return cutSearchPage(rows.map(toManifest), opts.limit);
+    return cutSearchPage(rows.map(this.listed), opts.limit);
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {
@@ -255,6 +291,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       m.chunkSizes ? JSON.stringify(m.chunkSizes) : null,
       m.meta ? JSON.stringify(m.meta) : null,
       m.multipart ? JSON.stringify(m.multipart) : null,
+      m.inline ?? null,
     );
   }
 

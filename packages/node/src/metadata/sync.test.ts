@@ -10,6 +10,7 @@ import {
   buildSyncRequest,
   MAX_MARKS,
   MAX_PUSH_ENTRIES,
+  MAX_SYNC_PAGE_ENTRIES,
   marksSchema,
   parseBody,
   pushBodySchema,
@@ -19,6 +20,9 @@ import {
   syncResponseSchema,
 } from "./sync.ts";
 import { deleteChange, dirChange, FakeTime, fileChange, pick, seededRandom } from "./test-fixtures.ts";
+import { INLINE_MAX_BYTES } from "./inline-content.ts";
+import { inlineChange } from "./inline-rows.case.ts";
+import { MAX_RPC_BODY } from "../transfer/frames.ts";
 
 const dump = (s: ManifestStore) => s.changesSince({}, 1_000_000).entries;
 
@@ -184,4 +188,19 @@ describe("anti-entropy simulation", () => {
   test("SQLite stores converge too (seed 9)", async () => {
     await simulate(9, (id, now) => new SqliteManifestStore(openDatabase(":memory:"), id, now));
   });
+});
+
+test("a full sync page and a full push of the largest inline rows fit the bound of a message that carries manifests", () => {
+  const s = new MemoryManifestStore("a", new FakeTime().now);
+  const bytes = new Uint8Array(INLINE_MAX_BYTES).fill(0xfe);
+  const dir = "d".repeat(200);
+  s.commitLocal(dirChange(dir));
+  for (let i = 0; s.marks().a! <= MAX_SYNC_PAGE_ENTRIES; i++) s.commitLocal(inlineChange(`${dir}/${"n".repeat(200)}${i}`, bytes.map((b) => b ^ (i & 0xff))));
+  const page = answerSyncRequest(s, { marks: {} });
+  expect(page.entries.length).toBe(MAX_SYNC_PAGE_ENTRIES);
+  expect(page.entries.every((m) => m.inline !== undefined || m.kind === "dir")).toBe(true);
+  const json = JSON.stringify(parseBody(syncResponseSchema, JSON.parse(JSON.stringify(page))));
+  // manifests.get answers twice as many rows (a file's and a directory's per path) under the same bound.
+  expect(2 * Buffer.byteLength(json)).toBeLessThan(MAX_RPC_BODY);
+  expect(2 * Buffer.byteLength(JSON.stringify({ entries: page.entries.slice(0, MAX_PUSH_ENTRIES) }))).toBeLessThan(MAX_RPC_BODY);
 });

@@ -130,7 +130,7 @@ export class MultipartUploads {
       const [start, end] = copyRange(r.header("x-amz-copy-source-range"), src.size);
       this.c.quotas?.check(target, end - start + 1, -waiting);
       const body = fileReadStream(src, start, end, this.c.reader, this.c.log);
-      result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1, md5: true });
+      result = await this.c.fs.put(path, body, "quorum", { sizeHint: end - start + 1, md5: true, inline: false });
     } else {
       const payload = r.payload();
       // `replacing` is what the write gives back; the waiting parts are taken, hence negative.
@@ -141,6 +141,8 @@ export class MultipartUploads {
           sizeHint: payload.length,
           check: (content) => payload.check(content),
           md5: true,
+          // Parts stay chunks, however small: Complete names the object's content by them (and the digest follows them).
+          inline: false,
           // The part's verified checksum: the object's composite one is made of these.
           completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
         });

@@ -41,7 +41,10 @@ describe("cluster simulator (real node code)", () => {
       expect(sum((r) => r.deletes.acked)).toBeGreaterThan(40);
       expect(sum((r) => r.reads.acked)).toBeGreaterThan(400);
       expect(sum((r) => r.conditional.acked)).toBeGreaterThan(150);
-      expect(sum((r) => r.conditional.refused)).toBeGreaterThan(20);
+      // A floor on the workload too: a refusal needs another write between a client's read and its conditional
+      // write. 21 of 297 before small files were kept in their manifest, 15 of 303 after: the put of a one-chunk
+      // content no longer places a chunk (two simulated round trips) before its Paxos round, so that window shrank.
+      expect(sum((r) => r.conditional.refused)).toBeGreaterThan(10);
       expect(report(results)).toEqual([]);
       for (const r of results) expect(r.convergedAfterMs!).toBeLessThan(r.params.healS * 1000);
     },

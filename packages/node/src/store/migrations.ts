@@ -222,4 +222,9 @@ export const migrations: string[] = [
   `
   ALTER TABLE peers ADD COLUMN joining TEXT;
   `,
+  // inline: the base64 content of a small file kept in its row, no chunk (metadata/inline-content.ts). The last
+  // column: a listing that does not select it never reads the overflow pages it spills into.
+  `
+  ALTER TABLE files ADD COLUMN inline TEXT;
+  `,
 ];

@@ -42,7 +42,9 @@ async function sampleLinkPaths(url: string): Promise<void> {
 test("the writes answer as the contract says, and so do refusals ({error, code})", async () => {
   const url = cluster.nodes[0]!.url;
   const written = await answer(await put(url, "contract/a.txt", "hello contract"), "putFile", 201);
-  expect(written).toMatchObject({ path: "/contract/a.txt", size: 14, copies: 2 });
+  // Kept in its manifest (14 bytes): no chunk, and its copies are the manifest's.
+  expect(written).toMatchObject({ path: "/contract/a.txt", size: 14, chunks: [], copies: written.manifestCopies });
+  expect(written.manifestCopies).toBeGreaterThanOrEqual(1);
   const made = await answer(await post(url, "/api/mkdir", { path: "/contract/sub" }), "mkdir", 201);
   expect(made.created).toBe(true);
   expect((await answer(await post(url, "/api/mkdir", { path: "/contract/sub" }), "mkdir", 200)).created).toBe(false);
@@ -94,7 +96,8 @@ test("the answers carry what the UI and the CLI read: the peer's status, the mer
   const timeline = await answer(await fetch(`${n2.url}/api/events/recent`), "recentEvents");
   expect(timeline.nodes?.sort()).toEqual(["n1", "n2"]);
   const stat = await answer(await fetch(`${n2.url}/api/stat/contract/a.txt`), "stat");
-  expect(stat.chunks[0]?.holders.sort()).toEqual(["n1", "n2"]);
+  // A 14-byte file is kept in its manifest: its copies are the manifest owners that hold it.
+  expect([stat.inline, stat.chunks, stat.minCopies, stat.underReplicated]).toEqual([true, [], 2, false]);
   // A file's bytes are not JSON: the contract names them as another content type of the same 200 (the uploaded one).
   const file = await fetch(`${n2.url}/api/files/contract/a.txt`);
   expect(file.headers.get("content-type")).toStartWith("text/plain");
