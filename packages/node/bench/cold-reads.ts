@@ -1,10 +1,10 @@
 // Cold reads of one large file via a node that did not write it (3 nodes, page cache dropped before each read):
-// MB/s, the reading node's CPU seconds, minor page faults and peak RSS; and the write before them (each node's
-// CPU seconds and peak RSS). Not part of `pnpm bench`: a quick check of
+// MB/s, the reading node's CPU seconds (in all and by thread: the JS thread, the thread pool, the collector's
+// helper, the JIT), minor page faults and peak RSS; and the write before them (each node's CPU seconds and peak RSS). Not part of `pnpm bench`: a quick check of
 // the read path's memory (READ_AHEAD_CHUNKS, the collector's RAM size). Needs root (drop_caches).
 //   bun bench/cold-reads.ts [MiB=512] ['{"BUN_JSC_forceRAMSize":"536870912"}']
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BenchCluster } from "./cluster.ts";
 import { streamedPut } from "./http-client.ts";
@@ -12,6 +12,22 @@ import { Payload } from "./payload.ts";
 const sizeMiB = Number(process.argv[2] ?? 512);
 const env = JSON.parse(process.argv[3] ?? "{}") as Record<string, string>;
 const stat = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" "); return { cpu: (Number(f[11]) + Number(f[12])) / 100, minflt: Number(f[7]) }; };
+/** CPU seconds of each thread of `pid`, by name with digits folded ("Bun Pool 3" → "Bun Pool #"). */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let line: string;
+    try {
+      line = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = line.slice(line.indexOf("(") + 1, line.lastIndexOf(")")).replace(/\d+/g, "#");
+    const f = line.slice(line.lastIndexOf(")") + 2).split(" ");
+    byName.set(name, (byName.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+  }
+  return byName;
+}
 const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 const root = mkdtempSync(join(tmpdir(), "cold-reads-"));
 const cluster = new BenchCluster({ root, size: 3, env: { REPLICATION_FACTOR: "3", LOG_LEVEL: "warn", ...env }, idPrefix: "r", log: () => {} });
@@ -32,6 +48,7 @@ try {
   for (let rep = 0; rep < 3; rep++) {
     Bun.spawnSync(["sync"]); writeFileSync("/proc/sys/vm/drop_caches", "3");
     const a = stat(pid);
+    const threadsBefore = threadCpu(pid);
     let peak = rss(pid);
     const iv = setInterval(() => (peak = Math.max(peak, rss(pid))), 20);
     const t1 = performance.now();
@@ -41,7 +58,9 @@ try {
     const s = (performance.now() - t1) / 1000;
     clearInterval(iv);
     const b = stat(pid);
-    console.log(`read ${((n / 1e6) / s).toFixed(1)} MB/s, node CPU ${(b.cpu - a.cpu).toFixed(2)} s, minflt ${b.minflt - a.minflt}, peak RSS ${peak.toFixed(0)} MiB`);
+    const threads = [...threadCpu(pid)].map(([k, v]) => [k, v - (threadsBefore.get(k) ?? 0)] as const).filter(([, v]) => v >= 0.01);
+    const split = threads.sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ");
+    console.log(`read ${((n / 1e6) / s).toFixed(1)} MB/s, node CPU ${(b.cpu - a.cpu).toFixed(2)} s (${split}), minflt ${b.minflt - a.minflt}, peak RSS ${peak.toFixed(0)} MiB, load ${loadavg()[0]!.toFixed(1)}`);
   }
 } finally {
   await cluster.stop();

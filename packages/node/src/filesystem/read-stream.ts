@@ -5,6 +5,7 @@
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
+import { lend } from "../util/lent-bytes.ts";
 import { ChunkLayout } from "./chunk-layout.ts";
 import { inlineReadStream } from "./inline-files.ts";
 
@@ -31,11 +32,13 @@ export async function openFileRead(
   return fileReadStream(file, start, end, reader, log, head, onBytes);
 }
 
+/** Chunk i of the file, verified, in one of the reader's buffers when local (give it back to `reader.buffers`). */
 function fetchVerified(file: Manifest, layout: ChunkLayout, i: number, reader: ChunkReader): Promise<Uint8Array> {
   const id = file.chunks[i]!;
-  const p = reader.read(id).then((data) => {
+  const p = reader.read(id, reader.buffers).then((data) => {
     const expected = layout.size(i);
     if (data.byteLength !== expected) {
+      reader.buffers.give(data);
       throw new Error(`chunk ${id} of /${file.path} has ${data.byteLength} bytes, expected ${expected}`);
     }
     return data;
@@ -86,13 +89,15 @@ export function fileReadStream(
       try {
         fillAhead();
         const data = await ahead.shift()!;
-        if (cancelled) return;
+        if (cancelled) return reader.buffers.give(data);
         const base = layout.offset(index);
         const from = Math.max(0, start - base);
         const to = Math.min(data.byteLength, end - base + 1);
         index++;
         fillAhead();
-        controller.enqueue(from === 0 && to === data.byteLength ? data : data.subarray(from, to));
+        // Lent: a consumer that gives the piece back once sent (the HTTP server) lets the next chunk reuse it.
+        const piece = from === 0 && to === data.byteLength ? data : data.subarray(from, to);
+        controller.enqueue(lend(piece, () => reader.buffers.give(data)));
         onBytes?.(to - from);
       } catch (err) {
         if (cancelled) return;
@@ -102,7 +107,8 @@ export function fileReadStream(
     },
     cancel() {
       cancelled = true;
-      ahead.length = 0;
+      // Chunks read ahead and never sent: their buffers go back once read (a failed read holds none).
+      for (const p of ahead.splice(0)) p.then((data) => reader.buffers.give(data), () => {});
     },
   });
 }

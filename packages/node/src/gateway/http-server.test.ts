@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import { selfSignedCertificate } from "../tls/self-signed.ts";
+import { lend } from "../util/lent-bytes.ts";
 import { type FetchHandler, type FetchServer, remoteAddressOf, serveFetch } from "./http-server.ts";
 
 let server: FetchServer | undefined;
@@ -212,6 +213,53 @@ describe("serveFetch", () => {
     await new Promise((resolve) => socket.on("end", resolve));
     expect(got).toBeGreaterThan(total);
     expect(produced).toBe(total);
+  });
+
+  test("a lent piece is given back once its write flushed it: memory reused from then on never reaches the client", async () => {
+    // Two buffers take turns: each is refilled only after the server gave its last piece back.
+    const size = 1024 * 1024;
+    const pieces = 32;
+    const buffers = [new Uint8Array(size), new Uint8Array(size)];
+    const free = [true, true];
+    let given = 0;
+    let i = 0;
+    const port = await serve(
+      () =>
+        new Response(
+          new ReadableStream({
+            async pull(c) {
+              if (i >= pieces) return c.close();
+              const slot = i % 2;
+              while (!free[slot]) await Bun.sleep(1);
+              free[slot] = false;
+              const piece = buffers[slot]!.fill(i++ & 0xff);
+              c.enqueue(
+                lend(piece, () => {
+                  given++;
+                  piece.fill(0xee); // what a reused buffer would hold next
+                  free[slot] = true;
+                }),
+              );
+            },
+          }),
+          { headers: { "content-length": String(size * pieces) } },
+        ),
+    );
+    const socket = connect(port, "127.0.0.1");
+    const parts: Buffer[] = [];
+    socket.on("data", (d: Buffer) => {
+      parts.push(d);
+      socket.pause(); // a slow client: the server's writes wait on the socket
+      setTimeout(() => socket.resume(), 1);
+    });
+    socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    await new Promise((resolve) => socket.on("end", resolve));
+    const all = Buffer.concat(parts);
+    const body = all.subarray(all.indexOf("\r\n\r\n") + 4);
+    expect(body.byteLength).toBe(size * pieces);
+    const wrong = Array.from({ length: pieces }, (_, n) => n).filter((n) => body.subarray(n * size, (n + 1) * size).some((b) => b !== n));
+    expect(wrong).toEqual([]);
+    expect(given).toBe(pieces);
   });
 
   test("stop() lets a request in flight finish, takes no new connection; EADDRINUSE is reported", async () => {

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { drained } from "../util/drained.ts";
+import { giveBack } from "../util/lent-bytes.ts";
 import { tlsFront } from "./tls-front.ts";
 
 export type FetchHandler = (req: Request) => Response | Promise<Response>;
@@ -254,7 +255,9 @@ export async function writeResponse(res: ServerResponse, response: Response, met
       const next = await (pending ?? reader.read());
       pending = undefined;
       if (next.done || gone) break;
-      if (!res.write(next.value)) await drained(res);
+      const piece = next.value;
+      // Flushed to the socket: a lent piece's memory may serve the next one (util/lent-bytes.ts).
+      if (!res.write(piece, () => giveBack(piece))) await drained(res);
       if (gone) break;
     }
     if (!gone) res.end();

@@ -8,6 +8,7 @@ import { ChunkNotFoundError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
+import { ReadBuffers } from "../store/read-buffers.ts";
 import { TransferError } from "../transfer/client.ts";
 import type { Placement } from "./placement.ts";
 import { type Clock, systemClock, type Timer } from "../util/clock.ts";
@@ -36,6 +37,8 @@ export class ChunkReader {
   /** Recent successful remote read latencies (ms), a ring buffer. */
   private readonly latencies: number[] = [];
   private latencyAt = 0;
+  /** What streamed file reads read local chunks into (the HTTP server gives them back once sent). */
+  readonly buffers = new ReadBuffers();
 
   constructor(
     private readonly c: ChunkReaderComponents,
@@ -64,7 +67,11 @@ export class ChunkReader {
     return Math.min(maxHedgeMs, Math.max(minHedgeMs, Math.ceil(p99)));
   }
 
-  async read(chunkId: string): Promise<Uint8Array> {
+  /**
+   * A verified copy of the chunk. With `buffers`, a local copy may be read into one of its buffers (see
+   * ChunkStorage.get): give it back there once nothing uses the bytes.
+   */
+  async read(chunkId: string, buffers?: ReadBuffers): Promise<Uint8Array> {
     const { selfId, store, placement, log } = this.c;
     // A full member keeps (and restores) the copies it has, but is not sent new ones: missing there is normal.
     const owners = placement.owners(chunkId);
@@ -72,7 +79,7 @@ export class ChunkReader {
     let localBad = false;
     if (store.has(chunkId)) {
       try {
-        return await store.get(chunkId);
+        return await store.get(chunkId, buffers);
       } catch (err) {
         localBad = placement.keepers(chunkId).includes(selfId);
         failures.push(`${selfId}: ${errorMessage(err)}`);

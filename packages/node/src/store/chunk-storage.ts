@@ -1,6 +1,7 @@
 // ChunkStorage: what the rest of the node sees of a chunk store. The disk store (chunk-store.ts) and the
 // in-memory one (memory-chunk-store.ts, for the simulator and tests) both pass chunk-store.case.ts.
 import { badRequest, ChunkCorruptError } from "../errors.ts";
+import type { ReadBuffers } from "./read-buffers.ts";
 
 /**
  * The largest chunk, in MiB, that any node writes, keeps or takes from a peer: the ceiling of the live chunk
@@ -54,8 +55,11 @@ export interface ChunkStorage {
    * the store refuse a chunk that will not fit before any byte is taken.
    */
   writer(id: string, expectedSize?: number): ChunkWriter;
-  /** Reads and verifies a chunk; the bytes returned belong to the caller. */
-  get(id: string): Promise<Uint8Array>;
+  /**
+   * Reads and verifies a chunk; the bytes returned belong to the caller. With `buffers`, a large chunk may be read
+   * into one of its buffers, which the caller gives back there once nothing uses the bytes any more (or drops).
+   */
+  get(id: string, buffers?: ReadBuffers): Promise<Uint8Array>;
   /**
    * Hands a chunk's bytes to `sink` in order, in pieces that are valid only during the call (the disk store
    * reads into a buffer it reuses: no fresh memory per chunk), verifying them on the way. Errors as get();

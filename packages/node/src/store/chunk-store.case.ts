@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { ChunkCorruptError, ChunkNotFoundError, OrreryError, StoreFullError } from "../errors.ts";
 import { type ChunkStorage, isChunkId, sha256Hex } from "./chunk-storage.ts";
+import { ReadBuffers } from "./read-buffers.ts";
 
 export interface ChunkStoreOptions {
   maxChunkSize: number;
@@ -210,6 +211,25 @@ function describeReads({ open }: Harness): void {
     await expect(store.get(c.id)).rejects.toBeInstanceOf(ChunkNotFoundError);
     expect((await store.put(c.id, c.data)).created).toBe(true);
     expect(await store.get(c.id)).toEqual(c.data);
+  });
+
+  test("get with read buffers answers the verified bytes of every size, and refuses a corrupt copy as get does", async () => {
+    const { store, corrupt } = open();
+    const buffers = new ReadBuffers();
+    for (const size of [0, 1, 4095, 262_143, 262_144, 300_001, MAX_CHUNK]) {
+      const c = randomChunk(size);
+      await store.put(c.id, c.data);
+      for (let round = 0; round < 2; round++) {
+        const got = await store.get(c.id, buffers);
+        expect(Buffer.from(got)).toEqual(Buffer.from(c.data));
+        buffers.give(got);
+      }
+    }
+    const bad = randomChunk(300_001);
+    await store.put(bad.id, bad.data);
+    corrupt(bad.id);
+    await expect(store.get(bad.id, buffers)).rejects.toMatchObject({ name: "ChunkCorruptError", chunkId: bad.id, where: "local store" });
+    expect(store.has(bad.id)).toBe(false);
   });
 
   test("feed hands out a chunk's bytes in order, in pieces valid during the call; corrupt or missing copies fail as get", async () => {

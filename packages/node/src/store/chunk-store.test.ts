@@ -10,6 +10,7 @@ import type { Logger } from "../log.ts";
 import { MAX_CHUNK, randomChunk, runChunkStoreTests } from "./chunk-store.case.ts";
 import { ChunkStore, type ChunkStoreInit } from "./chunk-store.ts";
 import { openDatabase } from "./db.ts";
+import { ReadBuffers } from "./read-buffers.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -138,6 +139,34 @@ describe("ChunkStore on disk", () => {
     const quarantined = readdirSync(join(root, "quarantine"));
     expect(quarantined.length).toBe(1);
     expect(quarantined[0]!.startsWith(c.id)).toBe(true);
+  });
+
+  test("a large chunk is read around the page cache into a pool buffer, reused once given back; a corrupt one gives its buffer back", async () => {
+    const direct = open({ directIo: true });
+    expect(direct.directIo).toBe(true); // the temp dir's file system takes O_DIRECT
+    const buffers = new ReadBuffers();
+    const c = randomChunk(300_001);
+    await direct.put(c.id, c.data);
+    const first = await direct.get(c.id, buffers);
+    expect(Buffer.from(first)).toEqual(Buffer.from(c.data));
+    const second = await direct.get(c.id, buffers);
+    expect(second.buffer).not.toBe(first.buffer); // the first is still out
+    buffers.give(first);
+    const third = await direct.get(c.id, buffers);
+    expect(third.buffer).toBe(first.buffer);
+    expect(Buffer.from(third)).toEqual(Buffer.from(c.data));
+    // Small chunks are read through the page cache (where they were written) into memory of their own.
+    const small = randomChunk(2048);
+    await direct.put(small.id, small.data);
+    buffers.give(third);
+    const smallRead = await direct.get(small.id, buffers);
+    expect(buffers.held).toBe(1);
+    buffers.give(smallRead); // not the pool's: ignored
+    expect(buffers.held).toBe(1);
+    flipBit(direct, c.id);
+    await expect(direct.get(c.id, buffers)).rejects.toBeInstanceOf(ChunkCorruptError);
+    expect(buffers.held).toBe(1); // taken for the read, given back when the hash did not match
+    expect(buffers.reused).toBe(2);
   });
 
   test("reconcile repairs a crash between rename and index row, and a file removed by hand", async () => {

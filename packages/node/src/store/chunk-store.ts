@@ -25,6 +25,8 @@ import {
 import { asStoreFull, ChunkFileDraft, SMALL_CHUNK_BYTES, SmallChunkDraft, writeDurably } from "./chunk-store-writer.ts";
 import { type ChunkDraft, type ChunkWriterTarget, VerifyingChunkWriter } from "./chunk-writer.ts";
 import { directFor, supportsDirectIo } from "./direct-io.ts";
+import { readChunkFile } from "./direct-read.ts";
+import type { ReadBuffers } from "./read-buffers.ts";
 import { synchronousLevel, unsynced } from "./db.ts";
 import { SpaceBudget } from "./space-budget.ts";
 import { fsyncFd } from "./wal-sync.ts";
@@ -170,15 +172,18 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   }
 
   /** Reads and verifies a chunk. A bad copy is quarantined and reported as ChunkCorruptError. */
-  async get(id: string): Promise<Uint8Array> {
+  async get(id: string, buffers?: ReadBuffers): Promise<Uint8Array> {
     assertChunkId(id);
     let data: Uint8Array;
     try {
-      data = await Bun.file(this.pathOf(id)).bytes();
+      data = await readChunkFile(this.pathOf(id), this.directIo, this.maxChunkSize, buffers);
     } catch (err) {
       throw this.readFailure(id, err);
     }
-    if (sha256Hex(data) !== id) throw await this.corrupt(id);
+    if (sha256Hex(data) !== id) {
+      buffers?.give(data);
+      throw await this.corrupt(id);
+    }
     return data;
   }
 
