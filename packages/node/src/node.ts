@@ -39,7 +39,7 @@ import { handOffAndDrain } from "./replication/handoff.ts";
 import { KEYRING_FILE } from "./security/keyring.ts";
 import { ClusterKeys } from "./security/cluster-keys.ts";
 import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
-import { type S3Server, startS3Api } from "./s3/index.ts";
+import { type S3Listener, startS3Api } from "./s3/index.ts";
 import { startAccounts } from "./node-accounts.ts";
 import { servedCertificate } from "./tls/node-tls.ts";
 import { governMemory, MemoryGovernor } from "./util/memory-governor.ts";
@@ -234,7 +234,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   });
 
   let server: FetchServer | undefined;
-  let s3: S3Server | undefined;
+  let s3: S3Listener | undefined;
   let discovery: Awaited<ReturnType<typeof startLanDiscovery>>;
   let leaveOnStop = false;
   const shutdownMs = config.SHUTDOWN_TIMEOUT_S * 1000;
