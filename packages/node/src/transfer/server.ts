@@ -43,6 +43,9 @@ import { noteStreamedBytes } from "../util/memory-governor.ts";
 /** Answers one RPC frame from an authenticated peer. Validation of `body` is the handler's job. */
 export type RpcHandler = (from: string, method: string, body: unknown) => Promise<{ status: RpcStatus; body: unknown }>;
 
+/** An accepted connection silent for this long is closed (clients close their idle ones sooner: client.ts). */
+export const SERVER_IDLE_TIMEOUT_MS = 120_000;
+
 export interface TransferServerInit {
   store: ChunkStorage;
   host: string;
@@ -200,7 +203,7 @@ class InboundConnection {
     this.decoder = new FrameDecoder({ maxChunkSize: init.maxChunkSize, accept: "requests" });
     const socket = this.socket;
     socket.setNoDelay(true);
-    socket.setTimeout(init.idleTimeoutMs ?? 120_000);
+    socket.setTimeout(init.idleTimeoutMs ?? SERVER_IDLE_TIMEOUT_MS);
     socket.on("timeout", () => {
       this.log.warn("closing idle transfer connection", { peer: this.remote, midFrame: this.decoder.midFrame });
       socket.destroy();
