@@ -13,7 +13,7 @@ export const DEFAULT_S3_PORT = 9000;
 
 export async function startS3Api(
   config: Config,
-  c: S3Components & { accounts?: Accounts; open?: boolean },
+  c: S3Components & { accounts?: Accounts; open?: boolean; /** Called at every request (the JIT governor). */ onRequest?: () => void },
   tls?: { cert: string; key: string },
   print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<S3Listener | undefined> {
@@ -23,6 +23,7 @@ export async function startS3Api(
   const server = new S3Listener(
     { host: config.BIND_ADDRESS, port: config.S3_PORT ?? DEFAULT_S3_PORT, portIsExplicit: config.S3_PORT !== undefined, tls },
     c.log,
+    c.onRequest,
     async () => new (await import("./server.ts")).S3Server(api, c).fetch,
   );
   const port = await server.start();

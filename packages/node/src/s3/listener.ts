@@ -23,6 +23,7 @@ export class S3Listener {
   constructor(
     private readonly init: S3ListenerInit,
     private readonly log: Logger,
+    private readonly onRequest: (() => void) | undefined,
     load: () => Promise<(req: Request) => Promise<Response>>,
   ) {
     this.handler = lazy(load);
@@ -33,7 +34,10 @@ export class S3Listener {
     return this.server?.port;
   }
 
-  readonly fetch = async (req: Request): Promise<Response> => (await this.handler.get())(req);
+  readonly fetch = async (req: Request): Promise<Response> => {
+    this.onRequest?.();
+    return (await this.handler.get())(req);
+  };
 
   async start(): Promise<number | undefined> {
     const { host, port, portIsExplicit } = this.init;

@@ -65,6 +65,8 @@ export interface TransferServerInit {
   idleTimeoutMs?: number;
   /** Connections accepted at once (default 512). */
   maxConnections?: number;
+  /** Called at every request frame (the JIT governor counts them: util/jit-governor.ts). */
+  onRequest?: () => void;
 }
 
 export interface TransferServerComponents {
@@ -275,6 +277,7 @@ class InboundConnection {
   private handle(event: FrameEvent): Promise<void> | undefined {
     const { head } = event;
     if (event.kind === "head") {
+      this.init.onRequest?.();
       if (head.type === FrameType.PUT_CHUNK) this.put = { head, idBytes: new Uint8Array(ID_SIZE), idFill: 0 };
       else this.small = { head, payload: new PayloadBuffer(head.payloadLength) };
       return undefined;
