@@ -24,7 +24,7 @@ export type NodePeers = ReturnType<typeof buildPeers>;
 
 export function buildPeers(
   config: Config,
-  c: { selfId: string; store: ChunkStore; placement: Placement; logger: (component: string) => Logger },
+  c: { selfId: string; store: ChunkStore; placement: Placement; logger: (component: string) => Logger; onRequest?: () => void },
 ) {
   const log = c.logger("node");
   const keys = loadKeyring(config.DATA_DIR, config.clusterKey);
@@ -75,6 +75,7 @@ export function buildPeers(
       handshakeTimeoutMs: timeouts.connectMs,
       rpc: (from, method, body) => dispatchJson(handlers, from, method, body),
       rpcRequestLimit,
+      onRequest: c.onRequest,
     },
     { log: c.logger("transfer"), stats },
   );

@@ -39,11 +39,12 @@ import { handOffAndDrain } from "./replication/handoff.ts";
 import { KEYRING_FILE } from "./security/keyring.ts";
 import { ClusterKeys } from "./security/cluster-keys.ts";
 import { healthBody, statusBody } from "./gateway/cluster-routes.ts";
-import { type S3Server, startS3Api } from "./s3/index.ts";
+import { type S3Listener, startS3Api } from "./s3/index.ts";
 import { startAccounts } from "./node-accounts.ts";
 import { servedCertificate } from "./tls/node-tls.ts";
 import { governMemory, MemoryGovernor } from "./util/memory-governor.ts";
 import { watchQueueDrain } from "./replication/queue-drain-watch.ts";
+import { JitGovernor } from "./util/jit-governor.ts";
 
 export { VERSION } from "./version.ts";
 
@@ -104,6 +105,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const startedAt = Date.now();
   let leaving = false;
   governMemory(config.MEMORY_LIMIT_MB > 0 ? new MemoryGovernor({ softLimitBytes: config.MEMORY_LIMIT_MB * 1024 * 1024 }) : undefined);
+  // Reluctant JIT while idle, the normal one while requests come (util/jit-governor.ts).
+  const jit = new JitGovernor({ idleScale: config.JIT_POLICY });
+  const work = () => jit.note();
 
   // Chunks written under any chunk size the live setting allows must be stored, sent and fetched by every
   // node, so the store and the transfer frames are bounded by the ceiling, not by this node's CHUNK_SIZE_MB.
@@ -132,7 +136,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
   const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
   const queue = new SqliteReplicationQueue(db);
-  const peers = buildPeers(config, { selfId: id, store, placement, logger });
+  const peers = buildPeers(config, { selfId: id, store, placement, logger, onRequest: work });
   const { keys, keyring, rpc, handlers, faults, gossipSeal, discoverySeal } = peers;
 
   const nodeMembership = await NodeMembership.create({
@@ -234,7 +238,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   });
 
   let server: FetchServer | undefined;
-  let s3: S3Server | undefined;
+  let s3: S3Listener | undefined;
   let discovery: Awaited<ReturnType<typeof startLanDiscovery>>;
   let leaveOnStop = false;
   const shutdownMs = config.SHUTDOWN_TIMEOUT_S * 1000;
@@ -248,7 +252,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     service(
       "http",
       async () => {
-        server = await serveHttp(config, app, certificate);
+        server = await serveHttp(config, app, certificate, work);
       },
       () => void server?.stop(true),
       () => drain(server, shutdownMs, log, "http"),
@@ -258,7 +262,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       async () => {
         s3 = await startS3Api(
           config,
-          { fs, reader, versions: core.versions, log: logger("s3"), accounts: accounts.authenticator.accounts, open: accounts.open, audit: accounts.audit, quotas: accounts.quotas },
+          { fs, reader, versions: core.versions, log: logger("s3"), onRequest: work, accounts: accounts.authenticator.accounts, open: accounts.open, audit: accounts.audit, quotas: accounts.quotas },
           certificate,
         );
       },
@@ -359,7 +363,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   return node;
 }
 
-async function serveHttp(config: Config, app: ReturnType<typeof createGateway>, tls: { cert: string; key: string } | undefined): Promise<FetchServer> {
+async function serveHttp(config: Config, app: ReturnType<typeof createGateway>, tls: { cert: string; key: string } | undefined, onRequest: () => void): Promise<FetchServer> {
   try {
     // node:http rather than Bun.serve, which drops a handler's Content-Length (gateway/http-server.ts).
     // Uploads stream through in bounded memory, so the body size is not limited.
@@ -368,7 +372,10 @@ async function serveHttp(config: Config, app: ReturnType<typeof createGateway>, 
       port: config.HTTP_PORT,
       // Every target goes through the dot-segment check first (gateway/raw-path-guard.ts).
       guard: (_method, target) => refuseDotSegments(target),
-      fetch: (req) => app.fetch(req),
+      fetch: (req) => {
+        onRequest();
+        return app.fetch(req);
+      },
       tls,
     });
   } catch (err) {

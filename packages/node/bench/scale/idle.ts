@@ -67,6 +67,11 @@ function sample(pid: number): Sample {
   return { cpuMs: stat(readFileSync(`/proc/${pid}/stat`, "utf8")), rssKiB: field("VmRSS"), anonKiB: field("RssAnon"), switches, threads };
 }
 
+async function connectionsDialled(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  return Number(/^orrery_peer_connections_opened_total (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+
 async function allConverged(nodes: BenchNode[]): Promise<number> {
   const views = await Promise.all(
     nodes.map(async (node) => {
@@ -109,11 +114,14 @@ try {
   log(`converged after ${((performance.now() - began) / 1000).toFixed(1)} s; settling ${settleS} s`);
   await Bun.sleep(settleS * 1000);
   const load0 = loadavg()[0]!;
+  // Connections each node dialled (each a TCP and a cluster-key handshake on both sides), read just before and after.
+  const dialledBefore = await Promise.all(nodes.map((x) => connectionsDialled(x.url)));
   const windowFrom = Date.now();
   const before = nodes.map((x) => sample(x.pid));
   await Bun.sleep(windowS * 1000);
   const after = nodes.map((x) => sample(x.pid));
   const windowTo = Date.now();
+  const dialledAfter = await Promise.all(nodes.map((x) => connectionsDialled(x.url)));
   const good = await allConverged(nodes);
   const pct = (i: number) => ((after[i]!.cpuMs - before[i]!.cpuMs) / (windowS * 1000)) * 100;
   const rows = nodes.map((x, i) => ({ id: x.id, prof: i < profK, cpu: pct(i), wakeups: (after[i]!.switches - before[i]!.switches) / windowS, rss: after[i]!.rssKiB / 1024, anon: after[i]!.anonKiB / 1024 }));
@@ -145,6 +153,7 @@ try {
     wakeupsPerSMean: mean(plain.map((r) => r.wakeups)),
     rssMiBMean: mean(plain.map((r) => r.rss)),
     anonMiBMean: mean(plain.map((r) => r.anon)),
+    connectionsDialledPerMinMean: mean(nodes.map((_, i) => ((dialledAfter[i]! - dialledBefore[i]!) * 60) / windowS)),
     perThread,
     window: [windowFrom, windowTo],
     profiled: rows.filter((r) => r.prof).map((r) => `${r.id} ${r.cpu.toFixed(2)}% ${r.rss.toFixed(1)} MiB`),

@@ -3,6 +3,16 @@ import { MAX_WEIGHT } from "../membership/messages.ts";
 import { DEFAULT_VNODES_PER_MEMBER } from "../ring/ring.ts";
 import { ConfigError, loadConfig } from "./index.ts";
 
+/** The variable a ConfigError names for this environment, or undefined when it loads. */
+const variableOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    return e instanceof ConfigError ? e.variable : String(e);
+  }
+  return undefined;
+};
+
 describe("ALLOWED_HOSTS", () => {
   test("comma-separated names and *. wildcards, trimmed and lower-cased; none by default", () => {
     expect(loadConfig({}).ALLOWED_HOSTS).toEqual([]);
@@ -12,13 +22,7 @@ describe("ALLOWED_HOSTS", () => {
 
   test("a port, a URL or a misplaced wildcard is a ConfigError naming the variable", () => {
     for (const bad of ["nas.local:3000", "http://nas.local", "a.*.example.com", "*example.com", "nas..local", "-nas"]) {
-      let err: unknown;
-      try {
-        loadConfig({ ALLOWED_HOSTS: bad });
-      } catch (e) {
-        err = e;
-      }
-      expect({ bad, err: err instanceof ConfigError && err.variable }).toEqual({ bad, err: "ALLOWED_HOSTS" });
+      expect({ bad, variable: variableOf({ ALLOWED_HOSTS: bad }) }).toEqual({ bad, variable: "ALLOWED_HOSTS" });
     }
   });
 });
@@ -48,26 +52,12 @@ describe("DEAD_MEMBER_TIMEOUT", () => {
 
   test("anything else, or less than a second, is a ConfigError naming the variable", () => {
     for (const bad of ["7 days", "-5", "1w", "d", "500ms", "0"]) {
-      let err: unknown;
-      try {
-        loadConfig({ DEAD_MEMBER_TIMEOUT: bad });
-      } catch (e) {
-        err = e;
-      }
-      expect({ bad, err: err instanceof ConfigError && err.variable }).toEqual({ bad, err: "DEAD_MEMBER_TIMEOUT" });
+      expect({ bad, variable: variableOf({ DEAD_MEMBER_TIMEOUT: bad }) }).toEqual({ bad, variable: "DEAD_MEMBER_TIMEOUT" });
     }
   });
 });
 
 describe("TLS", () => {
-  const variableOf = (env: Record<string, string>) => {
-    try {
-      loadConfig(env);
-    } catch (e) {
-      return e instanceof ConfigError ? e.variable : String(e);
-    }
-    return undefined;
-  };
 
   test("auto: HTTPS (self-signed) when the node binds beyond loopback, plain HTTP on loopback; on and off say so", () => {
     expect(loadConfig({}).tls).toEqual({ mode: "off" });
@@ -83,5 +73,19 @@ describe("TLS", () => {
     expect(variableOf({ TLS: "off", TLS_CERT: "/x.pem", TLS_KEY: "/y.pem" })).toBe("TLS");
     expect(variableOf({ TLS: "yes" })).toBe("TLS");
     expect(variableOf({ TLS_CERT: "/nonexistent/cert.pem", TLS_KEY: "/nonexistent/key.pem" })).toBe("TLS_CERT");
+  });
+});
+
+describe("JIT_POLICY", () => {
+  test("the JIT is 10 times as reluctant by default (an idle node stops compiling); 1 is the engine's own policy", () => {
+    expect(loadConfig({}).JIT_POLICY).toBe(10);
+    expect(loadConfig({ JIT_POLICY: "1" }).JIT_POLICY).toBe(1);
+    expect(loadConfig({ JIT_POLICY: "2.5" }).JIT_POLICY).toBe(2.5);
+  });
+
+  test("below 1, or not a number, is a ConfigError naming the variable", () => {
+    for (const bad of ["0", "0.5", "-3", "fast", "1001"]) {
+      expect({ bad, variable: variableOf({ JIT_POLICY: bad }) }).toEqual({ bad, variable: "JIT_POLICY" });
+    }
   });
 });

@@ -67,6 +67,13 @@ export const configSchema = z.object({
    */
   MEMORY_LIMIT_MB: z.coerce.number().int().min(0).max(1_048_576).default(128),
   /**
+   * How reluctant JavaScriptCore's JIT is to compile while the node is idle (Bun.unsafe.setJITPolicy: its tier-up
+   * thresholds times this; 1 is the engine's normal policy, and the one a node serving requests runs with:
+   * util/jit-governor.ts). An idle node runs its gossip and background code a few times a second, and at 1 the JIT
+   * kept compiling it for minutes.
+   */
+  JIT_POLICY: z.coerce.number().min(1).max(1000).default(10),
+  /**
    * Chunk buffers of all uploads through this node together (MiB): an upload past it waits, unread, for
    * another's chunk to be placed. One chunk is always let through, whatever its size.
    */

@@ -30,7 +30,8 @@ import { type HostAllowList, hostCheck } from "./host-check.ts";
 import type { NodeMetrics } from "./metrics.ts";
 import { nosniff } from "./nosniff.ts";
 import { type UiSource, uiRoutes } from "./ui.ts";
-import { type WebdavDeps, webdavRoutes } from "../webdav/routes.ts";
+import type { WebdavDeps } from "../webdav/preconditions.ts";
+import { lazyWebdavRoutes } from "../webdav/lazy-routes.ts";
 
 export type GatewayDeps = FilesRoutesDeps &
   VersionsRoutesDeps &
@@ -86,8 +87,8 @@ export function createGateway(d: GatewayDeps): Hono {
   app.route("/", searchRoutes(d));
   if (d.versions) app.route("/", versionsRoutes({ versions: d.versions }));
   app.route("/", changesRoutes(d));
-  // Before the UI, whose catch-all GET would otherwise answer /dav/ paths.
-  app.route("/", webdavRoutes(d));
+  // Before the UI, whose catch-all GET would otherwise answer /dav/ paths. Loaded by its first request.
+  app.route("/", lazyWebdavRoutes(d).app);
   app.route("/", adminRoutes(d));
   app.route("/", clusterStatusRoutes(d));
   app.route("/", historyRoutes(d));

@@ -1,7 +1,6 @@
-// The S3 API: its own HTTP server on S3_PORT, path-style addressing (/bucket/key), Signature V4 on
-// every request, one handler per operation, and every failure as S3's XML error.
-import { drain } from "../util/drain.ts";
-import { type FetchServer, remoteAddressOf, serveFetch } from "../gateway/http-server.ts";
+// The S3 API: path-style addressing (/bucket/key), Signature V4 on every request, one handler per operation,
+// every failure as S3's XML error. Served on S3_PORT by listener.ts, which loads this module on the first request.
+import { remoteAddressOf } from "../gateway/http-server.ts";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { UPLOAD_ID } from "../metadata/manifest.ts";
@@ -35,14 +34,8 @@ const safeDecode = (path: string) => {
 };
 
 export interface S3ServerInit extends S3Init {
-  host: string;
-  port: number;
-  /** The port was configured: failing to bind it is an error; otherwise S3 is skipped with a warning. */
-  portIsExplicit: boolean;
   /** The keys SigV4 checks with and whom each speaks for: the config's (admins) and the users' (access.ts). */
   credentials: S3Identities;
-  /** Serve HTTPS with this PEM pair (the node's client certificate, tls/node-tls.ts). */
-  tls?: { cert: string; key: string };
 }
 
 /** `/bucket/key…` → bucket and key, decoded; the key keeps every '/' (and so any empty segment). */
@@ -72,7 +65,6 @@ function copySourceOf(r: S3Request): { bucket: string; key: string } | undefined
 }
 
 export class S3Server {
-  private server: FetchServer | undefined;
   private readonly handlers: Record<Exclude<Operation, "PostObject">, Handler>;
   private readonly cors: BucketCors;
 
@@ -118,11 +110,6 @@ export class S3Server {
       AbortMultipartUpload: multipart.abort,
       ListParts: multipart.listParts,
     };
-  }
-
-  /** The bound port, or undefined when S3 was skipped because the default port is taken. */
-  get port(): number | undefined {
-    return this.server?.port;
   }
 
   /** Serves one request; in-process tests call this directly. */
@@ -224,31 +211,5 @@ export class S3Server {
       return; // a malformed name: the operation refuses it with S3's own error
     }
     await this.c.fs.refresh(paths);
-  }
-
-  async start(): Promise<number | undefined> {
-    const { host, port, portIsExplicit } = this.init;
-    try {
-      // node:http rather than Bun.serve, which drops a handler's Content-Length (gateway/http-server.ts).
-      // Bodies stream into chunks in bounded memory: no size limit here (S3's own is 5 TiB per object).
-      this.server = await serveFetch({ hostname: host, port, fetch: this.fetch, tls: this.init.tls });
-    } catch (err) {
-      if ((err as { code?: string }).code !== "EADDRINUSE") throw err;
-      if (portIsExplicit) throw new Error(`S3 port ${port} is already in use`);
-      this.c.log.warn("the default S3 port is in use: this node serves no S3 API; set S3_PORT to choose another (0 turns S3 off)", { port });
-      return undefined;
-    }
-    return this.server.port;
-  }
-
-  /** Stops taking requests; those in flight get up to `timeoutMs` to finish. */
-  async drain(timeoutMs: number): Promise<void> {
-    await drain(this.server, timeoutMs, this.c.log, "s3");
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await server?.stop(true);
   }
 }

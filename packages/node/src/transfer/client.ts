@@ -76,9 +76,20 @@ export interface TransferClientOptions {
   maxConnectionsPerPeer?: number;
   /** Largest chunk a peer may send back (default MAX_CHUNK_SIZE_BYTES, the ceiling of the chunk size setting). */
   maxChunkSize?: number;
-  /** Close a pooled connection unused for this long (default 30 s, below the server's idle timeout). */
+  /** Close a pooled connection unused for this long (default IDLE_TIMEOUT_MS, below the server's idle timeout). */
   idleTimeoutMs?: number;
+  /** At most this many idle connections over all peers (default MAX_IDLE_CONNECTIONS); beyond, the oldest is closed. */
+  maxIdleConnections?: number;
 }
+
+/**
+ * An idle connection is kept this long: past the 30 s that the quiet anti-entropy rounds (manifests, settings,
+ * accounts, audit) back off to, so a round that comes back to a peer finds its connection instead of dialling
+ * again (a TCP handshake and the cluster-key handshake on both sides: the costliest thing an idle node did).
+ */
+export const IDLE_TIMEOUT_MS = 100_000;
+/** The bound on idle connections kept (each a socket and a few KiB on both sides). */
+export const MAX_IDLE_CONNECTIONS = 32;
 
 interface Response {
   head: FrameHead;
@@ -215,6 +226,9 @@ export class TransferClient {
   private readonly maxConnectionsPerPeer: number;
   private readonly maxChunkSize: number;
   private readonly idleTimeoutMs: number;
+  private readonly maxIdle: number;
+  /** Every idle connection, oldest first: the one closed when there are more than maxIdle. */
+  private readonly idleOrder = new Set<PeerConnection>();
   /** Connections dialled so far (each costs a handshake: an X25519 exchange and two MACs), for /metrics. */
   connectionsOpened = 0;
   private readonly pools = new Map<string, PeerPool>();
@@ -231,7 +245,8 @@ export class TransferClient {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.maxConnectionsPerPeer = opts.maxConnectionsPerPeer ?? 4;
     this.maxChunkSize = opts.maxChunkSize ?? MAX_CHUNK_SIZE_BYTES;
-    this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+    this.maxIdle = opts.maxIdleConnections ?? MAX_IDLE_CONNECTIONS;
     this.log = components.log ?? logger("transfer");
     this.stats = components.stats ?? new TransferStats();
     // Idle connections opened with a key a rotation removed are closed; busy ones on release.
@@ -391,6 +406,7 @@ export class TransferClient {
       if (this.closed) throw new TransferError("connect", "transfer client is closed", where);
       const idle = pool.idle.pop();
       if (idle) {
+        this.idleOrder.delete(idle);
         if (!idle.usable) continue;
         idle.socket.setTimeout(0);
         idle.socket.ref();
@@ -417,6 +433,12 @@ export class TransferClient {
       connection.socket.setTimeout(this.idleTimeoutMs);
       connection.socket.unref();
       pool.idle.push(connection);
+      this.idleOrder.add(connection);
+      const oldest = this.idleOrder.size > this.maxIdle ? this.idleOrder.values().next().value : undefined;
+      if (oldest) {
+        this.idleOrder.delete(oldest);
+        oldest.destroy();
+      }
     } else {
       connection.destroy();
     }
@@ -466,6 +488,7 @@ export class TransferClient {
     const connection = new PeerConnection(channel, where, this.maxChunkSize, (gone) => {
       pool.open--;
       pool.all.delete(gone);
+      this.idleOrder.delete(gone);
       const i = pool.idle.indexOf(gone);
       if (i >= 0) pool.idle.splice(i, 1);
       pool.waiters.shift()?.();

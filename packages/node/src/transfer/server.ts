@@ -43,6 +43,9 @@ import { noteStreamedBytes } from "../util/memory-governor.ts";
 /** Answers one RPC frame from an authenticated peer. Validation of `body` is the handler's job. */
 export type RpcHandler = (from: string, method: string, body: unknown) => Promise<{ status: RpcStatus; body: unknown }>;
 
+/** An accepted connection silent for this long is closed (clients close their idle ones sooner: client.ts). */
+export const SERVER_IDLE_TIMEOUT_MS = 120_000;
+
 export interface TransferServerInit {
   store: ChunkStorage;
   host: string;
@@ -62,6 +65,8 @@ export interface TransferServerInit {
   idleTimeoutMs?: number;
   /** Connections accepted at once (default 512). */
   maxConnections?: number;
+  /** Called at every request frame (the JIT governor counts them: util/jit-governor.ts). */
+  onRequest?: () => void;
 }
 
 export interface TransferServerComponents {
@@ -200,7 +205,7 @@ class InboundConnection {
     this.decoder = new FrameDecoder({ maxChunkSize: init.maxChunkSize, accept: "requests" });
     const socket = this.socket;
     socket.setNoDelay(true);
-    socket.setTimeout(init.idleTimeoutMs ?? 120_000);
+    socket.setTimeout(init.idleTimeoutMs ?? SERVER_IDLE_TIMEOUT_MS);
     socket.on("timeout", () => {
       this.log.warn("closing idle transfer connection", { peer: this.remote, midFrame: this.decoder.midFrame });
       socket.destroy();
@@ -272,6 +277,7 @@ class InboundConnection {
   private handle(event: FrameEvent): Promise<void> | undefined {
     const { head } = event;
     if (event.kind === "head") {
+      this.init.onRequest?.();
       if (head.type === FrameType.PUT_CHUNK) this.put = { head, idBytes: new Uint8Array(ID_SIZE), idFill: 0 };
       else this.small = { head, payload: new PayloadBuffer(head.payloadLength) };
       return undefined;

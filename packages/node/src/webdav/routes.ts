@@ -221,10 +221,15 @@ async function dispatch(req: Request, ctx: DavContext): Promise<Response> {
  *
  * @example app.route("/", webdavRoutes({ fs, reader, davProperties, log }))
  */
-export function webdavRoutes(d: WebdavDeps): Hono {
+/** What WebDAV answers: a request under /dav/, and the OPTIONS of the server root (see webdavRoutes). */
+export interface WebdavHandlers {
+  dav: (c: Context) => Promise<Response>;
+  rootOptions: () => Response;
+}
+
+export function webdavHandlers(d: WebdavDeps): WebdavHandlers {
   const ctx: DavContext = { ...d, locks: new LockTable() };
-  const app = new Hono();
-  const handle = async (c: Context) => {
+  const dav = async (c: Context) => {
     try {
       const allowed = davAccess(c, ctx);
       if (allowed instanceof Response) return allowed;
@@ -235,9 +240,15 @@ export function webdavRoutes(d: WebdavDeps): Hono {
       return davErrorResponse(err, c.req.raw, ctx.log);
     }
   };
-  app.all(DAV_PREFIX, handle);
-  app.all(`${DAV_PREFIX}/*`, handle);
+  return { dav, rootOptions: () => new Response(null, { status: 200, headers: OPTIONS_HEADERS }) };
+}
+
+/** WebDAV's routes, given its handlers (webdav/lazy-routes.ts mounts the same paths before it loads them). */
+export function webdavRoutes(d: WebdavDeps, handlers: WebdavHandlers = webdavHandlers(d)): Hono {
+  const app = new Hono();
+  app.all(DAV_PREFIX, handlers.dav);
+  app.all(`${DAV_PREFIX}/*`, handlers.dav);
   // Windows' WebDAV redirector asks the server root for its DAV class before it maps a drive.
-  app.options("/", () => new Response(null, { status: 200, headers: OPTIONS_HEADERS }));
+  app.options("/", handlers.rootOptions);
   return app;
 }
