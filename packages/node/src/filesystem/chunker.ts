@@ -75,8 +75,10 @@ export class Chunker {
     const buf = this.buf;
     if (!buf || this.bufferNeeded !== 0) throw new Error("the chunker needs a buffer first");
     const used = Math.min(buf.length - this.fill, bytes.length);
-    const piece = bytes.subarray(0, used);
-    buf.set(piece, this.fill);
+    buf.set(bytes.subarray(0, used), this.fill);
+    // Hashed where the chunk's bytes now lie: its id is the hash of exactly what the coordinator stores
+    // (its own copy is not hashed again, ChunkStorage.putSelfHashed).
+    const piece = buf.subarray(this.fill, this.fill + used);
     this.chunkHash.update(piece);
     this.fileHash.update(piece);
     this.fileMd5?.update(piece);

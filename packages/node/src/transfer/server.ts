@@ -44,7 +44,8 @@ import { noteStreamedBytes } from "../util/memory-governor.ts";
 export type RpcHandler = (from: string, method: string, body: unknown) => Promise<{ status: RpcStatus; body: unknown }>;
 
 export interface TransferServerInit {
-  store: ChunkStorage;
+  /** Only what verifies what it takes: bytes from a peer never reach ChunkStorage.putSelfHashed. */
+  store: Pick<ChunkStorage, "writer" | "get" | "has">;
   host: string;
   port: number;
   maxChunkSize: number;
