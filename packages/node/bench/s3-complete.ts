@@ -1,11 +1,12 @@
 // The S3 Complete on its own: a multipart upload in 5 MiB parts, 4 at once (rclone's defaults), through node 1
 // of 3 (RF 3, 4 MiB chunks), then CompleteMultipartUpload timed alone; each node's CPU seconds for both phases
 // and node 1's peak RSS.
-//   bun bench/s3-complete.ts [parts=205] [partMiB=5] [streams=4]   (205 parts: 1 GiB + 5 MiB;
-//   awscli's defaults: 128 8 10)
+//   bun bench/s3-complete.ts [parts=205] [partMiB=5] [streams=4] [env JSON]   (205 parts: 1 GiB + 5 MiB;
+//   awscli's defaults: 128 8 10; env: the nodes' extra variables, e.g. '{"MEMORY_LIMIT_MB":"0"}')
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { z } from "zod";
 import { startS3Cluster } from "../test/s3/s3-cluster.ts";
 import { cpuSecondsOf } from "./compare/cpu-time.ts";
 import { vmHwmMiB } from "./compare/systems/system.ts";
@@ -14,7 +15,8 @@ const MiB = 1024 * 1024;
 const parts = Number(process.argv[2] ?? 205);
 const PART = Number(process.argv[3] ?? 5) * MiB;
 const streams = Number(process.argv[4] ?? 4);
-const { cluster, clients } = await startS3Cluster(3, { key: "bench-complete", secret: randomBytes(18).toString("base64url") }, { CHUNK_SIZE_MB: "4", LOG_LEVEL: "warn" });
+const env = z.record(z.string(), z.string()).parse(JSON.parse(process.argv[5] ?? "{}"));
+const { cluster, clients } = await startS3Cluster(3, { key: "bench-complete", secret: randomBytes(18).toString("base64url") }, { CHUNK_SIZE_MB: "4", LOG_LEVEL: "warn", ...env });
 try {
   const s3 = clients[0]!;
   const pids = cluster.nodes.map((n) => n.proc!.pid);
@@ -46,6 +48,7 @@ try {
   console.log(
     JSON.stringify({
       parts,
+      env,
       partMiB: PART / MiB,
       streams,
       uploadS: ((t1 - t0) / 1000).toFixed(2),

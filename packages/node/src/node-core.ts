@@ -167,7 +167,7 @@ export class NodeCore {
     });
     this.coordinator = new WriteCoordinator(
       { stragglerGraceMs: STRAGGLER_GRACE_MS, retryBaseMs: config.QUEUE_RETRY_BASE_MS },
-      { selfId, placement, rpc, queue, clock, log: logger("write") },
+      { selfId, placement, rpc, ownStore: store, queue, clock, log: logger("write") },
     );
     this.queueWorker = new QueueWorker(
       { batchSize: 64, retryBaseMs: config.QUEUE_RETRY_BASE_MS, retryMaxMs: config.QUEUE_RETRY_MAX_MS, pollMs: 500 },

@@ -1,13 +1,9 @@
 // Chunk buffer reuse: the pool's own rules, and the one that matters for correctness — an upload gives a
 // chunk's buffer back only once every replica write of it has settled (a straggler still sending it keeps it).
 import { beforeAll, describe, expect, test } from "bun:test";
-import { testMember } from "../membership/test-member.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
-import { MemoryNetwork } from "../rpc/memory-rpc.ts";
 import { quiet } from "../rpc/peer-rpc.case.ts";
-import { MemoryReplicationQueue } from "../replication/memory-queue.ts";
-import { Placement } from "../replication/placement.ts";
-import { WriteCoordinator } from "../replication/write-coordinator.ts";
+import { threeMemberCoordinator } from "../replication/test-fixtures.ts";
 import { MemoryChunkStore } from "../store/memory-chunk-store.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { uploadStream } from "./upload.ts";
@@ -100,20 +96,8 @@ describe("ChunkBufferPool", () => {
 });
 
 describe("uploads and the pool", () => {
-  function threeMembers(dataMs: number) {
-    const net = new MemoryNetwork({ connectMs: 1000, dataMs, controlMs: 1000 });
-    const members = ["a", "b", "c"];
-    const rpcs = Object.fromEntries(
-      members.map((id) => [id, net.register(id, { store: new MemoryChunkStore({ maxChunkSize: 1 << 20 }), handlers: {} })]),
-    );
-    const placement = new Placement(3, h, 16);
-    placement.update(members.map((m) => testMember(m)));
-    const coordinator = new WriteCoordinator(
-      { stragglerGraceMs: 10, retryBaseMs: 100 },
-      { selfId: "a", placement, rpc: rpcs.a!, queue: new MemoryReplicationQueue(), log: quiet },
-    );
-    return { net, coordinator };
-  }
+  const threeMembers = (dataMs: number) =>
+    threeMemberCoordinator(h, { dataMs, newStore: () => new MemoryChunkStore({ maxChunkSize: 1 << 20 }) });
   const body = (bytes: number, seed: number) =>
     new ReadableStream<Uint8Array>({
       start(c) {

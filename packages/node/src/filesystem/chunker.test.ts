@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { Chunker } from "./chunker.ts";
 
@@ -46,6 +46,25 @@ describe("Chunker", () => {
     const end = s3.finish();
     expect(end.md5).toBe(createHash("md5").update(data).digest("hex"));
     expect(end.sha256).toBe(sha(data));
+  });
+
+  test("the first chunk is SHA-256'd once: the file's hash goes on from its state (one-chunk files: a single pass)", () => {
+    const updates = spyOn(Bun.CryptoHasher.prototype, "update");
+    const hashed = () => updates.mock.calls.reduce((n, [bytes]) => n + (bytes as Uint8Array).byteLength, 0);
+    try {
+      for (const size of [1, 1000, 1024, 1025, 2560, 4096]) {
+        const data = new Uint8Array(randomBytes(size));
+        updates.mockClear();
+        const { chunks, end } = chunkAll(data, 1024, [300]);
+        expect(end.sha256).toBe(sha(data));
+        if (chunks.length === 1) expect(end.sha256).toBe(chunks[0]!.id);
+        for (const c of chunks) expect(c.id).toBe(sha(c.data));
+        // Every byte once for its chunk, and once more for the file unless it is in the first chunk.
+        expect(hashed()).toBe(size + Math.max(0, size - 1024));
+      }
+    } finally {
+      updates.mockRestore();
+    }
   });
 
   test("an exact multiple of the chunk size has no empty last chunk", () => {

@@ -1,6 +1,7 @@
 // Splits a byte stream into fixed-size chunks, copying each network byte exactly once (into the
 // chunk's own buffer), and hashes each chunk and the whole file on the way through (SHA-256, and
-// MD5 for S3's ETag when asked).
+// MD5 for S3's ETag when asked). The file's SHA-256 over its first chunk is that chunk's own hash state,
+// taken over when the chunk is cut: a file of one chunk (an S3 part's first 4 MiB) is hashed once, not twice.
 
 export interface Chunk {
   /** SHA-256 of data, lowercase hex: the chunk's name. */
@@ -18,7 +19,8 @@ export class Chunker {
   private fill = 0;
   private offset = 0;
   private chunkHash = new Bun.CryptoHasher("sha256");
-  private readonly fileHash = new Bun.CryptoHasher("sha256");
+  /** Fed from the second chunk on; until the first is cut, the chunk's hash stands for it (see cut()). */
+  private fileHash = new Bun.CryptoHasher("sha256");
   /** Only when the writer asked for it: S3's ETag (the slowest hash here, ~690 MiB/s per core). */
   private readonly fileMd5: Bun.CryptoHasher | undefined;
 
@@ -75,10 +77,12 @@ export class Chunker {
     const buf = this.buf;
     if (!buf || this.bufferNeeded !== 0) throw new Error("the chunker needs a buffer first");
     const used = Math.min(buf.length - this.fill, bytes.length);
-    const piece = bytes.subarray(0, used);
-    buf.set(piece, this.fill);
+    buf.set(bytes.subarray(0, used), this.fill);
+    // Hashed where the chunk's bytes now lie: its id is the hash of exactly what the coordinator stores
+    // (its own copy is not hashed again, ChunkStorage.putSelfHashed).
+    const piece = buf.subarray(this.fill, this.fill + used);
     this.chunkHash.update(piece);
-    this.fileHash.update(piece);
+    if (this.offset > 0) this.fileHash.update(piece);
     this.fileMd5?.update(piece);
     this.fill += used;
     return this.fill === this.chunkSize ? { used, chunk: this.cut() } : { used };
@@ -116,6 +120,8 @@ export class Chunker {
   private cut(): Chunk {
     const buf = this.buf!;
     const release = this.release;
+    // The first chunk's bytes are the file's first bytes: the file's hash goes on from the chunk's state.
+    if (this.offset === 0) this.fileHash = this.chunkHash.copy();
     const chunk: Chunk = {
       id: this.chunkHash.digest("hex"),
       data: this.fill === buf.length ? buf : buf.subarray(0, this.fill),

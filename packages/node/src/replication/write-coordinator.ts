@@ -1,8 +1,11 @@
 // The write coordinator: puts one chunk on its ring owners and resolves once the durability level
-// holds. Copies not made by then become durable queue rows before the caller is answered.
+// holds. Copies not made by then become durable queue rows before the caller is answered. Its own copy goes
+// straight to the local store, unhashed (putSelfHashed): the chunker hashed these very bytes in this process.
 import { errorMessage, OrreryError, StoreFullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { TransferError } from "../transfer/client.ts";
 import type { Durability, Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
@@ -20,8 +23,10 @@ export interface ChunkWriteResult {
 export interface WriteCoordinatorComponents {
   selfId: string;
   placement: Placement;
-  /** Reaches every owner, this node included (a local call). */
+  /** Reaches the other owners. */
   rpc: PeerRpc;
+  /** This node's store, which takes this node's own copies without hashing them again (putSelfHashed). */
+  ownStore: Pick<ChunkStorage, "putSelfHashed">;
   queue: ReplicationQueue;
   log: Logger;
   clock?: Clock;
@@ -67,13 +72,16 @@ export class WriteCoordinator {
     return (this.c.clock ?? systemClock).now();
   }
 
+  /** A peer gets the bytes over the wire and verifies them; this node's copy is installed as hashed by its chunker. */
   private writeTo(memberId: string, chunkId: string, data: Uint8Array): Promise<unknown> {
+    if (memberId === this.c.selfId) return this.c.ownStore.putSelfHashed(chunkId, data);
     return this.c.rpc.call(memberId, "chunk.put", { chunkId, data });
   }
 
   /**
    * Places one chunk at `durability`, on `factor` owners (the factor of the folder it is written to; the
-   * chunk's own by default). `onDataFree` is called once no call of this write uses `data` any more (every
+   * chunk's own by default). `chunkId` must be the SHA-256 that this process computed over these very bytes (the
+   * chunker's): this node's own copy is not hashed again (ChunkStorage.putSelfHashed); the peers verify theirs. `onDataFree` is called once no call of this write uses `data` any more (every
    * replica's call settled, stragglers included), success or not, so that its buffer can be reused.
    */
   async writeChunk(chunkId: string, data: Uint8Array, durability: Durability, onDataFree?: () => void, factor?: number): Promise<ChunkWriteResult> {
@@ -145,14 +153,15 @@ export class WriteCoordinator {
     durability: Durability,
     stragglers: (settled: Promise<void>) => void,
   ): Promise<ChunkWriteResult> {
-    const { queue, log, rpc } = this.c;
+    const { queue, log } = this.c;
     // A straggler whose copy lands after we answered no longer needs its queue row; one that lands between
     // the answer and the enqueue below is remembered and removed right after.
     let enqueued = false;
     const landedLate: string[] = [];
-    const result = await rpc.callMany(owners, "chunk.put", { chunkId, data }, {
+    const result = await callMany(owners, (target) => this.writeTo(target, chunkId, data), {
       quorum: required,
       graceMs: this.init.stragglerGraceMs,
+      clock: this.c.clock ?? systemClock,
       onLate: (target, outcome) => {
         if (!outcome.ok) return log.warn("replica write failed after the answer; its queue row retries it", { chunk: chunkId, peer: target, err: outcome.error });
         if (enqueued) queue.remove(chunkId, target);

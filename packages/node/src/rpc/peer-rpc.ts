@@ -44,7 +44,7 @@ export abstract class PeerRpcBase implements PeerRpc {
   }
 }
 
-/** What a node serves to its peers (and to itself). */
+/** What a node serves to its peers (and to itself). Never putSelfHashed: a peer's bytes are always hashed. */
 export interface LocalPeer {
   store: Pick<ChunkStorage, "put" | "get" | "has">;
   handlers: JsonHandlers;

@@ -51,6 +51,13 @@ export interface ChunkStorage {
   /** Stores a whole chunk held in memory, verified first. `created` is false when a copy was already held. */
   put(id: string, data: Uint8Array): Promise<{ created: boolean }>;
   /**
+   * put() for bytes whose id this process computed itself, over exactly these bytes, without their leaving its
+   * memory (the chunker's pass): they are not hashed again here. The id's form and the size are checked; every
+   * later read verifies the bytes as always. Never for bytes from a peer, a client or a disk (those come through
+   * put() or writer()): only the write coordinator calls it, for its own copy of a chunk it cut.
+   */
+  putSelfHashed(id: string, data: Uint8Array): Promise<{ created: boolean }>;
+  /**
    * Streams a chunk whose bytes arrive piecewise, hashing as they come. `expectedSize`, when known, lets
    * the store refuse a chunk that will not fit before any byte is taken.
    */
@@ -107,11 +114,16 @@ export function assertPageLimit(limit: number): void {
 
 export const sha256Hex = (data: Uint8Array): string => Bun.CryptoHasher.hash("sha256", data, "hex");
 
-/** The checks put() makes before it stores anything: a valid id, the size limit, bytes that hash to the id. */
-export function verifyWholeChunk(id: string, data: Uint8Array, maxChunkSize: number): void {
+/** The checks putSelfHashed() makes before it stores anything: a valid id and the size limit. */
+export function checkWholeChunk(id: string, data: Uint8Array, maxChunkSize: number): void {
   assertChunkId(id);
   if (data.byteLength > maxChunkSize) {
     throw badRequest("chunk_too_large", `chunk ${id} is ${data.byteLength} bytes, over ${maxChunkSize}`);
   }
+}
+
+/** The checks put() makes before it stores anything: checkWholeChunk's, and bytes that hash to the id. */
+export function verifyWholeChunk(id: string, data: Uint8Array, maxChunkSize: number): void {
+  checkWholeChunk(id, data, maxChunkSize);
   if (sha256Hex(data) !== id) throw new ChunkCorruptError(id, "receipt");
 }

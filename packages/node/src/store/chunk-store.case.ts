@@ -1,6 +1,6 @@
 // The conformance suite every ChunkStorage passes (chunk-store.test.ts on disk, memory-chunk-store.test.ts in
-// memory): verification, dedup, storedAt, streaming, corruption, errors, limits, paging.
-import { afterEach, describe, expect, test } from "bun:test";
+// memory): verification, dedup, storedAt, streaming, the own-copy entry point, corruption, errors, limits, paging.
+import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { ChunkCorruptError, ChunkNotFoundError, OrreryError, StoreFullError } from "../errors.ts";
 import { type ChunkStorage, isChunkId, sha256Hex } from "./chunk-storage.ts";
 import { ReadBuffers } from "./read-buffers.ts";
@@ -57,6 +57,7 @@ export function runChunkStoreTests(name: string, make: NewChunkStore): void {
     const h = harness(make);
     describeWrites(h);
     describeWriters(h);
+    describeSelfHashed(h);
     describeReads(h);
     describeLimits(h);
     describePaging(h);
@@ -193,6 +194,65 @@ function describeWriters({ open }: Harness): void {
     await expect(w.commit()).rejects.toThrow(/retry/);
     expect(store.has(c.id)).toBe(false);
     expect((await store.put(c.id, c.data)).created).toBe(true);
+  });
+}
+
+/** putSelfHashed: the coordinator's own copy of a chunk its chunker hashed; the store does not hash it again. */
+function describeSelfHashed({ open, clock }: Harness): void {
+  test("putSelfHashed stores a chunk as put does: get, has, stats, storedAt, dedup with put and writers", async () => {
+    const { store } = open();
+    const c = randomChunk(100_000);
+    expect(await store.putSelfHashed(c.id, Buffer.from(c.data))).toEqual({ created: true });
+    expect(store.has(c.id)).toBe(true);
+    expect(await store.get(c.id)).toEqual(c.data);
+    expect(store.stats()).toEqual({ count: 1, bytes: 100_000 });
+    expect(store.storedAt(c.id)).toBe(clock.ms);
+    clock.ms += 1000;
+    expect(await store.putSelfHashed(c.id, c.data)).toEqual({ created: false });
+    expect(store.storedAt(c.id)).toBe(clock.ms);
+    expect(await store.put(c.id, c.data)).toEqual({ created: false });
+    const w = store.writer(c.id);
+    await w.write(c.data);
+    expect((await w.commit()).created).toBe(false);
+    expect(store.stats()).toEqual({ count: 1, bytes: 100_000 });
+  });
+
+  test("putSelfHashed computes no SHA-256, where put computes one", async () => {
+    const { store } = open();
+    const mine = randomChunk(64 * 1024);
+    const theirs = randomChunk(64 * 1024);
+    const hashes = spyOn(Bun.CryptoHasher, "hash");
+    try {
+      await store.putSelfHashed(mine.id, mine.data);
+      expect(hashes).toHaveBeenCalledTimes(0);
+      await store.put(theirs.id, theirs.data);
+      expect(hashes).toHaveBeenCalledTimes(1);
+    } finally {
+      hashes.mockRestore();
+    }
+  });
+
+  test("putSelfHashed trusts the caller's id: bytes that do not match are kept, and the first read finds them corrupt", async () => {
+    const { store } = open();
+    const data = randomBytes(4096);
+    const wrongId = randomChunk(10).id;
+    await expect(store.put(wrongId, data)).rejects.toBeInstanceOf(ChunkCorruptError);
+    expect(await store.putSelfHashed(wrongId, data)).toEqual({ created: true });
+    await expect(store.get(wrongId)).rejects.toMatchObject({ name: "ChunkCorruptError", chunkId: wrongId, where: "local store" });
+    expect(store.has(wrongId)).toBe(false);
+    expect(store.stats()).toEqual({ count: 0, bytes: 0 });
+  });
+
+  test("putSelfHashed still checks the id, the size limit and the quota", async () => {
+    const { store } = open({ quotaBytes: 10_000 });
+    await expect(store.putSelfHashed("../../etc/passwd", new Uint8Array(1))).rejects.toMatchObject(code(400, "invalid_chunk_id"));
+    const big = randomChunk(MAX_CHUNK + 1);
+    await expect(store.putSelfHashed(big.id, big.data)).rejects.toMatchObject(code(400, "chunk_too_large"));
+    const a = randomChunk(6000);
+    const b = randomChunk(6000);
+    await store.putSelfHashed(a.id, a.data);
+    await expect(store.putSelfHashed(b.id, b.data)).rejects.toBeInstanceOf(StoreFullError);
+    expect(store.stats()).toEqual({ count: 1, bytes: 6000 });
   });
 }
 

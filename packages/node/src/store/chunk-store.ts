@@ -13,6 +13,7 @@ import { type Logger, logger } from "../log.ts";
 import {
   assertChunkId,
   assertPageLimit,
+  checkWholeChunk,
   type ChunkStats,
   type ChunkStorage,
   type ChunkWriter,
@@ -140,6 +141,16 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   /** Stores a whole chunk held in memory. Verifies the bytes against the id before touching the disk. */
   async put(id: string, data: Uint8Array): Promise<{ created: boolean }> {
     verifyWholeChunk(id, data, this.maxChunkSize);
+    return this.putWhole(id, data);
+  }
+
+  /** put() without hashing the bytes again: see ChunkStorage.putSelfHashed (the coordinator's own copy only). */
+  async putSelfHashed(id: string, data: Uint8Array): Promise<{ created: boolean }> {
+    checkWholeChunk(id, data, this.maxChunkSize);
+    return this.putWhole(id, data);
+  }
+
+  private async putWhole(id: string, data: Uint8Array): Promise<{ created: boolean }> {
     if (existsSync(this.pathOf(id))) {
       this.touch(id, data.byteLength);
       return { created: false };

@@ -6,6 +6,7 @@ import { type Logger, logger } from "../log.ts";
 import {
   assertChunkId,
   assertPageLimit,
+  checkWholeChunk,
   type ChunkStats,
   type ChunkStorage,
   type ChunkWriter,
@@ -83,6 +84,16 @@ export class MemoryChunkStore implements ChunkStorage {
 
   async put(id: string, data: Uint8Array): Promise<{ created: boolean }> {
     verifyWholeChunk(id, data, this.maxChunkSize);
+    return this.putWhole(id, data);
+  }
+
+  /** put() without hashing the bytes again (ChunkStorage.putSelfHashed). */
+  async putSelfHashed(id: string, data: Uint8Array): Promise<{ created: boolean }> {
+    checkWholeChunk(id, data, this.maxChunkSize);
+    return this.putWhole(id, data);
+  }
+
+  private putWhole(id: string, data: Uint8Array): { created: boolean } {
     // As on disk: a copy already held is kept (even a bad one; get or scrub will find it), only refreshed.
     if (this.touch(id)) return { created: false };
     this.reserve(id, data.byteLength);

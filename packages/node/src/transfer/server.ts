@@ -47,7 +47,8 @@ export type RpcHandler = (from: string, method: string, body: unknown) => Promis
 export const SERVER_IDLE_TIMEOUT_MS = 120_000;
 
 export interface TransferServerInit {
-  store: ChunkStorage;
+  /** Only what verifies what it takes: bytes from a peer never reach ChunkStorage.putSelfHashed. */
+  store: Pick<ChunkStorage, "writer" | "get" | "has">;
   host: string;
   port: number;
   maxChunkSize: number;

@@ -63,3 +63,14 @@ test("a slow collection spaces the next by 25 times its duration, so collecting 
   g.note(10);
   expect(collected()).toBe(2);
 });
+
+test("by default, a collection at most every 32 MiB streamed: what it can free is what streamed since the last", () => {
+  let collected = 0;
+  const g = new MemoryGovernor({ softLimitBytes: 100, minGapMs: 0, rss: () => 500, collect: () => void collected++, now: () => 0 });
+  for (let i = 0; i < 3; i++) g.note(8 << 20);
+  expect(collected).toBe(0);
+  g.note(8 << 20);
+  expect(collected).toBe(1);
+  for (let i = 0; i < 4; i++) g.note(8 << 20);
+  expect(collected).toBe(2);
+});
