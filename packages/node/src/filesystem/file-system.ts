@@ -5,7 +5,7 @@ import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type Manifest, type ManifestKind, type MultipartLayout, rowKey } from "../metadata/manifest.ts";
 import type { FolderTotals, ManifestStore } from "../metadata/manifest-store.ts";
-import { joinPath, nameOf, parentOf, topFolderOf } from "../metadata/path.ts";
+import { joinPath, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
@@ -14,15 +14,16 @@ import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { staleApplyPin } from "../consensus/stale-pin.ts";
 import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { Durability, Placement } from "../replication/placement.ts";
-import { metaProblem, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
+import { type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { withSniffedType } from "../metadata/content-sniff.ts";
 import { chunkSizesOf } from "./chunk-layout.ts";
-import { isVersionsPath, versionPath, versionsDirOf } from "../metadata/version-paths.ts";
+import { isVersionsPath, versionPath } from "../metadata/version-paths.ts";
 import type { VersioningState } from "../settings/folder-versioning.ts";
 import { commitManifests, type ManifestCommitComponents } from "./manifest-commit.ts";
 import { checkedMeta, dirChange, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { putAnswer, uploadStream } from "./upload.ts";
 import { TreeView } from "./tree-view.ts";
+import { QuorumRows } from "./quorum-rows.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { contentSha256, type ExtraDigest } from "./content-hash.ts";
@@ -72,6 +73,8 @@ export class FileSystem {
   readonly chunkBuffers: ChunkBufferPool;
   /** Bytes clients wrote (uploads received) and read (bodies sent) through this node, every API alike. */
   readonly traffic = { written: 0, read: 0 };
+  /** Quorum reads of the rows an operation reads or decides on. */
+  private readonly rows: QuorumRows;
   /** What manifest commits use: the components, and a quorum read of the parents a write found newer. */
   private readonly commitParts: ManifestCommitComponents;
 
@@ -81,6 +84,7 @@ export class FileSystem {
   ) {
     this.tree = new TreeView(c.manifests);
     this.chunkBuffers = new ChunkBufferPool({ limitBytes: c.uploadMemoryBytes });
+    this.rows = new QuorumRows({ ...c, checkServing: () => this.checkServing() });
     this.commitParts = { ...c, refreshDirs: (paths) => this.refresh(paths, "quorum", undefined, []) };
   }
 
@@ -131,46 +135,24 @@ export class FileSystem {
     return readFile(file, req, this.c.reader, this.c.log, (n) => (this.traffic.read += n));
   }
 
-  /**
-   * Before an answer about `paths`: their rows here become at least as new as a read quorum's, and so do the
-   * entries of each one that is a directory (live or deleted: a deleted one may still hold live files
-   * elsewhere), the first `childLimit` of them after `after`. Every request that reads or decides on paths
-   * calls this first; with consistency=local it is a no-op once this node has synced. `listed` narrows which
-   * directories' entries are refreshed: a write decides on its ancestors' rows, not on what else they hold,
-   * and a listing of up to 1000 entries per ancestor made every small write cost a directory read.
-   */
-  async refresh(
+  /** Before an answer about `paths`: their rows (and their entries, `listed` of them) as a read quorum has them (QuorumRows.refresh). */
+  refresh(
     paths: readonly string[],
     consistency: Consistency = "quorum",
     children: { after?: string; limit: number } = { limit: 1000 },
     listed: readonly string[] = paths,
   ): Promise<void> {
-    const reads = this.readsFor(consistency);
-    if (!reads) return;
-    const real = paths.filter((p) => p !== "");
-    await reads.refresh(real, consistency);
-    const dirs = listed.filter((p) => p === "" || this.c.manifests.get(p, "dir") !== undefined);
-    await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
+    return this.rows.refresh(paths, consistency, children, listed);
   }
 
   /**
    * A page of a directory's entries as a read quorum of its owners has them (the rows, then the listing): every
-   * walk over a tree (S3 listings, WebDAV COPY, a folder's move) reads each folder it enters this way, because a
-   * folder's rows are pushed to its manifest owners only and reach the other members by anti-entropy, later.
+   * walk over a tree (S3 listings, WebDAV COPY, zip) reads each folder it enters this way, because a folder's rows
+   * are pushed to its manifest owners only and reach the other members by anti-entropy, later.
    */
   async listFresh(dir: string, opts: { after?: string; limit: number }, consistency: Consistency = "quorum"): Promise<Manifest[]> {
-    await this.readsFor(consistency)?.refreshChildren(dir, opts, consistency);
+    await this.rows.entries(dir, opts, consistency);
     return this.list(dir, opts);
-  }
-
-  /** The quorum reader, after the checks every read makes; undefined when there is none (a node alone). */
-  private readsFor(consistency: Consistency): ManifestReads | undefined {
-    // A node that has not reached its cluster knows only itself, so its own copy would pass for a quorum.
-    if (consistency === "quorum" && this.c.joined && !this.c.joined()) {
-      throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered), so it cannot read at quorum");
-    }
-    this.checkServing();
-    return this.c.reads;
   }
 
   /** The versions' namespace is written only by the versioning operations: 400 reserved_path for anyone else. */
@@ -179,9 +161,8 @@ export class FileSystem {
   }
 
   /** Brings `path` and the versions kept of it up to a read quorum's rows (file-versions.ts). */
-  async refreshVersions(path: string, consistency: Consistency = "quorum", kind: ManifestKind = "file"): Promise<void> {
-    await this.refresh([path], consistency, undefined, []);
-    await this.c.reads?.refreshChildren(versionsDirOf(path, kind), { limit: 1000 }, consistency);
+  refreshVersions(path: string, consistency: Consistency = "quorum", kind: ManifestKind = "file"): Promise<void> {
+    return this.rows.versions(path, consistency, kind);
   }
 
   /** In a folder that keeps versions, a path too long to name its versions is refused before a byte is read. */
@@ -361,7 +342,7 @@ export class FileSystem {
       const m = this.lookup(r);
       if (!m || r === "") continue;
       // What was written below it through other nodes is removed too, not left behind under a deleted folder.
-      if (m.kind === "dir") await this.refreshTree(r, readFor(durability));
+      if (m.kind === "dir") await this.rows.tree(r, readFor(durability));
       const below = m.kind === "dir" ? this.tree.subtree(r) : [];
       removals.push(...below.reverse().map((e) => tombstoneOf(e, mtime)), tombstoneOf(m, mtime));
     }
@@ -433,27 +414,6 @@ export class FileSystem {
   }
 
   /**
-   * Brings every entry at every depth under `dir` up to a read quorum's rows (a folder deleted with everything
-   * below must see what the others wrote below it, not only what reached this node).
-   */
-  private async refreshTree(dir: string, consistency: Consistency): Promise<void> {
-    const reads = this.c.reads;
-    if (!reads) return;
-    const pending = [dir];
-    while (pending.length > 0) {
-      const d = pending.shift()!;
-      let after: string | undefined;
-      for (;;) {
-        await reads.refreshChildren(d, { after, limit: 1000 }, consistency);
-        const page = this.c.manifests.children(d, { after, limit: 1000, rows: true });
-        if (page.length === 0) break;
-        pending.push(...page.filter((e) => e.kind === "dir").map((e) => e.path));
-        after = nameOf(page[page.length - 1]!.path);
-      }
-    }
-  }
-
-  /**
    * Deletes the entry `path` names (the file when a file and a directory share it), or with `kind` that one;
    * the other of the two stays.
    */
@@ -467,7 +427,7 @@ export class FileSystem {
     const now = this.now();
     const changes: ManifestChange[] = [];
     if (m.kind === "dir") {
-      if (recursive) await this.refreshTree(path, readFor(durability));
+      if (recursive) await this.rows.tree(path, readFor(durability));
       const below = this.tree.subtree(path);
       if (below.length > 0 && !recursive) {
         throw conflict("directory_not_empty", `/${path} is not empty; pass recursive=true to delete it and its contents`);
@@ -504,7 +464,7 @@ export class FileSystem {
     const src = kind === "dir" ? this.lookupDir(from) : this.stat(from);
     if (!src) throw notFound("not_found", `no such directory: /${from}`);
     // Every entry at every depth as a read quorum has it: one this node has not received yet moves too.
-    if (src.kind === "dir") await this.refreshTree(from, "quorum");
+    if (src.kind === "dir") await this.rows.tree(from, "quorum");
     const now = this.now();
     const changes: ManifestChange[] = [];
     // Only an entry of the same kind is in the way: a file may move beside a directory of its new name.

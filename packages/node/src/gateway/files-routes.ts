@@ -2,7 +2,6 @@
 import { apiRoutes, consistencySchema, durabilitySchema, type Entry, mkdirBodySchema, moveBodySchema, type ResponseOf } from "@orrery/api";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
 import { badRequest, OrreryError } from "../errors.ts";
 import type { FileSystem } from "../filesystem/file-system.ts";
 import type { FileVersions } from "../filesystem/file-versions.ts";

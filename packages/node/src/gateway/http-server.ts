@@ -9,7 +9,6 @@
 // memory (c.json, c.text) is sent whole with its length, anything else chunked. HEAD answers headers only.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
-import { Readable } from "node:stream";
 import { drained } from "../util/drained.ts";
 import { giveBack } from "../util/lent-bytes.ts";
 import { tlsFront } from "./tls-front.ts";

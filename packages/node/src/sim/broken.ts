@@ -52,8 +52,8 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
     fs.commit = (changes, durability, context, pins) => commit(changes, durability, context, "recovered" in context ? undefined : pins);
   }
   if (broken.has("local-walks")) {
-    // FileSystem.refreshTree is private: the switch reaches in and makes it read nothing.
-    (core.fs as unknown as { refreshTree: () => Promise<void> }).refreshTree = async () => {};
+    // FileSystem's quorum reads are private: the switch reaches in and makes a subtree's read nothing.
+    (core.fs as unknown as { rows: { tree: () => Promise<void> } }).rows.tree = async () => {};
   }
   if (broken.has("any-peer-joins")) Object.defineProperty(p.gate, "reached", { get: () => true });
   if (broken.has("local-cas")) {
