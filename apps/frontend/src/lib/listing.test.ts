@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { Entry } from "./api.ts";
-import { ariaSort, DEFAULT_SORT, entryKey, filterEntries, folderSize, formatSort, nextSort, parseSort, sharedNames, sortEntries } from "./listing.ts";
+import { ariaSort, DEFAULT_SORT, entryKey, fileSizeTitle, filterEntries, folderSize, formatSort, nextSort, parseSort, sharedNames, sortEntries } from "./listing.ts";
 
 const file = (name: string, size: number, mtime: number): Entry => ({ name, path: `/${name}`, kind: "file", size, mtime, version: "v" });
 const dir = (name: string, mtime = 0): Entry => ({ name, path: `/${name}`, kind: "dir", size: 0, mtime, version: "v" });
@@ -76,4 +76,12 @@ test("a folder's size cell: bytes below it, its item count, the whole story in t
   expect(folderSize(entry({ items: 0, files: 0, bytes: 0 }))).toMatchObject({ size: "0 B", items: "empty" });
   expect(folderSize(entry())).toBeUndefined();
   expect(folderSize({ ...entry({ items: 1, files: 1, bytes: 1 }), kind: "file" })).toBeUndefined();
+});
+
+test("a file's size tooltip: its chunks, or that a small file is kept in its manifest (not '0 chunks')", () => {
+  expect(fileSizeTitle({ ...file("big.bin", 9_000_000, 1), chunks: 3 })).toBe("9,000,000 bytes, 3 chunks");
+  expect(fileSizeTitle({ ...file("note.txt", 1234, 1), chunks: 0 })).toBe("1,234 bytes, kept in its manifest (a small file: no chunks)");
+  expect(fileSizeTitle({ ...file("empty", 0, 1), chunks: 0 })).toBe("0 bytes, 0 chunks");
+  expect(fileSizeTitle(file("old", 5, 1))).toBe("5 bytes");
+  expect(fileSizeTitle(dir("Photos"))).toBeUndefined();
 });

@@ -97,3 +97,15 @@ export function filterEntries(entries: readonly Entry[], query: string): Entry[]
 }
 
 const fold = (s: string) => s.normalize("NFD").replace(/\p{Diacritic}/gu, "").toLowerCase();
+
+/**
+ * A file's size cell tooltip: its exact size and how it is stored. A small file kept in its manifest (no chunk,
+ * size above zero: the node keeps files up to 4 KiB so) says so, rather than "0 chunks".
+ */
+export function fileSizeTitle(e: Entry): string | undefined {
+  if (e.kind === "dir") return undefined;
+  const bytes = `${e.size.toLocaleString("en")} bytes`;
+  if (e.chunks === undefined) return bytes;
+  if (e.chunks === 0 && e.size > 0) return `${bytes}, kept in its manifest (a small file: no chunks)`;
+  return `${bytes}, ${plural(e.chunks, "chunk")}`;
+}
