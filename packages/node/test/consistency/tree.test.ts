@@ -26,12 +26,12 @@ async function expectReachable(cluster: TestCluster, dir: string, file: string, 
 }
 
 describe("a live file has live parents", () => {
-  test("a recursive folder delete racing a write under it, five times: the written file stays reachable everywhere", async () => {
+  test("a recursive folder delete racing a write under it: the written file stays reachable everywhere, unless the delete came after it", async () => {
     const cluster = await TestCluster.start(3);
     clusters.push(cluster);
     const [n1, n2] = cluster.nodes;
     let raced = 0;
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 8; i++) {
       const dir = `dd${i}`;
       expect((await put(n1!.url, `${dir}/old.txt`, "old")).status).toBe(201);
       await waitFor(async () => (await fetch(`${n2!.url}/api/files/${dir}/old.txt`)).status === 200, 10_000, `n2 to have ${dir}`);
@@ -41,6 +41,26 @@ describe("a live file has live parents", () => {
       ]);
       expect(del.status).toBe(200);
       if (created.status !== 201) continue; // the delete got there first: nothing to keep
+      // Both acknowledged. When the delete's walk of the folder (at read quorum) found the file committed, the
+      // write came first and the delete removed it, above the write's version: legitimate, the same on every node.
+      // Otherwise the tree rule keeps the file, and its folder, live everywhere.
+      const written = ((await created.json()) as { version: string }).version;
+      const deleted = ((await del.json()) as { version: string }).version;
+      // Both were acknowledged at quorum before this looks, so the nodes can only come to agree on the winner.
+      let removed: boolean | undefined;
+      await waitFor(
+        async () => {
+          const found = await Promise.all(cluster.nodes.map(async (n) => (await fetch(`${n.url}/api/files/${dir}/new.txt?consistency=local`)).status));
+          if (found.every((s) => s === found[0])) removed = found[0] === 404;
+          return removed !== undefined;
+        },
+        15_000,
+        `every node to agree on ${dir}/new.txt`,
+      );
+      if (removed) {
+        expect({ dir, deletedAbove: deleted > written }).toEqual({ dir, deletedAbove: true });
+        continue;
+      }
       raced++;
       await expectReachable(cluster, dir, "new.txt", `new ${i}`);
       for (const n of cluster.nodes) expect((await listing(n.url, dir)).names).not.toContain("old.txt");
