@@ -95,7 +95,13 @@ export async function commitManifests(
       const held = acks.get(id)?.[i];
       return held === committed[i]!.version || (parent[i]! && held !== undefined && compareVersions(held, committed[i]!.version) > 0);
     };
-    const holders = (acks: ReadonlyMap<string, string[]>) => committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i)));
+    /** The nodes that hold each row now (this one and every owner, of any recent ring, that took it): what `manifestCopies` reports. */
+    const holders = (acks: ReadonlyMap<string, string[]>) =>
+      committed.map((_, i) => {
+        const ids = new Set([selfId]);
+        for (const set of ownerSets[i]!) for (const id of set.owners) if (holds(acks, i)(id)) ids.add(id);
+        return ids.size;
+      });
     const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
     const acks = await replicator.publish(committed, durable);
     await localDurable;
@@ -119,8 +125,9 @@ export async function commitManifests(
       continue;
     }
     const counts = holders(acks);
-    const manifestCopies = Math.min(...counts);
     if (!durable(acks)) {
+      // The owner set that fell shortest (a quorum is needed in each).
+      const manifestCopies = Math.min(...committed.map((_, i) => fewestInAny(ownerSets[i]!, holds(acks, i))));
       throw new DurabilityError(
         `the manifest reached ${manifestCopies} of the ${required} owner(s) durability '${durability}' needs; it will spread by anti-entropy`,
         { ...context, manifestCopies, required },
