@@ -20,19 +20,27 @@ import { renderXml, type XmlNode } from "./xml.ts";
  */
 export function treeOf(c: S3Components, sees?: (path: string) => boolean): TreeSource {
   const fresh = new Set<string>();
+  /** Paths read at quorum during this listing: listed by a page read from the owners (both rows of a name come in one page), or looked up. */
+  const freshPaths = new Set<string>();
   const page = async (dir: string, after: string | undefined): Promise<Manifest[]> => {
     // One read of a whole page even for the walk's one-entry emptiness check: the same page follows at once.
     const key = `${dir}\0${after ?? ""}`;
     if (!fresh.has(key)) {
       fresh.add(key);
-      return c.fs.listFresh(dir, { after, limit: LIST_PAGE });
+      const rows = await c.fs.listFresh(dir, { after, limit: LIST_PAGE });
+      for (const m of rows) freshPaths.add(m.path);
+      return rows;
     }
     return c.fs.list(dir, { after, limit: LIST_PAGE });
   };
   return {
     lookup: async (path, kind) => {
       if (!isCanonicalPath(path)) throw badRequest("invalid_path", `invalid path: /${path}`);
-      await c.fs.refresh([path], "quorum", undefined, []);
+      // The directory a walk enters was listed in its parent's page a moment ago: no second read of its row.
+      if (!freshPaths.has(path)) {
+        await c.fs.refresh([path], "quorum", undefined, []);
+        freshPaths.add(path);
+      }
       return kind === "dir" ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
     },
     children: async (dir, after, limit) => {
