@@ -132,6 +132,7 @@ export const searchQuery = z.object({
   path: z.string().optional().describe("the folder to search below, e.g. /photos (default: the root)"),
   limit: z.string().optional().describe("1..500 matches (default 100)"),
   after: z.string().optional().describe("the previous page's `next`"),
+  consistency: consistencySchema.optional(),
 });
 export const searchResultSchema = z
   .object({

@@ -13,6 +13,7 @@ import { FileSystem } from "./filesystem/file-system.ts";
 import type { Logger } from "./log.ts";
 import type { Member } from "./membership/types.ts";
 import type { ManifestStore } from "./metadata/manifest-store.ts";
+import { toSearchHit } from "./metadata/name-search.ts";
 import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
 import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
 import { ChunkFactors } from "./replication/chunk-factors.ts";
@@ -91,7 +92,9 @@ export interface CoreComponents {
 }
 
 /** The peer calls that read or change manifests: refused while this node resyncs (ManifestResync). */
-const MANIFEST_CALLS = ["manifests.push", "manifests.sync", "manifests.get", "manifests.children", "paxos.prepare", "paxos.accept"] as const;
+const MANIFEST_CALLS = [
+  "manifests.push", "manifests.sync", "manifests.get", "manifests.children", "manifests.search", "paxos.prepare", "paxos.accept",
+] as const;
 
 /**
  * How long a replaced ring still counts for manifest quorums (Placement.manifestOwnerSets): long enough for
@@ -341,6 +344,10 @@ export class NodeCore {
       // Both rows of a path (a file and a directory may share it); a reader applies each by its own key.
       "manifests.get": (_from, body) => ({ rows: body.paths.flatMap((p) => [manifests.get(p, "file") ?? null, manifests.get(p, "dir") ?? null]) }),
       "manifests.children": (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) }),
+      "manifests.search": (_from, body) => {
+        const page = manifests.searchNames(body.dir, body.text, { after: body.after, limit: body.limit, tombstones: true });
+        return { hits: page.rows.map(toSearchHit), more: page.more };
+      },
       "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
       "paxos.accept": (_from, body) => this.acceptor.accept(body),
       "chunks.digests": (from) => this.antiEntropy.digestsFor(from),

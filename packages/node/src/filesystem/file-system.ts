@@ -8,6 +8,7 @@ import type { FolderTotals, ManifestStore } from "../metadata/manifest-store.ts"
 import { joinPath, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
+import type { SearchPage } from "../replication/cluster-search.ts";
 import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
@@ -121,9 +122,9 @@ export class FileSystem {
     return this.c.manifests.folderTotals(dirs);
   }
 
-  /** Live files and folders below `dir` whose name holds `text`, as this node's rows have them (ManifestStore.searchNames). */
-  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
-    return this.c.manifests.searchNames(dir, text, opts);
+  /** Live files and folders at any depth below `dir` whose name holds `text`, a page as the cluster has them (QuorumRows.search). */
+  search(dir: string, text: string, page: { after?: string; limit: number }, consistency: Consistency = "quorum"): Promise<SearchPage> {
+    return this.rows.search(dir, text, page, consistency);
   }
 
   ancestorsToCreate(path: string, mtime: number): ManifestChange[] {

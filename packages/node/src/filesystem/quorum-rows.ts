@@ -6,6 +6,8 @@ import type { ManifestKind } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { nameOf } from "../metadata/path.ts";
 import { versionsDirOf } from "../metadata/version-paths.ts";
+import { toSearchHit } from "../metadata/name-search.ts";
+import type { SearchPage } from "../replication/cluster-search.ts";
 import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
 
 export interface QuorumRowsComponents {
@@ -71,6 +73,18 @@ export class QuorumRows {
         after = nameOf(page[page.length - 1]!.path);
       }
     }
+  }
+
+  /**
+   * A page of the live files and folders at any depth below `dir` whose name holds `text`: from every member's rows
+   * (ManifestReads.search), or this node's own with consistency=local once synced, or on a node alone.
+   */
+  async search(dir: string, text: string, page: { after?: string; limit: number }, consistency: Consistency): Promise<SearchPage> {
+    const reads = this.readsFor(consistency);
+    if (reads && !reads.skips(consistency)) return reads.search(dir, text, page);
+    const found = this.c.manifests.searchNames(dir, text, page);
+    const last = found.rows.at(-1);
+    return { rows: found.rows.map(toSearchHit), more: found.more, ...(found.more && last ? { next: last.path } : {}) };
   }
 
   /** The quorum reader, after the checks every read makes; undefined when there is none (a node alone). */

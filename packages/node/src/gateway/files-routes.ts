@@ -56,14 +56,17 @@ export function pathFromUrl(url: string, prefix: string): { path: string; traili
 }
 
 /** A row as the files API shows it (listings, stat, the change feed). */
-export const entryJson = (m: Manifest): Entry => ({
+export const entryJson = (m: Manifest): Entry => entryOf(m, m.chunks.length);
+
+/** An entry from what a listing shows of a row (a Manifest, or a search's SearchHit) and its count of chunks. */
+export const entryOf = (m: Pick<Manifest, "path" | "kind" | "size" | "mtime" | "version" | "sha256">, chunks: number): Entry => ({
   name: m.path.slice(m.path.lastIndexOf("/") + 1),
   path: `/${m.path}`,
   kind: m.kind,
   size: m.size,
   mtime: m.mtime,
   version: m.version,
-  ...(m.kind === "file" ? { sha256: m.sha256, chunks: m.chunks.length } : {}),
+  ...(m.kind === "file" ? { sha256: m.sha256, chunks } : {}),
 });
 
 /**

@@ -5,6 +5,7 @@ import { refChanges } from "./chunk-refs.ts";
 import { compareVersions, HybridClock } from "./hlc.ts";
 import { contentProblem, type Manifest, manifestContentShape, type ManifestKind, mergeManifest, rowKey } from "./manifest.ts";
 import type { FolderTotals } from "./folder-totals.ts";
+import type { SearchOptions } from "./name-search.ts";
 import {
   type ChangesPage,
   type ChildrenOptions,
@@ -83,7 +84,7 @@ export abstract class LwwManifestStore implements ManifestStore {
 
   abstract hasLiveDescendant(dir: string): boolean;
   abstract folderTotals(dirs: readonly string[], rowsEach?: number): Map<string, FolderTotals>;
-  abstract searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean };
+  abstract searchNames(dir: string, text: string, opts: SearchOptions): { rows: Manifest[]; more: boolean };
   /**
    * Rows of a directory with name > after, ordered by (name, kind): with `all`, every row; otherwise live rows and
    * directory tombstones that have a live descendant (returned as stored; children() shows them live).

@@ -3,6 +3,7 @@
 import type { HybridClockInit } from "./hlc.ts";
 import type { Manifest, ManifestKind } from "./manifest.ts";
 import type { FolderTotals } from "./folder-totals.ts";
+import type { SearchOptions } from "./name-search.ts";
 
 export type { FolderTotals } from "./folder-totals.ts";
 
@@ -93,8 +94,9 @@ export interface ManifestStore {
    * below `dir` ("" the root, the reserved namespace left out) whose name holds `text` (ASCII letters of either
    * case alike, name-search.ts), paths after `after`, ordered by path then kind, a page cut by cutSearchPage.
    * Reads every row below `dir` up to the page's end: a range of the primary key (SQLite), like folderTotals.
+   * `tombstones`: deleted rows whose name matches too (a peer's answer to a search across the cluster).
    */
-  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean };
+  searchNames(dir: string, text: string, opts: SearchOptions): { rows: Manifest[]; more: boolean };
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
   /**

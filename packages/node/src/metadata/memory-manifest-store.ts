@@ -2,7 +2,7 @@
 // (one conformance suite runs against both), nothing durable.
 import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
 import { type FolderTotals, rowsPerFolder, totalsOfRows } from "./folder-totals.ts";
-import { cutSearchPage, foldAscii, nameMatches, searchSkips } from "./name-search.ts";
+import { cutSearchPage, foldAscii, nameMatches, type SearchOptions, searchSkips } from "./name-search.ts";
 import { addRow, LwwManifestStore } from "./lww-manifest-store.ts";
 import type { ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
 import { compareNames, nameOf, parentOf } from "./path.ts";
@@ -56,11 +56,11 @@ export class MemoryManifestStore extends LwwManifestStore {
     return new Map(dirs.map((d) => [d, totalsOfRows(d, below(d), rowsEach)]));
   }
 
-  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
+  searchNames(dir: string, text: string, opts: SearchOptions): { rows: Manifest[]; more: boolean } {
     const prefix = dir === "" ? "" : `${dir}/`;
     const folded = foldAscii(text);
     const found = [...this.rows.values()]
-      .filter((r) => !r.deleted && r.path.startsWith(prefix) && !searchSkips(r.path) && compareNames(r.path, opts.after ?? "") > 0 && nameMatches(nameOf(r.path), folded))
+      .filter((r) => (opts.tombstones || !r.deleted) && r.path.startsWith(prefix) && !searchSkips(r.path) && compareNames(r.path, opts.after ?? "") > 0 && nameMatches(nameOf(r.path), folded))
       .sort((a, b) => compareNames(a.path, b.path) || compareKinds(a, b));
     return cutSearchPage(found.slice(0, opts.limit + 2), opts.limit);
   }

@@ -63,6 +63,20 @@ export function runNameSearchTests(name: string, newStore: NewManifestStore): vo
       expect(paths(pair.searchNames("", "site", { limit: 2, after: "site" }))).toEqual(["z-site"]);
     });
 
+    test("with tombstones: deleted rows whose name matches too, in the same order (a peer's answer to a search across the cluster)", () => {
+      const s = store();
+      const found = s.searchNames("photos", "beach", { limit: 10, tombstones: true });
+      expect(found.rows.map((m) => [m.path, m.deleted])).toEqual([
+        ["photos/2024/beach-day.jpg", false],
+        ["photos/2024/beaches", false],
+        ["photos/Beach.JPG", false],
+        ["photos/gone-beach.jpg", true],
+      ]);
+      const page = s.searchNames("photos", "beach", { limit: 3, after: "photos/2024/beach-day.jpg", tombstones: true });
+      expect([paths(page), page.more]).toEqual([["photos/2024/beaches/", "photos/Beach.JPG", "photos/gone-beach.jpg"], false]);
+      expect(paths(s.searchNames("", "beach", { limit: 10, tombstones: true }))).not.toContain(`${VERSIONS_DIR}/photos/beach.jpg/000000000001000000@a`);
+    });
+
     test("letters beyond ASCII match as written", () => {
       const s = newStore("a", new FakeTime().now);
       s.commitLocalBatch([dirChange("ünï"), fileChange("ünï/Été.txt", 3), fileChange("ünï/été.txt", 3)]);

@@ -8,7 +8,7 @@ import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
 import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
 import { rowsPerFolder } from "./folder-totals.ts";
-import { cutSearchPage, foldAscii } from "./name-search.ts";
+import { cutSearchPage, foldAscii, type SearchOptions } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { refFolderOf, VERSIONS_DIR } from "./version-paths.ts";
 import { unavailable } from "../errors.ts";
@@ -101,10 +101,14 @@ export const FOLDER_ROWS_SQL = `SELECT
  * searchNames' queries: live rows of a range of the primary key (below a folder, or from a path on at the root,
  * the reserved namespace skipped) whose name holds the folded text; lower() folds ASCII as name-search.ts does.
  */
-const SEARCH_MATCH = `deleted = 0 AND instr(lower(name), ?) > 0
+const NAME_MATCH = `instr(lower(name), ?) > 0
   AND NOT (path = '${VERSIONS_DIR}' OR (path > '${VERSIONS_DIR}/' AND path < '${VERSIONS_DIR}0'))`;
+const SEARCH_MATCH = `deleted = 0 AND ${NAME_MATCH}`;
 export const SEARCH_BELOW_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND path < ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
 const SEARCH_ROOT_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
+/** The same with tombstones (a peer's answer to a search across the cluster: a deletion must beat an older live row). */
+const SEARCH_BELOW_ALL_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND path < ? AND ${NAME_MATCH} ORDER BY path, kind LIMIT ?`;
+const SEARCH_ROOT_ALL_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND ${NAME_MATCH} ORDER BY path, kind LIMIT ?`;
 
 export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
@@ -116,6 +120,8 @@ export class SqliteManifestStore extends LwwManifestStore {
     folderRows: Statement<{ items: number; files: number; bytes: number; n: number }, [string, string, number, string]>;
     searchBelow: Statement<FileRow, [string, string, string, number]>;
     searchRoot: Statement<FileRow, [string, string, number]>;
+    searchBelowAll: Statement<FileRow, [string, string, string, number]>;
+    searchRootAll: Statement<FileRow, [string, string, number]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
     parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
@@ -171,6 +177,8 @@ export class SqliteManifestStore extends LwwManifestStore {
       folderRows: db.prepare(FOLDER_ROWS_SQL),
       searchBelow: db.prepare(SEARCH_BELOW_SQL),
       searchRoot: db.prepare(SEARCH_ROOT_SQL),
+      searchBelowAll: db.prepare(SEARCH_BELOW_ALL_SQL),
+      searchRootAll: db.prepare(SEARCH_ROOT_ALL_SQL),
       // A range of the primary key, as liveBelow.
       rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path, kind LIMIT ?`),
       // A range of the (parent, name, kind) index, read in its order: no sort, no scan before `from`.
@@ -236,13 +244,14 @@ export class SqliteManifestStore extends LwwManifestStore {
     );
   }
 
-  searchNames(dir: string, text: string, opts: { after?: string; limit: number }): { rows: Manifest[]; more: boolean } {
+  searchNames(dir: string, text: string, opts: SearchOptions): { rows: Manifest[]; more: boolean } {
     const after = opts.after ?? "";
     const folded = foldAscii(text);
+    const [root, below] = opts.tombstones ? [this.q.searchRootAll, this.q.searchBelowAll] : [this.q.searchRoot, this.q.searchBelow];
     const rows =
       dir === ""
-        ? this.q.searchRoot.all(after, folded, opts.limit + 2)
-        : this.q.searchBelow.all(after > `${dir}/` ? after : `${dir}/`, `${dir}0`, folded, opts.limit + 2);
+        ? root.all(after, folded, opts.limit + 2)
+        : below.all(after > `${dir}/` ? after : `${dir}/`, `${dir}0`, folded, opts.limit + 2);
     return cutSearchPage(rows.map(this.listed), opts.limit);
   }
 

@@ -10,6 +10,7 @@ import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { MAX_READ_PATHS } from "../rpc/methods.ts";
 import { callMany } from "../rpc/call-many.ts";
+import { searchCluster, type SearchPage } from "./cluster-search.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { fewestInAny, majority, type OwnerSet, type Placement, quorumInEach } from "./placement.ts";
 
@@ -31,7 +32,7 @@ export class ManifestReads {
 
   /** Makes this node's rows for `paths` at least as new as a read quorum of their owners' (see the file comment). */
   async refresh(paths: readonly string[], consistency: Consistency = "quorum"): Promise<void> {
-    if (paths.length === 0 || this.skip(consistency)) return;
+    if (paths.length === 0 || this.skips(consistency)) return;
     const groups = new Map<string, { sets: OwnerSet[]; paths: string[] }>();
     for (const path of new Set(paths)) {
       const sets = this.c.placement.manifestOwnerSets(path);
@@ -53,7 +54,7 @@ export class ManifestReads {
 
   /** The same for one page of a directory's entries (the rows after `after`, `limit` of them, tombstones too). */
   async refreshChildren(dir: string, opts: { after?: string; limit: number }, consistency: Consistency = "quorum"): Promise<void> {
-    if (this.skip(consistency)) return;
+    if (this.skips(consistency)) return;
     const limit = Math.min(opts.limit, MAX_READ_PATHS);
     // Every entry of a directory has the owners of the directory's own key (placement.manifestOwners).
     const sets = this.c.placement.manifestOwnerSets(dir === "" ? "x" : `${dir}/x`);
@@ -61,7 +62,13 @@ export class ManifestReads {
     this.repair(answers.flatMap((a) => a.rows));
   }
 
-  private skip(consistency: Consistency): boolean {
+  /** A page of a name search at any depth below `dir`, from every member's rows (cluster-search.ts). */
+  search(dir: string, text: string, page: { after?: string; limit: number }): Promise<SearchPage> {
+    return searchCluster(this.c, dir, text, page);
+  }
+
+  /** Whether a read at `consistency` asks no peer: local once synced, or a cluster that keeps one copy. */
+  skips(consistency: Consistency): boolean {
     if (consistency === "local" && this.c.synced()) return true;
     // A node that is its path's only owner (a single-node cluster) is the quorum itself.
     return this.c.placement.effectiveReplicationFactor() === 1;

@@ -289,17 +289,43 @@ export class Placement {
    */
   manifestOwnerSets(path: string): OwnerSet[] {
     const key = manifestKey(path);
-    const n = this.effectiveReplicationFactor();
-    const sets: OwnerSet[] = [{ owners: this.ringValue.replicaSet(key, n, { includeFull: true }), factor: n }];
-    const since = this.settle.now() - this.settle.ms;
-    this.history = this.history.filter((h) => h.replacedAt >= since);
+    const sets: OwnerSet[] = [];
     const same = (a: OwnerSet, b: OwnerSet) => a.factor === b.factor && [...a.owners].sort().join(",") === [...b.owners].sort().join(",");
-    for (let i = this.history.length - 1; i >= 0; i--) {
-      const { ring, factor } = this.history[i]!;
+    for (const { ring, factor } of this.recentRings()) {
       const set = { owners: ring.replicaSet(key, factor, { includeFull: true }), factor };
       if (!sets.some((s) => same(s, set))) sets.push(set);
     }
     return sets;
+  }
+
+  /** Every member of the current ring and of the rings replaced within the settle window: whom a query of every partition asks. */
+  partitionHolders(): string[] {
+    return [...new Set(this.recentRings().flatMap(({ ring }) => ring.memberIds))];
+  }
+
+  /**
+   * Whether the members for which `answered` holds make a read quorum of every partition's owners, under the
+   * current ring and each ring replaced within the settle window (as manifestOwnerSets asks of one path's): a
+   * query that asks every member at once (a name search at any depth) then saw every row a quorum write
+   * acknowledged. Each arc of a ring (the keys up to one virtual node) has one owner set; all are checked unless
+   * every member answered.
+   */
+  readsEveryPartition(answered: (id: string) => boolean): boolean {
+    return this.recentRings().every(({ ring, factor }, i) => {
+      if (ring.memberIds.every(answered)) return true;
+      for (const position of ring.points().positions) {
+        const owners = ring.replicaSetAt(position, factor, { includeFull: true });
+        if (owners.filter(answered).length < majority({ owners, factor }, i === 0)) return false;
+      }
+      return true;
+    });
+  }
+
+  /** The current ring with the factor in force, then the rings replaced within the settle window, newest first. */
+  private recentRings(): Array<{ ring: Ring; factor: number }> {
+    const since = this.settle.now() - this.settle.ms;
+    this.history = this.history.filter((h) => h.replacedAt >= since);
+    return [{ ring: this.ringValue, factor: this.effectiveReplicationFactor() }, ...this.history.toReversed()];
   }
 
   /** Identifies the placement two nodes compute with (chunk anti-entropy compares only under equal ones). */

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ackMessageSchema, pingMessageSchema } from "../membership/messages.ts";
 import { versionSchema } from "../metadata/hlc.ts";
 import { manifestSchema } from "../metadata/manifest.ts";
+import { MAX_SEARCH_LIMIT, MAX_SEARCH_TEXT, searchHitSchema } from "../metadata/name-search.ts";
 import { isCanonicalPath } from "../metadata/path.ts";
 import { MAX_PUSH_ENTRIES, pushBodySchema, syncRequestSchema, syncResponseSchema } from "../metadata/sync.ts";
 import { clusterEventSchema, EVENT_LOG_CAPACITY } from "../events/event-log.ts";
@@ -79,6 +80,20 @@ export const jsonMethods = {
       limit: z.number().int().min(1).max(MAX_READ_PATHS),
     }),
     response: z.strictObject({ rows: z.array(manifestSchema).max(MAX_READ_PATHS) }),
+  },
+  /**
+   * A search across the cluster (replication/cluster-search.ts): the rows this node holds below `dir` whose name
+   * holds `text` (already folded), after `after`, tombstones too, a page cut as name-search.ts cuts one.
+   */
+  "manifests.search": {
+    limits: { request: SMALL, response: SMALL + (MAX_SEARCH_LIMIT + 1) * 2560 },
+    request: z.strictObject({
+      dir: z.string().refine(isCanonicalPath, "a canonical path"),
+      text: z.string().min(1).max(MAX_SEARCH_TEXT),
+      after: z.string().max(1024).optional(),
+      limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT),
+    }),
+    response: z.strictObject({ hits: z.array(searchHitSchema).max(MAX_SEARCH_LIMIT + 1), more: z.boolean() }),
   },
   /** Conditional writes (consensus/): phase 1 of a Paxos round on one path among its manifest owners. */
   "paxos.prepare": {

@@ -4,7 +4,7 @@
 // move) would miss files written moments ago through another node: a listing that leaves out an acknowledged
 // object, a copy without it, a move that leaves it behind under the old name. Five nodes, RF 3; the walker, n5,
 // pulls rows from its peers once when it joins and then not for an hour, so what it has not been pushed is
-// what it must read from the owners. n4 serves S3 too, for a multipart upload fed through it and completed
+// what it must read from the owners (a name search at any depth asks every member). n4 serves S3 too, for a multipart upload fed through it and completed
 // through the walker.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
@@ -142,6 +142,39 @@ describe("walks over a tree read each folder from its owners", () => {
       expect({ copy, status: got.status }).toEqual({ copy, status: 200 });
       expect(await got.text()).toBe(await (await fetch(`${writer.url}/api/files/${path}`)).text());
     }
+  });
+
+  test("a name search through that node finds what was written through another, and not what was deleted there", async () => {
+    const { all } = await writeFiles("walks-find", 3);
+    // A file the walker itself wrote (so it holds the row) into a folder it does not own, then deleted through the
+    // writer: the tombstone goes to the folder's owners, and the walker's own row stays live.
+    let gone = "";
+    const kept: string[] = [];
+    for (let i = 0; gone === ""; i++) {
+      expect(i).toBeLessThan(60);
+      const path = `walks-find/gone${i}/f.txt`;
+      await answer(await put(walker.url, path, "to be deleted"), "putFile", 201);
+      if (!(await getAnswer(`${writer.url}/api/stat/${path}`, "stat")).manifestOwners.includes(walker.id)) gone = path;
+      else kept.push(path);
+    }
+    const live = [...all, ...kept].sort();
+    expect((await fetch(`${writer.url}/api/files/${gone}`, { method: "DELETE" })).status).toBe(200);
+    expect((await fetch(`${walker.url}/api/files/${gone}?consistency=local`)).status).toBe(200);
+
+    const found = await getAnswer(`${walker.url}/api/search?path=/walks-find&q=F.TXT`, "search");
+    expect(found.entries.map((e) => e.path.slice(1))).toEqual(live);
+    expect(found.more).toBe(false);
+    // Page by page (two matches a page) the same matches, in path order, each once.
+    const paged: string[] = [];
+    let after = "";
+    for (let pages = 0; ; pages++) {
+      expect(pages).toBeLessThan(10);
+      const page = await getAnswer(`${walker.url}/api/search?path=/walks-find&q=f.txt&limit=2${after ? `&after=${encodeURIComponent(after)}` : ""}`, "search");
+      paged.push(...page.entries.map((e) => e.path.slice(1)));
+      if (!page.more) break;
+      after = page.next!;
+    }
+    expect(paged).toEqual(live);
   });
 
   test("a folder's move through that node moves every file and leaves nothing behind", async () => {
