@@ -2,6 +2,8 @@
 // deliberately wrong rule (the node's code is untouched), so the suite can check that a scenario or an
 // invariant catches exactly that rule being missing. See context.ts for what each one means.
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
+import { toSearchHit } from "../metadata/name-search.ts";
 import { pushAnswer } from "../metadata/sync.ts";
 import type { JsonHandlers } from "../rpc/methods.ts";
 import type { NodeProcess } from "./virtual-node.ts";
@@ -54,6 +56,16 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
   if (broken.has("local-walks")) {
     // FileSystem's quorum reads are private: the switch reaches in and makes a subtree's read nothing.
     (core.fs as unknown as { rows: { tree: () => Promise<void> } }).rows.tree = async () => {};
+  }
+  if (broken.has("local-search")) {
+    // The search before it asked every member: this node's own rows (ManifestReads.search is what the switch replaces).
+    const reads = (core.fs as unknown as { rows: { c: { reads?: { search: unknown }; manifests: ManifestStore } } }).rows.c;
+    if (reads.reads) {
+      reads.reads.search = async (dir: string, text: string, page: { after?: string; limit: number }) => {
+        const found = reads.manifests.searchNames(dir, text, page);
+        return { rows: found.rows.map(toSearchHit), more: found.more };
+      };
+    }
   }
   if (broken.has("any-peer-joins")) Object.defineProperty(p.gate, "reached", { get: () => true });
   if (broken.has("local-cas")) {

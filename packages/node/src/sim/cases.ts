@@ -17,6 +17,7 @@
 // - newcomer-island: two new nodes cut off from the cluster, one seeded with the other, must not serve as one.
 // - stale-apply (stale-apply-case.ts): a decision applied late by another node must not overwrite a later one.
 // - walk-move (walk-case.ts): a folder moved through a node not pushed the rows below it moves every file.
+// - search-find (search-case.ts): a name search through a node not pushed the rows finds what was acknowledged.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { Script } from "./runner.ts";
@@ -27,6 +28,7 @@ import { scaleCase } from "./scale-case.ts";
 import { staleApply } from "./stale-apply-case.ts";
 import { versionsCase } from "./versions-case.ts";
 import { walkMove } from "./walk-case.ts";
+import { searchFind } from "./search-case.ts";
 import { addressOf } from "./virtual-node.ts";
 import type { FileOp } from "./workload.ts";
 
@@ -355,5 +357,6 @@ export const cases: Record<CaseName, Script> = {
   "newcomer-island": newcomerIsland,
   "stale-apply": staleApply,
   "walk-move": walkMove,
+  "search-find": searchFind,
   scale: scaleCase,
 };

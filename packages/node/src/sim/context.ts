@@ -39,7 +39,7 @@ import type { NodeProcess } from "./virtual-node.ts";
  * - `local-walks`: a folder's move (and a recursive delete) walks the subtree from the node's own rows, without
  *   reading each folder from its manifest owners first.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version", "local-walks"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version", "local-walks", "local-search"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

@@ -122,6 +122,7 @@ const caseChecks: Record<Exclude<CaseName, "scale">, { broken: Broken[]; fails: 
   "newcomer-island": { broken: ["any-peer-joins"], fails: "5 stale read" },
   "stale-apply": { broken: ["fresh-stale-version"], fails: "6 linearizability" },
   "walk-move": { broken: ["local-walks"], fails: "3 resurrection" },
+  "search-find": { broken: ["local-search"], fails: "5 stale read" },
 };
 
 describe("the consistency issue's cases, scripted", () => {
