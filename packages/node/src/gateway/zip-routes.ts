@@ -3,7 +3,7 @@
 import { apiRoutes, zipQuery } from "@orrery/api";
 import { Hono } from "hono";
 import { badRequest } from "../errors.ts";
-import { zipStream } from "../zip/zip-writer.ts";
+import { zipLength, zipStream } from "../zip/zip-writer.ts";
 import { access, requireAllow, verdictOf } from "./auth.ts";
 import { queryPath } from "./query-path.ts";
 import { userContentHeaders } from "./user-content.ts";
@@ -34,6 +34,7 @@ export function zipRoutes(d: ZipRoutesDeps): Hono {
       headers: {
         ...userContentHeaders(selection.name, true),
         "content-type": "application/zip",
+        "content-length": String(zipLength(selection.entries)),
         "cache-control": "no-store",
         "x-orrery-zip-entries": String(selection.entries.length),
         "x-orrery-zip-bytes": String(selection.bytes),

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dosDateTime, type ZipEntry, type ZipOptions, zipParts, zipStream } from "./zip-writer.ts";
+import { dosDateTime, type ZipEntry, type ZipOptions, zipLength, zipParts, zipStream } from "./zip-writer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "zip-writer-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -129,6 +129,27 @@ describe("zip writer", () => {
       for (let at = 0; at < extra.byteLength; at += 4 + (extra[at + 2]! | (extra[at + 3]! << 8))) ids.push(extra[at]! | (extra[at + 1]! << 8));
       expect(ids).toEqual(zip64 ? [0x5455, 0x0001] : [0x5455]);
     }
+  });
+
+  test("zipLength is the archive's length before it is written (Content-Length): folders, empty files, unicode, ZIP64", async () => {
+    const many = Array.from({ length: 65_540 }, (_, i) => (i % 2 ? file(`m/${i}`, new Uint8Array(0)) : ({ kind: "dir", name: `m/d${i}`, mtime: 0 }) as ZipEntry));
+    for (const [entries, opts] of [[tree, {}], [tree, { forceZip64: true }], [[], {}], [many, {}]] as const) {
+      let written = 0;
+      for await (const part of zipParts(entries, opts)) written += part.byteLength;
+      expect(zipLength(entries, opts)).toBe(written);
+    }
+  }, 60_000);
+
+  test("zipLength counts ZIP64 fields for a file of 4 GiB, and offsets past 4 GiB, without reading a byte", () => {
+    const huge = (name: string, size: number): ZipEntry => ({ kind: "file", name, mtime: 0, size, open: async () => streamOf(new Uint8Array(0)) });
+    // 4 GiB - 2: classic fields; 4 GiB - 1 (0xFFFFFFFF): ZIP64 in the local header (20), descriptor (24 not 16), central (+20).
+    // (Both archives end past 4 GiB, so both have the ZIP64 end record.)
+    const classic = zipLength([huge("a", 0xfffffffe)]);
+    expect(classic).toBe(30 + 1 + 9 + 0xfffffffe + 16 + 46 + 1 + 9 + (56 + 20) + 22);
+    expect(zipLength([huge("a", 0xffffffff)]) - classic).toBe(1 + 20 + 8 + 20);
+    // The second entry's local header lies past 4 GiB: its central record carries its offset in a ZIP64 field (+12).
+    const two = zipLength([huge("a", 0xfffffffe), huge("b", 1)]);
+    expect(two - classic).toBe(30 + 1 + 9 + 1 + 16 + 46 + 1 + 9 + 12);
   });
 
   test("an empty archive is a valid one", async () => {

@@ -64,8 +64,7 @@ export async function* zipParts(entries: Iterable<ZipEntry> | AsyncIterable<ZipE
   let offset = 0;
   for await (const e of entries) {
     const dir = e.kind === "dir";
-    const name = encoder.encode(dir && !e.name.endsWith("/") ? `${e.name}/` : e.name);
-    if (name.byteLength > MAX16) throw new Error(`zip entry name longer than 65535 bytes: ${e.name.slice(0, 80)}…`);
+    const name = entryName(e);
     const size = e.kind === "file" ? e.size : 0;
     const zip64 = !dir && (opts.forceZip64 === true || size >= MAX32);
     const w: Written = { name, flags: FLAG_UTF8 | (dir ? 0 : FLAG_DESCRIPTOR), zip64, crc: 0, size: 0, offset, dos: dosDateTime(e.mtime), mtime: e.mtime, dir };
@@ -109,6 +108,38 @@ export async function* zipParts(entries: Iterable<ZipEntry> | AsyncIterable<ZipE
   yield endRecords(written.length, cdStart, offset - cdStart, opts.forceZip64 === true);
 }
 
+/** An entry's name as the archive spells it (a folder's ends in `/`), UTF-8. */
+function entryName(e: ZipEntry): Uint8Array {
+  const name = encoder.encode(e.kind === "dir" && !e.name.endsWith("/") ? `${e.name}/` : e.name);
+  if (name.byteLength > MAX16) throw new Error(`zip entry name longer than 65535 bytes: ${e.name.slice(0, 80)}…`);
+  return name;
+}
+
+/** Bytes of the extended timestamp field every header carries (timestampExtra). */
+const TIMESTAMP_EXTRA = 9;
+
+/**
+ * The length of the archive zipParts writes for `entries`, from their names and announced sizes alone (the
+ * layout below: local header, bytes, data descriptor per entry; a central record each; the end records): a
+ * download's Content-Length, known before its first byte. A file that yields other than its size fails the stream.
+ */
+export function zipLength(entries: readonly ZipEntry[], opts: ZipOptions = {}): number {
+  const force = opts.forceZip64 === true;
+  let offset = 0;
+  let central = 0;
+  for (const e of entries) {
+    const name = entryName(e).byteLength;
+    const size = e.kind === "file" ? e.size : 0;
+    const zip64 = e.kind === "file" && (force || size >= MAX32);
+    const fields64 = (zip64 ? 2 : 0) + (force || offset >= MAX32 ? 1 : 0);
+    central += 46 + name + TIMESTAMP_EXTRA + (fields64 > 0 ? 4 + 8 * fields64 : 0);
+    offset += 30 + name + TIMESTAMP_EXTRA + (zip64 ? 20 : 0);
+    if (e.kind === "file") offset += size + (zip64 ? 24 : 16);
+  }
+  const zip64End = force || entries.length >= MAX16 || offset >= MAX32 || central >= MAX32;
+  return offset + central + (zip64End ? 56 + 20 : 0) + 22;
+}
+
 /** MS-DOS date and time (local time, 2-second steps, 1980 at the earliest) as the classic fields want them. */
 export function dosDateTime(ms: number): { time: number; date: number } {
   const d = new Date(Math.max(ms, Date.UTC(1980, 0, 2)));
@@ -121,7 +152,7 @@ export function dosDateTime(ms: number): { time: number; date: number } {
 
 /** Extended timestamp (0x5455): the modification time in UTC seconds, which unzip and bsdtar prefer to DOS time. */
 function timestampExtra(mtime: number): Uint8Array {
-  const b = new DataView(new ArrayBuffer(9));
+  const b = new DataView(new ArrayBuffer(TIMESTAMP_EXTRA));
   b.setUint16(0, 0x5455, true);
   b.setUint16(2, 5, true);
   b.setUint8(4, 1); // the modification time is present

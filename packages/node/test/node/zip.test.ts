@@ -21,16 +21,17 @@ afterAll(async () => {
 });
 
 /** Python's zipfile on the archive: testzip() (every CRC), then each entry's name, size and SHA-256. */
-async function readZip(res: Response): Promise<{ bad: string | null; entries: [string, number, string][] }> {
+async function readZip(res: Response): Promise<{ bad: string | null; entries: [string, number, string][]; bytes: number }> {
   const path = join(scratch, `${crypto.randomUUID()}.zip`);
-  writeFileSync(path, new Uint8Array(await res.arrayBuffer()));
+  const body = new Uint8Array(await res.arrayBuffer());
+  writeFileSync(path, body);
   const script = `
 import hashlib, json, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 print(json.dumps({"bad": z.testzip(), "entries": [[i.filename, i.file_size, hashlib.sha256(z.read(i)).hexdigest()] for i in z.infolist()]}))`;
   const r = Bun.spawnSync(["python3", "-c", script, path]);
   if (r.exitCode !== 0) throw new Error(`zipfile: ${r.stderr.toString()}`);
-  return JSON.parse(r.stdout.toString());
+  return { ...JSON.parse(r.stdout.toString()), bytes: body.byteLength };
 }
 
 const EMPTY = sha256(new Uint8Array(0));
@@ -50,7 +51,11 @@ test("a folder tree comes back from another node as a ZIP with every byte, an em
   expect(res.headers.get("content-type")).toBe("application/zip");
   expect(res.headers.get("content-disposition")).toStartWith('attachment; filename="trip.zip"');
   expect(res.headers.get("content-security-policy")).toStartWith("sandbox");
+  // Its length is known before the first byte (stored entries, sizes from the manifests): sent, not chunked.
+  const length = Number(res.headers.get("content-length"));
+  expect(length).toBeGreaterThan(big.byteLength);
   const zip = await readZip(res);
+  expect(zip.bytes).toBe(length);
   expect(zip.bad).toBeNull();
   expect(zip.entries).toEqual([
     ["trip/", 0, EMPTY],
