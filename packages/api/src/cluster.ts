@@ -104,7 +104,12 @@ export const healthDetailSchema = z.object({
   queue: z.object({ depth: int(), chunksWithQueuedCopies: int(), byTarget: z.record(z.string(), int()), delivered: int() }),
   replication: replicationCensusSchema.nullable().describe("null before the first census pass"),
   handoff: z.object({ surplusCopiesWaiting: int(), surplusCopiesDeleted: int(), graceSeconds: z.number() }),
-  scrub: z.object({ passes: int(), checked: int(), corrupt: int(), repaired: int(), lastPassStartedAt: int().nullable(), lastPassFinishedAt: int().nullable() }),
+  scrub: z.object({
+    passes: int(), checked: int(), corrupt: int(), repaired: int(),
+    inlineChecked: int().describe("rows of small files kept inline whose bytes were verified"),
+    inlineCorrupt: int(), inlineRepaired: int().describe("damaged inline rows put back from an owner's copy"),
+    lastPassStartedAt: int().nullable(), lastPassFinishedAt: int().nullable(),
+  }),
   gc: z.object({
     passes: int(),
     skipped: z.string().nullable().describe("why the last pass collected nothing"),

@@ -33,6 +33,7 @@ import type { Placement } from "./replication/placement.ts";
 import type { ReplicationQueue } from "./replication/queue.ts";
 import { QueueWorker } from "./replication/queue-worker.ts";
 import { Scrubber } from "./replication/scrubber.ts";
+import { repairInline } from "./replication/inline-repair.ts";
 import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
 import { WriteCoordinator } from "./replication/write-coordinator.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
@@ -214,7 +215,10 @@ export class NodeCore {
     );
     this.scrubber = new Scrubber(
       { pauseMs: config.SCRUB_PAUSE_S * 1000, pageSize: 500 },
-      { selfId, store, reader: this.reader, placement, clock, bandwidth: bucket(config.SCRUB_BANDWIDTH_MBPS), log: logger("scrub") },
+      {
+        selfId, store, reader: this.reader, placement, clock, bandwidth: bucket(config.SCRUB_BANDWIDTH_MBPS), log: logger("scrub"), manifests,
+        repairInline: async (row) => (await repairInline({ manifests, reads: this.reads, log: logger("scrub") }, row)) !== undefined,
+      },
     );
     this.antiEntropy = new ChunkAntiEntropy(config.CHUNK_SYNC_INTERVAL_S * 1000, {
       selfId,

@@ -5,6 +5,7 @@
 import { rangeNotSatisfiable } from "../errors.ts";
 import { parseRange } from "./range.ts";
 import type { Logger } from "../log.ts";
+import { InlineCorruptError } from "../metadata/inline-content.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import { openFileRead } from "./read-stream.ts";
@@ -55,4 +56,26 @@ export async function readFile(
   if (partial) headers["content-range"] = `bytes ${start}-${end}/${size}`;
   const body = req.head || length === 0 ? null : await openFileRead(file, start, end, reader, log, onBytes);
   return { status: partial ? 206 : 200, headers, body };
+}
+
+/**
+ * readFile, but a small file whose row is damaged here is first put back from an owner's copy (`repair`:
+ * replication/inline-repair.ts) and then read: the client never meets the damaged row while an owner has a sound one.
+ */
+export async function readFileRepairing(
+  file: Manifest,
+  req: ReadRequest,
+  reader: ChunkReader,
+  log: Logger,
+  repair: (damaged: Manifest) => Promise<Manifest | undefined>,
+  onBytes?: (n: number) => void,
+): Promise<FileRead> {
+  try {
+    return await readFile(file, req, reader, log, onBytes);
+  } catch (err) {
+    if (!(err instanceof InlineCorruptError)) throw err;
+    const sound = await repair(file);
+    if (!sound) throw err;
+    return readFile(sound, req, reader, log, onBytes);
+  }
 }

@@ -269,3 +269,35 @@ describe("FileSystem inline files", () => {
     expect(stores.c!.get("joined")!.inline).toBeUndefined();
   });
 });
+
+describe("FileSystem read of a small file whose row is damaged here", () => {
+  test("put back from an owner's copy of the same write, then read: the client gets the file's bytes", async () => {
+    const t = new FakeTime();
+    const { stores, fss } = cluster({ a: t, b: t, c: t });
+    const bytes = Buffer.from("a small file kept in its row");
+    const good = stores.a!.commitLocal({
+      path: "s.txt", kind: "file", deleted: false, size: bytes.byteLength, sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex"),
+      chunkSize: 1024, chunks: [], inline: bytes.toString("base64"), mtime: 1,
+    });
+    const copy = { ...good };
+    // The damage: other bytes of the same length under the same version (a bad sector under the database).
+    (stores.a!.get("s.txt", "file") as { inline?: string }).inline = Buffer.from("A small file kept in its row").toString("base64");
+    const asked: string[] = [];
+    (fss.a as unknown as { c: { reads: unknown } }).c.reads = {
+      ownersRows: async (path: string) => {
+        asked.push(path);
+        return [copy];
+      },
+    };
+    const read = await fss.a!.read(stores.a!.get("s.txt", "file")!, {});
+    expect(read.status).toBe(200);
+    expect(Buffer.from(await new Response(read.body).arrayBuffer()).toString()).toBe(bytes.toString());
+    expect(asked).toEqual(["s.txt"]);
+    expect(stores.a!.get("s.txt", "file")!.inline).toBe(copy.inline);
+
+    // With no owner holding a sound copy it stays refused: 500 inline_corrupt, never other bytes.
+    (stores.a!.get("s.txt", "file") as { inline?: string }).inline = Buffer.from("A small file kept in its row").toString("base64");
+    (fss.a as unknown as { c: { reads: unknown } }).c.reads = { ownersRows: async () => [] };
+    await expect(fss.a!.read(stores.a!.get("s.txt", "file")!, {})).rejects.toMatchObject({ status: 500, code: "inline_corrupt" });
+  });
+});

@@ -1,6 +1,6 @@
 // The cluster's file tree as the APIs see it (files API now; S3 and WebDAV later): put, read,
 // list, mkdir, move, delete over replicated manifests and placed chunks.
-import { type FileRead, type ReadRequest, readFile } from "./file-read.ts";
+import { type FileRead, type ReadRequest, readFileRepairing } from "./file-read.ts";
 import { badRequest, conflict, notFound, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type Manifest, type ManifestKind, type MultipartLayout, rowKey } from "../metadata/manifest.ts";
@@ -9,6 +9,7 @@ import { joinPath, parentOf, topFolderOf } from "../metadata/path.ts";
 import type { ChunkReader } from "../replication/chunk-reader.ts";
 import type { ManifestReplicator } from "../replication/manifest-replicator.ts";
 import type { SearchPage } from "../replication/cluster-search.ts";
+import { repairInline } from "../replication/inline-repair.ts";
 import type { Consistency, ManifestReads } from "../replication/manifest-reads.ts";
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
@@ -133,7 +134,8 @@ export class FileSystem {
 
   /** A GET or HEAD of a file, the same for every API (file-read.ts): status, length headers, the body if wanted. */
   read(file: Manifest, req: ReadRequest): Promise<FileRead> {
-    return readFile(file, req, this.c.reader, this.c.log, (n) => (this.traffic.read += n));
+    const repair = (damaged: Manifest) => repairInline({ manifests: this.c.manifests, reads: this.c.reads, log: this.c.log }, damaged);
+    return readFileRepairing(file, req, this.c.reader, this.c.log, repair, (n) => (this.traffic.read += n));
   }
 
   /** Before an answer about `paths`: their rows (and their entries, `listed` of them) as a read quorum has them (QuorumRows.refresh). */

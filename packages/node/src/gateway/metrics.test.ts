@@ -13,7 +13,7 @@ function sources(over: Partial<NodeMetricsSources> = {}): NodeMetricsSources {
     disk: () => ({ totalBytes: 100, freeBytes: 40 }),
     queue: { depth: () => 0, chunksPending: () => 0, delivered: () => 0 },
     handoff: () => ({ surplusCopiesWaiting: 0, surplusCopiesDeleted: 0 }),
-    scrub: () => ({ passes: 0, checked: 0, corrupt: 0, repaired: 0, lastPassStartedAt: null, lastPassFinishedAt: null }),
+    scrub: () => ({ passes: 0, checked: 0, corrupt: 0, repaired: 0, inlineChecked: 0, inlineCorrupt: 0, inlineRepaired: 0, lastPassStartedAt: null, lastPassFinishedAt: null }),
     gc: () => ({ passes: 0, skipped: null, chunksDeleted: 0, tombstonesPurged: 0, versionsPruned: 0, lastPassAt: null, pendingChunks: 7, minChunkAgeSeconds: 60 }),
     antiEntropy: () => ({ rounds: 0, rangesDiffering: 0, copiesQueued: 0, lastRoundAt: null }),
     ...over,

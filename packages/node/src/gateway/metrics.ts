@@ -165,6 +165,9 @@ export class NodeMetrics {
     total("orrery_scrub_chunks_corrupt_total", "Chunks the scrub found corrupt.", () => src.scrub().corrupt);
     total("orrery_scrub_chunks_repaired_total", "Corrupt chunks replaced from a replica.", () => src.scrub().repaired);
     total("orrery_scrub_passes_total", "Completed scrub passes.", () => src.scrub().passes);
+    total("orrery_scrub_inline_checked_total", "Rows of small files kept inline whose bytes the scrub verified.", () => src.scrub().inlineChecked);
+    total("orrery_scrub_inline_corrupt_total", "Inline rows the scrub found damaged.", () => src.scrub().inlineCorrupt);
+    total("orrery_scrub_inline_repaired_total", "Damaged inline rows put back from an owner's copy.", () => src.scrub().inlineRepaired);
     total("orrery_gc_chunks_deleted_total", "Unreferenced chunks deleted.", () => src.gc().chunksDeleted);
     total("orrery_gc_tombstones_purged_total", "Tombstones collected.", () => src.gc().tombstonesPurged);
     gauge("orrery_gc_pending_chunks", "Copies no file references, still on disk after the last collection pass.", (g) =>

@@ -3,9 +3,9 @@
 // them is refused.
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { INLINE_MAX_BYTES } from "./inline-content.ts";
+import { INLINE_MAX_BYTES, inlineProblem } from "./inline-content.ts";
 import { manifestSchema } from "./manifest.ts";
-import type { ManifestChange } from "./manifest-store.ts";
+import type { ManifestChange, ManifestStore } from "./manifest-store.ts";
 import { exchange, type NewManifestStore, thrown } from "./manifest-store.kit.ts";
 import { deleteChange, dirChange, FakeTime, fileChange } from "./test-fixtures.ts";
 
@@ -17,8 +17,36 @@ export function inlineChange(path: string, content: string | Uint8Array, mtime =
   };
 }
 
-export function runInlineRowTests(name: string, newStore: NewManifestStore): void {
+/** Overwrites the inline bytes a store keeps for a path's file behind its back (a damaged database row). */
+export type DamageInline = (store: ManifestStore, path: string, inline: string) => void;
+
+export function runInlineRowTests(name: string, newStore: NewManifestStore, damage: DamageInline): void {
   describe(`inline rows: ${name}`, () => {
+    test("a damaged row is found by the scrubber's walk and put back from a good copy of the same write, nothing else", () => {
+      const time = new FakeTime();
+      const a = newStore("a", time.now);
+      const b = newStore("b", time.now);
+      a.commitLocalBatch([dirChange("d"), inlineChange("d/x.txt", "first small file"), fileChange("d/big", 10), inlineChange("d/y.txt", "second")]);
+      expect(a.inlineRowsAfter(undefined, 10).map((r) => r.path)).toEqual(["d/x.txt", "d/y.txt"]);
+      expect(a.inlineRowsAfter({ path: "d/x.txt", kind: "file" }, 10).map((r) => r.path)).toEqual(["d/y.txt"]);
+      expect(a.inlineRowsAfter(undefined, 1).map((r) => r.path)).toEqual(["d/x.txt"]);
+      exchange(b, a);
+      const good = b.get("d/x.txt", "file")!;
+      const stats = a.stats();
+
+      damage(a, "d/x.txt", Buffer.from("FIRST small file").toString("base64"));
+      const damaged = a.inlineRowsAfter(undefined, 10)[0]!;
+      expect(inlineProblem(damaged)).toBe("inline content does not match the file's sha256");
+      // Not with another version of the file, not with a row that lies about its bytes, not over a sound row.
+      expect(a.restoreInline({ ...good, version: b.commitLocal(inlineChange("d/x.txt", "newer")).version })).toBe(false);
+      expect(a.restoreInline({ ...good, inline: damaged.inline })).toBe(false);
+      expect(a.restoreInline(b.get("d/y.txt", "file")!)).toBe(false);
+      expect(a.restoreInline(good)).toBe(true);
+      expect(a.get("d/x.txt", "file")).toEqual(good);
+      expect(a.restoreInline(good)).toBe(false);
+      expect(a.stats()).toEqual(stats);
+    });
+
     test("a row keeps its bytes: get, a listing, a search, a replica's page of rows and the delta sync all carry them", () => {
       const time = new FakeTime();
       const a = newStore("a", time.now);

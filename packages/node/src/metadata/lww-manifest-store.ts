@@ -6,6 +6,7 @@ import { compareVersions, HybridClock } from "./hlc.ts";
 import { contentProblem, type Manifest, manifestContentShape, type ManifestKind, mergeManifest, rowKey } from "./manifest.ts";
 import type { FolderTotals } from "./folder-totals.ts";
 import type { SearchOptions } from "./name-search.ts";
+import { inlineProblem } from "./inline-content.ts";
 import {
   type ChangesPage,
   type ChildrenOptions,
@@ -205,6 +206,18 @@ export abstract class LwwManifestStore implements ManifestStore {
     });
     for (const e of entries) this.clock.restore(e.version);
     return [...won.values()];
+  }
+
+  abstract inlineRowsAfter(after: { path: string; kind: ManifestKind } | undefined, limit: number): Manifest[];
+
+  restoreInline(row: Manifest): boolean {
+    if (row.inline === undefined || contentProblem(row) !== undefined) return false;
+    return this.transact(() => {
+      const held = this.get(row.path, row.kind);
+      if (!held || held.version !== row.version || held.inline === undefined || inlineProblem(held) === undefined) return false;
+      this.store({ ...row, chunks: [] }, held);
+      return true;
+    });
   }
 
   children(dir: string, opts: ChildrenOptions = {}): Manifest[] {

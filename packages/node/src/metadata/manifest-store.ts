@@ -112,6 +112,17 @@ export interface ManifestStore {
   /** After applying a complete sync answer: mark[o] = max(mark[o], peerMarks[o]). Why this is safe: sync.ts. */
   absorbMarks(peerMarks: Marks): void;
   stats(): ManifestStats;
+  /**
+   * Rows that keep their content inline (small files), after (`path`, `kind`) in that order, at most `limit`, bytes
+   * and all, as stored (unchecked): what the scrubber verifies.
+   */
+  inlineRowsAfter(after: { path: string; kind: ManifestKind } | undefined, limit: number): Manifest[];
+  /**
+   * Puts back a damaged inline row from a good copy of the same write: replaces the row of (`row.path`,
+   * `row.kind`) only when it holds exactly `row.version`, its inline bytes no longer match its sha256 (or size),
+   * and `row` passes the checks every arriving row passes. True when it replaced it.
+   */
+  restoreInline(row: Manifest): boolean;
   /** Rows (tombstones included) whose path lies below `dir`, after `after`, in path order: a scan of one subtree. */
   rowsBelow(dir: string, after: string, limit: number): Manifest[];
   /**

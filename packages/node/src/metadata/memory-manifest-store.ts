@@ -65,6 +65,14 @@ export class MemoryManifestStore extends LwwManifestStore {
     return cutSearchPage(found.slice(0, opts.limit + 2), opts.limit);
   }
 
+  inlineRowsAfter(after: { path: string; kind: ManifestKind } | undefined, limit: number): Manifest[] {
+    const past = (r: Manifest) => !after || compareNames(r.path, after.path) > 0 || (r.path === after.path && r.kind > after.kind);
+    return [...this.rows.values()]
+      .filter((r) => r.inline !== undefined && past(r))
+      .sort((a, b) => compareNames(a.path, b.path) || compareKinds(a, b))
+      .slice(0, limit);
+  }
+
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {
     const prefix = `${dir}/`;
     return [...this.rows.values()]

@@ -22,7 +22,17 @@ runVersionRowsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestSt
 runPathKindTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runFolderTotalsTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
 runNameSearchTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
-runInlineRowTests("SqliteManifestStore", (nodeId, now) => new SqliteManifestStore(openDatabase(":memory:"), nodeId, now));
+const databases = new WeakMap<object, Database>();
+runInlineRowTests(
+  "SqliteManifestStore",
+  (nodeId, now) => {
+    const db = openDatabase(":memory:");
+    const store = new SqliteManifestStore(db, nodeId, now);
+    databases.set(store, db);
+    return store;
+  },
+  (store, path, inline) => databases.get(store)!.run("UPDATE files SET inline = ? WHERE path = ? AND kind = 'file'", [inline, path]),
+);
 
 test("migration 10 fills the chunk references from the rows a database already holds", () => {
   const db = openDatabase(":memory:");

@@ -123,6 +123,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     searchBelowAll: Statement<FileRow, [string, string, string, number]>;
     searchRootAll: Statement<FileRow, [string, string, number]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
+    inlineAfter: Statement<FileRow, [string, string, string, number]>;
     parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
     upsert: Statement<
@@ -181,6 +182,8 @@ export class SqliteManifestStore extends LwwManifestStore {
       searchRootAll: db.prepare(SEARCH_ROOT_ALL_SQL),
       // A range of the primary key, as liveBelow.
       rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path, kind LIMIT ?`),
+      // A walk of the primary key in pages; the rows without inline bytes are read past, not returned.
+      inlineAfter: db.prepare(`SELECT ${COLUMNS} FROM files WHERE (path > ? OR (path = ? AND kind > ?)) AND inline IS NOT NULL ORDER BY path, kind LIMIT ?`),
       // A range of the (parent, name, kind) index, read in its order: no sort, no scan before `from`.
       parentsBelow: db.prepare(PARENTS_BELOW),
       // Uses the (origin, seq) index.
@@ -253,6 +256,10 @@ export class SqliteManifestStore extends LwwManifestStore {
         ? root.all(after, folded, opts.limit + 2)
         : below.all(after > `${dir}/` ? after : `${dir}/`, `${dir}0`, folded, opts.limit + 2);
     return cutSearchPage(rows.map(this.listed), opts.limit);
+  }
+
+  inlineRowsAfter(after: { path: string; kind: ManifestKind } | undefined, limit: number): Manifest[] {
+    return this.q.inlineAfter.all(after?.path ?? "", after?.path ?? "", after?.kind ?? "", limit).map(toManifest);
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {

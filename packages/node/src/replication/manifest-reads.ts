@@ -67,6 +67,16 @@ export class ManifestReads {
     return searchCluster(this.c, dir, text, page);
   }
 
+  /**
+   * Every row each reachable owner of `path` holds for it (its file's and its folder's), as they answered, this
+   * node left out: a damaged row here is put back from one of them (inline-repair.ts).
+   */
+  async ownersRows(path: string): Promise<Manifest[]> {
+    const others = [...new Set(this.c.placement.manifestOwnerSets(path).flatMap((s) => s.owners))].filter((id) => id !== this.c.selfId);
+    const result = await callMany(others, (id) => this.c.rpc.call(id, "manifests.get", { paths: [path] }), { quorum: (ok) => ok.size === others.length, graceMs: 0 });
+    return [...result.ok.values()].flatMap((a) => a.rows.filter((r): r is Manifest => r !== null));
+  }
+
   /** Whether a read at `consistency` asks no peer: local once synced, or a cluster that keeps one copy. */
   skips(consistency: Consistency): boolean {
     if (consistency === "local" && this.c.synced()) return true;

@@ -3,6 +3,9 @@
 // still owns the chunk) so the client never meets the bad copy.
 import { ChunkCorruptError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { inlineProblem } from "../metadata/inline-content.ts";
+import type { Manifest, ManifestKind } from "../metadata/manifest.ts";
+import type { ManifestStore } from "../metadata/manifest-store.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { BackgroundWorker } from "../util/background-worker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -19,6 +22,10 @@ export interface ScrubberInit {
 export interface ScrubberComponents {
   selfId: string;
   store: ChunkStorage;
+  /** The rows of small files kept inline are verified too (their bytes against their SHA-256). */
+  manifests?: ManifestStore;
+  /** Puts back a damaged inline row from its owners (inline-repair.ts); resolves whether it is sound again. */
+  repairInline?: (row: Manifest) => Promise<boolean>;
   reader: ChunkReader;
   placement: Placement;
   bandwidth: TokenBucket;
@@ -31,6 +38,10 @@ export interface ScrubStats {
   checked: number;
   corrupt: number;
   repaired: number;
+  /** Rows of small files kept inline verified, found damaged, and put back. */
+  inlineChecked: number;
+  inlineCorrupt: number;
+  inlineRepaired: number;
   lastPassStartedAt: number | null;
   lastPassFinishedAt: number | null;
 }
@@ -38,7 +49,9 @@ export interface ScrubStats {
 export class Scrubber {
   readonly worker: BackgroundWorker;
   private readonly clock: Clock;
-  readonly stats: ScrubStats = { passes: 0, checked: 0, corrupt: 0, repaired: 0, lastPassStartedAt: null, lastPassFinishedAt: null };
+  readonly stats: ScrubStats = {
+    passes: 0, checked: 0, corrupt: 0, repaired: 0, inlineChecked: 0, inlineCorrupt: 0, inlineRepaired: 0, lastPassStartedAt: null, lastPassFinishedAt: null,
+  };
 
   constructor(
     private readonly init: ScrubberInit,
@@ -70,9 +83,33 @@ export class Scrubber {
       }
       after = ids[ids.length - 1];
     }
+    await this.inlinePass();
+    if (this.worker.stopping) return;
     this.stats.passes++;
     this.stats.lastPassFinishedAt = this.clock.now();
     log.debug("scrub pass finished", { ...this.stats });
+  }
+
+  /** The rows that keep a small file's bytes, a page at a time, at the same bounded rate as the chunks. */
+  private async inlinePass(): Promise<void> {
+    const { manifests, log } = this.c;
+    if (!manifests) return;
+    let after: { path: string; kind: ManifestKind } | undefined;
+    while (!this.worker.stopping) {
+      const rows = manifests.inlineRowsAfter(after, this.init.pageSize);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        if (this.worker.stopping) return;
+        this.stats.inlineChecked++;
+        if (inlineProblem(row) === undefined) continue;
+        this.stats.inlineCorrupt++;
+        log.warn("scrub found a damaged small file's row", { path: `/${row.path}`, version: row.version });
+        if (await this.c.repairInline?.(row)) this.stats.inlineRepaired++;
+      }
+      const wait = this.c.bandwidth.take(rows.reduce((n, r) => n + (r.inline?.length ?? 0), 0));
+      if (wait > 0) await this.worker.sleep(wait);
+      after = rows[rows.length - 1]!;
+    }
   }
 
   private async check(id: string): Promise<void> {
