@@ -76,7 +76,7 @@ function queueOf(depth: number): Health["queue"] {
   return { depth, chunksWithQueuedCopies: 0, byTarget: {}, delivered: 10 };
 }
 function scrubOf(lastPassFinishedAt: number | null): Health["scrub"] {
-  return { passes: 1, checked: 100, corrupt: 0, repaired: 1, lastPassStartedAt: null, lastPassFinishedAt };
+  return { passes: 1, checked: 100, corrupt: 0, repaired: 1, inlineChecked: 10, inlineCorrupt: 2, inlineRepaired: 1, lastPassStartedAt: null, lastPassFinishedAt };
 }
 function gcOf(skipped: string | null, pendingChunks: number | null): Health["gc"] {
   return { passes: 1, chunksDeleted: 3, tombstonesPurged: 5, skipped, lastPassAt: null, pendingChunks, versionsPruned: 0, minChunkAgeSeconds: 3600 };
@@ -91,7 +91,9 @@ test("sumHealth adds up the nodes that answered and keeps the latest scrub", () 
   expect(t.delivered).toBe(20);
   expect(t.underReplicatedChunks).toBe(4);
   expect(t.surplusCopiesDeleted).toBe(8);
-  expect(t.scrubChecked).toBe(200);
+  // Small files kept in their rows are checked and repaired by the same scrub: counted with the chunks.
+  expect(t.scrubChecked).toBe(220);
+  expect([t.corrupt, t.repaired]).toEqual([4, 4]);
   expect(t.lastScrubAt).toBe(3000);
   expect(t.tombstonesPurged).toBe(10);
   expect(sumHealth([]).lastScrubAt).toBeUndefined();

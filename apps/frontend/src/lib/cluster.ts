@@ -220,9 +220,10 @@ export function sumHealth(healths: readonly (Health | null | undefined)[]): Heal
     t.surplusCopiesWaiting += n(h.handoff?.surplusCopiesWaiting);
     t.surplusCopiesDeleted += n(h.handoff?.surplusCopiesDeleted);
     t.scrubPasses += n(h.scrub?.passes);
-    t.scrubChecked += n(h.scrub?.checked);
-    t.corrupt += n(h.scrub?.corrupt);
-    t.repaired += n(h.scrub?.repaired);
+    // A small file's row is a copy too (its bytes kept in the manifest): the scrub counts both kinds.
+    t.scrubChecked += n(h.scrub?.checked) + n(h.scrub?.inlineChecked);
+    t.corrupt += n(h.scrub?.corrupt) + n(h.scrub?.inlineCorrupt);
+    t.repaired += n(h.scrub?.repaired) + n(h.scrub?.inlineRepaired);
     t.chunksDeleted += n(h.gc?.chunksDeleted);
     t.tombstonesPurged += n(h.gc?.tombstonesPurged);
     t.gcPendingChunks += n(h.gc?.pendingChunks);
