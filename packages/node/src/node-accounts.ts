@@ -9,7 +9,7 @@ import { Accounts } from "./accounts/accounts.ts";
 import { AccountsSync } from "./accounts/accounts-sync.ts";
 import { type SealKeys, SecretSeal } from "./accounts/secret-seal.ts";
 import { Quotas } from "./accounts/quota.ts";
-import { liveBytesUnder } from "./metadata/usage.ts";
+import type { ManifestStore } from "./metadata/manifest-store.ts";
 import type { Config } from "./config/index.ts";
 import { Authenticator } from "./gateway/auth.ts";
 import type { Logger } from "./log.ts";
@@ -40,7 +40,10 @@ export interface NodeAccounts {
 
 export async function startAccounts(
   config: Pick<Config, "AUTH" | "ADMIN_PASSWORD" | "BIND_ADDRESS" | "SYNC_INTERVAL_MS" | "AUDIT_KEEP">,
-  c: { db: Database; selfId: string; rpc: PeerRpc; placement: Placement; handlers: JsonHandlers; logger: (component: string) => Logger; keyring: SealKeys },
+  c: {
+    db: Database; manifests: Pick<ManifestStore, "liveBytesBelow">; selfId: string; rpc: PeerRpc; placement: Placement; handlers: JsonHandlers;
+    logger: (component: string) => Logger; keyring: SealKeys;
+  },
 ): Promise<NodeAccounts> {
   const log = c.logger("accounts");
   const loopback = isLoopbackHost(config.BIND_ADDRESS);
@@ -68,7 +71,7 @@ export async function startAccounts(
   return {
     authenticator: new Authenticator({ open }, { accounts, log: c.logger("auth") }),
     sync,
-    quotas: new Quotas({ user: (name) => accounts.user(name), bytesUnder: (dir) => liveBytesUnder(c.db, dir) }),
+    quotas: new Quotas({ user: (name) => accounts.user(name), bytesUnder: (dir) => c.manifests.liveBytesBelow(dir) }),
     open,
     adminOpen: loopback && open,
     generatedAdminPassword,

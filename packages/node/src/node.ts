@@ -181,7 +181,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const events = new ClusterEvents(id, new SqliteEventLog(db));
   const certificate = servedCertificate(config);
   if (certificate) log.info("client ports serve HTTPS", { certificate: certificate.source, sha256: certificate.fingerprint });
-  const accounts = await startAccounts(config, { db, selfId: id, rpc, placement, handlers, logger, keyring });
+  const accounts = await startAccounts(config, { db, manifests, selfId: id, rpc, placement, handlers, logger, keyring });
   const clusterKeys = new ClusterKeys({
     keyring,
     rpc,

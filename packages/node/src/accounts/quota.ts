@@ -10,7 +10,7 @@ import { HOME_ROOT, homeOf, type UserRecord } from "./records.ts";
 
 export interface QuotaComponents {
   user: (name: string) => UserRecord | undefined;
-  /** Bytes of the live files below a canonical folder path (metadata/usage.ts). */
+  /** Bytes of the live files below a canonical folder path (ManifestStore.liveBytesBelow: per-folder sums). */
   bytesUnder: (dir: string) => number;
 }
 

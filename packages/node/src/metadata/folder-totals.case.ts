@@ -9,6 +9,30 @@ export function runFolderTotalsTests(name: string, newStore: NewManifestStore): 
     const store = () => newStore("a", new FakeTime().now);
     const totals = (s: ReturnType<typeof store>, dirs: string[]) => Object.fromEntries(s.folderTotals(dirs));
 
+    test("live bytes below a folder (a user's usage) stay equal to the live files' sizes through writes, merges, deletions and purges", () => {
+      const a = newStore("a", new FakeTime().now);
+      const b = newStore("b", new FakeTime().now);
+      const dirs = ["home/al", "home/al/x", "home", "home/bo", ""];
+      // What the rows say: every live file below the folder, its size once.
+      const counted = (s: ReturnType<typeof store>, dir: string) =>
+        s.rowsBelow(dir, "", 1_000_000).filter((r) => r.kind === "file" && !r.deleted).reduce((n, r) => n + r.size, 0);
+      let seed = 7;
+      const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+      const paths = ["home/al/f", "home/al/x/f", "home/al/x/y/f", "home/alf", "home/bo/f", "home/al/x", "top"];
+      for (let i = 0; i < 300; i++) {
+        const s = rand(2) === 0 ? a : b;
+        const path = paths[rand(paths.length)]!;
+        if (rand(4) === 0) s.commitLocal(deleteChange(path));
+        else s.commitLocal(fileChange(path, 1 + rand(1000), `${i}`));
+        if (rand(5) === 0) {
+          const [to, from] = rand(2) === 0 ? [a, b] : [b, a];
+          to.apply(from.changesSince(to.marks(), 1_000_000).entries);
+        }
+        if (rand(20) === 0) s.purgeTombstones(() => true, 100);
+        for (const st of [a, b]) for (const d of dirs.slice(0, 4)) expect([i, d, st.liveBytesBelow(d)]).toEqual([i, d, counted(st, d)]);
+      }
+    });
+
     test("files at any depth and their bytes; items are the entries a listing of the folder shows", () => {
       const s = store();
       s.commitLocalBatch([

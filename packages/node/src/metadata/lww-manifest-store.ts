@@ -21,7 +21,7 @@ import {
   markOf,
   type RowListener,
 } from "./manifest-store.ts";
-import { compareNames, isCanonicalPath } from "./path.ts";
+import { compareNames, isCanonicalPath, parentOf } from "./path.ts";
 import { z } from "zod";
 
 const changeSchema = z.strictObject(manifestContentShape);
@@ -106,6 +106,9 @@ export abstract class LwwManifestStore implements ManifestStore {
   /** Tombstone rows with path > after, in path order (a page ends after every row of its last path). */
   protected abstract tombstoneRows(after: string, limit: number): Manifest[];
   protected abstract deleteRow(row: Manifest): void;
+  /** Adds to a folder's sums of live files directly in it (liveBytesBelow); a folder at zero files may go. */
+  protected abstract addUsage(parent: string, files: number, bytes: number): void;
+  abstract liveBytesBelow(dir: string): number;
   /** Deletes every row and every mark. */
   protected abstract clearAll(): void;
   abstract referencedAmong(ids: readonly string[]): Set<string>;
@@ -305,6 +308,9 @@ export abstract class LwwManifestStore implements ManifestStore {
 
   private store(next: Manifest, previous: Manifest | undefined): void {
     this.writeRow(next, previous);
+    const files = usageOf(next).files - usageOf(previous).files;
+    const bytes = usageOf(next).bytes - usageOf(previous).bytes;
+    if (files !== 0 || bytes !== 0) this.addUsage(parentOf(next.path), files, bytes);
     this.changed?.push(next);
     const { removed, added } = refChanges(previous, next);
     if (removed.length > 0 || added.length > 0) this.writeRefs(rowKey(next), removed, added);
@@ -358,4 +364,9 @@ export function addRow(stats: ManifestStats, m: Manifest, sign: 1 | -1): void {
     stats.files += sign;
     stats.bytes += sign * m.size;
   }
+}
+
+/** What a row adds to its folder's usage: a live file, its size; anything else nothing. Only tombstones are ever purged. */
+function usageOf(m: Manifest | undefined): { files: number; bytes: number } {
+  return m && m.kind === "file" && !m.deleted ? { files: 1, bytes: m.size } : { files: 0, bytes: 0 };
 }

@@ -123,6 +123,11 @@ export interface ManifestStore {
    * and `row` passes the checks every arriving row passes. True when it replaced it.
    */
   restoreInline(row: Manifest): boolean;
+  /**
+   * Bytes of the live files at any depth below `dir` (each file once: its size), from per-folder sums kept with the
+   * rows: one row per folder read, not one per file (a quota check on every write into a home).
+   */
+  liveBytesBelow(dir: string): number;
   /** Rows (tombstones included) whose path lies below `dir`, after `after`, in path order: a scan of one subtree. */
   rowsBelow(dir: string, after: string, limit: number): Manifest[];
   /**

@@ -18,6 +18,8 @@ export class MemoryManifestStore extends LwwManifestStore {
   private readonly markTable = new Map<string, number>();
   /** chunk id → keys of the live rows that reference it. */
   private readonly refs = new Map<string, Set<string>>();
+  /** Per folder: live files directly in it and their bytes (liveBytesBelow). */
+  private readonly usage = new Map<string, { files: number; bytes: number }>();
 
   constructor(nodeId: string, now: () => number = Date.now, init: ManifestStoreInit = {}) {
     super(nodeId, now, init);
@@ -154,7 +156,21 @@ export class MemoryManifestStore extends LwwManifestStore {
     this.byOrigin.get(row.origin)?.delete(row.seq);
   }
 
+  protected addUsage(parent: string, files: number, bytes: number): void {
+    const held = this.usage.get(parent) ?? { files: 0, bytes: 0 };
+    const next = { files: held.files + files, bytes: held.bytes + bytes };
+    if (next.files <= 0) this.usage.delete(parent);
+    else this.usage.set(parent, next);
+  }
+
+  liveBytesBelow(dir: string): number {
+    let bytes = 0;
+    for (const [parent, u] of this.usage) if (parent === dir || parent.startsWith(`${dir}/`)) bytes += u.bytes;
+    return bytes;
+  }
+
   protected clearAll(): void {
+    this.usage.clear();
     this.rows.clear();
     this.byParent.clear();
     this.byOrigin.clear();

@@ -44,6 +44,7 @@ test("migration 10 fills the chunk references from the rows a database already h
   db.exec("DROP TABLE chunk_refs");
   db.exec("DROP TABLE accounts");
   db.exec("DROP TABLE audit");
+  db.exec("DROP TABLE folder_usage");
   db.exec("ALTER TABLE peers DROP COLUMN joining");
   db.exec("PRAGMA user_version = 9");
   migrate(db);
@@ -52,6 +53,20 @@ test("migration 10 fills the chunk references from the rows a database already h
   expect(after.chunkFolders(hexId("px:0"))).toEqual(["p"]);
   expect(after.chunkFolders(hexId("gone:0"))).toEqual([]);
   expect((db.query("SELECT count(*) AS n FROM chunk_refs").get() as { n: number }).n).toBe(3);
+});
+
+test("migration 18 fills the per-folder usage from the rows a database already holds", () => {
+  const db = openDatabase(":memory:");
+  const before = new SqliteManifestStore(db, "a");
+  before.commitLocalBatch([dirChange("home"), dirChange("home/al"), fileChange("home/al/a", 5), fileChange("home/al/sub/b", 7), fileChange("home/alx", 100)]);
+  before.commitLocalBatch([fileChange("home/al/gone", 50), deleteChange("home/al/gone")]);
+  const expected = before.liveBytesBelow("home/al");
+  expect(expected).toBe(12);
+  db.exec("DROP TABLE folder_usage");
+  db.exec(`PRAGMA user_version = ${migrations.length - 1}`);
+  migrate(db);
+  const after = new SqliteManifestStore(db, "a");
+  expect([after.liveBytesBelow("home/al"), after.liveBytesBelow("home"), after.liveBytesBelow("nothing")]).toEqual([12, 112, 0]);
 });
 
 test("migration 14 (a file and a directory at one path) carries every row of a database made by the schema before it over unchanged", () => {

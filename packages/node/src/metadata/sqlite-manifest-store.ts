@@ -124,6 +124,9 @@ export class SqliteManifestStore extends LwwManifestStore {
     searchRootAll: Statement<FileRow, [string, string, number]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
     inlineAfter: Statement<FileRow, [string, string, string, number]>;
+    addUsage: Statement<unknown, [string, number, number]>;
+    dropEmptyUsage: Statement<unknown, [string]>;
+    usageBelow: Statement<{ bytes: number }, [string, string, string]>;
     parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
     upsert: Statement<
@@ -208,6 +211,12 @@ export class SqliteManifestStore extends LwwManifestStore {
       // Uses the partial index on tombstones.
       tombstones: db.prepare(`SELECT ${COLUMNS} FROM files WHERE deleted = 1 AND path > ? ORDER BY path, kind LIMIT ?`),
       deleteRow: db.prepare("DELETE FROM files WHERE path = ? AND kind = ?"),
+      addUsage: db.prepare(
+        "INSERT INTO folder_usage (parent, files, bytes) VALUES (?1, ?2, ?3) ON CONFLICT (parent) DO UPDATE SET files = files + ?2, bytes = bytes + ?3",
+      ),
+      dropEmptyUsage: db.prepare("DELETE FROM folder_usage WHERE parent = ? AND files <= 0"),
+      // The folder itself, then the range of its subfolders' keys ("d/" to "d0": every path below "d").
+      usageBelow: db.prepare("SELECT total(bytes) AS bytes FROM folder_usage WHERE parent = ? OR (parent >= ? AND parent < ?)"),
       // Directories too: one may hold content of its own (S3's `dir/` object with data).
       refsBetween: db.prepare("SELECT chunk_id FROM chunk_refs WHERE chunk_id BETWEEN ? AND ?"),
       addRef: db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, folder, path) VALUES (?, ?, ?)"),
@@ -329,10 +338,20 @@ export class SqliteManifestStore extends LwwManifestStore {
     this.q.deleteRow.run(row.path, row.kind);
   }
 
+  protected addUsage(parent: string, files: number, bytes: number): void {
+    this.q.addUsage.run(parent, files, bytes);
+    if (files < 0) this.q.dropEmptyUsage.run(parent);
+  }
+
+  liveBytesBelow(dir: string): number {
+    return this.q.usageBelow.get(dir, `${dir}/`, `${dir}0`)?.bytes ?? 0;
+  }
+
   protected clearAll(): void {
     this.db.run("DELETE FROM files");
     this.db.run("DELETE FROM sync_state");
     this.db.run("DELETE FROM chunk_refs");
+    this.db.run("DELETE FROM folder_usage");
   }
 
   referencedAmong(ids: readonly string[]): Set<string> {

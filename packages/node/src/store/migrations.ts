@@ -227,4 +227,10 @@ export const migrations: string[] = [
   `
   ALTER TABLE files ADD COLUMN inline TEXT;
   `,
+  // folder_usage: per folder, its live files (directly in it) and their bytes, kept with the rows, so a user's
+  // usage (a quota check on every write into a home) sums one row per folder instead of reading every file.
+  `
+  CREATE TABLE folder_usage (parent TEXT PRIMARY KEY, files INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO folder_usage SELECT parent, count(*), total(size) FROM files WHERE kind = 'file' AND deleted = 0 GROUP BY parent;
+  `,
 ];
