@@ -25,6 +25,7 @@ import { PlacementCheck } from "./replication/placement-check.ts";
 import { ReplicaCensus } from "./replication/replica-census.ts";
 import { type EffectiveSettings, effectiveSettings, type SettingsDefaults, type VersioningSettings, versioningSettings } from "./settings/cluster-settings.ts";
 import { FileVersions } from "./filesystem/file-versions.ts";
+import { VersionedDirs } from "./replication/versioned-dirs.ts";
 import type { VersionLimits } from "./settings/folder-versioning.ts";
 import { SettingsSync } from "./settings/cluster-settings-sync.ts";
 import type { SettingsStore } from "./settings/settings-store.ts";
@@ -91,7 +92,7 @@ export interface CoreComponents {
 }
 
 /** The peer calls that read or change manifests: refused while this node resyncs (ManifestResync). */
-const MANIFEST_CALLS = ["manifests.push", "manifests.sync", "manifests.get", "manifests.children", "paxos.prepare", "paxos.accept"] as const;
+const MANIFEST_CALLS = ["manifests.push", "manifests.sync", "manifests.get", "manifests.children", "manifests.parents", "paxos.prepare", "paxos.accept"] as const;
 
 /**
  * How long a replaced ring still counts for manifest quorums (Placement.manifestOwnerSets): long enough for
@@ -273,6 +274,7 @@ export class NodeCore {
       limits: () => this.versioningSettings(),
       log: logger("versions"),
       clock,
+      dirs: new VersionedDirs({ selfId, manifests, placement, rpc }),
     });
   }
 
@@ -341,6 +343,7 @@ export class NodeCore {
       // Both rows of a path (a file and a directory may share it); a reader applies each by its own key.
       "manifests.get": (_from, body) => ({ rows: body.paths.flatMap((p) => [manifests.get(p, "file") ?? null, manifests.get(p, "dir") ?? null]) }),
       "manifests.children": (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) }),
+      "manifests.parents": (_from, body) => ({ parents: manifests.parentsBelow(body.dir, body.from, body.limit) }),
       "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
       "paxos.accept": (_from, body) => this.acceptor.accept(body),
       "chunks.digests": (from) => this.antiEntropy.digestsFor(from),

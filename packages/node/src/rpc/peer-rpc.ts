@@ -65,6 +65,7 @@ const CONTROL = new Set<Method>([
   "manifests.push",
   "manifests.get",
   "manifests.children",
+  "manifests.parents",
   "paxos.prepare",
   "paxos.accept",
   "node.status",

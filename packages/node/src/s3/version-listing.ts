@@ -40,8 +40,8 @@ export class VersionedKeys {
   }
 
   /** The next key, not taken. */
-  peek(): string | undefined {
-    if (this.i >= this.page.length && !this.exhausted) this.fill();
+  async peek(): Promise<string | undefined> {
+    while (this.i >= this.page.length && !this.exhausted) await this.fill();
     return this.page[this.i];
   }
 
@@ -58,22 +58,26 @@ export class VersionedKeys {
     else if (compareNames(past, this.from) > 0) this.from = past;
   }
 
-  private fill(): void {
-    const dirs = this.versions!.versionedKeys(this.dir, this.from, PAGE);
+  private async fill(): Promise<void> {
+    // Read from the members, not this node's rows: each key's versions are a partition of their own (file-versions.ts).
+    const { dirs, done } = await this.versions!.versionedKeys(this.dir, this.from, PAGE);
     // A versions directory may hold two keys' versions (a directory's own content beside a file's): both, in key order.
     this.page = dirs.flatMap(keysOfVersionsDir).filter((k) => compareNames(k, this.from) >= 0);
     this.i = 0;
-    if (dirs.length < PAGE) this.exhausted = true;
+    if (done) this.exhausted = true;
     // Keys hold no NUL (paths refuse it): the smallest string after the last one read.
     else this.from = `${dirs[dirs.length - 1]!}\u0000`;
   }
 }
 
-/** A key's versions, newest first: those kept, or the live object as its "null" version. */
-function entriesOf(c: S3Components, dir: string, key: string, live: ListedItem | undefined): VersionEntry[] {
+/**
+ * A key's versions, newest first: those kept (`versioned`: the key has a versions folder, read at quorum from its
+ * owners), or the live object as its "null" version.
+ */
+async function entriesOf(c: S3Components, dir: string, key: string, live: ListedItem | undefined, versioned: boolean): Promise<VersionEntry[]> {
   // A key ending in '/' is the directory's own content, with versions of its own.
   const directory = key.endsWith("/");
-  const kept = c.versions ? c.versions.entries(`${dir}/${directory ? key.slice(0, -1) : key}`, directory ? "dir" : "file") : [];
+  const kept = c.versions && versioned ? await c.versions.list(`${dir}/${directory ? key.slice(0, -1) : key}`, "quorum", directory ? "dir" : "file") : [];
   if (kept.length > 0 || !live || live.kind === "rolled") return kept;
   return [{ versionId: NULL_VERSION, order: live.entry.version, row: live.entry, deleteMarker: false, isLatest: true, writtenAt: live.entry.mtime }];
 }
@@ -105,7 +109,7 @@ async function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path:
   let liveNext = await live.next();
   for (;;) {
     const lk = liveNext.done ? undefined : liveNext.value.key;
-    const vk = versioned.peek();
+    const vk = await versioned.peek();
     if (lk === undefined && vk === undefined) break;
     const order = lk === undefined ? 1 : vk === undefined ? -1 : compareNames(lk, vk);
     const key = order <= 0 ? lk! : vk!;
@@ -128,7 +132,7 @@ async function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path:
       page.next = { key: common };
       continue;
     }
-    let entries = entriesOf(c, dir, key, item);
+    let entries = await entriesOf(c, dir, key, item, order >= 0);
     // A key marker alone: that key was listed whole; with a version marker: its versions after that one.
     if (key === keyMarker) entries = versionIdMarker === "" ? [] : entries.slice(entries.findIndex((e) => e.versionId === versionIdMarker) + 1);
     for (const entry of entries) {
