@@ -26,6 +26,7 @@ import { ReplicaCensus } from "./replication/replica-census.ts";
 import { type EffectiveSettings, effectiveSettings, type SettingsDefaults, type VersioningSettings, versioningSettings } from "./settings/cluster-settings.ts";
 import { FileVersions } from "./filesystem/file-versions.ts";
 import { VersionedDirs } from "./replication/versioned-dirs.ts";
+import { ChangeRelay } from "./replication/change-relay.ts";
 import type { VersionLimits } from "./settings/folder-versioning.ts";
 import { SettingsSync } from "./settings/cluster-settings-sync.ts";
 import type { SettingsStore } from "./settings/settings-store.ts";
@@ -133,6 +134,8 @@ export class NodeCore {
   readonly gc: GarbageCollector;
   /** The versions of files in versioned folders (listing, reading, removing, restoring, pruning). */
   readonly versions: FileVersions;
+  /** Change feeds of rows this node does not own: watches held at the members, rows forwarded to watchers. */
+  readonly changeRelay: ChangeRelay;
   private readonly versionDefaults: VersionLimits;
   /** Kept by applySettings. */
   private versioning: VersioningSettings = { folderVersioning: {}, keepVersions: 0, keepDays: 0 };
@@ -276,6 +279,7 @@ export class NodeCore {
       clock,
       dirs: new VersionedDirs({ selfId, manifests, placement, rpc }),
     });
+    this.changeRelay = new ChangeRelay({ selfId, manifests, placement, rpc, clock, log: logger("changes") });
   }
 
   /** Which folders keep versions, and the limits: the live settings over KEEP_VERSIONS / KEEP_DAYS. */
@@ -344,6 +348,7 @@ export class NodeCore {
       "manifests.get": (_from, body) => ({ rows: body.paths.flatMap((p) => [manifests.get(p, "file") ?? null, manifests.get(p, "dir") ?? null]) }),
       "manifests.children": (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) }),
       "manifests.parents": (_from, body) => ({ parents: manifests.parentsBelow(body.dir, body.from, body.limit) }),
+      "changes.watch": (from, body) => this.changeRelay.watch(from, body),
       "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
       "paxos.accept": (_from, body) => this.acceptor.accept(body),
       "chunks.digests": (from) => this.antiEntropy.digestsFor(from),

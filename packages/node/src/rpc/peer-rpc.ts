@@ -66,6 +66,7 @@ const CONTROL = new Set<Method>([
   "manifests.get",
   "manifests.children",
   "manifests.parents",
+  "changes.watch",
   "paxos.prepare",
   "paxos.accept",
   "node.status",
