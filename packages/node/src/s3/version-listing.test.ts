@@ -10,6 +10,7 @@ function index(keys: string[]) {
   const reads: string[] = [];
   return {
     reads,
+    list: async () => [],
     versionedKeys: async (_dir: string, from: string, limit: number) => {
       reads.push(from);
       const dirs = sorted.filter((k) => compareNames(k, from) >= 0);
@@ -65,8 +66,23 @@ describe("VersionedKeys", () => {
   test("a page cut short of its limit that is not the last (the members' pages merged) is read past", async () => {
     const pages = [{ dirs: ["a", "b"], done: false }, { dirs: ["c"], done: true }];
     const reads: string[] = [];
-    const c = new VersionedKeys({ versionedKeys: async (_d: string, from: string) => (reads.push(from), pages.shift()!) }, "b", "");
+    const c = new VersionedKeys({ list: async () => [], versionedKeys: async (_d: string, from: string) => (reads.push(from), pages.shift()!) }, "b", "");
     expect(await drain(c)).toEqual(["a", "b", "c"]);
     expect(reads).toEqual(["", "b\u0000"]);
+  });
+
+  test("a key's versions are read with the next keys' read ahead, those the page will list only", async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+    const read: string[] = [];
+    const idx = { ...index(keys), list: async (path: string) => (read.push(path), []) };
+    const c = new VersionedKeys(idx, "b", "", (key) => key !== "k05");
+    expect(await c.peek()).toBe("k00");
+    c.take();
+    await c.entriesOf("k00");
+    expect(read).toEqual(["b/k00", ...keys.slice(1, 17).filter((k) => k !== "k05").map((k) => `b/${k}`)]);
+    // Read once: the key asked for next was read ahead.
+    c.take();
+    await c.entriesOf("k01");
+    expect(read.filter((p) => p === "b/k01")).toEqual(["b/k01"]);
   });
 });
