@@ -9,7 +9,9 @@ import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { logger } from "../log.ts";
 import { MemoryNetwork } from "../rpc/memory-rpc.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { ChangeRelay, MAX_WATCHES_PER_PEER, WATCH_TTL_MS } from "./change-relay.ts";
+import { ChangeRelay, MAX_WATCHES_PER_PEER, pageLength, WATCH_TTL_MS } from "./change-relay.ts";
+import { MAX_PUSH_ENTRIES, MAX_SYNC_PAGE_CHUNKS } from "../metadata/sync.ts";
+import type { Manifest } from "../metadata/manifest.ts";
 import { Placement } from "./placement.ts";
 
 let h: Hash64;
@@ -105,5 +107,13 @@ describe("ChangeRelay", () => {
     // No renewal once no feed is open.
     await clock.advance(WATCH_TTL_MS);
     expect(watchCalls.length).toBe(6);
+  });
+
+  test("a push carries at most MAX_PUSH_ENTRIES rows and a sync page's chunk ids, and one row whatever its size", () => {
+    const row = (chunks: number) => ({ chunks: new Array<string>(chunks).fill("c") }) as Manifest;
+    expect(pageLength(Array.from({ length: MAX_PUSH_ENTRIES + 5 }, () => row(1)))).toBe(MAX_PUSH_ENTRIES);
+    expect(pageLength([row(MAX_SYNC_PAGE_CHUNKS / 2), row(MAX_SYNC_PAGE_CHUNKS / 2), row(1)])).toBe(2);
+    expect(pageLength([row(MAX_SYNC_PAGE_CHUNKS + 1), row(1)])).toBe(1);
+    expect(pageLength([])).toBe(0);
   });
 });

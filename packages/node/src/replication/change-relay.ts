@@ -6,7 +6,7 @@
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
-import { MAX_PUSH_ENTRIES } from "../metadata/sync.ts";
+import { MAX_PUSH_ENTRIES, MAX_SYNC_PAGE_CHUNKS } from "../metadata/sync.ts";
 import { isVersionsPath } from "../metadata/version-paths.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { Clock, Timer } from "../util/clock.ts";
@@ -28,6 +28,14 @@ export interface ChangeRelayComponents {
   rpc: PeerRpc;
   clock: Clock;
   log: Logger;
+}
+
+/** Rows of a push: at most MAX_PUSH_ENTRIES, and as many chunk ids as a sync page (~7 MB of JSON), one row at least. */
+export function pageLength(rows: readonly Manifest[]): number {
+  let chunks = 0;
+  let n = 0;
+  while (n < rows.length && n < MAX_PUSH_ENTRIES && (n === 0 || chunks + rows[n]!.chunks.length <= MAX_SYNC_PAGE_CHUNKS)) chunks += rows[n++]!.chunks.length;
+  return n;
 }
 
 const covers = (root: string, path: string) => root === "" || path === root || path.startsWith(`${root}/`);
@@ -160,12 +168,12 @@ export class ChangeRelay {
     for (const watcher of [...this.outbox.keys()]) if (!this.sending.has(watcher)) void this.send(watcher);
   }
 
-  /** One push at a time per watcher, in pages of MAX_PUSH_ENTRIES, until its queue is empty. */
+  /** One push at a time per watcher, in pages (pageLength), until its queue is empty. */
   private async send(watcher: string): Promise<void> {
     this.sending.add(watcher);
     try {
       for (let queue = this.outbox.get(watcher); queue && queue.length > 0; queue = this.outbox.get(watcher)) {
-        const entries = queue.splice(0, MAX_PUSH_ENTRIES);
+        const entries = queue.splice(0, pageLength(queue));
         if (queue.length === 0) this.outbox.delete(watcher);
         try {
           await this.c.rpc.call(watcher, "manifests.push", { entries });
