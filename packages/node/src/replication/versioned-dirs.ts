@@ -51,7 +51,8 @@ export class VersionedDirs {
           if (parents.length > limit || !inRange(parents)) throw new Error(`${id} answered folders out of order or outside ${root}`);
           return parents;
         },
-        { quorum: peers.length, graceMs: 0 },
+        // Every answer counts (a number would give up on the rest at the first failure): resolved once all settled.
+        { quorum: (ok) => ok.size === peers.length, graceMs: 0 },
       );
       const missing = dead + peers.length - result.ok.size;
       if (missing > spare) {
