@@ -21,7 +21,7 @@ export const versionRoutes = defineRoutes({
   },
   listVersions: {
     method: "get", path: "/api/versions/*", tag: "versions", summary: "A file's kept versions, newest first (delete markers included)",
-    request: { params: filePathParams },
+    request: { params: filePathParams, query: versions.versionsQuery },
     responses: { 200: { description: "the versions", json: versions.versionsSchema }, 400: badInput, 401: refused, 403: refused, 404: notFound },
   },
   removeVersion: {

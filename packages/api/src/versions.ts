@@ -1,6 +1,6 @@
 // Versions' shapes: a top-level folder's versioning switch, a file's kept versions, restoring one, the trash.
 import { z } from "zod";
-import { entrySchema } from "./files.ts";
+import { consistencySchema, entrySchema } from "./files.ts";
 
 const int = () => z.number().int();
 const stateSchema = z.enum(["Enabled", "Suspended", "Off"]);
@@ -31,4 +31,5 @@ export const trashSchema = z.object({
   more: z.boolean(),
 });
 export const versionQuery = z.object({ versionId: z.string() });
-export const trashQuery = z.object({ limit: z.string().optional(), after: z.string().optional() });
+export const trashQuery = z.object({ limit: z.string().optional(), after: z.string().optional(), consistency: consistencySchema.optional() });
+export const versionsQuery = z.object({ consistency: consistencySchema.optional() });

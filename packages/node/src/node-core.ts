@@ -26,6 +26,8 @@ import { PlacementCheck } from "./replication/placement-check.ts";
 import { ReplicaCensus } from "./replication/replica-census.ts";
 import { type EffectiveSettings, effectiveSettings, type SettingsDefaults, type VersioningSettings, versioningSettings } from "./settings/cluster-settings.ts";
 import { FileVersions } from "./filesystem/file-versions.ts";
+import { VersionedDirs } from "./replication/versioned-dirs.ts";
+import { ChangeRelay } from "./replication/change-relay.ts";
 import type { VersionLimits } from "./settings/folder-versioning.ts";
 import { SettingsSync } from "./settings/cluster-settings-sync.ts";
 import type { SettingsStore } from "./settings/settings-store.ts";
@@ -94,7 +96,7 @@ export interface CoreComponents {
 
 /** The peer calls that read or change manifests: refused while this node resyncs (ManifestResync). */
 const MANIFEST_CALLS = [
-  "manifests.push", "manifests.sync", "manifests.get", "manifests.children", "manifests.search", "paxos.prepare", "paxos.accept",
+  "manifests.push", "manifests.sync", "manifests.get", "manifests.children", "manifests.search", "manifests.parents", "paxos.prepare", "paxos.accept",
 ] as const;
 
 /**
@@ -136,6 +138,8 @@ export class NodeCore {
   readonly gc: GarbageCollector;
   /** The versions of files in versioned folders (listing, reading, removing, restoring, pruning). */
   readonly versions: FileVersions;
+  /** Change feeds of rows this node does not own: watches held at the members, rows forwarded to watchers. */
+  readonly changeRelay: ChangeRelay;
   private readonly versionDefaults: VersionLimits;
   /** Kept by applySettings. */
   private versioning: VersioningSettings = { folderVersioning: {}, keepVersions: 0, keepDays: 0 };
@@ -280,7 +284,9 @@ export class NodeCore {
       limits: () => this.versioningSettings(),
       log: logger("versions"),
       clock,
+      dirs: new VersionedDirs({ selfId, manifests, placement, rpc }),
     });
+    this.changeRelay = new ChangeRelay({ selfId, manifests, placement, rpc, clock, log: logger("changes") });
   }
 
   /** Which folders keep versions, and the limits: the live settings over KEEP_VERSIONS / KEEP_DAYS. */
@@ -352,6 +358,8 @@ export class NodeCore {
         const page = manifests.searchNames(body.dir, body.text, { after: body.after, limit: body.limit, tombstones: true });
         return { hits: page.rows.map(toSearchHit), more: page.more };
       },
+      "manifests.parents": (_from, body) => ({ parents: manifests.parentsBelow(body.dir, body.from, body.limit) }),
+      "changes.watch": (from, body) => this.changeRelay.watch(from, body),
       "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
       "paxos.accept": (_from, body) => this.acceptor.accept(body),
       "chunks.digests": (from) => this.antiEntropy.digestsFor(from),

@@ -96,6 +96,7 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
     events: c.events,
     fs: core.fs,
     versions: core.versions,
+    changeRelay: core.changeRelay,
     replicaHealth: (file) =>
       file.inline !== undefined
         ? inlineHealth(file, { selfId: c.id, placement, manifests, rpc: peers.rpc })

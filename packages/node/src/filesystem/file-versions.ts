@@ -5,9 +5,10 @@ import { badRequest, notFound } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { hasOwnContent, type Manifest, type ManifestKind } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
-import { parentOf } from "../metadata/path.ts";
+import { compareNames, parentOf } from "../metadata/path.ts";
 import { keptPathOfDir, keysOfVersionsDir, versionRowPath, VERSIONS_DIR, versionsDirOf } from "../metadata/version-paths.ts";
 import type { Consistency } from "../replication/manifest-reads.ts";
+import type { DirsPage, VersionedDirs } from "../replication/versioned-dirs.ts";
 import { folderVersioningSchema, type VersionLimits, type VersioningState } from "../settings/folder-versioning.ts";
 import { type ManifestChange, tombstoneOf } from "./changes.ts";
 import { FileSystem } from "./file-system.ts";
@@ -27,6 +28,11 @@ export interface FileVersionsComponents {
   log: Logger;
   /** Wall clock for the modification time of the rows a removal writes (default: the system's). */
   clock?: Clock;
+  /**
+   * The folders of kept versions below a root as the members hold them (replication/versioned-dirs.ts); without
+   * it (a node alone, unit tests) this node's rows.
+   */
+  dirs?: Pick<VersionedDirs, "page">;
 }
 
 export interface TrashEntry {
@@ -37,6 +43,10 @@ export interface TrashEntry {
   versionId: string;
   size: number;
 }
+
+/** Versions folders read per page, and deleted files whose versions are read at once, of a trash listing. */
+const PAGE = 1000;
+const TRASH_READS = 16;
 
 const content = (m: Manifest): ManifestChange => {
   const { version: _v, origin: _o, seq: _s, ...rest } = m;
@@ -130,36 +140,63 @@ export class FileVersions {
     return this.c.fs.compose(path, [row], { sha256: row.sha256!, md5: row.md5, multipart }, { mtime: row.mtime, meta: row.meta });
   }
 
-  /** Deleted files below `dir` (in a versioned folder) that have a version to restore, in path order, after `after`. */
-  trash(dir: string, opts: { after?: string; limit: number }): TrashEntry[] {
+  /**
+   * Deleted files below `dir` (in a versioned folder) that have a version to restore, in key order, after `after`.
+   * The keys with versions come from the members (versionedKeys), and each one's current row and versions from
+   * a read quorum of their owners, so a node that owns none of them lists what was deleted moments ago elsewhere.
+   */
+  async trash(dir: string, opts: { after?: string; limit: number; consistency?: Consistency }): Promise<TrashEntry[]> {
+    const consistency = opts.consistency ?? "quorum";
+    const prefix = dir === "" ? "" : `${dir}/`;
+    const after = opts.after !== undefined && opts.after.startsWith(prefix) ? opts.after : undefined;
+    let from = after === undefined ? "" : after.slice(prefix.length);
     const out: TrashEntry[] = [];
-    this.eachVersionedFile(dir, opts.after ?? "", (path, entries, kind) => {
+    for (;;) {
+      const page = await this.versionedKeys(dir, from, PAGE, consistency);
       // The trash holds files; a directory's own content (S3's `dir/`) is restored through its versions.
-      if (kind === "dir") return true;
-      const current = this.c.manifests.get(path, "file");
-      if (current && !current.deleted) return true;
-      const newest = entries[0];
-      const kept = entries.find((e) => !e.deleteMarker);
-      if (newest?.deleteMarker && kept) out.push({ path, deletedAt: newest.writtenAt, versionId: kept.versionId, size: kept.row.size });
-      return out.length < opts.limit;
-    });
-    return out;
+      const files = page.dirs.flatMap(keysOfVersionsDir).filter((k) => !k.endsWith("/") && compareNames(k, from) >= 0).map((k) => `${prefix}${k}`).filter((p) => p !== after);
+      await this.c.fs.refresh(files, consistency, undefined, []);
+      const deleted = files.filter((path) => {
+        const current = this.c.manifests.get(path, "file");
+        return !current || current.deleted;
+      });
+      for (let i = 0; i < deleted.length; i += TRASH_READS) {
+        const batch = deleted.slice(i, i + TRASH_READS);
+        await Promise.all(batch.map((path) => this.c.fs.refreshVersions(path, consistency, "file")));
+        for (const path of batch) {
+          const entries = this.entries(path, "file");
+          const newest = entries[0];
+          const kept = entries.find((e) => !e.deleteMarker);
+          if (newest?.deleteMarker && kept) out.push({ path, deletedAt: newest.writtenAt, versionId: kept.versionId, size: kept.row.size });
+          if (out.length >= opts.limit) return out;
+        }
+      }
+      if (page.done) return out;
+      from = `${page.dirs[page.dirs.length - 1]!}\u0000`;
+    }
   }
 
   /** Removes the versions past the limits (KEEP_VERSIONS, KEEP_DAYS) of the files this node is first owner of. */
   async prune(now: number): Promise<number> {
     const limits = this.c.limits();
     if (limits.keepVersions === 0 && limits.keepDays === 0) return 0;
-    const work: Array<{ path: string; doomed: VersionEntry[] }> = [];
+    const work: Array<{ path: string; kind: ManifestKind }> = [];
+    // This node's own rows name what it is first owner of: its partitions are the ones it holds.
     this.eachVersionedFile("", "", (path, entries, kind) => {
       if (this.c.firstOwner(versionsDirOf(path, kind)) !== this.c.selfId) return true;
-      const doomed = prunable(entries, limits, now);
-      if (doomed.length > 0) work.push({ path, doomed });
+      if (prunable(entries, limits, now).length > 0) work.push({ path, kind });
       return work.length < 1000; // a bounded batch per pass; the next pass goes on
     });
     let removed = 0;
-    for (const { path, doomed } of work) {
+    let files = 0;
+    for (const { path, kind } of work) {
       try {
+        // Decided on the versions a read quorum of their owners holds: a version this owner missed (a write it
+        // was not pushed) changes which go, and a delete marker it holds alone is not alone.
+        await this.c.fs.refreshVersions(path, "quorum", kind);
+        const doomed = prunable(this.entries(path, kind), limits, now);
+        if (doomed.length === 0) continue;
+        files++;
         const tombstones = doomed.map((e) => tombstoneOf(keptRowOf(e), now));
         await this.c.fs.commitRows(tombstones, "quorum", { pruned: `/${path}` }, false);
         removed += doomed.length;
@@ -167,7 +204,7 @@ export class FileVersions {
         this.c.log.warn("pruning versions failed; the next pass tries again", { path, err });
       }
     }
-    if (removed > 0) this.c.log.info("versions pruned", { removed, files: work.length, ...limits });
+    if (removed > 0) this.c.log.info("versions pruned", { removed, files, ...limits });
     return removed;
   }
 
@@ -206,13 +243,23 @@ export class FileVersions {
   }
 
   /**
-   * The files below `dir` that have version rows (live or not), relative to `dir`, from `from` (inclusive) in
-   * code point order, at most `limit`: a range of the parent index (ManifestStore.parentsBelow), so a listing
-   * that starts at a marker reads nothing before it. A name may have only removed versions: entries() tells.
+   * The versions folders of the files below `dir` (a folder `x/ ` holds two keys': keysOfVersionsDir), relative to
+   * `dir`, from `from` (inclusive) in code point order, at most `limit`: a range of the parent index
+   * (ManifestStore.parentsBelow) of every member (VersionedDirs: each key's versions are a partition of their
+   * own, pushed to its owners only), or of this node with consistency=local. A listing that starts at a marker
+   * reads nothing before it. A name may have only removed versions: list() tells.
    */
-  versionedKeys(dir: string, from: string, limit: number): string[] {
-    const root = versionsDirOf(dir);
-    return this.c.manifests.parentsBelow(root, from === "" ? "" : `${root}/${from}`, limit).map((p) => p.slice(root.length + 1));
+  async versionedKeys(dir: string, from: string, limit: number, consistency: Consistency = "quorum"): Promise<DirsPage> {
+    const root = dir === "" ? VERSIONS_DIR : versionsDirOf(dir);
+    const start = from === "" ? "" : `${root}/${from}`;
+    const { dirs } = this.c;
+    const page = dirs && consistency === "quorum" ? await dirs.page(root, start, limit) : this.localDirs(root, start, limit);
+    return { dirs: page.dirs.map((p) => p.slice(root.length + 1)), done: page.done };
+  }
+
+  private localDirs(root: string, start: string, limit: number): DirsPage {
+    const dirs = this.c.manifests.parentsBelow(root, start, limit);
+    return { dirs, done: dirs.length < limit };
   }
 
   /**

@@ -15,7 +15,7 @@ import { s3KeyRoutes } from "./s3key-routes.ts";
 import { type AdminRoutesDeps, adminRoutes } from "./admin-routes.ts";
 import { type Authenticator, openAccess } from "./auth.ts";
 import { apiDocsRoutes } from "./api-docs.ts";
-import { changesRoutes } from "./changes-routes.ts";
+import { changesRoutes, type ChangesRoutesDeps } from "./changes-routes.ts";
 import { type ClusterRoutesDeps, clusterRoutes } from "./cluster-routes.ts";
 import { clusterStatusRoutes } from "./cluster-status.ts";
 import { historyRoutes } from "./history-routes.ts";
@@ -35,6 +35,7 @@ import { lazyWebdavRoutes } from "../webdav/lazy-routes.ts";
 
 export type GatewayDeps = FilesRoutesDeps &
   VersionsRoutesDeps &
+  Partial<ChangesRoutesDeps> &
   Partial<ZipRoutesDeps> &
   WebdavDeps &
   ClusterRoutesDeps &

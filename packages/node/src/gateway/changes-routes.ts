@@ -1,11 +1,13 @@
 // GET /api/changes?path=/dir: the files API's change feed, a server-sent event for every row this node
-// commits at or below a directory (its own writes and those it merges from peers), for `orrery sync`.
+// commits at or below a directory (its own writes, those it merges from peers, and those the folder's owners
+// forward to it while the feed is open: replication/change-relay.ts), for `orrery sync`.
 import { isVersionsPath } from "../metadata/version-paths.ts";
 import { apiRoutes, type Change, type EventOf } from "@orrery/api";
 import { Hono } from "hono";
 import { badRequest } from "../errors.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
+import type { ChangeRelay } from "../replication/change-relay.ts";
 import { normalizePath } from "../metadata/path.ts";
 import { access, canSee } from "./auth.ts";
 import { entryJson } from "./files-routes.ts";
@@ -16,6 +18,11 @@ export const MAX_QUEUED_CHANGES = 1024;
 
 export interface ChangesRoutesDeps {
   manifests: ManifestStore;
+  /**
+   * Rows of the folder that other members own, forwarded here while a feed is open (replication/change-relay.ts);
+   * without it (in-process tests) the feed carries what this node applies.
+   */
+  changeRelay?: Pick<ChangeRelay, "subscribe">;
 }
 
 /** `?path=` spelled as the API spells paths (`/a/b`, or nothing for the root) → the canonical directory path. */
@@ -44,9 +51,25 @@ export function changesRoutes(d: ChangesRoutesDeps): Hono {
         const stop = d.manifests.watch((rows) => {
           for (const row of rows) if (inside(row)) push({ event: "change", data: changeJson(row) });
         });
-        // Subscribed from here on: a client reads the tree after this and misses nothing in between.
-        push({ event: "ready", data: { path: `/${root}` } satisfies EventOf<"changes", "ready"> });
-        return stop;
+        // Subscribed from here on (and the members forward what they own below the folder): a client reads the
+        // tree after this and misses nothing in between.
+        const ready = () => push({ event: "ready", data: { path: `/${root}` } satisfies EventOf<"changes", "ready"> });
+        if (!d.changeRelay) {
+          ready();
+          return stop;
+        }
+        let closed = false;
+        let unsubscribe: (() => void) | undefined;
+        void d.changeRelay.subscribe(root).then((close) => {
+          if (closed) return close();
+          unsubscribe = close;
+          ready();
+        });
+        return () => {
+          closed = true;
+          stop();
+          unsubscribe?.();
+        };
       },
       { maxQueued: MAX_QUEUED_CHANGES, overflowEvent: { event: "overflow", data: { dropped: true } } },
     );

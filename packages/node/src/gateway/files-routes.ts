@@ -99,7 +99,7 @@ function durabilityOf(value: string | undefined): Durability {
 }
 
 /** `?consistency=` of a read: quorum (read your writes through any node) unless it says local. */
-function consistencyOf(value: string | undefined): Consistency {
+export function consistencyOf(value: string | undefined): Consistency {
   const parsed = consistencySchema.safeParse(value ?? "quorum");
   if (!parsed.success) throw badRequest("invalid_consistency", `consistency must be one of ${consistencySchema.options.join(", ")}`);
   return parsed.data;

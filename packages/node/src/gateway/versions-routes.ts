@@ -12,7 +12,7 @@ import { normalizePath } from "../metadata/path.ts";
 import { VERSION_ID } from "../metadata/version-paths.ts";
 import { versioningStateSchema } from "../settings/folder-versioning.ts";
 import { access, canSee, requireAllow } from "./auth.ts";
-import { entryJson, pathFromUrl } from "./files-routes.ts";
+import { consistencyOf, entryJson, pathFromUrl } from "./files-routes.ts";
 import { jsonBody } from "./json-body.ts";
 import { recordAudit } from "./audit-trail.ts";
 
@@ -69,7 +69,7 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
   app.get("/api/versions/*", async (c) => {
     const { path } = pathFromUrl(c.req.url, "/api/versions");
     requireAllow(c, "read", path);
-    const entries = await d.versions.list(path);
+    const entries = await d.versions.list(path, consistencyOf(c.req.query("consistency")));
     return c.json({ path: `/${path}`, versioning: d.versions.stateOf(path), versions: entries.map(versionJson) });
   });
 
@@ -97,7 +97,8 @@ export function versionsRoutes({ versions }: Required<VersionsRoutesDeps>): Hono
     const limit = Number(c.req.query("limit") ?? 100);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid_limit", "limit must be 1..1000");
     const after = c.req.query("after");
-    const entries = d.versions.trash(path, { after: after ? normalizePath(after.replace(/^\//, "")) : undefined, limit });
+    const consistency = consistencyOf(c.req.query("consistency"));
+    const entries = await d.versions.trash(path, { after: after ? normalizePath(after.replace(/^\//, "")) : undefined, limit, consistency });
     // A folder on the way to the principal's own shows only what lies below what it may see.
     const shown = verdict === "list" ? entries.filter((e) => canSee(c)(e.path)) : entries;
     return c.json({ path: `/${path}`, entries: shown.map((e) => ({ ...e, path: `/${e.path}` })), more: entries.length >= limit });

@@ -65,6 +65,8 @@ const CONTROL = new Set<Method>([
   "manifests.push",
   "manifests.get",
   "manifests.children",
+  "manifests.parents",
+  "changes.watch",
   "paxos.prepare",
   "paxos.accept",
   "node.status",

@@ -10,16 +10,18 @@ function index(keys: string[]) {
   const reads: string[] = [];
   return {
     reads,
-    versionedKeys: (_dir: string, from: string, limit: number) => {
+    list: async () => [],
+    versionedKeys: async (_dir: string, from: string, limit: number) => {
       reads.push(from);
-      return sorted.filter((k) => compareNames(k, from) >= 0).slice(0, limit);
+      const dirs = sorted.filter((k) => compareNames(k, from) >= 0);
+      return { dirs: dirs.slice(0, limit), done: dirs.length <= limit };
     },
   };
 }
 
-const drain = (c: VersionedKeys) => {
+const drain = async (c: VersionedKeys) => {
   const out: string[] = [];
-  for (let k = c.peek(); k !== undefined; k = c.peek()) {
+  for (let k = await c.peek(); k !== undefined; k = await c.peek()) {
     out.push(k);
     c.take();
   }
@@ -37,27 +39,50 @@ describe("pastPrefix", () => {
 });
 
 describe("VersionedKeys", () => {
-  test("answers the keys from its start on, in order, a page of the index at a time", () => {
+  test("answers the keys from its start on, in order, a page of the index at a time", async () => {
     const keys = Array.from({ length: 2500 }, (_, i) => `k${String(i).padStart(5, "0")}`);
     const idx = index(keys);
-    expect(drain(new VersionedKeys(idx, "b", "k00100"))).toEqual(keys.slice(100));
+    expect(await drain(new VersionedKeys(idx, "b", "k00100"))).toEqual(keys.slice(100));
     expect(idx.reads).toEqual(["k00100", "k01099\u0000", "k02099\u0000"]);
   });
 
-  test("skipPast seeks past a common prefix instead of reading the keys below it", () => {
+  test("skipPast seeks past a common prefix instead of reading the keys below it", async () => {
     const keys = ["a", ...Array.from({ length: 5000 }, (_, i) => `d/${i}`), "e", "f"];
     const idx = index(keys);
     const c = new VersionedKeys(idx, "b", "");
-    expect(c.peek()).toBe("a");
+    expect(await c.peek()).toBe("a");
     c.take();
-    expect(c.peek()).toBe("d/0");
+    expect(await c.peek()).toBe("d/0");
     c.skipPast("d/");
-    expect(drain(c)).toEqual(["e", "f"]);
+    expect(await drain(c)).toEqual(["e", "f"]);
     // One page read at the start, then one read that starts past "d/": the other 4000 keys below it are never read.
     expect(idx.reads).toEqual(["", "d0"]);
   });
 
-  test("no versions: nothing, and no read", () => {
-    expect(new VersionedKeys(undefined, "b", "").peek()).toBeUndefined();
+  test("no versions: nothing, and no read", async () => {
+    expect(await new VersionedKeys(undefined, "b", "").peek()).toBeUndefined();
+  });
+
+  test("a page cut short of its limit that is not the last (the members' pages merged) is read past", async () => {
+    const pages = [{ dirs: ["a", "b"], done: false }, { dirs: ["c"], done: true }];
+    const reads: string[] = [];
+    const c = new VersionedKeys({ list: async () => [], versionedKeys: async (_d: string, from: string) => (reads.push(from), pages.shift()!) }, "b", "");
+    expect(await drain(c)).toEqual(["a", "b", "c"]);
+    expect(reads).toEqual(["", "b\u0000"]);
+  });
+
+  test("a key's versions are read with the next keys' read ahead, those the page will list only", async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+    const read: string[] = [];
+    const idx = { ...index(keys), list: async (path: string) => (read.push(path), []) };
+    const c = new VersionedKeys(idx, "b", "", (key) => key !== "k05");
+    expect(await c.peek()).toBe("k00");
+    c.take();
+    await c.entriesOf("k00");
+    expect(read).toEqual(["b/k00", ...keys.slice(1, 17).filter((k) => k !== "k05").map((k) => `b/${k}`)]);
+    // Read once: the key asked for next was read ahead.
+    c.take();
+    await c.entriesOf("k01");
+    expect(read.filter((p) => p === "b/k01")).toEqual(["b/k01"]);
   });
 });

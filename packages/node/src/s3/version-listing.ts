@@ -13,6 +13,8 @@ import { type ListedItem, walk } from "./list.ts";
 import type { XmlNode } from "./xml.ts";
 
 const PAGE = 1000;
+/** Keys whose versions are read (a quorum read of each one's own partition) while the page loop is still on an earlier key. */
+const READ_AHEAD = 16;
 
 /** The smallest string above every string that starts with `prefix` (code point order); undefined when none is. */
 export function pastPrefix(prefix: string): string | undefined {
@@ -24,24 +26,53 @@ export function pastPrefix(prefix: string): string | undefined {
   return undefined;
 }
 
-/** The keys of a bucket that have version rows, in key order, a page of the index at a time; it can jump past a prefix. */
+/**
+ * The keys of a bucket that have version rows, in key order, a page of the index at a time; it can jump past a
+ * prefix. It also reads each key's versions, the next few ahead of the one asked for.
+ */
 export class VersionedKeys {
   private page: string[] = [];
   private i = 0;
   private exhausted: boolean;
+  private readonly ahead = new Map<string, Promise<VersionEntry[]>>();
 
-  /** `from`: the first key it may answer (inclusive). */
+  /** `from`: the first key it may answer (inclusive); `listed`: whether a key will be listed (read ahead only those). */
   constructor(
-    private readonly versions: Pick<FileVersions, "versionedKeys"> | undefined,
+    private readonly versions: Pick<FileVersions, "versionedKeys" | "list"> | undefined,
     private readonly dir: string,
     private from: string,
+    private readonly listed: (key: string) => boolean = () => true,
   ) {
     this.exhausted = versions === undefined;
   }
 
+  /**
+   * The versions of `key` (one this cursor answered, taken), at quorum from its versions folder's owners; the reads
+   * of the next keys it will answer start meanwhile, so a page does not wait for one partition after another.
+   */
+  entriesOf(key: string): Promise<VersionEntry[]> {
+    const read = this.start(key);
+    this.ahead.delete(key);
+    for (let j = this.i; j < Math.min(this.page.length, this.i + READ_AHEAD); j++) if (this.listed(this.page[j]!)) this.start(this.page[j]!);
+    return read;
+  }
+
+  private start(key: string): Promise<VersionEntry[]> {
+    let read = this.ahead.get(key);
+    if (!read) {
+      // A key ending in '/' is the directory's own content, with versions of its own.
+      const directory = key.endsWith("/");
+      read = this.versions!.list(`${this.dir}/${directory ? key.slice(0, -1) : key}`, "quorum", directory ? "dir" : "file");
+      // A read ahead for a key the page never reaches fails unheard; the one asked for fails to its caller.
+      read.catch(() => {});
+      this.ahead.set(key, read);
+    }
+    return read;
+  }
+
   /** The next key, not taken. */
-  peek(): string | undefined {
-    if (this.i >= this.page.length && !this.exhausted) this.fill();
+  async peek(): Promise<string | undefined> {
+    while (this.i >= this.page.length && !this.exhausted) await this.fill();
     return this.page[this.i];
   }
 
@@ -58,22 +89,24 @@ export class VersionedKeys {
     else if (compareNames(past, this.from) > 0) this.from = past;
   }
 
-  private fill(): void {
-    const dirs = this.versions!.versionedKeys(this.dir, this.from, PAGE);
+  private async fill(): Promise<void> {
+    // Read from the members, not this node's rows: each key's versions are a partition of their own (file-versions.ts).
+    const { dirs, done } = await this.versions!.versionedKeys(this.dir, this.from, PAGE);
     // A versions directory may hold two keys' versions (a directory's own content beside a file's): both, in key order.
     this.page = dirs.flatMap(keysOfVersionsDir).filter((k) => compareNames(k, this.from) >= 0);
     this.i = 0;
-    if (dirs.length < PAGE) this.exhausted = true;
+    if (done) this.exhausted = true;
     // Keys hold no NUL (paths refuse it): the smallest string after the last one read.
     else this.from = `${dirs[dirs.length - 1]!}\u0000`;
   }
 }
 
-/** A key's versions, newest first: those kept, or the live object as its "null" version. */
-function entriesOf(c: S3Components, dir: string, key: string, live: ListedItem | undefined): VersionEntry[] {
-  // A key ending in '/' is the directory's own content, with versions of its own.
-  const directory = key.endsWith("/");
-  const kept = c.versions ? c.versions.entries(`${dir}/${directory ? key.slice(0, -1) : key}`, directory ? "dir" : "file") : [];
+/**
+ * A key's versions, newest first: those kept (`versioned`: the cursor answered the key, so it has a versions folder,
+ * read at quorum from its owners), or the live object as its "null" version.
+ */
+async function entriesOf(key: string, live: ListedItem | undefined, versioned: VersionedKeys | undefined): Promise<VersionEntry[]> {
+  const kept = versioned ? await versioned.entriesOf(key) : [];
   if (kept.length > 0 || !live || live.kind === "rolled") return kept;
   return [{ versionId: NULL_VERSION, order: live.entry.version, row: live.entry, deleteMarker: false, isLatest: true, writtenAt: live.entry.mtime }];
 }
@@ -100,12 +133,12 @@ async function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path:
   // With delimiter '/', a directory wholly below the prefix is one common prefix: the walk does not enter it.
   const rollUp = (dirKey: string) => delimiter === "/" && dirKey.length > prefix.length && dirKey.startsWith(prefix);
   const live = walk(treeOf(c), dir, "", from, true, rollUp);
-  const versioned = new VersionedKeys(c.versions, dir, from);
+  const versioned = new VersionedKeys(c.versions, dir, from, (key) => key.startsWith(prefix) && (delimiter === "" || key.indexOf(delimiter, prefix.length) < 0));
   const page: VersionPage = { entries: [], prefixes: [], truncated: false };
   let liveNext = await live.next();
   for (;;) {
     const lk = liveNext.done ? undefined : liveNext.value.key;
-    const vk = versioned.peek();
+    const vk = await versioned.peek();
     if (lk === undefined && vk === undefined) break;
     const order = lk === undefined ? 1 : vk === undefined ? -1 : compareNames(lk, vk);
     const key = order <= 0 ? lk! : vk!;
@@ -128,7 +161,7 @@ async function versionPage(c: S3Components, dir: string, q: Cursor, sees: (path:
       page.next = { key: common };
       continue;
     }
-    let entries = entriesOf(c, dir, key, item);
+    let entries = await entriesOf(key, item, order >= 0 ? versioned : undefined);
     // A key marker alone: that key was listed whole; with a version marker: its versions after that one.
     if (key === keyMarker) entries = versionIdMarker === "" ? [] : entries.slice(entries.findIndex((e) => e.versionId === versionIdMarker) + 1);
     for (const entry of entries) {

@@ -16,8 +16,9 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { answer, getAnswer } from "../harness/api.ts";
-import { put, TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
+import { put, type TestCluster, type TestNode } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
+import { startWithWalker } from "../harness/walker.ts";
 
 let cluster: TestCluster;
 let writer: TestNode;
@@ -36,37 +37,15 @@ const clientOf = (port: number) =>
     maxAttempts: 1,
   });
 
-async function callsMade(url: string, method: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`orrery_peer_calls_total{method="${method}"}`));
-  return line ? Number(line.split(" ").pop()) : 0;
-}
-
 beforeAll(async () => {
-  const fast = { SYNC_INTERVAL_MS: "300", RING_SETTLE_S: "2", GC_INTERVAL_S: "3600" };
-  cluster = await TestCluster.start(3, { env: fast });
   const feederPort = await freePort();
-  await cluster.add([], { ...S3_ENV, S3_PORT: String(feederPort) });
   const s3Port = await freePort();
-  walker = await cluster.add([], { ...S3_ENV, SYNC_INTERVAL_MS: "3600000", S3_PORT: String(s3Port) });
-  await cluster.waitForMembers(5);
-  writer = cluster.nodes[0]!;
+  ({ cluster, writer, walker } = await startWithWalker({
+    feeder: { ...S3_ENV, S3_PORT: String(feederPort) },
+    walker: { ...S3_ENV, S3_PORT: String(s3Port) },
+  }));
   s3 = clientOf(s3Port);
   feeder = clientOf(feederPort);
-  await waitFor(async () => (await getAnswer(`${writer.url}/api/stat/`, "stat")).manifestOwnersDuringRingChange === undefined, 30_000, "the writer's rings settled");
-  // The walker's first pulls, one per peer it met, are over once their count stops growing.
-  let last = -1;
-  await waitFor(
-    async () => {
-      const now = await callsMade(walker.url, "manifests.sync");
-      const done = now >= 4 && now === last;
-      last = now;
-      return done;
-    },
-    30_000,
-    "the walker's first anti-entropy pulls",
-    1_500,
-  );
 }, 120_000);
 
 afterAll(async () => {
