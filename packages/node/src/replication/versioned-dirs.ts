@@ -5,10 +5,9 @@
 import { OrreryError } from "../errors.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { compareNames } from "../metadata/path.ts";
-import { storesChunks } from "../membership/types.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import { majority, type Placement } from "./placement.ts";
+import type { Placement } from "./placement.ts";
 
 export interface VersionedDirsComponents {
   selfId: string;
@@ -30,18 +29,14 @@ export class VersionedDirs {
   /**
    * The folders below `root` that hold rows on any member, from `from` (inclusive), at most `limit`. A page of
    * each member's is cut at the smallest last folder of those that were full, so no member's later folders are
-   * passed over. 503 when more members are dead or silent than a quorum write can leave out: a key whose
-   * versions only they hold would be missing.
+   * passed over. 503 when the members that answered are not a read quorum of every partition's owners
+   * (Placement.readsEveryPartition): a key whose versions only the others hold could be missing.
    */
   async page(root: string, from: string, limit: number): Promise<DirsPage> {
     const { selfId, manifests, placement, rpc } = this.c;
     const answers = [manifests.parentsBelow(root, from, limit)];
-    const peers = placement.ring.memberIds.filter((id) => id !== selfId);
-    const onRing = new Set(placement.ring.memberIds);
-    const dead = placement.members().filter((m) => m.state === "dead" && storesChunks(m) && !onRing.has(m.id)).length;
-    const n = placement.effectiveReplicationFactor();
-    // A row acknowledged at quorum is held by a majority of its n owners: all but n − majority of them may be missing.
-    const spare = n - majority({ owners: [], factor: n }, true);
+    // Every member of the current and the recent rings (Placement.partitionHolders), the dead ones not called.
+    const peers = placement.partitionHolders().filter((id) => id !== selfId && placement.member(id)?.state !== "dead");
     if (peers.length > 0) {
       const inRange = (dirs: string[]) => dirs.every((d, i) => d.startsWith(`${root}/`) && compareNames(d, from) >= 0 && (i === 0 || compareNames(dirs[i - 1]!, d) < 0));
       const result = await callMany(
@@ -54,13 +49,15 @@ export class VersionedDirs {
         // Every answer counts (a number would give up on the rest at the first failure): resolved once all settled.
         { quorum: (ok) => ok.size === peers.length, graceMs: 0 },
       );
-      const missing = dead + peers.length - result.ok.size;
-      if (missing > spare) {
+      // A key's versions are a partition of their own: the answers must hold a read quorum of every partition's
+      // owners, under the current ring and the recent ones (the rule of a name search, cluster-search.ts).
+      if (!placement.readsEveryPartition((id) => id === selfId || result.ok.has(id))) {
+        const missing = peers.filter((id) => !result.ok.has(id));
         throw new OrreryError(
           503,
           "read_quorum_unreachable",
-          `the keys with kept versions below /${root} are spread over every member; ${missing} of them did not answer (dead or unreachable), at most ${spare} may`,
-          { required: peers.length + 1 - spare, answered: result.ok.size + 1 },
+          `the keys with kept versions below /${root} are spread over every member; ${missing.length} of them did not answer, too many for a read quorum of every partition`,
+          { missing: missing.slice(0, 16), answered: result.ok.size + 1 },
         );
       }
       answers.push(...result.ok.values());
