@@ -14,7 +14,7 @@ export const folderTotalsSchema = z
     items: int().min(0).describe("its entries, as its listing shows them"),
     files: int().min(0).describe("files at any depth below it"),
     bytes: int().min(0).describe("their total size"),
-    partial: z.literal(true).optional().describe("more lies below than was counted (a listing reads a bounded share of rows per folder): the numbers are lower bounds"),
+    partial: z.literal(true).optional().describe("the folder holds more entries than were counted (a listing counts a bounded share per folder): items is a lower bound; files and bytes are whole"),
   })
   .meta({ id: "FolderTotals" });
 

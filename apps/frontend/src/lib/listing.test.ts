@@ -69,10 +69,10 @@ test("a folder's size cell: bytes below it, its item count, the whole story in t
     title: "12 items in this folder; 340 files in all below it, 3,145,728 bytes",
   });
   expect(folderSize(entry({ items: 1, files: 1, bytes: 5 }))?.items).toBe("1 item");
-  // Too big to count whole for one listing: lower bounds, said so.
+  // Too many entries to count for one listing: the items a lower bound, said so; files and bytes are whole sums.
   const big = folderSize(entry({ items: 40, files: 9000, bytes: 5 * 1024 ** 3, partial: true }));
-  expect(big).toMatchObject({ size: "≥ 5 GiB", items: "≥ 40 items" });
-  expect(big?.title).toStartWith("At least 40 items in this folder; at least 9,000 files in all below it");
+  expect(big).toMatchObject({ size: "5 GiB", items: "≥ 40 items" });
+  expect(big?.title).toBe("At least 40 items in this folder (too many to count for one listing); 9,000 files in all below it, 5,368,709,120 bytes");
   expect(folderSize(entry({ items: 0, files: 0, bytes: 0 }))).toMatchObject({ size: "0 B", items: "empty" });
   expect(folderSize(entry())).toBeUndefined();
   expect(folderSize({ ...entry({ items: 1, files: 1, bytes: 1 }), kind: "file" })).toBeUndefined();

@@ -41,14 +41,13 @@ const sizeOf = (e: Entry): number => (e.kind === "dir" ? (e.folder?.bytes ?? 0) 
 export function folderSize(e: Entry): { size: string; items: string; title: string } | undefined {
   const f = e.kind === "dir" ? e.folder : undefined;
   if (!f) return undefined;
-  // A folder too big to count whole for one listing: what was counted, as a lower bound.
+  // A folder with too many entries to count for one listing: what was counted, as a lower bound (files and bytes are sums, whole).
   const least = f.partial ? "≥ " : "";
+  const below = `${plural(f.files, "file")} in all below it, ${f.bytes.toLocaleString("en")} bytes`;
   return {
-    size: `${least}${formatBytes(f.bytes)}`,
+    size: formatBytes(f.bytes),
     items: f.items === 0 && !f.partial ? "empty" : `${least}${plural(f.items, "item")}`,
-    title: f.partial
-      ? `At least ${plural(f.items, "item")} in this folder; at least ${plural(f.files, "file")} in all below it, ${f.bytes.toLocaleString("en")} bytes or more (too many to count for one listing)`
-      : `${plural(f.items, "item")} in this folder; ${plural(f.files, "file")} in all below it, ${f.bytes.toLocaleString("en")} bytes`,
+    title: f.partial ? `At least ${plural(f.items, "item")} in this folder (too many to count for one listing); ${below}` : `${plural(f.items, "item")} in this folder; ${below}`,
   };
 }
 

@@ -84,7 +84,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   }
 
   abstract hasLiveDescendant(dir: string): boolean;
-  abstract folderTotals(dirs: readonly string[], rowsEach?: number): Map<string, FolderTotals>;
+  abstract folderTotals(dirs: readonly string[], itemsEach?: number): Map<string, FolderTotals>;
   abstract searchNames(dir: string, text: string, opts: SearchOptions): { rows: Manifest[]; more: boolean };
   /**
    * Rows of a directory with name > after, ordered by (name, kind): with `all`, every row; otherwise live rows and

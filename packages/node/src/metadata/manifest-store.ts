@@ -83,12 +83,12 @@ export interface ManifestStore {
   /** Whether any live row lies below `dir` (at any depth). */
   hasLiveDescendant(dir: string): boolean;
   /**
-   * For each directory (not the root: never a listed entry), what is live below it (FolderTotals); one with
-   * nothing below is all zeros. Each is counted from its first `rowsEach` live rows below it in path order (a
-   * range of the primary key in SQLite; by default its share of FOLDER_TOTALS_ROWS), and is `partial` when more lie
-   * below: a listing's page costs a bounded read however big the tree (folder-totals.ts).
+   * For each directory (not the root: never a listed entry), what is live below it (FolderTotals): files and
+   * bytes at any depth from the per-folder sums (exact, one row per folder below read), and its entries as its
+   * listing shows them, at most `itemsEach` counted (by default its share of FOLDER_TOTALS_ITEMS; `partial` when
+   * more are there). One with nothing below is all zeros.
    */
-  folderTotals(dirs: readonly string[], rowsEach?: number): Map<string, FolderTotals>;
+  folderTotals(dirs: readonly string[], itemsEach?: number): Map<string, FolderTotals>;
   /**
    * Live files and folders (rows: a folder implied by a row below but without its own is not found) at any depth
    * below `dir` ("" the root, the reserved namespace left out) whose name holds `text` (ASCII letters of either

@@ -1,7 +1,7 @@
 // An in-memory ManifestStore for the simulator and unit tests: the same semantics as the SQLite store
 // (one conformance suite runs against both), nothing durable.
 import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
-import { type FolderTotals, rowsPerFolder, totalsOfRows } from "./folder-totals.ts";
+import { type FolderTotals, folderTotalsOf, itemsPerFolder } from "./folder-totals.ts";
 import { cutSearchPage, foldAscii, nameMatches, type SearchOptions, searchSkips } from "./name-search.ts";
 import { addRow, LwwManifestStore } from "./lww-manifest-store.ts";
 import type { ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
@@ -49,13 +49,18 @@ export class MemoryManifestStore extends LwwManifestStore {
     return false;
   }
 
-  folderTotals(dirs: readonly string[], rowsEach = rowsPerFolder(dirs.length)): Map<string, FolderTotals> {
-    const below = (dir: string) =>
-      [...this.rows.values()]
-        .filter((r) => !r.deleted && r.path.startsWith(`${dir}/`))
-        .sort((a, b) => compareNames(a.path, b.path) || compareKinds(a, b))
-        .slice(0, rowsEach + 1);
-    return new Map(dirs.map((d) => [d, totalsOfRows(d, below(d), rowsEach)]));
+  folderTotals(dirs: readonly string[], itemsEach = itemsPerFolder(dirs.length)): Map<string, FolderTotals> {
+    const sums = (dir: string) => {
+      const total = { files: 0, bytes: 0 };
+      for (const [parent, u] of this.usage) {
+        if (parent !== dir && !parent.startsWith(`${dir}/`)) continue;
+        total.files += u.files;
+        total.bytes += u.bytes;
+      }
+      return total;
+    };
+    const items = (dir: string) => [...(this.byParent.get(dir)?.values() ?? [])].filter((r) => !r.deleted || (r.kind === "dir" && this.hasLiveDescendant(r.path))).length;
+    return new Map(dirs.map((d) => [d, folderTotalsOf(items(d), itemsEach, sums(d))]));
   }
 
   searchNames(dir: string, text: string, opts: SearchOptions): { rows: Manifest[]; more: boolean } {
@@ -164,9 +169,7 @@ export class MemoryManifestStore extends LwwManifestStore {
   }
 
   liveBytesBelow(dir: string): number {
-    let bytes = 0;
-    for (const [parent, u] of this.usage) if (parent === dir || parent.startsWith(`${dir}/`)) bytes += u.bytes;
-    return bytes;
+    return this.folderTotals([dir]).get(dir)!.bytes;
   }
 
   protected clearAll(): void {

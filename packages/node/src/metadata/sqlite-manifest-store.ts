@@ -7,7 +7,7 @@ import { unsynced } from "../store/db.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
 import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
-import { rowsPerFolder } from "./folder-totals.ts";
+import { folderTotalsOf, itemsPerFolder } from "./folder-totals.ts";
 import { cutSearchPage, foldAscii, type SearchOptions } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
 import { refFolderOf, VERSIONS_DIR } from "./version-paths.ts";
@@ -84,18 +84,14 @@ function lazyInline(m: Manifest, read: (path: string, kind: ManifestKind, versio
 }
 
 /**
- * One folder's totals from its first live rows below in path order, at most `limit` (?3) of them: a range of the
- * primary key (its test checks the plan), counted in SQL by the key folder-totals.ts entryKeyBelow makes (?4 is
- * the folder); `n` rows counted tells the caller whether the limit cut it.
+ * A folder's entries as its listing shows them (`children`' rule: live rows, and folders deleted with something
+ * live below), at most ?2 of them counted: a range of the (parent, name) index (its test checks the plan).
  */
-export const FOLDER_ROWS_SQL = `SELECT
-    count(DISTINCT CASE WHEN instr(substr(path, length(?4) + 2), '/') = 0 AND kind = 'file'
-      THEN substr(path, length(?4) + 2) || '/f'
-      ELSE substr(path, length(?4) + 2, instr(substr(path, length(?4) + 2) || '/', '/') - 1) || '/d' END) AS items,
-    count(CASE WHEN kind = 'file' THEN 1 END) AS files,
-    total(CASE WHEN kind = 'file' THEN size END) AS bytes,
-    count(*) AS n
-  FROM (SELECT path, kind, size FROM files WHERE path > ?1 AND path < ?2 AND deleted = 0 ORDER BY path, kind LIMIT ?3)`;
+export const FOLDER_ITEMS_SQL = `SELECT count(*) AS n FROM (SELECT 1 FROM files f WHERE parent = ?1 AND (deleted = 0 OR (kind = 'dir' AND EXISTS (
+    SELECT 1 FROM files d WHERE d.path > f.path || '/' AND d.path < f.path || '0' AND d.deleted = 0))) LIMIT ?2)`;
+
+/** Live files and their bytes at any depth below a folder: its own sums, then its subfolders' (a range of folder_usage's key, "d/" to "d0"). */
+export const FOLDER_SUMS_SQL = "SELECT total(files) AS files, total(bytes) AS bytes FROM folder_usage WHERE parent = ?1 OR (parent >= ?2 AND parent < ?3)";
 
 /**
  * searchNames' queries: live rows of a range of the primary key (below a folder, or from a path on at the root,
@@ -117,7 +113,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
-    folderRows: Statement<{ items: number; files: number; bytes: number; n: number }, [string, string, number, string]>;
+    folderItems: Statement<{ n: number }, [string, number]>;
     searchBelow: Statement<FileRow, [string, string, string, number]>;
     searchRoot: Statement<FileRow, [string, string, number]>;
     searchBelowAll: Statement<FileRow, [string, string, string, number]>;
@@ -126,7 +122,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     inlineAfter: Statement<FileRow, [string, string, string, number]>;
     addUsage: Statement<unknown, [string, number, number]>;
     dropEmptyUsage: Statement<unknown, [string]>;
-    usageBelow: Statement<{ bytes: number }, [string, string, string]>;
+    usageBelow: Statement<{ files: number; bytes: number }, [string, string, string]>;
     parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
     upsert: Statement<
@@ -178,7 +174,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       ),
       childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name, kind LIMIT ?`),
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
-      folderRows: db.prepare(FOLDER_ROWS_SQL),
+      folderItems: db.prepare(FOLDER_ITEMS_SQL),
       searchBelow: db.prepare(SEARCH_BELOW_SQL),
       searchRoot: db.prepare(SEARCH_ROOT_SQL),
       searchBelowAll: db.prepare(SEARCH_BELOW_ALL_SQL),
@@ -215,8 +211,7 @@ export class SqliteManifestStore extends LwwManifestStore {
         "INSERT INTO folder_usage (parent, files, bytes) VALUES (?1, ?2, ?3) ON CONFLICT (parent) DO UPDATE SET files = files + ?2, bytes = bytes + ?3",
       ),
       dropEmptyUsage: db.prepare("DELETE FROM folder_usage WHERE parent = ? AND files <= 0"),
-      // The folder itself, then the range of its subfolders' keys ("d/" to "d0": every path below "d").
-      usageBelow: db.prepare("SELECT total(bytes) AS bytes FROM folder_usage WHERE parent = ? OR (parent >= ? AND parent < ?)"),
+      usageBelow: db.prepare(FOLDER_SUMS_SQL),
       // Directories too: one may hold content of its own (S3's `dir/` object with data).
       refsBetween: db.prepare("SELECT chunk_id FROM chunk_refs WHERE chunk_id BETWEEN ? AND ?"),
       addRef: db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, folder, path) VALUES (?, ?, ?)"),
@@ -246,12 +241,11 @@ export class SqliteManifestStore extends LwwManifestStore {
     return this.q.liveBelow.get(`${dir}/`, `${dir}0`) !== null;
   }
 
-  folderTotals(dirs: readonly string[], rowsEach = rowsPerFolder(dirs.length)): Map<string, FolderTotals> {
+  folderTotals(dirs: readonly string[], itemsEach = itemsPerFolder(dirs.length)): Map<string, FolderTotals> {
     return new Map(
       dirs.map((d) => {
-        const r = this.q.folderRows.get(`${d}/`, `${d}0`, rowsEach + 1, d)!;
-        const totals: FolderTotals = { items: r.items, files: r.files, bytes: r.bytes };
-        return [d, r.n > rowsEach ? { ...totals, partial: true } : totals];
+        const sums = this.q.usageBelow.get(d, `${d}/`, `${d}0`) ?? { files: 0, bytes: 0 };
+        return [d, folderTotalsOf(this.q.folderItems.get(d, itemsEach + 1)?.n ?? 0, itemsEach, sums)];
       }),
     );
   }
