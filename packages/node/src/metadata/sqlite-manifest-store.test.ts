@@ -7,7 +7,7 @@ import { migrate, openDatabase } from "../store/db.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
 import { runManifestSyncTests } from "./manifest-sync.case.ts";
 import { runManifestGcTests } from "./manifest-gc.case.ts";
-import { FOLDER_ITEMS_SQL, FOLDER_SUMS_SQL, PARENTS_BELOW, SEARCH_BELOW_SQL, SqliteManifestStore } from "./sqlite-manifest-store.ts";
+import { FOLDER_ITEMS_SQL, FOLDER_SUMS_SQL, INLINE_AFTER_SQL, PARENTS_BELOW, SEARCH_BELOW_SQL, SqliteManifestStore } from "./sqlite-manifest-store.ts";
 import { runVersionRowsTests } from "./version-rows.case.ts";
 import { runPathKindTests } from "./path-kinds.case.ts";
 import { runFolderTotalsTests } from "./folder-totals.case.ts";
@@ -157,4 +157,11 @@ test("a listing reads no inline bytes until they are asked for, and then only of
   const [stale] = s.children("");
   s.commitLocal(inlineChange("f", "replaced"));
   expect(() => stale!.inline).toThrow(/changed while it was being read/);
+});
+
+test("the scrubber's pages of inline rows start where the last one ended (a search of the primary key, not a scan from the first row)", () => {
+  const db = openDatabase(":memory:");
+  new SqliteManifestStore(db, "a");
+  const plan = (db.query(`EXPLAIN QUERY PLAN ${INLINE_AFTER_SQL}`).all("p", "file", 500) as Array<{ detail: string }>).map((r) => r.detail);
+  expect(plan).toEqual(["SEARCH files USING INDEX sqlite_autoindex_files_1 ((path,kind)>(?,?))"]);
 });

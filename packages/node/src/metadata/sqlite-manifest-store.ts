@@ -102,6 +102,13 @@ const NAME_MATCH = `instr(lower(name), ?) > 0
 const SEARCH_MATCH = `deleted = 0 AND ${NAME_MATCH}`;
 export const SEARCH_BELOW_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND path < ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
 const SEARCH_ROOT_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND ${SEARCH_MATCH} ORDER BY path, kind LIMIT ?`;
+/**
+ * The scrubber's walk over the rows that keep a small file's bytes: a page of the primary key from a (path, kind)
+ * on (a row value, so the search starts there: `path > ? OR (path = ? AND …)` scanned from the first row each page);
+ * the rows without inline bytes are read past, not returned.
+ */
+export const INLINE_AFTER_SQL = `SELECT ${COLUMNS} FROM files WHERE (path, kind) > (?, ?) AND inline IS NOT NULL ORDER BY path, kind LIMIT ?`;
+
 /** The same with tombstones (a peer's answer to a search across the cluster: a deletion must beat an older live row). */
 const SEARCH_BELOW_ALL_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND path < ? AND ${NAME_MATCH} ORDER BY path, kind LIMIT ?`;
 const SEARCH_ROOT_ALL_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND ${NAME_MATCH} ORDER BY path, kind LIMIT ?`;
@@ -119,7 +126,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     searchBelowAll: Statement<FileRow, [string, string, string, number]>;
     searchRootAll: Statement<FileRow, [string, string, number]>;
     rowsBelow: Statement<FileRow, [string, string, number]>;
-    inlineAfter: Statement<FileRow, [string, string, string, number]>;
+    inlineAfter: Statement<FileRow, [string, string, number]>;
     addUsage: Statement<unknown, [string, number, number]>;
     dropEmptyUsage: Statement<unknown, [string]>;
     usageBelow: Statement<{ files: number; bytes: number }, [string, string, string]>;
@@ -181,8 +188,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       searchRootAll: db.prepare(SEARCH_ROOT_ALL_SQL),
       // A range of the primary key, as liveBelow.
       rowsBelow: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path > ? AND path < ? ORDER BY path, kind LIMIT ?`),
-      // A walk of the primary key in pages; the rows without inline bytes are read past, not returned.
-      inlineAfter: db.prepare(`SELECT ${COLUMNS} FROM files WHERE (path > ? OR (path = ? AND kind > ?)) AND inline IS NOT NULL ORDER BY path, kind LIMIT ?`),
+      inlineAfter: db.prepare(INLINE_AFTER_SQL),
       // A range of the (parent, name, kind) index, read in its order: no sort, no scan before `from`.
       parentsBelow: db.prepare(PARENTS_BELOW),
       // Uses the (origin, seq) index.
@@ -262,7 +268,7 @@ export class SqliteManifestStore extends LwwManifestStore {
   }
 
   inlineRowsAfter(after: { path: string; kind: ManifestKind } | undefined, limit: number): Manifest[] {
-    return this.q.inlineAfter.all(after?.path ?? "", after?.path ?? "", after?.kind ?? "", limit).map(toManifest);
+    return this.q.inlineAfter.all(after?.path ?? "", after?.kind ?? "", limit).map(toManifest);
   }
 
   rowsBelow(dir: string, after: string, limit: number): Manifest[] {
