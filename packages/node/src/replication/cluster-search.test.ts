@@ -82,6 +82,16 @@ describe("searchCluster", () => {
     expect(c.calls.filter((x) => x.startsWith("c:")).length).toBeGreaterThan(3); // the deletions took rounds
   });
 
+  test("an answer outside the folder, before `after` or out of order counts as a member that did not answer", async () => {
+    for (const bad of [[hit("e/x-9", v(1))], [hit("d/x-2", v(1)), hit("d/sub/x-3", v(1))], [hit("d/a", v(1))]]) {
+      const c = cluster();
+      const call = c.rpc.call.bind(c.rpc);
+      (c.rpc as { call: unknown }).call = async (id: string, method: string, body: unknown) => (id === "c" ? { hits: bad, more: false } : call(id, method as never, body as never));
+      const page = await searchCluster(c, "d", "x-", { after: "d/b", limit: 100 });
+      expect(page.rows.map((r) => r.path)).toEqual(["d/sub/x-3", "d/x-2"]);
+    }
+  });
+
   test("one member of three down: the others are a quorum of every partition; two down: 503", async () => {
     const one = await searchCluster(cluster(["c"]), "d", "x-", { limit: 100 });
     expect(one.rows.map((r) => r.path)).toEqual(["d/sub/x-3", "d/x-2"]);

@@ -9,7 +9,7 @@ import { errorMessage, OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { compareVersions } from "../metadata/hlc.ts";
 import { compareNames } from "../metadata/path.ts";
-import { cutSearchPage, type SearchHit } from "../metadata/name-search.ts";
+import { cutSearchPage, type SearchHit, searchSkips } from "../metadata/name-search.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { Placement } from "./placement.ts";
@@ -84,7 +84,12 @@ async function askEveryMember(c: ClusterSearchComponents, request: { dir: string
   // A member known dead counts as not answering without a call (its connect timeout would hold every search).
   const members = c.placement.partitionHolders().filter((id) => c.placement.member(id)?.state !== "dead");
   // Every answer is wanted (no grace): a member that fails is known at once, one that hangs at its call's timeout.
-  const result = await callMany(members, (id) => c.rpc.call(id, "manifests.search", request), { quorum: (ok) => ok.size === members.length, graceMs: 0 });
+  const ask = async (id: string) => {
+    const answer = await c.rpc.call(id, "manifests.search", request);
+    if (!inOrderBelow(answer.hits, request.dir, request.after)) throw new Error(`${id} answered matches out of order or outside /${request.dir}`);
+    return answer;
+  };
+  const result = await callMany(members, ask, { quorum: (ok) => ok.size === members.length, graceMs: 0 });
   for (const [id, err] of result.failed) c.log.warn("search: a member did not answer", { peer: id, dir: `/${request.dir}`, err: errorMessage(err) });
   if (!c.placement.readsEveryPartition((id) => result.ok.has(id))) {
     const missing = members.filter((id) => !result.ok.has(id));
@@ -93,4 +98,14 @@ async function askEveryMember(c: ClusterSearchComponents, request: { dir: string
     });
   }
   return [...result.ok.values()];
+}
+
+/** A member's matches lie below the folder, past `after`, in (path, kind) order, never in the versions' namespace. */
+function inOrderBelow(hits: readonly SearchHit[], dir: string, after: string | undefined): boolean {
+  return hits.every(
+    (h, i) =>
+      (dir === "" ? !searchSkips(h.path) : h.path.startsWith(`${dir}/`)) &&
+      (after === undefined || compareNames(h.path, after) > 0) &&
+      (i === 0 || compareHits(hits[i - 1]!, h) < 0),
+  );
 }
