@@ -16,14 +16,6 @@ export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Bytes a row's metadata can take at most in JSON (six headers, 2 KiB of user metadata, ten tags), with room. */
 const META_BYTES = 16 * 1024;
 
-/*
- * One call in flight per owner and kind: what arrives while it is out waits for its answer and then goes as one
- * call (a lone request still leaves at the end of its turn). With 16 clients through three nodes this made
- * 0.9 pushes per create instead of 1.2, and 0.7 reads per GET instead of 1.0 (bench/create-cpu.ts). A hung owner
- * then holds one call, not one per turn; what waits for it is bounded by the batch's limits, and a quorum that the
- * other owners make does not wait for it.
- */
-
 /** An upper estimate of a row's JSON: its chunk list and inline bytes are what make a row big. */
 export function rowBytes(m: Manifest | undefined): number {
   if (!m) return 512;
@@ -47,7 +39,6 @@ export function rowGets(rpc: PeerRpc, held: (path: string) => [Manifest | undefi
   return new CallBatches<string, Array<Manifest | null>>({
     maxItems: MAX_READ_PATHS,
     maxBytes: MAX_BATCH_BYTES,
-    maxInFlight: 1,
     bytes: (path) => {
       const [file, dir] = held(path);
       return rowBytes(file) + rowBytes(dir);
@@ -65,7 +56,6 @@ export function rowPushes(rpc: PeerRpc, schedule?: Schedule) {
   return new CallBatches<Manifest, string | undefined>({
     maxItems: MAX_PUSH_ENTRIES,
     maxBytes: MAX_BATCH_BYTES,
-    maxInFlight: 1,
     bytes: rowBytes,
     schedule,
     send: async (id, entries) => {

@@ -71,42 +71,4 @@ describe("CallBatches", () => {
     const wrong = await Promise.all(answers.map((p) => p.then(() => undefined, (err: Error) => err.message)));
     expect(wrong).toEqual(Array(2).fill("a batched call to b answered 1 results for 2 items"));
   });
-
-  test("with one call in flight per member, what arrives meanwhile waits for its answer and goes as one call", async () => {
-    const calls: string[][] = [];
-    const answers: Array<() => void> = [];
-    const batches = new CallBatches<string, string>({
-      maxItems: 3,
-      maxBytes: 1000,
-      maxInFlight: 1,
-      bytes: () => 1,
-      send: (_member, items) => {
-        calls.push([...items]);
-        return new Promise((resolve) => answers.push(() => resolve(items.map((i) => `ok:${i}`))));
-      },
-    });
-    const turn = () => new Promise((resolve) => setImmediate(resolve));
-    const first = batches.call("b", ["a"]);
-    await turn();
-    expect(calls).toEqual([["a"]]);
-    // Two turns' calls while "a" is out: they wait, and go together once it is answered.
-    const waiting = [batches.call("b", ["b"])];
-    await turn();
-    waiting.push(batches.call("b", ["c"]));
-    await turn();
-    expect(calls).toEqual([["a"]]);
-    // Another member is not held up by b's call.
-    const other = batches.call("c", ["x"]);
-    await turn();
-    expect(calls).toEqual([["a"], ["x"]]);
-    answers[0]!();
-    expect(await first).toEqual(["ok:a"]);
-    await turn();
-    expect(calls).toEqual([["a"], ["x"], ["b", "c"]]);
-    // A full batch does not wait.
-    const full = batches.call("b", ["d", "e", "f"]);
-    expect(calls).toEqual([["a"], ["x"], ["b", "c"], ["d", "e", "f"]]);
-    for (const answer of answers.slice(1)) answer();
-    expect(await Promise.all([...waiting, other, full])).toEqual([["ok:b"], ["ok:c"], ["ok:x"], ["ok:d", "ok:e", "ok:f"]]);
-  });
 });

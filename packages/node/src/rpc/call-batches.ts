@@ -13,11 +13,6 @@ export interface CallBatchesInit<I, R> {
   bytes: (item: I) => number;
   /** When a turn's calls are sent (default: setImmediate, after the I/O callbacks of this turn). */
   schedule?: Schedule;
-  /**
-   * Calls to one member in flight at most (default: no bound): past it, a turn's batch waits for one to end and
-   * takes what arrives meanwhile too (a full batch goes at once).
-   */
-  maxInFlight?: number;
 }
 
 interface Waiter<R> {
@@ -33,13 +28,10 @@ interface Batch<I, R> {
   bytes: number | undefined;
   waiters: Array<Waiter<R>>;
   sent: boolean;
-  /** Its turn has ended: it goes as soon as the member has room for another call. */
-  due: boolean;
 }
 
 export class CallBatches<I, R> {
   private readonly open = new Map<string, Batch<I, R>>();
-  private readonly inFlight = new Map<string, number>();
   /** Calls sent and items they carried (tests and profiles read them). */
   readonly sent = { calls: 0, items: 0 };
 
@@ -65,12 +57,9 @@ export class CallBatches<I, R> {
       }
     }
     if (!batch) {
-      const fresh: Batch<I, R> = { items: [], bytes: undefined, waiters: [], sent: false, due: false };
+      const fresh: Batch<I, R> = { items: [], bytes: undefined, waiters: [], sent: false };
       this.open.set(memberId, fresh);
-      (this.init.schedule ?? setImmediate)(() => {
-        fresh.due = true;
-        if ((this.inFlight.get(memberId) ?? 0) < (this.init.maxInFlight ?? Infinity)) this.flush(memberId, fresh);
-      });
+      (this.init.schedule ?? setImmediate)(() => this.flush(memberId, fresh));
       batch = fresh;
     }
     const b = batch;
@@ -94,20 +83,12 @@ export class CallBatches<I, R> {
     batch.sent = true;
     this.sent.calls++;
     this.sent.items += batch.items.length;
-    this.inFlight.set(memberId, (this.inFlight.get(memberId) ?? 0) + 1);
     let answer: Promise<R[]>;
     try {
       answer = this.init.send(memberId, batch.items);
     } catch (err) {
       answer = Promise.reject(err);
     }
-    answer.finally(() => {
-      const left = (this.inFlight.get(memberId) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(memberId, left);
-      else this.inFlight.delete(memberId);
-      const next = this.open.get(memberId);
-      if (next?.due) this.flush(memberId, next);
-    }).catch(() => {});
     answer.then(
       (results) => {
         if (results.length !== batch.items.length) {
