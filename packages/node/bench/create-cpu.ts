@@ -2,7 +2,9 @@
 // CPU per small-file create of a local 3-node cluster (RF 3, quorum), summed over the nodes and split by
 // thread kind (the JS thread, the thread pool that runs file I/O, the JIT, the allocator): a figure a
 // loaded machine disturbs less than files/s. Phases of N 4 KiB creates: a warm-up with one client, then
-// one client and 16 clients, twice. Usage: `bun bench/create-cpu.ts [N=300]`; CPU_PROF_DIR=dir profiles.
+// one client and 16 clients, twice, each 16-client phase followed by 16 clients reading its files back through
+// a node other than their writer; with the peer calls the nodes made per operation (manifests.get, manifests.push).
+// Usage: `bun bench/create-cpu.ts [N=300]`; CPU_PROF_DIR=dir profiles.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,21 +44,42 @@ async function put(i: number, dir: string): Promise<void> {
   if (res.status !== 201) throw new Error(`PUT /${dir}/f${i}: HTTP ${res.status} ${await res.text()}`);
 }
 
+async function get(i: number, dir: string): Promise<void> {
+  const res = await fetch(`${cluster.nodes[(i + 1) % 3]!.url}/api/files/${dir}/f${i}`);
+  const body = await res.arrayBuffer();
+  if (res.status !== 200 || body.byteLength !== 4096) throw new Error(`GET /${dir}/f${i}: HTTP ${res.status}, ${body.byteLength} bytes`);
+}
+
+/** Peer calls the nodes made so far, by method (their /metrics). */
+async function peerCalls(): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const node of cluster.nodes) {
+    for (const line of (await (await fetch(`${node.url}/metrics`)).text()).split("\n")) {
+      const m = /^orrery_peer_calls_total\{method="([^"]+)"\} (\d+)/.exec(line);
+      if (m) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
+    }
+  }
+  return out;
+}
+
 let phases = 0;
-async function phase(label: string, clients: number): Promise<void> {
-  const dir = `p${phases++}`;
-  await put(0, dir); // the folder exists before the phase: its files are what is measured
+async function phase(label: string, clients: number, op: "create" | "read" = "create"): Promise<void> {
+  const dir = op === "create" ? `p${phases++}` : `p${phases - 1}`;
+  if (op === "create") await put(0, dir); // the folder exists before the phase: its files are what is measured
+  const calls = await peerCalls();
   const before = threadCpu();
   const t0 = performance.now();
   let next = 1;
   await Promise.all(Array.from({ length: clients }, async () => {
-    while (next <= n) await put(next++, dir);
+    while (next <= n) await (op === "create" ? put : get)(next++, dir);
   }));
   const seconds = (performance.now() - t0) / 1000;
   const spent = [...threadCpu()].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
   const total = spent.reduce((s, [, v]) => s + v, 0);
   const split = spent.map(([k, v]) => `${k} ${((1000 * v) / n).toFixed(2)}`).join(", ");
-  console.log(`${label}: ${(n / seconds).toFixed(1)} files/s, ${((1000 * total) / n).toFixed(2)} ms CPU per create (${split}); load ${loadavg()[0]!.toFixed(1)}`);
+  const after = await peerCalls();
+  const perOp = ["manifests.get", "manifests.push"].map((m) => `${m} ${(((after.get(m) ?? 0) - (calls.get(m) ?? 0)) / n).toFixed(2)}`).join(", ");
+  console.log(`${label}: ${(n / seconds).toFixed(1)} files/s, ${((1000 * total) / n).toFixed(2)} ms CPU per ${op} (${split}); peer calls per ${op}: ${perOp}; load ${loadavg()[0]!.toFixed(1)}`);
 }
 
 try {
@@ -65,6 +88,7 @@ try {
   for (let round = 0; round < 2; round++) {
     await phase("1 client", 1);
     await phase("16 clients", 16);
+    await phase("reads, 16 clients", 16, "read");
   }
 } finally {
   await cluster.stop().catch(() => cluster.killNow());

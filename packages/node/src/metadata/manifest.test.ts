@@ -1,21 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { formatVersion } from "./hlc.ts";
 import { type Manifest, MAX_CHUNKS, MAX_PARTS, manifestSchema, mergeManifest, sameManifest } from "./manifest.ts";
-import { hexId, pick, seededRandom } from "./test-fixtures.ts";
+import { hexId, pick, sampleRow, seededRandom } from "./test-fixtures.ts";
 
-const base: Manifest = {
-  path: "docs/report.pdf",
-  kind: "file",
-  version: "018f3a2b4c5d000000@n1",
-  deleted: false,
-  size: 10,
-  sha256: hexId("all"),
-  chunkSize: 4,
-  chunks: [hexId(0), hexId(1), hexId(2)],
-  mtime: 1_700_000_000_000,
-  origin: "n1",
-  seq: 1,
-};
+const base: Manifest = sampleRow;
 
 const problems = (m: unknown) => {
   const r = manifestSchema.safeParse(m);

@@ -12,6 +12,8 @@ import { MAX_READ_PATHS } from "../rpc/methods.ts";
 import { callMany } from "../rpc/call-many.ts";
 import { searchCluster, type SearchPage } from "./cluster-search.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import type { Schedule } from "../util/coalesce.ts";
+import { rowGets } from "./manifest-batches.ts";
 import { fewestInAny, majority, type OwnerSet, type Placement, quorumInEach } from "./placement.ts";
 
 export type Consistency = "quorum" | "local";
@@ -25,10 +27,17 @@ export interface ManifestReadsComponents {
   log: Logger;
   /** True once this node completed a manifest sync round with a peer since it started (or has no peer). */
   synced: () => boolean;
+  /** When the reads asked in one turn go out together (default: setImmediate). */
+  schedule?: Schedule;
 }
 
 export class ManifestReads {
-  constructor(private readonly c: ManifestReadsComponents) {}
+  /** The reads of one turn to one owner travel as one manifests.get (16 clients' GETs: one call per owner, not 16). */
+  readonly gets;
+
+  constructor(private readonly c: ManifestReadsComponents) {
+    this.gets = rowGets(c.rpc, (path) => [c.manifests.get(path, "file"), c.manifests.get(path, "dir")], c.schedule);
+  }
 
   /** Makes this node's rows for `paths` at least as new as a read quorum of their owners' (see the file comment). */
   async refresh(paths: readonly string[], consistency: Consistency = "quorum"): Promise<void> {
@@ -45,8 +54,8 @@ export class ManifestReads {
       [...groups.values()].map(async ({ sets, paths: group }) => {
         for (let i = 0; i < group.length; i += MAX_READ_PATHS) {
           const batch = group.slice(i, i + MAX_READ_PATHS);
-          const answers = await this.ask(sets, `/${batch[0]}`, (id) => this.c.rpc.call(id, "manifests.get", { paths: batch }));
-          this.repair(answers.flatMap((a) => a.rows.filter((r): r is Manifest => r !== null)));
+          const answers = await this.ask(sets, `/${batch[0]}`, (id) => this.gets.call(id, batch));
+          this.repair(answers.flat(2).filter((r): r is Manifest => r !== null));
         }
       }),
     );

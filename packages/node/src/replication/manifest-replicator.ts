@@ -12,6 +12,8 @@ import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
+import type { Schedule } from "../util/coalesce.ts";
+import { rowPushes } from "./manifest-batches.ts";
 import type { Placement } from "./placement.ts";
 
 /** Sync rounds this node runs at once (see tick()). */
@@ -35,6 +37,8 @@ export interface ManifestReplicatorComponents {
   clock?: Clock;
   /** Fault injection: peers this node must not reach. */
   isBlocked?: (memberId: string) => boolean;
+  /** When the pushes of one turn go out together (default: setImmediate). */
+  schedule?: Schedule;
 }
 
 
@@ -54,12 +58,15 @@ export class ManifestReplicator {
   private firstRoundDone = false;
   /** Rows the latest periodic round brought (undefined before one completed). */
   private lastPeriodicApplied: number | undefined;
+  /** The commits of one turn pushed to one owner as one manifests.push (each commit's rows together, in order). */
+  readonly pushes;
 
   constructor(
     private readonly init: ManifestReplicatorInit,
     private readonly c: ManifestReplicatorComponents,
   ) {
     this.clock = c.clock ?? systemClock;
+    this.pushes = rowPushes(c.rpc, c.schedule);
     this.worker = new BackgroundWorker(
       { name: "manifest-sync", intervalMs: init.syncIntervalMs, quietMaxMs: init.quietMaxMs, firstDelayMs: 0, clock: this.clock, log: c.log },
       async () => this.tick(),
@@ -128,12 +135,17 @@ export class ManifestReplicator {
   private async pushTo(memberId: string, entries: Manifest[], rows: number[]): Promise<string[]> {
     try {
       const versions: string[] = new Array(entries.length);
+      // A commit of up to MAX_PUSH_ENTRIES rows shares its call with the others of this turn; a bigger one
+      // (a recursive delete, a folder's move) goes in calls of its own, one after another.
       for (let i = 0; i < rows.length; i += MAX_PUSH_ENTRIES) {
         const batch = rows.slice(i, i + MAX_PUSH_ENTRIES);
-        const answer = await this.c.rpc.call(memberId, "manifests.push", { entries: batch.map((r) => entries[r]!) });
+        const send = batch.map((r) => entries[r]!);
+        const held = rows.length <= MAX_PUSH_ENTRIES
+          ? await this.pushes.call(memberId, send)
+          : (await this.c.rpc.call(memberId, "manifests.push", { entries: send })).versions;
         batch.forEach((r, j) => {
-          const held = answer.versions[j];
-          if (held !== undefined) versions[r] = held;
+          const v = held[j];
+          if (v !== undefined) versions[r] = v;
         });
       }
       return versions;

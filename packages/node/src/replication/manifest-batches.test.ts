@@ -1,0 +1,102 @@
+// Quorum reads and pushes made by many requests at once travel as one call per owner per turn (16 clients: one
+// manifests.get and one manifests.push per owner, not 16), and every request still gets its own answer.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { logger } from "../log.ts";
+import { testMember } from "../membership/test-member.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
+import { pushAnswer } from "../metadata/sync.ts";
+import { fileChange } from "../metadata/test-fixtures.ts";
+import { type Hash64, loadHash64 } from "../ring/index.ts";
+import { MemoryNetwork } from "../rpc/memory-rpc.ts";
+import { MAX_BATCH_BYTES, rowBytes } from "./manifest-batches.ts";
+import { ManifestReads } from "./manifest-reads.ts";
+import { ManifestReplicator } from "./manifest-replicator.ts";
+import { Placement } from "./placement.ts";
+
+let h: Hash64;
+beforeAll(async () => {
+  h = await loadHash64();
+});
+
+const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };
+const log = logger("test");
+
+/** Three members a, b, c (RF 3) with memory stores; b and c count the calls they answer, by method. */
+function cluster() {
+  const net = new MemoryNetwork();
+  const stores = new Map(["a", "b", "c"].map((id) => [id, new MemoryManifestStore(id)] as const));
+  const calls = { "manifests.get": 0, "manifests.push": 0, paths: 0, rows: 0 };
+  for (const id of ["b", "c"]) {
+    const store = stores.get(id)!;
+    net.register(id, {
+      store: noStore,
+      handlers: {
+        "manifests.get": (_f, body) => {
+          calls["manifests.get"]++;
+          calls.paths += body.paths.length;
+          return { rows: body.paths.flatMap((p) => [store.get(p, "file") ?? null, store.get(p, "dir") ?? null]) };
+        },
+        "manifests.push": (_f, body) => {
+          calls["manifests.push"]++;
+          calls.rows += body.entries.length;
+          return pushAnswer(store, body);
+        },
+      },
+    });
+  }
+  const rpc = net.register("a", { store: noStore, handlers: {} });
+  const placement = new Placement(3, h, 16);
+  placement.update(["a", "b", "c"].map((id) => testMember(id, "alive")));
+  const manifests = stores.get("a")!;
+  const reads = new ManifestReads({ selfId: "a", manifests, placement, rpc, log, synced: () => true });
+  const replicator = new ManifestReplicator({ selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 0 }, { manifests, placement, rpc, log });
+  return { stores, calls, reads, replicator, manifests };
+}
+
+describe("batched manifest calls", () => {
+  test("16 quorum reads at once are one manifests.get per owner, and each brings its own row", async () => {
+    const { stores, calls, reads, manifests } = cluster();
+    // Rows a does not hold yet: each read must bring its own from the owners.
+    const written = Array.from({ length: 16 }, (_, i) => stores.get("b")!.commitLocalBatch([fileChange(`d/f${i}`)])[0]!);
+    stores.get("c")!.apply(written);
+    await Promise.all(written.map((m) => reads.refresh([m.path])));
+    for (const m of written) expect(manifests.get(m.path, "file")?.version).toBe(m.version);
+    // One call to each of b and c carrying all 16 paths (before: 16 calls to each; the reads may end on the
+    // first answer, before the call to the other owner has left).
+    await Bun.sleep(10);
+    expect(calls["manifests.get"]).toBe(2);
+    expect(calls.paths).toBe(32);
+    // A read of the next turn is a call of its own.
+    await reads.refresh(["d/f0"]);
+    await Bun.sleep(10);
+    expect(calls["manifests.get"]).toBe(4);
+    expect(reads.gets.sent).toEqual({ calls: 4, items: 34 });
+  });
+
+  test("16 commits pushed at once are one manifests.push per owner, and each counts the versions of its own rows", async () => {
+    const { stores, calls, replicator, manifests } = cluster();
+    const commits: Manifest[][] = Array.from({ length: 16 }, (_, i) => manifests.commitLocalBatch([fileChange(`d/f${i}`)]));
+    // c holds a newer write of d/f3: that commit alone must learn it.
+    stores.get("c")!.observe(commits[15]![0]!.version);
+    const newer = stores.get("c")!.commitLocalBatch([fileChange("d/f3", 10, "theirs", 5)])[0]!;
+    expect(newer.version > commits[15]![0]!.version).toBe(true);
+    const acks = await Promise.all(commits.map((rows) => replicator.publish(rows, (a) => a.size >= 2)));
+    expect(calls["manifests.push"]).toBe(2);
+    expect(calls.rows).toBe(32);
+    acks.forEach((a, i) => {
+      expect(a.get("b")).toEqual([commits[i]![0]!.version]);
+      expect(a.get("c")).toEqual([i === 3 ? newer.version : commits[i]![0]!.version]);
+    });
+    for (const id of ["b", "c"]) expect(stores.get(id)!.get("d/f0", "file")?.version).toBe(commits[0]![0]!.version);
+  });
+
+  test("a row's estimated size bounds a batch: a huge manifest never shares its call", () => {
+    const small = { ...fileChange("d/x"), version: "v", origin: "a", seq: 1 } as Manifest;
+    const huge = { ...small, chunks: Array.from({ length: 100_000 }, () => "0".repeat(64)) };
+    expect(rowBytes(small)).toBeLessThan(2048);
+    expect(rowBytes(huge)).toBeGreaterThan(JSON.stringify(huge).length);
+    expect(rowBytes(huge)).toBeLessThan(2 * MAX_BATCH_BYTES);
+    expect(2 * rowBytes(huge)).toBeGreaterThan(MAX_BATCH_BYTES);
+  });
+});
