@@ -2,7 +2,8 @@
 // of 3 (RF 3, 4 MiB chunks), then CompleteMultipartUpload timed alone; each node's CPU seconds for both phases
 // and node 1's peak RSS.
 //   bun bench/s3-complete.ts [parts=205] [partMiB=5] [streams=4] [env JSON]   (205 parts: 1 GiB + 5 MiB;
-//   awscli's defaults: 128 8 10; env: the nodes' extra variables, e.g. '{"MEMORY_LIMIT_MB":"0"}')
+//   awscli's defaults: 128 8 10; 10 GiB in rclone's: 2048 5 4, the run that shows the S3 node's peak RSS stays
+//   bounded whatever the object's size; env: the nodes' extra variables, e.g. '{"MEMORY_LIMIT_MB":"0"}')
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";

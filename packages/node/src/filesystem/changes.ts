@@ -5,6 +5,7 @@ import { badRequest } from "../errors.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { metaProblem, type ObjectMeta } from "../metadata/object-meta.ts";
 import type { Durability } from "../replication/placement.ts";
+import type { ChunkRetainer } from "./upload.ts";
 
 export type ManifestChange = Omit<Manifest, "version" | "origin" | "seq">;
 
@@ -71,6 +72,8 @@ export interface PutOptions {
    * parts, which Complete joins by their chunks). Default: inline when it fits (metadata/inline-content.ts).
    */
   inline?: boolean;
+  /** Shown each chunk's bytes before it is placed, and may keep them a while (upload.ts ChunkRetainer). */
+  retain?: ChunkRetainer;
 }
 
 /** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */

@@ -168,4 +168,27 @@ describe("uploads and the pool", () => {
     await Bun.sleep(5);
     expect(pool.outstanding).toBe(0);
   });
+
+  test("a chunk whose bytes a keeper retains goes back to the pool only once both its write and the keeper let go", async () => {
+    const { coordinator } = threeMembers(5000);
+    const chunk = 16 * 1024;
+    const pool = new ChunkBufferPool({ keep: 4, idleMs: 60_000 });
+    const kept: Array<{ data: Uint8Array; release: () => void }> = [];
+    const seen: number[] = [];
+    // Keeps the first chunk, only looks at the second.
+    const retain = (data: Uint8Array, release: () => void) => {
+      seen.push(data[0]!);
+      if (kept.length > 0) return false;
+      kept.push({ data, release });
+      return true;
+    };
+    const up = await uploadStream(body(2 * chunk, 40), chunk, "quorum", coordinator, quiet, undefined, pool, { retain });
+    expect(seen).toEqual([40, (chunk * 7 + 40) & 0xff]); // every chunk shown, in order
+    await Bun.sleep(5); // every write settled
+    expect(pool.outstanding).toBe(chunk); // the kept chunk's buffer is still out, with its bytes intact
+    expect(new Bun.CryptoHasher("sha256").update(kept[0]!.data).digest("hex")).toBe(up.results[0]!.chunkId);
+    kept[0]!.release();
+    expect(pool.outstanding).toBe(0);
+    expect(pool.held).toBe(2);
+  });
 });

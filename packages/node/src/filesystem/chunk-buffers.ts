@@ -7,6 +7,8 @@
 //   more than hashing and sending the chunk), so the buffers of finished chunks are kept for the next ones —
 //   given back only when no write is using them any more (the coordinator's onDataFree: every replica call
 //   settled) — and let go after a quiet spell so an idle node's memory shrinks.
+// - Lent: a buffer may outlive its write when someone keeps its bytes (S3 parts waiting for their turn in the
+//   object's digest); such keepers register a relief, asked to let go of what they keep whenever a take waits.
 
 export interface ChunkBufferPoolInit {
   /** Bytes of buffers handed out and kept free together, at most (one buffer is always granted). */
@@ -24,6 +26,8 @@ export class ChunkBufferPool {
   /** Bytes handed out and not given back. */
   private out = 0;
   private readonly waiters: Array<{ size: number; grant: (buf: Uint8Array) => void }> = [];
+  /** Asked, one after another, to give back buffers they keep beyond their writes; true when one let go of some. */
+  private readonly reliefs: Array<() => boolean> = [];
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private takenSinceTimer = false;
   private readonly limit: number;
@@ -51,7 +55,24 @@ export class ChunkBufferPool {
       if (buf) return Promise.resolve(buf);
     }
     this.waited++;
-    return new Promise((grant) => this.waiters.push({ size, grant }));
+    let served = false;
+    const waiting = new Promise<Uint8Array>((grant) =>
+      this.waiters.push({
+        size,
+        grant: (buf) => {
+          served = true;
+          grant(buf);
+        },
+      }),
+    );
+    // Bytes kept beyond their writes must not stall writes: their keepers let go (and read them back later).
+    while (!served && this.reliefs.some((relieve) => relieve()));
+    return waiting;
+  }
+
+  /** `relieve` gives back (through give) some of the buffers its owner keeps beyond their writes; false when it keeps none. */
+  addRelief(relieve: () => boolean): void {
+    this.reliefs.push(relieve);
   }
 
   /**

@@ -23,7 +23,7 @@ import { isVersionsPath, versionPath } from "../metadata/version-paths.ts";
 import type { VersioningState } from "../settings/folder-versioning.ts";
 import { commitManifests, type ManifestCommitComponents } from "./manifest-commit.ts";
 import { checkedMeta, dirChange, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
-import { putAnswer, uploadStream } from "./upload.ts";
+import { putAnswer, uploadStream, type UploadPlacement } from "./upload.ts";
 import { TreeView } from "./tree-view.ts";
 import { QuorumRows } from "./quorum-rows.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
@@ -241,7 +241,7 @@ export class FileSystem {
     const held = factor === this.c.placement.replicationFactor ? undefined : (id: string) => void releases.push(this.c.placement.holdChunk(id, factor));
     try {
       const inlineMax = opts.inline === false ? 0 : INLINE_MAX_BYTES;
-      return await this.putAt(path, body, durability, opts, { meta, chunkSize, factor, onChunk: held, md5: opts.md5, inlineMax });
+      return await this.putAt(path, body, durability, opts, { meta, chunkSize, factor, onChunk: held, md5: opts.md5, inlineMax, retain: opts.retain });
     } finally {
       for (const release of releases) release();
     }
@@ -252,7 +252,7 @@ export class FileSystem {
     body: ReadableStream<Uint8Array> | null,
     durability: Durability,
     opts: PutOptions,
-    w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; onChunk?: (chunkId: string) => void; md5?: boolean; inlineMax: number },
+    w: { meta: ObjectMeta | undefined; chunkSize: number; factor: number; md5?: boolean; inlineMax: number } & UploadPlacement,
   ): Promise<PutResult> {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
     const { chunkSize } = w;

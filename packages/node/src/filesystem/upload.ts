@@ -37,6 +37,26 @@ export interface UploadPlacement {
   md5?: boolean;
   /** Content of at most this many bytes that fits one chunk is kept in the manifest, not placed (0: never). */
   inlineMax?: number;
+  /** Shown each pooled chunk's bytes, in order, before it is placed (PutOptions.retain). */
+  retain?: ChunkRetainer;
+}
+
+/**
+ * Sees a chunk's bytes; answers true to keep them past the chunk's write, and then calls `release` exactly once
+ * when done with them (the pool's buffer goes back only after that and the write both let go).
+ */
+export type ChunkRetainer = (data: Uint8Array, release: () => void) => boolean;
+
+/** The chunk's release, split in two when `retain` keeps its bytes: the buffer goes back once both let go. */
+function retained(chunk: Chunk, retain: ChunkRetainer | undefined): (() => void) | undefined {
+  const release = chunk.release;
+  // Unpooled bytes are not offered: nothing would bound what a keeper holds.
+  if (!retain || !release) return release;
+  let shares = 2;
+  const share = () => {
+    if (--shares === 0) release();
+  };
+  return retain(chunk.data, share) ? share : release;
 }
 
 export async function uploadStream(
@@ -65,7 +85,7 @@ export async function uploadStream(
       chunk.release?.();
       throw err;
     }
-    const p = coordinator.writeChunk(chunk.id, chunk.data, durability, chunk.release, placement.factor);
+    const p = coordinator.writeChunk(chunk.id, chunk.data, durability, retained(chunk, placement.retain), placement.factor);
     // Keep a handled copy so a rejection is never "unhandled" while it waits its turn.
     p.catch(() => {});
     inFlight.push(p);

@@ -58,6 +58,8 @@ export class MultipartUploads {
     this.digests = new ObjectDigests(async (ids, sink) => {
       for (const id of ids) await c.reader.feed(id, sink);
     });
+    // Parts ahead of their turn keep upload buffers: uploads that wait for buffers come first.
+    c.fs.chunkBuffers.addRelief(this.digests.relieve);
   }
 
   private async load(id: string): Promise<UploadMeta | undefined> {
@@ -135,9 +137,9 @@ export class MultipartUploads {
       const payload = r.payload();
       // `replacing` is what the write gives back; the waiting parts are taken, hence negative.
       const hold = this.c.quotas?.hold(target, payload.stream, payload.length, -waiting);
-      const tap = this.digests.tap(upload.id, n, hold ? hold.body : payload.stream);
+      const tap = this.digests.tap(upload.id, n);
       try {
-        result = await this.c.fs.put(path, tap.stream, "quorum", {
+        result = await this.c.fs.put(path, hold ? hold.body : payload.stream, "quorum", {
           sizeHint: payload.length,
           check: (content) => payload.check(content),
           md5: true,
@@ -145,6 +147,7 @@ export class MultipartUploads {
           inline: false,
           // The part's verified checksum: the object's composite one is made of these.
           completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
+          retain: tap.retain,
         });
       } catch (err) {
         tap.failed();

@@ -1,29 +1,31 @@
 // The SHA-256 of a multipart object, computed as its parts arrive, in part order, so that Complete need
-// not read the whole object back: the part next in order is hashed as it streams; parts ahead of it are
-// held in memory (within a budget) until it is stored, or read back from the store once they are next.
+// not read the whole object back: the part next in order is hashed chunk by chunk as it is stored; the chunks
+// of parts ahead of it stay in the upload buffers they were cut in (no copy) until its turn, or, when uploads
+// need those buffers (the pool's limit, UPLOAD_MEMORY_MB), are let go and read back from the store then.
 //
 // What a digest covers is recorded as each part's chunk ids (SHA-256 names of its bytes): Complete uses the
 // longest prefix of its parts whose chunks are exactly those, and reads the rest back, so a part replaced,
-// raced, copied, sent through another node or lost from memory costs a read, never a wrong hash.
+// raced, copied, sent through another node or let go costs a read, never a wrong hash.
+import type { ChunkRetainer } from "../filesystem/upload.ts";
 
-/** Bytes of parts held in memory while they wait for the parts before them (per node, all uploads). */
-export const HELD_BUDGET_BYTES = 16 * 1024 * 1024; // rclone's 3 parts ahead (5 MiB each) fit; it adds to peak RSS
-/** Held bytes are copied into blocks of this size, reused (fresh memory costs more here than the copy). */
-const BLOCK_BYTES = 1024 * 1024;
 /** Uploads followed at once; the oldest is forgotten past this (its Complete reads the parts back). */
 const MAX_UPLOADS = 256;
 
 /** Reads stored chunks into `sink`, in order; throws when a chunk cannot be read whole and verified. */
 export type ChunkFeeder = (chunkIds: readonly string[], sink: (piece: Uint8Array) => void) => Promise<void>;
 
+/** A chunk's bytes kept in its upload buffer, and how to give that buffer back. */
+interface Kept {
+  data: Uint8Array;
+  release: () => void;
+}
+
 interface Pending {
   n: number;
-  /** live: hashed into `spec` as it streams; held: copied into `held`; lost: neither (read back when next). */
+  /** live: hashed into `spec` as its chunks come; held: its chunks kept in `held`; lost: neither (read back when next). */
   mode: "live" | "held" | "lost";
   spec?: Bun.CryptoHasher;
-  /** Blocks holding its bytes, the last one filled up to `fill`. */
-  held: Uint8Array[];
-  fill: number;
+  held: Kept[];
   heldBytes: number;
   /** The stored part's chunk ids, once its put succeeded. */
   stored?: string[];
@@ -42,8 +44,8 @@ interface Chain {
 
 /** One part's upload, as the digest follows it. */
 export interface PartTap {
-  /** The body to store (the same bytes). */
-  stream: ReadableStream<Uint8Array> | null;
+  /** Given to the part's put (PutOptions.retain): sees its chunks in order, keeps those of a part ahead of its turn. */
+  retain: ChunkRetainer;
   /** The put succeeded with these chunks. */
   stored(chunks: readonly string[]): void;
   /** The put failed: nothing of this body counts. */
@@ -56,50 +58,49 @@ export interface DigestPrefix {
   state: Bun.CryptoHasher | undefined;
 }
 
-const untracked = (stream: ReadableStream<Uint8Array> | null): PartTap => ({ stream, stored: () => {}, failed: () => {} });
+const untracked: PartTap = { retain: () => false, stored: () => {}, failed: () => {} };
 
 export class ObjectDigests {
   private readonly chains = new Map<string, Chain>();
   private heldBytes = 0;
-  private blocksInUse = 0;
-  /** Blocks no part holds, kept for the next (dropped when no upload is followed). */
-  private free: Uint8Array[] = [];
 
-  constructor(
-    private readonly feed: ChunkFeeder,
-    private readonly budget = HELD_BUDGET_BYTES,
-    private readonly blockSize = BLOCK_BYTES,
-  ) {}
+  constructor(private readonly feed: ChunkFeeder) {}
 
-  /** Bytes held in memory now (all uploads). */
+  /** Bytes of parts kept for their turn now (all uploads). */
   get held(): number {
     return this.heldBytes;
   }
 
-  /** Follows part `n` of `uploadId` through `body`. */
-  tap(uploadId: string, n: number, body: ReadableStream<Uint8Array> | null): PartTap {
+  /** Follows part `n` of `uploadId`: give `retain` to its put, then call `stored` or `failed`. */
+  tap(uploadId: string, n: number): PartTap {
     const chain = this.chainOf(uploadId);
     const next = this.nextOf(chain);
     const twin = chain.pending.get(n);
     if (chain.broken || n < next || twin) {
       // Two bodies of one part at once: which one stands is decided later; neither is followed.
       if (twin) this.lose(twin);
-      return untracked(body);
+      return untracked;
     }
-    const p: Pending = { n, mode: n === next && !chain.busy ? "live" : "held", held: [], fill: 0, heldBytes: 0 };
+    const p: Pending = { n, mode: n === next && !chain.busy ? "live" : "held", held: [], heldBytes: 0 };
     if (p.mode === "live") p.spec = this.top(chain);
     chain.pending.set(n, p);
-    const observe = (piece: Uint8Array) => {
-      if (p.mode === "live") p.spec!.update(piece);
-      else if (p.mode === "held") this.hold(chain, p, piece);
-    };
     const done = () => chain.pending.get(n) === p;
     return {
-      stream: body && passThrough(body, observe),
+      retain: (data, release) => {
+        if (!done() || p.mode === "lost") return false;
+        if (p.mode === "live") {
+          p.spec!.update(data);
+          return false;
+        }
+        p.held.push({ data, release });
+        p.heldBytes += data.byteLength;
+        this.heldBytes += data.byteLength;
+        return true;
+      },
       stored: (chunks) => {
         if (!done()) return;
         p.stored = [...chunks];
-        // Held, with nothing before it under way: it would wait for nobody, holding memory; read it back instead.
+        // Held, with nothing before it under way: it would wait for nobody, keeping buffers; read it back instead.
         if (p.mode === "held" && !chain.pending.has(this.nextOf(chain))) this.lose(p);
         void this.promote(uploadId, chain);
       },
@@ -110,6 +111,23 @@ export class ObjectDigests {
       },
     };
   }
+
+  /**
+   * Lets go of the held part furthest from its turn (of any upload): uploads wait for the buffers it keeps.
+   * False when none is held. Registered with the node's chunk buffer pool (ChunkBufferPool.addRelief).
+   */
+  readonly relieve = (): boolean => {
+    let furthest: { p: Pending; ahead: number } | undefined;
+    for (const chain of this.chains.values()) {
+      const next = this.nextOf(chain);
+      for (const p of chain.pending.values()) {
+        if (p.mode === "held" && p.held.length > 0 && (!furthest || p.n - next > furthest.ahead)) furthest = { p, ahead: p.n - next };
+      }
+    }
+    if (!furthest) return false;
+    this.lose(furthest.p);
+    return true;
+  };
 
   /** The digest state Complete can start from for `parts` (in order), and how many of them it covers. */
   prefix(uploadId: string, parts: readonly { n: number; chunks: readonly string[] }[]): DigestPrefix {
@@ -125,7 +143,6 @@ export class ObjectDigests {
     if (!chain) return;
     for (const p of chain.pending.values()) this.drop(p);
     this.chains.delete(uploadId);
-    if (this.chains.size === 0) this.free = [];
   }
 
   private chainOf(uploadId: string): Chain {
@@ -147,40 +164,6 @@ export class ObjectDigests {
     return chain.states[chain.states.length - 1]?.copy() ?? new Bun.CryptoHasher("sha256");
   }
 
-  private hold(chain: Chain, p: Pending, piece: Uint8Array): void {
-    let rest = piece;
-    while (rest.byteLength > 0) {
-      const last = p.held[p.held.length - 1];
-      if (!last || p.fill === last.byteLength) {
-        if (!this.takeBlock(chain, p)) return;
-        continue;
-      }
-      const n = Math.min(rest.byteLength, last.byteLength - p.fill);
-      last.set(rest.subarray(0, n), p.fill);
-      p.fill += n;
-      p.heldBytes += n;
-      this.heldBytes += n;
-      rest = rest.subarray(n);
-    }
-  }
-
-  /** One more block for `p`; false when `p` gave way instead (it is then lost). */
-  private takeBlock(chain: Chain, p: Pending): boolean {
-    // Over budget, the part furthest from its turn gives way first (it would wait longest).
-    while ((this.blocksInUse + 1) * this.blockSize > this.budget) {
-      const furthest = [...chain.pending.values()].filter((q) => q.mode === "held" && (q.held.length > 0 || q === p)).sort((a, b) => b.n - a.n)[0];
-      if (!furthest || furthest === p) {
-        this.lose(p);
-        return false;
-      }
-      this.lose(furthest);
-    }
-    p.held.push(this.free.pop() ?? new Uint8Array(this.blockSize));
-    p.fill = 0;
-    this.blocksInUse++;
-    return true;
-  }
-
   /** Drops what a part holds; it is read back from the store when its turn comes. */
   private lose(p: Pending): void {
     this.drop(p);
@@ -189,12 +172,11 @@ export class ObjectDigests {
   }
 
   private drop(p: Pending): void {
+    const kept = p.held;
     this.heldBytes -= p.heldBytes;
-    this.blocksInUse -= p.held.length;
-    this.free.push(...p.held);
     p.held = [];
-    p.fill = 0;
     p.heldBytes = 0;
+    for (const k of kept) k.release();
   }
 
   /** Moves the chain forward over every part that is next in order and ready. */
@@ -209,7 +191,7 @@ export class ObjectDigests {
         if (p.mode === "held") {
           // Its turn: what it holds goes into the state, and the rest of it (if it still streams) as it comes.
           p.spec = this.top(chain);
-          for (const [i, block] of p.held.entries()) p.spec.update(i === p.held.length - 1 ? block.subarray(0, p.fill) : block);
+          for (const k of p.held) p.spec.update(k.data);
           this.drop(p);
           p.mode = "live";
         }
@@ -237,20 +219,4 @@ export class ObjectDigests {
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
-}
-
-/** `body` unchanged, with every piece shown to `observe` as it passes. */
-function passThrough(body: ReadableStream<Uint8Array>, observe: (piece: Uint8Array) => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) return controller.close();
-      observe(value);
-      controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
 }
