@@ -154,7 +154,24 @@ export class Placement {
   }
 
   private remember(ring: Ring, factor: number): void {
+    this.forgetSettled();
     if (this.settle.ms > 0 && ring.size > 0) this.history.push({ ring, factor, replacedAt: this.settle.now() });
+  }
+
+  /**
+   * Drops the replaced rings whose settle window has ended. A ring is big (100 members × 768 virtual nodes:
+   * ~0.9 MiB) and a join replaces it dozens of times, so this runs on every change and from the placement
+   * check's timer once changes stop (PlacementCheck), not only when a quorum asks: an idle node that joined a
+   * hundred keeps none of the join's rings.
+   */
+  forgetSettled(): void {
+    const since = this.settle.now() - this.settle.ms;
+    if (this.history.length > 0 && this.history[0]!.replacedAt < since) this.history = this.history.filter((h) => h.replacedAt >= since);
+  }
+
+  /** Replaced rings still remembered for the settle window (see forgetSettled). */
+  get settlingRings(): number {
+    return this.history.length;
   }
 
   get ring(): Ring {
@@ -291,8 +308,7 @@ export class Placement {
     const key = manifestKey(path);
     const n = this.effectiveReplicationFactor();
     const sets: OwnerSet[] = [{ owners: this.ringValue.replicaSet(key, n, { includeFull: true }), factor: n }];
-    const since = this.settle.now() - this.settle.ms;
-    this.history = this.history.filter((h) => h.replacedAt >= since);
+    this.forgetSettled();
     const same = (a: OwnerSet, b: OwnerSet) => a.factor === b.factor && [...a.owners].sort().join(",") === [...b.owners].sort().join(",");
     for (let i = this.history.length - 1; i >= 0; i--) {
       const { ring, factor } = this.history[i]!;
