@@ -16,7 +16,7 @@ import type { Logger } from "./log.ts";
 import type { Placement } from "./replication/placement.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
 import type { PeerRpc } from "./rpc/peer-rpc.ts";
-import { systemClock } from "./util/clock.ts";
+import type { Clock } from "./util/clock.ts";
 import { isLoopbackHost } from "./util/loopback.ts";
 import { quietMaxMs } from "./util/background-worker.ts";
 import { AuditLog } from "./audit/audit-log.ts";
@@ -42,7 +42,7 @@ export async function startAccounts(
   config: Pick<Config, "AUTH" | "ADMIN_PASSWORD" | "BIND_ADDRESS" | "SYNC_INTERVAL_MS" | "AUDIT_KEEP">,
   c: {
     db: Database; manifests: Pick<ManifestStore, "liveBytesBelow">; selfId: string; rpc: PeerRpc; placement: Placement; handlers: JsonHandlers;
-    logger: (component: string) => Logger; keyring: SealKeys;
+    logger: (component: string) => Logger; keyring: SealKeys; clock: Clock;
   },
 ): Promise<NodeAccounts> {
   const log = c.logger("accounts");
@@ -50,10 +50,10 @@ export async function startAccounts(
   const open = config.AUTH === "off" || (config.AUTH === "auto" && loopback);
   const store = new SqliteAccountStore(c.db);
   const peers = () => c.placement.members().filter((m) => m.id !== c.selfId && (m.state === "alive" || m.state === "suspect")).map((m) => m.id);
-  const sync = new AccountsSync({ intervalMs: config.SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.SYNC_INTERVAL_MS) }, { selfId: c.selfId, store, rpc: c.rpc, peers, clock: systemClock, random: Math.random, log });
+  const sync = new AccountsSync({ intervalMs: config.SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.SYNC_INTERVAL_MS) }, { selfId: c.selfId, store, rpc: c.rpc, peers, clock: c.clock, random: Math.random, log });
   Object.assign(c.handlers, sync.handlers());
   const auditStore = new SqliteAuditStore(c.db, config.AUDIT_KEEP);
-  const auditSync = new AuditSync({ intervalMs: config.SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.SYNC_INTERVAL_MS) }, { store: auditStore, rpc: c.rpc, peers, clock: systemClock, random: Math.random, log: c.logger("audit") });
+  const auditSync = new AuditSync({ intervalMs: config.SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.SYNC_INTERVAL_MS) }, { store: auditStore, rpc: c.rpc, peers, clock: c.clock, random: Math.random, log: c.logger("audit") });
   Object.assign(c.handlers, auditSync.handlers());
   const accounts = new Accounts({ selfId: c.selfId, store, sync, now: Date.now, log, seal: new SecretSeal(c.keyring) });
   let generatedAdminPassword: string | undefined;

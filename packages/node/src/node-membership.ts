@@ -14,6 +14,7 @@ import type { MemberChange, MemberInfo } from "./membership/types.ts";
 import type { PeerRpc } from "./rpc/peer-rpc.ts";
 import type { DatagramSeal } from "./security/datagram-seal.ts";
 import { loadPeers, savePeer } from "./store/peers.ts";
+import type { Timer } from "./util/clock.ts";
 import { coalesce } from "./util/coalesce.ts";
 
 export interface NodeMembershipInit {
@@ -25,6 +26,8 @@ export interface NodeMembershipInit {
   seal: DatagramSeal;
   rpc: PeerRpc;
   logger: (component: string) => Logger;
+  /** The gossip timer (on time; the node's CoalescingClock.exact, so background timers ride on it). */
+  timer?: (ms: number, fn: () => void) => Timer;
 }
 
 /** What the rest of the node hears of member changes (see NodeMembership.start). */
@@ -85,6 +88,7 @@ export class NodeMembership {
         clock: this.clock,
         // memberlist's TCP fallback probe, over the authenticated peer connection (partitions apply to it too).
         streamPing: (memberId, ping: PingMessage, timeoutMs) => init.rpc.call(memberId, "swim.ping", ping, { timeoutMs }) as Promise<AckMessage>,
+        timer: init.timer,
       },
     );
   }

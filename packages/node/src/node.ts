@@ -22,6 +22,7 @@ import { Placement } from "./replication/placement.ts";
 import { SqliteReplicationQueue } from "./replication/queue.ts";
 import { chunkSizeInForce, NodeCore, ringSettleMs } from "./node-core.ts";
 import { systemClock } from "./util/clock.ts";
+import { CoalescingClock } from "./util/coalescing-clock.ts";
 import { Lifecycle, service } from "./util/lifecycle.ts";
 import { drain } from "./util/drain.ts";
 import { ChunkStore } from "./store/chunk-store.ts";
@@ -126,11 +127,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
   // The ring weight follows capacity; a full store is announced so placement passes this node over.
   const capacity = capacityBytes(config, () => store.diskUsage().totalBytes);
   const settingsStore = new SqliteSettingsStore(db);
+  // One scheduler for the node's timers: the background loops' waits ride on the gossip timer's wake-ups.
+  const timers = new CoalescingClock(systemClock);
   const fullness = store.storesChunks
     ? new FullnessMonitor(
         // Full below one chunk of the size in force: it follows the live setting (the stored record).
         { intervalMs: 1000, thresholds: () => fullnessThresholds(chunkSizeInForce(settingsStore, config), capacity) },
-        { headroom: () => store.headroom(), onChange: (full) => membership.updateSelf({ full }), log: logger("store") },
+        { headroom: () => store.headroom(), onChange: (full) => membership.updateSelf({ full }), log: logger("store"), clock: timers },
       )
     : undefined;
   const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
@@ -147,11 +150,12 @@ export async function startNode(config: Config): Promise<RunningNode> {
     seal: gossipSeal,
     rpc,
     logger,
+    timer: (ms, fn) => timers.exact(ms, fn),
   });
   const { membership, clock, seeds, leftBefore } = nodeMembership;
   const core = new NodeCore(config, {
     selfId: id,
-    clock: systemClock,
+    clock: timers,
     random: Math.random,
     rpc,
     store,
@@ -181,7 +185,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const events = new ClusterEvents(id, new SqliteEventLog(db));
   const certificate = servedCertificate(config);
   if (certificate) log.info("client ports serve HTTPS", { certificate: certificate.source, sha256: certificate.fingerprint });
-  const accounts = await startAccounts(config, { db, manifests, selfId: id, rpc, placement, handlers, logger, keyring });
+  const accounts = await startAccounts(config, { db, manifests, selfId: id, rpc, placement, handlers, logger, keyring, clock: timers });
   const clusterKeys = new ClusterKeys({
     keyring,
     rpc,
@@ -195,6 +199,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const history = new HistorySampler(
     { traffic: () => fs.traffic, storedBytes: () => store.stats().bytes, capacityBytes: () => capacity },
     logger("history"),
+    undefined,
+    timers,
   );
   const { app, gatewayDeps } = buildGateway({
     config,
@@ -315,7 +321,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   store.reconcile().catch((err) => log.error("chunk index reconcile failed", { err }));
 
   // The timeline notes when a burst of repair or rebalance work has been delivered.
-  const queueWatch = watchQueueDrain(queue, () => events.record("rebalance", "replication queue drained: every pending copy delivered"), systemClock);
+  const queueWatch = watchQueueDrain(queue, () => events.record("rebalance", "replication queue drained: every pending copy delivered"), timers);
 
   const url = `${certificate ? "https" : "http"}://${config.advertise}:${server!.port}`;
   log.info("node started", {

@@ -2,6 +2,7 @@
 // holds and offers. A BackgroundWorker like the node's other loops (its status in /api/health).
 import type { Logger } from "../log.ts";
 import { BackgroundWorker } from "../util/background-worker.ts";
+import type { Clock } from "../util/clock.ts";
 import { SAMPLE_MS, type Sample, TrafficHistory } from "./history.ts";
 
 export interface HistorySources {
@@ -15,9 +16,9 @@ export class HistorySampler {
   readonly history = new TrafficHistory();
   readonly worker: BackgroundWorker;
 
-  constructor(sources: HistorySources, log: Logger, intervalMs = SAMPLE_MS) {
+  constructor(sources: HistorySources, log: Logger, intervalMs = SAMPLE_MS, clock?: Clock) {
     const now = sources.now ?? Date.now;
-    this.worker = new BackgroundWorker({ name: "history", intervalMs, firstDelayMs: 0, log }, async () => {
+    this.worker = new BackgroundWorker({ name: "history", intervalMs, firstDelayMs: 0, log, clock }, async () => {
       const { written, read } = sources.traffic();
       const sample: Sample = { t: now(), written, read, storedBytes: sources.storedBytes(), capacityBytes: sources.capacityBytes() };
       this.history.add(sample);

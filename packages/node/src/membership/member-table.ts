@@ -32,7 +32,8 @@ export class MemberTable {
   readonly ignored = { incarnation: 0, address: 0, full: 0 };
   /** Addresses others say a member moved to: pinged, so the member can confirm on its own word. */
   private addressChecks: Array<{ id: string; addr: Address }> = [];
-  private readonly lastAddressCheck = new Map<string, number>();
+  /** Per member, the address someone else last said it moved to, and when it was last pinged there. */
+  private readonly addressClaims = new Map<string, { addr: Address; checkedAt: number }>();
 
   constructor(
     self: MemberInfo,
@@ -60,6 +61,26 @@ export class MemberTable {
   /** Every member but ourselves (live records: read, do not change). */
   peers(): Member[] {
     return [...this.entries.values()].map((e) => e.member);
+  }
+
+  /** Every member but ourselves, without a copy of the list (read, do not change or keep). */
+  *peerValues(): IterableIterator<Member> {
+    for (const e of this.entries.values()) yield e.member;
+  }
+
+  /**
+   * Whether the rounds have anyone to go to: gossip (a live member, or one dead since `deadSince`), a probe (a
+   * live member), a push-pull (an alive one). Copies nothing: asked whenever the core computes its next deadline.
+   */
+  roundTargets(deadSince: number): { gossip: boolean; probe: boolean; alive: boolean } {
+    let gossip = false;
+    let probe = false;
+    for (const { member: m } of this.entries.values()) {
+      if (m.state === "alive") return { gossip: true, probe: true, alive: true };
+      if (probeable(m)) probe = gossip = true;
+      else if (m.state === "dead" && m.stateChangedAt >= deadSince) gossip = true;
+    }
+    return { gossip, probe, alive: false };
   }
 
   snapshot(): Member[] {
@@ -119,11 +140,14 @@ export class MemberTable {
       // A ping to the claimed address (at most one per member per protocol period) lets it do so at once.
       // The rest of the record (weight, full) is believed as passed on: that is how it spreads.
       this.ignored.address++;
-      const last = this.lastAddressCheck.get(u.id) ?? Number.NEGATIVE_INFINITY;
+      const addr = memberAddress(u);
+      const last = this.addressClaims.get(u.id)?.checkedAt ?? Number.NEGATIVE_INFINITY;
+      if (this.addressClaims.size >= this.maxMembers) this.addressClaims.clear();
       if (u.incarnation >= e.member.incarnation && now - last >= this.config.probeIntervalMs) {
-        if (this.lastAddressCheck.size >= this.maxMembers) this.lastAddressCheck.clear();
-        this.lastAddressCheck.set(u.id, now);
-        this.addressChecks.push({ id: u.id, addr: memberAddress(u) });
+        this.addressClaims.set(u.id, { addr, checkedAt: now });
+        this.addressChecks.push({ id: u.id, addr });
+      } else {
+        this.addressClaims.set(u.id, { addr, checkedAt: last });
       }
       const { host, gossipPort, httpPort, transferPort } = e.member;
       u = { ...u, host, gossipPort, httpPort, transferPort };
@@ -137,7 +161,14 @@ export class MemberTable {
       m.incarnation = u.incarnation;
       if (e.suspicion.confirm(suspecter)) this.broadcasts.enqueue({ ...toUpdate(m), suspectedBy: suspecter });
     } else if (overrides({ state, incarnation: u.incarnation }, m)) {
+      if (ownWord) this.addressClaims.delete(u.id);
       this.transition(now, e, state, u.incarnation, state === "alive" ? u : undefined, suspecter);
+    } else if (ownWord && state === "alive" && m.state === "alive" && u.incarnation === m.incarnation && this.addressClaims.get(u.id)?.addr === memberAddress(u)) {
+      // Its own word confirms the address another member claimed for it, at the incarnation we hold: what the
+      // address check above asks for. Not newer, so it was dropped, and a member restarted at a new address stayed
+      // at its old one here for as long as helpers answered the probes sent there (no suspicion, no new incarnation).
+      this.addressClaims.delete(u.id);
+      this.transition(now, e, "alive", u.incarnation, u);
     }
   }
 

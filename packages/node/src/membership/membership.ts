@@ -4,6 +4,7 @@
 import { logger, type Logger } from "../log.ts";
 import type { DatagramSeal, Opened } from "../security/datagram-seal.ts";
 import type { ClockWatch } from "./clock-watch.ts";
+import { systemClock, type Timer } from "../util/clock.ts";
 import { RateLimitedLog } from "../util/rate-limited-log.ts";
 import { parseAddress, type Address } from "./address.ts";
 import { infoOf } from "./member-record.ts";
@@ -45,6 +46,11 @@ export interface MembershipComponents {
    * without it, probes use datagrams only.
    */
   streamPing?: (memberId: string, ping: PingMessage, timeoutMs: number) => Promise<AckMessage>;
+  /**
+   * Arms the one gossip timer; it must run on time (the node's CoalescingClock.exact, so the background loops'
+   * timers ride on it). setTimeout by default.
+   */
+  timer?: (ms: number, fn: () => void) => Timer;
 }
 
 export type MemberChangeListener = (change: MemberChange) => void;
@@ -68,7 +74,7 @@ export class Membership {
   private core: SwimNode;
   private running = false;
   private startedBefore = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: Timer | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private joinHint: ReturnType<typeof setTimeout> | undefined;
   /** A budget per kind of bad datagram: a flood of one kind must not hide another (a node with the wrong key). */
@@ -82,6 +88,7 @@ export class Membership {
   /** Gossip datagrams and their bytes, by direction and message type ("sent push-pull", "received ack"), for /metrics. */
   readonly traffic = { datagrams: new Map<string, number>(), bytes: new Map<string, number>() };
   private readonly streamPing: MembershipComponents["streamPing"];
+  private readonly setTimer: (ms: number, fn: () => void) => Timer;
 
   constructor(
     private readonly init: MembershipInit,
@@ -100,6 +107,7 @@ export class Membership {
     this.seal = components.seal;
     this.clock = components.clock;
     this.streamPing = components.streamPing;
+    this.setTimer = components.timer ?? systemClock.timer;
 
     this.selfInfo = infoOf(init.self);
     this.transport = new UdpTransport((bytes, from) => this.onDatagram(bytes, from), this.log);
@@ -136,7 +144,7 @@ export class Membership {
     if (!this.running) return;
     this.running = false;
     if (this.joinHint) clearTimeout(this.joinHint);
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     await this.transport.close();
@@ -375,13 +383,13 @@ export class Membership {
    */
   private armAt(at: number): void {
     if (this.timer && this.timerAt === at) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     if (!Number.isFinite(at)) return;
     this.timerAt = at;
     // At least 1 ms, so a deadline that is already due cannot spin the event loop.
-    this.timer = setTimeout(() => this.onTimer(), Math.max(1, at - this.now()));
+    this.timer = this.setTimer(Math.max(1, at - this.now()), () => this.onTimer());
   }
 
   /**

@@ -75,6 +75,23 @@ describe("incarnation precedence", () => {
     const again = a.receive(2, addr("z"), gossip("z", [update("x", "alive", 4, { gossipPort: 6666 })]));
     expect(again.some((o) => o.msg.type === "ping" && o.msg.to === "x")).toBe(false);
   });
+
+  test("the member's own answer from the claimed address, at the incarnation already held, moves it there", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("x")]);
+    c.start(0, "a", []);
+    // x restarted at another port and refuted its death: a hears that from z, keeps the old address and pings the new.
+    const out = a.receive(1, addr("z"), gossip("z", [update("x", "alive", 3, { gossipPort: 6666 })]));
+    const check = out.find((o) => o.msg.type === "ping" && o.msg.to === "x")!;
+    a.drainEvents();
+    // x's ack carries its own record first: the same incarnation, from where it now is.
+    a.receive(2, "x:6666", { v: 1, type: "ack", from: "x", seq: (check.msg as { seq: number }).seq, updates: [update("x", "alive", 3, { gossipPort: 6666 })] });
+    expect(c.state("a", "x")).toMatchObject({ state: "alive", incarnation: 3, gossipPort: 6666 });
+    expect(a.drainEvents().map((e) => [e.member.id, e.member.gossipPort, e.previous])).toEqual([["x", 6666, "alive"]]);
+    // Its own word at an older incarnation still changes nothing.
+    a.receive(3, "x:7000", gossip("x", [update("x", "alive", 2, { gossipPort: 7000 })]));
+    expect(c.state("a", "x")!.gossipPort).toBe(6666);
+  });
 });
 
 describe("a member's record changing at runtime (capacity)", () => {

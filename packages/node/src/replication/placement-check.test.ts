@@ -89,6 +89,32 @@ describe("PlacementCheck", () => {
     expect(fed).toContain(back);
   });
 
+  test("the rings a burst of joins replaced are forgotten once the window after the last passed, with nobody asking", async () => {
+    const clock = new ManualClock();
+    const placement = new Placement(3, h, 16, { ms: 30_000, now: () => clock.elapsed() });
+    const check = new PlacementCheck({ debounceMs: 1000, rememberMs: 30_000 }, { selfId: "a", placement, store: new MemoryChunkStore({ maxChunkSize: 1024 }), queue: new MemoryReplicationQueue(), clock, log: logger("test") });
+    const joined: string[] = ["a"];
+    placement.update(joined.map((id) => testMember(id)));
+    for (let i = 0; i < 20; i++) {
+      joined.push(`n${i}`);
+      const factor = placement.factorView();
+      const previous = placement.update(joined.map((id) => testMember(id)))!;
+      check.ringChanged(previous, factor);
+      await clock.advance(500); // a join every half second, as during a cluster's start
+    }
+    // Within the window of the last change every replaced ring still counts (quorums and later checks need them).
+    expect(placement.settlingRings).toBe(20);
+    expect(check.rememberedRings).toBe(20);
+    await clock.advance(20_000);
+    expect(check.rememberedRings).toBeGreaterThan(0);
+    expect(placement.settlingRings).toBeGreaterThan(0);
+    // The window after the last change passed; no write or read asked for owner sets meanwhile.
+    await clock.advance(11_000);
+    expect(placement.settlingRings).toBe(0);
+    expect(check.rememberedRings).toBe(0);
+    await check.stop();
+  });
+
   test("every old owner offers (the target's HAS answer stops the second copy); a new owner does not", () => {
     expect(newOwnersToFeed("a", [["a", "b", "c"]], ["a", "b", "d"])).toEqual(["d"]);
     expect(newOwnersToFeed("b", [["a", "b", "c"]], ["a", "b", "d"])).toEqual(["d"]);

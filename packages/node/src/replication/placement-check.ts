@@ -53,6 +53,8 @@ export interface PlacementCheckInit {
 
 export class PlacementCheck {
   private timer: Timer | undefined;
+  /** Fires once the newest replaced ring has been remembered rememberMs: forgets every ring (see forgetSettled). */
+  private forgetTimer: Timer | undefined;
   /** Every ring replaced within rememberMs or since the last check, oldest first. */
   private baselines: Array<{ ring: Ring; factor: ChunkFactorOf; replacedAt: number; checked: boolean }> = [];
   private running: Promise<void> | undefined;
@@ -72,6 +74,8 @@ export class PlacementCheck {
    */
   ringChanged(previous: Ring, factor: ChunkFactorOf = this.c.placement.factorView()): void {
     this.baselines.push({ ring: previous, factor, replacedAt: this.clock.elapsed(), checked: false });
+    this.forgetTimer?.cancel();
+    this.forgetTimer = this.clock.timer(this.init.rememberMs + 1, () => this.forgetSettled());
     this.timer?.cancel();
     this.timer = this.clock.timer(this.init.debounceMs, () => {
       this.timer = undefined;
@@ -90,8 +94,26 @@ export class PlacementCheck {
     });
   }
 
+  /**
+   * Once ring changes stop, the rings replaced before them are no longer needed here, nor by the placement's
+   * settle window (the same length: NodeCore gives both ringSettleMs). Without this an idle node kept the last
+   * burst's rings until the next change: after a hundred nodes joined, tens of MiB of virtual nodes.
+   */
+  private forgetSettled(): void {
+    this.forgetTimer = undefined;
+    const since = this.clock.elapsed() - this.init.rememberMs;
+    this.baselines = this.baselines.filter((b) => !b.checked || b.replacedAt >= since);
+    this.c.placement.forgetSettled();
+  }
+
+  /** Replaced rings kept for later checks (see forgetSettled). */
+  get rememberedRings(): number {
+    return this.baselines.length;
+  }
+
   async stop(): Promise<void> {
     this.timer?.cancel();
+    this.forgetTimer?.cancel();
     await this.running;
   }
 

@@ -154,7 +154,24 @@ export class Placement {
   }
 
   private remember(ring: Ring, factor: number): void {
+    this.forgetSettled();
     if (this.settle.ms > 0 && ring.size > 0) this.history.push({ ring, factor, replacedAt: this.settle.now() });
+  }
+
+  /**
+   * Drops the replaced rings whose settle window has ended. A ring is big (100 members × 768 virtual nodes:
+   * ~0.9 MiB) and a join replaces it dozens of times, so this runs on every change and from the placement
+   * check's timer once changes stop (PlacementCheck), not only when a quorum asks: an idle node that joined a
+   * hundred keeps none of the join's rings.
+   */
+  forgetSettled(): void {
+    const since = this.settle.now() - this.settle.ms;
+    if (this.history.length > 0 && this.history[0]!.replacedAt < since) this.history = this.history.filter((h) => h.replacedAt >= since);
+  }
+
+  /** Replaced rings still remembered for the settle window (see forgetSettled). */
+  get settlingRings(): number {
+    return this.history.length;
   }
 
   get ring(): Ring {
@@ -323,8 +340,7 @@ export class Placement {
 
   /** The current ring with the factor in force, then the rings replaced within the settle window, newest first. */
   private recentRings(): Array<{ ring: Ring; factor: number }> {
-    const since = this.settle.now() - this.settle.ms;
-    this.history = this.history.filter((h) => h.replacedAt >= since);
+    this.forgetSettled();
     return [{ ring: this.ringValue, factor: this.effectiveReplicationFactor() }, ...this.history.toReversed()];
   }
 
