@@ -266,11 +266,14 @@ export class FileVersions {
    * The version id a read of the current row reports: its own in a versioned folder ("null" for a write made while
    * versioning was suspended), undefined in a folder that never had versioning.
    */
-  currentVersionId(current: Manifest): string | undefined {
+  async currentVersionId(current: Manifest, consistency: Consistency = "quorum"): Promise<string | undefined> {
     if (this.stateOf(current.path) === "Off" || (current.kind !== "file" && !hasOwnContent(current))) return undefined;
     // Its own row answers at once (one lookup); else the versions tell (a copy of a kept one, or the null version).
+    // They are a partition of their own, pushed to its owners only: a node that is not one asks them, or it would
+    // name an older version (or "null") for a write moments old.
     if (this.c.manifests.get(versionRowPath(current.path, current.version, false, current.kind))) return current.version;
-    return this.entries(current.path, current.kind).find((e) => e.isLatest)?.versionId ?? NULL_VERSION;
+    const entries = await this.list(current.path, consistency, current.kind);
+    return entries.find((e) => e.isLatest)?.versionId ?? NULL_VERSION;
   }
 
   /** The version id S3 reports for a write just made (`row`, the current row it committed). */

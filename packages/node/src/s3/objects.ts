@@ -355,7 +355,7 @@ export const copyObject: Handler = async (r, c) => {
     ["ETag", etagOf(copy)],
   ]);
   for (const [name, value] of Object.entries(writtenVersionHeaders(c, copy))) res.headers.set(name, value);
-  const sourceVersionId = copySourceVersionId(c, src, sourceVersion);
+  const sourceVersionId = await copySourceVersionId(c, src, sourceVersion);
   if (sourceVersionId !== undefined) res.headers.set("x-amz-copy-source-version-id", sourceVersionId);
   return res;
 };

@@ -62,11 +62,11 @@ export async function objectVersionOf(r: S3Request, c: S3Components, current: ()
   if (versionId !== undefined) return { m: await versionOf(c, r.bucket!, r.key!, versionId), versionId };
   try {
     const m = current();
-    return { m, versionId: c.versions?.currentVersionId(m) };
+    return { m, versionId: await c.versions?.currentVersionId(m) };
   } catch (err) {
     if (!(err instanceof OrreryError) || err.code !== "NoSuchKey" || !c.versions) throw err;
     const { path, directory } = objectPath(r.bucket!, r.key!);
-    const newest = c.versions.stateOf(path) === "Off" ? undefined : c.versions.entries(path, directory ? "dir" : "file")[0];
+    const newest = c.versions.stateOf(path) === "Off" ? undefined : (await c.versions.list(path, "quorum", directory ? "dir" : "file"))[0];
     if (newest?.deleteMarker) throw s3Error("NoSuchKey", err.message, { headers: { "x-amz-delete-marker": "true", "x-amz-version-id": newest.versionId } });
     throw err;
   }
@@ -82,8 +82,8 @@ export function writtenVersionHeaders(c: S3Components, row: Pick<Manifest, "path
  * The version id a copy names its source by (x-amz-copy-source-version-id): the one the request named, else the
  * source's current one when its bucket keeps versions (none when it never did).
  */
-export function copySourceVersionId(c: S3Components, src: Manifest, named: string | undefined): string | undefined {
-  return named ?? c.versions?.currentVersionId(src);
+export async function copySourceVersionId(c: S3Components, src: Manifest, named: string | undefined): Promise<string | undefined> {
+  return named ?? (await c.versions?.currentVersionId(src));
 }
 
 /** The headers of a plain delete in a versioned folder: it left a delete marker. */

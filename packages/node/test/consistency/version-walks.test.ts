@@ -5,7 +5,7 @@
 // all, and left it out of a folder's trash. The walker, n5, pulls rows from its peers once when it joins and then
 // not for an hour, so what it has not been pushed is what it must read from the owners.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
 import { put, type TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 import { freePort } from "../harness/ports.ts";
 import { startWithWalker } from "../harness/walker.ts";
@@ -88,6 +88,31 @@ describe("kept versions are enumerated from the members", () => {
       .sort();
     expect(got).toEqual(want);
     expect(listed.IsTruncated).toBe(false);
+  });
+
+  test("GetObject, HeadObject and CopyObject through that node name the current version, and a delete marker's 404 its marker", async () => {
+    const live = await writeVersions("heads", false, 2);
+    for (const path of live.hidden) {
+      const key = path.slice("vw/".length);
+      const current = live.versions.get(path)![0]!.versionId;
+      const head = await s3.send(new HeadObjectCommand({ Bucket: "vw", Key: key }));
+      const got = await s3.send(new GetObjectCommand({ Bucket: "vw", Key: key }));
+      expect(await got.Body!.transformToString()).toBe(`second ${key.slice("heads/k".length, -".txt".length)}, longer`);
+      const copy = await s3.send(new CopyObjectCommand({ Bucket: "vw", Key: `${key}.copy`, CopySource: `vw/${key}` }));
+      expect({ key, head: head.VersionId, get: got.VersionId, copySource: copy.CopySourceVersionId }).toEqual({ key, head: current, get: current, copySource: current });
+    }
+    const gone = await writeVersions("heads-gone", true, 1);
+    for (const path of gone.hidden) {
+      const marker = gone.versions.get(path)![0]!;
+      expect(marker.deleteMarker).toBe(true);
+      const res = await fetch(`${walker.url}/api/files/${path}`);
+      expect(res.status).toBe(404);
+      const err = await s3.send(new GetObjectCommand({ Bucket: "vw", Key: path.slice("vw/".length) })).then(
+        () => undefined,
+        (e: { $response?: { headers: Record<string, string> } }) => e,
+      );
+      expect({ path, headers: err?.$response?.headers }).toMatchObject({ path, headers: { "x-amz-delete-marker": "true", "x-amz-version-id": marker.versionId } });
+    }
   });
 
   test("a folder's trash through that node lists the files deleted through another", async () => {
