@@ -145,6 +145,35 @@ describe("gossip fan-out (memberlist)", () => {
   });
 });
 
+describe("a node alone", () => {
+  test("asks for no tick until somebody turns up (it woke every gossip interval), then probes whoever did", () => {
+    const a = new SwimNode({ self: info("a"), config, random: mulberry32(5) });
+    a.start(0, []);
+    // Its own record waits to be gossiped, but there is nobody to gossip, probe or exchange state with.
+    expect(a.nextDeadline()).toBe(Number.POSITIVE_INFINITY);
+    expect(a.tick(60_000)).toEqual([]);
+    expect(a.nextDeadline()).toBe(Number.POSITIVE_INFINITY);
+    a.receive(120_000, addr("b"), gossip("b", [update("b", "alive", 0)]));
+    const due = a.nextDeadline();
+    expect(due).toBeLessThanOrEqual(120_000);
+    const sent = a.tick(120_001);
+    expect(sent.some((o) => o.to === addr("b") && o.msg.type === "ping")).toBe(true);
+  });
+
+  test("with seeds it cannot reach, it retries them every 2 s and wakes for nothing else", () => {
+    const a = new SwimNode({ self: info("a"), config, random: mulberry32(6) });
+    const first = a.start(0, [addr("s")]);
+    expect(first.map((o) => o.to)).toEqual([addr("s")]);
+    const wakes: number[] = [];
+    for (let now = 0, i = 0; i < 5; i++) {
+      now = a.nextDeadline();
+      wakes.push(now);
+      expect(a.tick(now).every((o) => o.to === addr("s") && o.msg.type === "push-pull")).toBe(true);
+    }
+    expect(wakes).toEqual([2000, 4000, 6000, 8000, 10_000]);
+  });
+});
+
 describe("suspicion bounds for small clusters", () => {
   test("k = the members who could confirm (n - 2), at most suspicionMult - 2", () => {
     expect([2, 3, 4, 5, 10, 100].map((n) => suspicionBounds(config, n).k)).toEqual([0, 1, 2, 2, 2, 2]);

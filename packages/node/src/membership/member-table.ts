@@ -63,6 +63,26 @@ export class MemberTable {
     return [...this.entries.values()].map((e) => e.member);
   }
 
+  /** Every member but ourselves, without a copy of the list (read, do not change or keep). */
+  *peerValues(): IterableIterator<Member> {
+    for (const e of this.entries.values()) yield e.member;
+  }
+
+  /**
+   * Whether the rounds have anyone to go to: gossip (a live member, or one dead since `deadSince`), a probe (a
+   * live member), a push-pull (an alive one). Copies nothing: asked whenever the core computes its next deadline.
+   */
+  roundTargets(deadSince: number): { gossip: boolean; probe: boolean; alive: boolean } {
+    let gossip = false;
+    let probe = false;
+    for (const { member: m } of this.entries.values()) {
+      if (m.state === "alive") return { gossip: true, probe: true, alive: true };
+      if (probeable(m)) probe = gossip = true;
+      else if (m.state === "dead" && m.stateChangedAt >= deadSince) gossip = true;
+    }
+    return { gossip, probe, alive: false };
+  }
+
   snapshot(): Member[] {
     return [{ ...this.me }, ...this.peers().map((m) => ({ ...m }))];
   }

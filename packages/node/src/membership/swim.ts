@@ -282,7 +282,8 @@ export class SwimNode {
 
   /** Whether `address` ("host:port") is a live or suspect peer's gossip address; copies nothing (asked per datagram). */
   isPeerAddress(address: Address): boolean {
-    return this.table.peers().some((m) => (m.state === "alive" || m.state === "suspect") && `${m.host}:${m.gossipPort}` === address);
+    for (const m of this.table.peerValues()) if (probeable(m) && `${m.host}:${m.gossipPort}` === address) return true;
+    return false;
   }
 
   self(): Member {
@@ -375,10 +376,16 @@ export class SwimNode {
   nextDeadline(): number {
     if (!this.started) return Number.POSITIVE_INFINITY;
     let t = Math.min(Math.max(this.table.nextExpiry(), this.health.holdUntil), this.relays.nextDeadline());
-    if (this.table.broadcasts.size > 0 && (this.config.gossipNodes ?? 0) > 0) t = Math.min(t, this.nextGossipAt);
+    // Rounds with nobody to talk to wait for somebody (a datagram, a join): a node alone used to wake every
+    // gossip interval (200 ms) for news it had no one to tell. Whoever turns up next gets the overdue round.
+    const peers = this.table.roundTargets(this.nextGossipAt - this.config.pushPullIntervalMs);
+    if (this.table.broadcasts.size > 0 && (this.config.gossipNodes ?? 0) > 0 && peers.gossip) t = Math.min(t, this.nextGossipAt);
     if (this.leaving) return t;
-    const probeDue = this.probe ? probeDueAt(this.probe, this.config.probeTimeoutMs) : t;
-    return Math.min(t, probeDue, this.nextProbeAt, this.nextPushPullAt, this.nextReconnectAt);
+    if (this.probe) t = Math.min(t, probeDueAt(this.probe, this.config.probeTimeoutMs));
+    if (peers.probe) t = Math.min(t, this.nextProbeAt);
+    if (peers.alive) t = Math.min(t, this.nextPushPullAt);
+    if (this.nextReconnectAt < t && this.reconnectCandidates().length > 0) t = this.nextReconnectAt;
+    return t;
   }
 
   private advanceProbe(now: number): void {

@@ -18,6 +18,7 @@
 // - stale-apply (stale-apply-case.ts): a decision applied late by another node must not overwrite a later one.
 // - walk-move (walk-case.ts): a folder moved through a node not pushed the rows below it moves every file.
 // - search-find (search-case.ts): a name search through a node not pushed the rows finds what was acknowledged.
+// - lost-writer (lost-writer-case.ts): a copy left in the queue of a writer then lost for good reaches its owner.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { Script } from "./runner.ts";
@@ -29,6 +30,7 @@ import { staleApply } from "./stale-apply-case.ts";
 import { versionsCase } from "./versions-case.ts";
 import { walkMove } from "./walk-case.ts";
 import { searchFind } from "./search-case.ts";
+import { lostWriter } from "./lost-writer-case.ts";
 import { addressOf } from "./virtual-node.ts";
 import type { FileOp } from "./workload.ts";
 
@@ -358,5 +360,6 @@ export const cases: Record<CaseName, Script> = {
   "stale-apply": staleApply,
   "walk-move": walkMove,
   "search-find": searchFind,
+  "lost-writer": lostWriter,
   scale: scaleCase,
 };

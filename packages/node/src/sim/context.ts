@@ -38,8 +38,10 @@ import type { NodeProcess } from "./virtual-node.ts";
  *   node applying it (not at its decided time), so a node whose clock runs ahead overwrites a later decision.
  * - `local-walks`: a folder's move (and a recursive delete) walks the subtree from the node's own rows, without
  *   reading each folder from its manifest owners first.
+ * - `no-census`: the replica census does not run (as the simulator ran it before seed 214): a copy that no ring
+ *   change reveals waits for chunk anti-entropy.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version", "local-walks", "local-search"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version", "local-walks", "local-search", "no-census"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

@@ -30,6 +30,7 @@ export const caseShapes = {
   "stale-apply": { nodes: 5, durationS: 28 },
   "walk-move": { nodes: 5, durationS: 40 },
   "search-find": { nodes: 5, durationS: 40 },
+  "lost-writer": { nodes: 10, durationS: 110 },
   scale: { nodes: 1000, durationS: 900, loss: 0.05, boot: "restart" },
 } satisfies Record<string, CaseShape>;
 export type CaseName = keyof typeof caseShapes;

@@ -76,7 +76,12 @@ describe("cluster simulator (real node code)", () => {
  */
 const regressions: Array<{ seed: number; o: Overrides; fixed: string }> = [
   { seed: 155, o: {}, fixed: "a recursive delete refreshes the whole tree at quorum (a nested file came back)" },
-  { seed: 214, o: { nodes: 27, loss: 0.009, durationS: 60 }, fixed: "the placement check remembers recent rings (an acked chunk stayed at 2 copies)" },
+  {
+    seed: 214,
+    o: { nodes: 27, loss: 0.009, durationS: 60 },
+    fixed:
+      "the placement check remembers recent rings (an acked chunk stayed at 2 copies); later, with idle nodes' ticks skipped (ecd6c96), the replica census runs here as in a node (a copy left in the queue of a writer lost for good waited 20 min for anti-entropy)",
+  },
   { seed: 289, o: { nodes: 49, loss: 0.042, durationS: 71 }, fixed: "a node that has not joined refuses quorum reads (a joiner read its own empty store)" },
   { seed: 357, o: { nodes: 50, loss: 0.076, durationS: 47 }, fixed: "joint quorums over rings replaced within the settle window" },
   { seed: 708, o: { nodes: 45, loss: 0.069, durationS: 78 }, fixed: "every old owner that holds a chunk feeds a new owner, not only the first (the first did not hold it yet)" },
@@ -123,6 +128,7 @@ const caseChecks: Record<Exclude<CaseName, "scale">, { broken: Broken[]; fails: 
   "stale-apply": { broken: ["fresh-stale-version"], fails: "6 linearizability" },
   "walk-move": { broken: ["local-walks"], fails: "3 resurrection" },
   "search-find": { broken: ["local-search"], fails: "5 stale read" },
+  "lost-writer": { broken: ["no-census"], fails: "2 durability" },
 };
 
 describe("the consistency issue's cases, scripted", () => {

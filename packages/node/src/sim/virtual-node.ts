@@ -184,10 +184,10 @@ export class NodeProcess {
     this.core.onMembers(this.swim.members());
     const skip = new Set<string>();
     if (!this.ctx.settings.sweeper) skip.add("surplus-sweeper");
-    if (!this.ctx.settings.chunkSync) skip.add("chunk-anti-entropy");
-    // The census counts copies for /api/health (and queues missing ones); the simulator checks the data
-    // invariants without it, so its schedules and budgets stay those of the repair workers alone.
-    skip.add("replica-census");
+    // The chunk backstops: anti-entropy and the replica census (NodeCore paces the census by the same
+    // CHUNK_SYNC_INTERVAL_S), on or off together.
+    if (!this.ctx.settings.chunkSync) for (const w of ["chunk-anti-entropy", "replica-census"]) skip.add(w);
+    if (this.ctx.broken.has("no-census")) skip.add("replica-census");
     // No script changes the live cluster settings, so their sync rounds would only add traffic.
     skip.add("settings");
     void this.core.service(skip).start();
