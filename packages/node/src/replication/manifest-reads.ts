@@ -148,8 +148,8 @@ export class ManifestReads {
   /** Applies the rows newer than this node's (read repair); a row too far ahead of our clock fails the read. */
   private repair(rows: Manifest[]): void {
     const newer = rows.filter((row) => {
-      const mine = this.c.manifests.get(row.path, row.kind);
-      return !mine || row.version > mine.version;
+      const mine = this.c.manifests.versionOf(row.path, row.kind);
+      return mine === undefined || row.version > mine;
     });
     if (newer.length === 0) return;
     try {
