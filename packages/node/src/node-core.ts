@@ -250,7 +250,7 @@ export class NodeCore {
       { intervalMs: config.GC_INTERVAL_S * 1000, minChunkAgeMs: config.GC_MIN_CHUNK_AGE_S * 1000, minTombstoneAgeMs: config.GC_MIN_TOMBSTONE_AGE_S * 1000 },
       { selfId, placement, manifests, store, replicator: this.replicator, clock, log: logger("gc"), pruneVersions: (now) => this.versions.prune(now) },
     );
-    this.reads = new ManifestReads({ selfId, manifests, placement, rpc, log: logger("reads"), synced: () => this.replicator.synced() });
+    this.reads = new ManifestReads({ selfId, manifests, placement, rpc, clock, log: logger("reads"), synced: () => this.replicator.synced() });
     this.resync = c.resync
       ? new ManifestResync(c.resync.init, { selfId, manifests, replicator: this.replicator, placement, persistence: c.resync.persistence, clock, log: logger("resync"), isBlocked })
       : undefined;

@@ -39,7 +39,7 @@ export class QuorumRows {
       paths.filter((p) => p !== ""),
       consistency,
     );
-    const dirs = listed.filter((p) => p === "" || this.c.manifests.get(p, "dir") !== undefined);
+    const dirs = listed.filter((p) => p === "" || this.c.manifests.versionOf(p, "dir") !== undefined);
     await Promise.all(dirs.map((d) => reads.refreshChildren(d, children, consistency)));
   }
 

@@ -83,6 +83,11 @@ export abstract class LwwManifestStore implements ManifestStore {
     return kind ? this.row(path, kind) : (this.row(path, "file") ?? this.row(path, "dir"));
   }
 
+  /** The row's version (a backend that keeps content apart from the rest of the row reads only the version). */
+  versionOf(path: string, kind: ManifestKind): string | undefined {
+    return this.row(path, kind)?.version;
+  }
+
   abstract hasLiveDescendant(dir: string): boolean;
   abstract folderTotals(dirs: readonly string[], itemsEach?: number): Map<string, FolderTotals>;
   abstract searchNames(dir: string, text: string, opts: SearchOptions): { rows: Manifest[]; more: boolean };

@@ -29,6 +29,18 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         expect(s.marks()).toEqual({ a: 2 });
       });
 
+      test("versionOf is the version get() shows, for files, directories and tombstones alike", () => {
+        const s = newStore("a", new FakeTime().now);
+        const [dir, file] = s.commitLocalBatch([dirChange("v"), fileChange("v", 5)]);
+        expect(s.versionOf("v", "dir")).toBe(dir!.version);
+        expect(s.versionOf("v", "file")).toBe(file!.version);
+        const gone = s.commitLocal(deleteChange("v", "file"));
+        expect(s.versionOf("v", "file")).toBe(gone.version);
+        expect(s.get("v", "file")?.version).toBe(gone.version);
+        expect(s.versionOf("w", "file")).toBeUndefined();
+        expect(s.versionOf("v/x", "dir")).toBeUndefined();
+      });
+
       test("a batch is one transaction: consecutive seqs, and one bad change writes nothing", () => {
         const s = newStore("a", new FakeTime().now);
         const written = s.commitLocalBatch([dirChange("p"), dirChange("p/q"), fileChange("p/q/f", 5)]);

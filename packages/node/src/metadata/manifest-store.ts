@@ -49,6 +49,11 @@ export interface ManifestStore {
    */
   get(path: string, kind?: ManifestKind): Manifest | undefined;
   /**
+   * The version of a key's row (a tombstone's too), without reading its content (a small file's bytes): what a
+   * quorum read compares an owner's answer with, and whether a directory has a row at all.
+   */
+  versionOf(path: string, kind: ManifestKind): string | undefined;
+  /**
    * A new version from the HLC, origin = this node, seq = next local seq. Committed when it returns;
    * on disk once a later `durable()` resolves (await it before acknowledging the write to anyone).
    */

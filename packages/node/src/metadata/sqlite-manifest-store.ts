@@ -116,6 +116,7 @@ const SEARCH_ROOT_ALL_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND ${NA
 export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
     get: Statement<FileRow, [string, string]>;
+    version: Statement<{ version: string }, [string, string]>;
     inlineOf: Statement<{ inline: string | null }, [string, string, string]>;
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
@@ -171,6 +172,8 @@ export class SqliteManifestStore extends LwwManifestStore {
     this.walSync = walSync ?? new WalSync(db.filename);
     this.q = {
       get: db.prepare(`SELECT ${COLUMNS} FROM files WHERE path = ? AND kind = ?`),
+      // The version alone: a 4 KiB file's bytes spill into an overflow page, read with a syscall of its own.
+      version: db.prepare("SELECT version FROM files WHERE path = ? AND kind = ?"),
       inlineOf: db.prepare("SELECT inline FROM files WHERE path = ? AND kind = ? AND version = ?"),
       // Uses the (parent, name) index; a deleted directory is kept when a live row lies below it (a range
       // of the primary key: every path below "d" sorts between "d/" and "d0", since "/" precedes "0").
@@ -230,6 +233,10 @@ export class SqliteManifestStore extends LwwManifestStore {
   protected row(path: string, kind: ManifestKind): Manifest | undefined {
     const row = this.q.get.get(path, kind);
     return row ? toManifest(row) : undefined;
+  }
+
+  override versionOf(path: string, kind: ManifestKind): string | undefined {
+    return this.q.version.get(path, kind)?.version;
   }
 
   /** A row from LISTED: its inline bytes, if it has some, read when asked for. */

@@ -92,7 +92,7 @@ export function applyPush(store: ManifestStore, body: PushBody): Manifest[] {
  */
 export async function pushAnswer(store: ManifestStore, body: PushBody): Promise<{ applied: number; versions: string[] }> {
   const won = applyPush(store, body);
-  const answer = { applied: won.length, versions: body.entries.map((e) => store.get(e.path, e.kind)?.version ?? "") };
+  const answer = { applied: won.length, versions: body.entries.map((e) => store.versionOf(e.path, e.kind) ?? "") };
   await store.durable();
   return answer;
 }

@@ -12,6 +12,7 @@ import { ReadBuffers } from "../store/read-buffers.ts";
 import { TransferError } from "../transfer/client.ts";
 import type { Placement } from "./placement.ts";
 import { type Clock, systemClock, type Timer } from "../util/clock.ts";
+import { HedgeDelay } from "../util/hedge-delay.ts";
 
 export interface ChunkReaderComponents {
   selfId: string;
@@ -31,19 +32,19 @@ export interface ChunkReaderInit {
 }
 
 export const DEFAULT_HEDGE: ChunkReaderInit = { minHedgeMs: 50, maxHedgeMs: 1000 };
-const LATENCY_SAMPLES = 256;
 
 export class ChunkReader {
-  /** Recent successful remote read latencies (ms), a ring buffer. */
-  private readonly latencies: number[] = [];
-  private latencyAt = 0;
+  /** Follows recent successful remote reads' latencies. */
+  private readonly hedge: HedgeDelay;
   /** What streamed file reads read local chunks into (the HTTP server gives them back once sent). */
   readonly buffers = new ReadBuffers();
 
   constructor(
     private readonly c: ChunkReaderComponents,
     private readonly init: ChunkReaderInit = DEFAULT_HEDGE,
-  ) {}
+  ) {
+    this.hedge = new HedgeDelay(init.minHedgeMs, init.maxHedgeMs);
+  }
 
   /**
    * Remote holders in the order they are asked: owners first (with full members that keep their copies),
@@ -60,11 +61,7 @@ export class ChunkReader {
 
   /** How long a remote read may go unanswered before the next holder is asked too. */
   hedgeDelayMs(): number {
-    const { minHedgeMs, maxHedgeMs } = this.init;
-    if (this.latencies.length < 16) return minHedgeMs;
-    const sorted = [...this.latencies].sort((a, b) => a - b);
-    const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
-    return Math.min(maxHedgeMs, Math.max(minHedgeMs, Math.ceil(p99)));
+    return this.hedge.delayMs();
   }
 
   /**
@@ -192,7 +189,7 @@ export class ChunkReader {
         rpc.call(id, "chunk.get", { chunkId }).then(
           (data) => {
             running--;
-            this.recordLatency(clock.elapsed() - started);
+            this.hedge.record(clock.elapsed() - started);
             finish(data);
           },
           (err) => {
@@ -210,11 +207,6 @@ export class ChunkReader {
       };
       next();
     });
-  }
-
-  private recordLatency(ms: number): void {
-    if (this.latencies.length < LATENCY_SAMPLES) this.latencies.push(ms);
-    else this.latencies[this.latencyAt++ % LATENCY_SAMPLES] = ms;
   }
 
   private repairLocal(chunkId: string, data: Uint8Array): void {

@@ -1,5 +1,6 @@
 // Quorum reads and pushes made by many requests at once travel as one call per owner per turn (16 clients: one
-// manifests.get and one manifests.push per owner, not 16), and every request still gets its own answer.
+// manifests.get and one manifests.push per owner, not 16), and every request still gets its own answer; a quorum
+// read asks only the owners its quorum needs (another when one fails or is slow).
 import { beforeAll, describe, expect, test } from "bun:test";
 import { logger } from "../log.ts";
 import { testMember } from "../membership/test-member.ts";
@@ -9,6 +10,7 @@ import { pushAnswer } from "../metadata/sync.ts";
 import { fileChange } from "../metadata/test-fixtures.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { MemoryNetwork } from "../rpc/memory-rpc.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { MAX_BATCH_BYTES, rowBytes } from "./manifest-batches.ts";
 import { ManifestReads } from "./manifest-reads.ts";
 import { ManifestReplicator } from "./manifest-replicator.ts";
@@ -23,7 +25,7 @@ const noStore = { put: async () => ({ created: false }), get: async (): Promise<
 const log = logger("test");
 
 /** Three members a, b, c (RF 3) with memory stores; b and c count the calls they answer, by method. */
-function cluster() {
+function cluster(clock?: ManualClock) {
   const net = new MemoryNetwork();
   const stores = new Map(["a", "b", "c"].map((id) => [id, new MemoryManifestStore(id)] as const));
   const calls = { "manifests.get": 0, "manifests.push": 0, paths: 0, rows: 0 };
@@ -45,33 +47,33 @@ function cluster() {
       },
     });
   }
-  const rpc = net.register("a", { store: noStore, handlers: {} });
+  const rpc = net.register("a", { store: noStore, handlers: {} }, { clock });
   const placement = new Placement(3, h, 16);
   placement.update(["a", "b", "c"].map((id) => testMember(id, "alive")));
   const manifests = stores.get("a")!;
-  const reads = new ManifestReads({ selfId: "a", manifests, placement, rpc, log, synced: () => true });
+  const reads = new ManifestReads({ selfId: "a", manifests, placement, rpc, log, synced: () => true, clock });
   const replicator = new ManifestReplicator({ selfId: "a", syncIntervalMs: 60_000, publishGraceMs: 0 }, { manifests, placement, rpc, log });
-  return { stores, calls, reads, replicator, manifests };
+  return { net, stores, calls, reads, replicator, manifests, placement };
 }
 
 describe("batched manifest calls", () => {
-  test("16 quorum reads at once are one manifests.get per owner, and each brings its own row", async () => {
+  test("16 quorum reads at once are one manifests.get, and each brings its own row", async () => {
     const { stores, calls, reads, manifests } = cluster();
     // Rows a does not hold yet: each read must bring its own from the owners.
     const written = Array.from({ length: 16 }, (_, i) => stores.get("b")!.commitLocalBatch([fileChange(`d/f${i}`)])[0]!);
     stores.get("c")!.apply(written);
     await Promise.all(written.map((m) => reads.refresh([m.path])));
     for (const m of written) expect(manifests.get(m.path, "file")?.version).toBe(m.version);
-    // One call to each of b and c carrying all 16 paths (before: 16 calls to each; the reads may end on the
-    // first answer, before the call to the other owner has left).
+    // a and one owner make the read quorum: one call to b carrying all 16 paths (before batching: 16 calls to
+    // each of b and c; before reads asked only the owners they need: one call to each).
     await Bun.sleep(10);
-    expect(calls["manifests.get"]).toBe(2);
-    expect(calls.paths).toBe(32);
+    expect(calls["manifests.get"]).toBe(1);
+    expect(calls.paths).toBe(16);
     // A read of the next turn is a call of its own.
     await reads.refresh(["d/f0"]);
     await Bun.sleep(10);
-    expect(calls["manifests.get"]).toBe(4);
-    expect(reads.gets.sent).toEqual({ calls: 4, items: 34 });
+    expect(calls["manifests.get"]).toBe(2);
+    expect(reads.gets.sent).toEqual({ calls: 2, items: 17 });
   });
 
   test("16 commits pushed at once are one manifests.push per owner, and each counts the versions of its own rows", async () => {
@@ -98,5 +100,57 @@ describe("batched manifest calls", () => {
     expect(rowBytes(huge)).toBeGreaterThan(JSON.stringify(huge).length);
     expect(rowBytes(huge)).toBeLessThan(2 * MAX_BATCH_BYTES);
     expect(2 * rowBytes(huge)).toBeGreaterThan(MAX_BATCH_BYTES);
+  });
+});
+
+describe("a quorum read asks the owners it needs", () => {
+  test("one owner beside this node when it answers; the next at once when it fails", async () => {
+    const { net, stores, calls, reads, manifests } = cluster();
+    const row = stores.get("b")!.commitLocalBatch([fileChange("d/x")])[0]!;
+    stores.get("c")!.apply([row]);
+    await reads.refresh(["d/x"]);
+    await Bun.sleep(10);
+    expect(calls["manifests.get"]).toBe(1); // b only: a's id is followed by b's
+    expect(manifests.get("d/x", "file")?.version).toBe(row.version);
+    // b refuses connections: c is asked, and the read still makes its quorum.
+    net.setDown("b", true);
+    const newer = stores.get("c")!.commitLocalBatch([fileChange("d/x", 20)])[0]!;
+    await reads.refresh(["d/x"]);
+    expect(calls["manifests.get"]).toBe(2);
+    expect(manifests.get("d/x", "file")?.version).toBe(newer.version);
+  });
+
+  test("an owner that does not answer within the hedge delay: the other is asked too", async () => {
+    const clock = new ManualClock();
+    const { net, stores, calls, reads, manifests } = cluster(clock);
+    const row = stores.get("c")!.commitLocalBatch([fileChange("d/y")])[0]!;
+    net.setHung("b", true);
+    let done = false;
+    const read = reads.refresh(["d/y"]).then(() => (done = true));
+    await clock.advance(reads.hedge.delayMs() - 1);
+    expect(done).toBe(false);
+    expect(calls["manifests.get"]).toBe(0); // b is hung: its handler never runs
+    await clock.advance(1);
+    await read;
+    expect(calls["manifests.get"]).toBe(1); // c's
+    expect(manifests.get("d/y", "file")?.version).toBe(row.version);
+  });
+
+  test("no owner answers: 503 read_quorum_unreachable", async () => {
+    const { net, reads } = cluster();
+    net.setDown("b", true);
+    net.setDown("c", true);
+    await expect(reads.refresh(["d/z"])).rejects.toMatchObject({ status: 503, code: "read_quorum_unreachable" });
+  });
+
+  test("a suspect owner is asked after the alive one", async () => {
+    const { stores, calls, reads, placement, manifests } = cluster();
+    placement.update(["a", "b", "c"].map((id) => testMember(id, id === "b" ? "suspect" : "alive")));
+    // Only c holds the row: a has it afterwards only if c, not b, made the quorum with it.
+    const row = stores.get("c")!.commitLocalBatch([fileChange("d/s")])[0]!;
+    await reads.refresh(["d/s"]);
+    await Bun.sleep(10);
+    expect(calls["manifests.get"]).toBe(1);
+    expect(manifests.get("d/s", "file")?.version).toBe(row.version);
   });
 });

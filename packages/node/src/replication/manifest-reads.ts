@@ -10,9 +10,12 @@ import type { Manifest } from "../metadata/manifest.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { MAX_READ_PATHS } from "../rpc/methods.ts";
 import { callMany } from "../rpc/call-many.ts";
+import { callQuorum } from "../rpc/call-quorum.ts";
 import { searchCluster, type SearchPage } from "./cluster-search.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { Schedule } from "../util/coalesce.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { HedgeDelay } from "../util/hedge-delay.ts";
 import { rowGets } from "./manifest-batches.ts";
 import { fewestInAny, majority, type OwnerSet, type Placement, quorumInEach } from "./placement.ts";
 
@@ -29,11 +32,18 @@ export interface ManifestReadsComponents {
   synced: () => boolean;
   /** When the reads asked in one turn go out together (default: setImmediate). */
   schedule?: Schedule;
+  /** Whose time the hedge delay runs on (default: the system clock). */
+  clock?: Clock;
 }
+
+/** Bounds of the wait for the owners asked first before the others are asked too (the p99 of recent answers between). */
+export const READ_HEDGE = { minMs: 50, maxMs: 1000 };
 
 export class ManifestReads {
   /** The reads of one turn to one owner travel as one manifests.get (16 clients' GETs: one call per owner, not 16). */
   readonly gets;
+  /** How long the owners asked first may take before the others are asked as well. */
+  readonly hedge = new HedgeDelay(READ_HEDGE.minMs, READ_HEDGE.maxMs);
 
   constructor(private readonly c: ManifestReadsComponents) {
     this.gets = rowGets(c.rpc, (path) => [c.manifests.get(path, "file"), c.manifests.get(path, "dir")], c.schedule);
@@ -95,16 +105,24 @@ export class ManifestReads {
 
   /**
    * Answers from enough owners to make a read quorum in every owner set (the current ring's, and those of rings
-   * replaced moments ago), this node's own rows counting where it is an owner.
+   * replaced moments ago), this node's own rows counting where it is an owner. Only as many owners as that needs
+   * are asked (rpc/call-quorum.ts), in the order `preferred` gives; another when one fails or is slow.
    */
   private async ask<T>(sets: readonly OwnerSet[], what: string, call: (id: string) => Promise<T>): Promise<T[]> {
     const { selfId } = this.c;
+    const clock = this.c.clock ?? systemClock;
     const r = majority(sets[0]!, true);
-    const others = [...new Set(sets.flatMap((s) => s.owners))].filter((id) => id !== selfId);
-    const enough = (ok: ReadonlyMap<string, T>) => quorumInEach(sets, majority, (id) => id === selfId || ok.has(id));
-    if (enough(new Map())) return [];
-    const result = await callMany(others, call, { quorum: enough, graceMs: 0 });
-    if (!enough(result.ok)) {
+    const others = this.preferred([...new Set(sets.flatMap((s) => s.owners))].filter((id) => id !== selfId));
+    const enough = (answered: (id: string) => boolean) => quorumInEach(sets, majority, (id) => id === selfId || answered(id));
+    const timed = (id: string) => {
+      const started = clock.elapsed();
+      return call(id).then((answer) => {
+        this.hedge.record(clock.elapsed() - started);
+        return answer;
+      });
+    };
+    const result = await callQuorum(others, timed, { enough, hedgeMs: this.hedge.delayMs(), clock });
+    if (!result.reached) {
       const answered = fewestInAny(sets, (id) => id === selfId || result.ok.has(id));
       throw new OrreryError(
         503,
@@ -116,11 +134,22 @@ export class ManifestReads {
     return [...result.ok.values()];
   }
 
+  /**
+   * The order owners are asked in: alive before suspect, then the members whose ids follow this node's (wrapping
+   * around), so that each node asks one steady peer first (its reads of one turn share one call) and the nodes'
+   * reads spread over the cluster rather than all landing on one member.
+   */
+  private preferred(ids: string[]): string[] {
+    const { selfId, placement } = this.c;
+    const rank = (id: string) => (placement.member(id)?.state === "alive" ? 0 : 2) + (id > selfId ? 0 : 1);
+    return ids.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   /** Applies the rows newer than this node's (read repair); a row too far ahead of our clock fails the read. */
   private repair(rows: Manifest[]): void {
     const newer = rows.filter((row) => {
-      const mine = this.c.manifests.get(row.path, row.kind);
-      return !mine || row.version > mine.version;
+      const mine = this.c.manifests.versionOf(row.path, row.kind);
+      return mine === undefined || row.version > mine;
     });
     if (newer.length === 0) return;
     try {

@@ -43,7 +43,8 @@ export function callMany<T>(
       if (done) return;
       done = true;
       grace?.cancel();
-      resolve({ ok: new Map(ok), failed: new Map(failed), pending: new Set(pending), settled });
+      // ok and failed change no more once done (late outcomes go to onLate); pending still shrinks.
+      resolve({ ok, failed, pending: new Set(pending), settled });
     };
     const check = () => {
       if (pending.size === 0) {
