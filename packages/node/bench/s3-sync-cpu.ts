@@ -2,12 +2,12 @@
 // CPU per small object through S3 beside the files API's: a local 3-node cluster (RF 3, quorum) whose node 1
 // serves S3; phases of N 4 KiB objects, each into a fresh folder, all to node 1: the files API with 16 clients,
 // `aws s3 sync` of a directory (the tool's defaults: 10 at once), the AWS SDK's PutObject 10 at once, and (top)
-// `aws s3 sync` into a new bucket's top level. Per
+// `aws s3 sync` into a new bucket's top level, and (resync) the last sync again with nothing changed. Per
 // phase: the nodes' CPU per object (summed, and node 1's by thread kind; the queued third copies included), the
 // same less what idle nodes spend in as long (measured first, 10 s: a slower client pays more of it), the
 // client's CPU, node 1's peak RSS in the phase (VmHWM reset before it) and the peer calls per object. Figures a
 // loaded machine disturbs less than files/s. Usage: `bun bench/s3-sync-cpu.ts [N=1000] [rounds=2]
-// [phases=warm,files,sync,sdk; also top]` (warm: an untimed sync first, loading the S3 API); CPU_PROF_DIR=dir profiles the
+// [phases=warm,files,sync,sdk; also top, resync]` (warm: an untimed sync first, loading the S3 API); CPU_PROF_DIR=dir profiles the
 // nodes (name one phase to profile it alone).
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
@@ -52,11 +52,26 @@ async function filesApi(dir: string, nonce: string): Promise<number> {
   return 0;
 }
 
+/** The source directory and destination of the last sync, which `resync` runs again. */
+let lastSync: { src: string; dir: string } | undefined;
+
 /** `aws s3 sync` of N files in a fresh directory (`bucket/folder`, or a bucket's top level); the client's CPU seconds. */
 async function awsSync(dir: string, nonce: string): Promise<number> {
   const src = join(root, `src-${nonce}`);
   mkdirSync(src);
   for (let i = 0; i < n; i++) writeFileSync(join(src, smallName(i)), smallContent(nonce, i, 4096));
+  if (lastSync) rmSync(lastSync.src, { recursive: true, force: true });
+  lastSync = { src, dir };
+  return runSync(src, dir);
+}
+
+/** The last sync once more, nothing changed: awscli lists the destination and uploads nothing. */
+async function resync(): Promise<number> {
+  if (!lastSync) throw new Error("resync follows a sync phase");
+  return runSync(lastSync.src, lastSync.dir);
+}
+
+async function runSync(src: string, dir: string): Promise<number> {
   const proc = Bun.spawn([AWS!, "--endpoint-url", endpoint, "s3", "sync", "--no-progress", "--only-show-errors", src, `s3://${dir}/`], {
     env: {
       ...process.env,
@@ -71,7 +86,6 @@ async function awsSync(dir: string, nonce: string): Promise<number> {
     stderr: "pipe",
   });
   const code = await proc.exited;
-  rmSync(src, { recursive: true, force: true });
   if (code !== 0) throw new Error(`aws s3 sync exited ${code}: ${await new Response(proc.stderr).text()}`);
   const usage = proc.resourceUsage();
   return usage ? Number(usage.cpuTime.total) / 1e6 : Number.NaN;
@@ -95,7 +109,7 @@ async function phase(label: string, run: (dir: string, nonce: string) => Promise
   const nonce = `${process.pid}-${phases}`;
   // A phase into a bucket's top level (`top`) gets a bucket of its own.
   const dir = label.includes("top level") ? `top${phases++}` : `${BUCKET}/p${phases++}`;
-  await mkdir(dir); // the folder exists before the phase: its files are what is measured
+  if (run !== resync) await mkdir(dir); // the folder exists before the phase: its files are what is measured
   const pids = cluster.nodes.map((node) => node.pid);
   writeFileSync(`/proc/${pids[0]}/clear_refs`, "5"); // node 1's VmHWM from here
   const calls = await peerCalls(cluster.nodes.map((node) => node.url));
@@ -141,6 +155,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     if (only.has("files")) await phase("files API, 16 clients", filesApi);
     if (only.has("sync")) await phase("aws s3 sync", awsSync);
+    if (only.has("resync")) await phase("aws s3 sync again, nothing changed", resync);
     if (only.has("sdk")) await phase("SDK PutObject, 10 at once", sdkPuts);
     if (only.has("top")) await phase("aws s3 sync to a bucket's top level", awsSync);
   }
