@@ -7,8 +7,8 @@
 // same less what idle nodes spend in as long (measured first, 10 s: a slower client pays more of it), the
 // client's CPU, node 1's peak RSS in the phase (VmHWM reset before it) and the peer calls per object. Figures a
 // loaded machine disturbs less than files/s. Usage: `bun bench/s3-sync-cpu.ts [N=1000] [rounds=2]
-// [phases=warm,files,sync,sdk; also top, resync]` (warm: an untimed sync first, loading the S3 API); CPU_PROF_DIR=dir profiles the
-// nodes (name one phase to profile it alone).
+// [phases=warm,files,sync,sdk; also top, resync]` (warm: an untimed sync first, loading the S3 API);
+// CPU_PROF_DIR=dir profiles the nodes (name one phase to profile it alone).
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
