@@ -3,31 +3,16 @@
 // helper, the JIT), minor page faults and peak RSS; and the write before them (each node's CPU seconds and peak RSS). Not part of `pnpm bench`: a quick check of
 // the read path's memory (READ_AHEAD_CHUNKS, the collector's RAM size). Needs root (drop_caches).
 //   bun bench/cold-reads.ts [MiB=512] ['{"BUN_JSC_forceRAMSize":"536870912"}']
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BenchCluster } from "./cluster.ts";
+import { threadCpu } from "./node-counters.ts";
 import { streamedPut } from "./http-client.ts";
 import { Payload } from "./payload.ts";
 const sizeMiB = Number(process.argv[2] ?? 512);
 const env = JSON.parse(process.argv[3] ?? "{}") as Record<string, string>;
 const stat = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" "); return { cpu: (Number(f[11]) + Number(f[12])) / 100, minflt: Number(f[7]) }; };
-/** CPU seconds of each thread of `pid`, by name with digits folded ("Bun Pool 3" → "Bun Pool #"). */
-function threadCpu(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let line: string;
-    try {
-      line = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    const name = line.slice(line.indexOf("(") + 1, line.lastIndexOf(")")).replace(/\d+/g, "#");
-    const f = line.slice(line.lastIndexOf(")") + 2).split(" ");
-    byName.set(name, (byName.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
-  }
-  return byName;
-}
 const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 const root = mkdtempSync(join(tmpdir(), "cold-reads-"));
 const cluster = new BenchCluster({ root, size: 3, env: { REPLICATION_FACTOR: "3", LOG_LEVEL: "warn", ...env }, idPrefix: "r", log: () => {} });

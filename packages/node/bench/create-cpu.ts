@@ -5,12 +5,12 @@
 // one client and 16 clients, twice, each 16-client phase followed by 16 clients reading its files back through
 // a node other than their writer; with the peer calls the nodes made per operation (manifests.get, manifests.push).
 // Usage: `bun bench/create-cpu.ts [N=300]`; CPU_PROF_DIR=dir profiles.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BenchCluster } from "./cluster.ts";
+import { peerCalls as nodePeerCalls, threadCpu as nodeThreadCpu } from "./node-counters.ts";
 
-const USER_HZ = 100;
 const n = Number(process.argv[2] ?? 300);
 if (!Number.isInteger(n) || n < 1) throw new Error(`N must be a positive integer, got ${process.argv[2]}`);
 
@@ -20,19 +20,7 @@ const cluster = new BenchCluster({ root, size: 3, env: { REPLICATION_FACTOR: "3"
 /** CPU seconds of every thread of the nodes, by thread name (digits folded: "Bun Pool 3" → "Bun Pool #"). */
 function threadCpu(): Map<string, number> {
   const byName = new Map<string, number>();
-  for (const node of cluster.nodes) {
-    for (const tid of readdirSync(`/proc/${node.pid}/task`)) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${node.pid}/task/${tid}/stat`, "utf8");
-      } catch {
-        continue; // the thread ended meanwhile
-      }
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+/g, "#");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / USER_HZ);
-    }
-  }
+  for (const node of cluster.nodes) for (const [name, s] of nodeThreadCpu(node.pid)) byName.set(name, (byName.get(name) ?? 0) + s);
   return byName;
 }
 
@@ -50,17 +38,7 @@ async function get(i: number, dir: string): Promise<void> {
   if (res.status !== 200 || body.byteLength !== 4096) throw new Error(`GET /${dir}/f${i}: HTTP ${res.status}, ${body.byteLength} bytes`);
 }
 
-/** Peer calls the nodes made so far, by method (their /metrics). */
-async function peerCalls(): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const node of cluster.nodes) {
-    for (const line of (await (await fetch(`${node.url}/metrics`)).text()).split("\n")) {
-      const m = /^orrery_peer_calls_total\{method="([^"]+)"\} (\d+)/.exec(line);
-      if (m) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
-    }
-  }
-  return out;
-}
+const peerCalls = () => nodePeerCalls(cluster.nodes.map((node) => node.url));
 
 let phases = 0;
 async function phase(label: string, clients: number, op: "create" | "read" = "create"): Promise<void> {

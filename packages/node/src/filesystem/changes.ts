@@ -74,6 +74,11 @@ export interface PutOptions {
   inline?: boolean;
   /** Shown each chunk's bytes before it is placed, and may keep them a while (upload.ts ChunkRetainer). */
   retain?: ChunkRetainer;
+  /**
+   * The caller brought the path and its folders up to a read quorum's rows in this request, just before (S3's
+   * PutObject checks its bucket on them first): the write does not read them again.
+   */
+  fresh?: boolean;
 }
 
 /** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */

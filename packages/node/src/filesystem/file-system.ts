@@ -256,7 +256,7 @@ export class FileSystem {
   ): Promise<PutResult> {
     const { mtime = this.now(), sizeHint, check, precondition } = opts;
     const { chunkSize } = w;
-    await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
+    if (!opts.fresh) await this.refresh(FileSystem.withAncestors(path), readFor(durability), undefined, []);
     const kind = opts.kind ?? "file";
     const existing = kind === "dir" ? this.lookupDir(path) : this.lookupFile(path);
     this.checkEarly(existing, precondition);

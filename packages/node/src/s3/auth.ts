@@ -2,6 +2,7 @@
 // says how the body is protected: a signed SHA-256, unsigned, or aws-chunked with chunk signatures.
 import type { CredentialStore } from "./credentials.ts";
 import { s3Error } from "./errors.ts";
+import { SigningKeys } from "./signing-keys.ts";
 import {
   ALGORITHM,
   canonicalRequest,
@@ -12,7 +13,6 @@ import {
   sameSignature,
   scopeOf,
   signatureOf,
-  signingKey,
   STREAMING_SIGNED,
   STREAMING_SIGNED_TRAILER,
   STREAMING_UNSIGNED_TRAILER,
@@ -49,6 +49,9 @@ export interface SignedRequest {
   header: (name: string) => string | null;
 }
 
+/** The signing keys of this process's requests (shared: a key is the same whoever derives it). */
+const signingKeys = new SigningKeys();
+
 /** How far a header-signed request's time may be from ours (S3's limit). */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 /** The longest a presigned URL may be valid (S3's limit: seven days). */
@@ -74,7 +77,7 @@ function verify(
   const secret = credentials.get(c.accessKey);
   if (secret === undefined) throw s3Error("InvalidAccessKeyId");
   const scope = scopeOf(c);
-  const key = signingKey(secret, c.date, c.region, c.service);
+  const key = signingKeys.get(secret, c.date, c.region, c.service);
   const canonical = canonicalRequest({
     method: r.method,
     rawPath: r.rawPath,

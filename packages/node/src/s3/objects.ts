@@ -116,6 +116,8 @@ function putChecked(
     precondition,
     meta: withTags(s3Meta(r), headerTags(r)),
     md5: true,
+    // The server read the key and its folders at quorum for this request (server.ts refresh).
+    fresh: true,
     // A checksum sent as a trailer is known (and verified) only once the body is read.
     completeMeta: (meta) => withChecksum(meta, payloadChecksum(payload)),
   });

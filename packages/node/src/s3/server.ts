@@ -1,5 +1,6 @@
 // The S3 API: path-style addressing (/bucket/key), Signature V4 on every request, one handler per operation,
 // every failure as S3's XML error. Served on S3_PORT by listener.ts, which loads this module on the first request.
+import { FileSystem } from "../filesystem/file-system.ts";
 import { remoteAddressOf } from "../gateway/http-server.ts";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
@@ -167,7 +168,7 @@ export class S3Server {
     if (sse) encryption.refuseManagedEncryption(sse, routing.op);
     // Who may do this, before the handler reads anything: one rule for every interface (accounts/authorize.ts).
     authorizeOperation(r.access, routing.op, bucket, key, copySourceOf(r));
-    await this.refresh(r, bucket, key);
+    await this.refresh(r, routing.op, bucket, key);
     const res = await this.handlers[routing.op](r, this.c, this.init);
     if (DELETES.has(routing.op) && res.ok) this.auditDelete(req, routing.op, url.pathname, auth.accessKey);
     return { op: routing.op, payload, res };
@@ -184,14 +185,25 @@ export class S3Server {
   /**
    * Quorum reads: the bucket, the object (and a copy source, and the multipart upload named), or for a listing
    * the directory the prefix names, are brought up to a read quorum's rows before the operation looks at them.
+   * PutObject's are the key and every folder above it, what its write would read again (FileSystem.put), which
+   * it is told not to (PutOptions.fresh): one quorum read per object, as a files-API PUT has, not two.
    */
-  private async refresh(r: S3Request, bucket: string | undefined, key: string | undefined): Promise<void> {
+  private async refresh(r: S3Request, op: Operation, bucket: string | undefined, key: string | undefined): Promise<void> {
     if (!bucket) return this.c.fs.refresh([""]);
     let paths: string[];
+    // Whose entries are read too: only a key naming a directory (whether `dir/` is an object depends on what
+    // lies below it). A bucket's entries are no object operation's business, and listings read each folder
+    // they enter themselves (buckets.ts treeOf): a page of the bucket's entries read with every PutObject made
+    // a sync into a bucket's top level cost a page of up to 1,000 rows per file from every owner.
+    const listed: string[] = [];
     try {
       const dir = bucketPath(bucket);
       paths = [dir];
-      if (key) paths.push(objectPath(bucket, key).path);
+      if (key) {
+        const object = objectPath(bucket, key);
+        paths.push(...(op === "PutObject" ? FileSystem.withAncestors(object.path) : [object.path]));
+        if (object.directory) listed.push(object.path);
+      }
       if (!key && r.query.has("cors")) paths.push(bucketCorsPath(bucket));
       const prefix = r.query.get("prefix");
       if (!key && prefix) {
@@ -210,6 +222,6 @@ export class S3Server {
     } catch {
       return; // a malformed name: the operation refuses it with S3's own error
     }
-    await this.c.fs.refresh(paths);
+    await this.c.fs.refresh(paths, "quorum", undefined, listed);
   }
 }

@@ -1,13 +1,16 @@
 // S3 on three nodes: one bucket everywhere, and one multipart upload created on n1, fed through n1
 // and n2 and completed on n3 (its parts are ordinary replicated files); a Complete retried through
 // another node; two uploads of one part number racing through two nodes, completed through a third
-// that the later one's manifest has not reached.
+// that the later one's manifest has not reached; what a PutObject reads from the other members (one quorum read,
+// as a files-API PUT: no page of the bucket's entries, no second read), and that it still reads its bucket at
+// quorum (a bucket deleted through another node is gone for it, not made again).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PassThrough } from "node:stream";
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
@@ -17,7 +20,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { randomBytes, sha256, TestCluster, waitFor } from "../harness/cluster.ts";
 import { FAULT_ENV, setBlocked } from "../faults/util.ts";
-import { startS3Cluster } from "./s3-cluster.ts";
+import { callsMade } from "../harness/walker.ts";
+import { s3Failure, startS3Cluster } from "./s3-cluster.ts";
 
 const KEY = "cluster-key";
 const SECRET = "cluster-secret-0123456789";
@@ -117,5 +121,44 @@ describe("S3 across three nodes", () => {
       await setBlocked(node1!, []);
     }
     for (const c of clients) await waitFor(async () => sha256(await bytesOf(c, Key)) === sha256(slow), 10_000, "the completed object on every node");
+  });
+
+  test("a PutObject reads from the other members what a files-API PUT does: one quorum read, no page of the bucket's entries", async () => {
+    const [node1] = cluster.nodes;
+    const calls = async (method: string) => (await Promise.all(cluster.nodes.map((n) => callsMade(n.url, method)))).reduce((a, b) => a + b, 0);
+    const reads = async () => ({ get: await calls("manifests.get"), children: await calls("manifests.children") });
+    // The folder exists first (and the bucket holds other entries), so every write below is one new file in it.
+    await clients[0]!.send(new PutObjectCommand({ Bucket: "shared", Key: "reads/first", Body: randomBytes(100) }));
+    for (let i = 0; i < 5; i++) await clients[0]!.send(new PutObjectCommand({ Bucket: "shared", Key: `top-${i}`, Body: randomBytes(100) }));
+    const count = 5;
+    const t0 = await reads();
+    for (let i = 0; i < count; i++) {
+      const res = await fetch(`${node1!.url}/api/files/shared/reads/files-${i}?durability=quorum`, { method: "PUT", body: randomBytes(4096) });
+      expect(res.status).toBe(201);
+    }
+    const t1 = await reads();
+    for (let i = 0; i < count; i++) await clients[0]!.send(new PutObjectCommand({ Bucket: "shared", Key: `reads/s3-${i}`, Body: randomBytes(4096) }));
+    const t2 = await reads();
+    const files = { get: t1.get - t0.get, children: t1.children - t0.children };
+    const s3 = { get: t2.get - t1.get, children: t2.children - t1.children };
+    expect(files.get).toBeGreaterThanOrEqual(count); // the files API's reads are counted at all
+    expect(s3).toEqual(files);
+  });
+
+  test("a PutObject through a node that missed its bucket's delete is NoSuchBucket, and makes no bucket again", async () => {
+    const [n1, , n3] = clients as [S3Client, S3Client, S3Client];
+    const [node1, , node3] = cluster.nodes;
+    await n1.send(new CreateBucketCommand({ Bucket: "short-lived" }));
+    await waitFor(async () => (await fetch(`${node3!.url}/api/stat/short-lived?consistency=local`)).status === 200, 10_000, "the bucket on n3");
+    // n1 stops sending to n3: the delete reaches a quorum (n1, n2), and n3 still holds the bucket's live row.
+    await setBlocked(node1!, [node3!.id]);
+    try {
+      await n1.send(new DeleteBucketCommand({ Bucket: "short-lived" }));
+      expect((await fetch(`${node3!.url}/api/stat/short-lived?consistency=local`)).status).toBe(200);
+      expect(await s3Failure(n3.send(new PutObjectCommand({ Bucket: "short-lived", Key: "k", Body: randomBytes(10) })))).toEqual({ name: "NoSuchBucket", status: 404 });
+    } finally {
+      await setBlocked(node1!, []);
+    }
+    expect((await fetch(`${node1!.url}/api/stat/short-lived`)).status).toBe(404);
   });
 });
