@@ -118,16 +118,12 @@ export class ChunkAntiEntropy {
     return queued;
   }
 
-  /**
-   * The PEERS_PER_ROUND co-owners after the last one compared, in id order, wrapping around; the first round starts
-   * after this node's own id. Started at the lowest id, every node's k-th round asked the same eight members (each
-   * answering N − 1 digest requests, a walk over its chunks each, while others were asked by nobody).
-   */
+  /** The PEERS_PER_ROUND co-owners after the last one compared, in id order, wrapping around. */
   private nextPeers(peers: Member[]): Member[] {
     if (peers.length <= PEERS_PER_ROUND) return peers;
     const sorted = [...peers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const after = this.lastPeer ?? this.c.selfId;
-    const start = Math.max(0, sorted.findIndex((m) => m.id > after));
+    const after = this.lastPeer;
+    const start = Math.max(0, after === undefined ? 0 : sorted.findIndex((m) => m.id > after));
     const turn = Array.from({ length: PEERS_PER_ROUND }, (_, i) => sorted[(start + i) % sorted.length]!);
     this.lastPeer = turn.at(-1)!.id;
     return turn;
