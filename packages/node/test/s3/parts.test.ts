@@ -84,8 +84,13 @@ describe("CompleteMultipartUpload retried", () => {
       status: 404,
     });
     // Once the key is overwritten, the upload's object is no longer there to confirm.
-    await s3.send(new PutObjectCommand({ Bucket, Key, Body: "replaced" }));
-    expect((await s3Failure(s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } })))).name).toBe("NoSuchUpload");
+    const put = await s3.send(new PutObjectCommand({ Bucket, Key, Body: "replaced" }));
+    const late = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } })).then(
+      async (ok) => ({ answered: ok.$metadata.httpStatusCode, etag: ok.ETag, put: put.ETag, row: await fullStatOf(`${Bucket}/${Key}`) }),
+      (err: { name: string }) => err.name,
+    );
+    // Failed once in CI (answered 200); what the row held then is in the failure's diff.
+    expect(late).toBe("NoSuchUpload");
   });
 });
 
@@ -94,6 +99,12 @@ async function statOf(path: string): Promise<{ size: number; sha256: string }> {
   const res = await fetch(`${cluster.nodes[0]!.url}/api/stat/${path}`, { headers: cluster.nodes[0]!.headers });
   expect(res.status).toBe(200);
   return (await res.json()) as { size: number; sha256: string };
+}
+
+/** Everything the files API says of an entry (for a failure's diff). */
+async function fullStatOf(path: string): Promise<unknown> {
+  const res = await fetch(`${cluster.nodes[0]!.url}/api/stat/${path}`, { headers: cluster.nodes[0]!.headers });
+  return { status: res.status, body: await res.json() };
 }
 
 /** Overwrites the node's copy of every chunk of `data` (cut at the cluster's 1 MiB) with other bytes. */
