@@ -9,7 +9,7 @@ import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { MemoryNetwork } from "../rpc/memory-rpc.ts";
 import type { Method, RequestOf, ResponseOf } from "../rpc/methods.ts";
 import { type CallOptions, type PeerRpc, PeerRpcBase } from "../rpc/peer-rpc.ts";
-import { TransferError } from "../transfer/client.ts";
+import { TransferError } from "../transfer/transfer-error.ts";
 import { quiet } from "../rpc/peer-rpc.case.ts";
 import { Placement } from "../replication/placement.ts";
 import { Acceptor } from "./acceptor.ts";

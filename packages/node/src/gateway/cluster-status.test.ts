@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { testMember } from "../membership/test-member.ts";
 import { MemoryNetwork } from "../rpc/memory-rpc.ts";
-import { TransferError } from "../transfer/client.ts";
+import { TransferError } from "../transfer/transfer-error.ts";
 import { clusterStatusRoutes, whyUnreachable } from "./cluster-status.ts";
 
 const noStore = { put: async () => ({ created: false }), get: async (): Promise<Uint8Array> => new Uint8Array(), has: () => false };

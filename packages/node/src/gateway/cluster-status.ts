@@ -7,7 +7,7 @@ import type { Member } from "../membership/types.ts";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
-import { TransferError } from "../transfer/client.ts";
+import { TransferError } from "../transfer/transfer-error.ts";
 import { memberJson } from "./cluster-routes.ts";
 
 /**

@@ -9,7 +9,7 @@ import type { Logger } from "../log.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
 import { ReadBuffers } from "../store/read-buffers.ts";
-import { TransferError } from "../transfer/client.ts";
+import { TransferError } from "../transfer/transfer-error.ts";
 import type { Placement } from "./placement.ts";
 import { type Clock, systemClock, type Timer } from "../util/clock.ts";
 import { HedgeDelay } from "../util/hedge-delay.ts";

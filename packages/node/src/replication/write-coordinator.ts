@@ -6,7 +6,7 @@ import type { Logger } from "../log.ts";
 import { callMany } from "../rpc/call-many.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
-import { TransferError } from "../transfer/client.ts";
+import { TransferError } from "../transfer/transfer-error.ts";
 import type { Durability, Placement } from "./placement.ts";
 import type { ReplicationQueue } from "./queue.ts";
 import { type Clock, systemClock } from "../util/clock.ts";

@@ -1,7 +1,7 @@
 // Fault injection for partition tests (FAULT_INJECTION=true only): a PeerRpc that refuses to reach the
 // members this node is cut off from, as a partitioned network would. Applied on both sides (and to gossip,
 // by the node), it is a clean partition.
-import { TransferError } from "../transfer/client.ts";
+import { TransferError } from "../transfer/transfer-error.ts";
 import type { Method, RequestOf, ResponseOf } from "./methods.ts";
 import { type CallOptions, type PeerRpc, PeerRpcBase } from "./peer-rpc.ts";
 

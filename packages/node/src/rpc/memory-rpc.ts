@@ -4,7 +4,7 @@
 // time out); a MemoryLink decides how messages travel (instant by default; the simulator's network adds
 // delay, loss and partitions), and each member's timeouts run on its own clock.
 import { ChunkCorruptError, ChunkNotFoundError, errorMessage, StoreFullError } from "../errors.ts";
-import { TransferError, type TransferErrorCode } from "../transfer/client.ts";
+import { TransferError, type TransferErrorCode } from "../transfer/transfer-error.ts";
 import { type Clock, systemClock, withTimeout } from "../util/clock.ts";
 import { isJsonMethod, type Method, type RequestOf, type ResponseOf } from "./methods.ts";
 import {

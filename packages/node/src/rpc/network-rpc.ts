@@ -1,7 +1,8 @@
 // PeerRpc over the network: member ids are resolved to transfer addresses from the current membership,
 // chunk operations travel as binary frames and JSON methods as RPC frames, all on the pooled,
 // authenticated connections of TransferClient. Calls to this node itself run its handlers directly.
-import { TransferClient, TransferError } from "../transfer/client.ts";
+import { TransferClient } from "../transfer/client.ts";
+import { TransferError } from "../transfer/transfer-error.ts";
 import { type Method, type RequestOf, type ResponseOf, rpcRequestLimit, rpcResponseLimit } from "./methods.ts";
 import { callLocal, type CallOptions, checkAnswer, defaultTimeout, type LocalPeer, PeerRpcBase, type RpcTimeouts } from "./peer-rpc.ts";
 

@@ -4,7 +4,7 @@
 // the shared suite in peer-rpc.case.ts; fault injection wraps either (faulty-rpc.ts).
 import { errorMessage } from "../errors.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
-import { TransferError } from "../transfer/client.ts";
+import { TransferError } from "../transfer/transfer-error.ts";
 import type { RpcStatus } from "../transfer/frames.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { callMany, type CallManyOptions, type CallManyResult } from "./call-many.ts";

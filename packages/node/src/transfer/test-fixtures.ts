@@ -11,7 +11,8 @@ import { ChunkStore } from "../store/chunk-store.ts";
 import { openDatabase } from "../store/db.ts";
 import type { Keyring } from "../security/keyring.ts";
 import { testKeyring } from "../security/test-keys.ts";
-import { TransferClient, type TransferError } from "./client.ts";
+import { TransferClient } from "./client.ts";
+import type { TransferError } from "./transfer-error.ts";
 import { PeerChannel } from "./peer-channel.ts";
 import { type RpcHandler, TransferServer } from "./server.ts";
 
