@@ -5,7 +5,7 @@
 // commit, e.g. the manifest's): a row that a power loss takes is put back by reconcile(), which every start runs.
 // The disk implementation of ChunkStorage (chunk-storage.ts); it passes chunk-store.case.ts with the in-memory one.
 import type { Database, Statement } from "bun:sqlite";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ChunkCorruptError, ChunkNotFoundError, StoreFullError } from "../errors.ts";
@@ -30,7 +30,7 @@ import { readChunkFile } from "./direct-read.ts";
 import type { ReadBuffers } from "./read-buffers.ts";
 import { synchronousLevel, unsynced } from "./db.ts";
 import { SpaceBudget } from "./space-budget.ts";
-import { fsyncFd } from "./wal-sync.ts";
+import { FanoutDirs, fsyncDir } from "./fanout-dirs.ts";
 
 export interface ChunkStoreInit {
   /** Where chunk files live, e.g. DATA_DIR/chunks. One ChunkStore per directory. */
@@ -75,7 +75,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   private readonly now: () => number;
   private readonly budget: SpaceBudget;
   /** Fan-out directories made (or being made) by this process, and whether their entries are durable yet. */
-  private readonly fanouts = new Map<string, FanoutDir>();
+  private readonly fanouts: FanoutDirs;
   private count: number;
   private bytes: number;
   private tmpSeq = 0;
@@ -95,6 +95,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
 
   constructor(init: ChunkStoreInit, components: ChunkStoreComponents = {}) {
     this.dir = init.dir;
+    this.fanouts = new FanoutDirs(this.dir);
     this.tmpDir = join(init.dir, "tmp");
     this.quarantineDir = init.quarantineDir ?? join(dirname(init.dir), "quarantine");
     this.maxChunkSize = init.maxChunkSize;
@@ -359,7 +360,7 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
   async install(id: string, tmp: string, size: number): Promise<{ created: boolean }> {
     const final = this.pathOf(id);
     const fanout = dirname(final);
-    const dir = this.fanoutDir(fanout);
+    const dir = this.fanouts.ready(fanout);
     await dir.exists;
     const existed = existsSync(final);
     await rename(tmp, final);
@@ -410,47 +411,5 @@ export class ChunkStore implements ChunkStorage, ChunkWriterTarget {
         throw err;
       }
     }
-  }
-
-  /**
-   * dir/ab/cd and dir/ab, made once per process: `exists` once the directory does, `durable` once its entry is
-   * fsynced into its parent and the parent's into its own. Shared by concurrent installs, so none counts a copy
-   * before another's fsync of a directory it also needs has ended; a failed fsync is tried again by the next.
-   * One that existed before this process is fsynced into its parent once too (a crash may have cut its mkdir's).
-   */
-  private fanoutDir(dir: string): FanoutDir {
-    if (dir === this.dir) return FANOUT_READY;
-    const known = this.fanouts.get(dir);
-    if (known) return known;
-    const parent = this.fanoutDir(dirname(dir));
-    const exists = parent.exists.then(() => mkdir(dir)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== "EEXIST") throw err;
-    });
-    const durable = Promise.all([parent.durable, exists.then(() => fsyncDir(dirname(dir)))]).then(() => {});
-    const state = { exists, durable };
-    this.fanouts.set(dir, state);
-    // Done: one shared state, so the map holds only names; failed: the next install makes and fsyncs it again.
-    durable.then(
-      () => this.fanouts.set(dir, FANOUT_READY),
-      () => this.fanouts.delete(dir),
-    );
-    return state;
-  }
-}
-
-interface FanoutDir {
-  exists: Promise<void>;
-  durable: Promise<void>;
-}
-
-const FANOUT_READY: FanoutDir = { exists: Promise.resolve(), durable: Promise.resolve() };
-
-/** A directory's fsync: opened and closed on the event loop (cheap calls), fsynced on the thread pool. */
-async function fsyncDir(path: string): Promise<void> {
-  const fd = openSync(path, "r");
-  try {
-    await fsyncFd(fd);
-  } finally {
-    closeSync(fd);
   }
 }
