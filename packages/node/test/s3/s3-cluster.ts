@@ -55,13 +55,13 @@ export interface S3Fixture {
 }
 
 /**
- * A three-node S3 cluster for one test file, with `bucket` made: started before the file's tests, stopped
- * after them. The fields are filled once the tests run.
+ * An S3 cluster (three nodes unless told) for one test file, with `bucket` made: started before the file's
+ * tests, stopped after them. The fields are filled once the tests run.
  */
-export function s3ClusterFor(bucket: string, creds: { key: string; secret: string }): S3Fixture {
+export function s3ClusterFor(bucket: string, creds: { key: string; secret: string }, size = 3, env: Record<string, string> = {}): S3Fixture {
   const f = { s3: [], endpoints: [] } as unknown as S3Fixture;
   beforeAll(async () => {
-    const started = await startS3Cluster(3, creds);
+    const started = await startS3Cluster(size, creds, env);
     Object.assign(f, { cluster: started.cluster, s3: started.clients, endpoints: started.endpoints });
     await f.s3[0]!.send(new CreateBucketCommand({ Bucket: bucket }));
   });
