@@ -1,56 +1,13 @@
 // The conformance suite every ChunkStorage passes (chunk-store.test.ts on disk, memory-chunk-store.test.ts in
 // memory): verification, dedup, storedAt, streaming, the own-copy entry point, corruption, errors, limits, paging.
-import { afterEach, describe, expect, spyOn, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { ChunkCorruptError, ChunkNotFoundError, OrreryError, StoreFullError } from "../errors.ts";
-import { type ChunkStorage, isChunkId, sha256Hex } from "./chunk-storage.ts";
+import { isChunkId } from "./chunk-storage.ts";
 import { ReadBuffers } from "./read-buffers.ts";
+import { describeLimits, describePaging } from "./chunk-store-limits.case.ts";
+import { code, type Harness, harness, MAX_CHUNK, type NewChunkStore, randomBytes, randomChunk } from "./chunk-store.kit.ts";
 
-export interface ChunkStoreOptions {
-  maxChunkSize: number;
-  quotaBytes?: number;
-  minFreeBytes?: number;
-  now: () => number;
-}
-
-export interface ChunkStoreFixture {
-  store: ChunkStorage;
-  /** Flips a bit of the stored copy of `id`, as a bad disk would. */
-  corrupt(id: string): void;
-  close?(): void;
-}
-
-export type NewChunkStore = (opts: ChunkStoreOptions) => ChunkStoreFixture;
-
-export const MAX_CHUNK = 1 << 20;
-
-export function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(b.subarray(i, Math.min(n, i + 65536)));
-  return b;
-}
-
-export function randomChunk(n: number): { id: string; data: Uint8Array } {
-  const data = randomBytes(n);
-  return { id: sha256Hex(data), data };
-}
-
-/** The fields of an OrreryError that a test matches on. */
-const code = (status: number, c: string) => ({ status, code: c });
-
-/** One store per call, on a clock the test moves; closed after each test. */
-function harness(make: NewChunkStore) {
-  const opened: ChunkStoreFixture[] = [];
-  const clock = { ms: 1_700_000_000_000 };
-  afterEach(() => {
-    for (const f of opened.splice(0)) f.close?.();
-  });
-  const open = (extra: Partial<ChunkStoreOptions> = {}): ChunkStoreFixture => {
-    const f = make({ maxChunkSize: MAX_CHUNK, now: () => clock.ms, ...extra });
-    opened.push(f);
-    return f;
-  };
-  return { open, clock };
-}
+export { type ChunkStoreFixture, type ChunkStoreOptions, MAX_CHUNK, type NewChunkStore, randomBytes, randomChunk } from "./chunk-store.kit.ts";
 
 export function runChunkStoreTests(name: string, make: NewChunkStore): void {
   describe(`ChunkStorage conformance: ${name}`, () => {
@@ -64,7 +21,6 @@ export function runChunkStoreTests(name: string, make: NewChunkStore): void {
   });
 }
 
-type Harness = ReturnType<typeof harness>;
 
 function describeWrites({ open, clock }: Harness): void {
   test("put then get returns the bytes; has, stats and ids see the chunk", async () => {
@@ -345,109 +301,5 @@ function describeReads({ open }: Harness): void {
     await store.put(c.id, c.data);
     expect(await store.reconcile()).toEqual({ added: 0, removed: 0 });
     expect(store.ids()).toEqual([c.id]);
-  });
-}
-
-function describeLimits({ open }: Harness): void {
-  test("quota reached → StoreFullError, before or while streaming; deleting makes room", async () => {
-    const { store } = open({ quotaBytes: 10_000 });
-    const a = randomChunk(6000);
-    const b = randomChunk(6000);
-    await store.put(a.id, a.data);
-    await expect(store.put(b.id, b.data)).rejects.toBeInstanceOf(StoreFullError);
-    // A streamed chunk announced as too big is refused at its first byte...
-    const announced = store.writer(b.id, b.data.byteLength);
-    await expect(announced.write(b.data.subarray(0, 10))).rejects.toBeInstanceOf(StoreFullError);
-    // ...and one that grows past the quota as it crosses it.
-    const growing = store.writer(b.id);
-    await growing.write(b.data.subarray(0, 3000));
-    await expect(growing.write(b.data.subarray(3000))).rejects.toBeInstanceOf(StoreFullError);
-    expect(store.has(b.id)).toBe(false);
-    expect(store.stats()).toEqual({ count: 1, bytes: 6000 });
-    expect(await store.delete(a.id)).toBe(true);
-    expect((await store.put(b.id, b.data)).created).toBe(true);
-  });
-
-  test("writers in flight cannot jointly overshoot the quota", async () => {
-    const { store } = open({ quotaBytes: 10_000 });
-    const a = randomChunk(6000);
-    const b = randomChunk(6000);
-    const first = store.writer(a.id, 6000);
-    await first.write(a.data.subarray(0, 10));
-    await expect(store.writer(b.id, 6000).write(b.data.subarray(0, 10))).rejects.toBeInstanceOf(StoreFullError);
-    await first.abort(); // gives its reservation back
-    const second = store.writer(b.id, 6000);
-    await second.write(b.data);
-    expect((await second.commit()).created).toBe(true);
-  });
-
-  test("headroom: what the quota leaves, less writers in flight; none under an unreachable floor", async () => {
-    const { store } = open({ quotaBytes: 10_000 });
-    expect(store.headroom()).toBe(10_000);
-    const a = randomChunk(6000);
-    await store.put(a.id, a.data);
-    expect(store.headroom()).toBe(4000);
-    const b = randomChunk(3000);
-    const inFlight = store.writer(b.id, 3000);
-    await inFlight.write(b.data.subarray(0, 10));
-    expect(store.headroom()).toBe(1000);
-    await inFlight.abort();
-    expect(store.headroom()).toBe(4000);
-    await store.delete(a.id);
-    expect(store.headroom()).toBe(10_000);
-    expect(open({ minFreeBytes: Number.MAX_SAFE_INTEGER }).store.headroom()).toBe(0);
-    // Without a quota, the free space less the floor (read around it: other files may change a real disk's).
-    const floored = open({ minFreeBytes: 1 << 20 }).store;
-    const freeBefore = floored.diskUsage().freeBytes;
-    const room = floored.headroom();
-    const freeAfter = floored.diskUsage().freeBytes;
-    expect(room).toBeGreaterThanOrEqual(Math.max(0, Math.min(freeBefore, freeAfter) - (1 << 20)));
-    expect(room).toBeLessThanOrEqual(Math.max(0, Math.max(freeBefore, freeAfter) - (1 << 20)));
-  });
-
-  test("a free-space floor above the free space → StoreFullError; diskUsage is sane", async () => {
-    const { store } = open({ minFreeBytes: Number.MAX_SAFE_INTEGER });
-    const a = randomChunk(10);
-    await expect(store.put(a.id, a.data)).rejects.toBeInstanceOf(StoreFullError);
-    await expect(store.writer(a.id, 10).write(a.data)).rejects.toBeInstanceOf(StoreFullError);
-    expect(store.has(a.id)).toBe(false);
-    const du = store.diskUsage();
-    expect(du.totalBytes).toBeGreaterThan(0);
-    expect(du.freeBytes).toBeGreaterThan(0);
-    expect(du.freeBytes).toBeLessThanOrEqual(du.totalBytes);
-  });
-}
-
-function describePaging({ open }: Harness): void {
-  test("ids pages in ascending id order; delete updates has, stats and ids", async () => {
-    const { store } = open();
-    const ids: string[] = [];
-    for (let i = 0; i < 25; i++) {
-      const c = randomChunk(100 + i);
-      ids.push(c.id);
-      await store.put(c.id, c.data);
-    }
-    ids.sort();
-    expect(store.stats()).toEqual({ count: 25, bytes: 25 * 100 + 300 });
-    // A fixed number of pages, so a store whose cursor does not advance fails instead of looping.
-    const pages: string[][] = [];
-    for (let after: string | undefined, n = 0; n < 4; n++, after = pages.at(-1)?.at(-1)) pages.push(store.ids(after, 10));
-    expect(pages.map((p) => p.length)).toEqual([10, 10, 5, 0]);
-    expect(pages.flat()).toEqual(ids);
-    expect(store.ids(ids[12], 3)).toEqual(ids.slice(13, 16));
-    expect(store.ids(`${ids[12]!.slice(0, 10)}`, 1)).toEqual([ids[12]!]); // a prefix sorts before the id
-    expect(store.ids("g", 10)).toEqual([]);
-
-    expect(await store.delete(ids[0]!)).toBe(true);
-    expect(store.has(ids[0]!)).toBe(false);
-    expect(store.stats().count).toBe(24);
-    expect(store.ids(undefined, 100)).toEqual(ids.slice(1));
-  });
-
-  test("ids refuses a limit outside 1..100000 with bad_limit", () => {
-    const { store } = open();
-    for (const limit of [0, -1, 1.5, 100_001, Number.NaN]) expect(() => store.ids("", limit)).toThrow(OrreryError);
-    expect(() => store.ids("", 0)).toThrow(/1\.\.100000/);
-    expect(store.ids("", 100_000)).toEqual([]);
   });
 }
