@@ -64,6 +64,7 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
     gossipTraffic: () => membership.traffic,
     peerCalls: () => ({ calls: Object.fromEntries(peers.networkRpc.calls), connectionsOpened: peers.client.connectionsOpened }),
     clockOffsetMs: () => clock.offsetMs(),
+    clockPeers: () => clock.peers(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
     disk: () => store.diskUsage(),
