@@ -238,6 +238,11 @@ export class Membership {
     this.transport.setBlocked(addrs);
   }
 
+  /** Fault injection: every datagram is handled `ms` after it arrived, as by an event loop that far behind. */
+  setGossipDelay(ms: number): void {
+    this.transport.setDelay(ms);
+  }
+
   private newCore(knownMembers: Member[] | undefined): SwimNode {
     return new SwimNode({
       self: this.selfInfo,
