@@ -192,7 +192,7 @@ test("an answer later than two uncertainties, or to an ask pushed out by a thous
   expect(w.offsetMs()).toBe(-30_000);
 });
 
-test("a peer heard with no round trip kept is wanted for one at once, then at most every 60 s", () => {
+test("a peer heard with no round trip kept, or a datagram later than the bound against it, is wanted for a round trip at once, then at most every 60 s", () => {
   const t = new FakeTime(1_000_000);
   const w = new ClockWatch(500, t.now);
   expect(w.wantsRoundTrip("n2")).toBe(false); // never heard
@@ -213,6 +213,20 @@ test("a peer heard with no round trip kept is wanted for one at once, then at mo
   t.advance(281_000);
   oneWay(w, t, "n2", 0, 3);
   expect(w.wantsRoundTrip("n2")).toBe(true);
+  // A datagram later than the bound against the round trip kept: late, or this node's clock stepped 30 s ahead.
+  roundTrip(w, t, "n2", 0);
+  roundTrip(w, t, "n3", 0);
+  oneWay(w, t, "n2", 0, 400);
+  expect(w.wantsRoundTrip("n2")).toBe(false); // within the bound: no news
+  t.advance(60_000); // the step (n2 was last pinged for a round trip more than a minute ago)
+  oneWay(w, t, "n2", -30_000, 2);
+  oneWay(w, t, "n3", -30_000, 2);
+  expect(w.problem()).toBeUndefined(); // one-way, it cannot tell
+  expect([w.wantsRoundTrip("n2"), w.wantsRoundTrip("n3")]).toEqual([true, true]);
+  roundTrip(w, t, "n2", -30_000);
+  roundTrip(w, t, "n3", -30_000);
+  expect(w.problem()).toContain("30.0 s ahead of");
+  expect(w.wantsRoundTrip("n2")).toBe(false);
 });
 
 test("a judgement stands until a datagram arrives or a second passes: writes ask often, judging asks membership per source", () => {

@@ -15,8 +15,9 @@
 //     bound off, while a stalled loop (ours or the peer's) makes long round trips, which are dropped rather
 //     than believed. A peer's newest such sample stands for ROUND_TRIP_KEPT_MS: a node probes one member a
 //     second, so in a cluster of N it comes back to each peer only every N seconds. A peer heard with no
-//     round trip kept is pinged at once (wantsRoundTrip, at most every CLOCK_PING_EVERY_MS): a node that
-//     joins or restarts knows every peer's clock a round trip after hearing it, as it did from one-way samples.
+//     round trip kept, or whose datagram looks later than the bound against it, is pinged at once
+//     (wantsRoundTrip, at most every CLOCK_PING_EVERY_MS): a node that joins, restarts or whose clock steps
+//     ahead knows every peer's clock a round trip after hearing it, as it did from one-way samples.
 //   - A one-way sample counts only where no delay can explain it: above +bound (their clock is ahead by more
 //     than allowed, however long the datagram waited: this is how a node whose clock runs behind learns it),
 //     or more than the seal's freshness window (120 s) below zero: a member's datagrams that all wait two
@@ -116,13 +117,17 @@ export class ClockWatch {
   }
 
   /**
-   * Whether `source`, just heard, should be pinged for a round trip: it has none kept and was not pinged for
-   * one lately. Answering true counts as pinging it.
+   * Whether `source`, just heard, should be pinged for a round trip: it has none kept, or its newest datagram
+   * looks later than the bound against the one kept (a delay, or this node's clock stepped ahead since, which
+   * nothing one-way can tell apart), and it was not pinged for one lately. Answering true counts as pinging it.
    */
   wantsRoundTrip(source: string): boolean {
     const s = this.sources.get(source);
     const now = this.now();
-    if (!s || (s.trip && s.trip.at >= now - ROUND_TRIP_KEPT_MS)) return false;
+    if (!s) return false;
+    const last = s.oneWay.at(-1);
+    const doubted = s.trip && last && last.at >= s.trip.at && last.minMs < s.trip.offsetMs - this.maxOffsetMs;
+    if (s.trip && s.trip.at >= now - ROUND_TRIP_KEPT_MS && !doubted) return false;
     if (s.pingedAt !== undefined && now - s.pingedAt < CLOCK_PING_EVERY_MS && now >= s.pingedAt) return false;
     s.pingedAt = now;
     return true;
