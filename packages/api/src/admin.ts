@@ -61,7 +61,14 @@ export const leaveSchema = z.object({ nodeId: z.string(), leaving: z.literal(tru
 export const forgetSchema = z.object({ id: z.string(), state: memberStateSchema, incarnation: int() });
 export const memberIdParams = z.object({ id: z.string().describe("the member's node id") });
 
-export const faultsSchema = z.strictObject({ blockedPeers: z.array(z.string().max(64)).max(1000) });
+export const faultsSchema = z.strictObject({
+  blockedPeers: z.array(z.string().max(64)).max(1000),
+  gossipDelayMs: int()
+    .min(0)
+    .max(60_000)
+    .optional()
+    .describe("every gossip datagram is handled this long after it arrived, as by an event loop that far behind; absent: unchanged"),
+});
 
 export type ClusterSettingsView = z.output<typeof settingsViewSchema> & Partial<Pick<z.output<typeof settingsChangedSchema>, "confirmed" | "members">>;
 export type SettingsChange = z.input<typeof settingsChangeBodySchema>;

@@ -121,7 +121,7 @@ export const healthDetailSchema = z.object({
     minChunkAgeSeconds: z.number(),
   }),
   antiEntropy: z.object({ rounds: int(), rangesDiffering: int(), copiesQueued: int(), lastRoundAt: int().nullable() }),
-  faults: z.object({ blockedPeers: z.array(z.string()) }).optional().describe("FAULT_INJECTION=true only"),
+  faults: z.object({ blockedPeers: z.array(z.string()), gossipDelayMs: int() }).optional().describe("FAULT_INJECTION=true only"),
   workers: z.array(workerStatusSchema),
   resync: z.object({ state: z.string(), completed: int() }),
 });

@@ -179,7 +179,7 @@ export const apiRoutes = defineRoutes({
     responses: { 200: { description: "removed", json: admin.keyStepSchema }, 400: badInput, 401: adminRefused, 409: failure("a member still uses the key") },
   },
   faults: {
-    method: "post", path: "/api/admin/faults", tag: "admin", auth: "admin", summary: "Test hook: cut this node off from the named peers (FAULT_INJECTION=true)",
+    method: "post", path: "/api/admin/faults", tag: "admin", auth: "admin", summary: "Test hook: cut this node off from the named peers, delay its gossip reads (FAULT_INJECTION=true)",
     request: { body: admin.faultsSchema },
     responses: { 200: { description: "the peers now blocked", json: admin.faultsSchema }, 400: badInput, 401: adminRefused, 403: failure("fault injection is disabled") },
   },

@@ -64,6 +64,7 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
     gossipTraffic: () => membership.traffic,
     peerCalls: () => ({ calls: Object.fromEntries(peers.networkRpc.calls), connectionsOpened: peers.client.connectionsOpened }),
     clockOffsetMs: () => clock.offsetMs(),
+    clockPeers: () => clock.peers(),
     chunks: () => store.stats(),
     files: () => manifests.stats(),
     disk: () => store.diskUsage(),
@@ -118,11 +119,17 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
       scrub: scrubber.stats,
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
-      faults: faults ? { blockedPeers: faults.blockedPeers() } : undefined,
+      faults: faults ? { blockedPeers: faults.blockedPeers(), gossipDelayMs: faults.gossipDelayMs } : undefined,
       workers: [...core.workers(), accounts.sync.worker, accounts.auditSync.worker, c.history.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
       resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },
     }),
     setBlockedPeers: faults ? (ids: string[]) => faults.setBlocked(ids) : undefined,
+    setGossipDelay: faults
+      ? (ms: number | undefined) => {
+          if (ms !== undefined) faults.setGossipDelay(ms);
+          return faults.gossipDelayMs;
+        }
+      : undefined,
     adminOpen: accounts.adminOpen,
     verifier: new AdminVerifier(peers.keyring),
     forget: (memberId: string) => membership.forget(memberId),

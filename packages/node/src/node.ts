@@ -242,6 +242,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
     // Healed or cut: anti-entropy that idled down resumes its normal pace.
     unquietSync();
   });
+  faults?.onGossipDelay((ms) => {
+    membership.setGossipDelay(ms);
+    log.warn("fault injection: gossip datagrams read late", { delayMs: ms });
+  });
 
   let server: FetchServer | undefined;
   let s3: S3Listener | undefined;

@@ -144,7 +144,7 @@ export const configSchema = z.object({
   ZIP_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Serve the web UI from this folder (a SvelteKit build) instead of the embedded copy. */
   UI_DIR: z.string().min(1).optional(),
-  /** Test hook: enables POST /api/admin/faults (network partitions between chosen peers). */
+  /** Test hook: enables POST /api/admin/faults (network partitions between chosen peers, late gossip reads). */
   FAULT_INJECTION: z
     .enum(["true", "false", "1", "0"])
     .default("false")

@@ -29,6 +29,8 @@ export interface AdminRoutesDeps {
   settings: Pick<SettingsSync, "current" | "record" | "set">;
   /** Fault injection (FAULT_INJECTION=true only): replaces the set of peers this node is cut off from. */
   setBlockedPeers?: (memberIds: string[]) => void;
+  /** With setBlockedPeers: delays every gossip datagram this node reads (FAULT_INJECTION); returns the delay in force. */
+  setGossipDelay?: (ms: number | undefined) => number;
 }
 
 /** Admin bodies are a few hundred bytes; anything larger is not an admin request. */
@@ -169,7 +171,8 @@ export function adminRoutes(d: AdminRoutesDeps): Hono<{ Variables: AdminVariable
     if (!d.setBlockedPeers) return c.json({ error: "fault injection is disabled (FAULT_INJECTION=true enables it)", code: "disabled" }, 403);
     const body = await jsonBody(c.req.raw, faultsSchema);
     d.setBlockedPeers(body.blockedPeers);
-    return c.json({ blockedPeers: body.blockedPeers } satisfies ResponseOf<"faults">);
+    const gossipDelayMs = d.setGossipDelay?.(body.gossipDelayMs);
+    return c.json({ blockedPeers: body.blockedPeers, gossipDelayMs } satisfies ResponseOf<"faults">);
   });
 
   return app;

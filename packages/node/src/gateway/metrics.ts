@@ -20,8 +20,10 @@ export interface NodeMetricsSources {
   gossipProbes?: () => Record<string, number>;
   peerCalls?: () => { calls: Record<string, number>; connectionsOpened: number };
   gossipTraffic?: () => { datagrams: ReadonlyMap<string, number>; bytes: ReadonlyMap<string, number> };
-  /** Median over peers of their clock minus this node's (ms); undefined before any peer was heard. */
+  /** Median over peers of their clock minus this node's (ms); undefined while no peer gave an estimate. */
   clockOffsetMs?: () => number | undefined;
+  /** Peers heard by the clock watch, and how many of them gave an estimate (membership/clock-watch.ts). */
+  clockPeers?: () => { heard: number; judged: number };
   chunks: () => { count: number; bytes: number };
   files: () => ManifestStats;
   disk: () => { totalBytes: number; freeBytes: number };
@@ -126,9 +128,14 @@ export class NodeMetrics {
       totals("orrery_peer_calls_total", "Calls this node made to other members over the peer RPC, by method.", "method", () => peerCalls().calls);
       total("orrery_peer_connections_opened_total", "Authenticated connections this node dialled to other members (each one a handshake).", () => peerCalls().connectionsOpened);
     }
+    const clockPeers = src.clockPeers;
+    if (clockPeers) {
+      gauge("orrery_clock_peers_heard", "Peers whose clocks this node heard (last 30 s of datagrams, or a round trip in the last 5 min).", (g) => g.set(clockPeers().heard));
+      gauge("orrery_clock_peers_judged", "Of those, peers whose clock offset is known closely enough to count (a quick round trip); a verdict of skew needs more than half of the peers heard.", (g) => g.set(clockPeers().judged));
+    }
     const clockOffset = src.clockOffsetMs;
     if (clockOffset) {
-      gauge("orrery_clock_offset_seconds", "Peers' clocks minus this node's (median over peers); beyond MAX_CLOCK_OFFSET_MS this node refuses writes.", (g) => {
+      gauge("orrery_clock_offset_seconds", "Peers' clocks minus this node's (median over the peers judged); beyond MAX_CLOCK_OFFSET_MS from most peers heard this node refuses writes.", (g) => {
         const ms = clockOffset();
         if (ms !== undefined) g.set(ms / 1000);
       });

@@ -238,6 +238,11 @@ export class Membership {
     this.transport.setBlocked(addrs);
   }
 
+  /** Fault injection: every datagram is handled `ms` after it arrived, as by an event loop that far behind. */
+  setGossipDelay(ms: number): void {
+    this.transport.setDelay(ms);
+  }
+
   private newCore(knownMembers: Member[] | undefined): SwimNode {
     return new SwimNode({
       self: this.selfInfo,
@@ -262,8 +267,12 @@ export class Membership {
         return false;
       }
     });
-    // Any datagram that proved the key tells us the sender's clock, also a stale one (a far-off clock).
-    if (opened.sentAt !== undefined) this.clock?.sample(from, opened.sentAt);
+    // Any datagram that proved the key tells us the sender's clock, also a stale one (a far-off clock); an
+    // answer to our ping or ping-req also closes a round trip, which bounds the error (clock-watch.ts).
+    if (opened.sentAt !== undefined) {
+      const answers = opened.ok && (parsed.msg?.type === "ack" || parsed.msg?.type === "nack") ? parsed.msg.seq : undefined;
+      this.clock?.sample(from, opened.sentAt, answers);
+    }
     if (!opened.ok) {
       // Authenticated but not a valid message: a member with a bug, worth a (rate-limited) warning of its own.
       if (opened.reason === "malformed") return this.badLog("malformed").warn("dropped malformed gossip datagram", { from, err: parsed.problem });
@@ -283,6 +292,9 @@ export class Membership {
     }
     try {
       this.deliver(this.core.receive(this.now(), from, msg));
+      // A member heard but not timed by a round trip is pinged at once, so a node that joins or restarts
+      // knows its clock one round trip after hearing each peer, not when its probes come round to them.
+      if (this.clock?.wantsRoundTrip(from)) this.deliver(this.core.clockPing(msg.from, from));
     } catch (err) {
       this.log.error("gossip message handling failed", { from, type: msg.type, err });
     }
@@ -310,6 +322,7 @@ export class Membership {
   private deliver(outputs: Output[]): void {
     for (const { to, msg } of outputs) {
       try {
+        if (msg.type === "ping" || msg.type === "ping-req") this.clock?.asked(msg.seq);
         const sealed = this.seal.seal(encodeMessage(msg));
         this.count("sent", msg.type, sealed.byteLength);
         this.transport.send(to, sealed);

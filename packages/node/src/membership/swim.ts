@@ -280,6 +280,16 @@ export class SwimNode {
     return this.table.snapshot();
   }
 
+  /**
+   * A ping to live member `id` at `addr` outside the probe rounds: its ack times the member's clock by a round
+   * trip (clock-watch.ts); no probe waits on it, so it decides nothing about the member.
+   */
+  clockPing(id: string, addr: Address): Output[] {
+    const m = this.table.get(id);
+    if (this.started && !this.leaving && id !== this.table.me.id && m && probeable(m) && memberAddress(m) === addr) this.pingAt(addr, id);
+    return this.flush();
+  }
+
   /** Whether `address` ("host:port") is a live or suspect peer's gossip address; copies nothing (asked per datagram). */
   isPeerAddress(address: Address): boolean {
     for (const m of this.table.peerValues()) if (probeable(m) && `${m.host}:${m.gossipPort}` === address) return true;
@@ -318,9 +328,7 @@ export class SwimNode {
     const updates = msg.type === "push-pull" ? msg.members : msg.type === "nack" ? [] : msg.updates;
     for (const u of updates) this.table.apply(now, u, msg.type === "push-pull", msg.from);
     // Someone says a member moved: ask it there; its answer carries its own record (its own word).
-    for (const { id, addr } of this.table.drainAddressChecks()) {
-      this.send(addr, { ...this.envelope(), type: "ping", seq: this.nextSeq(), to: id, updates: this.piggyback() });
-    }
+    for (const { id, addr } of this.table.drainAddressChecks()) this.pingAt(addr, id);
     this.noteRefutations();
     if (this.table.drainForgotten()) this.selfReports.push("forgotten");
     else if (msg.type === "push-pull") this.selfReports.push("ok");
@@ -533,6 +541,11 @@ export class SwimNode {
 
   private ack(seq: number): AckMessage {
     return { ...this.envelope(), type: "ack", seq, updates: this.piggyback() };
+  }
+
+  /** A ping no probe waits for: its ack is only news (and a round trip for the clock watch). */
+  private pingAt(addr: Address, id: string): void {
+    this.send(addr, { ...this.envelope(), type: "ping", seq: this.nextSeq(), to: id, updates: this.piggyback() });
   }
 
   private gossip(updates: MemberUpdate[]): SwimMessage {

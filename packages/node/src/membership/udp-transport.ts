@@ -1,5 +1,6 @@
 // The gossip socket: one UDP socket bound to the gossip port, sending and receiving raw datagrams,
-// with a block list so partition tests can cut a node off from chosen peers.
+// with a block list so partition tests can cut a node off from chosen peers, and a read delay for tests of
+// a lagging event loop.
 //
 // node:dgram rather than Bun.udpSocket: both bind and report EADDRINUSE the same way under Bun, but dgram
 // resolves host names in send() (seeds may be names), reports late socket errors as events instead of
@@ -13,6 +14,7 @@ export type DatagramHandler = (bytes: Uint8Array, from: Address) => void;
 export class UdpTransport {
   private socket: dgram.Socket | undefined;
   private blocked = new Set<Address>();
+  private delayMs = 0;
 
   constructor(
     private readonly onDatagram: DatagramHandler,
@@ -45,17 +47,23 @@ export class UdpTransport {
         socket.on("message", (buf, rinfo) => {
           const from = formatAddress(rinfo.address, rinfo.port);
           if (this.blocked.has(from)) return;
-          try {
-            this.onDatagram(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), from);
-          } catch (err) {
-            // A throwing listener would crash the process from inside the event loop.
-            this.log.error("gossip datagram handler threw", { from, err });
-          }
+          const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+          if (this.delayMs > 0) setTimeout(() => this.handle(bytes, from), this.delayMs);
+          else this.handle(bytes, from);
         });
         this.socket = socket;
         resolve();
       });
     });
+  }
+
+  private handle(bytes: Uint8Array, from: Address): void {
+    try {
+      this.onDatagram(bytes, from);
+    } catch (err) {
+      // A throwing listener would crash the process from inside the event loop.
+      this.log.error("gossip datagram handler threw", { from, err });
+    }
   }
 
   send(to: Address, bytes: Uint8Array): void {
@@ -79,6 +87,11 @@ export class UdpTransport {
       const { host, port } = parseAddress(a);
       return formatAddress(host, port);
     }));
+  }
+
+  /** Fault injection: every datagram is handed on `ms` after it arrived (0: at once). */
+  setDelay(ms: number): void {
+    this.delayMs = ms;
   }
 
   close(): Promise<void> {

@@ -14,6 +14,11 @@ export function breakRules(p: NodeProcess, handlers: JsonHandlers): void {
   const { core, placement, node } = p;
   if (broken.has("no-placement-check")) core.onMembers = (members) => void placement.update(members);
   if (broken.has("no-anti-entropy")) core.replicator.tick = () => {};
+  if (broken.has("one-way-clock")) {
+    // ClockWatch.estimate is private: the switch reaches in and puts back the old estimate, a peer's largest sample.
+    const watch = p.clockWatch as unknown as { estimate: (s: { oneWay: Array<{ minMs: number }> }) => number | undefined };
+    watch.estimate = (s) => (s.oneWay.length === 0 ? undefined : Math.max(...s.oneWay.map((x) => x.minMs)));
+  }
   if (broken.has("no-clock-rules")) {
     p.clockWatch.problem = () => undefined;
     handlers["manifests.push"] = async (_from, body) => {

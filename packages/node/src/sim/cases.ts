@@ -19,6 +19,7 @@
 // - walk-move (walk-case.ts): a folder moved through a node not pushed the rows below it moves every file.
 // - search-find (search-case.ts): a name search through a node not pushed the rows finds what was acknowledged.
 // - lost-writer (lost-writer-case.ts): a copy left in the queue of a writer then lost for good reaches its owner.
+// - lagging-loop (lagging-loop-case.ts): writes through a node whose event loop runs 1.2 s behind are not refused.
 import { majority, quorumInEach } from "../replication/placement.ts";
 import type { Violation } from "./invariants.ts";
 import type { Script } from "./runner.ts";
@@ -31,6 +32,7 @@ import { versionsCase } from "./versions-case.ts";
 import { walkMove } from "./walk-case.ts";
 import { searchFind } from "./search-case.ts";
 import { lostWriter } from "./lost-writer-case.ts";
+import { laggingLoop } from "./lagging-loop-case.ts";
 import { addressOf } from "./virtual-node.ts";
 import type { FileOp } from "./workload.ts";
 
@@ -358,6 +360,7 @@ export const cases: Record<CaseName, Script> = {
   "late-decision": lateDecision,
   "newcomer-island": newcomerIsland,
   "stale-apply": staleApply,
+  "lagging-loop": laggingLoop,
   "walk-move": walkMove,
   "search-find": searchFind,
   "lost-writer": lostWriter,

@@ -40,8 +40,10 @@ import type { NodeProcess } from "./virtual-node.ts";
  *   reading each folder from its manifest owners first.
  * - `no-census`: the replica census does not run (as the simulator ran it before seed 214): a copy that no ring
  *   change reveals waits for chunk anti-entropy.
+ * - `one-way-clock`: the clock watch takes a peer's largest recent one-way sample as its clock (no round trips):
+ *   a node whose loop runs behind reads every datagram late and takes its peers' clocks for behind.
  */
-export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version", "local-walks", "local-search", "no-census"] as const;
+export const brokenModes = ["no-placement-check", "no-anti-entropy", "no-clock-rules", "local-reads", "no-hedge", "local-cas", "no-tree-rule", "no-readable-check", "no-folder-factors", "no-versions", "no-gossip", "fresh-decided-version", "restamp-parents", "any-peer-joins", "fresh-stale-version", "local-walks", "local-search", "no-census", "one-way-clock"] as const;
 export type Broken = (typeof brokenModes)[number];
 
 export interface SimSettings {

@@ -35,8 +35,22 @@ export class ProcessClock implements Clock {
     return new Promise((resolve) => this.timer(ms, resolve));
   }
 
-  /** Runs `fn` now if the process runs, later if it is paused, never if it died. */
+  /**
+   * How far this process's event loop runs behind (an overloaded host): everything it is handed (a message,
+   * an answer, a timer that came due) runs this much later. 0: at once.
+   */
+  lagMs = 0;
+
+  /** Runs `fn` now if the process runs (after its loop's lag), later if it is paused, never if it died. */
   run(fn: () => void): void {
+    if (!this.alive) return;
+    if (this.paused) this.deferred.push(fn);
+    else if (this.lagMs > 0) this.events.after(this.lagMs, () => this.runDue(fn));
+    else fn();
+  }
+
+  /** A lagged `fn` comes due: the process may have died or been paused meanwhile. */
+  private runDue(fn: () => void): void {
     if (!this.alive) return;
     if (this.paused) this.deferred.push(fn);
     else fn();

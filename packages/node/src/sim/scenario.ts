@@ -31,6 +31,7 @@ export const caseShapes = {
   "walk-move": { nodes: 5, durationS: 40 },
   "search-find": { nodes: 5, durationS: 40 },
   "lost-writer": { nodes: 10, durationS: 110 },
+  "lagging-loop": { nodes: 5, durationS: 52 },
   scale: { nodes: 1000, durationS: 900, loss: 0.05, boot: "restart" },
 } satisfies Record<string, CaseShape>;
 export type CaseName = keyof typeof caseShapes;

@@ -232,9 +232,11 @@ export class NodeProcess {
 
   receiveDatagram(from: string, d: Datagram): void {
     this.clock.run(() => {
-      this.clockWatch.sample(from, d.sentAt);
       const msg = d.msg instanceof Uint8Array ? decodeMessage(d.msg) : d.msg;
+      // membership.ts onDatagram: an ack or nack also closes a round trip.
+      this.clockWatch.sample(from, d.sentAt, msg.type === "ack" || msg.type === "nack" ? msg.seq : undefined);
       this.route(this.swim.receive(this.now, from, msg));
+      if (this.clockWatch.wantsRoundTrip(from)) this.route(this.swim.clockPing(msg.from, from));
     });
   }
 
@@ -244,6 +246,7 @@ export class NodeProcess {
     const from = addressOf(this.id);
     for (const { to, msg } of outputs) {
       const target = idOf(to);
+      if (msg.type === "ping" || msg.type === "ping-req") this.clockWatch.asked(msg.seq);
       const d: Datagram = { msg: ctx.wire ? encodeMessage(msg) : msg, sentAt: this.clock.now() };
       ctx.net.send(this.id, target, () => ctx.running(target)?.receiveDatagram(from, d));
     }

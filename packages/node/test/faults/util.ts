@@ -23,6 +23,18 @@ export async function setBlocked(node: TestNode, peers: string[]): Promise<void>
   }
 }
 
+/** Delays every gossip datagram `node` reads by `ms` (as an event loop that far behind would), cutting it off from no peer. */
+export async function setGossipDelay(node: TestNode, ms: number): Promise<void> {
+  const res = await fetch(`${node.url}/api/admin/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ blockedPeers: [], gossipDelayMs: ms }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { gossipDelayMs?: number };
+  if (res.status !== 200 || body.gossipDelayMs !== ms) throw new Error(`POST /api/admin/faults on ${node.id}: ${res.status} ${JSON.stringify(body)}`);
+}
+
 /** A clean partition: every node of each side blocks every node of the other side. */
 export async function partition(sideA: TestNode[], sideB: TestNode[]): Promise<void> {
   const idsA = sideA.map((n) => n.id);
