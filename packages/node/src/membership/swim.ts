@@ -17,31 +17,20 @@ import {
   type PingMessage,
   type SwimMessage,
 } from "./messages.ts";
-import { failedProbePenalty, NACK_AFTER_FRACTION, newProbeStats, probeDueAt, type Probe, type ProbeStats } from "./probe.ts";
-import { ProbeRound } from "./probe-round.ts";
+import { NACK_AFTER_FRACTION, type ProbeStats } from "./probe.ts";
+import { ProbeCycle, type StreamPing } from "./probe-cycle.ts";
 import { Relays } from "./relays.ts";
 import { pick, sample } from "./random.ts";
 import { pushPullIntervalMs, retransmitLimit, type SwimConfig } from "./swim-config.ts";
 import type { Member, MemberChange, MemberInfo, Refutation, SelfReport } from "./types.ts";
 
 export type { Address };
-export type { ProbeStats };
+export type { ProbeStats, StreamPing };
 export { defaultSwimConfig, type SwimConfig } from "./swim-config.ts";
 
 export interface Output {
   to: Address;
   msg: SwimMessage;
-}
-
-/**
- * The TCP fallback probe: the shell sends `msg` to member `target` over the authenticated peer connection
- * within `timeoutMs` and reports the answer (or its absence) with `streamAnswered(now, seq, ack)`.
- */
-export interface StreamPing {
-  target: string;
-  seq: number;
-  msg: PingMessage;
-  timeoutMs: number;
 }
 
 export interface SwimNodeInit {
@@ -75,7 +64,7 @@ export class SwimNode {
   private readonly random: () => number;
   private readonly cluster: string | undefined;
   private readonly table: MemberTable;
-  private readonly probeRound: ProbeRound;
+  private readonly probes: ProbeCycle;
   private readonly relays = new Relays();
   private readonly answeredExchanges = new Map<string, number>();
   private out: Output[] = [];
@@ -85,8 +74,6 @@ export class SwimNode {
   // Random starting points so a restarted process does not reuse the sequence numbers of its past life.
   private seq: number;
   private exchange: number;
-  private probe: Probe | undefined;
-  private nextProbeAt = 0;
   private nextPushPullAt = 0;
   private nextReconnectAt = 0;
   private nextGossipAt = 0;
@@ -95,18 +82,24 @@ export class SwimNode {
   /** Refutations seen so far, to count new ones into the health score. */
   private refutationsSeen = 0;
   private selfReports: SelfReport[] = [];
-  private readonly streamProbes: boolean;
-  private streamPings: StreamPing[] = [];
-  private readonly stats = newProbeStats();
 
   constructor(init: SwimNodeInit) {
     this.config = init.config;
     this.random = init.random;
     this.cluster = init.cluster;
-    this.probeRound = new ProbeRound(init.random);
     this.health = new LocalHealth(init.config.awarenessMax ?? 1, init.config.probeTimeoutMs);
-    this.streamProbes = init.streamProbes ?? false;
-    this.table = new MemberTable(init.self, init.knownMembers ?? [], init.config, (id) => this.probeRound.insert(id), init.maxMembers);
+    this.probes = new ProbeCycle({
+      config: init.config,
+      random: init.random,
+      health: this.health,
+      streamProbes: init.streamProbes ?? false,
+      send: (to, msg) => this.send(to, msg),
+      envelope: () => this.envelope(),
+      piggyback: (extra) => this.piggyback(extra),
+      nextSeq: () => this.nextSeq(),
+    });
+    this.table = new MemberTable(init.self, init.knownMembers ?? [], init.config, (id) => this.probes.inserted(id), init.maxMembers);
+    this.probes.attach(this.table);
     this.seq = Math.floor(this.random() * 2 ** 31);
     this.exchange = Math.floor(this.random() * 2 ** 31);
   }
@@ -121,7 +114,7 @@ export class SwimNode {
     const selfAddr = memberAddress(me);
     this.seeds = [...new Set(seeds)].filter((a) => a !== selfAddr);
     // Jitter the first probe so nodes started together do not probe in lock-step.
-    this.nextProbeAt = now + this.random() * this.config.probeIntervalMs;
+    this.probes.nextAt = now + this.random() * this.config.probeIntervalMs;
     this.nextPushPullAt = now + this.pushPullInterval();
     this.nextReconnectAt = now + this.reconnectInterval();
     this.table.broadcasts.enqueue(toUpdate(me));
@@ -138,7 +131,7 @@ export class SwimNode {
     this.advanceRelays(now);
     if (now >= this.nextGossipAt) this.fanOutGossip(now);
     if (!this.leaving) {
-      this.advanceProbe(now);
+      this.probes.advance(now);
       if (now >= this.nextPushPullAt) {
         this.nextPushPullAt = now + this.pushPullInterval();
         const peer = pick(this.random, this.aliveOthers());
@@ -169,7 +162,7 @@ export class SwimNode {
         this.onPingReq(now, from, msg.seq, msg.to, msg.toAddr, msg.nack === true);
         break;
       case "nack":
-        if (this.probe?.seq === msg.seq && this.probe.nacks < this.probe.expectedNacks) this.probe.nacks++;
+        this.probes.nacked(msg.seq);
         break;
       case "push-pull":
         if (msg.reply && this.answeredExchanges.get(msg.from) !== msg.exchange) {
@@ -202,31 +195,21 @@ export class SwimNode {
 
   /** Stream pings to send since the last call (see StreamPing). */
   drainStreamPings(): StreamPing[] {
-    const pings = this.streamPings;
-    this.streamPings = [];
-    return pings;
+    return this.probes.drainStreamPings();
   }
 
   /** The outcome of a stream ping: the target's ack, or undefined when the call failed or timed out. */
   streamAnswered(now: number, seq: number, ack?: AckMessage): Output[] {
-    const p = this.probe;
-    if (!this.started || p?.seq !== seq || p.stream !== "pending") return [];
+    const p = this.probes.streamProbe(seq);
+    if (!this.started || !p) return [];
     this.noticeStarvation(now);
-    if (this.probe !== p) return this.flush();
-    if (ack && ack.from === p.target && ack.seq === seq && this.sameCluster(ack)) {
-      this.absorb(now, p.addr, ack);
-      if (this.probe === p) this.probeAnswered("stream");
-    } else {
-      p.stream = "failed";
-      // Everything else already came back empty: no need to wait for the rest of the period's grace.
-      if (now >= p.startedAt + p.periodMs) this.advanceProbe(now);
-    }
+    this.probes.streamAnswered(now, p, ack, ack !== undefined && this.sameCluster(ack), (a) => this.absorb(now, p.addr, a));
     return this.flush();
   }
 
   /** How this node's probes ended so far (for /metrics). */
   probeStats(): ProbeStats {
-    return { ...this.stats };
+    return this.probes.probeStats();
   }
 
   /** Is `msg` from a node of our cluster? Only such messages are acted on. */
@@ -245,7 +228,7 @@ export class SwimNode {
   leave(now: number): Output[] {
     if (!this.started || this.leaving) return [];
     this.leaving = true;
-    this.probe = undefined;
+    this.probes.cancel();
     const update = this.table.leave(now);
     const ring = this.table.peers().filter(probeable);
     for (const m of sample(this.random, ring, 64)) this.send(memberAddress(m), this.gossip([update]));
@@ -347,10 +330,7 @@ export class SwimNode {
    */
   private noticeStarvation(now: number): void {
     if (!this.health.stalled(now)) return;
-    if (this.probe) {
-      this.probe = undefined;
-      this.stats.abandoned++;
-    }
+    this.probes.abandon();
   }
 
   /**
@@ -389,87 +369,15 @@ export class SwimNode {
     const peers = this.table.roundTargets(this.nextGossipAt - this.config.pushPullIntervalMs);
     if (this.table.broadcasts.size > 0 && (this.config.gossipNodes ?? 0) > 0 && peers.gossip) t = Math.min(t, this.nextGossipAt);
     if (this.leaving) return t;
-    if (this.probe) t = Math.min(t, probeDueAt(this.probe, this.config.probeTimeoutMs));
-    if (peers.probe) t = Math.min(t, this.nextProbeAt);
+    t = Math.min(t, this.probes.dueAt());
+    if (peers.probe) t = Math.min(t, this.probes.nextAt);
     if (peers.alive) t = Math.min(t, this.nextPushPullAt);
     if (this.nextReconnectAt < t && this.reconnectCandidates().length > 0) t = this.nextReconnectAt;
     return t;
   }
 
-  private advanceProbe(now: number): void {
-    const p = this.probe;
-    const { probeTimeoutMs } = this.config;
-    if (p && !p.escalated && now >= p.startedAt + probeTimeoutMs) this.escalate(now, p);
-    if (p && p.escalated && now >= probeDueAt(p, probeTimeoutMs)) {
-      // Neither the target, nor any helper, nor the stream answered within the protocol period.
-      this.probe = undefined;
-      this.stats.failed++;
-      this.health.apply(failedProbePenalty(p));
-      this.table.suspect(now, p.target, p.incarnation);
-    }
-    if (now >= this.nextProbeAt && !this.probe) {
-      // Scheduled from the actual start, so a late tick never overlaps two probes.
-      const periodMs = this.health.scale(this.config.probeIntervalMs);
-      this.nextProbeAt = now + periodMs;
-      const target = this.nextProbeTarget();
-      if (!target) return;
-      const seq = this.nextSeq();
-      const addr = memberAddress(target);
-      const { id, incarnation } = target;
-      this.probe = { seq, target: id, addr, incarnation, startedAt: now, periodMs, escalated: false, expectedNacks: 0, nacks: 0, stream: "none" };
-      this.send(addr, this.ping(seq, target));
-    }
-  }
-
-  /**
-   * The direct ping went unanswered: ask k helpers (each to nack if the target is silent to it too) and, when
-   * the shell can carry it, send the same ping over the peer connection, all to answer within the period.
-   */
-  private escalate(now: number, p: Probe): void {
-    p.escalated = true;
-    const helpers = sample(this.random, this.aliveOthers().filter((m) => m.id !== p.target), this.config.indirectChecks);
-    for (const h of helpers) {
-      const pingReq = { type: "ping-req", seq: p.seq, to: p.target, toAddr: p.addr, nack: true, updates: this.piggyback() } as const;
-      this.send(memberAddress(h), { ...this.envelope(), ...pingReq });
-    }
-    p.expectedNacks = helpers.length;
-    const target = this.table.get(p.target);
-    if (this.streamProbes && target) {
-      p.stream = "pending";
-      // The rest of the period and the one ack timeout of grace the verdict waits for a pending stream call.
-      const timeoutMs = Math.max(1, p.startedAt + p.periodMs + this.config.probeTimeoutMs - now);
-      this.streamPings.push({ target: p.target, seq: p.seq, msg: this.ping(p.seq, target), timeoutMs });
-    }
-  }
-
-  /** A ping to `target`; Lifeguard's buddy system: a suspect hears of its suspicion first-hand and can refute at once. */
-  private ping(seq: number, target: Member): PingMessage {
-    const buddy = target.state === "suspect" ? { ...toUpdate(target), suspectedBy: this.table.me.id } : undefined;
-    return { ...this.envelope(), type: "ping", seq, to: target.id, updates: this.piggyback(buddy) };
-  }
-
-  private probeAnswered(path: "direct" | "indirect" | "stream"): void {
-    this.probe = undefined;
-    this.stats[path]++;
-    this.health.apply(-1);
-  }
-
-  private nextProbeTarget(): Member | undefined {
-    const isProbeable = (id: string) => {
-      const m = this.table.get(id);
-      return m !== undefined && probeable(m);
-    };
-    const members = () => this.table.peers().filter(probeable).map((m) => m.id);
-    const id = this.probeRound.next(members, isProbeable);
-    return id === undefined ? undefined : this.table.get(id);
-  }
-
   private onAck(seq: number, from: Address): void {
-    const p = this.probe;
-    if (p?.seq === seq) {
-      this.probeAnswered(!p.escalated || from === p.addr ? "direct" : "indirect");
-      return;
-    }
+    if (this.probes.acked(seq, from)) return;
     const relay = this.relays.takeAck(seq);
     if (relay) this.send(relay.origin, this.ack(relay.originSeq));
   }
