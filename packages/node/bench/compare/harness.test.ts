@@ -48,6 +48,16 @@ test(
       expect(r.comparisons.find((c) => c.id === "write")!.vsCeiling).toBeGreaterThan(0);
       expect(Object.keys(r.peakRssMiB.orrery ?? {})).toEqual(["n1", "n2", "n3"]);
       for (const v of Object.values(r.peakRssMiB.orrery ?? {})) expect(v).toBeGreaterThan(0);
+      // Each workload's own peaks (high-water marks reset before it), none above the run's.
+      for (const id of WORKLOAD_IDS) {
+        const peaks = r.results[id]!.orrery!.peakRssMiB ?? {};
+        expect(Object.keys(peaks), `peaks of ${id}`).toEqual(["n1", "n2", "n3"]);
+        for (const [node, v] of Object.entries(peaks)) {
+          expect(v).toBeGreaterThan(0);
+          expect(v).toBeLessThanOrEqual(r.peakRssMiB.orrery![node]!);
+        }
+      }
+      expect(stdout).toContain("peak RSS of the worst node by workload (MiB):");
       expect(r.strace).toBeNull();
       // The run's directory is gone (not --keep), and nothing is mounted under it.
       expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(dir);

@@ -12,7 +12,7 @@ import { measureCeilings } from "./ceilings.ts";
 import { type CompareOptions } from "./options.ts";
 import { BenchLan, removeStale } from "./netns.ts";
 import { OwnProcesses } from "./own-processes.ts";
-import { compare, type CompareReport, type Figure, medianOf, renderReport } from "./report.ts";
+import { compare, type CompareReport, type Figure, higherPeaks, medianOf, renderReport } from "./report.ts";
 import { SkipWorkload } from "./s3.ts";
 import { StraceSession, type StracePass, summarizePass } from "./strace.ts";
 import { GlusterSystem } from "./systems/glusterfs.ts";
@@ -156,9 +156,17 @@ export async function runCompare(opts: CompareOptions, argv: string[]): Promise<
       const spec = WORKLOADS[step.id];
       const systems = started.filter((s) => spec.peers || s.id === "orrery");
       const title = workloadTitle(step.id, sizes);
+      // High-water marks from here: each workload's own peak, and the run's as the highest of them.
+      for (const s of systems) s.resetPeakRss();
+      const foldPeaks = () => {
+        const peaks = systems.map((s) => [s, s.peakRssMiB()] as const);
+        for (const [s, p] of peaks) peakRssMiB[s.id] = higherPeaks(peakRssMiB[s.id], p);
+        return new Map(peaks.map(([s, p]) => [s.id, p]));
+      };
       if (!step.timed) {
         log(`${title}: untimed setup for a workload that reads its files`);
         for (const s of systems) await runner.run(step.id, s, "setup");
+        foldPeaks();
         continue;
       }
       log(title);
@@ -184,11 +192,12 @@ export async function runCompare(opts: CompareOptions, argv: string[]): Promise<
         }
       }
       for (const f of Object.values(figures)) f!.median = medianOf(f!.runs);
+      for (const [id, peaks] of foldPeaks()) figures[id]!.peakRssMiB = peaks;
       results[step.id] = figures;
     }
 
     // Read before anything stops: the kernel's high-water marks go with the processes.
-    for (const s of started) peakRssMiB[s.id] = s.peakRssMiB();
+    for (const s of started) peakRssMiB[s.id] = higherPeaks(peakRssMiB[s.id], s.peakRssMiB());
 
     if (opts.strace) straceReport = await stracePasses(opts, runner, orrery, own, root, sizes, chunkSize, problems);
   } catch (err) {
@@ -198,7 +207,7 @@ export async function runCompare(opts: CompareOptions, argv: string[]): Promise<
   }
 
   log("stopping: unmounting, stopping every process of the run, deleting the namespaces");
-  for (const s of started) if (!peakRssMiB[s.id]) peakRssMiB[s.id] = s.peakRssMiB();
+  for (const s of started) peakRssMiB[s.id] = higherPeaks(peakRssMiB[s.id], s.peakRssMiB());
   await cleanup();
   for (const n of orrery.nodes) {
     if (n.unexpectedExit) {

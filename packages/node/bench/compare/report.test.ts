@@ -1,7 +1,7 @@
 // The compare report's arithmetic: medians of repetitions, the best peer, ratios to peers, ceilings and
 // references, the RSS row (lower is better) and the table's columns.
 import { describe, expect, test } from "bun:test";
-import { ceilingFigure, compare, type CompareReport, type Figure, fmt, type Measurement, medianOf, renderReport } from "./report.ts";
+import { ceilingFigure, compare, type CompareReport, type Figure, fmt, higherPeaks, type Measurement, medianOf, renderReport } from "./report.ts";
 import type { Sizes } from "./workload-ids.ts";
 
 const sizes: Sizes = { sizeMiB: 1024, smallCount: 1000, clients: 16, cold: true };
@@ -88,6 +88,34 @@ describe("comparisons", () => {
     expect(text).toContain("(lower is better)");
     expect(text).toContain("  - p");
   });
+
+  test("each workload's worst node, per system, where the workload recorded its peaks", () => {
+    const withPeaks: CompareReport["results"] = {
+      write: { glusterfs: { ...fig(170), peakRssMiB: { s1: 61, s2: 70, s3: null } }, orrery: { ...fig(120), peakRssMiB: { n1: 130, n2: 141.6, n3: 99 } } },
+      "s3-rclone": { orrery: { ...fig(15), peakRssMiB: { n1: 236.9, n2: 150, n3: 140 } } },
+      create: { orrery: fig(231) },
+    };
+    const report = {
+      machine: { uptimeStart: "", uptimeEnd: "" },
+      config: { reps: 1, systems: ["glusterfs", "orrery"] },
+      results: withPeaks,
+      comparisons: [],
+      peakRssMiB: rss,
+      strace: null,
+      cpuProfDir: null,
+      problems: [],
+    } as unknown as CompareReport;
+    const lines = renderReport(report).split("\n");
+    const at = lines.indexOf("peak RSS of the worst node by workload (MiB):");
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 3)).toEqual(["  GlusterFS: write 70", "  Orrery: write 142, s3-rclone 237"]);
+  });
+});
+
+test("a run's peaks are the highest of its workloads' per node; a node without one keeps the other's", () => {
+  expect(higherPeaks(undefined, { n1: 100, n2: null })).toEqual({ n1: 100, n2: null });
+  expect(higherPeaks({ n1: 100, n2: null, n3: 80 }, { n1: 90, n2: 120, n3: null })).toEqual({ n1: 100, n2: 120, n3: 80 });
+  expect(higherPeaks({ n1: 100 }, { n1: 130, n4: 5 })).toEqual({ n1: 130, n4: 5 });
 });
 
 test("fmt", () => {

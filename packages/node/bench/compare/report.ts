@@ -28,6 +28,24 @@ export interface Figure {
   /** Median of the repetitions that produced a value. */
   median: number | null;
   skipped?: string;
+  /** Peak RSS per server node over this workload's repetitions (high-water marks reset before them), MiB. */
+  peakRssMiB?: Record<string, number | null>;
+}
+
+/** Per node, the higher of two peaks (null where neither has one): a run's peak from its parts' peaks. */
+export function higherPeaks(a: Record<string, number | null> | undefined, b: Record<string, number | null>): Record<string, number | null> {
+  const out: Record<string, number | null> = { ...a };
+  for (const [node, v] of Object.entries(b)) {
+    const prev = out[node] ?? null;
+    out[node] = v === null ? prev : prev === null ? v : Math.max(prev, v);
+  }
+  return out;
+}
+
+/** The worst node's peak, or null when no node has one. */
+export function worstNode(nodes: Record<string, number | null> | undefined): number | null {
+  const v = Object.values(nodes ?? {}).filter((x): x is number => x !== null);
+  return v.length ? Math.max(...v) : null;
 }
 
 export interface CeilingFigure {
@@ -148,10 +166,7 @@ export function compare(
       vsReference: ratio(orrery, refValue),
     });
   }
-  const worst = (nodes: Record<string, number | null> | undefined) => {
-    const v = Object.values(nodes ?? {}).filter((x): x is number => x !== null);
-    return v.length ? Math.max(...v) : null;
-  };
+  const worst = worstNode;
   if (peakRss.orrery) {
     const peers: Partial<Record<SystemId, number | null>> = {};
     for (const p of PEER_IDS) if (peakRss[p]) peers[p] = worst(peakRss[p]);
@@ -219,12 +234,26 @@ export function renderReport(r: CompareReport): string {
   ];
   if (Object.keys(r.peakRssMiB).length) {
     out.push("", "peak RSS per node (MiB): " + Object.entries(r.peakRssMiB).map(([s, nodes]) => `${names[s as SystemId]} ${Object.values(nodes).map((v) => fmt(v)).join(" / ")}`).join("; "));
+    const byWorkload = renderPeaksByWorkload(r, names);
+    if (byWorkload.length) out.push("peak RSS of the worst node by workload (MiB):", ...byWorkload);
   }
   if (r.strace) out.push("", renderStrace(r.strace));
   if (r.cpuProfDir) out.push("", `CPU profiles of the Orrery nodes: ${r.cpuProfDir}`);
   if (r.problems.length) out.push("", "problems:", ...r.problems.map((p) => `  - ${p}`));
   if (r.error) out.push("", `run failed: ${r.error}`);
   return `${out.join("\n")}\n`;
+}
+
+/** One line per system: each workload's worst node (workloads whose peaks were not recorded are left out). */
+function renderPeaksByWorkload(r: CompareReport, names: Record<SystemId, string>): string[] {
+  return r.config.systems.flatMap((s) => {
+    const parts = Object.entries(r.results ?? {}).flatMap(([id, figures]) => {
+      const peaks = figures?.[s]?.peakRssMiB;
+      const worst = peaks && worstNode(peaks);
+      return peaks ? [`${id} ${worst === null ? "–" : Math.round(worst!)}`] : [];
+    });
+    return parts.length ? [`  ${names[s]}: ${parts.join(", ")}`] : [];
+  });
 }
 
 export function renderStrace(s: StraceReport): string {

@@ -32,6 +32,7 @@ export abstract class FusePeer implements SystemUnderTest {
   abstract start(): Promise<void>;
   abstract verifyLarge(name: string, size: number): Promise<string | null>;
   abstract peakRssMiB(): Record<string, number | null>;
+  abstract resetPeakRss(): void;
   abstract describe(): Record<string, unknown>;
   /** Starts the FUSE client (sets `client`) and waits until a write through it reaches all three servers. */
   protected abstract mountClient(): Promise<void>;

@@ -12,7 +12,7 @@ import type { BenchLan, Host } from "../netns.ts";
 import { type OwnProcesses, run } from "../own-processes.ts";
 import { FusePeer } from "./fuse-peer.ts";
 import { waitFor } from "../../../test/harness/cluster.ts";
-import { mountedType, namespaceRssMiB, packageVersion } from "./system.ts";
+import { mountedType, namespacePids, namespaceRssMiB, packageVersion, resetHwm } from "./system.ts";
 
 const VOLUME = "gv";
 const DAEMONS = new Set(["glusterd", "glusterfsd", "glusterfs"]);
@@ -96,6 +96,10 @@ export class GlusterSystem extends FusePeer {
   peakRssMiB(): Record<string, number | null> {
     // A server = its glusterd, brick process (glusterfsd) and self-heal daemon (glusterfs), all in its namespace.
     return Object.fromEntries(this.servers.map((s, k) => [`s${k + 1}`, namespaceRssMiB(s.host.ns, DAEMONS)]));
+  }
+
+  resetPeakRss(): void {
+    for (const s of this.servers) for (const pid of namespacePids(s.host.ns, DAEMONS)) resetHwm(pid);
   }
 
   describe(): Record<string, unknown> {

@@ -13,7 +13,7 @@ import type { BenchLan, Host } from "../netns.ts";
 import { type OwnProcesses, run } from "../own-processes.ts";
 import { FusePeer } from "./fuse-peer.ts";
 import { waitFor } from "../../../test/harness/cluster.ts";
-import { mountedType, namespaceRssMiB, packageVersion } from "./system.ts";
+import { mountedType, namespacePids, namespaceRssMiB, packageVersion, resetHwm } from "./system.ts";
 
 const EMPTY_METADATA = "/var/lib/mfs/metadata.mfs.empty";
 /** MooseFS chunks are 64 MiB. */
@@ -124,6 +124,10 @@ export class MooseSystem extends FusePeer {
   peakRssMiB(): Record<string, number | null> {
     // A server = its chunkserver (and, on the first, the master).
     return Object.fromEntries(this.chunkservers.map((s, k) => [`s${k + 1}`, namespaceRssMiB(s.host.ns, DAEMONS)]));
+  }
+
+  resetPeakRss(): void {
+    for (const s of this.chunkservers) for (const pid of namespacePids(s.host.ns, DAEMONS)) resetHwm(pid);
   }
 
   describe(): Record<string, unknown> {

@@ -9,7 +9,7 @@ import { freePort } from "../../../test/harness/ports.ts";
 import { BenchCluster, type BenchNode } from "../../cluster.ts";
 import type { Target } from "../client.ts";
 import { cpuSecondsOf } from "../cpu-time.ts";
-import { type SystemUnderTest, vmHwmMiB, type WriteKind } from "./system.ts";
+import { resetHwm, type SystemUnderTest, vmHwmMiB, type WriteKind } from "./system.ts";
 
 export interface OrreryInit {
   root: string;
@@ -110,6 +110,10 @@ export class OrrerySystem implements SystemUnderTest {
 
   peakRssMiB(): Record<string, number | null> {
     return Object.fromEntries(this.nodes.map((n) => [n.id, n.running ? vmHwmMiB(n.pid) : null]));
+  }
+
+  resetPeakRss(): void {
+    for (const n of this.nodes) if (n.running) resetHwm(n.pid);
   }
 
   cpuSeconds(): Record<string, number | null> {

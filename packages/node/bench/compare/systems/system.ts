@@ -1,7 +1,7 @@
 // What the compare run needs of a storage system under test, whichever it is: start it, tell the client where
 // to write, check copies, wait out background work, report memory, stop. GlusterFS and MooseFS are reached
 // through a FUSE mount, Orrery through its files API.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { MiB } from "../../stats.ts";
 import type { Target } from "../client.ts";
 import { tryRun } from "../own-processes.ts";
@@ -26,8 +26,10 @@ export interface SystemUnderTest {
   emptyClientCaches(): Promise<void>;
   /** After a write: until the system's background work (queued copies) is done. Untimed. */
   settle(): Promise<void>;
-  /** Peak resident memory per server node over the run so far (kernel high-water marks), MiB. */
+  /** Peak resident memory per server node since the start or the last resetPeakRss (kernel high-water marks), MiB. */
   peakRssMiB(): Record<string, number | null>;
+  /** Sets every server process's high-water mark back to its resident memory now (per-workload peaks). */
+  resetPeakRss(): void;
   /** CPU seconds each of its server processes has used so far (systems that know their processes). */
   cpuSeconds?(): Record<string, number | null>;
   /** The settings that matter for reading its figures (versions, durability, options). */
@@ -54,13 +56,31 @@ function commOf(pid: number): string {
   }
 }
 
-/** Summed VmHWM (MiB) of the processes named `names` in network namespace `ns`; null when there are none. */
-export function namespaceRssMiB(ns: string, names: ReadonlySet<string>): number | null {
-  const pids = tryRun(["ip", "netns", "pids", ns])
+/** The processes named `names` in network namespace `ns`. */
+export function namespacePids(ns: string, names: ReadonlySet<string>): number[] {
+  return tryRun(["ip", "netns", "pids", ns])
     .out.split("\n")
     .map(Number)
     .filter((p) => p > 0 && names.has(commOf(p)));
+}
+
+/** Summed VmHWM (MiB) of the processes named `names` in network namespace `ns`; null when there are none. */
+export function namespaceRssMiB(ns: string, names: ReadonlySet<string>): number | null {
+  const pids = namespacePids(ns, names);
   return pids.length ? pids.map(vmHwmMiB).reduce<number>((a, b) => a + (b ?? 0), 0) : null;
+}
+
+/**
+ * Sets a process's VmHWM back to its VmRSS (Linux ≥ 4.0: "5" to /proc/PID/clear_refs; the process's owner or
+ * root). False when the process is gone or the kernel refused: its next peak then still covers the time before.
+ */
+export function resetHwm(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The filesystem type mounted at `dir`, or null when nothing is. */
