@@ -2,16 +2,17 @@
 // CPU per small object through S3 beside the files API's: a local 3-node cluster (RF 3, quorum) whose node 1
 // serves S3; phases of N 4 KiB objects, each into a fresh folder, all to node 1: the files API with 16 clients,
 // `aws s3 sync` of a directory (the tool's defaults: 10 at once), the AWS SDK's PutObject 10 at once, and (top)
-// `aws s3 sync` into a new bucket's top level, and (resync) the last sync again with nothing changed. Per
+// `aws s3 sync` into a new bucket's top level, (resync) the last sync again with nothing changed, and (copy, delete)
+// the SDK's CopyObject of the SDK phase's objects into a fresh folder, then DeleteObject of those copies. Per
 // phase: the nodes' CPU per object (summed, and node 1's by thread kind; the queued third copies included), the
 // same less what idle nodes spend in as long (measured first, 10 s: a slower client pays more of it), the
 // client's CPU, node 1's peak RSS in the phase (VmHWM reset before it) and the peer calls per object. Figures a
 // loaded machine disturbs less than files/s. Usage: `bun bench/s3-sync-cpu.ts [N=1000] [rounds=2]
-// [phases=warm,files,sync,sdk; also top, resync]` (warm: an untimed sync first, loading the S3 API);
+// [phases=warm,files,sync,sdk; also top, resync, copy, delete]` (warm: an untimed sync first, loading the S3 API);
 // CPU_PROF_DIR=dir profiles the nodes (name one phase to profile it alone).
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../test/harness/ports.ts";
@@ -24,8 +25,10 @@ const n = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 2);
 const only = new Set((process.argv[4] ?? "warm,files,sync,sdk").split(","));
 if (!Number.isInteger(n) || n < 1 || !Number.isInteger(rounds) || rounds < 1) throw new Error("usage: bun bench/s3-sync-cpu.ts [N=1000] [rounds=2]");
-const AWS = ["/usr/bin/aws", Bun.which("aws")].find((bin) => bin && /^aws-cli\/2\./.test(Bun.spawnSync([bin, "--version"]).stdout.toString()));
-if (!AWS) throw new Error("needs the aws CLI 2.x (sh scripts/system-deps.sh compare)");
+// Only the phases that run awscli need it (the SDK phases run without).
+const needsAws = ["warm", "sync", "resync", "top"].some((p) => only.has(p));
+const AWS = ["/usr/bin/aws", Bun.which("aws")].find((bin) => bin && existsSync(bin) && /^aws-cli\/2\./.test(Bun.spawnSync([bin, "--version"]).stdout.toString()));
+if (needsAws && !AWS) throw new Error("needs the aws CLI 2.x (sh scripts/system-deps.sh compare)");
 
 const root = mkdtempSync(join(tmpdir(), "orrery-s3-sync-cpu-"));
 const creds = { key: "benchsync", secret: randomBytes(24).toString("base64url") };
@@ -92,16 +95,39 @@ async function runSync(src: string, dir: string): Promise<number> {
 }
 
 const sdk = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: creds.key, secretAccessKey: creds.secret }, maxAttempts: 1 });
-async function sdkPuts(dir: string, nonce: string): Promise<number> {
+function sdkPuts(dir: string, nonce: string): Promise<number> {
+  written.sdk = dir;
+  return sdkTen((i) => sdk.send(new PutObjectCommand({ Bucket: BUCKET, Key: keyIn(dir, i), Body: smallContent(nonce, i, 4096) })));
+}
+
+/** The folder the last SDK phase wrote to, and the last copy phase's: what `copy` copies and `delete` deletes. */
+const written: { sdk?: string; copy?: string } = {};
+const keyIn = (dir: string, i: number) => `${dir.slice(BUCKET.length + 1)}/${smallName(i)}`;
+
+/** N requests, 10 at once, through the SDK; the client's CPU seconds. */
+async function sdkTen(request: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const t = process.cpuUsage();
   await Promise.all(Array.from({ length: 10 }, async () => {
-    for (let i = next++; i < n; i = next++) {
-      await sdk.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${dir.slice(BUCKET.length + 1)}/${smallName(i)}`, Body: smallContent(nonce, i, 4096) }));
-    }
+    for (let i = next++; i < n; i = next++) await request(i);
   }));
   const used = process.cpuUsage(t);
   return (used.user + used.system) / 1e6;
+}
+
+/** CopyObject of each object the last SDK phase wrote, into a fresh folder, 10 at once. */
+function sdkCopies(dir: string): Promise<number> {
+  const from = written.sdk;
+  if (!from) throw new Error("copy follows an sdk phase");
+  written.copy = dir;
+  return sdkTen((i) => sdk.send(new CopyObjectCommand({ Bucket: BUCKET, Key: keyIn(dir, i), CopySource: `${BUCKET}/${keyIn(from, i)}` })));
+}
+
+/** DeleteObject of each copy the last copy phase made, 10 at once. */
+function sdkDeletes(): Promise<number> {
+  const from = written.copy;
+  if (!from) throw new Error("delete follows a copy phase");
+  return sdkTen((i) => sdk.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: keyIn(from, i) })));
 }
 
 let phases = 0;
@@ -109,7 +135,7 @@ async function phase(label: string, run: (dir: string, nonce: string) => Promise
   const nonce = `${process.pid}-${phases}`;
   // A phase into a bucket's top level (`top`) gets a bucket of its own.
   const dir = label.includes("top level") ? `top${phases++}` : `${BUCKET}/p${phases++}`;
-  if (run !== resync) await mkdir(dir); // the folder exists before the phase: its files are what is measured
+  if (run !== resync && run !== sdkDeletes) await mkdir(dir); // the folder exists before the phase: its files are what is measured
   const pids = cluster.nodes.map((node) => node.pid);
   writeFileSync(`/proc/${pids[0]}/clear_refs`, "5"); // node 1's VmHWM from here
   const calls = await peerCalls(cluster.nodes.map((node) => node.url));
@@ -157,6 +183,8 @@ try {
     if (only.has("sync")) await phase("aws s3 sync", awsSync);
     if (only.has("resync")) await phase("aws s3 sync again, nothing changed", resync);
     if (only.has("sdk")) await phase("SDK PutObject, 10 at once", sdkPuts);
+    if (only.has("copy")) await phase("SDK CopyObject of those, 10 at once", sdkCopies);
+    if (only.has("delete")) await phase("SDK DeleteObject of the copies, 10 at once", sdkDeletes);
     if (only.has("top")) await phase("aws s3 sync to a bucket's top level", awsSync);
   }
 } finally {
