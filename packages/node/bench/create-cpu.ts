@@ -3,13 +3,14 @@
 // thread kind (the JS thread, the thread pool that runs file I/O, the JIT, the allocator): a figure a
 // loaded machine disturbs less than files/s. Phases of N 4 KiB creates: a warm-up with one client, then
 // one client and 16 clients, twice, each 16-client phase followed by 16 clients reading its files back through
-// a node other than their writer; with the peer calls the nodes made per operation (manifests.get, manifests.push).
+// a node other than their writer; with the peer calls the nodes made per operation and their answers' bytes
+// (manifests.newer, manifests.get, manifests.push).
 // Usage: `bun bench/create-cpu.ts [N=300]`; CPU_PROF_DIR=dir profiles.
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BenchCluster } from "./cluster.ts";
-import { peerCalls as nodePeerCalls, threadCpu as nodeThreadCpu } from "./node-counters.ts";
+import { peerAnswerBytes, peerCalls as nodePeerCalls, threadCpu as nodeThreadCpu } from "./node-counters.ts";
 
 const n = Number(process.argv[2] ?? 300);
 if (!Number.isInteger(n) || n < 1) throw new Error(`N must be a positive integer, got ${process.argv[2]}`);
@@ -39,12 +40,16 @@ async function get(i: number, dir: string): Promise<void> {
 }
 
 const peerCalls = () => nodePeerCalls(cluster.nodes.map((node) => node.url));
+const answerBytes = () => peerAnswerBytes(cluster.nodes.map((node) => node.url));
+/** The calls a quorum read makes (manifests.get to a node of an earlier version) and a commit's push. */
+const COUNTED = ["manifests.newer", "manifests.get", "manifests.push"];
 
 let phases = 0;
 async function phase(label: string, clients: number, op: "create" | "read" = "create"): Promise<void> {
   const dir = op === "create" ? `p${phases++}` : `p${phases - 1}`;
   if (op === "create") await put(0, dir); // the folder exists before the phase: its files are what is measured
   const calls = await peerCalls();
+  const bytes = await answerBytes();
   const before = threadCpu();
   const t0 = performance.now();
   let next = 1;
@@ -56,8 +61,13 @@ async function phase(label: string, clients: number, op: "create" | "read" = "cr
   const total = spent.reduce((s, [, v]) => s + v, 0);
   const split = spent.map(([k, v]) => `${k} ${((1000 * v) / n).toFixed(2)}`).join(", ");
   const after = await peerCalls();
-  const perOp = ["manifests.get", "manifests.push"].map((m) => `${m} ${(((after.get(m) ?? 0) - (calls.get(m) ?? 0)) / n).toFixed(2)}`).join(", ");
-  console.log(`${label}: ${(n / seconds).toFixed(1)} files/s, ${((1000 * total) / n).toFixed(2)} ms CPU per ${op} (${split}); peer calls per ${op}: ${perOp}; load ${loadavg()[0]!.toFixed(1)}`);
+  const bytesAfter = await answerBytes();
+  const per = (a: Map<string, number>, b: Map<string, number>, m: string, digits: number) => (((a.get(m) ?? 0) - (b.get(m) ?? 0)) / n).toFixed(digits);
+  const perOp = COUNTED.map((m) => `${m} ${per(after, calls, m, 2)} (${per(bytesAfter, bytes, m, 0)} B)`).join(", ");
+  console.log(
+    `${label}: ${(n / seconds).toFixed(1)} files/s, ${((1000 * total) / n).toFixed(2)} ms CPU per ${op} (${split}); ` +
+      `peer calls (answers' bytes) per ${op}: ${perOp}; load ${loadavg()[0]!.toFixed(1)}`,
+  );
 }
 
 try {

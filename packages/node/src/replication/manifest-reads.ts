@@ -40,13 +40,24 @@ export interface ManifestReadsComponents {
 export const READ_HEDGE = { minMs: 50, maxMs: 1000 };
 
 export class ManifestReads {
-  /** The reads of one turn to one owner travel as one manifests.get (16 clients' GETs: one call per owner, not 16). */
+  /**
+   * The reads of one turn to one owner travel as one call (16 clients' GETs: one call per owner, not 16), which
+   * carries this node's versions so that only newer rows come back (manifest-batches.ts).
+   */
   readonly gets;
   /** How long the owners asked first may take before the others are asked as well. */
   readonly hedge = new HedgeDelay(READ_HEDGE.minMs, READ_HEDGE.maxMs);
 
   constructor(private readonly c: ManifestReadsComponents) {
-    this.gets = rowGets(c.rpc, (path) => [c.manifests.get(path, "file"), c.manifests.get(path, "dir")], c.schedule);
+    const clock = c.clock ?? systemClock;
+    this.gets = rowGets({
+      rpc: c.rpc,
+      held: (path) => [c.manifests.get(path, "file"), c.manifests.get(path, "dir")],
+      versionOf: (path, kind) => c.manifests.versionOf(path, kind),
+      now: () => clock.elapsed(),
+      log: c.log,
+      schedule: c.schedule,
+    });
   }
 
   /** Makes this node's rows for `paths` at least as new as a read quorum of their owners' (see the file comment). */

@@ -73,6 +73,22 @@ export const jsonMethods = {
     request: z.strictObject({ paths: z.array(z.string().refine(isCanonicalPath, "a canonical path")).min(1).max(MAX_READ_PATHS) }),
     response: z.strictObject({ rows: z.array(manifestSchema.nullable()).max(2 * MAX_READ_PATHS) }),
   },
+  /**
+   * Quorum reads by a node that holds rows itself: `have` gives the versions it holds, the file's and the
+   * directory's of each path (null where it has none), and only rows newer than those are sent, the others null —
+   * a small file's row carries its 4 KiB, which the asker would check and drop. A node of an earlier version does
+   * not know this method; the asker then reads with manifests.get (replication/manifest-batches.ts).
+   */
+  "manifests.newer": {
+    limits: { request: 4 * MiB, response: MANIFESTS },
+    request: z
+      .strictObject({
+        paths: z.array(z.string().refine(isCanonicalPath, "a canonical path")).min(1).max(MAX_READ_PATHS),
+        have: z.array(versionSchema.nullable()).max(2 * MAX_READ_PATHS),
+      })
+      .refine((b) => b.have.length === 2 * b.paths.length, "have: two versions (or null) per path"),
+    response: z.strictObject({ rows: z.array(manifestSchema.nullable()).max(2 * MAX_READ_PATHS) }),
+  },
   /** Quorum reads of a listing: one page of a directory's rows as stored, tombstones included. */
   "manifests.children": {
     limits: { request: SMALL, response: MANIFESTS },

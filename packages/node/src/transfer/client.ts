@@ -23,6 +23,7 @@ import {
   parseRpcResult,
   PayloadBuffer,
   ProtocolError,
+  type RpcStatus,
 } from "./frames.ts";
 import { PeerChannel } from "./peer-channel.ts";
 import { TransferStats } from "./stats.ts";
@@ -42,8 +43,15 @@ export type TransferErrorCode =
   | "corrupt"
   | "protocol"
   | "remote"
-  /** An RPC the peer rejected as malformed, or does not know. */
-  | "bad_request";
+  /** An RPC the peer rejected as malformed. */
+  | "bad_request"
+  /** An RPC the peer does not serve (a node of an earlier version, or one without RPC handlers). */
+  | "unknown_method";
+
+/** The error code of an RPC answer that is not ok. */
+export function rpcErrorCode(status: Exclude<RpcStatus, "ok">): TransferErrorCode {
+  return status === "error" ? "remote" : status;
+}
 
 export class TransferError extends Error {
   constructor(
@@ -334,9 +342,10 @@ export class TransferClient {
       undefined,
       (rid) => [encodeRpc(rid, method, body, limits?.request)],
       ({ payload }) => {
+        this.stats.rpcAnswerBytes.set(method, (this.stats.rpcAnswerBytes.get(method) ?? 0) + payload.byteLength);
         const result = parseRpcResult(payload);
         if (result.status === "ok") return result.body;
-        const code: TransferErrorCode = result.status === "error" ? "remote" : "bad_request";
+        const code = rpcErrorCode(result.status);
         const where = key(peer);
         throw new TransferError(code, `${method} on ${where} failed (${result.status}): ${rpcErrorMessage(result.body)}`, where);
       },
