@@ -7,14 +7,15 @@ import { testMember } from "../membership/test-member.ts";
 import type { Manifest } from "../metadata/manifest.ts";
 import { MemoryManifestStore } from "../metadata/memory-manifest-store.ts";
 import { pushAnswer } from "../metadata/sync.ts";
-import { fileChange } from "../metadata/test-fixtures.ts";
+import { deleteChange, fileChange } from "../metadata/test-fixtures.ts";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { MemoryNetwork } from "../rpc/memory-rpc.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { JsonRequest } from "../rpc/methods.ts";
-import { getAnswer, newerAnswer } from "./manifest-answers.ts";
-import { MAX_BATCH_BYTES, NEWER_RETRY_MS, rowBytes } from "./manifest-batches.ts";
+import { childrenAnswer, getAnswer, newerAnswer, newerChildrenAnswer } from "./manifest-answers.ts";
+import { MAX_BATCH_BYTES, rowBytes } from "./manifest-batches.ts";
+import { NEWER_RETRY_MS } from "./older-members.ts";
 import { ManifestReads } from "./manifest-reads.ts";
 import { ManifestReplicator } from "./manifest-replicator.ts";
 import { Placement } from "./placement.ts";
@@ -35,7 +36,7 @@ const log = logger("test");
 function cluster(clock?: ManualClock, older: readonly string[] = []) {
   const net = new MemoryNetwork();
   const stores = new Map(["a", "b", "c"].map((id) => [id, new MemoryManifestStore(id)] as const));
-  const calls = { reads: 0, "manifests.get": 0, "manifests.newer": 0, "manifests.push": 0, paths: 0, rows: 0, rowsSent: 0 };
+  const calls = { reads: 0, "manifests.get": 0, "manifests.newer": 0, "manifests.push": 0, paths: 0, rows: 0, rowsSent: 0, pages: 0 };
   const sent = <A extends { rows: unknown[] }>(answer: A): A => {
     calls.rowsSent += answer.rows.filter((r) => r !== null).length;
     return answer;
@@ -51,6 +52,10 @@ function cluster(clock?: ManualClock, older: readonly string[] = []) {
           calls.paths += body.paths.length;
           return sent(getAnswer(store, body));
         },
+        "manifests.children": (_f, body) => {
+          calls.pages++;
+          return sent(childrenAnswer(store, body));
+        },
         ...(older.includes(id)
           ? {}
           : {
@@ -59,6 +64,10 @@ function cluster(clock?: ManualClock, older: readonly string[] = []) {
                 calls["manifests.newer"]++;
                 calls.paths += body.paths.length;
                 return sent(newerAnswer(store, body));
+              },
+              "manifests.newerChildren": (_f: string, body: JsonRequest<"manifests.newerChildren">) => {
+                calls.pages++;
+                return sent(newerChildrenAnswer(store, body));
               },
             }),
         "manifests.push": (_f, body) => {
@@ -183,6 +192,71 @@ describe("a quorum read brings back only rows newer than this node's", () => {
     await reads.refresh(["d/old"]);
     expect(Object.fromEntries(asked)).toEqual({ "manifests.newer": 2, "manifests.get": 3 });
     expect(manifests.get("d/old", "file")?.version).toBe(newer.version);
+  });
+});
+
+describe("a listing's quorum read brings back only rows this node lacks or holds older", () => {
+  /** b and c hold the folder d: 30 files (a tombstone among them), a directory and a file of one name. */
+  function folder(fx: ReturnType<typeof cluster>) {
+    const rows = fx.stores.get("b")!.commitLocalBatch([
+      ...Array.from({ length: 30 }, (_, i) => fileChange(`d/f${String(i).padStart(2, "0")}`)),
+      { ...fileChange("d/same"), kind: "dir" as const, size: 0, sha256: null, chunks: [] },
+      fileChange("d/same"),
+    ]);
+    rows.push(fx.stores.get("b")!.commitLocal(deleteChange("d/f05", "file")));
+    fx.stores.get("c")!.apply(rows);
+    return rows;
+  }
+
+  test("a page this node holds comes back empty; then only what changed", async () => {
+    const fx = cluster();
+    const { stores, calls, reads, manifests } = fx;
+    manifests.apply(folder(fx));
+    await reads.refreshChildren("d", { limit: 100 });
+    expect(calls.pages).toBe(1);
+    expect(calls.rowsSent).toBe(0); // before: all 32 rows, each checked and dropped
+    const changed = stores.get("b")!.commitLocalBatch([fileChange("d/f07", 50), fileChange("d/new")]);
+    await reads.refreshChildren("d", { limit: 100 });
+    expect(calls.rowsSent).toBe(2);
+    for (const m of changed) expect(manifests.get(m.path, "file")?.version).toBe(m.version);
+  });
+
+  test("pages: each brings what this node lacks in its range, and nothing past it is lost", async () => {
+    const fx = cluster();
+    const { calls, reads, manifests, stores } = fx;
+    const rows = folder(fx);
+    // a holds every other row: each page must bring the rest.
+    manifests.apply(rows.filter((_, i) => i % 2 === 0));
+    let after: string | undefined;
+    for (;;) {
+      await reads.refreshChildren("d", { after, limit: 7 });
+      const page = manifests.children("d", { after, limit: 7, rows: true });
+      if (page.length === 0) break;
+      after = page.at(-1)!.path.slice(2);
+    }
+    const key = (m: { path: string; kind: string; version: string }) => `${m.kind}:${m.path}@${m.version}`;
+    expect(manifests.children("d", { limit: 100, rows: true }).map(key)).toEqual(stores.get("b")!.children("d", { limit: 100, rows: true }).map(key));
+    expect(calls.rowsSent).toBeLessThanOrEqual(rows.length);
+  });
+
+  test("the owner compares by kind and name: a directory held does not stand for the file of its name", () => {
+    const owner = new MemoryManifestStore("b");
+    const [dir, file] = owner.commitLocalBatch([{ ...fileChange("p/x"), kind: "dir", size: 0, sha256: null, chunks: [] }, fileChange("p/x")]);
+    const ask = (have: Array<[string, "file" | "dir", string]>) => newerChildrenAnswer(owner, { dir: "p", limit: 10, have }).rows;
+    expect(ask([])).toEqual([dir!, file!]);
+    expect(ask([["x", "dir", dir!.version]])).toEqual([file!]);
+    expect(ask([["x", "dir", dir!.version], ["x", "file", file!.version]])).toEqual([]);
+    expect(ask([["x", "file", "000000000000000000@a"]])).toEqual([dir!, file!]);
+    expect(ask([["__proto__", "file", file!.version], ["x/..", "dir", dir!.version]])).toEqual([dir!, file!]);
+  });
+
+  test("a member of an earlier version is read with manifests.children", async () => {
+    const fx = cluster(undefined, ["b"]);
+    const { asked, reads, manifests } = fx;
+    const rows = folder(fx);
+    await reads.refreshChildren("d", { limit: 100 });
+    expect(Object.fromEntries(asked)).toEqual({ "manifests.newerChildren": 1, "manifests.children": 1 });
+    expect(manifests.children("d", { limit: 100, rows: true })).toHaveLength(rows.length - 1); // f05's two rows are one key
   });
 });
 

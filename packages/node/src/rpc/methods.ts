@@ -100,6 +100,22 @@ export const jsonMethods = {
     response: z.strictObject({ rows: z.array(manifestSchema).max(MAX_READ_PATHS) }),
   },
   /**
+   * The same page for a node that holds rows of it itself: `have` gives the name, kind and version of each row of its
+   * own page (childVersions), and only the rows of the callee's page that the caller lacks or holds older are sent.
+   * A node of an earlier version does not know this method; the caller then reads with manifests.children.
+   */
+  "manifests.newerChildren": {
+    limits: { request: 2 * MiB, response: MANIFESTS },
+    request: z.strictObject({
+      dir: z.string().refine(isCanonicalPath, "a canonical path"),
+      after: z.string().max(1024).optional(),
+      limit: z.number().int().min(1).max(MAX_READ_PATHS),
+      // A page may hold one row more than its limit: a directory and a file of one name stay together.
+      have: z.array(z.tuple([z.string().min(1).max(1024), z.enum(["file", "dir"]), versionSchema])).max(MAX_READ_PATHS + 1),
+    }),
+    response: z.strictObject({ rows: z.array(manifestSchema).max(MAX_READ_PATHS + 1) }),
+  },
+  /**
    * A search across the cluster (replication/cluster-search.ts): the rows this node holds below `dir` whose name
    * holds `text` (already folded), after `after`, tombstones too, a page cut as name-search.ts cuts one.
    */

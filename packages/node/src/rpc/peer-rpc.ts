@@ -67,6 +67,7 @@ const CONTROL = new Set<Method>([
   "manifests.get",
   "manifests.newer",
   "manifests.children",
+  "manifests.newerChildren",
   "manifests.parents",
   "changes.watch",
   "paxos.prepare",

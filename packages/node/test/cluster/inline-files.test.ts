@@ -9,6 +9,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   type S3Client,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
@@ -90,6 +91,36 @@ test("a read through a node that holds the file's row: the owner asked sends no 
   expect(after.get - before.get).toBe(0);
   // Each answer is `{"rows":[null,null]}` and its status byte; the row it used to carry was ~5.8 KB of JSON.
   expect((after.bytes - before.bytes) / (after.newer - before.newer)).toBeLessThan(100);
+});
+
+test("a listing through a node that holds the folder's rows: the owner asked sends none of them back", async () => {
+  const [a, b] = nodes();
+  const count = 20;
+  const written: Array<{ path: string; version: string }> = [];
+  for (let i = 0; i < count; i++) written.push(await answer(await put(a.url, `listed/f${i}.bin`, randomBytes(4096)), "putFile", 201));
+  await waitFor(
+    async () => {
+      const res = await fetch(`${b.url}/api/files/listed/?consistency=local`);
+      if (res.status !== 200) return false;
+      const { entries } = await answer(res, "getFile");
+      return written.every((w) => entries.some((e) => e.path === w.path && e.version === w.version));
+    },
+    10_000,
+    "every row on b",
+  );
+  const pages = async () => ({
+    calls: (await callsMade(b.url, "manifests.newerChildren")) + (await callsMade(b.url, "manifests.children")),
+    bytes: (await answerBytes(b.url, "manifests.newerChildren")) + (await answerBytes(b.url, "manifests.children")),
+  });
+  const before = await pages();
+  // The files API's listing and S3's ListObjectsV2 read the folder's page at quorum, through b.
+  expect((await answer(await fetch(`${b.url}/api/files/listed/`), "getFile")).entries).toHaveLength(count);
+  const listed = await s3[1]!.send(new ListObjectsV2Command({ Bucket: "listed" }));
+  expect(listed.KeyCount).toBe(count);
+  const after = await pages();
+  expect(after.calls - before.calls).toBeGreaterThanOrEqual(2);
+  // `{"rows":[]}` per page; each row used to come back with its 4 KiB (~5.8 KB of JSON): ~116 KB a page here.
+  expect((after.bytes - before.bytes) / (after.calls - before.calls)).toBeLessThan(100);
 });
 
 test("HEAD, ranges, S3 GET/HEAD/range/CopyObject and WebDAV GET/COPY answer the bytes with their Content-Length", async () => {
