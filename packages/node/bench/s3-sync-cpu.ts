@@ -2,15 +2,16 @@
 // CPU per small object through S3 beside the files API's: a local 3-node cluster (RF 3, quorum) whose node 1
 // serves S3; phases of N 4 KiB objects, each into a fresh folder, all to node 1: the files API with 16 clients,
 // `aws s3 sync` of a directory (the tool's defaults: 10 at once), the AWS SDK's PutObject 10 at once, and (top)
-// `aws s3 sync` into a new bucket's top level, (resync) the last sync again with nothing changed, and (copy, delete)
-// the SDK's CopyObject of the SDK phase's objects into a fresh folder, then DeleteObject of those copies. Per
-// phase: the nodes' CPU per object (summed, and node 1's by thread kind; the queued third copies included), the
-// same less what idle nodes spend in as long (measured first, 10 s: a slower client pays more of it), the
-// client's CPU, node 1's peak RSS in the phase (VmHWM reset before it) and the peer calls per object. Figures a
+// `aws s3 sync` into a new bucket's top level, (resync) the last sync again with nothing changed, (copy) the SDK's
+// CopyObject of the SDK phase's objects into a fresh folder, (list) 20 ListObjectsV2 of the SDK phase's folder,
+// and (delete) DeleteObject of the copies. Per phase: the nodes' CPU per object or listing (summed, and node 1's
+// by thread kind; the queued third copies included), the same less what idle nodes spend in as long (measured
+// first, 10 s: a slower client pays more of it), the client's CPU, node 1's peak RSS in the phase (VmHWM reset
+// before it), the peer calls per object and their answers' bytes. Figures a
 // loaded machine disturbs less than files/s. Usage: `bun bench/s3-sync-cpu.ts [N=1000] [rounds=2]
-// [phases=warm,files,sync,sdk; also top, resync, copy, delete]` (warm: an untimed sync first, loading the S3 API);
+// [phases=warm,files,sync,sdk; also top, resync, copy, list, delete]` (warm: an untimed sync first, loading the S3 API);
 // CPU_PROF_DIR=dir profiles the nodes (name one phase to profile it alone).
-import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -19,7 +20,7 @@ import { freePort } from "../test/harness/ports.ts";
 import { BenchCluster } from "./cluster.ts";
 import { smallContent, smallName } from "./compare/content.ts";
 import { vmHwmMiB } from "./compare/systems/system.ts";
-import { peerCalls, threadCpu } from "./node-counters.ts";
+import { peerAnswerBytes, peerCalls, threadCpu } from "./node-counters.ts";
 
 const n = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 2);
@@ -130,15 +131,30 @@ function sdkDeletes(): Promise<number> {
   return sdkTen((i) => sdk.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: keyIn(from, i) })));
 }
 
+/** ListObjectsV2 of the last SDK phase's folder (one page of its N keys, read at quorum), LISTINGS times, one at a time. */
+const LISTINGS = 20;
+async function sdkListings(): Promise<number> {
+  const from = written.sdk;
+  if (!from) throw new Error("list follows an sdk phase");
+  const t = process.cpuUsage();
+  for (let i = 0; i < LISTINGS; i++) {
+    const page = await sdk.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${keyIn(from, 0).split("/")[0]}/`, MaxKeys: 1000 }));
+    if (page.KeyCount !== Math.min(n, 1000)) throw new Error(`ListObjectsV2: ${page.KeyCount} keys, not ${Math.min(n, 1000)}`);
+  }
+  const used = process.cpuUsage(t);
+  return (used.user + used.system) / 1e6;
+}
+
 let phases = 0;
-async function phase(label: string, run: (dir: string, nonce: string) => Promise<number>): Promise<void> {
+async function phase(label: string, run: (dir: string, nonce: string) => Promise<number>, ops = n, unit = "object"): Promise<void> {
   const nonce = `${process.pid}-${phases}`;
   // A phase into a bucket's top level (`top`) gets a bucket of its own.
   const dir = label.includes("top level") ? `top${phases++}` : `${BUCKET}/p${phases++}`;
-  if (run !== resync && run !== sdkDeletes) await mkdir(dir); // the folder exists before the phase: its files are what is measured
+  if (run !== resync && run !== sdkDeletes && run !== sdkListings) await mkdir(dir); // the folder exists before the phase: its files are what is measured
   const pids = cluster.nodes.map((node) => node.pid);
   writeFileSync(`/proc/${pids[0]}/clear_refs`, "5"); // node 1's VmHWM from here
   const calls = await peerCalls(cluster.nodes.map((node) => node.url));
+  const bytes = await peerAnswerBytes(cluster.nodes.map((node) => node.url));
   const before = pids.map(threadCpu);
   const t0 = performance.now();
   const clientCpu = await run(dir, nonce);
@@ -147,16 +163,18 @@ async function phase(label: string, run: (dir: string, nonce: string) => Promise
   await cluster.waitFor(async () => (await cluster.statuses()).every((s) => s.queue.depth === 0), 300_000, "empty replication queues");
   const after = pids.map(threadCpu);
   const span = (performance.now() - t0) / 1000;
-  const per = (s: number) => ((1000 * s) / n).toFixed(2);
+  const per = (s: number) => ((1000 * s) / ops).toFixed(2);
   const nodeCpu = after.map((m, k) => total(m) - total(before[k]!));
   const split = [...after[0]!].map(([k, v]) => [k, v - (before[0]!.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
   const now = await peerCalls(cluster.nodes.map((node) => node.url));
-  const perOp = [...now].filter(([m, c]) => c > (calls.get(m) ?? 0)).map(([m, c]) => `${m} ${((c - (calls.get(m) ?? 0)) / n).toFixed(2)}`).join(", ");
+  const perOp = [...now].filter(([m, c]) => c > (calls.get(m) ?? 0)).map(([m, c]) => `${m} ${((c - (calls.get(m) ?? 0)) / ops).toFixed(2)}`).join(", ");
+  const answered = await peerAnswerBytes(cluster.nodes.map((node) => node.url));
+  const bytesPerOp = [...answered].filter(([m, b]) => b > (bytes.get(m) ?? 0)).map(([m, b]) => `${m} ${((b - (bytes.get(m) ?? 0)) / ops).toFixed(0)}`).join(", ");
   console.log(
-    `${label}: ${(n / seconds).toFixed(1)} objects/s; ms CPU per object: nodes ${per(nodeCpu.reduce((a, b) => a + b, 0))} (${nodeCpu.map(per).join(" / ")}; ` +
+    `${label}: ${(ops / seconds).toFixed(1)} ${unit}s/s; ms CPU per ${unit}: nodes ${per(nodeCpu.reduce((a, b) => a + b, 0))} (${nodeCpu.map(per).join(" / ")}; ` +
       `${per(nodeCpu.reduce((a, b) => a + b, 0) - idlePerSecond * span)} beyond what idle nodes spend in ${span.toFixed(1)} s), ` +
       `client ${per(clientCpu)}; node 1 by thread: ${split.map(([k, v]) => `${k} ${per(v)}`).join(", ")}; node 1 peak RSS ${vmHwmMiB(pids[0]!)?.toFixed(0)} MiB; ` +
-      `peer calls per object: ${perOp}; load ${loadavg()[0]!.toFixed(1)}`,
+      `peer calls per ${unit}: ${perOp}; their answers' bytes per ${unit}: ${bytesPerOp}; load ${loadavg()[0]!.toFixed(1)}`,
   );
 }
 
@@ -184,6 +202,7 @@ try {
     if (only.has("resync")) await phase("aws s3 sync again, nothing changed", resync);
     if (only.has("sdk")) await phase("SDK PutObject, 10 at once", sdkPuts);
     if (only.has("copy")) await phase("SDK CopyObject of those, 10 at once", sdkCopies);
+    if (only.has("list")) await phase(`SDK ListObjectsV2 of those, ${LISTINGS} in a row`, sdkListings, LISTINGS, "listing");
     if (only.has("delete")) await phase("SDK DeleteObject of the copies, 10 at once", sdkDeletes);
     if (only.has("top")) await phase("aws s3 sync to a bucket's top level", awsSync);
   }
