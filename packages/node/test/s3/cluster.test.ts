@@ -32,11 +32,19 @@ const SECRET = "cluster-secret-0123456789";
 let cluster: TestCluster;
 let clients: S3Client[] = [];
 
+/**
+ * Quorum reads counted by peer calls: of rows (manifests.newer, or manifests.get to a node of an earlier version) and
+ * of a folder's page (manifests.newerChildren, or manifests.children).
+ */
+const quorumReads = async (calls: (method: string) => Promise<number>) => ({
+  get: (await calls("manifests.newer")) + (await calls("manifests.get")),
+  children: (await calls("manifests.newerChildren")) + (await calls("manifests.children")),
+});
+
 /** The quorum reads (peer calls over the whole cluster) that `action` makes. */
 const readsBetween = async (action: () => Promise<void>) => {
   const calls = async (method: string) => (await Promise.all(cluster.nodes.map((n) => callsMade(n.url, method)))).reduce((a, b) => a + b, 0);
-  // A quorum read of rows is a manifests.newer (a manifests.get to a node of an earlier version).
-  const count = async () => ({ get: (await calls("manifests.newer")) + (await calls("manifests.get")), children: await calls("manifests.children") });
+  const count = () => quorumReads(calls);
   const before = await count();
   await action();
   const after = await count();
@@ -141,7 +149,7 @@ describe("S3 across three nodes", () => {
   test("a PutObject reads from the other members what a files-API PUT does: one quorum read, no page of the bucket's entries", async () => {
     const [node1] = cluster.nodes;
     const calls = async (method: string) => (await Promise.all(cluster.nodes.map((n) => callsMade(n.url, method)))).reduce((a, b) => a + b, 0);
-    const reads = async () => ({ get: (await calls("manifests.newer")) + (await calls("manifests.get")), children: await calls("manifests.children") });
+    const reads = () => quorumReads(calls);
     // The folder exists first (and the bucket holds other entries), so every write below is one new file in it.
     await clients[0]!.send(new PutObjectCommand({ Bucket: "shared", Key: "reads/first", Body: randomBytes(100) }));
     for (let i = 0; i < 5; i++) await clients[0]!.send(new PutObjectCommand({ Bucket: "shared", Key: `top-${i}`, Body: randomBytes(100) }));
