@@ -250,6 +250,18 @@ describe("a listing's quorum read brings back only rows this node lacks or holds
     expect(ask([["__proto__", "file", file!.version], ["x/..", "dir", dir!.version]])).toEqual([dir!, file!]);
   });
 
+  test("a full page that ends with a directory and a file of one name (limit + 1 rows) is accepted, by either call", async () => {
+    for (const older of [[], ["b", "c"]]) {
+      const fx = cluster(undefined, older);
+      const names = Array.from({ length: 999 }, (_, i) => fileChange(`big/f${String(i).padStart(4, "0")}`));
+      const pair = [{ ...fileChange("big/zz"), kind: "dir" as const, size: 0, sha256: null, chunks: [] }, fileChange("big/zz")];
+      const rows = fx.stores.get("b")!.commitLocalBatch([...names, ...pair]);
+      fx.stores.get("c")!.apply(rows);
+      await fx.reads.refreshChildren("big", { limit: 1000 });
+      expect(fx.manifests.childVersions("big", { limit: 1000 })).toHaveLength(1001);
+    }
+  });
+
   test("a member of an earlier version is read with manifests.children", async () => {
     const fx = cluster(undefined, ["b"]);
     const { asked, reads, manifests } = fx;
