@@ -14,11 +14,14 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  DeleteObjectTaggingCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
@@ -223,6 +226,26 @@ describe("S3 across three nodes", () => {
     for (let i = 0; i < count; i++) {
       expect(await s3Failure(s3.send(new HeadObjectCommand({ Bucket: "shared", Key: `twins/s3-${i}` })))).toMatchObject({ status: 404 });
     }
+  });
+
+  test("a PutObjectTagging and a DeleteObjectTagging read what a GetObject reads: one quorum read each", async () => {
+    const s3 = clients[0]!;
+    const count = 4;
+    for (let i = 0; i < count; i++) await s3.send(new PutObjectCommand({ Bucket: "shared", Key: `tags/o-${i}`, Body: randomBytes(100) }));
+    const gets = await readsBetween(async () => {
+      for (let i = 0; i < count; i++) await s3.send(new GetObjectCommand({ Bucket: "shared", Key: `tags/o-${i}` })).then((o) => o.Body!.transformToByteArray());
+    });
+    expect(gets.get).toBeGreaterThanOrEqual(count);
+    const TagSet = [{ Key: "colour", Value: "blue" }];
+    const puts = await readsBetween(async () => {
+      for (let i = 0; i < count; i++) await s3.send(new PutObjectTaggingCommand({ Bucket: "shared", Key: `tags/o-${i}`, Tagging: { TagSet } }));
+    });
+    expect(puts).toEqual(gets);
+    const deletes = await readsBetween(async () => {
+      for (let i = 0; i < count; i++) await s3.send(new DeleteObjectTaggingCommand({ Bucket: "shared", Key: `tags/o-${i}` }));
+    });
+    expect(deletes).toEqual(gets);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: "shared", Key: "tags/o-0" }))).TagSet).toEqual([]);
   });
 
   test("a DeleteObjects of many keys reads them in one quorum read, not one per key", async () => {
