@@ -3,13 +3,14 @@
 // thread kind (the JS thread, the thread pool that runs file I/O, the JIT, the allocator): a figure a
 // loaded machine disturbs less than files/s. Phases of N 4 KiB creates: a warm-up with one client, then
 // one client and 16 clients, twice, each 16-client phase followed by 16 clients reading its files back through
-// a node other than their writer; with the peer calls the nodes made per operation (manifests.get, manifests.push).
+// a node other than their writer and by 20 listings of its folder (one page of N + 1 entries each, read at quorum);
+// with the peer calls the nodes made per operation and their answers' bytes.
 // Usage: `bun bench/create-cpu.ts [N=300]`; CPU_PROF_DIR=dir profiles.
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BenchCluster } from "./cluster.ts";
-import { peerCalls as nodePeerCalls, threadCpu as nodeThreadCpu } from "./node-counters.ts";
+import { peerAnswerBytes, peerCalls as nodePeerCalls, threadCpu as nodeThreadCpu } from "./node-counters.ts";
 
 const n = Number(process.argv[2] ?? 300);
 if (!Number.isInteger(n) || n < 1) throw new Error(`N must be a positive integer, got ${process.argv[2]}`);
@@ -32,6 +33,15 @@ async function put(i: number, dir: string): Promise<void> {
   if (res.status !== 201) throw new Error(`PUT /${dir}/f${i}: HTTP ${res.status} ${await res.text()}`);
 }
 
+/** Listings of a phase's folder: each a quorum read of its page (up to 1,000 rows) through a node, then the JSON. */
+const LISTINGS = 20;
+
+async function list(i: number, dir: string): Promise<void> {
+  const res = await fetch(`${cluster.nodes[i % 3]!.url}/api/files/${dir}/`);
+  const { entries } = (await res.json()) as { entries: unknown[] };
+  if (res.status !== 200 || entries.length !== n + 1) throw new Error(`GET /${dir}/: HTTP ${res.status}, ${entries.length} entries`);
+}
+
 async function get(i: number, dir: string): Promise<void> {
   const res = await fetch(`${cluster.nodes[(i + 1) % 3]!.url}/api/files/${dir}/f${i}`);
   const body = await res.arrayBuffer();
@@ -39,25 +49,36 @@ async function get(i: number, dir: string): Promise<void> {
 }
 
 const peerCalls = () => nodePeerCalls(cluster.nodes.map((node) => node.url));
+const answerBytes = () => peerAnswerBytes(cluster.nodes.map((node) => node.url));
+/** The calls a quorum read makes (manifests.get to a node of an earlier version) and a commit's push. */
+const COUNTED = ["manifests.newer", "manifests.get", "manifests.push", "manifests.newerChildren", "manifests.children"];
 
 let phases = 0;
-async function phase(label: string, clients: number, op: "create" | "read" = "create"): Promise<void> {
+async function phase(label: string, clients: number, op: "create" | "read" | "listing" = "create"): Promise<void> {
   const dir = op === "create" ? `p${phases++}` : `p${phases - 1}`;
+  const ops = op === "listing" ? LISTINGS : n;
   if (op === "create") await put(0, dir); // the folder exists before the phase: its files are what is measured
   const calls = await peerCalls();
+  const bytes = await answerBytes();
   const before = threadCpu();
   const t0 = performance.now();
   let next = 1;
+  const run = { create: put, read: get, listing: list }[op];
   await Promise.all(Array.from({ length: clients }, async () => {
-    while (next <= n) await (op === "create" ? put : get)(next++, dir);
+    while (next <= ops) await run(next++, dir);
   }));
   const seconds = (performance.now() - t0) / 1000;
   const spent = [...threadCpu()].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
   const total = spent.reduce((s, [, v]) => s + v, 0);
-  const split = spent.map(([k, v]) => `${k} ${((1000 * v) / n).toFixed(2)}`).join(", ");
+  const split = spent.map(([k, v]) => `${k} ${((1000 * v) / ops).toFixed(2)}`).join(", ");
   const after = await peerCalls();
-  const perOp = ["manifests.get", "manifests.push"].map((m) => `${m} ${(((after.get(m) ?? 0) - (calls.get(m) ?? 0)) / n).toFixed(2)}`).join(", ");
-  console.log(`${label}: ${(n / seconds).toFixed(1)} files/s, ${((1000 * total) / n).toFixed(2)} ms CPU per ${op} (${split}); peer calls per ${op}: ${perOp}; load ${loadavg()[0]!.toFixed(1)}`);
+  const bytesAfter = await answerBytes();
+  const per = (a: Map<string, number>, b: Map<string, number>, m: string, digits: number) => (((a.get(m) ?? 0) - (b.get(m) ?? 0)) / ops).toFixed(digits);
+  const perOp = COUNTED.map((m) => `${m} ${per(after, calls, m, 2)} (${per(bytesAfter, bytes, m, 0)} B)`).join(", ");
+  console.log(
+    `${label}: ${(ops / seconds).toFixed(1)} ${op === "create" ? "files" : `${op}s`}/s, ${((1000 * total) / ops).toFixed(2)} ms CPU per ${op} (${split}); ` +
+      `peer calls (answers' bytes) per ${op}: ${perOp}; load ${loadavg()[0]!.toFixed(1)}`,
+  );
 }
 
 try {
@@ -67,6 +88,7 @@ try {
     await phase("1 client", 1);
     await phase("16 clients", 16);
     await phase("reads, 16 clients", 16, "read");
+    await phase(`${LISTINGS} listings of those files, 4 clients`, 4, "listing");
   }
 } finally {
   await cluster.stop().catch(() => cluster.killNow());

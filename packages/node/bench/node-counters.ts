@@ -1,5 +1,5 @@
 // What the CPU benchmarks read off running nodes: each thread's CPU seconds from /proc (by thread kind), and the
-// peer calls the nodes made, by method, from their /metrics.
+// peer calls the nodes made and their answers' bytes, by method, from their /metrics.
 import { readdirSync, readFileSync } from "node:fs";
 
 /** Clock ticks per second of /proc's times. */
@@ -23,11 +23,21 @@ export function threadCpu(pid: number): Map<string, number> {
 }
 
 /** Peer calls the nodes at `urls` made so far, by method, summed. */
-export async function peerCalls(urls: readonly string[]): Promise<Map<string, number>> {
+export function peerCalls(urls: readonly string[]): Promise<Map<string, number>> {
+  return byMethod(urls, "orrery_peer_calls_total");
+}
+
+/** Bytes of the answers to those calls, by method, summed. */
+export function peerAnswerBytes(urls: readonly string[]): Promise<Map<string, number>> {
+  return byMethod(urls, "orrery_peer_answer_bytes_total");
+}
+
+async function byMethod(urls: readonly string[], metric: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
+  const pattern = new RegExp(`^${metric}\\{method="([^"]+)"\\} (\\d+)`);
   for (const url of urls) {
     for (const line of (await (await fetch(`${url}/metrics`)).text()).split("\n")) {
-      const m = /^orrery_peer_calls_total\{method="([^"]+)"\} (\d+)/.exec(line);
+      const m = pattern.exec(line);
       if (m) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
     }
   }

@@ -19,6 +19,7 @@ import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
 import { ChunkFactors } from "./replication/chunk-factors.ts";
 import { ChunkReader } from "./replication/chunk-reader.ts";
 import { GarbageCollector } from "./replication/garbage-collector.ts";
+import { childrenAnswer, getAnswer, newerAnswer, newerChildrenAnswer } from "./replication/manifest-answers.ts";
 import { ManifestReads } from "./replication/manifest-reads.ts";
 import { ManifestReplicator } from "./replication/manifest-replicator.ts";
 import { ManifestResync, type ManifestResyncInit, type ResyncPersistence } from "./replication/manifest-resync.ts";
@@ -96,7 +97,8 @@ export interface CoreComponents {
 
 /** The peer calls that read or change manifests: refused while this node resyncs (ManifestResync). */
 const MANIFEST_CALLS = [
-  "manifests.push", "manifests.sync", "manifests.get", "manifests.children", "manifests.search", "manifests.parents", "paxos.prepare", "paxos.accept",
+  "manifests.push", "manifests.sync", "manifests.get", "manifests.newer", "manifests.children", "manifests.newerChildren",
+  "manifests.search", "manifests.parents", "paxos.prepare", "paxos.accept",
 ] as const;
 
 /**
@@ -352,8 +354,10 @@ export class NodeCore {
       "manifests.push": (_from, body) => pushAnswer(manifests, body),
       "manifests.sync": (_from, body) => answerSyncRequest(manifests, body),
       // Both rows of a path (a file and a directory may share it); a reader applies each by its own key.
-      "manifests.get": (_from, body) => ({ rows: body.paths.flatMap((p) => [manifests.get(p, "file") ?? null, manifests.get(p, "dir") ?? null]) }),
-      "manifests.children": (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) }),
+      "manifests.get": (_from, body) => getAnswer(manifests, body),
+      "manifests.newer": (_from, body) => newerAnswer(manifests, body),
+      "manifests.children": (_from, body) => childrenAnswer(manifests, body),
+      "manifests.newerChildren": (_from, body) => newerChildrenAnswer(manifests, body),
       "manifests.search": (_from, body) => {
         const page = manifests.searchNames(body.dir, body.text, { after: body.after, limit: body.limit, tombstones: true });
         return { hits: page.rows.map(toSearchHit), more: page.more };

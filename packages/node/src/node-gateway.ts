@@ -62,7 +62,11 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
     gossipHealth: () => membership.healthScore(),
     gossipProbes: () => ({ ...membership.probeStats() }),
     gossipTraffic: () => membership.traffic,
-    peerCalls: () => ({ calls: Object.fromEntries(peers.networkRpc.calls), connectionsOpened: peers.client.connectionsOpened }),
+    peerCalls: () => ({
+      calls: Object.fromEntries(peers.networkRpc.calls),
+      answerBytes: Object.fromEntries(peers.client.stats.rpcAnswerBytes),
+      connectionsOpened: peers.client.connectionsOpened,
+    }),
     clockOffsetMs: () => clock.offsetMs(),
     clockPeers: () => clock.peers(),
     chunks: () => store.stats(),

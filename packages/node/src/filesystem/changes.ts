@@ -39,7 +39,17 @@ export interface PutResult {
   manifestCopies: number;
 }
 
-export interface PutOptions {
+/** For a write or delete whose caller already read what it decides on at quorum. */
+export interface Fresh {
+  /**
+   * The caller brought the path (for a write: and its folders; for a delete of a directory: its first page of
+   * entries) up to a read quorum's rows in this request, just before (S3's object operations check their bucket
+   * on them first): the operation does not read them again.
+   */
+  fresh?: boolean;
+}
+
+export interface PutOptions extends Fresh {
   /**
    * "dir": the content is the directory's own (S3's object `dir/` with data), kept in the directory's row
    * beside whatever lies below it; default "file".
@@ -74,11 +84,6 @@ export interface PutOptions {
   inline?: boolean;
   /** Shown each chunk's bytes before it is placed, and may keep them a while (upload.ts ChunkRetainer). */
   retain?: ChunkRetainer;
-  /**
-   * The caller brought the path and its folders up to a read quorum's rows in this request, just before (S3's
-   * PutObject checks its bucket on them first): the write does not read them again.
-   */
-  fresh?: boolean;
 }
 
 /** `meta` if it may be stored (400 invalid_metadata otherwise), before a byte of the body is read. */

@@ -22,7 +22,7 @@ import { chunkSizesOf } from "./chunk-layout.ts";
 import { isVersionsPath, versionPath } from "../metadata/version-paths.ts";
 import type { VersioningState } from "../settings/folder-versioning.ts";
 import { commitManifests, type ManifestCommitComponents } from "./manifest-commit.ts";
-import { checkedMeta, dirChange, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
+import { checkedMeta, dirChange, type Fresh, type ManifestChange, type PutOptions, type PutResult, tombstoneOf } from "./changes.ts";
 import { putAnswer, uploadStream, type UploadPlacement } from "./upload.ts";
 import { TreeView } from "./tree-view.ts";
 import { QuorumRows } from "./quorum-rows.ts";
@@ -304,14 +304,14 @@ export class FileSystem {
     path: string,
     sources: readonly Manifest[],
     content: { sha256: string; md5?: string; multipart?: MultipartLayout },
-    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta; kind?: "file" | "dir" } = {},
+    opts: { mtime?: number; remove?: readonly string[]; durability?: Durability; precondition?: Precondition; meta?: ObjectMeta; kind?: "file" | "dir" } & Fresh = {},
   ): Promise<Manifest & { manifestCopies: number }> {
     if (path === "") throw badRequest("invalid_path", "cannot write to the root directory");
     FileSystem.checkNotReserved(path);
     const meta = checkedMeta(opts.meta);
     const durability = opts.durability ?? "quorum";
     this.checkWritable(durability);
-    await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability), undefined, []);
+    if (!opts.fresh) await this.refresh([...FileSystem.withAncestors(path), ...(opts.remove ?? [])], readFor(durability), undefined, []);
     const kind = opts.kind ?? "file";
     this.checkEarly(kind === "dir" ? this.lookupDir(path) : this.lookupFile(path), opts.precondition);
     const mtime = opts.mtime ?? this.now();
@@ -420,9 +420,17 @@ export class FileSystem {
    * Deletes the entry `path` names (the file when a file and a directory share it), or with `kind` that one;
    * the other of the two stays.
    */
-  async remove(path: string, recursive: boolean, durability: Durability = "quorum", precondition?: Precondition, kind?: "file" | "dir"): Promise<Manifest> {
+  async remove(
+    path: string,
+    recursive: boolean,
+    durability: Durability = "quorum",
+    precondition?: Precondition,
+    kind?: "file" | "dir",
+    opts: Fresh = {},
+  ): Promise<Manifest> {
     if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
-    await this.refresh([path], readFor(durability));
+    // Fresh: the path's row and its first page of entries (what a directory's emptiness is judged on) were read.
+    if (!opts.fresh) await this.refresh([path], readFor(durability));
     const pick = () => (kind === "dir" ? this.lookupDir(path) : kind === "file" ? this.lookupFile(path) : this.lookup(path));
     this.checkEarly(pick(), precondition);
     const m = pick();
@@ -448,9 +456,9 @@ export class FileSystem {
    * the keys under the prefix stay). The directory stays listed while anything is below it (the tree rule),
    * and its content, if it held some, is gone.
    */
-  async removeOwnContent(path: string, durability: Durability = "quorum"): Promise<Manifest> {
+  async removeOwnContent(path: string, durability: Durability = "quorum", opts: Fresh = {}): Promise<Manifest> {
     if (path === "") throw badRequest("invalid_path", "cannot delete the root directory");
-    await this.refresh([path], readFor(durability), undefined, []);
+    if (!opts.fresh) await this.refresh([path], readFor(durability), undefined, []);
     const m = this.lookupDir(path);
     if (!m) throw notFound("not_found", `no such directory: /${path}`);
     const committed = await this.commit([tombstoneOf(m, this.now())], durability, {});

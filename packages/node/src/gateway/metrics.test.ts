@@ -40,12 +40,13 @@ describe("NodeMetrics", () => {
 
   test("gossip traffic by direction and message type, peer calls by method and connections dialled", async () => {
     const traffic = { datagrams: new Map([["sent ping", 5], ["received ack", 4]]), bytes: new Map([["sent", 900]]) };
-    const m = new NodeMetrics(sources({ gossipTraffic: () => traffic, peerCalls: () => ({ calls: { "manifests.sync": 2 }, connectionsOpened: 1 }) }));
+    const m = new NodeMetrics(sources({ gossipTraffic: () => traffic, peerCalls: () => ({ calls: { "manifests.sync": 2 }, answerBytes: { "manifests.sync": 300 }, connectionsOpened: 1 }) }));
     const text = await m.text();
     expect(value(text, 'orrery_gossip_datagrams_total{direction="sent",type="ping"}')).toBe(5);
     expect(value(text, 'orrery_gossip_datagrams_total{direction="received",type="ack"}')).toBe(4);
     expect(value(text, 'orrery_gossip_bytes_total{direction="sent"}')).toBe(900);
     expect(value(text, 'orrery_peer_calls_total{method="manifests.sync"}')).toBe(2);
+    expect(value(text, 'orrery_peer_answer_bytes_total{method="manifests.sync"}')).toBe(300);
     expect(value(text, "orrery_peer_connections_opened_total")).toBe(1);
     traffic.datagrams.set("sent ping", 6);
     expect(value(await m.text(), 'orrery_gossip_datagrams_total{direction="sent",type="ping"}')).toBe(6);

@@ -18,7 +18,7 @@ export interface NodeMetricsSources {
   gossipHealth: () => number;
   /** How this node's gossip probes ended: answered directly, via a helper, over TCP; failed; abandoned. */
   gossipProbes?: () => Record<string, number>;
-  peerCalls?: () => { calls: Record<string, number>; connectionsOpened: number };
+  peerCalls?: () => { calls: Record<string, number>; answerBytes?: Record<string, number>; connectionsOpened: number };
   gossipTraffic?: () => { datagrams: ReadonlyMap<string, number>; bytes: ReadonlyMap<string, number> };
   /** Median over peers of their clock minus this node's (ms); undefined while no peer gave an estimate. */
   clockOffsetMs?: () => number | undefined;
@@ -126,6 +126,7 @@ export class NodeMetrics {
     const peerCalls = src.peerCalls;
     if (peerCalls) {
       totals("orrery_peer_calls_total", "Calls this node made to other members over the peer RPC, by method.", "method", () => peerCalls().calls);
+      totals("orrery_peer_answer_bytes_total", "Bytes of the answers to this node's JSON peer calls, by method.", "method", () => peerCalls().answerBytes ?? {});
       total("orrery_peer_connections_opened_total", "Authenticated connections this node dialled to other members (each one a handshake).", () => peerCalls().connectionsOpened);
     }
     const clockPeers = src.clockPeers;

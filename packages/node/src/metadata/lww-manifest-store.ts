@@ -20,6 +20,7 @@ import {
   type Marks,
   markOf,
   type RowListener,
+  type RowVersion,
 } from "./manifest-store.ts";
 import { compareNames, isCanonicalPath, parentOf } from "./path.ts";
 import { z } from "zod";
@@ -235,6 +236,17 @@ export abstract class LwwManifestStore implements ManifestStore {
     return opts.rows ? rows : rows.map((r) => (r.deleted ? impliedDirectory(r) : r));
   }
 
+  childVersions(dir: string, page: { after?: string; limit: number }): RowVersion[] {
+    if (!isCanonicalPath(dir)) throw badRequest("invalid_path", `not a canonical directory path: ${dir}`);
+    const limit = checkLimit(page.limit, MAX_CHILDREN_LIMIT, "limit");
+    return samePairKept(this.childKeys(dir, page.after ?? "", limit + 1), limit);
+  }
+
+  /** childRows(…, all) without the rows' content (a backend that keeps content apart reads only the keys). */
+  protected childKeys(dir: string, after: string, limit: number): RowVersion[] {
+    return this.childRows(dir, after, limit, true).map(({ path, kind, version }) => ({ path, kind, version }));
+  }
+
   observe(version: string): void {
     this.clock.observe(version);
   }
@@ -352,7 +364,7 @@ export abstract class LwwManifestStore implements ManifestStore {
  * next page starts after the name, so a split pair would lose the file. Never shorter than `limit` unless it is
  * the last page, since every caller reads a short page as the end.
  */
-function samePairKept(rows: Manifest[], limit: number): Manifest[] {
+function samePairKept<R extends { path: string }>(rows: R[], limit: number): R[] {
   if (rows.length <= limit) return rows;
   return rows[limit]!.path === rows[limit - 1]!.path ? rows.slice(0, limit + 1) : rows.slice(0, limit);
 }

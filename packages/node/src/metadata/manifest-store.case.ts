@@ -41,6 +41,21 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
         expect(s.versionOf("v/x", "dir")).toBeUndefined();
       });
 
+      test("childVersions is the page children(rows) gives, keys and versions only, tombstones and same-name pairs too", () => {
+        const s = newStore("a", new FakeTime().now);
+        s.commitLocalBatch([dirChange("p"), fileChange("p/a", 1), dirChange("p/b"), fileChange("p/b", 2), fileChange("p/c", 3), fileChange("q/x", 4)]);
+        s.commitLocal(deleteChange("p/c", "file"));
+        const keys = (rows: Manifest[]) => rows.map(({ path, kind, version }) => ({ path, kind, version }));
+        expect(s.childVersions("p", { limit: 10 })).toEqual(keys(s.children("p", { rows: true, limit: 10 })));
+        expect(s.childVersions("p", { limit: 10 }).map((r) => `${r.kind}:${r.path}`)).toEqual(["file:p/a", "dir:p/b", "file:p/b", "file:p/c"]);
+        // A page never ends between a directory and a file of one name, as children() does not.
+        for (const [after, limit] of [[undefined, 2], ["a", 1], ["b", 5]] as const) {
+          expect(s.childVersions("p", { after, limit })).toEqual(keys(s.children("p", { after, limit, rows: true })));
+        }
+        expect(s.childVersions("p", { limit: 2 })).toHaveLength(3);
+        expect(s.childVersions("none", { limit: 5 })).toEqual([]);
+      });
+
       test("a batch is one transaction: consecutive seqs, and one bad change writes nothing", () => {
         const s = newStore("a", new FakeTime().now);
         const written = s.commitLocalBatch([dirChange("p"), dirChange("p/q"), fileChange("p/q/f", 5)]);

@@ -28,6 +28,9 @@ export interface ManifestStats {
   bytes: number;
 }
 
+/** A row's key and version, without its content. */
+export type RowVersion = Pick<Manifest, "path" | "kind" | "version">;
+
 export interface ChildrenOptions {
   /** At most this many entries (default DEFAULT_CHILDREN_LIMIT, at most MAX_CHILDREN_LIMIT). */
   limit?: number;
@@ -85,6 +88,11 @@ export interface ManifestStore {
    * path to it on every node). With `rows`, every stored row as it is, tombstones included.
    */
   children(dir: string, opts?: ChildrenOptions): Manifest[];
+  /**
+   * The keys and versions of the rows `children(dir, { ...page, rows: true })` returns, the same page, without their
+   * content: what a listing's quorum read tells an owner it holds, and what the owner compares with.
+   */
+  childVersions(dir: string, page: { after?: string; limit: number }): RowVersion[];
   /** Whether any live row lies below `dir` (at any depth). */
   hasLiveDescendant(dir: string): boolean;
   /**

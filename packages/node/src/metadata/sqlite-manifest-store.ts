@@ -6,7 +6,7 @@ import type { ObjectMeta } from "./object-meta.ts";
 import { unsynced } from "../store/db.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
-import type { FolderTotals, ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
+import type { FolderTotals, ManifestStats, ManifestStoreInit, RowVersion } from "./manifest-store.ts";
 import { folderTotalsOf, itemsPerFolder } from "./folder-totals.ts";
 import { cutSearchPage, foldAscii, type SearchOptions } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
@@ -120,6 +120,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     inlineOf: Statement<{ inline: string | null }, [string, string, string]>;
     children: Statement<FileRow, [string, string, number]>;
     childRows: Statement<FileRow, [string, string, number]>;
+    childKeys: Statement<RowVersion, [string, string, number]>;
     liveBelow: Statement<{ one: number }, [string, string]>;
     folderItems: Statement<{ n: number }, [string, number]>;
     searchBelow: Statement<FileRow, [string, string, string, number]>;
@@ -183,6 +184,7 @@ export class SqliteManifestStore extends LwwManifestStore {
          ORDER BY name, kind LIMIT ?`,
       ),
       childRows: db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ? AND name > ? ORDER BY name, kind LIMIT ?`),
+      childKeys: db.prepare("SELECT path, kind, version FROM files WHERE parent = ? AND name > ? ORDER BY name, kind LIMIT ?"),
       liveBelow: db.prepare("SELECT 1 AS one FROM files WHERE path > ? AND path < ? AND deleted = 0 LIMIT 1"),
       folderItems: db.prepare(FOLDER_ITEMS_SQL),
       searchBelow: db.prepare(SEARCH_BELOW_SQL),
@@ -248,6 +250,11 @@ export class SqliteManifestStore extends LwwManifestStore {
   protected childRows(dir: string, after: string, limit: number, all: boolean): Manifest[] {
     // Every row as stored goes to replicas (manifests.children), bytes and all; a listing only flags them.
     return all ? this.q.childRows.all(dir, after, limit).map(toManifest) : this.q.children.all(dir, after, limit).map(this.listed);
+  }
+
+  // The keys alone: a small file's bytes (an overflow page each) stay unread.
+  protected override childKeys(dir: string, after: string, limit: number): RowVersion[] {
+    return this.q.childKeys.all(dir, after, limit);
   }
 
   hasLiveDescendant(dir: string): boolean {

@@ -1,10 +1,12 @@
 // The manifest calls a node makes many of at once, batched per owner per turn (rpc/call-batches.ts): quorum reads
-// of rows (manifests.get) and pushes of committed rows (manifests.push), with what bounds each batch's size.
+// of rows (manifests.newer, or manifests.get of a member that does not know it) and pushes of committed rows
+// (manifests.push), with what bounds each batch's size.
 import type { Manifest } from "../metadata/manifest.ts";
 import { MAX_PUSH_ENTRIES } from "../metadata/sync.ts";
 import { CallBatches } from "../rpc/call-batches.ts";
 import { MAX_READ_PATHS } from "../rpc/methods.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import type { OlderMembers } from "./older-members.ts";
 import type { Schedule } from "../util/coalesce.ts";
 
 /**
@@ -30,12 +32,28 @@ export function rowBytes(m: Manifest | undefined): number {
   );
 }
 
+export interface RowGetsInit {
+  rpc: PeerRpc;
+  /** The rows this node holds for a path, the file's and the directory's: what a path weighs in a batch. */
+  held: (path: string) => [Manifest | undefined, Manifest | undefined];
+  /** The version of a row this node holds (undefined: none), read without its content. */
+  versionOf: (path: string, kind: "file" | "dir") => string | undefined;
+  /** The members that do not know manifests.newer. */
+  older: OlderMembers;
+  schedule?: Schedule;
+}
+
 /**
- * manifests.get batched per owner: each path's rows as the owner holds them, the file's and the directory's
- * (null where it has none). A path is weighed by the rows this node holds for it (the answer is about as big),
- * so a huge file's read goes alone rather than carry a batch past the answer's limit.
+ * Quorum reads batched per owner: for each path, the rows the owner holds that are newer than this node's, the
+ * file's and the directory's (null where it has none, or none newer). Asked with manifests.newer, which carries this
+ * node's versions so that a row it already holds is not sent back (a 4 KiB file's row is its bytes in base64,
+ * checked on arrival); a member that does not know that method is asked with manifests.get (older-members.ts). A
+ * path is weighed by the rows this node holds for it (a newer row is about as big), so a huge file's read goes
+ * alone rather than carry a batch past the answer's limit.
  */
-export function rowGets(rpc: PeerRpc, held: (path: string) => [Manifest | undefined, Manifest | undefined], schedule?: Schedule) {
+export function rowGets(init: RowGetsInit) {
+  const { rpc, held, versionOf, older } = init;
+  const pairs = (rows: Array<Manifest | null>, count: number) => Array.from({ length: count }, (_, i) => [rows[2 * i] ?? null, rows[2 * i + 1] ?? null]);
   return new CallBatches<string, Array<Manifest | null>>({
     maxItems: MAX_READ_PATHS,
     maxBytes: MAX_BATCH_BYTES,
@@ -43,10 +61,15 @@ export function rowGets(rpc: PeerRpc, held: (path: string) => [Manifest | undefi
       const [file, dir] = held(path);
       return rowBytes(file) + rowBytes(dir);
     },
-    schedule,
+    schedule: init.schedule,
     send: async (id, paths) => {
-      const { rows } = await rpc.call(id, "manifests.get", { paths });
-      return paths.map((_, i) => [rows[2 * i] ?? null, rows[2 * i + 1] ?? null]);
+      const newer = () => {
+        // The versions as they are when the call leaves: a row applied here meanwhile is only newer.
+        const have = paths.flatMap((p) => [versionOf(p, "file") ?? null, versionOf(p, "dir") ?? null]);
+        return rpc.call(id, "manifests.newer", { paths, have });
+      };
+      const { rows } = await older.call(id, "manifests.newer", newer, () => rpc.call(id, "manifests.get", { paths }));
+      return pairs(rows, paths.length);
     },
   });
 }

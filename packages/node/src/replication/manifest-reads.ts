@@ -6,7 +6,8 @@
 // from stale state alone.
 import { OrreryError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import type { Manifest, ManifestKind } from "../metadata/manifest.ts";
+import { nameOf } from "../metadata/path.ts";
 import type { ManifestStore } from "../metadata/manifest-store.ts";
 import { MAX_READ_PATHS } from "../rpc/methods.ts";
 import { callMany } from "../rpc/call-many.ts";
@@ -17,6 +18,7 @@ import type { Schedule } from "../util/coalesce.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { HedgeDelay } from "../util/hedge-delay.ts";
 import { rowGets } from "./manifest-batches.ts";
+import { OlderMembers } from "./older-members.ts";
 import { fewestInAny, majority, type OwnerSet, type Placement, quorumInEach } from "./placement.ts";
 
 export type Consistency = "quorum" | "local";
@@ -40,13 +42,26 @@ export interface ManifestReadsComponents {
 export const READ_HEDGE = { minMs: 50, maxMs: 1000 };
 
 export class ManifestReads {
-  /** The reads of one turn to one owner travel as one manifests.get (16 clients' GETs: one call per owner, not 16). */
+  /**
+   * The reads of one turn to one owner travel as one call (16 clients' GETs: one call per owner, not 16), which
+   * carries this node's versions so that only newer rows come back (manifest-batches.ts).
+   */
   readonly gets;
+  /** Members of an earlier version, asked with the calls they know (older-members.ts). */
+  private readonly older: OlderMembers;
   /** How long the owners asked first may take before the others are asked as well. */
   readonly hedge = new HedgeDelay(READ_HEDGE.minMs, READ_HEDGE.maxMs);
 
   constructor(private readonly c: ManifestReadsComponents) {
-    this.gets = rowGets(c.rpc, (path) => [c.manifests.get(path, "file"), c.manifests.get(path, "dir")], c.schedule);
+    const clock = c.clock ?? systemClock;
+    this.older = new OlderMembers(() => clock.elapsed(), c.log);
+    this.gets = rowGets({
+      rpc: c.rpc,
+      held: (path) => [c.manifests.get(path, "file"), c.manifests.get(path, "dir")],
+      versionOf: (path, kind) => c.manifests.versionOf(path, kind),
+      older: this.older,
+      schedule: c.schedule,
+    });
   }
 
   /** Makes this node's rows for `paths` at least as new as a read quorum of their owners' (see the file comment). */
@@ -74,10 +89,20 @@ export class ManifestReads {
   /** The same for one page of a directory's entries (the rows after `after`, `limit` of them, tombstones too). */
   async refreshChildren(dir: string, opts: { after?: string; limit: number }, consistency: Consistency = "quorum"): Promise<void> {
     if (this.skips(consistency)) return;
-    const limit = Math.min(opts.limit, MAX_READ_PATHS);
+    const page = { after: opts.after, limit: Math.min(opts.limit, MAX_READ_PATHS) };
     // Every entry of a directory has the owners of the directory's own key (placement.manifestOwners).
     const sets = this.c.placement.manifestOwnerSets(dir === "" ? "x" : `${dir}/x`);
-    const answers = await this.ask(sets, `/${dir}`, (id) => this.c.rpc.call(id, "manifests.children", { dir, after: opts.after, limit }));
+    // The versions of this node's own page go with the call, so that an owner sends only the rows it holds newer
+    // (or that this node lacks): a listing of small files used to bring every file's bytes from every owner asked.
+    const have = this.c.manifests.childVersions(dir, page).map((r): [string, ManifestKind, string] => [nameOf(r.path), r.kind, r.version]);
+    const answers = await this.ask(sets, `/${dir}`, (id) =>
+      this.older.call(
+        id,
+        "manifests.newerChildren",
+        () => this.c.rpc.call(id, "manifests.newerChildren", { dir, ...page, have }),
+        () => this.c.rpc.call(id, "manifests.children", { dir, ...page }),
+      ),
+    );
     this.repair(answers.flatMap((a) => a.rows));
   }
 

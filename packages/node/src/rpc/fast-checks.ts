@@ -1,6 +1,6 @@
-// Hand-written checks of the peer frames every small create and read makes (manifests.push and manifests.get, both
-// ways): they accept only bodies their zod schema in methods.ts accepts, at a fraction of zod's cost, and leave
-// everything else — anything unusual, and every body that is wrong — to the schema, which decides and names the error.
+// Hand-written checks of the peer frames every small create and read makes (manifests.push, manifests.get and
+// manifests.newer, both ways): they accept only bodies their zod schema in methods.ts accepts, at a fraction of
+// zod's cost, and leave everything else — anything unusual, and every body that is wrong — to the schema, which decides and names the error.
 import { MAX_CHUNK_SIZE, MAX_CHUNKS, contentProblem, type Manifest } from "../metadata/manifest.ts";
 import { INLINE_MAX_CHARS } from "../metadata/inline-content.ts";
 import { isCanonicalPath } from "../metadata/path.ts";
@@ -24,6 +24,7 @@ const isCount = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): boolean =>
 export const fastChecks: { [M in JsonMethod]?: { request: (body: unknown) => boolean; response: (body: unknown) => boolean } } = {
   "manifests.push": { request: isPlainPush, response: isPlainPushAnswer },
   "manifests.get": { request: isPlainGet, response: isPlainGetAnswer },
+  "manifests.newer": { request: isPlainNewer, response: isPlainGetAnswer },
 };
 
 /** True only for a row manifestSchema accepts as it is (false: let the schema judge it). */
@@ -72,6 +73,21 @@ export function isPlainGet(body: unknown): boolean {
   if (!isPlainObject(body) || !onlyKeys(body, "paths")) return false;
   const { paths } = body;
   return Array.isArray(paths) && paths.length >= 1 && paths.length <= MAX_READ_PATHS && paths.every((p) => typeof p === "string" && isCanonicalPath(p));
+}
+
+/** A manifests.newer request ({ paths, have }: two versions or null per path). */
+export function isPlainNewer(body: unknown): boolean {
+  if (!isPlainObject(body) || !onlyKeys(body, "paths", "have")) return false;
+  const { paths, have } = body;
+  if (!isPlainGet({ paths }) || !Array.isArray(have) || have.length !== 2 * (paths as unknown[]).length) return false;
+  return have.every((v) => v === null || isVersion(v));
+}
+
+/** A version as versionSchema accepts it: the HLC digits, '@', a usable node id. */
+function isVersion(v: unknown): boolean {
+  if (typeof v !== "string") return false;
+  const writer = VERSION.exec(v)?.[1];
+  return writer !== undefined && isNodeId(writer);
 }
 
 /** A manifests.get answer ({ rows }, a row or null each). */

@@ -4,7 +4,7 @@
 // time out); a MemoryLink decides how messages travel (instant by default; the simulator's network adds
 // delay, loss and partitions), and each member's timeouts run on its own clock.
 import { ChunkCorruptError, ChunkNotFoundError, errorMessage, StoreFullError } from "../errors.ts";
-import { TransferError, type TransferErrorCode } from "../transfer/transfer-error.ts";
+import { rpcErrorCode, TransferError, type TransferErrorCode } from "../transfer/transfer-error.ts";
 import { type Clock, systemClock, withTimeout } from "../util/clock.ts";
 import { isJsonMethod, type Method, type RequestOf, type ResponseOf } from "./methods.ts";
 import {
@@ -126,7 +126,7 @@ async function serve(target: LocalPeer, from: string, memberId: string, method: 
   const answer = await dispatchJson(target.handlers, from, method, request);
   if (answer.status === "ok") return { ok: true, body: answer.body };
   const message = (answer.body as { error?: string })?.error ?? answer.status;
-  return { ok: false, error: new TransferError(answer.status === "error" ? "remote" : "bad_request", `${method} on ${memberId} failed (${answer.status}): ${message}`, memberId) };
+  return { ok: false, error: new TransferError(rpcErrorCode(answer.status), `${method} on ${memberId} failed (${answer.status}): ${message}`, memberId) };
 }
 
 function settled<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {

@@ -73,6 +73,22 @@ export const jsonMethods = {
     request: z.strictObject({ paths: z.array(z.string().refine(isCanonicalPath, "a canonical path")).min(1).max(MAX_READ_PATHS) }),
     response: z.strictObject({ rows: z.array(manifestSchema.nullable()).max(2 * MAX_READ_PATHS) }),
   },
+  /**
+   * Quorum reads by a node that holds rows itself: `have` gives the versions it holds, the file's and the
+   * directory's of each path (null where it has none), and only rows newer than those are sent, the others null —
+   * a small file's row carries its 4 KiB, which the asker would check and drop. A node of an earlier version does
+   * not know this method; the asker then reads with manifests.get (replication/manifest-batches.ts).
+   */
+  "manifests.newer": {
+    limits: { request: 4 * MiB, response: MANIFESTS },
+    request: z
+      .strictObject({
+        paths: z.array(z.string().refine(isCanonicalPath, "a canonical path")).min(1).max(MAX_READ_PATHS),
+        have: z.array(versionSchema.nullable()).max(2 * MAX_READ_PATHS),
+      })
+      .refine((b) => b.have.length === 2 * b.paths.length, "have: two versions (or null) per path"),
+    response: z.strictObject({ rows: z.array(manifestSchema.nullable()).max(2 * MAX_READ_PATHS) }),
+  },
   /** Quorum reads of a listing: one page of a directory's rows as stored, tombstones included. */
   "manifests.children": {
     limits: { request: SMALL, response: MANIFESTS },
@@ -81,7 +97,25 @@ export const jsonMethods = {
       after: z.string().max(1024).optional(),
       limit: z.number().int().min(1).max(MAX_READ_PATHS),
     }),
-    response: z.strictObject({ rows: z.array(manifestSchema).max(MAX_READ_PATHS) }),
+    // A page may hold one row more than its limit (a directory and a file of one name stay together): at the
+    // limit of MAX_READ_PATHS such a page was refused, and the read with it (503 read_quorum_unreachable).
+    response: z.strictObject({ rows: z.array(manifestSchema).max(MAX_READ_PATHS + 1) }),
+  },
+  /**
+   * The same page for a node that holds rows of it itself: `have` gives the name, kind and version of each row of its
+   * own page (childVersions), and only the rows of the callee's page that the caller lacks or holds older are sent.
+   * A node of an earlier version does not know this method; the caller then reads with manifests.children.
+   */
+  "manifests.newerChildren": {
+    limits: { request: 2 * MiB, response: MANIFESTS },
+    request: z.strictObject({
+      dir: z.string().refine(isCanonicalPath, "a canonical path"),
+      after: z.string().max(1024).optional(),
+      limit: z.number().int().min(1).max(MAX_READ_PATHS),
+      // A page may hold one row more than its limit: a directory and a file of one name stay together.
+      have: z.array(z.tuple([z.string().min(1).max(1024), z.enum(["file", "dir"]), versionSchema])).max(MAX_READ_PATHS + 1),
+    }),
+    response: z.strictObject({ rows: z.array(manifestSchema).max(MAX_READ_PATHS + 1) }),
   },
   /**
    * A search across the cluster (replication/cluster-search.ts): the rows this node holds below `dir` whose name

@@ -95,7 +95,7 @@ export function runPeerRpcConformance(name: string, make: (input: RpcFixtureInpu
       await expect(fx.rpc.call("c", "chunks.ids", { ring: "r", ranges: [999] })).rejects.toMatchObject({ code: "bad_request" });
       await expect(fx.rpc.call("c", "manifests.push", { entries: [{ path: "../etc/passwd" }] } as never)).rejects.toMatchObject({ code: "bad_request" });
       // A method the peer does not serve.
-      await expect(fx.rpc.call("c", "keys.list", {})).rejects.toMatchObject({ code: "bad_request" });
+      await expect(fx.rpc.call("c", "keys.list", {})).rejects.toMatchObject({ code: "unknown_method" });
       expect(seen.length).toBe(1);
     });
 

@@ -4,7 +4,7 @@
 // the shared suite in peer-rpc.case.ts; fault injection wraps either (faulty-rpc.ts).
 import { errorMessage } from "../errors.ts";
 import type { ChunkStorage } from "../store/chunk-storage.ts";
-import { TransferError } from "../transfer/transfer-error.ts";
+import { rpcErrorCode, TransferError } from "../transfer/transfer-error.ts";
 import type { RpcStatus } from "../transfer/frames.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { callMany, type CallManyOptions, type CallManyResult } from "./call-many.ts";
@@ -65,7 +65,9 @@ export const DEFAULT_RPC_TIMEOUTS: RpcTimeouts = { connectMs: 5_000, dataMs: 30_
 const CONTROL = new Set<Method>([
   "manifests.push",
   "manifests.get",
+  "manifests.newer",
   "manifests.children",
+  "manifests.newerChildren",
   "manifests.parents",
   "changes.watch",
   "paxos.prepare",
@@ -139,7 +141,7 @@ export async function callLocal<M extends Method>(local: LocalPeer, selfId: stri
   const answer = await dispatchJson(local.handlers, selfId, method, request);
   if (answer.status !== "ok") {
     const message = (answer.body as { error?: string })?.error ?? answer.status;
-    throw new TransferError(answer.status === "error" ? "remote" : "bad_request", `${method} on ${selfId} failed: ${message}`, selfId);
+    throw new TransferError(rpcErrorCode(answer.status), `${method} on ${selfId} failed: ${message}`, selfId);
   }
   return answer.body as ResponseOf<M>;
 }

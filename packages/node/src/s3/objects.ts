@@ -229,7 +229,11 @@ async function pruneEmptyParents(c: S3Components, path: string, bucketDir: strin
   }
 }
 
-/** Deletes a key if it is there (S3 answers a delete of a missing key with success too). */
+/**
+ * Deletes a key if it is there (S3 answers a delete of a missing key with success too). The key's row (and a
+ * directory key's entries) were read at quorum in this request (server.ts refresh, or DeleteObjects' own read):
+ * the delete does not read them again.
+ */
 async function deleteKey(c: S3Components, bucket: string, key: string, precondition?: Precondition): Promise<Manifest | undefined> {
   const bucketDir = requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
@@ -244,10 +248,10 @@ async function deleteKey(c: S3Components, bucket: string, key: string, precondit
     if (directory && c.fs.list(path, { limit: 1 }).length > 0) {
       // The object `dir/` goes, what lies below stays: only the directory's own row is deleted.
       if (!hasOwnContent(m)) return undefined; // a non-empty folder without content of its own is no object
-      removed = await c.fs.removeOwnContent(path);
+      removed = await c.fs.removeOwnContent(path, "quorum", { fresh: true });
     } else {
       // Paxos rounds decide files; a directory's own content is deleted unconditionally.
-      removed = await c.fs.remove(path, false, "quorum", directory ? undefined : precondition, directory ? "dir" : "file");
+      removed = await c.fs.remove(path, false, "quorum", directory ? undefined : precondition, directory ? "dir" : "file", { fresh: true });
     }
   } catch (err) {
     if (err instanceof OrreryError && err.code === "not_found") return undefined; // deleted meanwhile
@@ -281,6 +285,7 @@ export const deleteObjects: Handler = async (r, c) => {
     throw s3Error("MalformedXML", `A Delete request names 1 to ${MAX_DELETE_KEYS} objects, not ${objects.length}.`);
   }
   const quiet = childText(doc, "Quiet")?.trim() === "true";
+  await refreshKeys(r, c, objects.map((o) => o.key));
   const results: XmlNode[] = new Array(objects.length);
   let next = 0;
   const worker = async () => {
@@ -306,6 +311,27 @@ export const deleteObjects: Handler = async (r, c) => {
   await Promise.all(Array.from({ length: DELETE_CONCURRENCY }, worker));
   return xmlResponse("DeleteResult", quiet ? results.filter((n) => n[0] === "Error") : results);
 };
+
+/**
+ * The keys of a DeleteObjects that the caller may delete, brought to a read quorum's rows in one read (a directory
+ * key's entries too) before the deletes, which then do not read them one by one: the request's 1,000 keys were up
+ * to 1,000 reads (batched per turn by the 8 deletes in flight) and are now one call per owner.
+ */
+async function refreshKeys(r: S3Request, c: S3Components, keys: readonly string[]): Promise<void> {
+  const paths: string[] = [];
+  const listed: string[] = [];
+  for (const key of keys) {
+    try {
+      const { path, directory } = objectPath(r.bucket!, key);
+      requireAccess(r.access, "write", path);
+      paths.push(path);
+      if (directory) listed.push(path);
+    } catch {
+      // A key the caller may not delete, or a malformed one: its own Error in the answer says why.
+    }
+  }
+  await c.fs.refresh(paths, "quorum", undefined, listed);
+}
 
 /** x-amz-copy-source: `[/]bucket/key[?versionId=…]`, URL-encoded. */
 export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
@@ -351,7 +377,8 @@ export const copyObject: Handler = async (r, c) => {
   const multipart = src.multipart ? { partSizes: src.multipart.partSizes } : undefined;
   const replaced = directory ? c.fs.lookupDir(path) : c.fs.lookupFile(path);
   c.quotas?.checkTransfer(src, path, false, replaced?.size ?? 0);
-  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta, ...(directory ? { kind: "dir" as const } : {}) });
+  // The server read the destination and its folders at quorum for this request, with the source (server.ts refresh).
+  const copy = await c.fs.compose(path, [src], { sha256: src.sha256!, md5: src.md5, multipart }, { mtime, precondition, meta, fresh: true, ...(directory ? { kind: "dir" as const } : {}) });
   const res = xmlResponse("CopyObjectResult", [
     ["LastModified", isoDate(copy.mtime)],
     ["ETag", etagOf(copy)],

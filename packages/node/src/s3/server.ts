@@ -24,6 +24,11 @@ import { listObjectVersions } from "./version-listing.ts";
 import { type Operation, route } from "./operations.ts";
 import { parseQuery, percentDecode } from "./sigv4.ts";
 
+/**
+ * The operations that write the key's row and decide on its folders' rows: their quorum read covers the folders too,
+ * and the write does not read them again (PutOptions.fresh).
+ */
+const WRITES_AT_KEY = new Set<Operation>(["PutObject", "CopyObject", "PutObjectTagging", "DeleteObjectTagging"]);
 /** The operations the audit log records. */
 const DELETES = new Set<string>(["DeleteObject", "DeleteObjects", "DeleteBucket"]);
 const safeDecode = (path: string) => {
@@ -185,8 +190,10 @@ export class S3Server {
   /**
    * Quorum reads: the bucket, the object (and a copy source, and the multipart upload named), or for a listing
    * the directory the prefix names, are brought up to a read quorum's rows before the operation looks at them.
-   * PutObject's are the key and every folder above it, what its write would read again (FileSystem.put), which
-   * it is told not to (PutOptions.fresh): one quorum read per object, as a files-API PUT has, not two.
+   * PutObject's, CopyObject's and the tagging writes' are the key and every folder above it, what their write
+   * would read again (FileSystem.put, compose), which it is told not to (`fresh`): one quorum read per object, as a
+   * files-API PUT has, not two; a copy's source is read in the same one. DeleteObject's delete does not read the key again
+   * either, and DeleteObjects reads its keys itself, all in one read, once it has parsed them.
    */
   private async refresh(r: S3Request, op: Operation, bucket: string | undefined, key: string | undefined): Promise<void> {
     if (!bucket) return this.c.fs.refresh([""]);
@@ -201,7 +208,7 @@ export class S3Server {
       paths = [dir];
       if (key) {
         const object = objectPath(bucket, key);
-        paths.push(...(op === "PutObject" ? FileSystem.withAncestors(object.path) : [object.path]));
+        paths.push(...(WRITES_AT_KEY.has(op) ? FileSystem.withAncestors(object.path) : [object.path]));
         if (object.directory) listed.push(object.path);
       }
       if (!key && r.query.has("cors")) paths.push(bucketCorsPath(bucket));

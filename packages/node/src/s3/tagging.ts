@@ -67,7 +67,8 @@ export async function rewriteMeta(c: S3Components, bucket: string, key: string, 
     try {
       const content = { sha256: m.sha256!, md5: m.md5, multipart: m.multipart };
       const kind = m.kind === "dir" ? { kind: "dir" as const } : {};
-      return await c.fs.compose(m.path, [m], content, { mtime: m.mtime, meta: change(m.meta), precondition: unchanged, ...kind });
+      // The first attempt decides on the server's quorum read of the key and its folders (server.ts refresh).
+      return await c.fs.compose(m.path, [m], content, { mtime: m.mtime, meta: change(m.meta), precondition: unchanged, fresh: attempt === 1, ...kind });
     } catch (err) {
       if (!(err instanceof PreconditionFailed) || attempt === REWRITE_ATTEMPTS) throw err;
       await c.fs.refresh([m.path]);

@@ -20,10 +20,11 @@ import {
   parsePutResult,
   parseRpcResult,
   ProtocolError,
+  type RpcStatus,
 } from "./frames.ts";
 import { PeerChannel } from "./peer-channel.ts";
 import { PeerConnection, type Response } from "./peer-connection.ts";
-import { TransferError, type TransferErrorCode } from "./transfer-error.ts";
+import { rpcErrorCode, TransferError, type TransferErrorCode } from "./transfer-error.ts";
 import { TransferStats } from "./stats.ts";
 
 /** A member's transfer endpoint; `id` is checked in the handshake. */
@@ -182,9 +183,10 @@ export class TransferClient {
       undefined,
       (rid) => [encodeRpc(rid, method, body, limits?.request)],
       ({ payload }) => {
+        this.stats.rpcAnswerBytes.set(method, (this.stats.rpcAnswerBytes.get(method) ?? 0) + payload.byteLength);
         const result = parseRpcResult(payload);
         if (result.status === "ok") return result.body;
-        const code: TransferErrorCode = result.status === "error" ? "remote" : "bad_request";
+        const code = rpcErrorCode(result.status);
         const where = key(peer);
         throw new TransferError(code, `${method} on ${where} failed (${result.status}): ${rpcErrorMessage(result.body)}`, where);
       },

@@ -1,6 +1,6 @@
 // Counters of the transfer layer, for /metrics and for tests that must prove a node exchanged no chunk
-// data with a peer (a node with the wrong cluster key): bytes of chunk payload each way, and
-// handshakes by outcome.
+// data with a peer (a node with the wrong cluster key): bytes of chunk payload each way, bytes of RPC answers by
+// method, and handshakes by outcome.
 import type { HandshakeFailure } from "../security/handshake.ts";
 
 export class TransferStats {
@@ -8,6 +8,8 @@ export class TransferStats {
   chunkBytesIn = 0;
   /** Chunk payload bytes sent (CHUNK_DATA served, PUT bodies uploaded). */
   chunkBytesOut = 0;
+  /** Bytes of RPC answers received (their JSON, and the status byte), by method: what each kind of call brings back. */
+  readonly rpcAnswerBytes = new Map<string, number>();
   handshakesOk = 0;
   readonly handshakesFailed: Record<HandshakeFailure, number> = {
     unknown_key: 0,

@@ -1,5 +1,6 @@
 // The typed failure of a call to another node's transfer port: what went wrong (a code callers branch on),
 // with the peer and the chunk it concerns.
+import type { RpcStatus } from "./frames.ts";
 
 export type TransferErrorCode =
   | "connect"
@@ -16,8 +17,15 @@ export type TransferErrorCode =
   | "corrupt"
   | "protocol"
   | "remote"
-  /** An RPC the peer rejected as malformed, or does not know. */
-  | "bad_request";
+  /** An RPC the peer rejected as malformed. */
+  | "bad_request"
+  /** An RPC the peer does not serve (a node of an earlier version, or one without RPC handlers). */
+  | "unknown_method";
+
+/** The error code of an RPC answer that is not ok. */
+export function rpcErrorCode(status: Exclude<RpcStatus, "ok">): TransferErrorCode {
+  return status === "error" ? "remote" : status;
+}
 
 export class TransferError extends Error {
   constructor(

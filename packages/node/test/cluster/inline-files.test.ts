@@ -9,6 +9,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   type S3Client,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
@@ -18,6 +19,7 @@ import { join } from "node:path";
 import { answer, getAnswer } from "../harness/api.ts";
 import { put, randomBytes, sha256, type TestCluster, type TestNode, waitFor } from "../harness/cluster.ts";
 import { startS3Cluster } from "../s3/s3-cluster.ts";
+import { answerBytes, callsMade } from "../harness/walker.ts";
 
 let cluster: TestCluster;
 let s3: S3Client[];
@@ -60,6 +62,65 @@ test("small files written at quorum through every node leave no chunk file anywh
       }
     }
   });
+});
+
+test("a read through a node that holds the file's row: the owner asked sends no row back, a few bytes instead of its 4 KiB", async () => {
+  const [a, b] = nodes();
+  const path = "small/held.bin";
+  const data = randomBytes(4096);
+  const { version } = await answer(await put(a.url, path, data), "putFile", 201);
+  const heldOnB = async () => {
+    const res = await fetch(`${b.url}/api/stat/${path}?consistency=local`);
+    return res.status === 200 && (await answer(res, "stat")).version === version;
+  };
+  await waitFor(heldOnB, 10_000, "the row on b");
+  const reads = async () => ({
+    newer: await callsMade(b.url, "manifests.newer"),
+    get: await callsMade(b.url, "manifests.get"),
+    bytes: (await answerBytes(b.url, "manifests.newer")) + (await answerBytes(b.url, "manifests.get")),
+  });
+  const before = await reads();
+  const count = 5;
+  for (let i = 0; i < count; i++) {
+    const res = await get(b, path);
+    expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(data));
+  }
+  const after = await reads();
+  // One quorum read per GET (b and the owner it asks make R = 2), and no manifests.get: every node knows the method.
+  expect(after.newer - before.newer).toBeGreaterThanOrEqual(count);
+  expect(after.get - before.get).toBe(0);
+  // Each answer is `{"rows":[null,null]}` and its status byte; the row it used to carry was ~5.8 KB of JSON.
+  expect((after.bytes - before.bytes) / (after.newer - before.newer)).toBeLessThan(100);
+});
+
+test("a listing through a node that holds the folder's rows: the owner asked sends none of them back", async () => {
+  const [a, b] = nodes();
+  const count = 20;
+  const written: Array<{ path: string; version: string }> = [];
+  for (let i = 0; i < count; i++) written.push(await answer(await put(a.url, `listed/f${i}.bin`, randomBytes(4096)), "putFile", 201));
+  await waitFor(
+    async () => {
+      const res = await fetch(`${b.url}/api/files/listed/?consistency=local`);
+      if (res.status !== 200) return false;
+      const { entries } = await answer(res, "getFile");
+      return written.every((w) => entries.some((e) => e.path === w.path && e.version === w.version));
+    },
+    10_000,
+    "every row on b",
+  );
+  const pages = async () => ({
+    calls: (await callsMade(b.url, "manifests.newerChildren")) + (await callsMade(b.url, "manifests.children")),
+    bytes: (await answerBytes(b.url, "manifests.newerChildren")) + (await answerBytes(b.url, "manifests.children")),
+  });
+  const before = await pages();
+  // The files API's listing and S3's ListObjectsV2 read the folder's page at quorum, through b.
+  expect((await answer(await fetch(`${b.url}/api/files/listed/`), "getFile")).entries).toHaveLength(count);
+  const listed = await s3[1]!.send(new ListObjectsV2Command({ Bucket: "listed" }));
+  expect(listed.KeyCount).toBe(count);
+  const after = await pages();
+  expect(after.calls - before.calls).toBeGreaterThanOrEqual(2);
+  // `{"rows":[]}` per page; each row used to come back with its 4 KiB (~5.8 KB of JSON): ~116 KB a page here.
+  expect((after.bytes - before.bytes) / (after.calls - before.calls)).toBeLessThan(100);
 });
 
 test("HEAD, ranges, S3 GET/HEAD/range/CopyObject and WebDAV GET/COPY answer the bytes with their Content-Length", async () => {

@@ -5,9 +5,18 @@ import { getAnswer } from "./api.ts";
 import { TestCluster, type TestNode, waitFor } from "./cluster.ts";
 
 /** Calls of a peer method a node made, from its /metrics. */
-export async function callsMade(url: string, method: string): Promise<number> {
+export function callsMade(url: string, method: string): Promise<number> {
+  return byMethod(url, "orrery_peer_calls_total", method);
+}
+
+/** Bytes of the answers to a node's calls of a peer method, from its /metrics. */
+export function answerBytes(url: string, method: string): Promise<number> {
+  return byMethod(url, "orrery_peer_answer_bytes_total", method);
+}
+
+async function byMethod(url: string, metric: string, method: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`orrery_peer_calls_total{method="${method}"}`));
+  const line = text.split("\n").find((l) => l.startsWith(`${metric}{method="${method}"}`));
   return line ? Number(line.split(" ").pop()) : 0;
 }
 

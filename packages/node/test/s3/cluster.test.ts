@@ -8,13 +8,20 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PassThrough } from "node:stream";
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  DeleteObjectTaggingCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
@@ -27,6 +34,25 @@ const KEY = "cluster-key";
 const SECRET = "cluster-secret-0123456789";
 let cluster: TestCluster;
 let clients: S3Client[] = [];
+
+/**
+ * Quorum reads counted by peer calls: of rows (manifests.newer, or manifests.get to a node of an earlier version) and
+ * of a folder's page (manifests.newerChildren, or manifests.children).
+ */
+const quorumReads = async (calls: (method: string) => Promise<number>) => ({
+  get: (await calls("manifests.newer")) + (await calls("manifests.get")),
+  children: (await calls("manifests.newerChildren")) + (await calls("manifests.children")),
+});
+
+/** The quorum reads (peer calls over the whole cluster) that `action` makes. */
+const readsBetween = async (action: () => Promise<void>) => {
+  const calls = async (method: string) => (await Promise.all(cluster.nodes.map((n) => callsMade(n.url, method)))).reduce((a, b) => a + b, 0);
+  const count = () => quorumReads(calls);
+  const before = await count();
+  await action();
+  const after = await count();
+  return { get: after.get - before.get, children: after.children - before.children };
+};
 
 const bytesOf = async (c: S3Client, Key: string) => {
   const out = await c.send(new GetObjectCommand({ Bucket: "shared", Key }));
@@ -126,7 +152,7 @@ describe("S3 across three nodes", () => {
   test("a PutObject reads from the other members what a files-API PUT does: one quorum read, no page of the bucket's entries", async () => {
     const [node1] = cluster.nodes;
     const calls = async (method: string) => (await Promise.all(cluster.nodes.map((n) => callsMade(n.url, method)))).reduce((a, b) => a + b, 0);
-    const reads = async () => ({ get: await calls("manifests.get"), children: await calls("manifests.children") });
+    const reads = () => quorumReads(calls);
     // The folder exists first (and the bucket holds other entries), so every write below is one new file in it.
     await clients[0]!.send(new PutObjectCommand({ Bucket: "shared", Key: "reads/first", Body: randomBytes(100) }));
     for (let i = 0; i < 5; i++) await clients[0]!.send(new PutObjectCommand({ Bucket: "shared", Key: `top-${i}`, Body: randomBytes(100) }));
@@ -143,6 +169,97 @@ describe("S3 across three nodes", () => {
     const s3 = { get: t2.get - t1.get, children: t2.children - t1.children };
     expect(files.get).toBeGreaterThanOrEqual(count); // the files API's reads are counted at all
     expect(s3).toEqual(files);
+  });
+
+  test("DeleteObject, CopyObject, GetObject and HeadObject read what their files-API twins read: one quorum read each", async () => {
+    const [node1] = cluster.nodes;
+    const s3 = clients[0]!;
+    const count = 5;
+    const file = (name: string) => `${node1!.url}/api/files/shared/twins/${name}`;
+    // The folder keeps one entry throughout, so no delete below empties it (and prunes it).
+    await s3.send(new PutObjectCommand({ Bucket: "shared", Key: "twins/keep", Body: randomBytes(100) }));
+    for (let i = 0; i < count; i++) {
+      await s3.send(new PutObjectCommand({ Bucket: "shared", Key: `twins/files-${i}`, Body: randomBytes(4096) }));
+      await s3.send(new PutObjectCommand({ Bucket: "shared", Key: `twins/s3-${i}`, Body: randomBytes(4096) }));
+    }
+    const reads = () => readsBetween(async () => {});
+    const twins = async (files: (i: number) => Promise<unknown>, s3op: (i: number) => Promise<unknown>) => {
+      const viaFiles = await readsBetween(async () => {
+        for (let i = 0; i < count; i++) await files(i);
+      });
+      const viaS3 = await readsBetween(async () => {
+        for (let i = 0; i < count; i++) await s3op(i);
+      });
+      return { viaFiles, viaS3 };
+    };
+    expect(await reads()).toEqual({ get: 0, children: 0 });
+
+    // A GET and a HEAD: one read of the key (and its bucket, in the same call).
+    const gets = await twins(
+      async (i) => expect((await fetch(file(`files-${i}`))).status).toBe(200),
+      (i) => s3.send(new GetObjectCommand({ Bucket: "shared", Key: `twins/s3-${i}` })).then((o) => o.Body!.transformToByteArray()),
+    );
+    expect(gets.viaFiles.get).toBeGreaterThanOrEqual(count);
+    expect(gets.viaS3).toEqual(gets.viaFiles);
+    const heads = await twins(
+      async (i) => expect((await fetch(file(`files-${i}`), { method: "HEAD" })).status).toBe(200),
+      (i) => s3.send(new HeadObjectCommand({ Bucket: "shared", Key: `twins/s3-${i}` })),
+    );
+    expect(heads.viaS3).toEqual(heads.viaFiles);
+
+    // A CopyObject reads its source and its destination with its folders in one quorum read, as a PutObject reads
+    // the latter (no second read of the destination by the write).
+    const copies = await twins(
+      (i) => s3.send(new PutObjectCommand({ Bucket: "shared", Key: `twins/put-${i}`, Body: randomBytes(4096) })),
+      (i) => s3.send(new CopyObjectCommand({ Bucket: "shared", Key: `twins/copy-${i}`, CopySource: `shared/twins/s3-${i}` })),
+    );
+    expect(copies.viaFiles.get).toBeGreaterThanOrEqual(count);
+    expect(copies.viaS3).toEqual(copies.viaFiles);
+
+    // A DeleteObject reads the key once, as a files-API DELETE (the delete does not read it again).
+    const deletes = await twins(
+      async (i) => expect((await fetch(`${file(`files-${i}`)}?durability=quorum`, { method: "DELETE" })).status).toBe(200),
+      (i) => s3.send(new DeleteObjectCommand({ Bucket: "shared", Key: `twins/s3-${i}` })),
+    );
+    expect(deletes.viaFiles.get).toBeGreaterThanOrEqual(count);
+    expect(deletes.viaS3).toEqual(deletes.viaFiles);
+    for (let i = 0; i < count; i++) {
+      expect(await s3Failure(s3.send(new HeadObjectCommand({ Bucket: "shared", Key: `twins/s3-${i}` })))).toMatchObject({ status: 404 });
+    }
+  });
+
+  test("a PutObjectTagging and a DeleteObjectTagging read what a GetObject reads: one quorum read each", async () => {
+    const s3 = clients[0]!;
+    const count = 4;
+    for (let i = 0; i < count; i++) await s3.send(new PutObjectCommand({ Bucket: "shared", Key: `tags/o-${i}`, Body: randomBytes(100) }));
+    const gets = await readsBetween(async () => {
+      for (let i = 0; i < count; i++) await s3.send(new GetObjectCommand({ Bucket: "shared", Key: `tags/o-${i}` })).then((o) => o.Body!.transformToByteArray());
+    });
+    expect(gets.get).toBeGreaterThanOrEqual(count);
+    const TagSet = [{ Key: "colour", Value: "blue" }];
+    const puts = await readsBetween(async () => {
+      for (let i = 0; i < count; i++) await s3.send(new PutObjectTaggingCommand({ Bucket: "shared", Key: `tags/o-${i}`, Tagging: { TagSet } }));
+    });
+    expect(puts).toEqual(gets);
+    const deletes = await readsBetween(async () => {
+      for (let i = 0; i < count; i++) await s3.send(new DeleteObjectTaggingCommand({ Bucket: "shared", Key: `tags/o-${i}` }));
+    });
+    expect(deletes).toEqual(gets);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: "shared", Key: "tags/o-0" }))).TagSet).toEqual([]);
+  });
+
+  test("a DeleteObjects of many keys reads them in one quorum read, not one per key", async () => {
+    const s3 = clients[0]!;
+    const keys = Array.from({ length: 40 }, (_, i) => `multi/k-${i}`);
+    await s3.send(new PutObjectCommand({ Bucket: "shared", Key: "multi/keep", Body: randomBytes(10) }));
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: "shared", Key, Body: randomBytes(100) }));
+    const read = await readsBetween(async () => {
+      const out = await s3.send(new DeleteObjectsCommand({ Bucket: "shared", Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+      expect(out.Deleted?.length).toBe(keys.length);
+    });
+    // The request's own read of the bucket, then the keys: one call to the one owner a read asks, each.
+    expect(read).toEqual({ get: 2, children: 0 });
+    for (const Key of keys.slice(0, 3)) expect(await s3Failure(s3.send(new HeadObjectCommand({ Bucket: "shared", Key })))).toMatchObject({ status: 404 });
   });
 
   test("a PutObject through a node that missed its bucket's delete is NoSuchBucket, and makes no bucket again", async () => {
