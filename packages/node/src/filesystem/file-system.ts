@@ -14,7 +14,7 @@ import type { Consistency, ManifestReads } from "../replication/manifest-reads.t
 import type { ConditionalWrites, Precondition } from "../consensus/conditional-writes.ts";
 import { PreconditionFailed } from "../consensus/conditional-writes.ts";
 import { staleApplyPin } from "../consensus/stale-pin.ts";
-import { DurabilityError, InsufficientStorageError, type WriteCoordinator } from "../replication/write-coordinator.ts";
+import type { WriteCoordinator } from "../replication/write-coordinator.ts";
 import type { Durability, Placement } from "../replication/placement.ts";
 import { type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
 import { withSniffedType } from "../metadata/content-sniff.ts";
@@ -31,6 +31,7 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import { contentSha256, type ExtraDigest } from "./content-hash.ts";
 import { INLINE_MAX_BYTES } from "../metadata/inline-content.ts";
 import { chunkedCopy } from "./inline-files.ts";
+import { WriteAdmission } from "./write-admission.ts";
 
 export interface FileSystemComponents {
   manifests: ManifestStore;
@@ -77,6 +78,8 @@ export class FileSystem {
   readonly traffic = { written: 0, read: 0 };
   /** Quorum reads of the rows an operation reads or decides on. */
   private readonly rows: QuorumRows;
+  /** Whether this node may write now (joined, clock in bounds, serving) and enough members are up. */
+  private readonly admission: WriteAdmission;
   /** What manifest commits use: the components, and a quorum read of the parents a write found newer. */
   private readonly commitParts: ManifestCommitComponents;
 
@@ -86,7 +89,8 @@ export class FileSystem {
   ) {
     this.tree = new TreeView(c.manifests);
     this.chunkBuffers = new ChunkBufferPool({ limitBytes: c.uploadMemoryBytes });
-    this.rows = new QuorumRows({ ...c, checkServing: () => this.checkServing() });
+    this.admission = new WriteAdmission(c);
+    this.rows = new QuorumRows({ ...c, checkServing: () => this.admission.checkServing() });
     this.commitParts = { ...c, refreshDirs: (paths) => this.refresh(paths, "quorum", undefined, []) };
   }
 
@@ -185,47 +189,11 @@ export class FileSystem {
   }
 
   /**
-   * Refuses writes on a node that has not joined its cluster yet (see FileSystemComponents.joined), or whose
-   * clock disagrees with its peers' by more than MAX_CLOCK_OFFSET_MS (its versions would be wrongly ordered).
-   */
-  private checkServing(): void {
-    const why = this.c.notServing?.();
-    if (why) throw new OrreryError(503, "resyncing", why);
-  }
-
-  private checkJoined(): void {
-    if (this.c.joined && !this.c.joined()) {
-      throw new OrreryError(503, "not_joined", "this node has not joined its cluster yet (no seed or known peer answered); nothing was stored");
-    }
-    const clock = this.c.clockProblem?.();
-    if (clock) throw new OrreryError(503, "clock_skew", `${clock}; this node refuses writes until its clock is fixed (NTP); nothing was stored`);
-    // Last: a node that has not reached its cluster (or whose clock is off) also waits to resync, and the
-    // causes above are the ones to fix.
-    this.checkServing();
-  }
-
-  /**
-   * Refuses before a byte is read when too few members are up, or (`newChunks`) have room for new chunks, for
-   * copies at `factor` (a folder's; the cluster's by default).
+   * Refuses before a byte is read when this node may not write now, or too few members are up (or have room for
+   * new chunks, `newChunks`) for copies at `factor` (write-admission.ts).
    */
   checkWritable(durability: Durability, opts: { newChunks?: boolean; factor?: number } = {}): void {
-    this.checkJoined();
-    const { placement } = this.c;
-    const required = placement.required(durability, opts.factor);
-    const up = placement.ring.size;
-    if (up < required) {
-      throw new DurabilityError(
-        `durability '${durability}' needs ${required} live node(s), only ${up} up; nothing was stored`,
-        { required, available: up, stored: "nothing" },
-      );
-    }
-    const writable = placement.writableMembers();
-    if (opts.newChunks && writable < required) {
-      throw new InsufficientStorageError(
-        `durability '${durability}' needs ${required} node(s) with room for new chunks, only ${writable} of ${up} have room (the store is full on ${up - writable}); nothing was stored`,
-        { required, available: writable, full: up - writable, stored: "nothing" },
-      );
-    }
+    this.admission.checkWritable(durability, opts);
   }
 
   async put(path: string, body: ReadableStream<Uint8Array> | null, durability: Durability, opts: PutOptions = {}): Promise<PutResult> {
@@ -371,7 +339,7 @@ export class FileSystem {
     keepVersions: boolean,
     decided?: ReadonlyMap<string, string>,
   ): Promise<Array<Manifest & { manifestCopies: number }>> {
-    this.checkJoined();
+    this.admission.checkJoined();
     return commitManifests(this.commitParts, changes, durability, context, keepVersions, decided);
   }
 
