@@ -136,8 +136,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
         { headroom: () => store.headroom(), onChange: (full) => membership.updateSelf({ full }), log: logger("store"), clock: timers },
       )
     : undefined;
-  const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
-  const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
+  // One hash for the ring and the manifests' partition positions (metadata/partition.ts).
+  const hash = await loadHash64();
+  const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS, hash });
+  const placement = new Placement(config.REPLICATION_FACTOR, hash, config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
   const queue = new SqliteReplicationQueue(db);
   const peers = buildPeers(config, { selfId: id, store, placement, logger, onRequest: work });
   const { keys, keyring, rpc, handlers, faults, gossipSeal, discoverySeal } = peers;

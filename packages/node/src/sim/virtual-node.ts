@@ -68,7 +68,7 @@ export class VirtualNode {
     this.info = { id, host: id, gossipPort: GOSSIP_PORT, httpPort: 8080, transferPort: 9090, weight: 1 };
     const now = () => this.wallNow();
     const maxDriftMs = ctx.broken.has("no-clock-rules") ? Number.MAX_SAFE_INTEGER : ctx.settings.maxClockOffsetMs;
-    this.manifests = new MemoryManifestStore(id, now, { maxDriftMs });
+    this.manifests = new MemoryManifestStore(id, now, { maxDriftMs, hash: ctx.hash });
     this.chunks = new MemoryChunkStore({ maxChunkSize: ctx.settings.core.chunkSize }, { now });
   }
 

@@ -1,0 +1,123 @@
+// Digests of arcs of the ring for range anti-entropy: what two co-owners compare before they exchange rows. A
+// range's digest is its row count and the XOR of a 64-bit hash of each row's (path, kind, version), so the
+// digest of a range is the combination of its parts' digests, however the range is cut. Parts are cut at fixed
+// buckets of the ring (the top BUCKET_BITS bits of the position) and cached; a write bumps its bucket's
+// generation, so only a part of a bucket written since is read again from the index. An idle node's rounds read
+// no row: at a million rows a full recompute per round would read every row of every arc it owns.
+import type { Hash64 } from "../ring/ring.ts";
+import type { ManifestKind } from "./manifest.ts";
+import type { RangeCursor } from "./manifest-store.ts";
+import type { PositionRange } from "./partition.ts";
+
+/** 4,096 buckets: ~250 rows each at a million rows; their generations take 16 KiB per store. */
+export const BUCKET_BITS = 12;
+const SHIFT = BigInt(64 - BUCKET_BITS);
+/** Cached parts kept at most (then all are dropped and computed again as asked): a few MiB. */
+const MAX_CACHED_PARTS = 32_768;
+/** Rows read from the index per call while a part is computed. */
+const SCAN_PAGE = 1000;
+
+export interface RangeDigest {
+  count: number;
+  /** XOR of the rows' hashes. */
+  hash: bigint;
+}
+
+export const EMPTY_DIGEST: RangeDigest = { count: 0, hash: 0n };
+
+export interface RangeKey {
+  path: string;
+  kind: ManifestKind;
+  version: string;
+}
+
+/** A page of the keys of a range, in (position, path, kind) order, after a cursor: a backend's index read. */
+export type KeyScan = (range: PositionRange, after: RangeCursor | undefined, limit: number) => RangeKey[];
+
+export interface RangeDigestStats {
+  /** Rows read from the index to compute parts. */
+  rowsScanned: number;
+  /** Parts computed by reading rows. */
+  partsComputed: number;
+  /** Parts answered from the cache. */
+  partsCached: number;
+}
+
+export function sameDigest(a: RangeDigest, b: RangeDigest): boolean {
+  return a.count === b.count && a.hash === b.hash;
+}
+
+export class RangeDigests {
+  /** Per bucket, how many writes touched it (allocated on first use: a store never compared pays nothing). */
+  private generations: Uint32Array | undefined;
+  private readonly parts = new Map<string, { generation: number; digest: RangeDigest }>();
+  readonly stats: RangeDigestStats = { rowsScanned: 0, partsComputed: 0, partsCached: 0 };
+
+  constructor(
+    private readonly hash: Hash64,
+    private readonly positionOf: (path: string) => bigint,
+    private readonly scan: KeyScan,
+  ) {}
+
+  /** A row at `position` was written or removed: parts of its bucket are read again when next asked for. */
+  touched(position: bigint): void {
+    if (this.generations) this.generations[bucketOf(position)]!++;
+  }
+
+  /** Every row went (a wipe): nothing cached holds. */
+  clear(): void {
+    this.parts.clear();
+    this.generations = undefined;
+  }
+
+  digest(range: PositionRange): RangeDigest {
+    this.generations ??= new Uint32Array(1 << BUCKET_BITS);
+    let count = 0;
+    let hash = 0n;
+    for (let b = bucketOf(range.from); b <= bucketOf(range.to - 1n); b++) {
+      const start = BigInt(b) << SHIFT;
+      const end = BigInt(b + 1) << SHIFT;
+      const part = this.part(b, range.from > start ? range.from : start, range.to < end ? range.to : end);
+      count += part.count;
+      hash ^= part.hash;
+    }
+    return { count, hash };
+  }
+
+  /** The digest of [from, to) inside bucket b. */
+  private part(b: number, from: bigint, to: bigint): RangeDigest {
+    const key = `${from}:${to}`;
+    const generation = this.generations![b]!;
+    const cached = this.parts.get(key);
+    if (cached && cached.generation === generation) {
+      this.stats.partsCached++;
+      return cached.digest;
+    }
+    let count = 0;
+    let hash = 0n;
+    let after: RangeCursor | undefined;
+    for (;;) {
+      const keys = this.scan({ from, to }, after, SCAN_PAGE);
+      for (const k of keys) hash ^= rowHash(this.hash, k);
+      count += keys.length;
+      this.stats.rowsScanned += keys.length;
+      if (keys.length < SCAN_PAGE) break;
+      const last = keys[keys.length - 1]!;
+      after = { position: this.positionOf(last.path), path: last.path, kind: last.kind };
+    }
+    this.stats.partsComputed++;
+    if (this.parts.size >= MAX_CACHED_PARTS) this.parts.clear();
+    const digest = { count, hash };
+    this.parts.set(key, { generation, digest });
+    return digest;
+  }
+}
+
+export function bucketOf(position: bigint): number {
+  return Number(position >> SHIFT);
+}
+
+/** A row's contribution to its range's digest: the NUL-separated key and version hashed. */
+export function rowHash(hash: Hash64, k: RangeKey): bigint {
+  return hash(`${k.path}\0${k.kind}\0${k.version}`);
+}
