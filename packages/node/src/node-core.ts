@@ -21,6 +21,7 @@ import { ChunkReader } from "./replication/chunk-reader.ts";
 import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { ManifestReads } from "./replication/manifest-reads.ts";
 import { ManifestReplicator } from "./replication/manifest-replicator.ts";
+import { ManifestRangeSync } from "./replication/manifest-range-sync.ts";
 import { ManifestResync, type ManifestResyncInit, type ResyncPersistence } from "./replication/manifest-resync.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
 import { ReplicaCensus } from "./replication/replica-census.ts";
@@ -54,6 +55,8 @@ export type CoreConfig = Pick<
   | "REBALANCE_BANDWIDTH_MBPS"
   | "REBALANCE_GRACE_S"
   | "SYNC_INTERVAL_MS"
+  | "RANGE_SYNC_INTERVAL_MS"
+  | "MANIFEST_DELTA_SYNC"
   | "SCRUB_PAUSE_S"
   | "SCRUB_BANDWIDTH_MBPS"
   | "CHUNK_SYNC_INTERVAL_S"
@@ -96,7 +99,8 @@ export interface CoreComponents {
 
 /** The peer calls that read or change manifests: refused while this node resyncs (ManifestResync). */
 const MANIFEST_CALLS = [
-  "manifests.push", "manifests.sync", "manifests.get", "manifests.children", "manifests.search", "manifests.parents", "paxos.prepare", "paxos.accept",
+  "manifests.push", "manifests.sync", "manifests.get", "manifests.children", "manifests.search", "manifests.parents", "manifests.rangeDigests",
+  "manifests.rangeRows", "paxos.prepare", "paxos.accept",
 ] as const;
 
 /**
@@ -131,6 +135,8 @@ export class NodeCore {
   readonly coordinator: WriteCoordinator;
   readonly queueWorker: QueueWorker;
   readonly replicator: ManifestReplicator;
+  /** Range anti-entropy between the co-owners of each arc of the ring (beside delta sync, for now). */
+  readonly rangeSync: ManifestRangeSync;
   readonly placementCheck: PlacementCheck;
   readonly sweeper: SurplusSweeper;
   readonly scrubber: Scrubber;
@@ -152,6 +158,8 @@ export class NodeCore {
   readonly settings: SettingsSync;
   /** Each chunk's replication factor: the largest its files' folders ask for (live settings + the manifests' chunk index). */
   readonly chunkFactors: ChunkFactors;
+  /** MANIFEST_DELTA_SYNC=off: the delta sync worker is not started (pushes still go out). */
+  private readonly deltaSyncOff: boolean;
   /** Bytes per chunk of the writes that start now: the live setting, else CHUNK_SIZE_MB (applySettings). */
   private writeChunkSize = 0;
 
@@ -161,6 +169,7 @@ export class NodeCore {
   ) {
     const { selfId, clock, random, rpc, store, queue, manifests, placement, logger, isBlocked } = c;
     this.versionDefaults = { keepVersions: config.KEEP_VERSIONS, keepDays: config.KEEP_DAYS };
+    this.deltaSyncOff = config.MANIFEST_DELTA_SYNC === "off";
     this.chunkFactors = new ChunkFactors((chunkId) => manifests.chunkFolders(chunkId));
     placement.useChunkFactors(this.chunkFactors);
     const bucket = (mbps: number) => new TokenBucket(mbps * 1024 * 1024, config.chunkSize * 2, () => clock.elapsed());
@@ -184,6 +193,10 @@ export class NodeCore {
     this.replicator = new ManifestReplicator(
       { selfId, syncIntervalMs: config.SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.SYNC_INTERVAL_MS), publishGraceMs: PUBLISH_GRACE_MS },
       { manifests, placement, rpc, clock, random, log: logger("sync"), isBlocked },
+    );
+    this.rangeSync = new ManifestRangeSync(
+      { intervalMs: config.RANGE_SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.RANGE_SYNC_INTERVAL_MS) },
+      { selfId, manifests, placement, rpc, clock, log: logger("range-sync"), isBlocked },
     );
     this.placementCheck = new PlacementCheck({ debounceMs: PLACEMENT_DEBOUNCE_MS, rememberMs: ringSettleMs(config) }, { selfId, placement, store, queue, clock, log: logger("placement") });
     // Live cluster settings override the environment's defaults once set; applied before anything serves.
@@ -362,6 +375,7 @@ export class NodeCore {
       "changes.watch": (from, body) => this.changeRelay.watch(from, body),
       "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
       "paxos.accept": (_from, body) => this.acceptor.accept(body),
+      ...this.rangeSync.handlers(),
       "chunks.digests": (from) => this.antiEntropy.digestsFor(from),
       "chunks.ids": (from, body) => ({ ids: this.antiEntropy.idsFor(from, body.ranges) }),
       ...this.settings.handlers(),
@@ -370,7 +384,7 @@ export class NodeCore {
 
   /** Every background loop, for /api/health. */
   workers(): BackgroundWorker[] {
-    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.census.worker, this.scrubber.worker, this.gc.worker, this.settings.worker];
+    return [this.queueWorker.worker, this.replicator.worker, this.rangeSync.worker, this.sweeper.worker, this.antiEntropy.worker, this.census.worker, this.scrubber.worker, this.gc.worker, this.settings.worker];
   }
 
   /** The member list changed: the ring follows, and a changed ring goes to the placement check. */
@@ -389,12 +403,14 @@ export class NodeCore {
    * idled down to their longest wait come back to SYNC_INTERVAL_MS (without a burst of rounds at once).
    */
   unquiet(): void {
-    for (const w of [this.replicator.worker, this.settings.worker, this.sweeper.worker]) w.unquiet();
+    for (const w of [this.replicator.worker, this.rangeSync.worker, this.settings.worker, this.sweeper.worker]) w.unquiet();
   }
 
   /** The background work as one part of the node's lifecycle; `skip` names workers left off (the simulator's switches). */
   service(skip: ReadonlySet<string> = new Set()): Service {
-    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.census, this.settings].filter((w) => !skip.has(w.worker.name));
+    const off = new Set(skip);
+    if (this.deltaSyncOff) off.add(this.replicator.worker.name);
+    const workers = [this.queueWorker, this.replicator, this.rangeSync, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.census, this.settings].filter((w) => !off.has(w.worker.name));
     return {
       name: "background workers",
       start: () => {

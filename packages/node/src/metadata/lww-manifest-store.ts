@@ -24,7 +24,7 @@ import {
 } from "./manifest-store.ts";
 import { compareNames, isCanonicalPath, parentOf } from "./path.ts";
 import { partitionPosition, type PositionRange } from "./partition.ts";
-import { type KeyScan, type RangeDigest, RangeDigests } from "./range-digests.ts";
+import { type KeyScan, type RangeDigest, RangeDigests, type RangeDigestStats } from "./range-digests.ts";
 import { xxhash64 } from "../ring/hash.ts";
 import type { Hash64 } from "../ring/ring.ts";
 import { checkChange, checkLimit, checkRange } from "./manifest-checks.ts";
@@ -45,7 +45,7 @@ export abstract class LwwManifestStore implements ManifestStore {
 
   private readonly hash: Hash64;
   /** Range digests for range anti-entropy, kept per bucket of the ring (range-digests.ts). */
-  readonly digests: RangeDigests;
+  private readonly digests: RangeDigests;
 
   constructor(
     readonly nodeId: string,
@@ -69,6 +69,10 @@ export abstract class LwwManifestStore implements ManifestStore {
   rangeDigest(range: PositionRange): RangeDigest {
     checkRange(range);
     return this.digests.digest(range);
+  }
+
+  rangeDigestStats(): RangeDigestStats {
+    return { ...this.digests.stats };
   }
 
   /** Rows of a position range after a cursor, in (position, path, kind) order (bytes and all). */

@@ -6,6 +6,7 @@ import type { Manifest } from "./manifest.ts";
 import type { ManifestStore, RangeCursor } from "./manifest-store.ts";
 import { partitionPosition, type PositionRange, RING_END } from "./partition.ts";
 import { deleteChange, dirChange, FakeTime, fileChange } from "./test-fixtures.ts";
+import { combine } from "./range-digests.ts";
 import { xxhash64 } from "../ring/hash.ts";
 
 const WHOLE: PositionRange = { from: 0n, to: RING_END };
@@ -102,9 +103,15 @@ export function runManifestRangeTests(newStore: NewManifestStore): void {
       const whole = s.rangeDigest(WHOLE);
       for (const cut of [RING_END / 7n, s.positionOf("a/b/f00"), s.positionOf("a/b/f00") + 1n]) {
         const [l, r] = [s.rangeDigest({ from: 0n, to: cut }), s.rangeDigest({ from: cut, to: RING_END })];
-        expect({ count: l.count + r.count, hash: l.hash ^ r.hash }).toEqual(whole);
+        expect(combine(l, r)).toEqual(whole);
+        expect({ count: l.count + r.count, hash: l.hash ^ r.hash }).toEqual({ count: whole.count, hash: whole.hash });
       }
       expect(s.rangeDigest(WHOLE)).toEqual(whole);
+      // The bounds: the lowest and highest position of the rows.
+      const positions = s.rangeRows(WHOLE, undefined, 1000).map((m) => s.positionOf(m.path));
+      expect([whole.first, whole.last]).toEqual([positions[0], positions[positions.length - 1]]);
+      const folder = s.positionOf("a/b/f00");
+      expect(s.rangeDigest({ from: folder, to: folder + 1n })).toMatchObject({ count: 30, first: folder, last: folder });
       const empty = { from: s.positionOf("top") + 1n, to: s.positionOf("top") + 2n };
       expect(s.rangeRows(empty, undefined, 10)).toEqual([]);
       expect(s.rangeDigest(empty)).toEqual({ count: 0, hash: 0n });

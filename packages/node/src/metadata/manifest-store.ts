@@ -5,7 +5,7 @@ import type { Manifest, ManifestKind } from "./manifest.ts";
 import type { FolderTotals } from "./folder-totals.ts";
 import type { SearchOptions } from "./name-search.ts";
 import type { PositionRange } from "./partition.ts";
-import type { RangeDigest } from "./range-digests.ts";
+import type { RangeDigest, RangeDigestStats } from "./range-digests.ts";
 import type { Hash64 } from "../ring/ring.ts";
 
 export type { FolderTotals } from "./folder-totals.ts";
@@ -125,6 +125,8 @@ export interface ManifestStore {
    * the ring and recomputed only for a bucket a write touched since.
    */
   rangeDigest(range: PositionRange): RangeDigest;
+  /** What the range digests cost so far: rows read from the index, parts computed and parts found cached. */
+  rangeDigestStats(): RangeDigestStats;
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
   /**

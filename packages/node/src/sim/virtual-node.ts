@@ -190,6 +190,9 @@ export class NodeProcess {
     if (this.ctx.broken.has("no-census")) skip.add("replica-census");
     // No script changes the live cluster settings, so their sync rounds would only add traffic.
     skip.add("settings");
+    // Range anti-entropy runs beside delta sync, which keeps every row everywhere: nothing for it to find here
+    // yet, and each node would list its owned arcs on every ring change of a thousand-node join wave.
+    skip.add("manifest-range-sync");
     void this.core.service(skip).start();
   }
 

@@ -1,0 +1,292 @@
+// Range anti-entropy for manifests, after Garage's table sync (a Merkle comparison per partition): for the arcs of
+// the ring this node owns manifests on, it compares range digests with each of the arc's other owners, splits a
+// range whose digests differ into sub-ranges, and pulls the rows of a range small enough (or a single partition)
+// through the same last-writer-wins merge as a push. The other owner's own passes pull the other direction. Runs
+// beside delta sync (metadata/sync.ts), which still copies every row everywhere; this is what will keep owners
+// converged once rows live only on their partition's owners (docs/architecture.md, issue 14).
+import { errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Manifest } from "../metadata/manifest.ts";
+import type { ManifestStore, RangeCursor } from "../metadata/manifest-store.ts";
+import type { PositionRange } from "../metadata/partition.ts";
+import { compareNames } from "../metadata/path.ts";
+import { combine, type RangeDigest, sameDigest } from "../metadata/range-digests.ts";
+import { applyPush, chunkBoundedPrefix, MAX_SYNC_PAGE_CHUNKS } from "../metadata/sync.ts";
+import {
+  cursorFromWire,
+  cursorToWire,
+  digestFromWire,
+  digestToWire,
+  MAX_DIGEST_RANGES,
+  MAX_RANGE_ROWS,
+  rangeFromWire,
+  rangeToWire,
+} from "../rpc/manifest-range-methods.ts";
+import type { JsonHandlers, RequestOf, ResponseOf } from "../rpc/methods.ts";
+import type { PeerRpc } from "../rpc/peer-rpc.ts";
+import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { type OwnedArc, ownedArcs } from "./owned-arcs.ts";
+import type { Placement } from "./placement.ts";
+
+/** A range whose digests differ is cut into this many sub-ranges (Garage's Merkle nodes are 16-way too). */
+export const SPLIT = 16;
+/** A differing range the peer holds at most this many rows of is pulled rather than cut further. */
+export const LEAF_ROWS = 128;
+
+/** What one pass may spend at most, whatever it finds: calls, rows pulled, bytes of JSON both ways. */
+export interface RangeSyncBudget {
+  calls: number;
+  rows: number;
+  bytes: number;
+}
+
+export const DEFAULT_BUDGET: RangeSyncBudget = { calls: 64, rows: 5_000, bytes: 8 * 1024 * 1024 };
+
+export interface ManifestRangeSyncInit {
+  /** Wait between passes (the tranquility: a pass takes the next slice of arcs, then waits this long). */
+  intervalMs: number;
+  /** Passes that found every digest equal stretch the wait up to this (BackgroundWorker "quiet"). */
+  quietMaxMs?: number;
+  /** Arcs per pass: with 768 virtual nodes per member an arc is ~1/(768 N) of the ring, a few rows. */
+  arcsPerPass?: number;
+  budget?: RangeSyncBudget;
+}
+
+export interface ManifestRangeSyncComponents {
+  selfId: string;
+  manifests: ManifestStore;
+  placement: Placement;
+  rpc: PeerRpc;
+  log: Logger;
+  clock?: Clock;
+  isBlocked?: (memberId: string) => boolean;
+}
+
+export interface RangeSyncStats {
+  passes: number;
+  /** Times an arc was compared with one of its other owners. */
+  arcsCompared: number;
+  digestCalls: number;
+  /** Ranges (arcs and sub-ranges) whose digests differed. */
+  rangesDiffering: number;
+  rowCalls: number;
+  rowsReceived: number;
+  /** Rows that won the merge here. */
+  rowsApplied: number;
+  /** JSON bytes of this node's requests and of the answers it got. */
+  bytesSent: number;
+  bytesReceived: number;
+  /** Passes cut short by their budget. */
+  budgetCuts: number;
+}
+
+/** A pull cut short by a pass's budget, continued first by the next pass. */
+interface PendingPull {
+  peer: string;
+  range: PositionRange;
+  after: RangeCursor | undefined;
+}
+
+export class ManifestRangeSync {
+  readonly worker: BackgroundWorker;
+  readonly stats: RangeSyncStats = {
+    passes: 0, arcsCompared: 0, digestCalls: 0, rangesDiffering: 0, rowCalls: 0, rowsReceived: 0, rowsApplied: 0, bytesSent: 0, bytesReceived: 0, budgetCuts: 0,
+  };
+  private arcs: { ring: unknown; factor: number; list: OwnedArc[] } | undefined;
+  /** Index of the next arc a pass starts at. */
+  private next = 0;
+  private pending: PendingPull[] = [];
+
+  constructor(
+    private readonly init: ManifestRangeSyncInit,
+    private readonly c: ManifestRangeSyncComponents,
+  ) {
+    this.worker = new BackgroundWorker(
+      { name: "manifest-range-sync", intervalMs: init.intervalMs, quietMaxMs: init.quietMaxMs, clock: c.clock ?? systemClock, log: c.log },
+      () => this.pass(),
+    );
+  }
+
+  start(): void {
+    this.worker.start();
+  }
+
+  stop(): Promise<void> {
+    return this.worker.stop();
+  }
+
+  /** The arcs this node owns under the current ring, computed again only when the ring or the factor changed. */
+  ownedArcs(): OwnedArc[] {
+    const { placement, selfId } = this.c;
+    const factor = placement.effectiveReplicationFactor();
+    if (this.arcs?.ring !== placement.ring || this.arcs.factor !== factor) {
+      this.arcs = { ring: placement.ring, factor, list: ownedArcs(placement.ring, factor, selfId) };
+      this.next = 0;
+    }
+    return this.arcs.list;
+  }
+
+  /**
+   * One pass: the pulls the last pass's budget cut short, then the next `arcsPerPass` owned arcs, each compared
+   * with its live other owners (one digest call per owner for the whole slice, then sub-ranges where they
+   * differ). "quiet" when every digest was equal.
+   */
+  async pass(): Promise<PassOutcome> {
+    this.stats.passes++;
+    const budget = { ...(this.init.budget ?? DEFAULT_BUDGET) };
+    let differed = false;
+    for (const p of this.pending.splice(0)) differed = (await this.guarded(p.peer, () => this.pull(p.peer, p.range, p.after, budget))) || differed;
+    const arcs = this.ownedArcs();
+    const count = Math.min(arcs.length, this.init.arcsPerPass ?? 64);
+    const byPeer = new Map<string, PositionRange[]>();
+    for (let i = 0; i < count; i++) {
+      const arc = arcs[(this.next + i) % arcs.length]!;
+      for (const peer of arc.peers) {
+        if (!this.reachable(peer)) continue;
+        let ranges = byPeer.get(peer);
+        if (!ranges) byPeer.set(peer, (ranges = []));
+        ranges.push({ ...arc.range });
+        this.stats.arcsCompared++;
+      }
+    }
+    this.next = arcs.length === 0 ? 0 : (this.next + count) % arcs.length;
+    for (const [peer, ranges] of byPeer) differed = (await this.guarded(peer, () => this.compare(peer, ranges, budget))) || differed;
+    if (budget.calls <= 0 || budget.rows <= 0 || budget.bytes <= 0) this.stats.budgetCuts++;
+    return differed ? undefined : "quiet";
+  }
+
+  private reachable(id: string): boolean {
+    return this.c.placement.member(id)?.state === "alive" && !this.c.isBlocked?.(id);
+  }
+
+  /** A failed exchange with one peer is logged and counted as a difference (so the next pass is not stretched). */
+  private async guarded(peer: string, exchange: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await exchange();
+    } catch (err) {
+      this.c.log.warn("manifest range sync with a co-owner failed", { peer, err: errorMessage(err) });
+      return true;
+    }
+  }
+
+  /** Compares ranges with a peer, splitting the differing ones, pulling the small ones; true if any differed. */
+  private async compare(peer: string, ranges: PositionRange[], budget: RangeSyncBudget): Promise<boolean> {
+    const queue = [...ranges];
+    let differed = false;
+    while (queue.length > 0 && spendable(budget)) {
+      const batch = queue.splice(0, MAX_DIGEST_RANGES);
+      const answer = await this.call(peer, "manifests.rangeDigests", { ranges: batch.map(rangeToWire) }, budget);
+      this.stats.digestCalls++;
+      if (answer.digests.length !== batch.length) throw new Error(`${answer.digests.length} digests for ${batch.length} ranges`);
+      for (const [i, range] of batch.entries()) {
+        const theirs = digestFromWire(answer.digests[i]!);
+        const mine = this.c.manifests.rangeDigest(range);
+        if (sameDigest(mine, theirs)) continue;
+        differed = true;
+        this.stats.rangesDiffering++;
+        // Rows only we hold: the peer's own pass pulls them.
+        if (theirs.count === 0) continue;
+        const narrowed = narrow(range, mine, theirs);
+        if (theirs.count <= LEAF_ROWS || narrowed.to - narrowed.from < BigInt(SPLIT)) await this.pull(peer, narrowed, undefined, budget);
+        else queue.push(...split(narrowed));
+      }
+    }
+    return differed;
+  }
+
+  /** Pulls a range's rows from a peer in pages and merges them (the push path); what the budget cuts waits for the next pass. */
+  private async pull(peer: string, range: PositionRange, from: RangeCursor | undefined, budget: RangeSyncBudget): Promise<boolean> {
+    let after = from;
+    for (;;) {
+      if (!spendable(budget)) {
+        this.pending.push({ peer, range, after });
+        return true;
+      }
+      const request = { range: rangeToWire(range), ...(after ? { after: cursorToWire(after) } : {}), limit: Math.min(MAX_RANGE_ROWS, budget.rows) };
+      const answer = await this.call(peer, "manifests.rangeRows", request, budget);
+      this.stats.rowCalls++;
+      checkPage(this.c.manifests, range, after, answer.rows, answer.more);
+      const won = applyPush(this.c.manifests, { entries: answer.rows });
+      this.stats.rowsReceived += answer.rows.length;
+      this.stats.rowsApplied += won.length;
+      budget.rows -= answer.rows.length;
+      if (won.length > 0) this.c.log.info("range sync applied rows", { peer, rows: answer.rows.length, applied: won.length });
+      if (!answer.more) return true;
+      const last = answer.rows[answer.rows.length - 1]!;
+      after = { position: this.c.manifests.positionOf(last.path), path: last.path, kind: last.kind };
+    }
+  }
+
+  /** One call, counted against the pass's budget in calls and JSON bytes. */
+  private async call<M extends "manifests.rangeDigests" | "manifests.rangeRows">(peer: string, method: M, request: RequestOf<M>, budget: RangeSyncBudget): Promise<ResponseOf<M>> {
+    const answer = await this.c.rpc.call(peer, method, request);
+    const sent = JSON.stringify(request).length;
+    const received = JSON.stringify(answer).length;
+    this.stats.bytesSent += sent;
+    this.stats.bytesReceived += received;
+    budget.calls--;
+    budget.bytes -= sent + received;
+    return answer;
+  }
+
+  /** What this node answers its co-owners. */
+  handlers(): Pick<JsonHandlers, "manifests.rangeDigests" | "manifests.rangeRows"> {
+    const { manifests } = this.c;
+    return {
+      "manifests.rangeDigests": (_from, body) => ({ digests: body.ranges.map((r) => digestToWire(manifests.rangeDigest(rangeFromWire(r)))) }),
+      "manifests.rangeRows": (_from, body) => {
+        const rows = manifests.rangeRows(rangeFromWire(body.range), body.after && cursorFromWire(body.after), body.limit + 1);
+        const page = rows.slice(0, chunkBoundedPrefix(rows.slice(0, body.limit), MAX_SYNC_PAGE_CHUNKS));
+        return { rows: page, more: rows.length > page.length };
+      },
+    };
+  }
+}
+
+function spendable(b: RangeSyncBudget): boolean {
+  return b.calls > 0 && b.rows > 0 && b.bytes > 0;
+}
+
+/**
+ * A differing range cut down to the positions either side holds rows at (both sides' bounds): where the rows are
+ * few and close together (a folder is one position) the cutting ends at once.
+ */
+export function narrow(range: PositionRange, mine: RangeDigest, theirs: RangeDigest): PositionRange {
+  const both = combine(mine, theirs);
+  if (both.first === undefined || both.last === undefined) return range;
+  const from = both.first > range.from ? both.first : range.from;
+  const to = both.last + 1n < range.to ? both.last + 1n : range.to;
+  return from < to ? { from, to } : range;
+}
+
+/** SPLIT sub-ranges of equal width (the last takes the remainder). */
+export function split(range: PositionRange): PositionRange[] {
+  const step = (range.to - range.from) / BigInt(SPLIT);
+  return Array.from({ length: SPLIT }, (_, i) => ({
+    from: range.from + step * BigInt(i),
+    to: i === SPLIT - 1 ? range.to : range.from + step * BigInt(i + 1),
+  }));
+}
+
+/**
+ * A peer's page is believed only if it is what was asked: rows of the range, in (position, path, kind) order after
+ * the cursor, and not empty when it says there is more (the next page would ask the same).
+ */
+function checkPage(store: ManifestStore, range: PositionRange, after: RangeCursor | undefined, rows: readonly Manifest[], more: boolean): void {
+  if (more && rows.length === 0) throw new Error("a range page said 'more' but held no row");
+  let previous = after;
+  for (const row of rows) {
+    const position = store.positionOf(row.path);
+    if (position < range.from || position >= range.to) throw new Error(`a range page held /${row.path}, outside the range asked`);
+    if (previous && !follows(position, row, previous)) throw new Error(`a range page is out of order at /${row.path}`);
+    previous = { position, path: row.path, kind: row.kind };
+  }
+}
+
+/** The range index's order (SQLite compares paths by code point, as compareNames does). */
+function follows(position: bigint, row: Pick<Manifest, "path" | "kind">, than: RangeCursor): boolean {
+  if (position !== than.position) return position > than.position;
+  if (row.path !== than.path) return compareNames(row.path, than.path) > 0;
+  return row.kind > than.kind;
+}
