@@ -13,8 +13,6 @@ import { FileSystem } from "./filesystem/file-system.ts";
 import type { Logger } from "./log.ts";
 import type { Member } from "./membership/types.ts";
 import type { ManifestStore } from "./metadata/manifest-store.ts";
-import { toSearchHit } from "./metadata/name-search.ts";
-import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
 import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
 import { ChunkFactors } from "./replication/chunk-factors.ts";
 import { ChunkReader } from "./replication/chunk-reader.ts";
@@ -40,6 +38,7 @@ import { repairInline } from "./replication/inline-repair.ts";
 import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
 import { WriteCoordinator } from "./replication/write-coordinator.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
+import { coreHandlers } from "./node-core-handlers.ts";
 import type { PeerRpc } from "./rpc/peer-rpc.ts";
 import type { ChunkStorage } from "./store/chunk-storage.ts";
 import { type BackgroundWorker, quietMaxMs } from "./util/background-worker.ts";
@@ -96,12 +95,6 @@ export interface CoreComponents {
    */
   resync?: { init: ManifestResyncInit; persistence: ResyncPersistence };
 }
-
-/** The peer calls that read or change manifests: refused while this node resyncs (ManifestResync). */
-const MANIFEST_CALLS = [
-  "manifests.push", "manifests.sync", "manifests.get", "manifests.children", "manifests.search", "manifests.parents", "manifests.rangeDigests",
-  "manifests.rangeRows", "paxos.prepare", "paxos.accept",
-] as const;
 
 /**
  * How long a replaced ring still counts for manifest quorums (Placement.manifestOwnerSets): long enough for
@@ -345,41 +338,9 @@ export class NodeCore {
     }
   }
 
-  /** What this core answers peers (and itself) with. */
+  /** What this core answers peers (and itself) with (node-core-handlers.ts). */
   handlers(): JsonHandlers {
-    const handlers = this.allHandlers();
-    for (const method of MANIFEST_CALLS) {
-      const serve = handlers[method] as (from: string, body: never) => unknown;
-      (handlers as Record<string, unknown>)[method] = (from: string, body: never) => {
-        const why = this.notServing();
-        if (why) throw new Error(why);
-        return serve(from, body);
-      };
-    }
-    return handlers;
-  }
-
-  private allHandlers(): JsonHandlers {
-    const { manifests } = this.c;
-    return {
-      "manifests.push": (_from, body) => pushAnswer(manifests, body),
-      "manifests.sync": (_from, body) => answerSyncRequest(manifests, body),
-      // Both rows of a path (a file and a directory may share it); a reader applies each by its own key.
-      "manifests.get": (_from, body) => ({ rows: body.paths.flatMap((p) => [manifests.get(p, "file") ?? null, manifests.get(p, "dir") ?? null]) }),
-      "manifests.children": (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) }),
-      "manifests.search": (_from, body) => {
-        const page = manifests.searchNames(body.dir, body.text, { after: body.after, limit: body.limit, tombstones: true });
-        return { hits: page.rows.map(toSearchHit), more: page.more };
-      },
-      "manifests.parents": (_from, body) => ({ parents: manifests.parentsBelow(body.dir, body.from, body.limit) }),
-      "changes.watch": (from, body) => this.changeRelay.watch(from, body),
-      "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
-      "paxos.accept": (_from, body) => this.acceptor.accept(body),
-      ...this.rangeSync.handlers(),
-      "chunks.digests": (from) => this.antiEntropy.digestsFor(from),
-      "chunks.ids": (from, body) => ({ ids: this.antiEntropy.idsFor(from, body.ranges) }),
-      ...this.settings.handlers(),
-    };
+    return coreHandlers(this, this.c.manifests);
   }
 
   /** Every background loop, for /api/health. */
@@ -398,6 +359,11 @@ export class NodeCore {
     }
   }
 
+  /** Members changed: delta sync rounds with the ones this node has not caught up with (unless it is off). */
+  syncWithNewMembers(): void {
+    if (!this.deltaSyncOff) this.replicator.tick();
+  }
+
   /**
    * A member joined, came back or changed state, or the fault layer changed: the anti-entropy rounds that
    * idled down to their longest wait come back to SYNC_INTERVAL_MS (without a burst of rounds at once).
@@ -409,7 +375,8 @@ export class NodeCore {
   /** The background work as one part of the node's lifecycle; `skip` names workers left off (the simulator's switches). */
   service(skip: ReadonlySet<string> = new Set()): Service {
     const off = new Set(skip);
-    if (this.deltaSyncOff) off.add(this.replicator.worker.name);
+    // Garbage collection syncs with every member and trusts delta sync's marks: off with it.
+    if (this.deltaSyncOff) for (const w of [this.replicator.worker, this.gc.worker]) off.add(w.name);
     const workers = [this.queueWorker, this.replicator, this.rangeSync, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.census, this.settings].filter((w) => !off.has(w.worker.name));
     return {
       name: "background workers",

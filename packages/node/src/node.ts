@@ -182,7 +182,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       },
     },
   });
-  const { fs, reader, replicator } = core;
+  const { fs, reader } = core;
 
   const events = new ClusterEvents(id, new SqliteEventLog(db));
   const certificate = servedCertificate(config);
@@ -288,7 +288,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
             core.onMembers(membership.members());
             for (const change of changes) recordMemberEvent(events, change, { liveNodes: placement.ring.size, factor: placement.effectiveReplicationFactor() });
             // A member that joined or came back, or one this node has not caught up with: sync now.
-            replicator.tick();
+            core.syncWithNewMembers();
             unquietSync();
           },
         });
