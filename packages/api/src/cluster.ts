@@ -123,7 +123,7 @@ export const healthDetailSchema = z.object({
   antiEntropy: z.object({ rounds: int(), rangesDiffering: int(), copiesQueued: int(), lastRoundAt: int().nullable() }),
   rangeSync: z
     .object({
-      passes: int(), arcsCompared: int(), digestCalls: int(), rangesDiffering: int(), rowCalls: int(),
+      passes: int(), arcsCompared: int(), digestCalls: int(), rangesDiffering: int(), keyCalls: int(), keysReceived: int(), rowCalls: int(),
       rowsReceived: int(), rowsApplied: int().describe("rows that won the merge here"),
       bytesSent: int(), bytesReceived: int().describe("JSON bytes of the requests this node sent and of their answers"),
       budgetCuts: int().describe("passes cut short by their budget"),

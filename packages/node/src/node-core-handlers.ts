@@ -1,5 +1,6 @@
 // The peer calls a NodeCore answers (manifests, Paxos, chunk and range anti-entropy, settings), and the rule that a
 // node resyncing after the cluster forgot it answers none that read or change manifests.
+import type { Manifest } from "./metadata/manifest.ts";
 import type { ManifestStore } from "./metadata/manifest-store.ts";
 import { toSearchHit } from "./metadata/name-search.ts";
 import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
@@ -25,12 +26,16 @@ export function coreHandlers(core: NodeCore, manifests: ManifestStore): JsonHand
   return handlers;
 }
 
+/** manifests.get's answer: both rows of each path (a file and a directory may share it), null where none; a reader applies each by its own key. */
+export function rowsOfPaths(manifests: ManifestStore, paths: readonly string[]): Array<Manifest | null> {
+  return paths.flatMap((p) => [manifests.get(p, "file") ?? null, manifests.get(p, "dir") ?? null]);
+}
+
 function allHandlers(core: NodeCore, manifests: ManifestStore): JsonHandlers {
   return {
     "manifests.push": (_from, body) => pushAnswer(manifests, body),
     "manifests.sync": (_from, body) => answerSyncRequest(manifests, body),
-    // Both rows of a path (a file and a directory may share it); a reader applies each by its own key.
-    "manifests.get": (_from, body) => ({ rows: body.paths.flatMap((p) => [manifests.get(p, "file") ?? null, manifests.get(p, "dir") ?? null]) }),
+    "manifests.get": (_from, body) => ({ rows: rowsOfPaths(manifests, body.paths) }),
     "manifests.children": (_from, body) => ({ rows: manifests.children(body.dir, { after: body.after, limit: body.limit, rows: true }) }),
     "manifests.search": (_from, body) => {
       const page = manifests.searchNames(body.dir, body.text, { after: body.after, limit: body.limit, tombstones: true });

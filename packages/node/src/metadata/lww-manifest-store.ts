@@ -24,7 +24,7 @@ import {
 } from "./manifest-store.ts";
 import { compareNames, isCanonicalPath, parentOf } from "./path.ts";
 import { partitionPosition, type PositionRange } from "./partition.ts";
-import { type KeyScan, type RangeDigest, RangeDigests, type RangeDigestStats } from "./range-digests.ts";
+import { type KeyScan, type RangeDigest, RangeDigests, type RangeDigestStats, type RangeKey } from "./range-digests.ts";
 import { xxhash64 } from "../ring/hash.ts";
 import type { Hash64 } from "../ring/ring.ts";
 import { checkChange, checkLimit, checkRange } from "./manifest-checks.ts";
@@ -54,7 +54,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   ) {
     this.clock = new HybridClock(nodeId, now, init);
     this.hash = init.hash ?? xxhash64;
-    this.digests = new RangeDigests(this.hash, (path) => this.positionOf(path), (range, after, limit) => this.rangeKeys(range, after, limit));
+    this.digests = new RangeDigests(this.hash, (path) => this.positionOf(path), (range, after, limit) => this.rangeKeysOf(range, after, limit));
   }
 
   positionOf(path: string): bigint {
@@ -64,6 +64,11 @@ export abstract class LwwManifestStore implements ManifestStore {
   rangeRows(range: PositionRange, after: RangeCursor | undefined, limit: number): Manifest[] {
     checkRange(range);
     return this.rangeRowsOf(range, after, checkLimit(limit, MAX_CHILDREN_LIMIT, "limit"));
+  }
+
+  rangeKeys(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[] {
+    checkRange(range);
+    return this.rangeKeysOf(range, after, checkLimit(limit, MAX_CHILDREN_LIMIT, "limit"));
   }
 
   rangeDigest(range: PositionRange): RangeDigest {
@@ -78,7 +83,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   /** Rows of a position range after a cursor, in (position, path, kind) order (bytes and all). */
   protected abstract rangeRowsOf(range: PositionRange, after: RangeCursor | undefined, limit: number): Manifest[];
   /** The same, the key and version of each row only: what a digest hashes. */
-  protected abstract rangeKeys(...args: Parameters<KeyScan>): ReturnType<KeyScan>;
+  protected abstract rangeKeysOf(...args: Parameters<KeyScan>): ReturnType<KeyScan>;
   /** The row of one (path, kind) key. */
   protected abstract row(path: string, kind: ManifestKind): Manifest | undefined;
 

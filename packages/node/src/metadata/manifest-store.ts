@@ -5,7 +5,7 @@ import type { Manifest, ManifestKind } from "./manifest.ts";
 import type { FolderTotals } from "./folder-totals.ts";
 import type { SearchOptions } from "./name-search.ts";
 import type { PositionRange } from "./partition.ts";
-import type { RangeDigest, RangeDigestStats } from "./range-digests.ts";
+import type { RangeDigest, RangeDigestStats, RangeKey } from "./range-digests.ts";
 import type { Hash64 } from "../ring/ring.ts";
 
 export type { FolderTotals } from "./folder-totals.ts";
@@ -119,6 +119,8 @@ export interface ManifestStore {
    * `after`, at most `limit`, bytes and all: a range of the (position, path, kind) index, for range anti-entropy.
    */
   rangeRows(range: PositionRange, after: RangeCursor | undefined, limit: number): Manifest[];
+  /** The same rows' keys and versions only (no content read): what a co-owner compares before asking for rows. */
+  rangeKeys(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[];
   /**
    * The digest of the rows of `range` (range-digests.ts: their count and the XOR of a hash of each row's path,
    * kind and version): equal digests, the same rows at the same versions. Kept per part of a fixed bucket of

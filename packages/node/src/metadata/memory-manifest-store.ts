@@ -137,8 +137,8 @@ export class MemoryManifestStore extends LwwManifestStore {
       .map((r) => r.row);
   }
 
-  protected rangeKeys(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[] {
-    return this.rangeRowsOf(range, after, limit);
+  protected rangeKeysOf(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[] {
+    return this.rangeRowsOf(range, after, limit).map(({ path, kind, version }) => ({ path, kind, version }));
   }
 
   protected writeRow(next: Manifest, previous: Manifest | undefined, position: bigint): void {

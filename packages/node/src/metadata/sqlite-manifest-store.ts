@@ -332,7 +332,7 @@ export class SqliteManifestStore extends LwwManifestStore {
     return this.q.rangeRows.all(...rangeArgs(range, after, limit)).map(toManifest);
   }
 
-  protected rangeKeys(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[] {
+  protected rangeKeysOf(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[] {
     return this.q.rangeKeys.all(...rangeArgs(range, after, limit));
   }
 

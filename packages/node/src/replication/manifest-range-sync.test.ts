@@ -13,6 +13,8 @@ import { quiet } from "../rpc/peer-rpc.case.ts";
 import { MemoryChunkStore } from "../store/memory-chunk-store.ts";
 import { LEAF_ROWS, ManifestRangeSync, type RangeSyncBudget, split } from "./manifest-range-sync.ts";
 import { ownedArcs } from "./owned-arcs.ts";
+import { rowsOfPaths } from "../node-core-handlers.ts";
+import type { JsonHandlers } from "../rpc/methods.ts";
 import { Placement } from "./placement.ts";
 
 let h: Hash64;
@@ -21,6 +23,16 @@ beforeAll(async () => {
 });
 
 const WHOLE = { from: 0n, to: RING_END };
+
+/** What a node answers for range sync: its handlers (looked up at each call, so a test may swap them) and manifests.get. */
+function rangeHandlers(sync: () => ManifestRangeSync, store: MemoryManifestStore): JsonHandlers {
+  return {
+    "manifests.rangeDigests": (f, b) => sync().handlers()["manifests.rangeDigests"]!(f, b),
+    "manifests.rangeKeys": (f, b) => sync().handlers()["manifests.rangeKeys"]!(f, b),
+    "manifests.rangeRows": (f, b) => sync().handlers()["manifests.rangeRows"]!(f, b),
+    "manifests.get": (_f, b) => ({ rows: rowsOfPaths(store, b.paths) }),
+  };
+}
 
 function cluster(ids: string[], factor: number, budget?: RangeSyncBudget) {
   const net = new MemoryNetwork();
@@ -31,7 +43,7 @@ function cluster(ids: string[], factor: number, budget?: RangeSyncBudget) {
     placement.update(ids.map((m) => testMember(m)));
     const store = new MemoryManifestStore(id, time.now, { hash: h });
     let sync: ManifestRangeSync | undefined;
-    const rpc = net.register(id, { store: new MemoryChunkStore({ maxChunkSize: 64 }), handlers: { "manifests.rangeDigests": (f, b) => sync!.handlers()["manifests.rangeDigests"]!(f, b), "manifests.rangeRows": (f, b) => sync!.handlers()["manifests.rangeRows"]!(f, b) } });
+    const rpc = net.register(id, { store: new MemoryChunkStore({ maxChunkSize: 64 }), handlers: rangeHandlers(() => sync!, store) });
     sync = new ManifestRangeSync({ intervalMs: 1000, arcsPerPass: 8, budget }, { selfId: id, manifests: store, placement, rpc, log: quiet });
     nodes.set(id, { store, sync, placement });
   }
@@ -102,6 +114,23 @@ describe("range anti-entropy (no delta sync)", () => {
     expect(300).toBeGreaterThan(LEAF_ROWS);
     const stats = [...nodes.values()].map(({ sync }) => sync.stats);
     expect(stats.reduce((n, s) => n + s.rowsApplied, 0)).toBeGreaterThan(0);
+  });
+
+  test("a folder of many rows that differs in one: keys and versions first, then only that row", async () => {
+    const { nodes, time } = cluster(["a", "b"], 2);
+    const writer = new MemoryManifestStore("w", time.now, { hash: h });
+    const rows = Array.from({ length: 300 }, (_, i) => writer.commitLocal(fileChange(`p/f${i}`, 4)));
+    const [a, b] = [nodes.get("a")!, nodes.get("b")!];
+    a.store.apply(rows);
+    b.store.apply(rows);
+    time.advance(10);
+    const newer = b.store.commitLocal(fileChange("p/f123", 8, "newer"));
+    await a.sync.pass();
+    expect(a.store.get("p/f123")).toEqual(newer);
+    expect({ keys: a.sync.stats.keysReceived, rows: a.sync.stats.rowsReceived, applied: a.sync.stats.rowsApplied }).toEqual({ keys: 300, rows: 1, applied: 1 });
+    // b compared with a: the same digests now, nothing asked.
+    await b.sync.pass();
+    expect(b.sync.stats.keyCalls + b.sync.stats.rowCalls).toBe(0);
   });
 
   test("each pass keeps within its budget of calls and rows, and the pulls it cut short go on at the next pass", async () => {

@@ -6,11 +6,12 @@
 // converged once rows live only on their partition's owners (docs/architecture.md, issue 14).
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Manifest } from "../metadata/manifest.ts";
+import { compareVersions } from "../metadata/hlc.ts";
+import { type Manifest, type ManifestKind, rowKey } from "../metadata/manifest.ts";
 import type { ManifestStore, RangeCursor } from "../metadata/manifest-store.ts";
 import type { PositionRange } from "../metadata/partition.ts";
 import { compareNames } from "../metadata/path.ts";
-import { combine, type RangeDigest, sameDigest } from "../metadata/range-digests.ts";
+import { combine, type RangeDigest, type RangeKey, sameDigest } from "../metadata/range-digests.ts";
 import { applyPush, chunkBoundedPrefix, MAX_SYNC_PAGE_CHUNKS } from "../metadata/sync.ts";
 import {
   cursorFromWire,
@@ -18,11 +19,12 @@ import {
   digestFromWire,
   digestToWire,
   MAX_DIGEST_RANGES,
+  MAX_RANGE_KEYS,
   MAX_RANGE_ROWS,
   rangeFromWire,
   rangeToWire,
 } from "../rpc/manifest-range-methods.ts";
-import type { JsonHandlers, RequestOf, ResponseOf } from "../rpc/methods.ts";
+import { type JsonHandlers, MAX_READ_PATHS, type RequestOf, type ResponseOf } from "../rpc/methods.ts";
 import type { PeerRpc } from "../rpc/peer-rpc.ts";
 import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -70,6 +72,10 @@ export interface RangeSyncStats {
   digestCalls: number;
   /** Ranges (arcs and sub-ranges) whose digests differed. */
   rangesDiffering: number;
+  /** Pages of keys and versions asked for. */
+  keyCalls: number;
+  keysReceived: number;
+  /** Calls that brought rows (pages of a range, or the rows of keys this node lacked). */
   rowCalls: number;
   rowsReceived: number;
   /** Rows that won the merge here. */
@@ -86,12 +92,13 @@ interface PendingPull {
   peer: string;
   range: PositionRange;
   after: RangeCursor | undefined;
+  keysFirst: boolean;
 }
 
 export class ManifestRangeSync {
   readonly worker: BackgroundWorker;
   readonly stats: RangeSyncStats = {
-    passes: 0, arcsCompared: 0, digestCalls: 0, rangesDiffering: 0, rowCalls: 0, rowsReceived: 0, rowsApplied: 0, bytesSent: 0, bytesReceived: 0, budgetCuts: 0,
+    passes: 0, arcsCompared: 0, digestCalls: 0, rangesDiffering: 0, keyCalls: 0, keysReceived: 0, rowCalls: 0, rowsReceived: 0, rowsApplied: 0, bytesSent: 0, bytesReceived: 0, budgetCuts: 0,
   };
   private arcs: { ring: unknown; factor: number; list: OwnedArc[] } | undefined;
   /** Index of the next arc a pass starts at. */
@@ -136,7 +143,7 @@ export class ManifestRangeSync {
     this.stats.passes++;
     const budget = { ...(this.init.budget ?? DEFAULT_BUDGET) };
     let differed = false;
-    for (const p of this.pending.splice(0)) differed = (await this.guarded(p.peer, () => this.pull(p.peer, p.range, p.after, budget))) || differed;
+    for (const p of this.pending.splice(0)) differed = (await this.guarded(p.peer, () => this.pull(p.peer, p.range, p.after, budget, p.keysFirst))) || differed;
     const arcs = this.ownedArcs();
     const count = Math.min(arcs.length, this.init.arcsPerPass ?? 64);
     const byPeer = new Map<string, PositionRange[]>();
@@ -188,38 +195,72 @@ export class ManifestRangeSync {
         // Rows only we hold: the peer's own pass pulls them.
         if (theirs.count === 0) continue;
         const narrowed = narrow(range, mine, theirs);
-        if (theirs.count <= LEAF_ROWS || narrowed.to - narrowed.from < BigInt(SPLIT)) await this.pull(peer, narrowed, undefined, budget);
+        const leaf = theirs.count <= LEAF_ROWS || narrowed.to - narrowed.from < BigInt(SPLIT);
+        if (leaf) await this.pull(peer, narrowed, undefined, budget, mine.count > 0);
         else queue.push(...split(narrowed));
       }
     }
     return differed;
   }
 
-  /** Pulls a range's rows from a peer in pages and merges them (the push path); what the budget cuts waits for the next pass. */
-  private async pull(peer: string, range: PositionRange, from: RangeCursor | undefined, budget: RangeSyncBudget): Promise<boolean> {
+  /**
+   * Brings a differing range over from a peer, in pages, through the push path's merge; what the budget cuts waits
+   * for the next pass. Holding nothing there, this node asks for the rows themselves; otherwise for their keys and
+   * versions first, then only the rows it lacks or holds older (a folder is one position, so a leaf may be a
+   * folder of thousands of rows that differ in one).
+   */
+  private async pull(peer: string, range: PositionRange, from: RangeCursor | undefined, budget: RangeSyncBudget, keysFirst: boolean): Promise<boolean> {
+    const { manifests } = this.c;
     let after = from;
     for (;;) {
       if (!spendable(budget)) {
-        this.pending.push({ peer, range, after });
+        this.pending.push({ peer, range, after, keysFirst });
         return true;
       }
-      const request = { range: rangeToWire(range), ...(after ? { after: cursorToWire(after) } : {}), limit: Math.min(MAX_RANGE_ROWS, budget.rows) };
-      const answer = await this.call(peer, "manifests.rangeRows", request, budget);
-      this.stats.rowCalls++;
-      checkPage(this.c.manifests, range, after, answer.rows, answer.more);
-      const won = applyPush(this.c.manifests, { entries: answer.rows });
-      this.stats.rowsReceived += answer.rows.length;
-      this.stats.rowsApplied += won.length;
-      budget.rows -= answer.rows.length;
-      if (won.length > 0) this.c.log.info("range sync applied rows", { peer, rows: answer.rows.length, applied: won.length });
-      if (!answer.more) return true;
-      const last = answer.rows[answer.rows.length - 1]!;
-      after = { position: this.c.manifests.positionOf(last.path), path: last.path, kind: last.kind };
+      const request = { range: rangeToWire(range), ...(after ? { after: cursorToWire(after) } : {}) };
+      let page: ReadonlyArray<{ path: string; kind: ManifestKind }>;
+      let more: boolean;
+      if (keysFirst) {
+        const answer = await this.call(peer, "manifests.rangeKeys", { ...request, limit: MAX_RANGE_KEYS }, budget);
+        this.stats.keyCalls++;
+        checkPage(manifests, range, after, answer.keys, answer.more);
+        this.stats.keysReceived += answer.keys.length;
+        await this.fetchRows(peer, answer.keys.filter((k) => isNewer(k.version, manifests.versionOf(k.path, k.kind))), budget);
+        [page, more] = [answer.keys, answer.more];
+      } else {
+        const answer = await this.call(peer, "manifests.rangeRows", { ...request, limit: Math.min(MAX_RANGE_ROWS, budget.rows) }, budget);
+        this.stats.rowCalls++;
+        checkPage(manifests, range, after, answer.rows, answer.more);
+        this.merge(peer, answer.rows, budget);
+        [page, more] = [answer.rows, answer.more];
+      }
+      if (!more) return true;
+      const last = page[page.length - 1]!;
+      after = { position: manifests.positionOf(last.path), path: last.path, kind: last.kind };
     }
   }
 
+  /** The rows of these keys, as the peer holds them now (manifests.get, as a quorum read asks), merged here. */
+  private async fetchRows(peer: string, keys: readonly RangeKey[], budget: RangeSyncBudget): Promise<void> {
+    const wanted = new Set(keys.map(rowKey));
+    const paths = [...new Set(keys.map((k) => k.path))];
+    for (let i = 0; i < paths.length; i += MAX_READ_PATHS) {
+      const answer = await this.call(peer, "manifests.get", { paths: paths.slice(i, i + MAX_READ_PATHS) }, budget);
+      this.stats.rowCalls++;
+      this.merge(peer, answer.rows.filter((r): r is Manifest => r !== null && wanted.has(rowKey(r))), budget);
+    }
+  }
+
+  private merge(peer: string, rows: Manifest[], budget: RangeSyncBudget): void {
+    const won = applyPush(this.c.manifests, { entries: rows });
+    this.stats.rowsReceived += rows.length;
+    this.stats.rowsApplied += won.length;
+    budget.rows -= rows.length;
+    if (won.length > 0) this.c.log.info("range sync applied rows", { peer, rows: rows.length, applied: won.length });
+  }
+
   /** One call, counted against the pass's budget in calls and JSON bytes. */
-  private async call<M extends "manifests.rangeDigests" | "manifests.rangeRows">(peer: string, method: M, request: RequestOf<M>, budget: RangeSyncBudget): Promise<ResponseOf<M>> {
+  private async call<M extends "manifests.rangeDigests" | "manifests.rangeKeys" | "manifests.rangeRows" | "manifests.get">(peer: string, method: M, request: RequestOf<M>, budget: RangeSyncBudget): Promise<ResponseOf<M>> {
     const answer = await this.c.rpc.call(peer, method, request);
     const sent = JSON.stringify(request).length;
     const received = JSON.stringify(answer).length;
@@ -231,10 +272,14 @@ export class ManifestRangeSync {
   }
 
   /** What this node answers its co-owners. */
-  handlers(): Pick<JsonHandlers, "manifests.rangeDigests" | "manifests.rangeRows"> {
+  handlers(): Pick<JsonHandlers, "manifests.rangeDigests" | "manifests.rangeKeys" | "manifests.rangeRows"> {
     const { manifests } = this.c;
     return {
       "manifests.rangeDigests": (_from, body) => ({ digests: body.ranges.map((r) => digestToWire(manifests.rangeDigest(rangeFromWire(r)))) }),
+      "manifests.rangeKeys": (_from, body) => {
+        const keys = manifests.rangeKeys(rangeFromWire(body.range), body.after && cursorFromWire(body.after), body.limit + 1);
+        return { keys: keys.slice(0, body.limit), more: keys.length > body.limit };
+      },
       "manifests.rangeRows": (_from, body) => {
         const rows = manifests.rangeRows(rangeFromWire(body.range), body.after && cursorFromWire(body.after), body.limit + 1);
         const page = rows.slice(0, chunkBoundedPrefix(rows.slice(0, body.limit), MAX_SYNC_PAGE_CHUNKS));
@@ -242,6 +287,11 @@ export class ManifestRangeSync {
       },
     };
   }
+}
+
+/** Whether a peer's version should replace ours (or fill our gap). */
+function isNewer(theirs: string, ours: string | undefined): boolean {
+  return ours === undefined || compareVersions(theirs, ours) > 0;
 }
 
 function spendable(b: RangeSyncBudget): boolean {
@@ -273,7 +323,7 @@ export function split(range: PositionRange): PositionRange[] {
  * A peer's page is believed only if it is what was asked: rows of the range, in (position, path, kind) order after
  * the cursor, and not empty when it says there is more (the next page would ask the same).
  */
-function checkPage(store: ManifestStore, range: PositionRange, after: RangeCursor | undefined, rows: readonly Manifest[], more: boolean): void {
+function checkPage(store: ManifestStore, range: PositionRange, after: RangeCursor | undefined, rows: ReadonlyArray<{ path: string; kind: ManifestKind }>, more: boolean): void {
   if (more && rows.length === 0) throw new Error("a range page said 'more' but held no row");
   let previous = after;
   for (const row of rows) {

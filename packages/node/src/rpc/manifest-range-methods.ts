@@ -2,6 +2,7 @@
 // page of an arc's rows. Positions travel as hex (JSON has no 64-bit integer); both ends convert with the helpers
 // below and check that an arc is one (from < to <= 2^64) before anything reads it.
 import { z } from "zod";
+import { versionSchema } from "../metadata/hlc.ts";
 import { manifestSchema } from "../metadata/manifest.ts";
 import { isCanonicalPath } from "../metadata/path.ts";
 import { isPositionRange, type PositionRange, RING_END } from "../metadata/partition.ts";
@@ -12,6 +13,8 @@ import type { RangeDigest } from "../metadata/range-digests.ts";
 export const MAX_DIGEST_RANGES = 64;
 /** Rows in one page of an arc. */
 export const MAX_RANGE_ROWS = 500;
+/** Keys in one page of an arc. */
+export const MAX_RANGE_KEYS = 2000;
 
 const positionHex = z.string().regex(/^[0-9a-f]{1,17}$/);
 /** An arc on the wire: its bounds in hex. */
@@ -25,11 +28,9 @@ const wireRange = z
   .refine((r) => isPositionRange(rangeFromWire(r)), "an arc of the ring: from < to <= 2^64");
 /** A position of a row (below 2^64, unlike an arc's end). */
 const position = positionHex.refine((p) => BigInt(`0x${p}`) < RING_END, "a position below 2^64");
-const wireCursor = z.strictObject({
-  position,
-  path: z.string().max(1100).refine((p) => p !== "" && isCanonicalPath(p), "a canonical path"),
-  kind: z.enum(["file", "dir"]),
-});
+const rowPath = z.string().max(1100).refine((p) => p !== "" && isCanonicalPath(p), "a canonical path");
+const kind = z.enum(["file", "dir"]);
+const wireCursor = z.strictObject({ position, path: rowPath, kind });
 
 export type WireCursor = z.output<typeof wireCursor>;
 
@@ -43,6 +44,17 @@ export const manifestRangeMethods = {
         .array(z.strictObject({ count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), hash: z.string().regex(/^[0-9a-f]{16}$/), first: position.optional(), last: position.optional() }))
         .max(MAX_DIGEST_RANGES),
     }),
+  },
+  /**
+   * A page of the keys and versions of the rows (tombstones too) the callee holds in an arc, after a cursor, in
+   * (position, path, kind) order (ManifestStore.rangeKeys); `more` when the arc goes on. The caller then asks
+   * for the rows it lacks or holds older (manifests.get).
+   */
+  "manifests.rangeKeys": {
+    // An answer: up to MAX_RANGE_KEYS paths of at most 1100 bytes (escaped: twice), with their versions.
+    limits: { request: 64 * 1024, response: 6 * 1024 * 1024 },
+    request: z.strictObject({ range: wireRange, after: wireCursor.optional(), limit: z.number().int().min(1).max(MAX_RANGE_KEYS) }),
+    response: z.strictObject({ keys: z.array(z.strictObject({ path: rowPath, kind, version: versionSchema })).max(MAX_RANGE_KEYS), more: z.boolean() }),
   },
   /**
    * A page of the rows (tombstones too) the callee holds in an arc, after a cursor, in (position, path, kind)
