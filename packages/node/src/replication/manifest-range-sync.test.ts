@@ -60,8 +60,8 @@ async function runUntilQuiet(nodes: Map<string, { sync: ManifestRangeSync }>, ma
     let found = false;
     for (const { sync } of nodes.values()) found = (await sync.pass()) !== "quiet" || found;
     quietRounds = found ? 0 : quietRounds + 1;
-    // A cycle: every node's passes went once round all of its arcs.
-    const cycle = Math.max(...[...nodes.values()].map(({ sync }) => Math.ceil(sync.ownedArcs().length / 8)));
+    // A cycle: every node's passes went once round all of its arcs with every co-owner.
+    const cycle = Math.max(...[...nodes.values()].map(({ sync }) => sync.passesPerCycle()));
     if (quietRounds >= cycle) return round;
   }
   throw new Error("range sync did not settle");

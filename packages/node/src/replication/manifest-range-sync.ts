@@ -43,6 +43,9 @@ export interface RangeSyncBudget {
   bytes: number;
 }
 
+/** Eight digest calls of MAX_DIGEST_RANGES arcs: every arc a node of five shares with one co-owner. */
+export const ARCS_PER_PASS = 512;
+
 export const DEFAULT_BUDGET: RangeSyncBudget = { calls: 64, rows: 5_000, bytes: 8 * 1024 * 1024 };
 
 export interface ManifestRangeSyncInit {
@@ -50,7 +53,10 @@ export interface ManifestRangeSyncInit {
   intervalMs: number;
   /** Passes that found every digest equal stretch the wait up to this (BackgroundWorker "quiet"). */
   quietMaxMs?: number;
-  /** Arcs per pass: with 768 virtual nodes per member an arc is ~1/(768 N) of the ring, a few rows. */
+  /**
+   * Arcs of one co-owner compared per pass (default ARCS_PER_PASS): with 768 virtual nodes per member a node
+   * shares ~2 × 768 × 3 / (N - 1) arcs with each co-owner, each a few rows.
+   */
   arcsPerPass?: number;
   budget?: RangeSyncBudget;
 }
@@ -67,7 +73,7 @@ export interface ManifestRangeSyncComponents {
 
 export interface RangeSyncStats {
   passes: number;
-  /** Times an arc was compared with one of its other owners. */
+  /** Arcs compared with one of their other owners. */
   arcsCompared: number;
   digestCalls: number;
   /** Ranges (arcs and sub-ranges) whose digests differed. */
@@ -100,10 +106,13 @@ export class ManifestRangeSync {
   readonly stats: RangeSyncStats = {
     passes: 0, arcsCompared: 0, digestCalls: 0, rangesDiffering: 0, keyCalls: 0, keysReceived: 0, rowCalls: 0, rowsReceived: 0, rowsApplied: 0, bytesSent: 0, bytesReceived: 0, budgetCuts: 0,
   };
-  private arcs: { ring: unknown; factor: number; list: OwnedArc[] } | undefined;
-  /** Index of the next arc a pass starts at. */
-  private next = 0;
+  /** This node's arcs under the current ring, and per co-owner the arcs it shares with it. */
+  private arcs: { ring: unknown; factor: number; list: OwnedArc[]; byPeer: Map<string, PositionRange[]> } | undefined;
+  /** The co-owner being compared, and the index of its next shared arc. */
+  private turn: { peer: string; next: number } | undefined;
   private pending: PendingPull[] = [];
+  /** Ranges a pass's budget left uncompared, compared first by the next pass. */
+  private unfinished: Array<{ peer: string; ranges: PositionRange[] }> = [];
 
   constructor(
     private readonly init: ManifestRangeSyncInit,
@@ -125,42 +134,70 @@ export class ManifestRangeSync {
 
   /** The arcs this node owns under the current ring, computed again only when the ring or the factor changed. */
   ownedArcs(): OwnedArc[] {
+    return this.layout().list;
+  }
+
+  private layout(): NonNullable<ManifestRangeSync["arcs"]> {
     const { placement, selfId } = this.c;
     const factor = placement.effectiveReplicationFactor();
     if (this.arcs?.ring !== placement.ring || this.arcs.factor !== factor) {
-      this.arcs = { ring: placement.ring, factor, list: ownedArcs(placement.ring, factor, selfId) };
-      this.next = 0;
+      const list = ownedArcs(placement.ring, factor, selfId);
+      const byPeer = new Map<string, PositionRange[]>();
+      for (const arc of list) {
+        for (const peer of arc.peers) {
+          let ranges = byPeer.get(peer);
+          if (!ranges) byPeer.set(peer, (ranges = []));
+          ranges.push(arc.range);
+        }
+      }
+      this.arcs = { ring: placement.ring, factor, list, byPeer: new Map([...byPeer].sort(([a], [b]) => compareNames(a, b))) };
+      this.turn = undefined;
     }
-    return this.arcs.list;
+    return this.arcs;
+  }
+
+  /** Passes that compare every arc with every co-owner once (at most arcsPerPass arcs of one co-owner a pass). */
+  passesPerCycle(): number {
+    const per = this.init.arcsPerPass ?? ARCS_PER_PASS;
+    return [...this.layout().byPeer.values()].reduce((n, ranges) => n + Math.ceil(ranges.length / per), 0);
   }
 
   /**
-   * One pass: the pulls the last pass's budget cut short, then the next `arcsPerPass` owned arcs, each compared
-   * with its live other owners (one digest call per owner for the whole slice, then sub-ranges where they
-   * differ). "quiet" when every digest was equal.
+   * One pass: the pulls and comparisons the last pass's budget cut short, then up to `arcsPerPass` of the arcs this node shares
+   * with one co-owner (the next ones of the co-owner in turn; then the next co-owner, in id order): one digest call
+   * per MAX_DIGEST_RANGES arcs, then sub-ranges where they differ. One co-owner a pass, as chunk anti-entropy
+   * bounds its peers a round: at a hundred members an arc's owners are nearly all different, and a slice of arcs
+   * would call dozens of members a pass. "quiet" when every digest was equal.
    */
   async pass(): Promise<PassOutcome> {
     this.stats.passes++;
     const budget = { ...(this.init.budget ?? DEFAULT_BUDGET) };
     let differed = false;
     for (const p of this.pending.splice(0)) differed = (await this.guarded(p.peer, () => this.pull(p.peer, p.range, p.after, budget, p.keysFirst))) || differed;
-    const arcs = this.ownedArcs();
-    const count = Math.min(arcs.length, this.init.arcsPerPass ?? 64);
-    const byPeer = new Map<string, PositionRange[]>();
-    for (let i = 0; i < count; i++) {
-      const arc = arcs[(this.next + i) % arcs.length]!;
-      for (const peer of arc.peers) {
-        if (!this.reachable(peer)) continue;
-        let ranges = byPeer.get(peer);
-        if (!ranges) byPeer.set(peer, (ranges = []));
-        ranges.push({ ...arc.range });
-        this.stats.arcsCompared++;
-      }
+    for (const c of this.unfinished.splice(0)) differed = (await this.guarded(c.peer, () => this.compare(c.peer, c.ranges, budget))) || differed;
+    const turn = spendable(budget) ? this.nextTurn() : undefined;
+    if (turn) {
+      const shared = this.layout().byPeer.get(turn.peer)!;
+      const ranges = shared.slice(turn.next, turn.next + (this.init.arcsPerPass ?? ARCS_PER_PASS)).map((r) => ({ ...r }));
+      turn.next += ranges.length;
+      this.stats.arcsCompared += ranges.length;
+      differed = (await this.guarded(turn.peer, () => this.compare(turn.peer, ranges, budget))) || differed;
     }
-    this.next = arcs.length === 0 ? 0 : (this.next + count) % arcs.length;
-    for (const [peer, ranges] of byPeer) differed = (await this.guarded(peer, () => this.compare(peer, ranges, budget))) || differed;
     if (budget.calls <= 0 || budget.rows <= 0 || budget.bytes <= 0) this.stats.budgetCuts++;
     return differed ? undefined : "quiet";
+  }
+
+  /** The co-owner this pass compares with: the current one while arcs remain, else the next reachable one. */
+  private nextTurn(): { peer: string; next: number } | undefined {
+    const peers = [...this.layout().byPeer.keys()];
+    const current = this.turn;
+    if (current && current.next < (this.arcs!.byPeer.get(current.peer)?.length ?? 0) && this.reachable(current.peer)) return current;
+    const start = current ? peers.findIndex((id) => compareNames(id, current.peer) > 0) : 0;
+    for (let i = 0; i < peers.length; i++) {
+      const peer = peers[((start < 0 ? 0 : start) + i) % peers.length]!;
+      if (this.reachable(peer)) return (this.turn = { peer, next: 0 });
+    }
+    return (this.turn = undefined);
   }
 
   private reachable(id: string): boolean {
@@ -200,6 +237,8 @@ export class ManifestRangeSync {
         else queue.push(...split(narrowed));
       }
     }
+    // Cut short by the budget: the next pass goes on from here.
+    if (queue.length > 0) this.unfinished.push({ peer, ranges: queue });
     return differed;
   }
 
