@@ -43,19 +43,20 @@ export interface RangeSyncBudget {
   bytes: number;
 }
 
-/** Eight digest calls of MAX_DIGEST_RANGES arcs: every arc a node of five shares with one co-owner. */
+/** Eight digest calls of MAX_DIGEST_RANGES arcs: every arc a node of five shares with one co-owner (~465). */
 export const ARCS_PER_PASS = 512;
 
 export const DEFAULT_BUDGET: RangeSyncBudget = { calls: 64, rows: 5_000, bytes: 8 * 1024 * 1024 };
 
 export interface ManifestRangeSyncInit {
-  /** Wait between passes (the tranquility: a pass takes the next slice of arcs, then waits this long). */
+  /** Wait between passes (the tranquility: a pass compares the next arcs shared with one co-owner, then waits this long). */
   intervalMs: number;
   /** Passes that found every digest equal stretch the wait up to this (BackgroundWorker "quiet"). */
   quietMaxMs?: number;
   /**
-   * Arcs of one co-owner compared per pass (default ARCS_PER_PASS): with 768 virtual nodes per member a node
-   * shares ~2 × 768 × 3 / (N - 1) arcs with each co-owner, each a few rows.
+   * Arcs of one co-owner compared per pass (default ARCS_PER_PASS). With 768 virtual nodes per member and RF 3 a
+   * node of five owns ~930 arcs (neighbours with the same owners merged), each shared with two co-owners: ~465
+   * per co-owner; at a hundred nodes ~2,300 arcs, ~46 per co-owner.
    */
   arcsPerPass?: number;
   budget?: RangeSyncBudget;
