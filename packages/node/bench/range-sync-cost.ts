@@ -10,8 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testMember } from "../src/membership/test-member.ts";
 import { SqliteManifestStore } from "../src/metadata/sqlite-manifest-store.ts";
-import { MemoryManifestStore } from "../src/metadata/memory-manifest-store.ts";
-import type { Manifest } from "../src/metadata/manifest.ts";
 import { ManifestRangeSync, type RangeSyncStats } from "../src/replication/manifest-range-sync.ts";
 import { Placement } from "../src/replication/placement.ts";
 import { loadHash64 } from "../src/ring/index.ts";
@@ -21,12 +19,11 @@ import { openDatabase } from "../src/store/db.ts";
 import { rowsOfPaths } from "../src/node-core-handlers.ts";
 import type { JsonHandlers } from "../src/rpc/methods.ts";
 import { MemoryChunkStore } from "../src/store/memory-chunk-store.ts";
+import { seedDatabase, smallFile } from "./range-sync-seed.ts";
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const FOLDERS = Number(process.argv[3] ?? 1000);
 const IDS = ["n1", "n2", "n3", "n4", "n5"];
-/** Every file is "abc", kept in its row (inline, base64 "YWJj"). */
-const ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
 const hash = await loadHash64();
 
@@ -38,23 +35,7 @@ function lazy(handlers: () => JsonHandlers): JsonHandlers {
 const root = mkdtempSync(join(tmpdir(), "orrery-range-cost-"));
 try {
   // One database written once, copied to every node: the same rows at the same versions (a converged cluster).
-  const writer = new MemoryManifestStore("w", Date.now, { hash });
-  const seedDb = openDatabase(join(root, "seed.db"));
-  const seed = new SqliteManifestStore(seedDb, "seed", Date.now, { hash });
-  const batch: Manifest[] = [];
-  const flush = () => {
-    seed.apply(batch);
-    batch.length = 0;
-  };
-  for (let f = 0; f < FOLDERS; f++) batch.push(writer.commitLocal({ path: `d${f}`, kind: "dir", deleted: false, size: 0, sha256: null, chunkSize: 0, chunks: [], mtime: 1 }));
-  for (let i = 0; i < ROWS; i++) {
-    batch.push(writer.commitLocal({ path: `d${i % FOLDERS}/f${i}`, kind: "file", deleted: false, size: 3, sha256: ABC_SHA256, chunkSize: 4096, chunks: [], mtime: 1, inline: "YWJj" }));
-    if (batch.length === 1000) flush();
-  }
-  flush();
-  seedDb.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  seed.close();
-  seedDb.close();
+  const writer = seedDatabase(join(root, "seed.db"), ROWS, FOLDERS, hash);
 
   const net = new MemoryNetwork();
   const nodes = IDS.map((id) => {
@@ -94,14 +75,14 @@ try {
   const owners = new Placement(3, hash, 768);
   owners.update(IDS.map((m) => testMember(m)));
   for (let i = 0; i < 100; i++) {
-    const row = writer.commitLocal({ path: `d${(i * 7) % FOLDERS}/new${i}`, kind: "file", deleted: false, size: 3, sha256: ABC_SHA256, chunkSize: 4096, chunks: [], mtime: 2, inline: "YWJj" });
+    const row = writer.commitLocal(smallFile(`d${(i * 7) % FOLDERS}/new${i}`, 2));
     for (const id of owners.manifestOwners(row.path)) nodes.find((n) => n.id === id)!.store.apply([row]);
   }
   await cycle("cycle 3 (after 100 writes)");
   await cycle("cycle 4 (idle)");
   // Divergence: 1,000 writes each held by one owner only (the pushes to the other two lost).
   for (let i = 0; i < 1000; i++) {
-    const row = writer.commitLocal({ path: `d${(i * 13) % FOLDERS}/lost${i}`, kind: "file", deleted: false, size: 3, sha256: ABC_SHA256, chunkSize: 4096, chunks: [], mtime: 3, inline: "YWJj" });
+    const row = writer.commitLocal(smallFile(`d${(i * 13) % FOLDERS}/lost${i}`, 3));
     nodes.find((n) => n.id === owners.manifestOwners(row.path)[i % 3])!.store.apply([row]);
   }
   const lost = Array.from({ length: 1000 }, (_, i) => `d${(i * 13) % FOLDERS}/lost${i}`);

@@ -24,7 +24,7 @@ import {
 } from "./manifest-store.ts";
 import { compareNames, isCanonicalPath, parentOf } from "./path.ts";
 import { partitionPosition, type PositionRange } from "./partition.ts";
-import { type KeyScan, type RangeDigest, RangeDigests, type RangeDigestStats, type RangeKey } from "./range-digests.ts";
+import { type KeyScan, type RangeDigest, RangeDigests, type RangeDigestStats, type RangeKey, type RowChange } from "./range-digests.ts";
 import { xxhash64 } from "../ring/hash.ts";
 import type { Hash64 } from "../ring/ring.ts";
 import { checkChange, checkLimit, checkRange } from "./manifest-checks.ts";
@@ -42,9 +42,11 @@ export abstract class LwwManifestStore implements ManifestStore {
   private readonly watchers = new Set<RowListener>();
   /** Rows stored by the transaction under way, collected only while someone watches. */
   private changed: Manifest[] | undefined;
+  /** The rows the transaction under way changed, for the cached range digests once it commits. */
+  private digestChanges: RowChange[] | undefined;
 
   private readonly hash: Hash64;
-  /** Range digests for range anti-entropy, kept per bucket of the ring (range-digests.ts). */
+  /** Range digests for range anti-entropy: parts of fixed buckets of the ring, kept up to date by each commit (range-digests.ts). */
   private readonly digests: RangeDigests;
 
   constructor(
@@ -159,7 +161,7 @@ export abstract class LwwManifestStore implements ManifestStore {
           const current = this.get(row.path, row.kind);
           if (!current?.deleted || current.version !== row.version) continue;
           this.deleteRow(current);
-          this.digests.touched(this.positionOf(current.path));
+          this.digestChanges?.push({ position: this.positionOf(current.path), removed: current });
           if (this.pending) addRow(this.pending, current, -1);
           purged++;
         }
@@ -325,8 +327,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   private store(next: Manifest, previous: Manifest | undefined): void {
     const position = this.positionOf(next.path);
     this.writeRow(next, previous, position);
-    // Also when a rollback takes the write back: a part read again for nothing, never a stale one kept.
-    this.digests.touched(position);
+    this.digestChanges?.push({ position, removed: previous, added: next });
     const files = usageOf(next).files - usageOf(previous).files;
     const bytes = usageOf(next).bytes - usageOf(previous).bytes;
     if (files !== 0 || bytes !== 0) this.addUsage(parentOf(next.path), files, bytes);
@@ -344,9 +345,11 @@ export abstract class LwwManifestStore implements ManifestStore {
     if (this.pending) return fn(); // nested: the outer call settles the counts
     this.pending = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
     this.changed = this.watchers.size > 0 ? [] : undefined;
+    this.digestChanges = [];
     let changed: Manifest[] | undefined;
     try {
       const result = this.atomically(fn);
+      this.digests.committed(this.digestChanges);
       if (this.counts) {
         for (const k of ["files", "dirs", "tombstones", "bytes"] as const) this.counts[k] += this.pending[k];
       }
@@ -355,6 +358,7 @@ export abstract class LwwManifestStore implements ManifestStore {
     } finally {
       this.pending = undefined;
       this.changed = undefined;
+      this.digestChanges = undefined;
       // Only after the commit: a watcher must never hear of a row a rollback took back.
       if (changed && changed.length > 0) this.notify(changed);
     }

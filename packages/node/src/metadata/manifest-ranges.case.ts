@@ -7,6 +7,7 @@ import type { ManifestStore, RangeCursor } from "./manifest-store.ts";
 import { partitionPosition, type PositionRange, RING_END } from "./partition.ts";
 import { deleteChange, dirChange, FakeTime, fileChange } from "./test-fixtures.ts";
 import { combine } from "./range-digests.ts";
+import { formatVersion } from "./hlc.ts";
 import { xxhash64 } from "../ring/hash.ts";
 
 const WHOLE: PositionRange = { from: 0n, to: RING_END };
@@ -121,12 +122,23 @@ export function runManifestRangeTests(newStore: NewManifestStore): void {
       const time = new FakeTime();
       const s = newStore("a", time.now);
       populate(s);
+      const arcs = [WHOLE, ...[0n, 1n, 2n, 3n].map((i) => ({ from: (RING_END / 4n) * i, to: (RING_END / 4n) * (i + 1n) }))];
+      const folder = s.positionOf("a/b/f00");
+      arcs.push({ from: folder, to: folder + 1n });
       const seen = [s.rangeDigest(WHOLE)];
+      for (const arc of arcs) s.rangeDigest(arc); // cached now: what follows must keep them up to date
       const changed = () => {
         const d = s.rangeDigest(WHOLE);
         expect(seen).not.toContainEqual(d);
         seen.push(d);
         expect(d.count).toBe(dump(s).length);
+        // The cached parts, kept up to date write by write, match a store that reads the same rows afresh.
+        const fresh = newStore("fresh", time.now);
+        fresh.apply(dump(s));
+        for (const arc of arcs) {
+          const [kept, read] = [s.rangeDigest(arc), fresh.rangeDigest(arc)];
+          expect({ count: kept.count, hash: kept.hash }).toEqual({ count: read.count, hash: read.hash });
+        }
       };
       time.advance(5);
       s.commitLocal(fileChange("a/b/f01", 4, "again"));
@@ -135,6 +147,10 @@ export function runManifestRangeTests(newStore: NewManifestStore): void {
       other.commitLocal(fileChange("a/new", 1));
       exchange(s, other);
       changed();
+      // A row older than the one held changes nothing.
+      const before = s.rangeDigest(WHOLE);
+      s.apply([{ ...s.get("a/b/f01")!, version: formatVersion({ wall: 1, counter: 0, nodeId: "old" }), origin: "old", seq: 1 }]);
+      expect(s.rangeDigest(WHOLE)).toEqual(before);
       expect(s.purgeTombstones(() => true, 10)).toBe(1);
       changed();
       s.wipe();

@@ -1,15 +1,15 @@
 // Digests of arcs of the ring for range anti-entropy: what two co-owners compare before they exchange rows. A
 // range's digest is its row count and the XOR of a 64-bit hash of each row's (path, kind, version), so the
-// digest of a range is the combination of its parts' digests, however the range is cut. Parts are cut at fixed
-// buckets of the ring (the top BUCKET_BITS bits of the position) and cached; a write bumps its bucket's
-// generation, so only a part of a bucket written since is read again from the index. An idle node's rounds read
-// no row: at a million rows a full recompute per round would read every row of every arc it owns.
+// digest of a range is the combination of its parts' digests, however the range is cut, and a write changes it
+// by two XORs. Parts are cut at fixed buckets of the ring (the top BUCKET_BITS bits of the position), read from
+// the index once, cached, and kept up to date by each committed write. An idle node's rounds read no row, nor
+// does a write: at a million rows a full recompute per round would read every row of every arc it owns.
 import type { Hash64 } from "../ring/ring.ts";
 import type { ManifestKind } from "./manifest.ts";
 import type { RangeCursor } from "./manifest-store.ts";
 import type { PositionRange } from "./partition.ts";
 
-/** 4,096 buckets: ~250 rows each at a million rows; their generations take 16 KiB per store. */
+/** 4,096 buckets: ~250 rows each at a million rows; a write looks through its bucket's cached parts (a few). */
 export const BUCKET_BITS = 12;
 const SHIFT = BigInt(64 - BUCKET_BITS);
 /** Cached parts kept at most (then all are dropped and computed again as asked): a few MiB. */
@@ -52,10 +52,24 @@ export function sameDigest(a: RangeDigest, b: RangeDigest): boolean {
   return a.count === b.count && a.hash === b.hash;
 }
 
+/** A cached part: the digest of [from, to) inside one bucket, kept up to date by the writes after it was read. */
+interface Part {
+  from: bigint;
+  to: bigint;
+  digest: RangeDigest;
+}
+
+/** A committed change of one row: the key it replaced (or removed) and the key it wrote, at its position. */
+export interface RowChange {
+  position: bigint;
+  removed?: RangeKey;
+  added?: RangeKey;
+}
+
 export class RangeDigests {
-  /** Per bucket, how many writes touched it (allocated on first use: a store never compared pays nothing). */
-  private generations: Uint32Array | undefined;
-  private readonly parts = new Map<string, { generation: number; digest: RangeDigest }>();
+  private readonly parts = new Map<string, Part>();
+  /** The cached parts of each bucket: where a write finds the parts it changes. */
+  private readonly byBucket = new Map<number, Part[]>();
   readonly stats: RangeDigestStats = { rowsScanned: 0, partsComputed: 0, partsCached: 0 };
 
   constructor(
@@ -64,19 +78,42 @@ export class RangeDigests {
     private readonly scan: KeyScan,
   ) {}
 
-  /** A row at `position` was written or removed: parts of its bucket are read again when next asked for. */
-  touched(position: bigint): void {
-    if (this.generations) this.generations[bucketOf(position)]!++;
+  /**
+   * Committed changes (call only after their transaction committed: a rollback must leave the parts alone): each
+   * cached part holding the row's position takes the old key's hash out and the new one's in. Bounds only widen
+   * (a removed row's position may stay inside them): they must hold every row, not only tightly.
+   */
+  committed(changes: readonly RowChange[]): void {
+    if (this.parts.size === 0) return;
+    for (const { position, removed, added } of changes) {
+      for (const part of this.byBucket.get(bucketOf(position)) ?? []) {
+        if (position < part.from || position >= part.to) continue;
+        const d = part.digest;
+        if (removed) {
+          d.hash ^= rowHash(this.hash, removed);
+          d.count--;
+        }
+        if (added) {
+          d.hash ^= rowHash(this.hash, added);
+          d.count++;
+          if (d.first === undefined || position < d.first) d.first = position;
+          if (d.last === undefined || position > d.last) d.last = position;
+        }
+        if (d.count === 0) {
+          delete d.first;
+          delete d.last;
+        }
+      }
+    }
   }
 
   /** Every row went (a wipe): nothing cached holds. */
   clear(): void {
     this.parts.clear();
-    this.generations = undefined;
+    this.byBucket.clear();
   }
 
   digest(range: PositionRange): RangeDigest {
-    this.generations ??= new Uint32Array(1 << BUCKET_BITS);
     let digest: RangeDigest = { count: 0, hash: 0n };
     for (let b = bucketOf(range.from); b <= bucketOf(range.to - 1n); b++) {
       const start = BigInt(b) << SHIFT;
@@ -86,12 +123,11 @@ export class RangeDigests {
     return digest;
   }
 
-  /** The digest of [from, to) inside bucket b. */
+  /** The digest of [from, to) inside bucket b: cached, or read from the index once. */
   private part(b: number, from: bigint, to: bigint): RangeDigest {
     const key = `${from}:${to}`;
-    const generation = this.generations![b]!;
     const cached = this.parts.get(key);
-    if (cached && cached.generation === generation) {
+    if (cached) {
       this.stats.partsCached++;
       return cached.digest;
     }
@@ -111,8 +147,12 @@ export class RangeDigests {
       if (keys.length < SCAN_PAGE) break;
     }
     this.stats.partsComputed++;
-    if (this.parts.size >= MAX_CACHED_PARTS) this.parts.clear();
-    this.parts.set(key, { generation, digest });
+    if (this.parts.size >= MAX_CACHED_PARTS) this.clear();
+    const part = { from, to, digest };
+    this.parts.set(key, part);
+    const inBucket = this.byBucket.get(b);
+    if (inBucket) inBucket.push(part);
+    else this.byBucket.set(b, [part]);
     return digest;
   }
 }
