@@ -124,7 +124,7 @@ export interface ManifestStore {
   /**
    * The digest of the rows of `range` (range-digests.ts: their count and the XOR of a hash of each row's path,
    * kind and version): equal digests, the same rows at the same versions. Kept per part of a fixed bucket of
-   * the ring and recomputed only for a bucket a write touched since.
+   * the ring, read from the index once and kept up to date by every commit.
    */
   rangeDigest(range: PositionRange): RangeDigest;
   /** What the range digests cost so far: rows read from the index, parts computed and parts found cached. */
