@@ -16,7 +16,13 @@ export const MAX_RANGE_ROWS = 500;
 /** Keys in one page of an arc. */
 export const MAX_RANGE_KEYS = 2000;
 
-const positionHex = z.string().regex(/^[0-9a-f]{1,17}$/);
+const HEX = /^[0-9a-f]{1,17}$/;
+const positionHex = z.string().regex(HEX);
+
+/** The number a hex string names, or undefined when it is not one (zod runs every check, so refinements meet bad input too). */
+function hexValue(s: string): bigint | undefined {
+  return HEX.test(s) ? BigInt(`0x${s}`) : undefined;
+}
 /** An arc on the wire: its bounds in hex. */
 export interface WireRange {
   from: string;
@@ -25,9 +31,12 @@ export interface WireRange {
 
 const wireRange = z
   .strictObject({ from: positionHex, to: positionHex })
-  .refine((r) => isPositionRange(rangeFromWire(r)), "an arc of the ring: from < to <= 2^64");
+  .refine((r) => {
+    const [from, to] = [hexValue(r.from), hexValue(r.to)];
+    return from !== undefined && to !== undefined && isPositionRange({ from, to });
+  }, "an arc of the ring: from < to <= 2^64");
 /** A position of a row (below 2^64, unlike an arc's end). */
-const position = positionHex.refine((p) => BigInt(`0x${p}`) < RING_END, "a position below 2^64");
+const position = positionHex.refine((p) => (hexValue(p) ?? RING_END) < RING_END, "a position below 2^64");
 const rowPath = z.string().max(1100).refine((p) => p !== "" && isCanonicalPath(p), "a canonical path");
 const kind = z.enum(["file", "dir"]);
 const wireCursor = z.strictObject({ position, path: rowPath, kind });
