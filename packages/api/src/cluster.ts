@@ -121,6 +121,16 @@ export const healthDetailSchema = z.object({
     minChunkAgeSeconds: z.number(),
   }),
   antiEntropy: z.object({ rounds: int(), rangesDiffering: int(), copiesQueued: int(), lastRoundAt: int().nullable() }),
+  rangeSync: z
+    .object({
+      passes: int(), arcsCompared: int(), digestCalls: int(), rangesDiffering: int(), keyCalls: int(), keysReceived: int(), rowCalls: int(),
+      rowsReceived: int(), rowsApplied: int().describe("rows that won the merge here"),
+      bytesSent: int(), bytesReceived: int().describe("JSON bytes of the requests this node sent and of their answers"),
+      budgetCuts: int().describe("passes cut short by their budget"),
+      rowsScanned: int().describe("rows read from the index to compute range digests (cached per bucket part until a write)"),
+      partsComputed: int(), partsCached: int(),
+    })
+    .describe("manifest range anti-entropy between the co-owners of each arc of the ring"),
   faults: z.object({ blockedPeers: z.array(z.string()), gossipDelayMs: int() }).optional().describe("FAULT_INJECTION=true only"),
   workers: z.array(workerStatusSchema),
   resync: z.object({ state: z.string(), completed: int() }),

@@ -13,8 +13,6 @@ import { FileSystem } from "./filesystem/file-system.ts";
 import type { Logger } from "./log.ts";
 import type { Member } from "./membership/types.ts";
 import type { ManifestStore } from "./metadata/manifest-store.ts";
-import { toSearchHit } from "./metadata/name-search.ts";
-import { answerSyncRequest, pushAnswer } from "./metadata/sync.ts";
 import { ChunkAntiEntropy } from "./replication/chunk-anti-entropy.ts";
 import { ChunkFactors } from "./replication/chunk-factors.ts";
 import { ChunkReader } from "./replication/chunk-reader.ts";
@@ -22,6 +20,7 @@ import { GarbageCollector } from "./replication/garbage-collector.ts";
 import { childrenAnswer, getAnswer, newerAnswer, newerChildrenAnswer } from "./replication/manifest-answers.ts";
 import { ManifestReads } from "./replication/manifest-reads.ts";
 import { ManifestReplicator } from "./replication/manifest-replicator.ts";
+import { ManifestRangeSync } from "./replication/manifest-range-sync.ts";
 import { ManifestResync, type ManifestResyncInit, type ResyncPersistence } from "./replication/manifest-resync.ts";
 import { PlacementCheck } from "./replication/placement-check.ts";
 import { ReplicaCensus } from "./replication/replica-census.ts";
@@ -40,6 +39,7 @@ import { repairInline } from "./replication/inline-repair.ts";
 import { SurplusSweeper } from "./replication/surplus-sweeper.ts";
 import { WriteCoordinator } from "./replication/write-coordinator.ts";
 import type { JsonHandlers } from "./rpc/methods.ts";
+import { coreHandlers } from "./node-core-handlers.ts";
 import type { PeerRpc } from "./rpc/peer-rpc.ts";
 import type { ChunkStorage } from "./store/chunk-storage.ts";
 import { type BackgroundWorker, quietMaxMs } from "./util/background-worker.ts";
@@ -55,6 +55,8 @@ export type CoreConfig = Pick<
   | "REBALANCE_BANDWIDTH_MBPS"
   | "REBALANCE_GRACE_S"
   | "SYNC_INTERVAL_MS"
+  | "RANGE_SYNC_INTERVAL_MS"
+  | "MANIFEST_DELTA_SYNC"
   | "SCRUB_PAUSE_S"
   | "SCRUB_BANDWIDTH_MBPS"
   | "CHUNK_SYNC_INTERVAL_S"
@@ -95,12 +97,6 @@ export interface CoreComponents {
   resync?: { init: ManifestResyncInit; persistence: ResyncPersistence };
 }
 
-/** The peer calls that read or change manifests: refused while this node resyncs (ManifestResync). */
-const MANIFEST_CALLS = [
-  "manifests.push", "manifests.sync", "manifests.get", "manifests.newer", "manifests.children", "manifests.newerChildren",
-  "manifests.search", "manifests.parents", "paxos.prepare", "paxos.accept",
-] as const;
-
 /**
  * How long a replaced ring still counts for manifest quorums (Placement.manifestOwnerSets): long enough for
  * anti-entropy to bring new owners up to date (they sync with every peer when the ring changes, and a
@@ -133,6 +129,8 @@ export class NodeCore {
   readonly coordinator: WriteCoordinator;
   readonly queueWorker: QueueWorker;
   readonly replicator: ManifestReplicator;
+  /** Range anti-entropy between the co-owners of each arc of the ring (beside delta sync, for now). */
+  readonly rangeSync: ManifestRangeSync;
   readonly placementCheck: PlacementCheck;
   readonly sweeper: SurplusSweeper;
   readonly scrubber: Scrubber;
@@ -154,6 +152,8 @@ export class NodeCore {
   readonly settings: SettingsSync;
   /** Each chunk's replication factor: the largest its files' folders ask for (live settings + the manifests' chunk index). */
   readonly chunkFactors: ChunkFactors;
+  /** MANIFEST_DELTA_SYNC=off: the delta sync worker is not started (pushes still go out). */
+  private readonly deltaSyncOff: boolean;
   /** Bytes per chunk of the writes that start now: the live setting, else CHUNK_SIZE_MB (applySettings). */
   private writeChunkSize = 0;
 
@@ -163,6 +163,7 @@ export class NodeCore {
   ) {
     const { selfId, clock, random, rpc, store, queue, manifests, placement, logger, isBlocked } = c;
     this.versionDefaults = { keepVersions: config.KEEP_VERSIONS, keepDays: config.KEEP_DAYS };
+    this.deltaSyncOff = config.MANIFEST_DELTA_SYNC === "off";
     this.chunkFactors = new ChunkFactors((chunkId) => manifests.chunkFolders(chunkId));
     placement.useChunkFactors(this.chunkFactors);
     const bucket = (mbps: number) => new TokenBucket(mbps * 1024 * 1024, config.chunkSize * 2, () => clock.elapsed());
@@ -186,6 +187,10 @@ export class NodeCore {
     this.replicator = new ManifestReplicator(
       { selfId, syncIntervalMs: config.SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.SYNC_INTERVAL_MS), publishGraceMs: PUBLISH_GRACE_MS },
       { manifests, placement, rpc, clock, random, log: logger("sync"), isBlocked },
+    );
+    this.rangeSync = new ManifestRangeSync(
+      { intervalMs: config.RANGE_SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.RANGE_SYNC_INTERVAL_MS) },
+      { selfId, manifests, placement, rpc, clock, log: logger("range-sync"), isBlocked },
     );
     this.placementCheck = new PlacementCheck({ debounceMs: PLACEMENT_DEBOUNCE_MS, rememberMs: ringSettleMs(config) }, { selfId, placement, store, queue, clock, log: logger("placement") });
     // Live cluster settings override the environment's defaults once set; applied before anything serves.
@@ -334,47 +339,14 @@ export class NodeCore {
     }
   }
 
-  /** What this core answers peers (and itself) with. */
+  /** What this core answers peers (and itself) with (node-core-handlers.ts). */
   handlers(): JsonHandlers {
-    const handlers = this.allHandlers();
-    for (const method of MANIFEST_CALLS) {
-      const serve = handlers[method] as (from: string, body: never) => unknown;
-      (handlers as Record<string, unknown>)[method] = (from: string, body: never) => {
-        const why = this.notServing();
-        if (why) throw new Error(why);
-        return serve(from, body);
-      };
-    }
-    return handlers;
-  }
-
-  private allHandlers(): JsonHandlers {
-    const { manifests } = this.c;
-    return {
-      "manifests.push": (_from, body) => pushAnswer(manifests, body),
-      "manifests.sync": (_from, body) => answerSyncRequest(manifests, body),
-      // Both rows of a path (a file and a directory may share it); a reader applies each by its own key.
-      "manifests.get": (_from, body) => getAnswer(manifests, body),
-      "manifests.newer": (_from, body) => newerAnswer(manifests, body),
-      "manifests.children": (_from, body) => childrenAnswer(manifests, body),
-      "manifests.newerChildren": (_from, body) => newerChildrenAnswer(manifests, body),
-      "manifests.search": (_from, body) => {
-        const page = manifests.searchNames(body.dir, body.text, { after: body.after, limit: body.limit, tombstones: true });
-        return { hits: page.rows.map(toSearchHit), more: page.more };
-      },
-      "manifests.parents": (_from, body) => ({ parents: manifests.parentsBelow(body.dir, body.from, body.limit) }),
-      "changes.watch": (from, body) => this.changeRelay.watch(from, body),
-      "paxos.prepare": (_from, body) => this.acceptor.prepare(body),
-      "paxos.accept": (_from, body) => this.acceptor.accept(body),
-      "chunks.digests": (from) => this.antiEntropy.digestsFor(from),
-      "chunks.ids": (from, body) => ({ ids: this.antiEntropy.idsFor(from, body.ranges) }),
-      ...this.settings.handlers(),
-    };
+    return coreHandlers(this, this.c.manifests);
   }
 
   /** Every background loop, for /api/health. */
   workers(): BackgroundWorker[] {
-    return [this.queueWorker.worker, this.replicator.worker, this.sweeper.worker, this.antiEntropy.worker, this.census.worker, this.scrubber.worker, this.gc.worker, this.settings.worker];
+    return [this.queueWorker.worker, this.replicator.worker, this.rangeSync.worker, this.sweeper.worker, this.antiEntropy.worker, this.census.worker, this.scrubber.worker, this.gc.worker, this.settings.worker];
   }
 
   /** The member list changed: the ring follows, and a changed ring goes to the placement check. */
@@ -388,17 +360,25 @@ export class NodeCore {
     }
   }
 
+  /** Members changed: delta sync rounds with the ones this node has not caught up with (unless it is off). */
+  syncWithNewMembers(): void {
+    if (!this.deltaSyncOff) this.replicator.tick();
+  }
+
   /**
    * A member joined, came back or changed state, or the fault layer changed: the anti-entropy rounds that
    * idled down to their longest wait come back to SYNC_INTERVAL_MS (without a burst of rounds at once).
    */
   unquiet(): void {
-    for (const w of [this.replicator.worker, this.settings.worker, this.sweeper.worker]) w.unquiet();
+    for (const w of [this.replicator.worker, this.rangeSync.worker, this.settings.worker, this.sweeper.worker]) w.unquiet();
   }
 
   /** The background work as one part of the node's lifecycle; `skip` names workers left off (the simulator's switches). */
   service(skip: ReadonlySet<string> = new Set()): Service {
-    const workers = [this.queueWorker, this.replicator, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.census, this.settings].filter((w) => !skip.has(w.worker.name));
+    const off = new Set(skip);
+    // Garbage collection syncs with every member and trusts delta sync's marks: off with it.
+    if (this.deltaSyncOff) for (const w of [this.replicator.worker, this.gc.worker]) off.add(w.name);
+    const workers = [this.queueWorker, this.replicator, this.rangeSync, this.sweeper, this.scrubber, this.gc, this.antiEntropy, this.census, this.settings].filter((w) => !off.has(w.worker.name));
     return {
       name: "background workers",
       start: () => {

@@ -123,6 +123,7 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
       scrub: scrubber.stats,
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
+      rangeSync: { ...core.rangeSync.stats, ...manifests.rangeDigestStats() },
       faults: faults ? { blockedPeers: faults.blockedPeers(), gossipDelayMs: faults.gossipDelayMs } : undefined,
       workers: [...core.workers(), accounts.sync.worker, accounts.auditSync.worker, c.history.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
       resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },

@@ -136,8 +136,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
         { headroom: () => store.headroom(), onChange: (full) => membership.updateSelf({ full }), log: logger("store"), clock: timers },
       )
     : undefined;
-  const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS });
-  const placement = new Placement(config.REPLICATION_FACTOR, await loadHash64(), config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
+  // One hash for the ring and the manifests' partition positions (metadata/partition.ts).
+  const hash = await loadHash64();
+  const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS, hash });
+  const placement = new Placement(config.REPLICATION_FACTOR, hash, config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
   const queue = new SqliteReplicationQueue(db);
   const peers = buildPeers(config, { selfId: id, store, placement, logger, onRequest: work });
   const { keys, keyring, rpc, handlers, faults, gossipSeal, discoverySeal } = peers;
@@ -180,7 +182,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       },
     },
   });
-  const { fs, reader, replicator } = core;
+  const { fs, reader } = core;
 
   const events = new ClusterEvents(id, new SqliteEventLog(db));
   const certificate = servedCertificate(config);
@@ -290,7 +292,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
             core.onMembers(membership.members());
             for (const change of changes) recordMemberEvent(events, change, { liveNodes: placement.ring.size, factor: placement.effectiveReplicationFactor() });
             // A member that joined or came back, or one this node has not caught up with: sync now.
-            replicator.tick();
+            core.syncWithNewMembers();
             unquietSync();
           },
         });

@@ -67,6 +67,10 @@ const healthOf = (over: Partial<Health> = {}): Health => ({
   scrub: scrubOf(null),
   gc: gcOf(null, null),
   antiEntropy: { rounds: 0, rangesDiffering: 0, copiesQueued: 0, lastRoundAt: null },
+  rangeSync: {
+    passes: 0, arcsCompared: 0, digestCalls: 0, rangesDiffering: 0, keyCalls: 0, keysReceived: 0, rowCalls: 0, rowsReceived: 0, rowsApplied: 0, bytesSent: 0, bytesReceived: 0,
+    budgetCuts: 0, rowsScanned: 0, partsComputed: 0, partsCached: 0,
+  },
   workers: [],
   resync: { state: "ready", completed: 0 },
   members: { alive: 3, suspect: 0, dead: 0, left: 0 },

@@ -159,6 +159,16 @@ export const configSchema = z.object({
   /** Anti-entropy period for manifests. */
   SYNC_INTERVAL_MS: z.coerce.number().int().min(50).max(3600000).default(5000),
   /**
+   * Range anti-entropy's pace (replication/manifest-range-sync.ts): a pass compares the next slice of this node's
+   * arcs with their other owners, then waits this long (up to six times as long while every digest is equal).
+   */
+  RANGE_SYNC_INTERVAL_MS: z.coerce.number().int().min(50).max(3600000).default(10_000),
+  /**
+   * Per-origin delta sync of manifests (metadata/sync.ts), "on" by default. "off" is a knob for tests and for the
+   * migration to partitioned manifests: rows then arrive by push and range anti-entropy only.
+   */
+  MANIFEST_DELTA_SYNC: z.enum(["on", "off"]).default("on"),
+  /**
    * How long a replaced ring (or replication factor) still counts for manifest quorums, at least
    * 6 × SYNC_INTERVAL_MS (node-core.ts ringSettleMs): joint quorums across membership changes.
    */

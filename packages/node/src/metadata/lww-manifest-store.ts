@@ -3,7 +3,7 @@
 import { badRequest } from "../errors.ts";
 import { refChanges } from "./chunk-refs.ts";
 import { compareVersions, HybridClock } from "./hlc.ts";
-import { contentProblem, type Manifest, manifestContentShape, type ManifestKind, mergeManifest, rowKey } from "./manifest.ts";
+import { contentProblem, type Manifest, type ManifestKind, mergeManifest, rowKey } from "./manifest.ts";
 import type { FolderTotals } from "./folder-totals.ts";
 import type { SearchOptions } from "./name-search.ts";
 import { inlineProblem } from "./inline-content.ts";
@@ -19,41 +19,16 @@ import {
   type ManifestStoreInit,
   type Marks,
   markOf,
+  type RangeCursor,
   type RowListener,
   type RowVersion,
 } from "./manifest-store.ts";
 import { compareNames, isCanonicalPath, parentOf } from "./path.ts";
-import { z } from "zod";
-
-const changeSchema = z.strictObject(manifestContentShape);
-
-/** Validates a local change; a tombstone drops its content (it only has to win, not to be read). */
-function checkChange(change: ManifestChange): ManifestChange {
-  let c = change;
-  if (change.deleted) {
-    const { md5: _m, chunkSizes: _s, meta: _meta, multipart: _p, inline: _i, ...rest } = change;
-    c = { ...rest, size: 0, sha256: null, chunks: [] };
-  }
-  const parsed = changeSchema.safeParse(c);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw badRequest("invalid_manifest", `invalid change for ${String(c.path)}: ${issue.path.join(".")} ${issue.message}`);
-  }
-  const problem = contentProblem(c);
-  if (problem) throw badRequest("invalid_manifest", `invalid change for ${c.path}: ${problem}`);
-  return {
-    ...c,
-    chunks: [...c.chunks],
-    ...(c.chunkSizes ? { chunkSizes: [...c.chunkSizes] } : {}),
-    ...(c.meta ? { meta: structuredClone(c.meta) } : {}),
-    ...(c.multipart ? { multipart: structuredClone(c.multipart) } : {}),
-  };
-}
-
-function checkLimit(limit: number, max: number, name: string): number {
-  if (!Number.isInteger(limit) || limit < 1) throw badRequest("invalid_limit", `${name} must be a positive integer`);
-  return Math.min(limit, max);
-}
+import { partitionPosition, type PositionRange } from "./partition.ts";
+import { type KeyScan, type RangeDigest, RangeDigests, type RangeDigestStats, type RangeKey, type RowChange } from "./range-digests.ts";
+import { xxhash64 } from "../ring/hash.ts";
+import type { Hash64 } from "../ring/ring.ts";
+import { checkChange, checkLimit, checkRange } from "./manifest-checks.ts";
 
 const byOriginSeq = (a: Manifest, b: Manifest) => compareNames(a.origin, b.origin) || a.seq - b.seq;
 
@@ -68,6 +43,12 @@ export abstract class LwwManifestStore implements ManifestStore {
   private readonly watchers = new Set<RowListener>();
   /** Rows stored by the transaction under way, collected only while someone watches. */
   private changed: Manifest[] | undefined;
+  /** The rows the transaction under way changed, for the cached range digests once it commits. */
+  private digestChanges: RowChange[] | undefined;
+
+  private readonly hash: Hash64;
+  /** Range digests for range anti-entropy: parts of fixed buckets of the ring, kept up to date by each commit (range-digests.ts). */
+  private readonly digests: RangeDigests;
 
   constructor(
     readonly nodeId: string,
@@ -75,8 +56,37 @@ export abstract class LwwManifestStore implements ManifestStore {
     init: ManifestStoreInit = {},
   ) {
     this.clock = new HybridClock(nodeId, now, init);
+    this.hash = init.hash ?? xxhash64;
+    this.digests = new RangeDigests(this.hash, (path) => this.positionOf(path), (range, after, limit) => this.rangeKeysOf(range, after, limit));
   }
 
+  positionOf(path: string): bigint {
+    return partitionPosition(this.hash, path);
+  }
+
+  rangeRows(range: PositionRange, after: RangeCursor | undefined, limit: number): Manifest[] {
+    checkRange(range);
+    return this.rangeRowsOf(range, after, checkLimit(limit, MAX_CHILDREN_LIMIT, "limit"));
+  }
+
+  rangeKeys(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[] {
+    checkRange(range);
+    return this.rangeKeysOf(range, after, checkLimit(limit, MAX_CHILDREN_LIMIT, "limit"));
+  }
+
+  rangeDigest(range: PositionRange): RangeDigest {
+    checkRange(range);
+    return this.digests.digest(range);
+  }
+
+  rangeDigestStats(): RangeDigestStats {
+    return { ...this.digests.stats };
+  }
+
+  /** Rows of a position range after a cursor, in (position, path, kind) order (bytes and all). */
+  protected abstract rangeRowsOf(range: PositionRange, after: RangeCursor | undefined, limit: number): Manifest[];
+  /** The same, the key and version of each row only: what a digest hashes. */
+  protected abstract rangeKeysOf(...args: Parameters<KeyScan>): ReturnType<KeyScan>;
   /** The row of one (path, kind) key. */
   protected abstract row(path: string, kind: ManifestKind): Manifest | undefined;
 
@@ -103,7 +113,8 @@ export abstract class LwwManifestStore implements ManifestStore {
   protected abstract origins(): string[];
   protected abstract readMark(origin: string): number | undefined;
   protected abstract writeMark(origin: string, seq: number): void;
-  protected abstract writeRow(next: Manifest, previous: Manifest | undefined): void;
+  /** Writes a row; `position` is its partition's (positionOf(next.path)), computed once per write. */
+  protected abstract writeRow(next: Manifest, previous: Manifest | undefined, position: bigint): void;
   /** Drops and adds references of the live row at `key` (rowKey; refChanges), in the same transaction as the row. */
   protected abstract writeRefs(key: string, removed: readonly string[], added: readonly string[]): void;
   protected abstract atomically<T>(fn: () => T): T;
@@ -126,6 +137,7 @@ export abstract class LwwManifestStore implements ManifestStore {
   wipe(): void {
     this.atomically(() => this.clearAll());
     this.counts = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
+    this.digests.clear();
   }
 
   raiseOwnSeq(seq: number): void {
@@ -150,6 +162,7 @@ export abstract class LwwManifestStore implements ManifestStore {
           const current = this.get(row.path, row.kind);
           if (!current?.deleted || current.version !== row.version) continue;
           this.deleteRow(current);
+          this.digestChanges?.push({ position: this.positionOf(current.path), removed: current });
           if (this.pending) addRow(this.pending, current, -1);
           purged++;
         }
@@ -324,7 +337,9 @@ export abstract class LwwManifestStore implements ManifestStore {
   }
 
   private store(next: Manifest, previous: Manifest | undefined): void {
-    this.writeRow(next, previous);
+    const position = this.positionOf(next.path);
+    this.writeRow(next, previous, position);
+    this.digestChanges?.push({ position, removed: previous, added: next });
     const files = usageOf(next).files - usageOf(previous).files;
     const bytes = usageOf(next).bytes - usageOf(previous).bytes;
     if (files !== 0 || bytes !== 0) this.addUsage(parentOf(next.path), files, bytes);
@@ -342,9 +357,11 @@ export abstract class LwwManifestStore implements ManifestStore {
     if (this.pending) return fn(); // nested: the outer call settles the counts
     this.pending = { files: 0, dirs: 0, tombstones: 0, bytes: 0 };
     this.changed = this.watchers.size > 0 ? [] : undefined;
+    this.digestChanges = [];
     let changed: Manifest[] | undefined;
     try {
       const result = this.atomically(fn);
+      this.digests.committed(this.digestChanges);
       if (this.counts) {
         for (const k of ["files", "dirs", "tombstones", "bytes"] as const) this.counts[k] += this.pending[k];
       }
@@ -353,6 +370,7 @@ export abstract class LwwManifestStore implements ManifestStore {
     } finally {
       this.pending = undefined;
       this.changed = undefined;
+      this.digestChanges = undefined;
       // Only after the commit: a watcher must never hear of a row a rollback took back.
       if (changed && changed.length > 0) this.notify(changed);
     }

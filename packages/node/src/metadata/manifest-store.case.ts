@@ -6,6 +6,7 @@ import { compareVersions, formatVersion, parseVersion } from "./hlc.ts";
 import { type Manifest, sameManifest } from "./manifest.ts";
 import { exchange, expectConverged, type NewManifestStore, syncAll, thrown, trioOf } from "./manifest-store.kit.ts";
 import { deleteChange, dirChange, FakeTime, fileChange, hexId } from "./test-fixtures.ts";
+import { runManifestRangeTests } from "./manifest-ranges.case.ts";
 
 export type { NewManifestStore };
 
@@ -286,5 +287,6 @@ export function runManifestStoreTests(name: string, newStore: NewManifestStore):
       });
     });
 
+    runManifestRangeTests(newStore);
   });
 }

@@ -4,6 +4,9 @@ import type { HybridClockInit } from "./hlc.ts";
 import type { Manifest, ManifestKind } from "./manifest.ts";
 import type { FolderTotals } from "./folder-totals.ts";
 import type { SearchOptions } from "./name-search.ts";
+import type { PositionRange } from "./partition.ts";
+import type { RangeDigest, RangeDigestStats, RangeKey } from "./range-digests.ts";
+import type { Hash64 } from "../ring/ring.ts";
 
 export type { FolderTotals } from "./folder-totals.ts";
 
@@ -38,6 +41,13 @@ export interface ChildrenOptions {
   after?: string;
   /** Every row, tombstones included, as stored (for replicas comparing notes); default: what a listing shows. */
   rows?: boolean;
+}
+
+/** Where a page of a range read ended: the last row's partition position, path and kind (the range index's order). */
+export interface RangeCursor {
+  position: bigint;
+  path: string;
+  kind: ManifestKind;
 }
 
 export const DEFAULT_CHILDREN_LIMIT = 1000;
@@ -110,6 +120,23 @@ export interface ManifestStore {
    * `tombstones`: deleted rows whose name matches too (a peer's answer to a search across the cluster).
    */
   searchNames(dir: string, text: string, opts: SearchOptions): { rows: Manifest[]; more: boolean };
+  /** The ring position of a path's partition (metadata/partition.ts), as the range reads order it. */
+  positionOf(path: string): bigint;
+  /**
+   * The rows (tombstones too) whose partition position lies in `range`, ordered by (position, path, kind), after
+   * `after`, at most `limit`, bytes and all: a range of the (position, path, kind) index, for range anti-entropy.
+   */
+  rangeRows(range: PositionRange, after: RangeCursor | undefined, limit: number): Manifest[];
+  /** The same rows' keys and versions only (no content read): what a co-owner compares before asking for rows. */
+  rangeKeys(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[];
+  /**
+   * The digest of the rows of `range` (range-digests.ts: their count and the XOR of a hash of each row's path,
+   * kind and version): equal digests, the same rows at the same versions. Kept per part of a fixed bucket of
+   * the ring, read from the index once and kept up to date by every commit.
+   */
+  rangeDigest(range: PositionRange): RangeDigest;
+  /** What the range digests cost so far: rows read from the index, parts computed and parts found cached. */
+  rangeDigestStats(): RangeDigestStats;
   /** Per-origin contiguous high-water marks, this node's own seq included. Zero marks are left out. */
   marks(): Marks;
   /**
@@ -186,7 +213,10 @@ export type RowListener = (rows: readonly Manifest[]) => void;
 /** More changes a committed local row asks for, given the row it replaced (filesystem/versioning.ts). */
 export type DeriveRows = (next: Manifest, previous: Manifest | undefined) => ManifestChange[];
 
-export interface ManifestStoreInit extends HybridClockInit {}
+export interface ManifestStoreInit extends HybridClockInit {
+  /** The ring's hash, for partition positions (default: XXH64, ring/hash.ts xxhash64, the same function). */
+  hash?: Hash64;
+}
 
 /** Reads a mark without falling into Object.prototype ("constructor" is a valid node id). */
 export function markOf(marks: Marks, origin: string): number {

@@ -4,7 +4,9 @@ import { type Manifest, type ManifestKind, rowKey } from "./manifest.ts";
 import { type FolderTotals, folderTotalsOf, itemsPerFolder } from "./folder-totals.ts";
 import { cutSearchPage, foldAscii, nameMatches, type SearchOptions, searchSkips } from "./name-search.ts";
 import { addRow, LwwManifestStore } from "./lww-manifest-store.ts";
-import type { ManifestStats, ManifestStoreInit } from "./manifest-store.ts";
+import type { ManifestStats, ManifestStoreInit, RangeCursor } from "./manifest-store.ts";
+import type { PositionRange } from "./partition.ts";
+import type { RangeKey } from "./range-digests.ts";
 import { compareNames, nameOf, parentOf } from "./path.ts";
 import { refFolderOf } from "./version-paths.ts";
 
@@ -18,6 +20,8 @@ export class MemoryManifestStore extends LwwManifestStore {
   private readonly markTable = new Map<string, number>();
   /** chunk id → keys of the live rows that reference it. */
   private readonly refs = new Map<string, Set<string>>();
+  /** rowKey → the row's partition position (range reads). */
+  private readonly positions = new Map<string, bigint>();
   /** Per folder: live files directly in it and their bytes (liveBytesBelow). */
   private readonly usage = new Map<string, { files: number; bytes: number }>();
 
@@ -119,9 +123,28 @@ export class MemoryManifestStore extends LwwManifestStore {
     this.markTable.set(origin, seq);
   }
 
-  protected writeRow(next: Manifest, previous: Manifest | undefined): void {
+  protected rangeRowsOf(range: PositionRange, after: RangeCursor | undefined, limit: number): Manifest[] {
+    const inRange: Array<{ position: bigint; row: Manifest }> = [];
+    for (const [key, row] of this.rows) {
+      const position = this.positions.get(key)!;
+      if (position < range.from || position >= range.to) continue;
+      if (after && compareRangeOrder(position, row, after) <= 0) continue;
+      inRange.push({ position, row });
+    }
+    return inRange
+      .sort((a, b) => compareRangeOrder(a.position, a.row, { position: b.position, path: b.row.path, kind: b.row.kind }))
+      .slice(0, limit)
+      .map((r) => r.row);
+  }
+
+  protected rangeKeysOf(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[] {
+    return this.rangeRowsOf(range, after, limit).map(({ path, kind, version }) => ({ path, kind, version }));
+  }
+
+  protected writeRow(next: Manifest, previous: Manifest | undefined, position: bigint): void {
     if (previous) this.byOrigin.get(previous.origin)?.delete(previous.seq);
     this.rows.set(rowKey(next), next);
+    this.positions.set(rowKey(next), position);
     const parent = parentOf(next.path);
     let names = this.byParent.get(parent);
     if (!names) this.byParent.set(parent, (names = new Map()));
@@ -157,6 +180,7 @@ export class MemoryManifestStore extends LwwManifestStore {
 
   protected deleteRow(row: Manifest): void {
     this.rows.delete(rowKey(row));
+    this.positions.delete(rowKey(row));
     this.byParent.get(parentOf(row.path))?.delete(childKey(row));
     this.byOrigin.get(row.origin)?.delete(row.seq);
   }
@@ -175,6 +199,7 @@ export class MemoryManifestStore extends LwwManifestStore {
   protected clearAll(): void {
     this.usage.clear();
     this.rows.clear();
+    this.positions.clear();
     this.byParent.clear();
     this.byOrigin.clear();
     this.markTable.clear();
@@ -202,5 +227,11 @@ const childKey = (m: Manifest) => rowKey({ path: nameOf(m.path), kind: m.kind })
 
 /** SQLite's `ORDER BY kind`: 'dir' before 'file'. */
 const compareKinds = (a: Manifest, b: Manifest) => (a.kind === b.kind ? 0 : a.kind === "dir" ? -1 : 1);
+
+/** The range index's order: position, then path (code points), then kind. */
+function compareRangeOrder(position: bigint, row: Pick<Manifest, "path" | "kind">, than: RangeCursor): number {
+  if (position !== than.position) return position < than.position ? -1 : 1;
+  return compareNames(row.path, than.path) || (row.kind === than.kind ? 0 : row.kind < than.kind ? -1 : 1);
+}
 
 const byNameThenKind = (a: Manifest, b: Manifest) => compareNames(nameOf(a.path), nameOf(b.path)) || compareKinds(a, b);

@@ -3,11 +3,13 @@ import { Database } from "bun:sqlite";
 import { migrations } from "../store/migrations.ts";
 import { MemoryManifestStore } from "./memory-manifest-store.ts";
 import { nameOf, parentOf } from "./path.ts";
-import { migrate, openDatabase } from "../store/db.ts";
+import { applyMigration, migrate, openDatabase } from "../store/db.ts";
 import { runManifestStoreTests } from "./manifest-store.case.ts";
 import { runManifestSyncTests } from "./manifest-sync.case.ts";
 import { runManifestGcTests } from "./manifest-gc.case.ts";
-import { FOLDER_ITEMS_SQL, FOLDER_SUMS_SQL, INLINE_AFTER_SQL, PARENTS_BELOW, SEARCH_BELOW_SQL, SqliteManifestStore } from "./sqlite-manifest-store.ts";
+import { FOLDER_ITEMS_SQL, FOLDER_SUMS_SQL, INLINE_AFTER_SQL, PARENTS_BELOW, RANGE_KEYS_SQL, RANGE_ROWS_SQL, SEARCH_BELOW_SQL, SqliteManifestStore } from "./sqlite-manifest-store.ts";
+import { RING_END, storedPosition } from "./partition.ts";
+import { xxhash64 } from "../ring/hash.ts";
 import { runVersionRowsTests } from "./version-rows.case.ts";
 import { runPathKindTests } from "./path-kinds.case.ts";
 import { runFolderTotalsTests } from "./folder-totals.case.ts";
@@ -62,8 +64,11 @@ test("migration 18 fills the per-folder usage from the rows a database already h
   before.commitLocalBatch([fileChange("home/al/gone", 50), deleteChange("home/al/gone")]);
   const expected = before.liveBytesBelow("home/al");
   expect(expected).toBe(12);
+  // The database as migration 17 left it: no folder_usage, nor the partition position of migration 19.
   db.exec("DROP TABLE folder_usage");
-  db.exec(`PRAGMA user_version = ${migrations.length - 1}`);
+  db.exec("DROP INDEX files_position");
+  db.exec("ALTER TABLE files DROP COLUMN position");
+  db.exec("PRAGMA user_version = 17");
   migrate(db);
   const after = new SqliteManifestStore(db, "a");
   expect([after.liveBytesBelow("home/al"), after.liveBytesBelow("home"), after.liveBytesBelow("nothing")]).toEqual([12, 112, 0]);
@@ -72,7 +77,7 @@ test("migration 18 fills the per-folder usage from the rows a database already h
 test("migration 14 (a file and a directory at one path) carries every row of a database made by the schema before it over unchanged", () => {
   // The database as the previous version made it: migrations 1-11, rows written the way its store wrote them.
   const db = new Database(":memory:", { strict: true });
-  for (const sql of migrations.slice(0, 13)) db.exec(sql);
+  for (const m of migrations.slice(0, 13)) applyMigration(db, m);
   db.exec("PRAGMA user_version = 13");
   const source = new MemoryManifestStore("old");
   const rows = source.commitLocalBatch([
@@ -98,10 +103,10 @@ test("migration 14 (a file and a directory at one path) carries every row of a d
   const before = [table("SELECT * FROM files ORDER BY path"), table("SELECT * FROM chunk_refs ORDER BY chunk_id"), table("SELECT * FROM sync_state")];
 
   migrate(db);
-  // A later migration adds the inline column, empty on every row carried over.
+  // Later migrations add the inline column, empty on every row carried over, and the partition position.
   const files = table("SELECT * FROM files ORDER BY path") as Array<Record<string, unknown>>;
   expect(files.map((r) => r.inline)).toEqual(files.map(() => null));
-  const carried = files.map(({ inline: _i, ...rest }) => rest);
+  const carried = files.map(({ inline: _i, position: _p, ...rest }) => rest);
   expect([carried, table("SELECT * FROM chunk_refs ORDER BY chunk_id"), table("SELECT * FROM sync_state")]).toEqual(before);
   const store = new SqliteManifestStore(db, "new");
   for (const m of [rows[0]!, rows[1]!, rows[2]!, rows[4]!]) expect(store.get(m.path, m.kind)).toEqual(m);
@@ -111,7 +116,7 @@ test("migration 14 (a file and a directory at one path) carries every row of a d
   store.commitLocalBatch([fileChange("p", 4, "beside"), dirChange("p/x")]);
   expect([store.get("p", "file")?.kind, store.get("p", "dir")?.kind, store.get("p/x", "file")?.md5]).toEqual(["file", "dir", "0".repeat(32)]);
   const indexes = table("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'files' ORDER BY name") as Array<{ name: string }>;
-  expect(indexes.map((i) => i.name)).toEqual(["files_origin", "files_parent", "files_tombstones", "sqlite_autoindex_files_1"]);
+  expect(indexes.map((i) => i.name)).toEqual(["files_origin", "files_parent", "files_position", "files_tombstones", "sqlite_autoindex_files_1"]);
 });
 
 test("parentsBelow reads one range of the parent index: no scan of the table, no sort, no temporary table", () => {
@@ -164,4 +169,48 @@ test("the scrubber's pages of inline rows start where the last one ended (a sear
   new SqliteManifestStore(db, "a");
   const plan = (db.query(`EXPLAIN QUERY PLAN ${INLINE_AFTER_SQL}`).all("p", "file", 500) as Array<{ detail: string }>).map((r) => r.detail);
   expect(plan).toEqual(["SEARCH files USING INDEX sqlite_autoindex_files_1 ((path,kind)>(?,?))"]);
+});
+
+test("migration 19 gives every row of a database made by the schema before it its partition position, and the range index", () => {
+  // The database as the previous version made it (migrations 1-18), rows inserted the way its store wrote them.
+  const db = new Database(":memory:", { strict: true });
+  for (const m of migrations.slice(0, 18)) applyMigration(db, m);
+  db.exec("PRAGMA user_version = 18");
+  const source = new MemoryManifestStore("old");
+  source.commitLocalBatch([dirChange("p"), dirChange("p/q"), fileChange("p/x", 8), fileChange("p/q/y", 4), fileChange("top", 2), dirChange("p/x")]);
+  source.commitLocal(deleteChange("top"));
+  const rows = source.rangeRows({ from: 0n, to: RING_END }, undefined, 100);
+  const insert = db.prepare(
+    `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart, inline)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL)`,
+  );
+  for (const m of rows) {
+    insert.run(m.path, parentOf(m.path), nameOf(m.path), m.kind, m.version, m.deleted ? 1 : 0, m.size, m.sha256, m.chunkSize, JSON.stringify(m.chunks), m.mtime, m.origin, m.seq);
+  }
+  migrate(db);
+  const store = new SqliteManifestStore(db, "new");
+  // Read back as SQLite stores them (the column as a 64-bit integer).
+  const stored = db.query("SELECT path, kind, position FROM files ORDER BY path, kind").safeIntegers(true).all() as Array<{ path: string; position: bigint }>;
+  expect(stored.length).toBe(6);
+  for (const r of stored) expect(r.position).toBe(storedPosition(xxhash64(`dir:${parentOf(r.path)}`)));
+  // Range reads and digests see the migrated rows exactly as a store that wrote them.
+  expect(store.rangeRows({ from: 0n, to: RING_END }, undefined, 100)).toEqual(rows);
+  expect(store.rangeDigest({ from: 0n, to: RING_END })).toEqual(source.rangeDigest({ from: 0n, to: RING_END }));
+  const p = store.positionOf("p/q/y");
+  expect(store.rangeRows({ from: p, to: p + 1n }, undefined, 100).map((m) => m.path)).toEqual(["p/q/y"]);
+  const indexes = db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'files' AND name = 'files_position'").all();
+  expect(indexes.length).toBe(1);
+});
+
+test("a range read walks the (position, path, kind) index from its start or its cursor: no scan, no sort", () => {
+  const db = openDatabase(":memory:");
+  const s = new SqliteManifestStore(db, "a");
+  for (let i = 0; i < 20; i++) s.commitLocalBatch(Array.from({ length: 100 }, (_, j) => fileChange(`many/d${i}/f${j}`, 1)));
+  for (const analyze of [false, true]) {
+    if (analyze) db.exec("ANALYZE");
+    for (const sql of [RANGE_ROWS_SQL, RANGE_KEYS_SQL]) {
+      const plan = (db.query(`EXPLAIN QUERY PLAN ${sql}`).all(-5n, 5n, -5n, "", "", 100) as Array<{ detail: string }>).map((r) => r.detail);
+      expect(plan).toEqual([expect.stringMatching(/^SEARCH files USING (COVERING )?INDEX files_position \(/)]);
+    }
+  }
 });

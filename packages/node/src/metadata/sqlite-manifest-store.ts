@@ -6,7 +6,9 @@ import type { ObjectMeta } from "./object-meta.ts";
 import { unsynced } from "../store/db.ts";
 import { WalSync } from "../store/wal-sync.ts";
 import { LwwManifestStore } from "./lww-manifest-store.ts";
-import type { FolderTotals, ManifestStats, ManifestStoreInit, RowVersion } from "./manifest-store.ts";
+import type { FolderTotals, ManifestStats, ManifestStoreInit, RangeCursor, RowVersion } from "./manifest-store.ts";
+import { type PositionRange, storedPosition } from "./partition.ts";
+import type { RangeKey } from "./range-digests.ts";
 import { folderTotalsOf, itemsPerFolder } from "./folder-totals.ts";
 import { cutSearchPage, foldAscii, type SearchOptions } from "./name-search.ts";
 import { nameOf, parentOf } from "./path.ts";
@@ -109,9 +111,27 @@ const SEARCH_ROOT_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND ${SEARCH
  */
 export const INLINE_AFTER_SQL = `SELECT ${COLUMNS} FROM files WHERE (path, kind) > (?, ?) AND inline IS NOT NULL ORDER BY path, kind LIMIT ?`;
 
+/**
+ * Range anti-entropy's reads: the rows of an arc of the ring, a range of the (position, path, kind) index read in
+ * its order, from the arc's start or after a cursor (a row value, so the search starts there). Positions as stored
+ * (metadata/partition.ts storedPosition); the upper bound is inclusive, since the top of the ring is not storable.
+ */
+const RANGE_WHERE = "position >= ?1 AND position <= ?2 AND (position, path, kind) > (?3, ?4, ?5) ORDER BY position, path, kind LIMIT ?6";
+export const RANGE_ROWS_SQL = `SELECT ${COLUMNS} FROM files WHERE ${RANGE_WHERE}`;
+export const RANGE_KEYS_SQL = `SELECT path, kind, version FROM files WHERE ${RANGE_WHERE}`;
+
 /** The same with tombstones (a peer's answer to a search across the cluster: a deletion must beat an older live row). */
 const SEARCH_BELOW_ALL_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND path < ? AND ${NAME_MATCH} ORDER BY path, kind LIMIT ?`;
 const SEARCH_ROOT_ALL_SQL = `SELECT ${LISTED} FROM files WHERE path > ? AND ${NAME_MATCH} ORDER BY path, kind LIMIT ?`;
+
+type RangeArgs = [bigint, bigint, bigint, string, string, number];
+
+/** A range read's parameters: the arc's bounds as stored, and the cursor (before the arc's first row if none). */
+function rangeArgs(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeArgs {
+  const from = storedPosition(range.from);
+  // "" sorts before every path: the cursor (from, "", "") lets every row at `from` through.
+  return [from, storedPosition(range.to - 1n), after ? storedPosition(after.position) : from, after?.path ?? "", after?.kind ?? "", limit];
+}
 
 export class SqliteManifestStore extends LwwManifestStore {
   private readonly q: {
@@ -134,11 +154,13 @@ export class SqliteManifestStore extends LwwManifestStore {
     usageBelow: Statement<{ files: number; bytes: number }, [string, string, string]>;
     parentsBelow: Statement<{ parent: string }, [string, string, number]>;
     rowsOf: Statement<FileRow, [string, number, number]>;
+    rangeRows: Statement<FileRow, RangeArgs>;
+    rangeKeys: Statement<RangeKey, RangeArgs>;
     upsert: Statement<
       unknown,
       [
         string, string, string, string, string, number, number, string | null, number, string, number, string, number,
-        string | null, string | null, string | null, string | null, string | null,
+        string | null, string | null, string | null, string | null, string | null, bigint,
       ]
     >;
     origins: Statement<{ origin: string }, []>;
@@ -198,14 +220,16 @@ export class SqliteManifestStore extends LwwManifestStore {
       parentsBelow: db.prepare(PARENTS_BELOW),
       // Uses the (origin, seq) index.
       rowsOf: db.prepare(`SELECT ${COLUMNS} FROM files WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`),
+      rangeRows: db.prepare(RANGE_ROWS_SQL),
+      rangeKeys: db.prepare(RANGE_KEYS_SQL),
       upsert: db.prepare(
-        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart, inline)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO files (path, parent, name, kind, version, deleted, size, sha256, chunk_size, chunks, mtime, origin, seq, md5, chunk_sizes, meta, multipart, inline, position)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (path, kind) DO UPDATE SET parent = excluded.parent, name = excluded.name, kind = excluded.kind,
            version = excluded.version, deleted = excluded.deleted, size = excluded.size, sha256 = excluded.sha256,
            chunk_size = excluded.chunk_size, chunks = excluded.chunks, mtime = excluded.mtime,
            origin = excluded.origin, seq = excluded.seq, md5 = excluded.md5, chunk_sizes = excluded.chunk_sizes,
-           meta = excluded.meta, multipart = excluded.multipart, inline = excluded.inline`,
+           meta = excluded.meta, multipart = excluded.multipart, inline = excluded.inline, position = excluded.position`,
       ),
       origins: db.prepare("SELECT origin FROM sync_state ORDER BY origin"),
       mark: db.prepare("SELECT seq FROM sync_state WHERE origin = ?"),
@@ -311,7 +335,15 @@ export class SqliteManifestStore extends LwwManifestStore {
     this.q.setMark.run(origin, seq);
   }
 
-  protected writeRow(m: Manifest): void {
+  protected rangeRowsOf(range: PositionRange, after: RangeCursor | undefined, limit: number): Manifest[] {
+    return this.q.rangeRows.all(...rangeArgs(range, after, limit)).map(toManifest);
+  }
+
+  protected rangeKeysOf(range: PositionRange, after: RangeCursor | undefined, limit: number): RangeKey[] {
+    return this.q.rangeKeys.all(...rangeArgs(range, after, limit));
+  }
+
+  protected writeRow(m: Manifest, _previous: Manifest | undefined, position: bigint): void {
     this.q.upsert.run(
       m.path,
       parentOf(m.path),
@@ -331,6 +363,7 @@ export class SqliteManifestStore extends LwwManifestStore {
       m.meta ? JSON.stringify(m.meta) : null,
       m.multipart ? JSON.stringify(m.multipart) : null,
       m.inline ?? null,
+      storedPosition(position),
     );
   }
 

@@ -107,17 +107,25 @@ export function answerSyncRequest(store: ManifestStore, request: SyncRequest, li
   const maxEntries = Math.min(limits.maxEntries ?? MAX_SYNC_PAGE_ENTRIES, MAX_SYNC_PAGE_ENTRIES);
   const maxChunks = limits.maxChunks ?? MAX_SYNC_PAGE_CHUNKS;
   const page = store.changesSince(request.marks, maxEntries);
-  // Cut the page short once it holds enough chunk ids; a prefix keeps (origin, seq) order, so the
-  // caller's cursor still works, and `more` tells it to come back.
+  // A prefix keeps (origin, seq) order, so the caller's cursor still works, and `more` tells it to come back.
+  const keep = chunkBoundedPrefix(page.entries, maxChunks);
+  if (keep === page.entries.length) return page;
+  return { entries: page.entries.slice(0, keep), marks: page.marks, more: true };
+}
+
+/**
+ * How many of `rows` a page may carry: it is cut once it holds `maxChunks` chunk ids (a page always carries at
+ * least one row), so one answer stays within an RPC body however big the manifests.
+ */
+export function chunkBoundedPrefix(rows: readonly Manifest[], maxChunks: number): number {
   let chunks = 0;
   let keep = 0;
-  while (keep < page.entries.length) {
-    chunks += page.entries[keep]!.chunks.length;
+  while (keep < rows.length) {
+    chunks += rows[keep]!.chunks.length;
     if (keep > 0 && chunks > maxChunks) break;
     keep++;
   }
-  if (keep === page.entries.length) return page;
-  return { entries: page.entries.slice(0, keep), marks: page.marks, more: true };
+  return keep;
 }
 
 /** The request a node sends at the start of a round: its own marks. */

@@ -2,7 +2,7 @@
 // with full members passed over for new copies; the effective replication factor (the cluster's, and each
 // chunk's: its folders may ask for another, see chunk-factors.ts), and how many durable copies each
 // durability level needs. Pure: no I/O beyond the chunk factor lookup it is given.
-import { parentOf } from "../metadata/path.ts";
+import { partitionPosition } from "../metadata/partition.ts";
 import { isRingMember, storesChunks, type Member } from "../membership/types.ts";
 import { memberPositions, Ring, vnodeCounts, type Hash64 } from "../ring/index.ts";
 import type { ChunkFactors, FactorLookup } from "./chunk-factors.ts";
@@ -70,8 +70,6 @@ export interface PlacementSettle {
   /** Monotonic milliseconds. */
   now: () => number;
 }
-
-const manifestKey = (path: string) => `dir:${path === "" ? "" : parentOf(path)}`;
 
 export class Placement {
   private ringValue: Ring;
@@ -296,7 +294,7 @@ export class Placement {
    * when a disk fills up. Storage-less gateways are never among them.
    */
   manifestOwners(path: string): string[] {
-    return this.ringValue.replicaSet(manifestKey(path), this.effectiveReplicationFactor(), { includeFull: true });
+    return this.ringValue.replicaSetAt(partitionPosition(this.hash, path), this.effectiveReplicationFactor(), { includeFull: true });
   }
 
   /**
@@ -305,11 +303,11 @@ export class Placement {
    * Fullness is ignored, as in manifestOwners.
    */
   manifestOwnerSets(path: string): OwnerSet[] {
-    const key = manifestKey(path);
+    const position = partitionPosition(this.hash, path);
     const sets: OwnerSet[] = [];
     const same = (a: OwnerSet, b: OwnerSet) => a.factor === b.factor && [...a.owners].sort().join(",") === [...b.owners].sort().join(",");
     for (const { ring, factor } of this.recentRings()) {
-      const set = { owners: ring.replicaSet(key, factor, { includeFull: true }), factor };
+      const set = { owners: ring.replicaSetAt(position, factor, { includeFull: true }), factor };
       if (!sets.some((s) => same(s, set))) sets.push(set);
     }
     return sets;

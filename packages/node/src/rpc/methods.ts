@@ -17,6 +17,7 @@ import { MAX_RPC_BODY } from "../transfer/frames.ts";
 import { auditRecordSchema, MAX_AUDIT_BATCH, MAX_AUDIT_KEEP } from "../audit/records.ts";
 import { manifestParentsMethod } from "./manifest-parents-method.ts";
 import { changeWatchMethod } from "./change-watch-method.ts";
+import { manifestRangeMethods } from "./manifest-range-methods.ts";
 
 /** Paths in one quorum read, and rows in one page of a listing read. */
 export const MAX_READ_PATHS = 1000;
@@ -132,6 +133,7 @@ export const jsonMethods = {
     response: z.strictObject({ hits: z.array(searchHitSchema).max(MAX_SEARCH_LIMIT + 1), more: z.boolean() }),
   },
   ...manifestParentsMethod,
+  ...manifestRangeMethods,
   ...changeWatchMethod,
   /** Conditional writes (consensus/): phase 1 of a Paxos round on one path among its manifest owners. */
   "paxos.prepare": {

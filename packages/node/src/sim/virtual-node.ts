@@ -68,7 +68,7 @@ export class VirtualNode {
     this.info = { id, host: id, gossipPort: GOSSIP_PORT, httpPort: 8080, transferPort: 9090, weight: 1 };
     const now = () => this.wallNow();
     const maxDriftMs = ctx.broken.has("no-clock-rules") ? Number.MAX_SAFE_INTEGER : ctx.settings.maxClockOffsetMs;
-    this.manifests = new MemoryManifestStore(id, now, { maxDriftMs });
+    this.manifests = new MemoryManifestStore(id, now, { maxDriftMs, hash: ctx.hash });
     this.chunks = new MemoryChunkStore({ maxChunkSize: ctx.settings.core.chunkSize }, { now });
   }
 
@@ -190,6 +190,9 @@ export class NodeProcess {
     if (this.ctx.broken.has("no-census")) skip.add("replica-census");
     // No script changes the live cluster settings, so their sync rounds would only add traffic.
     skip.add("settings");
+    // Range anti-entropy runs beside delta sync, which keeps every row everywhere: nothing for it to find here
+    // yet, and each node would list its owned arcs on every ring change of a thousand-node join wave.
+    skip.add("manifest-range-sync");
     void this.core.service(skip).start();
   }
 

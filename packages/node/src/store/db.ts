@@ -1,6 +1,6 @@
 // Opens the node's SQLite database (WAL, full fsync on commit) and applies migrations.
 import { Database, type Statement } from "bun:sqlite";
-import { migrations } from "./migrations.ts";
+import { type Migration, migrations } from "./migrations.ts";
 
 export function openDatabase(path: string): Database {
   const db = new Database(path, { create: true, strict: true });
@@ -17,10 +17,16 @@ export function migrate(db: Database): void {
   const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
-      db.exec(migrations[v]!);
+      applyMigration(db, migrations[v]!);
       db.exec(`PRAGMA user_version = ${v + 1}`);
     })();
   }
+}
+
+/** Runs one migration: SQL, or a function for a step SQL cannot do alone (a column filled by a hash). */
+export function applyMigration(db: Database, migration: Migration): void {
+  if (typeof migration === "string") db.exec(migration);
+  else migration(db);
 }
 
 export function getMeta(db: Database, key: string): string | undefined {

@@ -1,7 +1,29 @@
 // Versioned schema migrations for the node's SQLite database. Append only: never edit a
 // migration that has shipped; add a new one. PRAGMA user_version records the last applied.
+import type { Database } from "bun:sqlite";
+import { folderPartitionKey, storedPosition } from "../metadata/partition.ts";
+import { xxhash64 } from "../ring/hash.ts";
 
-export const migrations: string[] = [
+/** SQL, or a function for a step SQL cannot do alone; each runs in the transaction that records its number. */
+export type Migration = string | ((db: Database) => void);
+
+/**
+ * partition position: each manifest row's ring position (metadata/partition.ts), stored as SQLite sorts it, and
+ * the (position, path, kind) index over it: an arc of the ring is a range of that index (range anti-entropy).
+ * SQLite cannot hash, so the rows already held are filled here, one UPDATE per folder (a folder's rows share
+ * their partition). The column comes after `inline` (ALTER TABLE appends), which is why no query reads it from
+ * the table: the index holds it.
+ */
+function addPartitionPosition(db: Database): void {
+  db.exec("ALTER TABLE files ADD COLUMN position INTEGER");
+  const fill = db.prepare("UPDATE files SET position = ? WHERE parent = ?");
+  for (const { parent } of db.query("SELECT DISTINCT parent FROM files").all() as Array<{ parent: string }>) {
+    fill.run(storedPosition(xxhash64(folderPartitionKey(parent))), parent);
+  }
+  db.exec("CREATE INDEX files_position ON files (position, path, kind)");
+}
+
+export const migrations: Migration[] = [
   // 1: the initial schema
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -233,4 +255,5 @@ export const migrations: string[] = [
   CREATE TABLE folder_usage (parent TEXT PRIMARY KEY, files INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID;
   INSERT INTO folder_usage SELECT parent, count(*), total(size) FROM files WHERE kind = 'file' AND deleted = 0 GROUP BY parent;
   `,
+  addPartitionPosition,
 ];

@@ -73,6 +73,9 @@ function udpFree(port: number): Promise<boolean> {
  * node fail to start with "port already in use" now and then.
  */
 function candidateRange(): [number, number] {
+  // A block of one's own (ORRERY_TEST_PORTS=22000-22999) when several people test side by side on one host.
+  const own = /^(\d+)-(\d+)$/.exec(process.env.ORRERY_TEST_PORTS ?? "");
+  if (own && Number(own[1]) < Number(own[2])) return [Number(own[1]), Number(own[2]) + 1];
   try {
     const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
     if (Number.isInteger(low) && low > 12_000) return [10_000, low];
