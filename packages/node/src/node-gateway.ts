@@ -67,6 +67,7 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
       answerBytes: Object.fromEntries(peers.client.stats.rpcAnswerBytes),
       connectionsOpened: peers.client.connectionsOpened,
     }),
+    readExtraCalls: () => ({ ...core.reads.extraCalls }),
     clockOffsetMs: () => clock.offsetMs(),
     clockPeers: () => clock.peers(),
     chunks: () => store.stats(),

@@ -19,6 +19,8 @@ export interface NodeMetricsSources {
   /** How this node's gossip probes ended: answered directly, via a helper, over TCP; failed; abandoned. */
   gossipProbes?: () => Record<string, number>;
   peerCalls?: () => { calls: Record<string, number>; answerBytes?: Record<string, number>; connectionsOpened: number };
+  /** Owners quorum reads asked beyond the first ones they needed (a failure, or the hedge delay passed). */
+  readExtraCalls?: () => Record<"rows" | "pages", number>;
   gossipTraffic?: () => { datagrams: ReadonlyMap<string, number>; bytes: ReadonlyMap<string, number> };
   /** Median over peers of their clock minus this node's (ms); undefined while no peer gave an estimate. */
   clockOffsetMs?: () => number | undefined;
@@ -128,6 +130,10 @@ export class NodeMetrics {
       totals("orrery_peer_calls_total", "Calls this node made to other members over the peer RPC, by method.", "method", () => peerCalls().calls);
       totals("orrery_peer_answer_bytes_total", "Bytes of the answers to this node's JSON peer calls, by method.", "method", () => peerCalls().answerBytes ?? {});
       total("orrery_peer_connections_opened_total", "Authenticated connections this node dialled to other members (each one a handshake).", () => peerCalls().connectionsOpened);
+    }
+    const readExtraCalls = src.readExtraCalls;
+    if (readExtraCalls) {
+      totals("orrery_quorum_read_extra_calls_total", "Owners this node's quorum reads asked beyond the ones a read quorum needed, by what was read (rows of paths, pages of a folder): after an owner failed, or once the hedge delay passed with the quorum unmade.", "read", readExtraCalls);
     }
     const clockPeers = src.clockPeers;
     if (clockPeers) {

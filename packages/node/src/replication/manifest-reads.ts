@@ -51,6 +51,8 @@ export class ManifestReads {
   private readonly older: OlderMembers;
   /** How long the owners asked first may take before the others are asked as well. */
   readonly hedge = new HedgeDelay(READ_HEDGE.minMs, READ_HEDGE.maxMs);
+  /** Owners asked beyond the first ones a read needed (an owner failed, or the hedge fired), by what was read: for /metrics. */
+  readonly extraCalls = { rows: 0, pages: 0 };
 
   constructor(private readonly c: ManifestReadsComponents) {
     const clock = c.clock ?? systemClock;
@@ -79,7 +81,7 @@ export class ManifestReads {
       [...groups.values()].map(async ({ sets, paths: group }) => {
         for (let i = 0; i < group.length; i += MAX_READ_PATHS) {
           const batch = group.slice(i, i + MAX_READ_PATHS);
-          const answers = await this.ask(sets, `/${batch[0]}`, (id) => this.gets.call(id, batch));
+          const answers = await this.ask(sets, "rows", `/${batch[0]}`, (id) => this.gets.call(id, batch));
           this.repair(answers.flat(2).filter((r): r is Manifest => r !== null));
         }
       }),
@@ -95,7 +97,7 @@ export class ManifestReads {
     // The versions of this node's own page go with the call, so that an owner sends only the rows it holds newer
     // (or that this node lacks): a listing of small files used to bring every file's bytes from every owner asked.
     const have = this.c.manifests.childVersions(dir, page).map((r): [string, ManifestKind, string] => [nameOf(r.path), r.kind, r.version]);
-    const answers = await this.ask(sets, `/${dir}`, (id) =>
+    const answers = await this.ask(sets, "pages", `/${dir}`, (id) =>
       this.older.call(
         id,
         "manifests.newerChildren",
@@ -133,7 +135,7 @@ export class ManifestReads {
    * replaced moments ago), this node's own rows counting where it is an owner. Only as many owners as that needs
    * are asked (rpc/call-quorum.ts), in the order `preferred` gives; another when one fails or is slow.
    */
-  private async ask<T>(sets: readonly OwnerSet[], what: string, call: (id: string) => Promise<T>): Promise<T[]> {
+  private async ask<T>(sets: readonly OwnerSet[], read: "rows" | "pages", what: string, call: (id: string) => Promise<T>): Promise<T[]> {
     const { selfId } = this.c;
     const clock = this.c.clock ?? systemClock;
     const r = majority(sets[0]!, true);
@@ -147,6 +149,7 @@ export class ManifestReads {
       });
     };
     const result = await callQuorum(others, timed, { enough, hedgeMs: this.hedge.delayMs(), clock });
+    this.extraCalls[read] += result.extra;
     if (!result.reached) {
       const answered = fewestInAny(sets, (id) => id === selfId || result.ok.has(id));
       throw new OrreryError(

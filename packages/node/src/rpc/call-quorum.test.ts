@@ -36,6 +36,7 @@ describe("callQuorum", () => {
     const r = await result;
     expect(r.reached).toBe(true);
     expect([...r.ok]).toEqual([["b", "from b"], ["c", "from c"]]);
+    expect(r.extra).toBe(0);
     // Answered before the hedge: d is never asked, the timer is gone.
     await clock.advance(1000);
     expect(m.asked).toEqual(["b", "c"]);
@@ -52,6 +53,7 @@ describe("callQuorum", () => {
     expect(r.reached).toBe(true);
     expect([...r.ok.keys()]).toEqual(["c"]);
     expect([...r.failed.keys()]).toEqual(["b"]);
+    expect(r.extra).toBe(1);
   });
 
   test("a member that stays silent past the hedge delay: every other member is asked too, the first answers win", async () => {
@@ -65,6 +67,7 @@ describe("callQuorum", () => {
     await m.answer("d");
     const r = await result;
     expect([...r.ok.keys()]).toEqual(["d"]);
+    expect(r.extra).toBe(2);
     // b's late answer changes nothing.
     await m.answer("b");
     expect([...r.ok.keys()]).toEqual(["d"]);

@@ -18,6 +18,8 @@ export interface CallQuorumResult<T> {
   reached: boolean;
   ok: Map<string, T>;
   failed: Map<string, unknown>;
+  /** Members asked beyond the first ones (after a failure, or by the hedge): what slowness or faults cost. */
+  extra: number;
 }
 
 /**
@@ -31,13 +33,14 @@ export function callQuorum<T>(preferred: readonly string[], call: (memberId: str
   const pending = new Set<string>();
   const order = [...new Set(preferred)];
   let next = 0;
+  let first = 0;
   return new Promise((resolve) => {
     let done = false;
     let hedge: Timer | undefined;
     const finish = (reached: boolean) => {
       done = true;
       hedge?.cancel();
-      resolve({ reached, ok, failed });
+      resolve({ reached, ok, failed, extra: next - first });
     };
     const ask = (id: string) => {
       pending.add(id);
@@ -69,6 +72,7 @@ export function callQuorum<T>(preferred: readonly string[], call: (memberId: str
       if (pending.size === 0) finish(false);
     };
     settle();
+    first = next;
     if (!done && next < order.length) {
       hedge = (opts.clock ?? systemClock).timer(opts.hedgeMs, () => {
         while (!done && next < order.length) ask(order[next++]!);

@@ -35,7 +35,7 @@ test("/api/health lists every background worker with the same status shape", asy
   }, 15_000, "a manifest-sync pass");
   const health = (await (await fetch(`${n3.url}/api/health`)).json()) as { workers: Array<Record<string, unknown>> };
   expect(health.workers.map((w) => w.name).sort()).toEqual(
-    ["accounts", "audit", "chunk-anti-entropy", "garbage-collector", "history", "manifest-sync", "replica-census", "replication-queue", "scrubber", "settings", "store fullness", "surplus-sweeper"].sort(),
+    ["accounts", "audit", "chunk-anti-entropy", "garbage-collector", "history", "manifest-range-sync", "manifest-sync", "replica-census", "replication-queue", "scrubber", "settings", "store fullness", "surplus-sweeper"].sort(),
   );
   for (const w of health.workers) {
     expect(Object.keys(w).sort()).toEqual(["errors", "lastError", "lastPassAt", "lastPassMs", "name", "passes", "state"]);
