@@ -60,6 +60,7 @@ export type CoreConfig = Pick<
   | "SCRUB_PAUSE_S"
   | "SCRUB_BANDWIDTH_MBPS"
   | "CHUNK_SYNC_INTERVAL_S"
+  | "CENSUS_INTERVAL_S"
   | "GC_INTERVAL_S"
   | "GC_MIN_CHUNK_AGE_S"
   | "GC_MIN_TOMBSTONE_AGE_S"
@@ -243,7 +244,7 @@ export class NodeCore {
       isBlocked,
     });
     // Counts live copies (truthful health) and queues the missing ones; at least every minute.
-    this.census = new ReplicaCensus(Math.min(60_000, config.CHUNK_SYNC_INTERVAL_S * 1000), {
+    this.census = new ReplicaCensus((config.CENSUS_INTERVAL_S ?? Math.min(60, config.CHUNK_SYNC_INTERVAL_S)) * 1000, {
       selfId,
       placement,
       store,

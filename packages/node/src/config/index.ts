@@ -112,6 +112,8 @@ export const configSchema = z.object({
   LEAVE_TIMEOUT_S: z.coerce.number().positive().default(3600),
   /** How often a node compares its chunks with a random co-owner (range digests). */
   CHUNK_SYNC_INTERVAL_S: z.coerce.number().positive().default(300),
+  /** Replica census period; default the chunk anti-entropy period, at most 60 s. */
+  CENSUS_INTERVAL_S: z.coerce.number().positive().max(86_400).optional(),
   /** Garbage collection period, and how old a chunk or tombstone must be before it can go. */
   GC_INTERVAL_S: z.coerce.number().positive().default(600),
   GC_MIN_CHUNK_AGE_S: z.coerce.number().min(0).default(86400),

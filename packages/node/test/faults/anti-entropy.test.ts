@@ -10,7 +10,9 @@ const health = (url: string) => getAnswer(`${url}/api/health`, "health");
 
 let cluster: TestCluster;
 beforeAll(async () => {
-  cluster = await TestCluster.start(3, { chunkSizeMb: 0.0625, env: { CHUNK_SYNC_INTERVAL_S: "0.5" } });
+  // The replica census would find the lost copies too (it runs as often as anti-entropy by default, and the
+  // two raced in CI): it runs after the write below, as the test waits for, and then not for an hour.
+  cluster = await TestCluster.start(3, { chunkSizeMb: 0.0625, env: { CHUNK_SYNC_INTERVAL_S: "0.5", CENSUS_INTERVAL_S: "3600" } });
   // Let the placement checks that follow the cluster's formation (1 s debounce) finish, so that
   // nothing but anti-entropy can restore the copy below.
   await Bun.sleep(2500);
