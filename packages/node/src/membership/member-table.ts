@@ -238,7 +238,7 @@ export class MemberTable {
    * This node's own record changed at runtime (its store filled up, or has room again): announced one
    * incarnation up, so the new record overrides the old one everywhere, as a refutation does.
    */
-  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining">>): MemberUpdate | undefined {
+  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining" | "ringSynced">>): MemberUpdate | undefined {
     const me = this.me;
     const next = infoOf({ ...me, ...patch });
     if (sameInfo(me, next)) return undefined;
@@ -318,4 +318,5 @@ function setInfo(m: Member, info: MemberInfo): void {
   if (info.zone === undefined) delete m.zone;
   if (!info.full) delete m.full;
   if (!info.joining) delete m.joining;
+  if (!info.ringSynced) delete m.ringSynced;
 }

@@ -115,6 +115,18 @@ describe("a member's record changing at runtime (capacity)", () => {
     expect(c.events.get("c")!.filter((e) => e.member.id === "a" && e.previous === "alive").length).toBeGreaterThanOrEqual(2);
   });
 
+  test("a ring version synced is announced one incarnation up and reaches every member; cleared, it goes away", () => {
+    const c = threeNodes();
+    const before = c.node("a").self().incarnation;
+    c.deliver(3001, "a", c.node("a").updateSelf({ ringSynced: "0123456789abcdef" }));
+    c.run(3001, 6000);
+    for (const o of ["b", "c"]) expect(c.state(o, "a")).toMatchObject({ state: "alive", ringSynced: "0123456789abcdef", incarnation: before + 1 });
+    c.deliver(6001, "a", c.node("a").updateSelf({ ringSynced: undefined }));
+    c.run(6001, 9000);
+    for (const o of ["b", "c"]) expect(c.state(o, "a")!.ringSynced).toBeUndefined();
+    expect(c.node("a").updateSelf({ ringSynced: undefined })).toEqual([]);
+  });
+
   test("an unchanged record is not announced again", () => {
     const c = threeNodes();
     const before = c.node("a").self().incarnation;
