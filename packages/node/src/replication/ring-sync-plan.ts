@@ -70,8 +70,14 @@ export function syncPlan(selfId: string, current: RingAtFactor, previous: readon
 
 /** The positions of both rings' virtual nodes, sorted, without repeats. */
 function boundaries(a: Ring, b: Ring): bigint[] {
-  const all = [...a.points().positions, ...b.points().positions].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-  return all.filter((p, i) => i === 0 || p !== all[i - 1]);
+  const [x, y] = [a.points().positions, b.points().positions];
+  const all = new BigUint64Array(x.length + y.length);
+  all.set(x);
+  all.set(y, x.length);
+  all.sort();
+  const out: bigint[] = [];
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) out.push(all[i]!);
+  return out;
 }
 
 /** A task that still needs comparisons. */

@@ -36,6 +36,8 @@ export interface RingSyncStats {
 export class RingSync {
   readonly stats: RingSyncStats = { plans: 0, tasks: 0, open: 0, compared: 0, unfinished: 0, announced: 0 };
   private progress: RingSyncProgress | undefined;
+  /** The version the last step saw: a plan is made only for a version that held for a whole pass interval. */
+  private seen: string | undefined;
 
   constructor(private readonly c: RingSyncComponents) {}
 
@@ -51,7 +53,15 @@ export class RingSync {
   async step(maxRanges: number, spendable: () => boolean, compare: CompareRanges): Promise<boolean> {
     const { placement } = this.c;
     const version = placement.ringVersion();
-    if (this.progress?.version !== version) this.plan(version);
+    if (this.progress?.version !== version) {
+      // A join wave replaces the ring dozens of times, and a plan of a hundred members costs ~0.1 s per ring
+      // it is made against: plan only once the ring held still from one pass to the next.
+      const stable = this.seen === version;
+      this.seen = version;
+      if (!stable) return true;
+      await this.plan(version);
+      if (placement.ringVersion() !== version) return true;
+    }
     const progress = this.progress!;
     let spent = 0;
     while (!progress.complete && spent < maxRanges && spendable()) {
@@ -78,13 +88,19 @@ export class RingSync {
   }
 
   /** A new plan for `version`; the record stops naming an older version (it no longer describes what this node holds). */
-  private plan(version: string): void {
+  private async plan(version: string): Promise<void> {
     const { placement, selfId } = this.c;
     const current: RingAtFactor = { ring: placement.ring, factor: placement.effectiveReplicationFactor() };
     const previous: RingAtFactor[] = [...placement.replacedRings()];
     const without = placement.ringWithout(selfId);
     if (without) previous.push(without);
-    this.progress = new RingSyncProgress(version, syncPlan(selfId, current, previous));
+    const tasks = [];
+    for (const before of previous) {
+      tasks.push(...syncPlan(selfId, current, [before]));
+      // One ring at a time, the event loop served between them.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.progress = new RingSyncProgress(version, tasks);
     this.stats.plans++;
     this.stats.tasks = this.progress.tasks.length;
     const announced = this.announced();
