@@ -33,10 +33,10 @@ async function sent(url: string, name: string): Promise<number> {
 
 try {
   await cluster.start();
-  // Past the boot: every node's replaced rings retired (by the trackers here; older builds report none and are
-  // given the same minute).
-  const settled = async () => (await Promise.all(cluster.live().map((n) => n.health()))).every((h) => (h.ringSync?.replacedRings ?? 0) === 0);
-  await cluster.waitFor(settled, 120_000, "the boot's rings to be retired", 1000);
+  // Past the boot: every node has announced the ring synced (older builds announce nothing and are given the
+  // same time, then a minute more for the announcements' gossip to die down).
+  const settled = async () => (await Promise.all(cluster.live().map((n) => n.health()))).every((h) => !h.ringSync || (h.ringSync.synced === h.ringSync.version && h.ringSync.replacedRings === 0));
+  await cluster.waitFor(settled, 300_000, "every node to announce its ring synced", 1000);
   await Bun.sleep(60_000);
   const read = () => Promise.all(cluster.live().map(async (n) => ({ bytes: await sent(n.url, "orrery_gossip_bytes_total"), datagrams: await sent(n.url, "orrery_gossip_datagrams_total") })));
   const before = await read();

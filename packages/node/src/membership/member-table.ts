@@ -261,7 +261,9 @@ export class MemberTable {
   private applyAboutSelf(u: MemberUpdate): void {
     const me = this.me;
     if (u.incarnation < me.incarnation) return;
-    if (u.state === me.state && u.incarnation === me.incarnation && sameInfo(u, me)) return;
+    // The ringSynced tracker is left out: a relay of an older build drops it from our record, and refuting that
+    // would raise our incarnation at each of its push-pulls. A tracker changes only with our own incarnation.
+    if (u.state === me.state && u.incarnation === me.incarnation && sameInfo({ ...u, ringSynced: me.ringSynced }, me)) return;
     me.incarnation = u.incarnation + 1;
     this.broadcasts.enqueue(toUpdate(me));
     // The cluster forgot us (or remembers an old leave): what we hold may predate collected tombstones.

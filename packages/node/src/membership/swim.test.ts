@@ -164,6 +164,17 @@ describe("refutation", () => {
     expect(carried).toMatchObject({ state: "alive", incarnation: 5 });
   });
 
+  test("a relay of an older build that drops the ringSynced tracker from our record is not refuted (no incarnation churn in a mixed cluster)", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("b")]);
+    c.start(0, "a", []);
+    c.deliver(1, "a", a.updateSelf({ ringSynced: "0123456789abcdef" }));
+    const incarnation = a.self().incarnation;
+    const { ringSynced: _, ...stripped } = { ...update("a", "alive", incarnation), ...a.self() };
+    a.receive(2, addr("b"), gossip("b", [{ ...stripped, state: "alive", incarnation }]));
+    expect(a.self()).toMatchObject({ incarnation, ringSynced: "0123456789abcdef" });
+  });
+
   test("a restarted node (fresh state, incarnation 0) learns it was declared dead and rejoins above it", () => {
     const c = threeNodes();
     c.drop = (from, to) => from === "c" || to === "c";
