@@ -36,7 +36,9 @@ try {
   // Past the boot: every node has announced the ring synced (older builds announce nothing and are given the
   // same time, then a minute more for the announcements' gossip to die down).
   const settled = async () => (await Promise.all(cluster.live().map((n) => n.health()))).every((h) => !h.ringSync || (h.ringSync.synced === h.ringSync.version && h.ringSync.replacedRings === 0));
+  const formed = performance.now();
   await cluster.waitFor(settled, 300_000, "every node to announce its ring synced", 1000);
+  console.log(`every node's ring synced (or no trackers) ${((performance.now() - formed) / 1000).toFixed(0)} s after the cluster formed`);
   await Bun.sleep(60_000);
   const read = () => Promise.all(cluster.live().map(async (n) => ({ bytes: await sent(n.url, "orrery_gossip_bytes_total"), datagrams: await sent(n.url, "orrery_gossip_datagrams_total") })));
   const before = await read();
