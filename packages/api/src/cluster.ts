@@ -131,6 +131,18 @@ export const healthDetailSchema = z.object({
       partsComputed: int(), partsCached: int(),
     })
     .describe("manifest range anti-entropy between the co-owners of each arc of the ring"),
+  ringSync: z
+    .object({
+      plans: int(), tasks: int(), open: int().describe("ranges not yet compared with enough of their previous owners"),
+      compared: int(), unfinished: int(), announced: int(),
+      version: z.string().describe("the current manifest ring's version"),
+      synced: z.string().nullable().describe("the version this node's member record announces synced"),
+      replacedRings: int().describe("replaced rings still counted for manifest quorums"),
+      bySync: int().describe("replaced rings retired once every owner announced the current ring synced"),
+      byAge: int().describe("replaced rings let go by age (the valve: an owner never reported)"),
+    })
+    .optional()
+    .describe("ring versions retired by sync (issue 14 step 3); absent from older nodes"),
   faults: z.object({ blockedPeers: z.array(z.string()), gossipDelayMs: int() }).optional().describe("FAULT_INJECTION=true only"),
   workers: z.array(workerStatusSchema),
   resync: z.object({ state: z.string(), completed: int() }),

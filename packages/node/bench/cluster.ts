@@ -20,6 +20,8 @@ export interface ClusterInit {
   cpuProfDir?: string;
   /** Node ids are `<prefix>1`, `<prefix>2`, …; default "n". */
   idPrefix?: string;
+  /** What runs each node instead of `bun src/main.ts` (followed by `node`): another build, or another checkout's source. */
+  command?: string[];
   log: (line: string) => void;
 }
 
@@ -367,7 +369,7 @@ export class BenchCluster {
     this.clusterKey ??= randomBytes(32).toString("base64url");
     const node = new BenchNode(id, join(root, id), join(root, `${id}.log`), await freePort(), await freePort(), await freePort());
     this.nodes.push(node);
-    node.start(seeds, { CLUSTER_KEY: this.clusterKey, ...env, ...extraEnv }, cpuProfDir);
+    node.start(seeds, { CLUSTER_KEY: this.clusterKey, ...env, ...extraEnv }, cpuProfDir, this.init.command);
     await node.waitReady();
     return node;
   }

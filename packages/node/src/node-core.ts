@@ -89,6 +89,8 @@ export interface CoreComponents {
   clockProblem?: () => string | undefined;
   /** Fault injection: peers this node must not reach. */
   isBlocked?: (memberId: string) => boolean;
+  /** Puts the ring version whose arcs this node has pulled in its member record (replication/ring-sync.ts). */
+  announceRingSynced?: (version: string | undefined) => void;
   /** True while the node hands its chunks off before leaving: nothing is deleted meanwhile. */
   leaving?: () => boolean;
   /**
@@ -191,7 +193,7 @@ export class NodeCore {
     );
     this.rangeSync = new ManifestRangeSync(
       { intervalMs: config.RANGE_SYNC_INTERVAL_MS, quietMaxMs: quietMaxMs(config.RANGE_SYNC_INTERVAL_MS) },
-      { selfId, manifests, placement, rpc, clock, log: logger("range-sync"), isBlocked },
+      { selfId, manifests, placement, rpc, clock, log: logger("range-sync"), isBlocked, announceRingSynced: c.announceRingSynced },
     );
     this.placementCheck = new PlacementCheck({ debounceMs: PLACEMENT_DEBOUNCE_MS, rememberMs: ringSettleMs(config) }, { selfId, placement, store, queue, clock, log: logger("placement") });
     // Live cluster settings override the environment's defaults once set; applied before anything serves.

@@ -79,6 +79,7 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
     scrub: () => scrubber.stats,
     gc: () => gc.stats,
     antiEntropy: () => antiEntropy.stats,
+    rings: () => ({ replaced: placement.settlingRings, retiredBySync: placement.retiredRings.bySync, retiredByAge: placement.retiredRings.byAge }),
     security: () => ({
       gossipRejected: { ...peers.gossipSeal.rejected },
       discoveryRejected: peers.discoverySeal.rejected.unknown_key + peers.discoverySeal.rejected.bad_mac + peers.discoverySeal.rejected.stale + peers.discoverySeal.rejected.replay,
@@ -125,6 +126,13 @@ export function buildGateway(c: GatewayParts): { app: ReturnType<typeof createGa
       gc: gc.stats,
       antiEntropy: antiEntropy.stats,
       rangeSync: { ...core.rangeSync.stats, ...manifests.rangeDigestStats() },
+      ringSync: {
+        ...core.rangeSync.ringSync.stats,
+        version: placement.ringVersion(),
+        synced: membership.self().ringSynced ?? null,
+        replacedRings: placement.settlingRings,
+        ...placement.retiredRings,
+      },
       faults: faults ? { blockedPeers: faults.blockedPeers(), gossipDelayMs: faults.gossipDelayMs } : undefined,
       workers: [...core.workers(), accounts.sync.worker, accounts.auditSync.worker, c.history.worker, ...(fullness ? [fullness.worker] : [])].map((w) => w.status()),
       resync: { state: core.resync?.state ?? "ready", completed: core.resync?.resyncs ?? 0 },

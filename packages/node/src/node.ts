@@ -139,7 +139,16 @@ export async function startNode(config: Config): Promise<RunningNode> {
   // One hash for the ring and the manifests' partition positions (metadata/partition.ts).
   const hash = await loadHash64();
   const manifests = new SqliteManifestStore(db, id, () => Date.now(), { maxDriftMs: config.MAX_CLOCK_OFFSET_MS, hash });
-  const placement = new Placement(config.REPLICATION_FACTOR, hash, config.VNODES, { ms: ringSettleMs(config), now: () => performance.now() });
+  const placementLog = logger("placement");
+  const placement = new Placement(config.REPLICATION_FACTOR, hash, config.VNODES, {
+    ms: ringSettleMs(config),
+    now: () => performance.now(),
+    // The valve: a member that never reports (dead, or a version without trackers) must not keep a ring forever.
+    // Info, not a warning: at the default pace (RANGE_SYNC_INTERVAL_MS 10 s, RING_SETTLE_S 30 s) a node of five
+    // needs about as long as the window to compare its arcs, so the valve often goes first (README).
+    onAgedOut: (rings, unsynced) =>
+      placementLog.info("replaced rings stopped counting by age, not by their owners' trackers", { rings, unsynced: unsynced.slice(0, 8), unsyncedCount: unsynced.length }),
+  });
   const queue = new SqliteReplicationQueue(db);
   const peers = buildPeers(config, { selfId: id, store, placement, logger, onRequest: work });
   const { keys, keyring, rpc, handlers, faults, gossipSeal, discoverySeal } = peers;
@@ -170,6 +179,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     joined: () => nodeMembership.joined(),
     clockProblem: () => clock.problem(),
     isBlocked: faults ? (m) => faults.isBlocked(m) : undefined,
+    announceRingSynced: (version) => membership.updateSelf({ ringSynced: version }),
     leaving: () => leaving,
     resync: {
       init: { waitForPeers: seeds.length > 0, leftBefore, retryMs: Math.min(1000, config.SYNC_INTERVAL_MS) },

@@ -35,6 +35,8 @@ export interface NodeMetricsSources {
   scrub: () => ScrubStats;
   gc: () => GcStats;
   antiEntropy: () => AntiEntropyStats;
+  /** Replaced manifest rings still counted, and how many were let go by their owners' trackers or by age (ring-history.ts). */
+  rings?: () => { replaced: number; retiredBySync: number; retiredByAge: number };
   /** The replica census (truthful under-replication); undefined before its first pass. */
   census?: () => ReplicationCensus | undefined;
   /** What the cluster key kept out, and the chunk bytes that crossed the transfer layer. */
@@ -187,6 +189,14 @@ export class NodeMetrics {
     gauge("orrery_gc_pending_chunks", "Copies no file references, still on disk after the last collection pass.", (g) =>
       g.set(src.gc().pendingChunks ?? 0));
     total("orrery_anti_entropy_rounds_total", "Chunk anti-entropy rounds.", () => src.antiEntropy().rounds);
+    if (src.rings) {
+      const rings = src.rings;
+      gauge("orrery_replaced_rings", "Replaced manifest rings still counted for quorums (until every owner of the current ring synced).", (g) => g.set(rings().replaced));
+      totals("orrery_rings_retired_total", "Replaced manifest rings let go: by the owners' sync trackers, or by age (the valve).", "by", () => ({
+        sync: rings().retiredBySync,
+        age: rings().retiredByAge,
+      }));
+    }
     total("orrery_anti_entropy_copies_queued_total", "Missing copies found by anti-entropy.", () =>
       src.antiEntropy().copiesQueued);
 

@@ -36,7 +36,8 @@ export function sameInfo(a: MemberInfo, b: MemberInfo): boolean {
     a.zone === b.zone &&
     a.weight === b.weight &&
     (a.full ?? false) === (b.full ?? false) &&
-    a.joining === b.joining
+    a.joining === b.joining &&
+    a.ringSynced === b.ringSynced
   );
 }
 
@@ -47,11 +48,12 @@ export function sameAddress(a: MemberInfo, b: MemberInfo): boolean {
 
 /** What a member announces about itself; optional fields only when set, so records compare and encode alike. */
 export function infoOf(u: MemberInfo): MemberInfo {
-  const { id, host, gossipPort, httpPort, transferPort, zone, weight, full, joining } = u;
+  const { id, host, gossipPort, httpPort, transferPort, zone, weight, full, joining, ringSynced } = u;
   const info: MemberInfo = { id, host, gossipPort, httpPort, transferPort, weight };
   if (zone !== undefined) info.zone = zone;
   if (full) info.full = true;
   if (joining) info.joining = joining;
+  if (ringSynced) info.ringSynced = ringSynced;
   return info;
 }
 

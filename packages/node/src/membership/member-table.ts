@@ -238,7 +238,7 @@ export class MemberTable {
    * This node's own record changed at runtime (its store filled up, or has room again): announced one
    * incarnation up, so the new record overrides the old one everywhere, as a refutation does.
    */
-  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining">>): MemberUpdate | undefined {
+  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining" | "ringSynced">>): MemberUpdate | undefined {
     const me = this.me;
     const next = infoOf({ ...me, ...patch });
     if (sameInfo(me, next)) return undefined;
@@ -261,7 +261,9 @@ export class MemberTable {
   private applyAboutSelf(u: MemberUpdate): void {
     const me = this.me;
     if (u.incarnation < me.incarnation) return;
-    if (u.state === me.state && u.incarnation === me.incarnation && sameInfo(u, me)) return;
+    // The ringSynced tracker is left out: a relay of an older build drops it from our record, and refuting that
+    // would raise our incarnation at each of its push-pulls. A tracker changes only with our own incarnation.
+    if (u.state === me.state && u.incarnation === me.incarnation && sameInfo({ ...u, ringSynced: me.ringSynced }, me)) return;
     me.incarnation = u.incarnation + 1;
     this.broadcasts.enqueue(toUpdate(me));
     // The cluster forgot us (or remembers an old leave): what we hold may predate collected tombstones.
@@ -318,4 +320,5 @@ function setInfo(m: Member, info: MemberInfo): void {
   if (info.zone === undefined) delete m.zone;
   if (!info.full) delete m.full;
   if (!info.joining) delete m.joining;
+  if (!info.ringSynced) delete m.ringSynced;
 }

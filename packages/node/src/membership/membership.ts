@@ -209,7 +209,7 @@ export class Membership {
   }
 
   /** Changes this node's own record (its store filled up or has room again) and tells the cluster. */
-  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining">>): void {
+  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining" | "ringSynced">>): void {
     this.selfInfo = infoOf({ ...this.selfInfo, ...patch });
     this.deliver(this.core.updateSelf(patch));
   }

@@ -45,6 +45,8 @@ describe("gossip wire format", () => {
       { v: 1, type: "gossip", from: "a", updates: [{ ...u, state: "alive", zone: undefined, suspectedBy: undefined }] },
       // A full member, a storage-less gateway (weight 0), and a newcomer (its founding set's digest).
       { v: 1, type: "gossip", from: "a", updates: [{ ...u, full: true }, { ...u, id: "gw", weight: 0 }, { ...u, id: "new", joining: "0123456789abcdef" }] },
+      // A member announcing the ring version it has synced (replication/ring-sync.ts).
+      { v: 1, type: "gossip", from: "a", updates: [{ ...u, id: "synced", ringSynced: "fedcba9876543210" }] },
     ];
     for (const m of messages) expect(decodeMessage(encodeMessage(m))).toEqual(JSON.parse(JSON.stringify(m)));
   });
@@ -79,6 +81,8 @@ describe("gossip wire format", () => {
     expect(bad({ ...ping, updates: [{ ...u, weight: "2" }] })).toContain("updates.0.weight");
     expect(bad({ ...ping, updates: [{ ...u, full: "yes" }] })).toContain("updates.0.full");
     expect(bad({ ...ping, updates: [{ ...u, joining: "x".repeat(4096) }] })).toContain("updates.0.joining");
+    expect(bad({ ...ping, updates: [{ ...u, ringSynced: "x".repeat(4096) }] })).toContain("updates.0.ringSynced");
+    expect(bad({ ...ping, updates: [{ ...u, ringSynced: 12 }] })).toContain("updates.0.ringSynced");
     expect(bad({ ...ping, updates: "none" })).toContain("ping updates");
     const { to: _to, ...noTarget } = ping;
     expect(bad(noTarget)).toContain("ping to");

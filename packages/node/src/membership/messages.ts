@@ -41,6 +41,8 @@ export const memberUpdateSchema = z.object({
   full: z.boolean().optional(),
   /** Present only while the member has not reached its cluster: its founding set's digest (join-gate.ts). */
   joining: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  /** The ring version (16 hex digits) whose owned arcs the member has pulled from their previous owners (ring-sync-plan.ts). */
+  ringSynced: z.string().regex(/^[0-9a-f]{16}$/).optional(),
   state: z.enum(["alive", "suspect", "dead", "left"]),
   incarnation,
   /** On a suspicion: who suspects, so independent suspicions confirm each other (Lifeguard). */

@@ -115,6 +115,18 @@ describe("a member's record changing at runtime (capacity)", () => {
     expect(c.events.get("c")!.filter((e) => e.member.id === "a" && e.previous === "alive").length).toBeGreaterThanOrEqual(2);
   });
 
+  test("a ring version synced is announced one incarnation up and reaches every member; cleared, it goes away", () => {
+    const c = threeNodes();
+    const before = c.node("a").self().incarnation;
+    c.deliver(3001, "a", c.node("a").updateSelf({ ringSynced: "0123456789abcdef" }));
+    c.run(3001, 6000);
+    for (const o of ["b", "c"]) expect(c.state(o, "a")).toMatchObject({ state: "alive", ringSynced: "0123456789abcdef", incarnation: before + 1 });
+    c.deliver(6001, "a", c.node("a").updateSelf({ ringSynced: undefined }));
+    c.run(6001, 9000);
+    for (const o of ["b", "c"]) expect(c.state(o, "a")!.ringSynced).toBeUndefined();
+    expect(c.node("a").updateSelf({ ringSynced: undefined })).toEqual([]);
+  });
+
   test("an unchanged record is not announced again", () => {
     const c = threeNodes();
     const before = c.node("a").self().incarnation;
@@ -150,6 +162,17 @@ describe("refutation", () => {
     expect(out[0]!.msg.type).toBe("ack");
     const carried = (out[0]!.msg as { updates: MemberUpdate[] }).updates.find((u) => u.id === "a");
     expect(carried).toMatchObject({ state: "alive", incarnation: 5 });
+  });
+
+  test("a relay of an older build that drops the ringSynced tracker from our record is not refuted (no incarnation churn in a mixed cluster)", () => {
+    const c = new Cluster();
+    const a = c.add("a", [member("b")]);
+    c.start(0, "a", []);
+    c.deliver(1, "a", a.updateSelf({ ringSynced: "0123456789abcdef" }));
+    const incarnation = a.self().incarnation;
+    const { ringSynced: _, ...stripped } = { ...update("a", "alive", incarnation), ...a.self() };
+    a.receive(2, addr("b"), gossip("b", [{ ...stripped, state: "alive", incarnation }]));
+    expect(a.self()).toMatchObject({ incarnation, ringSynced: "0123456789abcdef" });
   });
 
   test("a restarted node (fresh state, incarnation 0) learns it was declared dead and rejoins above it", () => {

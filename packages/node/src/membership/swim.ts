@@ -239,7 +239,7 @@ export class SwimNode {
    * Announces a change of this node's own record (weight, full) one incarnation up, told at once to a few
    * members besides the usual piggy-backing; see MemberTable.updateSelf.
    */
-  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining">>): Output[] {
+  updateSelf(patch: Partial<Pick<MemberInfo, "weight" | "full" | "joining" | "ringSynced">>): Output[] {
     const update = this.table.updateSelf(patch);
     if (!update || !this.started || this.leaving) return this.flush();
     for (const m of sample(this.random, this.table.peers().filter(probeable), 8)) this.send(memberAddress(m), this.gossip([update]));

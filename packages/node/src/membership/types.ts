@@ -25,6 +25,12 @@ export interface MemberInfo {
    * newcomers with the same founding set may found a cluster together.
    */
   joining?: string;
+  /**
+   * The manifest ring (Placement.ringVersion) this node has pulled every arc it owns in from the arcs' previous
+   * owners (replication/ring-sync-plan.ts): once every owner of the current ring announces it, the rings it replaced
+   * stop counting for manifest quorums. Absent on a node that has not finished such a pass, or an older one.
+   */
+  ringSynced?: string;
 }
 
 export interface Member extends MemberInfo {

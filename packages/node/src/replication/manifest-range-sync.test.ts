@@ -13,8 +13,7 @@ import { quiet } from "../rpc/peer-rpc.case.ts";
 import { MemoryChunkStore } from "../store/memory-chunk-store.ts";
 import { LEAF_ROWS, ManifestRangeSync, type RangeSyncBudget, split } from "./manifest-range-sync.ts";
 import { ownedArcs } from "./owned-arcs.ts";
-import { getAnswer } from "./manifest-answers.ts";
-import type { JsonHandlers } from "../rpc/methods.ts";
+import { rangeHandlers } from "./range-sync-kit.ts";
 import { Placement } from "./placement.ts";
 
 let h: Hash64;
@@ -23,16 +22,6 @@ beforeAll(async () => {
 });
 
 const WHOLE = { from: 0n, to: RING_END };
-
-/** What a node answers for range sync: its handlers (looked up at each call, so a test may swap them) and manifests.get. */
-function rangeHandlers(sync: () => ManifestRangeSync, store: MemoryManifestStore): JsonHandlers {
-  return {
-    "manifests.rangeDigests": (f, b) => sync().handlers()["manifests.rangeDigests"]!(f, b),
-    "manifests.rangeKeys": (f, b) => sync().handlers()["manifests.rangeKeys"]!(f, b),
-    "manifests.rangeRows": (f, b) => sync().handlers()["manifests.rangeRows"]!(f, b),
-    "manifests.get": (_f, b) => getAnswer(store, b),
-  };
-}
 
 function cluster(ids: string[], factor: number, budget?: RangeSyncBudget) {
   const net = new MemoryNetwork();

@@ -30,6 +30,7 @@ import { BackgroundWorker, type PassOutcome } from "../util/background-worker.ts
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type OwnedArc, ownedArcs } from "./owned-arcs.ts";
 import type { Placement } from "./placement.ts";
+import { RingSync } from "./ring-sync.ts";
 
 /** A range whose digests differ is cut into this many sub-ranges (Garage's Merkle nodes are 16-way too). */
 export const SPLIT = 16;
@@ -47,6 +48,13 @@ export interface RangeSyncBudget {
 export const ARCS_PER_PASS = 512;
 
 export const DEFAULT_BUDGET: RangeSyncBudget = { calls: 64, rows: 5_000, bytes: 8 * 1024 * 1024 };
+
+/**
+ * Ranges the ring pass (ring-sync.ts) may compare in one pass, as arcsPerPass times this: half the call budget in
+ * digest calls at the default. A node of five plans ~3,000 ranges after its boot (cut where the rings' arcs differ),
+ * each compared with one or two previous owners: a few passes rather than a dozen past the settle window.
+ */
+export const RING_PASS_FACTOR = 4;
 
 export interface ManifestRangeSyncInit {
   /** Wait between passes (the tranquility: a pass compares the next arcs shared with one co-owner, then waits this long). */
@@ -70,6 +78,8 @@ export interface ManifestRangeSyncComponents {
   log: Logger;
   clock?: Clock;
   isBlocked?: (memberId: string) => boolean;
+  /** Puts the ring version this node has synced in its member record (ring-sync.ts); the simulator has none. */
+  announceRingSynced?: (version: string | undefined) => void;
 }
 
 export interface RangeSyncStats {
@@ -114,6 +124,8 @@ export class ManifestRangeSync {
   private pending: PendingPull[] = [];
   /** Ranges a pass's budget left uncompared, compared first by the next pass. */
   private unfinished: Array<{ peer: string; ranges: PositionRange[] }> = [];
+  /** After a ring change, the comparisons with the arcs' previous owners that earn the ringSynced tracker. */
+  readonly ringSync: RingSync;
 
   constructor(
     private readonly init: ManifestRangeSyncInit,
@@ -123,6 +135,7 @@ export class ManifestRangeSync {
       { name: "manifest-range-sync", intervalMs: init.intervalMs, quietMaxMs: init.quietMaxMs, clock: c.clock ?? systemClock, log: c.log },
       () => this.pass(),
     );
+    this.ringSync = new RingSync({ selfId: c.selfId, placement: c.placement, log: c.log, reachable: (id) => this.reachable(id), announce: c.announceRingSynced });
   }
 
   start(): void {
@@ -176,6 +189,14 @@ export class ManifestRangeSync {
     let differed = false;
     for (const p of this.pending.splice(0)) differed = (await this.guarded(p.peer, () => this.pull(p.peer, p.range, p.after, budget, p.keysFirst))) || differed;
     for (const c of this.unfinished.splice(0)) differed = (await this.guarded(c.peer, () => this.compare(c.peer, c.ranges, budget))) || differed;
+    // The arcs' previous owners first after a ring change: the replaced rings count for quorums until it is done.
+    const finished = async (peer: string, ranges: PositionRange[]) => {
+      const cut = this.unfinished.length + this.pending.length;
+      await this.compare(peer, ranges, budget);
+      return this.unfinished.length + this.pending.length === cut;
+    };
+    const ringRanges = (this.init.arcsPerPass ?? ARCS_PER_PASS) * RING_PASS_FACTOR;
+    if (spendable(budget)) differed = (await this.ringSync.step(ringRanges, () => spendable(budget), finished)) || differed;
     const turn = spendable(budget) ? this.nextTurn() : undefined;
     if (turn) {
       const shared = this.layout().byPeer.get(turn.peer)!;

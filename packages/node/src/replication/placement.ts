@@ -6,6 +6,7 @@ import { partitionPosition } from "../metadata/partition.ts";
 import { isRingMember, storesChunks, type Member } from "../membership/types.ts";
 import { memberPositions, Ring, vnodeCounts, type Hash64 } from "../ring/index.ts";
 import type { ChunkFactors, FactorLookup } from "./chunk-factors.ts";
+import { type RememberedRing, type RetiredCounts, RingHistory, ringVersion } from "./ring-history.ts";
 
 export type Durability = "fast" | "quorum" | "all";
 export const durabilities: readonly Durability[] = ["fast", "quorum", "all"];
@@ -61,20 +62,23 @@ export function fewestInAny(sets: readonly OwnerSet[], holds: (id: string) => bo
 
 export interface PlacementSettle {
   /**
-   * How long a replaced ring still counts for manifest quorums (writes, reads and Paxos rounds need a quorum
-   * of a path's owners under the current ring *and* under every ring replaced this recently), so that a
-   * quorum read still meets a quorum write while members join, die or come back, until anti-entropy has
-   * brought the new owners up to date. 0: only the current ring.
+   * How long a replaced ring may still count for manifest quorums (writes, reads and Paxos rounds need a quorum
+   * of a path's owners under the current ring *and* under every ring replaced and not yet retired), so that a
+   * quorum read still meets a quorum write while members join, die or come back. A replaced ring is retired
+   * as soon as every owner of the current ring announces it synced (ring-history.ts); this is the most it is
+   * kept when one never does (the valve). 0: only the current ring.
    */
   ms: number;
   /** Monotonic milliseconds. */
   now: () => number;
+  /** Called when rings are let go by age rather than by their owners' trackers, with the owners that had not reported. */
+  onAgedOut?: (rings: number, unsynced: string[]) => void;
 }
 
 export class Placement {
   private ringValue: Ring;
-  /** Rings (and factors) replaced within the settle window, newest last. */
-  private history: Array<{ ring: Ring; factor: number; replacedAt: number }> = [];
+  /** Rings (and factors) replaced within the settle window and not yet retired by sync, newest last. */
+  private readonly history: RingHistory;
   private byId = new Map<string, Member>();
   /** Counts member list updates: whoever derives something from the list knows when to derive it again. */
   version = 0;
@@ -97,6 +101,9 @@ export class Placement {
   ) {
     this.factor = replicationFactor;
     this.ringValue = new Ring([], hash, vnodesPerMember);
+    this.history = new RingHistory((aged) =>
+      settle.onAgedOut?.(aged.length, RingHistory.unsynced(this.ringVersion(), this.ringValue.memberIds, (id) => this.byId.get(id)?.ringSynced)),
+    );
   }
 
   /** N: the copies the cluster keeps of every manifest, and of every chunk no folder asks otherwise for (a live cluster setting). */
@@ -153,7 +160,7 @@ export class Placement {
 
   private remember(ring: Ring, factor: number): void {
     this.forgetSettled();
-    if (this.settle.ms > 0 && ring.size > 0) this.history.push({ ring, factor, replacedAt: this.settle.now() });
+    if (this.settle.ms > 0 && ring.size > 0) this.history.remember({ ring, factor, version: ringVersion(this.hash, factor, this.layoutKey), replacedAt: this.settle.now() });
   }
 
   /**
@@ -163,13 +170,31 @@ export class Placement {
    * hundred keeps none of the join's rings.
    */
   forgetSettled(): void {
-    const since = this.settle.now() - this.settle.ms;
-    if (this.history.length > 0 && this.history[0]!.replacedAt < since) this.history = this.history.filter((h) => h.replacedAt >= since);
+    if (this.history.entries.length === 0) return;
+    this.history.retireSynced(this.ringVersion(), this.ringValue.memberIds, (id) => this.byId.get(id)?.ringSynced);
+    this.history.forgetOlderThan(this.settle.now() - this.settle.ms);
   }
 
-  /** Replaced rings still remembered for the settle window (see forgetSettled). */
+  /** Replaced rings still counted (see forgetSettled). */
   get settlingRings(): number {
-    return this.history.length;
+    this.forgetSettled();
+    return this.history.entries.length;
+  }
+
+  /** The replaced rings still counted, newest last (what a node pulls its arcs from before it announces its ring synced). */
+  replacedRings(): readonly RememberedRing[] {
+    this.forgetSettled();
+    return this.history.entries;
+  }
+
+  /** How many replaced rings were retired by their owners' trackers, and how many by age (the valve). */
+  get retiredRings(): Readonly<RetiredCounts> {
+    return this.history.retired;
+  }
+
+  /** The current ring's version (ring-history.ts ringVersion): what a member's `ringSynced` names. */
+  ringVersion(): string {
+    return ringVersion(this.hash, this.effectiveReplicationFactor(), this.layoutKey);
   }
 
   get ring(): Ring {
@@ -192,7 +217,11 @@ export class Placement {
       .join(",");
     const full = ringMembers.filter((m) => m.full).map((m) => m.id).sort();
     const fullKey = full.join(",");
-    if (layoutKey === this.layoutKey && fullKey === this.fullKey) return undefined;
+    if (layoutKey === this.layoutKey && fullKey === this.fullKey) {
+      // A member's record changed (its ringSynced tracker, say): the replaced rings may be retired now.
+      this.forgetSettled();
+      return undefined;
+    }
     const previous = this.ringValue;
     // Fullness leaves manifest owners where they are (manifestOwners ignores it): only a new layout is
     // remembered for the settle window.
@@ -208,6 +237,17 @@ export class Placement {
     this.layoutKey = layoutKey;
     this.fullKey = fullKey;
     return previous;
+  }
+
+  /**
+   * The current ring without `id`, at the factor it would have: the ring a node that joined (or came back) never
+   * saw, whose owners hold what it gained (ring-sync-plan.ts). Undefined when `id` is not on the ring or is alone.
+   */
+  ringWithout(id: string): { ring: Ring; factor: number } | undefined {
+    if (!this.ringValue.memberIds.includes(id) || this.ringValue.size < 2) return undefined;
+    const others = this.all.filter((m) => m.id !== id && this.ringValue.memberIds.includes(m.id));
+    const ring = new Ring(others.map((m) => ({ id: m.id, weight: m.weight, zone: m.zone })), this.hash, this.vnodesPerMember);
+    return { ring, factor: Math.min(this.effectiveReplicationFactor(), others.length) };
   }
 
   /** Takes a member off the ring (placement moves as if it had left); returns the previous ring. */
@@ -339,7 +379,7 @@ export class Placement {
   /** The current ring with the factor in force, then the rings replaced within the settle window, newest first. */
   private recentRings(): Array<{ ring: Ring; factor: number }> {
     this.forgetSettled();
-    return [{ ring: this.ringValue, factor: this.effectiveReplicationFactor() }, ...this.history.toReversed()];
+    return [{ ring: this.ringValue, factor: this.effectiveReplicationFactor() }, ...this.history.entries.toReversed()];
   }
 
   /** Identifies the placement two nodes compute with (chunk anti-entropy compares only under equal ones). */
