@@ -4,13 +4,15 @@
 // 1 at `durability=all` (every copy fsynced before the 201), one after another. CPU per GiB is a figure that a
 // loaded machine disturbs much less than MB/s. Not part of `pnpm bench`: the check for issue 11's write CPU.
 //   bun bench/write-cpu.ts [S MiB=1024] [R=1] ['{"ENV":"value"}']   (CPU_PROF_DIR=dir: profiles; STRACE_DIR=dir:
-//   each node's system calls during the uploads counted by `strace -c -f`, one file per node)
+//   each node's system calls during the uploads counted by `strace -c -f`, one file per node; READ=N: then the first
+//   file read back N times through node 2, with that node's CPU per GiB and peak RSS over the reads; chunk files are
+//   written and read around the page cache, so these reads are cold for the chunks' bytes)
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { BenchCluster } from "./cluster.ts";
-import { streamedPut } from "./http-client.ts";
+import { hashedGet, streamedPut } from "./http-client.ts";
 import { threadCpu } from "./node-counters.ts";
 import { Payload } from "./payload.ts";
 
@@ -76,6 +78,25 @@ try {
   await Promise.all(tracers.map((t) => t.exited));
   clearInterval(sampler);
   const gib = (sizeMiB * reps) / 1024;
+  let read: { mbPerS: number; cpuSecondsPerGiB: number; peakRssMiB: number } | undefined;
+  const readReps = Number(process.env.READ ?? 0);
+  if (readReps > 0) {
+    const reader = pids[1]!;
+    let readPeak = rssMiB(reader);
+    const readSampler = setInterval(() => (readPeak = Math.max(readPeak, rssMiB(reader))), 50);
+    const c0 = byKind(reader);
+    let ms = 0;
+    for (let r = 0; r < readReps; r++) {
+      const got = await hashedGet(`${cluster.nodes[1]!.url}/api/files/write-cpu/0.bin`);
+      if (got.status !== 200 || got.bytes !== sizeMiB << 20) throw new Error(`GET: HTTP ${got.status}, ${got.bytes} bytes`);
+      ms += got.ms;
+    }
+    clearInterval(readSampler);
+    const c1 = byKind(reader);
+    const cpu = c1.js + c1.jsSys + c1.pool + c1.other - (c0.js + c0.jsSys + c0.pool + c0.other);
+    const readGiB = (readReps * sizeMiB) / 1024;
+    read = { mbPerS: +((readReps * sizeMiB * 1.048576) / (ms / 1000)).toFixed(1), cpuSecondsPerGiB: +(cpu / readGiB).toFixed(2), peakRssMiB: Math.round(readPeak) };
+  }
   const perGiB = after.map((a, i) => {
     const b = before[i]!;
     const js = (a.js - b.js) / gib;
@@ -101,6 +122,7 @@ try {
       mbPerS: +((sizeMiB * reps * 1.048576) / seconds).toFixed(1),
       cpuSecondsPerGiB: { writer: perGiB[0], replicas: perGiB.slice(1) },
       peakRssMiB: peak.map((x) => Math.round(x)),
+      ...(read ? { read } : {}),
       load: [+load0.toFixed(2), +loadavg()[0]!.toFixed(2)],
     }),
   );
