@@ -1,11 +1,19 @@
 // Chunk buffer reuse: the pool's own rules, and the one that matters for correctness — an upload gives a
 // chunk's buffer back only once every replica write of it has settled (a straggler still sending it keeps it).
 import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Hash64, loadHash64 } from "../ring/index.ts";
 import { quiet } from "../rpc/peer-rpc.case.ts";
 import { threeMemberCoordinator } from "../replication/test-fixtures.ts";
 import { MemoryChunkStore } from "../store/memory-chunk-store.ts";
+import { ChunkStore } from "../store/chunk-store.ts";
+import { randomChunk } from "../store/chunk-store.case.ts";
+import { openDatabase } from "../store/db.ts";
+import { directWriteCounts, supportsDirectIo } from "../store/direct-io.ts";
 import { ChunkBufferPool } from "./chunk-buffers.ts";
+import { Chunker } from "./chunker.ts";
 import { uploadStream } from "./upload.ts";
 
 let h: Hash64;
@@ -191,4 +199,29 @@ describe("uploads and the pool", () => {
     expect(pool.outstanding).toBe(0);
     expect(pool.held).toBe(2);
   });
+});
+
+// The pool's buffers are page-aligned (the allocator places large blocks on pages), so this node's own copy of a
+// chunk is written around the page cache straight from the buffer it was cut in (store/direct-io.ts).
+const tmp = tmpdir();
+test.if(supportsDirectIo(tmp))("the coordinator's own copy of a chunk cut in a pool buffer is written from that buffer: no staging copy", async () => {
+  const dir = mkdtempSync(join(tmp, "orrery-own-copy-"));
+  const db = openDatabase(join(dir, "node.db"));
+  try {
+    const store = new ChunkStore({ dir: join(dir, "chunks"), db, directIo: true, maxChunkSize: 4 << 20 }, { log: quiet });
+    const pool = new ChunkBufferPool();
+    const chunker = new Chunker(4 << 20, undefined, (buf) => pool.give(buf));
+    for (let i = 0; i < 3; i++) {
+      chunker.supply(await pool.take(chunker.bufferNeeded));
+      const { chunk } = chunker.take(randomChunk(4 << 20).data);
+      const before = directWriteCounts.stagedBytes;
+      await store.putSelfHashed(chunk!.id, chunk!.data);
+      expect(directWriteCounts.stagedBytes - before).toBe(0);
+      expect(Buffer.from(await store.get(chunk!.id))).toEqual(Buffer.from(chunk!.data));
+      chunk!.release!();
+    }
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -5,7 +5,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "./chunk-store.case.ts";
-import { alignedBuffer, DIRECT_ALIGN, DIRECT_MIN_BYTES, directFor, DirectFileWriter, openChunkFile, STAGING_BYTES, supportsDirectIo } from "./direct-io.ts";
+import {
+  alignedBuffer,
+  DIRECT_ALIGN,
+  DIRECT_MIN_BYTES,
+  directFor,
+  DirectFileWriter,
+  directWriteCounts,
+  openChunkFile,
+  STAGING_BYTES,
+  supportsDirectIo,
+} from "./direct-io.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "orrery-direct-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +44,31 @@ test.each(sizes)("a file of %i bytes, given in pieces of every size, holds exact
     expect(back.byteLength).toBe(size);
     expect(Buffer.compare(back, Buffer.from(data))).toBe(0);
   }
+});
+
+/** Writes `data` in one call and answers the bytes copied into staging buffers for it, checking the file. */
+async function stagedFor(name: string, data: Uint8Array): Promise<number> {
+  const path = join(dir, name);
+  const opened = await openChunkFile(path, true);
+  const writer = new DirectFileWriter(opened.handle);
+  const before = directWriteCounts.stagedBytes;
+  await writer.write(data);
+  await writer.finish();
+  const staged = directWriteCounts.stagedBytes - before;
+  await opened.handle.close();
+  expect(Buffer.compare(readFileSync(path), Buffer.from(data))).toBe(0);
+  return staged;
+}
+
+test.if(supportsDirectIo(dir))("bytes that lie aligned are written from where they are; only what follows the last whole span is copied", async () => {
+  const tail = 4101;
+  const aligned = alignedBuffer(4 * STAGING_BYTES + tail);
+  aligned.set(randomBytes(aligned.byteLength));
+  expect(await stagedFor("aligned-whole", aligned.subarray(0, 4 * STAGING_BYTES))).toBe(0);
+  expect(await stagedFor("aligned-tail", aligned)).toBe(tail);
+  // Not on a block: every byte goes through a staging buffer.
+  const unaligned = aligned.subarray(1);
+  expect(await stagedFor("unaligned", unaligned)).toBe(unaligned.byteLength);
 });
 
 test("an empty file stays empty, and openChunkFile never replaces an existing file", async () => {

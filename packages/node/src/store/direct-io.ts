@@ -3,8 +3,10 @@
 // 64 files of 4 MiB written and fsynced, buffered 2.0-2.3 s and 0.5-0.6 s of CPU, direct 0.8-0.95 s and 0.05-0.09 s).
 // A chunk is written once and read rarely (or from another node), so caching it gains little. Direct writes need
 // memory, offsets and lengths aligned to the device's block: bytes are staged in aligned, reused buffers, the last
-// block is padded and the file then truncated to its size. Where the file system refuses O_DIRECT (tmpfs, some
-// FUSE), writes stay buffered; durability is the same either way (the caller fsyncs).
+// block is padded and the file then truncated to its size. Bytes that already lie aligned (the coordinator's own
+// copy of a chunk, in a pool buffer the allocator placed on a page) are written from where they are, uncopied.
+// Where the file system refuses O_DIRECT (tmpfs, some FUSE), writes stay buffered; durability is the same either
+// way (the caller fsyncs).
 import { constants, closeSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 
@@ -93,9 +95,15 @@ export async function openChunkFile(path: string, direct: boolean): Promise<{ ha
   return { handle: await open(path, "wx"), direct: false };
 }
 
+/** Bytes copied into staging buffers and bytes written from the caller's own, process-wide (tests, benchmarks). */
+export const directWriteCounts = { stagedBytes: 0, unstagedBytes: 0 };
+
 /**
  * Writes a file's bytes through an aligned staging buffer: whole buffers as they fill, then the tail padded to the
- * block and the file truncated back to its size. One write at a time; the handle is the caller's to fsync and close.
+ * block and the file truncated back to its size. Whole STAGING_BYTES spans of the caller's bytes that start on a
+ * block while nothing is staged are written from the caller's memory instead: a 4 MiB chunk in a page-aligned
+ * buffer is written with no copy (the copy was 1 GiB of memcpy per GiB on the writing node). One write at a time;
+ * the handle is the caller's to fsync and close.
  */
 export class DirectFileWriter {
   private buf: Buffer | undefined;
@@ -104,13 +112,19 @@ export class DirectFileWriter {
 
   constructor(private readonly handle: FileHandle) {}
 
-  /** Copies `bytes` in (the caller may reuse them once this resolves), writing each staging buffer that fills. */
+  /** Writes `bytes` (copied in, or written from where they are); the caller may reuse them once this resolves. */
   async write(bytes: Uint8Array): Promise<void> {
     let o = 0;
+    if (this.fill === 0 && bytes.byteLength >= STAGING_BYTES && addressOf(bytes) % DIRECT_ALIGN === 0) {
+      // Every span starts aligned: STAGING_BYTES is a multiple of DIRECT_ALIGN.
+      for (; bytes.byteLength - o >= STAGING_BYTES; o += STAGING_BYTES) await this.writeAt(bytes.subarray(o, o + STAGING_BYTES));
+      directWriteCounts.unstagedBytes += o;
+    }
     while (o < bytes.byteLength) {
       this.buf ??= staging.take();
       const n = Math.min(STAGING_BYTES - this.fill, bytes.byteLength - o);
       this.buf.set(bytes.subarray(o, o + n), this.fill);
+      directWriteCounts.stagedBytes += n;
       this.fill += n;
       o += n;
       if (this.fill === STAGING_BYTES) await this.writeStaged(STAGING_BYTES);
@@ -138,14 +152,18 @@ export class DirectFileWriter {
   }
 
   private async writeStaged(length: number): Promise<void> {
-    const buf = this.buf!;
-    for (let o = 0; o < length; ) {
-      const { bytesWritten } = await this.handle.write(buf, o, length - o, this.size);
+    await this.writeAt(this.buf!.subarray(0, length));
+    this.fill = 0;
+  }
+
+  /** Writes aligned `bytes` (memory and length) at the file's end. */
+  private async writeAt(bytes: Uint8Array): Promise<void> {
+    for (let o = 0; o < bytes.byteLength; ) {
+      const { bytesWritten } = await this.handle.write(bytes, o, bytes.byteLength - o, this.size);
       // A direct write is all or nothing in practice; a short one that is not block-aligned cannot continue.
-      if (bytesWritten <= 0 || bytesWritten % DIRECT_ALIGN !== 0) throw new Error(`direct write of ${length - o} bytes wrote ${bytesWritten}`);
+      if (bytesWritten <= 0 || bytesWritten % DIRECT_ALIGN !== 0) throw new Error(`direct write of ${bytes.byteLength - o} bytes wrote ${bytesWritten}`);
       o += bytesWritten;
       this.size += bytesWritten;
     }
-    this.fill = 0;
   }
 }
