@@ -5,7 +5,6 @@ import { httpPrecondition } from "../consensus/http-preconditions.ts";
 import { OrreryError } from "../errors.ts";
 import { hasOwnContent, type Manifest, MAX_PARTS } from "../metadata/manifest.ts";
 import { metaFromHeaders, metaProblem, metaToHeaders, type ObjectMeta, withInferredType } from "../metadata/object-meta.ts";
-import { parentOf } from "../metadata/path.ts";
 import { requireAccess } from "./access.ts";
 import { aclResponse } from "./buckets.ts";
 import { s3Error, toS3Error } from "./errors.ts";
@@ -17,6 +16,7 @@ import { checksumHeaders, payloadChecksum, withChecksum } from "./stored-checksu
 import { copiedTags, headerTags, withTags } from "./tagging.ts";
 import type { XmlNode } from "./xml.ts";
 import { copySourceVersionId, deleteMarkerHeaders, deleteVersion, objectVersionOf, versionOf, writtenVersionHeaders } from "./versions.ts";
+import { pruneEmptyParents } from "./empty-parents.ts";
 
 /**
  * The live entry a key names: a file, or for a key ending in '/' the directory (its own content, if it holds
@@ -209,25 +209,6 @@ async function getOrHead(r: S3Request, c: S3Components, head: boolean): Promise<
 
 export const getObject: Handler = (r, c) => getOrHead(r, c, false);
 export const headObject: Handler = (r, c) => getOrHead(r, c, true);
-
-/**
- * Removes directories a delete left empty, up to the bucket: S3 has no directories, a prefix exists
- * while something is under it. Each check follows this delete's own commit, so of two racing deletes
- * on one node the later one sees the directory empty.
- */
-async function pruneEmptyParents(c: S3Components, path: string, bucketDir: string): Promise<void> {
-  for (let p = parentOf(path); p !== bucketDir && p !== ""; p = parentOf(p)) {
-    // A directory holding content of its own is an object (`p/`) and stays; so does one with entries.
-    const d = c.fs.lookupDir(p);
-    if (!d || hasOwnContent(d) || c.fs.list(p, { limit: 1 }).length > 0) return;
-    try {
-      await c.fs.remove(p, false, "quorum", undefined, "dir");
-    } catch (err) {
-      if (err instanceof OrreryError && (err.code === "directory_not_empty" || err.code === "not_found")) return;
-      throw err;
-    }
-  }
-}
 
 /**
  * Deletes a key if it is there (S3 answers a delete of a missing key with success too). The key's row (and a

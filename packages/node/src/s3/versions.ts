@@ -8,6 +8,7 @@ import { VERSION_ID } from "../metadata/version-paths.ts";
 import { s3Error } from "./errors.ts";
 import { type Handler, requireBucket, type S3Components, type S3Request, xmlResponse } from "./http.ts";
 import { objectPath } from "./names.ts";
+import { pruneEmptyParents } from "./empty-parents.ts";
 import { childText, parseXml, readSmallBody } from "./request-body.ts";
 
 function versionsOf(c: S3Components): FileVersions {
@@ -98,7 +99,7 @@ export function deleteMarkerHeaders(c: S3Components, tombstone: Manifest | undef
  * itself: `plainDelete`.
  */
 export async function deleteVersion(c: S3Components, bucket: string, key: string, versionId: string, plainDelete: () => Promise<unknown>): Promise<Record<string, string>> {
-  requireBucket(c, bucket);
+  const bucketDir = requireBucket(c, bucket);
   const { path, directory } = objectPath(bucket, key);
   checkedVersionId(versionId);
   const folder = directory ? c.fs.lookupDir(path) : undefined;
@@ -109,6 +110,8 @@ export async function deleteVersion(c: S3Components, bucket: string, key: string
   }
   try {
     const removed = await versionsOf(c).remove(path, versionId, directory ? "dir" : "file");
+    // The key's last version gone (or only a marker left): its folder may be empty now, as after a plain delete.
+    await pruneEmptyParents(c, path, bucketDir);
     return { "x-amz-version-id": versionId, ...(removed.deleteMarker ? { "x-amz-delete-marker": "true" } : {}) };
   } catch (err) {
     if (err instanceof OrreryError && err.code === "no_such_version") return { "x-amz-version-id": versionId };

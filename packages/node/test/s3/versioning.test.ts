@@ -113,6 +113,19 @@ describe("a versioned bucket", () => {
     expect(listed.DeleteMarkers?.map((x) => x.Key)).toEqual(["batch/b"]);
   });
 
+  test("removing a key's last version empties its folder as a plain delete does", async () => {
+    // The other key goes first (a marker), then the last version of this one: the folder is empty only after the
+    // second delete, a version's removal, which must prune it as a plain delete would (in a DeleteObjects of both
+    // the two race, and which one ends last is timing).
+    const a = await put(0, "solo/a", "a");
+    await put(0, "solo/b", "b");
+    await s3[1]!.send(new DeleteObjectCommand({ Bucket, Key: "solo/b" }));
+    await s3[1]!.send(new DeleteObjectCommand({ Bucket, Key: "solo/a", VersionId: a.VersionId }));
+    const listed = await versions(2, "solo/");
+    expect(listed.Versions?.map((x) => x.Key)).toEqual(["solo/b"]);
+    expect(listed.DeleteMarkers?.map((x) => x.Key)).toEqual(["solo/b"]);
+  });
+
   test("CopyObject from a source version", async () => {
     const old = await put(0, "src.txt", "old source");
     await put(0, "src.txt", "new source");
