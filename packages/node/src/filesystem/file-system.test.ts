@@ -43,11 +43,13 @@ function cluster(
   joined?: () => boolean,
   notServing?: () => string | undefined,
   chunkSize: () => number = () => 1024,
+  publishGraceMs = 20,
 ) {
   const net = new MemoryNetwork();
   const stores: Record<string, MemoryManifestStore> = {};
   const fss: Record<string, FileSystem> = {};
   const proposers: Record<string, ConditionalWrites> = {};
+  const replicators: Record<string, ManifestReplicator> = {};
   for (const id of ["a", "b", "c"]) {
     const store = (stores[id] = new MemoryManifestStore(id, times[id]!.now, { maxDriftMs: 500 }));
     const acceptor = new Acceptor(new MemoryAcceptorStore(), (path) => store.get(path));
@@ -62,7 +64,7 @@ function cluster(
     const placement = new Placement(3, h, 16);
     placement.update(["a", "b", "c"].map((m) => testMember(m)));
     const conditional = (proposers[id] = new ConditionalWrites({ selfId: id, placement, rpc, log: quiet, clock: { ...systemClock, now: times[id]!.now } }));
-    const replicator = new ManifestReplicator({ selfId: id, syncIntervalMs: 60_000, publishGraceMs: 20 }, { manifests: store, placement, rpc, log: quiet });
+    const replicator = (replicators[id] = new ManifestReplicator({ selfId: id, syncIntervalMs: 60_000, publishGraceMs }, { manifests: store, placement, rpc, log: quiet }));
     fss[id] = new FileSystem(chunkSize, {
       selfId: id,
       manifests: store,
@@ -77,7 +79,9 @@ function cluster(
       conditional,
     });
   }
-  return { net, stores, fss, proposers };
+  /** Until the pushes a write's answer did not wait for (the owners past its quorum) have landed. */
+  const settled = () => Promise.all(Object.values(replicators).map((r) => r.pushesSettled()));
+  return { net, stores, fss, proposers, settled };
 }
 
 describe("FileSystem commit", () => {
@@ -85,7 +89,7 @@ describe("FileSystem commit", () => {
     // a's clock is 300 ms behind the others': within MAX_CLOCK_OFFSET_MS, but enough to order its writes first.
     const behind = new FakeTime(1_700_000_000_000);
     const ahead = new FakeTime(1_700_000_000_300);
-    const { stores, fss } = cluster({ a: behind, b: ahead, c: ahead });
+    const { stores, fss, settled } = cluster({ a: behind, b: ahead, c: ahead });
     // b deleted q a moment ago (b and c hold the tombstone; a was cut off and missed it).
     stores.b!.commitLocal({ ...deleteChange("q", "dir") });
     stores.c!.apply([stores.b!.get("q")!]);
@@ -94,6 +98,7 @@ describe("FileSystem commit", () => {
     const made = await fss.a!.mkdir("q");
     expect(made.created).toBe(true);
     expect(made.entry.version > tombstone).toBe(true);
+    await settled();
     for (const s of Object.values(stores)) expect(s.get("q")).toMatchObject({ deleted: false, version: made.entry.version });
   });
 
@@ -116,6 +121,38 @@ describe("FileSystem commit", () => {
     for (const resolve of gates.a!.splice(0)) resolve();
     await made;
     expect(acked).toBe(true);
+  });
+
+  test("a quorum write answers once its quorum holds the rows: the third owner's push goes on behind it", async () => {
+    const t = new FakeTime();
+    // A grace of a minute: an answer that waited for the third owner would not come while its fsync is held.
+    const { stores, fss } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, undefined, 60_000);
+    const held: Array<() => void> = [];
+    stores.c!.durable = () => new Promise<void>((resolve) => held.push(resolve));
+    let answered: (Awaited<ReturnType<FileSystem["mkdir"]>>["entry"] & { manifestCopies?: number }) | undefined;
+    const made = fss.a!.mkdir("q").then((r) => (answered = r.entry));
+    // Turns of the event loop, not time: the in-memory pushes and a's and b's fsyncs settle within a few.
+    for (let turn = 0; turn < 100 && answered === undefined; turn++) await new Promise((r) => setImmediate(r));
+    expect(held.length).toBe(1); // c applied the push and waits for its fsync
+    expect(answered).toMatchObject({ kind: "dir", deleted: false, manifestCopies: 2 });
+    for (const resolve of held) resolve();
+    await made;
+    expect(stores.c!.get("q")).toMatchObject({ deleted: false, version: answered!.version });
+  });
+
+  test("a write at durability all still waits for every owner", async () => {
+    const t = new FakeTime();
+    const { stores, fss } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, undefined, 60_000);
+    const held: Array<() => void> = [];
+    stores.c!.durable = () => new Promise<void>((resolve) => held.push(resolve));
+    let answered = false;
+    const put = fss.a!.put("f", new Blob(["x"]).stream(), "all").then((r) => ((answered = true), r));
+    for (let turn = 0; turn < 100 && held.length === 0; turn++) await new Promise((r) => setImmediate(r));
+    for (let turn = 0; turn < 20; turn++) await new Promise((r) => setImmediate(r));
+    expect(held.length).toBe(1);
+    expect(answered).toBe(false);
+    for (const resolve of held) resolve();
+    expect((await put).manifestCopies).toBe(3);
   });
 
   test("a node whose clock is off refuses to write, with nothing stored", async () => {
@@ -176,12 +213,13 @@ describe("FileSystem chunk size", () => {
   test("each write takes the chunk size in force when it starts; a file already written keeps its layout", async () => {
     const t = new FakeTime();
     let chunkSize = 1024;
-    const { stores, fss } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
+    const { stores, fss, settled } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
     const first = await fss.a!.put("x", body(bytes(5000)), "quorum");
     expect([first.chunkSize, first.chunks.length]).toEqual([1024, 5]);
     chunkSize = 2048; // the live setting changed
     const second = await fss.b!.put("y", body(bytes(5000)), "quorum");
     expect([second.chunkSize, second.chunks.length]).toEqual([2048, 3]);
+    await settled();
     for (const s of Object.values(stores)) {
       expect(s.get("x")).toMatchObject({ chunkSize: 1024, size: 5000, chunks: first.chunks });
       expect(s.get("y")).toMatchObject({ chunkSize: 2048, size: 5000, chunks: second.chunks });
@@ -190,12 +228,13 @@ describe("FileSystem chunk size", () => {
 
   test("a put records the content's MD5 only when asked (S3), and the manifest carries it to every node", async () => {
     const t = new FakeTime();
-    const { stores, fss } = cluster({ a: t, b: t, c: t });
+    const { stores, fss, settled } = cluster({ a: t, b: t, c: t });
     const data = bytes(3000);
     const plain = await fss.a!.put("plain", body(data), "quorum");
     const s3 = await fss.a!.put("s3", body(data), "quorum", { md5: true });
     expect(plain.md5).toBeUndefined();
     expect(s3.md5).toBe(new Bun.CryptoHasher("md5").update(data).digest("hex"));
+    await settled();
     for (const s of Object.values(stores)) {
       expect(s.get("plain")!.md5).toBeUndefined();
       expect(s.get("s3")!.md5).toBe(s3.md5);
@@ -205,7 +244,7 @@ describe("FileSystem chunk size", () => {
   test("a change while a write streams does not reach it: its chunks and its manifest keep the size it began with", async () => {
     const t = new FakeTime();
     let chunkSize = 1024;
-    const { stores, fss } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
+    const { stores, fss, settled } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
     const data = bytes(5000);
     let push!: (b: Uint8Array | null) => void;
     const stream = new ReadableStream<Uint8Array>({
@@ -221,6 +260,7 @@ describe("FileSystem chunk size", () => {
     push(null);
     const result = await written;
     expect([result.chunkSize, result.chunks.length, result.size]).toEqual([1024, 5, 5000]);
+    await settled();
     expect(stores.c!.get("slow")).toMatchObject({ chunkSize: 1024, size: 5000 });
     expect(stores.c!.get("slow")!.chunkSizes).toBeUndefined();
   });
@@ -228,12 +268,13 @@ describe("FileSystem chunk size", () => {
   test("parts written under two chunk sizes compose into one file that lists each chunk's size (S3 multipart)", async () => {
     const t = new FakeTime();
     let chunkSize = 1024;
-    const { stores, fss } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
+    const { stores, fss, settled } = cluster({ a: t, b: t, c: t }, undefined, undefined, undefined, () => chunkSize);
     await fss.a!.put("part1", body(bytes(5000)), "quorum");
     chunkSize = 2048;
     await fss.a!.put("part2", body(bytes(5000)), "quorum");
     const parts = [stores.a!.get("part1")!, stores.a!.get("part2")!];
     const whole = await fss.a!.compose("whole", parts, { sha256: "0".repeat(64) });
+    await settled();
     expect(whole).toMatchObject({ size: 10_000, chunkSize: 2048, chunkSizes: [1024, 1024, 1024, 1024, 904, 2048, 2048, 904] });
     expect(stores.b!.get("whole")?.chunks).toEqual([...parts[0]!.chunks, ...parts[1]!.chunks]);
   });
@@ -245,10 +286,11 @@ describe("FileSystem inline files", () => {
 
   test("a small put places no chunk: its row carries the bytes to every owner; asked not to, it places one", async () => {
     const t = new FakeTime();
-    const { stores, fss } = cluster({ a: t, b: t, c: t });
+    const { stores, fss, settled } = cluster({ a: t, b: t, c: t });
     placed.length = 0;
     const small = await fss.a!.put("small", body("tiny content"), "quorum");
     expect([small.chunks, placed]).toEqual([[], []]);
+    await settled();
     for (const s of Object.values(stores)) expect(s.get("small")!.inline).toBe(Buffer.from("tiny content").toString("base64"));
     const chunked = await fss.a!.put("part", body("tiny content"), "quorum", { inline: false });
     expect([chunked.chunks, placed]).toEqual([[sha("tiny content")], [sha("tiny content")]]);
@@ -257,7 +299,7 @@ describe("FileSystem inline files", () => {
 
   test("a copy of one inline file copies its bytes; joined with other content, the inline one becomes a chunk first", async () => {
     const t = new FakeTime();
-    const { stores, fss } = cluster({ a: t, b: t, c: t });
+    const { stores, fss, settled } = cluster({ a: t, b: t, c: t });
     await fss.a!.put("small", body("abc"), "quorum");
     await fss.a!.put("part", body("defg"), "quorum", { inline: false });
     placed.length = 0;
@@ -265,6 +307,7 @@ describe("FileSystem inline files", () => {
     expect([copy.inline, copy.chunks, copy.size, placed]).toEqual([Buffer.from("abc").toString("base64"), [], 3, []]);
     const joined = await fss.b!.compose("joined", [stores.b!.get("small")!, stores.b!.get("part")!], { sha256: sha("abcdefg") });
     expect(placed).toEqual([sha("abc")]);
+    await settled();
     expect(joined).toMatchObject({ size: 7, chunks: [sha("abc"), sha("defg")], chunkSizes: [3, 4] });
     expect(stores.c!.get("joined")!.inline).toBeUndefined();
   });

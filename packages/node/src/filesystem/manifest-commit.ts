@@ -103,7 +103,11 @@ export async function commitManifests(
         return ids.size;
       });
     const durable = (acks: ReadonlyMap<string, string[]>) => committed.every((_, i) => quorumInEach(ownerSets[i]!, copiesFor(durability), holds(acks, i)));
-    const acks = await replicator.publish(committed, durable);
+    // A quorum (or all) write answers once its copies hold; the other owners' pushes go on. Waiting for them too
+    // cost every create the slower of two owners' round trips and fsyncs (the faster one makes the quorum), and
+    // a read through any node finds the row at a read quorum without them (R + W > N). A fast write, which no
+    // read quorum is sure to find, still gives the other owners the replicator's grace.
+    const acks = await replicator.publish(committed, durable, durability === "fast" ? undefined : 0);
     await localDurable;
     // The rows of `changes` lead the batch (the kept versions' tombstones of an earlier attempt follow them).
     const own = batch.reduce((n, b) => n + (isChange.has(b) ? 1 : 0), 0);

@@ -58,6 +58,8 @@ export class ManifestReplicator {
   private firstRoundDone = false;
   /** Rows the latest periodic round brought (undefined before one completed). */
   private lastPeriodicApplied: number | undefined;
+  /** The settling of publishes that answered before all their pushes did (pushesSettled). */
+  private readonly straggling = new Set<Promise<void>>();
   /** The commits of one turn pushed to one owner as one manifests.push (each commit's rows together, in order). */
   readonly pushes;
 
@@ -117,19 +119,29 @@ export class ManifestReplicator {
 
   /**
    * Pushes committed rows to their manifest owners (pushPlan). Resolves once `enough` says the answers so far
-   * suffice (or every push has settled), after giving the rest a short grace so that a quorum read right after
-   * the write finds the row on every owner. The answer is, per owner that committed its rows, the version each
-   * row's path holds there now, index-aligned with `entries` (a hole where that owner was not sent the row): a
-   * newer one means our row lost there. Slow pushes go on in the background; anti-entropy covers any that fail.
+   * suffice (or every push has settled), after giving the rest a short grace (`graceMs`, publishGraceMs unless
+   * given) so that a read right after the write finds the row on every owner. The answer is, per owner that
+   * committed its rows, the version each row's path holds there now, index-aligned with `entries` (a hole where
+   * that owner was not sent the row): a newer one means our row lost there. Slow pushes go on in the background;
+   * anti-entropy covers any that fail.
    */
-  async publish(entries: Manifest[], enough: (acks: ReadonlyMap<string, string[]>) => boolean): Promise<Map<string, string[]>> {
+  async publish(entries: Manifest[], enough: (acks: ReadonlyMap<string, string[]>) => boolean, graceMs = this.init.publishGraceMs): Promise<Map<string, string[]>> {
     const plan = this.pushPlan(entries);
     const result = await callMany([...plan.keys()], (id) => this.pushTo(id, entries, plan.get(id)!), {
       quorum: enough,
-      graceMs: this.init.publishGraceMs,
+      graceMs,
       clock: this.clock,
     });
+    if (result.pending.size > 0) {
+      this.straggling.add(result.settled);
+      void result.settled.then(() => this.straggling.delete(result.settled));
+    }
     return result.ok;
+  }
+
+  /** Resolves once every push that was still running when its publish answered has settled (tests wait on it). */
+  async pushesSettled(): Promise<void> {
+    while (this.straggling.size > 0) await Promise.all(this.straggling);
   }
 
   private async pushTo(memberId: string, entries: Manifest[], rows: number[]): Promise<string[]> {
